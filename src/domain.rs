@@ -1,0 +1,314 @@
+//! Domain newtypes shared by every stage: what a payment id, an amount, a key and
+//! an outcome are. Each type is validated when built, so a value of it is always
+//! valid; nothing downstream re-checks or passes raw strings around.
+//!
+//! Money is `rust_decimal::Decimal` end to end: parsed from text, stored as text,
+//! and written to the wire as a JSON number from the decimal's own digits.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+/// A Mercado Pago payment id: a positive integer of at most 19 digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PaymentId(u64);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentIdError {
+    #[error("payment id is blank")]
+    Blank,
+    #[error("payment id {0:?} looks like scientific notation (a spreadsheet reformatted it); export the column as text")]
+    Scientific(String),
+    #[error("payment id {0:?} is not a positive whole number")]
+    NotNumeric(String),
+    #[error("payment id {0:?} is too long")]
+    TooLong(String),
+}
+
+impl PaymentId {
+    pub fn new(id: u64) -> Option<Self> {
+        (id > 0).then_some(Self(id))
+    }
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl FromStr for PaymentId {
+    type Err = PaymentIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(PaymentIdError::Blank);
+        }
+        if t.contains(['E', 'e']) && t.chars().any(|c| c.is_ascii_digit()) && t.contains(['+', '.', ',']) {
+            return Err(PaymentIdError::Scientific(t.to_owned()));
+        }
+        if !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(PaymentIdError::NotNumeric(t.to_owned()));
+        }
+        if t.len() > 19 {
+            return Err(PaymentIdError::TooLong(t.to_owned()));
+        }
+        let n: u64 = t.parse().map_err(|_| PaymentIdError::TooLong(t.to_owned()))?;
+        PaymentId::new(n).ok_or_else(|| PaymentIdError::NotNumeric(t.to_owned()))
+    }
+}
+
+impl fmt::Display for PaymentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Which endpoint refunds the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Kind {
+    #[default]
+    Payment,
+    AdvancedPayment,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Payment => "payment",
+            Kind::AdvancedPayment => "advanced_payment",
+        }
+    }
+
+    /// Path of the refunds collection for this kind of payment.
+    pub fn refunds_path(self, id: PaymentId) -> String {
+        match self {
+            Kind::Payment => format!("/v1/payments/{id}/refunds"),
+            Kind::AdvancedPayment => format!("/v1/advanced_payments/{id}/refunds"),
+        }
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
+            "" | "payment" => Ok(Kind::Payment),
+            "advanced_payment" | "advanced" => Ok(Kind::AdvancedPayment),
+            other => Err(format!(
+                "kind {other:?} is neither \"payment\" nor \"advanced_payment\""
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An ISO 4217 code as Mercado Pago uses them (three upper-case letters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub const BRL: Currency = Currency(*b"BRL");
+
+    /// How many decimals an amount in this currency may carry.
+    pub fn decimals(self) -> u32 {
+        match &self.0 {
+            b"CLP" | b"COP" | b"PYG" => 0,
+            _ => 2,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Built only from ASCII letters.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl FromStr for Currency {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_uppercase();
+        match t.as_bytes() {
+            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => {
+                Ok(Currency([*a, *b, *c]))
+            }
+            _ => Err(format!("currency {s:?} is not a three-letter code")),
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A strictly positive amount of money, normalised (no trailing zeros).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Amount(Decimal);
+
+impl Amount {
+    /// `None` unless `d` is strictly positive.
+    pub fn new(d: Decimal) -> Option<Self> {
+        (d > Decimal::ZERO).then(|| Amount(d.normalize()))
+    }
+
+    pub fn get(self) -> Decimal {
+        self.0
+    }
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What a row asks to refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Requested {
+    /// The payment's remaining balance (an empty request body).
+    Full,
+    Partial(Amount),
+}
+
+impl Requested {
+    /// Canonical text: `full` or the normalised amount. Stored in the ledger and fed
+    /// to the key derivation, so it must never change for a given value.
+    pub fn canonical(&self) -> String {
+        match self {
+            Requested::Full => "full".to_owned(),
+            Requested::Partial(a) => a.to_string(),
+        }
+    }
+
+    /// Inverse of [`Requested::canonical`].
+    pub fn from_canonical(s: &str) -> Option<Self> {
+        if s == "full" {
+            return Some(Requested::Full);
+        }
+        Decimal::from_str(s).ok().and_then(Amount::new).map(Requested::Partial)
+    }
+}
+
+/// The `X-Idempotency-Key` of a row: 1 to 64 characters of `[A-Za-z0-9_-]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn new(s: impl Into<String>) -> Option<Self> {
+        let s = s.into();
+        let ok = (1..=64).contains(&s.len())
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then_some(IdempotencyKey(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the results CSV says happened to a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Outcome {
+    Refunded,
+    InProcess,
+    Failed,
+    Invalid,
+    Pending,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Refunded,
+        Outcome::InProcess,
+        Outcome::Failed,
+        Outcome::Invalid,
+        Outcome::Pending,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Refunded => "refunded",
+            Outcome::InProcess => "in_process",
+            Outcome::Failed => "failed",
+            Outcome::Invalid => "invalid",
+            Outcome::Pending => "pending",
+        }
+    }
+}
+
+impl FromStr for Outcome {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| format!("unknown outcome {s:?}"))
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_ids() {
+        assert_eq!("  123 ".parse::<PaymentId>().unwrap().get(), 123);
+        assert!(matches!("".parse::<PaymentId>(), Err(PaymentIdError::Blank)));
+        assert!(matches!(
+            "1.23457E+11".parse::<PaymentId>(),
+            Err(PaymentIdError::Scientific(_))
+        ));
+        assert!("0".parse::<PaymentId>().is_err());
+        assert!("-5".parse::<PaymentId>().is_err());
+        assert!("12a".parse::<PaymentId>().is_err());
+        assert!("99999999999999999999".parse::<PaymentId>().is_err());
+    }
+
+    #[test]
+    fn amounts_are_positive_and_normalised() {
+        assert!(Amount::new(Decimal::ZERO).is_none());
+        assert!(Amount::new(Decimal::from(-1)).is_none());
+        let a = Amount::new(Decimal::from_str("25.50").unwrap()).unwrap();
+        assert_eq!(a.to_string(), "25.5");
+        assert_eq!(Requested::Partial(a).canonical(), "25.5");
+        assert_eq!(Requested::from_canonical("25.5"), Some(Requested::Partial(a)));
+        assert_eq!(Requested::from_canonical("full"), Some(Requested::Full));
+    }
+
+    #[test]
+    fn keys_are_bounded() {
+        assert!(IdempotencyKey::new("").is_none());
+        assert!(IdempotencyKey::new("a".repeat(65)).is_none());
+        assert!(IdempotencyKey::new("a b").is_none());
+        assert!(IdempotencyKey::new("mpr1-abc_DEF").is_some());
+    }
+
+    #[test]
+    fn currency_decimals() {
+        assert_eq!("clp".parse::<Currency>().unwrap().decimals(), 0);
+        assert_eq!("BRL".parse::<Currency>().unwrap().decimals(), 2);
+        assert!("R$".parse::<Currency>().is_err());
+    }
+}

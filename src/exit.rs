@@ -1,0 +1,51 @@
+//! The one place where outcomes become process exit codes (SPEC "Exit codes").
+
+/// Process exit codes, as SPEC.md defines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Every row refunded (or in process).
+    Ok = 0,
+    /// Finished; some rows failed.
+    SomeFailed = 1,
+    /// Usage or input error; nothing was sent.
+    Usage = 2,
+    /// Stopped early; the batch can be resumed.
+    Stopped = 3,
+    /// Another run holds the batch.
+    Locked = 4,
+}
+
+/// Marks an error as the user's to fix before anything is sent (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
+
+impl Exit {
+    /// Maps the library's answer to an exit code, printing the error chain (once,
+    /// here) when there is one. Errors not marked otherwise may have happened after
+    /// requests left, so they count as "stopped early, resumable".
+    pub fn from_result(result: anyhow::Result<Exit>) -> Exit {
+        match result {
+            Ok(exit) => exit,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                if let Some(code) = err.chain().find_map(|e| e.downcast_ref::<Exit>()) {
+                    *code
+                } else if err.chain().any(|e| e.is::<Usage>()) {
+                    Exit::Usage
+                } else {
+                    Exit::Stopped
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit code {}", *self as u8)
+    }
+}
+
+impl std::error::Error for Exit {}

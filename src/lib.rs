@@ -1,0 +1,14 @@
+//! `mprefund`: bulk refunds on the Mercado Pago API from a spreadsheet.
+//!
+//! The pipeline is `input` (CSV → validated rows with their `key`) → `ledger`
+//! (SQLite checkpoint) → `runner` (rate-limited workers using `client` and `retry`,
+//! one collector) → `report` (results CSV). `sandbox` is a stateful stand-in for the
+//! API that tests, the demo and the benchmarks run against.
+
+pub mod cli;
+pub mod domain;
+pub mod sandbox;
+
+mod exit;
+
+pub use exit::{Exit, Usage};

@@ -1,0 +1,20 @@
+//! `mprefund` binary: parse the command line, build the runtime, hand over to the
+//! library, and turn its answer into the process exit code. Nothing else lives here.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mprefund::cli::Cli;
+use mprefund::Exit;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let exit = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Exit::from_result(rt.block_on(mprefund::cli::execute(cli))),
+        Err(e) => Exit::from_result(Err(anyhow::Error::new(e).context("starting the runtime"))),
+    };
+    ExitCode::from(exit as u8)
+}
