@@ -9,6 +9,12 @@ pub mod cli;
 pub mod domain;
 pub mod sandbox;
 
+mod client;
 mod exit;
+mod ledger;
+mod progress;
+mod report;
+mod retry;
+mod runner;
 
 pub use exit::{Exit, Usage};

@@ -1,0 +1,646 @@
+//! The state file: owns the SQLite connection and everything stored in it — batches
+//! (input digest, settings) and rows (key, state, attempts, last answer). Schema
+//! changes are ordered migrations numbered by `PRAGMA user_version`.
+//!
+//! Invariants: a row is `sending` before its request may leave (claims commit
+//! before the runner dispatches them); results are written in batched
+//! transactions by the single owner of this value; a `sending` row found at start
+//! is one whose answer was never recorded, so it is sent again with its key. The
+//! token is never stored. WAL with `synchronous=FULL`: a committed result survives
+//! a crash of the process or of the machine.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::client::{Cause, RefundInfo};
+use crate::domain::{Currency, IdempotencyKey, Kind, Outcome, PaymentId, Requested};
+
+/// Migrations, applied in order; entry `i` takes the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE batches (
+    id            TEXT PRIMARY KEY,
+    created_at    INTEGER NOT NULL,
+    input_path    TEXT NOT NULL,
+    input_digest  TEXT NOT NULL,
+    namespace     TEXT NOT NULL,
+    header        TEXT NOT NULL,
+    delimiter     INTEGER NOT NULL,
+    settings      TEXT NOT NULL,
+    row_count     INTEGER NOT NULL
+);
+CREATE TABLE rows (
+    batch_id        TEXT NOT NULL REFERENCES batches(id),
+    row_no          INTEGER NOT NULL,
+    line            INTEGER NOT NULL,
+    key             TEXT,
+    kind            TEXT,
+    payment_id      TEXT,
+    requested       TEXT,
+    currency        TEXT,
+    reference       TEXT,
+    fields          TEXT NOT NULL,
+    state           TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    http_status     INTEGER,
+    cause_code      TEXT,
+    cause_message   TEXT,
+    retryable       INTEGER,
+    refund_id       TEXT,
+    refund_status   TEXT,
+    refunded_amount TEXT,
+    last_attempt_at INTEGER,
+    updated_at      INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, row_no)
+) WITHOUT ROWID;
+CREATE INDEX rows_by_state ON rows(batch_id, state, row_no);
+CREATE INDEX rows_by_key ON rows(key);
+"#];
+
+/// Where a row stands. `Sending` is internal: the results call it `pending`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum RowState {
+    Pending,
+    Sending,
+    Refunded,
+    InProcess,
+    Failed,
+    Invalid,
+}
+
+impl RowState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RowState::Pending => "pending",
+            RowState::Sending => "sending",
+            RowState::Refunded => "refunded",
+            RowState::InProcess => "in_process",
+            RowState::Failed => "failed",
+            RowState::Invalid => "invalid",
+        }
+    }
+
+    pub(crate) fn outcome(self) -> Outcome {
+        match self {
+            RowState::Pending | RowState::Sending => Outcome::Pending,
+            RowState::Refunded => Outcome::Refunded,
+            RowState::InProcess => Outcome::InProcess,
+            RowState::Failed => Outcome::Failed,
+            RowState::Invalid => Outcome::Invalid,
+        }
+    }
+}
+
+impl FromStr for RowState {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<Self> {
+        Ok(match s {
+            "pending" => RowState::Pending,
+            "sending" => RowState::Sending,
+            "refunded" => RowState::Refunded,
+            "in_process" => RowState::InProcess,
+            "failed" => RowState::Failed,
+            "invalid" => RowState::Invalid,
+            other => bail!("state file holds an unknown row state {other:?}"),
+        })
+    }
+}
+
+/// A batch as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Batch {
+    pub id: String,
+    pub created_at_ms: i64,
+    pub input_path: String,
+    pub input_digest: String,
+    pub namespace: String,
+    pub header: Vec<String>,
+    pub delimiter: u8,
+    /// JSON object of the run settings (never the token).
+    pub settings: String,
+    pub row_count: u64,
+}
+
+/// A row to insert when a batch is created.
+#[derive(Debug, Clone)]
+pub(crate) struct NewRow {
+    pub row_no: u64,
+    pub line: u64,
+    pub fields: Vec<String>,
+    pub content: Result<RowContent, String>,
+}
+
+/// What a valid row asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RowContent {
+    pub key: IdempotencyKey,
+    pub kind: Kind,
+    pub payment_id: PaymentId,
+    pub requested: Requested,
+    pub currency: Option<Currency>,
+    pub reference: Option<String>,
+}
+
+/// A row handed to a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Claimed {
+    pub row_no: u64,
+    pub key: IdempotencyKey,
+    pub kind: Kind,
+    pub payment_id: PaymentId,
+    pub requested: Requested,
+}
+
+/// What a worker learnt about a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RowResult {
+    pub row_no: u64,
+    pub state: RowState,
+    /// Attempts made in this run, added to the stored count.
+    pub attempts: u32,
+    pub http_status: Option<u16>,
+    pub cause: Option<Cause>,
+    pub retryable: Option<bool>,
+    pub refund: Option<RefundInfo>,
+    pub last_attempt_at_ms: Option<i64>,
+}
+
+/// A row as the results CSV shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredRow {
+    pub row_no: u64,
+    pub fields: Vec<String>,
+    pub key: Option<String>,
+    pub requested: Option<Requested>,
+    pub currency: Option<String>,
+    pub state: RowState,
+    pub attempts: u32,
+    pub http_status: Option<u16>,
+    pub cause_code: Option<String>,
+    pub cause_message: Option<String>,
+    pub retryable: Option<bool>,
+    pub refund_id: Option<String>,
+    pub refund_status: Option<String>,
+    pub refunded_amount: Option<rust_decimal::Decimal>,
+    pub last_attempt_at_ms: Option<i64>,
+}
+
+pub(crate) struct Ledger {
+    conn: Connection,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Ledger {
+    pub(crate) fn open(path: &Path) -> anyhow::Result<Ledger> {
+        let conn = Connection::open(path)
+            .with_context(|| format!("opening the state file {}", path.display()))?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            bail!("the state file {} cannot use WAL (journal mode {mode})", path.display());
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut ledger = Ledger { conn };
+        ledger
+            .migrate()
+            .with_context(|| format!("upgrading the state file {}", path.display()))?;
+        Ok(ledger)
+    }
+
+    fn migrate(&mut self) -> anyhow::Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version = usize::try_from(version).unwrap_or(usize::MAX);
+        if version > MIGRATIONS.len() {
+            bail!(
+                "it was written by a newer mprefund (schema {version}, this one knows {})",
+                MIGRATIONS.len()
+            );
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn batch(&self, id: &str) -> anyhow::Result<Option<Batch>> {
+        self.conn
+            .query_row(
+                "SELECT id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count
+                 FROM batches WHERE id = ?1",
+                [id],
+                read_batch,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    pub(crate) fn batches(&self) -> anyhow::Result<Vec<Batch>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count
+             FROM batches ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([], read_batch)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Creates the batch and all its rows in one transaction: either the whole
+    /// input is in the state file or none of it.
+    pub(crate) fn create_batch(
+        &mut self,
+        batch: &Batch,
+        rows: impl IntoIterator<Item = anyhow::Result<NewRow>>,
+    ) -> anyhow::Result<()> {
+        let now = now_ms();
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO batches (id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                batch.id,
+                batch.created_at_ms,
+                batch.input_path,
+                batch.input_digest,
+                batch.namespace,
+                serde_json::to_string(&batch.header)?,
+                batch.delimiter,
+                batch.settings,
+                batch.row_count as i64,
+            ],
+        )?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO rows (batch_id, row_no, line, key, kind, payment_id, requested, currency, reference,
+                                   fields, state, cause_code, cause_message, retryable, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?;
+            for row in rows {
+                let row = row?;
+                let fields = serde_json::to_string(&row.fields)?;
+                match &row.content {
+                    Ok(c) => insert.execute(params![
+                        batch.id,
+                        row.row_no as i64,
+                        row.line as i64,
+                        c.key.as_str(),
+                        c.kind.as_str(),
+                        c.payment_id.to_string(),
+                        c.requested.canonical(),
+                        c.currency.map(|c| c.to_string()),
+                        c.reference,
+                        fields,
+                        RowState::Pending.as_str(),
+                        None::<String>,
+                        None::<String>,
+                        None::<bool>,
+                        now,
+                    ])?,
+                    Err(reason) => insert.execute(params![
+                        batch.id,
+                        row.row_no as i64,
+                        row.line as i64,
+                        None::<String>,
+                        None::<String>,
+                        None::<String>,
+                        None::<String>,
+                        None::<String>,
+                        None::<String>,
+                        fields,
+                        RowState::Invalid.as_str(),
+                        "invalid_input",
+                        reason,
+                        false,
+                        now,
+                    ])?,
+                };
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Writes results, then marks up to `limit` further rows after `after_row_no`
+    /// as `sending` and returns them — one transaction, committed before any of
+    /// them may be sent.
+    pub(crate) fn record_and_claim(
+        &mut self,
+        batch_id: &str,
+        results: &[RowResult],
+        after_row_no: u64,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Claimed>> {
+        let now = now_ms();
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        record(&tx, batch_id, results, now)?;
+        let claimed = if limit > 0 {
+            claim(&tx, batch_id, after_row_no, limit, now)?
+        } else {
+            Vec::new()
+        };
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    /// Puts the batch's failed rows back to `pending` for another run: only the
+    /// retryable ones unless `all`. Returns how many.
+    pub(crate) fn requeue_failed(&mut self, batch_id: &str, all: bool) -> anyhow::Result<u64> {
+        let n = self.conn.execute(
+            "UPDATE rows SET state = 'pending', updated_at = ?3
+             WHERE batch_id = ?1 AND state = 'failed' AND (?2 OR retryable = 1)",
+            params![batch_id, all, now_ms()],
+        )?;
+        Ok(n as u64)
+    }
+
+    /// How many rows are in each state.
+    pub(crate) fn state_counts(&self, batch_id: &str) -> anyhow::Result<Vec<(RowState, u64)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM rows WHERE batch_id = ?1 GROUP BY state")?;
+        let rows = stmt.query_map([batch_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        rows.map(|r| {
+            let (s, n) = r?;
+            Ok((s.parse()?, n as u64))
+        })
+        .collect()
+    }
+
+    /// Latest write to any row of the batch.
+    pub(crate) fn last_activity_ms(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT MAX(updated_at) FROM rows WHERE batch_id = ?1", [batch_id], |r| r.get(0))?)
+    }
+
+    /// Every row of the batch in input order.
+    pub(crate) fn for_each_row(
+        &self,
+        batch_id: &str,
+        mut f: impl FnMut(StoredRow) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
+                    cause_message, retryable, refund_id, refund_status, refunded_amount, last_attempt_at
+             FROM rows WHERE batch_id = ?1 ORDER BY row_no",
+        )?;
+        let mut rows = stmt.query([batch_id])?;
+        while let Some(r) = rows.next()? {
+            let fields: String = r.get(1)?;
+            let requested: Option<String> = r.get(3)?;
+            let state: String = r.get(5)?;
+            let amount: Option<String> = r.get(13)?;
+            f(StoredRow {
+                row_no: r.get::<_, i64>(0)? as u64,
+                fields: serde_json::from_str(&fields).context("state file: row fields")?,
+                key: r.get(2)?,
+                requested: requested.as_deref().and_then(Requested::from_canonical),
+                currency: r.get(4)?,
+                state: state.parse()?,
+                attempts: r.get(6)?,
+                http_status: r.get(7)?,
+                cause_code: r.get(8)?,
+                cause_message: r.get(9)?,
+                retryable: r.get(10)?,
+                refund_id: r.get(11)?,
+                refund_status: r.get(12)?,
+                refunded_amount: amount.as_deref().and_then(|a| a.parse().ok()),
+                last_attempt_at_ms: r.get(14)?,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> {
+    let header: String = r.get(5)?;
+    let row_count: i64 = r.get(8)?;
+    let batch = (|| -> rusqlite::Result<_> {
+        Ok(Batch {
+            id: r.get(0)?,
+            created_at_ms: r.get(1)?,
+            input_path: r.get(2)?,
+            input_digest: r.get(3)?,
+            namespace: r.get(4)?,
+            header: Vec::new(),
+            delimiter: r.get(6)?,
+            settings: r.get(7)?,
+            row_count: row_count as u64,
+        })
+    })()?;
+    Ok(serde_json::from_str(&header)
+        .context("state file: batch header")
+        .map(|header| Batch { header, ..batch }))
+}
+
+fn record(tx: &Transaction<'_>, batch_id: &str, results: &[RowResult], now: i64) -> anyhow::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE rows SET state = ?3, attempts = attempts + ?4,
+                http_status = COALESCE(?5, http_status),
+                cause_code = ?6, cause_message = ?7, retryable = ?8,
+                refund_id = COALESCE(?9, refund_id), refund_status = COALESCE(?10, refund_status),
+                refunded_amount = COALESCE(?11, refunded_amount),
+                last_attempt_at = COALESCE(?12, last_attempt_at), updated_at = ?13
+         WHERE batch_id = ?1 AND row_no = ?2",
+    )?;
+    for r in results {
+        let n = stmt.execute(params![
+            batch_id,
+            r.row_no as i64,
+            r.state.as_str(),
+            r.attempts,
+            r.http_status,
+            r.cause.as_ref().map(|c| c.code.as_str()),
+            r.cause.as_ref().map(|c| c.message.as_str()),
+            r.retryable,
+            r.refund.as_ref().map(|f| f.id.as_str()),
+            r.refund.as_ref().map(|f| f.status.as_str()),
+            r.refund.as_ref().and_then(|f| f.amount).map(|a| a.to_string()),
+            r.last_attempt_at_ms,
+            now,
+        ])?;
+        if n != 1 {
+            bail!("state file: row {} of batch {batch_id} is missing", r.row_no);
+        }
+    }
+    Ok(())
+}
+
+fn claim(
+    tx: &Transaction<'_>,
+    batch_id: &str,
+    after_row_no: u64,
+    limit: usize,
+    now: i64,
+) -> anyhow::Result<Vec<Claimed>> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE rows SET state = 'sending', updated_at = ?4
+         WHERE batch_id = ?1 AND row_no IN (
+             SELECT row_no FROM rows
+             WHERE batch_id = ?1 AND state IN ('pending', 'sending') AND row_no > ?2
+             ORDER BY row_no LIMIT ?3)
+         RETURNING row_no, key, kind, payment_id, requested",
+    )?;
+    let rows = stmt.query_map(params![batch_id, after_row_no as i64, limit as i64, now], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    let mut out = Vec::with_capacity(limit);
+    for row in rows {
+        let (row_no, key, kind, payment, requested) = row?;
+        let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
+        out.push(Claimed {
+            row_no: row_no as u64,
+            key: IdempotencyKey::new(key).ok_or_else(bad)?,
+            kind: kind.parse().map_err(|_| bad())?,
+            payment_id: payment.parse().map_err(|_| bad())?,
+            requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
+        });
+    }
+    out.sort_by_key(|c| c.row_no);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Amount;
+
+    fn content(n: u64) -> RowContent {
+        RowContent {
+            key: IdempotencyKey::new(format!("k{n}")).unwrap(),
+            kind: Kind::Payment,
+            payment_id: PaymentId::new(1000 + n).unwrap(),
+            requested: Requested::Partial(Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap()),
+            currency: None,
+            reference: Some(format!("cb-{n}")),
+        }
+    }
+
+    fn batch(id: &str, rows: u64) -> Batch {
+        Batch {
+            id: id.into(),
+            created_at_ms: 1,
+            input_path: "in.csv".into(),
+            input_digest: "d".into(),
+            namespace: "ns".into(),
+            header: vec!["payment_id".into(), "amount".into()],
+            delimiter: b',',
+            settings: "{}".into(),
+            row_count: rows,
+        }
+    }
+
+    fn ledger_with(rows: u64) -> (tempfile::TempDir, Ledger) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&dir.path().join("state.db")).unwrap();
+        let new_rows = (1..=rows).map(|n| {
+            Ok(NewRow {
+                row_no: n,
+                line: n + 1,
+                fields: vec![format!("{}", 1000 + n), "10,50".into()],
+                content: if n == 3 { Err("bad amount".into()) } else { Ok(content(n)) },
+            })
+        });
+        l.create_batch(&batch("b1", rows), new_rows).unwrap();
+        (dir, l)
+    }
+
+    #[test]
+    fn migrations_are_idempotent_and_versioned() {
+        let (dir, l) = ledger_with(2);
+        drop(l);
+        let l = Ledger::open(&dir.path().join("state.db")).unwrap();
+        let v: i64 = l.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+        assert_eq!(l.batch("b1").unwrap().unwrap(), batch("b1", 2));
+        assert!(l.batch("nope").unwrap().is_none());
+    }
+
+    #[test]
+    fn claims_mark_rows_sending_and_skip_invalid_ones() {
+        let (_dir, mut l) = ledger_with(5);
+        let c = l.record_and_claim("b1", &[], 0, 3).unwrap();
+        assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![1, 2, 4]);
+        assert_eq!(c[0], Claimed {
+            row_no: 1,
+            key: content(1).key,
+            kind: Kind::Payment,
+            payment_id: PaymentId::new(1001).unwrap(),
+            requested: content(1).requested,
+        });
+        let counts: std::collections::HashMap<_, _> = l.state_counts("b1").unwrap().into_iter().collect();
+        assert_eq!(counts[&RowState::Sending], 3);
+        assert_eq!(counts[&RowState::Invalid], 1);
+        // The cursor moves on; a new run starting from 0 picks the sending rows again.
+        let c = l.record_and_claim("b1", &[], 4, 10).unwrap();
+        assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![5]);
+        let c = l.record_and_claim("b1", &[], 0, 10).unwrap();
+        assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn results_are_recorded_and_failed_rows_requeued() {
+        let (_dir, mut l) = ledger_with(4);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        let done = RowResult {
+            row_no: 1,
+            state: RowState::Refunded,
+            attempts: 2,
+            http_status: Some(201),
+            cause: None,
+            retryable: None,
+            refund: Some(RefundInfo {
+                id: "77".into(),
+                status: "approved".into(),
+                amount: Some(rust_decimal::Decimal::new(1050, 2)),
+            }),
+            last_attempt_at_ms: Some(5),
+        };
+        let failed = |row_no, retryable| RowResult {
+            row_no,
+            state: RowState::Failed,
+            attempts: 1,
+            http_status: Some(500),
+            cause: Some(Cause { code: "http_500".into(), message: "boom".into() }),
+            retryable: Some(retryable),
+            refund: None,
+            last_attempt_at_ms: Some(6),
+        };
+        l.record_and_claim("b1", &[done, failed(2, true), failed(4, false)], 0, 0).unwrap();
+        let mut seen = Vec::new();
+        l.for_each_row("b1", |r| {
+            seen.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 4);
+        assert_eq!(seen[0].state, RowState::Refunded);
+        assert_eq!(seen[0].attempts, 2);
+        assert_eq!(seen[0].refund_id.as_deref(), Some("77"));
+        assert_eq!(seen[0].refunded_amount, Some(rust_decimal::Decimal::new(1050, 2)));
+        assert_eq!(seen[2].state, RowState::Invalid);
+        assert_eq!(seen[2].cause_message.as_deref(), Some("bad amount"));
+        assert_eq!(l.requeue_failed("b1", false).unwrap(), 1);
+        assert_eq!(l.requeue_failed("b1", true).unwrap(), 1);
+        let c = l.record_and_claim("b1", &[], 0, 10).unwrap();
+        assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![2, 4]);
+    }
+}

@@ -1,0 +1,108 @@
+//! What a person or a cron log sees while a batch runs: an indicatif bar (done of
+//! total, rate, ETA, failures) when stderr is a terminal, a plain log line every
+//! few seconds otherwise, nothing with `--quiet`. Driven only by the collector, so
+//! its counts are exactly the results recorded.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::ledger::RowState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Bar,
+    Log,
+    Quiet,
+}
+
+impl Mode {
+    pub(crate) fn detect(quiet: bool) -> Mode {
+        if quiet {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            Mode::Bar
+        } else {
+            Mode::Log
+        }
+    }
+}
+
+const LOG_EVERY: Duration = Duration::from_secs(10);
+
+pub(crate) struct Progress {
+    mode: Mode,
+    bar: Option<ProgressBar>,
+    total: u64,
+    done: u64,
+    failed: u64,
+    started: Instant,
+    done_at_start: u64,
+    last_log: Instant,
+}
+
+impl Progress {
+    /// `done` rows were already settled by earlier runs.
+    pub(crate) fn new(mode: Mode, total: u64, done: u64) -> Progress {
+        let bar = (mode == Mode::Bar).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} eta {eta} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_position(done);
+            bar.reset_eta();
+            bar
+        });
+        let now = Instant::now();
+        Progress {
+            mode,
+            bar,
+            total,
+            done,
+            failed: 0,
+            started: now,
+            done_at_start: done,
+            last_log: now,
+        }
+    }
+
+    pub(crate) fn record(&mut self, state: RowState) {
+        match state {
+            RowState::Pending | RowState::Sending => return,
+            RowState::Failed => self.failed += 1,
+            _ => {}
+        }
+        self.done += 1;
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            if state == RowState::Failed {
+                bar.set_message(format!("{} failed", self.failed));
+            }
+        } else if self.mode == Mode::Log && self.last_log.elapsed() >= LOG_EVERY {
+            self.last_log = Instant::now();
+            self.log_line();
+        }
+    }
+
+    fn log_line(&self) {
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = (self.done - self.done_at_start) as f64 / secs;
+        tracing::info!(
+            "progress: {}/{} rows settled, {} failed, {rate:.1} rows/s",
+            self.done,
+            self.total,
+            self.failed
+        );
+    }
+
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        } else if self.mode == Mode::Log {
+            self.log_line();
+        }
+    }
+}

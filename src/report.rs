@@ -1,0 +1,232 @@
+//! The results CSV and the run summary, both read from the ledger only, so `run`
+//! and `report` produce the same file for the same state.
+//!
+//! Invariants: the original columns come first and untouched except for formula
+//! neutralisation (OWASP CSV injection: a free-text cell starting with `=`, `+`,
+//! `-`, `@`, tab, CR or LF gets a leading `'`; plain numbers are left alone); rows
+//! in input order, every row exactly once; the file appears complete or not at all
+//! (written to a temporary file beside it, synced, then renamed).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::domain::{Outcome, Requested};
+use crate::ledger::{Batch, Ledger, StoredRow};
+
+pub(crate) const RESULT_COLUMNS: [&str; 12] = [
+    "row",
+    "idempotency_key",
+    "outcome",
+    "http_status",
+    "refund_id",
+    "refund_status",
+    "refunded_amount",
+    "cause_code",
+    "cause_message",
+    "retryable",
+    "attempts",
+    "last_attempt_at",
+];
+
+/// Rows and money per outcome; amounts keyed by currency (`""` when the input had
+/// no currency column).
+#[derive(Debug, Default, Clone, Serialize)]
+pub(crate) struct Summary {
+    pub rows: u64,
+    pub outcomes: BTreeMap<&'static str, Totals>,
+    /// `outcome/cause_code` → rows, for failed, pending and invalid rows.
+    pub causes: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub(crate) struct Totals {
+    pub rows: u64,
+    /// Rows that asked for a full refund.
+    pub full_refunds: u64,
+    /// Sum of the partial amounts asked for.
+    pub requested: BTreeMap<String, Decimal>,
+    /// Sum of what the API says it refunded.
+    pub refunded: BTreeMap<String, Decimal>,
+}
+
+impl Summary {
+    pub(crate) fn count(&self, outcome: Outcome) -> u64 {
+        self.outcomes.get(outcome.as_str()).map_or(0, |t| t.rows)
+    }
+
+    fn add(&mut self, row: &StoredRow) {
+        let outcome = row.state.outcome();
+        let currency = row.currency.clone().unwrap_or_default();
+        self.rows += 1;
+        let t = self.outcomes.entry(outcome.as_str()).or_default();
+        t.rows += 1;
+        match row.requested {
+            Some(Requested::Full) => t.full_refunds += 1,
+            Some(Requested::Partial(a)) => *t.requested.entry(currency.clone()).or_default() += a.get(),
+            None => {}
+        }
+        if let Some(a) = row.refunded_amount {
+            *t.refunded.entry(currency).or_default() += a;
+        }
+        if matches!(outcome, Outcome::Failed | Outcome::Pending | Outcome::Invalid) {
+            if let Some(code) = &row.cause_code {
+                *self.causes.entry(format!("{outcome}/{code}")).or_default() += 1;
+            }
+        }
+    }
+
+    /// Reads the whole batch from the ledger.
+    pub(crate) fn of(ledger: &Ledger, batch_id: &str) -> anyhow::Result<Summary> {
+        let mut s = Summary::default();
+        ledger.for_each_row(batch_id, |row| {
+            s.add(&row);
+            Ok(())
+        })?;
+        Ok(s)
+    }
+
+    /// The human summary printed on stderr at the end of a run.
+    pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(w, "{} rows", self.rows)?;
+        for outcome in Outcome::ALL {
+            let Some(t) = self.outcomes.get(outcome.as_str()) else { continue };
+            let mut line = format!("  {:<11} {:>7}", outcome.as_str(), t.rows);
+            let money = |m: &BTreeMap<String, Decimal>| {
+                m.iter()
+                    .map(|(c, a)| if c.is_empty() { a.to_string() } else { format!("{c} {a}") })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if !t.requested.is_empty() {
+                line.push_str(&format!("   asked {}", money(&t.requested)));
+            }
+            if t.full_refunds > 0 {
+                line.push_str(&format!("   {} full", t.full_refunds));
+            }
+            if !t.refunded.is_empty() {
+                line.push_str(&format!("   refunded {}", money(&t.refunded)));
+            }
+            writeln!(w, "{line}")?;
+        }
+        for (cause, n) in &self.causes {
+            writeln!(w, "    {cause}: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes the results CSV for `batch` to `out` atomically and returns the summary.
+pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".mprefund-results-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let mut summary = Summary::default();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(batch.delimiter)
+            .from_writer(std::io::BufWriter::new(tmp.as_file()));
+        let width = batch.header.len();
+        let header = batch.header.iter().map(|h| neutralise(h)).chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
+        w.write_record(header.collect::<Vec<_>>())?;
+        let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
+        ledger.for_each_row(&batch.id, |row| {
+            summary.add(&row);
+            record.clear();
+            record.extend(row.fields.iter().map(|f| neutralise(f)));
+            record.resize(record.len().max(width), String::new());
+            record.extend(result_cells(&row));
+            w.write_record(&record)?;
+            Ok(())
+        })?;
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(out)
+        .with_context(|| format!("writing the results to {}", out.display()))?;
+    Ok(summary)
+}
+
+fn result_cells(row: &StoredRow) -> [String; 12] {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    [
+        row.row_no.to_string(),
+        opt(row.key.clone()),
+        row.state.outcome().as_str().to_owned(),
+        opt(row.http_status.map(|s| s.to_string())),
+        neutralise(&opt(row.refund_id.clone())),
+        neutralise(&opt(row.refund_status.clone())),
+        opt(row.refunded_amount.map(|a| a.to_string())),
+        neutralise(&opt(row.cause_code.clone())),
+        neutralise(&opt(row.cause_message.clone())),
+        opt(row.retryable.map(|r| r.to_string())),
+        row.attempts.to_string(),
+        opt(row.last_attempt_at_ms.map(rfc3339)),
+    ]
+}
+
+pub(crate) fn rfc3339(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// OWASP CSV-injection defence for a free-text cell.
+pub(crate) fn neutralise(cell: &str) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']);
+    if risky && !is_plain_number(cell) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// `-12`, `+3,5`, `-0.25`: a spreadsheet reads these as numbers, not formulas.
+fn is_plain_number(cell: &str) -> bool {
+    let body = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+    let mut marks = 0;
+    !body.is_empty()
+        && body.starts_with(|c: char| c.is_ascii_digit())
+        && body.chars().all(|c| match c {
+            '0'..='9' => true,
+            '.' | ',' => {
+                marks += 1;
+                marks == 1
+            }
+            _ => false,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_numbers_are_not() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("-2+3"), "'-2+3");
+        assert_eq!(neutralise("-12,50"), "-12,50");
+        assert_eq!(neutralise("+3"), "+3");
+        assert_eq!(neutralise("chargeback 12"), "chargeback 12");
+        assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+    }
+}

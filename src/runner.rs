@@ -1,0 +1,372 @@
+//! Sends a batch: one collector thread that alone owns the [`Ledger`], claiming
+//! rows (marking them `sending`, committed) before handing them to `concurrency`
+//! async workers, and recording their results in batched transactions; the workers
+//! pass every request through one governor limiter and settle each row with the
+//! retry policy. A failed row is data — it goes to the ledger; only the ledger
+//! failing, or a stop (bad credentials, open breaker, signal), ends the run early.
+//!
+//! Invariants: no request leaves for a row not yet committed as `sending`; every
+//! claimed row comes back to the collector exactly once (settled, or handed back
+//! unsettled when the run stops), so the collector knows when it is done; the same
+//! key is used on every attempt.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::{mpsc, watch};
+
+use crate::client::{Cause, Client, Reply};
+use crate::ledger::{Claimed, Ledger, RowResult, RowState, now_ms};
+use crate::progress::Progress;
+use crate::retry::{self, Breaker, Policy, Verdict};
+
+/// Why a run ended before every row was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopReason {
+    /// 401/403: the token was refused.
+    Credentials(u16),
+    /// Too many consecutive server failures.
+    Breaker,
+    /// SIGINT or SIGTERM.
+    Signal,
+    /// The state file could not be written.
+    LedgerFailed,
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::Credentials(s) => write!(
+                f,
+                "the API refused the access token (HTTP {s}); no further request was sent"
+            ),
+            StopReason::Breaker => f.write_str("too many consecutive server failures (circuit breaker open)"),
+            StopReason::Signal => f.write_str("interrupted by a signal"),
+            StopReason::LedgerFailed => f.write_str("the state file could not be written"),
+        }
+    }
+}
+
+/// A one-way "stop now" shared by the workers, the collector and signal handlers;
+/// the first reason given wins.
+#[derive(Clone)]
+pub(crate) struct Stop {
+    tx: Arc<watch::Sender<Option<StopReason>>>,
+}
+
+impl Stop {
+    pub(crate) fn new() -> Stop {
+        Stop {
+            tx: Arc::new(watch::channel(None).0),
+        }
+    }
+
+    pub(crate) fn request(&self, reason: StopReason) {
+        self.tx.send_if_modified(|cur| {
+            let first = cur.is_none();
+            if first {
+                *cur = Some(reason);
+            }
+            first
+        });
+    }
+
+    pub(crate) fn reason(&self) -> Option<StopReason> {
+        *self.tx.borrow()
+    }
+
+    /// Resolves once a stop has been requested.
+    pub(crate) async fn wait(&self) {
+        let mut rx = self.tx.subscribe();
+        // Only fails if the sender is gone, which `self` rules out.
+        let _ = rx.wait_for(Option::is_some).await;
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub rate: NonZeroU32,
+    pub concurrency: usize,
+    pub policy: Policy,
+    pub breaker_threshold: u32,
+}
+
+/// `--rate N`: at most N requests in any second, with a burst of N/10 (at least 1)
+/// rather than governor's default burst of N.
+pub(crate) fn limiter(rate: NonZeroU32) -> DefaultDirectRateLimiter {
+    let burst = NonZeroU32::new(rate.get() / 10).unwrap_or(NonZeroU32::MIN);
+    RateLimiter::direct(Quota::per_second(rate).allow_burst(burst))
+}
+
+struct Ctx {
+    client: Client,
+    limiter: DefaultDirectRateLimiter,
+    policy: Policy,
+    breaker: Breaker,
+    stop: Stop,
+}
+
+/// Sends every `pending` or `sending` row of the batch. Returns the ledger (for the
+/// report) and why the run stopped early, if it did.
+pub(crate) async fn run(
+    ledger: Ledger,
+    batch_id: String,
+    client: Client,
+    settings: &Settings,
+    progress: Progress,
+    stop: Stop,
+) -> anyhow::Result<(Ledger, Option<StopReason>)> {
+    let concurrency = settings.concurrency.max(1);
+    let ctx = Arc::new(Ctx {
+        client,
+        limiter: limiter(settings.rate),
+        policy: settings.policy.clone(),
+        breaker: Breaker::new(settings.breaker_threshold),
+        stop: stop.clone(),
+    });
+    let (work_tx, work_rx) = mpsc::unbounded_channel::<Claimed>();
+    let (out_tx, out_rx) = std::sync::mpsc::channel::<RowResult>();
+    let work_rx = Arc::new(tokio::sync::Mutex::new(work_rx));
+
+    let window = (concurrency * 8).max(256);
+    let collector_stop = stop.clone();
+    let collector = tokio::task::spawn_blocking(move || {
+        let res = collect(ledger, &batch_id, work_tx, out_rx, &collector_stop, progress, window);
+        if res.is_err() {
+            collector_stop.request(StopReason::LedgerFailed);
+        }
+        res
+    });
+
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let ctx = ctx.clone();
+            let work_rx = work_rx.clone();
+            let out_tx = out_tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    let job = work_rx.lock().await.recv().await;
+                    let Some(job) = job else { break };
+                    let result = settle(&ctx, job).await;
+                    if out_tx.send(result).is_err() {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(out_tx);
+
+    let ledger = collector.await.context("the collector panicked")??;
+    for w in workers {
+        w.await.context("a worker panicked")?;
+    }
+    Ok((ledger, stop.reason()))
+}
+
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+const FLUSH_ROWS: usize = 512;
+
+fn collect(
+    mut ledger: Ledger,
+    batch_id: &str,
+    work_tx: mpsc::UnboundedSender<Claimed>,
+    out_rx: std::sync::mpsc::Receiver<RowResult>,
+    stop: &Stop,
+    mut progress: Progress,
+    window: usize,
+) -> anyhow::Result<Ledger> {
+    let mut work_tx = Some(work_tx);
+    let mut cursor = 0u64;
+    let mut outstanding = 0usize;
+    let mut exhausted = false;
+    let mut buf: Vec<RowResult> = Vec::with_capacity(FLUSH_ROWS);
+    let mut last_flush = Instant::now();
+    let mut first = true;
+    loop {
+        let stopping = stop.reason().is_some();
+        let want = if stopping || exhausted { 0 } else { window - outstanding.min(window) };
+        let claim_now = want > 0 && (first || want >= window / 4);
+        let flush_now = !buf.is_empty() && (buf.len() >= FLUSH_ROWS || last_flush.elapsed() >= FLUSH_EVERY);
+        if claim_now || flush_now {
+            let claimed = ledger
+                .record_and_claim(batch_id, &buf, cursor, if claim_now { want } else { 0 })
+                .context("writing to the state file")?;
+            buf.clear();
+            last_flush = Instant::now();
+            if claim_now && claimed.len() < want {
+                exhausted = true;
+            }
+            first = false;
+            for job in claimed {
+                cursor = job.row_no;
+                outstanding += 1;
+                if let Some(tx) = &work_tx {
+                    // Workers only go away after this sender does.
+                    let _ = tx.send(job);
+                }
+            }
+        }
+        if exhausted || stopping {
+            // Closing the queue lets idle workers finish; queued jobs still drain
+            // (and come back unsettled if the run is stopping).
+            work_tx = None;
+            if outstanding == 0 {
+                break;
+            }
+        }
+        match out_rx.recv_timeout(FLUSH_EVERY / 2) {
+            Ok(r) => {
+                for r in std::iter::once(r).chain(std::iter::from_fn(|| out_rx.try_recv().ok())) {
+                    outstanding -= 1;
+                    progress.record(r.state);
+                    buf.push(r);
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                anyhow::ensure!(outstanding == 0, "{outstanding} rows were lost by the workers");
+                break;
+            }
+        }
+    }
+    ledger
+        .record_and_claim(batch_id, &buf, cursor, 0)
+        .context("writing to the state file")?;
+    progress.finish();
+    Ok(ledger)
+}
+
+/// Takes one row as far as this run can: settled, failed, or handed back.
+async fn settle(ctx: &Ctx, job: Claimed) -> RowResult {
+    let mut attempts = 0u32;
+    let mut last: Option<(Reply, i64)> = None;
+    loop {
+        if ctx.stop.reason().is_some() {
+            return unsettled(job.row_no, attempts, last);
+        }
+        tokio::select! {
+            _ = ctx.limiter.until_ready() => {}
+            _ = ctx.stop.wait() => return unsettled(job.row_no, attempts, last),
+        }
+        attempts += 1;
+        let at = now_ms();
+        let reply = ctx
+            .client
+            .refund(job.kind, job.payment_id, &job.requested, &job.key)
+            .await;
+        let attempt = reply.attempt();
+        if ctx.breaker.record(attempt) {
+            ctx.stop.request(StopReason::Breaker);
+        }
+        match retry::decide(&ctx.policy, attempts, attempt, fastrand::f64) {
+            Verdict::Success => return settled(job.row_no, attempts, reply, at),
+            Verdict::Permanent => return failed(job.row_no, attempts, reply, at, false),
+            Verdict::Exhausted => return failed(job.row_no, attempts, reply, at, true),
+            Verdict::StopRun => {
+                if let Reply::Error { status, .. } = &reply {
+                    ctx.stop.request(StopReason::Credentials(*status));
+                }
+                return unsettled(job.row_no, attempts, Some((reply, at)));
+            }
+            Verdict::Retry(delay) => {
+                tracing::debug!(row = job.row_no, attempts, ?delay, "retrying");
+                last = Some((reply, at));
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = ctx.stop.wait() => return unsettled(job.row_no, attempts, last),
+                }
+            }
+        }
+    }
+}
+
+fn base(row_no: u64, attempts: u32, state: RowState, at: Option<i64>) -> RowResult {
+    RowResult {
+        row_no,
+        state,
+        attempts,
+        http_status: None,
+        cause: None,
+        retryable: None,
+        refund: None,
+        last_attempt_at_ms: at,
+    }
+}
+
+fn settled(row_no: u64, attempts: u32, reply: Reply, at: i64) -> RowResult {
+    let Reply::Refund { status, refund } = reply else {
+        // `decide` only says Success for a refund.
+        return failed(row_no, attempts, reply, at, true);
+    };
+    let mut r = base(row_no, attempts, RowState::Refunded, Some(at));
+    r.http_status = Some(status);
+    match refund.status.as_str() {
+        "approved" => {}
+        "in_process" | "pending" | "authorized" => r.state = RowState::InProcess,
+        "rejected" | "cancelled" => {
+            r.state = RowState::Failed;
+            r.retryable = Some(false);
+            r.cause = Some(Cause {
+                code: format!("refund_{}", refund.status),
+                message: format!("the API created refund {} as {}", refund.id, refund.status),
+            });
+        }
+        other => {
+            r.state = RowState::InProcess;
+            r.cause = Some(Cause {
+                code: "refund_status".into(),
+                message: format!("refund {} has status {other:?}; settle it with reconcile", refund.id),
+            });
+        }
+    }
+    r.refund = Some(refund);
+    r
+}
+
+fn failed(row_no: u64, attempts: u32, reply: Reply, at: i64, retryable: bool) -> RowResult {
+    let mut r = base(row_no, attempts, RowState::Failed, Some(at));
+    r.retryable = Some(retryable);
+    apply_reply(&mut r, reply, attempts);
+    r
+}
+
+/// The run stopped before the row was settled: it goes back to the queue of the
+/// next run (as `sending` if a request may have reached the API).
+fn unsettled(row_no: u64, attempts: u32, last: Option<(Reply, i64)>) -> RowResult {
+    let state = if attempts == 0 { RowState::Pending } else { RowState::Sending };
+    let mut r = base(row_no, attempts, state, None);
+    if let Some((reply, at)) = last {
+        r.last_attempt_at_ms = Some(at);
+        apply_reply(&mut r, reply, attempts);
+    }
+    r
+}
+
+fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
+    match reply {
+        Reply::Refund { status, refund } => {
+            r.http_status = Some(status);
+            r.refund = Some(refund);
+        }
+        Reply::Error { status, cause, .. } => {
+            r.http_status = Some(status);
+            r.cause = Some(cause.unwrap_or_else(|| Cause {
+                code: format!("http_{status}"),
+                message: format!("HTTP {status}"),
+            }));
+        }
+        Reply::Unknown { status, reason } => {
+            r.http_status = status;
+            r.cause = Some(Cause {
+                code: "unknown_outcome".into(),
+                message: format!(
+                    "no readable answer after {attempts} attempt(s) ({reason}); the same key settles it on the next run"
+                ),
+            });
+        }
+    }
+}
