@@ -1,26 +1,462 @@
-//! Command-line surface (SPEC "Commands"): clap definitions and the dispatch from a
-//! parsed command to the library. Every command returns an [`Exit`]; errors carry
-//! their own code (see [`Exit::from_result`]).
+//! Command-line surface (SPEC "Commands"): clap definitions, job files, logging
+//! set-up, signal handling, and the dispatch from a parsed command to the library.
+//! Every command returns an [`Exit`]; errors carry their own code (see
+//! [`Exit::from_result`]).
+//!
+//! Settings are resolved once, here, in one order: flag, then job file, then the
+//! built-in default; relative paths in a job file are relative to the job file, so
+//! cron can run it from any directory.
 
-use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Write};
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use crate::{sandbox, Exit};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+use crate::client::{self, ClientSettings, Token};
+use crate::input::InputOptions;
+use crate::job::{self, OutputOptions, RunRequest, SendOptions};
+use crate::progress::Mode;
+use crate::retry::Policy;
+use crate::runner::{Stop, StopReason};
+use crate::{Exit, Usage, sandbox};
+
+pub const DEFAULT_API_BASE: &str = "https://api.mercadopago.com";
+const DEFAULT_RATE: u32 = 10;
+const DEFAULT_CONCURRENCY: usize = 8;
+const DEFAULT_NAMESPACE: &str = "mprefund";
 
 #[derive(Parser, Debug)]
-#[command(name = "mprefund", version, about = "Bulk, resumable, idempotent Mercado Pago refunds from a spreadsheet")]
+#[command(
+    name = "mprefund",
+    version,
+    about = "Bulk, resumable, idempotent Mercado Pago refunds from a spreadsheet",
+    after_help = "Exit codes: 0 every row refunded (or in process); 1 finished, some rows failed; \
+                  2 usage or input error, nothing sent; 3 stopped early, resumable; \
+                  4 another run holds the batch.\n\
+                  The access token comes from MP_ACCESS_TOKEN or --token-file; it is never printed."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// More log detail (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only warnings and errors; no progress, no summary.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log line format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Validate INPUT.csv, derive keys, print totals and every problem; sends nothing.
+    Plan(PlanArgs),
+    /// Refund every row of INPUT.csv; resumes when the state file already holds it.
+    Run(RunArgs),
+    /// Re-send the rows of a batch that ended failed and retryable (same keys).
+    Retry(RetryArgs),
+    /// Counts and amounts per outcome and cause of a batch in the state file.
+    Status(StatusArgs),
+    /// (Re)write the results CSV of a batch from the state file.
+    Report(ReportArgs),
     /// Serve a stateful local Mercado Pago refunds API, with fault injection.
     Sandbox(sandbox::SandboxArgs),
+    /// Run samples/ through plan and run against an in-process sandbox.
+    Demo(crate::demo::DemoArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct InputArgs {
+    /// Field delimiter: `,` `;` or `tab` (default: detected from the header).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// Accept rows with the same payment, amount and reference (each is refunded).
+    #[arg(long)]
+    pub allow_duplicates: bool,
+    /// Key namespace: part of every idempotency key (default "mprefund").
+    #[arg(long)]
+    pub namespace: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct SendArgs {
+    /// API base URL (plain http:// only to loopback) [default: https://api.mercadopago.com]
+    #[arg(long)]
+    pub api_base: Option<String>,
+    /// Read the access token from this file instead of MP_ACCESS_TOKEN.
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Requests per second, retries included [default: 10]
+    #[arg(long)]
+    pub rate: Option<NonZeroU32>,
+    /// Requests in flight at once [default: 8]
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Attempts per row per run, the first included [default: 6]
+    #[arg(long)]
+    pub max_attempts: Option<u32>,
+    /// Per-request timeout in seconds [default: 60]
+    #[arg(long)]
+    pub timeout: Option<u64>,
+    /// Consecutive server failures that stop the run [default: 25]
+    #[arg(long)]
+    pub breaker: Option<u32>,
+    /// Seconds in-flight requests may go on after SIGINT/SIGTERM [default: 10]
+    #[arg(long)]
+    pub grace: Option<u64>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct OutputArgs {
+    /// Results CSV [default: <input-stem>.results.csv beside the input]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write Prometheus textfile-collector metrics here (atomically).
+    #[arg(long)]
+    pub metrics_file: Option<PathBuf>,
+    /// Write the run's summary as JSON here.
+    #[arg(long)]
+    pub summary_json: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The spreadsheet (CSV) to refund.
+    #[arg(required_unless_present = "job")]
+    pub input: Option<PathBuf>,
+    /// Settings from a job file (TOML); flags override it.
+    #[arg(long)]
+    pub job: Option<PathBuf>,
+    /// SQLite state file [default: <input-stem>.mprefund.db beside the input]
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Refund the valid rows and mark bad ones `invalid` instead of refusing to start.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Answer yes to confirmations.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub input_args: InputArgs,
+    #[command(flatten)]
+    pub send: SendArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct BatchArgs {
+    /// SQLite state file.
+    #[arg(long, required_unless_present = "job")]
+    pub state: Option<PathBuf>,
+    /// The batch (an id or a prefix of one), when the state file holds several.
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// Take the state file (and other settings) from a job file.
+    #[arg(long)]
+    pub job: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RetryArgs {
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    /// Also re-send the rows that failed permanently (asks first unless --yes).
+    #[arg(long)]
+    pub all_failed: bool,
+    /// Answer yes to confirmations.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub send: SendArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    /// Results CSV [default: where the run wrote it]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "tab" | "\\t" => Ok(b'\t'),
+        other => Err(format!("{other:?} is not one of `,` `;` `tab`")),
+    }
+}
+
+/// A job file (`jobs/*.toml`): the settings of a recurring run.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct JobFile {
+    input: Option<PathBuf>,
+    state: Option<PathBuf>,
+    out: Option<PathBuf>,
+    rate: Option<NonZeroU32>,
+    concurrency: Option<usize>,
+    namespace: Option<String>,
+    delimiter: Option<String>,
+    allow_duplicates: Option<bool>,
+    skip_invalid: Option<bool>,
+    /// A file holding the token.
+    token_file: Option<PathBuf>,
+    /// The environment variable holding the token (default MP_ACCESS_TOKEN).
+    token_env: Option<String>,
+    api_base: Option<String>,
+    max_attempts: Option<u32>,
+    timeout: Option<u64>,
+    breaker: Option<u32>,
+    grace: Option<u64>,
+    metrics_file: Option<PathBuf>,
+    summary_json: Option<PathBuf>,
+}
+
+impl JobFile {
+    fn load(path: &Path) -> anyhow::Result<JobFile> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Usage(format!("cannot read the job file {}: {e}", path.display())))?;
+        let mut job: JobFile = toml::from_str(&text)
+            .map_err(|e| Usage(format!("job file {}: {e}", path.display())))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [
+            &mut job.input,
+            &mut job.state,
+            &mut job.out,
+            &mut job.token_file,
+            &mut job.metrics_file,
+            &mut job.summary_json,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(job)
+    }
+
+    fn load_opt(path: Option<&Path>) -> anyhow::Result<JobFile> {
+        path.map_or_else(|| Ok(JobFile::default()), JobFile::load)
+    }
+}
+
+fn send_options(a: &SendArgs, job: &JobFile) -> anyhow::Result<SendOptions> {
+    let api_base = a.api_base.clone().or(job.api_base.clone()).unwrap_or(DEFAULT_API_BASE.into());
+    let token = match (&a.token_file, &job.token_file, &job.token_env) {
+        (Some(f), _, _) | (None, Some(f), _) => Token::from_env_or_file(Some(f))?,
+        (None, None, Some(var)) => {
+            let raw = std::env::var(var)
+                .map_err(|_| Usage(format!("no access token: the job file names ${var}, which is not set")))?;
+            Token::new(&raw)?
+        }
+        (None, None, None) => Token::from_env_or_file(None)?,
+    };
+    let defaults = Policy::default();
+    let concurrency = a.concurrency.or(job.concurrency).unwrap_or(DEFAULT_CONCURRENCY);
+    if concurrency == 0 || concurrency > 1024 {
+        return Err(Usage("--concurrency must be between 1 and 1024".into()).into());
+    }
+    Ok(SendOptions {
+        api_base: client::check_api_base(&api_base)?,
+        token,
+        rate: a.rate.or(job.rate).unwrap_or(NonZeroU32::new(DEFAULT_RATE).unwrap_or(NonZeroU32::MIN)),
+        concurrency,
+        policy: Policy {
+            max_attempts: a.max_attempts.or(job.max_attempts).unwrap_or(defaults.max_attempts).max(1),
+            ..defaults
+        },
+        breaker_threshold: a.breaker.or(job.breaker).unwrap_or(25),
+        client: ClientSettings {
+            request_timeout: Duration::from_secs(a.timeout.or(job.timeout).unwrap_or(60).max(1)),
+            ..ClientSettings::default()
+        },
+        grace: Duration::from_secs(a.grace.or(job.grace).unwrap_or(10)),
+    })
+}
+
+fn output_options(a: &OutputArgs, job: &JobFile, mode: Mode) -> OutputOptions {
+    OutputOptions {
+        out: a.out.clone().or(job.out.clone()),
+        metrics_file: a.metrics_file.clone().or(job.metrics_file.clone()),
+        summary_json: a.summary_json.clone().or(job.summary_json.clone()),
+        mode: Some(mode),
+    }
+}
+
+fn input_options(a: &InputArgs, job: &JobFile) -> anyhow::Result<InputOptions> {
+    let delimiter = match (a.delimiter, &job.delimiter) {
+        (Some(d), _) => Some(d),
+        (None, Some(d)) => Some(parse_delimiter(d).map_err(Usage)?),
+        (None, None) => None,
+    };
+    Ok(InputOptions {
+        delimiter,
+        allow_duplicates: a.allow_duplicates || job.allow_duplicates.unwrap_or(false),
+        namespace: a
+            .namespace
+            .clone()
+            .or(job.namespace.clone())
+            .unwrap_or(DEFAULT_NAMESPACE.into()),
+    })
+}
+
+fn state_of(b: &BatchArgs, job: &JobFile) -> anyhow::Result<PathBuf> {
+    b.state
+        .clone()
+        .or(job.state.clone())
+        .or_else(|| job.input.as_deref().map(job::default_state))
+        .ok_or_else(|| Usage("--state FILE is required".into()).into())
+}
+
+fn init_logging(cli: &Cli) {
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "warn",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::new(format!("warn,mprefund={level}"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal());
+    // A second init (tests calling `execute` twice) keeps the first subscriber.
+    let _ = match cli.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// First SIGINT/SIGTERM: stop taking rows, let in-flight requests finish (within
+/// the grace period), checkpoint, write the results. Second: exit at once — every
+/// SQLite transaction is atomic, so the state file stays consistent.
+fn watch_signals(stop: Stop) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            tracing::warn!("cannot listen for signals; SIGTERM will kill the run without a report");
+            return;
+        };
+        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        tracing::warn!("signal received: sending no new request, finishing the ones in flight; signal again to exit at once");
+        stop.request(StopReason::Signal);
+        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        eprintln!("second signal: exiting now; the state file is consistent, run again to resume");
+        std::process::exit(Exit::Stopped as i32);
+    });
+}
+
+fn confirm(question: &str, yes: bool) -> anyhow::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Usage(format!("{question} — no terminal to ask; pass --yes")).into());
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
 pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
+    init_logging(&cli);
+    let mode = Mode::detect(cli.quiet);
     match cli.command {
+        Command::Plan(a) => {
+            let opts = input_options(&a.input_args, &JobFile::default())?;
+            let mut out = std::io::stdout().lock();
+            let ok = crate::input::plan(&a.input, &opts, &mut out).map_err(|e| Usage(e.to_string()))?;
+            Ok(if ok { Exit::Ok } else { Exit::Usage })
+        }
+        Command::Run(a) => {
+            let job = JobFile::load_opt(a.job.as_deref())?;
+            let input = a
+                .input
+                .clone()
+                .or(job.input.clone())
+                .ok_or_else(|| Usage("no input: give INPUT.csv or a job file with `input`".into()))?;
+            let req = RunRequest {
+                input,
+                state: a.state.clone().or(job.state.clone()),
+                input_options: input_options(&a.input_args, &job)?,
+                skip_invalid: a.skip_invalid || job.skip_invalid.unwrap_or(false),
+                send: send_options(&a.send, &job)?,
+                output: output_options(&a.output, &job, mode),
+            };
+            let stop = Stop::new();
+            watch_signals(stop.clone());
+            job::run(req, stop).await
+        }
+        Command::Retry(a) => {
+            let job = JobFile::load_opt(a.batch.job.as_deref())?;
+            let state = state_of(&a.batch, &job)?;
+            let send = send_options(&a.send, &job)?;
+            if a.all_failed {
+                let (id, retryable, permanent) = job::failed_counts(&state, a.batch.batch.as_deref())?;
+                let q = format!(
+                    "re-send {} failed row(s) of batch {id}, {permanent} of which the API refused for good?",
+                    retryable + permanent
+                );
+                if !confirm(&q, a.yes)? {
+                    return Err(Usage("not confirmed; nothing sent".into()).into());
+                }
+            }
+            let output = output_options(&a.output, &job, mode);
+            let stop = Stop::new();
+            watch_signals(stop.clone());
+            job::retry(&state, a.batch.batch.as_deref(), a.all_failed, &send, &output, stop).await
+        }
+        Command::Status(a) => {
+            let job = JobFile::load_opt(a.batch.job.as_deref())?;
+            let state = state_of(&a.batch, &job)?;
+            job::status(&state, a.batch.batch.as_deref(), &mut std::io::stdout().lock())
+        }
+        Command::Report(a) => {
+            let job = JobFile::load_opt(a.batch.job.as_deref())?;
+            let state = state_of(&a.batch, &job)?;
+            let output = OutputOptions {
+                out: a.out.clone().or(job.out.clone()),
+                mode: Some(mode),
+                ..OutputOptions::default()
+            };
+            job::report(&state, a.batch.batch.as_deref(), &output)
+        }
         Command::Sandbox(args) => sandbox::serve_cli(args).await.map(|()| Exit::Ok),
+        Command::Demo(args) => crate::demo::run(args, mode).await.context("demo"),
     }
 }

@@ -10,7 +10,13 @@ pub mod domain;
 pub mod sandbox;
 
 mod client;
+mod demo;
 mod exit;
+mod input;
+mod job;
+mod key;
+mod lock;
+mod metrics;
 mod ledger;
 mod progress;
 mod report;

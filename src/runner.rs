@@ -92,6 +92,9 @@ pub(crate) struct Settings {
     pub concurrency: usize,
     pub policy: Policy,
     pub breaker_threshold: u32,
+    /// After a signal, how long in-flight requests may still run before they are
+    /// abandoned (their rows stay `sending` and are re-sent, same key, next run).
+    pub grace: Duration,
 }
 
 /// `--rate N`: at most N requests in any second, with a burst of N/10 (at least 1)
@@ -107,6 +110,20 @@ struct Ctx {
     policy: Policy,
     breaker: Breaker,
     stop: Stop,
+    grace: Duration,
+}
+
+impl Ctx {
+    /// Resolves when an in-flight request must be given up: only after a signal,
+    /// and only once the grace period is over.
+    async fn abandon(&self) {
+        self.stop.wait().await;
+        if self.stop.reason() == Some(StopReason::Signal) {
+            tokio::time::sleep(self.grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 /// Sends every `pending` or `sending` row of the batch. Returns the ledger (for the
@@ -126,6 +143,7 @@ pub(crate) async fn run(
         policy: settings.policy.clone(),
         breaker: Breaker::new(settings.breaker_threshold),
         stop: stop.clone(),
+        grace: settings.grace,
     });
     let (work_tx, work_rx) = mpsc::unbounded_channel::<Claimed>();
     let (out_tx, out_rx) = std::sync::mpsc::channel::<RowResult>();
@@ -254,10 +272,10 @@ async fn settle(ctx: &Ctx, job: Claimed) -> RowResult {
         }
         attempts += 1;
         let at = now_ms();
-        let reply = ctx
-            .client
-            .refund(job.kind, job.payment_id, &job.requested, &job.key)
-            .await;
+        let reply = tokio::select! {
+            r = ctx.client.refund(job.kind, job.payment_id, &job.requested, &job.key) => r,
+            _ = ctx.abandon() => return unsettled(job.row_no, attempts, last),
+        };
         let attempt = reply.attempt();
         if ctx.breaker.record(attempt) {
             ctx.stop.request(StopReason::Breaker);

@@ -1,0 +1,129 @@
+//! `--metrics-file`: the run's figures in the Prometheus textfile-collector format,
+//! for node_exporter to pick up after a cron run. Written atomically (a half-written
+//! file would be scraped as garbage). The last-success timestamp survives failed
+//! runs: it is carried over from the previous file so an alert can fire on its age.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::Exit;
+use crate::domain::Outcome;
+use crate::report::Summary;
+
+const LAST_SUCCESS: &str = "mprefund_last_success_timestamp_seconds";
+
+pub(crate) struct RunFigures<'a> {
+    pub batch_id: &'a str,
+    pub summary: &'a Summary,
+    pub duration_secs: f64,
+    pub exit: Exit,
+    pub finished_at_secs: i64,
+}
+
+pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
+    let previous_success = std::fs::read_to_string(path).ok().and_then(|text| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(LAST_SUCCESS))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+    });
+    let last_success = if f.exit == Exit::Ok {
+        Some(f.finished_at_secs)
+    } else {
+        previous_success
+    };
+    let text = render(f, last_success);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".mprefund-metrics-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    // The textfile collector wants world-readable files; tempfile makes them 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.persist(path)
+        .with_context(|| format!("writing the metrics file {}", path.display()))?;
+    Ok(())
+}
+
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
+    let b = label(f.batch_id);
+    let mut s = String::new();
+    s.push_str("# HELP mprefund_rows Rows of the batch by outcome at the end of the run.\n");
+    s.push_str("# TYPE mprefund_rows gauge\n");
+    for o in Outcome::ALL {
+        s.push_str(&format!(
+            "mprefund_rows{{batch=\"{b}\",outcome=\"{}\"}} {}\n",
+            o.as_str(),
+            f.summary.count(o)
+        ));
+    }
+    s.push_str("# HELP mprefund_refunded_amount Amount refunded (refunded and in process), by currency.\n");
+    s.push_str("# TYPE mprefund_refunded_amount gauge\n");
+    let mut by_currency = std::collections::BTreeMap::<String, rust_decimal::Decimal>::new();
+    for o in [Outcome::Refunded, Outcome::InProcess] {
+        if let Some(t) = f.summary.outcomes.get(o.as_str()) {
+            for (c, a) in &t.refunded {
+                *by_currency.entry(c.clone()).or_default() += *a;
+            }
+        }
+    }
+    for (c, a) in by_currency {
+        let c = if c.is_empty() { "unknown".to_owned() } else { label(&c) };
+        s.push_str(&format!("mprefund_refunded_amount{{batch=\"{b}\",currency=\"{c}\"}} {a}\n"));
+    }
+    s.push_str("# HELP mprefund_run_duration_seconds Wall time of the last run.\n");
+    s.push_str("# TYPE mprefund_run_duration_seconds gauge\n");
+    s.push_str(&format!("mprefund_run_duration_seconds {:.3}\n", f.duration_secs));
+    s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 3 stopped).\n");
+    s.push_str("# TYPE mprefund_run_exit_code gauge\n");
+    s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit as u8));
+    s.push_str("# HELP mprefund_last_run_timestamp_seconds When the last run ended.\n");
+    s.push_str("# TYPE mprefund_last_run_timestamp_seconds gauge\n");
+    s.push_str(&format!("mprefund_last_run_timestamp_seconds {}\n", f.finished_at_secs));
+    if let Some(t) = last_success {
+        s.push_str("# HELP mprefund_last_success_timestamp_seconds When a run last ended with every row refunded.\n");
+        s.push_str("# TYPE mprefund_last_success_timestamp_seconds gauge\n");
+        s.push_str(&format!("{LAST_SUCCESS} {t}\n"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_success_survives_a_failed_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.prom");
+        let summary = Summary::default();
+        let fig = |exit, at| RunFigures {
+            batch_id: "b\"1",
+            summary: &summary,
+            duration_secs: 1.5,
+            exit,
+            finished_at_secs: at,
+        };
+        write(&path, &fig(Exit::Ok, 100)).unwrap();
+        write(&path, &fig(Exit::SomeFailed, 200)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("mprefund_last_success_timestamp_seconds 100\n"), "{text}");
+        assert!(text.contains("mprefund_last_run_timestamp_seconds 200\n"));
+        assert!(text.contains("mprefund_run_exit_code 1\n"));
+        assert!(text.contains("mprefund_rows{batch=\"b\\\"1\",outcome=\"refunded\"} 0\n"));
+    }
+}

@@ -1,0 +1,133 @@
+//! Shared by the integration tests: a temporary work directory, the `mprefund`
+//! binary pointed at an in-process sandbox, and CSV-level readers for its output.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mprefund::sandbox::{SandboxHandle, TEST_TOKEN};
+
+pub struct Work {
+    pub dir: tempfile::TempDir,
+}
+
+impl Work {
+    pub fn new() -> Work {
+        Work {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, content).expect("write file");
+        p
+    }
+
+    /// `mprefund ARGS` in this directory, with the sandbox's token and API base.
+    pub fn mprefund(&self, sandbox: &SandboxHandle, args: &[&str]) -> Command {
+        let mut c = bare();
+        c.current_dir(self.dir.path())
+            .env("MP_ACCESS_TOKEN", TEST_TOKEN)
+            .args(args)
+            .args(["--api-base", &sandbox.base_url()]);
+        c
+    }
+}
+
+/// The binary with a clean environment as far as the tool is concerned.
+pub fn bare() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mprefund"));
+    c.env_remove("MP_ACCESS_TOKEN")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    c
+}
+
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Ran {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run mprefund");
+    Ran {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+impl std::fmt::Debug for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A results (or any) CSV as header-keyed records, in file order.
+pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let delimiter = if bytes.iter().take_while(|b| **b != b'\n').filter(|b| **b == b';').count() > 0 {
+        b';'
+    } else {
+        b','
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(bytes.as_slice());
+    let header: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            header.iter().cloned().zip(rec.iter().map(str::to_owned)).collect()
+        })
+        .collect()
+}
+
+/// Polls `cond` until it holds (the tests' only way to wait for a running child).
+pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// `payment_id,amount,reference` rows for ordinary sandbox payments.
+pub fn ordinary_csv(rows: usize, first_id: u64) -> String {
+    let mut s = String::from("payment_id,amount,reference\n");
+    for i in 0..rows as u64 {
+        // Spread over ordinary ids (suffix 000–899) so no payment's balance runs out.
+        let id = first_id * 1000 + (i / 900) * 1000 + i % 900;
+        s.push_str(&format!("{id},1.25,ref-{i}\n"));
+    }
+    s
+}
+
+/// Every refund in the sandbox, counted by idempotency key.
+pub fn refunds_per_key(sandbox: &SandboxHandle) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for r in sandbox.refunds() {
+        *m.entry(r.idempotency_key).or_default() += 1;
+    }
+    m
+}

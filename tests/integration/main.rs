@@ -1,0 +1,4 @@
+//! The integration tests: one binary, one module per feature.
+
+mod common; // temp work dirs, the binary, CSV readers
+mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
