@@ -7,6 +7,8 @@
 
 pub mod cli;
 pub mod domain;
+pub(crate) mod input;
+pub(crate) mod key;
 pub mod sandbox;
 
 mod client;

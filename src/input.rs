@@ -1,0 +1,1878 @@
+//! Input stage (SPEC "Input CSV"): turns the refund spreadsheet into a stream of
+//! validated [`Row`]s, each with its idempotency key, or [`Problem`]s that say
+//! precisely what is wrong on which line. It owns header matching (aliases),
+//! delimiter detection, encoding (UTF-8, BOM, Windows-1252 fallback per cell),
+//! amount parsing, duplicate detection and the batch fingerprint; `plan` is the
+//! human report built on top of it.
+//!
+//! Invariants:
+//! - Streaming: the file is read once, through a hashing adapter (the `digest`
+//!   covers exactly the bytes read, BOM included). Memory does not grow with the
+//!   file except for one map entry per distinct valid row identity — a 128-bit
+//!   digest of (kind, payment, amount, reference) with the first line and a count —
+//!   needed to refuse duplicates and number identical rows. The line index used
+//!   for line numbers only holds the line starts still inside the reader's
+//!   read-ahead buffer.
+//! - A bad row never stops the stream: it becomes an [`Item::Invalid`] and reading
+//!   goes on, so every bad line can be listed at once. Only problems with the file
+//!   as a whole (unreadable, no header, missing column...) are an [`InputError`].
+//! - Cells are never altered: `fields` holds every cell as decoded, and a byte
+//!   sequence that is neither UTF-8 nor Windows-1252 refuses the row instead of
+//!   being replaced.
+//! - Line numbers are physical lines as an editor shows them (header = line 1;
+//!   `\n`, `\r\n` and a lone `\r` each end a line). They are computed here, not
+//!   taken from `csv`'s positions, which lag behind after a `\r\n` or a blank line.
+//! - `row_no` numbers the data rows that are not blank (1, 2, 3... without gaps):
+//!   rows whose cells are all blank (Excel's trailing `;;;`) are skipped, counted
+//!   in `blank_skipped`, and take no number.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fs::File;
+use std::io::{self, Chain, Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+
+use crate::domain::{Amount, Currency, IdempotencyKey, Kind, PaymentId, Requested};
+use crate::key;
+
+/// Longest header line accepted; a longer "first line" is not a spreadsheet header.
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+/// Integer digits accepted in an amount: far beyond any real refund, and low enough
+/// that summing billions of amounts in `plan` cannot overflow a `Decimal`.
+const MAX_AMOUNT_DIGITS: usize = 18;
+
+/// Decimals of an amount when the row names no currency (BRL, ARS, MXN... all 2).
+const DEFAULT_DECIMALS: u32 = 2;
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct InputOptions {
+    /// Field delimiter; `None` detects it from the header line.
+    pub delimiter: Option<u8>,
+    /// Accept identical rows (they get occurrence numbers 1, 2, ... and so distinct keys).
+    pub allow_duplicates: bool,
+    /// Fed to every key: two accounts or environments never share keys.
+    pub namespace: String,
+}
+
+/// A valid data row, ready to be refunded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(dead_code)] // until the runner (another branch) consumes it
+pub(crate) struct Row {
+    /// 1-based data row number (header excluded, blank rows not counted).
+    pub row_no: u64,
+    /// Physical line where the record starts (header is line 1).
+    pub line: u64,
+    pub kind: Kind,
+    pub payment_id: PaymentId,
+    pub requested: Requested,
+    pub currency: Option<Currency>,
+    /// Trimmed; `None` when blank or when there is no reference column.
+    pub reference: Option<String>,
+    pub key: IdempotencyKey,
+    /// Every original cell, decoded to UTF-8, untouched otherwise.
+    pub fields: Vec<String>,
+}
+
+/// A data row that cannot be refunded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(dead_code)] // until the runner (another branch) consumes it
+pub(crate) struct Problem {
+    pub row_no: u64,
+    pub line: u64,
+    /// Every reason found on the row, joined with "; ".
+    pub reason: String,
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Item {
+    Valid(Row),
+    Invalid(Problem),
+}
+
+/// Problems with the file as a whole: nothing can be refunded from it.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InputError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{} is empty: expected a header row with a payment id and an amount column", path.display())]
+    Empty { path: PathBuf },
+    #[error(
+        "{}: no {column} column (accepted names: {accepted}); header found: {found}{hint}",
+        path.display()
+    )]
+    MissingColumn {
+        path: PathBuf,
+        /// Which column is missing: "payment id" or "amount".
+        column: &'static str,
+        accepted: &'static str,
+        /// The header cells as read, quoted and comma-separated.
+        found: String,
+        hint: &'static str,
+    },
+    #[error("{}, line {line}: bad header: {reason}", path.display())]
+    BadHeader {
+        path: PathBuf,
+        line: u64,
+        reason: String,
+    },
+    #[error("{}: {reason}", path.display())]
+    Encoding { path: PathBuf, reason: String },
+    #[error("delimiter {0:?} is not usable; use ',', ';' or a tab")]
+    BadDelimiter(char),
+    #[error("{}, near line {line}: {source}", path.display())]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        source: csv::Error,
+    },
+    #[error("reading {} stopped at line {line} on an earlier error; its rows cannot be trusted", path.display())]
+    Incomplete { path: PathBuf, line: u64 },
+    /// Writing the `plan` report failed (closed pipe, full disk).
+    #[error("cannot write the plan: {0}")]
+    Output(#[source] io::Error),
+}
+
+/// What reading the whole file found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(dead_code)] // until the runner (another branch) consumes it
+pub(crate) struct InputSummary {
+    /// SHA-256 hex of the file's bytes as read.
+    pub digest: String,
+    /// Order- and format-independent digest of the namespace and the set of keys of
+    /// the valid rows (32 hex chars); the batch id.
+    pub fingerprint: String,
+    /// Data rows considered: `valid + invalid` (blank rows excluded).
+    pub rows: u64,
+    pub valid: u64,
+    pub invalid: u64,
+    pub blank_skipped: u64,
+    /// Some cell was not UTF-8 and was decoded as Windows-1252.
+    pub windows_1252: bool,
+    /// The file started with a UTF-8 byte-order mark.
+    pub bom: bool,
+}
+
+/// Where the recognised columns are.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    payment: usize,
+    amount: usize,
+    reference: Option<usize>,
+    kind: Option<usize>,
+    currency: Option<usize>,
+}
+
+/// First line and number of valid rows seen so far with one identity.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    first_line: u64,
+    count: u32,
+}
+
+type Source = Lines<Chain<Cursor<Vec<u8>>, Hashing<File>>>;
+
+/// Streaming reader of an input file; yields one [`Item`] per non-blank data row.
+pub(crate) struct Input {
+    path: PathBuf,
+    allow_duplicates: bool,
+    namespace: String,
+    reader: csv::Reader<Source>,
+    record: csv::ByteRecord,
+    header: Vec<String>,
+    columns: Columns,
+    delimiter: u8,
+    bom: bool,
+    seen: HashMap<u128, Seen>,
+    key_sum: u128,
+    rows: u64,
+    valid: u64,
+    invalid: u64,
+    blank_skipped: u64,
+    windows_1252: bool,
+    /// Set at end of input or after a fatal error: the iterator is fused.
+    done: bool,
+    /// Line of the fatal error already returned by the iterator, if any: `finish`
+    /// must not then summarise a file it did not read to the end.
+    failed_at: Option<u64>,
+}
+
+impl Input {
+    pub fn open(path: &Path, opts: &InputOptions) -> Result<Input, InputError> {
+        let io_err = |source| InputError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let file = File::open(path).map_err(io_err)?;
+        let mut hashing = Hashing {
+            inner: file,
+            hasher: Sha256::new(),
+        };
+        let (prefix, bom) = read_header_prefix(&mut hashing).map_err(io_err)?;
+        sniff_encoding(path, &prefix)?;
+        let delimiter = match opts.delimiter {
+            Some(d) if matches!(d, b'"' | b'\r' | b'\n') || !d.is_ascii() => {
+                return Err(InputError::BadDelimiter(char::from(d)));
+            }
+            Some(d) => d,
+            None => detect_delimiter(&prefix),
+        };
+        let source = Lines::new(Cursor::new(prefix).chain(hashing));
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(source);
+        let mut input = Input {
+            path: path.to_owned(),
+            allow_duplicates: opts.allow_duplicates,
+            namespace: opts.namespace.clone(),
+            reader,
+            record: csv::ByteRecord::new(),
+            header: Vec::new(),
+            columns: Columns {
+                payment: 0,
+                amount: 0,
+                reference: None,
+                kind: None,
+                currency: None,
+            },
+            delimiter,
+            bom,
+            seen: HashMap::new(),
+            key_sum: 0,
+            rows: 0,
+            valid: 0,
+            invalid: 0,
+            blank_skipped: 0,
+            windows_1252: false,
+            done: false,
+            failed_at: None,
+        };
+        let Some(line) = input.read_record()? else {
+            return Err(InputError::Empty {
+                path: path.to_owned(),
+            });
+        };
+        let decoded: Vec<Decoded> = input.record.iter().map(decode).collect();
+        input.windows_1252 = decoded.iter().any(|d| d.windows_1252);
+        let header: Vec<String> = decoded.into_iter().map(|d| d.text).collect();
+        input.columns = match_columns(path, line, &header)?;
+        input.header = header;
+        Ok(input)
+    }
+
+    /// The original header cells (BOM stripped, decoded).
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// Consumes the rest of the input (if not yet read) and returns the summary.
+    pub fn finish(mut self) -> Result<InputSummary, InputError> {
+        for item in self.by_ref() {
+            item?;
+        }
+        if let Some(line) = self.failed_at {
+            return Err(InputError::Incomplete {
+                path: self.path,
+                line,
+            });
+        }
+        let mut fp = Sha256::new();
+        key::put(&mut fp, b"mpr1-batch");
+        key::put(&mut fp, self.namespace.as_bytes());
+        key::put(&mut fp, &self.key_sum.to_be_bytes());
+        key::put(&mut fp, &self.valid.to_be_bytes());
+        let fingerprint = key::hex(&fp.finalize()[..16]);
+        let (_, hashing) = self.reader.into_inner().into_inner().into_inner();
+        Ok(InputSummary {
+            digest: key::hex(&hashing.hasher.finalize()),
+            fingerprint,
+            rows: self.rows,
+            valid: self.valid,
+            invalid: self.invalid,
+            blank_skipped: self.blank_skipped,
+            windows_1252: self.windows_1252,
+            bom: self.bom,
+        })
+    }
+
+    /// Reads the next record into `self.record`; returns the line it starts on.
+    fn read_record(&mut self) -> Result<Option<u64>, InputError> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let start = self.record.position().map_or(0, csv::Position::byte);
+                let fallback = self.record.position().map_or(1, csv::Position::line);
+                Ok(Some(
+                    self.reader.get_ref().line_of(start).unwrap_or(fallback),
+                ))
+            }
+            Err(source) => {
+                let line = source
+                    .position()
+                    .map_or_else(|| self.reader.position().line(), csv::Position::line);
+                Err(InputError::Csv {
+                    path: self.path.clone(),
+                    line,
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Validates one data row; every reason found is reported, not just the first.
+    fn check(
+        &mut self,
+        row_no: u64,
+        line: u64,
+        fields: Vec<String>,
+        undefined: Option<(usize, u8)>,
+    ) -> Item {
+        let invalid = |reason, fields| {
+            Item::Invalid(Problem {
+                row_no,
+                line,
+                reason,
+                fields,
+            })
+        };
+        if fields.len() != self.header.len() {
+            let mut reason = format!(
+                "has {} fields but the header has {}",
+                fields.len(),
+                self.header.len()
+            );
+            if self.delimiter == b',' && fields.len() > self.header.len() {
+                reason.push_str(
+                    " (a cell containing a comma, such as a decimal comma, must be quoted)",
+                );
+            }
+            return invalid(reason, fields);
+        }
+        let c = self.columns;
+        let mut reasons = Vec::new();
+        if let Some((col, byte)) = undefined {
+            reasons.push(format!(
+                "column {:?} contains byte 0x{byte:02X}, which is neither UTF-8 nor Windows-1252; re-export the file as \"CSV UTF-8\"",
+                self.header[col]
+            ));
+        }
+        let payment =
+            PaymentId::from_str(&fields[c.payment]).map_err(|e| reasons.push(e.to_string()));
+        let kind = c
+            .kind
+            .map_or(Ok(Kind::Payment), |i| Kind::from_str(&fields[i]))
+            .map_err(|e| reasons.push(e));
+        let currency = match c.currency.map(|i| fields[i].trim()) {
+            None | Some("") => Ok(None),
+            Some(t) => Currency::from_str(t).map(Some).map_err(|e| reasons.push(e)),
+        };
+        let requested =
+            parse_amount(&fields[c.amount], currency.ok().flatten()).map_err(|e| reasons.push(e));
+        let reference = c
+            .reference
+            .map(|i| fields[i].trim())
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned);
+        let (Ok(payment), Ok(kind), Ok(currency), Ok(requested), true) =
+            (payment, kind, currency, requested, reasons.is_empty())
+        else {
+            return invalid(reasons.join("; "), fields);
+        };
+
+        let canonical = requested.canonical();
+        let identity = key::digest128(&[
+            kind.as_str().as_bytes(),
+            payment.to_string().as_bytes(),
+            canonical.as_bytes(),
+            reference.as_deref().unwrap_or("").as_bytes(),
+        ]);
+        let seen = self.seen.entry(identity).or_insert(Seen {
+            first_line: line,
+            count: 0,
+        });
+        if seen.count > 0 && !self.allow_duplicates {
+            let reason = format!(
+                "duplicates line {} (same payment, amount and reference); pass --allow-duplicates if intended",
+                seen.first_line
+            );
+            return invalid(reason, fields);
+        }
+        seen.count = seen.count.saturating_add(1);
+        let key = key::derive(
+            &self.namespace,
+            kind,
+            payment,
+            &requested,
+            reference.as_deref(),
+            seen.count,
+        );
+        Item::Valid(Row {
+            row_no,
+            line,
+            kind,
+            payment_id: payment,
+            requested,
+            currency,
+            reference,
+            key,
+            fields,
+        })
+    }
+}
+
+impl Iterator for Input {
+    type Item = Result<Item, InputError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let line = match self.read_record() {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    self.done = true;
+                    self.failed_at = Some(match &e {
+                        InputError::Csv { line, .. } => *line,
+                        _ => self.reader.position().line(),
+                    });
+                    return Some(Err(e));
+                }
+            };
+            let mut undefined = None;
+            let mut fields = Vec::with_capacity(self.record.len());
+            for (i, cell) in self.record.iter().enumerate() {
+                let d = decode(cell);
+                self.windows_1252 |= d.windows_1252;
+                if let (None, Some(b)) = (undefined, d.undefined) {
+                    undefined = Some((i, b));
+                }
+                fields.push(d.text);
+            }
+            if fields.iter().all(|f| f.trim().is_empty()) {
+                self.blank_skipped += 1;
+                continue;
+            }
+            self.rows += 1;
+            let item = self.check(self.rows, line, fields, undefined);
+            match &item {
+                Item::Valid(row) => {
+                    self.valid += 1;
+                    // Wrapping sum: the fingerprint must not depend on row order.
+                    self.key_sum = self
+                        .key_sum
+                        .wrapping_add(key::digest128(&[row.key.as_str().as_bytes()]));
+                }
+                Item::Invalid(_) => self.invalid += 1,
+            }
+            return Some(Ok(item));
+        }
+        None
+    }
+}
+
+/// Column names accepted for each recognised column, already normalised.
+const PAYMENT_NAMES: &[&str] = &["paymentid", "payment", "idpagamento", "idpago", "pago"];
+const AMOUNT_NAMES: &[&str] = &["amount", "valor", "monto", "refundamount"];
+
+/// Lowercase, trimmed, without spaces, `_` or `-`: `Payment-ID ` → `paymentid`.
+fn normalise_name(s: &str) -> String {
+    s.trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn match_columns(path: &Path, line: u64, header: &[String]) -> Result<Columns, InputError> {
+    let mut slots: [(&'static str, &[&str], Option<usize>); 5] = [
+        ("payment id", PAYMENT_NAMES, None),
+        ("amount", AMOUNT_NAMES, None),
+        ("reference", &["reference"], None),
+        ("kind", &["kind"], None),
+        ("currency", &["currency"], None),
+    ];
+    for (i, cell) in header.iter().enumerate() {
+        let name = normalise_name(cell);
+        for (what, names, slot) in &mut slots {
+            if !names.contains(&name.as_str()) {
+                continue;
+            }
+            if let Some(first) = *slot {
+                return Err(InputError::BadHeader {
+                    path: path.to_owned(),
+                    line,
+                    reason: format!(
+                        "columns {} ({:?}) and {} ({:?}) are both the {what} column; keep one",
+                        first + 1,
+                        header[first],
+                        i + 1,
+                        cell
+                    ),
+                });
+            }
+            *slot = Some(i);
+        }
+    }
+    let [
+        (_, _, payment),
+        (_, _, amount),
+        (_, _, reference),
+        (_, _, kind),
+        (_, _, currency),
+    ] = slots;
+    let missing = |column, accepted| {
+        let found = header
+            .iter()
+            .map(|h| format!("{h:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // A first line made of numbers is data, not a header: say so plainly.
+        let looks_like_data = header.iter().any(|h| {
+            let t = h.trim();
+            !t.is_empty()
+                && t.bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+        });
+        InputError::MissingColumn {
+            path: path.to_owned(),
+            column,
+            accepted,
+            found,
+            hint: if looks_like_data {
+                " (the first line looks like data: the file needs a header row)"
+            } else {
+                ""
+            },
+        }
+    };
+    let payment = payment.ok_or_else(|| {
+        missing(
+            "payment id",
+            "payment_id, payment, id_pagamento, id_pago, pago",
+        )
+    })?;
+    let amount = amount.ok_or_else(|| missing("amount", "amount, valor, monto, refund_amount"))?;
+    Ok(Columns {
+        payment,
+        amount,
+        reference,
+        kind,
+        currency,
+    })
+}
+
+/// Parses an amount cell (SPEC "Amount"). Errors are user-facing reasons.
+pub(crate) fn parse_amount(raw: &str, currency: Option<Currency>) -> Result<Requested, String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err("blank amount; write `full` to refund the whole payment".to_owned());
+    }
+    let lower = t.to_lowercase();
+    if lower == "full" || lower == "total" {
+        return Ok(Requested::Full);
+    }
+    let unsigned = lower.trim_start_matches(['+', '-', '\u{2212}']);
+    if matches!(unsigned, "nan" | "inf" | "infinity" | "∞") {
+        return Err(format!("amount {t:?} is not a number"));
+    }
+    if t.starts_with(['-', '\u{2212}']) || (t.starts_with('(') && t.ends_with(')')) {
+        return Err(format!("amount {t:?} must be positive"));
+    }
+    if t.starts_with('+') {
+        return Err(format!("amount {t:?}: write it without a sign"));
+    }
+    let plain = |c: char| c.is_ascii_digit() || c == '.' || c == ',';
+    let mantissa_exponent = lower.split_once('e').filter(|(m, e)| {
+        !m.is_empty()
+            && m.chars().all(plain)
+            && m.chars().any(|c| c.is_ascii_digit())
+            && !e.trim_start_matches(['+', '-']).is_empty()
+            && e.trim_start_matches(['+', '-'])
+                .chars()
+                .all(|c| c.is_ascii_digit())
+    });
+    if mantissa_exponent.is_some() {
+        return Err(format!(
+            "amount {t:?} is in scientific notation; write the plain number (e.g. 1500.00)"
+        ));
+    }
+    if !t
+        .chars()
+        .all(|c| plain(c) || c.is_whitespace() || c == '\'')
+    {
+        return Err(format!(
+            "amount {t:?} must be a plain number, without currency symbols or letters"
+        ));
+    }
+    if !t.chars().any(|c| c.is_ascii_digit()) {
+        return Err(format!("amount {t:?} is not a number"));
+    }
+    let dots = t.matches('.').count();
+    let commas = t.matches(',').count();
+    if t.contains(|c: char| c.is_whitespace() || c == '\'') || dots + commas > 1 {
+        return Err(format!(
+            "amount {t:?} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
+        ));
+    }
+    let (int, frac) = t.split_once(['.', ',']).unwrap_or((t, ""));
+    let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals);
+    let allowed = match (decimals, currency) {
+        (0, Some(c)) => format!("{c} allows no decimals"),
+        (n, Some(c)) => format!("{c} allows at most {n}"),
+        (n, None) => format!("at most {n} are allowed"),
+    };
+    // More than two decimals is refused even when they are zeros: "1.000" is a
+    // thousand to a pt-BR or es-CL reader, and guessing would refund the wrong sum.
+    if frac.len() > DEFAULT_DECIMALS as usize {
+        let hint = if frac.len() == 3 {
+            let mark = if dots == 1 { '.' } else { ',' };
+            format!(" (if the {mark:?} separates thousands, remove it)")
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "amount {t:?} has {}; {allowed}{hint}",
+            decimals_text(frac.len() as u32)
+        ));
+    }
+    let int = int.trim_start_matches('0');
+    if int.len() > MAX_AMOUNT_DIGITS {
+        return Err(format!("amount {t:?} is too large"));
+    }
+    let text = format!(
+        "{}.{}",
+        if int.is_empty() { "0" } else { int },
+        if frac.is_empty() { "0" } else { frac }
+    );
+    let value =
+        Decimal::from_str_exact(&text).map_err(|_| format!("amount {t:?} is not a number"))?;
+    let Some(amount) = Amount::new(value) else {
+        return Err(format!("amount {t:?} is zero; nothing to refund"));
+    };
+    if amount.get().scale() > decimals {
+        return Err(format!(
+            "amount {t:?} has {}; {allowed}",
+            decimals_text(amount.get().scale())
+        ));
+    }
+    Ok(Requested::Partial(amount))
+}
+
+fn decimals_text(n: u32) -> String {
+    if n == 1 {
+        "1 decimal".to_owned()
+    } else {
+        format!("{n} decimals")
+    }
+}
+
+/// A decoded cell.
+struct Decoded {
+    text: String,
+    /// The cell was not UTF-8 and was read as Windows-1252.
+    windows_1252: bool,
+    /// First byte that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D).
+    undefined: Option<u8>,
+}
+
+/// UTF-8 when the cell is valid UTF-8, else Windows-1252 (what Excel writes for
+/// "CSV" on a Windows machine). Undefined 1252 bytes are kept as the C1 control of
+/// the same value (as Latin-1 does), so the text stays lossless, and are flagged.
+fn decode(bytes: &[u8]) -> Decoded {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Decoded {
+            text: s.to_owned(),
+            windows_1252: false,
+            undefined: None,
+        };
+    }
+    let mut undefined = None;
+    let text = bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => {
+                let c = CP1252_80_9F[usize::from(b - 0x80)];
+                if c == '\0' {
+                    undefined.get_or_insert(b);
+                    char::from(b)
+                } else {
+                    c
+                }
+            }
+            // ASCII and 0xA0..=0xFF coincide with Latin-1, i.e. with U+0000..U+00FF.
+            _ => char::from(b),
+        })
+        .collect();
+    Decoded {
+        text,
+        windows_1252: true,
+        undefined,
+    }
+}
+
+/// Windows-1252 0x80..=0x9F; `'\0'` marks the five bytes the code page leaves undefined.
+const CP1252_80_9F: [char; 32] = [
+    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\u{017D}', '\0', '\0',
+    '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{02DC}',
+    '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\u{017E}', '\u{0178}',
+];
+
+/// Reads until the end of the first non-blank line (outside quotes) or EOF, so the
+/// delimiter can be detected before parsing starts. Returns the bytes read, UTF-8
+/// BOM removed (the csv parser then never sees it), and whether there was one.
+fn read_header_prefix(r: &mut impl Read) -> io::Result<(Vec<u8>, bool)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if header_line(&buf).is_some() || buf.len() > MAX_HEADER_BYTES {
+            break;
+        }
+        let n = match r.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let bom = buf.starts_with(b"\xEF\xBB\xBF");
+    if bom {
+        buf.drain(..3);
+    }
+    Ok((buf, bom))
+}
+
+/// The first non-blank line of `buf` if it is complete (ends with a line break
+/// outside quotes), else `None`.
+fn header_line(buf: &[u8]) -> Option<&[u8]> {
+    let buf = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+    let start = buf.iter().position(|b| !matches!(b, b'\r' | b'\n'))?;
+    let mut quoted = false;
+    for (i, &b) in buf.iter().enumerate().skip(start) {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\r' | b'\n' if !quoted => return Some(&buf[start..i]),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The delimiter occurring most often outside quotes in the header line; `,` when
+/// none occurs (a one-column header, which then lacks a required column anyway).
+fn detect_delimiter(prefix: &[u8]) -> u8 {
+    let start = prefix
+        .iter()
+        .position(|b| !matches!(b, b'\r' | b'\n'))
+        .unwrap_or(0);
+    let line = header_line(prefix).unwrap_or(&prefix[start..]);
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (d, n) in &mut counts {
+                *n += usize::from(b == *d);
+            }
+        }
+    }
+    // Ties keep the earlier of `,` `;` tab (max_by_key keeps the last maximum).
+    counts
+        .iter()
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .map_or(b',', |(d, _)| *d)
+}
+
+/// Refuses, with a message an analyst can act on, files that are not text CSV.
+fn sniff_encoding(path: &Path, prefix: &[u8]) -> Result<(), InputError> {
+    let reason = if prefix.starts_with(b"PK\x03\x04") {
+        "this is an Excel workbook (.xlsx), not a CSV; in Excel use Save As → \"CSV UTF-8\""
+    } else if prefix.starts_with(b"\xFF\xFE") || prefix.starts_with(b"\xFE\xFF") {
+        "the file is UTF-16 (\"Unicode text\"); save it as \"CSV UTF-8\""
+    } else if header_line(prefix).unwrap_or(prefix).contains(&0) {
+        "the header contains NUL bytes: the file is binary or UTF-16, not a CSV; save it as \"CSV UTF-8\""
+    } else {
+        return Ok(());
+    };
+    Err(InputError::Encoding {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    })
+}
+
+/// Hashes every byte read from the file, for the batch's `digest`.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Indexes the starts of non-empty lines of the stream the csv parser reads, so a
+/// record's first line can be found from its byte offset. Entries before the record
+/// being looked up are dropped on lookup, so only the read-ahead is ever held.
+struct Lines<R> {
+    inner: R,
+    offset: u64,
+    line: u64,
+    at_line_start: bool,
+    after_cr: bool,
+    /// (byte offset, line number) of the first byte of each non-empty line.
+    starts: RefCell<VecDeque<(u64, u64)>>,
+}
+
+impl<R> Lines<R> {
+    fn new(inner: R) -> Self {
+        Lines {
+            inner,
+            offset: 0,
+            line: 1,
+            at_line_start: true,
+            after_cr: false,
+            starts: RefCell::new(VecDeque::new()),
+        }
+    }
+
+    /// Line of the first content byte at or after `offset`: a record's position in
+    /// `csv` is where the previous one stopped, which may be before the `\n` of a
+    /// `\r\n` or before blank lines, both of which the parser skips.
+    fn line_of(&self, offset: u64) -> Option<u64> {
+        let mut starts = self.starts.borrow_mut();
+        while starts.front().is_some_and(|&(o, _)| o < offset) {
+            starts.pop_front();
+        }
+        starts.front().map(|&(_, line)| line)
+    }
+
+    fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let starts = self.starts.get_mut();
+        for &b in &buf[..n] {
+            match b {
+                b'\n' => {
+                    // The `\n` of a `\r\n` ends the line the `\r` already ended.
+                    self.line += u64::from(!self.after_cr);
+                    self.at_line_start = true;
+                    self.after_cr = false;
+                }
+                b'\r' => {
+                    self.line += 1;
+                    self.at_line_start = true;
+                    self.after_cr = true;
+                }
+                _ => {
+                    if self.at_line_start {
+                        starts.push_back((self.offset, self.line));
+                    }
+                    self.at_line_start = false;
+                    self.after_cr = false;
+                }
+            }
+            self.offset += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// Partial and full refunds of one currency, for `plan`.
+#[derive(Debug, Default)]
+struct Totals {
+    partial: u64,
+    sum: Decimal,
+    overflow: bool,
+    full: u64,
+}
+
+/// `mprefund plan`: reads the whole file, prints a human summary to `out` and every
+/// problem with its line number; returns true when the file has no problem.
+#[allow(dead_code)] // until the runner (another branch) consumes it
+pub(crate) fn plan(
+    path: &Path,
+    opts: &InputOptions,
+    out: &mut dyn io::Write,
+) -> Result<bool, InputError> {
+    let mut input = Input::open(path, opts)?;
+    let delimiter = input.delimiter();
+    let columns = input.header().len();
+    let mut totals: BTreeMap<Option<Currency>, Totals> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for item in input.by_ref() {
+        match item? {
+            Item::Valid(row) => {
+                let t = totals.entry(row.currency).or_default();
+                match row.requested {
+                    Requested::Full => t.full += 1,
+                    Requested::Partial(a) => {
+                        t.partial += 1;
+                        match t.sum.checked_add(a.get()) {
+                            Some(s) => t.sum = s,
+                            None => t.overflow = true,
+                        }
+                    }
+                }
+            }
+            Item::Invalid(p) => problems.push((p.line, p.reason)),
+        }
+    }
+    let s = input.finish()?;
+    write_plan(out, path, delimiter, columns, &s, &totals, &problems)
+        .map_err(InputError::Output)?;
+    Ok(s.invalid == 0)
+}
+
+fn write_plan(
+    out: &mut dyn io::Write,
+    path: &Path,
+    delimiter: u8,
+    columns: usize,
+    s: &InputSummary,
+    totals: &BTreeMap<Option<Currency>, Totals>,
+    problems: &[(u64, String)],
+) -> io::Result<()> {
+    let delimiter = match delimiter {
+        b',' => "comma (,)".to_owned(),
+        b';' => "semicolon (;)".to_owned(),
+        b'\t' => "tab".to_owned(),
+        d => format!("{:?}", char::from(d)),
+    };
+    let encoding = match (s.windows_1252, s.bom) {
+        (true, _) => "Windows-1252 (not UTF-8; accents decoded as Excel wrote them)",
+        (false, true) => "UTF-8 with BOM",
+        (false, false) => "UTF-8",
+    };
+    writeln!(out, "file:          {}", path.display())?;
+    writeln!(out, "delimiter:     {delimiter}")?;
+    writeln!(out, "encoding:      {encoding}")?;
+    writeln!(out, "columns:       {columns}")?;
+    writeln!(out, "rows:          {}", s.rows)?;
+    writeln!(out, "valid:         {}", s.valid)?;
+    writeln!(out, "invalid:       {}", s.invalid)?;
+    writeln!(out, "blank skipped: {}", s.blank_skipped)?;
+    writeln!(out, "batch:         {}", s.fingerprint)?;
+    writeln!(out)?;
+    if totals.is_empty() {
+        writeln!(out, "nothing to refund: no valid rows")?;
+    } else {
+        writeln!(
+            out,
+            "{:<10} {:>15} {:>20} {:>12}",
+            "currency", "partial refunds", "partial sum", "full refunds"
+        )?;
+        for (currency, t) in totals {
+            let name = currency.map_or_else(|| "(default)".to_owned(), |c| c.to_string());
+            // Shown with the currency's decimals (30.50, not 30.5), as finance reads money.
+            let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals) as usize;
+            let sum = if t.overflow {
+                "(too large)".to_owned()
+            } else {
+                format!("{:.decimals$}", t.sum)
+            };
+            writeln!(out, "{name:<10} {:>15} {sum:>20} {:>12}", t.partial, t.full)?;
+        }
+    }
+    if !problems.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "problems ({}):", problems.len())?;
+        for (line, reason) in problems {
+            writeln!(out, "line {line}: {reason}")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use proptest::prelude::*;
+    use tempfile::NamedTempFile;
+
+    use super::*;
+
+    fn file(bytes: &[u8]) -> NamedTempFile {
+        let mut f = NamedTempFile::new().expect("temp file");
+        f.write_all(bytes).expect("write temp file");
+        f.flush().expect("flush temp file");
+        f
+    }
+
+    fn opts() -> InputOptions {
+        InputOptions {
+            namespace: "test".to_owned(),
+            ..InputOptions::default()
+        }
+    }
+
+    struct Read {
+        rows: Vec<Row>,
+        problems: Vec<Problem>,
+        summary: InputSummary,
+        header: Vec<String>,
+        delimiter: u8,
+    }
+
+    fn read_with(bytes: &[u8], opts: &InputOptions) -> Read {
+        let f = file(bytes);
+        let mut input = Input::open(f.path(), opts).expect("open");
+        let header = input.header().to_vec();
+        let delimiter = input.delimiter();
+        let (mut rows, mut problems) = (Vec::new(), Vec::new());
+        for item in input.by_ref() {
+            match item.expect("no fatal error") {
+                Item::Valid(r) => rows.push(r),
+                Item::Invalid(p) => problems.push(p),
+            }
+        }
+        let summary = input.finish().expect("finish");
+        Read {
+            rows,
+            problems,
+            summary,
+            header,
+            delimiter,
+        }
+    }
+
+    fn read(bytes: &[u8]) -> Read {
+        read_with(bytes, &opts())
+    }
+
+    fn open_err(bytes: &[u8]) -> InputError {
+        let f = file(bytes);
+        match Input::open(f.path(), &opts()) {
+            Ok(_) => panic!("expected a fatal error"),
+            Err(e) => e,
+        }
+    }
+
+    fn amount(s: &str) -> Requested {
+        Requested::Partial(Amount::new(Decimal::from_str(s).expect("decimal")).expect("positive"))
+    }
+
+    /// The reason of the problem on `line`, which must be the only one there.
+    fn reason_at(problems: &[Problem], line: u64) -> &str {
+        let found: Vec<_> = problems.iter().filter(|p| p.line == line).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "one problem expected on line {line}: {problems:#?}"
+        );
+        &found[0].reason
+    }
+
+    #[test]
+    fn input_can_move_to_a_worker_thread() {
+        fn send<T: Send>() {}
+        send::<Input>();
+        send::<Item>();
+    }
+
+    #[test]
+    fn plain_comma_file() {
+        let r = read(b"payment_id,amount,reference,notes\n111,25.50,CB-1,first\n222,10,,second\n");
+        assert_eq!(r.delimiter, b',');
+        assert_eq!(r.header, ["payment_id", "amount", "reference", "notes"]);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.rows.len(), 2);
+        let a = &r.rows[0];
+        assert_eq!((a.row_no, a.line), (1, 2));
+        assert_eq!(a.payment_id.get(), 111);
+        assert_eq!(a.requested, amount("25.5"));
+        assert_eq!(a.reference.as_deref(), Some("CB-1"));
+        assert_eq!(a.kind, Kind::Payment);
+        assert_eq!(a.currency, None);
+        assert_eq!(a.fields, ["111", "25.50", "CB-1", "first"]);
+        assert_eq!(
+            a.key,
+            key::derive(
+                "test",
+                Kind::Payment,
+                a.payment_id,
+                &a.requested,
+                Some("CB-1"),
+                1
+            )
+        );
+        let b = &r.rows[1];
+        assert_eq!((b.row_no, b.line, b.reference.as_deref()), (2, 3, None));
+        assert_eq!(
+            (
+                r.summary.rows,
+                r.summary.valid,
+                r.summary.invalid,
+                r.summary.blank_skipped
+            ),
+            (2, 2, 0, 0)
+        );
+        assert!(!r.summary.windows_1252 && !r.summary.bom);
+    }
+
+    #[test]
+    fn header_aliases_in_portuguese_and_spanish() {
+        for header in [
+            "Id_Pagamento;VALOR",
+            " id pagamento ; valor ",
+            "ID-PAGO;Monto",
+            "pago;monto",
+            "Payment;Refund Amount",
+            "PaymentID;amount",
+            "payment-id;refund_amount",
+        ] {
+            let r = read(format!("{header}\n123;10,5\n").as_bytes());
+            assert_eq!(r.rows.len(), 1, "header {header:?}: {:?}", r.problems);
+            assert_eq!(r.rows[0].payment_id.get(), 123);
+            assert_eq!(r.rows[0].requested, amount("10.5"));
+        }
+        let r =
+            read(b"monto,Tipo,KIND,Currency,Reference,id_pago\n5,x,advanced_payment,ars,R1,9\n");
+        let row = &r.rows[0];
+        assert_eq!(row.kind, Kind::AdvancedPayment);
+        assert_eq!(row.currency.map(|c| c.to_string()).as_deref(), Some("ARS"));
+        assert_eq!(row.reference.as_deref(), Some("R1"));
+        assert_eq!(row.fields[1], "x", "an unknown column passes through");
+    }
+
+    #[test]
+    fn excel_pt_br_export_with_bom_crlf_semicolon_and_decimal_comma() {
+        let r = read(
+            b"\xEF\xBB\xBFpayment_id;valor;obs\r\n1001;25,50;a\r\n1002;1234,5;b\r\n1003;full;c\r\n",
+        );
+        assert_eq!(r.delimiter, b';');
+        assert_eq!(r.header[0], "payment_id", "BOM stripped");
+        assert!(r.summary.bom);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let got: Vec<_> = r.rows.iter().map(|x| (x.line, x.requested)).collect();
+        assert_eq!(
+            got,
+            [
+                (2, amount("25.5")),
+                (3, amount("1234.5")),
+                (4, Requested::Full)
+            ]
+        );
+        assert_eq!(
+            r.rows[2].fields,
+            ["1003", "full", "c"],
+            "no CR left in cells"
+        );
+    }
+
+    #[test]
+    fn bom_before_a_quoted_header_cell() {
+        let r = read(b"\xEF\xBB\xBF\"payment_id\";\"amount\"\r\n1;2\r\n");
+        assert_eq!(r.header, ["payment_id", "amount"]);
+        assert_eq!(r.rows.len(), 1);
+    }
+
+    #[test]
+    fn tab_delimited() {
+        let r = read(b"payment_id\tamount\tnote\n5\t7,5\thas, comma; and semicolon\n");
+        assert_eq!(r.delimiter, b'\t');
+        assert_eq!(r.rows[0].requested, amount("7.5"));
+        assert_eq!(r.rows[0].fields[2], "has, comma; and semicolon");
+    }
+
+    #[test]
+    fn quoted_fields_with_delimiters_quotes_and_newlines() {
+        let r = read(
+            b"payment_id,amount,note\n1,\"7,25\",\"a, b\"\n2,3,\"say \"\"hi\"\"\nsecond line\"\n3,4,plain\n",
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.rows[0].requested, amount("7.25"));
+        assert_eq!(r.rows[0].fields[2], "a, b");
+        assert_eq!(r.rows[1].fields[2], "say \"hi\"\nsecond line");
+        let lines: Vec<_> = r.rows.iter().map(|x| (x.row_no, x.line)).collect();
+        assert_eq!(lines, [(1, 2), (2, 3), (3, 5)]);
+    }
+
+    #[test]
+    fn delimiter_detection_ignores_quoted_text() {
+        // Three commas inside quotes, two semicolons outside: `;` wins.
+        let r = read(b"\"note, with, many, commas\";payment_id;valor\n\"a,b\";1;2,5\n");
+        assert_eq!(r.delimiter, b';');
+        assert_eq!(r.rows[0].requested, amount("2.5"));
+        assert_eq!(r.rows[0].fields[0], "a,b");
+    }
+
+    #[test]
+    fn delimiter_override() {
+        let data = b"payment_id;amount;a,b,c,d\n1;2,5;x\n";
+        assert!(
+            matches!(open_err(data), InputError::MissingColumn { .. }),
+            "detection picks ','"
+        );
+        let o = InputOptions {
+            delimiter: Some(b';'),
+            ..opts()
+        };
+        let r = read_with(data, &o);
+        assert_eq!(r.delimiter, b';');
+        assert_eq!(r.header, ["payment_id", "amount", "a,b,c,d"]);
+        assert_eq!(r.rows[0].requested, amount("2.5"));
+        let f = file(b"payment_id,amount\n1,2\n");
+        let bad = InputOptions {
+            delimiter: Some(b'"'),
+            ..opts()
+        };
+        assert!(matches!(
+            Input::open(f.path(), &bad),
+            Err(InputError::BadDelimiter('"'))
+        ));
+    }
+
+    #[test]
+    fn windows_1252_cells_are_decoded_not_mangled() {
+        let r = read(b"payment_id;valor;descri\xE7\xE3o\r\n1;10,00;Devolu\xE7\xE3o\r\n2;5;\x80 \x93ok\x94 \x85\r\n3;6;j\xC3\xA1 UTF-8\r\n");
+        assert!(r.summary.windows_1252);
+        assert_eq!(r.header[2], "descrição");
+        assert_eq!(r.rows[0].fields[2], "Devolução");
+        assert_eq!(r.rows[1].fields[2], "€ “ok” …");
+        assert_eq!(
+            r.rows[2].fields[2], "já UTF-8",
+            "a valid UTF-8 cell stays UTF-8"
+        );
+        assert!(r.problems.is_empty());
+        assert!(!read(b"payment_id,amount\n1,2\n").summary.windows_1252);
+    }
+
+    #[test]
+    fn bytes_undefined_in_windows_1252_refuse_the_row() {
+        let r = read(b"payment_id;valor;nota\n1;10;ok\n2;5;a\x81b\n");
+        assert_eq!(r.rows.len(), 1);
+        let reason = reason_at(&r.problems, 3);
+        assert!(
+            reason.contains("0x81") && reason.contains("\"nota\""),
+            "{reason}"
+        );
+        assert_eq!(
+            r.problems[0].fields[2], "a\u{81}b",
+            "kept losslessly for the results CSV"
+        );
+    }
+
+    #[test]
+    fn full_and_total() {
+        let r = read(b"payment_id,amount\n1,full\n2, TOTAL \n3,Full\n4,total\n");
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert!(r.rows.iter().all(|x| x.requested == Requested::Full));
+    }
+
+    #[test]
+    fn currency_decides_the_decimals() {
+        let r = read(
+            b"payment_id;amount;currency\n\
+              1;1500;CLP\n\
+              2;1500,5;CLP\n\
+              3;1.000;clp\n\
+              4;1000,00;CLP\n\
+              5;10,55;BRL\n\
+              6;10,55;\n\
+              7;10;R$\n\
+              8;20,5;COP\n",
+        );
+        let ok: Vec<_> = r
+            .rows
+            .iter()
+            .map(|x| (x.line, x.requested, x.currency.map(|c| c.to_string())))
+            .collect();
+        assert_eq!(
+            ok,
+            [
+                (2, amount("1500"), Some("CLP".to_owned())),
+                (5, amount("1000"), Some("CLP".to_owned())),
+                (6, amount("10.55"), Some("BRL".to_owned())),
+                (7, amount("10.55"), None),
+            ]
+        );
+        assert_eq!(
+            reason_at(&r.problems, 3),
+            "amount \"1500,5\" has 1 decimal; CLP allows no decimals"
+        );
+        assert_eq!(
+            reason_at(&r.problems, 4),
+            "amount \"1.000\" has 3 decimals; CLP allows no decimals (if the '.' separates thousands, remove it)"
+        );
+        assert!(reason_at(&r.problems, 8).contains("not a three-letter code"));
+        assert!(reason_at(&r.problems, 9).contains("COP allows no decimals"));
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_its_line_and_reason() {
+        let r = read(
+            b"payment_id;amount;kind\r\n\
+              1;-5;\r\n\
+              2;0;\r\n\
+              3;abc;\r\n\
+              4;;\r\n\
+              5;10,123;\r\n\
+              6;1.234,56;\r\n\
+              7;1,234.56;\r\n\
+              8;1 234;\r\n\
+              9;NaN;\r\n\
+              10;1e400;\r\n\
+              11;R$ 10;\r\n\
+              12a;10;\r\n\
+              1.23457E+11;10;\r\n\
+              ;10;\r\n\
+              15;10;refund\r\n\
+              16;10\r\n\
+              17;10;payment;extra\r\n\
+              18;99999999999999999999999999999999999;\r\n\
+              19;0,00;\r\n\
+              20;+5;\r\n\
+              21;inf;\r\n\
+              22;1.234;\r\n\
+              x;-1;bogus\r\n\
+              25;10,50;payment\r\n",
+        );
+        let expect: &[(u64, &str)] = &[
+            (2, "amount \"-5\" must be positive"),
+            (3, "amount \"0\" is zero; nothing to refund"),
+            (
+                4,
+                "amount \"abc\" must be a plain number, without currency symbols or letters",
+            ),
+            (5, "blank amount; write `full` to refund the whole payment"),
+            (
+                6,
+                "amount \"10,123\" has 3 decimals; at most 2 are allowed (if the ',' separates thousands, remove it)",
+            ),
+            (
+                7,
+                "amount \"1.234,56\" has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)",
+            ),
+            (8, "amount \"1,234.56\" has a thousands separator"),
+            (9, "amount \"1 234\" has a thousands separator"),
+            (10, "amount \"NaN\" is not a number"),
+            (11, "amount \"1e400\" is in scientific notation"),
+            (
+                12,
+                "amount \"R$ 10\" must be a plain number, without currency symbols",
+            ),
+            (13, "payment id \"12a\" is not a positive whole number"),
+            (
+                14,
+                "payment id \"1.23457E+11\" looks like scientific notation",
+            ),
+            (15, "payment id is blank"),
+            (16, "kind \"refund\" is neither"),
+            (17, "has 2 fields but the header has 3"),
+            (18, "has 4 fields but the header has 3"),
+            (
+                19,
+                "amount \"99999999999999999999999999999999999\" is too large",
+            ),
+            (20, "amount \"0,00\" is zero"),
+            (21, "amount \"+5\": write it without a sign"),
+            (22, "amount \"inf\" is not a number"),
+            (
+                23,
+                "amount \"1.234\" has 3 decimals; at most 2 are allowed (if the '.' separates thousands, remove it)",
+            ),
+        ];
+        for (line, want) in expect {
+            let got = reason_at(&r.problems, *line);
+            assert!(
+                got.starts_with(want),
+                "line {line}: got {got:?}, want {want:?}"
+            );
+        }
+        // Every reason on a row is given, so one pass fixes the row.
+        let many = reason_at(&r.problems, 24);
+        assert!(
+            many.contains("payment id \"x\"")
+                && many.contains("must be positive")
+                && many.contains("kind \"bogus\""),
+            "{many}"
+        );
+        assert_eq!(r.problems.len(), expect.len() + 1);
+        assert_eq!(r.rows.len(), 1);
+        assert_eq!((r.rows[0].line, r.rows[0].row_no), (25, 24));
+        assert_eq!(
+            (r.summary.rows, r.summary.valid, r.summary.invalid),
+            (24, 1, 23)
+        );
+        let row_nos: Vec<_> = r.problems.iter().map(|p| p.row_no).collect();
+        assert_eq!(row_nos, (1..=23).collect::<Vec<_>>());
+        assert_eq!(r.problems[0].fields, ["1", "-5", ""]);
+    }
+
+    #[test]
+    fn comma_file_with_unquoted_decimal_comma_gets_a_hint() {
+        let r = read(b"payment_id,amount\n1,25,50\n");
+        assert_eq!(
+            reason_at(&r.problems, 2),
+            "has 3 fields but the header has 2 (a cell containing a comma, such as a decimal comma, must be quoted)"
+        );
+    }
+
+    #[test]
+    fn missing_columns_are_fatal_and_name_the_header_found() {
+        let e = open_err(b"id;valor;nota\n1;2;3\n");
+        assert!(matches!(
+            e,
+            InputError::MissingColumn {
+                column: "payment id",
+                ..
+            }
+        ));
+        let msg = e.to_string();
+        assert!(
+            msg.contains("no payment id column") && msg.contains("\"id\", \"valor\", \"nota\""),
+            "{msg}"
+        );
+        assert!(msg.contains("id_pagamento"), "{msg}");
+
+        let e = open_err(b"payment_id,valor_total\n1,2\n");
+        assert!(
+            matches!(
+                e,
+                InputError::MissingColumn {
+                    column: "amount",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("refund_amount"));
+
+        let e = open_err(b"123456,10.50\n");
+        assert!(e.to_string().contains("looks like data"), "{e}");
+    }
+
+    #[test]
+    fn a_column_matched_twice_is_fatal() {
+        let e = open_err(b"payment_id;pago;amount\n1;2;3\n");
+        assert!(matches!(e, InputError::BadHeader { line: 1, .. }), "{e}");
+        assert!(e.to_string().contains("both the payment id column"), "{e}");
+        let e = open_err(b"payment_id;valor;Monto\n1;2;3\n");
+        assert!(
+            e.to_string().contains("\"valor\") and 3 (\"Monto\")"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn empty_files_are_fatal() {
+        for bytes in [&b""[..], b"\xEF\xBB\xBF", b"\r\n\r\n", b"\n"] {
+            let e = open_err(bytes);
+            assert!(matches!(e, InputError::Empty { .. }), "{bytes:?}: {e}");
+            assert!(e.to_string().contains("is empty"));
+        }
+    }
+
+    #[test]
+    fn header_only_file_has_no_rows() {
+        let r = read(b"payment_id;valor\r\n");
+        assert!(r.rows.is_empty() && r.problems.is_empty());
+        assert_eq!(
+            (r.summary.rows, r.summary.valid, r.summary.invalid),
+            (0, 0, 0)
+        );
+        let r = read(b"payment_id;valor");
+        assert_eq!(r.summary.rows, 0);
+    }
+
+    #[test]
+    fn unreadable_and_non_csv_files_are_refused_clearly() {
+        let missing = Path::new("/nonexistent/refunds.csv");
+        let e = Input::open(missing, &opts()).err().expect("missing file");
+        assert!(e.to_string().contains("/nonexistent/refunds.csv"), "{e}");
+        assert!(open_err(b"PK\x03\x04rest").to_string().contains(".xlsx"));
+        assert!(open_err(b"\xFF\xFEp\0a\0").to_string().contains("UTF-16"));
+    }
+
+    #[test]
+    fn blank_rows_are_skipped_and_counted() {
+        let r = read(b"payment_id;amount;x\r\n1;10;a\r\n;;\r\n\r\n2;20;b\r\n ; ;\r\n;;\r\n");
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let got: Vec<_> = r.rows.iter().map(|x| (x.row_no, x.line)).collect();
+        assert_eq!(got, [(1, 2), (2, 5)]);
+        assert_eq!(r.summary.blank_skipped, 3);
+        assert_eq!(r.summary.rows, 2);
+    }
+
+    #[test]
+    fn line_numbers_follow_the_file_whatever_the_line_endings() {
+        for (bytes, want) in [
+            (&b"payment_id,amount\n\n1,1\n\n\n2,2"[..], [3, 6]),
+            (b"payment_id,amount\r\n\r\n1,1\r\n\r\n\r\n2,2\r\n", [3, 6]),
+            (b"payment_id,amount\r1,1\r\r2,2\r", [2, 4]),
+            (b"\n\npayment_id,amount\n1,1\n2,2\n", [4, 5]),
+            (
+                b"payment_id,amount,n\r\n1,1,\"a\r\nb\nc\"\r\n2,2,x\r\n",
+                [2, 5],
+            ),
+        ] {
+            let r = read(bytes);
+            let lines: Vec<_> = r.rows.iter().map(|x| x.line).collect();
+            assert_eq!(lines, want, "{:?}", String::from_utf8_lossy(bytes));
+        }
+    }
+
+    #[test]
+    fn line_numbers_hold_past_the_read_ahead_buffer() {
+        let mut text = String::from("payment_id,amount,note\n");
+        for i in 1..=3000u64 {
+            if i % 7 == 0 {
+                text.push_str(&format!("{i},1,\"multi\nline\"\n"));
+            } else {
+                text.push_str(&format!("{i},1,x\r\n"));
+            }
+        }
+        let r = read(text.as_bytes());
+        assert_eq!(r.rows.len(), 3000);
+        let mut line = 2;
+        for row in &r.rows {
+            assert_eq!(row.line, line, "row {}", row.row_no);
+            line += if row.payment_id.get() % 7 == 0 { 2 } else { 1 };
+        }
+    }
+
+    #[test]
+    fn duplicates_are_refused_unless_allowed() {
+        let bytes =
+            b"payment_id;amount;reference\n1;25;\n2;25;\n1;25,00;\n1;25;R\n1; 25.0 ;\n1;full;\n";
+        let r = read(bytes);
+        assert_eq!(r.rows.len(), 4);
+        let want = "duplicates line 2 (same payment, amount and reference); pass --allow-duplicates if intended";
+        assert_eq!(reason_at(&r.problems, 4), want);
+        assert_eq!(reason_at(&r.problems, 6), want);
+
+        let allowed = read_with(
+            bytes,
+            &InputOptions {
+                allow_duplicates: true,
+                ..opts()
+            },
+        );
+        assert!(allowed.problems.is_empty());
+        assert_eq!(allowed.rows.len(), 6);
+        let keys: std::collections::HashSet<_> =
+            allowed.rows.iter().map(|x| x.key.clone()).collect();
+        assert_eq!(keys.len(), 6, "identical rows get distinct keys");
+        let (first, third) = (&allowed.rows[0], &allowed.rows[2]);
+        assert_eq!(
+            first.key,
+            key::derive(
+                "test",
+                Kind::Payment,
+                first.payment_id,
+                &amount("25"),
+                None,
+                1
+            )
+        );
+        assert_eq!(
+            third.key,
+            key::derive(
+                "test",
+                Kind::Payment,
+                first.payment_id,
+                &amount("25"),
+                None,
+                2
+            )
+        );
+        assert_eq!(
+            allowed.rows[4].key,
+            key::derive(
+                "test",
+                Kind::Payment,
+                first.payment_id,
+                &amount("25"),
+                None,
+                3
+            )
+        );
+    }
+
+    #[test]
+    fn digest_is_of_the_bytes_and_fingerprint_of_the_rows() {
+        let a = b"\xEF\xBB\xBFpayment_id;valor;obs\r\n1;25,50;a\r\n2;full;b\r\n3;x;bad\r\n";
+        let b = b"amount,payment_id\n,\nfull,2\n25.5,1\n";
+        let ra = read(a);
+        let rb = read(b);
+        assert_eq!(ra.summary.digest, key::hex(&Sha256::digest(a)));
+        assert_ne!(ra.summary.digest, rb.summary.digest);
+        assert_eq!(ra.summary.fingerprint.len(), 32);
+        assert_eq!(ra.summary.fingerprint, rb.summary.fingerprint);
+        let other_ns = read_with(
+            a,
+            &InputOptions {
+                namespace: "prod".to_owned(),
+                ..opts()
+            },
+        );
+        assert_ne!(other_ns.summary.fingerprint, ra.summary.fingerprint);
+        let fewer = read(b"payment_id,amount\n1,25.5\n");
+        assert_ne!(fewer.summary.fingerprint, ra.summary.fingerprint);
+    }
+
+    #[test]
+    fn finish_reads_the_rest_and_the_iterator_is_fused() {
+        let f = file(b"payment_id,amount\n1,1\n2,x\n3,3\n");
+        let mut input = Input::open(f.path(), &opts()).expect("open");
+        assert!(matches!(input.next(), Some(Ok(Item::Valid(_)))));
+        let s = input.finish().expect("finish");
+        assert_eq!((s.rows, s.valid, s.invalid), (3, 2, 1));
+
+        let mut input = Input::open(f.path(), &opts()).expect("open");
+        assert_eq!(input.by_ref().count(), 3);
+        assert!(input.next().is_none());
+        assert!(input.next().is_none());
+    }
+
+    #[test]
+    fn plan_summarises_per_currency_and_lists_every_problem() {
+        let f = file(
+            b"\xEF\xBB\xBFpayment_id;valor;currency;reference\r\n\
+              1;10,50;BRL;a\r\n\
+              2;20;BRL;b\r\n\
+              3;full;BRL;c\r\n\
+              4;1500;CLP;d\r\n\
+              5;7,25;;e\r\n\
+              6;-1;;f\r\n\
+              ;;;\r\n\
+              7;1.234,56;ARS;g\r\n",
+        );
+        let mut out = Vec::new();
+        let clean = plan(f.path(), &opts(), &mut out).expect("plan");
+        let text = String::from_utf8(out).expect("utf-8 report");
+        assert!(!clean);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(&"delimiter:     semicolon (;)"), "{text}");
+        assert!(lines.contains(&"encoding:      UTF-8 with BOM"), "{text}");
+        assert!(lines.contains(&"rows:          7"), "{text}");
+        assert!(lines.contains(&"valid:         5"), "{text}");
+        assert!(lines.contains(&"invalid:       2"), "{text}");
+        assert!(lines.contains(&"blank skipped: 1"), "{text}");
+        let row = |name: &str| {
+            let l = lines
+                .iter()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_else(|| panic!("no {name} in {text}"));
+            l.split_whitespace().map(str::to_owned).collect::<Vec<_>>()
+        };
+        assert_eq!(row("BRL"), ["BRL", "2", "30.50", "1"]);
+        assert_eq!(row("CLP"), ["CLP", "1", "1500", "0"]);
+        assert_eq!(row("(default)"), ["(default)", "1", "7.25", "0"]);
+        assert!(
+            lines.contains(&"line 7: amount \"-1\" must be positive"),
+            "{text}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("line 9: amount \"1.234,56\" has a thousands separator")),
+            "{text}"
+        );
+
+        let f = file(b"payment_id,amount\n1,1\n");
+        let mut out = Vec::new();
+        assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
+        assert!(!String::from_utf8_lossy(&out).contains("problems"));
+
+        let f = file(b"payment_id,amount\n");
+        let mut out = Vec::new();
+        assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
+        assert!(String::from_utf8_lossy(&out).contains("nothing to refund"));
+    }
+
+    #[test]
+    fn plan_reports_windows_1252() {
+        let f = file(b"payment_id;valor;obs\n1;2;Devolu\xE7\xE3o\n");
+        let mut out = Vec::new();
+        assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
+        assert!(String::from_utf8_lossy(&out).contains("encoding:      Windows-1252"));
+    }
+
+    /// One generated row: the content that makes its identity, plus a free note.
+    #[derive(Debug, Clone)]
+    struct Gen {
+        id: u64,
+        cents: Option<u64>,
+        reference: String,
+        advanced: bool,
+        note: String,
+    }
+
+    fn gen_row() -> impl Strategy<Value = Gen> {
+        (
+            1u64..40,
+            proptest::option::weighted(0.85, 1u64..100_000),
+            "[A-Za-z0-9 ;,\"]{0,6}",
+            any::<bool>(),
+            "[a-zçãé ;,\"]{0,8}",
+        )
+            .prop_map(|(id, cents, reference, advanced, note)| Gen {
+                id,
+                cents,
+                reference,
+                advanced,
+                note,
+            })
+    }
+
+    /// Writes `rows` as a US-style export (`,`, decimal point, LF, canonical names).
+    fn us_export(rows: &[Gen]) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        let _ = w.write_record(["payment_id", "amount", "reference", "kind", "note"]);
+        for r in rows {
+            let amount = r.cents.map_or("full".to_owned(), |c| {
+                Decimal::new(c as i64, 2).normalize().to_string()
+            });
+            let kind = if r.advanced {
+                "advanced_payment"
+            } else {
+                "payment"
+            };
+            let _ = w.write_record([&r.id.to_string(), &amount, &r.reference, kind, &r.note]);
+        }
+        w.into_inner().unwrap_or_default()
+    }
+
+    /// Writes `rows` as a pt-BR Excel export: BOM, `;`, CRLF, decimal comma with
+    /// trailing zeros, aliased and reordered column names.
+    fn br_export(rows: &[Gen]) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(b"\xEF\xBB\xBF".to_vec());
+        let _ = w.write_record(["Observação", "KIND", "Valor", "Reference", "ID Pagamento"]);
+        for r in rows {
+            let amount = r.cents.map_or("TOTAL".to_owned(), |c| {
+                format!("{},{:02}", c / 100, c % 100)
+            });
+            let kind = if r.advanced { "Advanced Payment" } else { "" };
+            let _ = w.write_record([
+                &r.note,
+                kind,
+                &amount,
+                &format!(" {} ", r.reference),
+                &format!("{:0>3}", r.id),
+            ]);
+        }
+        w.into_inner().unwrap_or_default()
+    }
+
+    /// Re-encodes UTF-8 text (BOM dropped) as Windows-1252, as Excel's plain "CSV"
+    /// does; the generated text only uses characters Latin-1 and 1252 share.
+    fn to_windows_1252(utf8: &[u8]) -> Vec<u8> {
+        let text = String::from_utf8_lossy(utf8.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(utf8))
+            .into_owned();
+        text.chars()
+            .map(|c| u8::try_from(u32::from(c)).expect("Latin-1 test text"))
+            .collect()
+    }
+
+    fn keys_and_fingerprint(bytes: &[u8]) -> (Vec<String>, String, usize) {
+        let r = read_with(
+            bytes,
+            &InputOptions {
+                allow_duplicates: true,
+                ..opts()
+            },
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let mut keys: Vec<String> = r.rows.iter().map(|x| x.key.to_string()).collect();
+        keys.sort();
+        (keys, r.summary.fingerprint, r.rows.len())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn keys_survive_reordering_renaming_and_re_export(
+            (rows, shuffled) in proptest::collection::vec(gen_row(), 1..30)
+                .prop_flat_map(|v| {
+                    let n = v.len();
+                    (Just(v), 0..=n)
+                })
+                .prop_flat_map(|(mut v, repeat)| {
+                    // Repeat some rows: identical rows are where occurrence numbers
+                    // matter, and random rows alone almost never collide.
+                    v.extend_from_within(..repeat);
+                    (Just(v.clone()), Just(v).prop_shuffle())
+                }),
+            windows_1252 in any::<bool>(),
+        ) {
+            let (us_keys, us_fp, n) = keys_and_fingerprint(&us_export(&rows));
+            let mut br = br_export(&shuffled);
+            if windows_1252 {
+                br = to_windows_1252(&br);
+            }
+            let (br_keys, br_fp, _) = keys_and_fingerprint(&br);
+            prop_assert_eq!(n, rows.len());
+            prop_assert_eq!(&us_keys, &br_keys);
+            prop_assert_eq!(us_fp, br_fp);
+            // With duplicates allowed, every row has its own key, and each is valid.
+            let mut distinct = us_keys.clone();
+            distinct.dedup();
+            prop_assert_eq!(distinct.len(), rows.len());
+            for k in &us_keys {
+                prop_assert!(k.len() <= 64 && IdempotencyKey::new(k.as_str()).is_some());
+            }
+        }
+
+        #[test]
+        fn distinct_rows_get_distinct_keys(rows in proptest::collection::vec(gen_row(), 1..30)) {
+            let r = read(&us_export(&rows));
+            let mut identities: Vec<_> = rows
+                .iter()
+                .map(|g| (g.id, g.cents, g.reference.trim().to_owned(), g.advanced))
+                .collect();
+            identities.sort();
+            identities.dedup();
+            // Without --allow-duplicates, exactly one row per identity is valid.
+            prop_assert_eq!(r.rows.len(), identities.len());
+            let mut keys: Vec<_> = r.rows.iter().map(|x| x.key.clone()).collect();
+            keys.sort();
+            keys.dedup();
+            prop_assert_eq!(keys.len(), identities.len());
+        }
+
+        #[test]
+        fn amount_parsing_never_panics(s in "\\PC{0,40}") {
+            let _ = parse_amount(&s, None);
+            let _ = parse_amount(&s, "CLP".parse().ok());
+        }
+
+        #[test]
+        fn amounts_round_trip_in_both_notations(int in 0u64..10_000_000, frac in 0u64..100, comma in any::<bool>()) {
+            prop_assume!(int + frac > 0);
+            let text = format!("{int}{}{frac:02}", if comma { ',' } else { '.' });
+            let want = Decimal::new((int * 100 + frac) as i64, 2);
+            prop_assert_eq!(parse_amount(&text, None), Ok(Requested::Partial(Amount::new(want).expect("positive"))));
+        }
+    }
+}
