@@ -61,7 +61,6 @@ pub(crate) struct InputOptions {
 
 /// A valid data row, ready to be refunded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code)] // until the runner (another branch) consumes it
 pub(crate) struct Row {
     /// 1-based data row number (header excluded, blank rows not counted).
     pub row_no: u64,
@@ -80,7 +79,6 @@ pub(crate) struct Row {
 
 /// A data row that cannot be refunded, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code)] // until the runner (another branch) consumes it
 pub(crate) struct Problem {
     pub row_no: u64,
     pub line: u64,
@@ -140,7 +138,6 @@ pub(crate) enum InputError {
 
 /// What reading the whole file found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(dead_code)] // until the runner (another branch) consumes it
 pub(crate) struct InputSummary {
     /// SHA-256 hex of the file's bytes as read.
     pub digest: String,
@@ -913,7 +910,6 @@ struct Totals {
 
 /// `mprefund plan`: reads the whole file, prints a human summary to `out` and every
 /// problem with its line number; returns true when the file has no problem.
-#[allow(dead_code)] // until the runner (another branch) consumes it
 pub(crate) fn plan(
     path: &Path,
     opts: &InputOptions,

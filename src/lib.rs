@@ -7,8 +7,6 @@
 
 pub mod cli;
 pub mod domain;
-pub(crate) mod input;
-pub(crate) mod key;
 pub mod sandbox;
 
 mod client;

@@ -13,7 +13,6 @@ use anyhow::Context;
 #[derive(Debug)]
 pub(crate) struct BatchLock {
     _file: File,
-    path: PathBuf,
 }
 
 /// Another process holds the batch (exit 4).
@@ -68,11 +67,7 @@ impl BatchLock {
             hostname()
         )?;
         file.sync_all()?;
-        Ok(BatchLock { _file: file, path })
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
+        Ok(BatchLock { _file: file })
     }
 }
 
