@@ -1,111 +1,569 @@
-//! PLACEHOLDER — the sandbox helper replaces this file (see brief). The public API
-//! below is the contract the rest of the crate and the tests rely on.
+//! A stateful, in-memory stand-in for the Mercado Pago refunds API, in the spirit of
+//! Stripe's test mode: the tests, the demo and the benchmarks all run against it.
+//! It owns the sandbox's public API (this file), its state and rules
+//! (`state`), its HTTP surface and fault injection (`routes`) and
+//! connections that can be cut after a commit (`conn`).
+//!
+//! Invariants: money is `Decimal` end to end (never f64); a refund is created at
+//! most once per (token, idempotency key); only successful creations are
+//! remembered for replay, so a key whose request failed can succeed later; every
+//! fault that strikes "before commit" leaves no trace, every fault "after commit"
+//! leaves exactly one refund.
+//!
+//! Payments: ids whose last three digits are 000–899 are ordinary approved BRL
+//! payments of 100.00, approved today (created on first sight). Ids ending in 900–999
+//! are reserved for documented error cases:
+//!
+//! | id ends in | payment | refund POST answers |
+//! | --- | --- | --- |
+//! | 900 | does not exist | 404, cause 2000 (advanced: "404", "404002") |
+//! | 901 | approved 200 days ago | 400, cause 2024 |
+//! | 902 | approved 200 days ago | 400, cause 15016 |
+//! | 903 | status pending | 400, cause 2063 |
+//! | 904 | status cancelled | 400, cause 2063 |
+//! | 905 | already fully refunded | 400, cause 2063 |
+//! | 906 | partial refunds unsupported | partial: 400, cause 3024; full: 201 |
+//! | 907 | refund settles later | 201, status in_process |
+//! | 908 | refund rejected | 201, status rejected (balance untouched) |
+//! | 909 | Pix in contingency | 400, cause 2090; with X-Render-In-Process-Refunds: true → 201 in_process |
+//! | 910 | CLP 10000 (0 decimals) | like ordinary; decimals → 400, cause 4042 |
+//! | 911 | collector has no balance | 400, cause 2091 |
+//!
+//! Other answers: amount ≤ 0 → 400/4040; amount not a number → 400/4041; more
+//! decimals than the currency allows → 400/4042 (sandbox's code); partial refunds
+//! past the remaining balance → 400/4043 (sandbox's code); a refund after the
+//! payment is fully refunded → 400/2063; more than 180 days after approval →
+//! 400/2024; no `X-Idempotency-Key` → 400/4292 (MP's reference files 4292 under 404;
+//! the sandbox answers 400); a token not starting `TEST-` or `APP_USR-` → 401/401;
+//! same key, other request → 409; same key still in flight → 423; body not a JSON
+//! object → 400/400. Causes 2090, 2091, 4042 and 4043 are the sandbox's own: MP
+//! documents these cases without a number.
+
+mod conn;
+mod routes;
+mod state;
 
 use std::collections::BTreeMap;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::Kind;
+use conn::{ConnTag, CutListener};
+use routes::{App, Shared};
 
 /// A bearer token the sandbox accepts by default (it accepts any `TEST-…` or `APP_USR-…`).
 pub const TEST_TOKEN: &str = "TEST-mprefund-sandbox";
 
+/// `mprefund sandbox`: serve the sandbox until Ctrl-C.
 #[derive(clap::Args, Debug, Clone)]
+#[command(after_long_help = help_text(), after_help = help_text())]
 pub struct SandboxArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-}
-
-pub async fn serve_cli(_args: SandboxArgs) -> anyhow::Result<()> {
-    todo!()
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Faults {
-    pub latency: Duration,
-    pub jitter: Duration,
+    /// Fixed latency added to every API request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Extra uniform random latency, 0..MS, on top of --latency-ms.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Share (0..1) of API requests answered 500 before anything is committed.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = parse_share)]
     pub error_500: f64,
+    /// Share (0..1) of API requests answered 429 (with Retry-After) before commit.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = parse_share)]
     pub error_429: f64,
-    pub retry_after_secs: u64,
+    /// The Retry-After seconds sent with injected 429s.
+    #[arg(long, value_name = "SECS", default_value_t = 1)]
+    pub retry_after: u64,
+    /// Share (0..1) of refund creations whose connection is cut after the commit.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = parse_share)]
     pub cut_after_commit: f64,
+    /// Share (0..1) of refund creations answered with an HTML 502 after the commit.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = parse_share)]
     pub html_502_after_commit: f64,
+    /// Seed for every random draw (latency jitter, fault shares), for reproducible runs.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Render every error with string-typed `status` and `cause[].code` (as advanced payments do).
+    #[arg(long)]
+    pub string_codes: bool,
+    /// JSON array of payments to declare: {"id", "amount", "currency", "status", "date_approved", "kind"}.
+    #[arg(long, value_name = "FILE")]
+    pub payments: Option<PathBuf>,
+}
+
+fn parse_share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not a share between 0 and 1"))
+    }
+}
+
+/// The `--help` epilogue: the magic ids and the admin endpoints.
+fn help_text() -> String {
+    let mut s = String::from(
+        "Payments: ids ending 000-899 are approved BRL payments of 100.00, approved today.\n\
+         Ids ending 900-999 are magic:\n",
+    );
+    for (suffix, magic) in state::Magic::ALL {
+        let (payment, answer) = magic.describe();
+        s.push_str(&format!("  {suffix}  {payment:<28} {answer}\n"));
+    }
+    s.push_str(
+        "\nAdmin (not counted in stats): GET /__sandbox/refunds, GET|DELETE /__sandbox/stats,\n\
+         POST /__sandbox/payments, GET|POST /__sandbox/faults, POST|DELETE /__sandbox/fail/{id},\n\
+         POST /__sandbox/settle (in_process refunds become approved).",
+    );
+    s
+}
+
+/// The magic-id table as Markdown (the README's and this module's copy).
+pub fn magic_ids_markdown() -> String {
+    let mut s =
+        String::from("| id ends in | payment | refund POST answers |\n| --- | --- | --- |\n");
+    for (suffix, magic) in state::Magic::ALL {
+        let (payment, answer) = magic.describe();
+        s.push_str(&format!("| {suffix} | {payment} | {answer} |\n"));
+    }
+    s
+}
+
+impl SandboxArgs {
+    fn to_config(&self) -> anyhow::Result<SandboxConfig> {
+        let payments = match &self.payments {
+            None => Vec::new(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                serde_json::from_str(&text).map_err(|e| {
+                    crate::Usage(format!(
+                        "{}: not a JSON array of payments: {e}",
+                        path.display()
+                    ))
+                })?
+            }
+        };
+        Ok(SandboxConfig {
+            faults: Faults {
+                latency: Duration::from_millis(self.latency_ms),
+                jitter: Duration::from_millis(self.jitter_ms),
+                error_500: self.error_500,
+                error_429: self.error_429,
+                retry_after_secs: self.retry_after,
+                cut_after_commit: self.cut_after_commit,
+                html_502_after_commit: self.html_502_after_commit,
+                seed: self.seed,
+            },
+            string_codes: self.string_codes,
+            payments,
+        })
+    }
+}
+
+/// Serves the sandbox on `host:port` until Ctrl-C.
+pub async fn serve_cli(args: SandboxArgs) -> anyhow::Result<()> {
+    let cfg = args.to_config()?;
+    let app = build_app(cfg)?;
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("binding {}:{}", args.host, args.port))?;
+    let listener = CutListener(listener);
+    let addr = listener.addr()?;
+    eprintln!("listening on http://{addr}");
+    axum::serve(
+        listener,
+        routes::router(app).into_make_service_with_connect_info::<ConnTag>(),
+    )
+    .with_graceful_shutdown(async {
+        // If the signal cannot be installed, serve until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+    .await
+    .context("serving the sandbox")
+}
+
+/// Faults to inject; all shares are probabilities in 0..=1 and default to off.
+/// As JSON (`POST /__sandbox/faults`) durations are `latency_ms` / `jitter_ms`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    #[serde(rename = "latency_ms", with = "millis")]
+    pub latency: Duration,
+    #[serde(rename = "jitter_ms", with = "millis")]
+    pub jitter: Duration,
+    /// Answered 500 before commit (nothing created).
+    pub error_500: f64,
+    /// Answered 429 with `Retry-After` before commit (nothing created).
+    pub error_429: f64,
+    /// `Retry-After` of injected 429s; 0 means 1.
+    pub retry_after_secs: u64,
+    /// Refund committed, then the connection is dropped without a response.
+    pub cut_after_commit: f64,
+    /// Refund committed, then an HTML 502 page is answered.
+    pub html_502_after_commit: f64,
+    /// Seeds the random draws; setting faults with a seed restarts the sequence.
+    pub seed: Option<u64>,
+}
+
+impl Faults {
+    fn validate(&self) -> Result<(), String> {
+        let shares = [
+            ("error_500", self.error_500),
+            ("error_429", self.error_429),
+            ("cut_after_commit", self.cut_after_commit),
+            ("html_502_after_commit", self.html_502_after_commit),
+        ];
+        match shares.iter().find(|(_, v)| !(0.0..=1.0).contains(v)) {
+            Some((name, v)) => Err(format!("{name} = {v} is not a share between 0 and 1")),
+            None => Ok(()),
+        }
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct SandboxConfig {
     pub faults: Faults,
+    /// Every error uses the string-typed variant (`"status": "400"`, `"code": "2063"`).
     pub string_codes: bool,
+    /// Payments declared up front; they take precedence over the id conventions.
     pub payments: Vec<PaymentSpec>,
 }
 
-#[derive(Debug, Clone)]
+/// A payment declared explicitly. As JSON, only `id` and `amount` are required;
+/// `kind` defaults to `payment`, `currency` to BRL, `status` to `approved` and
+/// `date_approved` (RFC 3339) to now.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PaymentSpec {
     pub id: u64,
+    #[serde(default, deserialize_with = "de_kind")]
     pub kind: Kind,
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
     pub amount: Decimal,
+    #[serde(default = "default_currency")]
     pub currency: String,
+    #[serde(default = "default_status")]
     pub status: String,
+    #[serde(default = "now_rfc3339")]
     pub date_approved: String,
 }
 
-#[derive(Debug, Clone)]
+impl PaymentSpec {
+    /// What an ordinary id stands for: approved BRL 100.00, approved now.
+    pub fn ordinary(id: u64) -> Self {
+        PaymentSpec {
+            id,
+            kind: Kind::Payment,
+            amount: Decimal::new(100, 0),
+            currency: default_currency(),
+            status: default_status(),
+            date_approved: now_rfc3339(),
+        }
+    }
+}
+
+fn default_currency() -> String {
+    "BRL".to_owned()
+}
+
+fn default_status() -> String {
+    "approved".to_owned()
+}
+
+fn now_rfc3339() -> String {
+    state::format_date(time::OffsetDateTime::now_utc())
+}
+
+fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse().map_err(serde::de::Error::custom)
+}
+
+fn ser_kind<S: serde::Serializer>(k: &Kind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.as_str())
+}
+
+/// One refund the sandbox created (the admin view's row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefundRecord {
     pub id: u64,
     pub payment_id: u64,
+    #[serde(serialize_with = "ser_kind")]
     pub kind: Kind,
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
     pub amount: Decimal,
     pub status: String,
     pub idempotency_key: String,
     pub date_created: String,
 }
 
-#[derive(Debug, Clone, Default)]
+/// API request counters (the `/__sandbox` admin view is not counted).
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
+    /// Every API request, retries included.
     pub requests: u64,
     pub refunds_created: u64,
+    /// Requests answered from the idempotency table (nothing created).
+    pub replays: u64,
+    /// Responses never sent because the connection was cut after commit; these
+    /// are not in `by_status`.
+    pub cut_connections: u64,
     pub by_status: BTreeMap<u16, u64>,
+    /// API requests by arrival second (unix time).
     pub per_second: BTreeMap<u64, u64>,
+    /// The highest count in `per_second`.
     pub busiest_second: u64,
+    /// The most API requests in flight at once.
     pub max_concurrent: u64,
+    pub in_flight: u64,
 }
 
 pub struct Sandbox;
 
+fn build_app(cfg: SandboxConfig) -> anyhow::Result<App> {
+    cfg.faults.validate().map_err(crate::Usage)?;
+    let mut st = state::State::new(cfg.faults);
+    for spec in &cfg.payments {
+        st.declare(spec.to_payment().map_err(|e| crate::Usage(e.to_string()))?);
+    }
+    Ok(Shared::new(st, cfg.string_codes))
+}
+
 impl Sandbox {
-    pub fn start(_cfg: SandboxConfig) -> anyhow::Result<SandboxHandle> {
-        todo!()
+    /// Starts a sandbox on `127.0.0.1` (a free port) on its own thread and tokio
+    /// runtime, so it works from plain `#[test]`s and from inside a runtime alike.
+    /// Returns once it is listening; dropping the handle stops it.
+    pub fn start(cfg: SandboxConfig) -> anyhow::Result<SandboxHandle> {
+        let app = build_app(cfg)?;
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<SocketAddr>>();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server_app = app.clone();
+        let thread = std::thread::Builder::new()
+            .name("mprefund-sandbox".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("mprefund-sandbox-rt")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(anyhow::Error::new(e)));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+                        Ok(l) => CutListener(l),
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(anyhow::Error::new(e)));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(listener.addr().map_err(anyhow::Error::new));
+                    let service =
+                        routes::router(server_app).into_make_service_with_connect_info::<ConnTag>();
+                    // Abrupt on purpose: a test's sandbox must stop even while a
+                    // client sits in a long injected latency.
+                    tokio::select! {
+                        _ = axum::serve(listener, service).into_future() => {}
+                        _ = stop_rx => {}
+                    }
+                });
+                rt.shutdown_timeout(Duration::from_millis(200));
+            })
+            .context("spawning the sandbox thread")?;
+        match ready_rx.recv() {
+            Ok(Ok(addr)) => Ok(SandboxHandle {
+                addr,
+                app,
+                stop: Some(stop_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e.context("starting the sandbox"))
+            }
+            Err(_) => {
+                let _ = thread.join();
+                anyhow::bail!("the sandbox thread ended before listening")
+            }
+        }
     }
 }
 
-pub struct SandboxHandle;
+/// A running sandbox. It reads and changes the server's state directly; dropping
+/// it stops the server and joins its thread.
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    app: App,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
 
 impl SandboxHandle {
     pub fn addr(&self) -> SocketAddr {
-        todo!()
+        self.addr
     }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub fn base_url(&self) -> String {
-        todo!()
+        format!("http://{}", self.addr)
     }
+
+    /// Every refund created so far, oldest first.
     pub fn refunds(&self) -> Vec<RefundRecord> {
-        todo!()
+        self.app.lock().refunds.clone()
     }
+
     pub fn stats(&self) -> Stats {
-        todo!()
+        self.app.lock().stats()
     }
-    pub fn set_faults(&self, _f: Faults) {
-        todo!()
+
+    /// Zeroes the counters (the refunds and payments stay).
+    pub fn reset_stats(&self) {
+        self.app.lock().reset_stats();
     }
-    pub fn declare_payment(&self, _p: PaymentSpec) {
-        todo!()
+
+    /// Replaces the faults; with a seed, the random sequence restarts from it.
+    pub fn set_faults(&self, f: Faults) {
+        self.app.lock().set_faults(f);
     }
-    pub fn fail_payment(&self, _id: u64, _status: u16) {
-        todo!()
+
+    /// Declares (or redeclares, dropping its refund history) a payment.
+    ///
+    /// # Panics
+    /// When the spec is invalid (amount ≤ 0, a currency that is not three
+    /// letters, a `date_approved` that is not RFC 3339): a test's own mistake.
+    /// Use [`SandboxHandle::try_declare_payment`] to get the error instead.
+    pub fn declare_payment(&self, p: PaymentSpec) {
+        if let Err(e) = self.try_declare_payment(p) {
+            panic!("declare_payment: {e}");
+        }
     }
-    pub fn heal_payment(&self, _id: u64) {
-        todo!()
+
+    pub fn try_declare_payment(&self, p: PaymentSpec) -> anyhow::Result<()> {
+        let payment = p.to_payment()?;
+        self.app.lock().declare(payment);
+        Ok(())
+    }
+
+    /// Every refund POST for this payment id (either kind) answers `status`
+    /// before commit until [`SandboxHandle::heal_payment`].
+    pub fn fail_payment(&self, id: u64, status: u16) {
+        self.app.lock().fail_payment(id, status);
+    }
+
+    pub fn heal_payment(&self, id: u64) {
+        self.app.lock().heal_payment(id);
+    }
+
+    /// Settles every `in_process` refund as `approved`; returns how many.
+    pub fn settle_in_process(&self) -> usize {
+        self.app.lock().settle_in_process()
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_doc_carries_the_current_magic_table() {
+        let doc: String = include_str!("mod.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! ").or(l.strip_prefix("//!")))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(
+            doc.contains(&magic_ids_markdown()),
+            "update the table in src/sandbox/mod.rs's doc to:\n{}",
+            magic_ids_markdown()
+        );
+    }
+
+    #[test]
+    fn payment_specs_parse_with_defaults_and_exact_amounts() {
+        let specs: Vec<PaymentSpec> = serde_json::from_str(
+            r#"[{"id": 42, "amount": 12345678901.23},
+                {"id": 43, "amount": "7", "currency": "clp", "kind": "advanced_payment",
+                 "status": "pending", "date_approved": "2026-01-31T12:00:00-03:00"}]"#,
+        )
+        .expect("specs parse");
+        assert_eq!(specs[0].amount.to_string(), "12345678901.23");
+        assert_eq!(specs[0].currency, "BRL");
+        assert_eq!(specs[1].kind, Kind::AdvancedPayment);
+        let p = specs[1].to_payment().expect("valid spec");
+        assert_eq!(
+            (p.currency.as_str(), p.decimals, p.status.as_str()),
+            ("CLP", 0, "pending")
+        );
+        assert!(serde_json::from_str::<PaymentSpec>(r#"{"id":1,"amount":1,"amout":2}"#).is_err());
+        let bad_date = PaymentSpec {
+            date_approved: "yesterday".into(),
+            ..PaymentSpec::ordinary(5)
+        };
+        assert!(bad_date.to_payment().is_err());
+    }
+
+    #[test]
+    fn faults_round_trip_as_json_in_millis() {
+        let f = Faults {
+            latency: Duration::from_millis(250),
+            error_429: 0.25,
+            seed: Some(3),
+            ..Faults::default()
+        };
+        let text = serde_json::to_string(&f).expect("serialises");
+        assert!(text.contains("\"latency_ms\":250"), "{text}");
+        assert_eq!(serde_json::from_str::<Faults>(&text).ok(), Some(f));
+        let bad: Faults = serde_json::from_str(r#"{"error_500": 1.5}"#).expect("parses");
+        assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn shares_must_be_probabilities() {
+        assert_eq!(parse_share("0.25"), Ok(0.25));
+        assert!(parse_share("1.01").is_err());
+        assert!(parse_share("-0.1").is_err());
+        assert!(parse_share("half").is_err());
     }
 }

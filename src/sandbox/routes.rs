@@ -1,0 +1,570 @@
+//! HTTP surface of the sandbox: the Mercado Pago endpoints, the `/__sandbox` admin
+//! view, the error body shapes, and where each fault strikes in a request's life.
+//!
+//! A refund POST goes: token → idempotency key → claim the key (replay, 409, 423 or
+//! reserve) → injected latency → pre-commit faults (failing payment, 500, 429) →
+//! rules and commit → post-commit faults (cut connection, HTML 502). The lock is
+//! taken for each arrow that touches state, never across an await; a reservation
+//! that ends without a refund (error, fault, or the client going away mid-latency)
+//! is released, so only successful creations are ever replayed.
+//!
+//! Only the API routes count in the stats; the admin view does not.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Request, State as AxState};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::conn::ConnTag;
+use super::state::{
+    ApiError, Claim, PostCommitFault, RefundJson, RefundRequest, State, fingerprint, parse_ask,
+};
+use super::{Faults, PaymentSpec};
+use crate::domain::Kind;
+
+/// Everything the handlers share.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    /// Render every error with string-typed `status` and `code`.
+    string_codes: bool,
+}
+
+pub(crate) type App = Arc<Shared>;
+
+impl Shared {
+    pub(crate) fn new(state: State, string_codes: bool) -> App {
+        Arc::new(Shared {
+            state: Mutex::new(state),
+            string_codes,
+        })
+    }
+
+    /// A panic elsewhere must not take the sandbox down with it: the state stays
+    /// consistent between calls, so a poisoned lock is still usable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn style(&self, kind: Kind) -> Style {
+        if self.string_codes || kind == Kind::AdvancedPayment {
+            Style::Strings
+        } else {
+            Style::Numbers
+        }
+    }
+}
+
+/// The two error body variants MP uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// `"status": 400`, `cause[].code: 2063`, `cause[].description`.
+    Numbers,
+    /// `"status": "400"`, `cause[].code: "2063"`, `cause[].message` (advanced payments).
+    Strings,
+}
+
+/// Marks a response whose connection was cut, for the request counters.
+#[derive(Clone, Copy)]
+struct CutMarker;
+
+pub(crate) fn router(app: App) -> Router {
+    let api = Router::new()
+        .route(
+            "/v1/payments/{id}/refunds",
+            post(create_payment_refund).get(list_refunds),
+        )
+        .route("/v1/payments/{id}/refunds/{refund_id}", get(get_refund))
+        .route("/v1/payments/{id}", get(get_payment))
+        .route(
+            "/v1/advanced_payments/{id}/refunds",
+            post(create_advanced_refund),
+        )
+        .route_layer(middleware::from_fn_with_state(app.clone(), track));
+    let admin = Router::new()
+        .route("/__sandbox/refunds", get(admin_refunds))
+        .route(
+            "/__sandbox/stats",
+            get(admin_stats).delete(admin_reset_stats),
+        )
+        .route("/__sandbox/payments", post(admin_payments))
+        .route(
+            "/__sandbox/faults",
+            get(admin_get_faults).post(admin_set_faults),
+        )
+        .route("/__sandbox/fail/{id}", post(admin_fail).delete(admin_heal))
+        .route("/__sandbox/settle", post(admin_settle));
+    api.merge(admin)
+        .fallback(|| async { error_response(&ApiError::ROUTE_NOT_FOUND, Style::Numbers) })
+        .with_state(app)
+}
+
+/// Counts an API request at arrival (per second, in flight) and at its end (by
+/// status). The guard also ends requests whose client went away mid-way.
+async fn track(AxState(app): AxState<App>, req: Request, next: Next) -> Response {
+    let second = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    app.lock().request_started(second);
+    let mut finish = Finish {
+        app: &app,
+        status: None,
+        cut: false,
+    };
+    let resp = next.run(req).await;
+    finish.status = Some(resp.status().as_u16());
+    finish.cut = resp.extensions().get::<CutMarker>().is_some();
+    drop(finish);
+    resp
+}
+
+struct Finish<'a> {
+    app: &'a App,
+    status: Option<u16>,
+    cut: bool,
+}
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.app.lock().request_finished(self.status, self.cut);
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(ApiError::INVALID_TOKEN)?;
+    let valid = ["TEST-", "APP_USR-"]
+        .iter()
+        .any(|p| token.len() > p.len() && token.starts_with(p));
+    if valid {
+        Ok(token)
+    } else {
+        Err(ApiError::INVALID_TOKEN)
+    }
+}
+
+fn header_is_true(headers: &HeaderMap, name: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+async fn create_payment_refund(
+    AxState(app): AxState<App>,
+    ConnectInfo(conn): ConnectInfo<ConnTag>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    create_refund(&app, &conn, Kind::Payment, &id, uri.path(), &headers, &body).await
+}
+
+async fn create_advanced_refund(
+    AxState(app): AxState<App>,
+    ConnectInfo(conn): ConnectInfo<ConnTag>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    create_refund(
+        &app,
+        &conn,
+        Kind::AdvancedPayment,
+        &id,
+        uri.path(),
+        &headers,
+        &body,
+    )
+    .await
+}
+
+async fn create_refund(
+    app: &App,
+    conn: &ConnTag,
+    kind: Kind,
+    id: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let style = app.style(kind);
+    let fail = |e: ApiError| error_response(&e, style);
+    let token = match bearer(headers) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let Some(key) = headers
+        .get("x-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    else {
+        return fail(ApiError::MISSING_KEY);
+    };
+    let Ok(payment_id) = id.parse::<u64>() else {
+        return fail(not_found(kind));
+    };
+    let scope = format!("{token}\n{key}");
+    let print = fingerprint("POST", path, body);
+    let (delay, claim) = {
+        let mut st = app.lock();
+        (st.draw_delay(), st.claim_key(&scope, &print))
+    };
+    // Reserved before the latency, so a second request with the key meets 423.
+    let mut guard = matches!(claim, Ok(Claim::Reserved)).then(|| KeyGuard { app, scope: &scope });
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let answer = match claim {
+        Err(e) => Err(e),
+        Ok(Claim::Replay { status, body }) => {
+            match app.lock().draw_pre_commit_fault(Some(payment_id)) {
+                Some(e) => Err(e),
+                None => Ok((status, body)),
+            }
+        }
+        Ok(Claim::Reserved) => {
+            let request = match parse_ask(body) {
+                Ok(ask) => Ok(RefundRequest {
+                    kind,
+                    payment_id,
+                    ask,
+                    render_in_process: header_is_true(headers, "x-render-in-process-refunds"),
+                    idempotency_key: key,
+                }),
+                Err(e) => Err(e),
+            };
+            let mut st = app.lock();
+            // This critical section settles the reservation itself.
+            guard = None;
+            let answer = match st.draw_pre_commit_fault(Some(payment_id)) {
+                Some(e) => Err(e),
+                None => request.and_then(|r| {
+                    st.create_refund(&r, OffsetDateTime::now_utc())
+                        .map(|rec| render_created(kind, &RefundJson::from(rec)))
+                }),
+            };
+            match &answer {
+                Ok((status, body)) => st.remember(&scope, *status, body.clone()),
+                Err(_) => st.release_key(&scope),
+            }
+            answer
+        }
+    };
+    drop(guard);
+    let (status, body) = match answer {
+        Ok(ok) => ok,
+        Err(e) => return fail(e),
+    };
+    let fault = app.lock().draw_post_commit_fault();
+    match fault {
+        Some(PostCommitFault::Cut) => {
+            conn.cut();
+            let mut resp = Response::new(Body::empty());
+            resp.extensions_mut().insert(CutMarker);
+            resp
+        }
+        Some(PostCommitFault::Html502) => html_502(),
+        None => json_response(status, body),
+    }
+}
+
+/// Releases a key reservation when the request is abandoned (its client went
+/// away during the injected latency) before the commit section settled it.
+struct KeyGuard<'a> {
+    app: &'a App,
+    scope: &'a str,
+}
+
+impl Drop for KeyGuard<'_> {
+    fn drop(&mut self) {
+        self.app.lock().release_key(self.scope);
+    }
+}
+
+fn render_created(kind: Kind, refund: &RefundJson<'_>) -> (u16, Bytes) {
+    // Serialising plain structs with string keys cannot fail.
+    let body = match kind {
+        Kind::Payment => serde_json::to_vec(refund),
+        Kind::AdvancedPayment => serde_json::to_vec(&[refund]),
+    }
+    .unwrap_or_default();
+    let status = match kind {
+        Kind::Payment => 201,
+        Kind::AdvancedPayment => 200,
+    };
+    (status, Bytes::from(body))
+}
+
+fn not_found(kind: Kind) -> ApiError {
+    match kind {
+        Kind::Payment => ApiError::NOT_FOUND,
+        Kind::AdvancedPayment => ApiError::ADVANCED_NOT_FOUND,
+    }
+}
+
+/// Token, latency and pre-commit faults for the read endpoints.
+async fn read_prelude(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+    bearer(headers)?;
+    let delay = app.lock().draw_delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    app.lock().draw_pre_commit_fault(None).map_or(Ok(()), Err)
+}
+
+async fn get_payment(
+    AxState(app): AxState<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let style = app.style(Kind::Payment);
+    if let Err(e) = read_prelude(&app, &headers).await {
+        return error_response(&e, style);
+    }
+    let mut st = app.lock();
+    let now = OffsetDateTime::now_utc();
+    let found = id
+        .parse()
+        .ok()
+        .and_then(|id| st.payment(Kind::Payment, id, now).cloned());
+    match found {
+        Some(p) => json_value(200, &st.payment_json(&p)),
+        None => error_response(&ApiError::NOT_FOUND, style),
+    }
+}
+
+async fn list_refunds(
+    AxState(app): AxState<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let style = app.style(Kind::Payment);
+    if let Err(e) = read_prelude(&app, &headers).await {
+        return error_response(&e, style);
+    }
+    let mut st = app.lock();
+    let now = OffsetDateTime::now_utc();
+    let found = id
+        .parse()
+        .ok()
+        .and_then(|id| st.payment(Kind::Payment, id, now).cloned());
+    match found {
+        Some(p) => {
+            let list: Vec<RefundJson<'_>> = st.refunds_of(&p).map(RefundJson::from).collect();
+            json_value(200, &list)
+        }
+        None => error_response(&ApiError::NOT_FOUND, style),
+    }
+}
+
+async fn get_refund(
+    AxState(app): AxState<App>,
+    Path((id, refund_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let style = app.style(Kind::Payment);
+    if let Err(e) = read_prelude(&app, &headers).await {
+        return error_response(&e, style);
+    }
+    let mut st = app.lock();
+    let now = OffsetDateTime::now_utc();
+    let Some(payment_id) = id
+        .parse()
+        .ok()
+        .filter(|&id| st.payment(Kind::Payment, id, now).is_some())
+    else {
+        return error_response(&ApiError::NOT_FOUND, style);
+    };
+    let refund = refund_id
+        .parse()
+        .ok()
+        .and_then(|rid| st.refund(rid))
+        .filter(|r| r.payment_id == payment_id && r.kind == Kind::Payment);
+    match refund {
+        Some(r) => json_value(200, &RefundJson::from(r)),
+        None => error_response(&ApiError::REFUND_NOT_FOUND, style),
+    }
+}
+
+fn json_response(status: u16, body: Bytes) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn json_value<T: serde::Serialize + ?Sized>(status: u16, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => json_response(status, Bytes::from(body)),
+        Err(_) => error_response(&ApiError::INTERNAL, Style::Numbers),
+    }
+}
+
+fn error_name(status: u16) -> &'static str {
+    match status {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        423 => "locked",
+        424 => "failed_dependency",
+        429 => "too_many_requests",
+        500 => "internal_server_error",
+        502 => "bad_gateway",
+        503 => "service_unavailable",
+        504 => "gateway_timeout",
+        _ => "error",
+    }
+}
+
+fn error_response(e: &ApiError, style: Style) -> Response {
+    use serde_json::json;
+    let body = match style {
+        Style::Numbers => json!({
+            "message": e.message,
+            "error": error_name(e.status),
+            "status": e.status,
+            "cause": [{"code": e.code, "description": e.message, "data": null}],
+        }),
+        Style::Strings => json!({
+            "message": e.message,
+            "error": error_name(e.status),
+            "status": e.status.to_string(),
+            "cause": [{"code": e.code.to_string(), "message": e.message, "data": null}],
+        }),
+    };
+    let mut resp = json_value(e.status, &body);
+    if let Some(secs) = e.retry_after {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+fn html_502() -> Response {
+    let mut resp = Response::new(Body::from(
+        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+         <center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n",
+    ));
+    *resp.status_mut() = StatusCode::BAD_GATEWAY;
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    resp
+}
+
+// ---- admin view -------------------------------------------------------------
+
+fn admin_error(message: String) -> Response {
+    json_value(400, &serde_json::json!({ "error": message }))
+}
+
+async fn admin_refunds(AxState(app): AxState<App>) -> Response {
+    json_value(200, &app.lock().refunds)
+}
+
+async fn admin_stats(AxState(app): AxState<App>) -> Response {
+    json_value(200, &app.lock().stats())
+}
+
+async fn admin_reset_stats(AxState(app): AxState<App>) -> Response {
+    app.lock().reset_stats();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// One spec or an array of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Specs {
+    One(PaymentSpec),
+    Many(Vec<PaymentSpec>),
+}
+
+async fn admin_payments(AxState(app): AxState<App>, body: Bytes) -> Response {
+    let specs = match serde_json::from_slice::<Specs>(&body) {
+        Ok(Specs::One(s)) => vec![s],
+        Ok(Specs::Many(v)) => v,
+        Err(e) => return admin_error(format!("not a payment spec (or an array of them): {e}")),
+    };
+    let payments: Result<Vec<_>, _> = specs.iter().map(PaymentSpec::to_payment).collect();
+    match payments {
+        Ok(payments) => {
+            let n = payments.len();
+            let mut st = app.lock();
+            payments.into_iter().for_each(|p| st.declare(p));
+            json_value(201, &serde_json::json!({ "declared": n }))
+        }
+        Err(e) => admin_error(e.to_string()),
+    }
+}
+
+async fn admin_get_faults(AxState(app): AxState<App>) -> Response {
+    json_value(200, &app.lock().faults)
+}
+
+async fn admin_set_faults(AxState(app): AxState<App>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Faults>(&body).map_err(|e| e.to_string()) {
+        Ok(f) => match f.validate() {
+            Ok(()) => {
+                app.lock().set_faults(f.clone());
+                json_value(200, &f)
+            }
+            Err(e) => admin_error(e),
+        },
+        Err(e) => admin_error(format!("not a faults object: {e}")),
+    }
+}
+
+#[derive(Deserialize)]
+struct FailBody {
+    #[serde(default = "default_fail_status")]
+    status: u16,
+}
+
+fn default_fail_status() -> u16 {
+    500
+}
+
+async fn admin_fail(AxState(app): AxState<App>, Path(id): Path<u64>, body: Bytes) -> Response {
+    let status = if body.iter().all(u8::is_ascii_whitespace) {
+        default_fail_status()
+    } else {
+        match serde_json::from_slice::<FailBody>(&body) {
+            Ok(b) => b.status,
+            Err(e) => return admin_error(format!("expected {{\"status\": 500}}: {e}")),
+        }
+    };
+    if StatusCode::from_u16(status).is_err() {
+        return admin_error(format!("{status} is not an HTTP status"));
+    }
+    app.lock().fail_payment(id, status);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn admin_heal(AxState(app): AxState<App>, Path(id): Path<u64>) -> Response {
+    app.lock().heal_payment(id);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn admin_settle(AxState(app): AxState<App>) -> Response {
+    let n = app.lock().settle_in_process();
+    json_value(200, &serde_json::json!({ "settled": n }))
+}
