@@ -32,7 +32,14 @@ fn main() {
     let child = Command::new(env!("CARGO_BIN_EXE_mprefund"))
         .args(["--quiet", "run"])
         .arg(&input)
-        .args(["--api-base", &sandbox.base_url(), "--rate", "1000000", "--concurrency", &concurrency])
+        .args([
+            "--api-base",
+            &sandbox.base_url(),
+            "--rate",
+            "1000000",
+            "--concurrency",
+            &concurrency,
+        ])
         .env("MP_ACCESS_TOKEN", TEST_TOKEN)
         .spawn()
         .expect("spawn mprefund");
@@ -43,12 +50,18 @@ fn main() {
     let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let elapsed = start.elapsed();
     assert_eq!(waited, pid, "wait4 failed");
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "mprefund failed: {status}");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "mprefund failed: {status}"
+    );
     let created = sandbox.refunds().len() as u64;
     assert_eq!(created, rows, "every row refunded exactly once");
     let secs = elapsed.as_secs_f64();
     println!("run_100k: {rows} rows, concurrency {concurrency}, in {secs:.2} s");
     println!("run_100k: {:.0} rows/s", rows as f64 / secs);
-    println!("run_100k: peak memory (max RSS) {:.1} MiB", usage.ru_maxrss as f64 / 1024.0);
+    println!(
+        "run_100k: peak memory (max RSS) {:.1} MiB",
+        usage.ru_maxrss as f64 / 1024.0
+    );
     let _ = child; // already reaped by wait4
 }

@@ -273,28 +273,45 @@ impl JobFile {
 }
 
 fn send_options(a: &SendArgs, job: &JobFile) -> anyhow::Result<SendOptions> {
-    let api_base = a.api_base.clone().or(job.api_base.clone()).unwrap_or(DEFAULT_API_BASE.into());
+    let api_base = a
+        .api_base
+        .clone()
+        .or(job.api_base.clone())
+        .unwrap_or(DEFAULT_API_BASE.into());
     let token = match (&a.token_file, &job.token_file, &job.token_env) {
         (Some(f), _, _) | (None, Some(f), _) => Token::from_env_or_file(Some(f))?,
         (None, None, Some(var)) => {
-            let raw = std::env::var(var)
-                .map_err(|_| Usage(format!("no access token: the job file names ${var}, which is not set")))?;
+            let raw = std::env::var(var).map_err(|_| {
+                Usage(format!(
+                    "no access token: the job file names ${var}, which is not set"
+                ))
+            })?;
             Token::new(&raw)?
         }
         (None, None, None) => Token::from_env_or_file(None)?,
     };
     let defaults = Policy::default();
-    let concurrency = a.concurrency.or(job.concurrency).unwrap_or(DEFAULT_CONCURRENCY);
+    let concurrency = a
+        .concurrency
+        .or(job.concurrency)
+        .unwrap_or(DEFAULT_CONCURRENCY);
     if concurrency == 0 || concurrency > 1024 {
         return Err(Usage("--concurrency must be between 1 and 1024".into()).into());
     }
     Ok(SendOptions {
         api_base: client::check_api_base(&api_base)?,
         token,
-        rate: a.rate.or(job.rate).unwrap_or(NonZeroU32::new(DEFAULT_RATE).unwrap_or(NonZeroU32::MIN)),
+        rate: a
+            .rate
+            .or(job.rate)
+            .unwrap_or(NonZeroU32::new(DEFAULT_RATE).unwrap_or(NonZeroU32::MIN)),
         concurrency,
         policy: Policy {
-            max_attempts: a.max_attempts.or(job.max_attempts).unwrap_or(defaults.max_attempts).max(1),
+            max_attempts: a
+                .max_attempts
+                .or(job.max_attempts)
+                .unwrap_or(defaults.max_attempts)
+                .max(1),
             ..defaults
         },
         breaker_threshold: a.breaker.or(job.breaker).unwrap_or(25),
@@ -366,12 +383,17 @@ fn init_logging(cli: &Cli) {
 fn watch_signals(stop: Stop) {
     use tokio::signal::unix::{SignalKind, signal};
     tokio::spawn(async move {
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             tracing::warn!("cannot listen for signals; SIGTERM will kill the run without a report");
             return;
         };
         tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
-        tracing::warn!("signal received: sending no new request, finishing the ones in flight; signal again to exit at once");
+        tracing::warn!(
+            "signal received: sending no new request, finishing the ones in flight; signal again to exit at once"
+        );
         stop.request(StopReason::Signal);
         tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
         eprintln!("second signal: exiting now; the state file is consistent, run again to resume");
@@ -400,16 +422,15 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Plan(a) => {
             let opts = input_options(&a.input_args, &JobFile::default())?;
             let mut out = std::io::stdout().lock();
-            let ok = crate::input::plan(&a.input, &opts, &mut out).map_err(|e| Usage(e.to_string()))?;
+            let ok =
+                crate::input::plan(&a.input, &opts, &mut out).map_err(|e| Usage(e.to_string()))?;
             Ok(if ok { Exit::Ok } else { Exit::Usage })
         }
         Command::Run(a) => {
             let job = JobFile::load_opt(a.job.as_deref())?;
-            let input = a
-                .input
-                .clone()
-                .or(job.input.clone())
-                .ok_or_else(|| Usage("no input: give INPUT.csv or a job file with `input`".into()))?;
+            let input = a.input.clone().or(job.input.clone()).ok_or_else(|| {
+                Usage("no input: give INPUT.csv or a job file with `input`".into())
+            })?;
             let req = RunRequest {
                 input,
                 state: a.state.clone().or(job.state.clone()),
@@ -427,7 +448,8 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let state = state_of(&a.batch, &job)?;
             let send = send_options(&a.send, &job)?;
             if a.all_failed {
-                let (id, retryable, permanent) = job::failed_counts(&state, a.batch.batch.as_deref())?;
+                let (id, retryable, permanent) =
+                    job::failed_counts(&state, a.batch.batch.as_deref())?;
                 let q = format!(
                     "re-send {} failed row(s) of batch {id}, {permanent} of which the API refused for good?",
                     retryable + permanent
@@ -439,12 +461,24 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let output = output_options(&a.output, &job, mode);
             let stop = Stop::new();
             watch_signals(stop.clone());
-            job::retry(&state, a.batch.batch.as_deref(), a.all_failed, &send, &output, stop).await
+            job::retry(
+                &state,
+                a.batch.batch.as_deref(),
+                a.all_failed,
+                &send,
+                &output,
+                stop,
+            )
+            .await
         }
         Command::Status(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;
             let state = state_of(&a.batch, &job)?;
-            job::status(&state, a.batch.batch.as_deref(), &mut std::io::stdout().lock())
+            job::status(
+                &state,
+                a.batch.batch.as_deref(),
+                &mut std::io::stdout().lock(),
+            )
         }
         Command::Report(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;

@@ -11,13 +11,13 @@
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::Usage;
 use crate::domain::{IdempotencyKey, Kind, PaymentId, Requested};
 use crate::retry::{self, Attempt};
-use crate::Usage;
 
 /// The access token. Deliberately not `Display`; `Debug` prints a placeholder.
 #[derive(Clone)]
@@ -40,7 +40,10 @@ impl Token {
         match file {
             Some(path) => {
                 let raw = std::fs::read_to_string(path).map_err(|e| {
-                    Usage(format!("cannot read the token file {}: {e}", path.display()))
+                    Usage(format!(
+                        "cannot read the token file {}: {e}",
+                        path.display()
+                    ))
                 })?;
                 Token::new(&raw)
             }
@@ -70,7 +73,9 @@ pub(crate) fn check_api_base(raw: &str) -> Result<reqwest::Url, Usage> {
         "http" => Err(Usage(format!(
             "--api-base {raw:?}: plain http:// is only allowed to loopback addresses; use https://"
         ))),
-        other => Err(Usage(format!("--api-base {raw:?}: unsupported scheme {other:?}"))),
+        other => Err(Usage(format!(
+            "--api-base {raw:?}: unsupported scheme {other:?}"
+        ))),
     }
 }
 
@@ -101,7 +106,10 @@ pub(crate) struct Cause {
 /// What one attempt produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reply {
-    Refund { status: u16, refund: RefundInfo },
+    Refund {
+        status: u16,
+        refund: RefundInfo,
+    },
     /// The API answered with an error it explained (or at least a status).
     Error {
         status: u16,
@@ -109,7 +117,10 @@ pub(crate) enum Reply {
         cause: Option<Cause>,
     },
     /// Nobody knows whether a refund was made.
-    Unknown { status: Option<u16>, reason: String },
+    Unknown {
+        status: Option<u16>,
+        reason: String,
+    },
 }
 
 impl Reply {
@@ -170,7 +181,10 @@ impl Client {
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(concat!("mprefund/", env!("CARGO_PKG_VERSION")))
@@ -275,7 +289,10 @@ pub(crate) fn classify(status: u16, retry_after: Option<Duration>, bytes: &[u8])
             },
             _ => Reply::Unknown {
                 status: Some(status),
-                reason: format!("HTTP {status} with a body that is not a refund: {}", snippet(bytes)),
+                reason: format!(
+                    "HTTP {status} with a body that is not a refund: {}",
+                    snippet(bytes)
+                ),
             },
         };
     }
@@ -290,7 +307,10 @@ pub(crate) fn classify(status: u16, retry_after: Option<Duration>, bytes: &[u8])
         Err(_) if status == 429 || status >= 500 || status == 423 || status == 424 => {
             Reply::Unknown {
                 status: Some(status),
-                reason: format!("HTTP {status} with a body that is not the API's: {}", snippet(bytes)),
+                reason: format!(
+                    "HTTP {status} with a body that is not the API's: {}",
+                    snippet(bytes)
+                ),
             }
         }
         Err(_) if bytes.is_empty() || status == 401 || status == 403 => Reply::Error {
@@ -393,7 +413,11 @@ impl ErrorBody {
             Some(CauseField::One(c)) => Some(c),
             None => None,
         };
-        let fallback = self.message.clone().or(self.error.clone()).unwrap_or_default();
+        let fallback = self
+            .message
+            .clone()
+            .or(self.error.clone())
+            .unwrap_or_default();
         match first {
             Some(c) => Some(Cause {
                 code: c.code.map(Scalar::into_string).unwrap_or_default(),
@@ -420,7 +444,10 @@ mod tests {
         let a = Amount::new(Decimal::from_str("0.10").unwrap()).unwrap();
         assert_eq!(body(&Requested::Partial(a)), r#"{"amount":0.1}"#);
         let a = Amount::new(Decimal::from_str("12345678901234567.89").unwrap()).unwrap();
-        assert_eq!(body(&Requested::Partial(a)), r#"{"amount":12345678901234567.89}"#);
+        assert_eq!(
+            body(&Requested::Partial(a)),
+            r#"{"amount":12345678901234567.89}"#
+        );
         assert_eq!(body(&Requested::Full), "{}");
     }
 
@@ -429,14 +456,21 @@ mod tests {
         let seed = br#"{"id": 1009042015, "payment_id": 18552260055, "amount": 10.10,
             "metadata": [{}], "source": [{"id": "1003743392", "type": "collector"}],
             "status": "approved", "label": [{}], "unknown": {"x": 1}}"#;
-        let Reply::Refund { refund: r, .. } = classify(201, None, seed) else { panic!() };
+        let Reply::Refund { refund: r, .. } = classify(201, None, seed) else {
+            panic!()
+        };
         assert_eq!(r.id, "1009042015");
         assert_eq!(r.amount, Some(Decimal::from_str("10.10").unwrap()));
         let arr = br#"[{"id": 1242469925, "payment_id": 51617407254, "amount": 25,
             "source": {"id": 783789745, "name": "Test", "type": "collector"},
             "status": "in_process"}]"#;
-        let Reply::Refund { refund: r, .. } = classify(200, None, arr) else { panic!() };
-        assert_eq!((r.id.as_str(), r.status.as_str()), ("1242469925", "in_process"));
+        let Reply::Refund { refund: r, .. } = classify(200, None, arr) else {
+            panic!()
+        };
+        assert_eq!(
+            (r.id.as_str(), r.status.as_str()),
+            ("1242469925", "in_process")
+        );
     }
 
     #[test]
@@ -456,7 +490,9 @@ mod tests {
                 })
             }
         );
-        let Reply::Error { cause: Some(c), .. } = classify(404, None, str_) else { panic!() };
+        let Reply::Error { cause: Some(c), .. } = classify(404, None, str_) else {
+            panic!()
+        };
         assert_eq!(c.code, "404002");
         assert_eq!(c.message, "Advanced payment not found");
     }
@@ -464,11 +500,23 @@ mod tests {
     #[test]
     fn unreadable_answers_are_unknown() {
         let html = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
-        assert!(matches!(classify(502, None, html), Reply::Unknown { status: Some(502), .. }));
-        assert!(matches!(classify(201, None, b"{\"id\""), Reply::Unknown { .. }));
+        assert!(matches!(
+            classify(502, None, html),
+            Reply::Unknown {
+                status: Some(502),
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(201, None, b"{\"id\""),
+            Reply::Unknown { .. }
+        ));
         assert!(matches!(classify(200, None, b"[]"), Reply::Unknown { .. }));
         // A 4xx that is not JSON is still the API's refusal.
-        assert!(matches!(classify(400, None, b"bad"), Reply::Error { status: 400, .. }));
+        assert!(matches!(
+            classify(400, None, b"bad"),
+            Reply::Error { status: 400, .. }
+        ));
     }
 
     #[test]

@@ -21,8 +21,14 @@ use crate::sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 use crate::{Exit, client};
 
 const SAMPLES: [(&str, &[u8]); 2] = [
-    ("chargebacks.csv", include_bytes!("../samples/chargebacks.csv")),
-    ("chargebacks-ptbr.csv", include_bytes!("../samples/chargebacks-ptbr.csv")),
+    (
+        "chargebacks.csv",
+        include_bytes!("../samples/chargebacks.csv"),
+    ),
+    (
+        "chargebacks-ptbr.csv",
+        include_bytes!("../samples/chargebacks-ptbr.csv"),
+    ),
 ];
 
 #[derive(Args, Debug)]
@@ -41,7 +47,10 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
             d
         }
-        None => tempfile::Builder::new().prefix("mprefund-demo-").tempdir()?.keep(),
+        None => tempfile::Builder::new()
+            .prefix("mprefund-demo-")
+            .tempdir()?
+            .keep(),
     };
     let faults = if args.no_faults {
         Faults::default()
@@ -109,7 +118,10 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         )
         .await?;
         let refunds = sandbox.refunds().len();
-        println!("run exit code {}; the sandbox now holds {refunds} refunds", exit as u8);
+        println!(
+            "run exit code {}; the sandbox now holds {refunds} refunds",
+            exit as u8
+        );
         ensure!(
             matches!(exit, Exit::Ok | Exit::SomeFailed),
             "the demo run stopped early ({exit})"
@@ -120,7 +132,10 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
     println!(
         "\nThe pt-BR re-export of the same spreadsheet, run with a fresh state file, created {created_again} new refunds."
     );
-    ensure!(created_again == 0, "the re-export refunded {created_again} rows twice");
+    ensure!(
+        created_again == 0,
+        "the re-export refunded {created_again} rows twice"
+    );
     println!("Results and state files are in {}", dir.display());
     Ok(Exit::Ok)
 }

@@ -18,7 +18,9 @@ pub struct PaymentId(u64);
 pub enum PaymentIdError {
     #[error("payment id is blank")]
     Blank,
-    #[error("payment id {0:?} looks like scientific notation (a spreadsheet reformatted it); export the column as text")]
+    #[error(
+        "payment id {0:?} looks like scientific notation (a spreadsheet reformatted it); export the column as text"
+    )]
     Scientific(String),
     #[error("payment id {0:?} is not a positive whole number")]
     NotNumeric(String),
@@ -44,7 +46,10 @@ impl FromStr for PaymentId {
         if t.is_empty() {
             return Err(PaymentIdError::Blank);
         }
-        if t.contains(['E', 'e']) && t.chars().any(|c| c.is_ascii_digit()) && t.contains(['+', '.', ',']) {
+        if t.contains(['E', 'e'])
+            && t.chars().any(|c| c.is_ascii_digit())
+            && t.contains(['+', '.', ','])
+        {
             return Err(PaymentIdError::Scientific(t.to_owned()));
         }
         if !t.bytes().all(|b| b.is_ascii_digit()) {
@@ -53,7 +58,9 @@ impl FromStr for PaymentId {
         if t.len() > 19 {
             return Err(PaymentIdError::TooLong(t.to_owned()));
         }
-        let n: u64 = t.parse().map_err(|_| PaymentIdError::TooLong(t.to_owned()))?;
+        let n: u64 = t
+            .parse()
+            .map_err(|_| PaymentIdError::TooLong(t.to_owned()))?;
         PaymentId::new(n).ok_or_else(|| PaymentIdError::NotNumeric(t.to_owned()))
     }
 }
@@ -93,7 +100,12 @@ impl FromStr for Kind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
             "" | "payment" => Ok(Kind::Payment),
             "advanced_payment" | "advanced" => Ok(Kind::AdvancedPayment),
             other => Err(format!(
@@ -194,7 +206,10 @@ impl Requested {
         if s == "full" {
             return Some(Requested::Full);
         }
-        Decimal::from_str(s).ok().and_then(Amount::new).map(Requested::Partial)
+        Decimal::from_str(s)
+            .ok()
+            .and_then(Amount::new)
+            .map(Requested::Partial)
     }
 }
 
@@ -206,7 +221,8 @@ impl IdempotencyKey {
     pub fn new(s: impl Into<String>) -> Option<Self> {
         let s = s.into();
         let ok = (1..=64).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then_some(IdempotencyKey(s))
     }
 
@@ -275,7 +291,10 @@ mod tests {
     #[test]
     fn payment_ids() {
         assert_eq!("  123 ".parse::<PaymentId>().unwrap().get(), 123);
-        assert!(matches!("".parse::<PaymentId>(), Err(PaymentIdError::Blank)));
+        assert!(matches!(
+            "".parse::<PaymentId>(),
+            Err(PaymentIdError::Blank)
+        ));
         assert!(matches!(
             "1.23457E+11".parse::<PaymentId>(),
             Err(PaymentIdError::Scientific(_))
@@ -293,7 +312,10 @@ mod tests {
         let a = Amount::new(Decimal::from_str("25.50").unwrap()).unwrap();
         assert_eq!(a.to_string(), "25.5");
         assert_eq!(Requested::Partial(a).canonical(), "25.5");
-        assert_eq!(Requested::from_canonical("25.5"), Some(Requested::Partial(a)));
+        assert_eq!(
+            Requested::from_canonical("25.5"),
+            Some(Requested::Partial(a))
+        );
         assert_eq!(Requested::from_canonical("full"), Some(Requested::Full));
     }
 

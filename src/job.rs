@@ -69,12 +69,16 @@ pub(crate) fn default_out(input: &Path) -> PathBuf {
 }
 
 fn stem(p: &Path) -> String {
-    p.file_stem().map_or_else(|| "input".into(), |s| s.to_string_lossy().into_owned())
+    p.file_stem()
+        .map_or_else(|| "input".into(), |s| s.to_string_lossy().into_owned())
 }
 
 /// Reads the whole input once, validating every row. Returns the problems (line,
 /// reason) and the summary with the batch fingerprint.
-fn validate(path: &Path, opts: &InputOptions) -> anyhow::Result<(Vec<(u64, String)>, crate::input::InputSummary)> {
+fn validate(
+    path: &Path,
+    opts: &InputOptions,
+) -> anyhow::Result<(Vec<(u64, String)>, crate::input::InputSummary)> {
     let mut input = Input::open(path, opts).map_err(|e| Usage(e.to_string()))?;
     let mut problems = Vec::new();
     for item in input.by_ref() {
@@ -92,21 +96,36 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<Exit> {
     let (problems, summary) = validate(&req.input, &req.input_options)?;
     if !problems.is_empty() && !req.skip_invalid {
         let mut err = std::io::stderr().lock();
-        writeln!(err, "{}: {} bad line(s); nothing was sent:", req.input.display(), problems.len())?;
+        writeln!(
+            err,
+            "{}: {} bad line(s); nothing was sent:",
+            req.input.display(),
+            problems.len()
+        )?;
         for (line, reason) in &problems {
             writeln!(err, "  line {line}: {reason}")?;
         }
-        writeln!(err, "fix them, or pass --skip-invalid to refund the rest and mark these invalid")?;
+        writeln!(
+            err,
+            "fix them, or pass --skip-invalid to refund the rest and mark these invalid"
+        )?;
         return Ok(Exit::Usage);
     }
     if summary.valid == 0 {
         return Err(Usage(format!("{}: no row to refund", req.input.display())).into());
     }
-    let state = req.state.clone().unwrap_or_else(|| default_state(&req.input));
+    let state = req
+        .state
+        .clone()
+        .unwrap_or_else(|| default_state(&req.input));
     let mut ledger = Ledger::open(&state)?;
     let batch_id = summary.fingerprint.clone();
     let _lock = BatchLock::acquire(&state, &batch_id, "run").map_err(lock_exit)?;
-    let out = req.output.out.clone().unwrap_or_else(|| default_out(&req.input));
+    let out = req
+        .output
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&req.input));
     match ledger.batch(&batch_id)? {
         Some(b) => tracing::info!("resuming batch {} from {}", b.id, state.display()),
         None => {
@@ -114,7 +133,9 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<Exit> {
             tracing::info!("created batch {batch_id} in {}", state.display());
         }
     }
-    let batch = ledger.batch(&batch_id)?.context("the batch vanished from the state file")?;
+    let batch = ledger
+        .batch(&batch_id)?
+        .context("the batch vanished from the state file")?;
     send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await
 }
 
@@ -172,13 +193,20 @@ fn create_batch(
     ledger.create_batch(&batch, rows)?;
     let again = input.finish().map_err(|e| Usage(e.to_string()))?;
     if again.digest != summary.digest {
-        bail!("{} changed while it was being read; run again", req.input.display());
+        bail!(
+            "{} changed while it was being read; run again",
+            req.input.display()
+        );
     }
     Ok(())
 }
 
 fn lock_exit(e: anyhow::Error) -> anyhow::Error {
-    if e.is::<Held>() { e.context(Exit::Locked) } else { e }
+    if e.is::<Held>() {
+        e.context(Exit::Locked)
+    } else {
+        e
+    }
 }
 
 /// Sends what is left of the batch, then writes every output and decides the exit.
@@ -215,7 +243,8 @@ async fn send_and_report(
             grace: send.grace,
         };
         let progress = Progress::new(mode, total - counts_of(&counts, RowState::Invalid), settled);
-        let (ledger, reason) = runner::run(ledger, batch.id.clone(), client, &settings, progress, stop).await?;
+        let (ledger, reason) =
+            runner::run(ledger, batch.id.clone(), client, &settings, progress, stop).await?;
         return finish(&ledger, batch, output, out, reason, started);
     }
     tracing::info!("batch {}: nothing left to send", batch.id);
@@ -223,7 +252,11 @@ async fn send_and_report(
 }
 
 fn counts_of(counts: &[(RowState, u64)], state: RowState) -> u64 {
-    counts.iter().filter(|(s, _)| *s == state).map(|(_, n)| n).sum()
+    counts
+        .iter()
+        .filter(|(s, _)| *s == state)
+        .map(|(_, n)| n)
+        .sum()
 }
 
 /// The summary file's content.
@@ -254,19 +287,25 @@ fn finish(
         writeln!(err, "batch {}: ", batch.id)?;
         summary.render(&mut err)?;
         if let Some(r) = reason {
-            writeln!(err, "stopped early: {r}; run the same command again to resume")?;
+            writeln!(
+                err,
+                "stopped early: {r}; run the same command again to resume"
+            )?;
         }
         writeln!(err, "results: {}", out.display())?;
     }
     let duration = started.elapsed().as_secs_f64();
     if let Some(path) = &output.metrics_file {
-        metrics::write(path, &metrics::RunFigures {
-            batch_id: &batch.id,
-            summary: &summary,
-            duration_secs: duration,
-            exit,
-            finished_at_secs: crate::ledger::now_ms() / 1000,
-        })?;
+        metrics::write(
+            path,
+            &metrics::RunFigures {
+                batch_id: &batch.id,
+                summary: &summary,
+                duration_secs: duration,
+                exit,
+                finished_at_secs: crate::ledger::now_ms() / 1000,
+            },
+        )?;
     }
     if let Some(path) = &output.summary_json {
         let json = SummaryJson {
@@ -311,14 +350,28 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> 
 }
 
 /// Picks the batch a command works on: the one named, or the only one.
-pub(crate) fn select_batch(ledger: &Ledger, state: &Path, wanted: Option<&str>) -> anyhow::Result<Batch> {
+pub(crate) fn select_batch(
+    ledger: &Ledger,
+    state: &Path,
+    wanted: Option<&str>,
+) -> anyhow::Result<Batch> {
     let batches = ledger.batches()?;
     if let Some(w) = wanted {
         let matching: Vec<_> = batches.iter().filter(|b| b.id.starts_with(w)).collect();
         return match matching.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(Usage(format!("no batch {w} in {}{}", state.display(), list(&batches))).into()),
-            _ => Err(Usage(format!("{w} names several batches in {}{}", state.display(), list(&batches))).into()),
+            [] => Err(Usage(format!(
+                "no batch {w} in {}{}",
+                state.display(),
+                list(&batches)
+            ))
+            .into()),
+            _ => Err(Usage(format!(
+                "{w} names several batches in {}{}",
+                state.display(),
+                list(&batches)
+            ))
+            .into()),
         };
     }
     match batches.as_slice() {
@@ -381,20 +434,31 @@ pub(crate) async fn retry(
     tracing::info!(
         "batch {}: {n} failed row(s) queued again{}",
         batch.id,
-        if all_failed { "" } else { " (retryable ones; --all-failed for every failed row)" }
+        if all_failed {
+            ""
+        } else {
+            " (retryable ones; --all-failed for every failed row)"
+        }
     );
     let out = out_for(&batch, output);
     send_and_report(ledger, &batch, send, output, &out, stop, started).await
 }
 
 /// How many rows `retry --all-failed` would re-send, for the confirmation prompt.
-pub(crate) fn failed_counts(state: &Path, batch: Option<&str>) -> anyhow::Result<(String, u64, u64)> {
+pub(crate) fn failed_counts(
+    state: &Path,
+    batch: Option<&str>,
+) -> anyhow::Result<(String, u64, u64)> {
     let ledger = open_existing(state)?;
     let batch = select_batch(&ledger, state, batch)?;
     let (mut retryable, mut permanent) = (0, 0);
     ledger.for_each_row(&batch.id, |r| {
         if r.state == RowState::Failed {
-            if r.retryable == Some(true) { retryable += 1 } else { permanent += 1 }
+            if r.retryable == Some(true) {
+                retryable += 1
+            } else {
+                permanent += 1
+            }
         }
         Ok(())
     })?;
@@ -409,7 +473,11 @@ fn open_existing(state: &Path) -> anyhow::Result<Ledger> {
 }
 
 /// `mprefund report`.
-pub(crate) fn report(state: &Path, batch: Option<&str>, output: &OutputOptions) -> anyhow::Result<Exit> {
+pub(crate) fn report(
+    state: &Path,
+    batch: Option<&str>,
+    output: &OutputOptions,
+) -> anyhow::Result<Exit> {
     let ledger = open_existing(state)?;
     let batch = select_batch(&ledger, state, batch)?;
     let out = out_for(&batch, output);
@@ -428,7 +496,11 @@ pub(crate) fn status(state: &Path, batch: Option<&str>, w: &mut dyn Write) -> an
     let batch = select_batch(&ledger, state, batch)?;
     let summary = Summary::of(&ledger, &batch.id)?;
     writeln!(w, "batch      {}", batch.id)?;
-    writeln!(w, "input      {} (sha256 {})", batch.input_path, batch.input_digest)?;
+    writeln!(
+        w,
+        "input      {} (sha256 {})",
+        batch.input_path, batch.input_digest
+    )?;
     writeln!(w, "created    {}", report::rfc3339(batch.created_at_ms))?;
     if let Some(t) = ledger.last_activity_ms(&batch.id)? {
         writeln!(w, "last write {}", report::rfc3339(t))?;
@@ -436,10 +508,10 @@ pub(crate) fn status(state: &Path, batch: Option<&str>, w: &mut dyn Write) -> an
     writeln!(w, "namespace  {}", batch.namespace)?;
     writeln!(w, "settings   {}", batch.settings)?;
     let lock = crate::lock::lock_path(state, &batch.id);
-    if let Ok(holder) = std::fs::read_to_string(&lock) {
-        if crate::lock::is_held(&lock) {
-            writeln!(w, "running    {}", holder.trim())?;
-        }
+    if crate::lock::is_held(&lock)
+        && let Ok(holder) = std::fs::read_to_string(&lock)
+    {
+        writeln!(w, "running    {}", holder.trim())?;
     }
     summary.render(w)?;
     Ok(Exit::Ok)

@@ -205,9 +205,13 @@ impl Ledger {
         let conn = Connection::open(path)
             .with_context(|| format!("opening the state file {}", path.display()))?;
         conn.busy_timeout(Duration::from_secs(10))?;
-        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            bail!("the state file {} cannot use WAL (journal mode {mode})", path.display());
+            bail!(
+                "the state file {} cannot use WAL (journal mode {mode})",
+                path.display()
+            );
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -219,7 +223,9 @@ impl Ledger {
     }
 
     fn migrate(&mut self) -> anyhow::Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let version = usize::try_from(version).unwrap_or(usize::MAX);
         if version > MIGRATIONS.len() {
@@ -265,7 +271,9 @@ impl Ledger {
         rows: impl IntoIterator<Item = anyhow::Result<NewRow>>,
     ) -> anyhow::Result<()> {
         let now = now_ms();
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO batches (id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -343,7 +351,9 @@ impl Ledger {
         limit: usize,
     ) -> anyhow::Result<Vec<Claimed>> {
         let now = now_ms();
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         record(&tx, batch_id, results, now)?;
         let claimed = if limit > 0 {
             claim(&tx, batch_id, after_row_no, limit, now)?
@@ -370,7 +380,9 @@ impl Ledger {
         let mut stmt = self
             .conn
             .prepare("SELECT state, COUNT(*) FROM rows WHERE batch_id = ?1 GROUP BY state")?;
-        let rows = stmt.query_map([batch_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let rows = stmt.query_map([batch_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
         rows.map(|r| {
             let (s, n) = r?;
             Ok((s.parse()?, n as u64))
@@ -380,9 +392,11 @@ impl Ledger {
 
     /// Latest write to any row of the batch.
     pub(crate) fn last_activity_ms(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
-        Ok(self
-            .conn
-            .query_row("SELECT MAX(updated_at) FROM rows WHERE batch_id = ?1", [batch_id], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT MAX(updated_at) FROM rows WHERE batch_id = ?1",
+            [batch_id],
+            |r| r.get(0),
+        )?)
     }
 
     /// Every row of the batch in input order.
@@ -445,7 +459,12 @@ fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> 
         .map(|header| Batch { header, ..batch }))
 }
 
-fn record(tx: &Transaction<'_>, batch_id: &str, results: &[RowResult], now: i64) -> anyhow::Result<()> {
+fn record(
+    tx: &Transaction<'_>,
+    batch_id: &str,
+    results: &[RowResult],
+    now: i64,
+) -> anyhow::Result<()> {
     let mut stmt = tx.prepare_cached(
         "UPDATE rows SET state = ?3, attempts = attempts + ?4,
                 http_status = COALESCE(?5, http_status),
@@ -467,12 +486,18 @@ fn record(tx: &Transaction<'_>, batch_id: &str, results: &[RowResult], now: i64)
             r.retryable,
             r.refund.as_ref().map(|f| f.id.as_str()),
             r.refund.as_ref().map(|f| f.status.as_str()),
-            r.refund.as_ref().and_then(|f| f.amount).map(|a| a.to_string()),
+            r.refund
+                .as_ref()
+                .and_then(|f| f.amount)
+                .map(|a| a.to_string()),
             r.last_attempt_at_ms,
             now,
         ])?;
         if n != 1 {
-            bail!("state file: row {} of batch {batch_id} is missing", r.row_no);
+            bail!(
+                "state file: row {} of batch {batch_id} is missing",
+                r.row_no
+            );
         }
     }
     Ok(())
@@ -493,15 +518,18 @@ fn claim(
              ORDER BY row_no LIMIT ?3)
          RETURNING row_no, key, kind, payment_id, requested",
     )?;
-    let rows = stmt.query_map(params![batch_id, after_row_no as i64, limit as i64, now], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-        ))
-    })?;
+    let rows = stmt.query_map(
+        params![batch_id, after_row_no as i64, limit as i64, now],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        },
+    )?;
     let mut out = Vec::with_capacity(limit);
     for row in rows {
         let (row_no, key, kind, payment, requested) = row?;
@@ -528,7 +556,9 @@ mod tests {
             key: IdempotencyKey::new(format!("k{n}")).unwrap(),
             kind: Kind::Payment,
             payment_id: PaymentId::new(1000 + n).unwrap(),
-            requested: Requested::Partial(Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap()),
+            requested: Requested::Partial(
+                Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
+            ),
             currency: None,
             reference: Some(format!("cb-{n}")),
         }
@@ -556,7 +586,11 @@ mod tests {
                 row_no: n,
                 line: n + 1,
                 fields: vec![format!("{}", 1000 + n), "10,50".into()],
-                content: if n == 3 { Err("bad amount".into()) } else { Ok(content(n)) },
+                content: if n == 3 {
+                    Err("bad amount".into())
+                } else {
+                    Ok(content(n))
+                },
             })
         });
         l.create_batch(&batch("b1", rows), new_rows).unwrap();
@@ -568,7 +602,10 @@ mod tests {
         let (dir, l) = ledger_with(2);
         drop(l);
         let l = Ledger::open(&dir.path().join("state.db")).unwrap();
-        let v: i64 = l.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let v: i64 = l
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(v as usize, MIGRATIONS.len());
         assert_eq!(l.batch("b1").unwrap().unwrap(), batch("b1", 2));
         assert!(l.batch("nope").unwrap().is_none());
@@ -578,15 +615,22 @@ mod tests {
     fn claims_mark_rows_sending_and_skip_invalid_ones() {
         let (_dir, mut l) = ledger_with(5);
         let c = l.record_and_claim("b1", &[], 0, 3).unwrap();
-        assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![1, 2, 4]);
-        assert_eq!(c[0], Claimed {
-            row_no: 1,
-            key: content(1).key,
-            kind: Kind::Payment,
-            payment_id: PaymentId::new(1001).unwrap(),
-            requested: content(1).requested,
-        });
-        let counts: std::collections::HashMap<_, _> = l.state_counts("b1").unwrap().into_iter().collect();
+        assert_eq!(
+            c.iter().map(|c| c.row_no).collect::<Vec<_>>(),
+            vec![1, 2, 4]
+        );
+        assert_eq!(
+            c[0],
+            Claimed {
+                row_no: 1,
+                key: content(1).key,
+                kind: Kind::Payment,
+                payment_id: PaymentId::new(1001).unwrap(),
+                requested: content(1).requested,
+            }
+        );
+        let counts: std::collections::HashMap<_, _> =
+            l.state_counts("b1").unwrap().into_iter().collect();
         assert_eq!(counts[&RowState::Sending], 3);
         assert_eq!(counts[&RowState::Invalid], 1);
         // The cursor moves on; a new run starting from 0 picks the sending rows again.
@@ -619,12 +663,16 @@ mod tests {
             state: RowState::Failed,
             attempts: 1,
             http_status: Some(500),
-            cause: Some(Cause { code: "http_500".into(), message: "boom".into() }),
+            cause: Some(Cause {
+                code: "http_500".into(),
+                message: "boom".into(),
+            }),
             retryable: Some(retryable),
             refund: None,
             last_attempt_at_ms: Some(6),
         };
-        l.record_and_claim("b1", &[done, failed(2, true), failed(4, false)], 0, 0).unwrap();
+        l.record_and_claim("b1", &[done, failed(2, true), failed(4, false)], 0, 0)
+            .unwrap();
         let mut seen = Vec::new();
         l.for_each_row("b1", |r| {
             seen.push(r);
@@ -635,7 +683,10 @@ mod tests {
         assert_eq!(seen[0].state, RowState::Refunded);
         assert_eq!(seen[0].attempts, 2);
         assert_eq!(seen[0].refund_id.as_deref(), Some("77"));
-        assert_eq!(seen[0].refunded_amount, Some(rust_decimal::Decimal::new(1050, 2)));
+        assert_eq!(
+            seen[0].refunded_amount,
+            Some(rust_decimal::Decimal::new(1050, 2))
+        );
         assert_eq!(seen[2].state, RowState::Invalid);
         assert_eq!(seen[2].cause_message.as_deref(), Some("bad amount"));
         assert_eq!(l.requeue_failed("b1", false).unwrap(), 1);

@@ -31,7 +31,11 @@ pub(crate) fn lock_path(state: &Path, batch_id: &str) -> PathBuf {
 }
 
 impl BatchLock {
-    pub(crate) fn acquire(state: &Path, batch_id: &str, command: &str) -> anyhow::Result<BatchLock> {
+    pub(crate) fn acquire(
+        state: &Path,
+        batch_id: &str,
+        command: &str,
+    ) -> anyhow::Result<BatchLock> {
         let path = lock_path(state, batch_id);
         let mut file = OpenOptions::new()
             .read(true)
@@ -48,7 +52,11 @@ impl BatchLock {
                 let holder = holder.trim();
                 return Err(Held {
                     batch: batch_id.to_owned(),
-                    holder: if holder.is_empty() { "holder unknown".into() } else { holder.to_owned() },
+                    holder: if holder.is_empty() {
+                        "holder unknown".into()
+                    } else {
+                        holder.to_owned()
+                    },
                     path: path.display().to_string(),
                 }
                 .into());
@@ -100,7 +108,11 @@ mod tests {
         let first = BatchLock::acquire(&state, "abcdef0123456789ffff", "run").unwrap();
         let err = BatchLock::acquire(&state, "abcdef0123456789ffff", "retry").unwrap_err();
         let held = err.downcast_ref::<Held>().unwrap();
-        assert!(held.holder.contains(&format!("pid {}", std::process::id())), "{}", held.holder);
+        assert!(
+            held.holder.contains(&format!("pid {}", std::process::id())),
+            "{}",
+            held.holder
+        );
         assert!(held.holder.contains("(run)"));
         // Another batch in the same state file is independent.
         let _other = BatchLock::acquire(&state, "0000000000000000", "run").unwrap();

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mprefund::cli::Cli;
 use mprefund::Exit;
+use mprefund::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -56,7 +56,9 @@ pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
 }
 
 fn label(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
@@ -71,7 +73,9 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
             f.summary.count(o)
         ));
     }
-    s.push_str("# HELP mprefund_refunded_amount Amount refunded (refunded and in process), by currency.\n");
+    s.push_str(
+        "# HELP mprefund_refunded_amount Amount refunded (refunded and in process), by currency.\n",
+    );
     s.push_str("# TYPE mprefund_refunded_amount gauge\n");
     let mut by_currency = std::collections::BTreeMap::<String, rust_decimal::Decimal>::new();
     for o in [Outcome::Refunded, Outcome::InProcess] {
@@ -82,18 +86,30 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
         }
     }
     for (c, a) in by_currency {
-        let c = if c.is_empty() { "unknown".to_owned() } else { label(&c) };
-        s.push_str(&format!("mprefund_refunded_amount{{batch=\"{b}\",currency=\"{c}\"}} {a}\n"));
+        let c = if c.is_empty() {
+            "unknown".to_owned()
+        } else {
+            label(&c)
+        };
+        s.push_str(&format!(
+            "mprefund_refunded_amount{{batch=\"{b}\",currency=\"{c}\"}} {a}\n"
+        ));
     }
     s.push_str("# HELP mprefund_run_duration_seconds Wall time of the last run.\n");
     s.push_str("# TYPE mprefund_run_duration_seconds gauge\n");
-    s.push_str(&format!("mprefund_run_duration_seconds {:.3}\n", f.duration_secs));
+    s.push_str(&format!(
+        "mprefund_run_duration_seconds {:.3}\n",
+        f.duration_secs
+    ));
     s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 3 stopped).\n");
     s.push_str("# TYPE mprefund_run_exit_code gauge\n");
     s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit as u8));
     s.push_str("# HELP mprefund_last_run_timestamp_seconds When the last run ended.\n");
     s.push_str("# TYPE mprefund_last_run_timestamp_seconds gauge\n");
-    s.push_str(&format!("mprefund_last_run_timestamp_seconds {}\n", f.finished_at_secs));
+    s.push_str(&format!(
+        "mprefund_last_run_timestamp_seconds {}\n",
+        f.finished_at_secs
+    ));
     if let Some(t) = last_success {
         s.push_str("# HELP mprefund_last_success_timestamp_seconds When a run last ended with every row refunded.\n");
         s.push_str("# TYPE mprefund_last_success_timestamp_seconds gauge\n");
@@ -121,7 +137,10 @@ mod tests {
         write(&path, &fig(Exit::Ok, 100)).unwrap();
         write(&path, &fig(Exit::SomeFailed, 200)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("mprefund_last_success_timestamp_seconds 100\n"), "{text}");
+        assert!(
+            text.contains("mprefund_last_success_timestamp_seconds 100\n"),
+            "{text}"
+        );
         assert!(text.contains("mprefund_last_run_timestamp_seconds 200\n"));
         assert!(text.contains("mprefund_run_exit_code 1\n"));
         assert!(text.contains("mprefund_rows{batch=\"b\\\"1\",outcome=\"refunded\"} 0\n"));

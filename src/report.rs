@@ -67,16 +67,20 @@ impl Summary {
         t.rows += 1;
         match row.requested {
             Some(Requested::Full) => t.full_refunds += 1,
-            Some(Requested::Partial(a)) => *t.requested.entry(currency.clone()).or_default() += a.get(),
+            Some(Requested::Partial(a)) => {
+                *t.requested.entry(currency.clone()).or_default() += a.get()
+            }
             None => {}
         }
         if let Some(a) = row.refunded_amount {
             *t.refunded.entry(currency).or_default() += a;
         }
-        if matches!(outcome, Outcome::Failed | Outcome::Pending | Outcome::Invalid) {
-            if let Some(code) = &row.cause_code {
-                *self.causes.entry(format!("{outcome}/{code}")).or_default() += 1;
-            }
+        if matches!(
+            outcome,
+            Outcome::Failed | Outcome::Pending | Outcome::Invalid
+        ) && let Some(code) = &row.cause_code
+        {
+            *self.causes.entry(format!("{outcome}/{code}")).or_default() += 1;
         }
     }
 
@@ -94,11 +98,19 @@ impl Summary {
     pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(w, "{} rows", self.rows)?;
         for outcome in Outcome::ALL {
-            let Some(t) = self.outcomes.get(outcome.as_str()) else { continue };
+            let Some(t) = self.outcomes.get(outcome.as_str()) else {
+                continue;
+            };
             let mut line = format!("  {:<11} {:>7}", outcome.as_str(), t.rows);
             let money = |m: &BTreeMap<String, Decimal>| {
                 m.iter()
-                    .map(|(c, a)| if c.is_empty() { a.to_string() } else { format!("{c} {a}") })
+                    .map(|(c, a)| {
+                        if c.is_empty() {
+                            a.to_string()
+                        } else {
+                            format!("{c} {a}")
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             };
@@ -136,7 +148,11 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
             .delimiter(batch.delimiter)
             .from_writer(std::io::BufWriter::new(tmp.as_file()));
         let width = batch.header.len();
-        let header = batch.header.iter().map(|h| neutralise(h)).chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
+        let header = batch
+            .header
+            .iter()
+            .map(|h| neutralise(h))
+            .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
         w.write_record(header.collect::<Vec<_>>())?;
         let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
         ledger.for_each_row(&batch.id, |row| {

@@ -77,7 +77,9 @@ pub(crate) fn decide(
         } => return Verdict::StopRun,
         Attempt::Status { status: 409, .. } => (policy.max_conflict_attempts, None),
         Attempt::Status {
-            status, retry_after, ..
+            status,
+            retry_after,
+            ..
         } if status == 423 || status == 424 || status == 429 || status >= 500 => {
             (policy.max_attempts, retry_after)
         }
@@ -116,8 +118,8 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let when = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822)
-        .ok()?;
+    let when =
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
     let when = SystemTime::from(when);
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
@@ -191,9 +193,24 @@ mod tests {
     #[test]
     fn transient_statuses_retry_until_the_budget() {
         let p = policy();
-        for a in [st(423), st(424), st(429), st(500), st(502), st(503), st(504), Attempt::Unknown] {
-            assert!(matches!(decide(&p, 1, a, || 0.5), Verdict::Retry(_)), "{a:?}");
-            assert!(matches!(decide(&p, 3, a, || 0.5), Verdict::Retry(_)), "{a:?}");
+        for a in [
+            st(423),
+            st(424),
+            st(429),
+            st(500),
+            st(502),
+            st(503),
+            st(504),
+            Attempt::Unknown,
+        ] {
+            assert!(
+                matches!(decide(&p, 1, a, || 0.5), Verdict::Retry(_)),
+                "{a:?}"
+            );
+            assert!(
+                matches!(decide(&p, 3, a, || 0.5), Verdict::Retry(_)),
+                "{a:?}"
+            );
             assert_eq!(decide(&p, 4, a, || 0.5), Verdict::Exhausted, "{a:?}");
         }
     }
@@ -208,12 +225,30 @@ mod tests {
     #[test]
     fn backoff_is_full_jitter_and_capped() {
         let p = policy();
-        assert_eq!(decide(&p, 1, st(500), || 0.0), Verdict::Retry(Duration::ZERO));
-        assert_eq!(decide(&p, 1, st(500), || 1.0), Verdict::Retry(Duration::from_millis(100)));
-        assert_eq!(decide(&p, 2, st(500), || 1.0), Verdict::Retry(Duration::from_millis(200)));
-        assert_eq!(decide(&p, 3, st(500), || 0.5), Verdict::Retry(Duration::from_millis(200)));
-        let p = Policy { max_attempts: 100, ..p };
-        assert_eq!(decide(&p, 40, st(500), || 1.0), Verdict::Retry(Duration::from_millis(1000)));
+        assert_eq!(
+            decide(&p, 1, st(500), || 0.0),
+            Verdict::Retry(Duration::ZERO)
+        );
+        assert_eq!(
+            decide(&p, 1, st(500), || 1.0),
+            Verdict::Retry(Duration::from_millis(100))
+        );
+        assert_eq!(
+            decide(&p, 2, st(500), || 1.0),
+            Verdict::Retry(Duration::from_millis(200))
+        );
+        assert_eq!(
+            decide(&p, 3, st(500), || 0.5),
+            Verdict::Retry(Duration::from_millis(200))
+        );
+        let p = Policy {
+            max_attempts: 100,
+            ..p
+        };
+        assert_eq!(
+            decide(&p, 40, st(500), || 1.0),
+            Verdict::Retry(Duration::from_millis(1000))
+        );
     }
 
     #[test]
@@ -223,8 +258,14 @@ mod tests {
             status: 429,
             retry_after: Some(Duration::from_secs(s)),
         };
-        assert_eq!(decide(&p, 1, ra(3), || 1.0), Verdict::Retry(Duration::from_secs(3)));
-        assert_eq!(decide(&p, 1, ra(3600), || 0.0), Verdict::Retry(Duration::from_secs(30)));
+        assert_eq!(
+            decide(&p, 1, ra(3), || 1.0),
+            Verdict::Retry(Duration::from_secs(3))
+        );
+        assert_eq!(
+            decide(&p, 1, ra(3600), || 0.0),
+            Verdict::Retry(Duration::from_secs(30))
+        );
     }
 
     #[test]

@@ -43,7 +43,9 @@ impl std::fmt::Display for StopReason {
                 f,
                 "the API refused the access token (HTTP {s}); no further request was sent"
             ),
-            StopReason::Breaker => f.write_str("too many consecutive server failures (circuit breaker open)"),
+            StopReason::Breaker => {
+                f.write_str("too many consecutive server failures (circuit breaker open)")
+            }
             StopReason::Signal => f.write_str("interrupted by a signal"),
             StopReason::LedgerFailed => f.write_str("the state file could not be written"),
         }
@@ -152,7 +154,15 @@ pub(crate) async fn run(
     let window = (concurrency * 8).max(256);
     let collector_stop = stop.clone();
     let collector = tokio::task::spawn_blocking(move || {
-        let res = collect(ledger, &batch_id, work_tx, out_rx, &collector_stop, progress, window);
+        let res = collect(
+            ledger,
+            &batch_id,
+            work_tx,
+            out_rx,
+            &collector_stop,
+            progress,
+            window,
+        );
         if res.is_err() {
             collector_stop.request(StopReason::LedgerFailed);
         }
@@ -206,9 +216,14 @@ fn collect(
     let mut first = true;
     loop {
         let stopping = stop.reason().is_some();
-        let want = if stopping || exhausted { 0 } else { window - outstanding.min(window) };
+        let want = if stopping || exhausted {
+            0
+        } else {
+            window - outstanding.min(window)
+        };
         let claim_now = want > 0 && (first || want >= window / 4);
-        let flush_now = !buf.is_empty() && (buf.len() >= FLUSH_ROWS || last_flush.elapsed() >= FLUSH_EVERY);
+        let flush_now =
+            !buf.is_empty() && (buf.len() >= FLUSH_ROWS || last_flush.elapsed() >= FLUSH_EVERY);
         if claim_now || flush_now {
             let claimed = ledger
                 .record_and_claim(batch_id, &buf, cursor, if claim_now { want } else { 0 })
@@ -246,7 +261,10 @@ fn collect(
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                anyhow::ensure!(outstanding == 0, "{outstanding} rows were lost by the workers");
+                anyhow::ensure!(
+                    outstanding == 0,
+                    "{outstanding} rows were lost by the workers"
+                );
                 break;
             }
         }
@@ -337,7 +355,10 @@ fn settled(row_no: u64, attempts: u32, reply: Reply, at: i64) -> RowResult {
             r.state = RowState::InProcess;
             r.cause = Some(Cause {
                 code: "refund_status".into(),
-                message: format!("refund {} has status {other:?}; settle it with reconcile", refund.id),
+                message: format!(
+                    "refund {} has status {other:?}; settle it with reconcile",
+                    refund.id
+                ),
             });
         }
     }
@@ -355,7 +376,11 @@ fn failed(row_no: u64, attempts: u32, reply: Reply, at: i64, retryable: bool) ->
 /// The run stopped before the row was settled: it goes back to the queue of the
 /// next run (as `sending` if a request may have reached the API).
 fn unsettled(row_no: u64, attempts: u32, last: Option<(Reply, i64)>) -> RowResult {
-    let state = if attempts == 0 { RowState::Pending } else { RowState::Sending };
+    let state = if attempts == 0 {
+        RowState::Pending
+    } else {
+        RowState::Sending
+    };
     let mut r = base(row_no, attempts, state, None);
     if let Some((reply, at)) = last {
         r.last_attempt_at_ms = Some(at);

@@ -55,12 +55,12 @@ pub struct Ran {
     pub stderr: String,
 }
 
-pub fn run(cmd: &mut Command) -> Ran {
+pub fn run(mut cmd: impl std::borrow::BorrowMut<Command>) -> Ran {
     let Output {
         status,
         stdout,
         stderr,
-    } = cmd.output().expect("run mprefund");
+    } = cmd.borrow_mut().output().expect("run mprefund");
     Ran {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -81,7 +81,13 @@ impl std::fmt::Debug for Ran {
 /// A results (or any) CSV as header-keyed records, in file order.
 pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let delimiter = if bytes.iter().take_while(|b| **b != b'\n').filter(|b| **b == b';').count() > 0 {
+    let delimiter = if bytes
+        .iter()
+        .take_while(|b| **b != b'\n')
+        .filter(|b| **b == b';')
+        .count()
+        > 0
+    {
         b';'
     } else {
         b','
@@ -98,7 +104,11 @@ pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.expect("record");
-            header.iter().cloned().zip(rec.iter().map(str::to_owned)).collect()
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(str::to_owned))
+                .collect()
         })
         .collect()
 }

@@ -19,7 +19,10 @@ fn sandbox(faults: Faults) -> SandboxHandle {
 }
 
 fn assert_no_duplicates(sb: &SandboxHandle) {
-    let dup: Vec<_> = refunds_per_key(sb).into_iter().filter(|(_, n)| *n > 1).collect();
+    let dup: Vec<_> = refunds_per_key(sb)
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .collect();
     assert!(dup.is_empty(), "duplicate refunds: {dup:?}");
 }
 
@@ -45,12 +48,21 @@ fn mixed_outcomes_each_row_once_with_its_cause() {
     let w = Work::new();
     w.write("in.csv", MIXED);
     // One at a time, so that A3 reaches payment …1003 before A4 does.
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--concurrency", "1", "--rate", "1000"]));
+    let ran = run(w.mprefund(
+        &sb,
+        &["run", "in.csv", "--concurrency", "1", "--rate", "1000"],
+    ));
     assert_eq!(ran.code, 1, "{ran:?}");
     let rows = read_csv(&w.path("in.results.csv"));
     let got: Vec<(&str, &str, &str)> = rows
         .iter()
-        .map(|r| (r["reference"].as_str(), r["outcome"].as_str(), r["cause_code"].as_str()))
+        .map(|r| {
+            (
+                r["reference"].as_str(),
+                r["outcome"].as_str(),
+                r["cause_code"].as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -72,7 +84,10 @@ fn mixed_outcomes_each_row_once_with_its_cause() {
     // Original columns first, untouched, then the SPEC's columns.
     assert_eq!(rows[0]["customer"], "Ana");
     assert_eq!(rows[0]["row"], "1");
-    assert_eq!(rows[1]["refunded_amount"].parse::<Decimal>().unwrap(), Decimal::from(100));
+    assert_eq!(
+        rows[1]["refunded_amount"].parse::<Decimal>().unwrap(),
+        Decimal::from(100)
+    );
     assert_eq!(rows[4]["retryable"], "false");
     assert_eq!(rows[4]["http_status"], "404");
     // Exactly one sandbox refund per refunded or in-process row, under that row's key.
@@ -109,9 +124,19 @@ fn faults_everywhere_still_one_refund_per_row() {
     });
     let w = Work::new();
     w.write("in.csv", ordinary_csv(120, 6_000_001));
-    let ran = run(w.mprefund(&sb, &[
-        "run", "in.csv", "--rate", "1000", "--concurrency", "16", "--max-attempts", "30",
-    ]));
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "in.csv",
+            "--rate",
+            "1000",
+            "--concurrency",
+            "16",
+            "--max-attempts",
+            "30",
+        ],
+    ));
     assert_eq!(ran.code, 0, "{ran:?}");
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows.len(), 120);
@@ -162,7 +187,11 @@ fn sigkill_at_random_instants_then_resume() {
         .collect();
     for r in &rows {
         assert_eq!(r["outcome"], "refunded");
-        assert_eq!(ids[&r["idempotency_key"]], r["refund_id"], "row {}", r["row"]);
+        assert_eq!(
+            ids[&r["idempotency_key"]], r["refund_id"],
+            "row {}",
+            r["row"]
+        );
     }
 }
 
@@ -181,9 +210,16 @@ fn a_reexported_spreadsheet_with_a_fresh_state_refunds_nothing_new() {
     // reordered columns, rows reordered, `total` for `full`.
     let ptbr = "\u{feff}Observação;Valor;ID_Pagamento;Reference\r\nd;3,00;8880001003;\r\nb;TOTAL;8880001002;R2\r\nc;3;8880001003;\r\na;10,5;8880001001;R1\r\n";
     w.write("reexport.csv", ptbr);
-    let ran = run(w.mprefund(&sb, &[
-        "run", "reexport.csv", "--allow-duplicates", "--state", "fresh.db",
-    ]));
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "reexport.csv",
+            "--allow-duplicates",
+            "--state",
+            "fresh.db",
+        ],
+    ));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(sb.refunds().len(), 4, "the re-export created new refunds");
     let first: HashSet<String> = read_csv(&w.path("original.results.csv"))
@@ -205,21 +241,38 @@ fn a_wrong_token_stops_fast_and_the_right_one_resumes() {
     w.write("in.csv", ordinary_csv(200, 9_000_001));
     let secret = "WRONG-s3cr3t-t0ken-value";
     let ran = run(w
-        .mprefund(&sb, &["run", "in.csv", "--concurrency", "4", "--rate", "1000"])
+        .mprefund(
+            &sb,
+            &["run", "in.csv", "--concurrency", "4", "--rate", "1000"],
+        )
         .env("MP_ACCESS_TOKEN", secret));
     assert_eq!(ran.code, 3, "{ran:?}");
     assert!(!ran.stdout.contains(secret) && !ran.stderr.contains(secret));
     let sent = sb.stats().requests;
-    assert!((1..=8).contains(&sent), "{sent} requests with a refused token");
+    assert!(
+        (1..=8).contains(&sent),
+        "{sent} requests with a refused token"
+    );
     assert!(sb.refunds().is_empty());
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows.len(), 200);
     assert!(rows.iter().all(|r| r["outcome"] == "pending"));
-    assert!(!std::fs::read_to_string(w.path("in.results.csv")).unwrap().contains(secret));
+    assert!(
+        !std::fs::read_to_string(w.path("in.results.csv"))
+            .unwrap()
+            .contains(secret)
+    );
     let state = std::fs::read(w.path("in.mprefund.db")).unwrap();
-    assert!(!state.windows(secret.len()).any(|win| win == secret.as_bytes()));
+    assert!(
+        !state
+            .windows(secret.len())
+            .any(|win| win == secret.as_bytes())
+    );
 
-    let ran = run(&mut w.mprefund(&sb, &["run", "in.csv", "--concurrency", "4", "--rate", "1000"]));
+    let ran = run(&mut w.mprefund(
+        &sb,
+        &["run", "in.csv", "--concurrency", "4", "--rate", "1000"],
+    ));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(sb.refunds().len(), 200);
     assert_no_duplicates(&sb);
@@ -230,19 +283,47 @@ fn bad_files_are_refused_with_the_line_named_and_nothing_sent() {
     let sb = sandbox(Faults::default());
     let w = Work::new();
     let cases: &[(&str, &str, &[&str])] = &[
-        ("negative", "payment_id,amount\n1001,5\n1002,-5\n", &["line 3"]),
+        (
+            "negative",
+            "payment_id,amount\n1001,5\n1002,-5\n",
+            &["line 3"],
+        ),
         ("zero", "payment_id,amount\n1001,0\n", &["line 2"]),
         ("text", "payment_id,amount\n1001,ten\n", &["line 2"]),
         ("blank", "payment_id,amount\n1001,\n", &["line 2"]),
-        ("three-decimals", "payment_id,amount\n1001,1.005\n", &["line 2"]),
-        ("thousands", "payment_id;amount\n1001;1.234,56\n", &["line 2"]),
+        (
+            "three-decimals",
+            "payment_id,amount\n1001,1.005\n",
+            &["line 2"],
+        ),
+        (
+            "thousands",
+            "payment_id;amount\n1001;1.234,56\n",
+            &["line 2"],
+        ),
         ("nan", "payment_id,amount\n1001,NaN\n", &["line 2"]),
         ("huge", "payment_id,amount\n1001,1e400\n", &["line 2"]),
-        ("bad-id", "payment_id,amount\n12ab,5\n1.23457E+11,5\n", &["line 2", "line 3"]),
-        ("missing-column", "payment_id,valor_x\n1001,5\n", &["amount"]),
-        ("duplicates", "payment_id,amount\n1001,5\n1001,5.00\n", &["line 3", "line 2"]),
+        (
+            "bad-id",
+            "payment_id,amount\n12ab,5\n1.23457E+11,5\n",
+            &["line 2", "line 3"],
+        ),
+        (
+            "missing-column",
+            "payment_id,valor_x\n1001,5\n",
+            &["amount"],
+        ),
+        (
+            "duplicates",
+            "payment_id,amount\n1001,5\n1001,5.00\n",
+            &["line 3", "line 2"],
+        ),
         ("empty", "", &["empty"]),
-        ("several", "payment_id,amount\n1001,5\n1002,-1\n1003,5\n1004,abc\n", &["line 3", "line 5"]),
+        (
+            "several",
+            "payment_id,amount\n1001,5\n1002,-1\n1003,5\n1004,abc\n",
+            &["line 3", "line 5"],
+        ),
     ];
     for (name, content, needles) in cases {
         let file = format!("{name}.csv");
@@ -250,7 +331,10 @@ fn bad_files_are_refused_with_the_line_named_and_nothing_sent() {
         let ran = run(&mut w.mprefund(&sb, &["run", &file]));
         assert_eq!(ran.code, 2, "{name}: {ran:?}");
         for n in *needles {
-            assert!(ran.stderr.to_lowercase().contains(&n.to_lowercase()), "{name}: missing {n:?} in {ran:?}");
+            assert!(
+                ran.stderr.to_lowercase().contains(&n.to_lowercase()),
+                "{name}: missing {n:?} in {ran:?}"
+            );
         }
         let plan = run(&mut w.mprefund(&sb, &["plan", &file]));
         assert_eq!(plan.code, 2, "plan {name}: {plan:?}");
@@ -263,7 +347,10 @@ fn bad_files_are_refused_with_the_line_named_and_nothing_sent() {
 fn skip_invalid_refunds_the_rest_and_marks_bad_lines() {
     let sb = sandbox(Faults::default());
     let w = Work::new();
-    w.write("in.csv", "payment_id,amount,note\n1001,5,=1+1\n1002,-5,x\n1003,2,y\n");
+    w.write(
+        "in.csv",
+        "payment_id,amount,note\n1001,5,=1+1\n1002,-5,x\n1003,2,y\n",
+    );
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
     assert_eq!(ran.code, 1, "{ran:?}");
     let rows = read_csv(&w.path("in.results.csv"));
@@ -280,7 +367,10 @@ fn the_rate_limit_holds_in_every_second() {
     let sb = sandbox(Faults::default());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(70, 9_100_001));
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--rate", "20", "--concurrency", "16"]));
+    let ran = run(w.mprefund(
+        &sb,
+        &["run", "in.csv", "--rate", "20", "--concurrency", "16"],
+    ));
     assert_eq!(ran.code, 0, "{ran:?}");
     let stats = sb.stats();
     let burst = 2; // 20 / 10
@@ -297,7 +387,10 @@ fn the_rate_limit_holds_in_every_second() {
 #[test]
 fn plan_prints_totals_and_sends_nothing() {
     let w = Work::new();
-    w.write("in.csv", "payment_id,amount,currency\n1001,5.50,BRL\n1002,full,BRL\n1003,1000,CLP\n");
+    w.write(
+        "in.csv",
+        "payment_id,amount,currency\n1001,5.50,BRL\n1002,full,BRL\n1003,1000,CLP\n",
+    );
     let ran = run(bare().current_dir(w.dir.path()).args(["plan", "in.csv"]));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert!(ran.stdout.contains("BRL"), "{ran:?}");
