@@ -483,6 +483,10 @@ impl Iterator for Input {
 /// Column names accepted for each recognised column, already normalised.
 const PAYMENT_NAMES: &[&str] = &["paymentid", "payment", "idpagamento", "idpago", "pago"];
 const AMOUNT_NAMES: &[&str] = &["amount", "valor", "monto", "refundamount"];
+/// pt/es spellings too: a re-export that renamed the reference column must still
+/// produce the same keys. (`kind` has none: `tipo` means too many things.)
+const REFERENCE_NAMES: &[&str] = &["reference", "referencia", "referência"];
+const CURRENCY_NAMES: &[&str] = &["currency", "currencyid", "moeda", "moneda"];
 
 /// Lowercase, trimmed, without spaces, `_` or `-`: `Payment-ID ` → `paymentid`.
 fn normalise_name(s: &str) -> String {
@@ -497,9 +501,9 @@ fn match_columns(path: &Path, line: u64, header: &[String]) -> Result<Columns, I
     let mut slots: [(&'static str, &[&str], Option<usize>); 5] = [
         ("payment id", PAYMENT_NAMES, None),
         ("amount", AMOUNT_NAMES, None),
-        ("reference", &["reference"], None),
+        ("reference", REFERENCE_NAMES, None),
         ("kind", &["kind"], None),
-        ("currency", &["currency"], None),
+        ("currency", CURRENCY_NAMES, None),
     ];
     for (i, cell) in header.iter().enumerate() {
         let name = normalise_name(cell);

@@ -1,0 +1,336 @@
+//! Operations (issue 4): one run per batch, signals, `retry`, `status`, `report`,
+//! job files under cron-like conditions, metrics and JSON logs.
+
+use std::time::{Duration, Instant};
+
+use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+
+use crate::common::{Work, bare, ordinary_csv, read_csv, refunds_per_key, run, wait_until};
+
+fn slow_sandbox(latency_ms: u64) -> SandboxHandle {
+    Sandbox::start(SandboxConfig {
+        faults: Faults {
+            latency: Duration::from_millis(latency_ms),
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox")
+}
+
+fn assert_exactly_once(sb: &SandboxHandle, rows: usize) {
+    let per_key = refunds_per_key(sb);
+    assert_eq!(per_key.len(), rows);
+    assert!(per_key.values().all(|n| *n == 1), "duplicates: {per_key:?}");
+}
+
+#[test]
+fn a_second_run_of_a_busy_batch_exits_4_and_names_the_holder() {
+    let sb = slow_sandbox(20);
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(150, 4_100_001));
+    let args = ["run", "in.csv", "--concurrency", "4", "--rate", "1000"];
+    let mut first = w.mprefund(&sb, &args).spawn().expect("spawn");
+    wait_until("the first run to send", Duration::from_secs(60), || {
+        sb.stats().requests > 0
+    });
+    let second = run(w.mprefund(&sb, &args));
+    assert_eq!(second.code, 4, "{second:?}");
+    assert!(
+        second.stderr.contains(&format!("pid {}", first.id())),
+        "{second:?}"
+    );
+    assert!(first.wait().expect("wait").success());
+    assert_exactly_once(&sb, 150);
+    // The lock went with the process: the batch can be run (to no effect) again.
+    let again = run(w.mprefund(&sb, &args));
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_exactly_once(&sb, 150);
+}
+
+#[test]
+fn sigterm_checkpoints_writes_pending_rows_and_exits_3() {
+    let sb = slow_sandbox(10);
+    let w = Work::new();
+    let total = 400;
+    w.write("in.csv", ordinary_csv(total, 4_200_001));
+    let args = ["run", "in.csv", "--concurrency", "4", "--rate", "100"];
+    let mut child = w.mprefund(&sb, &args).spawn().expect("spawn");
+    wait_until("some refunds", Duration::from_secs(60), || {
+        sb.refunds().len() >= 20
+    });
+    let signalled = Instant::now();
+    // SAFETY: plain FFI call on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(3));
+    assert!(
+        signalled.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        signalled.elapsed()
+    );
+    let rows = read_csv(&w.path("in.results.csv"));
+    assert_eq!(rows.len(), total);
+    let pending = rows.iter().filter(|r| r["outcome"] == "pending").count();
+    let refunded = rows.iter().filter(|r| r["outcome"] == "refunded").count();
+    assert!(pending > 0, "the run finished before the signal");
+    assert_eq!(pending + refunded, total);
+    assert!(
+        refunded <= sb.refunds().len(),
+        "a result the sandbox does not know"
+    );
+
+    let ran = run(w.mprefund(
+        &sb,
+        &["run", "in.csv", "--concurrency", "8", "--rate", "2000"],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_exactly_once(&sb, total);
+    assert!(
+        read_csv(&w.path("in.results.csv"))
+            .iter()
+            .all(|r| r["outcome"] == "refunded")
+    );
+}
+
+#[test]
+fn retry_refunds_exactly_the_rows_that_failed_transiently() {
+    let sb = slow_sandbox(0);
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(30, 4_300_001));
+    let sick = [4_300_001_003u64, 4_300_001_010, 4_300_001_020];
+    for id in sick {
+        sb.fail_payment(id, 500);
+    }
+    let ran = run(w.mprefund(
+        &sb,
+        &["run", "in.csv", "--max-attempts", "2", "--rate", "1000"],
+    ));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = read_csv(&w.path("in.results.csv"));
+    let failed: Vec<u64> = rows
+        .iter()
+        .filter(|r| r["outcome"] == "failed")
+        .inspect(|r| {
+            assert_eq!(
+                (r["retryable"].as_str(), r["http_status"].as_str()),
+                ("true", "500")
+            )
+        })
+        .map(|r| r["payment_id"].parse().unwrap())
+        .collect();
+    assert_eq!(failed, sick);
+    assert_eq!(sb.refunds().len(), 27);
+
+    let status =
+        run(bare()
+            .current_dir(w.dir.path())
+            .args(["status", "--state", "in.mprefund.db"]));
+    assert_eq!(status.code, 0, "{status:?}");
+    assert!(status.stdout.contains("failed/http_500: 3"), "{status:?}");
+
+    for id in sick {
+        sb.heal_payment(id);
+    }
+    let ran = run(w.mprefund(&sb, &["retry", "--state", "in.mprefund.db"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_exactly_once(&sb, 30);
+    let rows = read_csv(&w.path("in.results.csv"));
+    assert!(rows.iter().all(|r| r["outcome"] == "refunded"));
+    let retried: Vec<u64> = rows
+        .iter()
+        .filter(|r| r["attempts"] != "1")
+        .map(|r| r["payment_id"].parse().unwrap())
+        .collect();
+    assert_eq!(retried, sick, "only the failed rows were sent again");
+}
+
+#[test]
+fn retry_all_failed_asks_first() {
+    let sb = slow_sandbox(0);
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n4400001900,5\n4400001001,5\n");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let requests = sb.stats().requests;
+    let ran = run(w.mprefund(&sb, &["retry", "--state", "in.mprefund.db", "--all-failed"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("--yes"), "{ran:?}");
+    assert_eq!(sb.stats().requests, requests, "sent without confirmation");
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "retry",
+            "--state",
+            "in.mprefund.db",
+            "--all-failed",
+            "--yes",
+        ],
+    ));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(sb.stats().requests, requests + 1);
+}
+
+#[test]
+fn status_and_report_pick_the_batch_unambiguously() {
+    let sb = slow_sandbox(0);
+    let w = Work::new();
+    w.write("a.csv", "payment_id,amount,note\n4500001001,5,=cmd\n");
+    w.write("b.csv", "payment_id,amount\n4500001002,6\n");
+    for f in ["a.csv", "b.csv"] {
+        let ran = run(w.mprefund(&sb, &["run", f, "--state", "shared.db"]));
+        assert_eq!(ran.code, 0, "{ran:?}");
+    }
+    let ambiguous = run(bare()
+        .current_dir(w.dir.path())
+        .args(["status", "--state", "shared.db"]));
+    assert_eq!(ambiguous.code, 2, "{ambiguous:?}");
+    let listed: Vec<&str> = ambiguous
+        .stderr
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.len() == 32)
+        .collect();
+    assert_eq!(listed.len(), 2, "{ambiguous:?}");
+    let a_results = std::fs::read(w.path("a.results.csv")).unwrap();
+    for id in &listed {
+        let st = run(bare().current_dir(w.dir.path()).args([
+            "status",
+            "--state",
+            "shared.db",
+            "--batch",
+            &id[..8],
+        ]));
+        assert_eq!(st.code, 0, "{st:?}");
+        assert!(st.stdout.contains("refunded"), "{st:?}");
+    }
+    std::fs::remove_file(w.path("a.results.csv")).unwrap();
+    let batch_a = listed
+        .iter()
+        .find(|id| {
+            run(bare().current_dir(w.dir.path()).args([
+                "status",
+                "--state",
+                "shared.db",
+                "--batch",
+                id,
+            ]))
+            .stdout
+            .contains("a.csv")
+        })
+        .expect("batch of a.csv");
+    let rep = run(bare().current_dir(w.dir.path()).args([
+        "report",
+        "--state",
+        "shared.db",
+        "--batch",
+        batch_a,
+    ]));
+    assert_eq!(rep.code, 0, "{rep:?}");
+    assert_eq!(std::fs::read(w.path("a.results.csv")).unwrap(), a_results);
+}
+
+/// Checks the Prometheus text exposition format line by line.
+fn assert_prometheus_text(text: &str) {
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# ") {
+            assert!(
+                rest.starts_with("HELP ") || rest.starts_with("TYPE "),
+                "{line}"
+            );
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
+        value
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("value in {line}"));
+        let name = series.split('{').next().unwrap();
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "{line}"
+        );
+        let labels = &series[name.len()..];
+        if !labels.is_empty() {
+            assert!(labels.starts_with('{') && labels.ends_with('}'), "{line}");
+            for pair in labels[1..labels.len() - 1].split(',') {
+                let (k, v) = pair.split_once('=').unwrap_or_else(|| panic!("{line}"));
+                assert!(
+                    !k.is_empty() && v.starts_with('"') && v.ends_with('"'),
+                    "{line}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_job_file_runs_under_cron_conditions_and_writes_metrics() {
+    let sb = slow_sandbox(0);
+    let jobs = Work::new();
+    let elsewhere = Work::new();
+    jobs.write("in.csv", ordinary_csv(12, 4_600_001));
+    jobs.write(
+        "nightly.toml",
+        format!(
+            "input = \"in.csv\"\nstate = \"nightly.db\"\nout = \"nightly.results.csv\"\n\
+             rate = 500\nconcurrency = 4\nnamespace = \"acme\"\ntoken_env = \"NIGHTLY_TOKEN\"\n\
+             api_base = \"{}\"\nmetrics_file = \"nightly.prom\"\nsummary_json = \"nightly.json\"\n",
+            sb.base_url()
+        ),
+    );
+    let ran = run(bare()
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("NIGHTLY_TOKEN", TEST_TOKEN)
+        .current_dir(elsewhere.dir.path())
+        .args(["run", "--job"])
+        .arg(jobs.path("nightly.toml")));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 12);
+    let rows = read_csv(&jobs.path("nightly.results.csv"));
+    assert_eq!(rows.len(), 12);
+    let metrics = std::fs::read_to_string(jobs.path("nightly.prom")).expect("metrics file");
+    assert_prometheus_text(&metrics);
+    assert!(metrics.contains("outcome=\"refunded\"} 12\n"), "{metrics}");
+    assert!(
+        metrics.contains("currency=\"unknown\"} 15\n") || metrics.contains("} 15.00\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("mprefund_last_success_timestamp_seconds "),
+        "{metrics}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(jobs.path("nightly.json")).unwrap()).unwrap();
+    assert_eq!(json["exit_code"], 0);
+    assert_eq!(json["outcomes"]["refunded"]["rows"], 12);
+    // Nothing was written where cron happened to be.
+    assert_eq!(std::fs::read_dir(elsewhere.dir.path()).unwrap().count(), 0);
+    // A flag overrides the job file.
+    let ran = run(bare()
+        .env_clear()
+        .env("NIGHTLY_TOKEN", TEST_TOKEN)
+        .current_dir(elsewhere.dir.path())
+        .args(["run", "--out", "override.csv", "--job"])
+        .arg(jobs.path("nightly.toml")));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(read_csv(&elsewhere.path("override.csv")).len(), 12);
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_and_never_hold_the_token() {
+    let sb = slow_sandbox(0);
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(5, 4_700_001));
+    let ran = run(w.mprefund(&sb, &["--log-format", "json", "run", "in.csv", "-v"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let logs: Vec<&str> = ran.stderr.lines().filter(|l| l.starts_with('{')).collect();
+    assert!(!logs.is_empty(), "{ran:?}");
+    for l in logs {
+        serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+    }
+    assert!(!ran.stderr.contains(TEST_TOKEN));
+}
