@@ -1,0 +1,1 @@
+mod sandbox; // the sandbox API over HTTP
