@@ -224,20 +224,28 @@ async fn create_refund(
         let mut st = app.lock();
         (st.draw_delay(), st.claim_key(&scope, &print))
     };
+    let claim = match claim {
+        // A conflict or a lock is answered at once: nothing to simulate work for.
+        Err(e) => return fail(e),
+        Ok(c) => c,
+    };
     // Reserved before the latency, so a second request with the key meets 423.
-    let mut guard = matches!(claim, Ok(Claim::Reserved)).then(|| KeyGuard { app, scope: &scope });
+    let mut guard = KeyGuard {
+        app,
+        scope: &scope,
+        armed: claim == Claim::Reserved,
+    };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     let answer = match claim {
-        Err(e) => Err(e),
-        Ok(Claim::Replay { status, body }) => {
+        Claim::Replay { status, body } => {
             match app.lock().draw_pre_commit_fault(Some(payment_id)) {
                 Some(e) => Err(e),
                 None => Ok((status, body)),
             }
         }
-        Ok(Claim::Reserved) => {
+        Claim::Reserved => {
             let request = match parse_ask(body) {
                 Ok(ask) => Ok(RefundRequest {
                     kind,
@@ -249,8 +257,9 @@ async fn create_refund(
                 Err(e) => Err(e),
             };
             let mut st = app.lock();
-            // This critical section settles the reservation itself.
-            guard = None;
+            // This critical section settles the reservation itself (and the
+            // guard must not lock again while it holds the lock).
+            guard.armed = false;
             let answer = match st.draw_pre_commit_fault(Some(payment_id)) {
                 Some(e) => Err(e),
                 None => request.and_then(|r| {
@@ -288,11 +297,14 @@ async fn create_refund(
 struct KeyGuard<'a> {
     app: &'a App,
     scope: &'a str,
+    armed: bool,
 }
 
 impl Drop for KeyGuard<'_> {
     fn drop(&mut self) {
-        self.app.lock().release_key(self.scope);
+        if self.armed {
+            self.app.lock().release_key(self.scope);
+        }
     }
 }
 

@@ -862,7 +862,8 @@ impl State {
             .refunds_of(p)
             .filter(|r| r.status == "approved")
             .map(|r| r.amount)
-            .sum::<Decimal>();
+            .sum::<Decimal>()
+            .normalize();
         PaymentJson {
             id: p.id,
             status: &p.status,

@@ -3,3 +3,4 @@
 mod common; // temp work dirs, the binary, CSV readers
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
+mod sandbox; // the sandbox API over HTTP
