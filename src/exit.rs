@@ -30,8 +30,8 @@ impl Exit {
             Ok(exit) => exit,
             Err(err) => {
                 eprintln!("error: {err:#}");
-                if let Some(code) = err.chain().find_map(|e| e.downcast_ref::<Exit>()) {
-                    *code
+                if err.chain().any(|e| e.is::<crate::lock::Held>()) {
+                    Exit::Locked
                 } else if err.chain().any(|e| e.is::<Usage>()) {
                     Exit::Usage
                 } else {
@@ -47,5 +47,3 @@ impl std::fmt::Display for Exit {
         write!(f, "exit code {}", *self as u8)
     }
 }
-
-impl std::error::Error for Exit {}

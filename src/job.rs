@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::client::{Client, ClientSettings, Token};
 use crate::input::{Input, InputOptions, Item};
 use crate::ledger::{Batch, Ledger, NewRow, RowContent, RowState};
-use crate::lock::{BatchLock, Held};
+use crate::lock::BatchLock;
 use crate::progress::{Mode, Progress};
 use crate::report::{self, Summary};
 use crate::retry::Policy;
@@ -120,7 +120,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<Exit> {
         .unwrap_or_else(|| default_state(&req.input));
     let mut ledger = Ledger::open(&state)?;
     let batch_id = summary.fingerprint.clone();
-    let _lock = BatchLock::acquire(&state, &batch_id, "run").map_err(lock_exit)?;
+    let _lock = BatchLock::acquire(&state, &batch_id, "run")?;
     let out = req
         .output
         .out
@@ -199,14 +199,6 @@ fn create_batch(
         );
     }
     Ok(())
-}
-
-fn lock_exit(e: anyhow::Error) -> anyhow::Error {
-    if e.is::<Held>() {
-        e.context(Exit::Locked)
-    } else {
-        e
-    }
 }
 
 /// Sends what is left of the batch, then writes every output and decides the exit.
@@ -429,7 +421,7 @@ pub(crate) async fn retry(
     let started = Instant::now();
     let mut ledger = open_existing(state)?;
     let batch = select_batch(&ledger, state, batch)?;
-    let _lock = BatchLock::acquire(state, &batch.id, "retry").map_err(lock_exit)?;
+    let _lock = BatchLock::acquire(state, &batch.id, "retry")?;
     let n = ledger.requeue_failed(&batch.id, all_failed)?;
     tracing::info!(
         "batch {}: {n} failed row(s) queued again{}",

@@ -29,6 +29,21 @@ impl Work {
         p
     }
 
+    /// Starts `cmd` in the background, its output going to `NAME.log` in this
+    /// directory (read it with [`Work::log`] when an assertion fails).
+    pub fn spawn(&self, mut cmd: Command, name: &str) -> std::process::Child {
+        let log = std::fs::File::create(self.path(&format!("{name}.log"))).expect("log file");
+        let log2 = log.try_clone().expect("log file");
+        cmd.stdout(log)
+            .stderr(log2)
+            .spawn()
+            .expect("spawn mprefund")
+    }
+
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(&format!("{name}.log"))).unwrap_or_default()
+    }
+
     /// `mprefund ARGS` in this directory, with the sandbox's token and API base.
     pub fn mprefund(&self, sandbox: &SandboxHandle, args: &[&str]) -> Command {
         let mut c = bare();

@@ -166,7 +166,7 @@ fn sigkill_at_random_instants_then_resume() {
             break;
         }
         let target = before + rng.usize(1..=(total - before).min(120));
-        let mut child = w.mprefund(&sb, &args).spawn().expect("spawn");
+        let mut child = w.spawn(w.mprefund(&sb, &args), "killed");
         wait_until("refunds to be created", Duration::from_secs(60), || {
             sb.refunds().len() >= target || child.try_wait().ok().flatten().is_some()
         });
