@@ -276,7 +276,7 @@ fn finish(
     let quiet = output.mode == Some(Mode::Quiet);
     if !quiet {
         let mut err = std::io::stderr().lock();
-        writeln!(err, "batch {}: ", batch.id)?;
+        write!(err, "batch {}: ", batch.id)?;
         summary.render(&mut err)?;
         if let Some(r) = reason {
             writeln!(
