@@ -120,6 +120,11 @@ fn help_text() -> String {
         s.push_str(&format!("  {suffix}  {payment:<28} {answer}\n"));
     }
     s.push_str(
+        "\nAny payment: amount <= 0 -> 4040; not a number -> 4041; too many decimals -> 4042;\n\
+         past the remaining balance -> 4043; fully refunded -> 2063; no X-Idempotency-Key -> 400/4292;\n\
+         bad token -> 401; same key, other request -> 409; same key in flight -> 423.\n",
+    );
+    s.push_str(
         "\nAdmin (not counted in stats): GET /__sandbox/refunds, GET|DELETE /__sandbox/stats,\n\
          POST /__sandbox/payments, GET|POST /__sandbox/faults, POST|DELETE /__sandbox/fail/{id},\n\
          POST /__sandbox/settle (in_process refunds become approved).",
@@ -184,14 +189,34 @@ pub async fn serve_cli(args: SandboxArgs) -> anyhow::Result<()> {
         listener,
         routes::router(app).into_make_service_with_connect_info::<ConnTag>(),
     )
-    .with_graceful_shutdown(async {
-        // If the signal cannot be installed, serve until killed.
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving the sandbox")
+}
+
+/// Ctrl-C, or SIGTERM (how scripts and CI stop a background sandbox). A signal
+/// that cannot be installed never fires; the process can still be killed.
+async fn shutdown_signal() {
+    let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    })
-    .await
-    .context("serving the sandbox")
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
 }
 
 /// Faults to inject; all shares are probabilities in 0..=1 and default to off.

@@ -20,12 +20,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::conn::ConnTag;
 use super::state::{
-    ApiError, Claim, PostCommitFault, RefundJson, RefundRequest, State, fingerprint, parse_ask,
+    ApiError, Claim, PostCommitFault, RefundJson, RefundRequest, State, read_request,
 };
 use super::{Faults, PaymentSpec};
 use crate::domain::Kind;
@@ -219,7 +219,7 @@ async fn create_refund(
         return fail(not_found(kind));
     };
     let scope = format!("{token}\n{key}");
-    let print = fingerprint("POST", path, body);
+    let (print, ask) = read_request("POST", path, body);
     let (delay, claim) = {
         let mut st = app.lock();
         (st.draw_delay(), st.claim_key(&scope, &print))
@@ -246,16 +246,13 @@ async fn create_refund(
             }
         }
         Claim::Reserved => {
-            let request = match parse_ask(body) {
-                Ok(ask) => Ok(RefundRequest {
-                    kind,
-                    payment_id,
-                    ask,
-                    render_in_process: header_is_true(headers, "x-render-in-process-refunds"),
-                    idempotency_key: key,
-                }),
-                Err(e) => Err(e),
-            };
+            let request = ask.map(|ask| RefundRequest {
+                kind,
+                payment_id,
+                ask,
+                render_in_process: header_is_true(headers, "x-render-in-process-refunds"),
+                idempotency_key: key,
+            });
             let mut st = app.lock();
             // This critical section settles the reservation itself (and the
             // guard must not lock again while it holds the lock).
@@ -448,23 +445,58 @@ fn error_name(status: u16) -> &'static str {
     }
 }
 
+/// MP's error body, in the field order its docs show.
+#[derive(Serialize)]
+struct ErrorBody<S, C> {
+    message: &'static str,
+    error: &'static str,
+    status: S,
+    cause: [Cause<C>; 1],
+}
+
+#[derive(Serialize)]
+struct Cause<C> {
+    code: C,
+    /// The numeric variant names the text `description`, the string one `message`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
+    data: Option<()>,
+}
+
 fn error_response(e: &ApiError, style: Style) -> Response {
-    use serde_json::json;
-    let body = match style {
-        Style::Numbers => json!({
-            "message": e.message,
-            "error": error_name(e.status),
-            "status": e.status,
-            "cause": [{"code": e.code, "description": e.message, "data": null}],
-        }),
-        Style::Strings => json!({
-            "message": e.message,
-            "error": error_name(e.status),
-            "status": e.status.to_string(),
-            "cause": [{"code": e.code.to_string(), "message": e.message, "data": null}],
-        }),
+    let error = error_name(e.status);
+    let mut resp = match style {
+        Style::Numbers => json_value(
+            e.status,
+            &ErrorBody {
+                message: e.message,
+                error,
+                status: e.status,
+                cause: [Cause {
+                    code: e.code,
+                    description: Some(e.message),
+                    message: None,
+                    data: None,
+                }],
+            },
+        ),
+        Style::Strings => json_value(
+            e.status,
+            &ErrorBody {
+                message: e.message,
+                error,
+                status: e.status.to_string(),
+                cause: [Cause {
+                    code: e.code.to_string(),
+                    description: None,
+                    message: Some(e.message),
+                    data: None,
+                }],
+            },
+        ),
     };
-    let mut resp = json_value(e.status, &body);
     if let Some(secs) = e.retry_after {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));

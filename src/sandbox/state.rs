@@ -332,13 +332,8 @@ pub(crate) enum Ask {
     Partial(Decimal),
 }
 
-/// Reads a refund POST body. Only the `amount` field means anything.
-pub(crate) fn parse_ask(body: &[u8]) -> Result<Ask, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Ask::Full);
-    }
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|_| ApiError::MALFORMED_BODY)?;
+/// What a refund POST body asks for. Only the `amount` field means anything.
+fn ask_of(value: &serde_json::Value) -> Result<Ask, ApiError> {
     let serde_json::Value::Object(map) = value else {
         return Err(ApiError::MALFORMED_BODY);
     };
@@ -365,25 +360,37 @@ fn decimal_of(n: &serde_json::Number) -> Option<Decimal> {
         .ok()
 }
 
-/// What makes two requests "the same" for idempotency: method, path and the body's
-/// meaning — JSON with sorted keys and numbers normalised, so `{"amount":25}` and
-/// `{"amount": 25.0}` match, and an empty body matches `{}`. A body that is not
-/// JSON is compared byte for byte.
-pub(crate) fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
-    let mut out = String::with_capacity(path.len() + body.len() + 8);
-    out.push_str(method);
-    out.push(' ');
-    out.push_str(path);
-    out.push(' ');
+/// Reads a refund POST once, for both of its uses: the fingerprint that makes two
+/// requests "the same" for idempotency, and what the body asks for.
+///
+/// The fingerprint is method, path and the body's meaning — JSON with sorted keys
+/// and numbers normalised, so `{"amount":25}` and `{"amount": 25.0}` match, and an
+/// empty body matches `{}`. A body that is not JSON is compared byte for byte.
+pub(crate) fn read_request(
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> (String, Result<Ask, ApiError>) {
+    let mut print = String::with_capacity(path.len() + body.len() + 8);
+    print.push_str(method);
+    print.push(' ');
+    print.push_str(path);
+    print.push(' ');
     if body.iter().all(u8::is_ascii_whitespace) {
-        out.push_str("{}");
-    } else if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
-        canonical(&v, &mut out);
-    } else {
-        out.push_str("raw:");
-        out.push_str(&String::from_utf8_lossy(body));
+        print.push_str("{}");
+        return (print, Ok(Ask::Full));
     }
-    out
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v) => {
+            canonical(&v, &mut print);
+            (print, ask_of(&v))
+        }
+        Err(_) => {
+            print.push_str("raw:");
+            print.push_str(&String::from_utf8_lossy(body));
+            (print, Err(ApiError::MALFORMED_BODY))
+        }
+    }
 }
 
 fn canonical(v: &serde_json::Value, out: &mut String) {
@@ -901,6 +908,14 @@ mod tests {
 
     fn now() -> OffsetDateTime {
         OffsetDateTime::now_utc()
+    }
+
+    fn parse_ask(body: &[u8]) -> Result<Ask, ApiError> {
+        read_request("POST", "/", body).1
+    }
+
+    fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+        read_request(method, path, body).0
     }
 
     #[test]
