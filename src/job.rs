@@ -190,7 +190,12 @@ fn create_batch(
             },
         })
     });
-    ledger.create_batch(&batch, rows)?;
+    let adopted = ledger.create_batch(&batch, rows)?;
+    if adopted > 0 {
+        tracing::info!(
+            "{adopted} row(s) were already settled by another batch of this state file; they will not be sent"
+        );
+    }
     let again = input.finish().map_err(|e| Usage(e.to_string()))?;
     if again.digest != summary.digest {
         bail!(

@@ -264,12 +264,13 @@ impl Ledger {
     }
 
     /// Creates the batch and all its rows in one transaction: either the whole
-    /// input is in the state file or none of it.
+    /// input is in the state file or none of it. Returns how many rows were already
+    /// settled by another batch of this state file (see [`adopt_settled`]).
     pub(crate) fn create_batch(
         &mut self,
         batch: &Batch,
         rows: impl IntoIterator<Item = anyhow::Result<NewRow>>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<u64> {
         let now = now_ms();
         let tx = self
             .conn
@@ -336,8 +337,9 @@ impl Ledger {
                 };
             }
         }
+        let adopted = adopt_settled(&tx, &batch.id, now)?;
         tx.commit()?;
-        Ok(())
+        Ok(adopted)
     }
 
     /// Writes results, then marks up to `limit` further rows after `after_row_no`
@@ -457,6 +459,26 @@ fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> 
     Ok(serde_json::from_str(&header)
         .context("state file: batch header")
         .map(|header| Batch { header, ..batch }))
+}
+
+/// The state file is the first guard against a double refund, the key the second:
+/// a new batch's row whose key another batch already settled (a spreadsheet sent
+/// again with rows added, say) takes that result instead of being sent — the API's
+/// memory of keys has no documented lifetime, the state file's has.
+fn adopt_settled(tx: &Transaction<'_>, batch_id: &str, now: i64) -> anyhow::Result<u64> {
+    let n = tx.execute(
+        "UPDATE rows AS r SET
+             state = o.state, http_status = o.http_status, refund_id = o.refund_id,
+             refund_status = o.refund_status, refunded_amount = o.refunded_amount,
+             last_attempt_at = o.last_attempt_at, retryable = NULL, cause_code = NULL,
+             cause_message = 'settled by batch ' || o.batch_id || ' of this state file',
+             updated_at = ?2
+         FROM rows AS o
+         WHERE r.batch_id = ?1 AND r.key IS NOT NULL AND o.key = r.key
+           AND o.batch_id <> ?1 AND o.state IN ('refunded', 'in_process')",
+        params![batch_id, now],
+    )?;
+    Ok(n as u64)
 }
 
 fn record(
@@ -638,6 +660,52 @@ mod tests {
         assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![5]);
         let c = l.record_and_claim("b1", &[], 0, 10).unwrap();
         assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn a_new_batch_adopts_rows_another_batch_settled() {
+        let (_dir, mut l) = ledger_with(2);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        let done = RowResult {
+            row_no: 1,
+            state: RowState::Refunded,
+            attempts: 1,
+            http_status: Some(201),
+            cause: None,
+            retryable: None,
+            refund: Some(RefundInfo {
+                id: "9".into(),
+                status: "approved".into(),
+                amount: None,
+            }),
+            last_attempt_at_ms: Some(5),
+        };
+        l.record_and_claim("b1", &[done], 0, 0).unwrap();
+        // b2 holds row 1's key (settled in b1), row 2's key (only sending in b1) and a new one.
+        let rows = [1, 2, 7].map(|n| {
+            Ok(NewRow {
+                row_no: n,
+                line: n + 1,
+                fields: vec![],
+                content: Ok(content(n)),
+            })
+        });
+        assert_eq!(l.create_batch(&batch("b2", 3), rows).unwrap(), 1);
+        let claimed = l.record_and_claim("b2", &[], 0, 10).unwrap();
+        assert_eq!(
+            claimed.iter().map(|c| c.row_no).collect::<Vec<_>>(),
+            vec![2, 7]
+        );
+        let mut first = None;
+        l.for_each_row("b2", |r| {
+            first.get_or_insert(r);
+            Ok(())
+        })
+        .unwrap();
+        let first = first.unwrap();
+        assert_eq!(first.state, RowState::Refunded);
+        assert_eq!(first.refund_id.as_deref(), Some("9"));
+        assert!(first.cause_message.unwrap().contains("b1"));
     }
 
     #[test]

@@ -407,3 +407,35 @@ fn demo_exits_zero() {
     assert!(ran.stdout.contains("created 0 new refunds"), "{ran:?}");
     assert!(w.path("demo/chargebacks.results.csv").exists());
 }
+
+#[test]
+fn a_spreadsheet_with_rows_added_sends_only_the_new_rows() {
+    let sb = sandbox(Faults::default());
+    let w = Work::new();
+    w.write(
+        "monday.csv",
+        "payment_id,amount,reference\n8890001001,5,M1\n8890001002,6,M2\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "monday.csv", "--state", "refunds.db"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let sent = sb.stats().requests;
+    // The same rows again, plus one: another batch, but the state file knows two keys.
+    w.write(
+        "tuesday.csv",
+        "payment_id,amount,reference\n8890001001,5,M1\n8890001002,6,M2\n8890001003,7,M3\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "tuesday.csv", "--state", "refunds.db"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(
+        sb.stats().requests,
+        sent + 1,
+        "settled rows were sent again"
+    );
+    let rows = read_csv(&w.path("tuesday.results.csv"));
+    assert!(rows.iter().all(|r| r["outcome"] == "refunded"));
+    assert!(
+        rows[0]["cause_message"].contains("settled by batch"),
+        "{rows:?}"
+    );
+    assert_eq!(sb.refunds().len(), 3);
+}

@@ -340,3 +340,47 @@ fn json_logs_are_one_object_per_line_and_never_hold_the_token() {
     }
     assert!(!ran.stderr.contains(TEST_TOKEN));
 }
+
+#[test]
+fn a_second_signal_exits_at_once_and_the_state_stays_usable() {
+    // Requests that would take a minute, and a grace period as long: only the
+    // second signal can end this run quickly.
+    let sb = slow_sandbox(60_000);
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(10, 4_800_001));
+    let args = [
+        "run",
+        "in.csv",
+        "--concurrency",
+        "2",
+        "--rate",
+        "1000",
+        "--grace",
+        "60",
+    ];
+    let mut child = w.spawn(w.mprefund(&sb, &args), "child");
+    wait_until("requests in flight", Duration::from_secs(60), || {
+        sb.stats().in_flight > 0
+    });
+    let pid = child.id() as i32;
+    // SAFETY: plain FFI calls on our own child's pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    wait_until(
+        "the first signal to be handled",
+        Duration::from_secs(60),
+        || w.log("child").contains("signal received"),
+    );
+    let second = Instant::now();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(3), "{}", w.log("child"));
+    assert!(
+        second.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        second.elapsed()
+    );
+    sb.set_faults(Faults::default());
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_exactly_once(&sb, 10);
+}
