@@ -313,7 +313,7 @@ fn finish(
             duration_seconds: duration,
             summary: &summary,
         };
-        write_atomically(path, serde_json::to_string_pretty(&json)?.as_bytes())?;
+        report::write_atomically(path, serde_json::to_string_pretty(&json)?.as_bytes())?;
     }
     Ok(exit)
 }
@@ -328,22 +328,6 @@ pub(crate) fn decide(summary: &Summary, stopped: Option<StopReason>) -> Exit {
     } else {
         Exit::Ok
     }
-}
-
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".mprefund-")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
 }
 
 /// Picks the batch a command works on: the one named, or the only one.

@@ -3,10 +3,7 @@
 //! file would be scraped as garbage). The last-success timestamp survives failed
 //! runs: it is carried over from the previous file so an alert can fire on its age.
 
-use std::io::Write;
 use std::path::Path;
-
-use anyhow::Context;
 
 use crate::Exit;
 use crate::domain::Outcome;
@@ -33,26 +30,7 @@ pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
     } else {
         previous_success
     };
-    let text = render(f, last_success);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".mprefund-metrics-")
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    // The textfile collector wants world-readable files; tempfile makes them 0600.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(path)
-        .with_context(|| format!("writing the metrics file {}", path.display()))?;
-    Ok(())
+    crate::report::write_atomically(path, render(f, last_success).as_bytes())
 }
 
 fn label(v: &str) -> String {

@@ -132,16 +132,45 @@ impl Summary {
     }
 }
 
-/// Writes the results CSV for `batch` to `out` atomically and returns the summary.
-pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
-    let dir = match out.parent() {
+/// A temporary file beside `path`, so that the final rename stays on one filesystem.
+fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".mprefund-results-")
+    tempfile::Builder::new()
+        .prefix(".mprefund-")
         .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))
+}
+
+/// Syncs and renames the temporary file over `path`, readable by all as an
+/// ordinary file would be (tempfile creates them 0600; a metrics collector or a
+/// colleague must be able to read the outputs).
+fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
+    tmp.as_file().sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` so that readers see the old file or the new one, never
+/// a part.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut tmp = temp_beside(path)?;
+    tmp.write_all(bytes)?;
+    persist(tmp, path)
+}
+
+/// Writes the results CSV for `batch` to `out` atomically and returns the summary.
+pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
+    let tmp = temp_beside(out)?;
     let mut summary = Summary::default();
     {
         let mut w = csv::WriterBuilder::new()
@@ -166,9 +195,7 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
         })?;
         w.flush()?;
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(out)
-        .with_context(|| format!("writing the results to {}", out.display()))?;
+    persist(tmp, out)?;
     Ok(summary)
 }
 

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 
 use super::conn::ConnTag;
 use super::state::{
-    ApiError, Claim, PostCommitFault, RefundJson, RefundRequest, State, read_request,
+    ApiError, Claim, Payment, PostCommitFault, RefundJson, RefundRequest, State, read_request,
 };
 use super::{Faults, PaymentSpec};
 use crate::domain::Kind;
@@ -336,13 +336,16 @@ async fn read_prelude(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     app.lock().draw_pre_commit_fault(None).map_or(Ok(()), Err)
 }
 
-async fn get_payment(
-    AxState(app): AxState<App>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
+/// The payment GETs' common start: token and faults, then the payment by id (404
+/// when unknown), answered by `answer` under the state lock.
+async fn on_payment(
+    app: &App,
+    id: &str,
+    headers: &HeaderMap,
+    answer: impl FnOnce(&State, &Payment) -> Response,
 ) -> Response {
     let style = app.style(Kind::Payment);
-    if let Err(e) = read_prelude(&app, &headers).await {
+    if let Err(e) = read_prelude(app, headers).await {
         return error_response(&e, style);
     }
     let mut st = app.lock();
@@ -352,9 +355,20 @@ async fn get_payment(
         .ok()
         .and_then(|id| st.payment(Kind::Payment, id, now).cloned());
     match found {
-        Some(p) => json_value(200, &st.payment_json(&p)),
+        Some(p) => answer(&st, &p),
         None => error_response(&ApiError::NOT_FOUND, style),
     }
+}
+
+async fn get_payment(
+    AxState(app): AxState<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    on_payment(&app, &id, &headers, |st, p| {
+        json_value(200, &st.payment_json(p))
+    })
+    .await
 }
 
 async fn list_refunds(
@@ -362,23 +376,11 @@ async fn list_refunds(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let style = app.style(Kind::Payment);
-    if let Err(e) = read_prelude(&app, &headers).await {
-        return error_response(&e, style);
-    }
-    let mut st = app.lock();
-    let now = OffsetDateTime::now_utc();
-    let found = id
-        .parse()
-        .ok()
-        .and_then(|id| st.payment(Kind::Payment, id, now).cloned());
-    match found {
-        Some(p) => {
-            let list: Vec<RefundJson<'_>> = st.refunds_of(&p).map(RefundJson::from).collect();
-            json_value(200, &list)
-        }
-        None => error_response(&ApiError::NOT_FOUND, style),
-    }
+    on_payment(&app, &id, &headers, |st, p| {
+        let list: Vec<RefundJson<'_>> = st.refunds_of(p).map(RefundJson::from).collect();
+        json_value(200, &list)
+    })
+    .await
 }
 
 async fn get_refund(
