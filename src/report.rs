@@ -187,8 +187,7 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
         ledger.for_each_row(&batch.id, |row| {
             summary.add(&row);
             record.clear();
-            record.extend(row.fields.iter().map(|f| neutralise(f)));
-            record.resize(record.len().max(width), String::new());
+            record.extend(original_cells(&row.fields, width, batch.delimiter));
             record.extend(result_cells(&row));
             w.write_record(&record)?;
             Ok(())
@@ -197,6 +196,19 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
     }
     persist(tmp, out)?;
     Ok(summary)
+}
+
+/// Exactly `width` cells, so the result columns stay aligned: a short (invalid)
+/// row is padded; a long one keeps its extra cells, joined by the delimiter, in
+/// the last column — nothing the user gave is dropped.
+fn original_cells(fields: &[String], width: usize, delimiter: u8) -> Vec<String> {
+    let mut cells: Vec<String> = fields.iter().map(|f| neutralise(f)).collect();
+    if width > 0 && cells.len() > width {
+        let tail = cells.split_off(width - 1);
+        cells.push(tail.join(&char::from(delimiter).to_string()));
+    }
+    cells.resize(width, String::new());
+    cells
 }
 
 fn result_cells(row: &StoredRow) -> [String; 12] {
@@ -265,6 +277,20 @@ mod tests {
         assert_eq!(neutralise("+3"), "+3");
         assert_eq!(neutralise("chargeback 12"), "chargeback 12");
         assert_eq!(neutralise(""), "");
+    }
+
+    #[test]
+    fn original_cells_keep_their_width() {
+        let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(original_cells(&f(&["1", "2"]), 3, b','), f(&["1", "2", ""]));
+        assert_eq!(
+            original_cells(&f(&["1", "2", "5"]), 2, b','),
+            f(&["1", "2,5"])
+        );
+        assert_eq!(
+            original_cells(&f(&["1", "=x", "y"]), 2, b';'),
+            f(&["1", "'=x;y"])
+        );
     }
 
     #[test]

@@ -349,13 +349,18 @@ fn skip_invalid_refunds_the_rest_and_marks_bad_lines() {
     let w = Work::new();
     w.write(
         "in.csv",
-        "payment_id,amount,note\n1001,5,=1+1\n1002,-5,x\n1003,2,y\n",
+        "payment_id,amount,note\n1001,5,=1+1\n1002,-5,x\n1003,2,y\n1004,7,50,z\n",
     );
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
     assert_eq!(ran.code, 1, "{ran:?}");
     let rows = read_csv(&w.path("in.results.csv"));
     let outcomes: Vec<&str> = rows.iter().map(|r| r["outcome"].as_str()).collect();
-    assert_eq!(outcomes, ["refunded", "invalid", "refunded"]);
+    assert_eq!(outcomes, ["refunded", "invalid", "refunded", "invalid"]);
+    // An unquoted decimal comma: the extra cell stays, in the last original column.
+    assert_eq!(
+        (rows[3]["amount"].as_str(), rows[3]["note"].as_str()),
+        ("7", "50,z")
+    );
     assert!(rows[1]["cause_message"].contains("line 3"));
     assert_eq!(rows[1]["amount"], "-5", "a plain number is not neutralised");
     assert_eq!(rows[0]["note"], "'=1+1", "a formula is neutralised");
