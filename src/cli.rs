@@ -422,8 +422,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Plan(a) => {
             let opts = input_options(&a.input_args, &JobFile::default())?;
             let mut out = std::io::stdout().lock();
-            let ok =
-                crate::input::plan(&a.input, &opts, &mut out).map_err(|e| Usage(e.to_string()))?;
+            let ok = crate::input::plan(&a.input, &opts, &mut out)?;
             Ok(if ok { Exit::Ok } else { Exit::Usage })
         }
         Command::Run(a) => {

@@ -16,7 +16,8 @@ pub enum Exit {
     Locked = 4,
 }
 
-/// Marks an error as the user's to fix before anything is sent (exit 2).
+/// Marks an error as the user's to fix before anything is sent (exit 2). Input
+/// errors (`input::InputError`) count as such too.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct Usage(pub String);
@@ -32,7 +33,10 @@ impl Exit {
                 eprintln!("error: {err:#}");
                 if err.chain().any(|e| e.is::<crate::lock::Held>()) {
                     Exit::Locked
-                } else if err.chain().any(|e| e.is::<Usage>()) {
+                } else if err
+                    .chain()
+                    .any(|e| e.is::<Usage>() || e.is::<crate::input::InputError>())
+                {
                     Exit::Usage
                 } else {
                     Exit::Stopped

@@ -14,7 +14,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use serde::Serialize;
 
 use crate::client::{Client, ClientSettings, Token};
@@ -79,14 +79,14 @@ fn validate(
     path: &Path,
     opts: &InputOptions,
 ) -> anyhow::Result<(Vec<(u64, String)>, crate::input::InputSummary)> {
-    let mut input = Input::open(path, opts).map_err(|e| Usage(e.to_string()))?;
+    let mut input = Input::open(path, opts)?;
     let mut problems = Vec::new();
     for item in input.by_ref() {
-        if let Item::Invalid(p) = item.map_err(|e| Usage(e.to_string()))? {
+        if let Item::Invalid(p) = item? {
             problems.push((p.line, p.reason));
         }
     }
-    let summary = input.finish().map_err(|e| Usage(e.to_string()))?;
+    let summary = input.finish()?;
     Ok((problems, summary))
 }
 
@@ -126,16 +126,17 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<Exit> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&req.input));
-    match ledger.batch(&batch_id)? {
-        Some(b) => tracing::info!("resuming batch {} from {}", b.id, state.display()),
-        None => {
-            create_batch(&mut ledger, &req, &summary, &out)?;
-            tracing::info!("created batch {batch_id} in {}", state.display());
+    let batch = match ledger.batch(&batch_id)? {
+        Some(b) => {
+            tracing::info!("resuming batch {} from {}", b.id, state.display());
+            b
         }
-    }
-    let batch = ledger
-        .batch(&batch_id)?
-        .context("the batch vanished from the state file")?;
+        None => {
+            let b = create_batch(&mut ledger, &req, &summary, &out)?;
+            tracing::info!("created batch {batch_id} in {}", state.display());
+            b
+        }
+    };
     send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await
 }
 
@@ -144,8 +145,8 @@ fn create_batch(
     req: &RunRequest,
     summary: &crate::input::InputSummary,
     out: &Path,
-) -> anyhow::Result<()> {
-    let input = Input::open(&req.input, &req.input_options).map_err(|e| Usage(e.to_string()))?;
+) -> anyhow::Result<Batch> {
+    let input = Input::open(&req.input, &req.input_options)?;
     let batch = Batch {
         id: summary.fingerprint.clone(),
         created_at_ms: crate::ledger::now_ms(),
@@ -168,7 +169,7 @@ fn create_batch(
     };
     let mut input = input;
     let rows = input.by_ref().map(|item| {
-        Ok(match item.map_err(|e| Usage(e.to_string()))? {
+        Ok(match item? {
             Item::Valid(r) => NewRow {
                 row_no: r.row_no,
                 line: r.line,
@@ -196,14 +197,14 @@ fn create_batch(
             "{adopted} row(s) were already settled by another batch of this state file; they will not be sent"
         );
     }
-    let again = input.finish().map_err(|e| Usage(e.to_string()))?;
+    let again = input.finish()?;
     if again.digest != summary.digest {
         bail!(
             "{} changed while it was being read; run again",
             req.input.display()
         );
     }
-    Ok(())
+    Ok(batch)
 }
 
 /// Sends what is left of the batch, then writes every output and decides the exit.
@@ -217,20 +218,17 @@ async fn send_and_report(
     started: Instant,
 ) -> anyhow::Result<Exit> {
     let counts = ledger.state_counts(&batch.id)?;
-    let total: u64 = counts.iter().map(|(_, n)| n).sum();
-    let to_send: u64 = counts
-        .iter()
-        .filter(|(s, _)| matches!(s, RowState::Pending | RowState::Sending))
-        .map(|(_, n)| n)
-        .sum();
-    let settled = counts
-        .iter()
-        .filter(|(s, _)| !matches!(s, RowState::Pending | RowState::Sending | RowState::Invalid))
-        .map(|(_, n)| n)
-        .sum();
-    let mode = output.mode.unwrap_or(Mode::Log);
-    if to_send > 0 {
-        tracing::info!("batch {}: {to_send} of {total} rows to send", batch.id);
+    let count = |wanted: &[RowState]| -> u64 {
+        counts
+            .iter()
+            .filter(|(s, _)| wanted.contains(s))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let to_send = count(&[RowState::Pending, RowState::Sending]);
+    let sendable = counts.iter().map(|(_, n)| n).sum::<u64>() - count(&[RowState::Invalid]);
+    let (ledger, reason) = if to_send > 0 {
+        tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
         let client = Client::new(&send.api_base, &send.token, &send.client)?;
         let settings = Settings {
             rate: send.rate,
@@ -239,21 +237,14 @@ async fn send_and_report(
             breaker_threshold: send.breaker_threshold,
             grace: send.grace,
         };
-        let progress = Progress::new(mode, total - counts_of(&counts, RowState::Invalid), settled);
-        let (ledger, reason) =
-            runner::run(ledger, batch.id.clone(), client, &settings, progress, stop).await?;
-        return finish(&ledger, batch, output, out, reason, started);
-    }
-    tracing::info!("batch {}: nothing left to send", batch.id);
-    finish(&ledger, batch, output, out, None, started)
-}
-
-fn counts_of(counts: &[(RowState, u64)], state: RowState) -> u64 {
-    counts
-        .iter()
-        .filter(|(s, _)| *s == state)
-        .map(|(_, n)| n)
-        .sum()
+        let mode = output.mode.unwrap_or(Mode::Log);
+        let progress = Progress::new(mode, sendable, sendable - to_send);
+        runner::run(ledger, batch.id.clone(), client, &settings, progress, stop).await?
+    } else {
+        tracing::info!("batch {}: nothing left to send", batch.id);
+        (ledger, None)
+    };
+    finish(&ledger, batch, output, out, reason, started)
 }
 
 /// The summary file's content.
@@ -432,17 +423,7 @@ pub(crate) fn failed_counts(
 ) -> anyhow::Result<(String, u64, u64)> {
     let ledger = open_existing(state)?;
     let batch = select_batch(&ledger, state, batch)?;
-    let (mut retryable, mut permanent) = (0, 0);
-    ledger.for_each_row(&batch.id, |r| {
-        if r.state == RowState::Failed {
-            if r.retryable == Some(true) {
-                retryable += 1
-            } else {
-                permanent += 1
-            }
-        }
-        Ok(())
-    })?;
+    let (retryable, permanent) = ledger.failed_counts(&batch.id)?;
     Ok((batch.id, retryable, permanent))
 }
 

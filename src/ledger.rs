@@ -392,6 +392,17 @@ impl Ledger {
         .collect()
     }
 
+    /// Failed rows of the batch: (retryable, permanent).
+    pub(crate) fn failed_counts(&self, batch_id: &str) -> anyhow::Result<(u64, u64)> {
+        let (retryable, all): (i64, i64) = self.conn.query_row(
+            "SELECT COALESCE(SUM(retryable = 1), 0), COUNT(*) FROM rows
+             WHERE batch_id = ?1 AND state = 'failed'",
+            [batch_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((retryable as u64, (all - retryable) as u64))
+    }
+
     /// Latest write to any row of the batch.
     pub(crate) fn last_activity_ms(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
         Ok(self.conn.query_row(
@@ -757,6 +768,7 @@ mod tests {
         );
         assert_eq!(seen[2].state, RowState::Invalid);
         assert_eq!(seen[2].cause_message.as_deref(), Some("bad amount"));
+        assert_eq!(l.failed_counts("b1").unwrap(), (1, 1));
         assert_eq!(l.requeue_failed("b1", false).unwrap(), 1);
         assert_eq!(l.requeue_failed("b1", true).unwrap(), 1);
         let c = l.record_and_claim("b1", &[], 0, 10).unwrap();
