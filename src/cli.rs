@@ -152,6 +152,10 @@ pub struct RunArgs {
     /// Refund the valid rows and mark bad ones `invalid` instead of refusing to start.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// Accept a --namespace other than the one the state file's keys were made with
+    /// (every row then gets a new key: only when the account really changed).
+    #[arg(long)]
+    pub namespace_change: bool,
     /// Answer yes to confirmations.
     #[arg(long)]
     pub yes: bool,
@@ -435,6 +439,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 state: a.state.clone().or(job.state.clone()),
                 input_options: input_options(&a.input_args, &job)?,
                 skip_invalid: a.skip_invalid || job.skip_invalid.unwrap_or(false),
+                namespace_change: a.namespace_change,
                 send: send_options(&a.send, &job)?,
                 output: output_options(&a.output, &job, mode),
             };

@@ -25,7 +25,8 @@ pub(crate) struct Token(String);
 
 impl Token {
     pub(crate) fn new(raw: &str) -> Result<Token, Usage> {
-        let t = raw.trim();
+        // Notepad and some editors save UTF-8 with a BOM; it is never part of a token.
+        let t = raw.trim().trim_start_matches('\u{feff}').trim();
         if t.is_empty() {
             return Err(Usage("the access token is empty".into()));
         }
@@ -45,6 +46,7 @@ impl Token {
                         path.display()
                     ))
                 })?;
+                warn_if_shared(path);
                 Token::new(&raw)
             }
             None => match std::env::var("MP_ACCESS_TOKEN") {
@@ -57,6 +59,44 @@ impl Token {
     }
 }
 
+/// A token file others can read is a leaked token waiting to happen; say so, and
+/// carry on (cron set-ups are fixed by people reading their logs).
+fn warn_if_shared(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                "the token file {} is readable by other users (mode {:o}); chmod 600 it",
+                path.display(),
+                meta.permissions().mode() & 0o777
+            );
+        }
+    }
+}
+
+impl Token {
+    /// Replaces the token wherever it appears in `bytes` — a server that echoes the
+    /// request's headers in its error text must not get it into the state file.
+    fn redact(&self, bytes: &[u8]) -> Vec<u8> {
+        let needle = self.0.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i..].starts_with(needle) {
+                out.extend_from_slice(b"<redacted>");
+                i += needle.len();
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+}
+
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(<redacted>)")
@@ -65,8 +105,22 @@ impl std::fmt::Debug for Token {
 
 /// Checks `--api-base`: TLS everywhere, plain HTTP only to this machine.
 pub(crate) fn check_api_base(raw: &str) -> Result<reqwest::Url, Usage> {
-    let url = reqwest::Url::parse(raw.trim_end_matches('/'))
-        .map_err(|e| Usage(format!("--api-base {raw:?} is not a URL: {e}")))?;
+    let url = reqwest::Url::parse(raw.trim_end_matches('/')).map_err(|e| {
+        // Never echo what may hold a password.
+        let shown = if raw.contains('@') {
+            "(not shown)"
+        } else {
+            raw
+        };
+        Usage(format!("--api-base {shown:?} is not a URL: {e}"))
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // reqwest would turn it into Basic auth in place of the Bearer token, and
+        // the password would be stored with the batch's settings.
+        return Err(Usage(
+            "--api-base must not carry a user name or password (user:pass@); the access token comes from MP_ACCESS_TOKEN or --token-file".into(),
+        ));
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
@@ -106,9 +160,13 @@ pub(crate) struct Cause {
 /// What one attempt produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reply {
+    /// A refund was created (or replayed). `mismatch` says how the refund the API
+    /// described differs from the one asked for (another payment, another amount):
+    /// money moved, but not as the row asked, so a person must look.
     Refund {
         status: u16,
         refund: RefundInfo,
+        mismatch: Option<Cause>,
     },
     /// The API answered with an error it explained (or at least a status).
     Error {
@@ -119,6 +177,7 @@ pub(crate) enum Reply {
     /// Nobody knows whether a refund was made.
     Unknown {
         status: Option<u16>,
+        retry_after: Option<Duration>,
         reason: String,
     },
 }
@@ -138,10 +197,28 @@ impl Reply {
                 status: *status,
                 retry_after: *retry_after,
             },
-            Reply::Unknown { .. } => Attempt::Unknown,
+            Reply::Unknown {
+                status,
+                retry_after,
+                ..
+            } => Attempt::Unknown {
+                status: *status,
+                retry_after: *retry_after,
+            },
         }
     }
 }
+
+/// The question an answer is checked against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    pub payment: PaymentId,
+    pub requested: &'a Requested,
+}
+
+/// Answers larger than this are not read: no refund object or error body comes
+/// near it, and a hostile or broken server must not take the memory of a run.
+pub(crate) const MAX_BODY: usize = 1 << 20;
 
 #[derive(Debug, Clone)]
 pub(crate) struct ClientSettings {
@@ -167,6 +244,8 @@ pub(crate) struct Client {
     http: reqwest::Client,
     base: String,
     render_in_process: bool,
+    /// Kept only to redact it from what servers answer.
+    token: Token,
 }
 
 impl Client {
@@ -198,6 +277,7 @@ impl Client {
             http,
             base: base.as_str().trim_end_matches('/').to_owned(),
             render_in_process: settings.render_in_process,
+            token: token.clone(),
         })
     }
 
@@ -223,26 +303,50 @@ impl Client {
             Err(e) => {
                 return Reply::Unknown {
                     status: None,
+                    retry_after: None,
                     reason: transport_reason(&e),
                 };
             }
         };
+        // Status and headers first: they stand whatever the body turns out to be.
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-        let bytes = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
+        let bytes = match read_bounded(resp).await {
+            Ok(b) => self.token.redact(&b),
+            Err(reason) => {
                 return Reply::Unknown {
                     status: Some(status),
-                    reason: transport_reason(&e),
+                    retry_after,
+                    reason,
                 };
             }
         };
-        classify(status, retry_after, &bytes)
+        classify(status, retry_after, &bytes, Asked { payment, requested })
+    }
+}
+
+/// The body, or why it could not be had within [`MAX_BODY`].
+async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
+    let too_large = || format!("the answer is larger than {MAX_BODY} bytes; not read");
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(transport_reason(&e)),
+        }
     }
 }
 
@@ -275,50 +379,87 @@ fn transport_reason(e: &reqwest::Error) -> String {
     msg
 }
 
-/// Reads an answer the way the API's many shapes require.
-pub(crate) fn classify(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> Reply {
+/// Reads an answer the way the API's many shapes require, and checks a refund
+/// against the question: a success is only a success for the refund asked.
+pub(crate) fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    bytes: &[u8],
+    asked: Asked<'_>,
+) -> Reply {
+    let unknown = |reason: String| Reply::Unknown {
+        status: Some(status),
+        retry_after,
+        reason,
+    };
     if (200..300).contains(&status) {
-        return match serde_json::from_slice::<OneOrMany>(bytes) {
-            Ok(OneOrMany::One(r)) => Reply::Refund {
-                status,
-                refund: r.into(),
-            },
-            Ok(OneOrMany::Many(mut v)) if !v.is_empty() => Reply::Refund {
-                status,
-                refund: v.swap_remove(0).into(),
-            },
-            _ => Reply::Unknown {
-                status: Some(status),
-                reason: format!(
+        let mut refunds = match serde_json::from_slice::<OneOrMany>(bytes) {
+            Ok(OneOrMany::One(r)) => vec![r],
+            Ok(OneOrMany::Many(v)) => v,
+            Err(_) => {
+                return unknown(format!(
                     "HTTP {status} with a body that is not a refund: {}",
                     snippet(bytes)
-                ),
+                ));
+            }
+        };
+        // An array (advanced payments) is searched for this refund; a lone refund is
+        // taken and checked, so that a wrong one is flagged rather than retried.
+        let found = if refunds.len() == 1 {
+            refunds.pop()
+        } else {
+            refunds.into_iter().find(|r| r.fits(asked))
+        };
+        let Some(r) = found else {
+            return unknown(format!(
+                "HTTP {status} without a refund of payment {} for {}: {}",
+                asked.payment,
+                asked.requested.canonical(),
+                snippet(bytes)
+            ));
+        };
+        let mismatch = r.mismatch(asked);
+        let Some(refund_status) = r.status else {
+            return unknown(format!(
+                "HTTP {status}: refund {} has no status",
+                r.id.into_string()
+            ));
+        };
+        return Reply::Refund {
+            status,
+            refund: RefundInfo {
+                id: r.id.into_string(),
+                status: refund_status,
+                amount: r.amount,
             },
+            mismatch,
         };
     }
-    match serde_json::from_slice::<ErrorBody>(bytes) {
-        Ok(body) => Reply::Error {
+    let body = serde_json::from_slice::<ErrorBody>(bytes).ok();
+    match body {
+        // A 429 says the request was not taken, whatever page the gateway sent with it.
+        _ if status == 429 => Reply::Error {
+            status,
+            retry_after,
+            cause: body.and_then(ErrorBody::cause),
+        },
+        Some(body) => Reply::Error {
             status,
             retry_after,
             cause: body.cause(),
         },
         // A gateway's HTML page or a cut body: a retryable status stays retryable,
         // anything else cannot be read as the API's verdict.
-        Err(_) if status == 429 || status >= 500 || status == 423 || status == 424 => {
-            Reply::Unknown {
-                status: Some(status),
-                reason: format!(
-                    "HTTP {status} with a body that is not the API's: {}",
-                    snippet(bytes)
-                ),
-            }
-        }
-        Err(_) if bytes.is_empty() || status == 401 || status == 403 => Reply::Error {
+        None if status >= 500 || status == 423 || status == 424 => unknown(format!(
+            "HTTP {status} with a body that is not the API's: {}",
+            snippet(bytes)
+        )),
+        None if bytes.is_empty() || status == 401 || status == 403 => Reply::Error {
             status,
             retry_after,
             cause: None,
         },
-        Err(_) => Reply::Error {
+        None => Reply::Error {
             status,
             retry_after,
             cause: Some(Cause {
@@ -345,20 +486,53 @@ enum OneOrMany {
 struct RefundBody {
     id: Scalar,
     #[serde(default)]
+    payment_id: Option<Scalar>,
+    /// Without it nobody can say whether the money moved: an unknown outcome.
+    #[serde(default)]
     status: Option<String>,
     #[serde(default)]
     amount: Option<Decimal>,
 }
 
-impl From<RefundBody> for RefundInfo {
-    fn from(r: RefundBody) -> Self {
-        RefundInfo {
-            id: r.id.into_string(),
-            // The docs' older examples omit it; a created refund without a status
-            // is an approved one.
-            status: r.status.unwrap_or_else(|| "approved".to_owned()),
-            amount: r.amount,
+impl RefundBody {
+    fn payment_is(&self, payment: PaymentId) -> bool {
+        self.payment_id
+            .as_ref()
+            .is_none_or(|p| p.as_string() == payment.to_string())
+    }
+
+    fn fits(&self, asked: Asked<'_>) -> bool {
+        self.payment_is(asked.payment)
+            && match (asked.requested, self.amount) {
+                (Requested::Partial(a), Some(got)) => got == a.get(),
+                _ => true,
+            }
+    }
+
+    fn mismatch(&self, asked: Asked<'_>) -> Option<Cause> {
+        if !self.payment_is(asked.payment) {
+            return Some(Cause {
+                code: "payment_differs".into(),
+                message: format!(
+                    "asked to refund payment {}; the API answered with a refund of payment {}",
+                    asked.payment,
+                    self.payment_id
+                        .as_ref()
+                        .map(Scalar::as_string)
+                        .unwrap_or_default()
+                ),
+            });
         }
+        let got = self.amount?;
+        let differs = got <= Decimal::ZERO
+            || matches!(asked.requested, Requested::Partial(a) if a.get() != got);
+        differs.then(|| Cause {
+            code: "amount_differs".into(),
+            message: format!(
+                "asked to refund {}; the API answered with a refund of {got}",
+                asked.requested.canonical()
+            ),
+        })
     }
 }
 
@@ -371,6 +545,13 @@ enum Scalar {
 }
 
 impl Scalar {
+    fn as_string(&self) -> String {
+        match self {
+            Scalar::Num(n) => n.to_string(),
+            Scalar::Str(s) => s.clone(),
+        }
+    }
+
     fn into_string(self) -> String {
         match self {
             Scalar::Num(n) => n.to_string(),
@@ -439,6 +620,23 @@ mod tests {
 
     use crate::domain::Amount;
 
+    fn partial(s: &str) -> Requested {
+        Requested::Partial(Amount::new(Decimal::from_str(s).unwrap()).unwrap())
+    }
+
+    /// Classifies `bytes` as the answer to "refund `amount` of `payment`".
+    fn answer(status: u16, bytes: &[u8], payment: u64, requested: &Requested) -> Reply {
+        let asked = Asked {
+            payment: PaymentId::new(payment).unwrap(),
+            requested,
+        };
+        classify(status, None, bytes, asked)
+    }
+
+    fn any(status: u16, bytes: &[u8]) -> Reply {
+        answer(status, bytes, 1, &Requested::Full)
+    }
+
     #[test]
     fn body_keeps_the_decimal_digits() {
         let a = Amount::new(Decimal::from_str("0.10").unwrap()).unwrap();
@@ -456,7 +654,12 @@ mod tests {
         let seed = br#"{"id": 1009042015, "payment_id": 18552260055, "amount": 10.10,
             "metadata": [{}], "source": [{"id": "1003743392", "type": "collector"}],
             "status": "approved", "label": [{}], "unknown": {"x": 1}}"#;
-        let Reply::Refund { refund: r, .. } = classify(201, None, seed) else {
+        let Reply::Refund {
+            refund: r,
+            mismatch: None,
+            ..
+        } = answer(201, seed, 18552260055, &partial("10.1"))
+        else {
             panic!()
         };
         assert_eq!(r.id, "1009042015");
@@ -464,7 +667,12 @@ mod tests {
         let arr = br#"[{"id": 1242469925, "payment_id": 51617407254, "amount": 25,
             "source": {"id": 783789745, "name": "Test", "type": "collector"},
             "status": "in_process"}]"#;
-        let Reply::Refund { refund: r, .. } = classify(200, None, arr) else {
+        let Reply::Refund {
+            refund: r,
+            mismatch: None,
+            ..
+        } = answer(200, arr, 51617407254, &partial("25"))
+        else {
             panic!()
         };
         assert_eq!(
@@ -480,7 +688,7 @@ mod tests {
         let str_ = br#"{"status":"404","error":"not_found","message":"Advanced payment not found.",
             "cause":[{"code":"404002","message":"Advanced payment not found","data":null}]}"#;
         assert_eq!(
-            classify(400, None, num),
+            any(400, num),
             Reply::Error {
                 status: 400,
                 retry_after: None,
@@ -490,7 +698,7 @@ mod tests {
                 })
             }
         );
-        let Reply::Error { cause: Some(c), .. } = classify(404, None, str_) else {
+        let Reply::Error { cause: Some(c), .. } = any(404, str_) else {
             panic!()
         };
         assert_eq!(c.code, "404002");
@@ -501,26 +709,121 @@ mod tests {
     fn unreadable_answers_are_unknown() {
         let html = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
         assert!(matches!(
-            classify(502, None, html),
+            any(502, html),
             Reply::Unknown {
                 status: Some(502),
                 ..
             }
         ));
-        assert!(matches!(
-            classify(201, None, b"{\"id\""),
-            Reply::Unknown { .. }
-        ));
-        assert!(matches!(classify(200, None, b"[]"), Reply::Unknown { .. }));
+        assert!(matches!(any(201, b"{\"id\""), Reply::Unknown { .. }));
+        assert!(matches!(any(200, b"[]"), Reply::Unknown { .. }));
         // A 4xx that is not JSON is still the API's refusal.
+        assert!(matches!(any(400, b"bad"), Reply::Error { status: 400, .. }));
+    }
+
+    #[test]
+    fn a_refund_is_checked_against_the_question() {
+        let ok = br#"{"id": 7, "payment_id": 1000, "amount": 25.00, "status": "approved"}"#;
         assert!(matches!(
-            classify(400, None, b"bad"),
-            Reply::Error { status: 400, .. }
+            answer(201, ok, 1000, &partial("25")),
+            Reply::Refund { mismatch: None, .. }
+        ));
+        let mismatch =
+            |bytes: &[u8], requested: &Requested| match answer(201, bytes, 1000, requested) {
+                Reply::Refund {
+                    mismatch: Some(c), ..
+                } => c.code,
+                other => panic!("{other:?}"),
+            };
+        assert_eq!(mismatch(ok, &partial("20")), "amount_differs");
+        let negative = br#"{"id": 7, "payment_id": 1000, "amount": -25, "status": "approved"}"#;
+        assert_eq!(mismatch(negative, &Requested::Full), "amount_differs");
+        let other = br#"{"id": 7, "payment_id": 999, "amount": 25, "status": "approved"}"#;
+        assert_eq!(mismatch(other, &partial("25")), "payment_differs");
+        let other_str = br#"{"id": 7, "payment_id": "999", "amount": 25, "status": "approved"}"#;
+        assert_eq!(mismatch(other_str, &partial("25")), "payment_differs");
+        // A full refund has no asked amount to compare.
+        assert!(matches!(
+            answer(201, ok, 1000, &Requested::Full),
+            Reply::Refund { mismatch: None, .. }
+        ));
+        // No status: nobody can say the money moved.
+        let no_status = br#"{"id": 7, "payment_id": 1000, "amount": 25}"#;
+        assert!(matches!(
+            answer(201, no_status, 1000, &partial("25")),
+            Reply::Unknown { .. }
         ));
     }
 
     #[test]
+    fn an_array_is_searched_for_this_refund() {
+        let arr = br#"[{"id": 1, "payment_id": 1000, "amount": 5, "status": "approved"},
+                       {"id": 2, "payment_id": 1000, "amount": 25, "status": "in_process"}]"#;
+        let Reply::Refund {
+            refund, mismatch, ..
+        } = answer(200, arr, 1000, &partial("25"))
+        else {
+            panic!()
+        };
+        assert_eq!((refund.id.as_str(), mismatch), ("2", None));
+        // Several refunds, none of them this one: not a success.
+        assert!(matches!(
+            answer(200, arr, 1000, &partial("7")),
+            Reply::Unknown { .. }
+        ));
+        assert!(matches!(
+            answer(200, arr, 2000, &partial("25")),
+            Reply::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn a_429_is_the_api_pacing_whatever_its_body() {
+        let ra = Some(Duration::from_secs(2));
+        let asked = Asked {
+            payment: PaymentId::new(1).unwrap(),
+            requested: &Requested::Full,
+        };
+        for body in [&b"<html>Too Many Requests</html>"[..], b""] {
+            let reply = classify(429, ra, body, asked);
+            assert_eq!(
+                reply.attempt(),
+                Attempt::Status {
+                    status: 429,
+                    retry_after: ra
+                }
+            );
+        }
+        // An unreadable 503 is an unknown outcome that still carries Retry-After.
+        assert_eq!(
+            classify(503, ra, b"<html>down</html>", asked).attempt(),
+            Attempt::Unknown {
+                status: Some(503),
+                retry_after: ra
+            }
+        );
+    }
+
+    #[test]
+    fn the_token_is_redacted_from_answers() {
+        let t = Token::new("APP_USR-secret-123").unwrap();
+        let echoed = t.redact(b"bad header: Bearer APP_USR-secret-123 (twice: APP_USR-secret-123)");
+        assert_eq!(
+            String::from_utf8(echoed).unwrap(),
+            "bad header: Bearer <redacted> (twice: <redacted>)"
+        );
+        assert_eq!(
+            Token::new("\u{feff}TEST-1\n").unwrap().0,
+            "TEST-1",
+            "a BOM is not part of the token"
+        );
+    }
+
+    #[test]
     fn api_base_must_be_tls_unless_loopback() {
+        let refused = check_api_base("http://user:hunter2@127.0.0.1:8080").unwrap_err();
+        assert!(!refused.0.contains("hunter2"), "{}", refused.0);
+        assert!(check_api_base("https://user@api.mercadopago.com").is_err());
         assert!(check_api_base("https://api.mercadopago.com").is_ok());
         assert!(check_api_base("http://127.0.0.1:8080").is_ok());
         assert!(check_api_base("http://localhost:1").is_ok());

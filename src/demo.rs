@@ -107,6 +107,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
                 state: Some(dir.join(format!("{stem}.mprefund.db"))),
                 input_options: opts,
                 skip_invalid: false,
+                namespace_change: false,
                 send: send.clone(),
                 output: OutputOptions {
                     out: Some(dir.join(format!("{stem}.results.csv"))),

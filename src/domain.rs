@@ -125,15 +125,28 @@ impl fmt::Display for Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency([u8; 3]);
 
+/// The currencies Mercado Pago settles in, with the decimals an amount may carry:
+/// the one table of them (the sandbox reads it too).
+pub const CURRENCIES: [(&str, u32); 8] = [
+    ("ARS", 2),
+    ("BRL", 2),
+    ("CLP", 0),
+    ("COP", 0),
+    ("MXN", 2),
+    ("PEN", 2),
+    ("USD", 2),
+    ("UYU", 2),
+];
+
 impl Currency {
     pub const BRL: Currency = Currency(*b"BRL");
 
     /// How many decimals an amount in this currency may carry.
     pub fn decimals(self) -> u32 {
-        match &self.0 {
-            b"CLP" | b"COP" | b"PYG" => 0,
-            _ => 2,
-        }
+        CURRENCIES
+            .iter()
+            .find(|(c, _)| c.as_bytes() == self.0)
+            .map_or(2, |&(_, d)| d)
     }
 
     pub fn as_str(&self) -> &str {
@@ -148,10 +161,13 @@ impl FromStr for Currency {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim().to_ascii_uppercase();
         match t.as_bytes() {
-            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => {
+            [a, b, c] if CURRENCIES.iter().any(|(k, _)| k.as_bytes() == [*a, *b, *c]) => {
                 Ok(Currency([*a, *b, *c]))
             }
-            _ => Err(format!("currency {s:?} is not a three-letter code")),
+            _ => Err(format!(
+                "currency {s:?} is not one Mercado Pago uses ({})",
+                CURRENCIES.map(|(c, _)| c).join(", ")
+            )),
         }
     }
 }
@@ -332,5 +348,10 @@ mod tests {
         assert_eq!("clp".parse::<Currency>().unwrap().decimals(), 0);
         assert_eq!("BRL".parse::<Currency>().unwrap().decimals(), 2);
         assert!("R$".parse::<Currency>().is_err());
+        // Three letters are not enough: a typo must not pass as a currency.
+        for unknown in ["XYZ", "EUR", "BRR"] {
+            let e = unknown.parse::<Currency>().unwrap_err();
+            assert!(e.contains("BRL"), "{e}");
+        }
     }
 }

@@ -129,6 +129,11 @@ pub(crate) enum InputError {
         line: u64,
         source: csv::Error,
     },
+    #[error(
+        "{}, line {line}: a quote opened on this line is never closed, so every line after it would be read as one cell; close or remove the quote",
+        path.display()
+    )]
+    UnclosedQuote { path: PathBuf, line: u64 },
     #[error("reading {} stopped at line {line} on an earlier error; its rows cannot be trusted", path.display())]
     Incomplete { path: PathBuf, line: u64 },
     /// Writing the `plan` report failed (closed pipe, full disk).
@@ -219,7 +224,7 @@ impl Input {
             Some(d) => d,
             None => detect_delimiter(&prefix),
         };
-        let source = Lines::new(Cursor::new(prefix).chain(hashing));
+        let source = Lines::new(Cursor::new(prefix).chain(hashing), delimiter);
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -305,7 +310,16 @@ impl Input {
 
     /// Reads the next record into `self.record`; returns the line it starts on.
     fn read_record(&mut self) -> Result<Option<u64>, InputError> {
-        match self.reader.read_byte_record(&mut self.record) {
+        let read = self.reader.read_byte_record(&mut self.record);
+        // The parser takes a quote left open at the end of the file as a cell running
+        // to the end: that record would swallow every row after it.
+        if let Some(line) = self.reader.get_ref().unclosed_quote {
+            return Err(InputError::UnclosedQuote {
+                path: self.path.clone(),
+                line,
+            });
+        }
+        match read {
             Ok(false) => Ok(None),
             Ok(true) => {
                 let start = self.record.position().map_or(0, csv::Position::byte);
@@ -358,6 +372,12 @@ impl Input {
         }
         let c = self.columns;
         let mut reasons = Vec::new();
+        if let Some(col) = self.swallowing_cell(&fields) {
+            reasons.push(format!(
+                "column {:?} runs over several lines and holds what look like further rows: a quote opened on line {line} and closed too late? (those rows would be lost)",
+                self.header[col]
+            ));
+        }
         if let Some((col, byte)) = undefined {
             reasons.push(format!(
                 "column {:?} contains byte 0x{byte:02X}, which is neither UTF-8 nor Windows-1252; re-export the file as \"CSV UTF-8\"",
@@ -376,11 +396,12 @@ impl Input {
         };
         let requested =
             parse_amount(&fields[c.amount], currency.ok().flatten()).map_err(|e| reasons.push(e));
+        // NFC, as the key has it: duplicates are found among what the key sees.
         let reference = c
             .reference
             .map(|i| fields[i].trim())
             .filter(|r| !r.is_empty())
-            .map(str::to_owned);
+            .map(|r| key::nfc(r).into_owned());
         let (Ok(payment), Ok(kind), Ok(currency), Ok(requested), true) =
             (payment, kind, currency, requested, reasons.is_empty())
         else {
@@ -424,6 +445,33 @@ impl Input {
             reference,
             key,
             fields,
+        })
+    }
+}
+
+impl Input {
+    /// A cell spanning lines is legitimate (Excel's Alt+Enter in a note), but not
+    /// in a column the refund is made of, nor when a later line of it has as many
+    /// delimiters as a row: then a stray quote has swallowed rows.
+    fn swallowing_cell(&self, fields: &[String]) -> Option<usize> {
+        let c = self.columns;
+        let row_like = self.header.len().saturating_sub(1).max(1);
+        let holds_rows = |f: &String| {
+            f.split(['\n', '\r'])
+                .skip(1)
+                .any(|l| l.bytes().filter(|&b| b == self.delimiter).count() >= row_like)
+        };
+        fields.iter().position(holds_rows).or_else(|| {
+            [
+                Some(c.payment),
+                Some(c.amount),
+                c.reference,
+                c.kind,
+                c.currency,
+            ]
+            .into_iter()
+            .flatten()
+            .find(|&i| fields[i].contains(['\n', '\r']))
         })
     }
 }
@@ -840,18 +888,37 @@ struct Lines<R> {
     line: u64,
     at_line_start: bool,
     after_cr: bool,
+    delimiter: u8,
+    quoting: Quoting,
+    /// Set at the end of the input when a quoted cell is still open: the line its
+    /// quote opened on.
+    unclosed_quote: Option<u64>,
     /// (byte offset, line number) of the first byte of each non-empty line.
     starts: RefCell<VecDeque<(u64, u64)>>,
 }
 
+/// Where the byte stream stands in RFC 4180 quoting, as `csv` parses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    FieldStart,
+    Unquoted,
+    /// Inside a quoted cell opened on this line.
+    Quoted(u64),
+    /// A quote inside a quoted cell: the cell's end, or the first of `""`.
+    QuoteInQuoted(u64),
+}
+
 impl<R> Lines<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, delimiter: u8) -> Self {
         Lines {
             inner,
             offset: 0,
             line: 1,
             at_line_start: true,
             after_cr: false,
+            delimiter,
+            quoting: Quoting::FieldStart,
+            unclosed_quote: None,
             starts: RefCell::new(VecDeque::new()),
         }
     }
@@ -875,8 +942,23 @@ impl<R> Lines<R> {
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            if let Quoting::Quoted(line) = self.quoting {
+                self.unclosed_quote = Some(line);
+            }
+            return Ok(0);
+        }
         let starts = self.starts.get_mut();
         for &b in &buf[..n] {
+            let line_end = b == b'\n' || b == b'\r';
+            self.quoting = match (self.quoting, b) {
+                (Quoting::FieldStart, b'"') => Quoting::Quoted(self.line),
+                (Quoting::Quoted(l), b'"') => Quoting::QuoteInQuoted(l),
+                (q @ Quoting::Quoted(_), _) => q,
+                (Quoting::QuoteInQuoted(l), b'"') => Quoting::Quoted(l),
+                (_, _) if b == self.delimiter || line_end => Quoting::FieldStart,
+                (_, _) => Quoting::Unquoted,
+            };
             match b {
                 b'\n' => {
                     // The `\n` of a `\r\n` ends the line the `\r` already ended.
@@ -1320,7 +1402,7 @@ mod tests {
             reason_at(&r.problems, 4),
             "amount \"1.000\" has 3 decimals; CLP allows no decimals (if the '.' separates thousands, remove it)"
         );
-        assert!(reason_at(&r.problems, 8).contains("not a three-letter code"));
+        assert!(reason_at(&r.problems, 8).contains("not one Mercado Pago uses"));
         assert!(reason_at(&r.problems, 9).contains("COP allows no decimals"));
     }
 

@@ -56,6 +56,8 @@ pub(crate) struct RunRequest {
     pub state: Option<PathBuf>,
     pub input_options: InputOptions,
     pub skip_invalid: bool,
+    /// Accept a namespace other than the one the state file's keys were made with.
+    pub namespace_change: bool,
     pub send: SendOptions,
     pub output: OutputOptions,
 }
@@ -111,21 +113,25 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<Exit> {
         )?;
         return Ok(Exit::Usage);
     }
-    if summary.valid == 0 {
+    // With --skip-invalid, a file of bad rows still gets its results (all
+    // `invalid`): the user asked for them, and exit 1 says what happened.
+    if summary.valid == 0 && !(req.skip_invalid && summary.rows > 0) {
         return Err(Usage(format!("{}: no row to refund", req.input.display())).into());
     }
     let state = req
         .state
         .clone()
         .unwrap_or_else(|| default_state(&req.input));
-    let mut ledger = Ledger::open(&state)?;
-    let batch_id = summary.fingerprint.clone();
-    let _lock = BatchLock::acquire(&state, &batch_id, "run")?;
     let out = req
         .output
         .out
         .clone()
         .unwrap_or_else(|| default_out(&req.input));
+    check_outputs(Some(&req.input), &state, &out, &req.output)?;
+    let mut ledger = Ledger::open(&state)?;
+    check_namespace(&mut ledger, &state, &req)?;
+    let batch_id = summary.fingerprint.clone();
+    let _lock = BatchLock::acquire(&state, &batch_id, "run")?;
     let batch = match ledger.batch(&batch_id)? {
         Some(b) => {
             tracing::info!("resuming batch {} from {}", b.id, state.display());
@@ -138,6 +144,52 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<Exit> {
         }
     };
     send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await
+}
+
+fn check_outputs(
+    input: Option<&Path>,
+    state: &Path,
+    out: &Path,
+    output: &OutputOptions,
+) -> Result<(), Usage> {
+    let mut outputs = vec![("--out", out)];
+    outputs.extend(
+        output
+            .metrics_file
+            .as_deref()
+            .map(|p| ("--metrics-file", p)),
+    );
+    outputs.extend(
+        output
+            .summary_json
+            .as_deref()
+            .map(|p| ("--summary-json", p)),
+    );
+    crate::paths::check_outputs(input, state, &outputs)
+}
+
+/// Keys are derived with the namespace: the same spreadsheet under another one gets
+/// other keys, which the API would take as new refunds. A state file therefore
+/// keeps one namespace, and a change must be asked for by name.
+fn check_namespace(ledger: &mut Ledger, state: &Path, req: &RunRequest) -> anyhow::Result<()> {
+    let wanted = &req.input_options.namespace;
+    match ledger.namespace()? {
+        Some(recorded) if recorded == *wanted => Ok(()),
+        Some(recorded) if !req.namespace_change => Err(Usage(format!(
+            "the state file {} holds keys of namespace {recorded:?}, not {wanted:?}: \
+             under another namespace every row gets a new key and would be refunded again; \
+             pass --namespace-change if the account or environment really changed",
+            state.display()
+        ))
+        .into()),
+        Some(recorded) => {
+            tracing::warn!(
+                "namespace changed from {recorded:?} to {wanted:?} (--namespace-change)"
+            );
+            ledger.set_namespace(wanted)
+        }
+        None => ledger.set_namespace(wanted),
+    }
 }
 
 fn create_batch(
@@ -314,7 +366,10 @@ pub(crate) fn decide(summary: &Summary, stopped: Option<StopReason>) -> Exit {
     use crate::domain::Outcome;
     if stopped.is_some() || summary.count(Outcome::Pending) > 0 {
         Exit::Stopped
-    } else if summary.count(Outcome::Failed) > 0 || summary.count(Outcome::Invalid) > 0 {
+    } else if summary.count(Outcome::Failed) > 0
+        || summary.count(Outcome::Invalid) > 0
+        || summary.mismatched > 0
+    {
         Exit::SomeFailed
     } else {
         Exit::Ok
@@ -401,6 +456,8 @@ pub(crate) async fn retry(
     let started = Instant::now();
     let mut ledger = open_existing(state)?;
     let batch = select_batch(&ledger, state, batch)?;
+    let out = out_for(&batch, output);
+    check_outputs(Some(Path::new(&batch.input_path)), state, &out, output)?;
     let _lock = BatchLock::acquire(state, &batch.id, "retry")?;
     let n = ledger.requeue_failed(&batch.id, all_failed)?;
     tracing::info!(
@@ -412,7 +469,6 @@ pub(crate) async fn retry(
             " (retryable ones; --all-failed for every failed row)"
         }
     );
-    let out = out_for(&batch, output);
     send_and_report(ledger, &batch, send, output, &out, stop, started).await
 }
 
@@ -443,6 +499,7 @@ pub(crate) fn report(
     let ledger = open_existing(state)?;
     let batch = select_batch(&ledger, state, batch)?;
     let out = out_for(&batch, output);
+    check_outputs(Some(Path::new(&batch.input_path)), state, &out, output)?;
     let summary = report::write_results(&ledger, &batch, &out)?;
     if output.mode != Some(Mode::Quiet) {
         let mut err = std::io::stderr().lock();

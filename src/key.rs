@@ -34,15 +34,16 @@ pub(crate) fn derive(
     reference: Option<&str>,
     occurrence: u32,
 ) -> IdempotencyKey {
-    let reference = reference.map(str::trim).unwrap_or("");
+    let reference = nfc(reference.map(str::trim).unwrap_or(""));
+    let namespace = nfc(namespace);
     let mut h = Sha256::new();
     for field in [
         KEY_VERSION,
-        namespace,
+        &namespace,
         kind.as_str(),
         &payment.to_string(),
         &requested.canonical(),
-        reference,
+        &reference,
         &occurrence.to_string(),
     ] {
         put(&mut h, field.as_bytes());
@@ -54,6 +55,17 @@ pub(crate) fn derive(
     text.push_str(&hex(&digest[..KEY_HEX_CHARS / 2]));
     // Only ASCII letters, digits and one hyphen, 53 characters: always a valid key.
     IdempotencyKey::new(text).expect("a derived key is 53 characters of [a-z0-9-]")
+}
+
+/// Text in Unicode NFC: the same reference typed on macOS (NFD) and on Windows
+/// (NFC) is one refund. ASCII and NFC text pass unchanged, so their keys never move.
+pub(crate) fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    if unicode_normalization::is_nfc(s) {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
+    }
 }
 
 /// Feeds one length-prefixed field: 8-byte big-endian length, then the bytes.
@@ -131,6 +143,31 @@ mod tests {
     }
 
     const PINNED: &str = "mpr1-dbb2b03169e87c0ff14b4c733020eae24218c139e77fcdb8";
+
+    #[test]
+    fn unicode_equal_references_give_one_key() {
+        let key = |r: &str| {
+            derive(
+                "acme",
+                Kind::Payment,
+                pid(123456789),
+                &partial("25.50"),
+                Some(r),
+                1,
+            )
+        };
+        // "Estorno João" in NFC (precomposed ã) and NFD (a + combining tilde).
+        let nfc = "Estorno Jo\u{e3}o";
+        let nfd = "Estorno Joa\u{303}o";
+        assert_ne!(nfc, nfd);
+        assert_eq!(key(nfc), key(nfd));
+        // NFC text keeps the key it always had: this value was computed outside
+        // this code, from the documented derivation, with no normalisation.
+        assert_eq!(
+            key(nfc).as_str(),
+            "mpr1-16a4e6efea4b6c04640b4fe9ace2a532af1c01a1b928a5a1"
+        );
+    }
 
     #[test]
     fn amount_is_normalised() {

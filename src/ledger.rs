@@ -16,11 +16,13 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use crate::Usage;
 use crate::client::{Cause, RefundInfo};
 use crate::domain::{Currency, IdempotencyKey, Kind, Outcome, PaymentId, Requested};
 
 /// Migrations, applied in order; entry `i` takes the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE batches (
     id            TEXT PRIMARY KEY,
     created_at    INTEGER NOT NULL,
@@ -58,7 +60,21 @@ CREATE TABLE rows (
 ) WITHOUT ROWID;
 CREATE INDEX rows_by_state ON rows(batch_id, state, row_no);
 CREATE INDEX rows_by_key ON rows(key);
-"#];
+"#,
+    r#"
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO meta (name, value)
+    SELECT 'namespace', namespace FROM batches ORDER BY created_at DESC LIMIT 1;
+"#,
+];
+
+/// `PRAGMA application_id` of every state file ("mprf"): what tells our files from
+/// other applications' SQLite databases, so that a wrong `--state` is refused
+/// before a byte of it changes.
+const APPLICATION_ID: i32 = 0x6d70_7266;
 
 /// Where a row stands. `Sending` is internal: the results call it `pending`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -201,25 +217,55 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl Ledger {
+    /// Opens (or creates) the state file. Anything that keeps it from being used —
+    /// a folder, a file of another application, a place that cannot be written —
+    /// is the user's to fix (exit 2), and is found before a byte is written.
     pub(crate) fn open(path: &Path) -> anyhow::Result<Ledger> {
-        let conn = Connection::open(path)
-            .with_context(|| format!("opening the state file {}", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            bail!(
-                "the state file {} cannot use WAL (journal mode {mode})",
+        let unusable = |why: String| {
+            Usage(format!(
+                "the state file {} cannot be used: {why}; fix it or give another --state",
                 path.display()
-            );
+            ))
+        };
+        if path.is_dir() {
+            return Err(unusable("it is a folder".into()).into());
         }
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut ledger = Ledger { conn };
-        ledger
-            .migrate()
-            .with_context(|| format!("upgrading the state file {}", path.display()))?;
+        let conn = Connection::open(path).map_err(|e| unusable(e.to_string()))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(|e| unusable(e.to_string()))?;
+        check_ours(&conn).map_err(unusable)?;
+        let setup = || -> anyhow::Result<Ledger> {
+            let mode: String =
+                conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                bail!("it cannot use WAL (journal mode {mode})");
+            }
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            Ok(Ledger { conn })
+        };
+        let mut ledger = setup().map_err(|e| unusable(format!("{e:#}")))?;
+        ledger.migrate().map_err(|e| unusable(format!("{e:#}")))?;
         Ok(ledger)
+    }
+
+    /// The key namespace the state file's keys were made with, once one was recorded.
+    pub(crate) fn namespace(&self) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE name = 'namespace'", [], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub(crate) fn set_namespace(&mut self, namespace: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (name, value) VALUES ('namespace', ?1)
+             ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            [namespace],
+        )?;
+        Ok(())
     }
 
     fn migrate(&mut self) -> anyhow::Result<()> {
@@ -238,6 +284,8 @@ impl Ledger {
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
         }
+        // Files made before the id existed are ours too (`check_ours` said so).
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.commit()?;
         Ok(())
     }
@@ -451,6 +499,42 @@ impl Ledger {
     }
 }
 
+/// Says why an opened SQLite file is not a state file of ours, reading only.
+/// Ours: our application id; or no id, but a new empty file or our tables at a
+/// schema version we wrote (files from before the id existed).
+fn check_ours(conn: &Connection) -> Result<(), String> {
+    let read = |e: rusqlite::Error| format!("it is not a SQLite database ({e})");
+    let app: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(read)?;
+    if app == APPLICATION_ID {
+        return Ok(());
+    }
+    if app != 0 {
+        return Err(format!(
+            "it is another application's database (application_id {app:#x})"
+        ));
+    }
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(read)?;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(read)?;
+    let ours = ["batches", "rows"]
+        .iter()
+        .all(|t| tables.iter().any(|n| n == t));
+    match (version, tables.is_empty()) {
+        (0, true) => Ok(()),
+        (v, false) if v >= 1 && ours => Ok(()),
+        _ => Err(format!(
+            "it is a SQLite database of another application ({} table(s), user_version {version}); mprefund leaves it untouched",
+            tables.len()
+        )),
+    }
+}
+
 fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> {
     let header: String = r.get(5)?;
     let row_count: i64 = r.get(8)?;
@@ -519,8 +603,10 @@ fn record(
             r.retryable,
             r.refund.as_ref().map(|f| f.id.as_str()),
             r.refund.as_ref().map(|f| f.status.as_str()),
+            // A rejected or cancelled refund moved no money.
             r.refund
                 .as_ref()
+                .filter(|_| matches!(r.state, RowState::Refunded | RowState::InProcess))
                 .and_then(|f| f.amount)
                 .map(|a| a.to_string()),
             r.last_attempt_at_ms,

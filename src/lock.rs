@@ -26,7 +26,14 @@ pub(crate) struct Held {
 
 pub(crate) fn lock_path(state: &Path, batch_id: &str) -> PathBuf {
     let mut name = state.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{}.lock", &batch_id[..batch_id.len().min(16)]));
+    // Batch ids are hex, but a state file can be edited by hand: never slice inside
+    // a character, and never let an id name another folder.
+    let short: String = batch_id
+        .chars()
+        .take(16)
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    name.push(format!(".{short}.lock"));
     state.with_file_name(name)
 }
 
@@ -100,6 +107,19 @@ fn hostname() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn odd_batch_ids_make_a_lock_file_beside_the_state() {
+        let state = Path::new("/tmp/x/state.db");
+        for id in ["ñandú-çaçá-øre-ÿes-ü", "../../etc/passwd", "é"] {
+            let p = lock_path(state, id);
+            assert_eq!(p.parent(), state.parent(), "{id}");
+        }
+        assert_eq!(
+            lock_path(state, "0123456789abcdef0123"),
+            Path::new("/tmp/x/state.db.0123456789abcdef.lock")
+        );
+    }
 
     #[test]
     fn second_holder_is_refused_with_the_first_named() {

@@ -59,7 +59,10 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
     for o in [Outcome::Refunded, Outcome::InProcess] {
         if let Some(t) = f.summary.outcomes.get(o.as_str()) {
             for (c, a) in &t.refunded {
-                *by_currency.entry(c.clone()).or_default() += *a;
+                // Each sum was checked when the summary was made; their total can
+                // only pass Decimal's range on absurd server figures: saturate.
+                let e = by_currency.entry(c.clone()).or_default();
+                *e = e.saturating_add(*a);
             }
         }
     }

@@ -39,8 +39,30 @@ pub(crate) const RESULT_COLUMNS: [&str; 12] = [
 pub(crate) struct Summary {
     pub rows: u64,
     pub outcomes: BTreeMap<&'static str, Totals>,
-    /// `outcome/cause_code` → rows, for failed, pending and invalid rows.
+    /// `outcome/cause_code` → rows, for failed, pending and invalid rows, and for
+    /// refunds that differ from what was asked.
     pub causes: BTreeMap<String, u64>,
+    /// Rows whose refund the API made for another amount or payment than asked:
+    /// money moved, but not as the spreadsheet said (they make the run exit 1).
+    pub mismatched: u64,
+    /// The first of those rows (by row number), for the summary to name.
+    pub mismatched_rows: Vec<u64>,
+}
+
+/// How many flagged rows a summary names; the results CSV has them all.
+const NAMED_ROWS: usize = 20;
+
+/// Causes that flag a refund made, but not as asked.
+pub(crate) const MISMATCH_CAUSES: [&str; 2] = ["amount_differs", "payment_differs"];
+
+/// Adds `a` to the `currency` entry, refusing to wrap: amounts come from servers,
+/// and a sum past `Decimal`'s range must be an error, not a panic or a lie.
+fn add_money(m: &mut BTreeMap<String, Decimal>, currency: &str, a: Decimal) -> anyhow::Result<()> {
+    let e = m.entry(currency.to_owned()).or_default();
+    *e = e
+        .checked_add(a)
+        .with_context(|| format!("the sum of {currency} amounts is too large to add up"))?;
+    Ok(())
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -59,7 +81,7 @@ impl Summary {
         self.outcomes.get(outcome.as_str()).map_or(0, |t| t.rows)
     }
 
-    fn add(&mut self, row: &StoredRow) {
+    fn add(&mut self, row: &StoredRow) -> anyhow::Result<()> {
         let outcome = row.state.outcome();
         let currency = row.currency.clone().unwrap_or_default();
         self.rows += 1;
@@ -67,30 +89,38 @@ impl Summary {
         t.rows += 1;
         match row.requested {
             Some(Requested::Full) => t.full_refunds += 1,
-            Some(Requested::Partial(a)) => {
-                *t.requested.entry(currency.clone()).or_default() += a.get()
-            }
+            Some(Requested::Partial(a)) => add_money(&mut t.requested, &currency, a.get())?,
             None => {}
         }
-        if let Some(a) = row.refunded_amount {
-            *t.refunded.entry(currency).or_default() += a;
+        if let Some(a) = refunded(row) {
+            add_money(&mut t.refunded, &currency, a)?;
         }
-        if matches!(
-            outcome,
-            Outcome::Failed | Outcome::Pending | Outcome::Invalid
-        ) && let Some(code) = &row.cause_code
+        let mismatch = row
+            .cause_code
+            .as_deref()
+            .is_some_and(|c| MISMATCH_CAUSES.contains(&c));
+        if mismatch {
+            self.mismatched += 1;
+            if self.mismatched_rows.len() < NAMED_ROWS {
+                self.mismatched_rows.push(row.row_no);
+            }
+        }
+        if (mismatch
+            || matches!(
+                outcome,
+                Outcome::Failed | Outcome::Pending | Outcome::Invalid
+            ))
+            && let Some(code) = &row.cause_code
         {
             *self.causes.entry(format!("{outcome}/{code}")).or_default() += 1;
         }
+        Ok(())
     }
 
     /// Reads the whole batch from the ledger.
     pub(crate) fn of(ledger: &Ledger, batch_id: &str) -> anyhow::Result<Summary> {
         let mut s = Summary::default();
-        ledger.for_each_row(batch_id, |row| {
-            s.add(&row);
-            Ok(())
-        })?;
+        ledger.for_each_row(batch_id, |row| s.add(&row))?;
         Ok(s)
     }
 
@@ -128,9 +158,30 @@ impl Summary {
         for (cause, n) in &self.causes {
             writeln!(w, "    {cause}: {n}")?;
         }
+        if self.mismatched > 0 {
+            let rows: Vec<String> = self.mismatched_rows.iter().map(u64::to_string).collect();
+            let more = if self.mismatched > self.mismatched_rows.len() as u64 {
+                ", ..."
+            } else {
+                ""
+            };
+            writeln!(
+                w,
+                "  {} refund(s) NOT as asked (another amount or payment; see cause_code): row {}{more}",
+                self.mismatched,
+                rows.join(", ")
+            )?;
+        }
         Ok(())
     }
 }
+
+/// Our temporary files start with this; nothing else of the user's does.
+const TEMP_PREFIX: &str = ".mprefund-";
+
+/// A temporary file untouched for this long belongs to a write that was killed: a
+/// live writer touches its file continuously until it renames it.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// A temporary file beside `path`, so that the final rename stays on one filesystem.
 fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
@@ -138,10 +189,34 @@ fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    remove_stale_temps(dir, STALE_AFTER);
     tempfile::Builder::new()
-        .prefix(".mprefund-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))
+}
+
+/// Removes what interrupted writes left in `dir` (a killed run leaves a
+/// results-sized `.mprefund-*` file). Best effort: a file that cannot be removed
+/// stays, and the write goes on.
+fn remove_stale_temps(dir: &Path, older_than: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for e in entries.flatten() {
+        let stale = e.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            && e.file_type().is_ok_and(|t| t.is_file())
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|m| now.duration_since(m).is_ok_and(|age| age > older_than));
+        if stale && std::fs::remove_file(e.path()).is_ok() {
+            tracing::debug!(
+                "removed {}, left by an interrupted write",
+                e.path().display()
+            );
+        }
+    }
 }
 
 /// Syncs and renames the temporary file over `path`, readable by all as an
@@ -177,15 +252,13 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
             .delimiter(batch.delimiter)
             .from_writer(std::io::BufWriter::new(tmp.as_file()));
         let width = batch.header.len();
-        let header = batch
-            .header
-            .iter()
-            .map(|h| neutralise(h))
+        let header = original_header(&batch.header)
+            .into_iter()
             .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
         w.write_record(header.collect::<Vec<_>>())?;
         let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
         ledger.for_each_row(&batch.id, |row| {
-            summary.add(&row);
+            summary.add(&row)?;
             record.clear();
             record.extend(original_cells(&row.fields, width, batch.delimiter));
             record.extend(result_cells(&row));
@@ -196,6 +269,27 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
     }
     persist(tmp, out)?;
     Ok(summary)
+}
+
+/// The input's header, except that a column named like one of ours (`outcome`,
+/// `row`...) becomes `input_outcome`: the results keep one column per name, ours
+/// keep the names the README documents, and the user's values stay in place.
+fn original_header(header: &[String]) -> Vec<String> {
+    let taken = |h: &str| {
+        RESULT_COLUMNS
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(h.trim()))
+    };
+    header
+        .iter()
+        .map(|h| {
+            let mut name = h.clone();
+            while taken(&name) {
+                name = format!("input_{}", name.trim());
+            }
+            neutralise(&name)
+        })
+        .collect()
 }
 
 /// Exactly `width` cells, so the result columns stay aligned: a short (invalid)
@@ -220,13 +314,21 @@ fn result_cells(row: &StoredRow) -> [String; 12] {
         opt(row.http_status.map(|s| s.to_string())),
         neutralise(&opt(row.refund_id.clone())),
         neutralise(&opt(row.refund_status.clone())),
-        opt(row.refunded_amount.map(|a| a.to_string())),
+        opt(refunded(row).map(|a| a.to_string())),
         neutralise(&opt(row.cause_code.clone())),
         neutralise(&opt(row.cause_message.clone())),
         opt(row.retryable.map(|r| r.to_string())),
         row.attempts.to_string(),
         opt(row.last_attempt_at_ms.map(rfc3339)),
     ]
+}
+
+/// What the row refunded: nothing unless the refund stands (a rejected or
+/// cancelled refund moved no money, whatever amount the API named).
+fn refunded(row: &StoredRow) -> Option<Decimal> {
+    matches!(row.state.outcome(), Outcome::Refunded | Outcome::InProcess)
+        .then_some(row.refunded_amount)
+        .flatten()
 }
 
 pub(crate) fn rfc3339(ms: i64) -> String {
@@ -280,6 +382,17 @@ mod tests {
     }
 
     #[test]
+    fn input_columns_named_like_ours_are_renamed() {
+        let header: Vec<String> = ["payment_id", "Outcome", "row", "note", "=x"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            original_header(&header),
+            ["payment_id", "input_Outcome", "input_row", "note", "'=x"]
+        );
+    }
+
+    #[test]
     fn original_cells_keep_their_width() {
         let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(original_cells(&f(&["1", "2"]), 3, b','), f(&["1", "2", ""]));
@@ -291,6 +404,35 @@ mod tests {
             original_cells(&f(&["1", "=x", "y"]), 2, b';'),
             f(&["1", "'=x;y"])
         );
+    }
+
+    #[test]
+    fn stale_temporary_files_of_ours_are_removed_fresh_ones_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let make = |name: &str, modified: Option<std::time::SystemTime>| {
+            let p = dir.path().join(name);
+            let f = std::fs::File::create(&p).unwrap();
+            if let Some(t) = modified {
+                f.set_modified(t).unwrap();
+            }
+            p
+        };
+        let stale = make(".mprefund-abc123", Some(old));
+        let fresh = make(".mprefund-def456", None);
+        let theirs = make(".other-tool-tmp", Some(old));
+        let out = dir.path().join("results.csv");
+        write_atomically(&out, b"x").unwrap();
+        assert!(!stale.exists());
+        assert!(fresh.exists() && theirs.exists() && out.exists());
+    }
+
+    #[test]
+    fn sums_that_overflow_are_an_error_not_a_panic() {
+        let mut m = BTreeMap::new();
+        add_money(&mut m, "BRL", Decimal::MAX).unwrap();
+        assert!(add_money(&mut m, "BRL", Decimal::MAX).is_err());
+        assert_eq!(m["BRL"], Decimal::MAX);
     }
 
     #[test]

@@ -46,7 +46,12 @@ pub(crate) enum Attempt {
         retry_after: Option<Duration>,
     },
     /// No usable answer: transport error, timeout, or a body that is not the API's.
-    Unknown,
+    /// The status and `Retry-After`, when a response came, still count: they were
+    /// read before the body.
+    Unknown {
+        status: Option<u16>,
+        retry_after: Option<Duration>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +92,7 @@ pub(crate) fn decide(
         // happened to the refund.
         Attempt::Status { status, .. } if status < 400 => (policy.max_attempts, None),
         Attempt::Status { .. } => return Verdict::Permanent,
-        Attempt::Unknown => (policy.max_attempts, None),
+        Attempt::Unknown { retry_after, .. } => (policy.max_attempts, retry_after),
     };
     if attempts >= budget {
         return Verdict::Exhausted;
@@ -143,9 +148,14 @@ impl Breaker {
     /// Records one attempt; returns true when the breaker has tripped.
     pub(crate) fn record(&self, attempt: Attempt) -> bool {
         use std::sync::atomic::Ordering::Relaxed;
+        // A 429 is the API pacing us, not failing, whatever body came with it.
         let server_failure = match attempt {
-            Attempt::Unknown => true,
-            Attempt::Status { status, .. } => status >= 500,
+            Attempt::Unknown { status: None, .. } => true,
+            Attempt::Unknown {
+                status: Some(status),
+                ..
+            }
+            | Attempt::Status { status, .. } => status >= 500,
         };
         if server_failure {
             self.consecutive.fetch_add(1, Relaxed) + 1 >= self.threshold
@@ -201,7 +211,7 @@ mod tests {
             st(502),
             st(503),
             st(504),
-            Attempt::Unknown,
+            UNKNOWN,
         ] {
             assert!(
                 matches!(decide(&p, 1, a, || 0.5), Verdict::Retry(_)),
@@ -283,16 +293,49 @@ mod tests {
         assert_eq!(parse_retry_after("soon", now), None);
     }
 
+    const UNKNOWN: Attempt = Attempt::Unknown {
+        status: None,
+        retry_after: None,
+    };
+
+    #[test]
+    fn an_unreadable_429_or_503_still_honours_retry_after_and_429_is_no_failure() {
+        let p = policy();
+        let ra = Some(Duration::from_secs(3));
+        for status in [429, 503] {
+            let a = Attempt::Unknown {
+                status: Some(status),
+                retry_after: ra,
+            };
+            assert_eq!(
+                decide(&p, 1, a, || 0.0),
+                Verdict::Retry(Duration::from_secs(3))
+            );
+        }
+        let b = Breaker::new(2);
+        assert!(!b.record(UNKNOWN));
+        // An HTML 429 closes the breaker, as a JSON one does.
+        assert!(!b.record(Attempt::Unknown {
+            status: Some(429),
+            retry_after: ra
+        }));
+        assert!(!b.record(UNKNOWN));
+        assert!(b.record(Attempt::Unknown {
+            status: Some(502),
+            retry_after: None
+        }));
+    }
+
     #[test]
     fn breaker_trips_on_consecutive_server_failures_only() {
         let b = Breaker::new(3);
         assert!(!b.record(st(500)));
-        assert!(!b.record(Attempt::Unknown));
+        assert!(!b.record(UNKNOWN));
         assert!(!b.record(st(201)));
         assert!(!b.record(st(502)));
         assert!(!b.record(st(429)));
         assert!(!b.record(st(503)));
         assert!(!b.record(st(500)));
-        assert!(b.record(Attempt::Unknown));
+        assert!(b.record(UNKNOWN));
     }
 }

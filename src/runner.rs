@@ -1,7 +1,7 @@
 //! Sends a batch: one collector thread that alone owns the [`Ledger`], claiming
 //! rows (marking them `sending`, committed) before handing them to `concurrency`
 //! async workers, and recording their results in batched transactions; the workers
-//! pass every request through one governor limiter and settle each row with the
+//! pass every request through one shared pacer (`rate`) and settle each row with the
 //! retry policy. A failed row is data — it goes to the ledger; only the ledger
 //! failing, or a stop (bad credentials, open breaker, signal), ends the run early.
 //!
@@ -14,8 +14,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::rate::Pacer;
 use anyhow::Context;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::{mpsc, watch};
 
 use crate::client::{Cause, Client, Reply};
@@ -99,16 +99,9 @@ pub(crate) struct Settings {
     pub grace: Duration,
 }
 
-/// `--rate N`: at most N requests in any second, with a burst of N/10 (at least 1)
-/// rather than governor's default burst of N.
-pub(crate) fn limiter(rate: NonZeroU32) -> DefaultDirectRateLimiter {
-    let burst = NonZeroU32::new(rate.get() / 10).unwrap_or(NonZeroU32::MIN);
-    RateLimiter::direct(Quota::per_second(rate).allow_burst(burst))
-}
-
 struct Ctx {
     client: Client,
-    limiter: DefaultDirectRateLimiter,
+    limiter: Pacer,
     policy: Policy,
     breaker: Breaker,
     stop: Stop,
@@ -141,7 +134,7 @@ pub(crate) async fn run(
     let concurrency = settings.concurrency.max(1);
     let ctx = Arc::new(Ctx {
         client,
-        limiter: limiter(settings.rate),
+        limiter: Pacer::new(settings.rate),
         policy: settings.policy.clone(),
         breaker: Breaker::new(settings.breaker_threshold),
         stop: stop.clone(),
@@ -334,7 +327,12 @@ fn base(row_no: u64, attempts: u32, state: RowState, at: Option<i64>) -> RowResu
 }
 
 fn settled(row_no: u64, attempts: u32, reply: Reply, at: i64) -> RowResult {
-    let Reply::Refund { status, refund } = reply else {
+    let Reply::Refund {
+        status,
+        refund,
+        mismatch,
+    } = reply
+    else {
         // `decide` only says Success for a refund.
         return failed(row_no, attempts, reply, at, true);
     };
@@ -361,6 +359,13 @@ fn settled(row_no: u64, attempts: u32, reply: Reply, at: i64) -> RowResult {
                 ),
             });
         }
+    }
+    // Money moved, but not as asked: the row keeps its outcome and carries the
+    // difference as its cause, which makes the run exit 1 (see `report::Summary`).
+    if r.state != RowState::Failed
+        && let Some(m) = mismatch
+    {
+        r.cause = Some(m);
     }
     r.refund = Some(refund);
     r
@@ -391,7 +396,7 @@ fn unsettled(row_no: u64, attempts: u32, last: Option<(Reply, i64)>) -> RowResul
 
 fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
     match reply {
-        Reply::Refund { status, refund } => {
+        Reply::Refund { status, refund, .. } => {
             r.http_status = Some(status);
             r.refund = Some(refund);
         }
@@ -402,7 +407,7 @@ fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
                 message: format!("HTTP {status}"),
             }));
         }
-        Reply::Unknown { status, reason } => {
+        Reply::Unknown { status, reason, .. } => {
             r.http_status = status;
             r.cause = Some(Cause {
                 code: "unknown_outcome".into(),

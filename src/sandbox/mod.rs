@@ -364,6 +364,9 @@ pub struct Stats {
     pub per_second: BTreeMap<u64, u64>,
     /// The highest count in `per_second`.
     pub busiest_second: u64,
+    /// The most API requests that arrived within any one second (a sliding
+    /// window, not calendar seconds).
+    pub busiest_sliding_second: u64,
     /// The most API requests in flight at once.
     pub max_concurrent: u64,
     pub in_flight: u64,
@@ -466,6 +469,16 @@ impl SandboxHandle {
     /// Every refund created so far, oldest first.
     pub fn refunds(&self) -> Vec<RefundRecord> {
         self.app.lock().refunds.clone()
+    }
+
+    /// Holds every API request that arrives from now on (counted in flight) until
+    /// [`SandboxHandle::release`].
+    pub fn hold(&self) {
+        self.app.gate.send_replace(false);
+    }
+
+    pub fn release(&self) {
+        self.app.gate.send_replace(true);
     }
 
     pub fn stats(&self) -> Stats {

@@ -35,6 +35,9 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     /// Render every error with string-typed `status` and `code`.
     string_codes: bool,
+    /// Closed (`false`), API requests wait after arrival, counted in flight, until
+    /// it opens: tests hold a run mid-request on an event instead of a timing.
+    pub(crate) gate: tokio::sync::watch::Sender<bool>,
 }
 
 pub(crate) type App = Arc<Shared>;
@@ -44,6 +47,7 @@ impl Shared {
         Arc::new(Shared {
             state: Mutex::new(state),
             string_codes,
+            gate: tokio::sync::watch::Sender::new(true),
         })
     }
 
@@ -109,15 +113,17 @@ pub(crate) fn router(app: App) -> Router {
 /// Counts an API request at arrival (per second, in flight) and at its end (by
 /// status). The guard also ends requests whose client went away mid-way.
 async fn track(AxState(app): AxState<App>, req: Request, next: Next) -> Response {
-    let second = SystemTime::now()
+    let at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    app.lock().request_started(second);
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+    app.lock().request_started(at);
     let mut finish = Finish {
         app: &app,
         status: None,
         cut: false,
     };
+    // Only a closed sender errs, and the sender lives as long as `app`.
+    let _ = app.gate.subscribe().wait_for(|open| *open).await;
     let resp = next.run(req).await;
     finish.status = Some(resp.status().as_u16());
     finish.cut = resp.extensions().get::<CutMarker>().is_some();

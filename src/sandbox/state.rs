@@ -188,11 +188,11 @@ impl Payment {
     }
 }
 
+/// From the domain's table: the sandbox must round as the tool validates.
 pub(crate) fn currency_decimals(currency: &str) -> u32 {
-    match currency {
-        "CLP" | "COP" | "PYG" => 0,
-        _ => 2,
-    }
+    currency
+        .parse::<crate::domain::Currency>()
+        .map_or(2, crate::domain::Currency::decimals)
 }
 
 /// Why a [`PaymentSpec`] cannot be declared.
@@ -480,6 +480,9 @@ pub(crate) struct Counters {
     requests: u64,
     by_status: BTreeMap<u16, u64>,
     per_second: BTreeMap<u64, u64>,
+    /// Arrivals (µs since the Unix epoch) of the last second, for the sliding count.
+    window: std::collections::VecDeque<u64>,
+    busiest_window: u64,
     refunds_created: u64,
     replays: u64,
     cut_connections: u64,
@@ -726,10 +729,22 @@ impl State {
         n
     }
 
-    pub(crate) fn request_started(&mut self, unix_second: u64) {
+    /// `at_micros`: arrival, in µs since the Unix epoch.
+    pub(crate) fn request_started(&mut self, at_micros: u64) {
         let c = &mut self.counters;
         c.requests += 1;
-        *c.per_second.entry(unix_second).or_default() += 1;
+        *c.per_second.entry(at_micros / 1_000_000).or_default() += 1;
+        // Sliding window (at - 1 s, at]: what "N per second" promises, unlike
+        // calendar seconds, which split a burst in two.
+        while c
+            .window
+            .front()
+            .is_some_and(|&t| t + 1_000_000 <= at_micros)
+        {
+            c.window.pop_front();
+        }
+        c.window.push_back(at_micros);
+        c.busiest_window = c.busiest_window.max(c.window.len() as u64);
         c.in_flight += 1;
         c.max_concurrent = c.max_concurrent.max(c.in_flight);
     }
@@ -756,6 +771,7 @@ impl State {
             by_status: c.by_status.clone(),
             per_second: c.per_second.clone(),
             busiest_second: c.per_second.values().copied().max().unwrap_or(0),
+            busiest_sliding_second: c.busiest_window,
             max_concurrent: c.max_concurrent,
             in_flight: c.in_flight,
         }
@@ -1114,20 +1130,35 @@ mod tests {
     #[test]
     fn counters_track_seconds_and_concurrency() {
         let mut st = State::new(Faults::default());
-        st.request_started(10);
-        st.request_started(10);
+        st.request_started(10_000_000);
+        st.request_started(10_000_001);
         st.request_finished(Some(201), false);
-        st.request_started(11);
+        st.request_started(11_000_000);
         st.request_finished(None, true);
         st.request_finished(Some(400), false);
         let s = st.stats();
         assert_eq!(s.requests, 3);
         assert_eq!(s.per_second.get(&10), Some(&2));
         assert_eq!(s.busiest_second, 2);
+        assert_eq!(s.busiest_sliding_second, 2);
         assert_eq!(s.max_concurrent, 2);
         assert_eq!(s.cut_connections, 1);
         assert_eq!(s.by_status.get(&201), Some(&1));
         assert_eq!(s.in_flight, 0);
+    }
+
+    #[test]
+    fn a_burst_across_two_calendar_seconds_counts_in_one_window() {
+        let mut st = State::new(Faults::default());
+        for at in [
+            10_900_000, 10_950_000, 10_990_000, 11_010_000, 11_050_000, 11_100_000,
+        ] {
+            st.request_started(at);
+        }
+        st.request_started(12_060_000);
+        let s = st.stats();
+        assert_eq!(s.busiest_second, 3);
+        assert_eq!(s.busiest_sliding_second, 6);
     }
 
     #[test]
