@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per feature.
 
 mod common; // temp work dirs, the binary, CSV readers
+mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
 mod sandbox; // the sandbox API over HTTP

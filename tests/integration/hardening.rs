@@ -1,0 +1,630 @@
+//! Hardening (issue 13): each test sets up one way the tool used to lose a row,
+//! overwrite the state, trust a lying server or leak the token, and checks through
+//! the binary that it no longer does. Servers that lie are stubs built here.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Response, StatusCode};
+use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+
+use crate::common::{Work, bare, ordinary_csv, read_csv, refunds_per_key, run};
+
+fn sandbox() -> SandboxHandle {
+    Sandbox::start(SandboxConfig {
+        faults: Faults::default(),
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox")
+}
+
+/// A request as a stub saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    at: Instant,
+    key: String,
+}
+
+/// An HTTP server on 127.0.0.1:0 that answers the `n`-th request (0-based) as
+/// `answer` says and remembers every request.
+struct Stub {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Stub {
+    fn start(
+        answer: impl Fn(usize, &HeaderMap) -> (StatusCode, Vec<(&'static str, String)>, Body)
+        + Send
+        + Sync
+        + 'static,
+    ) -> Stub {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let log = seen.clone();
+        let answer = Arc::new(answer);
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let app = axum::Router::new().fallback(move |headers: HeaderMap| {
+                    let log = log.clone();
+                    let answer = answer.clone();
+                    async move {
+                        let n = {
+                            let mut log = log.lock().unwrap();
+                            log.push(Seen {
+                                at: Instant::now(),
+                                key: headers
+                                    .get("x-idempotency-key")
+                                    .and_then(|v| v.to_str().ok())
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                            });
+                            log.len() - 1
+                        };
+                        let (status, extra, body) = answer(n, &headers);
+                        let mut resp = Response::builder().status(status);
+                        for (k, v) in extra {
+                            resp = resp.header(k, v);
+                        }
+                        resp.body(body).unwrap()
+                    }
+                });
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .expect("serve");
+            });
+        });
+        Stub {
+            addr,
+            seen,
+            _stop: stop,
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn json(status: u16, body: &str) -> (StatusCode, Vec<(&'static str, String)>, Body) {
+    (
+        StatusCode::from_u16(status).unwrap(),
+        vec![("content-type", "application/json".into())],
+        Body::from(body.to_owned()),
+    )
+}
+
+/// `mprefund ARGS` in `w` against any API base.
+fn mprefund_at(w: &Work, base: &str, args: &[&str]) -> std::process::Command {
+    let mut c = bare();
+    c.current_dir(w.dir.path())
+        .env("MP_ACCESS_TOKEN", TEST_TOKEN)
+        .args(args)
+        .args(["--api-base", base]);
+    c
+}
+
+fn file_bytes(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_default()
+}
+
+// Item 1: a quote left open must not swallow the rows after it.
+#[test]
+fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "open.csv",
+        "payment_id,amount,reference\n7000001,10,a\n7000002,10,\"b\n7000003,10,c\n7000004,10,d\n",
+    );
+    for cmd in ["plan", "run"] {
+        let mut c = bare();
+        c.current_dir(w.dir.path())
+            .env("MP_ACCESS_TOKEN", TEST_TOKEN)
+            .args([cmd, "open.csv"]);
+        if cmd == "run" {
+            c.args(["--api-base", &sb.base_url()]);
+        }
+        let ran = run(c);
+        assert_eq!(ran.code, 2, "{cmd}: {ran:?}");
+        assert!(ran.stderr.contains("line 3"), "{cmd}: {ran:?}");
+        assert!(ran.stderr.contains("never closed"), "{cmd}: {ran:?}");
+    }
+    // Closed too late, in a free-text column: the cell holds what look like rows.
+    w.write(
+        "late.csv",
+        "payment_id,amount,note\n7000011,10,\"x\n7000012,10,y\"\n7000013,10,z\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "late.csv"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("line 2"), "{ran:?}");
+    assert!(ran.stderr.contains("further rows"), "{ran:?}");
+    assert_eq!(sb.refunds().len(), 0);
+    // A note typed over two lines (Excel's Alt+Enter) is still fine.
+    w.write(
+        "note.csv",
+        "payment_id,amount,note\n7000021,10,\"first line\nsecond line\"\n7000022,10,z\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "note.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let rows = read_csv(&w.path("note.results.csv"));
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["note"], "first line\nsecond line");
+    assert_eq!(sb.refunds().len(), 2);
+}
+
+// Item 2: no output path may overwrite the state, its companions, the input or
+// another output.
+#[test]
+fn outputs_that_would_overwrite_state_or_input_are_refused() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(3, 7_100_001));
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let state = file_bytes(&w.path("s.db"));
+    let input = file_bytes(&w.path("in.csv"));
+    for (flag, target) in [
+        ("--out", "s.db"),
+        ("--out", "./s.db-wal"),
+        ("--summary-json", "s.db"),
+        ("--metrics-file", "s.db-shm"),
+        ("--out", "in.csv"),
+        ("--metrics-file", "in.results.csv"),
+    ] {
+        let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db", flag, target]));
+        assert_eq!(ran.code, 2, "{flag} {target}: {ran:?}");
+        assert!(ran.stderr.contains("would overwrite"), "{ran:?}");
+    }
+    let ran = run(bare()
+        .current_dir(w.dir.path())
+        .args(["report", "--state", "s.db", "--out", "s.db"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        file_bytes(&w.path("s.db")) == state,
+        "the state file changed"
+    );
+    assert!(file_bytes(&w.path("in.csv")) == input, "the input changed");
+    assert_eq!(sb.refunds().len(), 3);
+}
+
+// Item 3: a changed namespace would give every row a new key.
+#[test]
+fn a_namespace_change_is_refused_unless_asked_for() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(4, 7_200_001));
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--namespace", "acctA"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    for other in [&["--namespace", "acctB"][..], &[]] {
+        let mut args = vec!["run", "in.csv"];
+        args.extend_from_slice(other);
+        let ran = run(w.mprefund(&sb, &args));
+        assert_eq!(ran.code, 2, "{args:?}: {ran:?}");
+        assert!(ran.stderr.contains("--namespace-change"), "{ran:?}");
+        assert!(ran.stderr.contains("acctA"), "{ran:?}");
+    }
+    assert_eq!(sb.refunds().len(), 4);
+    // Asked for by name, it goes ahead (new keys: the account really changed).
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "in.csv",
+            "--namespace",
+            "acctB",
+            "--namespace-change",
+        ],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 8);
+}
+
+// Item 4: a reference in NFC and the same text in NFD are one refund.
+#[test]
+fn nfc_and_nfd_references_are_one_refund() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "win.csv",
+        "payment_id,amount,reference\n7300001,10,Estorno Jo\u{e3}o\n",
+    );
+    w.write(
+        "mac.csv",
+        "payment_id,amount,reference\n7300001,10,Estorno Joa\u{303}o\n",
+    );
+    assert_eq!(run(w.mprefund(&sb, &["run", "win.csv"])).code, 0);
+    let ran = run(w.mprefund(&sb, &["run", "mac.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(refunds_per_key(&sb).len(), 1);
+    assert_eq!(sb.refunds().len(), 1);
+    assert_eq!(
+        read_csv(&w.path("win.results.csv"))[0]["idempotency_key"],
+        read_csv(&w.path("mac.results.csv"))[0]["idempotency_key"]
+    );
+}
+
+// Item 5: a refund that is not the one asked for is flagged, not a plain success.
+#[test]
+fn answers_are_checked_against_the_question() {
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount,reference\n7400001,25.00,r1\n");
+    let cases: [(&str, &str); 2] = [
+        (
+            r#"{"id": 1, "payment_id": 7400001, "amount": 20.00, "status": "approved"}"#,
+            "amount_differs",
+        ),
+        (
+            r#"{"id": 1, "payment_id": 9999999, "amount": 25.00, "status": "approved"}"#,
+            "payment_differs",
+        ),
+    ];
+    for (body, cause) in cases {
+        let stub = Stub::start(move |_, _| json(201, body));
+        let ran = run(mprefund_at(
+            &w,
+            &stub.base(),
+            &["run", "in.csv", "--state", &format!("{cause}.db")],
+        ));
+        assert_eq!(ran.code, 1, "{cause}: {ran:?}");
+        assert!(ran.stderr.contains("NOT as asked"), "{ran:?}");
+        let row = &read_csv(&w.path("in.results.csv"))[0];
+        assert_eq!(row["outcome"], "refunded", "{row:?}");
+        assert_eq!(row["cause_code"], cause, "{row:?}");
+    }
+    // No status, or an array without this refund: nobody knows; retried, same key.
+    let unknowns = [
+        r#"{"id": 1, "payment_id": 7400001, "amount": 25.00}"#,
+        r#"[{"id": 1, "payment_id": 7400001, "amount": 5, "status": "approved"},
+            {"id": 2, "payment_id": 7400001, "amount": 7, "status": "approved"}]"#,
+    ];
+    for (i, body) in unknowns.into_iter().enumerate() {
+        let stub = Stub::start(move |_, _| json(201, body));
+        let ran = run(mprefund_at(
+            &w,
+            &stub.base(),
+            &[
+                "run",
+                "in.csv",
+                "--state",
+                &format!("unknown{i}.db"),
+                "--max-attempts",
+                "2",
+            ],
+        ));
+        assert_eq!(ran.code, 1, "{ran:?}");
+        let row = &read_csv(&w.path("in.results.csv"))[0];
+        assert_eq!(row["outcome"], "failed", "{row:?}");
+        assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
+        assert_eq!(row["retryable"], "true", "{row:?}");
+        let seen = stub.seen();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].key, seen[1].key);
+    }
+}
+
+// Item 5: a rejected refund moved no money.
+#[test]
+fn a_rejected_refund_shows_no_refunded_amount_and_is_not_summed() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n7500908,10.00\n7500001,5.00\n");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--summary-json", "summary.json"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = read_csv(&w.path("in.results.csv"));
+    assert_eq!(rows[0]["refund_status"], "rejected");
+    assert_ne!(rows[0]["refund_id"], "");
+    assert_eq!(rows[0]["refunded_amount"], "");
+    assert_eq!(rows[1]["refunded_amount"], "5");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("summary.json")).unwrap()).unwrap();
+    assert!(
+        summary["outcomes"]["failed"]["refunded"]
+            .as_object()
+            .is_none_or(|m| m.is_empty()),
+        "{summary}"
+    );
+}
+
+// Item 6: a huge answer is not read; it is an unknown outcome.
+#[test]
+fn an_oversized_answer_is_an_unknown_outcome_not_a_success() {
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n7600001,10.00\n");
+    let stub = Stub::start(|_, _| {
+        let mut body = String::from(
+            r#"{"id": 1, "payment_id": 7600001, "amount": 10, "status": "approved", "pad": ""#,
+        );
+        body.push_str(&"x".repeat(8 << 20));
+        body.push_str("\"}");
+        json(201, &body)
+    });
+    let ran = run(mprefund_at(
+        &w,
+        &stub.base(),
+        &["run", "in.csv", "--max-attempts", "2"],
+    ));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let row = &read_csv(&w.path("in.results.csv"))[0];
+    assert_eq!(row["outcome"], "failed", "{row:?}");
+    assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
+    assert!(row["cause_message"].contains("larger than"), "{row:?}");
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].key, seen[1].key);
+}
+
+// Item 7: another application's database is refused before a byte changes.
+#[test]
+fn a_foreign_or_unusable_state_file_is_refused_untouched() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(2, 7_700_001));
+    let make = |name: &str, sql: &str| {
+        let p = w.path(name);
+        let c = rusqlite::Connection::open(&p).unwrap();
+        c.execute_batch(sql).unwrap();
+        drop(c);
+        p
+    };
+    let foreign = [
+        make(
+            "notes.db",
+            "CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');",
+        ),
+        make(
+            "versioned.db",
+            "CREATE TABLE rows (x); CREATE TABLE batches (y); PRAGMA user_version = 0; CREATE TABLE z (a);",
+        ),
+        make(
+            "other-app.db",
+            "PRAGMA application_id = 42; CREATE TABLE t (a);",
+        ),
+        make("future.db", "CREATE TABLE q (a); PRAGMA user_version = 5;"),
+        w.write("text.db", "this is not a database, just text\n"),
+    ];
+    for p in &foreign {
+        let before = file_bytes(p);
+        let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", p.to_str().unwrap()]));
+        assert_eq!(ran.code, 2, "{}: {ran:?}", p.display());
+        assert!(ran.stderr.contains("cannot be used"), "{ran:?}");
+        assert!(file_bytes(p) == before, "{} changed", p.display());
+        let mut wal = p.clone().into_os_string();
+        wal.push("-wal");
+        assert!(!Path::new(&wal).exists(), "{} got a WAL", p.display());
+    }
+    std::fs::create_dir(w.path("folder.db")).unwrap();
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "folder.db"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(bare()
+        .current_dir(w.dir.path())
+        .args(["status", "--state", "notes.db"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 0);
+}
+
+// Item 9: Retry-After is honoured whatever body comes with it, and a 429 is the
+// API pacing us, not a failure the breaker counts.
+#[test]
+fn retry_after_is_honoured_with_an_html_429_and_the_breaker_stays_closed() {
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n7800001,10.00\n");
+    let ok = r#"{"id": 1, "payment_id": 7800001, "amount": 10, "status": "approved"}"#;
+    let stub = Stub::start(move |n, _| match n {
+        0 => (
+            StatusCode::TOO_MANY_REQUESTS,
+            vec![
+                ("retry-after", "1".to_owned()),
+                ("content-type", "text/html".to_owned()),
+            ],
+            Body::from("<html><body>Too Many Requests</body></html>"),
+        ),
+        1..=3 => (
+            StatusCode::TOO_MANY_REQUESTS,
+            vec![("retry-after", "0".to_owned())],
+            Body::empty(),
+        ),
+        _ => json(201, ok),
+    });
+    let ran = run(mprefund_at(
+        &w,
+        &stub.base(),
+        &["run", "in.csv", "--breaker", "2"],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 5);
+    let gap = seen[1].at - seen[0].at;
+    assert!(gap >= Duration::from_millis(900), "retried after {gap:?}");
+    assert!(seen.iter().all(|s| s.key == seen[0].key));
+}
+
+// Item 10: the token never leaves the Authorization header.
+#[test]
+fn the_token_stays_secret_and_userinfo_is_refused() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n7900001,10.00\n");
+    let base = format!("http://user:hunter2@{}", sb.addr());
+    let ran = run(w
+        .mprefund(&sb, &["run", "in.csv"])
+        .args(["--api-base", &base]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(!ran.stderr.contains("hunter2"), "{ran:?}");
+    assert_eq!(sb.refunds().len(), 0);
+
+    // A server that echoes the request's Authorization header in its error text.
+    let secret = "APP_USR-5ecret-token-never-to-be-seen";
+    let stub = Stub::start(|_, headers| {
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        json(
+            400,
+            &format!(
+                r#"{{"message":"bad request with {auth}","error":"bad_request","status":400,"cause":[{{"code":1,"description":"header was {auth}"}}]}}"#
+            ),
+        )
+    });
+    let ran = run(
+        mprefund_at(&w, &stub.base(), &["run", "in.csv", "--state", "echo.db"])
+            .env("MP_ACCESS_TOKEN", secret),
+    );
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let results = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
+    assert!(results.contains("<redacted>"), "{results}");
+    for (what, bytes) in [
+        ("results", results.into_bytes()),
+        ("state", file_bytes(&w.path("echo.db"))),
+        ("state wal", file_bytes(&w.path("echo.db-wal"))),
+        ("stderr", ran.stderr.clone().into_bytes()),
+        ("stdout", ran.stdout.clone().into_bytes()),
+    ] {
+        assert!(
+            !bytes.windows(secret.len()).any(|x| x == secret.as_bytes()),
+            "the token is in the {what}"
+        );
+    }
+    let status = run(bare()
+        .current_dir(w.dir.path())
+        .args(["status", "--state", "echo.db"]));
+    assert!(!status.stdout.contains(secret), "{status:?}");
+
+    // A token file saved with a BOM, readable by others: used, with a warning.
+    let token_file = w.write("token.txt", format!("\u{feff}{TEST_TOKEN}\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let ran = run(bare().current_dir(w.dir.path()).args([
+        "run",
+        "in.csv",
+        "--state",
+        "bom.db",
+        "--token-file",
+        "token.txt",
+        "--api-base",
+        &sb.base_url(),
+    ]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stderr.contains("readable by other users"), "{ran:?}");
+    assert_eq!(sb.refunds().len(), 1);
+}
+
+// Item 11: what an interrupted results write left is cleaned on the next write.
+#[test]
+fn stale_temporary_files_are_cleaned_on_the_next_write() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(2, 7_950_001));
+    let stale = w.write(".mprefund-Xk3v9q", vec![b'x'; 4096]);
+    let f = std::fs::File::options().write(true).open(&stale).unwrap();
+    f.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    drop(f);
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(!stale.exists());
+}
+
+// Item 12: every row invalid with --skip-invalid still gets its results.
+#[test]
+fn skip_invalid_with_every_row_bad_writes_results_and_exits_1() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\nabc,10\n7960001,-5\n");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = read_csv(&w.path("in.results.csv"));
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["outcome"] == "invalid"), "{rows:?}");
+    assert_eq!(sb.refunds().len(), 0);
+}
+
+// Item 13: columns named like ours, unknown currencies.
+#[test]
+fn input_columns_named_like_ours_and_unknown_currencies() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "in.csv",
+        "payment_id,amount,outcome,row\n7970001,10,won,r-1\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let text = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let mut unique = header.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), header.len(), "{header:?}");
+    let row = &read_csv(&w.path("in.results.csv"))[0];
+    assert_eq!(row["input_outcome"], "won");
+    assert_eq!(row["input_row"], "r-1");
+    assert_eq!(row["outcome"], "refunded");
+    assert_eq!(row["row"], "1");
+
+    w.write(
+        "cur.csv",
+        "payment_id,amount,currency\n7970002,10,XYZ\n7970003,10.5,CLP\n",
+    );
+    let ran = run(bare().current_dir(w.dir.path()).args(["plan", "cur.csv"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    let out = format!("{}{}", ran.stdout, ran.stderr);
+    assert!(out.contains("line 2") && out.contains("XYZ"), "{out}");
+    assert!(
+        out.contains("line 3") && out.contains("CLP allows no decimals"),
+        "{out}"
+    );
+}
+
+// Item 14: hand-edited state: a non-ASCII batch id, sums past Decimal's range.
+#[test]
+fn a_hand_edited_state_file_does_not_panic() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(2, 7_980_001));
+    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    let c = rusqlite::Connection::open(w.path("in.mprefund.db")).unwrap();
+    c.execute_batch(
+        "PRAGMA foreign_keys = OFF; UPDATE rows SET batch_id = 'ñandú-çaçá-øre-ÿes'; UPDATE batches SET id = 'ñandú-çaçá-øre-ÿes';
+         UPDATE rows SET refunded_amount = '79228162514264337593543950335';",
+    )
+    .unwrap();
+    drop(c);
+    let status =
+        run(bare()
+            .current_dir(w.dir.path())
+            .args(["status", "--state", "in.mprefund.db"]));
+    let retry = run(w.mprefund(&sb, &["retry", "--state", "in.mprefund.db"]));
+    for ran in [&status, &retry] {
+        assert!(
+            ran.code != 101 && !ran.stderr.contains("panicked"),
+            "{ran:?}"
+        );
+        assert!(ran.stderr.contains("too large"), "{ran:?}");
+    }
+    assert_eq!(sb.refunds().len(), 2);
+}
