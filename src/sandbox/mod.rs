@@ -471,10 +471,16 @@ impl SandboxHandle {
         self.app.lock().refunds.clone()
     }
 
-    /// Holds every API request that arrives from now on (counted in flight) until
+    /// Holds every refund request from now on, once its idempotency key is reserved
+    /// (so another request with that key meets 423) and counted in flight, until
     /// [`SandboxHandle::release`].
     pub fn hold(&self) {
         self.app.gate.send_replace(false);
+    }
+
+    /// How many refund requests are held (see [`SandboxHandle::hold`]).
+    pub fn held(&self) -> usize {
+        self.app.gate.receiver_count()
     }
 
     pub fn release(&self) {

@@ -35,8 +35,9 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     /// Render every error with string-typed `status` and `code`.
     string_codes: bool,
-    /// Closed (`false`), API requests wait after arrival, counted in flight, until
-    /// it opens: tests hold a run mid-request on an event instead of a timing.
+    /// Closed (`false`), refund requests wait once their key is reserved, counted in
+    /// flight, until it opens: tests hold a run mid-request on an event instead of
+    /// on a timing.
     pub(crate) gate: tokio::sync::watch::Sender<bool>,
 }
 
@@ -122,8 +123,6 @@ async fn track(AxState(app): AxState<App>, req: Request, next: Next) -> Response
         status: None,
         cut: false,
     };
-    // Only a closed sender errs, and the sender lives as long as `app`.
-    let _ = app.gate.subscribe().wait_for(|open| *open).await;
     let resp = next.run(req).await;
     finish.status = Some(resp.status().as_u16());
     finish.cut = resp.extensions().get::<CutMarker>().is_some();
@@ -244,6 +243,10 @@ async fn create_refund(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    // Held here, key reserved: tests wait on this state (in flight, the key locked)
+    // instead of on a latency being long enough. Only a closed sender errs, and the
+    // sender lives as long as `app`.
+    let _ = app.gate.subscribe().wait_for(|open| *open).await;
     let answer = match claim {
         Claim::Replay { status, body } => {
             match app.lock().draw_pre_commit_fault(Some(payment_id)) {

@@ -35,7 +35,7 @@ fn a_second_run_of_a_busy_batch_exits_4_and_names_the_holder() {
     sb.hold();
     let mut first = w.spawn(w.mprefund(&sb, &args), "first");
     wait_until("the first run to send", Duration::from_secs(60), || {
-        sb.stats().in_flight > 0
+        sb.held() > 0
     });
     let second = run(w.mprefund(&sb, &args));
     assert_eq!(second.code, 4, "{second:?}");

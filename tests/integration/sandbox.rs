@@ -416,53 +416,37 @@ async fn same_key_replays_same_request_and_conflicts_on_another() {
 
 #[tokio::test]
 async fn one_key_sent_many_times_creates_one_refund() {
-    let api = api(SandboxConfig {
-        faults: Faults {
-            latency: Duration::from_millis(300),
-            ..Faults::default()
-        },
-        ..SandboxConfig::default()
-    });
+    let api = api(SandboxConfig::default());
     let send = || api.refund(42, "same-key", Some(json!({"amount": 12.34})));
-    let concurrent = tokio::join!(
-        send(),
-        send(),
-        send(),
-        send(),
-        send(),
-        send(),
-        send(),
-        send(),
-        send(),
-        send()
-    );
-    let concurrent = [
-        concurrent.0,
-        concurrent.1,
-        concurrent.2,
-        concurrent.3,
-        concurrent.4,
-        concurrent.5,
-        concurrent.6,
-        concurrent.7,
-        concurrent.8,
-        concurrent.9,
-    ];
-    let mut ids = Vec::new();
-    for (s, v) in &concurrent {
-        match *s {
-            StatusCode::CREATED => ids.push(v["id"].clone()),
-            StatusCode::LOCKED => assert_eq!(cause(v), "423"),
-            other => panic!("unexpected {other}: {v}"),
+    // The first request is held with its key reserved; every other one meets 423.
+    api.sb.hold();
+    let first = send();
+    let others = async {
+        while api.sb.held() == 0 {
+            tokio::task::yield_now().await;
         }
+        let concurrent = tokio::join!(
+            send(),
+            send(),
+            send(),
+            send(),
+            send(),
+            send(),
+            send(),
+            send(),
+            send()
+        );
+        api.sb.release();
+        concurrent
+    };
+    let (first, c) = tokio::join!(first, others);
+    let concurrent = [c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8];
+    for (s, v) in &concurrent {
+        assert_eq!(*s, StatusCode::LOCKED, "{v}");
+        assert_eq!(cause(v), "423");
     }
-    assert!(!ids.is_empty());
-    assert!(
-        concurrent.iter().any(|(s, _)| *s == StatusCode::LOCKED),
-        "the in-flight key was locked"
-    );
-    // Replays need no latency to prove anything; keep the test quick.
-    api.sb.set_faults(Faults::default());
+    assert_eq!(first.0, StatusCode::CREATED, "{}", first.1);
+    let mut ids = vec![first.1["id"].clone()];
     for _ in 0..10 {
         let (s, v) = send().await;
         assert_eq!(s, StatusCode::CREATED);
