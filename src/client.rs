@@ -16,8 +16,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::Usage;
-use crate::domain::{IdempotencyKey, Kind, PaymentId, Requested};
-use crate::retry::{self, Attempt};
+use crate::domain::{Cause, PaymentId, RefundAsk, RefundInfo, Requested};
 
 /// The access token. Deliberately not `Display`; `Debug` prints a placeholder.
 #[derive(Clone)]
@@ -142,21 +141,6 @@ fn is_loopback(url: &reqwest::Url) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A refund as the API described it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RefundInfo {
-    pub id: String,
-    pub status: String,
-    pub amount: Option<Decimal>,
-}
-
-/// The first `cause` entry of an error body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Cause {
-    pub code: String,
-    pub message: String,
-}
-
 /// What one attempt produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reply {
@@ -180,33 +164,6 @@ pub(crate) enum Reply {
         retry_after: Option<Duration>,
         reason: String,
     },
-}
-
-impl Reply {
-    pub(crate) fn attempt(&self) -> Attempt {
-        match self {
-            Reply::Refund { status, .. } => Attempt::Status {
-                status: *status,
-                retry_after: None,
-            },
-            Reply::Error {
-                status,
-                retry_after,
-                ..
-            } => Attempt::Status {
-                status: *status,
-                retry_after: *retry_after,
-            },
-            Reply::Unknown {
-                status,
-                retry_after,
-                ..
-            } => Attempt::Unknown {
-                status: *status,
-                retry_after: *retry_after,
-            },
-        }
-    }
 }
 
 /// The question an answer is checked against.
@@ -282,19 +239,13 @@ impl Client {
     }
 
     /// One attempt. Never fails: every way it can go wrong is a [`Reply`].
-    pub(crate) async fn refund(
-        &self,
-        kind: Kind,
-        payment: PaymentId,
-        requested: &Requested,
-        key: &IdempotencyKey,
-    ) -> Reply {
-        let url = format!("{}{}", self.base, kind.refunds_path(payment));
+    pub(crate) async fn refund(&self, ask: &RefundAsk) -> Reply {
+        let url = format!("{}{}", self.base, ask.kind.refunds_path(ask.payment_id));
         let mut req = self
             .http
             .post(url)
-            .header("X-Idempotency-Key", key.as_str())
-            .body(body(requested));
+            .header("X-Idempotency-Key", ask.key.as_str())
+            .body(body(&ask.requested));
         if self.render_in_process {
             req = req.header("X-Render-In-Process-Refunds", "true");
         }
@@ -314,7 +265,7 @@ impl Client {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
         let bytes = match read_bounded(resp).await {
             Ok(b) => self.token.redact(&b),
             Err(reason) => {
@@ -325,8 +276,29 @@ impl Client {
                 };
             }
         };
-        classify(status, retry_after, &bytes, Asked { payment, requested })
+        classify(
+            status,
+            retry_after,
+            &bytes,
+            Asked {
+                payment: ask.payment_id,
+                requested: &ask.requested,
+            },
+        )
     }
+}
+
+/// `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3); the
+/// clock is an argument so that both forms are tested exactly.
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when =
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let when = SystemTime::from(when);
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// The body, or why it could not be had within [`MAX_BODY`].
@@ -638,6 +610,21 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_767); // 1994-11-06 08:49:27 GMT
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
     fn body_keeps_the_decimal_digits() {
         let a = Amount::new(Decimal::from_str("0.10").unwrap()).unwrap();
         assert_eq!(body(&Requested::Partial(a)), r#"{"amount":0.1}"#);
@@ -785,23 +772,24 @@ mod tests {
             requested: &Requested::Full,
         };
         for body in [&b"<html>Too Many Requests</html>"[..], b""] {
-            let reply = classify(429, ra, body, asked);
-            assert_eq!(
-                reply.attempt(),
-                Attempt::Status {
+            assert!(matches!(
+                classify(429, ra, body, asked),
+                Reply::Error {
                     status: 429,
-                    retry_after: ra
-                }
-            );
+                    retry_after,
+                    ..
+                } if retry_after == ra
+            ));
         }
         // An unreadable 503 is an unknown outcome that still carries Retry-After.
-        assert_eq!(
-            classify(503, ra, b"<html>down</html>", asked).attempt(),
-            Attempt::Unknown {
+        assert!(matches!(
+            classify(503, ra, b"<html>down</html>", asked),
+            Reply::Unknown {
                 status: Some(503),
-                retry_after: ra
-            }
-        );
+                retry_after,
+                ..
+            } if retry_after == ra
+        ));
     }
 
     #[test]

@@ -300,6 +300,91 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// What a valid row asks of the API: one refund, sent with one key. This is what
+/// travels from the input to the ledger and from the ledger to the workers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundAsk {
+    pub key: IdempotencyKey,
+    pub kind: Kind,
+    pub payment_id: PaymentId,
+    pub requested: Requested,
+}
+
+/// A valid row: its ask, and what else the spreadsheet says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Valid {
+    pub ask: RefundAsk,
+    pub currency: Option<Currency>,
+    /// Trimmed, in Unicode NFC; `None` when blank or absent.
+    pub reference: Option<String>,
+}
+
+/// A data row of the spreadsheet as read: where it is, its cells, and either what
+/// it asks or why it cannot be refunded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// 1-based data row number (header excluded, blank rows not counted).
+    pub row_no: u64,
+    /// Physical line where the record starts (header is line 1).
+    pub line: u64,
+    /// Every original cell, decoded to UTF-8, untouched otherwise.
+    pub fields: Vec<String>,
+    /// Every reason the row is invalid, joined with "; ", when it is.
+    pub content: Result<Valid, String>,
+}
+
+/// The API's explanation of a refusal (the first `cause` entry), or ours of an
+/// outcome (`unknown_outcome`, `amount_differs`...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cause {
+    pub code: String,
+    pub message: String,
+}
+
+/// A refund as the API described it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundInfo {
+    pub id: String,
+    pub status: String,
+    pub amount: Option<Decimal>,
+}
+
+/// What is known of a row's refund: its outcome and the API's last word on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowResult {
+    pub outcome: Outcome,
+    /// Attempts made: in one run when a worker reports it, in all runs when read
+    /// back from the ledger.
+    pub attempts: u32,
+    pub http_status: Option<u16>,
+    pub cause: Option<Cause>,
+    pub retryable: Option<bool>,
+    pub refund: Option<RefundInfo>,
+    pub last_attempt_at_ms: Option<i64>,
+}
+
+impl RowResult {
+    pub fn new(outcome: Outcome) -> RowResult {
+        RowResult {
+            outcome,
+            attempts: 0,
+            http_status: None,
+            cause: None,
+            retryable: None,
+            refund: None,
+            last_attempt_at_ms: None,
+        }
+    }
+
+    /// What the row refunded: nothing unless the refund stands (a rejected or
+    /// cancelled refund moved no money, whatever amount the API named).
+    pub fn refunded(&self) -> Option<Decimal> {
+        matches!(self.outcome, Outcome::Refunded | Outcome::InProcess)
+            .then(|| self.refund.as_ref().and_then(|r| r.amount))
+            .flatten()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

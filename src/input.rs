@@ -1,6 +1,6 @@
 //! Input stage (SPEC "Input CSV"): turns the refund spreadsheet into a stream of
-//! validated [`Row`]s, each with its idempotency key, or [`Problem`]s that say
-//! precisely what is wrong on which line. It owns header matching (aliases),
+//! [`Row`]s, each either valid (its refund ask, with its idempotency key) or
+//! saying precisely what is wrong on which line. It owns header matching (aliases),
 //! delimiter detection, encoding (UTF-8, BOM, Windows-1252 fallback per cell),
 //! amount parsing, duplicate detection and the batch fingerprint; `plan` is the
 //! human report built on top of it.
@@ -13,7 +13,7 @@
 //!   needed to refuse duplicates and number identical rows. The line index used
 //!   for line numbers only holds the line starts still inside the reader's
 //!   read-ahead buffer.
-//! - A bad row never stops the stream: it becomes an [`Item::Invalid`] and reading
+//! - A bad row never stops the stream: it becomes a row whose content is the reason, and reading
 //!   goes on, so every bad line can be listed at once. Only problems with the file
 //!   as a whole (unreadable, no header, missing column...) are an [`InputError`].
 //! - Cells are never altered: `fields` holds every cell as decoded, and a byte
@@ -36,7 +36,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Amount, Currency, IdempotencyKey, Kind, PaymentId, Requested};
+use crate::domain::{Amount, Currency, Kind, PaymentId, RefundAsk, Requested, Row, Valid};
 use crate::key;
 
 /// Longest header line accepted; a longer "first line" is not a spreadsheet header.
@@ -57,40 +57,6 @@ pub(crate) struct InputOptions {
     pub allow_duplicates: bool,
     /// Fed to every key: two accounts or environments never share keys.
     pub namespace: String,
-}
-
-/// A valid data row, ready to be refunded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Row {
-    /// 1-based data row number (header excluded, blank rows not counted).
-    pub row_no: u64,
-    /// Physical line where the record starts (header is line 1).
-    pub line: u64,
-    pub kind: Kind,
-    pub payment_id: PaymentId,
-    pub requested: Requested,
-    pub currency: Option<Currency>,
-    /// Trimmed; `None` when blank or when there is no reference column.
-    pub reference: Option<String>,
-    pub key: IdempotencyKey,
-    /// Every original cell, decoded to UTF-8, untouched otherwise.
-    pub fields: Vec<String>,
-}
-
-/// A data row that cannot be refunded, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Problem {
-    pub row_no: u64,
-    pub line: u64,
-    /// Every reason found on the row, joined with "; ".
-    pub reason: String,
-    pub fields: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Item {
-    Valid(Row),
-    Invalid(Problem),
 }
 
 /// Problems with the file as a whole: nothing can be refunded from it.
@@ -179,7 +145,7 @@ struct Seen {
 
 type Source = Lines<Chain<Cursor<Vec<u8>>, Hashing<File>>>;
 
-/// Streaming reader of an input file; yields one [`Item`] per non-blank data row.
+/// Streaming reader of an input file; yields one [`Row`] per non-blank data row.
 pub(crate) struct Input {
     path: PathBuf,
     allow_duplicates: bool,
@@ -348,14 +314,12 @@ impl Input {
         line: u64,
         fields: Vec<String>,
         undefined: Option<(usize, u8)>,
-    ) -> Item {
-        let invalid = |reason, fields| {
-            Item::Invalid(Problem {
-                row_no,
-                line,
-                reason,
-                fields,
-            })
+    ) -> Row {
+        let invalid = |reason, fields| Row {
+            row_no,
+            line,
+            fields,
+            content: Err(reason),
         };
         if fields.len() != self.header.len() {
             let mut reason = format!(
@@ -435,17 +399,21 @@ impl Input {
             reference.as_deref(),
             seen.count,
         );
-        Item::Valid(Row {
+        Row {
             row_no,
             line,
-            kind,
-            payment_id: payment,
-            requested,
-            currency,
-            reference,
-            key,
             fields,
-        })
+            content: Ok(Valid {
+                ask: RefundAsk {
+                    key,
+                    kind,
+                    payment_id: payment,
+                    requested,
+                },
+                currency,
+                reference,
+            }),
+        }
     }
 }
 
@@ -477,7 +445,7 @@ impl Input {
 }
 
 impl Iterator for Input {
-    type Item = Result<Item, InputError>;
+    type Item = Result<Row, InputError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
@@ -511,18 +479,18 @@ impl Iterator for Input {
                 continue;
             }
             self.rows += 1;
-            let item = self.check(self.rows, line, fields, undefined);
-            match &item {
-                Item::Valid(row) => {
+            let row = self.check(self.rows, line, fields, undefined);
+            match &row.content {
+                Ok(v) => {
                     self.valid += 1;
                     // Wrapping sum: the fingerprint must not depend on row order.
-                    self.key_sum = self
-                        .key_sum
-                        .wrapping_add(key::digest128(&[row.key.as_str().as_bytes()]));
+                    self.key_sum =
+                        self.key_sum
+                            .wrapping_add(key::digest128(&[v.ask.key.as_str().as_bytes()]));
                 }
-                Item::Invalid(_) => self.invalid += 1,
+                Err(_) => self.invalid += 1,
             }
-            return Some(Ok(item));
+            return Some(Ok(row));
         }
         None
     }
@@ -1006,11 +974,12 @@ pub(crate) fn plan(
     let columns = input.header().len();
     let mut totals: BTreeMap<Option<Currency>, Totals> = BTreeMap::new();
     let mut problems = Vec::new();
-    for item in input.by_ref() {
-        match item? {
-            Item::Valid(row) => {
-                let t = totals.entry(row.currency).or_default();
-                match row.requested {
+    for row in input.by_ref() {
+        let row = row?;
+        match row.content {
+            Ok(v) => {
+                let t = totals.entry(v.currency).or_default();
+                match v.ask.requested {
                     Requested::Full => t.full += 1,
                     Requested::Partial(a) => {
                         t.partial += 1;
@@ -1021,7 +990,7 @@ pub(crate) fn plan(
                     }
                 }
             }
-            Item::Invalid(p) => problems.push((p.line, p.reason)),
+            Err(reason) => problems.push((row.line, reason)),
         }
     }
     let s = input.finish()?;
@@ -1113,6 +1082,56 @@ mod tests {
         }
     }
 
+    /// A valid row, flattened for the assertions.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct Row {
+        row_no: u64,
+        line: u64,
+        kind: Kind,
+        payment_id: PaymentId,
+        requested: Requested,
+        currency: Option<Currency>,
+        reference: Option<String>,
+        key: crate::domain::IdempotencyKey,
+        fields: Vec<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct Problem {
+        row_no: u64,
+        line: u64,
+        reason: String,
+        fields: Vec<String>,
+    }
+
+    fn split(row: crate::domain::Row) -> Result<Row, Problem> {
+        let crate::domain::Row {
+            row_no,
+            line,
+            fields,
+            content,
+        } = row;
+        match content {
+            Ok(v) => Ok(Row {
+                row_no,
+                line,
+                kind: v.ask.kind,
+                payment_id: v.ask.payment_id,
+                requested: v.ask.requested,
+                currency: v.currency,
+                reference: v.reference,
+                key: v.ask.key,
+                fields,
+            }),
+            Err(reason) => Err(Problem {
+                row_no,
+                line,
+                reason,
+                fields,
+            }),
+        }
+    }
+
     struct Read {
         rows: Vec<Row>,
         problems: Vec<Problem>,
@@ -1128,9 +1147,9 @@ mod tests {
         let delimiter = input.delimiter();
         let (mut rows, mut problems) = (Vec::new(), Vec::new());
         for item in input.by_ref() {
-            match item.expect("no fatal error") {
-                Item::Valid(r) => rows.push(r),
-                Item::Invalid(p) => problems.push(p),
+            match split(item.expect("no fatal error")) {
+                Ok(r) => rows.push(r),
+                Err(p) => problems.push(p),
             }
         }
         let summary = input.finish().expect("finish");
@@ -1174,7 +1193,7 @@ mod tests {
     fn input_can_move_to_a_worker_thread() {
         fn send<T: Send>() {}
         send::<Input>();
-        send::<Item>();
+        send::<crate::domain::Row>();
     }
 
     #[test]
@@ -1723,7 +1742,10 @@ mod tests {
     fn finish_reads_the_rest_and_the_iterator_is_fused() {
         let f = file(b"payment_id,amount\n1,1\n2,x\n3,3\n");
         let mut input = Input::open(f.path(), &opts()).expect("open");
-        assert!(matches!(input.next(), Some(Ok(Item::Valid(_)))));
+        assert!(matches!(
+            input.next(),
+            Some(Ok(crate::domain::Row { content: Ok(_), .. }))
+        ));
         let s = input.finish().expect("finish");
         assert_eq!((s.rows, s.valid, s.invalid), (3, 2, 1));
 
@@ -1922,7 +1944,7 @@ mod tests {
             distinct.dedup();
             prop_assert_eq!(distinct.len(), rows.len());
             for k in &us_keys {
-                prop_assert!(k.len() <= 64 && IdempotencyKey::new(k.as_str()).is_some());
+                prop_assert!(k.len() <= 64 && crate::domain::IdempotencyKey::new(k.as_str()).is_some());
             }
         }
 

@@ -18,8 +18,9 @@ use anyhow::bail;
 use serde::Serialize;
 
 use crate::client::{Client, ClientSettings, Token};
-use crate::input::{Input, InputOptions, Item};
-use crate::ledger::{Batch, Ledger, NewRow, RowContent, RowState};
+use crate::domain::Outcome;
+use crate::input::{Input, InputOptions};
+use crate::ledger::{Batch, Ledger};
 use crate::lock::BatchLock;
 use crate::progress::{Mode, Progress};
 use crate::report::{self, Summary};
@@ -83,9 +84,10 @@ fn validate(
 ) -> anyhow::Result<(Vec<(u64, String)>, crate::input::InputSummary)> {
     let mut input = Input::open(path, opts)?;
     let mut problems = Vec::new();
-    for item in input.by_ref() {
-        if let Item::Invalid(p) = item? {
-            problems.push((p.line, p.reason));
+    for row in input.by_ref() {
+        let row = row?;
+        if let Err(reason) = row.content {
+            problems.push((row.line, reason));
         }
     }
     let summary = input.finish()?;
@@ -220,28 +222,13 @@ fn create_batch(
         row_count: summary.rows,
     };
     let mut input = input;
-    let rows = input.by_ref().map(|item| {
-        Ok(match item? {
-            Item::Valid(r) => NewRow {
-                row_no: r.row_no,
-                line: r.line,
-                content: Ok(RowContent {
-                    key: r.key,
-                    kind: r.kind,
-                    payment_id: r.payment_id,
-                    requested: r.requested,
-                    currency: r.currency,
-                    reference: r.reference,
-                }),
-                fields: r.fields,
-            },
-            Item::Invalid(p) => NewRow {
-                row_no: p.row_no,
-                line: p.line,
-                content: Err(format!("line {}: {}", p.line, p.reason)),
-                fields: p.fields,
-            },
-        })
+    // An invalid row's cause message names its line, as `plan` does.
+    let rows = input.by_ref().map(|row| {
+        let mut row = row?;
+        if let Err(reason) = &mut row.content {
+            *reason = format!("line {}: {reason}", row.line);
+        }
+        Ok(row)
     });
     let adopted = ledger.create_batch(&batch, rows)?;
     if adopted > 0 {
@@ -269,16 +256,10 @@ async fn send_and_report(
     stop: Stop,
     started: Instant,
 ) -> anyhow::Result<Exit> {
-    let counts = ledger.state_counts(&batch.id)?;
-    let count = |wanted: &[RowState]| -> u64 {
-        counts
-            .iter()
-            .filter(|(s, _)| wanted.contains(s))
-            .map(|(_, n)| n)
-            .sum()
-    };
-    let to_send = count(&[RowState::Pending, RowState::Sending]);
-    let sendable = counts.iter().map(|(_, n)| n).sum::<u64>() - count(&[RowState::Invalid]);
+    let counts = ledger.outcome_counts(&batch.id)?;
+    let count = |o: Outcome| counts.get(&o).copied().unwrap_or(0);
+    let to_send = count(Outcome::Pending);
+    let sendable = counts.values().sum::<u64>() - count(Outcome::Invalid);
     let (ledger, reason) = if to_send > 0 {
         tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
         let client = Client::new(&send.api_base, &send.token, &send.client)?;
@@ -363,7 +344,6 @@ fn finish(
 
 /// Exit code from the ledger's final state (SPEC "Exit codes").
 pub(crate) fn decide(summary: &Summary, stopped: Option<StopReason>) -> Exit {
-    use crate::domain::Outcome;
     if stopped.is_some() || summary.count(Outcome::Pending) > 0 {
         Exit::Stopped
     } else if summary.count(Outcome::Failed) > 0

@@ -10,15 +10,15 @@
 //! a crash of the process or of the machine.
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::Usage;
-use crate::client::{Cause, RefundInfo};
-use crate::domain::{Currency, IdempotencyKey, Kind, Outcome, PaymentId, Requested};
+use crate::domain::{
+    Cause, Currency, IdempotencyKey, Outcome, RefundAsk, RefundInfo, Requested, Row, RowResult,
+};
 
 /// Migrations, applied in order; entry `i` takes the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -76,54 +76,25 @@ INSERT INTO meta (name, value)
 /// before a byte of it changes.
 const APPLICATION_ID: i32 = 0x6d70_7266;
 
-/// Where a row stands. `Sending` is internal: the results call it `pending`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum RowState {
-    Pending,
-    Sending,
-    Refunded,
-    InProcess,
-    Failed,
-    Invalid,
-}
+/// The stored state of a row: its outcome, except that a pending row whose request
+/// may have left is `sending` — the ledger's own detail, which makes the next run
+/// send it again with its key (the results call both `pending`).
+const SENDING: &str = "sending";
 
-impl RowState {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            RowState::Pending => "pending",
-            RowState::Sending => "sending",
-            RowState::Refunded => "refunded",
-            RowState::InProcess => "in_process",
-            RowState::Failed => "failed",
-            RowState::Invalid => "invalid",
-        }
-    }
-
-    pub(crate) fn outcome(self) -> Outcome {
-        match self {
-            RowState::Pending | RowState::Sending => Outcome::Pending,
-            RowState::Refunded => Outcome::Refunded,
-            RowState::InProcess => Outcome::InProcess,
-            RowState::Failed => Outcome::Failed,
-            RowState::Invalid => Outcome::Invalid,
-        }
+fn stored_state(r: &RowResult) -> &'static str {
+    match r.outcome {
+        Outcome::Pending if r.attempts > 0 => SENDING,
+        o => o.as_str(),
     }
 }
 
-impl FromStr for RowState {
-    type Err = anyhow::Error;
-
-    fn from_str(s: &str) -> anyhow::Result<Self> {
-        Ok(match s {
-            "pending" => RowState::Pending,
-            "sending" => RowState::Sending,
-            "refunded" => RowState::Refunded,
-            "in_process" => RowState::InProcess,
-            "failed" => RowState::Failed,
-            "invalid" => RowState::Invalid,
-            other => bail!("state file holds an unknown row state {other:?}"),
-        })
+fn outcome_of(state: &str) -> anyhow::Result<Outcome> {
+    if state == SENDING {
+        return Ok(Outcome::Pending);
     }
+    state
+        .parse()
+        .map_err(|_| anyhow::anyhow!("state file holds an unknown row state {state:?}"))
 }
 
 /// A batch as stored.
@@ -141,48 +112,11 @@ pub(crate) struct Batch {
     pub row_count: u64,
 }
 
-/// A row to insert when a batch is created.
-#[derive(Debug, Clone)]
-pub(crate) struct NewRow {
-    pub row_no: u64,
-    pub line: u64,
-    pub fields: Vec<String>,
-    pub content: Result<RowContent, String>,
-}
-
-/// What a valid row asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RowContent {
-    pub key: IdempotencyKey,
-    pub kind: Kind,
-    pub payment_id: PaymentId,
-    pub requested: Requested,
-    pub currency: Option<Currency>,
-    pub reference: Option<String>,
-}
-
 /// A row handed to a worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Claimed {
     pub row_no: u64,
-    pub key: IdempotencyKey,
-    pub kind: Kind,
-    pub payment_id: PaymentId,
-    pub requested: Requested,
-}
-
-/// What a worker learnt about a row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RowResult {
-    pub row_no: u64,
-    pub state: RowState,
-    /// Attempts made in this run, added to the stored count.
-    pub attempts: u32,
-    pub http_status: Option<u16>,
-    pub cause: Option<Cause>,
-    pub retryable: Option<bool>,
-    pub refund: Option<RefundInfo>,
-    pub last_attempt_at_ms: Option<i64>,
+    pub ask: RefundAsk,
 }
 
 /// A row as the results CSV shows it.
@@ -190,19 +124,10 @@ pub(crate) struct RowResult {
 pub(crate) struct StoredRow {
     pub row_no: u64,
     pub fields: Vec<String>,
-    pub key: Option<String>,
+    pub key: Option<IdempotencyKey>,
     pub requested: Option<Requested>,
-    pub currency: Option<String>,
-    pub state: RowState,
-    pub attempts: u32,
-    pub http_status: Option<u16>,
-    pub cause_code: Option<String>,
-    pub cause_message: Option<String>,
-    pub retryable: Option<bool>,
-    pub refund_id: Option<String>,
-    pub refund_status: Option<String>,
-    pub refunded_amount: Option<rust_decimal::Decimal>,
-    pub last_attempt_at_ms: Option<i64>,
+    pub currency: Option<Currency>,
+    pub result: RowResult,
 }
 
 pub(crate) struct Ledger {
@@ -329,7 +254,7 @@ impl Ledger {
     pub(crate) fn create_batch(
         &mut self,
         batch: &Batch,
-        rows: impl IntoIterator<Item = anyhow::Result<NewRow>>,
+        rows: impl IntoIterator<Item = anyhow::Result<Row>>,
     ) -> anyhow::Result<u64> {
         let now = now_ms();
         let tx = self
@@ -360,18 +285,18 @@ impl Ledger {
                 let row = row?;
                 let fields = serde_json::to_string(&row.fields)?;
                 match &row.content {
-                    Ok(c) => insert.execute(params![
+                    Ok(v) => insert.execute(params![
                         batch.id,
                         row.row_no as i64,
                         row.line as i64,
-                        c.key.as_str(),
-                        c.kind.as_str(),
-                        c.payment_id.to_string(),
-                        c.requested.canonical(),
-                        c.currency.map(|c| c.to_string()),
-                        c.reference,
+                        v.ask.key.as_str(),
+                        v.ask.kind.as_str(),
+                        v.ask.payment_id.to_string(),
+                        v.ask.requested.canonical(),
+                        v.currency.map(|c| c.to_string()),
+                        v.reference,
                         fields,
-                        RowState::Pending.as_str(),
+                        Outcome::Pending.as_str(),
                         None::<String>,
                         None::<String>,
                         None::<bool>,
@@ -388,7 +313,7 @@ impl Ledger {
                         None::<String>,
                         None::<String>,
                         fields,
-                        RowState::Invalid.as_str(),
+                        Outcome::Invalid.as_str(),
                         "invalid_input",
                         reason,
                         false,
@@ -408,7 +333,7 @@ impl Ledger {
     pub(crate) fn record_and_claim(
         &mut self,
         batch_id: &str,
-        results: &[RowResult],
+        results: &[(u64, RowResult)],
         after_row_no: u64,
         limit: usize,
     ) -> anyhow::Result<Vec<Claimed>> {
@@ -437,19 +362,23 @@ impl Ledger {
         Ok(n as u64)
     }
 
-    /// How many rows are in each state.
-    pub(crate) fn state_counts(&self, batch_id: &str) -> anyhow::Result<Vec<(RowState, u64)>> {
+    /// How many rows have each outcome (`sending` ones count as pending).
+    pub(crate) fn outcome_counts(
+        &self,
+        batch_id: &str,
+    ) -> anyhow::Result<std::collections::BTreeMap<Outcome, u64>> {
         let mut stmt = self
             .conn
             .prepare("SELECT state, COUNT(*) FROM rows WHERE batch_id = ?1 GROUP BY state")?;
         let rows = stmt.query_map([batch_id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })?;
-        rows.map(|r| {
+        let mut counts = std::collections::BTreeMap::new();
+        for r in rows {
             let (s, n) = r?;
-            Ok((s.parse()?, n as u64))
-        })
-        .collect()
+            *counts.entry(outcome_of(&s)?).or_default() += n as u64;
+        }
+        Ok(counts)
     }
 
     /// Failed rows of the batch: (retryable, permanent).
@@ -485,26 +414,46 @@ impl Ledger {
         )?;
         let mut rows = stmt.query([batch_id])?;
         while let Some(r) = rows.next()? {
+            let row_no = r.get::<_, i64>(0)? as u64;
+            let bad = |what: &str| anyhow::anyhow!("state file: row {row_no} has a bad {what}");
             let fields: String = r.get(1)?;
+            let key: Option<String> = r.get(2)?;
             let requested: Option<String> = r.get(3)?;
+            let currency: Option<String> = r.get(4)?;
             let state: String = r.get(5)?;
+            let cause_code: Option<String> = r.get(8)?;
+            let cause_message: Option<String> = r.get(9)?;
+            let refund_id: Option<String> = r.get(11)?;
+            let refund_status: Option<String> = r.get(12)?;
             let amount: Option<String> = r.get(13)?;
+            let cause = (cause_code.is_some() || cause_message.is_some()).then(|| Cause {
+                code: cause_code.unwrap_or_default(),
+                message: cause_message.unwrap_or_default(),
+            });
+            let refund = refund_id.map(|id| RefundInfo {
+                id,
+                status: refund_status.unwrap_or_default(),
+                amount: amount.as_deref().and_then(|a| a.parse().ok()),
+            });
             f(StoredRow {
-                row_no: r.get::<_, i64>(0)? as u64,
+                row_no,
                 fields: serde_json::from_str(&fields).context("state file: row fields")?,
-                key: r.get(2)?,
+                key: key
+                    .map(|k| IdempotencyKey::new(k).ok_or_else(|| bad("key")))
+                    .transpose()?,
                 requested: requested.as_deref().and_then(Requested::from_canonical),
-                currency: r.get(4)?,
-                state: state.parse()?,
-                attempts: r.get(6)?,
-                http_status: r.get(7)?,
-                cause_code: r.get(8)?,
-                cause_message: r.get(9)?,
-                retryable: r.get(10)?,
-                refund_id: r.get(11)?,
-                refund_status: r.get(12)?,
-                refunded_amount: amount.as_deref().and_then(|a| a.parse().ok()),
-                last_attempt_at_ms: r.get(14)?,
+                currency: currency
+                    .map(|c| c.parse().map_err(|_| bad("currency")))
+                    .transpose()?,
+                result: RowResult {
+                    outcome: outcome_of(&state)?,
+                    attempts: r.get(6)?,
+                    http_status: r.get(7)?,
+                    cause,
+                    retryable: r.get(10)?,
+                    refund,
+                    last_attempt_at_ms: r.get(14)?,
+                },
             })?;
         }
         Ok(())
@@ -591,7 +540,7 @@ fn adopt_settled(tx: &Transaction<'_>, batch_id: &str, now: i64) -> anyhow::Resu
 fn record(
     tx: &Transaction<'_>,
     batch_id: &str,
-    results: &[RowResult],
+    results: &[(u64, RowResult)],
     now: i64,
 ) -> anyhow::Result<()> {
     let mut stmt = tx.prepare_cached(
@@ -603,11 +552,11 @@ fn record(
                 last_attempt_at = COALESCE(?12, last_attempt_at), updated_at = ?13
          WHERE batch_id = ?1 AND row_no = ?2",
     )?;
-    for r in results {
+    for (row_no, r) in results {
         let n = stmt.execute(params![
             batch_id,
-            r.row_no as i64,
-            r.state.as_str(),
+            *row_no as i64,
+            stored_state(r),
             r.attempts,
             r.http_status,
             r.cause.as_ref().map(|c| c.code.as_str()),
@@ -616,19 +565,12 @@ fn record(
             r.refund.as_ref().map(|f| f.id.as_str()),
             r.refund.as_ref().map(|f| f.status.as_str()),
             // A rejected or cancelled refund moved no money.
-            r.refund
-                .as_ref()
-                .filter(|_| matches!(r.state, RowState::Refunded | RowState::InProcess))
-                .and_then(|f| f.amount)
-                .map(|a| a.to_string()),
+            r.refunded().map(|a| a.to_string()),
             r.last_attempt_at_ms,
             now,
         ])?;
         if n != 1 {
-            bail!(
-                "state file: row {} of batch {batch_id} is missing",
-                r.row_no
-            );
+            bail!("state file: row {row_no} of batch {batch_id} is missing");
         }
     }
     Ok(())
@@ -667,10 +609,12 @@ fn claim(
         let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
         out.push(Claimed {
             row_no: row_no as u64,
-            key: IdempotencyKey::new(key).ok_or_else(bad)?,
-            kind: kind.parse().map_err(|_| bad())?,
-            payment_id: payment.parse().map_err(|_| bad())?,
-            requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
+            ask: RefundAsk {
+                key: IdempotencyKey::new(key).ok_or_else(bad)?,
+                kind: kind.parse().map_err(|_| bad())?,
+                payment_id: payment.parse().map_err(|_| bad())?,
+                requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
+            },
         });
     }
     out.sort_by_key(|c| c.row_no);
@@ -680,19 +624,33 @@ fn claim(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Amount;
+    use crate::domain::{Amount, Kind, PaymentId, Valid};
 
-    fn content(n: u64) -> RowContent {
-        RowContent {
-            key: IdempotencyKey::new(format!("k{n}")).unwrap(),
-            kind: Kind::Payment,
-            payment_id: PaymentId::new(1000 + n).unwrap(),
-            requested: Requested::Partial(
-                Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
-            ),
+    fn content(n: u64) -> Valid {
+        Valid {
+            ask: RefundAsk {
+                key: IdempotencyKey::new(format!("k{n}")).unwrap(),
+                kind: Kind::Payment,
+                payment_id: PaymentId::new(1000 + n).unwrap(),
+                requested: Requested::Partial(
+                    Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
+                ),
+            },
             currency: None,
             reference: Some(format!("cb-{n}")),
         }
+    }
+
+    /// Rows by stored state, `sending` apart.
+    fn raw_states(l: &Ledger, batch: &str) -> std::collections::HashMap<String, i64> {
+        let mut stmt = l
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM rows WHERE batch_id = ?1 GROUP BY state")
+            .unwrap();
+        stmt.query_map([batch], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     }
 
     fn batch(id: &str, rows: u64) -> Batch {
@@ -713,7 +671,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut l = Ledger::open(&dir.path().join("state.db")).unwrap();
         let new_rows = (1..=rows).map(|n| {
-            Ok(NewRow {
+            Ok(Row {
                 row_no: n,
                 line: n + 1,
                 fields: vec![format!("{}", 1000 + n), "10,50".into()],
@@ -754,16 +712,14 @@ mod tests {
             c[0],
             Claimed {
                 row_no: 1,
-                key: content(1).key,
-                kind: Kind::Payment,
-                payment_id: PaymentId::new(1001).unwrap(),
-                requested: content(1).requested,
+                ask: content(1).ask,
             }
         );
-        let counts: std::collections::HashMap<_, _> =
-            l.state_counts("b1").unwrap().into_iter().collect();
-        assert_eq!(counts[&RowState::Sending], 3);
-        assert_eq!(counts[&RowState::Invalid], 1);
+        let counts = raw_states(&l, "b1");
+        assert_eq!(counts["sending"], 3);
+        assert_eq!(counts["invalid"], 1);
+        let outcomes = l.outcome_counts("b1").unwrap();
+        assert_eq!(outcomes[&Outcome::Pending], 4);
         // The cursor moves on; a new run starting from 0 picks the sending rows again.
         let c = l.record_and_claim("b1", &[], 4, 10).unwrap();
         assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![5]);
@@ -776,8 +732,7 @@ mod tests {
         let (_dir, mut l) = ledger_with(2);
         l.record_and_claim("b1", &[], 0, 10).unwrap();
         let done = RowResult {
-            row_no: 1,
-            state: RowState::Refunded,
+            outcome: Outcome::Refunded,
             attempts: 1,
             http_status: Some(201),
             cause: None,
@@ -789,10 +744,10 @@ mod tests {
             }),
             last_attempt_at_ms: Some(5),
         };
-        l.record_and_claim("b1", &[done], 0, 0).unwrap();
+        l.record_and_claim("b1", &[(1, done)], 0, 0).unwrap();
         // b2 holds row 1's key (settled in b1), row 2's key (only sending in b1) and a new one.
         let rows = [1, 2, 7].map(|n| {
-            Ok(NewRow {
+            Ok(Row {
                 row_no: n,
                 line: n + 1,
                 fields: vec![],
@@ -812,9 +767,9 @@ mod tests {
         })
         .unwrap();
         let first = first.unwrap();
-        assert_eq!(first.state, RowState::Refunded);
-        assert_eq!(first.refund_id.as_deref(), Some("9"));
-        assert!(first.cause_message.unwrap().contains("b1"));
+        assert_eq!(first.result.outcome, Outcome::Refunded);
+        assert_eq!(first.result.refund.unwrap().id, "9");
+        assert!(first.result.cause.unwrap().message.contains("b1"));
     }
 
     #[test]
@@ -822,8 +777,7 @@ mod tests {
         let (_dir, mut l) = ledger_with(4);
         l.record_and_claim("b1", &[], 0, 10).unwrap();
         let done = RowResult {
-            row_no: 1,
-            state: RowState::Refunded,
+            outcome: Outcome::Refunded,
             attempts: 2,
             http_status: Some(201),
             cause: None,
@@ -835,9 +789,8 @@ mod tests {
             }),
             last_attempt_at_ms: Some(5),
         };
-        let failed = |row_no, retryable| RowResult {
-            row_no,
-            state: RowState::Failed,
+        let failed = |retryable| RowResult {
+            outcome: Outcome::Failed,
             attempts: 1,
             http_status: Some(500),
             cause: Some(Cause {
@@ -848,8 +801,13 @@ mod tests {
             refund: None,
             last_attempt_at_ms: Some(6),
         };
-        l.record_and_claim("b1", &[done, failed(2, true), failed(4, false)], 0, 0)
-            .unwrap();
+        l.record_and_claim(
+            "b1",
+            &[(1, done), (2, failed(true)), (4, failed(false))],
+            0,
+            0,
+        )
+        .unwrap();
         let mut seen = Vec::new();
         l.for_each_row("b1", |r| {
             seen.push(r);
@@ -857,15 +815,16 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen.len(), 4);
-        assert_eq!(seen[0].state, RowState::Refunded);
-        assert_eq!(seen[0].attempts, 2);
-        assert_eq!(seen[0].refund_id.as_deref(), Some("77"));
+        assert_eq!(seen[0].result.outcome, Outcome::Refunded);
+        assert_eq!(seen[0].result.attempts, 2);
+        let refund = seen[0].result.refund.clone().unwrap();
+        assert_eq!(refund.id, "77");
+        assert_eq!(refund.amount, Some(rust_decimal::Decimal::new(1050, 2)));
+        assert_eq!(seen[2].result.outcome, Outcome::Invalid);
         assert_eq!(
-            seen[0].refunded_amount,
-            Some(rust_decimal::Decimal::new(1050, 2))
+            seen[2].result.cause.as_ref().map(|c| c.message.as_str()),
+            Some("bad amount")
         );
-        assert_eq!(seen[2].state, RowState::Invalid);
-        assert_eq!(seen[2].cause_message.as_deref(), Some("bad amount"));
         assert_eq!(l.failed_counts("b1").unwrap(), (1, 1));
         assert_eq!(l.requeue_failed("b1", false).unwrap(), 1);
         assert_eq!(l.requeue_failed("b1", true).unwrap(), 1);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::ledger::RowState;
+use crate::domain::Outcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -75,16 +75,16 @@ impl Progress {
         }
     }
 
-    pub(crate) fn record(&mut self, state: RowState) {
-        match state {
-            RowState::Pending | RowState::Sending => return,
-            RowState::Failed => self.failed += 1,
+    pub(crate) fn record(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Pending => return,
+            Outcome::Failed => self.failed += 1,
             _ => {}
         }
         self.done += 1;
         if let Some(bar) = &self.bar {
             bar.inc(1);
-            if state == RowState::Failed {
+            if outcome == Outcome::Failed {
                 bar.set_message(format!("{} failed", self.failed));
             }
         } else if self.mode == Mode::Log && self.last_log.elapsed() >= LOG_EVERY {

@@ -82,8 +82,9 @@ impl Summary {
     }
 
     fn add(&mut self, row: &StoredRow) -> anyhow::Result<()> {
-        let outcome = row.state.outcome();
-        let currency = row.currency.clone().unwrap_or_default();
+        let r = &row.result;
+        let outcome = r.outcome;
+        let currency = row.currency.map(|c| c.to_string()).unwrap_or_default();
         self.rows += 1;
         let t = self.outcomes.entry(outcome.as_str()).or_default();
         t.rows += 1;
@@ -92,13 +93,11 @@ impl Summary {
             Some(Requested::Partial(a)) => add_money(&mut t.requested, &currency, a.get())?,
             None => {}
         }
-        if let Some(a) = refunded(row) {
+        if let Some(a) = r.refunded() {
             add_money(&mut t.refunded, &currency, a)?;
         }
-        let mismatch = row
-            .cause_code
-            .as_deref()
-            .is_some_and(|c| MISMATCH_CAUSES.contains(&c));
+        let code = r.cause.as_ref().map(|c| c.code.as_str());
+        let mismatch = code.is_some_and(|c| MISMATCH_CAUSES.contains(&c));
         if mismatch {
             self.mismatched += 1;
             if self.mismatched_rows.len() < NAMED_ROWS {
@@ -110,7 +109,7 @@ impl Summary {
                 outcome,
                 Outcome::Failed | Outcome::Pending | Outcome::Invalid
             ))
-            && let Some(code) = &row.cause_code
+            && let Some(code) = code
         {
             *self.causes.entry(format!("{outcome}/{code}")).or_default() += 1;
         }
@@ -307,28 +306,23 @@ fn original_cells(fields: &[String], width: usize, delimiter: u8) -> Vec<String>
 
 fn result_cells(row: &StoredRow) -> [String; 12] {
     let opt = |v: Option<String>| v.unwrap_or_default();
+    let r = &row.result;
+    let refund = r.refund.as_ref();
+    let cause = r.cause.as_ref();
     [
         row.row_no.to_string(),
-        opt(row.key.clone()),
-        row.state.outcome().as_str().to_owned(),
-        opt(row.http_status.map(|s| s.to_string())),
-        neutralise(&opt(row.refund_id.clone())),
-        neutralise(&opt(row.refund_status.clone())),
-        opt(refunded(row).map(|a| a.to_string())),
-        neutralise(&opt(row.cause_code.clone())),
-        neutralise(&opt(row.cause_message.clone())),
-        opt(row.retryable.map(|r| r.to_string())),
-        row.attempts.to_string(),
-        opt(row.last_attempt_at_ms.map(rfc3339)),
+        opt(row.key.as_ref().map(ToString::to_string)),
+        r.outcome.as_str().to_owned(),
+        opt(r.http_status.map(|s| s.to_string())),
+        neutralise(&opt(refund.map(|f| f.id.clone()))),
+        neutralise(&opt(refund.map(|f| f.status.clone()))),
+        opt(r.refunded().map(|a| a.to_string())),
+        neutralise(&opt(cause.map(|c| c.code.clone()))),
+        neutralise(&opt(cause.map(|c| c.message.clone()))),
+        opt(r.retryable.map(|b| b.to_string())),
+        r.attempts.to_string(),
+        opt(r.last_attempt_at_ms.map(rfc3339)),
     ]
-}
-
-/// What the row refunded: nothing unless the refund stands (a rejected or
-/// cancelled refund moved no money, whatever amount the API named).
-fn refunded(row: &StoredRow) -> Option<Decimal> {
-    matches!(row.state.outcome(), Outcome::Refunded | Outcome::InProcess)
-        .then_some(row.refunded_amount)
-        .flatten()
 }
 
 pub(crate) fn rfc3339(ms: i64) -> String {

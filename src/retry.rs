@@ -1,15 +1,14 @@
 //! What to do after one attempt at one refund: done, retry after a delay, give up
 //! on the row, or stop the whole run. A pure function of the attempt's result, the
 //! number of attempts made and an injected jitter source, so every branch is
-//! tested exactly; the runner does the sleeping. `Retry-After` parsing takes the
-//! clock as an argument for the same reason.
+//! tested exactly; the runner does the sleeping.
 //!
 //! Invariants: an unknown outcome (cut connection, timeout, unreadable body) is
 //! never final success nor a permanent failure — it is retried with the same key
 //! and, when the budget runs out, ends `failed` but retryable. Only 401/403 stop
 //! the run; other 4xx are permanent for the row and never retried.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// The retry budget and backoff shape.
 #[derive(Debug, Clone)]
@@ -115,18 +114,6 @@ fn backoff(
         Some(ra) => jittered.max(ra.min(policy.max_retry_after)),
         None => jittered,
     }
-}
-
-/// `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
-pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when =
-        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
-    let when = SystemTime::from(when);
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Trips after `threshold` consecutive server-side failures across all workers, so
@@ -276,21 +263,6 @@ mod tests {
             decide(&p, 1, ra(3600), || 0.0),
             Verdict::Retry(Duration::from_secs(30))
         );
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_767); // 1994-11-06 08:49:27 GMT
-        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
-            Some(Duration::from_secs(10))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
     }
 
     const UNKNOWN: Attempt = Attempt::Unknown {

@@ -18,10 +18,11 @@ use crate::rate::Pacer;
 use anyhow::Context;
 use tokio::sync::{mpsc, watch};
 
-use crate::client::{Cause, Client, Reply};
-use crate::ledger::{Claimed, Ledger, RowResult, RowState, now_ms};
+use crate::client::{Client, Reply};
+use crate::domain::{Cause, Outcome, RowResult};
+use crate::ledger::{Claimed, Ledger, now_ms};
 use crate::progress::Progress;
-use crate::retry::{self, Breaker, Policy, Verdict};
+use crate::retry::{self, Attempt, Breaker, Policy, Verdict};
 
 /// Why a run ended before every row was settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +142,7 @@ pub(crate) async fn run(
         grace: settings.grace,
     });
     let (work_tx, work_rx) = mpsc::unbounded_channel::<Claimed>();
-    let (out_tx, out_rx) = std::sync::mpsc::channel::<RowResult>();
+    let (out_tx, out_rx) = std::sync::mpsc::channel::<(u64, RowResult)>();
     let work_rx = Arc::new(tokio::sync::Mutex::new(work_rx));
 
     let window = (concurrency * 8).max(256);
@@ -171,8 +172,8 @@ pub(crate) async fn run(
                 loop {
                     let job = work_rx.lock().await.recv().await;
                     let Some(job) = job else { break };
-                    let result = settle(&ctx, job).await;
-                    if out_tx.send(result).is_err() {
+                    let result = settle(&ctx, &job).await;
+                    if out_tx.send((job.row_no, result)).is_err() {
                         break;
                     }
                 }
@@ -195,7 +196,7 @@ fn collect(
     mut ledger: Ledger,
     batch_id: &str,
     work_tx: mpsc::UnboundedSender<Claimed>,
-    out_rx: std::sync::mpsc::Receiver<RowResult>,
+    out_rx: std::sync::mpsc::Receiver<(u64, RowResult)>,
     stop: &Stop,
     mut progress: Progress,
     window: usize,
@@ -204,7 +205,7 @@ fn collect(
     let mut cursor = 0u64;
     let mut outstanding = 0usize;
     let mut exhausted = false;
-    let mut buf: Vec<RowResult> = Vec::with_capacity(FLUSH_ROWS);
+    let mut buf: Vec<(u64, RowResult)> = Vec::with_capacity(FLUSH_ROWS);
     let mut last_flush = Instant::now();
     let mut first = true;
     loop {
@@ -248,7 +249,7 @@ fn collect(
             Ok(r) => {
                 for r in std::iter::once(r).chain(std::iter::from_fn(|| out_rx.try_recv().ok())) {
                     outstanding -= 1;
-                    progress.record(r.state);
+                    progress.record(r.1.outcome);
                     buf.push(r);
                 }
             }
@@ -270,63 +271,85 @@ fn collect(
 }
 
 /// Takes one row as far as this run can: settled, failed, or handed back.
-async fn settle(ctx: &Ctx, job: Claimed) -> RowResult {
+async fn settle(ctx: &Ctx, job: &Claimed) -> RowResult {
     let mut attempts = 0u32;
     let mut last: Option<(Reply, i64)> = None;
     loop {
         if ctx.stop.reason().is_some() {
-            return unsettled(job.row_no, attempts, last);
+            return unsettled(attempts, last);
         }
         tokio::select! {
             _ = ctx.limiter.until_ready() => {}
-            _ = ctx.stop.wait() => return unsettled(job.row_no, attempts, last),
+            _ = ctx.stop.wait() => return unsettled(attempts, last),
         }
         attempts += 1;
         let at = now_ms();
         let reply = tokio::select! {
-            r = ctx.client.refund(job.kind, job.payment_id, &job.requested, &job.key) => r,
-            _ = ctx.abandon() => return unsettled(job.row_no, attempts, last),
+            r = ctx.client.refund(&job.ask) => r,
+            _ = ctx.abandon() => return unsettled(attempts, last),
         };
-        let attempt = reply.attempt();
+        let attempt = attempt_of(&reply);
         if ctx.breaker.record(attempt) {
             ctx.stop.request(StopReason::Breaker);
         }
         match retry::decide(&ctx.policy, attempts, attempt, fastrand::f64) {
-            Verdict::Success => return settled(job.row_no, attempts, reply, at),
-            Verdict::Permanent => return failed(job.row_no, attempts, reply, at, false),
-            Verdict::Exhausted => return failed(job.row_no, attempts, reply, at, true),
+            Verdict::Success => return settled(attempts, reply, at),
+            Verdict::Permanent => return failed(attempts, reply, at, false),
+            Verdict::Exhausted => return failed(attempts, reply, at, true),
             Verdict::StopRun => {
                 if let Reply::Error { status, .. } = &reply {
                     ctx.stop.request(StopReason::Credentials(*status));
                 }
-                return unsettled(job.row_no, attempts, Some((reply, at)));
+                return unsettled(attempts, Some((reply, at)));
             }
             Verdict::Retry(delay) => {
                 tracing::debug!(row = job.row_no, attempts, ?delay, "retrying");
                 last = Some((reply, at));
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
-                    _ = ctx.stop.wait() => return unsettled(job.row_no, attempts, last),
+                    _ = ctx.stop.wait() => return unsettled(attempts, last),
                 }
             }
         }
     }
 }
 
-fn base(row_no: u64, attempts: u32, state: RowState, at: Option<i64>) -> RowResult {
-    RowResult {
-        row_no,
-        state,
-        attempts,
-        http_status: None,
-        cause: None,
-        retryable: None,
-        refund: None,
-        last_attempt_at_ms: at,
+/// What an answer means for retrying: the status and `Retry-After` read first, and
+/// whether the outcome is known at all.
+fn attempt_of(reply: &Reply) -> Attempt {
+    match reply {
+        Reply::Refund { status, .. } => Attempt::Status {
+            status: *status,
+            retry_after: None,
+        },
+        Reply::Error {
+            status,
+            retry_after,
+            ..
+        } => Attempt::Status {
+            status: *status,
+            retry_after: *retry_after,
+        },
+        Reply::Unknown {
+            status,
+            retry_after,
+            ..
+        } => Attempt::Unknown {
+            status: *status,
+            retry_after: *retry_after,
+        },
     }
 }
 
-fn settled(row_no: u64, attempts: u32, reply: Reply, at: i64) -> RowResult {
+fn base(attempts: u32, outcome: Outcome, at: Option<i64>) -> RowResult {
+    RowResult {
+        attempts,
+        last_attempt_at_ms: at,
+        ..RowResult::new(outcome)
+    }
+}
+
+fn settled(attempts: u32, reply: Reply, at: i64) -> RowResult {
     let Reply::Refund {
         status,
         refund,
@@ -334,15 +357,15 @@ fn settled(row_no: u64, attempts: u32, reply: Reply, at: i64) -> RowResult {
     } = reply
     else {
         // `decide` only says Success for a refund.
-        return failed(row_no, attempts, reply, at, true);
+        return failed(attempts, reply, at, true);
     };
-    let mut r = base(row_no, attempts, RowState::Refunded, Some(at));
+    let mut r = base(attempts, Outcome::Refunded, Some(at));
     r.http_status = Some(status);
     match refund.status.as_str() {
         "approved" => {}
-        "in_process" | "pending" | "authorized" => r.state = RowState::InProcess,
+        "in_process" | "pending" | "authorized" => r.outcome = Outcome::InProcess,
         "rejected" | "cancelled" => {
-            r.state = RowState::Failed;
+            r.outcome = Outcome::Failed;
             r.retryable = Some(false);
             r.cause = Some(Cause {
                 code: format!("refund_{}", refund.status),
@@ -350,7 +373,7 @@ fn settled(row_no: u64, attempts: u32, reply: Reply, at: i64) -> RowResult {
             });
         }
         other => {
-            r.state = RowState::InProcess;
+            r.outcome = Outcome::InProcess;
             r.cause = Some(Cause {
                 code: "refund_status".into(),
                 message: format!(
@@ -362,7 +385,7 @@ fn settled(row_no: u64, attempts: u32, reply: Reply, at: i64) -> RowResult {
     }
     // Money moved, but not as asked: the row keeps its outcome and carries the
     // difference as its cause, which makes the run exit 1 (see `report::Summary`).
-    if r.state != RowState::Failed
+    if r.outcome != Outcome::Failed
         && let Some(m) = mismatch
     {
         r.cause = Some(m);
@@ -371,22 +394,17 @@ fn settled(row_no: u64, attempts: u32, reply: Reply, at: i64) -> RowResult {
     r
 }
 
-fn failed(row_no: u64, attempts: u32, reply: Reply, at: i64, retryable: bool) -> RowResult {
-    let mut r = base(row_no, attempts, RowState::Failed, Some(at));
+fn failed(attempts: u32, reply: Reply, at: i64, retryable: bool) -> RowResult {
+    let mut r = base(attempts, Outcome::Failed, Some(at));
     r.retryable = Some(retryable);
     apply_reply(&mut r, reply, attempts);
     r
 }
 
 /// The run stopped before the row was settled: it goes back to the queue of the
-/// next run (as `sending` if a request may have reached the API).
-fn unsettled(row_no: u64, attempts: u32, last: Option<(Reply, i64)>) -> RowResult {
-    let state = if attempts == 0 {
-        RowState::Pending
-    } else {
-        RowState::Sending
-    };
-    let mut r = base(row_no, attempts, state, None);
+/// next run, pending (the ledger keeps it `sending` if a request may have left).
+fn unsettled(attempts: u32, last: Option<(Reply, i64)>) -> RowResult {
+    let mut r = base(attempts, Outcome::Pending, None);
     if let Some((reply, at)) = last {
         r.last_attempt_at_ms = Some(at);
         apply_reply(&mut r, reply, attempts);
