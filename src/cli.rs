@@ -17,16 +17,15 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 
 use crate::client::{self, ClientSettings, Token};
+use crate::commands::run::{RunRequest, RunResult};
+use crate::commands::{self, OutputOptions, SendOptions};
 use crate::input::InputOptions;
-use crate::job::{self, OutputOptions, RunRequest, SendOptions};
 use crate::progress::Mode;
 use crate::retry::Policy;
-use crate::runner::{Stop, StopReason};
+use crate::runner::{self, Stop, StopReason};
 use crate::{Exit, Usage, sandbox};
 
 pub const DEFAULT_API_BASE: &str = "https://api.mercadopago.com";
-const DEFAULT_RATE: u32 = 10;
-const DEFAULT_CONCURRENCY: usize = 8;
 const DEFAULT_NAMESPACE: &str = "mprefund";
 
 #[derive(Parser, Debug)]
@@ -298,32 +297,44 @@ fn send_options(a: &SendArgs, job: &JobFile) -> anyhow::Result<SendOptions> {
     let concurrency = a
         .concurrency
         .or(job.concurrency)
-        .unwrap_or(DEFAULT_CONCURRENCY);
+        .unwrap_or(runner::Settings::default().concurrency);
     if concurrency == 0 || concurrency > 1024 {
         return Err(Usage("--concurrency must be between 1 and 1024".into()).into());
     }
+    let client_defaults = ClientSettings::default();
+    let runner_defaults = runner::Settings::default();
     Ok(SendOptions {
         api_base: client::check_api_base(&api_base)?,
         token,
-        rate: a
-            .rate
-            .or(job.rate)
-            .unwrap_or(NonZeroU32::new(DEFAULT_RATE).unwrap_or(NonZeroU32::MIN)),
-        concurrency,
-        policy: Policy {
-            max_attempts: a
-                .max_attempts
-                .or(job.max_attempts)
-                .unwrap_or(defaults.max_attempts)
-                .max(1),
-            ..defaults
-        },
-        breaker_threshold: a.breaker.or(job.breaker).unwrap_or(25),
         client: ClientSettings {
-            request_timeout: Duration::from_secs(a.timeout.or(job.timeout).unwrap_or(60).max(1)),
-            ..ClientSettings::default()
+            request_timeout: a
+                .timeout
+                .or(job.timeout)
+                .map_or(client_defaults.request_timeout, |s| {
+                    Duration::from_secs(s.max(1))
+                }),
+            ..client_defaults
         },
-        grace: Duration::from_secs(a.grace.or(job.grace).unwrap_or(10)),
+        runner: runner::Settings {
+            rate: a.rate.or(job.rate).unwrap_or(runner_defaults.rate),
+            concurrency,
+            policy: Policy {
+                max_attempts: a
+                    .max_attempts
+                    .or(job.max_attempts)
+                    .unwrap_or(defaults.max_attempts)
+                    .max(1),
+                ..defaults
+            },
+            breaker_threshold: a
+                .breaker
+                .or(job.breaker)
+                .unwrap_or(runner_defaults.breaker_threshold),
+            grace: a
+                .grace
+                .or(job.grace)
+                .map_or(runner_defaults.grace, Duration::from_secs),
+        },
     })
 }
 
@@ -357,7 +368,7 @@ fn state_of(b: &BatchArgs, job: &JobFile) -> anyhow::Result<PathBuf> {
     b.state
         .clone()
         .or(job.state.clone())
-        .or_else(|| job.input.as_deref().map(job::default_state))
+        .or_else(|| job.input.as_deref().map(commands::default_state))
         .ok_or_else(|| Usage("--state FILE is required".into()).into())
 }
 
@@ -419,15 +430,39 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<bool> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
+/// Writes a command's report; a reader that went away (`| head`) is not an error.
+fn show(
+    out: &mut dyn Write,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match render(out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing the report"),
+    }
+}
+
+/// The end of a command over a batch: its summary on stderr (unless `--quiet`),
+/// and its exit code.
+fn finished(f: &commands::Finished, mode: Mode) -> anyhow::Result<Exit> {
+    if mode != Mode::Quiet {
+        show(&mut std::io::stderr().lock(), |w| f.render(w))?;
+    }
+    Ok(f.exit)
+}
+
 pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
     init_logging(&cli);
     let mode = Mode::detect(cli.quiet);
     match cli.command {
         Command::Plan(a) => {
             let opts = input_options(&a.input_args, &JobFile::default())?;
-            let mut out = std::io::stdout().lock();
-            let ok = crate::input::plan(&a.input, &opts, &mut out)?;
-            Ok(if ok { Exit::Ok } else { Exit::Usage })
+            let report = commands::plan::plan(&a.input, &opts)?;
+            show(&mut std::io::stdout().lock(), |w| report.render(w))?;
+            Ok(if report.clean() {
+                Exit::Ok
+            } else {
+                Exit::Usage
+            })
         }
         Command::Run(a) => {
             let job = JobFile::load_opt(a.job.as_deref())?;
@@ -445,7 +480,14 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             };
             let stop = Stop::new();
             watch_signals(stop.clone());
-            job::run(req, stop).await
+            match commands::run::run(req, stop).await? {
+                RunResult::Finished(f) => finished(&f, mode),
+                refused @ RunResult::Refused { .. } => {
+                    // Always shown: it is the error message of an exit 2.
+                    show(&mut std::io::stderr().lock(), |w| refused.render(w))?;
+                    Ok(Exit::Usage)
+                }
+            }
         }
         Command::Retry(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;
@@ -453,7 +495,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let send = send_options(&a.send, &job)?;
             if a.all_failed {
                 let (id, retryable, permanent) =
-                    job::failed_counts(&state, a.batch.batch.as_deref())?;
+                    commands::retry::failed_counts(&state, a.batch.batch.as_deref())?;
                 let q = format!(
                     "re-send {} failed row(s) of batch {id}, {permanent} of which the API refused for good?",
                     retryable + permanent
@@ -465,7 +507,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let output = output_options(&a.output, &job, mode);
             let stop = Stop::new();
             watch_signals(stop.clone());
-            job::retry(
+            let f = commands::retry::retry(
                 &state,
                 a.batch.batch.as_deref(),
                 a.all_failed,
@@ -473,16 +515,15 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 &output,
                 stop,
             )
-            .await
+            .await?;
+            finished(&f, mode)
         }
         Command::Status(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;
             let state = state_of(&a.batch, &job)?;
-            job::status(
-                &state,
-                a.batch.batch.as_deref(),
-                &mut std::io::stdout().lock(),
-            )
+            let report = commands::status::status(&state, a.batch.batch.as_deref())?;
+            show(&mut std::io::stdout().lock(), |w| report.render(w))?;
+            Ok(Exit::Ok)
         }
         Command::Report(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;
@@ -492,7 +533,8 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 mode: Some(mode),
                 ..OutputOptions::default()
             };
-            job::report(&state, a.batch.batch.as_deref(), &output)
+            let f = commands::report::report(&state, a.batch.batch.as_deref(), &output)?;
+            finished(&f, mode)
         }
         Command::Sandbox(args) => sandbox::serve_cli(args).await.map(|()| Exit::Ok),
         Command::Demo(args) => crate::demo::run(args, mode).await.context("demo"),

@@ -12,11 +12,12 @@ use anyhow::{Context, ensure};
 use clap::Args;
 
 use crate::client::{ClientSettings, Token};
+use crate::commands::run::{RunRequest, RunResult};
+use crate::commands::{self, OutputOptions, SendOptions};
 use crate::input::InputOptions;
-use crate::job::{self, OutputOptions, RunRequest, SendOptions};
 use crate::progress::Mode;
 use crate::retry::Policy;
-use crate::runner::Stop;
+use crate::runner::{self, Stop};
 use crate::sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 use crate::{Exit, client};
 
@@ -74,18 +75,19 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
     let send = SendOptions {
         api_base: client::check_api_base(&sandbox.base_url())?,
         token: Token::new(TEST_TOKEN)?,
-        rate: std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN),
-        concurrency: 8,
-        policy: Policy {
-            base: Duration::from_millis(50),
-            ..Policy::default()
-        },
-        breaker_threshold: 25,
         client: ClientSettings {
             request_timeout: Duration::from_secs(10),
             ..ClientSettings::default()
         },
-        grace: Duration::from_secs(5),
+        runner: runner::Settings {
+            rate: std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN),
+            policy: Policy {
+                base: Duration::from_millis(50),
+                ..Policy::default()
+            },
+            grace: Duration::from_secs(5),
+            ..runner::Settings::default()
+        },
     };
 
     let mut refunds_after = Vec::new();
@@ -99,9 +101,9 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             namespace: "mprefund-demo".into(),
         };
         println!("\n== mprefund plan {name}");
-        crate::input::plan(&input, &opts, &mut std::io::stdout().lock())?;
+        commands::plan::plan(&input, &opts)?.render(&mut std::io::stdout().lock())?;
         println!("\n== mprefund run {name}  (fresh state file {stem}.mprefund.db)");
-        let exit = job::run(
+        let result = commands::run::run(
             RunRequest {
                 input: input.clone(),
                 state: Some(dir.join(format!("{stem}.mprefund.db"))),
@@ -118,6 +120,13 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             Stop::new(),
         )
         .await?;
+        if mode != Mode::Quiet {
+            result.render(&mut std::io::stderr().lock())?;
+        }
+        let exit = match &result {
+            RunResult::Finished(f) => f.exit,
+            RunResult::Refused { .. } => Exit::Usage,
+        };
         let refunds = sandbox.refunds().len();
         println!(
             "run exit code {}; the sandbox now holds {refunds} refunds",

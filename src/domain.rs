@@ -125,6 +125,9 @@ impl fmt::Display for Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Currency([u8; 3]);
 
+/// Decimals of an amount when the row names no currency (BRL, ARS, MXN... all 2).
+pub const DEFAULT_DECIMALS: u32 = 2;
+
 /// The currencies Mercado Pago settles in, with the decimals an amount may carry:
 /// the one table of them (the sandbox reads it too).
 pub const CURRENCIES: [(&str, u32); 8] = [
@@ -146,7 +149,7 @@ impl Currency {
         CURRENCIES
             .iter()
             .find(|(c, _)| c.as_bytes() == self.0)
-            .map_or(2, |&(_, d)| d)
+            .map_or(DEFAULT_DECIMALS, |&(_, d)| d)
     }
 
     pub fn as_str(&self) -> &str {

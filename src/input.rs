@@ -27,7 +27,7 @@
 //!   in `blank_skipped`, and take no number.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Chain, Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -36,7 +36,9 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Amount, Currency, Kind, PaymentId, RefundAsk, Requested, Row, Valid};
+use crate::domain::{
+    Amount, Currency, DEFAULT_DECIMALS, Kind, PaymentId, RefundAsk, Requested, Row, Valid,
+};
 use crate::key;
 
 /// Longest header line accepted; a longer "first line" is not a spreadsheet header.
@@ -45,9 +47,6 @@ const MAX_HEADER_BYTES: usize = 1 << 20;
 /// Integer digits accepted in an amount: far beyond any real refund, and low enough
 /// that summing billions of amounts in `plan` cannot overflow a `Decimal`.
 const MAX_AMOUNT_DIGITS: usize = 18;
-
-/// Decimals of an amount when the row names no currency (BRL, ARS, MXN... all 2).
-const DEFAULT_DECIMALS: u32 = 2;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InputOptions {
@@ -102,9 +101,6 @@ pub(crate) enum InputError {
     UnclosedQuote { path: PathBuf, line: u64 },
     #[error("reading {} stopped at line {line} on an earlier error; its rows cannot be trusted", path.display())]
     Incomplete { path: PathBuf, line: u64 },
-    /// Writing the `plan` report failed (closed pipe, full disk).
-    #[error("cannot write the plan: {0}")]
-    Output(#[source] io::Error),
 }
 
 /// What reading the whole file found.
@@ -953,112 +949,6 @@ impl<R: Read> Read for Lines<R> {
     }
 }
 
-/// Partial and full refunds of one currency, for `plan`.
-#[derive(Debug, Default)]
-struct Totals {
-    partial: u64,
-    sum: Decimal,
-    overflow: bool,
-    full: u64,
-}
-
-/// `mprefund plan`: reads the whole file, prints a human summary to `out` and every
-/// problem with its line number; returns true when the file has no problem.
-pub(crate) fn plan(
-    path: &Path,
-    opts: &InputOptions,
-    out: &mut dyn io::Write,
-) -> Result<bool, InputError> {
-    let mut input = Input::open(path, opts)?;
-    let delimiter = input.delimiter();
-    let columns = input.header().len();
-    let mut totals: BTreeMap<Option<Currency>, Totals> = BTreeMap::new();
-    let mut problems = Vec::new();
-    for row in input.by_ref() {
-        let row = row?;
-        match row.content {
-            Ok(v) => {
-                let t = totals.entry(v.currency).or_default();
-                match v.ask.requested {
-                    Requested::Full => t.full += 1,
-                    Requested::Partial(a) => {
-                        t.partial += 1;
-                        match t.sum.checked_add(a.get()) {
-                            Some(s) => t.sum = s,
-                            None => t.overflow = true,
-                        }
-                    }
-                }
-            }
-            Err(reason) => problems.push((row.line, reason)),
-        }
-    }
-    let s = input.finish()?;
-    write_plan(out, path, delimiter, columns, &s, &totals, &problems)
-        .map_err(InputError::Output)?;
-    Ok(s.invalid == 0)
-}
-
-fn write_plan(
-    out: &mut dyn io::Write,
-    path: &Path,
-    delimiter: u8,
-    columns: usize,
-    s: &InputSummary,
-    totals: &BTreeMap<Option<Currency>, Totals>,
-    problems: &[(u64, String)],
-) -> io::Result<()> {
-    let delimiter = match delimiter {
-        b',' => "comma (,)".to_owned(),
-        b';' => "semicolon (;)".to_owned(),
-        b'\t' => "tab".to_owned(),
-        d => format!("{:?}", char::from(d)),
-    };
-    let encoding = match (s.windows_1252, s.bom) {
-        (true, _) => "Windows-1252 (not UTF-8; accents decoded as Excel wrote them)",
-        (false, true) => "UTF-8 with BOM",
-        (false, false) => "UTF-8",
-    };
-    writeln!(out, "file:          {}", path.display())?;
-    writeln!(out, "delimiter:     {delimiter}")?;
-    writeln!(out, "encoding:      {encoding}")?;
-    writeln!(out, "columns:       {columns}")?;
-    writeln!(out, "rows:          {}", s.rows)?;
-    writeln!(out, "valid:         {}", s.valid)?;
-    writeln!(out, "invalid:       {}", s.invalid)?;
-    writeln!(out, "blank skipped: {}", s.blank_skipped)?;
-    writeln!(out, "batch:         {}", s.fingerprint)?;
-    writeln!(out)?;
-    if totals.is_empty() {
-        writeln!(out, "nothing to refund: no valid rows")?;
-    } else {
-        writeln!(
-            out,
-            "{:<10} {:>15} {:>20} {:>12}",
-            "currency", "partial refunds", "partial sum", "full refunds"
-        )?;
-        for (currency, t) in totals {
-            let name = currency.map_or_else(|| "(default)".to_owned(), |c| c.to_string());
-            // Shown with the currency's decimals (30.50, not 30.5), as finance reads money.
-            let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals) as usize;
-            let sum = if t.overflow {
-                "(too large)".to_owned()
-            } else {
-                format!("{:.decimals$}", t.sum)
-            };
-            writeln!(out, "{name:<10} {:>15} {sum:>20} {:>12}", t.partial, t.full)?;
-        }
-    }
-    if !problems.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "problems ({}):", problems.len())?;
-        for (line, reason) in problems {
-            writeln!(out, "line {line}: {reason}")?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Write as _;
@@ -1753,70 +1643,6 @@ mod tests {
         assert_eq!(input.by_ref().count(), 3);
         assert!(input.next().is_none());
         assert!(input.next().is_none());
-    }
-
-    #[test]
-    fn plan_summarises_per_currency_and_lists_every_problem() {
-        let f = file(
-            b"\xEF\xBB\xBFpayment_id;valor;currency;reference\r\n\
-              1;10,50;BRL;a\r\n\
-              2;20;BRL;b\r\n\
-              3;full;BRL;c\r\n\
-              4;1500;CLP;d\r\n\
-              5;7,25;;e\r\n\
-              6;-1;;f\r\n\
-              ;;;\r\n\
-              7;1.234,56;ARS;g\r\n",
-        );
-        let mut out = Vec::new();
-        let clean = plan(f.path(), &opts(), &mut out).expect("plan");
-        let text = String::from_utf8(out).expect("utf-8 report");
-        assert!(!clean);
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(lines.contains(&"delimiter:     semicolon (;)"), "{text}");
-        assert!(lines.contains(&"encoding:      UTF-8 with BOM"), "{text}");
-        assert!(lines.contains(&"rows:          7"), "{text}");
-        assert!(lines.contains(&"valid:         5"), "{text}");
-        assert!(lines.contains(&"invalid:       2"), "{text}");
-        assert!(lines.contains(&"blank skipped: 1"), "{text}");
-        let row = |name: &str| {
-            let l = lines
-                .iter()
-                .find(|l| l.starts_with(name))
-                .unwrap_or_else(|| panic!("no {name} in {text}"));
-            l.split_whitespace().map(str::to_owned).collect::<Vec<_>>()
-        };
-        assert_eq!(row("BRL"), ["BRL", "2", "30.50", "1"]);
-        assert_eq!(row("CLP"), ["CLP", "1", "1500", "0"]);
-        assert_eq!(row("(default)"), ["(default)", "1", "7.25", "0"]);
-        assert!(
-            lines.contains(&"line 7: amount \"-1\" must be positive"),
-            "{text}"
-        );
-        assert!(
-            lines
-                .iter()
-                .any(|l| l.starts_with("line 9: amount \"1.234,56\" has a thousands separator")),
-            "{text}"
-        );
-
-        let f = file(b"payment_id,amount\n1,1\n");
-        let mut out = Vec::new();
-        assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
-        assert!(!String::from_utf8_lossy(&out).contains("problems"));
-
-        let f = file(b"payment_id,amount\n");
-        let mut out = Vec::new();
-        assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
-        assert!(String::from_utf8_lossy(&out).contains("nothing to refund"));
-    }
-
-    #[test]
-    fn plan_reports_windows_1252() {
-        let f = file(b"payment_id;valor;obs\n1;2;Devolu\xE7\xE3o\n");
-        let mut out = Vec::new();
-        assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
-        assert!(String::from_utf8_lossy(&out).contains("encoding:      Windows-1252"));
     }
 
     /// One generated row: the content that makes its identity, plus a free note.

@@ -16,6 +16,7 @@ use anyhow::{Context, bail};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::Usage;
+use crate::clock::now_ms;
 use crate::domain::{
     Cause, Currency, IdempotencyKey, Outcome, RefundAsk, RefundInfo, Requested, Row, RowResult,
 };
@@ -97,6 +98,21 @@ fn outcome_of(state: &str) -> anyhow::Result<Outcome> {
         .map_err(|_| anyhow::anyhow!("state file holds an unknown row state {state:?}"))
 }
 
+/// A batch's settings as its first run recorded them, for the commands after it
+/// (stored as JSON; fields added later are optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct BatchSettings {
+    /// Where the results CSV was written.
+    pub out: Option<std::path::PathBuf>,
+    pub api_base: Option<String>,
+    pub rate: Option<u32>,
+    pub concurrency: Option<usize>,
+    pub allow_duplicates: bool,
+    pub skip_invalid: bool,
+    pub key_version: Option<String>,
+}
+
 /// A batch as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Batch {
@@ -107,8 +123,8 @@ pub(crate) struct Batch {
     pub namespace: String,
     pub header: Vec<String>,
     pub delimiter: u8,
-    /// JSON object of the run settings (never the token).
-    pub settings: String,
+    /// What the run that created it was told (never the token).
+    pub settings: BatchSettings,
     pub row_count: u64,
 }
 
@@ -134,11 +150,67 @@ pub(crate) struct Ledger {
     conn: Connection,
 }
 
-pub(crate) fn now_ms() -> i64 {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+/// A batch being created: one open transaction (see [`Ledger::new_batch`]).
+pub(crate) struct BatchWriter<'a> {
+    tx: Transaction<'a>,
+    batch_id: String,
+    now: i64,
+}
+
+impl BatchWriter<'_> {
+    pub(crate) fn insert(&mut self, row: &Row) -> anyhow::Result<()> {
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO rows (batch_id, row_no, line, key, kind, payment_id, requested, currency, reference,
+                               fields, state, cause_code, cause_message, retryable, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        )?;
+        let fields = serde_json::to_string(&row.fields)?;
+        match &row.content {
+            Ok(v) => insert.execute(params![
+                self.batch_id,
+                row.row_no as i64,
+                row.line as i64,
+                v.ask.key.as_str(),
+                v.ask.kind.as_str(),
+                v.ask.payment_id.to_string(),
+                v.ask.requested.canonical(),
+                v.currency.map(|c| c.to_string()),
+                v.reference,
+                fields,
+                Outcome::Pending.as_str(),
+                None::<String>,
+                None::<String>,
+                None::<bool>,
+                self.now,
+            ])?,
+            Err(reason) => insert.execute(params![
+                self.batch_id,
+                row.row_no as i64,
+                row.line as i64,
+                None::<String>,
+                None::<String>,
+                None::<String>,
+                None::<String>,
+                None::<String>,
+                None::<String>,
+                fields,
+                Outcome::Invalid.as_str(),
+                "invalid_input",
+                reason,
+                false,
+                self.now,
+            ])?,
+        };
+        Ok(())
+    }
+
+    /// Puts the batch in the state file. Returns how many rows were already
+    /// settled by another batch of this state file (see [`adopt_settled`]).
+    pub(crate) fn commit(self) -> anyhow::Result<u64> {
+        let adopted = adopt_settled(&self.tx, &self.batch_id, self.now)?;
+        self.tx.commit()?;
+        Ok(adopted)
+    }
 }
 
 impl Ledger {
@@ -248,14 +320,10 @@ impl Ledger {
         rows.map(|r| r?).collect()
     }
 
-    /// Creates the batch and all its rows in one transaction: either the whole
-    /// input is in the state file or none of it. Returns how many rows were already
-    /// settled by another batch of this state file (see [`adopt_settled`]).
-    pub(crate) fn create_batch(
-        &mut self,
-        batch: &Batch,
-        rows: impl IntoIterator<Item = anyhow::Result<Row>>,
-    ) -> anyhow::Result<u64> {
+    /// Starts a new batch: its rows are inserted through the returned writer, and
+    /// nothing of it is in the state file until [`BatchWriter::commit`] — either
+    /// the whole input is there or none of it.
+    pub(crate) fn new_batch(&mut self, batch: &Batch) -> anyhow::Result<BatchWriter<'_>> {
         let now = now_ms();
         let tx = self
             .conn
@@ -271,60 +339,15 @@ impl Ledger {
                 batch.namespace,
                 serde_json::to_string(&batch.header)?,
                 batch.delimiter,
-                batch.settings,
+                serde_json::to_string(&batch.settings)?,
                 batch.row_count as i64,
             ],
         )?;
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO rows (batch_id, row_no, line, key, kind, payment_id, requested, currency, reference,
-                                   fields, state, cause_code, cause_message, retryable, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            )?;
-            for row in rows {
-                let row = row?;
-                let fields = serde_json::to_string(&row.fields)?;
-                match &row.content {
-                    Ok(v) => insert.execute(params![
-                        batch.id,
-                        row.row_no as i64,
-                        row.line as i64,
-                        v.ask.key.as_str(),
-                        v.ask.kind.as_str(),
-                        v.ask.payment_id.to_string(),
-                        v.ask.requested.canonical(),
-                        v.currency.map(|c| c.to_string()),
-                        v.reference,
-                        fields,
-                        Outcome::Pending.as_str(),
-                        None::<String>,
-                        None::<String>,
-                        None::<bool>,
-                        now,
-                    ])?,
-                    Err(reason) => insert.execute(params![
-                        batch.id,
-                        row.row_no as i64,
-                        row.line as i64,
-                        None::<String>,
-                        None::<String>,
-                        None::<String>,
-                        None::<String>,
-                        None::<String>,
-                        None::<String>,
-                        fields,
-                        Outcome::Invalid.as_str(),
-                        "invalid_input",
-                        reason,
-                        false,
-                        now,
-                    ])?,
-                };
-            }
-        }
-        let adopted = adopt_settled(&tx, &batch.id, now)?;
-        tx.commit()?;
-        Ok(adopted)
+        Ok(BatchWriter {
+            tx,
+            batch_id: batch.id.clone(),
+            now,
+        })
     }
 
     /// Writes results, then marks up to `limit` further rows after `after_row_no`
@@ -508,13 +531,18 @@ fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> 
             namespace: r.get(4)?,
             header: Vec::new(),
             delimiter: r.get(6)?,
-            settings: r.get(7)?,
+            settings: BatchSettings::default(),
             row_count: row_count as u64,
         })
     })()?;
-    Ok(serde_json::from_str(&header)
-        .context("state file: batch header")
-        .map(|header| Batch { header, ..batch }))
+    let settings: String = r.get(7)?;
+    Ok((|| {
+        Ok(Batch {
+            header: serde_json::from_str(&header).context("state file: batch header")?,
+            settings: serde_json::from_str(&settings).context("state file: batch settings")?,
+            ..batch
+        })
+    })())
 }
 
 /// The state file is the first guard against a double refund, the key the second:
@@ -662,9 +690,21 @@ mod tests {
             namespace: "ns".into(),
             header: vec!["payment_id".into(), "amount".into()],
             delimiter: b',',
-            settings: "{}".into(),
+            settings: BatchSettings::default(),
             row_count: rows,
         }
+    }
+
+    fn create(
+        l: &mut Ledger,
+        b: &Batch,
+        rows: impl IntoIterator<Item = anyhow::Result<Row>>,
+    ) -> u64 {
+        let mut w = l.new_batch(b).unwrap();
+        for row in rows {
+            w.insert(&row.unwrap()).unwrap();
+        }
+        w.commit().unwrap()
     }
 
     fn ledger_with(rows: u64) -> (tempfile::TempDir, Ledger) {
@@ -682,7 +722,7 @@ mod tests {
                 },
             })
         });
-        l.create_batch(&batch("b1", rows), new_rows).unwrap();
+        create(&mut l, &batch("b1", rows), new_rows);
         (dir, l)
     }
 
@@ -754,7 +794,7 @@ mod tests {
                 content: Ok(content(n)),
             })
         });
-        assert_eq!(l.create_batch(&batch("b2", 3), rows).unwrap(), 1);
+        assert_eq!(create(&mut l, &batch("b2", 3), rows), 1);
         let claimed = l.record_and_claim("b2", &[], 0, 10).unwrap();
         assert_eq!(
             claimed.iter().map(|c| c.row_no).collect::<Vec<_>>(),

@@ -9,11 +9,13 @@ pub mod cli;
 pub mod domain;
 pub mod sandbox;
 
+mod atomic_file;
 mod client;
+mod clock;
+mod commands;
 mod demo;
 mod exit;
 mod input;
-mod job;
 mod key;
 mod ledger;
 mod lock;

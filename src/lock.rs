@@ -72,7 +72,7 @@ impl BatchLock {
                 return Err(e).with_context(|| format!("locking {}", path.display()));
             }
         }
-        let since = crate::report::rfc3339(crate::ledger::now_ms());
+        let since = crate::clock::rfc3339(crate::clock::now_ms());
         file.set_len(0)?;
         file.seek(SeekFrom::Start(0))?;
         writeln!(

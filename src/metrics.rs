@@ -30,7 +30,7 @@ pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
     } else {
         previous_success
     };
-    crate::report::write_atomically(path, render(f, last_success).as_bytes())
+    crate::atomic_file::write_atomically(path, render(f, last_success).as_bytes())
 }
 
 fn label(v: &str) -> String {

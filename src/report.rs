@@ -15,6 +15,8 @@ use anyhow::Context;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::atomic_file;
+use crate::clock::rfc3339;
 use crate::domain::{Outcome, Requested};
 use crate::ledger::{Batch, Ledger, StoredRow};
 
@@ -175,81 +177,13 @@ impl Summary {
     }
 }
 
-/// Our temporary files start with this; nothing else of the user's does.
-const TEMP_PREFIX: &str = ".mprefund-";
-
-/// A temporary file untouched for this long belongs to a write that was killed: a
-/// live writer touches its file continuously until it renames it.
-const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// A temporary file beside `path`, so that the final rename stays on one filesystem.
-fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    remove_stale_temps(dir, STALE_AFTER);
-    tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))
-}
-
-/// Removes what interrupted writes left in `dir` (a killed run leaves a
-/// results-sized `.mprefund-*` file). Best effort: a file that cannot be removed
-/// stays, and the write goes on.
-fn remove_stale_temps(dir: &Path, older_than: std::time::Duration) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let now = std::time::SystemTime::now();
-    for e in entries.flatten() {
-        let stale = e.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
-            && e.file_type().is_ok_and(|t| t.is_file())
-            && e.metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|m| now.duration_since(m).is_ok_and(|age| age > older_than));
-        if stale && std::fs::remove_file(e.path()).is_ok() {
-            tracing::debug!(
-                "removed {}, left by an interrupted write",
-                e.path().display()
-            );
-        }
-    }
-}
-
-/// Syncs and renames the temporary file over `path`, readable by all as an
-/// ordinary file would be (tempfile creates them 0600; a metrics collector or a
-/// colleague must be able to read the outputs).
-fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
-    tmp.as_file().sync_all()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
-}
-
-/// Writes `bytes` to `path` so that readers see the old file or the new one, never
-/// a part.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut tmp = temp_beside(path)?;
-    tmp.write_all(bytes)?;
-    persist(tmp, path)
-}
-
 /// Writes the results CSV for `batch` to `out` atomically and returns the summary.
 pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
-    let tmp = temp_beside(out)?;
-    let mut summary = Summary::default();
-    {
+    atomic_file::write_with(out, |file| {
+        let mut summary = Summary::default();
         let mut w = csv::WriterBuilder::new()
             .delimiter(batch.delimiter)
-            .from_writer(std::io::BufWriter::new(tmp.as_file()));
+            .from_writer(std::io::BufWriter::new(file));
         let width = batch.header.len();
         let header = original_header(&batch.header)
             .into_iter()
@@ -265,9 +199,8 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
             Ok(())
         })?;
         w.flush()?;
-    }
-    persist(tmp, out)?;
-    Ok(summary)
+        Ok(summary)
+    })
 }
 
 /// The input's header, except that a column named like one of ours (`outcome`,
@@ -323,13 +256,6 @@ fn result_cells(row: &StoredRow) -> [String; 12] {
         r.attempts.to_string(),
         opt(r.last_attempt_at_ms.map(rfc3339)),
     ]
-}
-
-pub(crate) fn rfc3339(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// OWASP CSV-injection defence for a free-text cell.
@@ -401,37 +327,10 @@ mod tests {
     }
 
     #[test]
-    fn stale_temporary_files_of_ours_are_removed_fresh_ones_and_others_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        let make = |name: &str, modified: Option<std::time::SystemTime>| {
-            let p = dir.path().join(name);
-            let f = std::fs::File::create(&p).unwrap();
-            if let Some(t) = modified {
-                f.set_modified(t).unwrap();
-            }
-            p
-        };
-        let stale = make(".mprefund-abc123", Some(old));
-        let fresh = make(".mprefund-def456", None);
-        let theirs = make(".other-tool-tmp", Some(old));
-        let out = dir.path().join("results.csv");
-        write_atomically(&out, b"x").unwrap();
-        assert!(!stale.exists());
-        assert!(fresh.exists() && theirs.exists() && out.exists());
-    }
-
-    #[test]
     fn sums_that_overflow_are_an_error_not_a_panic() {
         let mut m = BTreeMap::new();
         add_money(&mut m, "BRL", Decimal::MAX).unwrap();
         assert!(add_money(&mut m, "BRL", Decimal::MAX).is_err());
         assert_eq!(m["BRL"], Decimal::MAX);
-    }
-
-    #[test]
-    fn timestamps_are_rfc3339_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
     }
 }

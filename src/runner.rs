@@ -19,8 +19,9 @@ use anyhow::Context;
 use tokio::sync::{mpsc, watch};
 
 use crate::client::{Client, Reply};
+use crate::clock::now_ms;
 use crate::domain::{Cause, Outcome, RowResult};
-use crate::ledger::{Claimed, Ledger, now_ms};
+use crate::ledger::{Claimed, Ledger};
 use crate::progress::Progress;
 use crate::retry::{self, Attempt, Breaker, Policy, Verdict};
 
@@ -98,6 +99,19 @@ pub(crate) struct Settings {
     /// After a signal, how long in-flight requests may still run before they are
     /// abandoned (their rows stay `sending` and are re-sent, same key, next run).
     pub grace: Duration,
+}
+
+impl Default for Settings {
+    /// The defaults of `run` and `retry` (the README lists them).
+    fn default() -> Self {
+        Settings {
+            rate: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            concurrency: 8,
+            policy: Policy::default(),
+            breaker_threshold: 25,
+            grace: Duration::from_secs(10),
+        }
+    }
 }
 
 struct Ctx {

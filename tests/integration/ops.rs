@@ -408,3 +408,36 @@ fn a_second_signal_exits_at_once_and_the_state_stays_usable() {
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_exactly_once(&sb, 10);
 }
+
+/// `plan`/`status` piped into a reader that went away (`| head -0`): a report nobody
+/// reads is not an input error (it used to exit 2) and not a crash.
+#[test]
+fn a_closed_stdout_is_not_an_input_error() {
+    use std::os::fd::FromRawFd;
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(3, 4_900_001));
+    let mut fds = [0; 2];
+    // SAFETY: plain FFI; both descriptors are ours and closed below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: the read end is ours; closing it makes every write to the pipe fail.
+    drop(unsafe { std::fs::File::from_raw_fd(fds[0]) });
+    // SAFETY: the write end is ours, handed to the child as its stdout.
+    let write_end = unsafe { std::fs::File::from_raw_fd(fds[1]) };
+    let out = bare()
+        .current_dir(w.dir.path())
+        .args(["plan", "in.csv"])
+        .stdout(write_end)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

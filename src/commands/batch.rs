@@ -1,0 +1,270 @@
+//! Shared by the commands over a batch. Invariants: no output path overwrites the
+//! state, the input or another output (`paths`); the exit code is decided from
+//! the ledger's final state and the stop reason only ([`decide`]).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::client::{Client, ClientSettings, Token};
+use crate::domain::Outcome;
+use crate::ledger::{Batch, Ledger};
+use crate::progress::{Mode, Progress};
+use crate::report::{self, Summary};
+use crate::runner::{self, Stop, StopReason};
+use crate::{Exit, Usage, metrics};
+
+/// Everything a sending command needs, resolved from flags and the job file.
+#[derive(Debug, Clone)]
+pub(crate) struct SendOptions {
+    pub api_base: reqwest::Url,
+    pub token: Token,
+    pub client: ClientSettings,
+    pub runner: runner::Settings,
+}
+
+/// Where the results and the monitoring files go.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OutputOptions {
+    pub out: Option<PathBuf>,
+    pub metrics_file: Option<PathBuf>,
+    pub summary_json: Option<PathBuf>,
+    pub mode: Option<Mode>,
+}
+
+/// How a command over a batch ended.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub batch_id: String,
+    pub summary: Summary,
+    pub stopped: Option<StopReason>,
+    pub results: PathBuf,
+    pub exit: Exit,
+}
+
+impl Finished {
+    /// The human summary, for stderr.
+    pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        write!(w, "batch {}: ", self.batch_id)?;
+        self.summary.render(w)?;
+        if let Some(r) = self.stopped {
+            writeln!(
+                w,
+                "stopped early: {r}; run the same command again to resume"
+            )?;
+        }
+        writeln!(w, "results: {}", self.results.display())
+    }
+}
+
+pub(crate) fn default_state(input: &Path) -> PathBuf {
+    input.with_file_name(format!("{}.mprefund.db", stem(input)))
+}
+
+pub(crate) fn default_out(input: &Path) -> PathBuf {
+    input.with_file_name(format!("{}.results.csv", stem(input)))
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem()
+        .map_or_else(|| "input".into(), |s| s.to_string_lossy().into_owned())
+}
+
+pub(super) fn check_outputs(
+    input: Option<&Path>,
+    state: &Path,
+    out: &Path,
+    output: &OutputOptions,
+) -> Result<(), Usage> {
+    let mut outputs = vec![("--out", out)];
+    outputs.extend(
+        output
+            .metrics_file
+            .as_deref()
+            .map(|p| ("--metrics-file", p)),
+    );
+    outputs.extend(
+        output
+            .summary_json
+            .as_deref()
+            .map(|p| ("--summary-json", p)),
+    );
+    crate::paths::check_outputs(input, state, &outputs)
+}
+
+/// Sends what is left of the batch, then writes every output and decides the exit.
+pub(super) async fn send_and_report(
+    ledger: Ledger,
+    batch: &Batch,
+    send: &SendOptions,
+    output: &OutputOptions,
+    out: &Path,
+    stop: Stop,
+    started: Instant,
+) -> anyhow::Result<Finished> {
+    let counts = ledger.outcome_counts(&batch.id)?;
+    let count = |o: Outcome| counts.get(&o).copied().unwrap_or(0);
+    let to_send = count(Outcome::Pending);
+    let sendable = counts.values().sum::<u64>() - count(Outcome::Invalid);
+    let (ledger, reason) = if to_send > 0 {
+        tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
+        let client = Client::new(&send.api_base, &send.token, &send.client)?;
+        let mode = output.mode.unwrap_or(Mode::Log);
+        let progress = Progress::new(mode, sendable, sendable - to_send);
+        runner::run(
+            ledger,
+            batch.id.clone(),
+            client,
+            &send.runner,
+            progress,
+            stop,
+        )
+        .await?
+    } else {
+        tracing::info!("batch {}: nothing left to send", batch.id);
+        (ledger, None)
+    };
+    finish(&ledger, batch, output, out, reason, started)
+}
+
+/// The summary file's content.
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    batch: &'a str,
+    exit_code: u8,
+    stopped: Option<String>,
+    results: String,
+    duration_seconds: f64,
+    #[serde(flatten)]
+    summary: &'a Summary,
+}
+
+fn finish(
+    ledger: &Ledger,
+    batch: &Batch,
+    output: &OutputOptions,
+    out: &Path,
+    reason: Option<StopReason>,
+    started: Instant,
+) -> anyhow::Result<Finished> {
+    let summary = report::write_results(ledger, batch, out)?;
+    let exit = decide(&summary, reason);
+    let duration = started.elapsed().as_secs_f64();
+    if let Some(path) = &output.metrics_file {
+        metrics::write(
+            path,
+            &metrics::RunFigures {
+                batch_id: &batch.id,
+                summary: &summary,
+                duration_secs: duration,
+                exit,
+                finished_at_secs: crate::clock::now_ms() / 1000,
+            },
+        )?;
+    }
+    if let Some(path) = &output.summary_json {
+        let json = SummaryJson {
+            batch: &batch.id,
+            exit_code: exit as u8,
+            stopped: reason.map(|r| r.to_string()),
+            results: out.display().to_string(),
+            duration_seconds: duration,
+            summary: &summary,
+        };
+        crate::atomic_file::write_atomically(
+            path,
+            serde_json::to_string_pretty(&json)?.as_bytes(),
+        )?;
+    }
+    Ok(Finished {
+        batch_id: batch.id.clone(),
+        summary,
+        stopped: reason,
+        results: out.to_path_buf(),
+        exit,
+    })
+}
+
+/// Exit code from the ledger's final state (SPEC "Exit codes").
+pub(crate) fn decide(summary: &Summary, stopped: Option<StopReason>) -> Exit {
+    if stopped.is_some() || summary.count(Outcome::Pending) > 0 {
+        Exit::Stopped
+    } else if summary.count(Outcome::Failed) > 0
+        || summary.count(Outcome::Invalid) > 0
+        || summary.mismatched > 0
+    {
+        Exit::SomeFailed
+    } else {
+        Exit::Ok
+    }
+}
+
+/// Picks the batch a command works on: the one named, or the only one.
+pub(super) fn select_batch(
+    ledger: &Ledger,
+    state: &Path,
+    wanted: Option<&str>,
+) -> anyhow::Result<Batch> {
+    let batches = ledger.batches()?;
+    if let Some(w) = wanted {
+        let matching: Vec<_> = batches.iter().filter(|b| b.id.starts_with(w)).collect();
+        return match matching.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Usage(format!(
+                "no batch {w} in {}{}",
+                state.display(),
+                list(&batches)
+            ))
+            .into()),
+            _ => Err(Usage(format!(
+                "{w} names several batches in {}{}",
+                state.display(),
+                list(&batches)
+            ))
+            .into()),
+        };
+    }
+    match batches.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Usage(format!("{} holds no batch", state.display())).into()),
+        _ => Err(Usage(format!(
+            "{} holds several batches; pick one with --batch ID{}",
+            state.display(),
+            list(&batches)
+        ))
+        .into()),
+    }
+}
+
+fn list(batches: &[Batch]) -> String {
+    let mut s = String::new();
+    for b in batches {
+        s.push_str(&format!(
+            "\n  {}  {} rows  created {}  from {}",
+            b.id,
+            b.row_count,
+            crate::clock::rfc3339(b.created_at_ms),
+            b.input_path
+        ));
+    }
+    s
+}
+
+/// The results path: the flag, else where the batch's run wrote them, else the
+/// default beside its input.
+pub(super) fn out_for(batch: &Batch, output: &OutputOptions) -> PathBuf {
+    output
+        .out
+        .clone()
+        .or_else(|| batch.settings.out.clone())
+        .unwrap_or_else(|| default_out(Path::new(&batch.input_path)))
+}
+
+pub(super) fn open_existing(state: &Path) -> anyhow::Result<Ledger> {
+    if !state.exists() {
+        return Err(Usage(format!("no state file at {}", state.display())).into());
+    }
+    Ledger::open(state)
+}

@@ -1,0 +1,223 @@
+//! `mprefund plan`: reads the whole file, as `run` would, and reports what it
+//! found — the columns taken, the encoding, counts, totals per currency and every
+//! problem with its line number. It sends nothing and writes nothing.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+
+use crate::domain::{Currency, DEFAULT_DECIMALS, Requested};
+use crate::input::{Input, InputError, InputOptions, InputSummary};
+
+/// Partial and full refunds of one currency.
+#[derive(Debug, Default)]
+struct Totals {
+    partial: u64,
+    sum: Decimal,
+    overflow: bool,
+    full: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct PlanReport {
+    path: PathBuf,
+    delimiter: u8,
+    columns: usize,
+    summary: InputSummary,
+    totals: BTreeMap<Option<Currency>, Totals>,
+    /// (line, reason) of every bad row.
+    problems: Vec<(u64, String)>,
+}
+
+pub(crate) fn plan(path: &Path, opts: &InputOptions) -> Result<PlanReport, InputError> {
+    let mut input = Input::open(path, opts)?;
+    let delimiter = input.delimiter();
+    let columns = input.header().len();
+    let mut totals: BTreeMap<Option<Currency>, Totals> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for row in input.by_ref() {
+        let row = row?;
+        match row.content {
+            Ok(v) => {
+                let t = totals.entry(v.currency).or_default();
+                match v.ask.requested {
+                    Requested::Full => t.full += 1,
+                    Requested::Partial(a) => {
+                        t.partial += 1;
+                        match t.sum.checked_add(a.get()) {
+                            Some(s) => t.sum = s,
+                            None => t.overflow = true,
+                        }
+                    }
+                }
+            }
+            Err(reason) => problems.push((row.line, reason)),
+        }
+    }
+    let summary = input.finish()?;
+    Ok(PlanReport {
+        path: path.to_path_buf(),
+        delimiter,
+        columns,
+        summary,
+        totals,
+        problems,
+    })
+}
+
+impl PlanReport {
+    /// True when the file has no problem.
+    pub(crate) fn clean(&self) -> bool {
+        self.summary.invalid == 0
+    }
+
+    /// The human report, for stdout.
+    pub(crate) fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let s = &self.summary;
+        let delimiter = match self.delimiter {
+            b',' => "comma (,)".to_owned(),
+            b';' => "semicolon (;)".to_owned(),
+            b'\t' => "tab".to_owned(),
+            d => format!("{:?}", char::from(d)),
+        };
+        let encoding = match (s.windows_1252, s.bom) {
+            (true, _) => "Windows-1252 (not UTF-8; accents decoded as Excel wrote them)",
+            (false, true) => "UTF-8 with BOM",
+            (false, false) => "UTF-8",
+        };
+        writeln!(out, "file:          {}", self.path.display())?;
+        writeln!(out, "delimiter:     {delimiter}")?;
+        writeln!(out, "encoding:      {encoding}")?;
+        writeln!(out, "columns:       {}", self.columns)?;
+        writeln!(out, "rows:          {}", s.rows)?;
+        writeln!(out, "valid:         {}", s.valid)?;
+        writeln!(out, "invalid:       {}", s.invalid)?;
+        writeln!(out, "blank skipped: {}", s.blank_skipped)?;
+        writeln!(out, "batch:         {}", s.fingerprint)?;
+        writeln!(out)?;
+        if self.totals.is_empty() {
+            writeln!(out, "nothing to refund: no valid rows")?;
+        } else {
+            writeln!(
+                out,
+                "{:<10} {:>15} {:>20} {:>12}",
+                "currency", "partial refunds", "partial sum", "full refunds"
+            )?;
+            for (currency, t) in &self.totals {
+                let name = currency.map_or_else(|| "(default)".to_owned(), |c| c.to_string());
+                // Shown with the currency's decimals (30.50, not 30.5), as finance reads money.
+                let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals) as usize;
+                let sum = if t.overflow {
+                    "(too large)".to_owned()
+                } else {
+                    format!("{:.decimals$}", t.sum)
+                };
+                writeln!(out, "{name:<10} {:>15} {sum:>20} {:>12}", t.partial, t.full)?;
+            }
+        }
+        if !self.problems.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "problems ({}):", self.problems.len())?;
+            for (line, reason) in &self.problems {
+                writeln!(out, "line {line}: {reason}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use tempfile::NamedTempFile;
+
+    use super::*;
+
+    fn file(bytes: &[u8]) -> NamedTempFile {
+        let mut f = NamedTempFile::new().expect("temp file");
+        f.write_all(bytes).expect("write temp file");
+        f.flush().expect("flush temp file");
+        f
+    }
+
+    fn opts() -> InputOptions {
+        InputOptions {
+            namespace: "test".to_owned(),
+            ..InputOptions::default()
+        }
+    }
+
+    /// The report rendered to `out`; true when the file is clean.
+    fn plan(path: &Path, opts: &InputOptions, out: &mut Vec<u8>) -> Result<bool, InputError> {
+        let report = super::plan(path, opts)?;
+        report.render(out).expect("render");
+        Ok(report.clean())
+    }
+
+    #[test]
+    fn plan_summarises_per_currency_and_lists_every_problem() {
+        let f = file(
+            b"\xEF\xBB\xBFpayment_id;valor;currency;reference\r\n\
+              1;10,50;BRL;a\r\n\
+              2;20;BRL;b\r\n\
+              3;full;BRL;c\r\n\
+              4;1500;CLP;d\r\n\
+              5;7,25;;e\r\n\
+              6;-1;;f\r\n\
+              ;;;\r\n\
+              7;1.234,56;ARS;g\r\n",
+        );
+        let mut out = Vec::new();
+        let clean = plan(f.path(), &opts(), &mut out).expect("plan");
+        let text = String::from_utf8(out).expect("utf-8 report");
+        assert!(!clean);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(&"delimiter:     semicolon (;)"), "{text}");
+        assert!(lines.contains(&"encoding:      UTF-8 with BOM"), "{text}");
+        assert!(lines.contains(&"rows:          7"), "{text}");
+        assert!(lines.contains(&"valid:         5"), "{text}");
+        assert!(lines.contains(&"invalid:       2"), "{text}");
+        assert!(lines.contains(&"blank skipped: 1"), "{text}");
+        let row = |name: &str| {
+            let l = lines
+                .iter()
+                .find(|l| l.starts_with(name))
+                .unwrap_or_else(|| panic!("no {name} in {text}"));
+            l.split_whitespace().map(str::to_owned).collect::<Vec<_>>()
+        };
+        assert_eq!(row("BRL"), ["BRL", "2", "30.50", "1"]);
+        assert_eq!(row("CLP"), ["CLP", "1", "1500", "0"]);
+        assert_eq!(row("(default)"), ["(default)", "1", "7.25", "0"]);
+        assert!(
+            lines.contains(&"line 7: amount \"-1\" must be positive"),
+            "{text}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("line 9: amount \"1.234,56\" has a thousands separator")),
+            "{text}"
+        );
+
+        let f = file(b"payment_id,amount\n1,1\n");
+        let mut out = Vec::new();
+        assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
+        assert!(!String::from_utf8_lossy(&out).contains("problems"));
+
+        let f = file(b"payment_id,amount\n");
+        let mut out = Vec::new();
+        assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
+        assert!(String::from_utf8_lossy(&out).contains("nothing to refund"));
+    }
+
+    #[test]
+    fn plan_reports_windows_1252() {
+        let f = file(b"payment_id;valor;obs\n1;2;Devolu\xE7\xE3o\n");
+        let mut out = Vec::new();
+        assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
+        assert!(String::from_utf8_lossy(&out).contains("encoding:      Windows-1252"));
+    }
+}

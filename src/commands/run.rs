@@ -1,0 +1,207 @@
+//! `mprefund run`: validate the whole input (refusing to start on any bad line),
+//! create or resume the batch in the state file, hold the batch's lock, send, and
+//! report.
+//!
+//! Invariants: nothing is sent unless the whole input validated (or the bad lines
+//! were explicitly marked `invalid` with `--skip-invalid`); a batch is the set of
+//! rows of one spreadsheet, identified by the fingerprint of its keys, so the same
+//! spreadsheet resumes the same batch whatever its row order or export format; a
+//! new batch enters the state file whole, and only after the input was read to its
+//! end unchanged.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::batch::{self, Finished, OutputOptions, SendOptions};
+use crate::input::{Input, InputOptions, InputSummary};
+use crate::ledger::{Batch, BatchSettings, Ledger};
+use crate::lock::BatchLock;
+use crate::runner::Stop;
+use crate::{Usage, clock};
+
+#[derive(Debug, Clone)]
+pub(crate) struct RunRequest {
+    pub input: PathBuf,
+    pub state: Option<PathBuf>,
+    pub input_options: InputOptions,
+    pub skip_invalid: bool,
+    /// Accept a namespace other than the one the state file's keys were made with.
+    pub namespace_change: bool,
+    pub send: SendOptions,
+    pub output: OutputOptions,
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub(crate) enum RunResult {
+    /// Bad lines and no `--skip-invalid`: nothing was sent. (line, reason) each.
+    Refused {
+        input: PathBuf,
+        problems: Vec<(u64, String)>,
+    },
+    Finished(Finished),
+}
+
+impl RunResult {
+    /// What to show a person on stderr.
+    pub(crate) fn render(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match self {
+            RunResult::Finished(f) => f.render(w),
+            RunResult::Refused { input, problems } => {
+                writeln!(
+                    w,
+                    "{}: {} bad line(s); nothing was sent:",
+                    input.display(),
+                    problems.len()
+                )?;
+                for (line, reason) in problems {
+                    writeln!(w, "  line {line}: {reason}")?;
+                }
+                writeln!(
+                    w,
+                    "fix them, or pass --skip-invalid to refund the rest and mark these invalid"
+                )
+            }
+        }
+    }
+}
+
+/// Reads the whole input once, validating every row. Returns the problems (line,
+/// reason) and the summary with the batch fingerprint.
+fn validate(
+    path: &Path,
+    opts: &InputOptions,
+) -> anyhow::Result<(Vec<(u64, String)>, InputSummary)> {
+    let mut input = Input::open(path, opts)?;
+    let mut problems = Vec::new();
+    for row in input.by_ref() {
+        let row = row?;
+        if let Err(reason) = row.content {
+            problems.push((row.line, reason));
+        }
+    }
+    let summary = input.finish()?;
+    Ok((problems, summary))
+}
+
+pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult> {
+    let started = Instant::now();
+    let (problems, summary) = validate(&req.input, &req.input_options)?;
+    if !problems.is_empty() && !req.skip_invalid {
+        return Ok(RunResult::Refused {
+            input: req.input,
+            problems,
+        });
+    }
+    // With --skip-invalid, a file of bad rows still gets its results (all
+    // `invalid`): the user asked for them, and exit 1 says what happened.
+    if summary.valid == 0 && !(req.skip_invalid && summary.rows > 0) {
+        return Err(Usage(format!("{}: no row to refund", req.input.display())).into());
+    }
+    let state = req
+        .state
+        .clone()
+        .unwrap_or_else(|| batch::default_state(&req.input));
+    let out = req
+        .output
+        .out
+        .clone()
+        .unwrap_or_else(|| batch::default_out(&req.input));
+    batch::check_outputs(Some(&req.input), &state, &out, &req.output)?;
+    let mut ledger = Ledger::open(&state)?;
+    check_namespace(&mut ledger, &state, &req)?;
+    let batch_id = summary.fingerprint.clone();
+    let _lock = BatchLock::acquire(&state, &batch_id, "run")?;
+    let batch = match ledger.batch(&batch_id)? {
+        Some(b) => {
+            tracing::info!("resuming batch {} from {}", b.id, state.display());
+            b
+        }
+        None => {
+            let b = create_batch(&mut ledger, &req, &summary, &out)?;
+            tracing::info!("created batch {batch_id} in {}", state.display());
+            b
+        }
+    };
+    let finished =
+        batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await?;
+    Ok(RunResult::Finished(finished))
+}
+
+/// Keys are derived with the namespace: the same spreadsheet under another one gets
+/// other keys, which the API would take as new refunds. A state file therefore
+/// keeps one namespace, and a change must be asked for by name.
+fn check_namespace(ledger: &mut Ledger, state: &Path, req: &RunRequest) -> anyhow::Result<()> {
+    let wanted = &req.input_options.namespace;
+    match ledger.namespace()? {
+        Some(recorded) if recorded == *wanted => Ok(()),
+        Some(recorded) if !req.namespace_change => Err(Usage(format!(
+            "the state file {} holds keys of namespace {recorded:?}, not {wanted:?}: \
+             under another namespace every row gets a new key and would be refunded again; \
+             pass --namespace-change if the account or environment really changed",
+            state.display()
+        ))
+        .into()),
+        Some(recorded) => {
+            tracing::warn!(
+                "namespace changed from {recorded:?} to {wanted:?} (--namespace-change)"
+            );
+            ledger.set_namespace(wanted)
+        }
+        None => ledger.set_namespace(wanted),
+    }
+}
+
+/// Reads the input a second time into a new batch, and commits it only if the file
+/// read is the file validated.
+fn create_batch(
+    ledger: &mut Ledger,
+    req: &RunRequest,
+    summary: &InputSummary,
+    out: &Path,
+) -> anyhow::Result<Batch> {
+    let mut input = Input::open(&req.input, &req.input_options)?;
+    let batch = Batch {
+        id: summary.fingerprint.clone(),
+        created_at_ms: clock::now_ms(),
+        input_path: crate::paths::resolved(&req.input).display().to_string(),
+        input_digest: summary.digest.clone(),
+        namespace: req.input_options.namespace.clone(),
+        header: input.header().to_vec(),
+        delimiter: input.delimiter(),
+        settings: BatchSettings {
+            out: Some(crate::paths::resolved(out)),
+            api_base: Some(req.send.api_base.as_str().to_owned()),
+            rate: Some(req.send.runner.rate.get()),
+            concurrency: Some(req.send.runner.concurrency),
+            allow_duplicates: req.input_options.allow_duplicates,
+            skip_invalid: req.skip_invalid,
+            key_version: Some(crate::key::KEY_VERSION.to_owned()),
+        },
+        row_count: summary.rows,
+    };
+    let mut writer = ledger.new_batch(&batch)?;
+    for row in input.by_ref() {
+        let mut row = row?;
+        // An invalid row's cause message names its line, as `plan` does.
+        if let Err(reason) = &mut row.content {
+            *reason = format!("line {}: {reason}", row.line);
+        }
+        writer.insert(&row)?;
+    }
+    let again = input.finish()?;
+    if again.digest != summary.digest {
+        return Err(Usage(format!(
+            "{} changed while it was being read; nothing was stored or sent, run again",
+            req.input.display()
+        ))
+        .into());
+    }
+    let adopted = writer.commit()?;
+    if adopted > 0 {
+        tracing::info!(
+            "{adopted} row(s) were already settled by another batch of this state file; they will not be sent"
+        );
+    }
+    Ok(batch)
+}
