@@ -202,6 +202,10 @@ impl fmt::Display for Amount {
     }
 }
 
+/// Integer digits accepted in an amount: far beyond any real refund, and low enough
+/// that summing billions of amounts in `plan` cannot overflow a `Decimal`.
+const MAX_AMOUNT_DIGITS: usize = 18;
+
 /// What a row asks to refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Requested {
@@ -218,6 +222,105 @@ impl Requested {
             Requested::Full => "full".to_owned(),
             Requested::Partial(a) => a.to_string(),
         }
+    }
+
+    /// Parses an amount cell (SPEC "Amount"): a positive plain number with `.` or
+    /// `,` as the decimal mark and at most the currency's decimals, or `full` /
+    /// `total`. Errors are user-facing reasons.
+    pub fn parse(raw: &str, currency: Option<Currency>) -> Result<Requested, String> {
+        let t = raw.trim();
+        if t.is_empty() {
+            return Err("blank amount; write `full` to refund the whole payment".to_owned());
+        }
+        let lower = t.to_lowercase();
+        if lower == "full" || lower == "total" {
+            return Ok(Requested::Full);
+        }
+        let unsigned = lower.trim_start_matches(['+', '-', '\u{2212}']);
+        if matches!(unsigned, "nan" | "inf" | "infinity" | "∞") {
+            return Err(format!("amount {t:?} is not a number"));
+        }
+        if t.starts_with(['-', '\u{2212}']) || (t.starts_with('(') && t.ends_with(')')) {
+            return Err(format!("amount {t:?} must be positive"));
+        }
+        if t.starts_with('+') {
+            return Err(format!("amount {t:?}: write it without a sign"));
+        }
+        let plain = |c: char| c.is_ascii_digit() || c == '.' || c == ',';
+        let mantissa_exponent = lower.split_once('e').filter(|(m, e)| {
+            !m.is_empty()
+                && m.chars().all(plain)
+                && m.chars().any(|c| c.is_ascii_digit())
+                && !e.trim_start_matches(['+', '-']).is_empty()
+                && e.trim_start_matches(['+', '-'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+        });
+        if mantissa_exponent.is_some() {
+            return Err(format!(
+                "amount {t:?} is in scientific notation; write the plain number (e.g. 1500.00)"
+            ));
+        }
+        if !t
+            .chars()
+            .all(|c| plain(c) || c.is_whitespace() || c == '\'')
+        {
+            return Err(format!(
+                "amount {t:?} must be a plain number, without currency symbols or letters"
+            ));
+        }
+        if !t.chars().any(|c| c.is_ascii_digit()) {
+            return Err(format!("amount {t:?} is not a number"));
+        }
+        let dots = t.matches('.').count();
+        let commas = t.matches(',').count();
+        if t.contains(|c: char| c.is_whitespace() || c == '\'') || dots + commas > 1 {
+            return Err(format!(
+                "amount {t:?} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
+            ));
+        }
+        let (int, frac) = t.split_once(['.', ',']).unwrap_or((t, ""));
+        let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals);
+        let allowed = match (decimals, currency) {
+            (0, Some(c)) => format!("{c} allows no decimals"),
+            (n, Some(c)) => format!("{c} allows at most {n}"),
+            (n, None) => format!("at most {n} are allowed"),
+        };
+        // More than two decimals is refused even when they are zeros: "1.000" is a
+        // thousand to a pt-BR or es-CL reader, and guessing would refund the wrong sum.
+        if frac.len() > DEFAULT_DECIMALS as usize {
+            let hint = if frac.len() == 3 {
+                let mark = if dots == 1 { '.' } else { ',' };
+                format!(" (if the {mark:?} separates thousands, remove it)")
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "amount {t:?} has {}; {allowed}{hint}",
+                decimals_text(frac.len() as u32)
+            ));
+        }
+        let int = int.trim_start_matches('0');
+        if int.len() > MAX_AMOUNT_DIGITS {
+            return Err(format!("amount {t:?} is too large"));
+        }
+        let text = format!(
+            "{}.{}",
+            if int.is_empty() { "0" } else { int },
+            if frac.is_empty() { "0" } else { frac }
+        );
+        let value =
+            Decimal::from_str_exact(&text).map_err(|_| format!("amount {t:?} is not a number"))?;
+        let Some(amount) = Amount::new(value) else {
+            return Err(format!("amount {t:?} is zero; nothing to refund"));
+        };
+        if amount.get().scale() > decimals {
+            return Err(format!(
+                "amount {t:?} has {}; {allowed}",
+                decimals_text(amount.get().scale())
+            ));
+        }
+        Ok(Requested::Partial(amount))
     }
 
     /// Inverse of [`Requested::canonical`].
@@ -320,6 +423,14 @@ pub struct Valid {
     pub currency: Option<Currency>,
     /// Trimmed, in Unicode NFC; `None` when blank or absent.
     pub reference: Option<String>,
+}
+
+fn decimals_text(n: u32) -> String {
+    if n == 1 {
+        "1 decimal".to_owned()
+    } else {
+        format!("{n} decimals")
+    }
 }
 
 /// A data row of the spreadsheet as read: where it is, its cells, and either what

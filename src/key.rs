@@ -57,6 +57,32 @@ pub(crate) fn derive(
     IdempotencyKey::new(text).expect("a derived key is 53 characters of [a-z0-9-]")
 }
 
+/// The batch id: an order- and format-independent digest of the namespace and the
+/// set of keys of a spreadsheet's valid rows (32 hex characters), so the same
+/// spreadsheet in any export, in any row order, resumes the same batch.
+#[derive(Debug, Default)]
+pub(crate) struct Fingerprint {
+    /// Wrapping sum of the keys' digests: independent of the order they come in.
+    sum: u128,
+    keys: u64,
+}
+
+impl Fingerprint {
+    pub(crate) fn add(&mut self, key: &IdempotencyKey) {
+        self.sum = self.sum.wrapping_add(digest128(&[key.as_str().as_bytes()]));
+        self.keys += 1;
+    }
+
+    pub(crate) fn finish(&self, namespace: &str) -> String {
+        let mut h = Sha256::new();
+        put(&mut h, format!("{KEY_VERSION}-batch").as_bytes());
+        put(&mut h, namespace.as_bytes());
+        put(&mut h, &self.sum.to_be_bytes());
+        put(&mut h, &self.keys.to_be_bytes());
+        hex(&h.finalize()[..16])
+    }
+}
+
 /// Text in Unicode NFC: the same reference typed on macOS (NFD) and on Windows
 /// (NFC) is one refund. ASCII and NFC text pass unchanged, so their keys never move.
 pub(crate) fn nfc(s: &str) -> std::borrow::Cow<'_, str> {

@@ -1,9 +1,10 @@
 //! Input stage (SPEC "Input CSV"): turns the refund spreadsheet into a stream of
 //! [`Row`]s, each either valid (its refund ask, with its idempotency key) or
-//! saying precisely what is wrong on which line. It owns header matching (aliases),
-//! delimiter detection, encoding (UTF-8, BOM, Windows-1252 fallback per cell),
-//! amount parsing, duplicate detection and the batch fingerprint; `plan` is the
-//! human report built on top of it.
+//! saying precisely what is wrong on which line. Its parts: `source` (the bytes:
+//! digest, header prefix, delimiter, file-type sniffing, line index, quoting),
+//! `decode` (cells: UTF-8, else Windows-1252), `columns` (header matching with
+//! aliases) and `validate` (one row: amounts via `Requested::parse`, duplicates,
+//! the key). The batch fingerprint is `key`'s; `plan` is a command on top.
 //!
 //! Invariants:
 //! - Streaming: the file is read once, through a hashing adapter (the `digest`
@@ -26,27 +27,24 @@
 //!   rows whose cells are all blank (Excel's trailing `;;;`) are skipped, counted
 //!   in `blank_skipped`, and take no number.
 
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+mod columns;
+mod decode;
+mod source;
+mod validate;
+
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Chain, Cursor, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use crate::domain::{
-    Amount, Currency, DEFAULT_DECIMALS, Kind, PaymentId, RefundAsk, Requested, Row, Valid,
-};
+use crate::domain::Row;
 use crate::key;
-
-/// Longest header line accepted; a longer "first line" is not a spreadsheet header.
-const MAX_HEADER_BYTES: usize = 1 << 20;
-
-/// Integer digits accepted in an amount: far beyond any real refund, and low enough
-/// that summing billions of amounts in `plan` cannot overflow a `Decimal`.
-const MAX_AMOUNT_DIGITS: usize = 18;
+use columns::{Columns, match_columns};
+use decode::{Decoded, decode};
+use source::{Hashing, Lines, detect_delimiter, read_header_prefix, sniff_encoding};
+use validate::Seen;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InputOptions {
@@ -122,23 +120,6 @@ pub(crate) struct InputSummary {
     pub bom: bool,
 }
 
-/// Where the recognised columns are.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    payment: usize,
-    amount: usize,
-    reference: Option<usize>,
-    kind: Option<usize>,
-    currency: Option<usize>,
-}
-
-/// First line and number of valid rows seen so far with one identity.
-#[derive(Debug, Clone, Copy)]
-struct Seen {
-    first_line: u64,
-    count: u32,
-}
-
 type Source = Lines<Chain<Cursor<Vec<u8>>, Hashing<File>>>;
 
 /// Streaming reader of an input file; yields one [`Row`] per non-blank data row.
@@ -153,7 +134,7 @@ pub(crate) struct Input {
     delimiter: u8,
     bom: bool,
     seen: HashMap<u128, Seen>,
-    key_sum: u128,
+    fingerprint: key::Fingerprint,
     rows: u64,
     valid: u64,
     invalid: u64,
@@ -209,7 +190,7 @@ impl Input {
             delimiter,
             bom,
             seen: HashMap::new(),
-            key_sum: 0,
+            fingerprint: key::Fingerprint::default(),
             rows: 0,
             valid: 0,
             invalid: 0,
@@ -251,12 +232,7 @@ impl Input {
                 line,
             });
         }
-        let mut fp = Sha256::new();
-        key::put(&mut fp, b"mpr1-batch");
-        key::put(&mut fp, self.namespace.as_bytes());
-        key::put(&mut fp, &self.key_sum.to_be_bytes());
-        key::put(&mut fp, &self.valid.to_be_bytes());
-        let fingerprint = key::hex(&fp.finalize()[..16]);
+        let fingerprint = self.fingerprint.finish(&self.namespace);
         let (_, hashing) = self.reader.into_inner().into_inner().into_inner();
         Ok(InputSummary {
             digest: key::hex(&hashing.hasher.finalize()),
@@ -302,142 +278,6 @@ impl Input {
             }
         }
     }
-
-    /// Validates one data row; every reason found is reported, not just the first.
-    fn check(
-        &mut self,
-        row_no: u64,
-        line: u64,
-        fields: Vec<String>,
-        undefined: Option<(usize, u8)>,
-    ) -> Row {
-        let invalid = |reason, fields| Row {
-            row_no,
-            line,
-            fields,
-            content: Err(reason),
-        };
-        if fields.len() != self.header.len() {
-            let mut reason = format!(
-                "has {} fields but the header has {}",
-                fields.len(),
-                self.header.len()
-            );
-            if self.delimiter == b',' && fields.len() > self.header.len() {
-                reason.push_str(
-                    " (a cell containing a comma, such as a decimal comma, must be quoted)",
-                );
-            }
-            return invalid(reason, fields);
-        }
-        let c = self.columns;
-        let mut reasons = Vec::new();
-        if let Some(col) = self.swallowing_cell(&fields) {
-            reasons.push(format!(
-                "column {:?} runs over several lines and holds what look like further rows: a quote opened on line {line} and closed too late? (those rows would be lost)",
-                self.header[col]
-            ));
-        }
-        if let Some((col, byte)) = undefined {
-            reasons.push(format!(
-                "column {:?} contains byte 0x{byte:02X}, which is neither UTF-8 nor Windows-1252; re-export the file as \"CSV UTF-8\"",
-                self.header[col]
-            ));
-        }
-        let payment =
-            PaymentId::from_str(&fields[c.payment]).map_err(|e| reasons.push(e.to_string()));
-        let kind = c
-            .kind
-            .map_or(Ok(Kind::Payment), |i| Kind::from_str(&fields[i]))
-            .map_err(|e| reasons.push(e));
-        let currency = match c.currency.map(|i| fields[i].trim()) {
-            None | Some("") => Ok(None),
-            Some(t) => Currency::from_str(t).map(Some).map_err(|e| reasons.push(e)),
-        };
-        let requested =
-            parse_amount(&fields[c.amount], currency.ok().flatten()).map_err(|e| reasons.push(e));
-        // NFC, as the key has it: duplicates are found among what the key sees.
-        let reference = c
-            .reference
-            .map(|i| fields[i].trim())
-            .filter(|r| !r.is_empty())
-            .map(|r| key::nfc(r).into_owned());
-        let (Ok(payment), Ok(kind), Ok(currency), Ok(requested), true) =
-            (payment, kind, currency, requested, reasons.is_empty())
-        else {
-            return invalid(reasons.join("; "), fields);
-        };
-
-        let canonical = requested.canonical();
-        let identity = key::digest128(&[
-            kind.as_str().as_bytes(),
-            payment.to_string().as_bytes(),
-            canonical.as_bytes(),
-            reference.as_deref().unwrap_or("").as_bytes(),
-        ]);
-        let seen = self.seen.entry(identity).or_insert(Seen {
-            first_line: line,
-            count: 0,
-        });
-        if seen.count > 0 && !self.allow_duplicates {
-            let reason = format!(
-                "duplicates line {} (same payment, amount and reference); pass --allow-duplicates if intended",
-                seen.first_line
-            );
-            return invalid(reason, fields);
-        }
-        seen.count = seen.count.saturating_add(1);
-        let key = key::derive(
-            &self.namespace,
-            kind,
-            payment,
-            &requested,
-            reference.as_deref(),
-            seen.count,
-        );
-        Row {
-            row_no,
-            line,
-            fields,
-            content: Ok(Valid {
-                ask: RefundAsk {
-                    key,
-                    kind,
-                    payment_id: payment,
-                    requested,
-                },
-                currency,
-                reference,
-            }),
-        }
-    }
-}
-
-impl Input {
-    /// A cell spanning lines is legitimate (Excel's Alt+Enter in a note), but not
-    /// in a column the refund is made of, nor when a later line of it has as many
-    /// delimiters as a row: then a stray quote has swallowed rows.
-    fn swallowing_cell(&self, fields: &[String]) -> Option<usize> {
-        let c = self.columns;
-        let row_like = self.header.len().saturating_sub(1).max(1);
-        let holds_rows = |f: &String| {
-            f.split(['\n', '\r'])
-                .skip(1)
-                .any(|l| l.bytes().filter(|&b| b == self.delimiter).count() >= row_like)
-        };
-        fields.iter().position(holds_rows).or_else(|| {
-            [
-                Some(c.payment),
-                Some(c.amount),
-                c.reference,
-                c.kind,
-                c.currency,
-            ]
-            .into_iter()
-            .flatten()
-            .find(|&i| fields[i].contains(['\n', '\r']))
-        })
-    }
 }
 
 impl Iterator for Input {
@@ -479,473 +319,13 @@ impl Iterator for Input {
             match &row.content {
                 Ok(v) => {
                     self.valid += 1;
-                    // Wrapping sum: the fingerprint must not depend on row order.
-                    self.key_sum =
-                        self.key_sum
-                            .wrapping_add(key::digest128(&[v.ask.key.as_str().as_bytes()]));
+                    self.fingerprint.add(&v.ask.key);
                 }
                 Err(_) => self.invalid += 1,
             }
             return Some(Ok(row));
         }
         None
-    }
-}
-
-/// Column names accepted for each recognised column, already normalised.
-const PAYMENT_NAMES: &[&str] = &["paymentid", "payment", "idpagamento", "idpago", "pago"];
-const AMOUNT_NAMES: &[&str] = &["amount", "valor", "monto", "refundamount"];
-/// pt/es spellings too: a re-export that renamed the reference column must still
-/// produce the same keys. (`kind` has none: `tipo` means too many things.)
-const REFERENCE_NAMES: &[&str] = &["reference", "referencia", "referência"];
-const CURRENCY_NAMES: &[&str] = &["currency", "currencyid", "moeda", "moneda"];
-
-/// Lowercase, trimmed, without spaces, `_` or `-`: `Payment-ID ` → `paymentid`.
-fn normalise_name(s: &str) -> String {
-    s.trim()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-fn match_columns(path: &Path, line: u64, header: &[String]) -> Result<Columns, InputError> {
-    let mut slots: [(&'static str, &[&str], Option<usize>); 5] = [
-        ("payment id", PAYMENT_NAMES, None),
-        ("amount", AMOUNT_NAMES, None),
-        ("reference", REFERENCE_NAMES, None),
-        ("kind", &["kind"], None),
-        ("currency", CURRENCY_NAMES, None),
-    ];
-    for (i, cell) in header.iter().enumerate() {
-        let name = normalise_name(cell);
-        for (what, names, slot) in &mut slots {
-            if !names.contains(&name.as_str()) {
-                continue;
-            }
-            if let Some(first) = *slot {
-                return Err(InputError::BadHeader {
-                    path: path.to_owned(),
-                    line,
-                    reason: format!(
-                        "columns {} ({:?}) and {} ({:?}) are both the {what} column; keep one",
-                        first + 1,
-                        header[first],
-                        i + 1,
-                        cell
-                    ),
-                });
-            }
-            *slot = Some(i);
-        }
-    }
-    let [
-        (_, _, payment),
-        (_, _, amount),
-        (_, _, reference),
-        (_, _, kind),
-        (_, _, currency),
-    ] = slots;
-    let missing = |column, accepted| {
-        let found = header
-            .iter()
-            .map(|h| format!("{h:?}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // A first line made of numbers is data, not a header: say so plainly.
-        let looks_like_data = header.iter().any(|h| {
-            let t = h.trim();
-            !t.is_empty()
-                && t.bytes()
-                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
-        });
-        InputError::MissingColumn {
-            path: path.to_owned(),
-            column,
-            accepted,
-            found,
-            hint: if looks_like_data {
-                " (the first line looks like data: the file needs a header row)"
-            } else {
-                ""
-            },
-        }
-    };
-    let payment = payment.ok_or_else(|| {
-        missing(
-            "payment id",
-            "payment_id, payment, id_pagamento, id_pago, pago",
-        )
-    })?;
-    let amount = amount.ok_or_else(|| missing("amount", "amount, valor, monto, refund_amount"))?;
-    Ok(Columns {
-        payment,
-        amount,
-        reference,
-        kind,
-        currency,
-    })
-}
-
-/// Parses an amount cell (SPEC "Amount"). Errors are user-facing reasons.
-pub(crate) fn parse_amount(raw: &str, currency: Option<Currency>) -> Result<Requested, String> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err("blank amount; write `full` to refund the whole payment".to_owned());
-    }
-    let lower = t.to_lowercase();
-    if lower == "full" || lower == "total" {
-        return Ok(Requested::Full);
-    }
-    let unsigned = lower.trim_start_matches(['+', '-', '\u{2212}']);
-    if matches!(unsigned, "nan" | "inf" | "infinity" | "∞") {
-        return Err(format!("amount {t:?} is not a number"));
-    }
-    if t.starts_with(['-', '\u{2212}']) || (t.starts_with('(') && t.ends_with(')')) {
-        return Err(format!("amount {t:?} must be positive"));
-    }
-    if t.starts_with('+') {
-        return Err(format!("amount {t:?}: write it without a sign"));
-    }
-    let plain = |c: char| c.is_ascii_digit() || c == '.' || c == ',';
-    let mantissa_exponent = lower.split_once('e').filter(|(m, e)| {
-        !m.is_empty()
-            && m.chars().all(plain)
-            && m.chars().any(|c| c.is_ascii_digit())
-            && !e.trim_start_matches(['+', '-']).is_empty()
-            && e.trim_start_matches(['+', '-'])
-                .chars()
-                .all(|c| c.is_ascii_digit())
-    });
-    if mantissa_exponent.is_some() {
-        return Err(format!(
-            "amount {t:?} is in scientific notation; write the plain number (e.g. 1500.00)"
-        ));
-    }
-    if !t
-        .chars()
-        .all(|c| plain(c) || c.is_whitespace() || c == '\'')
-    {
-        return Err(format!(
-            "amount {t:?} must be a plain number, without currency symbols or letters"
-        ));
-    }
-    if !t.chars().any(|c| c.is_ascii_digit()) {
-        return Err(format!("amount {t:?} is not a number"));
-    }
-    let dots = t.matches('.').count();
-    let commas = t.matches(',').count();
-    if t.contains(|c: char| c.is_whitespace() || c == '\'') || dots + commas > 1 {
-        return Err(format!(
-            "amount {t:?} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
-        ));
-    }
-    let (int, frac) = t.split_once(['.', ',']).unwrap_or((t, ""));
-    let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals);
-    let allowed = match (decimals, currency) {
-        (0, Some(c)) => format!("{c} allows no decimals"),
-        (n, Some(c)) => format!("{c} allows at most {n}"),
-        (n, None) => format!("at most {n} are allowed"),
-    };
-    // More than two decimals is refused even when they are zeros: "1.000" is a
-    // thousand to a pt-BR or es-CL reader, and guessing would refund the wrong sum.
-    if frac.len() > DEFAULT_DECIMALS as usize {
-        let hint = if frac.len() == 3 {
-            let mark = if dots == 1 { '.' } else { ',' };
-            format!(" (if the {mark:?} separates thousands, remove it)")
-        } else {
-            String::new()
-        };
-        return Err(format!(
-            "amount {t:?} has {}; {allowed}{hint}",
-            decimals_text(frac.len() as u32)
-        ));
-    }
-    let int = int.trim_start_matches('0');
-    if int.len() > MAX_AMOUNT_DIGITS {
-        return Err(format!("amount {t:?} is too large"));
-    }
-    let text = format!(
-        "{}.{}",
-        if int.is_empty() { "0" } else { int },
-        if frac.is_empty() { "0" } else { frac }
-    );
-    let value =
-        Decimal::from_str_exact(&text).map_err(|_| format!("amount {t:?} is not a number"))?;
-    let Some(amount) = Amount::new(value) else {
-        return Err(format!("amount {t:?} is zero; nothing to refund"));
-    };
-    if amount.get().scale() > decimals {
-        return Err(format!(
-            "amount {t:?} has {}; {allowed}",
-            decimals_text(amount.get().scale())
-        ));
-    }
-    Ok(Requested::Partial(amount))
-}
-
-fn decimals_text(n: u32) -> String {
-    if n == 1 {
-        "1 decimal".to_owned()
-    } else {
-        format!("{n} decimals")
-    }
-}
-
-/// A decoded cell.
-struct Decoded {
-    text: String,
-    /// The cell was not UTF-8 and was read as Windows-1252.
-    windows_1252: bool,
-    /// First byte that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D).
-    undefined: Option<u8>,
-}
-
-/// UTF-8 when the cell is valid UTF-8, else Windows-1252 (what Excel writes for
-/// "CSV" on a Windows machine). Undefined 1252 bytes are kept as the C1 control of
-/// the same value (as Latin-1 does), so the text stays lossless, and are flagged.
-fn decode(bytes: &[u8]) -> Decoded {
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Decoded {
-            text: s.to_owned(),
-            windows_1252: false,
-            undefined: None,
-        };
-    }
-    let mut undefined = None;
-    let text = bytes
-        .iter()
-        .map(|&b| match b {
-            0x80..=0x9F => {
-                let c = CP1252_80_9F[usize::from(b - 0x80)];
-                if c == '\0' {
-                    undefined.get_or_insert(b);
-                    char::from(b)
-                } else {
-                    c
-                }
-            }
-            // ASCII and 0xA0..=0xFF coincide with Latin-1, i.e. with U+0000..U+00FF.
-            _ => char::from(b),
-        })
-        .collect();
-    Decoded {
-        text,
-        windows_1252: true,
-        undefined,
-    }
-}
-
-/// Windows-1252 0x80..=0x9F; `'\0'` marks the five bytes the code page leaves undefined.
-const CP1252_80_9F: [char; 32] = [
-    '\u{20AC}', '\0', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
-    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\0', '\u{017D}', '\0', '\0',
-    '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{02DC}',
-    '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\0', '\u{017E}', '\u{0178}',
-];
-
-/// Reads until the end of the first non-blank line (outside quotes) or EOF, so the
-/// delimiter can be detected before parsing starts. Returns the bytes read, UTF-8
-/// BOM removed (the csv parser then never sees it), and whether there was one.
-fn read_header_prefix(r: &mut impl Read) -> io::Result<(Vec<u8>, bool)> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if header_line(&buf).is_some() || buf.len() > MAX_HEADER_BYTES {
-            break;
-        }
-        let n = match r.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let bom = buf.starts_with(b"\xEF\xBB\xBF");
-    if bom {
-        buf.drain(..3);
-    }
-    Ok((buf, bom))
-}
-
-/// The first non-blank line of `buf` if it is complete (ends with a line break
-/// outside quotes), else `None`.
-fn header_line(buf: &[u8]) -> Option<&[u8]> {
-    let buf = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
-    let start = buf.iter().position(|b| !matches!(b, b'\r' | b'\n'))?;
-    let mut quoted = false;
-    for (i, &b) in buf.iter().enumerate().skip(start) {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\r' | b'\n' if !quoted => return Some(&buf[start..i]),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// The delimiter occurring most often outside quotes in the header line; `,` when
-/// none occurs (a one-column header, which then lacks a required column anyway).
-fn detect_delimiter(prefix: &[u8]) -> u8 {
-    let start = prefix
-        .iter()
-        .position(|b| !matches!(b, b'\r' | b'\n'))
-        .unwrap_or(0);
-    let line = header_line(prefix).unwrap_or(&prefix[start..]);
-    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
-    let mut quoted = false;
-    for &b in line {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if !quoted {
-            for (d, n) in &mut counts {
-                *n += usize::from(b == *d);
-            }
-        }
-    }
-    // Ties keep the earlier of `,` `;` tab (max_by_key keeps the last maximum).
-    counts
-        .iter()
-        .rev()
-        .max_by_key(|(_, n)| *n)
-        .map_or(b',', |(d, _)| *d)
-}
-
-/// Refuses, with a message an analyst can act on, files that are not text CSV.
-fn sniff_encoding(path: &Path, prefix: &[u8]) -> Result<(), InputError> {
-    let reason = if prefix.starts_with(b"PK\x03\x04") {
-        "this is an Excel workbook (.xlsx), not a CSV; in Excel use Save As → \"CSV UTF-8\""
-    } else if prefix.starts_with(b"\xFF\xFE") || prefix.starts_with(b"\xFE\xFF") {
-        "the file is UTF-16 (\"Unicode text\"); save it as \"CSV UTF-8\""
-    } else if header_line(prefix).unwrap_or(prefix).contains(&0) {
-        "the header contains NUL bytes: the file is binary or UTF-16, not a CSV; save it as \"CSV UTF-8\""
-    } else {
-        return Ok(());
-    };
-    Err(InputError::Encoding {
-        path: path.to_owned(),
-        reason: reason.to_owned(),
-    })
-}
-
-/// Hashes every byte read from the file, for the batch's `digest`.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
-/// Indexes the starts of non-empty lines of the stream the csv parser reads, so a
-/// record's first line can be found from its byte offset. Entries before the record
-/// being looked up are dropped on lookup, so only the read-ahead is ever held.
-struct Lines<R> {
-    inner: R,
-    offset: u64,
-    line: u64,
-    at_line_start: bool,
-    after_cr: bool,
-    delimiter: u8,
-    quoting: Quoting,
-    /// Set at the end of the input when a quoted cell is still open: the line its
-    /// quote opened on.
-    unclosed_quote: Option<u64>,
-    /// (byte offset, line number) of the first byte of each non-empty line.
-    starts: RefCell<VecDeque<(u64, u64)>>,
-}
-
-/// Where the byte stream stands in RFC 4180 quoting, as `csv` parses it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quoting {
-    FieldStart,
-    Unquoted,
-    /// Inside a quoted cell opened on this line.
-    Quoted(u64),
-    /// A quote inside a quoted cell: the cell's end, or the first of `""`.
-    QuoteInQuoted(u64),
-}
-
-impl<R> Lines<R> {
-    fn new(inner: R, delimiter: u8) -> Self {
-        Lines {
-            inner,
-            offset: 0,
-            line: 1,
-            at_line_start: true,
-            after_cr: false,
-            delimiter,
-            quoting: Quoting::FieldStart,
-            unclosed_quote: None,
-            starts: RefCell::new(VecDeque::new()),
-        }
-    }
-
-    /// Line of the first content byte at or after `offset`: a record's position in
-    /// `csv` is where the previous one stopped, which may be before the `\n` of a
-    /// `\r\n` or before blank lines, both of which the parser skips.
-    fn line_of(&self, offset: u64) -> Option<u64> {
-        let mut starts = self.starts.borrow_mut();
-        while starts.front().is_some_and(|&(o, _)| o < offset) {
-            starts.pop_front();
-        }
-        starts.front().map(|&(_, line)| line)
-    }
-
-    fn into_inner(self) -> R {
-        self.inner
-    }
-}
-
-impl<R: Read> Read for Lines<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() {
-            if let Quoting::Quoted(line) = self.quoting {
-                self.unclosed_quote = Some(line);
-            }
-            return Ok(0);
-        }
-        let starts = self.starts.get_mut();
-        for &b in &buf[..n] {
-            let line_end = b == b'\n' || b == b'\r';
-            self.quoting = match (self.quoting, b) {
-                (Quoting::FieldStart, b'"') => Quoting::Quoted(self.line),
-                (Quoting::Quoted(l), b'"') => Quoting::QuoteInQuoted(l),
-                (q @ Quoting::Quoted(_), _) => q,
-                (Quoting::QuoteInQuoted(l), b'"') => Quoting::Quoted(l),
-                (_, _) if b == self.delimiter || line_end => Quoting::FieldStart,
-                (_, _) => Quoting::Unquoted,
-            };
-            match b {
-                b'\n' => {
-                    // The `\n` of a `\r\n` ends the line the `\r` already ended.
-                    self.line += u64::from(!self.after_cr);
-                    self.at_line_start = true;
-                    self.after_cr = false;
-                }
-                b'\r' => {
-                    self.line += 1;
-                    self.at_line_start = true;
-                    self.after_cr = true;
-                }
-                _ => {
-                    if self.at_line_start {
-                        starts.push_back((self.offset, self.line));
-                    }
-                    self.at_line_start = false;
-                    self.after_cr = false;
-                }
-            }
-            self.offset += 1;
-        }
-        Ok(n)
     }
 }
 
@@ -957,6 +337,15 @@ mod tests {
     use tempfile::NamedTempFile;
 
     use super::*;
+    use std::str::FromStr;
+
+    use rust_decimal::Decimal;
+
+    use crate::domain::{Amount, Currency, Kind, PaymentId, Requested};
+
+    fn parse_amount(raw: &str, currency: Option<Currency>) -> Result<Requested, String> {
+        Requested::parse(raw, currency)
+    }
 
     fn file(bytes: &[u8]) -> NamedTempFile {
         let mut f = NamedTempFile::new().expect("temp file");

@@ -1,0 +1,116 @@
+//! Column matching: which header cells are the payment id, the amount, and the
+//! optional reference, kind and currency — by name, ignoring case, spaces, `_` and
+//! `-`, with pt/es aliases, so a re-export with renamed columns reads the same.
+
+use std::path::Path;
+
+use super::InputError;
+
+/// Where the recognised columns are.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Columns {
+    pub(super) payment: usize,
+    pub(super) amount: usize,
+    pub(super) reference: Option<usize>,
+    pub(super) kind: Option<usize>,
+    pub(super) currency: Option<usize>,
+}
+
+/// Column names accepted for each recognised column, already normalised.
+const PAYMENT_NAMES: &[&str] = &["paymentid", "payment", "idpagamento", "idpago", "pago"];
+const AMOUNT_NAMES: &[&str] = &["amount", "valor", "monto", "refundamount"];
+/// pt/es spellings too: a re-export that renamed the reference column must still
+/// produce the same keys. (`kind` has none: `tipo` means too many things.)
+const REFERENCE_NAMES: &[&str] = &["reference", "referencia", "referência"];
+const CURRENCY_NAMES: &[&str] = &["currency", "currencyid", "moeda", "moneda"];
+
+/// Lowercase, trimmed, without spaces, `_` or `-`: `Payment-ID ` → `paymentid`.
+fn normalise_name(s: &str) -> String {
+    s.trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+pub(super) fn match_columns(
+    path: &Path,
+    line: u64,
+    header: &[String],
+) -> Result<Columns, InputError> {
+    let mut slots: [(&'static str, &[&str], Option<usize>); 5] = [
+        ("payment id", PAYMENT_NAMES, None),
+        ("amount", AMOUNT_NAMES, None),
+        ("reference", REFERENCE_NAMES, None),
+        ("kind", &["kind"], None),
+        ("currency", CURRENCY_NAMES, None),
+    ];
+    for (i, cell) in header.iter().enumerate() {
+        let name = normalise_name(cell);
+        for (what, names, slot) in &mut slots {
+            if !names.contains(&name.as_str()) {
+                continue;
+            }
+            if let Some(first) = *slot {
+                return Err(InputError::BadHeader {
+                    path: path.to_owned(),
+                    line,
+                    reason: format!(
+                        "columns {} ({:?}) and {} ({:?}) are both the {what} column; keep one",
+                        first + 1,
+                        header[first],
+                        i + 1,
+                        cell
+                    ),
+                });
+            }
+            *slot = Some(i);
+        }
+    }
+    let [
+        (_, _, payment),
+        (_, _, amount),
+        (_, _, reference),
+        (_, _, kind),
+        (_, _, currency),
+    ] = slots;
+    let missing = |column, accepted| {
+        let found = header
+            .iter()
+            .map(|h| format!("{h:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // A first line made of numbers is data, not a header: say so plainly.
+        let looks_like_data = header.iter().any(|h| {
+            let t = h.trim();
+            !t.is_empty()
+                && t.bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+        });
+        InputError::MissingColumn {
+            path: path.to_owned(),
+            column,
+            accepted,
+            found,
+            hint: if looks_like_data {
+                " (the first line looks like data: the file needs a header row)"
+            } else {
+                ""
+            },
+        }
+    };
+    let payment = payment.ok_or_else(|| {
+        missing(
+            "payment id",
+            "payment_id, payment, id_pagamento, id_pago, pago",
+        )
+    })?;
+    let amount = amount.ok_or_else(|| missing("amount", "amount, valor, monto, refund_amount"))?;
+    Ok(Columns {
+        payment,
+        amount,
+        reference,
+        kind,
+        currency,
+    })
+}
