@@ -98,29 +98,22 @@ pub struct PlanArgs {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct SendArgs {
-    /// API base URL (plain http:// only to loopback) [default: https://api.mercadopago.com]
-    #[arg(long)]
+    #[arg(long, help = with_default("API base URL (plain http:// only to loopback)", DEFAULT_API_BASE))]
     pub api_base: Option<String>,
     /// Read the access token from this file instead of MP_ACCESS_TOKEN.
     #[arg(long)]
     pub token_file: Option<PathBuf>,
-    /// Requests per second, retries included [default: 10]
-    #[arg(long)]
+    #[arg(long, help = with_default("Requests per second in any one-second window, retries included", runner::DEFAULT_RATE))]
     pub rate: Option<NonZeroU32>,
-    /// Requests in flight at once [default: 8]
-    #[arg(long)]
+    #[arg(long, help = with_default("Requests in flight at once", runner::DEFAULT_CONCURRENCY))]
     pub concurrency: Option<usize>,
-    /// Attempts per row per run, the first included [default: 6]
-    #[arg(long)]
+    #[arg(long, help = with_default("Attempts per row per run, the first included", crate::retry::DEFAULT_MAX_ATTEMPTS))]
     pub max_attempts: Option<u32>,
-    /// Per-request timeout in seconds [default: 60]
-    #[arg(long)]
+    #[arg(long, help = with_default("Per-request timeout in seconds", client::DEFAULT_TIMEOUT_SECS))]
     pub timeout: Option<u64>,
-    /// Consecutive server failures that stop the run [default: 25]
-    #[arg(long)]
+    #[arg(long, help = with_default("Consecutive server failures that stop the run", runner::DEFAULT_BREAKER))]
     pub breaker: Option<u32>,
-    /// Seconds in-flight requests may go on after SIGINT/SIGTERM [default: 10]
-    #[arg(long)]
+    #[arg(long, help = with_default("Seconds in-flight requests may go on after SIGINT/SIGTERM", runner::DEFAULT_GRACE_SECS))]
     pub grace: Option<u64>,
 }
 
@@ -155,9 +148,6 @@ pub struct RunArgs {
     /// (every row then gets a new key: only when the account really changed).
     #[arg(long)]
     pub namespace_change: bool,
-    /// Answer yes to confirmations.
-    #[arg(long)]
-    pub yes: bool,
     #[command(flatten)]
     pub input_args: InputArgs,
     #[command(flatten)]
@@ -208,6 +198,13 @@ pub struct ReportArgs {
     /// Results CSV [default: where the run wrote it]
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// A flag's help with its default, taken from the constant the code uses: flags
+/// stay `Option`s because a job file's value comes between the flag and the
+/// default, so clap's own `default_value` would hide it.
+fn with_default(help: &str, default: impl std::fmt::Display) -> String {
+    format!("{help} [default: {default}]")
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {

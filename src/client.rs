@@ -186,11 +186,14 @@ pub(crate) struct ClientSettings {
     pub render_in_process: bool,
 }
 
+/// Seconds one request may take unless `--timeout` says otherwise.
+pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 60;
+
 impl Default for ClientSettings {
     fn default() -> Self {
         ClientSettings {
             connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             render_in_process: true,
         }
     }

@@ -24,10 +24,13 @@ pub(crate) struct Policy {
     pub max_retry_after: Duration,
 }
 
+/// Attempts per row per run unless `--max-attempts` says otherwise.
+pub(crate) const DEFAULT_MAX_ATTEMPTS: u32 = 6;
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            max_attempts: 6,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
             max_conflict_attempts: 3,
             base: Duration::from_millis(200),
             cap: Duration::from_secs(20),

@@ -101,15 +101,21 @@ pub(crate) struct Settings {
     pub grace: Duration,
 }
 
+/// The defaults of `run` and `retry`: the one place they are written (the flags'
+/// help and the README quote them).
+pub(crate) const DEFAULT_RATE: u32 = 10;
+pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
+pub(crate) const DEFAULT_BREAKER: u32 = 25;
+pub(crate) const DEFAULT_GRACE_SECS: u64 = 10;
+
 impl Default for Settings {
-    /// The defaults of `run` and `retry` (the README lists them).
     fn default() -> Self {
         Settings {
-            rate: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
-            concurrency: 8,
+            rate: NonZeroU32::new(DEFAULT_RATE).unwrap_or(NonZeroU32::MIN),
+            concurrency: DEFAULT_CONCURRENCY,
             policy: Policy::default(),
-            breaker_threshold: 25,
-            grace: Duration::from_secs(10),
+            breaker_threshold: DEFAULT_BREAKER,
+            grace: Duration::from_secs(DEFAULT_GRACE_SECS),
         }
     }
 }
