@@ -130,25 +130,8 @@ impl PlanReport {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write as _;
-
-    use tempfile::NamedTempFile;
-
     use super::*;
-
-    fn file(bytes: &[u8]) -> NamedTempFile {
-        let mut f = NamedTempFile::new().expect("temp file");
-        f.write_all(bytes).expect("write temp file");
-        f.flush().expect("flush temp file");
-        f
-    }
-
-    fn opts() -> InputOptions {
-        InputOptions {
-            namespace: "test".to_owned(),
-            ..InputOptions::default()
-        }
-    }
+    use crate::input::tests::{file, opts};
 
     /// The report rendered to `out`; true when the file is clean.
     fn plan(path: &Path, opts: &InputOptions, out: &mut Vec<u8>) -> Result<bool, InputError> {

@@ -330,7 +330,7 @@ impl Iterator for Input {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::io::Write as _;
 
     use proptest::prelude::*;
@@ -347,14 +347,14 @@ mod tests {
         Requested::parse(raw, currency)
     }
 
-    fn file(bytes: &[u8]) -> NamedTempFile {
+    pub(crate) fn file(bytes: &[u8]) -> NamedTempFile {
         let mut f = NamedTempFile::new().expect("temp file");
         f.write_all(bytes).expect("write temp file");
         f.flush().expect("flush temp file");
         f
     }
 
-    fn opts() -> InputOptions {
+    pub(crate) fn opts() -> InputOptions {
         InputOptions {
             namespace: "test".to_owned(),
             ..InputOptions::default()
