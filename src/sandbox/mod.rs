@@ -378,7 +378,8 @@ fn build_app(cfg: SandboxConfig) -> anyhow::Result<App> {
     cfg.faults.validate().map_err(crate::Usage)?;
     let mut st = state::State::new(cfg.faults);
     for spec in &cfg.payments {
-        st.declare(spec.to_payment().map_err(|e| crate::Usage(e.to_string()))?);
+        st.book
+            .declare(spec.to_payment().map_err(|e| crate::Usage(e.to_string()))?);
     }
     Ok(Shared::new(st, cfg.string_codes))
 }
@@ -468,7 +469,7 @@ impl SandboxHandle {
 
     /// Every refund created so far, oldest first.
     pub fn refunds(&self) -> Vec<RefundRecord> {
-        self.app.lock().refunds.clone()
+        self.app.lock().book.refunds.clone()
     }
 
     /// Holds every refund request from now on, once its idempotency key is reserved
@@ -488,17 +489,17 @@ impl SandboxHandle {
     }
 
     pub fn stats(&self) -> Stats {
-        self.app.lock().stats()
+        self.app.lock().counters.stats()
     }
 
     /// Zeroes the counters (the refunds and payments stay).
     pub fn reset_stats(&self) {
-        self.app.lock().reset_stats();
+        self.app.lock().counters.reset();
     }
 
     /// Replaces the faults; with a seed, the random sequence restarts from it.
     pub fn set_faults(&self, f: Faults) {
-        self.app.lock().set_faults(f);
+        self.app.lock().dice.set_faults(f);
     }
 
     /// Declares (or redeclares, dropping its refund history) a payment.
@@ -515,23 +516,23 @@ impl SandboxHandle {
 
     pub fn try_declare_payment(&self, p: PaymentSpec) -> anyhow::Result<()> {
         let payment = p.to_payment()?;
-        self.app.lock().declare(payment);
+        self.app.lock().book.declare(payment);
         Ok(())
     }
 
     /// Every refund POST for this payment id (either kind) answers `status`
     /// before commit until [`SandboxHandle::heal_payment`].
     pub fn fail_payment(&self, id: u64, status: u16) {
-        self.app.lock().fail_payment(id, status);
+        self.app.lock().dice.fail_payment(id, status);
     }
 
     pub fn heal_payment(&self, id: u64) {
-        self.app.lock().heal_payment(id);
+        self.app.lock().dice.heal_payment(id);
     }
 
     /// Settles every `in_process` refund as `approved`; returns how many.
     pub fn settle_in_process(&self) -> usize {
-        self.app.lock().settle_in_process()
+        self.app.lock().book.settle_in_process()
     }
 }
 

@@ -16,16 +16,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Request, State as AxState};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::conn::ConnTag;
 use super::state::{
-    ApiError, Claim, Payment, PostCommitFault, RefundJson, RefundRequest, State, read_request,
+    ApiError, Claim, Payment, PostCommitFault, RefundJson, RefundRequest, State, Style,
+    error_response, html_502, json_response, json_value, read_request,
 };
 use super::{Faults, PaymentSpec};
 use crate::domain::Kind;
@@ -67,15 +68,6 @@ impl Shared {
     }
 }
 
-/// The two error body variants MP uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
-    /// `"status": 400`, `cause[].code: 2063`, `cause[].description`.
-    Numbers,
-    /// `"status": "400"`, `cause[].code: "2063"`, `cause[].message` (advanced payments).
-    Strings,
-}
-
 /// Marks a response whose connection was cut, for the request counters.
 #[derive(Clone, Copy)]
 struct CutMarker;
@@ -84,14 +76,11 @@ pub(crate) fn router(app: App) -> Router {
     let api = Router::new()
         .route(
             "/v1/payments/{id}/refunds",
-            post(create_payment_refund).get(list_refunds),
+            post(post_refund).get(list_refunds),
         )
         .route("/v1/payments/{id}/refunds/{refund_id}", get(get_refund))
         .route("/v1/payments/{id}", get(get_payment))
-        .route(
-            "/v1/advanced_payments/{id}/refunds",
-            post(create_advanced_refund),
-        )
+        .route("/v1/advanced_payments/{id}/refunds", post(post_refund))
         .route_layer(middleware::from_fn_with_state(app.clone(), track));
     let admin = Router::new()
         .route("/__sandbox/refunds", get(admin_refunds))
@@ -117,7 +106,7 @@ async fn track(AxState(app): AxState<App>, req: Request, next: Next) -> Response
     let at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
-    app.lock().request_started(at);
+    app.lock().counters.request_started(at);
     let mut finish = Finish {
         app: &app,
         status: None,
@@ -138,7 +127,10 @@ struct Finish<'a> {
 
 impl Drop for Finish<'_> {
     fn drop(&mut self) {
-        self.app.lock().request_finished(self.status, self.cut);
+        self.app
+            .lock()
+            .counters
+            .request_finished(self.status, self.cut);
     }
 }
 
@@ -166,7 +158,9 @@ fn header_is_true(headers: &HeaderMap, name: &str) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
-async fn create_payment_refund(
+/// `POST /v1/payments/{id}/refunds` and `POST /v1/advanced_payments/{id}/refunds`:
+/// one handler, the kind read from the path.
+async fn post_refund(
     AxState(app): AxState<App>,
     ConnectInfo(conn): ConnectInfo<ConnTag>,
     Path(id): Path<String>,
@@ -174,27 +168,12 @@ async fn create_payment_refund(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    create_refund(&app, &conn, Kind::Payment, &id, uri.path(), &headers, &body).await
-}
-
-async fn create_advanced_refund(
-    AxState(app): AxState<App>,
-    ConnectInfo(conn): ConnectInfo<ConnTag>,
-    Path(id): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    create_refund(
-        &app,
-        &conn,
-        Kind::AdvancedPayment,
-        &id,
-        uri.path(),
-        &headers,
-        &body,
-    )
-    .await
+    let kind = if uri.path().starts_with("/v1/advanced_payments/") {
+        Kind::AdvancedPayment
+    } else {
+        Kind::Payment
+    };
+    create_refund(&app, &conn, kind, &id, uri.path(), &headers, &body).await
 }
 
 async fn create_refund(
@@ -227,7 +206,7 @@ async fn create_refund(
     let (print, ask) = read_request("POST", path, body);
     let (delay, claim) = {
         let mut st = app.lock();
-        (st.draw_delay(), st.claim_key(&scope, &print))
+        (st.dice.draw_delay(), st.claim_key(&scope, &print))
     };
     let claim = match claim {
         // A conflict or a lock is answered at once: nothing to simulate work for.
@@ -249,7 +228,7 @@ async fn create_refund(
     let _ = app.gate.subscribe().wait_for(|open| *open).await;
     let answer = match claim {
         Claim::Replay { status, body } => {
-            match app.lock().draw_pre_commit_fault(Some(payment_id)) {
+            match app.lock().dice.draw_pre_commit_fault(Some(payment_id)) {
                 Some(e) => Err(e),
                 None => Ok((status, body)),
             }
@@ -266,7 +245,7 @@ async fn create_refund(
             // This critical section settles the reservation itself (and the
             // guard must not lock again while it holds the lock).
             guard.armed = false;
-            let answer = match st.draw_pre_commit_fault(Some(payment_id)) {
+            let answer = match st.dice.draw_pre_commit_fault(Some(payment_id)) {
                 Some(e) => Err(e),
                 None => request.and_then(|r| {
                     st.create_refund(&r, OffsetDateTime::now_utc())
@@ -274,8 +253,8 @@ async fn create_refund(
                 }),
             };
             match &answer {
-                Ok((status, body)) => st.remember(&scope, *status, body.clone()),
-                Err(_) => st.release_key(&scope),
+                Ok((status, body)) => st.keys.remember(&scope, *status, body.clone()),
+                Err(_) => st.keys.release(&scope),
             }
             answer
         }
@@ -285,7 +264,7 @@ async fn create_refund(
         Ok(ok) => ok,
         Err(e) => return fail(e),
     };
-    let fault = app.lock().draw_post_commit_fault();
+    let fault = app.lock().dice.draw_post_commit_fault();
     match fault {
         Some(PostCommitFault::Cut) => {
             conn.cut();
@@ -309,7 +288,7 @@ struct KeyGuard<'a> {
 impl Drop for KeyGuard<'_> {
     fn drop(&mut self) {
         if self.armed {
-            self.app.lock().release_key(self.scope);
+            self.app.lock().keys.release(self.scope);
         }
     }
 }
@@ -338,11 +317,14 @@ fn not_found(kind: Kind) -> ApiError {
 /// Token, latency and pre-commit faults for the read endpoints.
 async fn read_prelude(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     bearer(headers)?;
-    let delay = app.lock().draw_delay();
+    let delay = app.lock().dice.draw_delay();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    app.lock().draw_pre_commit_fault(None).map_or(Ok(()), Err)
+    app.lock()
+        .dice
+        .draw_pre_commit_fault(None)
+        .map_or(Ok(()), Err)
 }
 
 /// The payment GETs' common start: token and faults, then the payment by id (404
@@ -362,7 +344,7 @@ async fn on_payment(
     let found = id
         .parse()
         .ok()
-        .and_then(|id| st.payment(Kind::Payment, id, now).cloned());
+        .and_then(|id| st.book.payment(Kind::Payment, id, now).cloned());
     match found {
         Some(p) => answer(&st, &p),
         None => error_response(&ApiError::NOT_FOUND, style),
@@ -375,7 +357,7 @@ async fn get_payment(
     headers: HeaderMap,
 ) -> Response {
     on_payment(&app, &id, &headers, |st, p| {
-        json_value(200, &st.payment_json(p))
+        json_value(200, &st.book.payment_json(p))
     })
     .await
 }
@@ -386,7 +368,7 @@ async fn list_refunds(
     headers: HeaderMap,
 ) -> Response {
     on_payment(&app, &id, &headers, |st, p| {
-        let list: Vec<RefundJson<'_>> = st.refunds_of(p).map(RefundJson::from).collect();
+        let list: Vec<RefundJson<'_>> = st.book.refunds_of(p).map(RefundJson::from).collect();
         json_value(200, &list)
     })
     .await
@@ -406,124 +388,19 @@ async fn get_refund(
     let Some(payment_id) = id
         .parse()
         .ok()
-        .filter(|&id| st.payment(Kind::Payment, id, now).is_some())
+        .filter(|&id| st.book.payment(Kind::Payment, id, now).is_some())
     else {
         return error_response(&ApiError::NOT_FOUND, style);
     };
     let refund = refund_id
         .parse()
         .ok()
-        .and_then(|rid| st.refund(rid))
+        .and_then(|rid| st.book.refund(rid))
         .filter(|r| r.payment_id == payment_id && r.kind == Kind::Payment);
     match refund {
         Some(r) => json_value(200, &RefundJson::from(r)),
         None => error_response(&ApiError::REFUND_NOT_FOUND, style),
     }
-}
-
-fn json_response(status: u16, body: Bytes) -> Response {
-    let mut resp = Response::new(Body::from(body));
-    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
-}
-
-fn json_value<T: serde::Serialize + ?Sized>(status: u16, value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(body) => json_response(status, Bytes::from(body)),
-        Err(_) => error_response(&ApiError::INTERNAL, Style::Numbers),
-    }
-}
-
-fn error_name(status: u16) -> &'static str {
-    match status {
-        400 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        409 => "conflict",
-        423 => "locked",
-        424 => "failed_dependency",
-        429 => "too_many_requests",
-        500 => "internal_server_error",
-        502 => "bad_gateway",
-        503 => "service_unavailable",
-        504 => "gateway_timeout",
-        _ => "error",
-    }
-}
-
-/// MP's error body, in the field order its docs show.
-#[derive(Serialize)]
-struct ErrorBody<S, C> {
-    message: &'static str,
-    error: &'static str,
-    status: S,
-    cause: [Cause<C>; 1],
-}
-
-#[derive(Serialize)]
-struct Cause<C> {
-    code: C,
-    /// The numeric variant names the text `description`, the string one `message`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'static str>,
-    data: Option<()>,
-}
-
-fn error_response(e: &ApiError, style: Style) -> Response {
-    let error = error_name(e.status);
-    let mut resp = match style {
-        Style::Numbers => json_value(
-            e.status,
-            &ErrorBody {
-                message: e.message,
-                error,
-                status: e.status,
-                cause: [Cause {
-                    code: e.code,
-                    description: Some(e.message),
-                    message: None,
-                    data: None,
-                }],
-            },
-        ),
-        Style::Strings => json_value(
-            e.status,
-            &ErrorBody {
-                message: e.message,
-                error,
-                status: e.status.to_string(),
-                cause: [Cause {
-                    code: e.code.to_string(),
-                    description: None,
-                    message: Some(e.message),
-                    data: None,
-                }],
-            },
-        ),
-    };
-    if let Some(secs) = e.retry_after {
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    resp
-}
-
-fn html_502() -> Response {
-    let mut resp = Response::new(Body::from(
-        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
-         <center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n",
-    ));
-    *resp.status_mut() = StatusCode::BAD_GATEWAY;
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-    resp
 }
 
 // ---- admin view -------------------------------------------------------------
@@ -533,15 +410,15 @@ fn admin_error(message: String) -> Response {
 }
 
 async fn admin_refunds(AxState(app): AxState<App>) -> Response {
-    json_value(200, &app.lock().refunds)
+    json_value(200, &app.lock().book.refunds)
 }
 
 async fn admin_stats(AxState(app): AxState<App>) -> Response {
-    json_value(200, &app.lock().stats())
+    json_value(200, &app.lock().counters.stats())
 }
 
 async fn admin_reset_stats(AxState(app): AxState<App>) -> Response {
-    app.lock().reset_stats();
+    app.lock().counters.reset();
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -564,7 +441,7 @@ async fn admin_payments(AxState(app): AxState<App>, body: Bytes) -> Response {
         Ok(payments) => {
             let n = payments.len();
             let mut st = app.lock();
-            payments.into_iter().for_each(|p| st.declare(p));
+            payments.into_iter().for_each(|p| st.book.declare(p));
             json_value(201, &serde_json::json!({ "declared": n }))
         }
         Err(e) => admin_error(e.to_string()),
@@ -572,14 +449,14 @@ async fn admin_payments(AxState(app): AxState<App>, body: Bytes) -> Response {
 }
 
 async fn admin_get_faults(AxState(app): AxState<App>) -> Response {
-    json_value(200, &app.lock().faults)
+    json_value(200, &app.lock().dice.faults)
 }
 
 async fn admin_set_faults(AxState(app): AxState<App>, body: Bytes) -> Response {
     match serde_json::from_slice::<Faults>(&body).map_err(|e| e.to_string()) {
         Ok(f) => match f.validate() {
             Ok(()) => {
-                app.lock().set_faults(f.clone());
+                app.lock().dice.set_faults(f.clone());
                 json_value(200, &f)
             }
             Err(e) => admin_error(e),
@@ -610,16 +487,16 @@ async fn admin_fail(AxState(app): AxState<App>, Path(id): Path<u64>, body: Bytes
     if StatusCode::from_u16(status).is_err() {
         return admin_error(format!("{status} is not an HTTP status"));
     }
-    app.lock().fail_payment(id, status);
+    app.lock().dice.fail_payment(id, status);
     StatusCode::NO_CONTENT.into_response()
 }
 
 async fn admin_heal(AxState(app): AxState<App>, Path(id): Path<u64>) -> Response {
-    app.lock().heal_payment(id);
+    app.lock().dice.heal_payment(id);
     StatusCode::NO_CONTENT.into_response()
 }
 
 async fn admin_settle(AxState(app): AxState<App>) -> Response {
-    let n = app.lock().settle_in_process();
+    let n = app.lock().book.settle_in_process();
     json_value(200, &serde_json::json!({ "settled": n }))
 }
