@@ -79,8 +79,11 @@ fn warn_if_shared(path: &std::path::Path) {
 impl Token {
     /// Replaces the token wherever it appears in `bytes` — a server that echoes the
     /// request's headers in its error text must not get it into the state file.
-    fn redact(&self, bytes: &[u8]) -> Vec<u8> {
+    fn redact<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
         let needle = self.0.as_bytes();
+        if !bytes.windows(needle.len()).any(|w| w == needle) {
+            return std::borrow::Cow::Borrowed(bytes);
+        }
         let mut out = Vec::with_capacity(bytes.len());
         let mut i = 0;
         while i < bytes.len() {
@@ -92,7 +95,7 @@ impl Token {
                 i += 1;
             }
         }
-        out
+        std::borrow::Cow::Owned(out)
     }
 }
 
@@ -270,7 +273,7 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         let bytes = match read_bounded(resp).await {
-            Ok(b) => self.token.redact(&b),
+            Ok(b) => b,
             Err(reason) => {
                 return Reply::Unknown {
                     status: Some(status),
@@ -282,7 +285,7 @@ impl Client {
         classify(
             status,
             retry_after,
-            &bytes,
+            &self.token.redact(&bytes),
             Asked {
                 payment: ask.payment_id,
                 requested: &ask.requested,
@@ -800,7 +803,7 @@ mod tests {
         let t = Token::new("APP_USR-secret-123").unwrap();
         let echoed = t.redact(b"bad header: Bearer APP_USR-secret-123 (twice: APP_USR-secret-123)");
         assert_eq!(
-            String::from_utf8(echoed).unwrap(),
+            String::from_utf8(echoed.into_owned()).unwrap(),
             "bad header: Bearer <redacted> (twice: <redacted>)"
         );
         assert_eq!(

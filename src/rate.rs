@@ -65,7 +65,7 @@ impl Window {
         Window {
             cap: cap.max(1),
             span,
-            departures: VecDeque::with_capacity(cap.max(1)),
+            departures: VecDeque::new(),
         }
     }
 
