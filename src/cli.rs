@@ -92,6 +92,10 @@ pub struct InputArgs {
 #[derive(Args, Debug)]
 pub struct PlanArgs {
     pub input: PathBuf,
+    /// The state file `run` would use, for the refunds earlier batches made
+    /// (read, never written) [default: <input-stem>.mprefund.db beside the input]
+    #[arg(long)]
+    pub state: Option<PathBuf>,
     #[command(flatten)]
     pub input_args: InputArgs,
 }
@@ -148,6 +152,10 @@ pub struct RunArgs {
     /// (every row then gets a new key: only when the account really changed).
     #[arg(long)]
     pub namespace_change: bool,
+    /// Send rows whose payment already has a refund from an earlier batch of the
+    /// state file (a second partial refund on purpose); refused by default.
+    #[arg(long)]
+    pub allow_more_refunds: bool,
     #[command(flatten)]
     pub input_args: InputArgs,
     #[command(flatten)]
@@ -229,6 +237,7 @@ pub(crate) struct JobFile {
     delimiter: Option<String>,
     allow_duplicates: Option<bool>,
     skip_invalid: Option<bool>,
+    allow_more_refunds: Option<bool>,
     /// A file holding the token.
     token_file: Option<PathBuf>,
     /// The environment variable holding the token (default MP_ACCESS_TOKEN).
@@ -453,7 +462,11 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Plan(a) => {
             let opts = input_options(&a.input_args, &JobFile::default())?;
-            let report = commands::plan::plan(&a.input, &opts)?;
+            let state = a
+                .state
+                .clone()
+                .unwrap_or_else(|| commands::default_state(&a.input));
+            let report = commands::plan::plan(&a.input, &opts, Some(&state))?;
             show(&mut std::io::stdout().lock(), |w| report.render(w))?;
             Ok(if report.clean() {
                 Exit::Ok
@@ -472,6 +485,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 input_options: input_options(&a.input_args, &job)?,
                 skip_invalid: a.skip_invalid || job.skip_invalid.unwrap_or(false),
                 namespace_change: a.namespace_change,
+                allow_more_refunds: a.allow_more_refunds || job.allow_more_refunds.unwrap_or(false),
                 send: send_options(&a.send, &job)?,
                 output: output_options(&a.output, &job, mode),
             };

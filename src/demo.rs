@@ -101,7 +101,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             namespace: "mprefund-demo".into(),
         };
         println!("\n== mprefund plan {name}");
-        commands::plan::plan(&input, &opts)?.render(&mut std::io::stdout().lock())?;
+        commands::plan::plan(&input, &opts, None)?.render(&mut std::io::stdout().lock())?;
         println!("\n== mprefund run {name}  (fresh state file {stem}.mprefund.db)");
         let result = commands::run::run(
             RunRequest {
@@ -110,6 +110,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
                 input_options: opts,
                 skip_invalid: false,
                 namespace_change: false,
+                allow_more_refunds: false,
                 send: send.clone(),
                 output: OutputOptions {
                     out: Some(dir.join(format!("{stem}.results.csv"))),

@@ -70,7 +70,16 @@ CREATE TABLE meta (
 INSERT INTO meta (name, value)
     SELECT 'namespace', namespace FROM batches ORDER BY created_at DESC LIMIT 1;
 "#,
+    r#"
+CREATE INDEX rows_by_payment ON rows(payment_id, kind);
+"#,
 ];
+
+/// The rows whose refund may exist at the API: made (refunded, in process), or
+/// sent with no answer known (a request left, the outcome never read).
+const MAY_HAVE_REFUNDED: &str = "(o.state IN ('refunded', 'in_process')
+     OR (o.attempts > 0 AND o.state IN ('sending', 'pending'))
+     OR (o.state = 'failed' AND o.cause_code = 'unknown_outcome'))";
 
 /// `PRAGMA application_id` of every state file ("mprf"): what tells our files from
 /// other applications' SQLite databases, so that a wrong `--state` is refused
@@ -126,6 +135,40 @@ pub(crate) struct Batch {
     /// What the run that created it was told (never the token).
     pub settings: BatchSettings,
     pub row_count: u64,
+}
+
+/// A refund an earlier batch of the state file made (or may have made) on the
+/// payment of a row being added, under another key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PriorRefund {
+    pub row_no: u64,
+    pub line: u64,
+    pub payment_id: String,
+    pub batch_id: String,
+    /// What that row asked (`full` or an amount).
+    pub requested: String,
+    pub refunded_amount: Option<String>,
+    /// Its stored state (`refunded`, `in_process`, `sending`...).
+    pub state: String,
+    pub last_attempt_at_ms: Option<i64>,
+}
+
+impl PriorRefund {
+    /// "batch B: 25 refunded 2026-11-24T10:00:00Z" — what a person needs to decide.
+    pub(crate) fn describe(&self) -> String {
+        let amount = self.refunded_amount.as_deref().unwrap_or(&self.requested);
+        let when = self
+            .last_attempt_at_ms
+            .map(|t| format!(" {}", crate::clock::rfc3339(t)))
+            .unwrap_or_default();
+        let short: String = self.batch_id.chars().take(12).collect();
+        let state = if self.state == SENDING {
+            "sent, outcome unknown"
+        } else {
+            &self.state
+        };
+        format!("{amount} {state}{when} (batch {short})")
+    }
 }
 
 /// A row handed to a worker.
@@ -201,6 +244,31 @@ impl BatchWriter<'_> {
                 self.now,
             ])?,
         };
+        Ok(())
+    }
+
+    /// Refunds other batches made (or may have made) on the payments of this
+    /// batch's rows still to send, under keys this spreadsheet does not hold — a
+    /// corrected amount, a refund from another spreadsheet — one line each, by row.
+    /// Rows of one spreadsheet on one payment never count against each other:
+    /// several partial refunds in one file are allowed.
+    pub(crate) fn prior_refunds(&self) -> anyhow::Result<Vec<PriorRefund>> {
+        prior_refunds(
+            &self.tx,
+            "rows AS r",
+            "r.batch_id = ?1 AND r.state = 'pending' AND r.key IS NOT NULL AND o.batch_id <> ?1
+             AND o.key NOT IN (SELECT key FROM rows WHERE batch_id = ?1 AND key IS NOT NULL)",
+            &self.batch_id,
+        )
+    }
+
+    /// Marks a row of this batch invalid before it is ever sent.
+    pub(crate) fn refuse(&mut self, row_no: u64, code: &str, message: &str) -> anyhow::Result<()> {
+        self.tx.execute(
+            "UPDATE rows SET state = 'invalid', cause_code = ?3, cause_message = ?4, retryable = 0
+             WHERE batch_id = ?1 AND row_no = ?2",
+            params![self.batch_id, row_no as i64, code, message],
+        )?;
         Ok(())
     }
 
@@ -516,6 +584,104 @@ fn check_ours(conn: &Connection) -> Result<(), String> {
             "it is a SQLite database of another application ({} table(s), user_version {version}); mprefund leaves it untouched",
             tables.len()
         )),
+    }
+}
+
+/// The prior refunds of the rows `from` selects (`r`) found in `rows` (`o`).
+fn prior_refunds(
+    conn: &Connection,
+    from: &str,
+    filter: &str,
+    param: &str,
+) -> anyhow::Result<Vec<PriorRefund>> {
+    let sql = format!(
+        "SELECT r.row_no, r.line, r.payment_id, o.batch_id, o.requested, o.refunded_amount,
+                o.state, o.last_attempt_at
+         FROM {from} JOIN rows AS o ON o.payment_id = r.payment_id AND o.kind = r.kind
+         WHERE {filter} AND o.key <> r.key AND {MAY_HAVE_REFUNDED}
+         ORDER BY r.row_no, o.last_attempt_at"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([param], |r| {
+        Ok(PriorRefund {
+            row_no: r.get::<_, i64>(0)? as u64,
+            line: r.get::<_, i64>(1)? as u64,
+            payment_id: r.get(2)?,
+            batch_id: r.get(3)?,
+            requested: r.get(4)?,
+            refunded_amount: r.get(5)?,
+            state: r.get(6)?,
+            last_attempt_at_ms: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A state file read without a byte written: for `plan`, which looks at what
+/// earlier runs refunded and must change nothing.
+pub(crate) struct ReadOnly {
+    conn: Connection,
+}
+
+impl ReadOnly {
+    /// `None` when there is no state file there yet (nothing was refunded).
+    pub(crate) fn open(path: &Path) -> anyhow::Result<Option<ReadOnly>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let unusable = |why: String| {
+            Usage(format!(
+                "the state file {} cannot be read: {why}; give another --state",
+                path.display()
+            ))
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| unusable(e.to_string()))?;
+        check_ours(&conn).map_err(unusable)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| unusable(e.to_string()))?;
+        Ok((version > 0).then_some(ReadOnly { conn }))
+    }
+
+    /// The prior refunds of `asks` (row number, line, ask), as
+    /// [`BatchWriter::prior_refunds`] finds them for a batch being created. The
+    /// asks go to a temporary table, which lives outside the state file.
+    pub(crate) fn prior_refunds(
+        &mut self,
+        asks: impl IntoIterator<Item = (u64, u64, RefundAsk)>,
+    ) -> anyhow::Result<Vec<PriorRefund>> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS asks (
+                 row_no INTEGER, line INTEGER, key TEXT, kind TEXT, payment_id TEXT);
+             DELETE FROM temp.asks;",
+        )?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO temp.asks (row_no, line, key, kind, payment_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (row_no, line, ask) in asks {
+                insert.execute(params![
+                    row_no as i64,
+                    line as i64,
+                    ask.key.as_str(),
+                    ask.kind.as_str(),
+                    ask.payment_id.to_string()
+                ])?;
+            }
+        }
+        let found = prior_refunds(
+            &tx,
+            "temp.asks AS r",
+            "?1 = ?1 AND o.key NOT IN (SELECT key FROM temp.asks)",
+            "",
+        )?;
+        tx.rollback()?;
+        Ok(found)
     }
 }
 

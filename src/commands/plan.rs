@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 
 use crate::domain::{Currency, DEFAULT_DECIMALS, Requested};
-use crate::input::{Input, InputError, InputOptions, InputSummary};
+use crate::input::{Input, InputOptions, InputSummary};
+use crate::ledger::{self, PriorRefund};
 
 /// Partial and full refunds of one currency.
 #[derive(Debug, Default)]
@@ -29,9 +30,20 @@ pub(crate) struct PlanReport {
     totals: BTreeMap<Option<Currency>, Totals>,
     /// (line, reason) of every bad row.
     problems: Vec<(u64, String)>,
+    /// Rows whose payment an earlier batch of the state file refunded: `run` would
+    /// refuse them unless `--allow-more-refunds`.
+    prior: Vec<PriorRefund>,
+    /// Where those were looked for, when a state file was there.
+    state: Option<PathBuf>,
 }
 
-pub(crate) fn plan(path: &Path, opts: &InputOptions) -> Result<PlanReport, InputError> {
+/// `state`: the state file `run` would use; its earlier refunds are looked up
+/// (read-only) when it exists.
+pub(crate) fn plan(
+    path: &Path,
+    opts: &InputOptions,
+    state: Option<&Path>,
+) -> anyhow::Result<PlanReport> {
     let mut input = Input::open(path, opts)?;
     let delimiter = input.delimiter();
     let columns = input.header().len();
@@ -57,6 +69,10 @@ pub(crate) fn plan(path: &Path, opts: &InputOptions) -> Result<PlanReport, Input
         }
     }
     let summary = input.finish()?;
+    let (prior, state) = match state.map(ledger::ReadOnly::open).transpose()?.flatten() {
+        Some(mut ro) => (prior_refunds(path, opts, &mut ro)?, state),
+        None => (Vec::new(), None),
+    };
     Ok(PlanReport {
         path: path.to_path_buf(),
         delimiter,
@@ -64,13 +80,39 @@ pub(crate) fn plan(path: &Path, opts: &InputOptions) -> Result<PlanReport, Input
         summary,
         totals,
         problems,
+        prior,
+        state: state.map(Path::to_path_buf),
     })
 }
 
+/// A second pass over the input, streaming its asks into the state file's probe:
+/// memory stays flat however long the file.
+fn prior_refunds(
+    path: &Path,
+    opts: &InputOptions,
+    ro: &mut ledger::ReadOnly,
+) -> anyhow::Result<Vec<PriorRefund>> {
+    let mut input = Input::open(path, opts)?;
+    let mut failed = None;
+    let rows = input.by_ref().map_while(|row| match row {
+        Ok(row) => Some(row),
+        Err(e) => {
+            failed = Some(e);
+            None
+        }
+    });
+    let asks = rows.filter_map(|r| r.content.ok().map(|v| (r.row_no, r.line, v.ask)));
+    let found = ro.prior_refunds(asks)?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    Ok(found)
+}
+
 impl PlanReport {
-    /// True when the file has no problem.
+    /// True when the file has no problem and `run` would send every row.
     pub(crate) fn clean(&self) -> bool {
-        self.summary.invalid == 0
+        self.summary.invalid == 0 && self.prior.is_empty()
     }
 
     /// The human report, for stdout.
@@ -124,6 +166,25 @@ impl PlanReport {
                 writeln!(out, "line {line}: {reason}")?;
             }
         }
+        if !self.prior.is_empty() {
+            let state = self.state.as_deref().unwrap_or(Path::new(""));
+            writeln!(out)?;
+            writeln!(
+                out,
+                "already refunded by an earlier batch of {} ({} refund(s)); `run` sends these rows only with --allow-more-refunds:",
+                state.display(),
+                self.prior.len()
+            )?;
+            for p in &self.prior {
+                writeln!(
+                    out,
+                    "line {}: payment {}: {}",
+                    p.line,
+                    p.payment_id,
+                    p.describe()
+                )?;
+            }
+        }
         Ok(())
     }
 }
@@ -134,8 +195,8 @@ mod tests {
     use crate::input::tests::{file, opts};
 
     /// The report rendered to `out`; true when the file is clean.
-    fn plan(path: &Path, opts: &InputOptions, out: &mut Vec<u8>) -> Result<bool, InputError> {
-        let report = super::plan(path, opts)?;
+    fn plan(path: &Path, opts: &InputOptions, out: &mut Vec<u8>) -> anyhow::Result<bool> {
+        let report = super::plan(path, opts, None)?;
         report.render(out).expect("render");
         Ok(report.clean())
     }

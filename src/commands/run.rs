@@ -27,17 +27,46 @@ pub(crate) struct RunRequest {
     pub skip_invalid: bool,
     /// Accept a namespace other than the one the state file's keys were made with.
     pub namespace_change: bool,
+    /// Send rows whose payment already has a refund from an earlier batch.
+    pub allow_more_refunds: bool,
     pub send: SendOptions,
     pub output: OutputOptions,
+}
+
+/// Why a run sent nothing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Refusal {
+    BadLines,
+    PriorRefunds,
+}
+
+impl Refusal {
+    /// (what the lines are, what the user can do about them).
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Refusal::BadLines => (
+                "bad line(s)",
+                "fix them, or pass --skip-invalid to refund the rest and mark these invalid",
+            ),
+            Refusal::PriorRefunds => (
+                "row(s) on payments an earlier batch of this state file refunded",
+                "a corrected amount? another spreadsheet? check them, then pass \
+                 --allow-more-refunds to send them anyway, or --skip-invalid to send the rest \
+                 and mark these invalid",
+            ),
+        }
+    }
 }
 
 /// How a run ended.
 #[derive(Debug)]
 pub(crate) enum RunResult {
-    /// Bad lines and no `--skip-invalid`: nothing was sent. (line, reason) each.
+    /// Bad lines, or rows on payments earlier batches refunded, and no
+    /// `--skip-invalid`: nothing was sent. (line, reason) each.
     Refused {
         input: PathBuf,
         problems: Vec<(u64, String)>,
+        why: Refusal,
     },
     Finished(Finished),
 }
@@ -47,20 +76,22 @@ impl RunResult {
     pub(crate) fn render(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         match self {
             RunResult::Finished(f) => f.render(w),
-            RunResult::Refused { input, problems } => {
+            RunResult::Refused {
+                input,
+                problems,
+                why,
+            } => {
+                let (what, hint) = why.words();
                 writeln!(
                     w,
-                    "{}: {} bad line(s); nothing was sent:",
+                    "{}: {} {what}; nothing was sent:",
                     input.display(),
                     problems.len()
                 )?;
                 for (line, reason) in problems {
                     writeln!(w, "  line {line}: {reason}")?;
                 }
-                writeln!(
-                    w,
-                    "fix them, or pass --skip-invalid to refund the rest and mark these invalid"
-                )
+                writeln!(w, "{hint}")
             }
         }
     }
@@ -91,6 +122,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         return Ok(RunResult::Refused {
             input: req.input,
             problems,
+            why: Refusal::BadLines,
         });
     }
     // With --skip-invalid, a file of bad rows still gets its results (all
@@ -117,11 +149,19 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
             tracing::info!("resuming batch {} from {}", b.id, state.display());
             b
         }
-        None => {
-            let b = create_batch(&mut ledger, &req, &summary, &out)?;
-            tracing::info!("created batch {batch_id} in {}", state.display());
-            b
-        }
+        None => match create_batch(&mut ledger, &req, &summary, &out)? {
+            Ok(b) => {
+                tracing::info!("created batch {batch_id} in {}", state.display());
+                b
+            }
+            Err(problems) => {
+                return Ok(RunResult::Refused {
+                    input: req.input,
+                    problems,
+                    why: Refusal::PriorRefunds,
+                });
+            }
+        },
     };
     let finished =
         batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await?;
@@ -152,14 +192,20 @@ fn check_namespace(ledger: &mut Ledger, state: &Path, req: &RunRequest) -> anyho
     }
 }
 
+/// Cause of a row not sent because its payment already has a refund.
+pub(crate) const PAYMENT_HAS_REFUNDS: &str = "payment_has_refunds";
+
 /// Reads the input a second time into a new batch, and commits it only if the file
-/// read is the file validated.
+/// read is the file validated. The state file is the first guard against a double
+/// refund: a row whose payment an earlier batch refunded under another key is not
+/// sent unless `--allow-more-refunds` — the batch is refused whole (the rows, by
+/// line, are the `Err`), or with `--skip-invalid` those rows are `invalid`.
 fn create_batch(
     ledger: &mut Ledger,
     req: &RunRequest,
     summary: &InputSummary,
     out: &Path,
-) -> anyhow::Result<Batch> {
+) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
     let mut input = Input::open(&req.input, &req.input_options)?;
     let batch = Batch {
         id: summary.fingerprint.clone(),
@@ -197,11 +243,47 @@ fn create_batch(
         ))
         .into());
     }
+    if !req.allow_more_refunds {
+        let guarded = prior_by_row(writer.prior_refunds()?);
+        if !guarded.is_empty() && !req.skip_invalid {
+            // Dropping the writer rolls the batch back: nothing is stored or sent.
+            return Ok(Err(guarded
+                .into_iter()
+                .map(|(_, line, why)| (line, why))
+                .collect()));
+        }
+        for (row_no, line, why) in &guarded {
+            writer.refuse(*row_no, PAYMENT_HAS_REFUNDS, &format!("line {line}: {why}"))?;
+        }
+    }
     let adopted = writer.commit()?;
     if adopted > 0 {
         tracing::info!(
             "{adopted} row(s) were already settled by another batch of this state file; they will not be sent"
         );
     }
-    Ok(batch)
+    Ok(Ok(batch))
+}
+
+/// One (row, line, reason) per row, naming every earlier refund of its payment.
+fn prior_by_row(prior: Vec<crate::ledger::PriorRefund>) -> Vec<(u64, u64, String)> {
+    let mut out: Vec<(u64, u64, String)> = Vec::new();
+    for p in prior {
+        match out.last_mut() {
+            Some((row_no, _, why)) if *row_no == p.row_no => {
+                why.push_str("; ");
+                why.push_str(&p.describe());
+            }
+            _ => out.push((
+                p.row_no,
+                p.line,
+                format!(
+                    "payment {} already has refunds in the state file: {}",
+                    p.payment_id,
+                    p.describe()
+                ),
+            )),
+        }
+    }
+    out
 }

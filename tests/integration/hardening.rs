@@ -224,17 +224,20 @@ fn a_namespace_change_is_refused_unless_asked_for() {
         assert!(ran.stderr.contains("acctA"), "{ran:?}");
     }
     assert_eq!(sb.refunds().len(), 4);
-    // Asked for by name, it goes ahead (new keys: the account really changed).
-    let ran = run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "in.csv",
-            "--namespace",
-            "acctB",
-            "--namespace-change",
-        ],
-    ));
+    // Asked for by name, the namespace changes — and the per-payment guard still
+    // stands: these payments were refunded under the old keys.
+    let switch = [
+        "run",
+        "in.csv",
+        "--namespace",
+        "acctB",
+        "--namespace-change",
+    ];
+    let ran = run(w.mprefund(&sb, &switch));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("already has refunds"), "{ran:?}");
+    assert_eq!(sb.refunds().len(), 4);
+    let ran = run(w.mprefund(&sb, &switch).arg("--allow-more-refunds"));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(sb.refunds().len(), 8);
 }

@@ -1,5 +1,6 @@
 //! The integration tests: one binary, one module per feature.
 
+mod books; // the per-payment guard: earlier refunds on a payment (issue 7)
 mod common; // temp work dirs, the binary, CSV readers
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
