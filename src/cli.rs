@@ -70,6 +70,10 @@ pub enum Command {
     Status(StatusArgs),
     /// (Re)write the results CSV of a batch from the state file.
     Report(ReportArgs),
+    /// Read a batch's payments back from the API and compare them with the state
+    /// file: settle in-process rows, find refunds rejected later, missing, changed
+    /// or made outside the tool. Sends no POST.
+    Reconcile(ReconcileArgs),
     /// Serve a stateful local Mercado Pago refunds API, with fault injection.
     Sandbox(sandbox::SandboxArgs),
     /// Run samples/ through plan and run against an in-process sandbox.
@@ -213,6 +217,22 @@ pub struct ReportArgs {
 /// default, so clap's own `default_value` would hide it.
 fn with_default(help: &str, default: impl std::fmt::Display) -> String {
     format!("{help} [default: {default}]")
+}
+
+#[derive(Args, Debug)]
+pub struct ReconcileArgs {
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    /// Reconciliation CSV [default: <input-stem>.reconcile.csv beside the batch's input]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write Prometheus textfile-collector metrics of the findings here.
+    #[arg(long)]
+    pub metrics_file: Option<PathBuf>,
+    /// API base URL, requests per second... as for `run`; the API base defaults to
+    /// the one the batch was sent to.
+    #[command(flatten)]
+    pub send: SendArgs,
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {
@@ -546,6 +566,25 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             };
             let f = commands::report::report(&state, a.batch.batch.as_deref(), &output)?;
             finished(&f, mode)
+        }
+        Command::Reconcile(a) => {
+            let job = JobFile::load_opt(a.batch.job.as_deref())?;
+            let state = state_of(&a.batch, &job)?;
+            let req = commands::reconcile::ReconcileRequest {
+                state,
+                batch: a.batch.batch.clone(),
+                api_base_given: a.send.api_base.is_some() || job.api_base.is_some(),
+                send: send_options(&a.send, &job)?,
+                out: a.out.clone(),
+                metrics_file: a.metrics_file.clone(),
+            };
+            let stop = Stop::new();
+            watch_signals(stop.clone());
+            let r = commands::reconcile::reconcile(req, stop).await?;
+            if mode != Mode::Quiet {
+                show(&mut std::io::stderr().lock(), |w| r.render(w))?;
+            }
+            Ok(r.exit)
         }
         Command::Sandbox(args) => sandbox::serve_cli(args).await.map(|()| Exit::Ok),
         Command::Demo(args) => crate::demo::run(args, mode).await.context("demo"),

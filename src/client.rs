@@ -294,6 +294,136 @@ impl Client {
     }
 }
 
+/// A payment as `GET /v1/payments/{id}` shows it, read leniently: a field that is
+/// missing or spelled oddly (a string for a number) is `None`, never a panic —
+/// the commands turn what is missing into a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct PaymentView {
+    pub status: Option<String>,
+    pub currency_id: Option<String>,
+    pub transaction_amount: Option<Decimal>,
+    pub transaction_amount_refunded: Option<Decimal>,
+    pub date_approved: Option<String>,
+    /// `None` when the answer has no `refunds` array.
+    pub refunds: Option<Vec<MpRefund>>,
+}
+
+/// One of a payment's refunds as the API lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MpRefund {
+    pub id: String,
+    pub amount: Option<Decimal>,
+    pub status: Option<String>,
+    pub date_created: Option<String>,
+}
+
+/// What one `GET /v1/payments/{id}` produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PaymentReply {
+    Found(PaymentView),
+    /// The API answered with an error (404 among them); `cause` when it said why.
+    Error {
+        status: u16,
+        retry_after: Option<Duration>,
+        cause: Option<Cause>,
+    },
+    /// No answer that can be read as the API's.
+    Unknown {
+        status: Option<u16>,
+        retry_after: Option<Duration>,
+        reason: String,
+    },
+}
+
+/// A decimal from a JSON number (its own digits, never via f64) or a numeric string.
+fn decimal_in(v: &serde_json::Value) -> Option<Decimal> {
+    match v {
+        serde_json::Value::Number(n) => Decimal::from_str_exact(&n.to_string())
+            .or_else(|_| Decimal::from_scientific(&n.to_string()))
+            .ok(),
+        serde_json::Value::String(s) => Decimal::from_str_exact(s.trim()).ok(),
+        _ => None,
+    }
+}
+
+fn text_in(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads a `GET /v1/payments/{id}` answer: a 2xx JSON object is the payment;
+/// anything else at 2xx is unreadable; errors are read as for refunds.
+pub(crate) fn classify_payment(
+    status: u16,
+    retry_after: Option<Duration>,
+    bytes: &[u8],
+) -> PaymentReply {
+    if !(200..300).contains(&status) {
+        return match classify_error(status, retry_after, bytes) {
+            Reply::Unknown {
+                status,
+                retry_after,
+                reason,
+            } => PaymentReply::Unknown {
+                status,
+                retry_after,
+                reason,
+            },
+            Reply::Error {
+                status,
+                retry_after,
+                cause,
+            } => PaymentReply::Error {
+                status,
+                retry_after,
+                cause,
+            },
+            // `classify_error` never reads a refund.
+            Reply::Refund { status, .. } => PaymentReply::Error {
+                status,
+                retry_after,
+                cause: None,
+            },
+        };
+    }
+    let unknown = |reason: String| PaymentReply::Unknown {
+        status: Some(status),
+        retry_after,
+        reason,
+    };
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(bytes)
+    else {
+        return unknown(format!(
+            "HTTP {status} with a body that is not a payment: {}",
+            snippet(bytes)
+        ));
+    };
+    let field = |k: &str| o.get(k).unwrap_or(&serde_json::Value::Null);
+    let refunds = field("refunds").as_array().map(|list| {
+        list.iter()
+            .filter_map(|r| {
+                Some(MpRefund {
+                    id: text_in(r.get("id")?)?,
+                    amount: r.get("amount").and_then(decimal_in),
+                    status: r.get("status").and_then(text_in),
+                    date_created: r.get("date_created").and_then(text_in),
+                })
+            })
+            .collect()
+    });
+    PaymentReply::Found(PaymentView {
+        status: text_in(field("status")),
+        currency_id: text_in(field("currency_id")),
+        transaction_amount: decimal_in(field("transaction_amount")),
+        transaction_amount_refunded: decimal_in(field("transaction_amount_refunded")),
+        date_approved: text_in(field("date_approved")),
+        refunds,
+    })
+}
+
 /// `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3); the
 /// clock is an argument so that both forms are tested exactly.
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
@@ -305,6 +435,41 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
         time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
     let when = SystemTime::from(when);
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+impl Client {
+    /// One `GET /v1/payments/{id}` (with its refunds, in-process ones included).
+    /// Never fails: every way it can go wrong is a [`PaymentReply`].
+    pub(crate) async fn payment(&self, id: PaymentId) -> PaymentReply {
+        let mut req = self.http.get(format!("{}/v1/payments/{id}", self.base));
+        if self.render_in_process {
+            req = req.header("X-Render-In-Process-Refunds", "true");
+        }
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return PaymentReply::Unknown {
+                    status: None,
+                    retry_after: None,
+                    reason: transport_reason(&e),
+                };
+            }
+        };
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        match read_bounded(resp).await {
+            Ok(bytes) => classify_payment(status, retry_after, &self.token.redact(&bytes)),
+            Err(reason) => PaymentReply::Unknown {
+                status: Some(status),
+                retry_after,
+                reason,
+            },
+        }
+    }
 }
 
 /// The body, or why it could not be had within [`MAX_BODY`].
@@ -413,6 +578,16 @@ pub(crate) fn classify(
             mismatch,
         };
     }
+    classify_error(status, retry_after, bytes)
+}
+
+/// A non-2xx answer: the API's error when the body says one, else by status.
+fn classify_error(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> Reply {
+    let unknown = |reason: String| Reply::Unknown {
+        status: Some(status),
+        retry_after,
+        reason,
+    };
     let body = serde_json::from_slice::<ErrorBody>(bytes).ok();
     match body {
         // A 429 says the request was not taken, whatever page the gateway sent with it.
@@ -795,6 +970,42 @@ mod tests {
                 retry_after,
                 ..
             } if retry_after == ra
+        ));
+    }
+
+    #[test]
+    fn payments_are_read_leniently_and_never_invented() {
+        let odd = br#"{"id": 5, "status": "approved", "transaction_amount": "100.00",
+            "transaction_amount_refunded": 25, "currency_id": "BRL",
+            "refunds": [{"id": "77", "amount": "25.00", "status": "approved"},
+                        {"amount": 1}, {"id": 78, "amount": 3.5}]}"#;
+        let PaymentReply::Found(p) = classify_payment(200, None, odd) else {
+            panic!()
+        };
+        assert_eq!(
+            p.transaction_amount,
+            Some(Decimal::from_str("100.00").unwrap())
+        );
+        let refunds = p.refunds.unwrap();
+        assert_eq!(refunds.len(), 2, "a refund without an id is no refund");
+        assert_eq!(refunds[1].id, "78");
+        assert_eq!(refunds[1].status, None);
+        let PaymentReply::Found(p) = classify_payment(200, None, br#"{"status": "approved"}"#)
+        else {
+            panic!()
+        };
+        assert_eq!(p.refunds, None, "no refunds array is not an empty one");
+        assert!(matches!(
+            classify_payment(200, None, b"<html>ok</html>"),
+            PaymentReply::Unknown { .. }
+        ));
+        assert!(matches!(
+            classify_payment(
+                404,
+                None,
+                br#"{"message":"not found","status":404,"cause":[{"code":2000}]}"#
+            ),
+            PaymentReply::Error { status: 404, .. }
         ));
     }
 

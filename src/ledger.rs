@@ -183,8 +183,8 @@ pub(crate) struct Claimed {
 pub(crate) struct StoredRow {
     pub row_no: u64,
     pub fields: Vec<String>,
-    pub key: Option<IdempotencyKey>,
-    pub requested: Option<Requested>,
+    /// `None` for an invalid row.
+    pub ask: Option<RefundAsk>,
     pub currency: Option<Currency>,
     pub result: RowResult,
 }
@@ -483,6 +483,16 @@ impl Ledger {
         Ok((retryable as u64, (all - retryable) as u64))
     }
 
+    /// The id of every refund any row of the state file made: what is not among
+    /// them, at Mercado Pago, was made by someone else.
+    pub(crate) fn known_refund_ids(&self) -> anyhow::Result<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT refund_id FROM rows WHERE refund_id IS NOT NULL")?;
+        let ids = stmt.query_map([], |r| r.get(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    }
+
     /// Latest write to any row of the batch.
     pub(crate) fn last_activity_ms(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
         Ok(self.conn.query_row(
@@ -500,7 +510,8 @@ impl Ledger {
     ) -> anyhow::Result<()> {
         let mut stmt = self.conn.prepare(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
-                    cause_message, retryable, refund_id, refund_status, refunded_amount, last_attempt_at
+                    cause_message, retryable, refund_id, refund_status, refunded_amount, last_attempt_at,
+                    kind, payment_id
              FROM rows WHERE batch_id = ?1 ORDER BY row_no",
         )?;
         let mut rows = stmt.query([batch_id])?;
@@ -526,13 +537,22 @@ impl Ledger {
                 status: refund_status.unwrap_or_default(),
                 amount: amount.as_deref().and_then(|a| a.parse().ok()),
             });
+            let kind: Option<String> = r.get(15)?;
+            let payment: Option<String> = r.get(16)?;
+            let ask = match (key, kind, payment, requested) {
+                (Some(key), Some(kind), Some(payment), Some(requested)) => Some(RefundAsk {
+                    key: IdempotencyKey::new(key).ok_or_else(|| bad("key"))?,
+                    kind: kind.parse().map_err(|_| bad("kind"))?,
+                    payment_id: payment.parse().map_err(|_| bad("payment id"))?,
+                    requested: Requested::from_canonical(&requested)
+                        .ok_or_else(|| bad("amount"))?,
+                }),
+                _ => None,
+            };
             f(StoredRow {
                 row_no,
                 fields: serde_json::from_str(&fields).context("state file: row fields")?,
-                key: key
-                    .map(|k| IdempotencyKey::new(k).ok_or_else(|| bad("key")))
-                    .transpose()?,
-                requested: requested.as_deref().and_then(Requested::from_canonical),
+                ask,
                 currency: currency
                     .map(|c| c.parse().map_err(|_| bad("currency")))
                     .transpose()?,

@@ -19,6 +19,7 @@ mod input;
 mod key;
 mod ledger;
 mod lock;
+mod lookup;
 mod metrics;
 mod paths;
 mod progress;

@@ -33,6 +33,51 @@ pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
     crate::atomic_file::write_atomically(path, render(f, last_success).as_bytes())
 }
 
+const LAST_RECONCILE: &str = "mprefund_last_reconcile_timestamp_seconds";
+
+/// `reconcile --metrics-file`: lines per finding, so that drift alerts, and when
+/// the books last agreed (carried over from the previous file otherwise).
+pub(crate) fn write_reconcile(
+    path: &Path,
+    batch_id: &str,
+    counts: &std::collections::BTreeMap<
+        crate::commands::reconcile::Finding,
+        (u64, rust_decimal::Decimal),
+    >,
+    exit: Exit,
+    finished_at_secs: i64,
+) -> anyhow::Result<()> {
+    use crate::commands::reconcile::Finding;
+    let previous = std::fs::read_to_string(path).ok().and_then(|text| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(LAST_RECONCILE))
+            .and_then(|v| v.trim().parse::<i64>().ok())
+    });
+    let last = if exit == Exit::Ok {
+        finished_at_secs
+    } else {
+        previous.unwrap_or(0)
+    };
+    let b = label(batch_id);
+    let mut s = String::new();
+    s.push_str("# HELP mprefund_reconcile_findings Lines of the last reconcile by finding.\n");
+    s.push_str("# TYPE mprefund_reconcile_findings gauge\n");
+    for f in Finding::ALL {
+        let n = counts.get(&f).map_or(0, |c| c.0);
+        s.push_str(&format!(
+            "mprefund_reconcile_findings{{batch=\"{b}\",finding=\"{}\"}} {n}\n",
+            f.as_str()
+        ));
+    }
+    s.push_str("# HELP mprefund_reconcile_exit_code Exit code of the last reconcile.\n");
+    s.push_str("# TYPE mprefund_reconcile_exit_code gauge\n");
+    s.push_str(&format!("mprefund_reconcile_exit_code {}\n", exit as u8));
+    s.push_str(&format!(
+        "# HELP {LAST_RECONCILE} When a reconcile last found the books agreeing (0: never).\n# TYPE {LAST_RECONCILE} gauge\n{LAST_RECONCILE} {last}\n"
+    ));
+    crate::atomic_file::write_atomically(path, s.as_bytes())
+}
+
 fn label(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")

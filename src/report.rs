@@ -90,7 +90,7 @@ impl Summary {
         self.rows += 1;
         let t = self.outcomes.entry(outcome.as_str()).or_default();
         t.rows += 1;
-        match row.requested {
+        match row.ask.as_ref().map(|a| a.requested) {
             Some(Requested::Full) => t.full_refunds += 1,
             Some(Requested::Partial(a)) => add_money(&mut t.requested, &currency, a.get())?,
             None => {}
@@ -206,7 +206,7 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
 /// The input's header, except that a column named like one of ours (`outcome`,
 /// `row`...) becomes `input_outcome`: the results keep one column per name, ours
 /// keep the names the README documents, and the user's values stay in place.
-fn original_header(header: &[String]) -> Vec<String> {
+pub(crate) fn original_header(header: &[String]) -> Vec<String> {
     let taken = |h: &str| {
         RESULT_COLUMNS
             .iter()
@@ -227,7 +227,7 @@ fn original_header(header: &[String]) -> Vec<String> {
 /// Exactly `width` cells, so the result columns stay aligned: a short (invalid)
 /// row is padded; a long one keeps its extra cells, joined by the delimiter, in
 /// the last column — nothing the user gave is dropped.
-fn original_cells(fields: &[String], width: usize, delimiter: u8) -> Vec<String> {
+pub(crate) fn original_cells(fields: &[String], width: usize, delimiter: u8) -> Vec<String> {
     let mut cells: Vec<String> = fields.iter().map(|f| neutralise(f)).collect();
     if width > 0 && cells.len() > width {
         let tail = cells.split_off(width - 1);
@@ -244,7 +244,7 @@ fn result_cells(row: &StoredRow) -> [String; 12] {
     let cause = r.cause.as_ref();
     [
         row.row_no.to_string(),
-        opt(row.key.as_ref().map(ToString::to_string)),
+        opt(row.ask.as_ref().map(|a| a.key.to_string())),
         r.outcome.as_str().to_owned(),
         opt(r.http_status.map(|s| s.to_string())),
         neutralise(&opt(refund.map(|f| f.id.clone()))),

@@ -6,6 +6,7 @@
 
 mod batch;
 pub(crate) mod plan;
+pub(crate) mod reconcile;
 pub(crate) mod report;
 pub(crate) mod retry;
 pub(crate) mod run;

@@ -531,6 +531,42 @@ impl SandboxHandle {
     }
 
     /// Settles every `in_process` refund as `approved`; returns how many.
+    /// A refund made by hand, as in the Mercado Pago panel: no idempotency key, the
+    /// same rules as the API. `amount` `None` refunds the rest.
+    pub fn refund_by_hand(
+        &self,
+        payment_id: u64,
+        amount: Option<Decimal>,
+    ) -> anyhow::Result<RefundRecord> {
+        let mut st = self.app.lock();
+        let req = state::RefundRequest {
+            kind: crate::domain::Kind::Payment,
+            payment_id,
+            ask: amount.map_or(state::Ask::Full, state::Ask::Partial),
+            render_in_process: true,
+            idempotency_key: "",
+        };
+        let now = time::OffsetDateTime::now_utc();
+        st.create_refund(&req, now)
+            .cloned()
+            .map_err(|e| anyhow::anyhow!("{} (cause {})", e.message, e.code))
+    }
+
+    /// Changes a refund after the fact (see `Book::change_refund`): `status`
+    /// `rejected` or `cancelled` gives its money back to the payment.
+    pub fn change_refund(
+        &self,
+        id: u64,
+        status: Option<&str>,
+        amount: Option<Decimal>,
+    ) -> Option<RefundRecord> {
+        self.app
+            .lock()
+            .book
+            .change_refund(id, status, amount)
+            .cloned()
+    }
+
     pub fn settle_in_process(&self) -> usize {
         self.app.lock().book.settle_in_process()
     }

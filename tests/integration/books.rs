@@ -140,3 +140,212 @@ fn a_refund_sent_with_an_unknown_outcome_also_guards_its_payment() {
     assert!(ran.stderr.contains("sent, outcome unknown"), "{ran:?}");
     assert_eq!(sb.refunds().len(), 0);
 }
+
+/// `reconcile` against the sandbox's own state; every finding from a case set up
+/// for it. Returns finding per row number ("" for lines no row made).
+fn findings(w: &Work, csv: &str) -> Vec<(String, String)> {
+    read_csv(&w.path(csv))
+        .into_iter()
+        .map(|r| (r["row"].clone(), r["finding"].clone()))
+        .collect()
+}
+
+fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
+    // No --api-base: reconcile reads where the batch was sent.
+    run(bare()
+        .current_dir(w.dir.path())
+        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .arg("reconcile")
+        .args(args))
+}
+
+#[test]
+fn reconcile_reads_the_books_back_and_settles_what_changed() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "r.csv",
+        "payment_id,amount,reference\n\
+         8500001,10,matched\n\
+         8500907,10,in-process\n\
+         8500002,10,rejected-later\n\
+         8500003,10,amount-changed\n\
+         8500004,10,with-outside\n\
+         8500005,10,missing\n\
+         8500900,10,not-found\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "r.csv"]));
+    assert_eq!(ran.code, 1, "{ran:?}"); // the 900 row fails: not found
+    let id_of = |payment: u64| {
+        sb.refunds()
+            .into_iter()
+            .find(|r| r.payment_id == payment)
+            .unwrap()
+            .id
+    };
+    // What happens at Mercado Pago afterwards.
+    assert_eq!(sb.settle_in_process(), 1);
+    sb.change_refund(id_of(8500002), Some("rejected"), None)
+        .unwrap();
+    sb.change_refund(id_of(8500003), None, Some("7".parse().unwrap()))
+        .unwrap();
+    let by_hand = sb
+        .refund_by_hand(8500004, Some("5".parse().unwrap()))
+        .unwrap();
+    // The state file forgets row 6's refund id (as if a hand edit or a bug lost it).
+    let c = rusqlite::Connection::open(w.path("r.mprefund.db")).unwrap();
+    c.execute(
+        "UPDATE rows SET refund_id = '1' WHERE payment_id = '8500005'",
+        [],
+    )
+    .unwrap();
+    drop(c);
+
+    let ran = reconcile(&w, &["--state", "r.mprefund.db"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let got = findings(&w, "r.reconcile.csv");
+    let rows: Vec<(&str, &str)> = got.iter().map(|(r, f)| (r.as_str(), f.as_str())).collect();
+    assert_eq!(
+        &rows[..7],
+        [
+            ("1", "matched"),
+            ("2", "settled"),
+            ("3", "rejected_later"),
+            ("4", "amount_differs"),
+            ("5", "matched"),
+            ("6", "missing_at_mp"),
+            ("7", "unreadable"),
+        ]
+    );
+    let mut outside: Vec<String> = read_csv(&w.path("r.reconcile.csv"))
+        .into_iter()
+        .filter(|r| r["finding"] == "outside_refund")
+        .map(|r| r["refund_id"].clone())
+        .collect();
+    outside.sort();
+    let mut expected = vec![by_hand.id.to_string(), id_of(8500005).to_string()];
+    expected.sort();
+    assert_eq!(
+        outside, expected,
+        "the refund by hand, and the one row 6 forgot"
+    );
+    assert_eq!(got.len(), 9);
+
+    // The state and the results now say what Mercado Pago says.
+    let results = read_csv(&w.path("r.results.csv"));
+    assert_eq!(results[1]["outcome"], "refunded");
+    assert_eq!(results[1]["refund_status"], "approved");
+    assert_eq!(results[2]["outcome"], "failed");
+    assert_eq!(results[2]["cause_code"], "refund_rejected");
+    assert_eq!(results[2]["refunded_amount"], "");
+
+    // Twice: nothing more to change, and the disagreements stand.
+    let again = reconcile(&w, &["--state", "r.mprefund.db"]);
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(!again.stderr.contains("updated"), "{again:?}");
+    let second = findings(&w, "r.reconcile.csv");
+    assert_eq!(second[1].1, "matched");
+    assert_eq!(second[3].1, "amount_differs");
+    assert_eq!(second[5].1, "missing_at_mp");
+    assert_eq!(
+        sb.stats().by_status.get(&201).copied(),
+        Some(6),
+        "no POST from reconcile"
+    );
+}
+
+#[test]
+fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("u.csv", "payment_id,amount\n8600001,10\n8600002,4\n");
+    assert_eq!(run(w.mprefund(&sb, &["run", "u.csv"])).code, 0);
+    // As a crash after the request left leaves it: sending, no answer recorded.
+    let c = rusqlite::Connection::open(w.path("u.mprefund.db")).unwrap();
+    c.execute(
+        "UPDATE rows SET state = 'sending', refund_id = NULL, refund_status = NULL,
+                refunded_amount = NULL WHERE payment_id = '8600001'",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    let ran = reconcile(
+        &w,
+        &["--state", "u.mprefund.db", "--metrics-file", "rec.prom"],
+    );
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let got = findings(&w, "u.reconcile.csv");
+    assert_eq!(
+        got,
+        [
+            ("1".to_owned(), "unknown_outcome_found".to_owned()),
+            ("2".to_owned(), "matched".to_owned())
+        ]
+    );
+    let prom = std::fs::read_to_string(w.path("rec.prom")).unwrap();
+    assert!(
+        prom.lines()
+            .any(|l| l.starts_with("mprefund_reconcile_findings{")
+                && l.contains("finding=\"unknown_outcome_found\"")
+                && l.ends_with(" 1")),
+        "{prom}"
+    );
+    assert!(
+        prom.contains("mprefund_last_reconcile_timestamp_seconds 0"),
+        "{prom}"
+    );
+}
+
+#[test]
+fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "f.csv",
+        "payment_id,amount\n8700001,10\n8700002,10\n8700907,3\n8700003,1\n",
+    );
+    assert_eq!(run(w.mprefund(&sb, &["run", "f.csv"])).code, 0);
+    sb.refund_by_hand(8700003, None).unwrap();
+    let clean = reconcile(&w, &["--state", "f.mprefund.db", "--out", "clean.csv"]);
+    assert_eq!(clean.code, 1, "{clean:?}");
+    // Undo the settling the clean pass did, so both passes see the same state.
+    let c = rusqlite::Connection::open(w.path("f.mprefund.db")).unwrap();
+    c.execute(
+        "UPDATE rows SET state = 'in_process', refund_status = 'in_process' WHERE payment_id = '8700907'",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    sb.set_faults(mprefund::sandbox::Faults {
+        error_500: 0.4,
+        error_429: 0.1,
+        retry_after_secs: 1,
+        seed: Some(7),
+        ..Default::default()
+    });
+    let faulty = reconcile(
+        &w,
+        &[
+            "--state",
+            "f.mprefund.db",
+            "--out",
+            "faulty.csv",
+            "--max-attempts",
+            "12",
+        ],
+    );
+    assert_eq!(faulty.code, 1, "{faulty:?}");
+    assert_eq!(findings(&w, "clean.csv"), findings(&w, "faulty.csv"));
+    sb.set_faults(mprefund::sandbox::Faults::default());
+
+    let state_before = std::fs::read(w.path("f.mprefund.db")).unwrap();
+    let refused = run(bare()
+        .current_dir(w.dir.path())
+        .env("MP_ACCESS_TOKEN", "not-a-sandbox-token")
+        .args(["reconcile", "--state", "f.mprefund.db", "--out", "bad.csv"]));
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(
+        std::fs::read(w.path("f.mprefund.db")).unwrap() == state_before,
+        "the state changed"
+    );
+}

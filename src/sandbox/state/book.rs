@@ -133,6 +133,39 @@ impl Book {
         Ok(&self.refunds[index])
     }
 
+    /// What happens to a refund after it was made, as the API would later show it:
+    /// rejected or cancelled (its money returns to the payment's balance), settled,
+    /// or — a lying server, for tests — another amount. `None` when no such refund.
+    pub(crate) fn change_refund(
+        &mut self,
+        id: u64,
+        status: Option<&str>,
+        amount: Option<Decimal>,
+    ) -> Option<&RefundRecord> {
+        let &index = self.refund_index.get(&id)?;
+        let r = &mut self.refunds[index];
+        let counted = |status: &str| status != "rejected" && status != "cancelled";
+        let before = counted(&r.status).then_some(r.amount);
+        if let Some(status) = status {
+            r.status = status.to_owned();
+        }
+        if let Some(amount) = amount {
+            r.amount = amount.normalize();
+        }
+        let after = counted(&r.status).then_some(r.amount);
+        let (kind, payment_id) = (r.kind, r.payment_id);
+        if let Some(p) = self.payments.get_mut(&(kind, payment_id)) {
+            p.consumed = p.consumed - before.unwrap_or_default() + after.unwrap_or_default();
+            p.status = if p.consumed >= p.amount {
+                "refunded"
+            } else {
+                "approved"
+            }
+            .to_owned();
+        }
+        self.refunds.get(index)
+    }
+
     /// Settles every `in_process` refund as `approved` (what MP's webhook would
     /// eventually report). Returns how many changed.
     pub(crate) fn settle_in_process(&mut self) -> usize {

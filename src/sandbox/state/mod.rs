@@ -25,7 +25,7 @@ use stats::Counters;
 pub(crate) use catalogue::{Magic, Payment};
 pub(crate) use dice::PostCommitFault;
 pub(crate) use keys::Claim;
-pub(crate) use request::{RefundRequest, read_request};
+pub(crate) use request::{Ask, RefundRequest, read_request};
 pub(crate) use wire::{
     ApiError, RefundJson, Style, error_response, format_date, html_502, json_response, json_value,
 };
@@ -78,7 +78,6 @@ mod tests {
 
     use axum::body::Bytes;
 
-    use super::request::Ask;
     use super::*;
     use crate::domain::Kind;
 
