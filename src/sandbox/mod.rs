@@ -98,6 +98,10 @@ pub struct SandboxArgs {
     /// JSON array of payments to declare: {"id", "amount", "currency", "status", "date_approved", "kind"}.
     #[arg(long, value_name = "FILE")]
     pub payments: Option<PathBuf>,
+    /// In-process refunds settle (become approved) this long after creation, as
+    /// Mercado Pago's would; without it they wait for `POST /__sandbox/settle`.
+    #[arg(long, value_name = "SECS")]
+    pub settle_after: Option<u64>,
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -171,6 +175,7 @@ impl SandboxArgs {
             },
             string_codes: self.string_codes,
             payments,
+            settle_after: self.settle_after.map(Duration::from_secs),
         })
     }
 }
@@ -278,6 +283,8 @@ pub struct SandboxConfig {
     pub string_codes: bool,
     /// Payments declared up front; they take precedence over the id conventions.
     pub payments: Vec<PaymentSpec>,
+    /// In-process refunds settle this long after creation (`--settle-after`).
+    pub settle_after: Option<Duration>,
 }
 
 /// A payment declared explicitly. As JSON, only `id` and `amount` are required;
@@ -369,6 +376,9 @@ pub struct Stats {
     pub busiest_sliding_second: u64,
     /// The most API requests in flight at once.
     pub max_concurrent: u64,
+    /// API requests by method: reads (`GET`) apart from refunds (`POST`).
+    pub gets: u64,
+    pub posts: u64,
     pub in_flight: u64,
 }
 
@@ -377,6 +387,7 @@ pub struct Sandbox;
 fn build_app(cfg: SandboxConfig) -> anyhow::Result<App> {
     cfg.faults.validate().map_err(crate::Usage)?;
     let mut st = state::State::new(cfg.faults);
+    st.book.settle_after = cfg.settle_after;
     for spec in &cfg.payments {
         st.book
             .declare(spec.to_payment().map_err(|e| crate::Usage(e.to_string()))?);
@@ -538,16 +549,9 @@ impl SandboxHandle {
         payment_id: u64,
         amount: Option<Decimal>,
     ) -> anyhow::Result<RefundRecord> {
-        let mut st = self.app.lock();
-        let req = state::RefundRequest {
-            kind: crate::domain::Kind::Payment,
-            payment_id,
-            ask: amount.map_or(state::Ask::Full, state::Ask::Partial),
-            render_in_process: true,
-            idempotency_key: "",
-        };
-        let now = time::OffsetDateTime::now_utc();
-        st.create_refund(&req, now)
+        self.app
+            .lock()
+            .refund_by_hand(payment_id, amount, time::OffsetDateTime::now_utc())
             .cloned()
             .map_err(|e| anyhow::anyhow!("{} (cause {})", e.message, e.code))
     }

@@ -94,7 +94,9 @@ pub(crate) fn router(app: App) -> Router {
             get(admin_get_faults).post(admin_set_faults),
         )
         .route("/__sandbox/fail/{id}", post(admin_fail).delete(admin_heal))
-        .route("/__sandbox/settle", post(admin_settle));
+        .route("/__sandbox/settle", post(admin_settle))
+        .route("/__sandbox/manual_refund/{id}", post(admin_manual_refund))
+        .route("/__sandbox/refunds/{id}", post(admin_change_refund));
     api.merge(admin)
         .fallback(|| async { error_response(&ApiError::ROUTE_NOT_FOUND, Style::Numbers) })
         .with_state(app)
@@ -106,7 +108,12 @@ async fn track(AxState(app): AxState<App>, req: Request, next: Next) -> Response
     let at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
-    app.lock().counters.request_started(at);
+    {
+        let mut st = app.lock();
+        st.counters
+            .request_started(at, req.method() == axum::http::Method::GET);
+        st.book.settle_due(OffsetDateTime::now_utc());
+    }
     let mut finish = Finish {
         app: &app,
         status: None,
@@ -494,6 +501,60 @@ async fn admin_fail(AxState(app): AxState<App>, Path(id): Path<u64>, body: Bytes
 async fn admin_heal(AxState(app): AxState<App>, Path(id): Path<u64>) -> Response {
     app.lock().dice.heal_payment(id);
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// `{"amount": 5}`, `{"status": "rejected"}` or both; every field optional.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RefundChange {
+    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    amount: Option<rust_decimal::Decimal>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+fn change_of(body: &Bytes) -> Result<RefundChange, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(RefundChange::default());
+    }
+    serde_json::from_slice(body).map_err(|e| admin_error(format!("bad body: {e}")))
+}
+
+/// A refund "by hand", as the dashboard makes them: no idempotency key.
+async fn admin_manual_refund(
+    AxState(app): AxState<App>,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let change = match change_of(&body) {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let mut st = app.lock();
+    match st.refund_by_hand(id, change.amount, OffsetDateTime::now_utc()) {
+        Ok(r) => json_value(201, &RefundJson::from(r)),
+        Err(e) => error_response(&e, Style::Numbers),
+    }
+}
+
+/// What happens to a refund later: rejected, cancelled, settled, another amount.
+async fn admin_change_refund(
+    AxState(app): AxState<App>,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let change = match change_of(&body) {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let mut st = app.lock();
+    match st
+        .book
+        .change_refund(id, change.status.as_deref(), change.amount)
+    {
+        Some(r) => json_value(200, &RefundJson::from(r)),
+        None => error_response(&ApiError::REFUND_NOT_FOUND, Style::Numbers),
+    }
 }
 
 async fn admin_settle(AxState(app): AxState<App>) -> Response {

@@ -806,3 +806,68 @@ fn starts_and_stops_from_a_plain_test() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     drop(sb);
 }
+
+/// What `reconcile` reads back (issue 7): refunds made by hand, changed later,
+/// settled with time; GETs counted apart from POSTs.
+#[tokio::test]
+async fn the_books_can_change_behind_the_tool() {
+    let api = api(SandboxConfig {
+        settle_after: Some(std::time::Duration::ZERO),
+        ..SandboxConfig::default()
+    });
+    let (s, mine) = api.refund(3001, "k1", Some(json!({"amount": 10}))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    // By hand, as in the panel: no key.
+    let s = api
+        .admin(
+            reqwest::Method::POST,
+            "/__sandbox/manual_refund/3001",
+            Some(json!({"amount": 5})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, p) = api.get("/v1/payments/3001").await;
+    assert_eq!(num(&p["transaction_amount_refunded"]), "15");
+    assert_eq!(p["refunds"].as_array().unwrap().len(), 2);
+    let keys: Vec<String> = api
+        .sb
+        .refunds()
+        .into_iter()
+        .map(|r| r.idempotency_key)
+        .collect();
+    assert_eq!(keys, ["k1", ""]);
+
+    // Rejected later: its money goes back to the payment.
+    let id = mine["id"].as_u64().unwrap();
+    let s = api
+        .admin(
+            reqwest::Method::POST,
+            &format!("/__sandbox/refunds/{id}"),
+            Some(json!({"status": "rejected"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, p) = api.get("/v1/payments/3001").await;
+    assert_eq!(num(&p["transaction_amount_refunded"]), "5");
+    assert_eq!(p["refunds"][0]["status"], "rejected");
+    let s = api
+        .admin(
+            reqwest::Method::POST,
+            "/__sandbox/refunds/1",
+            Some(json!({"status": "rejected"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // An in-process refund settles on its own with --settle-after.
+    let (s, r) = api.refund(3907, "k2", Some(json!({"amount": 1}))).await;
+    assert_eq!(
+        (s, r["status"].as_str()),
+        (StatusCode::CREATED, Some("in_process"))
+    );
+    let (_, p) = api.get("/v1/payments/3907").await;
+    assert_eq!(p["refunds"][0]["status"], "approved");
+
+    let stats = api.sb.stats();
+    assert_eq!((stats.posts, stats.gets), (2, 3));
+}

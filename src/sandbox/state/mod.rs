@@ -69,6 +69,24 @@ impl State {
         self.counters.refunds_created += 1;
         Ok(record)
     }
+
+    /// A refund made by hand, as in the Mercado Pago panel: no idempotency key,
+    /// the API's rules. `amount` `None` refunds the rest.
+    pub(crate) fn refund_by_hand(
+        &mut self,
+        payment_id: u64,
+        amount: Option<rust_decimal::Decimal>,
+        now: OffsetDateTime,
+    ) -> Result<&RefundRecord, ApiError> {
+        let req = RefundRequest {
+            kind: crate::domain::Kind::Payment,
+            payment_id,
+            ask: amount.map_or(Ask::Full, Ask::Partial),
+            render_in_process: true,
+            idempotency_key: "",
+        };
+        self.create_refund(&req, now)
+    }
 }
 
 #[cfg(test)]
@@ -305,10 +323,10 @@ mod tests {
     #[test]
     fn counters_track_seconds_and_concurrency() {
         let mut st = State::new(Faults::default());
-        st.counters.request_started(10_000_000);
-        st.counters.request_started(10_000_001);
+        st.counters.request_started(10_000_000, false);
+        st.counters.request_started(10_000_001, false);
         st.counters.request_finished(Some(201), false);
-        st.counters.request_started(11_000_000);
+        st.counters.request_started(11_000_000, false);
         st.counters.request_finished(None, true);
         st.counters.request_finished(Some(400), false);
         let s = st.counters.stats();
@@ -330,7 +348,7 @@ mod tests {
         ] {
             st.counters.request_started(at);
         }
-        st.counters.request_started(12_060_000);
+        st.counters.request_started(12_060_000, false);
         let s = st.counters.stats();
         assert_eq!(s.busiest_second, 3);
         assert_eq!(s.busiest_sliding_second, 6);

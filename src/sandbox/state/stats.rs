@@ -15,6 +15,8 @@ pub(crate) struct Counters {
     window: std::collections::VecDeque<u64>,
     busiest_window: u64,
     pub(super) refunds_created: u64,
+    gets: u64,
+    posts: u64,
     pub(super) replays: u64,
     cut_connections: u64,
     in_flight: u64,
@@ -23,9 +25,14 @@ pub(crate) struct Counters {
 
 impl Counters {
     /// `at_micros`: arrival, in µs since the Unix epoch.
-    pub(crate) fn request_started(&mut self, at_micros: u64) {
+    pub(crate) fn request_started(&mut self, at_micros: u64, get: bool) {
         let c = self;
         c.requests += 1;
+        if get {
+            c.gets += 1;
+        } else {
+            c.posts += 1;
+        }
         *c.per_second.entry(at_micros / 1_000_000).or_default() += 1;
         // Sliding window (at - 1 s, at]: what "N per second" promises, unlike
         // calendar seconds, which split a burst in two.
@@ -66,6 +73,8 @@ impl Counters {
             busiest_second: c.per_second.values().copied().max().unwrap_or(0),
             busiest_sliding_second: c.busiest_window,
             max_concurrent: c.max_concurrent,
+            gets: c.gets,
+            posts: c.posts,
             in_flight: c.in_flight,
         }
     }
