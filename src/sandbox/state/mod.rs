@@ -346,7 +346,7 @@ mod tests {
         for at in [
             10_900_000, 10_950_000, 10_990_000, 11_010_000, 11_050_000, 11_100_000,
         ] {
-            st.counters.request_started(at);
+            st.counters.request_started(at, false);
         }
         st.counters.request_started(12_060_000, false);
         let s = st.counters.stats();
