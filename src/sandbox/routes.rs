@@ -513,11 +513,11 @@ struct RefundChange {
     status: Option<String>,
 }
 
-fn change_of(body: &Bytes) -> Result<RefundChange, Response> {
+fn change_of(body: &Bytes) -> Result<RefundChange, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(RefundChange::default());
     }
-    serde_json::from_slice(body).map_err(|e| admin_error(format!("bad body: {e}")))
+    serde_json::from_slice(body).map_err(|e| format!("bad body: {e}"))
 }
 
 /// A refund "by hand", as the dashboard makes them: no idempotency key.
@@ -528,7 +528,7 @@ async fn admin_manual_refund(
 ) -> Response {
     let change = match change_of(&body) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(e) => return admin_error(e),
     };
     let mut st = app.lock();
     match st.refund_by_hand(id, change.amount, OffsetDateTime::now_utc()) {
@@ -545,7 +545,7 @@ async fn admin_change_refund(
 ) -> Response {
     let change = match change_of(&body) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(e) => return admin_error(e),
     };
     let mut st = app.lock();
     match st
