@@ -100,8 +100,20 @@ pub struct PlanArgs {
     /// (read, never written) [default: <input-stem>.mprefund.db beside the input]
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// Also read every payment from the API (GETs only) and predict each row's
+    /// outcome; writes a plan CSV.
+    #[arg(long)]
+    pub online: bool,
+    /// With --online: the plan CSV [default: <input-stem>.plan.csv beside the input]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// With --online: payments approved longer ago than this predict `old`.
+    #[arg(long, default_value_t = 180)]
+    pub refund_window_days: i64,
     #[command(flatten)]
     pub input_args: InputArgs,
+    #[command(flatten)]
+    pub send: SendArgs,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -488,11 +500,36 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 .unwrap_or_else(|| commands::default_state(&a.input));
             let report = commands::plan::plan(&a.input, &opts, Some(&state))?;
             show(&mut std::io::stdout().lock(), |w| report.render(w))?;
-            Ok(if report.clean() {
+            let offline = if report.clean() {
                 Exit::Ok
             } else {
                 Exit::Usage
-            })
+            };
+            if !a.online {
+                return Ok(offline);
+            }
+            let req = commands::online::OnlineRequest {
+                input: a.input.clone(),
+                input_options: opts,
+                send: send_options(&a.send, &JobFile::default())?,
+                out: a.out.clone(),
+                refund_window_days: a.refund_window_days,
+            };
+            let stop = Stop::new();
+            watch_signals(stop.clone());
+            let predicted = commands::online::plan_online(req, stop).await?;
+            show(&mut std::io::stdout().lock(), |w| {
+                writeln!(w)?;
+                predicted.render(w)
+            })?;
+            // Bad lines or rows guarded by the state file still refuse the run.
+            Ok(
+                if offline == Exit::Usage && predicted.exit != Exit::Stopped {
+                    Exit::Usage
+                } else {
+                    predicted.exit
+                },
+            )
         }
         Command::Run(a) => {
             let job = JobFile::load_opt(a.job.as_deref())?;

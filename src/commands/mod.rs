@@ -5,6 +5,7 @@
 //! metrics, summary JSON, exit code decided from the ledger alone).
 
 mod batch;
+pub(crate) mod online;
 pub(crate) mod plan;
 pub(crate) mod reconcile;
 pub(crate) mod report;

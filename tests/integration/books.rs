@@ -349,3 +349,77 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
         "the state changed"
     );
 }
+
+/// `plan --online`: each prediction produced by a payment set up for it; GETs only.
+#[test]
+fn plan_online_predicts_each_row_before_a_cent_moves() {
+    let sb = sandbox();
+    let w = Work::new();
+    sb.refund_by_hand(8800005, Some("1".parse().unwrap()))
+        .unwrap();
+    let mut csv = String::from("payment_id,amount,reference,currency,kind\n");
+    csv.push_str("8800001,10,ok,,\n");
+    csv.push_str("8800900,10,not-found,,\n");
+    csv.push_str("8800903,10,pending,,\n");
+    csv.push_str("8800004,60,over-1,,\n8800004,50,over-2,,\n");
+    csv.push_str("8800005,10,refunded-before,,\n");
+    csv.push_str("8800006,10,usd,USD,\n");
+    for i in 0..21 {
+        csv.push_str(&format!("8800007,1,many-{i},,\n"));
+    }
+    csv.push_str("8800901,10,old,,\n");
+    csv.push_str("8800008,10,advanced,,advanced_payment\n");
+    w.write("o.csv", csv);
+    let ran = run(bare()
+        .current_dir(w.dir.path())
+        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .args(["plan", "--online", "o.csv", "--api-base", &sb.base_url()]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = read_csv(&w.path("o.plan.csv"));
+    let by_ref: std::collections::HashMap<String, String> = rows
+        .iter()
+        .map(|r| (r["reference"].clone(), r["prediction"].clone()))
+        .collect();
+    for (reference, prediction) in [
+        ("ok", "ok"),
+        ("not-found", "not_found"),
+        ("pending", "not_refundable"),
+        ("over-1", "exceeds_balance"),
+        ("over-2", "exceeds_balance"),
+        ("refunded-before", "has_prior_refunds"),
+        ("usd", "currency_mismatch"),
+        ("many-0", "too_many_partials"),
+        ("old", "old"),
+        ("advanced", "unreadable"),
+    ] {
+        assert_eq!(by_ref[reference], prediction, "{reference}: {rows:?}");
+    }
+    let before = rows
+        .iter()
+        .find(|r| r["reference"] == "refunded-before")
+        .unwrap();
+    assert_eq!(before["already_refunded"], "1");
+    assert_eq!(before["refundable_left"], "99");
+    assert!(
+        before["prior_refunds"].contains(":1:approved:"),
+        "{before:?}"
+    );
+    assert!(ran.stdout.contains("exceeds_balance"), "{ran:?}");
+    let stats = sb.stats();
+    assert_eq!(stats.posts, 0, "plan --online sends no POST");
+    assert_eq!(stats.gets, 8, "each payment read once");
+
+    // A clean file: exit 0.
+    w.write("clean.csv", "payment_id,amount\n8800101,10\n8800102,full\n");
+    let ran = run(bare()
+        .current_dir(w.dir.path())
+        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .args([
+            "plan",
+            "--online",
+            "clean.csv",
+            "--api-base",
+            &sb.base_url(),
+        ]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+}

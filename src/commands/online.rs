@@ -1,0 +1,299 @@
+//! `mprefund plan --online`: reads every distinct payment of the file from the API
+//! (each once, paced and retried like `run`; no POST, ever) and predicts each row's
+//! outcome before a cent moves — balance left, status, earlier refunds, currency,
+//! the refund window.
+//!
+//! Invariants: a payment that cannot be read predicts `unreadable`, never `ok`;
+//! the rows of one file on one payment are judged together (their sum against what
+//! is left), so a prediction of `ok` holds for the whole file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::PathBuf;
+
+use rust_decimal::Decimal;
+
+use super::batch::SendOptions;
+use crate::client::{Client, PaymentView};
+use crate::domain::{Currency, Kind, PaymentId, Requested, Row};
+use crate::input::{Input, InputOptions};
+use crate::lookup::{self, Lookup};
+use crate::report::{self, neutralise};
+use crate::runner::{Stop, StopReason};
+use crate::{Exit, atomic_file};
+
+/// More partial refunds than this on one payment: older docs say the API refuses.
+const MAX_PARTIALS: u64 = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Prediction {
+    Ok,
+    NotFound,
+    NotRefundable,
+    ExceedsBalance,
+    HasPriorRefunds,
+    CurrencyMismatch,
+    TooManyPartials,
+    Old,
+    Unreadable,
+    Invalid,
+}
+
+impl Prediction {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Prediction::Ok => "ok",
+            Prediction::NotFound => "not_found",
+            Prediction::NotRefundable => "not_refundable",
+            Prediction::ExceedsBalance => "exceeds_balance",
+            Prediction::HasPriorRefunds => "has_prior_refunds",
+            Prediction::CurrencyMismatch => "currency_mismatch",
+            Prediction::TooManyPartials => "too_many_partials",
+            Prediction::Old => "old",
+            Prediction::Unreadable => "unreadable",
+            Prediction::Invalid => "invalid",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct OnlineRequest {
+    pub input: PathBuf,
+    pub input_options: InputOptions,
+    pub send: SendOptions,
+    pub out: Option<PathBuf>,
+    pub refund_window_days: i64,
+}
+
+/// What `plan --online` predicted, for `cli` to render.
+#[derive(Debug)]
+pub(crate) struct Predicted {
+    /// Rows and asked amounts per prediction and currency (`""`: none named).
+    pub counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)>,
+    pub out: PathBuf,
+    pub stopped: Option<StopReason>,
+    pub exit: Exit,
+}
+
+impl Predicted {
+    pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            w,
+            "{:<18} {:>8} {:>10} {:>16} {:>6}",
+            "prediction", "currency", "rows", "asked", "full"
+        )?;
+        for ((p, currency), (n, asked, full)) in &self.counts {
+            let c = if currency.is_empty() { "-" } else { currency };
+            writeln!(w, "{:<18} {c:>8} {n:>10} {asked:>16} {full:>6}", p.as_str())?;
+        }
+        if let Some(r) = self.stopped {
+            writeln!(w, "stopped early: {r}; payments not read are `unreadable`")?;
+        }
+        writeln!(w, "plan: {}", self.out.display())
+    }
+}
+
+/// The file's rows on one payment, added up.
+#[derive(Debug, Default)]
+struct OnPayment {
+    rows: u64,
+    partial_sum: Decimal,
+    full: bool,
+}
+
+pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Result<Predicted> {
+    // First pass: what the file asks of each payment.
+    let mut asked: HashMap<PaymentId, OnPayment> = HashMap::new();
+    let mut input = Input::open(&req.input, &req.input_options)?;
+    for row in input.by_ref() {
+        if let Ok(v) = row?.content
+            && v.ask.kind == Kind::Payment
+        {
+            let e = asked.entry(v.ask.payment_id).or_default();
+            e.rows += 1;
+            match v.ask.requested {
+                Requested::Full => e.full = true,
+                Requested::Partial(a) => e.partial_sum = e.partial_sum.saturating_add(a.get()),
+            }
+        }
+    }
+    let header = input.header().to_vec();
+    let delimiter = input.delimiter();
+    let summary = input.finish()?;
+    let out = req.out.clone().unwrap_or_else(|| {
+        req.input.with_file_name(format!(
+            "{}.plan.csv",
+            req.input
+                .file_stem()
+                .map_or_else(|| "input".into(), |s| s.to_string_lossy())
+        ))
+    });
+    crate::paths::check_outputs(Some(&req.input), &req.input, &[("--out", &out)])?;
+
+    let client = Client::new(&req.send.api_base, &req.send.token, &req.send.client)?;
+    let ids: Vec<PaymentId> = asked.keys().copied().collect();
+    let (found, stopped) = lookup::payments(client, ids, &req.send.runner, stop).await;
+    let now = time::OffsetDateTime::now_utc();
+
+    // Second pass: one prediction per row, written as it goes.
+    let mut counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)> = BTreeMap::new();
+    let mut input = Input::open(&req.input, &req.input_options)?;
+    atomic_file::write_with(&out, |file| {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(std::io::BufWriter::new(file));
+        let columns = [
+            "prediction",
+            "payment_status",
+            "transaction_amount",
+            "already_refunded",
+            "refundable_left",
+            "currency_id",
+            "date_approved",
+            "prior_refunds",
+        ];
+        let head: Vec<String> = report::original_header(&header)
+            .into_iter()
+            .chain(columns.iter().map(|c| c.to_string()))
+            .collect();
+        w.write_record(&head)?;
+        for row in input.by_ref() {
+            let row = row?;
+            let (prediction, view) = predict(&row, &asked, &found, now, req.refund_window_days);
+            let (currency, amount, full) = match &row.content {
+                Ok(v) => (
+                    v.currency.map(|c| c.to_string()).unwrap_or_default(),
+                    match v.ask.requested {
+                        Requested::Partial(a) => a.get(),
+                        Requested::Full => Decimal::ZERO,
+                    },
+                    u64::from(v.ask.requested == Requested::Full),
+                ),
+                Err(_) => (String::new(), Decimal::ZERO, 0),
+            };
+            let e = counts.entry((prediction, currency)).or_default();
+            e.0 += 1;
+            e.1 = e.1.saturating_add(amount);
+            e.2 += full;
+            let mut record = report::original_cells(&row.fields, header.len(), delimiter);
+            record.extend(cells(prediction, view));
+            w.write_record(&record)?;
+        }
+        w.flush()?;
+        Ok(())
+    })?;
+    input.finish()?;
+    let all_ok = counts.keys().all(|(p, _)| *p == Prediction::Ok);
+    let exit = if stopped.is_some() {
+        Exit::Stopped
+    } else if summary.invalid > 0 {
+        Exit::Usage
+    } else if all_ok {
+        Exit::Ok
+    } else {
+        Exit::SomeFailed
+    };
+    Ok(Predicted {
+        counts,
+        out,
+        stopped,
+        exit,
+    })
+}
+
+fn predict<'a>(
+    row: &Row,
+    asked: &HashMap<PaymentId, OnPayment>,
+    found: &'a HashMap<PaymentId, Lookup>,
+    now: time::OffsetDateTime,
+    window_days: i64,
+) -> (Prediction, Option<&'a PaymentView>) {
+    let Ok(v) = &row.content else {
+        return (Prediction::Invalid, None);
+    };
+    if v.ask.kind != Kind::Payment {
+        return (Prediction::Unreadable, None);
+    }
+    let p = match found.get(&v.ask.payment_id) {
+        Some(Lookup::Found(p)) => p,
+        Some(Lookup::NotFound) => return (Prediction::NotFound, None),
+        _ => return (Prediction::Unreadable, None),
+    };
+    let (Some(status), Some(total)) = (p.status.as_deref(), p.transaction_amount) else {
+        return (Prediction::Unreadable, Some(p));
+    };
+    if status != "approved" {
+        return (Prediction::NotRefundable, Some(p));
+    }
+    let currency = p
+        .currency_id
+        .as_deref()
+        .and_then(|c| c.parse::<Currency>().ok());
+    let named = v.currency.map(|c| c.to_string());
+    let wrong_currency = named.is_some() && named.as_deref() != p.currency_id.as_deref();
+    let too_precise = match (v.ask.requested, currency) {
+        (Requested::Partial(a), Some(c)) => a.get().scale() > c.decimals(),
+        _ => false,
+    };
+    if wrong_currency || too_precise {
+        return (Prediction::CurrencyMismatch, Some(p));
+    }
+    let refunded = p.transaction_amount_refunded.unwrap_or_default();
+    let left = total - refunded;
+    let on = &asked[&v.ask.payment_id];
+    let exceeds = on.partial_sum > left || (on.full && (on.rows > 1 || left <= Decimal::ZERO));
+    if exceeds {
+        return (Prediction::ExceedsBalance, Some(p));
+    }
+    let prior = p.refunds.as_ref().map_or(0, Vec::len) as u64;
+    if refunded > Decimal::ZERO || prior > 0 {
+        return (Prediction::HasPriorRefunds, Some(p));
+    }
+    if prior + on.rows > MAX_PARTIALS {
+        return (Prediction::TooManyPartials, Some(p));
+    }
+    let approved = p.date_approved.as_deref().and_then(|d| {
+        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
+    });
+    if approved.is_some_and(|a| now - a > time::Duration::days(window_days)) {
+        return (Prediction::Old, Some(p));
+    }
+    (Prediction::Ok, Some(p))
+}
+
+fn cells(prediction: Prediction, p: Option<&PaymentView>) -> Vec<String> {
+    let dec = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+    let text = |t: Option<&String>| neutralise(t.map(String::as_str).unwrap_or(""));
+    let Some(p) = p else {
+        let mut v = vec![prediction.as_str().to_owned()];
+        v.resize(8, String::new());
+        return v;
+    };
+    let left = p
+        .transaction_amount
+        .map(|t| t - p.transaction_amount_refunded.unwrap_or_default());
+    let prior: Vec<String> = p
+        .refunds
+        .iter()
+        .flatten()
+        .map(|r| {
+            format!(
+                "{}:{}:{}:{}",
+                r.id,
+                dec(r.amount),
+                r.status.as_deref().unwrap_or(""),
+                r.date_created.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    vec![
+        prediction.as_str().to_owned(),
+        text(p.status.as_ref()),
+        dec(p.transaction_amount),
+        dec(p.transaction_amount_refunded),
+        dec(left),
+        text(p.currency_id.as_ref()),
+        text(p.date_approved.as_ref()),
+        neutralise(&prior.join("; ")),
+    ]
+}
