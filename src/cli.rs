@@ -172,6 +172,13 @@ pub struct RunArgs {
     /// state file (a second partial refund on purpose); refused by default.
     #[arg(long)]
     pub allow_more_refunds: bool,
+    /// Read every payment first (as `plan --online`) and refuse to start unless
+    /// every row is predicted `ok` (with --skip-invalid: send only those).
+    #[arg(long)]
+    pub preflight: bool,
+    /// With --preflight: payments approved longer ago than this predict `old`.
+    #[arg(long, default_value_t = 180)]
+    pub refund_window_days: i64,
     #[command(flatten)]
     pub input_args: InputArgs,
     #[command(flatten)]
@@ -543,6 +550,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 skip_invalid: a.skip_invalid || job.skip_invalid.unwrap_or(false),
                 namespace_change: a.namespace_change,
                 allow_more_refunds: a.allow_more_refunds || job.allow_more_refunds.unwrap_or(false),
+                preflight: a.preflight.then_some(a.refund_window_days),
                 send: send_options(&a.send, &job)?,
                 output: output_options(&a.output, &job, mode),
             };

@@ -111,6 +111,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
                 skip_invalid: false,
                 namespace_change: false,
                 allow_more_refunds: false,
+                preflight: None,
                 send: send.clone(),
                 output: OutputOptions {
                     out: Some(dir.join(format!("{stem}.results.csv"))),

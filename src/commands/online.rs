@@ -101,10 +101,24 @@ struct OnPayment {
     full: bool,
 }
 
-pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Result<Predicted> {
-    // First pass: what the file asks of each payment.
+/// What the file asks of each payment, and what the API says of it.
+struct Books {
+    asked: HashMap<PaymentId, OnPayment>,
+    found: HashMap<PaymentId, Lookup>,
+    stopped: Option<StopReason>,
+    now: time::OffsetDateTime,
+}
+
+/// First pass over the file (what it asks of each payment), then every payment
+/// read once.
+async fn read_books(
+    path: &std::path::Path,
+    opts: &InputOptions,
+    send: &SendOptions,
+    stop: Stop,
+) -> anyhow::Result<Books> {
     let mut asked: HashMap<PaymentId, OnPayment> = HashMap::new();
-    let mut input = Input::open(&req.input, &req.input_options)?;
+    let mut input = Input::open(path, opts)?;
     for row in input.by_ref() {
         if let Ok(v) = row?.content
             && v.ask.kind == Kind::Payment
@@ -117,9 +131,48 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
             }
         }
     }
+    input.finish()?;
+    let client = Client::new(&send.api_base, &send.token, &send.client)?;
+    let ids: Vec<PaymentId> = asked.keys().copied().collect();
+    let (found, stopped) = lookup::payments(client, ids, &send.runner, stop).await;
+    Ok(Books {
+        asked,
+        found,
+        stopped,
+        now: time::OffsetDateTime::now_utc(),
+    })
+}
+
+/// `run --preflight`: the rows `plan --online` would not predict `ok`, as
+/// (row number, line, prediction), and why the reading stopped, if it did.
+pub(crate) async fn preflight(
+    path: &std::path::Path,
+    opts: &InputOptions,
+    send: &SendOptions,
+    window_days: i64,
+    stop: Stop,
+) -> anyhow::Result<(Vec<(u64, u64, Prediction)>, Option<StopReason>)> {
+    let books = read_books(path, opts, send, stop).await?;
+    let mut input = Input::open(path, opts)?;
+    let mut not_ok = Vec::new();
+    for row in input.by_ref() {
+        let row = row?;
+        let (p, _) = predict(&row, &books.asked, &books.found, books.now, window_days);
+        if p != Prediction::Ok {
+            not_ok.push((row.row_no, row.line, p));
+        }
+    }
+    input.finish()?;
+    Ok((not_ok, books.stopped))
+}
+
+pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Result<Predicted> {
+    let books = read_books(&req.input, &req.input_options, &req.send, stop).await?;
+    let (asked, found, stopped, now) = (books.asked, books.found, books.stopped, books.now);
+    let input = Input::open(&req.input, &req.input_options)?;
     let header = input.header().to_vec();
     let delimiter = input.delimiter();
-    let summary = input.finish()?;
+    drop(input);
     let out = req.out.clone().unwrap_or_else(|| {
         req.input.with_file_name(format!(
             "{}.plan.csv",
@@ -129,11 +182,6 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         ))
     });
     crate::paths::check_outputs(Some(&req.input), &req.input, &[("--out", &out)])?;
-
-    let client = Client::new(&req.send.api_base, &req.send.token, &req.send.client)?;
-    let ids: Vec<PaymentId> = asked.keys().copied().collect();
-    let (found, stopped) = lookup::payments(client, ids, &req.send.runner, stop).await;
-    let now = time::OffsetDateTime::now_utc();
 
     // Second pass: one prediction per row, written as it goes.
     let mut counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)> = BTreeMap::new();
@@ -182,7 +230,7 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         w.flush()?;
         Ok(())
     })?;
-    input.finish()?;
+    let summary = input.finish()?;
     let all_ok = counts.keys().all(|(p, _)| *p == Prediction::Ok);
     let exit = if stopped.is_some() {
         Exit::Stopped

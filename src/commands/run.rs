@@ -29,6 +29,8 @@ pub(crate) struct RunRequest {
     pub namespace_change: bool,
     /// Send rows whose payment already has a refund from an earlier batch.
     pub allow_more_refunds: bool,
+    /// `--preflight`: predict every row online first (refund window in days).
+    pub preflight: Option<i64>,
     pub send: SendOptions,
     pub output: OutputOptions,
 }
@@ -38,6 +40,7 @@ pub(crate) struct RunRequest {
 pub(crate) enum Refusal {
     BadLines,
     PriorRefunds,
+    Preflight,
 }
 
 impl Refusal {
@@ -53,6 +56,11 @@ impl Refusal {
                 "a corrected amount? another spreadsheet? check them, then pass \
                  --allow-more-refunds to send them anyway, or --skip-invalid to send the rest \
                  and mark these invalid",
+            ),
+            Refusal::Preflight => (
+                "row(s) `plan --online` does not predict `ok`",
+                "see `mprefund plan --online` for the payments' figures; pass --skip-invalid \
+                 to send only the rows predicted ok and mark these invalid",
             ),
         }
     }
@@ -149,19 +157,50 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
             tracing::info!("resuming batch {} from {}", b.id, state.display());
             b
         }
-        None => match create_batch(&mut ledger, &req, &summary, &out)? {
-            Ok(b) => {
-                tracing::info!("created batch {batch_id} in {}", state.display());
-                b
+        None => {
+            let preflighted = match req.preflight {
+                None => Vec::new(),
+                Some(days) => {
+                    let (not_ok, stopped) = super::online::preflight(
+                        &req.input,
+                        &req.input_options,
+                        &req.send,
+                        days,
+                        stop.clone(),
+                    )
+                    .await?;
+                    if let Some(reason) = stopped {
+                        anyhow::bail!(
+                            "the preflight stopped: {reason}; nothing was sent, run again"
+                        );
+                    }
+                    if !not_ok.is_empty() && !req.skip_invalid {
+                        return Ok(RunResult::Refused {
+                            input: req.input,
+                            problems: not_ok
+                                .iter()
+                                .map(|(_, line, p)| (*line, format!("predicted {}", p.as_str())))
+                                .collect(),
+                            why: Refusal::Preflight,
+                        });
+                    }
+                    not_ok
+                }
+            };
+            match create_batch(&mut ledger, &req, &summary, &out, &preflighted)? {
+                Ok(b) => {
+                    tracing::info!("created batch {batch_id} in {}", state.display());
+                    b
+                }
+                Err(problems) => {
+                    return Ok(RunResult::Refused {
+                        input: req.input,
+                        problems,
+                        why: Refusal::PriorRefunds,
+                    });
+                }
             }
-            Err(problems) => {
-                return Ok(RunResult::Refused {
-                    input: req.input,
-                    problems,
-                    why: Refusal::PriorRefunds,
-                });
-            }
-        },
+        }
     };
     let finished =
         batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await?;
@@ -205,6 +244,7 @@ fn create_batch(
     req: &RunRequest,
     summary: &InputSummary,
     out: &Path,
+    preflighted: &[(u64, u64, super::online::Prediction)],
 ) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
     let mut input = Input::open(&req.input, &req.input_options)?;
     let batch = Batch {
@@ -242,6 +282,10 @@ fn create_batch(
             req.input.display()
         ))
         .into());
+    }
+    for (row_no, line, p) in preflighted {
+        let why = format!("line {line}: plan --online predicted {}", p.as_str());
+        writer.refuse(*row_no, p.as_str(), &why)?;
     }
     if !req.allow_more_refunds {
         let guarded = prior_by_row(writer.prior_refunds()?);

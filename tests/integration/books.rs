@@ -423,3 +423,36 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
         ]));
     assert_eq!(ran.code, 0, "{ran:?}");
 }
+
+#[test]
+fn run_preflight_refuses_unless_every_row_is_predicted_ok() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "pf.csv",
+        "payment_id,amount\n8900001,10\n8900903,10\n8900002,10\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "pf.csv", "--preflight"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("line 3: predicted not_refundable"),
+        "{ran:?}"
+    );
+    assert_eq!(sb.stats().posts, 0, "nothing sent");
+    let ran = run(w.mprefund(&sb, &["run", "pf.csv", "--preflight", "--skip-invalid"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = read_csv(&w.path("pf.results.csv"));
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["outcome"].as_str(), r["cause_code"].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("refunded", ""),
+            ("invalid", "not_refundable"),
+            ("refunded", "")
+        ]
+    );
+    assert_eq!(sb.stats().posts, 2);
+}
