@@ -271,6 +271,12 @@ async fn create_refund(
         Ok(ok) => ok,
         Err(e) => return fail(e),
     };
+    with_post_fault(app, conn, json_response(status, body))
+}
+
+/// The faults that strike once the answer is decided (after a commit, for a
+/// refund): the connection cut, or a gateway's HTML 502, instead of `resp`.
+fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Response {
     let fault = app.lock().dice.draw_post_commit_fault();
     match fault {
         Some(PostCommitFault::Cut) => {
@@ -280,7 +286,7 @@ async fn create_refund(
             resp
         }
         Some(PostCommitFault::Html502) => html_502(),
-        None => json_response(status, body),
+        None => resp,
     }
 }
 
@@ -360,13 +366,19 @@ async fn on_payment(
 
 async fn get_payment(
     AxState(app): AxState<App>,
+    ConnectInfo(conn): ConnectInfo<ConnTag>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    on_payment(&app, &id, &headers, |st, p| {
+    let resp = on_payment(&app, &id, &headers, |st, p| {
         json_value(200, &st.book.payment_json(p))
     })
-    .await
+    .await;
+    if resp.status() == StatusCode::OK {
+        with_post_fault(&app, &conn, resp)
+    } else {
+        resp
+    }
 }
 
 async fn list_refunds(

@@ -317,9 +317,11 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
     .unwrap();
     drop(c);
     sb.set_faults(mprefund::sandbox::Faults {
-        error_500: 0.4,
+        error_500: 0.2,
         error_429: 0.1,
         retry_after_secs: 1,
+        cut_after_commit: 0.1,
+        html_502_after_commit: 0.1,
         seed: Some(7),
         ..Default::default()
     });
@@ -336,6 +338,11 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
     );
     assert_eq!(faulty.code, 1, "{faulty:?}");
     assert_eq!(findings(&w, "clean.csv"), findings(&w, "faulty.csv"));
+    let stats = sb.stats();
+    assert!(
+        stats.cut_connections > 0 && stats.by_status.get(&500).is_some(),
+        "the faults struck: {stats:?}"
+    );
     sb.set_faults(mprefund::sandbox::Faults::default());
 
     let state_before = std::fs::read(w.path("f.mprefund.db")).unwrap();
