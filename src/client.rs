@@ -321,18 +321,9 @@ pub(crate) struct MpRefund {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PaymentReply {
     Found(PaymentView),
-    /// The API answered with an error (404 among them); `cause` when it said why.
-    Error {
-        status: u16,
-        retry_after: Option<Duration>,
-        cause: Option<Cause>,
-    },
-    /// No answer that can be read as the API's.
-    Unknown {
-        status: Option<u16>,
-        retry_after: Option<Duration>,
-        reason: String,
-    },
+    /// No payment: the API's error ([`Reply::Error`], 404 among them) or no
+    /// answer that can be read as the API's ([`Reply::Unknown`]).
+    Failed(Reply),
 }
 
 /// A decimal from a JSON number (its own digits, never via f64) or a numeric string.
@@ -362,37 +353,14 @@ pub(crate) fn classify_payment(
     bytes: &[u8],
 ) -> PaymentReply {
     if !(200..300).contains(&status) {
-        return match classify_error(status, retry_after, bytes) {
-            Reply::Unknown {
-                status,
-                retry_after,
-                reason,
-            } => PaymentReply::Unknown {
-                status,
-                retry_after,
-                reason,
-            },
-            Reply::Error {
-                status,
-                retry_after,
-                cause,
-            } => PaymentReply::Error {
-                status,
-                retry_after,
-                cause,
-            },
-            // `classify_error` never reads a refund.
-            Reply::Refund { status, .. } => PaymentReply::Error {
-                status,
-                retry_after,
-                cause: None,
-            },
-        };
+        return PaymentReply::Failed(classify_error(status, retry_after, bytes));
     }
-    let unknown = |reason: String| PaymentReply::Unknown {
-        status: Some(status),
-        retry_after,
-        reason,
+    let unknown = |reason: String| {
+        PaymentReply::Failed(Reply::Unknown {
+            status: Some(status),
+            retry_after,
+            reason,
+        })
     };
     let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(bytes)
     else {
@@ -448,11 +416,11 @@ impl Client {
         let resp = match req.send().await {
             Ok(r) => r,
             Err(e) => {
-                return PaymentReply::Unknown {
+                return PaymentReply::Failed(Reply::Unknown {
                     status: None,
                     retry_after: None,
                     reason: transport_reason(&e),
-                };
+                });
             }
         };
         let status = resp.status().as_u16();
@@ -463,11 +431,11 @@ impl Client {
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         match read_bounded(resp).await {
             Ok(bytes) => classify_payment(status, retry_after, &self.token.redact(&bytes)),
-            Err(reason) => PaymentReply::Unknown {
+            Err(reason) => PaymentReply::Failed(Reply::Unknown {
                 status: Some(status),
                 retry_after,
                 reason,
-            },
+            }),
         }
     }
 }
@@ -997,7 +965,7 @@ mod tests {
         assert_eq!(p.refunds, None, "no refunds array is not an empty one");
         assert!(matches!(
             classify_payment(200, None, b"<html>ok</html>"),
-            PaymentReply::Unknown { .. }
+            PaymentReply::Failed(Reply::Unknown { .. })
         ));
         assert!(matches!(
             classify_payment(
@@ -1005,7 +973,7 @@ mod tests {
                 None,
                 br#"{"message":"not found","status":404,"cause":[{"code":2000}]}"#
             ),
-            PaymentReply::Error { status: 404, .. }
+            PaymentReply::Failed(Reply::Error { status: 404, .. })
         ));
     }
 

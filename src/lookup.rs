@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::client::{Client, PaymentReply, PaymentView};
+use crate::client::{Client, PaymentReply, PaymentView, Reply};
 use crate::domain::PaymentId;
 use crate::rate::Pacer;
 use crate::retry::{self, Attempt, Breaker, Verdict};
@@ -95,22 +95,7 @@ impl Shared {
                     status: 200,
                     retry_after: None,
                 },
-                PaymentReply::Error {
-                    status,
-                    retry_after,
-                    ..
-                } => Attempt::Status {
-                    status: *status,
-                    retry_after: *retry_after,
-                },
-                PaymentReply::Unknown {
-                    status,
-                    retry_after,
-                    ..
-                } => Attempt::Unknown {
-                    status: *status,
-                    retry_after: *retry_after,
-                },
+                PaymentReply::Failed(r) => runner::attempt_of(r),
             };
             if self.breaker.record(attempt) {
                 self.stop.request(StopReason::Breaker);
@@ -122,19 +107,26 @@ impl Shared {
                     }
                 }
                 Verdict::StopRun => {
-                    if let PaymentReply::Error { status, .. } = reply {
+                    if let PaymentReply::Failed(Reply::Error { status, .. }) = reply {
                         self.stop.request(StopReason::Credentials(status));
                     }
                     return None;
                 }
                 Verdict::Permanent | Verdict::Exhausted => {
                     return Some(match reply {
-                        PaymentReply::Error { status: 404, .. } => Lookup::NotFound,
-                        PaymentReply::Error { status, cause, .. } => Lookup::Unreadable(
-                            cause.map_or_else(|| format!("HTTP {status}"), |c| c.message),
-                        ),
-                        PaymentReply::Unknown { reason, .. } => Lookup::Unreadable(reason),
                         PaymentReply::Found(p) => Lookup::Found(p),
+                        PaymentReply::Failed(Reply::Error { status: 404, .. }) => Lookup::NotFound,
+                        PaymentReply::Failed(Reply::Error { status, cause, .. }) => {
+                            Lookup::Unreadable(
+                                cause.map_or_else(|| format!("HTTP {status}"), |c| c.message),
+                            )
+                        }
+                        PaymentReply::Failed(Reply::Unknown { reason, .. }) => {
+                            Lookup::Unreadable(reason)
+                        }
+                        PaymentReply::Failed(Reply::Refund { status, .. }) => {
+                            Lookup::Unreadable(format!("HTTP {status}"))
+                        }
                     });
                 }
                 Verdict::Retry(delay) => {

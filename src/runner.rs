@@ -336,7 +336,7 @@ async fn settle(ctx: &Ctx, job: &Claimed) -> RowResult {
 
 /// What an answer means for retrying: the status and `Retry-After` read first, and
 /// whether the outcome is known at all.
-fn attempt_of(reply: &Reply) -> Attempt {
+pub(crate) fn attempt_of(reply: &Reply) -> Attempt {
     match reply {
         Reply::Refund { status, .. } => Attempt::Status {
             status: *status,
