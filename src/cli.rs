@@ -350,6 +350,7 @@ fn send_options(a: &SendArgs, job: &JobFile) -> anyhow::Result<SendOptions> {
     let runner_defaults = runner::Settings::default();
     Ok(SendOptions {
         api_base: client::check_api_base(&api_base)?,
+        api_base_given: a.api_base.is_some() || job.api_base.is_some(),
         token,
         client: ClientSettings {
             request_timeout: a
@@ -618,7 +619,6 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let req = commands::reconcile::ReconcileRequest {
                 state,
                 batch: a.batch.batch.clone(),
-                api_base_given: a.send.api_base.is_some() || job.api_base.is_some(),
                 send: send_options(&a.send, &job)?,
                 out: a.out.clone(),
                 metrics_file: a.metrics_file.clone(),

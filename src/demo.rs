@@ -74,6 +74,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
     println!("sandbox listening on {}", sandbox.base_url());
     let send = SendOptions {
         api_base: client::check_api_base(&sandbox.base_url())?,
+        api_base_given: true,
         token: Token::new(TEST_TOKEN)?,
         client: ClientSettings {
             request_timeout: Duration::from_secs(10),

@@ -20,6 +20,9 @@ use crate::{Exit, Usage, metrics};
 #[derive(Debug, Clone)]
 pub(crate) struct SendOptions {
     pub api_base: reqwest::Url,
+    /// The API base came from a flag or the job file, not the built-in default: a
+    /// command over an existing batch then uses it instead of the batch's own.
+    pub api_base_given: bool,
     pub token: Token,
     pub client: ClientSettings,
     pub runner: runner::Settings,
@@ -56,6 +59,15 @@ impl Finished {
             )?;
         }
         writeln!(w, "results: {}", self.results.display())
+    }
+}
+
+/// Where a command over an existing batch sends: the API base given, else the one
+/// the batch was sent to (a sandbox batch is never retried against production).
+pub(super) fn api_base_for(send: &SendOptions, batch: &Batch) -> anyhow::Result<reqwest::Url> {
+    match (&batch.settings.api_base, send.api_base_given) {
+        (Some(stored), false) => Ok(crate::client::check_api_base(stored)?),
+        _ => Ok(send.api_base.clone()),
     }
 }
 
@@ -110,7 +122,7 @@ pub(super) async fn send_and_report(
     let sendable = counts.values().sum::<u64>() - count(Outcome::Invalid);
     let (ledger, reason) = if to_send > 0 {
         tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
-        let client = Client::new(&send.api_base, &send.token, &send.client)?;
+        let client = Client::new(&api_base_for(send, batch)?, &send.token, &send.client)?;
         let mode = output.mode.unwrap_or(Mode::Log);
         let progress = Progress::new(mode, sendable, sendable - to_send);
         runner::run(

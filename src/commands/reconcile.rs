@@ -90,9 +90,8 @@ impl Finding {
 pub(crate) struct ReconcileRequest {
     pub state: PathBuf,
     pub batch: Option<String>,
-    /// `api_base` of `None` in `send`: the one the batch was sent to.
+    /// Its API base, unless given, is the one the batch was sent to.
     pub send: SendOptions,
-    pub api_base_given: bool,
     pub out: Option<PathBuf>,
     pub metrics_file: Option<PathBuf>,
 }
@@ -171,14 +170,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let api_base = if req.api_base_given {
-        req.send.api_base.clone()
-    } else {
-        match &batch.settings.api_base {
-            Some(b) => crate::client::check_api_base(b)?,
-            None => req.send.api_base.clone(),
-        }
-    };
+    let api_base = batch::api_base_for(&req.send, &batch)?;
     let client = Client::new(&api_base, &req.send.token, &req.send.client)?;
     let (found, stopped) = lookup::payments(client, ids, &req.send.runner, stop).await;
     let known = ledger.known_refund_ids()?;

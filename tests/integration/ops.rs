@@ -441,3 +441,29 @@ fn a_closed_stdout_is_not_an_input_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `retry` from another folder, with no --api-base: it sends where the batch was
+/// sent (a sandbox batch must never be retried against production).
+#[test]
+fn retry_from_elsewhere_reaches_the_stored_api_base() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n4950001,10\n4950002,10\n");
+    sb.fail_payment(4950002, 500);
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    sb.heal_payment(4950002);
+    let elsewhere = Work::new();
+    let state = w.path("in.mprefund.db");
+    let ran = run(bare()
+        .current_dir(elsewhere.dir.path())
+        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .args(["retry", "--state"])
+        .arg(&state));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 2);
+    // The results went where the run wrote them, not into this folder.
+    assert_eq!(std::fs::read_dir(elsewhere.dir.path()).unwrap().count(), 0);
+    let rows = read_csv(&w.path("in.results.csv"));
+    assert!(rows.iter().all(|r| r["outcome"] == "refunded"), "{rows:?}");
+}
