@@ -540,29 +540,64 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             )
         }
         Command::Run(a) => {
+            let started = std::time::Instant::now();
             let job = JobFile::load_opt(a.job.as_deref())?;
-            let input = a.input.clone().or(job.input.clone()).ok_or_else(|| {
-                Usage("no input: give INPUT.csv or a job file with `input`".into())
-            })?;
-            let req = RunRequest {
-                input,
-                state: a.state.clone().or(job.state.clone()),
-                input_options: input_options(&a.input_args, &job)?,
-                skip_invalid: a.skip_invalid || job.skip_invalid.unwrap_or(false),
-                namespace_change: a.namespace_change,
-                allow_more_refunds: a.allow_more_refunds || job.allow_more_refunds.unwrap_or(false),
-                preflight: a.preflight.then_some(a.refund_window_days),
-                send: send_options(&a.send, &job)?,
-                output: output_options(&a.output, &job, mode),
+            let output = output_options(&a.output, &job, mode);
+            let input = a.input.clone().or(job.input.clone());
+            let state = a
+                .state
+                .clone()
+                .or(job.state.clone())
+                .or_else(|| input.as_deref().map(commands::default_state));
+            let ran = async {
+                let input = input.clone().ok_or_else(|| {
+                    Usage("no input: give INPUT.csv or a job file with `input`".into())
+                })?;
+                let req = RunRequest {
+                    input,
+                    state: state.clone(),
+                    input_options: input_options(&a.input_args, &job)?,
+                    skip_invalid: a.skip_invalid || job.skip_invalid.unwrap_or(false),
+                    namespace_change: a.namespace_change,
+                    allow_more_refunds: a.allow_more_refunds
+                        || job.allow_more_refunds.unwrap_or(false),
+                    preflight: a.preflight.then_some(a.refund_window_days),
+                    send: send_options(&a.send, &job)?,
+                    output: output.clone(),
+                };
+                let stop = Stop::new();
+                watch_signals(stop.clone());
+                anyhow::Ok(commands::run::run(req, stop).await?)
+            }
+            .await;
+            // Every exit is an outcome someone monitors: one that produced no
+            // results still writes the metrics and summary files it was asked for.
+            let failed = |exit: Exit, error: String| {
+                commands::report_failure(
+                    input.as_deref(),
+                    state.as_deref(),
+                    &output,
+                    exit,
+                    &error,
+                    started,
+                );
             };
-            let stop = Stop::new();
-            watch_signals(stop.clone());
-            match commands::run::run(req, stop).await? {
-                RunResult::Finished(f) => finished(&f, mode),
-                refused @ RunResult::Refused { .. } => {
+            match ran {
+                Ok(RunResult::Finished(f)) => finished(&f, mode),
+                Ok(refused @ RunResult::Refused { .. }) => {
                     // Always shown: it is the error message of an exit 2.
-                    show(&mut std::io::stderr().lock(), |w| refused.render(w))?;
+                    let mut text = Vec::new();
+                    refused.render(&mut text)?;
+                    failed(
+                        Exit::Usage,
+                        String::from_utf8_lossy(&text).trim().to_owned(),
+                    );
+                    show(&mut std::io::stderr().lock(), |w| w.write_all(&text))?;
                     Ok(Exit::Usage)
+                }
+                Err(e) => {
+                    failed(Exit::of_error(&e), format!("{e:#}"));
+                    Err(e)
                 }
             }
         }

@@ -31,17 +31,22 @@ impl Exit {
             Ok(exit) => exit,
             Err(err) => {
                 eprintln!("error: {err:#}");
-                if err.chain().any(|e| e.is::<crate::lock::Held>()) {
-                    Exit::Locked
-                } else if err
-                    .chain()
-                    .any(|e| e.is::<Usage>() || e.is::<crate::input::InputError>())
-                {
-                    Exit::Usage
-                } else {
-                    Exit::Stopped
-                }
+                Exit::of_error(&err)
             }
+        }
+    }
+
+    /// The exit code an error stands for (see [`Exit::from_result`]).
+    pub fn of_error(err: &anyhow::Error) -> Exit {
+        if err.chain().any(|e| e.is::<crate::lock::Held>()) {
+            Exit::Locked
+        } else if err
+            .chain()
+            .any(|e| e.is::<Usage>() || e.is::<crate::input::InputError>())
+        {
+            Exit::Usage
+        } else {
+            Exit::Stopped
         }
     }
 }

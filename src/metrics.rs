@@ -127,7 +127,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
         "mprefund_run_duration_seconds {:.3}\n",
         f.duration_secs
     ));
-    s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 3 stopped).\n");
+    s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped, 4 batch held).\n");
     s.push_str("# TYPE mprefund_run_exit_code gauge\n");
     s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit as u8));
     s.push_str("# HELP mprefund_last_run_timestamp_seconds When the last run ended.\n");
@@ -136,11 +136,11 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
         "mprefund_last_run_timestamp_seconds {}\n",
         f.finished_at_secs
     ));
-    if let Some(t) = last_success {
-        s.push_str("# HELP mprefund_last_success_timestamp_seconds When a run last ended with every row refunded.\n");
-        s.push_str("# TYPE mprefund_last_success_timestamp_seconds gauge\n");
-        s.push_str(&format!("{LAST_SUCCESS} {t}\n"));
-    }
+    // Present from the first run on (0: never), so `time() - x > 26h` alerts
+    // need no special case.
+    s.push_str("# HELP mprefund_last_success_timestamp_seconds When a run last ended with every row refunded (0: never).\n");
+    s.push_str("# TYPE mprefund_last_success_timestamp_seconds gauge\n");
+    s.push_str(&format!("{LAST_SUCCESS} {}\n", last_success.unwrap_or(0)));
     s
 }
 

@@ -199,6 +199,77 @@ fn finish(
     })
 }
 
+/// The summary file of a run that ended without results.
+#[derive(Serialize)]
+struct FailureJson<'a> {
+    batch: Option<&'a str>,
+    exit_code: u8,
+    error: &'a str,
+    duration_seconds: f64,
+}
+
+/// A sending command that ended before it had results (bad input, a held batch,
+/// a stop before sending): its metrics and summary files still say so, with the
+/// real exit code — where writing them cannot hurt: never over the state file or
+/// the input (a refused output path is one of the ways to get here). Best effort:
+/// the error being reported matters more than these files.
+pub(crate) fn report_failure(
+    input: Option<&Path>,
+    state: Option<&Path>,
+    output: &OutputOptions,
+    exit: Exit,
+    error: &str,
+    started: Instant,
+) {
+    let mut outputs = Vec::new();
+    outputs.extend(
+        output
+            .metrics_file
+            .as_deref()
+            .map(|p| ("--metrics-file", p)),
+    );
+    outputs.extend(
+        output
+            .summary_json
+            .as_deref()
+            .map(|p| ("--summary-json", p)),
+    );
+    let state = state.unwrap_or(Path::new(""));
+    if outputs.is_empty() || crate::paths::check_outputs(input, state, &outputs).is_err() {
+        return;
+    }
+    let duration = started.elapsed().as_secs_f64();
+    if let Some(path) = &output.metrics_file {
+        let written = metrics::write(
+            path,
+            &metrics::RunFigures {
+                batch_id: "",
+                summary: &Summary::default(),
+                duration_secs: duration,
+                exit,
+                finished_at_secs: crate::clock::now_ms() / 1000,
+            },
+        );
+        if let Err(e) = written {
+            tracing::warn!("cannot write {}: {e:#}", path.display());
+        }
+    }
+    if let Some(path) = &output.summary_json {
+        let json = FailureJson {
+            batch: None,
+            exit_code: exit as u8,
+            error,
+            duration_seconds: duration,
+        };
+        let written = serde_json::to_vec_pretty(&json)
+            .map_err(anyhow::Error::from)
+            .and_then(|b| crate::atomic_file::write_atomically(path, &b));
+        if let Err(e) = written {
+            tracing::warn!("cannot write {}: {e:#}", path.display());
+        }
+    }
+}
+
 /// Exit code from the ledger's final state (SPEC "Exit codes").
 pub(crate) fn decide(summary: &Summary, stopped: Option<StopReason>) -> Exit {
     if stopped.is_some() || summary.count(Outcome::Pending) > 0 {

@@ -467,3 +467,63 @@ fn retry_from_elsewhere_reaches_the_stored_api_base() {
     let rows = read_csv(&w.path("in.results.csv"));
     assert!(rows.iter().all(|r| r["outcome"] == "refunded"), "{rows:?}");
 }
+
+/// Exit 2, 3 and 4 write the metrics and summary files too, with the real exit
+/// code: a failed nightly run must not leave yesterday's `exit_code 0` in place.
+#[test]
+fn every_exit_writes_the_monitoring_files() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    let monitored = ["--metrics-file", "m.prom", "--summary-json", "s.json"];
+    let exit_in = |w: &Work| {
+        let prom = std::fs::read_to_string(w.path("m.prom")).expect("metrics written");
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(w.path("s.json")).expect("summary written"))
+                .unwrap();
+        let code = metric(&prom, "mprefund_run_exit_code", &[]).expect("exit code series");
+        assert_eq!(json["exit_code"].as_f64(), Some(code), "{prom}\n{json}");
+        let last = metric(&prom, "mprefund_last_success_timestamp_seconds", &[]);
+        (
+            code as i32,
+            last.expect("last success present from the first run"),
+        )
+    };
+
+    // A missing input file: exit 2.
+    let ran = run(w.mprefund(&sb, &["run", "missing.csv"]).args(monitored));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert_eq!(exit_in(&w), (2, 0.0));
+
+    // Bad lines: exit 2, nothing sent.
+    w.write("in.csv", "payment_id,amount\n4960001,abc\n");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"]).args(monitored));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert_eq!(exit_in(&w).0, 2);
+
+    // A clean run: exit 0, and the success time is set.
+    w.write("in.csv", "payment_id,amount\n4960001,10\n");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"]).args(monitored));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let (code, success) = exit_in(&w);
+    assert_eq!(code, 0);
+    assert!(success > 1.7e9, "{success}");
+
+    // A held batch: exit 4; the success time is kept.
+    w.write("in.csv", "payment_id,amount\n4960001,10\n4960002,10\n");
+    sb.hold();
+    let mut first = w.spawn(w.mprefund(&sb, &["run", "in.csv"]), "first");
+    wait_until("the first run to send", Duration::from_secs(60), || {
+        sb.held() > 0
+    });
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"]).args(monitored));
+    assert_eq!(ran.code, 4, "{ran:?}");
+    assert_eq!(exit_in(&w), (4, success));
+    sb.release();
+    assert!(first.wait().expect("wait").success(), "{}", w.log("first"));
+
+    // An output that would overwrite the state: refused, and nothing written there.
+    let state = std::fs::read(w.path("in.mprefund.db")).unwrap();
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--metrics-file", "in.mprefund.db"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(std::fs::read(w.path("in.mprefund.db")).unwrap() == state);
+}
