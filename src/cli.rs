@@ -44,7 +44,7 @@ pub struct Cli {
     /// More log detail (-v debug, -vv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Only warnings and errors; no progress, no summary.
+    /// Only warnings, errors and one summary line; no progress.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Log line format on stderr.
@@ -490,7 +490,12 @@ fn show(
 /// The end of a command over a batch: its summary on stderr (unless `--quiet`),
 /// and its exit code.
 fn finished(f: &commands::Finished, mode: Mode) -> anyhow::Result<Exit> {
-    if mode != Mode::Quiet {
+    if mode == Mode::Quiet {
+        // A cron log still gets one line per run.
+        show(&mut std::io::stderr().lock(), |w| {
+            writeln!(w, "{}", f.one_line())
+        })?;
+    } else {
         show(&mut std::io::stderr().lock(), |w| f.render(w))?;
     }
     Ok(f.exit)

@@ -71,6 +71,31 @@ pub(super) fn api_base_for(send: &SendOptions, batch: &Batch) -> anyhow::Result<
     }
 }
 
+impl Finished {
+    /// What `--quiet` still says, for a cron log: one line.
+    pub(crate) fn one_line(&self) -> String {
+        let counts: Vec<String> = crate::domain::Outcome::ALL
+            .into_iter()
+            .filter_map(|o| {
+                let n = self.summary.count(o);
+                (n > 0).then(|| format!("{o} {n}"))
+            })
+            .collect();
+        let stopped = self
+            .stopped
+            .map(|r| format!("; stopped early: {r}"))
+            .unwrap_or_default();
+        format!(
+            "batch {}: {} rows ({}){stopped}; exit {}; results {}",
+            self.batch_id,
+            self.summary.rows,
+            counts.join(", "),
+            self.exit as u8,
+            self.results.display()
+        )
+    }
+}
+
 pub(crate) fn default_state(input: &Path) -> PathBuf {
     input.with_file_name(format!("{}.mprefund.db", stem(input)))
 }

@@ -59,7 +59,7 @@ pub(crate) struct InputOptions {
 /// Problems with the file as a whole: nothing can be refunded from it.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum InputError {
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("{} is empty: expected a header row with a payment id and an amount column", path.display())]
     Empty { path: PathBuf },
@@ -86,7 +86,7 @@ pub(crate) enum InputError {
     Encoding { path: PathBuf, reason: String },
     #[error("delimiter {0:?} is not usable; use ',', ';' or a tab")]
     BadDelimiter(char),
-    #[error("{}, near line {line}: {source}", path.display())]
+    #[error("{}, near line {line}", path.display())]
     Csv {
         path: PathBuf,
         line: u64,

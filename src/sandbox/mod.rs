@@ -184,9 +184,15 @@ impl SandboxArgs {
 pub async fn serve_cli(args: SandboxArgs) -> anyhow::Result<()> {
     let cfg = args.to_config()?;
     let app = build_app(cfg)?;
+    // A port in use or a host not of this machine is the user's to fix: exit 2.
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
-        .with_context(|| format!("binding {}:{}", args.host, args.port))?;
+        .map_err(|e| {
+            crate::Usage(format!(
+                "cannot listen on {}:{}: {e}; pick another --port or --host",
+                args.host, args.port
+            ))
+        })?;
     let listener = CutListener(listener);
     let addr = listener.addr()?;
     eprintln!("listening on http://{addr}");

@@ -527,3 +527,38 @@ fn every_exit_writes_the_monitoring_files() {
     assert_eq!(ran.code, 2, "{ran:?}");
     assert!(std::fs::read(w.path("in.mprefund.db")).unwrap() == state);
 }
+
+/// Small things a newcomer saw: a missing input's error said twice; a sandbox port
+/// in use taken for "stopped early" (3) instead of a usage error (2).
+#[test]
+fn errors_are_said_once_and_a_busy_port_is_a_usage_error() {
+    let w = Work::new();
+    let ran = run(bare()
+        .current_dir(w.dir.path())
+        .args(["plan", "missing.csv"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert_eq!(ran.stderr.matches("No such file").count(), 1, "{ran:?}");
+
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = busy.local_addr().unwrap().port().to_string();
+    let ran = run(bare().args(["sandbox", "--port", &port]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("--port"), "{ran:?}");
+}
+
+/// `--quiet` (cron) still leaves one summary line in the log.
+#[test]
+fn quiet_leaves_one_summary_line() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n4970001,10\n4970900,10\n");
+    let ran = run(w.mprefund(&sb, &["--quiet", "run", "in.csv"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let lines: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{ran:?}");
+    assert!(lines[0].starts_with("batch "), "{ran:?}");
+    assert!(
+        lines[0].contains("refunded 1, failed 1") && lines[0].contains("exit 1"),
+        "{ran:?}"
+    );
+}
