@@ -410,6 +410,13 @@ fn input_options(a: &InputArgs, job: &JobFile) -> anyhow::Result<InputOptions> {
     })
 }
 
+fn pick_of(b: &BatchArgs, job: &JobFile) -> commands::Pick {
+    commands::Pick {
+        id: b.batch.clone(),
+        input: job.input.clone(),
+    }
+}
+
 fn state_of(b: &BatchArgs, job: &JobFile) -> anyhow::Result<PathBuf> {
     b.state
         .clone()
@@ -612,7 +619,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let send = send_options(&a.send, &job)?;
             if a.all_failed {
                 let (id, retryable, permanent) =
-                    commands::retry::failed_counts(&state, a.batch.batch.as_deref())?;
+                    commands::retry::failed_counts(&state, &pick_of(&a.batch, &job))?;
                 let q = format!(
                     "re-send {} failed row(s) of batch {id}, {permanent} of which the API refused for good?",
                     retryable + permanent
@@ -626,7 +633,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             watch_signals(stop.clone());
             let f = commands::retry::retry(
                 &state,
-                a.batch.batch.as_deref(),
+                &pick_of(&a.batch, &job),
                 a.all_failed,
                 &send,
                 &output,
@@ -638,7 +645,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Status(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;
             let state = state_of(&a.batch, &job)?;
-            let report = commands::status::status(&state, a.batch.batch.as_deref())?;
+            let report = commands::status::status(&state, &pick_of(&a.batch, &job))?;
             show(&mut std::io::stdout().lock(), |w| report.render(w))?;
             Ok(Exit::Ok)
         }
@@ -650,7 +657,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 mode: Some(mode),
                 ..OutputOptions::default()
             };
-            let f = commands::report::report(&state, a.batch.batch.as_deref(), &output)?;
+            let f = commands::report::report(&state, &pick_of(&a.batch, &job), &output)?;
             finished(&f, mode)
         }
         Command::Reconcile(a) => {
@@ -658,7 +665,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let state = state_of(&a.batch, &job)?;
             let req = commands::reconcile::ReconcileRequest {
                 state,
-                batch: a.batch.batch.clone(),
+                pick: pick_of(&a.batch, &job),
                 send: send_options(&a.send, &job)?,
                 out: a.out.clone(),
                 metrics_file: a.metrics_file.clone(),

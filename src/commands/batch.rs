@@ -309,14 +309,21 @@ pub(crate) fn decide(summary: &Summary, stopped: Option<StopReason>) -> Exit {
     }
 }
 
-/// Picks the batch a command works on: the one named, or the only one.
-pub(super) fn select_batch(
-    ledger: &Ledger,
-    state: &Path,
-    wanted: Option<&str>,
-) -> anyhow::Result<Batch> {
+/// Which batch of a state file a command works on.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Pick {
+    /// `--batch`: an id or a prefix of one.
+    pub id: Option<String>,
+    /// The job file's input: with several batches (one state file, the same input
+    /// path every night), the latest made from it — tonight's.
+    pub input: Option<PathBuf>,
+}
+
+/// Picks the batch a command works on: the one named, the only one, or the latest
+/// of the job's input.
+pub(super) fn select_batch(ledger: &Ledger, state: &Path, pick: &Pick) -> anyhow::Result<Batch> {
     let batches = ledger.batches()?;
-    if let Some(w) = wanted {
+    if let Some(w) = pick.id.as_deref() {
         let matching: Vec<_> = batches.iter().filter(|b| b.id.starts_with(w)).collect();
         return match matching.as_slice() {
             [one] => Ok((*one).clone()),
@@ -333,6 +340,18 @@ pub(super) fn select_batch(
             ))
             .into()),
         };
+    }
+    let of_input = pick.input.as_deref().and_then(|input| {
+        let input = crate::paths::resolved(input).display().to_string();
+        batches
+            .iter()
+            .filter(|b| b.input_path == input)
+            .max_by_key(|b| b.created_at_ms)
+    });
+    if let Some(b) = of_input
+        && batches.len() > 1
+    {
+        return Ok(b.clone());
     }
     match batches.as_slice() {
         [one] => Ok(one.clone()),

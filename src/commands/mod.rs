@@ -13,4 +13,4 @@ pub(crate) mod retry;
 pub(crate) mod run;
 pub(crate) mod status;
 
-pub(crate) use batch::{Finished, OutputOptions, SendOptions, default_state, report_failure};
+pub(crate) use batch::{Finished, OutputOptions, Pick, SendOptions, default_state, report_failure};

@@ -89,7 +89,7 @@ impl Finding {
 #[derive(Debug)]
 pub(crate) struct ReconcileRequest {
     pub state: PathBuf,
-    pub batch: Option<String>,
+    pub pick: batch::Pick,
     /// Its API base, unless given, is the one the batch was sent to.
     pub send: SendOptions,
     pub out: Option<PathBuf>,
@@ -141,7 +141,7 @@ struct Line<'a> {
 
 pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Result<Reconciled> {
     let mut ledger = batch::open_existing(&req.state)?;
-    let batch = batch::select_batch(&ledger, &req.state, req.batch.as_deref())?;
+    let batch = batch::select_batch(&ledger, &req.state, &req.pick)?;
     let out = req.out.clone().unwrap_or_else(|| {
         let input = Path::new(&batch.input_path);
         input.with_file_name(format!(

@@ -8,11 +8,11 @@ use crate::Exit;
 
 pub(crate) fn report(
     state: &Path,
-    batch: Option<&str>,
+    pick: &batch::Pick,
     output: &OutputOptions,
 ) -> anyhow::Result<Finished> {
     let ledger = batch::open_existing(state)?;
-    let batch = batch::select_batch(&ledger, state, batch)?;
+    let batch = batch::select_batch(&ledger, state, pick)?;
     let out = batch::out_for(&batch, output);
     batch::check_outputs(Some(Path::new(&batch.input_path)), state, &out, output)?;
     let summary = crate::report::write_results(&ledger, &batch, &out)?;

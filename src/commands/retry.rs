@@ -11,7 +11,7 @@ use crate::runner::Stop;
 
 pub(crate) async fn retry(
     state: &Path,
-    batch: Option<&str>,
+    pick: &batch::Pick,
     all_failed: bool,
     send: &SendOptions,
     output: &OutputOptions,
@@ -19,7 +19,7 @@ pub(crate) async fn retry(
 ) -> anyhow::Result<Finished> {
     let started = Instant::now();
     let mut ledger = batch::open_existing(state)?;
-    let batch = batch::select_batch(&ledger, state, batch)?;
+    let batch = batch::select_batch(&ledger, state, pick)?;
     let out = batch::out_for(&batch, output);
     batch::check_outputs(Some(Path::new(&batch.input_path)), state, &out, output)?;
     let _lock = BatchLock::acquire(state, &batch.id, "retry")?;
@@ -40,10 +40,10 @@ pub(crate) async fn retry(
 /// (batch id, retryable, permanent).
 pub(crate) fn failed_counts(
     state: &Path,
-    batch: Option<&str>,
+    pick: &batch::Pick,
 ) -> anyhow::Result<(String, u64, u64)> {
     let ledger = batch::open_existing(state)?;
-    let batch = batch::select_batch(&ledger, state, batch)?;
+    let batch = batch::select_batch(&ledger, state, pick)?;
     let (retryable, permanent) = ledger.failed_counts(&batch.id)?;
     Ok((batch.id, retryable, permanent))
 }

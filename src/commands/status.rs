@@ -18,9 +18,9 @@ pub(crate) struct StatusReport {
     pub summary: Summary,
 }
 
-pub(crate) fn status(state: &Path, batch: Option<&str>) -> anyhow::Result<StatusReport> {
+pub(crate) fn status(state: &Path, pick: &batch::Pick) -> anyhow::Result<StatusReport> {
     let ledger = batch::open_existing(state)?;
-    let batch = batch::select_batch(&ledger, state, batch)?;
+    let batch = batch::select_batch(&ledger, state, pick)?;
     let summary = Summary::of(&ledger, &batch.id)?;
     let last_write_ms = ledger.last_activity_ms(&batch.id)?;
     let lock = crate::lock::lock_path(state, &batch.id);

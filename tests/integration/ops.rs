@@ -562,3 +562,45 @@ fn quiet_leaves_one_summary_line() {
         "{ran:?}"
     );
 }
+
+/// One state file, the same input path every night (the pattern `jobs/` ships):
+/// `status --job`, `report --job` and `retry --job` pick tonight's batch.
+#[test]
+fn job_commands_pick_tonights_batch() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    w.write(
+        "nightly.toml",
+        format!(
+            "input = \"in.csv\"\nstate = \"nightly.db\"\napi_base = \"{}\"\n",
+            sb.base_url()
+        ),
+    );
+    let mut ids = Vec::new();
+    for night in ["4980001", "4980002"] {
+        w.write("in.csv", format!("payment_id,amount\n{night},10\n"));
+        let ran = run(w.mprefund(&sb, &["run", "--job", "nightly.toml"]));
+        assert_eq!(ran.code, 0, "{ran:?}");
+        let status =
+            run(bare()
+                .current_dir(w.dir.path())
+                .args(["status", "--job", "nightly.toml"]));
+        assert_eq!(status.code, 0, "{status:?}");
+        ids.push(status.stdout.lines().next().unwrap_or_default().to_owned());
+    }
+    assert_ne!(
+        ids[0], ids[1],
+        "the second night's status names its own batch"
+    );
+    let report = run(bare()
+        .current_dir(w.dir.path())
+        .args(["report", "--job", "nightly.toml"]));
+    assert_eq!(report.code, 0, "{report:?}");
+    let rows = read_csv(&w.path("in.results.csv"));
+    assert_eq!(rows[0]["payment_id"], "4980002");
+    let retry = run(bare()
+        .current_dir(w.dir.path())
+        .env("MP_ACCESS_TOKEN", TEST_TOKEN)
+        .args(["retry", "--job", "nightly.toml"]));
+    assert_eq!(retry.code, 0, "{retry:?}");
+}
