@@ -34,7 +34,7 @@ const SAMPLES: [(&str, &[u8]); 2] = [
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Where to write the samples' state and results [default: a new temporary directory]
+    /// Where to write the samples' state and results [default: mprefund-demo in the system temporary folder, emptied each run]
     #[arg(long)]
     pub out_dir: Option<PathBuf>,
     /// Turn off the sandbox's injected faults (500s, 429s, cut connections).
@@ -48,10 +48,15 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
             d
         }
-        None => tempfile::Builder::new()
-            .prefix("mprefund-demo-")
-            .tempdir()?
-            .keep(),
+        // One folder, emptied each time: running the demo again leaves no litter.
+        None => {
+            let d = std::env::temp_dir().join("mprefund-demo");
+            if d.exists() {
+                std::fs::remove_dir_all(&d).with_context(|| format!("emptying {}", d.display()))?;
+            }
+            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+            d
+        }
     };
     let faults = if args.no_faults {
         Faults::default()
@@ -131,10 +136,22 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             RunResult::Refused { .. } => Exit::Usage,
         };
         let refunds = sandbox.refunds().len();
+        let failed = match &result {
+            RunResult::Finished(f) => f.summary.count(crate::domain::Outcome::Failed),
+            RunResult::Refused { .. } => 0,
+        };
         println!(
             "run exit code {}; the sandbox now holds {refunds} refunds",
             exit as u8
         );
+        if failed > 0 {
+            println!(
+                "the {failed} failed row(s) are on purpose: the samples name the sandbox's \
+                 magic payment ids (ending 900-911: not found, too old, pending, partial \
+                 unsupported, over the balance...), so every outcome and cause shows up \
+                 in the results; exit code 1 means just that"
+            );
+        }
         ensure!(
             matches!(exit, Exit::Ok | Exit::SomeFailed),
             "the demo run stopped early ({exit})"
