@@ -496,7 +496,19 @@ fn show(
 
 /// The end of a command over a batch: its summary on stderr (unless `--quiet`),
 /// and its exit code.
-fn finished(f: &commands::Finished, mode: Mode) -> anyhow::Result<Exit> {
+fn finished(f: &commands::Finished, mode: Mode, json_logs: bool) -> anyhow::Result<Exit> {
+    if json_logs {
+        // Log collectors get the summary as one JSON line too.
+        let line = serde_json::json!({
+            "event": "summary",
+            "batch": f.batch_id,
+            "exit_code": f.exit as u8,
+            "stopped": f.stopped.map(|r| r.to_string()),
+            "results": f.results.display().to_string(),
+            "summary": f.summary,
+        });
+        show(&mut std::io::stderr().lock(), |w| writeln!(w, "{line}"))?;
+    }
     if mode == Mode::Quiet {
         // A cron log still gets one line per run.
         show(&mut std::io::stderr().lock(), |w| {
@@ -511,6 +523,7 @@ fn finished(f: &commands::Finished, mode: Mode) -> anyhow::Result<Exit> {
 pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
     init_logging(&cli);
     let mode = Mode::detect(cli.quiet);
+    let json_logs = cli.log_format == LogFormat::Json;
     match cli.command {
         Command::Plan(a) => {
             let opts = input_options(&a.input_args, &JobFile::default())?;
@@ -595,7 +608,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 );
             };
             match ran {
-                Ok(RunResult::Finished(f)) => finished(&f, mode),
+                Ok(RunResult::Finished(f)) => finished(&f, mode, json_logs),
                 Ok(refused @ RunResult::Refused { .. }) => {
                     // Always shown: it is the error message of an exit 2.
                     let mut text = Vec::new();
@@ -640,7 +653,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 stop,
             )
             .await?;
-            finished(&f, mode)
+            finished(&f, mode, json_logs)
         }
         Command::Status(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;
@@ -658,7 +671,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 ..OutputOptions::default()
             };
             let f = commands::report::report(&state, &pick_of(&a.batch, &job), &output)?;
-            finished(&f, mode)
+            finished(&f, mode, json_logs)
         }
         Command::Reconcile(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;

@@ -359,9 +359,17 @@ fn json_logs_are_one_object_per_line_and_never_hold_the_token() {
     assert_eq!(ran.code, 0, "{ran:?}");
     let logs: Vec<&str> = ran.stderr.lines().filter(|l| l.starts_with('{')).collect();
     assert!(!logs.is_empty(), "{ran:?}");
+    let mut summaries = Vec::new();
     for l in logs {
-        serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        let v = serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        if v["event"] == "summary" {
+            summaries.push(v);
+        }
     }
+    // The summary comes as a JSON line too.
+    assert_eq!(summaries.len(), 1, "{ran:?}");
+    assert_eq!(summaries[0]["summary"]["outcomes"]["refunded"]["rows"], 5);
+    assert_eq!(summaries[0]["exit_code"], 0);
     assert!(!ran.stderr.contains(TEST_TOKEN));
 }
 
