@@ -247,45 +247,19 @@ impl Client {
     /// One attempt. Never fails: every way it can go wrong is a [`Reply`].
     pub(crate) async fn refund(&self, ask: &RefundAsk) -> Reply {
         let url = format!("{}{}", self.base, ask.kind.refunds_path(ask.payment_id));
-        let mut req = self
+        let req = self
             .http
             .post(url)
             .header("X-Idempotency-Key", ask.key.as_str())
             .body(body(&ask.requested));
-        if self.render_in_process {
-            req = req.header("X-Render-In-Process-Refunds", "true");
-        }
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                return Reply::Unknown {
-                    status: None,
-                    retry_after: None,
-                    reason: transport_reason(&e),
-                };
-            }
-        };
-        // Status and headers first: they stand whatever the body turns out to be.
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let bytes = match read_bounded(resp).await {
-            Ok(b) => b,
-            Err(reason) => {
-                return Reply::Unknown {
-                    status: Some(status),
-                    retry_after,
-                    reason,
-                };
-            }
+        let (status, retry_after, bytes) = match self.exchange(req).await {
+            Ok(answer) => answer,
+            Err(unknown) => return unknown,
         };
         classify(
             status,
             retry_after,
-            &self.token.redact(&bytes),
+            &bytes,
             Asked {
                 payment: ask.payment_id,
                 requested: &ask.requested,
@@ -409,20 +383,29 @@ impl Client {
     /// One `GET /v1/payments/{id}` (with its refunds, in-process ones included).
     /// Never fails: every way it can go wrong is a [`PaymentReply`].
     pub(crate) async fn payment(&self, id: PaymentId) -> PaymentReply {
-        let mut req = self.http.get(format!("{}/v1/payments/{id}", self.base));
+        let req = self.http.get(format!("{}/v1/payments/{id}", self.base));
+        match self.exchange(req).await {
+            Ok((status, retry_after, bytes)) => classify_payment(status, retry_after, &bytes),
+            Err(unknown) => PaymentReply::Failed(unknown),
+        }
+    }
+
+    /// Sends `req` (asking for in-process refunds to be shown) and reads the
+    /// answer: status and `Retry-After` first — they stand whatever the body turns
+    /// out to be — then the body, bounded and with the token redacted. `Err` is an
+    /// unknown outcome: no answer, or one that could not be read.
+    async fn exchange(
+        &self,
+        mut req: reqwest::RequestBuilder,
+    ) -> Result<(u16, Option<Duration>, Vec<u8>), Reply> {
         if self.render_in_process {
             req = req.header("X-Render-In-Process-Refunds", "true");
         }
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                return PaymentReply::Failed(Reply::Unknown {
-                    status: None,
-                    retry_after: None,
-                    reason: transport_reason(&e),
-                });
-            }
-        };
+        let resp = req.send().await.map_err(|e| Reply::Unknown {
+            status: None,
+            retry_after: None,
+            reason: transport_reason(&e),
+        })?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -430,8 +413,15 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         match read_bounded(resp).await {
-            Ok(bytes) => classify_payment(status, retry_after, &self.token.redact(&bytes)),
-            Err(reason) => PaymentReply::Failed(Reply::Unknown {
+            Ok(bytes) => {
+                // Copy only an answer that holds the token (a copy per answer costs).
+                let redacted = match self.token.redact(&bytes) {
+                    std::borrow::Cow::Owned(r) => Some(r),
+                    std::borrow::Cow::Borrowed(_) => None,
+                };
+                Ok((status, retry_after, redacted.unwrap_or(bytes)))
+            }
+            Err(reason) => Err(Reply::Unknown {
                 status: Some(status),
                 retry_after,
                 reason,

@@ -37,6 +37,15 @@ pub(crate) struct OutputOptions {
     pub mode: Option<Mode>,
 }
 
+impl OutputOptions {
+    /// The monitoring files asked for, with the flag that names each.
+    fn monitoring(&self) -> impl Iterator<Item = (&'static str, &Path)> {
+        let metrics = self.metrics_file.as_deref().map(|p| ("--metrics-file", p));
+        let summary = self.summary_json.as_deref().map(|p| ("--summary-json", p));
+        metrics.into_iter().chain(summary)
+    }
+}
+
 /// How a command over a batch ended.
 #[derive(Debug)]
 pub(crate) struct Finished {
@@ -116,18 +125,7 @@ pub(super) fn check_outputs(
     output: &OutputOptions,
 ) -> Result<(), Usage> {
     let mut outputs = vec![("--out", out)];
-    outputs.extend(
-        output
-            .metrics_file
-            .as_deref()
-            .map(|p| ("--metrics-file", p)),
-    );
-    outputs.extend(
-        output
-            .summary_json
-            .as_deref()
-            .map(|p| ("--summary-json", p)),
-    );
+    outputs.extend(output.monitoring());
     crate::paths::check_outputs(input, state, &outputs)
 }
 
@@ -246,19 +244,7 @@ pub(crate) fn report_failure(
     error: &str,
     started: Instant,
 ) {
-    let mut outputs = Vec::new();
-    outputs.extend(
-        output
-            .metrics_file
-            .as_deref()
-            .map(|p| ("--metrics-file", p)),
-    );
-    outputs.extend(
-        output
-            .summary_json
-            .as_deref()
-            .map(|p| ("--summary-json", p)),
-    );
+    let outputs: Vec<_> = output.monitoring().collect();
     let state = state.unwrap_or(Path::new(""));
     if outputs.is_empty() || crate::paths::check_outputs(input, state, &outputs).is_err() {
         return;
