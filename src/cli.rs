@@ -17,12 +17,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 
 use crate::client::{self, ClientSettings, Token};
-use crate::commands::run::{RunRequest, RunResult};
+use crate::commands::run::{Confirm, Guards, RunRequest, RunResult};
 use crate::commands::{self, OutputOptions, SendOptions};
 use crate::input::InputOptions;
 use crate::progress::Mode;
 use crate::retry::Policy;
 use crate::runner::{self, Stop, StopReason};
+use crate::totals::Guard;
 use crate::{Exit, Usage, sandbox};
 
 pub const DEFAULT_API_BASE: &str = "https://api.mercadopago.com";
@@ -95,7 +96,12 @@ pub struct InputArgs {
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
-    pub input: PathBuf,
+    /// The spreadsheet (CSV) to check.
+    #[arg(required_unless_present = "job")]
+    pub input: Option<PathBuf>,
+    /// Take the input, state file and settings from a job file (TOML); flags override it.
+    #[arg(long)]
+    pub job: Option<PathBuf>,
     /// The state file `run` would use, for the refunds earlier batches made
     /// (read, never written) [default: <input-stem>.mprefund.db beside the input]
     #[arg(long)]
@@ -176,6 +182,21 @@ pub struct RunArgs {
     /// every row is predicted `ok` (with --skip-invalid: send only those).
     #[arg(long)]
     pub preflight: bool,
+    /// Do not ask before sending. On a terminal, `run` shows the rows, money per
+    /// currency, API base and duration, and asks y/N; without one (cron) it never asks.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Refuse to start (exit 2, nothing sent) unless the file has exactly N data rows.
+    #[arg(long, value_name = "N")]
+    pub expect_rows: Option<u64>,
+    /// Refuse to start unless the amounts add up to exactly this, per currency
+    /// (repeat with AMOUNT:CUR for each currency of the file).
+    #[arg(long, value_name = "AMOUNT[:CUR]")]
+    pub(crate) expect_total: Vec<Guard>,
+    /// Refuse to start when the amounts add up to more than this, per currency
+    /// (`full` rows cannot be capped and are refused).
+    #[arg(long, value_name = "AMOUNT[:CUR]")]
+    pub(crate) max_total: Vec<Guard>,
     /// With --preflight: payments approved longer ago than this predict `old`.
     #[arg(long, default_value_t = 180)]
     pub refund_window_days: i64,
@@ -210,6 +231,10 @@ pub struct RetryArgs {
     /// Answer yes to confirmations.
     #[arg(long)]
     pub yes: bool,
+    /// Also send the rows still pending (a run that stopped early): `run` is the
+    /// command for those; retry refuses them unless asked.
+    #[arg(long)]
+    pub include_pending: bool,
     #[command(flatten)]
     pub send: SendArgs,
     #[command(flatten)]
@@ -220,6 +245,10 @@ pub struct RetryArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub batch: BatchArgs,
+    /// Also list every row that needs a human (failed, invalid, or refunded otherwise
+    /// than asked): line, row, payment, amount, outcome, cause code and message.
+    #[arg(long)]
+    pub failed: bool,
 }
 
 #[derive(Args, Debug)]
@@ -288,6 +317,37 @@ pub(crate) struct JobFile {
     grace: Option<u64>,
     metrics_file: Option<PathBuf>,
     summary_json: Option<PathBuf>,
+    expect_rows: Option<u64>,
+    /// `"1234.50:BRL"` or a list of them.
+    expect_total: Option<OneOrMany>,
+    max_total: Option<OneOrMany>,
+}
+
+/// A job-file setting given as one string or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// The flags' guards if any were given, else the job file's.
+fn guards_of(flags: &[Guard], job: Option<&OneOrMany>, what: &str) -> anyhow::Result<Vec<Guard>> {
+    if !flags.is_empty() {
+        return Ok(flags.to_vec());
+    }
+    let texts = match job {
+        None => return Ok(Vec::new()),
+        Some(OneOrMany::One(t)) => std::slice::from_ref(t),
+        Some(OneOrMany::Many(ts)) => ts.as_slice(),
+    };
+    texts
+        .iter()
+        .map(|t| {
+            t.parse::<Guard>()
+                .map_err(|e| Usage(format!("job file {what}: {e}")).into())
+        })
+        .collect()
 }
 
 impl JobFile {
@@ -417,12 +477,12 @@ fn pick_of(b: &BatchArgs, job: &JobFile) -> commands::Pick {
     }
 }
 
-fn state_of(b: &BatchArgs, job: &JobFile) -> anyhow::Result<PathBuf> {
+fn state_of(b: &BatchArgs, job: &JobFile) -> Result<PathBuf, Usage> {
     b.state
         .clone()
         .or(job.state.clone())
         .or_else(|| job.input.as_deref().map(commands::default_state))
-        .ok_or_else(|| Usage("--state FILE is required".into()).into())
+        .ok_or_else(|| Usage("--state FILE is required".into()))
 }
 
 fn init_logging(cli: &Cli) {
@@ -483,6 +543,21 @@ fn confirm(question: &str, yes: bool) -> anyhow::Result<bool> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
+/// The question `run` asks before sending, when someone can answer it: stdin is a
+/// terminal and no `--yes`. Cron (no terminal) is never asked.
+fn tty_confirm(yes: bool) -> Option<Confirm> {
+    if yes || !std::io::stdin().is_terminal() {
+        return None;
+    }
+    Some(Confirm(std::sync::Arc::new(|question: &str| {
+        eprint!("{question}");
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+    })))
+}
+
 /// Writes a command's report; a reader that went away (`| head`) is not an error.
 fn show(
     out: &mut dyn Write,
@@ -526,13 +601,23 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
     let json_logs = cli.log_format == LogFormat::Json;
     match cli.command {
         Command::Plan(a) => {
-            let opts = input_options(&a.input_args, &JobFile::default())?;
+            let job = JobFile::load_opt(a.job.as_deref())?;
+            let input = a.input.clone().or(job.input.clone()).ok_or_else(|| {
+                Usage("no input: give INPUT.csv or a job file with `input`".into())
+            })?;
+            let opts = input_options(&a.input_args, &job)?;
             let state = a
                 .state
                 .clone()
-                .unwrap_or_else(|| commands::default_state(&a.input));
-            let report = commands::plan::plan(&a.input, &opts, Some(&state))?;
-            show(&mut std::io::stdout().lock(), |w| report.render(w))?;
+                .or(job.state.clone())
+                .unwrap_or_else(|| commands::default_state(&input));
+            let rate = a
+                .send
+                .rate
+                .or(job.rate)
+                .unwrap_or(runner::Settings::default().rate);
+            let report = commands::plan::plan(&input, &opts, Some(&state))?;
+            show(&mut std::io::stdout().lock(), |w| report.render(w, rate))?;
             let offline = if report.clean() {
                 Exit::Ok
             } else {
@@ -542,9 +627,9 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 return Ok(offline);
             }
             let req = commands::online::OnlineRequest {
-                input: a.input.clone(),
+                input,
                 input_options: opts,
-                send: send_options(&a.send, &JobFile::default())?,
+                send: send_options(&a.send, &job)?,
                 out: a.out.clone(),
                 refund_window_days: a.refund_window_days,
             };
@@ -587,6 +672,16 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                     allow_more_refunds: a.allow_more_refunds
                         || job.allow_more_refunds.unwrap_or(false),
                     preflight: a.preflight.then_some(a.refund_window_days),
+                    guards: Guards {
+                        expect_rows: a.expect_rows.or(job.expect_rows),
+                        expect_total: guards_of(
+                            &a.expect_total,
+                            job.expect_total.as_ref(),
+                            "expect_total",
+                        )?,
+                        max_total: guards_of(&a.max_total, job.max_total.as_ref(), "max_total")?,
+                    },
+                    confirm: tty_confirm(a.yes),
                     send: send_options(&a.send, &job)?,
                     output: output.clone(),
                 };
@@ -627,38 +722,60 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             }
         }
         Command::Retry(a) => {
+            let started = std::time::Instant::now();
             let job = JobFile::load_opt(a.batch.job.as_deref())?;
-            let state = state_of(&a.batch, &job)?;
-            let send = send_options(&a.send, &job)?;
-            if a.all_failed {
-                let (id, retryable, permanent) =
-                    commands::retry::failed_counts(&state, &pick_of(&a.batch, &job))?;
-                let q = format!(
-                    "re-send {} failed row(s) of batch {id}, {permanent} of which the API refused for good?",
-                    retryable + permanent
-                );
-                if !confirm(&q, a.yes)? {
-                    return Err(Usage("not confirmed; nothing sent".into()).into());
+            let output = output_options(&a.output, &job, mode);
+            let state = state_of(&a.batch, &job);
+            let ran = async {
+                let state = state.as_ref().map_err(Usage::clone)?;
+                let send = send_options(&a.send, &job)?;
+                let pick = pick_of(&a.batch, &job);
+                if a.all_failed {
+                    let (id, retryable, permanent) = commands::retry::failed_counts(state, &pick)?;
+                    let q = format!(
+                        "re-send {} failed row(s) of batch {id}, {permanent} of which the API refused for good?",
+                        retryable + permanent
+                    );
+                    if !confirm(&q, a.yes)? {
+                        return Err(Usage("not confirmed; nothing sent".into()).into());
+                    }
+                }
+                let stop = Stop::new();
+                watch_signals(stop.clone());
+                commands::retry::retry(
+                    state,
+                    &pick,
+                    a.all_failed,
+                    a.include_pending,
+                    &send,
+                    &output,
+                    stop,
+                )
+                .await
+            }
+            .await;
+            match ran {
+                Ok(f) => finished(&f, mode, json_logs),
+                Err(e) => {
+                    // As for `run`: a retry that ended without results still tells
+                    // monitoring, with its real exit code.
+                    let state = state.as_ref().ok().map(PathBuf::as_path);
+                    commands::report_failure(
+                        None,
+                        state,
+                        &output,
+                        Exit::of_error(&e),
+                        &format!("{e:#}"),
+                        started,
+                    );
+                    Err(e)
                 }
             }
-            let output = output_options(&a.output, &job, mode);
-            let stop = Stop::new();
-            watch_signals(stop.clone());
-            let f = commands::retry::retry(
-                &state,
-                &pick_of(&a.batch, &job),
-                a.all_failed,
-                &send,
-                &output,
-                stop,
-            )
-            .await?;
-            finished(&f, mode, json_logs)
         }
         Command::Status(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;
             let state = state_of(&a.batch, &job)?;
-            let report = commands::status::status(&state, &pick_of(&a.batch, &job))?;
+            let report = commands::status::status(&state, &pick_of(&a.batch, &job), a.failed)?;
             show(&mut std::io::stdout().lock(), |w| report.render(w))?;
             Ok(Exit::Ok)
         }

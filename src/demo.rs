@@ -107,7 +107,8 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             namespace: "mprefund-demo".into(),
         };
         println!("\n== mprefund plan {name}");
-        commands::plan::plan(&input, &opts, None)?.render(&mut std::io::stdout().lock())?;
+        commands::plan::plan(&input, &opts, None)?
+            .render(&mut std::io::stdout().lock(), send.runner.rate)?;
         println!("\n== mprefund run {name}  (fresh state file {stem}.mprefund.db)");
         let result = commands::run::run(
             RunRequest {
@@ -118,6 +119,9 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
                 namespace_change: false,
                 allow_more_refunds: false,
                 preflight: None,
+                guards: Default::default(),
+                // The demo's sandbox moves no money: nothing to confirm.
+                confirm: None,
                 send: send.clone(),
                 output: OutputOptions {
                     out: Some(dir.join(format!("{stem}.results.csv"))),

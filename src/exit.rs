@@ -18,7 +18,7 @@ pub enum Exit {
 
 /// Marks an error as the user's to fix before anything is sent (exit 2). Input
 /// errors (`input::InputError`) count as such too.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
 pub struct Usage(pub String);
 

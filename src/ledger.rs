@@ -120,6 +120,11 @@ pub(crate) struct BatchSettings {
     pub allow_duplicates: bool,
     pub skip_invalid: bool,
     pub key_version: Option<String>,
+    /// The input started with a BOM or was Windows-1252 (Excel's): the results start
+    /// with a BOM, so that Excel reads them as UTF-8.
+    pub results_bom: bool,
+    /// The input wrote amounts with a decimal comma: so do the results.
+    pub decimal_comma: bool,
 }
 
 /// A batch as stored.
@@ -182,6 +187,8 @@ pub(crate) struct Claimed {
 #[derive(Debug, Clone)]
 pub(crate) struct StoredRow {
     pub row_no: u64,
+    /// The line of the input file the row starts on (what `plan` names).
+    pub line: u64,
     pub fields: Vec<String>,
     /// `None` for an invalid row.
     pub ask: Option<RefundAsk>,
@@ -472,6 +479,29 @@ impl Ledger {
         Ok(counts)
     }
 
+    /// The money of the rows still to send (pending, or sent with no answer), per
+    /// currency: what a confirmation shows.
+    pub(crate) fn pending_tally(&self, batch_id: &str) -> anyhow::Result<crate::totals::Tally> {
+        let mut stmt = self.conn.prepare(
+            "SELECT currency, requested FROM rows
+             WHERE batch_id = ?1 AND state IN ('pending', 'sending') AND requested IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([batch_id])?;
+        let mut tally = crate::totals::Tally::default();
+        while let Some(r) = rows.next()? {
+            let currency: Option<String> = r.get(0)?;
+            let requested: String = r.get(1)?;
+            let currency = currency
+                .map(|c| c.parse())
+                .transpose()
+                .map_err(|_| anyhow::anyhow!("state file: a row has a bad currency"))?;
+            let requested = Requested::from_canonical(&requested)
+                .ok_or_else(|| anyhow::anyhow!("state file: a row has a bad amount"))?;
+            tally.add(currency, requested);
+        }
+        Ok(tally)
+    }
+
     /// Failed rows of the batch: (retryable, permanent).
     pub(crate) fn failed_counts(&self, batch_id: &str) -> anyhow::Result<(u64, u64)> {
         let (retryable, all): (i64, i64) = self.conn.query_row(
@@ -511,7 +541,7 @@ impl Ledger {
         let mut stmt = self.conn.prepare(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
                     cause_message, retryable, refund_id, refund_status, refunded_amount, last_attempt_at,
-                    kind, payment_id
+                    kind, payment_id, line
              FROM rows WHERE batch_id = ?1 ORDER BY row_no",
         )?;
         let mut rows = stmt.query([batch_id])?;
@@ -551,6 +581,7 @@ impl Ledger {
             };
             f(StoredRow {
                 row_no,
+                line: r.get::<_, i64>(17)? as u64,
                 fields: serde_json::from_str(&fields).context("state file: row fields")?,
                 ask,
                 currency: currency

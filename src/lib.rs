@@ -27,5 +27,6 @@ mod rate;
 mod report;
 mod retry;
 mod runner;
+mod totals;
 
 pub use exit::{Exit, Usage};

@@ -13,7 +13,13 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
     {
-        Ok(rt) => Exit::from_result(rt.block_on(mprefund::cli::execute(cli))),
+        Ok(rt) => {
+            let exit = Exit::from_result(rt.block_on(mprefund::cli::execute(cli)));
+            // A question left unanswered (a signal while `run` asked) still holds a
+            // thread reading the terminal: do not wait for it.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            exit
+        }
         Err(e) => Exit::from_result(Err(anyhow::Error::new(e).context("starting the runtime"))),
     };
     ExitCode::from(exit as u8)

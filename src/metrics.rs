@@ -103,7 +103,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
     let mut by_currency = std::collections::BTreeMap::<String, rust_decimal::Decimal>::new();
     for o in [Outcome::Refunded, Outcome::InProcess] {
         if let Some(t) = f.summary.outcomes.get(o.as_str()) {
-            for (c, a) in &t.refunded {
+            for (c, a) in t.refunded.iter().chain(&t.refunded_full) {
                 // Each sum was checked when the summary was made; their total can
                 // only pass Decimal's range on absurd server figures: saturate.
                 let e = by_currency.entry(c.clone()).or_default();

@@ -31,6 +31,30 @@ impl Mode {
 
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
+/// The line a cron log gets every few seconds: counts, rate and an ETA from the
+/// rate of this run (rows settled by earlier runs do not count towards it).
+fn log_text(done: u64, done_at_start: u64, total: u64, failed: u64, elapsed: Duration) -> String {
+    let rate = done.saturating_sub(done_at_start) as f64 / elapsed.as_secs_f64().max(0.001);
+    let left = total.saturating_sub(done);
+    let eta = if left == 0 {
+        "done".to_owned()
+    } else if rate > 0.0 {
+        format!("eta {}", human_secs((left as f64 / rate).ceil() as u64))
+    } else {
+        "eta unknown".to_owned()
+    };
+    format!("progress: {done}/{total} rows settled, {failed} failed, {rate:.1} rows/s, {eta}")
+}
+
+/// `2h 5m`, `1m 40s`, `40s`: a duration as people say it.
+pub(crate) fn human_secs(secs: u64) -> String {
+    match (secs / 3600, secs / 60 % 60, secs % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m {s}s"),
+        (h, m, _) => format!("{h}h {m}m"),
+    }
+}
+
 pub(crate) struct Progress {
     mode: Mode,
     bar: Option<ProgressBar>,
@@ -94,13 +118,15 @@ impl Progress {
     }
 
     fn log_line(&self) {
-        let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        let rate = (self.done - self.done_at_start) as f64 / secs;
         tracing::info!(
-            "progress: {}/{} rows settled, {} failed, {rate:.1} rows/s",
-            self.done,
-            self.total,
-            self.failed
+            "{}",
+            log_text(
+                self.done,
+                self.done_at_start,
+                self.total,
+                self.failed,
+                self.started.elapsed()
+            )
         );
     }
 
@@ -110,5 +136,22 @@ impl Progress {
         } else if self.mode == Mode::Log {
             self.log_line();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_lines_carry_an_eta_from_this_runs_rate() {
+        let s = Duration::from_secs;
+        assert_eq!(
+            log_text(150, 50, 1100, 2, s(10)),
+            "progress: 150/1100 rows settled, 2 failed, 10.0 rows/s, eta 1m 35s"
+        );
+        assert!(log_text(50, 50, 100, 0, s(10)).ends_with("0.0 rows/s, eta unknown"));
+        assert!(log_text(100, 0, 100, 0, s(10)).ends_with("10.0 rows/s, done"));
+        assert_eq!(human_secs(7500), "2h 5m");
     }
 }

@@ -15,10 +15,10 @@ use anyhow::Context;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::atomic_file;
 use crate::clock::rfc3339;
 use crate::domain::{Outcome, Requested};
 use crate::ledger::{Batch, Ledger, StoredRow};
+use crate::{atomic_file, totals};
 
 pub(crate) const RESULT_COLUMNS: [&str; 12] = [
     "row",
@@ -49,6 +49,8 @@ pub(crate) struct Summary {
     pub mismatched: u64,
     /// The first of those rows (by row number), for the summary to name.
     pub mismatched_rows: Vec<u64>,
+    /// Money per currency code (`""`: the input named none), over all outcomes.
+    pub currencies: BTreeMap<String, Money>,
 }
 
 /// How many flagged rows a summary names; the results CSV has them all.
@@ -59,11 +61,16 @@ pub(crate) const MISMATCH_CAUSES: [&str; 2] = ["amount_differs", "payment_differ
 
 /// Adds `a` to the `currency` entry, refusing to wrap: amounts come from servers,
 /// and a sum past `Decimal`'s range must be an error, not a panic or a lie.
+/// Sums keep the currency's decimals (30.50, not 30.5), in the JSON summary too.
 fn add_money(m: &mut BTreeMap<String, Decimal>, currency: &str, a: Decimal) -> anyhow::Result<()> {
-    let e = m.entry(currency.to_owned()).or_default();
-    *e = e
+    add_to(m.entry(currency.to_owned()).or_default(), currency, a)
+}
+
+fn add_to(sum: &mut Decimal, currency: &str, a: Decimal) -> anyhow::Result<()> {
+    let s = sum
         .checked_add(a)
         .with_context(|| format!("the sum of {currency} amounts is too large to add up"))?;
+    *sum = totals::fixed_by_code(currency, s);
     Ok(())
 }
 
@@ -74,8 +81,13 @@ pub(crate) struct Totals {
     pub full_refunds: u64,
     /// Sum of the partial amounts asked for.
     pub requested: BTreeMap<String, Decimal>,
-    /// Sum of what the API says it refunded.
+    /// Sum of what the API says it refunded for the rows that asked an amount
+    /// (refunded and in process only: a rejected refund is not money refunded).
     pub refunded: BTreeMap<String, Decimal>,
+    /// What the API refunded for the `full` rows: no amount was asked for them,
+    /// so it is kept apart from `refunded`, which can then be compared with
+    /// `requested`.
+    pub refunded_full: BTreeMap<String, Decimal>,
 }
 
 impl Summary {
@@ -90,13 +102,42 @@ impl Summary {
         self.rows += 1;
         let t = self.outcomes.entry(outcome.as_str()).or_default();
         t.rows += 1;
-        match row.ask.as_ref().map(|a| a.requested) {
-            Some(Requested::Full) => t.full_refunds += 1,
-            Some(Requested::Partial(a)) => add_money(&mut t.requested, &currency, a.get())?,
-            None => {}
-        }
+        let full = match row.ask.as_ref().map(|a| a.requested) {
+            Some(Requested::Full) => {
+                t.full_refunds += 1;
+                true
+            }
+            Some(Requested::Partial(a)) => {
+                add_money(&mut t.requested, &currency, a.get())?;
+                false
+            }
+            None => false,
+        };
         if let Some(a) = r.refunded() {
-            add_money(&mut t.refunded, &currency, a)?;
+            let into = if full {
+                &mut t.refunded_full
+            } else {
+                &mut t.refunded
+            };
+            add_money(into, &currency, a)?;
+        }
+        if row.ask.is_some() {
+            let m = self.currencies.entry(currency.clone()).or_default();
+            match row.ask.as_ref().map(|a| a.requested) {
+                Some(Requested::Partial(a)) => {
+                    m.asked_rows += 1;
+                    add_to(&mut m.asked, &currency, a.get())?;
+                    if let Some(a) = r.refunded() {
+                        add_to(&mut m.refunded, &currency, a)?;
+                    }
+                }
+                _ => {
+                    m.full_rows += 1;
+                    if let Some(a) = r.refunded() {
+                        add_to(&mut m.refunded_full, &currency, a)?;
+                    }
+                }
+            }
         }
         let code = r.cause.as_ref().map(|c| c.code.as_str());
         let mismatch = code.is_some_and(|c| MISMATCH_CAUSES.contains(&c));
@@ -125,7 +166,9 @@ impl Summary {
         Ok(s)
     }
 
-    /// The human summary printed on stderr at the end of a run.
+    /// The human summary printed on stderr at the end of a run: rows per outcome,
+    /// then money per currency — asked against refunded for the rows that named
+    /// an amount, and the `full` rows apart, since nothing was asked for them.
     pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(w, "{} rows", self.rows)?;
         for outcome in Outcome::ALL {
@@ -133,26 +176,38 @@ impl Summary {
                 continue;
             };
             let mut line = format!("  {:<11} {:>7}", outcome.as_str(), t.rows);
-            let money = |m: &BTreeMap<String, Decimal>| {
-                m.iter()
-                    .map(|(c, a)| {
-                        if c.is_empty() {
-                            a.to_string()
-                        } else {
-                            format!("{c} {a}")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
             if !t.requested.is_empty() {
                 line.push_str(&format!("   asked {}", money(&t.requested)));
             }
-            if t.full_refunds > 0 {
-                line.push_str(&format!("   {} full", t.full_refunds));
-            }
             if !t.refunded.is_empty() {
                 line.push_str(&format!("   refunded {}", money(&t.refunded)));
+            }
+            if t.full_refunds > 0 {
+                line.push_str(&format!("   + {} full", t.full_refunds));
+                if !t.refunded_full.is_empty() {
+                    line.push_str(&format!(" refunded {}", money(&t.refunded_full)));
+                }
+            }
+            writeln!(w, "{line}")?;
+        }
+        for (currency, m) in &self.currencies {
+            let name = if currency.is_empty() {
+                "(no currency)"
+            } else {
+                currency.as_str()
+            };
+            let mut line = format!(
+                "  {name}: asked {} in {} row(s), refunded {}",
+                fixed(currency, m.asked),
+                m.asked_rows,
+                fixed(currency, m.refunded)
+            );
+            if m.full_rows > 0 {
+                line.push_str(&format!(
+                    "; {} full-refund row(s) (no amount asked) refunded {}",
+                    m.full_rows,
+                    fixed(currency, m.refunded_full)
+                ));
             }
             writeln!(w, "{line}")?;
         }
@@ -177,13 +232,46 @@ impl Summary {
     }
 }
 
+/// One currency's money over every outcome: what the rows with an amount asked
+/// and got, and the `full` rows apart.
+#[derive(Debug, Default, Clone, Serialize)]
+pub(crate) struct Money {
+    pub asked: Decimal,
+    pub asked_rows: u64,
+    pub refunded: Decimal,
+    pub full_rows: u64,
+    pub refunded_full: Decimal,
+}
+
+/// `m` as `BRL 30.50, CLP 1500` (no code when the input named no currency).
+fn money(m: &BTreeMap<String, Decimal>) -> String {
+    m.iter()
+        .map(|(c, a)| {
+            if c.is_empty() {
+                fixed(c, *a).to_string()
+            } else {
+                format!("{c} {}", fixed(c, *a))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn fixed(currency: &str, a: Decimal) -> Decimal {
+    totals::fixed_by_code(currency, a)
+}
+
 /// Writes the results CSV for `batch` to `out` atomically and returns the summary.
 pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
     atomic_file::write_with(out, |file| {
         let mut summary = Summary::default();
+        let mut buf = std::io::BufWriter::new(file);
+        if batch.settings.results_bom {
+            buf.write_all(b"\xEF\xBB\xBF")?;
+        }
         let mut w = csv::WriterBuilder::new()
             .delimiter(batch.delimiter)
-            .from_writer(std::io::BufWriter::new(file));
+            .from_writer(buf);
         let width = batch.header.len();
         let header = original_header(&batch.header)
             .into_iter()
@@ -194,7 +282,7 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
             summary.add(&row)?;
             record.clear();
             record.extend(original_cells(&row.fields, width, batch.delimiter));
-            record.extend(result_cells(&row));
+            record.extend(result_cells(&row, batch.settings.decimal_comma));
             w.write_record(&record)?;
             Ok(())
         })?;
@@ -237,7 +325,9 @@ pub(crate) fn original_cells(fields: &[String], width: usize, delimiter: u8) -> 
     cells
 }
 
-fn result_cells(row: &StoredRow) -> [String; 12] {
+/// `decimal_comma`: the input wrote amounts as `10,50`; the refunded amount is
+/// written the same way, with the currency's decimals.
+fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 12] {
     let opt = |v: Option<String>| v.unwrap_or_default();
     let r = &row.result;
     let refund = r.refund.as_ref();
@@ -249,7 +339,14 @@ fn result_cells(row: &StoredRow) -> [String; 12] {
         opt(r.http_status.map(|s| s.to_string())),
         neutralise(&opt(refund.map(|f| f.id.clone()))),
         neutralise(&opt(refund.map(|f| f.status.clone()))),
-        opt(r.refunded().map(|a| a.to_string())),
+        opt(r.refunded().map(|a| {
+            let text = totals::fixed(row.currency, a).to_string();
+            if decimal_comma {
+                text.replace('.', ",")
+            } else {
+                text
+            }
+        })),
         neutralise(&opt(cause.map(|c| c.code.clone()))),
         neutralise(&opt(cause.map(|c| c.message.clone()))),
         opt(r.retryable.map(|b| b.to_string())),

@@ -2,32 +2,23 @@
 //! found — the columns taken, the encoding, counts, totals per currency and every
 //! problem with its line number. It sends nothing and writes nothing.
 
-use std::collections::BTreeMap;
 use std::io::Write;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
-use rust_decimal::Decimal;
-
-use crate::domain::{Currency, DEFAULT_DECIMALS, Requested};
 use crate::input::{Input, InputOptions, InputSummary};
 use crate::ledger::{self, PriorRefund};
-
-/// Partial and full refunds of one currency.
-#[derive(Debug, Default)]
-struct Totals {
-    partial: u64,
-    sum: Decimal,
-    overflow: bool,
-    full: u64,
-}
+use crate::totals::{self, Tally};
 
 #[derive(Debug)]
 pub(crate) struct PlanReport {
     path: PathBuf,
     delimiter: u8,
     columns: usize,
+    /// (what, the header cell and its 1-based column) of each column taken.
+    taken: Vec<(&'static str, Option<(usize, String)>)>,
     summary: InputSummary,
-    totals: BTreeMap<Option<Currency>, Totals>,
+    totals: Tally,
     /// (line, reason) of every bad row.
     problems: Vec<(u64, String)>,
     /// Rows whose payment an earlier batch of the state file refunded: `run` would
@@ -47,24 +38,13 @@ pub(crate) fn plan(
     let mut input = Input::open(path, opts)?;
     let delimiter = input.delimiter();
     let columns = input.header().len();
-    let mut totals: BTreeMap<Option<Currency>, Totals> = BTreeMap::new();
+    let taken = input.columns_taken();
+    let mut totals = Tally::default();
     let mut problems = Vec::new();
     for row in input.by_ref() {
         let row = row?;
         match row.content {
-            Ok(v) => {
-                let t = totals.entry(v.currency).or_default();
-                match v.ask.requested {
-                    Requested::Full => t.full += 1,
-                    Requested::Partial(a) => {
-                        t.partial += 1;
-                        match t.sum.checked_add(a.get()) {
-                            Some(s) => t.sum = s,
-                            None => t.overflow = true,
-                        }
-                    }
-                }
-            }
+            Ok(v) => totals.add(v.currency, v.ask.requested),
             Err(reason) => problems.push((row.line, reason)),
         }
     }
@@ -77,12 +57,18 @@ pub(crate) fn plan(
         path: path.to_path_buf(),
         delimiter,
         columns,
+        taken,
         summary,
         totals,
         problems,
         prior,
         state: state.map(Path::to_path_buf),
     })
+}
+
+/// How long `rows` requests take at `rate` per second, for people: `2h 5m`, `40s`.
+pub(crate) fn eta(rows: u64, rate: NonZeroU32) -> String {
+    crate::progress::human_secs(rows.div_ceil(u64::from(rate.get())))
 }
 
 /// A second pass over the input, streaming its asks into the state file's probe:
@@ -115,8 +101,9 @@ impl PlanReport {
         self.summary.invalid == 0 && self.prior.is_empty()
     }
 
-    /// The human report, for stdout.
-    pub(crate) fn render(&self, out: &mut dyn Write) -> std::io::Result<()> {
+    /// The human report, for stdout; `rate`: the requests per second `run` would
+    /// send at, for the estimated duration.
+    pub(crate) fn render(&self, out: &mut dyn Write, rate: NonZeroU32) -> std::io::Result<()> {
         let s = &self.summary;
         let delimiter = match self.delimiter {
             b',' => "comma (,)".to_owned(),
@@ -133,13 +120,25 @@ impl PlanReport {
         writeln!(out, "delimiter:     {delimiter}")?;
         writeln!(out, "encoding:      {encoding}")?;
         writeln!(out, "columns:       {}", self.columns)?;
+        for (what, cell) in &self.taken {
+            let cell = match cell {
+                Some((i, name)) => format!("column {i} {name:?}"),
+                None => "(none)".to_owned(),
+            };
+            writeln!(out, "  {:<12} {cell}", format!("{what}:"))?;
+        }
         writeln!(out, "rows:          {}", s.rows)?;
         writeln!(out, "valid:         {}", s.valid)?;
         writeln!(out, "invalid:       {}", s.invalid)?;
         writeln!(out, "blank skipped: {}", s.blank_skipped)?;
         writeln!(out, "batch:         {}", s.fingerprint)?;
+        writeln!(
+            out,
+            "duration:      {} at --rate {rate} (one request a row; retries add to it)",
+            eta(s.valid, rate)
+        )?;
         writeln!(out)?;
-        if self.totals.is_empty() {
+        if self.totals.per.is_empty() {
             writeln!(out, "nothing to refund: no valid rows")?;
         } else {
             writeln!(
@@ -147,15 +146,9 @@ impl PlanReport {
                 "{:<10} {:>15} {:>20} {:>12}",
                 "currency", "partial refunds", "partial sum", "full refunds"
             )?;
-            for (currency, t) in &self.totals {
-                let name = currency.map_or_else(|| "(default)".to_owned(), |c| c.to_string());
-                // Shown with the currency's decimals (30.50, not 30.5), as finance reads money.
-                let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals) as usize;
-                let sum = if t.overflow {
-                    "(too large)".to_owned()
-                } else {
-                    format!("{:.decimals$}", t.sum)
-                };
+            for (currency, t) in &self.totals.per {
+                let name = totals::name(*currency);
+                let sum = t.sum_text(*currency);
                 writeln!(out, "{name:<10} {:>15} {sum:>20} {:>12}", t.partial, t.full)?;
             }
         }
@@ -197,7 +190,9 @@ mod tests {
     /// The report rendered to `out`; true when the file is clean.
     fn plan(path: &Path, opts: &InputOptions, out: &mut Vec<u8>) -> anyhow::Result<bool> {
         let report = super::plan(path, opts, None)?;
-        report.render(out).expect("render");
+        report
+            .render(out, NonZeroU32::new(10).unwrap())
+            .expect("render");
         Ok(report.clean())
     }
 
@@ -228,13 +223,20 @@ mod tests {
         let row = |name: &str| {
             let l = lines
                 .iter()
-                .find(|l| l.starts_with(name))
+                .find(|l| l.trim_start().starts_with(name))
                 .unwrap_or_else(|| panic!("no {name} in {text}"));
             l.split_whitespace().map(str::to_owned).collect::<Vec<_>>()
         };
         assert_eq!(row("BRL"), ["BRL", "2", "30.50", "1"]);
         assert_eq!(row("CLP"), ["CLP", "1", "1500", "0"]);
-        assert_eq!(row("(default)"), ["(default)", "1", "7.25", "0"]);
+        assert_eq!(row("(no"), ["(no", "currency)", "1", "7.25", "0"]);
+        assert_eq!(
+            row("payment id:"),
+            ["payment", "id:", "column", "1", "\"payment_id\""]
+        );
+        assert_eq!(row("amount:"), ["amount:", "column", "2", "\"valor\""]);
+        assert_eq!(row("kind:"), ["kind:", "(none)"]);
+        assert_eq!(row("duration:")[1], "1s", "5 rows at 10/s");
         assert!(
             lines.contains(&"line 7: amount \"-1\" must be positive"),
             "{text}"
@@ -255,6 +257,15 @@ mod tests {
         let mut out = Vec::new();
         assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
         assert!(String::from_utf8_lossy(&out).contains("nothing to refund"));
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        let r = |n| NonZeroU32::new(n).unwrap();
+        assert_eq!(eta(0, r(10)), "0s");
+        assert_eq!(eta(5, r(10)), "1s");
+        assert_eq!(eta(1000, r(10)), "1m 40s");
+        assert_eq!(eta(100_000, r(10)), "2h 46m");
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! `mprefund retry`: a batch's failed rows (the retryable ones, or all) back to
 //! pending, then sent again with their original keys — re-sending is safe because
 //! the key makes the API replay what it already did.
+//!
+//! Rows still pending (a run that stopped early) are `run`'s to finish: `retry`
+//! refuses to send them unless `--include-pending`, so it re-sends what it says.
 
 use std::path::Path;
 use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
+use crate::Usage;
+use crate::domain::Outcome;
 use crate::lock::BatchLock;
 use crate::runner::Stop;
 
@@ -13,6 +18,7 @@ pub(crate) async fn retry(
     state: &Path,
     pick: &batch::Pick,
     all_failed: bool,
+    include_pending: bool,
     send: &SendOptions,
     output: &OutputOptions,
     stop: Stop,
@@ -23,6 +29,20 @@ pub(crate) async fn retry(
     let out = batch::out_for(&batch, output);
     batch::check_outputs(Some(Path::new(&batch.input_path)), state, &out, output)?;
     let _lock = BatchLock::acquire(state, &batch.id, "retry")?;
+    let pending = ledger
+        .outcome_counts(&batch.id)?
+        .get(&Outcome::Pending)
+        .copied()
+        .unwrap_or(0);
+    if pending > 0 && !include_pending {
+        return Err(Usage(format!(
+            "batch {} has {pending} row(s) still pending (a run stopped before it sent them): \
+             `mprefund run` on the same input finishes them; pass --include-pending to have \
+             retry send them too; nothing was sent",
+            batch.id
+        ))
+        .into());
+    }
     let n = ledger.requeue_failed(&batch.id, all_failed)?;
     tracing::info!(
         "batch {}: {n} failed row(s) queued again{}",

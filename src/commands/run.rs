@@ -10,6 +10,7 @@
 //! end unchanged.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
@@ -17,7 +18,66 @@ use crate::input::{Input, InputOptions, InputSummary};
 use crate::ledger::{Batch, BatchSettings, Ledger};
 use crate::lock::BatchLock;
 use crate::runner::Stop;
+use crate::totals::{self, Guard, Tally};
 use crate::{Usage, clock};
+
+/// What a finance hand-off promised of the file: `run` refuses to start (exit 2,
+/// nothing sent) when the file differs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Guards {
+    /// `--expect-rows`: data rows in the file (blank lines not counted).
+    pub expect_rows: Option<u64>,
+    /// `--expect-total`: the sum of the amounts, per currency.
+    pub expect_total: Vec<Guard>,
+    /// `--max-total`: a cap on the sum of the amounts, per currency.
+    pub max_total: Vec<Guard>,
+}
+
+impl Guards {
+    fn check(&self, summary: &InputSummary, tally: &Tally) -> Result<(), Usage> {
+        let mut wrong = Vec::new();
+        if let Some(n) = self.expect_rows
+            && n != summary.rows
+        {
+            wrong.push(format!(
+                "--expect-rows {n}: the file has {} data row(s) (blank lines not counted)",
+                summary.rows
+            ));
+        }
+        if !self.expect_total.is_empty()
+            && let Err(e) = totals::check_expected(tally, &self.expect_total)
+        {
+            wrong.push(e);
+        }
+        if !self.max_total.is_empty()
+            && let Err(e) = totals::check_max(tally, &self.max_total)
+        {
+            wrong.push(e);
+        }
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(Usage(format!(
+                "the file is not the one expected: {}; nothing was sent",
+                wrong.join("; ")
+            )))
+        }
+    }
+}
+
+/// Asks a person whether to send: shown the question, answers yes or no. Only
+/// given when someone can answer (a terminal, no `--yes`).
+#[derive(Clone)]
+pub(crate) struct Confirm(pub Arc<Ask>);
+
+/// Shown the question, answers yes or no.
+pub(crate) type Ask = dyn Fn(&str) -> std::io::Result<bool> + Send + Sync;
+
+impl std::fmt::Debug for Confirm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Confirm")
+    }
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct RunRequest {
@@ -31,6 +91,9 @@ pub(crate) struct RunRequest {
     pub allow_more_refunds: bool,
     /// `--preflight`: predict every row online first (refund window in days).
     pub preflight: Option<i64>,
+    pub guards: Guards,
+    /// Ask before sending (a terminal and no `--yes`).
+    pub confirm: Option<Confirm>,
     pub send: SendOptions,
     pub output: OutputOptions,
 }
@@ -105,27 +168,43 @@ impl RunResult {
     }
 }
 
-/// Reads the whole input once, validating every row. Returns the problems (line,
-/// reason) and the summary with the batch fingerprint.
-fn validate(
-    path: &Path,
-    opts: &InputOptions,
-) -> anyhow::Result<(Vec<(u64, String)>, InputSummary)> {
+/// What the validating pass found.
+struct Validated {
+    /// (line, reason) of every bad row.
+    problems: Vec<(u64, String)>,
+    /// With the batch fingerprint.
+    summary: InputSummary,
+    /// The money the valid rows ask.
+    tally: Tally,
+}
+
+/// Reads the whole input once, validating every row.
+fn validate(path: &Path, opts: &InputOptions) -> anyhow::Result<Validated> {
     let mut input = Input::open(path, opts)?;
     let mut problems = Vec::new();
+    let mut tally = Tally::default();
     for row in input.by_ref() {
         let row = row?;
-        if let Err(reason) = row.content {
-            problems.push((row.line, reason));
+        match row.content {
+            Ok(v) => tally.add(v.currency, v.ask.requested),
+            Err(reason) => problems.push((row.line, reason)),
         }
     }
     let summary = input.finish()?;
-    Ok((problems, summary))
+    Ok(Validated {
+        problems,
+        summary,
+        tally,
+    })
 }
 
 pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult> {
     let started = Instant::now();
-    let (problems, summary) = validate(&req.input, &req.input_options)?;
+    let Validated {
+        problems,
+        summary,
+        tally,
+    } = validate(&req.input, &req.input_options)?;
     if !problems.is_empty() && !req.skip_invalid {
         return Ok(RunResult::Refused {
             input: req.input,
@@ -133,6 +212,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
             why: Refusal::BadLines,
         });
     }
+    req.guards.check(&summary, &tally)?;
     // With --skip-invalid, a file of bad rows still gets its results (all
     // `invalid`): the user asked for them, and exit 1 says what happened.
     if summary.valid == 0 && !(req.skip_invalid && summary.rows > 0) {
@@ -202,9 +282,72 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
             }
         }
     };
+    if let Some(confirm) = &req.confirm {
+        confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
+    }
     let finished =
         batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await?;
     Ok(RunResult::Finished(finished))
+}
+
+/// The API base people must not miss.
+const PRODUCTION_HOST: &str = "api.mercadopago.com";
+
+/// Shows what is about to be sent — rows and money per currency, where, how
+/// fast — and asks. A "no", or a signal while asking, sends nothing (exit 2); the
+/// batch stays recorded, so the next `run` asks again.
+async fn confirm_sending(
+    ledger: &Ledger,
+    batch: &Batch,
+    send: &SendOptions,
+    confirm: &Confirm,
+    stop: &Stop,
+) -> anyhow::Result<()> {
+    let to_send = ledger.pending_tally(&batch.id)?;
+    if to_send.rows() == 0 {
+        return Ok(());
+    }
+    let api = batch::api_base_for(send, batch)?;
+    let mut q = format!(
+        "about to send {} refund(s) of batch {} ({} row(s) in the file):\n",
+        to_send.rows(),
+        batch.id,
+        batch.row_count
+    );
+    for line in to_send.lines() {
+        q.push_str(&format!("  {line}\n"));
+    }
+    let production = api.host_str() == Some(PRODUCTION_HOST);
+    q.push_str(&format!(
+        "  API:  {}{}\n",
+        api.as_str().trim_end_matches('/'),
+        if production {
+            "   <<< PRODUCTION: these refunds move real money >>>"
+        } else {
+            ""
+        }
+    ));
+    let rate = send.runner.rate;
+    q.push_str(&format!(
+        "  rate: {rate} request(s)/s, about {} (retries add to it)\n",
+        super::plan::eta(to_send.rows(), rate)
+    ));
+    q.push_str("send them? [y/N] ");
+    let ask = confirm.0.clone();
+    let answer = tokio::task::spawn_blocking(move || ask(&q));
+    let yes = tokio::select! {
+        a = answer => a.map_err(anyhow::Error::from)??,
+        () = stop.wait() => false,
+    };
+    if yes {
+        Ok(())
+    } else {
+        Err(Usage(
+            "not confirmed; nothing was sent (the batch stays in the state file: `run` again to be asked again)"
+                .into(),
+        )
+        .into())
+    }
 }
 
 /// Keys are derived with the namespace: the same spreadsheet under another one gets
@@ -263,6 +406,8 @@ fn create_batch(
             allow_duplicates: req.input_options.allow_duplicates,
             skip_invalid: req.skip_invalid,
             key_version: Some(crate::key::KEY_VERSION.to_owned()),
+            results_bom: summary.bom || summary.windows_1252,
+            decimal_comma: summary.decimal_comma,
         },
         row_count: summary.rows,
     };

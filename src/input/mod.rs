@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::Row;
+use crate::domain::{Requested, Row};
 use crate::key;
 use columns::{Columns, match_columns};
 use decode::{Decoded, decode};
@@ -118,6 +118,9 @@ pub(crate) struct InputSummary {
     pub windows_1252: bool,
     /// The file started with a UTF-8 byte-order mark.
     pub bom: bool,
+    /// Some valid amount was written with a decimal comma (`10,50`): the results
+    /// write refunded amounts the same way.
+    pub decimal_comma: bool,
 }
 
 type Source = Lines<Chain<Cursor<Vec<u8>>, Hashing<File>>>;
@@ -140,6 +143,7 @@ pub(crate) struct Input {
     invalid: u64,
     blank_skipped: u64,
     windows_1252: bool,
+    decimal_comma: bool,
     /// Set at end of input or after a fatal error: the iterator is fused.
     done: bool,
     /// Line of the fatal error already returned by the iterator, if any: `finish`
@@ -196,6 +200,7 @@ impl Input {
             invalid: 0,
             blank_skipped: 0,
             windows_1252: false,
+            decimal_comma: false,
             done: false,
             failed_at: None,
         };
@@ -221,6 +226,22 @@ impl Input {
         self.delimiter
     }
 
+    /// What each recognised column was taken from: (what, (1-based column, header
+    /// cell)), `None` for an optional column the file does not have.
+    pub fn columns_taken(&self) -> Vec<(&'static str, Option<(usize, String)>)> {
+        let c = self.columns;
+        [
+            ("payment id", Some(c.payment)),
+            ("amount", Some(c.amount)),
+            ("reference", c.reference),
+            ("kind", c.kind),
+            ("currency", c.currency),
+        ]
+        .into_iter()
+        .map(|(what, i)| (what, i.map(|i| (i + 1, self.header[i].clone()))))
+        .collect()
+    }
+
     /// Consumes the rest of the input (if not yet read) and returns the summary.
     pub fn finish(mut self) -> Result<InputSummary, InputError> {
         for item in self.by_ref() {
@@ -243,6 +264,7 @@ impl Input {
             blank_skipped: self.blank_skipped,
             windows_1252: self.windows_1252,
             bom: self.bom,
+            decimal_comma: self.decimal_comma,
         })
     }
 
@@ -320,6 +342,8 @@ impl Iterator for Input {
                 Ok(v) => {
                     self.valid += 1;
                     self.fingerprint.add(&v.ask.key);
+                    self.decimal_comma |= matches!(v.ask.requested, Requested::Partial(_))
+                        && row.fields[self.columns.amount].contains(',');
                 }
                 Err(_) => self.invalid += 1,
             }

@@ -337,7 +337,7 @@ fn a_rejected_refund_shows_no_refunded_amount_and_is_not_summed() {
     assert_eq!(rows[0]["refund_status"], "rejected");
     assert_ne!(rows[0]["refund_id"], "");
     assert_eq!(rows[0]["refunded_amount"], "");
-    assert_eq!(rows[1]["refunded_amount"], "5");
+    assert_eq!(rows[1]["refunded_amount"], "5.00");
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.path("summary.json")).unwrap()).unwrap();
     assert!(

@@ -1,0 +1,443 @@
+//! What finance and cron see (issue 8): the question before money moves, the
+//! guards of a hand-off, honest per-currency figures, Excel-ready results, the
+//! rows that need a human, and `retry` sending only what it says.
+
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+
+use crate::common::{Work, read_csv, run, wait_until};
+
+fn sandbox() -> SandboxHandle {
+    Sandbox::start(SandboxConfig::default()).expect("sandbox")
+}
+
+/// A pseudo-terminal: the child gets the slave side as stdin, stdout and stderr;
+/// the test reads and types on the master side.
+struct Pty {
+    master: std::fs::File,
+    slave: OwnedFd,
+}
+
+fn pty() -> Pty {
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two new descriptors into the given ints, which are
+    // owned from here on; the name, termios and size arguments may be null.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened by openpty and nothing else owns them.
+    unsafe {
+        Pty {
+            master: std::fs::File::from(OwnedFd::from_raw_fd(master)),
+            slave: OwnedFd::from_raw_fd(slave),
+        }
+    }
+}
+
+/// Runs `cmd` on a terminal, answering `answer` once it asks `[y/N]`; returns the
+/// exit code and everything the terminal showed.
+fn on_terminal(mut cmd: Command, answer: &str) -> (i32, String) {
+    let Pty { master, slave } = pty();
+    cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    let mut child = cmd.spawn().expect("spawn on a terminal");
+    // The parent's copies of the slave side must close, or the master never sees EOF.
+    drop(cmd);
+    let shown = Arc::new(Mutex::new(String::new()));
+    let mut reader = master.try_clone().unwrap();
+    let reading = {
+        let shown = shown.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            // EIO once the child closed the terminal: the end of its output.
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                shown
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    wait_until("the question", Duration::from_secs(60), || {
+        shown.lock().unwrap().contains("[y/N]") || child.try_wait().unwrap().is_some()
+    });
+    (&master).write_all(answer.as_bytes()).unwrap();
+    let status = child.wait().unwrap();
+    drop(master);
+    reading.join().unwrap();
+    let shown = shown.lock().unwrap().clone();
+    (status.code().unwrap_or(-1), shown)
+}
+
+const MIXED: &str = "payment_id,amount,currency\n\
+                     7100001,10.5,BRL\n\
+                     7100002,20,BRL\n\
+                     7100003,full,BRL\n\
+                     7100910,1500,CLP\n";
+
+#[test]
+fn on_a_terminal_run_shows_what_it_will_send_and_asks() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", MIXED);
+
+    // "n": nothing is sent, exit 2.
+    let (code, shown) = on_terminal(w.mprefund(&sb, &["run", "in.csv", "--rate", "10"]), "n\n");
+    assert_eq!(code, 2, "{shown}");
+    assert!(sb.refunds().is_empty(), "{shown}");
+    assert_eq!(sb.stats().requests, 0);
+    assert!(shown.contains("about to send 4 refund(s)"), "{shown}");
+    assert!(
+        shown.contains("BRL 30.50 in 2 row(s) + 1 full refund(s)"),
+        "{shown}"
+    );
+    assert!(shown.contains("CLP 1500 in 1 row(s)"), "{shown}");
+    assert!(shown.contains(&sb.base_url()), "{shown}");
+    assert!(!shown.contains("PRODUCTION"), "{shown}");
+    assert!(shown.contains("rate: 10 request(s)/s, about 1s"), "{shown}");
+    assert!(shown.contains("not confirmed; nothing was sent"), "{shown}");
+
+    // "y": sent.
+    let (code, shown) = on_terminal(w.mprefund(&sb, &["run", "in.csv"]), "y\n");
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(sb.refunds().len(), 4);
+
+    // Nothing left to send: nothing to ask.
+    let (code, shown) = on_terminal(w.mprefund(&sb, &["run", "in.csv"]), "");
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("[y/N]"), "{shown}");
+}
+
+#[test]
+fn yes_or_no_terminal_sends_without_asking_and_production_is_named() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("a.csv", "payment_id,amount\n7200001,1\n");
+    let (code, shown) = on_terminal(w.mprefund(&sb, &["run", "a.csv", "--yes"]), "");
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("[y/N]"), "{shown}");
+    assert_eq!(sb.refunds().len(), 1);
+
+    // Cron: stdin is no terminal; nothing is asked.
+    w.write("b.csv", "payment_id,amount\n7200002,1\n");
+    let ran = run(w.mprefund(&sb, &["run", "b.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(!ran.stderr.contains("[y/N]"), "{ran:?}");
+    assert_eq!(sb.refunds().len(), 2);
+
+    // The production API is said loudly (answered "n": nothing leaves).
+    w.write("c.csv", "payment_id,amount\n7200003,1\n");
+    let mut cmd = crate::common::bare();
+    cmd.current_dir(w.dir.path())
+        .env("MP_ACCESS_TOKEN", "APP_USR-not-a-real-token")
+        .args(["run", "c.csv"]);
+    let (code, shown) = on_terminal(cmd, "n\n");
+    assert_eq!(code, 2, "{shown}");
+    assert!(
+        shown.contains("https://api.mercadopago.com") && shown.contains("PRODUCTION"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn hand_off_guards_refuse_a_file_that_differs_and_say_so_to_monitoring() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", MIXED);
+    let refused = |args: &[&str], why: &str| {
+        let mut all = vec!["run", "in.csv", "--metrics-file", "m.prom"];
+        all.extend_from_slice(args);
+        let ran = run(w.mprefund(&sb, &all));
+        assert_eq!(ran.code, 2, "{args:?}: {ran:?}");
+        assert!(ran.stderr.contains(why), "{args:?}: {ran:?}");
+        assert!(ran.stderr.contains("nothing was sent"), "{ran:?}");
+        let prom = std::fs::read_to_string(w.path("m.prom")).unwrap();
+        assert!(prom.contains("mprefund_run_exit_code 2"), "{prom}");
+        assert_eq!(sb.stats().requests, 0, "{args:?} sent something");
+    };
+    refused(&["--expect-rows", "5"], "the file has 4 data row(s)");
+    refused(
+        &["--expect-total", "30.50"],
+        "give one --expect-total AMOUNT:CUR per currency",
+    );
+    refused(
+        &["--expect-total", "30.49:BRL", "--expect-total", "1500:CLP"],
+        "BRL amounts add up to 30.50 (and 1 full-refund row(s)",
+    );
+    refused(
+        &["--expect-total", "30.50:BRL"],
+        "rows in CLP and no total names it",
+    );
+    refused(
+        &["--max-total", "1000:BRL", "--max-total", "2000:CLP"],
+        "1 BRL row(s) ask for a full refund",
+    );
+    refused(
+        &["--max-total", "1000:CLP", "--max-total", "100:BRL"],
+        "CLP amounts add up to 1500, above the cap",
+    );
+    std::fs::remove_file(w.path("m.prom")).unwrap();
+
+    // The file is the one expected: it runs.
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "in.csv",
+            "--expect-rows",
+            "4",
+            "--expect-total",
+            "30.5:BRL",
+            "--expect-total",
+            "1500:CLP",
+        ],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 4);
+}
+
+#[test]
+fn guards_in_a_job_file() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "in.csv",
+        "payment_id,valor\n7300001,\"10,00\"\n7300002,\"5,25\"\n",
+    );
+    let job = |extra: &str| {
+        w.write(
+            "nightly.toml",
+            format!(
+                "input = \"in.csv\"\napi_base = \"{}\"\nexpect_rows = 2\n{extra}",
+                sb.base_url()
+            ),
+        );
+        let job = w.path("nightly.toml");
+        run(w
+            .mprefund(&sb, &["run", "--job", job.to_str().unwrap()])
+            .current_dir(std::env::temp_dir()))
+    };
+    let ran = job("max_total = \"15.24\"\n");
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("add up to 15.25, above the cap"),
+        "{ran:?}"
+    );
+    let ran = job("expect_total = [\"15.26:BRL\"]\n");
+    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = job("expect_total = \"nonsense\"\n");
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("job file expect_total"), "{ran:?}");
+    assert_eq!(sb.stats().requests, 0);
+    let ran = job("expect_total = [\"15.25:BRL\"]\nmax_total = \"15.25\"\n");
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 2);
+}
+
+#[test]
+fn results_mirror_the_inputs_bom_and_decimal_comma() {
+    let sb = sandbox();
+    let w = Work::new();
+    // A pt-BR Excel export: BOM, `;`, decimal comma.
+    w.write(
+        "br.csv",
+        "\u{feff}payment_id;valor;obs\r\n7400001;10,5;a\r\n7400002;full;b\r\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "br.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let bytes = std::fs::read(w.path("br.results.csv")).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBFpayment_id;"), "{bytes:?}");
+    let rows = read_csv(&w.path("br.results.csv"));
+    assert_eq!(rows[0]["refunded_amount"], "10,50");
+    assert_eq!(rows[1]["refunded_amount"], "100,00");
+    assert!(rows[0]["last_attempt_at"].ends_with('Z'), "{rows:?}");
+
+    // Windows-1252 (Excel's "CSV" on Windows): results get a BOM, as UTF-8.
+    w.write(
+        "win.csv",
+        b"payment_id;valor;obs\r\n7400003;2.5;Devolu\xE7\xE3o\r\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "win.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let text = std::fs::read_to_string(w.path("win.results.csv")).unwrap();
+    assert!(text.starts_with('\u{feff}'), "{text}");
+    assert!(text.contains("Devolução"), "{text}");
+    assert_eq!(
+        read_csv(&w.path("win.results.csv"))[0]["refunded_amount"],
+        "2.50"
+    );
+
+    // A plain UTF-8 file with `.` amounts stays plain.
+    w.write("plain.csv", "payment_id,amount\n7400004,3\n");
+    let ran = run(w.mprefund(&sb, &["run", "plain.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let text = std::fs::read_to_string(w.path("plain.results.csv")).unwrap();
+    assert!(text.starts_with("payment_id,amount,row,"), "{text}");
+    assert_eq!(
+        read_csv(&w.path("plain.results.csv"))[0]["refunded_amount"],
+        "3.00"
+    );
+}
+
+#[test]
+fn summaries_keep_full_refunds_apart_per_currency() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", MIXED);
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--summary-json", "s.json"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        ran.stderr.contains(
+            "BRL: asked 30.50 in 2 row(s), refunded 30.50; 1 full-refund row(s) (no amount asked) refunded 100.00"
+        ),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stderr
+            .contains("CLP: asked 1500 in 1 row(s), refunded 1500"),
+        "{ran:?}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("s.json")).unwrap()).unwrap();
+    let brl = &json["currencies"]["BRL"];
+    assert_eq!(brl["asked"], "30.50", "{json}");
+    assert_eq!(brl["refunded"], "30.50", "{json}");
+    assert_eq!(brl["full_rows"], 1, "{json}");
+    assert_eq!(brl["refunded_full"], "100.00", "{json}");
+    assert_eq!(json["outcomes"]["refunded"]["refunded"]["BRL"], "30.50");
+    assert_eq!(
+        json["outcomes"]["refunded"]["refunded_full"]["BRL"],
+        "100.00"
+    );
+}
+
+#[test]
+fn status_failed_lists_the_rows_that_need_a_human() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "in.csv",
+        "payment_id,amount\n7500001,1\n\n7500900,2\n7500904,3\n7500002,x\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let st = run(crate::common::bare().current_dir(w.dir.path()).args([
+        "status",
+        "--state",
+        "in.mprefund.db",
+        "--failed",
+    ]));
+    assert_eq!(st.code, 0, "{st:?}");
+    let listed: Vec<&str> = st
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("rows that need a human"))
+        .collect();
+    assert_eq!(listed[0], "rows that need a human: 3", "{st:?}");
+    let row = |line: &str| {
+        listed
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(line))
+            .unwrap_or_else(|| panic!("no line {line} in {st:?}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+    };
+    // File line 4 is the third data row: the blank line is not a row.
+    assert_eq!(row("4")[..5], ["4", "2", "7500900", "2.00", "failed"]);
+    assert_eq!(row("5")[..5], ["5", "3", "7500904", "3.00", "failed"]);
+    // An invalid row has no payment or amount to show; its message names the line.
+    assert_eq!(
+        row("6")[..5],
+        ["6", "4", "invalid", "invalid_input", "line"]
+    );
+    assert!(!listed.iter().any(|l| l.contains("7500001")), "{st:?}");
+}
+
+#[test]
+fn retry_leaves_pending_rows_to_run_unless_asked() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n7600001,1\n7600002,1\n");
+    // A refused token stops the run with every row pending.
+    let ran = run(w
+        .mprefund(&sb, &["run", "in.csv", "--concurrency", "1"])
+        .env("MP_ACCESS_TOKEN", "WRONG"));
+    assert_eq!(ran.code, 3, "{ran:?}");
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "retry",
+            "--state",
+            "in.mprefund.db",
+            "--metrics-file",
+            "m.prom",
+        ],
+    ));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    // Monitoring hears of a retry that sent nothing, too.
+    let prom = std::fs::read_to_string(w.path("m.prom")).unwrap();
+    assert!(prom.contains("mprefund_run_exit_code 2"), "{prom}");
+    assert!(ran.stderr.contains("2 row(s) still pending"), "{ran:?}");
+    assert!(ran.stderr.contains("--include-pending"), "{ran:?}");
+    assert!(sb.refunds().is_empty());
+    let ran = run(w.mprefund(
+        &sb,
+        &["retry", "--state", "in.mprefund.db", "--include-pending"],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 2);
+}
+
+#[test]
+fn plan_with_a_job_names_its_columns_and_duration() {
+    let w = Work::new();
+    let mut csv = String::from("Referência;ID Pagamento;Valor;moeda\n");
+    for i in 0..120 {
+        csv.push_str(&format!("r{i};{};1,5;BRL\n", 7_700_000 + i));
+    }
+    w.write("in.csv", csv);
+    w.write("job.toml", "input = \"in.csv\"\nrate = 2\n");
+    let ran = run(crate::common::bare()
+        .current_dir(std::env::temp_dir())
+        .arg("plan")
+        .arg("--job")
+        .arg(w.path("job.toml")));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let lines: Vec<&str> = ran.stdout.lines().map(str::trim).collect();
+    assert!(
+        lines.contains(&"payment id:  column 2 \"ID Pagamento\""),
+        "{ran:?}"
+    );
+    assert!(
+        lines.contains(&"amount:      column 3 \"Valor\""),
+        "{ran:?}"
+    );
+    assert!(
+        lines.contains(&"reference:   column 1 \"Referência\""),
+        "{ran:?}"
+    );
+    assert!(lines.contains(&"kind:        (none)"), "{ran:?}");
+    assert!(
+        lines.contains(&"currency:    column 4 \"moeda\""),
+        "{ran:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("duration:      1m 0s at --rate 2")),
+        "{ran:?}"
+    );
+}
