@@ -812,3 +812,19 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Demo(args) => crate::demo::run(args, mode).await.context("demo"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The job file `jobs/` ships is one the tool reads, guards included.
+    #[test]
+    fn the_shipped_job_file_parses() {
+        let job: JobFile =
+            toml::from_str(include_str!("../jobs/nightly-chargebacks.toml")).expect("job file");
+        let caps = guards_of(&[], job.max_total.as_ref(), "max_total").expect("max_total");
+        assert_eq!(caps.len(), 1);
+        assert_eq!(caps[0].to_string(), "250000.00:BRL");
+        assert!(job.input.is_some() && job.state.is_some());
+    }
+}

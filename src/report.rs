@@ -190,27 +190,6 @@ impl Summary {
             }
             writeln!(w, "{line}")?;
         }
-        for (currency, m) in &self.currencies {
-            let name = if currency.is_empty() {
-                "(no currency)"
-            } else {
-                currency.as_str()
-            };
-            let mut line = format!(
-                "  {name}: asked {} in {} row(s), refunded {}",
-                fixed(currency, m.asked),
-                m.asked_rows,
-                fixed(currency, m.refunded)
-            );
-            if m.full_rows > 0 {
-                line.push_str(&format!(
-                    "; {} full-refund row(s) (no amount asked) refunded {}",
-                    m.full_rows,
-                    fixed(currency, m.refunded_full)
-                ));
-            }
-            writeln!(w, "{line}")?;
-        }
         for (cause, n) in &self.causes {
             writeln!(w, "    {cause}: {n}")?;
         }
@@ -227,6 +206,30 @@ impl Summary {
                 self.mismatched,
                 rows.join(", ")
             )?;
+        }
+        if !self.currencies.is_empty() {
+            writeln!(w, "  money per currency:")?;
+        }
+        for (currency, m) in &self.currencies {
+            let name = if currency.is_empty() {
+                "(no currency)"
+            } else {
+                currency.as_str()
+            };
+            let mut line = format!(
+                "    {name}: asked {} in {} row(s), refunded {}",
+                fixed(currency, m.asked),
+                m.asked_rows,
+                fixed(currency, m.refunded)
+            );
+            if m.full_rows > 0 {
+                line.push_str(&format!(
+                    "; {} full-refund row(s) (no amount asked) refunded {}",
+                    m.full_rows,
+                    fixed(currency, m.refunded_full)
+                ));
+            }
+            writeln!(w, "{line}")?;
         }
         Ok(())
     }
