@@ -102,6 +102,10 @@ pub struct SandboxArgs {
     /// Mercado Pago's would; without it they wait for `POST /__sandbox/settle`.
     #[arg(long, value_name = "SECS")]
     pub settle_after: Option<u64>,
+    /// The account's limit, as Mercado Pago applies one: at most N API requests per
+    /// token in any one second (sliding); past it, 429 with Retry-After.
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -176,6 +180,7 @@ impl SandboxArgs {
             string_codes: self.string_codes,
             payments,
             settle_after: self.settle_after.map(Duration::from_secs),
+            rate_limit: self.rate_limit,
         })
     }
 }
@@ -291,6 +296,9 @@ pub struct SandboxConfig {
     pub payments: Vec<PaymentSpec>,
     /// In-process refunds settle this long after creation (`--settle-after`).
     pub settle_after: Option<Duration>,
+    /// The account's limit: API requests per token in any one second
+    /// (`--rate-limit`); past it, 429 with `Retry-After`.
+    pub rate_limit: Option<u32>,
 }
 
 /// A payment declared explicitly. As JSON, only `id` and `amount` are required;
@@ -386,6 +394,9 @@ pub struct Stats {
     pub gets: u64,
     pub posts: u64,
     pub in_flight: u64,
+    /// Requests answered 429 by the account limit (`--rate-limit`), also in
+    /// `by_status`.
+    pub rate_limited: u64,
 }
 
 pub struct Sandbox;
@@ -394,6 +405,7 @@ fn build_app(cfg: SandboxConfig) -> anyhow::Result<App> {
     cfg.faults.validate().map_err(crate::Usage)?;
     let mut st = state::State::new(cfg.faults);
     st.book.settle_after = cfg.settle_after;
+    st.limit = cfg.rate_limit.map(state::AccountLimit::new);
     for spec in &cfg.payments {
         st.book
             .declare(spec.to_payment().map_err(|e| crate::Usage(e.to_string()))?);

@@ -59,6 +59,14 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn string_style(&self) -> Style {
+        if self.string_codes {
+            Style::Strings
+        } else {
+            Style::Numbers
+        }
+    }
+
     fn style(&self, kind: Kind) -> Style {
         if self.string_codes || kind == Kind::AdvancedPayment {
             Style::Strings
@@ -108,18 +116,34 @@ async fn track(AxState(app): AxState<App>, req: Request, next: Next) -> Response
     let at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
-    {
+    let over_limit = {
         let mut st = app.lock();
         st.counters
             .request_started(at, req.method() == axum::http::Method::GET);
         st.book.settle_due(OffsetDateTime::now_utc());
-    }
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        let over = st.limit.as_mut().and_then(|l| l.admit(&token, at).err());
+        if over.is_some() {
+            st.counters.rate_limited += 1;
+        }
+        over
+    };
     let mut finish = Finish {
         app: &app,
         status: None,
         cut: false,
     };
-    let resp = next.run(req).await;
+    let resp = match over_limit {
+        // The account's limit answers before anything else is looked at.
+        Some(retry_after) => {
+            error_response(&ApiError::rate_limited(retry_after), app.string_style())
+        }
+        None => next.run(req).await,
+    };
     finish.status = Some(resp.status().as_u16());
     finish.cut = resp.extensions().get::<CutMarker>().is_some();
     drop(finish);

@@ -871,3 +871,60 @@ async fn the_books_can_change_behind_the_tool() {
     let stats = api.sb.stats();
     assert_eq!((stats.posts, stats.gets), (2, 3));
 }
+
+/// `--rate-limit N`: per token, N requests in any one second; past it a 429 with
+/// Retry-After, nothing created, counted in the stats.
+#[tokio::test]
+async fn the_account_limit_answers_429_past_n_per_second_per_token() {
+    let api = api(SandboxConfig {
+        rate_limit: Some(5),
+        ..SandboxConfig::default()
+    });
+    let mut statuses = Vec::new();
+    let mut retry_after = Vec::new();
+    let started = std::time::Instant::now();
+    for i in 0..8u64 {
+        let resp = api
+            .post(
+                &format!("/v1/payments/{}/refunds", 8_100_000 + i),
+                &format!("k{i}"),
+                None,
+            )
+            .send()
+            .await
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+        if let Some(v) = resp.headers().get("retry-after") {
+            retry_after.push(v.to_str().unwrap().parse::<u64>().unwrap());
+        }
+    }
+    if started.elapsed() >= Duration::from_millis(900) {
+        // A machine so stalled that eight loopback round trips took a second
+        // proves nothing about a per-second limit.
+        return;
+    }
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 429).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(retry_after, [1, 1, 1]);
+    assert_eq!(api.sb.refunds().len(), 5);
+    // Another token has its own allowance.
+    let (status, _) = read(
+        api.http
+            .post(api.url("/v1/payments/8100100/refunds"))
+            .bearer_auth("TEST-another-account")
+            .header("X-Idempotency-Key", "other"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let stats = api.sb.stats();
+    assert_eq!(stats.rate_limited, 3);
+    assert_eq!(stats.by_status.get(&429), Some(&3));
+}

@@ -11,6 +11,7 @@ mod book;
 mod catalogue;
 mod dice;
 mod keys;
+mod limit;
 mod request;
 mod stats;
 mod wire;
@@ -25,6 +26,7 @@ use stats::Counters;
 pub(crate) use catalogue::{Magic, Payment};
 pub(crate) use dice::PostCommitFault;
 pub(crate) use keys::Claim;
+pub(crate) use limit::AccountLimit;
 pub(crate) use request::{Ask, RefundRequest, read_request};
 pub(crate) use wire::{
     ApiError, RefundJson, Style, error_response, format_date, html_502, json_response, json_value,
@@ -37,6 +39,8 @@ pub(crate) struct State {
     pub(crate) keys: Keys,
     pub(crate) dice: Dice,
     pub(crate) counters: Counters,
+    /// `--rate-limit`: the account's requests per second, per token.
+    pub(crate) limit: Option<AccountLimit>,
 }
 
 impl State {
@@ -46,6 +50,7 @@ impl State {
             keys: Keys::default(),
             dice: Dice::new(faults),
             counters: Counters::default(),
+            limit: None,
         }
     }
 

@@ -19,6 +19,8 @@ pub(crate) struct Counters {
     posts: u64,
     pub(super) replays: u64,
     cut_connections: u64,
+    /// Requests refused by the account limit (`--rate-limit`).
+    pub(crate) rate_limited: u64,
     in_flight: u64,
     max_concurrent: u64,
 }
@@ -76,6 +78,7 @@ impl Counters {
             gets: c.gets,
             posts: c.posts,
             in_flight: c.in_flight,
+            rate_limited: c.rate_limited,
         }
     }
 
