@@ -129,10 +129,19 @@ pub struct SendArgs {
     /// Read the access token from this file instead of MP_ACCESS_TOKEN.
     #[arg(long)]
     pub token_file: Option<PathBuf>,
-    #[arg(long, help = with_default("Requests per second in any one-second window, retries included", runner::DEFAULT_RATE))]
+    #[arg(long, help = with_default("Most requests per second in any one-second window, retries included: the ceiling of the adaptive rate (which slows down on 429s and climbs back), or the rate itself with --fixed-rate", runner::DEFAULT_RATE))]
     pub rate: Option<NonZeroU32>,
-    #[arg(long, help = with_default("Requests in flight at once", runner::DEFAULT_CONCURRENCY))]
-    pub concurrency: Option<usize>,
+    /// Where the adaptive rate starts [default: --rate]
+    #[arg(long, value_name = "N")]
+    pub rate_start: Option<NonZeroU32>,
+    /// Send at --rate throughout, whatever the API answers (429s still pause every
+    /// worker for their Retry-After).
+    #[arg(long)]
+    pub fixed_rate: bool,
+    #[arg(long, value_name = "N|auto", help = with_default("Requests in flight at once: a number, or `auto` (enough to reach the rate at the observed latency, up to --max-concurrency)", "auto"))]
+    pub concurrency: Option<ConcurrencyArg>,
+    #[arg(long, value_name = "N", help = with_default("The most requests in flight that --concurrency auto may reach", runner::DEFAULT_MAX_CONCURRENCY))]
+    pub max_concurrency: Option<usize>,
     #[arg(long, help = with_default("Attempts per row per run, the first included", crate::retry::DEFAULT_MAX_ATTEMPTS))]
     pub max_attempts: Option<u32>,
     #[arg(long, help = with_default("Per-request timeout in seconds", client::DEFAULT_TIMEOUT_SECS))]
@@ -283,6 +292,35 @@ pub struct ReconcileArgs {
     pub send: SendArgs,
 }
 
+/// `--concurrency N|auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConcurrencyArg {
+    Auto,
+    Fixed(usize),
+}
+
+impl std::str::FromStr for ConcurrencyArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "auto" => Ok(ConcurrencyArg::Auto),
+            n => n
+                .parse()
+                .map(ConcurrencyArg::Fixed)
+                .map_err(|_| format!("{s:?} is neither a number nor `auto`")),
+        }
+    }
+}
+
+/// A job file's `concurrency`: a number or `"auto"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum JobConcurrency {
+    Fixed(usize),
+    Named(String),
+}
+
 fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s {
         "," | "comma" => Ok(b','),
@@ -300,7 +338,10 @@ pub(crate) struct JobFile {
     state: Option<PathBuf>,
     out: Option<PathBuf>,
     rate: Option<NonZeroU32>,
-    concurrency: Option<usize>,
+    rate_start: Option<NonZeroU32>,
+    fixed_rate: Option<bool>,
+    concurrency: Option<JobConcurrency>,
+    max_concurrency: Option<usize>,
     namespace: Option<String>,
     delimiter: Option<String>,
     allow_duplicates: Option<bool>,
@@ -399,12 +440,37 @@ fn send_options(a: &SendArgs, job: &JobFile) -> anyhow::Result<SendOptions> {
         (None, None, None) => Token::from_env_or_file(None)?,
     };
     let defaults = Policy::default();
-    let concurrency = a
-        .concurrency
-        .or(job.concurrency)
-        .unwrap_or(runner::Settings::default().concurrency);
-    if concurrency == 0 || concurrency > 1024 {
-        return Err(Usage("--concurrency must be between 1 and 1024".into()).into());
+    let job_concurrency = match &job.concurrency {
+        None => None,
+        Some(JobConcurrency::Fixed(n)) => Some(ConcurrencyArg::Fixed(*n)),
+        Some(JobConcurrency::Named(s)) => Some(
+            s.parse()
+                .map_err(|e| Usage(format!("job file concurrency: {e}")))?,
+        ),
+    };
+    let in_range = |n: usize, flag: &str| {
+        if (1..=1024).contains(&n) {
+            Ok(n)
+        } else {
+            Err(Usage(format!("{flag} must be between 1 and 1024")))
+        }
+    };
+    let max = in_range(
+        a.max_concurrency
+            .or(job.max_concurrency)
+            .unwrap_or(runner::DEFAULT_MAX_CONCURRENCY),
+        "--max-concurrency",
+    )?;
+    let concurrency = match a.concurrency.or(job_concurrency) {
+        None | Some(ConcurrencyArg::Auto) => crate::rate::Concurrency::Auto { max },
+        Some(ConcurrencyArg::Fixed(n)) => {
+            crate::rate::Concurrency::Fixed(in_range(n, "--concurrency")?)
+        }
+    };
+    let ceiling = a.rate.or(job.rate).unwrap_or(runner_rate_default());
+    let start = a.rate_start.or(job.rate_start);
+    if start.is_some_and(|s| s > ceiling) {
+        return Err(Usage(format!("--rate-start must not be above --rate ({ceiling})")).into());
     }
     let client_defaults = ClientSettings::default();
     let runner_defaults = runner::Settings::default();
@@ -422,7 +488,11 @@ fn send_options(a: &SendArgs, job: &JobFile) -> anyhow::Result<SendOptions> {
             ..client_defaults
         },
         runner: runner::Settings {
-            rate: a.rate.or(job.rate).unwrap_or(runner_defaults.rate),
+            rate: crate::rate::RateSettings {
+                rate: ceiling,
+                start,
+                adaptive: !(a.fixed_rate || job.fixed_rate.unwrap_or(false)),
+            },
             concurrency,
             policy: Policy {
                 max_attempts: a
@@ -442,6 +512,10 @@ fn send_options(a: &SendArgs, job: &JobFile) -> anyhow::Result<SendOptions> {
                 .map_or(runner_defaults.grace, Duration::from_secs),
         },
     })
+}
+
+fn runner_rate_default() -> NonZeroU32 {
+    runner::Settings::default().rate.rate
 }
 
 fn output_options(a: &OutputArgs, job: &JobFile, mode: Mode) -> OutputOptions {
@@ -611,11 +685,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 .clone()
                 .or(job.state.clone())
                 .unwrap_or_else(|| commands::default_state(&input));
-            let rate = a
-                .send
-                .rate
-                .or(job.rate)
-                .unwrap_or(runner::Settings::default().rate);
+            let rate = a.send.rate.or(job.rate).unwrap_or(runner_rate_default());
             let report = commands::plan::plan(&input, &opts, Some(&state))?;
             show(&mut std::io::stdout().lock(), |w| report.render(w, rate))?;
             let offline = if report.clean() {

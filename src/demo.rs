@@ -86,7 +86,11 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             ..ClientSettings::default()
         },
         runner: runner::Settings {
-            rate: std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN),
+            rate: crate::rate::RateSettings {
+                rate: std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN),
+                start: None,
+                adaptive: true,
+            },
             policy: Policy {
                 base: Duration::from_millis(50),
                 ..Policy::default()
@@ -108,7 +112,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         };
         println!("\n== mprefund plan {name}");
         commands::plan::plan(&input, &opts, None)?
-            .render(&mut std::io::stdout().lock(), send.runner.rate)?;
+            .render(&mut std::io::stdout().lock(), send.runner.rate.rate)?;
         println!("\n== mprefund run {name}  (fresh state file {stem}.mprefund.db)");
         let result = commands::run::run(
             RunRequest {

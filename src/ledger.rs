@@ -115,8 +115,12 @@ pub(crate) struct BatchSettings {
     /// Where the results CSV was written.
     pub out: Option<std::path::PathBuf>,
     pub api_base: Option<String>,
+    /// `--rate`: the ceiling, or the rate itself when `fixed_rate`.
     pub rate: Option<u32>,
+    pub fixed_rate: bool,
+    /// Requests in flight: the number, or the most `--concurrency auto` may reach.
     pub concurrency: Option<usize>,
+    pub concurrency_auto: bool,
     pub allow_duplicates: bool,
     pub skip_invalid: bool,
     pub key_version: Option<String>,

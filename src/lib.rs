@@ -27,6 +27,7 @@ mod rate;
 mod report;
 mod retry;
 mod runner;
+mod throttle;
 mod totals;
 
 pub use exit::{Exit, Usage};

@@ -35,13 +35,13 @@ pub(crate) async fn payments(
 ) -> (HashMap<PaymentId, Lookup>, Option<StopReason>) {
     let shared = Arc::new(Shared {
         client,
-        pacer: Pacer::new(settings.rate),
+        pacer: Pacer::new(settings.rate, settings.concurrency),
         policy: settings.policy.clone(),
         breaker: Breaker::new(settings.breaker_threshold),
         stop: stop.clone(),
     });
     let queue = Arc::new(std::sync::Mutex::new(ids));
-    let tasks: Vec<_> = (0..settings.concurrency.max(1))
+    let tasks: Vec<_> = (0..settings.concurrency.max())
         .map(|_| {
             let (shared, queue) = (shared.clone(), queue.clone());
             tokio::spawn(async move {
@@ -84,12 +84,18 @@ impl Shared {
             if self.stop.reason().is_some() {
                 return None;
             }
+            let pass = tokio::select! {
+                p = self.pacer.enter() => p,
+                _ = self.stop.wait() => return None,
+            };
             tokio::select! {
                 _ = self.pacer.until_ready() => {}
                 _ = self.stop.wait() => return None,
             }
             attempts += 1;
+            let sent_at = std::time::Instant::now();
             let reply = self.client.payment(id).await;
+            drop(pass);
             let attempt = match &reply {
                 PaymentReply::Found(_) => Attempt::Status {
                     status: 200,
@@ -97,6 +103,7 @@ impl Shared {
                 },
                 PaymentReply::Failed(r) => runner::attempt_of(r),
             };
+            self.pacer.observe(sent_at, runner::signal_of(attempt));
             if self.breaker.record(attempt) {
                 self.stop.request(StopReason::Breaker);
             }

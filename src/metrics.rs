@@ -17,6 +17,8 @@ pub(crate) struct RunFigures<'a> {
     pub duration_secs: f64,
     pub exit: Exit,
     pub finished_at_secs: i64,
+    /// How fast the run sent (absent when it sent nothing).
+    pub rate: Option<&'a crate::throttle::RateFigures>,
 }
 
 pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
@@ -127,6 +129,40 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
         "mprefund_run_duration_seconds {:.3}\n",
         f.duration_secs
     ));
+    if let Some(r) = f.rate {
+        for (name, help, value) in [
+            (
+                "mprefund_rate_mean",
+                "Mean requests per second the last run sent at (time-weighted).",
+                r.mean,
+            ),
+            (
+                "mprefund_rate_final",
+                "Requests per second in use when the last run ended.",
+                r.last,
+            ),
+            (
+                "mprefund_rate_ceiling",
+                "The --rate ceiling of the last run.",
+                r.ceiling,
+            ),
+            (
+                "mprefund_throttled_responses",
+                "429 answers the last run received.",
+                r.throttled as f64,
+            ),
+        ] {
+            s.push_str(&format!(
+                "# HELP {name} {help}
+# TYPE {name} gauge
+"
+            ));
+            s.push_str(&format!(
+                "{name} {value:.3}
+"
+            ));
+        }
+    }
     s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped, 4 batch held).\n");
     s.push_str("# TYPE mprefund_run_exit_code gauge\n");
     s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit as u8));
@@ -159,6 +195,7 @@ mod tests {
             duration_secs: 1.5,
             exit,
             finished_at_secs: at,
+            rate: None,
         };
         write(&path, &fig(Exit::Ok, 100)).unwrap();
         write(&path, &fig(Exit::SomeFailed, 200)).unwrap();

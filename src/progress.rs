@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::domain::Outcome;
+use crate::rate::RateGauge;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -33,7 +34,14 @@ const LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// The line a cron log gets every few seconds: counts, rate and an ETA from the
 /// rate of this run (rows settled by earlier runs do not count towards it).
-fn log_text(done: u64, done_at_start: u64, total: u64, failed: u64, elapsed: Duration) -> String {
+fn log_text(
+    done: u64,
+    done_at_start: u64,
+    total: u64,
+    failed: u64,
+    elapsed: Duration,
+    sending_at: Option<f64>,
+) -> String {
     let rate = done.saturating_sub(done_at_start) as f64 / elapsed.as_secs_f64().max(0.001);
     let left = total.saturating_sub(done);
     let eta = if left == 0 {
@@ -43,7 +51,10 @@ fn log_text(done: u64, done_at_start: u64, total: u64, failed: u64, elapsed: Dur
     } else {
         "eta unknown".to_owned()
     };
-    format!("progress: {done}/{total} rows settled, {failed} failed, {rate:.1} rows/s, {eta}")
+    let limit = sending_at.map_or_else(String::new, |r| format!(" (sending at {r:.1}/s)"));
+    format!(
+        "progress: {done}/{total} rows settled, {failed} failed, {rate:.1} rows/s{limit}, {eta}"
+    )
 }
 
 /// `2h 5m`, `1m 40s`, `40s`: a duration as people say it.
@@ -64,6 +75,8 @@ pub(crate) struct Progress {
     started: Instant,
     done_at_start: u64,
     last_log: Instant,
+    /// The rate in use, when sending (adaptive: it moves).
+    rate: Option<RateGauge>,
 }
 
 impl Progress {
@@ -96,6 +109,26 @@ impl Progress {
             started: now,
             done_at_start: done,
             last_log: now,
+            rate: None,
+        }
+    }
+
+    /// Shows the rate in use next to the counts.
+    pub(crate) fn show_rate(&mut self, gauge: RateGauge) {
+        self.rate = Some(gauge);
+        self.set_message();
+    }
+
+    fn set_message(&self) {
+        if let Some(bar) = &self.bar {
+            let mut msg = String::new();
+            if let Some(g) = &self.rate {
+                msg.push_str(&format!("at {:.1}/s", g.rate()));
+            }
+            if self.failed > 0 {
+                msg.push_str(&format!(" {} failed", self.failed));
+            }
+            bar.set_message(msg);
         }
     }
 
@@ -108,8 +141,8 @@ impl Progress {
         self.done += 1;
         if let Some(bar) = &self.bar {
             bar.inc(1);
-            if outcome == Outcome::Failed {
-                bar.set_message(format!("{} failed", self.failed));
+            if outcome == Outcome::Failed || (self.rate.is_some() && self.done.is_multiple_of(64)) {
+                self.set_message();
             }
         } else if self.mode == Mode::Log && self.last_log.elapsed() >= LOG_EVERY {
             self.last_log = Instant::now();
@@ -125,7 +158,8 @@ impl Progress {
                 self.done_at_start,
                 self.total,
                 self.failed,
-                self.started.elapsed()
+                self.started.elapsed(),
+                self.rate.as_ref().map(RateGauge::rate),
             )
         );
     }
@@ -147,11 +181,11 @@ mod tests {
     fn log_lines_carry_an_eta_from_this_runs_rate() {
         let s = Duration::from_secs;
         assert_eq!(
-            log_text(150, 50, 1100, 2, s(10)),
-            "progress: 150/1100 rows settled, 2 failed, 10.0 rows/s, eta 1m 35s"
+            log_text(150, 50, 1100, 2, s(10), Some(12.5)),
+            "progress: 150/1100 rows settled, 2 failed, 10.0 rows/s (sending at 12.5/s), eta 1m 35s"
         );
-        assert!(log_text(50, 50, 100, 0, s(10)).ends_with("0.0 rows/s, eta unknown"));
-        assert!(log_text(100, 0, 100, 0, s(10)).ends_with("10.0 rows/s, done"));
+        assert!(log_text(50, 50, 100, 0, s(10), None).ends_with("0.0 rows/s, eta unknown"));
+        assert!(log_text(100, 0, 100, 0, s(10), None).ends_with("10.0 rows/s, done"));
         assert_eq!(human_secs(7500), "2h 5m");
     }
 }

@@ -1,53 +1,276 @@
-//! `--rate N` (SPEC "Sending"): at most N requests in any one-second window,
-//! retries included, and a long run that averages close to N.
+//! The gates every request passes (SPEC "Sending"), shared by all workers, applying
+//! what `throttle` decides:
 //!
-//! Two gates, both shared by every worker: a governor GCRA paces requests at N per
-//! second with a small burst (N/10, at least 1), and a sliding window of the last N
-//! departures holds a request until the N-th before it is more than a second (plus
-//! a small margin for the trip to the server) old. The GCRA alone lets its burst
-//! come on top of N in the second after an idle spell; the window alone would send
-//! N at once and then wait. Together: smooth, and never above N in any window.
+//! 1. the in-flight gate: at most `concurrency` requests out at once — fixed, or
+//!    sized to the observed latency (`--concurrency auto`);
+//! 2. the shared pause: after a `Retry-After`, no new request leaves until then;
+//! 3. a governor GCRA pacing requests at the current rate with a small burst
+//!    (rate/10, at least 1), rebuilt when the adaptive rate changes;
+//! 4. a sliding window of the last `rate` departures, holding a request until the
+//!    one `rate` before it is more than a second (plus a small margin for the trip
+//!    to the server) old.
+//!
+//! The GCRA alone lets its burst come on top of the rate in the second after an
+//! idle spell; the window alone would send the whole second's worth at once and
+//! then wait. Together: smooth, and never above the rate in any window.
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::Notify;
 use tokio::time::Instant;
+
+use crate::throttle::{Control, RateFigures, Signal, Sizer};
 
 /// The window the promise is checked over, as the server sees arrivals: a send
 /// pattern that holds over this span still holds when each request's trip jitters
 /// by up to the margin. Costs at most 1.5 % of the rate.
 const SPAN: Duration = Duration::from_millis(1015);
 
+/// How the rate is set: `--rate`, `--rate-start`, `--fixed-rate`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RateSettings {
+    /// The ceiling (adaptive) or the rate (fixed), per second.
+    pub rate: NonZeroU32,
+    /// Where an adaptive rate starts (default: the ceiling).
+    pub start: Option<NonZeroU32>,
+    pub adaptive: bool,
+}
+
+/// How many requests may be in flight: `--concurrency N|auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Concurrency {
+    Fixed(usize),
+    /// Sized to rate × latency, at most this many.
+    Auto {
+        max: usize,
+    },
+}
+
+impl Concurrency {
+    /// The most requests that can ever be in flight (the workers to start).
+    pub(crate) fn max(self) -> usize {
+        match self {
+            Concurrency::Fixed(n) | Concurrency::Auto { max: n } => n.max(1),
+        }
+    }
+}
+
+impl std::fmt::Display for Concurrency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Concurrency::Fixed(n) => write!(f, "{n}"),
+            Concurrency::Auto { max } => write!(f, "auto (at most {max})"),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 pub(crate) struct Pacer {
-    gcra: DefaultDirectRateLimiter,
-    window: std::sync::Mutex<Window>,
+    gcra: Mutex<Arc<DefaultDirectRateLimiter>>,
+    window: Mutex<Window>,
+    control: Mutex<Control>,
+    sizer: Option<Mutex<Sizer>>,
+    gate: Gate,
+    /// The rate in use (f64 bits), for the progress display without a lock.
+    current: std::sync::atomic::AtomicU64,
+}
+
+fn gcra(rate: f64) -> DefaultDirectRateLimiter {
+    let burst = NonZeroU32::new((rate / 10.0) as u32).unwrap_or(NonZeroU32::MIN);
+    let period = Duration::from_secs_f64(1.0 / rate.max(crate::throttle::FLOOR));
+    let quota = Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst);
+    RateLimiter::direct(quota)
+}
+
+fn window_cap(rate: f64) -> usize {
+    (rate.floor() as usize).max(1)
 }
 
 impl Pacer {
-    pub(crate) fn new(rate: NonZeroU32) -> Pacer {
-        let burst = NonZeroU32::new(rate.get() / 10).unwrap_or(NonZeroU32::MIN);
+    pub(crate) fn new(rate: RateSettings, concurrency: Concurrency) -> Pacer {
+        let control = Control::new(
+            f64::from(rate.rate.get()),
+            rate.start.map(|s| f64::from(s.get())),
+            rate.adaptive,
+            std::time::Instant::now(),
+        );
+        let r = control.rate();
+        let (sizer, limit) = match concurrency {
+            Concurrency::Fixed(n) => (None, n.max(1)),
+            Concurrency::Auto { max } => {
+                let sizer = Sizer::new(max);
+                let limit = sizer.target(r);
+                (Some(Mutex::new(sizer)), limit)
+            }
+        };
         Pacer {
-            gcra: RateLimiter::direct(Quota::per_second(rate).allow_burst(burst)),
-            window: std::sync::Mutex::new(Window::new(rate.get() as usize, SPAN)),
+            gcra: Mutex::new(Arc::new(gcra(r))),
+            window: Mutex::new(Window::new(window_cap(r), SPAN)),
+            control: Mutex::new(control),
+            sizer,
+            gate: Gate::new(limit),
+            current: std::sync::atomic::AtomicU64::new(r.to_bits()),
         }
+    }
+
+    /// A place among the requests in flight; held until the answer is in.
+    pub(crate) async fn enter(&self) -> Pass<'_> {
+        self.gate.enter().await
     }
 
     /// Resolves when one more request may leave (and counts it as gone).
     pub(crate) async fn until_ready(&self) {
-        self.gcra.until_ready().await;
-        loop {
-            let now = Instant::now();
-            let admitted = self
-                .window
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .admit(now);
-            match admitted {
-                Ok(()) => return,
-                Err(at) => tokio::time::sleep_until(at).await,
+        'again: loop {
+            if let Some(until) = self.paused_until() {
+                tokio::time::sleep_until(until).await;
+                continue;
             }
+            let gcra = lock(&self.gcra).clone();
+            gcra.until_ready().await;
+            loop {
+                if self.paused_until().is_some() {
+                    continue 'again;
+                }
+                let admitted = lock(&self.window).admit(Instant::now());
+                match admitted {
+                    Ok(()) => return,
+                    Err(at) => tokio::time::sleep_until(at).await,
+                }
+            }
+        }
+    }
+
+    fn paused_until(&self) -> Option<Instant> {
+        let now = std::time::Instant::now();
+        lock(&self.control)
+            .paused_until(now)
+            .map(|until| Instant::now() + (until - now))
+    }
+
+    /// An answer to a request that left at `sent_at`: adapts the rate (and the
+    /// concurrency, to the latency) for the requests after it.
+    pub(crate) fn observe(&self, sent_at: std::time::Instant, signal: Option<Signal>) {
+        let now = std::time::Instant::now();
+        let mut control = lock(&self.control);
+        if let Some(signal) = signal
+            && control.observe(sent_at, now, signal)
+        {
+            let r = control.rate();
+            *lock(&self.gcra) = Arc::new(gcra(r));
+            lock(&self.window).cap = window_cap(r);
+            self.current
+                .store(r.to_bits(), std::sync::atomic::Ordering::Relaxed);
+        }
+        let rate = control.rate();
+        drop(control);
+        if let (Some(sizer), Some(_)) = (&self.sizer, signal) {
+            let mut sizer = lock(sizer);
+            sizer.record(now.saturating_duration_since(sent_at));
+            self.gate.set_limit(sizer.target(rate));
+        }
+    }
+
+    /// The rate in use, per second.
+    pub(crate) fn rate(&self) -> f64 {
+        f64::from_bits(self.current.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// A handle on the rate in use, for the progress display.
+    pub(crate) fn gauge(self: &Arc<Self>) -> RateGauge {
+        RateGauge(self.clone())
+    }
+
+    pub(crate) fn figures(&self) -> RateFigures {
+        lock(&self.control).figures(std::time::Instant::now())
+    }
+
+    /// The most requests the gate let out at once.
+    pub(crate) fn peak_in_flight(&self) -> usize {
+        lock(&self.gate.state).peak
+    }
+}
+
+/// Reads the rate in use.
+#[derive(Clone)]
+pub(crate) struct RateGauge(Arc<Pacer>);
+
+impl RateGauge {
+    pub(crate) fn rate(&self) -> f64 {
+        self.0.rate()
+    }
+}
+
+/// The in-flight gate: a counting semaphore whose size can change while requests
+/// wait on it.
+struct Gate {
+    state: Mutex<GateState>,
+    notify: Notify,
+}
+
+struct GateState {
+    in_flight: usize,
+    limit: usize,
+    peak: usize,
+}
+
+/// One request's place in flight; leaving frees it.
+pub(crate) struct Pass<'a>(&'a Gate);
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.state).in_flight -= 1;
+        self.0.notify.notify_one();
+    }
+}
+
+impl Gate {
+    fn new(limit: usize) -> Gate {
+        Gate {
+            state: Mutex::new(GateState {
+                in_flight: 0,
+                limit: limit.max(1),
+                peak: 0,
+            }),
+            notify: Notify::new(),
+        }
+    }
+
+    async fn enter(&self) -> Pass<'_> {
+        loop {
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so a place freed in between is not missed.
+            notified.as_mut().enable();
+            {
+                let mut s = lock(&self.state);
+                if s.in_flight < s.limit {
+                    s.in_flight += 1;
+                    s.peak = s.peak.max(s.in_flight);
+                    return Pass(self);
+                }
+            }
+            notified.await;
+        }
+    }
+
+    fn set_limit(&self, limit: usize) {
+        let raised = {
+            let mut s = lock(&self.state);
+            let raised = limit > s.limit;
+            s.limit = limit.max(1);
+            raised
+        };
+        if raised {
+            self.notify.notify_waiters();
         }
     }
 }

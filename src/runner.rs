@@ -14,7 +14,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::rate::Pacer;
+use crate::rate::{Concurrency, Pacer, RateSettings};
+use crate::throttle::{RateFigures, Signal};
 use anyhow::Context;
 use tokio::sync::{mpsc, watch};
 
@@ -92,8 +93,8 @@ impl Stop {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    pub rate: NonZeroU32,
-    pub concurrency: usize,
+    pub rate: RateSettings,
+    pub concurrency: Concurrency,
     pub policy: Policy,
     pub breaker_threshold: u32,
     /// After a signal, how long in-flight requests may still run before they are
@@ -104,15 +105,22 @@ pub(crate) struct Settings {
 /// The defaults of `run` and `retry`: the one place they are written (the flags'
 /// help and the README quote them).
 pub(crate) const DEFAULT_RATE: u32 = 10;
-pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
+/// `--max-concurrency`: what `--concurrency auto` may grow to.
+pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 64;
 pub(crate) const DEFAULT_BREAKER: u32 = 25;
 pub(crate) const DEFAULT_GRACE_SECS: u64 = 10;
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            rate: NonZeroU32::new(DEFAULT_RATE).unwrap_or(NonZeroU32::MIN),
-            concurrency: DEFAULT_CONCURRENCY,
+            rate: RateSettings {
+                rate: NonZeroU32::new(DEFAULT_RATE).unwrap_or(NonZeroU32::MIN),
+                start: None,
+                adaptive: true,
+            },
+            concurrency: Concurrency::Auto {
+                max: DEFAULT_MAX_CONCURRENCY,
+            },
             policy: Policy::default(),
             breaker_threshold: DEFAULT_BREAKER,
             grace: Duration::from_secs(DEFAULT_GRACE_SECS),
@@ -122,7 +130,7 @@ impl Default for Settings {
 
 struct Ctx {
     client: Client,
-    limiter: Pacer,
+    limiter: Arc<Pacer>,
     policy: Policy,
     breaker: Breaker,
     stop: Stop,
@@ -142,20 +150,32 @@ impl Ctx {
     }
 }
 
+/// How a run's sending went.
+#[derive(Debug)]
+pub(crate) struct Sent {
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<StopReason>,
+    pub rate: RateFigures,
+    /// The most requests in flight at once.
+    pub peak_in_flight: usize,
+}
+
 /// Sends every `pending` or `sending` row of the batch. Returns the ledger (for the
-/// report) and why the run stopped early, if it did.
+/// report) and how the sending went.
 pub(crate) async fn run(
     ledger: Ledger,
     batch_id: String,
     client: Client,
     settings: &Settings,
-    progress: Progress,
+    mut progress: Progress,
     stop: Stop,
-) -> anyhow::Result<(Ledger, Option<StopReason>)> {
-    let concurrency = settings.concurrency.max(1);
+) -> anyhow::Result<(Ledger, Sent)> {
+    let concurrency = settings.concurrency.max();
+    let limiter = Arc::new(Pacer::new(settings.rate, settings.concurrency));
+    progress.show_rate(limiter.gauge());
     let ctx = Arc::new(Ctx {
         client,
-        limiter: Pacer::new(settings.rate),
+        limiter: limiter.clone(),
         policy: settings.policy.clone(),
         breaker: Breaker::new(settings.breaker_threshold),
         stop: stop.clone(),
@@ -206,7 +226,12 @@ pub(crate) async fn run(
     for w in workers {
         w.await.context("a worker panicked")?;
     }
-    Ok((ledger, stop.reason()))
+    let sent = Sent {
+        stopped: stop.reason(),
+        rate: limiter.figures(),
+        peak_in_flight: limiter.peak_in_flight(),
+    };
+    Ok((ledger, sent))
 }
 
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -298,17 +323,24 @@ async fn settle(ctx: &Ctx, job: &Claimed) -> RowResult {
         if ctx.stop.reason().is_some() {
             return unsettled(attempts, last);
         }
+        let pass = tokio::select! {
+            p = ctx.limiter.enter() => p,
+            _ = ctx.stop.wait() => return unsettled(attempts, last),
+        };
         tokio::select! {
             _ = ctx.limiter.until_ready() => {}
             _ = ctx.stop.wait() => return unsettled(attempts, last),
         }
         attempts += 1;
         let at = now_ms();
+        let sent_at = Instant::now();
         let reply = tokio::select! {
             r = ctx.client.refund(&job.ask) => r,
             _ = ctx.abandon() => return unsettled(attempts, last),
         };
+        drop(pass);
         let attempt = attempt_of(&reply);
+        ctx.limiter.observe(sent_at, signal_of(attempt));
         if ctx.breaker.record(attempt) {
             ctx.stop.request(StopReason::Breaker);
         }
@@ -332,6 +364,27 @@ async fn settle(ctx: &Ctx, job: &Claimed) -> RowResult {
             }
         }
     }
+}
+
+/// What an answer says about the rate: `None` when no answer came (a cut
+/// connection or a timeout says nothing about the server's limit).
+pub(crate) fn signal_of(attempt: Attempt) -> Option<Signal> {
+    let (Attempt::Status {
+        status,
+        retry_after,
+    }
+    | Attempt::Unknown {
+        status: Some(status),
+        retry_after,
+    }) = attempt
+    else {
+        return None;
+    };
+    Some(match status {
+        429 => Signal::Throttled { retry_after },
+        500..=599 => Signal::ServerError,
+        _ => Signal::Accepted,
+    })
 }
 
 /// What an answer means for retrying: the status and `Retry-After` read first, and

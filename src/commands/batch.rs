@@ -14,6 +14,7 @@ use crate::ledger::{Batch, Ledger};
 use crate::progress::{Mode, Progress};
 use crate::report::{self, Summary};
 use crate::runner::{self, Stop, StopReason};
+use crate::throttle::RateFigures;
 use crate::{Exit, Usage, metrics};
 
 /// Everything a sending command needs, resolved from flags and the job file.
@@ -54,6 +55,9 @@ pub(crate) struct Finished {
     pub stopped: Option<StopReason>,
     pub results: PathBuf,
     pub exit: Exit,
+    /// How fast this run sent, when it sent anything.
+    pub rate: Option<RateFigures>,
+    pub peak_in_flight: Option<usize>,
 }
 
 impl Finished {
@@ -61,6 +65,26 @@ impl Finished {
     pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
         write!(w, "batch {}: ", self.batch_id)?;
         self.summary.render(w)?;
+        if let Some(r) = &self.rate {
+            let mode = if r.adaptive {
+                format!("adaptive, ceiling {:.0}/s", r.ceiling)
+            } else {
+                "fixed".to_owned()
+            };
+            let found = r.limit_found.map_or_else(String::new, |l| {
+                format!("; the API's limit looked like {l:.0}/s")
+            });
+            writeln!(
+                w,
+                "  rate ({mode}): mean {:.1}/s, final {:.1}/s, between {:.1} and {:.1}; {} answer(s) 429{found}; at most {} request(s) in flight",
+                r.mean,
+                r.last,
+                r.min,
+                r.max,
+                r.throttled,
+                self.peak_in_flight.unwrap_or(0)
+            )?;
+        }
         if let Some(r) = self.stopped {
             writeln!(
                 w,
@@ -143,12 +167,12 @@ pub(super) async fn send_and_report(
     let count = |o: Outcome| counts.get(&o).copied().unwrap_or(0);
     let to_send = count(Outcome::Pending);
     let sendable = counts.values().sum::<u64>() - count(Outcome::Invalid);
-    let (ledger, reason) = if to_send > 0 {
+    let (ledger, sent) = if to_send > 0 {
         tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
         let client = Client::new(&api_base_for(send, batch)?, &send.token, &send.client)?;
         let mode = output.mode.unwrap_or(Mode::Log);
         let progress = Progress::new(mode, sendable, sendable - to_send);
-        runner::run(
+        let (ledger, sent) = runner::run(
             ledger,
             batch.id.clone(),
             client,
@@ -156,12 +180,13 @@ pub(super) async fn send_and_report(
             progress,
             stop,
         )
-        .await?
+        .await?;
+        (ledger, Some(sent))
     } else {
         tracing::info!("batch {}: nothing left to send", batch.id);
         (ledger, None)
     };
-    finish(&ledger, batch, output, out, reason, started)
+    finish(&ledger, batch, output, out, sent, started)
 }
 
 /// The summary file's content.
@@ -172,6 +197,8 @@ struct SummaryJson<'a> {
     stopped: Option<String>,
     results: String,
     duration_seconds: f64,
+    /// The rate this run sent at (absent when it sent nothing).
+    rate: Option<&'a RateFigures>,
     #[serde(flatten)]
     summary: &'a Summary,
 }
@@ -181,9 +208,11 @@ fn finish(
     batch: &Batch,
     output: &OutputOptions,
     out: &Path,
-    reason: Option<StopReason>,
+    sent: Option<runner::Sent>,
     started: Instant,
 ) -> anyhow::Result<Finished> {
+    let reason = sent.as_ref().and_then(|s| s.stopped);
+    let rate = sent.as_ref().map(|s| s.rate);
     let summary = report::write_results(ledger, batch, out)?;
     let exit = decide(&summary, reason);
     let duration = started.elapsed().as_secs_f64();
@@ -196,6 +225,7 @@ fn finish(
                 duration_secs: duration,
                 exit,
                 finished_at_secs: crate::clock::now_ms() / 1000,
+                rate: rate.as_ref(),
             },
         )?;
     }
@@ -206,6 +236,7 @@ fn finish(
             stopped: reason.map(|r| r.to_string()),
             results: out.display().to_string(),
             duration_seconds: duration,
+            rate: rate.as_ref(),
             summary: &summary,
         };
         crate::atomic_file::write_atomically(
@@ -219,6 +250,8 @@ fn finish(
         stopped: reason,
         results: out.to_path_buf(),
         exit,
+        rate,
+        peak_in_flight: sent.map(|s| s.peak_in_flight),
     })
 }
 
@@ -259,6 +292,7 @@ pub(crate) fn report_failure(
                 duration_secs: duration,
                 exit,
                 finished_at_secs: crate::clock::now_ms() / 1000,
+                rate: None,
             },
         );
         if let Err(e) = written {

@@ -22,5 +22,7 @@ pub(crate) fn report(
         stopped: None,
         results: out,
         exit: Exit::Ok,
+        rate: None,
+        peak_in_flight: None,
     })
 }

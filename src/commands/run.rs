@@ -139,7 +139,8 @@ pub(crate) enum RunResult {
         problems: Vec<(u64, String)>,
         why: Refusal,
     },
-    Finished(Finished),
+    /// Boxed: a finished run carries its whole summary.
+    Finished(Box<Finished>),
 }
 
 impl RunResult {
@@ -287,7 +288,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
     }
     let finished =
         batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await?;
-    Ok(RunResult::Finished(finished))
+    Ok(RunResult::Finished(Box::new(finished)))
 }
 
 /// The API base people must not miss.
@@ -327,10 +328,18 @@ async fn confirm_sending(
             ""
         }
     ));
-    let rate = send.runner.rate;
+    let rate = send.runner.rate.start.unwrap_or(send.runner.rate.rate);
+    let how = if send.runner.rate.adaptive {
+        format!(
+            " (adaptive: at most {}, slower if the API says 429)",
+            send.runner.rate.rate
+        )
+    } else {
+        String::new()
+    };
     q.push_str(&format!(
-        "  rate: {rate} request(s)/s, about {} (retries add to it)\n",
-        super::plan::eta(to_send.rows(), rate)
+        "  rate: {rate} request(s)/s{how}, about {} (retries add to it)\n",
+        super::plan::eta(to_send.rows(), send.runner.rate.rate)
     ));
     q.push_str("send them? [y/N] ");
     let ask = confirm.0.clone();
@@ -401,8 +410,13 @@ fn create_batch(
         settings: BatchSettings {
             out: Some(crate::paths::resolved(out)),
             api_base: Some(req.send.api_base.as_str().to_owned()),
-            rate: Some(req.send.runner.rate.get()),
-            concurrency: Some(req.send.runner.concurrency),
+            rate: Some(req.send.runner.rate.rate.get()),
+            fixed_rate: !req.send.runner.rate.adaptive,
+            concurrency: Some(req.send.runner.concurrency.max()),
+            concurrency_auto: matches!(
+                req.send.runner.concurrency,
+                crate::rate::Concurrency::Auto { .. }
+            ),
             allow_duplicates: req.input_options.allow_duplicates,
             skip_invalid: req.skip_invalid,
             key_version: Some(crate::key::KEY_VERSION.to_owned()),

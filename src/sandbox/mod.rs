@@ -248,7 +248,7 @@ pub struct Faults {
     pub error_500: f64,
     /// Answered 429 with `Retry-After` before commit (nothing created).
     pub error_429: f64,
-    /// `Retry-After` of injected 429s; 0 means 1.
+    /// `Retry-After` of injected 429s (0: "retry at once", which pauses no one).
     pub retry_after_secs: u64,
     /// Refund committed, then the connection is dropped without a response.
     pub cut_after_commit: f64,

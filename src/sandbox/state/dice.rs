@@ -70,7 +70,7 @@ impl Dice {
             return Some(ApiError::INTERNAL);
         }
         if self.chance(self.faults.error_429) {
-            return Some(ApiError::rate_limited(self.faults.retry_after_secs.max(1)));
+            return Some(ApiError::rate_limited(self.faults.retry_after_secs));
         }
         None
     }
