@@ -1,10 +1,16 @@
 //! Shared by the integration tests: a temporary work directory, the `mprefund`
-//! binary pointed at an in-process sandbox, and CSV-level readers for its output.
+//! binary pointed at an in-process sandbox, CSV-level readers for its output, and
+//! a stub server for answers the sandbox would never give.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Response, StatusCode};
 
 use mprefund::sandbox::{SandboxHandle, TEST_TOKEN};
 
@@ -155,4 +161,96 @@ pub fn refunds_per_key(sandbox: &SandboxHandle) -> HashMap<String, usize> {
         *m.entry(r.idempotency_key).or_default() += 1;
     }
     m
+}
+
+/// A request as a stub saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub at: Instant,
+    pub key: String,
+}
+
+/// An HTTP server on 127.0.0.1:0 that answers the `n`-th request (0-based) as
+/// `answer` says and remembers every request.
+pub struct Stub {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Stub {
+    pub fn start(
+        answer: impl Fn(usize, &HeaderMap) -> (StatusCode, Vec<(&'static str, String)>, Body)
+        + Send
+        + Sync
+        + 'static,
+    ) -> Stub {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let log = seen.clone();
+        let answer = Arc::new(answer);
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let app = axum::Router::new().fallback(move |headers: HeaderMap| {
+                    let log = log.clone();
+                    let answer = answer.clone();
+                    async move {
+                        let n = {
+                            let mut log = log.lock().unwrap();
+                            log.push(Seen {
+                                at: Instant::now(),
+                                key: headers
+                                    .get("x-idempotency-key")
+                                    .and_then(|v| v.to_str().ok())
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                            });
+                            log.len() - 1
+                        };
+                        let (status, extra, body) = answer(n, &headers);
+                        let mut resp = Response::builder().status(status);
+                        for (k, v) in extra {
+                            resp = resp.header(k, v);
+                        }
+                        resp.body(body).unwrap()
+                    }
+                });
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .expect("serve");
+            });
+        });
+        Stub {
+            addr,
+            seen,
+            _stop: stop,
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+pub fn json(status: u16, body: &str) -> (StatusCode, Vec<(&'static str, String)>, Body) {
+    (
+        StatusCode::from_u16(status).unwrap(),
+        vec![("content-type", "application/json".into())],
+        Body::from(body.to_owned()),
+    )
 }

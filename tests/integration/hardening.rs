@@ -1,17 +1,15 @@
 //! Hardening (issue 13): each test sets up one way the tool used to lose a row,
 //! overwrite the state, trust a lying server or leak the token, and checks through
-//! the binary that it no longer does. Servers that lie are stubs built here.
+//! the binary that it no longer does. Servers that lie are stubs (`common::Stub`).
 
-use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Response, StatusCode};
+use axum::http::StatusCode;
 use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
-use crate::common::{Work, bare, ordinary_csv, read_csv, refunds_per_key, run};
+use crate::common::{Stub, Work, bare, json, ordinary_csv, read_csv, refunds_per_key, run};
 
 fn sandbox() -> SandboxHandle {
     Sandbox::start(SandboxConfig {
@@ -19,98 +17,6 @@ fn sandbox() -> SandboxHandle {
         ..SandboxConfig::default()
     })
     .expect("sandbox")
-}
-
-/// A request as a stub saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    at: Instant,
-    key: String,
-}
-
-/// An HTTP server on 127.0.0.1:0 that answers the `n`-th request (0-based) as
-/// `answer` says and remembers every request.
-struct Stub {
-    addr: SocketAddr,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl Stub {
-    fn start(
-        answer: impl Fn(usize, &HeaderMap) -> (StatusCode, Vec<(&'static str, String)>, Body)
-        + Send
-        + Sync
-        + 'static,
-    ) -> Stub {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let addr = listener.local_addr().expect("addr");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let log = seen.clone();
-        let answer = Arc::new(answer);
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let app = axum::Router::new().fallback(move |headers: HeaderMap| {
-                    let log = log.clone();
-                    let answer = answer.clone();
-                    async move {
-                        let n = {
-                            let mut log = log.lock().unwrap();
-                            log.push(Seen {
-                                at: Instant::now(),
-                                key: headers
-                                    .get("x-idempotency-key")
-                                    .and_then(|v| v.to_str().ok())
-                                    .unwrap_or_default()
-                                    .to_owned(),
-                            });
-                            log.len() - 1
-                        };
-                        let (status, extra, body) = answer(n, &headers);
-                        let mut resp = Response::builder().status(status);
-                        for (k, v) in extra {
-                            resp = resp.header(k, v);
-                        }
-                        resp.body(body).unwrap()
-                    }
-                });
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .expect("serve");
-            });
-        });
-        Stub {
-            addr,
-            seen,
-            _stop: stop,
-        }
-    }
-
-    fn base(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-fn json(status: u16, body: &str) -> (StatusCode, Vec<(&'static str, String)>, Body) {
-    (
-        StatusCode::from_u16(status).unwrap(),
-        vec![("content-type", "application/json".into())],
-        Body::from(body.to_owned()),
-    )
 }
 
 /// `mprefund ARGS` in `w` against any API base.

@@ -6,4 +6,5 @@ mod finance; // what finance and cron see: confirmation, guards, figures, Excel-
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
+mod rate; // rate control: the adaptive rate against an account limit, the shared pause (issue 9)
 mod sandbox; // the sandbox API over HTTP
