@@ -896,5 +896,32 @@ mod tests {
         assert_eq!(caps.len(), 1);
         assert_eq!(caps[0].to_string(), "250000.00:BRL");
         assert!(job.input.is_some() && job.state.is_some());
+        assert!(matches!(&job.concurrency, Some(JobConcurrency::Named(s)) if s == "auto"));
+    }
+
+    #[test]
+    fn rate_and_concurrency_settings_from_a_job_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "TEST-x").unwrap();
+        let job = |text: &str| -> anyhow::Result<runner::Settings> {
+            let mut job: JobFile = toml::from_str(text)?;
+            job.token_file = Some(token.clone());
+            Ok(send_options(&SendArgs::default(), &job)?.runner)
+        };
+        let r =
+            job("rate = 20\nrate_start = 5\nconcurrency = \"auto\"\nmax_concurrency = 10").unwrap();
+        assert_eq!(r.rate.rate.get(), 20);
+        assert_eq!(r.rate.start.map(NonZeroU32::get), Some(5));
+        assert!(r.rate.adaptive);
+        assert_eq!(r.concurrency, crate::rate::Concurrency::Auto { max: 10 });
+        let r = job("concurrency = 3\nfixed_rate = true").unwrap();
+        assert_eq!(r.concurrency, crate::rate::Concurrency::Fixed(3));
+        assert!(!r.rate.adaptive);
+        let e = job("concurrency = \"lots\"").unwrap_err();
+        assert!(e.to_string().contains("neither a number nor `auto`"), "{e}");
+        let e = job("rate = 5\nrate_start = 6").unwrap_err();
+        assert!(e.to_string().contains("--rate-start"), "{e}");
+        assert!(job("concurrency = 0").is_err());
     }
 }
