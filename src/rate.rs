@@ -16,7 +16,7 @@
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -73,13 +73,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 pub(crate) struct Pacer {
-    gcra: Mutex<Arc<DefaultDirectRateLimiter>>,
+    /// Replaced when the adaptive rate changes; read by every request.
+    gcra: RwLock<Arc<DefaultDirectRateLimiter>>,
     window: Mutex<Window>,
     control: Mutex<Control>,
     sizer: Option<Mutex<Sizer>>,
     gate: Gate,
     /// The rate in use (f64 bits), for the progress display without a lock.
     current: std::sync::atomic::AtomicU64,
+    /// The shared pause's end, in ns after `epoch` (0: none): read by every
+    /// request, so without a lock.
+    pause_until: std::sync::atomic::AtomicU64,
+    epoch: std::time::Instant,
 }
 
 fn gcra(rate: f64) -> DefaultDirectRateLimiter {
@@ -113,12 +118,14 @@ impl Pacer {
             }
         };
         Pacer {
-            gcra: Mutex::new(Arc::new(gcra(r))),
+            gcra: RwLock::new(Arc::new(gcra(r))),
             window: Mutex::new(Window::new(window_cap(r), SPAN)),
             control: Mutex::new(control),
             sizer,
             gate: Gate::new(limit),
             current: std::sync::atomic::AtomicU64::new(r.to_bits()),
+            pause_until: std::sync::atomic::AtomicU64::new(0),
+            epoch: std::time::Instant::now(),
         }
     }
 
@@ -134,7 +141,11 @@ impl Pacer {
                 tokio::time::sleep_until(until).await;
                 continue;
             }
-            let gcra = lock(&self.gcra).clone();
+            let gcra = self
+                .gcra
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
             gcra.until_ready().await;
             loop {
                 if self.paused_until().is_some() {
@@ -150,10 +161,13 @@ impl Pacer {
     }
 
     fn paused_until(&self) -> Option<Instant> {
+        let until = self.pause_until.load(std::sync::atomic::Ordering::Acquire);
+        if until == 0 {
+            return None;
+        }
+        let until = self.epoch + Duration::from_nanos(until);
         let now = std::time::Instant::now();
-        lock(&self.control)
-            .paused_until(now)
-            .map(|until| Instant::now() + (until - now))
+        (until > now).then(|| Instant::now() + (until - now))
     }
 
     /// An answer to a request that left at `sent_at`: adapts the rate (and the
@@ -161,11 +175,17 @@ impl Pacer {
     pub(crate) fn observe(&self, sent_at: std::time::Instant, signal: Option<Signal>) {
         let now = std::time::Instant::now();
         let mut control = lock(&self.control);
-        if let Some(signal) = signal
-            && control.observe(sent_at, now, signal)
-        {
+        let changed = signal.is_some_and(|signal| control.observe(sent_at, now, signal));
+        if let Some(until) = control.paused_until(now) {
+            let nanos = until.saturating_duration_since(self.epoch).as_nanos();
+            self.pause_until.store(
+                u64::try_from(nanos).unwrap_or(u64::MAX).max(1),
+                std::sync::atomic::Ordering::Release,
+            );
+        }
+        if changed {
             let r = control.rate();
-            *lock(&self.gcra) = Arc::new(gcra(r));
+            *self.gcra.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(gcra(r));
             lock(&self.window).cap = window_cap(r);
             self.current
                 .store(r.to_bits(), std::sync::atomic::Ordering::Relaxed);

@@ -121,12 +121,13 @@ async fn track(AxState(app): AxState<App>, req: Request, next: Next) -> Response
         st.counters
             .request_started(at, req.method() == axum::http::Method::GET);
         st.book.settle_due(OffsetDateTime::now_utc());
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .unwrap_or_default();
-        let over = st.limit.as_mut().and_then(|l| l.admit(&token, at).err());
+        let over = st.limit.as_mut().and_then(|l| {
+            let token = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .map_or(&b""[..], |v| v.as_bytes());
+            l.admit(&String::from_utf8_lossy(token), at).err()
+        });
         if over.is_some() {
             st.counters.rate_limited += 1;
         }
