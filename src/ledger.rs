@@ -287,6 +287,7 @@ impl BatchWriter<'_> {
     /// settled by another batch of this state file (see [`adopt_settled`]).
     pub(crate) fn commit(self) -> anyhow::Result<u64> {
         let adopted = adopt_settled(&self.tx, &self.batch_id, self.now)?;
+        bump_generation(&self.tx)?;
         self.tx.commit()?;
         Ok(adopted)
     }
@@ -449,6 +450,9 @@ impl Ledger {
         } else {
             Vec::new()
         };
+        if !results.is_empty() || !claimed.is_empty() {
+            bump_generation(&tx)?;
+        }
         tx.commit()?;
         Ok(claimed)
     }
@@ -456,12 +460,58 @@ impl Ledger {
     /// Puts the batch's failed rows back to `pending` for another run: only the
     /// retryable ones unless `all`. Returns how many.
     pub(crate) fn requeue_failed(&mut self, batch_id: &str, all: bool) -> anyhow::Result<u64> {
-        let n = self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
             "UPDATE rows SET state = 'pending', updated_at = ?3
              WHERE batch_id = ?1 AND state = 'failed' AND (?2 OR retryable = 1)",
             params![batch_id, all, now_ms()],
         )?;
+        if n > 0 {
+            bump_generation(&tx)?;
+        }
+        tx.commit()?;
         Ok(n as u64)
+    }
+
+    /// Counts the transactions that changed rows: equal generations, equal rows.
+    pub(crate) fn generation(&self) -> anyhow::Result<i64> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'generation'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// What `key` of the `meta` table holds, as JSON.
+    pub(crate) fn memo<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> anyhow::Result<Option<T>> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE name = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        // A memo that no longer reads (an older shape) is as good as none.
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    pub(crate) fn set_memo<T: serde::Serialize>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![key, serde_json::to_string(value)?],
+        )?;
+        Ok(())
     }
 
     /// How many rows have each outcome (`sending` ones count as pending).
@@ -483,14 +533,20 @@ impl Ledger {
         Ok(counts)
     }
 
-    /// The money of the rows still to send (pending, or sent with no answer), per
-    /// currency: what a confirmation shows.
-    pub(crate) fn pending_tally(&self, batch_id: &str) -> anyhow::Result<crate::totals::Tally> {
+    /// The money of the batch's valid rows per currency — or, `pending_only`, of
+    /// the rows still to send (pending, or sent with no answer): what a
+    /// confirmation shows.
+    pub(crate) fn tally(
+        &self,
+        batch_id: &str,
+        pending_only: bool,
+    ) -> anyhow::Result<crate::totals::Tally> {
         let mut stmt = self.conn.prepare(
             "SELECT currency, requested FROM rows
-             WHERE batch_id = ?1 AND state IN ('pending', 'sending') AND requested IS NOT NULL",
+             WHERE batch_id = ?1 AND requested IS NOT NULL
+               AND (NOT ?2 OR state IN ('pending', 'sending'))",
         )?;
-        let mut rows = stmt.query([batch_id])?;
+        let mut rows = stmt.query(params![batch_id, pending_only])?;
         let mut tally = crate::totals::Tally::default();
         while let Some(r) = rows.next()? {
             let currency: Option<String> = r.get(0)?;
@@ -770,6 +826,17 @@ fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> 
 /// a new batch's row whose key another batch already settled (a spreadsheet sent
 /// again with rows added, say) takes that result instead of being sent — the API's
 /// memory of keys has no documented lifetime, the state file's has.
+/// Every transaction that changes rows counts one generation (see
+/// [`Ledger::generation`]).
+fn bump_generation(tx: &Transaction<'_>) -> anyhow::Result<()> {
+    tx.execute(
+        "INSERT INTO meta (name, value) VALUES ('generation', '1')
+         ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        [],
+    )?;
+    Ok(())
+}
+
 fn adopt_settled(tx: &Transaction<'_>, batch_id: &str, now: i64) -> anyhow::Result<u64> {
     let n = tx.execute(
         "UPDATE rows AS r SET

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::clock::rfc3339;
 use crate::domain::{Outcome, Requested};
@@ -37,10 +37,11 @@ pub(crate) const RESULT_COLUMNS: [&str; 12] = [
 
 /// Rows and money per outcome; amounts keyed by currency (`""` when the input had
 /// no currency column).
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Summary {
     pub rows: u64,
-    pub outcomes: BTreeMap<&'static str, Totals>,
+    /// By outcome name.
+    pub outcomes: BTreeMap<String, Totals>,
     /// `outcome/cause_code` → rows, for failed, pending and invalid rows, and for
     /// refunds that differ from what was asked.
     pub causes: BTreeMap<String, u64>,
@@ -74,7 +75,7 @@ fn add_to(sum: &mut Decimal, currency: &str, a: Decimal) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Totals {
     pub rows: u64,
     /// Rows that asked for a full refund.
@@ -100,7 +101,13 @@ impl Summary {
         let outcome = r.outcome;
         let currency = row.currency.map(|c| c.to_string()).unwrap_or_default();
         self.rows += 1;
-        let t = self.outcomes.entry(outcome.as_str()).or_default();
+        if !self.outcomes.contains_key(outcome.as_str()) {
+            self.outcomes
+                .insert(outcome.as_str().to_owned(), Totals::default());
+        }
+        let Some(t) = self.outcomes.get_mut(outcome.as_str()) else {
+            unreachable!("inserted above")
+        };
         t.rows += 1;
         let full = match row.ask.as_ref().map(|a| a.requested) {
             Some(Requested::Full) => {
@@ -237,7 +244,7 @@ impl Summary {
 
 /// One currency's money over every outcome: what the rows with an amount asked
 /// and got, and the `full` rows apart.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Money {
     pub asked: Decimal,
     pub asked_rows: u64,
@@ -262,6 +269,66 @@ fn money(m: &BTreeMap<String, Decimal>) -> String {
 
 fn fixed(currency: &str, a: Decimal) -> Decimal {
     totals::fixed_by_code(currency, a)
+}
+
+/// What a results file was written from: a batch that did not change since is
+/// not written again — re-running a finished million-row batch would otherwise
+/// spend seconds rewriting the same bytes.
+#[derive(Debug, Serialize, Deserialize)]
+struct Written {
+    out: std::path::PathBuf,
+    /// The ledger's generation and the batch's latest row write when written.
+    generation: i64,
+    last_write_ms: Option<i64>,
+    /// The file as written: size and modification time (ns since the epoch).
+    len: u64,
+    modified_ns: u128,
+    summary: Summary,
+}
+
+fn stamp(path: &Path) -> Option<(u64, u128)> {
+    let m = std::fs::metadata(path).ok()?;
+    let modified = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some((m.len(), modified.as_nanos()))
+}
+
+/// The results CSV of `batch` at `out`, written unless the file there is the one
+/// written from the batch as it stands (same ledger generation, same last row
+/// write, same size and modification time); returns the summary either way.
+pub(crate) fn results(ledger: &mut Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
+    let key = format!("results:{}", batch.id);
+    let generation = ledger.generation()?;
+    let last_write_ms = ledger.last_activity_ms(&batch.id)?;
+    if let Some(w) = ledger.memo::<Written>(&key)?
+        && w.out == out
+        && w.generation == generation
+        && w.last_write_ms == last_write_ms
+        && stamp(out) == Some((w.len, w.modified_ns))
+    {
+        tracing::debug!("{} is up to date", out.display());
+        return Ok(w.summary);
+    }
+    let summary = write_results(ledger, batch, out)?;
+    if let Some((len, modified_ns)) = stamp(out) {
+        let written = Written {
+            out: out.to_path_buf(),
+            generation,
+            last_write_ms,
+            len,
+            modified_ns,
+            summary,
+        };
+        // Only a shortcut for next time: failing to note it loses nothing.
+        if let Err(e) = ledger.set_memo(&key, &written) {
+            tracing::warn!("cannot note the results in the state file: {e:#}");
+        }
+        return Ok(written.summary);
+    }
+    Ok(summary)
 }
 
 /// Writes the results CSV for `batch` to `out` atomically and returns the summary.

@@ -167,7 +167,7 @@ pub(super) async fn send_and_report(
     let count = |o: Outcome| counts.get(&o).copied().unwrap_or(0);
     let to_send = count(Outcome::Pending);
     let sendable = counts.values().sum::<u64>() - count(Outcome::Invalid);
-    let (ledger, sent) = if to_send > 0 {
+    let (mut ledger, sent) = if to_send > 0 {
         tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
         let client = Client::new(&api_base_for(send, batch)?, &send.token, &send.client)?;
         let mode = output.mode.unwrap_or(Mode::Log);
@@ -186,7 +186,7 @@ pub(super) async fn send_and_report(
         tracing::info!("batch {}: nothing left to send", batch.id);
         (ledger, None)
     };
-    finish(&ledger, batch, output, out, sent, started)
+    finish(&mut ledger, batch, output, out, sent, started)
 }
 
 /// The summary file's content.
@@ -204,7 +204,7 @@ struct SummaryJson<'a> {
 }
 
 fn finish(
-    ledger: &Ledger,
+    ledger: &mut Ledger,
     batch: &Batch,
     output: &OutputOptions,
     out: &Path,
@@ -213,7 +213,7 @@ fn finish(
 ) -> anyhow::Result<Finished> {
     let reason = sent.as_ref().and_then(|s| s.stopped);
     let rate = sent.as_ref().map(|s| s.rate);
-    let summary = report::write_results(ledger, batch, out)?;
+    let summary = report::results(ledger, batch, out)?;
     let exit = decide(&summary, reason);
     let duration = started.elapsed().as_secs_f64();
     if let Some(path) = &output.metrics_file {

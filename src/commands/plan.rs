@@ -50,7 +50,7 @@ pub(crate) fn plan(
     }
     let summary = input.finish()?;
     let (prior, state) = match state.map(ledger::ReadOnly::open).transpose()?.flatten() {
-        Some(mut ro) => (prior_refunds(path, opts, &mut ro)?, state),
+        Some(mut ro) => (prior_refunds(path, opts, &summary.scan, &mut ro)?, state),
         None => (Vec::new(), None),
     };
     Ok(PlanReport {
@@ -76,9 +76,10 @@ pub(crate) fn eta(rows: u64, rate: NonZeroU32) -> String {
 fn prior_refunds(
     path: &Path,
     opts: &InputOptions,
+    scan: &crate::input::Scan,
     ro: &mut ledger::ReadOnly,
 ) -> anyhow::Result<Vec<PriorRefund>> {
-    let mut input = Input::open(path, opts)?;
+    let mut input = Input::reopen(path, opts, scan)?;
     let mut failed = None;
     let rows = input.by_ref().map_while(|row| match row {
         Ok(row) => Some(row),

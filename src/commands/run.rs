@@ -34,14 +34,18 @@ pub(crate) struct Guards {
 }
 
 impl Guards {
-    fn check(&self, summary: &InputSummary, tally: &Tally) -> Result<(), Usage> {
+    fn is_set(&self) -> bool {
+        self.expect_rows.is_some() || !self.expect_total.is_empty() || !self.max_total.is_empty()
+    }
+
+    /// `rows`: the file's data rows; `tally`: the money its valid rows ask.
+    fn check(&self, rows: u64, tally: &Tally) -> Result<(), Usage> {
         let mut wrong = Vec::new();
         if let Some(n) = self.expect_rows
-            && n != summary.rows
+            && n != rows
         {
             wrong.push(format!(
-                "--expect-rows {n}: the file has {} data row(s) (blank lines not counted)",
-                summary.rows
+                "--expect-rows {n}: the file has {rows} data row(s) (blank lines not counted)"
             ));
         }
         if !self.expect_total.is_empty()
@@ -201,6 +205,33 @@ fn validate(path: &Path, opts: &InputOptions) -> anyhow::Result<Validated> {
 
 pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult> {
     let started = Instant::now();
+    let state = req
+        .state
+        .clone()
+        .unwrap_or_else(|| batch::default_state(&req.input));
+    let out = req
+        .output
+        .out
+        .clone()
+        .unwrap_or_else(|| batch::default_out(&req.input));
+    if let Some((mut ledger, batch)) = unchanged_batch(&req, &state, &out)? {
+        // The same bytes as a batch of the state file: resumed (or found done)
+        // without reading the file again.
+        tracing::info!("resuming batch {} from {}", batch.id, state.display());
+        check_namespace(&mut ledger, &state, &req)?;
+        let _lock = BatchLock::acquire(&state, &batch.id, "run")?;
+        if req.guards.is_set() {
+            req.guards
+                .check(batch.row_count, &ledger.tally(&batch.id, false)?)?;
+        }
+        if let Some(confirm) = &req.confirm {
+            confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
+        }
+        let finished =
+            batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started)
+                .await?;
+        return Ok(RunResult::Finished(Box::new(finished)));
+    }
     let Validated {
         problems,
         summary,
@@ -213,21 +244,12 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
             why: Refusal::BadLines,
         });
     }
-    req.guards.check(&summary, &tally)?;
+    req.guards.check(summary.rows, &tally)?;
     // With --skip-invalid, a file of bad rows still gets its results (all
     // `invalid`): the user asked for them, and exit 1 says what happened.
     if summary.valid == 0 && !(req.skip_invalid && summary.rows > 0) {
         return Err(Usage(format!("{}: no row to refund", req.input.display())).into());
     }
-    let state = req
-        .state
-        .clone()
-        .unwrap_or_else(|| batch::default_state(&req.input));
-    let out = req
-        .output
-        .out
-        .clone()
-        .unwrap_or_else(|| batch::default_out(&req.input));
     batch::check_outputs(Some(&req.input), &state, &out, &req.output)?;
     let mut ledger = Ledger::open(&state)?;
     check_namespace(&mut ledger, &state, &req)?;
@@ -304,7 +326,7 @@ async fn confirm_sending(
     confirm: &Confirm,
     stop: &Stop,
 ) -> anyhow::Result<()> {
-    let to_send = ledger.pending_tally(&batch.id)?;
+    let to_send = ledger.tally(&batch.id, true)?;
     if to_send.rows() == 0 {
         return Ok(());
     }
@@ -359,6 +381,35 @@ async fn confirm_sending(
     }
 }
 
+/// The batch of the state file made from these very bytes, read the way this run
+/// would read them (namespace, key version, duplicates, delimiter, and no bad
+/// lines unless `--skip-invalid`): its rows are all in the state file, so the
+/// file need not be validated again — a million-row resume starts sending at
+/// once. `None` sends the run the long way (which finds a re-export's batch by
+/// its keys).
+fn unchanged_batch(
+    req: &RunRequest,
+    state: &Path,
+    out: &Path,
+) -> anyhow::Result<Option<(Ledger, Batch)>> {
+    if !state.is_file() {
+        return Ok(None);
+    }
+    batch::check_outputs(Some(&req.input), state, out, &req.output)?;
+    let digest = crate::input::file_digest(&req.input)?;
+    let ledger = Ledger::open(state)?;
+    let opts = &req.input_options;
+    let found = ledger.batches()?.into_iter().find(|b| {
+        b.input_digest == digest
+            && b.namespace == opts.namespace
+            && b.settings.key_version.as_deref() == Some(crate::key::KEY_VERSION)
+            && b.settings.allow_duplicates == opts.allow_duplicates
+            && (req.skip_invalid || !b.settings.skip_invalid)
+            && opts.delimiter.is_none_or(|d| d == b.delimiter)
+    });
+    Ok(found.map(|b| (ledger, b)))
+}
+
 /// Keys are derived with the namespace: the same spreadsheet under another one gets
 /// other keys, which the API would take as new refunds. A state file therefore
 /// keeps one namespace, and a change must be asked for by name.
@@ -398,7 +449,7 @@ fn create_batch(
     out: &Path,
     preflighted: &[(u64, u64, super::online::Prediction)],
 ) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
-    let mut input = Input::open(&req.input, &req.input_options)?;
+    let mut input = Input::reopen(&req.input, &req.input_options, &summary.scan)?;
     let batch = Batch {
         id: summary.fingerprint.clone(),
         created_at_ms: clock::now_ms(),

@@ -7,13 +7,12 @@
 //! the key). The batch fingerprint is `key`'s; `plan` is a command on top.
 //!
 //! Invariants:
-//! - Streaming: the file is read once, through a hashing adapter (the `digest`
-//!   covers exactly the bytes read, BOM included). Memory does not grow with the
-//!   file except for one map entry per distinct valid row identity — a 128-bit
-//!   digest of (kind, payment, amount, reference) with the first line and a count —
-//!   needed to refuse duplicates and number identical rows. The line index used
-//!   for line numbers only holds the line starts still inside the reader's
-//!   read-ahead buffer.
+//! - Streaming, in flat memory: the file is read through a hashing adapter (the
+//!   `digest` covers exactly the bytes read, BOM included), twice — a first pass
+//!   finds the rows that may be duplicates (`dupes`: a fixed-size filter), the
+//!   reading pass counts those exactly — and the two passes must read the same
+//!   bytes. Nothing is kept per row. The line index used for line numbers only
+//!   holds the line starts still inside the reader's read-ahead buffer.
 //! - A bad row never stops the stream: it becomes a row whose content is the reason, and reading
 //!   goes on, so every bad line can be listed at once. Only problems with the file
 //!   as a whole (unreadable, no header, missing column...) are an [`InputError`].
@@ -29,10 +28,10 @@
 
 mod columns;
 mod decode;
+mod dupes;
 mod source;
 mod validate;
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Chain, Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -43,8 +42,9 @@ use crate::domain::{Requested, Row};
 use crate::key;
 use columns::{Columns, match_columns};
 use decode::{Decoded, decode};
+use dupes::Dupes;
+pub(crate) use dupes::Scan;
 use source::{Hashing, Lines, detect_delimiter, read_header_prefix, sniff_encoding};
-use validate::Seen;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InputOptions {
@@ -99,6 +99,28 @@ pub(crate) enum InputError {
     UnclosedQuote { path: PathBuf, line: u64 },
     #[error("reading {} stopped at line {line} on an earlier error; its rows cannot be trusted", path.display())]
     Incomplete { path: PathBuf, line: u64 },
+    #[error("{} changed while it was being read; nothing was stored or sent, run again", path.display())]
+    Changed { path: PathBuf },
+}
+
+/// SHA-256 of the file's bytes: the `digest` an [`InputSummary`] of it would have.
+pub(crate) fn file_digest(path: &Path) -> Result<String, InputError> {
+    let io_err = |source| InputError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io_err)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_err(e)),
+        }
+    }
+    Ok(key::hex(&hasher.finalize()))
 }
 
 /// What reading the whole file found.
@@ -121,6 +143,9 @@ pub(crate) struct InputSummary {
     /// Some valid amount was written with a decimal comma (`10,50`): the results
     /// write refunded amounts the same way.
     pub decimal_comma: bool,
+    /// The possible duplicates, for another pass over the same file
+    /// ([`Input::reopen`]).
+    pub scan: Scan,
 }
 
 type Source = Lines<Chain<Cursor<Vec<u8>>, Hashing<File>>>;
@@ -136,7 +161,7 @@ pub(crate) struct Input {
     columns: Columns,
     delimiter: u8,
     bom: bool,
-    seen: HashMap<u128, Seen>,
+    dupes: Dupes,
     fingerprint: key::Fingerprint,
     rows: u64,
     valid: u64,
@@ -152,7 +177,50 @@ pub(crate) struct Input {
 }
 
 impl Input {
+    /// Opens `path` for reading, after a first pass over it that finds the rows
+    /// that may be duplicates (see `dupes`).
     pub fn open(path: &Path, opts: &InputOptions) -> Result<Input, InputError> {
+        let mut scan = Input::open_pass(path, opts, Dupes::scanning())?;
+        // A file-level error stops the scan; the reading pass meets it again, at
+        // the same line, and reports it.
+        for row in scan.by_ref() {
+            if row.is_err() {
+                break;
+            }
+        }
+        let complete = scan.failed_at.is_none();
+        let Dupes::Scanning { candidates, .. } =
+            std::mem::replace(&mut scan.dupes, Dupes::scanning())
+        else {
+            unreachable!("a scan pass scans")
+        };
+        let digest = if complete {
+            let (_, hashing) = scan.reader.into_inner().into_inner().into_inner();
+            key::hex(&hashing.hasher.finalize())
+        } else {
+            String::new()
+        };
+        let scan = Scan {
+            candidates: std::sync::Arc::new(candidates),
+            digest,
+        };
+        Input::reopen(path, opts, &scan)
+    }
+
+    /// Opens `path` again, with what an earlier pass over it found (its summary's
+    /// `scan`): no first pass. The file must still be the one scanned.
+    pub fn reopen(path: &Path, opts: &InputOptions, scan: &Scan) -> Result<Input, InputError> {
+        Input::open_pass(
+            path,
+            opts,
+            Dupes::Counting {
+                scan: scan.clone(),
+                seen: std::collections::HashMap::new(),
+            },
+        )
+    }
+
+    fn open_pass(path: &Path, opts: &InputOptions, dupes: Dupes) -> Result<Input, InputError> {
         let io_err = |source| InputError::Io {
             path: path.to_owned(),
             source,
@@ -193,7 +261,7 @@ impl Input {
             },
             delimiter,
             bom,
-            seen: HashMap::new(),
+            dupes,
             fingerprint: key::Fingerprint::default(),
             rows: 0,
             valid: 0,
@@ -255,8 +323,13 @@ impl Input {
         }
         let fingerprint = self.fingerprint.finish(&self.namespace);
         let (_, hashing) = self.reader.into_inner().into_inner().into_inner();
+        let digest = key::hex(&hashing.hasher.finalize());
+        let scan = match self.dupes {
+            Dupes::Counting { scan, .. } if scan.digest == digest => scan,
+            _ => return Err(InputError::Changed { path: self.path }),
+        };
         Ok(InputSummary {
-            digest: key::hex(&hashing.hasher.finalize()),
+            digest,
             fingerprint,
             rows: self.rows,
             valid: self.valid,
@@ -265,6 +338,7 @@ impl Input {
             windows_1252: self.windows_1252,
             bom: self.bom,
             decimal_comma: self.decimal_comma,
+            scan,
         })
     }
 

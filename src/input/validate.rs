@@ -8,13 +8,6 @@ use std::str::FromStr;
 use super::{Input, key};
 use crate::domain::{Currency, Kind, PaymentId, RefundAsk, Requested, Row, Valid};
 
-/// First line and number of valid rows seen so far with one identity.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Seen {
-    first_line: u64,
-    count: u32,
-}
-
 impl Input {
     /// Validates one data row; every reason found is reported, not just the first.
     pub(super) fn check(
@@ -88,25 +81,26 @@ impl Input {
             canonical.as_bytes(),
             reference.as_deref().unwrap_or("").as_bytes(),
         ]);
-        let seen = self.seen.entry(identity).or_insert(Seen {
-            first_line: line,
-            count: 0,
-        });
-        if seen.count > 0 && !self.allow_duplicates {
+        let before = self.dupes.record(identity, line);
+        if self.dupes.is_scanning() {
+            // The scan pass only collects identities; its rows are never looked
+            // at, so the key (a hash) is not worth deriving.
+            return invalid(String::new(), fields);
+        }
+        if before.count > 0 && !self.allow_duplicates {
             let reason = format!(
                 "duplicates line {} (same payment, amount and reference); pass --allow-duplicates if intended",
-                seen.first_line
+                before.first_line
             );
             return invalid(reason, fields);
         }
-        seen.count = seen.count.saturating_add(1);
         let key = key::derive(
             &self.namespace,
             kind,
             payment,
             &requested,
             reference.as_deref(),
-            seen.count,
+            before.count.saturating_add(1),
         );
         Row {
             row_no,
