@@ -7,4 +7,5 @@ mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (is
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
 mod rate; // rate control: the adaptive rate against an account limit, the shared pause (issue 9)
+mod resume; // a file the state file holds: resumed without re-reading, results kept (issue 10)
 mod sandbox; // the sandbox API over HTTP
