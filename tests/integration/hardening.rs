@@ -518,7 +518,7 @@ fn a_hand_edited_state_file_does_not_panic() {
     assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
     let c = rusqlite::Connection::open(w.path("in.mprefund.db")).unwrap();
     c.execute_batch(
-        "PRAGMA foreign_keys = OFF; UPDATE rows SET batch_id = 'ñandú-çaçá-øre-ÿes'; UPDATE batches SET id = 'ñandú-çaçá-øre-ÿes';
+        "UPDATE batches SET id = 'ñandú-çaçá-øre-ÿes';
          UPDATE rows SET refunded_amount = '79228162514264337593543950335';",
     )
     .unwrap();
@@ -536,4 +536,17 @@ fn a_hand_edited_state_file_does_not_panic() {
         assert!(ran.stderr.contains("too large"), "{ran:?}");
     }
     assert_eq!(sb.refunds().len(), 2);
+    // Damaged cells (a truncated compact record) are an error naming the row.
+    let c = rusqlite::Connection::open(w.path("in.mprefund.db")).unwrap();
+    c.execute_batch("UPDATE rows SET fields = x'0102' WHERE row_no = 2;")
+        .unwrap();
+    drop(c);
+    let status =
+        run(bare()
+            .current_dir(w.dir.path())
+            .args(["status", "--state", "in.mprefund.db"]));
+    assert!(
+        status.code != 101 && status.stderr.contains("row 2 has bad cells"),
+        "{status:?}"
+    );
 }

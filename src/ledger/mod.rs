@@ -18,8 +18,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::Usage;
 use crate::clock::now_ms;
 use crate::domain::{
-    Cause, Currency, IdempotencyKey, Outcome, RefundAsk, RefundInfo, Requested, Row, RowResult,
+    Cause, Currency, Outcome, PaymentId, RefundAsk, RefundInfo, Requested, Row, RowResult,
 };
+
+mod codec;
 
 /// Migrations, applied in order; entry `i` takes the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -71,6 +73,56 @@ INSERT INTO meta (name, value)
     SELECT 'namespace', namespace FROM batches ORDER BY created_at DESC LIMIT 1;
 "#,
     r#"
+CREATE INDEX rows_by_payment ON rows(payment_id, kind);
+"#,
+    // Schema 4: compact rows (see `codec`) — batches referred to by a number, keys
+    // as bytes, kinds and payment ids as integers, cells without the payment id
+    // and amount they repeat, no separate reference, and an index of the rows
+    // still to send only (it empties as a batch finishes).
+    r#"
+ALTER TABLE batches ADD COLUMN seq INTEGER;
+UPDATE batches SET seq = rowid;
+CREATE UNIQUE INDEX batches_by_seq ON batches(seq);
+CREATE TABLE rows_v4 (
+    batch           INTEGER NOT NULL REFERENCES batches(seq),
+    row_no          INTEGER NOT NULL,
+    line            INTEGER NOT NULL,
+    key             BLOB,
+    kind            INTEGER,
+    payment_id      INTEGER,
+    requested       TEXT,
+    currency        TEXT,
+    fields          BLOB NOT NULL,
+    state           TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    http_status     INTEGER,
+    cause_code      TEXT,
+    cause_message   TEXT,
+    retryable       INTEGER,
+    refund_id,
+    refund_status   TEXT,
+    refunded_amount TEXT,
+    last_attempt_at INTEGER,
+    updated_at      INTEGER NOT NULL,
+    PRIMARY KEY (batch, row_no)
+) WITHOUT ROWID;
+INSERT INTO rows_v4
+SELECT b.seq, r.row_no, r.line,
+       CASE WHEN length(r.key) = 53 AND r.key GLOB 'mpr1-*'
+                 AND substr(r.key, 6) NOT GLOB '*[^0-9a-f]*'
+            THEN unhex(substr(r.key, 6)) ELSE r.key END,
+       CASE r.kind WHEN 'payment' THEN 0 WHEN 'advanced_payment' THEN 1 END,
+       CAST(r.payment_id AS INTEGER), r.requested, r.currency, r.fields, r.state,
+       r.attempts, r.http_status, r.cause_code, r.cause_message, r.retryable,
+       CASE WHEN r.refund_id GLOB '[1-9]*' AND r.refund_id NOT GLOB '*[^0-9]*'
+                 AND length(r.refund_id) <= 18
+            THEN CAST(r.refund_id AS INTEGER) ELSE r.refund_id END,
+       r.refund_status, r.refunded_amount, r.last_attempt_at, r.updated_at
+FROM rows AS r JOIN batches AS b ON b.id = r.batch_id;
+DROP TABLE rows;
+ALTER TABLE rows_v4 RENAME TO rows;
+CREATE INDEX rows_to_send ON rows(batch, row_no) WHERE state IN ('pending', 'sending');
+CREATE INDEX rows_by_key ON rows(key);
 CREATE INDEX rows_by_payment ON rows(payment_id, kind);
 "#,
 ];
@@ -207,47 +259,49 @@ pub(crate) struct Ledger {
 /// A batch being created: one open transaction (see [`Ledger::new_batch`]).
 pub(crate) struct BatchWriter<'a> {
     tx: Transaction<'a>,
-    batch_id: String,
+    /// The batch's number in the state file (`batches.seq`).
+    seq: i64,
     now: i64,
 }
 
 impl BatchWriter<'_> {
     pub(crate) fn insert(&mut self, row: &Row) -> anyhow::Result<()> {
         let mut insert = self.tx.prepare_cached(
-            "INSERT INTO rows (batch_id, row_no, line, key, kind, payment_id, requested, currency, reference,
+            "INSERT INTO rows (batch, row_no, line, key, kind, payment_id, requested, currency,
                                fields, state, cause_code, cause_message, retryable, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
-        let fields = serde_json::to_string(&row.fields)?;
         match &row.content {
-            Ok(v) => insert.execute(params![
-                self.batch_id,
-                row.row_no as i64,
-                row.line as i64,
-                v.ask.key.as_str(),
-                v.ask.kind.as_str(),
-                v.ask.payment_id.to_string(),
-                v.ask.requested.canonical(),
-                v.currency.map(|c| c.to_string()),
-                v.reference,
-                fields,
-                Outcome::Pending.as_str(),
-                None::<String>,
-                None::<String>,
-                None::<bool>,
-                self.now,
-            ])?,
+            Ok(v) => {
+                let payment = v.ask.payment_id.to_string();
+                let requested = v.ask.requested.canonical();
+                insert.execute(params![
+                    self.seq,
+                    row.row_no as i64,
+                    row.line as i64,
+                    codec::key_value(&v.ask.key),
+                    codec::kind_value(v.ask.kind),
+                    v.ask.payment_id.get() as i64,
+                    requested,
+                    v.currency.map(|c| c.to_string()),
+                    codec::encode_fields(&row.fields, Some(&payment), Some(&requested)),
+                    Outcome::Pending.as_str(),
+                    None::<String>,
+                    None::<String>,
+                    None::<bool>,
+                    self.now,
+                ])?
+            }
             Err(reason) => insert.execute(params![
-                self.batch_id,
+                self.seq,
                 row.row_no as i64,
                 row.line as i64,
+                None::<Vec<u8>>,
+                None::<i64>,
+                None::<i64>,
                 None::<String>,
                 None::<String>,
-                None::<String>,
-                None::<String>,
-                None::<String>,
-                None::<String>,
-                fields,
+                codec::encode_fields(&row.fields, None, None),
                 Outcome::Invalid.as_str(),
                 "invalid_input",
                 reason,
@@ -267,9 +321,9 @@ impl BatchWriter<'_> {
         prior_refunds(
             &self.tx,
             "rows AS r",
-            "r.batch_id = ?1 AND r.state = 'pending' AND r.key IS NOT NULL AND o.batch_id <> ?1
-             AND o.key NOT IN (SELECT key FROM rows WHERE batch_id = ?1 AND key IS NOT NULL)",
-            &self.batch_id,
+            "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL AND o.batch <> ?1
+             AND o.key NOT IN (SELECT key FROM rows WHERE batch = ?1 AND key IS NOT NULL)",
+            self.seq,
         )
     }
 
@@ -277,8 +331,8 @@ impl BatchWriter<'_> {
     pub(crate) fn refuse(&mut self, row_no: u64, code: &str, message: &str) -> anyhow::Result<()> {
         self.tx.execute(
             "UPDATE rows SET state = 'invalid', cause_code = ?3, cause_message = ?4, retryable = 0
-             WHERE batch_id = ?1 AND row_no = ?2",
-            params![self.batch_id, row_no as i64, code, message],
+             WHERE batch = ?1 AND row_no = ?2",
+            params![self.seq, row_no as i64, code, message],
         )?;
         Ok(())
     }
@@ -286,7 +340,7 @@ impl BatchWriter<'_> {
     /// Puts the batch in the state file. Returns how many rows were already
     /// settled by another batch of this state file (see [`adopt_settled`]).
     pub(crate) fn commit(self) -> anyhow::Result<u64> {
-        let adopted = adopt_settled(&self.tx, &self.batch_id, self.now)?;
+        let adopted = adopt_settled(&self.tx, self.seq, self.now)?;
         bump_generation(&self.tx)?;
         self.tx.commit()?;
         Ok(adopted)
@@ -379,6 +433,14 @@ impl Ledger {
         Ok(())
     }
 
+    /// The number the rows of batch `id` are stored under.
+    fn seq(&self, id: &str) -> anyhow::Result<i64> {
+        self.conn
+            .query_row("SELECT seq FROM batches WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .with_context(|| format!("state file: no batch {id}"))
+    }
+
     pub(crate) fn batch(&self, id: &str) -> anyhow::Result<Option<Batch>> {
         self.conn
             .query_row(
@@ -409,8 +471,8 @@ impl Ledger {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO batches (id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO batches (id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COALESCE(MAX(seq), 0) + 1 FROM batches))",
             params![
                 batch.id,
                 batch.created_at_ms,
@@ -423,11 +485,10 @@ impl Ledger {
                 batch.row_count as i64,
             ],
         )?;
-        Ok(BatchWriter {
-            tx,
-            batch_id: batch.id.clone(),
-            now,
-        })
+        let seq = tx.query_row("SELECT seq FROM batches WHERE id = ?1", [&batch.id], |r| {
+            r.get(0)
+        })?;
+        Ok(BatchWriter { tx, seq, now })
     }
 
     /// Writes results, then marks up to `limit` further rows after `after_row_no`
@@ -441,12 +502,13 @@ impl Ledger {
         limit: usize,
     ) -> anyhow::Result<Vec<Claimed>> {
         let now = now_ms();
+        let seq = self.seq(batch_id)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        record(&tx, batch_id, results, now)?;
+        record(&tx, seq, batch_id, results, now)?;
         let claimed = if limit > 0 {
-            claim(&tx, batch_id, after_row_no, limit, now)?
+            claim(&tx, seq, batch_id, after_row_no, limit, now)?
         } else {
             Vec::new()
         };
@@ -460,11 +522,12 @@ impl Ledger {
     /// Puts the batch's failed rows back to `pending` for another run: only the
     /// retryable ones unless `all`. Returns how many.
     pub(crate) fn requeue_failed(&mut self, batch_id: &str, all: bool) -> anyhow::Result<u64> {
+        let seq = self.seq(batch_id)?;
         let tx = self.conn.transaction()?;
         let n = tx.execute(
             "UPDATE rows SET state = 'pending', updated_at = ?3
-             WHERE batch_id = ?1 AND state = 'failed' AND (?2 OR retryable = 1)",
-            params![batch_id, all, now_ms()],
+             WHERE batch = ?1 AND state = 'failed' AND (?2 OR retryable = 1)",
+            params![seq, all, now_ms()],
         )?;
         if n > 0 {
             bump_generation(&tx)?;
@@ -521,8 +584,8 @@ impl Ledger {
     ) -> anyhow::Result<std::collections::BTreeMap<Outcome, u64>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT state, COUNT(*) FROM rows WHERE batch_id = ?1 GROUP BY state")?;
-        let rows = stmt.query_map([batch_id], |r| {
+            .prepare("SELECT state, COUNT(*) FROM rows WHERE batch = ?1 GROUP BY state")?;
+        let rows = stmt.query_map([self.seq(batch_id)?], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })?;
         let mut counts = std::collections::BTreeMap::new();
@@ -543,10 +606,10 @@ impl Ledger {
     ) -> anyhow::Result<crate::totals::Tally> {
         let mut stmt = self.conn.prepare(
             "SELECT currency, requested FROM rows
-             WHERE batch_id = ?1 AND requested IS NOT NULL
+             WHERE batch = ?1 AND requested IS NOT NULL
                AND (NOT ?2 OR state IN ('pending', 'sending'))",
         )?;
-        let mut rows = stmt.query(params![batch_id, pending_only])?;
+        let mut rows = stmt.query(params![self.seq(batch_id)?, pending_only])?;
         let mut tally = crate::totals::Tally::default();
         while let Some(r) = rows.next()? {
             let currency: Option<String> = r.get(0)?;
@@ -566,8 +629,8 @@ impl Ledger {
     pub(crate) fn failed_counts(&self, batch_id: &str) -> anyhow::Result<(u64, u64)> {
         let (retryable, all): (i64, i64) = self.conn.query_row(
             "SELECT COALESCE(SUM(retryable = 1), 0), COUNT(*) FROM rows
-             WHERE batch_id = ?1 AND state = 'failed'",
-            [batch_id],
+             WHERE batch = ?1 AND state = 'failed'",
+            [self.seq(batch_id)?],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok((retryable as u64, (all - retryable) as u64))
@@ -576,9 +639,9 @@ impl Ledger {
     /// The id of every refund any row of the state file made: what is not among
     /// them, at Mercado Pago, was made by someone else.
     pub(crate) fn known_refund_ids(&self) -> anyhow::Result<std::collections::HashSet<String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT refund_id FROM rows WHERE refund_id IS NOT NULL")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT CAST(refund_id AS TEXT) FROM rows WHERE refund_id IS NOT NULL",
+        )?;
         let ids = stmt.query_map([], |r| r.get(0))?;
         Ok(ids.collect::<Result<_, _>>()?)
     }
@@ -586,8 +649,8 @@ impl Ledger {
     /// Latest write to any row of the batch.
     pub(crate) fn last_activity_ms(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
         Ok(self.conn.query_row(
-            "SELECT MAX(updated_at) FROM rows WHERE batch_id = ?1",
-            [batch_id],
+            "SELECT MAX(updated_at) FROM rows WHERE batch = ?1",
+            [self.seq(batch_id)?],
             |r| r.get(0),
         )?)
     }
@@ -600,16 +663,15 @@ impl Ledger {
     ) -> anyhow::Result<()> {
         let mut stmt = self.conn.prepare(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
-                    cause_message, retryable, refund_id, refund_status, refunded_amount, last_attempt_at,
-                    kind, payment_id, line
-             FROM rows WHERE batch_id = ?1 ORDER BY row_no",
+                    cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
+                    last_attempt_at, kind, payment_id, line
+             FROM rows WHERE batch = ?1 ORDER BY row_no",
         )?;
-        let mut rows = stmt.query([batch_id])?;
+        let mut rows = stmt.query([self.seq(batch_id)?])?;
         while let Some(r) = rows.next()? {
             let row_no = r.get::<_, i64>(0)? as u64;
             let bad = |what: &str| anyhow::anyhow!("state file: row {row_no} has a bad {what}");
-            let fields: String = r.get(1)?;
-            let key: Option<String> = r.get(2)?;
+            let key = codec::key_of(r.get_ref(2)?).map_err(|()| bad("key"))?;
             let requested: Option<String> = r.get(3)?;
             let currency: Option<String> = r.get(4)?;
             let state: String = r.get(5)?;
@@ -627,13 +689,20 @@ impl Ledger {
                 status: refund_status.unwrap_or_default(),
                 amount: amount.as_deref().and_then(|a| a.parse().ok()),
             });
-            let kind: Option<String> = r.get(15)?;
-            let payment: Option<String> = r.get(16)?;
+            let kind: Option<i64> = r.get(15)?;
+            let payment: Option<i64> = r.get(16)?;
+            let payment_text = payment.map(|p| p.to_string());
+            let fields =
+                codec::fields_of(r.get_ref(1)?, payment_text.as_deref(), requested.as_deref())
+                    .ok_or_else(|| anyhow::anyhow!("state file: row {row_no} has bad cells"))?;
             let ask = match (key, kind, payment, requested) {
                 (Some(key), Some(kind), Some(payment), Some(requested)) => Some(RefundAsk {
-                    key: IdempotencyKey::new(key).ok_or_else(|| bad("key"))?,
-                    kind: kind.parse().map_err(|_| bad("kind"))?,
-                    payment_id: payment.parse().map_err(|_| bad("payment id"))?,
+                    key,
+                    kind: codec::kind_of(kind).ok_or_else(|| bad("kind"))?,
+                    payment_id: u64::try_from(payment)
+                        .ok()
+                        .and_then(PaymentId::new)
+                        .ok_or_else(|| bad("payment id"))?,
                     requested: Requested::from_canonical(&requested)
                         .ok_or_else(|| bad("amount"))?,
                 }),
@@ -642,7 +711,7 @@ impl Ledger {
             f(StoredRow {
                 row_no,
                 line: r.get::<_, i64>(17)? as u64,
-                fields: serde_json::from_str(&fields).context("state file: row fields")?,
+                fields,
                 ask,
                 currency: currency
                     .map(|c| c.parse().map_err(|_| bad("currency")))
@@ -703,10 +772,11 @@ fn prior_refunds(
     conn: &Connection,
     from: &str,
     filter: &str,
-    param: &str,
+    param: impl rusqlite::ToSql,
 ) -> anyhow::Result<Vec<PriorRefund>> {
     let sql = format!(
-        "SELECT r.row_no, r.line, r.payment_id, o.batch_id, o.requested, o.refunded_amount,
+        "SELECT r.row_no, r.line, CAST(r.payment_id AS TEXT),
+                (SELECT id FROM batches WHERE seq = o.batch), o.requested, o.refunded_amount,
                 o.state, o.last_attempt_at
          FROM {from} JOIN rows AS o ON o.payment_id = r.payment_id AND o.kind = r.kind
          WHERE {filter} AND o.key <> r.key AND {MAY_HAVE_REFUNDED}
@@ -755,6 +825,15 @@ impl ReadOnly {
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| unusable(e.to_string()))?;
+        let current = MIGRATIONS.len() as i64;
+        if version > 0 && version < current {
+            // Reading it would need the upgrade, which writes: not `plan`'s to do.
+            return Err(unusable(format!(
+                "it was written by an older mprefund (schema {version}); `mprefund status --state {}` upgrades it",
+                path.display()
+            ))
+            .into());
+        }
         Ok((version > 0).then_some(ReadOnly { conn }))
     }
 
@@ -768,7 +847,7 @@ impl ReadOnly {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS asks (
-                 row_no INTEGER, line INTEGER, key TEXT, kind TEXT, payment_id TEXT);
+                 row_no INTEGER, line INTEGER, key BLOB, kind INTEGER, payment_id INTEGER);
              DELETE FROM temp.asks;",
         )?;
         {
@@ -779,9 +858,9 @@ impl ReadOnly {
                 insert.execute(params![
                     row_no as i64,
                     line as i64,
-                    ask.key.as_str(),
-                    ask.kind.as_str(),
-                    ask.payment_id.to_string()
+                    codec::key_value(&ask.key),
+                    codec::kind_value(ask.kind),
+                    ask.payment_id.get() as i64
                 ])?;
             }
         }
@@ -822,10 +901,6 @@ fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> 
     })())
 }
 
-/// The state file is the first guard against a double refund, the key the second:
-/// a new batch's row whose key another batch already settled (a spreadsheet sent
-/// again with rows added, say) takes that result instead of being sent — the API's
-/// memory of keys has no documented lifetime, the state file's has.
 /// Every transaction that changes rows counts one generation (see
 /// [`Ledger::generation`]).
 fn bump_generation(tx: &Transaction<'_>) -> anyhow::Result<()> {
@@ -837,24 +912,30 @@ fn bump_generation(tx: &Transaction<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn adopt_settled(tx: &Transaction<'_>, batch_id: &str, now: i64) -> anyhow::Result<u64> {
+/// The state file is the first guard against a double refund, the key the second:
+/// a new batch's row whose key another batch already settled (a spreadsheet sent
+/// again with rows added, say) takes that result instead of being sent — the API's
+/// memory of keys has no documented lifetime, the state file's has.
+fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64> {
     let n = tx.execute(
         "UPDATE rows AS r SET
              state = o.state, http_status = o.http_status, refund_id = o.refund_id,
              refund_status = o.refund_status, refunded_amount = o.refunded_amount,
              last_attempt_at = o.last_attempt_at, retryable = NULL, cause_code = NULL,
-             cause_message = 'settled by batch ' || o.batch_id || ' of this state file',
+             cause_message = 'settled by batch '
+                 || (SELECT id FROM batches WHERE seq = o.batch) || ' of this state file',
              updated_at = ?2
          FROM rows AS o
-         WHERE r.batch_id = ?1 AND r.key IS NOT NULL AND o.key = r.key
-           AND o.batch_id <> ?1 AND o.state IN ('refunded', 'in_process')",
-        params![batch_id, now],
+         WHERE r.batch = ?1 AND r.key IS NOT NULL AND o.key = r.key
+           AND o.batch <> ?1 AND o.state IN ('refunded', 'in_process')",
+        params![seq, now],
     )?;
     Ok(n as u64)
 }
 
 fn record(
     tx: &Transaction<'_>,
+    seq: i64,
     batch_id: &str,
     results: &[(u64, RowResult)],
     now: i64,
@@ -866,11 +947,11 @@ fn record(
                 refund_id = COALESCE(?9, refund_id), refund_status = COALESCE(?10, refund_status),
                 refunded_amount = COALESCE(?11, refunded_amount),
                 last_attempt_at = COALESCE(?12, last_attempt_at), updated_at = ?13
-         WHERE batch_id = ?1 AND row_no = ?2",
+         WHERE batch = ?1 AND row_no = ?2",
     )?;
     for (row_no, r) in results {
         let n = stmt.execute(params![
-            batch_id,
+            seq,
             *row_no as i64,
             stored_state(r),
             r.attempts,
@@ -878,7 +959,7 @@ fn record(
             r.cause.as_ref().map(|c| c.code.as_str()),
             r.cause.as_ref().map(|c| c.message.as_str()),
             r.retryable,
-            r.refund.as_ref().map(|f| f.id.as_str()),
+            r.refund.as_ref().map(|f| codec::refund_id_value(&f.id)),
             r.refund.as_ref().map(|f| f.status.as_str()),
             // A rejected or cancelled refund moved no money.
             r.refunded().map(|a| a.to_string()),
@@ -894,6 +975,7 @@ fn record(
 
 fn claim(
     tx: &Transaction<'_>,
+    seq: i64,
     batch_id: &str,
     after_row_no: u64,
     limit: usize,
@@ -901,34 +983,31 @@ fn claim(
 ) -> anyhow::Result<Vec<Claimed>> {
     let mut stmt = tx.prepare_cached(
         "UPDATE rows SET state = 'sending', updated_at = ?4
-         WHERE batch_id = ?1 AND row_no IN (
+         WHERE batch = ?1 AND row_no IN (
              SELECT row_no FROM rows
-             WHERE batch_id = ?1 AND state IN ('pending', 'sending') AND row_no > ?2
+             WHERE batch = ?1 AND state IN ('pending', 'sending') AND row_no > ?2
              ORDER BY row_no LIMIT ?3)
          RETURNING row_no, key, kind, payment_id, requested",
     )?;
-    let rows = stmt.query_map(
-        params![batch_id, after_row_no as i64, limit as i64, now],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        },
-    )?;
+    let mut rows = stmt.query(params![seq, after_row_no as i64, limit as i64, now])?;
     let mut out = Vec::with_capacity(limit);
-    for row in rows {
-        let (row_no, key, kind, payment, requested) = row?;
+    while let Some(r) = rows.next()? {
+        let row_no: i64 = r.get(0)?;
         let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
+        let payment: i64 = r.get(3)?;
+        let requested: String = r.get(4)?;
         out.push(Claimed {
             row_no: row_no as u64,
             ask: RefundAsk {
-                key: IdempotencyKey::new(key).ok_or_else(bad)?,
-                kind: kind.parse().map_err(|_| bad())?,
-                payment_id: payment.parse().map_err(|_| bad())?,
+                key: codec::key_of(r.get_ref(1)?)
+                    .ok()
+                    .flatten()
+                    .ok_or_else(bad)?,
+                kind: codec::kind_of(r.get(2)?).ok_or_else(bad)?,
+                payment_id: u64::try_from(payment)
+                    .ok()
+                    .and_then(PaymentId::new)
+                    .ok_or_else(bad)?,
                 requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
             },
         });
@@ -940,7 +1019,7 @@ fn claim(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Amount, Kind, PaymentId, Valid};
+    use crate::domain::{Amount, IdempotencyKey, Kind, PaymentId, Valid};
 
     fn content(n: u64) -> Valid {
         Valid {
@@ -961,7 +1040,7 @@ mod tests {
     fn raw_states(l: &Ledger, batch: &str) -> std::collections::HashMap<String, i64> {
         let mut stmt = l
             .conn
-            .prepare("SELECT state, COUNT(*) FROM rows WHERE batch_id = ?1 GROUP BY state")
+            .prepare("SELECT state, COUNT(*) FROM rows WHERE batch = (SELECT seq FROM batches WHERE id = ?1) GROUP BY state")
             .unwrap();
         stmt.query_map([batch], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
@@ -1026,6 +1105,73 @@ mod tests {
         assert_eq!(v as usize, MIGRATIONS.len());
         assert_eq!(l.batch("b1").unwrap().unwrap(), batch("b1", 2));
         assert!(l.batch("nope").unwrap().is_none());
+    }
+
+    /// A state file of schema 3 (text keys and ids, JSON cells) comes through the
+    /// compaction of schema 4 with every row as it was.
+    #[test]
+    fn a_schema_3_file_is_compacted_without_losing_a_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let key = format!("mpr1-{}", "ab".repeat(24));
+        {
+            let c = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..3] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 3).unwrap();
+            c.execute_batch(&format!(
+                r#"INSERT INTO batches VALUES ('old1', 1, '/in.csv', 'd', 'ns', '["payment_id","amount","note"]', 44, '{{}}', 3);
+                   INSERT INTO rows (batch_id, row_no, line, key, kind, payment_id, requested, currency, reference,
+                                     fields, state, attempts, refund_id, refund_status, refunded_amount, last_attempt_at, updated_at)
+                   VALUES ('old1', 1, 2, '{key}', 'payment', '1001', '10.5', 'BRL', NULL,
+                           '["1001","10,50","a"]', 'refunded', 1, '777', 'approved', '10.5', 5, 5),
+                          ('old1', 2, 3, 'k-legacy', 'advanced_payment', '1002', 'full', NULL, 'r',
+                           '["1002","full","b"]', 'pending', 0, NULL, NULL, NULL, NULL, 5),
+                          ('old1', 3, 4, NULL, NULL, NULL, NULL, NULL, NULL,
+                           '["x","-1","c"]', 'invalid', 0, NULL, NULL, NULL, NULL, 5);"#
+            ))
+            .unwrap();
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        let mut rows = Vec::new();
+        l.for_each_row("old1", |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows.len(), 3);
+        let ask = rows[0].ask.as_ref().unwrap();
+        assert_eq!(ask.key.as_str(), key);
+        assert_eq!(ask.payment_id.get(), 1001);
+        assert_eq!(rows[0].fields, ["1001", "10,50", "a"]);
+        assert_eq!(rows[0].result.refund.as_ref().unwrap().id, "777");
+        assert_eq!(rows[0].result.outcome, Outcome::Refunded);
+        assert_eq!(rows[1].ask.as_ref().unwrap().kind, Kind::AdvancedPayment);
+        assert_eq!(rows[1].ask.as_ref().unwrap().key.as_str(), "k-legacy");
+        assert!(rows[2].ask.is_none());
+        assert_eq!(rows[2].fields, ["x", "-1", "c"]);
+        // The migrated rows are claimed, and new batches are numbered after them.
+        let claimed = l.record_and_claim("old1", &[], 0, 10).unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].ask.key.as_str(), "k-legacy");
+        assert_eq!(
+            l.known_refund_ids()
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["777"]
+        );
+        let new_rows = (1..=2).map(|n| {
+            Ok(Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![format!("{}", 5000 + n)],
+                content: Ok(content(4000 + n)),
+            })
+        });
+        create(&mut l, &batch("new1", 2), new_rows);
+        assert_eq!(l.outcome_counts("new1").unwrap()[&Outcome::Pending], 2);
     }
 
     #[test]
