@@ -77,8 +77,9 @@ CREATE INDEX rows_by_payment ON rows(payment_id, kind);
 "#,
     // Schema 4: compact rows (see `codec`) — batches referred to by a number, keys
     // as bytes, kinds and payment ids as integers, cells without the payment id
-    // and amount they repeat, no separate reference, and an index of the rows
-    // still to send only (it empties as a batch finishes).
+    // and amount they repeat, no separate reference, the line only when it is not
+    // the row's number plus one, and an index of the rows still to send only (it
+    // empties as a batch finishes).
     r#"
 ALTER TABLE batches ADD COLUMN seq INTEGER;
 UPDATE batches SET seq = rowid;
@@ -86,7 +87,7 @@ CREATE UNIQUE INDEX batches_by_seq ON batches(seq);
 CREATE TABLE rows_v4 (
     batch           INTEGER NOT NULL REFERENCES batches(seq),
     row_no          INTEGER NOT NULL,
-    line            INTEGER NOT NULL,
+    line            INTEGER,
     key             BLOB,
     kind            INTEGER,
     payment_id      INTEGER,
@@ -107,7 +108,7 @@ CREATE TABLE rows_v4 (
     PRIMARY KEY (batch, row_no)
 ) WITHOUT ROWID;
 INSERT INTO rows_v4
-SELECT b.seq, r.row_no, r.line,
+SELECT b.seq, r.row_no, NULLIF(r.line, r.row_no + 1),
        CASE WHEN length(r.key) = 53 AND r.key GLOB 'mpr1-*'
                  AND substr(r.key, 6) NOT GLOB '*[^0-9a-f]*'
             THEN unhex(substr(r.key, 6)) ELSE r.key END,
@@ -142,6 +143,12 @@ const APPLICATION_ID: i32 = 0x6d70_7266;
 /// may have left is `sending` — the ledger's own detail, which makes the next run
 /// send it again with its key (the results call both `pending`).
 const SENDING: &str = "sending";
+
+/// A row's line as stored: NULL when it is the usual one (the header, then a
+/// row a line), which most rows of most files are.
+fn stored_line(row: &Row) -> Option<i64> {
+    (row.line != row.row_no + 1).then_some(row.line as i64)
+}
 
 fn stored_state(r: &RowResult) -> &'static str {
     match r.outcome {
@@ -278,7 +285,7 @@ impl BatchWriter<'_> {
                 insert.execute(params![
                     self.seq,
                     row.row_no as i64,
-                    row.line as i64,
+                    stored_line(row),
                     codec::key_value(&v.ask.key),
                     codec::kind_value(v.ask.kind),
                     v.ask.payment_id.get() as i64,
@@ -295,7 +302,7 @@ impl BatchWriter<'_> {
             Err(reason) => insert.execute(params![
                 self.seq,
                 row.row_no as i64,
-                row.line as i64,
+                stored_line(row),
                 None::<Vec<u8>>,
                 None::<i64>,
                 None::<i64>,
@@ -710,7 +717,9 @@ impl Ledger {
             };
             f(StoredRow {
                 row_no,
-                line: r.get::<_, i64>(17)? as u64,
+                line: r
+                    .get::<_, Option<i64>>(17)?
+                    .map_or(row_no + 1, |l| l as u64),
                 fields,
                 ask,
                 currency: currency
@@ -775,7 +784,7 @@ fn prior_refunds(
     param: impl rusqlite::ToSql,
 ) -> anyhow::Result<Vec<PriorRefund>> {
     let sql = format!(
-        "SELECT r.row_no, r.line, CAST(r.payment_id AS TEXT),
+        "SELECT r.row_no, COALESCE(r.line, r.row_no + 1), CAST(r.payment_id AS TEXT),
                 (SELECT id FROM batches WHERE seq = o.batch), o.requested, o.refunded_amount,
                 o.state, o.last_attempt_at
          FROM {from} JOIN rows AS o ON o.payment_id = r.payment_id AND o.kind = r.kind
