@@ -286,6 +286,14 @@ pub struct ReconcileArgs {
     /// Write Prometheus textfile-collector metrics of the findings here.
     #[arg(long)]
     pub metrics_file: Option<PathBuf>,
+    /// Match the batch against Mercado Pago's settlement or release report files
+    /// (repeatable) instead of reading payments from the API; writes a matching CSV
+    /// [--out default: <input-stem>.report-match.csv beside the batch's input].
+    #[arg(long, value_name = "FILE")]
+    pub report: Vec<PathBuf>,
+    /// With --report: days a report line's date may be from the refund's.
+    #[arg(long, value_name = "DAYS", default_value_t = 3)]
+    pub date_window: u32,
     /// API base URL, requests per second... as for `run`; the API base defaults to
     /// the one the batch was sent to.
     #[command(flatten)]
@@ -859,6 +867,20 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             };
             let f = commands::report::report(&state, &pick_of(&a.batch, &job), &output)?;
             finished(&f, mode, json_logs)
+        }
+        Command::Reconcile(a) if !a.report.is_empty() => {
+            let job = JobFile::load_opt(a.batch.job.as_deref())?;
+            let m = commands::statements::match_reports(commands::statements::MatchRequest {
+                state: state_of(&a.batch, &job)?,
+                pick: pick_of(&a.batch, &job),
+                reports: a.report.clone(),
+                out: a.out.clone(),
+                window_days: a.date_window,
+            })?;
+            if mode != Mode::Quiet {
+                show(&mut std::io::stderr().lock(), |w| m.render(w))?;
+            }
+            Ok(m.exit)
         }
         Command::Reconcile(a) => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;

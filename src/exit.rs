@@ -17,7 +17,8 @@ pub enum Exit {
 }
 
 /// Marks an error as the user's to fix before anything is sent (exit 2). Input
-/// errors (`input::InputError`) count as such too.
+/// errors (`input::InputError`) and unreadable reports (`mpreport::ReportError`)
+/// count as such too.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
 pub struct Usage(pub String);
@@ -40,10 +41,11 @@ impl Exit {
     pub fn of_error(err: &anyhow::Error) -> Exit {
         if err.chain().any(|e| e.is::<crate::lock::Held>()) {
             Exit::Locked
-        } else if err
-            .chain()
-            .any(|e| e.is::<Usage>() || e.is::<crate::input::InputError>())
-        {
+        } else if err.chain().any(|e| {
+            e.is::<Usage>()
+                || e.is::<crate::input::InputError>()
+                || e.is::<crate::mpreport::ReportError>()
+        }) {
             Exit::Usage
         } else {
             Exit::Stopped

@@ -21,6 +21,7 @@ mod ledger;
 mod lock;
 mod lookup;
 mod metrics;
+mod mpreport;
 mod paths;
 mod progress;
 mod rate;

@@ -11,6 +11,7 @@ pub(crate) mod reconcile;
 pub(crate) mod report;
 pub(crate) mod retry;
 pub(crate) mod run;
+pub(crate) mod statements;
 pub(crate) mod status;
 
 pub(crate) use batch::{Finished, OutputOptions, Pick, SendOptions, default_state, report_failure};

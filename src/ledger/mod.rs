@@ -246,6 +246,18 @@ pub(crate) struct Claimed {
     pub ask: RefundAsk,
 }
 
+/// A refund a row of a batch made, as the state file knows it.
+#[derive(Debug, Clone)]
+pub(crate) struct MadeRefund {
+    pub row_no: u64,
+    pub payment: u64,
+    pub refund_id: String,
+    /// What the API said it refunded (absent only in a damaged state file).
+    pub amount: Option<rust_decimal::Decimal>,
+    pub currency: Option<Currency>,
+    pub made_at_ms: Option<i64>,
+}
+
 /// A row as the results CSV shows it.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredRow {
@@ -651,6 +663,49 @@ impl Ledger {
         )?;
         let ids = stmt.query_map([], |r| r.get(0))?;
         Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    /// Every refund the batch made (refunded or in process, with its id), as
+    /// `reconcile --report` matches them: (row, payment, refund id, amount,
+    /// currency, when it was made), in row order.
+    pub(crate) fn for_each_refund(
+        &self,
+        batch_id: &str,
+        mut f: impl FnMut(MadeRefund) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT row_no, payment_id, CAST(refund_id AS TEXT), refunded_amount, currency,
+                    last_attempt_at
+             FROM rows WHERE batch = ?1 AND state IN ('refunded', 'in_process')
+               AND refund_id IS NOT NULL AND payment_id IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([self.seq(batch_id)?])?;
+        while let Some(r) = rows.next()? {
+            let row_no = r.get::<_, i64>(0)? as u64;
+            let amount: Option<String> = r.get(3)?;
+            let currency: Option<String> = r.get(4)?;
+            f(MadeRefund {
+                row_no,
+                payment: r.get::<_, i64>(1)? as u64,
+                refund_id: r.get(2)?,
+                amount: amount.and_then(|a| a.parse().ok()),
+                currency: currency.and_then(|c| c.parse().ok()),
+                made_at_ms: r.get(5)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The payments the batch's rows name, each once, ascending.
+    pub(crate) fn batch_payments(&self, batch_id: &str) -> anyhow::Result<Vec<u64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT payment_id FROM rows
+             WHERE batch = ?1 AND payment_id IS NOT NULL ORDER BY payment_id",
+        )?;
+        let ids = stmt.query_map([self.seq(batch_id)?], |r| r.get::<_, i64>(0))?;
+        Ok(ids
+            .map(|id| id.map(|id| id as u64))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Latest write to any row of the batch.

@@ -1,0 +1,485 @@
+//! `mprefund reconcile --report FILE…`: matches a batch's refunds against Mercado
+//! Pago's own reports (settlement, release — what finance closes the month on),
+//! line by line, and says where the books disagree.
+//!
+//! A refund line of a report is matched first by a refund id found in its
+//! `METADATA`, else by payment (`SOURCE_ID`), amount to the cent (either sign)
+//! and a date window; several same-amount refunds on one payment are allocated
+//! oldest first and marked ambiguous. Invariants: it reads files and the state
+//! file only (no request, no write to the state); each refund of the batch
+//! matches at most one report line; every report line about a payment of the
+//! batch gets a finding, and so does every refund of the batch; the findings CSV
+//! is written as the reports are read, so memory holds the batch's refunds, not
+//! the reports.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+
+use super::batch;
+use crate::domain::Currency;
+use crate::lock::BatchLock;
+use crate::mpreport::{LineKind, Report, ReportLine};
+use crate::{Exit, Usage, atomic_file, clock};
+
+/// What matching found for one line of a report, or one refund of the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Finding {
+    Matched,
+    /// Matched, but another refund of the same amount on the same payment could
+    /// have been it: allocated oldest first.
+    MatchedAmbiguous,
+    /// A report line of the batch's refund with another amount.
+    AmountDiffers,
+    /// A refund of the batch, dated well inside the reports' period, that no
+    /// report line shows.
+    MissingInReport,
+    /// A refund line on a payment of the batch that no row of it made: made by
+    /// hand, or by something else.
+    NotInBatch,
+    /// A chargeback on a payment the batch refunded: the money may go out twice.
+    ChargebackOnRefundedPayment,
+    /// A refund of the batch dated outside the reports' period (or too near its
+    /// edges to expect it there).
+    OutOfPeriod,
+    /// Money reserved for a refund (release report), shown apart.
+    ReserveForRefund,
+}
+
+impl Finding {
+    pub(crate) const ALL: [Finding; 8] = [
+        Finding::Matched,
+        Finding::MatchedAmbiguous,
+        Finding::AmountDiffers,
+        Finding::MissingInReport,
+        Finding::NotInBatch,
+        Finding::ChargebackOnRefundedPayment,
+        Finding::OutOfPeriod,
+        Finding::ReserveForRefund,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Finding::Matched => "matched",
+            Finding::MatchedAmbiguous => "matched_ambiguous",
+            Finding::AmountDiffers => "amount_differs",
+            Finding::MissingInReport => "missing_in_report",
+            Finding::NotInBatch => "not_in_batch",
+            Finding::ChargebackOnRefundedPayment => "chargeback_on_refunded_payment",
+            Finding::OutOfPeriod => "out_of_period",
+            Finding::ReserveForRefund => "reserve_for_refund",
+        }
+    }
+
+    /// The books disagree: the run exits 1.
+    fn disagrees(self) -> bool {
+        matches!(
+            self,
+            Finding::AmountDiffers
+                | Finding::MissingInReport
+                | Finding::NotInBatch
+                | Finding::ChargebackOnRefundedPayment
+        )
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct MatchRequest {
+    pub state: PathBuf,
+    pub pick: batch::Pick,
+    pub reports: Vec<PathBuf>,
+    pub out: Option<PathBuf>,
+    /// Days a report's date may be from the refund's.
+    pub window_days: u32,
+}
+
+/// Money per currency, as the state file and as the reports say.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Sides {
+    pub state: Decimal,
+    pub state_refunds: u64,
+    pub report: Decimal,
+    pub report_lines: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Matched {
+    pub batch_id: String,
+    pub counts: BTreeMap<Finding, u64>,
+    /// By currency code (`""`: not said).
+    pub money: BTreeMap<String, Sides>,
+    /// The reports' period (ms), from their dated lines.
+    pub period: Option<(i64, i64)>,
+    /// Each report read: its file, which report it is, its lines.
+    pub reports: Vec<(PathBuf, &'static str, u64)>,
+    pub out: PathBuf,
+    pub exit: Exit,
+}
+
+impl Matched {
+    pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(
+            w,
+            "batch {}: matched against Mercado Pago's reports",
+            self.batch_id
+        )?;
+        if let Some((from, to)) = self.period {
+            writeln!(
+                w,
+                "  period {} to {}",
+                clock::rfc3339(from),
+                clock::rfc3339(to)
+            )?;
+        }
+        for (path, kind, lines) in &self.reports {
+            writeln!(w, "  {} ({kind} report): {lines} line(s)", path.display())?;
+        }
+        for f in Finding::ALL {
+            if let Some(n) = self.counts.get(&f) {
+                writeln!(w, "  {:<32} {n:>9}", f.as_str())?;
+            }
+        }
+        for (currency, m) in &self.money {
+            let c = if currency.is_empty() {
+                "(currency not said)"
+            } else {
+                currency
+            };
+            writeln!(
+                w,
+                "  {c}: refunded per the state file {} ({} refund(s) in the period), per the reports {} ({} line(s))",
+                m.state, m.state_refunds, m.report, m.report_lines
+            )?;
+        }
+        writeln!(w, "matching: {}", self.out.display())
+    }
+}
+
+/// A refund of the batch, compact: a million of them fit in well under 100 MiB.
+struct Ours {
+    payment: u64,
+    cents: i64,
+    made_at_ms: i64,
+    row_no: u64,
+    currency: Option<Currency>,
+    /// Index into `ids`.
+    id: u32,
+    matched: bool,
+}
+
+fn cents(a: Decimal) -> Option<i64> {
+    i64::try_from((a * Decimal::ONE_HUNDRED).round().mantissa()).ok()
+}
+
+fn money(cents: i64) -> Decimal {
+    Decimal::new(cents, 2)
+}
+
+const COLUMNS: [&str; 12] = [
+    "finding",
+    "report",
+    "report_line",
+    "report_type",
+    "payment_id",
+    "report_amount",
+    "report_date",
+    "refund_id",
+    "row",
+    "state_amount",
+    "state_date",
+    "currency",
+];
+
+pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
+    if req.reports.is_empty() {
+        return Err(Usage("give at least one --report FILE".into()).into());
+    }
+    let ledger = batch::open_existing(&req.state)?;
+    let batch = batch::select_batch(&ledger, &req.state, &req.pick)?;
+    let out = req.out.clone().unwrap_or_else(|| {
+        let input = Path::new(&batch.input_path);
+        input.with_file_name(format!(
+            "{}.report-match.csv",
+            input
+                .file_stem()
+                .map_or_else(|| "batch".into(), |s| s.to_string_lossy())
+        ))
+    });
+    crate::paths::check_outputs(
+        Some(Path::new(&batch.input_path)),
+        &req.state,
+        &[("--out", out.as_path())],
+    )?;
+    if req
+        .reports
+        .iter()
+        .any(|r| crate::paths::resolved(r) == crate::paths::resolved(&out))
+    {
+        return Err(Usage(format!("--out {} is one of the reports", out.display())).into());
+    }
+    let _lock = BatchLock::acquire(&req.state, &batch.id, "reconcile")?;
+
+    // The batch's side.
+    let mut ours: Vec<Ours> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    ledger.for_each_refund(&batch.id, |r| {
+        let Some(c) = r.amount.and_then(cents) else {
+            return Ok(());
+        };
+        ours.push(Ours {
+            payment: r.payment,
+            cents: c,
+            made_at_ms: r.made_at_ms.unwrap_or(0),
+            row_no: r.row_no,
+            currency: r.currency,
+            id: ids.len() as u32,
+            matched: false,
+        });
+        ids.push(r.refund_id);
+        Ok(())
+    })?;
+    ours.sort_by_key(|o| (o.payment, o.made_at_ms, o.row_no));
+    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(ours.len());
+    for (i, o) in ours.iter().enumerate() {
+        by_id.insert(ids[o.id as usize].as_str(), i);
+    }
+    let payments = ledger.batch_payments(&batch.id)?;
+    let window = i64::from(req.window_days) * 86_400_000;
+
+    // The reports' side, streamed into the findings file.
+    let mut counts: BTreeMap<Finding, u64> = BTreeMap::new();
+    let mut money: BTreeMap<String, Sides> = BTreeMap::new();
+    let mut period: Option<(i64, i64)> = None;
+    let mut read: Vec<(PathBuf, &'static str, u64)> = Vec::new();
+    // The currencies the reports name: when it is one, a refund of a batch whose
+    // input named none is counted in it.
+    let mut currencies: std::collections::BTreeSet<String> = Default::default();
+    atomic_file::write_with(&out, |file| {
+        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        w.write_record(COLUMNS)?;
+        for path in &req.reports {
+            let report = Report::open(path)?;
+            read.push((path.clone(), report.kind.as_str(), 0));
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            for line in report {
+                let line = line?;
+                if let Some(r) = read.last_mut() {
+                    r.2 += 1;
+                }
+                if let Some(d) = line.date_ms {
+                    period = Some(period.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
+                }
+                if let Some(c) = &line.currency
+                    && !currencies.contains(c)
+                {
+                    currencies.insert(c.clone());
+                }
+                let Some(payment) = line.payment.map(|p| p.get()) else {
+                    continue;
+                };
+                if payments.binary_search(&payment).is_err() {
+                    continue;
+                }
+                let finding = match line.kind {
+                    LineKind::Other => continue,
+                    LineKind::ReserveForRefund => Some((Finding::ReserveForRefund, None)),
+                    LineKind::Chargeback => {
+                        let refunded = range(&ours, payment).next().is_some();
+                        refunded.then_some((Finding::ChargebackOnRefundedPayment, None))
+                    }
+                    LineKind::Refund => {
+                        Some(match_refund(&mut ours, &by_id, &line, payment, window))
+                    }
+                };
+                let Some((finding, idx)) = finding else {
+                    continue;
+                };
+                *counts.entry(finding).or_default() += 1;
+                let o = idx.map(|i| &ours[i]);
+                let currency = line
+                    .currency
+                    .clone()
+                    .or_else(|| o.and_then(|o| o.currency).map(|c| c.to_string()))
+                    .unwrap_or_default();
+                if line.kind == LineKind::Refund {
+                    let m = money.entry(currency.clone()).or_default();
+                    m.report = m.report.saturating_add(line.amount.unwrap_or_default());
+                    m.report_lines += 1;
+                }
+                write_line(
+                    &mut w,
+                    finding,
+                    &name,
+                    Some(&line),
+                    payment,
+                    o,
+                    &ids,
+                    &currency,
+                )?;
+            }
+        }
+        // The batch's refunds no report line took.
+        let only = match currencies.len() {
+            1 => currencies.iter().next().cloned(),
+            _ => None,
+        };
+        let mut rest = Vec::new();
+        for (i, o) in ours.iter().enumerate() {
+            let inside = period.is_some_and(|(from, to)| {
+                o.made_at_ms >= from + window && o.made_at_ms <= to - window
+            });
+            let in_period =
+                period.is_some_and(|(from, to)| o.made_at_ms >= from && o.made_at_ms <= to);
+            if in_period || o.matched {
+                let currency = o
+                    .currency
+                    .map(|c| c.to_string())
+                    .or_else(|| only.clone())
+                    .unwrap_or_default();
+                let m = money.entry(currency).or_default();
+                m.state = m.state.saturating_add(money_of(o));
+                m.state_refunds += 1;
+            }
+            if o.matched {
+                continue;
+            }
+            let finding = if inside {
+                Finding::MissingInReport
+            } else {
+                Finding::OutOfPeriod
+            };
+            rest.push((finding, i));
+        }
+        rest.sort_by_key(|&(_, i)| ours[i].row_no);
+        for &(finding, i) in &rest {
+            *counts.entry(finding).or_default() += 1;
+            let o = &ours[i];
+            let currency = o
+                .currency
+                .map(|c| c.to_string())
+                .or_else(|| only.clone())
+                .unwrap_or_default();
+            write_line(
+                &mut w,
+                finding,
+                "",
+                None,
+                o.payment,
+                Some(o),
+                &ids,
+                &currency,
+            )?;
+        }
+        w.flush()?;
+        Ok(())
+    })?;
+    let exit = if counts.keys().any(|f| f.disagrees()) {
+        Exit::SomeFailed
+    } else {
+        Exit::Ok
+    };
+    Ok(Matched {
+        batch_id: batch.id,
+        counts,
+        money,
+        period,
+        reports: read,
+        out,
+        exit,
+    })
+}
+
+fn money_of(o: &Ours) -> Decimal {
+    money(o.cents)
+}
+
+/// The batch's refunds on `payment` (they are sorted by payment, then date).
+fn range(ours: &[Ours], payment: u64) -> impl Iterator<Item = usize> + '_ {
+    let start = ours.partition_point(|o| o.payment < payment);
+    (start..ours.len()).take_while(move |&i| ours[i].payment == payment)
+}
+
+/// Which refund of the batch a report's refund line is, if any.
+fn match_refund(
+    ours: &mut [Ours],
+    by_id: &HashMap<&str, usize>,
+    line: &ReportLine,
+    payment: u64,
+    window: i64,
+) -> (Finding, Option<usize>) {
+    let line_cents = line.amount.and_then(cents);
+    if let Some(&i) = line.refund_id.as_deref().and_then(|id| by_id.get(id))
+        && ours[i].payment == payment
+        && !ours[i].matched
+    {
+        ours[i].matched = true;
+        let finding = if Some(ours[i].cents) == line_cents {
+            Finding::Matched
+        } else {
+            Finding::AmountDiffers
+        };
+        return (finding, Some(i));
+    }
+    let near = |o: &Ours| {
+        line.date_ms
+            .is_none_or(|d| (o.made_at_ms - d).abs() <= window)
+    };
+    let same_amount = |o: &Ours| Some(o.cents) == line_cents && near(o);
+    // Ambiguous whenever the payment has another refund like it, taken or not.
+    let alike = range(ours, payment)
+        .filter(|&i| same_amount(&ours[i]))
+        .count();
+    let first = range(ours, payment).find(|&i| !ours[i].matched && same_amount(&ours[i]));
+    if let Some(first) = first {
+        ours[first].matched = true;
+        let finding = if alike > 1 {
+            Finding::MatchedAmbiguous
+        } else {
+            Finding::Matched
+        };
+        return (finding, Some(first));
+    }
+    let other = range(ours, payment).find(|&i| !ours[i].matched && near(&ours[i]));
+    match other {
+        Some(i) => {
+            ours[i].matched = true;
+            (Finding::AmountDiffers, Some(i))
+        }
+        None => (Finding::NotInBatch, None),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_line(
+    w: &mut csv::Writer<impl std::io::Write>,
+    finding: Finding,
+    report: &str,
+    line: Option<&ReportLine>,
+    payment: u64,
+    ours: Option<&Ours>,
+    ids: &[String],
+    currency: &str,
+) -> anyhow::Result<()> {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    w.write_record([
+        finding.as_str().to_owned(),
+        crate::report::neutralise(report),
+        opt(line.map(|l| l.line.to_string())),
+        crate::report::neutralise(&opt(line.map(|l| l.type_text.clone()))),
+        payment.to_string(),
+        opt(line.and_then(|l| l.amount).map(|a| a.to_string())),
+        opt(line.and_then(|l| l.date_ms).map(clock::rfc3339)),
+        crate::report::neutralise(&opt(ours
+            .map(|o| ids[o.id as usize].clone())
+            .or_else(|| line.and_then(|l| l.refund_id.clone())))),
+        opt(ours.map(|o| o.row_no.to_string())),
+        opt(ours.map(|o| money_of(o).to_string())),
+        opt(ours.and_then(|o| (o.made_at_ms > 0).then(|| clock::rfc3339(o.made_at_ms)))),
+        crate::report::neutralise(currency),
+    ])?;
+    Ok(())
+}

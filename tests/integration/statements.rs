@@ -1,0 +1,245 @@
+//! `reconcile --report` (issue 11): a batch matched against Mercado Pago's own
+//! report files — a case set up for every finding, reports written here in both
+//! layouts (settlement with `;`, columns shuffled, unknown columns and a BOM;
+//! release with `,`), and files that must be refused with their line.
+
+use std::collections::HashMap;
+
+use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+
+use crate::common::{Work, bare, read_csv, run};
+
+/// An RFC 3339 date `days` from now.
+fn day(days: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+/// Refund ids the batch got, by payment (several for a payment refunded twice).
+fn refund_ids(w: &Work, results: &str) -> HashMap<String, Vec<String>> {
+    let mut m: HashMap<String, Vec<String>> = HashMap::new();
+    for r in read_csv(&w.path(results)) {
+        if !r["refund_id"].is_empty() {
+            m.entry(r["payment_id"].clone())
+                .or_default()
+                .push(r["refund_id"].clone());
+        }
+    }
+    m
+}
+
+fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
+    run(bare()
+        .current_dir(w.dir.path())
+        .args(["reconcile", "--state", "in.mprefund.db"])
+        .args(args))
+}
+
+/// The findings CSV as (finding, payment) pairs, with each line's fields.
+fn findings(w: &Work, name: &str) -> Vec<HashMap<String, String>> {
+    read_csv(&w.path(name))
+}
+
+fn batch(sb: &SandboxHandle, w: &Work) {
+    w.write(
+        "in.csv",
+        "payment_id,amount,reference\n\
+         9100001,10,a\n\
+         9100002,5,b1\n\
+         9100002,5,b2\n\
+         9100003,20,c\n\
+         9100004,7,d\n\
+         9100904,3,e\n\
+         9100006,4,f\n",
+    );
+    let ran = run(w.mprefund(sb, &["run", "in.csv"]));
+    // 9100904 is a cancelled payment: its row fails.
+    assert_eq!(ran.code, 1, "{ran:?}");
+}
+
+#[test]
+fn every_finding_from_a_case_set_up_for_it() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    let ids = refund_ids(&w, "in.results.csv");
+    let id1 = &ids["9100001"][0];
+    // Settlement report: `;`, a BOM, columns in another order, unknown columns.
+    let (before, after, today) = (day(-10), day(10), day(0));
+    let settlement = format!(
+        "\u{feff}SITE;TRANSACTION_AMOUNT;SOURCE_ID;EXTRA_COLUMN;TRANSACTION_TYPE;TRANSACTION_CURRENCY;TRANSACTION_DATE;METADATA\n\
+         MLB;100.00;9100001;x;SETTLEMENT;BRL;{before};\n\
+         MLB;-10.00;9100001;x;REFUND;BRL;{today};\"{{\"\"refund_id\"\": {id1}}}\"\n\
+         MLB;-5.00;9100002;x;REFUND;BRL;{today};\n\
+         MLB;-5.00;9100002;x;REFUND;BRL;{today};\n\
+         MLB;-19.00;9100003;x;REFUND;BRL;{today};\n\
+         MLB;-3.00;9100904;x;REFUND;BRL;{today};\n\
+         MLB;-4.00;9100006;x;REFUND;BRL;{today};\n\
+         MLB;-4.00;9100006;x;CHARGEBACK;BRL;{today};\n\
+         MLB;-99.00;5555555;x;REFUND;BRL;{today};\n\
+         MLB;100.00;9100006;x;SETTLEMENT;BRL;{after};\n"
+    );
+    w.write("settlement.csv", settlement);
+    // Release report: `,`, its own columns.
+    let release = format!(
+        "DATE,SOURCE_ID,EXTERNAL_REFERENCE,RECORD_TYPE,DESCRIPTION,NET_CREDIT_AMOUNT,NET_DEBIT_AMOUNT,GROSS_AMOUNT\n\
+         {before},,,initial_available_balance,,0,0,0\n\
+         {today},9100001,,release,reserve_for_refund,0,10.00,-10.00\n\
+         {after},,,total,,0,0,0\n"
+    );
+    w.write("release.csv", release);
+    let ran = reconcile(
+        &w,
+        &["--report", "settlement.csv", "--report", "release.csv"],
+    );
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let lines = findings(&w, "in.report-match.csv");
+    let of = |finding: &str| -> Vec<&HashMap<String, String>> {
+        lines.iter().filter(|l| l["finding"] == finding).collect()
+    };
+    let matched = of("matched");
+    assert_eq!(matched.len(), 2, "{lines:?}");
+    assert_eq!(matched[0]["payment_id"], "9100001");
+    assert_eq!(matched[0]["report_line"], "3");
+    assert_eq!(matched[0]["refund_id"], *id1);
+    assert_eq!(matched[1]["payment_id"], "9100006");
+    let ambiguous = of("matched_ambiguous");
+    assert_eq!(ambiguous.len(), 2, "{lines:?}");
+    // Oldest first: the first line took row 2, the second row 3.
+    assert_eq!(ambiguous[0]["row"], "2");
+    assert_eq!(ambiguous[1]["row"], "3");
+    let differs = of("amount_differs");
+    assert_eq!(differs.len(), 1);
+    assert_eq!(
+        (
+            differs[0]["payment_id"].as_str(),
+            differs[0]["report_amount"].as_str(),
+            differs[0]["state_amount"].as_str()
+        ),
+        ("9100003", "19.00", "20.00")
+    );
+    let not_in_batch = of("not_in_batch");
+    assert_eq!(
+        not_in_batch.len(),
+        1,
+        "only payments of the batch: {lines:?}"
+    );
+    assert_eq!(not_in_batch[0]["payment_id"], "9100904");
+    assert_eq!(not_in_batch[0]["report_line"], "7");
+    let chargeback = of("chargeback_on_refunded_payment");
+    assert_eq!(chargeback.len(), 1);
+    assert_eq!(chargeback[0]["payment_id"], "9100006");
+    let missing = of("missing_in_report");
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0]["payment_id"], "9100004");
+    assert_eq!(missing[0]["report_line"], "");
+    let reserve = of("reserve_for_refund");
+    assert_eq!(reserve.len(), 1);
+    assert_eq!(reserve[0]["report"], "release.csv");
+    assert!(of("out_of_period").is_empty());
+    // Totals per currency: the state file's refunds against the reports' lines.
+    assert!(
+        ran.stderr.contains("BRL: refunded per the state file 51.00 (6 refund(s) in the period), per the reports 46.00 (6 line(s))"),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stderr
+            .contains("settlement.csv (settlement report): 10 line(s)"),
+        "{ran:?}"
+    );
+    assert!(
+        ran.stderr
+            .contains("release.csv (release report): 3 line(s)"),
+        "{ran:?}"
+    );
+
+    // A report that shows the batch's refunds exactly: exit 0.
+    let clean = format!(
+        "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n\
+         SETTLEMENT,9100001,100,{before}\n\
+         REFUND,9100001,10,{today}\n\
+         REFUND,9100002,5,{today}\n\
+         REFUND,9100002,5,{today}\n\
+         REFUND,9100003,20,{today}\n\
+         REFUND,9100004,7,{today}\n\
+         REFUND,9100006,4,{today}\n\
+         SETTLEMENT,9100001,1,{after}\n"
+    );
+    w.write("clean.csv", clean);
+    let ran = reconcile(&w, &["--report", "clean.csv", "--out", "clean-match.csv"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(
+        findings(&w, "clean-match.csv")
+            .iter()
+            .all(|l| l["finding"].starts_with("matched"))
+    );
+}
+
+#[test]
+fn refunds_outside_the_reports_period_are_out_of_period() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    let old = format!(
+        "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n\
+         SETTLEMENT,9100001,100,{}\n\
+         SETTLEMENT,9100002,100,{}\n",
+        day(-40),
+        day(-20)
+    );
+    w.write("old.csv", old);
+    let ran = reconcile(&w, &["--report", "old.csv"]);
+    assert_eq!(ran.code, 0, "nothing in the period disagrees: {ran:?}");
+    let lines = findings(&w, "in.report-match.csv");
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    assert!(
+        lines.iter().all(|l| l["finding"] == "out_of_period"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_report_that_cannot_be_read_is_refused_with_its_line() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    w.write(
+        "excel.csv",
+        "TRANSACTION_TYPE;SOURCE_ID;TRANSACTION_AMOUNT\nSETTLEMENT;9100001;100\nREFUND;9,1E+06;10\n",
+    );
+    let ran = reconcile(&w, &["--report", "excel.csv"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("excel.csv, line 3: SOURCE_ID \"9,1E+06\" is in scientific notation"),
+        "{ran:?}"
+    );
+    w.write(
+        "noid.csv",
+        "TRANSACTION_TYPE,TRANSACTION_AMOUNT\nREFUND,10\n",
+    );
+    let ran = reconcile(&w, &["--report", "noid.csv"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("no SOURCE_ID column"), "{ran:?}");
+    w.write(
+        "nan.csv",
+        "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT\nREFUND,9100001,ten\n",
+    );
+    let ran = reconcile(&w, &["--report", "nan.csv"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("nan.csv, line 2: amount \"ten\" is not a number"),
+        "{ran:?}"
+    );
+    w.write("other.csv", "payment_id,amount\n1,2\n");
+    let ran = reconcile(&w, &["--report", "other.csv"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("neither a settlement report"),
+        "{ran:?}"
+    );
+    // Nothing was half-written.
+    assert!(!w.path("in.report-match.csv").exists());
+}
