@@ -157,16 +157,51 @@ impl Matched {
     }
 }
 
-/// A refund of the batch, compact: a million of them fit in well under 100 MiB.
+/// A refund of the batch, compact (48 bytes): a million of them, with their
+/// index by refund id, fit in well under 100 MiB.
 struct Ours {
     payment: u64,
     cents: i64,
     made_at_ms: i64,
-    row_no: u64,
+    /// The refund id when it is a number (Mercado Pago's are); else an index
+    /// into the few that are not, with `TEXT_ID` set.
+    id: u64,
+    row_no: u32,
     currency: Option<Currency>,
-    /// Index into `ids`.
-    id: u32,
     matched: bool,
+}
+
+/// Marks `Ours::id` as an index into the refund ids that are not numbers.
+const TEXT_ID: u64 = 1 << 63;
+
+/// The batch's refund ids, for lookups and output.
+#[derive(Default)]
+struct Ids {
+    /// (numeric id, index into `ours`), sorted.
+    numeric: Vec<(u64, u32)>,
+    text: Vec<String>,
+    by_text: HashMap<String, u32>,
+}
+
+impl Ids {
+    fn find(&self, id: &str) -> Option<usize> {
+        match id.parse::<u64>() {
+            Ok(n) if n < TEXT_ID && n.to_string() == id => self
+                .numeric
+                .binary_search_by_key(&n, |&(k, _)| k)
+                .ok()
+                .map(|at| self.numeric[at].1 as usize),
+            _ => self.by_text.get(id).map(|&i| i as usize),
+        }
+    }
+
+    fn text_of(&self, o: &Ours) -> String {
+        if o.id & TEXT_ID != 0 {
+            self.text[(o.id & !TEXT_ID) as usize].clone()
+        } else {
+            o.id.to_string()
+        }
+    }
 }
 
 fn cents(a: Decimal) -> Option<i64> {
@@ -223,28 +258,39 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
 
     // The batch's side.
     let mut ours: Vec<Ours> = Vec::new();
-    let mut ids: Vec<String> = Vec::new();
+    let mut ids = Ids::default();
     ledger.for_each_refund(&batch.id, |r| {
         let Some(c) = r.amount.and_then(cents) else {
             return Ok(());
+        };
+        let id = match r.refund_id.parse::<u64>() {
+            Ok(n) if n < TEXT_ID && n.to_string() == r.refund_id => n,
+            _ => {
+                ids.text.push(r.refund_id);
+                (ids.text.len() as u64 - 1) | TEXT_ID
+            }
         };
         ours.push(Ours {
             payment: r.payment,
             cents: c,
             made_at_ms: r.made_at_ms.unwrap_or(0),
-            row_no: r.row_no,
+            id,
+            row_no: u32::try_from(r.row_no).unwrap_or(u32::MAX),
             currency: r.currency,
-            id: ids.len() as u32,
             matched: false,
         });
-        ids.push(r.refund_id);
         Ok(())
     })?;
     ours.sort_by_key(|o| (o.payment, o.made_at_ms, o.row_no));
-    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(ours.len());
     for (i, o) in ours.iter().enumerate() {
-        by_id.insert(ids[o.id as usize].as_str(), i);
+        if o.id & TEXT_ID != 0 {
+            ids.by_text
+                .insert(ids.text[(o.id & !TEXT_ID) as usize].clone(), i as u32);
+        } else {
+            ids.numeric.push((o.id, i as u32));
+        }
     }
+    ids.numeric.sort_unstable();
     let payments = ledger.batch_payments(&batch.id)?;
     let window = i64::from(req.window_days) * 86_400_000;
 
@@ -291,9 +337,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                         let refunded = range(&ours, payment).next().is_some();
                         refunded.then_some((Finding::ChargebackOnRefundedPayment, None))
                     }
-                    LineKind::Refund => {
-                        Some(match_refund(&mut ours, &by_id, &line, payment, window))
-                    }
+                    LineKind::Refund => Some(match_refund(&mut ours, &ids, &line, payment, window)),
                 };
                 let Some((finding, idx)) = finding else {
                     continue;
@@ -406,13 +450,13 @@ fn range(ours: &[Ours], payment: u64) -> impl Iterator<Item = usize> + '_ {
 /// Which refund of the batch a report's refund line is, if any.
 fn match_refund(
     ours: &mut [Ours],
-    by_id: &HashMap<&str, usize>,
+    ids: &Ids,
     line: &ReportLine,
     payment: u64,
     window: i64,
 ) -> (Finding, Option<usize>) {
     let line_cents = line.amount.and_then(cents);
-    if let Some(&i) = line.refund_id.as_deref().and_then(|id| by_id.get(id))
+    if let Some(i) = line.refund_id.as_deref().and_then(|id| ids.find(id))
         && ours[i].payment == payment
         && !ours[i].matched
     {
@@ -461,7 +505,7 @@ fn write_line(
     line: Option<&ReportLine>,
     payment: u64,
     ours: Option<&Ours>,
-    ids: &[String],
+    ids: &Ids,
     currency: &str,
 ) -> anyhow::Result<()> {
     let opt = |v: Option<String>| v.unwrap_or_default();
@@ -474,7 +518,7 @@ fn write_line(
         opt(line.and_then(|l| l.amount).map(|a| a.to_string())),
         opt(line.and_then(|l| l.date_ms).map(clock::rfc3339)),
         crate::report::neutralise(&opt(ours
-            .map(|o| ids[o.id as usize].clone())
+            .map(|o| ids.text_of(o))
             .or_else(|| line.and_then(|l| l.refund_id.clone())))),
         opt(ours.map(|o| o.row_no.to_string())),
         opt(ours.map(|o| money_of(o).to_string())),
