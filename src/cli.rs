@@ -294,10 +294,30 @@ pub struct ReconcileArgs {
     /// With --report: days a report line's date may be from the refund's.
     #[arg(long, value_name = "DAYS", default_value_t = 3)]
     pub date_window: u32,
+    /// Ask Mercado Pago for this report of --from..--to, download it beside the
+    /// state file, and match it (with any --report given).
+    #[arg(long, value_enum, requires_all = ["from", "to"])]
+    pub fetch_report: Option<FetchKind>,
+    /// With --fetch-report: the first day (2026-11-01) or instant (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// With --fetch-report: the last day (whole) or instant.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// With --fetch-report: seconds to wait for the report to be made.
+    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    pub fetch_timeout: u64,
     /// API base URL, requests per second... as for `run`; the API base defaults to
     /// the one the batch was sent to.
     #[command(flatten)]
     pub send: SendArgs,
+}
+
+/// `--fetch-report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FetchKind {
+    Settlement,
+    Release,
 }
 
 /// `--concurrency N|auto`.
@@ -868,15 +888,34 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let f = commands::report::report(&state, &pick_of(&a.batch, &job), &output)?;
             finished(&f, mode, json_logs)
         }
-        Command::Reconcile(a) if !a.report.is_empty() => {
+        Command::Reconcile(a) if !a.report.is_empty() || a.fetch_report.is_some() => {
             let job = JobFile::load_opt(a.batch.job.as_deref())?;
-            let m = commands::statements::match_reports(commands::statements::MatchRequest {
+            let req = commands::statements::MatchRequest {
                 state: state_of(&a.batch, &job)?,
                 pick: pick_of(&a.batch, &job),
                 reports: a.report.clone(),
                 out: a.out.clone(),
                 window_days: a.date_window,
-            })?;
+                period: None,
+            };
+            let m = match a.fetch_report {
+                None => commands::statements::match_reports(req)?,
+                Some(kind) => {
+                    let fetch = commands::statements::Fetch {
+                        kind: match kind {
+                            FetchKind::Settlement => crate::mpreport::ReportKind::Settlement,
+                            FetchKind::Release => crate::mpreport::ReportKind::Release,
+                        },
+                        begin: commands::parse_day(a.from.as_deref().unwrap_or(""), false)?,
+                        end: commands::parse_day(a.to.as_deref().unwrap_or(""), true)?,
+                        timeout: Duration::from_secs(a.fetch_timeout),
+                    };
+                    let send = send_options(&a.send, &job)?;
+                    let stop = Stop::new();
+                    watch_signals(stop.clone());
+                    commands::statements::fetch_and_match(req, fetch, &send, stop).await?
+                }
+            };
             if mode != Mode::Quiet {
                 show(&mut std::io::stderr().lock(), |w| m.render(w))?;
             }

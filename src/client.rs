@@ -390,6 +390,68 @@ impl Client {
         }
     }
 
+    /// One request to the account API (reports): `POST path` with `body`, or
+    /// `GET path`; the answer read as any other (bounded, token redacted). `Err`
+    /// is an unknown outcome.
+    pub(crate) async fn account(
+        &self,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(u16, Option<Duration>, Vec<u8>), Reply> {
+        let url = format!("{}{path}", self.base);
+        let req = match body {
+            Some(b) => self.http.post(url).body(b.to_string()),
+            None => self.http.get(url),
+        };
+        self.exchange(req).await
+    }
+
+    /// `GET path` into the file `to` (through `to.part`, renamed when whole): a
+    /// report can be far larger than any answer [`MAX_BODY`] lets in memory.
+    /// Returns the status and `Retry-After` of an answer that was not a 200.
+    pub(crate) async fn download(
+        &self,
+        path: &str,
+        to: &std::path::Path,
+    ) -> Result<Option<(u16, Option<Duration>)>, String> {
+        use std::io::Write;
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT, "text/csv, */*")
+            .send()
+            .await
+            .map_err(|e| transport_reason(&e))?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            let retry_after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            return Ok(Some((status, retry_after)));
+        }
+        let part = to.with_extension("part");
+        let written = async {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(&part).map_err(|e| format!("{}: {e}", part.display()))?,
+            );
+            let mut resp = resp;
+            while let Some(chunk) = resp.chunk().await.map_err(|e| transport_reason(&e))? {
+                file.write_all(&chunk)
+                    .map_err(|e| format!("{}: {e}", part.display()))?;
+            }
+            let file = file.into_inner().map_err(|e| e.to_string())?;
+            file.sync_all().map_err(|e| e.to_string())?;
+            std::fs::rename(&part, to).map_err(|e| format!("{}: {e}", to.display()))
+        }
+        .await;
+        if written.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        written.map(|()| None)
+    }
+
     /// Sends `req` (asking for in-process refunds to be shown) and reads the
     /// answer: status and `Retry-After` first — they stand whatever the body turns
     /// out to be — then the body, bounded and with the token redacted. `Err` is an

@@ -5,6 +5,7 @@
 //! metrics, summary JSON, exit code decided from the ledger alone).
 
 mod batch;
+mod fetch;
 pub(crate) mod online;
 pub(crate) mod plan;
 pub(crate) mod reconcile;
@@ -15,3 +16,4 @@ pub(crate) mod statements;
 pub(crate) mod status;
 
 pub(crate) use batch::{Finished, OutputOptions, Pick, SendOptions, default_state, report_failure};
+pub(crate) use fetch::parse_day;

@@ -93,6 +93,52 @@ pub(crate) struct MatchRequest {
     pub out: Option<PathBuf>,
     /// Days a report's date may be from the refund's.
     pub window_days: u32,
+    /// The reports' period when known (a fetched report's), in ms; else it is
+    /// read from their dated lines.
+    pub period: Option<(i64, i64)>,
+}
+
+/// `--fetch-report`: which report, of which period, and how long to wait.
+#[derive(Debug, Clone)]
+pub(crate) struct Fetch {
+    pub kind: crate::mpreport::ReportKind,
+    pub begin: time::OffsetDateTime,
+    pub end: time::OffsetDateTime,
+    pub timeout: std::time::Duration,
+}
+
+/// Fetches the report asked for (from the API base the batch was sent to,
+/// unless one is given), then matches it with any report files given.
+pub(crate) async fn fetch_and_match(
+    mut req: MatchRequest,
+    fetch: Fetch,
+    send: &batch::SendOptions,
+    stop: crate::runner::Stop,
+) -> anyhow::Result<Matched> {
+    let ledger = batch::open_existing(&req.state)?;
+    let b = batch::select_batch(&ledger, &req.state, &req.pick)?;
+    drop(ledger);
+    let client =
+        crate::client::Client::new(&batch::api_base_for(send, &b)?, &send.token, &send.client)?;
+    let to = super::fetch::destination(&req.state, fetch.kind, fetch.begin, fetch.end);
+    let fetched = super::fetch::fetch(
+        &client,
+        &send.runner.policy,
+        &super::fetch::FetchRequest {
+            kind: fetch.kind,
+            begin: fetch.begin,
+            end: fetch.end,
+            to,
+            timeout: fetch.timeout,
+        },
+        &stop,
+    )
+    .await?;
+    req.reports.push(fetched);
+    let ms =
+        |t: time::OffsetDateTime| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    req.period = Some((ms(fetch.begin), ms(fetch.end)));
+    match_reports(req)
 }
 
 /// Money per currency, as the state file and as the reports say.
@@ -297,7 +343,8 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
     // The reports' side, streamed into the findings file.
     let mut counts: BTreeMap<Finding, u64> = BTreeMap::new();
     let mut money: BTreeMap<String, Sides> = BTreeMap::new();
-    let mut period: Option<(i64, i64)> = None;
+    let fixed_period = req.period;
+    let mut period: Option<(i64, i64)> = fixed_period;
     let mut read: Vec<(PathBuf, &'static str, u64)> = Vec::new();
     // The currencies the reports name: when it is one, a refund of a batch whose
     // input named none is counted in it.
@@ -316,7 +363,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                 if let Some(r) = read.last_mut() {
                     r.2 += 1;
                 }
-                if let Some(d) = line.date_ms {
+                if let (Some(d), None) = (line.date_ms, fixed_period) {
                     period = Some(period.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
                 }
                 if let Some(c) = &line.currency

@@ -106,6 +106,9 @@ pub struct SandboxArgs {
     /// token in any one second (sliding); past it, 429 with Retry-After.
     #[arg(long, value_name = "N")]
     pub rate_limit: Option<u32>,
+    /// Seconds a settlement or release report asked for takes to appear in its list.
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub report_delay: u64,
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -181,6 +184,7 @@ impl SandboxArgs {
             payments,
             settle_after: self.settle_after.map(Duration::from_secs),
             rate_limit: self.rate_limit,
+            report_delay: Duration::from_secs(self.report_delay),
         })
     }
 }
@@ -299,6 +303,8 @@ pub struct SandboxConfig {
     /// The account's limit: API requests per token in any one second
     /// (`--rate-limit`); past it, 429 with `Retry-After`.
     pub rate_limit: Option<u32>,
+    /// How long a report asked for takes to appear in its list (`--report-delay`).
+    pub report_delay: Duration,
 }
 
 /// A payment declared explicitly. As JSON, only `id` and `amount` are required;
@@ -406,6 +412,7 @@ fn build_app(cfg: SandboxConfig) -> anyhow::Result<App> {
     let mut st = state::State::new(cfg.faults);
     st.book.settle_after = cfg.settle_after;
     st.limit = cfg.rate_limit.map(state::AccountLimit::new);
+    st.reports.delay = cfg.report_delay;
     for spec in &cfg.payments {
         st.book
             .declare(spec.to_payment().map_err(|e| crate::Usage(e.to_string()))?);
@@ -591,6 +598,16 @@ impl SandboxHandle {
 
     pub fn settle_in_process(&self) -> usize {
         self.app.lock().book.settle_in_process()
+    }
+
+    /// Makes the reports disagree with the book (see `state::reports`), or not.
+    pub fn set_report_lies(&self, lie: bool) {
+        self.app.lock().reports.lie = lie;
+    }
+
+    /// The next `n` report list requests answer 429 (`Retry-After: 1`).
+    pub fn throttle_report_lists(&self, n: u32) {
+        self.app.lock().reports.throttle_lists = n;
     }
 }
 

@@ -25,8 +25,8 @@ use time::OffsetDateTime;
 
 use super::conn::ConnTag;
 use super::state::{
-    ApiError, Claim, Payment, PostCommitFault, RefundJson, RefundRequest, State, Style,
-    error_response, html_502, json_response, json_value, read_request,
+    ApiError, Claim, Payment, PostCommitFault, RefundJson, RefundRequest, State, Style, Which,
+    error_response, format_date, html_502, json_response, json_value, read_request,
 };
 use super::{Faults, PaymentSpec};
 use crate::domain::Kind;
@@ -89,6 +89,9 @@ pub(crate) fn router(app: App) -> Router {
         .route("/v1/payments/{id}/refunds/{refund_id}", get(get_refund))
         .route("/v1/payments/{id}", get(get_payment))
         .route("/v1/advanced_payments/{id}/refunds", post(post_refund))
+        .route("/v1/account/{report}", post(create_report))
+        .route("/v1/account/{report}/list", get(list_reports))
+        .route("/v1/account/{report}/{file}", get(download_report))
         .route_layer(middleware::from_fn_with_state(app.clone(), track));
     let admin = Router::new()
         .route("/__sandbox/refunds", get(admin_refunds))
@@ -103,6 +106,7 @@ pub(crate) fn router(app: App) -> Router {
         )
         .route("/__sandbox/fail/{id}", post(admin_fail).delete(admin_heal))
         .route("/__sandbox/settle", post(admin_settle))
+        .route("/__sandbox/reports", post(admin_reports))
         .route("/__sandbox/manual_refund/{id}", post(admin_manual_refund))
         .route("/__sandbox/refunds/{id}", post(admin_change_refund));
     api.merge(admin)
@@ -592,6 +596,139 @@ async fn admin_change_refund(
         Some(r) => json_value(200, &RefundJson::from(r)),
         None => error_response(&ApiError::REFUND_NOT_FOUND, Style::Numbers),
     }
+}
+
+/// `POST /v1/account/{settlement|release}_report` `{"begin_date","end_date"}`:
+/// 202, and the report appears in the list after `--report-delay`.
+async fn create_report(
+    AxState(app): AxState<App>,
+    Path(report): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let style = app.string_style();
+    let Some(which) = Which::from_path(&report) else {
+        return error_response(&ApiError::ROUTE_NOT_FOUND, style);
+    };
+    if let Err(e) = read_prelude(&app, &headers).await {
+        return error_response(&e, style);
+    }
+    #[derive(Deserialize)]
+    struct Period {
+        begin_date: String,
+        end_date: String,
+    }
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let period = serde_json::from_slice::<Period>(&body).ok().and_then(|p| {
+        Some((
+            OffsetDateTime::parse(&p.begin_date, rfc3339).ok()?,
+            OffsetDateTime::parse(&p.end_date, rfc3339).ok()?,
+        ))
+    });
+    let Some((begin, end)) = period.filter(|(b, e)| b <= e) else {
+        return error_response(
+            &ApiError::new(
+                400,
+                400,
+                "begin_date and end_date must be RFC 3339 dates, in order",
+            ),
+            style,
+        );
+    };
+    let mut st = app.lock();
+    let job = st
+        .reports
+        .create(which, begin, end, OffsetDateTime::now_utc());
+    json_value(
+        202,
+        &serde_json::json!({ "id": job.id, "status": "pending", "begin_date": format_date(job.begin),
+                             "end_date": format_date(job.end) }),
+    )
+}
+
+/// `GET /v1/account/{report}/list`: the reports ready.
+async fn list_reports(
+    AxState(app): AxState<App>,
+    Path(report): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let style = app.string_style();
+    let Some(which) = Which::from_path(&report) else {
+        return error_response(&ApiError::ROUTE_NOT_FOUND, style);
+    };
+    if let Err(e) = read_prelude(&app, &headers).await {
+        return error_response(&e, style);
+    }
+    let mut st = app.lock();
+    if st.reports.throttle_lists > 0 {
+        st.reports.throttle_lists -= 1;
+        return error_response(&ApiError::rate_limited(1), style);
+    }
+    let list: Vec<serde_json::Value> = st
+        .reports
+        .ready(which, OffsetDateTime::now_utc())
+        .map(|j| {
+            serde_json::json!({
+                "id": j.id,
+                "begin_date": format_date(j.begin),
+                "end_date": format_date(j.end),
+                "file_name": j.file_name,
+                "created_from": "manual",
+                "date_created": format_date(j.created),
+            })
+        })
+        .collect();
+    json_value(200, &list)
+}
+
+/// `GET /v1/account/{report}/{file_name}`: the report, as CSV.
+async fn download_report(
+    AxState(app): AxState<App>,
+    Path((report, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let style = app.string_style();
+    let Some(which) = Which::from_path(&report) else {
+        return error_response(&ApiError::ROUTE_NOT_FOUND, style);
+    };
+    if let Err(e) = read_prelude(&app, &headers).await {
+        return error_response(&e, style);
+    }
+    let st = app.lock();
+    let job = st
+        .reports
+        .ready(which, OffsetDateTime::now_utc())
+        .find(|j| j.file_name == file)
+        .cloned();
+    match job {
+        Some(job) => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            st.book.report(&job, st.reports.lie),
+        )
+            .into_response(),
+        None => error_response(&ApiError::new(404, 404, "report not found"), style),
+    }
+}
+
+/// `POST /__sandbox/reports` `{"lie": bool, "throttle_lists": n}`.
+async fn admin_reports(AxState(app): AxState<App>, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Switches {
+        lie: Option<bool>,
+        throttle_lists: Option<u32>,
+    }
+    let Ok(s) = serde_json::from_slice::<Switches>(&body) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let mut st = app.lock();
+    if let Some(lie) = s.lie {
+        st.reports.lie = lie;
+    }
+    if let Some(n) = s.throttle_lists {
+        st.reports.throttle_lists = n;
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn admin_settle(AxState(app): AxState<App>) -> Response {

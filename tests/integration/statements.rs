@@ -106,9 +106,14 @@ fn every_finding_from_a_case_set_up_for_it() {
     assert_eq!(matched[1]["payment_id"], "9100006");
     let ambiguous = of("matched_ambiguous");
     assert_eq!(ambiguous.len(), 2, "{lines:?}");
-    // Oldest first: the first line took row 2, the second row 3.
-    assert_eq!(ambiguous[0]["row"], "2");
-    assert_eq!(ambiguous[1]["row"], "3");
+    // Oldest first: the first line took the refund made first.
+    let mut rows = [ambiguous[0]["row"].as_str(), ambiguous[1]["row"].as_str()];
+    rows.sort_unstable();
+    assert_eq!(rows, ["2", "3"]);
+    assert!(
+        ambiguous[0]["state_date"] <= ambiguous[1]["state_date"],
+        "{ambiguous:?}"
+    );
     let differs = of("amount_differs");
     assert_eq!(differs.len(), 1);
     assert_eq!(
@@ -242,4 +247,106 @@ fn a_report_that_cannot_be_read_is_refused_with_its_line() {
     );
     // Nothing was half-written.
     assert!(!w.path("in.report-match.csv").exists());
+}
+
+/// `YYYY-MM-DD`, `days` from today.
+fn date(days: i64) -> String {
+    day(days)[..10].to_owned()
+}
+
+fn fetch_args<'a>(kind: &'a str, from: &'a str, to: &'a str) -> Vec<&'a str> {
+    vec!["--fetch-report", kind, "--from", from, "--to", to]
+}
+
+/// The fetch flow against the sandbox: the report takes a few polls to appear,
+/// and one poll is answered 429 — the report still comes, whole, beside the
+/// state file, and matches the batch.
+#[test]
+fn a_fetched_report_after_a_few_polls_and_a_429_matches() {
+    let sb = Sandbox::start(SandboxConfig {
+        report_delay: std::time::Duration::from_secs(2),
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    sb.throttle_report_lists(1);
+    let gets = sb.stats().gets;
+    let (from, to) = (date(-10), date(10));
+    let base = sb.base_url();
+    let mut args = fetch_args("settlement", &from, &to);
+    args.extend(["--api-base", &base]);
+    let ran = run(bare()
+        .current_dir(w.dir.path())
+        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .args(["reconcile", "--state", "in.mprefund.db"])
+        .args(&args));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let stats = sb.stats();
+    assert!(stats.gets - gets >= 3, "polled until ready: {stats:?}");
+    assert!(
+        stats.by_status.get(&429).copied().unwrap_or(0) >= 1,
+        "{stats:?}"
+    );
+    let saved = w.path(&format!("in.settlement-report.{from}_{to}.csv"));
+    let text = std::fs::read_to_string(&saved).expect("the report is kept beside the state");
+    assert!(text.starts_with("EXTERNAL_REFERENCE;SOURCE_ID;"), "{text}");
+    let lines = findings(&w, "in.report-match.csv");
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    assert!(lines.iter().all(|l| l["finding"] == "matched"), "{lines:?}");
+    assert!(
+        ran.stderr
+            .contains("BRL: refunded per the state file 51.00"),
+        "{ran:?}"
+    );
+}
+
+/// A sandbox whose reports disagree with its own books: every disagreement is
+/// a finding, in the release layout as in the settlement one.
+#[test]
+fn reports_that_disagree_with_the_books_are_findings() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    w.write(
+        "in.csv",
+        "payment_id,amount,reference\n9200001,10,a\n9200002,5,b1\n9200002,5,b2\n9200003,20,c\n",
+    );
+    // One at a time: the refunds are made in row order, which the lies follow.
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--concurrency", "1"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    sb.set_report_lies(true);
+    let (from, to) = (date(-10), date(10));
+    let base = sb.base_url();
+    for kind in ["settlement", "release"] {
+        let out = format!("{kind}-match.csv");
+        let mut args = fetch_args(kind, &from, &to);
+        args.extend(["--api-base", &base, "--out", &out]);
+        let ran = run(bare()
+            .current_dir(w.dir.path())
+            .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+            .args(["reconcile", "--state", "in.mprefund.db"])
+            .args(&args));
+        assert_eq!(ran.code, 1, "{kind}: {ran:?}");
+        let lines = findings(&w, &out);
+        let got: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|l| (l["finding"].as_str(), l["payment_id"].as_str()))
+            .collect();
+        // The first refund left out, the second one unit more, a refund nobody
+        // made on the third's payment.
+        assert!(
+            got.contains(&("missing_in_report", "9200001")),
+            "{kind}: {got:?}"
+        );
+        assert!(
+            got.contains(&("amount_differs", "9200002")),
+            "{kind}: {got:?}"
+        );
+        assert!(
+            got.contains(&("not_in_batch", "9200002")),
+            "{kind}: {got:?}"
+        );
+        assert!(got.contains(&("matched", "9200003")), "{kind}: {got:?}");
+        assert_eq!(got.len(), 5, "{kind}: {got:?}");
+    }
 }

@@ -42,6 +42,23 @@ impl Default for Book {
 }
 
 impl Book {
+    /// The currency of a payment the book holds (BRL when it does not).
+    pub(crate) fn currency_of(&self, kind: Kind, id: u64) -> String {
+        self.payments
+            .get(&(kind, id))
+            .map_or_else(|| "BRL".to_owned(), |p| p.currency.clone())
+    }
+
+    /// (id, amount, currency, approved) of every approved payment the book holds.
+    pub(crate) fn payments_approved(
+        &self,
+    ) -> impl Iterator<Item = (u64, Decimal, String, OffsetDateTime)> + '_ {
+        self.payments
+            .values()
+            .filter(|p| p.status == "approved")
+            .map(|p| (p.id, p.amount, p.currency.clone(), p.date_approved))
+    }
+
     pub(crate) fn declare(&mut self, p: Payment) {
         self.payments.insert((p.kind, p.id), p);
     }

@@ -12,6 +12,7 @@ mod catalogue;
 mod dice;
 mod keys;
 mod limit;
+mod reports;
 mod request;
 mod stats;
 mod wire;
@@ -27,6 +28,7 @@ pub(crate) use catalogue::{Magic, Payment};
 pub(crate) use dice::PostCommitFault;
 pub(crate) use keys::Claim;
 pub(crate) use limit::AccountLimit;
+pub(crate) use reports::{Reports, Which};
 pub(crate) use request::{Ask, RefundRequest, read_request};
 pub(crate) use wire::{
     ApiError, RefundJson, Style, error_response, format_date, html_502, json_response, json_value,
@@ -41,6 +43,7 @@ pub(crate) struct State {
     pub(crate) counters: Counters,
     /// `--rate-limit`: the account's requests per second, per token.
     pub(crate) limit: Option<AccountLimit>,
+    pub(crate) reports: Reports,
 }
 
 impl State {
@@ -51,6 +54,7 @@ impl State {
             dice: Dice::new(faults),
             counters: Counters::default(),
             limit: None,
+            reports: Reports::default(),
         }
     }
 
