@@ -277,9 +277,8 @@ fn fixed(currency: &str, a: Decimal) -> Decimal {
 #[derive(Debug, Serialize, Deserialize)]
 struct Written {
     out: std::path::PathBuf,
-    /// The ledger's generation and the batch's latest row write when written.
+    /// The ledger's generation when written.
     generation: i64,
-    last_write_ms: Option<i64>,
     /// The file as written: size and modification time (ns since the epoch).
     len: u64,
     modified_ns: u128,
@@ -297,16 +296,16 @@ fn stamp(path: &Path) -> Option<(u64, u128)> {
 }
 
 /// The results CSV of `batch` at `out`, written unless the file there is the one
-/// written from the batch as it stands (same ledger generation, same last row
-/// write, same size and modification time); returns the summary either way.
+/// written from the batch as it stands (same ledger generation — every
+/// transaction that changes rows counts one — and the same size and modification
+/// time); returns the summary either way. A state file edited by hand, outside
+/// mprefund, is not seen: `report` rewrites always.
 pub(crate) fn results(ledger: &mut Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
     let key = format!("results:{}", batch.id);
     let generation = ledger.generation()?;
-    let last_write_ms = ledger.last_activity_ms(&batch.id)?;
     if let Some(w) = ledger.memo::<Written>(&key)?
         && w.out == out
         && w.generation == generation
-        && w.last_write_ms == last_write_ms
         && stamp(out) == Some((w.len, w.modified_ns))
     {
         tracing::debug!("{} is up to date", out.display());
@@ -317,7 +316,6 @@ pub(crate) fn results(ledger: &mut Ledger, batch: &Batch, out: &Path) -> anyhow:
         let written = Written {
             out: out.to_path_buf(),
             generation,
-            last_write_ms,
             len,
             modified_ns,
             summary,

@@ -163,11 +163,11 @@ pub(super) async fn send_and_report(
     stop: Stop,
     started: Instant,
 ) -> anyhow::Result<Finished> {
-    let counts = ledger.outcome_counts(&batch.id)?;
-    let count = |o: Outcome| counts.get(&o).copied().unwrap_or(0);
-    let to_send = count(Outcome::Pending);
-    let sendable = counts.values().sum::<u64>() - count(Outcome::Invalid);
+    let to_send = ledger.to_send(&batch.id)?;
     let (mut ledger, sent) = if to_send > 0 {
+        let counts = ledger.outcome_counts(&batch.id)?;
+        let sendable =
+            counts.values().sum::<u64>() - counts.get(&Outcome::Invalid).copied().unwrap_or(0);
         tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
         let client = Client::new(&api_base_for(send, batch)?, &send.token, &send.client)?;
         let mode = output.mode.unwrap_or(Mode::Log);

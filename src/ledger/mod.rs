@@ -644,6 +644,17 @@ impl Ledger {
         Ok(tally)
     }
 
+    /// Rows still to send (pending, or sent with no answer): from the index of
+    /// those alone, so a finished batch answers at once.
+    pub(crate) fn to_send(&self, batch_id: &str) -> anyhow::Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM rows WHERE batch = ?1 AND state IN ('pending', 'sending')",
+            [self.seq(batch_id)?],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
     /// Failed rows of the batch: (retryable, permanent).
     pub(crate) fn failed_counts(&self, batch_id: &str) -> anyhow::Result<(u64, u64)> {
         let (retryable, all): (i64, i64) = self.conn.query_row(
