@@ -598,6 +598,17 @@ async fn admin_change_refund(
     }
 }
 
+/// The report routes' common start: which report, then token and faults.
+async fn report_prelude(app: &App, report: &str, headers: &HeaderMap) -> Result<Which, Response> {
+    let style = app.string_style();
+    let which = Which::from_path(report)
+        .ok_or_else(|| error_response(&ApiError::ROUTE_NOT_FOUND, style))?;
+    read_prelude(app, headers)
+        .await
+        .map_err(|e| error_response(&e, style))?;
+    Ok(which)
+}
+
 /// `POST /v1/account/{settlement|release}_report` `{"begin_date","end_date"}`:
 /// 202, and the report appears in the list after `--report-delay`.
 async fn create_report(
@@ -607,12 +618,10 @@ async fn create_report(
     body: Bytes,
 ) -> Response {
     let style = app.string_style();
-    let Some(which) = Which::from_path(&report) else {
-        return error_response(&ApiError::ROUTE_NOT_FOUND, style);
+    let which = match report_prelude(&app, &report, &headers).await {
+        Ok(which) => which,
+        Err(resp) => return resp,
     };
-    if let Err(e) = read_prelude(&app, &headers).await {
-        return error_response(&e, style);
-    }
     #[derive(Deserialize)]
     struct Period {
         begin_date: String,
@@ -653,12 +662,10 @@ async fn list_reports(
     headers: HeaderMap,
 ) -> Response {
     let style = app.string_style();
-    let Some(which) = Which::from_path(&report) else {
-        return error_response(&ApiError::ROUTE_NOT_FOUND, style);
+    let which = match report_prelude(&app, &report, &headers).await {
+        Ok(which) => which,
+        Err(resp) => return resp,
     };
-    if let Err(e) = read_prelude(&app, &headers).await {
-        return error_response(&e, style);
-    }
     let mut st = app.lock();
     if st.reports.throttle_lists > 0 {
         st.reports.throttle_lists -= 1;
@@ -688,12 +695,10 @@ async fn download_report(
     headers: HeaderMap,
 ) -> Response {
     let style = app.string_style();
-    let Some(which) = Which::from_path(&report) else {
-        return error_response(&ApiError::ROUTE_NOT_FOUND, style);
+    let which = match report_prelude(&app, &report, &headers).await {
+        Ok(which) => which,
+        Err(resp) => return resp,
     };
-    if let Err(e) = read_prelude(&app, &headers).await {
-        return error_response(&e, style);
-    }
     let st = app.lock();
     let job = st
         .reports
