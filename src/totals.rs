@@ -192,57 +192,67 @@ fn matched(
     Ok(out)
 }
 
-/// `--expect-total`: the sum of each currency's amounts is exactly the one given.
-pub(crate) fn check_expected(tally: &Tally, guards: &[Guard]) -> Result<(), String> {
-    let mut wrong = Vec::new();
-    for (g, currency, asked) in matched(tally, guards, "--expect-total")? {
-        if asked.overflow || asked.sum != g.amount {
-            let full = if asked.full > 0 {
-                format!(
-                    " (and {} full-refund row(s), which have no amount to add)",
-                    asked.full
-                )
-            } else {
-                String::new()
-            };
-            wrong.push(format!(
-                "--expect-total {g}: the file's {} amounts add up to {}{full}",
-                name(currency),
-                asked.sum_text(currency)
-            ));
-        }
-    }
-    if wrong.is_empty() {
+/// Each guard's currency judged by `wrong` (a reason, or `None` when it holds);
+/// every reason, joined, when one does not hold.
+fn check(
+    tally: &Tally,
+    guards: &[Guard],
+    flag: &str,
+    wrong: impl Fn(&Guard, Option<Currency>, &Asked) -> Option<String>,
+) -> Result<(), String> {
+    let reasons: Vec<String> = matched(tally, guards, flag)?
+        .iter()
+        .filter_map(|(g, currency, asked)| wrong(g, *currency, asked))
+        .collect();
+    if reasons.is_empty() {
         Ok(())
     } else {
-        Err(wrong.join("; "))
+        Err(reasons.join("; "))
     }
+}
+
+/// `--expect-total`: the sum of each currency's amounts is exactly the one given.
+pub(crate) fn check_expected(tally: &Tally, guards: &[Guard]) -> Result<(), String> {
+    check(tally, guards, "--expect-total", |g, currency, asked| {
+        if !asked.overflow && asked.sum == g.amount {
+            return None;
+        }
+        let full = if asked.full > 0 {
+            format!(
+                " (and {} full-refund row(s), which have no amount to add)",
+                asked.full
+            )
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "--expect-total {g}: the file's {} amounts add up to {}{full}",
+            name(currency),
+            asked.sum_text(currency)
+        ))
+    })
 }
 
 /// `--max-total`: no currency's sum above its cap; a `full` row, whose amount is
 /// not known before it is sent, cannot be capped and is refused.
 pub(crate) fn check_max(tally: &Tally, guards: &[Guard]) -> Result<(), String> {
-    let mut wrong = Vec::new();
-    for (g, currency, asked) in matched(tally, guards, "--max-total")? {
+    check(tally, guards, "--max-total", |g, currency, asked| {
         if asked.full > 0 {
-            wrong.push(format!(
+            Some(format!(
                 "--max-total {g}: {} {} row(s) ask for a full refund, whose amount is not known before sending, so no cap can hold it; write the amounts",
                 asked.full,
                 name(currency)
-            ));
+            ))
         } else if asked.overflow || asked.sum > g.amount {
-            wrong.push(format!(
+            Some(format!(
                 "--max-total {g}: the file's {} amounts add up to {}, above the cap",
                 name(currency),
                 asked.sum_text(currency)
-            ));
+            ))
+        } else {
+            None
         }
-    }
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(wrong.join("; "))
-    }
+    })
 }
 
 #[cfg(test)]

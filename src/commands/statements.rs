@@ -254,10 +254,6 @@ fn cents(a: Decimal) -> Option<i64> {
     i64::try_from((a * Decimal::ONE_HUNDRED).round().mantissa()).ok()
 }
 
-fn money(cents: i64) -> Decimal {
-    Decimal::new(cents, 2)
-}
-
 const COLUMNS: [&str; 12] = [
     "finding",
     "report",
@@ -484,8 +480,9 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
     })
 }
 
+/// A refund's amount, from its cents.
 fn money_of(o: &Ours) -> Decimal {
-    money(o.cents)
+    Decimal::new(o.cents, 2)
 }
 
 /// The batch's refunds on `payment` (they are sorted by payment, then date).
