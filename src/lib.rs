@@ -10,6 +10,7 @@ pub mod domain;
 pub mod sandbox;
 
 mod atomic_file;
+mod cell;
 mod client;
 mod clock;
 mod commands;

@@ -15,6 +15,7 @@ use anyhow::Context;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use crate::cell::neutralise;
 use crate::clock::rfc3339;
 use crate::domain::{Outcome, Requested};
 use crate::ledger::{Batch, Ledger, StoredRow};
@@ -423,48 +424,9 @@ fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 12] {
     ]
 }
 
-/// OWASP CSV-injection defence for a free-text cell.
-pub(crate) fn neutralise(cell: &str) -> String {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']);
-    if risky && !is_plain_number(cell) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
-/// `-12`, `+3,5`, `-0.25`: a spreadsheet reads these as numbers, not formulas.
-fn is_plain_number(cell: &str) -> bool {
-    let body = cell.strip_prefix(['+', '-']).unwrap_or(cell);
-    let mut marks = 0;
-    !body.is_empty()
-        && body.starts_with(|c: char| c.is_ascii_digit())
-        && body.chars().all(|c| match c {
-            '0'..='9' => true,
-            '.' | ',' => {
-                marks += 1;
-                marks == 1
-            }
-            _ => false,
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formulas_are_neutralised_numbers_are_not() {
-        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralise("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
-        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralise("\tx"), "'\tx");
-        assert_eq!(neutralise("-2+3"), "'-2+3");
-        assert_eq!(neutralise("-12,50"), "-12,50");
-        assert_eq!(neutralise("+3"), "+3");
-        assert_eq!(neutralise("chargeback 12"), "chargeback 12");
-        assert_eq!(neutralise(""), "");
-    }
 
     #[test]
     fn input_columns_named_like_ours_are_renamed() {

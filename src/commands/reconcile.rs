@@ -246,7 +246,11 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
                     }
                 };
             }
-            (None, Outcome::Pending | Outcome::Failed) if row.result.attempts > 0 => {
+            // Sent with no answer read: retried (attempts), or claimed by a process
+            // that died in flight (`sending`, no attempt stored).
+            (None, Outcome::Pending | Outcome::Failed)
+                if row.result.attempts > 0 || row.sending_since_ms.is_some() =>
+            {
                 let unknown = outcome == Outcome::Pending
                     || row
                         .result
@@ -258,6 +262,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
                         && !known.contains(&m.id)
                         && !claimed.contains(&m.id)
                         && state_amount.is_none_or(|a| m.amount == Some(a))
+                        && made_after(m, row.sending_since_ms)
                 });
                 if let Some(m) = candidate {
                     claimed.insert(m.id.clone());
@@ -324,6 +329,20 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         stopped,
         exit,
     })
+}
+
+/// A refund made before the row was claimed is not the row's. Clocks differ
+/// (ours, Mercado Pago's), hence the slack; a refund without a readable date is
+/// judged on payment and amount alone.
+fn made_after(m: &MpRefund, claimed_ms: Option<i64>) -> bool {
+    const SLACK_MS: i64 = 10 * 60 * 1000;
+    match (
+        claimed_ms,
+        m.date_created.as_deref().and_then(clock::parse_rfc3339),
+    ) {
+        (Some(claimed), Some(made)) => made >= claimed - SLACK_MS,
+        _ => true,
+    }
 }
 
 const COLUMNS: [&str; 7] = [

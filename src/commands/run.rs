@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
 use crate::input::{Input, InputOptions, InputSummary};
-use crate::ledger::{Batch, BatchSettings, Ledger};
+use crate::ledger::{self, Batch, BatchSettings, Ledger};
 use crate::lock::BatchLock;
 use crate::runner::Stop;
 use crate::totals::{self, Guard, Tally};
@@ -218,15 +218,24 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         // The same bytes as a batch of the state file: resumed (or found done)
         // without reading the file again.
         tracing::info!("resuming batch {} from {}", batch.id, state.display());
-        check_namespace(&mut ledger, &state, &req)?;
+        check_namespace(&ledger, &state, &req)?;
+        let mut batch = batch;
         let _lock = BatchLock::acquire(&state, &batch.id, "run")?;
         if req.guards.is_set() {
             req.guards
                 .check(batch.row_count, &ledger.tally(&batch.id, false)?)?;
         }
+        if let Err(problems) = guard_resumed(&mut ledger, &mut batch, &req)? {
+            return Ok(RunResult::Refused {
+                input: req.input,
+                problems,
+                why: Refusal::PriorRefunds,
+            });
+        }
         if let Some(confirm) = &req.confirm {
             confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
         }
+        ledger.set_namespace(&req.input_options.namespace)?;
         let finished =
             batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started)
                 .await?;
@@ -252,12 +261,19 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
     }
     batch::check_outputs(Some(&req.input), &state, &out, &req.output)?;
     let mut ledger = Ledger::open(&state)?;
-    check_namespace(&mut ledger, &state, &req)?;
+    check_namespace(&ledger, &state, &req)?;
     let batch_id = summary.fingerprint.clone();
     let _lock = BatchLock::acquire(&state, &batch_id, "run")?;
     let batch = match ledger.batch(&batch_id)? {
-        Some(b) => {
+        Some(mut b) => {
             tracing::info!("resuming batch {} from {}", b.id, state.display());
+            if let Err(problems) = guard_resumed(&mut ledger, &mut b, &req)? {
+                return Ok(RunResult::Refused {
+                    input: req.input,
+                    problems,
+                    why: Refusal::PriorRefunds,
+                });
+            }
             b
         }
         None => {
@@ -308,9 +324,51 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
     if let Some(confirm) = &req.confirm {
         confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
     }
+    ledger.set_namespace(&req.input_options.namespace)?;
     let finished =
         batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await?;
     Ok(RunResult::Finished(Box::new(finished)))
+}
+
+/// A batch resumed meets the per-payment guard as a new one does: rows never
+/// sent on payments another batch of the state file refunded, may have
+/// refunded or has waiting — since this batch was made, say — refuse the run
+/// (nothing sent), or with `--skip-invalid` become `invalid`; with
+/// `--allow-more-refunds` the batch is allowed from now on. The claims check
+/// again, row by row, whatever happens in between.
+fn guard_resumed(
+    ledger: &mut Ledger,
+    batch: &mut Batch,
+    req: &RunRequest,
+) -> anyhow::Result<Result<(), Vec<(u64, String)>>> {
+    if batch.settings.allow_more_refunds {
+        return Ok(Ok(()));
+    }
+    let held = ledger::by_row(ledger.held_back(&batch.id)?);
+    if held.is_empty() {
+        return Ok(Ok(()));
+    }
+    if req.allow_more_refunds {
+        tracing::warn!(
+            "batch {}: {} row(s) on payments other batches refunded are sent (--allow-more-refunds)",
+            batch.id,
+            held.len()
+        );
+        ledger.allow_more_refunds(batch)?;
+        return Ok(Ok(()));
+    }
+    if req.skip_invalid {
+        let rows: Vec<(u64, String)> = held
+            .into_iter()
+            .map(|(row_no, line, why)| (row_no, format!("line {line}: {why}")))
+            .collect();
+        ledger.refuse_rows(&batch.id, ledger::PAYMENT_HAS_REFUNDS, &rows)?;
+        return Ok(Ok(()));
+    }
+    Ok(Err(held
+        .into_iter()
+        .map(|(_, line, why)| (line, why))
+        .collect()))
 }
 
 /// The API base people must not miss.
@@ -413,7 +471,7 @@ fn unchanged_batch(
 /// Keys are derived with the namespace: the same spreadsheet under another one gets
 /// other keys, which the API would take as new refunds. A state file therefore
 /// keeps one namespace, and a change must be asked for by name.
-fn check_namespace(ledger: &mut Ledger, state: &Path, req: &RunRequest) -> anyhow::Result<()> {
+fn check_namespace(ledger: &Ledger, state: &Path, req: &RunRequest) -> anyhow::Result<()> {
     let wanted = &req.input_options.namespace;
     match ledger.namespace()? {
         Some(recorded) if recorded == *wanted => Ok(()),
@@ -428,14 +486,12 @@ fn check_namespace(ledger: &mut Ledger, state: &Path, req: &RunRequest) -> anyho
             tracing::warn!(
                 "namespace changed from {recorded:?} to {wanted:?} (--namespace-change)"
             );
-            ledger.set_namespace(wanted)
+            Ok(())
         }
-        None => ledger.set_namespace(wanted),
+        // Recorded once the run goes ahead (see `run`): a refused run changes nothing.
+        None => Ok(()),
     }
 }
-
-/// Cause of a row not sent because its payment already has a refund.
-pub(crate) const PAYMENT_HAS_REFUNDS: &str = "payment_has_refunds";
 
 /// Reads the input a second time into a new batch, and commits it only if the file
 /// read is the file validated. The state file is the first guard against a double
@@ -473,6 +529,7 @@ fn create_batch(
             key_version: Some(crate::key::KEY_VERSION.to_owned()),
             results_bom: summary.bom || summary.windows_1252,
             decimal_comma: summary.decimal_comma,
+            allow_more_refunds: req.allow_more_refunds,
         },
         row_count: summary.rows,
     };
@@ -498,7 +555,7 @@ fn create_batch(
         writer.refuse(*row_no, p.as_str(), &why)?;
     }
     if !req.allow_more_refunds {
-        let guarded = prior_by_row(writer.prior_refunds()?);
+        let guarded = ledger::by_row(writer.prior_refunds()?);
         if !guarded.is_empty() && !req.skip_invalid {
             // Dropping the writer rolls the batch back: nothing is stored or sent.
             return Ok(Err(guarded
@@ -507,7 +564,11 @@ fn create_batch(
                 .collect()));
         }
         for (row_no, line, why) in &guarded {
-            writer.refuse(*row_no, PAYMENT_HAS_REFUNDS, &format!("line {line}: {why}"))?;
+            writer.refuse(
+                *row_no,
+                ledger::PAYMENT_HAS_REFUNDS,
+                &format!("line {line}: {why}"),
+            )?;
         }
     }
     let adopted = writer.commit()?;
@@ -517,27 +578,4 @@ fn create_batch(
         );
     }
     Ok(Ok(batch))
-}
-
-/// One (row, line, reason) per row, naming every earlier refund of its payment.
-fn prior_by_row(prior: Vec<crate::ledger::PriorRefund>) -> Vec<(u64, u64, String)> {
-    let mut out: Vec<(u64, u64, String)> = Vec::new();
-    for p in prior {
-        match out.last_mut() {
-            Some((row_no, _, why)) if *row_no == p.row_no => {
-                why.push_str("; ");
-                why.push_str(&p.describe());
-            }
-            _ => out.push((
-                p.row_no,
-                p.line,
-                format!(
-                    "payment {} already has refunds in the state file: {}",
-                    p.payment_id,
-                    p.describe()
-                ),
-            )),
-        }
-    }
-    out
 }

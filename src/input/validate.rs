@@ -62,10 +62,12 @@ impl Input {
         };
         let requested = Requested::parse(&fields[c.amount], currency.ok().flatten())
             .map_err(|e| reasons.push(e));
-        // NFC, as the key has it: duplicates are found among what the key sees.
+        // NFC, as the key has it: duplicates are found among what the key sees. A
+        // reference our results neutralised reads back as the original: a results
+        // file fed back in gets the keys of the rows it reports.
         let reference = c
             .reference
-            .map(|i| fields[i].trim())
+            .map(|i| crate::cell::restore(fields[i].trim()).trim())
             .filter(|r| !r.is_empty())
             .map(|r| key::nfc(r).into_owned());
         let (Ok(payment), Ok(kind), Ok(currency), Ok(requested), true) =

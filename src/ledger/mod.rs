@@ -128,11 +128,31 @@ CREATE INDEX rows_by_payment ON rows(payment_id, kind);
 "#,
 ];
 
-/// The rows whose refund may exist at the API: made (refunded, in process), or
-/// sent with no answer known (a request left, the outcome never read).
-const MAY_HAVE_REFUNDED: &str = "(o.state IN ('refunded', 'in_process')
-     OR (o.attempts > 0 AND o.state IN ('sending', 'pending'))
+/// The rows of another batch that keep a row from being sent on the same
+/// payment (`o` in the queries): those whose refund may exist at the API — made
+/// (refunded, in process) or sent with no answer known: any `sending` row,
+/// whatever its attempts (a process killed in flight stores none), or an
+/// unknown outcome — and those still waiting to be sent: two spreadsheets
+/// queued on one payment is for a person to settle.
+const STANDS_IN_THE_WAY: &str = "(o.state IN ('refunded', 'in_process', 'sending', 'pending')
      OR (o.state = 'failed' AND o.cause_code = 'unknown_outcome'))";
+
+/// The rows of batch `?1` (`r`) the per-payment guard holds back, each with an
+/// `o` standing in its way: a row that was never sent (`pending`, its outcome
+/// not unknown) on a payment where another batch's row, under a key this batch
+/// does not hold, stands in the way. A row that may have refunded already
+/// (`sending`, an unknown outcome) is not held: sending it again with its key is
+/// how its outcome is found, and the API replays rather than refunds twice.
+/// Rows of one spreadsheet on one payment never count against each other —
+/// several partial refunds in one file are allowed — nor do rows of another
+/// batch under a key this one holds (a re-export of the same rows).
+const HELD_BACK: &str = "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL
+     AND COALESCE(r.cause_code, '') <> 'unknown_outcome'
+     AND o.batch <> ?1
+     AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)";
+
+/// Cause of a row held back by the per-payment guard.
+pub(crate) const PAYMENT_HAS_REFUNDS: &str = "payment_has_refunds";
 
 /// `PRAGMA application_id` of every state file ("mprf"): what tells our files from
 /// other applications' SQLite databases, so that a wrong `--state` is refused
@@ -188,6 +208,9 @@ pub(crate) struct BatchSettings {
     pub results_bom: bool,
     /// The input wrote amounts with a decimal comma: so do the results.
     pub decimal_comma: bool,
+    /// `--allow-more-refunds`: a person said this batch's rows may be sent on
+    /// payments other batches refunded; the per-payment guard stands aside.
+    pub allow_more_refunds: bool,
 }
 
 /// A batch as stored.
@@ -219,6 +242,7 @@ pub(crate) struct PriorRefund {
     /// Its stored state (`refunded`, `in_process`, `sending`...).
     pub state: String,
     pub last_attempt_at_ms: Option<i64>,
+    pub attempts: u32,
 }
 
 impl PriorRefund {
@@ -230,13 +254,38 @@ impl PriorRefund {
             .map(|t| format!(" {}", crate::clock::rfc3339(t)))
             .unwrap_or_default();
         let short: String = self.batch_id.chars().take(12).collect();
-        let state = if self.state == SENDING {
-            "sent, outcome unknown"
-        } else {
-            &self.state
+        let state = match self.state.as_str() {
+            SENDING => "sent, outcome unknown",
+            "pending" if self.attempts == 0 => "waiting to be sent",
+            "pending" => "sent before, outcome unknown",
+            "failed" => "sent, outcome unknown",
+            other => other,
         };
         format!("{amount} {state}{when} (batch {short})")
     }
+}
+
+/// One (row, line, reason) per row, naming every earlier refund of its payment.
+pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<(u64, u64, String)> {
+    let mut out: Vec<(u64, u64, String)> = Vec::new();
+    for p in prior {
+        match out.last_mut() {
+            Some((row_no, _, why)) if *row_no == p.row_no => {
+                why.push_str("; ");
+                why.push_str(&p.describe());
+            }
+            _ => out.push((
+                p.row_no,
+                p.line,
+                format!(
+                    "payment {} already has refunds in the state file: {}",
+                    p.payment_id,
+                    p.describe()
+                ),
+            )),
+        }
+    }
+    out
 }
 
 /// A row handed to a worker.
@@ -269,6 +318,9 @@ pub(crate) struct StoredRow {
     pub ask: Option<RefundAsk>,
     pub currency: Option<Currency>,
     pub result: RowResult,
+    /// When the row was claimed, for a row `sending`: a request may have left
+    /// since then, and its answer was never read.
+    pub sending_since_ms: Option<i64>,
 }
 
 pub(crate) struct Ledger {
@@ -337,13 +389,7 @@ impl BatchWriter<'_> {
     /// Rows of one spreadsheet on one payment never count against each other:
     /// several partial refunds in one file are allowed.
     pub(crate) fn prior_refunds(&self) -> anyhow::Result<Vec<PriorRefund>> {
-        prior_refunds(
-            &self.tx,
-            "rows AS r",
-            "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL AND o.batch <> ?1
-             AND o.key NOT IN (SELECT key FROM rows WHERE batch = ?1 AND key IS NOT NULL)",
-            self.seq,
-        )
+        prior_refunds(&self.tx, "rows AS r", HELD_BACK, [self.seq])
     }
 
     /// Marks a row of this batch invalid before it is ever sent.
@@ -360,6 +406,13 @@ impl BatchWriter<'_> {
     /// settled by another batch of this state file (see [`adopt_settled`]).
     pub(crate) fn commit(self) -> anyhow::Result<u64> {
         let adopted = adopt_settled(&self.tx, self.seq, self.now)?;
+        // The namespace is recorded with the first batch made under it, never by a
+        // run that was refused.
+        self.tx.execute(
+            "INSERT INTO meta (name, value) SELECT 'namespace', namespace FROM batches WHERE seq = ?1
+             ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            [self.seq],
+        )?;
         bump_generation(&self.tx)?;
         self.tx.commit()?;
         Ok(adopted)
@@ -381,7 +434,9 @@ impl Ledger {
             return Err(unusable("it is a folder".into()).into());
         }
         let conn = Connection::open(path).map_err(|e| unusable(e.to_string()))?;
-        conn.busy_timeout(Duration::from_secs(10))
+        // Another process creating a large batch holds the write lock for as long
+        // as it inserts: a claim waits for it rather than stopping the run.
+        conn.busy_timeout(Duration::from_secs(120))
             .map_err(|e| unusable(e.to_string()))?;
         check_ours(&conn).map_err(unusable)?;
         let setup = || -> anyhow::Result<Ledger> {
@@ -536,6 +591,50 @@ impl Ledger {
         }
         tx.commit()?;
         Ok(claimed)
+    }
+
+    /// The rows of the batch the per-payment guard would hold back now, with
+    /// what stands in their way (see [`HELD_BACK`]): what a resumed batch is
+    /// checked against before anything is sent, as a new one is.
+    pub(crate) fn held_back(&self, batch_id: &str) -> anyhow::Result<Vec<PriorRefund>> {
+        prior_refunds(&self.conn, "rows AS r", HELD_BACK, [self.seq(batch_id)?])
+    }
+
+    /// Marks rows of the batch never sent `invalid` with `code` (a resume with
+    /// `--skip-invalid` over rows the guard holds back): (row, message) each.
+    pub(crate) fn refuse_rows(
+        &mut self,
+        batch_id: &str,
+        code: &str,
+        rows: &[(u64, String)],
+    ) -> anyhow::Result<()> {
+        let seq = self.seq(batch_id)?;
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "UPDATE rows SET state = 'invalid', cause_code = ?3, cause_message = ?4,
+                        retryable = 0, updated_at = ?5
+                 WHERE batch = ?1 AND row_no = ?2 AND state = 'pending'",
+            )?;
+            let now = now_ms();
+            for (row_no, why) in rows {
+                stmt.execute(params![seq, *row_no as i64, code, why, now])?;
+            }
+        }
+        bump_generation(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records that a person allowed the batch's rows on payments other batches
+    /// refunded (`--allow-more-refunds` given on a resume).
+    pub(crate) fn allow_more_refunds(&mut self, batch: &mut Batch) -> anyhow::Result<()> {
+        batch.settings.allow_more_refunds = true;
+        self.conn.execute(
+            "UPDATE batches SET settings = ?2 WHERE id = ?1",
+            params![batch.id, serde_json::to_string(&batch.settings)?],
+        )?;
+        Ok(())
     }
 
     /// Puts the batch's failed rows back to `pending` for another run: only the
@@ -737,7 +836,7 @@ impl Ledger {
         let mut stmt = self.conn.prepare(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
                     cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
-                    last_attempt_at, kind, payment_id, line
+                    last_attempt_at, kind, payment_id, line, updated_at
              FROM rows WHERE batch = ?1 ORDER BY row_no",
         )?;
         let mut rows = stmt.query([self.seq(batch_id)?])?;
@@ -800,6 +899,7 @@ impl Ledger {
                     refund,
                     last_attempt_at_ms: r.get(14)?,
                 },
+                sending_since_ms: if state == SENDING { r.get(18)? } else { None },
             })?;
         }
         Ok(())
@@ -829,9 +929,48 @@ fn check_ours(conn: &Connection) -> Result<(), String> {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .map_err(read)?;
+    // Tables named like ours are not enough: their columns must be the ones we
+    // wrote, or the file is someone else's and stays as it is (not even switched
+    // to WAL).
+    let columns = |table: &str| -> Result<Vec<String>, String> {
+        conn.prepare("SELECT name FROM pragma_table_info(?1)")
+            .and_then(|mut s| s.query_map([table], |r| r.get(0))?.collect())
+            .map_err(read)
+    };
+    let has_all = |cols: &[String], want: &[&str]| want.iter().all(|w| cols.iter().any(|c| c == w));
     let ours = ["batches", "rows"]
         .iter()
-        .all(|t| tables.iter().any(|n| n == t));
+        .all(|t| tables.iter().any(|n| n == t))
+        && has_all(
+            &columns("batches")?,
+            &[
+                "id",
+                "created_at",
+                "input_path",
+                "input_digest",
+                "namespace",
+                "header",
+                "delimiter",
+                "settings",
+                "row_count",
+            ],
+        )
+        && {
+            let rows = columns("rows")?;
+            has_all(
+                &rows,
+                &[
+                    "row_no",
+                    "key",
+                    "kind",
+                    "payment_id",
+                    "requested",
+                    "fields",
+                    "state",
+                    "attempts",
+                ],
+            ) && (has_all(&rows, &["batch_id"]) || has_all(&rows, &["batch"]))
+        };
     match (version, tables.is_empty()) {
         (0, true) => Ok(()),
         (v, false) if v >= 1 && ours => Ok(()),
@@ -842,23 +981,24 @@ fn check_ours(conn: &Connection) -> Result<(), String> {
     }
 }
 
-/// The prior refunds of the rows `from` selects (`r`) found in `rows` (`o`).
+/// The prior refunds of the rows `from` selects (`r`) found in `rows` (`o`):
+/// other rows on the same payment that stand in the way (`filter` says which).
 fn prior_refunds(
     conn: &Connection,
     from: &str,
     filter: &str,
-    param: impl rusqlite::ToSql,
+    params: impl rusqlite::Params,
 ) -> anyhow::Result<Vec<PriorRefund>> {
     let sql = format!(
         "SELECT r.row_no, COALESCE(r.line, r.row_no + 1), CAST(r.payment_id AS TEXT),
                 (SELECT id FROM batches WHERE seq = o.batch), o.requested, o.refunded_amount,
-                o.state, o.last_attempt_at
+                o.state, o.last_attempt_at, o.attempts
          FROM {from} JOIN rows AS o ON o.payment_id = r.payment_id AND o.kind = r.kind
-         WHERE {filter} AND o.key <> r.key AND {MAY_HAVE_REFUNDED}
+         WHERE {filter} AND o.key <> r.key AND {STANDS_IN_THE_WAY}
          ORDER BY r.row_no, o.last_attempt_at"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([param], |r| {
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params, |r| {
         Ok(PriorRefund {
             row_no: r.get::<_, i64>(0)? as u64,
             line: r.get::<_, i64>(1)? as u64,
@@ -868,6 +1008,7 @@ fn prior_refunds(
             refunded_amount: r.get(5)?,
             state: r.get(6)?,
             last_attempt_at_ms: r.get(7)?,
+            attempts: r.get(8)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -942,8 +1083,8 @@ impl ReadOnly {
         let found = prior_refunds(
             &tx,
             "temp.asks AS r",
-            "?1 = ?1 AND o.key NOT IN (SELECT key FROM temp.asks)",
-            "",
+            "o.key NOT IN (SELECT key FROM temp.asks)",
+            [],
         )?;
         tx.rollback()?;
         Ok(found)
@@ -1048,6 +1189,12 @@ fn record(
     Ok(())
 }
 
+/// Marks up to `limit` rows after `after_row_no` as `sending` and returns them.
+/// Under the per-payment guard (unless the batch allows more refunds), a row
+/// another batch stands in the way of is not claimed but `failed`
+/// ([`PAYMENT_HAS_REFUNDS`], for a person): checked here, in the same write
+/// transaction as the claim, so that two processes on one state file, or a
+/// batch resumed after another was sent, never both send on one payment.
 fn claim(
     tx: &Transaction<'_>,
     seq: i64,
@@ -1056,39 +1203,102 @@ fn claim(
     limit: usize,
     now: i64,
 ) -> anyhow::Result<Vec<Claimed>> {
-    let mut stmt = tx.prepare_cached(
-        "UPDATE rows SET state = 'sending', updated_at = ?4
-         WHERE batch = ?1 AND row_no IN (
-             SELECT row_no FROM rows
-             WHERE batch = ?1 AND state IN ('pending', 'sending') AND row_no > ?2
-             ORDER BY row_no LIMIT ?3)
-         RETURNING row_no, key, kind, payment_id, requested",
+    let settings: String =
+        tx.query_row("SELECT settings FROM batches WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })?;
+    let guarded = !serde_json::from_str::<BatchSettings>(&settings)
+        .context("state file: batch settings")?
+        .allow_more_refunds;
+    let mut candidates = tx.prepare_cached(&format!(
+        "SELECT r.row_no, r.key, r.kind, r.payment_id, r.requested,
+                ?4 AND EXISTS (SELECT 1 FROM rows AS o
+                               WHERE o.payment_id = r.payment_id AND o.kind = r.kind
+                                 AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY})
+         FROM rows AS r
+         WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
+         ORDER BY r.row_no LIMIT ?3"
+    ))?;
+    let mut mark = tx.prepare_cached(
+        "UPDATE rows SET state = 'sending', updated_at = ?3 WHERE batch = ?1 AND row_no = ?2",
     )?;
-    let mut rows = stmt.query(params![seq, after_row_no as i64, limit as i64, now])?;
     let mut out = Vec::with_capacity(limit);
-    while let Some(r) = rows.next()? {
-        let row_no: i64 = r.get(0)?;
-        let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
-        let payment: i64 = r.get(3)?;
-        let requested: String = r.get(4)?;
-        out.push(Claimed {
-            row_no: row_no as u64,
-            ask: RefundAsk {
-                key: codec::key_of(r.get_ref(1)?)
-                    .ok()
-                    .flatten()
-                    .ok_or_else(bad)?,
-                kind: codec::kind_of(r.get(2)?).ok_or_else(bad)?,
-                payment_id: u64::try_from(payment)
-                    .ok()
-                    .and_then(PaymentId::new)
-                    .ok_or_else(bad)?,
-                requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
-            },
-        });
+    let mut after = after_row_no as i64;
+    while out.len() < limit {
+        let want = limit - out.len();
+        let mut rows = candidates.query(params![seq, after, want as i64, guarded])?;
+        let mut seen = 0;
+        let mut held = Vec::new();
+        while let Some(r) = rows.next()? {
+            seen += 1;
+            let row_no: i64 = r.get(0)?;
+            after = row_no;
+            if r.get::<_, bool>(5)? {
+                held.push(row_no);
+                continue;
+            }
+            let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
+            let payment: i64 = r.get(3)?;
+            let requested: String = r.get(4)?;
+            out.push(Claimed {
+                row_no: row_no as u64,
+                ask: RefundAsk {
+                    key: codec::key_of(r.get_ref(1)?)
+                        .ok()
+                        .flatten()
+                        .ok_or_else(bad)?,
+                    kind: codec::kind_of(r.get(2)?).ok_or_else(bad)?,
+                    payment_id: u64::try_from(payment)
+                        .ok()
+                        .and_then(PaymentId::new)
+                        .ok_or_else(bad)?,
+                    requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
+                },
+            });
+        }
+        drop(rows);
+        if !held.is_empty() {
+            bump_generation(tx)?;
+        }
+        for row_no in held {
+            let why = by_row(prior_refunds(
+                tx,
+                "rows AS r",
+                &format!("{HELD_BACK} AND r.row_no = ?2"),
+                params![seq, row_no],
+            )?);
+            let why = why.first().map_or_else(
+                || "another batch of this state file holds a refund on its payment".to_owned(),
+                |(_, line, why)| format!("line {line}: {why}"),
+            );
+            hold_back(tx, seq, row_no, &why, now)?;
+        }
+        if seen < want {
+            break;
+        }
     }
-    out.sort_by_key(|c| c.row_no);
+    for c in &out {
+        mark.execute(params![seq, c.row_no as i64, now])?;
+    }
     Ok(out)
+}
+
+/// A row the per-payment guard keeps from being sent: `failed`, for a person
+/// (`retry --all-failed` puts it back, and the guard looks again).
+fn hold_back(
+    tx: &Transaction<'_>,
+    seq: i64,
+    row_no: i64,
+    why: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    tx.prepare_cached(
+        "UPDATE rows SET state = 'failed', cause_code = ?3, cause_message = ?4, retryable = 0,
+                updated_at = ?5
+         WHERE batch = ?1 AND row_no = ?2",
+    )?
+    .execute(params![seq, row_no, PAYMENT_HAS_REFUNDS, why, now])?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,84 +2,12 @@
 //! guards of a hand-off, honest per-currency figures, Excel-ready results, the
 //! rows that need a human, and `retry` sending only what it says.
 
-use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
-use crate::common::{Work, read_csv, run, wait_until};
+use crate::common::{Work, on_terminal, read_csv, run};
 
 fn sandbox() -> SandboxHandle {
     Sandbox::start(SandboxConfig::default()).expect("sandbox")
-}
-
-/// A pseudo-terminal: the child gets the slave side as stdin, stdout and stderr;
-/// the test reads and types on the master side.
-struct Pty {
-    master: std::fs::File,
-    slave: OwnedFd,
-}
-
-fn pty() -> Pty {
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty writes two new descriptors into the given ints, which are
-    // owned from here on; the name, termios and size arguments may be null.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors were just opened by openpty and nothing else owns them.
-    unsafe {
-        Pty {
-            master: std::fs::File::from(OwnedFd::from_raw_fd(master)),
-            slave: OwnedFd::from_raw_fd(slave),
-        }
-    }
-}
-
-/// Runs `cmd` on a terminal, answering `answer` once it asks `[y/N]`; returns the
-/// exit code and everything the terminal showed.
-fn on_terminal(mut cmd: Command, answer: &str) -> (i32, String) {
-    let Pty { master, slave } = pty();
-    cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
-        .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave));
-    let mut child = cmd.spawn().expect("spawn on a terminal");
-    // The parent's copies of the slave side must close, or the master never sees EOF.
-    drop(cmd);
-    let shown = Arc::new(Mutex::new(String::new()));
-    let mut reader = master.try_clone().unwrap();
-    let reading = {
-        let shown = shown.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            // EIO once the child closed the terminal: the end of its output.
-            while let Ok(n @ 1..) = reader.read(&mut buf) {
-                shown
-                    .lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        })
-    };
-    wait_until("the question", Duration::from_secs(60), || {
-        shown.lock().unwrap().contains("[y/N]") || child.try_wait().unwrap().is_some()
-    });
-    (&master).write_all(answer.as_bytes()).unwrap();
-    let status = child.wait().unwrap();
-    drop(master);
-    reading.join().unwrap();
-    let shown = shown.lock().unwrap().clone();
-    (status.code().unwrap_or(-1), shown)
 }
 
 const MIXED: &str = "payment_id,amount,currency\n\

@@ -3,6 +3,7 @@
 mod books; // the per-payment guard: earlier refunds on a payment (issue 7)
 mod common; // temp work dirs, the binary, CSV readers
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
+mod guard; // the per-payment guard on every path money can take (issue 17)
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs

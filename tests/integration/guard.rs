@@ -1,0 +1,310 @@
+//! The per-payment guard on every path money can take (issue 17): a row killed in
+//! flight, a batch made but never sent and resumed later, two processes on one
+//! state file at once, a failed row retried after another batch refunded its
+//! payment, and a results file fed back in. Also what a refused run must leave
+//! alone: the namespace, a foreign SQLite file.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle};
+
+use crate::common::{Work, on_terminal, read_csv, run, wait_until};
+
+fn sandbox() -> SandboxHandle {
+    Sandbox::start(SandboxConfig::default()).expect("sandbox")
+}
+
+/// Refunds per payment in the sandbox.
+fn refunds_per_payment(sb: &SandboxHandle) -> HashMap<u64, usize> {
+    let mut m = HashMap::new();
+    for r in sb.refunds() {
+        *m.entry(r.payment_id).or_default() += 1;
+    }
+    m
+}
+
+/// Critical 1: a process killed while its row was in flight leaves the row
+/// `sending` with no attempt stored; that row still holds its payment, and
+/// `reconcile` recognises the refund it made as its own.
+#[test]
+fn a_row_killed_in_flight_holds_its_payment() {
+    let sb = sandbox();
+    sb.set_faults(Faults {
+        cut_after_commit: 1.0,
+        ..Faults::default()
+    });
+    let w = Work::new();
+    w.write("a.csv", "payment_id,amount,reference\n4000002,25.00,CB-2\n");
+    w.write("b.csv", "payment_id,amount,reference\n4000002,20.00,CB-2\n");
+    let mut child = w.spawn(
+        w.mprefund(
+            &sb,
+            &["run", "a.csv", "--state", "s.db", "--max-attempts", "30"],
+        ),
+        "a",
+    );
+    // Every answer is cut after the commit: the refund exists, the row never
+    // gets an answer, and the process is killed mid-retry.
+    wait_until(
+        "the refund to be committed",
+        Duration::from_secs(60),
+        || !sb.refunds().is_empty(),
+    );
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+    assert_eq!(sb.refunds().len(), 1, "{}", w.log("a"));
+    sb.set_faults(Faults::default());
+
+    let ran = run(w.mprefund(&sb, &["run", "b.csv", "--state", "s.db"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("payment 4000002 already has refunds")
+            && ran.stderr.contains("sent, outcome unknown"),
+        "{ran:?}"
+    );
+    assert_eq!(sb.refunds().len(), 1, "nothing more was refunded");
+
+    let rec = run(w.mprefund(&sb, &["reconcile", "--state", "s.db"]));
+    let lines = read_csv(&w.path("a.reconcile.csv"));
+    assert_eq!(lines.len(), 1, "{rec:?}\n{lines:?}");
+    assert_eq!(lines[0]["finding"], "unknown_outcome_found", "{lines:?}");
+    assert_eq!(lines[0]["refund_id"], sb.refunds()[0].id.to_string());
+
+    // The killed row finishes with its own key: the API replays, no new refund.
+    let ran = run(w.mprefund(&sb, &["run", "a.csv", "--state", "s.db"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 1);
+}
+
+/// Critical 2: a batch made but never sent (a "no" at the question) holds its
+/// payments against another spreadsheet, and a batch resumed through the fast
+/// path meets the guard too.
+#[test]
+fn a_batch_never_sent_holds_its_payments_and_is_guarded_when_resumed() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("a3.csv", "payment_id,amount,reference\n4100001,25.00,CB\n");
+    w.write("b3.csv", "payment_id,amount,reference\n4100001,20.00,CB\n");
+    let (code, shown) = on_terminal(
+        w.mprefund(&sb, &["run", "a3.csv", "--state", "s.db"]),
+        "n\n",
+    );
+    assert_eq!(code, 2, "{shown}");
+    assert!(sb.refunds().is_empty());
+
+    let ran = run(w.mprefund(&sb, &["run", "b3.csv", "--state", "s.db"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("waiting to be sent"), "{ran:?}");
+    assert!(sb.refunds().is_empty(), "nothing was sent");
+
+    // A person decides the correction goes out after all...
+    let ran = run(w.mprefund(
+        &sb,
+        &["run", "b3.csv", "--state", "s.db", "--allow-more-refunds"],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 1);
+    // ...then the first file is run again: same bytes, the fast path, guarded.
+    let ran = run(w.mprefund(&sb, &["run", "a3.csv", "--state", "s.db"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("payment 4100001 already has refunds")
+            && ran.stderr.contains("20 refunded"),
+        "{ran:?}"
+    );
+    assert_eq!(sb.refunds().len(), 1, "no second refund");
+    // With --skip-invalid the row is marked, not sent.
+    let ran = run(w.mprefund(&sb, &["run", "a3.csv", "--state", "s.db", "--skip-invalid"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = read_csv(&w.path("a3.results.csv"));
+    assert_eq!(rows[0]["outcome"], "invalid", "{rows:?}");
+    assert_eq!(rows[0]["cause_code"], "payment_has_refunds");
+    assert_eq!(sb.refunds().len(), 1);
+}
+
+/// Critical 3: two spreadsheets on one state file at the same moment. The
+/// sandbox holds every refund request, so the first process is still in flight
+/// while the second decides: exactly one of them sends.
+#[test]
+fn two_processes_on_one_state_file_refund_each_payment_once() {
+    let sb = sandbox();
+    sb.hold();
+    let w = Work::new();
+    let mut a = String::from("payment_id,amount,reference\n");
+    let mut b = a.clone();
+    for i in 0..200 {
+        a.push_str(&format!("{},25.00,CB-{i}\n", 4_200_000 + i));
+        b.push_str(&format!("{},20.00,CB-{i}\n", 4_200_000 + i));
+    }
+    w.write("a4.csv", a);
+    w.write("b4.csv", b);
+    let mut ca = w.spawn(
+        w.mprefund(&sb, &["run", "a4.csv", "--state", "s4.db"]),
+        "a4",
+    );
+    let mut cb = w.spawn(
+        w.mprefund(&sb, &["run", "b4.csv", "--state", "s4.db"]),
+        "b4",
+    );
+    // Nothing can finish while requests are held: the first to end is a refusal.
+    wait_until("one run to be refused", Duration::from_secs(120), || {
+        ca.try_wait().unwrap().is_some() || cb.try_wait().unwrap().is_some()
+    });
+    sb.release();
+    let codes = [
+        ca.wait().unwrap().code().unwrap_or(-1),
+        cb.wait().unwrap().code().unwrap_or(-1),
+    ];
+    let mut sorted = codes;
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [0, 2],
+        "{codes:?}\n{}\n{}",
+        w.log("a4"),
+        w.log("b4")
+    );
+    let per = refunds_per_payment(&sb);
+    assert_eq!(per.len(), 200);
+    assert!(per.values().all(|&n| n == 1), "{per:?}");
+}
+
+/// At claim time: a failed row put back by `retry` after another batch refunded
+/// its payment is held back (failed, for a person), not sent.
+#[test]
+fn a_failed_row_retried_after_another_batch_refunded_is_held_back() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("a.csv", "payment_id,amount,reference\n4300001,25.00,CB\n");
+    w.write("b.csv", "payment_id,amount,reference\n4300001,20.00,CB\n");
+    sb.fail_payment(4_300_001, 400);
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "a.csv",
+            "--state",
+            "s.db",
+            "--summary-json",
+            "a.json",
+        ],
+    ));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("a.json")).unwrap()).unwrap();
+    let batch = summary["batch"].as_str().unwrap().to_owned();
+    sb.heal_payment(4_300_001);
+    // A's row failed for good, so B may go.
+    let ran = run(w.mprefund(&sb, &["run", "b.csv", "--state", "s.db"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 1);
+
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "retry",
+            "--state",
+            "s.db",
+            "--batch",
+            &batch,
+            "--all-failed",
+            "--yes",
+        ],
+    ));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 1, "the retried row was not sent");
+    let rows = read_csv(&w.path("a.results.csv"));
+    assert_eq!(rows[0]["outcome"], "failed", "{rows:?}");
+    assert_eq!(rows[0]["cause_code"], "payment_has_refunds");
+    assert!(rows[0]["cause_message"].contains("20 refunded"), "{rows:?}");
+}
+
+/// Critical 4: a results file fed back in as input derives the keys of the rows
+/// it reports, formula-looking references included.
+#[test]
+fn a_results_file_fed_back_in_refunds_nothing_again() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "f.csv",
+        "payment_id,amount,reference\n4400001,10.00,=1+2\n4400002,11.00,-2+3\n4400003,12.00,@x\n",
+    );
+    assert_eq!(run(w.mprefund(&sb, &["run", "f.csv"])).code, 0);
+    assert_eq!(sb.refunds().len(), 3);
+    let results = std::fs::read_to_string(w.path("f.results.csv")).unwrap();
+    assert!(
+        results.contains("'=1+2") && results.contains("'-2+3"),
+        "{results}"
+    );
+
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "f.results.csv",
+            "--state",
+            "fresh.db",
+            "--out",
+            "again.csv",
+        ],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(
+        sb.refunds().len(),
+        3,
+        "the same keys: replayed, not refunded"
+    );
+}
+
+/// A run the guard refuses changes nothing: not even the namespace it asked
+/// to change to.
+#[test]
+fn a_refused_namespace_change_is_not_recorded() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("a.csv", "payment_id,amount,reference\n4500001,25.00,CB\n");
+    w.write("b.csv", "payment_id,amount,reference\n4500001,20.00,CB\n");
+    w.write("c.csv", "payment_id,amount,reference\n4500002,5.00,CB\n");
+    let ns = |file: &'static str, ns: &'static str, change: bool| {
+        let mut args = vec!["run", file, "--state", "s.db", "--namespace", ns];
+        if change {
+            args.push("--namespace-change");
+        }
+        run(w.mprefund(&sb, &args))
+    };
+    assert_eq!(ns("a.csv", "one", false).code, 0);
+    let refused = ns("b.csv", "other", true);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused.stderr.contains("already has refunds"),
+        "{refused:?}"
+    );
+    let ran = ns("c.csv", "one", false);
+    assert_eq!(ran.code, 0, "still namespace one: {ran:?}");
+    assert_eq!(sb.refunds().len(), 2);
+}
+
+/// A SQLite file with tables named like ours but not ours (user_version 1) is
+/// refused before a byte of it changes — not even switched to WAL.
+#[test]
+fn a_foreign_file_with_our_table_names_is_left_untouched() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n4600001,1.00\n");
+    let p = w.path("foreign.db");
+    let c = rusqlite::Connection::open(&p).unwrap();
+    c.execute_batch(
+        "CREATE TABLE batches (name TEXT); CREATE TABLE rows (n INTEGER);
+         INSERT INTO rows VALUES (1); PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(c);
+    let before = std::fs::read(&p).unwrap();
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "foreign.db"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("cannot be used"), "{ran:?}");
+    assert_eq!(std::fs::read(&p).unwrap(), before, "the file changed");
+    assert!(!w.path("foreign.db-wal").exists());
+    assert!(sb.refunds().is_empty());
+}
