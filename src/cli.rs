@@ -24,7 +24,7 @@ use crate::progress::Mode;
 use crate::retry::Policy;
 use crate::runner::{self, Stop, StopReason};
 use crate::totals::Guard;
-use crate::{Exit, Usage, sandbox};
+use crate::{Exit, Usage, sandbox, state_home};
 
 pub const DEFAULT_API_BASE: &str = "https://api.mercadopago.com";
 const DEFAULT_NAMESPACE: &str = "mprefund";
@@ -579,12 +579,19 @@ fn pick_of(b: &BatchArgs, job: &JobFile) -> commands::Pick {
     }
 }
 
+/// `--state`, else the job's, else the account's (see `state_home`).
 fn state_of(b: &BatchArgs, job: &JobFile) -> Result<PathBuf, Usage> {
-    b.state
-        .clone()
-        .or(job.state.clone())
-        .or_else(|| job.input.as_deref().map(commands::default_state))
-        .ok_or_else(|| Usage("--state FILE is required".into()))
+    match b.state.clone().or(job.state.clone()) {
+        Some(s) => Ok(s),
+        // Over batches already made: nothing new is keyed.
+        None => state_home::default_state(job.input.as_deref(), namespace_of(None, job), true),
+    }
+}
+
+/// `--namespace`, else the job's, else the default.
+fn namespace_of<'a>(flag: Option<&'a str>, job: &'a JobFile) -> &'a str {
+    flag.or(job.namespace.as_deref())
+        .unwrap_or(DEFAULT_NAMESPACE)
 }
 
 fn init_logging(cli: &Cli) {
@@ -708,11 +715,10 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 Usage("no input: give INPUT.csv or a job file with `input`".into())
             })?;
             let opts = input_options(&a.input_args, &job)?;
-            let state = a
-                .state
-                .clone()
-                .or(job.state.clone())
-                .unwrap_or_else(|| commands::default_state(&input));
+            let state = match a.state.clone().or(job.state.clone()) {
+                Some(s) => s,
+                None => state_home::default_state(Some(&input), &opts.namespace, true)?,
+            };
             let rate = a.send.rate.or(job.rate).unwrap_or(runner_rate_default());
             let report = commands::plan::plan(&input, &opts, Some(&state))?;
             show(&mut std::io::stdout().lock(), |w| report.render(w, rate))?;
@@ -752,11 +758,16 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let job = JobFile::load_opt(a.job.as_deref())?;
             let output = output_options(&a.output, &job, mode);
             let input = a.input.clone().or(job.input.clone());
-            let state = a
-                .state
-                .clone()
-                .or(job.state.clone())
-                .or_else(|| input.as_deref().map(commands::default_state));
+            let state = match a.state.clone().or(job.state.clone()) {
+                Some(s) => Some(s),
+                None => input
+                    .as_deref()
+                    .map(|i| {
+                        let ns = namespace_of(a.input_args.namespace.as_deref(), &job);
+                        state_home::default_state(Some(i), ns, a.namespace_change)
+                    })
+                    .transpose()?,
+            };
             let ran = async {
                 let input = input.clone().ok_or_else(|| {
                     Usage("no input: give INPUT.csv or a job file with `input`".into())

@@ -29,6 +29,7 @@ mod rate;
 mod report;
 mod retry;
 mod runner;
+mod state_home;
 mod throttle;
 mod totals;
 

@@ -129,10 +129,6 @@ impl Finished {
     }
 }
 
-pub(crate) fn default_state(input: &Path) -> PathBuf {
-    input.with_file_name(format!("{}.mprefund.db", stem(input)))
-}
-
 pub(crate) fn default_out(input: &Path) -> PathBuf {
     input.with_file_name(format!("{}.results.csv", stem(input)))
 }

@@ -1,5 +1,5 @@
 //! `reconcile --fetch-report settlement|release --from DATE --to DATE`: asks
-//! Mercado Pago for a report of the period and downloads it beside the state
+//! Mercado Pago for a report of the period and downloads it beside the batch's input
 //! file, for `statements` to match. The flow the API documents: `POST
 //! /v1/account/{report}` (202: made asynchronously), `GET …/list` until the file
 //! is there, `GET …/{file_name}`.
@@ -206,23 +206,22 @@ fn ready_file(list: &[u8], begin: OffsetDateTime, end: OffsetDateTime) -> Option
         .and_then(|l| l.file_name)
 }
 
-/// Where a fetched report goes: beside the state file, named by kind and period.
+/// Where a fetched report goes: beside the batch's input, named by kind and period.
 pub(crate) fn destination(
-    state: &Path,
+    beside: &Path,
     kind: ReportKind,
     begin: OffsetDateTime,
     end: OffsetDateTime,
 ) -> PathBuf {
-    let stem = state
+    // `chargebacks.csv` → `chargebacks.settlement-report.….csv`.
+    let stem = beside
         .file_stem()
-        .map_or_else(|| "state".into(), |s| s.to_string_lossy().into_owned());
-    // `chargebacks.mprefund.db` → `chargebacks.settlement-report.….csv`.
-    let stem = stem.strip_suffix(".mprefund").unwrap_or(&stem);
+        .map_or_else(|| "batch".into(), |s| s.to_string_lossy().into_owned());
     let day = |t: OffsetDateTime| {
         let d = t.date();
         format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
     };
-    state.with_file_name(format!(
+    beside.with_file_name(format!(
         "{stem}.{}-report.{}_{}.csv",
         kind.as_str(),
         day(begin),

@@ -15,5 +15,5 @@ pub(crate) mod run;
 pub(crate) mod statements;
 pub(crate) mod status;
 
-pub(crate) use batch::{Finished, OutputOptions, Pick, SendOptions, default_state, report_failure};
+pub(crate) use batch::{Finished, OutputOptions, Pick, SendOptions, report_failure};
 pub(crate) use fetch::parse_day;

@@ -205,10 +205,14 @@ fn validate(path: &Path, opts: &InputOptions) -> anyhow::Result<Validated> {
 
 pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult> {
     let started = Instant::now();
-    let state = req
-        .state
-        .clone()
-        .unwrap_or_else(|| batch::default_state(&req.input));
+    let state = match req.state.clone() {
+        Some(s) => s,
+        None => crate::state_home::default_state(
+            Some(&req.input),
+            &req.input_options.namespace,
+            req.namespace_change,
+        )?,
+    };
     let out = req
         .output
         .out

@@ -120,7 +120,13 @@ pub(crate) async fn fetch_and_match(
     drop(ledger);
     let client =
         crate::client::Client::new(&batch::api_base_for(send, &b)?, &send.token, &send.client)?;
-    let to = super::fetch::destination(&req.state, fetch.kind, fetch.begin, fetch.end);
+    // Beside the spreadsheet, where finance looks — not in the account's state folder.
+    let to = super::fetch::destination(
+        std::path::Path::new(&b.input_path),
+        fetch.kind,
+        fetch.begin,
+        fetch.end,
+    );
     let fetched = super::fetch::fetch(
         &client,
         &send.runner.policy,

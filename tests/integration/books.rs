@@ -4,7 +4,7 @@
 
 use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
-use crate::common::{Work, bare, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, read_csv, run};
 
 fn sandbox() -> SandboxHandle {
     Sandbox::start(SandboxConfig::default()).expect("sandbox")
@@ -28,7 +28,7 @@ fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
         "payment_id,amount,reference\n8100001,20.00,CB-1\n8100002,10.00,CB-2\n8100003,5,CB-3\n",
     );
     // plan says it before a cent moves, and exits 2 like run would.
-    let plan = run(bare().current_dir(w.dir.path()).args(["plan", "cb.csv"]));
+    let plan = run(w.bare().args(["plan", "cb.csv"]));
     assert_eq!(plan.code, 2, "{plan:?}");
     assert!(
         plan.stdout.contains("line 2: payment 8100001: 25 refunded"),
@@ -101,7 +101,7 @@ fn partials_in_one_file_are_allowed_and_a_rerun_is_quiet() {
     );
     assert_eq!(run(w.mprefund(&sb, &["run", "p.csv"])).code, 0);
     assert_eq!(sb.refunds().len(), 3);
-    let plan = run(bare().current_dir(w.dir.path()).args(["plan", "p.csv"]));
+    let plan = run(w.bare().args(["plan", "p.csv"]));
     assert_eq!(plan.code, 0, "{plan:?}");
     // A re-export with a row added: the three are adopted, the new one is sent.
     w.write(
@@ -152,8 +152,8 @@ fn findings(w: &Work, csv: &str) -> Vec<(String, String)> {
 
 fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
     // No --api-base: reconcile reads where the batch was sent.
-    run(bare()
-        .current_dir(w.dir.path())
+    run(w
+        .bare()
         .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
         .arg("reconcile")
         .args(args))
@@ -193,7 +193,7 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
         .refund_by_hand(8500004, Some("5".parse().unwrap()))
         .unwrap();
     // The state file forgets row 6's refund id (as if a hand edit or a bug lost it).
-    let c = rusqlite::Connection::open(w.path("r.mprefund.db")).unwrap();
+    let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute(
         "UPDATE rows SET refund_id = '1' WHERE payment_id = '8500005'",
         [],
@@ -201,7 +201,7 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
     .unwrap();
     drop(c);
 
-    let ran = reconcile(&w, &["--state", "r.mprefund.db"]);
+    let ran = reconcile(&w, &["--state", ACCOUNT_STATE]);
     assert_eq!(ran.code, 1, "{ran:?}");
     let got = findings(&w, "r.reconcile.csv");
     let rows: Vec<(&str, &str)> = got.iter().map(|(r, f)| (r.as_str(), f.as_str())).collect();
@@ -240,7 +240,7 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
     assert_eq!(results[2]["refunded_amount"], "");
 
     // Twice: nothing more to change, and the disagreements stand.
-    let again = reconcile(&w, &["--state", "r.mprefund.db"]);
+    let again = reconcile(&w, &["--state", ACCOUNT_STATE]);
     assert_eq!(again.code, 1, "{again:?}");
     assert!(!again.stderr.contains("updated"), "{again:?}");
     let second = findings(&w, "r.reconcile.csv");
@@ -261,7 +261,7 @@ fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
     w.write("u.csv", "payment_id,amount\n8600001,10\n8600002,4\n");
     assert_eq!(run(w.mprefund(&sb, &["run", "u.csv"])).code, 0);
     // As a crash after the request left leaves it: sending, no answer recorded.
-    let c = rusqlite::Connection::open(w.path("u.mprefund.db")).unwrap();
+    let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute(
         "UPDATE rows SET state = 'sending', refund_id = NULL, refund_status = NULL,
                 refunded_amount = NULL WHERE payment_id = '8600001'",
@@ -271,7 +271,7 @@ fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
     drop(c);
     let ran = reconcile(
         &w,
-        &["--state", "u.mprefund.db", "--metrics-file", "rec.prom"],
+        &["--state", ACCOUNT_STATE, "--metrics-file", "rec.prom"],
     );
     assert_eq!(ran.code, 1, "{ran:?}");
     let got = findings(&w, "u.reconcile.csv");
@@ -306,10 +306,10 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
     );
     assert_eq!(run(w.mprefund(&sb, &["run", "f.csv"])).code, 0);
     sb.refund_by_hand(8700003, None).unwrap();
-    let clean = reconcile(&w, &["--state", "f.mprefund.db", "--out", "clean.csv"]);
+    let clean = reconcile(&w, &["--state", ACCOUNT_STATE, "--out", "clean.csv"]);
     assert_eq!(clean.code, 1, "{clean:?}");
     // Undo the settling the clean pass did, so both passes see the same state.
-    let c = rusqlite::Connection::open(w.path("f.mprefund.db")).unwrap();
+    let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute(
         "UPDATE rows SET state = 'in_process', refund_status = 'in_process' WHERE payment_id = '8700907'",
         [],
@@ -329,7 +329,7 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
         &w,
         &[
             "--state",
-            "f.mprefund.db",
+            ACCOUNT_STATE,
             "--out",
             "faulty.csv",
             "--max-attempts",
@@ -345,14 +345,14 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
     );
     sb.set_faults(mprefund::sandbox::Faults::default());
 
-    let state_before = std::fs::read(w.path("f.mprefund.db")).unwrap();
-    let refused = run(bare()
-        .current_dir(w.dir.path())
+    let state_before = std::fs::read(w.path(ACCOUNT_STATE)).unwrap();
+    let refused = run(w
+        .bare()
         .env("MP_ACCESS_TOKEN", "not-a-sandbox-token")
-        .args(["reconcile", "--state", "f.mprefund.db", "--out", "bad.csv"]));
+        .args(["reconcile", "--state", ACCOUNT_STATE, "--out", "bad.csv"]));
     assert_eq!(refused.code, 3, "{refused:?}");
     assert!(
-        std::fs::read(w.path("f.mprefund.db")).unwrap() == state_before,
+        std::fs::read(w.path(ACCOUNT_STATE)).unwrap() == state_before,
         "the state changed"
     );
 }
@@ -377,8 +377,8 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
     csv.push_str("8800901,10,old,,\n");
     csv.push_str("8800008,10,advanced,,advanced_payment\n");
     w.write("o.csv", csv);
-    let ran = run(bare()
-        .current_dir(w.dir.path())
+    let ran = run(w
+        .bare()
         .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
         .args(["plan", "--online", "o.csv", "--api-base", &sb.base_url()]));
     assert_eq!(ran.code, 1, "{ran:?}");
@@ -418,8 +418,8 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
 
     // A clean file: exit 0.
     w.write("clean.csv", "payment_id,amount\n8800101,10\n8800102,full\n");
-    let ran = run(bare()
-        .current_dir(w.dir.path())
+    let ran = run(w
+        .bare()
         .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
         .args([
             "plan",

@@ -52,22 +52,38 @@ impl Work {
         std::fs::read_to_string(self.path(&format!("{name}.log"))).unwrap_or_default()
     }
 
-    /// `mprefund ARGS` in this directory, with the sandbox's token and API base.
-    pub fn mprefund(&self, sandbox: &SandboxHandle, args: &[&str]) -> Command {
+    /// The binary run in this directory, its state directory (the account's
+    /// default state file) inside it: see [`ACCOUNT_STATE`].
+    pub fn bare(&self) -> Command {
         let mut c = bare();
         c.current_dir(self.dir.path())
-            .env("MP_ACCESS_TOKEN", TEST_TOKEN)
+            .env("XDG_STATE_HOME", self.dir.path().join("xdg"));
+        c
+    }
+
+    /// `mprefund ARGS` in this directory, with the sandbox's token and API base.
+    pub fn mprefund(&self, sandbox: &SandboxHandle, args: &[&str]) -> Command {
+        let mut c = self.bare();
+        c.env("MP_ACCESS_TOKEN", TEST_TOKEN)
             .args(args)
             .args(["--api-base", &sandbox.base_url()]);
         c
     }
 }
 
-/// The binary with a clean environment as far as the tool is concerned.
+/// The account's default state file, relative to a [`Work`] directory, for the
+/// default namespace.
+pub const ACCOUNT_STATE: &str = "xdg/mprefund/mprefund.db";
+
+/// The binary with a clean environment as far as the tool is concerned: no token,
+/// and no state directory (a command that would fall back to the user's real
+/// one fails instead; [`Work::bare`] gives it one inside the test's folder).
 pub fn bare() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_mprefund"));
     c.env_remove("MP_ACCESS_TOKEN")
         .env_remove("RUST_LOG")
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("HOME")
         .stdin(Stdio::null());
     c
 }

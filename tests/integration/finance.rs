@@ -4,7 +4,7 @@
 
 use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
-use crate::common::{Work, on_terminal, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, on_terminal, read_csv, run};
 
 fn sandbox() -> SandboxHandle {
     Sandbox::start(SandboxConfig::default()).expect("sandbox")
@@ -69,9 +69,8 @@ fn yes_or_no_terminal_sends_without_asking_and_production_is_named() {
 
     // The production API is said loudly (answered "n": nothing leaves).
     w.write("c.csv", "payment_id,amount\n7200003,1\n");
-    let mut cmd = crate::common::bare();
-    cmd.current_dir(w.dir.path())
-        .env("MP_ACCESS_TOKEN", "APP_USR-not-a-real-token")
+    let mut cmd = w.bare();
+    cmd.env("MP_ACCESS_TOKEN", "APP_USR-not-a-real-token")
         .args(["run", "c.csv"]);
     let (code, shown) = on_terminal(cmd, "n\n");
     assert_eq!(code, 2, "{shown}");
@@ -263,12 +262,9 @@ fn status_failed_lists_the_rows_that_need_a_human() {
     );
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
     assert_eq!(ran.code, 1, "{ran:?}");
-    let st = run(crate::common::bare().current_dir(w.dir.path()).args([
-        "status",
-        "--state",
-        "in.mprefund.db",
-        "--failed",
-    ]));
+    let st = run(w
+        .bare()
+        .args(["status", "--state", ACCOUNT_STATE, "--failed"]));
     assert_eq!(st.code, 0, "{st:?}");
     let listed: Vec<&str> = st
         .stdout
@@ -310,7 +306,7 @@ fn retry_leaves_pending_rows_to_run_unless_asked() {
         &[
             "retry",
             "--state",
-            "in.mprefund.db",
+            ACCOUNT_STATE,
             "--metrics-file",
             "m.prom",
         ],
@@ -324,7 +320,7 @@ fn retry_leaves_pending_rows_to_run_unless_asked() {
     assert!(sb.refunds().is_empty());
     let ran = run(w.mprefund(
         &sb,
-        &["retry", "--state", "in.mprefund.db", "--include-pending"],
+        &["retry", "--state", ACCOUNT_STATE, "--include-pending"],
     ));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(sb.refunds().len(), 2);
@@ -339,7 +335,8 @@ fn plan_with_a_job_names_its_columns_and_duration() {
     }
     w.write("in.csv", csv);
     w.write("job.toml", "input = \"in.csv\"\nrate = 2\n");
-    let ran = run(crate::common::bare()
+    let ran = run(w
+        .bare()
         .current_dir(std::env::temp_dir())
         .arg("plan")
         .arg("--job")

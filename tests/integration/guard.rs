@@ -308,3 +308,64 @@ fn a_foreign_file_with_our_table_names_is_left_untouched() {
     assert!(!w.path("foreign.db-wal").exists());
     assert!(sb.refunds().is_empty());
 }
+
+/// Issue 19: the default state is the account's, whatever the spreadsheet is
+/// called — a corrected file saved under a new name meets the guard of the
+/// first — and a namespace with no state yet, beside another's, must be asked
+/// for by name.
+#[test]
+fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "chargebacks_v2.csv",
+        "payment_id,amount,reference\n4700001,25.00,CB-1\n4700002,10.00,CB-2\n",
+    );
+    w.write(
+        "chargebacks_v3.csv",
+        "payment_id,amount,reference\n4700001,20.00,CB-1\n4700002,10.00,CB-2\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "chargebacks_v2.csv", "--namespace", "acme"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(w.path("xdg/mprefund/acme.db").is_file());
+    let ran = run(w.mprefund(&sb, &["run", "chargebacks_v3.csv", "--namespace", "acme"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("line 2: payment 4700001 already has refunds"),
+        "{ran:?}"
+    );
+    assert!(!ran.stderr.contains("4700002 already"), "same key: {ran:?}");
+    assert_eq!(sb.refunds().len(), 2, "0 new refunds");
+
+    // The namespace forgotten: refused, the account's namespace named.
+    let ran = run(w.mprefund(&sb, &["run", "chargebacks_v3.csv"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("acme") && ran.stderr.contains("--namespace-change"),
+        "{ran:?}"
+    );
+    assert_eq!(sb.refunds().len(), 2);
+
+    // A state file an older version kept beside the input is still used.
+    w.write("old.csv", "payment_id,amount\n4700003,5.00\n");
+    assert_eq!(
+        run(w.mprefund(
+            &sb,
+            &[
+                "run",
+                "old.csv",
+                "--state",
+                "old.mprefund.db",
+                "--namespace",
+                "acme"
+            ]
+        ))
+        .code,
+        0
+    );
+    let ran = run(w.mprefund(&sb, &["run", "old.csv", "--namespace", "acme"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stderr.contains("old.mprefund.db"), "said so: {ran:?}");
+    assert_eq!(sb.refunds().len(), 3);
+}

@@ -9,7 +9,9 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
-use crate::common::{Stub, Work, bare, json, ordinary_csv, read_csv, refunds_per_key, run};
+use crate::common::{
+    ACCOUNT_STATE, Stub, Work, json, ordinary_csv, read_csv, refunds_per_key, run,
+};
 
 fn sandbox() -> SandboxHandle {
     Sandbox::start(SandboxConfig {
@@ -21,9 +23,8 @@ fn sandbox() -> SandboxHandle {
 
 /// `mprefund ARGS` in `w` against any API base.
 fn mprefund_at(w: &Work, base: &str, args: &[&str]) -> std::process::Command {
-    let mut c = bare();
-    c.current_dir(w.dir.path())
-        .env("MP_ACCESS_TOKEN", TEST_TOKEN)
+    let mut c = w.bare();
+    c.env("MP_ACCESS_TOKEN", TEST_TOKEN)
         .args(args)
         .args(["--api-base", base]);
     c
@@ -43,10 +44,8 @@ fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
         "payment_id,amount,reference\n7000001,10,a\n7000002,10,\"b\n7000003,10,c\n7000004,10,d\n",
     );
     for cmd in ["plan", "run"] {
-        let mut c = bare();
-        c.current_dir(w.dir.path())
-            .env("MP_ACCESS_TOKEN", TEST_TOKEN)
-            .args([cmd, "open.csv"]);
+        let mut c = w.bare();
+        c.env("MP_ACCESS_TOKEN", TEST_TOKEN).args([cmd, "open.csv"]);
         if cmd == "run" {
             c.args(["--api-base", &sb.base_url()]);
         }
@@ -101,8 +100,8 @@ fn outputs_that_would_overwrite_state_or_input_are_refused() {
         assert_eq!(ran.code, 2, "{flag} {target}: {ran:?}");
         assert!(ran.stderr.contains("would overwrite"), "{ran:?}");
     }
-    let ran = run(bare()
-        .current_dir(w.dir.path())
+    let ran = run(w
+        .bare()
         .args(["report", "--state", "s.db", "--out", "s.db"]));
     assert_eq!(ran.code, 2, "{ran:?}");
     assert!(
@@ -119,10 +118,13 @@ fn a_namespace_change_is_refused_unless_asked_for() {
     let sb = sandbox();
     let w = Work::new();
     w.write("in.csv", ordinary_csv(4, 7_200_001));
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--namespace", "acctA"]));
+    let ran = run(w.mprefund(
+        &sb,
+        &["run", "in.csv", "--state", "s.db", "--namespace", "acctA"],
+    ));
     assert_eq!(ran.code, 0, "{ran:?}");
     for other in [&["--namespace", "acctB"][..], &[]] {
-        let mut args = vec!["run", "in.csv"];
+        let mut args = vec!["run", "in.csv", "--state", "s.db"];
         args.extend_from_slice(other);
         let ran = run(w.mprefund(&sb, &args));
         assert_eq!(ran.code, 2, "{args:?}: {ran:?}");
@@ -135,6 +137,8 @@ fn a_namespace_change_is_refused_unless_asked_for() {
     let switch = [
         "run",
         "in.csv",
+        "--state",
+        "s.db",
         "--namespace",
         "acctB",
         "--namespace-change",
@@ -324,9 +328,7 @@ fn a_foreign_or_unusable_state_file_is_refused_untouched() {
     std::fs::create_dir(w.path("folder.db")).unwrap();
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "folder.db"]));
     assert_eq!(ran.code, 2, "{ran:?}");
-    let ran = run(bare()
-        .current_dir(w.dir.path())
-        .args(["status", "--state", "notes.db"]));
+    let ran = run(w.bare().args(["status", "--state", "notes.db"]));
     assert_eq!(ran.code, 2, "{ran:?}");
     assert_eq!(sb.refunds().len(), 0);
 }
@@ -415,9 +417,7 @@ fn the_token_stays_secret_and_userinfo_is_refused() {
             "the token is in the {what}"
         );
     }
-    let status = run(bare()
-        .current_dir(w.dir.path())
-        .args(["status", "--state", "echo.db"]));
+    let status = run(w.bare().args(["status", "--state", "echo.db"]));
     assert!(!status.stdout.contains(secret), "{status:?}");
 
     // A token file saved with a BOM, readable by others: used, with a warning.
@@ -427,7 +427,7 @@ fn the_token_stays_secret_and_userinfo_is_refused() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let ran = run(bare().current_dir(w.dir.path()).args([
+    let ran = run(w.bare().args([
         "run",
         "in.csv",
         "--state",
@@ -499,7 +499,7 @@ fn input_columns_named_like_ours_and_unknown_currencies() {
         "cur.csv",
         "payment_id,amount,currency\n7970002,10,XYZ\n7970003,10.5,CLP\n",
     );
-    let ran = run(bare().current_dir(w.dir.path()).args(["plan", "cur.csv"]));
+    let ran = run(w.bare().args(["plan", "cur.csv"]));
     assert_eq!(ran.code, 2, "{ran:?}");
     let out = format!("{}{}", ran.stdout, ran.stderr);
     assert!(out.contains("line 2") && out.contains("XYZ"), "{out}");
@@ -516,18 +516,15 @@ fn a_hand_edited_state_file_does_not_panic() {
     let w = Work::new();
     w.write("in.csv", ordinary_csv(2, 7_980_001));
     assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
-    let c = rusqlite::Connection::open(w.path("in.mprefund.db")).unwrap();
+    let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute_batch(
         "UPDATE batches SET id = 'ñandú-çaçá-øre-ÿes';
          UPDATE rows SET refunded_amount = '79228162514264337593543950335';",
     )
     .unwrap();
     drop(c);
-    let status =
-        run(bare()
-            .current_dir(w.dir.path())
-            .args(["status", "--state", "in.mprefund.db"]));
-    let retry = run(w.mprefund(&sb, &["retry", "--state", "in.mprefund.db"]));
+    let status = run(w.bare().args(["status", "--state", ACCOUNT_STATE]));
+    let retry = run(w.mprefund(&sb, &["retry", "--state", ACCOUNT_STATE]));
     for ran in [&status, &retry] {
         assert!(
             ran.code != 101 && !ran.stderr.contains("panicked"),
@@ -537,14 +534,11 @@ fn a_hand_edited_state_file_does_not_panic() {
     }
     assert_eq!(sb.refunds().len(), 2);
     // Damaged cells (a truncated compact record) are an error naming the row.
-    let c = rusqlite::Connection::open(w.path("in.mprefund.db")).unwrap();
+    let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute_batch("UPDATE rows SET fields = x'0102' WHERE row_no = 2;")
         .unwrap();
     drop(c);
-    let status =
-        run(bare()
-            .current_dir(w.dir.path())
-            .args(["status", "--state", "in.mprefund.db"]));
+    let status = run(w.bare().args(["status", "--state", ACCOUNT_STATE]));
     assert!(
         status.code != 101 && status.stderr.contains("row 2 has bad cells"),
         "{status:?}"

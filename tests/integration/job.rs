@@ -8,7 +8,9 @@ use rust_decimal::Decimal;
 
 use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle};
 
-use crate::common::{Work, bare, ordinary_csv, read_csv, refunds_per_key, run, wait_until};
+use crate::common::{
+    ACCOUNT_STATE, Work, bare, ordinary_csv, read_csv, refunds_per_key, run, wait_until,
+};
 
 fn sandbox(faults: Faults) -> SandboxHandle {
     Sandbox::start(SandboxConfig {
@@ -265,7 +267,7 @@ fn a_wrong_token_stops_fast_and_the_right_one_resumes() {
             .unwrap()
             .contains(secret)
     );
-    let state = std::fs::read(w.path("in.mprefund.db")).unwrap();
+    let state = std::fs::read(w.path(ACCOUNT_STATE)).unwrap();
     assert!(
         !state
             .windows(secret.len())
@@ -399,12 +401,12 @@ fn plan_prints_totals_and_sends_nothing() {
         "in.csv",
         "payment_id,amount,currency\n1001,5.50,BRL\n1002,full,BRL\n1003,1000,CLP\n",
     );
-    let ran = run(bare().current_dir(w.dir.path()).args(["plan", "in.csv"]));
+    let ran = run(w.bare().args(["plan", "in.csv"]));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert!(ran.stdout.contains("BRL"), "{ran:?}");
     assert!(ran.stdout.contains("5.5"), "{ran:?}");
     assert!(ran.stdout.contains("CLP"), "{ran:?}");
-    assert!(!w.path("in.mprefund.db").exists());
+    assert!(!w.path(ACCOUNT_STATE).exists());
 }
 
 #[test]

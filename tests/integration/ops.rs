@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
-use crate::common::{Work, bare, ordinary_csv, read_csv, refunds_per_key, run, wait_until};
+use crate::common::{
+    ACCOUNT_STATE, Work, bare, ordinary_csv, read_csv, refunds_per_key, run, wait_until,
+};
 
 fn slow_sandbox(latency_ms: u64) -> SandboxHandle {
     Sandbox::start(SandboxConfig {
@@ -124,10 +126,7 @@ fn retry_refunds_exactly_the_rows_that_failed_transiently() {
     assert_eq!(failed, sick);
     assert_eq!(sb.refunds().len(), 27);
 
-    let status =
-        run(bare()
-            .current_dir(w.dir.path())
-            .args(["status", "--state", "in.mprefund.db"]));
+    let status = run(w.bare().args(["status", "--state", ACCOUNT_STATE]));
     assert_eq!(status.code, 0, "{status:?}");
     assert!(
         status
@@ -140,7 +139,7 @@ fn retry_refunds_exactly_the_rows_that_failed_transiently() {
     for id in sick {
         sb.heal_payment(id);
     }
-    let ran = run(w.mprefund(&sb, &["retry", "--state", "in.mprefund.db"]));
+    let ran = run(w.mprefund(&sb, &["retry", "--state", ACCOUNT_STATE]));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_exactly_once(&sb, 30);
     let rows = read_csv(&w.path("in.results.csv"));
@@ -161,19 +160,13 @@ fn retry_all_failed_asks_first() {
     let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
     assert_eq!(ran.code, 1, "{ran:?}");
     let requests = sb.stats().requests;
-    let ran = run(w.mprefund(&sb, &["retry", "--state", "in.mprefund.db", "--all-failed"]));
+    let ran = run(w.mprefund(&sb, &["retry", "--state", ACCOUNT_STATE, "--all-failed"]));
     assert_eq!(ran.code, 2, "{ran:?}");
     assert!(ran.stderr.contains("--yes"), "{ran:?}");
     assert_eq!(sb.stats().requests, requests, "sent without confirmation");
     let ran = run(w.mprefund(
         &sb,
-        &[
-            "retry",
-            "--state",
-            "in.mprefund.db",
-            "--all-failed",
-            "--yes",
-        ],
+        &["retry", "--state", ACCOUNT_STATE, "--all-failed", "--yes"],
     ));
     assert_eq!(ran.code, 1, "{ran:?}");
     assert_eq!(sb.stats().requests, requests + 1);
@@ -189,9 +182,7 @@ fn status_and_report_pick_the_batch_unambiguously() {
         let ran = run(w.mprefund(&sb, &["run", f, "--state", "shared.db"]));
         assert_eq!(ran.code, 0, "{ran:?}");
     }
-    let ambiguous = run(bare()
-        .current_dir(w.dir.path())
-        .args(["status", "--state", "shared.db"]));
+    let ambiguous = run(w.bare().args(["status", "--state", "shared.db"]));
     assert_eq!(ambiguous.code, 2, "{ambiguous:?}");
     let listed: Vec<&str> = ambiguous
         .stderr
@@ -202,13 +193,9 @@ fn status_and_report_pick_the_batch_unambiguously() {
     assert_eq!(listed.len(), 2, "{ambiguous:?}");
     let a_results = std::fs::read(w.path("a.results.csv")).unwrap();
     for id in &listed {
-        let st = run(bare().current_dir(w.dir.path()).args([
-            "status",
-            "--state",
-            "shared.db",
-            "--batch",
-            &id[..8],
-        ]));
+        let st = run(w
+            .bare()
+            .args(["status", "--state", "shared.db", "--batch", &id[..8]]));
         assert_eq!(st.code, 0, "{st:?}");
         assert!(st.stdout.contains("refunded"), "{st:?}");
     }
@@ -216,24 +203,16 @@ fn status_and_report_pick_the_batch_unambiguously() {
     let batch_a = listed
         .iter()
         .find(|id| {
-            run(bare().current_dir(w.dir.path()).args([
-                "status",
-                "--state",
-                "shared.db",
-                "--batch",
-                id,
-            ]))
+            run(w
+                .bare()
+                .args(["status", "--state", "shared.db", "--batch", id]))
             .stdout
             .contains("a.csv")
         })
         .expect("batch of a.csv");
-    let rep = run(bare().current_dir(w.dir.path()).args([
-        "report",
-        "--state",
-        "shared.db",
-        "--batch",
-        batch_a,
-    ]));
+    let rep = run(w
+        .bare()
+        .args(["report", "--state", "shared.db", "--batch", batch_a]));
     assert_eq!(rep.code, 0, "{rep:?}");
     assert_eq!(std::fs::read(w.path("a.results.csv")).unwrap(), a_results);
 }
@@ -431,8 +410,8 @@ fn a_closed_stdout_is_not_an_input_error() {
     drop(unsafe { std::fs::File::from_raw_fd(fds[0]) });
     // SAFETY: the write end is ours, handed to the child as its stdout.
     let write_end = unsafe { std::fs::File::from_raw_fd(fds[1]) };
-    let out = bare()
-        .current_dir(w.dir.path())
+    let out = w
+        .bare()
         .args(["plan", "in.csv"])
         .stdout(write_end)
         .output()
@@ -462,9 +441,9 @@ fn retry_from_elsewhere_reaches_the_stored_api_base() {
     assert_eq!(ran.code, 1, "{ran:?}");
     sb.heal_payment(4950002);
     let elsewhere = Work::new();
-    let state = w.path("in.mprefund.db");
-    let ran = run(bare()
-        .current_dir(elsewhere.dir.path())
+    let state = w.path(ACCOUNT_STATE);
+    let ran = run(elsewhere
+        .bare()
         .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
         .args(["retry", "--state"])
         .arg(&state));
@@ -530,10 +509,10 @@ fn every_exit_writes_the_monitoring_files() {
     assert!(first.wait().expect("wait").success(), "{}", w.log("first"));
 
     // An output that would overwrite the state: refused, and nothing written there.
-    let state = std::fs::read(w.path("in.mprefund.db")).unwrap();
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--metrics-file", "in.mprefund.db"]));
+    let state = std::fs::read(w.path(ACCOUNT_STATE)).unwrap();
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--metrics-file", ACCOUNT_STATE]));
     assert_eq!(ran.code, 2, "{ran:?}");
-    assert!(std::fs::read(w.path("in.mprefund.db")).unwrap() == state);
+    assert!(std::fs::read(w.path(ACCOUNT_STATE)).unwrap() == state);
 }
 
 /// Small things a newcomer saw: a missing input's error said twice; a sandbox port
@@ -541,9 +520,7 @@ fn every_exit_writes_the_monitoring_files() {
 #[test]
 fn errors_are_said_once_and_a_busy_port_is_a_usage_error() {
     let w = Work::new();
-    let ran = run(bare()
-        .current_dir(w.dir.path())
-        .args(["plan", "missing.csv"]));
+    let ran = run(w.bare().args(["plan", "missing.csv"]));
     assert_eq!(ran.code, 2, "{ran:?}");
     assert_eq!(ran.stderr.matches("No such file").count(), 1, "{ran:?}");
 
@@ -589,10 +566,7 @@ fn job_commands_pick_tonights_batch() {
         w.write("in.csv", format!("payment_id,amount\n{night},10\n"));
         let ran = run(w.mprefund(&sb, &["run", "--job", "nightly.toml"]));
         assert_eq!(ran.code, 0, "{ran:?}");
-        let status =
-            run(bare()
-                .current_dir(w.dir.path())
-                .args(["status", "--job", "nightly.toml"]));
+        let status = run(w.bare().args(["status", "--job", "nightly.toml"]));
         assert_eq!(status.code, 0, "{status:?}");
         ids.push(status.stdout.lines().next().unwrap_or_default().to_owned());
     }
@@ -600,15 +574,14 @@ fn job_commands_pick_tonights_batch() {
         ids[0], ids[1],
         "the second night's status names its own batch"
     );
-    let report = run(bare()
-        .current_dir(w.dir.path())
-        .args(["report", "--job", "nightly.toml"]));
+    let report = run(w.bare().args(["report", "--job", "nightly.toml"]));
     assert_eq!(report.code, 0, "{report:?}");
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows[0]["payment_id"], "4980002");
-    let retry = run(bare()
-        .current_dir(w.dir.path())
-        .env("MP_ACCESS_TOKEN", TEST_TOKEN)
-        .args(["retry", "--job", "nightly.toml"]));
+    let retry =
+        run(w
+            .bare()
+            .env("MP_ACCESS_TOKEN", TEST_TOKEN)
+            .args(["retry", "--job", "nightly.toml"]));
     assert_eq!(retry.code, 0, "{retry:?}");
 }

@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
-use crate::common::{Stub, Work, bare, json, ordinary_csv, read_csv, run};
+use crate::common::{Stub, Work, json, ordinary_csv, read_csv, run};
 
 fn limited(per_second: u32) -> SandboxHandle {
     Sandbox::start(SandboxConfig {
@@ -27,6 +27,8 @@ fn limited_run(w: &Work, name: &str, rows: usize, args: &[&str]) -> (u64, serde_
         &format!("{name}.csv")[..],
         "--summary-json",
         &summary,
+        "--state",
+        &format!("{name}.db")[..],
     ]
     .into_iter()
     .map(str::to_owned)
@@ -100,20 +102,18 @@ fn a_retry_after_pauses_every_worker() {
             )
         }
     });
-    let mut cmd = bare();
-    cmd.current_dir(w.dir.path())
-        .env("MP_ACCESS_TOKEN", TEST_TOKEN)
-        .args([
-            "run",
-            "in.csv",
-            "--api-base",
-            &stub.base(),
-            "--rate",
-            "20",
-            "--concurrency",
-            "4",
-            "--fixed-rate",
-        ]);
+    let mut cmd = w.bare();
+    cmd.env("MP_ACCESS_TOKEN", TEST_TOKEN).args([
+        "run",
+        "in.csv",
+        "--api-base",
+        &stub.base(),
+        "--rate",
+        "20",
+        "--concurrency",
+        "4",
+        "--fixed-rate",
+    ]);
     let ran = run(cmd);
     assert_eq!(ran.code, 0, "{ran:?}");
     let seen = stub.seen();

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use mprefund::sandbox::{Sandbox, SandboxConfig};
 
-use crate::common::{Work, ordinary_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, ordinary_csv, run};
 
 fn modified(w: &Work, name: &str) -> SystemTime {
     std::fs::metadata(w.path(name))
@@ -63,7 +63,7 @@ fn a_batch_whose_rows_changed_gets_new_results() {
     let before = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     assert!(before.contains("failed"), "{before}");
     sb.heal_payment(8_600_002);
-    let ran = run(w.mprefund(&sb, &["retry", "--state", "in.mprefund.db"]));
+    let ran = run(w.mprefund(&sb, &["retry", "--state", ACCOUNT_STATE]));
     assert_eq!(ran.code, 0, "{ran:?}");
     // `run` again reads the state as `retry` left it.
     let ran = run(w.mprefund(&sb, &["run", "in.csv"]));

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
-use crate::common::{Work, bare, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, read_csv, run};
 
 /// An RFC 3339 date `days` from now.
 fn day(days: i64) -> String {
@@ -30,9 +30,9 @@ fn refund_ids(w: &Work, results: &str) -> HashMap<String, Vec<String>> {
 }
 
 fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
-    run(bare()
-        .current_dir(w.dir.path())
-        .args(["reconcile", "--state", "in.mprefund.db"])
+    run(w
+        .bare()
+        .args(["reconcile", "--state", ACCOUNT_STATE])
         .args(args))
 }
 
@@ -276,10 +276,10 @@ fn a_fetched_report_after_a_few_polls_and_a_429_matches() {
     let base = sb.base_url();
     let mut args = fetch_args("settlement", &from, &to);
     args.extend(["--api-base", &base]);
-    let ran = run(bare()
-        .current_dir(w.dir.path())
+    let ran = run(w
+        .bare()
         .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
-        .args(["reconcile", "--state", "in.mprefund.db"])
+        .args(["reconcile", "--state", ACCOUNT_STATE])
         .args(&args));
     assert_eq!(ran.code, 0, "{ran:?}");
     let stats = sb.stats();
@@ -321,10 +321,10 @@ fn reports_that_disagree_with_the_books_are_findings() {
         let out = format!("{kind}-match.csv");
         let mut args = fetch_args(kind, &from, &to);
         args.extend(["--api-base", &base, "--out", &out]);
-        let ran = run(bare()
-            .current_dir(w.dir.path())
+        let ran = run(w
+            .bare()
             .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
-            .args(["reconcile", "--state", "in.mprefund.db"])
+            .args(["reconcile", "--state", ACCOUNT_STATE])
             .args(&args));
         assert_eq!(ran.code, 1, "{kind}: {ran:?}");
         let lines = findings(&w, &out);
