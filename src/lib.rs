@@ -9,6 +9,7 @@ pub mod cli;
 pub mod domain;
 pub mod sandbox;
 
+mod answer;
 mod atomic_file;
 mod client;
 mod clock;
@@ -25,10 +26,13 @@ mod mpreport;
 mod paths;
 mod progress;
 mod rate;
+mod redact;
 mod report;
 mod retry;
 mod runner;
+mod state_access;
 mod throttle;
+mod token;
 mod totals;
 
 pub use exit::{Exit, Usage};
