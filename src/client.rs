@@ -4,9 +4,10 @@
 //! `retry`'s decision and the runner's loop; this module never sleeps or loops.
 //!
 //! Invariants: the token lives only inside [`Token`], whose `Debug` is redacted, and
-//! only ever leaves in the `Authorization` header. Plain `http://` is accepted only
-//! for loopback hosts. A 2xx whose body is not a refund is an unknown outcome, not
-//! a success.
+//! only ever leaves in the `Authorization` header; an answer that echoes it, in
+//! any spelling, has it redacted before and after decoding. Plain `http://` is
+//! accepted only for loopback hosts. A 2xx whose body does not pin down the refund
+//! asked for (see [`answer`]) is an unknown outcome, not a success.
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
@@ -16,94 +17,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::Usage;
+use crate::answer;
 use crate::domain::{Cause, PaymentId, RefundAsk, RefundInfo, Requested};
-
-/// The access token. Deliberately not `Display`; `Debug` prints a placeholder.
-#[derive(Clone)]
-pub(crate) struct Token(String);
-
-impl Token {
-    pub(crate) fn new(raw: &str) -> Result<Token, Usage> {
-        // Notepad and some editors save UTF-8 with a BOM; it is never part of a token.
-        let t = raw.trim().trim_start_matches('\u{feff}').trim();
-        if t.is_empty() {
-            return Err(Usage("the access token is empty".into()));
-        }
-        if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Usage("the access token contains whitespace".into()));
-        }
-        Ok(Token(t.to_owned()))
-    }
-
-    /// Reads it from `--token-file` when given, else from `MP_ACCESS_TOKEN`.
-    pub(crate) fn from_env_or_file(file: Option<&std::path::Path>) -> Result<Token, Usage> {
-        match file {
-            Some(path) => {
-                let raw = std::fs::read_to_string(path).map_err(|e| {
-                    Usage(format!(
-                        "cannot read the token file {}: {e}",
-                        path.display()
-                    ))
-                })?;
-                warn_if_shared(path);
-                Token::new(&raw)
-            }
-            None => match std::env::var("MP_ACCESS_TOKEN") {
-                Ok(raw) => Token::new(&raw),
-                Err(_) => Err(Usage(
-                    "no access token: set MP_ACCESS_TOKEN or pass --token-file FILE".into(),
-                )),
-            },
-        }
-    }
-}
-
-/// A token file others can read is a leaked token waiting to happen; say so, and
-/// carry on (cron set-ups are fixed by people reading their logs).
-fn warn_if_shared(path: &std::path::Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            tracing::warn!(
-                "the token file {} is readable by other users (mode {:o}); chmod 600 it",
-                path.display(),
-                meta.permissions().mode() & 0o777
-            );
-        }
-    }
-}
-
-impl Token {
-    /// Replaces the token wherever it appears in `bytes` — a server that echoes the
-    /// request's headers in its error text must not get it into the state file.
-    fn redact<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
-        let needle = self.0.as_bytes();
-        if !bytes.windows(needle.len()).any(|w| w == needle) {
-            return std::borrow::Cow::Borrowed(bytes);
-        }
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i..].starts_with(needle) {
-                out.extend_from_slice(b"<redacted>");
-                i += needle.len();
-            } else {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-        std::borrow::Cow::Owned(out)
-    }
-}
-
-impl std::fmt::Debug for Token {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
-}
+pub(crate) use crate::token::Token;
 
 /// Checks `--api-base`: TLS everywhere, plain HTTP only to this machine.
 pub(crate) fn check_api_base(raw: &str) -> Result<reqwest::Url, Usage> {
@@ -217,9 +133,7 @@ impl Client {
         token: &Token,
         settings: &ClientSettings,
     ) -> anyhow::Result<Client> {
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.0))
-            .map_err(|_| Usage("the access token has characters not allowed in a header".into()))?;
-        auth.set_sensitive(true);
+        let auth = token.bearer()?;
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -256,7 +170,7 @@ impl Client {
             Ok(answer) => answer,
             Err(unknown) => return unknown,
         };
-        classify(
+        let mut reply = classify(
             status,
             retry_after,
             &bytes,
@@ -264,7 +178,9 @@ impl Client {
                 payment: ask.payment_id,
                 requested: &ask.requested,
             },
-        )
+        );
+        self.token.scrub_reply(&mut reply);
+        reply
     }
 }
 
@@ -300,15 +216,14 @@ pub(crate) enum PaymentReply {
     Failed(Reply),
 }
 
-/// A decimal from a JSON number (its own digits, never via f64) or a numeric string.
+/// An amount from a JSON number (its own digits, never via f64) or a numeric
+/// string, read as [`answer::amount`] reads a refund's: none when no money has it.
 fn decimal_in(v: &serde_json::Value) -> Option<Decimal> {
     match v {
-        serde_json::Value::Number(n) => Decimal::from_str_exact(&n.to_string())
-            .or_else(|_| Decimal::from_scientific(&n.to_string()))
-            .ok(),
-        serde_json::Value::String(s) => Decimal::from_str_exact(s.trim()).ok(),
-        _ => None,
+        serde_json::Value::String(s) => answer::amount(&serde_json::Value::String(s.trim().into())),
+        other => answer::amount(other),
     }
+    .ok()
 }
 
 fn text_in(v: &serde_json::Value) -> Option<String> {
@@ -384,10 +299,14 @@ impl Client {
     /// Never fails: every way it can go wrong is a [`PaymentReply`].
     pub(crate) async fn payment(&self, id: PaymentId) -> PaymentReply {
         let req = self.http.get(format!("{}/v1/payments/{id}", self.base));
-        match self.exchange(req).await {
+        let mut reply = match self.exchange(req).await {
             Ok((status, retry_after, bytes)) => classify_payment(status, retry_after, &bytes),
             Err(unknown) => PaymentReply::Failed(unknown),
+        };
+        if let PaymentReply::Failed(r) = &mut reply {
+            self.token.scrub_reply(r);
         }
+        reply
     }
 
     /// One request to the account API (reports): `POST path` with `body`, or
@@ -571,31 +490,26 @@ pub(crate) fn classify(
         let found = if refunds.len() == 1 {
             refunds.pop()
         } else {
-            refunds.into_iter().find(|r| r.fits(asked))
+            let candidates: Vec<answer::Candidate<'_>> =
+                refunds.iter().map(RefundBody::candidate).collect();
+            answer::pick(&candidates, asked.payment, asked.requested)
+                .map(|i| refunds.swap_remove(i))
         };
         let Some(r) = found else {
             return unknown(format!(
-                "HTTP {status} without a refund of payment {} for {}: {}",
+                "HTTP {status} without a refund of payment {} for {} that stands out: {}",
                 asked.payment,
                 asked.requested.canonical(),
                 snippet(bytes)
             ));
         };
-        let mismatch = r.mismatch(asked);
-        let Some(refund_status) = r.status else {
-            return unknown(format!(
-                "HTTP {status}: refund {} has no status",
-                r.id.into_string()
-            ));
-        };
-        return Reply::Refund {
-            status,
-            refund: RefundInfo {
-                id: r.id.into_string(),
-                status: refund_status,
-                amount: r.amount,
+        return match r.read(asked) {
+            Ok((refund, mismatch)) => Reply::Refund {
+                status,
+                refund,
+                mismatch,
             },
-            mismatch,
+            Err(why) => unknown(format!("HTTP {status}: {why}")),
         };
     }
     classify_error(status, retry_after, bytes)
@@ -658,55 +572,84 @@ enum OneOrMany {
 #[derive(Deserialize)]
 struct RefundBody {
     id: Scalar,
+    /// Read by [`answer`]: strictly, never through a float or a string compare.
     #[serde(default)]
-    payment_id: Option<Scalar>,
+    payment_id: Option<serde_json::Value>,
     /// Without it nobody can say whether the money moved: an unknown outcome.
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
-    amount: Option<Decimal>,
+    amount: Option<serde_json::Value>,
+    #[serde(default)]
+    date_created: Option<serde_json::Value>,
 }
 
 impl RefundBody {
-    fn payment_is(&self, payment: PaymentId) -> bool {
-        self.payment_id
-            .as_ref()
-            .is_none_or(|p| p.as_string() == payment.to_string())
-    }
-
-    fn fits(&self, asked: Asked<'_>) -> bool {
-        self.payment_is(asked.payment)
-            && match (asked.requested, self.amount) {
-                (Requested::Partial(a), Some(got)) => got == a.get(),
-                _ => true,
-            }
-    }
-
-    fn mismatch(&self, asked: Asked<'_>) -> Option<Cause> {
-        if !self.payment_is(asked.payment) {
-            return Some(Cause {
-                code: "payment_differs".into(),
-                message: format!(
-                    "asked to refund payment {}; the API answered with a refund of payment {}",
-                    asked.payment,
-                    self.payment_id
-                        .as_ref()
-                        .map(Scalar::as_string)
-                        .unwrap_or_default()
-                ),
-            });
+    fn candidate(&self) -> answer::Candidate<'_> {
+        answer::Candidate {
+            payment_id: self.payment_id.as_ref(),
+            amount: self.amount.as_ref(),
+            date_created: self.date_created.as_ref(),
         }
-        let got = self.amount?;
-        let differs = got <= Decimal::ZERO
-            || matches!(asked.requested, Requested::Partial(a) if a.get() != got);
-        differs.then(|| Cause {
-            code: "amount_differs".into(),
-            message: format!(
-                "asked to refund {}; the API answered with a refund of {got}",
-                asked.requested.canonical()
-            ),
-        })
     }
+
+    /// The refund as the API described it and how it differs from the question,
+    /// or why nobody can say what it did: no status or one the tool does not know
+    /// (`"approved "` is not `approved`), or money that moved without an amount
+    /// that can be read.
+    fn read(self, asked: Asked<'_>) -> Result<(RefundInfo, Option<Cause>), String> {
+        let id = self.id.into_string();
+        let Some(status) = self.status else {
+            return Err(format!("refund {id} has no status"));
+        };
+        if !answer::is_known_status(&status) {
+            return Err(format!(
+                "refund {id} has status {:?}, which is none of {}; nobody can say whether money moved",
+                answer::short(&status),
+                answer::REFUND_STATUSES.join(", ")
+            ));
+        }
+        let amount = match &self.amount {
+            Some(v) => Some(answer::amount(v).map_err(|why| format!("refund {id}: {why}"))?),
+            None if answer::moved_no_money(&status) => None,
+            None => return Err(format!("refund {id} is {status} without an amount")),
+        };
+        let mismatch = mismatch(self.payment_id.as_ref(), amount, asked);
+        Ok((RefundInfo { id, status, amount }, mismatch))
+    }
+}
+
+/// How a refund the API made differs from the one asked for, if it does.
+fn mismatch(
+    payment_id: Option<&serde_json::Value>,
+    amount: Option<Decimal>,
+    asked: Asked<'_>,
+) -> Option<Cause> {
+    if let Some(p) = payment_id
+        && !answer::names_payment(p, asked.payment)
+    {
+        return Some(Cause {
+            code: "payment_differs".into(),
+            message: format!(
+                "asked to refund payment {}; the API answered with a refund of payment {}",
+                asked.payment,
+                match p {
+                    serde_json::Value::String(s) => answer::short(s),
+                    other => answer::short(&other.to_string()),
+                }
+            ),
+        });
+    }
+    let got = amount?;
+    let differs =
+        got <= Decimal::ZERO || matches!(asked.requested, Requested::Partial(a) if a.get() != got);
+    differs.then(|| Cause {
+        code: "amount_differs".into(),
+        message: format!(
+            "asked to refund {}; the API answered with a refund of {got}",
+            asked.requested.canonical()
+        ),
+    })
 }
 
 /// Numbers and strings both occur for ids and codes (`2063` and `"400048"`).
@@ -718,13 +661,6 @@ enum Scalar {
 }
 
 impl Scalar {
-    fn as_string(&self) -> String {
-        match self {
-            Scalar::Num(n) => n.to_string(),
-            Scalar::Str(s) => s.clone(),
-        }
-    }
-
     fn into_string(self) -> String {
         match self {
             Scalar::Num(n) => n.to_string(),
@@ -966,6 +902,91 @@ mod tests {
     }
 
     #[test]
+    fn a_full_refund_in_an_array_is_the_latest_of_the_payment_or_unknown() {
+        let arr = br#"[{"id": 1, "payment_id": 1000, "amount": 5, "status": "approved",
+                        "date_created": "2026-01-01T10:00:00.000-03:00"},
+                       {"id": 2, "payment_id": 1000, "amount": 95, "status": "approved",
+                        "date_created": "2026-01-02T10:00:00.000-03:00"}]"#;
+        let Reply::Refund { refund, .. } = answer(200, arr, 1000, &Requested::Full) else {
+            panic!()
+        };
+        assert_eq!(refund.id, "2");
+        let undated = br#"[{"id": 1, "payment_id": 1000, "amount": 5, "status": "approved"},
+                           {"id": 2, "payment_id": 1000, "amount": 95, "status": "approved"}]"#;
+        assert!(matches!(
+            answer(200, undated, 1000, &Requested::Full),
+            Reply::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn a_refund_says_what_moved_or_it_is_unknown() {
+        let reason = |bytes: &[u8], requested: &Requested| match answer(201, bytes, 1000, requested)
+        {
+            Reply::Unknown { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        };
+        // Approved without an amount: money moved, how much nobody says.
+        let r = reason(
+            br#"{"id": 7, "payment_id": 1000, "status": "approved"}"#,
+            &Requested::Full,
+        );
+        assert!(r.contains("without an amount"), "{r}");
+        // A status not spelled as the API's is none of them.
+        let r = reason(
+            br#"{"id": 7, "payment_id": 1000, "amount": 25, "status": "approved "}"#,
+            &partial("25"),
+        );
+        assert!(r.contains(r#""approved ""#), "{r}");
+        // 32 digits are no amount of money; nor are 27 decimals rounded into one.
+        for amount in [
+            "12345678901234567890123456789012",
+            "25.000000000000000000000000000001",
+        ] {
+            let body = format!(
+                r#"{{"id": 7, "payment_id": 1000, "amount": {amount}, "status": "approved"}}"#
+            );
+            let r = reason(body.as_bytes(), &Requested::Full);
+            assert!(r.contains("amount"), "{r}");
+        }
+        // A rejected refund moved nothing: its amount may be missing.
+        assert!(matches!(
+            answer(
+                201,
+                br#"{"id": 7, "payment_id": 1000, "status": "rejected"}"#,
+                1000,
+                &Requested::Full
+            ),
+            Reply::Refund { mismatch: None, .. }
+        ));
+        // Trailing zeros past the currency's decimals are the same amount.
+        let Reply::Refund {
+            refund,
+            mismatch: None,
+            ..
+        } = answer(
+            201,
+            br#"{"id": 7, "payment_id": "01000", "amount": 25.000, "status": "approved"}"#,
+            1000,
+            &partial("25"),
+        )
+        else {
+            panic!()
+        };
+        assert_eq!(refund.amount.unwrap().to_string(), "25.00");
+        // Leading zeros name the same payment.
+        assert!(matches!(
+            answer(
+                201,
+                br#"{"id": 7, "payment_id": "06000001", "amount": 25, "status": "approved"}"#,
+                6_000_001,
+                &partial("25")
+            ),
+            Reply::Refund { mismatch: None, .. }
+        ));
+    }
+
+    #[test]
     fn a_429_is_the_api_pacing_whatever_its_body() {
         let ra = Some(Duration::from_secs(2));
         let asked = Asked {
@@ -1030,21 +1051,6 @@ mod tests {
     }
 
     #[test]
-    fn the_token_is_redacted_from_answers() {
-        let t = Token::new("APP_USR-secret-123").unwrap();
-        let echoed = t.redact(b"bad header: Bearer APP_USR-secret-123 (twice: APP_USR-secret-123)");
-        assert_eq!(
-            String::from_utf8(echoed.into_owned()).unwrap(),
-            "bad header: Bearer <redacted> (twice: <redacted>)"
-        );
-        assert_eq!(
-            Token::new("\u{feff}TEST-1\n").unwrap().0,
-            "TEST-1",
-            "a BOM is not part of the token"
-        );
-    }
-
-    #[test]
     fn api_base_must_be_tls_unless_loopback() {
         let refused = check_api_base("http://user:hunter2@127.0.0.1:8080").unwrap_err();
         assert!(!refused.0.contains("hunter2"), "{}", refused.0);
@@ -1056,12 +1062,5 @@ mod tests {
         assert!(check_api_base("http://api.mercadopago.com").is_err());
         assert!(check_api_base("http://10.0.0.1").is_err());
         assert!(check_api_base("ftp://x").is_err());
-    }
-
-    #[test]
-    fn token_never_shows() {
-        let t = Token::new(" TEST-123 \n").unwrap();
-        assert_eq!(format!("{t:?}"), "Token(<redacted>)");
-        assert!(Token::new("  ").is_err());
     }
 }

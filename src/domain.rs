@@ -204,7 +204,7 @@ impl fmt::Display for Amount {
 
 /// Integer digits accepted in an amount: far beyond any real refund, and low enough
 /// that summing billions of amounts in `plan` cannot overflow a `Decimal`.
-const MAX_AMOUNT_DIGITS: usize = 18;
+pub(crate) const MAX_AMOUNT_DIGITS: usize = 18;
 
 /// What a row asks to refund.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -14,6 +14,9 @@ pub enum Exit {
     Stopped = 3,
     /// Another run holds the batch.
     Locked = 4,
+    /// The state file is damaged (a cell this version cannot read back): there is
+    /// nothing to resume until a person looks.
+    Internal = 5,
 }
 
 /// Marks an error as the user's to fix before anything is sent (exit 2). Input
@@ -22,6 +25,14 @@ pub enum Exit {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
 pub struct Usage(pub String);
+
+/// Marks an error as the state file being damaged (exit 5): running again reads
+/// the same cell and fails the same way, so "resumable" would be a lie.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the state file is damaged ({0:#}); a person must look: restore it from a backup, or report the bug"
+)]
+pub struct Damaged(pub anyhow::Error);
 
 impl Exit {
     /// Maps the library's answer to an exit code, printing the error chain (once,
@@ -41,6 +52,8 @@ impl Exit {
     pub fn of_error(err: &anyhow::Error) -> Exit {
         if err.chain().any(|e| e.is::<crate::lock::Held>()) {
             Exit::Locked
+        } else if err.chain().any(|e| e.is::<Damaged>()) {
+            Exit::Internal
         } else if err.chain().any(|e| {
             e.is::<Usage>()
                 || e.is::<crate::input::InputError>()

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod domain;
 pub mod sandbox;
 
+mod answer;
 mod atomic_file;
 mod cell;
 mod client;
@@ -26,11 +27,14 @@ mod mpreport;
 mod paths;
 mod progress;
 mod rate;
+mod redact;
 mod report;
 mod retry;
 mod runner;
+mod state_access;
 mod state_home;
 mod throttle;
+mod token;
 mod totals;
 
 pub use exit::{Exit, Usage};

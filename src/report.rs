@@ -170,7 +170,9 @@ impl Summary {
     /// Reads the whole batch from the ledger.
     pub(crate) fn of(ledger: &Ledger, batch_id: &str) -> anyhow::Result<Summary> {
         let mut s = Summary::default();
-        ledger.for_each_row(batch_id, |row| s.add(&row))?;
+        ledger
+            .for_each_row(batch_id, |row| s.add(&row))
+            .map_err(mark_damage)?;
         Ok(s)
     }
 
@@ -330,6 +332,50 @@ pub(crate) fn results(ledger: &mut Ledger, batch: &Batch, out: &Path) -> anyhow:
     Ok(summary)
 }
 
+/// What kept the results from being written, read from the error's chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// Creating, writing or renaming the file failed (a full disk, a read-only
+    /// folder): the user's to fix; the state file is untouched.
+    Output,
+    /// SQLite could not answer now (busy, an I/O error): trying again may work.
+    Transient,
+    /// The state file holds what cannot be read back (a damaged cell, an amount
+    /// out of range, a corrupt page).
+    Damaged,
+}
+
+pub(crate) fn failure_of(err: &anyhow::Error) -> Failure {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    let output = err.chain().any(|e| {
+        e.is::<std::io::Error>() || e.is::<csv::Error>() || e.is::<tempfile::PersistError>()
+    });
+    let transient = err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _)) if !matches!(f.code, DatabaseCorrupt | NotADatabase)
+        )
+    });
+    if err.is::<crate::exit::Damaged>() {
+        Failure::Damaged
+    } else if output {
+        Failure::Output
+    } else if transient {
+        Failure::Transient
+    } else {
+        Failure::Damaged
+    }
+}
+
+/// Marks an error of reading the batch back as damage when it is one (once).
+fn mark_damage(err: anyhow::Error) -> anyhow::Error {
+    if failure_of(&err) == Failure::Damaged && !err.is::<crate::exit::Damaged>() {
+        crate::exit::Damaged(err).into()
+    } else {
+        err
+    }
+}
+
 /// Writes the results CSV for `batch` to `out` atomically and returns the summary.
 pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
     atomic_file::write_with(out, |file| {
@@ -358,6 +404,7 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
         w.flush()?;
         Ok(summary)
     })
+    .map_err(mark_damage)
 }
 
 /// The input's header, except that a column named like one of ours (`outcome`,
@@ -427,6 +474,35 @@ fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 12] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn why_results_were_not_written() {
+        use anyhow::Context;
+        let full = std::io::Error::from_raw_os_error(28); // ENOSPC
+        let e = anyhow::Error::from(full).context("writing out.csv");
+        assert_eq!(failure_of(&e), Failure::Output);
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert_eq!(failure_of(&busy.into()), Failure::Transient);
+        let corrupt = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            None,
+        );
+        assert_eq!(failure_of(&corrupt.into()), Failure::Damaged);
+        let cell = anyhow::anyhow!("state file: row 2 has bad cells");
+        assert_eq!(failure_of(&cell), Failure::Damaged);
+        let marked = mark_damage(mark_damage(anyhow::anyhow!("row 2")));
+        assert_eq!(crate::Exit::of_error(&marked), crate::Exit::Internal);
+        assert_eq!(format!("{marked:#}").matches("damaged").count(), 1);
+        let output = mark_damage(
+            Err::<(), _>(std::io::Error::from_raw_os_error(28))
+                .context("x")
+                .unwrap_err(),
+        );
+        assert_eq!(crate::Exit::of_error(&output), crate::Exit::Stopped);
+    }
 
     #[test]
     fn input_columns_named_like_ours_are_renamed() {

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use super::batch::{self, Finished, OutputOptions};
-use crate::Exit;
+use crate::report::Failure;
+use crate::{Exit, Usage};
 
 pub(crate) fn report(
     state: &Path,
@@ -15,7 +16,17 @@ pub(crate) fn report(
     let batch = batch::select_batch(&ledger, state, pick)?;
     let out = batch::out_for(&batch, output);
     batch::check_outputs(Some(Path::new(&batch.input_path)), state, &out, output)?;
-    let summary = crate::report::write_results(&ledger, &batch, &out)?;
+    // `report` sends nothing: a file it cannot write is the user's to fix (exit
+    // 2), never "stopped early, resumable".
+    let summary = crate::report::write_results(&ledger, &batch, &out).map_err(|e| {
+        match crate::report::failure_of(&e) {
+            Failure::Output => anyhow::Error::from(Usage(format!(
+                "cannot write the results to {}: {e:#}; free space there or give another --out (the state file is untouched)",
+                out.display()
+            ))),
+            Failure::Transient | Failure::Damaged => e,
+        }
+    })?;
     Ok(Finished {
         batch_id: batch.id,
         summary,

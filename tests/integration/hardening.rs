@@ -544,3 +544,298 @@ fn a_hand_edited_state_file_does_not_panic() {
         "{status:?}"
     );
 }
+
+// Issue 17 (low): what an answer says is read strictly, the token file is
+// bounded, and `report` says what went wrong with the right exit code.
+
+/// Issue 17: a token the server echoes with JSON, URL or HTML escapes is
+/// redacted too, in the state and the results alike.
+#[test]
+fn an_escaped_echo_of_the_token_is_redacted() {
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n7910001,10.00\n");
+    let secret = "TEST-5ecret-echoed-in-escapes";
+    let escaped = secret.replacen('T', r"\u0054", 1);
+    let json_echo = Stub::start(move |_, _| {
+        json(
+            400,
+            &format!(
+                r#"{{"message":"bad header Bearer {escaped}","error":"bad_request","status":400,"cause":[{{"code":1,"description":"header was Bearer {escaped}"}}]}}"#
+            ),
+        )
+    });
+    let html = secret.replacen('T', "&#84;", 1).replacen('-', "%2D", 1);
+    let html_echo = Stub::start(move |_, _| {
+        (
+            StatusCode::BAD_GATEWAY,
+            vec![("content-type", "text/html".into())],
+            Body::from(format!("<html>Bearer {html}</html>")),
+        )
+    });
+    for (name, stub) in [("json", &json_echo), ("html", &html_echo)] {
+        let ran = run(mprefund_at(
+            &w,
+            &stub.base(),
+            &[
+                "run",
+                "in.csv",
+                "--state",
+                &format!("{name}.db"),
+                "--out",
+                &format!("{name}.results.csv"),
+                "--max-attempts",
+                "1",
+            ],
+        )
+        .env("MP_ACCESS_TOKEN", secret));
+        assert_eq!(ran.code, 1, "{name}: {ran:?}");
+        let results = std::fs::read_to_string(w.path(&format!("{name}.results.csv"))).unwrap();
+        assert!(results.contains("<redacted>"), "{name}: {results}");
+        let spelled = [secret, "5ecret-echoed-in-escapes"];
+        for (what, bytes) in [
+            ("results", results.into_bytes()),
+            ("state", file_bytes(&w.path(&format!("{name}.db")))),
+            ("state wal", file_bytes(&w.path(&format!("{name}.db-wal")))),
+            ("stderr", ran.stderr.clone().into_bytes()),
+        ] {
+            for s in spelled {
+                assert!(
+                    !bytes.windows(s.len()).any(|x| x == s.as_bytes()),
+                    "{name}: {s:?} is in the {what}"
+                );
+            }
+        }
+    }
+}
+
+/// Issue 17: a `full` row answered with an array takes the refund that stands
+/// out as this one (the latest of the payment), never merely the first; when
+/// none stands out the outcome is unknown and retried with the same key.
+#[test]
+fn a_full_refund_answered_with_an_array_is_the_right_one_or_unknown() {
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n7920001,full\n");
+    let dated = r#"[{"id": 11, "payment_id": 7920001, "amount": 5.00, "status": "approved",
+                     "date_created": "2026-01-01T10:00:00.000-03:00"},
+                    {"id": 12, "payment_id": 7920001, "amount": 95.00, "status": "approved",
+                     "date_created": "2026-01-02T10:00:00.000-03:00"}]"#;
+    let stub = Stub::start(move |_, _| json(200, dated));
+    let ran = run(mprefund_at(
+        &w,
+        &stub.base(),
+        &["run", "in.csv", "--state", "dated.db"],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let row = &read_csv(&w.path("in.results.csv"))[0];
+    assert_eq!(row["outcome"], "refunded", "{row:?}");
+    assert_eq!(row["refund_id"], "12", "{row:?}");
+    assert_eq!(row["refunded_amount"], "95.00", "{row:?}");
+
+    let undated = r#"[{"id": 11, "payment_id": 7920001, "amount": 5, "status": "approved"},
+                      {"id": 12, "payment_id": 7920001, "amount": 95, "status": "approved"}]"#;
+    let stub = Stub::start(move |_, _| json(200, undated));
+    let ran = run(mprefund_at(
+        &w,
+        &stub.base(),
+        &[
+            "run",
+            "in.csv",
+            "--state",
+            "undated.db",
+            "--max-attempts",
+            "2",
+        ],
+    ));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let row = &read_csv(&w.path("in.results.csv"))[0];
+    assert_eq!(row["outcome"], "failed", "{row:?}");
+    assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
+    assert_eq!(row["retryable"], "true", "{row:?}");
+    assert_eq!(row["refund_id"], "", "{row:?}");
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].key, seen[1].key);
+}
+
+/// Issue 17: a refund without an amount, with a status the tool does not know,
+/// or with an amount no money has, is an unknown outcome; a payment id with
+/// leading zeros is the same payment.
+#[test]
+fn odd_refund_answers_are_unknown_and_zero_padded_ids_match() {
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n6000001,25.00\n");
+    let unknowns = [
+        (
+            "no-amount",
+            r#"{"id": 1, "payment_id": 6000001, "status": "approved"}"#,
+            "without an amount",
+        ),
+        (
+            "odd-status",
+            r#"{"id": 1, "payment_id": 6000001, "amount": 25, "status": "approved "}"#,
+            r#""approved ""#,
+        ),
+        (
+            "huge-amount",
+            r#"{"id": 1, "payment_id": 6000001, "amount": 25.000000000000000000000000000001, "status": "approved"}"#,
+            "decimals",
+        ),
+        (
+            "32-digits",
+            r#"{"id": 1, "payment_id": 6000001, "amount": 12345678901234567890123456789012, "status": "approved"}"#,
+            "too large",
+        ),
+    ];
+    for (name, body, said) in unknowns {
+        let stub = Stub::start(move |_, _| json(201, body));
+        let ran = run(mprefund_at(
+            &w,
+            &stub.base(),
+            &[
+                "run",
+                "in.csv",
+                "--state",
+                &format!("{name}.db"),
+                "--max-attempts",
+                "2",
+            ],
+        ));
+        assert_eq!(ran.code, 1, "{name}: {ran:?}");
+        let row = &read_csv(&w.path("in.results.csv"))[0];
+        assert_eq!(row["outcome"], "failed", "{name}: {row:?}");
+        assert_eq!(row["cause_code"], "unknown_outcome", "{name}: {row:?}");
+        assert!(row["cause_message"].contains(said), "{name}: {row:?}");
+        assert_eq!(row["retryable"], "true", "{name}: {row:?}");
+        assert_eq!(row["refunded_amount"], "", "{name}: {row:?}");
+        let seen = stub.seen();
+        assert_eq!(seen.len(), 2, "{name}");
+        assert_eq!(seen[0].key, seen[1].key, "{name}");
+    }
+    let padded = r#"{"id": 1, "payment_id": "06000001", "amount": 25.00, "status": "approved"}"#;
+    let stub = Stub::start(move |_, _| json(201, padded));
+    let ran = run(mprefund_at(
+        &w,
+        &stub.base(),
+        &["run", "in.csv", "--state", "padded.db"],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let row = &read_csv(&w.path("in.results.csv"))[0];
+    assert_eq!(row["outcome"], "refunded", "{row:?}");
+    assert_eq!(row["cause_code"], "", "{row:?}");
+}
+
+/// Issue 17: `--token-file /dev/zero` (or any file far larger than a token) is a
+/// usage error at once, its contents never shown.
+#[test]
+fn a_token_file_is_bounded() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n7930001,10.00\n");
+    w.write("big.txt", format!("{TEST_TOKEN}-leaked-").repeat(500));
+    for file in ["/dev/zero", "big.txt"] {
+        let ran = run(w.bare().args([
+            "run",
+            "in.csv",
+            "--token-file",
+            file,
+            "--api-base",
+            &sb.base_url(),
+        ]));
+        assert_eq!(ran.code, 2, "{file}: {ran:?}");
+        assert!(
+            ran.stderr.contains("larger than 4096 bytes"),
+            "{file}: {ran:?}"
+        );
+        assert!(!ran.stderr.contains("leaked"), "{file}: {ran:?}");
+        assert!(!ran.stderr.contains('\0'), "{file}: {ran:?}");
+    }
+    assert_eq!(sb.refunds().len(), 0);
+}
+
+/// Issue 17: `report` on a damaged state file exits 5 (not "resumable").
+#[test]
+fn report_on_a_damaged_state_exits_5() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(2, 7_940_001));
+    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
+    c.execute_batch("UPDATE rows SET fields = x'0102' WHERE row_no = 2;")
+        .unwrap();
+    drop(c);
+    let ran = run(w
+        .bare()
+        .args(["report", "--state", ACCOUNT_STATE, "--out", "again.csv"]));
+    assert_eq!(ran.code, 5, "{ran:?}");
+    assert!(ran.stderr.contains("damaged"), "{ran:?}");
+    assert!(ran.stderr.contains("row 2"), "{ran:?}");
+    assert!(!w.path("again.csv").exists());
+}
+
+/// `mprefund ARGS` run inside a private mount namespace after `setup` (shell
+/// commands; `$D` is the work directory), so that a read-only or full file
+/// system can be made without touching the machine's. A system that allows no
+/// such namespace (`unshare -rm`, util-linux) fails the test: it is never
+/// skipped quietly.
+fn in_mount_namespace(w: &Work, setup: &str, args: &[&str]) -> crate::common::Ran {
+    let probe = std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .output();
+    assert!(
+        probe.is_ok_and(|o| o.status.success()),
+        "this test needs a private mount namespace (`unshare -rm`, util-linux)"
+    );
+    let mut c = std::process::Command::new("unshare");
+    c.current_dir(w.dir.path())
+        .env_remove("MP_ACCESS_TOKEN")
+        .env_remove("RUST_LOG")
+        .env("D", w.dir.path())
+        .stdin(std::process::Stdio::null())
+        .args(["-rm", "sh", "-c", &format!("{setup} && exec \"$0\" \"$@\"")])
+        .arg(env!("CARGO_BIN_EXE_mprefund"))
+        .args(args);
+    run(c)
+}
+
+/// Issue 17: `report` to a full disk exits 2 and says so; the state file is
+/// untouched (it is not "stopped early, resumable").
+#[test]
+fn report_to_a_full_disk_exits_2() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(300, 7_950_001));
+    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    std::fs::create_dir(w.path("small")).unwrap();
+    let before = file_bytes(&w.path(ACCOUNT_STATE));
+    assert!(!before.is_empty());
+    let ran = in_mount_namespace(
+        &w,
+        r#"mount -t tmpfs -o size=16k tmpfs "$D/small""#,
+        &["report", "--state", ACCOUNT_STATE, "--out", "small/out.csv"],
+    );
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("No space left"), "{ran:?}");
+    assert!(ran.stderr.contains("small/out.csv"), "{ran:?}");
+    assert_eq!(file_bytes(&w.path(ACCOUNT_STATE)), before);
+}
+
+/// Issue 17: a state file on a read-only mount is said to be read-only, not
+/// "not a SQLite database".
+#[test]
+fn a_state_file_on_a_read_only_mount_is_said_to_be_read_only() {
+    let sb = sandbox();
+    let w = Work::new();
+    std::fs::create_dir(w.path("ro")).unwrap();
+    w.write("in.csv", ordinary_csv(2, 7_960_001));
+    let state = w.path("ro/s.db");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", state.to_str().unwrap()]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = in_mount_namespace(
+        &w,
+        r#"mount --bind "$D/ro" "$D/ro" && mount -o remount,bind,ro "$D/ro""#,
+        &["report", "--state", "ro/s.db", "--out", "out.csv"],
+    );
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("read-only"), "{ran:?}");
+    assert!(!ran.stderr.contains("not a SQLite database"), "{ran:?}");
+}
