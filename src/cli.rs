@@ -304,13 +304,42 @@ pub struct ReconcileArgs {
     /// With --fetch-report: the last day (whole) or instant.
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
-    /// With --fetch-report: seconds to wait for the report to be made.
+    /// With --fetch-report: seconds the fetch may wait in all (for the report to
+    /// be made, and between retries, whatever a Retry-After asks).
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     pub fetch_timeout: u64,
+    /// With --fetch-report: the largest report downloaded, in bytes or with a
+    /// KiB/MiB/GiB suffix; a larger one is refused and nothing of it kept.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size,
+          default_value_t = commands::DEFAULT_MAX_REPORT_BYTES)]
+    pub max_report_bytes: u64,
     /// API base URL, requests per second... as for `run`; the API base defaults to
     /// the one the batch was sent to.
     #[command(flatten)]
     pub send: SendArgs,
+}
+
+/// A size in bytes: `1048576`, `512KiB`, `300MiB`, `1GiB`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        _ => {
+            return Err(format!(
+                "{t:?}: a size is bytes, or a number with KiB, MiB or GiB"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{t:?}: a size is a positive number of bytes, KiB, MiB or GiB"))
 }
 
 /// `--fetch-report`.
@@ -912,14 +941,19 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let m = match a.fetch_report {
                 None => commands::statements::match_reports(req)?,
                 Some(kind) => {
+                    let (begin, end) = commands::parse_period(
+                        a.from.as_deref().unwrap_or(""),
+                        a.to.as_deref().unwrap_or(""),
+                    )?;
                     let fetch = commands::statements::Fetch {
                         kind: match kind {
                             FetchKind::Settlement => crate::mpreport::ReportKind::Settlement,
                             FetchKind::Release => crate::mpreport::ReportKind::Release,
                         },
-                        begin: commands::parse_day(a.from.as_deref().unwrap_or(""), false)?,
-                        end: commands::parse_day(a.to.as_deref().unwrap_or(""), true)?,
+                        begin,
+                        end,
                         timeout: Duration::from_secs(a.fetch_timeout),
+                        max_bytes: a.max_report_bytes,
                     };
                     let send = send_options(&a.send, &job)?;
                     let stop = Stop::new();

@@ -325,22 +325,26 @@ impl Client {
         self.exchange(req).await
     }
 
-    /// `GET path` into the file `to` (through `to.part`, renamed when whole): a
-    /// report can be far larger than any answer [`MAX_BODY`] lets in memory.
-    /// Returns the status and `Retry-After` of an answer that was not a 200.
+    /// `GET path` into the file `to` (through `to.part`, renamed when whole),
+    /// streamed: a report can be far larger than any answer [`MAX_BODY`] lets in
+    /// memory. One larger than `max_bytes` is refused (said by its length, else
+    /// cut off as it passes the bound) and nothing of it is kept. Returns the
+    /// status and `Retry-After` of an answer that was not a 200.
     pub(crate) async fn download(
         &self,
         path: &str,
         to: &std::path::Path,
-    ) -> Result<Option<(u16, Option<Duration>)>, String> {
+        max_bytes: u64,
+    ) -> Result<Option<(u16, Option<Duration>)>, DownloadError> {
         use std::io::Write;
+        let transport = |e: &reqwest::Error| DownloadError::Transport(transport_reason(e));
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
             .header(reqwest::header::ACCEPT, "text/csv, */*")
             .send()
             .await
-            .map_err(|e| transport_reason(&e))?;
+            .map_err(|e| transport(&e))?;
         let status = resp.status().as_u16();
         if status != 200 {
             let retry_after = resp
@@ -350,19 +354,30 @@ impl Client {
                 .and_then(|v| parse_retry_after(v, SystemTime::now()));
             return Ok(Some((status, retry_after)));
         }
+        if resp.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(DownloadError::TooLarge);
+        }
         let part = to.with_extension("part");
+        let local = |p: &std::path::Path, e: std::io::Error| {
+            DownloadError::Local(format!("{}: {e}", p.display()))
+        };
         let written = async {
-            let mut file = std::io::BufWriter::new(
-                std::fs::File::create(&part).map_err(|e| format!("{}: {e}", part.display()))?,
-            );
+            let mut file =
+                std::io::BufWriter::new(std::fs::File::create(&part).map_err(|e| local(&part, e))?);
             let mut resp = resp;
-            while let Some(chunk) = resp.chunk().await.map_err(|e| transport_reason(&e))? {
-                file.write_all(&chunk)
-                    .map_err(|e| format!("{}: {e}", part.display()))?;
+            let mut got: u64 = 0;
+            while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e))? {
+                got += chunk.len() as u64;
+                if got > max_bytes {
+                    return Err(DownloadError::TooLarge);
+                }
+                file.write_all(&chunk).map_err(|e| local(&part, e))?;
             }
-            let file = file.into_inner().map_err(|e| e.to_string())?;
-            file.sync_all().map_err(|e| e.to_string())?;
-            std::fs::rename(&part, to).map_err(|e| format!("{}: {e}", to.display()))
+            let file = file
+                .into_inner()
+                .map_err(|e| local(&part, e.into_error()))?;
+            file.sync_all().map_err(|e| local(&part, e))?;
+            std::fs::rename(&part, to).map_err(|e| local(to, e))
         }
         .await;
         if written.is_err() {
@@ -409,6 +424,17 @@ impl Client {
             }),
         }
     }
+}
+
+/// Why [`Client::download`] gave no file.
+#[derive(Debug)]
+pub(crate) enum DownloadError {
+    /// No answer, or one cut short: worth asking again.
+    Transport(String),
+    /// The file is larger than allowed: asking again would not help.
+    TooLarge,
+    /// It could not be written here (disk full, permissions...).
+    Local(String),
 }
 
 /// The body, or why it could not be had within [`MAX_BODY`].

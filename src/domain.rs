@@ -10,7 +10,9 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-/// A Mercado Pago payment id: a positive integer of at most 19 digits.
+/// A Mercado Pago payment id: a positive integer no larger than `i64::MAX`, the
+/// largest the state file (SQLite `INTEGER`) holds — a larger one would be
+/// stored negative and read back as a corrupt row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PaymentId(u64);
 
@@ -18,19 +20,25 @@ pub struct PaymentId(u64);
 pub enum PaymentIdError {
     #[error("payment id is blank")]
     Blank,
+    // The texts are excerpts (`crate::excerpt`), already quoted.
     #[error(
-        "payment id {0:?} looks like scientific notation (a spreadsheet reformatted it); export the column as text"
+        "payment id {0} looks like scientific notation (a spreadsheet reformatted it); export the column as text"
     )]
     Scientific(String),
-    #[error("payment id {0:?} is not a positive whole number")]
+    #[error("payment id {0} is not a positive whole number")]
     NotNumeric(String),
-    #[error("payment id {0:?} is too long")]
+    #[error("payment id {0} is too long")]
     TooLong(String),
+    #[error("payment id {0} is larger than any payment id can be (at most {max})", max = PaymentId::MAX)]
+    OutOfRange(String),
 }
 
 impl PaymentId {
+    /// The largest id the state file can store.
+    pub const MAX: u64 = i64::MAX as u64;
+
     pub fn new(id: u64) -> Option<Self> {
-        (id > 0).then_some(Self(id))
+        (id > 0 && id <= Self::MAX).then_some(Self(id))
     }
 
     pub fn get(self) -> u64 {
@@ -43,6 +51,7 @@ impl FromStr for PaymentId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
+        let q = || crate::excerpt::excerpt(t);
         if t.is_empty() {
             return Err(PaymentIdError::Blank);
         }
@@ -50,18 +59,19 @@ impl FromStr for PaymentId {
             && t.chars().any(|c| c.is_ascii_digit())
             && t.contains(['+', '.', ','])
         {
-            return Err(PaymentIdError::Scientific(t.to_owned()));
+            return Err(PaymentIdError::Scientific(q()));
         }
         if !t.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PaymentIdError::NotNumeric(t.to_owned()));
+            return Err(PaymentIdError::NotNumeric(q()));
         }
         if t.len() > 19 {
-            return Err(PaymentIdError::TooLong(t.to_owned()));
+            return Err(PaymentIdError::TooLong(q()));
         }
-        let n: u64 = t
-            .parse()
-            .map_err(|_| PaymentIdError::TooLong(t.to_owned()))?;
-        PaymentId::new(n).ok_or_else(|| PaymentIdError::NotNumeric(t.to_owned()))
+        let n: u64 = t.parse().map_err(|_| PaymentIdError::OutOfRange(q()))?;
+        if n > PaymentId::MAX {
+            return Err(PaymentIdError::OutOfRange(q()));
+        }
+        PaymentId::new(n).ok_or_else(|| PaymentIdError::NotNumeric(q()))
     }
 }
 
@@ -109,7 +119,8 @@ impl FromStr for Kind {
             "" | "payment" => Ok(Kind::Payment),
             "advanced_payment" | "advanced" => Ok(Kind::AdvancedPayment),
             other => Err(format!(
-                "kind {other:?} is neither \"payment\" nor \"advanced_payment\""
+                "kind {} is neither \"payment\" nor \"advanced_payment\"",
+                crate::excerpt::excerpt(other)
             )),
         }
     }
@@ -168,7 +179,8 @@ impl FromStr for Currency {
                 Ok(Currency([*a, *b, *c]))
             }
             _ => Err(format!(
-                "currency {s:?} is not one Mercado Pago uses ({})",
+                "currency {} is not one Mercado Pago uses ({})",
+                crate::excerpt::excerpt(s),
                 CURRENCIES.map(|(c, _)| c).join(", ")
             )),
         }
@@ -229,6 +241,7 @@ impl Requested {
     /// `total`. Errors are user-facing reasons.
     pub fn parse(raw: &str, currency: Option<Currency>) -> Result<Requested, String> {
         let t = raw.trim();
+        let q = crate::excerpt::Quoted(t);
         if t.is_empty() {
             return Err("blank amount; write `full` to refund the whole payment".to_owned());
         }
@@ -238,13 +251,13 @@ impl Requested {
         }
         let unsigned = lower.trim_start_matches(['+', '-', '\u{2212}']);
         if matches!(unsigned, "nan" | "inf" | "infinity" | "∞") {
-            return Err(format!("amount {t:?} is not a number"));
+            return Err(format!("amount {q} is not a number"));
         }
         if t.starts_with(['-', '\u{2212}']) || (t.starts_with('(') && t.ends_with(')')) {
-            return Err(format!("amount {t:?} must be positive"));
+            return Err(format!("amount {q} must be positive"));
         }
         if t.starts_with('+') {
-            return Err(format!("amount {t:?}: write it without a sign"));
+            return Err(format!("amount {q}: write it without a sign"));
         }
         let plain = |c: char| c.is_ascii_digit() || c == '.' || c == ',';
         let mantissa_exponent = lower.split_once('e').filter(|(m, e)| {
@@ -258,7 +271,7 @@ impl Requested {
         });
         if mantissa_exponent.is_some() {
             return Err(format!(
-                "amount {t:?} is in scientific notation; write the plain number (e.g. 1500.00)"
+                "amount {q} is in scientific notation; write the plain number (e.g. 1500.00)"
             ));
         }
         if !t
@@ -266,17 +279,17 @@ impl Requested {
             .all(|c| plain(c) || c.is_whitespace() || c == '\'')
         {
             return Err(format!(
-                "amount {t:?} must be a plain number, without currency symbols or letters"
+                "amount {q} must be a plain number, without currency symbols or letters"
             ));
         }
         if !t.chars().any(|c| c.is_ascii_digit()) {
-            return Err(format!("amount {t:?} is not a number"));
+            return Err(format!("amount {q} is not a number"));
         }
         let dots = t.matches('.').count();
         let commas = t.matches(',').count();
         if t.contains(|c: char| c.is_whitespace() || c == '\'') || dots + commas > 1 {
             return Err(format!(
-                "amount {t:?} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
+                "amount {q} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
             ));
         }
         let (int, frac) = t.split_once(['.', ',']).unwrap_or((t, ""));
@@ -296,13 +309,13 @@ impl Requested {
                 String::new()
             };
             return Err(format!(
-                "amount {t:?} has {}; {allowed}{hint}",
+                "amount {q} has {}; {allowed}{hint}",
                 decimals_text(frac.len() as u32)
             ));
         }
         let int = int.trim_start_matches('0');
         if int.len() > MAX_AMOUNT_DIGITS {
-            return Err(format!("amount {t:?} is too large"));
+            return Err(format!("amount {q} is too large"));
         }
         let text = format!(
             "{}.{}",
@@ -310,13 +323,13 @@ impl Requested {
             if frac.is_empty() { "0" } else { frac }
         );
         let value =
-            Decimal::from_str_exact(&text).map_err(|_| format!("amount {t:?} is not a number"))?;
+            Decimal::from_str_exact(&text).map_err(|_| format!("amount {q} is not a number"))?;
         let Some(amount) = Amount::new(value) else {
-            return Err(format!("amount {t:?} is zero; nothing to refund"));
+            return Err(format!("amount {q} is zero; nothing to refund"));
         };
         if amount.get().scale() > decimals {
             return Err(format!(
-                "amount {t:?} has {}; {allowed}",
+                "amount {q} has {}; {allowed}",
                 decimals_text(amount.get().scale())
             ));
         }
@@ -518,6 +531,23 @@ mod tests {
         assert!("-5".parse::<PaymentId>().is_err());
         assert!("12a".parse::<PaymentId>().is_err());
         assert!("99999999999999999999".parse::<PaymentId>().is_err());
+        // Beyond what the state file stores: refused, not stored negative.
+        assert!(matches!(
+            "9223372036854775808".parse::<PaymentId>(),
+            Err(PaymentIdError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            "18446744073709551616".parse::<PaymentId>(),
+            Err(PaymentIdError::TooLong(_))
+        ));
+        assert_eq!(
+            "9223372036854775807".parse::<PaymentId>().unwrap().get(),
+            PaymentId::MAX
+        );
+        assert!(PaymentId::new(PaymentId::MAX + 1).is_none());
+        // A long cell is echoed as an excerpt.
+        let e = "x".repeat(100_000).parse::<PaymentId>().unwrap_err();
+        assert!(e.to_string().len() < 200, "{e}");
     }
 
     #[test]

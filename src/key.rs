@@ -289,7 +289,7 @@ mod tests {
         fn keys_are_valid_and_bounded(
             ns in ".{0,40}",
             adv in any::<bool>(),
-            id in 1u64..=9_999_999_999_999_999_999,
+            id in 1u64..=PaymentId::MAX,
             cents in proptest::option::of(1u64..=10_000_000_000),
             reference in proptest::option::of(".{0,80}"),
             occ in 1u32..5,

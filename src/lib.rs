@@ -16,6 +16,7 @@ mod client;
 mod clock;
 mod commands;
 mod demo;
+mod excerpt;
 mod exit;
 mod input;
 mod key;

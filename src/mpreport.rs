@@ -7,16 +7,30 @@
 //! wrongly — an id in scientific notation (`2E+15`, what Excel makes of a long
 //! id), a missing `SOURCE_ID` column, an amount or date on a line that matters
 //! which is not one; lines of kinds we do not know are kept as `Other`, never
-//! dropped silently; streaming, one line at a time.
+//! dropped silently; streaming, one line at a time, and no line (a record, its
+//! quoted line breaks included) longer than [`MAX_LINE_BYTES`] is read — so
+//! memory stays small whatever the file holds; errors echo excerpts of what they
+//! refuse, never whole cells or lines.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Chain, Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rust_decimal::Decimal;
 
 use crate::domain::PaymentId;
+use crate::excerpt::{Quoted, excerpt, excerpt_bytes};
+
+/// The longest line (record) of a report that is read. Mercado Pago's lines are
+/// well under 4 KiB, `METADATA` included; a longer one is not a report line,
+/// and reading it whole would cost its size in memory.
+pub(crate) const MAX_LINE_BYTES: u64 = 64 * 1024;
+
+/// What the csv reader buffers ahead of the record it parses.
+const CSV_BUFFER: usize = 8 * 1024;
 
 /// Which report a file is, told apart by its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +110,34 @@ struct Columns {
     metadata: Option<usize>,
 }
 
-type Source = Chain<Cursor<Vec<u8>>, BufReader<File>>;
+type Source = Bounded<Chain<Cursor<Vec<u8>>, BufReader<File>>>;
+
+/// Fails a read once more than [`MAX_LINE_BYTES`] (and what the csv reader reads
+/// ahead) came in since the record being parsed began: `since` is set back to 0
+/// as each record is read.
+struct Bounded<R> {
+    inner: R,
+    since: Arc<AtomicU64>,
+}
+
+/// The error a [`Bounded`] read fails with.
+#[derive(Debug, thiserror::Error)]
+#[error("a line longer than {MAX_LINE_BYTES} bytes")]
+struct LineTooLong;
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let since = self.since.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        if since > MAX_LINE_BYTES + 2 * CSV_BUFFER as u64 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                LineTooLong,
+            ));
+        }
+        Ok(n)
+    }
+}
 
 pub(crate) struct Report {
     pub path: PathBuf,
@@ -105,6 +146,10 @@ pub(crate) struct Report {
     record: csv::StringRecord,
     cols: Columns,
     failed: bool,
+    /// Bytes read since the current record began (see [`Bounded`]).
+    since: Arc<AtomicU64>,
+    /// The line the last record read started on.
+    last_line: u64,
 }
 
 /// The first line's `;` or `,`, whichever occurs more outside quotes.
@@ -129,16 +174,33 @@ impl Report {
         };
         let mut file = BufReader::with_capacity(1 << 16, File::open(path).map_err(io)?);
         let mut first = Vec::new();
-        file.read_until(b'\n', &mut first).map_err(io)?;
+        (&mut file)
+            .take(MAX_LINE_BYTES + 1)
+            .read_until(b'\n', &mut first)
+            .map_err(io)?;
+        if first.len() as u64 > MAX_LINE_BYTES {
+            return Err(ReportError::Header {
+                path: path.to_owned(),
+                why: format!(
+                    "the first line runs past {MAX_LINE_BYTES} bytes: not a settlement or release report (it begins {})",
+                    excerpt_bytes(&first)
+                ),
+            });
+        }
         if first.starts_with(b"\xEF\xBB\xBF") {
             first.drain(..3);
         }
         let delimiter = sniff_delimiter(&first);
+        let since = Arc::new(AtomicU64::new(0));
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
             .has_headers(true)
-            .from_reader(Cursor::new(first).chain(file));
+            .buffer_capacity(CSV_BUFFER)
+            .from_reader(Bounded {
+                inner: Cursor::new(first).chain(file),
+                since: since.clone(),
+            });
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| ReportError::Header {
@@ -148,6 +210,7 @@ impl Report {
             .iter()
             .map(|h| h.trim().to_ascii_uppercase())
             .collect();
+        since.store(0, Ordering::Relaxed);
         let find = |name: &str| header.iter().position(|h| h == name);
         let header_error = |why: String| ReportError::Header {
             path: path.to_owned(),
@@ -160,7 +223,7 @@ impl Report {
         } else {
             return Err(header_error(format!(
                 "neither a settlement report (no TRANSACTION_TYPE column) nor a release report (no RECORD_TYPE and DESCRIPTION columns); header: {}",
-                header.join(", ")
+                excerpt(&header.join(", "))
             )));
         };
         let source_id = find("SOURCE_ID").ok_or_else(|| {
@@ -210,6 +273,8 @@ impl Report {
             record: csv::StringRecord::new(),
             cols,
             failed: false,
+            since,
+            last_line: 1,
         })
     }
 
@@ -241,7 +306,8 @@ impl Report {
             return Err(self.line_error(
                 line,
                 format!(
-                    "SOURCE_ID {id_text:?} is in scientific notation: the file was opened and saved in a spreadsheet, which rounds long ids; download it again and do not save it from Excel"
+                    "SOURCE_ID {} is in scientific notation: the file was opened and saved in a spreadsheet, which rounds long ids; download it again and do not save it from Excel",
+                    Quoted(id_text)
                 ),
             ));
         }
@@ -252,7 +318,10 @@ impl Report {
                     .ok()
                     .and_then(PaymentId::new)
                     .ok_or_else(|| {
-                        self.line_error(line, format!("SOURCE_ID {t:?} is not a payment id"))
+                        self.line_error(
+                            line,
+                            format!("SOURCE_ID {} is not a payment id", Quoted(t)),
+                        )
                     })?,
             ),
         };
@@ -275,7 +344,9 @@ impl Report {
                     amount.get_or_insert(a);
                 }
                 _ if matters => {
-                    return Err(self.line_error(line, format!("amount {t:?} is not a number")));
+                    return Err(
+                        self.line_error(line, format!("amount {} is not a number", Quoted(t)))
+                    );
                 }
                 _ => {}
             }
@@ -289,9 +360,8 @@ impl Report {
             t => match parse_date(t) {
                 Some(ms) => Some(ms),
                 None if matters => {
-                    return Err(
-                        self.line_error(line, format!("date {t:?} is not an ISO 8601 date"))
-                    );
+                    return Err(self
+                        .line_error(line, format!("date {} is not an ISO 8601 date", Quoted(t))));
                 }
                 None => None,
             },
@@ -322,16 +392,29 @@ impl Iterator for Report {
             match self.reader.read_record(&mut self.record) {
                 Ok(false) => return None,
                 Ok(true) => {
+                    self.since.store(0, Ordering::Relaxed);
+                    let line = self.record.position().map_or(0, csv::Position::line);
+                    self.last_line = line;
                     if self.record.iter().all(|c| c.trim().is_empty()) {
                         continue;
                     }
-                    let line = self.record.position().map_or(0, csv::Position::line);
                     let parsed = self.parse(line);
                     self.failed = parsed.is_err();
                     return Some(parsed);
                 }
                 Err(e) => {
                     self.failed = true;
+                    if let csv::ErrorKind::Io(io) = e.kind()
+                        && io.get_ref().is_some_and(|e| e.is::<LineTooLong>())
+                    {
+                        return Some(Err(ReportError::Header {
+                            path: self.path.clone(),
+                            why: format!(
+                                "a line after line {} runs past {MAX_LINE_BYTES} bytes: not a report line; download the report again",
+                                self.last_line
+                            ),
+                        }));
+                    }
                     let line = e.position().map_or(0, csv::Position::line);
                     return Some(Err(self.line_error(line, format!("not CSV: {e}"))));
                 }
@@ -491,6 +574,37 @@ mod tests {
         );
         let f = file("payment_id,amount\n1,2\n");
         assert!(Report::open(f.path()).is_err());
+    }
+
+    #[test]
+    fn no_line_longer_than_the_bound_is_read() {
+        // One physical line, and one record of many short quoted lines.
+        let long = "x".repeat(1 << 20);
+        let short_lines = "ab\n".repeat(1 << 18);
+        for body in [long, short_lines] {
+            let f = file(&format!(
+                "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT\nSETTLEMENT,1,2\nOTHER,3,\"{body}\"\nREFUND,1,2\n"
+            ));
+            let e = Report::open(f.path())
+                .unwrap()
+                .find_map(Result::err)
+                .unwrap()
+                .to_string();
+            assert!(e.contains("after line 2 runs past 65536 bytes"), "{e}");
+            assert!(e.len() < 300, "{e}");
+        }
+        // Lines under the bound, however many, are read.
+        let many = "SETTLEMENT,1,2\n".repeat(100_000);
+        let f = file(&format!(
+            "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT\n{many}"
+        ));
+        assert_eq!(
+            Report::open(f.path())
+                .unwrap()
+                .filter(Result::is_ok)
+                .count(),
+            100_000
+        );
     }
 
     #[test]

@@ -4,10 +4,14 @@
 //! /v1/account/{report}` (202: made asynchronously), `GET …/list` until the file
 //! is there, `GET …/{file_name}`.
 //!
-//! Invariants: every request goes through the retry rules of the refunds
+//! Invariants: a period whose `--from` is after its `--to` is refused before any
+//! request; every request goes through the retry rules of the refunds
 //! (`retry::decide`: 429 with its `Retry-After`, 5xx, unknown outcomes; 401/403
-//! end it); the list is polled until a deadline, never forever; the file appears
-//! whole or not at all (downloaded beside, then renamed).
+//! end it); one deadline (`--fetch-timeout`, from the first request) bounds
+//! every wait — polls and retries alike, however long a `Retry-After` asks; the
+//! file is streamed to disk, at most `--max-report-bytes` of it, and appears
+//! whole or not at all (downloaded beside, then renamed); what the API answers
+//! is echoed as an excerpt, never whole.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -15,13 +19,19 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use crate::Usage;
-use crate::client::{Client, Reply};
+use crate::client::{Client, DownloadError, Reply};
+use crate::excerpt::{excerpt, excerpt_bytes};
 use crate::mpreport::ReportKind;
 use crate::retry::{self, Attempt, Policy, Verdict};
 use crate::runner::{self, Stop};
 
 /// How often the list is asked while the report is being made.
 const POLL_EVERY: Duration = Duration::from_secs(1);
+
+/// The largest report downloaded unless `--max-report-bytes` says otherwise: a
+/// month of settlements of a large account is tens of MiB; far more is not a
+/// report we can match, and the disk it would take is the user's.
+pub(crate) const DEFAULT_MAX_REPORT_BYTES: u64 = 512 << 20;
 
 #[derive(Debug, Clone)]
 pub(crate) struct FetchRequest {
@@ -30,8 +40,35 @@ pub(crate) struct FetchRequest {
     pub end: OffsetDateTime,
     /// Where the report goes.
     pub to: PathBuf,
-    /// How long the report may take to appear.
+    /// How long the whole fetch may wait (for the report to be made, and
+    /// between retries).
     pub timeout: Duration,
+    /// The largest file downloaded.
+    pub max_bytes: u64,
+}
+
+/// When the fetch gives up, and the flag that set it (for messages).
+struct Deadline {
+    at: Instant,
+    timeout: Duration,
+}
+
+impl Deadline {
+    /// Waits `delay`, unless that would pass the deadline: then stops at once —
+    /// waiting to the deadline could not make the next try come sooner.
+    async fn wait(&self, delay: Duration, stop: &Stop, what: &str) -> anyhow::Result<()> {
+        if Instant::now() + delay > self.at {
+            anyhow::bail!(
+                "{what}: the next try would be in {} s, past --fetch-timeout ({} s); run again later or raise it",
+                delay.as_secs_f64().ceil(),
+                self.timeout.as_secs()
+            );
+        }
+        tokio::select! {
+            () = tokio::time::sleep(delay) => Ok(()),
+            () = stop.wait() => anyhow::bail!("interrupted while fetching the report"),
+        }
+    }
 }
 
 fn path_of(kind: ReportKind) -> &'static str {
@@ -39,6 +76,23 @@ fn path_of(kind: ReportKind) -> &'static str {
         ReportKind::Settlement => "/v1/account/settlement_report",
         ReportKind::Release => "/v1/account/release_report",
     }
+}
+
+/// `--from` and `--to`: a period that runs forward, or a usage error before any
+/// request.
+pub(crate) fn parse_period(
+    from: &str,
+    to: &str,
+) -> Result<(OffsetDateTime, OffsetDateTime), Usage> {
+    let (begin, end) = (parse_day(from, false)?, parse_day(to, true)?);
+    if begin > end {
+        return Err(Usage(format!(
+            "--from {} is after --to {}: give the period's first day first",
+            excerpt(from),
+            excerpt(to)
+        )));
+    }
+    Ok((begin, end))
 }
 
 /// `DATE` (`2026-11-01`, the whole day) or an RFC 3339 instant; `end` takes a
@@ -54,7 +108,8 @@ pub(crate) fn parse_day(text: &str, end: bool) -> Result<OffsetDateTime, Usage> 
     )
     .map_err(|_| {
         Usage(format!(
-            "{text:?} is not a date (2026-11-01) or an RFC 3339 instant"
+            "{} is not a date (2026-11-01) or an RFC 3339 instant",
+            excerpt(text)
         ))
     })?;
     let t = date.midnight().assume_utc();
@@ -72,6 +127,7 @@ async fn call(
     path: &str,
     body: Option<&serde_json::Value>,
     stop: &Stop,
+    deadline: &Deadline,
 ) -> anyhow::Result<(u16, Vec<u8>)> {
     let mut attempts = 0;
     loop {
@@ -98,10 +154,8 @@ async fn call(
         match retry::decide(policy, attempts, attempt, fastrand::f64) {
             Verdict::Retry(delay) => {
                 tracing::debug!(path, ?status, ?delay, "retrying");
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    () = stop.wait() => anyhow::bail!("interrupted while fetching the report"),
-                }
+                let what = format!("{path} answered HTTP {}", status.unwrap_or(0));
+                deadline.wait(delay, stop, &what).await?;
             }
             Verdict::StopRun => anyhow::bail!(
                 "the API refused the access token (HTTP {})",
@@ -109,7 +163,7 @@ async fn call(
             ),
             _ => {
                 let why = match answer {
-                    Ok((s, bytes)) => format!("HTTP {s}: {}", String::from_utf8_lossy(&bytes)),
+                    Ok((s, bytes)) => format!("HTTP {s}: {}", excerpt_bytes(&bytes)),
                     Err(Reply::Unknown { reason, .. }) => reason,
                     Err(_) => "no answer".into(),
                 };
@@ -132,43 +186,65 @@ pub(crate) async fn fetch(
         "begin_date": req.begin.format(rfc3339)?,
         "end_date": req.end.format(rfc3339)?,
     });
-    call(client, policy, base, Some(&period), stop).await?;
+    let deadline = Deadline {
+        at: Instant::now() + req.timeout,
+        timeout: req.timeout,
+    };
+    call(client, policy, base, Some(&period), stop, &deadline).await?;
     tracing::info!(
         "asked Mercado Pago for the {} report; waiting for it",
         req.kind.as_str()
     );
-    let deadline = Instant::now() + req.timeout;
     let file_name = loop {
-        let (_, bytes) = call(client, policy, &format!("{base}/list"), None, stop).await?;
+        let (_, bytes) = call(
+            client,
+            policy,
+            &format!("{base}/list"),
+            None,
+            stop,
+            &deadline,
+        )
+        .await?;
         if let Some(name) = ready_file(&bytes, req.begin, req.end) {
             break name;
         }
-        if Instant::now() >= deadline {
+        let left = deadline.at.saturating_duration_since(Instant::now());
+        if left.is_zero() {
             anyhow::bail!(
                 "the {} report was not ready after {} s; run again later (--fetch-timeout)",
                 req.kind.as_str(),
                 req.timeout.as_secs()
             );
         }
-        tokio::select! {
-            () = tokio::time::sleep(POLL_EVERY) => {}
-            () = stop.wait() => anyhow::bail!("interrupted while waiting for the report"),
-        }
+        deadline
+            .wait(POLL_EVERY.min(left), stop, "waiting for the report")
+            .await?;
     };
     if file_name.contains(['/', '\\']) || file_name.starts_with('.') {
-        anyhow::bail!("the API named the report {file_name:?}, which is not a file name");
+        anyhow::bail!(
+            "the API named the report {}, which is not a file name",
+            excerpt(&file_name)
+        );
     }
+    let shown = excerpt(&file_name);
     let mut attempts = 0;
     loop {
         attempts += 1;
         let path = format!("{base}/{file_name}");
-        let attempt = match client.download(&path, &req.to).await {
+        let attempt = match client.download(&path, &req.to, req.max_bytes).await {
             Ok(None) => break,
             Ok(Some((status, retry_after))) => Attempt::Status {
                 status,
                 retry_after,
             },
-            Err(reason) => {
+            Err(DownloadError::TooLarge) => anyhow::bail!(
+                "the report {shown} is larger than --max-report-bytes ({} bytes); nothing of it was kept",
+                req.max_bytes
+            ),
+            Err(DownloadError::Local(why)) => {
+                anyhow::bail!("could not save the report {shown}: {why}")
+            }
+            Err(DownloadError::Transport(reason)) => {
                 tracing::debug!("download: {reason}");
                 Attempt::Unknown {
                     status: None,
@@ -177,8 +253,11 @@ pub(crate) async fn fetch(
             }
         };
         match retry::decide(policy, attempts, attempt, fastrand::f64) {
-            Verdict::Retry(delay) => tokio::time::sleep(delay).await,
-            _ => anyhow::bail!("could not download the report {file_name} ({attempt:?})"),
+            Verdict::Retry(delay) => {
+                let what = format!("downloading the report {shown}");
+                deadline.wait(delay, stop, &what).await?;
+            }
+            _ => anyhow::bail!("could not download the report {shown} ({attempt:?})"),
         }
     }
     tracing::info!("downloaded {}", req.to.display());
@@ -239,6 +318,9 @@ mod tests {
         let e = parse_day("2026-11-01", true).unwrap();
         assert_eq!(e - b, time::Duration::seconds(86_399));
         assert!(parse_day("01/11/2026", false).is_err());
+        assert!(parse_period("2026-11-02", "2026-11-01").is_err());
+        let (b, e) = parse_period("2026-11-01", "2026-11-01").unwrap();
+        assert!(b < e);
         let t = parse_day("2026-11-01T10:00:00-03:00", false).unwrap();
         assert_eq!(t.unix_timestamp(), b.unix_timestamp() + 13 * 3600);
     }

@@ -16,4 +16,4 @@ pub(crate) mod statements;
 pub(crate) mod status;
 
 pub(crate) use batch::{Finished, OutputOptions, Pick, SendOptions, report_failure};
-pub(crate) use fetch::parse_day;
+pub(crate) use fetch::{DEFAULT_MAX_REPORT_BYTES, parse_period};

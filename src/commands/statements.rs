@@ -2,15 +2,19 @@
 //! Pago's own reports (settlement, release — what finance closes the month on),
 //! line by line, and says where the books disagree.
 //!
-//! A refund line of a report is matched first by a refund id found in its
-//! `METADATA`, else by payment (`SOURCE_ID`), amount to the cent (either sign)
-//! and a date window; several same-amount refunds on one payment are allocated
-//! oldest first and marked ambiguous. Invariants: it reads files and the state
-//! file only (no request, no write to the state); each refund of the batch
-//! matches at most one report line; every report line about a payment of the
-//! batch gets a finding, and so does every refund of the batch; the findings CSV
-//! is written as the reports are read, so memory holds the batch's refunds, not
-//! the reports.
+//! A refund line of a report whose `METADATA` names a refund id is that refund's
+//! only: ours when the id is one of the batch's (on the line's payment), else
+//! someone else's (`not_in_batch`), never another refund of the same amount. A
+//! line without one is matched by payment (`SOURCE_ID`), currency (when both
+//! sides say it), amount to the cent (either sign) and a date window; several
+//! same-amount refunds on one payment are allocated oldest first and marked
+//! ambiguous. Invariants: it reads files and the state file only (no request, no
+//! write to the state); each refund of the batch matches at most one report
+//! line; every report line about a payment of the batch gets a finding, and so
+//! does every refund of the batch; reports none of whose lines fall in the
+//! batch's period are said to be so and exit 1, never a clean 0; the findings
+//! CSV is written as the reports are read, so memory holds the batch's refunds,
+//! not the reports.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -105,6 +109,8 @@ pub(crate) struct Fetch {
     pub begin: time::OffsetDateTime,
     pub end: time::OffsetDateTime,
     pub timeout: std::time::Duration,
+    /// The largest report downloaded.
+    pub max_bytes: u64,
 }
 
 /// Fetches the report asked for (from the API base the batch was sent to,
@@ -136,6 +142,7 @@ pub(crate) async fn fetch_and_match(
             end: fetch.end,
             to,
             timeout: fetch.timeout,
+            max_bytes: fetch.max_bytes,
         },
         &stop,
     )
@@ -167,6 +174,9 @@ pub(crate) struct Matched {
     /// Each report read: its file, which report it is, its lines.
     pub reports: Vec<(PathBuf, &'static str, u64)>,
     pub out: PathBuf,
+    /// The batch's refunds (first and last made, ms; how many) when no line of
+    /// the reports falls in their period: the reports are of another period.
+    pub outside: Option<(i64, i64, usize)>,
     pub exit: Exit,
 }
 
@@ -203,6 +213,22 @@ impl Matched {
                 w,
                 "  {c}: refunded per the state file {} ({} refund(s) in the period), per the reports {} ({} line(s))",
                 m.state, m.state_refunds, m.report, m.report_lines
+            )?;
+        }
+        if let Some((first, last, n)) = self.outside {
+            let reports = match self.period {
+                Some((from, to)) => format!(
+                    "the reports cover {} to {}",
+                    clock::rfc3339(from),
+                    clock::rfc3339(to)
+                ),
+                None => "the reports have no dated line".to_owned(),
+            };
+            writeln!(
+                w,
+                "no line of the reports falls in the batch's period: its {n} refund(s) were made {} to {}, {reports}; match a report of the period the batch was sent in",
+                clock::rfc3339(first),
+                clock::rfc3339(last)
             )?;
         }
         writeln!(w, "matching: {}", self.out.display())
@@ -470,7 +496,8 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         w.flush()?;
         Ok(())
     })?;
-    let exit = if counts.keys().any(|f| f.disagrees()) {
+    let outside = outside_period(&ours, period);
+    let exit = if outside.is_some() || counts.keys().any(|f| f.disagrees()) {
         Exit::SomeFailed
     } else {
         Exit::Ok
@@ -482,8 +509,23 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         period,
         reports: read,
         out,
+        outside,
         exit,
     })
+}
+
+/// When the batch has refunds and the reports show none of them, nor cover the
+/// time any was made: the batch's refunds' first and last dates, and how many.
+fn outside_period(ours: &[Ours], period: Option<(i64, i64)>) -> Option<(i64, i64, usize)> {
+    let covered = ours.iter().any(|o| {
+        o.matched || period.is_some_and(|(from, to)| o.made_at_ms >= from && o.made_at_ms <= to)
+    });
+    if ours.is_empty() || covered {
+        return None;
+    }
+    let first = ours.iter().map(|o| o.made_at_ms).min().unwrap_or(0);
+    let last = ours.iter().map(|o| o.made_at_ms).max().unwrap_or(0);
+    Some((first, last, ours.len()))
 }
 
 /// A refund's amount, from its cents.
@@ -506,21 +548,33 @@ fn match_refund(
     window: i64,
 ) -> (Finding, Option<usize>) {
     let line_cents = line.amount.and_then(cents);
-    if let Some(i) = line.refund_id.as_deref().and_then(|id| ids.find(id))
-        && ours[i].payment == payment
-        && !ours[i].matched
-    {
-        ours[i].matched = true;
-        let finding = if Some(ours[i].cents) == line_cents {
-            Finding::Matched
-        } else {
-            Finding::AmountDiffers
+    // A refund in another currency is other money, whatever its amount.
+    let same_currency = |o: &Ours| match (o.currency, line.currency.as_deref()) {
+        (Some(ours), Some(theirs)) => ours.as_str().eq_ignore_ascii_case(theirs),
+        _ => true,
+    };
+    // A line that names its refund is that refund's: ours if the batch made it
+    // (on this payment, not shown by another line yet), else not ours at all —
+    // never a same-amount refund of ours in its place.
+    if let Some(id) = line.refund_id.as_deref() {
+        return match ids.find(id) {
+            Some(i) if ours[i].payment == payment && !ours[i].matched => {
+                ours[i].matched = true;
+                let finding = if Some(ours[i].cents) == line_cents && same_currency(&ours[i]) {
+                    Finding::Matched
+                } else {
+                    Finding::AmountDiffers
+                };
+                (finding, Some(i))
+            }
+            _ => (Finding::NotInBatch, None),
         };
-        return (finding, Some(i));
     }
     let near = |o: &Ours| {
-        line.date_ms
-            .is_none_or(|d| (o.made_at_ms - d).abs() <= window)
+        same_currency(o)
+            && line
+                .date_ms
+                .is_none_or(|d| (o.made_at_ms - d).abs() <= window)
     };
     let same_amount = |o: &Ours| Some(o.cents) == line_cents && near(o);
     // Ambiguous whenever the payment has another refund like it, taken or not.

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::InputError;
+use crate::excerpt::excerpt;
 
 /// Where the recognised columns are.
 #[derive(Debug, Clone, Copy)]
@@ -56,11 +57,11 @@ pub(super) fn match_columns(
                     path: path.to_owned(),
                     line,
                     reason: format!(
-                        "columns {} ({:?}) and {} ({:?}) are both the {what} column; keep one",
+                        "columns {} ({}) and {} ({}) are both the {what} column; keep one",
                         first + 1,
-                        header[first],
+                        excerpt(&header[first]),
                         i + 1,
-                        cell
+                        excerpt(cell)
                     ),
                 });
             }
@@ -75,11 +76,16 @@ pub(super) fn match_columns(
         (_, _, currency),
     ] = slots;
     let missing = |column, accepted| {
-        let found = header
+        // A few columns, each an excerpt: a megabyte "header" is not echoed whole.
+        let mut found = header
             .iter()
-            .map(|h| format!("{h:?}"))
+            .take(20)
+            .map(|h| excerpt(h))
             .collect::<Vec<_>>()
             .join(", ");
+        if header.len() > 20 {
+            found.push_str(&format!(", … ({} columns in all)", header.len()));
+        }
         // A first line made of numbers is data, not a header: say so plainly.
         let looks_like_data = header.iter().any(|h| {
             let t = h.trim();

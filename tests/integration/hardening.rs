@@ -839,3 +839,86 @@ fn a_state_file_on_a_read_only_mount_is_said_to_be_read_only() {
     assert!(ran.stderr.contains("read-only"), "{ran:?}");
     assert!(!ran.stderr.contains("not a SQLite database"), "{ran:?}");
 }
+
+// Issue 17: a payment id beyond what the state file stores (i64) would be stored
+// negative and leave the batch stuck; it is a bad line at `plan` and `run`.
+#[test]
+fn a_payment_id_beyond_the_stored_range_is_a_bad_line() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "big.csv",
+        "payment_id,amount,reference\n9223372036854775808,10,a\n7100001,10,b\n",
+    );
+    for cmd in ["plan", "run"] {
+        let ran = run(mprefund_at(&w, &sb.base_url(), &[cmd, "big.csv"]));
+        assert_eq!(ran.code, 2, "{cmd}: {ran:?}");
+        let said = format!("{}{}", ran.stdout, ran.stderr);
+        assert!(said.contains("line 2"), "{cmd}: {ran:?}");
+        assert!(
+            said.contains(
+                "payment id \"9223372036854775808\" is larger than any payment id can be"
+            ),
+            "{cmd}: {ran:?}"
+        );
+    }
+    assert_eq!(sb.refunds().len(), 0);
+}
+
+// Issue 17: bad input is echoed as a short excerpt, never whole — a cell of the
+// spreadsheet, a report's header or line.
+#[test]
+fn bad_input_is_echoed_as_an_excerpt() {
+    let sb = sandbox();
+    let w = Work::new();
+    let huge = "9".repeat(2 << 20);
+    w.write(
+        "cell.csv",
+        format!("payment_id,amount,reference\n7200001,{huge}x,a\n{huge},10,b\n"),
+    );
+    let ran = run(mprefund_at(&w, &sb.base_url(), &["plan", "cell.csv"]));
+    assert_eq!(ran.code, 2, "{}", &ran.stderr[..ran.stderr.len().min(500)]);
+    let said = ran.stdout.len() + ran.stderr.len();
+    assert!(said < 4_000, "{said} bytes said");
+    assert!(
+        format!("{}{}", ran.stdout, ran.stderr).contains("bytes in all"),
+        "{}",
+        &ran.stderr[..ran.stderr.len().min(500)]
+    );
+
+    // Reports: a "header" without a line break, a line far longer than any
+    // report's; each refused (exit 2) in a few lines.
+    let ran = run(w.mprefund(&sb, &["run", "cell.csv"]));
+    assert_eq!(ran.code, 2);
+    w.write("in.csv", "payment_id,amount\n7200002,10\n");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    w.write("header.csv", "TRANSACTION_TYPE,".repeat(200_000));
+    let mut line = String::from(
+        "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,METADATA\nSETTLEMENT,7200002,10,\n",
+    );
+    line.push_str("REFUND,7200002,10,\"");
+    line.push_str(&"{".repeat(3 << 20));
+    line.push_str("\"\n");
+    w.write("line.csv", line);
+    for (report, why) in [
+        ("header.csv", "the first line runs past 65536 bytes"),
+        ("line.csv", "a line after line 2 runs past 65536 bytes"),
+    ] {
+        let ran = run(w
+            .bare()
+            .args(["reconcile", "--state", ACCOUNT_STATE, "--report", report]));
+        assert_eq!(
+            ran.code,
+            2,
+            "{report}: {}",
+            &ran.stderr[..ran.stderr.len().min(500)]
+        );
+        assert!(
+            ran.stderr.len() < 2_000,
+            "{report}: {} bytes",
+            ran.stderr.len()
+        );
+        assert!(ran.stderr.contains(why), "{report}: {}", ran.stderr);
+    }
+}

@@ -5,9 +5,11 @@
 
 use std::collections::HashMap;
 
+use axum::body::Body;
+use axum::http::StatusCode;
 use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
-use crate::common::{ACCOUNT_STATE, Work, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Stub, Work, json, read_csv, run};
 
 /// An RFC 3339 date `days` from now.
 fn day(days: i64) -> String {
@@ -110,10 +112,16 @@ fn every_finding_from_a_case_set_up_for_it() {
     let mut rows = [ambiguous[0]["row"].as_str(), ambiguous[1]["row"].as_str()];
     rows.sort_unstable();
     assert_eq!(rows, ["2", "3"]);
-    assert!(
-        ambiguous[0]["state_date"] <= ambiguous[1]["state_date"],
-        "{ambiguous:?}"
-    );
+    // As instants: RFC 3339 fractions vary in length (`.4Z`, `.45Z`), so the
+    // texts do not sort as the times do.
+    let at = |l: &HashMap<String, String>| {
+        time::OffsetDateTime::parse(
+            &l["state_date"],
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("state_date")
+    };
+    assert!(at(ambiguous[0]) <= at(ambiguous[1]), "{ambiguous:?}");
     let differs = of("amount_differs");
     assert_eq!(differs.len(), 1);
     assert_eq!(
@@ -194,14 +202,141 @@ fn refunds_outside_the_reports_period_are_out_of_period() {
         day(-20)
     );
     w.write("old.csv", old);
-    let ran = reconcile(&w, &["--report", "old.csv"]);
-    assert_eq!(ran.code, 0, "nothing in the period disagrees: {ran:?}");
+    // Reports none of whose lines fall in the batch's period match nothing: said
+    // so, and exit 1 — not a clean 0 with every refund `out_of_period` (#17).
+    let one = format!(
+        "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n\
+         SETTLEMENT,9100001,100,{}\n",
+        day(-20)
+    );
+    w.write("one.csv", one);
+    w.write(
+        "header-only.csv",
+        "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n",
+    );
+    for (report, covers) in [
+        ("old.csv", "the reports cover"),
+        ("one.csv", "the reports cover"),
+        ("header-only.csv", "the reports have no dated line"),
+    ] {
+        let ran = reconcile(&w, &["--report", report]);
+        assert_eq!(ran.code, 1, "{report}: {ran:?}");
+        assert!(
+            ran.stderr.contains(
+                "no line of the reports falls in the batch's period: its 6 refund(s) were made"
+            ),
+            "{report}: {ran:?}"
+        );
+        assert!(ran.stderr.contains(covers), "{report}: {ran:?}");
+        let lines = findings(&w, "in.report-match.csv");
+        assert_eq!(lines.len(), 6, "{report}: {lines:?}");
+        assert!(
+            lines.iter().all(|l| l["finding"] == "out_of_period"),
+            "{report}: {lines:?}"
+        );
+    }
+    // A report that covers the batch's period but shows nothing of it is not
+    // that case: its refunds are missing in it.
+    let around = format!(
+        "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n\
+         SETTLEMENT,9100001,100,{}\n\
+         SETTLEMENT,9100002,100,{}\n",
+        day(-10),
+        day(10)
+    );
+    w.write("around.csv", around);
+    let ran = reconcile(&w, &["--report", "around.csv"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(!ran.stderr.contains("no line of the reports"), "{ran:?}");
     let lines = findings(&w, "in.report-match.csv");
-    assert_eq!(lines.len(), 6, "{lines:?}");
     assert!(
-        lines.iter().all(|l| l["finding"] == "out_of_period"),
+        lines.iter().all(|l| l["finding"] == "missing_in_report"),
         "{lines:?}"
     );
+}
+
+/// A METADATA refund id names one refund: a line naming someone else's refund
+/// is not ours (`not_in_batch`, with its id), whatever its amount, and our own
+/// line still matches ours — by its id or by payment and amount (#17).
+#[test]
+fn a_line_naming_another_refund_is_not_ours() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    let ids = refund_ids(&w, "in.results.csv");
+    let (id1, id3) = (&ids["9100001"][0], &ids["9100003"][0]);
+    let (before, after, today) = (day(-10), day(10), day(0));
+    let report = format!(
+        "TRANSACTION_TYPE;SOURCE_ID;TRANSACTION_AMOUNT;TRANSACTION_CURRENCY;TRANSACTION_DATE;METADATA\n\
+         SETTLEMENT;9100001;100.00;BRL;{before};\n\
+         REFUND;9100001;-10.00;BRL;{today};\"{{\"\"refund_id\"\": 777000111}}\"\n\
+         REFUND;9100001;-10.00;BRL;{today};\"{{\"\"refund_id\"\": {id1}}}\"\n\
+         REFUND;9100003;-20.00;BRL;{today};\"{{\"\"refund_id\"\": 777000333}}\"\n\
+         REFUND;9100003;-20.00;BRL;{today};\n\
+         SETTLEMENT;9100001;1.00;BRL;{after};\n"
+    );
+    w.write("named.csv", report);
+    let ran = reconcile(&w, &["--report", "named.csv"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let lines = findings(&w, "in.report-match.csv");
+    let at = |line: &str| -> &HashMap<String, String> {
+        lines
+            .iter()
+            .find(|l| l["report_line"] == line)
+            .unwrap_or_else(|| panic!("line {line}: {lines:?}"))
+    };
+    assert_eq!(at("3")["finding"], "not_in_batch", "{lines:?}");
+    assert_eq!(at("3")["refund_id"], "777000111", "{lines:?}");
+    assert_eq!(at("3")["row"], "", "{lines:?}");
+    assert_eq!(at("4")["finding"], "matched", "{lines:?}");
+    assert_eq!(at("4")["refund_id"], *id1, "{lines:?}");
+    assert_eq!(at("5")["finding"], "not_in_batch", "{lines:?}");
+    assert_eq!(at("5")["refund_id"], "777000333", "{lines:?}");
+    assert_eq!(at("6")["finding"], "matched", "{lines:?}");
+    assert_eq!(at("6")["refund_id"], *id3, "{lines:?}");
+}
+
+/// Matching by payment and amount asks for the same currency: an ARS line is
+/// not a BRL refund's (#17).
+#[test]
+fn a_line_in_another_currency_is_not_our_refund() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    w.write(
+        "in.csv",
+        "payment_id,amount,currency,reference\n9300001,10,BRL,a\n9300002,4,BRL,b\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let (before, after, today) = (day(-10), day(10), day(0));
+    let report = format!(
+        "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_CURRENCY,TRANSACTION_DATE\n\
+         SETTLEMENT,9300001,100.00,BRL,{before}\n\
+         REFUND,9300001,-10.00,ARS,{today}\n\
+         REFUND,9300002,-4.00,brl,{today}\n\
+         SETTLEMENT,9300001,1.00,BRL,{after}\n"
+    );
+    w.write("ars.csv", report);
+    let ran = reconcile(&w, &["--report", "ars.csv"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let lines = findings(&w, "in.report-match.csv");
+    let got: Vec<(&str, &str, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["finding"].as_str(),
+                l["payment_id"].as_str(),
+                l["currency"].as_str(),
+            )
+        })
+        .collect();
+    assert!(got.contains(&("not_in_batch", "9300001", "ARS")), "{got:?}");
+    assert!(
+        got.contains(&("missing_in_report", "9300001", "BRL")),
+        "{got:?}"
+    );
+    assert!(got.contains(&("matched", "9300002", "brl")), "{got:?}");
+    assert_eq!(got.len(), 3, "{got:?}");
 }
 
 #[test]
@@ -349,4 +484,188 @@ fn reports_that_disagree_with_the_books_are_findings() {
         assert!(got.contains(&("matched", "9200003")), "{kind}: {got:?}");
         assert_eq!(got.len(), 5, "{kind}: {got:?}");
     }
+}
+
+/// `reconcile --fetch-report` against `base` (a stub), with `extra` flags.
+fn fetch_at(w: &Work, base: &str, from: &str, to: &str, extra: &[&str]) -> crate::common::Ran {
+    run(w
+        .bare()
+        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .args(["reconcile", "--state", ACCOUNT_STATE])
+        .args(fetch_args("settlement", from, to))
+        .args(["--api-base", base])
+        .args(extra))
+}
+
+/// The list's answer once the November 2026 report is there, as `name`.
+fn listed(name: &str) -> String {
+    format!(
+        r#"[{{"begin_date":"2026-11-01T00:00:00Z","end_date":"2026-11-30T23:59:59Z","file_name":"{name}"}}]"#
+    )
+}
+
+/// A bare HTTP/1.1 server on 127.0.0.1:0: each connection's one request is
+/// answered with `answer(its request line)`'s bytes, then the connection is
+/// closed — so an answer may come without a Content-Length, read to its end.
+fn raw_server(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().expect("clone"));
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut length = 0usize;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = h.split_once(':')
+                    && k.eq_ignore_ascii_case("content-length")
+                {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            // The client may hang up mid-answer: that is what is tested.
+            let _ = conn.write_all(&answer(&request_line));
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A report larger than `--max-report-bytes` is refused, whether its answer says
+/// its length or not, and nothing of it is kept; what is said stays short (#17).
+#[test]
+fn a_report_larger_than_the_cap_is_refused_and_not_kept() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    const BODY: usize = 3 << 20;
+    // Said by its length.
+    let stub = Stub::start(|n, _| match n {
+        0 => json(202, "{}"),
+        1 => json(200, &listed("big.csv")),
+        _ => (StatusCode::OK, vec![], Body::from(vec![b'x'; BODY])),
+    });
+    // Not said: streamed until it passes the bound.
+    let raw = raw_server(|request| {
+        let head = |status: &str| format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
+        if request.starts_with("POST") {
+            format!("{}Content-Length: 2\r\n\r\n{{}}", head("202 Accepted")).into_bytes()
+        } else if request.contains("/list") {
+            let list = listed("big.csv");
+            format!(
+                "{}Content-Length: {}\r\n\r\n{list}",
+                head("200 OK"),
+                list.len()
+            )
+            .into_bytes()
+        } else {
+            let mut b = format!("{}\r\n", head("200 OK")).into_bytes();
+            b.extend(std::iter::repeat_n(b'x', BODY));
+            b
+        }
+    });
+    for base in [stub.base(), raw] {
+        let ran = fetch_at(
+            &w,
+            &base,
+            "2026-11-01",
+            "2026-11-30",
+            &["--max-report-bytes", "1MiB", "--fetch-timeout", "30"],
+        );
+        assert_eq!(ran.code, 3, "{base}: {ran:?}");
+        assert!(
+            ran.stderr
+                .contains("is larger than --max-report-bytes (1048576 bytes)"),
+            "{base}: {ran:?}"
+        );
+        assert!(ran.stderr.len() < 2_000, "{base}: {ran:?}");
+        let kept: Vec<_> = std::fs::read_dir(w.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("settlement-report"))
+            .collect();
+        assert!(kept.is_empty(), "{base}: {kept:?}");
+    }
+    // Under the cap, the same flow downloads it (and the file is then read).
+    let small = Stub::start(|n, _| match n {
+        0 => json(202, "{}"),
+        1 => json(200, &listed("small.csv")),
+        _ => (
+            StatusCode::OK,
+            vec![],
+            Body::from("TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n"),
+        ),
+    });
+    let ran = fetch_at(
+        &w,
+        &small.base(),
+        "2026-11-01",
+        "2026-11-30",
+        &["--max-report-bytes", "1MiB"],
+    );
+    assert_eq!(ran.code, 1, "a header only: nothing in the period {ran:?}");
+    assert!(
+        w.path("in.settlement-report.2026-11-01_2026-11-30.csv")
+            .exists(),
+        "{ran:?}"
+    );
+}
+
+/// `--fetch-timeout` bounds every wait: a list answering 429 with
+/// `Retry-After: 1000` ends the fetch at once, with why (#17).
+#[test]
+fn the_fetch_deadline_bounds_a_long_retry_after() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    let stub = Stub::start(|n, _| match n {
+        0 => json(202, "{}"),
+        _ => (
+            StatusCode::TOO_MANY_REQUESTS,
+            vec![("retry-after", "1000".to_owned())],
+            Body::from("{}"),
+        ),
+    });
+    let started = std::time::Instant::now();
+    let ran = fetch_at(
+        &w,
+        &stub.base(),
+        "2026-11-01",
+        "2026-11-30",
+        &["--fetch-timeout", "4"],
+    );
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(60),
+        "{took:?} {ran:?}"
+    );
+    assert_eq!(ran.code, 3, "{ran:?}");
+    assert!(ran.stderr.contains("past --fetch-timeout (4 s)"), "{ran:?}");
+    assert!(stub.seen().len() >= 2, "the list was asked");
+}
+
+/// `--from` after `--to` is a usage error, before any request (#17).
+#[test]
+fn a_period_running_backwards_is_refused_before_any_request() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    let stub = Stub::start(|_, _| json(202, "{}"));
+    let ran = fetch_at(&w, &stub.base(), "2026-11-30", "2026-11-01", &[]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr
+            .contains("--from \"2026-11-30\" is after --to \"2026-11-01\""),
+        "{ran:?}"
+    );
+    assert!(stub.seen().is_empty(), "{:?}", stub.seen());
 }
