@@ -641,7 +641,20 @@ impl RefundBody {
             None => return Err(format!("refund {id} is {status} without an amount")),
         };
         let mismatch = mismatch(self.payment_id.as_ref(), amount, asked);
-        Ok((RefundInfo { id, status, amount }, mismatch))
+        let created_ms = self
+            .date_created
+            .as_ref()
+            .and_then(serde_json::Value::as_str)
+            .and_then(crate::clock::parse_rfc3339);
+        Ok((
+            RefundInfo {
+                id,
+                status,
+                amount,
+                created_ms,
+            },
+            mismatch,
+        ))
     }
 }
 

@@ -474,6 +474,9 @@ pub struct RefundInfo {
     pub id: String,
     pub status: String,
     pub amount: Option<Decimal>,
+    /// When Mercado Pago made it (its `date_created`), in ms since the epoch: a
+    /// refund older than the request that got it was replayed, not made.
+    pub created_ms: Option<i64>,
 }
 
 /// What is known of a row's refund: its outcome and the API's last word on it.

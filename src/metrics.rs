@@ -99,6 +99,19 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
         ));
     }
     s.push_str(
+        "# HELP mprefund_refunds Rows with a refund, by origin: new (made by the row's own request) or already_done (found in the state file, or replayed by the API).\n",
+    );
+    s.push_str("# TYPE mprefund_refunds gauge\n");
+    for (origin, d) in [
+        ("new", &f.summary.new),
+        ("already_done", &f.summary.already_done),
+    ] {
+        s.push_str(&format!(
+            "mprefund_refunds{{batch=\"{b}\",origin=\"{origin}\"}} {}\n",
+            d.rows
+        ));
+    }
+    s.push_str(
         "# HELP mprefund_refunded_amount Amount refunded (refunded and in process), by currency.\n",
     );
     s.push_str("# TYPE mprefund_refunded_amount gauge\n");

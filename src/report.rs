@@ -21,7 +21,7 @@ use crate::domain::{Outcome, Requested};
 use crate::ledger::{Batch, Ledger, StoredRow};
 use crate::{atomic_file, totals};
 
-pub(crate) const RESULT_COLUMNS: [&str; 12] = [
+pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "row",
     "idempotency_key",
     "outcome",
@@ -34,6 +34,7 @@ pub(crate) const RESULT_COLUMNS: [&str; 12] = [
     "retryable",
     "attempts",
     "last_attempt_at",
+    "refund_origin",
 ];
 
 /// Rows and money per outcome; amounts keyed by currency (`""` when the input had
@@ -53,6 +54,38 @@ pub(crate) struct Summary {
     pub mismatched_rows: Vec<u64>,
     /// Money per currency code (`""`: the input named none), over all outcomes.
     pub currencies: BTreeMap<String, Money>,
+    /// Refunds the rows' own requests made.
+    #[serde(default)]
+    pub new: Done,
+    /// Refunds that were there before the row asked: found in the state file
+    /// (another batch had settled the key) or replayed by the API.
+    #[serde(default)]
+    pub already_done: Done,
+}
+
+/// Rows with a refund (refunded or in process) and its money per currency.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Done {
+    pub rows: u64,
+    pub money: BTreeMap<String, Decimal>,
+}
+
+impl Done {
+    /// Whether the row's refund was already done (`Some(true)`) or is new, for a
+    /// row that has one.
+    fn of(row: &StoredRow) -> Option<bool> {
+        matches!(row.result.outcome, Outcome::Refunded | Outcome::InProcess)
+            .then_some(row.already_done)
+    }
+
+    /// "3 (BRL 159.90)".
+    pub(crate) fn describe(&self) -> String {
+        if self.money.is_empty() {
+            self.rows.to_string()
+        } else {
+            format!("{} ({})", self.rows, money(&self.money))
+        }
+    }
 }
 
 /// How many flagged rows a summary names; the results CSV has them all.
@@ -147,6 +180,23 @@ impl Summary {
                 }
             }
         }
+        if let Some(before) = Done::of(row) {
+            let d = if before {
+                &mut self.already_done
+            } else {
+                &mut self.new
+            };
+            d.rows += 1;
+            let amount = r
+                .refunded()
+                .or(match row.ask.as_ref().map(|a| a.requested) {
+                    Some(Requested::Partial(a)) => Some(a.get()),
+                    _ => None,
+                });
+            if let Some(a) = amount {
+                add_money(&mut d.money, &currency, a)?;
+            }
+        }
         let code = r.cause.as_ref().map(|c| c.code.as_str());
         let mismatch = code.is_some_and(|c| MISMATCH_CAUSES.contains(&c));
         if mismatch {
@@ -202,6 +252,14 @@ impl Summary {
         }
         for (cause, n) in &self.causes {
             writeln!(w, "    {cause}: {n}")?;
+        }
+        if self.already_done.rows > 0 {
+            writeln!(
+                w,
+                "  already done {}, new {}",
+                self.already_done.describe(),
+                self.new.describe()
+            )?;
         }
         if self.mismatched > 0 {
             let rows: Vec<String> = self.mismatched_rows.iter().map(u64::to_string).collect();
@@ -443,7 +501,7 @@ pub(crate) fn original_cells(fields: &[String], width: usize, delimiter: u8) -> 
 
 /// `decimal_comma`: the input wrote amounts as `10,50`; the refunded amount is
 /// written the same way, with the currency's decimals.
-fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 12] {
+fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 13] {
     let opt = |v: Option<String>| v.unwrap_or_default();
     let r = &row.result;
     let refund = r.refund.as_ref();
@@ -468,6 +526,11 @@ fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 12] {
         opt(r.retryable.map(|b| b.to_string())),
         r.attempts.to_string(),
         opt(r.last_attempt_at_ms.map(rfc3339)),
+        match Done::of(row) {
+            Some(true) => "already_done".to_owned(),
+            Some(false) => "new".to_owned(),
+            None => String::new(),
+        },
     ]
 }
 

@@ -226,8 +226,10 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         let mut batch = batch;
         let _lock = BatchLock::acquire(&state, &batch.id, "run")?;
         if req.guards.is_set() {
-            req.guards
-                .check(batch.row_count, &ledger.tally(&batch.id, false)?)?;
+            req.guards.check(
+                batch.row_count,
+                &ledger.tally(&batch.id, ledger::Tally::All)?,
+            )?;
         }
         if let Err(problems) = guard_resumed(&mut ledger, &mut batch, &req)? {
             return Ok(RunResult::Refused {
@@ -388,10 +390,11 @@ async fn confirm_sending(
     confirm: &Confirm,
     stop: &Stop,
 ) -> anyhow::Result<()> {
-    let to_send = ledger.tally(&batch.id, true)?;
+    let to_send = ledger.tally(&batch.id, ledger::Tally::ToSend)?;
     if to_send.rows() == 0 {
         return Ok(());
     }
+    let done = ledger.tally(&batch.id, ledger::Tally::Done)?;
     let api = batch::api_base_for(send, batch)?;
     let mut q = format!(
         "about to send {} refund(s) of batch {} ({} row(s) in the file):\n",
@@ -401,6 +404,17 @@ async fn confirm_sending(
     );
     for line in to_send.lines() {
         q.push_str(&format!("  {line}\n"));
+    }
+    if done.rows() > 0 {
+        // A corrected or re-exported file: say what is not sent again, so the
+        // total above is read as what is new.
+        q.push_str(&format!(
+            "  already done, not sent again: {} row(s)\n",
+            done.rows()
+        ));
+        for line in done.lines() {
+            q.push_str(&format!("    {line}\n"));
+        }
     }
     let production = api.host_str() == Some(PRODUCTION_HOST);
     q.push_str(&format!(

@@ -126,7 +126,21 @@ CREATE INDEX rows_to_send ON rows(batch, row_no) WHERE state IN ('pending', 'sen
 CREATE INDEX rows_by_key ON rows(key);
 CREATE INDEX rows_by_payment ON rows(payment_id, kind);
 "#,
+    // Schema 5: where a row's refund came from — NULL: made by the row's own
+    // request; 1: found in the state file (another batch settled its key); 2:
+    // replayed by the API (made before this row was claimed).
+    r#"
+ALTER TABLE rows ADD COLUMN origin INTEGER;
+"#,
 ];
+
+/// `rows.origin` of a row another batch of the state file had settled.
+const ORIGIN_STATE: i64 = 1;
+/// `rows.origin` of a row the API answered with a refund it made earlier.
+const ORIGIN_REPLAY: i64 = 2;
+/// A refund made this long before the row was claimed was not made by this
+/// request: beyond any clock difference between Mercado Pago and this machine.
+const REPLAY_SLACK_MS: i64 = 120_000;
 
 /// The rows of another batch that keep a row from being sent on the same
 /// payment (`o` in the queries): those whose refund may exist at the API — made
@@ -288,6 +302,16 @@ pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<(u64, u64, String)> {
     out
 }
 
+/// Which rows of a batch [`Ledger::tally`] adds up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tally {
+    All = 0,
+    /// Pending, or sent with no answer: what a run would send.
+    ToSend = 1,
+    /// Refunded or in process: what needs no sending.
+    Done = 2,
+}
+
 /// A row handed to a worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Claimed {
@@ -321,6 +345,9 @@ pub(crate) struct StoredRow {
     /// When the row was claimed, for a row `sending`: a request may have left
     /// since then, and its answer was never read.
     pub sending_since_ms: Option<i64>,
+    /// Its refund was there before this row asked: found in the state file
+    /// (another batch's) or replayed by the API — not a new refund.
+    pub already_done: bool,
 }
 
 pub(crate) struct Ledger {
@@ -714,20 +741,21 @@ impl Ledger {
         Ok(counts)
     }
 
-    /// The money of the batch's valid rows per currency — or, `pending_only`, of
-    /// the rows still to send (pending, or sent with no answer): what a
-    /// confirmation shows.
+    /// The money of the batch's valid rows per currency, of the rows `which`
+    /// says: what a confirmation shows.
     pub(crate) fn tally(
         &self,
         batch_id: &str,
-        pending_only: bool,
+        which: Tally,
     ) -> anyhow::Result<crate::totals::Tally> {
         let mut stmt = self.conn.prepare(
             "SELECT currency, requested FROM rows
              WHERE batch = ?1 AND requested IS NOT NULL
-               AND (NOT ?2 OR state IN ('pending', 'sending'))",
+               AND CASE ?2 WHEN 1 THEN state IN ('pending', 'sending')
+                           WHEN 2 THEN state IN ('refunded', 'in_process')
+                           ELSE 1 END",
         )?;
-        let mut rows = stmt.query(params![self.seq(batch_id)?, pending_only])?;
+        let mut rows = stmt.query(params![self.seq(batch_id)?, which as i64])?;
         let mut tally = crate::totals::Tally::default();
         while let Some(r) = rows.next()? {
             let currency: Option<String> = r.get(0)?;
@@ -836,7 +864,7 @@ impl Ledger {
         let mut stmt = self.conn.prepare(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
                     cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
-                    last_attempt_at, kind, payment_id, line, updated_at
+                    last_attempt_at, kind, payment_id, line, updated_at, origin
              FROM rows WHERE batch = ?1 ORDER BY row_no",
         )?;
         let mut rows = stmt.query([self.seq(batch_id)?])?;
@@ -860,6 +888,7 @@ impl Ledger {
                 id,
                 status: refund_status.unwrap_or_default(),
                 amount: amount.as_deref().and_then(|a| a.parse().ok()),
+                created_ms: None,
             });
             let kind: Option<i64> = r.get(15)?;
             let payment: Option<i64> = r.get(16)?;
@@ -900,6 +929,7 @@ impl Ledger {
                     last_attempt_at_ms: r.get(14)?,
                 },
                 sending_since_ms: if state == SENDING { r.get(18)? } else { None },
+                already_done: r.get::<_, Option<i64>>(19)?.is_some(),
             })?;
         }
         Ok(())
@@ -1141,11 +1171,11 @@ fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64
              last_attempt_at = o.last_attempt_at, retryable = NULL, cause_code = NULL,
              cause_message = 'settled by batch '
                  || (SELECT id FROM batches WHERE seq = o.batch) || ' of this state file',
-             updated_at = ?2
+             origin = ?3, updated_at = ?2
          FROM rows AS o
          WHERE r.batch = ?1 AND r.key IS NOT NULL AND o.key = r.key
            AND o.batch <> ?1 AND o.state IN ('refunded', 'in_process')",
-        params![seq, now],
+        params![seq, now, ORIGIN_STATE],
     )?;
     Ok(n as u64)
 }
@@ -1163,7 +1193,9 @@ fn record(
                 cause_code = ?6, cause_message = ?7, retryable = ?8,
                 refund_id = COALESCE(?9, refund_id), refund_status = COALESCE(?10, refund_status),
                 refunded_amount = COALESCE(?11, refunded_amount),
-                last_attempt_at = COALESCE(?12, last_attempt_at), updated_at = ?13
+                last_attempt_at = COALESCE(?12, last_attempt_at),
+                origin = CASE WHEN ?14 < updated_at - ?15 THEN ?16 ELSE origin END,
+                updated_at = ?13
          WHERE batch = ?1 AND row_no = ?2",
     )?;
     for (row_no, r) in results {
@@ -1182,6 +1214,11 @@ fn record(
             r.refunded().map(|a| a.to_string()),
             r.last_attempt_at_ms,
             now,
+            // `updated_at` is still the claim's time: nothing else writes a row
+            // between its claim and its result.
+            r.refund.as_ref().and_then(|f| f.created_ms),
+            REPLAY_SLACK_MS,
+            ORIGIN_REPLAY,
         ])?;
         if n != 1 {
             bail!("state file: row {row_no} of batch {batch_id} is missing");
@@ -1501,6 +1538,7 @@ mod tests {
                 id: "9".into(),
                 status: "approved".into(),
                 amount: None,
+                created_ms: None,
             }),
             last_attempt_at_ms: Some(5),
         };
@@ -1546,6 +1584,7 @@ mod tests {
                 id: "77".into(),
                 status: "approved".into(),
                 amount: Some(rust_decimal::Decimal::new(1050, 2)),
+                created_ms: None,
             }),
             last_attempt_at_ms: Some(5),
         };

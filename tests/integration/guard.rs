@@ -369,3 +369,75 @@ fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
     assert!(ran.stderr.contains("old.mprefund.db"), "said so: {ran:?}");
     assert_eq!(sb.refunds().len(), 3);
 }
+
+/// Issue 19: what is new is told from what was already done — rows whose key
+/// another batch of the state file settled, and refunds the API replayed —
+/// in the summary, its JSON, the metrics and a results column.
+#[test]
+fn new_refunds_are_told_from_rows_already_done() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "v2.csv",
+        "payment_id,amount,reference\n4900001,25.00,CB-1\n4900002,10.00,CB-2\n",
+    );
+    w.write(
+        "v3.csv",
+        "payment_id,amount,reference\n4900001,20.00,CB-1\n4900002,10.00,CB-2\n4900003,7.50,CB-3\n",
+    );
+    assert_eq!(run(w.mprefund(&sb, &["run", "v2.csv"])).code, 0);
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "v3.csv",
+            "--skip-invalid",
+            "--summary-json",
+            "v3.json",
+            "--metrics-file",
+            "v3.prom",
+        ],
+    ));
+    assert_eq!(ran.code, 1, "the corrected row is invalid: {ran:?}");
+    assert!(
+        ran.stderr.contains("already done 1 (10.00), new 1 (7.50)"),
+        "{ran:?}"
+    );
+    assert_eq!(sb.refunds().len(), 3);
+    let rows = read_csv(&w.path("v3.results.csv"));
+    let origins: Vec<&str> = rows.iter().map(|r| r["refund_origin"].as_str()).collect();
+    assert_eq!(origins, ["", "already_done", "new"]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.path("v3.json")).unwrap()).unwrap();
+    assert_eq!(json["already_done"]["rows"], 1, "{json}");
+    assert_eq!(json["new"]["rows"], 1, "{json}");
+    let prom = std::fs::read_to_string(w.path("v3.prom")).unwrap();
+    assert!(prom.contains("origin=\"already_done\"} 1\n"), "{prom}");
+    assert!(prom.contains("origin=\"new\"} 1\n"), "{prom}");
+}
+
+/// A refund the API answers with, made long before the row asked, was replayed:
+/// already done, not new.
+#[test]
+fn a_replayed_refund_is_already_done() {
+    let stub = crate::common::Stub::start(|_, _| {
+        crate::common::json(
+            201,
+            r#"{"id": 77001, "payment_id": 4910001, "amount": 10.00, "status": "approved",
+                "date_created": "2020-01-02T10:00:00.000-04:00"}"#,
+        )
+    });
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n4910001,10.00\n");
+    let mut cmd = w.bare();
+    cmd.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .args(["run", "in.csv", "--api-base", &stub.base()]);
+    let ran = run(cmd);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let rows = read_csv(&w.path("in.results.csv"));
+    assert_eq!(rows[0]["refund_origin"], "already_done", "{rows:?}");
+    assert!(
+        ran.stderr.contains("already done 1 (10.00), new 0"),
+        "{ran:?}"
+    );
+}
