@@ -31,6 +31,8 @@ fn main() {
     let status = Command::new(env!("CARGO_BIN_EXE_mprefund"))
         .args(["--quiet", "run"])
         .arg(&input)
+        .arg("--state")
+        .arg(dir.path().join("batch.mprefund.db"))
         .args(["--api-base", &sandbox.base_url()])
         .args(["--rate", "1000000", "--concurrency", "32"])
         .env("MP_ACCESS_TOKEN", TEST_TOKEN)

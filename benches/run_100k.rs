@@ -32,6 +32,8 @@ fn main() {
     let child = Command::new(env!("CARGO_BIN_EXE_mprefund"))
         .args(["--quiet", "run"])
         .arg(&input)
+        .arg("--state")
+        .arg(dir.path().join("bench.mprefund.db"))
         .args([
             "--api-base",
             &sandbox.base_url(),

@@ -47,6 +47,9 @@ fn mprefund(args: &[&str], input: &Path, sandbox: &SandboxHandle) -> Command {
     c.arg("--quiet")
         .args(args)
         .arg(input)
+        // One state per file, as the figures were always measured.
+        .arg("--state")
+        .arg(input.with_extension("mprefund.db"))
         .args(["--api-base", &sandbox.base_url()])
         .args(["--rate", "1000000", "--concurrency", "32"])
         .env("MP_ACCESS_TOKEN", TEST_TOKEN);

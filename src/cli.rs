@@ -134,8 +134,8 @@ pub struct SendArgs {
     /// Where the adaptive rate starts [default: --rate]
     #[arg(long, value_name = "N")]
     pub rate_start: Option<NonZeroU32>,
-    /// Send at --rate throughout, whatever the API answers (429s still pause every
-    /// worker for their Retry-After).
+    /// Send at --rate throughout, whatever the API answers (429s sustained enough
+    /// to be the account's limit still pause every worker for their Retry-After).
     #[arg(long)]
     pub fixed_rate: bool,
     #[arg(long, value_name = "N|auto", help = with_default("Requests in flight at once: a number, or `auto` (enough to reach the rate at the observed latency, up to --max-concurrency)", "auto"))]

@@ -164,6 +164,21 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
                 "429 answers the last run received.",
                 r.throttled as f64,
             ),
+            (
+                "mprefund_throttled_as_noise",
+                "429 answers the last run took as noise (only their own row waited).",
+                r.throttled_as_noise as f64,
+            ),
+            (
+                "mprefund_throttled_as_limit",
+                "429 answers the last run took as the account's limit.",
+                r.throttled_as_limit as f64,
+            ),
+            (
+                "mprefund_rate_limit_cuts",
+                "Times the last run cut its rate for the account's limit.",
+                r.limit_cuts as f64,
+            ),
         ] {
             s.push_str(&format!(
                 "# HELP {name} {help}

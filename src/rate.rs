@@ -3,7 +3,8 @@
 //!
 //! 1. the in-flight gate: at most `concurrency` requests out at once — fixed, or
 //!    sized to the observed latency (`--concurrency auto`);
-//! 2. the shared pause: after a `Retry-After`, no new request leaves until then;
+//! 2. the shared pause: after the `Retry-After` of a 429 read as the account's
+//!    limit (`throttle` tells it from noise), no new request leaves until then;
 //! 3. a governor GCRA pacing requests at the current rate with a small burst
 //!    (rate/10, at least 1), rebuilt when the adaptive rate changes;
 //! 4. a sliding window of the last `rate` departures, holding a request until the

@@ -24,6 +24,10 @@ pub(crate) struct Policy {
     pub max_retry_after: Duration,
 }
 
+/// The longest `Retry-After` honoured, by a row's retry and by the shared pause
+/// alike (README: "at most 60 s"); a server asking for more gets this.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// Attempts per row per run unless `--max-attempts` says otherwise.
 pub(crate) const DEFAULT_MAX_ATTEMPTS: u32 = 6;
 
@@ -34,7 +38,7 @@ impl Default for Policy {
             max_conflict_attempts: 3,
             base: Duration::from_millis(200),
             cap: Duration::from_secs(20),
-            max_retry_after: Duration::from_secs(120),
+            max_retry_after: MAX_RETRY_AFTER,
         }
     }
 }
@@ -266,6 +270,21 @@ mod tests {
             decide(&p, 1, ra(3600), || 0.0),
             Verdict::Retry(Duration::from_secs(30))
         );
+    }
+
+    #[test]
+    fn the_default_policy_waits_at_most_a_minute_for_any_retry_after() {
+        let p = Policy::default();
+        let huge = Attempt::Status {
+            status: 429,
+            retry_after: Some(Duration::from_secs(999_999_999)),
+        };
+        assert_eq!(
+            decide(&p, 1, huge, || 1.0),
+            Verdict::Retry(Duration::from_secs(60))
+        );
+        // The shared pause has the same cap.
+        assert_eq!(crate::throttle::MAX_PAUSE, p.max_retry_after);
     }
 
     const UNKNOWN: Attempt = Attempt::Unknown {

@@ -76,12 +76,16 @@ impl Finished {
             });
             writeln!(
                 w,
-                "  rate ({mode}): mean {:.1}/s, final {:.1}/s, between {:.1} and {:.1}; {} answer(s) 429{found}; at most {} request(s) in flight",
+                "  rate ({mode}): mean {:.1}/s, final {:.1}/s, between {:.1} and {:.1}; {} answer(s) 429 ({} taken as noise, {} as the limit: {} cut(s), {} shared pause(s)){found}; at most {} request(s) in flight",
                 r.mean,
                 r.last,
                 r.min,
                 r.max,
                 r.throttled,
+                r.throttled_as_noise,
+                r.throttled_as_limit,
+                r.limit_cuts,
+                r.shared_pauses,
                 self.peak_in_flight.unwrap_or(0)
             )?;
         }
