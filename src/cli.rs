@@ -765,6 +765,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 send: send_options(&a.send, &job)?,
                 out: a.out.clone(),
                 refund_window_days: a.refund_window_days,
+                state: Some(state),
             };
             let stop = Stop::new();
             watch_signals(stop.clone());

@@ -32,6 +32,9 @@ pub(crate) enum Prediction {
     NotRefundable,
     ExceedsBalance,
     HasPriorRefunds,
+    /// The state file says this row (its key) made its refund already: `run`
+    /// takes that result, sends nothing.
+    AlreadyDone,
     CurrencyMismatch,
     TooManyPartials,
     Old,
@@ -47,6 +50,7 @@ impl Prediction {
             Prediction::NotRefundable => "not_refundable",
             Prediction::ExceedsBalance => "exceeds_balance",
             Prediction::HasPriorRefunds => "has_prior_refunds",
+            Prediction::AlreadyDone => "already_done",
             Prediction::CurrencyMismatch => "currency_mismatch",
             Prediction::TooManyPartials => "too_many_partials",
             Prediction::Old => "old",
@@ -63,6 +67,8 @@ pub(crate) struct OnlineRequest {
     pub send: SendOptions,
     pub out: Option<PathBuf>,
     pub refund_window_days: i64,
+    /// The state file whose refunds are the rows' own (`already_done`).
+    pub state: Option<PathBuf>,
 }
 
 /// What `plan --online` predicted, for `cli` to render.
@@ -99,11 +105,16 @@ struct OnPayment {
     rows: u64,
     partial_sum: Decimal,
     full: bool,
+    /// Refunds the state file says rows of this file made on the payment: not
+    /// "prior refunds", and their rows need no balance.
+    own: std::collections::HashSet<String>,
 }
 
 /// What the file asks of each payment, and what the API says of it.
 struct Books {
     asked: HashMap<PaymentId, OnPayment>,
+    /// Rows (by number) whose key made its refund already, per the state file.
+    done: std::collections::HashSet<u64>,
     found: HashMap<PaymentId, Lookup>,
     stopped: Option<StopReason>,
     now: time::OffsetDateTime,
@@ -115,15 +126,29 @@ async fn read_books(
     path: &std::path::Path,
     opts: &InputOptions,
     send: &SendOptions,
+    state: Option<&std::path::Path>,
     stop: Stop,
 ) -> anyhow::Result<Books> {
     let mut asked: HashMap<PaymentId, OnPayment> = HashMap::new();
+    let mut done = std::collections::HashSet::new();
+    let ledger = state
+        .map(crate::ledger::ReadOnly::open)
+        .transpose()?
+        .flatten();
     let mut input = Input::open(path, opts)?;
     for row in input.by_ref() {
-        if let Ok(v) = row?.content
+        let row = row?;
+        if let Ok(v) = row.content
             && v.ask.kind == Kind::Payment
         {
             let e = asked.entry(v.ask.payment_id).or_default();
+            if let Some(l) = &ledger
+                && let Some(id) = l.settled_refund(&v.ask.key)?
+            {
+                done.insert(row.row_no);
+                e.own.insert(id);
+                continue;
+            }
             e.rows += 1;
             match v.ask.requested {
                 Requested::Full => e.full = true,
@@ -137,6 +162,7 @@ async fn read_books(
     let (found, stopped) = lookup::payments(client, ids, &send.runner, stop).await;
     Ok(Books {
         asked,
+        done,
         found,
         stopped,
         now: time::OffsetDateTime::now_utc(),
@@ -149,16 +175,24 @@ pub(crate) async fn preflight(
     path: &std::path::Path,
     opts: &InputOptions,
     send: &SendOptions,
+    state: &std::path::Path,
     window_days: i64,
     stop: Stop,
 ) -> anyhow::Result<(Vec<(u64, u64, Prediction)>, Option<StopReason>)> {
-    let books = read_books(path, opts, send, stop).await?;
+    let books = read_books(path, opts, send, Some(state), stop).await?;
     let mut input = Input::open(path, opts)?;
     let mut not_ok = Vec::new();
     for row in input.by_ref() {
         let row = row?;
-        let (p, _) = predict(&row, &books.asked, &books.found, books.now, window_days);
-        if p != Prediction::Ok {
+        let (p, _) = predict(
+            &row,
+            &books.done,
+            &books.asked,
+            &books.found,
+            books.now,
+            window_days,
+        );
+        if !matches!(p, Prediction::Ok | Prediction::AlreadyDone) {
             not_ok.push((row.row_no, row.line, p));
         }
     }
@@ -167,8 +201,21 @@ pub(crate) async fn preflight(
 }
 
 pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Result<Predicted> {
-    let books = read_books(&req.input, &req.input_options, &req.send, stop).await?;
-    let (asked, found, stopped, now) = (books.asked, books.found, books.stopped, books.now);
+    let books = read_books(
+        &req.input,
+        &req.input_options,
+        &req.send,
+        req.state.as_deref(),
+        stop,
+    )
+    .await?;
+    let (asked, done, found, stopped, now) = (
+        books.asked,
+        books.done,
+        books.found,
+        books.stopped,
+        books.now,
+    );
     let input = Input::open(&req.input, &req.input_options)?;
     let header = input.header().to_vec();
     let delimiter = input.delimiter();
@@ -207,7 +254,8 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         w.write_record(&head)?;
         for row in input.by_ref() {
             let row = row?;
-            let (prediction, view) = predict(&row, &asked, &found, now, req.refund_window_days);
+            let (prediction, view) =
+                predict(&row, &done, &asked, &found, now, req.refund_window_days);
             let (currency, amount, full) = match &row.content {
                 Ok(v) => (
                     v.currency.map(|c| c.to_string()).unwrap_or_default(),
@@ -231,7 +279,9 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         Ok(())
     })?;
     let summary = input.finish()?;
-    let all_ok = counts.keys().all(|(p, _)| *p == Prediction::Ok);
+    let all_ok = counts
+        .keys()
+        .all(|(p, _)| matches!(p, Prediction::Ok | Prediction::AlreadyDone));
     let exit = if stopped.is_some() {
         Exit::Stopped
     } else if summary.invalid > 0 {
@@ -251,6 +301,7 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
 
 fn predict<'a>(
     row: &Row,
+    done: &std::collections::HashSet<u64>,
     asked: &HashMap<PaymentId, OnPayment>,
     found: &'a HashMap<PaymentId, Lookup>,
     now: time::OffsetDateTime,
@@ -259,6 +310,13 @@ fn predict<'a>(
     let Ok(v) = &row.content else {
         return (Prediction::Invalid, None);
     };
+    if done.contains(&row.row_no) {
+        let p = match found.get(&v.ask.payment_id) {
+            Some(Lookup::Found(p)) => Some(p),
+            _ => None,
+        };
+        return (Prediction::AlreadyDone, p);
+    }
     if v.ask.kind != Kind::Payment {
         return (Prediction::Unreadable, None);
     }
@@ -293,8 +351,16 @@ fn predict<'a>(
     if exceeds {
         return (Prediction::ExceedsBalance, Some(p));
     }
-    let prior = p.refunds.as_ref().map_or(0, Vec::len) as u64;
-    if refunded > Decimal::ZERO || prior > 0 {
+    // The file's own refunds (per the state file) are not prior refunds.
+    let (mut prior, mut others) = (0u64, refunded);
+    for r in p.refunds.iter().flatten() {
+        if on.own.contains(&r.id) {
+            others -= r.amount.unwrap_or_default();
+        } else {
+            prior += 1;
+        }
+    }
+    if others > Decimal::ZERO || prior > 0 {
         return (Prediction::HasPriorRefunds, Some(p));
     }
     if prior + on.rows > MAX_PARTIALS {

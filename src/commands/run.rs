@@ -290,6 +290,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
                         &req.input,
                         &req.input_options,
                         &req.send,
+                        &state,
                         days,
                         stop.clone(),
                     )

@@ -18,7 +18,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::Usage;
 use crate::clock::now_ms;
 use crate::domain::{
-    Cause, Currency, Outcome, PaymentId, RefundAsk, RefundInfo, Requested, Row, RowResult,
+    Cause, Currency, IdempotencyKey, Outcome, PaymentId, RefundAsk, RefundInfo, Requested, Row,
+    RowResult,
 };
 
 mod codec;
@@ -1052,6 +1053,20 @@ pub(crate) struct ReadOnly {
 }
 
 impl ReadOnly {
+    /// The refund a row under `key` made, in any batch of the state file: what
+    /// `plan --online` calls `already_done`.
+    pub(crate) fn settled_refund(&self, key: &IdempotencyKey) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT CAST(refund_id AS TEXT) FROM rows
+                 WHERE key = ?1 AND state IN ('refunded', 'in_process') AND refund_id IS NOT NULL
+                 LIMIT 1",
+            )?
+            .query_row([codec::key_value(key)], |r| r.get(0))
+            .optional()?)
+    }
+
     /// `None` when there is no state file there yet (nothing was refunded).
     pub(crate) fn open(path: &Path) -> anyhow::Result<Option<ReadOnly>> {
         if !path.exists() {

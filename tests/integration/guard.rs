@@ -441,3 +441,35 @@ fn a_replayed_refund_is_already_done() {
         "{ran:?}"
     );
 }
+
+/// Issue 19: `plan --online` knows a row's own earlier refund (its key, per the
+/// state file) as `already_done`, and flags only the real problems.
+#[test]
+fn plan_online_knows_a_rows_own_refund() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "v2.csv",
+        "payment_id,amount,reference\n4920001,25.00,CB-1\n4920002,10.00,CB-2\n4920004,5.00,P-1\n",
+    );
+    w.write(
+        "v3.csv",
+        "payment_id,amount,reference\n4920001,20.00,CB-1\n4920002,10.00,CB-2\n4920003,7.50,CB-3\n\
+         4920004,5.00,P-1\n4920004,6.00,P-2\n",
+    );
+    assert_eq!(run(w.mprefund(&sb, &["run", "v2.csv"])).code, 0);
+    let ran = run(w.mprefund(&sb, &["plan", "--online", "v3.csv"]));
+    let rows = read_csv(&w.path("v3.plan.csv"));
+    let predictions: Vec<&str> = rows.iter().map(|r| r["prediction"].as_str()).collect();
+    assert_eq!(
+        predictions,
+        [
+            "has_prior_refunds",
+            "already_done",
+            "ok",
+            "already_done",
+            "ok"
+        ],
+        "{ran:?}"
+    );
+}
