@@ -133,6 +133,37 @@ fn reconcile_with_a_refused_token_needs_a_person() {
 }
 
 #[test]
+fn a_report_fetch_refused_needs_a_person() {
+    let sb = sandbox(Faults::default());
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(2, 9_315_001));
+    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    // The token may refund but not read reports.
+    let stub = Stub::start(|_, _| json(403, r#"{"message":"forbidden","status":403}"#));
+    let ran = run(at(
+        &w,
+        &stub.base(),
+        &[
+            "reconcile",
+            "--state",
+            ACCOUNT_STATE,
+            "--fetch-report",
+            "settlement",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+        ],
+    ));
+    assert_eq!(ran.code, 6, "{ran:?}");
+    assert!(
+        ran.stderr.contains("refused the access token (HTTP 403)"),
+        "{ran:?}"
+    );
+    assert_eq!(stub.seen().len(), 1);
+}
+
+#[test]
 fn a_refused_connection_is_named_and_stops_at_once() {
     let w = Work::new();
     w.write("in.csv", ordinary_csv(200, 9_320_001));
