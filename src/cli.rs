@@ -35,8 +35,9 @@ const DEFAULT_NAMESPACE: &str = "mprefund";
     version,
     about = "Bulk, resumable, idempotent Mercado Pago refunds from a spreadsheet",
     after_help = "Exit codes: 0 every row refunded (or in process); 1 finished, some rows failed; \
-                  2 usage or input error, nothing sent; 3 stopped early, resumable; \
-                  4 another run holds the batch.\n\
+                  2 usage or input error, nothing sent; 3 stopped early, resumable (run again); \
+                  4 another run holds the batch; 5 the state file is damaged; \
+                  6 stopped, a person must fix something first (token, permissions, --api-base).\n\
                   The access token comes from MP_ACCESS_TOKEN or --token-file; it is never printed."
 )]
 pub struct Cli {
@@ -716,7 +717,7 @@ fn finished(f: &commands::Finished, mode: Mode, json_logs: bool) -> anyhow::Resu
             "event": "summary",
             "batch": f.batch_id,
             "exit_code": f.exit as u8,
-            "stopped": f.stopped.map(|r| r.to_string()),
+            "stopped": f.stopped.as_ref().map(|r| r.to_string()),
             "results": f.results.display().to_string(),
             "summary": f.summary,
         });

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use crate::Usage;
 use crate::answer;
 use crate::domain::{Cause, PaymentId, RefundAsk, RefundInfo, Requested};
+use crate::network::NetFault;
 pub(crate) use crate::token::Token;
 
 /// Checks `--api-base`: TLS everywhere, plain HTTP only to this machine.
@@ -82,6 +83,8 @@ pub(crate) enum Reply {
         status: Option<u16>,
         retry_after: Option<Duration>,
         reason: String,
+        /// When no answer came: the host and why (see [`crate::network`]).
+        net: Option<NetFault>,
     },
 }
 
@@ -249,6 +252,7 @@ pub(crate) fn classify_payment(
             status: Some(status),
             retry_after,
             reason,
+            net: None,
         })
     };
     let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(bytes)
@@ -401,6 +405,7 @@ impl Client {
             status: None,
             retry_after: None,
             reason: transport_reason(&e),
+            net: crate::network::fault_of(&e),
         })?;
         let status = resp.status().as_u16();
         let retry_after = resp
@@ -421,6 +426,7 @@ impl Client {
                 status: Some(status),
                 retry_after,
                 reason,
+                net: None,
             }),
         }
     }
@@ -499,6 +505,7 @@ pub(crate) fn classify(
         status: Some(status),
         retry_after,
         reason,
+        net: None,
     };
     if (200..300).contains(&status) {
         let mut refunds = match serde_json::from_slice::<OneOrMany>(bytes) {
@@ -547,6 +554,7 @@ fn classify_error(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> R
         status: Some(status),
         retry_after,
         reason,
+        net: None,
     };
     let body = serde_json::from_slice::<ErrorBody>(bytes).ok();
     match body {

@@ -1,4 +1,8 @@
-//! The one place where outcomes become process exit codes (SPEC "Exit codes").
+//! The one place where outcomes become process exit codes (SPEC "Exit codes",
+//! README "Exit codes"): each code says what to do next, so a stop a person must
+//! fix (6) is never the same code as one that passes by itself (3).
+
+use crate::runner::StopReason;
 
 /// Process exit codes, as SPEC.md defines them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +21,11 @@ pub enum Exit {
     /// The state file is damaged (a cell this version cannot read back): there is
     /// nothing to resume until a person looks.
     Internal = 5,
+    /// Stopped early on something only a person can fix: the token refused
+    /// (401/403), or an API that could never be reached because of configuration
+    /// (a host name that does not resolve, a failed TLS handshake). Resumable
+    /// once fixed; running again unchanged meets the same wall.
+    NeedsPerson = 6,
 }
 
 /// Marks an error as the user's to fix before anything is sent (exit 2). Input
@@ -34,7 +43,37 @@ pub struct Usage(pub String);
 )]
 pub struct Damaged(pub anyhow::Error);
 
+/// An error that is a stop: its exit code is the stop's ([`Exit::of_stop`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StoppedBy(pub StopReason);
+
 impl Exit {
+    /// The exit code of a run that stopped early for `reason`.
+    pub(crate) fn of_stop(reason: &StopReason) -> Exit {
+        match reason {
+            StopReason::Credentials(_) => Exit::NeedsPerson,
+            StopReason::Unreachable {
+                fault,
+                from_the_start: true,
+            } if fault.cause.is_configuration() => Exit::NeedsPerson,
+            StopReason::Unreachable { .. }
+            | StopReason::Breaker
+            | StopReason::Signal
+            | StopReason::LedgerFailed => Exit::Stopped,
+        }
+    }
+
+    /// What to do next after a stop that ends in this code.
+    pub(crate) fn next_step(self) -> &'static str {
+        match self {
+            Exit::NeedsPerson => {
+                "fix it (token, permissions, --api-base, network configuration), then run the same command again to resume"
+            }
+            _ => "run the same command again to resume",
+        }
+    }
+
     /// Maps the library's answer to an exit code, printing the error chain (once,
     /// here) when there is one. Errors not marked otherwise may have happened after
     /// requests left, so they count as "stopped early, resumable".
@@ -50,7 +89,9 @@ impl Exit {
 
     /// The exit code an error stands for (see [`Exit::from_result`]).
     pub fn of_error(err: &anyhow::Error) -> Exit {
-        if err.chain().any(|e| e.is::<crate::lock::Held>()) {
+        if let Some(StoppedBy(reason)) = err.chain().find_map(|e| e.downcast_ref()) {
+            Exit::of_stop(reason)
+        } else if err.chain().any(|e| e.is::<crate::lock::Held>()) {
             Exit::Locked
         } else if err.chain().any(|e| e.is::<Damaged>()) {
             Exit::Internal

@@ -25,6 +25,7 @@ mod lock;
 mod lookup;
 mod metrics;
 mod mpreport;
+mod network;
 mod paths;
 mod progress;
 mod rate;

@@ -38,6 +38,7 @@ pub(crate) async fn payments(
         pacer: Pacer::new(settings.rate, settings.concurrency),
         policy: settings.policy.clone(),
         breaker: Breaker::new(settings.breaker_threshold),
+        reach: crate::network::Reach::new(crate::network::FIRST_ATTEMPTS),
         stop: stop.clone(),
     });
     let queue = Arc::new(std::sync::Mutex::new(ids));
@@ -73,6 +74,7 @@ struct Shared {
     pacer: Pacer,
     policy: retry::Policy,
     breaker: Breaker,
+    reach: crate::network::Reach,
     stop: Stop,
 }
 
@@ -104,8 +106,21 @@ impl Shared {
                 PaymentReply::Failed(r) => runner::attempt_of(r),
             };
             self.pacer.observe(sent_at, runner::signal_of(attempt));
-            if self.breaker.record(attempt) {
-                self.stop.request(StopReason::Breaker);
+            let tripped = self.breaker.record(attempt);
+            let failed = match &reply {
+                PaymentReply::Found(_) => None,
+                PaymentReply::Failed(r) => Some(r),
+            };
+            let stop = match failed {
+                Some(r) => crate::network::stop_for(&self.reach, tripped, r),
+                // A payment read is an answer: the breaker is closed by it too.
+                None => {
+                    self.reach.record(None);
+                    None
+                }
+            };
+            if let Some(reason) = stop {
+                self.stop.request(reason);
             }
             match retry::decide(&self.policy, attempts, attempt, fastrand::f64) {
                 Verdict::Success => {

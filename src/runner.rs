@@ -27,12 +27,19 @@ use crate::progress::Progress;
 use crate::retry::{self, Attempt, Breaker, Policy, Verdict};
 
 /// Why a run ended before every row was settled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum StopReason {
     /// 401/403: the token was refused.
     Credentials(u16),
     /// Too many consecutive server failures.
     Breaker,
+    /// The API could not be reached: on every one of the first attempts, before
+    /// anything ever connected (`from_the_start`), or on the consecutive attempts
+    /// that opened the breaker.
+    Unreachable {
+        fault: crate::network::NetFault,
+        from_the_start: bool,
+    },
     /// SIGINT or SIGTERM.
     Signal,
     /// The state file could not be written.
@@ -49,6 +56,20 @@ impl std::fmt::Display for StopReason {
             StopReason::Breaker => {
                 f.write_str("too many consecutive server failures (circuit breaker open)")
             }
+            StopReason::Unreachable {
+                fault,
+                from_the_start: true,
+            } => write!(
+                f,
+                "could not reach the API at {fault} on any of the first attempts; no request left"
+            ),
+            StopReason::Unreachable {
+                fault,
+                from_the_start: false,
+            } => write!(
+                f,
+                "the API at {fault} stopped answering (circuit breaker open)"
+            ),
             StopReason::Signal => f.write_str("interrupted by a signal"),
             StopReason::LedgerFailed => f.write_str("the state file could not be written"),
         }
@@ -80,7 +101,7 @@ impl Stop {
     }
 
     pub(crate) fn reason(&self) -> Option<StopReason> {
-        *self.tx.borrow()
+        self.tx.borrow().clone()
     }
 
     /// Resolves once a stop has been requested.
@@ -133,6 +154,7 @@ struct Ctx {
     limiter: Arc<Pacer>,
     policy: Policy,
     breaker: Breaker,
+    reach: crate::network::Reach,
     stop: Stop,
     grace: Duration,
 }
@@ -178,6 +200,7 @@ pub(crate) async fn run(
         limiter: limiter.clone(),
         policy: settings.policy.clone(),
         breaker: Breaker::new(settings.breaker_threshold),
+        reach: crate::network::Reach::new(crate::network::FIRST_ATTEMPTS),
         stop: stop.clone(),
         grace: settings.grace,
     });
@@ -341,8 +364,9 @@ async fn settle(ctx: &Ctx, job: &Claimed) -> RowResult {
         drop(pass);
         let attempt = attempt_of(&reply);
         ctx.limiter.observe(sent_at, signal_of(attempt));
-        if ctx.breaker.record(attempt) {
-            ctx.stop.request(StopReason::Breaker);
+        let tripped = ctx.breaker.record(attempt);
+        if let Some(reason) = crate::network::stop_for(&ctx.reach, tripped, &reply) {
+            ctx.stop.request(reason);
         }
         match retry::decide(&ctx.policy, attempts, attempt, fastrand::f64) {
             Verdict::Success => return settled(attempts, reply, at),
@@ -497,6 +521,15 @@ fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
                 code: format!("http_{status}"),
                 message: format!("HTTP {status}"),
             }));
+        }
+        Reply::Unknown {
+            status,
+            reason,
+            net: Some(fault),
+            ..
+        } => {
+            r.http_status = status;
+            r.cause = Some(crate::network::row_cause(&fault, &reason, attempts));
         }
         Reply::Unknown { status, reason, .. } => {
             r.http_status = status;

@@ -89,11 +89,8 @@ impl Finished {
                 self.peak_in_flight.unwrap_or(0)
             )?;
         }
-        if let Some(r) = self.stopped {
-            writeln!(
-                w,
-                "stopped early: {r}; run the same command again to resume"
-            )?;
+        if let Some(r) = &self.stopped {
+            writeln!(w, "stopped early: {r}; {}", self.exit.next_step())?;
         }
         writeln!(w, "results: {}", self.results.display())
     }
@@ -120,6 +117,7 @@ impl Finished {
             .collect();
         let stopped = self
             .stopped
+            .as_ref()
             .map(|r| format!("; stopped early: {r}"))
             .unwrap_or_default();
         format!(
@@ -211,10 +209,10 @@ fn finish(
     sent: Option<runner::Sent>,
     started: Instant,
 ) -> anyhow::Result<Finished> {
-    let reason = sent.as_ref().and_then(|s| s.stopped);
+    let reason = sent.as_ref().and_then(|s| s.stopped.clone());
     let rate = sent.as_ref().map(|s| s.rate);
     let summary = report::results(ledger, batch, out)?;
-    let exit = decide(&summary, reason);
+    let exit = decide(&summary, reason.as_ref());
     let duration = started.elapsed().as_secs_f64();
     if let Some(path) = &output.metrics_file {
         metrics::write(
@@ -233,7 +231,7 @@ fn finish(
         let json = SummaryJson {
             batch: &batch.id,
             exit_code: exit as u8,
-            stopped: reason.map(|r| r.to_string()),
+            stopped: reason.as_ref().map(|r| r.to_string()),
             results: out.display().to_string(),
             duration_seconds: duration,
             rate: rate.as_ref(),
@@ -315,9 +313,12 @@ pub(crate) fn report_failure(
     }
 }
 
-/// Exit code from the ledger's final state (SPEC "Exit codes").
-pub(crate) fn decide(summary: &Summary, stopped: Option<StopReason>) -> Exit {
-    if stopped.is_some() || summary.count(Outcome::Pending) > 0 {
+/// Exit code from the ledger's final state and why the run stopped, if it did
+/// (SPEC "Exit codes"; the stop's own code is [`Exit::of_stop`]'s).
+pub(crate) fn decide(summary: &Summary, stopped: Option<&StopReason>) -> Exit {
+    if let Some(reason) = stopped {
+        Exit::of_stop(reason)
+    } else if summary.count(Outcome::Pending) > 0 {
         Exit::Stopped
     } else if summary.count(Outcome::Failed) > 0
         || summary.count(Outcome::Invalid) > 0

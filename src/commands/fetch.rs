@@ -157,10 +157,13 @@ async fn call(
                 let what = format!("{path} answered HTTP {}", status.unwrap_or(0));
                 deadline.wait(delay, stop, &what).await?;
             }
-            Verdict::StopRun => anyhow::bail!(
-                "the API refused the access token (HTTP {})",
-                status.unwrap_or(0)
-            ),
+            // Exit 6, as for a run: a person must fix the token first.
+            Verdict::StopRun => {
+                return Err(crate::exit::StoppedBy(runner::StopReason::Credentials(
+                    status.unwrap_or(0),
+                ))
+                .into());
+            }
             _ => {
                 let why = match answer {
                     Ok((s, bytes)) => format!("HTTP {s}: {}", excerpt_bytes(&bytes)),
@@ -252,10 +255,17 @@ pub(crate) async fn fetch(
                 }
             }
         };
-        match retry::decide(policy, attempts, attempt, fastrand::f64) {
-            Verdict::Retry(delay) => {
+        match (
+            retry::decide(policy, attempts, attempt, fastrand::f64),
+            attempt,
+        ) {
+            (Verdict::Retry(delay), _) => {
                 let what = format!("downloading the report {shown}");
                 deadline.wait(delay, stop, &what).await?;
+            }
+            (Verdict::StopRun, Attempt::Status { status, .. }) => {
+                let refused = runner::StopReason::Credentials(status);
+                return Err(crate::exit::StoppedBy(refused).into());
             }
             _ => anyhow::bail!("could not download the report {shown} ({attempt:?})"),
         }

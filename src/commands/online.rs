@@ -92,7 +92,7 @@ impl Predicted {
             let c = if currency.is_empty() { "-" } else { currency };
             writeln!(w, "{:<18} {c:>8} {n:>10} {asked:>16} {full:>6}", p.as_str())?;
         }
-        if let Some(r) = self.stopped {
+        if let Some(r) = &self.stopped {
             writeln!(w, "stopped early: {r}; payments not read are `unreadable`")?;
         }
         writeln!(w, "plan: {}", self.out.display())
@@ -282,8 +282,8 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
     let all_ok = counts
         .keys()
         .all(|(p, _)| matches!(p, Prediction::Ok | Prediction::AlreadyDone));
-    let exit = if stopped.is_some() {
-        Exit::Stopped
+    let exit = if let Some(reason) = &stopped {
+        Exit::of_stop(reason)
     } else if summary.invalid > 0 {
         Exit::Usage
     } else if all_ok {

@@ -122,7 +122,7 @@ impl Reconciled {
         if self.updated > 0 {
             writeln!(w, "  {} row(s) updated in the state file", self.updated)?;
         }
-        if let Some(r) = self.stopped {
+        if let Some(r) = &self.stopped {
             writeln!(w, "stopped early: {r}; nothing was changed, run it again")?;
         }
         writeln!(w, "reconciliation: {}", self.out.display())
@@ -256,7 +256,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
                         .result
                         .cause
                         .as_ref()
-                        .is_some_and(|c| c.code == "unknown_outcome");
+                        .is_some_and(|c| crate::network::is_unknown_outcome(&c.code));
                 let candidate = refunds.iter().find(|m| {
                     unknown
                         && !known.contains(&m.id)
@@ -311,8 +311,8 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     } else {
         0
     };
-    let exit = if stopped.is_some() {
-        Exit::Stopped
+    let exit = if let Some(reason) = &stopped {
+        Exit::of_stop(reason)
     } else if lines.iter().all(|l| l.finding.agrees()) {
         Exit::Ok
     } else {

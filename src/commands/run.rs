@@ -296,9 +296,8 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
                     )
                     .await?;
                     if let Some(reason) = stopped {
-                        anyhow::bail!(
-                            "the preflight stopped: {reason}; nothing was sent, run again"
-                        );
+                        return Err(anyhow::Error::new(crate::exit::StoppedBy(reason))
+                            .context("the preflight stopped; nothing was sent"));
                     }
                     if !not_ok.is_empty() && !req.skip_invalid {
                         return Ok(RunResult::Refused {

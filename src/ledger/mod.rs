@@ -147,10 +147,15 @@ const REPLAY_SLACK_MS: i64 = 120_000;
 /// payment (`o` in the queries): those whose refund may exist at the API — made
 /// (refunded, in process) or sent with no answer known: any `sending` row,
 /// whatever its attempts (a process killed in flight stores none), or an
-/// unknown outcome — and those still waiting to be sent: two spreadsheets
-/// queued on one payment is for a person to settle.
-const STANDS_IN_THE_WAY: &str = "(o.state IN ('refunded', 'in_process', 'sending', 'pending')
-     OR (o.state = 'failed' AND o.cause_code = 'unknown_outcome'))";
+/// unknown outcome (a network cause too: see `network::unknown_outcome_codes`)
+/// — and those still waiting to be sent: two spreadsheets queued on one payment
+/// is for a person to settle.
+const STANDS_IN_THE_WAY: &str = concat!(
+    "(o.state IN ('refunded', 'in_process', 'sending', 'pending')
+     OR (o.state = 'failed' AND o.cause_code IN ",
+    crate::network::unknown_outcome_codes!(),
+    "))"
+);
 
 /// The rows of batch `?1` (`r`) the per-payment guard holds back, each with an
 /// `o` standing in its way: a row that was never sent (`pending`, its outcome
@@ -161,10 +166,14 @@ const STANDS_IN_THE_WAY: &str = "(o.state IN ('refunded', 'in_process', 'sending
 /// Rows of one spreadsheet on one payment never count against each other —
 /// several partial refunds in one file are allowed — nor do rows of another
 /// batch under a key this one holds (a re-export of the same rows).
-const HELD_BACK: &str = "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL
-     AND COALESCE(r.cause_code, '') <> 'unknown_outcome'
+const HELD_BACK: &str = concat!(
+    "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL
+     AND COALESCE(r.cause_code, '') NOT IN ",
+    crate::network::unknown_outcome_codes!(),
+    "
      AND o.batch <> ?1
-     AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)";
+     AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)"
+);
 
 /// Cause of a row held back by the per-payment guard.
 pub(crate) const PAYMENT_HAS_REFUNDS: &str = "payment_has_refunds";

@@ -300,7 +300,7 @@ fn retry_leaves_pending_rows_to_run_unless_asked() {
     let ran = run(w
         .mprefund(&sb, &["run", "in.csv", "--concurrency", "1"])
         .env("MP_ACCESS_TOKEN", "WRONG"));
-    assert_eq!(ran.code, 3, "{ran:?}");
+    assert_eq!(ran.code, 6, "{ran:?}");
     let ran = run(w.mprefund(
         &sb,
         &[

@@ -1,0 +1,276 @@
+//! Issue 19, items 3 and 4: the exit code says whether a person must act (6) or
+//! the run resumes by itself (3); an API that cannot be reached is named — host
+//! and cause — and a run that never connects stops at once. Every server here is
+//! on 127.0.0.1 (the DNS cause is a unit test in `src/network.rs`: a name that
+//! does not resolve would still ask a real resolver).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+
+use crate::common::*;
+
+fn sandbox(faults: Faults) -> SandboxHandle {
+    Sandbox::start(SandboxConfig {
+        faults,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox")
+}
+
+/// `mprefund ARGS` in `w` against `base`, with the sandbox's token.
+fn at(w: &Work, base: &str, args: &[&str]) -> std::process::Command {
+    let mut c = w.bare();
+    c.env("MP_ACCESS_TOKEN", TEST_TOKEN)
+        .args(args)
+        .args(["--api-base", base]);
+    c
+}
+
+/// A port on 127.0.0.1 nothing listens on: bound, read, and let go.
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// A TCP server on 127.0.0.1:0 that does `serve` with every connection, each on
+/// its own thread, and keeps the connections until it is dropped.
+struct Raw {
+    port: u16,
+    accepted: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Raw {
+    fn start(serve: fn(&mut TcpStream)) -> Raw {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let kept = accepted.clone();
+        std::thread::spawn(move || {
+            for s in l.incoming() {
+                let Ok(mut s) = s else { return };
+                serve(&mut s);
+                kept.lock().unwrap().push(s);
+            }
+        });
+        Raw { port, accepted }
+    }
+
+    fn connections(&self) -> usize {
+        self.accepted.lock().unwrap().len()
+    }
+}
+
+fn summary_json(w: &Work, name: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(w.path(name)).expect("summary json")).expect("json")
+}
+
+const MONITORED: [&str; 4] = ["--summary-json", "s.json", "--metrics-file", "m.prom"];
+
+/// The exit code, the summary JSON and the metrics agree, and say `code`.
+fn assert_exit_everywhere(w: &Work, ran: &Ran, code: i32) {
+    assert_eq!(ran.code, code, "{ran:?}");
+    assert_eq!(summary_json(w, "s.json")["exit_code"], code, "{ran:?}");
+    let prom = std::fs::read_to_string(w.path("m.prom")).expect("metrics");
+    assert!(
+        prom.contains(&format!("mprefund_run_exit_code {code}\n")),
+        "{prom}"
+    );
+}
+
+#[test]
+fn a_refused_token_needs_a_person_and_an_outage_resumes() {
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(20, 9_300_001));
+
+    // 401: a person must fix the token; exit 6 everywhere, nothing sent.
+    let sb = sandbox(Faults::default());
+    let mut args = vec!["run", "in.csv", "--concurrency", "2"];
+    args.extend(MONITORED);
+    let ran = run(w.mprefund(&sb, &args).env("MP_ACCESS_TOKEN", "WRONG"));
+    assert_exit_everywhere(&w, &ran, 6);
+    assert!(ran.stderr.contains("refused the access token"), "{ran:?}");
+    assert!(ran.stderr.contains("fix it"), "{ran:?}");
+    assert!(sb.refunds().is_empty());
+
+    // An API failing every request: the breaker opens; resumable, exit 3.
+    let failing = sandbox(Faults {
+        error_500: 1.0,
+        ..Faults::default()
+    });
+    let mut args = vec!["run", "in.csv", "--concurrency", "2", "--breaker", "3"];
+    args.extend(MONITORED);
+    let ran = run(w.mprefund(&failing, &args));
+    assert_exit_everywhere(&w, &ran, 3);
+    assert!(ran.stderr.contains("circuit breaker open"), "{ran:?}");
+    assert!(
+        ran.stderr.contains("run the same command again to resume"),
+        "{ran:?}"
+    );
+    assert!(failing.refunds().is_empty());
+
+    // The outage over, the same command finishes the batch.
+    failing.set_faults(Faults::default());
+    let ran = run(w.mprefund(&failing, &args));
+    assert_exit_everywhere(&w, &ran, 0);
+    assert_eq!(failing.refunds().len(), 20);
+}
+
+#[test]
+fn reconcile_with_a_refused_token_needs_a_person() {
+    let sb = sandbox(Faults::default());
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(3, 9_310_001));
+    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    let ran = run(w
+        .mprefund(&sb, &["reconcile", "--state", ACCOUNT_STATE])
+        .env("MP_ACCESS_TOKEN", "WRONG"));
+    assert_eq!(ran.code, 6, "{ran:?}");
+    assert!(ran.stderr.contains("refused the access token"), "{ran:?}");
+}
+
+#[test]
+fn a_report_fetch_refused_needs_a_person() {
+    let sb = sandbox(Faults::default());
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(2, 9_315_001));
+    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    // The token may refund but not read reports.
+    let stub = Stub::start(|_, _| json(403, r#"{"message":"forbidden","status":403}"#));
+    let ran = run(at(
+        &w,
+        &stub.base(),
+        &[
+            "reconcile",
+            "--state",
+            ACCOUNT_STATE,
+            "--fetch-report",
+            "settlement",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+        ],
+    ));
+    assert_eq!(ran.code, 6, "{ran:?}");
+    assert!(
+        ran.stderr.contains("refused the access token (HTTP 403)"),
+        "{ran:?}"
+    );
+    assert_eq!(stub.seen().len(), 1);
+}
+
+#[test]
+fn a_refused_connection_is_named_and_stops_at_once() {
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(200, 9_320_001));
+    let port = closed_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let host = format!("127.0.0.1:{port}");
+    let mut args = vec!["run", "in.csv", "--concurrency", "2", "--rate", "1000"];
+    args.extend(MONITORED);
+    let started = Instant::now();
+    let ran = run(at(&w, &base, &args));
+    // Generous: the point is "not after the retries of 200 rows".
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_exit_everywhere(&w, &ran, 3);
+    let stopped = summary_json(&w, "s.json")["stopped"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for said in [&ran.stderr, &stopped] {
+        assert!(said.contains(&host), "{said}");
+        assert!(said.contains("connection refused"), "{said}");
+        assert!(said.contains("connect_refused"), "{said}");
+        assert!(!said.contains("server failures"), "{said}");
+    }
+    // The log says it too, with the host and the cause as fields.
+    assert!(
+        ran.stderr.contains("could not be reached") && ran.stderr.contains("cause"),
+        "{ran:?}"
+    );
+    let rows = read_csv(&w.path("in.results.csv"));
+    assert!(rows.iter().all(|r| r["outcome"] == "pending"), "{rows:?}");
+    let tried: Vec<_> = rows.iter().filter(|r| r["attempts"] != "0").collect();
+    let attempts: u32 = tried
+        .iter()
+        .map(|r| r["attempts"].parse::<u32>().unwrap())
+        .sum();
+    assert!((1..=6).contains(&attempts), "{attempts} attempts");
+    for r in &tried {
+        assert_eq!(r["cause_code"], "connect_refused", "{r:?}");
+        assert!(r["cause_message"].contains(&host), "{r:?}");
+    }
+
+    // Reading payments back meets the same wall, said the same way.
+    let ran = run(at(&w, &base, &["reconcile", "--state", ACCOUNT_STATE]));
+    assert_eq!(ran.code, 3, "{ran:?}");
+    assert!(
+        ran.stderr.contains(&host) && ran.stderr.contains("connect_refused"),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn a_failed_tls_handshake_is_tls_and_needs_a_person() {
+    // A plain HTTP server where TLS is expected: it answers the ClientHello
+    // with an HTTP error, which no TLS client can read.
+    let plain = Raw::start(|s| {
+        let mut buf = [0u8; 512];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+    });
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(50, 9_330_001));
+    let base = format!("https://127.0.0.1:{}", plain.port);
+    let mut args = vec!["run", "in.csv", "--concurrency", "2"];
+    args.extend(MONITORED);
+    let ran = run(at(&w, &base, &args));
+    assert_exit_everywhere(&w, &ran, 6);
+    assert!(
+        ran.stderr.contains(&format!("127.0.0.1:{}", plain.port))
+            && ran.stderr.contains("TLS handshake failed")
+            && ran.stderr.contains("cause tls"),
+        "{ran:?}"
+    );
+    assert!(plain.connections() <= 6, "{}", plain.connections());
+    let rows = read_csv(&w.path("in.results.csv"));
+    assert!(
+        rows.iter()
+            .filter(|r| r["attempts"] != "0")
+            .all(|r| r["cause_code"] == "tls"),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn an_api_that_never_answers_is_a_timeout_named() {
+    // Accepts, reads, and never answers.
+    let silent = Raw::start(|_| {});
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(1, 9_340_001));
+    let base = format!("http://127.0.0.1:{}", silent.port);
+    let ran = run(at(
+        &w,
+        &base,
+        &["run", "in.csv", "--timeout", "1", "--max-attempts", "2"],
+    ));
+    // Connected, so not "unreachable from the start": the row's budget runs out
+    // and it ends failed, retryable, its outcome unknown.
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let row = &read_csv(&w.path("in.results.csv"))[0];
+    assert_eq!(row["outcome"], "failed", "{row:?}");
+    assert_eq!(row["cause_code"], "timeout", "{row:?}");
+    assert_eq!(row["retryable"], "true", "{row:?}");
+    assert!(
+        row["cause_message"].contains(&format!("127.0.0.1:{}", silent.port)),
+        "{row:?}"
+    );
+}
