@@ -21,6 +21,7 @@ mod exit;
 mod input;
 mod key;
 mod ledger;
+mod lines;
 mod lock;
 mod lookup;
 mod metrics;
