@@ -64,3 +64,39 @@ fn line_numbers_in_crlf_files_are_the_editors() {
         "{ran:?}"
     );
 }
+
+/// cron runs with `PATH=/usr/bin:/bin`: every command of the shipped crontab, in
+/// both forms (the commented `/etc/cron.d` lines too), names the binary by its
+/// absolute path.
+#[test]
+fn the_shipped_crontab_names_the_binary_by_its_absolute_path() {
+    let crontab = include_str!("../../jobs/crontab");
+    let mut commands = 0;
+    for line in crontab.lines() {
+        let (entry, user_field) = match line.strip_prefix("# ") {
+            // A commented entry of the `/etc/cron.d` form: a user before the command.
+            Some(rest) if is_schedule(rest) => (rest, 1),
+            Some(_) => continue,
+            None if line.trim().is_empty() || line.starts_with('#') => continue,
+            None => (line, 0),
+        };
+        let fields: Vec<&str> = entry.split_whitespace().collect();
+        assert!(fields.len() > 5 + user_field, "{line}");
+        let program = fields[5 + user_field];
+        assert!(
+            program.starts_with('/') && program.ends_with("/mprefund"),
+            "not an absolute path to mprefund: {line}"
+        );
+        commands += 1;
+    }
+    assert_eq!(commands, 4, "both forms of both jobs");
+}
+
+/// Whether a line starts with cron's five time fields (`30 2 * * *`).
+fn is_schedule(line: &str) -> bool {
+    let fields: Vec<&str> = line.split_whitespace().take(5).collect();
+    fields.len() == 5
+        && fields
+            .iter()
+            .all(|f| f.chars().all(|c| c.is_ascii_digit() || "*,-/".contains(c)))
+}
