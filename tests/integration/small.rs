@@ -100,3 +100,64 @@ fn is_schedule(line: &str) -> bool {
             .iter()
             .all(|f| f.chars().all(|c| c.is_ascii_digit() || "*,-/".contains(c)))
 }
+
+/// `sandbox --help` lists every admin route the router serves (each path in
+/// `src/sandbox/routes.rs`), each with a method the route answers, and documents
+/// the faults body.
+#[test]
+fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
+    use std::io::{Read, Write};
+    let ran = run(crate::common::bare().args(["sandbox", "--help"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let help = ran.stdout;
+    let routes = include_str!("../../src/sandbox/routes.rs");
+    let mut paths = 0;
+    for piece in routes.split('"').skip(1).step_by(2) {
+        if piece.starts_with("/__sandbox/") {
+            assert!(help.contains(piece), "{piece} missing from:\n{help}");
+            paths += 1;
+        }
+    }
+    assert!(paths >= 9, "{paths} admin paths found in routes.rs");
+    for field in [
+        "latency_ms",
+        "jitter_ms",
+        "error_500",
+        "error_429",
+        "retry_after_secs",
+        "cut_after_commit",
+        "html_502_after_commit",
+        "seed",
+    ] {
+        assert!(help.contains(&format!("\"{field}\"")), "{field}:\n{help}");
+    }
+    // Each route as listed is served with that method (a wrong method is 405).
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let mut listed = 0;
+    for line in help.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(method), Some(path)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if !["GET", "POST", "DELETE"].contains(&method) || !path.starts_with("/__sandbox/") {
+            continue;
+        }
+        let path = path
+            .replace("{payment_id}", "9100001")
+            .replace("{refund_id}", "1");
+        let mut conn = std::net::TcpStream::connect(sb.addr()).expect("connects");
+        write!(
+            conn,
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+        )
+        .expect("writes");
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).expect("reads");
+        assert!(
+            !answer.starts_with("HTTP/1.1 405"),
+            "{method} {path}: {answer}"
+        );
+        listed += 1;
+    }
+    assert!(listed >= paths, "{listed} routes listed:\n{help}");
+}
