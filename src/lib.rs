@@ -11,6 +11,7 @@ pub mod sandbox;
 
 mod answer;
 mod atomic_file;
+mod causes;
 mod cell;
 mod client;
 mod clock;

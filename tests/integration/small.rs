@@ -161,3 +161,49 @@ fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
     }
     assert!(listed >= paths, "{listed} routes listed:\n{help}");
 }
+
+/// A 500 is cause `http_500` (the README's table); the summary and `status
+/// --failed` say what every cause means and what to do next; `status` says its
+/// settings as lines a person reads, not JSON.
+#[test]
+fn causes_come_with_their_meaning_and_next_step() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    sb.fail_payment(9_100_004, 500);
+    let w = Work::new();
+    // 905: fully refunded (2063); 901: too old (2024); 150 of 100 (4043); a 500.
+    w.write(
+        "in.csv",
+        "payment_id,amount\n9100905,5\n9100901,5\n9100003,150\n9100004,5\n9100907,5\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = read_csv(&w.path("in.results.csv"));
+    let codes: Vec<&str> = rows.iter().map(|r| r["cause_code"].as_str()).collect();
+    assert_eq!(codes, ["2063", "2024", "4043", "http_500", ""], "{rows:?}");
+    for said in [
+        "failed/2063: 1  (the payment's state allows no refund",
+        "failed/2024: 1  (payment too old to refund",
+        "failed/4043: 1  (amount exceeds what is left to refund on the payment; next: fix the row",
+        "failed/http_500: 1  (Mercado Pago's server failed; next: retry",
+        "next: reconcile",
+    ] {
+        assert!(ran.stderr.contains(said), "{said}: {ran:?}");
+    }
+    let status = run(w
+        .bare()
+        .args(["status", "--state", ACCOUNT_STATE, "--failed"]));
+    assert_eq!(status.code, 0, "{status:?}");
+    let out = &status.stdout;
+    assert!(!out.contains('{'), "settings as JSON: {out}");
+    assert!(out.contains("rate") && out.contains("requests/s"), "{out}");
+    for said in [
+        "causes:",
+        "2024 ",
+        "payment too old to refund",
+        "next: needs a person",
+        "http_500 ",
+        "next: retry",
+    ] {
+        assert!(out.contains(said), "{said}: {out}");
+    }
+}
