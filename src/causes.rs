@@ -132,15 +132,6 @@ fn by_status(code: &str) -> Option<Meaning> {
     }
 }
 
-/// `code` with its meaning and next step, as summaries and `status` show it:
-/// `2063 (the payment's state allows no refund …; next: needs a person)`.
-pub(crate) fn explain(code: &str) -> String {
-    match meaning(code) {
-        Some(mn) => format!("{code} ({}; next: {})", mn.what, mn.next.as_str()),
-        None => code.to_owned(),
-    }
-}
-
 /// The cause of an error answer with HTTP `status`: the API's own cause code,
 /// else `http_<status>` (a code that only repeats the status is none).
 pub(crate) fn of_answer(status: u16, cause: Option<Cause>) -> Option<Cause> {
@@ -196,9 +187,8 @@ mod tests {
         assert_eq!(meaning("http_503").unwrap().next, Next::Retry);
         assert_eq!(meaning("http_418").unwrap().next, Next::NeedsPerson);
         assert_eq!(meaning("4043").unwrap().next, Next::FixRow);
-        assert!(explain("2024").starts_with("2024 (payment too old"));
-        assert!(explain("2024").contains("next: needs a person"));
-        assert_eq!(explain("9999"), "9999");
+        assert!(meaning("2024").unwrap().what.starts_with("payment too old"));
+        assert_eq!(meaning("9999"), None);
         assert_eq!(meaning("http_x"), None);
     }
 }

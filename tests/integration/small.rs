@@ -207,3 +207,58 @@ fn causes_come_with_their_meaning_and_next_step() {
         assert!(out.contains(said), "{said}: {out}");
     }
 }
+
+/// The lock files in the account's state folder.
+fn lock_files(w: &Work) -> Vec<String> {
+    let dir = w.path(ACCOUNT_STATE).parent().unwrap().to_path_buf();
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".lock"))
+        .collect()
+}
+
+/// For a cron log: `run --quiet` and `reconcile --quiet` say one line each, with
+/// no timestamp (the log stamps its own); the summary JSON says when the run
+/// started and ended and from which file; a finished batch leaves no lock file.
+#[test]
+fn quiet_lines_summary_times_and_no_lock_file_left() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    w.write("in.csv", "payment_id,amount\n9100001,5\n9100002,6\n");
+    let ran = run(w.mprefund(
+        &sb,
+        &["--quiet", "run", "in.csv", "--summary-json", "s.json"],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let lines: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{ran:?}");
+    assert!(lines[0].starts_with("batch "), "{ran:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("s.json")).unwrap()).unwrap();
+    let at = |key: &str| {
+        let text = json[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key}: {json}"));
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|e| panic!("{key} {text}: {e}"))
+    };
+    assert!(at("started_at") <= at("finished_at"), "{json}");
+    let input = std::fs::canonicalize(w.path("in.csv")).unwrap();
+    assert_eq!(
+        std::fs::canonicalize(json["input"].as_str().unwrap()).unwrap(),
+        input,
+        "{json}"
+    );
+    assert_eq!(lock_files(&w), Vec::<String>::new());
+
+    let ran = run(w.mprefund(&sb, &["--quiet", "reconcile", "--state", ACCOUNT_STATE]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let lines: Vec<&str> = ran.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{ran:?}");
+    assert!(
+        lines[0].starts_with("batch ") && lines[0].contains("exit 0"),
+        "{ran:?}"
+    );
+    assert_eq!(lock_files(&w), Vec::<String>::new());
+}
