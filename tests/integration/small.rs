@@ -107,7 +107,7 @@ fn is_schedule(line: &str) -> bool {
 #[test]
 fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
     use std::io::{Read, Write};
-    let ran = run(crate::common::bare().args(["sandbox", "--help"]));
+    let ran = run(Work::new().bare().args(["sandbox", "--help"]));
     assert_eq!(ran.code, 0, "{ran:?}");
     let help = ran.stdout;
     let routes = include_str!("../../src/sandbox/routes.rs");
