@@ -639,6 +639,9 @@ fn init_logging(cli: &Cli) {
         .with_ansi(std::io::stderr().is_terminal());
     // A second init (tests calling `execute` twice) keeps the first subscriber.
     let _ = match cli.log_format {
+        // A cron log (`--quiet`) stamps its own lines, if at all: the few that
+        // come are plain, like the one summary line.
+        LogFormat::Text if cli.quiet => builder.without_time().try_init(),
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
@@ -963,7 +966,11 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                     commands::statements::fetch_and_match(req, fetch, &send, stop).await?
                 }
             };
-            if mode != Mode::Quiet {
+            if mode == Mode::Quiet {
+                show(&mut std::io::stderr().lock(), |w| {
+                    writeln!(w, "{}", m.one_line())
+                })?;
+            } else {
                 show(&mut std::io::stderr().lock(), |w| m.render(w))?;
             }
             Ok(m.exit)
@@ -981,7 +988,11 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let stop = Stop::new();
             watch_signals(stop.clone());
             let r = commands::reconcile::reconcile(req, stop).await?;
-            if mode != Mode::Quiet {
+            if mode == Mode::Quiet {
+                show(&mut std::io::stderr().lock(), |w| {
+                    writeln!(w, "{}", r.one_line())
+                })?;
+            } else {
                 show(&mut std::io::stderr().lock(), |w| r.render(w))?;
             }
             Ok(r.exit)

@@ -562,12 +562,12 @@ fn classify_error(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> R
         _ if status == 429 => Reply::Error {
             status,
             retry_after,
-            cause: body.and_then(ErrorBody::cause),
+            cause: crate::causes::of_answer(status, body.and_then(ErrorBody::cause)),
         },
         Some(body) => Reply::Error {
             status,
             retry_after,
-            cause: body.cause(),
+            cause: crate::causes::of_answer(status, body.cause()),
         },
         // A gateway's HTML page or a cut body: a retryable status stays retryable,
         // anything else cannot be read as the API's verdict.

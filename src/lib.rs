@@ -11,6 +11,7 @@ pub mod sandbox;
 
 mod answer;
 mod atomic_file;
+mod causes;
 mod cell;
 mod client;
 mod clock;
@@ -21,6 +22,7 @@ mod exit;
 mod input;
 mod key;
 mod ledger;
+mod lines;
 mod lock;
 mod lookup;
 mod metrics;

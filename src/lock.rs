@@ -2,6 +2,13 @@
 //! file, named after the batch. The OS drops the lock when its process dies, so a
 //! `kill -9` never leaves a batch blocked; the file's text (pid, host, since when,
 //! command) only serves to tell the next comer who holds it.
+//!
+//! Invariants: the lock file of a batch with nothing left to send is removed by
+//! its holder, while still holding the lock ([`BatchLock::release`]); so that a
+//! process that opened the file just before it was unlinked never "holds" a file
+//! no one else can see while a third locks a new one, a lock counts only once the
+//! path is found to still name the very file locked (same device and inode),
+//! else the acquire starts over.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -12,8 +19,13 @@ use anyhow::Context;
 /// Held for as long as the run lasts; dropping it releases the lock.
 #[derive(Debug)]
 pub(crate) struct BatchLock {
-    _file: File,
+    file: File,
+    path: PathBuf,
 }
+
+/// How many times an acquire starts over when the file it locked was removed
+/// under it (each time means another process finished the batch meanwhile).
+const ACQUIRE_ROUNDS: usize = 100;
 
 /// Another process holds the batch (exit 4).
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +56,29 @@ impl BatchLock {
         command: &str,
     ) -> anyhow::Result<BatchLock> {
         let path = lock_path(state, batch_id);
+        for _ in 0..ACQUIRE_ROUNDS {
+            if let Some(lock) = Self::try_acquire(&path, batch_id, command)? {
+                return Ok(lock);
+            }
+        }
+        anyhow::bail!(
+            "the lock file {} kept being removed while this run locked it",
+            path.display()
+        )
+    }
+
+    /// `None` when the file locked is no longer the one at `path`.
+    fn try_acquire(
+        path: &Path,
+        batch_id: &str,
+        command: &str,
+    ) -> anyhow::Result<Option<BatchLock>> {
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
+            .open(path)
             .with_context(|| format!("opening the lock file {}", path.display()))?;
         match file.try_lock() {
             Ok(()) => {}
@@ -72,6 +101,9 @@ impl BatchLock {
                 return Err(e).with_context(|| format!("locking {}", path.display()));
             }
         }
+        if !same_file(&file, path)? {
+            return Ok(None);
+        }
         let since = crate::clock::rfc3339(crate::clock::now_ms());
         file.set_len(0)?;
         file.seek(SeekFrom::Start(0))?;
@@ -82,7 +114,36 @@ impl BatchLock {
             hostname()
         )?;
         file.sync_all()?;
-        Ok(BatchLock { _file: file })
+        Ok(Some(BatchLock {
+            file,
+            path: path.to_owned(),
+        }))
+    }
+
+    /// Releases the lock; when the batch has nothing left to send, removes the
+    /// lock file first, while the lock is still held (see the module's
+    /// invariants). A file that cannot be removed only stays behind.
+    pub(crate) fn release(self, batch_done: bool) {
+        if batch_done
+            && let Err(e) = std::fs::remove_file(&self.path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::debug!("cannot remove the lock file {}: {e}", self.path.display());
+        }
+        drop(self.file);
+    }
+}
+
+/// Whether `path` still names the file `file` has open.
+fn same_file(file: &File, path: &Path) -> anyhow::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let held = file
+        .metadata()
+        .context("reading the lock file's identity")?;
+    match std::fs::metadata(path) {
+        Ok(named) => Ok(named.dev() == held.dev() && named.ino() == held.ino()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
 }
 
@@ -119,6 +180,30 @@ mod tests {
             lock_path(state, "0123456789abcdef0123"),
             Path::new("/tmp/x/state.db.0123456789abcdef.lock")
         );
+    }
+
+    #[test]
+    fn a_finished_batch_leaves_no_lock_file_and_a_stale_handle_locks_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.db");
+        let path = lock_path(&state, "abcdef0123456789");
+        BatchLock::acquire(&state, "abcdef0123456789", "run")
+            .unwrap()
+            .release(false);
+        assert!(path.exists(), "a batch with rows left keeps its lock file");
+        let held = BatchLock::acquire(&state, "abcdef0123456789", "run").unwrap();
+        // A racing process opened the file just before its holder removed it.
+        let stale = File::open(&path).unwrap();
+        held.release(true);
+        assert!(!path.exists());
+        let third = BatchLock::acquire(&state, "abcdef0123456789", "retry").unwrap();
+        // The stale handle can be locked (its inode is gone from the folder),
+        // but it is not the file the path names: acquire would start over.
+        stale.try_lock().unwrap();
+        assert!(!same_file(&stale, &path).unwrap());
+        assert!(same_file(&third.file, &path).unwrap());
+        let err = BatchLock::acquire(&state, "abcdef0123456789", "run").unwrap_err();
+        assert!(err.downcast_ref::<Held>().is_some(), "{err}");
     }
 
     #[test]

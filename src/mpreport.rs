@@ -23,6 +23,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::PaymentId;
 use crate::excerpt::{Quoted, excerpt, excerpt_bytes};
+use crate::lines::Lines;
 
 /// The longest line (record) of a report that is read. Mercado Pago's lines are
 /// well under 4 KiB, `METADATA` included; a longer one is not a report line,
@@ -110,7 +111,7 @@ struct Columns {
     metadata: Option<usize>,
 }
 
-type Source = Bounded<Chain<Cursor<Vec<u8>>, BufReader<File>>>;
+type Source = Lines<Bounded<Chain<Cursor<Vec<u8>>, BufReader<File>>>>;
 
 /// Fails a read once more than [`MAX_LINE_BYTES`] (and what the csv reader reads
 /// ahead) came in since the record being parsed began: `since` is set back to 0
@@ -197,10 +198,13 @@ impl Report {
             .flexible(true)
             .has_headers(true)
             .buffer_capacity(CSV_BUFFER)
-            .from_reader(Bounded {
-                inner: Cursor::new(first).chain(file),
-                since: since.clone(),
-            });
+            .from_reader(Lines::new(
+                Bounded {
+                    inner: Cursor::new(first).chain(file),
+                    since: since.clone(),
+                },
+                delimiter,
+            ));
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| ReportError::Header {
@@ -275,6 +279,13 @@ impl Report {
             failed: false,
             since,
             last_line: 1,
+        })
+    }
+
+    /// The physical line a record or error at `pos` starts on (see [`Lines`]).
+    fn line_of(&self, pos: Option<&csv::Position>) -> u64 {
+        pos.map_or(0, |p| {
+            self.reader.get_ref().line_of(p.byte()).unwrap_or(p.line())
         })
     }
 
@@ -393,7 +404,7 @@ impl Iterator for Report {
                 Ok(false) => return None,
                 Ok(true) => {
                     self.since.store(0, Ordering::Relaxed);
-                    let line = self.record.position().map_or(0, csv::Position::line);
+                    let line = self.line_of(self.record.position());
                     self.last_line = line;
                     if self.record.iter().all(|c| c.trim().is_empty()) {
                         continue;
@@ -415,7 +426,7 @@ impl Iterator for Report {
                             ),
                         }));
                     }
-                    let line = e.position().map_or(0, csv::Position::line);
+                    let line = self.line_of(e.position());
                     return Some(Err(self.line_error(line, format!("not CSV: {e}"))));
                 }
             }
@@ -574,6 +585,19 @@ mod tests {
         );
         let f = file("payment_id,amount\n1,2\n");
         assert!(Report::open(f.path()).is_err());
+    }
+
+    #[test]
+    fn line_numbers_are_the_editors_with_crlf_line_endings() {
+        // Excel writes `\r\n`; the csv parser alone counts one line short per pair.
+        let f = file(
+            "TRANSACTION_TYPE;SOURCE_ID;TRANSACTION_AMOUNT\r\nSETTLEMENT;1;2\r\n\r\nREFUND;1;-1\r\nREFUND;2E+15;1\r\n",
+        );
+        let mut r = Report::open(f.path()).unwrap();
+        assert_eq!(r.next().unwrap().unwrap().line, 2);
+        assert_eq!(r.next().unwrap().unwrap().line, 4);
+        let e = r.next().unwrap().unwrap_err();
+        assert!(e.to_string().contains("line 5: SOURCE_ID"), "{e}");
     }
 
     #[test]

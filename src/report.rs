@@ -248,10 +248,26 @@ impl Summary {
                     line.push_str(&format!(" refunded {}", money(&t.refunded_full)));
                 }
             }
+            if outcome == Outcome::InProcess {
+                line.push_str(&format!(
+                    "   (settle later; next: {})",
+                    crate::causes::Next::Reconcile.as_str()
+                ));
+            }
             writeln!(w, "{line}")?;
         }
         for (cause, n) in &self.causes {
-            writeln!(w, "    {cause}: {n}")?;
+            // `outcome/code`: the code said with its meaning and next step.
+            let code = cause.split_once('/').map_or(cause.as_str(), |(_, c)| c);
+            match crate::causes::meaning(code) {
+                Some(m) => writeln!(
+                    w,
+                    "    {cause}: {n}  ({}; next: {})",
+                    m.what,
+                    m.next.as_str()
+                )?,
+                None => writeln!(w, "    {cause}: {n}")?,
+            }
         }
         if self.already_done.rows > 0 {
             writeln!(

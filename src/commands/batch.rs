@@ -105,7 +105,21 @@ pub(super) fn api_base_for(send: &SendOptions, batch: &Batch) -> anyhow::Result<
     }
 }
 
+/// Whether no row of the batch is left to send (pending or sending): its lock
+/// file can go.
+pub(crate) fn nothing_left_in(ledger: &Ledger, batch_id: &str) -> anyhow::Result<bool> {
+    Ok(ledger
+        .outcome_counts(batch_id)?
+        .get(&Outcome::Pending)
+        .is_none_or(|&n| n == 0))
+}
+
 impl Finished {
+    /// Whether the batch has nothing left to send (its lock file can go).
+    pub(crate) fn nothing_left(&self) -> bool {
+        self.stopped.is_none() && self.summary.count(crate::domain::Outcome::Pending) == 0
+    }
+
     /// What `--quiet` still says, for a cron log: one line.
     pub(crate) fn one_line(&self) -> String {
         let counts: Vec<String> = crate::domain::Outcome::ALL
@@ -193,7 +207,12 @@ struct SummaryJson<'a> {
     batch: &'a str,
     exit_code: u8,
     stopped: Option<String>,
+    /// The spreadsheet the batch was made from, as its first run named it.
+    input: &'a str,
     results: String,
+    /// When this run started and ended, RFC 3339 (UTC).
+    started_at: String,
+    finished_at: String,
     duration_seconds: f64,
     /// The rate this run sent at (absent when it sent nothing).
     rate: Option<&'a RateFigures>,
@@ -232,7 +251,10 @@ fn finish(
             batch: &batch.id,
             exit_code: exit as u8,
             stopped: reason.as_ref().map(|r| r.to_string()),
+            input: &batch.input_path,
             results: out.display().to_string(),
+            started_at: started_at(started),
+            finished_at: crate::clock::rfc3339(crate::clock::now_ms()),
             duration_seconds: duration,
             rate: rate.as_ref(),
             summary: &summary,
@@ -259,7 +281,16 @@ struct FailureJson<'a> {
     batch: Option<&'a str>,
     exit_code: u8,
     error: &'a str,
+    input: Option<String>,
+    started_at: String,
+    finished_at: String,
     duration_seconds: f64,
+}
+
+/// The wall-clock time a run that began at `started` began, RFC 3339.
+fn started_at(started: Instant) -> String {
+    let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(0);
+    crate::clock::rfc3339(crate::clock::now_ms() - elapsed)
 }
 
 /// A sending command that ended before it had results (bad input, a held batch,
@@ -302,6 +333,9 @@ pub(crate) fn report_failure(
             batch: None,
             exit_code: exit as u8,
             error,
+            input: input.map(|p| p.display().to_string()),
+            started_at: started_at(started),
+            finished_at: crate::clock::rfc3339(crate::clock::now_ms()),
             duration_seconds: duration,
         };
         let written = serde_json::to_vec_pretty(&json)

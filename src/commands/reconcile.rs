@@ -127,6 +127,28 @@ impl Reconciled {
         }
         writeln!(w, "reconciliation: {}", self.out.display())
     }
+
+    /// What `--quiet` still says, for a cron log: one line, as `run` does.
+    pub(crate) fn one_line(&self) -> String {
+        let counts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(f, (n, _))| format!("{} {n}", f.as_str()))
+            .collect();
+        let stopped = self
+            .stopped
+            .as_ref()
+            .map(|r| format!("; stopped early: {r}"))
+            .unwrap_or_default();
+        format!(
+            "batch {}: reconciled ({}); {} row(s) updated{stopped}; exit {}; reconciliation {}",
+            self.batch_id,
+            counts.join(", "),
+            self.updated,
+            self.exit as u8,
+            self.out.display()
+        )
+    }
 }
 
 /// One line of the reconciliation CSV.
@@ -155,7 +177,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     let mut outputs = vec![("--out", out.as_path()), ("the results", results.as_path())];
     outputs.extend(req.metrics_file.as_deref().map(|p| ("--metrics-file", p)));
     crate::paths::check_outputs(Some(Path::new(&batch.input_path)), &req.state, &outputs)?;
-    let _lock = BatchLock::acquire(&req.state, &batch.id, "reconcile")?;
+    let lock = BatchLock::acquire(&req.state, &batch.id, "reconcile")?;
 
     let mut rows = Vec::new();
     ledger.for_each_row(&batch.id, |r| {
@@ -321,6 +343,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     if let Some(path) = &req.metrics_file {
         crate::metrics::write_reconcile(path, &batch.id, &counts, exit, clock::now_ms() / 1000)?;
     }
+    lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
     Ok(Reconciled {
         batch_id: batch.id,
         counts,

@@ -28,7 +28,7 @@ pub(crate) async fn retry(
     let batch = batch::select_batch(&ledger, state, pick)?;
     let out = batch::out_for(&batch, output);
     batch::check_outputs(Some(Path::new(&batch.input_path)), state, &out, output)?;
-    let _lock = BatchLock::acquire(state, &batch.id, "retry")?;
+    let lock = BatchLock::acquire(state, &batch.id, "retry")?;
     let pending = ledger
         .outcome_counts(&batch.id)?
         .get(&Outcome::Pending)
@@ -53,7 +53,10 @@ pub(crate) async fn retry(
             " (retryable ones; --all-failed for every failed row)"
         }
     );
-    batch::send_and_report(ledger, &batch, send, output, &out, stop, started).await
+    let finished =
+        batch::send_and_report(ledger, &batch, send, output, &out, stop, started).await?;
+    lock.release(finished.nothing_left());
+    Ok(finished)
 }
 
 /// Failed rows of the batch, for the confirmation `retry --all-failed` asks:

@@ -224,7 +224,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         tracing::info!("resuming batch {} from {}", batch.id, state.display());
         check_namespace(&ledger, &state, &req)?;
         let mut batch = batch;
-        let _lock = BatchLock::acquire(&state, &batch.id, "run")?;
+        let lock = BatchLock::acquire(&state, &batch.id, "run")?;
         if req.guards.is_set() {
             req.guards.check(
                 batch.row_count,
@@ -245,6 +245,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         let finished =
             batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started)
                 .await?;
+        lock.release(finished.nothing_left());
         return Ok(RunResult::Finished(Box::new(finished)));
     }
     let Validated {
@@ -269,7 +270,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
     let mut ledger = Ledger::open(&state)?;
     check_namespace(&ledger, &state, &req)?;
     let batch_id = summary.fingerprint.clone();
-    let _lock = BatchLock::acquire(&state, &batch_id, "run")?;
+    let lock = BatchLock::acquire(&state, &batch_id, "run")?;
     let batch = match ledger.batch(&batch_id)? {
         Some(mut b) => {
             tracing::info!("resuming batch {} from {}", b.id, state.display());
@@ -333,6 +334,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
     ledger.set_namespace(&req.input_options.namespace)?;
     let finished =
         batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await?;
+    lock.release(finished.nothing_left());
     Ok(RunResult::Finished(Box::new(finished)))
 }
 

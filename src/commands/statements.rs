@@ -181,6 +181,22 @@ pub(crate) struct Matched {
 }
 
 impl Matched {
+    /// What `--quiet` still says, for a cron log: one line, as `run` does.
+    pub(crate) fn one_line(&self) -> String {
+        let counts: Vec<String> = Finding::ALL
+            .into_iter()
+            .filter_map(|f| self.counts.get(&f).map(|n| format!("{} {n}", f.as_str())))
+            .collect();
+        format!(
+            "batch {}: matched against {} report(s) ({}); exit {}; findings {}",
+            self.batch_id,
+            self.reports.len(),
+            counts.join(", "),
+            self.exit as u8,
+            self.out.display()
+        )
+    }
+
     pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             w,
@@ -328,7 +344,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
     {
         return Err(Usage(format!("--out {} is one of the reports", out.display())).into());
     }
-    let _lock = BatchLock::acquire(&req.state, &batch.id, "reconcile")?;
+    let lock = BatchLock::acquire(&req.state, &batch.id, "reconcile")?;
 
     // The batch's side.
     let mut ours: Vec<Ours> = Vec::new();
@@ -502,6 +518,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
     } else {
         Exit::Ok
     };
+    lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
     Ok(Matched {
         batch_id: batch.id,
         counts,

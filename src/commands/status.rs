@@ -1,7 +1,8 @@
 //! `mprefund status`: what the state file knows of a batch — where it came from,
 //! its settings, who runs it now, and counts and amounts per outcome and cause;
 //! with `--failed`, every row that needs a human (failed, invalid, or refunded
-//! otherwise than asked), by input line.
+//! otherwise than asked), by input line, and what each cause means and what to
+//! do next (from `causes`).
 
 use std::io::Write;
 use std::path::Path;
@@ -9,7 +10,7 @@ use std::path::Path;
 use super::batch;
 use crate::clock::rfc3339;
 use crate::domain::{Outcome, Requested};
-use crate::ledger::Batch;
+use crate::ledger::{Batch, BatchSettings};
 use crate::report::{MISMATCH_CAUSES, Summary};
 
 /// A row that needs a human, as `status --failed` lists it.
@@ -107,8 +108,10 @@ impl StatusReport {
             writeln!(w, "last write {}", rfc3339(t))?;
         }
         writeln!(w, "namespace  {}", b.namespace)?;
-        let settings = serde_json::to_string(&b.settings).unwrap_or_default();
-        writeln!(w, "settings   {settings}")?;
+        writeln!(w, "settings")?;
+        for (key, value) in settings_lines(&b.settings) {
+            writeln!(w, "  {key:<20} {value}")?;
+        }
         if let Some(holder) = &self.holder {
             writeln!(w, "running    {holder}")?;
         }
@@ -137,7 +140,75 @@ impl StatusReport {
                     f.cause_code
                 )?;
             }
+            // Each code once, with what it means and what to do next.
+            let codes: std::collections::BTreeSet<&str> = flagged
+                .iter()
+                .map(|f| f.cause_code.as_str())
+                .filter(|c| !c.is_empty())
+                .collect();
+            let known: Vec<(&str, crate::causes::Meaning)> = codes
+                .into_iter()
+                .filter_map(|c| crate::causes::meaning(c).map(|m| (c, m)))
+                .collect();
+            if !known.is_empty() {
+                writeln!(w)?;
+                writeln!(w, "causes:")?;
+            }
+            for (code, m) in known {
+                writeln!(w, "  {code:<22} {}; next: {}", m.what, m.next.as_str())?;
+            }
         }
         Ok(())
     }
+}
+
+/// The batch's settings as `key value` pairs a person reads: rates per second,
+/// concurrency said as such, yes/no for switches, unset ones left out. Fields
+/// added to the settings later show under their own name.
+fn settings_lines(settings: &BatchSettings) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(rate) = settings.rate {
+        out.push((
+            "rate".to_owned(),
+            if settings.fixed_rate {
+                format!("{rate} requests/s (fixed)")
+            } else {
+                format!("at most {rate} requests/s (adaptive)")
+            },
+        ));
+    }
+    if let Some(n) = settings.concurrency {
+        out.push((
+            "concurrency".to_owned(),
+            if settings.concurrency_auto {
+                format!("auto, at most {n} in flight")
+            } else {
+                format!("{n} in flight")
+            },
+        ));
+    }
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(settings) else {
+        return out;
+    };
+    for (key, value) in fields {
+        let shown = match value {
+            _ if matches!(
+                key.as_str(),
+                "rate" | "fixed_rate" | "concurrency" | "concurrency_auto"
+            ) =>
+            {
+                continue;
+            }
+            serde_json::Value::Null => continue,
+            serde_json::Value::Bool(b) => if b { "yes" } else { "no" }.to_owned(),
+            serde_json::Value::String(t) => t,
+            other => other.to_string(),
+        };
+        let name = match key.as_str() {
+            "out" => "results".to_owned(),
+            _ => key.replace('_', " "),
+        };
+        out.push((name, shown));
+    }
+    out
 }

@@ -40,11 +40,12 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::{Requested, Row};
 use crate::key;
+use crate::lines::Lines;
 use columns::{Columns, match_columns};
 use decode::{Decoded, decode};
 use dupes::Dupes;
 pub(crate) use dupes::Scan;
-use source::{Hashing, Lines, detect_delimiter, read_header_prefix, sniff_encoding};
+use source::{Hashing, detect_delimiter, read_header_prefix, sniff_encoding};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InputOptions {
@@ -363,9 +364,15 @@ impl Input {
                 ))
             }
             Err(source) => {
-                let line = source
+                let pos = source
                     .position()
-                    .map_or_else(|| self.reader.position().line(), csv::Position::line);
+                    .cloned()
+                    .unwrap_or_else(|| self.reader.position().clone());
+                let line = self
+                    .reader
+                    .get_ref()
+                    .line_of(pos.byte())
+                    .unwrap_or(pos.line());
                 Err(InputError::Csv {
                     path: self.path.clone(),
                     line,
@@ -390,7 +397,9 @@ impl Iterator for Input {
                 Err(e) => {
                     self.done = true;
                     self.failed_at = Some(match &e {
-                        InputError::Csv { line, .. } => *line,
+                        InputError::Csv { line, .. } | InputError::UnclosedQuote { line, .. } => {
+                            *line
+                        }
                         _ => self.reader.position().line(),
                     });
                     return Some(Err(e));

@@ -120,6 +120,48 @@ fn parse_share(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Every `/__sandbox` admin route (method and path, as routed) and what it does:
+/// the `--help` lists them all, and a test holds the router to this table.
+pub(crate) const ADMIN_ROUTES: &[(&str, &str)] = &[
+    (
+        "GET /__sandbox/refunds",
+        "every refund, with its idempotency key",
+    ),
+    ("GET /__sandbox/stats", "request counters"),
+    ("DELETE /__sandbox/stats", "reset the counters"),
+    (
+        "POST /__sandbox/payments",
+        r#"declare payments: {"id", "amount", "currency", "status", "date_approved", "kind"} or an array"#,
+    ),
+    ("GET /__sandbox/faults", "the faults in force"),
+    (
+        "POST /__sandbox/faults",
+        "change the faults named (see below)",
+    ),
+    ("DELETE /__sandbox/faults", "clear every fault"),
+    (
+        "POST /__sandbox/fail/{payment_id}",
+        r#"that payment's refund POSTs answer 500, or {"status": N}"#,
+    ),
+    ("DELETE /__sandbox/fail/{payment_id}", "heal it"),
+    (
+        "POST /__sandbox/settle",
+        "in_process refunds become approved",
+    ),
+    (
+        "POST /__sandbox/manual_refund/{payment_id}",
+        r#"a refund by hand, no key: {"amount": 5}, or no body for the rest"#,
+    ),
+    (
+        "POST /__sandbox/refunds/{refund_id}",
+        r#"change a refund: {"status": "rejected"|"cancelled"|"approved"}, {"amount": 7}"#,
+    ),
+    (
+        "POST /__sandbox/reports",
+        r#"{"lie": true}: reports disagree with the book; {"throttle_lists": N}: N lists answer 429"#,
+    ),
+];
+
 /// The `--help` epilogue: the magic ids and the admin endpoints.
 fn help_text() -> String {
     let mut s = String::from(
@@ -135,10 +177,18 @@ fn help_text() -> String {
          past the remaining balance -> 4043; fully refunded -> 2063; no X-Idempotency-Key -> 400/4292;\n\
          bad token -> 401; same key, other request -> 409; same key in flight -> 423.\n",
     );
+    s.push_str("\nAdmin routes (not counted in stats; bodies are JSON):\n");
+    for (route, what) in ADMIN_ROUTES {
+        s.push_str(&format!("  {route:<44} {what}\n"));
+    }
     s.push_str(
-        "\nAdmin (not counted in stats): GET /__sandbox/refunds, GET|DELETE /__sandbox/stats,\n\
-         POST /__sandbox/payments, GET|POST /__sandbox/faults, POST|DELETE /__sandbox/fail/{id},\n\
-         POST /__sandbox/settle (in_process refunds become approved).",
+        "\nPOST /__sandbox/faults changes only the fields it names and keeps the others:\n  \
+         {\"latency_ms\": 0, \"jitter_ms\": 0, \"error_500\": 0.0, \"error_429\": 0.0,\n  \
+         \"retry_after_secs\": 0, \"cut_after_commit\": 0.0, \"html_502_after_commit\": 0.0,\n  \
+         \"seed\": null}\n\
+         Shares are probabilities from 0 to 1 (500s and 429s come before the refund is made;\n\
+         cut and HTML 502 after it); retry_after_secs is the injected 429s' Retry-After;\n\
+         naming a seed restarts the random draws.",
     );
     s
 }

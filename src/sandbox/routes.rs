@@ -102,13 +102,21 @@ pub(crate) fn router(app: App) -> Router {
         .route("/__sandbox/payments", post(admin_payments))
         .route(
             "/__sandbox/faults",
-            get(admin_get_faults).post(admin_set_faults),
+            get(admin_get_faults)
+                .post(admin_set_faults)
+                .delete(admin_clear_faults),
         )
-        .route("/__sandbox/fail/{id}", post(admin_fail).delete(admin_heal))
+        .route(
+            "/__sandbox/fail/{payment_id}",
+            post(admin_fail).delete(admin_heal),
+        )
         .route("/__sandbox/settle", post(admin_settle))
         .route("/__sandbox/reports", post(admin_reports))
-        .route("/__sandbox/manual_refund/{id}", post(admin_manual_refund))
-        .route("/__sandbox/refunds/{id}", post(admin_change_refund));
+        .route(
+            "/__sandbox/manual_refund/{payment_id}",
+            post(admin_manual_refund),
+        )
+        .route("/__sandbox/refunds/{refund_id}", post(admin_change_refund));
     api.merge(admin)
         .fallback(|| async { error_response(&ApiError::ROUTE_NOT_FOUND, Style::Numbers) })
         .with_state(app)
@@ -500,17 +508,41 @@ async fn admin_get_faults(AxState(app): AxState<App>) -> Response {
     json_value(200, &app.lock().dice.faults)
 }
 
+/// A partial body changes only the fields it names, over the faults in force (a
+/// `{"error_500": 0.2}` keeps `retry_after_secs`); the seed restarts the draws
+/// only when the body names it. `DELETE` clears every fault.
 async fn admin_set_faults(AxState(app): AxState<App>, body: Bytes) -> Response {
-    match serde_json::from_slice::<Faults>(&body).map_err(|e| e.to_string()) {
-        Ok(f) => match f.validate() {
-            Ok(()) => {
-                app.lock().dice.set_faults(f.clone());
-                json_value(200, &f)
-            }
-            Err(e) => admin_error(e),
-        },
-        Err(e) => admin_error(format!("not a faults object: {e}")),
+    let changes = match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body)
+    {
+        Ok(m) => m,
+        Err(e) => return admin_error(format!("not a faults object: {e}")),
+    };
+    let mut st = app.lock();
+    let merged = match serde_json::to_value(&st.dice.faults) {
+        Ok(serde_json::Value::Object(mut current)) => {
+            current.extend(changes.iter().map(|(k, v)| (k.clone(), v.clone())));
+            serde_json::Value::Object(current)
+        }
+        _ => serde_json::Value::Object(changes.clone()),
+    };
+    let f = match serde_json::from_value::<Faults>(merged) {
+        Ok(f) => f,
+        Err(e) => return admin_error(format!("not a faults object: {e}")),
+    };
+    if let Err(e) = f.validate() {
+        return admin_error(e);
     }
+    if changes.contains_key("seed") {
+        st.dice.set_faults(f.clone());
+    } else {
+        st.dice.faults = f.clone();
+    }
+    json_value(200, &f)
+}
+
+async fn admin_clear_faults(AxState(app): AxState<App>) -> Response {
+    app.lock().dice.set_faults(Faults::default());
+    json_value(200, &Faults::default())
 }
 
 #[derive(Deserialize)]

@@ -132,7 +132,7 @@ fn retry_refunds_exactly_the_rows_that_failed_transiently() {
         status
             .stdout
             .lines()
-            .any(|l| l.trim().starts_with("failed/") && l.ends_with(": 3")),
+            .any(|l| l.trim().starts_with("failed/http_500: 3  (")),
         "{status:?}"
     );
 

@@ -792,6 +792,40 @@ async fn faults_can_be_set_over_http() {
     assert_eq!(typo, StatusCode::BAD_REQUEST);
 }
 
+/// A partial faults body changes only what it names (#19: `{"error_500": …}`
+/// alone used to reset `retry_after_secs` to 0); `DELETE` clears them all.
+#[tokio::test]
+async fn a_partial_faults_body_keeps_the_other_faults() {
+    let api = api(SandboxConfig::default());
+    let set = |body: Value| api.admin(reqwest::Method::POST, "/__sandbox/faults", Some(body));
+    assert_eq!(
+        set(json!({"error_429": 1.0, "retry_after_secs": 3, "latency_ms": 1})).await,
+        StatusCode::OK
+    );
+    assert_eq!(set(json!({"error_500": 0.25})).await, StatusCode::OK);
+    let faults = || read(api.http.get(api.url("/__sandbox/faults")));
+    let (status, now) = faults().await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(now["retry_after_secs"], 3, "{now}");
+    assert_eq!(now["error_429"], 1.0, "{now}");
+    assert_eq!(now["latency_ms"], 1, "{now}");
+    assert_eq!(now["error_500"], 0.25, "{now}");
+    // A bad field refuses the whole body: nothing changes.
+    assert_eq!(
+        set(json!({"error_500": 0.5, "retry_after_secs": -1})).await,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(faults().await.1, now);
+    assert_eq!(
+        api.admin(reqwest::Method::DELETE, "/__sandbox/faults", None)
+            .await,
+        StatusCode::OK
+    );
+    let (_, cleared) = faults().await;
+    assert_eq!(cleared["retry_after_secs"], 0, "{cleared}");
+    assert_eq!(cleared["error_429"], 0.0, "{cleared}");
+}
+
 /// The handle works without any async runtime around it.
 #[test]
 fn starts_and_stops_from_a_plain_test() {
