@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 
 use crate::client::{self, ClientSettings, Token};
-use crate::commands::run::{Confirm, Guards, RunRequest, RunResult};
+use crate::commands::run::{Confirm, Earlier, Guards, RunRequest, RunResult};
 use crate::commands::{self, OutputOptions, SendOptions};
 use crate::input::InputOptions;
 use crate::progress::Mode;
@@ -37,7 +37,8 @@ const DEFAULT_NAMESPACE: &str = "mprefund";
     after_help = "Exit codes: 0 every row refunded (or in process); 1 finished, some rows failed; \
                   2 usage or input error, nothing sent; 3 stopped early, resumable (run again); \
                   4 another run holds the batch; 5 the state file is damaged; \
-                  6 stopped, a person must fix something first (token, permissions, --api-base).\n\
+                  6 stopped, a person must fix something first (token, permissions, --api-base); \
+                  7 run --job: earlier batches of the job unfinished (resume_earlier = false).\n\
                   The access token comes from MP_ACCESS_TOKEN or --token-file; it is never printed."
 )]
 pub struct Cli {
@@ -210,6 +211,10 @@ pub struct RunArgs {
     /// With --preflight: payments approved longer ago than this predict `old`.
     #[arg(long, default_value_t = 180)]
     pub refund_window_days: i64,
+    /// With --job: earlier unfinished batches of the job older than this many days
+    /// are not finished first, only reported [default: 7].
+    #[arg(long, value_name = "DAYS", requires = "job")]
+    pub max_age: Option<u64>,
     #[command(flatten)]
     pub input_args: InputArgs,
     #[command(flatten)]
@@ -420,7 +425,15 @@ pub(crate) struct JobFile {
     /// `"1234.50:BRL"` or a list of them.
     expect_total: Option<OneOrMany>,
     max_total: Option<OneOrMany>,
+    /// `run --job` finishes the job's earlier unfinished batches first (default);
+    /// `false`: refuses (exit 7) naming them.
+    resume_earlier: Option<bool>,
+    /// `--max-age`: in days.
+    max_age: Option<u64>,
 }
+
+/// `--max-age` unless the job file says otherwise.
+const DEFAULT_MAX_AGE_DAYS: u64 = 7;
 
 /// A job-file setting given as one string or a list of them.
 #[derive(Debug, Deserialize)]
@@ -827,6 +840,10 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                     confirm: tty_confirm(a.yes),
                     send: send_options(&a.send, &job)?,
                     output: output.clone(),
+                    earlier: a.job.is_some().then(|| Earlier {
+                        resume: job.resume_earlier.unwrap_or(true),
+                        max_age_days: a.max_age.or(job.max_age).unwrap_or(DEFAULT_MAX_AGE_DAYS),
+                    }),
                 };
                 let stop = Stop::new();
                 watch_signals(stop.clone());

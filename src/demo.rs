@@ -122,6 +122,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
                 skip_invalid: false,
                 namespace_change: false,
                 allow_more_refunds: false,
+                earlier: None,
                 preflight: None,
                 guards: Default::default(),
                 // The demo's sandbox moves no money: nothing to confirm.

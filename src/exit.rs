@@ -26,7 +26,17 @@ pub enum Exit {
     /// (a host name that does not resolve, a failed TLS handshake). Resumable
     /// once fixed; running again unchanged meets the same wall.
     NeedsPerson = 6,
+    /// `run --job` with `resume_earlier = false` found unfinished batches of the
+    /// same job: nothing was sent; finish them (`run --job` with the default) or
+    /// look at them first.
+    EarlierUnfinished = 7,
 }
+
+/// `run --job` refused tonight's file: earlier batches of the job are unfinished
+/// and the job said not to finish them first (exit 7).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct EarlierUnfinished(pub String);
 
 /// Marks an error as the user's to fix before anything is sent (exit 2). Input
 /// errors (`input::InputError`) and unreadable reports (`mpreport::ReportError`)
@@ -91,6 +101,8 @@ impl Exit {
     pub fn of_error(err: &anyhow::Error) -> Exit {
         if let Some(StoppedBy(reason)) = err.chain().find_map(|e| e.downcast_ref()) {
             Exit::of_stop(reason)
+        } else if err.chain().any(|e| e.is::<EarlierUnfinished>()) {
+            Exit::EarlierUnfinished
         } else if err.chain().any(|e| e.is::<crate::lock::Held>()) {
             Exit::Locked
         } else if err.chain().any(|e| e.is::<Damaged>()) {

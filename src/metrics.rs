@@ -191,7 +191,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
             ));
         }
     }
-    s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped resumable, 4 batch held, 5 state damaged, 6 a person must fix something).\n");
+    s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped resumable, 4 batch held, 5 state damaged, 6 a person must fix something, 7 earlier batches unfinished).\n");
     s.push_str("# TYPE mprefund_run_exit_code gauge\n");
     s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit as u8));
     s.push_str("# HELP mprefund_last_run_timestamp_seconds When the last run ended.\n");

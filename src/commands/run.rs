@@ -100,6 +100,28 @@ pub(crate) struct RunRequest {
     pub confirm: Option<Confirm>,
     pub send: SendOptions,
     pub output: OutputOptions,
+    /// `run --job`: what to do with the job's earlier batches left unfinished.
+    pub earlier: Option<Earlier>,
+}
+
+/// A nightly job's earlier batches (same input path) that an outage or a
+/// signal left with rows to send: finished first, oldest first, with their own
+/// keys — or, `resume: false`, the run refuses (exit 7) naming them. Batches
+/// older than `max_age_days` are left alone, said loudly.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Earlier {
+    pub resume: bool,
+    pub max_age_days: u64,
+}
+
+/// What finishing the earlier batches came to.
+enum EarlierOutcome {
+    /// Every one finished (or there was none): the worst exit among them.
+    Done(Option<crate::Exit>),
+    /// One stopped early (an outage goes on, a signal): tonight waits.
+    Stopped(Box<Finished>),
+    /// One was refused by the per-payment guard: nothing more is sent.
+    Refused(RunResult),
 }
 
 /// Why a run sent nothing.
@@ -218,6 +240,136 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         .out
         .clone()
         .unwrap_or_else(|| batch::default_out(&req.input));
+    let mut earlier_exit = None;
+    if let Some(earlier) = req.earlier
+        && state.is_file()
+    {
+        match finish_earlier(&req, earlier, &state, &stop).await? {
+            EarlierOutcome::Done(exit) => earlier_exit = exit,
+            EarlierOutcome::Stopped(f) => return Ok(RunResult::Finished(f)),
+            EarlierOutcome::Refused(r) => return Ok(r),
+        }
+    }
+    let mut result = tonight(req, state, out, stop, started).await?;
+    // Tonight's clean run does not hide an earlier batch's failed rows.
+    if let (RunResult::Finished(f), Some(crate::Exit::SomeFailed)) = (&mut result, earlier_exit)
+        && f.exit == crate::Exit::Ok
+    {
+        f.exit = crate::Exit::SomeFailed;
+    }
+    Ok(result)
+}
+
+/// Finishes the job's earlier unfinished batches, oldest first (see [`Earlier`]).
+async fn finish_earlier(
+    req: &RunRequest,
+    earlier: Earlier,
+    state: &Path,
+    stop: &Stop,
+) -> anyhow::Result<EarlierOutcome> {
+    let digest = crate::input::file_digest(&req.input)?;
+    let input = crate::paths::resolved(&req.input).display().to_string();
+    let now = clock::now_ms();
+    let max_age_ms = i64::try_from(earlier.max_age_days)
+        .unwrap_or(i64::MAX / 86_400_000)
+        .saturating_mul(86_400_000);
+    let mut due = Vec::new();
+    // Tonight's own bytes resume the usual way, below.
+    for (b, left) in Ledger::open(state)?
+        .unfinished_of(&input)?
+        .into_iter()
+        .filter(|(b, _)| b.input_digest != digest)
+    {
+        if now.saturating_sub(b.created_at_ms) > max_age_ms {
+            tracing::warn!(
+                "batch {} of {input} (made {}) still has {left} row(s) to send, but is older than --max-age {} day(s): left alone; `mprefund retry --batch {} --include-pending` finishes it",
+                b.id,
+                clock::rfc3339(b.created_at_ms),
+                earlier.max_age_days,
+                b.id
+            );
+        } else {
+            due.push((b, left));
+        }
+    }
+    if due.is_empty() {
+        return Ok(EarlierOutcome::Done(None));
+    }
+    if !earlier.resume {
+        let named: Vec<String> = due
+            .iter()
+            .map(|(b, left)| {
+                format!(
+                    "{} (made {}, {left} row(s) to send)",
+                    b.id,
+                    clock::rfc3339(b.created_at_ms)
+                )
+            })
+            .collect();
+        return Err(crate::exit::EarlierUnfinished(format!(
+            "{} earlier batch(es) of {input} are unfinished: {}; nothing was sent (resume_earlier = false). \
+             Finish them with `mprefund retry --batch ID --include-pending`, or let `run --job` do it first",
+            due.len(),
+            named.join("; ")
+        ))
+        .into());
+    }
+    let mut worst = None;
+    for (mut b, left) in due {
+        tracing::warn!(
+            "finishing earlier batch {} of {input} (made {}): {left} row(s) left to send, same keys",
+            b.id,
+            clock::rfc3339(b.created_at_ms)
+        );
+        let mut ledger = Ledger::open(state)?;
+        let _lock = BatchLock::acquire(state, &b.id, "run")?;
+        if let Err(problems) = guard_resumed(&mut ledger, &mut b, req)? {
+            return Ok(EarlierOutcome::Refused(RunResult::Refused {
+                input: PathBuf::from(&b.input_path),
+                problems,
+                why: Refusal::PriorRefunds,
+            }));
+        }
+        if let Some(confirm) = &req.confirm {
+            confirm_sending(&ledger, &b, &req.send, confirm, stop).await?;
+        }
+        // Its own results file; tonight's monitoring files are tonight's.
+        let output = OutputOptions {
+            mode: req.output.mode,
+            ..OutputOptions::default()
+        };
+        let out = batch::out_for(&b, &output);
+        batch::check_outputs(Some(Path::new(&b.input_path)), state, &out, &output)?;
+        let f = batch::send_and_report(
+            ledger,
+            &b,
+            &req.send,
+            &output,
+            &out,
+            stop.clone(),
+            Instant::now(),
+        )
+        .await?;
+        tracing::info!("earlier batch: {}", f.one_line());
+        if f.stopped.is_some() {
+            return Ok(EarlierOutcome::Stopped(Box::new(f)));
+        }
+        if worst.is_none_or(|w: crate::Exit| (f.exit as u8) > (w as u8)) {
+            worst = Some(f.exit);
+        }
+    }
+    Ok(EarlierOutcome::Done(worst))
+}
+
+/// Tonight's file: resumed if the state holds its batch, else validated and made
+/// into a new batch, then sent.
+async fn tonight(
+    req: RunRequest,
+    state: PathBuf,
+    out: PathBuf,
+    stop: Stop,
+    started: Instant,
+) -> anyhow::Result<RunResult> {
     if let Some((mut ledger, batch)) = unchanged_batch(&req, &state, &out)? {
         // The same bytes as a batch of the state file: resumed (or found done)
         // without reading the file again.

@@ -573,6 +573,26 @@ impl Ledger {
         rows.map(|r| r?).collect()
     }
 
+    /// The batches made from the input at `input_path` that still have rows to
+    /// send (pending, or sent with no answer), oldest first: a night's batch an
+    /// outage left behind, which the next night finishes first.
+    pub(crate) fn unfinished_of(&self, input_path: &str) -> anyhow::Result<Vec<(Batch, u64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count,
+                    (SELECT COUNT(*) FROM rows WHERE batch = b.seq AND state IN ('pending', 'sending'))
+             FROM batches AS b WHERE input_path = ?1 ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([input_path], |r| Ok((read_batch(r)?, r.get::<_, i64>(9)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (batch, left) = row?;
+            if left > 0 {
+                out.push((batch?, left as u64));
+            }
+        }
+        Ok(out)
+    }
+
     /// Starts a new batch: its rows are inserted through the returned writer, and
     /// nothing of it is in the state file until [`BatchWriter::commit`] — either
     /// the whole input is there or none of it.

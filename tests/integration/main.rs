@@ -2,6 +2,7 @@
 
 mod books; // the per-payment guard: earlier refunds on a payment (issue 7)
 mod common; // temp work dirs, the binary, CSV readers
+mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
 mod guard; // the per-payment guard on every path money can take (issue 17)
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
