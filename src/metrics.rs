@@ -19,6 +19,28 @@ pub(crate) struct RunFigures<'a> {
     pub finished_at_secs: i64,
     /// How fast the run sent (absent when it sent nothing).
     pub rate: Option<&'a crate::throttle::RateFigures>,
+    /// Beyond this batch: the state file and tonight's input.
+    pub beyond: &'a Beyond,
+}
+
+/// The figures of a run beyond its own batch: what is left in the whole state
+/// file, and whether tonight's input was anything new. An outage night's batch
+/// stays visible after a clean night, and a stale export is not a plain success.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub(crate) struct Beyond {
+    /// Rows pending or sending across every batch of the state file (absent when
+    /// the run ended before the state file was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_all_batches: Option<u64>,
+    /// Rows of the batch this run settled: pending or sending when it began, and
+    /// refunded, in process or failed when it ended. A row attempted but still
+    /// pending (a stop) is not counted; it is in `pending_all_batches`.
+    pub sent_this_run: u64,
+    /// Seconds since the input file was last modified, when the run had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_age_seconds: Option<i64>,
+    /// The input is the same bytes as a batch already finished: nothing new.
+    pub input_unchanged: bool,
 }
 
 pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
@@ -191,6 +213,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
             ));
         }
     }
+    render_beyond(&mut s, f.beyond);
     s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped resumable, 4 batch held, 5 state damaged, 6 a person must fix something, 7 earlier batches unfinished).\n");
     s.push_str("# TYPE mprefund_run_exit_code gauge\n");
     s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit as u8));
@@ -208,6 +231,38 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
     s
 }
 
+fn render_beyond(s: &mut String, b: &Beyond) {
+    let mut gauge = |name: &str, help: &str, value: String| {
+        s.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+        ));
+    };
+    if let Some(n) = b.pending_all_batches {
+        gauge(
+            "mprefund_rows_pending_all_batches",
+            "Rows pending or sending across every batch of the state file (earlier nights' included).",
+            n.to_string(),
+        );
+    }
+    gauge(
+        "mprefund_rows_sent_this_run",
+        "Rows the last run settled (pending when it began; refunded, in process or failed when it ended).",
+        b.sent_this_run.to_string(),
+    );
+    if let Some(age) = b.input_age_seconds {
+        gauge(
+            "mprefund_input_age_seconds",
+            "Seconds between the input file's last modification and the end of the last run.",
+            age.to_string(),
+        );
+    }
+    gauge(
+        "mprefund_input_unchanged",
+        "1 when the last run's input was the same bytes as a batch already finished: nothing new.",
+        u8::from(b.input_unchanged).to_string(),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +272,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.prom");
         let summary = Summary::default();
+        let beyond = Beyond {
+            pending_all_batches: Some(7),
+            sent_this_run: 3,
+            input_age_seconds: None,
+            input_unchanged: true,
+        };
         let fig = |exit, at| RunFigures {
             batch_id: "b\"1",
             summary: &summary,
@@ -224,6 +285,7 @@ mod tests {
             exit,
             finished_at_secs: at,
             rate: None,
+            beyond: &beyond,
         };
         write(&path, &fig(Exit::Ok, 100)).unwrap();
         write(&path, &fig(Exit::SomeFailed, 200)).unwrap();
@@ -234,6 +296,13 @@ mod tests {
         );
         assert!(text.contains("mprefund_last_run_timestamp_seconds 200\n"));
         assert!(text.contains("mprefund_run_exit_code 1\n"));
+        assert!(
+            text.contains("mprefund_rows_pending_all_batches 7\n"),
+            "{text}"
+        );
+        assert!(text.contains("mprefund_rows_sent_this_run 3\n"));
+        assert!(text.contains("mprefund_input_unchanged 1\n"));
+        assert!(!text.contains("mprefund_input_age_seconds"));
         assert!(text.contains("mprefund_rows{batch=\"b\\\"1\",outcome=\"refunded\"} 0\n"));
     }
 }

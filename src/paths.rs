@@ -5,6 +5,11 @@
 //!
 //! Paths are compared after resolving them the way the OS will when the file is
 //! written: symbolic links and `..` in the existing part, the file name as given.
+//!
+//! An output path may carry `{batch}` (the first 12 characters of the batch id)
+//! and `{date}` (the batch's creation date, `YYYY-MM-DD`, UTC), so that one batch's
+//! files never land on another's; any other `{name}` is refused. Expansion only
+//! ever inserts hex digits, digits and `-`: it cannot add a folder or a `..`.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +27,66 @@ pub(crate) fn resolved(path: &Path) -> PathBuf {
     match (absolute.parent(), absolute.file_name()) {
         (Some(dir), Some(name)) => resolved(dir).join(name),
         _ => absolute,
+    }
+}
+
+/// The placeholders an output path may carry.
+const PLACEHOLDERS: [&str; 2] = ["batch", "date"];
+
+/// How many characters of the batch id `{batch}` stands for.
+const BATCH_CHARS: usize = 12;
+
+/// The `{name}`s of `path`, in order (a `{` without a closing `}` is literal).
+fn placeholders(path: &str) -> impl Iterator<Item = &str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|name| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+/// Refuses (exit 2) an output path with a placeholder other than `{batch}` and
+/// `{date}`: a typo would otherwise become part of a file name.
+pub(crate) fn check_placeholders(flag: &str, path: &Path) -> Result<(), Usage> {
+    let text = path.to_string_lossy();
+    match placeholders(&text).find(|n| !PLACEHOLDERS.contains(n)) {
+        Some(unknown) => Err(Usage(format!(
+            "{flag} {}: unknown placeholder {{{unknown}}}; an output path may carry {{batch}} and {{date}}",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `path` with `{batch}` and `{date}` filled in for the batch `batch_id`, made at
+/// `created_at_ms`. A path without them (or not UTF-8) comes back as it is.
+pub(crate) fn expand(path: &Path, batch_id: &str, created_at_ms: i64) -> PathBuf {
+    let Some(text) = path.to_str() else {
+        return path.to_path_buf();
+    };
+    if !text.contains("{batch}") && !text.contains("{date}") {
+        return path.to_path_buf();
+    }
+    // Batch ids are hex; anything else is dropped so a path can only gain safe
+    // characters.
+    let id: String = batch_id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(BATCH_CHARS)
+        .collect();
+    let date = date_of(created_at_ms);
+    PathBuf::from(text.replace("{batch}", &id).replace("{date}", &date))
+}
+
+/// `YYYY-MM-DD` (UTC) of `ms` since the epoch.
+fn date_of(ms: i64) -> String {
+    let stamp = crate::clock::rfc3339(ms);
+    let date: String = stamp.chars().take(10).collect();
+    if date.len() == 10 && date.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        date
+    } else {
+        "0000-00-00".to_owned()
     }
 }
 
@@ -47,6 +112,7 @@ pub(crate) fn check_outputs(
         kept.push(("the input".into(), resolved(input)));
     }
     for (flag, path) in outputs {
+        check_placeholders(flag, path)?;
         let r = resolved(path);
         if let Some((what, _)) = kept.iter().find(|(_, k)| *k == r) {
             return Err(Usage(format!(
@@ -62,6 +128,30 @@ pub(crate) fn check_outputs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_expand_to_the_batch_and_its_date_only() {
+        // 2026-12-01T23:59:59Z
+        let at = 1_796_169_599_000;
+        let p = expand(Path::new("/r/{date}/n-{batch}.csv"), "0123456789abcdef", at);
+        assert_eq!(p, Path::new("/r/2026-12-01/n-0123456789ab.csv"));
+        assert_eq!(
+            expand(Path::new("/r/{batch}"), "../../etc/x", at),
+            Path::new("/r/etcx")
+        );
+        assert_eq!(
+            expand(Path::new("/r/plain.csv"), "ab", at),
+            Path::new("/r/plain.csv")
+        );
+        assert!(check_placeholders("--out", Path::new("a-{batch}-{date}.csv")).is_ok());
+        assert!(check_placeholders("--out", Path::new("a-{.csv")).is_ok());
+        let err = check_placeholders("--out", Path::new("a-{dat}.csv")).unwrap_err();
+        assert!(
+            err.0.contains("{dat}") && err.0.contains("--out"),
+            "{}",
+            err.0
+        );
+    }
 
     #[test]
     fn outputs_never_overwrite_state_input_or_each_other() {

@@ -45,6 +45,39 @@ impl OutputOptions {
         let summary = self.summary_json.as_deref().map(|p| ("--summary-json", p));
         metrics.into_iter().chain(summary)
     }
+
+    /// These options with `{batch}` and `{date}` filled in for `batch`: the files
+    /// a command over it writes, which no other batch's run writes.
+    pub(super) fn for_batch(&self, batch: &Batch) -> OutputOptions {
+        let expand = |p: &Option<PathBuf>| p.as_deref().map(|p| expand_for(p, batch));
+        OutputOptions {
+            out: expand(&self.out),
+            metrics_file: expand(&self.metrics_file),
+            summary_json: expand(&self.summary_json),
+            mode: self.mode,
+        }
+    }
+}
+
+/// `path` with `{batch}` and `{date}` filled in for `batch`.
+pub(crate) fn expand_for(path: &Path, batch: &Batch) -> PathBuf {
+    crate::paths::expand(path, &batch.id, batch.created_at_ms)
+}
+
+/// What `run` knows of tonight's input, for the figures beyond the batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tonight<'a> {
+    pub input: &'a Path,
+    /// The input is the very bytes the batch was made from.
+    pub same_bytes: bool,
+}
+
+/// When a command over a batch began, and what `run` knows of its input (`None`
+/// for `retry`, which has none).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Begun<'a> {
+    pub started: Instant,
+    pub tonight: Option<Tonight<'a>>,
 }
 
 /// How a command over a batch ended.
@@ -175,6 +208,31 @@ pub(super) async fn send_and_report(
     stop: Stop,
     started: Instant,
 ) -> anyhow::Result<Finished> {
+    let begun = Begun {
+        started,
+        tonight: None,
+    };
+    send_and_report_begun(ledger, batch, send, output, out, stop, begun).await
+}
+
+/// [`send_and_report`] for a `run`, which knows its input. Every output path is
+/// the batch's own: `{batch}` and `{date}` are filled in for it here.
+pub(super) async fn send_and_report_begun(
+    ledger: Ledger,
+    batch: &Batch,
+    send: &SendOptions,
+    output: &OutputOptions,
+    out: &Path,
+    stop: Stop,
+    begun: Begun<'_>,
+) -> anyhow::Result<Finished> {
+    let output = &output.for_batch(batch);
+    let out = &expand_for(out, batch);
+    // Filled in, two templates may name one file: checked again (the state file
+    // was checked with the templates).
+    let mut outputs = vec![("--out", out.as_path())];
+    outputs.extend(output.monitoring());
+    crate::paths::check_outputs(Some(Path::new(&batch.input_path)), Path::new(""), &outputs)?;
     let to_send = ledger.to_send(&batch.id)?;
     let (mut ledger, sent) = if to_send > 0 {
         let counts = ledger.outcome_counts(&batch.id)?;
@@ -198,7 +256,7 @@ pub(super) async fn send_and_report(
         tracing::info!("batch {}: nothing left to send", batch.id);
         (ledger, None)
     };
-    finish(&mut ledger, batch, output, out, sent, started)
+    finish(&mut ledger, batch, output, out, sent, to_send, begun)
 }
 
 /// The summary file's content.
@@ -217,7 +275,47 @@ struct SummaryJson<'a> {
     /// The rate this run sent at (absent when it sent nothing).
     rate: Option<&'a RateFigures>,
     #[serde(flatten)]
+    beyond: &'a metrics::Beyond,
+    #[serde(flatten)]
     summary: &'a Summary,
+}
+
+/// The figures beyond the batch (see [`metrics::Beyond`]); `before` is how many
+/// rows of the batch were left to send when the run began. Says so in the log
+/// when tonight's input is a finished batch's bytes again.
+fn beyond(
+    ledger: &Ledger,
+    batch: &Batch,
+    before: u64,
+    tonight: Option<Tonight<'_>>,
+) -> anyhow::Result<metrics::Beyond> {
+    let left = ledger.to_send(&batch.id)?;
+    let input_unchanged = tonight.is_some_and(|t| t.same_bytes) && before == 0;
+    if input_unchanged {
+        let finished = ledger
+            .last_change(&batch.id)?
+            .unwrap_or(batch.created_at_ms);
+        let date: String = crate::clock::rfc3339(finished).chars().take(10).collect();
+        tracing::warn!(
+            "the input is the same file as batch {}, finished on {date}: nothing new tonight — has the export run?",
+            batch.id
+        );
+    }
+    Ok(metrics::Beyond {
+        pending_all_batches: Some(ledger.to_send_all_batches()?),
+        sent_this_run: before.saturating_sub(left),
+        input_age_seconds: tonight.and_then(|t| input_age_secs(t.input)),
+        input_unchanged,
+    })
+}
+
+/// Seconds since `input` was last modified (0 for a time in the future).
+fn input_age_secs(input: &Path) -> Option<i64> {
+    let modified = std::fs::metadata(input).ok()?.modified().ok()?;
+    let age = std::time::SystemTime::now()
+        .duration_since(modified)
+        .unwrap_or_default();
+    Some(i64::try_from(age.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn finish(
@@ -226,11 +324,14 @@ fn finish(
     output: &OutputOptions,
     out: &Path,
     sent: Option<runner::Sent>,
-    started: Instant,
+    before: u64,
+    begun: Begun<'_>,
 ) -> anyhow::Result<Finished> {
+    let started = begun.started;
     let reason = sent.as_ref().and_then(|s| s.stopped.clone());
     let rate = sent.as_ref().map(|s| s.rate);
     let summary = report::results(ledger, batch, out)?;
+    let beyond = beyond(ledger, batch, before, begun.tonight)?;
     let exit = decide(&summary, reason.as_ref());
     let duration = started.elapsed().as_secs_f64();
     if let Some(path) = &output.metrics_file {
@@ -243,6 +344,7 @@ fn finish(
                 exit,
                 finished_at_secs: crate::clock::now_ms() / 1000,
                 rate: rate.as_ref(),
+                beyond: &beyond,
             },
         )?;
     }
@@ -257,6 +359,7 @@ fn finish(
             finished_at: crate::clock::rfc3339(crate::clock::now_ms()),
             duration_seconds: duration,
             rate: rate.as_ref(),
+            beyond: &beyond,
             summary: &summary,
         };
         crate::atomic_file::write_atomically(
@@ -306,12 +409,28 @@ pub(crate) fn report_failure(
     error: &str,
     started: Instant,
 ) {
+    // No batch to name: `{batch}` says so, `{date}` is today's.
+    let output = &OutputOptions {
+        metrics_file: output
+            .metrics_file
+            .as_deref()
+            .map(|p| crate::paths::expand(p, "none", crate::clock::now_ms())),
+        summary_json: output
+            .summary_json
+            .as_deref()
+            .map(|p| crate::paths::expand(p, "none", crate::clock::now_ms())),
+        ..output.clone()
+    };
     let outputs: Vec<_> = output.monitoring().collect();
     let state = state.unwrap_or(Path::new(""));
     if outputs.is_empty() || crate::paths::check_outputs(input, state, &outputs).is_err() {
         return;
     }
     let duration = started.elapsed().as_secs_f64();
+    let beyond = metrics::Beyond {
+        input_age_seconds: input.and_then(input_age_secs),
+        ..metrics::Beyond::default()
+    };
     if let Some(path) = &output.metrics_file {
         let written = metrics::write(
             path,
@@ -322,6 +441,7 @@ pub(crate) fn report_failure(
                 exit,
                 finished_at_secs: crate::clock::now_ms() / 1000,
                 rate: None,
+                beyond: &beyond,
             },
         );
         if let Err(e) = written {
@@ -434,12 +554,14 @@ fn list(batches: &[Batch]) -> String {
     s
 }
 
-/// The results path: the flag, else where the batch's run wrote them, else the
+/// The results path: the flag (`{batch}` and `{date}` filled in for the batch),
+/// else where the batch's run wrote them — never another batch's — else the
 /// default beside its input.
 pub(super) fn out_for(batch: &Batch, output: &OutputOptions) -> PathBuf {
     output
         .out
-        .clone()
+        .as_deref()
+        .map(|p| expand_for(p, batch))
         .or_else(|| batch.settings.out.clone())
         .unwrap_or_else(|| default_out(Path::new(&batch.input_path)))
 }

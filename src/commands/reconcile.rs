@@ -164,18 +164,26 @@ struct Line<'a> {
 pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Result<Reconciled> {
     let mut ledger = batch::open_existing(&req.state)?;
     let batch = batch::select_batch(&ledger, &req.state, &req.pick)?;
-    let out = req.out.clone().unwrap_or_else(|| {
-        let input = Path::new(&batch.input_path);
-        input.with_file_name(format!(
-            "{}.reconcile.csv",
-            input
-                .file_stem()
-                .map_or_else(|| "batch".into(), |s| s.to_string_lossy())
-        ))
-    });
+    let out = req
+        .out
+        .as_deref()
+        .map(|p| batch::expand_for(p, &batch))
+        .unwrap_or_else(|| {
+            let input = Path::new(&batch.input_path);
+            input.with_file_name(format!(
+                "{}.reconcile.csv",
+                input
+                    .file_stem()
+                    .map_or_else(|| "batch".into(), |s| s.to_string_lossy())
+            ))
+        });
     let results = batch::out_for(&batch, &batch::OutputOptions::default());
     let mut outputs = vec![("--out", out.as_path()), ("the results", results.as_path())];
-    outputs.extend(req.metrics_file.as_deref().map(|p| ("--metrics-file", p)));
+    let metrics_file = req
+        .metrics_file
+        .as_deref()
+        .map(|p| batch::expand_for(p, &batch));
+    outputs.extend(metrics_file.as_deref().map(|p| ("--metrics-file", p)));
     crate::paths::check_outputs(Some(Path::new(&batch.input_path)), &req.state, &outputs)?;
     let lock = BatchLock::acquire(&req.state, &batch.id, "reconcile")?;
 
@@ -340,7 +348,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     } else {
         Exit::SomeFailed
     };
-    if let Some(path) = &req.metrics_file {
+    if let Some(path) = &metrics_file {
         crate::metrics::write_reconcile(path, &batch.id, &counts, exit, clock::now_ms() / 1000)?;
     }
     lock.release(batch::nothing_left_in(&ledger, &batch.id)?);

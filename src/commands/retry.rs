@@ -26,6 +26,8 @@ pub(crate) async fn retry(
     let started = Instant::now();
     let mut ledger = batch::open_existing(state)?;
     let batch = batch::select_batch(&ledger, state, pick)?;
+    // The batch's own files, checked before anything changes.
+    let output = &output.for_batch(&batch);
     let out = batch::out_for(&batch, output);
     batch::check_outputs(Some(Path::new(&batch.input_path)), state, &out, output)?;
     let lock = BatchLock::acquire(state, &batch.id, "retry")?;

@@ -394,8 +394,15 @@ async fn tonight(
             confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
         }
         ledger.set_namespace(&req.input_options.namespace)?;
+        let begun = batch::Begun {
+            started,
+            tonight: Some(batch::Tonight {
+                input: &req.input,
+                same_bytes: true,
+            }),
+        };
         let finished =
-            batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started)
+            batch::send_and_report_begun(ledger, &batch, &req.send, &req.output, &out, stop, begun)
                 .await?;
         lock.release(finished.nothing_left());
         return Ok(RunResult::Finished(Box::new(finished)));
@@ -484,8 +491,16 @@ async fn tonight(
         confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
     }
     ledger.set_namespace(&req.input_options.namespace)?;
+    let begun = batch::Begun {
+        started,
+        tonight: Some(batch::Tonight {
+            input: &req.input,
+            same_bytes: batch.input_digest == summary.digest,
+        }),
+    };
     let finished =
-        batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, started).await?;
+        batch::send_and_report_begun(ledger, &batch, &req.send, &req.output, &out, stop, begun)
+            .await?;
     lock.release(finished.nothing_left());
     Ok(RunResult::Finished(Box::new(finished)))
 }
@@ -678,16 +693,21 @@ fn create_batch(
     preflighted: &[(u64, u64, super::online::Prediction)],
 ) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
     let mut input = Input::reopen(&req.input, &req.input_options, &summary.scan)?;
+    let created_at_ms = clock::now_ms();
     let batch = Batch {
         id: summary.fingerprint.clone(),
-        created_at_ms: clock::now_ms(),
+        created_at_ms,
         input_path: crate::paths::resolved(&req.input).display().to_string(),
         input_digest: summary.digest.clone(),
         namespace: req.input_options.namespace.clone(),
         header: input.header().to_vec(),
         delimiter: input.delimiter(),
         settings: BatchSettings {
-            out: Some(crate::paths::resolved(out)),
+            out: Some(crate::paths::resolved(&crate::paths::expand(
+                out,
+                &summary.fingerprint,
+                created_at_ms,
+            ))),
             api_base: Some(req.send.api_base.as_str().to_owned()),
             rate: Some(req.send.runner.rate.rate.get()),
             fixed_rate: !req.send.runner.rate.adaptive,

@@ -812,6 +812,27 @@ impl Ledger {
         Ok(n as u64)
     }
 
+    /// Rows left to send (pending or sending) in every batch of the state file:
+    /// an earlier night's batch stopped early is not forgotten by tonight's figures.
+    pub(crate) fn to_send_all_batches(&self) -> anyhow::Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM rows WHERE state IN ('pending', 'sending')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// When a row of the batch last changed (ms since the epoch): when it finished,
+    /// for a batch with nothing left to send.
+    pub(crate) fn last_change(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(updated_at) FROM rows WHERE batch = ?1",
+            [self.seq(batch_id)?],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Failed rows of the batch: (retryable, permanent).
     pub(crate) fn failed_counts(&self, batch_id: &str) -> anyhow::Result<(u64, u64)> {
         let (retryable, all): (i64, i64) = self.conn.query_row(

@@ -8,6 +8,7 @@ mod guard; // the per-payment guard on every path money can take (issue 17)
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
 mod network; // exit 6 for a person, 3 for an outage; an unreachable API named (issue 19)
+mod nights; // nights sharing a state file: an outage night visible, per-batch files, unchanged input (issue 19)
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
 mod rate; // rate control: the adaptive rate against an account limit, the shared pause (issue 9)
 mod resume; // a file the state file holds: resumed without re-reading, results kept (issue 10)
