@@ -105,7 +105,7 @@ pub struct PlanArgs {
     #[arg(long)]
     pub job: Option<PathBuf>,
     /// The state file `run` would use, for the refunds earlier batches made
-    /// (read, never written) [default: <input-stem>.mprefund.db beside the input]
+    /// (read, never written) [default: the account's, $XDG_STATE_HOME/mprefund/<namespace>.db]
     #[arg(long)]
     pub state: Option<PathBuf>,
     /// Also read every payment from the API (GETs only) and predict each row's
@@ -175,7 +175,8 @@ pub struct RunArgs {
     /// Settings from a job file (TOML); flags override it.
     #[arg(long)]
     pub job: Option<PathBuf>,
-    /// SQLite state file [default: <input-stem>.mprefund.db beside the input]
+    /// SQLite state file [default: one per account, $XDG_STATE_HOME/mprefund/<namespace>.db
+    /// (else ~/.local/state/mprefund/); an older <input-stem>.mprefund.db beside the input is still used]
     #[arg(long)]
     pub state: Option<PathBuf>,
     /// Refund the valid rows and mark bad ones `invalid` instead of refusing to start.
@@ -225,8 +226,9 @@ pub struct RunArgs {
 
 #[derive(Args, Debug)]
 pub struct BatchArgs {
-    /// SQLite state file.
-    #[arg(long, required_unless_present = "job")]
+    /// SQLite state file [default: the job's, else the account's:
+    /// $XDG_STATE_HOME/mprefund/mprefund.db for the default namespace]
+    #[arg(long)]
     pub state: Option<PathBuf>,
     /// The batch (an id or a prefix of one), when the state file holds several.
     #[arg(long)]
