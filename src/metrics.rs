@@ -304,4 +304,32 @@ mod tests {
         assert!(!text.contains("mprefund_input_age_seconds"));
         assert!(text.contains("mprefund_rows{batch=\"b\\\"1\",outcome=\"refunded\"} 0\n"));
     }
+
+    #[test]
+    fn a_refunded_total_past_decimal_range_is_an_error_not_saturated() {
+        let mut summary = Summary::default();
+        for o in [Outcome::Refunded, Outcome::InProcess] {
+            let mut t = crate::report::Totals::default();
+            t.refunded
+                .insert("BRL".to_owned(), rust_decimal::Decimal::MAX);
+            summary.outcomes.insert(o.as_str().to_owned(), t);
+        }
+        let beyond = Beyond {
+            pending_all_batches: None,
+            sent_this_run: 0,
+            input_age_seconds: None,
+            input_unchanged: false,
+        };
+        let f = RunFigures {
+            batch_id: "b",
+            summary: &summary,
+            duration_secs: 1.0,
+            exit: Exit::Ok,
+            finished_at_secs: 1,
+            rate: None,
+            beyond: &beyond,
+        };
+        let e = render(&f, None).unwrap_err();
+        assert!(e.to_string().contains("BRL"), "{e}");
+    }
 }
