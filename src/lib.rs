@@ -26,6 +26,7 @@ mod lines;
 mod lock;
 mod lookup;
 mod metrics;
+mod money;
 mod mpreport;
 mod network;
 mod paths;

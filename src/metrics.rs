@@ -54,7 +54,7 @@ pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
     } else {
         previous_success
     };
-    crate::atomic_file::write_atomically(path, render(f, last_success).as_bytes())
+    crate::atomic_file::write_atomically(path, render(f, last_success)?.as_bytes())
 }
 
 const LAST_RECONCILE: &str = "mprefund_last_reconcile_timestamp_seconds";
@@ -108,7 +108,7 @@ fn label(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
-pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
+pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::Result<String> {
     let b = label(f.batch_id);
     let mut s = String::new();
     s.push_str("# HELP mprefund_rows Rows of the batch by outcome at the end of the run.\n");
@@ -137,22 +137,21 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
         "# HELP mprefund_refunded_amount Amount refunded (refunded and in process), by currency.\n",
     );
     s.push_str("# TYPE mprefund_refunded_amount gauge\n");
-    let mut by_currency = std::collections::BTreeMap::<String, rust_decimal::Decimal>::new();
+    let mut by_currency = crate::money::MoneyByCurrency::default();
     for o in [Outcome::Refunded, Outcome::InProcess] {
         if let Some(t) = f.summary.outcomes.get(o.as_str()) {
             for (c, a) in t.refunded.iter().chain(&t.refunded_full) {
                 // Each sum was checked when the summary was made; their total can
-                // only pass Decimal's range on absurd server figures: saturate.
-                let e = by_currency.entry(c.clone()).or_default();
-                *e = e.saturating_add(*a);
+                // only pass Decimal's range on absurd server figures: an error.
+                by_currency.add(c, *a)?;
             }
         }
     }
-    for (c, a) in by_currency {
+    for (c, a) in by_currency.iter() {
         let c = if c.is_empty() {
             "unknown".to_owned()
         } else {
-            label(&c)
+            label(c)
         };
         s.push_str(&format!(
             "mprefund_refunded_amount{{batch=\"{b}\",currency=\"{c}\"}} {a}\n"
@@ -228,7 +227,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> String {
     s.push_str("# HELP mprefund_last_success_timestamp_seconds When a run last ended with every row refunded (0: never).\n");
     s.push_str("# TYPE mprefund_last_success_timestamp_seconds gauge\n");
     s.push_str(&format!("{LAST_SUCCESS} {}\n", last_success.unwrap_or(0)));
-    s
+    Ok(s)
 }
 
 fn render_beyond(s: &mut String, b: &Beyond) {
@@ -304,5 +303,33 @@ mod tests {
         assert!(text.contains("mprefund_input_unchanged 1\n"));
         assert!(!text.contains("mprefund_input_age_seconds"));
         assert!(text.contains("mprefund_rows{batch=\"b\\\"1\",outcome=\"refunded\"} 0\n"));
+    }
+
+    #[test]
+    fn a_refunded_total_past_decimal_range_is_an_error_not_saturated() {
+        let mut summary = Summary::default();
+        for o in [Outcome::Refunded, Outcome::InProcess] {
+            let mut t = crate::report::Totals::default();
+            t.refunded
+                .insert("BRL".to_owned(), rust_decimal::Decimal::MAX);
+            summary.outcomes.insert(o.as_str().to_owned(), t);
+        }
+        let beyond = Beyond {
+            pending_all_batches: None,
+            sent_this_run: 0,
+            input_age_seconds: None,
+            input_unchanged: false,
+        };
+        let f = RunFigures {
+            batch_id: "b",
+            summary: &summary,
+            duration_secs: 1.0,
+            exit: Exit::Ok,
+            finished_at_secs: 1,
+            rate: None,
+            beyond: &beyond,
+        };
+        let e = render(&f, None).unwrap_err();
+        assert!(e.to_string().contains("BRL"), "{e}");
     }
 }

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -102,10 +101,7 @@ fn add_money(m: &mut BTreeMap<String, Decimal>, currency: &str, a: Decimal) -> a
 }
 
 fn add_to(sum: &mut Decimal, currency: &str, a: Decimal) -> anyhow::Result<()> {
-    let s = sum
-        .checked_add(a)
-        .with_context(|| format!("the sum of {currency} amounts is too large to add up"))?;
-    *sum = totals::fixed_by_code(currency, s);
+    *sum = crate::money::add(*sum, currency, a)?;
     Ok(())
 }
 

@@ -152,7 +152,10 @@ async fn read_books(
             e.rows += 1;
             match v.ask.requested {
                 Requested::Full => e.full = true,
-                Requested::Partial(a) => e.partial_sum = e.partial_sum.saturating_add(a.get()),
+                Requested::Partial(a) => {
+                    let code = v.currency.map(|c| c.to_string()).unwrap_or_default();
+                    e.partial_sum = crate::money::add(e.partial_sum, &code, a.get())?;
+                }
             }
         }
     }
@@ -267,9 +270,10 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
                 ),
                 Err(_) => (String::new(), Decimal::ZERO, 0),
             };
+            let e_currency = currency.clone();
             let e = counts.entry((prediction, currency)).or_default();
             e.0 += 1;
-            e.1 = e.1.saturating_add(amount);
+            e.1 = crate::money::add(e.1, &e_currency, amount)?;
             e.2 += full;
             let mut record = report::original_cells(&row.fields, header.len(), delimiter);
             record.extend(cells(prediction, view));

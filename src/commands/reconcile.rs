@@ -331,7 +331,8 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         let e = counts.entry(l.finding).or_default();
         e.0 += 1;
         let amount = l.mp.and_then(|m| m.amount).or(l.state_amount);
-        e.1 = e.1.saturating_add(amount.unwrap_or_default());
+        // Findings mix currencies: the count's figure is a plain checked sum.
+        e.1 = crate::money::add_mixed(e.1, amount.unwrap_or_default())?;
     }
     write_csv(&out, &batch, &lines)?;
     let updated = if stopped.is_none() && !updates.is_empty() {

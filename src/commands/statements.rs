@@ -442,7 +442,8 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                     .unwrap_or_default();
                 if line.kind == LineKind::Refund {
                     let m = money.entry(currency.clone()).or_default();
-                    m.report = m.report.saturating_add(line.amount.unwrap_or_default());
+                    m.report =
+                        crate::money::add(m.report, &currency, line.amount.unwrap_or_default())?;
                     m.report_lines += 1;
                 }
                 write_line(
@@ -475,8 +476,8 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                     .map(|c| c.to_string())
                     .or_else(|| only.clone())
                     .unwrap_or_default();
-                let m = money.entry(currency).or_default();
-                m.state = m.state.saturating_add(money_of(o));
+                let m = money.entry(currency.clone()).or_default();
+                m.state = crate::money::add(m.state, &currency, money_of(o))?;
                 m.state_refunds += 1;
             }
             if o.matched {
