@@ -2,13 +2,7 @@
 //! payment an earlier batch of the state file refunded under another key is not
 //! sent unless asked for; `plan` says so before `run` does.
 
-use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-
-use crate::common::{ACCOUNT_STATE, Work, read_csv, run};
-
-fn sandbox() -> SandboxHandle {
-    Sandbox::start(SandboxConfig::default()).expect("sandbox")
-}
+use crate::common::{ACCOUNT_STATE, Work, read_csv, run, sandbox};
 
 /// The analyst's correction: `25.00` refunded, then the row changed to `20.00`
 /// and the file run again.

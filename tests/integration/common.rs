@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{HeaderMap, Response, StatusCode};
 
-use mprefund::sandbox::{SandboxHandle, TEST_TOKEN};
+use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
 pub struct Work {
     pub dir: tempfile::TempDir,
@@ -337,4 +337,18 @@ pub fn on_terminal(mut cmd: Command, answer: &str) -> (i32, String) {
     reading.join().unwrap();
     let shown = shown.lock().unwrap().clone();
     (status.code().unwrap_or(-1), shown)
+}
+
+/// A sandbox on 127.0.0.1:0 that answers every request the ordinary way.
+pub fn sandbox() -> SandboxHandle {
+    sandbox_with(Faults::default())
+}
+
+/// A sandbox on 127.0.0.1:0 that injects `faults`.
+pub fn sandbox_with(faults: Faults) -> SandboxHandle {
+    Sandbox::start(SandboxConfig {
+        faults,
+        ..SandboxConfig::default()
+    })
+    .expect("sandbox")
 }

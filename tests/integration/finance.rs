@@ -2,13 +2,7 @@
 //! guards of a hand-off, honest per-currency figures, Excel-ready results, the
 //! rows that need a human, and `retry` sending only what it says.
 
-use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-
-use crate::common::{ACCOUNT_STATE, Work, on_terminal, read_csv, run};
-
-fn sandbox() -> SandboxHandle {
-    Sandbox::start(SandboxConfig::default()).expect("sandbox")
-}
+use crate::common::{ACCOUNT_STATE, Work, on_terminal, read_csv, run, sandbox};
 
 const MIXED: &str = "payment_id,amount,currency\n\
                      7100001,10.5,BRL\n\

@@ -7,13 +7,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle};
+use mprefund::sandbox::{Faults, SandboxHandle};
 
-use crate::common::{Work, on_terminal, read_csv, run, wait_until};
-
-fn sandbox() -> SandboxHandle {
-    Sandbox::start(SandboxConfig::default()).expect("sandbox")
-}
+use crate::common::{Work, on_terminal, read_csv, run, sandbox, wait_until};
 
 /// Refunds per payment in the sandbox.
 fn refunds_per_payment(sb: &SandboxHandle) -> HashMap<u64, usize> {

@@ -7,19 +7,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+use mprefund::sandbox::TEST_TOKEN;
 
 use crate::common::{
-    ACCOUNT_STATE, Stub, Work, json, ordinary_csv, read_csv, refunds_per_key, run,
+    ACCOUNT_STATE, Stub, Work, json, ordinary_csv, read_csv, refunds_per_key, run, sandbox,
 };
-
-fn sandbox() -> SandboxHandle {
-    Sandbox::start(SandboxConfig {
-        faults: Faults::default(),
-        ..SandboxConfig::default()
-    })
-    .expect("sandbox")
-}
 
 /// `mprefund ARGS` in `w` against any API base.
 fn mprefund_at(w: &Work, base: &str, args: &[&str]) -> std::process::Command {

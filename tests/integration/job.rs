@@ -2,23 +2,17 @@
 //! sandbox, asserting on the results CSV and on the refunds the sandbox holds.
 
 use std::collections::{HashMap, HashSet};
+use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle};
+use mprefund::sandbox::{Faults, SandboxHandle};
 
 use crate::common::{
-    ACCOUNT_STATE, Work, bare, ordinary_csv, read_csv, refunds_per_key, run, wait_until,
+    ACCOUNT_STATE, Work, bare, ordinary_csv, read_csv, refunds_per_key, run, sandbox, sandbox_with,
+    wait_until,
 };
-
-fn sandbox(faults: Faults) -> SandboxHandle {
-    Sandbox::start(SandboxConfig {
-        faults,
-        ..SandboxConfig::default()
-    })
-    .expect("sandbox")
-}
 
 fn assert_no_duplicates(sb: &SandboxHandle) {
     let dup: Vec<_> = refunds_per_key(sb)
@@ -46,7 +40,7 @@ payment_id,amount,reference,kind,customer
 
 #[test]
 fn mixed_outcomes_each_row_once_with_its_cause() {
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write("in.csv", MIXED);
     // One at a time, so that A3 reaches payment …1003 before A4 does.
@@ -115,7 +109,7 @@ fn mixed_outcomes_each_row_once_with_its_cause() {
 
 #[test]
 fn faults_everywhere_still_one_refund_per_row() {
-    let sb = sandbox(Faults {
+    let sb = sandbox_with(Faults {
         error_500: 0.15,
         error_429: 0.1,
         retry_after_secs: 0,
@@ -154,7 +148,7 @@ fn faults_everywhere_still_one_refund_per_row() {
 
 #[test]
 fn sigkill_at_random_instants_then_resume() {
-    let sb = sandbox(Faults {
+    let sb = sandbox_with(Faults {
         latency: Duration::from_millis(2),
         jitter: Duration::from_millis(6),
         ..Faults::default()
@@ -167,16 +161,28 @@ fn sigkill_at_random_instants_then_resume() {
     let mut rng = fastrand::Rng::with_seed(11);
     loop {
         let before = sb.refunds().len();
-        if before >= total || kills >= 5 {
+        // At least one row is left for each child, so every kill lands mid-run.
+        if before + 2 > total || kills >= 5 {
             break;
         }
-        let target = before + rng.usize(1..=(total - before).min(120));
+        let target = before + rng.usize(1..=(total - before - 1).min(120));
         let mut child = w.spawn(w.mprefund(&sb, &args), "killed");
         wait_until("refunds to be created", Duration::from_secs(60), || {
             sb.refunds().len() >= target || child.try_wait().ok().flatten().is_some()
         });
         let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        let status = child.wait().expect("wait for the killed child");
+        // The kill must land mid-run: a child that ended on its own (say, failed
+        // at start) would leave nothing for the resume to prove.
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "child {kills} was not killed mid-run: {status:?}"
+        );
+        assert!(
+            sb.refunds().len() > before,
+            "child {kills} was killed before it sent anything"
+        );
         kills += 1;
     }
     let ran = run(&mut w.mprefund(&sb, &args));
@@ -202,7 +208,7 @@ fn sigkill_at_random_instants_then_resume() {
 
 #[test]
 fn a_reexported_spreadsheet_with_a_fresh_state_refunds_nothing_new() {
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write(
         "original.csv",
@@ -241,7 +247,7 @@ fn a_reexported_spreadsheet_with_a_fresh_state_refunds_nothing_new() {
 
 #[test]
 fn a_wrong_token_stops_fast_and_the_right_one_resumes() {
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(200, 9_000_001));
     let secret = "WRONG-s3cr3t-t0ken-value";
@@ -286,7 +292,7 @@ fn a_wrong_token_stops_fast_and_the_right_one_resumes() {
 
 #[test]
 fn bad_files_are_refused_with_the_line_named_and_nothing_sent() {
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let w = Work::new();
     let cases: &[(&str, &str, &[&str])] = &[
         (
@@ -351,7 +357,7 @@ fn bad_files_are_refused_with_the_line_named_and_nothing_sent() {
 
 #[test]
 fn skip_invalid_refunds_the_rest_and_marks_bad_lines() {
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write(
         "in.csv",
@@ -375,7 +381,7 @@ fn skip_invalid_refunds_the_rest_and_marks_bad_lines() {
 
 #[test]
 fn the_rate_limit_holds_in_every_sliding_second() {
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(70, 9_100_001));
     let ran = run(w.mprefund(
@@ -402,11 +408,25 @@ fn plan_prints_totals_and_sends_nothing() {
         "in.csv",
         "payment_id,amount,currency\n1001,5.50,BRL\n1002,full,BRL\n1003,1000,CLP\n",
     );
-    let ran = run(w.bare().args(["plan", "in.csv"]));
+    // A live API is configured, so "sends nothing" is a claim the sandbox can refute.
+    let sb = sandbox();
+    let ran = run(w.mprefund(&sb, &["plan", "in.csv"]));
     assert_eq!(ran.code, 0, "{ran:?}");
-    assert!(ran.stdout.contains("BRL"), "{ran:?}");
-    assert!(ran.stdout.contains("5.5"), "{ran:?}");
-    assert!(ran.stdout.contains("CLP"), "{ran:?}");
+    // Per-currency totals: counts the plan worked out, none of which is in the input's text.
+    let row = |cur: &str| -> Vec<String> {
+        ran.stdout
+            .lines()
+            .find(|l| l.starts_with(cur))
+            .unwrap_or_else(|| panic!("no {cur} totals line: {ran:?}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(row("BRL"), ["BRL", "1", "5.50", "1"], "{ran:?}");
+    assert_eq!(row("CLP"), ["CLP", "1", "1000", "0"], "{ran:?}");
+    assert!(ran.stdout.contains("valid:         3"), "{ran:?}");
+    assert_eq!(sb.stats().requests, 0, "plan sent requests");
+    assert!(sb.refunds().is_empty());
     assert!(!w.path(ACCOUNT_STATE).exists());
 }
 
@@ -421,7 +441,7 @@ fn demo_exits_zero() {
 
 #[test]
 fn a_spreadsheet_with_rows_added_sends_only_the_new_rows() {
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write(
         "monday.csv",

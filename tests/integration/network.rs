@@ -9,17 +9,9 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+use mprefund::sandbox::{Faults, TEST_TOKEN};
 
 use crate::common::*;
-
-fn sandbox(faults: Faults) -> SandboxHandle {
-    Sandbox::start(SandboxConfig {
-        faults,
-        ..SandboxConfig::default()
-    })
-    .expect("sandbox")
-}
 
 /// `mprefund ARGS` in `w` against `base`, with the sandbox's token.
 fn at(w: &Work, base: &str, args: &[&str]) -> std::process::Command {
@@ -87,7 +79,7 @@ fn a_refused_token_needs_a_person_and_an_outage_resumes() {
     w.write("in.csv", ordinary_csv(20, 9_300_001));
 
     // 401: a person must fix the token; exit 6 everywhere, nothing sent.
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let mut args = vec!["run", "in.csv", "--concurrency", "2"];
     args.extend(MONITORED);
     let ran = run(w.mprefund(&sb, &args).env("MP_ACCESS_TOKEN", "WRONG"));
@@ -97,7 +89,7 @@ fn a_refused_token_needs_a_person_and_an_outage_resumes() {
     assert!(sb.refunds().is_empty());
 
     // An API failing every request: the breaker opens; resumable, exit 3.
-    let failing = sandbox(Faults {
+    let failing = sandbox_with(Faults {
         error_500: 1.0,
         ..Faults::default()
     });
@@ -121,7 +113,7 @@ fn a_refused_token_needs_a_person_and_an_outage_resumes() {
 
 #[test]
 fn reconcile_with_a_refused_token_needs_a_person() {
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(3, 9_310_001));
     assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
@@ -134,7 +126,7 @@ fn reconcile_with_a_refused_token_needs_a_person() {
 
 #[test]
 fn a_report_fetch_refused_needs_a_person() {
-    let sb = sandbox(Faults::default());
+    let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(2, 9_315_001));
     assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);

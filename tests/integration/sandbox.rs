@@ -932,23 +932,20 @@ async fn the_account_limit_answers_429_past_n_per_second_per_token() {
             retry_after.push(v.to_str().unwrap().parse::<u64>().unwrap());
         }
     }
-    if started.elapsed() >= Duration::from_millis(900) {
-        // A machine so stalled that eight loopback round trips took a second
-        // proves nothing about a per-second limit.
-        return;
+    let created = statuses.iter().filter(|&&s| s == 201).count();
+    let limited = statuses.iter().filter(|&&s| s == 429).count();
+    // Whatever the machine's speed: the first five always fit, every answer is
+    // one of the two, a 429 creates nothing and always says when to come back.
+    assert_eq!(statuses[..5], [201; 5], "{statuses:?}");
+    assert_eq!(created + limited, 8, "{statuses:?}");
+    assert_eq!(api.sb.refunds().len(), created);
+    assert_eq!(retry_after, vec![1; limited]);
+    assert_eq!(api.sb.stats().rate_limited, limited as u64);
+    // Eight loopback round trips inside a second must meet the limit; a machine
+    // stalled past that has only the checks above to prove.
+    if started.elapsed() < Duration::from_millis(900) {
+        assert_eq!((created, limited), (5, 3), "{statuses:?}");
     }
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 201).count(),
-        5,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|&&s| s == 429).count(),
-        3,
-        "{statuses:?}"
-    );
-    assert_eq!(retry_after, [1, 1, 1]);
-    assert_eq!(api.sb.refunds().len(), 5);
     // Another token has its own allowance.
     let (status, _) = read(
         api.http
@@ -959,6 +956,9 @@ async fn the_account_limit_answers_429_past_n_per_second_per_token() {
     .await;
     assert_eq!(status, StatusCode::CREATED);
     let stats = api.sb.stats();
-    assert_eq!(stats.rate_limited, 3);
-    assert_eq!(stats.by_status.get(&429), Some(&3));
+    assert_eq!(stats.rate_limited, limited as u64);
+    assert_eq!(
+        stats.by_status.get(&429).copied().unwrap_or(0),
+        limited as u64
+    );
 }
