@@ -1323,7 +1323,8 @@ fn claim(
          ORDER BY r.row_no LIMIT ?3"
     ))?;
     let mut mark = tx.prepare_cached(
-        "UPDATE rows SET state = 'sending', updated_at = ?3 WHERE batch = ?1 AND row_no = ?2",
+        "UPDATE rows SET state = 'sending', updated_at = ?3
+         WHERE batch = ?1 AND row_no > ?2 AND row_no <= ?4 AND state IN ('pending', 'sending')",
     )?;
     let mut out = Vec::with_capacity(limit);
     let mut after = after_row_no as i64;
@@ -1380,8 +1381,11 @@ fn claim(
             break;
         }
     }
-    for c in &out {
-        mark.execute(params![seq, c.row_no as i64, now])?;
+    // Every row still to send between the cursor and the last one claimed is
+    // claimed: the held ones are `failed` by now. One statement, on the index of
+    // the rows to send.
+    if let Some(last) = out.last() {
+        mark.execute(params![seq, after_row_no as i64, now, last.row_no as i64])?;
     }
     Ok(out)
 }
