@@ -198,26 +198,10 @@ pub(super) fn check_outputs(
     crate::paths::check_outputs(input, state, &outputs)
 }
 
-/// Sends what is left of the batch, then writes every output and decides the exit.
+/// Sends what is left of the batch, then writes every output and decides the
+/// exit. Every output path is the batch's own: `{batch}` and `{date}` are filled
+/// in for it here; a `run` also says what it knows of its input (`begun.tonight`).
 pub(super) async fn send_and_report(
-    ledger: Ledger,
-    batch: &Batch,
-    send: &SendOptions,
-    output: &OutputOptions,
-    out: &Path,
-    stop: Stop,
-    started: Instant,
-) -> anyhow::Result<Finished> {
-    let begun = Begun {
-        started,
-        tonight: None,
-    };
-    send_and_report_begun(ledger, batch, send, output, out, stop, begun).await
-}
-
-/// [`send_and_report`] for a `run`, which knows its input. Every output path is
-/// the batch's own: `{batch}` and `{date}` are filled in for it here.
-pub(super) async fn send_and_report_begun(
     ledger: Ledger,
     batch: &Batch,
     send: &SendOptions,
@@ -230,9 +214,12 @@ pub(super) async fn send_and_report_begun(
     let out = &expand_for(out, batch);
     // Filled in, two templates may name one file: checked again (the state file
     // was checked with the templates).
-    let mut outputs = vec![("--out", out.as_path())];
-    outputs.extend(output.monitoring());
-    crate::paths::check_outputs(Some(Path::new(&batch.input_path)), Path::new(""), &outputs)?;
+    check_outputs(
+        Some(Path::new(&batch.input_path)),
+        Path::new(""),
+        out,
+        output,
+    )?;
     let to_send = ledger.to_send(&batch.id)?;
     let (mut ledger, sent) = if to_send > 0 {
         let counts = ledger.outcome_counts(&batch.id)?;

@@ -55,8 +55,19 @@ pub(crate) async fn retry(
             " (retryable ones; --all-failed for every failed row)"
         }
     );
-    let finished =
-        batch::send_and_report(ledger, &batch, send, output, &out, stop, started).await?;
+    let finished = batch::send_and_report(
+        ledger,
+        &batch,
+        send,
+        output,
+        &out,
+        stop,
+        batch::Begun {
+            started,
+            tonight: None,
+        },
+    )
+    .await?;
     lock.release(finished.nothing_left());
     Ok(finished)
 }

@@ -347,7 +347,10 @@ async fn finish_earlier(
             &output,
             &out,
             stop.clone(),
-            Instant::now(),
+            batch::Begun {
+                started: Instant::now(),
+                tonight: None,
+            },
         )
         .await?;
         tracing::info!("earlier batch: {}", f.one_line());
@@ -402,7 +405,7 @@ async fn tonight(
             }),
         };
         let finished =
-            batch::send_and_report_begun(ledger, &batch, &req.send, &req.output, &out, stop, begun)
+            batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, begun)
                 .await?;
         lock.release(finished.nothing_left());
         return Ok(RunResult::Finished(Box::new(finished)));
@@ -499,8 +502,7 @@ async fn tonight(
         }),
     };
     let finished =
-        batch::send_and_report_begun(ledger, &batch, &req.send, &req.output, &out, stop, begun)
-            .await?;
+        batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, begun).await?;
     lock.release(finished.nothing_left());
     Ok(RunResult::Finished(Box::new(finished)))
 }
