@@ -81,6 +81,9 @@ pub enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Run samples/ through plan and run against an in-process sandbox.
     Demo(crate::demo::DemoArgs),
+    /// Serve the web console (upload, plan, accounts, audit trail) over the
+    /// state file; `console users ...` manages its accounts.
+    Console(crate::console::ConsoleArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -1018,6 +1021,19 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Sandbox(args) => sandbox::serve_cli(args).await.map(|()| Exit::Ok),
         Command::Demo(args) => crate::demo::run(args, mode).await.context("demo"),
+        Command::Console(a) => {
+            let job = JobFile::load_opt(a.job.as_deref())?;
+            let batch = BatchArgs {
+                state: a.state.clone(),
+                batch: None,
+                job: a.job.clone(),
+            };
+            let (state, input) = (
+                state_of(&batch, &job)?,
+                input_options(&InputArgs::default(), &job)?,
+            );
+            crate::console::exec(a, state, input).await
+        }
     }
 }
 
