@@ -41,7 +41,7 @@ struct AuditPage {
 pub(crate) async fn page(State(app): State<Shared>, headers: HeaderMap) -> Response {
     let v = match app.viewer(&headers, Kind::Page) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.answer(),
     };
     if !v.role.may_audit() {
         return Refusal::Role.into_response();
@@ -78,7 +78,7 @@ pub(crate) async fn csv(
 ) -> Response {
     let v = match app.viewer(&headers, Kind::Api) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.answer(),
     };
     if !v.role.may_audit() {
         return Refusal::Role.into_response();
@@ -86,7 +86,7 @@ pub(crate) async fn csv(
     let remote = app.remote(peer, &headers);
     // Recorded first: the download itself is in the file.
     if let Err(r) = app.audit(Some(&v.name), Action::AuditDownload, &remote, None, None) {
-        return r;
+        return r.answer();
     }
     let entries = match app.store().audit(None) {
         Ok(e) => e,
@@ -124,7 +124,7 @@ fn csv_of(newest_first: &[Entry]) -> anyhow::Result<Vec<u8>> {
         ];
         w.write_record(cells.iter().map(|c| neutralise(c)))?;
     }
-    Ok(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 #[cfg(test)]

@@ -140,7 +140,7 @@ struct HomePage {
 pub(crate) async fn home(State(app): State<Shared>, headers: HeaderMap) -> Response {
     let v = match app.viewer(&headers, Kind::Page) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.answer(),
     };
     let uploads = match app.store().uploads(50) {
         Ok(u) => u,
@@ -254,7 +254,7 @@ pub(crate) async fn batch(
     let kind = if json { Kind::Api } else { Kind::Page };
     let v = match app.viewer(&headers, kind) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.answer(),
     };
     let found = if super::upload::is_batch_id(&id) {
         app.store().upload(&id)

@@ -148,6 +148,27 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// A request answered before its handler's end (refused, or failed), boxed:
+/// a `Response` is large to carry in every `Result`.
+pub(crate) struct Early(Box<Response>);
+
+impl<R: IntoResponse> From<R> for Early {
+    fn from(r: R) -> Early {
+        Early(Box::new(r.into_response()))
+    }
+}
+
+impl Early {
+    pub(crate) fn answer(self) -> Response {
+        *self.0
+    }
+}
+
+/// The response either way.
+pub(crate) fn either(r: Result<Response, Early>) -> Response {
+    r.unwrap_or_else(Early::answer)
+}
+
 /// A failure of ours: logged, and a 500 without details for the browser.
 pub(crate) fn internal(e: anyhow::Error) -> Response {
     tracing::error!("console: {e:#}");
@@ -164,14 +185,13 @@ impl App {
     }
 
     /// The account behind the request, or how to refuse it.
-    pub(crate) fn viewer(&self, headers: &HeaderMap, kind: Kind) -> Result<Viewer, Response> {
+    pub(crate) fn viewer(&self, headers: &HeaderMap, kind: Kind) -> Result<Viewer, Early> {
         let current = self
             .sessions
             .current(headers, now_ms())
-            .ok_or(Refusal::NoSession(kind))
-            .map_err(IntoResponse::into_response)?;
+            .ok_or(Refusal::NoSession(kind))?;
         let Some(name) = current.user else {
-            return Err(Refusal::NoSession(kind).into_response());
+            return Err(Refusal::NoSession(kind).into());
         };
         let user = self.store().user(&name).map_err(internal)?;
         match user {
@@ -183,7 +203,7 @@ impl App {
             }),
             _ => {
                 self.sessions.end(&current.id);
-                Err(Refusal::NoSession(kind).into_response())
+                Err(Refusal::NoSession(kind).into())
             }
         }
     }
@@ -195,13 +215,13 @@ impl App {
         headers: &HeaderMap,
         form: Option<&str>,
         allowed: impl Fn(Role) -> bool,
-    ) -> Result<Viewer, Response> {
+    ) -> Result<Viewer, Early> {
         let v = self.viewer(headers, Kind::Api)?;
         if !auth::csrf_matches(&v.csrf, form.or(auth::csrf_header(headers))) {
-            return Err(Refusal::Csrf.into_response());
+            return Err(Refusal::Csrf.into());
         }
         if !allowed(v.role) {
-            return Err(Refusal::Role.into_response());
+            return Err(Refusal::Role.into());
         }
         Ok(v)
     }
@@ -229,7 +249,7 @@ impl App {
         remote: &str,
         batch: Option<&str>,
         detail: Option<String>,
-    ) -> Result<(), Response> {
+    ) -> Result<(), Early> {
         let entry = Entry {
             at_ms: now_ms(),
             user: user.map(str::to_owned),
@@ -245,7 +265,7 @@ impl App {
             batch = batch.unwrap_or("-"),
             "console"
         );
-        self.store().append_audit(&entry).map_err(internal)
+        Ok(self.store().append_audit(&entry).map_err(internal)?)
     }
 }
 
@@ -283,9 +303,7 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    match try_login(&app, peer, &headers, form).await {
-        Ok(r) | Err(r) => r,
-    }
+    either(try_login(&app, peer, &headers, form).await)
 }
 
 async fn try_login(
@@ -293,16 +311,13 @@ async fn try_login(
     peer: SocketAddr,
     headers: &HeaderMap,
     form: LoginForm,
-) -> Result<Response, Response> {
+) -> Result<Response, Early> {
     let now = now_ms();
     // The form must come from our login page: its session and token (login CSRF).
-    let current = app
-        .sessions
-        .current(headers, now)
-        .ok_or_else(|| Refusal::Csrf.into_response())?;
+    let current = app.sessions.current(headers, now).ok_or(Refusal::Csrf)?;
     let token = Some(form.csrf.as_str()).filter(|t| !t.is_empty());
     if !auth::csrf_matches(&current.csrf, token.or(auth::csrf_header(headers))) {
-        return Err(Refusal::Csrf.into_response());
+        return Err(Refusal::Csrf.into());
     }
     let remote = app.remote(peer, headers);
     let name = form.user.trim().to_owned();
@@ -390,12 +405,12 @@ async fn logout(
         .filter(|t| !t.is_empty());
     let v = match app.poster(&headers, token, |_| true) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.answer(),
     };
     app.sessions.end(&v.session);
     let remote = app.remote(peer, &headers);
     if let Err(r) = app.audit(Some(&v.name), Action::Logout, &remote, None, None) {
-        return r;
+        return r.answer();
     }
     (
         [(header::SET_COOKIE, app.sessions.cookie_cleared())],

@@ -20,7 +20,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::auth::{self, Kind, Refusal, Viewer};
 use super::pages::{self, Chrome, Problem};
-use super::server::{App, Shared, internal};
+use super::server::{App, Early, Shared, either, internal};
 use super::store::{Action, BatchState, Upload};
 use crate::commands::plan::PlanReport;
 
@@ -89,9 +89,7 @@ pub(crate) async fn upload(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    match receive(&app, peer, &headers, multipart).await {
-        Ok(r) | Err(r) => r,
-    }
+    either(receive(&app, peer, &headers, multipart).await)
 }
 
 async fn receive(
@@ -99,7 +97,7 @@ async fn receive(
     peer: SocketAddr,
     headers: &HeaderMap,
     mut multipart: Multipart,
-) -> Result<Response, Response> {
+) -> Result<Response, Early> {
     let v = app.viewer(headers, Kind::Api)?;
     let remote = app.remote(peer, headers);
     let mut csrf_ok = auth::csrf_matches(&v.csrf, auth::csrf_header(headers));
@@ -130,7 +128,8 @@ async fn receive(
             StatusCode::UNPROCESSABLE_ENTITY,
             Problem::NoFile,
             "",
-        ));
+        )
+        .into());
     };
     let upload = Upload {
         id: kept.id,
@@ -154,7 +153,8 @@ async fn receive(
                 &upload.original_name,
                 Problem::Unreadable,
                 &why,
-            ));
+            )
+            .into());
         }
     };
     app.store().add_upload(&upload).map_err(internal)?;
@@ -178,12 +178,12 @@ async fn receive(
 }
 
 /// The CSRF token, then the role: both before a byte of the file is kept.
-fn allowed(v: &Viewer, csrf_ok: bool) -> Result<(), Response> {
+fn allowed(v: &Viewer, csrf_ok: bool) -> Result<(), Early> {
     if !csrf_ok {
-        return Err(Refusal::Csrf.into_response());
+        return Err(Refusal::Csrf.into());
     }
     if !v.role.may_upload() {
-        return Err(Refusal::Role.into_response());
+        return Err(Refusal::Role.into());
     }
     Ok(())
 }
@@ -202,19 +202,20 @@ fn refuse(
     problem: Problem,
     detail: &str,
 ) -> Response {
+    // The reader's own words already name the file.
     let what = match problem {
-        Problem::Empty => "empty file",
-        Problem::Spreadsheet => "a workbook, not CSV",
-        _ => detail,
+        Problem::Empty => format!("{name}: empty file"),
+        Problem::Spreadsheet => format!("{name}: a workbook, not CSV"),
+        _ => detail.to_owned(),
     };
     if let Err(r) = app.audit(
         Some(&v.name),
         Action::UploadRefused,
         remote,
         None,
-        Some(format!("{name}: {what}")),
+        Some(what),
     ) {
-        return r;
+        return r.answer();
     }
     pages::message(
         Chrome::of(v),
@@ -232,7 +233,7 @@ struct Kept {
     bytes: u64,
 }
 
-async fn keep(app: &App, v: &Viewer, remote: &str, mut field: Field<'_>) -> Result<Kept, Response> {
+async fn keep(app: &App, v: &Viewer, remote: &str, mut field: Field<'_>) -> Result<Kept, Early> {
     let original_name = shown_name(field.file_name());
     let id = super::random_hex(16).map_err(internal)?;
     let dir = app.store().uploads_dir().to_path_buf();
@@ -250,7 +251,7 @@ async fn keep(app: &App, v: &Viewer, remote: &str, mut field: Field<'_>) -> Resu
     };
     if let Some(problem) = sniff(&head, bytes) {
         let _ = tokio::fs::remove_file(&part).await;
-        return Err(refuse(app, v, remote, &original_name, problem, ""));
+        return Err(refuse(app, v, remote, &original_name, problem, "").into());
     }
     let stored_name = format!("{id}.csv");
     tokio::fs::rename(&part, dir.join(&stored_name))
@@ -265,7 +266,7 @@ async fn keep(app: &App, v: &Viewer, remote: &str, mut field: Field<'_>) -> Resu
 }
 
 /// Streams the field into `path`; (bytes, the first few of them).
-async fn write_capped(path: &Path, field: &mut Field<'_>) -> Result<(u64, Vec<u8>), Response> {
+async fn write_capped(path: &Path, field: &mut Field<'_>) -> Result<(u64, Vec<u8>), Early> {
     let mut file = tokio::fs::File::create(path)
         .await
         .map_err(|e| internal(e.into()))?;
@@ -278,7 +279,7 @@ async fn write_capped(path: &Path, field: &mut Field<'_>) -> Result<(u64, Vec<u8
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("the file is larger than {} MiB\n", MAX_FILE_BYTES >> 20),
             )
-                .into_response());
+                .into());
         }
         let room = 8usize.saturating_sub(head.len()).min(chunk.len());
         head.extend_from_slice(&chunk[..room]);
