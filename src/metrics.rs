@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::Exit;
 use crate::domain::Outcome;
 use crate::report::Summary;
+use strum::IntoEnumIterator;
 
 const LAST_SUCCESS: &str = "mprefund_last_success_timestamp_seconds";
 
@@ -86,7 +87,7 @@ pub(crate) fn write_reconcile(
     let mut s = String::new();
     s.push_str("# HELP mprefund_reconcile_findings Lines of the last reconcile by finding.\n");
     s.push_str("# TYPE mprefund_reconcile_findings gauge\n");
-    for f in Finding::ALL {
+    for f in Finding::iter() {
         let n = counts.get(&f).map_or(0, |c| c.0);
         s.push_str(&format!(
             "mprefund_reconcile_findings{{batch=\"{b}\",finding=\"{}\"}} {n}\n",
@@ -113,7 +114,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::R
     let mut s = String::new();
     s.push_str("# HELP mprefund_rows Rows of the batch by outcome at the end of the run.\n");
     s.push_str("# TYPE mprefund_rows gauge\n");
-    for o in Outcome::ALL {
+    for o in Outcome::iter() {
         s.push_str(&format!(
             "mprefund_rows{{batch=\"{b}\",outcome=\"{}\"}} {}\n",
             o.as_str(),

@@ -19,39 +19,12 @@ use std::sync::Mutex;
 
 use crate::client::Reply;
 
-/// Why a request got no answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NetCause {
-    /// Nothing listens at the address (or a firewall said so).
-    ConnectRefused,
-    /// The host name does not resolve.
-    Dns,
-    /// The TLS handshake failed (not a TLS server, a certificate refused...).
-    Tls,
-    /// No answer in time (connecting, or waiting for the answer).
-    Timeout,
-    /// Any other failure to connect (network unreachable, reset while connecting).
-    ConnectFailed,
-}
+pub(crate) use crate::domain::NetCause;
 
 impl NetCause {
-    pub(crate) const ALL: [NetCause; 5] = [
-        NetCause::ConnectRefused,
-        NetCause::Dns,
-        NetCause::Tls,
-        NetCause::Timeout,
-        NetCause::ConnectFailed,
-    ];
-
-    /// The row's cause code.
+    /// The row's cause code, as text.
     pub(crate) fn code(self) -> &'static str {
-        match self {
-            NetCause::ConnectRefused => "connect_refused",
-            NetCause::Dns => "dns",
-            NetCause::Tls => "tls",
-            NetCause::Timeout => "timeout",
-            NetCause::ConnectFailed => "connect_failed",
-        }
+        self.into()
     }
 
     fn describe(self) -> &'static str {
@@ -164,12 +137,6 @@ macro_rules! unknown_outcome_codes {
 }
 pub(crate) use unknown_outcome_codes;
 
-/// Whether a row's cause code leaves its outcome unknown (see
-/// [`unknown_outcome_codes`]).
-pub(crate) fn is_unknown_outcome(code: &str) -> bool {
-    code == "unknown_outcome" || NetCause::ALL.iter().any(|c| c.code() == code)
-}
-
 /// How many attempts in a row must fail to reach the API, before anything ever
 /// did, for the run to stop at once.
 pub(crate) const FIRST_ATTEMPTS: u32 = 3;
@@ -227,7 +194,7 @@ pub(crate) fn unreached(reply: &Reply) -> Option<&NetFault> {
 /// A row's cause when its last attempt got no answer for `fault`.
 pub(crate) fn row_cause(fault: &NetFault, reason: &str, attempts: u32) -> crate::domain::Cause {
     crate::domain::Cause {
-        code: fault.cause.code().to_owned(),
+        code: crate::domain::CauseCode::Net(fault.cause),
         message: format!(
             "no answer from {fault} after {attempts} attempt(s) ({reason}); the same key settles it on the next run"
         ),
@@ -286,6 +253,8 @@ pub(crate) fn stop_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::CauseCode;
+    use strum::IntoEnumIterator;
 
     /// An error with a message and a source, as the HTTP stack nests them.
     #[derive(Debug)]
@@ -392,13 +361,23 @@ mod tests {
     fn every_cause_code_leaves_the_outcome_unknown_in_sql_too() {
         let sql = unknown_outcome_codes!();
         assert!(sql.contains("'unknown_outcome'"));
-        for c in NetCause::ALL {
-            assert!(sql.contains(&format!("'{}'", c.code())), "{c:?}");
-            assert!(is_unknown_outcome(c.code()));
+        // Every code the SQL list names is an unknown outcome in Rust, and
+        // every NetCause is in the list.
+        let listed: Vec<&str> = sql
+            .trim_matches(|c| c == '(' || c == ')')
+            .split(", ")
+            .map(|c| c.trim_matches('\''))
+            .collect();
+        for code in &listed {
+            assert!(CauseCode::parse(code).is_unknown_outcome(), "{code}");
         }
-        assert!(is_unknown_outcome("unknown_outcome"));
-        assert!(!is_unknown_outcome("http_500"));
-        assert_eq!(sql.matches('\'').count(), 2 * (NetCause::ALL.len() + 1));
+        for c in NetCause::iter() {
+            assert!(listed.contains(&c.code()), "{c:?}");
+            assert!(CauseCode::Net(c).is_unknown_outcome());
+        }
+        assert!(listed.contains(&"unknown_outcome"));
+        assert!(!CauseCode::Http(500).is_unknown_outcome());
+        assert_eq!(listed.len(), NetCause::iter().count() + 1);
     }
 
     #[test]

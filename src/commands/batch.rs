@@ -155,8 +155,7 @@ impl Finished {
 
     /// What `--quiet` still says, for a cron log: one line.
     pub(crate) fn one_line(&self) -> String {
-        let counts: Vec<String> = crate::domain::Outcome::ALL
-            .into_iter()
+        let counts: Vec<String> = <crate::domain::Outcome as strum::IntoEnumIterator>::iter()
             .filter_map(|o| {
                 let n = self.summary.count(o);
                 (n > 0).then(|| format!("{o} {n}"))

@@ -15,7 +15,8 @@ use rust_decimal::Decimal;
 
 use super::batch::SendOptions;
 use crate::client::{Client, PaymentView};
-use crate::domain::{Currency, Kind, PaymentId, Requested, Row};
+pub(crate) use crate::domain::Prediction;
+use crate::domain::{Currency, Kind, PaymentId, RefundStatus, Requested, Row};
 use crate::input::{Input, InputOptions};
 use crate::lookup::{self, Lookup};
 use crate::report::{self, neutralise};
@@ -24,41 +25,6 @@ use crate::{Exit, atomic_file};
 
 /// More partial refunds than this on one payment: older docs say the API refuses.
 const MAX_PARTIALS: u64 = 20;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Prediction {
-    Ok,
-    NotFound,
-    NotRefundable,
-    ExceedsBalance,
-    HasPriorRefunds,
-    /// The state file says this row (its key) made its refund already: `run`
-    /// takes that result, sends nothing.
-    AlreadyDone,
-    CurrencyMismatch,
-    TooManyPartials,
-    Old,
-    Unreadable,
-    Invalid,
-}
-
-impl Prediction {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Prediction::Ok => "ok",
-            Prediction::NotFound => "not_found",
-            Prediction::NotRefundable => "not_refundable",
-            Prediction::ExceedsBalance => "exceeds_balance",
-            Prediction::HasPriorRefunds => "has_prior_refunds",
-            Prediction::AlreadyDone => "already_done",
-            Prediction::CurrencyMismatch => "currency_mismatch",
-            Prediction::TooManyPartials => "too_many_partials",
-            Prediction::Old => "old",
-            Prediction::Unreadable => "unreadable",
-            Prediction::Invalid => "invalid",
-        }
-    }
-}
 
 #[derive(Debug)]
 pub(crate) struct OnlineRequest {
@@ -399,7 +365,7 @@ fn cells(prediction: Prediction, p: Option<&PaymentView>) -> Vec<String> {
                 "{}:{}:{}:{}",
                 r.id,
                 dec(r.amount),
-                r.status.as_deref().unwrap_or(""),
+                r.status.as_ref().map_or("", RefundStatus::as_str),
                 r.date_created.as_deref().unwrap_or("")
             )
         })

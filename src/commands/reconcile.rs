@@ -16,7 +16,9 @@ use serde::Serialize;
 
 use super::batch::{self, SendOptions};
 use crate::client::{Client, MpRefund};
-use crate::domain::{Cause, Kind, Outcome, PaymentId, Requested, RowResult};
+use crate::domain::{
+    Cause, CauseCode, Kind, Outcome, PaymentId, RefundStatus, Requested, RowResult,
+};
 use crate::ledger::StoredRow;
 use crate::lock::BatchLock;
 use crate::lookup::{self, Lookup};
@@ -25,8 +27,21 @@ use crate::runner::{Stop, StopReason};
 use crate::{Exit, Usage, atomic_file, clock};
 
 /// What reconciling found for one row, or for a refund no row made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub(crate) enum Finding {
     /// The row's refund exists at Mercado Pago with the same id, amount and status.
     Matched,
@@ -51,30 +66,8 @@ pub(crate) enum Finding {
 }
 
 impl Finding {
-    pub(crate) const ALL: [Finding; 9] = [
-        Finding::Matched,
-        Finding::Settled,
-        Finding::RejectedLater,
-        Finding::MissingAtMp,
-        Finding::AmountDiffers,
-        Finding::OutsideRefund,
-        Finding::UnknownOutcomeFound,
-        Finding::NoRefund,
-        Finding::Unreadable,
-    ];
-
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Finding::Matched => "matched",
-            Finding::Settled => "settled",
-            Finding::RejectedLater => "rejected_later",
-            Finding::MissingAtMp => "missing_at_mp",
-            Finding::AmountDiffers => "amount_differs",
-            Finding::OutsideRefund => "outside_refund",
-            Finding::UnknownOutcomeFound => "unknown_outcome_found",
-            Finding::NoRefund => "no_refund",
-            Finding::Unreadable => "unreadable",
-        }
+        self.into()
     }
 
     /// The books agree on this line.
@@ -239,34 +232,36 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
                 line.finding = match theirs {
                     None => Finding::MissingAtMp,
                     Some(m) => {
-                        let status = m.status.as_deref().unwrap_or("");
+                        let status = m.status.as_ref();
                         let expected = ours.amount.or(state_amount);
                         if expected.is_some() && m.amount != expected {
                             Finding::AmountDiffers
-                        } else if matches!(status, "rejected" | "cancelled") {
+                        } else if let Some(status) = status.filter(|s| s.moved_no_money()) {
                             let mut r = row.result.clone();
                             r.outcome = Outcome::Failed;
                             r.attempts = 0;
                             r.retryable = Some(false);
                             r.cause = Some(Cause {
-                                code: "refund_rejected".into(),
+                                code: CauseCode::RefundRejected,
                                 message: format!(
                                     "refund {} is now {status} at Mercado Pago (reconcile)",
                                     ours.id
                                 ),
                             });
                             if let Some(f) = r.refund.as_mut() {
-                                f.status = status.to_owned();
+                                f.status = status.clone();
                             }
                             updates.push((row.row_no, r));
                             Finding::RejectedLater
-                        } else if outcome == Outcome::InProcess && status == "approved" {
+                        } else if outcome == Outcome::InProcess
+                            && status == Some(&RefundStatus::Approved)
+                        {
                             let mut r = row.result.clone();
                             r.outcome = Outcome::Refunded;
                             r.attempts = 0;
                             r.cause = None;
                             if let Some(f) = r.refund.as_mut() {
-                                f.status = status.to_owned();
+                                f.status = RefundStatus::Approved;
                             }
                             updates.push((row.row_no, r));
                             Finding::Settled
@@ -286,7 +281,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
                         .result
                         .cause
                         .as_ref()
-                        .is_some_and(|c| crate::network::is_unknown_outcome(&c.code));
+                        .is_some_and(|c| c.code.is_unknown_outcome());
                 let candidate = refunds.iter().find(|m| {
                     unknown
                         && !known.contains(&m.id)
@@ -415,7 +410,8 @@ fn write_csv(out: &Path, batch: &crate::ledger::Batch, lines: &[Line<'_>]) -> an
             record.push(dec(l.state_amount));
             record.push(dec(l.mp.and_then(|m| m.amount)));
             record.push(neutralise(
-                l.mp.and_then(|m| m.status.as_deref()).unwrap_or(""),
+                l.mp.and_then(|m| m.status.as_ref())
+                    .map_or("", RefundStatus::as_str),
             ));
             record.push(neutralise(
                 l.mp.and_then(|m| m.date_created.as_deref()).unwrap_or(""),

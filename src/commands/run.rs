@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
+use crate::domain::CauseCode;
 use crate::input::{Input, InputOptions, InputSummary};
 use crate::ledger::{self, Batch, BatchSettings, Ledger};
 use crate::lock::BatchLock;
@@ -539,7 +540,7 @@ fn guard_resumed(
             .into_iter()
             .map(|(row_no, line, why)| (row_no, format!("line {line}: {why}")))
             .collect();
-        ledger.refuse_rows(&batch.id, ledger::PAYMENT_HAS_REFUNDS, &rows)?;
+        ledger.refuse_rows(&batch.id, &CauseCode::PaymentHasRefunds, &rows)?;
         return Ok(Ok(()));
     }
     Ok(Err(held
@@ -746,7 +747,7 @@ fn create_batch(
     }
     for (row_no, line, p) in preflighted {
         let why = format!("line {line}: plan --online predicted {}", p.as_str());
-        writer.refuse(*row_no, p.as_str(), &why)?;
+        writer.refuse(*row_no, &CauseCode::Predicted(*p), &why)?;
     }
     if !req.allow_more_refunds {
         let guarded = ledger::by_row(writer.prior_refunds()?);
@@ -760,7 +761,7 @@ fn create_batch(
         for (row_no, line, why) in &guarded {
             writer.refuse(
                 *row_no,
-                ledger::PAYMENT_HAS_REFUNDS,
+                &CauseCode::PaymentHasRefunds,
                 &format!("line {line}: {why}"),
             )?;
         }

@@ -21,6 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
+use strum::IntoEnumIterator;
 
 use super::batch;
 use crate::domain::Currency;
@@ -29,7 +30,19 @@ use crate::mpreport::{LineKind, Report, ReportLine};
 use crate::{Exit, Usage, atomic_file, clock};
 
 /// What matching found for one line of a report, or one refund of the batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
 pub(crate) enum Finding {
     Matched,
     /// Matched, but another refund of the same amount on the same payment could
@@ -53,28 +66,8 @@ pub(crate) enum Finding {
 }
 
 impl Finding {
-    pub(crate) const ALL: [Finding; 8] = [
-        Finding::Matched,
-        Finding::MatchedAmbiguous,
-        Finding::AmountDiffers,
-        Finding::MissingInReport,
-        Finding::NotInBatch,
-        Finding::ChargebackOnRefundedPayment,
-        Finding::OutOfPeriod,
-        Finding::ReserveForRefund,
-    ];
-
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Finding::Matched => "matched",
-            Finding::MatchedAmbiguous => "matched_ambiguous",
-            Finding::AmountDiffers => "amount_differs",
-            Finding::MissingInReport => "missing_in_report",
-            Finding::NotInBatch => "not_in_batch",
-            Finding::ChargebackOnRefundedPayment => "chargeback_on_refunded_payment",
-            Finding::OutOfPeriod => "out_of_period",
-            Finding::ReserveForRefund => "reserve_for_refund",
-        }
+        self.into()
     }
 
     /// The books disagree: the run exits 1.
@@ -183,8 +176,7 @@ pub(crate) struct Matched {
 impl Matched {
     /// What `--quiet` still says, for a cron log: one line, as `run` does.
     pub(crate) fn one_line(&self) -> String {
-        let counts: Vec<String> = Finding::ALL
-            .into_iter()
+        let counts: Vec<String> = Finding::iter()
             .filter_map(|f| self.counts.get(&f).map(|n| format!("{} {n}", f.as_str())))
             .collect();
         format!(
@@ -214,7 +206,7 @@ impl Matched {
         for (path, kind, lines) in &self.reports {
             writeln!(w, "  {} ({kind} report): {lines} line(s)", path.display())?;
         }
-        for f in Finding::ALL {
+        for f in Finding::iter() {
             if let Some(n) = self.counts.get(&f) {
                 writeln!(w, "  {:<32} {n:>9}", f.as_str())?;
             }

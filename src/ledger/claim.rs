@@ -13,7 +13,7 @@ use super::{
     stored_state,
 };
 use crate::clock::now_ms;
-use crate::domain::{PaymentId, RefundAsk, Requested, RowResult};
+use crate::domain::{CauseCode, PaymentId, RefundAsk, Requested, RowResult};
 
 /// `rows.origin` of a row the API answered with a refund it made earlier.
 const ORIGIN_REPLAY: i64 = 2;
@@ -52,9 +52,6 @@ pub(super) const HELD_BACK: &str = concat!(
      AND o.batch <> ?1
      AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)"
 );
-
-/// Cause of a row held back by the per-payment guard.
-pub(crate) const PAYMENT_HAS_REFUNDS: &str = "payment_has_refunds";
 
 impl Ledger {
     /// Writes results, then marks up to `limit` further rows after `after_row_no`
@@ -97,7 +94,7 @@ impl Ledger {
     pub(crate) fn refuse_rows(
         &mut self,
         batch_id: &str,
-        code: &str,
+        code: &CauseCode,
         rows: &[(u64, String)],
     ) -> anyhow::Result<()> {
         let seq = self.seq(batch_id)?;
@@ -205,11 +202,11 @@ fn record(
             stored_state(r),
             r.attempts,
             r.http_status,
-            r.cause.as_ref().map(|c| c.code.as_str()),
+            r.cause.as_ref().map(|c| &c.code),
             r.cause.as_ref().map(|c| c.message.as_str()),
             r.retryable,
             r.refund.as_ref().map(|f| codec::refund_id_value(&f.id)),
-            r.refund.as_ref().map(|f| f.status.as_str()),
+            r.refund.as_ref().map(|f| &f.status),
             // A rejected or cancelled refund moved no money.
             r.refunded().map(|a| a.to_string()),
             r.last_attempt_at_ms,
@@ -230,7 +227,7 @@ fn record(
 /// Marks up to `limit` rows after `after_row_no` as `sending` and returns them.
 /// Under the per-payment guard (unless the batch allows more refunds), a row
 /// another batch stands in the way of is not claimed but `failed`
-/// ([`PAYMENT_HAS_REFUNDS`], for a person): checked here, in the same write
+/// ([`CauseCode::PaymentHasRefunds`], for a person): checked here, in the same write
 /// transaction as the claim, so that two processes on one state file, or a
 /// batch resumed after another was sent, never both send on one payment.
 fn claim(
@@ -339,6 +336,6 @@ fn hold_back(
                 updated_at = ?5
          WHERE batch = ?1 AND row_no = ?2",
     )?
-    .execute(params![seq, row_no, PAYMENT_HAS_REFUNDS, why, now])?;
+    .execute(params![seq, row_no, CauseCode::PaymentHasRefunds, why, now])?;
     Ok(())
 }

@@ -8,7 +8,9 @@ use rusqlite::{OptionalExtension, params};
 use super::{
     Batch, BatchSettings, Ledger, MadeRefund, SENDING, StoredRow, Tally, codec, outcome_of,
 };
-use crate::domain::{Cause, Outcome, PaymentId, RefundAsk, RefundInfo, Requested, RowResult};
+use crate::domain::{
+    Cause, CauseCode, Outcome, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested, RowResult,
+};
 
 impl Ledger {
     pub(crate) fn batch(&self, id: &str) -> anyhow::Result<Option<Batch>> {
@@ -267,18 +269,18 @@ impl Ledger {
             let requested: Option<String> = r.get(3)?;
             let currency: Option<String> = r.get(4)?;
             let state: String = r.get(5)?;
-            let cause_code: Option<String> = r.get(8)?;
+            let cause_code: Option<CauseCode> = r.get(8)?;
             let cause_message: Option<String> = r.get(9)?;
             let refund_id: Option<String> = r.get(11)?;
-            let refund_status: Option<String> = r.get(12)?;
+            let refund_status: Option<RefundStatus> = r.get(12)?;
             let amount: Option<String> = r.get(13)?;
             let cause = (cause_code.is_some() || cause_message.is_some()).then(|| Cause {
-                code: cause_code.unwrap_or_default(),
+                code: cause_code.unwrap_or_else(|| CauseCode::Other(String::new())),
                 message: cause_message.unwrap_or_default(),
             });
             let refund = refund_id.map(|id| RefundInfo {
                 id,
-                status: refund_status.unwrap_or_default(),
+                status: refund_status.unwrap_or_else(|| RefundStatus::Other(String::new())),
                 amount: amount.as_deref().and_then(|a| a.parse().ok()),
                 created_ms: None,
             });
