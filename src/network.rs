@@ -11,7 +11,7 @@
 //! makes a row's outcome known: a row whose last attempt met one stands in the
 //! way of other batches' rows on its payment as an `unknown_outcome` does (an
 //! earlier attempt of the row may have reached the API; see
-//! [`unknown_outcome_codes`]).
+//! `CauseCode::is_unknown_outcome`).
 
 use std::error::Error as StdError;
 use std::io::ErrorKind;
@@ -126,16 +126,6 @@ fn cause_of(err: &(dyn StdError + 'static), connect: bool, timeout: bool) -> Opt
         None => None,
     }
 }
-
-/// The cause codes of a row whose refund may or may not exist at the API, as an
-/// SQL list: `unknown_outcome` and every [`NetCause`] code (a row's last
-/// attempt may have failed to connect after an earlier one reached the API).
-macro_rules! unknown_outcome_codes {
-    () => {
-        "('unknown_outcome', 'connect_refused', 'dns', 'tls', 'timeout', 'connect_failed')"
-    };
-}
-pub(crate) use unknown_outcome_codes;
 
 /// How many attempts in a row must fail to reach the API, before anything ever
 /// did, for the run to stop at once.
@@ -253,8 +243,6 @@ pub(crate) fn stop_for(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::CauseCode;
-    use strum::IntoEnumIterator;
 
     /// An error with a message and a source, as the HTTP stack nests them.
     #[derive(Debug)]
@@ -355,29 +343,6 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(r.record(Some(&f)), None);
         }
-    }
-
-    #[test]
-    fn every_cause_code_leaves_the_outcome_unknown_in_sql_too() {
-        let sql = unknown_outcome_codes!();
-        assert!(sql.contains("'unknown_outcome'"));
-        // Every code the SQL list names is an unknown outcome in Rust, and
-        // every NetCause is in the list.
-        let listed: Vec<&str> = sql
-            .trim_matches(|c| c == '(' || c == ')')
-            .split(", ")
-            .map(|c| c.trim_matches('\''))
-            .collect();
-        for code in &listed {
-            assert!(CauseCode::parse(code).is_unknown_outcome(), "{code}");
-        }
-        for c in NetCause::iter() {
-            assert!(listed.contains(&c.code()), "{c:?}");
-            assert!(CauseCode::Net(c).is_unknown_outcome());
-        }
-        assert!(listed.contains(&"unknown_outcome"));
-        assert!(!CauseCode::Http(500).is_unknown_outcome());
-        assert_eq!(listed.len(), NetCause::iter().count() + 1);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use strum::IntoEnumIterator;
 
 use super::batch::{self, SendOptions};
 use crate::client::{Client, MpRefund};
@@ -26,58 +26,7 @@ use crate::report::{self, neutralise};
 use crate::runner::{Stop, StopReason};
 use crate::{Exit, Usage, atomic_file, clock};
 
-/// What reconciling found for one row, or for a refund no row made.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::Display,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub(crate) enum Finding {
-    /// The row's refund exists at Mercado Pago with the same id, amount and status.
-    Matched,
-    /// The row was `in_process`; its refund is now approved (the row is now refunded).
-    Settled,
-    /// The row was refunded or in process; its refund is now rejected or cancelled
-    /// (the row is now failed, cause `refund_rejected`).
-    RejectedLater,
-    /// The state says refunded; the payment shows no such refund.
-    MissingAtMp,
-    /// The refund exists with another amount.
-    AmountDiffers,
-    /// A refund on the payment that no row of any batch of the state file made.
-    OutsideRefund,
-    /// A row sent with no answer read, and the payment shows a refund of its
-    /// amount: `run` will resend with the same key and the API will replay it.
-    UnknownOutcomeFound,
-    /// Nothing was refunded for the row, and nothing at Mercado Pago says otherwise.
-    NoRefund,
-    /// The payment could not be read (not found, unreadable answers, odd fields).
-    Unreadable,
-}
-
-impl Finding {
-    pub(crate) fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// The books agree on this line.
-    fn agrees(self) -> bool {
-        matches!(
-            self,
-            Finding::Matched | Finding::Settled | Finding::NoRefund
-        )
-    }
-}
+pub(crate) use crate::books::Finding;
 
 #[derive(Debug)]
 pub(crate) struct ReconcileRequest {
@@ -345,7 +294,10 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         Exit::SomeFailed
     };
     if let Some(path) = &metrics_file {
-        crate::metrics::write_reconcile(path, &batch.id, &counts, exit, clock::now_ms() / 1000)?;
+        let gauges: Vec<(&str, u64)> = Finding::iter()
+            .map(|f| (f.as_str(), counts.get(&f).map_or(0, |c| c.0)))
+            .collect();
+        crate::metrics::write_reconcile(path, &batch.id, &gauges, exit, clock::now_ms() / 1000)?;
     }
     lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
     Ok(Reconciled {

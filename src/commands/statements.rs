@@ -29,58 +29,7 @@ use crate::lock::BatchLock;
 use crate::mpreport::{LineKind, Report, ReportLine};
 use crate::{Exit, Usage, atomic_file, clock};
 
-/// What matching found for one line of a report, or one refund of the batch.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::Display,
-)]
-#[strum(serialize_all = "snake_case")]
-pub(crate) enum Finding {
-    Matched,
-    /// Matched, but another refund of the same amount on the same payment could
-    /// have been it: allocated oldest first.
-    MatchedAmbiguous,
-    /// A report line of the batch's refund with another amount.
-    AmountDiffers,
-    /// A refund of the batch, dated well inside the reports' period, that no
-    /// report line shows.
-    MissingInReport,
-    /// A refund line on a payment of the batch that no row of it made: made by
-    /// hand, or by something else.
-    NotInBatch,
-    /// A chargeback on a payment the batch refunded: the money may go out twice.
-    ChargebackOnRefundedPayment,
-    /// A refund of the batch dated outside the reports' period (or too near its
-    /// edges to expect it there).
-    OutOfPeriod,
-    /// Money reserved for a refund (release report), shown apart.
-    ReserveForRefund,
-}
-
-impl Finding {
-    pub(crate) fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// The books disagree: the run exits 1.
-    fn disagrees(self) -> bool {
-        matches!(
-            self,
-            Finding::AmountDiffers
-                | Finding::MissingInReport
-                | Finding::NotInBatch
-                | Finding::ChargebackOnRefundedPayment
-        )
-    }
-}
+pub(crate) use crate::books::ReportFinding as Finding;
 
 #[derive(Debug)]
 pub(crate) struct MatchRequest {

@@ -21,17 +21,26 @@ const ORIGIN_REPLAY: i64 = 2;
 /// request: beyond any clock difference between Mercado Pago and this machine.
 const REPLAY_SLACK_MS: i64 = 120_000;
 
+/// The cause codes of a row whose refund may or may not exist at the API, as an
+/// SQL list: `unknown_outcome` and every `NetCause` code (a row's last
+/// attempt may have failed to connect after an earlier one reached the API).
+macro_rules! unknown_outcome_codes {
+    () => {
+        "('unknown_outcome', 'connect_refused', 'dns', 'tls', 'timeout', 'connect_failed')"
+    };
+}
+
 /// The rows of another batch that keep a row from being sent on the same
 /// payment (`o` in the queries): those whose refund may exist at the API — made
 /// (refunded, in process) or sent with no answer known: any `sending` row,
 /// whatever its attempts (a process killed in flight stores none), or an
-/// unknown outcome (a network cause too: see `network::unknown_outcome_codes`)
+/// unknown outcome (a network cause too: see [`unknown_outcome_codes`])
 /// — and those still waiting to be sent: two spreadsheets queued on one payment
 /// is for a person to settle.
 pub(super) const STANDS_IN_THE_WAY: &str = concat!(
     "(o.state IN ('refunded', 'in_process', 'sending', 'pending')
      OR (o.state = 'failed' AND o.cause_code IN ",
-    crate::network::unknown_outcome_codes!(),
+    unknown_outcome_codes!(),
     "))"
 );
 
@@ -47,7 +56,7 @@ pub(super) const STANDS_IN_THE_WAY: &str = concat!(
 pub(super) const HELD_BACK: &str = concat!(
     "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL
      AND COALESCE(r.cause_code, '') NOT IN ",
-    crate::network::unknown_outcome_codes!(),
+    unknown_outcome_codes!(),
     "
      AND o.batch <> ?1
      AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)"
@@ -338,4 +347,33 @@ fn hold_back(
     )?
     .execute(params![seq, row_no, CauseCode::PaymentHasRefunds, why, now])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::CauseCode;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn every_cause_code_leaves_the_outcome_unknown_in_sql_too() {
+        let sql = unknown_outcome_codes!();
+        assert!(sql.contains("'unknown_outcome'"));
+        // Every code the SQL list names is an unknown outcome in Rust, and
+        // every NetCause is in the list.
+        let listed: Vec<&str> = sql
+            .trim_matches(|c| c == '(' || c == ')')
+            .split(", ")
+            .map(|c| c.trim_matches('\''))
+            .collect();
+        for code in &listed {
+            assert!(CauseCode::parse(code).is_unknown_outcome(), "{code}");
+        }
+        for c in crate::domain::NetCause::iter() {
+            assert!(listed.contains(&<&str>::from(c)), "{c:?}");
+            assert!(CauseCode::Net(c).is_unknown_outcome());
+        }
+        assert!(listed.contains(&"unknown_outcome"));
+        assert!(!CauseCode::Http(500).is_unknown_outcome());
+        assert_eq!(listed.len(), crate::domain::NetCause::iter().count() + 1);
+    }
 }

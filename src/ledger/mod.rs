@@ -152,7 +152,7 @@ pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<(u64, u64, String)> {
     out
 }
 
-/// Which rows of a batch [`Ledger::tally`] adds up.
+/// Which rows of a batch [`Ledger::for_each_ask`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tally {
     All = 0,

@@ -9,7 +9,8 @@ use super::{
     Batch, BatchSettings, Ledger, MadeRefund, SENDING, StoredRow, Tally, codec, outcome_of,
 };
 use crate::domain::{
-    Cause, CauseCode, Outcome, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested, RowResult,
+    Cause, CauseCode, Currency, Outcome, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested,
+    RowResult,
 };
 
 impl Ledger {
@@ -114,13 +115,14 @@ impl Ledger {
         Ok(counts)
     }
 
-    /// The money of the batch's valid rows per currency, of the rows `which`
-    /// says: what a confirmation shows.
-    pub(crate) fn tally(
+    /// What each valid row of the batch asks, and in which currency, of the
+    /// rows `which` says: what a confirmation adds up.
+    pub(crate) fn for_each_ask(
         &self,
         batch_id: &str,
         which: Tally,
-    ) -> anyhow::Result<crate::totals::Tally> {
+        mut f: impl FnMut(Option<Currency>, Requested),
+    ) -> anyhow::Result<()> {
         let mut stmt = self.conn.prepare(
             "SELECT currency, requested FROM rows
              WHERE batch = ?1 AND requested IS NOT NULL
@@ -129,7 +131,6 @@ impl Ledger {
                            ELSE 1 END",
         )?;
         let mut rows = stmt.query(params![self.seq(batch_id)?, which as i64])?;
-        let mut tally = crate::totals::Tally::default();
         while let Some(r) = rows.next()? {
             let currency: Option<String> = r.get(0)?;
             let requested: String = r.get(1)?;
@@ -139,9 +140,9 @@ impl Ledger {
                 .map_err(|_| anyhow::anyhow!("state file: a row has a bad currency"))?;
             let requested = Requested::from_canonical(&requested)
                 .ok_or_else(|| anyhow::anyhow!("state file: a row has a bad amount"))?;
-            tally.add(currency, requested);
+            f(currency, requested);
         }
-        Ok(tally)
+        Ok(())
     }
 
     /// Rows still to send (pending, or sent with no answer): from the index of
