@@ -5,10 +5,11 @@
 
 use std::path::Path;
 
+use strum::IntoEnumIterator;
+
 use crate::Exit;
 use crate::domain::Outcome;
 use crate::report::Summary;
-use strum::IntoEnumIterator;
 
 const LAST_SUCCESS: &str = "mprefund_last_success_timestamp_seconds";
 

@@ -13,13 +13,13 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
 pub(crate) use crate::cell::neutralise;
 use crate::clock::rfc3339;
 use crate::domain::{CauseCode, Outcome, Requested};
 use crate::ledger::{Batch, Ledger, StoredRow};
 use crate::{atomic_file, totals};
-use strum::IntoEnumIterator;
 
 pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "row",
