@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use strum::IntoEnumIterator;
+
 use crate::Exit;
 use crate::domain::Outcome;
 use crate::report::Summary;
@@ -59,19 +61,16 @@ pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
 
 const LAST_RECONCILE: &str = "mprefund_last_reconcile_timestamp_seconds";
 
-/// `reconcile --metrics-file`: lines per finding, so that drift alerts, and when
-/// the books last agreed (carried over from the previous file otherwise).
+/// `reconcile --metrics-file`: lines per finding (every finding, 0 when none),
+/// so that drift alerts, and when the books last agreed (carried over from the
+/// previous file otherwise).
 pub(crate) fn write_reconcile(
     path: &Path,
     batch_id: &str,
-    counts: &std::collections::BTreeMap<
-        crate::commands::reconcile::Finding,
-        (u64, rust_decimal::Decimal),
-    >,
+    findings: &[(&str, u64)],
     exit: Exit,
     finished_at_secs: i64,
 ) -> anyhow::Result<()> {
-    use crate::commands::reconcile::Finding;
     let previous = std::fs::read_to_string(path).ok().and_then(|text| {
         text.lines()
             .find_map(|l| l.strip_prefix(LAST_RECONCILE))
@@ -86,11 +85,10 @@ pub(crate) fn write_reconcile(
     let mut s = String::new();
     s.push_str("# HELP mprefund_reconcile_findings Lines of the last reconcile by finding.\n");
     s.push_str("# TYPE mprefund_reconcile_findings gauge\n");
-    for f in Finding::ALL {
-        let n = counts.get(&f).map_or(0, |c| c.0);
+    for (finding, n) in findings {
         s.push_str(&format!(
             "mprefund_reconcile_findings{{batch=\"{b}\",finding=\"{}\"}} {n}\n",
-            f.as_str()
+            label(finding)
         ));
     }
     s.push_str("# HELP mprefund_reconcile_exit_code Exit code of the last reconcile.\n");
@@ -113,7 +111,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::R
     let mut s = String::new();
     s.push_str("# HELP mprefund_rows Rows of the batch by outcome at the end of the run.\n");
     s.push_str("# TYPE mprefund_rows gauge\n");
-    for o in Outcome::ALL {
+    for o in Outcome::iter() {
         s.push_str(&format!(
             "mprefund_rows{{batch=\"{b}\",outcome=\"{}\"}} {}\n",
             o.as_str(),
