@@ -59,6 +59,11 @@ pub struct Damaged(pub anyhow::Error);
 pub struct StoppedBy(pub StopReason);
 
 impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
     /// The exit code of a run that stopped early for `reason`.
     pub(crate) fn of_stop(reason: &StopReason) -> Exit {
         match reason {

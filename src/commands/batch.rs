@@ -178,15 +178,6 @@ impl Finished {
     }
 }
 
-pub(crate) fn default_out(input: &Path) -> PathBuf {
-    input.with_file_name(format!("{}.results.csv", stem(input)))
-}
-
-fn stem(p: &Path) -> String {
-    p.file_stem()
-        .map_or_else(|| "input".into(), |s| s.to_string_lossy().into_owned())
-}
-
 pub(super) fn check_outputs(
     input: Option<&Path>,
     state: &Path,
@@ -550,7 +541,9 @@ pub(super) fn out_for(batch: &Batch, output: &OutputOptions) -> PathBuf {
         .as_deref()
         .map(|p| expand_for(p, batch))
         .or_else(|| batch.settings.out.clone())
-        .unwrap_or_else(|| default_out(Path::new(&batch.input_path)))
+        .unwrap_or_else(|| {
+            crate::paths::beside(Path::new(&batch.input_path), crate::paths::Sheet::Results)
+        })
 }
 
 pub(super) fn open_existing(state: &Path) -> anyhow::Result<Ledger> {

@@ -239,7 +239,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         .output
         .out
         .clone()
-        .unwrap_or_else(|| batch::default_out(&req.input));
+        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
     let mut earlier_exit = None;
     if let Some(earlier) = req.earlier
         && state.is_file()
