@@ -32,6 +32,12 @@ pub enum Exit {
     EarlierUnfinished = 7,
 }
 
+/// How a command ended, as its result says it: every command's result type
+/// implements this, and [`Exit::code`] alone turns it into the process's code.
+pub(crate) trait Ending {
+    fn exit(&self) -> Exit;
+}
+
 /// `run --job` refused tonight's file: earlier batches of the job are unfinished
 /// and the job said not to finish them first (exit 7).
 #[derive(Debug, Clone, thiserror::Error)]

@@ -3,41 +3,51 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use serde::Deserialize;
 
-use crate::cli::args::{BatchArgs, OutputArgs, SendArgs};
+use crate::cli::args::{BatchArgs, OutputArgs, SendArgs, layered};
 use crate::cli::session::{self, Session, finished};
-use crate::cli::settings::{self, JobFile};
+use crate::cli::settings::{self, JobFile, Layer};
 use crate::{Exit, Usage, commands};
 
-#[derive(Args, Debug)]
-pub struct RetryArgs {
-    #[command(flatten)]
-    pub batch: BatchArgs,
-    /// Also re-send the rows that failed permanently (asks first unless --yes).
-    #[arg(long)]
-    pub all_failed: bool,
-    /// Answer yes to confirmations.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Also send the rows still pending (a run that stopped early): `run` is the
-    /// command for those; retry refuses them unless asked.
-    #[arg(long)]
-    pub include_pending: bool,
-    #[command(flatten)]
-    pub send: SendArgs,
-    #[command(flatten)]
-    pub output: OutputArgs,
+layered! {
+    #[derive(Args, Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub struct RetryArgs {
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub batch: BatchArgs,
+        /// Also re-send the rows that failed permanently (asks first unless --yes).
+        #[arg(long)]
+        pub all_failed: bool,
+        /// Answer yes to confirmations (--all-failed asks on a terminal, and is
+        /// refused without one unless --yes).
+        #[arg(long, short = 'y')]
+        pub yes: bool,
+        /// Also send the rows still pending (a run that stopped early): `run` is the
+        /// command for those; retry refuses them unless asked.
+        #[arg(long)]
+        pub include_pending: bool,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub send: SendArgs,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub output: OutputArgs,
+    }
 }
 
-pub(crate) async fn exec(a: RetryArgs, session: &Session) -> anyhow::Result<Exit> {
+pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
-    let job = JobFile::load_opt(a.batch.job.as_deref())?;
-    let output = settings::output_options(&a.output, &job, session.mode);
-    let state = settings::state_of(&a.batch, &job);
+    let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let a = flags.over(job.layer("retry")?);
+    let output = settings::output_options(&a.output, session.mode);
+    let common = job.common("retry")?;
+    let state = settings::state_of(a.batch.state.as_deref(), &common);
     let ran = async {
         let state = state.as_ref().map_err(Usage::clone)?;
-        let send = settings::send_options(&a.send, &job)?;
-        let pick = settings::pick_of(&a.batch, &job);
+        let send = settings::send_options(&a.send)?;
+        let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
         if a.all_failed {
             let (id, retryable, permanent) = commands::retry::failed_counts(state, &pick)?;
             let q = format!(
