@@ -2,8 +2,8 @@
 //! dispatch here; the argument groups several commands share in `args`; job files
 //! and the merging of settings in `settings`; logging, signals and prompts in
 //! `session`; and each command's own flags and `exec` in `commands/<cmd>.rs`.
-//! Every command returns an [`Exit`]; errors carry their own (see
-//! [`Exit::from_result`]).
+//! Every command returns its result's [`Exit`] ([`crate::exit::Ending`]); an
+//! error is mapped at one boundary ([`Exit::from_result`]).
 
 mod args;
 mod commands;
@@ -31,8 +31,9 @@ use commands::status::StatusArgs;
                   2 usage or input error, nothing sent; 3 stopped early, resumable (run again); \
                   4 another run holds the batch; 5 the state file is damaged; \
                   6 stopped, a person must fix something first (token, permissions, --api-base); \
-                  7 run --job: earlier batches of the job unfinished (resume_earlier = false).\n\
-                  The access token comes from MP_ACCESS_TOKEN or --token-file; it is never printed."
+                  7 run --job: earlier batches of the job unfinished (resume_earlier = false); \
+                  8 internal error, a person must look (not resumable as such).\n\
+                  The access token comes from MP_ACCESS_TOKEN, --token-env or --token-file; it is never printed."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use super::{Cli, LogFormat};
 use crate::commands::run::Confirm;
+use crate::exit::Ending;
 use crate::progress::Mode;
 use crate::runner::{Stop, StopReason};
 use crate::{Exit, Usage};
@@ -152,7 +153,7 @@ pub(crate) fn finished(f: &crate::commands::Finished, session: &Session) -> anyh
         let line = serde_json::json!({
             "event": "summary",
             "batch": f.batch_id,
-            "exit_code": f.exit.code(),
+            "exit_code": f.exit().code(),
             "stopped": f.stopped.as_ref().map(|r| r.to_string()),
             "results": f.results.display().to_string(),
             "summary": f.summary,
@@ -160,5 +161,21 @@ pub(crate) fn finished(f: &crate::commands::Finished, session: &Session) -> anyh
         show(&mut std::io::stderr().lock(), |w| writeln!(w, "{line}"))?;
     }
     session.summary(|| f.one_line(), |w| f.render(w))?;
-    Ok(f.exit)
+    Ok(f.exit())
+}
+
+impl Ending for crate::commands::Finished {
+    fn exit(&self) -> Exit {
+        self.exit
+    }
+}
+
+/// A run refused before sending is a usage error (exit 2), whatever refused it.
+impl Ending for crate::commands::run::RunResult {
+    fn exit(&self) -> Exit {
+        match self {
+            crate::commands::run::RunResult::Finished(f) => f.exit(),
+            crate::commands::run::RunResult::Refused { .. } => Exit::Usage,
+        }
+    }
 }

@@ -172,7 +172,7 @@ impl Finished {
             self.batch_id,
             self.summary.rows,
             counts.join(", "),
-            self.exit as u8,
+            self.exit.code(),
             self.results.display()
         )
     }
@@ -329,7 +329,7 @@ fn finish(
     if let Some(path) = &output.summary_json {
         let json = SummaryJson {
             batch: &batch.id,
-            exit_code: exit as u8,
+            exit_code: exit.code(),
             stopped: reason.as_ref().map(|r| r.to_string()),
             input: &batch.input_path,
             results: out.display().to_string(),
@@ -429,7 +429,7 @@ pub(crate) fn report_failure(
     if let Some(path) = &output.summary_json {
         let json = FailureJson {
             batch: None,
-            exit_code: exit as u8,
+            exit_code: exit.code(),
             error,
             input: input.map(|p| p.display().to_string()),
             started_at: started_at(started),

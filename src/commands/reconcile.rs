@@ -145,7 +145,7 @@ impl Reconciled {
             self.batch_id,
             counts.join(", "),
             self.updated,
-            self.exit as u8,
+            self.exit.code(),
             self.out.display()
         )
     }

@@ -357,7 +357,7 @@ async fn finish_earlier(
         if f.stopped.is_some() {
             return Ok(EarlierOutcome::Stopped(Box::new(f)));
         }
-        if worst.is_none_or(|w: crate::Exit| (f.exit as u8) > (w as u8)) {
+        if worst.is_none_or(|w: crate::Exit| f.exit.code() > w.code()) {
             worst = Some(f.exit);
         }
     }

@@ -192,7 +192,7 @@ impl Matched {
             self.batch_id,
             self.reports.len(),
             counts.join(", "),
-            self.exit as u8,
+            self.exit.code(),
             self.out.display()
         )
     }

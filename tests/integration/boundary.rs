@@ -3,6 +3,8 @@
 //! refused, never ignored; an error is mapped to its exit code in one place, and
 //! one that is neither the user's nor an outage's never says "resumable".
 
+use std::path::Path;
+
 use mprefund::sandbox::TEST_TOKEN;
 
 use crate::common::{Work, bare, ordinary_csv, run, sandbox};
@@ -121,4 +123,64 @@ fn the_settings_the_job_file_lacked_are_read_from_it() {
     let ran = run(w.mprefund(&sb, &["run", "--job", bad.to_str().unwrap()]));
     assert_eq!(ran.code, 2, "{ran:?}");
     assert!(ran.stderr.contains("unknown key `preflite`"), "{ran:?}");
+}
+
+/// Overwrites every page of an SQLite file but the first: the header still reads
+/// as ours, the tables do not.
+fn corrupt_pages(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete");
+    drop(conn);
+    let mut bytes = std::fs::read(db).unwrap();
+    let page = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    assert!(bytes.len() > page, "one page only");
+    bytes[page..].fill(0x55);
+    std::fs::write(db, bytes).unwrap();
+}
+
+#[test]
+fn a_damaged_state_file_is_never_resumable() {
+    let w = Work::new();
+    let sb = sandbox();
+    w.write("in.csv", ordinary_csv(3, 7600));
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    corrupt_pages(&w.path("s.db"));
+    // `status` only reads: running it again cannot help, so never exit 3.
+    let ran = run(w.bare().args(["status", "--state", "s.db"]));
+    assert_eq!(ran.code, 5, "{ran:?}");
+    assert!(ran.stderr.contains("damaged"), "{ran:?}");
+    let ran = run(w.bare().args(["report", "--state", "s.db"]));
+    assert_eq!(ran.code, 5, "{ran:?}");
+}
+
+/// An error the tool has no name for (here: the results' folder is missing once
+/// the rows are sent) is internal, exit 8: running again unchanged meets it
+/// again, so it must not say "stopped early, resumable"; monitoring hears it.
+#[test]
+fn an_error_nobody_named_is_internal_not_resumable() {
+    let w = Work::new();
+    let sb = sandbox();
+    w.write("in.csv", ordinary_csv(2, 7700));
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "in.csv",
+            "--state",
+            "s.db",
+            "--out",
+            "gone/in.results.csv",
+            "--metrics-file",
+            "m.prom",
+        ],
+    ));
+    assert_eq!(ran.code, 8, "{ran:?}");
+    assert!(ran.stderr.contains("\ninternal error: "), "{ran:?}");
+    assert!(ran.stderr.contains("gone"), "{ran:?}");
+    let metrics = std::fs::read_to_string(w.path("m.prom")).unwrap();
+    assert!(metrics.contains("mprefund_run_exit_code 8"), "{metrics}");
 }

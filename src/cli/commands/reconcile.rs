@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::cli::args::{BatchArgs, OutArg, SendArgs, de_size, layered, parse_size, with_default};
 use crate::cli::session::Session;
 use crate::cli::settings::{self, JobCommon, JobFile, Layer};
-use crate::exit::Ending;
+use crate::exit::{Ending, Failure, Interrupted};
 use crate::{Exit, Usage, commands};
 
 /// `--date-window` unless the job file says otherwise.
@@ -135,11 +135,23 @@ pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Res
                     .unwrap_or(commands::DEFAULT_MAX_REPORT_BYTES),
             };
             let send = settings::send_options(&a.send)?;
-            commands::statements::fetch_and_match(req, fetch, &send, session.stop()).await?
+            commands::statements::fetch_and_match(req, fetch, &send, session.stop())
+                .await
+                .map_err(fetch_failed)?
         }
     };
     session.summary(|| m.one_line(), |w| m.render(w))?;
     Ok(m.exit())
+}
+
+/// A fetch that failed with no typed cause failed against the API (the report
+/// not ready in time, too large, an answer it cannot use): it passes, so it is
+/// an interruption (exit 3), as a run's outage is — never an internal error.
+fn fetch_failed(e: anyhow::Error) -> anyhow::Error {
+    match Failure::of(&e) {
+        Failure::Internal => Interrupted(e).into(),
+        _ => e,
+    }
 }
 
 async fn against_the_api(

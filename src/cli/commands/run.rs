@@ -14,6 +14,7 @@ use crate::cli::args::{
 use crate::cli::session::{self, Session, finished, show};
 use crate::cli::settings::{self, JobFile, Layer};
 use crate::commands::run::{Earlier, Guards, RunRequest, RunResult};
+use crate::exit::Ending;
 use crate::totals::Guard;
 use crate::{Exit, Usage, commands, state_home};
 
@@ -162,11 +163,11 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
             let mut text = Vec::new();
             refused.render(&mut text)?;
             failed(
-                Exit::Usage,
+                refused.exit(),
                 String::from_utf8_lossy(&text).trim().to_owned(),
             );
             show(&mut std::io::stderr().lock(), |w| w.write_all(&text))?;
-            Ok(Exit::Usage)
+            Ok(refused.exit())
         }
         Err(e) => {
             failed(Exit::of_error(&e), format!("{e:#}"));
