@@ -93,3 +93,15 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (a `conflicts_with` naming no flag, two
+    /// flags with one name), which otherwise run only when a command is parsed.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}
