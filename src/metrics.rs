@@ -93,7 +93,7 @@ pub(crate) fn write_reconcile(
     }
     s.push_str("# HELP mprefund_reconcile_exit_code Exit code of the last reconcile.\n");
     s.push_str("# TYPE mprefund_reconcile_exit_code gauge\n");
-    s.push_str(&format!("mprefund_reconcile_exit_code {}\n", exit as u8));
+    s.push_str(&format!("mprefund_reconcile_exit_code {}\n", exit.code()));
     s.push_str(&format!(
         "# HELP {LAST_RECONCILE} When a reconcile last found the books agreeing (0: never).\n# TYPE {LAST_RECONCILE} gauge\n{LAST_RECONCILE} {last}\n"
     ));
@@ -211,9 +211,9 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::R
         }
     }
     render_beyond(&mut s, f.beyond);
-    s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped resumable, 4 batch held, 5 state damaged, 6 a person must fix something, 7 earlier batches unfinished).\n");
+    s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped resumable, 4 batch held, 5 state damaged, 6 a person must fix something, 7 earlier batches unfinished, 8 internal error).\n");
     s.push_str("# TYPE mprefund_run_exit_code gauge\n");
-    s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit as u8));
+    s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit.code()));
     s.push_str("# HELP mprefund_last_run_timestamp_seconds When the last run ended.\n");
     s.push_str("# TYPE mprefund_last_run_timestamp_seconds gauge\n");
     s.push_str(&format!(

@@ -567,14 +567,16 @@ mod tests {
         let cell = anyhow::anyhow!("state file: row 2 has bad cells");
         assert_eq!(failure_of(&cell), Failure::Damaged);
         let marked = mark_damage(mark_damage(anyhow::anyhow!("row 2")));
-        assert_eq!(crate::Exit::of_error(&marked), crate::Exit::Internal);
+        assert_eq!(crate::Exit::of_error(&marked), crate::Exit::Damaged);
         assert_eq!(format!("{marked:#}").matches("damaged").count(), 1);
         let output = mark_damage(
             Err::<(), _>(std::io::Error::from_raw_os_error(28))
                 .context("x")
                 .unwrap_err(),
         );
-        assert_eq!(crate::Exit::of_error(&output), crate::Exit::Stopped);
+        // Neither damage nor an outage: a person must look (issue 20: no longer
+        // "stopped early, resumable").
+        assert_eq!(crate::Exit::of_error(&output), crate::Exit::Internal);
     }
 
     #[test]

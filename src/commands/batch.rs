@@ -171,19 +171,10 @@ impl Finished {
             self.batch_id,
             self.summary.rows,
             counts.join(", "),
-            self.exit as u8,
+            self.exit.code(),
             self.results.display()
         )
     }
-}
-
-pub(crate) fn default_out(input: &Path) -> PathBuf {
-    input.with_file_name(format!("{}.results.csv", stem(input)))
-}
-
-fn stem(p: &Path) -> String {
-    p.file_stem()
-        .map_or_else(|| "input".into(), |s| s.to_string_lossy().into_owned())
 }
 
 pub(super) fn check_outputs(
@@ -337,7 +328,7 @@ fn finish(
     if let Some(path) = &output.summary_json {
         let json = SummaryJson {
             batch: &batch.id,
-            exit_code: exit as u8,
+            exit_code: exit.code(),
             stopped: reason.as_ref().map(|r| r.to_string()),
             input: &batch.input_path,
             results: out.display().to_string(),
@@ -437,7 +428,7 @@ pub(crate) fn report_failure(
     if let Some(path) = &output.summary_json {
         let json = FailureJson {
             batch: None,
-            exit_code: exit as u8,
+            exit_code: exit.code(),
             error,
             input: input.map(|p| p.display().to_string()),
             started_at: started_at(started),
@@ -568,7 +559,9 @@ pub(super) fn out_for(batch: &Batch, output: &OutputOptions) -> PathBuf {
         .as_deref()
         .map(|p| expand_for(p, batch))
         .or_else(|| batch.settings.out.clone())
-        .unwrap_or_else(|| default_out(Path::new(&batch.input_path)))
+        .unwrap_or_else(|| {
+            crate::paths::beside(Path::new(&batch.input_path), crate::paths::Sheet::Results)
+        })
 }
 
 pub(super) fn open_existing(state: &Path) -> anyhow::Result<Ledger> {

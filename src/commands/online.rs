@@ -189,14 +189,8 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
     let header = input.header().to_vec();
     let delimiter = input.delimiter();
     drop(input);
-    let out = req.out.clone().unwrap_or_else(|| {
-        req.input.with_file_name(format!(
-            "{}.plan.csv",
-            req.input
-                .file_stem()
-                .map_or_else(|| "input".into(), |s| s.to_string_lossy())
-        ))
-    });
+    let out = (req.out.clone())
+        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Plan));
     crate::paths::check_outputs(Some(&req.input), &req.input, &[("--out", &out)])?;
 
     // Second pass: one prediction per row, written as it goes.

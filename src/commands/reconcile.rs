@@ -87,7 +87,7 @@ impl Reconciled {
             self.batch_id,
             counts.join(", "),
             self.updated,
-            self.exit as u8,
+            self.exit.code(),
             self.out.display()
         )
     }
@@ -111,13 +111,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         .as_deref()
         .map(|p| batch::expand_for(p, &batch))
         .unwrap_or_else(|| {
-            let input = Path::new(&batch.input_path);
-            input.with_file_name(format!(
-                "{}.reconcile.csv",
-                input
-                    .file_stem()
-                    .map_or_else(|| "batch".into(), |s| s.to_string_lossy())
-            ))
+            crate::paths::beside(Path::new(&batch.input_path), crate::paths::Sheet::Reconcile)
         });
     let results = batch::out_for(&batch, &batch::OutputOptions::default());
     let mut outputs = vec![("--out", out.as_path()), ("the results", results.as_path())];

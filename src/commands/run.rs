@@ -240,7 +240,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         .output
         .out
         .clone()
-        .unwrap_or_else(|| batch::default_out(&req.input));
+        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
     let mut earlier_exit = None;
     if let Some(earlier) = req.earlier
         && state.is_file()
@@ -358,7 +358,7 @@ async fn finish_earlier(
         if f.stopped.is_some() {
             return Ok(EarlierOutcome::Stopped(Box::new(f)));
         }
-        if worst.is_none_or(|w: crate::Exit| (f.exit as u8) > (w as u8)) {
+        if worst.is_none_or(|w: crate::Exit| f.exit.code() > w.code()) {
             worst = Some(f.exit);
         }
     }

@@ -133,7 +133,7 @@ impl Matched {
             self.batch_id,
             self.reports.len(),
             counts.join(", "),
-            self.exit as u8,
+            self.exit.code(),
             self.out.display()
         )
     }
@@ -291,13 +291,10 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
     let ledger = batch::open_existing(&req.state)?;
     let batch = batch::select_batch(&ledger, &req.state, &req.pick)?;
     let out = req.out.clone().unwrap_or_else(|| {
-        let input = Path::new(&batch.input_path);
-        input.with_file_name(format!(
-            "{}.report-match.csv",
-            input
-                .file_stem()
-                .map_or_else(|| "batch".into(), |s| s.to_string_lossy())
-        ))
+        crate::paths::beside(
+            Path::new(&batch.input_path),
+            crate::paths::Sheet::ReportMatch,
+        )
     });
     crate::paths::check_outputs(
         Some(Path::new(&batch.input_path)),
