@@ -1,8 +1,8 @@
 //! Sends a batch: one collector thread that alone owns the [`Ledger`], claiming
-//! rows (marking them `sending`, committed) before handing them to `concurrency`
-//! async workers, and recording their results in batched transactions; the workers
-//! pass every request through one shared pacer (`rate`) and settle each row with the
-//! retry policy. A failed row is data — it goes to the ledger; only the ledger
+//! rows (marking them `sending`, committed) before handing each to its own async
+//! task, and recording their results in batched transactions; every request passes
+//! one shared pacer (`rate`: in-flight gate, pause, pace) and each row is settled
+//! with the retry policy. A failed row is data — it goes to the ledger; only the ledger
 //! failing, or a stop (bad credentials, open breaker, signal), ends the run early.
 //!
 //! Invariants: no request leaves for a row not yet committed as `sending`; every
@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::client::{Client, Reply};
 use crate::clock::now_ms;
-use crate::domain::{Cause, Outcome, RowResult};
+use crate::domain::{Cause, CauseCode, Outcome, RefundStatus, RowResult};
 use crate::ledger::{Claimed, Ledger};
 use crate::progress::Progress;
 use crate::retry::{self, Attempt, Breaker, Policy, Verdict};
@@ -204,9 +204,8 @@ pub(crate) async fn run(
         stop: stop.clone(),
         grace: settings.grace,
     });
-    let (work_tx, work_rx) = mpsc::unbounded_channel::<Claimed>();
+    let (work_tx, mut work_rx) = mpsc::unbounded_channel::<Claimed>();
     let (out_tx, out_rx) = std::sync::mpsc::channel::<(u64, RowResult)>();
-    let work_rx = Arc::new(tokio::sync::Mutex::new(work_rx));
 
     let window = (concurrency * 8).max(256);
     let collector_stop = stop.clone();
@@ -226,29 +225,32 @@ pub(crate) async fn run(
         res
     });
 
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
+    // One task per claimed row, not a fixed set of workers: a row waiting out its
+    // Retry-After or backoff must not hold a place another row could send from
+    // (with `--concurrency 8` and 5 % stray 429s, eight sleeping rows stalled the
+    // batch). The gate bounds what is in flight, the claim window what is held.
+    let rows = tokio::spawn(async move {
+        let mut rows = tokio::task::JoinSet::new();
+        while let Some(job) = work_rx.recv().await {
             let ctx = ctx.clone();
-            let work_rx = work_rx.clone();
             let out_tx = out_tx.clone();
-            tokio::spawn(async move {
-                loop {
-                    let job = work_rx.lock().await.recv().await;
-                    let Some(job) = job else { break };
-                    let result = settle(&ctx, &job).await;
-                    if out_tx.send((job.row_no, result)).is_err() {
-                        break;
-                    }
-                }
-            })
-        })
-        .collect();
-    drop(out_tx);
+            rows.spawn(async move {
+                let result = settle(&ctx, &job).await;
+                // The collector only goes away once every row came back.
+                let _ = out_tx.send((job.row_no, result));
+            });
+            while let Some(done) = rows.try_join_next() {
+                done.context("a row's task panicked")?;
+            }
+        }
+        while let Some(done) = rows.join_next().await {
+            done.context("a row's task panicked")?;
+        }
+        anyhow::Ok(())
+    });
 
     let ledger = collector.await.context("the collector panicked")??;
-    for w in workers {
-        w.await.context("a worker panicked")?;
-    }
+    rows.await.context("the row tasks panicked")??;
     let sent = Sent {
         stopped: stop.reason(),
         rate: limiter.figures(),
@@ -347,7 +349,7 @@ async fn settle(ctx: &Ctx, job: &Claimed) -> RowResult {
             return unsettled(attempts, last);
         }
         let pass = tokio::select! {
-            p = ctx.limiter.enter() => p,
+            p = ctx.limiter.enter(attempts > 0) => p,
             _ = ctx.stop.wait() => return unsettled(attempts, last),
         };
         tokio::select! {
@@ -458,24 +460,25 @@ fn settled(attempts: u32, reply: Reply, at: i64) -> RowResult {
     };
     let mut r = base(attempts, Outcome::Refunded, Some(at));
     r.http_status = Some(status);
-    match refund.status.as_str() {
-        "approved" => {}
-        "in_process" | "pending" | "authorized" => r.outcome = Outcome::InProcess,
-        "rejected" | "cancelled" => {
+    match &refund.status {
+        RefundStatus::Approved => {}
+        s if s.in_process() => r.outcome = Outcome::InProcess,
+        s if s.moved_no_money() => {
             r.outcome = Outcome::Failed;
             r.retryable = Some(false);
             r.cause = Some(Cause {
-                code: format!("refund_{}", refund.status),
-                message: format!("the API created refund {} as {}", refund.id, refund.status),
+                code: CauseCode::RefundRejected,
+                message: format!("the API created refund {} as {s}", refund.id),
             });
         }
         other => {
             r.outcome = Outcome::InProcess;
             r.cause = Some(Cause {
-                code: "refund_status".into(),
+                code: CauseCode::RefundStatus,
                 message: format!(
-                    "refund {} has status {other:?}; settle it with reconcile",
-                    refund.id
+                    "refund {} has status {:?}; settle it with reconcile",
+                    refund.id,
+                    other.as_str()
                 ),
             });
         }
@@ -518,7 +521,7 @@ fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
         Reply::Error { status, cause, .. } => {
             r.http_status = Some(status);
             r.cause = Some(cause.unwrap_or_else(|| Cause {
-                code: format!("http_{status}"),
+                code: CauseCode::Http(status),
                 message: format!("HTTP {status}"),
             }));
         }
@@ -534,7 +537,7 @@ fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
         Reply::Unknown { status, reason, .. } => {
             r.http_status = status;
             r.cause = Some(Cause {
-                code: "unknown_outcome".into(),
+                code: CauseCode::UnknownOutcome,
                 message: format!(
                     "no readable answer after {attempts} attempt(s) ({reason}); the same key settles it on the next run"
                 ),
