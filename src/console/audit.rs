@@ -31,7 +31,7 @@ struct Shown {
 }
 
 #[derive(Template)]
-#[template(path = "console/audit.html")]
+#[template(path = "audit.html", config = "src/console/askama.toml")]
 struct AuditPage {
     chrome: Chrome,
     entries: Vec<Shown>,

@@ -4,7 +4,7 @@
 //! logic.
 //!
 //! Invariant: every piece of text a person reads is in the templates
-//! (`templates/console/`), so they can be translated; the code here passes
+//! (`src/console/templates/`), so they can be translated; the code here passes
 //! data, numbers and the engine's own messages.
 
 use askama::Template;
@@ -55,7 +55,7 @@ pub(crate) enum LoginProblem {
 }
 
 #[derive(Template)]
-#[template(path = "console/login.html")]
+#[template(path = "login.html", config = "src/console/askama.toml")]
 struct LoginPage<'a> {
     chrome: Chrome,
     typed: &'a str,
@@ -95,7 +95,7 @@ pub(crate) enum Problem {
 }
 
 #[derive(Template)]
-#[template(path = "console/message.html")]
+#[template(path = "message.html", config = "src/console/askama.toml")]
 struct MessagePage<'a> {
     chrome: Chrome,
     problem: Problem,
@@ -129,7 +129,7 @@ struct Listed {
 }
 
 #[derive(Template)]
-#[template(path = "console/home.html")]
+#[template(path = "home.html", config = "src/console/askama.toml")]
 struct HomePage {
     chrome: Chrome,
     may_upload: bool,
@@ -233,7 +233,7 @@ impl PlanView {
 }
 
 #[derive(Template)]
-#[template(path = "console/batch.html")]
+#[template(path = "batch.html", config = "src/console/askama.toml")]
 struct BatchPage {
     chrome: Chrome,
     upload: Upload,
