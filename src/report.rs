@@ -17,9 +17,9 @@ use strum::IntoEnumIterator;
 
 pub(crate) use crate::cell::neutralise;
 use crate::clock::rfc3339;
-use crate::domain::{CauseCode, Outcome, Requested};
+use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
 use crate::ledger::{Batch, Ledger, StoredRow};
-use crate::{atomic_file, totals};
+use crate::{atomic_file, mpbatch, totals};
 
 pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "row",
@@ -348,6 +348,9 @@ fn fixed(currency: &str, a: Decimal) -> Decimal {
 #[derive(Debug, Serialize, Deserialize)]
 struct Written {
     out: std::path::PathBuf,
+    /// The columns written (absent in memos older than the choice: the tool's own).
+    #[serde(default)]
+    format: ResultsFormat,
     /// The ledger's generation when written.
     generation: i64,
     /// The file as written: size and modification time (ns since the epoch).
@@ -366,26 +369,33 @@ fn stamp(path: &Path) -> Option<(u64, u128)> {
     Some((m.len(), modified.as_nanos()))
 }
 
-/// The results CSV of `batch` at `out`, written unless the file there is the one
-/// written from the batch as it stands (same ledger generation — every
-/// transaction that changes rows counts one — and the same size and modification
-/// time); returns the summary either way. A state file edited by hand, outside
-/// mprefund, is not seen: `report` rewrites always.
-pub(crate) fn results(ledger: &mut Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
+/// The results CSV of `batch` at `out` in `format`, written unless the file there
+/// is the one written from the batch as it stands (same ledger generation — every
+/// transaction that changes rows counts one — the same columns, and the same size
+/// and modification time); returns the summary either way. A state file edited by
+/// hand, outside mprefund, is not seen: `report` rewrites always.
+pub(crate) fn results(
+    ledger: &mut Ledger,
+    batch: &Batch,
+    out: &Path,
+    format: ResultsFormat,
+) -> anyhow::Result<Summary> {
     let key = format!("results:{}", batch.id);
     let generation = ledger.generation()?;
     if let Some(w) = ledger.memo::<Written>(&key)?
         && w.out == out
+        && w.format == format
         && w.generation == generation
         && stamp(out) == Some((w.len, w.modified_ns))
     {
         tracing::debug!("{} is up to date", out.display());
         return Ok(w.summary);
     }
-    let summary = write_results(ledger, batch, out)?;
+    let summary = write_results(ledger, batch, out, format)?;
     if let Some((len, modified_ns)) = stamp(out) {
         let written = Written {
             out: out.to_path_buf(),
+            format,
             generation,
             len,
             modified_ns,
@@ -444,8 +454,29 @@ fn mark_damage(err: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// Writes the results CSV for `batch` to `out` atomically and returns the summary.
-pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
+/// Writes the results CSV for `batch` to `out` atomically, in `format`'s columns,
+/// and returns the summary. Either format keeps the input's dialect: its
+/// delimiter, a BOM when it had one (or was Windows-1252), its decimal mark.
+pub(crate) fn write_results(
+    ledger: &Ledger,
+    batch: &Batch,
+    out: &Path,
+    format: ResultsFormat,
+) -> anyhow::Result<Summary> {
+    // Mercado Pago's columns echo the input's payment, reference and amount cells.
+    let key_columns = match format {
+        ResultsFormat::Mprefund => None,
+        ResultsFormat::MpBatch => Some(
+            crate::input::key_columns(&batch.header)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "state file: batch {} has no payment id or amount column in its header",
+                        batch.id
+                    )
+                })
+                .map_err(mark_damage)?,
+        ),
+    };
     atomic_file::write_with(out, |file| {
         let mut summary = Summary::default();
         let mut buf = std::io::BufWriter::new(file);
@@ -456,16 +487,27 @@ pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyho
             .delimiter(batch.delimiter)
             .from_writer(buf);
         let width = batch.header.len();
-        let header = original_header(&batch.header)
-            .into_iter()
-            .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
-        w.write_record(header.collect::<Vec<_>>())?;
+        let decimal_comma = batch.settings.decimal_comma;
+        match &key_columns {
+            None => {
+                let header = original_header(&batch.header)
+                    .into_iter()
+                    .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
+                w.write_record(header.collect::<Vec<_>>())?;
+            }
+            Some(_) => w.write_record(mpbatch::COLUMNS)?,
+        }
         let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
         ledger.for_each_row(&batch.id, |row| {
             summary.add(&row)?;
             record.clear();
-            record.extend(original_cells(&row.fields, width, batch.delimiter));
-            record.extend(result_cells(&row, batch.settings.decimal_comma));
+            match &key_columns {
+                None => {
+                    record.extend(original_cells(&row.fields, width, batch.delimiter));
+                    record.extend(result_cells(&row, decimal_comma));
+                }
+                Some(columns) => record.extend(mpbatch::cells(&row, columns, decimal_comma)),
+            }
             w.write_record(&record)?;
             Ok(())
         })?;
@@ -523,14 +565,9 @@ fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 13] {
         opt(r.http_status.map(|s| s.to_string())),
         neutralise(&opt(refund.map(|f| f.id.clone()))),
         neutralise(&opt(refund.map(|f| f.status.to_string()))),
-        opt(r.refunded().map(|a| {
-            let text = totals::fixed(row.currency, a).to_string();
-            if decimal_comma {
-                text.replace('.', ",")
-            } else {
-                text
-            }
-        })),
+        opt(r
+            .refunded()
+            .map(|a| totals::written(row.currency, a, decimal_comma))),
         neutralise(&opt(cause.map(|c| c.code.to_string()))),
         neutralise(&opt(cause.map(|c| c.message.clone()))),
         opt(r.retryable.map(|b| b.to_string())),

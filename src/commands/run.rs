@@ -725,6 +725,7 @@ fn create_batch(
             results_bom: summary.bom || summary.windows_1252,
             decimal_comma: summary.decimal_comma,
             allow_more_refunds: req.allow_more_refunds,
+            results_format: req.output.results_format,
         },
         row_count: summary.rows,
     };

@@ -9,6 +9,7 @@ mod finance; // what finance and cron see: confirmation, guards, figures, Excel-
 mod guard; // the per-payment guard on every path money can take (issue 17)
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
+mod mpbatch; // Mercado Pago's own batch-refund file in, its output columns out (issue 21)
 mod network; // exit 6 for a person, 3 for an outage; an unreachable API named (issue 19)
 mod nights; // nights sharing a state file: an outage night visible, per-batch files, unchanged input (issue 19)
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
