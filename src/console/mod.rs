@@ -5,7 +5,7 @@
 //! It owns: the console's command line (`console`, `console users …`), its tables
 //! in the state file (`store`, which alone writes them), accounts (`users`), login
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
-//! `upload`) and the audit trail (`audit`).
+//! `upload`), the audit trail (`audit`) and the pages' languages (`i18n`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
@@ -21,6 +21,7 @@ use crate::input::InputOptions;
 
 mod audit;
 mod auth;
+mod i18n;
 mod lockout;
 mod pages;
 mod server;
@@ -51,6 +52,9 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "MINUTES", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=1440))]
     pub idle_timeout: u64,
+    /// The UTC offset pages show times at: `-03:00` (Brasília), `+00:00`...
+    #[arg(long, value_name = "OFFSET", default_value = "+00:00", allow_hyphen_values = true, value_parser = i18n::parse_offset)]
+    pub time_zone: time::UtcOffset,
 }
 
 #[derive(Subcommand, Debug)]
@@ -131,6 +135,7 @@ pub(crate) async fn exec(
                 listen: args.listen,
                 behind_proxy: args.behind_proxy,
                 idle: std::time::Duration::from_secs(args.idle_timeout * 60),
+                offset: args.time_zone,
             })
             .await
         }

@@ -14,8 +14,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::auth::{Kind, Viewer};
+#[allow(unused_imports)] // the templates name the messages
+use super::i18n::{M, Words};
 use super::server::{Shared, internal};
-use super::store::Upload;
+use super::store::{BatchState, Upload};
 use crate::commands::plan::PlanReport;
 use crate::totals;
 
@@ -26,6 +28,10 @@ pub(crate) struct Chrome {
     pub user: Option<String>,
     pub role: &'static str,
     pub may_audit: bool,
+    /// The request's language and time offset: `{{ chrome.w.t(M::…) }}`.
+    pub w: Words,
+    /// The page's path, where the language switcher comes back to.
+    pub here: String,
 }
 
 impl Chrome {
@@ -35,6 +41,8 @@ impl Chrome {
             user: Some(v.name.clone()),
             role: v.role.as_str(),
             may_audit: v.role.may_audit(),
+            w: super::server::words(),
+            here: super::server::here(),
         }
     }
 }
@@ -73,6 +81,8 @@ pub(crate) fn login(
         user: None,
         role: "",
         may_audit: false,
+        w: super::server::words(),
+        here: "/login".to_owned(),
     };
     render(
         &LoginPage {
@@ -149,8 +159,8 @@ pub(crate) async fn home(State(app): State<Shared>, headers: HeaderMap) -> Respo
     let uploads = uploads
         .into_iter()
         .map(|u| Listed {
-            at: crate::clock::rfc3339(u.uploaded_at_ms),
-            state: u.state.as_str(),
+            at: super::server::words().date(u.uploaded_at_ms),
+            state: state_label(u.state),
             id: u.id,
             name: u.original_name,
             by: u.uploaded_by,
@@ -174,11 +184,22 @@ pub(crate) async fn not_found(State(app): State<Shared>, headers: HeaderMap) -> 
     }
 }
 
+/// A batch's state in the request's language.
+pub(crate) fn state_label(state: BatchState) -> &'static str {
+    let m = match state {
+        BatchState::Uploaded => M::StateUploaded,
+    };
+    super::server::words().t(m)
+}
+
 /// Money of one currency in a plan.
 struct Money {
     currency: String,
     partial: u64,
+    /// The sum as the JSON gives it (`1234.50`).
     sum: String,
+    /// The sum in the request's language (`R$ 1.234,50`).
+    shown: String,
     full: u64,
 }
 
@@ -209,6 +230,12 @@ impl PlanView {
                 currency: totals::name(*c),
                 partial: t.partial,
                 sum: t.sum_text(*c),
+                shown: if t.overflow {
+                    t.sum_text(*c)
+                } else {
+                    super::server::words()
+                        .money(&c.map(|c| c.to_string()).unwrap_or_default(), t.sum)
+                },
                 full: t.full,
             })
             .collect();
@@ -238,6 +265,7 @@ struct BatchPage {
     chrome: Chrome,
     upload: Upload,
     uploaded_at: String,
+    state: &'static str,
     plan: PlanView,
 }
 
@@ -288,7 +316,8 @@ pub(crate) async fn batch(
     render(
         &BatchPage {
             chrome: Chrome::of(&v),
-            uploaded_at: crate::clock::rfc3339(upload.uploaded_at_ms),
+            uploaded_at: super::server::words().date(upload.uploaded_at_ms),
+            state: state_label(upload.state),
             upload,
             plan,
         },
@@ -322,4 +351,24 @@ fn json_of(u: &Upload, p: &PlanView) -> serde_json::Value {
         "already_refunded": p.prior.len(),
         "money": money,
     })
+}
+
+#[derive(Template)]
+#[template(path = "causes.html", config = "src/console/askama.toml")]
+struct CausesPage {
+    chrome: Chrome,
+}
+
+/// `GET /causes`: every cause code a row may carry, with what it means and what
+/// to do next, in the request's language.
+pub(crate) async fn causes(State(app): State<Shared>, headers: HeaderMap) -> Response {
+    match app.viewer(&headers, Kind::Page) {
+        Ok(v) => render(
+            &CausesPage {
+                chrome: Chrome::of(&v),
+            },
+            StatusCode::OK,
+        ),
+        Err(r) => r.answer(),
+    }
 }
