@@ -731,14 +731,7 @@ fn show(
 fn finished(f: &commands::Finished, mode: Mode, json_logs: bool) -> anyhow::Result<Exit> {
     if json_logs {
         // Log collectors get the summary as one JSON line too.
-        let line = serde_json::json!({
-            "event": "summary",
-            "batch": f.batch_id,
-            "exit_code": f.exit as u8,
-            "stopped": f.stopped.as_ref().map(|r| r.to_string()),
-            "results": f.results.display().to_string(),
-            "summary": f.summary,
-        });
+        let line = f.log_line()?;
         show(&mut std::io::stderr().lock(), |w| writeln!(w, "{line}"))?;
     }
     if mode == Mode::Quiet {

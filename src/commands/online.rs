@@ -14,13 +14,14 @@ use std::path::PathBuf;
 use rust_decimal::Decimal;
 
 use super::batch::SendOptions;
+use crate::Exit;
 use crate::client::{Client, PaymentView};
 use crate::domain::{Currency, Kind, PaymentId, Requested, Row};
 use crate::input::{Input, InputOptions};
 use crate::lookup::{self, Lookup};
-use crate::report::{self, neutralise};
+use crate::report;
 use crate::runner::{Stop, StopReason};
-use crate::{Exit, atomic_file};
+use crate::sheet::{self, Dialect};
 
 /// More partial refunds than this on one payment: older docs say the API refuses.
 const MAX_PARTIALS: u64 = 20;
@@ -118,6 +119,8 @@ struct Books {
     found: HashMap<PaymentId, Lookup>,
     stopped: Option<StopReason>,
     now: time::OffsetDateTime,
+    /// The input's, for the plan the rows are written to.
+    dialect: Dialect,
 }
 
 /// First pass over the file (what it asks of each payment), then every payment
@@ -159,7 +162,7 @@ async fn read_books(
             }
         }
     }
-    input.finish()?;
+    let dialect = Dialect::of_input(&input.finish()?);
     let client = Client::new(&send.api_base, &send.token, &send.client)?;
     let ids: Vec<PaymentId> = asked.keys().copied().collect();
     let (found, stopped) = lookup::payments(client, ids, &send.runner, stop).await;
@@ -169,6 +172,7 @@ async fn read_books(
         found,
         stopped,
         now: time::OffsetDateTime::now_utc(),
+        dialect,
     })
 }
 
@@ -219,9 +223,9 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         books.stopped,
         books.now,
     );
+    let dialect = books.dialect;
     let input = Input::open(&req.input, &req.input_options)?;
     let header = input.header().to_vec();
-    let delimiter = input.delimiter();
     drop(input);
     let out = req.out.clone().unwrap_or_else(|| {
         req.input.with_file_name(format!(
@@ -236,10 +240,7 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
     // Second pass: one prediction per row, written as it goes.
     let mut counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)> = BTreeMap::new();
     let mut input = Input::open(&req.input, &req.input_options)?;
-    atomic_file::write_with(&out, |file| {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(delimiter)
-            .from_writer(std::io::BufWriter::new(file));
+    sheet::write(&out, dialect, |w| {
         let columns = [
             "prediction",
             "payment_status",
@@ -254,7 +255,7 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
             .into_iter()
             .chain(columns.iter().map(|c| c.to_string()))
             .collect();
-        w.write_record(&head)?;
+        w.row(&head)?;
         for row in input.by_ref() {
             let row = row?;
             let (prediction, view) =
@@ -275,11 +276,10 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
             e.0 += 1;
             e.1 = crate::money::add(e.1, &e_currency, amount)?;
             e.2 += full;
-            let mut record = report::original_cells(&row.fields, header.len(), delimiter);
-            record.extend(cells(prediction, view));
-            w.write_record(&record)?;
+            let mut record = report::original_cells(&row.fields, header.len(), dialect.delimiter);
+            record.extend(cells(prediction, view, dialect));
+            w.row(&record)?;
         }
-        w.flush()?;
         Ok(())
     })?;
     let summary = input.finish()?;
@@ -379,9 +379,10 @@ fn predict<'a>(
     (Prediction::Ok, Some(p))
 }
 
-fn cells(prediction: Prediction, p: Option<&PaymentView>) -> Vec<String> {
-    let dec = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
-    let text = |t: Option<&String>| neutralise(t.map(String::as_str).unwrap_or(""));
+/// The prediction's columns; amounts with the input's decimal mark.
+fn cells(prediction: Prediction, p: Option<&PaymentView>, dialect: Dialect) -> Vec<String> {
+    let dec = |d: Option<Decimal>| d.map(|d| dialect.amount(d)).unwrap_or_default();
+    let text = |t: Option<&String>| t.cloned().unwrap_or_default();
     let Some(p) = p else {
         let mut v = vec![prediction.as_str().to_owned()];
         v.resize(8, String::new());
@@ -412,6 +413,6 @@ fn cells(prediction: Prediction, p: Option<&PaymentView>) -> Vec<String> {
         dec(left),
         text(p.currency_id.as_ref()),
         text(p.date_approved.as_ref()),
-        neutralise(&prior.join("; ")),
+        prior.join("; "),
     ]
 }

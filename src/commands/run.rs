@@ -696,6 +696,7 @@ fn create_batch(
 ) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
     let mut input = Input::reopen(&req.input, &req.input_options, &summary.scan)?;
     let created_at_ms = clock::now_ms();
+    let dialect = crate::sheet::Dialect::of_input(summary);
     let batch = Batch {
         id: summary.fingerprint.clone(),
         created_at_ms,
@@ -703,7 +704,7 @@ fn create_batch(
         input_digest: summary.digest.clone(),
         namespace: req.input_options.namespace.clone(),
         header: input.header().to_vec(),
-        delimiter: input.delimiter(),
+        delimiter: dialect.delimiter,
         settings: BatchSettings {
             out: Some(crate::paths::resolved(&crate::paths::expand(
                 out,
@@ -721,8 +722,8 @@ fn create_batch(
             allow_duplicates: req.input_options.allow_duplicates,
             skip_invalid: req.skip_invalid,
             key_version: Some(crate::key::KEY_VERSION.to_owned()),
-            results_bom: summary.bom || summary.windows_1252,
-            decimal_comma: summary.decimal_comma,
+            results_bom: dialect.bom,
+            decimal_comma: dialect.decimal_comma,
             allow_more_refunds: req.allow_more_refunds,
         },
         row_count: summary.rows,

@@ -141,6 +141,8 @@ pub(crate) struct InputSummary {
     pub windows_1252: bool,
     /// The file started with a UTF-8 byte-order mark.
     pub bom: bool,
+    /// The field delimiter the file was read with.
+    pub delimiter: u8,
     /// Some valid amount was written with a decimal comma (`10,50`): the results
     /// write refunded amounts the same way.
     pub decimal_comma: bool,
@@ -338,6 +340,7 @@ impl Input {
             blank_skipped: self.blank_skipped,
             windows_1252: self.windows_1252,
             bom: self.bom,
+            delimiter: self.delimiter,
             decimal_comma: self.decimal_comma,
             scan,
         })
