@@ -761,7 +761,9 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 None => state_home::default_state(Some(&input), &opts.namespace, true)?,
             };
             let rate = a.send.rate.or(job.rate).unwrap_or(runner_rate_default());
-            let report = commands::plan::plan(&input, &opts, Some(&state))?;
+            // The one read of the input; `--online` reads this copy again.
+            let spooled = crate::input::Spooled::read(&input)?;
+            let report = commands::plan::plan(&spooled, &opts, Some(&state))?;
             show(&mut std::io::stdout().lock(), |w| report.render(w, rate))?;
             let offline = if report.clean() {
                 Exit::Ok
@@ -772,7 +774,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
                 return Ok(offline);
             }
             let req = commands::online::OnlineRequest {
-                input,
+                input: spooled,
                 input_options: opts,
                 send: send_options(&a.send, &job)?,
                 out: a.out.clone(),

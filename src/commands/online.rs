@@ -17,7 +17,7 @@ use super::batch::SendOptions;
 use crate::Exit;
 use crate::client::{Client, PaymentView};
 use crate::domain::{Currency, Kind, PaymentId, Requested, Row};
-use crate::input::{Input, InputOptions};
+use crate::input::{InputOptions, Spooled};
 use crate::lookup::{self, Lookup};
 use crate::report;
 use crate::runner::{Stop, StopReason};
@@ -63,7 +63,8 @@ impl Prediction {
 
 #[derive(Debug)]
 pub(crate) struct OnlineRequest {
-    pub input: PathBuf,
+    /// The input, as `plan` read it.
+    pub input: Spooled,
     pub input_options: InputOptions,
     pub send: SendOptions,
     pub out: Option<PathBuf>,
@@ -121,12 +122,14 @@ struct Books {
     now: time::OffsetDateTime,
     /// The input's, for the plan the rows are written to.
     dialect: Dialect,
+    /// The first pass's, for the second.
+    scan: crate::input::Scan,
 }
 
 /// First pass over the file (what it asks of each payment), then every payment
 /// read once.
 async fn read_books(
-    path: &std::path::Path,
+    input: &Spooled,
     opts: &InputOptions,
     send: &SendOptions,
     state: Option<&std::path::Path>,
@@ -138,7 +141,7 @@ async fn read_books(
         .map(crate::ledger::ReadOnly::open)
         .transpose()?
         .flatten();
-    let mut input = Input::open(path, opts)?;
+    let mut input = input.open(opts)?;
     for row in input.by_ref() {
         let row = row?;
         if let Ok(v) = row.content
@@ -162,7 +165,8 @@ async fn read_books(
             }
         }
     }
-    let dialect = Dialect::of_input(&input.finish()?);
+    let summary = input.finish()?;
+    let dialect = Dialect::of_input(&summary);
     let client = Client::new(&send.api_base, &send.token, &send.client)?;
     let ids: Vec<PaymentId> = asked.keys().copied().collect();
     let (found, stopped) = lookup::payments(client, ids, &send.runner, stop).await;
@@ -173,21 +177,22 @@ async fn read_books(
         stopped,
         now: time::OffsetDateTime::now_utc(),
         dialect,
+        scan: summary.scan,
     })
 }
 
 /// `run --preflight`: the rows `plan --online` would not predict `ok`, as
 /// (row number, line, prediction), and why the reading stopped, if it did.
 pub(crate) async fn preflight(
-    path: &std::path::Path,
+    input: &Spooled,
     opts: &InputOptions,
     send: &SendOptions,
     state: &std::path::Path,
     window_days: i64,
     stop: Stop,
 ) -> anyhow::Result<(Vec<(u64, u64, Prediction)>, Option<StopReason>)> {
-    let books = read_books(path, opts, send, Some(state), stop).await?;
-    let mut input = Input::open(path, opts)?;
+    let books = read_books(input, opts, send, Some(state), stop).await?;
+    let mut input = input.reopen(opts, &books.scan)?;
     let mut not_ok = Vec::new();
     for row in input.by_ref() {
         let row = row?;
@@ -224,22 +229,20 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         books.now,
     );
     let dialect = books.dialect;
-    let input = Input::open(&req.input, &req.input_options)?;
-    let header = input.header().to_vec();
-    drop(input);
+    let path = req.input.path();
     let out = req.out.clone().unwrap_or_else(|| {
-        req.input.with_file_name(format!(
+        path.with_file_name(format!(
             "{}.plan.csv",
-            req.input
-                .file_stem()
+            path.file_stem()
                 .map_or_else(|| "input".into(), |s| s.to_string_lossy())
         ))
     });
-    crate::paths::check_outputs(Some(&req.input), &req.input, &[("--out", &out)])?;
+    crate::paths::check_outputs(Some(path), path, &[("--out", &out)])?;
 
     // Second pass: one prediction per row, written as it goes.
     let mut counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)> = BTreeMap::new();
-    let mut input = Input::open(&req.input, &req.input_options)?;
+    let mut input = req.input.reopen(&req.input_options, &books.scan)?;
+    let header = input.header().to_vec();
     sheet::write(&out, dialect, |w| {
         let columns = [
             "prediction",

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
-use crate::input::{Input, InputOptions, InputSummary};
+use crate::input::{InputOptions, InputSummary, Spooled, Validated};
 use crate::ledger::{self, PriorRefund};
 use crate::totals::{self, Tally};
 
@@ -31,31 +31,24 @@ pub(crate) struct PlanReport {
 /// `state`: the state file `run` would use; its earlier refunds are looked up
 /// (read-only) when it exists.
 pub(crate) fn plan(
-    path: &Path,
+    input: &Spooled,
     opts: &InputOptions,
     state: Option<&Path>,
 ) -> anyhow::Result<PlanReport> {
-    let mut input = Input::open(path, opts)?;
-    let delimiter = input.delimiter();
-    let columns = input.header().len();
-    let taken = input.columns_taken();
-    let mut totals = Tally::default();
-    let mut problems = Vec::new();
-    for row in input.by_ref() {
-        let row = row?;
-        match row.content {
-            Ok(v) => totals.add(v.currency, v.ask.requested),
-            Err(reason) => problems.push((row.line, reason)),
-        }
-    }
-    let summary = input.finish()?;
+    let Validated {
+        problems,
+        tally: totals,
+        summary,
+        columns,
+        taken,
+    } = input.validate(opts)?;
     let (prior, state) = match state.map(ledger::ReadOnly::open).transpose()?.flatten() {
-        Some(mut ro) => (prior_refunds(path, opts, &summary.scan, &mut ro)?, state),
+        Some(mut ro) => (prior_refunds(input, opts, &summary.scan, &mut ro)?, state),
         None => (Vec::new(), None),
     };
     Ok(PlanReport {
-        path: path.to_path_buf(),
-        delimiter,
+        path: input.path().to_path_buf(),
+        delimiter: summary.delimiter,
         columns,
         taken,
         summary,
@@ -71,15 +64,15 @@ pub(crate) fn eta(rows: u64, rate: NonZeroU32) -> String {
     crate::progress::human_secs(rows.div_ceil(u64::from(rate.get())))
 }
 
-/// A second pass over the input, streaming its asks into the state file's probe:
-/// memory stays flat however long the file.
+/// A second pass over the rows, streaming their asks into the state file's
+/// probe: memory stays flat however long the file.
 fn prior_refunds(
-    path: &Path,
+    input: &Spooled,
     opts: &InputOptions,
     scan: &crate::input::Scan,
     ro: &mut ledger::ReadOnly,
 ) -> anyhow::Result<Vec<PriorRefund>> {
-    let mut input = Input::reopen(path, opts, scan)?;
+    let mut input = input.reopen(opts, scan)?;
     let mut failed = None;
     let rows = input.by_ref().map_while(|row| match row {
         Ok(row) => Some(row),
@@ -190,7 +183,7 @@ mod tests {
 
     /// The report rendered to `out`; true when the file is clean.
     fn plan(path: &Path, opts: &InputOptions, out: &mut Vec<u8>) -> anyhow::Result<bool> {
-        let report = super::plan(path, opts, None)?;
+        let report = super::plan(&Spooled::read(path)?, opts, None)?;
         report
             .render(out, NonZeroU32::new(10).unwrap())
             .expect("render");

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
-use crate::input::{Input, InputOptions, InputSummary};
+use crate::input::{InputOptions, InputSummary, Spooled, Validated};
 use crate::ledger::{self, Batch, BatchSettings, Ledger};
 use crate::lock::BatchLock;
 use crate::runner::Stop;
@@ -195,36 +195,6 @@ impl RunResult {
     }
 }
 
-/// What the validating pass found.
-struct Validated {
-    /// (line, reason) of every bad row.
-    problems: Vec<(u64, String)>,
-    /// With the batch fingerprint.
-    summary: InputSummary,
-    /// The money the valid rows ask.
-    tally: Tally,
-}
-
-/// Reads the whole input once, validating every row.
-fn validate(path: &Path, opts: &InputOptions) -> anyhow::Result<Validated> {
-    let mut input = Input::open(path, opts)?;
-    let mut problems = Vec::new();
-    let mut tally = Tally::default();
-    for row in input.by_ref() {
-        let row = row?;
-        match row.content {
-            Ok(v) => tally.add(v.currency, v.ask.requested),
-            Err(reason) => problems.push((row.line, reason)),
-        }
-    }
-    let summary = input.finish()?;
-    Ok(Validated {
-        problems,
-        summary,
-        tally,
-    })
-}
-
 pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult> {
     let started = Instant::now();
     let state = match req.state.clone() {
@@ -240,17 +210,19 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         .out
         .clone()
         .unwrap_or_else(|| batch::default_out(&req.input));
+    // The one read of the input: every pass below reads this copy.
+    let input = Spooled::read(&req.input)?;
     let mut earlier_exit = None;
     if let Some(earlier) = req.earlier
         && state.is_file()
     {
-        match finish_earlier(&req, earlier, &state, &stop).await? {
+        match finish_earlier(&req, &input, earlier, &state, &stop).await? {
             EarlierOutcome::Done(exit) => earlier_exit = exit,
             EarlierOutcome::Stopped(f) => return Ok(RunResult::Finished(f)),
             EarlierOutcome::Refused(r) => return Ok(r),
         }
     }
-    let mut result = tonight(req, state, out, stop, started).await?;
+    let mut result = tonight(req, &input, state, out, stop, started).await?;
     // Tonight's clean run does not hide an earlier batch's failed rows.
     if let (RunResult::Finished(f), Some(crate::Exit::SomeFailed)) = (&mut result, earlier_exit)
         && f.exit == crate::Exit::Ok
@@ -263,11 +235,12 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
 /// Finishes the job's earlier unfinished batches, oldest first (see [`Earlier`]).
 async fn finish_earlier(
     req: &RunRequest,
+    spooled: &Spooled,
     earlier: Earlier,
     state: &Path,
     stop: &Stop,
 ) -> anyhow::Result<EarlierOutcome> {
-    let digest = crate::input::file_digest(&req.input)?;
+    let digest = spooled.digest();
     let input = crate::paths::resolved(&req.input).display().to_string();
     let now = clock::now_ms();
     let max_age_ms = i64::try_from(earlier.max_age_days)
@@ -368,12 +341,13 @@ async fn finish_earlier(
 /// into a new batch, then sent.
 async fn tonight(
     req: RunRequest,
+    spooled: &Spooled,
     state: PathBuf,
     out: PathBuf,
     stop: Stop,
     started: Instant,
 ) -> anyhow::Result<RunResult> {
-    if let Some((mut ledger, batch)) = unchanged_batch(&req, &state, &out)? {
+    if let Some((mut ledger, batch)) = unchanged_batch(&req, spooled, &state, &out)? {
         // The same bytes as a batch of the state file: resumed (or found done)
         // without reading the file again.
         tracing::info!("resuming batch {} from {}", batch.id, state.display());
@@ -414,7 +388,8 @@ async fn tonight(
         problems,
         summary,
         tally,
-    } = validate(&req.input, &req.input_options)?;
+        ..
+    } = spooled.validate(&req.input_options)?;
     if !problems.is_empty() && !req.skip_invalid {
         return Ok(RunResult::Refused {
             input: req.input,
@@ -450,7 +425,7 @@ async fn tonight(
                 None => Vec::new(),
                 Some(days) => {
                     let (not_ok, stopped) = super::online::preflight(
-                        &req.input,
+                        spooled,
                         &req.input_options,
                         &req.send,
                         &state,
@@ -475,7 +450,7 @@ async fn tonight(
                     not_ok
                 }
             };
-            match create_batch(&mut ledger, &req, &summary, &out, &preflighted)? {
+            match create_batch(&mut ledger, &req, spooled, &summary, &out, &preflighted)? {
                 Ok(b) => {
                     tracing::info!("created batch {batch_id} in {}", state.display());
                     b
@@ -636,6 +611,7 @@ async fn confirm_sending(
 /// its keys).
 fn unchanged_batch(
     req: &RunRequest,
+    spooled: &Spooled,
     state: &Path,
     out: &Path,
 ) -> anyhow::Result<Option<(Ledger, Batch)>> {
@@ -643,7 +619,7 @@ fn unchanged_batch(
         return Ok(None);
     }
     batch::check_outputs(Some(&req.input), state, out, &req.output)?;
-    let digest = crate::input::file_digest(&req.input)?;
+    let digest = spooled.digest();
     let ledger = Ledger::open(state)?;
     let opts = &req.input_options;
     let found = ledger.batches()?.into_iter().find(|b| {
@@ -682,19 +658,20 @@ fn check_namespace(ledger: &Ledger, state: &Path, req: &RunRequest) -> anyhow::R
     }
 }
 
-/// Reads the input a second time into a new batch, and commits it only if the file
-/// read is the file validated. The state file is the first guard against a double
+/// Reads the rows a second time (the copy `spooled` read) into a new batch, and
+/// commits it only if the rows read are the rows validated. The state file is the first guard against a double
 /// refund: a row whose payment an earlier batch refunded under another key is not
 /// sent unless `--allow-more-refunds` — the batch is refused whole (the rows, by
 /// line, are the `Err`), or with `--skip-invalid` those rows are `invalid`.
 fn create_batch(
     ledger: &mut Ledger,
     req: &RunRequest,
+    spooled: &Spooled,
     summary: &InputSummary,
     out: &Path,
     preflighted: &[(u64, u64, super::online::Prediction)],
 ) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
-    let mut input = Input::reopen(&req.input, &req.input_options, &summary.scan)?;
+    let mut input = spooled.reopen(&req.input_options, &summary.scan)?;
     let created_at_ms = clock::now_ms();
     let dialect = crate::sheet::Dialect::of_input(summary);
     let batch = Batch {
