@@ -763,7 +763,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             let rate = a.send.rate.or(job.rate).unwrap_or(runner_rate_default());
             // The one read of the input; `--online` reads this copy again.
             let spooled = crate::input::Spooled::read(&input)?;
-            let report = commands::plan::plan(&spooled, &opts, Some(&state))?;
+            let report = commands::plan::plan(&spooled, &opts, Some(&state), a.online)?;
             show(&mut std::io::stdout().lock(), |w| report.render(w, rate))?;
             let offline = if report.clean() {
                 Exit::Ok
@@ -773,13 +773,17 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
             if !a.online {
                 return Ok(offline);
             }
+            let Some((summary, asked)) = report.into_online() else {
+                unreachable!("plan gathers for --online")
+            };
             let req = commands::online::OnlineRequest {
                 input: spooled,
+                summary,
+                asked,
                 input_options: opts,
                 send: send_options(&a.send, &job)?,
                 out: a.out.clone(),
                 refund_window_days: a.refund_window_days,
-                state: Some(state),
             };
             let stop = Stop::new();
             watch_signals(stop.clone());

@@ -17,7 +17,7 @@ use super::batch::SendOptions;
 use crate::Exit;
 use crate::client::{Client, PaymentView};
 use crate::domain::{Currency, Kind, PaymentId, Requested, Row};
-use crate::input::{InputOptions, Spooled};
+use crate::input::{InputOptions, InputSummary, Spooled};
 use crate::lookup::{self, Lookup};
 use crate::report;
 use crate::runner::{Stop, StopReason};
@@ -65,12 +65,13 @@ impl Prediction {
 pub(crate) struct OnlineRequest {
     /// The input, as `plan` read it.
     pub input: Spooled,
+    /// What `plan`'s validation found, and gathered for the predictions.
+    pub summary: InputSummary,
+    pub asked: Asked,
     pub input_options: InputOptions,
     pub send: SendOptions,
     pub out: Option<PathBuf>,
     pub refund_window_days: i64,
-    /// The state file whose refunds are the rows' own (`already_done`).
-    pub state: Option<PathBuf>,
 }
 
 /// What `plan --online` predicted, for `cli` to render.
@@ -112,87 +113,102 @@ struct OnPayment {
     own: std::collections::HashSet<String>,
 }
 
+/// What the file asks of each payment, gathered row by row while the rows are
+/// validated (no pass of its own), with what the state file says of each row.
+pub(crate) struct Asked {
+    asked: HashMap<PaymentId, OnPayment>,
+    /// Rows (by number) whose key made its refund already, per the state file.
+    done: std::collections::HashSet<u64>,
+    ledger: Option<crate::ledger::ReadOnly>,
+}
+
+impl std::fmt::Debug for Asked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Asked")
+            .field("payments", &self.asked.len())
+            .field("done", &self.done.len())
+            .finish()
+    }
+}
+
+impl Asked {
+    /// `state`: the state file whose refunds are the rows' own, when there is one.
+    pub(crate) fn new(state: Option<&std::path::Path>) -> anyhow::Result<Asked> {
+        Ok(Asked {
+            asked: HashMap::new(),
+            done: Default::default(),
+            ledger: state
+                .map(crate::ledger::ReadOnly::open)
+                .transpose()?
+                .flatten(),
+        })
+    }
+
+    /// Adds one row of the file.
+    pub(crate) fn add(&mut self, row: &Row) -> anyhow::Result<()> {
+        let Ok(v) = &row.content else {
+            return Ok(());
+        };
+        if v.ask.kind != Kind::Payment {
+            return Ok(());
+        }
+        let e = self.asked.entry(v.ask.payment_id).or_default();
+        if let Some(l) = &self.ledger
+            && let Some(id) = l.settled_refund(&v.ask.key)?
+        {
+            self.done.insert(row.row_no);
+            e.own.insert(id);
+            return Ok(());
+        }
+        e.rows += 1;
+        match v.ask.requested {
+            Requested::Full => e.full = true,
+            Requested::Partial(a) => {
+                let code = v.currency.map(|c| c.to_string()).unwrap_or_default();
+                e.partial_sum = crate::money::add(e.partial_sum, &code, a.get())?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What the file asks of each payment, and what the API says of it.
 struct Books {
     asked: HashMap<PaymentId, OnPayment>,
-    /// Rows (by number) whose key made its refund already, per the state file.
     done: std::collections::HashSet<u64>,
     found: HashMap<PaymentId, Lookup>,
     stopped: Option<StopReason>,
     now: time::OffsetDateTime,
-    /// The input's, for the plan the rows are written to.
-    dialect: Dialect,
-    /// The first pass's, for the second.
-    scan: crate::input::Scan,
 }
 
-/// First pass over the file (what it asks of each payment), then every payment
-/// read once.
-async fn read_books(
-    input: &Spooled,
-    opts: &InputOptions,
-    send: &SendOptions,
-    state: Option<&std::path::Path>,
-    stop: Stop,
-) -> anyhow::Result<Books> {
-    let mut asked: HashMap<PaymentId, OnPayment> = HashMap::new();
-    let mut done = std::collections::HashSet::new();
-    let ledger = state
-        .map(crate::ledger::ReadOnly::open)
-        .transpose()?
-        .flatten();
-    let mut input = input.open(opts)?;
-    for row in input.by_ref() {
-        let row = row?;
-        if let Ok(v) = row.content
-            && v.ask.kind == Kind::Payment
-        {
-            let e = asked.entry(v.ask.payment_id).or_default();
-            if let Some(l) = &ledger
-                && let Some(id) = l.settled_refund(&v.ask.key)?
-            {
-                done.insert(row.row_no);
-                e.own.insert(id);
-                continue;
-            }
-            e.rows += 1;
-            match v.ask.requested {
-                Requested::Full => e.full = true,
-                Requested::Partial(a) => {
-                    let code = v.currency.map(|c| c.to_string()).unwrap_or_default();
-                    e.partial_sum = crate::money::add(e.partial_sum, &code, a.get())?;
-                }
-            }
-        }
-    }
-    let summary = input.finish()?;
-    let dialect = Dialect::of_input(&summary);
+/// Every payment the file asks of, read once.
+async fn read_books(asked: Asked, send: &SendOptions, stop: Stop) -> anyhow::Result<Books> {
     let client = Client::new(&send.api_base, &send.token, &send.client)?;
-    let ids: Vec<PaymentId> = asked.keys().copied().collect();
+    let ids: Vec<PaymentId> = asked.asked.keys().copied().collect();
     let (found, stopped) = lookup::payments(client, ids, &send.runner, stop).await;
     Ok(Books {
-        asked,
-        done,
+        asked: asked.asked,
+        done: asked.done,
         found,
         stopped,
         now: time::OffsetDateTime::now_utc(),
-        dialect,
-        scan: summary.scan,
     })
 }
 
 /// `run --preflight`: the rows `plan --online` would not predict `ok`, as
 /// (row number, line, prediction), and why the reading stopped, if it did.
+/// `asked` was gathered while the rows were validated (`summary`).
 pub(crate) async fn preflight(
     input: &Spooled,
+    summary: &InputSummary,
+    asked: Asked,
     opts: &InputOptions,
     send: &SendOptions,
-    state: &std::path::Path,
     window_days: i64,
     stop: Stop,
 ) -> anyhow::Result<(Vec<(u64, u64, Prediction)>, Option<StopReason>)> {
-    let books = read_books(input, opts, send, Some(state), stop).await?;
-    let mut input = input.reopen(opts, &books.scan)?;
+    let books = read_books(asked, send, stop).await?;
+    let mut input = input.reopen(opts, &summary.scan)?;
     let mut not_ok = Vec::new();
     for row in input.by_ref() {
         let row = row?;
@@ -213,14 +229,7 @@ pub(crate) async fn preflight(
 }
 
 pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Result<Predicted> {
-    let books = read_books(
-        &req.input,
-        &req.input_options,
-        &req.send,
-        req.state.as_deref(),
-        stop,
-    )
-    .await?;
+    let books = read_books(req.asked, &req.send, stop).await?;
     let (asked, done, found, stopped, now) = (
         books.asked,
         books.done,
@@ -228,7 +237,7 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         books.stopped,
         books.now,
     );
-    let dialect = books.dialect;
+    let dialect = Dialect::of_input(&req.summary);
     let path = req.input.path();
     let out = req.out.clone().unwrap_or_else(|| {
         path.with_file_name(format!(
@@ -241,7 +250,7 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
 
     // Second pass: one prediction per row, written as it goes.
     let mut counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)> = BTreeMap::new();
-    let mut input = req.input.reopen(&req.input_options, &books.scan)?;
+    let mut input = req.input.reopen(&req.input_options, &req.summary.scan)?;
     let header = input.header().to_vec();
     sheet::write(&out, dialect, |w| {
         let columns = [

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
+use super::online::Asked;
 use crate::input::{InputOptions, InputSummary, Spooled, Validated};
 use crate::ledger::{self, PriorRefund};
 use crate::totals::{self, Tally};
@@ -26,22 +27,30 @@ pub(crate) struct PlanReport {
     prior: Vec<PriorRefund>,
     /// Where those were looked for, when a state file was there.
     state: Option<PathBuf>,
+    /// What the rows ask of each payment, for `--online`.
+    asked: Option<Asked>,
 }
 
 /// `state`: the state file `run` would use; its earlier refunds are looked up
-/// (read-only) when it exists.
+/// (read-only) when it exists. `online`: also gather, from the same pass, what
+/// the rows ask of each payment (see [`PlanReport::into_online`]).
 pub(crate) fn plan(
     input: &Spooled,
     opts: &InputOptions,
     state: Option<&Path>,
+    online: bool,
 ) -> anyhow::Result<PlanReport> {
+    let mut asked = online.then(|| Asked::new(state)).transpose()?;
     let Validated {
         problems,
         tally: totals,
         summary,
         columns,
         taken,
-    } = input.validate(opts)?;
+    } = input.validate(opts, |row| match &mut asked {
+        Some(a) => a.add(row),
+        None => Ok(()),
+    })?;
     let (prior, state) = match state.map(ledger::ReadOnly::open).transpose()?.flatten() {
         Some(mut ro) => (prior_refunds(input, opts, &summary.scan, &mut ro)?, state),
         None => (Vec::new(), None),
@@ -56,6 +65,7 @@ pub(crate) fn plan(
         problems,
         prior,
         state: state.map(Path::to_path_buf),
+        asked,
     })
 }
 
@@ -90,6 +100,12 @@ fn prior_refunds(
 }
 
 impl PlanReport {
+    /// What `plan --online` goes on with: the validating pass's summary and what
+    /// it gathered (`None` unless [`plan`] was asked to gather it).
+    pub(crate) fn into_online(self) -> Option<(InputSummary, Asked)> {
+        Some((self.summary, self.asked?))
+    }
+
     /// True when the file has no problem and `run` would send every row.
     pub(crate) fn clean(&self) -> bool {
         self.summary.invalid == 0 && self.prior.is_empty()
@@ -183,11 +199,23 @@ mod tests {
 
     /// The report rendered to `out`; true when the file is clean.
     fn plan(path: &Path, opts: &InputOptions, out: &mut Vec<u8>) -> anyhow::Result<bool> {
-        let report = super::plan(&Spooled::read(path)?, opts, None)?;
+        let report = super::plan(&Spooled::read(path)?, opts, None, false)?;
         report
             .render(out, NonZeroU32::new(10).unwrap())
             .expect("render");
         Ok(report.clean())
+    }
+
+    /// One read of the file, and two passes over its copy — the duplicate scan,
+    /// then validation, which also gathers what `--online` predicts from.
+    #[test]
+    fn plan_online_reads_the_rows_twice_at_most() {
+        let f = file(b"payment_id,amount\n1,10\n2,5\n2,5\n");
+        let input = Spooled::read(f.path()).unwrap();
+        let report = super::plan(&input, &opts(), None, true).unwrap();
+        assert_eq!(input.passes(), 2);
+        assert_eq!(report.summary.invalid, 1, "the duplicate is found");
+        assert!(report.into_online().is_some());
     }
 
     #[test]

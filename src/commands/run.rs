@@ -384,12 +384,24 @@ async fn tonight(
         lock.release(finished.nothing_left());
         return Ok(RunResult::Finished(Box::new(finished)));
     }
+    // What `--preflight` predicts from comes from the validating pass, which
+    // reads the state file as it stands (upgraded first, as the run would).
+    if req.preflight.is_some() && state.is_file() {
+        drop(Ledger::open(&state)?);
+    }
+    let mut asked = req
+        .preflight
+        .map(|_| super::online::Asked::new(state.is_file().then_some(state.as_path())))
+        .transpose()?;
     let Validated {
         problems,
         summary,
         tally,
         ..
-    } = spooled.validate(&req.input_options)?;
+    } = spooled.validate(&req.input_options, |row| match &mut asked {
+        Some(a) => a.add(row),
+        None => Ok(()),
+    })?;
     if !problems.is_empty() && !req.skip_invalid {
         return Ok(RunResult::Refused {
             input: req.input,
@@ -421,14 +433,14 @@ async fn tonight(
             b
         }
         None => {
-            let preflighted = match req.preflight {
-                None => Vec::new(),
-                Some(days) => {
+            let preflighted = match (req.preflight, asked) {
+                (Some(days), Some(asked)) => {
                     let (not_ok, stopped) = super::online::preflight(
                         spooled,
+                        &summary,
+                        asked,
                         &req.input_options,
                         &req.send,
-                        &state,
                         days,
                         stop.clone(),
                     )
@@ -449,6 +461,7 @@ async fn tonight(
                     }
                     not_ok
                 }
+                _ => Vec::new(),
             };
             match create_batch(&mut ledger, &req, spooled, &summary, &out, &preflighted)? {
                 Ok(b) => {

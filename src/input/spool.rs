@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::{Input, InputError, InputOptions, InputSummary, Scan};
+use crate::domain::Row;
 use crate::key;
 use crate::totals::Tally;
 
@@ -40,6 +41,8 @@ pub(crate) struct Spooled {
     path: PathBuf,
     copy: tempfile::NamedTempFile,
     digest: String,
+    /// Passes over the copy so far, for the tests that keep them few.
+    passes: std::cell::Cell<u32>,
 }
 
 impl std::fmt::Debug for Spooled {
@@ -83,12 +86,19 @@ impl Spooled {
             path: path.to_owned(),
             copy,
             digest: key::hex(&hasher.finalize()),
+            passes: std::cell::Cell::new(0),
         })
     }
 
     /// The user's path, as given: what messages name.
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How many passes read the copy so far.
+    #[cfg(test)]
+    pub(crate) fn passes(&self) -> u32 {
+        self.passes.get()
     }
 
     /// SHA-256 hex of the input's bytes.
@@ -98,6 +108,7 @@ impl Spooled {
 
     /// The copy, opened afresh (its own offset) for one pass.
     pub(super) fn bytes(&self) -> Result<File, InputError> {
+        self.passes.set(self.passes.get() + 1);
         self.copy.reopen().map_err(|source| InputError::Io {
             path: self.path.clone(),
             source,
@@ -109,8 +120,14 @@ impl Spooled {
         Input::open_spooled(self, opts)
     }
 
-    /// Validates every row: the one validation loop of `plan` and `run`.
-    pub(crate) fn validate(&self, opts: &InputOptions) -> Result<Validated, InputError> {
+    /// Validates every row — the one validation loop of `plan` and `run` —
+    /// handing each to `each` as it goes: what a command gathers from the rows
+    /// (asks per payment) comes from this pass, not from another.
+    pub(crate) fn validate(
+        &self,
+        opts: &InputOptions,
+        mut each: impl FnMut(&Row) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Validated> {
         let mut input = self.open(opts)?;
         let columns = input.header().len();
         let taken = input.columns_taken();
@@ -118,6 +135,7 @@ impl Spooled {
         let mut tally = Tally::default();
         for row in input.by_ref() {
             let row = row?;
+            each(&row)?;
             match row.content {
                 Ok(v) => tally.add(v.currency, v.ask.requested),
                 Err(reason) => problems.push((row.line, reason)),
