@@ -187,6 +187,9 @@ fn bench(case: &Case, rows: u64) {
     // Sustained: arrivals per calendar second at the sandbox, the first and last
     // (partial) seconds left out.
     let seconds: Vec<u64> = stats.per_second.values().copied().collect();
+    if std::env::var_os("MPREFUND_BENCH_SECONDS").is_some() {
+        println!("  per second: {seconds:?}");
+    }
     let middle = &seconds[1.min(seconds.len())..seconds.len().saturating_sub(1).max(1)];
     if !middle.is_empty() {
         let mean = middle.iter().sum::<u64>() as f64 / middle.len() as f64;

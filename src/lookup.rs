@@ -87,7 +87,7 @@ impl Shared {
                 return None;
             }
             let pass = tokio::select! {
-                p = self.pacer.enter() => p,
+                p = self.pacer.enter(attempts > 0) => p,
                 _ = self.stop.wait() => return None,
             };
             tokio::select! {

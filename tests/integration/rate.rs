@@ -156,6 +156,61 @@ fn a_lone_429_holds_only_its_own_row() {
     assert!(retried[1].at - retried[0].at >= Duration::from_millis(1900));
 }
 
+/// A row waiting out its `Retry-After` holds no place another row could send from:
+/// with one request in flight at most, the first row's 429 (Retry-After 40 s)
+/// must not keep the nine others waiting. Before, the row slept in the only
+/// worker and nothing else left for 40 s.
+#[test]
+fn a_row_waiting_its_retry_after_holds_no_place() {
+    let w = Work::new();
+    let mut csv = String::from("payment_id,amount,reference\n");
+    for i in 0..10 {
+        csv.push_str(&format!("{},1,r{i}\n", 8400001 + i));
+    }
+    w.write("in.csv", csv);
+    let stub = Stub::start(move |n, _| {
+        if n == 0 {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                vec![("retry-after", "40".to_owned())],
+                Body::empty(),
+            )
+        } else {
+            json(
+                201,
+                &format!(
+                    r#"{{"id": {n}, "payment_id": {}, "amount": 1, "status": "approved"}}"#,
+                    8400000 + n
+                ),
+            )
+        }
+    });
+    let mut cmd = w.bare();
+    cmd.env("MP_ACCESS_TOKEN", TEST_TOKEN).args([
+        "run",
+        "in.csv",
+        "--api-base",
+        &stub.base(),
+        "--concurrency",
+        "1",
+        "--fixed-rate",
+        "--rate",
+        "50",
+    ]);
+    let mut child = w.spawn(cmd, "run");
+    crate::common::wait_until("the nine other rows sent", Duration::from_secs(25), || {
+        stub.seen().len() >= 10
+    });
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(3), "{}", w.log("run"));
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 10, "the refused row not yet retried: {seen:?}");
+    let rows = read_csv(&w.path("in.results.csv"));
+    let refunded = rows.iter().filter(|r| r["outcome"] == "refunded").count();
+    assert_eq!(refunded, 9, "{rows:?}");
+}
+
 /// A flaky day (issue 18): 10 % of 500s, 5 % of random 429s, 3 % of cut
 /// connections. Adaptive and fixed both read the 429s as noise: no cut, no shared
 /// pause, the rate held at `--rate` — where every 429 taken for the limit drove
