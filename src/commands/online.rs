@@ -195,37 +195,33 @@ async fn read_books(asked: Asked, send: &SendOptions, stop: Stop) -> anyhow::Res
     })
 }
 
-/// `run --preflight`: the rows `plan --online` would not predict `ok`, as
-/// (row number, line, prediction), and why the reading stopped, if it did.
-/// `asked` was gathered while the rows were validated (`summary`).
-pub(crate) async fn preflight(
-    input: &Spooled,
-    summary: &InputSummary,
-    asked: Asked,
-    opts: &InputOptions,
-    send: &SendOptions,
+/// `run --preflight`'s judge: the payments read, for predicting each row as
+/// `plan --online` would, while the batch is created (no pass of its own).
+pub(crate) struct Preflight {
+    books: Books,
     window_days: i64,
-    stop: Stop,
-) -> anyhow::Result<(Vec<(u64, u64, Prediction)>, Option<StopReason>)> {
-    let books = read_books(asked, send, stop).await?;
-    let mut input = input.reopen(opts, &summary.scan)?;
-    let mut not_ok = Vec::new();
-    for row in input.by_ref() {
-        let row = row?;
-        let (p, _) = predict(
-            &row,
-            &books.done,
-            &books.asked,
-            &books.found,
-            books.now,
-            window_days,
-        );
-        if !matches!(p, Prediction::Ok | Prediction::AlreadyDone) {
-            not_ok.push((row.row_no, row.line, p));
-        }
+}
+
+impl Preflight {
+    /// Reads every payment `asked` (gathered while the rows were validated) asks
+    /// of; also says why the reading stopped, if it did.
+    pub(crate) async fn read(
+        asked: Asked,
+        send: &SendOptions,
+        window_days: i64,
+        stop: Stop,
+    ) -> anyhow::Result<(Preflight, Option<StopReason>)> {
+        let mut books = read_books(asked, send, stop).await?;
+        let stopped = books.stopped.take();
+        Ok((Preflight { books, window_days }, stopped))
     }
-    input.finish()?;
-    Ok((not_ok, books.stopped))
+
+    /// What `plan --online` predicts for `row`, when it is not `ok` (nor done).
+    pub(crate) fn not_ok(&self, row: &Row) -> Option<Prediction> {
+        let b = &self.books;
+        let (p, _) = predict(row, &b.done, &b.asked, &b.found, b.now, self.window_days);
+        (!matches!(p, Prediction::Ok | Prediction::AlreadyDone)).then_some(p)
+    }
 }
 
 pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Result<Predicted> {

@@ -433,46 +433,36 @@ async fn tonight(
             b
         }
         None => {
-            let preflighted = match (req.preflight, asked) {
+            let preflight = match (req.preflight, asked) {
                 (Some(days), Some(asked)) => {
-                    let (not_ok, stopped) = super::online::preflight(
-                        spooled,
-                        &summary,
-                        asked,
-                        &req.input_options,
-                        &req.send,
-                        days,
-                        stop.clone(),
-                    )
-                    .await?;
+                    let (preflight, stopped) =
+                        super::online::Preflight::read(asked, &req.send, days, stop.clone())
+                            .await?;
                     if let Some(reason) = stopped {
                         return Err(anyhow::Error::new(crate::exit::StoppedBy(reason))
                             .context("the preflight stopped; nothing was sent"));
                     }
-                    if !not_ok.is_empty() && !req.skip_invalid {
-                        return Ok(RunResult::Refused {
-                            input: req.input,
-                            problems: not_ok
-                                .iter()
-                                .map(|(_, line, p)| (*line, format!("predicted {}", p.as_str())))
-                                .collect(),
-                            why: Refusal::Preflight,
-                        });
-                    }
-                    not_ok
+                    Some(preflight)
                 }
-                _ => Vec::new(),
+                _ => None,
             };
-            match create_batch(&mut ledger, &req, spooled, &summary, &out, &preflighted)? {
+            match create_batch(
+                &mut ledger,
+                &req,
+                spooled,
+                &summary,
+                &out,
+                preflight.as_ref(),
+            )? {
                 Ok(b) => {
                     tracing::info!("created batch {batch_id} in {}", state.display());
                     b
                 }
-                Err(problems) => {
+                Err((why, problems)) => {
                     return Ok(RunResult::Refused {
                         input: req.input,
                         problems,
-                        why: Refusal::PriorRefunds,
+                        why,
                     });
                 }
             }
@@ -671,8 +661,14 @@ fn check_namespace(ledger: &Ledger, state: &Path, req: &RunRequest) -> anyhow::R
     }
 }
 
+/// Why a batch was not created, and the rows, by line, that refused it.
+type Refused = (Refusal, Vec<(u64, String)>);
+
 /// Reads the rows a second time (the copy `spooled` read) into a new batch, and
-/// commits it only if the rows read are the rows validated. The state file is the first guard against a double
+/// commits it only if the rows read are the rows validated. With `--preflight`,
+/// each row is predicted as it goes in: a row not predicted `ok` refuses the
+/// batch whole (the rows, by line, are the `Err`), or with `--skip-invalid` is
+/// `invalid`. The state file is the first guard against a double
 /// refund: a row whose payment an earlier batch refunded under another key is not
 /// sent unless `--allow-more-refunds` — the batch is refused whole (the rows, by
 /// line, are the `Err`), or with `--skip-invalid` those rows are `invalid`.
@@ -682,8 +678,8 @@ fn create_batch(
     spooled: &Spooled,
     summary: &InputSummary,
     out: &Path,
-    preflighted: &[(u64, u64, super::online::Prediction)],
-) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
+    preflight: Option<&super::online::Preflight>,
+) -> anyhow::Result<Result<Batch, Refused>> {
     let mut input = spooled.reopen(&req.input_options, &summary.scan)?;
     let created_at_ms = clock::now_ms();
     let dialect = crate::sheet::Dialect::of_input(summary);
@@ -719,11 +715,15 @@ fn create_batch(
         row_count: summary.rows,
     };
     let mut writer = ledger.new_batch(&batch)?;
+    let mut preflighted = Vec::new();
     for row in input.by_ref() {
         let mut row = row?;
         // An invalid row's cause message names its line, as `plan` does.
         if let Err(reason) = &mut row.content {
             *reason = format!("line {}: {reason}", row.line);
+        }
+        if let Some(p) = preflight.and_then(|p| p.not_ok(&row)) {
+            preflighted.push((row.row_no, row.line, p));
         }
         writer.insert(&row)?;
     }
@@ -735,18 +735,31 @@ fn create_batch(
         ))
         .into());
     }
+    if !preflighted.is_empty() && !req.skip_invalid {
+        // Dropping the writer rolls the batch back: nothing is stored or sent.
+        return Ok(Err((
+            Refusal::Preflight,
+            preflighted
+                .iter()
+                .map(|(_, line, p)| (*line, format!("predicted {}", p.as_str())))
+                .collect(),
+        )));
+    }
     for (row_no, line, p) in preflighted {
         let why = format!("line {line}: plan --online predicted {}", p.as_str());
-        writer.refuse(*row_no, p.as_str(), &why)?;
+        writer.refuse(row_no, p.as_str(), &why)?;
     }
     if !req.allow_more_refunds {
         let guarded = ledger::by_row(writer.prior_refunds()?);
         if !guarded.is_empty() && !req.skip_invalid {
             // Dropping the writer rolls the batch back: nothing is stored or sent.
-            return Ok(Err(guarded
-                .into_iter()
-                .map(|(_, line, why)| (line, why))
-                .collect()));
+            return Ok(Err((
+                Refusal::PriorRefunds,
+                guarded
+                    .into_iter()
+                    .map(|(_, line, why)| (line, why))
+                    .collect(),
+            )));
         }
         for (row_no, line, why) in &guarded {
             writer.refuse(
