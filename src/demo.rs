@@ -151,7 +151,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         };
         println!(
             "run exit code {}; the sandbox now holds {refunds} refunds",
-            exit as u8
+            exit.code()
         );
         if failed > 0 {
             println!(

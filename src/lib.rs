@@ -11,6 +11,7 @@ pub mod sandbox;
 
 mod answer;
 mod atomic_file;
+mod books;
 mod causes;
 mod cell;
 mod client;
@@ -21,6 +22,8 @@ mod excerpt;
 mod exit;
 mod input;
 mod key;
+#[cfg(test)]
+mod layers;
 mod ledger;
 mod lines;
 mod lock;

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::client::{Client, Reply};
 use crate::clock::now_ms;
-use crate::domain::{Cause, Outcome, RowResult};
+use crate::domain::{Cause, CauseCode, Outcome, RefundStatus, RowResult};
 use crate::ledger::{Claimed, Ledger};
 use crate::progress::Progress;
 use crate::retry::{self, Attempt, Breaker, Policy, Verdict};
@@ -460,24 +460,25 @@ fn settled(attempts: u32, reply: Reply, at: i64) -> RowResult {
     };
     let mut r = base(attempts, Outcome::Refunded, Some(at));
     r.http_status = Some(status);
-    match refund.status.as_str() {
-        "approved" => {}
-        "in_process" | "pending" | "authorized" => r.outcome = Outcome::InProcess,
-        "rejected" | "cancelled" => {
+    match &refund.status {
+        RefundStatus::Approved => {}
+        s if s.in_process() => r.outcome = Outcome::InProcess,
+        s if s.moved_no_money() => {
             r.outcome = Outcome::Failed;
             r.retryable = Some(false);
             r.cause = Some(Cause {
-                code: format!("refund_{}", refund.status),
-                message: format!("the API created refund {} as {}", refund.id, refund.status),
+                code: CauseCode::RefundRejected,
+                message: format!("the API created refund {} as {s}", refund.id),
             });
         }
         other => {
             r.outcome = Outcome::InProcess;
             r.cause = Some(Cause {
-                code: "refund_status".into(),
+                code: CauseCode::RefundStatus,
                 message: format!(
-                    "refund {} has status {other:?}; settle it with reconcile",
-                    refund.id
+                    "refund {} has status {:?}; settle it with reconcile",
+                    refund.id,
+                    other.as_str()
                 ),
             });
         }
@@ -520,7 +521,7 @@ fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
         Reply::Error { status, cause, .. } => {
             r.http_status = Some(status);
             r.cause = Some(cause.unwrap_or_else(|| Cause {
-                code: format!("http_{status}"),
+                code: CauseCode::Http(status),
                 message: format!("HTTP {status}"),
             }));
         }
@@ -536,7 +537,7 @@ fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
         Reply::Unknown { status, reason, .. } => {
             r.http_status = status;
             r.cause = Some(Cause {
-                code: "unknown_outcome".into(),
+                code: CauseCode::UnknownOutcome,
                 message: format!(
                     "no readable answer after {attempts} attempt(s) ({reason}); the same key settles it on the next run"
                 ),

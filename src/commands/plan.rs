@@ -69,11 +69,6 @@ pub(crate) fn plan(
     })
 }
 
-/// How long `rows` requests take at `rate` per second, for people: `2h 5m`, `40s`.
-pub(crate) fn eta(rows: u64, rate: NonZeroU32) -> String {
-    crate::progress::human_secs(rows.div_ceil(u64::from(rate.get())))
-}
-
 /// A second pass over the rows, streaming their asks into the state file's
 /// probe: memory stays flat however long the file.
 fn prior_refunds(
@@ -145,7 +140,7 @@ impl PlanReport {
         writeln!(
             out,
             "duration:      {} at --rate {rate} (one request a row; retries add to it)",
-            eta(s.valid, rate)
+            crate::progress::eta(s.valid, rate)
         )?;
         writeln!(out)?;
         if self.totals.per.is_empty() {
@@ -279,15 +274,6 @@ mod tests {
         let mut out = Vec::new();
         assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
         assert!(String::from_utf8_lossy(&out).contains("nothing to refund"));
-    }
-
-    #[test]
-    fn durations_read_as_people_say_them() {
-        let r = |n| NonZeroU32::new(n).unwrap();
-        assert_eq!(eta(0, r(10)), "0s");
-        assert_eq!(eta(5, r(10)), "1s");
-        assert_eq!(eta(1000, r(10)), "1m 40s");
-        assert_eq!(eta(100_000, r(10)), "2h 46m");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use rusqlite::{Transaction, params};
 use super::claim::{HELD_BACK, prior_refunds};
 use super::{Batch, Ledger, PriorRefund, bump_generation, codec, stored_line};
 use crate::clock::now_ms;
-use crate::domain::{Outcome, Row};
+use crate::domain::{CauseCode, Outcome, Row};
 
 /// `rows.origin` of a row another batch of the state file had settled.
 const ORIGIN_STATE: i64 = 1;
@@ -61,7 +61,7 @@ impl BatchWriter<'_> {
                 None::<String>,
                 codec::encode_fields(&row.fields, None, None),
                 Outcome::Invalid.as_str(),
-                "invalid_input",
+                CauseCode::InvalidInput,
                 reason,
                 false,
                 self.now,
@@ -80,7 +80,12 @@ impl BatchWriter<'_> {
     }
 
     /// Marks a row of this batch invalid before it is ever sent.
-    pub(crate) fn refuse(&mut self, row_no: u64, code: &str, message: &str) -> anyhow::Result<()> {
+    pub(crate) fn refuse(
+        &mut self,
+        row_no: u64,
+        code: &CauseCode,
+        message: &str,
+    ) -> anyhow::Result<()> {
         self.tx.execute(
             "UPDATE rows SET state = 'invalid', cause_code = ?3, cause_message = ?4, retryable = 0
              WHERE batch = ?1 AND row_no = ?2",

@@ -13,7 +13,7 @@ use super::{
     stored_state,
 };
 use crate::clock::now_ms;
-use crate::domain::{PaymentId, RefundAsk, Requested, RowResult};
+use crate::domain::{CauseCode, PaymentId, RefundAsk, Requested, RowResult};
 
 /// `rows.origin` of a row the API answered with a refund it made earlier.
 const ORIGIN_REPLAY: i64 = 2;
@@ -21,17 +21,26 @@ const ORIGIN_REPLAY: i64 = 2;
 /// request: beyond any clock difference between Mercado Pago and this machine.
 const REPLAY_SLACK_MS: i64 = 120_000;
 
+/// The cause codes of a row whose refund may or may not exist at the API, as an
+/// SQL list: `unknown_outcome` and every `NetCause` code (a row's last
+/// attempt may have failed to connect after an earlier one reached the API).
+macro_rules! unknown_outcome_codes {
+    () => {
+        "('unknown_outcome', 'connect_refused', 'dns', 'tls', 'timeout', 'connect_failed')"
+    };
+}
+
 /// The rows of another batch that keep a row from being sent on the same
 /// payment (`o` in the queries): those whose refund may exist at the API — made
 /// (refunded, in process) or sent with no answer known: any `sending` row,
 /// whatever its attempts (a process killed in flight stores none), or an
-/// unknown outcome (a network cause too: see `network::unknown_outcome_codes`)
+/// unknown outcome (a network cause too: see [`unknown_outcome_codes`])
 /// — and those still waiting to be sent: two spreadsheets queued on one payment
 /// is for a person to settle.
 pub(super) const STANDS_IN_THE_WAY: &str = concat!(
     "(o.state IN ('refunded', 'in_process', 'sending', 'pending')
      OR (o.state = 'failed' AND o.cause_code IN ",
-    crate::network::unknown_outcome_codes!(),
+    unknown_outcome_codes!(),
     "))"
 );
 
@@ -47,14 +56,11 @@ pub(super) const STANDS_IN_THE_WAY: &str = concat!(
 pub(super) const HELD_BACK: &str = concat!(
     "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL
      AND COALESCE(r.cause_code, '') NOT IN ",
-    crate::network::unknown_outcome_codes!(),
+    unknown_outcome_codes!(),
     "
      AND o.batch <> ?1
      AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)"
 );
-
-/// Cause of a row held back by the per-payment guard.
-pub(crate) const PAYMENT_HAS_REFUNDS: &str = "payment_has_refunds";
 
 impl Ledger {
     /// Writes results, then marks up to `limit` further rows after `after_row_no`
@@ -97,7 +103,7 @@ impl Ledger {
     pub(crate) fn refuse_rows(
         &mut self,
         batch_id: &str,
-        code: &str,
+        code: &CauseCode,
         rows: &[(u64, String)],
     ) -> anyhow::Result<()> {
         let seq = self.seq(batch_id)?;
@@ -205,11 +211,11 @@ fn record(
             stored_state(r),
             r.attempts,
             r.http_status,
-            r.cause.as_ref().map(|c| c.code.as_str()),
+            r.cause.as_ref().map(|c| &c.code),
             r.cause.as_ref().map(|c| c.message.as_str()),
             r.retryable,
             r.refund.as_ref().map(|f| codec::refund_id_value(&f.id)),
-            r.refund.as_ref().map(|f| f.status.as_str()),
+            r.refund.as_ref().map(|f| &f.status),
             // A rejected or cancelled refund moved no money.
             r.refunded().map(|a| a.to_string()),
             r.last_attempt_at_ms,
@@ -230,7 +236,7 @@ fn record(
 /// Marks up to `limit` rows after `after_row_no` as `sending` and returns them.
 /// Under the per-payment guard (unless the batch allows more refunds), a row
 /// another batch stands in the way of is not claimed but `failed`
-/// ([`PAYMENT_HAS_REFUNDS`], for a person): checked here, in the same write
+/// ([`CauseCode::PaymentHasRefunds`], for a person): checked here, in the same write
 /// transaction as the claim, so that two processes on one state file, or a
 /// batch resumed after another was sent, never both send on one payment.
 fn claim(
@@ -339,6 +345,35 @@ fn hold_back(
                 updated_at = ?5
          WHERE batch = ?1 AND row_no = ?2",
     )?
-    .execute(params![seq, row_no, PAYMENT_HAS_REFUNDS, why, now])?;
+    .execute(params![seq, row_no, CauseCode::PaymentHasRefunds, why, now])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::CauseCode;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn every_cause_code_leaves_the_outcome_unknown_in_sql_too() {
+        let sql = unknown_outcome_codes!();
+        assert!(sql.contains("'unknown_outcome'"));
+        // Every code the SQL list names is an unknown outcome in Rust, and
+        // every NetCause is in the list.
+        let listed: Vec<&str> = sql
+            .trim_matches(|c| c == '(' || c == ')')
+            .split(", ")
+            .map(|c| c.trim_matches('\''))
+            .collect();
+        for code in &listed {
+            assert!(CauseCode::parse(code).is_unknown_outcome(), "{code}");
+        }
+        for c in crate::domain::NetCause::iter() {
+            assert!(listed.contains(&<&str>::from(c)), "{c:?}");
+            assert!(CauseCode::Net(c).is_unknown_outcome());
+        }
+        assert!(listed.contains(&"unknown_outcome"));
+        assert!(!CauseCode::Http(500).is_unknown_outcome());
+        assert_eq!(listed.len(), crate::domain::NetCause::iter().count() + 1);
+    }
 }

@@ -21,7 +21,6 @@ mod queries;
 mod readonly;
 mod schema;
 
-pub(crate) use claim::PAYMENT_HAS_REFUNDS;
 pub(crate) use readonly::ReadOnly;
 
 /// The stored state of a row: its outcome, except that a pending row whose request
@@ -153,7 +152,7 @@ pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<(u64, u64, String)> {
     out
 }
 
-/// Which rows of a batch [`Ledger::tally`] adds up.
+/// Which rows of a batch [`Ledger::for_each_ask`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tally {
     All = 0,
@@ -426,7 +425,7 @@ mod tests {
             retryable: None,
             refund: Some(RefundInfo {
                 id: "9".into(),
-                status: "approved".into(),
+                status: crate::domain::RefundStatus::Approved,
                 amount: None,
                 created_ms: None,
             }),
@@ -461,6 +460,97 @@ mod tests {
     }
 
     #[test]
+    fn causes_and_refund_statuses_are_stored_as_text_and_read_back_typed() {
+        use crate::domain::{CauseCode, NetCause, RefundStatus};
+        let (_dir, mut l) = ledger_with(4);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        let result = |code: CauseCode, status: RefundStatus| RowResult {
+            outcome: Outcome::Failed,
+            attempts: 1,
+            http_status: Some(201),
+            cause: Some(Cause {
+                code,
+                message: "m".into(),
+            }),
+            retryable: Some(false),
+            refund: Some(RefundInfo {
+                id: "7".into(),
+                status,
+                amount: None,
+                created_ms: None,
+            }),
+            last_attempt_at_ms: Some(5),
+        };
+        l.record_and_claim(
+            "b1",
+            &[
+                (
+                    1,
+                    result(CauseCode::RefundRejected, RefundStatus::Cancelled),
+                ),
+                (
+                    2,
+                    result(
+                        CauseCode::Net(NetCause::Dns),
+                        RefundStatus::Other("odd ".into()),
+                    ),
+                ),
+                (
+                    4,
+                    result(CauseCode::Other("2063".into()), RefundStatus::Rejected),
+                ),
+            ],
+            0,
+            0,
+        )
+        .unwrap();
+        // What an older version stored for a refund created cancelled.
+        l.conn
+            .execute(
+                "UPDATE rows SET cause_code = 'refund_cancelled' WHERE row_no = 4",
+                [],
+            )
+            .unwrap();
+        let stored: Vec<(Option<String>, Option<String>)> = l
+            .conn
+            .prepare("SELECT cause_code, refund_status FROM rows ORDER BY row_no")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            stored[0],
+            (Some("refund_rejected".into()), Some("cancelled".into()))
+        );
+        assert_eq!(stored[1], (Some("dns".into()), Some("odd ".into())));
+        let mut seen = Vec::new();
+        l.for_each_row("b1", |r| {
+            seen.push(r.result);
+            Ok(())
+        })
+        .unwrap();
+        let code = |i: usize| seen[i].cause.as_ref().unwrap().code.clone();
+        let status = |i: usize| seen[i].refund.as_ref().unwrap().status.clone();
+        assert_eq!(
+            (code(0), status(0)),
+            (CauseCode::RefundRejected, RefundStatus::Cancelled)
+        );
+        assert_eq!(
+            (code(1), status(1)),
+            (
+                CauseCode::Net(NetCause::Dns),
+                RefundStatus::Other("odd ".into())
+            )
+        );
+        assert_eq!(
+            (code(3), status(3)),
+            (CauseCode::RefundRejected, RefundStatus::Rejected)
+        );
+        assert_eq!(code(2), CauseCode::InvalidInput);
+    }
+
+    #[test]
     fn results_are_recorded_and_failed_rows_requeued() {
         let (_dir, mut l) = ledger_with(4);
         l.record_and_claim("b1", &[], 0, 10).unwrap();
@@ -472,7 +562,7 @@ mod tests {
             retryable: None,
             refund: Some(RefundInfo {
                 id: "77".into(),
-                status: "approved".into(),
+                status: crate::domain::RefundStatus::Approved,
                 amount: Some(rust_decimal::Decimal::new(1050, 2)),
                 created_ms: None,
             }),
@@ -483,7 +573,7 @@ mod tests {
             attempts: 1,
             http_status: Some(500),
             cause: Some(Cause {
-                code: "http_500".into(),
+                code: crate::domain::CauseCode::Http(500),
                 message: "boom".into(),
             }),
             retryable: Some(retryable),

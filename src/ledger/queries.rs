@@ -8,7 +8,10 @@ use rusqlite::{OptionalExtension, params};
 use super::{
     Batch, BatchSettings, Ledger, MadeRefund, SENDING, StoredRow, Tally, codec, outcome_of,
 };
-use crate::domain::{Cause, Outcome, PaymentId, RefundAsk, RefundInfo, Requested, RowResult};
+use crate::domain::{
+    Cause, CauseCode, Currency, Outcome, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested,
+    RowResult,
+};
 
 impl Ledger {
     pub(crate) fn batch(&self, id: &str) -> anyhow::Result<Option<Batch>> {
@@ -112,13 +115,14 @@ impl Ledger {
         Ok(counts)
     }
 
-    /// The money of the batch's valid rows per currency, of the rows `which`
-    /// says: what a confirmation shows.
-    pub(crate) fn tally(
+    /// What each valid row of the batch asks, and in which currency, of the
+    /// rows `which` says: what a confirmation adds up.
+    pub(crate) fn for_each_ask(
         &self,
         batch_id: &str,
         which: Tally,
-    ) -> anyhow::Result<crate::totals::Tally> {
+        mut f: impl FnMut(Option<Currency>, Requested),
+    ) -> anyhow::Result<()> {
         let mut stmt = self.conn.prepare(
             "SELECT currency, requested FROM rows
              WHERE batch = ?1 AND requested IS NOT NULL
@@ -127,7 +131,6 @@ impl Ledger {
                            ELSE 1 END",
         )?;
         let mut rows = stmt.query(params![self.seq(batch_id)?, which as i64])?;
-        let mut tally = crate::totals::Tally::default();
         while let Some(r) = rows.next()? {
             let currency: Option<String> = r.get(0)?;
             let requested: String = r.get(1)?;
@@ -137,9 +140,9 @@ impl Ledger {
                 .map_err(|_| anyhow::anyhow!("state file: a row has a bad currency"))?;
             let requested = Requested::from_canonical(&requested)
                 .ok_or_else(|| anyhow::anyhow!("state file: a row has a bad amount"))?;
-            tally.add(currency, requested);
+            f(currency, requested);
         }
-        Ok(tally)
+        Ok(())
     }
 
     /// Rows still to send (pending, or sent with no answer): from the index of
@@ -267,18 +270,18 @@ impl Ledger {
             let requested: Option<String> = r.get(3)?;
             let currency: Option<String> = r.get(4)?;
             let state: String = r.get(5)?;
-            let cause_code: Option<String> = r.get(8)?;
+            let cause_code: Option<CauseCode> = r.get(8)?;
             let cause_message: Option<String> = r.get(9)?;
             let refund_id: Option<String> = r.get(11)?;
-            let refund_status: Option<String> = r.get(12)?;
+            let refund_status: Option<RefundStatus> = r.get(12)?;
             let amount: Option<String> = r.get(13)?;
             let cause = (cause_code.is_some() || cause_message.is_some()).then(|| Cause {
-                code: cause_code.unwrap_or_default(),
+                code: cause_code.unwrap_or_else(|| CauseCode::Other(String::new())),
                 message: cause_message.unwrap_or_default(),
             });
             let refund = refund_id.map(|id| RefundInfo {
                 id,
-                status: refund_status.unwrap_or_default(),
+                status: refund_status.unwrap_or_else(|| RefundStatus::Other(String::new())),
                 amount: amount.as_deref().and_then(|a| a.parse().ok()),
                 created_ms: None,
             });

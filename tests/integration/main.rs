@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per feature.
 
 mod books; // the per-payment guard: earlier refunds on a payment (issue 7)
+mod boundary; // one settings model, flags refused where they do not apply, one exit boundary (issue 20)
 mod common; // temp work dirs, the binary, CSV readers
 mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
