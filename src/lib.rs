@@ -17,6 +17,7 @@ mod cell;
 mod client;
 mod clock;
 mod commands;
+mod console;
 mod demo;
 mod excerpt;
 mod exit;

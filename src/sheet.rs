@@ -1,5 +1,6 @@
 //! Every CSV the tool writes (results, `plan --online` predictions, the
-//! reconciliation findings, the report match) goes through one writer, so a
+//! reconciliation findings, the report match, the console's audit trail) goes
+//! through one writer, so a
 //! batch speaks one dialect: the input's. A pt-BR Excel user who gave a file with
 //! a BOM, `;` and decimal commas gets every output of the batch the same way.
 //!
@@ -111,6 +112,13 @@ impl<W: Write> Sheet<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.csv.flush()
+    }
+
+    /// The output, every record written to it (for a sheet sent as a response).
+    pub(crate) fn into_inner(self) -> anyhow::Result<W> {
+        self.csv
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("writing a CSV: {}", e.error()))
     }
 }
 

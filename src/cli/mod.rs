@@ -75,6 +75,9 @@ pub enum Command {
     Sandbox(sandbox::SandboxArgs),
     /// Run samples/ through plan and run against an in-process sandbox.
     Demo(crate::demo::DemoArgs),
+    /// Serve the web console (upload, plan, accounts, audit trail) over the
+    /// state file; `console users ...` manages its accounts.
+    Console(crate::console::ConsoleArgs),
 }
 
 pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
@@ -87,6 +90,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Report(a) => commands::report::exec(a, &session),
         Command::Reconcile(a) => commands::reconcile::exec(a, &session).await,
         Command::Sandbox(a) => sandbox::serve_cli(a).await.map(|()| Exit::Ok),
+        Command::Console(a) => commands::console::exec(a, &session).await,
         Command::Demo(a) => {
             use anyhow::Context;
             crate::demo::run(a, session.mode).await.context("demo")

@@ -2,6 +2,7 @@
 //! and its `exec`, which resolves its settings, runs the command in the library
 //! (`crate::commands`) and shows its result. Each returns the command's exit.
 
+pub(crate) mod console;
 pub(crate) mod plan;
 pub(crate) mod reconcile;
 pub(crate) mod report;
