@@ -113,44 +113,44 @@ fn required() -> bool {
 struct Driver {
     child: Child,
     port: u16,
+    /// Its output, for the message of a test that fails to get a session.
+    log: String,
 }
 
 impl Driver {
     fn start(w: &Work, exe: &Path) -> Driver {
         // chromedriver takes no --port=0: a port free a moment ago, and another
         // one should something take it before chromedriver binds it.
+        let mut said = String::new();
         for attempt in 0..5 {
             let port = {
                 let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
                 l.local_addr().expect("addr").port()
             };
-            let name = format!("chromedriver-{attempt}");
+            let log = format!("chromedriver-{attempt}");
             let mut cmd = Command::new(exe);
             cmd.arg(format!("--port={port}")).stdin(Stdio::null());
             std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-            let mut driver = Driver {
-                child: w.spawn(cmd, &name),
-                port,
-            };
+            let mut child = w.spawn(cmd, &log);
             let mut exited = false;
             wait_until("chromedriver to listen", PAGE_WAIT, || {
-                exited = driver.child.try_wait().expect("try_wait").is_some();
-                exited || w.log(&name).contains("started successfully")
+                exited = child.try_wait().expect("try_wait").is_some();
+                exited || w.log(&log).contains("started successfully")
             });
             if !exited {
-                return driver;
+                return Driver { child, port, log };
             }
-            driver.port = 0;
-            eprintln!("chromedriver gave up on port {port}: {}", w.log(&name));
+            // Reaped already: nothing of it to kill.
+            said = w.log(&log);
         }
-        panic!("chromedriver would not start; see chromedriver-*.log");
+        panic!("chromedriver would not start; it said: {said}");
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // SAFETY: kill(2) on the process group this test started (its leader is
-        // our child, still unreaped, so the id names no other group).
+        // SAFETY: kill(2) on the process group this test started: its leader is
+        // our child, unreaped until the wait below, so the id names no other group.
         unsafe {
             libc::kill(-(self.child.id() as i32), libc::SIGKILL);
         }
@@ -198,7 +198,7 @@ impl Browser {
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", driver.port))
             .await
-            .unwrap_or_else(|e| panic!("no WebDriver session: {e}\n{}", w.log("chromedriver-0")));
+            .unwrap_or_else(|e| panic!("no WebDriver session: {e}\n{}", w.log(&driver.log)));
         let shots = std::env::var_os(SCREENSHOTS).map(PathBuf::from);
         Some(Browser {
             client,
