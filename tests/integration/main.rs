@@ -2,7 +2,8 @@
 
 mod books; // the per-payment guard: earlier refunds on a payment (issue 7)
 mod boundary; // one settings model, flags refused where they do not apply, one exit boundary (issue 20)
-mod common; // temp work dirs, the binary, CSV readers
+mod browser; // the console in a real Chromium over WebDriver: login, upload → plan, audit (issue 21)
+mod common; // temp work dirs, the binary, CSV readers, the console process
 mod console; // the web console over HTTP: accounts, login, CSRF, upload → plan, audit (issue 21)
 mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
