@@ -11,15 +11,15 @@
 //! `PENDING` where neither is — a refund that settles later is not refunded yet,
 //! and a row whose fate is unknown must never read `INVALID`, which invites
 //! sending it again by hand: a second refund. `refund_detail` always names the
-//! cause code with what it means and what to do next. Cells echoed from the input
-//! or from a server are neutralised (`cell`); amounts keep the input's decimal
-//! mark.
+//! cause code with what it means and what to do next. The cells are as they
+//! are: the sheet writer (`sheet`) neutralises every one; amounts this module
+//! writes take the input's decimal mark (its `Dialect`).
 
 use crate::causes::{self, Next};
-use crate::cell::neutralise;
 use crate::domain::{Cause, CauseCode, Outcome, Requested};
 use crate::input::KeyColumns;
 use crate::ledger::StoredRow;
+use crate::sheet::Dialect;
 use crate::totals;
 
 /// Mercado Pago's output columns, in their order.
@@ -57,7 +57,7 @@ impl Status {
     }
 }
 
-/// A row's `refund_status` and `refund_detail` (not yet neutralised).
+/// A row's `refund_status` and `refund_detail`.
 pub(crate) fn status(row: &StoredRow) -> (Status, String) {
     let cause = row.result.cause.as_ref();
     match row.result.outcome {
@@ -126,13 +126,13 @@ fn explain(cause: &Cause) -> String {
 /// The six cells of `row`. `amount` echoes the input's cell, except that a
 /// `full` row whose refund stands shows what was refunded (the input has no
 /// amount for it), with the input's decimal mark.
-pub(crate) fn cells(row: &StoredRow, columns: &KeyColumns, decimal_comma: bool) -> [String; 6] {
+pub(crate) fn cells(row: &StoredRow, columns: &KeyColumns, dialect: Dialect) -> [String; 6] {
     let cell = |i: Option<usize>| {
         i.and_then(|i| row.fields.get(i))
-            .map_or_else(String::new, |c| neutralise(c.trim()))
+            .map_or_else(String::new, |c| c.trim().to_owned())
     };
     let amount = match (row.ask.as_ref().map(|a| a.requested), row.result.refunded()) {
-        (Some(Requested::Full), Some(a)) => totals::written(row.currency, a, decimal_comma),
+        (Some(Requested::Full), Some(a)) => dialect.amount(totals::fixed(row.currency, a)),
         _ => cell(Some(columns.amount)),
     };
     let payment_id = row
@@ -145,7 +145,7 @@ pub(crate) fn cells(row: &StoredRow, columns: &KeyColumns, decimal_comma: bool) 
         cell(columns.reference),
         amount,
         status.as_str().to_owned(),
-        neutralise(&detail),
+        detail,
         payment_id,
     ]
 }
@@ -185,6 +185,13 @@ mod tests {
         }
     }
 
+    fn comma() -> Dialect {
+        Dialect {
+            decimal_comma: true,
+            ..Dialect::default()
+        }
+    }
+
     fn partial(a: &str) -> Option<Requested> {
         Some(Requested::Partial(
             Amount::new(Decimal::from_str(a).unwrap()).unwrap(),
@@ -221,7 +228,7 @@ mod tests {
             refunded(Outcome::Refunded, "199.10"),
         );
         assert_eq!(
-            cells(&r, &COLS, true),
+            cells(&r, &COLS, comma()),
             [
                 "7",
                 "ext_ref1",
@@ -240,14 +247,14 @@ mod tests {
             Some(Requested::Full),
             refunded(Outcome::Refunded, "80.5"),
         );
-        let c = cells(&r, &COLS, true);
+        let c = cells(&r, &COLS, comma());
         assert_eq!((c[2].as_str(), c[5].as_str()), ("80,50", "12"));
         let not_yet = row(
             &["12", "", "full"],
             Some(Requested::Full),
             RowResult::new(Outcome::Pending),
         );
-        assert_eq!(cells(&not_yet, &COLS, false)[2], "full");
+        assert_eq!(cells(&not_yet, &COLS, Dialect::default())[2], "full");
     }
 
     #[test]
@@ -293,14 +300,18 @@ mod tests {
             ),
         ];
         for (result, want_status, want_detail) in cases {
-            let c = cells(&row(&["5", "r", "10"], ask, result), &COLS, false);
+            let c = cells(
+                &row(&["5", "r", "10"], ask, result),
+                &COLS,
+                Dialect::default(),
+            );
             assert_eq!(c[3], want_status, "{c:?}");
             assert!(c[4].contains(want_detail), "{want_detail:?} in {c:?}");
         }
     }
 
     #[test]
-    fn an_invalid_line_echoes_its_cells_neutralised_and_says_what_to_fix() {
+    fn an_invalid_line_echoes_its_cells_and_says_what_to_fix() {
         let r = row(
             &["=cmd", "@ref", "-5"],
             None,
@@ -310,21 +321,22 @@ mod tests {
                 "line 8: amount \"-5\" must be positive",
             ),
         );
-        let c = cells(&r, &COLS, false);
-        assert_eq!(c[..4], ["7", "'@ref", "-5", "INVALID"].map(String::from));
-        assert_eq!(c[5], "'=cmd");
+        let c = cells(&r, &COLS, Dialect::default());
+        assert_eq!(c[..4], ["7", "@ref", "-5", "INVALID"].map(String::from));
+        // As read: the sheet writer neutralises them (the integration test reads it).
+        assert_eq!(c[5], "=cmd");
         assert_eq!(
             c[4],
             "invalid line: line 8: amount \"-5\" must be positive; next: fix the row, then run it again"
         );
         // A short line: missing cells are empty, never a panic.
         let short = row(&["9"], None, caused(Outcome::Invalid, "invalid_input", "x"));
-        assert_eq!(cells(&short, &COLS, false)[1], "");
+        assert_eq!(cells(&short, &COLS, Dialect::default())[1], "");
         // No reference column at all.
         let no_ref = KeyColumns {
             reference: None,
             ..COLS
         };
-        assert_eq!(cells(&r, &no_ref, false)[1], "");
+        assert_eq!(cells(&r, &no_ref, Dialect::default())[1], "");
     }
 }

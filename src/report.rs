@@ -4,8 +4,8 @@
 //! Invariants: the original columns come first and untouched except for formula
 //! neutralisation (OWASP CSV injection: a free-text cell starting with `=`, `+`,
 //! `-`, `@`, tab, CR or LF gets a leading `'`; plain numbers are left alone); rows
-//! in input order, every row exactly once; the file appears complete or not at all
-//! (written to a temporary file beside it, synced, then renamed).
+//! in input order, every row exactly once; the file is written through `sheet`,
+//! in the batch's dialect, and appears complete or not at all.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,11 +15,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
 
-pub(crate) use crate::cell::neutralise;
+use crate::cell::neutralise;
 use crate::clock::rfc3339;
 use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
 use crate::ledger::{Batch, Ledger, StoredRow};
-use crate::{atomic_file, mpbatch, totals};
+use crate::sheet::{self, Dialect};
+use crate::{mpbatch, totals};
 
 pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "row",
@@ -455,14 +456,14 @@ fn mark_damage(err: anyhow::Error) -> anyhow::Error {
 }
 
 /// Writes the results CSV for `batch` to `out` atomically, in `format`'s columns,
-/// and returns the summary. Either format keeps the input's dialect: its
-/// delimiter, a BOM when it had one (or was Windows-1252), its decimal mark.
+/// and returns the summary. Either format keeps the input's dialect (`sheet`).
 pub(crate) fn write_results(
     ledger: &Ledger,
     batch: &Batch,
     out: &Path,
     format: ResultsFormat,
 ) -> anyhow::Result<Summary> {
+    let dialect = Dialect::of_batch(batch);
     // Mercado Pago's columns echo the input's payment, reference and amount cells.
     let key_columns = match format {
         ResultsFormat::Mprefund => None,
@@ -477,25 +478,17 @@ pub(crate) fn write_results(
                 .map_err(mark_damage)?,
         ),
     };
-    atomic_file::write_with(out, |file| {
+    sheet::write(out, dialect, |sheet| {
         let mut summary = Summary::default();
-        let mut buf = std::io::BufWriter::new(file);
-        if batch.settings.results_bom {
-            buf.write_all(b"\xEF\xBB\xBF")?;
-        }
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(batch.delimiter)
-            .from_writer(buf);
         let width = batch.header.len();
-        let decimal_comma = batch.settings.decimal_comma;
         match &key_columns {
             None => {
                 let header = original_header(&batch.header)
                     .into_iter()
                     .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
-                w.write_record(header.collect::<Vec<_>>())?;
+                sheet.row(header)?;
             }
-            Some(_) => w.write_record(mpbatch::COLUMNS)?,
+            Some(_) => sheet.row(mpbatch::COLUMNS)?,
         }
         let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
         ledger.for_each_row(&batch.id, |row| {
@@ -504,14 +497,13 @@ pub(crate) fn write_results(
             match &key_columns {
                 None => {
                     record.extend(original_cells(&row.fields, width, batch.delimiter));
-                    record.extend(result_cells(&row, decimal_comma));
+                    record.extend(result_cells(&row, dialect));
                 }
-                Some(columns) => record.extend(mpbatch::cells(&row, columns, decimal_comma)),
+                Some(columns) => record.extend(mpbatch::cells(&row, columns, dialect)),
             }
-            w.write_record(&record)?;
+            sheet.row(&record)?;
             Ok(())
         })?;
-        w.flush()?;
         Ok(summary)
     })
     .map_err(mark_damage)
@@ -551,9 +543,9 @@ pub(crate) fn original_cells(fields: &[String], width: usize, delimiter: u8) -> 
     cells
 }
 
-/// `decimal_comma`: the input wrote amounts as `10,50`; the refunded amount is
-/// written the same way, with the currency's decimals.
-fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 13] {
+/// The refunded amount has the currency's decimals and the dialect's decimal
+/// mark; the sheet neutralises the free-text cells.
+fn result_cells(row: &StoredRow, dialect: Dialect) -> [String; 13] {
     let opt = |v: Option<String>| v.unwrap_or_default();
     let r = &row.result;
     let refund = r.refund.as_ref();
@@ -563,13 +555,13 @@ fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 13] {
         opt(row.ask.as_ref().map(|a| a.key.to_string())),
         r.outcome.as_str().to_owned(),
         opt(r.http_status.map(|s| s.to_string())),
-        neutralise(&opt(refund.map(|f| f.id.clone()))),
-        neutralise(&opt(refund.map(|f| f.status.to_string()))),
+        opt(refund.map(|f| f.id.clone())),
+        opt(refund.map(|f| f.status.to_string())),
         opt(r
             .refunded()
-            .map(|a| totals::written(row.currency, a, decimal_comma))),
-        neutralise(&opt(cause.map(|c| c.code.to_string()))),
-        neutralise(&opt(cause.map(|c| c.message.clone()))),
+            .map(|a| dialect.amount(totals::fixed(row.currency, a)))),
+        opt(cause.map(|c| c.code.to_string())),
+        opt(cause.map(|c| c.message.clone())),
         opt(r.retryable.map(|b| b.to_string())),
         r.attempts.to_string(),
         opt(r.last_attempt_at_ms.map(rfc3339)),

@@ -32,17 +32,6 @@ pub(crate) fn fixed(currency: Option<Currency>, a: Decimal) -> Decimal {
     a
 }
 
-/// An amount as a results file writes it: [`fixed`], with a decimal comma when
-/// the input wrote its amounts with one (`10,50`).
-pub(crate) fn written(currency: Option<Currency>, a: Decimal, decimal_comma: bool) -> String {
-    let text = fixed(currency, a).to_string();
-    if decimal_comma {
-        text.replace('.', ",")
-    } else {
-        text
-    }
-}
-
 /// As [`fixed`], for currencies keyed by code (`""`: none named).
 pub(crate) fn fixed_by_code(code: &str, a: Decimal) -> Decimal {
     fixed(Currency::from_str(code).ok(), a)
