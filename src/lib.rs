@@ -36,6 +36,7 @@ mod redact;
 mod report;
 mod retry;
 mod runner;
+mod send;
 mod state_access;
 mod state_home;
 mod throttle;

@@ -82,7 +82,7 @@ pub(crate) struct Pacer {
     window: Mutex<Window>,
     control: Mutex<Control>,
     sizer: Option<Mutex<Sizer>>,
-    gate: Gate,
+    gate: Arc<Gate>,
     /// The rate in use (f64 bits), for the progress display without a lock.
     current: std::sync::atomic::AtomicU64,
     /// The shared pause's end, in ns after `epoch` (0: none): read by every
@@ -126,7 +126,7 @@ impl Pacer {
             window: Mutex::new(Window::new(window_cap(r), SPAN)),
             control: Mutex::new(control),
             sizer,
-            gate: Gate::new(limit),
+            gate: Arc::new(Gate::new(limit)),
             current: std::sync::atomic::AtomicU64::new(r.to_bits()),
             pause_until: std::sync::atomic::AtomicU64::new(0),
             epoch: std::time::Instant::now(),
@@ -135,7 +135,7 @@ impl Pacer {
 
     /// A place among the requests in flight; held until the answer is in. `again`
     /// for a row's later attempts, which go before first attempts.
-    pub(crate) async fn enter(&self, again: bool) -> Pass<'_> {
+    pub(crate) async fn enter(&self, again: bool) -> Pass {
         self.gate.enter(again).await
     }
 
@@ -254,10 +254,11 @@ struct GateState {
     again_waiting: usize,
 }
 
-/// One request's place in flight; leaving frees it.
-pub(crate) struct Pass<'a>(&'a Gate);
+/// One request's place in flight; leaving frees it. It owns its hold on the
+/// gate, so a place taken in one task can be handed to another.
+pub(crate) struct Pass(Arc<Gate>);
 
-impl Drop for Pass<'_> {
+impl Drop for Pass {
     fn drop(&mut self) {
         let mut s = lock(&self.0.state);
         s.in_flight -= 1;
@@ -306,7 +307,7 @@ impl Gate {
     }
 
     /// A place in flight; `again` for a row's later attempts.
-    async fn enter(&self, again: bool) -> Pass<'_> {
+    async fn enter(self: &Arc<Self>, again: bool) -> Pass {
         let _waiting = again.then(|| {
             lock(&self.state).again_waiting += 1;
             AgainWaiting(self)
@@ -322,7 +323,7 @@ impl Gate {
                 if s.in_flight < s.limit && (again || s.again_waiting == 0) {
                     s.in_flight += 1;
                     s.peak = s.peak.max(s.in_flight);
-                    return Pass(self);
+                    return Pass(self.clone());
                 }
             }
             notified.await;
@@ -428,7 +429,7 @@ mod tests {
 
     #[test]
     fn a_later_attempt_takes_the_freed_place_before_first_attempts_waiting_longer() {
-        let gate = Gate::new(1);
+        let gate = Arc::new(Gate::new(1));
         let held = std::pin::pin!(gate.enter(false));
         let held = ready(held).expect("a free place");
         let first = std::pin::pin!(gate.enter(false));
@@ -448,7 +449,7 @@ mod tests {
 
     #[test]
     fn a_later_attempt_given_up_no_longer_holds_first_attempts_back() {
-        let gate = Gate::new(1);
+        let gate = Arc::new(Gate::new(1));
         let held = std::pin::pin!(gate.enter(false));
         let held = ready(held).expect("a free place");
         let mut again = Box::pin(gate.enter(true));

@@ -133,9 +133,10 @@ pub(crate) async fn fetch_and_match(
         fetch.begin,
         fetch.end,
     );
+    let sender = crate::send::Sender::new(&send.runner, stop);
     let fetched = super::fetch::fetch(
         &client,
-        &send.runner.policy,
+        &sender,
         &super::fetch::FetchRequest {
             kind: fetch.kind,
             begin: fetch.begin,
@@ -144,7 +145,6 @@ pub(crate) async fn fetch_and_match(
             timeout: fetch.timeout,
             max_bytes: fetch.max_bytes,
         },
-        &stop,
     )
     .await?;
     req.reports.push(fetched);
