@@ -385,7 +385,7 @@ impl Sender {
             }
             attempts += 1;
             let at = now_ms();
-            let sent_at = std::time::Instant::now();
+            let sent_at = Instant::now();
             let answer = tokio::select! {
                 a = send() => a,
                 () = self.abandon() => return stopped(attempts, last),
