@@ -6,33 +6,14 @@
 //! Invariants: a payment id matches only when it is the same whole number (leading
 //! zeros allowed, nothing else); an amount is exact, of a size money has and with
 //! no more decimals than a currency has (else it is unreadable, never rounded); a
-//! status is one of [`REFUND_STATUSES`], spelled exactly; an array names the
+//! status is one the tool knows ([`crate::domain::RefundStatus`]), spelled
+//! exactly; an array names the
 //! refund asked for only when one candidate stands out, else nobody knows.
 
 use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::domain::{CURRENCIES, MAX_AMOUNT_DIGITS, PaymentId, Requested};
-
-/// The refund statuses the tool knows the meaning of; any other spelling
-/// (`"approved "`, `"APPROVED"`, a new word) says nothing certain about the money.
-pub(crate) const REFUND_STATUSES: [&str; 6] = [
-    "approved",
-    "in_process",
-    "pending",
-    "authorized",
-    "rejected",
-    "cancelled",
-];
-
-/// Statuses that moved no money: the only ones whose amount does not matter.
-pub(crate) fn moved_no_money(status: &str) -> bool {
-    matches!(status, "rejected" | "cancelled")
-}
-
-pub(crate) fn is_known_status(status: &str) -> bool {
-    REFUND_STATUSES.contains(&status)
-}
 
 /// Whether a `payment_id` field names `payment`: a JSON integer or a string of
 /// ASCII digits (`"06000001"` is payment 6000001), compared as numbers. A sign, a
@@ -291,16 +272,6 @@ mod tests {
             Ok(dec("123456789012345678.99"))
         );
         assert!(amount(&num("1234567890123456789")).is_err());
-    }
-
-    #[test]
-    fn statuses_are_spelled_exactly() {
-        assert!(is_known_status("approved"));
-        assert!(is_known_status("in_process"));
-        for odd in ["approved ", "APPROVED", "Approved", "", "refunded"] {
-            assert!(!is_known_status(odd), "{odd:?}");
-        }
-        assert!(moved_no_money("rejected") && !moved_no_money("approved"));
     }
 
     fn refunds(raw: &str) -> Vec<Value> {

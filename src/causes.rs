@@ -10,7 +10,7 @@
 //! this table does not know still gets a next step from its family (`http_5xx`
 //! retry, other `http_4xx` a person), else none is claimed.
 
-use crate::domain::Cause;
+use crate::domain::{Cause, CauseCode, Prediction};
 
 /// What to do about a row with a given cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +51,56 @@ const fn m(what: &'static str, next: Next) -> Option<Meaning> {
 }
 
 /// The meaning of `code`, when known.
-pub(crate) fn meaning(code: &str) -> Option<Meaning> {
+pub(crate) fn meaning(code: &CauseCode) -> Option<Meaning> {
     use Next::*;
     match code {
-        // Mercado Pago's causes.
+        CauseCode::UnknownOutcome => m(
+            "no answer could be trusted (the refund may or may not exist)",
+            Retry,
+        ),
+        CauseCode::RefundStatus => m("the refund has a status the tool does not know", Reconcile),
+        CauseCode::RefundRejected => m(
+            "the refund was rejected or cancelled: no money moved",
+            NeedsPerson,
+        ),
+        CauseCode::AmountDiffers => m("refunded, but for another amount than asked", NeedsPerson),
+        CauseCode::PaymentDiffers => m("refunded, but on another payment than asked", NeedsPerson),
+        CauseCode::InvalidInput => m("a bad line in the spreadsheet", FixRow),
+        CauseCode::PaymentHasRefunds => m(
+            "an earlier batch already refunded this payment",
+            NeedsPerson,
+        ),
+        CauseCode::Net(n) if n.is_configuration() => m(
+            "the API's host name or certificate is wrong (configuration)",
+            NeedsPerson,
+        ),
+        CauseCode::Net(_) => m("the API could not be reached (an outage)", Retry),
+        CauseCode::Http(status) => by_status(*status),
+        CauseCode::Predicted(p) => predicted(*p),
+        CauseCode::Other(code) => mercado_pago(code),
+    }
+}
+
+/// The predictions of `run --preflight`.
+fn predicted(p: Prediction) -> Option<Meaning> {
+    use Next::*;
+    match p {
+        Prediction::NotFound => m("payment not found", FixRow),
+        Prediction::NotRefundable => m("the payment cannot be refunded", NeedsPerson),
+        Prediction::ExceedsBalance => m("more than the payment has left", FixRow),
+        Prediction::HasPriorRefunds => m("the payment already has refunds", NeedsPerson),
+        Prediction::CurrencyMismatch => m("the row's currency is not the payment's", FixRow),
+        Prediction::TooManyPartials => m("the payment has too many partial refunds", NeedsPerson),
+        Prediction::Old => m("payment too old to refund", NeedsPerson),
+        Prediction::Unreadable => m("the payment could not be read", Retry),
+        Prediction::Ok | Prediction::AlreadyDone | Prediction::Invalid => None,
+    }
+}
+
+/// Mercado Pago's causes.
+fn mercado_pago(code: &str) -> Option<Meaning> {
+    use Next::*;
+    match code {
         "2000" | "404002" => m("payment not found (wrong payment id?)", FixRow),
         "2024" | "15016" => m(
             "payment too old to refund (past the refund window, 180 days)",
@@ -89,44 +135,12 @@ pub(crate) fn meaning(code: &str) -> Option<Meaning> {
             m("refused by the card processor", NeedsPerson)
         }
         "400048" => m("invalid splitter id", NeedsPerson),
-        // Ours.
-        "unknown_outcome" => m(
-            "no answer could be trusted (the refund may or may not exist)",
-            Retry,
-        ),
-        "refund_status" => m("the refund has a status the tool does not know", Reconcile),
-        "refund_rejected" => m("the refund was rejected: no money moved", NeedsPerson),
-        "refund_cancelled" => m("the refund was cancelled: no money moved", NeedsPerson),
-        "amount_differs" => m("refunded, but for another amount than asked", NeedsPerson),
-        "payment_differs" => m("refunded, but on another payment than asked", NeedsPerson),
-        "invalid_input" => m("a bad line in the spreadsheet", FixRow),
-        "payment_has_refunds" => m(
-            "an earlier batch already refunded this payment",
-            NeedsPerson,
-        ),
-        "connect_refused" | "timeout" | "connect_failed" => {
-            m("the API could not be reached (an outage)", Retry)
-        }
-        "dns" | "tls" => m(
-            "the API's host name or certificate is wrong (configuration)",
-            NeedsPerson,
-        ),
-        // The predictions of `run --preflight`.
-        "not_found" => m("payment not found", FixRow),
-        "not_refundable" => m("the payment cannot be refunded", NeedsPerson),
-        "exceeds_balance" => m("more than the payment has left", FixRow),
-        "has_prior_refunds" => m("the payment already has refunds", NeedsPerson),
-        "currency_mismatch" => m("the row's currency is not the payment's", FixRow),
-        "too_many_partials" => m("the payment has too many partial refunds", NeedsPerson),
-        "old" => m("payment too old to refund", NeedsPerson),
-        "unreadable" => m("the payment could not be read", Retry),
-        _ => by_status(code),
+        _ => None,
     }
 }
 
 /// `http_<status>` codes: the statuses the tool retries, and the rest.
-fn by_status(code: &str) -> Option<Meaning> {
-    let status: u16 = code.strip_prefix("http_")?.parse().ok()?;
+fn by_status(status: u16) -> Option<Meaning> {
     match status {
         401 => m("the access token was refused", Next::NeedsPerson),
         403 => m("the token may not refund this payment", Next::NeedsPerson),
@@ -141,16 +155,17 @@ fn by_status(code: &str) -> Option<Meaning> {
 /// The cause of an error answer with HTTP `status`: the API's own cause code,
 /// else `http_<status>` (a code that only repeats the status is none).
 pub(crate) fn of_answer(status: u16, cause: Option<Cause>) -> Option<Cause> {
-    let code = format!("http_{status}");
     match cause {
-        Some(c) if c.code.is_empty() || c.code == status.to_string() => Some(Cause {
-            code,
-            message: if c.message.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                c.message
-            },
-        }),
+        Some(c) if matches!(&c.code, CauseCode::Other(s) if s.is_empty() || *s == status.to_string()) => {
+            Some(Cause {
+                code: CauseCode::Http(status),
+                message: if c.message.is_empty() {
+                    format!("HTTP {status}")
+                } else {
+                    c.message
+                },
+            })
+        }
         other => other,
     }
 }
@@ -163,18 +178,22 @@ mod tests {
     fn a_status_repeated_as_the_cause_is_no_cause() {
         let c = |code: &str| {
             Some(Cause {
-                code: code.into(),
+                code: CauseCode::parse(code),
                 message: "Internal server error".into(),
             })
         };
-        assert_eq!(of_answer(500, c("500")).unwrap().code, "http_500");
-        assert_eq!(of_answer(502, c("")).unwrap().code, "http_502");
+        assert_eq!(of_answer(500, c("500")).unwrap().code, CauseCode::Http(500));
+        assert_eq!(of_answer(502, c("")).unwrap().code, CauseCode::Http(502));
         assert_eq!(
             of_answer(500, c("500")).unwrap().message,
             "Internal server error"
         );
-        assert_eq!(of_answer(400, c("2063")).unwrap().code, "2063");
+        assert_eq!(of_answer(400, c("2063")).unwrap().code.as_str(), "2063");
         assert_eq!(of_answer(429, None), None);
+    }
+
+    fn meaning_of(text: &str) -> Option<Meaning> {
+        meaning(&CauseCode::parse(text))
     }
 
     #[test]
@@ -187,14 +206,56 @@ mod tests {
             "http_500",
             "unknown_outcome",
         ] {
-            assert!(meaning(code).is_some(), "{code}");
+            assert!(meaning_of(code).is_some(), "{code}");
         }
-        assert_eq!(meaning("2063").unwrap().next, Next::NeedsPerson);
-        assert_eq!(meaning("http_503").unwrap().next, Next::Retry);
-        assert_eq!(meaning("http_418").unwrap().next, Next::NeedsPerson);
-        assert_eq!(meaning("4043").unwrap().next, Next::FixRow);
-        assert!(meaning("2024").unwrap().what.starts_with("payment too old"));
-        assert_eq!(meaning("9999"), None);
-        assert_eq!(meaning("http_x"), None);
+        assert_eq!(meaning_of("2063").unwrap().next, Next::NeedsPerson);
+        assert_eq!(meaning_of("http_503").unwrap().next, Next::Retry);
+        assert_eq!(meaning_of("http_418").unwrap().next, Next::NeedsPerson);
+        assert_eq!(meaning_of("4043").unwrap().next, Next::FixRow);
+        assert!(
+            meaning_of("2024")
+                .unwrap()
+                .what
+                .starts_with("payment too old")
+        );
+        assert_eq!(meaning_of("9999"), None);
+        assert_eq!(meaning_of("http_x"), None);
+    }
+
+    #[test]
+    fn codes_read_back_as_written_and_old_spellings_as_today() {
+        use crate::domain::NetCause;
+        for code in [
+            CauseCode::UnknownOutcome,
+            CauseCode::Net(NetCause::ConnectRefused),
+            CauseCode::Net(NetCause::Tls),
+            CauseCode::Http(503),
+            CauseCode::RefundStatus,
+            CauseCode::RefundRejected,
+            CauseCode::AmountDiffers,
+            CauseCode::PaymentDiffers,
+            CauseCode::InvalidInput,
+            CauseCode::PaymentHasRefunds,
+            CauseCode::Predicted(Prediction::ExceedsBalance),
+            CauseCode::Other("2063".into()),
+            CauseCode::Other("bad_request".into()),
+        ] {
+            assert_eq!(CauseCode::parse(&code.as_str()), code, "{code}");
+        }
+        // A refund created cancelled was once stored `refund_cancelled`.
+        assert_eq!(
+            CauseCode::parse("refund_cancelled"),
+            CauseCode::RefundRejected
+        );
+        assert_eq!(
+            meaning_of("refund_cancelled"),
+            meaning(&CauseCode::RefundRejected)
+        );
+        // Not the tool's own spelling of a status: Mercado Pago's text.
+        assert_eq!(
+            CauseCode::parse("http_0500"),
+            CauseCode::Other("http_0500".into())
+        );
+        assert_eq!(CauseCode::parse("ok"), CauseCode::Other("ok".into()));
     }
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::Usage;
 use crate::answer;
-use crate::domain::{Cause, PaymentId, RefundAsk, RefundInfo, Requested};
+use crate::domain::{Cause, CauseCode, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested};
 use crate::network::NetFault;
 pub(crate) use crate::token::Token;
 
@@ -216,7 +216,7 @@ pub(crate) struct PaymentView {
 pub(crate) struct MpRefund {
     pub id: String,
     pub amount: Option<Decimal>,
-    pub status: Option<String>,
+    pub status: Option<RefundStatus>,
     pub date_created: Option<String>,
 }
 
@@ -279,7 +279,10 @@ pub(crate) fn classify_payment(
                 Some(MpRefund {
                     id: text_in(r.get("id")?)?,
                     amount: r.get("amount").and_then(decimal_in),
-                    status: r.get("status").and_then(text_in),
+                    status: r
+                        .get("status")
+                        .and_then(text_in)
+                        .map(|s| RefundStatus::parse(&s)),
                     date_created: r.get("date_created").and_then(text_in),
                 })
             })
@@ -602,7 +605,7 @@ fn classify_error(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> R
             status,
             retry_after,
             cause: Some(Cause {
-                code: format!("http_{status}"),
+                code: CauseCode::Http(status),
                 message: snippet(bytes),
             }),
         },
@@ -654,16 +657,17 @@ impl RefundBody {
         let Some(status) = self.status else {
             return Err(format!("refund {id} has no status"));
         };
-        if !answer::is_known_status(&status) {
+        let status = RefundStatus::parse(&status);
+        if !status.is_known() {
             return Err(format!(
                 "refund {id} has status {:?}, which is none of {}; nobody can say whether money moved",
-                answer::short(&status),
-                answer::REFUND_STATUSES.join(", ")
+                answer::short(status.as_str()),
+                RefundStatus::KNOWN.map(|s| s.to_string()).join(", ")
             ));
         }
         let amount = match &self.amount {
             Some(v) => Some(answer::amount(v).map_err(|why| format!("refund {id}: {why}"))?),
-            None if answer::moved_no_money(&status) => None,
+            None if status.moved_no_money() => None,
             None => return Err(format!("refund {id} is {status} without an amount")),
         };
         let mismatch = mismatch(self.payment_id.as_ref(), amount, asked);
@@ -694,7 +698,7 @@ fn mismatch(
         && !answer::names_payment(p, asked.payment)
     {
         return Some(Cause {
-            code: "payment_differs".into(),
+            code: CauseCode::PaymentDiffers,
             message: format!(
                 "asked to refund payment {}; the API answered with a refund of payment {}",
                 asked.payment,
@@ -709,7 +713,7 @@ fn mismatch(
     let differs =
         got <= Decimal::ZERO || matches!(asked.requested, Requested::Partial(a) if a.get() != got);
     differs.then(|| Cause {
-        code: "amount_differs".into(),
+        code: CauseCode::AmountDiffers,
         message: format!(
             "asked to refund {}; the API answered with a refund of {got}",
             asked.requested.canonical()
@@ -775,11 +779,11 @@ impl ErrorBody {
             .unwrap_or_default();
         match first {
             Some(c) => Some(Cause {
-                code: c.code.map(Scalar::into_string).unwrap_or_default(),
+                code: CauseCode::parse(&c.code.map(Scalar::into_string).unwrap_or_default()),
                 message: c.description.or(c.message).unwrap_or(fallback),
             }),
             None if self.message.is_some() || self.error.is_some() => Some(Cause {
-                code: self.error.unwrap_or_default(),
+                code: CauseCode::parse(&self.error.unwrap_or_default()),
                 message: fallback,
             }),
             None => None,
@@ -882,7 +886,7 @@ mod tests {
                 status: 400,
                 retry_after: None,
                 cause: Some(Cause {
-                    code: "2063".into(),
+                    code: CauseCode::Other("2063".into()),
                     message: "The action requested is not valid".into()
                 })
             }
@@ -890,7 +894,7 @@ mod tests {
         let Reply::Error { cause: Some(c), .. } = any(404, str_) else {
             panic!()
         };
-        assert_eq!(c.code, "404002");
+        assert_eq!(c.code, CauseCode::Other("404002".into()));
         assert_eq!(c.message, "Advanced payment not found");
     }
 
@@ -924,13 +928,19 @@ mod tests {
                 } => c.code,
                 other => panic!("{other:?}"),
             };
-        assert_eq!(mismatch(ok, &partial("20")), "amount_differs");
+        assert_eq!(mismatch(ok, &partial("20")), CauseCode::AmountDiffers);
         let negative = br#"{"id": 7, "payment_id": 1000, "amount": -25, "status": "approved"}"#;
-        assert_eq!(mismatch(negative, &Requested::Full), "amount_differs");
+        assert_eq!(
+            mismatch(negative, &Requested::Full),
+            CauseCode::AmountDiffers
+        );
         let other = br#"{"id": 7, "payment_id": 999, "amount": 25, "status": "approved"}"#;
-        assert_eq!(mismatch(other, &partial("25")), "payment_differs");
+        assert_eq!(mismatch(other, &partial("25")), CauseCode::PaymentDiffers);
         let other_str = br#"{"id": 7, "payment_id": "999", "amount": 25, "status": "approved"}"#;
-        assert_eq!(mismatch(other_str, &partial("25")), "payment_differs");
+        assert_eq!(
+            mismatch(other_str, &partial("25")),
+            CauseCode::PaymentDiffers
+        );
         // A full refund has no asked amount to compare.
         assert!(matches!(
             answer(201, ok, 1000, &Requested::Full),

@@ -373,7 +373,21 @@ impl fmt::Display for IdempotencyKey {
 }
 
 /// What the results CSV says happened to a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     Refunded,
     InProcess,
@@ -383,37 +397,263 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] = [
-        Outcome::Refunded,
-        Outcome::InProcess,
-        Outcome::Failed,
-        Outcome::Invalid,
-        Outcome::Pending,
-    ];
-
     pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// What `plan --online` (and `run --preflight`) predict for a row; a row
+/// `--preflight` keeps from being sent carries its prediction as its cause.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum Prediction {
+    Ok,
+    NotFound,
+    NotRefundable,
+    ExceedsBalance,
+    HasPriorRefunds,
+    /// The state file says this row (its key) made its refund already: `run`
+    /// takes that result, sends nothing.
+    AlreadyDone,
+    CurrencyMismatch,
+    TooManyPartials,
+    Old,
+    Unreadable,
+    Invalid,
+}
+
+impl Prediction {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Why a request got no answer (see `network`, which reads it from a transport
+/// error): a row whose last attempt met one has an unknown outcome.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum NetCause {
+    /// Nothing listens at the address (or a firewall said so).
+    ConnectRefused,
+    /// The host name does not resolve.
+    Dns,
+    /// The TLS handshake failed (not a TLS server, a certificate refused...).
+    Tls,
+    /// No answer in time (connecting, or waiting for the answer).
+    Timeout,
+    /// Any other failure to connect (network unreachable, reset while connecting).
+    ConnectFailed,
+}
+
+/// A row's cause code: the tool's own, or Mercado Pago's `cause[].code`
+/// (`Other`, as the API sent it — it may add codes at any time). Stored and
+/// written as text (`unknown_outcome`, `http_500`, `2063`...); text that names
+/// none of the tool's own reads back as `Other`, so nothing is lost.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CauseCode {
+    /// No answer could be trusted: the refund may or may not exist.
+    UnknownOutcome,
+    /// No answer at all (`connect_refused`, `dns`...): an unknown outcome too.
+    Net(NetCause),
+    /// An error answer with this HTTP status and no cause of its own (`http_500`).
+    Http(u16),
+    /// The refund has a status the tool does not know.
+    RefundStatus,
+    /// The refund was rejected or cancelled — when created, or later (reconcile):
+    /// no money moved. Its status says which; older state files also hold
+    /// `refund_cancelled`, read as this.
+    RefundRejected,
+    /// Refunded, for another amount than asked.
+    AmountDiffers,
+    /// Refunded, on another payment than asked.
+    PaymentDiffers,
+    /// A bad line in the spreadsheet.
+    InvalidInput,
+    /// The per-payment guard held the row back: another batch refunded its payment.
+    PaymentHasRefunds,
+    /// `run --preflight` kept the row from being sent for this prediction.
+    Predicted(Prediction),
+    /// Mercado Pago's own code, or one this version does not know.
+    Other(String),
+}
+
+impl CauseCode {
+    /// The code as stored and shown.
+    pub fn as_str(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        Cow::Borrowed(match self {
+            CauseCode::UnknownOutcome => "unknown_outcome",
+            CauseCode::Net(n) => n.into(),
+            CauseCode::Http(status) => return Cow::Owned(format!("http_{status}")),
+            CauseCode::RefundStatus => "refund_status",
+            CauseCode::RefundRejected => "refund_rejected",
+            CauseCode::AmountDiffers => "amount_differs",
+            CauseCode::PaymentDiffers => "payment_differs",
+            CauseCode::InvalidInput => "invalid_input",
+            CauseCode::PaymentHasRefunds => "payment_has_refunds",
+            CauseCode::Predicted(p) => p.as_str(),
+            CauseCode::Other(s) => s,
+        })
+    }
+
+    /// The code as text, to be read back: known codes become their variant,
+    /// anything else (Mercado Pago's, an older or newer version's) `Other`.
+    pub fn parse(text: &str) -> CauseCode {
+        match text {
+            "unknown_outcome" => CauseCode::UnknownOutcome,
+            "refund_status" => CauseCode::RefundStatus,
+            // `refund_cancelled`: what a refund created cancelled was once stored as.
+            "refund_rejected" | "refund_cancelled" => CauseCode::RefundRejected,
+            "amount_differs" => CauseCode::AmountDiffers,
+            "payment_differs" => CauseCode::PaymentDiffers,
+            "invalid_input" => CauseCode::InvalidInput,
+            "payment_has_refunds" => CauseCode::PaymentHasRefunds,
+            _ => {
+                if let Ok(n) = text.parse::<NetCause>() {
+                    return CauseCode::Net(n);
+                }
+                if let Some(status) = text
+                    .strip_prefix("http_")
+                    .filter(|s| !s.starts_with('0') && !s.starts_with('+'))
+                    .and_then(|s| s.parse::<u16>().ok())
+                {
+                    return CauseCode::Http(status);
+                }
+                // Predictions other than these are never a row's cause.
+                match text.parse::<Prediction>() {
+                    Ok(p) if p != Prediction::Ok && p != Prediction::Invalid => {
+                        CauseCode::Predicted(p)
+                    }
+                    _ => CauseCode::Other(text.to_owned()),
+                }
+            }
+        }
+    }
+
+    /// Whether a row with this cause may have refunded: sending it again with its
+    /// key is how its outcome is found.
+    pub fn is_unknown_outcome(&self) -> bool {
+        matches!(self, CauseCode::UnknownOutcome | CauseCode::Net(_))
+    }
+
+    /// A refund made, but not as asked (another amount or payment): money moved,
+    /// and a person must look.
+    pub fn is_mismatch(&self) -> bool {
+        matches!(self, CauseCode::AmountDiffers | CauseCode::PaymentDiffers)
+    }
+
+    /// Mutable access to text that came from the server (to scrub it).
+    pub fn server_text_mut(&mut self) -> Option<&mut String> {
         match self {
-            Outcome::Refunded => "refunded",
-            Outcome::InProcess => "in_process",
-            Outcome::Failed => "failed",
-            Outcome::Invalid => "invalid",
-            Outcome::Pending => "pending",
+            CauseCode::Other(s) => Some(s),
+            _ => None,
         }
     }
 }
 
-impl FromStr for Outcome {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Outcome::ALL
-            .into_iter()
-            .find(|o| o.as_str() == s)
-            .ok_or_else(|| format!("unknown outcome {s:?}"))
+impl fmt::Display for CauseCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str())
     }
 }
 
-impl fmt::Display for Outcome {
+/// A refund's status, as Mercado Pago names it. Any other spelling
+/// (`"approved "`, `"APPROVED"`, a new word) is `Other` and says nothing
+/// certain about the money.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RefundStatus {
+    Approved,
+    InProcess,
+    Pending,
+    Authorized,
+    Rejected,
+    Cancelled,
+    Other(String),
+}
+
+impl RefundStatus {
+    /// The statuses the tool knows the meaning of.
+    pub const KNOWN: [RefundStatus; 6] = [
+        RefundStatus::Approved,
+        RefundStatus::InProcess,
+        RefundStatus::Pending,
+        RefundStatus::Authorized,
+        RefundStatus::Rejected,
+        RefundStatus::Cancelled,
+    ];
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            RefundStatus::Approved => "approved",
+            RefundStatus::InProcess => "in_process",
+            RefundStatus::Pending => "pending",
+            RefundStatus::Authorized => "authorized",
+            RefundStatus::Rejected => "rejected",
+            RefundStatus::Cancelled => "cancelled",
+            RefundStatus::Other(s) => s,
+        }
+    }
+
+    /// Exactly as spelled; anything else is `Other`.
+    pub fn parse(text: &str) -> RefundStatus {
+        RefundStatus::KNOWN
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .unwrap_or_else(|| RefundStatus::Other(text.to_owned()))
+    }
+
+    pub fn is_known(&self) -> bool {
+        !matches!(self, RefundStatus::Other(_))
+    }
+
+    /// Rejected or cancelled: the refund moved no money (the only statuses whose
+    /// amount does not matter).
+    pub fn moved_no_money(&self) -> bool {
+        matches!(self, RefundStatus::Rejected | RefundStatus::Cancelled)
+    }
+
+    /// Mutable access to text that came from the server (to scrub it).
+    pub fn server_text_mut(&mut self) -> Option<&mut String> {
+        match self {
+            RefundStatus::Other(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Mercado Pago may still approve or reject it.
+    pub fn in_process(&self) -> bool {
+        matches!(
+            self,
+            RefundStatus::InProcess | RefundStatus::Pending | RefundStatus::Authorized
+        )
+    }
+}
+
+impl fmt::Display for RefundStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -464,7 +704,7 @@ pub struct Row {
 /// outcome (`unknown_outcome`, `amount_differs`...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
-    pub code: String,
+    pub code: CauseCode,
     pub message: String,
 }
 
@@ -472,7 +712,7 @@ pub struct Cause {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundInfo {
     pub id: String,
-    pub status: String,
+    pub status: RefundStatus,
     pub amount: Option<Decimal>,
     /// When Mercado Pago made it (its `date_created`), in ms since the epoch: a
     /// refund older than the request that got it was replayed, not made.
@@ -573,6 +813,40 @@ mod tests {
         assert!(IdempotencyKey::new("a".repeat(65)).is_none());
         assert!(IdempotencyKey::new("a b").is_none());
         assert!(IdempotencyKey::new("mpr1-abc_DEF").is_some());
+    }
+
+    #[test]
+    fn refund_statuses_are_spelled_exactly() {
+        assert_eq!(RefundStatus::parse("approved"), RefundStatus::Approved);
+        assert_eq!(RefundStatus::parse("in_process"), RefundStatus::InProcess);
+        for known in RefundStatus::KNOWN {
+            assert_eq!(RefundStatus::parse(known.as_str()), known);
+            assert!(known.is_known());
+        }
+        for odd in ["approved ", "APPROVED", "Approved", "", "refunded"] {
+            let s = RefundStatus::parse(odd);
+            assert!(!s.is_known(), "{odd:?}");
+            assert_eq!(s.as_str(), odd, "kept as the API spelled it");
+        }
+        assert!(RefundStatus::Rejected.moved_no_money());
+        assert!(RefundStatus::Cancelled.moved_no_money());
+        assert!(!RefundStatus::Approved.moved_no_money());
+        assert!(!RefundStatus::Other("rejected ".into()).moved_no_money());
+    }
+
+    #[test]
+    fn outcome_names_come_from_the_derive() {
+        use strum::IntoEnumIterator;
+        let names: Vec<&str> = Outcome::iter().map(Outcome::as_str).collect();
+        assert_eq!(
+            names,
+            ["refunded", "in_process", "failed", "invalid", "pending"]
+        );
+        for o in Outcome::iter() {
+            assert_eq!(o.as_str().parse::<Outcome>().unwrap(), o);
+            assert_eq!(o.to_string(), o.as_str());
+        }
+        assert!("sending".parse::<Outcome>().is_err());
     }
 
     #[test]

@@ -11,16 +11,20 @@ pub mod sandbox;
 
 mod answer;
 mod atomic_file;
+mod books;
 mod causes;
 mod cell;
 mod client;
 mod clock;
 mod commands;
+mod console;
 mod demo;
 mod excerpt;
 mod exit;
 mod input;
 mod key;
+#[cfg(test)]
+mod layers;
 mod ledger;
 mod lines;
 mod lock;

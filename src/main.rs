@@ -22,5 +22,5 @@ fn main() -> ExitCode {
         }
         Err(e) => Exit::from_result(Err(anyhow::Error::new(e).context("starting the runtime"))),
     };
-    ExitCode::from(exit as u8)
+    ExitCode::from(exit.code())
 }

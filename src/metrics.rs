@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use strum::IntoEnumIterator;
+
 use crate::Exit;
 use crate::domain::Outcome;
 use crate::report::Summary;
@@ -59,19 +61,16 @@ pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
 
 const LAST_RECONCILE: &str = "mprefund_last_reconcile_timestamp_seconds";
 
-/// `reconcile --metrics-file`: lines per finding, so that drift alerts, and when
-/// the books last agreed (carried over from the previous file otherwise).
+/// `reconcile --metrics-file`: lines per finding (every finding, 0 when none),
+/// so that drift alerts, and when the books last agreed (carried over from the
+/// previous file otherwise).
 pub(crate) fn write_reconcile(
     path: &Path,
     batch_id: &str,
-    counts: &std::collections::BTreeMap<
-        crate::commands::reconcile::Finding,
-        (u64, rust_decimal::Decimal),
-    >,
+    findings: &[(&str, u64)],
     exit: Exit,
     finished_at_secs: i64,
 ) -> anyhow::Result<()> {
-    use crate::commands::reconcile::Finding;
     let previous = std::fs::read_to_string(path).ok().and_then(|text| {
         text.lines()
             .find_map(|l| l.strip_prefix(LAST_RECONCILE))
@@ -86,16 +85,15 @@ pub(crate) fn write_reconcile(
     let mut s = String::new();
     s.push_str("# HELP mprefund_reconcile_findings Lines of the last reconcile by finding.\n");
     s.push_str("# TYPE mprefund_reconcile_findings gauge\n");
-    for f in Finding::ALL {
-        let n = counts.get(&f).map_or(0, |c| c.0);
+    for (finding, n) in findings {
         s.push_str(&format!(
             "mprefund_reconcile_findings{{batch=\"{b}\",finding=\"{}\"}} {n}\n",
-            f.as_str()
+            label(finding)
         ));
     }
     s.push_str("# HELP mprefund_reconcile_exit_code Exit code of the last reconcile.\n");
     s.push_str("# TYPE mprefund_reconcile_exit_code gauge\n");
-    s.push_str(&format!("mprefund_reconcile_exit_code {}\n", exit as u8));
+    s.push_str(&format!("mprefund_reconcile_exit_code {}\n", exit.code()));
     s.push_str(&format!(
         "# HELP {LAST_RECONCILE} When a reconcile last found the books agreeing (0: never).\n# TYPE {LAST_RECONCILE} gauge\n{LAST_RECONCILE} {last}\n"
     ));
@@ -113,7 +111,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::R
     let mut s = String::new();
     s.push_str("# HELP mprefund_rows Rows of the batch by outcome at the end of the run.\n");
     s.push_str("# TYPE mprefund_rows gauge\n");
-    for o in Outcome::ALL {
+    for o in Outcome::iter() {
         s.push_str(&format!(
             "mprefund_rows{{batch=\"{b}\",outcome=\"{}\"}} {}\n",
             o.as_str(),
@@ -213,9 +211,9 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::R
         }
     }
     render_beyond(&mut s, f.beyond);
-    s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped resumable, 4 batch held, 5 state damaged, 6 a person must fix something, 7 earlier batches unfinished).\n");
+    s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped resumable, 4 batch held, 5 state damaged, 6 a person must fix something, 7 earlier batches unfinished, 8 internal error).\n");
     s.push_str("# TYPE mprefund_run_exit_code gauge\n");
-    s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit as u8));
+    s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit.code()));
     s.push_str("# HELP mprefund_last_run_timestamp_seconds When the last run ended.\n");
     s.push_str("# TYPE mprefund_last_run_timestamp_seconds gauge\n");
     s.push_str(&format!(

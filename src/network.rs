@@ -11,45 +11,18 @@
 //! makes a row's outcome known: a row whose last attempt met one stands in the
 //! way of other batches' rows on its payment as an `unknown_outcome` does (an
 //! earlier attempt of the row may have reached the API; see
-//! [`unknown_outcome_codes`]).
+//! `CauseCode::is_unknown_outcome`).
 
 use std::error::Error as StdError;
 use std::io::ErrorKind;
 use std::sync::Mutex;
 
-/// Why a request got no answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NetCause {
-    /// Nothing listens at the address (or a firewall said so).
-    ConnectRefused,
-    /// The host name does not resolve.
-    Dns,
-    /// The TLS handshake failed (not a TLS server, a certificate refused...).
-    Tls,
-    /// No answer in time (connecting, or waiting for the answer).
-    Timeout,
-    /// Any other failure to connect (network unreachable, reset while connecting).
-    ConnectFailed,
-}
+pub(crate) use crate::domain::NetCause;
 
 impl NetCause {
-    pub(crate) const ALL: [NetCause; 5] = [
-        NetCause::ConnectRefused,
-        NetCause::Dns,
-        NetCause::Tls,
-        NetCause::Timeout,
-        NetCause::ConnectFailed,
-    ];
-
-    /// The row's cause code.
+    /// The row's cause code, as text.
     pub(crate) fn code(self) -> &'static str {
-        match self {
-            NetCause::ConnectRefused => "connect_refused",
-            NetCause::Dns => "dns",
-            NetCause::Tls => "tls",
-            NetCause::Timeout => "timeout",
-            NetCause::ConnectFailed => "connect_failed",
-        }
+        self.into()
     }
 
     fn describe(self) -> &'static str {
@@ -152,22 +125,6 @@ fn cause_of(err: &(dyn StdError + 'static), connect: bool, timeout: bool) -> Opt
     }
 }
 
-/// The cause codes of a row whose refund may or may not exist at the API, as an
-/// SQL list: `unknown_outcome` and every [`NetCause`] code (a row's last
-/// attempt may have failed to connect after an earlier one reached the API).
-macro_rules! unknown_outcome_codes {
-    () => {
-        "('unknown_outcome', 'connect_refused', 'dns', 'tls', 'timeout', 'connect_failed')"
-    };
-}
-pub(crate) use unknown_outcome_codes;
-
-/// Whether a row's cause code leaves its outcome unknown (see
-/// [`unknown_outcome_codes`]).
-pub(crate) fn is_unknown_outcome(code: &str) -> bool {
-    code == "unknown_outcome" || NetCause::ALL.iter().any(|c| c.code() == code)
-}
-
 /// How many attempts in a row must fail to reach the API, before anything ever
 /// did, for the run to stop at once.
 pub(crate) const FIRST_ATTEMPTS: u32 = 3;
@@ -215,7 +172,7 @@ impl Reach {
 /// A row's cause when its last attempt got no answer for `fault`.
 pub(crate) fn row_cause(fault: &NetFault, reason: &str, attempts: u32) -> crate::domain::Cause {
     crate::domain::Cause {
-        code: fault.cause.code().to_owned(),
+        code: crate::domain::CauseCode::Net(fault.cause),
         message: format!(
             "no answer from {fault} after {attempts} attempt(s) ({reason}); the same key settles it on the next run"
         ),
@@ -372,19 +329,6 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(r.record(Some(&f)), None);
         }
-    }
-
-    #[test]
-    fn every_cause_code_leaves_the_outcome_unknown_in_sql_too() {
-        let sql = unknown_outcome_codes!();
-        assert!(sql.contains("'unknown_outcome'"));
-        for c in NetCause::ALL {
-            assert!(sql.contains(&format!("'{}'", c.code())), "{c:?}");
-            assert!(is_unknown_outcome(c.code()));
-        }
-        assert!(is_unknown_outcome("unknown_outcome"));
-        assert!(!is_unknown_outcome("http_500"));
-        assert_eq!(sql.matches('\'').count(), 2 * (NetCause::ALL.len() + 1));
     }
 
     #[test]

@@ -15,6 +15,39 @@ use std::path::{Path, PathBuf};
 
 use crate::Usage;
 
+/// The CSVs a command writes beside the batch's input unless `--out` names
+/// another file: `<input-stem>.<sheet>.csv`, one name per kind of sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sheet {
+    /// `run`, `retry`, `report`: the input's rows with what became of each.
+    Results,
+    /// `plan --online`: what each row is predicted to come to.
+    Plan,
+    /// `reconcile`: the batch read back from the API.
+    Reconcile,
+    /// `reconcile --report`: the batch matched against Mercado Pago's reports.
+    ReportMatch,
+}
+
+impl Sheet {
+    fn suffix(self) -> &'static str {
+        match self {
+            Sheet::Results => "results",
+            Sheet::Plan => "plan",
+            Sheet::Reconcile => "reconcile",
+            Sheet::ReportMatch => "report-match",
+        }
+    }
+}
+
+/// Where `sheet` goes by default: beside `input`, named after it.
+pub(crate) fn beside(input: &Path, sheet: Sheet) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map_or_else(|| "input".into(), |s| s.to_string_lossy());
+    input.with_file_name(format!("{stem}.{}.csv", sheet.suffix()))
+}
+
 /// SQLite keeps these beside a database; writing over one corrupts the state.
 const STATE_COMPANIONS: [&str; 3] = ["-wal", "-shm", "-journal"];
 

@@ -58,6 +58,12 @@ fn log_text(
 }
 
 /// `2h 5m`, `1m 40s`, `40s`: a duration as people say it.
+/// How long `rows` requests take at `rate` per second, for people: `2h 5m`,
+/// `40s` (what `plan` foretells and `run` asks to confirm).
+pub(crate) fn eta(rows: u64, rate: std::num::NonZeroU32) -> String {
+    human_secs(rows.div_ceil(u64::from(rate.get())))
+}
+
 pub(crate) fn human_secs(secs: u64) -> String {
     match (secs / 3600, secs / 60 % 60, secs % 60) {
         (0, 0, s) => format!("{s}s"),
@@ -176,6 +182,15 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        let r = |n| std::num::NonZeroU32::new(n).unwrap();
+        assert_eq!(eta(0, r(10)), "0s");
+        assert_eq!(eta(5, r(10)), "1s");
+        assert_eq!(eta(1000, r(10)), "1m 40s");
+        assert_eq!(eta(100_000, r(10)), "2h 46m");
+    }
 
     #[test]
     fn log_lines_carry_an_eta_from_this_runs_rate() {

@@ -13,10 +13,11 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
 pub(crate) use crate::cell::neutralise;
 use crate::clock::rfc3339;
-use crate::domain::{Outcome, Requested};
+use crate::domain::{CauseCode, Outcome, Requested};
 use crate::ledger::{Batch, Ledger, StoredRow};
 use crate::{atomic_file, totals};
 
@@ -89,9 +90,6 @@ impl Done {
 
 /// How many flagged rows a summary names; the results CSV has them all.
 const NAMED_ROWS: usize = 20;
-
-/// Causes that flag a refund made, but not as asked.
-pub(crate) const MISMATCH_CAUSES: [&str; 2] = ["amount_differs", "payment_differs"];
 
 /// Adds `a` to the `currency` entry, refusing to wrap: amounts come from servers,
 /// and a sum past `Decimal`'s range must be an error, not a panic or a lie.
@@ -193,8 +191,8 @@ impl Summary {
                 add_money(&mut d.money, &currency, a)?;
             }
         }
-        let code = r.cause.as_ref().map(|c| c.code.as_str());
-        let mismatch = code.is_some_and(|c| MISMATCH_CAUSES.contains(&c));
+        let code = r.cause.as_ref().map(|c| &c.code);
+        let mismatch = code.is_some_and(CauseCode::is_mismatch);
         if mismatch {
             self.mismatched += 1;
             if self.mismatched_rows.len() < NAMED_ROWS {
@@ -227,7 +225,7 @@ impl Summary {
     /// an amount, and the `full` rows apart, since nothing was asked for them.
     pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(w, "{} rows", self.rows)?;
-        for outcome in Outcome::ALL {
+        for outcome in Outcome::iter() {
             let Some(t) = self.outcomes.get(outcome.as_str()) else {
                 continue;
             };
@@ -255,7 +253,7 @@ impl Summary {
         for (cause, n) in &self.causes {
             // `outcome/code`: the code said with its meaning and next step.
             let code = cause.split_once('/').map_or(cause.as_str(), |(_, c)| c);
-            match crate::causes::meaning(code) {
+            match crate::causes::meaning(&CauseCode::parse(code)) {
                 Some(m) => writeln!(
                     w,
                     "    {cause}: {n}  ({}; next: {})",
@@ -524,7 +522,7 @@ fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 13] {
         r.outcome.as_str().to_owned(),
         opt(r.http_status.map(|s| s.to_string())),
         neutralise(&opt(refund.map(|f| f.id.clone()))),
-        neutralise(&opt(refund.map(|f| f.status.clone()))),
+        neutralise(&opt(refund.map(|f| f.status.to_string()))),
         opt(r.refunded().map(|a| {
             let text = totals::fixed(row.currency, a).to_string();
             if decimal_comma {
@@ -533,7 +531,7 @@ fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 13] {
                 text
             }
         })),
-        neutralise(&opt(cause.map(|c| c.code.clone()))),
+        neutralise(&opt(cause.map(|c| c.code.to_string()))),
         neutralise(&opt(cause.map(|c| c.message.clone()))),
         opt(r.retryable.map(|b| b.to_string())),
         r.attempts.to_string(),
@@ -569,14 +567,16 @@ mod tests {
         let cell = anyhow::anyhow!("state file: row 2 has bad cells");
         assert_eq!(failure_of(&cell), Failure::Damaged);
         let marked = mark_damage(mark_damage(anyhow::anyhow!("row 2")));
-        assert_eq!(crate::Exit::of_error(&marked), crate::Exit::Internal);
+        assert_eq!(crate::Exit::of_error(&marked), crate::Exit::Damaged);
         assert_eq!(format!("{marked:#}").matches("damaged").count(), 1);
         let output = mark_damage(
             Err::<(), _>(std::io::Error::from_raw_os_error(28))
                 .context("x")
                 .unwrap_err(),
         );
-        assert_eq!(crate::Exit::of_error(&output), crate::Exit::Stopped);
+        // Neither damage nor an outage: a person must look (issue 20: no longer
+        // "stopped early, resumable").
+        assert_eq!(crate::Exit::of_error(&output), crate::Exit::Internal);
     }
 
     #[test]

@@ -18,18 +18,11 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 
 use crate::client::{Client, Reply};
-use crate::domain::{Cause, Outcome, RowResult};
+use crate::domain::{Cause, CauseCode, Outcome, RefundStatus, RowResult};
 use crate::ledger::{Claimed, Ledger};
 use crate::progress::Progress;
-use crate::send::{End, Sender, Settled};
+use crate::send::{End, Sender, Settings, Settled, Stop, StopReason};
 use crate::throttle::RateFigures;
-
-// The settings and the stop of a run are the send loop's; the commands that run
-// a batch name them here.
-pub(crate) use crate::send::{
-    DEFAULT_BREAKER, DEFAULT_GRACE_SECS, DEFAULT_MAX_CONCURRENCY, DEFAULT_RATE, Settings, Stop,
-    StopReason,
-};
 
 /// How a run's sending went.
 #[derive(Debug)]
@@ -212,24 +205,25 @@ fn settled(attempts: u32, reply: Reply, at: i64) -> RowResult {
     };
     let mut r = base(attempts, Outcome::Refunded, Some(at));
     r.http_status = Some(status);
-    match refund.status.as_str() {
-        "approved" => {}
-        "in_process" | "pending" | "authorized" => r.outcome = Outcome::InProcess,
-        "rejected" | "cancelled" => {
+    match &refund.status {
+        RefundStatus::Approved => {}
+        s if s.in_process() => r.outcome = Outcome::InProcess,
+        s if s.moved_no_money() => {
             r.outcome = Outcome::Failed;
             r.retryable = Some(false);
             r.cause = Some(Cause {
-                code: format!("refund_{}", refund.status),
-                message: format!("the API created refund {} as {}", refund.id, refund.status),
+                code: CauseCode::RefundRejected,
+                message: format!("the API created refund {} as {s}", refund.id),
             });
         }
         other => {
             r.outcome = Outcome::InProcess;
             r.cause = Some(Cause {
-                code: "refund_status".into(),
+                code: CauseCode::RefundStatus,
                 message: format!(
-                    "refund {} has status {other:?}; settle it with reconcile",
-                    refund.id
+                    "refund {} has status {:?}; settle it with reconcile",
+                    refund.id,
+                    other.as_str()
                 ),
             });
         }
@@ -272,7 +266,7 @@ fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
         Reply::Error { status, cause, .. } => {
             r.http_status = Some(status);
             r.cause = Some(cause.unwrap_or_else(|| Cause {
-                code: format!("http_{status}"),
+                code: CauseCode::Http(status),
                 message: format!("HTTP {status}"),
             }));
         }
@@ -288,7 +282,7 @@ fn apply_reply(r: &mut RowResult, reply: Reply, attempts: u32) {
         Reply::Unknown { status, reason, .. } => {
             r.http_status = status;
             r.cause = Some(Cause {
-                code: "unknown_outcome".into(),
+                code: CauseCode::UnknownOutcome,
                 message: format!(
                     "no readable answer after {attempts} attempt(s) ({reason}); the same key settles it on the next run"
                 ),

@@ -119,7 +119,9 @@ impl Token {
                 refund, mismatch, ..
             } => {
                 self.scrub(&mut refund.id);
-                self.scrub(&mut refund.status);
+                if let Some(text) = refund.status.server_text_mut() {
+                    self.scrub(text);
+                }
                 mismatch.as_mut()
             }
             Reply::Error { cause, .. } => cause.as_mut(),
@@ -129,7 +131,9 @@ impl Token {
             }
         };
         if let Some(c) = cause {
-            self.scrub(&mut c.code);
+            if let Some(text) = c.code.server_text_mut() {
+                self.scrub(text);
+            }
             self.scrub(&mut c.message);
         }
     }
@@ -180,7 +184,7 @@ mod tests {
             status: 400,
             retry_after: None,
             cause: Some(Cause {
-                code: "TEST-9".into(),
+                code: crate::domain::CauseCode::parse("TEST-9"),
                 message: "token TEST-9".into(),
             }),
         };
@@ -189,7 +193,7 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            (c.code.as_str(), c.message.as_str()),
+            (c.code.to_string().as_str(), c.message.as_str()),
             ("<redacted>", "token <redacted>")
         );
     }

@@ -13,7 +13,8 @@ use crate::domain::Outcome;
 use crate::ledger::{Batch, Ledger};
 use crate::progress::{Mode, Progress};
 use crate::report::{self, Summary};
-use crate::runner::{self, Stop, StopReason};
+use crate::runner;
+use crate::send::{self, Stop, StopReason};
 use crate::throttle::RateFigures;
 use crate::{Exit, Usage, metrics};
 
@@ -26,7 +27,7 @@ pub(crate) struct SendOptions {
     pub api_base_given: bool,
     pub token: Token,
     pub client: ClientSettings,
-    pub runner: runner::Settings,
+    pub runner: send::Settings,
 }
 
 /// Where the results and the monitoring files go.
@@ -155,8 +156,7 @@ impl Finished {
 
     /// What `--quiet` still says, for a cron log: one line.
     pub(crate) fn one_line(&self) -> String {
-        let counts: Vec<String> = crate::domain::Outcome::ALL
-            .into_iter()
+        let counts: Vec<String> = <crate::domain::Outcome as strum::IntoEnumIterator>::iter()
             .filter_map(|o| {
                 let n = self.summary.count(o);
                 (n > 0).then(|| format!("{o} {n}"))
@@ -172,19 +172,10 @@ impl Finished {
             self.batch_id,
             self.summary.rows,
             counts.join(", "),
-            self.exit as u8,
+            self.exit.code(),
             self.results.display()
         )
     }
-}
-
-pub(crate) fn default_out(input: &Path) -> PathBuf {
-    input.with_file_name(format!("{}.results.csv", stem(input)))
-}
-
-fn stem(p: &Path) -> String {
-    p.file_stem()
-        .map_or_else(|| "input".into(), |s| s.to_string_lossy().into_owned())
 }
 
 pub(super) fn check_outputs(
@@ -338,7 +329,7 @@ fn finish(
     if let Some(path) = &output.summary_json {
         let json = SummaryJson {
             batch: &batch.id,
-            exit_code: exit as u8,
+            exit_code: exit.code(),
             stopped: reason.as_ref().map(|r| r.to_string()),
             input: &batch.input_path,
             results: out.display().to_string(),
@@ -438,7 +429,7 @@ pub(crate) fn report_failure(
     if let Some(path) = &output.summary_json {
         let json = FailureJson {
             batch: None,
-            exit_code: exit as u8,
+            exit_code: exit.code(),
             error,
             input: input.map(|p| p.display().to_string()),
             started_at: started_at(started),
@@ -484,27 +475,46 @@ pub(crate) struct Pick {
 /// Picks the batch a command works on: the one named, the only one, or the latest
 /// of the job's input.
 pub(super) fn select_batch(ledger: &Ledger, state: &Path, pick: &Pick) -> anyhow::Result<Batch> {
-    let batches = ledger.batches()?;
-    if let Some(w) = pick.id.as_deref() {
+    let input = pick
+        .input
+        .as_deref()
+        .map(|input| crate::paths::resolved(input).display().to_string());
+    choose_batch(
+        &ledger.batches()?,
+        state,
+        pick.id.as_deref(),
+        input.as_deref(),
+    )
+}
+
+/// [`select_batch`]'s choice among the state file's `batches`, without I/O:
+/// `id` names one by a prefix of its id; else the only one; else, of several,
+/// the latest made from `input` (resolved, as batches store it).
+fn choose_batch(
+    batches: &[Batch],
+    state: &Path,
+    id: Option<&str>,
+    input: Option<&str>,
+) -> anyhow::Result<Batch> {
+    if let Some(w) = id {
         let matching: Vec<_> = batches.iter().filter(|b| b.id.starts_with(w)).collect();
         return match matching.as_slice() {
             [one] => Ok((*one).clone()),
             [] => Err(Usage(format!(
                 "no batch {w} in {}{}",
                 state.display(),
-                list(&batches)
+                list(batches)
             ))
             .into()),
             _ => Err(Usage(format!(
                 "{w} names several batches in {}{}",
                 state.display(),
-                list(&batches)
+                list(batches)
             ))
             .into()),
         };
     }
-    let of_input = pick.input.as_deref().and_then(|input| {
-        let input = crate::paths::resolved(input).display().to_string();
+    let of_input = input.and_then(|input| {
         batches
             .iter()
             .filter(|b| b.input_path == input)
@@ -515,13 +525,13 @@ pub(super) fn select_batch(ledger: &Ledger, state: &Path, pick: &Pick) -> anyhow
     {
         return Ok(b.clone());
     }
-    match batches.as_slice() {
+    match batches {
         [one] => Ok(one.clone()),
         [] => Err(Usage(format!("{} holds no batch", state.display())).into()),
         _ => Err(Usage(format!(
             "{} holds several batches; pick one with --batch ID{}",
             state.display(),
-            list(&batches)
+            list(batches)
         ))
         .into()),
     }
@@ -550,7 +560,9 @@ pub(super) fn out_for(batch: &Batch, output: &OutputOptions) -> PathBuf {
         .as_deref()
         .map(|p| expand_for(p, batch))
         .or_else(|| batch.settings.out.clone())
-        .unwrap_or_else(|| default_out(Path::new(&batch.input_path)))
+        .unwrap_or_else(|| {
+            crate::paths::beside(Path::new(&batch.input_path), crate::paths::Sheet::Results)
+        })
 }
 
 pub(super) fn open_existing(state: &Path) -> anyhow::Result<Ledger> {
@@ -558,4 +570,147 @@ pub(super) fn open_existing(state: &Path) -> anyhow::Result<Ledger> {
         return Err(Usage(format!("no state file at {}", state.display())).into());
     }
     Ledger::open(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::NetCause;
+    use crate::network::NetFault;
+    use crate::report::Totals;
+
+    fn summary(counts: &[(Outcome, u64)], mismatched: u64) -> Summary {
+        let mut s = Summary {
+            mismatched,
+            ..Summary::default()
+        };
+        for &(o, n) in counts {
+            s.outcomes.insert(
+                o.as_str().to_owned(),
+                Totals {
+                    rows: n,
+                    ..Totals::default()
+                },
+            );
+        }
+        s
+    }
+
+    #[test]
+    fn the_exit_code_follows_what_is_left_and_why_the_run_stopped() {
+        let clean = summary(&[(Outcome::Refunded, 5), (Outcome::InProcess, 1)], 0);
+        assert_eq!(decide(&clean, None), Exit::Ok);
+        assert_eq!(
+            decide(
+                &summary(&[(Outcome::Refunded, 5), (Outcome::Failed, 1)], 0),
+                None
+            ),
+            Exit::SomeFailed
+        );
+        assert_eq!(
+            decide(&summary(&[(Outcome::Invalid, 1)], 0), None),
+            Exit::SomeFailed
+        );
+        // Money moved, but not as asked.
+        assert_eq!(
+            decide(&summary(&[(Outcome::Refunded, 5)], 1), None),
+            Exit::SomeFailed
+        );
+        // Rows left to send outrank failures: the batch is resumable.
+        assert_eq!(
+            decide(
+                &summary(&[(Outcome::Failed, 1), (Outcome::Pending, 1)], 0),
+                None
+            ),
+            Exit::Stopped
+        );
+        // A stop says its own code, whatever the rows.
+        assert_eq!(decide(&clean, Some(&StopReason::Signal)), Exit::Stopped);
+        assert_eq!(
+            decide(&clean, Some(&StopReason::Credentials(401))),
+            Exit::NeedsPerson
+        );
+        let unreachable = |cause, from_the_start| StopReason::Unreachable {
+            fault: NetFault {
+                cause,
+                host: "api:443".into(),
+                connecting: true,
+            },
+            from_the_start,
+        };
+        assert_eq!(
+            decide(&clean, Some(&unreachable(NetCause::Dns, true))),
+            Exit::NeedsPerson
+        );
+        assert_eq!(
+            decide(&clean, Some(&unreachable(NetCause::Timeout, true))),
+            Exit::Stopped
+        );
+        assert_eq!(
+            decide(&clean, Some(&unreachable(NetCause::Dns, false))),
+            Exit::Stopped
+        );
+    }
+
+    fn batch(id: &str, input: &str, created: i64) -> Batch {
+        Batch {
+            id: id.into(),
+            created_at_ms: created,
+            input_path: input.into(),
+            input_digest: "d".into(),
+            namespace: "ns".into(),
+            header: Vec::new(),
+            delimiter: b',',
+            settings: crate::ledger::BatchSettings::default(),
+            row_count: 1,
+        }
+    }
+
+    fn chosen(batches: &[Batch], id: Option<&str>, input: Option<&str>) -> Result<String, String> {
+        choose_batch(batches, Path::new("state.db"), id, input)
+            .map(|b| b.id)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_batch_is_the_one_named_the_only_one_or_tonights() {
+        let one = [batch("aaa1", "/in/a.csv", 1)];
+        assert_eq!(chosen(&one, None, None), Ok("aaa1".into()));
+        assert_eq!(chosen(&one, None, Some("/in/other.csv")), Ok("aaa1".into()));
+        assert!(
+            chosen(&[], None, None)
+                .unwrap_err()
+                .contains("holds no batch")
+        );
+
+        let many = [
+            batch("aaa1", "/in/a.csv", 1),
+            batch("aab2", "/in/a.csv", 3),
+            batch("bbb3", "/in/b.csv", 2),
+        ];
+        // A prefix names one; a shorter one several; an unknown none.
+        assert_eq!(chosen(&many, Some("aab"), None), Ok("aab2".into()));
+        let several = chosen(&many, Some("aa"), None).unwrap_err();
+        assert!(several.contains("names several batches"), "{several}");
+        assert!(
+            several.contains("bbb3"),
+            "the batches are listed: {several}"
+        );
+        assert!(
+            chosen(&many, Some("zz"), None)
+                .unwrap_err()
+                .contains("no batch zz")
+        );
+        // The name wins over the input.
+        assert_eq!(
+            chosen(&many, Some("bbb"), Some("/in/a.csv")),
+            Ok("bbb3".into())
+        );
+        // Of several, the latest made from the job's input.
+        assert_eq!(chosen(&many, None, Some("/in/a.csv")), Ok("aab2".into()));
+        assert_eq!(chosen(&many, None, Some("/in/b.csv")), Ok("bbb3".into()));
+        let pick = chosen(&many, None, Some("/in/c.csv")).unwrap_err();
+        assert!(pick.contains("pick one with --batch"), "{pick}");
+        assert!(chosen(&many, None, None).is_err());
+    }
 }

@@ -15,50 +15,16 @@ use rust_decimal::Decimal;
 
 use super::batch::SendOptions;
 use crate::client::{Client, PaymentView};
-use crate::domain::{Currency, Kind, PaymentId, Requested, Row};
+pub(crate) use crate::domain::Prediction;
+use crate::domain::{Currency, Kind, PaymentId, RefundStatus, Requested, Row};
 use crate::input::{Input, InputOptions};
 use crate::lookup::{self, Lookup};
 use crate::report::{self, neutralise};
-use crate::runner::{Stop, StopReason};
+use crate::send::{Stop, StopReason};
 use crate::{Exit, atomic_file};
 
 /// More partial refunds than this on one payment: older docs say the API refuses.
 const MAX_PARTIALS: u64 = 20;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Prediction {
-    Ok,
-    NotFound,
-    NotRefundable,
-    ExceedsBalance,
-    HasPriorRefunds,
-    /// The state file says this row (its key) made its refund already: `run`
-    /// takes that result, sends nothing.
-    AlreadyDone,
-    CurrencyMismatch,
-    TooManyPartials,
-    Old,
-    Unreadable,
-    Invalid,
-}
-
-impl Prediction {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Prediction::Ok => "ok",
-            Prediction::NotFound => "not_found",
-            Prediction::NotRefundable => "not_refundable",
-            Prediction::ExceedsBalance => "exceeds_balance",
-            Prediction::HasPriorRefunds => "has_prior_refunds",
-            Prediction::AlreadyDone => "already_done",
-            Prediction::CurrencyMismatch => "currency_mismatch",
-            Prediction::TooManyPartials => "too_many_partials",
-            Prediction::Old => "old",
-            Prediction::Unreadable => "unreadable",
-            Prediction::Invalid => "invalid",
-        }
-    }
-}
 
 #[derive(Debug)]
 pub(crate) struct OnlineRequest {
@@ -223,14 +189,8 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
     let header = input.header().to_vec();
     let delimiter = input.delimiter();
     drop(input);
-    let out = req.out.clone().unwrap_or_else(|| {
-        req.input.with_file_name(format!(
-            "{}.plan.csv",
-            req.input
-                .file_stem()
-                .map_or_else(|| "input".into(), |s| s.to_string_lossy())
-        ))
-    });
+    let out = (req.out.clone())
+        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Plan));
     crate::paths::check_outputs(Some(&req.input), &req.input, &[("--out", &out)])?;
 
     // Second pass: one prediction per row, written as it goes.
@@ -399,7 +359,7 @@ fn cells(prediction: Prediction, p: Option<&PaymentView>) -> Vec<String> {
                 "{}:{}:{}:{}",
                 r.id,
                 dec(r.amount),
-                r.status.as_deref().unwrap_or(""),
+                r.status.as_ref().map_or("", RefundStatus::as_str),
                 r.date_created.as_deref().unwrap_or("")
             )
         })
@@ -414,4 +374,229 @@ fn cells(prediction: Prediction, p: Option<&PaymentView>) -> Vec<String> {
         text(p.date_approved.as_ref()),
         neutralise(&prior.join("; ")),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::client::MpRefund;
+    use crate::domain::{Amount, IdempotencyKey, RefundAsk, RefundStatus, Valid};
+
+    const NOW: time::OffsetDateTime = time::macros::datetime!(2026-06-01 12:00 UTC);
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn row(row_no: u64, payment: u64, amount: Option<&str>, currency: Option<&str>) -> Row {
+        Row {
+            row_no,
+            line: row_no + 1,
+            fields: Vec::new(),
+            content: Ok(Valid {
+                ask: RefundAsk {
+                    key: IdempotencyKey::new(format!("k{row_no}")).unwrap(),
+                    kind: Kind::Payment,
+                    payment_id: PaymentId::new(payment).unwrap(),
+                    requested: amount.map_or(Requested::Full, |a| {
+                        Requested::Partial(Amount::new(dec(a)).unwrap())
+                    }),
+                },
+                currency: currency.map(|c| c.parse().unwrap()),
+                reference: None,
+            }),
+        }
+    }
+
+    fn payment(total: &str, refunded: &str) -> PaymentView {
+        PaymentView {
+            status: Some("approved".into()),
+            currency_id: Some("BRL".into()),
+            transaction_amount: Some(dec(total)),
+            transaction_amount_refunded: Some(dec(refunded)),
+            date_approved: Some("2026-05-20T10:00:00.000-04:00".into()),
+            refunds: Some(Vec::new()),
+        }
+    }
+
+    fn refund(id: &str, amount: &str) -> MpRefund {
+        MpRefund {
+            id: id.into(),
+            amount: Some(dec(amount)),
+            status: Some(RefundStatus::Approved),
+            date_created: None,
+        }
+    }
+
+    /// What the file asks of payment 1: `rows` rows summing `sum`.
+    fn asked(rows: u64, sum: &str, full: bool, own: &[&str]) -> HashMap<PaymentId, OnPayment> {
+        HashMap::from([(
+            PaymentId::new(1).unwrap(),
+            OnPayment {
+                rows,
+                partial_sum: dec(sum),
+                full,
+                own: own.iter().map(|s| s.to_string()).collect(),
+            },
+        )])
+    }
+
+    fn found(p: PaymentView) -> HashMap<PaymentId, Lookup> {
+        HashMap::from([(PaymentId::new(1).unwrap(), Lookup::Found(p))])
+    }
+
+    fn predict_one(
+        r: &Row,
+        on: &HashMap<PaymentId, OnPayment>,
+        f: &HashMap<PaymentId, Lookup>,
+    ) -> Prediction {
+        predict(r, &HashSet::new(), on, f, NOW, 180).0
+    }
+
+    #[test]
+    fn a_payment_with_room_left_is_ok_and_one_without_exceeds() {
+        let r = row(1, 1, Some("40"), None);
+        // 60 of 100 refunded already, by this file's own rows (per the state file).
+        let mut p = payment("100", "60");
+        p.refunds = Some(vec![refund("77", "60")]);
+        let p = found(p);
+        assert_eq!(
+            predict_one(&r, &asked(1, "40", false, &["77"]), &p),
+            Prediction::Ok
+        );
+        // The file's rows on one payment are judged together.
+        assert_eq!(
+            predict_one(&r, &asked(2, "40.01", false, &["77"]), &p),
+            Prediction::ExceedsBalance
+        );
+        // A `full` row beside another on the same payment, or on nothing left.
+        assert_eq!(
+            predict_one(
+                &row(1, 1, None, None),
+                &asked(2, "0", true, &[]),
+                &found(payment("100", "0"))
+            ),
+            Prediction::ExceedsBalance
+        );
+        assert_eq!(
+            predict_one(
+                &row(1, 1, None, None),
+                &asked(1, "0", true, &[]),
+                &found(payment("100", "0"))
+            ),
+            Prediction::Ok
+        );
+        assert_eq!(
+            predict_one(
+                &row(1, 1, None, None),
+                &asked(1, "0", true, &["77"]),
+                &found(payment("100", "100"))
+            ),
+            Prediction::ExceedsBalance
+        );
+    }
+
+    #[test]
+    fn what_the_api_says_of_the_payment_decides() {
+        let r = row(1, 1, Some("10"), None);
+        let on = asked(1, "10", false, &[]);
+        let not_found = HashMap::from([(PaymentId::new(1).unwrap(), Lookup::NotFound)]);
+        assert_eq!(predict_one(&r, &on, &not_found), Prediction::NotFound);
+        let unreadable =
+            HashMap::from([(PaymentId::new(1).unwrap(), Lookup::Unreadable("x".into()))]);
+        assert_eq!(predict_one(&r, &on, &unreadable), Prediction::Unreadable);
+        assert_eq!(
+            predict_one(&r, &on, &HashMap::new()),
+            Prediction::Unreadable,
+            "not reached"
+        );
+        let mut p = payment("100", "0");
+        p.status = Some("pending".into());
+        assert_eq!(predict_one(&r, &on, &found(p)), Prediction::NotRefundable);
+        let mut p = payment("100", "0");
+        p.transaction_amount = None;
+        assert_eq!(predict_one(&r, &on, &found(p)), Prediction::Unreadable);
+        // Too old: approved past the refund window.
+        let mut p = payment("100", "0");
+        p.date_approved = Some("2025-11-01T10:00:00Z".into());
+        assert_eq!(predict_one(&r, &on, &found(p)), Prediction::Old);
+    }
+
+    #[test]
+    fn currency_and_prior_refunds() {
+        let on = asked(1, "10", false, &[]);
+        let brl = found(payment("100", "0"));
+        assert_eq!(
+            predict_one(&row(1, 1, Some("10"), Some("ARS")), &on, &brl),
+            Prediction::CurrencyMismatch
+        );
+        assert_eq!(
+            predict_one(&row(1, 1, Some("10"), Some("BRL")), &on, &brl),
+            Prediction::Ok
+        );
+        // More decimals than the payment's currency has.
+        let mut clp = payment("100", "0");
+        clp.currency_id = Some("CLP".into());
+        assert_eq!(
+            predict_one(&row(1, 1, Some("10.5"), None), &on, &found(clp)),
+            Prediction::CurrencyMismatch
+        );
+        // A refund someone else made is a prior refund; one this file's rows made is not.
+        let mut p = payment("100", "25");
+        p.refunds = Some(vec![refund("77", "25")]);
+        assert_eq!(
+            predict_one(&row(1, 1, Some("10"), None), &on, &found(p.clone())),
+            Prediction::HasPriorRefunds
+        );
+        assert_eq!(
+            predict_one(
+                &row(1, 1, Some("10"), None),
+                &asked(1, "10", false, &["77"]),
+                &found(p)
+            ),
+            Prediction::Ok
+        );
+    }
+
+    #[test]
+    fn too_many_partials_invalid_and_already_done() {
+        let p = found(payment("1000", "0"));
+        assert_eq!(
+            predict_one(
+                &row(1, 1, Some("1"), None),
+                &asked(MAX_PARTIALS + 1, "21", false, &[]),
+                &p
+            ),
+            Prediction::TooManyPartials
+        );
+        assert_eq!(
+            predict_one(
+                &row(1, 1, Some("1"), None),
+                &asked(MAX_PARTIALS, "20", false, &[]),
+                &p
+            ),
+            Prediction::Ok
+        );
+        let mut bad = row(2, 1, Some("1"), None);
+        bad.content = Err("bad amount".into());
+        assert_eq!(
+            predict_one(&bad, &asked(1, "1", false, &[]), &p),
+            Prediction::Invalid
+        );
+        // The state file says the row's key refunded already: nothing else is judged.
+        let done = HashSet::from([1]);
+        let (prediction, view) = predict(
+            &row(1, 1, Some("5000"), None),
+            &done,
+            &asked(1, "5000", false, &[]),
+            &p,
+            NOW,
+            180,
+        );
+        assert_eq!(prediction, Prediction::AlreadyDone);
+        assert!(view.is_some());
+    }
 }

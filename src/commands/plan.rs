@@ -14,16 +14,17 @@ use crate::totals::{self, Tally};
 pub(crate) struct PlanReport {
     path: PathBuf,
     delimiter: u8,
-    columns: usize,
+    /// (The console shows these fields as a page: `console::pages`.)
+    pub(crate) columns: usize,
     /// (what, the header cell and its 1-based column) of each column taken.
-    taken: Vec<(&'static str, Option<(usize, String)>)>,
-    summary: InputSummary,
-    totals: Tally,
+    pub(crate) taken: Vec<(&'static str, Option<(usize, String)>)>,
+    pub(crate) summary: InputSummary,
+    pub(crate) totals: Tally,
     /// (line, reason) of every bad row.
-    problems: Vec<(u64, String)>,
+    pub(crate) problems: Vec<(u64, String)>,
     /// Rows whose payment an earlier batch of the state file refunded: `run` would
     /// refuse them unless `--allow-more-refunds`.
-    prior: Vec<PriorRefund>,
+    pub(crate) prior: Vec<PriorRefund>,
     /// Where those were looked for, when a state file was there.
     state: Option<PathBuf>,
 }
@@ -66,11 +67,6 @@ pub(crate) fn plan(
     })
 }
 
-/// How long `rows` requests take at `rate` per second, for people: `2h 5m`, `40s`.
-pub(crate) fn eta(rows: u64, rate: NonZeroU32) -> String {
-    crate::progress::human_secs(rows.div_ceil(u64::from(rate.get())))
-}
-
 /// A second pass over the input, streaming its asks into the state file's probe:
 /// memory stays flat however long the file.
 fn prior_refunds(
@@ -102,21 +98,31 @@ impl PlanReport {
         self.summary.invalid == 0 && self.prior.is_empty()
     }
 
-    /// The human report, for stdout; `rate`: the requests per second `run` would
-    /// send at, for the estimated duration.
-    pub(crate) fn render(&self, out: &mut dyn Write, rate: NonZeroU32) -> std::io::Result<()> {
-        let s = &self.summary;
-        let delimiter = match self.delimiter {
+    /// The field delimiter, for people: `semicolon (;)`.
+    pub(crate) fn delimiter_name(&self) -> String {
+        match self.delimiter {
             b',' => "comma (,)".to_owned(),
             b';' => "semicolon (;)".to_owned(),
             b'\t' => "tab".to_owned(),
             d => format!("{:?}", char::from(d)),
-        };
-        let encoding = match (s.windows_1252, s.bom) {
+        }
+    }
+
+    /// The file's encoding, for people.
+    pub(crate) fn encoding_name(&self) -> &'static str {
+        match (self.summary.windows_1252, self.summary.bom) {
             (true, _) => "Windows-1252 (not UTF-8; accents decoded as Excel wrote them)",
             (false, true) => "UTF-8 with BOM",
             (false, false) => "UTF-8",
-        };
+        }
+    }
+
+    /// The human report, for stdout; `rate`: the requests per second `run` would
+    /// send at, for the estimated duration.
+    pub(crate) fn render(&self, out: &mut dyn Write, rate: NonZeroU32) -> std::io::Result<()> {
+        let s = &self.summary;
+        let delimiter = self.delimiter_name();
+        let encoding = self.encoding_name();
         writeln!(out, "file:          {}", self.path.display())?;
         writeln!(out, "delimiter:     {delimiter}")?;
         writeln!(out, "encoding:      {encoding}")?;
@@ -136,7 +142,7 @@ impl PlanReport {
         writeln!(
             out,
             "duration:      {} at --rate {rate} (one request a row; retries add to it)",
-            eta(s.valid, rate)
+            crate::progress::eta(s.valid, rate)
         )?;
         writeln!(out)?;
         if self.totals.per.is_empty() {
@@ -258,15 +264,6 @@ mod tests {
         let mut out = Vec::new();
         assert!(plan(f.path(), &opts(), &mut out).expect("plan"));
         assert!(String::from_utf8_lossy(&out).contains("nothing to refund"));
-    }
-
-    #[test]
-    fn durations_read_as_people_say_them() {
-        let r = |n| NonZeroU32::new(n).unwrap();
-        assert_eq!(eta(0, r(10)), "0s");
-        assert_eq!(eta(5, r(10)), "1s");
-        assert_eq!(eta(1000, r(10)), "1m 40s");
-        assert_eq!(eta(100_000, r(10)), "2h 46m");
     }
 
     #[test]

@@ -12,79 +12,21 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use strum::IntoEnumIterator;
 
 use super::batch::{self, SendOptions};
 use crate::client::{Client, MpRefund};
-use crate::domain::{Cause, Kind, Outcome, PaymentId, Requested, RowResult};
+use crate::domain::{
+    Cause, CauseCode, Kind, Outcome, PaymentId, RefundStatus, Requested, RowResult,
+};
 use crate::ledger::StoredRow;
 use crate::lock::BatchLock;
 use crate::lookup::{self, Lookup};
 use crate::report::{self, neutralise};
-use crate::runner::{Stop, StopReason};
+use crate::send::{Stop, StopReason};
 use crate::{Exit, Usage, atomic_file, clock};
 
-/// What reconciling found for one row, or for a refund no row made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Finding {
-    /// The row's refund exists at Mercado Pago with the same id, amount and status.
-    Matched,
-    /// The row was `in_process`; its refund is now approved (the row is now refunded).
-    Settled,
-    /// The row was refunded or in process; its refund is now rejected or cancelled
-    /// (the row is now failed, cause `refund_rejected`).
-    RejectedLater,
-    /// The state says refunded; the payment shows no such refund.
-    MissingAtMp,
-    /// The refund exists with another amount.
-    AmountDiffers,
-    /// A refund on the payment that no row of any batch of the state file made.
-    OutsideRefund,
-    /// A row sent with no answer read, and the payment shows a refund of its
-    /// amount: `run` will resend with the same key and the API will replay it.
-    UnknownOutcomeFound,
-    /// Nothing was refunded for the row, and nothing at Mercado Pago says otherwise.
-    NoRefund,
-    /// The payment could not be read (not found, unreadable answers, odd fields).
-    Unreadable,
-}
-
-impl Finding {
-    pub(crate) const ALL: [Finding; 9] = [
-        Finding::Matched,
-        Finding::Settled,
-        Finding::RejectedLater,
-        Finding::MissingAtMp,
-        Finding::AmountDiffers,
-        Finding::OutsideRefund,
-        Finding::UnknownOutcomeFound,
-        Finding::NoRefund,
-        Finding::Unreadable,
-    ];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Finding::Matched => "matched",
-            Finding::Settled => "settled",
-            Finding::RejectedLater => "rejected_later",
-            Finding::MissingAtMp => "missing_at_mp",
-            Finding::AmountDiffers => "amount_differs",
-            Finding::OutsideRefund => "outside_refund",
-            Finding::UnknownOutcomeFound => "unknown_outcome_found",
-            Finding::NoRefund => "no_refund",
-            Finding::Unreadable => "unreadable",
-        }
-    }
-
-    /// The books agree on this line.
-    fn agrees(self) -> bool {
-        matches!(
-            self,
-            Finding::Matched | Finding::Settled | Finding::NoRefund
-        )
-    }
-}
+pub(crate) use crate::books::Finding;
 
 #[derive(Debug)]
 pub(crate) struct ReconcileRequest {
@@ -145,7 +87,7 @@ impl Reconciled {
             self.batch_id,
             counts.join(", "),
             self.updated,
-            self.exit as u8,
+            self.exit.code(),
             self.out.display()
         )
     }
@@ -169,13 +111,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         .as_deref()
         .map(|p| batch::expand_for(p, &batch))
         .unwrap_or_else(|| {
-            let input = Path::new(&batch.input_path);
-            input.with_file_name(format!(
-                "{}.reconcile.csv",
-                input
-                    .file_stem()
-                    .map_or_else(|| "batch".into(), |s| s.to_string_lossy())
-            ))
+            crate::paths::beside(Path::new(&batch.input_path), crate::paths::Sheet::Reconcile)
         });
     let results = batch::out_for(&batch, &batch::OutputOptions::default());
     let mut outputs = vec![("--out", out.as_path()), ("the results", results.as_path())];
@@ -214,96 +150,29 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             Requested::Partial(a) => Some(a.get()),
             Requested::Full => None,
         });
-        let mut line = Line {
-            row: Some(row),
-            finding: Finding::NoRefund,
-            payment: ask.payment_id,
-            refund_id: row.result.refund.as_ref().map(|r| r.id.clone()),
-            state_amount,
-            mp: None,
-        };
         let refunds = match (ask.kind, found.get(&ask.payment_id)) {
             (Kind::Payment, Some(Lookup::Found(p))) => p.refunds.as_deref(),
             _ => None,
         };
-        let Some(refunds) = refunds else {
-            line.finding = Finding::Unreadable;
-            lines.push(line);
-            continue;
-        };
-        let outcome = row.result.outcome;
-        match (&row.result.refund, outcome) {
-            (Some(ours), Outcome::Refunded | Outcome::InProcess) => {
-                let theirs = refunds.iter().find(|m| m.id == ours.id);
-                line.mp = theirs;
-                line.finding = match theirs {
-                    None => Finding::MissingAtMp,
-                    Some(m) => {
-                        let status = m.status.as_deref().unwrap_or("");
-                        let expected = ours.amount.or(state_amount);
-                        if expected.is_some() && m.amount != expected {
-                            Finding::AmountDiffers
-                        } else if matches!(status, "rejected" | "cancelled") {
-                            let mut r = row.result.clone();
-                            r.outcome = Outcome::Failed;
-                            r.attempts = 0;
-                            r.retryable = Some(false);
-                            r.cause = Some(Cause {
-                                code: "refund_rejected".into(),
-                                message: format!(
-                                    "refund {} is now {status} at Mercado Pago (reconcile)",
-                                    ours.id
-                                ),
-                            });
-                            if let Some(f) = r.refund.as_mut() {
-                                f.status = status.to_owned();
-                            }
-                            updates.push((row.row_no, r));
-                            Finding::RejectedLater
-                        } else if outcome == Outcome::InProcess && status == "approved" {
-                            let mut r = row.result.clone();
-                            r.outcome = Outcome::Refunded;
-                            r.attempts = 0;
-                            r.cause = None;
-                            if let Some(f) = r.refund.as_mut() {
-                                f.status = status.to_owned();
-                            }
-                            updates.push((row.row_no, r));
-                            Finding::Settled
-                        } else {
-                            Finding::Matched
-                        }
-                    }
-                };
-            }
-            // Sent with no answer read: retried (attempts), or claimed by a process
-            // that died in flight (`sending`, no attempt stored).
-            (None, Outcome::Pending | Outcome::Failed)
-                if row.result.attempts > 0 || row.sending_since_ms.is_some() =>
-            {
-                let unknown = outcome == Outcome::Pending
-                    || row
-                        .result
-                        .cause
-                        .as_ref()
-                        .is_some_and(|c| crate::network::is_unknown_outcome(&c.code));
-                let candidate = refunds.iter().find(|m| {
-                    unknown
-                        && !known.contains(&m.id)
-                        && !claimed.contains(&m.id)
-                        && state_amount.is_none_or(|a| m.amount == Some(a))
-                        && made_after(m, row.sending_since_ms)
-                });
-                if let Some(m) = candidate {
-                    claimed.insert(m.id.clone());
-                    line.mp = Some(m);
-                    line.refund_id = Some(m.id.clone());
-                    line.finding = Finding::UnknownOutcomeFound;
-                }
-            }
-            _ => {}
+        let c = classify(row, state_amount, refunds, &known, &claimed);
+        let mut refund_id = row.result.refund.as_ref().map(|r| r.id.clone());
+        if c.finding == Finding::UnknownOutcomeFound
+            && let Some(m) = c.mp
+        {
+            claimed.insert(m.id.clone());
+            refund_id = Some(m.id.clone());
         }
-        lines.push(line);
+        if let Some(r) = c.update {
+            updates.push((row.row_no, r));
+        }
+        lines.push(Line {
+            row: Some(row),
+            finding: c.finding,
+            payment: ask.payment_id,
+            refund_id,
+            state_amount,
+            mp: c.mp,
+        });
     }
     // Refunds on the batch's payments that no row of the state file made.
     let mut payments: Vec<&PaymentId> = found.keys().collect();
@@ -350,7 +219,10 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         Exit::SomeFailed
     };
     if let Some(path) = &metrics_file {
-        crate::metrics::write_reconcile(path, &batch.id, &counts, exit, clock::now_ms() / 1000)?;
+        let gauges: Vec<(&str, u64)> = Finding::iter()
+            .map(|f| (f.as_str(), counts.get(&f).map_or(0, |c| c.0)))
+            .collect();
+        crate::metrics::write_reconcile(path, &batch.id, &gauges, exit, clock::now_ms() / 1000)?;
     }
     lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
     Ok(Reconciled {
@@ -361,6 +233,110 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         stopped,
         exit,
     })
+}
+
+/// What the books say of one row.
+#[derive(Debug)]
+struct Classified<'a> {
+    finding: Finding,
+    /// The refund at Mercado Pago the finding is about.
+    mp: Option<&'a MpRefund>,
+    /// The row's result now, when the finding changes it (settled, rejected later).
+    update: Option<RowResult>,
+}
+
+/// Classifies a row of the batch against its payment's refunds at Mercado Pago
+/// (`None`: the payment could not be read): pure, so that every case is tested.
+/// `state_amount` is what the row refunded, else what it asked; `known` holds
+/// every refund id of the state file and `claimed` those already found for
+/// another row, which an unknown outcome cannot take.
+fn classify<'a>(
+    row: &StoredRow,
+    state_amount: Option<Decimal>,
+    refunds: Option<&'a [MpRefund]>,
+    known: &HashSet<String>,
+    claimed: &HashSet<String>,
+) -> Classified<'a> {
+    let found = |finding, mp| Classified {
+        finding,
+        mp,
+        update: None,
+    };
+    let Some(refunds) = refunds else {
+        return found(Finding::Unreadable, None);
+    };
+    let outcome = row.result.outcome;
+    match (&row.result.refund, outcome) {
+        (Some(ours), Outcome::Refunded | Outcome::InProcess) => {
+            let Some(m) = refunds.iter().find(|m| m.id == ours.id) else {
+                return found(Finding::MissingAtMp, None);
+            };
+            let status = m.status.as_ref();
+            let expected = ours.amount.or(state_amount);
+            if expected.is_some() && m.amount != expected {
+                found(Finding::AmountDiffers, Some(m))
+            } else if let Some(status) = status.filter(|s| s.moved_no_money()) {
+                let mut r = row.result.clone();
+                r.outcome = Outcome::Failed;
+                r.attempts = 0;
+                r.retryable = Some(false);
+                r.cause = Some(Cause {
+                    code: CauseCode::RefundRejected,
+                    message: format!(
+                        "refund {} is now {status} at Mercado Pago (reconcile)",
+                        ours.id
+                    ),
+                });
+                if let Some(f) = r.refund.as_mut() {
+                    f.status = status.clone();
+                }
+                Classified {
+                    finding: Finding::RejectedLater,
+                    mp: Some(m),
+                    update: Some(r),
+                }
+            } else if outcome == Outcome::InProcess && status == Some(&RefundStatus::Approved) {
+                let mut r = row.result.clone();
+                r.outcome = Outcome::Refunded;
+                r.attempts = 0;
+                r.cause = None;
+                if let Some(f) = r.refund.as_mut() {
+                    f.status = RefundStatus::Approved;
+                }
+                Classified {
+                    finding: Finding::Settled,
+                    mp: Some(m),
+                    update: Some(r),
+                }
+            } else {
+                found(Finding::Matched, Some(m))
+            }
+        }
+        // Sent with no answer read: retried (attempts), or claimed by a process
+        // that died in flight (`sending`, no attempt stored).
+        (None, Outcome::Pending | Outcome::Failed)
+            if row.result.attempts > 0 || row.sending_since_ms.is_some() =>
+        {
+            let unknown = outcome == Outcome::Pending
+                || row
+                    .result
+                    .cause
+                    .as_ref()
+                    .is_some_and(|c| c.code.is_unknown_outcome());
+            let candidate = refunds.iter().find(|m| {
+                unknown
+                    && !known.contains(&m.id)
+                    && !claimed.contains(&m.id)
+                    && state_amount.is_none_or(|a| m.amount == Some(a))
+                    && made_after(m, row.sending_since_ms)
+            });
+            match candidate {
+                Some(m) => found(Finding::UnknownOutcomeFound, Some(m)),
+                None => found(Finding::NoRefund, None),
+            }
+        }
+        _ => found(Finding::NoRefund, None),
+    }
 }
 
 /// A refund made before the row was claimed is not the row's. Clocks differ
@@ -415,7 +391,8 @@ fn write_csv(out: &Path, batch: &crate::ledger::Batch, lines: &[Line<'_>]) -> an
             record.push(dec(l.state_amount));
             record.push(dec(l.mp.and_then(|m| m.amount)));
             record.push(neutralise(
-                l.mp.and_then(|m| m.status.as_deref()).unwrap_or(""),
+                l.mp.and_then(|m| m.status.as_ref())
+                    .map_or("", RefundStatus::as_str),
             ));
             record.push(neutralise(
                 l.mp.and_then(|m| m.date_created.as_deref()).unwrap_or(""),
@@ -425,4 +402,170 @@ fn write_csv(out: &Path, batch: &crate::ledger::Batch, lines: &[Line<'_>]) -> an
         w.flush()?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::domain::RefundInfo;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn row(outcome: Outcome, refund: Option<(&str, &str)>, attempts: u32) -> StoredRow {
+        StoredRow {
+            row_no: 1,
+            line: 2,
+            fields: Vec::new(),
+            ask: None,
+            currency: None,
+            result: RowResult {
+                attempts,
+                refund: refund.map(|(id, amount)| RefundInfo {
+                    id: id.into(),
+                    status: RefundStatus::InProcess,
+                    amount: Some(dec(amount)),
+                    created_ms: None,
+                }),
+                ..RowResult::new(outcome)
+            },
+            sending_since_ms: None,
+            already_done: false,
+        }
+    }
+
+    fn mp(id: &str, amount: &str, status: RefundStatus) -> MpRefund {
+        MpRefund {
+            id: id.into(),
+            amount: Some(dec(amount)),
+            status: Some(status),
+            date_created: Some("2026-05-01T10:00:00.000-04:00".into()),
+        }
+    }
+
+    fn classified(
+        row: &StoredRow,
+        refunds: Option<&[MpRefund]>,
+        known: &[&str],
+    ) -> (Finding, Option<String>, Option<RowResult>) {
+        let known = known.iter().map(|s| s.to_string()).collect();
+        let amount = row.result.refunded().or(Some(dec("25")));
+        let c = classify(row, amount, refunds, &known, &HashSet::new());
+        (c.finding, c.mp.map(|m| m.id.clone()), c.update)
+    }
+
+    #[test]
+    fn a_made_refund_is_matched_settled_rejected_missing_or_different() {
+        let refunded = row(Outcome::Refunded, Some(("7", "25")), 1);
+        let approved = [mp("7", "25", RefundStatus::Approved)];
+        assert_eq!(
+            classified(&refunded, Some(&approved), &["7"]),
+            (Finding::Matched, Some("7".into()), None)
+        );
+        assert_eq!(
+            classified(&refunded, Some(&[]), &["7"]).0,
+            Finding::MissingAtMp
+        );
+        assert_eq!(classified(&refunded, None, &["7"]).0, Finding::Unreadable);
+        let other = [mp("7", "24.99", RefundStatus::Approved)];
+        assert_eq!(
+            classified(&refunded, Some(&other), &["7"]).0,
+            Finding::AmountDiffers
+        );
+
+        // In process, now approved: the row becomes refunded.
+        let in_process = row(Outcome::InProcess, Some(("7", "25")), 1);
+        let (finding, _, update) = classified(&in_process, Some(&approved), &["7"]);
+        assert_eq!(finding, Finding::Settled);
+        let update = update.unwrap();
+        assert_eq!(update.outcome, Outcome::Refunded);
+        assert_eq!(update.refund.unwrap().status, RefundStatus::Approved);
+        // Still in process: nothing changes.
+        let still = [mp("7", "25", RefundStatus::InProcess)];
+        assert_eq!(
+            classified(&in_process, Some(&still), &["7"]),
+            (Finding::Matched, Some("7".into()), None)
+        );
+
+        // Cancelled or rejected since: failed, cause refund_rejected, no money moved.
+        for status in [RefundStatus::Cancelled, RefundStatus::Rejected] {
+            let gone = [mp("7", "25", status.clone())];
+            let (finding, _, update) = classified(&refunded, Some(&gone), &["7"]);
+            assert_eq!(finding, Finding::RejectedLater);
+            let update = update.unwrap();
+            assert_eq!(update.outcome, Outcome::Failed);
+            assert_eq!(update.retryable, Some(false));
+            assert_eq!(
+                update.cause.as_ref().unwrap().code,
+                CauseCode::RefundRejected
+            );
+            assert_eq!(update.refund.as_ref().unwrap().status, status);
+            assert_eq!(update.refunded(), None);
+        }
+    }
+
+    #[test]
+    fn an_unknown_outcome_finds_a_refund_no_one_else_holds() {
+        let pending = row(Outcome::Pending, None, 2);
+        let theirs = [mp("9", "25", RefundStatus::Approved)];
+        assert_eq!(
+            classified(&pending, Some(&theirs), &[]),
+            (Finding::UnknownOutcomeFound, Some("9".into()), None)
+        );
+        // Another row of the state file made it, or another amount: not this row's.
+        assert_eq!(
+            classified(&pending, Some(&theirs), &["9"]).0,
+            Finding::NoRefund
+        );
+        let other = [mp("9", "30", RefundStatus::Approved)];
+        assert_eq!(classified(&pending, Some(&other), &[]).0, Finding::NoRefund);
+        // Already found for another row.
+        let c = classify(
+            &pending,
+            Some(dec("25")),
+            Some(&theirs),
+            &HashSet::new(),
+            &HashSet::from(["9".to_owned()]),
+        );
+        assert_eq!(c.finding, Finding::NoRefund);
+        // Made long before the row was claimed.
+        let mut claimed_later = row(Outcome::Pending, None, 0);
+        claimed_later.sending_since_ms = crate::clock::parse_rfc3339("2026-05-02T10:00:00Z");
+        assert_eq!(
+            classified(&claimed_later, Some(&theirs), &[]).0,
+            Finding::NoRefund
+        );
+        claimed_later.sending_since_ms = crate::clock::parse_rfc3339("2026-05-01T14:05:00Z");
+        assert_eq!(
+            classified(&claimed_later, Some(&theirs), &[]).0,
+            Finding::UnknownOutcomeFound
+        );
+
+        // A failed row whose outcome is known (the API refused it) finds nothing.
+        let mut refused = row(Outcome::Failed, None, 1);
+        refused.result.cause = Some(Cause {
+            code: CauseCode::Other("2063".into()),
+            message: String::new(),
+        });
+        assert_eq!(
+            classified(&refused, Some(&theirs), &[]).0,
+            Finding::NoRefund
+        );
+        refused.result.cause = Some(Cause {
+            code: CauseCode::Net(crate::domain::NetCause::Timeout),
+            message: String::new(),
+        });
+        assert_eq!(
+            classified(&refused, Some(&theirs), &[]).0,
+            Finding::UnknownOutcomeFound
+        );
+        // Never sent: nothing to find.
+        assert_eq!(
+            classified(&row(Outcome::Pending, None, 0), Some(&theirs), &[]).0,
+            Finding::NoRefund
+        );
+    }
 }

@@ -14,10 +14,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
+use crate::domain::CauseCode;
 use crate::input::{Input, InputOptions, InputSummary};
 use crate::ledger::{self, Batch, BatchSettings, Ledger};
 use crate::lock::BatchLock;
-use crate::runner::Stop;
+use crate::send::Stop;
 use crate::totals::{self, Guard, Tally};
 use crate::{Usage, clock};
 
@@ -239,7 +240,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         .output
         .out
         .clone()
-        .unwrap_or_else(|| batch::default_out(&req.input));
+        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
     let mut earlier_exit = None;
     if let Some(earlier) = req.earlier
         && state.is_file()
@@ -357,7 +358,7 @@ async fn finish_earlier(
         if f.stopped.is_some() {
             return Ok(EarlierOutcome::Stopped(Box::new(f)));
         }
-        if worst.is_none_or(|w: crate::Exit| (f.exit as u8) > (w as u8)) {
+        if worst.is_none_or(|w: crate::Exit| f.exit.code() > w.code()) {
             worst = Some(f.exit);
         }
     }
@@ -383,7 +384,7 @@ async fn tonight(
         if req.guards.is_set() {
             req.guards.check(
                 batch.row_count,
-                &ledger.tally(&batch.id, ledger::Tally::All)?,
+                &tally(&ledger, &batch.id, ledger::Tally::All)?,
             )?;
         }
         if let Err(problems) = guard_resumed(&mut ledger, &mut batch, &req)? {
@@ -539,7 +540,7 @@ fn guard_resumed(
             .into_iter()
             .map(|(row_no, line, why)| (row_no, format!("line {line}: {why}")))
             .collect();
-        ledger.refuse_rows(&batch.id, ledger::PAYMENT_HAS_REFUNDS, &rows)?;
+        ledger.refuse_rows(&batch.id, &CauseCode::PaymentHasRefunds, &rows)?;
         return Ok(Ok(()));
     }
     Ok(Err(held
@@ -561,11 +562,11 @@ async fn confirm_sending(
     confirm: &Confirm,
     stop: &Stop,
 ) -> anyhow::Result<()> {
-    let to_send = ledger.tally(&batch.id, ledger::Tally::ToSend)?;
+    let to_send = tally(ledger, &batch.id, ledger::Tally::ToSend)?;
     if to_send.rows() == 0 {
         return Ok(());
     }
-    let done = ledger.tally(&batch.id, ledger::Tally::Done)?;
+    let done = tally(ledger, &batch.id, ledger::Tally::Done)?;
     let api = batch::api_base_for(send, batch)?;
     let mut q = format!(
         "about to send {} refund(s) of batch {} ({} row(s) in the file):\n",
@@ -608,7 +609,7 @@ async fn confirm_sending(
     };
     q.push_str(&format!(
         "  rate: {rate} request(s)/s{how}, about {} (retries add to it)\n",
-        super::plan::eta(to_send.rows(), send.runner.rate.rate)
+        crate::progress::eta(to_send.rows(), send.runner.rate.rate)
     ));
     q.push_str("send them? [y/N] ");
     let ask = confirm.0.clone();
@@ -692,7 +693,7 @@ fn create_batch(
     req: &RunRequest,
     summary: &InputSummary,
     out: &Path,
-    preflighted: &[(u64, u64, super::online::Prediction)],
+    preflighted: &[(u64, u64, crate::domain::Prediction)],
 ) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
     let mut input = Input::reopen(&req.input, &req.input_options, &summary.scan)?;
     let created_at_ms = clock::now_ms();
@@ -746,7 +747,7 @@ fn create_batch(
     }
     for (row_no, line, p) in preflighted {
         let why = format!("line {line}: plan --online predicted {}", p.as_str());
-        writer.refuse(*row_no, p.as_str(), &why)?;
+        writer.refuse(*row_no, &CauseCode::Predicted(*p), &why)?;
     }
     if !req.allow_more_refunds {
         let guarded = ledger::by_row(writer.prior_refunds()?);
@@ -760,7 +761,7 @@ fn create_batch(
         for (row_no, line, why) in &guarded {
             writer.refuse(
                 *row_no,
-                ledger::PAYMENT_HAS_REFUNDS,
+                &CauseCode::PaymentHasRefunds,
                 &format!("line {line}: {why}"),
             )?;
         }
@@ -772,4 +773,13 @@ fn create_batch(
         );
     }
     Ok(Ok(batch))
+}
+
+/// The money the batch's rows `which` says ask, per currency.
+fn tally(ledger: &Ledger, batch_id: &str, which: ledger::Tally) -> anyhow::Result<Tally> {
+    let mut t = Tally::default();
+    ledger.for_each_ask(batch_id, which, |currency, requested| {
+        t.add(currency, requested)
+    })?;
+    Ok(t)
 }

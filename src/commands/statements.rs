@@ -21,6 +21,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
+use strum::IntoEnumIterator;
 
 use super::batch;
 use crate::domain::Currency;
@@ -28,66 +29,7 @@ use crate::lock::BatchLock;
 use crate::mpreport::{LineKind, Report, ReportLine};
 use crate::{Exit, Usage, atomic_file, clock};
 
-/// What matching found for one line of a report, or one refund of the batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Finding {
-    Matched,
-    /// Matched, but another refund of the same amount on the same payment could
-    /// have been it: allocated oldest first.
-    MatchedAmbiguous,
-    /// A report line of the batch's refund with another amount.
-    AmountDiffers,
-    /// A refund of the batch, dated well inside the reports' period, that no
-    /// report line shows.
-    MissingInReport,
-    /// A refund line on a payment of the batch that no row of it made: made by
-    /// hand, or by something else.
-    NotInBatch,
-    /// A chargeback on a payment the batch refunded: the money may go out twice.
-    ChargebackOnRefundedPayment,
-    /// A refund of the batch dated outside the reports' period (or too near its
-    /// edges to expect it there).
-    OutOfPeriod,
-    /// Money reserved for a refund (release report), shown apart.
-    ReserveForRefund,
-}
-
-impl Finding {
-    pub(crate) const ALL: [Finding; 8] = [
-        Finding::Matched,
-        Finding::MatchedAmbiguous,
-        Finding::AmountDiffers,
-        Finding::MissingInReport,
-        Finding::NotInBatch,
-        Finding::ChargebackOnRefundedPayment,
-        Finding::OutOfPeriod,
-        Finding::ReserveForRefund,
-    ];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Finding::Matched => "matched",
-            Finding::MatchedAmbiguous => "matched_ambiguous",
-            Finding::AmountDiffers => "amount_differs",
-            Finding::MissingInReport => "missing_in_report",
-            Finding::NotInBatch => "not_in_batch",
-            Finding::ChargebackOnRefundedPayment => "chargeback_on_refunded_payment",
-            Finding::OutOfPeriod => "out_of_period",
-            Finding::ReserveForRefund => "reserve_for_refund",
-        }
-    }
-
-    /// The books disagree: the run exits 1.
-    fn disagrees(self) -> bool {
-        matches!(
-            self,
-            Finding::AmountDiffers
-                | Finding::MissingInReport
-                | Finding::NotInBatch
-                | Finding::ChargebackOnRefundedPayment
-        )
-    }
-}
+pub(crate) use crate::books::ReportFinding as Finding;
 
 #[derive(Debug)]
 pub(crate) struct MatchRequest {
@@ -119,7 +61,7 @@ pub(crate) async fn fetch_and_match(
     mut req: MatchRequest,
     fetch: Fetch,
     send: &batch::SendOptions,
-    stop: crate::runner::Stop,
+    stop: crate::send::Stop,
 ) -> anyhow::Result<Matched> {
     let ledger = batch::open_existing(&req.state)?;
     let b = batch::select_batch(&ledger, &req.state, &req.pick)?;
@@ -183,8 +125,7 @@ pub(crate) struct Matched {
 impl Matched {
     /// What `--quiet` still says, for a cron log: one line, as `run` does.
     pub(crate) fn one_line(&self) -> String {
-        let counts: Vec<String> = Finding::ALL
-            .into_iter()
+        let counts: Vec<String> = Finding::iter()
             .filter_map(|f| self.counts.get(&f).map(|n| format!("{} {n}", f.as_str())))
             .collect();
         format!(
@@ -192,7 +133,7 @@ impl Matched {
             self.batch_id,
             self.reports.len(),
             counts.join(", "),
-            self.exit as u8,
+            self.exit.code(),
             self.out.display()
         )
     }
@@ -214,7 +155,7 @@ impl Matched {
         for (path, kind, lines) in &self.reports {
             writeln!(w, "  {} ({kind} report): {lines} line(s)", path.display())?;
         }
-        for f in Finding::ALL {
+        for f in Finding::iter() {
             if let Some(n) = self.counts.get(&f) {
                 writeln!(w, "  {:<32} {n:>9}", f.as_str())?;
             }
@@ -278,6 +219,17 @@ struct Ids {
 }
 
 impl Ids {
+    /// The number `Ours::id` holds for `refund_id`.
+    fn number(&mut self, refund_id: String) -> u64 {
+        match refund_id.parse::<u64>() {
+            Ok(n) if n < TEXT_ID && n.to_string() == refund_id => n,
+            _ => {
+                self.text.push(refund_id);
+                (self.text.len() as u64 - 1) | TEXT_ID
+            }
+        }
+    }
+
     fn find(&self, id: &str) -> Option<usize> {
         match id.parse::<u64>() {
             Ok(n) if n < TEXT_ID && n.to_string() == id => self
@@ -296,6 +248,21 @@ impl Ids {
             o.id.to_string()
         }
     }
+}
+
+/// Sorts the batch's refunds by payment, then date (oldest first: the order
+/// same-amount refunds are allocated in), and indexes them by id.
+fn index(ours: &mut [Ours], ids: &mut Ids) {
+    ours.sort_by_key(|o| (o.payment, o.made_at_ms, o.row_no));
+    for (i, o) in ours.iter().enumerate() {
+        if o.id & TEXT_ID != 0 {
+            ids.by_text
+                .insert(ids.text[(o.id & !TEXT_ID) as usize].clone(), i as u32);
+        } else {
+            ids.numeric.push((o.id, i as u32));
+        }
+    }
+    ids.numeric.sort_unstable();
 }
 
 fn cents(a: Decimal) -> Option<i64> {
@@ -324,13 +291,10 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
     let ledger = batch::open_existing(&req.state)?;
     let batch = batch::select_batch(&ledger, &req.state, &req.pick)?;
     let out = req.out.clone().unwrap_or_else(|| {
-        let input = Path::new(&batch.input_path);
-        input.with_file_name(format!(
-            "{}.report-match.csv",
-            input
-                .file_stem()
-                .map_or_else(|| "batch".into(), |s| s.to_string_lossy())
-        ))
+        crate::paths::beside(
+            Path::new(&batch.input_path),
+            crate::paths::Sheet::ReportMatch,
+        )
     });
     crate::paths::check_outputs(
         Some(Path::new(&batch.input_path)),
@@ -353,13 +317,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         let Some(c) = r.amount.and_then(cents) else {
             return Ok(());
         };
-        let id = match r.refund_id.parse::<u64>() {
-            Ok(n) if n < TEXT_ID && n.to_string() == r.refund_id => n,
-            _ => {
-                ids.text.push(r.refund_id);
-                (ids.text.len() as u64 - 1) | TEXT_ID
-            }
-        };
+        let id = ids.number(r.refund_id);
         ours.push(Ours {
             payment: r.payment,
             cents: c,
@@ -371,16 +329,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         });
         Ok(())
     })?;
-    ours.sort_by_key(|o| (o.payment, o.made_at_ms, o.row_no));
-    for (i, o) in ours.iter().enumerate() {
-        if o.id & TEXT_ID != 0 {
-            ids.by_text
-                .insert(ids.text[(o.id & !TEXT_ID) as usize].clone(), i as u32);
-        } else {
-            ids.numeric.push((o.id, i as u32));
-        }
-    }
-    ids.numeric.sort_unstable();
+    index(&mut ours, &mut ids);
     let payments = ledger.batch_payments(&batch.id)?;
     let window = i64::from(req.window_days) * 86_400_000;
 
@@ -648,4 +597,126 @@ fn write_line(
         crate::report::neutralise(currency),
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::domain::PaymentId;
+
+    const DAY: i64 = 86_400_000;
+
+    /// The batch's refunds: (refund id, payment, amount, made at in days, currency).
+    fn batch(refunds: &[(&str, u64, &str, i64, Option<&str>)]) -> (Vec<Ours>, Ids) {
+        let mut ids = Ids::default();
+        let mut ours: Vec<Ours> = refunds
+            .iter()
+            .enumerate()
+            .map(|(i, &(id, payment, amount, day, currency))| Ours {
+                payment,
+                cents: cents(Decimal::from_str(amount).unwrap()).unwrap(),
+                made_at_ms: day * DAY,
+                id: ids.number(id.to_owned()),
+                row_no: i as u32 + 1,
+                currency: currency.map(|c| c.parse().unwrap()),
+                matched: false,
+            })
+            .collect();
+        index(&mut ours, &mut ids);
+        (ours, ids)
+    }
+
+    fn line(payment: u64, amount: &str, day: i64, refund_id: Option<&str>) -> ReportLine {
+        ReportLine {
+            line: 2,
+            kind: LineKind::Refund,
+            type_text: "REFUND".into(),
+            payment: PaymentId::new(payment),
+            amount: Some(Decimal::from_str(amount).unwrap()),
+            currency: None,
+            date_ms: Some(day * DAY),
+            refund_id: refund_id.map(str::to_owned),
+        }
+    }
+
+    /// The finding and the refund id of ours it took.
+    fn matched(ours: &mut [Ours], ids: &Ids, l: &ReportLine) -> (Finding, Option<String>) {
+        let payment = l.payment.unwrap().get();
+        let (finding, i) = match_refund(ours, ids, l, payment, 3 * DAY);
+        (finding, i.map(|i| ids.text_of(&ours[i])))
+    }
+
+    #[test]
+    fn a_line_naming_its_refund_is_that_refund_only() {
+        let (mut ours, ids) = batch(&[("11", 1, "25", 10, None), ("12", 1, "25", 10, None)]);
+        let l = line(1, "25", 10, Some("12"));
+        assert_eq!(
+            matched(&mut ours, &ids, &l),
+            (Finding::Matched, Some("12".into()))
+        );
+        // The same line again: taken already, so it is not the batch's.
+        assert_eq!(matched(&mut ours, &ids, &l), (Finding::NotInBatch, None));
+        // An id the batch did not make is someone else's, whatever its amount.
+        let l = line(1, "25", 10, Some("99"));
+        assert_eq!(matched(&mut ours, &ids, &l), (Finding::NotInBatch, None));
+        // Named, with another amount.
+        let l = line(1, "24", 10, Some("11"));
+        assert_eq!(
+            matched(&mut ours, &ids, &l),
+            (Finding::AmountDiffers, Some("11".into()))
+        );
+        // Named, but on another payment than the batch made it on.
+        let (mut ours, ids) = batch(&[("11", 1, "25", 10, None)]);
+        let l = line(2, "25", 10, Some("11"));
+        assert_eq!(matched(&mut ours, &ids, &l), (Finding::NotInBatch, None));
+    }
+
+    #[test]
+    fn lines_without_an_id_match_by_amount_date_and_currency() {
+        let (mut ours, ids) = batch(&[
+            ("b", 1, "25", 12, None),
+            ("a", 1, "25", 10, None),
+            ("c", 1, "40", 10, None),
+        ]);
+        // Two same-amount refunds: oldest first, and ambiguous both times.
+        let l = line(1, "25", 11, None);
+        assert_eq!(
+            matched(&mut ours, &ids, &l),
+            (Finding::MatchedAmbiguous, Some("a".into()))
+        );
+        assert_eq!(
+            matched(&mut ours, &ids, &l),
+            (Finding::MatchedAmbiguous, Some("b".into()))
+        );
+        // Another amount near in time: the batch's refund, but it differs.
+        let l = line(1, "41", 10, None);
+        assert_eq!(
+            matched(&mut ours, &ids, &l),
+            (Finding::AmountDiffers, Some("c".into()))
+        );
+        // Nothing of ours left on the payment.
+        assert_eq!(
+            matched(&mut ours, &ids, &line(1, "25", 10, None)),
+            (Finding::NotInBatch, None)
+        );
+
+        // One refund like it: matched, unless too far in time or in another currency.
+        let (mut ours, ids) = batch(&[("a", 1, "25", 10, Some("BRL"))]);
+        assert_eq!(
+            matched(&mut ours, &ids, &line(1, "25", 14, None)),
+            (Finding::NotInBatch, None)
+        );
+        let mut ars = line(1, "25", 10, None);
+        ars.currency = Some("ARS".into());
+        assert_eq!(matched(&mut ours, &ids, &ars), (Finding::NotInBatch, None));
+        // Within the window, the currency said in another case.
+        let mut brl = line(1, "25", 13, None);
+        brl.currency = Some("brl".into());
+        assert_eq!(
+            matched(&mut ours, &ids, &brl),
+            (Finding::Matched, Some("a".into()))
+        );
+    }
 }

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use super::batch;
 use crate::clock::rfc3339;
-use crate::domain::{Outcome, Requested};
+use crate::domain::{CauseCode, Outcome, Requested};
 use crate::ledger::{Batch, BatchSettings};
-use crate::report::{MISMATCH_CAUSES, Summary};
+use crate::report::Summary;
 
 /// A row that needs a human, as `status --failed` lists it.
 #[derive(Debug)]
@@ -21,7 +21,7 @@ pub(crate) struct Flagged {
     pub payment: String,
     pub amount: String,
     pub outcome: Outcome,
-    pub cause_code: String,
+    pub cause_code: Option<CauseCode>,
     pub cause_message: String,
 }
 
@@ -49,9 +49,9 @@ pub(crate) fn status(
             let mut out = Vec::new();
             ledger.for_each_row(&batch.id, |row| {
                 let r = &row.result;
-                let code = r.cause.as_ref().map_or("", |c| c.code.as_str());
+                let code = r.cause.as_ref().map(|c| &c.code);
                 let needs_human = matches!(r.outcome, Outcome::Failed | Outcome::Invalid)
-                    || MISMATCH_CAUSES.contains(&code);
+                    || code.is_some_and(CauseCode::is_mismatch);
                 if needs_human {
                     out.push(Flagged {
                         line: row.line,
@@ -69,7 +69,7 @@ pub(crate) fn status(
                             None => String::new(),
                         },
                         outcome: r.outcome,
-                        cause_code: code.to_owned(),
+                        cause_code: code.cloned(),
                         cause_message: r
                             .cause
                             .as_ref()
@@ -138,17 +138,21 @@ impl StatusReport {
                     f.amount,
                     f.outcome.as_str(),
                     f.cause_code
+                        .as_ref()
+                        .map(CauseCode::to_string)
+                        .unwrap_or_default()
                 )?;
             }
             // Each code once, with what it means and what to do next.
-            let codes: std::collections::BTreeSet<&str> = flagged
+            let codes: std::collections::BTreeMap<String, &CauseCode> = flagged
                 .iter()
-                .map(|f| f.cause_code.as_str())
-                .filter(|c| !c.is_empty())
+                .filter_map(|f| f.cause_code.as_ref())
+                .map(|c| (c.to_string(), c))
+                .filter(|(text, _)| !text.is_empty())
                 .collect();
-            let known: Vec<(&str, crate::causes::Meaning)> = codes
+            let known: Vec<(String, crate::causes::Meaning)> = codes
                 .into_iter()
-                .filter_map(|c| crate::causes::meaning(c).map(|m| (c, m)))
+                .filter_map(|(text, c)| crate::causes::meaning(c).map(|m| (text, m)))
                 .collect();
             if !known.is_empty() {
                 writeln!(w)?;

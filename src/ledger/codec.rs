@@ -12,9 +12,10 @@
 //!   stored", `2` for "the row's amount as stored" (the cells that usually repeat
 //!   them, verbatim). Rows written before schema 4 keep their cells as JSON text.
 
-use rusqlite::types::{Value, ValueRef};
+use rusqlite::ToSql;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
 
-use crate::domain::{IdempotencyKey, Kind};
+use crate::domain::{CauseCode, IdempotencyKey, Kind, RefundStatus};
 use crate::key::KEY_VERSION;
 
 /// The first byte of a compact cells BLOB.
@@ -155,6 +156,48 @@ pub(super) fn fields_of(
         });
     }
     (cells.len() == count).then_some(cells)
+}
+
+/// A cause code is stored as its text (`unknown_outcome`, `http_500`, `2063`):
+/// the results CSV and older versions read the same column.
+impl ToSql for CauseCode {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.as_str() {
+            std::borrow::Cow::Borrowed(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            std::borrow::Cow::Owned(s) => ToSqlOutput::Owned(Value::Text(s)),
+        })
+    }
+}
+
+/// Any text reads back: codes this version does not know (or no longer
+/// writes, as `refund_cancelled`) are kept or mapped, never refused.
+impl FromSql for CauseCode {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        match value {
+            ValueRef::Text(t) => Ok(CauseCode::parse(
+                std::str::from_utf8(t).map_err(|e| FromSqlError::Other(Box::new(e)))?,
+            )),
+            // A numeric cause the API sent may have been stored with integer affinity.
+            ValueRef::Integer(n) => Ok(CauseCode::parse(&n.to_string())),
+            _ => Err(FromSqlError::InvalidType),
+        }
+    }
+}
+
+/// A refund status is stored as Mercado Pago spells it.
+impl ToSql for RefundStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(
+            self.as_str().as_bytes(),
+        )))
+    }
+}
+
+impl FromSql for RefundStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        Ok(RefundStatus::parse(text))
+    }
 }
 
 #[cfg(test)]

@@ -391,9 +391,12 @@ fn the_rate_limit_holds_in_every_sliding_second() {
     assert_eq!(ran.code, 0, "{ran:?}");
     let stats = sb.stats();
     // Counted by the sandbox as requests arrive, over every one-second window (not
-    // calendar seconds, which split a burst in two): `--rate 20` is at most 20.
+    // calendar seconds, which split a burst in two): `--rate 20` is at most 20,
+    // give or take one request: the pacer spaces departures over 1.005 s, and on a
+    // loaded machine two trips can differ by more than those 5 ms. Its burst on
+    // top (22) or a rate not held fails.
     assert!(
-        stats.busiest_sliding_second <= 20,
+        stats.busiest_sliding_second <= 21,
         "{} requests within one second",
         stats.busiest_sliding_second
     );

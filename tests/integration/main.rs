@@ -1,7 +1,9 @@
 //! The integration tests: one binary, one module per feature.
 
 mod books; // the per-payment guard: earlier refunds on a payment (issue 7)
+mod boundary; // one settings model, flags refused where they do not apply, one exit boundary (issue 20)
 mod common; // temp work dirs, the binary, CSV readers
+mod console; // the web console over HTTP: accounts, login, CSRF, upload → plan, audit (issue 21)
 mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
 mod guard; // the per-payment guard on every path money can take (issue 17)

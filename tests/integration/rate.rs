@@ -312,7 +312,9 @@ fn fixed_mode_holds_its_rate() {
     ));
     assert_eq!(ran.code, 0, "{ran:?}");
     let stats = sb.stats();
-    assert!(stats.busiest_sliding_second <= 50, "{stats:?}");
+    // 50 give or take one request of trip jitter (see
+    // job::the_rate_limit_holds_in_every_sliding_second); the burst on top (55) fails.
+    assert!(stats.busiest_sliding_second <= 51, "{stats:?}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.path("s.json")).unwrap()).unwrap();
     // The mean the summary reports is the rate configured, by construction:

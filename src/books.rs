@@ -1,0 +1,109 @@
+//! The books: the vocabulary of reconciliation — what comparing a batch's
+//! refunds with Mercado Pago's found, line by line — below the commands that
+//! produce it (`reconcile`, `reconcile --report`) and the outputs that show it
+//! (their CSVs, `--metrics-file`). Each finding's name is its one spelling in
+//! every output, derived from the variant.
+
+/// What reconciling found for one row, or for a refund no row made.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
+pub(crate) enum Finding {
+    /// The row's refund exists at Mercado Pago with the same id, amount and status.
+    Matched,
+    /// The row was `in_process`; its refund is now approved (the row is now refunded).
+    Settled,
+    /// The row was refunded or in process; its refund is now rejected or cancelled
+    /// (the row is now failed, cause `refund_rejected`).
+    RejectedLater,
+    /// The state says refunded; the payment shows no such refund.
+    MissingAtMp,
+    /// The refund exists with another amount.
+    AmountDiffers,
+    /// A refund on the payment that no row of any batch of the state file made.
+    OutsideRefund,
+    /// A row sent with no answer read, and the payment shows a refund of its
+    /// amount: `run` will resend with the same key and the API will replay it.
+    UnknownOutcomeFound,
+    /// Nothing was refunded for the row, and nothing at Mercado Pago says otherwise.
+    NoRefund,
+    /// The payment could not be read (not found, unreadable answers, odd fields).
+    Unreadable,
+}
+
+impl Finding {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The books agree on this line.
+    pub(crate) fn agrees(self) -> bool {
+        matches!(
+            self,
+            Finding::Matched | Finding::Settled | Finding::NoRefund
+        )
+    }
+}
+
+/// What matching found for one line of a report, or one refund of the batch.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
+pub(crate) enum ReportFinding {
+    Matched,
+    /// Matched, but another refund of the same amount on the same payment could
+    /// have been it: allocated oldest first.
+    MatchedAmbiguous,
+    /// A report line of the batch's refund with another amount.
+    AmountDiffers,
+    /// A refund of the batch, dated well inside the reports' period, that no
+    /// report line shows.
+    MissingInReport,
+    /// A refund line on a payment of the batch that no row of it made: made by
+    /// hand, or by something else.
+    NotInBatch,
+    /// A chargeback on a payment the batch refunded: the money may go out twice.
+    ChargebackOnRefundedPayment,
+    /// A refund of the batch dated outside the reports' period (or too near its
+    /// edges to expect it there).
+    OutOfPeriod,
+    /// Money reserved for a refund (release report), shown apart.
+    ReserveForRefund,
+}
+
+impl ReportFinding {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The books disagree: the run exits 1.
+    pub(crate) fn disagrees(self) -> bool {
+        matches!(
+            self,
+            ReportFinding::AmountDiffers
+                | ReportFinding::MissingInReport
+                | ReportFinding::NotInBatch
+                | ReportFinding::ChargebackOnRefundedPayment
+        )
+    }
+}

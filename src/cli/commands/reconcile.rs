@@ -1,0 +1,184 @@
+//! `mprefund reconcile`: read a batch back from the API and compare it with the
+//! state file; with `--report`/`--fetch-report`, match it against Mercado Pago's
+//! settlement or release reports instead.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+use crate::cli::args::{BatchArgs, OutArg, SendArgs, de_size, layered, parse_size, with_default};
+use crate::cli::session::Session;
+use crate::cli::settings::{self, JobCommon, JobFile, Layer};
+use crate::exit::{Ending, Failure, Interrupted};
+use crate::{Exit, Usage, commands};
+
+/// `--date-window` unless the job file says otherwise.
+const DEFAULT_DATE_WINDOW_DAYS: u32 = 3;
+/// `--fetch-timeout` unless the job file says otherwise.
+const DEFAULT_FETCH_TIMEOUT_SECS: u64 = 600;
+
+layered! {
+    #[derive(Args, Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub struct ReconcileArgs {
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub batch: BatchArgs,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub out: OutArg,
+        /// Write Prometheus textfile-collector metrics of the findings here (not
+        /// with --report or --fetch-report, which write none).
+        #[arg(long, conflicts_with_all = ["report", "fetch_report"])]
+        pub metrics_file: Option<PathBuf>,
+        /// Match the batch against Mercado Pago's settlement or release report files
+        /// (repeatable) instead of reading payments from the API; writes a matching CSV.
+        #[arg(long, value_name = "FILE")]
+        pub report: Vec<PathBuf>,
+        #[arg(long, value_name = "DAYS", help = with_default("With --report or --fetch-report: days a report line's date may be from the refund's", DEFAULT_DATE_WINDOW_DAYS))]
+        pub date_window: Option<u32>,
+        /// Ask Mercado Pago for this report of --from..--to, download it beside the
+        /// state file, and match it (with any --report given).
+        #[arg(long, value_enum)]
+        pub fetch_report: Option<FetchKind>,
+        /// With --fetch-report: the first day (2026-11-01) or instant (RFC 3339).
+        #[arg(long, value_name = "DATE")]
+        pub from: Option<String>,
+        /// With --fetch-report: the last day (whole) or instant.
+        #[arg(long, value_name = "DATE")]
+        pub to: Option<String>,
+        #[arg(long, value_name = "SECS", help = with_default("With --fetch-report: seconds the fetch may wait in all (for the report to be made, and between retries, whatever a Retry-After asks)", DEFAULT_FETCH_TIMEOUT_SECS))]
+        pub fetch_timeout: Option<u64>,
+        #[arg(long, value_name = "SIZE", value_parser = parse_size, help = with_default("With --fetch-report: the largest report downloaded, in bytes or with a KiB/MiB/GiB suffix; a larger one is refused and nothing of it kept", commands::DEFAULT_MAX_REPORT_BYTES))]
+        #[serde(deserialize_with = "de_size")]
+        pub max_report_bytes: Option<u64>,
+        /// API base URL, requests per second... as for `run`; the API base defaults to
+        /// the one the batch was sent to.
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub send: SendArgs,
+    }
+}
+
+/// `--fetch-report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FetchKind {
+    Settlement,
+    Release,
+}
+
+/// The flags only matching against reports reads.
+const MATCHING: [&str; 5] = [
+    "date_window",
+    "from",
+    "to",
+    "fetch_timeout",
+    "max_report_bytes",
+];
+/// The flags only fetching a report reads (with the sending ones).
+const FETCHING: [&str; 4] = ["from", "to", "fetch_timeout", "max_report_bytes"];
+
+pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Result<Exit> {
+    let given = settings::given(&flags);
+    let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let a = flags.over(job.layer("reconcile")?);
+    let common = job.common("reconcile")?;
+    if a.report.is_empty() && a.fetch_report.is_none() {
+        settings::refuse_flags(
+            &given,
+            |k| !MATCHING.contains(&k),
+            "they are for matching reports (--report, --fetch-report)",
+        )?;
+        return against_the_api(a, &common, session).await;
+    }
+    settings::refuse_flags(
+        &given,
+        |k| k != "metrics_file",
+        "matching reports writes no metrics",
+    )?;
+    if a.fetch_report.is_none() {
+        let sending = settings::keys_of::<SendArgs>();
+        settings::refuse_flags(
+            &given,
+            |k| !FETCHING.contains(&k) && !sending.iter().any(|s| s == k),
+            "--report alone reads local files, it calls no API (--fetch-report does)",
+        )?;
+    }
+    let req = commands::statements::MatchRequest {
+        state: settings::state_of(a.batch.state.as_deref(), &common)?,
+        pick: settings::pick_of(a.batch.batch.as_deref(), &common),
+        reports: a.report.clone(),
+        out: a.out.out.clone(),
+        window_days: a.date_window.unwrap_or(DEFAULT_DATE_WINDOW_DAYS),
+        period: None,
+    };
+    let m = match a.fetch_report {
+        None => commands::statements::match_reports(req)?,
+        Some(kind) => {
+            let (Some(from), Some(to)) = (a.from.as_deref(), a.to.as_deref()) else {
+                return Err(Usage("--fetch-report needs --from and --to".into()).into());
+            };
+            let (begin, end) = commands::parse_period(from, to)?;
+            let fetch = commands::statements::Fetch {
+                kind: match kind {
+                    FetchKind::Settlement => crate::mpreport::ReportKind::Settlement,
+                    FetchKind::Release => crate::mpreport::ReportKind::Release,
+                },
+                begin,
+                end,
+                timeout: Duration::from_secs(a.fetch_timeout.unwrap_or(DEFAULT_FETCH_TIMEOUT_SECS)),
+                max_bytes: a
+                    .max_report_bytes
+                    .unwrap_or(commands::DEFAULT_MAX_REPORT_BYTES),
+            };
+            let send = settings::send_options(&a.send)?;
+            commands::statements::fetch_and_match(req, fetch, &send, session.stop())
+                .await
+                .map_err(fetch_failed)?
+        }
+    };
+    session.summary(|| m.one_line(), |w| m.render(w))?;
+    Ok(m.exit())
+}
+
+/// A fetch that failed with no typed cause failed against the API (the report
+/// not ready in time, too large, an answer it cannot use): it passes, so it is
+/// an interruption (exit 3), as a run's outage is — never an internal error.
+fn fetch_failed(e: anyhow::Error) -> anyhow::Error {
+    match Failure::of(&e) {
+        Failure::Internal => Interrupted(e).into(),
+        _ => e,
+    }
+}
+
+async fn against_the_api(
+    a: ReconcileArgs,
+    common: &JobCommon,
+    session: &Session,
+) -> anyhow::Result<Exit> {
+    let req = commands::reconcile::ReconcileRequest {
+        state: settings::state_of(a.batch.state.as_deref(), common)?,
+        pick: settings::pick_of(a.batch.batch.as_deref(), common),
+        send: settings::send_options(&a.send)?,
+        out: a.out.out.clone(),
+        metrics_file: a.metrics_file.clone(),
+    };
+    let r = commands::reconcile::reconcile(req, session.stop()).await?;
+    session.summary(|| r.one_line(), |w| r.render(w))?;
+    Ok(r.exit())
+}
+
+impl Ending for commands::reconcile::Reconciled {
+    fn exit(&self) -> Exit {
+        self.exit
+    }
+}
+
+impl Ending for commands::statements::Matched {
+    fn exit(&self) -> Exit {
+        self.exit
+    }
+}

@@ -1,0 +1,39 @@
+//! `mprefund report`: (re)write a batch's results CSV from the state file.
+
+use clap::Args;
+use serde::Deserialize;
+
+use crate::Exit;
+use crate::cli::args::{BatchArgs, OutArg, layered};
+use crate::cli::session::{Session, finished};
+use crate::cli::settings::{self, JobFile, Layer};
+use crate::commands::{self, OutputOptions};
+
+layered! {
+    #[derive(Args, Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub struct ReportArgs {
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub batch: BatchArgs,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub out: OutArg,
+    }
+}
+
+pub(crate) fn exec(flags: ReportArgs, session: &Session) -> anyhow::Result<Exit> {
+    let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let a = flags.over(job.layer("report")?);
+    let common = job.common("report")?;
+    let state = settings::state_of(a.batch.state.as_deref(), &common)?;
+    let output = OutputOptions {
+        // Else where the batch's run wrote them.
+        out: a.out.out.clone(),
+        mode: Some(session.mode),
+        ..OutputOptions::default()
+    };
+    let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
+    let f = commands::report::report(&state, &pick, &output)?;
+    finished(&f, session)
+}

@@ -1,0 +1,90 @@
+//! `mprefund retry`: send a batch's failed rows again, with their own keys.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Deserialize;
+
+use crate::cli::args::{BatchArgs, OutputArgs, SendArgs, layered};
+use crate::cli::session::{self, Session, finished};
+use crate::cli::settings::{self, JobFile, Layer};
+use crate::{Exit, Usage, commands};
+
+layered! {
+    #[derive(Args, Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub struct RetryArgs {
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub batch: BatchArgs,
+        /// Also re-send the rows that failed permanently (asks first unless --yes).
+        #[arg(long)]
+        pub all_failed: bool,
+        /// Answer yes to confirmations (--all-failed asks on a terminal, and is
+        /// refused without one unless --yes).
+        #[arg(long, short = 'y')]
+        pub yes: bool,
+        /// Also send the rows still pending (a run that stopped early): `run` is the
+        /// command for those; retry refuses them unless asked.
+        #[arg(long)]
+        pub include_pending: bool,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub send: SendArgs,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub output: OutputArgs,
+    }
+}
+
+pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<Exit> {
+    let started = std::time::Instant::now();
+    let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let a = flags.over(job.layer("retry")?);
+    let output = settings::output_options(&a.output, session.mode);
+    let common = job.common("retry")?;
+    let state = settings::state_of(a.batch.state.as_deref(), &common);
+    let ran = async {
+        let state = state.as_ref().map_err(Usage::clone)?;
+        let send = settings::send_options(&a.send)?;
+        let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
+        if a.all_failed {
+            let (id, retryable, permanent) = commands::retry::failed_counts(state, &pick)?;
+            let q = format!(
+                "re-send {} failed row(s) of batch {id}, {permanent} of which the API refused for good?",
+                retryable + permanent
+            );
+            if !session::confirm(&q, a.yes)? {
+                return Err(Usage("not confirmed; nothing sent".into()).into());
+            }
+        }
+        commands::retry::retry(
+            state,
+            &pick,
+            a.all_failed,
+            a.include_pending,
+            &send,
+            &output,
+            session.stop(),
+        )
+        .await
+    }
+    .await;
+    match ran {
+        Ok(f) => finished(&f, session),
+        Err(e) => {
+            // As for `run`: a retry that ended without results still tells
+            // monitoring, with its real exit code.
+            let state = state.as_ref().ok().map(PathBuf::as_path);
+            commands::report_failure(
+                None,
+                state,
+                &output,
+                Exit::of_error(&e),
+                &format!("{e:#}"),
+                started,
+            );
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! `mprefund run`: refund every row of the input, resuming the batch when the
+//! state file already holds it. A run that ends without results still writes the
+//! monitoring files it was asked for, with its real exit.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use serde::Deserialize;
+
+use crate::cli::args::{
+    DEFAULT_REFUND_WINDOW_DAYS, InputArgs, OutputArgs, SendArgs, WindowArg, de_guards, layered,
+};
+use crate::cli::session::{self, Session, finished, show};
+use crate::cli::settings::{self, JobFile, Layer};
+use crate::commands::run::{Earlier, Guards, RunRequest, RunResult};
+use crate::exit::Ending;
+use crate::totals::Guard;
+use crate::{Exit, Usage, commands, state_home};
+
+layered! {
+#[derive(Args, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RunArgs {
+    /// The spreadsheet (CSV) to refund.
+    #[arg(required_unless_present = "job")]
+    pub input: Option<PathBuf>,
+    /// Settings from a job file (TOML); flags override it.
+    #[arg(long)]
+    #[serde(skip)]
+    pub job: Option<PathBuf>,
+    /// SQLite state file [default: one per account, $XDG_STATE_HOME/mprefund/<namespace>.db
+    /// (else ~/.local/state/mprefund/); an older <input-stem>.mprefund.db beside the input is still used]
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Refund the valid rows and mark bad ones `invalid` instead of refusing to start.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Accept a --namespace other than the one the state file's keys were made with
+    /// (every row then gets a new key: only when the account really changed).
+    #[arg(long)]
+    pub namespace_change: bool,
+    /// Send rows whose payment already has a refund from an earlier batch of the
+    /// state file (a second partial refund on purpose); refused by default.
+    #[arg(long)]
+    pub allow_more_refunds: bool,
+    /// Read every payment first (as `plan --online`) and refuse to start unless
+    /// every row is predicted `ok` (with --skip-invalid: send only those).
+    #[arg(long)]
+    pub preflight: bool,
+    /// Do not ask before sending. On a terminal, `run` shows the rows, money per
+    /// currency, API base and duration, and asks y/N; without one (cron) it never asks.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Refuse to start (exit 2, nothing sent) unless the file has exactly N data rows.
+    #[arg(long, value_name = "N")]
+    pub expect_rows: Option<u64>,
+    /// Refuse to start unless the amounts add up to exactly this, per currency
+    /// (repeat with AMOUNT:CUR for each currency of the file).
+    #[arg(long, value_name = "AMOUNT[:CUR]")]
+    #[serde(deserialize_with = "de_guards")]
+    pub(crate) expect_total: Vec<Guard>,
+    /// Refuse to start when the amounts add up to more than this, per currency
+    /// (`full` rows cannot be capped and are refused).
+    #[arg(long, value_name = "AMOUNT[:CUR]")]
+    #[serde(deserialize_with = "de_guards")]
+    pub(crate) max_total: Vec<Guard>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub window: WindowArg,
+    /// With --job: earlier unfinished batches of the job older than this many days
+    /// are not finished first, only reported [default: 7].
+    #[arg(long, value_name = "DAYS", requires = "job")]
+    pub max_age: Option<u64>,
+    /// Job file only: `false` refuses (exit 7) when earlier batches of the job are
+    /// unfinished, instead of finishing them first [default: true].
+    #[arg(skip)]
+    pub resume_earlier: Option<bool>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub input_args: InputArgs,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub send: SendArgs,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub output: OutputArgs,
+}
+}
+
+pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Exit> {
+    let started = std::time::Instant::now();
+    let given = settings::given(&flags);
+    let job = JobFile::load_opt(flags.job.as_deref())?;
+    let a = flags.over(job.layer("run")?);
+    let output = settings::output_options(&a.output, session.mode);
+    let input = a.input.clone();
+    let state = match a.state.clone() {
+        Some(s) => Some(s),
+        None => input
+            .as_deref()
+            .map(|i| {
+                let ns = settings::namespace_of(a.input_args.namespace.as_deref());
+                state_home::default_state(Some(i), ns, a.namespace_change)
+            })
+            .transpose()?,
+    };
+    let ran = async {
+        if !a.preflight {
+            settings::refuse_flags(
+                &given,
+                |k| k != "refund_window_days",
+                "it is the refund window of run --preflight",
+            )?;
+        }
+        let input = input
+            .clone()
+            .ok_or_else(|| Usage("no input: give INPUT.csv or a job file with `input`".into()))?;
+        let req = RunRequest {
+            input,
+            state: state.clone(),
+            input_options: settings::input_options(&a.input_args),
+            skip_invalid: a.skip_invalid,
+            namespace_change: a.namespace_change,
+            allow_more_refunds: a.allow_more_refunds,
+            preflight: a.preflight.then_some(
+                a.window
+                    .refund_window_days
+                    .unwrap_or(DEFAULT_REFUND_WINDOW_DAYS),
+            ),
+            guards: Guards {
+                expect_rows: a.expect_rows,
+                expect_total: a.expect_total.clone(),
+                max_total: a.max_total.clone(),
+            },
+            confirm: session::tty_confirm(a.yes),
+            send: settings::send_options(&a.send)?,
+            output: output.clone(),
+            earlier: a.job.is_some().then(|| Earlier {
+                resume: a.resume_earlier.unwrap_or(true),
+                max_age_days: a.max_age.unwrap_or(settings::DEFAULT_MAX_AGE_DAYS),
+            }),
+        };
+        anyhow::Ok(commands::run::run(req, session.stop()).await?)
+    }
+    .await;
+    // Every exit is an outcome someone monitors: one that produced no results
+    // still writes the metrics and summary files it was asked for.
+    let failed = |exit: Exit, error: String| {
+        commands::report_failure(
+            input.as_deref(),
+            state.as_deref(),
+            &output,
+            exit,
+            &error,
+            started,
+        );
+    };
+    match ran {
+        Ok(RunResult::Finished(f)) => finished(&f, session),
+        Ok(refused @ RunResult::Refused { .. }) => {
+            // Always shown: it is the error message of an exit 2.
+            let mut text = Vec::new();
+            refused.render(&mut text)?;
+            failed(
+                refused.exit(),
+                String::from_utf8_lossy(&text).trim().to_owned(),
+            );
+            show(&mut std::io::stderr().lock(), |w| w.write_all(&text))?;
+            Ok(refused.exit())
+        }
+        Err(e) => {
+            failed(Exit::of_error(&e), format!("{e:#}"));
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `mprefund status`: counts and amounts per outcome and cause of a batch.
+
+use clap::Args;
+use serde::Deserialize;
+
+use crate::cli::args::{BatchArgs, layered};
+use crate::cli::session::{Session, show};
+use crate::cli::settings::{self, JobFile, Layer};
+use crate::exit::Ending;
+use crate::{Exit, commands};
+
+layered! {
+    #[derive(Args, Debug, Default, Deserialize)]
+    #[serde(default)]
+    pub struct StatusArgs {
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub batch: BatchArgs,
+        /// Also list every row that needs a human (failed, invalid, or refunded otherwise
+        /// than asked): line, row, payment, amount, outcome, cause code and message.
+        #[arg(long)]
+        pub failed: bool,
+    }
+}
+
+pub(crate) fn exec(flags: StatusArgs, _session: &Session) -> anyhow::Result<Exit> {
+    let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let a = flags.over(job.layer("status")?);
+    let common = job.common("status")?;
+    let state = settings::state_of(a.batch.state.as_deref(), &common)?;
+    let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
+    let report = commands::status::status(&state, &pick, a.failed)?;
+    show(&mut std::io::stdout().lock(), |w| report.render(w))?;
+    Ok(report.exit())
+}
+
+/// `status` only reads: a report shown is a success, whatever the batch holds.
+impl Ending for commands::status::StatusReport {
+    fn exit(&self) -> Exit {
+        Exit::Ok
+    }
+}

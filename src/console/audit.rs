@@ -1,0 +1,152 @@
+//! The audit trail as people read it: `GET /audit` (the latest entries) and
+//! `GET /audit.csv` (all of them). Entries are appended by the handlers through
+//! `App::audit`; no route edits or deletes one (the store refuses it too).
+//!
+//! Invariant: every cell of the CSV goes through `cell::neutralise`, so a name
+//! typed into the login form cannot become a formula in a spreadsheet.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::auth::{Kind, Refusal};
+use super::pages::{Chrome, render};
+use super::server::{Shared, internal};
+use super::store::{Action, Entry};
+use crate::cell::neutralise;
+
+/// Entries the page shows; the CSV has them all.
+const PAGE_ENTRIES: u32 = 500;
+
+struct Shown {
+    at: String,
+    user: String,
+    action: String,
+    remote: String,
+    batch: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html", config = "src/console/askama.toml")]
+struct AuditPage {
+    chrome: Chrome,
+    entries: Vec<Shown>,
+    limit: u32,
+}
+
+pub(crate) async fn page(State(app): State<Shared>, headers: HeaderMap) -> Response {
+    let v = match app.viewer(&headers, Kind::Page) {
+        Ok(v) => v,
+        Err(r) => return r.answer(),
+    };
+    if !v.role.may_audit() {
+        return Refusal::Role.into_response();
+    }
+    let entries = match app.store().audit(Some(PAGE_ENTRIES)) {
+        Ok(e) => e,
+        Err(e) => return internal(e),
+    };
+    let entries = entries
+        .into_iter()
+        .map(|e| Shown {
+            at: crate::clock::rfc3339(e.at_ms),
+            user: e.user.unwrap_or_default(),
+            action: e.action,
+            remote: e.remote.unwrap_or_default(),
+            batch: e.batch.unwrap_or_default(),
+            detail: e.detail.unwrap_or_default(),
+        })
+        .collect();
+    render(
+        &AuditPage {
+            chrome: Chrome::of(&v),
+            entries,
+            limit: PAGE_ENTRIES,
+        },
+        StatusCode::OK,
+    )
+}
+
+pub(crate) async fn csv(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let v = match app.viewer(&headers, Kind::Api) {
+        Ok(v) => v,
+        Err(r) => return r.answer(),
+    };
+    if !v.role.may_audit() {
+        return Refusal::Role.into_response();
+    }
+    let remote = app.remote(peer, &headers);
+    // Recorded first: the download itself is in the file.
+    if let Err(r) = app.audit(Some(&v.name), Action::AuditDownload, &remote, None, None) {
+        return r.answer();
+    }
+    let entries = match app.store().audit(None) {
+        Ok(e) => e,
+        Err(e) => return internal(e),
+    };
+    match csv_of(&entries) {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"mprefund-audit.csv\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// The entries, oldest first, as a CSV with every cell neutralised.
+fn csv_of(newest_first: &[Entry]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["at", "user", "action", "remote", "batch", "detail"])?;
+    for e in newest_first.iter().rev() {
+        let cells = [
+            crate::clock::rfc3339(e.at_ms),
+            e.user.clone().unwrap_or_default(),
+            e.action.clone(),
+            e.remote.clone().unwrap_or_default(),
+            e.batch.clone().unwrap_or_default(),
+            e.detail.clone().unwrap_or_default(),
+        ];
+        w.write_record(cells.iter().map(|c| neutralise(c)))?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csv_is_oldest_first_with_formulas_neutralised() {
+        let e = |at, user: &str| Entry {
+            at_ms: at,
+            user: Some(user.to_owned()),
+            action: "login_failed".into(),
+            remote: Some("127.0.0.1:5".into()),
+            batch: None,
+            detail: Some("=1+1".into()),
+        };
+        let body = csv_of(&[e(2_000, "=HYPERLINK(\"http://x\")"), e(1_000, "ana")]).unwrap();
+        let text = String::from_utf8(body).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "at,user,action,remote,batch,detail");
+        assert!(lines[1].starts_with("1970-01-01T00:00:01Z,ana,"), "{text}");
+        assert!(lines[1].ends_with(",'=1+1"), "{text}");
+        assert!(lines[2].contains("'=HYPERLINK"), "{text}");
+    }
+}

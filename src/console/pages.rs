@@ -1,0 +1,325 @@
+//! The console's pages: each a template compiled into the binary (askama, which
+//! escapes every value it writes into HTML), filled from what the engine
+//! reports — a batch's page is the `plan` command's report, not a copy of its
+//! logic.
+//!
+//! Invariant: every piece of text a person reads is in the templates
+//! (`src/console/templates/`), so they can be translated; the code here passes
+//! data, numbers and the engine's own messages.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::auth::{Kind, Viewer};
+use super::server::{Shared, internal};
+use super::store::Upload;
+use crate::commands::plan::PlanReport;
+use crate::totals;
+
+/// What the frame of every page needs: the CSRF token for its forms and the
+/// `<meta name="csrf-token">`, and who is logged in.
+pub(crate) struct Chrome {
+    pub csrf: String,
+    pub user: Option<String>,
+    pub role: &'static str,
+    pub may_audit: bool,
+}
+
+impl Chrome {
+    pub(crate) fn of(v: &Viewer) -> Chrome {
+        Chrome {
+            csrf: v.csrf.clone(),
+            user: Some(v.name.clone()),
+            role: v.role.as_str(),
+            may_audit: v.role.may_audit(),
+        }
+    }
+}
+
+/// A template as an HTML response with `status`.
+pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(e) => internal(anyhow::anyhow!("rendering a page: {e}")),
+    }
+}
+
+/// Why the login form is shown again.
+pub(crate) enum LoginProblem {
+    Wrong,
+    /// Seconds to wait after too many failed logins.
+    Wait(u64),
+}
+
+#[derive(Template)]
+#[template(path = "login.html", config = "src/console/askama.toml")]
+struct LoginPage<'a> {
+    chrome: Chrome,
+    typed: &'a str,
+    problem: Option<LoginProblem>,
+}
+
+pub(crate) fn login(
+    csrf: &str,
+    typed: &str,
+    problem: Option<LoginProblem>,
+    status: StatusCode,
+) -> Response {
+    let chrome = Chrome {
+        csrf: csrf.to_owned(),
+        user: None,
+        role: "",
+        may_audit: false,
+    };
+    render(
+        &LoginPage {
+            chrome,
+            typed,
+            problem,
+        },
+        status,
+    )
+}
+
+/// What went wrong, for a person, in the page's frame.
+#[derive(Clone, Copy)]
+pub(crate) enum Problem {
+    NotFound,
+    Empty,
+    Spreadsheet,
+    NoFile,
+    Unreadable,
+}
+
+#[derive(Template)]
+#[template(path = "message.html", config = "src/console/askama.toml")]
+struct MessagePage<'a> {
+    chrome: Chrome,
+    problem: Problem,
+    /// The engine's own words, when it said why.
+    detail: &'a str,
+}
+
+pub(crate) fn message(
+    chrome: Chrome,
+    status: StatusCode,
+    problem: Problem,
+    detail: &str,
+) -> Response {
+    render(
+        &MessagePage {
+            chrome,
+            problem,
+            detail,
+        },
+        status,
+    )
+}
+
+/// One row of the uploads list.
+struct Listed {
+    id: String,
+    name: String,
+    by: String,
+    at: String,
+    state: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html", config = "src/console/askama.toml")]
+struct HomePage {
+    chrome: Chrome,
+    may_upload: bool,
+    max_mib: u64,
+    uploads: Vec<Listed>,
+}
+
+pub(crate) async fn home(State(app): State<Shared>, headers: HeaderMap) -> Response {
+    let v = match app.viewer(&headers, Kind::Page) {
+        Ok(v) => v,
+        Err(r) => return r.answer(),
+    };
+    let uploads = match app.store().uploads(50) {
+        Ok(u) => u,
+        Err(e) => return internal(e),
+    };
+    let uploads = uploads
+        .into_iter()
+        .map(|u| Listed {
+            at: crate::clock::rfc3339(u.uploaded_at_ms),
+            state: u.state.as_str(),
+            id: u.id,
+            name: u.original_name,
+            by: u.uploaded_by,
+        })
+        .collect();
+    render(
+        &HomePage {
+            chrome: Chrome::of(&v),
+            may_upload: v.role.may_upload(),
+            max_mib: super::upload::MAX_FILE_BYTES >> 20,
+            uploads,
+        },
+        StatusCode::OK,
+    )
+}
+
+pub(crate) async fn not_found(State(app): State<Shared>, headers: HeaderMap) -> Response {
+    match app.viewer(&headers, Kind::Page) {
+        Ok(v) => message(Chrome::of(&v), StatusCode::NOT_FOUND, Problem::NotFound, ""),
+        Err(_) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
+}
+
+/// Money of one currency in a plan.
+struct Money {
+    currency: String,
+    partial: u64,
+    sum: String,
+    full: u64,
+}
+
+/// A plan, as the batch page and its JSON show it.
+struct PlanView {
+    delimiter: String,
+    encoding: &'static str,
+    columns: usize,
+    /// (what, `column N "header"` or nothing).
+    taken: Vec<(&'static str, Option<(usize, String)>)>,
+    rows: u64,
+    valid: u64,
+    invalid: u64,
+    blank: u64,
+    money: Vec<Money>,
+    problems: Vec<(u64, String)>,
+    /// (line, payment, what the earlier batch did).
+    prior: Vec<(u64, String, String)>,
+}
+
+impl PlanView {
+    fn of(p: PlanReport) -> PlanView {
+        let money = p
+            .totals
+            .per
+            .iter()
+            .map(|(c, t)| Money {
+                currency: totals::name(*c),
+                partial: t.partial,
+                sum: t.sum_text(*c),
+                full: t.full,
+            })
+            .collect();
+        PlanView {
+            delimiter: p.delimiter_name(),
+            encoding: p.encoding_name(),
+            columns: p.columns,
+            rows: p.summary.rows,
+            valid: p.summary.valid,
+            invalid: p.summary.invalid,
+            blank: p.summary.blank_skipped,
+            money,
+            prior: p
+                .prior
+                .iter()
+                .map(|r| (r.line, r.payment_id.clone(), r.describe()))
+                .collect(),
+            taken: p.taken,
+            problems: p.problems,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "batch.html", config = "src/console/askama.toml")]
+struct BatchPage {
+    chrome: Chrome,
+    upload: Upload,
+    uploaded_at: String,
+    plan: PlanView,
+}
+
+/// `GET /batches/{id}` (the page) and `GET /batches/{id}.json`.
+pub(crate) async fn batch(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let (id, json) = match id.strip_suffix(".json") {
+        Some(id) => (id.to_owned(), true),
+        None => (id, false),
+    };
+    let kind = if json { Kind::Api } else { Kind::Page };
+    let v = match app.viewer(&headers, kind) {
+        Ok(v) => v,
+        Err(r) => return r.answer(),
+    };
+    let found = if super::upload::is_batch_id(&id) {
+        app.store().upload(&id)
+    } else {
+        Ok(None)
+    };
+    let upload = match found {
+        Ok(Some(u)) => u,
+        Ok(None) if json => {
+            let body = serde_json::json!({ "error": "no such batch" });
+            return (StatusCode::NOT_FOUND, Json(body)).into_response();
+        }
+        Ok(None) => return message(Chrome::of(&v), StatusCode::NOT_FOUND, Problem::NotFound, ""),
+        Err(e) => return internal(e),
+    };
+    let plan = match super::upload::plan_of(&app, &upload).await {
+        Ok(p) => PlanView::of(p),
+        Err(e) => {
+            let why = super::upload::said(&e, &app, &upload);
+            return message(
+                Chrome::of(&v),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Problem::Unreadable,
+                &why,
+            );
+        }
+    };
+    if json {
+        return Json(json_of(&upload, &plan)).into_response();
+    }
+    render(
+        &BatchPage {
+            chrome: Chrome::of(&v),
+            uploaded_at: crate::clock::rfc3339(upload.uploaded_at_ms),
+            upload,
+            plan,
+        },
+        StatusCode::OK,
+    )
+}
+
+fn json_of(u: &Upload, p: &PlanView) -> serde_json::Value {
+    let money: Vec<_> = p
+        .money
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "currency": m.currency,
+                "rows": m.partial,
+                "sum": m.sum,
+                "full_refunds": m.full,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "id": u.id,
+        "state": u.state.as_str(),
+        "file": u.original_name,
+        "uploaded_by": u.uploaded_by,
+        "uploaded_at": crate::clock::rfc3339(u.uploaded_at_ms),
+        "skip_invalid": u.skip_invalid,
+        "rows": p.rows,
+        "valid": p.valid,
+        "invalid": p.invalid,
+        "already_refunded": p.prior.len(),
+        "money": money,
+    })
+}

@@ -1,0 +1,436 @@
+//! The console's HTTP server: where it may listen, the routes, the shared state
+//! every handler reads, login and logout.
+//!
+//! Invariants: plain HTTP only on a loopback address, unless a proxy in front
+//! terminates TLS (`--behind-proxy`; serving TLS itself is not built yet); the
+//! first line on stdout is the address bound, so a script (or a test) that
+//! asked for port 0 learns the port; an upload is capped by `tower-http` before
+//! it is read whole; nothing answers a GET by changing anything but a
+//! session's idle clock.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use super::auth::{self, Kind, Refusal, Sessions, Viewer};
+use super::store::{Action, Entry, Store};
+use super::{Role, lockout, pages, upload, users};
+use crate::clock::now_ms;
+use crate::input::InputOptions;
+use crate::{Exit, Usage};
+
+pub(crate) struct Settings {
+    pub state: PathBuf,
+    pub input: InputOptions,
+    pub listen: SocketAddr,
+    pub behind_proxy: bool,
+    pub idle: Duration,
+}
+
+/// What every handler shares.
+pub(crate) struct App {
+    store: Mutex<Store>,
+    pub sessions: Sessions,
+    /// How uploads are read (the job's delimiter, namespace…).
+    pub input: InputOptions,
+    /// The state file: a plan looks up the refunds its earlier batches made.
+    pub state: PathBuf,
+    behind_proxy: bool,
+    /// Checked against when the account does not exist, so that a login with a
+    /// wrong name takes as long as one with a wrong password.
+    stand_in_hash: String,
+}
+
+pub(crate) type Shared = Arc<App>;
+
+/// Refuses to listen beyond loopback in plain HTTP.
+fn check_listen(addr: SocketAddr, behind_proxy: bool) -> Result<(), Usage> {
+    if addr.ip().is_loopback() || behind_proxy {
+        return Ok(());
+    }
+    Err(Usage(format!(
+        "--listen {addr}: beyond loopback the console needs HTTPS, and it does not serve \
+         TLS itself yet; put it behind a reverse proxy that does and pass --behind-proxy, \
+         or listen on 127.0.0.1"
+    )))
+}
+
+pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
+    check_listen(s.listen, s.behind_proxy)?;
+    let store = Store::open(&s.state)?;
+    if store.users()?.iter().all(|u| u.disabled) {
+        tracing::warn!(
+            "no account can log in yet: add one with `mprefund console users add NAME --role admin --state {}`",
+            s.state.display()
+        );
+    }
+    let stand_in_hash = users::hash_password(&super::random_hex(16)?)?;
+    let app = Arc::new(App {
+        store: Mutex::new(store),
+        sessions: Sessions::new(s.idle, s.behind_proxy),
+        input: s.input,
+        state: s.state,
+        behind_proxy: s.behind_proxy,
+        stand_in_hash,
+    });
+    let listener = tokio::net::TcpListener::bind(s.listen)
+        .await
+        .map_err(|e| Usage(format!("cannot listen on {}: {e}", s.listen)))?;
+    let bound = listener.local_addr()?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{bound}/")?;
+        out.flush()?;
+    }
+    tracing::info!(address = %bound, "console serving");
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
+    Ok(Exit::Ok)
+}
+
+async fn shutdown() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
+
+pub(crate) fn router(app: Shared) -> Router {
+    let uploads = Router::new()
+        .route("/batches", post(upload::upload))
+        // The cap is checked on Content-Length before a byte of the body is
+        // read, and counted as a body without one streams in.
+        .layer(RequestBodyLimitLayer::new(upload::MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::disable());
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/batches/{id}", get(pages::batch))
+        .route("/audit", get(super::audit::page))
+        .route("/audit.csv", get(super::audit::csv))
+        .route("/console.css", get(stylesheet))
+        .merge(uploads)
+        .fallback(pages::not_found)
+        .with_state(app)
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("console.css"),
+    )
+        .into_response()
+}
+
+/// A request answered before its handler's end (refused, or failed), boxed:
+/// a `Response` is large to carry in every `Result`.
+pub(crate) struct Early(Box<Response>);
+
+impl<R: IntoResponse> From<R> for Early {
+    fn from(r: R) -> Early {
+        Early(Box::new(r.into_response()))
+    }
+}
+
+impl Early {
+    pub(crate) fn answer(self) -> Response {
+        *self.0
+    }
+}
+
+/// The response either way.
+pub(crate) fn either(r: Result<Response, Early>) -> Response {
+    r.unwrap_or_else(Early::answer)
+}
+
+/// A failure of ours: logged, and a 500 without details for the browser.
+pub(crate) fn internal(e: anyhow::Error) -> Response {
+    tracing::error!("console: {e:#}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "something went wrong on the server; the log says what\n",
+    )
+        .into_response()
+}
+
+impl App {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The account behind the request, or how to refuse it.
+    pub(crate) fn viewer(&self, headers: &HeaderMap, kind: Kind) -> Result<Viewer, Early> {
+        let current = self
+            .sessions
+            .current(headers, now_ms())
+            .ok_or(Refusal::NoSession(kind))?;
+        let Some(name) = current.user else {
+            return Err(Refusal::NoSession(kind).into());
+        };
+        let user = self.store().user(&name).map_err(internal)?;
+        match user {
+            Some(u) if !u.disabled => Ok(Viewer {
+                session: current.id,
+                name,
+                role: u.role,
+                csrf: current.csrf,
+            }),
+            _ => {
+                self.sessions.end(&current.id);
+                Err(Refusal::NoSession(kind).into())
+            }
+        }
+    }
+
+    /// The account behind a POST that carries the session's CSRF token (`form`,
+    /// else the `X-CSRF-Token` header) and may do what `allowed` says.
+    pub(crate) fn poster(
+        &self,
+        headers: &HeaderMap,
+        form: Option<&str>,
+        allowed: impl Fn(Role) -> bool,
+    ) -> Result<Viewer, Early> {
+        let v = self.viewer(headers, Kind::Api)?;
+        if !auth::csrf_matches(&v.csrf, form.or(auth::csrf_header(headers))) {
+            return Err(Refusal::Csrf.into());
+        }
+        if !allowed(v.role) {
+            return Err(Refusal::Role.into());
+        }
+        Ok(v)
+    }
+
+    /// Who sent the request, for the audit trail: the peer, and behind a proxy
+    /// the client it names.
+    pub(crate) fn remote(&self, peer: SocketAddr, headers: &HeaderMap) -> String {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        match forwarded {
+            Some(client) if self.behind_proxy => format!("{client} via {peer}"),
+            _ => peer.to_string(),
+        }
+    }
+
+    /// Appends to the audit trail; a trail that cannot be written fails the request.
+    pub(crate) fn audit(
+        &self,
+        user: Option<&str>,
+        action: Action,
+        remote: &str,
+        batch: Option<&str>,
+        detail: Option<String>,
+    ) -> Result<(), Early> {
+        let entry = Entry {
+            at_ms: now_ms(),
+            user: user.map(str::to_owned),
+            action: action.as_str().to_owned(),
+            remote: Some(remote.to_owned()),
+            batch: batch.map(str::to_owned),
+            detail,
+        };
+        tracing::info!(
+            action = action.as_str(),
+            user = user.unwrap_or("-"),
+            remote,
+            batch = batch.unwrap_or("-"),
+            "console"
+        );
+        Ok(self.store().append_audit(&entry).map_err(internal)?)
+    }
+}
+
+async fn login_form(State(app): State<Shared>, headers: HeaderMap) -> Response {
+    let now = now_ms();
+    let current = match app.sessions.current(&headers, now) {
+        Some(c) if c.user.is_some() => return Redirect::to("/").into_response(),
+        Some(c) => c,
+        None => match app.sessions.start(None, now) {
+            Ok(c) => c,
+            Err(e) => return internal(e),
+        },
+    };
+    let page = pages::login(&current.csrf, "", None, StatusCode::OK);
+    (
+        [(header::SET_COOKIE, app.sessions.cookie(&current.id))],
+        page,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    either(try_login(&app, peer, &headers, form).await)
+}
+
+async fn try_login(
+    app: &Shared,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    form: LoginForm,
+) -> Result<Response, Early> {
+    let now = now_ms();
+    // The form must come from our login page: its session and token (login CSRF).
+    let current = app.sessions.current(headers, now).ok_or(Refusal::Csrf)?;
+    let token = Some(form.csrf.as_str()).filter(|t| !t.is_empty());
+    if !auth::csrf_matches(&current.csrf, token.or(auth::csrf_header(headers))) {
+        return Err(Refusal::Csrf.into());
+    }
+    let remote = app.remote(peer, headers);
+    let name = form.user.trim().to_owned();
+    let user = app
+        .store()
+        .user(&name)
+        .map_err(internal)?
+        .filter(|u| !u.disabled);
+    if let Some(u) = &user
+        && let Some(wait) = lockout::wait_ms(u.failed_logins, u.last_failed_at_ms, now)
+    {
+        app.audit(Some(&name), Action::LoginThrottled, &remote, None, None)?;
+        let secs = wait.div_ceil(1000);
+        return Ok(pages::login(
+            &current.csrf,
+            &name,
+            Some(pages::LoginProblem::Wait(secs)),
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let hash = user
+        .as_ref()
+        .map_or_else(|| app.stand_in_hash.clone(), |u| u.password_hash.clone());
+    let password = form.password;
+    let ok = tokio::task::spawn_blocking(move || users::verify_password(&password, &hash))
+        .await
+        .map_err(|e| internal(e.into()))?;
+    match user {
+        Some(u) if ok => {
+            app.store().login_succeeded(&u.name).map_err(internal)?;
+            app.sessions.end(&current.id);
+            let session = app
+                .sessions
+                .start(Some(u.name.clone()), now)
+                .map_err(internal)?;
+            app.audit(Some(&u.name), Action::LoginOk, &remote, None, None)?;
+            Ok((
+                [(header::SET_COOKIE, app.sessions.cookie(&session.id))],
+                Redirect::to("/"),
+            )
+                .into_response())
+        }
+        found => {
+            let why = match &found {
+                Some(_) => "wrong password",
+                None => "no such account, or it is disabled",
+            };
+            if found.is_some() {
+                app.store().login_failed(&name, now).map_err(internal)?;
+            }
+            app.audit(
+                Some(&name),
+                Action::LoginFailed,
+                &remote,
+                None,
+                Some(why.to_owned()),
+            )?;
+            Ok(pages::login(
+                &current.csrf,
+                &name,
+                Some(pages::LoginProblem::Wrong),
+                StatusCode::UNAUTHORIZED,
+            ))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    // A script may send the token as a header and no form at all.
+    let token = form
+        .as_ref()
+        .ok()
+        .map(|f| f.csrf.as_str())
+        .filter(|t| !t.is_empty());
+    let v = match app.poster(&headers, token, |_| true) {
+        Ok(v) => v,
+        Err(r) => return r.answer(),
+    };
+    app.sessions.end(&v.session);
+    let remote = app.remote(peer, &headers);
+    if let Err(r) = app.audit(Some(&v.name), Action::Logout, &remote, None, None) {
+        return r.answer();
+    }
+    (
+        [(header::SET_COOKIE, app.sessions.cookie_cleared())],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_beyond_loopback_needs_a_proxy_in_front() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert!(check_listen(at("127.0.0.1:8420"), false).is_ok());
+        assert!(check_listen(at("[::1]:8420"), false).is_ok());
+        let e = check_listen(at("0.0.0.0:8420"), false).unwrap_err();
+        assert!(e.0.contains("--behind-proxy"), "{e}");
+        assert!(check_listen(at("10.0.0.5:8420"), false).is_err());
+        assert!(check_listen(at("0.0.0.0:8420"), true).is_ok());
+    }
+}

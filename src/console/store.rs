@@ -1,0 +1,420 @@
+//! The console's tables in the job's state file: accounts, uploaded batches and
+//! the audit trail. This module alone writes them; the ledger's tables are
+//! never touched here.
+//!
+//! Invariants: the file is opened through the ledger first, so it is made,
+//! upgraded and marked as ours before a console table is added — every other
+//! command then accepts it as a state file. Tables are created with `IF NOT
+//! EXISTS` and never altered in place. The audit trail is append-only in the
+//! file itself: triggers refuse any UPDATE or DELETE of it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::Role;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS console_users (
+    name           TEXT PRIMARY KEY,
+    role           TEXT NOT NULL,
+    password_hash  TEXT NOT NULL,
+    disabled       INTEGER NOT NULL DEFAULT 0,
+    created_at     INTEGER NOT NULL,
+    failed_logins  INTEGER NOT NULL DEFAULT 0,
+    last_failed_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS console_batches (
+    id            TEXT PRIMARY KEY,
+    stored_name   TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    bytes         INTEGER NOT NULL,
+    uploaded_by   TEXT NOT NULL,
+    uploaded_at   INTEGER NOT NULL,
+    skip_invalid  INTEGER NOT NULL,
+    state         TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS console_audit (
+    seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+    at     INTEGER NOT NULL,
+    user   TEXT,
+    action TEXT NOT NULL,
+    remote TEXT,
+    batch  TEXT,
+    detail TEXT
+);
+CREATE TRIGGER IF NOT EXISTS console_audit_no_update BEFORE UPDATE ON console_audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS console_audit_no_delete BEFORE DELETE ON console_audit
+BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+"#;
+
+/// An account as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at_ms: i64,
+    /// Failed logins since the last successful one.
+    pub failed_logins: u32,
+    pub last_failed_at_ms: Option<i64>,
+}
+
+/// Where an upload's batch is in its life. Only `Uploaded` exists so far; the
+/// approval steps add theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BatchState {
+    Uploaded,
+}
+
+impl BatchState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BatchState::Uploaded => "uploaded",
+        }
+    }
+
+    fn parse(text: &str) -> Option<BatchState> {
+        (text == "uploaded").then_some(BatchState::Uploaded)
+    }
+}
+
+/// A spreadsheet uploaded to the console.
+#[derive(Debug, Clone)]
+pub(crate) struct Upload {
+    pub id: String,
+    /// The file's name in the uploads folder (generated, never the browser's).
+    pub stored_name: String,
+    /// What the browser called it: shown to people, never used as a path.
+    pub original_name: String,
+    pub bytes: u64,
+    pub uploaded_by: String,
+    pub uploaded_at_ms: i64,
+    pub skip_invalid: bool,
+    pub state: BatchState,
+}
+
+/// What the audit trail records. Stored by name; the names never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    LoginOk,
+    LoginFailed,
+    LoginThrottled,
+    Logout,
+    Upload,
+    UploadRefused,
+    AuditDownload,
+}
+
+impl Action {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Action::LoginOk => "login",
+            Action::LoginFailed => "login_failed",
+            Action::LoginThrottled => "login_throttled",
+            Action::Logout => "logout",
+            Action::Upload => "upload",
+            Action::UploadRefused => "upload_refused",
+            Action::AuditDownload => "audit_download",
+        }
+    }
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub at_ms: i64,
+    pub user: Option<String>,
+    /// An [`Action`]'s name (entries read back keep what was written).
+    pub action: String,
+    pub remote: Option<String>,
+    pub batch: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub(crate) struct Store {
+    conn: Connection,
+    uploads: PathBuf,
+}
+
+impl Store {
+    /// Opens the state file at `state` (making it if need be) with the console's
+    /// tables in it.
+    pub(crate) fn open(state: &Path) -> anyhow::Result<Store> {
+        // The ledger makes or upgrades the file and sets its application id: a
+        // state file holding console tables is then still one every command
+        // accepts (a fresh file with only foreign-looking tables would not be).
+        drop(crate::ledger::Ledger::open(state)?);
+        let conn = Connection::open(state)
+            .with_context(|| format!("opening the state file {}", state.display()))?;
+        // The ledger's writers hold the lock for as long as a large batch inserts.
+        conn.busy_timeout(Duration::from_secs(120))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)
+            .context("adding the console's tables to the state file")?;
+        let name = state
+            .file_name()
+            .map_or_else(|| "state".into(), |n| n.to_string_lossy().into_owned());
+        let uploads = state.with_file_name(format!("{name}.uploads"));
+        Ok(Store { conn, uploads })
+    }
+
+    /// The folder uploads are kept in, beside the state file.
+    pub(crate) fn uploads_dir(&self) -> &Path {
+        &self.uploads
+    }
+
+    /// False when an account of that name exists already.
+    pub(crate) fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let added = self.conn.execute(
+            "INSERT INTO console_users (name, role, password_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO NOTHING",
+            params![name, role.as_str(), password_hash, now_ms],
+        )?;
+        Ok(added == 1)
+    }
+
+    pub(crate) fn user(&self, name: &str) -> anyhow::Result<Option<User>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{USER_SELECT} WHERE name = ?1"))?
+            .query_row([name], user_of)
+            .optional()?)
+    }
+
+    pub(crate) fn users(&self) -> anyhow::Result<Vec<User>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{USER_SELECT} ORDER BY name"))?;
+        let users = stmt.query_map([], user_of)?;
+        Ok(users.collect::<Result<_, _>>()?)
+    }
+
+    /// False when there is no such account.
+    pub(crate) fn disable_user(&mut self, name: &str) -> anyhow::Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE console_users SET disabled = 1 WHERE name = ?1",
+            [name],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// One more failed login in a row for `name` (none when there is no such account).
+    pub(crate) fn login_failed(&mut self, name: &str, now_ms: i64) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE console_users SET failed_logins = failed_logins + 1, last_failed_at = ?2
+             WHERE name = ?1",
+            params![name, now_ms],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn login_succeeded(&mut self, name: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE console_users SET failed_logins = 0, last_failed_at = NULL WHERE name = ?1",
+            [name],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn add_upload(&mut self, u: &Upload) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO console_batches
+                 (id, stored_name, original_name, bytes, uploaded_by, uploaded_at, skip_invalid, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                u.id,
+                u.stored_name,
+                u.original_name,
+                u.bytes as i64,
+                u.uploaded_by,
+                u.uploaded_at_ms,
+                u.skip_invalid,
+                u.state.as_str()
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn upload(&self, id: &str) -> anyhow::Result<Option<Upload>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{UPLOAD_SELECT} WHERE id = ?1"))?
+            .query_row([id], upload_of)
+            .optional()?)
+    }
+
+    /// The latest `limit` uploads, newest first.
+    pub(crate) fn uploads(&self, limit: u32) -> anyhow::Result<Vec<Upload>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{UPLOAD_SELECT} ORDER BY uploaded_at DESC, rowid DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit], upload_of)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub(crate) fn append_audit(&mut self, e: &Entry) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO console_audit (at, user, action, remote, batch, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![e.at_ms, e.user, e.action, e.remote, e.batch, e.detail],
+        )?;
+        Ok(())
+    }
+
+    /// The latest `limit` entries, newest first; `None`: every entry.
+    pub(crate) fn audit(&self, limit: Option<u32>) -> anyhow::Result<Vec<Entry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT at, user, action, remote, batch, detail FROM console_audit
+             ORDER BY seq DESC LIMIT ?1",
+        )?;
+        let limit = limit.map_or(-1, i64::from);
+        let rows = stmt.query_map([limit], |r| {
+            Ok(Entry {
+                at_ms: r.get(0)?,
+                user: r.get(1)?,
+                action: r.get(2)?,
+                remote: r.get(3)?,
+                batch: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    #[cfg(test)]
+    fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+const USER_SELECT: &str = "SELECT name, role, password_hash, disabled, created_at, failed_logins,
+        last_failed_at FROM console_users";
+
+fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(1)?;
+    Ok(User {
+        name: r.get(0)?,
+        role: Role::parse(&role).ok_or_else(|| bad_text(1, &role))?,
+        password_hash: r.get(2)?,
+        disabled: r.get(3)?,
+        created_at_ms: r.get(4)?,
+        failed_logins: r.get(5)?,
+        last_failed_at_ms: r.get(6)?,
+    })
+}
+
+const UPLOAD_SELECT: &str = "SELECT id, stored_name, original_name, bytes, uploaded_by,
+        uploaded_at, skip_invalid, state FROM console_batches";
+
+fn upload_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Upload> {
+    let state: String = r.get(7)?;
+    Ok(Upload {
+        id: r.get(0)?,
+        stored_name: r.get(1)?,
+        original_name: r.get(2)?,
+        bytes: r.get::<_, i64>(3)?.max(0) as u64,
+        uploaded_by: r.get(4)?,
+        uploaded_at_ms: r.get(5)?,
+        skip_invalid: r.get(6)?,
+        state: BatchState::parse(&state).ok_or_else(|| bad_text(7, &state))?,
+    })
+}
+
+fn bad_text(column: usize, text: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unknown value {text:?}").into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: Action) -> Entry {
+        Entry {
+            at_ms: 1,
+            user: Some("ana".into()),
+            action: action.as_str().into(),
+            remote: Some("127.0.0.1:1".into()),
+            batch: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn accounts_and_uploads_read_back_and_the_file_stays_a_state_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut s = Store::open(&path).unwrap();
+        assert!(
+            s.add_user("ana", Role::Submitter, "$argon2id$x", 5)
+                .unwrap()
+        );
+        assert!(!s.add_user("ana", Role::Admin, "$argon2id$y", 6).unwrap());
+        s.login_failed("ana", 7).unwrap();
+        s.login_failed("ana", 8).unwrap();
+        let ana = s.user("ana").unwrap().unwrap();
+        assert_eq!((ana.role, ana.failed_logins), (Role::Submitter, 2));
+        assert_eq!(ana.last_failed_at_ms, Some(8));
+        s.login_succeeded("ana").unwrap();
+        assert_eq!(s.user("ana").unwrap().unwrap().failed_logins, 0);
+        assert!(s.disable_user("ana").unwrap());
+        assert!(!s.disable_user("bob").unwrap());
+        assert!(s.users().unwrap()[0].disabled);
+        let u = Upload {
+            id: "ab".into(),
+            stored_name: "ab.csv".into(),
+            original_name: "x.csv".into(),
+            bytes: 3,
+            uploaded_by: "ana".into(),
+            uploaded_at_ms: 9,
+            skip_invalid: true,
+            state: BatchState::Uploaded,
+        };
+        s.add_upload(&u).unwrap();
+        let back = s.upload("ab").unwrap().unwrap();
+        assert_eq!(
+            (back.stored_name.as_str(), back.skip_invalid),
+            ("ab.csv", true)
+        );
+        assert!(s.upload("cd").unwrap().is_none());
+        assert_eq!(s.uploads(10).unwrap().len(), 1);
+        drop(s);
+        // Opened again (the tables exist): nothing lost; and the ledger still takes it.
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.users().unwrap().len(), 1);
+        drop(s);
+        crate::ledger::Ledger::open(&path).expect("still a state file");
+        assert!(crate::ledger::ReadOnly::open(&path).unwrap().is_some());
+    }
+
+    #[test]
+    fn the_audit_trail_cannot_be_edited_or_emptied() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        s.append_audit(&entry(Action::LoginOk)).unwrap();
+        s.append_audit(&entry(Action::Logout)).unwrap();
+        let all = s.audit(None).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].action, "logout", "newest first");
+        assert_eq!(s.audit(Some(1)).unwrap().len(), 1);
+        let update = s.conn().execute("UPDATE console_audit SET user = 'x'", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        let delete = s.conn().execute("DELETE FROM console_audit", []);
+        assert!(delete.unwrap_err().to_string().contains("append-only"));
+        assert_eq!(s.audit(None).unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,328 @@
+//! `POST /batches`: a spreadsheet uploaded, checked and kept as a batch in the
+//! `uploaded` state; and the plan of a kept upload, by the `plan` command.
+//!
+//! Invariants: the file is streamed to disk and counted as it comes — more
+//! than [`MAX_FILE_BYTES`] is refused with 413 and nothing of it kept; it is
+//! stored under a generated name in the uploads folder beside the state file,
+//! whatever name the browser gave (a path in it cannot matter); nothing is
+//! stored unless the request carried the session's CSRF token and the account
+//! may upload, both known before the file is read. A workbook, an empty file or
+//! one the input reader refuses is answered with what to do, and not kept.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use axum::extract::multipart::Field;
+use axum::extract::{ConnectInfo, Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use tokio::io::AsyncWriteExt;
+
+use super::auth::{self, Kind, Refusal, Viewer};
+use super::pages::{self, Chrome, Problem};
+use super::server::{App, Early, Shared, either, internal};
+use super::store::{Action, BatchState, Upload};
+use crate::commands::plan::PlanReport;
+
+/// The largest spreadsheet taken.
+pub(crate) const MAX_FILE_BYTES: u64 = 50 << 20;
+/// The largest request body: the file and the form around it.
+pub(crate) const MAX_BODY_BYTES: usize = (MAX_FILE_BYTES + (1 << 20)) as usize;
+
+/// Batch ids are 32 hex digits: anything else is no batch (and never a path).
+pub(crate) fn is_batch_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// What the browser called the file, fit to show: its last path component,
+/// without control characters, at most 120 characters.
+fn shown_name(raw: Option<&str>) -> String {
+    let raw = raw.unwrap_or_default();
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = last.chars().filter(|c| !c.is_control()).take(120).collect();
+    if name.trim().is_empty() {
+        "upload.csv".to_owned()
+    } else {
+        name
+    }
+}
+
+/// Why a file is not a CSV we can read, from its first bytes.
+fn sniff(head: &[u8], bytes: u64) -> Option<Problem> {
+    if bytes == 0 {
+        Some(Problem::Empty)
+    } else if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        // A zip (.xlsx, .ods) or an old compound document (.xls).
+        Some(Problem::Spreadsheet)
+    } else {
+        None
+    }
+}
+
+/// The plan of a kept upload (read again each time: the refunds earlier
+/// batches made may have changed since).
+pub(crate) async fn plan_of(app: &Shared, u: &Upload) -> anyhow::Result<PlanReport> {
+    let path = stored_path(app, &u.stored_name);
+    let input = app.input.clone();
+    let state = app.state.clone();
+    tokio::task::spawn_blocking(move || crate::commands::plan::plan(&path, &input, Some(&state)))
+        .await?
+}
+
+fn stored_path(app: &App, stored_name: &str) -> PathBuf {
+    app.store().uploads_dir().join(stored_name)
+}
+
+/// An error of the input reader, in the user's terms: it names the file the
+/// user uploaded, not where the server keeps it.
+pub(crate) fn said(e: &anyhow::Error, app: &App, u: &Upload) -> String {
+    let stored = stored_path(app, &u.stored_name);
+    format!("{e:#}").replace(&stored.display().to_string(), &u.original_name)
+}
+
+pub(crate) async fn upload(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    either(receive(&app, peer, &headers, multipart).await)
+}
+
+async fn receive(
+    app: &Shared,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, Early> {
+    let v = app.viewer(headers, Kind::Api)?;
+    let remote = app.remote(peer, headers);
+    let mut csrf_ok = auth::csrf_matches(&v.csrf, auth::csrf_header(headers));
+    let mut skip_invalid = false;
+    let mut kept: Option<Kept> = None;
+    while let Some(field) = multipart.next_field().await.map_err(refused_body)? {
+        match field.name() {
+            Some("csrf") => {
+                let token = field.text().await.map_err(refused_body)?;
+                csrf_ok |= auth::csrf_matches(&v.csrf, Some(&token));
+            }
+            Some("skip_invalid") => {
+                let t = field.text().await.map_err(refused_body)?;
+                skip_invalid = matches!(t.trim(), "1" | "on" | "true" | "yes");
+            }
+            Some("file") if kept.is_none() => {
+                allowed(&v, csrf_ok)?;
+                kept = Some(keep(app, &v, &remote, field).await?);
+            }
+            // Anything else is read past, unused.
+            _ => {}
+        }
+    }
+    allowed(&v, csrf_ok)?;
+    let Some(kept) = kept else {
+        return Err(pages::message(
+            Chrome::of(&v),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::NoFile,
+            "",
+        )
+        .into());
+    };
+    let upload = Upload {
+        id: kept.id,
+        stored_name: kept.stored_name,
+        original_name: kept.original_name,
+        bytes: kept.bytes,
+        uploaded_by: v.name.clone(),
+        uploaded_at_ms: crate::clock::now_ms(),
+        skip_invalid,
+        state: BatchState::Uploaded,
+    };
+    let plan = match plan_of(app, &upload).await {
+        Ok(p) => p,
+        Err(e) => {
+            let why = said(&e, app, &upload);
+            let _ = std::fs::remove_file(stored_path(app, &upload.stored_name));
+            return Err(refuse(
+                app,
+                &v,
+                &remote,
+                &upload.original_name,
+                Problem::Unreadable,
+                &why,
+            )
+            .into());
+        }
+    };
+    app.store().add_upload(&upload).map_err(internal)?;
+    let detail = format!(
+        "{}: {} rows ({} valid, {} invalid), {} bytes{}",
+        upload.original_name,
+        plan.summary.rows,
+        plan.summary.valid,
+        plan.summary.invalid,
+        upload.bytes,
+        if skip_invalid { ", skip bad lines" } else { "" }
+    );
+    app.audit(
+        Some(&v.name),
+        Action::Upload,
+        &remote,
+        Some(&upload.id),
+        Some(detail),
+    )?;
+    Ok(Redirect::to(&format!("/batches/{}", upload.id)).into_response())
+}
+
+/// The CSRF token, then the role: both before a byte of the file is kept.
+fn allowed(v: &Viewer, csrf_ok: bool) -> Result<(), Early> {
+    if !csrf_ok {
+        return Err(Refusal::Csrf.into());
+    }
+    if !v.role.may_upload() {
+        return Err(Refusal::Role.into());
+    }
+    Ok(())
+}
+
+/// A body that could not be read: over the cap (413), or not multipart.
+fn refused_body(e: axum::extract::multipart::MultipartError) -> Response {
+    (e.status(), e.body_text()).into_response()
+}
+
+/// An upload refused for what the file is: audited, and the page says what to do.
+fn refuse(
+    app: &App,
+    v: &Viewer,
+    remote: &str,
+    name: &str,
+    problem: Problem,
+    detail: &str,
+) -> Response {
+    // The reader's own words already name the file.
+    let what = match problem {
+        Problem::Empty => format!("{name}: empty file"),
+        Problem::Spreadsheet => format!("{name}: a workbook, not CSV"),
+        _ => detail.to_owned(),
+    };
+    if let Err(r) = app.audit(
+        Some(&v.name),
+        Action::UploadRefused,
+        remote,
+        None,
+        Some(what),
+    ) {
+        return r.answer();
+    }
+    pages::message(
+        Chrome::of(v),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        problem,
+        detail,
+    )
+}
+
+/// A file written to the uploads folder.
+struct Kept {
+    id: String,
+    stored_name: String,
+    original_name: String,
+    bytes: u64,
+}
+
+async fn keep(app: &App, v: &Viewer, remote: &str, mut field: Field<'_>) -> Result<Kept, Early> {
+    let original_name = shown_name(field.file_name());
+    let id = super::random_hex(16).map_err(internal)?;
+    let dir = app.store().uploads_dir().to_path_buf();
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
+        internal(anyhow::Error::new(e).context(format!("making {}", dir.display())))
+    })?;
+    let part = dir.join(format!("{id}.part"));
+    let written = write_capped(&part, &mut field).await;
+    let (bytes, head) = match written {
+        Ok(w) => w,
+        Err(r) => {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(r);
+        }
+    };
+    if let Some(problem) = sniff(&head, bytes) {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(refuse(app, v, remote, &original_name, problem, "").into());
+    }
+    let stored_name = format!("{id}.csv");
+    tokio::fs::rename(&part, dir.join(&stored_name))
+        .await
+        .map_err(|e| internal(e.into()))?;
+    Ok(Kept {
+        id,
+        stored_name,
+        original_name,
+        bytes,
+    })
+}
+
+/// Streams the field into `path`; (bytes, the first few of them).
+async fn write_capped(path: &Path, field: &mut Field<'_>) -> Result<(u64, Vec<u8>), Early> {
+    let mut file = tokio::fs::File::create(path)
+        .await
+        .map_err(|e| internal(e.into()))?;
+    let mut bytes: u64 = 0;
+    let mut head = Vec::with_capacity(8);
+    while let Some(chunk) = field.chunk().await.map_err(refused_body)? {
+        bytes += chunk.len() as u64;
+        if bytes > MAX_FILE_BYTES {
+            return Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the file is larger than {} MiB\n", MAX_FILE_BYTES >> 20),
+            )
+                .into());
+        }
+        let room = 8usize.saturating_sub(head.len()).min(chunk.len());
+        head.extend_from_slice(&chunk[..room]);
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| internal(e.into()))?;
+    }
+    file.sync_all().await.map_err(|e| internal(e.into()))?;
+    Ok((bytes, head))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_in_the_file_name_is_only_a_name() {
+        assert_eq!(shown_name(Some("../../etc/passwd")), "passwd");
+        assert_eq!(shown_name(Some("C:\\Users\\ana\\cb.csv")), "cb.csv");
+        assert_eq!(shown_name(Some("a\u{0}b\n.csv")), "ab.csv");
+        assert_eq!(shown_name(Some("dir/")), "upload.csv");
+        assert_eq!(shown_name(None), "upload.csv");
+    }
+
+    #[test]
+    fn workbooks_and_empty_files_are_told_apart_from_csv() {
+        assert!(matches!(sniff(b"", 0), Some(Problem::Empty)));
+        assert!(matches!(
+            sniff(b"PK\x03\x04\x14\0", 9),
+            Some(Problem::Spreadsheet)
+        ));
+        assert!(matches!(
+            sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1], 9),
+            Some(Problem::Spreadsheet)
+        ));
+        assert!(sniff(b"payment_", 30).is_none());
+    }
+
+    #[test]
+    fn batch_ids_are_generated_hex_only() {
+        assert!(is_batch_id(&"a1".repeat(16)));
+        assert!(!is_batch_id(&"A1".repeat(16)));
+        assert!(!is_batch_id("../../state"));
+        assert!(!is_batch_id(&"a".repeat(33)));
+    }
+}

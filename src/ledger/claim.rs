@@ -1,0 +1,379 @@
+//! Writing results and claiming rows, and the per-payment guard between them.
+//! Invariants: results and the next claim are one write transaction, committed
+//! before a claimed row may be sent; a row another batch stands in the way of (a
+//! refund that may exist on its payment) is `failed` for a person instead of
+//! claimed, checked in that same transaction so that two processes on one state
+//! file never both send on one payment.
+
+use anyhow::{Context, bail};
+use rusqlite::{Connection, Transaction, params};
+
+use super::{
+    Batch, BatchSettings, Claimed, Ledger, PriorRefund, bump_generation, by_row, codec,
+    stored_state,
+};
+use crate::clock::now_ms;
+use crate::domain::{CauseCode, PaymentId, RefundAsk, Requested, RowResult};
+
+/// `rows.origin` of a row the API answered with a refund it made earlier.
+const ORIGIN_REPLAY: i64 = 2;
+/// A refund made this long before the row was claimed was not made by this
+/// request: beyond any clock difference between Mercado Pago and this machine.
+const REPLAY_SLACK_MS: i64 = 120_000;
+
+/// The cause codes of a row whose refund may or may not exist at the API, as an
+/// SQL list: `unknown_outcome` and every `NetCause` code (a row's last
+/// attempt may have failed to connect after an earlier one reached the API).
+macro_rules! unknown_outcome_codes {
+    () => {
+        "('unknown_outcome', 'connect_refused', 'dns', 'tls', 'timeout', 'connect_failed')"
+    };
+}
+
+/// The rows of another batch that keep a row from being sent on the same
+/// payment (`o` in the queries): those whose refund may exist at the API — made
+/// (refunded, in process) or sent with no answer known: any `sending` row,
+/// whatever its attempts (a process killed in flight stores none), or an
+/// unknown outcome (a network cause too: see [`unknown_outcome_codes`])
+/// — and those still waiting to be sent: two spreadsheets queued on one payment
+/// is for a person to settle.
+pub(super) const STANDS_IN_THE_WAY: &str = concat!(
+    "(o.state IN ('refunded', 'in_process', 'sending', 'pending')
+     OR (o.state = 'failed' AND o.cause_code IN ",
+    unknown_outcome_codes!(),
+    "))"
+);
+
+/// The rows of batch `?1` (`r`) the per-payment guard holds back, each with an
+/// `o` standing in its way: a row that was never sent (`pending`, its outcome
+/// not unknown) on a payment where another batch's row, under a key this batch
+/// does not hold, stands in the way. A row that may have refunded already
+/// (`sending`, an unknown outcome) is not held: sending it again with its key is
+/// how its outcome is found, and the API replays rather than refunds twice.
+/// Rows of one spreadsheet on one payment never count against each other —
+/// several partial refunds in one file are allowed — nor do rows of another
+/// batch under a key this one holds (a re-export of the same rows).
+pub(super) const HELD_BACK: &str = concat!(
+    "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL
+     AND COALESCE(r.cause_code, '') NOT IN ",
+    unknown_outcome_codes!(),
+    "
+     AND o.batch <> ?1
+     AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)"
+);
+
+impl Ledger {
+    /// Writes results, then marks up to `limit` further rows after `after_row_no`
+    /// as `sending` and returns them — one transaction, committed before any of
+    /// them may be sent.
+    pub(crate) fn record_and_claim(
+        &mut self,
+        batch_id: &str,
+        results: &[(u64, RowResult)],
+        after_row_no: u64,
+        limit: usize,
+    ) -> anyhow::Result<Vec<Claimed>> {
+        let now = now_ms();
+        let seq = self.seq(batch_id)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        record(&tx, seq, batch_id, results, now)?;
+        let claimed = if limit > 0 {
+            claim(&tx, seq, batch_id, after_row_no, limit, now)?
+        } else {
+            Vec::new()
+        };
+        if !results.is_empty() || !claimed.is_empty() {
+            bump_generation(&tx)?;
+        }
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    /// The rows of the batch the per-payment guard would hold back now, with
+    /// what stands in their way (see [`HELD_BACK`]): what a resumed batch is
+    /// checked against before anything is sent, as a new one is.
+    pub(crate) fn held_back(&self, batch_id: &str) -> anyhow::Result<Vec<PriorRefund>> {
+        prior_refunds(&self.conn, "rows AS r", HELD_BACK, [self.seq(batch_id)?])
+    }
+
+    /// Marks rows of the batch never sent `invalid` with `code` (a resume with
+    /// `--skip-invalid` over rows the guard holds back): (row, message) each.
+    pub(crate) fn refuse_rows(
+        &mut self,
+        batch_id: &str,
+        code: &CauseCode,
+        rows: &[(u64, String)],
+    ) -> anyhow::Result<()> {
+        let seq = self.seq(batch_id)?;
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "UPDATE rows SET state = 'invalid', cause_code = ?3, cause_message = ?4,
+                        retryable = 0, updated_at = ?5
+                 WHERE batch = ?1 AND row_no = ?2 AND state = 'pending'",
+            )?;
+            let now = now_ms();
+            for (row_no, why) in rows {
+                stmt.execute(params![seq, *row_no as i64, code, why, now])?;
+            }
+        }
+        bump_generation(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records that a person allowed the batch's rows on payments other batches
+    /// refunded (`--allow-more-refunds` given on a resume).
+    pub(crate) fn allow_more_refunds(&mut self, batch: &mut Batch) -> anyhow::Result<()> {
+        batch.settings.allow_more_refunds = true;
+        self.conn.execute(
+            "UPDATE batches SET settings = ?2 WHERE id = ?1",
+            params![batch.id, serde_json::to_string(&batch.settings)?],
+        )?;
+        Ok(())
+    }
+
+    /// Puts the batch's failed rows back to `pending` for another run: only the
+    /// retryable ones unless `all`. Returns how many.
+    pub(crate) fn requeue_failed(&mut self, batch_id: &str, all: bool) -> anyhow::Result<u64> {
+        let seq = self.seq(batch_id)?;
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE rows SET state = 'pending', updated_at = ?3
+             WHERE batch = ?1 AND state = 'failed' AND (?2 OR retryable = 1)",
+            params![seq, all, now_ms()],
+        )?;
+        if n > 0 {
+            bump_generation(&tx)?;
+        }
+        tx.commit()?;
+        Ok(n as u64)
+    }
+}
+
+/// The prior refunds of the rows `from` selects (`r`) found in `rows` (`o`):
+/// other rows on the same payment that stand in the way (`filter` says which).
+pub(super) fn prior_refunds(
+    conn: &Connection,
+    from: &str,
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> anyhow::Result<Vec<PriorRefund>> {
+    let sql = format!(
+        "SELECT r.row_no, COALESCE(r.line, r.row_no + 1), CAST(r.payment_id AS TEXT),
+                (SELECT id FROM batches WHERE seq = o.batch), o.requested, o.refunded_amount,
+                o.state, o.last_attempt_at, o.attempts
+         FROM {from} JOIN rows AS o ON o.payment_id = r.payment_id AND o.kind = r.kind
+         WHERE {filter} AND o.key <> r.key AND {STANDS_IN_THE_WAY}
+         ORDER BY r.row_no, o.last_attempt_at"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok(PriorRefund {
+            row_no: r.get::<_, i64>(0)? as u64,
+            line: r.get::<_, i64>(1)? as u64,
+            payment_id: r.get(2)?,
+            batch_id: r.get(3)?,
+            requested: r.get(4)?,
+            refunded_amount: r.get(5)?,
+            state: r.get(6)?,
+            last_attempt_at_ms: r.get(7)?,
+            attempts: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn record(
+    tx: &Transaction<'_>,
+    seq: i64,
+    batch_id: &str,
+    results: &[(u64, RowResult)],
+    now: i64,
+) -> anyhow::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE rows SET state = ?3, attempts = attempts + ?4,
+                http_status = COALESCE(?5, http_status),
+                cause_code = ?6, cause_message = ?7, retryable = ?8,
+                refund_id = COALESCE(?9, refund_id), refund_status = COALESCE(?10, refund_status),
+                refunded_amount = COALESCE(?11, refunded_amount),
+                last_attempt_at = COALESCE(?12, last_attempt_at),
+                origin = CASE WHEN ?14 < updated_at - ?15 THEN ?16 ELSE origin END,
+                updated_at = ?13
+         WHERE batch = ?1 AND row_no = ?2",
+    )?;
+    for (row_no, r) in results {
+        let n = stmt.execute(params![
+            seq,
+            *row_no as i64,
+            stored_state(r),
+            r.attempts,
+            r.http_status,
+            r.cause.as_ref().map(|c| &c.code),
+            r.cause.as_ref().map(|c| c.message.as_str()),
+            r.retryable,
+            r.refund.as_ref().map(|f| codec::refund_id_value(&f.id)),
+            r.refund.as_ref().map(|f| &f.status),
+            // A rejected or cancelled refund moved no money.
+            r.refunded().map(|a| a.to_string()),
+            r.last_attempt_at_ms,
+            now,
+            // `updated_at` is still the claim's time: nothing else writes a row
+            // between its claim and its result.
+            r.refund.as_ref().and_then(|f| f.created_ms),
+            REPLAY_SLACK_MS,
+            ORIGIN_REPLAY,
+        ])?;
+        if n != 1 {
+            bail!("state file: row {row_no} of batch {batch_id} is missing");
+        }
+    }
+    Ok(())
+}
+
+/// Marks up to `limit` rows after `after_row_no` as `sending` and returns them.
+/// Under the per-payment guard (unless the batch allows more refunds), a row
+/// another batch stands in the way of is not claimed but `failed`
+/// ([`CauseCode::PaymentHasRefunds`], for a person): checked here, in the same write
+/// transaction as the claim, so that two processes on one state file, or a
+/// batch resumed after another was sent, never both send on one payment.
+fn claim(
+    tx: &Transaction<'_>,
+    seq: i64,
+    batch_id: &str,
+    after_row_no: u64,
+    limit: usize,
+    now: i64,
+) -> anyhow::Result<Vec<Claimed>> {
+    let settings: String =
+        tx.query_row("SELECT settings FROM batches WHERE seq = ?1", [seq], |r| {
+            r.get(0)
+        })?;
+    let guarded = !serde_json::from_str::<BatchSettings>(&settings)
+        .context("state file: batch settings")?
+        .allow_more_refunds;
+    let mut candidates = tx.prepare_cached(&format!(
+        "SELECT r.row_no, r.key, r.kind, r.payment_id, r.requested,
+                ?4 AND EXISTS (SELECT 1 FROM rows AS o
+                               WHERE o.payment_id = r.payment_id AND o.kind = r.kind
+                                 AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY})
+         FROM rows AS r
+         WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
+         ORDER BY r.row_no LIMIT ?3"
+    ))?;
+    let mut mark = tx.prepare_cached(
+        "UPDATE rows SET state = 'sending', updated_at = ?3
+         WHERE batch = ?1 AND row_no > ?2 AND row_no <= ?4 AND state IN ('pending', 'sending')",
+    )?;
+    let mut out = Vec::with_capacity(limit);
+    let mut after = after_row_no as i64;
+    while out.len() < limit {
+        let want = limit - out.len();
+        let mut rows = candidates.query(params![seq, after, want as i64, guarded])?;
+        let mut seen = 0;
+        let mut held = Vec::new();
+        while let Some(r) = rows.next()? {
+            seen += 1;
+            let row_no: i64 = r.get(0)?;
+            after = row_no;
+            if r.get::<_, bool>(5)? {
+                held.push(row_no);
+                continue;
+            }
+            let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
+            let payment: i64 = r.get(3)?;
+            let requested: String = r.get(4)?;
+            out.push(Claimed {
+                row_no: row_no as u64,
+                ask: RefundAsk {
+                    key: codec::key_of(r.get_ref(1)?)
+                        .ok()
+                        .flatten()
+                        .ok_or_else(bad)?,
+                    kind: codec::kind_of(r.get(2)?).ok_or_else(bad)?,
+                    payment_id: u64::try_from(payment)
+                        .ok()
+                        .and_then(PaymentId::new)
+                        .ok_or_else(bad)?,
+                    requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
+                },
+            });
+        }
+        drop(rows);
+        if !held.is_empty() {
+            bump_generation(tx)?;
+        }
+        for row_no in held {
+            let why = by_row(prior_refunds(
+                tx,
+                "rows AS r",
+                &format!("{HELD_BACK} AND r.row_no = ?2"),
+                params![seq, row_no],
+            )?);
+            let why = why.first().map_or_else(
+                || "another batch of this state file holds a refund on its payment".to_owned(),
+                |(_, line, why)| format!("line {line}: {why}"),
+            );
+            hold_back(tx, seq, row_no, &why, now)?;
+        }
+        if seen < want {
+            break;
+        }
+    }
+    // Every row still to send between the cursor and the last one claimed is
+    // claimed: the held ones are `failed` by now. One statement, on the index of
+    // the rows to send.
+    if let Some(last) = out.last() {
+        mark.execute(params![seq, after_row_no as i64, now, last.row_no as i64])?;
+    }
+    Ok(out)
+}
+
+/// A row the per-payment guard keeps from being sent: `failed`, for a person
+/// (`retry --all-failed` puts it back, and the guard looks again).
+fn hold_back(
+    tx: &Transaction<'_>,
+    seq: i64,
+    row_no: i64,
+    why: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    tx.prepare_cached(
+        "UPDATE rows SET state = 'failed', cause_code = ?3, cause_message = ?4, retryable = 0,
+                updated_at = ?5
+         WHERE batch = ?1 AND row_no = ?2",
+    )?
+    .execute(params![seq, row_no, CauseCode::PaymentHasRefunds, why, now])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::CauseCode;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn every_cause_code_leaves_the_outcome_unknown_in_sql_too() {
+        let sql = unknown_outcome_codes!();
+        assert!(sql.contains("'unknown_outcome'"));
+        // Every code the SQL list names is an unknown outcome in Rust, and
+        // every NetCause is in the list.
+        let listed: Vec<&str> = sql
+            .trim_matches(|c| c == '(' || c == ')')
+            .split(", ")
+            .map(|c| c.trim_matches('\''))
+            .collect();
+        for code in &listed {
+            assert!(CauseCode::parse(code).is_unknown_outcome(), "{code}");
+        }
+        for c in crate::domain::NetCause::iter() {
+            assert!(listed.contains(&<&str>::from(c)), "{c:?}");
+            assert!(CauseCode::Net(c).is_unknown_outcome());
+        }
+        assert!(listed.contains(&"unknown_outcome"));
+        assert!(!CauseCode::Http(500).is_unknown_outcome());
+        assert_eq!(listed.len(), crate::domain::NetCause::iter().count() + 1);
+    }
+}

@@ -1,0 +1,358 @@
+//! Reading the state file through an open [`Ledger`]: batches, counts, money
+//! per currency, the rows and refunds of a batch — and the `meta` memos commands
+//! keep between runs. Nothing here changes a row.
+
+use anyhow::Context;
+use rusqlite::{OptionalExtension, params};
+
+use super::{
+    Batch, BatchSettings, Ledger, MadeRefund, SENDING, StoredRow, Tally, codec, outcome_of,
+};
+use crate::domain::{
+    Cause, CauseCode, Currency, Outcome, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested,
+    RowResult,
+};
+
+impl Ledger {
+    pub(crate) fn batch(&self, id: &str) -> anyhow::Result<Option<Batch>> {
+        self.conn
+            .query_row(
+                "SELECT id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count
+                 FROM batches WHERE id = ?1",
+                [id],
+                read_batch,
+            )
+            .optional()?
+            .transpose()
+    }
+
+    pub(crate) fn batches(&self) -> anyhow::Result<Vec<Batch>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count
+             FROM batches ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([], read_batch)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// The batches made from the input at `input_path` that still have rows to
+    /// send (pending, or sent with no answer), oldest first: a night's batch an
+    /// outage left behind, which the next night finishes first.
+    pub(crate) fn unfinished_of(&self, input_path: &str) -> anyhow::Result<Vec<(Batch, u64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count,
+                    (SELECT COUNT(*) FROM rows WHERE batch = b.seq AND state IN ('pending', 'sending'))
+             FROM batches AS b WHERE input_path = ?1 ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([input_path], |r| Ok((read_batch(r)?, r.get::<_, i64>(9)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (batch, left) = row?;
+            if left > 0 {
+                out.push((batch?, left as u64));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts the transactions that changed rows: equal generations, equal rows.
+    pub(crate) fn generation(&self) -> anyhow::Result<i64> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'generation'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// What `key` of the `meta` table holds, as JSON.
+    pub(crate) fn memo<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> anyhow::Result<Option<T>> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE name = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        // A memo that no longer reads (an older shape) is as good as none.
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    pub(crate) fn set_memo<T: serde::Serialize>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![key, serde_json::to_string(value)?],
+        )?;
+        Ok(())
+    }
+
+    /// How many rows have each outcome (`sending` ones count as pending).
+    pub(crate) fn outcome_counts(
+        &self,
+        batch_id: &str,
+    ) -> anyhow::Result<std::collections::BTreeMap<Outcome, u64>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM rows WHERE batch = ?1 GROUP BY state")?;
+        let rows = stmt.query_map([self.seq(batch_id)?], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut counts = std::collections::BTreeMap::new();
+        for r in rows {
+            let (s, n) = r?;
+            *counts.entry(outcome_of(&s)?).or_default() += n as u64;
+        }
+        Ok(counts)
+    }
+
+    /// What each valid row of the batch asks, and in which currency, of the
+    /// rows `which` says: what a confirmation adds up.
+    pub(crate) fn for_each_ask(
+        &self,
+        batch_id: &str,
+        which: Tally,
+        mut f: impl FnMut(Option<Currency>, Requested),
+    ) -> anyhow::Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT currency, requested FROM rows
+             WHERE batch = ?1 AND requested IS NOT NULL
+               AND CASE ?2 WHEN 1 THEN state IN ('pending', 'sending')
+                           WHEN 2 THEN state IN ('refunded', 'in_process')
+                           ELSE 1 END",
+        )?;
+        let mut rows = stmt.query(params![self.seq(batch_id)?, which as i64])?;
+        while let Some(r) = rows.next()? {
+            let currency: Option<String> = r.get(0)?;
+            let requested: String = r.get(1)?;
+            let currency = currency
+                .map(|c| c.parse())
+                .transpose()
+                .map_err(|_| anyhow::anyhow!("state file: a row has a bad currency"))?;
+            let requested = Requested::from_canonical(&requested)
+                .ok_or_else(|| anyhow::anyhow!("state file: a row has a bad amount"))?;
+            f(currency, requested);
+        }
+        Ok(())
+    }
+
+    /// Rows still to send (pending, or sent with no answer): from the index of
+    /// those alone, so a finished batch answers at once.
+    pub(crate) fn to_send(&self, batch_id: &str) -> anyhow::Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM rows WHERE batch = ?1 AND state IN ('pending', 'sending')",
+            [self.seq(batch_id)?],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// Rows left to send (pending or sending) in every batch of the state file:
+    /// an earlier night's batch stopped early is not forgotten by tonight's figures.
+    pub(crate) fn to_send_all_batches(&self) -> anyhow::Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM rows WHERE state IN ('pending', 'sending')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// When a row of the batch last changed (ms since the epoch): when it finished,
+    /// for a batch with nothing left to send.
+    pub(crate) fn last_change(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(updated_at) FROM rows WHERE batch = ?1",
+            [self.seq(batch_id)?],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Failed rows of the batch: (retryable, permanent).
+    pub(crate) fn failed_counts(&self, batch_id: &str) -> anyhow::Result<(u64, u64)> {
+        let (retryable, all): (i64, i64) = self.conn.query_row(
+            "SELECT COALESCE(SUM(retryable = 1), 0), COUNT(*) FROM rows
+             WHERE batch = ?1 AND state = 'failed'",
+            [self.seq(batch_id)?],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((retryable as u64, (all - retryable) as u64))
+    }
+
+    /// The id of every refund any row of the state file made: what is not among
+    /// them, at Mercado Pago, was made by someone else.
+    pub(crate) fn known_refund_ids(&self) -> anyhow::Result<std::collections::HashSet<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT CAST(refund_id AS TEXT) FROM rows WHERE refund_id IS NOT NULL",
+        )?;
+        let ids = stmt.query_map([], |r| r.get(0))?;
+        Ok(ids.collect::<Result<_, _>>()?)
+    }
+
+    /// Every refund the batch made (refunded or in process, with its id), as
+    /// `reconcile --report` matches them: (row, payment, refund id, amount,
+    /// currency, when it was made), in row order.
+    pub(crate) fn for_each_refund(
+        &self,
+        batch_id: &str,
+        mut f: impl FnMut(MadeRefund) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT row_no, payment_id, CAST(refund_id AS TEXT), refunded_amount, currency,
+                    last_attempt_at
+             FROM rows WHERE batch = ?1 AND state IN ('refunded', 'in_process')
+               AND refund_id IS NOT NULL AND payment_id IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([self.seq(batch_id)?])?;
+        while let Some(r) = rows.next()? {
+            let row_no = r.get::<_, i64>(0)? as u64;
+            let amount: Option<String> = r.get(3)?;
+            let currency: Option<String> = r.get(4)?;
+            f(MadeRefund {
+                row_no,
+                payment: r.get::<_, i64>(1)? as u64,
+                refund_id: r.get(2)?,
+                amount: amount.and_then(|a| a.parse().ok()),
+                currency: currency.and_then(|c| c.parse().ok()),
+                made_at_ms: r.get(5)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The payments the batch's rows name, each once, ascending.
+    pub(crate) fn batch_payments(&self, batch_id: &str) -> anyhow::Result<Vec<u64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT payment_id FROM rows
+             WHERE batch = ?1 AND payment_id IS NOT NULL ORDER BY payment_id",
+        )?;
+        let ids = stmt.query_map([self.seq(batch_id)?], |r| r.get::<_, i64>(0))?;
+        Ok(ids
+            .map(|id| id.map(|id| id as u64))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Latest write to any row of the batch.
+    pub(crate) fn last_activity_ms(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
+        Ok(self.conn.query_row(
+            "SELECT MAX(updated_at) FROM rows WHERE batch = ?1",
+            [self.seq(batch_id)?],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Every row of the batch in input order.
+    pub(crate) fn for_each_row(
+        &self,
+        batch_id: &str,
+        mut f: impl FnMut(StoredRow) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
+                    cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
+                    last_attempt_at, kind, payment_id, line, updated_at, origin
+             FROM rows WHERE batch = ?1 ORDER BY row_no",
+        )?;
+        let mut rows = stmt.query([self.seq(batch_id)?])?;
+        while let Some(r) = rows.next()? {
+            let row_no = r.get::<_, i64>(0)? as u64;
+            let bad = |what: &str| anyhow::anyhow!("state file: row {row_no} has a bad {what}");
+            let key = codec::key_of(r.get_ref(2)?).map_err(|()| bad("key"))?;
+            let requested: Option<String> = r.get(3)?;
+            let currency: Option<String> = r.get(4)?;
+            let state: String = r.get(5)?;
+            let cause_code: Option<CauseCode> = r.get(8)?;
+            let cause_message: Option<String> = r.get(9)?;
+            let refund_id: Option<String> = r.get(11)?;
+            let refund_status: Option<RefundStatus> = r.get(12)?;
+            let amount: Option<String> = r.get(13)?;
+            let cause = (cause_code.is_some() || cause_message.is_some()).then(|| Cause {
+                code: cause_code.unwrap_or_else(|| CauseCode::Other(String::new())),
+                message: cause_message.unwrap_or_default(),
+            });
+            let refund = refund_id.map(|id| RefundInfo {
+                id,
+                status: refund_status.unwrap_or_else(|| RefundStatus::Other(String::new())),
+                amount: amount.as_deref().and_then(|a| a.parse().ok()),
+                created_ms: None,
+            });
+            let kind: Option<i64> = r.get(15)?;
+            let payment: Option<i64> = r.get(16)?;
+            let payment_text = payment.map(|p| p.to_string());
+            let fields =
+                codec::fields_of(r.get_ref(1)?, payment_text.as_deref(), requested.as_deref())
+                    .ok_or_else(|| anyhow::anyhow!("state file: row {row_no} has bad cells"))?;
+            let ask = match (key, kind, payment, requested) {
+                (Some(key), Some(kind), Some(payment), Some(requested)) => Some(RefundAsk {
+                    key,
+                    kind: codec::kind_of(kind).ok_or_else(|| bad("kind"))?,
+                    payment_id: u64::try_from(payment)
+                        .ok()
+                        .and_then(PaymentId::new)
+                        .ok_or_else(|| bad("payment id"))?,
+                    requested: Requested::from_canonical(&requested)
+                        .ok_or_else(|| bad("amount"))?,
+                }),
+                _ => None,
+            };
+            f(StoredRow {
+                row_no,
+                line: r
+                    .get::<_, Option<i64>>(17)?
+                    .map_or(row_no + 1, |l| l as u64),
+                fields,
+                ask,
+                currency: currency
+                    .map(|c| c.parse().map_err(|_| bad("currency")))
+                    .transpose()?,
+                result: RowResult {
+                    outcome: outcome_of(&state)?,
+                    attempts: r.get(6)?,
+                    http_status: r.get(7)?,
+                    cause,
+                    retryable: r.get(10)?,
+                    refund,
+                    last_attempt_at_ms: r.get(14)?,
+                },
+                sending_since_ms: if state == SENDING { r.get(18)? } else { None },
+                already_done: r.get::<_, Option<i64>>(19)?.is_some(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> {
+    let header: String = r.get(5)?;
+    let row_count: i64 = r.get(8)?;
+    let batch = (|| -> rusqlite::Result<_> {
+        Ok(Batch {
+            id: r.get(0)?,
+            created_at_ms: r.get(1)?,
+            input_path: r.get(2)?,
+            input_digest: r.get(3)?,
+            namespace: r.get(4)?,
+            header: Vec::new(),
+            delimiter: r.get(6)?,
+            settings: BatchSettings::default(),
+            row_count: row_count as u64,
+        })
+    })()?;
+    let settings: String = r.get(7)?;
+    Ok((|| {
+        Ok(Batch {
+            header: serde_json::from_str(&header).context("state file: batch header")?,
+            settings: serde_json::from_str(&settings).context("state file: batch settings")?,
+            ..batch
+        })
+    })())
+}

@@ -1,0 +1,103 @@
+//! A state file opened read-only, for `plan`: it looks at what earlier runs
+//! refunded and must change nothing — not even upgrade an older schema.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::claim::prior_refunds;
+use super::schema::{MIGRATIONS, check_ours};
+use super::{PriorRefund, codec};
+use crate::Usage;
+use crate::domain::{IdempotencyKey, RefundAsk};
+
+/// A state file read without a byte written: for `plan`, which looks at what
+/// earlier runs refunded and must change nothing.
+pub(crate) struct ReadOnly {
+    conn: Connection,
+}
+
+impl ReadOnly {
+    /// The refund a row under `key` made, in any batch of the state file: what
+    /// `plan --online` calls `already_done`.
+    pub(crate) fn settled_refund(&self, key: &IdempotencyKey) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT CAST(refund_id AS TEXT) FROM rows
+                 WHERE key = ?1 AND state IN ('refunded', 'in_process') AND refund_id IS NOT NULL
+                 LIMIT 1",
+            )?
+            .query_row([codec::key_value(key)], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// `None` when there is no state file there yet (nothing was refunded).
+    pub(crate) fn open(path: &Path) -> anyhow::Result<Option<ReadOnly>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let unusable = |why: String| {
+            Usage(format!(
+                "the state file {} cannot be read: {why}; give another --state",
+                path.display()
+            ))
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| unusable(e.to_string()))?;
+        check_ours(&conn).map_err(unusable)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| unusable(e.to_string()))?;
+        let current = MIGRATIONS.len() as i64;
+        if version > 0 && version < current {
+            // Reading it would need the upgrade, which writes: not `plan`'s to do.
+            return Err(unusable(format!(
+                "it was written by an older mprefund (schema {version}); `mprefund status --state {}` upgrades it",
+                path.display()
+            ))
+            .into());
+        }
+        Ok((version > 0).then_some(ReadOnly { conn }))
+    }
+
+    /// The prior refunds of `asks` (row number, line, ask), as
+    /// [`BatchWriter::prior_refunds`](super::batch::BatchWriter::prior_refunds) finds them for a batch being created. The
+    /// asks go to a temporary table, which lives outside the state file.
+    pub(crate) fn prior_refunds(
+        &mut self,
+        asks: impl IntoIterator<Item = (u64, u64, RefundAsk)>,
+    ) -> anyhow::Result<Vec<PriorRefund>> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS asks (
+                 row_no INTEGER, line INTEGER, key BLOB, kind INTEGER, payment_id INTEGER);
+             DELETE FROM temp.asks;",
+        )?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO temp.asks (row_no, line, key, kind, payment_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (row_no, line, ask) in asks {
+                insert.execute(params![
+                    row_no as i64,
+                    line as i64,
+                    codec::key_value(&ask.key),
+                    codec::kind_value(ask.kind),
+                    ask.payment_id.get() as i64
+                ])?;
+            }
+        }
+        let found = prior_refunds(
+            &tx,
+            "temp.asks AS r",
+            "o.key NOT IN (SELECT key FROM temp.asks)",
+            [],
+        )?;
+        tx.rollback()?;
+        Ok(found)
+    }
+}

@@ -1,0 +1,827 @@
+//! `mprefund console` over HTTP, through the binary (issue 21, first phase):
+//! accounts in the state file, login, sessions, CSRF, roles, upload → plan,
+//! bad uploads, the audit trail.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+
+use crate::common::{ACCOUNT_STATE, Work, ordinary_csv, read_csv, run, sandbox};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// `console users add NAME --role ROLE --password-stdin` on `state`.
+fn add_user(w: &Work, state: &Path, name: &str, role: &str) -> crate::common::Ran {
+    let mut cmd = w.bare();
+    cmd.args([
+        "console",
+        "users",
+        "add",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ])
+    .arg("--state")
+    .arg(state)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn users add");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    crate::common::Ran {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A console process on 127.0.0.1:0; killed when dropped.
+struct Console {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Console {
+    fn start(w: &Work, state: &Path, env: &[(&str, &str)]) -> Console {
+        let log = w.path(&format!(
+            "console-{}.log",
+            w.dir.path().read_dir().unwrap().count()
+        ));
+        let mut cmd = w.bare();
+        cmd.arg("console")
+            .arg("--state")
+            .arg(state)
+            .args(["--listen", "127.0.0.1:0"])
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let mut child = cmd.spawn().expect("spawn console");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let base = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| {
+                panic!(
+                    "first line {first:?}; log: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            })
+            .trim_end_matches('/')
+            .to_owned();
+        Console { child, base, log }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A browser: its own cookies, redirects not followed (the tests look at them).
+struct Browser {
+    http: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+}
+
+impl std::ops::Deref for Browser {
+    type Target = reqwest::Client;
+
+    fn deref(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+fn browser() -> Browser {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Browser { http, jar }
+}
+
+/// The `<meta name="csrf-token">` of a page.
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf-token\" content=\"")
+        .unwrap_or_else(|| panic!("no csrf meta in {html}"))
+        + "name=\"csrf-token\" content=\"".len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn text(r: reqwest::Response) -> String {
+    r.text().await.unwrap()
+}
+
+/// Logs `user` in with `password`; the login answer and the token of the page after.
+async fn login(c: &Console, b: &reqwest::Client, user: &str, password: &str) -> reqwest::Response {
+    let form = text(b.get(c.url("/login")).send().await.unwrap()).await;
+    let csrf = csrf_of(&form);
+    b.post(c.url("/login"))
+        .form(&[("user", user), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Logged in as `user`: the browser and the CSRF token of its session.
+async fn logged_in(c: &Console, user: &str) -> (Browser, String) {
+    let b = browser();
+    let r = login(c, &b, user, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
+    let home = text(b.get(c.url("/")).send().await.unwrap()).await;
+    let csrf = csrf_of(&home);
+    (b, csrf)
+}
+
+/// `POST /batches` with `bytes` as the file `name`.
+async fn upload(
+    c: &Console,
+    b: &reqwest::Client,
+    csrf: Option<&str>,
+    name: &str,
+    bytes: Vec<u8>,
+    skip_invalid: bool,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(t) = csrf {
+        form = form.text("csrf", t.to_owned());
+    }
+    if skip_invalid {
+        form = form.text("skip_invalid", "1");
+    }
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str("text/csv")
+        .unwrap();
+    form = form.part("file", part);
+    b.post(c.url("/batches"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A state file with three accounts, one of each role.
+fn state_with_users(w: &Work) -> PathBuf {
+    let state = w.path("state.db");
+    for (name, role) in [
+        ("sub", "submitter"),
+        ("appr", "approver"),
+        ("boss", "admin"),
+    ] {
+        let r = add_user(w, &state, name, role);
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    state
+}
+
+#[test]
+fn accounts_live_in_the_state_file_which_every_command_still_reads() {
+    let w = Work::new();
+    let state = w.path("s.db");
+    let r = add_user(&w, &state, "ana", "approver");
+    assert_eq!(r.code, 0, "{r:?}");
+    // The file now holds console tables: `run` and `status` take it as a state file.
+    let sb = sandbox();
+    let input = w.write("in.csv", ordinary_csv(3, 1));
+    let s = state.to_str().unwrap();
+    let ran = run(w.mprefund(&sb, &["run", input.to_str().unwrap(), "--state", s, "-y"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let status = run(w.bare().args(["status", "--state", s]));
+    assert_eq!(status.code, 0, "{status:?}");
+    assert_eq!(read_csv(&w.path("in.results.csv")).len(), 3);
+
+    let again = add_user(&w, &state, "ana", "admin");
+    assert_eq!(again.code, 2, "{again:?}");
+    assert!(again.stderr.contains("exists already"), "{again:?}");
+    let short = {
+        let mut cmd = w.bare();
+        cmd.args([
+            "console",
+            "users",
+            "add",
+            "bob",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .args(["--state", s])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert_eq!(short.status.code(), Some(2));
+    let no_tty = run(w.bare().args([
+        "console", "users", "add", "bob", "--role", "admin", "--state", s,
+    ]));
+    assert_eq!(no_tty.code, 2, "{no_tty:?}");
+    assert!(no_tty.stderr.contains("--password-stdin"), "{no_tty:?}");
+
+    let list = run(w.bare().args(["console", "users", "list", "--state", s]));
+    assert_eq!(list.code, 0, "{list:?}");
+    let ana = list
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("ana "))
+        .expect("ana listed");
+    assert!(
+        ana.contains("approver") && ana.contains("active"),
+        "{list:?}"
+    );
+    assert!(!list.stdout.contains("bob"), "{list:?}");
+    let off = run(w
+        .bare()
+        .args(["console", "users", "disable", "ana", "--state", s]));
+    assert_eq!(off.code, 0, "{off:?}");
+    let list = run(w.bare().args(["console", "users", "list", "--state", s]));
+    assert!(list.stdout.contains("disabled"), "{list:?}");
+    let nobody = run(w
+        .bare()
+        .args(["console", "users", "disable", "nobody", "--state", s]));
+    assert_eq!(nobody.code, 2, "{nobody:?}");
+
+    // Only a hash is kept: the password is in none of the state file's bytes.
+    for f in std::fs::read_dir(w.dir.path()).unwrap().flatten() {
+        let bytes = std::fs::read(f.path()).unwrap_or_default();
+        let found = bytes
+            .windows(PASSWORD.len())
+            .any(|win| win == PASSWORD.as_bytes());
+        assert!(!found, "password in clear in {}", f.path().display());
+    }
+}
+
+#[test]
+fn users_default_to_the_accounts_state_file_like_other_commands() {
+    let w = Work::new();
+    let mut cmd = w.bare();
+    cmd.args([
+        "console",
+        "users",
+        "add",
+        "ana",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(PASSWORD.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(w.path(ACCOUNT_STATE).is_file());
+    let list = run(w.bare().args(["console", "users", "list"]));
+    assert!(list.stdout.contains("ana"), "{list:?}");
+}
+
+#[test]
+fn plain_http_beyond_loopback_is_refused() {
+    let w = Work::new();
+    let r = run(w
+        .bare()
+        .args(["console", "--state", "s.db", "--listen", "0.0.0.0:0"]));
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("--behind-proxy"), "{r:?}");
+}
+
+#[tokio::test]
+async fn login_sessions_csrf_and_logout() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let c = Console::start(&w, &state, &[]);
+    let b = browser();
+
+    // Without a session: pages go to the login form, the rest is 401.
+    let r = b.get(c.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/login");
+    let r = b
+        .get(c.url("/batches/00000000000000000000000000000000.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = upload(
+        &c,
+        &b,
+        None,
+        "a.csv",
+        b"payment_id,amount\n1,1\n".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // The login form: a session cookie, strict and out of scripts' reach.
+    let r = b.get(c.url("/login")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let form = text(r).await;
+    let csrf = csrf_of(&form);
+    // A login without the form's token, or with another, is refused.
+    for token in ["", "forged"] {
+        let r = b
+            .post(c.url("/login"))
+            .form(&[("user", "sub"), ("password", PASSWORD), ("csrf", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "token {token:?}");
+    }
+    let r = b
+        .post(c.url("/login"))
+        .form(&[
+            ("user", "sub"),
+            ("password", "wrong password!"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(text(r).await.contains("Wrong account name or password"));
+    let r = b
+        .post(c.url("/login"))
+        .form(&[("user", "sub"), ("password", PASSWORD), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/");
+    let new_cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert_ne!(new_cookie, cookie, "a login gets a new session id");
+
+    let home = b.get(c.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    let home = text(home).await;
+    let token = csrf_of(&home);
+    assert_ne!(token, csrf, "and a new token");
+    assert!(home.contains("sub"));
+
+    // Logging out needs the token too; a header does as well as a form field.
+    let r = b.post(c.url("/logout")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = b
+        .post(c.url("/logout"))
+        .header("X-CSRF-Token", "nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = b
+        .post(c.url("/logout"))
+        .header("X-CSRF-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/login");
+    let r = b.get(c.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the session is gone");
+
+    // A disabled account's session ends on its next request.
+    let (b2, _) = logged_in(&c, "appr").await;
+    let off = run(w
+        .bare()
+        .args(["console", "users", "disable", "appr"])
+        .arg("--state")
+        .arg(&state));
+    assert_eq!(off.code, 0, "{off:?}");
+    let r = b2.get(c.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = login(&c, &browser(), "appr", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn five_failed_logins_in_a_row_slow_the_account_down() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let c = Console::start(&w, &state, &[]);
+    let b = browser();
+    for _ in 0..5 {
+        let r = login(&c, &b, "sub", "not the password").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password now waits.
+    let r = login(&c, &b, "sub", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(text(r).await.contains("try again in"));
+    // Other accounts are not slowed down.
+    let (admin, _) = logged_in(&c, "boss").await;
+    let audit = text(admin.get(c.url("/audit")).send().await.unwrap()).await;
+    assert_eq!(audit.matches(">login_failed<").count(), 5, "{audit}");
+    assert!(audit.contains(">login_throttled<"), "{audit}");
+}
+
+/// A file with good rows, bad ones (one with HTML in it), a duplicate, and a
+/// row on a payment an earlier batch refunded.
+fn mixed_csv(refunded_payment: &str) -> String {
+    format!(
+        "payment_id;valor;currency;reference\n\
+         1001;10,50;BRL;a\n\
+         1002;full;BRL;b\n\
+         1003;<script>alert(1)</script>;BRL;c\n\
+         1004;1500;CLP;d\n\
+         1001;10,50;BRL;a\n\
+         {refunded_payment};2,00;BRL;again\n"
+    )
+}
+
+#[tokio::test]
+async fn an_upload_shows_what_plan_shows_escaped() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    // An earlier batch in the same state file refunded this payment.
+    let sb = sandbox();
+    let earlier = w.write("earlier.csv", ordinary_csv(1, 7));
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            earlier.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "-y",
+        ],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let refunded = read_csv(&w.path("earlier.results.csv"))[0]["payment_id"].clone();
+
+    let secret = "TEST-console-never-shows-this-0123456789";
+    let c = Console::start(&w, &state, &[("MP_ACCESS_TOKEN", secret)]);
+    let (b, csrf) = logged_in(&c, "sub").await;
+    let r = upload(
+        &c,
+        &b,
+        Some(&csrf),
+        "../../<img src=x onerror=alert(1)>.csv",
+        mixed_csv(&refunded).into_bytes(),
+        true,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    let id = to
+        .strip_prefix("/batches/")
+        .expect("to the batch")
+        .to_owned();
+    assert_eq!(id.len(), 32);
+
+    let page = text(b.get(c.url(&to)).send().await.unwrap()).await;
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(!page.contains("<img"), "{page}");
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&#60;img src=x onerror=alert(1)&#62;.csv"),
+        "{page}"
+    );
+    for shown in [
+        "semicolon (;)",
+        "UTF-8",
+        "<td>payment_id</td><td class=\"num\">1</td>",
+        "<td>valor</td><td class=\"num\">2</td>",
+        // BRL: 10,50 + 10,50 (the duplicate is bad) → 10.50 and one full; CLP 1500.
+        "<tr><td>BRL</td><td class=\"num\">2</td><td class=\"num\">12.50</td><td class=\"num\">1</td></tr>",
+        "<tr><td>CLP</td><td class=\"num\">1</td><td class=\"num\">1500</td><td class=\"num\">0</td></tr>",
+        "<td class=\"num\">4</td><td>amount",
+        "<td class=\"num\">6</td><td>duplicates line 2",
+        "Already refunded by an earlier batch (1)",
+        "Bad lines will be skipped",
+    ] {
+        assert!(page.contains(shown), "{shown:?} not in {page}");
+    }
+    assert!(
+        page.contains(&format!("<td class=\"num\">7</td><td>{refunded}</td>")),
+        "{page}"
+    );
+
+    let json: serde_json::Value = b
+        .get(c.url(&format!("/batches/{id}.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["state"], "uploaded");
+    assert_eq!(json["rows"], 6);
+    assert_eq!(json["invalid"], 2);
+    assert_eq!(
+        json["file"], "<img src=x onerror=alert(1)>.csv",
+        "the name only, no path"
+    );
+    let brl = json["money"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["currency"] == "BRL")
+        .unwrap();
+    assert_eq!(brl["sum"], "12.50");
+    assert_eq!(brl["full_refunds"], 1);
+
+    // Stored under its generated name, inside the uploads folder only.
+    let stored: Vec<String> = std::fs::read_dir(w.path("state.db.uploads"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(stored, [format!("{id}.csv")]);
+    assert!(
+        !w.dir
+            .path()
+            .parent()
+            .unwrap()
+            .join("<img src=x onerror=alert(1)>.csv")
+            .exists()
+    );
+
+    // The batch is in the listing; an unknown one is 404, page or JSON.
+    let home = text(b.get(c.url("/")).send().await.unwrap()).await;
+    assert!(home.contains(&format!("href=\"/batches/{id}\"")), "{home}");
+    for path in [
+        "/batches/0123456789abcdef0123456789abcdef",
+        "/batches/0123456789abcdef0123456789abcdef.json",
+        "/batches/..%2F..%2Fstate.db",
+        "/nowhere",
+    ] {
+        let r = b.get(c.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+
+    // The access token reaches no page and no log line.
+    let audit_as_sub = b.get(c.url("/audit")).send().await.unwrap();
+    assert_eq!(
+        audit_as_sub.status(),
+        StatusCode::FORBIDDEN,
+        "a submitter does not read the audit trail"
+    );
+    assert!(!page.contains(secret) && !home.contains(secret));
+    assert!(!json.to_string().contains(secret));
+    assert!(!c.log().contains(secret));
+}
+
+#[tokio::test]
+async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let c = Console::start(&w, &state, &[]);
+    let (b, csrf) = logged_in(&c, "sub").await;
+    let csv = b"payment_id,amount\n1001,1.00\n".to_vec();
+
+    let r = upload(
+        &c,
+        &b,
+        Some(&csrf),
+        "cb.xlsx",
+        b"PK\x03\x04\x14\0\x06\0rest".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("save it as CSV"));
+    let r = upload(&c, &b, Some(&csrf), "empty.csv", Vec::new(), false).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(r).await.contains("The file is empty"));
+    let r = upload(
+        &c,
+        &b,
+        Some(&csrf),
+        "cols.csv",
+        b"name,value\nx,1\n".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = text(r).await;
+    assert!(body.contains("no payment id column"), "{body}");
+    assert!(
+        body.contains("cols.csv") && !body.contains("state.db.uploads"),
+        "{body}"
+    );
+
+    // No token, a wrong one, or the wrong role: 403, and nothing kept.
+    let r = upload(&c, &b, None, "cb.csv", csv.clone(), false).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = upload(&c, &b, Some("forged"), "cb.csv", csv.clone(), false).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (approver, approver_csrf) = logged_in(&c, "appr").await;
+    let r = upload(
+        &c,
+        &approver,
+        Some(&approver_csrf),
+        "cb.csv",
+        csv.clone(),
+        false,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let kept = |w: &Work| {
+        std::fs::read_dir(w.path("state.db.uploads"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    assert_eq!(kept(&w), 0);
+
+    // Over the cap, told by Content-Length: 413 before the body is sent.
+    let answer = raw(
+        &c,
+        &format!(
+            "POST /batches HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nX-CSRF-Token: {csrf}\r\n\
+         Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 2147483648\r\n\r\n--XX\r\n",
+            session_cookie(&b, &c)
+        ),
+        &[],
+    );
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // Over the cap, streamed without a length: 413 as it comes, nothing kept.
+    let mut chunks = Vec::new();
+    let head = "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\npayment_id,amount\n";
+    chunks.push(head.as_bytes().to_vec());
+    let line = b"1001,1.00\n".repeat(100_000);
+    // 60 MB: past the 50 MiB cap.
+    for _ in 0..60 {
+        chunks.push(line.clone());
+    }
+    let answer = raw(
+        &c,
+        &format!(
+            "POST /batches HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nX-CSRF-Token: {csrf}\r\n\
+         Content-Type: multipart/form-data; boundary=XX\r\nTransfer-Encoding: chunked\r\n\r\n",
+            session_cookie(&b, &c)
+        ),
+        &chunks,
+    );
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert_eq!(kept(&w), 0);
+
+    let (admin, _) = logged_in(&c, "boss").await;
+    let audit = text(admin.get(c.url("/audit")).send().await.unwrap()).await;
+    assert_eq!(audit.matches(">upload_refused<").count(), 3, "{audit}");
+    assert!(!audit.contains(">upload<"), "{audit}");
+}
+
+/// The `Cookie` header the browser sends the console (for raw requests).
+fn session_cookie(b: &Browser, c: &Console) -> String {
+    use reqwest::cookie::CookieStore;
+    let url = c.url("/").parse().unwrap();
+    let cookies = b.jar.cookies(&url).expect("a session cookie");
+    cookies.to_str().unwrap().to_owned()
+}
+
+/// Sends `head` and then each of `chunks` as HTTP chunks (stopping when the
+/// server hangs up), and returns what the server answered.
+fn raw(c: &Console, head: &str, chunks: &[Vec<u8>]) -> String {
+    let mut s = std::net::TcpStream::connect(c.addr()).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    for chunk in chunks {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        if s.write_all(&framed).is_err() {
+            break;
+        }
+    }
+    if !chunks.is_empty() {
+        let _ = s.write_all(b"0\r\n\r\n");
+    }
+    // The status line and headers are the answer: the server may keep the
+    // connection open after them, waiting for the rest of a body never sent.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut buf) {
+            Ok(n @ 1..) => answer.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let c = Console::start(&w, &state, &[]);
+    let b = browser();
+    let r = login(&c, &b, "=HYPERLINK(\"http://evil\")", "x").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (sub, csrf) = logged_in(&c, "sub").await;
+    let r = upload(
+        &c,
+        &sub,
+        Some(&csrf),
+        "cb.csv",
+        b"payment_id,amount\n1001,1.00\n".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let batch = r.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/batches/")
+        .to_owned();
+
+    let (admin, _) = logged_in(&c, "boss").await;
+    let page = text(admin.get(c.url("/audit")).send().await.unwrap()).await;
+    for action in [">login<", ">login_failed<", ">upload<"] {
+        assert!(page.contains(action), "{action} in {page}");
+    }
+    assert!(page.contains(&format!("/batches/{batch}")), "{page}");
+    assert!(page.contains("127.0.0.1:"), "the remote address: {page}");
+
+    let r = admin.get(c.url("/audit.csv")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let body = text(r).await;
+    let file = w.write("audit.csv", &body);
+    let rows = read_csv(&file);
+    assert_eq!(rows[0]["user"], "'=HYPERLINK(\"http://evil\")", "{body}");
+    assert_eq!(rows[0]["action"], "login_failed");
+    let up = rows
+        .iter()
+        .find(|r| r["action"] == "upload")
+        .expect("upload row");
+    assert_eq!(
+        (up["user"].as_str(), up["batch"].as_str()),
+        ("sub", batch.as_str())
+    );
+    assert!(up["remote"].starts_with("127.0.0.1:"));
+    assert_eq!(rows.last().unwrap()["action"], "audit_download");
+
+    // No route changes the trail.
+    let token = csrf_of(&page);
+    for method in [
+        reqwest::Method::DELETE,
+        reqwest::Method::PUT,
+        reqwest::Method::POST,
+    ] {
+        let r = admin
+            .request(method.clone(), c.url("/audit"))
+            .header("X-CSRF-Token", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+    }
+    let again = read_csv(&w.write(
+        "audit2.csv",
+        text(admin.get(c.url("/audit.csv")).send().await.unwrap()).await,
+    ));
+    assert_eq!(
+        again.len(),
+        rows.len() + 1,
+        "one more download, nothing less"
+    );
+}
