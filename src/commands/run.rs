@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
 use crate::domain::CauseCode;
-use crate::input::{Input, InputOptions, InputSummary};
+use crate::input::{InputOptions, InputSummary, Spooled, Validated};
 use crate::ledger::{self, Batch, BatchSettings, Ledger};
 use crate::lock::BatchLock;
 use crate::send::Stop;
@@ -196,36 +196,6 @@ impl RunResult {
     }
 }
 
-/// What the validating pass found.
-struct Validated {
-    /// (line, reason) of every bad row.
-    problems: Vec<(u64, String)>,
-    /// With the batch fingerprint.
-    summary: InputSummary,
-    /// The money the valid rows ask.
-    tally: Tally,
-}
-
-/// Reads the whole input once, validating every row.
-fn validate(path: &Path, opts: &InputOptions) -> anyhow::Result<Validated> {
-    let mut input = Input::open(path, opts)?;
-    let mut problems = Vec::new();
-    let mut tally = Tally::default();
-    for row in input.by_ref() {
-        let row = row?;
-        match row.content {
-            Ok(v) => tally.add(v.currency, v.ask.requested),
-            Err(reason) => problems.push((row.line, reason)),
-        }
-    }
-    let summary = input.finish()?;
-    Ok(Validated {
-        problems,
-        summary,
-        tally,
-    })
-}
-
 pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult> {
     let started = Instant::now();
     let state = match req.state.clone() {
@@ -241,17 +211,19 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         .out
         .clone()
         .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
+    // The one read of the input: every pass below reads this copy.
+    let input = Spooled::read(&req.input)?;
     let mut earlier_exit = None;
     if let Some(earlier) = req.earlier
         && state.is_file()
     {
-        match finish_earlier(&req, earlier, &state, &stop).await? {
+        match finish_earlier(&req, &input, earlier, &state, &stop).await? {
             EarlierOutcome::Done(exit) => earlier_exit = exit,
             EarlierOutcome::Stopped(f) => return Ok(RunResult::Finished(f)),
             EarlierOutcome::Refused(r) => return Ok(r),
         }
     }
-    let mut result = tonight(req, state, out, stop, started).await?;
+    let mut result = tonight(req, &input, state, out, stop, started).await?;
     // Tonight's clean run does not hide an earlier batch's failed rows.
     if let (RunResult::Finished(f), Some(crate::Exit::SomeFailed)) = (&mut result, earlier_exit)
         && f.exit == crate::Exit::Ok
@@ -264,11 +236,12 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
 /// Finishes the job's earlier unfinished batches, oldest first (see [`Earlier`]).
 async fn finish_earlier(
     req: &RunRequest,
+    spooled: &Spooled,
     earlier: Earlier,
     state: &Path,
     stop: &Stop,
 ) -> anyhow::Result<EarlierOutcome> {
-    let digest = crate::input::file_digest(&req.input)?;
+    let digest = spooled.digest();
     let input = crate::paths::resolved(&req.input).display().to_string();
     let now = clock::now_ms();
     let max_age_ms = i64::try_from(earlier.max_age_days)
@@ -369,12 +342,13 @@ async fn finish_earlier(
 /// into a new batch, then sent.
 async fn tonight(
     req: RunRequest,
+    spooled: &Spooled,
     state: PathBuf,
     out: PathBuf,
     stop: Stop,
     started: Instant,
 ) -> anyhow::Result<RunResult> {
-    if let Some((mut ledger, batch)) = unchanged_batch(&req, &state, &out)? {
+    if let Some((mut ledger, batch)) = unchanged_batch(&req, spooled, &state, &out)? {
         // The same bytes as a batch of the state file: resumed (or found done)
         // without reading the file again.
         tracing::info!("resuming batch {} from {}", batch.id, state.display());
@@ -411,11 +385,24 @@ async fn tonight(
         lock.release(finished.nothing_left());
         return Ok(RunResult::Finished(Box::new(finished)));
     }
+    // What `--preflight` predicts from comes from the validating pass, which
+    // reads the state file as it stands (upgraded first, as the run would).
+    if req.preflight.is_some() && state.is_file() {
+        drop(Ledger::open(&state)?);
+    }
+    let mut asked = req
+        .preflight
+        .map(|_| super::online::Asked::new(state.is_file().then_some(state.as_path())))
+        .transpose()?;
     let Validated {
         problems,
         summary,
         tally,
-    } = validate(&req.input, &req.input_options)?;
+        ..
+    } = spooled.validate(&req.input_options, |row| match &mut asked {
+        Some(a) => a.add(row),
+        None => Ok(()),
+    })?;
     if !problems.is_empty() && !req.skip_invalid {
         return Ok(RunResult::Refused {
             input: req.input,
@@ -447,45 +434,36 @@ async fn tonight(
             b
         }
         None => {
-            let preflighted = match req.preflight {
-                None => Vec::new(),
-                Some(days) => {
-                    let (not_ok, stopped) = super::online::preflight(
-                        &req.input,
-                        &req.input_options,
-                        &req.send,
-                        &state,
-                        days,
-                        stop.clone(),
-                    )
-                    .await?;
+            let preflight = match (req.preflight, asked) {
+                (Some(days), Some(asked)) => {
+                    let (preflight, stopped) =
+                        super::online::Preflight::read(asked, &req.send, days, stop.clone())
+                            .await?;
                     if let Some(reason) = stopped {
                         return Err(anyhow::Error::new(crate::exit::StoppedBy(reason))
                             .context("the preflight stopped; nothing was sent"));
                     }
-                    if !not_ok.is_empty() && !req.skip_invalid {
-                        return Ok(RunResult::Refused {
-                            input: req.input,
-                            problems: not_ok
-                                .iter()
-                                .map(|(_, line, p)| (*line, format!("predicted {}", p.as_str())))
-                                .collect(),
-                            why: Refusal::Preflight,
-                        });
-                    }
-                    not_ok
+                    Some(preflight)
                 }
+                _ => None,
             };
-            match create_batch(&mut ledger, &req, &summary, &out, &preflighted)? {
+            match create_batch(
+                &mut ledger,
+                &req,
+                spooled,
+                &summary,
+                &out,
+                preflight.as_ref(),
+            )? {
                 Ok(b) => {
                     tracing::info!("created batch {batch_id} in {}", state.display());
                     b
                 }
-                Err(problems) => {
+                Err((why, problems)) => {
                     return Ok(RunResult::Refused {
                         input: req.input,
                         problems,
-                        why: Refusal::PriorRefunds,
+                        why,
                     });
                 }
             }
@@ -637,6 +615,7 @@ async fn confirm_sending(
 /// its keys).
 fn unchanged_batch(
     req: &RunRequest,
+    spooled: &Spooled,
     state: &Path,
     out: &Path,
 ) -> anyhow::Result<Option<(Ledger, Batch)>> {
@@ -644,7 +623,7 @@ fn unchanged_batch(
         return Ok(None);
     }
     batch::check_outputs(Some(&req.input), state, out, &req.output)?;
-    let digest = crate::input::file_digest(&req.input)?;
+    let digest = spooled.digest();
     let ledger = Ledger::open(state)?;
     let opts = &req.input_options;
     let found = ledger.batches()?.into_iter().find(|b| {
@@ -683,20 +662,28 @@ fn check_namespace(ledger: &Ledger, state: &Path, req: &RunRequest) -> anyhow::R
     }
 }
 
-/// Reads the input a second time into a new batch, and commits it only if the file
-/// read is the file validated. The state file is the first guard against a double
+/// Why a batch was not created, and the rows, by line, that refused it.
+type Refused = (Refusal, Vec<(u64, String)>);
+
+/// Reads the rows a second time (the copy `spooled` read) into a new batch, and
+/// commits it only if the rows read are the rows validated. With `--preflight`,
+/// each row is predicted as it goes in: a row not predicted `ok` refuses the
+/// batch whole (the rows, by line, are the `Err`), or with `--skip-invalid` is
+/// `invalid`. The state file is the first guard against a double
 /// refund: a row whose payment an earlier batch refunded under another key is not
 /// sent unless `--allow-more-refunds` — the batch is refused whole (the rows, by
 /// line, are the `Err`), or with `--skip-invalid` those rows are `invalid`.
 fn create_batch(
     ledger: &mut Ledger,
     req: &RunRequest,
+    spooled: &Spooled,
     summary: &InputSummary,
     out: &Path,
-    preflighted: &[(u64, u64, crate::domain::Prediction)],
-) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
-    let mut input = Input::reopen(&req.input, &req.input_options, &summary.scan)?;
+    preflight: Option<&super::online::Preflight>,
+) -> anyhow::Result<Result<Batch, Refused>> {
+    let mut input = spooled.reopen(&req.input_options, &summary.scan)?;
     let created_at_ms = clock::now_ms();
+    let dialect = crate::sheet::Dialect::of_input(summary);
     let batch = Batch {
         id: summary.fingerprint.clone(),
         created_at_ms,
@@ -704,7 +691,7 @@ fn create_batch(
         input_digest: summary.digest.clone(),
         namespace: req.input_options.namespace.clone(),
         header: input.header().to_vec(),
-        delimiter: input.delimiter(),
+        delimiter: dialect.delimiter,
         settings: BatchSettings {
             out: Some(crate::paths::resolved(&crate::paths::expand(
                 out,
@@ -722,18 +709,22 @@ fn create_batch(
             allow_duplicates: req.input_options.allow_duplicates,
             skip_invalid: req.skip_invalid,
             key_version: Some(crate::key::KEY_VERSION.to_owned()),
-            results_bom: summary.bom || summary.windows_1252,
-            decimal_comma: summary.decimal_comma,
+            results_bom: dialect.bom,
+            decimal_comma: dialect.decimal_comma,
             allow_more_refunds: req.allow_more_refunds,
         },
         row_count: summary.rows,
     };
     let mut writer = ledger.new_batch(&batch)?;
+    let mut preflighted = Vec::new();
     for row in input.by_ref() {
         let mut row = row?;
         // An invalid row's cause message names its line, as `plan` does.
         if let Err(reason) = &mut row.content {
             *reason = format!("line {}: {reason}", row.line);
+        }
+        if let Some(p) = preflight.and_then(|p| p.not_ok(&row)) {
+            preflighted.push((row.row_no, row.line, p));
         }
         writer.insert(&row)?;
     }
@@ -745,18 +736,31 @@ fn create_batch(
         ))
         .into());
     }
+    if !preflighted.is_empty() && !req.skip_invalid {
+        // Dropping the writer rolls the batch back: nothing is stored or sent.
+        return Ok(Err((
+            Refusal::Preflight,
+            preflighted
+                .iter()
+                .map(|(_, line, p)| (*line, format!("predicted {}", p.as_str())))
+                .collect(),
+        )));
+    }
     for (row_no, line, p) in preflighted {
         let why = format!("line {line}: plan --online predicted {}", p.as_str());
-        writer.refuse(*row_no, &CauseCode::Predicted(*p), &why)?;
+        writer.refuse(row_no, &CauseCode::Predicted(p), &why)?;
     }
     if !req.allow_more_refunds {
         let guarded = ledger::by_row(writer.prior_refunds()?);
         if !guarded.is_empty() && !req.skip_invalid {
             // Dropping the writer rolls the batch back: nothing is stored or sent.
-            return Ok(Err(guarded
-                .into_iter()
-                .map(|(_, line, why)| (line, why))
-                .collect()));
+            return Ok(Err((
+                Refusal::PriorRefunds,
+                guarded
+                    .into_iter()
+                    .map(|(_, line, why)| (line, why))
+                    .collect(),
+            )));
         }
         for (row_no, line, why) in &guarded {
             writer.refuse(

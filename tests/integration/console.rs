@@ -2,109 +2,17 @@
 //! accounts in the state file, login, sessions, CSRF, roles, upload → plan,
 //! bad uploads, the audit trail.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::io::{Read, Write};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
-use crate::common::{ACCOUNT_STATE, Work, ordinary_csv, read_csv, run, sandbox};
-
-const PASSWORD: &str = "correct horse battery";
-
-/// `console users add NAME --role ROLE --password-stdin` on `state`.
-fn add_user(w: &Work, state: &Path, name: &str, role: &str) -> crate::common::Ran {
-    let mut cmd = w.bare();
-    cmd.args([
-        "console",
-        "users",
-        "add",
-        name,
-        "--role",
-        role,
-        "--password-stdin",
-    ])
-    .arg("--state")
-    .arg(state)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn users add");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    crate::common::Ran {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// A console process on 127.0.0.1:0; killed when dropped.
-struct Console {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Console {
-    fn start(w: &Work, state: &Path, env: &[(&str, &str)]) -> Console {
-        let log = w.path(&format!(
-            "console-{}.log",
-            w.dir.path().read_dir().unwrap().count()
-        ));
-        let mut cmd = w.bare();
-        cmd.arg("console")
-            .arg("--state")
-            .arg(state)
-            .args(["--listen", "127.0.0.1:0"])
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap());
-        let mut child = cmd.spawn().expect("spawn console");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let base = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| {
-                panic!(
-                    "first line {first:?}; log: {}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                )
-            })
-            .trim_end_matches('/')
-            .to_owned();
-        Console { child, base, log }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn addr(&self) -> String {
-        self.base.trim_start_matches("http://").to_owned()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::common::{
+    ACCOUNT_STATE, Console, PASSWORD, Work, add_user, ordinary_csv, read_csv, run, sandbox,
+    state_with_users,
+};
 
 /// A browser: its own cookies, redirects not followed (the tests look at them).
 struct Browser {
@@ -190,20 +98,6 @@ async fn upload(
         .send()
         .await
         .unwrap()
-}
-
-/// A state file with three accounts, one of each role.
-fn state_with_users(w: &Work) -> PathBuf {
-    let state = w.path("state.db");
-    for (name, role) in [
-        ("sub", "submitter"),
-        ("appr", "approver"),
-        ("boss", "admin"),
-    ] {
-        let r = add_user(w, &state, name, role);
-        assert_eq!(r.code, 0, "{r:?}");
-    }
-    state
 }
 
 #[test]

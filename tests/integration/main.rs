@@ -2,7 +2,8 @@
 
 mod books; // the per-payment guard: earlier refunds on a payment (issue 7)
 mod boundary; // one settings model, flags refused where they do not apply, one exit boundary (issue 20)
-mod common; // temp work dirs, the binary, CSV readers
+mod browser; // the console in a real Chromium over WebDriver: login, upload → plan, audit (issue 21)
+mod common; // temp work dirs, the binary, CSV readers, the console process
 mod console; // the web console over HTTP: accounts, login, CSRF, upload → plan, audit (issue 21)
 mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
@@ -15,5 +16,7 @@ mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
 mod rate; // rate control: the adaptive rate against an account limit, the shared pause (issue 9)
 mod resume; // a file the state file holds: resumed without re-reading, results kept (issue 10)
 mod sandbox; // the sandbox API over HTTP
+mod scan; // the input read once per command: a named pipe is enough (issue 20)
+mod sheets; // one way to write a sheet: every CSV in the input's dialect, one run-summary shape (issue 20)
 mod small; // small things the trial hit: CRLF lines, crontab, cause meanings, quiet lines (issue 19)
 mod statements; // reconcile --report: the batch against Mercado Pago's report files (issue 11)
