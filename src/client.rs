@@ -88,6 +88,16 @@ pub(crate) enum Reply {
     },
 }
 
+/// What the API answered, before it is read as a refund, a payment or a report:
+/// the status and `Retry-After` (read first: they stand whatever the body turns
+/// out to be) and the body, bounded and with the token redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
 /// The question an answer is checked against.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Asked<'a> {
@@ -169,14 +179,14 @@ impl Client {
             .post(url)
             .header("X-Idempotency-Key", ask.key.as_str())
             .body(body(&ask.requested));
-        let (status, retry_after, bytes) = match self.exchange(req).await {
+        let answer = match self.exchange(req).await {
             Ok(answer) => answer,
             Err(unknown) => return unknown,
         };
         let mut reply = classify(
-            status,
-            retry_after,
-            &bytes,
+            answer.status,
+            answer.retry_after,
+            &answer.body,
             Asked {
                 payment: ask.payment_id,
                 requested: &ask.requested,
@@ -307,7 +317,7 @@ impl Client {
     pub(crate) async fn payment(&self, id: PaymentId) -> PaymentReply {
         let req = self.http.get(format!("{}/v1/payments/{id}", self.base));
         let mut reply = match self.exchange(req).await {
-            Ok((status, retry_after, bytes)) => classify_payment(status, retry_after, &bytes),
+            Ok(a) => classify_payment(a.status, a.retry_after, &a.body),
             Err(unknown) => PaymentReply::Failed(unknown),
         };
         if let PaymentReply::Failed(r) = &mut reply {
@@ -323,7 +333,7 @@ impl Client {
         &self,
         path: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<(u16, Option<Duration>, Vec<u8>), Reply> {
+    ) -> Result<Answer, Reply> {
         let url = format!("{}{path}", self.base);
         let req = match body {
             Some(b) => self.http.post(url).body(b.to_string()),
@@ -335,14 +345,14 @@ impl Client {
     /// `GET path` into the file `to` (through `to.part`, renamed when whole),
     /// streamed: a report can be far larger than any answer [`MAX_BODY`] lets in
     /// memory. One larger than `max_bytes` is refused (said by its length, else
-    /// cut off as it passes the bound) and nothing of it is kept. Returns the
-    /// status and `Retry-After` of an answer that was not a 200.
+    /// cut off as it passes the bound) and nothing of it is kept. The answer
+    /// has no body: a 200 is the file written, any other status is not read.
     pub(crate) async fn download(
         &self,
         path: &str,
         to: &std::path::Path,
         max_bytes: u64,
-    ) -> Result<Option<(u16, Option<Duration>)>, DownloadError> {
+    ) -> Result<Answer, DownloadError> {
         use std::io::Write;
         let transport = |e: &reqwest::Error| DownloadError::Transport(transport_reason(e));
         let resp = self
@@ -359,7 +369,11 @@ impl Client {
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, SystemTime::now()));
-            return Ok(Some((status, retry_after)));
+            return Ok(Answer {
+                status,
+                retry_after,
+                body: Vec::new(),
+            });
         }
         if resp.content_length().is_some_and(|n| n > max_bytes) {
             return Err(DownloadError::TooLarge);
@@ -390,17 +404,17 @@ impl Client {
         if written.is_err() {
             let _ = std::fs::remove_file(&part);
         }
-        written.map(|()| None)
+        written.map(|()| Answer {
+            status,
+            retry_after: None,
+            body: Vec::new(),
+        })
     }
 
     /// Sends `req` (asking for in-process refunds to be shown) and reads the
-    /// answer: status and `Retry-After` first — they stand whatever the body turns
-    /// out to be — then the body, bounded and with the token redacted. `Err` is an
-    /// unknown outcome: no answer, or one that could not be read.
-    async fn exchange(
-        &self,
-        mut req: reqwest::RequestBuilder,
-    ) -> Result<(u16, Option<Duration>, Vec<u8>), Reply> {
+    /// [`Answer`]. `Err` is an unknown outcome: no answer, or one that could not
+    /// be read.
+    async fn exchange(&self, mut req: reqwest::RequestBuilder) -> Result<Answer, Reply> {
         if self.render_in_process {
             req = req.header("X-Render-In-Process-Refunds", "true");
         }
@@ -423,7 +437,11 @@ impl Client {
                     std::borrow::Cow::Owned(r) => Some(r),
                     std::borrow::Cow::Borrowed(_) => None,
                 };
-                Ok((status, retry_after, redacted.unwrap_or(bytes)))
+                Ok(Answer {
+                    status,
+                    retry_after,
+                    body: redacted.unwrap_or(bytes),
+                })
             }
             Err(reason) => Err(Reply::Unknown {
                 status: Some(status),

@@ -17,8 +17,8 @@ use crate::commands::{self, OutputOptions, SendOptions};
 use crate::input::InputOptions;
 use crate::progress::Mode;
 use crate::retry::Policy;
-use crate::runner::{self, Stop};
 use crate::sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
+use crate::send::{self, Stop};
 use crate::{Exit, client};
 
 const SAMPLES: [(&str, &[u8]); 2] = [
@@ -85,7 +85,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             request_timeout: Duration::from_secs(10),
             ..ClientSettings::default()
         },
-        runner: runner::Settings {
+        runner: send::Settings {
             rate: crate::rate::RateSettings {
                 rate: std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN),
                 start: None,
@@ -96,7 +96,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
                 ..Policy::default()
             },
             grace: Duration::from_secs(5),
-            ..runner::Settings::default()
+            ..send::Settings::default()
         },
     };
 

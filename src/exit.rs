@@ -12,7 +12,7 @@
 //! own codes. Whatever carries no marker is internal, never "stopped early".
 //! [`Exit::code`] alone turns either into the number.
 
-use crate::runner::StopReason;
+use crate::send::StopReason;
 
 /// How a command ended, each with its process exit code (SPEC.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

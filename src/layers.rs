@@ -106,8 +106,8 @@ fn nothing_below_the_commands_imports_them() {
 #[test]
 fn the_ledger_imports_nothing_above_it() {
     let above = [
-        "commands", "cli", "runner", "lookup", "client", "network", "report", "metrics", "totals",
-        "progress", "rate", "throttle", "books",
+        "commands", "cli", "runner", "lookup", "send", "client", "network", "report", "metrics",
+        "totals", "progress", "rate", "throttle", "books",
     ];
     let mut up = Vec::new();
     for (path, text) in sources(&src().join("ledger")) {
@@ -116,6 +116,26 @@ fn the_ledger_imports_nothing_above_it() {
         }
     }
     assert!(up.is_empty(), "the ledger reaches up:\n{}", up.join("\n"));
+}
+
+#[test]
+fn the_send_loop_sits_below_the_runner_and_the_lookups() {
+    // Refunds (runner) and payment reads (lookup) both stand on the one send
+    // loop; neither reaches into the other, and the loop knows neither.
+    let checks: [(&str, &[&str]); 4] = [
+        ("send.rs", &["runner", "lookup", "commands", "cli"]),
+        ("lookup.rs", &["runner", "commands", "cli"]),
+        ("runner.rs", &["lookup", "commands", "cli"]),
+        ("rate.rs", &["send", "runner", "lookup", "commands", "cli"]),
+    ];
+    let mut up = Vec::new();
+    for (file, above) in checks {
+        let text = std::fs::read_to_string(src().join(file)).expect("read source");
+        for line in imports_of(&text, above) {
+            up.push(format!("{file}: {}", line.trim()));
+        }
+    }
+    assert!(up.is_empty(), "the send loop's layers:\n{}", up.join("\n"));
 }
 
 #[test]

@@ -41,6 +41,7 @@ mod redact;
 mod report;
 mod retry;
 mod runner;
+mod send;
 mod sheet;
 mod state_access;
 mod state_home;

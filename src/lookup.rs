@@ -1,7 +1,8 @@
 //! Reading payments back from the API — `GET /v1/payments/{id}` — for the commands
 //! that check Mercado Pago's side of the books (`reconcile`). Each distinct payment
-//! is read once, through the same pacer (`rate`), retry policy (`retry`) and
-//! circuit breaker as the refunds, by a bounded number of concurrent tasks.
+//! is read once, by the send loop the refunds go through (`send`: pacer, retry
+//! policy, circuit breaker), in the one pool (a task per payment, the in-flight
+//! gate bounding how many are read at once).
 //!
 //! Invariants: a GET never changes anything, so retrying is always safe; an answer
 //! that cannot be read after the retry budget is `Unreadable`, never a payment
@@ -12,9 +13,8 @@ use std::sync::Arc;
 
 use crate::client::{Client, PaymentReply, PaymentView, Reply};
 use crate::domain::PaymentId;
-use crate::rate::Pacer;
-use crate::retry::{self, Attempt, Breaker, Verdict};
-use crate::runner::{self, Stop, StopReason};
+use crate::rate::Pass;
+use crate::send::{End, Sender, Settings, Stop, StopReason};
 
 /// What is known of one payment after reading it back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,134 +30,59 @@ pub(crate) enum Lookup {
 pub(crate) async fn payments(
     client: Client,
     ids: Vec<PaymentId>,
-    settings: &runner::Settings,
+    settings: &Settings,
     stop: Stop,
 ) -> (HashMap<PaymentId, Lookup>, Option<StopReason>) {
-    let shared = Arc::new(Shared {
-        client,
-        pacer: Pacer::new(settings.rate, settings.concurrency),
-        policy: settings.policy.clone(),
-        breaker: Breaker::new(settings.breaker_threshold),
-        reach: crate::network::Reach::new(crate::network::FIRST_ATTEMPTS),
-        stop: stop.clone(),
-    });
-    let queue = Arc::new(std::sync::Mutex::new(ids));
-    let tasks: Vec<_> = (0..settings.concurrency.max())
-        .map(|_| {
-            let (shared, queue) = (shared.clone(), queue.clone());
-            tokio::spawn(async move {
-                let mut found = Vec::new();
-                loop {
-                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop();
-                    let Some(id) = next else { break };
-                    match shared.read(id).await {
-                        Some(l) => found.push((id, l)),
-                        None => break,
-                    }
-                }
-                found
-            })
-        })
-        .collect();
+    let sender = Arc::new(Sender::new(settings, stop.clone()));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    for id in ids {
+        // The receiver is right here.
+        let _ = tx.send(id);
+    }
+    drop(tx);
     let mut all = HashMap::new();
-    for t in tasks {
-        // A task that panicked loses only what it read: those payments stay absent.
-        if let Ok(found) = t.await {
-            all.extend(found);
-        }
+    let pooled = sender
+        .each(
+            rx,
+            |id: PaymentId, first| {
+                let (sender, client) = (sender.clone(), client.clone());
+                async move { (id, read(&sender, first, &client, id).await) }
+            },
+            |(id, found)| {
+                if let Some(found) = found {
+                    all.insert(id, found);
+                }
+            },
+        )
+        .await;
+    // A task that panicked loses only what it was reading: those payments stay absent.
+    if let Err(e) = pooled {
+        tracing::error!("reading payments back: {e:#}");
     }
     (all, stop.reason())
 }
 
-struct Shared {
-    client: Client,
-    pacer: Pacer,
-    policy: retry::Policy,
-    breaker: Breaker,
-    reach: crate::network::Reach,
-    stop: Stop,
-}
-
-impl Shared {
-    /// One payment, retried as a refund would be; `None` when the run stopped.
-    async fn read(&self, id: PaymentId) -> Option<Lookup> {
-        let mut attempts = 0;
-        loop {
-            if self.stop.reason().is_some() {
-                return None;
+/// One payment, retried as a refund would be; `None` when the run stopped.
+async fn read(
+    sender: &Sender,
+    first: Option<Pass>,
+    client: &Client,
+    id: PaymentId,
+) -> Option<Lookup> {
+    let s = sender.settle(first, || client.payment(id), None).await;
+    let (reply, _) = s.last?;
+    match s.end {
+        End::Stopped | End::Overdue(_) => None,
+        End::Success | End::Permanent | End::Exhausted => Some(match reply {
+            PaymentReply::Found(p) => Lookup::Found(p),
+            PaymentReply::Failed(Reply::Error { status: 404, .. }) => Lookup::NotFound,
+            PaymentReply::Failed(Reply::Error { status, cause, .. }) => {
+                Lookup::Unreadable(cause.map_or_else(|| format!("HTTP {status}"), |c| c.message))
             }
-            let pass = tokio::select! {
-                p = self.pacer.enter(attempts > 0) => p,
-                _ = self.stop.wait() => return None,
-            };
-            tokio::select! {
-                _ = self.pacer.until_ready() => {}
-                _ = self.stop.wait() => return None,
+            PaymentReply::Failed(Reply::Unknown { reason, .. }) => Lookup::Unreadable(reason),
+            PaymentReply::Failed(Reply::Refund { status, .. }) => {
+                Lookup::Unreadable(format!("HTTP {status}"))
             }
-            attempts += 1;
-            let sent_at = std::time::Instant::now();
-            let reply = self.client.payment(id).await;
-            drop(pass);
-            let attempt = match &reply {
-                PaymentReply::Found(_) => Attempt::Status {
-                    status: 200,
-                    retry_after: None,
-                },
-                PaymentReply::Failed(r) => runner::attempt_of(r),
-            };
-            self.pacer.observe(sent_at, runner::signal_of(attempt));
-            let tripped = self.breaker.record(attempt);
-            let failed = match &reply {
-                PaymentReply::Found(_) => None,
-                PaymentReply::Failed(r) => Some(r),
-            };
-            let stop = match failed {
-                Some(r) => crate::network::stop_for(&self.reach, tripped, r),
-                // A payment read is an answer: the breaker is closed by it too.
-                None => {
-                    self.reach.record(None);
-                    None
-                }
-            };
-            if let Some(reason) = stop {
-                self.stop.request(reason);
-            }
-            match retry::decide(&self.policy, attempts, attempt, fastrand::f64) {
-                Verdict::Success => {
-                    if let PaymentReply::Found(p) = reply {
-                        return Some(Lookup::Found(p));
-                    }
-                }
-                Verdict::StopRun => {
-                    if let PaymentReply::Failed(Reply::Error { status, .. }) = reply {
-                        self.stop.request(StopReason::Credentials(status));
-                    }
-                    return None;
-                }
-                Verdict::Permanent | Verdict::Exhausted => {
-                    return Some(match reply {
-                        PaymentReply::Found(p) => Lookup::Found(p),
-                        PaymentReply::Failed(Reply::Error { status: 404, .. }) => Lookup::NotFound,
-                        PaymentReply::Failed(Reply::Error { status, cause, .. }) => {
-                            Lookup::Unreadable(
-                                cause.map_or_else(|| format!("HTTP {status}"), |c| c.message),
-                            )
-                        }
-                        PaymentReply::Failed(Reply::Unknown { reason, .. }) => {
-                            Lookup::Unreadable(reason)
-                        }
-                        PaymentReply::Failed(Reply::Refund { status, .. }) => {
-                            Lookup::Unreadable(format!("HTTP {status}"))
-                        }
-                    });
-                }
-                Verdict::Retry(delay) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep(delay) => {}
-                        _ = self.stop.wait() => return None,
-                    }
-                }
-            }
-        }
+        }),
     }
 }

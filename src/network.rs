@@ -17,8 +17,6 @@ use std::error::Error as StdError;
 use std::io::ErrorKind;
 use std::sync::Mutex;
 
-use crate::client::Reply;
-
 pub(crate) use crate::domain::NetCause;
 
 impl NetCause {
@@ -171,16 +169,6 @@ impl Reach {
     }
 }
 
-/// What an attempt's reply says to [`Reach::record`]: the fault when it could
-/// not connect; `None` when it did (an answer, a request that timed out or was
-/// cut after connecting).
-pub(crate) fn unreached(reply: &Reply) -> Option<&NetFault> {
-    match reply {
-        Reply::Unknown { net: Some(f), .. } if f.connecting => Some(f),
-        _ => None,
-    }
-}
-
 /// A row's cause when its last attempt got no answer for `fault`.
 pub(crate) fn row_cause(fault: &NetFault, reason: &str, attempts: u32) -> crate::domain::Cause {
     crate::domain::Cause {
@@ -193,14 +181,16 @@ pub(crate) fn row_cause(fault: &NetFault, reason: &str, attempts: u32) -> crate:
 
 /// Why the run stops after this attempt, when it does: the very first attempts
 /// all failed to connect ([`Reach`]), or the breaker tripped — named by the network
-/// fault when it was one. Logged here, once per stop asked.
+/// fault when it was one. `fault` is the attempt's when no answer came (one that
+/// failed while connecting never reached the host; one cut or timed out after
+/// connecting did). Logged here, once per stop asked.
 pub(crate) fn stop_for(
     reach: &Reach,
     breaker_tripped: bool,
-    reply: &Reply,
-) -> Option<crate::runner::StopReason> {
-    use crate::runner::StopReason;
-    if let Some(fault) = reach.record(unreached(reply)) {
+    fault: Option<&NetFault>,
+) -> Option<crate::send::StopReason> {
+    use crate::send::StopReason;
+    if let Some(fault) = reach.record(fault.filter(|f| f.connecting)) {
         tracing::error!(
             host = %fault.host,
             cause = fault.cause.code(),
@@ -215,10 +205,6 @@ pub(crate) fn stop_for(
     if !breaker_tripped {
         return None;
     }
-    let fault = match reply {
-        Reply::Unknown { net, .. } => net.as_ref(),
-        _ => None,
-    };
     match fault {
         Some(fault) => {
             tracing::error!(

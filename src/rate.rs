@@ -1,26 +1,31 @@
-//! The gates every request passes (SPEC "Sending"), shared by all workers, applying
+//! The gates every request passes (SPEC "Sending"), shared by all senders, applying
 //! what `throttle` decides:
 //!
 //! 1. the in-flight gate: at most `concurrency` requests out at once — fixed, or
 //!    sized to the observed latency (`--concurrency auto`);
 //! 2. the shared pause: after the `Retry-After` of a 429 read as the account's
 //!    limit (`throttle` tells it from noise), no new request leaves until then;
-//! 3. a governor GCRA pacing requests at the current rate with a small burst
-//!    (rate/10, at least 1), rebuilt when the adaptive rate changes;
-//! 4. a sliding window of the last `rate` departures, holding a request until the
-//!    one `rate` before it is more than a second (plus a small margin for the trip
-//!    to the server) old.
+//! 3. the pace ([`Pace`]), two rules checked and recorded together:
+//!    - a GCRA spacing requests at the current rate with a small burst (rate/10,
+//!      at least 1);
+//!    - a sliding window of the last `rate` departures, holding a request until
+//!      the one `rate` before it is more than a second (plus a small margin for
+//!      the trip to the server) old.
 //!
 //! The GCRA alone lets its burst come on top of the rate in the second after an
 //! idle spell; the window alone would send the whole second's worth at once and
 //! then wait. Together: smooth, and never above the rate in any window.
+//!
+//! Invariants: every time here is tokio's (`tokio::time::Instant`), so pacing is
+//! tested in paused, virtual time; a rate change reshapes the pace in place (the
+//! spacing keeps its schedule, the window its departures); a request is counted
+//! as gone only once both rules let it go.
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -77,40 +82,26 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 pub(crate) struct Pacer {
-    /// Replaced when the adaptive rate changes; read by every request.
-    gcra: RwLock<Arc<DefaultDirectRateLimiter>>,
-    window: Mutex<Window>,
+    pace: Mutex<Pace>,
     control: Mutex<Control>,
     sizer: Option<Mutex<Sizer>>,
-    gate: Gate,
+    gate: Arc<Gate>,
     /// The rate in use (f64 bits), for the progress display without a lock.
     current: std::sync::atomic::AtomicU64,
     /// The shared pause's end, in ns after `epoch` (0: none): read by every
     /// request, so without a lock.
     pause_until: std::sync::atomic::AtomicU64,
-    epoch: std::time::Instant,
-}
-
-fn gcra(rate: f64) -> DefaultDirectRateLimiter {
-    let burst = NonZeroU32::new((rate / 10.0) as u32).unwrap_or(NonZeroU32::MIN);
-    let period = Duration::from_secs_f64(1.0 / rate.max(crate::throttle::FLOOR));
-    let quota = Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
-        .allow_burst(burst);
-    RateLimiter::direct(quota)
-}
-
-fn window_cap(rate: f64) -> usize {
-    (rate.floor() as usize).max(1)
+    epoch: Instant,
 }
 
 impl Pacer {
     pub(crate) fn new(rate: RateSettings, concurrency: Concurrency) -> Pacer {
+        let now = Instant::now();
         let control = Control::new(
             f64::from(rate.rate.get()),
             rate.start.map(|s| f64::from(s.get())),
             rate.adaptive,
-            std::time::Instant::now(),
+            now.into_std(),
         );
         let r = control.rate();
         let (sizer, limit) = match concurrency {
@@ -122,45 +113,34 @@ impl Pacer {
             }
         };
         Pacer {
-            gcra: RwLock::new(Arc::new(gcra(r))),
-            window: Mutex::new(Window::new(window_cap(r), SPAN)),
+            pace: Mutex::new(Pace::new(r, SPAN)),
             control: Mutex::new(control),
             sizer,
-            gate: Gate::new(limit),
+            gate: Arc::new(Gate::new(limit)),
             current: std::sync::atomic::AtomicU64::new(r.to_bits()),
             pause_until: std::sync::atomic::AtomicU64::new(0),
-            epoch: std::time::Instant::now(),
+            epoch: now,
         }
     }
 
     /// A place among the requests in flight; held until the answer is in. `again`
     /// for a row's later attempts, which go before first attempts.
-    pub(crate) async fn enter(&self, again: bool) -> Pass<'_> {
+    pub(crate) async fn enter(&self, again: bool) -> Pass {
         self.gate.enter(again).await
     }
 
     /// Resolves when one more request may leave (and counts it as gone).
+    /// Cancelling it counts nothing.
     pub(crate) async fn until_ready(&self) {
-        'again: loop {
+        loop {
             if let Some(until) = self.paused_until() {
                 tokio::time::sleep_until(until).await;
                 continue;
             }
-            let gcra = self
-                .gcra
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone();
-            gcra.until_ready().await;
-            loop {
-                if self.paused_until().is_some() {
-                    continue 'again;
-                }
-                let admitted = lock(&self.window).admit(Instant::now());
-                match admitted {
-                    Ok(()) => return,
-                    Err(at) => tokio::time::sleep_until(at).await,
-                }
+            let admitted = lock(&self.pace).admit(Instant::now());
+            match admitted {
+                Ok(()) => return,
+                Err(at) => tokio::time::sleep_until(at).await,
             }
         }
     }
@@ -171,18 +151,20 @@ impl Pacer {
             return None;
         }
         let until = self.epoch + Duration::from_nanos(until);
-        let now = std::time::Instant::now();
-        (until > now).then(|| Instant::now() + (until - now))
+        (until > Instant::now()).then_some(until)
     }
 
     /// An answer to a request that left at `sent_at`: adapts the rate (and the
     /// concurrency, to the latency) for the requests after it.
-    pub(crate) fn observe(&self, sent_at: std::time::Instant, signal: Option<Signal>) {
-        let now = std::time::Instant::now();
+    pub(crate) fn observe(&self, sent_at: Instant, signal: Option<Signal>) {
+        let now = Instant::now();
         let mut control = lock(&self.control);
-        let changed = signal.is_some_and(|signal| control.observe(sent_at, now, signal));
-        if let Some(until) = control.paused_until(now) {
-            let nanos = until.saturating_duration_since(self.epoch).as_nanos();
+        let changed = signal
+            .is_some_and(|signal| control.observe(sent_at.into_std(), now.into_std(), signal));
+        if let Some(until) = control.paused_until(now.into_std()) {
+            let nanos = Instant::from_std(until)
+                .saturating_duration_since(self.epoch)
+                .as_nanos();
             self.pause_until.store(
                 u64::try_from(nanos).unwrap_or(u64::MAX).max(1),
                 std::sync::atomic::Ordering::Release,
@@ -190,8 +172,7 @@ impl Pacer {
         }
         if changed {
             let r = control.rate();
-            *self.gcra.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(gcra(r));
-            lock(&self.window).cap = window_cap(r);
+            lock(&self.pace).set_rate(r);
             self.current
                 .store(r.to_bits(), std::sync::atomic::Ordering::Relaxed);
         }
@@ -215,7 +196,7 @@ impl Pacer {
     }
 
     pub(crate) fn figures(&self) -> RateFigures {
-        lock(&self.control).figures(std::time::Instant::now())
+        lock(&self.control).figures(Instant::now().into_std())
     }
 
     /// The most requests the gate let out at once.
@@ -254,10 +235,11 @@ struct GateState {
     again_waiting: usize,
 }
 
-/// One request's place in flight; leaving frees it.
-pub(crate) struct Pass<'a>(&'a Gate);
+/// One request's place in flight; leaving frees it. It owns its hold on the
+/// gate, so a place taken in one task can be handed to another.
+pub(crate) struct Pass(Arc<Gate>);
 
-impl Drop for Pass<'_> {
+impl Drop for Pass {
     fn drop(&mut self) {
         let mut s = lock(&self.0.state);
         s.in_flight -= 1;
@@ -306,7 +288,7 @@ impl Gate {
     }
 
     /// A place in flight; `again` for a row's later attempts.
-    async fn enter(&self, again: bool) -> Pass<'_> {
+    async fn enter(self: &Arc<Self>, again: bool) -> Pass {
         let _waiting = again.then(|| {
             lock(&self.state).again_waiting += 1;
             AgainWaiting(self)
@@ -322,7 +304,7 @@ impl Gate {
                 if s.in_flight < s.limit && (again || s.again_waiting == 0) {
                     s.in_flight += 1;
                     s.peak = s.peak.max(s.in_flight);
-                    return Pass(self);
+                    return Pass(self.clone());
                 }
             }
             notified.await;
@@ -343,6 +325,72 @@ impl Gate {
     }
 }
 
+/// The pace at one rate: the spacing and the window, checked together and
+/// recorded together, so a request held by one rule uses up nothing of the other.
+#[derive(Debug)]
+struct Pace {
+    spacing: Spacing,
+    window: Window,
+}
+
+impl Pace {
+    fn new(rate: f64, span: Duration) -> Pace {
+        let mut pace = Pace {
+            spacing: Spacing {
+                interval: Duration::ZERO,
+                burst: 1,
+                tat: None,
+            },
+            window: Window::new(1, span),
+        };
+        pace.set_rate(rate);
+        pace
+    }
+
+    fn set_rate(&mut self, rate: f64) {
+        let rate = rate.max(crate::throttle::FLOOR);
+        self.spacing.interval = Duration::from_secs_f64(1.0 / rate);
+        self.spacing.burst = ((rate / 10.0) as u32).max(1);
+        self.window.cap = (rate.floor() as usize).max(1);
+    }
+
+    /// Records a departure at `now`, or says when the next one may be.
+    fn admit(&mut self, now: Instant) -> Result<(), Instant> {
+        match (self.spacing.next(now), self.window.next(now)) {
+            (None, None) => {
+                self.spacing.record(now);
+                self.window.record(now);
+                Ok(())
+            }
+            (a, b) => Err(a.max(b).unwrap_or(now)),
+        }
+    }
+}
+
+/// GCRA: one request per `interval`, up to `burst` at once after a quiet spell.
+/// `tat` is the theoretical arrival time of the next request: when it would
+/// leave were requests exactly `interval` apart.
+#[derive(Debug)]
+struct Spacing {
+    interval: Duration,
+    burst: u32,
+    tat: Option<Instant>,
+}
+
+impl Spacing {
+    /// When a request may leave, if not `now`.
+    fn next(&self, now: Instant) -> Option<Instant> {
+        let tat = self.tat.map_or(now, |t| t.max(now));
+        let ahead = tat - now;
+        let tolerance = self.interval * (self.burst - 1);
+        (ahead > tolerance).then(|| now + (ahead - tolerance))
+    }
+
+    fn record(&mut self, now: Instant) {
+        self.tat = Some(self.tat.map_or(now, |t| t.max(now)) + self.interval);
+    }
+}
+
 /// The last `cap` departures; a pure structure, so its rule is tested exactly.
 #[derive(Debug)]
 struct Window {
@@ -360,8 +408,8 @@ impl Window {
         }
     }
 
-    /// Records a departure at `now`, or says when the next one may be.
-    fn admit(&mut self, now: Instant) -> Result<(), Instant> {
+    /// When a request may leave, if not `now`.
+    fn next(&mut self, now: Instant) -> Option<Instant> {
         while self
             .departures
             .front()
@@ -369,11 +417,25 @@ impl Window {
         {
             self.departures.pop_front();
         }
-        if self.departures.len() < self.cap {
-            self.departures.push_back(now);
-            Ok(())
-        } else {
-            Err(self.departures[0] + self.span)
+        // The cap may have shrunk: the oldest of the last `cap` is what counts.
+        let over = (self.departures.len() + 1).checked_sub(self.cap)?;
+        (over > 0).then(|| self.departures[over - 1] + self.span)
+    }
+
+    fn record(&mut self, now: Instant) {
+        // `next` keeps only the departures of the last span: at most a second's.
+        self.departures.push_back(now);
+    }
+
+    /// Records a departure at `now`, or says when the next one may be.
+    #[cfg(test)]
+    fn admit(&mut self, now: Instant) -> Result<(), Instant> {
+        match self.next(now) {
+            None => {
+                self.record(now);
+                Ok(())
+            }
+            Some(at) => Err(at),
         }
     }
 }
@@ -428,7 +490,7 @@ mod tests {
 
     #[test]
     fn a_later_attempt_takes_the_freed_place_before_first_attempts_waiting_longer() {
-        let gate = Gate::new(1);
+        let gate = Arc::new(Gate::new(1));
         let held = std::pin::pin!(gate.enter(false));
         let held = ready(held).expect("a free place");
         let first = std::pin::pin!(gate.enter(false));
@@ -447,8 +509,23 @@ mod tests {
     }
 
     #[test]
+    fn a_first_attempt_arriving_after_a_place_is_freed_leaves_it_to_a_later_attempt() {
+        let gate = Arc::new(Gate::new(1));
+        let held = ready(std::pin::pin!(gate.enter(false))).expect("a free place");
+        let mut again = std::pin::pin!(gate.enter(true));
+        assert!(ready(again.as_mut()).is_none(), "the gate is full");
+        drop(held);
+        // The pool asks for a first attempt's place before the woken row runs...
+        let mut first = std::pin::pin!(gate.enter(false));
+        assert!(ready(first.as_mut()).is_none(), "a row coming back waits");
+        let pass = ready(again.as_mut()).expect("the later attempt gets the place");
+        drop(pass);
+        assert!(ready(first.as_mut()).is_some());
+    }
+
+    #[test]
     fn a_later_attempt_given_up_no_longer_holds_first_attempts_back() {
-        let gate = Gate::new(1);
+        let gate = Arc::new(Gate::new(1));
         let held = std::pin::pin!(gate.enter(false));
         let held = ready(held).expect("a free place");
         let mut again = Box::pin(gate.enter(true));
@@ -460,5 +537,152 @@ mod tests {
         drop(held);
         // ...so the place freed goes to the first attempt.
         assert!(ready(first.as_mut()).is_some());
+    }
+
+    fn fixed(rate: u32, in_flight: usize) -> Pacer {
+        Pacer::new(
+            RateSettings {
+                rate: NonZeroU32::new(rate).unwrap(),
+                start: None,
+                adaptive: false,
+            },
+            Concurrency::Fixed(in_flight),
+        )
+    }
+
+    /// `n` requests from `senders` tasks, each leaving as soon as the pacer lets
+    /// it: when each left, in virtual time.
+    async fn send(pacer: &Arc<Pacer>, senders: usize, n: usize) -> Vec<Instant> {
+        let left = Arc::new(Mutex::new(Vec::new()));
+        let todo = Arc::new(std::sync::atomic::AtomicUsize::new(n));
+        let tasks: Vec<_> = (0..senders)
+            .map(|_| {
+                let (pacer, left, todo) = (pacer.clone(), left.clone(), todo.clone());
+                tokio::spawn(async move {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    while todo
+                        .fetch_update(Relaxed, Relaxed, |t| t.checked_sub(1))
+                        .is_ok()
+                    {
+                        let _pass = pacer.enter(false).await;
+                        pacer.until_ready().await;
+                        lock(&left).push(Instant::now());
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let mut left = lock(&left).clone();
+        left.sort();
+        left
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn n_requests_at_rate_r_take_n_over_r_never_more_than_r_in_a_second() {
+        for (rate, senders) in [(20, 1), (20, 16), (7, 3), (100, 64)] {
+            let pacer = Arc::new(fixed(rate, 64));
+            let n = 5 * rate as usize;
+            let t0 = Instant::now();
+            let left = send(&pacer, senders, n).await;
+            let took = left[n - 1] - t0;
+            // The first second's worth leaves at once or nearly; every later one
+            // is a full second (and the margin) behind it.
+            let least = SPAN * 4;
+            assert!(took >= least, "{rate}/s: {n} in {took:?}");
+            assert!(took <= SPAN * 5, "{rate}/s: {n} in {took:?}");
+            assert_eq!(busiest(&left, Duration::from_secs(1)), rate as usize);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn spacing_smooths_the_first_second() {
+        // No more than the burst (rate/10) leaves at once: 100/s is 10 at first,
+        // then one every 10 ms.
+        let pacer = Arc::new(fixed(100, 64));
+        let t0 = Instant::now();
+        let left = send(&pacer, 64, 30).await;
+        assert_eq!(left.iter().filter(|&&t| t == t0).count(), 10);
+        assert!(
+            left[29] - t0 >= Duration::from_millis(200),
+            "{:?}",
+            left[29] - t0
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_change_applies_to_the_requests_after_it() {
+        let pacer = Arc::new(Pacer::new(
+            RateSettings {
+                rate: NonZeroU32::new(50).unwrap(),
+                start: None,
+                adaptive: true,
+            },
+            Concurrency::Fixed(64),
+        ));
+        send(&pacer, 8, 100).await;
+        // Refusals in a row: the account's limit, read from what went through.
+        for _ in 0..crate::throttle::HANDFUL {
+            pacer.observe(
+                Instant::now() - Duration::from_millis(5),
+                Some(Signal::Throttled { retry_after: None }),
+            );
+        }
+        let rate = pacer.rate();
+        assert!(rate < 50.0, "{rate}");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let t0 = Instant::now();
+        let left = send(&pacer, 8, 5 * rate as usize).await;
+        let cap = (rate.floor() as usize).max(1);
+        assert_eq!(busiest(&left, Duration::from_secs(1)), cap);
+        assert!(left[left.len() - 1] - t0 >= SPAN * 4, "{rate}/s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_shared_pause_holds_every_request() {
+        let pacer = Arc::new(fixed(100, 64));
+        let t0 = Instant::now();
+        // Enough refusals with a Retry-After to read the limit: every sender
+        // pauses three seconds, fixed rate or not.
+        for _ in 0..crate::throttle::HANDFUL {
+            pacer.observe(
+                t0,
+                Some(Signal::Throttled {
+                    retry_after: Some(Duration::from_secs(3)),
+                }),
+            );
+        }
+        let left = send(&pacer, 16, 40).await;
+        assert!(
+            left.iter().all(|&t| t >= t0 + Duration::from_secs(3)),
+            "{:?}",
+            left[0] - t0
+        );
+        assert_eq!(pacer.rate(), 100.0, "a fixed rate stays");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn later_attempts_take_freed_places_before_first_attempts() {
+        let pacer = Arc::new(fixed(1000, 1));
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let held = pacer.enter(false).await;
+        let mut tasks = Vec::new();
+        // Three first attempts wait, then two later attempts come.
+        for (i, again) in [(0, false), (1, false), (2, false), (3, true), (4, true)] {
+            let (pacer, order) = (pacer.clone(), order.clone());
+            tasks.push(tokio::spawn(async move {
+                let _pass = pacer.enter(again).await;
+                pacer.until_ready().await;
+                lock(&order).push(i);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        drop(held);
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(*lock(&order), [3, 4, 0, 1, 2]);
     }
 }

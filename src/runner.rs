@@ -1,176 +1,28 @@
 //! Sends a batch: one collector thread that alone owns the [`Ledger`], claiming
-//! rows (marking them `sending`, committed) before handing each to its own async
-//! task, and recording their results in batched transactions; every request passes
-//! one shared pacer (`rate`: in-flight gate, pause, pace) and each row is settled
-//! with the retry policy. A failed row is data — it goes to the ledger; only the ledger
-//! failing, or a stop (bad credentials, open breaker, signal), ends the run early.
+//! rows (marking them `sending`, committed) before handing each to the pool
+//! (`send::each`, a task per row), and recording their results in batched
+//! transactions; each row is settled by the one send loop (`send::Sender`:
+//! in-flight gate, pause, pace, retry policy, breaker). A failed row is data — it
+//! goes to the ledger; only the ledger failing, or a stop (bad credentials, open
+//! breaker, signal), ends the run early.
 //!
 //! Invariants: no request leaves for a row not yet committed as `sending`; every
 //! claimed row comes back to the collector exactly once (settled, or handed back
 //! unsettled when the run stops), so the collector knows when it is done; the same
 //! key is used on every attempt.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::rate::{Concurrency, Pacer, RateSettings};
-use crate::throttle::{RateFigures, Signal};
 use anyhow::Context;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::client::{Client, Reply};
-use crate::clock::now_ms;
 use crate::domain::{Cause, CauseCode, Outcome, RefundStatus, RowResult};
 use crate::ledger::{Claimed, Ledger};
 use crate::progress::Progress;
-use crate::retry::{self, Attempt, Breaker, Policy, Verdict};
-
-/// Why a run ended before every row was settled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum StopReason {
-    /// 401/403: the token was refused.
-    Credentials(u16),
-    /// Too many consecutive server failures.
-    Breaker,
-    /// The API could not be reached: on every one of the first attempts, before
-    /// anything ever connected (`from_the_start`), or on the consecutive attempts
-    /// that opened the breaker.
-    Unreachable {
-        fault: crate::network::NetFault,
-        from_the_start: bool,
-    },
-    /// SIGINT or SIGTERM.
-    Signal,
-    /// The state file could not be written.
-    LedgerFailed,
-}
-
-impl std::fmt::Display for StopReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StopReason::Credentials(s) => write!(
-                f,
-                "the API refused the access token (HTTP {s}); no further request was sent"
-            ),
-            StopReason::Breaker => {
-                f.write_str("too many consecutive server failures (circuit breaker open)")
-            }
-            StopReason::Unreachable {
-                fault,
-                from_the_start: true,
-            } => write!(
-                f,
-                "could not reach the API at {fault} on any of the first attempts; no request left"
-            ),
-            StopReason::Unreachable {
-                fault,
-                from_the_start: false,
-            } => write!(
-                f,
-                "the API at {fault} stopped answering (circuit breaker open)"
-            ),
-            StopReason::Signal => f.write_str("interrupted by a signal"),
-            StopReason::LedgerFailed => f.write_str("the state file could not be written"),
-        }
-    }
-}
-
-/// A one-way "stop now" shared by the workers, the collector and signal handlers;
-/// the first reason given wins.
-#[derive(Clone)]
-pub(crate) struct Stop {
-    tx: Arc<watch::Sender<Option<StopReason>>>,
-}
-
-impl Stop {
-    pub(crate) fn new() -> Stop {
-        Stop {
-            tx: Arc::new(watch::channel(None).0),
-        }
-    }
-
-    pub(crate) fn request(&self, reason: StopReason) {
-        self.tx.send_if_modified(|cur| {
-            let first = cur.is_none();
-            if first {
-                *cur = Some(reason);
-            }
-            first
-        });
-    }
-
-    pub(crate) fn reason(&self) -> Option<StopReason> {
-        self.tx.borrow().clone()
-    }
-
-    /// Resolves once a stop has been requested.
-    pub(crate) async fn wait(&self) {
-        let mut rx = self.tx.subscribe();
-        // Only fails if the sender is gone, which `self` rules out.
-        let _ = rx.wait_for(Option::is_some).await;
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    pub rate: RateSettings,
-    pub concurrency: Concurrency,
-    pub policy: Policy,
-    pub breaker_threshold: u32,
-    /// After a signal, how long in-flight requests may still run before they are
-    /// abandoned (their rows stay `sending` and are re-sent, same key, next run).
-    pub grace: Duration,
-}
-
-/// The defaults of `run` and `retry`: the one place they are written (the flags'
-/// help and the README quote them).
-pub(crate) const DEFAULT_RATE: u32 = 10;
-/// `--max-concurrency`: what `--concurrency auto` may grow to.
-pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 64;
-pub(crate) const DEFAULT_BREAKER: u32 = 25;
-pub(crate) const DEFAULT_GRACE_SECS: u64 = 10;
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            rate: RateSettings {
-                rate: NonZeroU32::new(DEFAULT_RATE).unwrap_or(NonZeroU32::MIN),
-                start: None,
-                adaptive: true,
-            },
-            concurrency: Concurrency::Auto {
-                max: DEFAULT_MAX_CONCURRENCY,
-            },
-            policy: Policy::default(),
-            breaker_threshold: DEFAULT_BREAKER,
-            grace: Duration::from_secs(DEFAULT_GRACE_SECS),
-        }
-    }
-}
-
-struct Ctx {
-    client: Client,
-    limiter: Arc<Pacer>,
-    policy: Policy,
-    breaker: Breaker,
-    reach: crate::network::Reach,
-    stop: Stop,
-    grace: Duration,
-}
-
-impl Ctx {
-    /// Resolves when an in-flight request must be given up: only after a signal,
-    /// and only once the grace period is over.
-    async fn abandon(&self) {
-        self.stop.wait().await;
-        if self.stop.reason() == Some(StopReason::Signal) {
-            tokio::time::sleep(self.grace).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    }
-}
+use crate::send::{End, Sender, Settings, Settled, Stop, StopReason};
+use crate::throttle::RateFigures;
 
 /// How a run's sending went.
 #[derive(Debug)]
@@ -192,22 +44,12 @@ pub(crate) async fn run(
     mut progress: Progress,
     stop: Stop,
 ) -> anyhow::Result<(Ledger, Sent)> {
-    let concurrency = settings.concurrency.max();
-    let limiter = Arc::new(Pacer::new(settings.rate, settings.concurrency));
-    progress.show_rate(limiter.gauge());
-    let ctx = Arc::new(Ctx {
-        client,
-        limiter: limiter.clone(),
-        policy: settings.policy.clone(),
-        breaker: Breaker::new(settings.breaker_threshold),
-        reach: crate::network::Reach::new(crate::network::FIRST_ATTEMPTS),
-        stop: stop.clone(),
-        grace: settings.grace,
-    });
-    let (work_tx, mut work_rx) = mpsc::unbounded_channel::<Claimed>();
+    let window = (settings.concurrency.max() * 8).max(256);
+    let sender = Arc::new(Sender::new(settings, stop.clone()));
+    progress.show_rate(sender.pacer().gauge());
+    let (work_tx, work_rx) = mpsc::unbounded_channel::<Claimed>();
     let (out_tx, out_rx) = std::sync::mpsc::channel::<(u64, RowResult)>();
 
-    let window = (concurrency * 8).max(256);
     let collector_stop = stop.clone();
     let collector = tokio::task::spawn_blocking(move || {
         let res = collect(
@@ -225,36 +67,29 @@ pub(crate) async fn run(
         res
     });
 
-    // One task per claimed row, not a fixed set of workers: a row waiting out its
-    // Retry-After or backoff must not hold a place another row could send from
-    // (with `--concurrency 8` and 5 % stray 429s, eight sleeping rows stalled the
-    // batch). The gate bounds what is in flight, the claim window what is held.
+    let pool = sender.clone();
     let rows = tokio::spawn(async move {
-        let mut rows = tokio::task::JoinSet::new();
-        while let Some(job) = work_rx.recv().await {
-            let ctx = ctx.clone();
-            let out_tx = out_tx.clone();
-            rows.spawn(async move {
-                let result = settle(&ctx, &job).await;
-                // The collector only goes away once every row came back.
-                let _ = out_tx.send((job.row_no, result));
-            });
-            while let Some(done) = rows.try_join_next() {
-                done.context("a row's task panicked")?;
-            }
-        }
-        while let Some(done) = rows.join_next().await {
-            done.context("a row's task panicked")?;
-        }
-        anyhow::Ok(())
+        pool.each(
+            work_rx,
+            |job: Claimed, first| {
+                let (sender, client) = (pool.clone(), client.clone());
+                async move {
+                    let settled = sender.settle(first, || client.refund(&job.ask), None).await;
+                    (job.row_no, result_of(settled))
+                }
+            },
+            // The collector only goes away once every row came back.
+            |done| drop(out_tx.send(done)),
+        )
+        .await
     });
 
     let ledger = collector.await.context("the collector panicked")??;
     rows.await.context("the row tasks panicked")??;
     let sent = Sent {
         stopped: stop.reason(),
-        rate: limiter.figures(),
-        peak_in_flight: limiter.peak_in_flight(),
+        rate: sender.pacer().figures(),
+        peak_in_flight: sender.pacer().peak_in_flight(),
     };
     Ok((ledger, sent))
 }
@@ -340,103 +175,13 @@ fn collect(
     Ok(ledger)
 }
 
-/// Takes one row as far as this run can: settled, failed, or handed back.
-async fn settle(ctx: &Ctx, job: &Claimed) -> RowResult {
-    let mut attempts = 0u32;
-    let mut last: Option<(Reply, i64)> = None;
-    loop {
-        if ctx.stop.reason().is_some() {
-            return unsettled(attempts, last);
-        }
-        let pass = tokio::select! {
-            p = ctx.limiter.enter(attempts > 0) => p,
-            _ = ctx.stop.wait() => return unsettled(attempts, last),
-        };
-        tokio::select! {
-            _ = ctx.limiter.until_ready() => {}
-            _ = ctx.stop.wait() => return unsettled(attempts, last),
-        }
-        attempts += 1;
-        let at = now_ms();
-        let sent_at = Instant::now();
-        let reply = tokio::select! {
-            r = ctx.client.refund(&job.ask) => r,
-            _ = ctx.abandon() => return unsettled(attempts, last),
-        };
-        drop(pass);
-        let attempt = attempt_of(&reply);
-        ctx.limiter.observe(sent_at, signal_of(attempt));
-        let tripped = ctx.breaker.record(attempt);
-        if let Some(reason) = crate::network::stop_for(&ctx.reach, tripped, &reply) {
-            ctx.stop.request(reason);
-        }
-        match retry::decide(&ctx.policy, attempts, attempt, fastrand::f64) {
-            Verdict::Success => return settled(attempts, reply, at),
-            Verdict::Permanent => return failed(attempts, reply, at, false),
-            Verdict::Exhausted => return failed(attempts, reply, at, true),
-            Verdict::StopRun => {
-                if let Reply::Error { status, .. } = &reply {
-                    ctx.stop.request(StopReason::Credentials(*status));
-                }
-                return unsettled(attempts, Some((reply, at)));
-            }
-            Verdict::Retry(delay) => {
-                tracing::debug!(row = job.row_no, attempts, ?delay, "retrying");
-                last = Some((reply, at));
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = ctx.stop.wait() => return unsettled(attempts, last),
-                }
-            }
-        }
-    }
-}
-
-/// What an answer says about the rate: `None` when no answer came (a cut
-/// connection or a timeout says nothing about the server's limit).
-pub(crate) fn signal_of(attempt: Attempt) -> Option<Signal> {
-    let (Attempt::Status {
-        status,
-        retry_after,
-    }
-    | Attempt::Unknown {
-        status: Some(status),
-        retry_after,
-    }) = attempt
-    else {
-        return None;
-    };
-    Some(match status {
-        429 => Signal::Throttled { retry_after },
-        500..=599 => Signal::ServerError,
-        _ => Signal::Accepted,
-    })
-}
-
-/// What an answer means for retrying: the status and `Retry-After` read first, and
-/// whether the outcome is known at all.
-pub(crate) fn attempt_of(reply: &Reply) -> Attempt {
-    match reply {
-        Reply::Refund { status, .. } => Attempt::Status {
-            status: *status,
-            retry_after: None,
-        },
-        Reply::Error {
-            status,
-            retry_after,
-            ..
-        } => Attempt::Status {
-            status: *status,
-            retry_after: *retry_after,
-        },
-        Reply::Unknown {
-            status,
-            retry_after,
-            ..
-        } => Attempt::Unknown {
-            status: *status,
-            retry_after: *retry_after,
-        },
+/// A row as far as this run took it: settled, failed, or handed back.
+fn result_of(s: Settled<Reply>) -> RowResult {
+    match (s.end, s.last) {
+        (End::Success, Some((reply, at))) => settled(s.attempts, reply, at),
+        (End::Permanent, Some((reply, at))) => failed(s.attempts, reply, at, false),
+        (End::Exhausted, Some((reply, at))) => failed(s.attempts, reply, at, true),
+        (_, last) => unsettled(s.attempts, last),
     }
 }
 
@@ -455,7 +200,7 @@ fn settled(attempts: u32, reply: Reply, at: i64) -> RowResult {
         mismatch,
     } = reply
     else {
-        // `decide` only says Success for a refund.
+        // The retry policy only says Success for a refund.
         return failed(attempts, reply, at, true);
     };
     let mut r = base(attempts, Outcome::Refunded, Some(at));

@@ -19,7 +19,7 @@ use serde::{Deserialize, Deserializer};
 use super::settings::Layer;
 use crate::client;
 use crate::domain::ResultsFormat;
-use crate::runner;
+use crate::send;
 use crate::totals::Guard;
 
 pub(crate) const DEFAULT_API_BASE: &str = "https://api.mercadopago.com";
@@ -87,7 +87,7 @@ layered! {
         #[command(flatten)]
         #[serde(flatten)]
         pub token: TokenArgs,
-        #[arg(long, help = with_default("Most requests per second in any one-second window, retries included: the ceiling of the adaptive rate (which slows down on 429s and climbs back), or the rate itself with --fixed-rate", runner::DEFAULT_RATE))]
+        #[arg(long, help = with_default("Most requests per second in any one-second window, retries included: the ceiling of the adaptive rate (which slows down on 429s and climbs back), or the rate itself with --fixed-rate", send::DEFAULT_RATE))]
         pub rate: Option<NonZeroU32>,
         /// Where the adaptive rate starts [default: --rate]
         #[arg(long, value_name = "N")]
@@ -98,15 +98,15 @@ layered! {
         pub fixed_rate: bool,
         #[arg(long, value_name = "N|auto", help = with_default("Requests in flight at once: a number, or `auto` (enough to reach the rate at the observed latency, up to --max-concurrency)", "auto"))]
         pub concurrency: Option<ConcurrencyArg>,
-        #[arg(long, value_name = "N", help = with_default("The most requests in flight that --concurrency auto may reach", runner::DEFAULT_MAX_CONCURRENCY))]
+        #[arg(long, value_name = "N", help = with_default("The most requests in flight that --concurrency auto may reach", send::DEFAULT_MAX_CONCURRENCY))]
         pub max_concurrency: Option<usize>,
         #[arg(long, help = with_default("Attempts per row per run, the first included", crate::retry::DEFAULT_MAX_ATTEMPTS))]
         pub max_attempts: Option<u32>,
         #[arg(long, help = with_default("Per-request timeout in seconds", client::DEFAULT_TIMEOUT_SECS))]
         pub timeout: Option<u64>,
-        #[arg(long, help = with_default("Consecutive server failures that stop the run", runner::DEFAULT_BREAKER))]
+        #[arg(long, help = with_default("Consecutive server failures that stop the run", send::DEFAULT_BREAKER))]
         pub breaker: Option<u32>,
-        #[arg(long, help = with_default("Seconds in-flight requests may go on after SIGINT/SIGTERM", runner::DEFAULT_GRACE_SECS))]
+        #[arg(long, help = with_default("Seconds in-flight requests may go on after SIGINT/SIGTERM", send::DEFAULT_GRACE_SECS))]
         pub grace: Option<u64>,
     }
 }

@@ -11,7 +11,7 @@ use super::{Cli, LogFormat};
 use crate::commands::run::Confirm;
 use crate::exit::Ending;
 use crate::progress::Mode;
-use crate::runner::{Stop, StopReason};
+use crate::send::{Stop, StopReason};
 use crate::{Exit, Usage};
 
 pub(crate) struct Session {

@@ -31,7 +31,7 @@ use crate::commands::{OutputOptions, Pick, SendOptions};
 use crate::input::InputOptions;
 use crate::progress::Mode;
 use crate::retry::Policy;
-use crate::runner;
+use crate::send;
 
 /// A layer of settings (the flags, a job file) over another: field by field, the
 /// upper layer's value where it gave one. Implemented by [`super::args::layered!`]
@@ -306,7 +306,7 @@ pub(crate) fn send_options(s: &SendArgs) -> anyhow::Result<SendOptions> {
         }
     };
     let max = in_range(
-        s.max_concurrency.unwrap_or(runner::DEFAULT_MAX_CONCURRENCY),
+        s.max_concurrency.unwrap_or(send::DEFAULT_MAX_CONCURRENCY),
         "--max-concurrency",
     )?;
     let concurrency = match s.concurrency {
@@ -321,7 +321,7 @@ pub(crate) fn send_options(s: &SendArgs) -> anyhow::Result<SendOptions> {
     }
     let policy = Policy::default();
     let client_defaults = ClientSettings::default();
-    let runner_defaults = runner::Settings::default();
+    let runner_defaults = send::Settings::default();
     Ok(SendOptions {
         api_base: client::check_api_base(&api_base)?,
         api_base_given: s.api_base.is_some(),
@@ -332,7 +332,7 @@ pub(crate) fn send_options(s: &SendArgs) -> anyhow::Result<SendOptions> {
             }),
             ..client_defaults
         },
-        runner: runner::Settings {
+        runner: send::Settings {
             rate: crate::rate::RateSettings {
                 rate: ceiling,
                 start: s.rate_start,
@@ -352,7 +352,7 @@ pub(crate) fn send_options(s: &SendArgs) -> anyhow::Result<SendOptions> {
 /// `--rate`, else its default.
 pub(crate) fn rate_of(s: &SendArgs) -> NonZeroU32 {
     s.rate
-        .unwrap_or_else(|| runner::Settings::default().rate.rate)
+        .unwrap_or_else(|| send::Settings::default().rate.rate)
 }
 
 pub(crate) fn output_options(s: &OutputArgs, mode: Mode) -> OutputOptions {
@@ -606,7 +606,7 @@ mod tests {
         assert_eq!(merged.rate.map(NonZeroU32::get), Some(9));
         assert_eq!(
             rate_of(&SendArgs::default()),
-            runner::Settings::default().rate.rate
+            send::Settings::default().rate.rate
         );
     }
 
@@ -628,7 +628,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let token = dir.path().join("token");
         std::fs::write(&token, "TEST-x").unwrap();
-        let settings = |text: &str| -> anyhow::Result<runner::Settings> {
+        let settings = |text: &str| -> anyhow::Result<send::Settings> {
             let mut s: SendArgs = job(text)?.layer("run")?;
             s.token.token_file = Some(token.clone());
             Ok(send_options(&s)?.runner)

@@ -13,7 +13,8 @@ use crate::domain::{Outcome, ResultsFormat};
 use crate::ledger::{Batch, Ledger};
 use crate::progress::{Mode, Progress};
 use crate::report::{self, Summary};
-use crate::runner::{self, Stop, StopReason};
+use crate::runner;
+use crate::send::{self, Stop, StopReason};
 use crate::throttle::RateFigures;
 use crate::{Exit, Usage, metrics};
 
@@ -26,7 +27,7 @@ pub(crate) struct SendOptions {
     pub api_base_given: bool,
     pub token: Token,
     pub client: ClientSettings,
-    pub runner: runner::Settings,
+    pub runner: send::Settings,
 }
 
 /// Where the results and the monitoring files go.

@@ -5,25 +5,27 @@
 //! is there, `GET …/{file_name}`.
 //!
 //! Invariants: a period whose `--from` is after its `--to` is refused before any
-//! request; every request goes through the retry rules of the refunds
-//! (`retry::decide`: 429 with its `Retry-After`, 5xx, unknown outcomes; 401/403
-//! end it); one deadline (`--fetch-timeout`, from the first request) bounds
+//! request; every request goes through the send loop of the refunds (`send`:
+//! `--rate`, the breaker, the retry rules — 429 with its `Retry-After`, 5xx,
+//! unknown outcomes; 401/403 end it; a signal ends it, a request in flight after
+//! its grace); one deadline (`--fetch-timeout`, from the first request) bounds
 //! every wait — polls and retries alike, however long a `Retry-After` asks; the
 //! file is streamed to disk, at most `--max-report-bytes` of it, and appears
 //! whole or not at all (downloaded beside, then renamed); what the API answers
 //! is echoed as an excerpt, never whole.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use time::OffsetDateTime;
+use tokio::time::Instant;
 
 use crate::Usage;
 use crate::client::{Client, DownloadError, Reply};
 use crate::excerpt::{excerpt, excerpt_bytes};
+use crate::exit::StoppedBy;
 use crate::mpreport::ReportKind;
-use crate::retry::{self, Attempt, Policy, Verdict};
-use crate::runner::{self, Stop};
+use crate::send::{End, Sender, Settled, Stop, StopReason};
 
 /// How often the list is asked while the report is being made.
 const POLL_EVERY: Duration = Duration::from_secs(1);
@@ -54,21 +56,33 @@ struct Deadline {
 }
 
 impl Deadline {
-    /// Waits `delay`, unless that would pass the deadline: then stops at once —
-    /// waiting to the deadline could not make the next try come sooner.
+    /// Why a try is not made: the next would be `delay` away, past the deadline
+    /// — waiting to the deadline could not make it come sooner.
+    fn passed(&self, delay: Duration, what: &str) -> anyhow::Error {
+        anyhow::anyhow!(
+            "{what}: the next try would be in {} s, past --fetch-timeout ({} s); run again later or raise it",
+            delay.as_secs_f64().ceil(),
+            self.timeout.as_secs()
+        )
+    }
+
+    /// Waits `delay` between polls, unless that would pass the deadline.
     async fn wait(&self, delay: Duration, stop: &Stop, what: &str) -> anyhow::Result<()> {
         if Instant::now() + delay > self.at {
-            anyhow::bail!(
-                "{what}: the next try would be in {} s, past --fetch-timeout ({} s); run again later or raise it",
-                delay.as_secs_f64().ceil(),
-                self.timeout.as_secs()
-            );
+            return Err(self.passed(delay, what));
         }
         tokio::select! {
             () = tokio::time::sleep(delay) => Ok(()),
-            () = stop.wait() => anyhow::bail!("interrupted while fetching the report"),
+            () = stop.wait() => Err(stopped(stop)),
         }
     }
+}
+
+/// The fetch ended on a stop: its exit is the stop's (a signal: resumable; the
+/// token refused: a person must fix it).
+fn stopped(stop: &Stop) -> anyhow::Error {
+    anyhow::Error::new(StoppedBy(stop.reason().unwrap_or(StopReason::Signal)))
+        .context("fetching the report")
 }
 
 fn path_of(kind: ReportKind) -> &'static str {
@@ -120,68 +134,47 @@ pub(crate) fn parse_day(text: &str, end: bool) -> Result<OffsetDateTime, Usage> 
     })
 }
 
-/// One request, retried by the refunds' rules; the answer's status and body.
+/// One request, sent by the refunds' loop; the answer's body.
 async fn call(
     client: &Client,
-    policy: &Policy,
+    sender: &Sender,
     path: &str,
     body: Option<&serde_json::Value>,
-    stop: &Stop,
     deadline: &Deadline,
-) -> anyhow::Result<(u16, Vec<u8>)> {
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let (attempt, answer) = match client.account(path, body).await {
-            Ok((status, retry_after, bytes)) => (
-                Attempt::Status {
-                    status,
-                    retry_after,
-                },
-                Ok((status, bytes)),
-            ),
-            Err(reply) => (runner::attempt_of(&reply), Err(reply)),
-        };
-        let status = match &answer {
-            Ok((s, _)) => Some(*s),
-            Err(Reply::Unknown { status, .. }) => *status,
-            Err(_) => None,
-        };
+) -> anyhow::Result<Vec<u8>> {
+    let Settled { last, end, .. } = sender
+        .settle(None, || client.account(path, body), Some(deadline.at))
+        .await;
+    let status = |answer: &Result<crate::client::Answer, Reply>| match answer {
+        Ok(a) => Some(a.status),
+        Err(Reply::Unknown { status, .. }) => *status,
+        Err(_) => None,
+    };
+    match (end, last) {
         // The list and the creation answer 200/201/202: all success here.
-        if let Ok((s @ 200..=299, bytes)) = answer {
-            return Ok((s, bytes));
+        (End::Success, Some((Ok(answer), _))) => Ok(answer.body),
+        (End::Overdue(delay), Some((answer, _))) => {
+            let what = format!("{path} answered HTTP {}", status(&answer).unwrap_or(0));
+            Err(deadline.passed(delay, &what))
         }
-        match retry::decide(policy, attempts, attempt, fastrand::f64) {
-            Verdict::Retry(delay) => {
-                tracing::debug!(path, ?status, ?delay, "retrying");
-                let what = format!("{path} answered HTTP {}", status.unwrap_or(0));
-                deadline.wait(delay, stop, &what).await?;
-            }
-            // Exit 6, as for a run: a person must fix the token first.
-            Verdict::StopRun => {
-                return Err(crate::exit::StoppedBy(runner::StopReason::Credentials(
-                    status.unwrap_or(0),
-                ))
-                .into());
-            }
-            _ => {
-                let why = match answer {
-                    Ok((s, bytes)) => format!("HTTP {s}: {}", excerpt_bytes(&bytes)),
-                    Err(Reply::Unknown { reason, .. }) => reason,
-                    Err(_) => "no answer".into(),
-                };
-                anyhow::bail!("{path}: {why}");
-            }
+        (End::Stopped | End::Overdue(_), _) => Err(stopped(sender.stop())),
+        (_, last) => {
+            let why = match last {
+                Some((Ok(a), _)) => format!("HTTP {}: {}", a.status, excerpt_bytes(&a.body)),
+                Some((Err(Reply::Unknown { reason, .. }), _)) => reason,
+                _ => "no answer".into(),
+            };
+            anyhow::bail!("{path}: {why}");
         }
     }
 }
 
-/// Asks for the report, waits for it, downloads it to `req.to`.
+/// Asks for the report, waits for it, downloads it to `req.to`. Every request
+/// goes through `sender` (`--rate` and the rest of the run's sending settings).
 pub(crate) async fn fetch(
     client: &Client,
-    policy: &Policy,
+    sender: &Sender,
     req: &FetchRequest,
-    stop: &Stop,
 ) -> anyhow::Result<PathBuf> {
     let base = path_of(req.kind);
     let rfc3339 = &time::format_description::well_known::Rfc3339;
@@ -193,22 +186,15 @@ pub(crate) async fn fetch(
         at: Instant::now() + req.timeout,
         timeout: req.timeout,
     };
-    call(client, policy, base, Some(&period), stop, &deadline).await?;
+    call(client, sender, base, Some(&period), &deadline).await?;
     tracing::info!(
         "asked Mercado Pago for the {} report; waiting for it",
         req.kind.as_str()
     );
+    let list = format!("{base}/list");
     let file_name = loop {
-        let (_, bytes) = call(
-            client,
-            policy,
-            &format!("{base}/list"),
-            None,
-            stop,
-            &deadline,
-        )
-        .await?;
-        if let Some(name) = ready_file(&bytes, req.begin, req.end) {
+        let listed = call(client, sender, &list, None, &deadline).await?;
+        if let Some(name) = ready_file(&listed, req.begin, req.end) {
             break name;
         }
         let left = deadline.at.saturating_duration_since(Instant::now());
@@ -220,7 +206,11 @@ pub(crate) async fn fetch(
             );
         }
         deadline
-            .wait(POLL_EVERY.min(left), stop, "waiting for the report")
+            .wait(
+                POLL_EVERY.min(left),
+                sender.stop(),
+                "waiting for the report",
+            )
             .await?;
     };
     if file_name.contains(['/', '\\']) || file_name.starts_with('.') {
@@ -230,45 +220,35 @@ pub(crate) async fn fetch(
         );
     }
     let shown = excerpt(&file_name);
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let path = format!("{base}/{file_name}");
-        let attempt = match client.download(&path, &req.to, req.max_bytes).await {
-            Ok(None) => break,
-            Ok(Some((status, retry_after))) => Attempt::Status {
-                status,
-                retry_after,
-            },
-            Err(DownloadError::TooLarge) => anyhow::bail!(
-                "the report {shown} is larger than --max-report-bytes ({} bytes); nothing of it was kept",
-                req.max_bytes
-            ),
-            Err(DownloadError::Local(why)) => {
-                anyhow::bail!("could not save the report {shown}: {why}")
-            }
-            Err(DownloadError::Transport(reason)) => {
-                tracing::debug!("download: {reason}");
-                Attempt::Unknown {
-                    status: None,
-                    retry_after: None,
-                }
-            }
-        };
-        match (
-            retry::decide(policy, attempts, attempt, fastrand::f64),
-            attempt,
-        ) {
-            (Verdict::Retry(delay), _) => {
-                let what = format!("downloading the report {shown}");
-                deadline.wait(delay, stop, &what).await?;
-            }
-            (Verdict::StopRun, Attempt::Status { status, .. }) => {
-                let refused = runner::StopReason::Credentials(status);
-                return Err(crate::exit::StoppedBy(refused).into());
-            }
-            _ => anyhow::bail!("could not download the report {shown} ({attempt:?})"),
+    let path = format!("{base}/{file_name}");
+    let Settled { last, end, .. } = sender
+        .settle(
+            None,
+            || client.download(&path, &req.to, req.max_bytes),
+            Some(deadline.at),
+        )
+        .await;
+    match (end, last.map(|(a, _)| a)) {
+        (End::Success, Some(Ok(_))) => {}
+        (_, Some(Err(DownloadError::TooLarge))) => anyhow::bail!(
+            "the report {shown} is larger than --max-report-bytes ({} bytes); nothing of it was kept",
+            req.max_bytes
+        ),
+        (_, Some(Err(DownloadError::Local(why)))) => {
+            anyhow::bail!("could not save the report {shown}: {why}")
         }
+        (End::Overdue(delay), _) => {
+            return Err(deadline.passed(delay, &format!("downloading the report {shown}")));
+        }
+        (End::Stopped, _) => return Err(stopped(sender.stop())),
+        (_, Some(Ok(answer))) => anyhow::bail!(
+            "could not download the report {shown} (HTTP {})",
+            answer.status
+        ),
+        (_, Some(Err(DownloadError::Transport(reason)))) => {
+            anyhow::bail!("could not download the report {shown} ({reason})")
+        }
+        (_, None) => anyhow::bail!("could not download the report {shown}"),
     }
     tracing::info!("downloaded {}", req.to.display());
     Ok(req.to.clone())

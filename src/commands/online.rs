@@ -21,7 +21,7 @@ use crate::domain::{Currency, Kind, PaymentId, RefundStatus, Requested, Row};
 use crate::input::{InputOptions, InputSummary, Spooled};
 use crate::lookup::{self, Lookup};
 use crate::report;
-use crate::runner::{Stop, StopReason};
+use crate::send::{Stop, StopReason};
 use crate::sheet::{self, Dialect};
 
 /// More partial refunds than this on one payment: older docs say the API refuses.

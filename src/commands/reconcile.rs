@@ -23,7 +23,7 @@ use crate::ledger::StoredRow;
 use crate::lock::BatchLock;
 use crate::lookup::{self, Lookup};
 use crate::report;
-use crate::runner::{Stop, StopReason};
+use crate::send::{Stop, StopReason};
 use crate::{Exit, Usage, clock};
 
 pub(crate) use crate::books::Finding;

@@ -12,7 +12,7 @@ use super::batch::{self, Finished, OutputOptions, SendOptions};
 use crate::Usage;
 use crate::domain::Outcome;
 use crate::lock::BatchLock;
-use crate::runner::Stop;
+use crate::send::Stop;
 
 pub(crate) async fn retry(
     state: &Path,

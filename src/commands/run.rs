@@ -18,7 +18,7 @@ use crate::domain::CauseCode;
 use crate::input::{InputOptions, InputSummary, Spooled, Validated};
 use crate::ledger::{self, Batch, BatchSettings, Ledger};
 use crate::lock::BatchLock;
-use crate::runner::Stop;
+use crate::send::Stop;
 use crate::totals::{self, Guard, Tally};
 use crate::{Usage, clock};
 

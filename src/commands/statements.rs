@@ -61,7 +61,7 @@ pub(crate) async fn fetch_and_match(
     mut req: MatchRequest,
     fetch: Fetch,
     send: &batch::SendOptions,
-    stop: crate::runner::Stop,
+    stop: crate::send::Stop,
 ) -> anyhow::Result<Matched> {
     let ledger = batch::open_existing(&req.state)?;
     let b = batch::select_batch(&ledger, &req.state, &req.pick)?;
@@ -75,9 +75,10 @@ pub(crate) async fn fetch_and_match(
         fetch.begin,
         fetch.end,
     );
+    let sender = crate::send::Sender::new(&send.runner, stop);
     let fetched = super::fetch::fetch(
         &client,
-        &send.runner.policy,
+        &sender,
         &super::fetch::FetchRequest {
             kind: fetch.kind,
             begin: fetch.begin,
@@ -86,7 +87,6 @@ pub(crate) async fn fetch_and_match(
             timeout: fetch.timeout,
             max_bytes: fetch.max_bytes,
         },
-        &stop,
     )
     .await?;
     req.reports.push(fetched);

@@ -669,3 +669,130 @@ fn a_period_running_backwards_is_refused_before_any_request() {
     );
     assert!(stub.seen().is_empty(), "{:?}", stub.seen());
 }
+
+/// `reconcile --fetch-report --rate 2` paces its requests as a run does (#20):
+/// the creation, the list (two 500s, then ready) and the download never go
+/// more than twice in any second. Before, the fetch sent them back to back.
+#[test]
+fn a_fetch_honours_the_rate() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    let stub = Stub::start(|n, _| match n {
+        0 => json(202, "{}"),
+        1 | 2 => json(500, r#"{"message":"busy","status":500}"#),
+        3 => json(200, &listed("paced.csv")),
+        _ => (
+            StatusCode::OK,
+            vec![],
+            Body::from("TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n"),
+        ),
+    });
+    let ran = fetch_at(
+        &w,
+        &stub.base(),
+        "2026-11-01",
+        "2026-11-30",
+        &["--rate", "2"],
+    );
+    assert_eq!(ran.code, 1, "a header only: nothing in the period {ran:?}");
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    // Loosely: the window the pacer keeps is a little over a second.
+    for three in seen.windows(3) {
+        let spread = three[2].at - three[0].at;
+        assert!(
+            spread >= std::time::Duration::from_millis(900),
+            "three requests within {spread:?}: {seen:?}"
+        );
+    }
+}
+
+/// SIGTERM while the report's download waits out a `Retry-After` ends the fetch
+/// at once, resumable (exit 3), not after the minute asked (#20).
+#[test]
+fn a_signal_ends_a_download_waiting_to_retry() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    let stub = Stub::start(|n, _| match n {
+        0 => json(202, "{}"),
+        1 => json(200, &listed("later.csv")),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            vec![("retry-after", "60".to_owned())],
+            Body::empty(),
+        ),
+    });
+    let mut cmd = w.bare();
+    cmd.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .args(["reconcile", "--state", ACCOUNT_STATE])
+        .args(fetch_args("settlement", "2026-11-01", "2026-11-30"))
+        .args(["--api-base", &stub.base()]);
+    let mut child = w.spawn(cmd, "fetch");
+    crate::common::wait_until(
+        "the download refused once",
+        std::time::Duration::from_secs(30),
+        || stub.seen().len() >= 3,
+    );
+    let signalled = std::time::Instant::now();
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("wait");
+    assert!(
+        signalled.elapsed() < std::time::Duration::from_secs(30),
+        "{:?} {}",
+        signalled.elapsed(),
+        w.log("fetch")
+    );
+    assert_eq!(status.code(), Some(3), "{}", w.log("fetch"));
+    assert_eq!(stub.seen().len(), 3, "nothing sent after the signal");
+}
+
+/// SIGTERM while the download itself hangs (no answer yet) gives it `--grace`,
+/// then ends the fetch, resumable (exit 3) — not after the request's timeout.
+#[test]
+fn a_signal_ends_a_hanging_download_after_the_grace() {
+    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let w = Work::new();
+    batch(&sb, &w);
+    let (tx, asked) = std::sync::mpsc::channel::<()>();
+    let tx = std::sync::Mutex::new(tx);
+    let raw = raw_server(move |request| {
+        let head = |status: &str| format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
+        if request.starts_with("POST") {
+            format!("{}Content-Length: 2\r\n\r\n{{}}", head("202 Accepted")).into_bytes()
+        } else if request.contains("/list") {
+            let list = listed("hangs.csv");
+            format!(
+                "{}Content-Length: {}\r\n\r\n{list}",
+                head("200 OK"),
+                list.len()
+            )
+            .into_bytes()
+        } else {
+            let _ = tx.lock().unwrap().send(());
+            // No answer for longer than the test waits.
+            std::thread::sleep(std::time::Duration::from_secs(300));
+            Vec::new()
+        }
+    });
+    let mut cmd = w.bare();
+    cmd.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .args(["reconcile", "--state", ACCOUNT_STATE])
+        .args(fetch_args("settlement", "2026-11-01", "2026-11-30"))
+        .args(["--api-base", &raw, "--timeout", "240", "--grace", "1"]);
+    let mut child = w.spawn(cmd, "fetch");
+    asked
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the download asked");
+    let signalled = std::time::Instant::now();
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("wait");
+    assert!(
+        signalled.elapsed() < std::time::Duration::from_secs(60),
+        "{:?} {}",
+        signalled.elapsed(),
+        w.log("fetch")
+    );
+    assert_eq!(status.code(), Some(3), "{}", w.log("fetch"));
+}
