@@ -375,13 +375,21 @@ impl Sender {
             let pass = match first.take() {
                 Some(pass) => pass,
                 None => tokio::select! {
-                    p = self.pacer.enter(attempts > 0) => p,
+                    biased;
                     () = self.stop.wait() => return stopped(attempts, last),
+                    p = self.pacer.enter(attempts > 0) => p,
                 },
             };
             tokio::select! {
-                () = self.pacer.until_ready() => {}
+                biased;
                 () = self.stop.wait() => return stopped(attempts, last),
+                () = self.pacer.until_ready() => {}
+            }
+            // A stop that came while this one waited its turn wins over sending:
+            // after a refused connection the run ends with the attempts already
+            // made, not with every queued row trying once more.
+            if self.stop.reason().is_some() {
+                return stopped(attempts, last);
             }
             attempts += 1;
             let at = now_ms();
