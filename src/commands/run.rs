@@ -411,17 +411,59 @@ async fn tonight(
         lock.release(finished.nothing_left());
         return Ok(RunResult::Finished(Box::new(finished)));
     }
+    let (mut ledger, batch, lock, digest) = match made(&req, &state, &out, &stop).await? {
+        Made::Ready {
+            ledger,
+            batch,
+            lock,
+            digest,
+        } => (ledger, batch, lock, digest),
+        Made::Refused(r) => return Ok(r),
+    };
+    if let Some(confirm) = &req.confirm {
+        confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
+    }
+    ledger.set_namespace(&req.input_options.namespace)?;
+    let begun = batch::Begun {
+        started,
+        tonight: Some(batch::Tonight {
+            input: &req.input,
+            same_bytes: batch.input_digest == digest,
+        }),
+    };
+    let finished =
+        batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, begun).await?;
+    lock.release(finished.nothing_left());
+    Ok(RunResult::Finished(Box::new(finished)))
+}
+
+/// A batch ready to send, or why there is none.
+enum Made {
+    Ready {
+        ledger: Ledger,
+        batch: Batch,
+        lock: BatchLock,
+        /// The digest of the input as read now.
+        digest: String,
+    },
+    Refused(RunResult),
+}
+
+/// What `run` does with a file the state file does not hold unchanged:
+/// validate it whole, check the guards, make it into a batch (or find the
+/// batch of the same keys) under the per-payment guard — nothing sent.
+async fn made(req: &RunRequest, state: &Path, out: &Path, stop: &Stop) -> anyhow::Result<Made> {
     let Validated {
         problems,
         summary,
         tally,
     } = validate(&req.input, &req.input_options)?;
     if !problems.is_empty() && !req.skip_invalid {
-        return Ok(RunResult::Refused {
-            input: req.input,
+        return Ok(Made::Refused(RunResult::Refused {
+            input: req.input.clone(),
             problems,
             why: Refusal::BadLines,
-        });
+        }));
     }
     req.guards.check(summary.rows, &tally)?;
     // With --skip-invalid, a file of bad rows still gets its results (all
@@ -429,20 +471,20 @@ async fn tonight(
     if summary.valid == 0 && !(req.skip_invalid && summary.rows > 0) {
         return Err(Usage(format!("{}: no row to refund", req.input.display())).into());
     }
-    batch::check_outputs(Some(&req.input), &state, &out, &req.output)?;
-    let mut ledger = Ledger::open(&state)?;
-    check_namespace(&ledger, &state, &req)?;
+    batch::check_outputs(Some(&req.input), state, out, &req.output)?;
+    let mut ledger = Ledger::open(state)?;
+    check_namespace(&ledger, state, req)?;
     let batch_id = summary.fingerprint.clone();
-    let lock = BatchLock::acquire(&state, &batch_id, "run")?;
+    let lock = BatchLock::acquire(state, &batch_id, "run")?;
     let batch = match ledger.batch(&batch_id)? {
         Some(mut b) => {
             tracing::info!("resuming batch {} from {}", b.id, state.display());
-            if let Err(problems) = guard_resumed(&mut ledger, &mut b, &req)? {
-                return Ok(RunResult::Refused {
-                    input: req.input,
+            if let Err(problems) = guard_resumed(&mut ledger, &mut b, req)? {
+                return Ok(Made::Refused(RunResult::Refused {
+                    input: req.input.clone(),
                     problems,
                     why: Refusal::PriorRefunds,
-                });
+                }));
             }
             b
         }
@@ -454,7 +496,7 @@ async fn tonight(
                         &req.input,
                         &req.input_options,
                         &req.send,
-                        &state,
+                        state,
                         days,
                         stop.clone(),
                     )
@@ -464,48 +506,75 @@ async fn tonight(
                             .context("the preflight stopped; nothing was sent"));
                     }
                     if !not_ok.is_empty() && !req.skip_invalid {
-                        return Ok(RunResult::Refused {
-                            input: req.input,
+                        return Ok(Made::Refused(RunResult::Refused {
+                            input: req.input.clone(),
                             problems: not_ok
                                 .iter()
                                 .map(|(_, line, p)| (*line, format!("predicted {}", p.as_str())))
                                 .collect(),
                             why: Refusal::Preflight,
-                        });
+                        }));
                     }
                     not_ok
                 }
             };
-            match create_batch(&mut ledger, &req, &summary, &out, &preflighted)? {
+            match create_batch(&mut ledger, req, &summary, out, &preflighted)? {
                 Ok(b) => {
                     tracing::info!("created batch {batch_id} in {}", state.display());
                     b
                 }
                 Err(problems) => {
-                    return Ok(RunResult::Refused {
-                        input: req.input,
+                    return Ok(Made::Refused(RunResult::Refused {
+                        input: req.input.clone(),
                         problems,
                         why: Refusal::PriorRefunds,
-                    });
+                    }));
                 }
             }
         }
     };
-    if let Some(confirm) = &req.confirm {
-        confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
-    }
-    ledger.set_namespace(&req.input_options.namespace)?;
-    let begun = batch::Begun {
-        started,
-        tonight: Some(batch::Tonight {
-            input: &req.input,
-            same_bytes: batch.input_digest == summary.digest,
-        }),
+    Ok(Made::Ready {
+        ledger,
+        batch,
+        lock,
+        digest: summary.digest,
+    })
+}
+
+/// The batch `run` would send for `req`, made (or found) by the very path
+/// `run` takes — validation, guards, per-payment guard, the batch's lock —
+/// and nothing sent: the console's approval makes its ledger batch here.
+/// `Err` of the inner result: why `run` would refuse it.
+pub(crate) async fn prepare(
+    req: RunRequest,
+    stop: Stop,
+) -> anyhow::Result<Result<Batch, RunResult>> {
+    let state = match req.state.clone() {
+        Some(s) => s,
+        None => crate::state_home::default_state(
+            Some(&req.input),
+            &req.input_options.namespace,
+            req.namespace_change,
+        )?,
     };
-    let finished =
-        batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, begun).await?;
-    lock.release(finished.nothing_left());
-    Ok(RunResult::Finished(Box::new(finished)))
+    let out = req
+        .output
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
+    match made(&req, &state, &out, &stop).await? {
+        Made::Ready {
+            mut ledger,
+            batch,
+            lock,
+            ..
+        } => {
+            ledger.set_namespace(&req.input_options.namespace)?;
+            lock.release(false);
+            Ok(Ok(batch))
+        }
+        Made::Refused(r) => Ok(Err(r)),
+    }
 }
 
 /// A batch resumed meets the per-payment guard as a new one does: rows never

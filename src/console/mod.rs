@@ -17,12 +17,15 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::Exit;
+use crate::commands::SendOptions;
 use crate::input::InputOptions;
 
 mod audit;
 mod auth;
 mod lockout;
 mod pages;
+mod review;
+mod send;
 mod server;
 mod store;
 mod upload;
@@ -51,6 +54,15 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "MINUTES", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=1440))]
     pub idle_timeout: u64,
+    /// Days a batch may wait for its approval after its upload; past them it
+    /// expires.
+    #[arg(long, value_name = "DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub approval_days: u32,
+    /// How an approved batch is sent (`--api-base`, `--rate`…, the token as
+    /// `run` takes it): the console runs the same engine.
+    #[command(flatten)]
+    pub send: crate::cli::args::SendArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,6 +120,11 @@ impl Role {
         matches!(self, Role::Submitter | Role::Admin)
     }
 
+    /// May approve or reject what someone else submitted.
+    pub(crate) fn may_approve(self) -> bool {
+        matches!(self, Role::Approver | Role::Admin)
+    }
+
     /// May read the audit trail.
     pub(crate) fn may_audit(self) -> bool {
         matches!(self, Role::Approver | Role::Admin)
@@ -121,6 +138,7 @@ pub(crate) async fn exec(
     args: ConsoleArgs,
     state: PathBuf,
     input: InputOptions,
+    send: anyhow::Result<SendOptions>,
 ) -> anyhow::Result<Exit> {
     match args.command {
         Some(ConsoleCommand::Users { command }) => users::exec(command, &state),
@@ -131,6 +149,8 @@ pub(crate) async fn exec(
                 listen: args.listen,
                 behind_proxy: args.behind_proxy,
                 idle: std::time::Duration::from_secs(args.idle_timeout * 60),
+                approval_days: args.approval_days,
+                send,
             })
             .await
         }
@@ -158,6 +178,8 @@ mod tests {
         assert_eq!(Role::parse("root"), None);
         assert!(Role::Submitter.may_upload() && !Role::Approver.may_upload());
         assert!(Role::Approver.may_audit() && !Role::Submitter.may_audit());
+        assert!(Role::Approver.may_approve() && Role::Admin.may_approve());
+        assert!(!Role::Submitter.may_approve());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::auth::{Kind, Viewer};
 use super::server::{Shared, internal};
-use super::store::Upload;
+use super::store::{BatchState, Upload};
 use crate::commands::plan::PlanReport;
 use crate::totals;
 
@@ -146,11 +146,12 @@ pub(crate) async fn home(State(app): State<Shared>, headers: HeaderMap) -> Respo
         Ok(u) => u,
         Err(e) => return internal(e),
     };
+    let now = crate::clock::now_ms();
     let uploads = uploads
         .into_iter()
         .map(|u| Listed {
             at: crate::clock::rfc3339(u.uploaded_at_ms),
-            state: u.state.as_str(),
+            state: super::review::effective(&u, now, app.approval_days).as_str(),
             id: u.id,
             name: u.original_name,
             by: u.uploaded_by,
@@ -232,6 +233,54 @@ impl PlanView {
     }
 }
 
+/// Where the batch is in four eyes and sending, and what the viewer may do.
+struct Flow {
+    id: String,
+    /// The state now (an unapproved batch past its window reads `expired`).
+    state: &'static str,
+    submitted_by: Option<String>,
+    submitted_at: Option<String>,
+    /// The totals the submitter typed.
+    expect_total: Option<String>,
+    decided_by: Option<String>,
+    decided_at: Option<String>,
+    reason: Option<String>,
+    ledger_batch: Option<String>,
+    may_submit: bool,
+    may_decide: bool,
+    may_send: bool,
+    may_stop: bool,
+    approval_days: u32,
+}
+
+impl Flow {
+    fn of(u: &Upload, v: &Viewer, approval_days: u32) -> Flow {
+        let state = super::review::effective(u, crate::clock::now_ms(), approval_days);
+        let r = u.review.as_ref();
+        let own = r.is_some_and(|r| r.submitted_by == v.name);
+        Flow {
+            id: u.id.clone(),
+            state: state.as_str(),
+            submitted_by: r.map(|r| r.submitted_by.clone()),
+            submitted_at: r.map(|r| crate::clock::rfc3339(r.submitted_at_ms)),
+            expect_total: r.map(|r| r.expect_total.clone()),
+            decided_by: r.and_then(|r| r.decided_by.clone()),
+            decided_at: r.and_then(|r| r.decided_at_ms.map(crate::clock::rfc3339)),
+            reason: r.and_then(|r| r.reason.clone()),
+            ledger_batch: r.and_then(|r| r.ledger_batch.clone()),
+            may_submit: state == BatchState::Uploaded && v.role.may_upload(),
+            may_decide: state == BatchState::Submitted && v.role.may_approve() && !own,
+            may_send: matches!(state, BatchState::Approved | BatchState::Stopped),
+            may_stop: state == BatchState::Sending,
+            approval_days,
+        }
+    }
+
+    fn is(&self, state: &str) -> bool {
+        self.state == state
+    }
+}
+
 #[derive(Template)]
 #[template(path = "batch.html", config = "src/console/askama.toml")]
 struct BatchPage {
@@ -239,6 +288,7 @@ struct BatchPage {
     upload: Upload,
     uploaded_at: String,
     plan: PlanView,
+    flow: Flow,
 }
 
 /// `GET /batches/{id}` (the page) and `GET /batches/{id}.json`.
@@ -282,8 +332,21 @@ pub(crate) async fn batch(
             );
         }
     };
+    let flow = Flow::of(&upload, &v, app.approval_days);
     if json {
-        return Json(json_of(&upload, &plan)).into_response();
+        let counts = match &flow.ledger_batch {
+            Some(b) => {
+                let (path, b) = (app.state.clone(), b.clone());
+                match tokio::task::spawn_blocking(move || super::send::read_ledger(&path, &b)).await
+                {
+                    Ok(Ok((counts, _, _))) => Some(counts),
+                    Ok(Err(e)) => return internal(e),
+                    Err(e) => return internal(e.into()),
+                }
+            }
+            None => None,
+        };
+        return Json(json_of(&upload, &plan, &flow, counts)).into_response();
     }
     render(
         &BatchPage {
@@ -291,12 +354,18 @@ pub(crate) async fn batch(
             uploaded_at: crate::clock::rfc3339(upload.uploaded_at_ms),
             upload,
             plan,
+            flow,
         },
         StatusCode::OK,
     )
 }
 
-fn json_of(u: &Upload, p: &PlanView) -> serde_json::Value {
+fn json_of(
+    u: &Upload,
+    p: &PlanView,
+    f: &Flow,
+    counts: Option<std::collections::BTreeMap<String, u64>>,
+) -> serde_json::Value {
     let money: Vec<_> = p
         .money
         .iter()
@@ -311,7 +380,16 @@ fn json_of(u: &Upload, p: &PlanView) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "id": u.id,
-        "state": u.state.as_str(),
+        "state": f.state,
+        "submitted_by": f.submitted_by,
+        "submitted_at": f.submitted_at,
+        "expect_total": f.expect_total,
+        "approved_by": f.decided_by.as_ref().filter(|_| f.reason.is_none()),
+        "rejected_by": f.decided_by.as_ref().filter(|_| f.reason.is_some()),
+        "decided_at": f.decided_at,
+        "reason": f.reason,
+        "ledger_batch": f.ledger_batch,
+        "counts": counts.unwrap_or_default(),
         "file": u.original_name,
         "uploaded_by": u.uploaded_by,
         "uploaded_at": crate::clock::rfc3339(u.uploaded_at_ms),

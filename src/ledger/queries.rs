@@ -115,6 +115,27 @@ impl Ledger {
         Ok(counts)
     }
 
+    /// Rows per cause code so far (rows without a cause not counted): what a
+    /// live progress page shows.
+    pub(crate) fn cause_counts(
+        &self,
+        batch_id: &str,
+    ) -> anyhow::Result<std::collections::BTreeMap<String, u64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT cause_code, COUNT(*) FROM rows
+             WHERE batch = ?1 AND cause_code IS NOT NULL GROUP BY cause_code",
+        )?;
+        let rows = stmt.query_map([self.seq(batch_id)?], |r| {
+            Ok((r.get::<_, CauseCode>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut counts = std::collections::BTreeMap::new();
+        for r in rows {
+            let (c, n) = r?;
+            *counts.entry(c.as_str().into_owned()).or_default() += n as u64;
+        }
+        Ok(counts)
+    }
+
     /// What each valid row of the batch asks, and in which currency, of the
     /// rows `which` says: what a confirmation adds up.
     pub(crate) fn for_each_ask(

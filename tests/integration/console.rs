@@ -12,10 +12,10 @@ use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
 use crate::common::{ACCOUNT_STATE, Work, ordinary_csv, read_csv, run, sandbox};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// `console users add NAME --role ROLE --password-stdin` on `state`.
-fn add_user(w: &Work, state: &Path, name: &str, role: &str) -> crate::common::Ran {
+pub(crate) fn add_user(w: &Work, state: &Path, name: &str, role: &str) -> crate::common::Ran {
     let mut cmd = w.bare();
     cmd.args([
         "console",
@@ -47,14 +47,24 @@ fn add_user(w: &Work, state: &Path, name: &str, role: &str) -> crate::common::Ra
 }
 
 /// A console process on 127.0.0.1:0; killed when dropped.
-struct Console {
+pub(crate) struct Console {
     child: Child,
     base: String,
     log: PathBuf,
 }
 
 impl Console {
-    fn start(w: &Work, state: &Path, env: &[(&str, &str)]) -> Console {
+    pub(crate) fn start(w: &Work, state: &Path, env: &[(&str, &str)]) -> Console {
+        Console::start_with(w, state, env, &[])
+    }
+
+    /// With more arguments (`--api-base`, `--rate`…).
+    pub(crate) fn start_with(
+        w: &Work,
+        state: &Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Console {
         let log = w.path(&format!(
             "console-{}.log",
             w.dir.path().read_dir().unwrap().count()
@@ -64,6 +74,7 @@ impl Console {
             .arg("--state")
             .arg(state)
             .args(["--listen", "127.0.0.1:0"])
+            .args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap());
@@ -86,7 +97,7 @@ impl Console {
         Console { child, base, log }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
@@ -94,7 +105,7 @@ impl Console {
         self.base.trim_start_matches("http://").to_owned()
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -107,7 +118,7 @@ impl Drop for Console {
 }
 
 /// A browser: its own cookies, redirects not followed (the tests look at them).
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     jar: Arc<reqwest::cookie::Jar>,
 }
@@ -120,7 +131,7 @@ impl std::ops::Deref for Browser {
     }
 }
 
-fn browser() -> Browser {
+pub(crate) fn browser() -> Browser {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let http = reqwest::Client::builder()
         .cookie_provider(jar.clone())
@@ -131,7 +142,7 @@ fn browser() -> Browser {
 }
 
 /// The `<meta name="csrf-token">` of a page.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let at = html
         .find("name=\"csrf-token\" content=\"")
         .unwrap_or_else(|| panic!("no csrf meta in {html}"))
@@ -139,7 +150,7 @@ fn csrf_of(html: &str) -> String {
     html[at..].split('"').next().unwrap().to_owned()
 }
 
-async fn text(r: reqwest::Response) -> String {
+pub(crate) async fn text(r: reqwest::Response) -> String {
     r.text().await.unwrap()
 }
 
@@ -155,7 +166,7 @@ async fn login(c: &Console, b: &reqwest::Client, user: &str, password: &str) -> 
 }
 
 /// Logged in as `user`: the browser and the CSRF token of its session.
-async fn logged_in(c: &Console, user: &str) -> (Browser, String) {
+pub(crate) async fn logged_in(c: &Console, user: &str) -> (Browser, String) {
     let b = browser();
     let r = login(c, &b, user, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
@@ -165,7 +176,7 @@ async fn logged_in(c: &Console, user: &str) -> (Browser, String) {
 }
 
 /// `POST /batches` with `bytes` as the file `name`.
-async fn upload(
+pub(crate) async fn upload(
     c: &Console,
     b: &reqwest::Client,
     csrf: Option<&str>,
@@ -193,7 +204,7 @@ async fn upload(
 }
 
 /// A state file with three accounts, one of each role.
-fn state_with_users(w: &Work) -> PathBuf {
+pub(crate) fn state_with_users(w: &Work) -> PathBuf {
     let state = w.path("state.db");
     for (name, role) in [
         ("sub", "submitter"),
