@@ -411,13 +411,13 @@ async fn tonight(
         lock.release(finished.nothing_left());
         return Ok(RunResult::Finished(Box::new(finished)));
     }
-    let (mut ledger, batch, lock, digest) = match made(&req, &state, &out, &stop).await? {
-        Made::Ready {
-            ledger,
-            batch,
-            lock,
-            digest,
-        } => (ledger, batch, lock, digest),
+    let Ready {
+        mut ledger,
+        batch,
+        lock,
+        digest,
+    } = match made(&req, &state, &out, &stop).await? {
+        Made::Ready(r) => *r,
         Made::Refused(r) => return Ok(r),
     };
     if let Some(confirm) = &req.confirm {
@@ -439,14 +439,17 @@ async fn tonight(
 
 /// A batch ready to send, or why there is none.
 enum Made {
-    Ready {
-        ledger: Ledger,
-        batch: Batch,
-        lock: BatchLock,
-        /// The digest of the input as read now.
-        digest: String,
-    },
+    Ready(Box<Ready>),
     Refused(RunResult),
+}
+
+/// A batch made or found, its lock held.
+struct Ready {
+    ledger: Ledger,
+    batch: Batch,
+    lock: BatchLock,
+    /// The digest of the input as read now.
+    digest: String,
 }
 
 /// What `run` does with a file the state file does not hold unchanged:
@@ -533,12 +536,12 @@ async fn made(req: &RunRequest, state: &Path, out: &Path, stop: &Stop) -> anyhow
             }
         }
     };
-    Ok(Made::Ready {
+    Ok(Made::Ready(Box::new(Ready {
         ledger,
         batch,
         lock,
         digest: summary.digest,
-    })
+    })))
 }
 
 /// The batch `run` would send for `req`, made (or found) by the very path
@@ -563,12 +566,13 @@ pub(crate) async fn prepare(
         .clone()
         .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
     match made(&req, &state, &out, &stop).await? {
-        Made::Ready {
-            mut ledger,
-            batch,
-            lock,
-            ..
-        } => {
+        Made::Ready(r) => {
+            let Ready {
+                mut ledger,
+                batch,
+                lock,
+                ..
+            } = *r;
             ledger.set_namespace(&req.input_options.namespace)?;
             lock.release(false);
             Ok(Ok(batch))

@@ -429,17 +429,6 @@ impl Store {
         Ok(moved == 1)
     }
 
-    /// Approved batches not yet finished (approved, stopped), in the order
-    /// they were approved.
-    pub(crate) fn approved_unsent(&self) -> anyhow::Result<Vec<Upload>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{UPLOAD_SELECT} WHERE state IN ('approved', 'stopped', 'sending')
-             ORDER BY r.decided_at, console_batches.rowid"
-        ))?;
-        let rows = stmt.query_map([], upload_of)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     pub(crate) fn append_audit(&mut self, e: &Entry) -> anyhow::Result<()> {
         self.conn.execute(
             "INSERT INTO console_audit (at, user, action, remote, batch, detail)
