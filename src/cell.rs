@@ -26,7 +26,8 @@ pub(crate) fn restore(cell: &str) -> &str {
     }
 }
 
-fn is_risky(cell: &str) -> bool {
+/// A cell a spreadsheet would run as a formula: [`neutralise`] prefixes it.
+pub(crate) fn is_risky(cell: &str) -> bool {
     cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) && !is_plain_number(cell)
 }
 

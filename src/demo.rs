@@ -111,7 +111,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             namespace: "mprefund-demo".into(),
         };
         println!("\n== mprefund plan {name}");
-        commands::plan::plan(&input, &opts, None)?
+        commands::plan::plan(&crate::input::Spooled::read(&input)?, &opts, None, false)?
             .render(&mut std::io::stdout().lock(), send.runner.rate.rate)?;
         println!("\n== mprefund run {name}  (fresh state file {stem}.mprefund.db)");
         let result = commands::run::run(

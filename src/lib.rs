@@ -2,7 +2,7 @@
 //!
 //! The pipeline is `input` (CSV → validated rows with their `key`) → `ledger`
 //! (SQLite checkpoint) → `runner` (rate-limited workers using `client` and `retry`,
-//! one collector) → `report` (results CSV). `sandbox` is a stateful stand-in for the
+//! one collector) → `report` (results CSV; every CSV through `sheet`). `sandbox` is a stateful stand-in for the
 //! API that tests, the demo and the benchmarks run against.
 
 pub mod cli;
@@ -40,6 +40,7 @@ mod redact;
 mod report;
 mod retry;
 mod runner;
+mod sheet;
 mod state_access;
 mod state_home;
 mod throttle;

@@ -30,16 +30,14 @@ pub(crate) struct RunFigures<'a> {
 /// stays visible after a clean night, and a stale export is not a plain success.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub(crate) struct Beyond {
-    /// Rows pending or sending across every batch of the state file (absent when
+    /// Rows pending or sending across every batch of the state file (null when
     /// the run ended before the state file was read).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_all_batches: Option<u64>,
     /// Rows of the batch this run settled: pending or sending when it began, and
     /// refunded, in process or failed when it ended. A row attempted but still
     /// pending (a stop) is not counted; it is in `pending_all_batches`.
     pub sent_this_run: u64,
     /// Seconds since the input file was last modified, when the run had one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub input_age_seconds: Option<i64>,
     /// The input is the same bytes as a batch already finished: nothing new.
     pub input_unchanged: bool,

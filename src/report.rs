@@ -4,8 +4,8 @@
 //! Invariants: the original columns come first and untouched except for formula
 //! neutralisation (OWASP CSV injection: a free-text cell starting with `=`, `+`,
 //! `-`, `@`, tab, CR or LF gets a leading `'`; plain numbers are left alone); rows
-//! in input order, every row exactly once; the file appears complete or not at all
-//! (written to a temporary file beside it, synced, then renamed).
+//! in input order, every row exactly once; the file is written through `sheet`,
+//! in the batch's dialect, and appears complete or not at all.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,11 +15,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
 
-pub(crate) use crate::cell::neutralise;
+use crate::cell::neutralise;
 use crate::clock::rfc3339;
 use crate::domain::{CauseCode, Outcome, Requested};
 use crate::ledger::{Batch, Ledger, StoredRow};
-use crate::{atomic_file, totals};
+use crate::sheet::{self, Dialect};
+use crate::totals;
 
 pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "row",
@@ -446,30 +447,23 @@ fn mark_damage(err: anyhow::Error) -> anyhow::Error {
 
 /// Writes the results CSV for `batch` to `out` atomically and returns the summary.
 pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
-    atomic_file::write_with(out, |file| {
+    let dialect = Dialect::of_batch(batch);
+    sheet::write(out, dialect, |sheet| {
         let mut summary = Summary::default();
-        let mut buf = std::io::BufWriter::new(file);
-        if batch.settings.results_bom {
-            buf.write_all(b"\xEF\xBB\xBF")?;
-        }
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(batch.delimiter)
-            .from_writer(buf);
         let width = batch.header.len();
         let header = original_header(&batch.header)
             .into_iter()
             .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
-        w.write_record(header.collect::<Vec<_>>())?;
+        sheet.row(header)?;
         let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
         ledger.for_each_row(&batch.id, |row| {
             summary.add(&row)?;
             record.clear();
             record.extend(original_cells(&row.fields, width, batch.delimiter));
-            record.extend(result_cells(&row, batch.settings.decimal_comma));
-            w.write_record(&record)?;
+            record.extend(result_cells(&row, dialect));
+            sheet.row(&record)?;
             Ok(())
         })?;
-        w.flush()?;
         Ok(summary)
     })
     .map_err(mark_damage)
@@ -509,9 +503,9 @@ pub(crate) fn original_cells(fields: &[String], width: usize, delimiter: u8) -> 
     cells
 }
 
-/// `decimal_comma`: the input wrote amounts as `10,50`; the refunded amount is
-/// written the same way, with the currency's decimals.
-fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 13] {
+/// The refunded amount has the currency's decimals and the dialect's decimal
+/// mark; the sheet neutralises the free-text cells.
+fn result_cells(row: &StoredRow, dialect: Dialect) -> [String; 13] {
     let opt = |v: Option<String>| v.unwrap_or_default();
     let r = &row.result;
     let refund = r.refund.as_ref();
@@ -521,18 +515,13 @@ fn result_cells(row: &StoredRow, decimal_comma: bool) -> [String; 13] {
         opt(row.ask.as_ref().map(|a| a.key.to_string())),
         r.outcome.as_str().to_owned(),
         opt(r.http_status.map(|s| s.to_string())),
-        neutralise(&opt(refund.map(|f| f.id.clone()))),
-        neutralise(&opt(refund.map(|f| f.status.to_string()))),
-        opt(r.refunded().map(|a| {
-            let text = totals::fixed(row.currency, a).to_string();
-            if decimal_comma {
-                text.replace('.', ",")
-            } else {
-                text
-            }
-        })),
-        neutralise(&opt(cause.map(|c| c.code.to_string()))),
-        neutralise(&opt(cause.map(|c| c.message.clone()))),
+        opt(refund.map(|f| f.id.clone())),
+        opt(refund.map(|f| f.status.to_string())),
+        opt(r
+            .refunded()
+            .map(|a| dialect.amount(totals::fixed(row.currency, a)))),
+        opt(cause.map(|c| c.code.to_string())),
+        opt(cause.map(|c| c.message.clone())),
         opt(r.retryable.map(|b| b.to_string())),
         r.attempts.to_string(),
         opt(r.last_attempt_at_ms.map(rfc3339)),

@@ -150,14 +150,7 @@ pub(crate) fn show(
 pub(crate) fn finished(f: &crate::commands::Finished, session: &Session) -> anyhow::Result<Exit> {
     if session.json_logs {
         // Log collectors get the summary as one JSON line too.
-        let line = serde_json::json!({
-            "event": "summary",
-            "batch": f.batch_id,
-            "exit_code": f.exit().code(),
-            "stopped": f.stopped.as_ref().map(|r| r.to_string()),
-            "results": f.results.display().to_string(),
-            "summary": f.summary,
-        });
+        let line = f.log_line()?;
         show(&mut std::io::stderr().lock(), |w| writeln!(w, "{line}"))?;
     }
     session.summary(|| f.one_line(), |w| f.render(w))?;

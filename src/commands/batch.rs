@@ -91,9 +91,90 @@ pub(crate) struct Finished {
     /// How fast this run sent, when it sent anything.
     pub rate: Option<RateFigures>,
     pub peak_in_flight: Option<usize>,
+    /// The spreadsheet the batch was made from, as its first run named it.
+    pub input: String,
+    pub span: Span,
+    pub beyond: metrics::Beyond,
+}
+
+/// When a command ran: RFC 3339 (UTC) and seconds.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Span {
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_seconds: f64,
+}
+
+impl Span {
+    /// From `started` to now.
+    pub(crate) fn since(started: Instant) -> Span {
+        let elapsed = started.elapsed();
+        let now = crate::clock::now_ms();
+        let back = i64::try_from(elapsed.as_millis()).unwrap_or(0);
+        Span {
+            started_at: crate::clock::rfc3339(now - back),
+            finished_at: crate::clock::rfc3339(now),
+            duration_seconds: elapsed.as_secs_f64(),
+        }
+    }
+}
+
+/// The run summary: what `--summary-json` writes and, with `--log-format json`,
+/// the end-of-run log line. One shape for every end: a run that ended before it
+/// had results says what it knows (no batch, no results, zero counts) and adds
+/// `error`; the log line adds `event`. Never a field less.
+#[derive(Debug, Serialize)]
+pub(crate) struct RunSummary<'a> {
+    batch: Option<&'a str>,
+    exit_code: u8,
+    stopped: Option<String>,
+    input: Option<&'a str>,
+    results: Option<String>,
+    #[serde(flatten)]
+    span: &'a Span,
+    /// The rate this run sent at (null when it sent nothing).
+    rate: Option<&'a RateFigures>,
+    #[serde(flatten)]
+    beyond: &'a metrics::Beyond,
+    #[serde(flatten)]
+    summary: &'a Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+/// The log line's: the run summary, named as an event.
+#[derive(Serialize)]
+struct Event<'a> {
+    event: &'static str,
+    #[serde(flatten)]
+    run: RunSummary<'a>,
 }
 
 impl Finished {
+    /// The run summary (`--summary-json`).
+    pub(crate) fn run_summary(&self) -> RunSummary<'_> {
+        RunSummary {
+            batch: Some(&self.batch_id),
+            exit_code: self.exit.code(),
+            stopped: self.stopped.as_ref().map(|r| r.to_string()),
+            input: Some(&self.input),
+            results: Some(self.results.display().to_string()),
+            span: &self.span,
+            rate: self.rate.as_ref(),
+            beyond: &self.beyond,
+            summary: &self.summary,
+            error: None,
+        }
+    }
+
+    /// The run summary as one JSON log line, for log collectors.
+    pub(crate) fn log_line(&self) -> anyhow::Result<String> {
+        Ok(serde_json::to_string(&Event {
+            event: "summary",
+            run: self.run_summary(),
+        })?)
+    }
+
     /// The human summary, for stderr.
     pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
         write!(w, "batch {}: ", self.batch_id)?;
@@ -236,27 +317,6 @@ pub(super) async fn send_and_report(
     finish(&mut ledger, batch, output, out, sent, to_send, begun)
 }
 
-/// The summary file's content.
-#[derive(Serialize)]
-struct SummaryJson<'a> {
-    batch: &'a str,
-    exit_code: u8,
-    stopped: Option<String>,
-    /// The spreadsheet the batch was made from, as its first run named it.
-    input: &'a str,
-    results: String,
-    /// When this run started and ended, RFC 3339 (UTC).
-    started_at: String,
-    finished_at: String,
-    duration_seconds: f64,
-    /// The rate this run sent at (absent when it sent nothing).
-    rate: Option<&'a RateFigures>,
-    #[serde(flatten)]
-    beyond: &'a metrics::Beyond,
-    #[serde(flatten)]
-    summary: &'a Summary,
-}
-
 /// The figures beyond the batch (see [`metrics::Beyond`]); `before` is how many
 /// rows of the batch were left to send when the run began. Says so in the log
 /// when tonight's input is a finished batch's bytes again.
@@ -310,14 +370,14 @@ fn finish(
     let summary = report::results(ledger, batch, out)?;
     let beyond = beyond(ledger, batch, before, begun.tonight)?;
     let exit = decide(&summary, reason.as_ref());
-    let duration = started.elapsed().as_secs_f64();
+    let span = Span::since(started);
     if let Some(path) = &output.metrics_file {
         metrics::write(
             path,
             &metrics::RunFigures {
                 batch_id: &batch.id,
                 summary: &summary,
-                duration_secs: duration,
+                duration_secs: span.duration_seconds,
                 exit,
                 finished_at_secs: crate::clock::now_ms() / 1000,
                 rate: rate.as_ref(),
@@ -325,26 +385,7 @@ fn finish(
             },
         )?;
     }
-    if let Some(path) = &output.summary_json {
-        let json = SummaryJson {
-            batch: &batch.id,
-            exit_code: exit.code(),
-            stopped: reason.as_ref().map(|r| r.to_string()),
-            input: &batch.input_path,
-            results: out.display().to_string(),
-            started_at: started_at(started),
-            finished_at: crate::clock::rfc3339(crate::clock::now_ms()),
-            duration_seconds: duration,
-            rate: rate.as_ref(),
-            beyond: &beyond,
-            summary: &summary,
-        };
-        crate::atomic_file::write_atomically(
-            path,
-            serde_json::to_string_pretty(&json)?.as_bytes(),
-        )?;
-    }
-    Ok(Finished {
+    let finished = Finished {
         batch_id: batch.id.clone(),
         summary,
         stopped: reason,
@@ -352,25 +393,17 @@ fn finish(
         exit,
         rate,
         peak_in_flight: sent.map(|s| s.peak_in_flight),
-    })
-}
-
-/// The summary file of a run that ended without results.
-#[derive(Serialize)]
-struct FailureJson<'a> {
-    batch: Option<&'a str>,
-    exit_code: u8,
-    error: &'a str,
-    input: Option<String>,
-    started_at: String,
-    finished_at: String,
-    duration_seconds: f64,
-}
-
-/// The wall-clock time a run that began at `started` began, RFC 3339.
-fn started_at(started: Instant) -> String {
-    let elapsed = i64::try_from(started.elapsed().as_millis()).unwrap_or(0);
-    crate::clock::rfc3339(crate::clock::now_ms() - elapsed)
+        input: batch.input_path.clone(),
+        span,
+        beyond,
+    };
+    if let Some(path) = &output.summary_json {
+        crate::atomic_file::write_atomically(
+            path,
+            serde_json::to_string_pretty(&finished.run_summary())?.as_bytes(),
+        )?;
+    }
+    Ok(finished)
 }
 
 /// A sending command that ended before it had results (bad input, a held batch,
@@ -403,18 +436,19 @@ pub(crate) fn report_failure(
     if outputs.is_empty() || crate::paths::check_outputs(input, state, &outputs).is_err() {
         return;
     }
-    let duration = started.elapsed().as_secs_f64();
+    let span = Span::since(started);
     let beyond = metrics::Beyond {
         input_age_seconds: input.and_then(input_age_secs),
         ..metrics::Beyond::default()
     };
+    let summary = Summary::default();
     if let Some(path) = &output.metrics_file {
         let written = metrics::write(
             path,
             &metrics::RunFigures {
                 batch_id: "",
-                summary: &Summary::default(),
-                duration_secs: duration,
+                summary: &summary,
+                duration_secs: span.duration_seconds,
                 exit,
                 finished_at_secs: crate::clock::now_ms() / 1000,
                 rate: None,
@@ -426,14 +460,18 @@ pub(crate) fn report_failure(
         }
     }
     if let Some(path) = &output.summary_json {
-        let json = FailureJson {
+        let input = input.map(|p| p.display().to_string());
+        let json = RunSummary {
             batch: None,
             exit_code: exit.code(),
-            error,
-            input: input.map(|p| p.display().to_string()),
-            started_at: started_at(started),
-            finished_at: crate::clock::rfc3339(crate::clock::now_ms()),
-            duration_seconds: duration,
+            stopped: None,
+            input: input.as_deref(),
+            results: None,
+            span: &span,
+            rate: None,
+            beyond: &beyond,
+            summary: &summary,
+            error: Some(error),
         };
         let written = serde_json::to_vec_pretty(&json)
             .map_err(anyhow::Error::from)

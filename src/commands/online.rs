@@ -14,27 +14,30 @@ use std::path::PathBuf;
 use rust_decimal::Decimal;
 
 use super::batch::SendOptions;
+use crate::Exit;
 use crate::client::{Client, PaymentView};
 pub(crate) use crate::domain::Prediction;
 use crate::domain::{Currency, Kind, PaymentId, RefundStatus, Requested, Row};
-use crate::input::{Input, InputOptions};
+use crate::input::{InputOptions, InputSummary, Spooled};
 use crate::lookup::{self, Lookup};
-use crate::report::{self, neutralise};
+use crate::report;
 use crate::runner::{Stop, StopReason};
-use crate::{Exit, atomic_file};
+use crate::sheet::{self, Dialect};
 
 /// More partial refunds than this on one payment: older docs say the API refuses.
 const MAX_PARTIALS: u64 = 20;
 
 #[derive(Debug)]
 pub(crate) struct OnlineRequest {
-    pub input: PathBuf,
+    /// The input, as `plan` read it.
+    pub input: Spooled,
+    /// What `plan`'s validation found, and gathered for the predictions.
+    pub summary: InputSummary,
+    pub asked: Asked,
     pub input_options: InputOptions,
     pub send: SendOptions,
     pub out: Option<PathBuf>,
     pub refund_window_days: i64,
-    /// The state file whose refunds are the rows' own (`already_done`).
-    pub state: Option<PathBuf>,
 }
 
 /// What `plan --online` predicted, for `cli` to render.
@@ -76,108 +79,119 @@ struct OnPayment {
     own: std::collections::HashSet<String>,
 }
 
+/// What the file asks of each payment, gathered row by row while the rows are
+/// validated (no pass of its own), with what the state file says of each row.
+pub(crate) struct Asked {
+    asked: HashMap<PaymentId, OnPayment>,
+    /// Rows (by number) whose key made its refund already, per the state file.
+    done: std::collections::HashSet<u64>,
+    ledger: Option<crate::ledger::ReadOnly>,
+}
+
+impl std::fmt::Debug for Asked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Asked")
+            .field("payments", &self.asked.len())
+            .field("done", &self.done.len())
+            .finish()
+    }
+}
+
+impl Asked {
+    /// `state`: the state file whose refunds are the rows' own, when there is one.
+    pub(crate) fn new(state: Option<&std::path::Path>) -> anyhow::Result<Asked> {
+        Ok(Asked {
+            asked: HashMap::new(),
+            done: Default::default(),
+            ledger: state
+                .map(crate::ledger::ReadOnly::open)
+                .transpose()?
+                .flatten(),
+        })
+    }
+
+    /// Adds one row of the file.
+    pub(crate) fn add(&mut self, row: &Row) -> anyhow::Result<()> {
+        let Ok(v) = &row.content else {
+            return Ok(());
+        };
+        if v.ask.kind != Kind::Payment {
+            return Ok(());
+        }
+        let e = self.asked.entry(v.ask.payment_id).or_default();
+        if let Some(l) = &self.ledger
+            && let Some(id) = l.settled_refund(&v.ask.key)?
+        {
+            self.done.insert(row.row_no);
+            e.own.insert(id);
+            return Ok(());
+        }
+        e.rows += 1;
+        match v.ask.requested {
+            Requested::Full => e.full = true,
+            Requested::Partial(a) => {
+                let code = v.currency.map(|c| c.to_string()).unwrap_or_default();
+                e.partial_sum = crate::money::add(e.partial_sum, &code, a.get())?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What the file asks of each payment, and what the API says of it.
 struct Books {
     asked: HashMap<PaymentId, OnPayment>,
-    /// Rows (by number) whose key made its refund already, per the state file.
     done: std::collections::HashSet<u64>,
     found: HashMap<PaymentId, Lookup>,
     stopped: Option<StopReason>,
     now: time::OffsetDateTime,
 }
 
-/// First pass over the file (what it asks of each payment), then every payment
-/// read once.
-async fn read_books(
-    path: &std::path::Path,
-    opts: &InputOptions,
-    send: &SendOptions,
-    state: Option<&std::path::Path>,
-    stop: Stop,
-) -> anyhow::Result<Books> {
-    let mut asked: HashMap<PaymentId, OnPayment> = HashMap::new();
-    let mut done = std::collections::HashSet::new();
-    let ledger = state
-        .map(crate::ledger::ReadOnly::open)
-        .transpose()?
-        .flatten();
-    let mut input = Input::open(path, opts)?;
-    for row in input.by_ref() {
-        let row = row?;
-        if let Ok(v) = row.content
-            && v.ask.kind == Kind::Payment
-        {
-            let e = asked.entry(v.ask.payment_id).or_default();
-            if let Some(l) = &ledger
-                && let Some(id) = l.settled_refund(&v.ask.key)?
-            {
-                done.insert(row.row_no);
-                e.own.insert(id);
-                continue;
-            }
-            e.rows += 1;
-            match v.ask.requested {
-                Requested::Full => e.full = true,
-                Requested::Partial(a) => {
-                    let code = v.currency.map(|c| c.to_string()).unwrap_or_default();
-                    e.partial_sum = crate::money::add(e.partial_sum, &code, a.get())?;
-                }
-            }
-        }
-    }
-    input.finish()?;
+/// Every payment the file asks of, read once.
+async fn read_books(asked: Asked, send: &SendOptions, stop: Stop) -> anyhow::Result<Books> {
     let client = Client::new(&send.api_base, &send.token, &send.client)?;
-    let ids: Vec<PaymentId> = asked.keys().copied().collect();
+    let ids: Vec<PaymentId> = asked.asked.keys().copied().collect();
     let (found, stopped) = lookup::payments(client, ids, &send.runner, stop).await;
     Ok(Books {
-        asked,
-        done,
+        asked: asked.asked,
+        done: asked.done,
         found,
         stopped,
         now: time::OffsetDateTime::now_utc(),
     })
 }
 
-/// `run --preflight`: the rows `plan --online` would not predict `ok`, as
-/// (row number, line, prediction), and why the reading stopped, if it did.
-pub(crate) async fn preflight(
-    path: &std::path::Path,
-    opts: &InputOptions,
-    send: &SendOptions,
-    state: &std::path::Path,
+/// `run --preflight`'s judge: the payments read, for predicting each row as
+/// `plan --online` would, while the batch is created (no pass of its own).
+pub(crate) struct Preflight {
+    books: Books,
     window_days: i64,
-    stop: Stop,
-) -> anyhow::Result<(Vec<(u64, u64, Prediction)>, Option<StopReason>)> {
-    let books = read_books(path, opts, send, Some(state), stop).await?;
-    let mut input = Input::open(path, opts)?;
-    let mut not_ok = Vec::new();
-    for row in input.by_ref() {
-        let row = row?;
-        let (p, _) = predict(
-            &row,
-            &books.done,
-            &books.asked,
-            &books.found,
-            books.now,
-            window_days,
-        );
-        if !matches!(p, Prediction::Ok | Prediction::AlreadyDone) {
-            not_ok.push((row.row_no, row.line, p));
-        }
+}
+
+impl Preflight {
+    /// Reads every payment `asked` (gathered while the rows were validated) asks
+    /// of; also says why the reading stopped, if it did.
+    pub(crate) async fn read(
+        asked: Asked,
+        send: &SendOptions,
+        window_days: i64,
+        stop: Stop,
+    ) -> anyhow::Result<(Preflight, Option<StopReason>)> {
+        let mut books = read_books(asked, send, stop).await?;
+        let stopped = books.stopped.take();
+        Ok((Preflight { books, window_days }, stopped))
     }
-    input.finish()?;
-    Ok((not_ok, books.stopped))
+
+    /// What `plan --online` predicts for `row`, when it is not `ok` (nor done).
+    pub(crate) fn not_ok(&self, row: &Row) -> Option<Prediction> {
+        let b = &self.books;
+        let (p, _) = predict(row, &b.done, &b.asked, &b.found, b.now, self.window_days);
+        (!matches!(p, Prediction::Ok | Prediction::AlreadyDone)).then_some(p)
+    }
 }
 
 pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Result<Predicted> {
-    let books = read_books(
-        &req.input,
-        &req.input_options,
-        &req.send,
-        req.state.as_deref(),
-        stop,
-    )
-    .await?;
+    let books = read_books(req.asked, &req.send, stop).await?;
     let (asked, done, found, stopped, now) = (
         books.asked,
         books.done,
@@ -185,21 +199,17 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         books.stopped,
         books.now,
     );
-    let input = Input::open(&req.input, &req.input_options)?;
-    let header = input.header().to_vec();
-    let delimiter = input.delimiter();
-    drop(input);
-    let out = (req.out.clone())
-        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Plan));
-    crate::paths::check_outputs(Some(&req.input), &req.input, &[("--out", &out)])?;
+    let dialect = Dialect::of_input(&req.summary);
+    let path = req.input.path();
+    let out =
+        (req.out.clone()).unwrap_or_else(|| crate::paths::beside(path, crate::paths::Sheet::Plan));
+    crate::paths::check_outputs(Some(path), path, &[("--out", &out)])?;
 
     // Second pass: one prediction per row, written as it goes.
     let mut counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)> = BTreeMap::new();
-    let mut input = Input::open(&req.input, &req.input_options)?;
-    atomic_file::write_with(&out, |file| {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(delimiter)
-            .from_writer(std::io::BufWriter::new(file));
+    let mut input = req.input.reopen(&req.input_options, &req.summary.scan)?;
+    let header = input.header().to_vec();
+    sheet::write(&out, dialect, |w| {
         let columns = [
             "prediction",
             "payment_status",
@@ -214,7 +224,7 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
             .into_iter()
             .chain(columns.iter().map(|c| c.to_string()))
             .collect();
-        w.write_record(&head)?;
+        w.row(&head)?;
         for row in input.by_ref() {
             let row = row?;
             let (prediction, view) =
@@ -235,11 +245,10 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
             e.0 += 1;
             e.1 = crate::money::add(e.1, &e_currency, amount)?;
             e.2 += full;
-            let mut record = report::original_cells(&row.fields, header.len(), delimiter);
-            record.extend(cells(prediction, view));
-            w.write_record(&record)?;
+            let mut record = report::original_cells(&row.fields, header.len(), dialect.delimiter);
+            record.extend(cells(prediction, view, dialect));
+            w.row(&record)?;
         }
-        w.flush()?;
         Ok(())
     })?;
     let summary = input.finish()?;
@@ -339,9 +348,10 @@ fn predict<'a>(
     (Prediction::Ok, Some(p))
 }
 
-fn cells(prediction: Prediction, p: Option<&PaymentView>) -> Vec<String> {
-    let dec = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
-    let text = |t: Option<&String>| neutralise(t.map(String::as_str).unwrap_or(""));
+/// The prediction's columns; amounts with the input's decimal mark.
+fn cells(prediction: Prediction, p: Option<&PaymentView>, dialect: Dialect) -> Vec<String> {
+    let dec = |d: Option<Decimal>| d.map(|d| dialect.amount(d)).unwrap_or_default();
+    let text = |t: Option<&String>| t.cloned().unwrap_or_default();
     let Some(p) = p else {
         let mut v = vec![prediction.as_str().to_owned()];
         v.resize(8, String::new());
@@ -372,7 +382,7 @@ fn cells(prediction: Prediction, p: Option<&PaymentView>) -> Vec<String> {
         dec(left),
         text(p.currency_id.as_ref()),
         text(p.date_approved.as_ref()),
-        neutralise(&prior.join("; ")),
+        prior.join("; "),
     ]
 }
 

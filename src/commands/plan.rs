@@ -6,7 +6,8 @@ use std::io::Write;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
-use crate::input::{Input, InputOptions, InputSummary};
+use super::online::Asked;
+use crate::input::{InputOptions, InputSummary, Spooled, Validated};
 use crate::ledger::{self, PriorRefund};
 use crate::totals::{self, Tally};
 
@@ -27,36 +28,37 @@ pub(crate) struct PlanReport {
     pub(crate) prior: Vec<PriorRefund>,
     /// Where those were looked for, when a state file was there.
     state: Option<PathBuf>,
+    /// What the rows ask of each payment, for `--online`.
+    asked: Option<Asked>,
 }
 
 /// `state`: the state file `run` would use; its earlier refunds are looked up
-/// (read-only) when it exists.
+/// (read-only) when it exists. `online`: also gather, from the same pass, what
+/// the rows ask of each payment (see [`PlanReport::into_online`]).
 pub(crate) fn plan(
-    path: &Path,
+    input: &Spooled,
     opts: &InputOptions,
     state: Option<&Path>,
+    online: bool,
 ) -> anyhow::Result<PlanReport> {
-    let mut input = Input::open(path, opts)?;
-    let delimiter = input.delimiter();
-    let columns = input.header().len();
-    let taken = input.columns_taken();
-    let mut totals = Tally::default();
-    let mut problems = Vec::new();
-    for row in input.by_ref() {
-        let row = row?;
-        match row.content {
-            Ok(v) => totals.add(v.currency, v.ask.requested),
-            Err(reason) => problems.push((row.line, reason)),
-        }
-    }
-    let summary = input.finish()?;
+    let mut asked = online.then(|| Asked::new(state)).transpose()?;
+    let Validated {
+        problems,
+        tally: totals,
+        summary,
+        columns,
+        taken,
+    } = input.validate(opts, |row| match &mut asked {
+        Some(a) => a.add(row),
+        None => Ok(()),
+    })?;
     let (prior, state) = match state.map(ledger::ReadOnly::open).transpose()?.flatten() {
-        Some(mut ro) => (prior_refunds(path, opts, &summary.scan, &mut ro)?, state),
+        Some(mut ro) => (prior_refunds(input, opts, &summary.scan, &mut ro)?, state),
         None => (Vec::new(), None),
     };
     Ok(PlanReport {
-        path: path.to_path_buf(),
-        delimiter,
+        path: input.path().to_path_buf(),
+        delimiter: summary.delimiter,
         columns,
         taken,
         summary,
@@ -64,18 +66,19 @@ pub(crate) fn plan(
         problems,
         prior,
         state: state.map(Path::to_path_buf),
+        asked,
     })
 }
 
-/// A second pass over the input, streaming its asks into the state file's probe:
-/// memory stays flat however long the file.
+/// A second pass over the rows, streaming their asks into the state file's
+/// probe: memory stays flat however long the file.
 fn prior_refunds(
-    path: &Path,
+    input: &Spooled,
     opts: &InputOptions,
     scan: &crate::input::Scan,
     ro: &mut ledger::ReadOnly,
 ) -> anyhow::Result<Vec<PriorRefund>> {
-    let mut input = Input::reopen(path, opts, scan)?;
+    let mut input = input.reopen(opts, scan)?;
     let mut failed = None;
     let rows = input.by_ref().map_while(|row| match row {
         Ok(row) => Some(row),
@@ -93,6 +96,12 @@ fn prior_refunds(
 }
 
 impl PlanReport {
+    /// What `plan --online` goes on with: the validating pass's summary and what
+    /// it gathered (`None` unless [`plan`] was asked to gather it).
+    pub(crate) fn into_online(self) -> Option<(InputSummary, Asked)> {
+        Some((self.summary, self.asked?))
+    }
+
     /// True when the file has no problem and `run` would send every row.
     pub(crate) fn clean(&self) -> bool {
         self.summary.invalid == 0 && self.prior.is_empty()
@@ -196,11 +205,23 @@ mod tests {
 
     /// The report rendered to `out`; true when the file is clean.
     fn plan(path: &Path, opts: &InputOptions, out: &mut Vec<u8>) -> anyhow::Result<bool> {
-        let report = super::plan(path, opts, None)?;
+        let report = super::plan(&Spooled::read(path)?, opts, None, false)?;
         report
             .render(out, NonZeroU32::new(10).unwrap())
             .expect("render");
         Ok(report.clean())
+    }
+
+    /// One read of the file, and two passes over its copy — the duplicate scan,
+    /// then validation, which also gathers what `--online` predicts from.
+    #[test]
+    fn plan_online_reads_the_rows_twice_at_most() {
+        let f = file(b"payment_id,amount\n1,10\n2,5\n2,5\n");
+        let input = Spooled::read(f.path()).unwrap();
+        let report = super::plan(&input, &opts(), None, true).unwrap();
+        assert_eq!(input.passes(), 2);
+        assert_eq!(report.summary.invalid, 1, "the duplicate is found");
+        assert!(report.into_online().is_some());
     }
 
     #[test]

@@ -22,9 +22,9 @@ use crate::domain::{
 use crate::ledger::StoredRow;
 use crate::lock::BatchLock;
 use crate::lookup::{self, Lookup};
-use crate::report::{self, neutralise};
+use crate::report;
 use crate::runner::{Stop, StopReason};
-use crate::{Exit, Usage, atomic_file, clock};
+use crate::{Exit, Usage, clock};
 
 pub(crate) use crate::books::Finding;
 
@@ -367,18 +367,16 @@ fn write_csv(out: &Path, batch: &crate::ledger::Batch, lines: &[Line<'_>]) -> an
     if out.exists() && out.is_dir() {
         return Err(Usage(format!("--out {} is a folder", out.display())).into());
     }
-    atomic_file::write_with(out, |file| {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(batch.delimiter)
-            .from_writer(std::io::BufWriter::new(file));
+    let dialect = crate::sheet::Dialect::of_batch(batch);
+    crate::sheet::write(out, dialect, |w| {
         let width = batch.header.len();
         let header: Vec<String> = report::original_header(&batch.header)
             .into_iter()
             .chain(std::iter::once("row".to_owned()))
             .chain(COLUMNS.iter().map(|c| c.to_string()))
             .collect();
-        w.write_record(&header)?;
-        let dec = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+        w.row(&header)?;
+        let dec = |d: Option<Decimal>| d.map(|d| dialect.amount(d)).unwrap_or_default();
         for l in lines {
             let mut record: Vec<String> = match l.row {
                 Some(r) => report::original_cells(&r.fields, width, batch.delimiter),
@@ -387,19 +385,20 @@ fn write_csv(out: &Path, batch: &crate::ledger::Batch, lines: &[Line<'_>]) -> an
             record.push(l.row.map(|r| r.row_no.to_string()).unwrap_or_default());
             record.push(l.finding.as_str().to_owned());
             record.push(l.payment.to_string());
-            record.push(neutralise(l.refund_id.as_deref().unwrap_or("")));
+            record.push(l.refund_id.clone().unwrap_or_default());
             record.push(dec(l.state_amount));
             record.push(dec(l.mp.and_then(|m| m.amount)));
-            record.push(neutralise(
+            record.push(
                 l.mp.and_then(|m| m.status.as_ref())
-                    .map_or("", RefundStatus::as_str),
-            ));
-            record.push(neutralise(
-                l.mp.and_then(|m| m.date_created.as_deref()).unwrap_or(""),
-            ));
-            w.write_record(&record)?;
+                    .map_or("", RefundStatus::as_str)
+                    .to_owned(),
+            );
+            record.push(
+                l.mp.and_then(|m| m.date_created.clone())
+                    .unwrap_or_default(),
+            );
+            w.row(&record)?;
         }
-        w.flush()?;
         Ok(())
     })
 }

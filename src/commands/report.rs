@@ -12,6 +12,7 @@ pub(crate) fn report(
     pick: &batch::Pick,
     output: &OutputOptions,
 ) -> anyhow::Result<Finished> {
+    let started = std::time::Instant::now();
     let ledger = batch::open_existing(state)?;
     let batch = batch::select_batch(&ledger, state, pick)?;
     let out = batch::out_for(&batch, output);
@@ -35,5 +36,8 @@ pub(crate) fn report(
         exit: Exit::Ok,
         rate: None,
         peak_in_flight: None,
+        input: batch.input_path,
+        span: batch::Span::since(started),
+        beyond: crate::metrics::Beyond::default(),
     })
 }

@@ -1,6 +1,7 @@
 //! `mprefund run`: validate the whole input (refusing to start on any bad line),
 //! create or resume the batch in the state file, hold the batch's lock, send, and
-//! report.
+//! report. The making of a batch (nothing sent) is `make`'s, which the console's
+//! approval also takes (`prepare`).
 //!
 //! Invariants: nothing is sent unless the whole input validated (or the bad lines
 //! were explicitly marked `invalid` with `--skip-invalid`); a batch is the set of
@@ -15,12 +16,16 @@ use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
 use crate::domain::CauseCode;
-use crate::input::{Input, InputOptions, InputSummary};
-use crate::ledger::{self, Batch, BatchSettings, Ledger};
+use crate::input::{InputOptions, Spooled};
+use crate::ledger::{self, Batch, Ledger};
 use crate::lock::BatchLock;
 use crate::runner::Stop;
 use crate::totals::{self, Guard, Tally};
 use crate::{Usage, clock};
+
+mod make;
+pub(crate) use make::prepare;
+use make::{Made, Ready};
 
 /// What a finance hand-off promised of the file: `run` refuses to start (exit 2,
 /// nothing sent) when the file differs.
@@ -196,36 +201,6 @@ impl RunResult {
     }
 }
 
-/// What the validating pass found.
-struct Validated {
-    /// (line, reason) of every bad row.
-    problems: Vec<(u64, String)>,
-    /// With the batch fingerprint.
-    summary: InputSummary,
-    /// The money the valid rows ask.
-    tally: Tally,
-}
-
-/// Reads the whole input once, validating every row.
-fn validate(path: &Path, opts: &InputOptions) -> anyhow::Result<Validated> {
-    let mut input = Input::open(path, opts)?;
-    let mut problems = Vec::new();
-    let mut tally = Tally::default();
-    for row in input.by_ref() {
-        let row = row?;
-        match row.content {
-            Ok(v) => tally.add(v.currency, v.ask.requested),
-            Err(reason) => problems.push((row.line, reason)),
-        }
-    }
-    let summary = input.finish()?;
-    Ok(Validated {
-        problems,
-        summary,
-        tally,
-    })
-}
-
 pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult> {
     let started = Instant::now();
     let state = match req.state.clone() {
@@ -241,17 +216,19 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
         .out
         .clone()
         .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
+    // The one read of the input: every pass below reads this copy.
+    let input = Spooled::read(&req.input)?;
     let mut earlier_exit = None;
     if let Some(earlier) = req.earlier
         && state.is_file()
     {
-        match finish_earlier(&req, earlier, &state, &stop).await? {
+        match finish_earlier(&req, &input, earlier, &state, &stop).await? {
             EarlierOutcome::Done(exit) => earlier_exit = exit,
             EarlierOutcome::Stopped(f) => return Ok(RunResult::Finished(f)),
             EarlierOutcome::Refused(r) => return Ok(r),
         }
     }
-    let mut result = tonight(req, state, out, stop, started).await?;
+    let mut result = tonight(req, &input, state, out, stop, started).await?;
     // Tonight's clean run does not hide an earlier batch's failed rows.
     if let (RunResult::Finished(f), Some(crate::Exit::SomeFailed)) = (&mut result, earlier_exit)
         && f.exit == crate::Exit::Ok
@@ -264,11 +241,12 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
 /// Finishes the job's earlier unfinished batches, oldest first (see [`Earlier`]).
 async fn finish_earlier(
     req: &RunRequest,
+    spooled: &Spooled,
     earlier: Earlier,
     state: &Path,
     stop: &Stop,
 ) -> anyhow::Result<EarlierOutcome> {
-    let digest = crate::input::file_digest(&req.input)?;
+    let digest = spooled.digest();
     let input = crate::paths::resolved(&req.input).display().to_string();
     let now = clock::now_ms();
     let max_age_ms = i64::try_from(earlier.max_age_days)
@@ -369,12 +347,13 @@ async fn finish_earlier(
 /// into a new batch, then sent.
 async fn tonight(
     req: RunRequest,
+    spooled: &Spooled,
     state: PathBuf,
     out: PathBuf,
     stop: Stop,
     started: Instant,
 ) -> anyhow::Result<RunResult> {
-    if let Some((mut ledger, batch)) = unchanged_batch(&req, &state, &out)? {
+    if let Some((mut ledger, batch)) = unchanged_batch(&req, spooled, &state, &out)? {
         // The same bytes as a batch of the state file: resumed (or found done)
         // without reading the file again.
         tracing::info!("resuming batch {} from {}", batch.id, state.display());
@@ -416,7 +395,7 @@ async fn tonight(
         batch,
         lock,
         digest,
-    } = match made(&req, &state, &out, &stop).await? {
+    } = match make::made(&req, spooled, &state, &out, &stop).await? {
         Made::Ready(r) => *r,
         Made::Refused(r) => return Ok(r),
     };
@@ -435,150 +414,6 @@ async fn tonight(
         batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, begun).await?;
     lock.release(finished.nothing_left());
     Ok(RunResult::Finished(Box::new(finished)))
-}
-
-/// A batch ready to send, or why there is none.
-enum Made {
-    Ready(Box<Ready>),
-    Refused(RunResult),
-}
-
-/// A batch made or found, its lock held.
-struct Ready {
-    ledger: Ledger,
-    batch: Batch,
-    lock: BatchLock,
-    /// The digest of the input as read now.
-    digest: String,
-}
-
-/// What `run` does with a file the state file does not hold unchanged:
-/// validate it whole, check the guards, make it into a batch (or find the
-/// batch of the same keys) under the per-payment guard — nothing sent.
-async fn made(req: &RunRequest, state: &Path, out: &Path, stop: &Stop) -> anyhow::Result<Made> {
-    let Validated {
-        problems,
-        summary,
-        tally,
-    } = validate(&req.input, &req.input_options)?;
-    if !problems.is_empty() && !req.skip_invalid {
-        return Ok(Made::Refused(RunResult::Refused {
-            input: req.input.clone(),
-            problems,
-            why: Refusal::BadLines,
-        }));
-    }
-    req.guards.check(summary.rows, &tally)?;
-    // With --skip-invalid, a file of bad rows still gets its results (all
-    // `invalid`): the user asked for them, and exit 1 says what happened.
-    if summary.valid == 0 && !(req.skip_invalid && summary.rows > 0) {
-        return Err(Usage(format!("{}: no row to refund", req.input.display())).into());
-    }
-    batch::check_outputs(Some(&req.input), state, out, &req.output)?;
-    let mut ledger = Ledger::open(state)?;
-    check_namespace(&ledger, state, req)?;
-    let batch_id = summary.fingerprint.clone();
-    let lock = BatchLock::acquire(state, &batch_id, "run")?;
-    let batch = match ledger.batch(&batch_id)? {
-        Some(mut b) => {
-            tracing::info!("resuming batch {} from {}", b.id, state.display());
-            if let Err(problems) = guard_resumed(&mut ledger, &mut b, req)? {
-                return Ok(Made::Refused(RunResult::Refused {
-                    input: req.input.clone(),
-                    problems,
-                    why: Refusal::PriorRefunds,
-                }));
-            }
-            b
-        }
-        None => {
-            let preflighted = match req.preflight {
-                None => Vec::new(),
-                Some(days) => {
-                    let (not_ok, stopped) = super::online::preflight(
-                        &req.input,
-                        &req.input_options,
-                        &req.send,
-                        state,
-                        days,
-                        stop.clone(),
-                    )
-                    .await?;
-                    if let Some(reason) = stopped {
-                        return Err(anyhow::Error::new(crate::exit::StoppedBy(reason))
-                            .context("the preflight stopped; nothing was sent"));
-                    }
-                    if !not_ok.is_empty() && !req.skip_invalid {
-                        return Ok(Made::Refused(RunResult::Refused {
-                            input: req.input.clone(),
-                            problems: not_ok
-                                .iter()
-                                .map(|(_, line, p)| (*line, format!("predicted {}", p.as_str())))
-                                .collect(),
-                            why: Refusal::Preflight,
-                        }));
-                    }
-                    not_ok
-                }
-            };
-            match create_batch(&mut ledger, req, &summary, out, &preflighted)? {
-                Ok(b) => {
-                    tracing::info!("created batch {batch_id} in {}", state.display());
-                    b
-                }
-                Err(problems) => {
-                    return Ok(Made::Refused(RunResult::Refused {
-                        input: req.input.clone(),
-                        problems,
-                        why: Refusal::PriorRefunds,
-                    }));
-                }
-            }
-        }
-    };
-    Ok(Made::Ready(Box::new(Ready {
-        ledger,
-        batch,
-        lock,
-        digest: summary.digest,
-    })))
-}
-
-/// The batch `run` would send for `req`, made (or found) by the very path
-/// `run` takes — validation, guards, per-payment guard, the batch's lock —
-/// and nothing sent: the console's approval makes its ledger batch here.
-/// `Err` of the inner result: why `run` would refuse it.
-pub(crate) async fn prepare(
-    req: RunRequest,
-    stop: Stop,
-) -> anyhow::Result<Result<Batch, RunResult>> {
-    let state = match req.state.clone() {
-        Some(s) => s,
-        None => crate::state_home::default_state(
-            Some(&req.input),
-            &req.input_options.namespace,
-            req.namespace_change,
-        )?,
-    };
-    let out = req
-        .output
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
-    match made(&req, &state, &out, &stop).await? {
-        Made::Ready(r) => {
-            let Ready {
-                mut ledger,
-                batch,
-                lock,
-                ..
-            } = *r;
-            ledger.set_namespace(&req.input_options.namespace)?;
-            lock.release(false);
-            Ok(Ok(batch))
-        }
-        Made::Refused(r) => Ok(Err(r)),
-    }
 }
 
 /// A batch resumed meets the per-payment guard as a new one does: rows never
@@ -710,6 +545,7 @@ async fn confirm_sending(
 /// its keys).
 fn unchanged_batch(
     req: &RunRequest,
+    spooled: &Spooled,
     state: &Path,
     out: &Path,
 ) -> anyhow::Result<Option<(Ledger, Batch)>> {
@@ -717,7 +553,7 @@ fn unchanged_batch(
         return Ok(None);
     }
     batch::check_outputs(Some(&req.input), state, out, &req.output)?;
-    let digest = crate::input::file_digest(&req.input)?;
+    let digest = spooled.digest();
     let ledger = Ledger::open(state)?;
     let opts = &req.input_options;
     let found = ledger.batches()?.into_iter().find(|b| {
@@ -754,98 +590,6 @@ fn check_namespace(ledger: &Ledger, state: &Path, req: &RunRequest) -> anyhow::R
         // Recorded once the run goes ahead (see `run`): a refused run changes nothing.
         None => Ok(()),
     }
-}
-
-/// Reads the input a second time into a new batch, and commits it only if the file
-/// read is the file validated. The state file is the first guard against a double
-/// refund: a row whose payment an earlier batch refunded under another key is not
-/// sent unless `--allow-more-refunds` — the batch is refused whole (the rows, by
-/// line, are the `Err`), or with `--skip-invalid` those rows are `invalid`.
-fn create_batch(
-    ledger: &mut Ledger,
-    req: &RunRequest,
-    summary: &InputSummary,
-    out: &Path,
-    preflighted: &[(u64, u64, crate::domain::Prediction)],
-) -> anyhow::Result<Result<Batch, Vec<(u64, String)>>> {
-    let mut input = Input::reopen(&req.input, &req.input_options, &summary.scan)?;
-    let created_at_ms = clock::now_ms();
-    let batch = Batch {
-        id: summary.fingerprint.clone(),
-        created_at_ms,
-        input_path: crate::paths::resolved(&req.input).display().to_string(),
-        input_digest: summary.digest.clone(),
-        namespace: req.input_options.namespace.clone(),
-        header: input.header().to_vec(),
-        delimiter: input.delimiter(),
-        settings: BatchSettings {
-            out: Some(crate::paths::resolved(&crate::paths::expand(
-                out,
-                &summary.fingerprint,
-                created_at_ms,
-            ))),
-            api_base: Some(req.send.api_base.as_str().to_owned()),
-            rate: Some(req.send.runner.rate.rate.get()),
-            fixed_rate: !req.send.runner.rate.adaptive,
-            concurrency: Some(req.send.runner.concurrency.max()),
-            concurrency_auto: matches!(
-                req.send.runner.concurrency,
-                crate::rate::Concurrency::Auto { .. }
-            ),
-            allow_duplicates: req.input_options.allow_duplicates,
-            skip_invalid: req.skip_invalid,
-            key_version: Some(crate::key::KEY_VERSION.to_owned()),
-            results_bom: summary.bom || summary.windows_1252,
-            decimal_comma: summary.decimal_comma,
-            allow_more_refunds: req.allow_more_refunds,
-        },
-        row_count: summary.rows,
-    };
-    let mut writer = ledger.new_batch(&batch)?;
-    for row in input.by_ref() {
-        let mut row = row?;
-        // An invalid row's cause message names its line, as `plan` does.
-        if let Err(reason) = &mut row.content {
-            *reason = format!("line {}: {reason}", row.line);
-        }
-        writer.insert(&row)?;
-    }
-    let again = input.finish()?;
-    if again.digest != summary.digest {
-        return Err(Usage(format!(
-            "{} changed while it was being read; nothing was stored or sent, run again",
-            req.input.display()
-        ))
-        .into());
-    }
-    for (row_no, line, p) in preflighted {
-        let why = format!("line {line}: plan --online predicted {}", p.as_str());
-        writer.refuse(*row_no, &CauseCode::Predicted(*p), &why)?;
-    }
-    if !req.allow_more_refunds {
-        let guarded = ledger::by_row(writer.prior_refunds()?);
-        if !guarded.is_empty() && !req.skip_invalid {
-            // Dropping the writer rolls the batch back: nothing is stored or sent.
-            return Ok(Err(guarded
-                .into_iter()
-                .map(|(_, line, why)| (line, why))
-                .collect()));
-        }
-        for (row_no, line, why) in &guarded {
-            writer.refuse(
-                *row_no,
-                &CauseCode::PaymentHasRefunds,
-                &format!("line {line}: {why}"),
-            )?;
-        }
-    }
-    let adopted = writer.commit()?;
-    if adopted > 0 {
-        tracing::info!(
-            "{adopted} row(s) were already settled by another batch of this state file; they will not be sent"
-        );
-    }
-    Ok(Ok(batch))
 }
 
 /// The money the batch's rows `which` says ask, per currency.

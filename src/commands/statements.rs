@@ -27,7 +27,7 @@ use super::batch;
 use crate::domain::Currency;
 use crate::lock::BatchLock;
 use crate::mpreport::{LineKind, Report, ReportLine};
-use crate::{Exit, Usage, atomic_file, clock};
+use crate::{Exit, Usage, clock};
 
 pub(crate) use crate::books::ReportFinding as Finding;
 
@@ -342,9 +342,9 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
     // The currencies the reports name: when it is one, a refund of a batch whose
     // input named none is counted in it.
     let mut currencies: std::collections::BTreeSet<String> = Default::default();
-    atomic_file::write_with(&out, |file| {
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
-        w.write_record(COLUMNS)?;
+    // The batch's dialect, as its results: one spreadsheet user, one dialect.
+    crate::sheet::write(&out, crate::sheet::Dialect::of_batch(&batch), |w| {
+        w.row(COLUMNS)?;
         for path in &req.reports {
             let report = Report::open(path)?;
             read.push((path.clone(), report.kind.as_str(), 0));
@@ -395,16 +395,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                         crate::money::add(m.report, &currency, line.amount.unwrap_or_default())?;
                     m.report_lines += 1;
                 }
-                write_line(
-                    &mut w,
-                    finding,
-                    &name,
-                    Some(&line),
-                    payment,
-                    o,
-                    &ids,
-                    &currency,
-                )?;
+                write_line(w, finding, &name, Some(&line), payment, o, &ids, &currency)?;
             }
         }
         // The batch's refunds no report line took.
@@ -448,18 +439,8 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                 .map(|c| c.to_string())
                 .or_else(|| only.clone())
                 .unwrap_or_default();
-            write_line(
-                &mut w,
-                finding,
-                "",
-                None,
-                o.payment,
-                Some(o),
-                &ids,
-                &currency,
-            )?;
+            write_line(w, finding, "", None, o.payment, Some(o), &ids, &currency)?;
         }
-        w.flush()?;
         Ok(())
     })?;
     let outside = outside_period(&ours, period);
@@ -570,7 +551,7 @@ fn match_refund(
 
 #[allow(clippy::too_many_arguments)]
 fn write_line(
-    w: &mut csv::Writer<impl std::io::Write>,
+    w: &mut crate::sheet::Sheet<impl std::io::Write>,
     finding: Finding,
     report: &str,
     line: Option<&ReportLine>,
@@ -580,21 +561,22 @@ fn write_line(
     currency: &str,
 ) -> anyhow::Result<()> {
     let opt = |v: Option<String>| v.unwrap_or_default();
-    w.write_record([
+    let dialect = w.dialect();
+    w.row([
         finding.as_str().to_owned(),
-        crate::report::neutralise(report),
+        report.to_owned(),
         opt(line.map(|l| l.line.to_string())),
-        crate::report::neutralise(&opt(line.map(|l| l.type_text.clone()))),
+        opt(line.map(|l| l.type_text.clone())),
         payment.to_string(),
-        opt(line.and_then(|l| l.amount).map(|a| a.to_string())),
+        opt(line.and_then(|l| l.amount).map(|a| dialect.amount(a))),
         opt(line.and_then(|l| l.date_ms).map(clock::rfc3339)),
-        crate::report::neutralise(&opt(ours
+        opt(ours
             .map(|o| ids.text_of(o))
-            .or_else(|| line.and_then(|l| l.refund_id.clone())))),
+            .or_else(|| line.and_then(|l| l.refund_id.clone()))),
         opt(ours.map(|o| o.row_no.to_string())),
-        opt(ours.map(|o| money_of(o).to_string())),
+        opt(ours.map(|o| dialect.amount(money_of(o)))),
         opt(ours.and_then(|o| (o.made_at_ms > 0).then(|| clock::rfc3339(o.made_at_ms)))),
-        crate::report::neutralise(currency),
+        currency.to_owned(),
     ])?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! `GET /audit.csv` (all of them). Entries are appended by the handlers through
 //! `App::audit`; no route edits or deletes one (the store refuses it too).
 //!
-//! Invariant: every cell of the CSV goes through `cell::neutralise`, so a name
+//! Invariant: the CSV is written by `sheet`, which neutralises every cell, so a name
 //! typed into the login form cannot become a formula in a spreadsheet.
 
 use std::net::SocketAddr;
@@ -16,7 +16,6 @@ use super::auth::{Kind, Refusal};
 use super::pages::{Chrome, render};
 use super::server::{Shared, internal};
 use super::store::{Action, Entry};
-use crate::cell::neutralise;
 
 /// Entries the page shows; the CSV has them all.
 const PAGE_ENTRIES: u32 = 500;
@@ -109,10 +108,11 @@ pub(crate) async fn csv(
     }
 }
 
-/// The entries, oldest first, as a CSV with every cell neutralised.
+/// The entries, oldest first, as a CSV with every cell neutralised (the one
+/// sheet writer; no batch, so the plain dialect).
 fn csv_of(newest_first: &[Entry]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["at", "user", "action", "remote", "batch", "detail"])?;
+    let mut w = crate::sheet::Sheet::new(Vec::new(), crate::sheet::Dialect::default())?;
+    w.row(["at", "user", "action", "remote", "batch", "detail"])?;
     for e in newest_first.iter().rev() {
         let cells = [
             crate::clock::rfc3339(e.at_ms),
@@ -122,9 +122,9 @@ fn csv_of(newest_first: &[Entry]) -> anyhow::Result<Vec<u8>> {
             e.batch.clone().unwrap_or_default(),
             e.detail.clone().unwrap_or_default(),
         ];
-        w.write_record(cells.iter().map(|c| neutralise(c)))?;
+        w.row(&cells)?;
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    w.into_inner()
 }
 
 #[cfg(test)]

@@ -68,8 +68,11 @@ pub(crate) async fn plan_of(app: &Shared, u: &Upload) -> anyhow::Result<PlanRepo
     let path = stored_path(app, &u.stored_name);
     let input = app.input.clone();
     let state = app.state.clone();
-    tokio::task::spawn_blocking(move || crate::commands::plan::plan(&path, &input, Some(&state)))
-        .await?
+    tokio::task::spawn_blocking(move || {
+        let spooled = crate::input::Spooled::read(&path)?;
+        crate::commands::plan::plan(&spooled, &input, Some(&state), false)
+    })
+    .await?
 }
 
 pub(crate) fn stored_path(app: &App, stored_name: &str) -> PathBuf {

@@ -7,11 +7,12 @@
 //! the key). The batch fingerprint is `key`'s; `plan` is a command on top.
 //!
 //! Invariants:
-//! - Streaming, in flat memory: the file is read through a hashing adapter (the
-//!   `digest` covers exactly the bytes read, BOM included), twice — a first pass
-//!   finds the rows that may be duplicates (`dupes`: a fixed-size filter), the
-//!   reading pass counts those exactly — and the two passes must read the same
-//!   bytes. Nothing is kept per row. The line index used for line numbers only
+//! - The user's file is read once per command (`spool`: hashed into a private
+//!   copy); the passes over the rows read the copy. Streaming, in flat memory:
+//!   each pass goes through a hashing adapter (the `digest` covers exactly the
+//!   bytes read, BOM included) — a first pass finds the rows that may be
+//!   duplicates (`dupes`: a fixed-size filter), the reading pass counts those
+//!   exactly — and the passes must read the same bytes. Nothing is kept per row. The line index used for line numbers only
 //!   holds the line starts still inside the reader's read-ahead buffer.
 //! - A bad row never stops the stream: it becomes a row whose content is the reason, and reading
 //!   goes on, so every bad line can be listed at once. Only problems with the file
@@ -30,11 +31,12 @@ mod columns;
 mod decode;
 mod dupes;
 mod source;
+mod spool;
 mod validate;
 
 use std::fs::File;
 use std::io::{self, Chain, Cursor, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
@@ -46,6 +48,7 @@ use decode::{Decoded, decode};
 use dupes::Dupes;
 pub(crate) use dupes::Scan;
 use source::{Hashing, detect_delimiter, read_header_prefix, sniff_encoding};
+pub(crate) use spool::{Spooled, Validated};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InputOptions {
@@ -104,26 +107,6 @@ pub(crate) enum InputError {
     Changed { path: PathBuf },
 }
 
-/// SHA-256 of the file's bytes: the `digest` an [`InputSummary`] of it would have.
-pub(crate) fn file_digest(path: &Path) -> Result<String, InputError> {
-    let io_err = |source| InputError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let mut file = File::open(path).map_err(io_err)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_err(e)),
-        }
-    }
-    Ok(key::hex(&hasher.finalize()))
-}
-
 /// What reading the whole file found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InputSummary {
@@ -141,11 +124,13 @@ pub(crate) struct InputSummary {
     pub windows_1252: bool,
     /// The file started with a UTF-8 byte-order mark.
     pub bom: bool,
+    /// The field delimiter the file was read with.
+    pub delimiter: u8,
     /// Some valid amount was written with a decimal comma (`10,50`): the results
     /// write refunded amounts the same way.
     pub decimal_comma: bool,
     /// The possible duplicates, for another pass over the same file
-    /// ([`Input::reopen`]).
+    /// ([`Spooled::reopen`]).
     pub scan: Scan,
 }
 
@@ -178,10 +163,16 @@ pub(crate) struct Input {
 }
 
 impl Input {
-    /// Opens `path` for reading, after a first pass over it that finds the rows
-    /// that may be duplicates (see `dupes`).
-    pub fn open(path: &Path, opts: &InputOptions) -> Result<Input, InputError> {
-        let mut scan = Input::open_pass(path, opts, Dupes::scanning())?;
+    /// Reads `path` once and opens its rows (see [`Spooled`]); the tests' way in.
+    #[cfg(test)]
+    pub fn open(path: &std::path::Path, opts: &InputOptions) -> Result<Input, InputError> {
+        Spooled::read(path)?.open(opts)
+    }
+
+    /// The rows of the input read into `spooled`, after a first pass over them
+    /// that finds the rows that may be duplicates (see `dupes`).
+    fn open_spooled(spooled: &Spooled, opts: &InputOptions) -> Result<Input, InputError> {
+        let mut scan = Input::open_pass(spooled, opts, Dupes::scanning())?;
         // A file-level error stops the scan; the reading pass meets it again, at
         // the same line, and reports it.
         for row in scan.by_ref() {
@@ -205,14 +196,18 @@ impl Input {
             candidates: std::sync::Arc::new(candidates),
             digest,
         };
-        Input::reopen(path, opts, &scan)
+        Input::reopen_spooled(spooled, opts, &scan)
     }
 
-    /// Opens `path` again, with what an earlier pass over it found (its summary's
-    /// `scan`): no first pass. The file must still be the one scanned.
-    pub fn reopen(path: &Path, opts: &InputOptions, scan: &Scan) -> Result<Input, InputError> {
+    /// The rows again, with what an earlier pass over them found (its summary's
+    /// `scan`): no first pass.
+    fn reopen_spooled(
+        spooled: &Spooled,
+        opts: &InputOptions,
+        scan: &Scan,
+    ) -> Result<Input, InputError> {
         Input::open_pass(
-            path,
+            spooled,
             opts,
             Dupes::Counting {
                 scan: scan.clone(),
@@ -221,12 +216,17 @@ impl Input {
         )
     }
 
-    fn open_pass(path: &Path, opts: &InputOptions, dupes: Dupes) -> Result<Input, InputError> {
+    fn open_pass(
+        spooled: &Spooled,
+        opts: &InputOptions,
+        dupes: Dupes,
+    ) -> Result<Input, InputError> {
+        let path = spooled.path();
         let io_err = |source| InputError::Io {
             path: path.to_owned(),
             source,
         };
-        let file = File::open(path).map_err(io_err)?;
+        let file = spooled.bytes()?;
         let mut hashing = Hashing {
             inner: file,
             hasher: Sha256::new(),
@@ -291,10 +291,6 @@ impl Input {
         &self.header
     }
 
-    pub fn delimiter(&self) -> u8 {
-        self.delimiter
-    }
-
     /// What each recognised column was taken from: (what, (1-based column, header
     /// cell)), `None` for an optional column the file does not have.
     pub fn columns_taken(&self) -> Vec<(&'static str, Option<(usize, String)>)> {
@@ -338,6 +334,7 @@ impl Input {
             blank_skipped: self.blank_skipped,
             windows_1252: self.windows_1252,
             bom: self.bom,
+            delimiter: self.delimiter,
             decimal_comma: self.decimal_comma,
             scan,
         })
@@ -439,6 +436,7 @@ impl Iterator for Input {
 #[cfg(test)]
 pub(crate) mod tests {
     use std::io::Write as _;
+    use std::path::Path;
 
     use proptest::prelude::*;
     use tempfile::NamedTempFile;
@@ -530,7 +528,6 @@ pub(crate) mod tests {
         let f = file(bytes);
         let mut input = Input::open(f.path(), opts).expect("open");
         let header = input.header().to_vec();
-        let delimiter = input.delimiter();
         let (mut rows, mut problems) = (Vec::new(), Vec::new());
         for item in input.by_ref() {
             match split(item.expect("no fatal error")) {
@@ -542,9 +539,9 @@ pub(crate) mod tests {
         Read {
             rows,
             problems,
+            delimiter: summary.delimiter,
             summary,
             header,
-            delimiter,
         }
     }
 

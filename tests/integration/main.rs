@@ -16,5 +16,7 @@ mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
 mod rate; // rate control: the adaptive rate against an account limit, the shared pause (issue 9)
 mod resume; // a file the state file holds: resumed without re-reading, results kept (issue 10)
 mod sandbox; // the sandbox API over HTTP
+mod scan; // the input read once per command: a named pipe is enough (issue 20)
+mod sheets; // one way to write a sheet: every CSV in the input's dialect, one run-summary shape (issue 20)
 mod small; // small things the trial hit: CRLF lines, crontab, cause meanings, quiet lines (issue 19)
 mod statements; // reconcile --report: the batch against Mercado Pago's report files (issue 11)

@@ -74,7 +74,9 @@ pub(crate) async fn exec(flags: PlanArgs, session: &Session) -> anyhow::Result<E
         Some(s) => s,
         None => state_home::default_state(Some(&input), &opts.namespace, true)?,
     };
-    let report = commands::plan::plan(&input, &opts, Some(&state))?;
+    // The one read of the input; `--online` reads this copy again.
+    let spooled = crate::input::Spooled::read(&input)?;
+    let report = commands::plan::plan(&spooled, &opts, Some(&state), a.online)?;
     let api_base = match &a.send.api_base {
         Some(given) => Some(crate::client::check_api_base(given)?),
         None => None,
@@ -86,11 +88,14 @@ pub(crate) async fn exec(flags: PlanArgs, session: &Session) -> anyhow::Result<E
             _ => Ok(()),
         }
     })?;
-    if !a.online {
-        return Ok(report.exit());
-    }
+    let offline = report.exit();
+    let Some((summary, asked)) = report.into_online() else {
+        return Ok(offline);
+    };
     let req = commands::online::OnlineRequest {
-        input,
+        input: spooled,
+        summary,
+        asked,
         input_options: opts,
         send: settings::send_options(&a.send)?,
         out: a.out.out.clone(),
@@ -98,7 +103,6 @@ pub(crate) async fn exec(flags: PlanArgs, session: &Session) -> anyhow::Result<E
             .window
             .refund_window_days
             .unwrap_or(DEFAULT_REFUND_WINDOW_DAYS),
-        state: Some(state),
     };
     let predicted = commands::online::plan_online(req, session.stop()).await?;
     show(&mut std::io::stdout().lock(), |w| {
@@ -106,7 +110,7 @@ pub(crate) async fn exec(flags: PlanArgs, session: &Session) -> anyhow::Result<E
         predicted.render(w)
     })?;
     Ok(Planned {
-        offline: report.exit(),
+        offline,
         online: predicted.exit(),
     }
     .exit())
