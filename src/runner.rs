@@ -121,6 +121,9 @@ pub(crate) struct Settings {
     /// After a signal, how long in-flight requests may still run before they are
     /// abandoned (their rows stay `sending` and are re-sent, same key, next run).
     pub grace: Duration,
+    /// Claim at most this many rows in this run, the first in row order (the
+    /// console's canary): the rest stays `pending` for the next run.
+    pub limit: Option<u64>,
 }
 
 /// The defaults of `run` and `retry`: the one place they are written (the flags'
@@ -145,6 +148,7 @@ impl Default for Settings {
             policy: Policy::default(),
             breaker_threshold: DEFAULT_BREAKER,
             grace: Duration::from_secs(DEFAULT_GRACE_SECS),
+            limit: None,
         }
     }
 }
@@ -208,6 +212,7 @@ pub(crate) async fn run(
     let (out_tx, out_rx) = std::sync::mpsc::channel::<(u64, RowResult)>();
 
     let window = (concurrency * 8).max(256);
+    let limit = settings.limit;
     let collector_stop = stop.clone();
     let collector = tokio::task::spawn_blocking(move || {
         let res = collect(
@@ -217,7 +222,7 @@ pub(crate) async fn run(
             out_rx,
             &collector_stop,
             progress,
-            window,
+            Claims { window, limit },
         );
         if res.is_err() {
             collector_stop.request(StopReason::LedgerFailed);
@@ -262,6 +267,13 @@ pub(crate) async fn run(
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const FLUSH_ROWS: usize = 512;
 
+/// How the collector claims: at most `window` rows held at once, at most
+/// `limit` in the whole run.
+struct Claims {
+    window: usize,
+    limit: Option<u64>,
+}
+
 fn collect(
     mut ledger: Ledger,
     batch_id: &str,
@@ -269,7 +281,7 @@ fn collect(
     out_rx: std::sync::mpsc::Receiver<(u64, RowResult)>,
     stop: &Stop,
     mut progress: Progress,
-    window: usize,
+    Claims { window, limit }: Claims,
 ) -> anyhow::Result<Ledger> {
     let mut work_tx = Some(work_tx);
     let mut cursor = 0u64;
@@ -278,14 +290,17 @@ fn collect(
     let mut buf: Vec<(u64, RowResult)> = Vec::with_capacity(FLUSH_ROWS);
     let mut last_flush = Instant::now();
     let mut first = true;
+    // Rows this run may still claim (`limit`).
+    let mut allowed = limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    exhausted |= allowed == 0;
     loop {
         let stopping = stop.reason().is_some();
         let want = if stopping || exhausted {
             0
         } else {
-            window - outstanding.min(window)
+            (window - outstanding.min(window)).min(allowed)
         };
-        let claim_now = want > 0 && (first || want >= window / 4);
+        let claim_now = want > 0 && (first || want >= window / 4 || want == allowed);
         let flush_now =
             !buf.is_empty() && (buf.len() >= FLUSH_ROWS || last_flush.elapsed() >= FLUSH_EVERY);
         if claim_now || flush_now {
@@ -295,6 +310,10 @@ fn collect(
             buf.clear();
             last_flush = Instant::now();
             if claim_now && claimed.len() < want {
+                exhausted = true;
+            }
+            allowed -= claimed.len().min(allowed);
+            if allowed == 0 {
                 exhausted = true;
             }
             first = false;

@@ -289,6 +289,9 @@ struct BatchPage {
     uploaded_at: String,
     plan: PlanView,
     flow: Flow,
+    /// The first rows with an answer (a canary's), once sending began.
+    answered: Vec<super::send::Answered>,
+    answered_shown: u32,
 }
 
 /// `GET /batches/{id}` (the page) and `GET /batches/{id}.json`.
@@ -348,6 +351,17 @@ pub(crate) async fn batch(
         };
         return Json(json_of(&upload, &plan, &flow, counts)).into_response();
     }
+    let answered = match &flow.ledger_batch {
+        Some(b) if !flow.may_decide && !flow.is("approved") => {
+            let (path, b) = (app.state.clone(), b.clone());
+            match tokio::task::spawn_blocking(move || super::send::answered(&path, &b)).await {
+                Ok(Ok(rows)) => rows,
+                Ok(Err(e)) => return internal(e),
+                Err(e) => return internal(e.into()),
+            }
+        }
+        _ => Vec::new(),
+    };
     render(
         &BatchPage {
             chrome: Chrome::of(&v),
@@ -355,6 +369,8 @@ pub(crate) async fn batch(
             upload,
             plan,
             flow,
+            answered,
+            answered_shown: super::send::ANSWERED_SHOWN,
         },
         StatusCode::OK,
     )

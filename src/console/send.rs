@@ -56,13 +56,15 @@ pub(crate) async fn send(
                     ),
                 ));
             }
-            let Some(req) = request(&app, &u) else {
+            let canary = canary_of(&form)?;
+            let Some(mut req) = request(&app, &u) else {
                 return Err(said(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "the console was started without an access token (MP_ACCESS_TOKEN or \
                      --token-file): it cannot send",
                 ));
             };
+            req.send.runner.limit = canary;
             let stop = Stop::new();
             {
                 // One move to `sending`, and its stop noted, under one lock: a
@@ -85,7 +87,8 @@ pub(crate) async fn send(
                 runs.insert(u.id.clone(), stop.clone());
             }
             let remote = app.remote(peer, &headers);
-            app.audit(Some(&v.name), Action::Send, &remote, Some(&u.id), None)?;
+            let detail = canary.map(|n| format!("the first {n} row(s) only"));
+            app.audit(Some(&v.name), Action::Send, &remote, Some(&u.id), detail)?;
             // `run` holds its ledger across awaits: it runs on a blocking
             // thread of this runtime, the tasks it spawns on its workers.
             let (app2, id2) = (app.clone(), u.id.clone());
@@ -96,6 +99,60 @@ pub(crate) async fn send(
         }
         .await,
     )
+}
+
+/// `canary=N`: send only the next N rows, then stop (the batch reads
+/// `stopped`, its rows so far shown; the next send sends the rest). 422 for
+/// anything but a whole number above zero.
+fn canary_of(form: &[(String, String)]) -> Result<Option<u64>, Early> {
+    let Some((_, text)) = form.iter().find(|(k, _)| k == "canary") else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Some(n)),
+        _ => Err(said(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("canary={text:?}: the number of rows to send first, 1 or more"),
+        )),
+    }
+}
+
+/// A row with an answer, as the batch page lists it.
+#[derive(Debug)]
+pub(crate) struct Answered {
+    pub line: u64,
+    pub payment: String,
+    pub outcome: &'static str,
+    pub cause: String,
+    pub why: String,
+}
+
+/// How many answered rows the batch page lists (the first ones: a canary's).
+pub(crate) const ANSWERED_SHOWN: u32 = 100;
+
+/// The first rows of `batch` that have an answer, for the batch page.
+pub(crate) fn answered(state: &std::path::Path, batch: &str) -> anyhow::Result<Vec<Answered>> {
+    let ledger = crate::ledger::Ledger::open(state)?;
+    Ok(ledger
+        .answered_rows(batch, ANSWERED_SHOWN)?
+        .into_iter()
+        .map(|r| Answered {
+            line: r.line,
+            payment: r
+                .ask
+                .as_ref()
+                .map(|a| a.payment_id.to_string())
+                .unwrap_or_default(),
+            outcome: r.result.outcome.as_str(),
+            cause: r
+                .result
+                .cause
+                .as_ref()
+                .map(|c| c.code.as_str().into_owned())
+                .unwrap_or_default(),
+            why: r.result.cause.map(|c| c.message).unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// `run` over the stored upload, as the approval prepared it.

@@ -525,3 +525,119 @@ async fn send_now_runs_the_engine_once_stops_gracefully_and_streams_progress() {
     }
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
 }
+
+#[tokio::test]
+async fn a_canary_sends_the_first_rows_shows_them_and_a_second_send_the_rest() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb, &[]);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    // The third row's payment does not exist: the canary shows its cause.
+    let csv = "payment_id,amount,reference\n\
+               4000,1.25,r0\n4001,1.25,r1\n4900,1.25,r2\n4002,1.25,r3\n4003,1.25,r4\n4004,1.25,r5\n";
+    let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
+    let (s, _) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &id,
+        "submit",
+        &[("expect_total", "7.50")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id,
+        "approve",
+        &[("expect_total", "7.50")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let page = text(
+        appr.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("name=\"canary\""),
+        "the page offers a canary: {page}"
+    );
+    for bad in ["0", "-1", "x"] {
+        let (s, body) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[("canary", bad)]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "canary={bad}: {body}");
+    }
+    assert_eq!(json(&c, &sub, &id).await["state"], "approved");
+
+    let (s, body) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[("canary", "3")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let mut last = serde_json::Value::Null;
+    for _ in 0..6000 {
+        last = json(&c, &sub, &id).await;
+        if last["state"] != "sending" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The first three rows, and no more: the batch waits for a second click.
+    assert_eq!(last["state"], "stopped", "{last}");
+    assert_eq!(last["counts"]["refunded"], 2, "{last}");
+    assert_eq!(last["counts"]["failed"], 1, "{last}");
+    assert_eq!(last["counts"]["pending"], 3, "{last}");
+    assert_eq!(sb.refunds().len(), 2);
+    let page = text(
+        sub.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let table = page
+        .split("id=\"answered\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no table of the rows sent: {page}"));
+    let table = table.split("</table>").next().unwrap();
+    for payment in ["4000", "4001", "4900"] {
+        assert!(table.contains(payment), "{payment} not in {table}");
+    }
+    for payment in ["4002", "4003", "4004"] {
+        assert!(!table.contains(payment), "{payment} was not sent: {table}");
+    }
+    assert!(
+        table.contains("refunded") && table.contains("failed"),
+        "{table}"
+    );
+    assert!(table.contains("2000"), "the cause shown: {table}");
+
+    // The second send sends the rest, each row once.
+    let (s, _) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    for _ in 0..6000 {
+        last = json(&c, &sub, &id).await;
+        if last["state"] == "finished" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(last["state"], "finished", "{last}");
+    assert_eq!(last["counts"]["refunded"], 5, "{last}");
+    assert_eq!(last["counts"]["failed"], 1, "{last}");
+    assert_eq!(sb.refunds().len(), 5);
+    let audit = text({
+        let (boss, _) = logged_in(&c, "boss").await;
+        boss.get(c.url("/audit.csv")).send().await.unwrap()
+    })
+    .await;
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("send") && l.contains(id.as_str()) && l.contains("first 3")),
+        "the canary is audited: {audit}"
+    );
+}
