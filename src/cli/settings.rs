@@ -443,6 +443,7 @@ mod tests {
         ("namespace_change", "true"),
         ("allow_more_refunds", "true"),
         ("preflight", "true"),
+        ("approved", "true"),
         ("yes", "true"),
         ("expect_rows", "12"),
         ("expect_total", r#""10.00:BRL""#),

@@ -5,7 +5,8 @@
 //! It owns: the console's command line (`console`, `console users …`), its tables
 //! in the state file (`store`, which alone writes them), accounts (`users`), login
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
-//! `upload`) and the audit trail (`audit`).
+//! `upload`), the audit trail (`audit`), four eyes (`review`), sending (`send`)
+//! and `run --approved`, which sends the approved batches tonight (`approved`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
@@ -20,6 +21,7 @@ use crate::Exit;
 use crate::commands::SendOptions;
 use crate::input::InputOptions;
 
+pub(crate) mod approved;
 mod audit;
 mod auth;
 mod lockout;

@@ -158,6 +158,24 @@ pub(crate) fn answered(state: &std::path::Path, batch: &str) -> anyhow::Result<V
 /// `run` over the stored upload, as the approval prepared it.
 fn request(app: &App, u: &Upload) -> Option<RunRequest> {
     let send = app.send.clone()?;
+    Some(request_for(
+        u,
+        upload::stored_path(app, &u.stored_name),
+        app.state.clone(),
+        app.input.clone(),
+        send,
+    ))
+}
+
+/// `run` over `u`'s upload (kept at `stored`), as its approval prepared it:
+/// the console's send and `run --approved` send a batch alike.
+pub(crate) fn request_for(
+    u: &Upload,
+    stored: std::path::PathBuf,
+    state: std::path::PathBuf,
+    input_options: crate::input::InputOptions,
+    send: crate::commands::SendOptions,
+) -> RunRequest {
     let expect_total = u
         .review
         .as_ref()
@@ -168,10 +186,10 @@ fn request(app: &App, u: &Upload) -> Option<RunRequest> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(RunRequest {
-        input: upload::stored_path(app, &u.stored_name),
-        state: Some(app.state.clone()),
-        input_options: app.input.clone(),
+    RunRequest {
+        input: stored,
+        state: Some(state),
+        input_options,
         skip_invalid: u.skip_invalid,
         namespace_change: false,
         allow_more_refunds: false,
@@ -185,7 +203,7 @@ fn request(app: &App, u: &Upload) -> Option<RunRequest> {
         send,
         output: Default::default(),
         earlier: None,
-    })
+    }
 }
 
 /// The background send: the batch ends `finished` when nothing is left to

@@ -429,6 +429,20 @@ impl Store {
         Ok(moved == 1)
     }
 
+    /// Approved batches with rows left to send (`approved`, `stopped`), in the
+    /// order they were approved. One being sent now is not among them.
+    pub(crate) fn approved_unsent(&self) -> anyhow::Result<Vec<Upload>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{UPLOAD_SELECT} WHERE state IN (?1, ?2) AND r.ledger_batch IS NOT NULL
+             ORDER BY r.decided_at, console_batches.rowid"
+        ))?;
+        let rows = stmt.query_map(
+            params![BatchState::Approved.as_str(), BatchState::Stopped.as_str()],
+            upload_of,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub(crate) fn append_audit(&mut self, e: &Entry) -> anyhow::Result<()> {
         self.conn.execute(
             "INSERT INTO console_audit (at, user, action, remote, batch, detail)

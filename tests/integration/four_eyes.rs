@@ -641,3 +641,122 @@ async fn a_canary_sends_the_first_rows_shows_them_and_a_second_send_the_rest() {
         "the canary is audited: {audit}"
     );
 }
+
+#[tokio::test]
+async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothing_else() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb, &[]);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let a = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 5), false).await;
+    let b = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(2, 6), false).await;
+    // C's last payment does not exist: that row fails, and the run says so.
+    let cc = "payment_id,amount,reference\n7000,1.25,c0\n7001,1.25,c1\n7900,1.25,c2\n";
+    let cid = uploaded(&c, &sub, &sub_csrf, cc, false).await;
+    let d = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(1, 8), false).await;
+    for (id, total) in [(&a, "3.75"), (&b, "2.50"), (&cid, "3.75")] {
+        let (s, body) = step(
+            &c,
+            &sub,
+            Some(&sub_csrf),
+            id,
+            "submit",
+            &[("expect_total", total)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    }
+    // Approved C first, then A; B waits for its approver, D was never submitted.
+    for (id, total) in [(&cid, "3.75"), (&a, "3.75")] {
+        let (s, body) = step(
+            &c,
+            &appr,
+            Some(&appr_csrf),
+            id,
+            "approve",
+            &[("expect_total", total)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    }
+    // The job's own input is not what `--approved` sends.
+    w.write("tonight.csv", ordinary_csv(2, 9));
+    w.write(
+        "job.toml",
+        format!(
+            "input = \"tonight.csv\"\nstate = {:?}\nrate = 50\n",
+            state.to_str().unwrap()
+        ),
+    );
+    let job = w.path("job.toml");
+    let r = run(w.mprefund(&sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
+    assert_eq!(
+        r.code, 1,
+        "a failed row in C: the worst exit, as run's: {r:?}"
+    );
+    // C's refunds, then A's (each batch's own rows may go out in any order).
+    let payments: Vec<u64> = sb.refunds().iter().map(|r| r.payment_id).collect();
+    assert_eq!(payments.len(), 5, "{payments:?} {r:?}");
+    let (first, then) = payments.split_at(2);
+    let (mut first, mut then) = (first.to_vec(), then.to_vec());
+    first.sort_unstable();
+    then.sort_unstable();
+    assert_eq!((first, then), (vec![7000, 7001], vec![5000, 5001, 5002]));
+    assert!(!r.stderr.contains(TEST_TOKEN) && !r.stdout.contains(TEST_TOKEN));
+
+    assert_eq!(json(&c, &sub, &cid).await["state"], "finished");
+    let ja = json(&c, &sub, &a).await;
+    assert_eq!(ja["state"], "finished", "{ja}");
+    assert_eq!(ja["counts"]["refunded"], 3, "{ja}");
+    assert_eq!(json(&c, &sub, &b).await["state"], "submitted");
+    assert_eq!(json(&c, &sub, &d).await["state"], "uploaded");
+
+    // Nothing left: a second night sends nothing and says so.
+    let r = run(w.mprefund(&sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("no approved batch"), "{r:?}");
+    assert_eq!(sb.refunds().len(), 5);
+    // An input with --approved is a contradiction, refused.
+    let r = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "--state",
+            state.to_str().unwrap(),
+            "--approved",
+            "tonight.csv",
+        ],
+    ));
+    assert_eq!(r.code, 2, "{r:?}");
+    // A flag --approved would not use is refused, not ignored.
+    let r = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "--state",
+            state.to_str().unwrap(),
+            "--approved",
+            "--expect-rows",
+            "3",
+        ],
+    ));
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("--expect-rows does not apply"), "{r:?}");
+    assert_eq!(sb.refunds().len(), 5);
+
+    let audit = text({
+        let (boss, _) = logged_in(&c, "boss").await;
+        boss.get(c.url("/audit.csv")).send().await.unwrap()
+    })
+    .await;
+    for id in [&a, &cid] {
+        assert!(
+            audit.lines().any(|l| l.contains("send")
+                && l.contains(id.as_str())
+                && l.contains("run --approved")),
+            "{id} not in {audit}"
+        );
+    }
+}
