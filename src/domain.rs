@@ -372,6 +372,31 @@ impl fmt::Display for IdempotencyKey {
     }
 }
 
+/// The columns a batch's results file is written in: the tool's own (the input's
+/// columns, then `row`, `outcome`, `cause_code`...), or Mercado Pago's batch-refund
+/// output (`sequential_order;external_reference;amount;refund_status;refund_detail;payment_id`).
+/// A batch records the one its run chose, so every later rewrite keeps it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum ResultsFormat {
+    #[default]
+    Mprefund,
+    MpBatch,
+}
+
 /// What the results CSV says happened to a row.
 #[derive(
     Debug,

@@ -31,6 +31,7 @@ mod lock;
 mod lookup;
 mod metrics;
 mod money;
+mod mpbatch;
 mod mpreport;
 mod network;
 mod paths;

@@ -17,10 +17,10 @@ use strum::IntoEnumIterator;
 
 use crate::cell::neutralise;
 use crate::clock::rfc3339;
-use crate::domain::{CauseCode, Outcome, Requested};
+use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
 use crate::ledger::{Batch, Ledger, StoredRow};
 use crate::sheet::{self, Dialect};
-use crate::totals;
+use crate::{mpbatch, totals};
 
 pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "row",
@@ -349,6 +349,9 @@ fn fixed(currency: &str, a: Decimal) -> Decimal {
 #[derive(Debug, Serialize, Deserialize)]
 struct Written {
     out: std::path::PathBuf,
+    /// The columns written (absent in memos older than the choice: the tool's own).
+    #[serde(default)]
+    format: ResultsFormat,
     /// The ledger's generation when written.
     generation: i64,
     /// The file as written: size and modification time (ns since the epoch).
@@ -367,26 +370,33 @@ fn stamp(path: &Path) -> Option<(u64, u128)> {
     Some((m.len(), modified.as_nanos()))
 }
 
-/// The results CSV of `batch` at `out`, written unless the file there is the one
-/// written from the batch as it stands (same ledger generation — every
-/// transaction that changes rows counts one — and the same size and modification
-/// time); returns the summary either way. A state file edited by hand, outside
-/// mprefund, is not seen: `report` rewrites always.
-pub(crate) fn results(ledger: &mut Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
+/// The results CSV of `batch` at `out` in `format`, written unless the file there
+/// is the one written from the batch as it stands (same ledger generation — every
+/// transaction that changes rows counts one — the same columns, and the same size
+/// and modification time); returns the summary either way. A state file edited by
+/// hand, outside mprefund, is not seen: `report` rewrites always.
+pub(crate) fn results(
+    ledger: &mut Ledger,
+    batch: &Batch,
+    out: &Path,
+    format: ResultsFormat,
+) -> anyhow::Result<Summary> {
     let key = format!("results:{}", batch.id);
     let generation = ledger.generation()?;
     if let Some(w) = ledger.memo::<Written>(&key)?
         && w.out == out
+        && w.format == format
         && w.generation == generation
         && stamp(out) == Some((w.len, w.modified_ns))
     {
         tracing::debug!("{} is up to date", out.display());
         return Ok(w.summary);
     }
-    let summary = write_results(ledger, batch, out)?;
+    let summary = write_results(ledger, batch, out, format)?;
     if let Some((len, modified_ns)) = stamp(out) {
         let written = Written {
             out: out.to_path_buf(),
+            format,
             generation,
             len,
             modified_ns,
@@ -445,22 +455,52 @@ fn mark_damage(err: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// Writes the results CSV for `batch` to `out` atomically and returns the summary.
-pub(crate) fn write_results(ledger: &Ledger, batch: &Batch, out: &Path) -> anyhow::Result<Summary> {
+/// Writes the results CSV for `batch` to `out` atomically, in `format`'s columns,
+/// and returns the summary. Either format keeps the input's dialect (`sheet`).
+pub(crate) fn write_results(
+    ledger: &Ledger,
+    batch: &Batch,
+    out: &Path,
+    format: ResultsFormat,
+) -> anyhow::Result<Summary> {
     let dialect = Dialect::of_batch(batch);
+    // Mercado Pago's columns echo the input's payment, reference and amount cells.
+    let key_columns = match format {
+        ResultsFormat::Mprefund => None,
+        ResultsFormat::MpBatch => Some(
+            crate::input::key_columns(&batch.header)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "state file: batch {} has no payment id or amount column in its header",
+                        batch.id
+                    )
+                })
+                .map_err(mark_damage)?,
+        ),
+    };
     sheet::write(out, dialect, |sheet| {
         let mut summary = Summary::default();
         let width = batch.header.len();
-        let header = original_header(&batch.header)
-            .into_iter()
-            .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
-        sheet.row(header)?;
+        match &key_columns {
+            None => {
+                let header = original_header(&batch.header)
+                    .into_iter()
+                    .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
+                sheet.row(header)?;
+            }
+            Some(_) => sheet.row(mpbatch::COLUMNS)?,
+        }
         let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
         ledger.for_each_row(&batch.id, |row| {
             summary.add(&row)?;
             record.clear();
-            record.extend(original_cells(&row.fields, width, batch.delimiter));
-            record.extend(result_cells(&row, dialect));
+            match &key_columns {
+                None => {
+                    record.extend(original_cells(&row.fields, width, batch.delimiter));
+                    record.extend(result_cells(&row, dialect));
+                }
+                Some(columns) => record.extend(mpbatch::cells(&row, columns, dialect)),
+            }
             sheet.row(&record)?;
             Ok(())
         })?;

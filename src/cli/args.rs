@@ -18,6 +18,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::settings::Layer;
 use crate::client;
+use crate::domain::ResultsFormat;
 use crate::runner;
 use crate::totals::Guard;
 
@@ -154,6 +155,26 @@ layered! {
 }
 
 layered! {
+    /// `--results-format`: the columns of a batch's results file.
+    #[derive(Args, Debug, Clone, Default, Deserialize)]
+    #[serde(default)]
+    pub struct ResultsFormatArg {
+        /// The results file's columns: `mprefund` (the input's columns, then
+        /// outcome, cause, refund id...) or `mp-batch` (Mercado Pago's batch-refund
+        /// output: sequential_order;external_reference;amount;refund_status;refund_detail;payment_id)
+        /// [default: the batch's, as its run chose; a new batch: mprefund]
+        #[arg(long, value_name = "mprefund|mp-batch", value_parser = parse_results_format)]
+        pub results_format: Option<ResultsFormat>,
+    }
+}
+
+pub(crate) fn parse_results_format(s: &str) -> Result<ResultsFormat, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not one of `mprefund` `mp-batch`"))
+}
+
+layered! {
     /// The files a sending command writes besides its results.
     #[derive(Args, Debug, Clone, Default, Deserialize)]
     #[serde(default)]
@@ -167,6 +188,9 @@ layered! {
         /// Write the run's summary as JSON here.
         #[arg(long)]
         pub summary_json: Option<PathBuf>,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub format: ResultsFormatArg,
     }
 }
 

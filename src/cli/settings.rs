@@ -363,6 +363,7 @@ pub(crate) fn output_options(s: &OutputArgs, mode: Mode) -> OutputOptions {
         metrics_file: s.metrics_file.clone(),
         summary_json: s.summary_json.clone(),
         mode: Some(mode),
+        results_format: s.format.results_format,
     }
 }
 
@@ -424,6 +425,7 @@ mod tests {
         ("out", r#""out.csv""#),
         ("metrics_file", r#""m.prom""#),
         ("summary_json", r#""s.json""#),
+        ("results_format", r#""mp-batch""#),
         ("delimiter", r#""tab""#),
         ("allow_duplicates", "true"),
         ("namespace", r#""acme""#),

@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::client::{Client, ClientSettings, Token};
-use crate::domain::Outcome;
+use crate::domain::{Outcome, ResultsFormat};
 use crate::ledger::{Batch, Ledger};
 use crate::progress::{Mode, Progress};
 use crate::report::{self, Summary};
@@ -36,6 +36,8 @@ pub(crate) struct OutputOptions {
     pub metrics_file: Option<PathBuf>,
     pub summary_json: Option<PathBuf>,
     pub mode: Option<Mode>,
+    /// `--results-format`: `None` keeps the batch's own (see [`format_for`]).
+    pub results_format: Option<ResultsFormat>,
 }
 
 impl OutputOptions {
@@ -55,6 +57,7 @@ impl OutputOptions {
             metrics_file: expand(&self.metrics_file),
             summary_json: expand(&self.summary_json),
             mode: self.mode,
+            results_format: self.results_format,
         }
     }
 }
@@ -367,7 +370,7 @@ fn finish(
     let started = begun.started;
     let reason = sent.as_ref().and_then(|s| s.stopped.clone());
     let rate = sent.as_ref().map(|s| s.rate);
-    let summary = report::results(ledger, batch, out)?;
+    let summary = report::results(ledger, batch, out, format_for(batch, output))?;
     let beyond = beyond(ledger, batch, before, begun.tonight)?;
     let exit = decide(&summary, reason.as_ref());
     let span = Span::since(started);
@@ -600,6 +603,15 @@ pub(super) fn out_for(batch: &Batch, output: &OutputOptions) -> PathBuf {
         .unwrap_or_else(|| {
             crate::paths::beside(Path::new(&batch.input_path), crate::paths::Sheet::Results)
         })
+}
+
+/// The columns of `batch`'s results: as asked, else as its run chose, else the
+/// tool's own.
+pub(super) fn format_for(batch: &Batch, output: &OutputOptions) -> ResultsFormat {
+    output
+        .results_format
+        .or(batch.settings.results_format)
+        .unwrap_or_default()
 }
 
 pub(super) fn open_existing(state: &Path) -> anyhow::Result<Ledger> {

@@ -206,7 +206,9 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     write_csv(&out, &batch, &lines)?;
     let updated = if stopped.is_none() && !updates.is_empty() {
         ledger.record_and_claim(&batch.id, &updates, 0, 0)?;
-        report::write_results(&ledger, &batch, &results)?;
+        // In the columns the batch's results were written in.
+        let format = batch.settings.results_format.unwrap_or_default();
+        report::write_results(&ledger, &batch, &results, format)?;
         updates.len()
     } else {
         0

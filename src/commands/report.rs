@@ -19,7 +19,8 @@ pub(crate) fn report(
     batch::check_outputs(Some(Path::new(&batch.input_path)), state, &out, output)?;
     // `report` sends nothing: a file it cannot write is the user's to fix (exit
     // 2), never "stopped early, resumable".
-    let summary = crate::report::write_results(&ledger, &batch, &out).map_err(|e| {
+    let format = batch::format_for(&batch, output);
+    let summary = crate::report::write_results(&ledger, &batch, &out, format).map_err(|e| {
         match crate::report::failure_of(&e) {
             Failure::Output => anyhow::Error::from(Usage(format!(
                 "cannot write the results to {}: {e:#}; free space there or give another --out (the state file is untouched)",

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::auth::{Kind, Refusal};
+use super::i18n::M;
 use super::pages::{Chrome, render};
 use super::server::{Shared, internal};
 use super::store::{Action, Entry};
@@ -52,7 +53,7 @@ pub(crate) async fn page(State(app): State<Shared>, headers: HeaderMap) -> Respo
     let entries = entries
         .into_iter()
         .map(|e| Shown {
-            at: crate::clock::rfc3339(e.at_ms),
+            at: super::server::words().date(e.at_ms),
             user: e.user.unwrap_or_default(),
             action: e.action,
             remote: e.remote.unwrap_or_default(),

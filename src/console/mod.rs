@@ -5,8 +5,9 @@
 //! It owns: the console's command line (`console`, `console users …`), its tables
 //! in the state file (`store`, which alone writes them), accounts (`users`), login
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
-//! `upload`), the audit trail (`audit`), four eyes (`review`), sending (`send`)
-//! and `run --approved`, which sends the approved batches tonight (`approved`).
+//! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
+//! eyes (`review`), sending (`send`) and `run --approved`, which sends the
+//! approved batches tonight (`approved`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
@@ -24,6 +25,7 @@ use crate::input::InputOptions;
 pub(crate) mod approved;
 mod audit;
 mod auth;
+mod i18n;
 mod lockout;
 mod pages;
 mod review;
@@ -65,6 +67,9 @@ pub struct ConsoleArgs {
     /// `run` takes it): the console runs the same engine.
     #[command(flatten)]
     pub send: crate::cli::args::SendArgs,
+    /// The UTC offset pages show times at: `-03:00` (Brasília), `+00:00`...
+    #[arg(long, value_name = "OFFSET", default_value = "+00:00", allow_hyphen_values = true, value_parser = i18n::parse_offset)]
+    pub time_zone: time::UtcOffset,
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +158,7 @@ pub(crate) async fn exec(
                 idle: std::time::Duration::from_secs(args.idle_timeout * 60),
                 approval_days: args.approval_days,
                 send,
+                offset: args.time_zone,
             })
             .await
         }

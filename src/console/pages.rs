@@ -14,6 +14,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::auth::{Kind, Viewer};
+#[allow(unused_imports)] // the templates name the messages
+use super::i18n::{M, Words};
 use super::server::{Shared, internal};
 use super::store::{BatchState, Upload};
 use crate::commands::plan::PlanReport;
@@ -26,6 +28,10 @@ pub(crate) struct Chrome {
     pub user: Option<String>,
     pub role: &'static str,
     pub may_audit: bool,
+    /// The request's language and time offset: `{{ chrome.w.t(M::…) }}`.
+    pub w: Words,
+    /// The page's path, where the language switcher comes back to.
+    pub here: String,
 }
 
 impl Chrome {
@@ -35,6 +41,8 @@ impl Chrome {
             user: Some(v.name.clone()),
             role: v.role.as_str(),
             may_audit: v.role.may_audit(),
+            w: super::server::words(),
+            here: super::server::here(),
         }
     }
 }
@@ -73,6 +81,8 @@ pub(crate) fn login(
         user: None,
         role: "",
         may_audit: false,
+        w: super::server::words(),
+        here: "/login".to_owned(),
     };
     render(
         &LoginPage {
@@ -150,8 +160,8 @@ pub(crate) async fn home(State(app): State<Shared>, headers: HeaderMap) -> Respo
     let uploads = uploads
         .into_iter()
         .map(|u| Listed {
-            at: crate::clock::rfc3339(u.uploaded_at_ms),
-            state: super::review::effective(&u, now, app.approval_days).as_str(),
+            at: super::server::words().date(u.uploaded_at_ms),
+            state: state_label(super::review::effective(&u, now, app.approval_days)),
             id: u.id,
             name: u.original_name,
             by: u.uploaded_by,
@@ -175,11 +185,41 @@ pub(crate) async fn not_found(State(app): State<Shared>, headers: HeaderMap) -> 
     }
 }
 
+/// A batch's state in the request's language.
+pub(crate) fn state_label(state: BatchState) -> &'static str {
+    let m = match state {
+        BatchState::Uploaded => M::StateUploaded,
+        BatchState::Submitted => M::StateSubmitted,
+        BatchState::Approved => M::StateApproved,
+        BatchState::Rejected => M::StateRejected,
+        BatchState::Sending => M::StateSending,
+        BatchState::Stopped => M::StateStopped,
+        BatchState::Finished => M::StateFinished,
+        BatchState::Expired => M::StateExpired,
+    };
+    super::server::words().t(m)
+}
+
+/// The message naming a row's outcome (pure: a blocking task may call it).
+pub(crate) fn outcome_message(o: crate::domain::Outcome) -> M {
+    use crate::domain::Outcome;
+    match o {
+        Outcome::Refunded => M::OutcomeRefunded,
+        Outcome::InProcess => M::OutcomeInProcess,
+        Outcome::Failed => M::OutcomeFailed,
+        Outcome::Invalid => M::OutcomeInvalid,
+        Outcome::Pending => M::OutcomePending,
+    }
+}
+
 /// Money of one currency in a plan.
 struct Money {
     currency: String,
     partial: u64,
+    /// The sum as the JSON gives it (`1234.50`).
     sum: String,
+    /// The sum in the request's language (`R$ 1.234,50`).
+    shown: String,
     full: u64,
 }
 
@@ -210,6 +250,12 @@ impl PlanView {
                 currency: totals::name(*c),
                 partial: t.partial,
                 sum: t.sum_text(*c),
+                shown: if t.overflow {
+                    t.sum_text(*c)
+                } else {
+                    super::server::words()
+                        .money(&c.map(|c| c.to_string()).unwrap_or_default(), t.sum)
+                },
                 full: t.full,
             })
             .collect();
@@ -238,6 +284,8 @@ struct Flow {
     id: String,
     /// The state now (an unapproved batch past its window reads `expired`).
     state: &'static str,
+    /// That state in the request's language.
+    label: &'static str,
     submitted_by: Option<String>,
     submitted_at: Option<String>,
     /// The totals the submitter typed.
@@ -257,15 +305,17 @@ impl Flow {
     fn of(u: &Upload, v: &Viewer, approval_days: u32) -> Flow {
         let state = super::review::effective(u, crate::clock::now_ms(), approval_days);
         let r = u.review.as_ref();
+        let w = super::server::words();
         let own = r.is_some_and(|r| r.submitted_by == v.name);
         Flow {
             id: u.id.clone(),
             state: state.as_str(),
+            label: state_label(state),
             submitted_by: r.map(|r| r.submitted_by.clone()),
-            submitted_at: r.map(|r| crate::clock::rfc3339(r.submitted_at_ms)),
+            submitted_at: r.map(|r| w.date(r.submitted_at_ms)),
             expect_total: r.map(|r| r.expect_total.clone()),
             decided_by: r.and_then(|r| r.decided_by.clone()),
-            decided_at: r.and_then(|r| r.decided_at_ms.map(crate::clock::rfc3339)),
+            decided_at: r.and_then(|r| r.decided_at_ms.map(|ms| w.date(ms))),
             reason: r.and_then(|r| r.reason.clone()),
             ledger_batch: r.and_then(|r| r.ledger_batch.clone()),
             may_submit: state == BatchState::Uploaded && v.role.may_upload(),
@@ -287,6 +337,7 @@ struct BatchPage {
     chrome: Chrome,
     upload: Upload,
     uploaded_at: String,
+    state: &'static str,
     plan: PlanView,
     flow: Flow,
     /// The first rows with an answer (a canary's), once sending began.
@@ -365,7 +416,8 @@ pub(crate) async fn batch(
     render(
         &BatchPage {
             chrome: Chrome::of(&v),
-            uploaded_at: crate::clock::rfc3339(upload.uploaded_at_ms),
+            uploaded_at: super::server::words().date(upload.uploaded_at_ms),
+            state: flow.label,
             upload,
             plan,
             flow,
@@ -416,4 +468,24 @@ fn json_of(
         "already_refunded": p.prior.len(),
         "money": money,
     })
+}
+
+#[derive(Template)]
+#[template(path = "causes.html", config = "src/console/askama.toml")]
+struct CausesPage {
+    chrome: Chrome,
+}
+
+/// `GET /causes`: every cause code a row may carry, with what it means and what
+/// to do next, in the request's language.
+pub(crate) async fn causes(State(app): State<Shared>, headers: HeaderMap) -> Response {
+    match app.viewer(&headers, Kind::Page) {
+        Ok(v) => render(
+            &CausesPage {
+                chrome: Chrome::of(&v),
+            },
+            StatusCode::OK,
+        ),
+        Err(r) => r.answer(),
+    }
 }

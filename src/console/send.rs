@@ -122,7 +122,8 @@ fn canary_of(form: &[(String, String)]) -> Result<Option<u64>, Early> {
 pub(crate) struct Answered {
     pub line: u64,
     pub payment: String,
-    pub outcome: &'static str,
+    /// In the page's words (the blocking read cannot know the language).
+    pub outcome: super::i18n::M,
     pub cause: String,
     pub why: String,
 }
@@ -143,7 +144,7 @@ pub(crate) fn answered(state: &std::path::Path, batch: &str) -> anyhow::Result<V
                 .as_ref()
                 .map(|a| a.payment_id.to_string())
                 .unwrap_or_default(),
-            outcome: r.result.outcome.as_str(),
+            outcome: super::pages::outcome_message(r.result.outcome),
             cause: r
                 .result
                 .cause

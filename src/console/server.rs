@@ -23,6 +23,7 @@ use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::auth::{self, Kind, Refusal, Sessions, Viewer};
+use super::i18n::{Lang, Words};
 use super::store::{Action, Entry, Store};
 use super::{Role, lockout, pages, upload, users};
 use crate::clock::now_ms;
@@ -40,6 +41,8 @@ pub(crate) struct Settings {
     pub approval_days: u32,
     /// How approved batches are sent, or why they cannot be.
     pub send: anyhow::Result<SendOptions>,
+    /// `--time-zone`: the offset pages show times at.
+    pub offset: time::UtcOffset,
 }
 
 /// What every handler shares.
@@ -51,6 +54,8 @@ pub(crate) struct App {
     /// The state file: a plan looks up the refunds its earlier batches made.
     pub state: PathBuf,
     behind_proxy: bool,
+    /// The offset pages show times at.
+    offset: time::UtcOffset,
     /// Checked against when the account does not exist, so that a login with a
     /// wrong name takes as long as one with a wrong password.
     stand_in_hash: String,
@@ -99,6 +104,7 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         input: s.input,
         state: s.state,
         behind_proxy: s.behind_proxy,
+        offset: s.offset,
         stand_in_hash,
         approval_days: s.approval_days,
         send,
@@ -167,11 +173,132 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/batches/{id}/stop", post(super::send::stop))
         .route("/batches/{id}/events", get(super::send::events))
         .route("/audit", get(super::audit::page))
+        .route("/causes", get(pages::causes))
         .route("/audit.csv", get(super::audit::csv))
         .route("/console.css", get(stylesheet))
+        .route("/lang", post(set_lang))
         .merge(uploads)
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), speak))
         .with_state(app)
+}
+
+tokio::task_local! {
+    /// The words of the request being answered (see [`speak`]).
+    static WORDS: Words;
+    /// Its path and query: where the language switcher brings the person back.
+    static HERE: String;
+}
+
+/// The path (and query) of the request being answered.
+pub(crate) fn here() -> String {
+    HERE.try_with(Clone::clone)
+        .unwrap_or_else(|_| "/".to_owned())
+}
+
+/// The words of the page being rendered: the request's language, at the
+/// console's offset (English at UTC outside a request).
+pub(crate) fn words() -> Words {
+    WORDS.try_with(|w| *w).unwrap_or(Words {
+        lang: Lang::En,
+        offset: time::UtcOffset::UTC,
+    })
+}
+
+/// The cookie that keeps the language a person chose.
+const LANG_COOKIE: &str = "mprefund_lang";
+
+/// The language of a request: `?lang=` on a GET (for that page only: nothing
+/// stored), else the `lang` cookie a person set, else the browser's
+/// `Accept-Language`.
+fn lang_of(req: &axum::extract::Request) -> Lang {
+    let query = (req.method() == axum::http::Method::GET)
+        .then(|| req.uri().query())
+        .flatten()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter_map(|pair| pair.strip_prefix("lang="))
+        .find_map(Lang::from_tag);
+    let headers = req.headers();
+    query
+        .or_else(|| auth::cookie_value(headers, LANG_COOKIE).and_then(Lang::from_tag))
+        .unwrap_or_else(|| {
+            Lang::negotiate(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        })
+}
+
+/// Answers every request in its language: the pages read [`words`]; the answer
+/// says which (`Content-Language`) and what it depended on (`Vary`).
+async fn speak(
+    State(app): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let w = Words {
+        lang: lang_of(&req),
+        offset: app.offset,
+    };
+    let here = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let mut resp = WORDS.scope(w, HERE.scope(here, next.run(req))).await;
+    let h = resp.headers_mut();
+    if let Ok(v) = header::HeaderValue::from_str(w.lang.code()) {
+        h.insert(header::CONTENT_LANGUAGE, v);
+    }
+    h.append(
+        header::VARY,
+        header::HeaderValue::from_static("Accept-Language, Cookie"),
+    );
+    resp
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LangForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /lang` (form `lang`, `csrf`, `next`): keeps the language in a cookie,
+/// then back to the page (`next`, a path of ours only). The session's token is
+/// needed, logged in or on the login form: a page elsewhere cannot change it.
+async fn set_lang(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Form(form): Form<LangForm>,
+) -> Response {
+    let Some(current) = app.sessions.current(&headers, now_ms()) else {
+        return Refusal::Csrf.into_response();
+    };
+    let token = Some(form.csrf.as_str()).filter(|t| !t.is_empty());
+    if !auth::csrf_matches(&current.csrf, token.or(auth::csrf_header(&headers))) {
+        return Refusal::Csrf.into_response();
+    }
+    let Some(lang) = Lang::from_tag(&form.lang) else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "unknown language\n").into_response();
+    };
+    // Only a path of this site: never `//host` or `https://…` (no open redirect).
+    let next = Some(form.next.as_str())
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/");
+    let secure = if app.behind_proxy { "; Secure" } else { "" };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict{secure}",
+        lang.code()
+    );
+    match header::HeaderValue::from_str(&cookie) {
+        Ok(v) => ([(header::SET_COOKIE, v)], Redirect::to(next)).into_response(),
+        Err(e) => internal(e.into()),
+    }
 }
 
 async fn stylesheet() -> Response {

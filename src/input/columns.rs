@@ -22,7 +22,9 @@ const PAYMENT_NAMES: &[&str] = &["paymentid", "payment", "idpagamento", "idpago"
 const AMOUNT_NAMES: &[&str] = &["amount", "valor", "monto", "refundamount"];
 /// pt/es spellings too: a re-export that renamed the reference column must still
 /// produce the same keys. (`kind` has none: `tipo` means too many things.)
-const REFERENCE_NAMES: &[&str] = &["reference", "referencia", "referência"];
+/// `external_reference` is Mercado Pago's own batch-refund file's: that file
+/// reads as is.
+const REFERENCE_NAMES: &[&str] = &["reference", "referencia", "referência", "externalreference"];
 const CURRENCY_NAMES: &[&str] = &["currency", "currencyid", "moeda", "moneda"];
 
 /// Lowercase, trimmed, without spaces, `_` or `-`: `Payment-ID ` → `paymentid`.

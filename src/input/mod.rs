@@ -107,6 +107,26 @@ pub(crate) enum InputError {
     Changed { path: PathBuf },
 }
 
+/// Where a header's payment id, amount and reference columns are, as reading a
+/// file with that header takes them: for writers that echo those cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyColumns {
+    pub payment: usize,
+    pub amount: usize,
+    pub reference: Option<usize>,
+}
+
+/// The [`KeyColumns`] of `header` (a batch's, as stored); `None` when it lacks a
+/// payment id or amount column, which a stored batch's header never does.
+pub(crate) fn key_columns(header: &[String]) -> Option<KeyColumns> {
+    let c = match_columns(std::path::Path::new(""), 1, header).ok()?;
+    Some(KeyColumns {
+        payment: c.payment,
+        amount: c.amount,
+        reference: c.reference,
+    })
+}
+
 /// What reading the whole file found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InputSummary {
@@ -577,6 +597,33 @@ pub(crate) mod tests {
         fn send<T: Send>() {}
         send::<Input>();
         send::<crate::domain::Row>();
+    }
+
+    /// Mercado Pago's own batch-refund file (AR/UY: decimal comma; MX/PE: point;
+    /// CO/CL: whole units) reads as is, its `external_reference` the reference.
+    #[test]
+    fn mercado_pagos_batch_refund_file_reads_as_is() {
+        let r = read(
+            b"payment_id;external_reference;amount\n1885556855;ext_ref1;199,10\n1885556854;ext_ref2;299.10\n1885556853;ext_ref3;399\n",
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let got: Vec<_> = r
+            .rows
+            .iter()
+            .map(|x| (x.payment_id.get(), x.reference.clone(), x.requested))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1885556855, Some("ext_ref1".to_owned()), amount("199.10")),
+                (1885556854, Some("ext_ref2".to_owned()), amount("299.10")),
+                (1885556853, Some("ext_ref3".to_owned()), amount("399")),
+            ]
+        );
+        assert!(r.summary.decimal_comma);
+        // The same refund keyed the same as our own column names would.
+        let ours = read(b"payment_id;reference;amount\n1885556855;ext_ref1;199,10\n");
+        assert_eq!(ours.rows[0].key, r.rows[0].key);
     }
 
     #[test]

@@ -72,6 +72,11 @@ pub(crate) struct BatchSettings {
     pub results_bom: bool,
     /// The input wrote amounts with a decimal comma: so do the results.
     pub decimal_comma: bool,
+    /// The columns of the results file (`--results-format`), as the batch's run
+    /// chose them: every later rewrite (retry, report, reconcile) keeps them
+    /// unless told otherwise. Absent: the tool's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results_format: Option<crate::domain::ResultsFormat>,
     /// `--allow-more-refunds`: a person said this batch's rows may be sent on
     /// payments other batches refunded; the per-payment guard stands aside.
     pub allow_more_refunds: bool,

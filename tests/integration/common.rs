@@ -1,13 +1,14 @@
 //! Shared by the integration tests: a temporary work directory, the `mprefund`
 //! binary pointed at an in-process sandbox, CSV-level readers for its output, and
-//! a stub server for answers the sandbox would never give.
+//! a stub server for answers the sandbox would never give, and the web console
+//! (its accounts and its process) for the HTTP and the browser tests.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -351,4 +352,119 @@ pub fn sandbox_with(faults: Faults) -> SandboxHandle {
         ..SandboxConfig::default()
     })
     .expect("sandbox")
+}
+
+/// The password of every console account the tests make.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// `console users add NAME --role ROLE --password-stdin` on `state`.
+pub fn add_user(w: &Work, state: &Path, name: &str, role: &str) -> Ran {
+    let mut cmd = w.bare();
+    cmd.args([
+        "console",
+        "users",
+        "add",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ])
+    .arg("--state")
+    .arg(state)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn users add");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Ran {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A `mprefund console` process on 127.0.0.1:0; killed when dropped.
+pub struct Console {
+    child: Child,
+    pub base: String,
+    log: PathBuf,
+}
+
+impl Console {
+    pub fn start(w: &Work, state: &Path, env: &[(&str, &str)]) -> Console {
+        Console::start_with(w, state, env, &[])
+    }
+
+    /// As [`Console::start`], with more `console` flags.
+    pub fn start_with(w: &Work, state: &Path, env: &[(&str, &str)], args: &[&str]) -> Console {
+        let log = w.path(&format!(
+            "console-{}.log",
+            w.dir.path().read_dir().unwrap().count()
+        ));
+        let mut cmd = w.bare();
+        cmd.arg("console")
+            .arg("--state")
+            .arg(state)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap());
+        let mut child = cmd.spawn().expect("spawn console");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let base = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| {
+                panic!(
+                    "first line {first:?}; log: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            })
+            .trim_end_matches('/')
+            .to_owned();
+        Console { child, base, log }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A state file with three accounts, one of each role.
+pub fn state_with_users(w: &Work) -> PathBuf {
+    let state = w.path("state.db");
+    for (name, role) in [
+        ("sub", "submitter"),
+        ("appr", "approver"),
+        ("boss", "admin"),
+    ] {
+        let r = add_user(w, &state, name, role);
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    state
 }

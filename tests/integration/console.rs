@@ -2,120 +2,17 @@
 //! accounts in the state file, login, sessions, CSRF, roles, upload → plan,
 //! bad uploads, the audit trail.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::io::{Read, Write};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
-use crate::common::{ACCOUNT_STATE, Work, ordinary_csv, read_csv, run, sandbox};
-
-pub(crate) const PASSWORD: &str = "correct horse battery";
-
-/// `console users add NAME --role ROLE --password-stdin` on `state`.
-pub(crate) fn add_user(w: &Work, state: &Path, name: &str, role: &str) -> crate::common::Ran {
-    let mut cmd = w.bare();
-    cmd.args([
-        "console",
-        "users",
-        "add",
-        name,
-        "--role",
-        role,
-        "--password-stdin",
-    ])
-    .arg("--state")
-    .arg(state)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn users add");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    crate::common::Ran {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// A console process on 127.0.0.1:0; killed when dropped.
-pub(crate) struct Console {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Console {
-    pub(crate) fn start(w: &Work, state: &Path, env: &[(&str, &str)]) -> Console {
-        Console::start_with(w, state, env, &[])
-    }
-
-    /// With more arguments (`--api-base`, `--rate`…).
-    pub(crate) fn start_with(
-        w: &Work,
-        state: &Path,
-        env: &[(&str, &str)],
-        args: &[&str],
-    ) -> Console {
-        let log = w.path(&format!(
-            "console-{}.log",
-            w.dir.path().read_dir().unwrap().count()
-        ));
-        let mut cmd = w.bare();
-        cmd.arg("console")
-            .arg("--state")
-            .arg(state)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap());
-        let mut child = cmd.spawn().expect("spawn console");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let base = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| {
-                panic!(
-                    "first line {first:?}; log: {}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                )
-            })
-            .trim_end_matches('/')
-            .to_owned();
-        Console { child, base, log }
-    }
-
-    pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn addr(&self) -> String {
-        self.base.trim_start_matches("http://").to_owned()
-    }
-
-    pub(crate) fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::common::{
+    ACCOUNT_STATE, Console, PASSWORD, Work, add_user, ordinary_csv, read_csv, run, sandbox,
+    state_with_users,
+};
 
 /// A browser: its own cookies, redirects not followed (the tests look at them).
 pub(crate) struct Browser {
@@ -201,20 +98,6 @@ pub(crate) async fn upload(
         .send()
         .await
         .unwrap()
-}
-
-/// A state file with three accounts, one of each role.
-pub(crate) fn state_with_users(w: &Work) -> PathBuf {
-    let state = w.path("state.db");
-    for (name, role) in [
-        ("sub", "submitter"),
-        ("appr", "approver"),
-        ("boss", "admin"),
-    ] {
-        let r = add_user(w, &state, name, role);
-        assert_eq!(r.code, 0, "{r:?}");
-    }
-    state
 }
 
 #[test]
@@ -539,8 +422,9 @@ async fn an_upload_shows_what_plan_shows_escaped() {
         "<td>payment_id</td><td class=\"num\">1</td>",
         "<td>valor</td><td class=\"num\">2</td>",
         // BRL: 10,50 + 10,50 (the duplicate is bad) → 10.50 and one full; CLP 1500.
-        "<tr><td>BRL</td><td class=\"num\">2</td><td class=\"num\">12.50</td><td class=\"num\">1</td></tr>",
-        "<tr><td>CLP</td><td class=\"num\">1</td><td class=\"num\">1500</td><td class=\"num\">0</td></tr>",
+        // Shown in the page's language (English here), the plain sum beside it.
+        "<tr><td>BRL</td><td class=\"num\">2</td><td class=\"num\" data-sum=\"12.50\">R$ 12.50</td><td class=\"num\">1</td></tr>",
+        "<tr><td>CLP</td><td class=\"num\">1</td><td class=\"num\" data-sum=\"1500\">$ 1,500</td><td class=\"num\">0</td></tr>",
         "<td class=\"num\">4</td><td>amount",
         "<td class=\"num\">6</td><td>duplicates line 2",
         "Already refunded by an earlier batch (1)",
@@ -834,5 +718,124 @@ async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
         again.len(),
         rows.len() + 1,
         "one more download, nothing less"
+    );
+}
+
+/// The pages speak the browser's language (issue 21, item 9): Portuguese,
+/// Spanish or English from `Accept-Language`; `?lang=` for one page, changing
+/// nothing; a `lang` cookie set by a form that needs the session's CSRF token;
+/// amounts in the locale's format and times at `--time-zone`.
+#[tokio::test]
+async fn pages_speak_the_browsers_language_and_switch_on_request() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let c = Console::start_with(&w, &state, &[], &["--time-zone", "-03:00"]);
+    let b = browser();
+    let get =
+        |path: &str, accept: &str| b.get(c.url(path)).header("accept-language", accept).send();
+    let r = get("/login", "pt-BR,pt;q=0.9,en;q=0.5").await.unwrap();
+    assert_eq!(r.headers()["content-language"], "pt-BR");
+    let page = text(r).await;
+    assert!(
+        page.contains("<html lang=\"pt-BR\">") && page.contains("Senha"),
+        "{page}"
+    );
+    let page = text(get("/login", "es-AR,es;q=0.9").await.unwrap()).await;
+    assert!(page.contains("Contraseña"), "{page}");
+    let page = text(get("/login", "de").await.unwrap()).await;
+    assert!(page.contains("Password"), "{page}");
+    // `?lang=` on a GET: that page only, nothing stored.
+    let r = get("/login?lang=es", "pt-BR").await.unwrap();
+    assert!(
+        r.headers()
+            .get(SET_COOKIE)
+            .is_none_or(|v| !v.to_str().unwrap().contains("mprefund_lang"))
+    );
+    assert!(text(r).await.contains("Contraseña"));
+    assert!(
+        text(get("/login", "pt-BR").await.unwrap())
+            .await
+            .contains("Senha")
+    );
+
+    // The switch needs the session's token ...
+    let csrf = csrf_of(&text(get("/login", "pt-BR").await.unwrap()).await);
+    let post = |form: Vec<(&'static str, String)>| b.post(c.url("/lang")).form(&form).send();
+    let r = post(vec![("lang", "es".into()), ("next", "/login".into())])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post(vec![
+        ("lang", "es".into()),
+        ("next", "/login".into()),
+        ("csrf", "forged".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // ... never sends the browser elsewhere ...
+    let r = post(vec![
+        ("lang", "es".into()),
+        ("next", "//evil.example/".into()),
+        ("csrf", csrf.clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/");
+    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("mprefund_lang=es") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    // ... and is kept over what the browser prefers.
+    assert!(
+        text(get("/login", "pt-BR").await.unwrap())
+            .await
+            .contains("Contraseña")
+    );
+
+    // Logged in: money in the locale's format, times at the console's offset.
+    let (sub, token) = logged_in(&c, "sub").await;
+    let r = upload(
+        &c,
+        &sub,
+        Some(&token),
+        "in.csv",
+        b"payment_id;valor;moeda\n1001;1234,5;BRL\n1002;0,5;BRL\n".to_vec(),
+        false,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
+    let at = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    let page = text(
+        sub.get(c.url(&at))
+            .header("accept-language", "pt-BR")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("R$ 1.235,00"), "{page}");
+    assert!(
+        page.contains("UTC-03:00") && page.contains("Valores por moeda"),
+        "{page}"
+    );
+    let page = text(
+        sub.get(c.url(&format!("{at}?lang=en")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("R$ 1,235.00") && page.contains("Money per currency"),
+        "{page}"
+    );
+    // Every cause with its meaning and next step, in the language asked.
+    let page = text(sub.get(c.url("/causes?lang=es")).send().await.unwrap()).await;
+    assert!(
+        page.contains("2063") && page.contains("requiere una persona"),
+        "{page}"
     );
 }

@@ -10,8 +10,8 @@ use mprefund::sandbox::TEST_TOKEN;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
-use crate::common::{Work, ordinary_csv, run, sandbox};
-use crate::console::{Browser, Console, logged_in, state_with_users, text, upload};
+use crate::common::{Console, Work, ordinary_csv, run, sandbox, state_with_users};
+use crate::console::{Browser, logged_in, text, upload};
 
 /// Uploads `csv` as `sub` would; the new batch's id.
 async fn uploaded(c: &Console, b: &Browser, csrf: &str, csv: &str, skip: bool) -> String {

@@ -2,7 +2,8 @@
 
 mod books; // the per-payment guard: earlier refunds on a payment (issue 7)
 mod boundary; // one settings model, flags refused where they do not apply, one exit boundary (issue 20)
-mod common; // temp work dirs, the binary, CSV readers
+mod browser; // the console in a real Chromium over WebDriver: login, upload → plan, audit (issue 21)
+mod common; // temp work dirs, the binary, CSV readers, the console process
 mod console; // the web console over HTTP: accounts, login, CSRF, upload → plan, audit (issue 21)
 mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
@@ -10,6 +11,7 @@ mod four_eyes; // the console's second phase: submit, approve by another, reject
 mod guard; // the per-payment guard on every path money can take (issue 17)
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
+mod mpbatch; // Mercado Pago's own batch-refund file in, its output columns out (issue 21)
 mod network; // exit 6 for a person, 3 for an outage; an unreachable API named (issue 19)
 mod nights; // nights sharing a state file: an outage night visible, per-batch files, unchanged input (issue 19)
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs

@@ -4,7 +4,7 @@ use clap::Args;
 use serde::Deserialize;
 
 use crate::Exit;
-use crate::cli::args::{BatchArgs, OutArg, layered};
+use crate::cli::args::{BatchArgs, OutArg, ResultsFormatArg, layered};
 use crate::cli::session::{Session, finished};
 use crate::cli::settings::{self, JobFile, Layer};
 use crate::commands::{self, OutputOptions};
@@ -19,6 +19,9 @@ layered! {
         #[command(flatten)]
         #[serde(flatten)]
         pub out: OutArg,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub format: ResultsFormatArg,
     }
 }
 
@@ -31,6 +34,7 @@ pub(crate) fn exec(flags: ReportArgs, session: &Session) -> anyhow::Result<Exit>
         // Else where the batch's run wrote them.
         out: a.out.out.clone(),
         mode: Some(session.mode),
+        results_format: a.format.results_format,
         ..OutputOptions::default()
     };
     let pick = settings::pick_of(a.batch.batch.as_deref(), &common);

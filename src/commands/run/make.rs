@@ -218,6 +218,7 @@ fn create_batch(
             results_bom: dialect.bom,
             decimal_comma: dialect.decimal_comma,
             allow_more_refunds: req.allow_more_refunds,
+            results_format: req.output.results_format,
         },
         row_count: summary.rows,
     };

@@ -1,0 +1,575 @@
+//! The console in a real browser (issue 21): Debian's `chromium`, headless, driven
+//! by its `chromedriver` over WebDriver (fantoccini), against the `mprefund
+//! console` binary. Assertions are on what a person sees: the text of elements.
+//!
+//! Invariants: no test touches the network beyond 127.0.0.1 (Chromium starts with
+//! every background connection off, a fresh profile each time); chromedriver and
+//! the Chromium it starts are killed with their process group when a test ends,
+//! passed or failed. A machine without the browser skips these tests with a loud
+//! line on stderr, unless `MPREFUND_REQUIRE_BROWSER=1` (CI), where that fails
+//! them. `MPREFUND_SCREENSHOTS=DIR` saves a PNG of each page a test names.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::common::{Console, PASSWORD, Work, state_with_users, wait_until};
+
+/// Set to `1` where a missing browser must fail the tests rather than skip them.
+const REQUIRE: &str = "MPREFUND_REQUIRE_BROWSER";
+/// A folder for the pages' screenshots, when set.
+const SCREENSHOTS: &str = "MPREFUND_SCREENSHOTS";
+
+/// How long a page may take to appear. Generous: it only bounds a hang.
+const PAGE_WAIT: Duration = Duration::from_secs(60);
+
+/// Chromium flags for a machine with no network: without them Chromium tries
+/// to reach Google's services and hangs on the connections.
+const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1100",
+    "--lang=en-US",
+];
+
+/// The two programs the tests need.
+#[derive(Debug)]
+struct Programs {
+    chromium: PathBuf,
+    chromedriver: PathBuf,
+}
+
+/// `chromium` and `chromedriver` on `path` (a `PATH` value), or what is missing
+/// and how to get it.
+fn locate(path: &OsStr) -> Result<Programs, String> {
+    let find = |name: &str| {
+        std::env::split_paths(path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    };
+    match (find("chromium"), find("chromedriver")) {
+        (Some(chromium), Some(chromedriver)) => Ok(Programs {
+            chromium,
+            chromedriver,
+        }),
+        (chromium, driver) => {
+            let missing: Vec<&str> = [
+                chromium.is_none().then_some("chromium"),
+                driver.is_none().then_some("chromedriver"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            Err(format!(
+                "{} not found on PATH; install Debian's packages: \
+                 apt-get install chromium chromium-driver",
+                missing.join(" and ")
+            ))
+        }
+    }
+}
+
+/// The programs, or `None` after a loud "skipped" line on `loud`; a panic
+/// instead when `required` (CI must never pass without having run the browser).
+fn programs_or_skip(
+    test: &str,
+    found: Result<Programs, String>,
+    required: bool,
+    loud: &mut dyn Write,
+) -> Option<Programs> {
+    match found {
+        Ok(p) => Some(p),
+        Err(why) if required => {
+            panic!("{REQUIRE}=1 and the browser test {test} cannot run: {why}")
+        }
+        Err(why) => {
+            let _ = writeln!(
+                loud,
+                "\n*** skipped: browser test {test}: {why} (set {REQUIRE}=1 to fail instead) ***\n"
+            );
+            None
+        }
+    }
+}
+
+fn required() -> bool {
+    std::env::var(REQUIRE).is_ok_and(|v| v == "1")
+}
+
+/// chromedriver on a port of 127.0.0.1, in its own process group (the Chromium
+/// it starts joins it); the whole group is killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    /// Its output, for the message of a test that fails to get a session.
+    log: String,
+}
+
+impl Driver {
+    fn start(w: &Work, exe: &Path) -> Driver {
+        // chromedriver takes no --port=0: a port free a moment ago, and another
+        // one should something take it before chromedriver binds it.
+        let mut said = String::new();
+        for attempt in 0..5 {
+            let port = {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+                l.local_addr().expect("addr").port()
+            };
+            let log = format!("chromedriver-{attempt}");
+            let mut cmd = Command::new(exe);
+            cmd.arg(format!("--port={port}")).stdin(Stdio::null());
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+            let mut child = w.spawn(cmd, &log);
+            let mut exited = false;
+            wait_until("chromedriver to listen", PAGE_WAIT, || {
+                exited = child.try_wait().expect("try_wait").is_some();
+                exited || w.log(&log).contains("started successfully")
+            });
+            if !exited {
+                return Driver { child, port, log };
+            }
+            // Reaped already: nothing of it to kill.
+            said = w.log(&log);
+        }
+        panic!("chromedriver would not start; it said: {said}");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on the process group this test started: its leader is
+        // our child, unreaped until the wait below, so the id names no other group.
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// A headless Chromium looking at one console.
+struct Browser {
+    client: Client,
+    base: String,
+    shots: Option<PathBuf>,
+    // Dropped last: the session's browser goes with its driver's process group.
+    _driver: Driver,
+}
+
+impl Browser {
+    /// A fresh Chromium at `console`, or `None` (skipped) without one.
+    async fn open(w: &Work, console: &Console) -> Option<Browser> {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        // libtest names the test's thread after the test. The line goes straight
+        // to the process's stderr: the harness keeps a passing test's
+        // `eprintln!` to itself, and a skip must not go unseen.
+        let test = std::thread::current().name().unwrap_or("?").to_owned();
+        let programs = programs_or_skip(&test, locate(&path), required(), &mut std::io::stderr())?;
+        let driver = Driver::start(w, &programs.chromedriver);
+        let profile = w.path("chromium-profile");
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": programs.chromium,
+                "args": args,
+                // The pages speak the browser's language (issue 21): these tests
+                // read English.
+                "prefs": { "intl.accept_languages": "en-US,en" },
+            },
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .unwrap_or_else(|e| panic!("no WebDriver session: {e}\n{}", w.log(&driver.log)));
+        let shots = std::env::var_os(SCREENSHOTS).map(PathBuf::from);
+        Some(Browser {
+            client,
+            base: console.base.clone(),
+            shots,
+            _driver: driver,
+        })
+    }
+
+    /// Ends the session (Chromium exits); the driver goes when dropped.
+    async fn quit(self) {
+        let Browser {
+            client, _driver, ..
+        } = self;
+        let _ = client.close().await;
+    }
+
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("goto {path}: {e}"));
+    }
+
+    /// The path of the page shown.
+    async fn path(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .to_owned()
+    }
+
+    /// Waits for an element the next page has.
+    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(PAGE_WAIT)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => panic!(
+                "no {css} on {}: {e}\n{}",
+                self.path().await,
+                self.client.source().await.unwrap_or_default()
+            ),
+        }
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+    }
+
+    /// The text a person sees in the first element `css` selects.
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    /// The text of every element `css` selects, in page order, its runs of white
+    /// space (line breaks the layout makes) read as one space.
+    async fn texts(&self, css: &str) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText.replace(/\\s+/g, ' ').trim());",
+                vec![json!(css)],
+            )
+            .await
+            .expect("texts");
+        serde_json::from_value(found).expect("strings")
+    }
+
+    /// The body rows of the table in the card headed `heading` (its h1 or h2
+    /// starts so), each the text of its cells; `None` when there is no such card.
+    async fn table(&self, heading: &str) -> Option<Vec<Vec<String>>> {
+        let found = self
+            .client
+            .execute(
+                "const card = [...document.querySelectorAll('section')].find(s => {\
+                   const h = s.querySelector('h1, h2');\
+                   return h && h.innerText.trim().startsWith(arguments[0]);\
+                 });\
+                 if (!card) return null;\
+                 return [...card.querySelectorAll('tbody tr')]\
+                   .map(tr => [...tr.cells].map(td => td.innerText.replace(/\\s+/g, ' ').trim()));",
+                vec![json!(heading)],
+            )
+            .await
+            .expect("table");
+        serde_json::from_value(found).expect("rows")
+    }
+
+    /// Saves a PNG of what the window shows as `NAME.png` in the screenshots
+    /// folder, when one is set.
+    async fn screenshot(&self, name: &str) {
+        let Some(dir) = &self.shots else { return };
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(dir).expect("screenshots dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    /// No script from the data ran: every cell and file name the tests inject
+    /// sets `window.__pwned` if it runs. Nor is any of it an element of the page
+    /// (an `onerror` yet to fire would still be there).
+    async fn assert_no_script_ran(&self) {
+        let seen = self
+            .client
+            .execute(
+                "return [typeof window.__pwned, \
+                   document.querySelectorAll('main img, main script, [onerror]').length];",
+                vec![],
+            )
+            .await
+            .expect("execute");
+        assert_eq!(
+            seen,
+            json!(["undefined", 0]),
+            "injected markup on {}",
+            self.path().await
+        );
+    }
+
+    /// Logs `user` in through the form; on the home page after.
+    async fn login(&self, user: &str, password: &str) {
+        self.goto("/login").await;
+        self.wait_for("form[action='/login'] input[name=user]")
+            .await
+            .send_keys(user)
+            .await
+            .expect("type the account");
+        self.find("form[action='/login'] input[name=password]")
+            .await
+            .send_keys(password)
+            .await
+            .expect("type the password");
+        self.find("form[action='/login'] button[type=submit]")
+            .await
+            .click()
+            .await
+            .expect("log in");
+        self.wait_for("form.who").await;
+        assert_eq!(self.path().await, "/", "a login lands on the batches");
+        assert!(
+            self.text("form.who span").await.starts_with(user),
+            "logged in as {user}"
+        );
+    }
+
+    async fn logout(&self) {
+        self.find("form.who button")
+            .await
+            .click()
+            .await
+            .expect("log out");
+        self.wait_for("form[action='/login']").await;
+    }
+
+    /// Uploads `file` through the home page's form, ticking "skip the bad lines"
+    /// when asked; the batch id of the plan page shown after.
+    async fn upload(&self, file: &Path, skip_bad: bool) -> String {
+        self.goto("/").await;
+        let file = file.canonicalize().expect("file to upload");
+        self.wait_for("form.upload input[type=file]")
+            .await
+            .send_keys(file.to_str().expect("utf-8 path"))
+            .await
+            .expect("choose the file");
+        if skip_bad {
+            self.find("form.upload input[name=skip_invalid]")
+                .await
+                .click()
+                .await
+                .expect("tick skip");
+        }
+        self.find("form.upload button[type=submit]")
+            .await
+            .click()
+            .await
+            .expect("upload");
+        self.wait_for("section.card h1 .state").await;
+        let path = self.path().await;
+        path.strip_prefix("/batches/")
+            .unwrap_or_else(|| panic!("the plan page, not {path}"))
+            .to_owned()
+    }
+}
+
+#[test]
+fn a_missing_browser_is_named_and_fails_only_where_required() {
+    let empty = tempfile::tempdir().unwrap();
+    let why = locate(empty.path().as_os_str()).unwrap_err();
+    assert!(why.contains("chromium and chromedriver"), "{why}");
+    assert!(
+        why.contains("apt-get install chromium chromium-driver"),
+        "{why}"
+    );
+    let mut said = Vec::new();
+    assert!(programs_or_skip("t", Err(why.clone()), false, &mut said).is_none());
+    let said = String::from_utf8(said).unwrap();
+    assert!(
+        said.contains(&format!("*** skipped: browser test t: {why}")),
+        "{said}"
+    );
+    let failed =
+        std::panic::catch_unwind(|| programs_or_skip("t", Err(why.clone()), true, &mut Vec::new()))
+            .expect_err("required: a failure");
+    let said = failed.downcast_ref::<String>().unwrap();
+    assert!(said.contains(REQUIRE) && said.contains(&why), "{said}");
+
+    let bin = tempfile::tempdir().unwrap();
+    std::fs::write(bin.path().join("chromium"), "").unwrap();
+    let why = locate(bin.path().as_os_str()).unwrap_err();
+    assert!(why.starts_with("chromedriver not found"), "{why}");
+}
+
+/// The sample with three bad lines, two of them carrying script.
+fn sample_with_bad_lines() -> Vec<u8> {
+    let mut bytes = std::fs::read(sample()).expect("the sample");
+    bytes.extend_from_slice(
+        "Olga Dias;doze reais;71829304018;Arrependimento;CB-2026-1116;BRL;;\r\n\
+         <script>window.__pwned=2</script>;<img src=x onerror=window.__pwned=3>;71829304019;Fraude;CB-2026-1117;BRL;;\r\n\
+         Paula Reis;<script>window.__pwned=4</script>;71829304020;Fraude;CB-2026-1118;BRL;;\r\n"
+            .as_bytes(),
+    );
+    bytes
+}
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/chargebacks-ptbr.csv")
+}
+
+#[tokio::test]
+async fn a_submitter_uploads_the_sample_and_an_approver_reads_the_audit_trail() {
+    let w = Work::new();
+    // An admin makes the accounts on the command line (`console users add
+    // --password-stdin`): a submitter, an approver and an admin.
+    let state = state_with_users(&w);
+    let c = Console::start(&w, &state, &[]);
+    let Some(b) = Browser::open(&w, &c).await else {
+        return;
+    };
+
+    // Without a session the console shows the login form.
+    b.goto("/").await;
+    b.wait_for("form[action='/login']").await;
+    assert_eq!(b.path().await, "/login");
+    assert_eq!(b.text("h1").await, "Log in");
+    b.screenshot("login").await;
+    b.login("sub", PASSWORD).await;
+
+    // The sample as finance gets it: the plan's figures and how it was read.
+    let clean = b.upload(&sample(), false).await;
+    assert!(b.text("h1").await.starts_with("chargebacks-ptbr.csv"));
+    assert_eq!(b.text("h1 .state").await, "uploaded");
+    assert_eq!(
+        b.texts(".figures > div").await,
+        [
+            "15 rows",
+            "15 good",
+            "0 bad",
+            "0 already refunded",
+            "0 blank lines skipped"
+        ]
+    );
+    assert_eq!(
+        b.table("Money per currency").await.expect("money"),
+        [["BRL", "14", "R$ 681.89", "1"]]
+    );
+    assert_eq!(b.table("Bad lines").await, None, "the sample has none");
+    assert_eq!(
+        b.texts("dl.facts dd").await,
+        ["UTF-8 with BOM", "semicolon (;)", "8"]
+    );
+    let taken = b.table("How the file was read").await.expect("columns");
+    for column in [
+        ["payment id", "ID Pagamento", "3"],
+        ["amount", "Valor", "2"],
+    ] {
+        assert!(
+            taken.contains(&column.map(String::from).to_vec()),
+            "{column:?} in {taken:?}"
+        );
+    }
+    b.screenshot("plan").await;
+
+    // Bad lines are listed with what to fix; script in a cell or in the file
+    // name is shown as text and never runs.
+    let poisoned = w.write(
+        "<img src=x onerror=window.__pwned=1>.csv",
+        sample_with_bad_lines(),
+    );
+    let bad = b.upload(&poisoned, true).await;
+    assert_ne!(bad, clean);
+    assert!(
+        b.text("h1")
+            .await
+            .starts_with("<img src=x onerror=window.__pwned=1>.csv"),
+        "the file name as text"
+    );
+    assert_eq!(
+        b.texts(".figures > div").await[..3],
+        ["18 rows", "15 good", "3 bad"]
+    );
+    assert!(
+        b.text("section.card p.muted")
+            .await
+            .contains("Bad lines will be skipped.")
+    );
+    assert_eq!(
+        b.table("Money per currency").await.expect("money"),
+        [["BRL", "14", "R$ 681.89", "1"]],
+        "the bad lines add nothing"
+    );
+    let lines = b.table("Bad lines (3)").await.expect("bad lines");
+    let numbers: Vec<&str> = lines.iter().map(|l| l[0].as_str()).collect();
+    assert_eq!(numbers, ["17", "18", "19"], "{lines:?}");
+    for (line, cell) in lines.iter().zip([
+        "doze reais",
+        "<img src=x onerror=window.__pwned=3>",
+        "<script>window.__pwned=4</script>",
+    ]) {
+        assert!(line[1].contains(cell), "{cell:?} shown in {line:?}");
+    }
+    b.assert_no_script_ran().await;
+    b.screenshot("plan-bad-lines").await;
+    b.logout().await;
+
+    // The approver sees the same plan, and the audit trail of it all.
+    b.login("appr", PASSWORD).await;
+    b.goto(&format!("/batches/{bad}")).await;
+    b.wait_for(".figures").await;
+    assert_eq!(
+        b.texts(".figures > div").await[..3],
+        ["18 rows", "15 good", "3 bad"]
+    );
+    b.assert_no_script_ran().await;
+    b.find("header nav a[href='/audit']")
+        .await
+        .click()
+        .await
+        .expect("to the audit trail");
+    b.wait_for("h1").await;
+    assert_eq!(b.text("h1").await, "Audit trail");
+    let trail = b.table("Audit trail").await.expect("entries");
+    // Newest first: When, Account, What, From, Batch, Detail.
+    let steps: Vec<(&str, &str, &str)> = trail
+        .iter()
+        .map(|e| (e[1].as_str(), e[2].as_str(), e[4].as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("appr", "login", ""),
+            ("sub", "logout", ""),
+            ("sub", "upload", bad.as_str()),
+            ("sub", "upload", clean.as_str()),
+            ("sub", "login", ""),
+        ],
+        "{trail:?}"
+    );
+    assert!(
+        trail.iter().all(|e| e[3].starts_with("127.0.0.1:")),
+        "{trail:?}"
+    );
+    b.assert_no_script_ran().await;
+    b.screenshot("audit").await;
+    b.quit().await;
+}
