@@ -45,6 +45,7 @@ pub(crate) async fn run(
     stop: Stop,
 ) -> anyhow::Result<(Ledger, Sent)> {
     let window = (settings.concurrency.max() * 8).max(256);
+    let settings_limit = settings.limit;
     let sender = Arc::new(Sender::new(settings, stop.clone()));
     progress.show_rate(sender.pacer().gauge());
     let (work_tx, work_rx) = mpsc::unbounded_channel::<Claimed>();
@@ -59,7 +60,10 @@ pub(crate) async fn run(
             out_rx,
             &collector_stop,
             progress,
-            window,
+            Claims {
+                window,
+                limit: settings_limit,
+            },
         );
         if res.is_err() {
             collector_stop.request(StopReason::LedgerFailed);
@@ -97,6 +101,13 @@ pub(crate) async fn run(
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const FLUSH_ROWS: usize = 512;
 
+/// How the collector claims: at most `window` rows held at once, at most
+/// `limit` in the whole run.
+struct Claims {
+    window: usize,
+    limit: Option<u64>,
+}
+
 fn collect(
     mut ledger: Ledger,
     batch_id: &str,
@@ -104,7 +115,7 @@ fn collect(
     out_rx: std::sync::mpsc::Receiver<(u64, RowResult)>,
     stop: &Stop,
     mut progress: Progress,
-    window: usize,
+    Claims { window, limit }: Claims,
 ) -> anyhow::Result<Ledger> {
     let mut work_tx = Some(work_tx);
     let mut cursor = 0u64;
@@ -113,14 +124,17 @@ fn collect(
     let mut buf: Vec<(u64, RowResult)> = Vec::with_capacity(FLUSH_ROWS);
     let mut last_flush = Instant::now();
     let mut first = true;
+    // Rows this run may still claim (`limit`).
+    let mut allowed = limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    exhausted |= allowed == 0;
     loop {
         let stopping = stop.reason().is_some();
         let want = if stopping || exhausted {
             0
         } else {
-            window - outstanding.min(window)
+            (window - outstanding.min(window)).min(allowed)
         };
-        let claim_now = want > 0 && (first || want >= window / 4);
+        let claim_now = want > 0 && (first || want >= window / 4 || want == allowed);
         let flush_now =
             !buf.is_empty() && (buf.len() >= FLUSH_ROWS || last_flush.elapsed() >= FLUSH_EVERY);
         if claim_now || flush_now {
@@ -130,6 +144,10 @@ fn collect(
             buf.clear();
             last_flush = Instant::now();
             if claim_now && claimed.len() < want {
+                exhausted = true;
+            }
+            allowed -= claimed.len().min(allowed);
+            if allowed == 0 {
                 exhausted = true;
             }
             first = false;

@@ -125,6 +125,9 @@ pub(crate) struct Settings {
     /// After a signal, how long in-flight requests may still run before they are
     /// abandoned (a row's stays `sending` and is re-sent, same key, next run).
     pub grace: Duration,
+    /// Claim at most this many rows in this run, the first in row order (the
+    /// console's canary): the rest stays `pending` for the next run.
+    pub limit: Option<u64>,
 }
 
 /// The defaults of `run` and `retry`: the one place they are written (the flags'
@@ -149,6 +152,7 @@ impl Default for Settings {
             policy: Policy::default(),
             breaker_threshold: DEFAULT_BREAKER,
             grace: Duration::from_secs(DEFAULT_GRACE_SECS),
+            limit: None,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! Every command returns its result's [`Exit`] ([`crate::exit::Ending`]); an
 //! error is mapped at one boundary ([`Exit::from_result`]).
 
-mod args;
+pub(crate) mod args;
 mod commands;
 mod session;
 mod settings;

@@ -345,6 +345,8 @@ pub(crate) fn send_options(s: &SendArgs) -> anyhow::Result<SendOptions> {
             },
             breaker_threshold: s.breaker.unwrap_or(runner_defaults.breaker_threshold),
             grace: s.grace.map_or(runner_defaults.grace, Duration::from_secs),
+            // Only the console's canary limits a run.
+            limit: None,
         },
     })
 }
@@ -443,6 +445,7 @@ mod tests {
         ("namespace_change", "true"),
         ("allow_more_refunds", "true"),
         ("preflight", "true"),
+        ("approved", "true"),
         ("yes", "true"),
         ("expect_rows", "12"),
         ("expect_total", r#""10.00:BRL""#),

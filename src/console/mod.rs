@@ -5,7 +5,9 @@
 //! It owns: the console's command line (`console`, `console users …`), its tables
 //! in the state file (`store`, which alone writes them), accounts (`users`), login
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
-//! `upload`), the audit trail (`audit`) and the pages' languages (`i18n`).
+//! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
+//! eyes (`review`), sending (`send`) and `run --approved`, which sends the
+//! approved batches tonight (`approved`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
@@ -17,13 +19,17 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::Exit;
+use crate::commands::SendOptions;
 use crate::input::InputOptions;
 
+pub(crate) mod approved;
 mod audit;
 mod auth;
 mod i18n;
 mod lockout;
 mod pages;
+mod review;
+mod send;
 mod server;
 mod store;
 mod upload;
@@ -52,6 +58,15 @@ pub struct ConsoleArgs {
     #[arg(long, value_name = "MINUTES", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=1440))]
     pub idle_timeout: u64,
+    /// Days a batch may wait for its approval after its upload; past them it
+    /// expires.
+    #[arg(long, value_name = "DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub approval_days: u32,
+    /// How an approved batch is sent (`--api-base`, `--rate`…, the token as
+    /// `run` takes it): the console runs the same engine.
+    #[command(flatten)]
+    pub send: crate::cli::args::SendArgs,
     /// The UTC offset pages show times at: `-03:00` (Brasília), `+00:00`...
     #[arg(long, value_name = "OFFSET", default_value = "+00:00", allow_hyphen_values = true, value_parser = i18n::parse_offset)]
     pub time_zone: time::UtcOffset,
@@ -112,6 +127,11 @@ impl Role {
         matches!(self, Role::Submitter | Role::Admin)
     }
 
+    /// May approve or reject what someone else submitted.
+    pub(crate) fn may_approve(self) -> bool {
+        matches!(self, Role::Approver | Role::Admin)
+    }
+
     /// May read the audit trail.
     pub(crate) fn may_audit(self) -> bool {
         matches!(self, Role::Approver | Role::Admin)
@@ -125,6 +145,7 @@ pub(crate) async fn exec(
     args: ConsoleArgs,
     state: PathBuf,
     input: InputOptions,
+    send: anyhow::Result<SendOptions>,
 ) -> anyhow::Result<Exit> {
     match args.command {
         Some(ConsoleCommand::Users { command }) => users::exec(command, &state),
@@ -135,6 +156,8 @@ pub(crate) async fn exec(
                 listen: args.listen,
                 behind_proxy: args.behind_proxy,
                 idle: std::time::Duration::from_secs(args.idle_timeout * 60),
+                approval_days: args.approval_days,
+                send,
                 offset: args.time_zone,
             })
             .await
@@ -163,6 +186,8 @@ mod tests {
         assert_eq!(Role::parse("root"), None);
         assert!(Role::Submitter.may_upload() && !Role::Approver.may_upload());
         assert!(Role::Approver.may_audit() && !Role::Submitter.may_audit());
+        assert!(Role::Approver.may_approve() && Role::Admin.may_approve());
+        assert!(!Role::Submitter.may_approve());
     }
 
     #[test]

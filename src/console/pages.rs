@@ -156,11 +156,12 @@ pub(crate) async fn home(State(app): State<Shared>, headers: HeaderMap) -> Respo
         Ok(u) => u,
         Err(e) => return internal(e),
     };
+    let now = crate::clock::now_ms();
     let uploads = uploads
         .into_iter()
         .map(|u| Listed {
             at: super::server::words().date(u.uploaded_at_ms),
-            state: state_label(u.state),
+            state: state_label(super::review::effective(&u, now, app.approval_days)),
             id: u.id,
             name: u.original_name,
             by: u.uploaded_by,
@@ -188,8 +189,27 @@ pub(crate) async fn not_found(State(app): State<Shared>, headers: HeaderMap) -> 
 pub(crate) fn state_label(state: BatchState) -> &'static str {
     let m = match state {
         BatchState::Uploaded => M::StateUploaded,
+        BatchState::Submitted => M::StateSubmitted,
+        BatchState::Approved => M::StateApproved,
+        BatchState::Rejected => M::StateRejected,
+        BatchState::Sending => M::StateSending,
+        BatchState::Stopped => M::StateStopped,
+        BatchState::Finished => M::StateFinished,
+        BatchState::Expired => M::StateExpired,
     };
     super::server::words().t(m)
+}
+
+/// The message naming a row's outcome (pure: a blocking task may call it).
+pub(crate) fn outcome_message(o: crate::domain::Outcome) -> M {
+    use crate::domain::Outcome;
+    match o {
+        Outcome::Refunded => M::OutcomeRefunded,
+        Outcome::InProcess => M::OutcomeInProcess,
+        Outcome::Failed => M::OutcomeFailed,
+        Outcome::Invalid => M::OutcomeInvalid,
+        Outcome::Pending => M::OutcomePending,
+    }
 }
 
 /// Money of one currency in a plan.
@@ -259,6 +279,58 @@ impl PlanView {
     }
 }
 
+/// Where the batch is in four eyes and sending, and what the viewer may do.
+struct Flow {
+    id: String,
+    /// The state now (an unapproved batch past its window reads `expired`).
+    state: &'static str,
+    /// That state in the request's language.
+    label: &'static str,
+    submitted_by: Option<String>,
+    submitted_at: Option<String>,
+    /// The totals the submitter typed.
+    expect_total: Option<String>,
+    decided_by: Option<String>,
+    decided_at: Option<String>,
+    reason: Option<String>,
+    ledger_batch: Option<String>,
+    may_submit: bool,
+    may_decide: bool,
+    may_send: bool,
+    may_stop: bool,
+    approval_days: u32,
+}
+
+impl Flow {
+    fn of(u: &Upload, v: &Viewer, approval_days: u32) -> Flow {
+        let state = super::review::effective(u, crate::clock::now_ms(), approval_days);
+        let r = u.review.as_ref();
+        let w = super::server::words();
+        let own = r.is_some_and(|r| r.submitted_by == v.name);
+        Flow {
+            id: u.id.clone(),
+            state: state.as_str(),
+            label: state_label(state),
+            submitted_by: r.map(|r| r.submitted_by.clone()),
+            submitted_at: r.map(|r| w.date(r.submitted_at_ms)),
+            expect_total: r.map(|r| r.expect_total.clone()),
+            decided_by: r.and_then(|r| r.decided_by.clone()),
+            decided_at: r.and_then(|r| r.decided_at_ms.map(|ms| w.date(ms))),
+            reason: r.and_then(|r| r.reason.clone()),
+            ledger_batch: r.and_then(|r| r.ledger_batch.clone()),
+            may_submit: state == BatchState::Uploaded && v.role.may_upload(),
+            may_decide: state == BatchState::Submitted && v.role.may_approve() && !own,
+            may_send: matches!(state, BatchState::Approved | BatchState::Stopped),
+            may_stop: state == BatchState::Sending,
+            approval_days,
+        }
+    }
+
+    fn is(&self, state: &str) -> bool {
+        self.state == state
+    }
+}
+
 #[derive(Template)]
 #[template(path = "batch.html", config = "src/console/askama.toml")]
 struct BatchPage {
@@ -267,6 +339,10 @@ struct BatchPage {
     uploaded_at: String,
     state: &'static str,
     plan: PlanView,
+    flow: Flow,
+    /// The first rows with an answer (a canary's), once sending began.
+    answered: Vec<super::send::Answered>,
+    answered_shown: u32,
 }
 
 /// `GET /batches/{id}` (the page) and `GET /batches/{id}.json`.
@@ -310,22 +386,54 @@ pub(crate) async fn batch(
             );
         }
     };
+    let flow = Flow::of(&upload, &v, app.approval_days);
     if json {
-        return Json(json_of(&upload, &plan)).into_response();
+        let counts = match &flow.ledger_batch {
+            Some(b) => {
+                let (path, b) = (app.state.clone(), b.clone());
+                match tokio::task::spawn_blocking(move || super::send::read_ledger(&path, &b)).await
+                {
+                    Ok(Ok((counts, _, _))) => Some(counts),
+                    Ok(Err(e)) => return internal(e),
+                    Err(e) => return internal(e.into()),
+                }
+            }
+            None => None,
+        };
+        return Json(json_of(&upload, &plan, &flow, counts)).into_response();
     }
+    let answered = match &flow.ledger_batch {
+        Some(b) if !flow.may_decide && !flow.is("approved") => {
+            let (path, b) = (app.state.clone(), b.clone());
+            match tokio::task::spawn_blocking(move || super::send::answered(&path, &b)).await {
+                Ok(Ok(rows)) => rows,
+                Ok(Err(e)) => return internal(e),
+                Err(e) => return internal(e.into()),
+            }
+        }
+        _ => Vec::new(),
+    };
     render(
         &BatchPage {
             chrome: Chrome::of(&v),
             uploaded_at: super::server::words().date(upload.uploaded_at_ms),
-            state: state_label(upload.state),
+            state: flow.label,
             upload,
             plan,
+            flow,
+            answered,
+            answered_shown: super::send::ANSWERED_SHOWN,
         },
         StatusCode::OK,
     )
 }
 
-fn json_of(u: &Upload, p: &PlanView) -> serde_json::Value {
+fn json_of(
+    u: &Upload,
+    p: &PlanView,
+    f: &Flow,
+    counts: Option<std::collections::BTreeMap<String, u64>>,
+) -> serde_json::Value {
     let money: Vec<_> = p
         .money
         .iter()
@@ -340,7 +448,16 @@ fn json_of(u: &Upload, p: &PlanView) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "id": u.id,
-        "state": u.state.as_str(),
+        "state": f.state,
+        "submitted_by": f.submitted_by,
+        "submitted_at": f.submitted_at,
+        "expect_total": f.expect_total,
+        "approved_by": f.decided_by.as_ref().filter(|_| f.reason.is_none()),
+        "rejected_by": f.decided_by.as_ref().filter(|_| f.reason.is_some()),
+        "decided_at": f.decided_at,
+        "reason": f.reason,
+        "ledger_batch": f.ledger_batch,
+        "counts": counts.unwrap_or_default(),
         "file": u.original_name,
         "uploaded_by": u.uploaded_by,
         "uploaded_at": crate::clock::rfc3339(u.uploaded_at_ms),

@@ -8,6 +8,7 @@
 //! it is read whole; nothing answers a GET by changing anything but a
 //! session's idle clock.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,7 +27,9 @@ use super::i18n::{Lang, Words};
 use super::store::{Action, Entry, Store};
 use super::{Role, lockout, pages, upload, users};
 use crate::clock::now_ms;
+use crate::commands::SendOptions;
 use crate::input::InputOptions;
+use crate::send::Stop;
 use crate::{Exit, Usage};
 
 pub(crate) struct Settings {
@@ -35,6 +38,9 @@ pub(crate) struct Settings {
     pub listen: SocketAddr,
     pub behind_proxy: bool,
     pub idle: Duration,
+    pub approval_days: u32,
+    /// How approved batches are sent, or why they cannot be.
+    pub send: anyhow::Result<SendOptions>,
     /// `--time-zone`: the offset pages show times at.
     pub offset: time::UtcOffset,
 }
@@ -53,6 +59,12 @@ pub(crate) struct App {
     /// Checked against when the account does not exist, so that a login with a
     /// wrong name takes as long as one with a wrong password.
     stand_in_hash: String,
+    /// Days a batch may wait for its approval.
+    pub approval_days: u32,
+    /// How approved batches are sent (none: started without a token).
+    pub send: Option<SendOptions>,
+    /// The stop of each batch being sent, by console batch id.
+    runs: Mutex<HashMap<String, Stop>>,
 }
 
 pub(crate) type Shared = Arc<App>;
@@ -79,6 +91,13 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         );
     }
     let stand_in_hash = users::hash_password(&super::random_hex(16)?)?;
+    let send = match s.send {
+        Ok(send) => Some(send),
+        Err(e) => {
+            tracing::warn!("batches cannot be approved or sent from this console: {e:#}");
+            None
+        }
+    };
     let app = Arc::new(App {
         store: Mutex::new(store),
         sessions: Sessions::new(s.idle, s.behind_proxy),
@@ -87,6 +106,9 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         behind_proxy: s.behind_proxy,
         offset: s.offset,
         stand_in_hash,
+        approval_days: s.approval_days,
+        send,
+        runs: Mutex::new(HashMap::new()),
     });
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await
@@ -101,10 +123,19 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
     tracing::info!(address = %bound, "console serving");
     axum::serve(
         listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        router(app.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown())
     .await?;
+    // A batch being sent stops as `run` stops on SIGTERM: gracefully, its
+    // state kept; the console is gone, so this waits for those sends to end.
+    let stops: Vec<Stop> = app.runs().values().cloned().collect();
+    for stop in &stops {
+        stop.request(crate::send::StopReason::Signal);
+    }
+    while !app.runs().is_empty() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     Ok(Exit::Ok)
 }
 
@@ -135,6 +166,12 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/batches/{id}", get(pages::batch))
+        .route("/batches/{id}/submit", post(super::review::submit))
+        .route("/batches/{id}/approve", post(super::review::approve))
+        .route("/batches/{id}/reject", post(super::review::reject))
+        .route("/batches/{id}/send", post(super::send::send))
+        .route("/batches/{id}/stop", post(super::send::stop))
+        .route("/batches/{id}/events", get(super::send::events))
         .route("/audit", get(super::audit::page))
         .route("/causes", get(pages::causes))
         .route("/audit.csv", get(super::audit::csv))
@@ -309,6 +346,11 @@ pub(crate) fn internal(e: anyhow::Error) -> Response {
 impl App {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The batches being sent. Taken before `store` when both are held.
+    pub(crate) fn runs(&self) -> MutexGuard<'_, HashMap<String, Stop>> {
+        self.runs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The account behind the request, or how to refuse it.

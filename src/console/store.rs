@@ -36,6 +36,16 @@ CREATE TABLE IF NOT EXISTS console_batches (
     skip_invalid  INTEGER NOT NULL,
     state         TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS console_reviews (
+    batch         TEXT PRIMARY KEY,
+    submitted_by  TEXT NOT NULL,
+    submitted_at  INTEGER NOT NULL,
+    expect_total  TEXT NOT NULL,
+    decided_by    TEXT,
+    decided_at    INTEGER,
+    reason        TEXT,
+    ledger_batch  TEXT
+);
 CREATE TABLE IF NOT EXISTS console_audit (
     seq    INTEGER PRIMARY KEY AUTOINCREMENT,
     at     INTEGER NOT NULL,
@@ -64,23 +74,65 @@ pub(crate) struct User {
     pub last_failed_at_ms: Option<i64>,
 }
 
-/// Where an upload's batch is in its life. Only `Uploaded` exists so far; the
-/// approval steps add theirs.
+/// Where an upload's batch is in its life: uploaded → submitted → approved
+/// (or rejected) → sending → stopped or finished. `Expired` is never stored:
+/// it is what a batch left unapproved too long reads as (`review::effective`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BatchState {
     Uploaded,
+    Submitted,
+    Approved,
+    Rejected,
+    Sending,
+    Stopped,
+    Finished,
+    Expired,
 }
 
 impl BatchState {
+    const ALL: [BatchState; 8] = [
+        BatchState::Uploaded,
+        BatchState::Submitted,
+        BatchState::Approved,
+        BatchState::Rejected,
+        BatchState::Sending,
+        BatchState::Stopped,
+        BatchState::Finished,
+        BatchState::Expired,
+    ];
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             BatchState::Uploaded => "uploaded",
+            BatchState::Submitted => "submitted",
+            BatchState::Approved => "approved",
+            BatchState::Rejected => "rejected",
+            BatchState::Sending => "sending",
+            BatchState::Stopped => "stopped",
+            BatchState::Finished => "finished",
+            BatchState::Expired => "expired",
         }
     }
 
     fn parse(text: &str) -> Option<BatchState> {
-        (text == "uploaded").then_some(BatchState::Uploaded)
+        BatchState::ALL.into_iter().find(|s| s.as_str() == text)
     }
+}
+
+/// The four-eyes record of a submitted batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Review {
+    pub submitted_by: String,
+    pub submitted_at_ms: i64,
+    /// The totals the submitter typed, as `AMOUNT:CUR` guards joined by spaces.
+    pub expect_total: String,
+    /// Who approved or rejected it, and when.
+    pub decided_by: Option<String>,
+    pub decided_at_ms: Option<i64>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    /// The ledger batch its approval made.
+    pub ledger_batch: Option<String>,
 }
 
 /// A spreadsheet uploaded to the console.
@@ -95,7 +147,10 @@ pub(crate) struct Upload {
     pub uploaded_by: String,
     pub uploaded_at_ms: i64,
     pub skip_invalid: bool,
+    /// As stored (never `Expired`: see [`BatchState`]).
     pub state: BatchState,
+    /// Once submitted.
+    pub review: Option<Review>,
 }
 
 /// What the audit trail records. Stored by name; the names never change.
@@ -108,6 +163,11 @@ pub(crate) enum Action {
     Upload,
     UploadRefused,
     AuditDownload,
+    Submit,
+    Approve,
+    Reject,
+    Send,
+    Stop,
 }
 
 impl Action {
@@ -120,6 +180,11 @@ impl Action {
             Action::Upload => "upload",
             Action::UploadRefused => "upload_refused",
             Action::AuditDownload => "audit_download",
+            Action::Submit => "submit",
+            Action::Approve => "approve",
+            Action::Reject => "reject",
+            Action::Send => "send",
+            Action::Stop => "stop",
         }
     }
 }
@@ -257,9 +322,124 @@ impl Store {
     /// The latest `limit` uploads, newest first.
     pub(crate) fn uploads(&self, limit: u32) -> anyhow::Result<Vec<Upload>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "{UPLOAD_SELECT} ORDER BY uploaded_at DESC, rowid DESC LIMIT ?1"
+            "{UPLOAD_SELECT} ORDER BY uploaded_at DESC, console_batches.rowid DESC LIMIT ?1"
         ))?;
         let rows = stmt.query_map([limit], upload_of)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// uploaded → submitted, with what the submitter typed; false when the
+    /// batch was not `uploaded` (a second click, another tab).
+    pub(crate) fn submit(
+        &mut self,
+        id: &str,
+        by: &str,
+        now_ms: i64,
+        expect_total: &str,
+    ) -> anyhow::Result<bool> {
+        let tx = self.conn.transaction()?;
+        let moved = tx.execute(
+            "UPDATE console_batches SET state = 'submitted' WHERE id = ?1 AND state = 'uploaded'",
+            [id],
+        )?;
+        if moved == 1 {
+            tx.execute(
+                "INSERT INTO console_reviews (batch, submitted_by, submitted_at, expect_total)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![id, by, now_ms, expect_total],
+            )?;
+        }
+        tx.commit()?;
+        Ok(moved == 1)
+    }
+
+    /// submitted → `to` (approved or rejected) by `by`, who did not submit it:
+    /// one conditional UPDATE, so of two deciding at once exactly one moves it
+    /// (false for the other, and for a batch not `submitted`).
+    pub(crate) fn decide(
+        &mut self,
+        id: &str,
+        by: &str,
+        now_ms: i64,
+        to: BatchState,
+        reason: Option<&str>,
+    ) -> anyhow::Result<bool> {
+        anyhow::ensure!(
+            matches!(to, BatchState::Approved | BatchState::Rejected),
+            "a decision approves or rejects"
+        );
+        let tx = self.conn.transaction()?;
+        let moved = tx.execute(
+            "UPDATE console_batches SET state = ?2
+             WHERE id = ?1 AND state = 'submitted'
+               AND EXISTS (SELECT 1 FROM console_reviews
+                           WHERE batch = ?1 AND submitted_by <> ?3)",
+            params![id, to.as_str(), by],
+        )?;
+        if moved == 1 {
+            tx.execute(
+                "UPDATE console_reviews SET decided_by = ?2, decided_at = ?3, reason = ?4
+                 WHERE batch = ?1",
+                params![id, by, now_ms, reason],
+            )?;
+        }
+        tx.commit()?;
+        Ok(moved == 1)
+    }
+
+    /// An approval whose ledger batch could not be made goes back to `submitted`.
+    pub(crate) fn undo_approval(&mut self, id: &str) -> anyhow::Result<()> {
+        let tx = self.conn.transaction()?;
+        let moved = tx.execute(
+            "UPDATE console_batches SET state = 'submitted' WHERE id = ?1 AND state = 'approved'",
+            [id],
+        )?;
+        if moved == 1 {
+            tx.execute(
+                "UPDATE console_reviews SET decided_by = NULL, decided_at = NULL WHERE batch = ?1",
+                [id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The ledger batch an approval made.
+    pub(crate) fn link_ledger(&mut self, id: &str, ledger_batch: &str) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE console_reviews SET ledger_batch = ?2 WHERE batch = ?1",
+            params![id, ledger_batch],
+        )?;
+        Ok(())
+    }
+
+    /// `from` → `to` when the batch is in one of `from`; false otherwise.
+    pub(crate) fn move_state(
+        &mut self,
+        id: &str,
+        from: &[BatchState],
+        to: BatchState,
+    ) -> anyhow::Result<bool> {
+        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let moved = self.conn.execute(
+            "UPDATE console_batches SET state = ?2
+             WHERE id = ?1 AND state IN (SELECT value FROM json_each(?3))",
+            params![id, to.as_str(), serde_json::to_string(&from)?],
+        )?;
+        Ok(moved == 1)
+    }
+
+    /// Approved batches with rows left to send (`approved`, `stopped`), in the
+    /// order they were approved. One being sent now is not among them.
+    pub(crate) fn approved_unsent(&self) -> anyhow::Result<Vec<Upload>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{UPLOAD_SELECT} WHERE state IN (?1, ?2) AND r.ledger_batch IS NOT NULL
+             ORDER BY r.decided_at, console_batches.rowid"
+        ))?;
+        let rows = stmt.query_map(
+            params![BatchState::Approved.as_str(), BatchState::Stopped.as_str()],
+            upload_of,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -315,7 +495,9 @@ fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
 }
 
 const UPLOAD_SELECT: &str = "SELECT id, stored_name, original_name, bytes, uploaded_by,
-        uploaded_at, skip_invalid, state FROM console_batches";
+        uploaded_at, skip_invalid, state, r.submitted_by, r.submitted_at, r.expect_total,
+        r.decided_by, r.decided_at, r.reason, r.ledger_batch
+        FROM console_batches LEFT JOIN console_reviews r ON r.batch = id";
 
 fn upload_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Upload> {
     let state: String = r.get(7)?;
@@ -328,6 +510,18 @@ fn upload_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Upload> {
         uploaded_at_ms: r.get(5)?,
         skip_invalid: r.get(6)?,
         state: BatchState::parse(&state).ok_or_else(|| bad_text(7, &state))?,
+        review: match r.get::<_, Option<String>>(8)? {
+            None => None,
+            Some(submitted_by) => Some(Review {
+                submitted_by,
+                submitted_at_ms: r.get(9)?,
+                expect_total: r.get(10)?,
+                decided_by: r.get(11)?,
+                decided_at_ms: r.get(12)?,
+                reason: r.get(13)?,
+                ledger_batch: r.get(14)?,
+            }),
+        },
     })
 }
 
@@ -383,6 +577,7 @@ mod tests {
             uploaded_at_ms: 9,
             skip_invalid: true,
             state: BatchState::Uploaded,
+            review: None,
         };
         s.add_upload(&u).unwrap();
         let back = s.upload("ab").unwrap().unwrap();

@@ -75,15 +75,20 @@ pub(crate) async fn plan_of(app: &Shared, u: &Upload) -> anyhow::Result<PlanRepo
     .await?
 }
 
-fn stored_path(app: &App, stored_name: &str) -> PathBuf {
+pub(crate) fn stored_path(app: &App, stored_name: &str) -> PathBuf {
     app.store().uploads_dir().join(stored_name)
 }
 
 /// An error of the input reader, in the user's terms: it names the file the
 /// user uploaded, not where the server keeps it.
 pub(crate) fn said(e: &anyhow::Error, app: &App, u: &Upload) -> String {
+    said_text(&format!("{e:#}"), app, u)
+}
+
+/// `text` naming the uploaded file as the user knows it.
+pub(crate) fn said_text(text: &str, app: &App, u: &Upload) -> String {
     let stored = stored_path(app, &u.stored_name);
-    format!("{e:#}").replace(&stored.display().to_string(), &u.original_name)
+    text.replace(&stored.display().to_string(), &u.original_name)
 }
 
 pub(crate) async fn upload(
@@ -143,6 +148,7 @@ async fn receive(
         uploaded_at_ms: crate::clock::now_ms(),
         skip_invalid,
         state: BatchState::Uploaded,
+        review: None,
     };
     let plan = match plan_of(app, &upload).await {
         Ok(p) => p,

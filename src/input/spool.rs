@@ -41,8 +41,10 @@ pub(crate) struct Spooled {
     path: PathBuf,
     copy: tempfile::NamedTempFile,
     digest: String,
-    /// Passes over the copy so far, for the tests that keep them few.
-    passes: std::cell::Cell<u32>,
+    /// Passes over the copy so far, for the tests that keep them few. Atomic so
+    /// a `Spooled` may be held across an `.await` of a task that moves threads
+    /// (the console's approval makes its batch in a request handler).
+    passes: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for Spooled {
@@ -86,7 +88,7 @@ impl Spooled {
             path: path.to_owned(),
             copy,
             digest: key::hex(&hasher.finalize()),
-            passes: std::cell::Cell::new(0),
+            passes: std::sync::atomic::AtomicU32::new(0),
         })
     }
 
@@ -98,7 +100,7 @@ impl Spooled {
     /// How many passes read the copy so far.
     #[cfg(test)]
     pub(crate) fn passes(&self) -> u32 {
-        self.passes.get()
+        self.passes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// SHA-256 hex of the input's bytes.
@@ -108,7 +110,8 @@ impl Spooled {
 
     /// The copy, opened afresh (its own offset) for one pass.
     pub(super) fn bytes(&self) -> Result<File, InputError> {
-        self.passes.set(self.passes.get() + 1);
+        self.passes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.copy.reopen().map_err(|source| InputError::Io {
             path: self.path.clone(),
             source,

@@ -115,6 +115,27 @@ impl Ledger {
         Ok(counts)
     }
 
+    /// Rows per cause code so far (rows without a cause not counted): what a
+    /// live progress page shows.
+    pub(crate) fn cause_counts(
+        &self,
+        batch_id: &str,
+    ) -> anyhow::Result<std::collections::BTreeMap<String, u64>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT cause_code, COUNT(*) FROM rows
+             WHERE batch = ?1 AND cause_code IS NOT NULL GROUP BY cause_code",
+        )?;
+        let rows = stmt.query_map([self.seq(batch_id)?], |r| {
+            Ok((r.get::<_, CauseCode>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut counts = std::collections::BTreeMap::new();
+        for r in rows {
+            let (c, n) = r?;
+            *counts.entry(c.as_str().into_owned()).or_default() += n as u64;
+        }
+        Ok(counts)
+    }
+
     /// What each valid row of the batch asks, and in which currency, of the
     /// rows `which` says: what a confirmation adds up.
     pub(crate) fn for_each_ask(
@@ -254,15 +275,47 @@ impl Ledger {
     pub(crate) fn for_each_row(
         &self,
         batch_id: &str,
+        f: impl FnMut(StoredRow) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.rows_where(batch_id, "", -1, f)
+    }
+
+    /// The first `limit` rows of the batch, in input order, that have an
+    /// answer (neither still to send nor invalid): what a canary sent.
+    pub(crate) fn answered_rows(
+        &self,
+        batch_id: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<StoredRow>> {
+        let mut out = Vec::new();
+        let filter = format!(
+            "AND state NOT IN ('{}', '{SENDING}', '{}')",
+            Outcome::Pending.as_str(),
+            Outcome::Invalid.as_str()
+        );
+        self.rows_where(batch_id, &filter, i64::from(limit), |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The batch's rows `filter` (SQL on `rows`, from this module only) keeps,
+    /// at most `limit` (-1: all), in input order.
+    fn rows_where(
+        &self,
+        batch_id: &str,
+        filter: &str,
+        limit: i64,
         mut f: impl FnMut(StoredRow) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
                     cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
                     last_attempt_at, kind, payment_id, line, updated_at, origin
-             FROM rows WHERE batch = ?1 ORDER BY row_no",
-        )?;
-        let mut rows = stmt.query([self.seq(batch_id)?])?;
+             FROM rows WHERE batch = ?1 {filter} ORDER BY row_no LIMIT ?2",
+        ))?;
+        let mut rows = stmt.query(params![self.seq(batch_id)?, limit])?;
         while let Some(r) = rows.next()? {
             let row_no = r.get::<_, i64>(0)? as u64;
             let bad = |what: &str| anyhow::anyhow!("state file: row {row_no} has a bad {what}");

@@ -15,7 +15,7 @@ use crate::common::{
 };
 
 /// A browser: its own cookies, redirects not followed (the tests look at them).
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     jar: Arc<reqwest::cookie::Jar>,
 }
@@ -28,7 +28,7 @@ impl std::ops::Deref for Browser {
     }
 }
 
-fn browser() -> Browser {
+pub(crate) fn browser() -> Browser {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let http = reqwest::Client::builder()
         .cookie_provider(jar.clone())
@@ -39,7 +39,7 @@ fn browser() -> Browser {
 }
 
 /// The `<meta name="csrf-token">` of a page.
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let at = html
         .find("name=\"csrf-token\" content=\"")
         .unwrap_or_else(|| panic!("no csrf meta in {html}"))
@@ -47,7 +47,7 @@ fn csrf_of(html: &str) -> String {
     html[at..].split('"').next().unwrap().to_owned()
 }
 
-async fn text(r: reqwest::Response) -> String {
+pub(crate) async fn text(r: reqwest::Response) -> String {
     r.text().await.unwrap()
 }
 
@@ -63,7 +63,7 @@ async fn login(c: &Console, b: &reqwest::Client, user: &str, password: &str) -> 
 }
 
 /// Logged in as `user`: the browser and the CSRF token of its session.
-async fn logged_in(c: &Console, user: &str) -> (Browser, String) {
+pub(crate) async fn logged_in(c: &Console, user: &str) -> (Browser, String) {
     let b = browser();
     let r = login(c, &b, user, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
@@ -73,7 +73,7 @@ async fn logged_in(c: &Console, user: &str) -> (Browser, String) {
 }
 
 /// `POST /batches` with `bytes` as the file `name`.
-async fn upload(
+pub(crate) async fn upload(
     c: &Console,
     b: &reqwest::Client,
     csrf: Option<&str>,

@@ -7,6 +7,7 @@ mod common; // temp work dirs, the binary, CSV readers, the console process
 mod console; // the web console over HTTP: accounts, login, CSRF, upload → plan, audit (issue 21)
 mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
+mod four_eyes; // the console's second phase: submit, approve by another, reject, expiry, send now, run --approved (issue 21)
 mod guard; // the per-payment guard on every path money can take (issue 17)
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate

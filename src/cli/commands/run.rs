@@ -23,8 +23,14 @@ layered! {
 #[serde(default)]
 pub struct RunArgs {
     /// The spreadsheet (CSV) to refund.
-    #[arg(required_unless_present = "job")]
+    #[arg(required_unless_present_any = ["job", "approved"])]
     pub input: Option<PathBuf>,
+    /// Send the console's approved batches of the state file instead of an
+    /// input: every one with rows left to send, in the order approved (cron's
+    /// side of the console's "leave it for tonight"). An unapproved batch is
+    /// never sent; the exit is the worst of theirs.
+    #[arg(long, conflicts_with = "input")]
+    pub approved: bool,
     /// Settings from a job file (TOML); flags override it.
     #[arg(long)]
     #[serde(skip)]
@@ -93,6 +99,11 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
     let given = settings::given(&flags);
     let job = JobFile::load_opt(flags.job.as_deref())?;
     let a = flags.over(job.layer("run")?);
+    if a.approved {
+        // The console's state file: --state or the job's, else the account's
+        // (never one found beside the job's input, which --approved does not read).
+        return approved(&a, &given, a.state.clone(), session).await;
+    }
     let output = settings::output_options(&a.output, session.mode);
     let input = a.input.clone();
     let state = match a.state.clone() {
@@ -174,4 +185,77 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
             Err(e)
         }
     }
+}
+
+/// `run --approved`: the console's approved batches, each as `run` sends it.
+async fn approved(
+    a: &RunArgs,
+    given: &[&'static str],
+    state: Option<PathBuf>,
+    session: &Session,
+) -> anyhow::Result<Exit> {
+    let mut applies: Vec<String> = ["approved", "job", "state", "yes"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    applies.extend(settings::keys_of::<SendArgs>());
+    applies.extend(settings::keys_of::<InputArgs>());
+    settings::refuse_flags(
+        given,
+        |k| applies.iter().any(|a| a == k),
+        "--approved sends the console's batches as they were approved",
+    )?;
+    let state = match state {
+        Some(s) => s,
+        None => {
+            let ns = settings::namespace_of(a.input_args.namespace.as_deref());
+            state_home::default_state(None, ns, false)?
+        }
+    };
+    if !state.is_file() {
+        return Err(Usage(format!(
+            "{}: no such state file, so no approved batch (give --state, or a job file with `state`)",
+            state.display()
+        ))
+        .into());
+    }
+    let night = crate::console::approved::Night {
+        state: state.clone(),
+        input: settings::input_options(&a.input_args),
+        send: settings::send_options(&a.send)?,
+        mode: Some(session.mode),
+        confirm: session::tty_confirm(a.yes),
+    };
+    let sent = crate::console::approved::send_approved(night, session.stop()).await?;
+    if sent.is_empty() {
+        show(&mut std::io::stderr().lock(), |w| {
+            writeln!(w, "no approved batch to send in {}", state.display())
+        })?;
+        return Ok(Exit::Ok);
+    }
+    let mut worst = Exit::Ok;
+    for s in sent {
+        show(&mut std::io::stderr().lock(), |w| {
+            writeln!(w, "console batch {} ({}):", s.id, s.file)
+        })?;
+        let exit = match s.ran {
+            Ok(RunResult::Finished(f)) => finished(&f, session)?,
+            Ok(refused @ RunResult::Refused { .. }) => {
+                let mut text = Vec::new();
+                refused.render(&mut text)?;
+                show(&mut std::io::stderr().lock(), |w| w.write_all(&text))?;
+                refused.exit()
+            }
+            Err(e) => {
+                show(&mut std::io::stderr().lock(), |w| {
+                    writeln!(w, "error: {e:#}")
+                })?;
+                Exit::of_error(&e)
+            }
+        };
+        if exit.code() > worst.code() {
+            worst = exit;
+        }
+    }
+    Ok(worst)
 }

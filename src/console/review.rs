@@ -1,0 +1,405 @@
+//! Four eyes: `POST /batches/{id}/submit`, `/approve` and `/reject`. A
+//! submitter states the money per currency and submits; someone else — an
+//! approver or an admin, never the submitter — types it again and approves,
+//! or rejects with a reason. Approval makes the ledger batch from the stored
+//! upload by the path `run` takes (`commands::run::prepare`): before it there
+//! is no ledger row, so nothing can send the batch.
+//!
+//! Invariants: every rule is checked here on the server, whatever a page
+//! showed; a step moves the batch by one conditional UPDATE (`Store::submit`,
+//! `Store::decide`), so of two clicks at once exactly one moves it and the
+//! other gets 409; a batch left unapproved past the approval window reads as
+//! `expired` ([`effective`], a pure function of the clock) and takes no step;
+//! every step is audited.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::auth::Viewer;
+use super::server::{App, Early, Shared, either, internal};
+use super::store::{Action, BatchState, Upload};
+use super::{Role, upload};
+use crate::commands::run::{Guards, RunRequest, RunResult};
+use crate::totals::{self, Guard};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The state a batch is in at `now_ms`: as stored, except that one not
+/// approved within `approval_days` of its upload has expired.
+pub(crate) fn effective(u: &Upload, now_ms: i64, approval_days: u32) -> BatchState {
+    match u.state {
+        BatchState::Uploaded | BatchState::Submitted
+            if now_ms.saturating_sub(u.uploaded_at_ms) > i64::from(approval_days) * DAY_MS =>
+        {
+            BatchState::Expired
+        }
+        s => s,
+    }
+}
+
+/// The `expect_total` fields of a form: each `AMOUNT:CUR` (or `AMOUNT` for a
+/// file of one currency); at least one.
+pub(crate) fn totals_typed(form: &[(String, String)]) -> Result<Vec<Guard>, String> {
+    let typed: Vec<&str> = form
+        .iter()
+        .filter(|(k, _)| k == "expect_total")
+        .flat_map(|(_, v)| v.split_whitespace())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    if typed.is_empty() {
+        return Err(
+            "type the total you expect, per currency (AMOUNT:CUR, e.g. 1234.56:BRL)".into(),
+        );
+    }
+    typed
+        .into_iter()
+        .map(|t| {
+            t.parse::<Guard>()
+                .map_err(|e| format!("expect_total {t:?}: {e}"))
+        })
+        .collect()
+}
+
+/// The guards as stored and shown: `AMOUNT:CUR` joined by spaces.
+fn guards_text(guards: &[Guard]) -> String {
+    guards
+        .iter()
+        .map(Guard::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The value of `name` in a form, if given.
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A refusal people read, with its status.
+fn said(status: StatusCode, text: impl Into<String>) -> Early {
+    let mut text = text.into();
+    text.push('\n');
+    (status, text).into()
+}
+
+/// The batch `id` and who asks, for a step whose role rule is `allowed`.
+pub(crate) fn step_of(
+    app: &App,
+    headers: &HeaderMap,
+    id: &str,
+    form: &[(String, String)],
+    allowed: impl Fn(Role) -> bool,
+) -> Result<(Viewer, Upload), Early> {
+    let v = app.poster(headers, field(form, "csrf"), allowed)?;
+    let found = if upload::is_batch_id(id) {
+        app.store().upload(id).map_err(internal)?
+    } else {
+        None
+    };
+    let u = found.ok_or_else(|| said(StatusCode::NOT_FOUND, "no such batch"))?;
+    Ok((v, u))
+}
+
+/// 409 unless the batch is in `wanted` now.
+fn in_state(app: &App, u: &Upload, wanted: BatchState) -> Result<(), Early> {
+    let now = effective(u, crate::clock::now_ms(), app.approval_days);
+    if now == wanted {
+        return Ok(());
+    }
+    Err(said(
+        StatusCode::CONFLICT,
+        format!(
+            "the batch is {}: it cannot be {} now",
+            now.as_str(),
+            match wanted {
+                BatchState::Uploaded => "submitted",
+                _ => "approved or rejected",
+            }
+        ),
+    ))
+}
+
+/// The typed totals, checked against the plan's money: 422 naming the
+/// difference. `submitting`: a file with bad lines goes on only when it was
+/// uploaded with "skip the bad lines".
+async fn checked_totals(
+    app: &Shared,
+    u: &Upload,
+    form: &[(String, String)],
+    submitting: bool,
+) -> Result<Vec<Guard>, Early> {
+    let guards = totals_typed(form).map_err(|e| said(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+    let plan = upload::plan_of(app, u)
+        .await
+        .map_err(|e| said(StatusCode::UNPROCESSABLE_ENTITY, upload::said(&e, app, u)))?;
+    if submitting && plan.summary.invalid > 0 && !u.skip_invalid {
+        return Err(said(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "the file has {} bad line(s): fix them and upload it again, or upload it with \
+                 \"skip the bad lines\" ticked",
+                plan.summary.invalid
+            ),
+        ));
+    }
+    totals::check_expected(&plan.totals, &guards).map_err(|e| {
+        said(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the total differs: {e}"),
+        )
+    })?;
+    Ok(guards)
+}
+
+fn to_batch(id: &str) -> Response {
+    Redirect::to(&format!("/batches/{id}")).into_response()
+}
+
+type Fields = Form<Vec<(String, String)>>;
+
+pub(crate) async fn submit(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Fields,
+) -> Response {
+    either(
+        async {
+            let (v, u) = step_of(&app, &headers, &id, &form, Role::may_upload)?;
+            in_state(&app, &u, BatchState::Uploaded)?;
+            let guards = checked_totals(&app, &u, &form, true).await?;
+            let typed = guards_text(&guards);
+            let moved = app
+                .store()
+                .submit(&u.id, &v.name, crate::clock::now_ms(), &typed)
+                .map_err(internal)?;
+            if !moved {
+                return Err(said(
+                    StatusCode::CONFLICT,
+                    "the batch was submitted already",
+                ));
+            }
+            let remote = app.remote(peer, &headers);
+            app.audit(
+                Some(&v.name),
+                Action::Submit,
+                &remote,
+                Some(&u.id),
+                Some(typed),
+            )?;
+            Ok(to_batch(&u.id))
+        }
+        .await,
+    )
+}
+
+pub(crate) async fn approve(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Fields,
+) -> Response {
+    either(approved(&app, peer, &headers, &id, &form).await)
+}
+
+async fn approved(
+    app: &Shared,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    id: &str,
+    form: &[(String, String)],
+) -> Result<Response, Early> {
+    let (v, u) = step_of(app, headers, id, form, Role::may_approve)?;
+    in_state(app, &u, BatchState::Submitted)?;
+    own_batch(&v, &u)?;
+    let guards = checked_totals(app, &u, form, false).await?;
+    let Some(send) = app.send.as_ref() else {
+        return Err(said(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the console was started without an access token (MP_ACCESS_TOKEN or \
+             --token-file), so it cannot make the batch ready to send; nothing was approved",
+        ));
+    };
+    let now = crate::clock::now_ms();
+    let moved = app
+        .store()
+        .decide(&u.id, &v.name, now, BatchState::Approved, None)
+        .map_err(internal)?;
+    if !moved {
+        return Err(said(StatusCode::CONFLICT, "the batch was decided already"));
+    }
+    // The ledger batch, by `run`'s own path: the guards typed hold again there.
+    let req = RunRequest {
+        input: upload::stored_path(app, &u.stored_name),
+        state: Some(app.state.clone()),
+        input_options: app.input.clone(),
+        skip_invalid: u.skip_invalid,
+        namespace_change: false,
+        allow_more_refunds: false,
+        preflight: None,
+        guards: Guards {
+            expect_rows: None,
+            expect_total: guards.clone(),
+            max_total: Vec::new(),
+        },
+        confirm: None,
+        send: send.clone(),
+        output: Default::default(),
+        earlier: None,
+    };
+    let made = crate::commands::run::prepare(req, crate::send::Stop::new()).await;
+    let refused = match made {
+        Ok(Ok(batch)) => {
+            app.store()
+                .link_ledger(&u.id, &batch.id)
+                .map_err(internal)?;
+            let remote = app.remote(peer, headers);
+            let detail = format!("{} → ledger batch {}", guards_text(&guards), batch.id);
+            app.audit(
+                Some(&v.name),
+                Action::Approve,
+                &remote,
+                Some(&u.id),
+                Some(detail),
+            )?;
+            return Ok(to_batch(&u.id));
+        }
+        Ok(Err(r @ RunResult::Refused { .. })) => {
+            let mut text = Vec::new();
+            r.render(&mut text).map_err(|e| internal(e.into()))?;
+            upload::said_text(&String::from_utf8_lossy(&text), app, &u)
+        }
+        Ok(Err(RunResult::Finished(_))) => "the batch was sent already".to_owned(),
+        Err(e) => upload::said(&e, app, &u),
+    };
+    app.store().undo_approval(&u.id).map_err(internal)?;
+    Err(said(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!("not approved: {}", refused.trim()),
+    ))
+}
+
+/// Four eyes: whoever submitted a batch never approves or rejects it.
+fn own_batch(v: &Viewer, u: &Upload) -> Result<(), Early> {
+    if u.review.as_ref().is_some_and(|r| r.submitted_by == v.name) {
+        return Err(said(
+            StatusCode::FORBIDDEN,
+            "you submitted this batch: someone else approves or rejects it",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn reject(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Fields,
+) -> Response {
+    either(
+        async {
+            let (v, u) = step_of(&app, &headers, &id, &form, Role::may_approve)?;
+            in_state(&app, &u, BatchState::Submitted)?;
+            own_batch(&v, &u)?;
+            let reason = field(&form, "reason").map(str::trim).unwrap_or_default();
+            if reason.is_empty() {
+                return Err(said(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "say why the batch is rejected",
+                ));
+            }
+            let reason: String = reason.chars().take(2000).collect();
+            let moved = app
+                .store()
+                .decide(
+                    &u.id,
+                    &v.name,
+                    crate::clock::now_ms(),
+                    BatchState::Rejected,
+                    Some(&reason),
+                )
+                .map_err(internal)?;
+            if !moved {
+                return Err(said(StatusCode::CONFLICT, "the batch was decided already"));
+            }
+            let remote = app.remote(peer, &headers);
+            app.audit(
+                Some(&v.name),
+                Action::Reject,
+                &remote,
+                Some(&u.id),
+                Some(reason),
+            )?;
+            Ok(to_batch(&u.id))
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(state: BatchState, at: i64) -> Upload {
+        Upload {
+            id: "a".into(),
+            stored_name: "a.csv".into(),
+            original_name: "a.csv".into(),
+            bytes: 1,
+            uploaded_by: "ana".into(),
+            uploaded_at_ms: at,
+            skip_invalid: false,
+            state,
+            review: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_not_approved_within_the_window_expires() {
+        let day = DAY_MS;
+        let up = upload(BatchState::Uploaded, 10 * day);
+        assert_eq!(effective(&up, 17 * day, 7), BatchState::Uploaded);
+        assert_eq!(effective(&up, 17 * day + 1, 7), BatchState::Expired);
+        let sub = upload(BatchState::Submitted, 0);
+        assert_eq!(effective(&sub, 7 * day, 7), BatchState::Submitted);
+        assert_eq!(effective(&sub, 8 * day, 7), BatchState::Expired);
+        assert_eq!(effective(&sub, 2 * day, 1), BatchState::Expired);
+        // Once decided, time does not change it.
+        for s in [
+            BatchState::Approved,
+            BatchState::Rejected,
+            BatchState::Sending,
+            BatchState::Stopped,
+            BatchState::Finished,
+        ] {
+            assert_eq!(effective(&upload(s, 0), 400 * day, 7), s);
+        }
+        // A clock behind the upload (another machine's) expires nothing.
+        assert_eq!(effective(&up, 0, 7), BatchState::Uploaded);
+    }
+
+    #[test]
+    fn totals_are_typed_per_currency() {
+        let form = |v: &[&str]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|t| ("expect_total".to_owned(), (*t).to_owned()))
+                .chain([("csrf".to_owned(), "x".to_owned())])
+                .collect()
+        };
+        let g = totals_typed(&form(&["10.50:BRL", "1500:CLP"])).unwrap();
+        assert_eq!(guards_text(&g), "10.50:BRL 1500:CLP");
+        assert_eq!(totals_typed(&form(&["3.75"])).unwrap().len(), 1);
+        assert!(totals_typed(&form(&[])).unwrap_err().contains("AMOUNT:CUR"));
+        assert!(totals_typed(&form(&[" "])).is_err());
+        assert!(totals_typed(&form(&["full"])).is_err());
+        assert!(totals_typed(&form(&["1:XXX"])).is_err());
+    }
+}

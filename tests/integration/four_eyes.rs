@@ -1,0 +1,762 @@
+//! `mprefund console`, second phase (issue 21): four eyes — a submitter states
+//! the total and submits, someone else approves typing it again, or rejects;
+//! approval makes the ledger batch (seen by `status`), and only then can it be
+//! sent: from the console (live progress, stop) or by `run --approved`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use mprefund::sandbox::TEST_TOKEN;
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+
+use crate::common::{Console, Work, ordinary_csv, run, sandbox, state_with_users};
+use crate::console::{Browser, logged_in, text, upload};
+
+/// Uploads `csv` as `sub` would; the new batch's id.
+async fn uploaded(c: &Console, b: &Browser, csrf: &str, csv: &str, skip: bool) -> String {
+    let r = upload(c, b, Some(csrf), "cb.csv", csv.as_bytes().to_vec(), skip).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    to.strip_prefix("/batches/").unwrap().to_owned()
+}
+
+/// `POST /batches/{id}/{step}` with `fields` and the CSRF token.
+async fn step(
+    c: &Console,
+    b: &Browser,
+    csrf: Option<&str>,
+    id: &str,
+    step: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    if let Some(t) = csrf {
+        form.push(("csrf", t));
+    }
+    let r = b
+        .post(c.url(&format!("/batches/{id}/{step}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, text(r).await)
+}
+
+async fn json(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
+    b.get(c.url(&format!("/batches/{id}.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+fn status_of(w: &Work, state: &Path) -> String {
+    let r = run(w
+        .bare()
+        .args(["status", "--state", state.to_str().unwrap()]));
+    format!("{}{}", r.stdout, r.stderr)
+}
+
+fn console_on(
+    w: &Work,
+    state: &Path,
+    sb: &mprefund::sandbox::SandboxHandle,
+    more: &[&str],
+) -> Console {
+    let base = sb.base_url();
+    let mut args = vec!["--api-base", base.as_str()];
+    args.extend_from_slice(more);
+    Console::start_with(w, state, &[("MP_ACCESS_TOKEN", TEST_TOKEN)], &args)
+}
+
+#[tokio::test]
+async fn submit_then_someone_else_approves_typing_the_total_again() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb, &[]);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let (boss, boss_csrf) = logged_in(&c, "boss").await;
+
+    let id = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 1), false).await;
+    // Approving what nobody submitted: the state does not allow it.
+    let (s, _) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id,
+        "approve",
+        &[("expect_total", "3.75")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Without the token; by a role that may not submit.
+    let (s, _) = step(&c, &sub, None, &id, "submit", &[("expect_total", "3.75")]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id,
+        "submit",
+        &[("expect_total", "3.75")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // A total that is not the plan's: 422 naming what the file adds up to.
+    let (s, body) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &id,
+        "submit",
+        &[("expect_total", "3.70")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("3.75"), "{body}");
+    let (s, _) = step(&c, &sub, Some(&sub_csrf), &id, "submit", &[]).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a total is required");
+    assert_eq!(json(&c, &sub, &id).await["state"], "uploaded");
+    assert!(
+        !status_of(&w, &state).contains(&id),
+        "nothing in the ledger yet"
+    );
+
+    let (s, _) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &id,
+        "submit",
+        &[("expect_total", "3.75")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let j = json(&c, &sub, &id).await;
+    assert_eq!(j["state"], "submitted");
+    assert_eq!(j["submitted_by"], "sub");
+    let (s, _) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &id,
+        "submit",
+        &[("expect_total", "3.75")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "submitted once");
+    assert!(
+        !status_of(&w, &state).contains(&id),
+        "a submitted batch is not in the ledger: nothing can send it"
+    );
+
+    // The approver's page offers the approval form; the submitter's does not.
+    let page = text(
+        appr.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains(&format!("action=\"/batches/{id}/approve\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("action=\"/batches/{id}/reject\"")),
+        "{page}"
+    );
+    let page = text(
+        sub.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!page.contains("/approve\""), "{page}");
+    assert!(page.contains("submitted"), "{page}");
+
+    let (s, body) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id,
+        "approve",
+        &[("expect_total", "3.50")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("3.75"), "{body}");
+    // Two approvers at once: exactly one wins.
+    let (a, b) = tokio::join!(
+        step(
+            &c,
+            &appr,
+            Some(&appr_csrf),
+            &id,
+            "approve",
+            &[("expect_total", "3.75")]
+        ),
+        step(
+            &c,
+            &boss,
+            Some(&boss_csrf),
+            &id,
+            "approve",
+            &[("expect_total", "3.75")]
+        ),
+    );
+    let mut codes = [a.0, b.0];
+    codes.sort();
+    assert_eq!(
+        codes,
+        [StatusCode::SEE_OTHER, StatusCode::CONFLICT],
+        "{a:?} {b:?}"
+    );
+    let j = json(&c, &sub, &id).await;
+    assert_eq!(j["state"], "approved");
+    assert!(
+        ["appr", "boss"].contains(&j["approved_by"].as_str().unwrap()),
+        "{j}"
+    );
+    // The ledger batch exists now, from the stored upload: `status` shows it.
+    let ledger = j["ledger_batch"]
+        .as_str()
+        .expect("linked to a ledger batch")
+        .to_owned();
+    assert!(
+        status_of(&w, &state).contains(&ledger),
+        "{}",
+        status_of(&w, &state)
+    );
+    assert!(sb.refunds().is_empty(), "approved, not sent");
+    let (s, _) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id,
+        "reject",
+        &[("reason", "late")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // An admin may submit, but never approve their own batch.
+    let id2 = uploaded(&c, &boss, &boss_csrf, &ordinary_csv(2, 2), false).await;
+    let (s, _) = step(
+        &c,
+        &boss,
+        Some(&boss_csrf),
+        &id2,
+        "submit",
+        &[("expect_total", "2.50")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, body) = step(
+        &c,
+        &boss,
+        Some(&boss_csrf),
+        &id2,
+        "approve",
+        &[("expect_total", "2.50")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(json(&c, &boss, &id2).await["state"], "submitted");
+    // A submitter may not approve; an approver rejects, with a reason.
+    let (s, _) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &id2,
+        "approve",
+        &[("expect_total", "2.50")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id2,
+        "reject",
+        &[("reason", " ")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
+    let (s, _) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id2,
+        "reject",
+        &[("reason", "wrong month <b>")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let j = json(&c, &boss, &id2).await;
+    assert_eq!(j["state"], "rejected");
+    assert_eq!(j["rejected_by"], "appr");
+    assert_eq!(j["reason"], "wrong month <b>");
+    let (s, _) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id2,
+        "approve",
+        &[("expect_total", "2.50")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let page = text(
+        boss.get(c.url(&format!("/batches/{id2}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("wrong month &#60;b&#62;"), "{page}");
+
+    // Bad lines: submitted only when uploaded with "skip the bad lines".
+    let bad = "payment_id,amount,reference\n3001,1.00,a\n3002,oops,b\n";
+    let id3 = uploaded(&c, &sub, &sub_csrf, bad, false).await;
+    let (s, body) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &id3,
+        "submit",
+        &[("expect_total", "1.00")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("bad line"), "{body}");
+    let id4 = uploaded(&c, &sub, &sub_csrf, bad, true).await;
+    let (s, body) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &id4,
+        "submit",
+        &[("expect_total", "1.00")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    // Unknown batch.
+    let (s, _) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        "0123456789abcdef0123456789abcdef",
+        "submit",
+        &[("expect_total", "1")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Every step audited, with the batch.
+    let audit = text(boss.get(c.url("/audit.csv")).send().await.unwrap()).await;
+    for (action, batch) in [
+        ("submit", &id),
+        ("approve", &id),
+        ("reject", &id2),
+        ("submit", &id4),
+    ] {
+        assert!(
+            audit.lines().any(|l| l.contains(action)
+                && l.contains(batch.as_str())
+                && l.contains("127.0.0.1")),
+            "{action} {batch} not in {audit}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn send_now_runs_the_engine_once_stops_gracefully_and_streams_progress() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    // Slow enough that a stop lands before the batch is done.
+    let c = console_on(&w, &state, &sb, &["--rate", "2", "--fixed-rate"]);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let id = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(8, 4), false).await;
+    let (s, _) = step(&c, &sub, Some(&sub_csrf), &id, "send", &[]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "not approved: nothing sends it");
+    let (s, _) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &id,
+        "submit",
+        &[("expect_total", "10.00")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "submitted is not approved");
+    let (s, _) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id,
+        "approve",
+        &[("expect_total", "10.00")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let page = text(
+        appr.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains(&format!("action=\"/batches/{id}/send\"")),
+        "{page}"
+    );
+
+    // A double click sends once.
+    let (a, b) = tokio::join!(
+        step(&c, &appr, Some(&appr_csrf), &id, "send", &[]),
+        step(&c, &sub, Some(&sub_csrf), &id, "send", &[]),
+    );
+    let mut codes = [a.0, b.0];
+    codes.sort();
+    assert_eq!(
+        codes,
+        [StatusCode::SEE_OTHER, StatusCode::CONFLICT],
+        "{a:?} {b:?}"
+    );
+    assert_eq!(json(&c, &sub, &id).await["state"], "sending");
+
+    // Live progress, as server-sent events.
+    let r = sub
+        .get(c.url(&format!("/batches/{id}/events")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream"),
+        "{:?}",
+        r.headers()
+    );
+    let mut r = r;
+    let mut seen = String::new();
+    while !seen.contains("\n\n") {
+        let chunk = r.chunk().await.unwrap().expect("an event");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let data = seen
+        .lines()
+        .find_map(|l| l.strip_prefix("data:"))
+        .expect("data line");
+    let ev: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
+    assert_eq!(ev["total"], 8, "{ev}");
+    assert!(ev["done"].is_u64() && ev["rate"].is_number(), "{ev}");
+    assert!(
+        ev["refunded"].is_array() && ev["causes"].is_object(),
+        "{ev}"
+    );
+    drop(r);
+
+    // Stop: the graceful stop; the rest stays to send.
+    let (s, _) = step(&c, &sub, Some(&sub_csrf), &id, "stop", &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let mut last = serde_json::Value::Null;
+    for _ in 0..2000 {
+        last = json(&c, &sub, &id).await;
+        if last["state"] != "sending" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(last["state"], "stopped", "{last}");
+    let sent = sb.refunds().len();
+    assert!(sent < 8, "stopped early: {sent}");
+    assert!(!c.log().contains(TEST_TOKEN), "the token is never logged");
+
+    // Sent again: the rest goes, every row once.
+    let (s, _) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    for _ in 0..6000 {
+        last = json(&c, &sub, &id).await;
+        if last["state"] == "finished" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(last["state"], "finished", "{last}");
+    assert_eq!(last["counts"]["refunded"], 8, "{last}");
+    let (s, _) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "a finished batch is not sent again"
+    );
+    let audit = text({
+        let (boss, _) = logged_in(&c, "boss").await;
+        boss.get(c.url("/audit.csv")).send().await.unwrap()
+    })
+    .await;
+    for action in ["send", "stop"] {
+        assert!(
+            audit
+                .lines()
+                .any(|l| l.contains(action) && l.contains(id.as_str())),
+            "{action} not in {audit}"
+        );
+    }
+    let mut counts = std::collections::HashMap::new();
+    for r in sb.refunds() {
+        *counts.entry(r.idempotency_key).or_insert(0) += 1;
+    }
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+}
+
+#[tokio::test]
+async fn a_canary_sends_the_first_rows_shows_them_and_a_second_send_the_rest() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb, &[]);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    // The third row's payment does not exist: the canary shows its cause.
+    let csv = "payment_id,amount,reference\n\
+               4000,1.25,r0\n4001,1.25,r1\n4900,1.25,r2\n4002,1.25,r3\n4003,1.25,r4\n4004,1.25,r5\n";
+    let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
+    let (s, _) = step(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &id,
+        "submit",
+        &[("expect_total", "7.50")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _) = step(
+        &c,
+        &appr,
+        Some(&appr_csrf),
+        &id,
+        "approve",
+        &[("expect_total", "7.50")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let page = text(
+        appr.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("name=\"canary\""),
+        "the page offers a canary: {page}"
+    );
+    for bad in ["0", "-1", "x"] {
+        let (s, body) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[("canary", bad)]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "canary={bad}: {body}");
+    }
+    assert_eq!(json(&c, &sub, &id).await["state"], "approved");
+
+    let (s, body) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[("canary", "3")]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let mut last = serde_json::Value::Null;
+    for _ in 0..6000 {
+        last = json(&c, &sub, &id).await;
+        if last["state"] != "sending" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The first three rows, and no more: the batch waits for a second click.
+    assert_eq!(last["state"], "stopped", "{last}");
+    assert_eq!(last["counts"]["refunded"], 2, "{last}");
+    assert_eq!(last["counts"]["failed"], 1, "{last}");
+    assert_eq!(last["counts"]["pending"], 3, "{last}");
+    assert_eq!(sb.refunds().len(), 2);
+    let page = text(
+        sub.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let table = page
+        .split("id=\"answered\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no table of the rows sent: {page}"));
+    let table = table.split("</table>").next().unwrap();
+    for payment in ["4000", "4001", "4900"] {
+        assert!(table.contains(payment), "{payment} not in {table}");
+    }
+    for payment in ["4002", "4003", "4004"] {
+        assert!(!table.contains(payment), "{payment} was not sent: {table}");
+    }
+    assert!(
+        table.contains("refunded") && table.contains("failed"),
+        "{table}"
+    );
+    assert!(table.contains("2000"), "the cause shown: {table}");
+
+    // The second send sends the rest, each row once.
+    let (s, _) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    for _ in 0..6000 {
+        last = json(&c, &sub, &id).await;
+        if last["state"] == "finished" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(last["state"], "finished", "{last}");
+    assert_eq!(last["counts"]["refunded"], 5, "{last}");
+    assert_eq!(last["counts"]["failed"], 1, "{last}");
+    assert_eq!(sb.refunds().len(), 5);
+    let audit = text({
+        let (boss, _) = logged_in(&c, "boss").await;
+        boss.get(c.url("/audit.csv")).send().await.unwrap()
+    })
+    .await;
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("send") && l.contains(id.as_str()) && l.contains("first 3")),
+        "the canary is audited: {audit}"
+    );
+}
+
+#[tokio::test]
+async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothing_else() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb, &[]);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let a = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 5), false).await;
+    let b = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(2, 6), false).await;
+    // C's last payment does not exist: that row fails, and the run says so.
+    let cc = "payment_id,amount,reference\n7000,1.25,c0\n7001,1.25,c1\n7900,1.25,c2\n";
+    let cid = uploaded(&c, &sub, &sub_csrf, cc, false).await;
+    let d = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(1, 8), false).await;
+    for (id, total) in [(&a, "3.75"), (&b, "2.50"), (&cid, "3.75")] {
+        let (s, body) = step(
+            &c,
+            &sub,
+            Some(&sub_csrf),
+            id,
+            "submit",
+            &[("expect_total", total)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    }
+    // Approved C first, then A; B waits for its approver, D was never submitted.
+    for (id, total) in [(&cid, "3.75"), (&a, "3.75")] {
+        let (s, body) = step(
+            &c,
+            &appr,
+            Some(&appr_csrf),
+            id,
+            "approve",
+            &[("expect_total", total)],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    }
+    // The job's own input is not what `--approved` sends.
+    w.write("tonight.csv", ordinary_csv(2, 9));
+    w.write(
+        "job.toml",
+        format!(
+            "input = \"tonight.csv\"\nstate = {:?}\nrate = 50\n",
+            state.to_str().unwrap()
+        ),
+    );
+    let job = w.path("job.toml");
+    let r = run(w.mprefund(&sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
+    assert_eq!(
+        r.code, 1,
+        "a failed row in C: the worst exit, as run's: {r:?}"
+    );
+    // C's refunds, then A's (each batch's own rows may go out in any order).
+    let payments: Vec<u64> = sb.refunds().iter().map(|r| r.payment_id).collect();
+    assert_eq!(payments.len(), 5, "{payments:?} {r:?}");
+    let (first, then) = payments.split_at(2);
+    let (mut first, mut then) = (first.to_vec(), then.to_vec());
+    first.sort_unstable();
+    then.sort_unstable();
+    assert_eq!((first, then), (vec![7000, 7001], vec![5000, 5001, 5002]));
+    assert!(!r.stderr.contains(TEST_TOKEN) && !r.stdout.contains(TEST_TOKEN));
+
+    assert_eq!(json(&c, &sub, &cid).await["state"], "finished");
+    let ja = json(&c, &sub, &a).await;
+    assert_eq!(ja["state"], "finished", "{ja}");
+    assert_eq!(ja["counts"]["refunded"], 3, "{ja}");
+    assert_eq!(json(&c, &sub, &b).await["state"], "submitted");
+    assert_eq!(json(&c, &sub, &d).await["state"], "uploaded");
+
+    // Nothing left: a second night sends nothing and says so.
+    let r = run(w.mprefund(&sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stderr.contains("no approved batch"), "{r:?}");
+    assert_eq!(sb.refunds().len(), 5);
+    // An input with --approved is a contradiction, refused.
+    let r = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "--state",
+            state.to_str().unwrap(),
+            "--approved",
+            "tonight.csv",
+        ],
+    ));
+    assert_eq!(r.code, 2, "{r:?}");
+    // A flag --approved would not use is refused, not ignored.
+    let r = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "--state",
+            state.to_str().unwrap(),
+            "--approved",
+            "--expect-rows",
+            "3",
+        ],
+    ));
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("--expect-rows does not apply"), "{r:?}");
+    assert_eq!(sb.refunds().len(), 5);
+
+    let audit = text({
+        let (boss, _) = logged_in(&c, "boss").await;
+        boss.get(c.url("/audit.csv")).send().await.unwrap()
+    })
+    .await;
+    for id in [&a, &cid] {
+        assert!(
+            audit.lines().any(|l| l.contains("send")
+                && l.contains(id.as_str())
+                && l.contains("run --approved")),
+            "{id} not in {audit}"
+        );
+    }
+}
