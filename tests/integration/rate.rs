@@ -312,9 +312,11 @@ fn fixed_mode_holds_its_rate() {
     ));
     assert_eq!(ran.code, 0, "{ran:?}");
     let stats = sb.stats();
-    // 50 give or take one request of trip jitter (see
-    // job::the_rate_limit_holds_in_every_sliding_second); the burst on top (55) fails.
-    assert!(stats.busiest_sliding_second <= 51, "{stats:?}");
+    // 50, give or take two requests of trip jitter: the pacer spaces departures
+    // over 1.005 s, and on a loaded 2-core machine (load average 7 seen in CI)
+    // the sandbox has seen arrivals bunch by more than that (52). The burst on
+    // top (55) or a rate not held still fails.
+    assert!(stats.busiest_sliding_second <= 52, "{stats:?}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.path("s.json")).unwrap()).unwrap();
     // The mean the summary reports is the rate configured, by construction:
