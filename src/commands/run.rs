@@ -110,6 +110,27 @@ pub(crate) struct RunRequest {
     pub earlier: Option<Earlier>,
 }
 
+impl RunRequest {
+    /// The state file (the one named, else the account's) and the results file
+    /// (the one named, else beside the input).
+    fn state_and_out(&self) -> anyhow::Result<(PathBuf, PathBuf)> {
+        let state = match self.state.clone() {
+            Some(s) => s,
+            None => crate::state_home::default_state(
+                Some(&self.input),
+                &self.input_options.namespace,
+                self.namespace_change,
+            )?,
+        };
+        let out = self
+            .output
+            .out
+            .clone()
+            .unwrap_or_else(|| crate::paths::beside(&self.input, crate::paths::Sheet::Results));
+        Ok((state, out))
+    }
+}
+
 /// A nightly job's earlier batches (same input path) that an outage or a
 /// signal left with rows to send: finished first, oldest first, with their own
 /// keys — or, `resume: false`, the run refuses (exit 7) naming them. Batches
@@ -203,19 +224,7 @@ impl RunResult {
 
 pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult> {
     let started = Instant::now();
-    let state = match req.state.clone() {
-        Some(s) => s,
-        None => crate::state_home::default_state(
-            Some(&req.input),
-            &req.input_options.namespace,
-            req.namespace_change,
-        )?,
-    };
-    let out = req
-        .output
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
+    let (state, out) = req.state_and_out()?;
     // The one read of the input: every pass below reads this copy.
     let input = Spooled::read(&req.input)?;
     let mut earlier_exit = None;

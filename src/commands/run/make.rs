@@ -138,19 +138,7 @@ pub(crate) async fn prepare(
     req: RunRequest,
     stop: Stop,
 ) -> anyhow::Result<Result<Batch, RunResult>> {
-    let state = match req.state.clone() {
-        Some(s) => s,
-        None => crate::state_home::default_state(
-            Some(&req.input),
-            &req.input_options.namespace,
-            req.namespace_change,
-        )?,
-    };
-    let out = req
-        .output
-        .out
-        .clone()
-        .unwrap_or_else(|| crate::paths::beside(&req.input, crate::paths::Sheet::Results));
+    let (state, out) = req.state_and_out()?;
     let spooled = Spooled::read(&req.input)?;
     match made(&req, &spooled, &state, &out, &stop).await? {
         Made::Ready(r) => {
