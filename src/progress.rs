@@ -1,15 +1,22 @@
 //! What a person or a cron log sees while a batch runs: an indicatif bar (done of
 //! total, rate, ETA, failures) when stderr is a terminal, a plain log line every
-//! few seconds otherwise, nothing with `--quiet`. Driven only by the collector, so
-//! its counts are exactly the results recorded.
+//! few seconds otherwise, nothing with `--quiet`; and, for a page that watches a
+//! run of this process (the console), [`Live`] figures — rows per outcome and
+//! cause, money refunded per currency — kept up to date without reading the state
+//! file again. Driven only by the collector, so its counts are exactly the results
+//! recorded.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::domain::Outcome;
+use crate::domain::{Outcome, RowResult};
+use crate::ledger::{Claimed, Ledger, Tally as Which};
 use crate::rate::RateGauge;
+use crate::totals::Tally;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -72,6 +79,64 @@ pub(crate) fn human_secs(secs: u64) -> String {
     }
 }
 
+/// A batch's figures: rows per outcome (`sending` counted as pending), rows per
+/// cause code, and what the refunded rows asked, per currency.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Figures {
+    pub counts: BTreeMap<Outcome, u64>,
+    pub causes: BTreeMap<String, u64>,
+    pub refunded: Tally,
+}
+
+impl Figures {
+    /// The batch's figures as the state file has them: three passes over its
+    /// rows, so a watcher reads them once, not on every tick.
+    pub(crate) fn read(ledger: &Ledger, batch: &str) -> anyhow::Result<Figures> {
+        let mut refunded = Tally::default();
+        ledger.for_each_ask(batch, Which::Done, |c, r| refunded.add(c, r))?;
+        Ok(Figures {
+            counts: ledger.outcome_counts(batch)?,
+            causes: ledger.cause_counts(batch)?,
+            refunded,
+        })
+    }
+
+    /// A claimed row came back settled (an unsettled row, handed back on a stop,
+    /// changes nothing: it is pending again).
+    fn settle(&mut self, job: &Claimed, r: &RowResult) {
+        if r.outcome == Outcome::Pending {
+            return;
+        }
+        if let Some(n) = self.counts.get_mut(&Outcome::Pending) {
+            *n = n.saturating_sub(1);
+        }
+        *self.counts.entry(r.outcome).or_default() += 1;
+        if let Some(c) = &r.cause {
+            *self.causes.entry(c.code.as_str().into_owned()).or_default() += 1;
+        }
+        if matches!(r.outcome, Outcome::Refunded | Outcome::InProcess) {
+            self.refunded.add(job.currency, job.ask.requested);
+        }
+    }
+}
+
+/// The figures of a run in progress, shared with whoever watches it: seeded from
+/// the state file when the run starts, then moved by the collector as it records
+/// each row. Empty until the run begins sending.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Live(Arc<Mutex<Option<Figures>>>);
+
+impl Live {
+    /// The figures now, once the run has begun.
+    pub(crate) fn now(&self) -> Option<Figures> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Option<Figures>)) {
+        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+}
+
 pub(crate) struct Progress {
     mode: Mode,
     bar: Option<ProgressBar>,
@@ -83,6 +148,7 @@ pub(crate) struct Progress {
     last_log: Instant,
     /// The rate in use, when sending (adaptive: it moves).
     rate: Option<RateGauge>,
+    live: Option<Live>,
 }
 
 impl Progress {
@@ -116,7 +182,15 @@ impl Progress {
             done_at_start: done,
             last_log: now,
             rate: None,
+            live: None,
         }
+    }
+
+    /// Keeps `live` up to date from `seed`, the batch's figures as the run starts.
+    pub(crate) fn watched_by(mut self, live: Live, seed: Figures) -> Progress {
+        live.with(|f| *f = Some(seed));
+        self.live = Some(live);
+        self
     }
 
     /// Shows the rate in use next to the counts.
@@ -138,7 +212,15 @@ impl Progress {
         }
     }
 
-    pub(crate) fn record(&mut self, outcome: Outcome) {
+    pub(crate) fn record(&mut self, job: &Claimed, r: &RowResult) {
+        if let Some(live) = &self.live {
+            live.with(|f| {
+                if let Some(f) = f {
+                    f.settle(job, r);
+                }
+            });
+        }
+        let outcome = r.outcome;
         match outcome {
             Outcome::Pending => return,
             Outcome::Failed => self.failed += 1,
@@ -182,6 +264,58 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{
+        Amount, Cause, CauseCode, Currency, IdempotencyKey, Kind, PaymentId, RefundAsk, Requested,
+    };
+
+    fn job(row_no: u64, requested: Requested) -> Claimed {
+        Claimed {
+            row_no,
+            ask: RefundAsk {
+                key: IdempotencyKey::new(format!("k{row_no}")).unwrap(),
+                kind: Kind::Payment,
+                payment_id: PaymentId::new(1000 + row_no).unwrap(),
+                requested,
+            },
+            currency: Some(Currency::BRL),
+        }
+    }
+
+    #[test]
+    fn live_figures_move_a_row_from_pending_to_its_outcome_and_add_what_it_refunded() {
+        let ten = Requested::Partial(Amount::new(rust_decimal::Decimal::new(1000, 2)).unwrap());
+        let mut f = Figures::default();
+        f.counts.insert(Outcome::Pending, 3);
+        let live = Live::default();
+        assert_eq!(live.now(), None, "nothing before the run begins");
+        let mut p = Progress::new(Mode::Quiet, 3, 0).watched_by(live.clone(), f);
+
+        p.record(&job(1, ten), &RowResult::new(Outcome::Refunded));
+        p.record(
+            &job(2, Requested::Full),
+            &RowResult::new(Outcome::InProcess),
+        );
+        let mut failed = RowResult::new(Outcome::Failed);
+        failed.cause = Some(Cause {
+            code: CauseCode::UnknownOutcome,
+            message: "timed out".into(),
+        });
+        p.record(&job(3, ten), &failed);
+        // A row handed back on a stop is pending again: nothing moves.
+        p.record(&job(3, ten), &RowResult::new(Outcome::Pending));
+
+        let now = live.now().unwrap();
+        assert_eq!(now.counts[&Outcome::Pending], 0);
+        assert_eq!(now.counts[&Outcome::Refunded], 1);
+        assert_eq!(now.counts[&Outcome::InProcess], 1);
+        assert_eq!(now.counts[&Outcome::Failed], 1);
+        assert_eq!(now.causes["unknown_outcome"], 1);
+        let brl = &now.refunded.per[&Some(Currency::BRL)];
+        assert_eq!(
+            (brl.partial, brl.sum, brl.full),
+            (1, rust_decimal::Decimal::new(1000, 2), 1)
+        );
+    }
 
     #[test]
     fn durations_read_as_people_say_them() {

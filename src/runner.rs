@@ -49,7 +49,7 @@ pub(crate) async fn run(
     let sender = Arc::new(Sender::new(settings, stop.clone()));
     progress.show_rate(sender.pacer().gauge());
     let (work_tx, work_rx) = mpsc::unbounded_channel::<Claimed>();
-    let (out_tx, out_rx) = std::sync::mpsc::channel::<(u64, RowResult)>();
+    let (out_tx, out_rx) = std::sync::mpsc::channel::<(Claimed, RowResult)>();
 
     let collector_stop = stop.clone();
     let collector = tokio::task::spawn_blocking(move || {
@@ -79,7 +79,7 @@ pub(crate) async fn run(
                 let (sender, client) = (pool.clone(), client.clone());
                 async move {
                     let settled = sender.settle(first, || client.refund(&job.ask), None).await;
-                    (job.row_no, result_of(settled))
+                    (job, result_of(settled))
                 }
             },
             // The collector only goes away once every row came back.
@@ -112,7 +112,7 @@ fn collect(
     mut ledger: Ledger,
     batch_id: &str,
     work_tx: mpsc::UnboundedSender<Claimed>,
-    out_rx: std::sync::mpsc::Receiver<(u64, RowResult)>,
+    out_rx: std::sync::mpsc::Receiver<(Claimed, RowResult)>,
     stop: &Stop,
     mut progress: Progress,
     Claims { window, limit }: Claims,
@@ -170,10 +170,12 @@ fn collect(
         }
         match out_rx.recv_timeout(FLUSH_EVERY / 2) {
             Ok(r) => {
-                for r in std::iter::once(r).chain(std::iter::from_fn(|| out_rx.try_recv().ok())) {
+                for (job, r) in
+                    std::iter::once(r).chain(std::iter::from_fn(|| out_rx.try_recv().ok()))
+                {
                     outstanding -= 1;
-                    progress.record(r.1.outcome);
-                    buf.push(r);
+                    progress.record(&job, &r);
+                    buf.push((job.row_no, r));
                 }
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}

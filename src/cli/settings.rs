@@ -364,6 +364,7 @@ pub(crate) fn output_options(s: &OutputArgs, mode: Mode) -> OutputOptions {
         summary_json: s.summary_json.clone(),
         mode: Some(mode),
         results_format: s.format.results_format,
+        live: None,
     }
 }
 

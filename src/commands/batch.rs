@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::client::{Client, ClientSettings, Token};
 use crate::domain::{Outcome, ResultsFormat};
 use crate::ledger::{Batch, Ledger};
-use crate::progress::{Mode, Progress};
+use crate::progress::{Figures, Mode, Progress};
 use crate::report::{self, Summary};
 use crate::runner;
 use crate::send::{self, Stop, StopReason};
@@ -39,6 +39,8 @@ pub(crate) struct OutputOptions {
     pub mode: Option<Mode>,
     /// `--results-format`: `None` keeps the batch's own (see [`format_for`]).
     pub results_format: Option<ResultsFormat>,
+    /// A page of this process watching the run (the console's progress).
+    pub live: Option<crate::progress::Live>,
 }
 
 impl OutputOptions {
@@ -59,6 +61,7 @@ impl OutputOptions {
             summary_json: expand(&self.summary_json),
             mode: self.mode,
             results_format: self.results_format,
+            live: self.live.clone(),
         }
     }
 }
@@ -303,7 +306,10 @@ pub(super) async fn send_and_report(
         tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
         let client = Client::new(&api_base_for(send, batch)?, &send.token, &send.client)?;
         let mode = output.mode.unwrap_or(Mode::Log);
-        let progress = Progress::new(mode, sendable, sendable - to_send);
+        let mut progress = Progress::new(mode, sendable, sendable - to_send);
+        if let Some(live) = &output.live {
+            progress = progress.watched_by(live.clone(), Figures::read(&ledger, &batch.id)?);
+        }
         let (ledger, sent) = runner::run(
             ledger,
             batch.id.clone(),

@@ -28,8 +28,10 @@ pub(crate) struct PlanReport {
     pub(crate) prior: Vec<PriorRefund>,
     /// Where those were looked for, when a state file was there.
     state: Option<PathBuf>,
-    /// What the rows ask of each payment, for `--online`.
-    asked: Option<Asked>,
+    /// What the rows ask of each payment, for `--online`. Behind a lock only so
+    /// that a report can be shared between threads (the console keeps plans):
+    /// it holds a read-only connection to the state file.
+    asked: std::sync::Mutex<Option<Asked>>,
 }
 
 /// `state`: the state file `run` would use; its earlier refunds are looked up
@@ -66,7 +68,7 @@ pub(crate) fn plan(
         problems,
         prior,
         state: state.map(Path::to_path_buf),
-        asked,
+        asked: std::sync::Mutex::new(asked),
     })
 }
 
@@ -99,7 +101,8 @@ impl PlanReport {
     /// What `plan --online` goes on with: the validating pass's summary and what
     /// it gathered (`None` unless [`plan`] was asked to gather it).
     pub(crate) fn into_online(self) -> Option<(InputSummary, Asked)> {
-        Some((self.summary, self.asked?))
+        let asked = self.asked.into_inner().unwrap_or_else(|p| p.into_inner());
+        Some((self.summary, asked?))
     }
 
     /// True when the file has no problem and `run` would send every row.

@@ -241,7 +241,7 @@ struct PlanView {
 }
 
 impl PlanView {
-    fn of(p: PlanReport) -> PlanView {
+    fn of(p: &PlanReport) -> PlanView {
         let money = p
             .totals
             .per
@@ -273,8 +273,8 @@ impl PlanView {
                 .iter()
                 .map(|r| (r.line, r.payment_id.clone(), r.describe()))
                 .collect(),
-            taken: p.taken,
-            problems: p.problems,
+            taken: p.taken.clone(),
+            problems: p.problems.clone(),
         }
     }
 }
@@ -375,7 +375,7 @@ pub(crate) async fn batch(
         Err(e) => return internal(e),
     };
     let plan = match super::upload::plan_of(&app, &upload).await {
-        Ok(p) => PlanView::of(p),
+        Ok(p) => PlanView::of(&p),
         Err(e) => {
             let why = super::upload::said(&e, &app, &upload);
             return message(
@@ -389,15 +389,10 @@ pub(crate) async fn batch(
     let flow = Flow::of(&upload, &v, app.approval_days);
     if json {
         let counts = match &flow.ledger_batch {
-            Some(b) => {
-                let (path, b) = (app.state.clone(), b.clone());
-                match tokio::task::spawn_blocking(move || super::send::read_ledger(&path, &b)).await
-                {
-                    Ok(Ok((counts, _, _))) => Some(counts),
-                    Ok(Err(e)) => return internal(e),
-                    Err(e) => return internal(e.into()),
-                }
-            }
+            Some(b) => match super::send::figures_of(&app, &upload.id, b).await {
+                Ok((counts, _, _)) => Some(counts),
+                Err(e) => return internal(e),
+            },
             None => None,
         };
         return Json(json_of(&upload, &plan, &flow, counts)).into_response();

@@ -23,11 +23,12 @@ use serde::Serialize;
 
 use super::auth::Kind;
 use super::review::{effective, step_of};
-use super::server::{App, Early, Shared, either, internal};
+use super::server::{App, Early, Running, Shared, either, internal};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
 use crate::commands::run::{Guards, RunRequest, RunResult};
 use crate::domain::Outcome;
+use crate::progress;
 use crate::send::{Stop, StopReason};
 
 type Fields = Form<Vec<(String, String)>>;
@@ -65,7 +66,12 @@ pub(crate) async fn send(
                 ));
             };
             req.send.runner.limit = canary;
-            let stop = Stop::new();
+            let running = Running {
+                stop: Stop::new(),
+                live: Default::default(),
+            };
+            req.output.live = Some(running.live.clone());
+            let stop = running.stop.clone();
             {
                 // One move to `sending`, and its stop noted, under one lock: a
                 // stop asked the moment after finds it.
@@ -84,7 +90,7 @@ pub(crate) async fn send(
                         "the batch is being sent already",
                     ));
                 }
-                runs.insert(u.id.clone(), stop.clone());
+                runs.insert(u.id.clone(), running);
             }
             let remote = app.remote(peer, &headers);
             let detail = canary.map(|n| format!("the first {n} row(s) only"));
@@ -255,7 +261,7 @@ pub(crate) async fn stop(
     either(
         async {
             let (v, u) = step_of(&app, &headers, &id, &form, |_| true)?;
-            let Some(stop) = app.runs().get(&u.id).cloned() else {
+            let Some(stop) = app.runs().get(&u.id).map(|r| r.stop.clone()) else {
                 return Err(said(StatusCode::CONFLICT, "the batch is not being sent"));
             };
             stop.request(StopReason::Signal);
@@ -314,20 +320,34 @@ type Read = (
 
 pub(crate) fn read_ledger(state: &std::path::Path, batch: &str) -> anyhow::Result<Read> {
     let ledger = crate::ledger::Ledger::open(state)?;
-    let counts = ledger
-        .outcome_counts(batch)?
+    Ok(shown(progress::Figures::read(&ledger, batch)?))
+}
+
+/// The figures of the console batch `id` (its ledger batch `batch`): those of
+/// its send in this process while there is one — kept by the collector, so a
+/// watching page costs the send nothing — else read from the state file.
+pub(crate) async fn figures_of(app: &Shared, id: &str, batch: &str) -> anyhow::Result<Read> {
+    let live = app.runs().get(id).and_then(|r| r.live.now());
+    if let Some(f) = live {
+        return Ok(shown(f));
+    }
+    let (path, batch) = (app.state.clone(), batch.to_owned());
+    tokio::task::spawn_blocking(move || read_ledger(&path, &batch)).await?
+}
+
+fn shown(f: progress::Figures) -> Read {
+    let counts = f
+        .counts
         .into_iter()
         .map(|(o, n)| (o.as_str().to_owned(), n))
         .collect();
-    let causes = ledger.cause_counts(batch)?;
-    let mut tally = crate::totals::Tally::default();
-    ledger.for_each_ask(batch, crate::ledger::Tally::Done, |c, r| tally.add(c, r))?;
-    let refunded = tally
+    let refunded = f
+        .refunded
         .per
         .iter()
         .map(|(c, t)| (crate::totals::name(*c), t.sum_text(*c), t.full))
         .collect();
-    Ok((counts, causes, refunded))
+    (counts, f.causes, refunded)
 }
 
 /// Rows done: every row but those still to send and the invalid ones.
@@ -398,10 +418,7 @@ async fn figures(
     let state = effective(&u, crate::clock::now_ms(), app.approval_days);
     let ledger_batch = u.review.as_ref().and_then(|r| r.ledger_batch.clone());
     let (counts, causes, refunded) = match ledger_batch {
-        Some(b) => {
-            let path = app.state.clone();
-            tokio::task::spawn_blocking(move || read_ledger(&path, &b)).await??
-        }
+        Some(b) => figures_of(app, id, &b).await?,
         None => Default::default(),
     };
     let (done, total) = done_of(&counts);

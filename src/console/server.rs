@@ -63,11 +63,19 @@ pub(crate) struct App {
     pub approval_days: u32,
     /// How approved batches are sent (none: started without a token).
     pub send: Option<SendOptions>,
-    /// The stop of each batch being sent, by console batch id.
-    runs: Mutex<HashMap<String, Stop>>,
+    /// Each batch being sent, by console batch id.
+    runs: Mutex<HashMap<String, Running>>,
+    /// The plans of the uploads, as last computed.
+    pub plans: super::upload::Plans,
 }
 
 pub(crate) type Shared = Arc<App>;
+
+/// A send of this process: its stop, and the figures its progress page reads.
+pub(crate) struct Running {
+    pub stop: Stop,
+    pub live: crate::progress::Live,
+}
 
 /// Refuses to listen beyond loopback in plain HTTP.
 fn check_listen(addr: SocketAddr, behind_proxy: bool) -> Result<(), Usage> {
@@ -109,6 +117,7 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         approval_days: s.approval_days,
         send,
         runs: Mutex::new(HashMap::new()),
+        plans: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await
@@ -129,7 +138,7 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
     .await?;
     // A batch being sent stops as `run` stops on SIGTERM: gracefully, its
     // state kept; the console is gone, so this waits for those sends to end.
-    let stops: Vec<Stop> = app.runs().values().cloned().collect();
+    let stops: Vec<Stop> = app.runs().values().map(|r| r.stop.clone()).collect();
     for stop in &stops {
         stop.request(crate::send::StopReason::Signal);
     }
@@ -349,7 +358,7 @@ impl App {
     }
 
     /// The batches being sent. Taken before `store` when both are held.
-    pub(crate) fn runs(&self) -> MutexGuard<'_, HashMap<String, Stop>> {
+    pub(crate) fn runs(&self) -> MutexGuard<'_, HashMap<String, Running>> {
         self.runs.lock().unwrap_or_else(|p| p.into_inner())
     }
 

@@ -9,8 +9,10 @@
 //! may upload, both known before the file is read. A workbook, an empty file or
 //! one the input reader refuses is answered with what to do, and not kept.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::extract::multipart::Field;
 use axum::extract::{ConnectInfo, Multipart, State};
@@ -62,15 +64,63 @@ fn sniff(head: &[u8], bytes: u64) -> Option<Problem> {
     }
 }
 
-/// The plan of a kept upload (read again each time: the refunds earlier
-/// batches made may have changed since).
-pub(crate) async fn plan_of(app: &Shared, u: &Upload) -> anyhow::Result<PlanReport> {
+/// The plans of kept uploads, each computed once per state of the ledger.
+/// Before approval a plan is computed again whenever the ledger changed since (an
+/// earlier batch's refunds are in it); from approval on it is the plan that was
+/// approved, as the ledger batch was made from it — computing it again then
+/// would only count the batch's own refunds as earlier ones, and cost a pass
+/// over the whole file on every look at a batch being sent.
+#[derive(Default)]
+pub(crate) struct Plans(std::sync::Mutex<HashMap<String, (Option<i64>, Arc<PlanReport>)>>);
+
+/// Plans kept at once: the batches people are looking at.
+const PLANS_KEPT: usize = 32;
+
+impl Plans {
+    fn get(&self, id: &str, generation: Option<i64>) -> Option<Arc<PlanReport>> {
+        let plans = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (made_at, plan) = plans.get(id)?;
+        (generation.is_none() || *made_at == generation).then(|| plan.clone())
+    }
+
+    fn put(&self, id: &str, generation: Option<i64>, plan: Arc<PlanReport>) {
+        let mut plans = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if plans.len() >= PLANS_KEPT && !plans.contains_key(id) {
+            let any = plans.keys().next().cloned();
+            if let Some(k) = any {
+                plans.remove(&k);
+            }
+        }
+        plans.insert(id.to_owned(), (generation, plan));
+    }
+}
+
+/// The plan of a kept upload (see [`Plans`] for when it is read again).
+pub(crate) async fn plan_of(app: &Shared, u: &Upload) -> anyhow::Result<Arc<PlanReport>> {
+    let approved = u.review.as_ref().is_some_and(|r| r.ledger_batch.is_some());
     let path = stored_path(app, &u.stored_name);
     let input = app.input.clone();
     let state = app.state.clone();
+    let (shared, id) = (app.clone(), u.id.clone());
     tokio::task::spawn_blocking(move || {
+        // Read before the plan: a change while it is made shows next time.
+        let generation = match crate::ledger::ReadOnly::open(&state)? {
+            Some(ledger) => ledger.generation()?,
+            None => 0,
+        };
+        let asked = (!approved).then_some(generation);
+        if let Some(plan) = shared.plans.get(&id, asked) {
+            return Ok(plan);
+        }
         let spooled = crate::input::Spooled::read(&path)?;
-        crate::commands::plan::plan(&spooled, &input, Some(&state), false)
+        let plan = Arc::new(crate::commands::plan::plan(
+            &spooled,
+            &input,
+            Some(&state),
+            false,
+        )?);
+        shared.plans.put(&id, Some(generation), plan.clone());
+        Ok(plan)
     })
     .await?
 }

@@ -258,7 +258,8 @@ fn claim(
         "SELECT r.row_no, r.key, r.kind, r.payment_id, r.requested,
                 ?4 AND EXISTS (SELECT 1 FROM rows AS o
                                WHERE o.payment_id = r.payment_id AND o.kind = r.kind
-                                 AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY})
+                                 AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY}),
+                r.currency
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
          ORDER BY r.row_no LIMIT ?3"
@@ -299,6 +300,11 @@ fn claim(
                         .ok_or_else(bad)?,
                     requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
                 },
+                currency: r
+                    .get::<_, Option<String>>(6)?
+                    .map(|c| c.parse())
+                    .transpose()
+                    .map_err(|_| bad())?,
             });
         }
         drop(rows);

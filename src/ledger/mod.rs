@@ -172,6 +172,8 @@ pub(crate) enum Tally {
 pub(crate) struct Claimed {
     pub row_no: u64,
     pub ask: RefundAsk,
+    /// The row's currency, for the live figures a refund adds to.
+    pub currency: Option<Currency>,
 }
 
 /// A refund a row of a batch made, as the state file knows it.
@@ -404,6 +406,7 @@ mod tests {
             Claimed {
                 row_no: 1,
                 ask: content(1).ask,
+                currency: content(1).currency,
             }
         );
         let counts = raw_states(&l, "b1");

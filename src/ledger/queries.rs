@@ -57,15 +57,7 @@ impl Ledger {
 
     /// Counts the transactions that changed rows: equal generations, equal rows.
     pub(crate) fn generation(&self) -> anyhow::Result<i64> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'generation'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0))
+        generation_of(&self.conn)
     }
 
     /// What `key` of the `meta` table holds, as JSON.
@@ -408,4 +400,16 @@ fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> 
             ..batch
         })
     })())
+}
+
+/// See [`Ledger::generation`].
+pub(super) fn generation_of(conn: &rusqlite::Connection) -> anyhow::Result<i64> {
+    Ok(conn
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE name = 'generation'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
 }

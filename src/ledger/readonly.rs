@@ -32,6 +32,12 @@ impl ReadOnly {
             .optional()?)
     }
 
+    /// Counts the transactions that changed rows (see `Ledger::generation`):
+    /// what a cached plan is checked against.
+    pub(crate) fn generation(&self) -> anyhow::Result<i64> {
+        super::queries::generation_of(&self.conn)
+    }
+
     /// `None` when there is no state file there yet (nothing was refunded).
     pub(crate) fn open(path: &Path) -> anyhow::Result<Option<ReadOnly>> {
         if !path.exists() {

@@ -760,3 +760,36 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
         );
     }
 }
+
+#[tokio::test]
+async fn the_plan_of_a_waiting_batch_sees_refunds_made_after_its_upload() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb, &[]);
+    let (sub, csrf) = logged_in(&c, "sub").await;
+    let id = uploaded(&c, &sub, &csrf, &ordinary_csv(3, 7), false).await;
+    // Looked at twice: the second look is the plan kept from the upload.
+    for _ in 0..2 {
+        assert_eq!(json(&c, &sub, &id).await["already_refunded"], 0);
+    }
+    // Meanwhile a batch of the command line refunds the first payment (another
+    // amount: another key, so the guard's business).
+    let other = w.write("other.csv", "payment_id,amount,reference\n7000,2.00,x\n");
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            other.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "-y",
+        ],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(
+        json(&c, &sub, &id).await["already_refunded"],
+        1,
+        "a plan kept from before the refund is made again"
+    );
+}
