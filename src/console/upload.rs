@@ -71,7 +71,10 @@ fn sniff(head: &[u8], bytes: u64) -> Option<Problem> {
 /// would only count the batch's own refunds as earlier ones, and cost a pass
 /// over the whole file on every look at a batch being sent.
 #[derive(Default)]
-pub(crate) struct Plans(std::sync::Mutex<HashMap<String, (Option<i64>, Arc<PlanReport>)>>);
+pub(crate) struct Plans(std::sync::Mutex<HashMap<String, KeptPlan>>);
+
+/// A plan, and the ledger generation it was made at.
+type KeptPlan = (Option<i64>, Arc<PlanReport>);
 
 /// Plans kept at once: the batches people are looking at.
 const PLANS_KEPT: usize = 32;
