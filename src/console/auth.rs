@@ -191,9 +191,7 @@ impl IntoResponse for Refusal {
         match self {
             Refusal::NoSession(Kind::Page) => Redirect::to("/login").into_response(),
             // In the request's language (`server::say`).
-            Refusal::NoSession(Kind::Api) => {
-                say(StatusCode::UNAUTHORIZED, M::ErrNotLoggedIn, &[])
-            }
+            Refusal::NoSession(Kind::Api) => say(StatusCode::UNAUTHORIZED, M::ErrNotLoggedIn, &[]),
             Refusal::Csrf => say(StatusCode::FORBIDDEN, M::ErrCsrf, &[]),
             Refusal::Role => say(StatusCode::FORBIDDEN, M::ErrRole, &[]),
         }

@@ -186,11 +186,7 @@ pub(crate) async fn submit(
                 .submit(&u.id, &v.name, crate::clock::now_ms(), &typed)
                 .map_err(internal)?;
             if !moved {
-                return Err(refused(
-                    StatusCode::CONFLICT,
-                    M::ErrSubmittedAlready,
-                    &[],
-                ));
+                return Err(refused(StatusCode::CONFLICT, M::ErrSubmittedAlready, &[]));
             }
             let remote = app.remote(peer, &headers);
             app.audit(
@@ -315,11 +311,7 @@ pub(crate) async fn reject(
             own_batch(&v, &u)?;
             let reason = field(&form, "reason").map(str::trim).unwrap_or_default();
             if reason.is_empty() {
-                return Err(refused(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    M::ErrSayWhy,
-                    &[],
-                ));
+                return Err(refused(StatusCode::UNPROCESSABLE_ENTITY, M::ErrSayWhy, &[]));
             }
             let reason: String = reason.chars().take(2000).collect();
             let moved = app

@@ -23,10 +23,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::auth::Kind;
-use super::review::{effective, step_of};
 use super::i18n::{M, Words};
-use super::server::{App, Early, Shared, either, internal, say};
+use super::review::{effective, step_of};
 use super::sender::{self, Sender};
+use super::server::{App, Early, Shared, either, internal, say};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
 use crate::commands::run::{Guards, RunRequest, RunResult};
@@ -60,7 +60,11 @@ pub(crate) async fn send(
             }
             let canary = canary_of(&form)?;
             let Some(mut req) = request(&app, &u) else {
-                return Err(said(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenSend, &[]));
+                return Err(said(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    M::ErrNoTokenSend,
+                    &[],
+                ));
             };
             req.send.runner.limit = canary;
             let stop = Stop::new();

@@ -102,6 +102,9 @@ mod tests {
         let first = claim(&state, id, "test").unwrap().expect("free");
         assert!(claim(&state, id, "test").unwrap().is_none(), "held");
         first.end();
-        claim(&state, id, "test").unwrap().expect("free again").end();
+        claim(&state, id, "test")
+            .unwrap()
+            .expect("free again")
+            .end();
     }
 }

@@ -691,7 +691,10 @@ mod tests {
         assert!(check_listen(at("127.0.0.1:8420"), false, false).is_ok());
         assert!(check_listen(at("[::1]:8420"), false, false).is_ok());
         let e = check_listen(at("0.0.0.0:8420"), false, false).unwrap_err();
-        assert!(e.0.contains("--behind-proxy") && e.0.contains("--tls-cert"), "{e}");
+        assert!(
+            e.0.contains("--behind-proxy") && e.0.contains("--tls-cert"),
+            "{e}"
+        );
         assert!(check_listen(at("10.0.0.5:8420"), false, false).is_err());
         assert!(check_listen(at("0.0.0.0:8420"), false, true).is_ok());
         assert!(check_listen(at("0.0.0.0:8420"), true, false).is_ok());

@@ -98,7 +98,14 @@ async fn https_with_a_certificate_of_its_own_and_secure_cookies() {
     // other address: the test only binds there).
     let mut cmd = w.bare();
     cmd.args(["console", "--state", state.to_str().unwrap()])
-        .args(["--listen", "0.0.0.0:0", "--tls-cert", cert, "--tls-key", key]);
+        .args([
+            "--listen",
+            "0.0.0.0:0",
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+        ]);
     let c = Console::spawn(&w, cmd);
     assert!(c.base.starts_with("https://0.0.0.0:"), "{}", c.base);
 }
@@ -121,28 +128,57 @@ fn bad_certificate_or_key_files_are_named_and_nothing_is_served() {
     let missing = w.path("nowhere.crt");
     for (args, says) in [
         (
-            vec!["--tls-cert".to_owned(), p(&missing), "--tls-key".into(), p(&key)],
+            vec![
+                "--tls-cert".to_owned(),
+                p(&missing),
+                "--tls-key".into(),
+                p(&key),
+            ],
             format!("--tls-cert {}", p(&missing)),
         ),
         (
-            vec!["--tls-cert".to_owned(), p(&junk), "--tls-key".into(), p(&key)],
+            vec![
+                "--tls-cert".to_owned(),
+                p(&junk),
+                "--tls-key".into(),
+                p(&key),
+            ],
             "no certificate".to_owned(),
         ),
         (
-            vec!["--tls-cert".to_owned(), p(&cert), "--tls-key".into(), p(&junk)],
+            vec![
+                "--tls-cert".to_owned(),
+                p(&cert),
+                "--tls-key".into(),
+                p(&junk),
+            ],
             "no private key".to_owned(),
         ),
         (
-            vec!["--tls-cert".to_owned(), p(&cert), "--tls-key".into(), p(&other_key)],
+            vec![
+                "--tls-cert".to_owned(),
+                p(&cert),
+                "--tls-key".into(),
+                p(&other_key),
+            ],
             "own key".to_owned(),
         ),
-        (vec!["--tls-cert".to_owned(), p(&cert)], "--tls-key".to_owned()),
-        (vec!["--tls-key".to_owned(), p(&key)], "--tls-cert".to_owned()),
+        (
+            vec!["--tls-cert".to_owned(), p(&cert)],
+            "--tls-key".to_owned(),
+        ),
+        (
+            vec!["--tls-key".to_owned(), p(&key)],
+            "--tls-cert".to_owned(),
+        ),
     ] {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let r = console(&args);
         assert_eq!(r.code, 2, "{args:?}: {r:?}");
-        assert!(r.stderr.contains(&says), "{args:?} should say {says:?}: {r:?}");
+        assert!(
+            r.stderr.contains(&says),
+            "{args:?} should say {says:?}: {r:?}"
+        );
         assert!(!r.stdout.contains("listening"), "{r:?}");
     }
 }
@@ -169,15 +205,15 @@ async fn the_consoles_settings_come_from_the_job_file_under_its_flags() {
     assert!(c.base.starts_with("https://127.0.0.1:"), "{}", c.base);
     let b = trusting(&pem);
     log_in(&c, &b, "boss").await;
-    let home = text(b.get(c.url("/")).send().await.unwrap()).await;
-    assert!(home.contains("UTC-03:00"), "{home}");
+    let audit = text(b.get(c.url("/audit")).send().await.unwrap()).await;
+    assert!(audit.contains("UTC-03:00"), "{audit}");
     drop(c);
     // A flag beats the job file.
     let c = Console::spawn(&w, job(&["--time-zone", "+02:00"]));
     let b = trusting(&pem);
     log_in(&c, &b, "boss").await;
-    let home = text(b.get(c.url("/")).send().await.unwrap()).await;
-    assert!(home.contains("UTC+02:00"), "{home}");
+    let audit = text(b.get(c.url("/audit")).send().await.unwrap()).await;
+    assert!(audit.contains("UTC+02:00"), "{audit}");
     drop(c);
     assert!(state.is_file());
 
@@ -224,9 +260,25 @@ fn stored_state(state: &Path, id: &str) -> String {
 async fn approved(c: &Console, id: &str, total: &str) {
     let (sub, sub_csrf) = logged_in(c, "sub").await;
     let (appr, appr_csrf) = logged_in(c, "appr").await;
-    let (s, body) = step(c, &sub, Some(&sub_csrf), id, "submit", &[("expect_total", total)]).await;
+    let (s, body) = step(
+        c,
+        &sub,
+        Some(&sub_csrf),
+        id,
+        "submit",
+        &[("expect_total", total)],
+    )
+    .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let (s, body) = step(c, &appr, Some(&appr_csrf), id, "approve", &[("expect_total", total)]).await;
+    let (s, body) = step(
+        c,
+        &appr,
+        Some(&appr_csrf),
+        id,
+        "approve",
+        &[("expect_total", total)],
+    )
+    .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
 }
 
@@ -302,7 +354,11 @@ async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
     let r = night();
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stderr.contains("no approved batch"), "{r:?}");
-    assert_eq!(stored_state(&state, &b), "sending", "not taken from a live console");
+    assert_eq!(
+        stored_state(&state, &b),
+        "sending",
+        "not taken from a live console"
+    );
     // Killed in turn: tonight's run finds B interrupted and finishes it.
     drop(c);
     assert_eq!(stored_state(&state, &b), "sending");
@@ -402,6 +458,10 @@ async fn refusals_and_progress_money_speak_the_persons_language() {
             .find_map(|l| l.strip_prefix("data:"))
             .expect("data line");
         let ev: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
-        assert_eq!(ev["refunded_shown"], serde_json::json!([money]), "{lang}: {ev}");
+        assert_eq!(
+            ev["refunded_shown"],
+            serde_json::json!([money]),
+            "{lang}: {ev}"
+        );
     }
 }

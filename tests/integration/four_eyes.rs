@@ -14,7 +14,13 @@ use crate::common::{Console, Work, ordinary_csv, run, sandbox, state_with_users}
 use crate::console::{Browser, logged_in, text, upload};
 
 /// Uploads `csv` as `sub` would; the new batch's id.
-pub(crate) async fn uploaded(c: &Console, b: &Browser, csrf: &str, csv: &str, skip: bool) -> String {
+pub(crate) async fn uploaded(
+    c: &Console,
+    b: &Browser,
+    csrf: &str,
+    csv: &str,
+    skip: bool,
+) -> String {
     let r = upload(c, b, Some(csrf), "cb.csv", csv.as_bytes().to_vec(), skip).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
     let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
