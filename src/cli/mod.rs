@@ -8,7 +8,7 @@
 pub(crate) mod args;
 mod commands;
 mod session;
-mod settings;
+pub(crate) mod settings;
 
 use clap::{Parser, Subcommand, ValueEnum};
 

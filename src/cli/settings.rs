@@ -122,7 +122,15 @@ pub(crate) fn refuse_flags(
 }
 
 /// The commands that take `--job`: each may have its own table in a job file.
-const JOB_COMMANDS: [&str; 6] = ["plan", "run", "retry", "status", "report", "reconcile"];
+const JOB_COMMANDS: [&str; 7] = [
+    "plan",
+    "run",
+    "retry",
+    "status",
+    "report",
+    "reconcile",
+    "console",
+];
 
 /// Settings only a job file gives (no flag), by command.
 const JOB_ONLY: [(&str, &str); 1] = [("run", "resume_earlier")];
@@ -412,6 +420,7 @@ mod tests {
         plan::PlanArgs, reconcile::ReconcileArgs, report::ReportArgs, retry::RetryArgs,
         run::RunArgs, status::StatusArgs,
     };
+    use crate::console::ConsoleSettings;
 
     fn job(text: &str) -> Result<JobFile, Usage> {
         JobFile::parse(text, Path::new("/etc/mprefund/jobs/x.toml"))
@@ -466,6 +475,13 @@ mod tests {
         ("to", r#""2026-11-02""#),
         ("fetch_timeout", "60"),
         ("max_report_bytes", r#""1MiB""#),
+        ("listen", r#""0.0.0.0:8443""#),
+        ("behind_proxy", "true"),
+        ("tls_cert", r#""console.crt""#),
+        ("tls_key", r#""console.key""#),
+        ("idle_timeout", "15"),
+        ("approval_days", "3"),
+        ("time_zone", r#""-03:00""#),
     ];
 
     /// The settings `command` read from a job file holding `key = value` in the
@@ -480,6 +496,7 @@ mod tests {
             "status" => j.layer::<StatusArgs>(command).map(|l| given(&l)),
             "report" => j.layer::<ReportArgs>(command).map(|l| given(&l)),
             "reconcile" => j.layer::<ReconcileArgs>(command).map(|l| given(&l)),
+            "console" => j.layer::<ConsoleSettings>(command).map(|l| given(&l)),
             other => panic!("no command {other}"),
         };
         got.unwrap_or_else(|e| panic!("{command}: {key} = {value}: {e}"))
@@ -509,12 +526,14 @@ mod tests {
                 );
             }
         }
-        // The four the issue names, by flag.
-        for command in ["run", "retry", "reconcile", "plan"] {
+        // The four the issue names, and the console's, by flag.
+        for command in ["run", "retry", "reconcile", "plan", "console"] {
             let keys = job_keys(command);
             for arg in cli.find_subcommand(command).unwrap().get_arguments() {
                 let id = arg.get_id().as_str();
-                if !matches!(id, "help" | "version" | "job") {
+                // The console's global `--state` (shared with `console users`)
+                // is the top-level `state`, every command's.
+                if !matches!(id, "help" | "version" | "job") && !arg.is_global_set() {
                     assert!(keys.contains(id), "{command} --{id} has no job-file key");
                 }
             }
@@ -560,6 +579,7 @@ mod tests {
                     "retry" => drop(j.layer::<RetryArgs>(command).expect(command)),
                     "status" => drop(j.layer::<StatusArgs>(command).expect(command)),
                     "report" => drop(j.layer::<ReportArgs>(command).expect(command)),
+                    "console" => drop(j.layer::<ConsoleSettings>(command).expect(command)),
                     _ => drop(j.layer::<ReconcileArgs>(command).expect(command)),
                 }
             }

@@ -4,11 +4,14 @@
 //! as the console's "send now" sends it.
 //!
 //! Invariants: only a batch stored `approved` or `stopped` (so approved once) is
-//! sent — never an uploaded, submitted, rejected or expired one; each moves to
-//! `sending` by the console's own conditional UPDATE, so one the console is
-//! sending now is left alone and nothing is sent twice; after its run it reads
-//! `finished` when nothing is left, else `stopped`; every send is audited. A
-//! stop (signal, outage) ends the night: the batches after it wait.
+//! sent — never an uploaded, submitted, rejected or expired one; first, a batch
+//! a killed process left `sending` is moved to `stopped` (`sender::recover`),
+//! so the night finishes it, in its approval order like the others; each moves
+//! to `sending` under its sender lock by the console's own conditional UPDATE,
+//! so one a live console is sending now is left alone and nothing is sent
+//! twice; after its run it reads `finished` when nothing is left, else
+//! `stopped`; every send is audited. A stop (signal, outage) ends the night:
+//! the batches after it wait.
 
 use std::path::PathBuf;
 
@@ -42,19 +45,29 @@ const WHO: &str = "run --approved";
 /// approval first (see the module's invariants).
 pub(crate) async fn send_approved(night: Night, stop: Stop) -> anyhow::Result<Vec<Sent>> {
     let mut store = Store::open(&night.state)?;
+    // A send a killed console (or run) left behind is tonight's too.
+    super::sender::recover(&mut store, &night.state)?;
     let due = store.approved_unsent()?;
     let mut sent = Vec::new();
     for u in due {
         if stop.reason().is_some() {
             break;
         }
-        let from = [BatchState::Approved, BatchState::Stopped];
-        if !store.move_state(&u.id, &from, BatchState::Sending)? {
+        let left_alone = |u: &super::store::Upload| {
             tracing::warn!(
                 "console batch {} ({}) is being sent already: left alone",
                 u.id,
                 u.original_name
             );
+        };
+        let Some(sender) = super::sender::claim(&night.state, &u.id, WHO)? else {
+            left_alone(&u);
+            continue;
+        };
+        let from = [BatchState::Approved, BatchState::Stopped];
+        if !store.move_state(&u.id, &from, BatchState::Sending)? {
+            sender.end();
+            left_alone(&u);
             continue;
         }
         store.append_audit(&Entry {
@@ -93,7 +106,9 @@ pub(crate) async fn send_approved(night: Night, stop: Stop) -> anyhow::Result<Ve
         } else {
             BatchState::Stopped
         };
-        store.move_state(&u.id, &[BatchState::Sending], to)?;
+        let moved = store.move_state(&u.id, &[BatchState::Sending], to);
+        sender.end();
+        moved?;
         sent.push(Sent {
             id: u.id,
             file: u.original_name,

@@ -19,6 +19,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use subtle::ConstantTimeEq;
 
 use super::Role;
+use super::i18n::M;
+use super::server::say;
 
 pub(crate) const COOKIE: &str = "mprefund_session";
 /// Anonymous sessions (a login form shown) beyond this many are dropped oldest
@@ -188,21 +190,10 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
             Refusal::NoSession(Kind::Page) => Redirect::to("/login").into_response(),
-            Refusal::NoSession(Kind::Api) => (
-                StatusCode::UNAUTHORIZED,
-                "not logged in (or the session ended): log in at /login\n",
-            )
-                .into_response(),
-            Refusal::Csrf => (
-                StatusCode::FORBIDDEN,
-                "the form's security token is missing or wrong: reload the page and try again\n",
-            )
-                .into_response(),
-            Refusal::Role => (
-                StatusCode::FORBIDDEN,
-                "your account's role may not do this\n",
-            )
-                .into_response(),
+            // In the request's language (`server::say`).
+            Refusal::NoSession(Kind::Api) => say(StatusCode::UNAUTHORIZED, M::ErrNotLoggedIn, &[]),
+            Refusal::Csrf => say(StatusCode::FORBIDDEN, M::ErrCsrf, &[]),
+            Refusal::Role => say(StatusCode::FORBIDDEN, M::ErrRole, &[]),
         }
     }
 }

@@ -7,7 +7,8 @@
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
 //! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
 //! eyes (`review`), sending (`send`) and `run --approved`, which sends the
-//! approved batches tonight (`approved`).
+//! approved batches tonight (`approved`), and who is sending a batch: a send
+//! a killed process left behind is found and resumable (`sender`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
@@ -17,10 +18,12 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
+use serde::Deserialize;
 
-use crate::Exit;
+use crate::cli::args::with_default;
 use crate::commands::SendOptions;
 use crate::input::InputOptions;
+use crate::{Exit, Usage};
 
 pub(crate) mod approved;
 mod audit;
@@ -30,6 +33,7 @@ mod lockout;
 mod pages;
 mod review;
 mod send;
+mod sender;
 mod server;
 mod store;
 mod upload;
@@ -40,36 +44,127 @@ mod users;
 pub struct ConsoleArgs {
     #[command(subcommand)]
     pub command: Option<ConsoleCommand>,
-    /// Take the state file (and input settings) from a job file.
+    /// Take the state file and the console's settings (its `[console]` table
+    /// over the top level) from a job file; flags override it.
     #[arg(long, global = true)]
     pub job: Option<PathBuf>,
     /// The state file holding the accounts, uploads and audit trail [default: the
     /// job's, else the account's, $XDG_STATE_HOME/mprefund/<namespace>.db]
     #[arg(long, global = true)]
     pub state: Option<PathBuf>,
-    /// Address to serve on. Other than loopback only with --behind-proxy.
-    #[arg(long, default_value = "127.0.0.1:8420")]
-    pub listen: std::net::SocketAddr,
-    /// A reverse proxy in front terminates TLS: listening beyond loopback is
-    /// allowed, and the session cookie is marked `Secure`.
-    #[arg(long)]
-    pub behind_proxy: bool,
-    /// Minutes without a request after which a session ends.
-    #[arg(long, value_name = "MINUTES", default_value_t = 30,
-          value_parser = clap::value_parser!(u64).range(1..=1440))]
-    pub idle_timeout: u64,
-    /// Days a batch may wait for its approval after its upload; past them it
-    /// expires.
-    #[arg(long, value_name = "DAYS", default_value_t = 7,
-          value_parser = clap::value_parser!(u32).range(1..=365))]
-    pub approval_days: u32,
-    /// How an approved batch is sent (`--api-base`, `--rate`…, the token as
-    /// `run` takes it): the console runs the same engine.
     #[command(flatten)]
-    pub send: crate::cli::args::SendArgs,
-    /// The UTC offset pages show times at: `-03:00` (Brasília), `+00:00`...
-    #[arg(long, value_name = "OFFSET", default_value = "+00:00", allow_hyphen_values = true, value_parser = i18n::parse_offset)]
-    pub time_zone: time::UtcOffset,
+    pub settings: ConsoleSettings,
+}
+
+/// `--listen`, unless the job file says otherwise.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8420";
+/// `--idle-timeout` (minutes), `--approval-days`, and their ranges.
+pub(crate) const DEFAULT_IDLE_MINUTES: u64 = 30;
+pub(crate) const DEFAULT_APPROVAL_DAYS: u32 = 7;
+const IDLE_MINUTES: std::ops::RangeInclusive<u64> = 1..=1440;
+const APPROVAL_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
+
+crate::cli::args::layered! {
+    /// The console's settings: each a flag and a job-file key of the same name
+    /// (`[console]` or the top level), resolved flag > job file > default.
+    #[derive(Args, Debug, Clone, Default, Deserialize)]
+    #[serde(default)]
+    pub struct ConsoleSettings {
+        #[arg(long, help = with_default("Address to serve on. Beyond loopback only over HTTPS (--tls-cert and --tls-key) or --behind-proxy", DEFAULT_LISTEN))]
+        pub listen: Option<std::net::SocketAddr>,
+        /// A reverse proxy in front terminates TLS: listening beyond loopback is
+        /// allowed, the session cookie is marked `Secure`, and the client the
+        /// proxy names (X-Forwarded-For) is what the audit trail records.
+        #[arg(long)]
+        pub behind_proxy: bool,
+        /// Serve HTTPS with this certificate (PEM; the chain, leaf first); with --tls-key.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        pub tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1); with --tls-cert.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        pub tls_key: Option<PathBuf>,
+        #[arg(long, value_name = "MINUTES", help = with_default("Minutes without a request after which a session ends (1 to 1440)", DEFAULT_IDLE_MINUTES),
+              value_parser = clap::value_parser!(u64).range(1..=1440))]
+        pub idle_timeout: Option<u64>,
+        #[arg(long, value_name = "DAYS", help = with_default("Days a batch may wait for its approval after its upload; past them it expires (1 to 365)", DEFAULT_APPROVAL_DAYS),
+              value_parser = clap::value_parser!(u32).range(1..=365))]
+        pub approval_days: Option<u32>,
+        /// The UTC offset pages show times at: `-03:00` (Brasília), `+00:00`...
+        /// [default: +00:00]
+        #[arg(long, value_name = "OFFSET", allow_hyphen_values = true, value_parser = i18n::parse_offset)]
+        #[serde(deserialize_with = "de_offset")]
+        pub time_zone: Option<time::UtcOffset>,
+        /// How an approved batch is sent (`--api-base`, `--rate`…, the token as
+        /// `run` takes it): the console runs the same engine.
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub send: crate::cli::args::SendArgs,
+    }
+}
+
+/// `time_zone = "-03:00"` in a job file: read as the flag is.
+fn de_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<time::UtcOffset>, D::Error> {
+    let text = String::deserialize(d)?;
+    i18n::parse_offset(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// Where HTTPS's certificate and key are (`--tls-cert`, `--tls-key`).
+#[derive(Debug, Clone)]
+pub(crate) struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// What `serve` takes from the merged settings, defaults applied and ranges
+/// checked (a job file's values are not seen by clap's own checks).
+struct Resolved {
+    listen: std::net::SocketAddr,
+    tls: Option<Tls>,
+    idle: std::time::Duration,
+    approval_days: u32,
+    offset: time::UtcOffset,
+}
+
+fn resolve(s: &ConsoleSettings) -> Result<Resolved, Usage> {
+    let tls = match (&s.tls_cert, &s.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(Usage(
+                "--tls-cert and --tls-key go together (tls_cert and tls_key in a job file): \
+                 give both, or neither"
+                    .into(),
+            ));
+        }
+    };
+    let idle = s.idle_timeout.unwrap_or(DEFAULT_IDLE_MINUTES);
+    if !IDLE_MINUTES.contains(&idle) {
+        return Err(Usage(format!(
+            "idle_timeout = {idle}: minutes, from 1 to 1440"
+        )));
+    }
+    let approval_days = s.approval_days.unwrap_or(DEFAULT_APPROVAL_DAYS);
+    if !APPROVAL_DAYS.contains(&approval_days) {
+        return Err(Usage(format!(
+            "approval_days = {approval_days}: days, from 1 to 365"
+        )));
+    }
+    Ok(Resolved {
+        listen: s.listen.unwrap_or_else(|| {
+            DEFAULT_LISTEN
+                .parse()
+                .unwrap_or(std::net::SocketAddr::from(([127, 0, 0, 1], 8420)))
+        }),
+        tls,
+        idle: std::time::Duration::from_secs(idle * 60),
+        approval_days,
+        offset: s.time_zone.unwrap_or(time::UtcOffset::UTC),
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -150,15 +245,17 @@ pub(crate) async fn exec(
     match args.command {
         Some(ConsoleCommand::Users { command }) => users::exec(command, &state),
         None => {
+            let r = resolve(&args.settings)?;
             server::serve(server::Settings {
                 state,
                 input,
-                listen: args.listen,
-                behind_proxy: args.behind_proxy,
-                idle: std::time::Duration::from_secs(args.idle_timeout * 60),
-                approval_days: args.approval_days,
+                listen: r.listen,
+                tls: r.tls,
+                behind_proxy: args.settings.behind_proxy,
+                idle: r.idle,
+                approval_days: r.approval_days,
                 send,
-                offset: args.time_zone,
+                offset: r.offset,
             })
             .await
         }

@@ -181,7 +181,7 @@ pub(crate) async fn home(State(app): State<Shared>, headers: HeaderMap) -> Respo
 pub(crate) async fn not_found(State(app): State<Shared>, headers: HeaderMap) -> Response {
     match app.viewer(&headers, Kind::Page) {
         Ok(v) => message(Chrome::of(&v), StatusCode::NOT_FOUND, Problem::NotFound, ""),
-        Err(_) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        Err(_) => super::server::say(StatusCode::NOT_FOUND, M::ErrNotFound, &[]),
     }
 }
 

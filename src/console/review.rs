@@ -19,7 +19,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::auth::Viewer;
-use super::server::{App, Early, Shared, either, internal};
+use super::i18n::M;
+use super::server::{App, Early, Shared, either, internal, say};
 use super::store::{Action, BatchState, Upload};
 use super::{Role, upload};
 use crate::commands::run::{Guards, RunRequest, RunResult};
@@ -51,15 +52,13 @@ pub(crate) fn totals_typed(form: &[(String, String)]) -> Result<Vec<Guard>, Stri
         .filter(|v| !v.is_empty())
         .collect();
     if typed.is_empty() {
-        return Err(
-            "type the total you expect, per currency (AMOUNT:CUR, e.g. 1234.56:BRL)".into(),
-        );
+        return Err(words_of(M::ErrTypeTotal, &[]));
     }
     typed
         .into_iter()
         .map(|t| {
             t.parse::<Guard>()
-                .map_err(|e| format!("expect_total {t:?}: {e}"))
+                .map_err(|e| words_of(M::ErrBadTotal, &[&format!("{t:?}"), &e.to_string()]))
         })
         .collect()
 }
@@ -80,11 +79,22 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// A refusal people read, with its status.
+/// A refusal people read, with its status: `text` as it is (the reader's or
+/// the engine's own words, framed by the caller).
 fn said(status: StatusCode, text: impl Into<String>) -> Early {
     let mut text = text.into();
     text.push('\n');
     (status, text).into()
+}
+
+/// A refusal in the request's language.
+fn refused(status: StatusCode, m: M, args: &[&str]) -> Early {
+    say(status, m, args).into()
+}
+
+/// `m` in the request's language, `{0}`… filled.
+fn words_of(m: M, args: &[&str]) -> String {
+    super::i18n::fill(super::server::words().lang, m, args)
 }
 
 /// The batch `id` and who asks, for a step whose role rule is `allowed`.
@@ -101,7 +111,7 @@ pub(crate) fn step_of(
     } else {
         None
     };
-    let u = found.ok_or_else(|| said(StatusCode::NOT_FOUND, "no such batch"))?;
+    let u = found.ok_or_else(|| refused(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]))?;
     Ok((v, u))
 }
 
@@ -111,16 +121,14 @@ fn in_state(app: &App, u: &Upload, wanted: BatchState) -> Result<(), Early> {
     if now == wanted {
         return Ok(());
     }
-    Err(said(
+    let m = match wanted {
+        BatchState::Uploaded => M::ErrCannotSubmit,
+        _ => M::ErrCannotDecide,
+    };
+    Err(refused(
         StatusCode::CONFLICT,
-        format!(
-            "the batch is {}: it cannot be {} now",
-            now.as_str(),
-            match wanted {
-                BatchState::Uploaded => "submitted",
-                _ => "approved or rejected",
-            }
-        ),
+        m,
+        &[super::pages::state_label(now)],
     ))
 }
 
@@ -138,19 +146,17 @@ async fn checked_totals(
         .await
         .map_err(|e| said(StatusCode::UNPROCESSABLE_ENTITY, upload::said(&e, app, u)))?;
     if submitting && plan.summary.invalid > 0 && !u.skip_invalid {
-        return Err(said(
+        return Err(refused(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "the file has {} bad line(s): fix them and upload it again, or upload it with \
-                 \"skip the bad lines\" ticked",
-                plan.summary.invalid
-            ),
+            M::ErrBadLines,
+            &[&plan.summary.invalid.to_string()],
         ));
     }
     totals::check_expected(&plan.totals, &guards).map_err(|e| {
-        said(
+        refused(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("the total differs: {e}"),
+            M::ErrTotalDiffers,
+            &[&e.to_string()],
         )
     })?;
     Ok(guards)
@@ -180,10 +186,7 @@ pub(crate) async fn submit(
                 .submit(&u.id, &v.name, crate::clock::now_ms(), &typed)
                 .map_err(internal)?;
             if !moved {
-                return Err(said(
-                    StatusCode::CONFLICT,
-                    "the batch was submitted already",
-                ));
+                return Err(refused(StatusCode::CONFLICT, M::ErrSubmittedAlready, &[]));
             }
             let remote = app.remote(peer, &headers);
             app.audit(
@@ -221,10 +224,10 @@ async fn approved(
     own_batch(&v, &u)?;
     let guards = checked_totals(app, &u, form, false).await?;
     let Some(send) = app.send.as_ref() else {
-        return Err(said(
+        return Err(refused(
             StatusCode::SERVICE_UNAVAILABLE,
-            "the console was started without an access token (MP_ACCESS_TOKEN or \
-             --token-file), so it cannot make the batch ready to send; nothing was approved",
+            M::ErrNoTokenApprove,
+            &[],
         ));
     };
     let now = crate::clock::now_ms();
@@ -233,7 +236,7 @@ async fn approved(
         .decide(&u.id, &v.name, now, BatchState::Approved, None)
         .map_err(internal)?;
     if !moved {
-        return Err(said(StatusCode::CONFLICT, "the batch was decided already"));
+        return Err(refused(StatusCode::CONFLICT, M::ErrDecidedAlready, &[]));
     }
     // The ledger batch, by `run`'s own path: the guards typed hold again there.
     let req = RunRequest {
@@ -276,23 +279,20 @@ async fn approved(
             r.render(&mut text).map_err(|e| internal(e.into()))?;
             upload::said_text(&String::from_utf8_lossy(&text), app, &u)
         }
-        Ok(Err(RunResult::Finished(_))) => "the batch was sent already".to_owned(),
+        Ok(Err(RunResult::Finished(_))) => words_of(M::ErrSentAlready, &[]),
         Err(e) => upload::said(&e, app, &u),
     };
     app.store().undo_approval(&u.id).map_err(internal)?;
     Err(said(
         StatusCode::UNPROCESSABLE_ENTITY,
-        format!("not approved: {}", refused.trim()),
+        words_of(M::ErrNotApproved, &[refused.trim()]),
     ))
 }
 
 /// Four eyes: whoever submitted a batch never approves or rejects it.
 fn own_batch(v: &Viewer, u: &Upload) -> Result<(), Early> {
     if u.review.as_ref().is_some_and(|r| r.submitted_by == v.name) {
-        return Err(said(
-            StatusCode::FORBIDDEN,
-            "you submitted this batch: someone else approves or rejects it",
-        ));
+        return Err(refused(StatusCode::FORBIDDEN, M::ErrOwnBatch, &[]));
     }
     Ok(())
 }
@@ -311,10 +311,7 @@ pub(crate) async fn reject(
             own_batch(&v, &u)?;
             let reason = field(&form, "reason").map(str::trim).unwrap_or_default();
             if reason.is_empty() {
-                return Err(said(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "say why the batch is rejected",
-                ));
+                return Err(refused(StatusCode::UNPROCESSABLE_ENTITY, M::ErrSayWhy, &[]));
             }
             let reason: String = reason.chars().take(2000).collect();
             let moved = app
@@ -328,7 +325,7 @@ pub(crate) async fn reject(
                 )
                 .map_err(internal)?;
             if !moved {
-                return Err(said(StatusCode::CONFLICT, "the batch was decided already"));
+                return Err(refused(StatusCode::CONFLICT, M::ErrDecidedAlready, &[]));
             }
             let remote = app.remote(peer, &headers);
             app.audit(

@@ -6,8 +6,9 @@
 //! from the ledger, as server-sent events.
 //!
 //! Invariants: only an approved (or stopped) batch is sent, and the move to
-//! `sending` is one conditional UPDATE, so a double click sends once (409 for
-//! the second); the token never leaves `SendOptions` (no page, event or log
+//! `sending` is one conditional UPDATE under the batch's sender lock
+//! (`sender`), so a double click sends once (409 for the second) and a console
+//! started meanwhile knows the send is alive; the token never leaves `SendOptions` (no page, event or log
 //! line names it); the events only read.
 
 use std::collections::BTreeMap;
@@ -22,8 +23,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Serialize;
 
 use super::auth::Kind;
+use super::i18n::{M, Words};
 use super::review::{effective, step_of};
-use super::server::{App, Early, Running, Shared, either, internal};
+use super::sender::{self, Sender};
+use super::server::{App, Early, Running, Shared, either, internal, say};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
 use crate::commands::run::{Guards, RunRequest, RunResult};
@@ -33,8 +36,9 @@ use crate::send::{Stop, StopReason};
 
 type Fields = Form<Vec<(String, String)>>;
 
-fn said(status: StatusCode, text: &str) -> Early {
-    (status, format!("{text}\n")).into()
+/// A refusal in the request's language.
+fn said(status: StatusCode, m: M, args: &[&str]) -> Early {
+    say(status, m, args).into()
 }
 
 pub(crate) async fn send(
@@ -51,18 +55,16 @@ pub(crate) async fn send(
             if !matches!(now, BatchState::Approved | BatchState::Stopped) {
                 return Err(said(
                     StatusCode::CONFLICT,
-                    &format!(
-                        "the batch is {}: only an approved batch is sent",
-                        now.as_str()
-                    ),
+                    M::ErrNotSendable,
+                    &[super::pages::state_label(now)],
                 ));
             }
             let canary = canary_of(&form)?;
             let Some(mut req) = request(&app, &u) else {
                 return Err(said(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "the console was started without an access token (MP_ACCESS_TOKEN or \
-                     --token-file): it cannot send",
+                    M::ErrNoTokenSend,
+                    &[],
                 ));
             };
             req.send.runner.limit = canary;
@@ -72,6 +74,12 @@ pub(crate) async fn send(
             };
             req.output.live = Some(running.live.clone());
             let stop = running.stop.clone();
+            // Held from before the move to `sending` until after the move out
+            // of it: another process can tell this send is alive (`sender`).
+            let being_sent = || said(StatusCode::CONFLICT, M::ErrBeingSent, &[]);
+            let sender = sender::claim(&app.state, &u.id, "console send")
+                .map_err(internal)?
+                .ok_or_else(being_sent)?;
             {
                 // One move to `sending`, and its stop noted, under one lock: a
                 // stop asked the moment after finds it.
@@ -85,10 +93,8 @@ pub(crate) async fn send(
                     )
                     .map_err(internal)?;
                 if !moved {
-                    return Err(said(
-                        StatusCode::CONFLICT,
-                        "the batch is being sent already",
-                    ));
+                    sender.end();
+                    return Err(being_sent());
                 }
                 runs.insert(u.id.clone(), running);
             }
@@ -99,7 +105,7 @@ pub(crate) async fn send(
             // thread of this runtime, the tasks it spawns on its workers.
             let (app2, id2) = (app.clone(), u.id.clone());
             tokio::task::spawn_blocking(move || {
-                tokio::runtime::Handle::current().block_on(sending(app2, id2, req, stop))
+                tokio::runtime::Handle::current().block_on(sending(app2, id2, req, stop, sender))
             });
             Ok(Redirect::to(&format!("/batches/{}", u.id)).into_response())
         }
@@ -118,7 +124,8 @@ fn canary_of(form: &[(String, String)]) -> Result<Option<u64>, Early> {
         Ok(n) if n > 0 => Ok(Some(n)),
         _ => Err(said(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("canary={text:?}: the number of rows to send first, 1 or more"),
+            M::ErrCanary,
+            &[&format!("{text:?}")],
         )),
     }
 }
@@ -215,7 +222,7 @@ pub(crate) fn request_for(
 
 /// The background send: the batch ends `finished` when nothing is left to
 /// send, else `stopped` (a stop, an outage, a refusal — sent again later).
-async fn sending(app: Shared, id: String, req: RunRequest, stop: Stop) {
+async fn sending(app: Shared, id: String, req: RunRequest, stop: Stop, sender: Sender) {
     let ran = crate::commands::run::run(req, stop).await;
     let done = match &ran {
         Ok(RunResult::Finished(f)) => {
@@ -248,6 +255,7 @@ async fn sending(app: Shared, id: String, req: RunRequest, stop: Stop) {
             to.as_str()
         );
     }
+    sender.end();
     runs.remove(&id);
 }
 
@@ -262,7 +270,7 @@ pub(crate) async fn stop(
         async {
             let (v, u) = step_of(&app, &headers, &id, &form, |_| true)?;
             let Some(stop) = app.runs().get(&u.id).map(|r| r.stop.clone()) else {
-                return Err(said(StatusCode::CONFLICT, "the batch is not being sent"));
+                return Err(said(StatusCode::CONFLICT, M::ErrNotBeingSent, &[]));
             };
             stop.request(StopReason::Signal);
             let remote = app.remote(peer, &headers);
@@ -282,6 +290,9 @@ pub(crate) struct Figures {
     pub total: u64,
     /// Money refunded (or in process) per currency: (currency, sum, full refunds).
     pub refunded: Vec<(String, String, u64)>,
+    /// The same, as the page shows it: in the locale's format (`R$ 1.234,56`),
+    /// with the full refunds counted (`+ 2 totais`).
+    pub refunded_shown: Vec<String>,
     /// Rows per outcome.
     pub counts: BTreeMap<String, u64>,
     /// Rows per cause so far.
@@ -320,7 +331,7 @@ type Read = (
 
 pub(crate) fn read_ledger(state: &std::path::Path, batch: &str) -> anyhow::Result<Read> {
     let ledger = crate::ledger::Ledger::open(state)?;
-    Ok(shown(progress::Figures::read(&ledger, batch)?))
+    Ok(read_of(progress::Figures::read(&ledger, batch)?))
 }
 
 /// The figures of the console batch `id` (its ledger batch `batch`): those of
@@ -329,13 +340,13 @@ pub(crate) fn read_ledger(state: &std::path::Path, batch: &str) -> anyhow::Resul
 pub(crate) async fn figures_of(app: &Shared, id: &str, batch: &str) -> anyhow::Result<Read> {
     let live = app.runs().get(id).and_then(|r| r.live.now());
     if let Some(f) = live {
-        return Ok(shown(f));
+        return Ok(read_of(f));
     }
     let (path, batch) = (app.state.clone(), batch.to_owned());
     tokio::task::spawn_blocking(move || read_ledger(&path, &batch)).await?
 }
 
-fn shown(f: progress::Figures) -> Read {
+fn read_of(f: progress::Figures) -> Read {
     let counts = f
         .counts
         .into_iter()
@@ -348,6 +359,25 @@ fn shown(f: progress::Figures) -> Read {
         .map(|(c, t)| (crate::totals::name(*c), t.sum_text(*c), t.full))
         .collect();
     (counts, f.causes, refunded)
+}
+
+/// One currency's money as the page shows it, formatted here by the i18n
+/// money formatter: `currency` as `totals::name` writes it (`(no currency)`
+/// when the input named none), `sum` its digits (else shown as it is).
+fn shown(w: Words, currency: &str, sum: &str, full: u64) -> String {
+    let code = if currency.starts_with('(') {
+        ""
+    } else {
+        currency
+    };
+    let money = sum
+        .parse::<rust_decimal::Decimal>()
+        .map_or_else(|_| format!("{sum} {currency}"), |d| w.money(code, d));
+    if full == 0 {
+        money
+    } else {
+        format!("{money} + {full} {}", w.t(M::ProgressFull))
+    }
 }
 
 /// Rows done: every row but those still to send and the invalid ones.
@@ -374,17 +404,19 @@ pub(crate) async fn events(
     };
     match found {
         Ok(Some(_)) => {}
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such batch\n").into_response(),
+        Ok(None) => return say(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]),
         Err(e) => return internal(e),
     }
     let start = Instant::now();
+    // The stream outlives the request's scope: its words are taken now.
+    let w = super::server::words();
     let stream = futures_util::stream::unfold(
         (app, id, None::<u64>, true),
         move |(app, id, first_done, first)| async move {
             if !first {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
-            let figures = figures(&app, &id, first_done, start).await;
+            let figures = figures(&app, &id, first_done, start, w).await;
             let done_now = figures.as_ref().ok().map(|f| f.done);
             let event = match figures {
                 Ok(f) => Event::default()
@@ -410,6 +442,7 @@ async fn figures(
     id: &str,
     first_done: Option<u64>,
     start: Instant,
+    w: Words,
 ) -> anyhow::Result<Figures> {
     let u = app
         .store()
@@ -423,11 +456,16 @@ async fn figures(
     };
     let (done, total) = done_of(&counts);
     let (rate, eta_seconds) = pace(first_done.unwrap_or(done), done, total, start.elapsed());
+    let refunded_shown = refunded
+        .iter()
+        .map(|(currency, sum, full)| shown(w, currency, sum, *full))
+        .collect();
     Ok(Figures {
         state: state.as_str(),
         done,
         total,
         refunded,
+        refunded_shown,
         counts,
         causes,
         rate,
@@ -447,6 +485,19 @@ mod tests {
         assert_eq!(pace(0, 0, 10, Duration::from_secs(3)), (0.0, None));
         assert_eq!(pace(0, 0, 10, Duration::ZERO), (0.0, None));
         assert_eq!(pace(0, 10, 10, Duration::from_secs(1)).1, Some(0));
+    }
+
+    #[test]
+    fn progress_money_is_in_the_locales_format() {
+        use super::super::i18n::Lang;
+        let pt = Words {
+            lang: Lang::PtBr,
+            offset: time::UtcOffset::UTC,
+        };
+        assert_eq!(shown(pt, "BRL", "1234.56", 0), "R$ 1.234,56");
+        assert_eq!(shown(pt, "BRL", "10.00", 2), "R$ 10,00 + 2 totais");
+        assert_eq!(shown(pt, "(no currency)", "1000.5", 0), "1.000,5");
+        assert_eq!(shown(pt, "BRL", "(too large)", 0), "(too large) BRL");
     }
 
     #[test]

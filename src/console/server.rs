@@ -1,12 +1,14 @@
 //! The console's HTTP server: where it may listen, the routes, the shared state
 //! every handler reads, login and logout.
 //!
-//! Invariants: plain HTTP only on a loopback address, unless a proxy in front
-//! terminates TLS (`--behind-proxy`; serving TLS itself is not built yet); the
-//! first line on stdout is the address bound, so a script (or a test) that
-//! asked for port 0 learns the port; an upload is capped by `tower-http` before
-//! it is read whole; nothing answers a GET by changing anything but a
-//! session's idle clock.
+//! Invariants: plain HTTP only on a loopback address, unless the console serves
+//! HTTPS itself (`--tls-cert`/`--tls-key`, rustls on the ring backend reqwest
+//! already brings, served by `axum-server`) or a proxy in front terminates TLS
+//! (`--behind-proxy`); over HTTPS the cookies are `Secure`; the certificate and
+//! key are read and checked before the port is bound; the first line on stdout
+//! is the URL bound, so a script (or a test) that asked for port 0 learns the
+//! port; an upload is capped by `tower-http` before it is read whole; nothing
+//! answers a GET by changing anything but a session's idle clock.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -23,7 +25,7 @@ use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::auth::{self, Kind, Refusal, Sessions, Viewer};
-use super::i18n::{Lang, Words};
+use super::i18n::{Lang, M, Words};
 use super::store::{Action, Entry, Store};
 use super::{Role, lockout, pages, upload, users};
 use crate::clock::now_ms;
@@ -36,6 +38,8 @@ pub(crate) struct Settings {
     pub state: PathBuf,
     pub input: InputOptions,
     pub listen: SocketAddr,
+    /// Serve HTTPS with this certificate and key.
+    pub tls: Option<super::Tls>,
     pub behind_proxy: bool,
     pub idle: Duration,
     pub approval_days: u32,
@@ -54,6 +58,8 @@ pub(crate) struct App {
     /// The state file: a plan looks up the refunds its earlier batches made.
     pub state: PathBuf,
     behind_proxy: bool,
+    /// The browser reaches us over HTTPS (ours or the proxy's): cookies are `Secure`.
+    secure: bool,
     /// The offset pages show times at.
     offset: time::UtcOffset,
     /// Checked against when the account does not exist, so that a login with a
@@ -78,20 +84,75 @@ pub(crate) struct Running {
 }
 
 /// Refuses to listen beyond loopback in plain HTTP.
-fn check_listen(addr: SocketAddr, behind_proxy: bool) -> Result<(), Usage> {
-    if addr.ip().is_loopback() || behind_proxy {
+fn check_listen(addr: SocketAddr, tls: bool, behind_proxy: bool) -> Result<(), Usage> {
+    if addr.ip().is_loopback() || tls || behind_proxy {
         return Ok(());
     }
     Err(Usage(format!(
-        "--listen {addr}: beyond loopback the console needs HTTPS, and it does not serve \
-         TLS itself yet; put it behind a reverse proxy that does and pass --behind-proxy, \
-         or listen on 127.0.0.1"
+        "--listen {addr}: beyond loopback the console needs HTTPS: give it a certificate \
+         (--tls-cert FILE --tls-key FILE), or put it behind a reverse proxy that terminates \
+         TLS and pass --behind-proxy, or listen on 127.0.0.1"
     )))
 }
 
+/// The rustls server settings of `--tls-cert`/`--tls-key`, or what is wrong
+/// with either file, by name. On ring, the crypto backend reqwest's rustls
+/// already uses: no second one in the binary.
+pub(crate) fn tls_config(t: &super::Tls) -> Result<rustls::ServerConfig, Usage> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let read = |flag: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| Usage(format!("{flag} {}: {e}", path.display())))
+    };
+    let cert = read("--tls-cert", &t.cert)?;
+    let chain = CertificateDer::pem_slice_iter(&cert)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            Usage(format!(
+                "--tls-cert {}: not a PEM certificate: {e}",
+                t.cert.display()
+            ))
+        })?;
+    if chain.is_empty() {
+        return Err(Usage(format!(
+            "--tls-cert {}: no certificate in it (PEM, -----BEGIN CERTIFICATE-----)",
+            t.cert.display()
+        )));
+    }
+    let key = read("--tls-key", &t.key)?;
+    let key = PrivateKeyDer::from_pem_slice(&key).map_err(|e| {
+        Usage(format!(
+            "--tls-key {}: no private key in it (PEM: PKCS#8, PKCS#1 or SEC1): {e}",
+            t.key.display()
+        ))
+    })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Usage(format!("TLS: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| {
+            Usage(format!(
+                "--tls-cert {} with --tls-key {}: {e} (is it the certificate's own key?)",
+                t.cert.display(),
+                t.key.display()
+            ))
+        })?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// How long open connections (a progress stream never ends by itself) may go
+/// on after a stop is asked over HTTPS.
+const TLS_DRAIN: Duration = Duration::from_secs(5);
+
 pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
-    check_listen(s.listen, s.behind_proxy)?;
-    let store = Store::open(&s.state)?;
+    check_listen(s.listen, s.tls.is_some(), s.behind_proxy)?;
+    let tls = s.tls.as_ref().map(tls_config).transpose()?;
+    let mut store = Store::open(&s.state)?;
+    // A send a killed console left `sending` becomes `stopped`, sendable again.
+    super::sender::recover(&mut store, &s.state)?;
     if store.users()?.iter().all(|u| u.disabled) {
         tracing::warn!(
             "no account can log in yet: add one with `mprefund console users add NAME --role admin --state {}`",
@@ -106,12 +167,14 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
             None
         }
     };
+    let secure = s.behind_proxy || tls.is_some();
     let app = Arc::new(App {
         store: Mutex::new(store),
-        sessions: Sessions::new(s.idle, s.behind_proxy),
+        sessions: Sessions::new(s.idle, secure),
         input: s.input,
         state: s.state,
         behind_proxy: s.behind_proxy,
+        secure,
         offset: s.offset,
         stand_in_hash,
         approval_days: s.approval_days,
@@ -123,19 +186,35 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         .await
         .map_err(|e| Usage(format!("cannot listen on {}: {e}", s.listen)))?;
     let bound = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        writeln!(out, "listening on http://{bound}/")?;
+        writeln!(out, "listening on {scheme}://{bound}/")?;
         out.flush()?;
     }
-    tracing::info!(address = %bound, "console serving");
-    axum::serve(
-        listener,
-        router(app.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    tracing::info!(address = %bound, scheme, "console serving");
+    let service = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown())
+                .await?;
+        }
+        Some(config) => {
+            let handle = axum_server::Handle::<SocketAddr>::new();
+            let stopping = handle.clone();
+            tokio::spawn(async move {
+                shutdown().await;
+                stopping.graceful_shutdown(Some(TLS_DRAIN));
+            });
+            let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config));
+            axum_server::from_tcp_rustls(listener.into_std()?, config)?
+                .handle(handle)
+                .serve(service)
+                .await?;
+        }
+    }
     // A batch being sent stops as `run` stops on SIGTERM: gracefully, its
     // state kept; the console is gone, so this waits for those sends to end.
     let stops: Vec<Stop> = app.runs().values().map(|r| r.stop.clone()).collect();
@@ -169,7 +248,9 @@ pub(crate) fn router(app: Shared) -> Router {
         // The cap is checked on Content-Length before a byte of the body is
         // read, and counted as a body without one streams in.
         .layer(RequestBodyLimitLayer::new(upload::MAX_BODY_BYTES))
-        .layer(DefaultBodyLimit::disable());
+        .layer(DefaultBodyLimit::disable())
+        // tower-http's own 413 says it in English: said again in the person's words.
+        .layer(axum::middleware::map_response(too_large_in_words));
     Router::new()
         .route("/", get(pages::home))
         .route("/login", get(login_form).post(login))
@@ -190,6 +271,14 @@ pub(crate) fn router(app: Shared) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(app.clone(), speak))
         .with_state(app)
+}
+
+async fn too_large_in_words(resp: Response) -> Response {
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        let mib = (upload::MAX_FILE_BYTES >> 20).to_string();
+        return say(StatusCode::PAYLOAD_TOO_LARGE, M::ErrTooLarge, &[&mib]);
+    }
+    resp
 }
 
 tokio::task_local! {
@@ -293,13 +382,13 @@ async fn set_lang(
         return Refusal::Csrf.into_response();
     }
     let Some(lang) = Lang::from_tag(&form.lang) else {
-        return (StatusCode::UNPROCESSABLE_ENTITY, "unknown language\n").into_response();
+        return say(StatusCode::UNPROCESSABLE_ENTITY, M::ErrUnknownLanguage, &[]);
     };
     // Only a path of this site: never `//host` or `https://…` (no open redirect).
     let next = Some(form.next.as_str())
         .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .unwrap_or("/");
-    let secure = if app.behind_proxy { "; Secure" } else { "" };
+    let secure = if app.secure { "; Secure" } else { "" };
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict{secure}",
         lang.code()
@@ -345,11 +434,15 @@ pub(crate) fn either(r: Result<Response, Early>) -> Response {
 /// A failure of ours: logged, and a 500 without details for the browser.
 pub(crate) fn internal(e: anyhow::Error) -> Response {
     tracing::error!("console: {e:#}");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "something went wrong on the server; the log says what\n",
-    )
-        .into_response()
+    say(StatusCode::INTERNAL_SERVER_ERROR, M::ErrInternal, &[])
+}
+
+/// A plain-text answer (a refusal, mostly) in the request's language: `m`
+/// with `{0}`, `{1}`… filled by `args`. The status says what happened; the
+/// words are for the person.
+pub(crate) fn say(status: StatusCode, m: M, args: &[&str]) -> Response {
+    let w = words();
+    (status, format!("{}\n", super::i18n::fill(w.lang, m, args))).into_response()
 }
 
 impl App {
@@ -604,11 +697,15 @@ mod tests {
     #[test]
     fn plain_http_beyond_loopback_needs_a_proxy_in_front() {
         let at = |s: &str| s.parse::<SocketAddr>().unwrap();
-        assert!(check_listen(at("127.0.0.1:8420"), false).is_ok());
-        assert!(check_listen(at("[::1]:8420"), false).is_ok());
-        let e = check_listen(at("0.0.0.0:8420"), false).unwrap_err();
-        assert!(e.0.contains("--behind-proxy"), "{e}");
-        assert!(check_listen(at("10.0.0.5:8420"), false).is_err());
-        assert!(check_listen(at("0.0.0.0:8420"), true).is_ok());
+        assert!(check_listen(at("127.0.0.1:8420"), false, false).is_ok());
+        assert!(check_listen(at("[::1]:8420"), false, false).is_ok());
+        let e = check_listen(at("0.0.0.0:8420"), false, false).unwrap_err();
+        assert!(
+            e.0.contains("--behind-proxy") && e.0.contains("--tls-cert"),
+            "{e}"
+        );
+        assert!(check_listen(at("10.0.0.5:8420"), false, false).is_err());
+        assert!(check_listen(at("0.0.0.0:8420"), false, true).is_ok());
+        assert!(check_listen(at("0.0.0.0:8420"), true, false).is_ok());
     }
 }

@@ -168,6 +168,8 @@ pub(crate) enum Action {
     Reject,
     Send,
     Stop,
+    /// A batch left `sending` by a process that died, moved to `stopped`.
+    Interrupted,
 }
 
 impl Action {
@@ -185,6 +187,7 @@ impl Action {
             Action::Reject => "reject",
             Action::Send => "send",
             Action::Stop => "stop",
+            Action::Interrupted => "interrupted",
         }
     }
 }
@@ -440,6 +443,15 @@ impl Store {
             params![BatchState::Approved.as_str(), BatchState::Stopped.as_str()],
             upload_of,
         )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every batch stored `sending` (being sent, or left so by a process that died).
+    pub(crate) fn sending(&self) -> anyhow::Result<Vec<Upload>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{UPLOAD_SELECT} WHERE state = ?1"))?;
+        let rows = stmt.query_map([BatchState::Sending.as_str()], upload_of)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -337,11 +337,12 @@ async fn write_capped(path: &Path, field: &mut Field<'_>) -> Result<(u64, Vec<u8
     while let Some(chunk) = field.chunk().await.map_err(refused_body)? {
         bytes += chunk.len() as u64;
         if bytes > MAX_FILE_BYTES {
-            return Err((
+            return Err(super::server::say(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the file is larger than {} MiB\n", MAX_FILE_BYTES >> 20),
+                super::i18n::M::ErrTooLarge,
+                &[&(MAX_FILE_BYTES >> 20).to_string()],
             )
-                .into());
+            .into());
         }
         let room = 8usize.saturating_sub(head.len()).min(chunk.len());
         head.extend_from_slice(&chunk[..room]);

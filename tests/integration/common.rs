@@ -403,18 +403,24 @@ impl Console {
 
     /// As [`Console::start`], with more `console` flags.
     pub fn start_with(w: &Work, state: &Path, env: &[(&str, &str)], args: &[&str]) -> Console {
-        let log = w.path(&format!(
-            "console-{}.log",
-            w.dir.path().read_dir().unwrap().count()
-        ));
         let mut cmd = w.bare();
         cmd.arg("console")
             .arg("--state")
             .arg(state)
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
+            .envs(env.iter().copied());
+        Console::spawn(w, cmd)
+    }
+
+    /// `cmd` (a `mprefund console …` of the test's making: a job file, another
+    /// listen address) started, and its first line read: the URL it serves.
+    pub fn spawn(w: &Work, mut cmd: Command) -> Console {
+        let log = w.path(&format!(
+            "console-{}.log",
+            w.dir.path().read_dir().unwrap().count()
+        ));
+        cmd.stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap());
         let mut child = cmd.spawn().expect("spawn console");
         let mut first = String::new();

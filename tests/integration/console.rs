@@ -215,6 +215,10 @@ fn plain_http_beyond_loopback_is_refused() {
         .args(["console", "--state", "s.db", "--listen", "0.0.0.0:0"]));
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("--behind-proxy"), "{r:?}");
+    assert!(
+        r.stderr.contains("--tls-cert"),
+        "HTTPS of its own is offered: {r:?}"
+    );
 }
 
 #[tokio::test]

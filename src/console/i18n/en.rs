@@ -122,6 +122,68 @@ pub(super) const EN: &[(M, &str)] = &[
         "Nothing was kept. What the reader found:",
     ),
     (M::BackToBatches, "Back to the batches"),
+    (M::ErrNoBatch, "no such batch"),
+    (M::ErrNotFound, "not found"),
+    (
+        M::ErrNotLoggedIn,
+        "not logged in (or the session ended): log in at /login",
+    ),
+    (
+        M::ErrCsrf,
+        "the form's security token is missing or wrong: reload the page and try again",
+    ),
+    (M::ErrRole, "your account's role may not do this"),
+    (
+        M::ErrCannotSubmit,
+        "the batch is {0}: it cannot be submitted now",
+    ),
+    (
+        M::ErrCannotDecide,
+        "the batch is {0}: it cannot be approved or rejected now",
+    ),
+    (
+        M::ErrNotSendable,
+        "the batch is {0}: only an approved batch is sent",
+    ),
+    (M::ErrBeingSent, "the batch is being sent already"),
+    (M::ErrNotBeingSent, "the batch is not being sent"),
+    (
+        M::ErrCanary,
+        "canary={0}: the number of rows to send first, 1 or more",
+    ),
+    (
+        M::ErrNoTokenSend,
+        "the console was started without an access token (MP_ACCESS_TOKEN or --token-file): it cannot send",
+    ),
+    (
+        M::ErrNoTokenApprove,
+        "the console was started without an access token (MP_ACCESS_TOKEN or --token-file), so it cannot make the batch ready to send; nothing was approved",
+    ),
+    (M::ErrSubmittedAlready, "the batch was submitted already"),
+    (M::ErrDecidedAlready, "the batch was decided already"),
+    (
+        M::ErrOwnBatch,
+        "you submitted this batch: someone else approves or rejects it",
+    ),
+    (M::ErrSayWhy, "say why the batch is rejected"),
+    (
+        M::ErrBadLines,
+        "the file has {0} bad line(s): fix them and upload it again, or upload it with \"skip the bad lines\" ticked",
+    ),
+    (M::ErrTotalDiffers, "the total differs: {0}"),
+    (M::ErrNotApproved, "not approved: {0}"),
+    (M::ErrSentAlready, "the batch was sent already"),
+    (
+        M::ErrTypeTotal,
+        "type the total you expect, per currency (AMOUNT:CUR, e.g. 1234.56:BRL)",
+    ),
+    (M::ErrBadTotal, "expect_total {0}: {1}"),
+    (M::ErrTooLarge, "the file is larger than {0} MiB"),
+    (M::ErrUnknownLanguage, "unknown language"),
+    (
+        M::ErrInternal,
+        "something went wrong on the server; the log says what",
+    ),
     (M::CausesTitle, "Why rows were not refunded"),
     (M::ColCause, "Cause"),
     (M::ColMeaning, "What it means"),

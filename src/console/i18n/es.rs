@@ -124,6 +124,71 @@ pub(super) const ES: &[(M, &str)] = &[
         "No se guardó nada. Lo que encontró la lectura:",
     ),
     (M::BackToBatches, "Volver a los lotes"),
+    (M::ErrNoBatch, "no existe ese lote"),
+    (M::ErrNotFound, "no encontrado"),
+    (
+        M::ErrNotLoggedIn,
+        "no has iniciado sesión (o la sesión terminó): entra en /login",
+    ),
+    (
+        M::ErrCsrf,
+        "falta el código de seguridad del formulario o es incorrecto: recarga la página e inténtalo de nuevo",
+    ),
+    (M::ErrRole, "el rol de tu cuenta no permite hacer esto"),
+    (
+        M::ErrCannotSubmit,
+        "el lote está {0}: no se puede enviar a aprobación ahora",
+    ),
+    (
+        M::ErrCannotDecide,
+        "el lote está {0}: no se puede aprobar ni rechazar ahora",
+    ),
+    (
+        M::ErrNotSendable,
+        "el lote está {0}: solo se envía un lote aprobado",
+    ),
+    (M::ErrBeingSent, "el lote ya se está enviando"),
+    (M::ErrNotBeingSent, "el lote no se está enviando"),
+    (
+        M::ErrCanary,
+        "canary={0}: el número de filas a enviar primero, 1 o más",
+    ),
+    (
+        M::ErrNoTokenSend,
+        "la consola se inició sin token de acceso (MP_ACCESS_TOKEN o --token-file): no puede enviar",
+    ),
+    (
+        M::ErrNoTokenApprove,
+        "la consola se inició sin token de acceso (MP_ACCESS_TOKEN o --token-file), así que no puede preparar el lote para el envío; no se aprobó nada",
+    ),
+    (
+        M::ErrSubmittedAlready,
+        "el lote ya fue enviado a aprobación",
+    ),
+    (M::ErrDecidedAlready, "el lote ya fue decidido"),
+    (
+        M::ErrOwnBatch,
+        "tú enviaste este lote a aprobación: otra persona lo aprueba o rechaza",
+    ),
+    (M::ErrSayWhy, "di por qué se rechaza el lote"),
+    (
+        M::ErrBadLines,
+        "el archivo tiene {0} línea(s) con errores: corrígelas y vuelve a subirlo, o súbelo marcando \"omitir las líneas con errores\"",
+    ),
+    (M::ErrTotalDiffers, "el total no coincide: {0}"),
+    (M::ErrNotApproved, "no aprobado: {0}"),
+    (M::ErrSentAlready, "el lote ya fue enviado"),
+    (
+        M::ErrTypeTotal,
+        "escribe el total que esperas, por moneda (IMPORTE:MONEDA, p. ej. 1234.56:BRL)",
+    ),
+    (M::ErrBadTotal, "expect_total {0}: {1}"),
+    (M::ErrTooLarge, "el archivo supera los {0} MiB"),
+    (M::ErrUnknownLanguage, "idioma desconocido"),
+    (
+        M::ErrInternal,
+        "algo falló en el servidor; el registro dice qué",
+    ),
     (M::CausesTitle, "Por qué algunas filas no se reembolsaron"),
     (M::ColCause, "Causa"),
     (M::ColMeaning, "Qué significa"),

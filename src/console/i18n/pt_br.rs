@@ -124,6 +124,68 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         "Nada foi guardado. O que a leitura encontrou:",
     ),
     (M::BackToBatches, "Voltar aos lotes"),
+    (M::ErrNoBatch, "lote não encontrado"),
+    (M::ErrNotFound, "não encontrado"),
+    (
+        M::ErrNotLoggedIn,
+        "você não está conectado (ou a sessão terminou): entre em /login",
+    ),
+    (
+        M::ErrCsrf,
+        "o código de segurança do formulário falta ou está errado: recarregue a página e tente de novo",
+    ),
+    (M::ErrRole, "o papel da sua conta não permite fazer isto"),
+    (
+        M::ErrCannotSubmit,
+        "o lote está {0}: não pode ser submetido agora",
+    ),
+    (
+        M::ErrCannotDecide,
+        "o lote está {0}: não pode ser aprovado nem rejeitado agora",
+    ),
+    (
+        M::ErrNotSendable,
+        "o lote está {0}: só um lote aprovado é enviado",
+    ),
+    (M::ErrBeingSent, "o lote já está sendo enviado"),
+    (M::ErrNotBeingSent, "o lote não está sendo enviado"),
+    (
+        M::ErrCanary,
+        "canary={0}: o número de linhas a enviar primeiro, 1 ou mais",
+    ),
+    (
+        M::ErrNoTokenSend,
+        "o console foi iniciado sem token de acesso (MP_ACCESS_TOKEN ou --token-file): não pode enviar",
+    ),
+    (
+        M::ErrNoTokenApprove,
+        "o console foi iniciado sem token de acesso (MP_ACCESS_TOKEN ou --token-file), então não pode preparar o lote para envio; nada foi aprovado",
+    ),
+    (M::ErrSubmittedAlready, "o lote já foi submetido"),
+    (M::ErrDecidedAlready, "já houve uma decisão sobre o lote"),
+    (
+        M::ErrOwnBatch,
+        "você submeteu este lote: outra pessoa o aprova ou rejeita",
+    ),
+    (M::ErrSayWhy, "diga por que o lote é rejeitado"),
+    (
+        M::ErrBadLines,
+        "o arquivo tem {0} linha(s) com erro: corrija-as e envie o arquivo de novo, ou envie-o marcando \"ignorar as linhas com erro\"",
+    ),
+    (M::ErrTotalDiffers, "o total não confere: {0}"),
+    (M::ErrNotApproved, "não aprovado: {0}"),
+    (M::ErrSentAlready, "o lote já foi enviado"),
+    (
+        M::ErrTypeTotal,
+        "digite o total que você espera, por moeda (VALOR:MOEDA, p. ex. 1234.56:BRL)",
+    ),
+    (M::ErrBadTotal, "expect_total {0}: {1}"),
+    (M::ErrTooLarge, "o arquivo tem mais de {0} MiB"),
+    (M::ErrUnknownLanguage, "idioma desconhecido"),
+    (
+        M::ErrInternal,
+        "algo deu errado no servidor; o log diz o quê",
+    ),
     (M::CausesTitle, "Por que linhas não foram estornadas"),
     (M::ColCause, "Causa"),
     (M::ColMeaning, "O que significa"),
