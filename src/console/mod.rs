@@ -28,6 +28,7 @@ mod auth;
 mod i18n;
 mod lockout;
 mod pages;
+mod results;
 mod review;
 mod send;
 mod server;

@@ -65,36 +65,11 @@ pub(crate) async fn send(
                 ));
             };
             req.send.runner.limit = canary;
-            let stop = Stop::new();
-            {
-                // One move to `sending`, and its stop noted, under one lock: a
-                // stop asked the moment after finds it.
-                let mut runs = app.runs();
-                let moved = app
-                    .store()
-                    .move_state(
-                        &u.id,
-                        &[BatchState::Approved, BatchState::Stopped],
-                        BatchState::Sending,
-                    )
-                    .map_err(internal)?;
-                if !moved {
-                    return Err(said(
-                        StatusCode::CONFLICT,
-                        "the batch is being sent already",
-                    ));
-                }
-                runs.insert(u.id.clone(), stop.clone());
-            }
+            let stop = claim(&app, &u, &[BatchState::Approved, BatchState::Stopped])?;
             let remote = app.remote(peer, &headers);
             let detail = canary.map(|n| format!("the first {n} row(s) only"));
             app.audit(Some(&v.name), Action::Send, &remote, Some(&u.id), detail)?;
-            // `run` holds its ledger across awaits: it runs on a blocking
-            // thread of this runtime, the tasks it spawns on its workers.
-            let (app2, id2) = (app.clone(), u.id.clone());
-            tokio::task::spawn_blocking(move || {
-                tokio::runtime::Handle::current().block_on(sending(app2, id2, req, stop))
-            });
+            spawn(&app, &u.id, Job::Run(Box::new(req)), stop);
             Ok(Redirect::to(&format!("/batches/{}", u.id)).into_response())
         }
         .await,
@@ -207,10 +182,63 @@ pub(crate) fn request_for(
     }
 }
 
+/// What a background send runs: the engine's `run` over the stored upload,
+/// or its `retry` of the ledger batch's retryable failed rows (the console's
+/// "retry failed rows", by the rules of `mprefund retry`).
+pub(crate) enum Job {
+    Run(Box<RunRequest>),
+    Retry {
+        ledger_batch: String,
+        send: crate::commands::SendOptions,
+    },
+}
+
+/// Moves batch `u` from one of `from` to `sending` — one conditional UPDATE,
+/// so of two clicks exactly one gets here (409 for the other) — and notes its
+/// stop, under one lock: a stop asked the moment after finds it.
+pub(crate) fn claim(app: &App, u: &Upload, from: &[BatchState]) -> Result<Stop, Early> {
+    let stop = Stop::new();
+    let mut runs = app.runs();
+    let moved = app
+        .store()
+        .move_state(&u.id, from, BatchState::Sending)
+        .map_err(internal)?;
+    if !moved {
+        return Err(said(
+            StatusCode::CONFLICT,
+            "the batch is being sent already",
+        ));
+    }
+    runs.insert(u.id.clone(), stop.clone());
+    Ok(stop)
+}
+
+/// Runs `job` for the batch `id` (claimed) in a task of this process.
+pub(crate) fn spawn(app: &Shared, id: &str, job: Job, stop: Stop) {
+    // The engine holds its ledger across awaits: it runs on a blocking thread
+    // of this runtime, the tasks it spawns on its workers.
+    let (app, id) = (app.clone(), id.to_owned());
+    tokio::task::spawn_blocking(move || {
+        tokio::runtime::Handle::current().block_on(sending(app, id, job, stop))
+    });
+}
+
 /// The background send: the batch ends `finished` when nothing is left to
 /// send, else `stopped` (a stop, an outage, a refusal — sent again later).
-async fn sending(app: Shared, id: String, req: RunRequest, stop: Stop) {
-    let ran = crate::commands::run::run(req, stop).await;
+async fn sending(app: Shared, id: String, job: Job, stop: Stop) {
+    let ran = match job {
+        Job::Run(req) => crate::commands::run::run(*req, stop).await,
+        Job::Retry { ledger_batch, send } => {
+            let pick = crate::commands::Pick {
+                id: Some(ledger_batch),
+                input: None,
+            };
+            let output = crate::commands::OutputOptions::default();
+            crate::commands::retry::retry(&app.state, &pick, false, false, &send, &output, stop)
+                .await
+                .map(|f| RunResult::Finished(Box::new(f)))
+        }
+    };
     let done = match &ran {
         Ok(RunResult::Finished(f)) => {
             tracing::info!("console batch {id}: {}", f.one_line());

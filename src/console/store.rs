@@ -168,6 +168,10 @@ pub(crate) enum Action {
     Reject,
     Send,
     Stop,
+    /// A batch's results downloaded.
+    Download,
+    /// A batch's failed rows sent again.
+    Retry,
 }
 
 impl Action {
@@ -185,6 +189,8 @@ impl Action {
             Action::Reject => "reject",
             Action::Send => "send",
             Action::Stop => "stop",
+            Action::Download => "download",
+            Action::Retry => "retry",
         }
     }
 }
