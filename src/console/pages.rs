@@ -324,7 +324,8 @@ impl Flow {
             may_decide: state == BatchState::Submitted && v.role.may_approve() && !own,
             may_send: matches!(state, BatchState::Approved | BatchState::Stopped),
             may_stop: state == BatchState::Sending,
-            has_results: super::results::has_results(state) && r.is_some_and(|r| r.ledger_batch.is_some()),
+            has_results: super::results::has_results(state)
+                && r.is_some_and(|r| r.ledger_batch.is_some()),
             approval_days,
         }
     }

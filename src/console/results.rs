@@ -217,7 +217,9 @@ fn shown(row: StoredRow, columns: Option<&crate::input::KeyColumns>, w: Words) -
         amount,
         outcome: row.result.outcome.as_str(),
         outcome_label: super::pages::outcome_message(row.result.outcome),
-        cause: cause.map(|c| c.code.as_str().into_owned()).unwrap_or_default(),
+        cause: cause
+            .map(|c| c.code.as_str().into_owned())
+            .unwrap_or_default(),
         meaning: match (explained, cause) {
             (Some((what, _)), _) => what.to_owned(),
             (None, Some(c)) => c.message.clone(),
@@ -246,10 +248,11 @@ fn read(
     w: Words,
 ) -> anyhow::Result<Read> {
     let (ledger, batch) = open(state, ledger_batch)?;
-    let counts = Filter::ALL
+    let listings = Filter::ALL.map(Filter::listing);
+    let counts: Vec<(Filter, u64)> = Filter::ALL
         .into_iter()
-        .map(|f| Ok((f, ledger.listed_count(ledger_batch, f.listing())?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .zip(ledger.listed_counts(ledger_batch, &listings)?)
+        .collect();
     let total = counts
         .iter()
         .find(|(f, _)| *f == filter)
@@ -262,7 +265,7 @@ fn read(
         .map(|r| shown(r, columns.as_ref(), w))
         .collect();
     let (retryable, _) = ledger.failed_counts(ledger_batch)?;
-    let pending = pending_of(&ledger, ledger_batch)?;
+    let pending = ledger.to_send(ledger_batch)?;
     Ok(Read {
         counts,
         paging,
@@ -270,14 +273,6 @@ fn read(
         retryable,
         pending,
     })
-}
-
-fn pending_of(ledger: &Ledger, ledger_batch: &str) -> anyhow::Result<u64> {
-    Ok(ledger
-        .outcome_counts(ledger_batch)?
-        .get(&Outcome::Pending)
-        .copied()
-        .unwrap_or(0))
 }
 
 #[derive(Template)]
@@ -334,8 +329,12 @@ async fn shown_page(app: &Shared, v: &Viewer, id: &str, q: PageQuery) -> Result<
             ));
         }
     };
-    let filter = Filter::parse(q.filter.as_deref())
-        .ok_or_else(|| said(StatusCode::BAD_REQUEST, "filter: all, failed, needs-person or refunded"))?;
+    let filter = Filter::parse(q.filter.as_deref()).ok_or_else(|| {
+        said(
+            StatusCode::BAD_REQUEST,
+            "filter: all, failed, needs-person or refunded",
+        )
+    })?;
     let asked = match q.page.as_deref().map(str::trim) {
         None | Some("") => 1,
         Some(t) => t
@@ -405,12 +404,13 @@ pub(crate) async fn csv(
                     "the batch has no results yet: it was not sent",
                 ));
             };
-            let asked = match q.format.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(t) => Some(t.parse::<ResultsFormat>().map_err(|_| {
-                    said(StatusCode::BAD_REQUEST, "format: mprefund or mp-batch")
-                })?),
-            };
+            let asked =
+                match q.format.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(t) => Some(t.parse::<ResultsFormat>().map_err(|_| {
+                        said(StatusCode::BAD_REQUEST, "format: mprefund or mp-batch")
+                    })?),
+                };
             let path = app.state.clone();
             let (ledger, batch) = tokio::task::spawn_blocking(move || open(&path, &ledger_batch))
                 .await
@@ -436,7 +436,8 @@ pub(crate) async fn csv(
                 "attachment; filename=\"{}\"",
                 download_name(&u.original_name, format)
             );
-            let disposition = HeaderValue::from_str(&disposition).map_err(|e| internal(e.into()))?;
+            let disposition =
+                HeaderValue::from_str(&disposition).map_err(|e| internal(e.into()))?;
             Ok((
                 [
                     (
@@ -556,7 +557,7 @@ pub(crate) async fn retry(
             let (path, b) = (app.state.clone(), ledger_batch.clone());
             let (retryable, pending) = tokio::task::spawn_blocking(move || {
                 let ledger = Ledger::open(&path)?;
-                anyhow::Ok((ledger.failed_counts(&b)?.0, pending_of(&ledger, &b)?))
+                anyhow::Ok((ledger.failed_counts(&b)?.0, ledger.to_send(&b)?))
             })
             .await
             .map_err(|e| internal(e.into()))?
@@ -586,10 +587,7 @@ pub(crate) async fn retry(
                 Some(&u.id),
                 Some(format!("{retryable} failed row(s)")),
             )?;
-            let job = super::send::Job::Retry {
-                ledger_batch,
-                send,
-            };
+            let job = super::send::Job::Retry { ledger_batch, send };
             super::send::spawn(&app, &u.id, job, stop);
             Ok(Redirect::to(&format!("/batches/{}", u.id)).into_response())
         }
@@ -624,9 +622,9 @@ mod tests {
         assert_eq!(Filter::All.listing(), Listing::All);
         // Every outcome but pending is under some filter other than `all`.
         for o in <Outcome as strum::IntoEnumIterator>::iter() {
-            let under = Filter::ALL[1..].iter().any(
-                |f| matches!(f.listing(), Listing::Outcomes(os) if os.contains(&o)),
-            );
+            let under = Filter::ALL[1..]
+                .iter()
+                .any(|f| matches!(f.listing(), Listing::Outcomes(os) if os.contains(&o)));
             assert_eq!(under, o != Outcome::Pending, "{o}");
         }
     }
@@ -657,7 +655,10 @@ mod tests {
         assert_eq!(paging(250, 0, 100).page, 1);
         assert_eq!(paging(250, 9, 100).page, 3);
         assert_eq!(paging(250, u64::MAX, 100).offset, 200);
-        assert_eq!(paging(u64::MAX, u64::MAX, 100).pages, u64::MAX.div_ceil(100));
+        assert_eq!(
+            paging(u64::MAX, u64::MAX, 100).pages,
+            u64::MAX.div_ceil(100)
+        );
         // A page size of 0 is taken as 1 (never a division by zero).
         assert_eq!(paging(5, 2, 0).offset, 1);
         // Every row once over the pages.
@@ -691,12 +692,19 @@ mod tests {
             download_name("ação\r\n.csv", ResultsFormat::Mprefund),
             "a__o.results.csv"
         );
-        assert_eq!(download_name("", ResultsFormat::Mprefund), "batch.results.csv");
+        assert_eq!(
+            download_name("", ResultsFormat::Mprefund),
+            "batch.results.csv"
+        );
     }
 
     #[test]
     fn a_batch_has_results_once_sent() {
-        for s in [BatchState::Sending, BatchState::Stopped, BatchState::Finished] {
+        for s in [
+            BatchState::Sending,
+            BatchState::Stopped,
+            BatchState::Finished,
+        ] {
             assert!(has_results(s), "{s:?}");
         }
         for s in [

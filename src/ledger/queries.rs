@@ -280,17 +280,25 @@ impl Ledger {
         self.rows_where(batch_id, "", -1, 0, f)
     }
 
-    /// How many rows of the batch `which` keeps.
-    pub(crate) fn listed_count(&self, batch_id: &str, which: Listing) -> anyhow::Result<u64> {
-        let n: i64 = self.conn.query_row(
-            &format!(
-                "SELECT COUNT(*) FROM rows WHERE batch = ?1 {}",
-                which.sql()
-            ),
-            [self.seq(batch_id)?],
-            |r| r.get(0),
-        )?;
-        Ok(n as u64)
+    /// How many rows of the batch each of `which` keeps, in one read of it.
+    pub(crate) fn listed_counts(
+        &self,
+        batch_id: &str,
+        which: &[Listing],
+    ) -> anyhow::Result<Vec<u64>> {
+        if which.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sums: Vec<String> = which
+            .iter()
+            .map(|w| format!("COALESCE(SUM({}), 0)", w.condition()))
+            .collect();
+        let sql = format!("SELECT {} FROM rows WHERE batch = ?1", sums.join(", "));
+        Ok(self.conn.query_row(&sql, [self.seq(batch_id)?], |r| {
+            (0..which.len())
+                .map(|i| r.get::<_, i64>(i).map(|n| n as u64))
+                .collect()
+        })?)
     }
 
     /// One page of the rows `which` keeps, in input order: `limit` rows after
@@ -306,7 +314,8 @@ impl Ledger {
     ) -> anyhow::Result<Vec<StoredRow>> {
         let mut out = Vec::with_capacity(limit as usize);
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-        self.rows_where(batch_id, &which.sql(), i64::from(limit), offset, |r| {
+        let filter = format!("AND {}", which.condition());
+        self.rows_where(batch_id, &filter, i64::from(limit), offset, |r| {
             out.push(r);
             Ok(())
         })?;
@@ -432,11 +441,11 @@ pub(crate) enum Listing {
 }
 
 impl Listing {
-    /// The `AND …` that keeps these rows; built from the typed vocabulary only
-    /// (no text from outside reaches it).
-    fn sql(self) -> String {
+    /// The SQL condition on `rows` that keeps these rows; built from the
+    /// typed vocabulary only (no text from outside reaches it).
+    fn condition(self) -> String {
         match self {
-            Listing::All => String::new(),
+            Listing::All => "1".to_owned(),
             Listing::Outcomes(outcomes) => {
                 let states: Vec<String> = outcomes
                     .iter()
@@ -447,14 +456,14 @@ impl Listing {
                     .map(|s| format!("'{s}'"))
                     .collect();
                 if states.is_empty() {
-                    "AND 0".to_owned()
+                    "0".to_owned()
                 } else {
-                    format!("AND state IN ({})", states.join(", "))
+                    format!("state IN ({})", states.join(", "))
                 }
             }
             Listing::NeedsPerson => format!(
-                "AND (state = '{}' OR (state = '{}' AND retryable IS NOT 1)
-                      OR cause_code IN ('{}', '{}'))",
+                "(state = '{}' OR (state = '{}' AND retryable IS NOT 1)
+                  OR cause_code IN ('{}', '{}'))",
                 Outcome::Invalid.as_str(),
                 Outcome::Failed.as_str(),
                 CauseCode::AmountDiffers.as_str(),
@@ -579,7 +588,10 @@ mod tests {
             .into_iter()
             .map(|r| r.row_no)
             .collect();
-        assert_eq!(l.listed_count("b", which).unwrap(), rows.len() as u64);
+        assert_eq!(
+            l.listed_counts("b", &[Listing::All, which]).unwrap(),
+            [7, rows.len() as u64]
+        );
         rows
     }
 
