@@ -6,8 +6,9 @@
 //! in the state file (`store`, which alone writes them), accounts (`users`), login
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
 //! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
-//! eyes (`review`), sending (`send`) and `run --approved`, which sends the
-//! approved batches tonight (`approved`).
+//! eyes (`review`), sending (`send`), a sent batch's results and retry
+//! (`results`) and `run --approved`, which sends the approved batches tonight
+//! (`approved`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never

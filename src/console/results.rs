@@ -587,7 +587,10 @@ pub(crate) async fn retry(
                 Some(&u.id),
                 Some(format!("{retryable} failed row(s)")),
             )?;
-            let job = super::send::Job::Retry { ledger_batch, send };
+            let job = super::send::Job::Retry {
+                ledger_batch,
+                send: Box::new(send),
+            };
             super::send::spawn(&app, &u.id, job, stop);
             Ok(Redirect::to(&format!("/batches/{}", u.id)).into_response())
         }

@@ -189,7 +189,7 @@ pub(crate) enum Job {
     Run(Box<RunRequest>),
     Retry {
         ledger_batch: String,
-        send: crate::commands::SendOptions,
+        send: Box<crate::commands::SendOptions>,
     },
 }
 
