@@ -463,50 +463,80 @@ pub(crate) fn write_results(
     out: &Path,
     format: ResultsFormat,
 ) -> anyhow::Result<Summary> {
-    let dialect = Dialect::of_batch(batch);
-    // Mercado Pago's columns echo the input's payment, reference and amount cells.
-    let key_columns = match format {
-        ResultsFormat::Mprefund => None,
-        ResultsFormat::MpBatch => Some(
-            crate::input::key_columns(&batch.header)
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "state file: batch {} has no payment id or amount column in its header",
-                        batch.id
-                    )
-                })
-                .map_err(mark_damage)?,
-        ),
-    };
-    sheet::write(out, dialect, |sheet| {
-        let mut summary = Summary::default();
-        let width = batch.header.len();
-        match &key_columns {
-            None => {
-                let header = original_header(&batch.header)
-                    .into_iter()
-                    .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
-                sheet.row(header)?;
-            }
-            Some(_) => sheet.row(mpbatch::COLUMNS)?,
-        }
-        let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
-        ledger.for_each_row(&batch.id, |row| {
-            summary.add(&row)?;
-            record.clear();
-            match &key_columns {
-                None => {
-                    record.extend(original_cells(&row.fields, width, batch.delimiter));
-                    record.extend(result_cells(&row, dialect));
-                }
-                Some(columns) => record.extend(mpbatch::cells(&row, columns, dialect)),
-            }
-            sheet.row(&record)?;
-            Ok(())
-        })?;
-        Ok(summary)
+    let key_columns = key_columns_for(batch, format)?;
+    sheet::write(out, Dialect::of_batch(batch), |sheet| {
+        fill_results(ledger, batch, key_columns.as_ref(), sheet)
     })
     .map_err(mark_damage)
+}
+
+/// The results CSV of `batch` in `format`, the very bytes [`write_results`]
+/// writes, into `out` (a download): the writer back, every record written.
+pub(crate) fn results_into<W: Write>(
+    ledger: &Ledger,
+    batch: &Batch,
+    format: ResultsFormat,
+    out: W,
+) -> anyhow::Result<W> {
+    let key_columns = key_columns_for(batch, format)?;
+    let mut sheet = sheet::Sheet::new(out, Dialect::of_batch(batch))?;
+    fill_results(ledger, batch, key_columns.as_ref(), &mut sheet).map_err(mark_damage)?;
+    sheet.into_inner()
+}
+
+/// Mercado Pago's columns echo the input's payment, reference and amount
+/// cells: where they are, for `MpBatch`; `None` for the tool's own columns.
+fn key_columns_for(
+    batch: &Batch,
+    format: ResultsFormat,
+) -> anyhow::Result<Option<crate::input::KeyColumns>> {
+    match format {
+        ResultsFormat::Mprefund => Ok(None),
+        ResultsFormat::MpBatch => crate::input::key_columns(&batch.header)
+            .map(Some)
+            .ok_or_else(|| {
+                mark_damage(anyhow::anyhow!(
+                    "state file: batch {} has no payment id or amount column in its header",
+                    batch.id
+                ))
+            }),
+    }
+}
+
+/// The header and every row of `batch`, in input order, into `sheet`.
+fn fill_results<W: Write>(
+    ledger: &Ledger,
+    batch: &Batch,
+    key_columns: Option<&crate::input::KeyColumns>,
+    sheet: &mut sheet::Sheet<W>,
+) -> anyhow::Result<Summary> {
+    let dialect = sheet.dialect();
+    let mut summary = Summary::default();
+    let width = batch.header.len();
+    match key_columns {
+        None => {
+            let header = original_header(&batch.header)
+                .into_iter()
+                .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
+            sheet.row(header)?;
+        }
+        Some(_) => sheet.row(mpbatch::COLUMNS)?,
+    }
+    let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
+    ledger.for_each_row(&batch.id, |row| {
+        summary.add(&row)?;
+        record.clear();
+        match key_columns {
+            None => {
+                record.extend(original_cells(&row.fields, width, batch.delimiter));
+                record.extend(result_cells(&row, dialect));
+            }
+            Some(columns) => record.extend(mpbatch::cells(&row, columns, dialect)),
+        }
+        sheet.row(&record)?;
+        Ok(())
+    })?;
+    Ok(summary)
 }
 
 /// The input's header, except that a column named like one of ours (`outcome`,

@@ -614,7 +614,7 @@ pub(super) fn out_for(batch: &Batch, output: &OutputOptions) -> PathBuf {
 
 /// The columns of `batch`'s results: as asked, else as its run chose, else the
 /// tool's own.
-pub(super) fn format_for(batch: &Batch, output: &OutputOptions) -> ResultsFormat {
+pub(crate) fn format_for(batch: &Batch, output: &OutputOptions) -> ResultsFormat {
     output
         .results_format
         .or(batch.settings.results_format)

@@ -15,5 +15,5 @@ pub(crate) mod run;
 pub(crate) mod statements;
 pub(crate) mod status;
 
-pub(crate) use batch::{Finished, OutputOptions, Pick, SendOptions, report_failure};
+pub(crate) use batch::{Finished, OutputOptions, Pick, SendOptions, format_for, report_failure};
 pub(crate) use fetch::{DEFAULT_MAX_REPORT_BYTES, parse_period};

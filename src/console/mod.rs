@@ -6,9 +6,10 @@
 //! in the state file (`store`, which alone writes them), accounts (`users`), login
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
 //! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
-//! eyes (`review`), sending (`send`) and `run --approved`, which sends the
-//! approved batches tonight (`approved`), and who is sending a batch: a send
-//! a killed process left behind is found and resumable (`sender`).
+//! eyes (`review`), sending (`send`), a sent batch's results and retry
+//! (`results`) and `run --approved`, which sends the approved batches tonight
+//! (`approved`), and who is sending a batch: a send a killed process left
+//! behind is found and resumable (`sender`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
@@ -31,6 +32,7 @@ mod auth;
 mod i18n;
 mod lockout;
 mod pages;
+mod results;
 mod review;
 mod send;
 mod sender;

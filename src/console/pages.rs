@@ -298,6 +298,8 @@ struct Flow {
     may_decide: bool,
     may_send: bool,
     may_stop: bool,
+    /// Sent (or being sent): its rows' results can be read.
+    has_results: bool,
     approval_days: u32,
 }
 
@@ -322,6 +324,8 @@ impl Flow {
             may_decide: state == BatchState::Submitted && v.role.may_approve() && !own,
             may_send: matches!(state, BatchState::Approved | BatchState::Stopped),
             may_stop: state == BatchState::Sending,
+            has_results: super::results::has_results(state)
+                && r.is_some_and(|r| r.ledger_batch.is_some()),
             approval_days,
         }
     }

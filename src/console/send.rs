@@ -68,45 +68,11 @@ pub(crate) async fn send(
                 ));
             };
             req.send.runner.limit = canary;
-            let running = Running {
-                stop: Stop::new(),
-                live: Default::default(),
-            };
-            req.output.live = Some(running.live.clone());
-            let stop = running.stop.clone();
-            // Held from before the move to `sending` until after the move out
-            // of it: another process can tell this send is alive (`sender`).
-            let being_sent = || said(StatusCode::CONFLICT, M::ErrBeingSent, &[]);
-            let sender = sender::claim(&app.state, &u.id, "console send")
-                .map_err(internal)?
-                .ok_or_else(being_sent)?;
-            {
-                // One move to `sending`, and its stop noted, under one lock: a
-                // stop asked the moment after finds it.
-                let mut runs = app.runs();
-                let moved = app
-                    .store()
-                    .move_state(
-                        &u.id,
-                        &[BatchState::Approved, BatchState::Stopped],
-                        BatchState::Sending,
-                    )
-                    .map_err(internal)?;
-                if !moved {
-                    sender.end();
-                    return Err(being_sent());
-                }
-                runs.insert(u.id.clone(), running);
-            }
+            let begun = claim(&app, &u, &[BatchState::Approved, BatchState::Stopped])?;
             let remote = app.remote(peer, &headers);
             let detail = canary.map(|n| format!("the first {n} row(s) only"));
             app.audit(Some(&v.name), Action::Send, &remote, Some(&u.id), detail)?;
-            // `run` holds its ledger across awaits: it runs on a blocking
-            // thread of this runtime, the tasks it spawns on its workers.
-            let (app2, id2) = (app.clone(), u.id.clone());
-            tokio::task::spawn_blocking(move || {
-                tokio::runtime::Handle::current().block_on(sending(app2, id2, req, stop, sender))
-            });
+            spawn(&app, &u.id, Job::Run(Box::new(req)), begun);
             Ok(Redirect::to(&format!("/batches/{}", u.id)).into_response())
         }
         .await,
@@ -220,10 +186,84 @@ pub(crate) fn request_for(
     }
 }
 
+/// What a background send runs: the engine's `run` over the stored upload,
+/// or its `retry` of the ledger batch's retryable failed rows (the console's
+/// "retry failed rows", by the rules of `mprefund retry`).
+pub(crate) enum Job {
+    Run(Box<RunRequest>),
+    Retry {
+        ledger_batch: String,
+        send: Box<crate::commands::SendOptions>,
+    },
+}
+
+/// A send begun: noted for its batch (its stop, the figures its page reads),
+/// and the batch's sender lock held until it leaves `sending` (`sender`).
+pub(crate) struct Begun {
+    running: Running,
+    sender: Sender,
+}
+
+/// Moves batch `u` from one of `from` to `sending` — one conditional UPDATE,
+/// so of two clicks exactly one gets here (409 for the other) — and notes the
+/// send, under one lock: a stop asked the moment after finds it. The sender
+/// lock is taken first, so another process can tell this send is alive.
+pub(crate) fn claim(app: &App, u: &Upload, from: &[BatchState]) -> Result<Begun, Early> {
+    let being_sent = || said(StatusCode::CONFLICT, M::ErrBeingSent, &[]);
+    let sender = sender::claim(&app.state, &u.id, "console send")
+        .map_err(internal)?
+        .ok_or_else(being_sent)?;
+    let running = Running {
+        stop: Stop::new(),
+        live: Default::default(),
+    };
+    let mut runs = app.runs();
+    let moved = app
+        .store()
+        .move_state(&u.id, from, BatchState::Sending)
+        .map_err(internal)?;
+    if !moved {
+        sender.end();
+        return Err(being_sent());
+    }
+    runs.insert(u.id.clone(), running.clone());
+    Ok(Begun { running, sender })
+}
+
+/// Runs `job` for the batch `id` (claimed) in a task of this process.
+pub(crate) fn spawn(app: &Shared, id: &str, job: Job, begun: Begun) {
+    // The engine holds its ledger across awaits: it runs on a blocking thread
+    // of this runtime, the tasks it spawns on its workers.
+    let (app, id) = (app.clone(), id.to_owned());
+    tokio::task::spawn_blocking(move || {
+        tokio::runtime::Handle::current().block_on(sending(app, id, job, begun))
+    });
+}
+
 /// The background send: the batch ends `finished` when nothing is left to
 /// send, else `stopped` (a stop, an outage, a refusal — sent again later).
-async fn sending(app: Shared, id: String, req: RunRequest, stop: Stop, sender: Sender) {
-    let ran = crate::commands::run::run(req, stop).await;
+async fn sending(app: Shared, id: String, job: Job, begun: Begun) {
+    let Begun { running, sender } = begun;
+    let (stop, live) = (running.stop, Some(running.live));
+    let ran = match job {
+        Job::Run(mut req) => {
+            req.output.live = live;
+            crate::commands::run::run(*req, stop).await
+        }
+        Job::Retry { ledger_batch, send } => {
+            let pick = crate::commands::Pick {
+                id: Some(ledger_batch),
+                input: None,
+            };
+            let output = crate::commands::OutputOptions {
+                live,
+                ..Default::default()
+            };
+            crate::commands::retry::retry(&app.state, &pick, false, false, &send, &output, stop)
+                .await
+                .map(|f| RunResult::Finished(Box::new(f)))
+        }
+    };
     let done = match &ran {
         Ok(RunResult::Finished(f)) => {
             tracing::info!("console batch {id}: {}", f.one_line());

@@ -78,6 +78,7 @@ pub(crate) struct App {
 pub(crate) type Shared = Arc<App>;
 
 /// A send of this process: its stop, and the figures its progress page reads.
+#[derive(Clone)]
 pub(crate) struct Running {
     pub stop: Stop,
     pub live: crate::progress::Live,
@@ -262,6 +263,9 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/batches/{id}/send", post(super::send::send))
         .route("/batches/{id}/stop", post(super::send::stop))
         .route("/batches/{id}/events", get(super::send::events))
+        .route("/batches/{id}/results", get(super::results::page))
+        .route("/batches/{id}/results.csv", get(super::results::csv))
+        .route("/batches/{id}/retry", post(super::results::retry))
         .route("/audit", get(super::audit::page))
         .route("/causes", get(pages::causes))
         .route("/audit.csv", get(super::audit::csv))

@@ -170,6 +170,10 @@ pub(crate) enum Action {
     Stop,
     /// A batch left `sending` by a process that died, moved to `stopped`.
     Interrupted,
+    /// A batch's results downloaded.
+    Download,
+    /// A batch's failed rows sent again.
+    Retry,
 }
 
 impl Action {
@@ -188,6 +192,8 @@ impl Action {
             Action::Send => "send",
             Action::Stop => "stop",
             Action::Interrupted => "interrupted",
+            Action::Download => "download",
+            Action::Retry => "retry",
         }
     }
 }

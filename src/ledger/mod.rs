@@ -21,6 +21,7 @@ mod queries;
 mod readonly;
 mod schema;
 
+pub(crate) use queries::Listing;
 pub(crate) use readonly::ReadOnly;
 
 /// The stored state of a row: its outcome, except that a pending row whose request

@@ -269,7 +269,49 @@ impl Ledger {
         batch_id: &str,
         f: impl FnMut(StoredRow) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        self.rows_where(batch_id, "", -1, f)
+        self.rows_where(batch_id, "", -1, 0, f)
+    }
+
+    /// How many rows of the batch each of `which` keeps, in one read of it.
+    pub(crate) fn listed_counts(
+        &self,
+        batch_id: &str,
+        which: &[Listing],
+    ) -> anyhow::Result<Vec<u64>> {
+        if which.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sums: Vec<String> = which
+            .iter()
+            .map(|w| format!("COALESCE(SUM({}), 0)", w.condition()))
+            .collect();
+        let sql = format!("SELECT {} FROM rows WHERE batch = ?1", sums.join(", "));
+        Ok(self.conn.query_row(&sql, [self.seq(batch_id)?], |r| {
+            (0..which.len())
+                .map(|i| r.get::<_, i64>(i).map(|n| n as u64))
+                .collect()
+        })?)
+    }
+
+    /// One page of the rows `which` keeps, in input order: `limit` rows after
+    /// the first `offset`. The primary key (batch, row number) orders and
+    /// bounds the read, so a page of a 100,000-row batch reads that page's
+    /// rows, never the batch.
+    pub(crate) fn listed_page(
+        &self,
+        batch_id: &str,
+        which: Listing,
+        offset: u64,
+        limit: u32,
+    ) -> anyhow::Result<Vec<StoredRow>> {
+        let mut out = Vec::with_capacity(limit as usize);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let filter = format!("AND {}", which.condition());
+        self.rows_where(batch_id, &filter, i64::from(limit), offset, |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// The first `limit` rows of the batch, in input order, that have an
@@ -285,7 +327,7 @@ impl Ledger {
             Outcome::Pending.as_str(),
             Outcome::Invalid.as_str()
         );
-        self.rows_where(batch_id, &filter, i64::from(limit), |r| {
+        self.rows_where(batch_id, &filter, i64::from(limit), 0, |r| {
             out.push(r);
             Ok(())
         })?;
@@ -293,21 +335,22 @@ impl Ledger {
     }
 
     /// The batch's rows `filter` (SQL on `rows`, from this module only) keeps,
-    /// at most `limit` (-1: all), in input order.
+    /// at most `limit` (-1: all) after the first `offset`, in input order.
     fn rows_where(
         &self,
         batch_id: &str,
         filter: &str,
         limit: i64,
+        offset: i64,
         mut f: impl FnMut(StoredRow) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
                     cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
                     last_attempt_at, kind, payment_id, line, updated_at, origin
-             FROM rows WHERE batch = ?1 {filter} ORDER BY row_no LIMIT ?2",
+             FROM rows WHERE batch = ?1 {filter} ORDER BY row_no LIMIT ?2 OFFSET ?3",
         ))?;
-        let mut rows = stmt.query(params![self.seq(batch_id)?, limit])?;
+        let mut rows = stmt.query(params![self.seq(batch_id)?, limit, offset])?;
         while let Some(r) = rows.next()? {
             let row_no = r.get::<_, i64>(0)? as u64;
             let bad = |what: &str| anyhow::anyhow!("state file: row {row_no} has a bad {what}");
@@ -376,6 +419,52 @@ impl Ledger {
     }
 }
 
+/// Which rows of a batch a listing keeps, in the ledger's outcome vocabulary
+/// (the console's results filters map onto these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listing {
+    All,
+    /// Rows with one of these outcomes (`Pending` takes the rows `sending` too).
+    Outcomes(&'static [Outcome]),
+    /// Rows the tool will not finish by itself: invalid ones, failed ones it
+    /// will not retry (`retry` sends only the retryable), and refunds made for
+    /// another amount or payment than asked (money moved, not as asked).
+    NeedsPerson,
+}
+
+impl Listing {
+    /// The SQL condition on `rows` that keeps these rows; built from the
+    /// typed vocabulary only (no text from outside reaches it).
+    fn condition(self) -> String {
+        match self {
+            Listing::All => "1".to_owned(),
+            Listing::Outcomes(outcomes) => {
+                let states: Vec<String> = outcomes
+                    .iter()
+                    .flat_map(|o| {
+                        let sending = (*o == Outcome::Pending).then_some(SENDING);
+                        std::iter::once(o.as_str()).chain(sending)
+                    })
+                    .map(|s| format!("'{s}'"))
+                    .collect();
+                if states.is_empty() {
+                    "0".to_owned()
+                } else {
+                    format!("state IN ({})", states.join(", "))
+                }
+            }
+            Listing::NeedsPerson => format!(
+                "(state = '{}' OR (state = '{}' AND retryable IS NOT 1)
+                  OR cause_code IN ('{}', '{}'))",
+                Outcome::Invalid.as_str(),
+                Outcome::Failed.as_str(),
+                CauseCode::AmountDiffers.as_str(),
+                CauseCode::PaymentDiffers.as_str()
+            ),
+        }
+    }
+}
+
 fn read_batch(r: &rusqlite::Row<'_>) -> rusqlite::Result<anyhow::Result<Batch>> {
     let header: String = r.get(5)?;
     let row_count: i64 = r.get(8)?;
@@ -412,4 +501,141 @@ pub(super) fn generation_of(conn: &rusqlite::Connection) -> anyhow::Result<i64> 
         )
         .optional()?
         .unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Amount, IdempotencyKey, Kind, Row, Valid};
+
+    /// Rows 1..=7 of batch `b`: refunded, in process, failed and retryable,
+    /// failed for good, invalid, still sending, refunded for another amount.
+    fn ledger_of_every_kind() -> (tempfile::TempDir, Ledger) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&dir.path().join("s.db")).unwrap();
+        let batch = Batch {
+            id: "b".into(),
+            created_at_ms: 1,
+            input_path: "in.csv".into(),
+            input_digest: "d".into(),
+            namespace: "ns".into(),
+            header: vec!["payment_id".into(), "amount".into()],
+            delimiter: b',',
+            settings: BatchSettings::default(),
+            row_count: 7,
+        };
+        let mut w = l.new_batch(&batch).unwrap();
+        for n in 1..=7u64 {
+            let content = if n == 5 {
+                Err("bad amount".to_owned())
+            } else {
+                Ok(Valid {
+                    ask: RefundAsk {
+                        key: IdempotencyKey::new(format!("k{n}")).unwrap(),
+                        kind: Kind::Payment,
+                        payment_id: PaymentId::new(1000 + n).unwrap(),
+                        requested: Requested::Partial(
+                            Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
+                        ),
+                    },
+                    currency: None,
+                    reference: None,
+                })
+            };
+            w.insert(&Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![format!("{}", 1000 + n), "10.50".into()],
+                content,
+            })
+            .unwrap();
+        }
+        w.commit().unwrap();
+        l.record_and_claim("b", &[], 0, 10).unwrap();
+        let done = |outcome, cause: Option<CauseCode>, retryable| RowResult {
+            cause: cause.map(|code| Cause {
+                code,
+                message: String::new(),
+            }),
+            retryable,
+            attempts: 1,
+            ..RowResult::new(outcome)
+        };
+        let results = [
+            (1, done(Outcome::Refunded, None, None)),
+            (2, done(Outcome::InProcess, None, None)),
+            (
+                3,
+                done(Outcome::Failed, Some(CauseCode::Http(500)), Some(true)),
+            ),
+            (
+                4,
+                done(
+                    Outcome::Failed,
+                    Some(CauseCode::Other("2063".into())),
+                    Some(false),
+                ),
+            ),
+            (
+                7,
+                done(Outcome::Refunded, Some(CauseCode::AmountDiffers), None),
+            ),
+        ];
+        l.record_and_claim("b", &results, 0, 0).unwrap();
+        (dir, l)
+    }
+
+    fn listed(l: &Ledger, which: Listing) -> Vec<u64> {
+        let rows: Vec<u64> = l
+            .listed_page("b", which, 0, 100)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.row_no)
+            .collect();
+        assert_eq!(
+            l.listed_counts("b", &[Listing::All, which]).unwrap(),
+            [7, rows.len() as u64]
+        );
+        rows
+    }
+
+    #[test]
+    fn a_listing_keeps_the_rows_its_outcomes_name() {
+        let (_dir, l) = ledger_of_every_kind();
+        assert_eq!(listed(&l, Listing::All), [1, 2, 3, 4, 5, 6, 7]);
+        let not_refunded = Listing::Outcomes(&[Outcome::Failed, Outcome::Invalid]);
+        assert_eq!(listed(&l, not_refunded), [3, 4, 5]);
+        let refunded = Listing::Outcomes(&[Outcome::Refunded, Outcome::InProcess]);
+        assert_eq!(listed(&l, refunded), [1, 2, 7]);
+        // A row whose request may have left is pending, as the results say.
+        assert_eq!(listed(&l, Listing::Outcomes(&[Outcome::Pending])), [6]);
+        assert_eq!(listed(&l, Listing::Outcomes(&[])), Vec::<u64>::new());
+        // Failed for good, invalid, refunded not as asked: never the retryable.
+        assert_eq!(listed(&l, Listing::NeedsPerson), [4, 5, 7]);
+    }
+
+    #[test]
+    fn a_page_is_the_rows_after_its_offset_in_input_order() {
+        let (_dir, l) = ledger_of_every_kind();
+        let page = |offset, limit| -> Vec<u64> {
+            l.listed_page("b", Listing::All, offset, limit)
+                .unwrap()
+                .iter()
+                .map(|r| r.row_no)
+                .collect()
+        };
+        assert_eq!(page(0, 3), [1, 2, 3]);
+        assert_eq!(page(3, 3), [4, 5, 6]);
+        assert_eq!(page(6, 3), [7]);
+        assert!(page(9, 3).is_empty());
+        assert!(page(u64::MAX, 3).is_empty());
+        let failed = Listing::Outcomes(&[Outcome::Failed, Outcome::Invalid]);
+        let second: Vec<u64> = l
+            .listed_page("b", failed, 1, 1)
+            .unwrap()
+            .iter()
+            .map(|r| r.row_no)
+            .collect();
+        assert_eq!(second, [4]);
+    }
 }

@@ -1,0 +1,569 @@
+//! `mprefund console`, results (issue 21): a sent batch's rows in a table —
+//! filtered, paged in the ledger, every cell escaped —, the results CSV `run`
+//! writes (the file's own dialect, formulas neutralised, or Mercado Pago's
+//! columns), and "retry failed rows" by `mprefund retry`'s rules, once.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::time::Duration;
+
+use mprefund::sandbox::{SandboxHandle, TEST_TOKEN};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_DISPOSITION, LOCATION};
+
+use crate::common::{Console, Work, ordinary_csv, refunds_per_key, sandbox, state_with_users};
+use crate::console::{Browser, logged_in, text, upload};
+
+fn console_on(w: &Work, state: &Path, sb: &SandboxHandle) -> Console {
+    let base = sb.base_url();
+    Console::start_with(
+        w,
+        state,
+        &[("MP_ACCESS_TOKEN", TEST_TOKEN)],
+        &["--api-base", &base, "--rate", "1000", "--max-attempts", "2"],
+    )
+}
+
+async fn post(
+    c: &Console,
+    b: &Browser,
+    csrf: Option<&str>,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    if let Some(t) = csrf {
+        form.push(("csrf", t));
+    }
+    let r = b.post(c.url(path)).form(&form).send().await.unwrap();
+    let status = r.status();
+    (status, text(r).await)
+}
+
+async fn get(c: &Console, b: &reqwest::Client, path: &str) -> (StatusCode, String) {
+    let r = b.get(c.url(path)).send().await.unwrap();
+    let status = r.status();
+    (status, text(r).await)
+}
+
+async fn json(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
+    b.get(c.url(&format!("/batches/{id}.json")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The batch `id` once it is no longer being sent.
+async fn settled(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
+    for _ in 0..12_000 {
+        let j = json(c, b, id).await;
+        if j["state"] != "sending" {
+            return j;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("batch {id} still sending; log: {}", c.log());
+}
+
+/// Uploaded by `sub`, submitted and approved (by `appr`) with the plan's own
+/// totals: the batch id.
+async fn approved(
+    c: &Console,
+    (sub, sub_csrf): (&Browser, &str),
+    (appr, appr_csrf): (&Browser, &str),
+    name: &str,
+    bytes: Vec<u8>,
+) -> String {
+    let r = upload(c, sub, Some(sub_csrf), name, bytes, true).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    let id = to.strip_prefix("/batches/").unwrap().to_owned();
+    let j = json(c, sub, &id).await;
+    let totals: Vec<String> = j["money"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let (sum, currency) = (m["sum"].as_str().unwrap(), m["currency"].as_str().unwrap());
+            // A file naming no currency: the sum alone.
+            if currency.starts_with('(') {
+                sum.to_owned()
+            } else {
+                format!("{sum}:{currency}")
+            }
+        })
+        .collect();
+    let totals = totals.join(" ");
+    let path = format!("/batches/{id}/submit");
+    let (s, body) = post(c, sub, Some(sub_csrf), &path, &[("expect_total", &totals)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let path = format!("/batches/{id}/approve");
+    let (s, body) = post(
+        c,
+        appr,
+        Some(appr_csrf),
+        &path,
+        &[("expect_total", &totals)],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    id
+}
+
+/// Approved, then sent now; the batch once its send is over.
+async fn sent(
+    c: &Console,
+    sub: (&Browser, &str),
+    appr: (&Browser, &str),
+    name: &str,
+    bytes: Vec<u8>,
+) -> (String, serde_json::Value) {
+    let id = approved(c, sub, appr, name, bytes).await;
+    let (s, body) = post(c, appr.0, Some(appr.1), &format!("/batches/{id}/send"), &[]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let j = settled(c, appr.0, &id).await;
+    (id, j)
+}
+
+/// The rows a results page lists: (row, outcome), in page order.
+fn listed(html: &str) -> Vec<(u64, String)> {
+    html.split("<tr data-row=\"")
+        .skip(1)
+        .map(|t| {
+            let (row, rest) = t.split_once('"').unwrap();
+            let outcome = rest
+                .split_once("data-outcome=\"")
+                .unwrap()
+                .1
+                .split('"')
+                .next()
+                .unwrap();
+            (row.parse().unwrap(), outcome.to_owned())
+        })
+        .collect()
+}
+
+/// A CSV body as header-keyed records (BOM and `;` or `,` as it comes).
+fn records(body: &[u8]) -> Vec<HashMap<String, String>> {
+    let w = Work::new();
+    let p = w.write("r.csv", body);
+    crate::common::read_csv(&p)
+}
+
+#[tokio::test]
+async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    // The pt-BR sample (BOM, `;`, decimal commas, CRLF), with a formula in a
+    // free-text cell and a script where a payment id should be (a bad line).
+    let sample =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/chargebacks-ptbr.csv"))
+            .unwrap();
+    let mut bytes = sample.clone();
+    bytes.extend_from_slice(
+        "Zé Teste;5,00;71829304018;Fraude;CB-2026-1199;BRL;;=HYPERLINK(\"http://evil.example\",\"clique\")\r\n\
+         Mal Feitor;7,00;<script>alert(1)</script>;Fraude;CB-2026-1198;BRL;;\r\n"
+            .as_bytes(),
+    );
+    let (id, j) = sent(
+        &c,
+        (&sub, &sub_csrf),
+        (&appr, &appr_csrf),
+        "chargebacks-ptbr.csv",
+        bytes,
+    )
+    .await;
+    assert_eq!(j["state"], "finished", "{j}");
+
+    // The batch page links its results.
+    let (_, page) = get(&c, &appr, &format!("/batches/{id}")).await;
+    assert!(
+        page.contains(&format!("href=\"/batches/{id}/results\"")),
+        "{page}"
+    );
+
+    // The download first: what the page is checked against.
+    let r = sub
+        .get(c.url(&format!("/batches/{id}/results.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()[CONTENT_DISPOSITION],
+        "attachment; filename=\"chargebacks-ptbr.results.csv\""
+    );
+    let body = r.bytes().await.unwrap().to_vec();
+    assert!(body.starts_with(b"\xEF\xBB\xBF"), "a BOM, as the input had");
+    let text_body = String::from_utf8(body.clone()).unwrap();
+    let header = text_body.lines().next().unwrap();
+    assert!(
+        header.starts_with("\u{feff}Cliente;Valor;ID Pagamento;") && header.contains(";outcome;"),
+        "{header}"
+    );
+    assert!(
+        text_body.contains("'=HYPERLINK(") && !text_body.contains(";=HYPERLINK("),
+        "the formula neutralised: {text_body}"
+    );
+    let csv = records(&body);
+    let rows_in_file = sample
+        .split(|b| *b == b'\n')
+        .filter(|l| l.len() > 1)
+        .count()
+        - 1
+        + 2;
+    assert_eq!(csv.len(), rows_in_file, "every row once");
+    let nina = csv.iter().find(|r| r["Cliente"] == "Nina Ferraz").unwrap();
+    assert_eq!(
+        (nina["outcome"].as_str(), nina["refunded_amount"].as_str()),
+        ("refunded", "99,99"),
+        "a decimal comma, as the input wrote"
+    );
+    // The very file `run` wrote beside the upload.
+    let uploads = state.with_file_name("state.db.uploads");
+    let written = std::fs::read_dir(&uploads)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".results.csv"))
+        .expect("run's results file");
+    assert_eq!(
+        std::fs::read(written).unwrap(),
+        body,
+        "byte for byte as run writes it"
+    );
+
+    // Mercado Pago's columns, same dialect.
+    let r = sub
+        .get(c.url(&format!("/batches/{id}/results.csv?format=mp-batch")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()[CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("chargebacks-ptbr.mp-batch.csv")
+    );
+    let mp = r.bytes().await.unwrap().to_vec();
+    let mp_text = String::from_utf8(mp.clone()).unwrap();
+    assert_eq!(
+        mp_text.lines().next().unwrap(),
+        "\u{feff}sequential_order;external_reference;amount;refund_status;refund_detail;payment_id"
+    );
+    let mp = records(&mp);
+    assert_eq!(mp.len(), csv.len());
+    let nina = mp
+        .iter()
+        .find(|r| r["external_reference"] == "CB-2026-1115")
+        .unwrap();
+    assert_eq!(
+        (nina["amount"].as_str(), nina["refund_status"].as_str()),
+        ("99,99", "Refunded")
+    );
+    let r = sub
+        .get(c.url(&format!("/batches/{id}/results.csv?format=xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // Each filter lists exactly the rows its meaning says, read from the file.
+    let by_row: HashMap<u64, &HashMap<String, String>> =
+        csv.iter().map(|r| (r["row"].parse().unwrap(), r)).collect();
+    let want = |keep: &dyn Fn(&HashMap<String, String>) -> bool| -> Vec<u64> {
+        let mut rows: Vec<u64> = by_row
+            .iter()
+            .filter(|(_, r)| keep(r))
+            .map(|(n, _)| *n)
+            .collect();
+        rows.sort();
+        rows
+    };
+    let outcome_in = |os: &'static [&'static str]| {
+        move |r: &HashMap<String, String>| os.contains(&r["outcome"].as_str())
+    };
+    let needs_person = |r: &HashMap<String, String>| {
+        r["outcome"] == "invalid"
+            || (r["outcome"] == "failed" && r["retryable"] != "true")
+            || ["amount_differs", "payment_differs"].contains(&r["cause_code"].as_str())
+    };
+    let cases: [(&str, Vec<u64>); 4] = [
+        ("all", want(&|_| true)),
+        ("failed", want(&outcome_in(&["failed", "invalid"]))),
+        ("needs-person", want(&needs_person)),
+        ("refunded", want(&outcome_in(&["refunded", "in_process"]))),
+    ];
+    for (filter, rows) in &cases {
+        let (s, html) = get(&c, &sub, &format!("/batches/{id}/results?filter={filter}")).await;
+        assert_eq!(s, StatusCode::OK, "{html}");
+        let got: Vec<u64> = listed(&html).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(&got, rows, "filter {filter}");
+        assert!(
+            !rows.is_empty(),
+            "the sample has rows of every kind: {filter}"
+        );
+    }
+    let failed = &cases[1].1;
+    assert!(
+        failed.len() < csv.len() && cases[3].1.len() + failed.len() <= csv.len(),
+        "{cases:?}"
+    );
+
+    // Every cell escaped: the script a cell held is text, never markup.
+    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=failed")).await;
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{html}"
+    );
+    // A cause with its meaning and next step; money in the page's locale.
+    let (_, pt) = get(&c, &sub, &format!("/batches/{id}/results?lang=pt-BR")).await;
+    assert!(pt.contains("R$ 99,99"), "{pt}");
+    let (_, en) = get(&c, &sub, &format!("/batches/{id}/results?lang=en")).await;
+    assert!(en.contains("R$ 99.99"), "{en}");
+    assert!(en.contains("needs a person: look at the payment"), "{en}");
+    let (s, _) = get(&c, &sub, &format!("/batches/{id}/results?filter=<b>")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Every download audited.
+    let (boss, _) = logged_in(&c, "boss").await;
+    let (_, audit) = get(&c, &boss, "/audit.csv").await;
+    let downloads = audit
+        .lines()
+        .filter(|l| l.contains(",download,") && l.contains(id.as_str()) && l.contains(",sub,"))
+        .count();
+    assert_eq!(downloads, 2, "{audit}");
+}
+
+#[tokio::test]
+async fn a_results_page_is_a_hundred_rows_every_row_on_exactly_one_page() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let csv = ordinary_csv(250, 4_700_001);
+    let (id, j) = sent(
+        &c,
+        (&sub, &sub_csrf),
+        (&appr, &appr_csrf),
+        "big.csv",
+        csv.into_bytes(),
+    )
+    .await;
+    assert_eq!(j["counts"]["refunded"], 250, "{j}");
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let (s, html) = get(&c, &sub, &format!("/batches/{id}/results?page={page}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let rows = listed(&html);
+        assert_eq!(rows.len(), if page < 3 { 100 } else { 50 }, "page {page}");
+        assert!(html.contains(&format!("page {page} of 3")), "{html}");
+        assert_eq!(html.contains("rel=\"next\""), page < 3, "page {page}");
+        assert_eq!(html.contains("rel=\"prev\""), page > 1, "page {page}");
+        seen.extend(rows.into_iter().map(|(n, _)| n));
+    }
+    let unique: BTreeSet<u64> = seen.iter().copied().collect();
+    assert_eq!(seen.len(), 250, "no row twice");
+    assert_eq!(unique, (1..=250).collect(), "none lost, in input order");
+    assert!(seen.windows(2).all(|p| p[0] < p[1]));
+    // Past the end: the last page; nothing failed: one empty page.
+    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?page=99")).await;
+    assert_eq!(listed(&html).first().map(|r| r.0), Some(201));
+    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=failed")).await;
+    assert!(
+        listed(&html).is_empty() && html.contains("page 1 of 1"),
+        "{html}"
+    );
+    let (s, _) = get(&c, &sub, &format!("/batches/{id}/results?page=-1")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let sick = [4_800_001_003u64, 4_800_001_009];
+    for p in sick {
+        sb.fail_payment(p, 500);
+    }
+    let csv = ordinary_csv(12, 4_800_001);
+    let (id, j) = sent(
+        &c,
+        (&sub, &sub_csrf),
+        (&appr, &appr_csrf),
+        "sick.csv",
+        csv.into_bytes(),
+    )
+    .await;
+    assert_eq!(j["state"], "finished", "{j}");
+    assert_eq!(
+        (
+            j["counts"]["refunded"].as_u64(),
+            j["counts"]["failed"].as_u64()
+        ),
+        (Some(10), Some(2)),
+        "{j}"
+    );
+    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=failed")).await;
+    assert_eq!(
+        listed(&html),
+        [(4, "failed".to_owned()), (10, "failed".to_owned())]
+    );
+    assert!(
+        html.contains(&format!("action=\"/batches/{id}/retry\"")),
+        "{html}"
+    );
+    // Retryable: not a person's.
+    let (_, html) = get(
+        &c,
+        &sub,
+        &format!("/batches/{id}/results?filter=needs-person"),
+    )
+    .await;
+    assert!(listed(&html).is_empty(), "{html}");
+
+    let retry = format!("/batches/{id}/retry");
+    // A forged token, no token, no session, no such batch.
+    let (s, _) = post(&c, &sub, Some("forged"), &retry, &[]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = post(&c, &sub, None, &retry, &[]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let nobody = crate::console::browser();
+    let (s, _) = post(&c, &nobody, Some(&sub_csrf), &retry, &[]).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = post(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        "/batches/0123456789abcdef0123456789abcdef/retry",
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(
+        json(&c, &sub, &id).await["counts"]["failed"],
+        2,
+        "nothing retried"
+    );
+
+    for p in sick {
+        sb.heal_payment(p);
+    }
+    // A double click retries once.
+    let (a, b) = tokio::join!(
+        post(&c, &sub, Some(&sub_csrf), &retry, &[]),
+        post(&c, &appr, Some(&appr_csrf), &retry, &[]),
+    );
+    let mut codes = [a.0, b.0];
+    codes.sort();
+    assert_eq!(
+        codes,
+        [StatusCode::SEE_OTHER, StatusCode::CONFLICT],
+        "{a:?} {b:?}"
+    );
+    let j = settled(&c, &sub, &id).await;
+    assert_eq!(j["state"], "finished", "{j}");
+    assert_eq!(j["counts"]["refunded"], 12, "{j}");
+    assert!(j["counts"].get("failed").is_none_or(|n| n == 0), "{j}");
+    let per_key = refunds_per_key(&sb);
+    assert_eq!(per_key.len(), 12, "{per_key:?}");
+    assert!(
+        per_key.values().all(|n| *n == 1),
+        "a payment refunded twice: {per_key:?}"
+    );
+    // The results say so, the file too.
+    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=refunded")).await;
+    assert_eq!(listed(&html).len(), 12);
+    assert!(
+        !html.contains(&format!("action=\"/batches/{id}/retry\"")),
+        "{html}"
+    );
+    let r = sub
+        .get(c.url(&format!("/batches/{id}/results.csv")))
+        .send()
+        .await
+        .unwrap();
+    let csv = records(&r.bytes().await.unwrap());
+    assert!(csv.iter().all(|r| r["outcome"] == "refunded"));
+    // Nothing left to retry.
+    let (s, body) = post(&c, &sub, Some(&sub_csrf), &retry, &[]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+
+    let (boss, _) = logged_in(&c, "boss").await;
+    let (_, audit) = get(&c, &boss, "/audit.csv").await;
+    let retries = audit
+        .lines()
+        .filter(|l| l.contains(",retry,") && l.contains(id.as_str()))
+        .count();
+    assert_eq!(retries, 1, "{audit}");
+}
+
+#[tokio::test]
+async fn results_need_a_session_a_batch_and_a_send() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let id = approved(
+        &c,
+        (&sub, &sub_csrf),
+        (&appr, &appr_csrf),
+        "later.csv",
+        ordinary_csv(3, 4_900_001).into_bytes(),
+    )
+    .await;
+    // Approved, not sent: no results yet.
+    let (s, body) = get(&c, &sub, &format!("/batches/{id}/results.csv")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let (s, html) = get(&c, &sub, &format!("/batches/{id}/results")).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("no results yet"), "{html}");
+    let (s, _) = post(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        &format!("/batches/{id}/retry"),
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, page) = get(&c, &sub, &format!("/batches/{id}")).await;
+    assert!(
+        !page.contains("/results\""),
+        "no link before a send: {page}"
+    );
+    // No such batch; no session.
+    for unknown in ["0123456789abcdef0123456789abcdef", "..%2F..%2Fetc", "x"] {
+        let (s, _) = get(&c, &sub, &format!("/batches/{unknown}/results.csv")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{unknown}");
+        let (s, _) = get(&c, &sub, &format!("/batches/{unknown}/results")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{unknown}");
+    }
+    let nobody = crate::console::browser();
+    let (s, _) = get(&c, &nobody, &format!("/batches/{id}/results.csv")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let r = nobody
+        .get(c.url(&format!("/batches/{id}/results")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/login");
+    assert!(sb.refunds().is_empty(), "nothing was sent");
+}
