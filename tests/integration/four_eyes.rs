@@ -14,7 +14,13 @@ use crate::common::{Console, Work, ordinary_csv, run, sandbox, state_with_users}
 use crate::console::{Browser, logged_in, text, upload};
 
 /// Uploads `csv` as `sub` would; the new batch's id.
-async fn uploaded(c: &Console, b: &Browser, csrf: &str, csv: &str, skip: bool) -> String {
+pub(crate) async fn uploaded(
+    c: &Console,
+    b: &Browser,
+    csrf: &str,
+    csv: &str,
+    skip: bool,
+) -> String {
     let r = upload(c, b, Some(csrf), "cb.csv", csv.as_bytes().to_vec(), skip).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
     let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
@@ -22,7 +28,7 @@ async fn uploaded(c: &Console, b: &Browser, csrf: &str, csv: &str, skip: bool) -
 }
 
 /// `POST /batches/{id}/{step}` with `fields` and the CSRF token.
-async fn step(
+pub(crate) async fn step(
     c: &Console,
     b: &Browser,
     csrf: Option<&str>,
@@ -44,7 +50,7 @@ async fn step(
     (status, text(r).await)
 }
 
-async fn json(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
+pub(crate) async fn json(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
     b.get(c.url(&format!("/batches/{id}.json")))
         .send()
         .await
@@ -61,7 +67,7 @@ fn status_of(w: &Work, state: &Path) -> String {
     format!("{}{}", r.stdout, r.stderr)
 }
 
-fn console_on(
+pub(crate) fn console_on(
     w: &Work,
     state: &Path,
     sb: &mprefund::sandbox::SandboxHandle,
