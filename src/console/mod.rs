@@ -25,6 +25,7 @@ use crate::input::InputOptions;
 pub(crate) mod approved;
 mod audit;
 mod auth;
+mod books;
 mod i18n;
 mod lockout;
 mod pages;

@@ -65,6 +65,8 @@ pub(crate) struct App {
     pub send: Option<SendOptions>,
     /// The stop of each batch being sent, by console batch id.
     runs: Mutex<HashMap<String, Stop>>,
+    /// What reading the books back found, per batch (`console::books`).
+    pub books: super::books::Books,
 }
 
 pub(crate) type Shared = Arc<App>;
@@ -109,6 +111,7 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         approval_days: s.approval_days,
         send,
         runs: Mutex::new(HashMap::new()),
+        books: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await
@@ -157,6 +160,7 @@ async fn shutdown() {
 pub(crate) fn router(app: Shared) -> Router {
     let uploads = Router::new()
         .route("/batches", post(upload::upload))
+        .route("/batches/{id}/report", post(super::books::report))
         // The cap is checked on Content-Length before a byte of the body is
         // read, and counted as a body without one streams in.
         .layer(RequestBodyLimitLayer::new(upload::MAX_BODY_BYTES))
@@ -172,6 +176,12 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/batches/{id}/send", post(super::send::send))
         .route("/batches/{id}/stop", post(super::send::stop))
         .route("/batches/{id}/events", get(super::send::events))
+        .route(
+            "/batches/{id}/reconcile",
+            get(super::books::page).post(super::books::reconcile),
+        )
+        .route("/batches/{id}/reconcile.csv", get(super::books::csv))
+        .route("/batches/{id}/report", get(super::books::report_page))
         .route("/audit", get(super::audit::page))
         .route("/causes", get(pages::causes))
         .route("/audit.csv", get(super::audit::csv))

@@ -168,6 +168,12 @@ pub(crate) enum Action {
     Reject,
     Send,
     Stop,
+    /// The books read back from the API (`console::books`).
+    Reconcile,
+    ReconcileDownload,
+    /// A Mercado Pago report matched against a batch, or refused.
+    Report,
+    ReportRefused,
 }
 
 impl Action {
@@ -185,6 +191,10 @@ impl Action {
             Action::Reject => "reject",
             Action::Send => "send",
             Action::Stop => "stop",
+            Action::Reconcile => "reconcile",
+            Action::ReconcileDownload => "reconcile_download",
+            Action::Report => "report",
+            Action::ReportRefused => "report_refused",
         }
     }
 }

@@ -193,7 +193,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     // The file name is shown, escaped.
     assert!(!page.contains("<img src=x"), "{page}");
     assert!(
-        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        page.contains("&#60;img src=x onerror=alert(1)&#62;"),
         "{page}"
     );
     // Money in the page's language: pt-BR's R$ 3,75.
@@ -272,9 +272,12 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
     // What it means and what to do, in the page's language.
     let (_, es) = get(&c, &appr.0, &format!("/batches/{id}/reconcile?lang=es")).await;
     assert!(es.contains("cancelado o rechazado"), "{es}");
-    // Read again: the same answer (the state file took the change once).
+    // The state file took the change: read again, the row is failed, no refund.
     let page = reconciled(&c, &appr, &id).await;
-    assert_eq!(count(&page, "rejected_later"), Some(1), "{page}");
+    assert_eq!(count(&page, "rejected_later"), None, "{page}");
+    assert_eq!(count(&page, "no_refund"), Some(1), "{page}");
+    let j = json(&c, &appr.0, &id).await;
+    assert_eq!(j["counts"]["failed"], 1, "{j}");
 }
 
 /// A settlement report of the batch's refunds, as Mercado Pago writes it.
@@ -385,7 +388,7 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
     assert!(page.contains("data-agrees=\"true\""), "{page}");
     assert!(!page.contains("<img src=x"), "{page}");
     assert!(
-        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        page.contains("&#60;img src=x onerror=alert(1)&#62;"),
         "{page}"
     );
     let (_, pt) = get(&c, &sub.0, &format!("{to}?lang=pt-BR")).await;
