@@ -7,7 +7,8 @@
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
 //! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
 //! eyes (`review`), sending (`send`) and `run --approved`, which sends the
-//! approved batches tonight (`approved`).
+//! approved batches tonight (`approved`), and reading a sent batch's books back
+//! — reconciling it, matching a report (`books`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
