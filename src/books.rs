@@ -107,3 +107,65 @@ impl ReportFinding {
         )
     }
 }
+
+/// How many lines of each finding a result keeps for a page to show; the
+/// output file holds them all.
+pub(crate) const SAMPLE_PER_FINDING: usize = 200;
+
+/// The first lines of each finding, up to a cap per finding, in the order
+/// found: what a page lists beside the counts, so a batch of a million rows
+/// costs a page no more than a few hundred.
+#[derive(Debug)]
+pub(crate) struct Sample<F, T> {
+    per: usize,
+    kept: std::collections::BTreeMap<F, Vec<T>>,
+}
+
+impl<F: Ord, T> Sample<F, T> {
+    pub(crate) fn new(per: usize) -> Sample<F, T> {
+        Sample {
+            per,
+            kept: Default::default(),
+        }
+    }
+
+    /// Keeps the line `make` makes, unless `finding` has its fill already (then
+    /// it is not made at all).
+    pub(crate) fn offer(&mut self, finding: F, make: impl FnOnce() -> T) {
+        let lines = self.kept.entry(finding).or_default();
+        if lines.len() < self.per {
+            lines.push(make());
+        }
+    }
+
+    /// The lines kept of `finding`.
+    pub(crate) fn of(&self, finding: &F) -> &[T] {
+        self.kept.get(finding).map_or(&[], Vec::as_slice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sample_keeps_the_first_lines_of_each_finding() {
+        let mut s = Sample::new(2);
+        let mut made = 0;
+        for (f, n) in [
+            (Finding::Matched, 1),
+            (Finding::Unreadable, 2),
+            (Finding::Matched, 3),
+            (Finding::Matched, 4),
+        ] {
+            s.offer(f, || {
+                made += 1;
+                n
+            });
+        }
+        assert_eq!(s.of(&Finding::Matched), [1, 3]);
+        assert_eq!(s.of(&Finding::Unreadable), [2]);
+        assert!(s.of(&Finding::NoRefund).is_empty());
+        assert_eq!(made, 3, "a line past the cap is not even made");
+    }
+}

@@ -27,6 +27,8 @@ use crate::send::{Stop, StopReason};
 use crate::{Exit, Usage, clock};
 
 pub(crate) use crate::books::Finding;
+use crate::books::{SAMPLE_PER_FINDING, Sample};
+use crate::money::MoneyByCurrency;
 
 #[derive(Debug)]
 pub(crate) struct ReconcileRequest {
@@ -44,6 +46,11 @@ pub(crate) struct Reconciled {
     pub batch_id: String,
     /// Lines per finding, and the amounts they name (Mercado Pago's, else ours).
     pub counts: BTreeMap<Finding, (u64, Decimal)>,
+    /// The same amounts per currency (the row's, else the payment's at Mercado
+    /// Pago; `""` when neither says).
+    pub money: BTreeMap<Finding, MoneyByCurrency>,
+    /// The first lines of each finding, for a page (the CSV has them all).
+    pub sample: Sample<Finding, Noted>,
     /// Rows of the state file changed (settled, rejected later).
     pub updated: usize,
     pub out: PathBuf,
@@ -91,6 +98,20 @@ impl Reconciled {
             self.out.display()
         )
     }
+}
+
+/// One line of the reconciliation, as a page lists it.
+#[derive(Debug, Clone)]
+pub(crate) struct Noted {
+    /// The row of the state file (none: a refund no row made).
+    pub row: Option<u64>,
+    pub payment: PaymentId,
+    pub refund_id: Option<String>,
+    /// `""` when neither the row nor Mercado Pago says.
+    pub currency: String,
+    pub state_amount: Option<Decimal>,
+    pub mp_amount: Option<Decimal>,
+    pub mp_status: Option<RefundStatus>,
 }
 
 /// One line of the reconciliation CSV.
@@ -196,12 +217,32 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     }
 
     let mut counts: BTreeMap<Finding, (u64, Decimal)> = BTreeMap::new();
+    let mut money: BTreeMap<Finding, MoneyByCurrency> = BTreeMap::new();
+    let mut sample = Sample::new(SAMPLE_PER_FINDING);
     for l in &lines {
         let e = counts.entry(l.finding).or_default();
         e.0 += 1;
         let amount = l.mp.and_then(|m| m.amount).or(l.state_amount);
         // Findings mix currencies: the count's figure is a plain checked sum.
         e.1 = crate::money::add_mixed(e.1, amount.unwrap_or_default())?;
+        let currency = match (l.row.and_then(|r| r.currency), found.get(&l.payment)) {
+            (Some(c), _) => c.to_string(),
+            (None, Some(Lookup::Found(p))) => p.currency_id.clone().unwrap_or_default(),
+            (None, _) => String::new(),
+        };
+        money
+            .entry(l.finding)
+            .or_default()
+            .add(&currency, amount.unwrap_or_default())?;
+        sample.offer(l.finding, || Noted {
+            row: l.row.map(|r| r.row_no),
+            payment: l.payment,
+            refund_id: l.refund_id.clone(),
+            currency,
+            state_amount: l.state_amount,
+            mp_amount: l.mp.and_then(|m| m.amount),
+            mp_status: l.mp.and_then(|m| m.status.clone()),
+        });
     }
     write_csv(&out, &batch, &lines)?;
     let updated = if stopped.is_none() && !updates.is_empty() {
@@ -230,6 +271,8 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     Ok(Reconciled {
         batch_id: batch.id,
         counts,
+        money,
+        sample,
         updated,
         out,
         stopped,

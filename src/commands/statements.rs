@@ -30,6 +30,11 @@ use crate::mpreport::{LineKind, Report, ReportLine};
 use crate::{Exit, Usage, clock};
 
 pub(crate) use crate::books::ReportFinding as Finding;
+use crate::books::{SAMPLE_PER_FINDING, Sample};
+
+/// Days a report line's date may be from the refund's, unless said otherwise
+/// (`reconcile --date-window`; the console always).
+pub(crate) const DEFAULT_WINDOW_DAYS: u32 = 3;
 
 #[derive(Debug)]
 pub(crate) struct MatchRequest {
@@ -119,7 +124,28 @@ pub(crate) struct Matched {
     /// The batch's refunds (first and last made, ms; how many) when no line of
     /// the reports falls in their period: the reports are of another period.
     pub outside: Option<(i64, i64, usize)>,
+    /// The first lines of each finding, for a page (the CSV has them all).
+    pub sample: Sample<Finding, Noted>,
     pub exit: Exit,
+}
+
+/// One line of the matching: a report's line, one of the batch's refunds, or both.
+#[derive(Debug, Clone)]
+pub(crate) struct Noted {
+    /// The report file's name and the line (none: a refund no line showed).
+    pub report: String,
+    pub report_line: Option<u64>,
+    pub report_type: String,
+    pub payment: u64,
+    pub report_amount: Option<Decimal>,
+    pub report_date_ms: Option<i64>,
+    pub refund_id: Option<String>,
+    /// The batch's row that made the refund.
+    pub row: Option<u32>,
+    pub state_amount: Option<Decimal>,
+    pub state_date_ms: Option<i64>,
+    /// `""` when not said.
+    pub currency: String,
 }
 
 impl Matched {
@@ -342,6 +368,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
     // The currencies the reports name: when it is one, a refund of a batch whose
     // input named none is counted in it.
     let mut currencies: std::collections::BTreeSet<String> = Default::default();
+    let mut sample = Sample::new(SAMPLE_PER_FINDING);
     // The batch's dialect, as its results: one spreadsheet user, one dialect.
     crate::sheet::write(&out, crate::sheet::Dialect::of_batch(&batch), |w| {
         w.row(COLUMNS)?;
@@ -395,7 +422,9 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                         crate::money::add(m.report, &currency, line.amount.unwrap_or_default())?;
                     m.report_lines += 1;
                 }
-                write_line(w, finding, &name, Some(&line), payment, o, &ids, &currency)?;
+                let n = noted(&name, Some(&line), payment, o, &ids, currency);
+                write_line(w, finding, &n)?;
+                sample.offer(finding, || n);
             }
         }
         // The batch's refunds no report line took.
@@ -439,7 +468,9 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                 .map(|c| c.to_string())
                 .or_else(|| only.clone())
                 .unwrap_or_default();
-            write_line(w, finding, "", None, o.payment, Some(o), &ids, &currency)?;
+            let n = noted("", None, o.payment, Some(o), &ids, currency);
+            write_line(w, finding, &n)?;
+            sample.offer(finding, || n);
         }
         Ok(())
     })?;
@@ -458,6 +489,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         reports: read,
         out,
         outside,
+        sample,
         exit,
     })
 }
@@ -549,34 +581,51 @@ fn match_refund(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_line(
-    w: &mut crate::sheet::Sheet<impl std::io::Write>,
-    finding: Finding,
+fn noted(
     report: &str,
     line: Option<&ReportLine>,
     payment: u64,
     ours: Option<&Ours>,
     ids: &Ids,
-    currency: &str,
+    currency: String,
+) -> Noted {
+    Noted {
+        report: report.to_owned(),
+        report_line: line.map(|l| l.line),
+        report_type: line.map(|l| l.type_text.clone()).unwrap_or_default(),
+        payment,
+        report_amount: line.and_then(|l| l.amount),
+        report_date_ms: line.and_then(|l| l.date_ms),
+        refund_id: ours
+            .map(|o| ids.text_of(o))
+            .or_else(|| line.and_then(|l| l.refund_id.clone())),
+        row: ours.map(|o| o.row_no),
+        state_amount: ours.map(money_of),
+        state_date_ms: ours.and_then(|o| (o.made_at_ms > 0).then_some(o.made_at_ms)),
+        currency,
+    }
+}
+
+fn write_line(
+    w: &mut crate::sheet::Sheet<impl std::io::Write>,
+    finding: Finding,
+    n: &Noted,
 ) -> anyhow::Result<()> {
     let opt = |v: Option<String>| v.unwrap_or_default();
     let dialect = w.dialect();
     w.row([
         finding.as_str().to_owned(),
-        report.to_owned(),
-        opt(line.map(|l| l.line.to_string())),
-        opt(line.map(|l| l.type_text.clone())),
-        payment.to_string(),
-        opt(line.and_then(|l| l.amount).map(|a| dialect.amount(a))),
-        opt(line.and_then(|l| l.date_ms).map(clock::rfc3339)),
-        opt(ours
-            .map(|o| ids.text_of(o))
-            .or_else(|| line.and_then(|l| l.refund_id.clone()))),
-        opt(ours.map(|o| o.row_no.to_string())),
-        opt(ours.map(|o| dialect.amount(money_of(o)))),
-        opt(ours.and_then(|o| (o.made_at_ms > 0).then(|| clock::rfc3339(o.made_at_ms)))),
-        currency.to_owned(),
+        n.report.clone(),
+        opt(n.report_line.map(|l| l.to_string())),
+        n.report_type.clone(),
+        n.payment.to_string(),
+        opt(n.report_amount.map(|a| dialect.amount(a))),
+        opt(n.report_date_ms.map(clock::rfc3339)),
+        opt(n.refund_id.clone()),
+        opt(n.row.map(|r| r.to_string())),
+        opt(n.state_amount.map(|a| dialect.amount(a))),
+        opt(n.state_date_ms.map(clock::rfc3339)),
+        n.currency.clone(),
     ])?;
     Ok(())
 }

@@ -7,9 +7,10 @@
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
 //! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
 //! eyes (`review`), sending (`send`), a sent batch's results and retry
-//! (`results`) and `run --approved`, which sends the approved batches tonight
-//! (`approved`), and who is sending a batch: a send a killed process left
-//! behind is found and resumable (`sender`).
+//! (`results`), reading a sent batch's books back — reconciling it, matching a
+//! report (`books`) — and `run --approved`, which sends the approved batches
+//! tonight (`approved`), and who is sending a batch: a send a killed process
+//! left behind is found and resumable (`sender`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
@@ -29,6 +30,7 @@ use crate::{Exit, Usage};
 pub(crate) mod approved;
 mod audit;
 mod auth;
+mod books;
 mod i18n;
 mod lockout;
 mod pages;

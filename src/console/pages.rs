@@ -102,6 +102,8 @@ pub(crate) enum Problem {
     Spreadsheet,
     NoFile,
     Unreadable,
+    /// Not a Mercado Pago report (`console::books`).
+    NotAReport,
 }
 
 #[derive(Template)]

@@ -73,6 +73,8 @@ pub(crate) struct App {
     runs: Mutex<HashMap<String, Running>>,
     /// The plans of the uploads, as last computed.
     pub plans: super::upload::Plans,
+    /// What reading the books back found, per batch (`console::books`).
+    pub books: super::books::Books,
 }
 
 pub(crate) type Shared = Arc<App>;
@@ -182,6 +184,7 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         send,
         runs: Mutex::new(HashMap::new()),
         plans: Default::default(),
+        books: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await
@@ -246,6 +249,7 @@ async fn shutdown() {
 pub(crate) fn router(app: Shared) -> Router {
     let uploads = Router::new()
         .route("/batches", post(upload::upload))
+        .route("/batches/{id}/report", post(super::books::report))
         // The cap is checked on Content-Length before a byte of the body is
         // read, and counted as a body without one streams in.
         .layer(RequestBodyLimitLayer::new(upload::MAX_BODY_BYTES))
@@ -266,6 +270,12 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/batches/{id}/results", get(super::results::page))
         .route("/batches/{id}/results.csv", get(super::results::csv))
         .route("/batches/{id}/retry", post(super::results::retry))
+        .route(
+            "/batches/{id}/reconcile",
+            get(super::books::page).post(super::books::reconcile),
+        )
+        .route("/batches/{id}/reconcile.csv", get(super::books::csv))
+        .route("/batches/{id}/report", get(super::books::report_page))
         .route("/audit", get(super::audit::page))
         .route("/causes", get(pages::causes))
         .route("/audit.csv", get(super::audit::csv))

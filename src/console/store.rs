@@ -174,6 +174,12 @@ pub(crate) enum Action {
     Download,
     /// A batch's failed rows sent again.
     Retry,
+    /// The books read back from the API (`console::books`).
+    Reconcile,
+    ReconcileDownload,
+    /// A Mercado Pago report matched against a batch, or refused.
+    Report,
+    ReportRefused,
 }
 
 impl Action {
@@ -194,6 +200,10 @@ impl Action {
             Action::Interrupted => "interrupted",
             Action::Download => "download",
             Action::Retry => "retry",
+            Action::Reconcile => "reconcile",
+            Action::ReconcileDownload => "reconcile_download",
+            Action::Report => "report",
+            Action::ReportRefused => "report_refused",
         }
     }
 }

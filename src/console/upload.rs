@@ -41,7 +41,7 @@ pub(crate) fn is_batch_id(id: &str) -> bool {
 
 /// What the browser called the file, fit to show: its last path component,
 /// without control characters, at most 120 characters.
-fn shown_name(raw: Option<&str>) -> String {
+pub(super) fn shown_name(raw: Option<&str>) -> String {
     let raw = raw.unwrap_or_default();
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let name: String = last.chars().filter(|c| !c.is_control()).take(120).collect();
@@ -251,7 +251,7 @@ fn allowed(v: &Viewer, csrf_ok: bool) -> Result<(), Early> {
 }
 
 /// A body that could not be read: over the cap (413), or not multipart.
-fn refused_body(e: axum::extract::multipart::MultipartError) -> Response {
+pub(super) fn refused_body(e: axum::extract::multipart::MultipartError) -> Response {
     (e.status(), e.body_text()).into_response()
 }
 
@@ -297,13 +297,39 @@ struct Kept {
 
 async fn keep(app: &App, v: &Viewer, remote: &str, mut field: Field<'_>) -> Result<Kept, Early> {
     let original_name = shown_name(field.file_name());
-    let id = super::random_hex(16).map_err(internal)?;
     let dir = app.store().uploads_dir().to_path_buf();
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| {
+    match store_file(&dir, &mut field).await? {
+        Ok(s) => Ok(Kept {
+            id: s.id,
+            stored_name: s.stored_name,
+            original_name,
+            bytes: s.bytes,
+        }),
+        Err(problem) => Err(refuse(app, v, remote, &original_name, problem, "").into()),
+    }
+}
+
+/// A file streamed into a folder under a generated name.
+pub(super) struct Stored {
+    pub id: String,
+    /// `{id}.csv`, in the folder.
+    pub stored_name: String,
+    pub bytes: u64,
+}
+
+/// Streams `field` into `dir` (made if need be) under a generated name, capped
+/// at [`MAX_FILE_BYTES`]; an empty file or a workbook is the `Problem` it is,
+/// and nothing of it is kept.
+pub(super) async fn store_file(
+    dir: &Path,
+    field: &mut Field<'_>,
+) -> Result<Result<Stored, Problem>, Early> {
+    let id = super::random_hex(16).map_err(internal)?;
+    tokio::fs::create_dir_all(dir).await.map_err(|e| {
         internal(anyhow::Error::new(e).context(format!("making {}", dir.display())))
     })?;
     let part = dir.join(format!("{id}.part"));
-    let written = write_capped(&part, &mut field).await;
+    let written = write_capped(&part, field).await;
     let (bytes, head) = match written {
         Ok(w) => w,
         Err(r) => {
@@ -313,18 +339,17 @@ async fn keep(app: &App, v: &Viewer, remote: &str, mut field: Field<'_>) -> Resu
     };
     if let Some(problem) = sniff(&head, bytes) {
         let _ = tokio::fs::remove_file(&part).await;
-        return Err(refuse(app, v, remote, &original_name, problem, "").into());
+        return Ok(Err(problem));
     }
     let stored_name = format!("{id}.csv");
     tokio::fs::rename(&part, dir.join(&stored_name))
         .await
         .map_err(|e| internal(e.into()))?;
-    Ok(Kept {
+    Ok(Ok(Stored {
         id,
         stored_name,
-        original_name,
         bytes,
-    })
+    }))
 }
 
 /// Streams the field into `path`; (bytes, the first few of them).

@@ -15,7 +15,7 @@ use crate::exit::{Ending, Failure, Interrupted};
 use crate::{Exit, Usage, commands};
 
 /// `--date-window` unless the job file says otherwise.
-const DEFAULT_DATE_WINDOW_DAYS: u32 = 3;
+const DEFAULT_DATE_WINDOW_DAYS: u32 = commands::statements::DEFAULT_WINDOW_DAYS;
 /// `--fetch-timeout` unless the job file says otherwise.
 const DEFAULT_FETCH_TIMEOUT_SECS: u64 = 600;
 

@@ -205,6 +205,194 @@ pub(super) const EN: &[(M, &str)] = &[
         "needs a person: look at the payment in Mercado Pago",
     ),
     (M::NextNothing, "nothing to do"),
+    (
+        M::BooksLink,
+        "Reconciliation: read the books back from Mercado Pago, or match a report",
+    ),
+    (M::BooksTitle, "Reconciliation"),
+    (
+        M::BooksIntro,
+        "Reads each payment of the batch back from Mercado Pago and compares its refunds with what the batch did. Nothing is sent; a refund that settled or was rejected since is noted on its row.",
+    ),
+    (M::BooksButton, "Read the books back now"),
+    (M::BooksAgain, "Read them back again"),
+    (M::BooksNone, "Not read back yet."),
+    (
+        M::BooksWorking,
+        "Reading the books back… This page refreshes itself; a large batch takes a while (one request per payment, at the console's rate).",
+    ),
+    (M::BooksStartedBy, "Started by {0} at {1} ({2})."),
+    (M::BooksDoneBy, "Read back by {0} at {1} ({2})."),
+    (M::BooksAgree, "The books agree: nothing to do."),
+    (
+        M::BooksDisagree,
+        "The books disagree on some lines: below, what each finding means and what to do.",
+    ),
+    (
+        M::BooksStopped,
+        "Stopped early ({0}): nothing was changed. Read them back again.",
+    ),
+    (
+        M::BooksUpdated,
+        "{0} row(s) updated: their refund settled or was rejected since.",
+    ),
+    (M::BooksFailed, "The books could not be read back:"),
+    (M::BooksDownload, "Download the reconciliation (CSV)"),
+    (M::BooksFirstLines, "The first {0} of {1} lines."),
+    (M::ColFinding, "Finding"),
+    (M::ColLines, "Lines"),
+    (M::ColMoney, "Money"),
+    (M::ColRow, "Row"),
+    (M::ColRefund, "Refund"),
+    (M::ColOurs, "The batch's amount"),
+    (M::ColAtMp, "At Mercado Pago"),
+    (M::ColMpStatus, "Status there"),
+    (M::ReportTitle, "Match a Mercado Pago report"),
+    (
+        M::ReportIntro,
+        "Upload a settlement or release report (CSV, up to {0} MiB), as downloaded from Mercado Pago: each of its lines about the batch's payments is matched with the batch's refunds. Nothing is sent.",
+    ),
+    (M::ReportButton, "Upload and match"),
+    (M::ReportNone, "No report matched yet."),
+    (M::ReportDone, "{0}, matched by {1} at {2} ({3})."),
+    (
+        M::ReportOutside,
+        "No line of the report falls in the batch's period: match a report of the days the batch was sent.",
+    ),
+    (M::ReportPeriod, "The report covers {0} to {1}."),
+    (M::ColReport, "Report"),
+    (M::ColReportType, "Type"),
+    (M::ColPerBatch, "Per the batch"),
+    (M::ColPerReport, "Per the report"),
+    (
+        M::NotAReportTitle,
+        "The file cannot be read as a Mercado Pago report",
+    ),
+    (
+        M::NotAReportText,
+        "Nothing was matched. Upload the settlement or release report as Mercado Pago gives it (CSV). What the reader found:",
+    ),
+    (
+        M::FindMatched,
+        "The refund is at Mercado Pago with the same id, amount and status.",
+    ),
+    (M::FindMatchedNext, "nothing to do"),
+    (
+        M::FindSettled,
+        "The refund was in process; Mercado Pago has approved it since (the row is now refunded).",
+    ),
+    (M::FindSettledNext, "nothing to do"),
+    (
+        M::FindRejectedLater,
+        "The refund was made, then cancelled or rejected at Mercado Pago: no money went back (the row is now failed).",
+    ),
+    (
+        M::FindRejectedLaterNext,
+        "see why in the Mercado Pago panel; refund it again in a new batch if it is still owed",
+    ),
+    (
+        M::FindMissingAtMp,
+        "The batch says refunded, but the payment shows no such refund.",
+    ),
+    (
+        M::FindMissingAtMpNext,
+        "a person checks the payment in the Mercado Pago panel before anything is sent again",
+    ),
+    (
+        M::FindAmountDiffers,
+        "The refund is there with another amount than the batch's.",
+    ),
+    (
+        M::FindAmountDiffersNext,
+        "a person compares the two amounts in the panel; refund the difference by hand if it is owed",
+    ),
+    (
+        M::FindOutsideRefund,
+        "A refund on a payment of the batch that no batch of this console made (by hand, or another tool).",
+    ),
+    (
+        M::FindOutsideRefundNext,
+        "check that the customer is not refunded twice",
+    ),
+    (
+        M::FindUnknownOutcomeFound,
+        "The row was sent and its answer lost; the payment shows a refund of its amount.",
+    ),
+    (
+        M::FindUnknownOutcomeFoundNext,
+        "send the batch again: the same key replays that refund, nothing is paid twice",
+    ),
+    (
+        M::FindNoRefund,
+        "Nothing was refunded for the row, and Mercado Pago agrees.",
+    ),
+    (
+        M::FindNoRefundNext,
+        "nothing to do (see the row's cause on the batch page)",
+    ),
+    (
+        M::FindUnreadable,
+        "The payment could not be read from Mercado Pago.",
+    ),
+    (M::FindUnreadableNext, "read the books back again later"),
+    (
+        M::RepMatched,
+        "The report shows the batch's refund, same payment and amount.",
+    ),
+    (M::RepMatchedNext, "nothing to do"),
+    (
+        M::RepMatchedAmbiguous,
+        "Matched, but the payment has another refund of the same amount that could have been it (taken oldest first).",
+    ),
+    (
+        M::RepMatchedAmbiguousNext,
+        "nothing to do, unless the totals differ",
+    ),
+    (
+        M::RepAmountDiffers,
+        "The report shows the batch's refund with another amount.",
+    ),
+    (
+        M::RepAmountDiffersNext,
+        "a person compares the amounts in the panel",
+    ),
+    (
+        M::RepMissingInReport,
+        "A refund of the batch, made well inside the report's period, that no line of it shows.",
+    ),
+    (
+        M::RepMissingInReportNext,
+        "read the books back (reconcile), and check the report is the whole period",
+    ),
+    (
+        M::RepNotInBatch,
+        "A refund on a payment of the batch that the batch did not make.",
+    ),
+    (
+        M::RepNotInBatchNext,
+        "check that the customer is not refunded twice",
+    ),
+    (
+        M::RepChargeback,
+        "A chargeback on a payment the batch refunded: the money may go out twice.",
+    ),
+    (
+        M::RepChargebackNext,
+        "a person disputes the chargeback or asks the money back",
+    ),
+    (
+        M::RepOutOfPeriod,
+        "A refund of the batch made outside the report's period, or too near its edges to expect it there.",
+    ),
+    (
+        M::RepOutOfPeriodNext,
+        "match the report of the days it was made",
+    ),
+    (
+        M::RepReserve,
+        "Money held back for a refund (release report), shown apart.",
+    ),
+    (M::RepReserveNext, "nothing to do"),
     (M::StateUploaded, "uploaded"),
     (M::StateSubmitted, "submitted"),
     (M::StateApproved, "approved"),

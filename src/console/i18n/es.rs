@@ -210,6 +210,194 @@ pub(super) const ES: &[(M, &str)] = &[
         "requiere una persona: revise el pago en Mercado Pago",
     ),
     (M::NextNothing, "nada que hacer"),
+    (
+        M::BooksLink,
+        "Conciliación: cotejar con Mercado Pago, o con un reporte",
+    ),
+    (M::BooksTitle, "Conciliación"),
+    (
+        M::BooksIntro,
+        "Vuelve a leer en Mercado Pago cada pago del lote y compara sus reembolsos con lo que hizo el lote. No se envía nada; un reembolso que se aprobó o se rechazó después queda anotado en su fila.",
+    ),
+    (M::BooksButton, "Cotejar ahora"),
+    (M::BooksAgain, "Cotejar de nuevo"),
+    (M::BooksNone, "Todavía sin cotejar."),
+    (
+        M::BooksWorking,
+        "Cotejando… Esta página se actualiza sola; un lote grande tarda (una consulta por pago, al ritmo de la consola).",
+    ),
+    (M::BooksStartedBy, "Iniciada por {0} el {1} ({2})."),
+    (M::BooksDoneBy, "Cotejado por {0} el {1} ({2})."),
+    (M::BooksAgree, "Todo coincide: nada que hacer."),
+    (
+        M::BooksDisagree,
+        "Algunas líneas no coinciden: abajo, qué significa cada hallazgo y qué hacer.",
+    ),
+    (
+        M::BooksStopped,
+        "Se detuvo antes del final ({0}): no se cambió nada. Cotéjelo de nuevo.",
+    ),
+    (
+        M::BooksUpdated,
+        "{0} fila(s) actualizada(s): su reembolso se aprobó o se rechazó después.",
+    ),
+    (M::BooksFailed, "No se pudo cotejar:"),
+    (M::BooksDownload, "Descargar la conciliación (CSV)"),
+    (M::BooksFirstLines, "Las primeras {0} de {1} líneas."),
+    (M::ColFinding, "Hallazgo"),
+    (M::ColLines, "Líneas"),
+    (M::ColMoney, "Importe"),
+    (M::ColRow, "Fila del lote"),
+    (M::ColRefund, "Reembolso"),
+    (M::ColOurs, "Importe del lote"),
+    (M::ColAtMp, "En Mercado Pago"),
+    (M::ColMpStatus, "Estado allí"),
+    (M::ReportTitle, "Cotejar con un reporte de Mercado Pago"),
+    (
+        M::ReportIntro,
+        "Suba un reporte de liquidaciones o de liberaciones (CSV, hasta {0} MiB), tal como se descarga de Mercado Pago: cada línea sobre los pagos del lote se empareja con los reembolsos del lote. No se envía nada a Mercado Pago.",
+    ),
+    (M::ReportButton, "Subir y cotejar"),
+    (M::ReportNone, "Todavía no se cotejó ningún reporte."),
+    (M::ReportDone, "{0}, cotejado por {1} el {2} ({3})."),
+    (
+        M::ReportOutside,
+        "Ninguna línea del reporte cae en el período del lote: use el reporte de los días en que se envió el lote.",
+    ),
+    (M::ReportPeriod, "El reporte cubre del {0} al {1}."),
+    (M::ColReport, "Reporte"),
+    (M::ColReportType, "Tipo"),
+    (M::ColPerBatch, "Según el lote"),
+    (M::ColPerReport, "Según el reporte"),
+    (
+        M::NotAReportTitle,
+        "El archivo no se puede leer como un reporte de Mercado Pago",
+    ),
+    (
+        M::NotAReportText,
+        "No se cotejó nada. Suba el reporte de liquidaciones o de liberaciones tal como lo entrega Mercado Pago (CSV). Lo que encontró el lector:",
+    ),
+    (
+        M::FindMatched,
+        "El reembolso está en Mercado Pago con el mismo id, importe y estado.",
+    ),
+    (M::FindMatchedNext, "nada que hacer"),
+    (
+        M::FindSettled,
+        "El reembolso estaba en proceso; Mercado Pago lo aprobó después (la fila ahora está reembolsada).",
+    ),
+    (M::FindSettledNext, "nada que hacer"),
+    (
+        M::FindRejectedLater,
+        "El reembolso se hizo y luego fue cancelado o rechazado en Mercado Pago: el dinero no volvió (la fila ahora falló).",
+    ),
+    (
+        M::FindRejectedLaterNext,
+        "vea el motivo en el panel de Mercado Pago; reembólselo de nuevo en un lote nuevo si todavía se debe",
+    ),
+    (
+        M::FindMissingAtMp,
+        "El lote dice reembolsado, pero el pago no muestra ese reembolso.",
+    ),
+    (
+        M::FindMissingAtMpNext,
+        "una persona revisa el pago en el panel de Mercado Pago antes de volver a enviar nada",
+    ),
+    (
+        M::FindAmountDiffers,
+        "El reembolso está allí con otro importe que el del lote.",
+    ),
+    (
+        M::FindAmountDiffersNext,
+        "una persona compara los dos importes en el panel; reembolse la diferencia a mano si se debe",
+    ),
+    (
+        M::FindOutsideRefund,
+        "Un reembolso en un pago del lote que ningún lote de esta consola hizo (a mano, u otra herramienta).",
+    ),
+    (
+        M::FindOutsideRefundNext,
+        "compruebe que el cliente no recibió el reembolso dos veces",
+    ),
+    (
+        M::FindUnknownOutcomeFound,
+        "La fila se envió y su respuesta se perdió; el pago muestra un reembolso de su importe.",
+    ),
+    (
+        M::FindUnknownOutcomeFoundNext,
+        "envíe el lote de nuevo: la misma clave repite ese reembolso, nada se paga dos veces",
+    ),
+    (
+        M::FindNoRefund,
+        "No se reembolsó nada para la fila, y Mercado Pago coincide.",
+    ),
+    (
+        M::FindNoRefundNext,
+        "nada que hacer (vea la causa de la fila en la página del lote)",
+    ),
+    (
+        M::FindUnreadable,
+        "No se pudo leer el pago en Mercado Pago.",
+    ),
+    (M::FindUnreadableNext, "cotéjelo de nuevo más tarde"),
+    (
+        M::RepMatched,
+        "El reporte muestra el reembolso del lote, mismo pago e importe.",
+    ),
+    (M::RepMatchedNext, "nada que hacer"),
+    (
+        M::RepMatchedAmbiguous,
+        "Emparejado, pero el pago tiene otro reembolso del mismo importe que podría ser él (del más antiguo al más nuevo).",
+    ),
+    (
+        M::RepMatchedAmbiguousNext,
+        "nada que hacer, salvo que los totales difieran",
+    ),
+    (
+        M::RepAmountDiffers,
+        "El reporte muestra el reembolso del lote con otro importe.",
+    ),
+    (
+        M::RepAmountDiffersNext,
+        "una persona compara los importes en el panel",
+    ),
+    (
+        M::RepMissingInReport,
+        "Un reembolso del lote, hecho bien dentro del período del reporte, que ninguna línea muestra.",
+    ),
+    (
+        M::RepMissingInReportNext,
+        "coteje con Mercado Pago (conciliación) y compruebe que el reporte cubre todo el período",
+    ),
+    (
+        M::RepNotInBatch,
+        "Un reembolso en un pago del lote que el lote no hizo.",
+    ),
+    (
+        M::RepNotInBatchNext,
+        "compruebe que el cliente no recibió el reembolso dos veces",
+    ),
+    (
+        M::RepChargeback,
+        "Un contracargo en un pago que el lote reembolsó: el dinero puede salir dos veces.",
+    ),
+    (
+        M::RepChargebackNext,
+        "una persona disputa el contracargo o pide el dinero de vuelta",
+    ),
+    (
+        M::RepOutOfPeriod,
+        "Un reembolso del lote hecho fuera del período del reporte, o demasiado cerca de sus bordes para esperarlo allí.",
+    ),
+    (
+        M::RepOutOfPeriodNext,
+        "coteje con el reporte de los días en que se hizo",
+    ),
+    (
+        M::RepReserve,
+        "Dinero retenido para un reembolso (reporte de liberaciones), mostrado aparte.",
+    ),
+    (M::RepReserveNext, "nada que hacer"),
     (M::StateUploaded, "subido"),
     (M::StateSubmitted, "enviado a aprobación"),
     (M::StateApproved, "aprobado"),

@@ -207,6 +207,194 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         "precisa de uma pessoa: verifique o pagamento no Mercado Pago",
     ),
     (M::NextNothing, "nada a fazer"),
+    (
+        M::BooksLink,
+        "Conciliação: conferir com o Mercado Pago, ou casar com um relatório",
+    ),
+    (M::BooksTitle, "Conciliação"),
+    (
+        M::BooksIntro,
+        "Lê de novo cada pagamento do lote no Mercado Pago e compara os reembolsos dele com o que o lote fez. Nada é enviado; um reembolso que foi aprovado ou rejeitado depois fica anotado na linha.",
+    ),
+    (M::BooksButton, "Conferir agora"),
+    (M::BooksAgain, "Conferir de novo"),
+    (M::BooksNone, "Ainda não conferido."),
+    (
+        M::BooksWorking,
+        "Conferindo… Esta página se atualiza sozinha; um lote grande demora (uma consulta por pagamento, no ritmo do console).",
+    ),
+    (M::BooksStartedBy, "Iniciada por {0} em {1} ({2})."),
+    (M::BooksDoneBy, "Conferido por {0} em {1} ({2})."),
+    (M::BooksAgree, "Tudo confere: nada a fazer."),
+    (
+        M::BooksDisagree,
+        "Algumas linhas não conferem: abaixo, o que cada achado quer dizer e o que fazer.",
+    ),
+    (
+        M::BooksStopped,
+        "Parou antes do fim ({0}): nada foi alterado. Confira de novo.",
+    ),
+    (
+        M::BooksUpdated,
+        "{0} linha(s) atualizada(s): o reembolso delas foi aprovado ou rejeitado depois.",
+    ),
+    (M::BooksFailed, "Não foi possível conferir:"),
+    (M::BooksDownload, "Baixar a conciliação (CSV)"),
+    (M::BooksFirstLines, "As primeiras {0} de {1} linhas."),
+    (M::ColFinding, "Achado"),
+    (M::ColLines, "Linhas"),
+    (M::ColMoney, "Valor"),
+    (M::ColRow, "Linha do lote"),
+    (M::ColRefund, "Reembolso"),
+    (M::ColOurs, "Valor do lote"),
+    (M::ColAtMp, "No Mercado Pago"),
+    (M::ColMpStatus, "Situação lá"),
+    (M::ReportTitle, "Casar com um relatório do Mercado Pago"),
+    (
+        M::ReportIntro,
+        "Envie um relatório de liquidações ou de liberações (CSV, até {0} MiB), como baixado do Mercado Pago: cada linha dele sobre os pagamentos do lote é casada com os reembolsos do lote. Nada é enviado ao Mercado Pago.",
+    ),
+    (M::ReportButton, "Enviar e casar"),
+    (M::ReportNone, "Nenhum relatório casado ainda."),
+    (M::ReportDone, "{0}, casado por {1} em {2} ({3})."),
+    (
+        M::ReportOutside,
+        "Nenhuma linha do relatório cai no período do lote: use o relatório dos dias em que o lote foi enviado.",
+    ),
+    (M::ReportPeriod, "O relatório cobre de {0} a {1}."),
+    (M::ColReport, "Relatório"),
+    (M::ColReportType, "Tipo"),
+    (M::ColPerBatch, "Segundo o lote"),
+    (M::ColPerReport, "Segundo o relatório"),
+    (
+        M::NotAReportTitle,
+        "O arquivo não pode ser lido como um relatório do Mercado Pago",
+    ),
+    (
+        M::NotAReportText,
+        "Nada foi casado. Envie o relatório de liquidações ou de liberações como o Mercado Pago o entrega (CSV). O que o leitor encontrou:",
+    ),
+    (
+        M::FindMatched,
+        "Reembolso conferido: está no Mercado Pago com o mesmo id, valor e situação.",
+    ),
+    (M::FindMatchedNext, "nada a fazer"),
+    (
+        M::FindSettled,
+        "O reembolso estava em processamento; o Mercado Pago o aprovou depois (a linha agora está reembolsada).",
+    ),
+    (M::FindSettledNext, "nada a fazer"),
+    (
+        M::FindRejectedLater,
+        "O reembolso foi feito e depois cancelado ou rejeitado no Mercado Pago: o dinheiro não voltou (a linha agora falhou).",
+    ),
+    (
+        M::FindRejectedLaterNext,
+        "veja o motivo no painel do Mercado Pago; reembolse de novo num novo lote se ainda for devido",
+    ),
+    (
+        M::FindMissingAtMp,
+        "O lote diz reembolsado, mas o pagamento não mostra esse reembolso.",
+    ),
+    (
+        M::FindMissingAtMpNext,
+        "uma pessoa confere o pagamento no painel do Mercado Pago antes de qualquer novo envio",
+    ),
+    (
+        M::FindAmountDiffers,
+        "O reembolso está lá com outro valor que o do lote.",
+    ),
+    (
+        M::FindAmountDiffersNext,
+        "uma pessoa compara os dois valores no painel; reembolse a diferença à mão se for devida",
+    ),
+    (
+        M::FindOutsideRefund,
+        "Um reembolso num pagamento do lote que nenhum lote deste console fez (à mão, ou outra ferramenta).",
+    ),
+    (
+        M::FindOutsideRefundNext,
+        "confira que o cliente não foi reembolsado duas vezes",
+    ),
+    (
+        M::FindUnknownOutcomeFound,
+        "A linha foi enviada e a resposta se perdeu; o pagamento mostra um reembolso do valor dela.",
+    ),
+    (
+        M::FindUnknownOutcomeFoundNext,
+        "envie o lote de novo: a mesma chave repete esse reembolso, nada é pago duas vezes",
+    ),
+    (
+        M::FindNoRefund,
+        "Nada foi reembolsado para a linha, e o Mercado Pago concorda.",
+    ),
+    (
+        M::FindNoRefundNext,
+        "nada a fazer (veja a causa da linha na página do lote)",
+    ),
+    (
+        M::FindUnreadable,
+        "Não foi possível ler o pagamento no Mercado Pago.",
+    ),
+    (M::FindUnreadableNext, "confira de novo mais tarde"),
+    (
+        M::RepMatched,
+        "O relatório mostra o reembolso do lote, mesmo pagamento e valor.",
+    ),
+    (M::RepMatchedNext, "nada a fazer"),
+    (
+        M::RepMatchedAmbiguous,
+        "Casado, mas o pagamento tem outro reembolso do mesmo valor que poderia ser ele (casados do mais antigo ao mais novo).",
+    ),
+    (
+        M::RepMatchedAmbiguousNext,
+        "nada a fazer, a menos que os totais difiram",
+    ),
+    (
+        M::RepAmountDiffers,
+        "O relatório mostra o reembolso do lote com outro valor.",
+    ),
+    (
+        M::RepAmountDiffersNext,
+        "uma pessoa compara os valores no painel",
+    ),
+    (
+        M::RepMissingInReport,
+        "Um reembolso do lote, feito bem dentro do período do relatório, que nenhuma linha dele mostra.",
+    ),
+    (
+        M::RepMissingInReportNext,
+        "confira com o Mercado Pago (conciliação) e veja se o relatório cobre o período inteiro",
+    ),
+    (
+        M::RepNotInBatch,
+        "Um reembolso num pagamento do lote que o lote não fez.",
+    ),
+    (
+        M::RepNotInBatchNext,
+        "confira que o cliente não foi reembolsado duas vezes",
+    ),
+    (
+        M::RepChargeback,
+        "Um chargeback num pagamento que o lote reembolsou: o dinheiro pode sair duas vezes.",
+    ),
+    (
+        M::RepChargebackNext,
+        "uma pessoa contesta o chargeback ou pede o dinheiro de volta",
+    ),
+    (
+        M::RepOutOfPeriod,
+        "Um reembolso do lote feito fora do período do relatório, ou perto demais das bordas para esperá-lo ali.",
+    ),
+    (
+        M::RepOutOfPeriodNext,
+        "case com o relatório dos dias em que foi feito",
+    ),
+    (
+        M::RepReserve,
+        "Dinheiro retido para um reembolso (relatório de liberações), mostrado à parte.",
+    ),
+    (M::RepReserveNext, "nada a fazer"),
     (M::StateUploaded, "enviado"),
     (M::StateSubmitted, "submetido"),
     (M::StateApproved, "aprovado"),
