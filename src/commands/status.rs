@@ -63,7 +63,7 @@ pub(crate) fn status(
                             .unwrap_or_default(),
                         amount: match row.ask.as_ref().map(|a| a.requested) {
                             Some(Requested::Partial(a)) => {
-                                crate::totals::fixed(row.currency, a.get()).to_string()
+                                crate::money::fixed(row.currency, a.get()).to_string()
                             }
                             Some(Requested::Full) => "full".to_owned(),
                             None => String::new(),
