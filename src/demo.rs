@@ -140,10 +140,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         if mode != Mode::Quiet {
             result.render(&mut std::io::stderr().lock())?;
         }
-        let exit = match &result {
-            RunResult::Finished(f) => f.exit,
-            RunResult::Refused { .. } => Exit::Usage,
-        };
+        let exit = crate::exit::Ending::exit(&result);
         let refunds = sandbox.refunds().len();
         let failed = match &result {
             RunResult::Finished(f) => f.summary.count(crate::domain::Outcome::Failed),

@@ -25,9 +25,10 @@ use strum::IntoEnumIterator;
 
 use super::batch;
 use crate::domain::Currency;
+use crate::exit::{Ending, Exit};
 use crate::lock::BatchLock;
 use crate::mpreport::{LineKind, Report, ReportLine};
-use crate::{Exit, Usage, clock};
+use crate::{Usage, clock};
 
 pub(crate) use crate::books::ReportFinding as Finding;
 
@@ -119,7 +120,19 @@ pub(crate) struct Matched {
     /// The batch's refunds (first and last made, ms; how many) when no line of
     /// the reports falls in their period: the reports are of another period.
     pub outside: Option<(i64, i64, usize)>,
-    pub exit: Exit,
+}
+
+/// 1 when a finding disagrees with the reports or the reports are of another
+/// period than the batch's refunds (never a clean 0 on reports that could not
+/// show them); else 0.
+impl Ending for Matched {
+    fn exit(&self) -> Exit {
+        if self.outside.is_some() || self.counts.keys().any(|f| f.disagrees()) {
+            Exit::SomeFailed
+        } else {
+            Exit::Ok
+        }
+    }
 }
 
 impl Matched {
@@ -133,7 +146,7 @@ impl Matched {
             self.batch_id,
             self.reports.len(),
             counts.join(", "),
-            self.exit.code(),
+            self.exit().code(),
             self.out.display()
         )
     }
@@ -444,11 +457,6 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         Ok(())
     })?;
     let outside = outside_period(&ours, period);
-    let exit = if outside.is_some() || counts.keys().any(|f| f.disagrees()) {
-        Exit::SomeFailed
-    } else {
-        Exit::Ok
-    };
     lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
     Ok(Matched {
         batch_id: batch.id,
@@ -458,7 +466,6 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         reports: read,
         out,
         outside,
-        exit,
     })
 }
 
@@ -699,6 +706,42 @@ mod tests {
         assert_eq!(
             matched(&mut ours, &ids, &brl),
             (Finding::Matched, Some("a".into()))
+        );
+    }
+
+    /// The exit is read from the findings and the period: 1 for any finding
+    /// that disagrees, or for reports of another period; else 0.
+    #[test]
+    fn the_exit_is_the_findings_and_the_period() {
+        let matched = |fs: &[Finding], outside: Option<(i64, i64, usize)>| Matched {
+            batch_id: "b".into(),
+            counts: fs.iter().map(|f| (*f, 1)).collect(),
+            money: BTreeMap::new(),
+            period: None,
+            reports: Vec::new(),
+            out: PathBuf::from("m.csv"),
+            outside,
+        };
+        assert_eq!(
+            matched(&[Finding::Matched, Finding::MatchedAmbiguous], None).exit(),
+            Exit::Ok
+        );
+        assert_eq!(matched(&[], None).exit(), Exit::Ok);
+        for wrong in [
+            Finding::AmountDiffers,
+            Finding::MissingInReport,
+            Finding::NotInBatch,
+            Finding::ChargebackOnRefundedPayment,
+        ] {
+            assert_eq!(
+                matched(&[Finding::Matched, wrong], None).exit(),
+                Exit::SomeFailed,
+                "{wrong:?}"
+            );
+        }
+        assert_eq!(
+            matched(&[Finding::Matched], Some((1, 2, 3))).exit(),
+            Exit::SomeFailed
         );
     }
 }
