@@ -8,18 +8,20 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::client::{Client, ClientSettings, Token};
+use crate::client::{Client, Token};
 use crate::domain::{Outcome, ResultsFormat};
 use crate::exit::{Ending, Exit};
 use crate::ledger::{Batch, Ledger};
 use crate::progress::{Mode, Progress};
 use crate::report::{self, Summary};
 use crate::runner;
-use crate::send::{self, Stop, StopReason};
+use crate::send::{Stop, StopReason};
+use crate::settings::Sending;
 use crate::throttle::RateFigures;
 use crate::{Usage, metrics};
 
-/// Everything a sending command needs, resolved from flags and the job file.
+/// Everything a sending command needs, resolved from flags and the job file:
+/// where, with which token (never stored), and how ([`Sending`]).
 #[derive(Debug, Clone)]
 pub(crate) struct SendOptions {
     pub api_base: reqwest::Url,
@@ -27,8 +29,9 @@ pub(crate) struct SendOptions {
     /// command over an existing batch then uses it instead of the batch's own.
     pub api_base_given: bool,
     pub token: Token,
-    pub client: ClientSettings,
-    pub runner: send::Settings,
+    /// How it sends: the client, the pacer and the send loop each borrow
+    /// their part; a new batch stores it.
+    pub sending: Sending,
 }
 
 /// Where the results and the monitoring files go.
@@ -322,14 +325,18 @@ pub(super) async fn send_and_report(
         let sendable =
             counts.values().sum::<u64>() - counts.get(&Outcome::Invalid).copied().unwrap_or(0);
         tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
-        let client = Client::new(&api_base_for(send, batch)?, &send.token, &send.client)?;
+        let client = Client::new(
+            &api_base_for(send, batch)?,
+            &send.token,
+            &send.sending.client,
+        )?;
         let mode = output.mode.unwrap_or(Mode::Log);
         let progress = Progress::new(mode, sendable, sendable - to_send);
         let (ledger, sent) = runner::run(
             ledger,
             batch.id.clone(),
             client,
-            &send.runner,
+            &send.sending,
             progress,
             stop,
         )

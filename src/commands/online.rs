@@ -170,9 +170,9 @@ struct Books {
 
 /// Every payment the file asks of, read once.
 async fn read_books(asked: Asked, send: &SendOptions, stop: Stop) -> anyhow::Result<Books> {
-    let client = Client::new(&send.api_base, &send.token, &send.client)?;
+    let client = Client::new(&send.api_base, &send.token, &send.sending.client)?;
     let ids: Vec<PaymentId> = asked.asked.keys().copied().collect();
-    let (found, stopped) = lookup::payments(client, ids, &send.runner, stop).await;
+    let (found, stopped) = lookup::payments(client, ids, &send.sending, stop).await;
     Ok(Books {
         asked: asked.asked,
         done: asked.done,

@@ -151,8 +151,8 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         .into_iter()
         .collect();
     let api_base = batch::api_base_for(&req.send, &batch)?;
-    let client = Client::new(&api_base, &req.send.token, &req.send.client)?;
-    let (found, stopped) = lookup::payments(client, ids, &req.send.runner, stop).await;
+    let client = Client::new(&api_base, &req.send.token, &req.send.sending.client)?;
+    let (found, stopped) = lookup::payments(client, ids, &req.send.sending, stop).await;
     let known = ledger.known_refund_ids()?;
 
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(rows.len());

@@ -514,18 +514,18 @@ async fn confirm_sending(
             ""
         }
     ));
-    let rate = send.runner.rate.start.unwrap_or(send.runner.rate.rate);
-    let how = if send.runner.rate.adaptive {
+    let rate = send.sending.rate.start.unwrap_or(send.sending.rate.rate);
+    let how = if send.sending.rate.adaptive {
         format!(
             " (adaptive: at most {}, slower if the API says 429)",
-            send.runner.rate.rate
+            send.sending.rate.rate
         )
     } else {
         String::new()
     };
     q.push_str(&format!(
         "  rate: {rate} request(s)/s{how}, about {} (retries add to it)\n",
-        crate::progress::eta(to_send.rows(), send.runner.rate.rate)
+        crate::progress::eta(to_send.rows(), send.sending.rate.rate)
     ));
     q.push_str("send them? [y/N] ");
     let ask = confirm.0.clone();

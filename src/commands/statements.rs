@@ -67,8 +67,11 @@ pub(crate) async fn fetch_and_match(
     let ledger = batch::open_existing(&req.state)?;
     let b = batch::select_batch(&ledger, &req.state, &req.pick)?;
     drop(ledger);
-    let client =
-        crate::client::Client::new(&batch::api_base_for(send, &b)?, &send.token, &send.client)?;
+    let client = crate::client::Client::new(
+        &batch::api_base_for(send, &b)?,
+        &send.token,
+        &send.sending.client,
+    )?;
     // Beside the spreadsheet, where finance looks — not in the account's state folder.
     let to = super::fetch::destination(
         std::path::Path::new(&b.input_path),
@@ -76,7 +79,7 @@ pub(crate) async fn fetch_and_match(
         fetch.begin,
         fetch.end,
     );
-    let sender = crate::send::Sender::new(&send.runner, stop);
+    let sender = crate::send::Sender::new(&send.sending, stop);
     let fetched = super::fetch::fetch(
         &client,
         &sender,

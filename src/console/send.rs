@@ -64,7 +64,7 @@ pub(crate) async fn send(
                      --token-file): it cannot send",
                 ));
             };
-            req.send.runner.limit = canary;
+            req.send.sending.limit = canary;
             let stop = Stop::new();
             {
                 // One move to `sending`, and its stop noted, under one lock: a
