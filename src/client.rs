@@ -20,6 +20,7 @@ use crate::Usage;
 use crate::answer;
 use crate::domain::{Cause, CauseCode, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested};
 use crate::network::NetFault;
+use crate::settings::ClientSettings;
 pub(crate) use crate::token::Token;
 
 /// Checks `--api-base`: TLS everywhere, plain HTTP only to this machine.
@@ -108,28 +109,6 @@ pub(crate) struct Asked<'a> {
 /// Answers larger than this are not read: no refund object or error body comes
 /// near it, and a hostile or broken server must not take the memory of a run.
 pub(crate) const MAX_BODY: usize = 1 << 20;
-
-#[derive(Debug, Clone)]
-pub(crate) struct ClientSettings {
-    pub connect_timeout: Duration,
-    pub request_timeout: Duration,
-    /// Sends `X-Render-In-Process-Refunds: true` so that a Pix refund held in the
-    /// central bank's contingency comes back `in_process` instead of a false 400.
-    pub render_in_process: bool,
-}
-
-/// Seconds one request may take unless `--timeout` says otherwise.
-pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 60;
-
-impl Default for ClientSettings {
-    fn default() -> Self {
-        ClientSettings {
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
-            render_in_process: true,
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub(crate) struct Client {

@@ -11,14 +11,14 @@ use std::time::Duration;
 use anyhow::{Context, ensure};
 use clap::Args;
 
-use crate::client::{ClientSettings, Token};
+use crate::client::Token;
 use crate::commands::run::{RunRequest, RunResult};
 use crate::commands::{self, OutputOptions, SendOptions};
 use crate::input::InputOptions;
 use crate::progress::Mode;
-use crate::retry::Policy;
 use crate::sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
-use crate::send::{self, Stop};
+use crate::send::Stop;
+use crate::settings::{ClientSettings, Policy, RateSettings, Sending};
 use crate::{Exit, client};
 
 const SAMPLES: [(&str, &[u8]); 2] = [
@@ -81,12 +81,8 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         api_base: client::check_api_base(&sandbox.base_url())?,
         api_base_given: true,
         token: Token::new(TEST_TOKEN)?,
-        client: ClientSettings {
-            request_timeout: Duration::from_secs(10),
-            ..ClientSettings::default()
-        },
-        runner: send::Settings {
-            rate: crate::rate::RateSettings {
+        sending: Sending {
+            rate: RateSettings {
                 rate: std::num::NonZeroU32::new(50).unwrap_or(std::num::NonZeroU32::MIN),
                 start: None,
                 adaptive: true,
@@ -96,7 +92,11 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
                 ..Policy::default()
             },
             grace: Duration::from_secs(5),
-            ..send::Settings::default()
+            client: ClientSettings {
+                request_timeout: Duration::from_secs(10),
+                ..ClientSettings::default()
+            },
+            ..Sending::default()
         },
     };
 
@@ -112,7 +112,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         };
         println!("\n== mprefund plan {name}");
         commands::plan::plan(&crate::input::Spooled::read(&input)?, &opts, None, false)?
-            .render(&mut std::io::stdout().lock(), send.runner.rate.rate)?;
+            .render(&mut std::io::stdout().lock(), send.sending.rate.rate)?;
         println!("\n== mprefund run {name}  (fresh state file {stem}.mprefund.db)");
         let result = commands::run::run(
             RunRequest {
@@ -140,10 +140,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         if mode != Mode::Quiet {
             result.render(&mut std::io::stderr().lock())?;
         }
-        let exit = match &result {
-            RunResult::Finished(f) => f.exit,
-            RunResult::Refused { .. } => Exit::Usage,
-        };
+        let exit = crate::exit::Ending::exit(&result);
         let refunds = sandbox.refunds().len();
         let failed = match &result {
             RunResult::Finished(f) => f.summary.count(crate::domain::Outcome::Failed),

@@ -166,3 +166,16 @@ fn the_check_sees_an_import() {
         "cli/ drives the commands: the check must find it"
     );
 }
+
+#[test]
+fn the_settings_sit_below_the_ledger() {
+    // The ledger stores the one settings model; the engine's parts borrow it.
+    // It names none of them, nor the edge that resolves it.
+    let above = [
+        "ledger", "commands", "cli", "console", "runner", "lookup", "send", "client", "rate",
+        "retry", "throttle", "network", "report", "metrics",
+    ];
+    let text = std::fs::read_to_string(src().join("settings.rs")).expect("read source");
+    let up = imports_of(&text, &above);
+    assert!(up.is_empty(), "settings.rs reaches up:\n{}", up.join("\n"));
+}

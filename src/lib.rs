@@ -42,6 +42,7 @@ mod report;
 mod retry;
 mod runner;
 mod send;
+mod settings;
 mod sheet;
 mod state_access;
 mod state_home;

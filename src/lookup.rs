@@ -14,7 +14,8 @@ use std::sync::Arc;
 use crate::client::{Client, PaymentReply, PaymentView, Reply};
 use crate::domain::PaymentId;
 use crate::rate::Pass;
-use crate::send::{End, Sender, Settings, Stop, StopReason};
+use crate::send::{End, Sender, Stop, StopReason};
+use crate::settings::Sending;
 
 /// What is known of one payment after reading it back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub(crate) enum Lookup {
 pub(crate) async fn payments(
     client: Client,
     ids: Vec<PaymentId>,
-    settings: &Settings,
+    settings: &Sending,
     stop: Stop,
 ) -> (HashMap<PaymentId, Lookup>, Option<StopReason>) {
     let sender = Arc::new(Sender::new(settings, stop.clone()));

@@ -1,15 +1,39 @@
-//! Money summed per currency, one way for every total the program shows: a sum
-//! past `Decimal`'s range is a [`MoneyOverflow`] the caller must handle (never a
-//! panic, never a saturated figure that looks real), and a sum keeps its
-//! currency's decimals (30.50, not 30.5) as `totals::fixed_by_code` shows them.
-//! Keys are currency codes, `""` when none was named. Sits below the commands
-//! and the report: it imports only the domain's display rules.
+//! Money summed per currency, one way for every total the program shows, and
+//! amounts written with their currency's decimals (30.50, 1500): a sum past
+//! `Decimal`'s range is a [`MoneyOverflow`] the caller must handle (never a
+//! panic, never a saturated figure that looks real — a caller that goes on
+//! keeps the error in place of the sum), and a sum keeps its currency's
+//! decimals ([`fixed`]). Keys are currency codes, `""` when none was named.
+//! Sits below the commands, the totals and the report: it imports only the
+//! domain.
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::totals;
+use crate::domain::{Currency, DEFAULT_DECIMALS};
+
+/// The decimals amounts of `currency` are shown with (`None`: the input named none).
+pub(crate) fn decimals(currency: Option<Currency>) -> u32 {
+    currency.map_or(DEFAULT_DECIMALS, Currency::decimals)
+}
+
+/// `a` with at least the currency's decimals (30.5 → 30.50); never rounded, so an
+/// amount a server sent with more decimals than its currency has shows them all.
+pub(crate) fn fixed(currency: Option<Currency>, a: Decimal) -> Decimal {
+    let mut a = a;
+    let d = decimals(currency);
+    if a.scale() < d {
+        a.rescale(d);
+    }
+    a
+}
+
+/// As [`fixed`], for currencies keyed by code (`""`: none named).
+pub(crate) fn fixed_by_code(code: &str, a: Decimal) -> Decimal {
+    fixed(Currency::from_str(code).ok(), a)
+}
 
 /// A sum of `currency` amounts went past what `Decimal` holds; only absurd
 /// figures (from a server, a state file) get there, so they are not to be trusted.
@@ -24,7 +48,19 @@ pub(crate) fn add(sum: Decimal, currency: &str, a: Decimal) -> Result<Decimal, M
     let s = sum.checked_add(a).ok_or_else(|| MoneyOverflow {
         currency: currency.to_owned(),
     })?;
-    Ok(totals::fixed_by_code(currency, s))
+    Ok(fixed_by_code(currency, s))
+}
+
+/// As [`add`], for a currency already read (`None`: the input named none).
+pub(crate) fn add_in(
+    sum: Decimal,
+    currency: Option<Currency>,
+    a: Decimal,
+) -> Result<Decimal, MoneyOverflow> {
+    let s = sum.checked_add(a).ok_or_else(|| MoneyOverflow {
+        currency: currency.map(|c| c.to_string()).unwrap_or_default(),
+    })?;
+    Ok(fixed(currency, s))
 }
 
 /// `sum + a` checked, left as is: for figures that mix currencies, where no one
@@ -82,6 +118,36 @@ mod tests {
                 ("BRL".to_owned(), "10.50".to_owned()),
                 ("CLP".to_owned(), "7".to_owned()),
             ]
+        );
+    }
+
+    #[test]
+    fn amounts_show_their_currency_decimals_never_rounded() {
+        let brl = Some(Currency::BRL);
+        let clp: Option<Currency> = Some("CLP".parse().unwrap());
+        assert_eq!(fixed(brl, Decimal::new(305, 1)).to_string(), "30.50");
+        assert_eq!(fixed(None, Decimal::new(7, 0)).to_string(), "7.00");
+        assert_eq!(fixed(clp, Decimal::new(1500, 0)).to_string(), "1500");
+        assert_eq!(fixed(brl, Decimal::new(10505, 3)).to_string(), "10.505");
+        assert_eq!(fixed_by_code("", Decimal::new(1, 0)).to_string(), "1.00");
+    }
+
+    #[test]
+    fn a_sum_in_a_read_currency_is_checked_the_same_way() {
+        let brl = Some(Currency::BRL);
+        assert_eq!(
+            add_in(Decimal::ZERO, brl, Decimal::new(305, 1))
+                .unwrap()
+                .to_string(),
+            "30.50"
+        );
+        let e = add_in(Decimal::MAX, brl, Decimal::ONE).unwrap_err();
+        assert_eq!(e.currency, "BRL");
+        assert_eq!(
+            add_in(Decimal::MAX, None, Decimal::ONE)
+                .unwrap_err()
+                .currency,
+            ""
         );
     }
 

@@ -19,8 +19,8 @@ use crate::causes::{self, Next};
 use crate::domain::{Cause, CauseCode, Outcome, Requested};
 use crate::input::KeyColumns;
 use crate::ledger::StoredRow;
+use crate::money;
 use crate::sheet::Dialect;
-use crate::totals;
 
 /// Mercado Pago's output columns, in their order.
 pub(crate) const COLUMNS: [&str; 6] = [
@@ -132,7 +132,7 @@ pub(crate) fn cells(row: &StoredRow, columns: &KeyColumns, dialect: Dialect) -> 
             .map_or_else(String::new, |c| c.trim().to_owned())
     };
     let amount = match (row.ask.as_ref().map(|a| a.requested), row.result.refunded()) {
-        (Some(Requested::Full), Some(a)) => dialect.amount(totals::fixed(row.currency, a)),
+        (Some(Requested::Full), Some(a)) => dialect.amount(money::fixed(row.currency, a)),
         _ => cell(Some(columns.amount)),
     };
     let payment_id = row

@@ -22,13 +22,13 @@
 //! as gone only once both rules let it go.
 
 use std::collections::VecDeque;
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::settings::{Concurrency, RateSettings};
 use crate::throttle::{Control, RateFigures, Signal, Sizer};
 
 /// The window the promise is checked over, as the server sees arrivals: a send
@@ -38,44 +38,6 @@ use crate::throttle::{Control, RateFigures, Signal, Sizer};
 /// than either margin, so what keeps a batch under a server's limit is the rate
 /// controller, not this margin.
 const SPAN: Duration = Duration::from_millis(1005);
-
-/// How the rate is set: `--rate`, `--rate-start`, `--fixed-rate`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct RateSettings {
-    /// The ceiling (adaptive) or the rate (fixed), per second.
-    pub rate: NonZeroU32,
-    /// Where an adaptive rate starts (default: the ceiling).
-    pub start: Option<NonZeroU32>,
-    pub adaptive: bool,
-}
-
-/// How many requests may be in flight: `--concurrency N|auto`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Concurrency {
-    Fixed(usize),
-    /// Sized to rate × latency, at most this many.
-    Auto {
-        max: usize,
-    },
-}
-
-impl Concurrency {
-    /// The most requests that can ever be in flight (the workers to start).
-    pub(crate) fn max(self) -> usize {
-        match self {
-            Concurrency::Fixed(n) | Concurrency::Auto { max: n } => n.max(1),
-        }
-    }
-}
-
-impl std::fmt::Display for Concurrency {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Concurrency::Fixed(n) => write!(f, "{n}"),
-            Concurrency::Auto { max } => write!(f, "auto (at most {max})"),
-        }
-    }
-}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -442,6 +404,8 @@ impl Window {
 
 #[cfg(test)]
 mod tests {
+    use std::num::NonZeroU32;
+
     use super::*;
 
     /// The most departures within any `span`-long half-open window.

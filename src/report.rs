@@ -19,8 +19,8 @@ use crate::cell::neutralise;
 use crate::clock::rfc3339;
 use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
 use crate::ledger::{Batch, Ledger, StoredRow};
+use crate::mpbatch;
 use crate::sheet::{self, Dialect};
-use crate::{mpbatch, totals};
 
 pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "row",
@@ -340,7 +340,7 @@ fn money(m: &BTreeMap<String, Decimal>) -> String {
 }
 
 fn fixed(currency: &str, a: Decimal) -> Decimal {
-    totals::fixed_by_code(currency, a)
+    crate::money::fixed_by_code(currency, a)
 }
 
 /// What a results file was written from: a batch that did not change since is
@@ -589,7 +589,7 @@ fn result_cells(row: &StoredRow, dialect: Dialect) -> [String; 13] {
         opt(refund.map(|f| f.status.to_string())),
         opt(r
             .refunded()
-            .map(|a| dialect.amount(totals::fixed(row.currency, a)))),
+            .map(|a| dialect.amount(crate::money::fixed(row.currency, a)))),
         opt(cause.map(|c| c.code.to_string())),
         opt(cause.map(|c| c.message.clone())),
         opt(r.retryable.map(|b| b.to_string())),

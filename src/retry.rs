@@ -10,38 +10,7 @@
 
 use std::time::Duration;
 
-/// The retry budget and backoff shape.
-#[derive(Debug, Clone)]
-pub(crate) struct Policy {
-    /// Attempts per row per run, the first included.
-    pub max_attempts: u32,
-    /// Attempts on 409 (key conflict): a lasting one points at a key bug, so few.
-    pub max_conflict_attempts: u32,
-    /// First backoff ceiling; doubles per attempt up to `cap`.
-    pub base: Duration,
-    pub cap: Duration,
-    /// Longest `Retry-After` honoured; a server asking for more gets this.
-    pub max_retry_after: Duration,
-}
-
-/// The longest `Retry-After` honoured, by a row's retry and by the shared pause
-/// alike (README: "at most 60 s"); a server asking for more gets this.
-pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-
-/// Attempts per row per run unless `--max-attempts` says otherwise.
-pub(crate) const DEFAULT_MAX_ATTEMPTS: u32 = 6;
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            max_conflict_attempts: 3,
-            base: Duration::from_millis(200),
-            cap: Duration::from_secs(20),
-            max_retry_after: MAX_RETRY_AFTER,
-        }
-    }
-}
+use crate::settings::Policy;
 
 /// What one attempt produced, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

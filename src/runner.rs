@@ -21,7 +21,8 @@ use crate::client::{Client, Reply};
 use crate::domain::{Cause, CauseCode, Outcome, RefundStatus, RowResult};
 use crate::ledger::{Claimed, Ledger};
 use crate::progress::Progress;
-use crate::send::{End, Sender, Settings, Settled, Stop, StopReason};
+use crate::send::{End, Sender, Settled, Stop, StopReason};
+use crate::settings::Sending;
 use crate::throttle::RateFigures;
 
 /// How a run's sending went.
@@ -40,7 +41,7 @@ pub(crate) async fn run(
     ledger: Ledger,
     batch_id: String,
     client: Client,
-    settings: &Settings,
+    settings: &Sending,
     mut progress: Progress,
     stop: Stop,
 ) -> anyhow::Result<(Ledger, Sent)> {

@@ -14,7 +14,6 @@
 //! ([`Reading`]).
 
 use std::future::Future;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,8 +24,9 @@ use tokio::time::Instant;
 use crate::client::{Answer, DownloadError, PaymentReply, Reply};
 use crate::clock::now_ms;
 use crate::network::{NetFault, Reach};
-use crate::rate::{Concurrency, Pacer, Pass, RateSettings};
-use crate::retry::{self, Attempt, Breaker, Policy, Verdict};
+use crate::rate::{Pacer, Pass};
+use crate::retry::{self, Attempt, Breaker, Verdict};
+use crate::settings::{Policy, Sending};
 use crate::throttle::Signal;
 
 /// Why a run ended before every row was settled.
@@ -112,48 +112,6 @@ impl Stop {
         let mut rx = self.tx.subscribe();
         // Only fails if the sender is gone, which `self` rules out.
         let _ = rx.wait_for(Option::is_some).await;
-    }
-}
-
-/// How requests are sent: pace, concurrency, retries, breaker, grace.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    pub rate: RateSettings,
-    pub concurrency: Concurrency,
-    pub policy: Policy,
-    pub breaker_threshold: u32,
-    /// After a signal, how long in-flight requests may still run before they are
-    /// abandoned (a row's stays `sending` and is re-sent, same key, next run).
-    pub grace: Duration,
-    /// Claim at most this many rows in this run, the first in row order (the
-    /// console's canary): the rest stays `pending` for the next run.
-    pub limit: Option<u64>,
-}
-
-/// The defaults of `run` and `retry`: the one place they are written (the flags'
-/// help and the README quote them).
-pub(crate) const DEFAULT_RATE: u32 = 10;
-/// `--max-concurrency`: what `--concurrency auto` may grow to.
-pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 64;
-pub(crate) const DEFAULT_BREAKER: u32 = 25;
-pub(crate) const DEFAULT_GRACE_SECS: u64 = 10;
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            rate: RateSettings {
-                rate: NonZeroU32::new(DEFAULT_RATE).unwrap_or(NonZeroU32::MIN),
-                start: None,
-                adaptive: true,
-            },
-            concurrency: Concurrency::Auto {
-                max: DEFAULT_MAX_CONCURRENCY,
-            },
-            policy: Policy::default(),
-            breaker_threshold: DEFAULT_BREAKER,
-            grace: Duration::from_secs(DEFAULT_GRACE_SECS),
-            limit: None,
-        }
     }
 }
 
@@ -320,7 +278,9 @@ pub(crate) struct Sender {
 }
 
 impl Sender {
-    pub(crate) fn new(settings: &Settings, stop: Stop) -> Sender {
+    /// Borrows its pieces of `settings`: the pacer's, the policy, the breaker's,
+    /// the grace.
+    pub(crate) fn new(settings: &Sending, stop: Stop) -> Sender {
         Sender {
             pacer: Arc::new(Pacer::new(settings.rate, settings.concurrency)),
             policy: settings.policy.clone(),
@@ -494,18 +454,21 @@ impl Sender {
 
 #[cfg(test)]
 mod tests {
+    use std::num::NonZeroU32;
+
     use super::*;
+    use crate::settings::{Concurrency, RateSettings};
 
     fn sender(rate: u32, in_flight: usize, stop: Stop) -> Arc<Sender> {
         Arc::new(Sender::new(
-            &Settings {
+            &Sending {
                 rate: RateSettings {
                     rate: NonZeroU32::new(rate).unwrap(),
                     start: None,
                     adaptive: false,
                 },
                 concurrency: Concurrency::Fixed(in_flight),
-                ..Settings::default()
+                ..Sending::default()
             },
             stop,
         ))

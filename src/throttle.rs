@@ -69,7 +69,7 @@ const PROBE_AFTER: Duration = Duration::from_secs(30);
 /// 5xx in the window below which they are never "most answers" (two thirds).
 const SERVER_ERROR_MIN: usize = 10;
 /// The longest shared pause a `Retry-After` can ask for.
-pub(crate) const MAX_PAUSE: Duration = crate::retry::MAX_RETRY_AFTER;
+pub(crate) const MAX_PAUSE: Duration = crate::settings::MAX_RETRY_AFTER;
 
 /// What one answer says about the rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,9 @@
 //! people — with the currency's decimals (30.50, 1500).
 //!
 //! Invariants: a `full` row has no amount before the API answers, so it is
-//! counted apart and never folded into a sum; a sum past `Decimal`'s range is
-//! flagged, never wrapped; a guard that cannot be checked (a `full` row under a
+//! counted apart and never folded into a sum; sums are `money`'s checked ones,
+//! and a sum past `Decimal`'s range is kept as its [`MoneyOverflow`] (shown as
+//! such, failing every guard), never wrapped; a guard that cannot be checked (a `full` row under a
 //! cap, a currency no guard names) refuses — a guard that passes silently when it
 //! did not look would be worse than none.
 
@@ -14,28 +15,8 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::domain::{Currency, DEFAULT_DECIMALS, Requested};
-
-/// The decimals amounts of `currency` are shown with (`None`: the input named none).
-pub(crate) fn decimals(currency: Option<Currency>) -> u32 {
-    currency.map_or(DEFAULT_DECIMALS, Currency::decimals)
-}
-
-/// `a` with at least the currency's decimals (30.5 → 30.50); never rounded, so an
-/// amount a server sent with more decimals than its currency has shows them all.
-pub(crate) fn fixed(currency: Option<Currency>, a: Decimal) -> Decimal {
-    let mut a = a;
-    let d = decimals(currency);
-    if a.scale() < d {
-        a.rescale(d);
-    }
-    a
-}
-
-/// As [`fixed`], for currencies keyed by code (`""`: none named).
-pub(crate) fn fixed_by_code(code: &str, a: Decimal) -> Decimal {
-    fixed(Currency::from_str(code).ok(), a)
-}
+use crate::domain::{Currency, Requested};
+use crate::money::{self, MoneyOverflow, fixed};
 
 /// How a currency is named to people.
 pub(crate) fn name(currency: Option<Currency>) -> String {
@@ -43,24 +24,32 @@ pub(crate) fn name(currency: Option<Currency>) -> String {
 }
 
 /// The rows of one currency.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Asked {
-    /// Rows with an amount, and its sum.
+    /// Rows with an amount, and its sum: `money`'s checked one, or the overflow
+    /// it went past `Decimal`'s range with (it stays so).
     pub partial: u64,
-    pub sum: Decimal,
-    /// The sum went past `Decimal`'s range.
-    pub overflow: bool,
+    pub sum: Result<Decimal, MoneyOverflow>,
     /// Rows asking for the payment's whole remaining balance.
     pub full: u64,
+}
+
+impl Default for Asked {
+    fn default() -> Self {
+        Asked {
+            partial: 0,
+            sum: Ok(Decimal::ZERO),
+            full: 0,
+        }
+    }
 }
 
 impl Asked {
     /// The sum as people read it, or why there is none.
     pub(crate) fn sum_text(&self, currency: Option<Currency>) -> String {
-        if self.overflow {
-            "(too large)".to_owned()
-        } else {
-            fixed(currency, self.sum).to_string()
+        match self.sum {
+            Ok(sum) => fixed(currency, sum).to_string(),
+            Err(_) => "(too large)".to_owned(),
         }
     }
 }
@@ -77,9 +66,8 @@ impl Tally {
             Requested::Full => t.full += 1,
             Requested::Partial(a) => {
                 t.partial += 1;
-                match t.sum.checked_add(a.get()) {
-                    Some(s) => t.sum = s,
-                    None => t.overflow = true,
+                if let Ok(sum) = t.sum {
+                    t.sum = money::add_in(sum, currency, a.get());
                 }
             }
         }
@@ -214,7 +202,7 @@ fn check(
 /// `--expect-total`: the sum of each currency's amounts is exactly the one given.
 pub(crate) fn check_expected(tally: &Tally, guards: &[Guard]) -> Result<(), String> {
     check(tally, guards, "--expect-total", |g, currency, asked| {
-        if !asked.overflow && asked.sum == g.amount {
+        if asked.sum == Ok(g.amount) {
             return None;
         }
         let full = if asked.full > 0 {
@@ -243,14 +231,14 @@ pub(crate) fn check_max(tally: &Tally, guards: &[Guard]) -> Result<(), String> {
                 asked.full,
                 name(currency)
             ))
-        } else if asked.overflow || asked.sum > g.amount {
+        } else if asked.sum.as_ref().is_ok_and(|s| *s <= g.amount) {
+            None
+        } else {
             Some(format!(
                 "--max-total {g}: the file's {} amounts add up to {}, above the cap",
                 name(currency),
                 asked.sum_text(currency)
             ))
-        } else {
-            None
         }
     })
 }
@@ -270,17 +258,6 @@ mod tests {
 
     fn guards(g: &[&str]) -> Vec<Guard> {
         g.iter().map(|g| g.parse().unwrap()).collect()
-    }
-
-    #[test]
-    fn amounts_show_their_currency_decimals_never_rounded() {
-        let brl = Some(Currency::BRL);
-        let clp: Option<Currency> = Some("CLP".parse().unwrap());
-        assert_eq!(fixed(brl, Decimal::new(305, 1)).to_string(), "30.50");
-        assert_eq!(fixed(None, Decimal::new(7, 0)).to_string(), "7.00");
-        assert_eq!(fixed(clp, Decimal::new(1500, 0)).to_string(), "1500");
-        assert_eq!(fixed(brl, Decimal::new(10505, 3)).to_string(), "10.505");
-        assert_eq!(fixed_by_code("", Decimal::new(1, 0)).to_string(), "1.00");
     }
 
     #[test]
@@ -343,7 +320,15 @@ mod tests {
         t.add(None, big);
         t.add(None, big);
         let a = &t.per[&None];
-        assert!(a.overflow);
+        assert!(a.sum.is_err());
+        // It stays so: a later small amount does not bring a sum back.
+        t.add(
+            None,
+            Requested::Partial(crate::domain::Amount::new(Decimal::ONE).unwrap()),
+        );
+        let a = &t.per[&None];
+        assert!(a.sum.is_err());
+        assert_eq!(a.partial, 3);
         assert_eq!(a.sum_text(None), "(too large)");
         assert!(check_max(&t, &guards(&["1"])).is_err());
     }

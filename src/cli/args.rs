@@ -17,9 +17,8 @@ use clap::Args;
 use serde::{Deserialize, Deserializer};
 
 use super::settings::Layer;
-use crate::client;
 use crate::domain::ResultsFormat;
-use crate::send;
+use crate::settings::{self, Concurrency};
 use crate::totals::Guard;
 
 pub(crate) const DEFAULT_API_BASE: &str = "https://api.mercadopago.com";
@@ -87,7 +86,7 @@ layered! {
         #[command(flatten)]
         #[serde(flatten)]
         pub token: TokenArgs,
-        #[arg(long, help = with_default("Most requests per second in any one-second window, retries included: the ceiling of the adaptive rate (which slows down on 429s and climbs back), or the rate itself with --fixed-rate", send::DEFAULT_RATE))]
+        #[arg(long, help = with_default("Most requests per second in any one-second window, retries included: the ceiling of the adaptive rate (which slows down on 429s and climbs back), or the rate itself with --fixed-rate", settings::DEFAULT_RATE))]
         pub rate: Option<NonZeroU32>,
         /// Where the adaptive rate starts [default: --rate]
         #[arg(long, value_name = "N")]
@@ -97,16 +96,17 @@ layered! {
         #[arg(long)]
         pub fixed_rate: bool,
         #[arg(long, value_name = "N|auto", help = with_default("Requests in flight at once: a number, or `auto` (enough to reach the rate at the observed latency, up to --max-concurrency)", "auto"))]
-        pub concurrency: Option<ConcurrencyArg>,
-        #[arg(long, value_name = "N", help = with_default("The most requests in flight that --concurrency auto may reach", send::DEFAULT_MAX_CONCURRENCY))]
+        #[serde(deserialize_with = "de_concurrency")]
+        pub(crate) concurrency: Option<Concurrency>,
+        #[arg(long, value_name = "N", help = with_default("The most requests in flight that --concurrency auto may reach", settings::DEFAULT_MAX_CONCURRENCY))]
         pub max_concurrency: Option<usize>,
-        #[arg(long, help = with_default("Attempts per row per run, the first included", crate::retry::DEFAULT_MAX_ATTEMPTS))]
+        #[arg(long, help = with_default("Attempts per row per run, the first included", settings::DEFAULT_MAX_ATTEMPTS))]
         pub max_attempts: Option<u32>,
-        #[arg(long, help = with_default("Per-request timeout in seconds", client::DEFAULT_TIMEOUT_SECS))]
+        #[arg(long, help = with_default("Per-request timeout in seconds", settings::DEFAULT_TIMEOUT_SECS))]
         pub timeout: Option<u64>,
-        #[arg(long, help = with_default("Consecutive server failures that stop the run", send::DEFAULT_BREAKER))]
+        #[arg(long, help = with_default("Consecutive server failures that stop the run", settings::DEFAULT_BREAKER))]
         pub breaker: Option<u32>,
-        #[arg(long, help = with_default("Seconds in-flight requests may go on after SIGINT/SIGTERM", send::DEFAULT_GRACE_SECS))]
+        #[arg(long, help = with_default("Seconds in-flight requests may go on after SIGINT/SIGTERM", settings::DEFAULT_GRACE_SECS))]
         pub grace: Option<u64>,
     }
 }
@@ -225,37 +225,6 @@ layered! {
     }
 }
 
-/// `--concurrency N|auto`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConcurrencyArg {
-    Auto,
-    Fixed(usize),
-}
-
-impl std::str::FromStr for ConcurrencyArg {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim() {
-            "auto" => Ok(ConcurrencyArg::Auto),
-            n => n
-                .parse()
-                .map(ConcurrencyArg::Fixed)
-                .map_err(|_| format!("{s:?} is neither a number nor `auto`")),
-        }
-    }
-}
-
-/// In a job file: a number or `"auto"`.
-impl<'de> Deserialize<'de> for ConcurrencyArg {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match NumberOrText::deserialize(d)? {
-            NumberOrText::Number(n) => Ok(ConcurrencyArg::Fixed(n as usize)),
-            NumberOrText::Text(t) => t.parse().map_err(serde::de::Error::custom),
-        }
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum NumberOrText {
@@ -318,6 +287,11 @@ fn de_text_with<'de, D: Deserializer<'de>, T>(
 /// `delimiter = ";"` or `"tab"`.
 fn de_delimiter<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
     de_text_with(d, parse_delimiter)
+}
+
+/// `concurrency = 4` or `"auto"`.
+fn de_concurrency<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Concurrency>, D::Error> {
+    de_text_with(d, str::parse)
 }
 
 /// `max_report_bytes = 1048576` or `"300MiB"`.

@@ -157,12 +157,6 @@ pub(crate) fn finished(f: &crate::commands::Finished, session: &Session) -> anyh
     Ok(f.exit())
 }
 
-impl Ending for crate::commands::Finished {
-    fn exit(&self) -> Exit {
-        self.exit
-    }
-}
-
 /// A run refused before sending is a usage error (exit 2), whatever refused it.
 impl Ending for crate::commands::run::RunResult {
     fn exit(&self) -> Exit {

@@ -2,8 +2,9 @@
 //! default. A setting is defined once, as a field of a flag group (`args`) or of
 //! a command's flags: its flag, its job-file key (the same name), its help. The
 //! layers are merged generically ([`Layer`]), then resolved here into what the
-//! library takes (`SendOptions`, `InputOptions`, `OutputOptions`), the run storing
-//! what it resolved with its batch.
+//! library takes (`SendOptions`, `InputOptions`, `OutputOptions`). How requests
+//! are sent is resolved into the one model, `crate::settings::Sending`, which a
+//! new batch stores as it is and the engine's parts borrow from.
 //!
 //! A job file (`jobs/*.toml`) holds the settings of a recurring job: at its top
 //! level every command's, and in a table named after a command (`[reconcile]`)
@@ -16,22 +17,18 @@
 use std::collections::BTreeSet;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use clap::CommandFactory;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::args::{
-    ConcurrencyArg, DEFAULT_API_BASE, DEFAULT_NAMESPACE, InputArgs, OutputArgs, SendArgs,
-};
+use super::args::{DEFAULT_API_BASE, DEFAULT_NAMESPACE, InputArgs, OutputArgs, SendArgs};
 use crate::Usage;
-use crate::client::{self, ClientSettings, Token};
+use crate::client::{self, Token};
 use crate::commands::{OutputOptions, Pick, SendOptions};
 use crate::input::InputOptions;
 use crate::progress::Mode;
-use crate::retry::Policy;
-use crate::send;
+use crate::settings::{self, Concurrency, RateSettings, Sending, Tuning};
 
 /// A layer of settings (the flags, a job file) over another: field by field, the
 /// upper layer's value where it gave one. Implemented by [`super::args::layered!`]
@@ -313,56 +310,42 @@ pub(crate) fn send_options(s: &SendArgs) -> anyhow::Result<SendOptions> {
             Err(Usage(format!("{flag} must be between 1 and 1024")))
         }
     };
-    let max = in_range(
-        s.max_concurrency.unwrap_or(send::DEFAULT_MAX_CONCURRENCY),
-        "--max-concurrency",
-    )?;
-    let concurrency = match s.concurrency {
-        None | Some(ConcurrencyArg::Auto) => crate::rate::Concurrency::Auto { max },
-        Some(ConcurrencyArg::Fixed(n)) => {
-            crate::rate::Concurrency::Fixed(in_range(n, "--concurrency")?)
-        }
+    let concurrency = match s.concurrency.unwrap_or_default() {
+        Concurrency::Auto { .. } => Concurrency::Auto {
+            max: in_range(
+                s.max_concurrency
+                    .unwrap_or(settings::DEFAULT_MAX_CONCURRENCY),
+                "--max-concurrency",
+            )?,
+        },
+        Concurrency::Fixed(n) => Concurrency::Fixed(in_range(n, "--concurrency")?),
     };
     let ceiling = rate_of(s);
     if s.rate_start.is_some_and(|start| start > ceiling) {
         return Err(Usage(format!("--rate-start must not be above --rate ({ceiling})")).into());
     }
-    let policy = Policy::default();
-    let client_defaults = ClientSettings::default();
-    let runner_defaults = send::Settings::default();
+    let rate = RateSettings {
+        rate: ceiling,
+        start: s.rate_start,
+        adaptive: !s.fixed_rate,
+    };
+    let tuning = Tuning {
+        max_attempts: s.max_attempts.map(|n| n.max(1)),
+        timeout: s.timeout.map(|t| t.max(1)),
+        breaker: s.breaker,
+        grace: s.grace,
+    };
     Ok(SendOptions {
         api_base: client::check_api_base(&api_base)?,
         api_base_given: s.api_base.is_some(),
         token,
-        client: ClientSettings {
-            request_timeout: s.timeout.map_or(client_defaults.request_timeout, |t| {
-                Duration::from_secs(t.max(1))
-            }),
-            ..client_defaults
-        },
-        runner: send::Settings {
-            rate: crate::rate::RateSettings {
-                rate: ceiling,
-                start: s.rate_start,
-                adaptive: !s.fixed_rate,
-            },
-            concurrency,
-            policy: Policy {
-                max_attempts: s.max_attempts.unwrap_or(policy.max_attempts).max(1),
-                ..policy
-            },
-            breaker_threshold: s.breaker.unwrap_or(runner_defaults.breaker_threshold),
-            grace: s.grace.map_or(runner_defaults.grace, Duration::from_secs),
-            // Only the console's canary limits a run.
-            limit: None,
-        },
+        sending: Sending::new(rate, concurrency, tuning),
     })
 }
 
 /// `--rate`, else its default.
 pub(crate) fn rate_of(s: &SendArgs) -> NonZeroU32 {
-    s.rate
-        .unwrap_or_else(|| send::Settings::default().rate.rate)
+    s.rate.unwrap_or(RateSettings::default().rate)
 }
 
 pub(crate) fn output_options(s: &OutputArgs, mode: Mode) -> OutputOptions {
@@ -415,7 +398,6 @@ pub(crate) fn namespace_of(given: Option<&str>) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::args::ConcurrencyArg;
     use crate::cli::commands::{
         plan::PlanArgs, reconcile::ReconcileArgs, report::ReportArgs, retry::RetryArgs,
         run::RunArgs, status::StatusArgs,
@@ -590,7 +572,7 @@ mod tests {
         assert_eq!(run.max_total.len(), 1);
         assert_eq!(run.max_total[0].to_string(), "250000.00:BRL");
         assert!(run.input.is_some() && run.state.is_some());
-        assert_eq!(run.send.concurrency, Some(ConcurrencyArg::Auto));
+        assert_eq!(run.send.concurrency, Some(Concurrency::default()));
     }
 
     #[test]
@@ -628,10 +610,7 @@ mod tests {
         };
         let merged = flags.over(own.send);
         assert_eq!(merged.rate.map(NonZeroU32::get), Some(9));
-        assert_eq!(
-            rate_of(&SendArgs::default()),
-            send::Settings::default().rate.rate
-        );
+        assert_eq!(rate_of(&SendArgs::default()).get(), settings::DEFAULT_RATE);
     }
 
     #[test]
@@ -652,19 +631,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let token = dir.path().join("token");
         std::fs::write(&token, "TEST-x").unwrap();
-        let settings = |text: &str| -> anyhow::Result<send::Settings> {
+        let settings = |text: &str| -> anyhow::Result<Sending> {
             let mut s: SendArgs = job(text)?.layer("run")?;
             s.token.token_file = Some(token.clone());
-            Ok(send_options(&s)?.runner)
+            Ok(send_options(&s)?.sending)
         };
         let r = settings("rate = 20\nrate_start = 5\nconcurrency = \"auto\"\nmax_concurrency = 10")
             .unwrap();
         assert_eq!(r.rate.rate.get(), 20);
         assert_eq!(r.rate.start.map(NonZeroU32::get), Some(5));
         assert!(r.rate.adaptive);
-        assert_eq!(r.concurrency, crate::rate::Concurrency::Auto { max: 10 });
+        assert_eq!(r.concurrency, Concurrency::Auto { max: 10 });
         let r = settings("concurrency = 3\nfixed_rate = true").unwrap();
-        assert_eq!(r.concurrency, crate::rate::Concurrency::Fixed(3));
+        assert_eq!(r.concurrency, Concurrency::Fixed(3));
         assert!(!r.rate.adaptive);
         let e = settings("concurrency = \"lots\"").unwrap_err();
         assert!(e.to_string().contains("neither a number nor `auto`"), "{e}");

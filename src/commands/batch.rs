@@ -8,17 +8,20 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::client::{Client, ClientSettings, Token};
+use crate::client::{Client, Token};
 use crate::domain::{Outcome, ResultsFormat};
+use crate::exit::{Ending, Exit};
 use crate::ledger::{Batch, Ledger};
 use crate::progress::{Figures, Mode, Progress};
 use crate::report::{self, Summary};
 use crate::runner;
-use crate::send::{self, Stop, StopReason};
+use crate::send::{Stop, StopReason};
+use crate::settings::Sending;
 use crate::throttle::RateFigures;
-use crate::{Exit, Usage, metrics};
+use crate::{Usage, metrics};
 
-/// Everything a sending command needs, resolved from flags and the job file.
+/// Everything a sending command needs, resolved from flags and the job file:
+/// where, with which token (never stored), and how ([`Sending`]).
 #[derive(Debug, Clone)]
 pub(crate) struct SendOptions {
     pub api_base: reqwest::Url,
@@ -26,8 +29,9 @@ pub(crate) struct SendOptions {
     /// command over an existing batch then uses it instead of the batch's own.
     pub api_base_given: bool,
     pub token: Token,
-    pub client: ClientSettings,
-    pub runner: send::Settings,
+    /// How it sends: the client, the pacer and the send loop each borrow
+    /// their part; a new batch stores it.
+    pub sending: Sending,
 }
 
 /// Where the results and the monitoring files go.
@@ -94,7 +98,12 @@ pub(crate) struct Finished {
     pub summary: Summary,
     pub stopped: Option<StopReason>,
     pub results: PathBuf,
-    pub exit: Exit,
+    /// `run --job` finished an earlier batch of the job first, and it ended with
+    /// failed rows: tonight's clean run does not hide them.
+    pub earlier_failed: bool,
+    /// `report`: the results were only rewritten, nothing sent: its exit says
+    /// the file was written, not how the rows went.
+    pub rewritten_only: bool,
     /// How fast this run sent, when it sent anything.
     pub rate: Option<RateFigures>,
     pub peak_in_flight: Option<usize>,
@@ -157,12 +166,27 @@ struct Event<'a> {
     run: RunSummary<'a>,
 }
 
+/// From the ledger's final state and the stop ([`decide`]); a clean run says 1
+/// when an earlier batch it finished first had failed rows; `report`, which
+/// sends nothing, says 0 once its file is written.
+impl Ending for Finished {
+    fn exit(&self) -> Exit {
+        if self.rewritten_only {
+            return Exit::Ok;
+        }
+        match decide(&self.summary, self.stopped.as_ref()) {
+            Exit::Ok if self.earlier_failed => Exit::SomeFailed,
+            exit => exit,
+        }
+    }
+}
+
 impl Finished {
     /// The run summary (`--summary-json`).
     pub(crate) fn run_summary(&self) -> RunSummary<'_> {
         RunSummary {
             batch: Some(&self.batch_id),
-            exit_code: self.exit.code(),
+            exit_code: self.exit().code(),
             stopped: self.stopped.as_ref().map(|r| r.to_string()),
             input: Some(&self.input),
             results: Some(self.results.display().to_string()),
@@ -211,7 +235,7 @@ impl Finished {
             )?;
         }
         if let Some(r) = &self.stopped {
-            writeln!(w, "stopped early: {r}; {}", self.exit.next_step())?;
+            writeln!(w, "stopped early: {r}; {}", self.exit().next_step())?;
         }
         writeln!(w, "results: {}", self.results.display())
     }
@@ -259,7 +283,7 @@ impl Finished {
             self.batch_id,
             self.summary.rows,
             counts.join(", "),
-            self.exit.code(),
+            self.exit().code(),
             self.results.display()
         )
     }
@@ -304,7 +328,11 @@ pub(super) async fn send_and_report(
         let sendable =
             counts.values().sum::<u64>() - counts.get(&Outcome::Invalid).copied().unwrap_or(0);
         tracing::info!("batch {}: {to_send} of {sendable} rows to send", batch.id);
-        let client = Client::new(&api_base_for(send, batch)?, &send.token, &send.client)?;
+        let client = Client::new(
+            &api_base_for(send, batch)?,
+            &send.token,
+            &send.sending.client,
+        )?;
         let mode = output.mode.unwrap_or(Mode::Log);
         let mut progress = Progress::new(mode, sendable, sendable - to_send);
         if let Some(live) = &output.live {
@@ -314,7 +342,7 @@ pub(super) async fn send_and_report(
             ledger,
             batch.id.clone(),
             client,
-            &send.runner,
+            &send.sending,
             progress,
             stop,
         )
@@ -379,34 +407,33 @@ fn finish(
     let rate = sent.as_ref().map(|s| s.rate);
     let summary = report::results(ledger, batch, out, format_for(batch, output))?;
     let beyond = beyond(ledger, batch, before, begun.tonight)?;
-    let exit = decide(&summary, reason.as_ref());
-    let span = Span::since(started);
-    if let Some(path) = &output.metrics_file {
-        metrics::write(
-            path,
-            &metrics::RunFigures {
-                batch_id: &batch.id,
-                summary: &summary,
-                duration_secs: span.duration_seconds,
-                exit,
-                finished_at_secs: crate::clock::now_ms() / 1000,
-                rate: rate.as_ref(),
-                beyond: &beyond,
-            },
-        )?;
-    }
     let finished = Finished {
         batch_id: batch.id.clone(),
         summary,
         stopped: reason,
         results: out.to_path_buf(),
-        exit,
+        earlier_failed: false,
+        rewritten_only: false,
         rate,
         peak_in_flight: sent.map(|s| s.peak_in_flight),
         input: batch.input_path.clone(),
-        span,
+        span: Span::since(started),
         beyond,
     };
+    if let Some(path) = &output.metrics_file {
+        metrics::write(
+            path,
+            &metrics::RunFigures {
+                batch_id: &batch.id,
+                summary: &finished.summary,
+                duration_secs: finished.span.duration_seconds,
+                exit: finished.exit(),
+                finished_at_secs: crate::clock::now_ms() / 1000,
+                rate: finished.rate.as_ref(),
+                beyond: &finished.beyond,
+            },
+        )?;
+    }
     if let Some(path) = &output.summary_json {
         crate::atomic_file::write_atomically(
             path,
@@ -706,6 +733,41 @@ mod tests {
             decide(&clean, Some(&unreachable(NetCause::Dns, false))),
             Exit::Stopped
         );
+    }
+
+    /// A finished command's exit is [`decide`]'s, except that a clean night
+    /// says 1 when an earlier batch it finished first had failed rows.
+    #[test]
+    fn a_clean_night_does_not_hide_an_earlier_batchs_failures() {
+        let finished = |summary: Summary, stopped, earlier_failed| Finished {
+            batch_id: "b".into(),
+            summary,
+            stopped,
+            results: PathBuf::from("r.csv"),
+            earlier_failed,
+            rewritten_only: false,
+            rate: None,
+            peak_in_flight: None,
+            input: "in.csv".into(),
+            span: Span::since(Instant::now()),
+            beyond: metrics::Beyond::default(),
+        };
+        let clean = || summary(&[(Outcome::Refunded, 5)], 0);
+        assert_eq!(finished(clean(), None, false).exit(), Exit::Ok);
+        assert_eq!(finished(clean(), None, true).exit(), Exit::SomeFailed);
+        // What is worse than 1 stays as it was.
+        assert_eq!(
+            finished(clean(), Some(StopReason::Signal), true).exit(),
+            Exit::Stopped
+        );
+        let pending = || summary(&[(Outcome::Pending, 1)], 0);
+        assert_eq!(finished(pending(), None, true).exit(), Exit::Stopped);
+        // `report` only rewrites the file: 0 whatever the rows.
+        let rewritten = Finished {
+            rewritten_only: true,
+            ..finished(pending(), None, false)
+        };
+        assert_eq!(rewritten.exit(), Exit::Ok);
     }
 
     fn batch(id: &str, input: &str, created: i64) -> Batch {

@@ -14,10 +14,10 @@ use std::path::PathBuf;
 use rust_decimal::Decimal;
 
 use super::batch::SendOptions;
-use crate::Exit;
 use crate::client::{Client, PaymentView};
 pub(crate) use crate::domain::Prediction;
 use crate::domain::{Currency, Kind, PaymentId, RefundStatus, Requested, Row};
+use crate::exit::{Ending, Exit};
 use crate::input::{InputOptions, InputSummary, Spooled};
 use crate::lookup::{self, Lookup};
 use crate::report;
@@ -47,7 +47,28 @@ pub(crate) struct Predicted {
     pub counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)>,
     pub out: PathBuf,
     pub stopped: Option<StopReason>,
-    pub exit: Exit,
+    /// Rows of the input that are not valid rows (predicted `invalid`).
+    pub invalid: u64,
+}
+
+/// A stop says its own exit; else an invalid row refuses the run as `plan`
+/// does (2), and any row not predicted to go through is 1.
+impl Ending for Predicted {
+    fn exit(&self) -> Exit {
+        if let Some(reason) = &self.stopped {
+            Exit::of_stop(reason)
+        } else if self.invalid > 0 {
+            Exit::Usage
+        } else if self
+            .counts
+            .keys()
+            .all(|(p, _)| matches!(p, Prediction::Ok | Prediction::AlreadyDone))
+        {
+            Exit::Ok
+        } else {
+            Exit::SomeFailed
+        }
+    }
 }
 
 impl Predicted {
@@ -149,9 +170,9 @@ struct Books {
 
 /// Every payment the file asks of, read once.
 async fn read_books(asked: Asked, send: &SendOptions, stop: Stop) -> anyhow::Result<Books> {
-    let client = Client::new(&send.api_base, &send.token, &send.client)?;
+    let client = Client::new(&send.api_base, &send.token, &send.sending.client)?;
     let ids: Vec<PaymentId> = asked.asked.keys().copied().collect();
-    let (found, stopped) = lookup::payments(client, ids, &send.runner, stop).await;
+    let (found, stopped) = lookup::payments(client, ids, &send.sending, stop).await;
     Ok(Books {
         asked: asked.asked,
         done: asked.done,
@@ -252,23 +273,11 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         Ok(())
     })?;
     let summary = input.finish()?;
-    let all_ok = counts
-        .keys()
-        .all(|(p, _)| matches!(p, Prediction::Ok | Prediction::AlreadyDone));
-    let exit = if let Some(reason) = &stopped {
-        Exit::of_stop(reason)
-    } else if summary.invalid > 0 {
-        Exit::Usage
-    } else if all_ok {
-        Exit::Ok
-    } else {
-        Exit::SomeFailed
-    };
     Ok(Predicted {
         counts,
         out,
         stopped,
-        exit,
+        invalid: summary.invalid,
     })
 }
 
@@ -608,5 +617,39 @@ mod tests {
         );
         assert_eq!(prediction, Prediction::AlreadyDone);
         assert!(view.is_some());
+    }
+
+    /// The exit is read from what was predicted: a stop first, then invalid
+    /// rows, then any row not predicted to go through.
+    #[test]
+    fn the_exit_is_the_predictions() {
+        let predicted = |ps: &[Prediction], invalid: u64, stopped: Option<StopReason>| Predicted {
+            counts: ps
+                .iter()
+                .map(|p| ((*p, "BRL".to_owned()), (1, Decimal::ONE, 0)))
+                .collect(),
+            out: PathBuf::from("plan.csv"),
+            stopped,
+            invalid,
+        };
+        let ok = [Prediction::Ok, Prediction::AlreadyDone];
+        assert_eq!(predicted(&ok, 0, None).exit(), Exit::Ok);
+        assert_eq!(predicted(&[], 0, None).exit(), Exit::Ok);
+        assert_eq!(
+            predicted(&[Prediction::Ok, Prediction::Old], 0, None).exit(),
+            Exit::SomeFailed
+        );
+        assert_eq!(
+            predicted(&[Prediction::Ok, Prediction::Invalid], 1, None).exit(),
+            Exit::Usage
+        );
+        assert_eq!(
+            predicted(&ok, 1, Some(StopReason::Signal)).exit(),
+            Exit::Stopped
+        );
+        assert_eq!(
+            predicted(&ok, 0, Some(StopReason::Credentials(401))).exit(),
+            Exit::NeedsPerson
+        );
     }
 }

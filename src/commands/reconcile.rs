@@ -19,12 +19,13 @@ use crate::client::{Client, MpRefund};
 use crate::domain::{
     Cause, CauseCode, Kind, Outcome, PaymentId, RefundStatus, Requested, RowResult,
 };
+use crate::exit::{Ending, Exit};
 use crate::ledger::StoredRow;
 use crate::lock::BatchLock;
 use crate::lookup::{self, Lookup};
 use crate::report;
 use crate::send::{Stop, StopReason};
-use crate::{Exit, Usage, clock};
+use crate::{Usage, clock};
 
 pub(crate) use crate::books::Finding;
 use crate::books::{SAMPLE_PER_FINDING, Sample};
@@ -55,7 +56,20 @@ pub(crate) struct Reconciled {
     pub updated: usize,
     pub out: PathBuf,
     pub stopped: Option<StopReason>,
-    pub exit: Exit,
+}
+
+/// A stop says its own exit; else 0 when every finding agrees with Mercado
+/// Pago, 1 when one does not.
+impl Ending for Reconciled {
+    fn exit(&self) -> Exit {
+        if let Some(reason) = &self.stopped {
+            Exit::of_stop(reason)
+        } else if self.counts.keys().all(|f| f.agrees()) {
+            Exit::Ok
+        } else {
+            Exit::SomeFailed
+        }
+    }
 }
 
 impl Reconciled {
@@ -94,7 +108,7 @@ impl Reconciled {
             self.batch_id,
             counts.join(", "),
             self.updated,
-            self.exit.code(),
+            self.exit().code(),
             self.out.display()
         )
     }
@@ -158,8 +172,8 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         .into_iter()
         .collect();
     let api_base = batch::api_base_for(&req.send, &batch)?;
-    let client = Client::new(&api_base, &req.send.token, &req.send.client)?;
-    let (found, stopped) = lookup::payments(client, ids, &req.send.runner, stop).await;
+    let client = Client::new(&api_base, &req.send.token, &req.send.sending.client)?;
+    let (found, stopped) = lookup::payments(client, ids, &req.send.sending, stop).await;
     let known = ledger.known_refund_ids()?;
 
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(rows.len());
@@ -254,30 +268,24 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     } else {
         0
     };
-    let exit = if let Some(reason) = &stopped {
-        Exit::of_stop(reason)
-    } else if lines.iter().all(|l| l.finding.agrees()) {
-        Exit::Ok
-    } else {
-        Exit::SomeFailed
-    };
-    if let Some(path) = &metrics_file {
-        let gauges: Vec<(&str, u64)> = Finding::iter()
-            .map(|f| (f.as_str(), counts.get(&f).map_or(0, |c| c.0)))
-            .collect();
-        crate::metrics::write_reconcile(path, &batch.id, &gauges, exit, clock::now_ms() / 1000)?;
-    }
-    lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
-    Ok(Reconciled {
-        batch_id: batch.id,
+    let reconciled = Reconciled {
+        batch_id: batch.id.clone(),
         counts,
         money,
         sample,
         updated,
         out,
         stopped,
-        exit,
-    })
+    };
+    if let Some(path) = &metrics_file {
+        let gauges: Vec<(&str, u64)> = Finding::iter()
+            .map(|f| (f.as_str(), reconciled.counts.get(&f).map_or(0, |c| c.0)))
+            .collect();
+        let exit = reconciled.exit();
+        crate::metrics::write_reconcile(path, &batch.id, &gauges, exit, clock::now_ms() / 1000)?;
+    }
+    lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
+    Ok(reconciled)
 }
 
 /// What the books say of one row.
@@ -610,6 +618,41 @@ mod tests {
         assert_eq!(
             classified(&row(Outcome::Pending, None, 0), Some(&theirs), &[]).0,
             Finding::NoRefund
+        );
+    }
+
+    /// The exit is read from the findings: a stop first, then any finding
+    /// that does not agree with Mercado Pago.
+    #[test]
+    fn the_exit_is_the_findings() {
+        let reconciled = |fs: &[Finding], stopped: Option<StopReason>| Reconciled {
+            batch_id: "b".into(),
+            counts: fs.iter().map(|f| (*f, (1, Decimal::ONE))).collect(),
+            updated: 0,
+            out: PathBuf::from("r.csv"),
+            stopped,
+        };
+        let agree = [Finding::Matched, Finding::Settled, Finding::NoRefund];
+        assert_eq!(reconciled(&agree, None).exit(), Exit::Ok);
+        assert_eq!(reconciled(&[], None).exit(), Exit::Ok);
+        for wrong in [
+            Finding::MissingAtMp,
+            Finding::AmountDiffers,
+            Finding::RejectedLater,
+        ] {
+            assert_eq!(
+                reconciled(&[Finding::Matched, wrong], None).exit(),
+                Exit::SomeFailed,
+                "{wrong:?}"
+            );
+        }
+        assert_eq!(
+            reconciled(&agree, Some(StopReason::Signal)).exit(),
+            Exit::Stopped
+        );
+        assert_eq!(
+            reconciled(&[Finding::MissingAtMp], Some(StopReason::Credentials(403))).exit(),
+            Exit::NeedsPerson
         );
     }
 }

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use super::batch::{self, Finished, OutputOptions};
+use crate::Usage;
 use crate::report::Failure;
-use crate::{Exit, Usage};
 
 pub(crate) fn report(
     state: &Path,
@@ -34,7 +34,8 @@ pub(crate) fn report(
         summary,
         stopped: None,
         results: out,
-        exit: Exit::Ok,
+        earlier_failed: false,
+        rewritten_only: true,
         rate: None,
         peak_in_flight: None,
         input: batch.input_path,

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
 use crate::domain::CauseCode;
+use crate::exit::Ending;
 use crate::input::{InputOptions, Spooled};
 use crate::ledger::{self, Batch, Ledger};
 use crate::lock::BatchLock;
@@ -239,10 +240,8 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
     }
     let mut result = tonight(req, &input, state, out, stop, started).await?;
     // Tonight's clean run does not hide an earlier batch's failed rows.
-    if let (RunResult::Finished(f), Some(crate::Exit::SomeFailed)) = (&mut result, earlier_exit)
-        && f.exit == crate::Exit::Ok
-    {
-        f.exit = crate::Exit::SomeFailed;
+    if let (RunResult::Finished(f), Some(crate::Exit::SomeFailed)) = (&mut result, earlier_exit) {
+        f.earlier_failed = true;
     }
     Ok(result)
 }
@@ -345,8 +344,8 @@ async fn finish_earlier(
         if f.stopped.is_some() {
             return Ok(EarlierOutcome::Stopped(Box::new(f)));
         }
-        if worst.is_none_or(|w: crate::Exit| f.exit.code() > w.code()) {
-            worst = Some(f.exit);
+        if worst.is_none_or(|w: crate::Exit| f.exit().code() > w.code()) {
+            worst = Some(f.exit());
         }
     }
     Ok(EarlierOutcome::Done(worst))
@@ -515,18 +514,18 @@ async fn confirm_sending(
             ""
         }
     ));
-    let rate = send.runner.rate.start.unwrap_or(send.runner.rate.rate);
-    let how = if send.runner.rate.adaptive {
+    let rate = send.sending.rate.start.unwrap_or(send.sending.rate.rate);
+    let how = if send.sending.rate.adaptive {
         format!(
             " (adaptive: at most {}, slower if the API says 429)",
-            send.runner.rate.rate
+            send.sending.rate.rate
         )
     } else {
         String::new()
     };
     q.push_str(&format!(
         "  rate: {rate} request(s)/s{how}, about {} (retries add to it)\n",
-        crate::progress::eta(to_send.rows(), send.runner.rate.rate)
+        crate::progress::eta(to_send.rows(), send.sending.rate.rate)
     ));
     q.push_str("send them? [y/N] ");
     let ask = confirm.0.clone();

@@ -25,9 +25,10 @@ use strum::IntoEnumIterator;
 
 use super::batch;
 use crate::domain::Currency;
+use crate::exit::{Ending, Exit};
 use crate::lock::BatchLock;
 use crate::mpreport::{LineKind, Report, ReportLine};
-use crate::{Exit, Usage, clock};
+use crate::{Usage, clock};
 
 pub(crate) use crate::books::ReportFinding as Finding;
 use crate::books::{SAMPLE_PER_FINDING, Sample};
@@ -71,8 +72,11 @@ pub(crate) async fn fetch_and_match(
     let ledger = batch::open_existing(&req.state)?;
     let b = batch::select_batch(&ledger, &req.state, &req.pick)?;
     drop(ledger);
-    let client =
-        crate::client::Client::new(&batch::api_base_for(send, &b)?, &send.token, &send.client)?;
+    let client = crate::client::Client::new(
+        &batch::api_base_for(send, &b)?,
+        &send.token,
+        &send.sending.client,
+    )?;
     // Beside the spreadsheet, where finance looks — not in the account's state folder.
     let to = super::fetch::destination(
         std::path::Path::new(&b.input_path),
@@ -80,7 +84,7 @@ pub(crate) async fn fetch_and_match(
         fetch.begin,
         fetch.end,
     );
-    let sender = crate::send::Sender::new(&send.runner, stop);
+    let sender = crate::send::Sender::new(&send.sending, stop);
     let fetched = super::fetch::fetch(
         &client,
         &sender,
@@ -126,7 +130,19 @@ pub(crate) struct Matched {
     pub outside: Option<(i64, i64, usize)>,
     /// The first lines of each finding, for a page (the CSV has them all).
     pub sample: Sample<Finding, Noted>,
-    pub exit: Exit,
+}
+
+/// 1 when a finding disagrees with the reports or the reports are of another
+/// period than the batch's refunds (never a clean 0 on reports that could not
+/// show them); else 0.
+impl Ending for Matched {
+    fn exit(&self) -> Exit {
+        if self.outside.is_some() || self.counts.keys().any(|f| f.disagrees()) {
+            Exit::SomeFailed
+        } else {
+            Exit::Ok
+        }
+    }
 }
 
 /// One line of the matching: a report's line, one of the batch's refunds, or both.
@@ -159,7 +175,7 @@ impl Matched {
             self.batch_id,
             self.reports.len(),
             counts.join(", "),
-            self.exit.code(),
+            self.exit().code(),
             self.out.display()
         )
     }
@@ -475,11 +491,6 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         Ok(())
     })?;
     let outside = outside_period(&ours, period);
-    let exit = if outside.is_some() || counts.keys().any(|f| f.disagrees()) {
-        Exit::SomeFailed
-    } else {
-        Exit::Ok
-    };
     lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
     Ok(Matched {
         batch_id: batch.id,
@@ -490,7 +501,6 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         out,
         outside,
         sample,
-        exit,
     })
 }
 
@@ -748,6 +758,42 @@ mod tests {
         assert_eq!(
             matched(&mut ours, &ids, &brl),
             (Finding::Matched, Some("a".into()))
+        );
+    }
+
+    /// The exit is read from the findings and the period: 1 for any finding
+    /// that disagrees, or for reports of another period; else 0.
+    #[test]
+    fn the_exit_is_the_findings_and_the_period() {
+        let matched = |fs: &[Finding], outside: Option<(i64, i64, usize)>| Matched {
+            batch_id: "b".into(),
+            counts: fs.iter().map(|f| (*f, 1)).collect(),
+            money: BTreeMap::new(),
+            period: None,
+            reports: Vec::new(),
+            out: PathBuf::from("m.csv"),
+            outside,
+        };
+        assert_eq!(
+            matched(&[Finding::Matched, Finding::MatchedAmbiguous], None).exit(),
+            Exit::Ok
+        );
+        assert_eq!(matched(&[], None).exit(), Exit::Ok);
+        for wrong in [
+            Finding::AmountDiffers,
+            Finding::MissingInReport,
+            Finding::NotInBatch,
+            Finding::ChargebackOnRefundedPayment,
+        ] {
+            assert_eq!(
+                matched(&[Finding::Matched, wrong], None).exit(),
+                Exit::SomeFailed,
+                "{wrong:?}"
+            );
+        }
+        assert_eq!(
+            matched(&[Finding::Matched], Some((1, 2, 3))).exit(),
+            Exit::SomeFailed
         );
     }
 }

@@ -12,6 +12,7 @@ use crate::clock::rfc3339;
 use crate::domain::{CauseCode, Outcome, Requested};
 use crate::ledger::{Batch, BatchSettings};
 use crate::report::Summary;
+use crate::settings::Concurrency;
 
 /// A row that needs a human, as `status --failed` lists it.
 #[derive(Debug)]
@@ -63,7 +64,7 @@ pub(crate) fn status(
                             .unwrap_or_default(),
                         amount: match row.ask.as_ref().map(|a| a.requested) {
                             Some(Requested::Partial(a)) => {
-                                crate::totals::fixed(row.currency, a.get()).to_string()
+                                crate::money::fixed(row.currency, a.get()).to_string()
                             }
                             Some(Requested::Full) => "full".to_owned(),
                             None => String::new(),
@@ -170,27 +171,25 @@ impl StatusReport {
 /// concurrency said as such, yes/no for switches, unset ones left out. Fields
 /// added to the settings later show under their own name.
 fn settings_lines(settings: &BatchSettings) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Some(rate) = settings.rate {
-        out.push((
+    let sending = &settings.sending;
+    let rate = sending.rate.rate;
+    let mut out = vec![
+        (
             "rate".to_owned(),
-            if settings.fixed_rate {
-                format!("{rate} requests/s (fixed)")
-            } else {
+            if sending.rate.adaptive {
                 format!("at most {rate} requests/s (adaptive)")
-            },
-        ));
-    }
-    if let Some(n) = settings.concurrency {
-        out.push((
-            "concurrency".to_owned(),
-            if settings.concurrency_auto {
-                format!("auto, at most {n} in flight")
             } else {
-                format!("{n} in flight")
+                format!("{rate} requests/s (fixed)")
             },
-        ));
-    }
+        ),
+        (
+            "concurrency".to_owned(),
+            match sending.concurrency {
+                Concurrency::Auto { max } => format!("auto, at most {max} in flight"),
+                Concurrency::Fixed(n) => format!("{n} in flight"),
+            },
+        ),
+    ];
     let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(settings) else {
         return out;
     };
@@ -204,6 +203,9 @@ fn settings_lines(settings: &BatchSettings) -> Vec<(String, String)> {
                 continue;
             }
             serde_json::Value::Null => continue,
+            serde_json::Value::Number(n) if matches!(key.as_str(), "timeout" | "grace") => {
+                format!("{n} s")
+            }
             serde_json::Value::Bool(b) => if b { "yes" } else { "no" }.to_owned(),
             serde_json::Value::String(t) => t,
             other => other.to_string(),
@@ -215,4 +217,52 @@ fn settings_lines(settings: &BatchSettings) -> Vec<(String, String)> {
         out.push((name, shown));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(json: &str) -> Vec<(String, String)> {
+        settings_lines(&serde_json::from_str(json).unwrap())
+    }
+
+    fn shown<'a>(lines: &'a [(String, String)], key: &str) -> Option<&'a str> {
+        lines
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A batch an earlier version stored reads as it did: rate and concurrency
+    /// said as such, switches yes/no, unset ones left out.
+    #[test]
+    fn an_earlier_batchs_settings_read_as_lines() {
+        let l = lines(
+            r#"{"out":"/r.csv","api_base":null,"rate":20,"fixed_rate":true,"concurrency":4,
+                "concurrency_auto":false,"allow_duplicates":false,"skip_invalid":true}"#,
+        );
+        assert_eq!(shown(&l, "rate"), Some("20 requests/s (fixed)"));
+        assert_eq!(shown(&l, "concurrency"), Some("4 in flight"));
+        assert_eq!(shown(&l, "results"), Some("/r.csv"));
+        assert_eq!(shown(&l, "skip invalid"), Some("yes"));
+        assert_eq!(shown(&l, "api base"), None);
+        assert_eq!(shown(&l, "fixed rate"), None);
+        let l = lines(r#"{"rate":5,"concurrency":32,"concurrency_auto":true}"#);
+        assert_eq!(shown(&l, "rate"), Some("at most 5 requests/s (adaptive)"));
+        assert_eq!(shown(&l, "concurrency"), Some("auto, at most 32 in flight"));
+    }
+
+    /// What a batch stores now: every setting of how it sent, under its flag's name.
+    #[test]
+    fn a_batchs_sending_settings_read_as_lines() {
+        let settings = BatchSettings::default();
+        let l = settings_lines(&settings);
+        assert_eq!(shown(&l, "rate"), Some("at most 10 requests/s (adaptive)"));
+        assert_eq!(shown(&l, "timeout"), Some("60 s"));
+        assert_eq!(shown(&l, "grace"), Some("10 s"));
+        assert_eq!(shown(&l, "max attempts"), Some("6"));
+        assert_eq!(shown(&l, "breaker"), Some("25"));
+        assert_eq!(l.iter().filter(|(k, _)| k == "rate").count(), 1);
+    }
 }

@@ -252,11 +252,10 @@ impl PlanView {
                 currency: totals::name(*c),
                 partial: t.partial,
                 sum: t.sum_text(*c),
-                shown: if t.overflow {
-                    t.sum_text(*c)
-                } else {
-                    super::server::words()
-                        .money(&c.map(|c| c.to_string()).unwrap_or_default(), t.sum)
+                shown: match t.sum {
+                    Ok(sum) => super::server::words()
+                        .money(&c.map(|c| c.to_string()).unwrap_or_default(), sum),
+                    Err(_) => t.sum_text(*c),
                 },
                 full: t.full,
             })

@@ -67,7 +67,7 @@ pub(crate) async fn send(
                     &[],
                 ));
             };
-            req.send.runner.limit = canary;
+            req.send.sending.limit = canary;
             let begun = claim(&app, &u, &[BatchState::Approved, BatchState::Stopped])?;
             let remote = app.remote(peer, &headers);
             let detail = canary.map(|n| format!("the first {n} row(s) only"));

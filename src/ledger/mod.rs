@@ -13,6 +13,7 @@ use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
 use crate::domain::{Currency, Outcome, RefundAsk, Row, RowResult};
+use crate::settings::Sending;
 
 mod batch;
 mod claim;
@@ -52,19 +53,16 @@ fn outcome_of(state: &str) -> anyhow::Result<Outcome> {
 }
 
 /// A batch's settings as its first run recorded them, for the commands after it
-/// (stored as JSON; fields added later are optional).
+/// (stored as JSON; fields added later are optional). How it sent is the very
+/// [`Sending`] the run resolved, stored under its flags' names.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub(crate) struct BatchSettings {
     /// Where the results CSV was written.
     pub out: Option<std::path::PathBuf>,
     pub api_base: Option<String>,
-    /// `--rate`: the ceiling, or the rate itself when `fixed_rate`.
-    pub rate: Option<u32>,
-    pub fixed_rate: bool,
-    /// Requests in flight: the number, or the most `--concurrency auto` may reach.
-    pub concurrency: Option<usize>,
-    pub concurrency_auto: bool,
+    #[serde(flatten)]
+    pub sending: Sending,
     pub allow_duplicates: bool,
     pub skip_invalid: bool,
     pub key_version: Option<String>,

@@ -140,9 +140,3 @@ impl Ending for commands::plan::PlanReport {
         if self.clean() { Exit::Ok } else { Exit::Usage }
     }
 }
-
-impl Ending for commands::online::Predicted {
-    fn exit(&self) -> Exit {
-        self.exit
-    }
-}

@@ -170,15 +170,3 @@ async fn against_the_api(
     session.summary(|| r.one_line(), |w| r.render(w))?;
     Ok(r.exit())
 }
-
-impl Ending for commands::reconcile::Reconciled {
-    fn exit(&self) -> Exit {
-        self.exit
-    }
-}
-
-impl Ending for commands::statements::Matched {
-    fn exit(&self) -> Exit {
-        self.exit
-    }
-}

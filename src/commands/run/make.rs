@@ -193,13 +193,7 @@ fn create_batch(
                 created_at_ms,
             ))),
             api_base: Some(req.send.api_base.as_str().to_owned()),
-            rate: Some(req.send.runner.rate.rate.get()),
-            fixed_rate: !req.send.runner.rate.adaptive,
-            concurrency: Some(req.send.runner.concurrency.max()),
-            concurrency_auto: matches!(
-                req.send.runner.concurrency,
-                crate::rate::Concurrency::Auto { .. }
-            ),
+            sending: req.send.sending.clone(),
             allow_duplicates: req.input_options.allow_duplicates,
             skip_invalid: req.skip_invalid,
             key_version: Some(crate::key::KEY_VERSION.to_owned()),

@@ -18,7 +18,7 @@ use time::UtcOffset;
 
 use crate::causes::{self, Next};
 use crate::domain::{CauseCode, Currency};
-use crate::totals;
+use crate::money;
 
 /// A language the console speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
@@ -155,7 +155,7 @@ fn marks(lang: Lang) -> (char, char) {
 /// symbol (`R$ 1.234,56`, `$ 1,234.56`, `CLP`'s none: `$ 1.500`); `currency`
 /// `None` (the input named none): the number alone.
 pub(crate) fn money(lang: Lang, currency: Option<Currency>, a: Decimal) -> String {
-    let number = number(lang, totals::fixed(currency, a));
+    let number = number(lang, money::fixed(currency, a));
     match currency {
         None => number,
         Some(c) => match symbol(lang, c) {
