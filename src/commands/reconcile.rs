@@ -631,6 +631,8 @@ mod tests {
             updated: 0,
             out: PathBuf::from("r.csv"),
             stopped,
+            money: BTreeMap::new(),
+            sample: Sample::new(0),
         };
         let agree = [Finding::Matched, Finding::Settled, Finding::NoRefund];
         assert_eq!(reconciled(&agree, None).exit(), Exit::Ok);

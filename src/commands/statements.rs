@@ -773,6 +773,7 @@ mod tests {
             reports: Vec::new(),
             out: PathBuf::from("m.csv"),
             outside,
+            sample: Sample::new(0),
         };
         assert_eq!(
             matched(&[Finding::Matched, Finding::MatchedAmbiguous], None).exit(),

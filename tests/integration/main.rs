@@ -5,9 +5,9 @@ mod boundary; // one settings model, flags refused where they do not apply, one 
 mod browser; // the console in a real Chromium over WebDriver: login, upload → plan, audit (issue 21)
 mod common; // temp work dirs, the binary, CSV readers, the console process
 mod console; // the web console over HTTP: accounts, login, CSRF, upload → plan, audit (issue 21)
+mod console_books; // the console reads the books back: reconcile, a report matched, the findings (issue 21)
 mod console_ops; // the console run for real: HTTPS, job-file settings, killed sends, refusals in the person's language (issue 21)
 mod console_results; // the console's results: filtered pages, the results CSV, retry failed rows (issue 21)
-mod console_books; // the console reads the books back: reconcile, a report matched, the findings (issue 21)
 mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
 mod four_eyes; // the console's second phase: submit, approve by another, reject, expiry, send now, run --approved (issue 21)
