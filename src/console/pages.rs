@@ -348,6 +348,10 @@ struct BatchPage {
     /// The first rows with an answer (a canary's), once sending began.
     answered: Vec<super::send::Answered>,
     answered_shown: u32,
+    /// Rows done of the rows to send, money refunded, causes: rendered here,
+    /// so the page says it without script (and says it once sending ended);
+    /// while sending, the page's script moves them from the progress events.
+    progress: Option<super::send::Figures>,
 }
 
 /// `GET /batches/{id}` (the page) and `GET /batches/{id}.json`.
@@ -413,6 +417,15 @@ pub(crate) async fn batch(
         }
         _ => Vec::new(),
     };
+    let progress = if flow.has_results {
+        let w = Chrome::of(&v).w;
+        match super::send::figures(&app, &upload.id, None, std::time::Instant::now(), w).await {
+            Ok(f) => Some(f),
+            Err(e) => return internal(e),
+        }
+    } else {
+        None
+    };
     render(
         &BatchPage {
             chrome: Chrome::of(&v),
@@ -423,6 +436,7 @@ pub(crate) async fn batch(
             flow,
             answered,
             answered_shown: super::send::ANSWERED_SHOWN,
+            progress,
         },
         StatusCode::OK,
     )

@@ -477,7 +477,7 @@ pub(crate) async fn events(
         .into_response()
 }
 
-async fn figures(
+pub(crate) async fn figures(
     app: &Shared,
     id: &str,
     first_done: Option<u64>,

@@ -362,6 +362,71 @@ impl Browser {
         self.wait_for("form[action='/login']").await;
     }
 
+    /// Types `text` into the field `css` of the page and presses the button of
+    /// its form; waits for the page after (its state label).
+    async fn fill_and_press(&self, css: &str, text: &str) {
+        self.wait_for(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        self.press(&format!("form:has({css}) button[type=submit]"))
+            .await;
+    }
+
+    /// Clicks the button `css` and waits for the page after (a batch page or
+    /// a results page: each has a state label in its heading).
+    async fn press(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.wait_for("section.card h1 .state").await;
+    }
+
+    /// Waits until the batch page's state label reads `state` (the progress
+    /// script reloads the page when sending ends).
+    async fn wait_for_state(&self, state: &str) {
+        let start = std::time::Instant::now();
+        loop {
+            let now = self
+                .client
+                .execute(
+                    "const e = document.querySelector('section.card h1 .state');\
+                     return e ? e.innerText.trim() : '';",
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Null);
+            if now == json!(state) {
+                return;
+            }
+            assert!(
+                start.elapsed() < PAGE_WAIT,
+                "the batch never read {state:?} (last {now})"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What the page's own session downloads from `path` (a `fetch` in the
+    /// page: the browser's cookie, as a click on the link would send it).
+    /// The bytes as sent: a text decoder would drop a BOM.
+    async fn download(&self, path: &str) -> Vec<u8> {
+        let got = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 fetch(arguments[0]).then(r => r.arrayBuffer())\
+                   .then(b => done(Array.from(new Uint8Array(b))), e => done('failed: ' + e));",
+                vec![json!(path)],
+            )
+            .await
+            .expect("download");
+        serde_json::from_value(got.clone()).unwrap_or_else(|_| panic!("download {path}: {got}"))
+    }
+
     /// Uploads `file` through the home page's form, ticking "skip the bad lines"
     /// when asked; the batch id of the plan page shown after.
     async fn upload(&self, file: &Path, skip_bad: bool) -> String {
@@ -571,5 +636,136 @@ async fn a_submitter_uploads_the_sample_and_an_approver_reads_the_audit_trail() 
     );
     b.assert_no_script_ran().await;
     b.screenshot("audit").await;
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = crate::common::sandbox();
+    // One payment answers 500 until it is healed: its row fails, retryable.
+    let sick = 71_829_304_012u64;
+    sb.fail_payment(sick, 500);
+    let base = sb.base_url();
+    let c = Console::start_with(
+        &w,
+        &state,
+        &[("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)],
+        &["--api-base", &base, "--rate", "10", "--max-attempts", "2"],
+    );
+    let Some(b) = Browser::open(&w, &c).await else {
+        return;
+    };
+
+    // A submitter uploads the sample, reads its totals, and submits them.
+    b.login("sub", PASSWORD).await;
+    let id = b.upload(&sample(), false).await;
+    assert_eq!(
+        b.table("Money per currency").await.expect("money"),
+        [["BRL", "14", "R$ 681.89", "1"]]
+    );
+    assert_eq!(b.texts(".figures > div").await[2], "0 bad");
+    b.fill_and_press("#submit-total", "681.89:BRL").await;
+    assert_eq!(b.text("h1 .state").await, "submitted");
+    b.screenshot("flow-submitted").await;
+    b.logout().await;
+
+    // An approver types the total again and approves; then sends.
+    b.login("appr", PASSWORD).await;
+    b.goto(&format!("/batches/{id}")).await;
+    b.fill_and_press("#approve-total", "681.89:BRL").await;
+    assert_eq!(b.text("h1 .state").await, "approved");
+    b.press(&format!(
+        "form[action='/batches/{id}/send']:not(:has(input[name=canary])) button"
+    ))
+    .await;
+    b.wait_for("#progress").await;
+    b.screenshot("flow-sending").await;
+    b.wait_for_state("finished").await;
+    // Every row done: the progress box says so once sending ended.
+    assert_eq!(
+        (b.text("#p-done").await, b.text("#p-total").await),
+        ("15".to_owned(), "15".to_owned())
+    );
+    assert!(
+        b.text("#p-money").await.contains("R$"),
+        "money refunded shown"
+    );
+    b.screenshot("flow-finished").await;
+
+    // The results: the failed rows filtered, one page of them.
+    b.press("#results-link").await;
+    b.press("a[data-filter=failed]").await;
+    let rows = b.texts("#results tbody tr").await;
+    assert_eq!(
+        rows.len(),
+        6,
+        "five refused for good and the sick one: {rows:?}"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains(&sick.to_string())),
+        "{rows:?}"
+    );
+    b.screenshot("flow-results-failed").await;
+
+    // Downloaded as the file came: BOM, semicolons, decimal commas.
+    let bytes = b.download(&format!("/batches/{id}/results.csv")).await;
+    let csv = String::from_utf8(bytes).expect("UTF-8");
+    assert!(csv.starts_with('\u{feff}'), "{csv:.80}");
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains("ID Pagamento;") && header.contains(";outcome;"),
+        "{header}"
+    );
+    assert!(csv.contains(";99,99;"), "decimal comma kept");
+
+    // The payment heals; the failed rows are sent again, by retry's rules.
+    sb.heal_payment(sick);
+    b.press(&format!("form[action='/batches/{id}/retry'] button"))
+        .await;
+    b.wait_for_state("finished").await;
+    b.goto(&format!("/batches/{id}/results?filter=failed"))
+        .await;
+    b.wait_for("section.card h1 .state").await;
+    let rows = b.texts("#results tbody tr").await;
+    assert_eq!(rows.len(), 5, "only the ones a person must see: {rows:?}");
+    assert!(!rows.iter().any(|r| r.contains(&sick.to_string())));
+    b.goto(&format!("/batches/{id}/results?filter=refunded"))
+        .await;
+    b.wait_for("section.card h1 .state").await;
+    let refunded = b.texts("#results tbody tr").await;
+    assert!(
+        refunded.iter().any(|r| r.contains(&sick.to_string())),
+        "{refunded:?}"
+    );
+    assert_eq!(
+        crate::common::refunds_per_key(&sb).values().max(),
+        Some(&1),
+        "nothing refunded twice"
+    );
+
+    // The audit trail has every step, with who and which batch.
+    b.goto("/audit").await;
+    b.wait_for("h1").await;
+    let trail = b.table("Audit trail").await.expect("entries");
+    let steps: Vec<(&str, &str)> = trail
+        .iter()
+        .filter(|e| e[4] == id)
+        .map(|e| (e[1].as_str(), e[2].as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("appr", "retry"),
+            ("appr", "download"),
+            ("appr", "send"),
+            ("appr", "approve"),
+            ("sub", "submit"),
+            ("sub", "upload"),
+        ],
+        "{trail:?}"
+    );
+    b.screenshot("flow-audit").await;
     b.quit().await;
 }
