@@ -179,3 +179,26 @@ fn the_settings_sit_below_the_ledger() {
     let up = imports_of(&text, &above);
     assert!(up.is_empty(), "settings.rs reaches up:\n{}", up.join("\n"));
 }
+
+#[test]
+fn money_sits_on_the_domain_alone() {
+    // Every per-currency total (summary, metrics, plan, reconciliation) sums
+    // through `money`; it stays the domain's money module, below them all.
+    let root = src();
+    let others: Vec<String> = std::fs::read_dir(&root)
+        .expect("read src")
+        .filter_map(|e| {
+            let p = e.expect("dir entry").path();
+            let name = p.file_stem()?.to_string_lossy().into_owned();
+            (name != "domain" && name != "money").then_some(name)
+        })
+        .collect();
+    let others: Vec<&str> = others.iter().map(String::as_str).collect();
+    let text = std::fs::read_to_string(root.join("money.rs")).expect("read source");
+    let up = imports_of(&text, &others);
+    assert!(
+        up.is_empty(),
+        "money reaches past the domain:\n{}",
+        up.join("\n")
+    );
+}

@@ -136,11 +136,10 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::R
     let mut by_currency = crate::money::MoneyByCurrency::default();
     for o in [Outcome::Refunded, Outcome::InProcess] {
         if let Some(t) = f.summary.outcomes.get(o.as_str()) {
-            for (c, a) in t.refunded.iter().chain(&t.refunded_full) {
-                // Each sum was checked when the summary was made; their total can
-                // only pass Decimal's range on absurd server figures: an error.
-                by_currency.add(c, *a)?;
-            }
+            // Each sum was checked when the summary was made; their total can
+            // only pass Decimal's range on absurd server figures: an error.
+            by_currency.merge(&t.refunded)?;
+            by_currency.merge(&t.refunded_full)?;
         }
     }
     for (c, a) in by_currency.iter() {
@@ -306,8 +305,7 @@ mod tests {
         let mut summary = Summary::default();
         for o in [Outcome::Refunded, Outcome::InProcess] {
             let mut t = crate::report::Totals::default();
-            t.refunded
-                .insert("BRL".to_owned(), rust_decimal::Decimal::MAX);
+            t.refunded.add("BRL", rust_decimal::Decimal::MAX).unwrap();
             summary.outcomes.insert(o.as_str().to_owned(), t);
         }
         let beyond = Beyond {

@@ -71,8 +71,12 @@ pub(crate) fn add_mixed(sum: Decimal, a: Decimal) -> Result<Decimal, MoneyOverfl
     })
 }
 
-/// Sums keyed by currency code.
-#[derive(Debug, Default, Clone, PartialEq)]
+/// Sums keyed by currency code, in code order: the one shape every per-currency
+/// total takes (the run summary, metrics, reconciliation). Serialised as a plain
+/// map `{"BRL": "30.50"}`; only [`MoneyByCurrency::add`] and
+/// [`MoneyByCurrency::merge`] change it, both checked.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub(crate) struct MoneyByCurrency(BTreeMap<String, Decimal>);
 
 impl MoneyByCurrency {
@@ -83,8 +87,68 @@ impl MoneyByCurrency {
         Ok(())
     }
 
+    /// Adds every sum of `other` into this one; on overflow the currencies
+    /// added so far stay added and the error names the one that did not fit.
+    pub(crate) fn merge(&mut self, other: &MoneyByCurrency) -> Result<(), MoneyOverflow> {
+        other.iter().try_for_each(|(c, a)| self.add(c, *a))
+    }
+
+    /// By currency code (`""` first: no currency named).
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Decimal)> {
         self.0.iter()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// For people: `BRL 30.50, CLP 1500` (no code when the input named none).
+    pub(crate) fn text(&self) -> String {
+        self.iter()
+            .map(|(c, a)| {
+                let a = fixed_by_code(c, *a);
+                if c.is_empty() {
+                    a.to_string()
+                } else {
+                    format!("{c} {a}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl<'a> IntoIterator for &'a MoneyByCurrency {
+    type Item = (&'a String, &'a Decimal);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, Decimal>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// Lines (rows, refunds, report lines) and their money, counted together so
+/// the count and the sum never drift apart: one currency's, or a plain figure
+/// over mixed currencies ([`Counted::add_mixed`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub(crate) struct Counted {
+    pub rows: u64,
+    pub sum: Decimal,
+}
+
+impl Counted {
+    /// One more line of `a` in `currency`; on overflow nothing is counted.
+    pub(crate) fn add(&mut self, currency: &str, a: Decimal) -> Result<(), MoneyOverflow> {
+        self.sum = add(self.sum, currency, a)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// One more line of `a` where the lines mix currencies (see [`add_mixed`]).
+    pub(crate) fn add_mixed(&mut self, a: Decimal) -> Result<(), MoneyOverflow> {
+        self.sum = add_mixed(self.sum, a)?;
+        self.rows += 1;
+        Ok(())
     }
 }
 
@@ -119,6 +183,60 @@ mod tests {
                 ("CLP".to_owned(), "7".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn an_overflowing_merge_is_flagged_and_keeps_the_sum() {
+        let mut m = MoneyByCurrency::default();
+        m.add("BRL", Decimal::MAX).unwrap();
+        let mut other = MoneyByCurrency::default();
+        other.add("BRL", Decimal::ONE).unwrap();
+        let e = m.merge(&other).unwrap_err();
+        assert_eq!(e.currency, "BRL");
+        assert_eq!(m.text(), format!("BRL {}", Decimal::MAX));
+    }
+
+    #[test]
+    fn a_merge_adds_per_currency_in_code_order() {
+        let mut m = MoneyByCurrency::default();
+        m.add("CLP", Decimal::new(1500, 0)).unwrap();
+        m.add("BRL", Decimal::new(105, 1)).unwrap();
+        let mut other = MoneyByCurrency::default();
+        other.add("BRL", Decimal::new(20, 0)).unwrap();
+        other.add("", Decimal::new(3, 0)).unwrap();
+        m.merge(&other).unwrap();
+        let codes: Vec<&str> = (&m).into_iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(codes, ["", "BRL", "CLP"]);
+        assert_eq!(m.text(), "3.00, BRL 30.50, CLP 1500");
+        assert!(MoneyByCurrency::default().text().is_empty());
+        assert!(MoneyByCurrency::default().is_empty() && !m.is_empty());
+    }
+
+    #[test]
+    fn it_serialises_as_a_plain_map_of_currency_sums() {
+        let mut m = MoneyByCurrency::default();
+        m.add("BRL", Decimal::new(305, 1)).unwrap();
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, r#"{"BRL":"30.50"}"#);
+        let back: MoneyByCurrency = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+    }
+
+    #[test]
+    fn a_count_and_its_sum_move_together_or_not_at_all() {
+        let mut c = Counted::default();
+        c.add("BRL", Decimal::new(305, 1)).unwrap();
+        c.add("BRL", Decimal::ZERO).unwrap();
+        assert_eq!((c.rows, c.sum.to_string()), (2, "30.50".to_owned()));
+        c.add("BRL", Decimal::MAX).unwrap_err();
+        assert_eq!((c.rows, c.sum.to_string()), (2, "30.50".to_owned()));
+        // Mixed currencies: a plain figure, no currency's decimals imposed.
+        let mut m = Counted::default();
+        m.add_mixed(Decimal::new(105, 1)).unwrap();
+        m.add_mixed(Decimal::new(3, 0)).unwrap();
+        assert_eq!((m.rows, m.sum.to_string()), (2, "13.5".to_owned()));
+        let e = m.add_mixed(Decimal::MAX).unwrap_err();
+        assert_eq!((e.currency.as_str(), m.rows), ("", 2));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use crate::cell::neutralise;
 use crate::clock::rfc3339;
 use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
 use crate::ledger::{Batch, Ledger, StoredRow};
+use crate::money::MoneyByCurrency;
 use crate::mpbatch;
 use crate::sheet::{self, Dialect};
 
@@ -68,7 +69,7 @@ pub(crate) struct Summary {
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Done {
     pub rows: u64,
-    pub money: BTreeMap<String, Decimal>,
+    pub money: MoneyByCurrency,
 }
 
 impl Done {
@@ -84,7 +85,7 @@ impl Done {
         if self.money.is_empty() {
             self.rows.to_string()
         } else {
-            format!("{} ({})", self.rows, money(&self.money))
+            format!("{} ({})", self.rows, self.money.text())
         }
     }
 }
@@ -92,13 +93,10 @@ impl Done {
 /// How many flagged rows a summary names; the results CSV has them all.
 const NAMED_ROWS: usize = 20;
 
-/// Adds `a` to the `currency` entry, refusing to wrap: amounts come from servers,
-/// and a sum past `Decimal`'s range must be an error, not a panic or a lie.
-/// Sums keep the currency's decimals (30.50, not 30.5), in the JSON summary too.
-fn add_money(m: &mut BTreeMap<String, Decimal>, currency: &str, a: Decimal) -> anyhow::Result<()> {
-    add_to(m.entry(currency.to_owned()).or_default(), currency, a)
-}
-
+/// Adds `a` to one currency's figure through `money`'s checked sum: amounts come
+/// from servers, and a sum past `Decimal`'s range must be an error, not a panic
+/// or a lie. Sums keep the currency's decimals (30.50, not 30.5), in the JSON
+/// summary too.
 fn add_to(sum: &mut Decimal, currency: &str, a: Decimal) -> anyhow::Result<()> {
     *sum = crate::money::add(*sum, currency, a)?;
     Ok(())
@@ -110,14 +108,14 @@ pub(crate) struct Totals {
     /// Rows that asked for a full refund.
     pub full_refunds: u64,
     /// Sum of the partial amounts asked for.
-    pub requested: BTreeMap<String, Decimal>,
+    pub requested: MoneyByCurrency,
     /// Sum of what the API says it refunded for the rows that asked an amount
     /// (refunded and in process only: a rejected refund is not money refunded).
-    pub refunded: BTreeMap<String, Decimal>,
+    pub refunded: MoneyByCurrency,
     /// What the API refunded for the `full` rows: no amount was asked for them,
     /// so it is kept apart from `refunded`, which can then be compared with
     /// `requested`.
-    pub refunded_full: BTreeMap<String, Decimal>,
+    pub refunded_full: MoneyByCurrency,
 }
 
 impl Summary {
@@ -144,7 +142,7 @@ impl Summary {
                 true
             }
             Some(Requested::Partial(a)) => {
-                add_money(&mut t.requested, &currency, a.get())?;
+                t.requested.add(&currency, a.get())?;
                 false
             }
             None => false,
@@ -155,7 +153,7 @@ impl Summary {
             } else {
                 &mut t.refunded
             };
-            add_money(into, &currency, a)?;
+            into.add(&currency, a)?;
         }
         if row.ask.is_some() {
             let m = self.currencies.entry(currency.clone()).or_default();
@@ -189,7 +187,7 @@ impl Summary {
                     _ => None,
                 });
             if let Some(a) = amount {
-                add_money(&mut d.money, &currency, a)?;
+                d.money.add(&currency, a)?;
             }
         }
         let code = r.cause.as_ref().map(|c| &c.code);
@@ -232,15 +230,15 @@ impl Summary {
             };
             let mut line = format!("  {:<11} {:>7}", outcome.as_str(), t.rows);
             if !t.requested.is_empty() {
-                line.push_str(&format!("   asked {}", money(&t.requested)));
+                line.push_str(&format!("   asked {}", t.requested.text()));
             }
             if !t.refunded.is_empty() {
-                line.push_str(&format!("   refunded {}", money(&t.refunded)));
+                line.push_str(&format!("   refunded {}", t.refunded.text()));
             }
             if t.full_refunds > 0 {
                 line.push_str(&format!("   + {} full", t.full_refunds));
                 if !t.refunded_full.is_empty() {
-                    line.push_str(&format!(" refunded {}", money(&t.refunded_full)));
+                    line.push_str(&format!(" refunded {}", t.refunded_full.text()));
                 }
             }
             if outcome == Outcome::InProcess {
@@ -323,20 +321,6 @@ pub(crate) struct Money {
     pub refunded: Decimal,
     pub full_rows: u64,
     pub refunded_full: Decimal,
-}
-
-/// `m` as `BRL 30.50, CLP 1500` (no code when the input named no currency).
-fn money(m: &BTreeMap<String, Decimal>) -> String {
-    m.iter()
-        .map(|(c, a)| {
-            if c.is_empty() {
-                fixed(c, *a).to_string()
-            } else {
-                format!("{c} {}", fixed(c, *a))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn fixed(currency: &str, a: Decimal) -> Decimal {
@@ -665,9 +649,9 @@ mod tests {
 
     #[test]
     fn sums_that_overflow_are_an_error_not_a_panic() {
-        let mut m = BTreeMap::new();
-        add_money(&mut m, "BRL", Decimal::MAX).unwrap();
-        assert!(add_money(&mut m, "BRL", Decimal::MAX).is_err());
-        assert_eq!(m["BRL"], Decimal::MAX);
+        let mut m = Money::default();
+        add_to(&mut m.asked, "BRL", Decimal::MAX).unwrap();
+        assert!(add_to(&mut m.asked, "BRL", Decimal::MAX).is_err());
+        assert_eq!(m.asked, Decimal::MAX);
     }
 }

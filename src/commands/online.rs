@@ -20,6 +20,7 @@ use crate::domain::{Currency, Kind, PaymentId, RefundStatus, Requested, Row};
 use crate::exit::{Ending, Exit};
 use crate::input::{InputOptions, InputSummary, Spooled};
 use crate::lookup::{self, Lookup};
+use crate::money::Counted;
 use crate::report;
 use crate::send::{Stop, StopReason};
 use crate::sheet::{self, Dialect};
@@ -44,11 +45,19 @@ pub(crate) struct OnlineRequest {
 #[derive(Debug)]
 pub(crate) struct Predicted {
     /// Rows and asked amounts per prediction and currency (`""`: none named).
-    pub counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)>,
+    pub counts: BTreeMap<(Prediction, String), Rows>,
     pub out: PathBuf,
     pub stopped: Option<StopReason>,
     /// Rows of the input that are not valid rows (predicted `invalid`).
     pub invalid: u64,
+}
+
+/// One prediction's rows in one currency: the amounts they ask (`full` rows
+/// count with nothing asked) and how many of them are `full`.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub(crate) struct Rows {
+    pub asked: Counted,
+    pub full: u64,
 }
 
 /// A stop says its own exit; else an invalid row refuses the run as `plan`
@@ -78,7 +87,8 @@ impl Predicted {
             "{:<18} {:>8} {:>10} {:>16} {:>6}",
             "prediction", "currency", "rows", "asked", "full"
         )?;
-        for ((p, currency), (n, asked, full)) in &self.counts {
+        for ((p, currency), r) in &self.counts {
+            let (n, asked, full) = (r.asked.rows, r.asked.sum, r.full);
             let c = if currency.is_empty() { "-" } else { currency };
             writeln!(w, "{:<18} {c:>8} {n:>10} {asked:>16} {full:>6}", p.as_str())?;
         }
@@ -227,7 +237,7 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
     crate::paths::check_outputs(Some(path), path, &[("--out", &out)])?;
 
     // Second pass: one prediction per row, written as it goes.
-    let mut counts: BTreeMap<(Prediction, String), (u64, Decimal, u64)> = BTreeMap::new();
+    let mut counts: BTreeMap<(Prediction, String), Rows> = BTreeMap::new();
     let mut input = req.input.reopen(&req.input_options, &req.summary.scan)?;
     let header = input.header().to_vec();
     sheet::write(&out, dialect, |w| {
@@ -261,11 +271,9 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
                 ),
                 Err(_) => (String::new(), Decimal::ZERO, 0),
             };
-            let e_currency = currency.clone();
-            let e = counts.entry((prediction, currency)).or_default();
-            e.0 += 1;
-            e.1 = crate::money::add(e.1, &e_currency, amount)?;
-            e.2 += full;
+            let e = counts.entry((prediction, currency.clone())).or_default();
+            e.asked.add(&currency, amount)?;
+            e.full += full;
             let mut record = report::original_cells(&row.fields, header.len(), dialect.delimiter);
             record.extend(cells(prediction, view, dialect));
             w.row(&record)?;
@@ -626,7 +634,13 @@ mod tests {
         let predicted = |ps: &[Prediction], invalid: u64, stopped: Option<StopReason>| Predicted {
             counts: ps
                 .iter()
-                .map(|p| ((*p, "BRL".to_owned()), (1, Decimal::ONE, 0)))
+                .map(|p| {
+                    let asked = Counted {
+                        rows: 1,
+                        sum: Decimal::ONE,
+                    };
+                    ((*p, "BRL".to_owned()), Rows { asked, full: 0 })
+                })
                 .collect(),
             out: PathBuf::from("plan.csv"),
             stopped,

@@ -29,7 +29,7 @@ use crate::{Usage, clock};
 
 pub(crate) use crate::books::Finding;
 use crate::books::{SAMPLE_PER_FINDING, Sample};
-use crate::money::MoneyByCurrency;
+use crate::money::{Counted, MoneyByCurrency};
 
 #[derive(Debug)]
 pub(crate) struct ReconcileRequest {
@@ -45,8 +45,9 @@ pub(crate) struct ReconcileRequest {
 #[derive(Debug)]
 pub(crate) struct Reconciled {
     pub batch_id: String,
-    /// Lines per finding, and the amounts they name (Mercado Pago's, else ours).
-    pub counts: BTreeMap<Finding, (u64, Decimal)>,
+    /// Lines per finding, and the amounts they name (Mercado Pago's, else ours)
+    /// as one plain figure over every currency.
+    pub counts: BTreeMap<Finding, Counted>,
     /// The same amounts per currency (the row's, else the payment's at Mercado
     /// Pago; `""` when neither says).
     pub money: BTreeMap<Finding, MoneyByCurrency>,
@@ -79,7 +80,8 @@ impl Reconciled {
             "batch {}: reconciled against Mercado Pago",
             self.batch_id
         )?;
-        for (finding, (n, amount)) in &self.counts {
+        for (finding, c) in &self.counts {
+            let (n, amount) = (c.rows, c.sum);
             writeln!(w, "  {:<22} {n:>7}   {amount}", finding.as_str())?;
         }
         if self.updated > 0 {
@@ -96,7 +98,7 @@ impl Reconciled {
         let counts: Vec<String> = self
             .counts
             .iter()
-            .map(|(f, (n, _))| format!("{} {n}", f.as_str()))
+            .map(|(f, c)| format!("{} {}", f.as_str(), c.rows))
             .collect();
         let stopped = self
             .stopped
@@ -230,15 +232,16 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         }
     }
 
-    let mut counts: BTreeMap<Finding, (u64, Decimal)> = BTreeMap::new();
+    let mut counts: BTreeMap<Finding, Counted> = BTreeMap::new();
     let mut money: BTreeMap<Finding, MoneyByCurrency> = BTreeMap::new();
     let mut sample = Sample::new(SAMPLE_PER_FINDING);
     for l in &lines {
-        let e = counts.entry(l.finding).or_default();
-        e.0 += 1;
         let amount = l.mp.and_then(|m| m.amount).or(l.state_amount);
         // Findings mix currencies: the count's figure is a plain checked sum.
-        e.1 = crate::money::add_mixed(e.1, amount.unwrap_or_default())?;
+        counts
+            .entry(l.finding)
+            .or_default()
+            .add_mixed(amount.unwrap_or_default())?;
         let currency = match (l.row.and_then(|r| r.currency), found.get(&l.payment)) {
             (Some(c), _) => c.to_string(),
             (None, Some(Lookup::Found(p))) => p.currency_id.clone().unwrap_or_default(),
@@ -279,7 +282,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     };
     if let Some(path) = &metrics_file {
         let gauges: Vec<(&str, u64)> = Finding::iter()
-            .map(|f| (f.as_str(), reconciled.counts.get(&f).map_or(0, |c| c.0)))
+            .map(|f| (f.as_str(), reconciled.counts.get(&f).map_or(0, |c| c.rows)))
             .collect();
         let exit = reconciled.exit();
         crate::metrics::write_reconcile(path, &batch.id, &gauges, exit, clock::now_ms() / 1000)?;
@@ -627,7 +630,18 @@ mod tests {
     fn the_exit_is_the_findings() {
         let reconciled = |fs: &[Finding], stopped: Option<StopReason>| Reconciled {
             batch_id: "b".into(),
-            counts: fs.iter().map(|f| (*f, (1, Decimal::ONE))).collect(),
+            counts: fs
+                .iter()
+                .map(|f| {
+                    (
+                        *f,
+                        Counted {
+                            rows: 1,
+                            sum: Decimal::ONE,
+                        },
+                    )
+                })
+                .collect(),
             updated: 0,
             out: PathBuf::from("r.csv"),
             stopped,

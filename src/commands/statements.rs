@@ -27,6 +27,7 @@ use super::batch;
 use crate::domain::Currency;
 use crate::exit::{Ending, Exit};
 use crate::lock::BatchLock;
+use crate::money::Counted;
 use crate::mpreport::{LineKind, Report, ReportLine};
 use crate::{Usage, clock};
 
@@ -105,13 +106,12 @@ pub(crate) async fn fetch_and_match(
     match_reports(req)
 }
 
-/// Money per currency, as the state file and as the reports say.
+/// Money in one currency, as the state file (its refunds in the period) and as
+/// the reports (their refund lines) say.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Sides {
-    pub state: Decimal,
-    pub state_refunds: u64,
-    pub report: Decimal,
-    pub report_lines: u64,
+    pub state: Counted,
+    pub report: Counted,
 }
 
 #[derive(Debug)]
@@ -211,7 +211,7 @@ impl Matched {
             writeln!(
                 w,
                 "  {c}: refunded per the state file {} ({} refund(s) in the period), per the reports {} ({} line(s))",
-                m.state, m.state_refunds, m.report, m.report_lines
+                m.state.sum, m.state.rows, m.report.sum, m.report.rows
             )?;
         }
         if let Some((first, last, n)) = self.outside {
@@ -434,9 +434,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                     .unwrap_or_default();
                 if line.kind == LineKind::Refund {
                     let m = money.entry(currency.clone()).or_default();
-                    m.report =
-                        crate::money::add(m.report, &currency, line.amount.unwrap_or_default())?;
-                    m.report_lines += 1;
+                    m.report.add(&currency, line.amount.unwrap_or_default())?;
                 }
                 let n = noted(&name, Some(&line), payment, o, &ids, currency);
                 write_line(w, finding, &n)?;
@@ -462,8 +460,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
                     .or_else(|| only.clone())
                     .unwrap_or_default();
                 let m = money.entry(currency.clone()).or_default();
-                m.state = crate::money::add(m.state, &currency, money_of(o))?;
-                m.state_refunds += 1;
+                m.state.add(&currency, money_of(o))?;
             }
             if o.matched {
                 continue;

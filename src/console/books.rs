@@ -296,7 +296,7 @@ fn api_findings(found: &Reconciled) -> Vec<Shown<ApiLine>> {
     let w = words();
     Finding::iter()
         .filter_map(|f| {
-            let (count, _) = found.counts.get(&f)?;
+            let count = &found.counts.get(&f)?.rows;
             let (meaning, next) = explained(f);
             let lines = found.sample.of(&f);
             Some(Shown {
@@ -657,10 +657,10 @@ fn report_view(r: &Reported) -> ReportView {
             .iter()
             .map(|(c, s)| Sides {
                 currency: c.clone(),
-                batch: w.money(c, s.state),
-                refunds: s.state_refunds,
-                report: w.money(c, s.report),
-                lines: s.report_lines,
+                batch: w.money(c, s.state.sum),
+                refunds: s.state.rows,
+                report: w.money(c, s.report.sum),
+                lines: s.report.rows,
             })
             .collect(),
         findings,
