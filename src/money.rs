@@ -4,8 +4,11 @@
 //! panic, never a saturated figure that looks real — a caller that goes on
 //! keeps the error in place of the sum), and a sum keeps its currency's
 //! decimals ([`fixed`]). Keys are currency codes, `""` when none was named.
-//! Sits below the commands, the totals and the report: it imports only the
-//! domain.
+//! Every per-currency total is a [`MoneyByCurrency`], every count that travels
+//! with its money a [`Counted`]. This is the domain's money module: it imports
+//! only `domain` (a test in `layers` holds it there) and sits below the totals,
+//! the report, the metrics and the commands; kept apart from `domain.rs` so that
+//! file stays under the size limit.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
