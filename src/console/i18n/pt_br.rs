@@ -214,7 +214,7 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     ),
     (
         M::ErrBooksNotSent,
-        "o lote está {0}: nada foi enviado ainda, então não há o que conferir no Mercado Pago",
+        "o lote está {0}: nenhum estorno foi pedido ao Mercado Pago ainda, então não há o que conferir",
     ),
     (
         M::ErrNoTokenBooks,
