@@ -9,7 +9,8 @@
 //! `POST /batches/{id}/report` takes a Mercado Pago settlement or release
 //! report (multipart `file`) and matches it by `reconcile --report`'s own
 //! function (`commands::statements::match_reports`); `GET
-//! /batches/{id}/report` shows the last match.
+//! /batches/{id}/report` shows the last match, and `GET
+//! /batches/{id}/report.csv` downloads the matching that function wrote.
 //!
 //! Who may: every role. Reading the books back moves no money and sends no
 //! refund — the same reason any role may send an approved batch from its page —
@@ -18,8 +19,9 @@
 //!
 //! Invariants: only a batch that was sent (finished or stopped) is read back
 //! — 409 before, and while it is being sent; one reading per batch at a time
-//! (409 for a second); every POST carries the session's CSRF token and is
-//! audited, and so is the download; a report upload is capped and stored as
+//! (409 for a second), and no send of a batch while it is read back (409 from
+//! `send::claim`, both decided under one lock); every POST carries the session's CSRF token and is
+//! audited, and so are the downloads; a report upload is capped and stored as
 //! the batch upload is (`upload::store_file`), under a generated name, and a
 //! file that is no report is refused, audited, and not kept. What was found
 //! lives in this process (a restart forgets the page, not the CSV); a reading
@@ -41,7 +43,7 @@ use super::auth::{self, Kind, Refusal, Viewer};
 use super::i18n::{M, Words};
 use super::pages::{self, Chrome, Problem, render};
 use super::review::{effective, step_of};
-use super::server::{App, Early, Shared, either, internal, words};
+use super::server::{App, Early, Shared, either, internal, say, words};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
 use crate::books::{Finding, ReportFinding};
@@ -56,7 +58,30 @@ pub(crate) struct Books {
     reports: Mutex<HashMap<String, Arc<Reported>>>,
 }
 
+/// The readings of this process held still, none of them the batch's:
+/// while it is held no reading begins (see [`Books::unless_reading`]).
+pub(crate) struct NoReading<'a> {
+    _readings: MutexGuard<'a, HashMap<String, Reading>>,
+}
+
 impl Books {
+    /// `None` while the books of console batch `id` are being read back;
+    /// else the readings held still. `send::claim` moves a batch to `sending`
+    /// holding this, and a reading begins under the same lock only after
+    /// seeing its batch is not `sending`: a send and a reading of one batch
+    /// never run together (the loser would meet the ledger's batch lock and
+    /// end as a failed send or a failed reading). Taken before `App::runs`
+    /// and `App::store`.
+    pub(crate) fn unless_reading(&self, id: &str) -> Option<NoReading<'_>> {
+        let readings = self.readings();
+        match readings.get(id) {
+            Some(Reading::Working { .. }) => None,
+            _ => Some(NoReading {
+                _readings: readings,
+            }),
+        }
+    }
+
     fn readings(&self) -> MutexGuard<'_, HashMap<String, Reading>> {
         self.readings.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -94,27 +119,19 @@ struct Reported {
     matched: Matched,
 }
 
-fn said(status: StatusCode, text: &str) -> Early {
-    (status, format!("{text}\n")).into()
-}
-
 /// The ledger batch of a console batch that was sent; 409 before, or while it is.
 fn sent(app: &App, u: &Upload) -> Result<String, Early> {
     let now = effective(u, crate::clock::now_ms(), app.approval_days);
     let ledger = u.review.as_ref().and_then(|r| r.ledger_batch.clone());
     match (now, ledger) {
         (BatchState::Finished | BatchState::Stopped, Some(b)) => Ok(b),
-        (BatchState::Sending, _) => Err(said(
-            StatusCode::CONFLICT,
-            "the batch is being sent: read the books back once it ends",
-        )),
-        (now, _) => Err(said(
-            StatusCode::CONFLICT,
-            &format!(
-                "the batch is {}: nothing was sent yet, so there are no books to read back",
-                now.as_str()
-            ),
-        )),
+        (BatchState::Sending, _) => {
+            Err(say(StatusCode::CONFLICT, M::ErrBooksWhileSending, &[]).into())
+        }
+        (now, _) => {
+            let now = pages::state_label(now);
+            Err(say(StatusCode::CONFLICT, M::ErrBooksNotSent, &[now]).into())
+        }
     }
 }
 
@@ -131,14 +148,8 @@ fn viewed(app: &App, headers: &HeaderMap, id: &str, kind: Kind) -> Result<(Viewe
         (None, Kind::Page) => {
             Err(pages::message(Chrome::of(&v), StatusCode::NOT_FOUND, Problem::NotFound, "").into())
         }
-        (None, Kind::Api) => Err(said(StatusCode::NOT_FOUND, "no such batch")),
+        (None, Kind::Api) => Err(say(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]).into()),
     }
-}
-
-/// Where the console has `reconcile` write a batch's reconciliation: beside
-/// its stored upload, as the command does beside its input.
-fn reconciliation(app: &App, u: &Upload) -> std::path::PathBuf {
-    crate::paths::beside(&upload::stored_path(app, &u.stored_name), Sheet::Reconcile)
 }
 
 type Fields = Form<Vec<(String, String)>>;
@@ -153,21 +164,21 @@ pub(crate) async fn reconcile(
     either(
         async {
             let (v, u) = step_of(&app, &headers, &id, &form, |_| true)?;
-            let ledger_batch = sent(&app, &u)?;
+            sent(&app, &u)?;
             let Some(send) = app.send.clone() else {
-                return Err(said(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the console was started without an access token (MP_ACCESS_TOKEN or \
-                     --token-file): it cannot read Mercado Pago's books",
-                ));
+                return Err(say(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenBooks, &[]).into());
             };
-            {
+            let ledger_batch = {
                 let mut readings = app.books.readings();
+                // Again under the lock a send is claimed under (see
+                // `Books::unless_reading`): a send begun since is seen.
+                let now = app.store().upload(&u.id).map_err(internal)?;
+                let ledger_batch = match now {
+                    Some(now) => sent(&app, &now)?,
+                    None => return Err(say(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]).into()),
+                };
                 if matches!(readings.get(&u.id), Some(Reading::Working { .. })) {
-                    return Err(said(
-                        StatusCode::CONFLICT,
-                        "the books of this batch are being read back already",
-                    ));
+                    return Err(say(StatusCode::CONFLICT, M::ErrBooksReading, &[]).into());
                 }
                 readings.insert(
                     u.id.clone(),
@@ -176,7 +187,8 @@ pub(crate) async fn reconcile(
                         at_ms: crate::clock::now_ms(),
                     },
                 );
-            }
+                ledger_batch
+            };
             let remote = app.remote(peer, &headers);
             let detail = format!("ledger batch {ledger_batch}");
             if let Err(r) = app.audit(
@@ -196,7 +208,7 @@ pub(crate) async fn reconcile(
                     input: None,
                 },
                 send,
-                out: Some(reconciliation(&app, &u)),
+                out: Some(Written::Reconciliation.path(&app, &u)),
                 metrics_file: None,
             };
             // `reconcile` holds its ledger across awaits, as `run` does: on a
@@ -389,7 +401,7 @@ pub(crate) async fn page(
         &ReconcilePage {
             chrome: Chrome::of(&v),
             may_read: sent(&app, &u).is_ok() && working.is_none(),
-            download: reconciliation(&app, &u).is_file(),
+            download: Written::Reconciliation.path(&app, &u).is_file(),
             upload: u,
             working,
             failed,
@@ -400,6 +412,53 @@ pub(crate) async fn page(
     )
 }
 
+/// A CSV the engine writes beside a batch's stored upload, downloaded as is.
+#[derive(Clone, Copy)]
+enum Written {
+    /// `reconcile`'s reconciliation.
+    Reconciliation,
+    /// `reconcile --report`'s matching, of the last report matched.
+    ReportMatch,
+}
+
+impl Written {
+    fn sheet(self) -> Sheet {
+        match self {
+            Written::Reconciliation => Sheet::Reconcile,
+            Written::ReportMatch => Sheet::ReportMatch,
+        }
+    }
+
+    /// The download's name, before the batch id.
+    fn name(self) -> &'static str {
+        match self {
+            Written::Reconciliation => "reconcile",
+            Written::ReportMatch => "report-match",
+        }
+    }
+
+    /// The refusal when there is none yet.
+    fn missing(self) -> M {
+        match self {
+            Written::Reconciliation => M::ErrBooksNotRead,
+            Written::ReportMatch => M::ErrNoReportMatch,
+        }
+    }
+
+    fn action(self) -> Action {
+        match self {
+            Written::Reconciliation => Action::ReconcileDownload,
+            Written::ReportMatch => Action::ReportDownload,
+        }
+    }
+
+    /// Where the engine writes it for `u`: beside its stored upload, as the
+    /// command does beside its input.
+    fn path(self, app: &App, u: &Upload) -> std::path::PathBuf {
+        crate::paths::beside(&upload::stored_path(app, &u.stored_name), self.sheet())
+    }
+}
+
 /// `GET /batches/{id}/reconcile.csv`: the reconciliation as `reconcile` wrote
 /// it (the one sheet writer: the batch's dialect, formula cells neutralised).
 pub(crate) async fn csv(
@@ -408,41 +467,48 @@ pub(crate) async fn csv(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    either(
-        async {
-            let (v, u) = viewed(&app, &headers, &id, Kind::Api)?;
-            let path = reconciliation(&app, &u);
-            let body = match tokio::fs::read(&path).await {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(said(
-                        StatusCode::NOT_FOUND,
-                        "the books of this batch were not read back yet",
-                    ));
-                }
-                Err(e) => return Err(internal(e.into()).into()),
-            };
-            let remote = app.remote(peer, &headers);
-            app.audit(
-                Some(&v.name),
-                Action::ReconcileDownload,
-                &remote,
-                Some(&u.id),
-                None,
-            )?;
-            let disposition = format!("attachment; filename=\"reconcile-{}.csv\"", u.id);
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                    (header::CACHE_CONTROL, "no-store".to_owned()),
-                ],
-                body,
-            )
-                .into_response())
+    either(download(&app, peer, &headers, &id, Written::Reconciliation).await)
+}
+
+/// `GET /batches/{id}/report.csv`: the matching of the last report, as
+/// `reconcile --report`'s function wrote it (the same sheet writer).
+pub(crate) async fn report_csv(
+    State(app): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    either(download(&app, peer, &headers, &id, Written::ReportMatch).await)
+}
+
+/// `which` of batch `id`, audited; 404 when the engine has not written it.
+async fn download(
+    app: &Shared,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    id: &str,
+    which: Written,
+) -> Result<Response, Early> {
+    let (v, u) = viewed(app, headers, id, Kind::Api)?;
+    let body = match tokio::fs::read(which.path(app, &u)).await {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(say(StatusCode::NOT_FOUND, which.missing(), &[]).into());
         }
-        .await,
+        Err(e) => return Err(internal(e.into()).into()),
+    };
+    let remote = app.remote(peer, headers);
+    app.audit(Some(&v.name), which.action(), &remote, Some(&u.id), None)?;
+    let disposition = format!("attachment; filename=\"{}-{}.csv\"", which.name(), u.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
     )
+        .into_response())
 }
 
 pub(crate) async fn report(
@@ -510,10 +576,7 @@ async fn matching(
             input: None,
         },
         reports: vec![stored.clone()],
-        out: Some(crate::paths::beside(
-            &upload::stored_path(app, &u.stored_name),
-            Sheet::ReportMatch,
-        )),
+        out: Some(Written::ReportMatch.path(app, &u)),
         window_days: crate::commands::statements::DEFAULT_WINDOW_DAYS,
         period: None,
     };
@@ -675,6 +738,8 @@ struct ReportPage {
     may_read: bool,
     max_mib: u64,
     report: Option<ReportView>,
+    /// A matching is on disk to download (it outlives this process's page).
+    download: bool,
 }
 
 pub(crate) async fn report_page(
@@ -693,6 +758,7 @@ pub(crate) async fn report_page(
             may_read: sent(&app, &u).is_ok(),
             max_mib: upload::MAX_FILE_BYTES >> 20,
             report: report.as_deref().map(report_view),
+            download: Written::ReportMatch.path(&app, &u).is_file(),
             upload: u,
         },
         StatusCode::OK,

@@ -38,7 +38,7 @@ use super::auth::{Kind, Viewer};
 use super::i18n::{M, Words};
 use super::pages::{Chrome, Problem, message, render};
 use super::review::{effective, step_of};
-use super::server::{App, Early, Shared, either, internal};
+use super::server::{App, Early, Shared, either, internal, say};
 use super::store::{Action, BatchState, Upload};
 use crate::domain::{Outcome, Requested, ResultsFormat};
 use crate::ledger::{Batch, Ledger, Listing, StoredRow};
@@ -139,11 +139,6 @@ pub(crate) fn has_results(state: BatchState) -> bool {
     )
 }
 
-/// A refusal people read, with its status.
-fn said(status: StatusCode, text: &str) -> Early {
-    (status, format!("{text}\n")).into()
-}
-
 /// The batch `id` for a GET by `v`, or 404.
 fn batch_of(app: &App, id: &str) -> Result<Upload, Early> {
     let found = if super::upload::is_batch_id(id) {
@@ -151,7 +146,7 @@ fn batch_of(app: &App, id: &str) -> Result<Upload, Early> {
     } else {
         None
     };
-    found.ok_or_else(|| said(StatusCode::NOT_FOUND, "no such batch"))
+    found.ok_or_else(|| say(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]).into())
 }
 
 /// The ledger, and the batch in it, for a read.
@@ -329,17 +324,13 @@ async fn shown_page(app: &Shared, v: &Viewer, id: &str, q: PageQuery) -> Result<
             ));
         }
     };
-    let filter = Filter::parse(q.filter.as_deref()).ok_or_else(|| {
-        said(
-            StatusCode::BAD_REQUEST,
-            "filter: all, failed, needs-person or refunded",
-        )
-    })?;
+    let filter = Filter::parse(q.filter.as_deref())
+        .ok_or_else(|| say(StatusCode::BAD_REQUEST, M::ErrFilter, &[]))?;
     let asked = match q.page.as_deref().map(str::trim) {
         None | Some("") => 1,
         Some(t) => t
             .parse::<u64>()
-            .map_err(|_| said(StatusCode::BAD_REQUEST, "page: a page number, 1 or more"))?,
+            .map_err(|_| say(StatusCode::BAD_REQUEST, M::ErrPage, &[]))?,
     };
     let now = crate::clock::now_ms();
     let state = effective(&u, now, app.approval_days);
@@ -399,18 +390,15 @@ pub(crate) async fn csv(
             let Some(ledger_batch) =
                 with_results(&u, crate::clock::now_ms(), app.approval_days).map(str::to_owned)
             else {
-                return Err(said(
-                    StatusCode::CONFLICT,
-                    "the batch has no results yet: it was not sent",
-                ));
+                return Err(say(StatusCode::CONFLICT, M::ErrNoResults, &[]).into());
             };
-            let asked =
-                match q.format.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    Some(t) => Some(t.parse::<ResultsFormat>().map_err(|_| {
-                        said(StatusCode::BAD_REQUEST, "format: mprefund or mp-batch")
-                    })?),
-                };
+            let asked = match q.format.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(t) => Some(
+                    t.parse::<ResultsFormat>()
+                        .map_err(|_| say(StatusCode::BAD_REQUEST, M::ErrFormat, &[]))?,
+                ),
+            };
             let path = app.state.clone();
             let (ledger, batch) = tokio::task::spawn_blocking(move || open(&path, &ledger_batch))
                 .await
@@ -539,20 +527,11 @@ pub(crate) async fn retry(
                 matches!(now, BatchState::Finished | BatchState::Stopped),
                 ledger_batch,
             ) else {
-                return Err(said(
-                    StatusCode::CONFLICT,
-                    &format!(
-                        "the batch is {}: only a finished or stopped batch is retried",
-                        now.as_str()
-                    ),
-                ));
+                let now = super::pages::state_label(now);
+                return Err(say(StatusCode::CONFLICT, M::ErrNotRetryable, &[now]).into());
             };
             let Some(send) = app.send.clone() else {
-                return Err(said(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the console was started without an access token (MP_ACCESS_TOKEN or \
-                     --token-file): it cannot send",
-                ));
+                return Err(say(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenSend, &[]).into());
             };
             let (path, b) = (app.state.clone(), ledger_batch.clone());
             let (retryable, pending) = tokio::task::spawn_blocking(move || {
@@ -564,19 +543,11 @@ pub(crate) async fn retry(
             .map_err(internal)?;
             // `mprefund retry`'s rules: rows still to send are `run`'s.
             if pending > 0 {
-                return Err(said(
-                    StatusCode::CONFLICT,
-                    &format!(
-                        "{pending} row(s) are still to send: send the rest first (send now); \
-                         nothing was retried"
-                    ),
-                ));
+                let pending = pending.to_string();
+                return Err(say(StatusCode::CONFLICT, M::ErrRetryPending, &[&pending]).into());
             }
             if retryable == 0 {
-                return Err(said(
-                    StatusCode::CONFLICT,
-                    "no failed row to retry (a row failed for good needs a person)",
-                ));
+                return Err(say(StatusCode::CONFLICT, M::ErrNothingToRetry, &[]).into());
             }
             let stop = super::send::claim(&app, &u, &[BatchState::Finished, BatchState::Stopped])?;
             let remote = app.remote(peer, &headers);

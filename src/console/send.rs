@@ -8,8 +8,10 @@
 //! Invariants: only an approved (or stopped) batch is sent, and the move to
 //! `sending` is one conditional UPDATE under the batch's sender lock
 //! (`sender`), so a double click sends once (409 for the second) and a console
-//! started meanwhile knows the send is alive; the token never leaves `SendOptions` (no page, event or log
-//! line names it); the events only read.
+//! started meanwhile knows the send is alive; no batch is sent while its books
+//! are being read back (`books`), nor read back while it is sent; the token
+//! never leaves `SendOptions` (no page, event or log line names it); the
+//! events only read.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -207,12 +209,20 @@ pub(crate) struct Begun {
 /// Moves batch `u` from one of `from` to `sending` — one conditional UPDATE,
 /// so of two clicks exactly one gets here (409 for the other) — and notes the
 /// send, under one lock: a stop asked the moment after finds it. The sender
-/// lock is taken first, so another process can tell this send is alive.
+/// lock is taken first, so another process can tell this send is alive; 409
+/// while the batch's books are being read back in this process (the send
+/// would meet the reading's ledger batch lock and stop at once).
 pub(crate) fn claim(app: &App, u: &Upload, from: &[BatchState]) -> Result<Begun, Early> {
     let being_sent = || said(StatusCode::CONFLICT, M::ErrBeingSent, &[]);
     let sender = sender::claim(&app.state, &u.id, "console send")
         .map_err(internal)?
         .ok_or_else(being_sent)?;
+    // Held until the batch reads `sending`: no reading of its books begins
+    // meanwhile, and none is under way (`books::Books::unless_reading`).
+    let Some(_no_reading) = app.books.unless_reading(&u.id) else {
+        sender.end();
+        return Err(said(StatusCode::CONFLICT, M::ErrBeingReconciled, &[]));
+    };
     let running = Running {
         stop: Stop::new(),
         live: Default::default(),

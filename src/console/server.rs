@@ -275,6 +275,7 @@ pub(crate) fn router(app: Shared) -> Router {
             get(super::books::page).post(super::books::reconcile),
         )
         .route("/batches/{id}/reconcile.csv", get(super::books::csv))
+        .route("/batches/{id}/report.csv", get(super::books::report_csv))
         .route("/batches/{id}/report", get(super::books::report_page))
         .route("/audit", get(super::audit::page))
         .route("/causes", get(pages::causes))

@@ -180,6 +180,7 @@ pub(crate) enum Action {
     /// A Mercado Pago report matched against a batch, or refused.
     Report,
     ReportRefused,
+    ReportDownload,
 }
 
 impl Action {
@@ -204,6 +205,7 @@ impl Action {
             Action::ReconcileDownload => "reconcile_download",
             Action::Report => "report",
             Action::ReportRefused => "report_refused",
+            Action::ReportDownload => "report_download",
         }
     }
 }

@@ -606,7 +606,7 @@ async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
 }
 
 /// The `Cookie` header the browser sends the console (for raw requests).
-fn session_cookie(b: &Browser, c: &Console) -> String {
+pub(crate) fn session_cookie(b: &Browser, c: &Console) -> String {
     use reqwest::cookie::CookieStore;
     let url = c.url("/").parse().unwrap();
     let cookies = b.jar.cookies(&url).expect("a session cookie");
@@ -615,7 +615,7 @@ fn session_cookie(b: &Browser, c: &Console) -> String {
 
 /// Sends `head` and then each of `chunks` as HTTP chunks (stopping when the
 /// server hangs up), and returns what the server answered.
-fn raw(c: &Console, head: &str, chunks: &[Vec<u8>]) -> String {
+pub(crate) fn raw(c: &Console, head: &str, chunks: &[Vec<u8>]) -> String {
     let mut s = std::net::TcpStream::connect(c.addr()).unwrap();
     s.write_all(head.as_bytes()).unwrap();
     for chunk in chunks {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mprefund::sandbox::{SandboxHandle, TEST_TOKEN};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_DISPOSITION, LOCATION};
+use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_DISPOSITION, LOCATION};
 
 use crate::common::{Console, Work, ordinary_csv, refunds_per_key, sandbox, state_with_users};
 use crate::console::{Browser, logged_in, text, upload};
@@ -502,6 +502,21 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
     // Nothing left to retry.
     let (s, body) = post(&c, &sub, Some(&sub_csrf), &retry, &[]).await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("no failed row to retry"), "{body}");
+    // The same refusal in the person's language.
+    let r = sub
+        .post(c.url(&retry))
+        .header(ACCEPT_LANGUAGE, "pt-BR,pt;q=0.9")
+        .form(&[("csrf", sub_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let body = text(r).await;
+    assert!(
+        body.contains("nenhuma linha com falha para tentar de novo"),
+        "{body}"
+    );
 
     let (boss, _) = logged_in(&c, "boss").await;
     let (_, audit) = get(&c, &boss, "/audit.csv").await;

@@ -184,6 +184,56 @@ pub(super) const EN: &[(M, &str)] = &[
         M::ErrInternal,
         "something went wrong on the server; the log says what",
     ),
+    (
+        M::ErrNoResults,
+        "the batch has no results yet: it was not sent",
+    ),
+    (
+        M::ErrFilter,
+        "filter: all, failed, needs-person or refunded",
+    ),
+    (M::ErrPage, "page: a page number, 1 or more"),
+    (M::ErrFormat, "format: mprefund or mp-batch"),
+    (
+        M::ErrNotRetryable,
+        "the batch is {0}: only a finished or stopped batch is retried",
+    ),
+    (
+        M::ErrRetryPending,
+        "{0} row(s) are still to send: send the rest first (send now); nothing was retried",
+    ),
+    (
+        M::ErrNothingToRetry,
+        "no failed row to retry (a row failed for good needs a person)",
+    ),
+    (
+        M::ErrBooksWhileSending,
+        "the batch is being sent: read the books back once it ends",
+    ),
+    (
+        M::ErrBooksNotSent,
+        "the batch is {0}: nothing was sent yet, so there are no books to read back",
+    ),
+    (
+        M::ErrNoTokenBooks,
+        "the console was started without an access token (MP_ACCESS_TOKEN or --token-file): it cannot read Mercado Pago's books",
+    ),
+    (
+        M::ErrBooksReading,
+        "the books of this batch are being read back already",
+    ),
+    (
+        M::ErrBooksNotRead,
+        "the books of this batch were not read back yet",
+    ),
+    (
+        M::ErrNoReportMatch,
+        "no Mercado Pago report was matched against this batch yet",
+    ),
+    (
+        M::ErrBeingReconciled,
+        "the books of this batch are being read back: send it once that ends; nothing was sent",
+    ),
     (M::CausesTitle, "Why rows were not refunded"),
     (M::ColCause, "Cause"),
     (M::ColMeaning, "What it means"),
@@ -254,6 +304,7 @@ pub(super) const EN: &[(M, &str)] = &[
     ),
     (M::ReportButton, "Upload and match"),
     (M::ReportNone, "No report matched yet."),
+    (M::ReportDownload, "Download the last matching (CSV)"),
     (M::ReportDone, "{0}, matched by {1} at {2} ({3})."),
     (
         M::ReportOutside,

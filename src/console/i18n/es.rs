@@ -189,6 +189,53 @@ pub(super) const ES: &[(M, &str)] = &[
         M::ErrInternal,
         "algo falló en el servidor; el registro dice qué",
     ),
+    (
+        M::ErrNoResults,
+        "el lote todavía no tiene resultados: no se envió",
+    ),
+    (M::ErrFilter, "filtro: all, failed, needs-person o refunded"),
+    (M::ErrPage, "página: un número de página, 1 o más"),
+    (M::ErrFormat, "formato: mprefund o mp-batch"),
+    (
+        M::ErrNotRetryable,
+        "el lote está {0}: solo se reintenta un lote terminado o detenido",
+    ),
+    (
+        M::ErrRetryPending,
+        "quedan {0} fila(s) por enviar: envía primero el resto (enviar ahora); no se reintentó nada",
+    ),
+    (
+        M::ErrNothingToRetry,
+        "no hay filas fallidas para reintentar (una fila que falló definitivamente necesita a una persona)",
+    ),
+    (
+        M::ErrBooksWhileSending,
+        "el lote se está enviando: cotéjalo con Mercado Pago cuando termine",
+    ),
+    (
+        M::ErrBooksNotSent,
+        "el lote está {0}: todavía no se envió nada, así que no hay nada que cotejar con Mercado Pago",
+    ),
+    (
+        M::ErrNoTokenBooks,
+        "la consola se inició sin token de acceso (MP_ACCESS_TOKEN o --token-file): no puede cotejar con Mercado Pago",
+    ),
+    (
+        M::ErrBooksReading,
+        "este lote ya se está cotejando con Mercado Pago",
+    ),
+    (
+        M::ErrBooksNotRead,
+        "este lote todavía no se cotejó con Mercado Pago",
+    ),
+    (
+        M::ErrNoReportMatch,
+        "todavía no se cotejó ningún reporte de Mercado Pago con este lote",
+    ),
+    (
+        M::ErrBeingReconciled,
+        "este lote se está cotejando con Mercado Pago: envíalo cuando termine; no se envió nada",
+    ),
     (M::CausesTitle, "Por qué algunas filas no se reembolsaron"),
     (M::ColCause, "Causa"),
     (M::ColMeaning, "Qué significa"),
@@ -259,6 +306,7 @@ pub(super) const ES: &[(M, &str)] = &[
     ),
     (M::ReportButton, "Subir y cotejar"),
     (M::ReportNone, "Todavía no se cotejó ningún reporte."),
+    (M::ReportDownload, "Descargar el último cotejo (CSV)"),
     (M::ReportDone, "{0}, cotejado por {1} el {2} ({3})."),
     (
         M::ReportOutside,

@@ -186,6 +186,56 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::ErrInternal,
         "algo deu errado no servidor; o log diz o quê",
     ),
+    (
+        M::ErrNoResults,
+        "o lote ainda não tem resultados: não foi enviado",
+    ),
+    (
+        M::ErrFilter,
+        "filtro: all, failed, needs-person ou refunded",
+    ),
+    (M::ErrPage, "página: um número de página, 1 ou mais"),
+    (M::ErrFormat, "formato: mprefund ou mp-batch"),
+    (
+        M::ErrNotRetryable,
+        "o lote está {0}: só se tenta de novo um lote concluído ou interrompido",
+    ),
+    (
+        M::ErrRetryPending,
+        "{0} linha(s) ainda a enviar: envie o restante primeiro (enviar agora); nada foi tentado de novo",
+    ),
+    (
+        M::ErrNothingToRetry,
+        "nenhuma linha com falha para tentar de novo (uma linha que falhou de vez precisa de uma pessoa)",
+    ),
+    (
+        M::ErrBooksWhileSending,
+        "o lote está sendo enviado: confira com o Mercado Pago quando o envio terminar",
+    ),
+    (
+        M::ErrBooksNotSent,
+        "o lote está {0}: nenhum estorno foi pedido ao Mercado Pago ainda, então não há o que conferir",
+    ),
+    (
+        M::ErrNoTokenBooks,
+        "o console foi iniciado sem token de acesso (MP_ACCESS_TOKEN ou --token-file): não pode conferir com o Mercado Pago",
+    ),
+    (
+        M::ErrBooksReading,
+        "este lote já está sendo conferido com o Mercado Pago",
+    ),
+    (
+        M::ErrBooksNotRead,
+        "este lote ainda não foi conferido com o Mercado Pago",
+    ),
+    (
+        M::ErrNoReportMatch,
+        "nenhum relatório do Mercado Pago foi casado com este lote ainda",
+    ),
+    (
+        M::ErrBeingReconciled,
+        "este lote está sendo conferido com o Mercado Pago: envie-o quando a conferência terminar; nada foi enviado",
+    ),
     (M::CausesTitle, "Por que linhas não foram estornadas"),
     (M::ColCause, "Causa"),
     (M::ColMeaning, "O que significa"),
@@ -256,6 +306,7 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     ),
     (M::ReportButton, "Enviar e casar"),
     (M::ReportNone, "Nenhum relatório casado ainda."),
+    (M::ReportDownload, "Baixar o último casamento (CSV)"),
     (M::ReportDone, "{0}, casado por {1} em {2} ({3})."),
     (
         M::ReportOutside,
