@@ -7,7 +7,9 @@
 //! two progress events while sending (≤ 1 s), and the console process's peak
 //! memory (VmHWM, ≤ 100 MiB).
 //!
-//! `cargo bench --bench console` (MPREFUND_BENCH_ROWS changes the size).
+//! `cargo bench --bench console` (MPREFUND_BENCH_ROWS changes the size;
+//! MPREFUND_BENCH_FLAKY=1 runs both on issue 18's flaky day — 10 % 500s, 5 %
+//! 429s, 3 % connections cut after the refund was made — at `--rate 200`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -15,10 +17,35 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Sandbox, SandboxConfig, TEST_TOKEN};
+use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 
 const PASSWORD: &str = "correct horse battery";
 const CONCURRENCY: &str = "32";
+
+fn flaky() -> bool {
+    std::env::var_os("MPREFUND_BENCH_FLAKY").is_some()
+}
+
+/// The sandbox both sends go to: ideal, or the flaky day.
+fn sandbox() -> mprefund::sandbox::SandboxHandle {
+    let mut config = SandboxConfig::default();
+    if flaky() {
+        config.faults = Faults {
+            error_500: 0.1,
+            error_429: 0.05,
+            retry_after_secs: 1,
+            cut_after_commit: 0.03,
+            seed: Some(7),
+            ..Faults::default()
+        };
+    }
+    Sandbox::start(config).expect("sandbox")
+}
+
+/// `--rate`: no effective limit, or the flaky day's 200.
+fn rate() -> &'static str {
+    if flaky() { "200" } else { "1000000" }
+}
 
 fn main() {
     let rows: u64 = std::env::var("MPREFUND_BENCH_ROWS")
@@ -80,7 +107,7 @@ fn main() {
 }
 
 fn run_cli(dir: &Path, input: &Path, rows: u64) -> f64 {
-    let sandbox = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let sandbox = sandbox();
     let start = Instant::now();
     let status = Command::new(env!("CARGO_BIN_EXE_mprefund"))
         .args(["--quiet", "run", "-y"])
@@ -90,7 +117,7 @@ fn run_cli(dir: &Path, input: &Path, rows: u64) -> f64 {
         .arg("--out")
         .arg(dir.join("cli.results.csv"))
         .args(["--api-base", &sandbox.base_url()])
-        .args(["--rate", "1000000", "--concurrency", CONCURRENCY])
+        .args(["--rate", rate(), "--concurrency", CONCURRENCY])
         .env("MP_ACCESS_TOKEN", TEST_TOKEN)
         .status()
         .expect("spawn mprefund run");
@@ -184,12 +211,12 @@ async fn console(dir: &Path, csv: Vec<u8>, rows: u64, total: rust_decimal::Decim
     let state = dir.join("console.mprefund.db");
     add_user(&state, "sub", "submitter");
     add_user(&state, "appr", "approver");
-    let sandbox = Sandbox::start(SandboxConfig::default()).expect("sandbox");
+    let sandbox = sandbox();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mprefund"))
         .args(["console", "--listen", "127.0.0.1:0", "--state"])
         .arg(&state)
         .args(["--api-base", &sandbox.base_url()])
-        .args(["--rate", "1000000", "--concurrency", CONCURRENCY])
+        .args(["--rate", rate(), "--concurrency", CONCURRENCY])
         .env("MP_ACCESS_TOKEN", TEST_TOKEN)
         .stdout(Stdio::piped())
         .spawn()
