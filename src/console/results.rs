@@ -42,12 +42,16 @@ use super::server::{App, Early, Shared, either, internal, say};
 use super::store::{Action, BatchState, Upload};
 use crate::domain::{Outcome, Requested, ResultsFormat};
 use crate::ledger::{Batch, Ledger, Listing, StoredRow};
+use strum::IntoEnumIterator;
 
 /// Rows on one page.
 pub(crate) const PAGE_ROWS: u32 = 100;
 
 /// The filters of the results page (see the module's words for their meaning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr, strum::EnumString,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub(crate) enum Filter {
     All,
     Failed,
@@ -56,28 +60,16 @@ pub(crate) enum Filter {
 }
 
 impl Filter {
-    const ALL: [Filter; 4] = [
-        Filter::All,
-        Filter::Failed,
-        Filter::NeedsPerson,
-        Filter::Refunded,
-    ];
-
     /// As the query string names it.
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Filter::All => "all",
-            Filter::Failed => "failed",
-            Filter::NeedsPerson => "needs-person",
-            Filter::Refunded => "refunded",
-        }
+        self.into()
     }
 
     /// `?filter=`: none is `all`; an unknown one is none of ours.
     pub(crate) fn parse(text: Option<&str>) -> Option<Filter> {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             None => Some(Filter::All),
-            Some(t) => Filter::ALL.into_iter().find(|f| f.as_str() == t),
+            Some(t) => t.parse().ok(),
         }
     }
 
@@ -243,9 +235,8 @@ fn read(
     w: Words,
 ) -> anyhow::Result<Read> {
     let (ledger, batch) = open(state, ledger_batch)?;
-    let listings = Filter::ALL.map(Filter::listing);
-    let counts: Vec<(Filter, u64)> = Filter::ALL
-        .into_iter()
+    let listings: Vec<Listing> = Filter::iter().map(Filter::listing).collect();
+    let counts: Vec<(Filter, u64)> = Filter::iter()
         .zip(ledger.listed_counts(ledger_batch, &listings)?)
         .collect();
     let total = counts
@@ -575,7 +566,7 @@ mod tests {
 
     #[test]
     fn the_filters_read_back_and_map_onto_the_outcomes() {
-        for f in Filter::ALL {
+        for f in Filter::iter() {
             assert_eq!(Filter::parse(Some(f.as_str())), Some(f));
         }
         assert_eq!(Filter::parse(None), Some(Filter::All));
@@ -596,8 +587,8 @@ mod tests {
         assert_eq!(Filter::All.listing(), Listing::All);
         // Every outcome but pending is under some filter other than `all`.
         for o in <Outcome as strum::IntoEnumIterator>::iter() {
-            let under = Filter::ALL[1..]
-                .iter()
+            let under = Filter::iter()
+                .filter(|f| *f != Filter::All)
                 .any(|f| matches!(f.listing(), Listing::Outcomes(os) if os.contains(&o)));
             assert_eq!(under, o != Outcome::Pending, "{o}");
         }
