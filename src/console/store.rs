@@ -77,7 +77,10 @@ pub(crate) struct User {
 /// Where an upload's batch is in its life: uploaded → submitted → approved
 /// (or rejected) → sending → stopped or finished. `Expired` is never stored:
 /// it is what a batch left unapproved too long reads as (`review::effective`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
 pub(crate) enum BatchState {
     Uploaded,
     Submitted,
@@ -90,32 +93,13 @@ pub(crate) enum BatchState {
 }
 
 impl BatchState {
-    const ALL: [BatchState; 8] = [
-        BatchState::Uploaded,
-        BatchState::Submitted,
-        BatchState::Approved,
-        BatchState::Rejected,
-        BatchState::Sending,
-        BatchState::Stopped,
-        BatchState::Finished,
-        BatchState::Expired,
-    ];
-
+    /// As the state file stores it and `/batches/{id}.json` says it.
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            BatchState::Uploaded => "uploaded",
-            BatchState::Submitted => "submitted",
-            BatchState::Approved => "approved",
-            BatchState::Rejected => "rejected",
-            BatchState::Sending => "sending",
-            BatchState::Stopped => "stopped",
-            BatchState::Finished => "finished",
-            BatchState::Expired => "expired",
-        }
+        self.into()
     }
 
     fn parse(text: &str) -> Option<BatchState> {
-        BatchState::ALL.into_iter().find(|s| s.as_str() == text)
+        text.parse().ok()
     }
 }
 
@@ -153,9 +137,12 @@ pub(crate) struct Upload {
     pub review: Option<Review>,
 }
 
-/// What the audit trail records. Stored by name; the names never change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the audit trail records. Stored by name; the names never change
+/// (`tests::the_stored_names_never_change`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub(crate) enum Action {
+    #[strum(serialize = "login")]
     LoginOk,
     LoginFailed,
     LoginThrottled,
@@ -184,29 +171,9 @@ pub(crate) enum Action {
 }
 
 impl Action {
+    /// As the audit trail records it.
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Action::LoginOk => "login",
-            Action::LoginFailed => "login_failed",
-            Action::LoginThrottled => "login_throttled",
-            Action::Logout => "logout",
-            Action::Upload => "upload",
-            Action::UploadRefused => "upload_refused",
-            Action::AuditDownload => "audit_download",
-            Action::Submit => "submit",
-            Action::Approve => "approve",
-            Action::Reject => "reject",
-            Action::Send => "send",
-            Action::Stop => "stop",
-            Action::Interrupted => "interrupted",
-            Action::Download => "download",
-            Action::Retry => "retry",
-            Action::Reconcile => "reconcile",
-            Action::ReconcileDownload => "reconcile_download",
-            Action::Report => "report",
-            Action::ReportRefused => "report_refused",
-            Action::ReportDownload => "report_download",
-        }
+        self.into()
     }
 }
 
@@ -566,6 +533,56 @@ fn bad_text(column: usize, text: &str) -> rusqlite::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
+
+    /// State files and audit trails written by earlier versions hold these.
+    #[test]
+    fn the_stored_names_never_change() {
+        let actions: Vec<&str> = Action::iter().map(Action::as_str).collect();
+        assert_eq!(
+            actions,
+            [
+                "login",
+                "login_failed",
+                "login_throttled",
+                "logout",
+                "upload",
+                "upload_refused",
+                "audit_download",
+                "submit",
+                "approve",
+                "reject",
+                "send",
+                "stop",
+                "interrupted",
+                "download",
+                "retry",
+                "reconcile",
+                "reconcile_download",
+                "report",
+                "report_refused",
+                "report_download",
+            ]
+        );
+        let states: Vec<&str> = BatchState::iter().map(BatchState::as_str).collect();
+        assert_eq!(
+            states,
+            [
+                "uploaded",
+                "submitted",
+                "approved",
+                "rejected",
+                "sending",
+                "stopped",
+                "finished",
+                "expired",
+            ]
+        );
+        for s in BatchState::iter() {
+            assert_eq!(BatchState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(BatchState::parse("Sending"), None, "stored lower case only");
+    }
 
     fn entry(action: Action) -> Entry {
         Entry {
