@@ -745,6 +745,19 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
         "nothing refunded twice"
     );
 
+    // The books read back from Mercado Pago: every row agrees.
+    b.goto(&format!("/batches/{id}/reconcile")).await;
+    b.wait_for(&format!("form[action='/batches/{id}/reconcile'] button"))
+        .await
+        .click()
+        .await
+        .expect("reconcile");
+    b.wait_for("#findings").await;
+    let findings = b.texts("#findings tbody tr").await;
+    assert!(!findings.is_empty(), "findings shown");
+    b.assert_no_script_ran().await;
+    b.screenshot("flow-reconcile").await;
+
     // The audit trail has every step, with who and which batch.
     b.goto("/audit").await;
     b.wait_for("h1").await;
@@ -757,6 +770,7 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
     assert_eq!(
         steps,
         [
+            ("appr", "reconcile"),
             ("appr", "retry"),
             ("appr", "download"),
             ("appr", "send"),
