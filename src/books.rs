@@ -32,9 +32,14 @@ pub(crate) enum Finding {
     AmountDiffers,
     /// A refund on the payment that no row of any batch of the state file made.
     OutsideRefund,
-    /// A row sent with no answer read, and the payment shows a refund of its
-    /// amount: `run` will resend with the same key and the API will replay it.
+    /// A row in doubt (sent with no answer carrying its refund), and the
+    /// payment shows a refund of its amount made after it was sent: the row is
+    /// now refunded with that refund.
     UnknownOutcomeFound,
+    /// A row in doubt whose payment shows no refund of it, read too soon after
+    /// its last attempt to say it refunded nothing (Mercado Pago may still be
+    /// processing it): reconcile again later.
+    InDoubt,
     /// Nothing was refunded for the row, and nothing at Mercado Pago says otherwise.
     NoRefund,
     /// The payment could not be read (not found, unreadable answers, odd fields).

@@ -70,6 +70,10 @@ pub(crate) fn meaning(code: &CauseCode) -> Option<Meaning> {
             "an earlier batch already refunded this payment",
             NeedsPerson,
         ),
+        CauseCode::PaymentInDoubt => m(
+            "a row of an earlier batch may have refunded this payment (its answer never came): held until a read-back settles it",
+            Reconcile,
+        ),
         CauseCode::Net(n) if n.is_configuration() => m(
             "the API's host name or certificate is wrong (configuration)",
             NeedsPerson,
@@ -236,6 +240,7 @@ mod tests {
             CauseCode::PaymentDiffers,
             CauseCode::InvalidInput,
             CauseCode::PaymentHasRefunds,
+            CauseCode::PaymentInDoubt,
             CauseCode::Predicted(Prediction::ExceedsBalance),
             CauseCode::Other("2063".into()),
             CauseCode::Other("bad_request".into()),

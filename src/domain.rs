@@ -419,6 +419,11 @@ pub enum Outcome {
     Failed,
     Invalid,
     Pending,
+    /// May have been refunded: a request reached (or may have reached) Mercado
+    /// Pago and no answer carrying the refund, nor a read-back, settled it.
+    /// Never counted as refunded, never as nothing: `retry` sends the same key,
+    /// `reconcile` reads it back.
+    Unknown,
 }
 
 impl Outcome {
@@ -520,6 +525,9 @@ pub enum CauseCode {
     InvalidInput,
     /// The per-payment guard held the row back: another batch refunded its payment.
     PaymentHasRefunds,
+    /// The per-payment guard held the row back: a row of another batch may have
+    /// refunded its payment (no answer came); a read-back settles it.
+    PaymentInDoubt,
     /// `run --preflight` kept the row from being sent for this prediction.
     Predicted(Prediction),
     /// Mercado Pago's own code, or one this version does not know.
@@ -540,6 +548,7 @@ impl CauseCode {
             CauseCode::PaymentDiffers => "payment_differs",
             CauseCode::InvalidInput => "invalid_input",
             CauseCode::PaymentHasRefunds => "payment_has_refunds",
+            CauseCode::PaymentInDoubt => "payment_in_doubt",
             CauseCode::Predicted(p) => p.as_str(),
             CauseCode::Other(s) => s,
         })
@@ -557,6 +566,7 @@ impl CauseCode {
             "payment_differs" => CauseCode::PaymentDiffers,
             "invalid_input" => CauseCode::InvalidInput,
             "payment_has_refunds" => CauseCode::PaymentHasRefunds,
+            "payment_in_doubt" => CauseCode::PaymentInDoubt,
             _ => {
                 if let Ok(n) = text.parse::<NetCause>() {
                     return CauseCode::Net(n);
@@ -865,7 +875,14 @@ mod tests {
         let names: Vec<&str> = Outcome::iter().map(Outcome::as_str).collect();
         assert_eq!(
             names,
-            ["refunded", "in_process", "failed", "invalid", "pending"]
+            [
+                "refunded",
+                "in_process",
+                "failed",
+                "invalid",
+                "pending",
+                "unknown"
+            ]
         );
         for o in Outcome::iter() {
             assert_eq!(o.as_str().parse::<Outcome>().unwrap(), o);

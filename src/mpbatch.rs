@@ -103,6 +103,15 @@ pub(crate) fn status(row: &StoredRow) -> (Status, String) {
                 None => "not sent".into(),
             },
         ),
+        // Mercado Pago's file has no status for it: pending, and the detail says
+        // that money may have moved.
+        Outcome::Unknown => (
+            Status::Pending,
+            format!(
+                "in doubt: may have been refunded (Mercado Pago's answer never came{}); next: retry (same key) or reconcile (reads it back)",
+                cause.map_or_else(String::new, |c| format!("; last: {}", explain(c)))
+            ),
+        ),
         Outcome::Pending => (
             Status::Pending,
             match cause {
@@ -180,7 +189,6 @@ mod tests {
             }),
             currency: None,
             result,
-            sending_since_ms: None,
             already_done: false,
         }
     }

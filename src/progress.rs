@@ -46,6 +46,7 @@ fn log_text(
     done_at_start: u64,
     total: u64,
     failed: u64,
+    in_doubt: u64,
     elapsed: Duration,
     sending_at: Option<f64>,
 ) -> String {
@@ -59,8 +60,13 @@ fn log_text(
         "eta unknown".to_owned()
     };
     let limit = sending_at.map_or_else(String::new, |r| format!(" (sending at {r:.1}/s)"));
+    let doubt = if in_doubt > 0 {
+        format!(", {in_doubt} may have refunded (no answer)")
+    } else {
+        String::new()
+    };
     format!(
-        "progress: {done}/{total} rows settled, {failed} failed, {rate:.1} rows/s{limit}, {eta}"
+        "progress: {done}/{total} rows settled, {failed} failed{doubt}, {rate:.1} rows/s{limit}, {eta}"
     )
 }
 
@@ -107,7 +113,13 @@ impl Figures {
         if r.outcome == Outcome::Pending {
             return;
         }
-        if let Some(n) = self.counts.get_mut(&Outcome::Pending) {
+        // A row resent from doubt was counted as such, not as pending.
+        let was = if job.in_doubt {
+            Outcome::Unknown
+        } else {
+            Outcome::Pending
+        };
+        if let Some(n) = self.counts.get_mut(&was) {
             *n = n.saturating_sub(1);
         }
         *self.counts.entry(r.outcome).or_default() += 1;
@@ -143,6 +155,7 @@ pub(crate) struct Progress {
     total: u64,
     done: u64,
     failed: u64,
+    in_doubt: u64,
     started: Instant,
     done_at_start: u64,
     last_log: Instant,
@@ -178,6 +191,7 @@ impl Progress {
             total,
             done,
             failed: 0,
+            in_doubt: 0,
             started: now,
             done_at_start: done,
             last_log: now,
@@ -208,6 +222,9 @@ impl Progress {
             if self.failed > 0 {
                 msg.push_str(&format!(" {} failed", self.failed));
             }
+            if self.in_doubt > 0 {
+                msg.push_str(&format!(" {} in doubt", self.in_doubt));
+            }
             bar.set_message(msg);
         }
     }
@@ -224,12 +241,15 @@ impl Progress {
         match outcome {
             Outcome::Pending => return,
             Outcome::Failed => self.failed += 1,
+            Outcome::Unknown => self.in_doubt += 1,
             _ => {}
         }
         self.done += 1;
         if let Some(bar) = &self.bar {
             bar.inc(1);
-            if outcome == Outcome::Failed || (self.rate.is_some() && self.done.is_multiple_of(64)) {
+            if matches!(outcome, Outcome::Failed | Outcome::Unknown)
+                || (self.rate.is_some() && self.done.is_multiple_of(64))
+            {
                 self.set_message();
             }
         } else if self.mode == Mode::Log && self.last_log.elapsed() >= LOG_EVERY {
@@ -246,6 +266,7 @@ impl Progress {
                 self.done_at_start,
                 self.total,
                 self.failed,
+                self.in_doubt,
                 self.started.elapsed(),
                 self.rate.as_ref().map(RateGauge::rate),
             )
@@ -277,6 +298,7 @@ mod tests {
                 payment_id: PaymentId::new(1000 + row_no).unwrap(),
                 requested,
             },
+            in_doubt: false,
             currency: Some(Currency::BRL),
         }
     }
@@ -330,11 +352,11 @@ mod tests {
     fn log_lines_carry_an_eta_from_this_runs_rate() {
         let s = Duration::from_secs;
         assert_eq!(
-            log_text(150, 50, 1100, 2, s(10), Some(12.5)),
+            log_text(150, 50, 1100, 2, 0, s(10), Some(12.5)),
             "progress: 150/1100 rows settled, 2 failed, 10.0 rows/s (sending at 12.5/s), eta 1m 35s"
         );
-        assert!(log_text(50, 50, 100, 0, s(10), None).ends_with("0.0 rows/s, eta unknown"));
-        assert!(log_text(100, 0, 100, 0, s(10), None).ends_with("10.0 rows/s, done"));
+        assert!(log_text(50, 50, 100, 0, 0, s(10), None).ends_with("0.0 rows/s, eta unknown"));
+        assert!(log_text(100, 0, 100, 0, 0, s(10), None).ends_with("10.0 rows/s, done"));
         assert_eq!(human_secs(7500), "2h 5m");
     }
 }

@@ -201,7 +201,7 @@ impl Summary {
         if (mismatch
             || matches!(
                 outcome,
-                Outcome::Failed | Outcome::Pending | Outcome::Invalid
+                Outcome::Failed | Outcome::Pending | Outcome::Invalid | Outcome::Unknown
             ))
             && let Some(code) = code
         {
@@ -246,6 +246,11 @@ impl Summary {
                     "   (settle later; next: {})",
                     crate::causes::Next::Reconcile.as_str()
                 ));
+            }
+            if outcome == Outcome::Unknown {
+                line.push_str(
+                    "   (may have been refunded: Mercado Pago's answer never came; next: retry (`mprefund retry`, same key) or reconcile (`mprefund reconcile`, reads it back))",
+                );
             }
             writeln!(w, "{line}")?;
         }

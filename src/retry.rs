@@ -84,7 +84,8 @@ fn backoff(
     jitter: impl FnOnce() -> f64,
 ) -> Duration {
     let exp = attempts.saturating_sub(1).min(30);
-    let ceiling = policy.base.saturating_mul(1u32 << exp).min(policy.cap);
+    let base = crate::testpoint::backoff_base().unwrap_or(policy.base);
+    let ceiling = base.saturating_mul(1u32 << exp).min(policy.cap);
     let jittered = ceiling.mul_f64(jitter().clamp(0.0, 1.0));
     match retry_after {
         Some(ra) => jittered.max(ra.min(policy.max_retry_after)),

@@ -12,6 +12,7 @@
 //! key is used on every attempt.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -23,6 +24,7 @@ use crate::ledger::{Claimed, Ledger};
 use crate::progress::Progress;
 use crate::send::{End, Sender, Settled, Stop, StopReason};
 use crate::settings::Sending;
+use crate::testpoint::{self, Point};
 use crate::throttle::RateFigures;
 
 /// How a run's sending went.
@@ -79,8 +81,28 @@ pub(crate) async fn run(
             |job: Claimed, first| {
                 let (sender, client) = (pool.clone(), client.clone());
                 async move {
-                    let settled = sender.settle(first, || client.refund(&job.ask), None).await;
-                    (job, result_of(settled))
+                    // Answers that said for certain what became of their request:
+                    // any other attempt may have refunded.
+                    let certain = AtomicU32::new(0);
+                    let settled = sender
+                        .settle(
+                            first,
+                            || {
+                                let (reply, certain) = (client.refund(&job.ask), &certain);
+                                async move {
+                                    let reply = reply.await;
+                                    testpoint::reached(Point::Answered);
+                                    if is_certain(&reply) {
+                                        certain.fetch_add(1, Ordering::Relaxed);
+                                    }
+                                    reply
+                                }
+                            },
+                            None,
+                        )
+                        .await;
+                    let doubt = job.in_doubt || settled.attempts > certain.into_inner();
+                    (job, result_of(settled, doubt))
                 }
             },
             // The collector only goes away once every row came back.
@@ -142,6 +164,12 @@ fn collect(
             let claimed = ledger
                 .record_and_claim(batch_id, &buf, cursor, if claim_now { want } else { 0 })
                 .context("writing to the state file")?;
+            if !buf.is_empty() {
+                testpoint::reached(Point::Recorded);
+            }
+            if !claimed.is_empty() {
+                testpoint::reached(Point::Claimed);
+            }
             buf.clear();
             last_flush = Instant::now();
             if claim_now && claimed.len() < want {
@@ -196,14 +224,43 @@ fn collect(
     Ok(ledger)
 }
 
-/// A row as far as this run took it: settled, failed, or handed back.
-fn result_of(s: Settled<Reply>) -> RowResult {
-    match (s.end, s.last) {
-        (End::Success, Some((reply, at))) => settled(s.attempts, reply, at),
+/// Whether an answer says for certain what became of its request: a refund it
+/// carries, a refusal Mercado Pago gives before doing anything — a 4xx other
+/// than 408 (the request not read in time), 409 and 423 (the key busy: a
+/// request with it is being processed) — or a connection that failed before a
+/// byte of the request left. A 5xx, a cut connection, a timeout or an
+/// unreadable answer may follow a refund made.
+fn is_certain(reply: &Reply) -> bool {
+    match reply {
+        Reply::Refund { .. } => true,
+        Reply::Error { status, .. } => {
+            (400..500).contains(status) && !matches!(status, 408 | 409 | 423)
+        }
+        Reply::Unknown {
+            net: Some(fault), ..
+        } => fault.connecting,
+        Reply::Unknown { .. } => false,
+    }
+}
+
+/// A row as far as this run took it: settled, failed, or handed back. `doubt`:
+/// a request of the row (this run's, or an earlier one's) may have refunded.
+/// Only an answer carrying the refund settles that; short of one the row stays
+/// in doubt, whatever came after — a refusal may be caused by that very refund
+/// ("more than is left", "already refunded").
+fn result_of(s: Settled<Reply>, doubt: bool) -> RowResult {
+    let mut r = match (s.end, s.last) {
+        (End::Success, Some((reply, at))) => return settled(s.attempts, reply, at),
         (End::Permanent, Some((reply, at))) => failed(s.attempts, reply, at, false),
         (End::Exhausted, Some((reply, at))) => failed(s.attempts, reply, at, true),
         (_, last) => unsettled(s.attempts, last),
+    };
+    if doubt {
+        r.outcome = Outcome::Unknown;
+        // Ended: `retry` sends the same key again; stopped: the next run does.
+        r.retryable = r.retryable.map(|_| true);
     }
+    r
 }
 
 fn base(attempts: u32, outcome: Outcome, at: Option<i64>) -> RowResult {

@@ -28,6 +28,10 @@ pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 64;
 pub(crate) const DEFAULT_BREAKER: u32 = 25;
 /// Seconds in-flight requests may go on after a signal (`--grace`).
 pub(crate) const DEFAULT_GRACE_SECS: u64 = 10;
+/// Seconds after a row's last attempt before a read-back of its payment may say
+/// it refunded nothing (`--settle-after`): Mercado Pago may still be
+/// processing a request for a while after its answer was lost.
+pub(crate) const DEFAULT_SETTLE_AFTER_SECS: u64 = 600;
 /// Attempts per row per run unless `--max-attempts` says otherwise.
 pub(crate) const DEFAULT_MAX_ATTEMPTS: u32 = 6;
 /// Seconds one request may take unless `--timeout` says otherwise.
@@ -171,6 +175,9 @@ pub(crate) struct Sending {
     /// console's canary): the rest stays `pending` for the next run.
     pub limit: Option<u64>,
     pub client: ClientSettings,
+    /// How long after a row's last attempt a read-back that finds no refund of
+    /// it settles it as not refunded; earlier, the row stays in doubt.
+    pub settle_after: Duration,
 }
 
 impl Default for Sending {
@@ -198,6 +205,9 @@ pub(crate) struct Tuning {
     /// Seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grace: Option<u64>,
+    /// Seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settle_after: Option<u64>,
 }
 
 impl Sending {
@@ -223,6 +233,9 @@ impl Sending {
                     .map_or(client.request_timeout, Duration::from_secs),
                 ..client
             },
+            settle_after: Duration::from_secs(
+                tuning.settle_after.unwrap_or(DEFAULT_SETTLE_AFTER_SECS),
+            ),
         }
     }
 }
@@ -258,6 +271,7 @@ impl From<Sending> for Stored {
                 timeout: Some(s.client.request_timeout.as_secs()),
                 breaker: Some(s.breaker_threshold),
                 grace: Some(s.grace.as_secs()),
+                settle_after: Some(s.settle_after.as_secs()),
             },
         }
     }
@@ -326,6 +340,7 @@ mod tests {
                 adaptive: true,
             },
             concurrency: Concurrency::Auto { max: 12 },
+            settle_after: Duration::from_secs(60),
             policy: Policy {
                 max_attempts: 3,
                 ..Policy::default()

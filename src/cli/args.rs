@@ -108,6 +108,8 @@ layered! {
         pub breaker: Option<u32>,
         #[arg(long, help = with_default("Seconds in-flight requests may go on after SIGINT/SIGTERM", settings::DEFAULT_GRACE_SECS))]
         pub grace: Option<u64>,
+        #[arg(long, value_name = "SECONDS", help = with_default("How long after a row's last attempt a read-back that finds no refund of it says it refunded nothing (earlier, the row stays in doubt)", settings::DEFAULT_SETTLE_AFTER_SECS))]
+        pub settle_after: Option<u64>,
     }
 }
 

@@ -91,7 +91,11 @@ fn watch_signals(stop: Stop) {
             tracing::warn!("cannot listen for signals; SIGTERM will kill the run without a report");
             return;
         };
-        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+            () = crate::testpoint::term() => {},
+        }
         tracing::warn!(
             "signal received: sending no new request, finishing the ones in flight; signal again to exit at once"
         );

@@ -334,6 +334,7 @@ pub(crate) fn send_options(s: &SendArgs) -> anyhow::Result<SendOptions> {
         timeout: s.timeout.map(|t| t.max(1)),
         breaker: s.breaker,
         grace: s.grace,
+        settle_after: s.settle_after,
     };
     Ok(SendOptions {
         api_base: client::check_api_base(&api_base)?,
@@ -433,6 +434,7 @@ mod tests {
         ("timeout", "30"),
         ("breaker", "7"),
         ("grace", "5"),
+        ("settle_after", "600"),
         ("skip_invalid", "true"),
         ("namespace_change", "true"),
         ("allow_more_refunds", "true"),

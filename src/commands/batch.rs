@@ -253,10 +253,7 @@ pub(super) fn api_base_for(send: &SendOptions, batch: &Batch) -> anyhow::Result<
 /// Whether no row of the batch is left to send (pending or sending): its lock
 /// file can go.
 pub(crate) fn nothing_left_in(ledger: &Ledger, batch_id: &str) -> anyhow::Result<bool> {
-    Ok(ledger
-        .outcome_counts(batch_id)?
-        .get(&Outcome::Pending)
-        .is_none_or(|&n| n == 0))
+    Ok(ledger.to_send(batch_id)? == 0)
 }
 
 impl Finished {
@@ -322,7 +319,11 @@ pub(super) async fn send_and_report(
         out,
         output,
     )?;
+    let mut ledger = ledger;
     let to_send = ledger.to_send(&batch.id)?;
+    if to_send > 0 && !batch.settings.allow_more_refunds {
+        settle_in_doubt(&mut ledger, batch, send, &stop).await?;
+    }
     let (mut ledger, sent) = if to_send > 0 {
         let counts = ledger.outcome_counts(&batch.id)?;
         let sendable =
@@ -353,6 +354,42 @@ pub(super) async fn send_and_report(
         (ledger, None)
     };
     finish(&mut ledger, batch, output, out, sent, to_send, begun)
+}
+
+/// Rows of other batches that may have refunded payments this batch is still
+/// to send on hold those rows back (the per-payment guard): their payments are
+/// read back first, and each such row whose refund is found, or whose last
+/// attempt is old enough for "none found" to mean none made, is settled. The
+/// rest stay in doubt, and the claims hold the rows they stand in front of.
+async fn settle_in_doubt(
+    ledger: &mut Ledger,
+    batch: &Batch,
+    send: &SendOptions,
+    stop: &Stop,
+) -> anyhow::Result<()> {
+    let doubtful = ledger.rows_in_doubt(&batch.id, false)?;
+    if doubtful.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(
+        "batch {}: {} row(s) of earlier batches may have refunded payments of this one (their answers never came): reading those payments back",
+        batch.id,
+        doubtful.len()
+    );
+    let client = Client::new(
+        &api_base_for(send, batch)?,
+        &send.token,
+        &send.sending.client,
+    )?;
+    let (settled, _) =
+        crate::doubt::read_back(ledger, client, &send.sending, doubtful, stop.clone()).await?;
+    tracing::info!(
+        "read back: {} found refunded, {} found not refunded, {} still in doubt (their rows of this batch are held)",
+        settled.refunded,
+        settled.not_refunded,
+        settled.still_in_doubt
+    );
+    Ok(())
 }
 
 /// The figures beyond the batch (see [`metrics::Beyond`]); `before` is how many
@@ -527,6 +564,7 @@ pub(crate) fn decide(summary: &Summary, stopped: Option<&StopReason>) -> Exit {
     } else if summary.count(Outcome::Pending) > 0 {
         Exit::Stopped
     } else if summary.count(Outcome::Failed) > 0
+        || summary.count(Outcome::Unknown) > 0
         || summary.count(Outcome::Invalid) > 0
         || summary.mismatched > 0
     {

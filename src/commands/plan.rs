@@ -183,7 +183,7 @@ impl PlanReport {
             writeln!(out)?;
             writeln!(
                 out,
-                "already refunded by an earlier batch of {} ({} refund(s)); `run` sends these rows only with --allow-more-refunds:",
+                "already refunded, or maybe refunded, by an earlier batch of {} ({} refund(s)); `run` sends these rows only with --allow-more-refunds, and holds a row whose payment is in doubt until a read-back (`reconcile`, or `run` once its last attempt is old enough) settles it:",
                 state.display(),
                 self.prior.len()
             )?;

@@ -7,7 +7,7 @@
 //! leaves the state as it was; a payment that cannot be read is a finding
 //! (`unreadable`), never `matched`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -19,8 +19,9 @@ use crate::client::{Client, MpRefund};
 use crate::domain::{
     Cause, CauseCode, Kind, Outcome, PaymentId, RefundStatus, Requested, RowResult,
 };
+use crate::doubt;
 use crate::exit::{Ending, Exit};
-use crate::ledger::StoredRow;
+use crate::ledger::{DoubtRow, StoredRow, Verdict};
 use crate::lock::BatchLock;
 use crate::lookup::{self, Lookup};
 use crate::report;
@@ -177,6 +178,25 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     let client = Client::new(&api_base, &req.send.token, &req.send.sending.client)?;
     let (found, stopped) = lookup::payments(client, ids, &req.send.sending, stop).await;
     let known = ledger.known_refund_ids()?;
+    // The batch's rows in doubt, decided from the same reads.
+    let read: HashMap<PaymentId, &[MpRefund]> = found
+        .iter()
+        .filter_map(|(id, l)| match l {
+            Lookup::Found(p) => Some((*id, p.refunds.as_deref()?)),
+            _ => None,
+        })
+        .collect();
+    let mut verdicts: HashMap<u64, (DoubtRow, Option<Verdict>)> = doubt::decide(
+        ledger.rows_in_doubt(&batch.id, true)?,
+        &read,
+        &known,
+        clock::now_ms(),
+        req.send.sending.settle_after,
+    )
+    .into_iter()
+    .map(|(row, v)| (row.row_no, (row, v)))
+    .collect();
+    let mut settled: Vec<(DoubtRow, Verdict)> = Vec::new();
 
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(rows.len());
     let mut updates: Vec<(u64, RowResult)> = Vec::new();
@@ -191,14 +211,16 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             (Kind::Payment, Some(Lookup::Found(p))) => p.refunds.as_deref(),
             _ => None,
         };
-        let c = classify(row, state_amount, refunds, &known, &claimed);
-        let mut refund_id = row.result.refund.as_ref().map(|r| r.id.clone());
-        if c.finding == Finding::UnknownOutcomeFound
-            && let Some(m) = c.mp
-        {
-            claimed.insert(m.id.clone());
-            refund_id = Some(m.id.clone());
-        }
+        let c = match verdicts.remove(&row.row_no) {
+            Some((doubtful, verdict)) => {
+                in_doubt(doubtful, verdict, refunds, &mut settled, &mut claimed)
+            }
+            None => classify(row, state_amount, refunds),
+        };
+        let refund_id = match (c.finding, c.mp) {
+            (Finding::UnknownOutcomeFound, Some(m)) => Some(m.id.clone()),
+            _ => row.result.refund.as_ref().map(|r| r.id.clone()),
+        };
         if let Some(r) = c.update {
             updates.push((row.row_no, r));
         }
@@ -262,12 +284,13 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         });
     }
     write_csv(&out, &batch, &lines)?;
-    let updated = if stopped.is_none() && !updates.is_empty() {
+    let updated = if stopped.is_none() && !(updates.is_empty() && settled.is_empty()) {
         ledger.record_and_claim(&batch.id, &updates, 0, 0)?;
+        ledger.settle_doubt(&settled)?;
         // In the columns the batch's results were written in.
         let format = batch.settings.results_format.unwrap_or_default();
         report::write_results(&ledger, &batch, &results, format)?;
-        updates.len()
+        updates.len() + settled.len()
     } else {
         0
     };
@@ -301,17 +324,14 @@ struct Classified<'a> {
     update: Option<RowResult>,
 }
 
-/// Classifies a row of the batch against its payment's refunds at Mercado Pago
-/// (`None`: the payment could not be read): pure, so that every case is tested.
-/// `state_amount` is what the row refunded, else what it asked; `known` holds
-/// every refund id of the state file and `claimed` those already found for
-/// another row, which an unknown outcome cannot take.
+/// Classifies a row of the batch not in doubt against its payment's refunds
+/// at Mercado Pago (`None`: the payment could not be read): pure, so that
+/// every case is tested. `state_amount` is what the row refunded, else what it
+/// asked.
 fn classify<'a>(
     row: &StoredRow,
     state_amount: Option<Decimal>,
     refunds: Option<&'a [MpRefund]>,
-    known: &HashSet<String>,
-    claimed: &HashSet<String>,
 ) -> Classified<'a> {
     let found = |finding, mp| Classified {
         finding,
@@ -368,45 +388,43 @@ fn classify<'a>(
                 found(Finding::Matched, Some(m))
             }
         }
-        // Sent with no answer read: retried (attempts), or claimed by a process
-        // that died in flight (`sending`, no attempt stored).
-        (None, Outcome::Pending | Outcome::Failed)
-            if row.result.attempts > 0 || row.sending_since_ms.is_some() =>
-        {
-            let unknown = outcome == Outcome::Pending
-                || row
-                    .result
-                    .cause
-                    .as_ref()
-                    .is_some_and(|c| c.code.is_unknown_outcome());
-            let candidate = refunds.iter().find(|m| {
-                unknown
-                    && !known.contains(&m.id)
-                    && !claimed.contains(&m.id)
-                    && state_amount.is_none_or(|a| m.amount == Some(a))
-                    && made_after(m, row.sending_since_ms)
-            });
-            match candidate {
-                Some(m) => found(Finding::UnknownOutcomeFound, Some(m)),
-                None => found(Finding::NoRefund, None),
-            }
-        }
         _ => found(Finding::NoRefund, None),
     }
 }
 
-/// A refund made before the row was claimed is not the row's. Clocks differ
-/// (ours, Mercado Pago's), hence the slack; a refund without a readable date is
-/// judged on payment and amount alone.
-fn made_after(m: &MpRefund, claimed_ms: Option<i64>) -> bool {
-    const SLACK_MS: i64 = 10 * 60 * 1000;
-    match (
-        claimed_ms,
-        m.date_created.as_deref().and_then(clock::parse_rfc3339),
-    ) {
-        (Some(claimed), Some(made)) => made >= claimed - SLACK_MS,
-        _ => true,
-    }
+/// A row in doubt, as the read-back decided it ([`doubt::settle`]): found
+/// refunded (its refund is now the row's, given to no other row), found not
+/// refunded, or still in doubt (read too soon, or its payment not read).
+fn in_doubt<'a>(
+    row: DoubtRow,
+    verdict: Option<Verdict>,
+    refunds: Option<&'a [MpRefund]>,
+    settled: &mut Vec<(DoubtRow, Verdict)>,
+    claimed: &mut HashSet<String>,
+) -> Classified<'a> {
+    let finding = |finding, mp| Classified {
+        finding,
+        mp,
+        update: None,
+    };
+    let Some(refunds) = refunds else {
+        return finding(Finding::Unreadable, None);
+    };
+    let Some(verdict) = verdict else {
+        return finding(Finding::InDoubt, None);
+    };
+    let c = match &verdict {
+        Verdict::Refunded { refund_id, .. } => {
+            claimed.insert(refund_id.clone());
+            finding(
+                Finding::UnknownOutcomeFound,
+                refunds.iter().find(|m| &m.id == refund_id),
+            )
+        }
+        Verdict::NotRefunded { .. } => finding(Finding::NoRefund, None),
+    };
+    settled.push((row, verdict));
+    c
 }
 
 const COLUMNS: [&str; 7] = [
@@ -487,7 +505,6 @@ mod tests {
                 }),
                 ..RowResult::new(outcome)
             },
-            sending_since_ms: None,
             already_done: false,
         }
     }
@@ -506,9 +523,9 @@ mod tests {
         refunds: Option<&[MpRefund]>,
         known: &[&str],
     ) -> (Finding, Option<String>, Option<RowResult>) {
-        let known = known.iter().map(|s| s.to_string()).collect();
+        let _ = known;
         let amount = row.result.refunded().or(Some(dec("25")));
-        let c = classify(row, amount, refunds, &known, &HashSet::new());
+        let c = classify(row, amount, refunds);
         (c.finding, c.mp.map(|m| m.id.clone()), c.update)
     }
 
@@ -563,65 +580,65 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_outcome_finds_a_refund_no_one_else_holds() {
-        let pending = row(Outcome::Pending, None, 2);
+    fn a_row_not_in_doubt_finds_nothing_and_one_in_doubt_takes_its_verdict() {
         let theirs = [mp("9", "25", RefundStatus::Approved)];
-        assert_eq!(
-            classified(&pending, Some(&theirs), &[]),
-            (Finding::UnknownOutcomeFound, Some("9".into()), None)
-        );
-        // Another row of the state file made it, or another amount: not this row's.
-        assert_eq!(
-            classified(&pending, Some(&theirs), &["9"]).0,
-            Finding::NoRefund
-        );
-        let other = [mp("9", "30", RefundStatus::Approved)];
-        assert_eq!(classified(&pending, Some(&other), &[]).0, Finding::NoRefund);
-        // Already found for another row.
-        let c = classify(
-            &pending,
-            Some(dec("25")),
+        // Failed for certain, or never sent: whatever the payment holds is not theirs.
+        for settled in [
+            row(Outcome::Failed, None, 1),
+            row(Outcome::Pending, None, 0),
+        ] {
+            assert_eq!(
+                classified(&settled, Some(&theirs), &[]).0,
+                Finding::NoRefund
+            );
+        }
+        let doubtful = || crate::ledger::DoubtRow {
+            batch_id: "b".into(),
+            row_no: 1,
+            kind: Kind::Payment,
+            payment: PaymentId::new(5).unwrap(),
+            requested: Requested::Full,
+            exposed_at_ms: None,
+            last_at_ms: 0,
+        };
+        let (mut settled, mut claimed) = (Vec::new(), HashSet::new());
+        let found = Verdict::Refunded {
+            refund_id: "9".into(),
+            status: RefundStatus::Approved,
+            amount: Some(dec("25")),
+            payment: PaymentId::new(5).unwrap(),
+        };
+        let c = in_doubt(
+            doubtful(),
+            Some(found),
             Some(&theirs),
-            &HashSet::new(),
-            &HashSet::from(["9".to_owned()]),
+            &mut settled,
+            &mut claimed,
+        );
+        assert_eq!(c.finding, Finding::UnknownOutcomeFound);
+        assert_eq!(c.mp.map(|m| m.id.as_str()), Some("9"));
+        assert!(
+            claimed.contains("9"),
+            "not counted again as an outside refund"
+        );
+        let none = Verdict::NotRefunded {
+            payment: PaymentId::new(5).unwrap(),
+        };
+        let c = in_doubt(
+            doubtful(),
+            Some(none),
+            Some(&theirs),
+            &mut settled,
+            &mut claimed,
         );
         assert_eq!(c.finding, Finding::NoRefund);
-        // Made long before the row was claimed.
-        let mut claimed_later = row(Outcome::Pending, None, 0);
-        claimed_later.sending_since_ms = crate::clock::parse_rfc3339("2026-05-02T10:00:00Z");
-        assert_eq!(
-            classified(&claimed_later, Some(&theirs), &[]).0,
-            Finding::NoRefund
-        );
-        claimed_later.sending_since_ms = crate::clock::parse_rfc3339("2026-05-01T14:05:00Z");
-        assert_eq!(
-            classified(&claimed_later, Some(&theirs), &[]).0,
-            Finding::UnknownOutcomeFound
-        );
-
-        // A failed row whose outcome is known (the API refused it) finds nothing.
-        let mut refused = row(Outcome::Failed, None, 1);
-        refused.result.cause = Some(Cause {
-            code: CauseCode::Other("2063".into()),
-            message: String::new(),
-        });
-        assert_eq!(
-            classified(&refused, Some(&theirs), &[]).0,
-            Finding::NoRefund
-        );
-        refused.result.cause = Some(Cause {
-            code: CauseCode::Net(crate::domain::NetCause::Timeout),
-            message: String::new(),
-        });
-        assert_eq!(
-            classified(&refused, Some(&theirs), &[]).0,
-            Finding::UnknownOutcomeFound
-        );
-        // Never sent: nothing to find.
-        assert_eq!(
-            classified(&row(Outcome::Pending, None, 0), Some(&theirs), &[]).0,
-            Finding::NoRefund
-        );
+        assert_eq!(settled.len(), 2);
+        // Too soon to say, or not read: nothing written, the books cannot agree yet.
+        let c = in_doubt(doubtful(), None, Some(&theirs), &mut settled, &mut claimed);
+        assert_eq!(c.finding, Finding::InDoubt);
+        let c = in_doubt(doubtful(), None, None, &mut settled, &mut claimed);
+        assert_eq!(c.finding, Finding::Unreadable);
+        assert_eq!(settled.len(), 2);
     }
 
     /// The exit is read from the findings: a stop first, then any finding

@@ -438,7 +438,10 @@ fn guard_resumed(
     if batch.settings.allow_more_refunds {
         return Ok(Ok(()));
     }
-    let held = ledger::by_row(ledger.held_back(&batch.id)?);
+    let held: Vec<ledger::Held> = ledger::by_row(ledger.held_back(&batch.id)?)
+        .into_iter()
+        .filter(|h| !h.only_doubt)
+        .collect();
     if held.is_empty() {
         return Ok(Ok(()));
     }
@@ -452,17 +455,14 @@ fn guard_resumed(
         return Ok(Ok(()));
     }
     if req.skip_invalid {
-        let rows: Vec<(u64, String)> = held
+        let rows: Vec<(u64, CauseCode, String)> = held
             .into_iter()
-            .map(|(row_no, line, why)| (row_no, format!("line {line}: {why}")))
+            .map(|h| (h.row_no, h.code(), format!("line {}: {}", h.line, h.why)))
             .collect();
-        ledger.refuse_rows(&batch.id, &CauseCode::PaymentHasRefunds, &rows)?;
+        ledger.refuse_rows(&batch.id, &rows)?;
         return Ok(Ok(()));
     }
-    Ok(Err(held
-        .into_iter()
-        .map(|(_, line, why)| (line, why))
-        .collect()))
+    Ok(Err(held.into_iter().map(|h| (h.line, h.why)).collect()))
 }
 
 /// The API base people must not miss.

@@ -51,8 +51,10 @@ pub(crate) fn status(
             ledger.for_each_row(&batch.id, |row| {
                 let r = &row.result;
                 let code = r.cause.as_ref().map(|c| &c.code);
-                let needs_human = matches!(r.outcome, Outcome::Failed | Outcome::Invalid)
-                    || code.is_some_and(CauseCode::is_mismatch);
+                let needs_human = matches!(
+                    r.outcome,
+                    Outcome::Failed | Outcome::Invalid | Outcome::Unknown
+                ) || code.is_some_and(CauseCode::is_mismatch);
                 if needs_human {
                     out.push(Flagged {
                         line: row.line,

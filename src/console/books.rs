@@ -261,6 +261,7 @@ fn explained(f: Finding) -> (M, M) {
             (M::FindUnknownOutcomeFound, M::FindUnknownOutcomeFoundNext)
         }
         Finding::NoRefund => (M::FindNoRefund, M::FindNoRefundNext),
+        Finding::InDoubt => (M::FindInDoubt, M::FindInDoubtNext),
         Finding::Unreadable => (M::FindUnreadable, M::FindUnreadableNext),
     }
 }

@@ -211,6 +211,7 @@ pub(crate) fn outcome_message(o: crate::domain::Outcome) -> M {
         Outcome::Failed => M::OutcomeFailed,
         Outcome::Invalid => M::OutcomeInvalid,
         Outcome::Pending => M::OutcomePending,
+        Outcome::Unknown => M::OutcomeUnknown,
     }
 }
 

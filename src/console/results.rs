@@ -77,7 +77,9 @@ impl Filter {
     pub(crate) fn listing(self) -> Listing {
         match self {
             Filter::All => Listing::All,
-            Filter::Failed => Listing::Outcomes(&[Outcome::Failed, Outcome::Invalid]),
+            Filter::Failed => {
+                Listing::Outcomes(&[Outcome::Failed, Outcome::Unknown, Outcome::Invalid])
+            }
             Filter::NeedsPerson => Listing::NeedsPerson,
             Filter::Refunded => Listing::Outcomes(&[Outcome::Refunded, Outcome::InProcess]),
         }
@@ -573,10 +575,11 @@ mod tests {
         assert_eq!(Filter::parse(Some(" ")), Some(Filter::All));
         assert_eq!(Filter::parse(Some("<script>")), None);
         assert_eq!(Filter::parse(Some("FAILED")), None);
-        // Failed: not refunded, nothing under way — Mercado Pago's INVALID.
+        // Failed: not refunded, nothing under way — Mercado Pago's INVALID —
+        // and the rows in doubt, which a person must not take for either.
         assert_eq!(
             Filter::Failed.listing(),
-            Listing::Outcomes(&[Outcome::Failed, Outcome::Invalid])
+            Listing::Outcomes(&[Outcome::Failed, Outcome::Unknown, Outcome::Invalid])
         );
         // Refunded: a refund exists, settled or settling.
         assert_eq!(

@@ -10,7 +10,7 @@ use rusqlite::{Connection, Transaction, params};
 
 use super::{
     Batch, BatchSettings, Claimed, Ledger, PriorRefund, bump_generation, by_row, codec,
-    stored_state,
+    stored_doubt, stored_state,
 };
 use crate::clock::now_ms;
 use crate::domain::{CauseCode, PaymentId, RefundAsk, Requested, RowResult};
@@ -21,46 +21,30 @@ const ORIGIN_REPLAY: i64 = 2;
 /// request: beyond any clock difference between Mercado Pago and this machine.
 const REPLAY_SLACK_MS: i64 = 120_000;
 
-/// The cause codes of a row whose refund may or may not exist at the API, as an
-/// SQL list: `unknown_outcome` and every `NetCause` code (a row's last
-/// attempt may have failed to connect after an earlier one reached the API).
-macro_rules! unknown_outcome_codes {
-    () => {
-        "('unknown_outcome', 'connect_refused', 'dns', 'tls', 'timeout', 'connect_failed')"
-    };
-}
-
 /// The rows of another batch that keep a row from being sent on the same
-/// payment (`o` in the queries): those whose refund may exist at the API — made
-/// (refunded, in process) or sent with no answer known: any `sending` row,
-/// whatever its attempts (a process killed in flight stores none), or an
-/// unknown outcome (a network cause too: see [`unknown_outcome_codes`])
-/// — and those still waiting to be sent: two spreadsheets queued on one payment
-/// is for a person to settle.
-pub(super) const STANDS_IN_THE_WAY: &str = concat!(
-    "(o.state IN ('refunded', 'in_process', 'sending', 'pending')
-     OR (o.state = 'failed' AND o.cause_code IN ",
-    unknown_outcome_codes!(),
-    "))"
-);
+/// payment (`o` in the queries): those whose refund exists or may exist at
+/// Mercado Pago — made (refunded, in process), in flight (`sending`), or in
+/// doubt whatever answer came after (a 500, 423 or refusal after a request
+/// that may have refunded settles nothing) — and those still waiting to be
+/// sent: two spreadsheets queued on one payment is for a person to settle.
+pub(super) const STANDS_IN_THE_WAY: &str =
+    "(o.state IN ('refunded', 'in_process', 'sending', 'pending') OR o.doubt <> 0)";
 
 /// The rows of batch `?1` (`r`) the per-payment guard holds back, each with an
-/// `o` standing in its way: a row that was never sent (`pending`, its outcome
-/// not unknown) on a payment where another batch's row, under a key this batch
-/// does not hold, stands in the way. A row that may have refunded already
-/// (`sending`, an unknown outcome) is not held: sending it again with its key is
-/// how its outcome is found, and the API replays rather than refunds twice.
-/// Rows of one spreadsheet on one payment never count against each other —
-/// several partial refunds in one file are allowed — nor do rows of another
-/// batch under a key this one holds (a re-export of the same rows).
-pub(super) const HELD_BACK: &str = concat!(
-    "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL
-     AND COALESCE(r.cause_code, '') NOT IN ",
-    unknown_outcome_codes!(),
-    "
+/// `o` standing in its way: a row never sent (`pending`, not in doubt) on a
+/// payment where another batch's row, under a key this batch does not hold,
+/// stands in the way. Not held: a row in doubt itself — sending it again with
+/// its key is how its outcome is found, and the API replays rather than
+/// refunds twice — nor a row whose key another batch holds: it is that
+/// batch's request again, whatever it did is replayed. Rows of one
+/// spreadsheet on one payment never count against each other — several
+/// partial refunds in one file are allowed — nor do rows of another batch
+/// under a key this one holds (a re-export of the same rows).
+pub(super) const HELD_BACK: &str = "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL
+     AND r.doubt = 0
      AND o.batch <> ?1
-     AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)"
-);
+     AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)
+     AND NOT EXISTS (SELECT 1 FROM rows AS same WHERE same.key = r.key AND same.batch <> ?1)";
 
 impl Ledger {
     /// Writes results, then marks up to `limit` further rows after `after_row_no`
@@ -98,13 +82,12 @@ impl Ledger {
         prior_refunds(&self.conn, "rows AS r", HELD_BACK, [self.seq(batch_id)?])
     }
 
-    /// Marks rows of the batch never sent `invalid` with `code` (a resume with
-    /// `--skip-invalid` over rows the guard holds back): (row, message) each.
+    /// Marks rows of the batch never sent `invalid` (a resume with
+    /// `--skip-invalid` over rows the guard holds back): (row, cause, message) each.
     pub(crate) fn refuse_rows(
         &mut self,
         batch_id: &str,
-        code: &CauseCode,
-        rows: &[(u64, String)],
+        rows: &[(u64, CauseCode, String)],
     ) -> anyhow::Result<()> {
         let seq = self.seq(batch_id)?;
         let tx = self.conn.transaction()?;
@@ -112,10 +95,10 @@ impl Ledger {
             let mut stmt = tx.prepare(
                 "UPDATE rows SET state = 'invalid', cause_code = ?3, cause_message = ?4,
                         retryable = 0, updated_at = ?5
-                 WHERE batch = ?1 AND row_no = ?2 AND state = 'pending'",
+                 WHERE batch = ?1 AND row_no = ?2 AND state = 'pending' AND doubt = 0",
             )?;
             let now = now_ms();
-            for (row_no, why) in rows {
+            for (row_no, code, why) in rows {
                 stmt.execute(params![seq, *row_no as i64, code, why, now])?;
             }
         }
@@ -164,7 +147,7 @@ pub(super) fn prior_refunds(
     let sql = format!(
         "SELECT r.row_no, COALESCE(r.line, r.row_no + 1), CAST(r.payment_id AS TEXT),
                 (SELECT id FROM batches WHERE seq = o.batch), o.requested, o.refunded_amount,
-                o.state, o.last_attempt_at, o.attempts
+                o.state, o.last_attempt_at, o.attempts, o.doubt <> 0 OR o.state = 'sending'
          FROM {from} JOIN rows AS o ON o.payment_id = r.payment_id AND o.kind = r.kind
          WHERE {filter} AND o.key <> r.key AND {STANDS_IN_THE_WAY}
          ORDER BY r.row_no, o.last_attempt_at"
@@ -181,6 +164,7 @@ pub(super) fn prior_refunds(
             state: r.get(6)?,
             last_attempt_at_ms: r.get(7)?,
             attempts: r.get(8)?,
+            doubt: r.get(9)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -201,7 +185,7 @@ fn record(
                 refunded_amount = COALESCE(?11, refunded_amount),
                 last_attempt_at = COALESCE(?12, last_attempt_at),
                 origin = CASE WHEN ?14 < updated_at - ?15 THEN ?16 ELSE origin END,
-                updated_at = ?13
+                doubt = ?17, updated_at = ?13
          WHERE batch = ?1 AND row_no = ?2",
     )?;
     for (row_no, r) in results {
@@ -225,6 +209,7 @@ fn record(
             r.refund.as_ref().and_then(|f| f.created_ms),
             REPLAY_SLACK_MS,
             ORIGIN_REPLAY,
+            stored_doubt(r),
         ])?;
         if n != 1 {
             bail!("state file: row {row_no} of batch {batch_id} is missing");
@@ -259,13 +244,14 @@ fn claim(
                 ?4 AND EXISTS (SELECT 1 FROM rows AS o
                                WHERE o.payment_id = r.payment_id AND o.kind = r.kind
                                  AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY}),
-                r.currency
+                r.currency, r.doubt <> 0 OR r.state = 'sending'
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
          ORDER BY r.row_no LIMIT ?3"
     ))?;
     let mut mark = tx.prepare_cached(
-        "UPDATE rows SET state = 'sending', updated_at = ?3
+        "UPDATE rows SET state = 'sending', doubt = 1, exposed_at = COALESCE(exposed_at, ?3),
+                updated_at = ?3
          WHERE batch = ?1 AND row_no > ?2 AND row_no <= ?4 AND state IN ('pending', 'sending')",
     )?;
     let mut out = Vec::with_capacity(limit);
@@ -305,6 +291,7 @@ fn claim(
                     .map(|c| c.parse())
                     .transpose()
                     .map_err(|_| bad())?,
+                in_doubt: r.get(7)?,
             });
         }
         drop(rows);
@@ -312,17 +299,22 @@ fn claim(
             bump_generation(tx)?;
         }
         for row_no in held {
-            let why = by_row(prior_refunds(
+            let held = by_row(prior_refunds(
                 tx,
                 "rows AS r",
                 &format!("{HELD_BACK} AND r.row_no = ?2"),
                 params![seq, row_no],
             )?);
-            let why = why.first().map_or_else(
-                || "another batch of this state file holds a refund on its payment".to_owned(),
-                |(_, line, why)| format!("line {line}: {why}"),
+            let (code, why) = held.first().map_or_else(
+                || {
+                    (
+                        CauseCode::PaymentHasRefunds,
+                        "another batch of this state file holds a refund on its payment".to_owned(),
+                    )
+                },
+                |h| (h.code(), format!("line {}: {}", h.line, h.why)),
             );
-            hold_back(tx, seq, row_no, &why, now)?;
+            hold_back(tx, seq, row_no, &code, &why, now)?;
         }
         if seen < want {
             break;
@@ -337,49 +329,30 @@ fn claim(
     Ok(out)
 }
 
-/// A row the per-payment guard keeps from being sent: `failed`, for a person
-/// (`retry --all-failed` puts it back, and the guard looks again).
+/// A row the per-payment guard keeps from being sent: `failed`. Held by a
+/// refund made, for a person (`retry --all-failed` puts it back, and the guard
+/// looks again); held only by rows in doubt, retryable: once a read-back
+/// settles them, `retry` sends it if nothing stands in its way any more.
 fn hold_back(
     tx: &Transaction<'_>,
     seq: i64,
     row_no: i64,
+    code: &CauseCode,
     why: &str,
     now: i64,
 ) -> anyhow::Result<()> {
     tx.prepare_cached(
-        "UPDATE rows SET state = 'failed', cause_code = ?3, cause_message = ?4, retryable = 0,
+        "UPDATE rows SET state = 'failed', cause_code = ?3, cause_message = ?4, retryable = ?6,
                 updated_at = ?5
          WHERE batch = ?1 AND row_no = ?2",
     )?
-    .execute(params![seq, row_no, CauseCode::PaymentHasRefunds, why, now])?;
+    .execute(params![
+        seq,
+        row_no,
+        code,
+        why,
+        now,
+        *code == CauseCode::PaymentInDoubt
+    ])?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::domain::CauseCode;
-    use strum::IntoEnumIterator;
-
-    #[test]
-    fn every_cause_code_leaves_the_outcome_unknown_in_sql_too() {
-        let sql = unknown_outcome_codes!();
-        assert!(sql.contains("'unknown_outcome'"));
-        // Every code the SQL list names is an unknown outcome in Rust, and
-        // every NetCause is in the list.
-        let listed: Vec<&str> = sql
-            .trim_matches(|c| c == '(' || c == ')')
-            .split(", ")
-            .map(|c| c.trim_matches('\''))
-            .collect();
-        for code in &listed {
-            assert!(CauseCode::parse(code).is_unknown_outcome(), "{code}");
-        }
-        for c in crate::domain::NetCause::iter() {
-            assert!(listed.contains(&<&str>::from(c)), "{c:?}");
-            assert!(CauseCode::Net(c).is_unknown_outcome());
-        }
-        assert!(listed.contains(&"unknown_outcome"));
-        assert!(!CauseCode::Http(500).is_unknown_outcome());
-        assert_eq!(listed.len(), crate::domain::NetCause::iter().count() + 1);
-    }
 }

@@ -18,17 +18,26 @@ use crate::settings::Sending;
 mod batch;
 mod claim;
 mod codec;
+mod doubt;
 mod queries;
 mod readonly;
 mod schema;
 
+pub(crate) use doubt::{DoubtRow, Verdict};
 pub(crate) use queries::Listing;
 pub(crate) use readonly::ReadOnly;
 
-/// The stored state of a row: its outcome, except that a pending row whose request
-/// may have left is `sending` — the ledger's own detail, which makes the next run
-/// send it again with its key (the results call both `pending`).
+/// The stored state of a row: where it stands in the work (`pending`, `sending`,
+/// `failed`, settled), beside `doubt`, what Mercado Pago may have done with it.
+/// A row whose request may have left is `sending` until its answer is recorded —
+/// the ledger's own detail, which makes the next run send it again with its key.
 const SENDING: &str = "sending";
+
+/// A row's outcome as SQL, from `state` and `doubt` (the same rule as
+/// [`outcome_of`]): a settled or invalid row is what it says; else a row that may
+/// have refunded is `unknown` — a `sending` one always, whatever wrote it.
+pub(super) const OUTCOME_SQL: &str = "(CASE WHEN state IN ('refunded', 'in_process', 'invalid') THEN state \
+     WHEN doubt <> 0 OR state = 'sending' THEN 'unknown' ELSE state END)";
 
 /// A row's line as stored: NULL when it is the usual one (the header, then a
 /// row a line), which most rows of most files are.
@@ -36,20 +45,36 @@ fn stored_line(row: &Row) -> Option<i64> {
     (row.line != row.row_no + 1).then_some(row.line as i64)
 }
 
+/// The state a result is stored under. A row in doubt that came back from a
+/// run that stopped (no verdict on it: `retryable` unset) waits in `sending`
+/// for the next run; one whose attempts ran out is `failed`, for `retry`. A
+/// row handed back that nothing of reached Mercado Pago is `pending` again.
 fn stored_state(r: &RowResult) -> &'static str {
     match r.outcome {
-        Outcome::Pending if r.attempts > 0 => SENDING,
+        Outcome::Unknown if r.retryable.is_none() => SENDING,
+        Outcome::Unknown => Outcome::Failed.as_str(),
         o => o.as_str(),
     }
 }
 
-fn outcome_of(state: &str) -> anyhow::Result<Outcome> {
-    if state == SENDING {
-        return Ok(Outcome::Pending);
-    }
-    state
-        .parse()
-        .map_err(|_| anyhow::anyhow!("state file holds an unknown row state {state:?}"))
+/// Whether a result leaves its row in doubt.
+fn stored_doubt(r: &RowResult) -> bool {
+    r.outcome == Outcome::Unknown
+}
+
+fn outcome_of(state: &str, doubt: bool) -> anyhow::Result<Outcome> {
+    let stored = if state == SENDING {
+        return Ok(Outcome::Unknown);
+    } else {
+        state
+            .parse()
+            .map_err(|_| anyhow::anyhow!("state file holds an unknown row state {state:?}"))?
+    };
+    Ok(match stored {
+        Outcome::Refunded | Outcome::InProcess | Outcome::Invalid => stored,
+        _ if doubt => Outcome::Unknown,
+        other => other,
+    })
 }
 
 /// A batch's settings as its first run recorded them, for the commands after it
@@ -111,6 +136,9 @@ pub(crate) struct PriorRefund {
     pub state: String,
     pub last_attempt_at_ms: Option<i64>,
     pub attempts: u32,
+    /// The row may have refunded: a request of it reached (or may have reached)
+    /// Mercado Pago with no answer settling it.
+    pub doubt: bool,
 }
 
 impl PriorRefund {
@@ -123,34 +151,60 @@ impl PriorRefund {
             .unwrap_or_default();
         let short: String = self.batch_id.chars().take(12).collect();
         let state = match self.state.as_str() {
-            SENDING => "sent, outcome unknown",
-            "pending" if self.attempts == 0 => "waiting to be sent",
-            "pending" => "sent before, outcome unknown",
-            "failed" => "sent, outcome unknown",
+            "refunded" | "in_process" => self.state.as_str(),
+            _ if self.doubt => "may have been refunded (its answer never came)",
+            "pending" | SENDING => "waiting to be sent",
             other => other,
         };
         format!("{amount} {state}{when} (batch {short})")
     }
 }
 
-/// One (row, line, reason) per row, naming every earlier refund of its payment.
-pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<(u64, u64, String)> {
-    let mut out: Vec<(u64, u64, String)> = Vec::new();
+/// A row the per-payment guard holds back, with every earlier refund of its
+/// payment that stands in its way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub row_no: u64,
+    pub line: u64,
+    pub why: String,
+    /// Only rows in doubt stand in its way (no refund known to be made): a
+    /// read-back may free it, so the row is held, never refused.
+    pub only_doubt: bool,
+}
+
+impl Held {
+    /// The cause a held row carries.
+    pub(crate) fn code(&self) -> crate::domain::CauseCode {
+        if self.only_doubt {
+            crate::domain::CauseCode::PaymentInDoubt
+        } else {
+            crate::domain::CauseCode::PaymentHasRefunds
+        }
+    }
+}
+
+/// One [`Held`] per row, naming every earlier refund of its payment.
+pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<Held> {
+    let mut out: Vec<Held> = Vec::new();
     for p in prior {
+        let settled = matches!(p.state.as_str(), "refunded" | "in_process");
+        let only_doubt = p.doubt && !settled;
         match out.last_mut() {
-            Some((row_no, _, why)) if *row_no == p.row_no => {
-                why.push_str("; ");
-                why.push_str(&p.describe());
+            Some(h) if h.row_no == p.row_no => {
+                h.why.push_str("; ");
+                h.why.push_str(&p.describe());
+                h.only_doubt &= only_doubt;
             }
-            _ => out.push((
-                p.row_no,
-                p.line,
-                format!(
+            _ => out.push(Held {
+                row_no: p.row_no,
+                line: p.line,
+                why: format!(
                     "payment {} already has refunds in the state file: {}",
                     p.payment_id,
                     p.describe()
                 ),
-            )),
+                only_doubt,
+            }),
         }
     }
     out
@@ -173,6 +227,9 @@ pub(crate) struct Claimed {
     pub ask: RefundAsk,
     /// The row's currency, for the live figures a refund adds to.
     pub currency: Option<Currency>,
+    /// The row was in doubt before this claim: an earlier request may have
+    /// refunded, so nothing this run hears short of the refund settles it.
+    pub in_doubt: bool,
 }
 
 /// A refund a row of a batch made, as the state file knows it.
@@ -198,9 +255,6 @@ pub(crate) struct StoredRow {
     pub ask: Option<RefundAsk>,
     pub currency: Option<Currency>,
     pub result: RowResult,
-    /// When the row was claimed, for a row `sending`: a request may have left
-    /// since then, and its answer was never read.
-    pub sending_since_ms: Option<i64>,
     /// Its refund was there before this row asked: found in the state file
     /// (another batch's) or replayed by the API — not a new refund.
     pub already_done: bool,
@@ -406,18 +460,38 @@ mod tests {
                 row_no: 1,
                 ask: content(1).ask,
                 currency: content(1).currency,
+                in_doubt: false,
             }
         );
         let counts = raw_states(&l, "b1");
         assert_eq!(counts["sending"], 3);
         assert_eq!(counts["invalid"], 1);
+        // A claimed row may have refunded from the moment it is claimed: in
+        // doubt until its answer is recorded.
         let outcomes = l.outcome_counts("b1").unwrap();
-        assert_eq!(outcomes[&Outcome::Pending], 4);
-        // The cursor moves on; a new run starting from 0 picks the sending rows again.
+        assert_eq!(outcomes[&Outcome::Unknown], 3);
+        assert_eq!(outcomes[&Outcome::Pending], 1);
+        // The cursor moves on; a new run starting from 0 picks the sending rows
+        // again, knowing they were in doubt.
         let c = l.record_and_claim("b1", &[], 4, 10).unwrap();
         assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![5]);
+        assert!(!c[0].in_doubt);
         let c = l.record_and_claim("b1", &[], 0, 10).unwrap();
         assert_eq!(c.len(), 4);
+        assert!(c.iter().all(|c| c.in_doubt));
+        // A row handed back unsent (a stop before its request left) is pending
+        // again only if it was not in doubt before this claim.
+        let unsent = RowResult::new(Outcome::Pending);
+        let still = RowResult {
+            retryable: None,
+            ..RowResult::new(Outcome::Unknown)
+        };
+        l.record_and_claim("b1", &[(1, unsent), (2, still)], 0, 0)
+            .unwrap();
+        let outcomes = l.outcome_counts("b1").unwrap();
+        assert_eq!(outcomes[&Outcome::Pending], 1);
+        assert_eq!(outcomes[&Outcome::Unknown], 3);
+        assert_eq!(raw_states(&l, "b1")["pending"], 1);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use anyhow::Context;
 use rusqlite::{OptionalExtension, params};
 
 use super::{
-    Batch, BatchSettings, Ledger, MadeRefund, SENDING, StoredRow, Tally, codec, outcome_of,
+    Batch, BatchSettings, Ledger, MadeRefund, OUTCOME_SQL, StoredRow, Tally, codec, outcome_of,
 };
 use crate::domain::{
     Cause, CauseCode, Currency, Outcome, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested,
@@ -88,21 +88,26 @@ impl Ledger {
         Ok(())
     }
 
-    /// How many rows have each outcome (`sending` ones count as pending).
+    /// How many rows have each outcome (`sending` ones count as pending, or
+    /// unknown when in doubt).
     pub(crate) fn outcome_counts(
         &self,
         batch_id: &str,
     ) -> anyhow::Result<std::collections::BTreeMap<Outcome, u64>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT state, COUNT(*) FROM rows WHERE batch = ?1 GROUP BY state")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT state, doubt <> 0, COUNT(*) FROM rows WHERE batch = ?1 GROUP BY 1, 2",
+        )?;
         let rows = stmt.query_map([self.seq(batch_id)?], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
         let mut counts = std::collections::BTreeMap::new();
         for r in rows {
-            let (s, n) = r?;
-            *counts.entry(outcome_of(&s)?).or_default() += n as u64;
+            let (s, doubt, n) = r?;
+            *counts.entry(outcome_of(&s, doubt)?).or_default() += n as u64;
         }
         Ok(counts)
     }
@@ -323,7 +328,7 @@ impl Ledger {
     ) -> anyhow::Result<Vec<StoredRow>> {
         let mut out = Vec::new();
         let filter = format!(
-            "AND state NOT IN ('{}', '{SENDING}', '{}')",
+            "AND {OUTCOME_SQL} NOT IN ('{}', '{}')",
             Outcome::Pending.as_str(),
             Outcome::Invalid.as_str()
         );
@@ -347,7 +352,7 @@ impl Ledger {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
                     cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
-                    last_attempt_at, kind, payment_id, line, updated_at, origin
+                    last_attempt_at, kind, payment_id, line, updated_at, origin, doubt <> 0
              FROM rows WHERE batch = ?1 {filter} ORDER BY row_no LIMIT ?2 OFFSET ?3",
         ))?;
         let mut rows = stmt.query(params![self.seq(batch_id)?, limit, offset])?;
@@ -403,7 +408,7 @@ impl Ledger {
                     .map(|c| c.parse().map_err(|_| bad("currency")))
                     .transpose()?,
                 result: RowResult {
-                    outcome: outcome_of(&state)?,
+                    outcome: outcome_of(&state, r.get(20)?)?,
                     attempts: r.get(6)?,
                     http_status: r.get(7)?,
                     cause,
@@ -411,7 +416,6 @@ impl Ledger {
                     refund,
                     last_attempt_at_ms: r.get(14)?,
                 },
-                sending_since_ms: if state == SENDING { r.get(18)? } else { None },
                 already_done: r.get::<_, Option<i64>>(19)?.is_some(),
             })?;
         }
@@ -439,18 +443,11 @@ impl Listing {
         match self {
             Listing::All => "1".to_owned(),
             Listing::Outcomes(outcomes) => {
-                let states: Vec<String> = outcomes
-                    .iter()
-                    .flat_map(|o| {
-                        let sending = (*o == Outcome::Pending).then_some(SENDING);
-                        std::iter::once(o.as_str()).chain(sending)
-                    })
-                    .map(|s| format!("'{s}'"))
-                    .collect();
-                if states.is_empty() {
+                let names: Vec<String> = outcomes.iter().map(|o| format!("'{o}'")).collect();
+                if names.is_empty() {
                     "0".to_owned()
                 } else {
-                    format!("state IN ({})", states.join(", "))
+                    format!("{OUTCOME_SQL} IN ({})", names.join(", "))
                 }
             }
             Listing::NeedsPerson => format!(
@@ -607,8 +604,12 @@ mod tests {
         assert_eq!(listed(&l, not_refunded), [3, 4, 5]);
         let refunded = Listing::Outcomes(&[Outcome::Refunded, Outcome::InProcess]);
         assert_eq!(listed(&l, refunded), [1, 2, 7]);
-        // A row whose request may have left is pending, as the results say.
-        assert_eq!(listed(&l, Listing::Outcomes(&[Outcome::Pending])), [6]);
+        // A row whose request may have left is in doubt, as the results say.
+        assert_eq!(listed(&l, Listing::Outcomes(&[Outcome::Unknown])), [6]);
+        assert_eq!(
+            listed(&l, Listing::Outcomes(&[Outcome::Pending])),
+            Vec::<u64>::new()
+        );
         assert_eq!(listed(&l, Listing::Outcomes(&[])), Vec::<u64>::new());
         // Failed for good, invalid, refunded not as asked: never the retryable.
         assert_eq!(listed(&l, Listing::NeedsPerson), [4, 5, 7]);

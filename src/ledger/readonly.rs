@@ -100,7 +100,8 @@ impl ReadOnly {
         let found = prior_refunds(
             &tx,
             "temp.asks AS r",
-            "o.key NOT IN (SELECT key FROM temp.asks)",
+            "o.key NOT IN (SELECT key FROM temp.asks)
+             AND NOT EXISTS (SELECT 1 FROM rows AS same WHERE same.key = r.key)",
             [],
         )?;
         tx.rollback()?;

@@ -122,6 +122,22 @@ CREATE INDEX rows_by_payment ON rows(payment_id, kind);
     r#"
 ALTER TABLE rows ADD COLUMN origin INTEGER;
 "#,
+    // Schema 6: what Mercado Pago may have done. `doubt` is 1 while a request of
+    // the row may have reached Mercado Pago and neither an answer carrying the
+    // refund nor a read-back settled it; `exposed_at` is when its first request
+    // may have left (its first claim). Rows written before: a `sending` row, and
+    // a failed or requeued one sent more than once or whose last answer was not
+    // a plain refusal, may have refunded (their history is not known).
+    r#"
+ALTER TABLE rows ADD COLUMN doubt INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rows ADD COLUMN exposed_at INTEGER;
+UPDATE rows SET doubt = 1, exposed_at = CASE WHEN state = 'sending' THEN updated_at END
+ WHERE state = 'sending'
+    OR (state IN ('failed', 'pending') AND attempts > 0
+        AND NOT (attempts = 1 AND http_status BETWEEN 400 AND 499
+                 AND http_status NOT IN (408, 409, 423, 429)));
+CREATE INDEX rows_in_doubt ON rows(payment_id) WHERE doubt <> 0;
+"#,
 ];
 
 /// `PRAGMA application_id` of every state file ("mprf"): what tells our files from

@@ -109,6 +109,13 @@ pub struct SandboxArgs {
     /// Seconds a settlement or release report asked for takes to appear in its list.
     #[arg(long, value_name = "SECS", default_value_t = 0)]
     pub report_delay: u64,
+    /// Share (0..1) of API requests that take --slow-ms more before they are
+    /// decided (a refund still commits, whether or not its client waited).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = parse_share)]
+    pub slow: f64,
+    /// The extra time of a --slow request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub slow_ms: u64,
 }
 
 fn parse_share(s: &str) -> Result<f64, String> {
@@ -185,7 +192,7 @@ fn help_text() -> String {
         "\nPOST /__sandbox/faults changes only the fields it names and keeps the others:\n  \
          {\"latency_ms\": 0, \"jitter_ms\": 0, \"error_500\": 0.0, \"error_429\": 0.0,\n  \
          \"retry_after_secs\": 0, \"cut_after_commit\": 0.0, \"html_502_after_commit\": 0.0,\n  \
-         \"seed\": null}\n\
+         \"seed\": null, \"slow\": 0.0, \"slow_ms\": 0}\n\
          Shares are probabilities from 0 to 1 (500s and 429s come before the refund is made;\n\
          cut and HTML 502 after it); retry_after_secs is the injected 429s' Retry-After;\n\
          naming a seed restarts the random draws.",
@@ -229,6 +236,8 @@ impl SandboxArgs {
                 cut_after_commit: self.cut_after_commit,
                 html_502_after_commit: self.html_502_after_commit,
                 seed: self.seed,
+                slow: self.slow,
+                slow_delay: Duration::from_millis(self.slow_ms),
             },
             string_codes: self.string_codes,
             payments,
@@ -310,6 +319,11 @@ pub struct Faults {
     pub html_502_after_commit: f64,
     /// Seeds the random draws; setting faults with a seed restarts the sequence.
     pub seed: Option<u64>,
+    /// Share of requests that take `slow_ms` more before they are decided (and
+    /// committed): beyond a client's timeout, an answer that never comes.
+    pub slow: f64,
+    #[serde(rename = "slow_ms", with = "millis")]
+    pub slow_delay: Duration,
 }
 
 impl Faults {
@@ -319,6 +333,7 @@ impl Faults {
             ("error_429", self.error_429),
             ("cut_after_commit", self.cut_after_commit),
             ("html_502_after_commit", self.html_502_after_commit),
+            ("slow", self.slow),
         ];
         match shares.iter().find(|(_, v)| !(0.0..=1.0).contains(v)) {
             Some((name, v)) => Err(format!("{name} = {v} is not a share between 0 and 1")),

@@ -217,7 +217,14 @@ async fn post_refund(
     } else {
         Kind::Payment
     };
-    create_refund(&app, &conn, kind, &id, uri.path(), &headers, &body).await
+    // Mercado Pago finishes what it received whether or not its client waits
+    // for the answer: a request given up (a timeout, a signal's grace over)
+    // still commits, and its key stays busy (423) until it has.
+    let task = tokio::spawn(async move {
+        create_refund(&app, &conn, kind, &id, uri.path(), &headers, &body).await
+    });
+    task.await
+        .unwrap_or_else(|_| error_response(&ApiError::INTERNAL, Style::Numbers))
 }
 
 async fn create_refund(

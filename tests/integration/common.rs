@@ -474,3 +474,16 @@ pub fn state_with_users(w: &Work) -> PathBuf {
     }
     state
 }
+
+/// The id of the latest batch of the state file `state` (relative to `w`) made
+/// from the input named `input`, as a command asked to choose among the
+/// batches lists them; `None` before there is one.
+pub fn batch_of(w: &Work, state: &str, input: &str) -> Option<String> {
+    let list = run(w.bare().args(["status", "--state", state, "--batch", "-"]));
+    list.stderr
+        .lines()
+        .filter(|l| l.trim_end().ends_with(&format!("/{input}")))
+        .last()
+        .and_then(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+}

@@ -218,7 +218,8 @@ fn answers_are_checked_against_the_question() {
         ));
         assert_eq!(ran.code, 1, "{ran:?}");
         let row = &read_csv(&w.path("in.results.csv"))[0];
-        assert_eq!(row["outcome"], "failed", "{row:?}");
+        // No answer to trust: the refund may exist — in doubt, not failed.
+        assert_eq!(row["outcome"], "unknown", "{row:?}");
         assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
         assert_eq!(row["retryable"], "true", "{row:?}");
         let seen = stub.seen();
@@ -270,7 +271,7 @@ fn an_oversized_answer_is_an_unknown_outcome_not_a_success() {
     ));
     assert_eq!(ran.code, 1, "{ran:?}");
     let row = &read_csv(&w.path("in.results.csv"))[0];
-    assert_eq!(row["outcome"], "failed", "{row:?}");
+    assert_eq!(row["outcome"], "unknown", "{row:?}");
     assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
     assert!(row["cause_message"].contains("larger than"), "{row:?}");
     let seen = stub.seen();
@@ -640,7 +641,7 @@ fn a_full_refund_answered_with_an_array_is_the_right_one_or_unknown() {
     ));
     assert_eq!(ran.code, 1, "{ran:?}");
     let row = &read_csv(&w.path("in.results.csv"))[0];
-    assert_eq!(row["outcome"], "failed", "{row:?}");
+    assert_eq!(row["outcome"], "unknown", "{row:?}");
     assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
     assert_eq!(row["retryable"], "true", "{row:?}");
     assert_eq!(row["refund_id"], "", "{row:?}");
@@ -694,7 +695,7 @@ fn odd_refund_answers_are_unknown_and_zero_padded_ids_match() {
         ));
         assert_eq!(ran.code, 1, "{name}: {ran:?}");
         let row = &read_csv(&w.path("in.results.csv"))[0];
-        assert_eq!(row["outcome"], "failed", "{name}: {row:?}");
+        assert_eq!(row["outcome"], "unknown", "{name}: {row:?}");
         assert_eq!(row["cause_code"], "unknown_outcome", "{name}: {row:?}");
         assert!(row["cause_message"].contains(said), "{name}: {row:?}");
         assert_eq!(row["retryable"], "true", "{name}: {row:?}");

@@ -8,6 +8,7 @@ mod console; // the web console over HTTP: accounts, login, CSRF, upload → pla
 mod console_books; // the console reads the books back: reconcile, a report matched, the findings (issue 21)
 mod console_ops; // the console run for real: HTTPS, job-file settings, killed sends, refusals in the person's language (issue 21)
 mod console_results; // the console's results: filtered pages, the results CSV, retry failed rows (issue 21)
+mod doubt; // what Mercado Pago may have done is never forgotten: rows in doubt, read-backs, the guard
 mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)
 mod four_eyes; // the console's second phase: submit, approve by another, reject, expiry, send now, run --approved (issue 21)
@@ -23,5 +24,6 @@ mod resume; // a file the state file holds: resumed without re-reading, results 
 mod sandbox; // the sandbox API over HTTP
 mod scan; // the input read once per command: a named pipe is enough (issue 20)
 mod sheets; // one way to write a sheet: every CSV in the input's dialect, one run-summary shape (issue 20)
+mod simulation; // the seeded simulation of bad nights: invariants over generated schedules
 mod small; // small things the trial hit: CRLF lines, crontab, cause meanings, quiet lines (issue 19)
 mod statements; // reconcile --report: the batch against Mercado Pago's report files (issue 11)

@@ -112,9 +112,10 @@ fn retry_refunds_exactly_the_rows_that_failed_transiently() {
     ));
     assert_eq!(ran.code, 1, "{ran:?}");
     let rows = read_csv(&w.path("in.results.csv"));
+    // A 500 may follow a refund made: the rows are in doubt, not failed.
     let failed: Vec<u64> = rows
         .iter()
-        .filter(|r| r["outcome"] == "failed")
+        .filter(|r| r["outcome"] == "unknown")
         .inspect(|r| {
             assert_eq!(
                 (r["retryable"].as_str(), r["http_status"].as_str()),
@@ -132,7 +133,7 @@ fn retry_refunds_exactly_the_rows_that_failed_transiently() {
         status
             .stdout
             .lines()
-            .any(|l| l.trim().starts_with("failed/http_500: 3  (")),
+            .any(|l| l.trim().starts_with("unknown/http_500: 3  (")),
         "{status:?}"
     );
 
@@ -393,8 +394,23 @@ fn a_second_signal_exits_at_once_and_the_state_stays_usable() {
     );
     sb.set_faults(Faults::default());
     let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
-    assert_exactly_once(&sb, 10);
+    // The requests the dead process left in flight are still being processed
+    // at Mercado Pago (their keys busy: 423): those rows stay in doubt, the
+    // rest are refunded, nothing twice.
+    let in_flight = sb.stats().in_flight as usize;
+    let rows = read_csv(&w.path("in.results.csv"));
+    let unknown = rows.iter().filter(|r| r["outcome"] == "unknown").count();
+    assert_eq!(ran.code, if unknown > 0 { 1 } else { 0 }, "{ran:?}");
+    assert!(
+        unknown <= in_flight.max(2),
+        "{unknown} in doubt, {in_flight} in flight"
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r["outcome"] == "refunded").count(),
+        10 - unknown,
+        "{ran:?}"
+    );
+    assert_exactly_once(&sb, 10 - unknown);
 }
 
 /// `plan`/`status` piped into a reader that went away (`| head -0`): a report nobody

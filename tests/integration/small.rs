@@ -184,7 +184,7 @@ fn causes_come_with_their_meaning_and_next_step() {
         "failed/2063: 1  (the payment's state allows no refund",
         "failed/2024: 1  (payment too old to refund",
         "failed/4043: 1  (amount exceeds what is left to refund on the payment; next: fix the row",
-        "failed/http_500: 1  (Mercado Pago's server failed; next: retry",
+        "unknown/http_500: 1  (Mercado Pago's server failed; next: retry",
         "next: reconcile",
     ] {
         assert!(ran.stderr.contains(said), "{said}: {ran:?}");

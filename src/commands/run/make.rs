@@ -240,23 +240,21 @@ fn create_batch(
         writer.refuse(row_no, &CauseCode::Predicted(p), &why)?;
     }
     if !req.allow_more_refunds {
-        let guarded = ledger::by_row(writer.prior_refunds()?);
+        // Rows held only by rows in doubt are not refused: a read-back may free
+        // them (`run` tries one first), and the claim holds them until then.
+        let guarded: Vec<ledger::Held> = ledger::by_row(writer.prior_refunds()?)
+            .into_iter()
+            .filter(|h| !h.only_doubt)
+            .collect();
         if !guarded.is_empty() && !req.skip_invalid {
             // Dropping the writer rolls the batch back: nothing is stored or sent.
             return Ok(Err((
                 Refusal::PriorRefunds,
-                guarded
-                    .into_iter()
-                    .map(|(_, line, why)| (line, why))
-                    .collect(),
+                guarded.into_iter().map(|h| (h.line, h.why)).collect(),
             )));
         }
-        for (row_no, line, why) in &guarded {
-            writer.refuse(
-                *row_no,
-                &CauseCode::PaymentHasRefunds,
-                &format!("line {line}: {why}"),
-            )?;
+        for h in &guarded {
+            writer.refuse(h.row_no, &h.code(), &format!("line {}: {}", h.line, h.why))?;
         }
     }
     let adopted = writer.commit()?;

@@ -382,6 +382,14 @@ pub(super) const EN: &[(M, &str)] = &[
         "nothing to do (see the row's cause on the batch page)",
     ),
     (
+        M::FindInDoubt,
+        "The row may have been refunded (its answer never came) and the payment shows no refund of it yet; it was read too soon to say none was made.",
+    ),
+    (
+        M::FindInDoubtNext,
+        "read the books back again later: once its last attempt is old enough, no refund found means none was made",
+    ),
+    (
         M::FindUnreadable,
         "The payment could not be read from Mercado Pago.",
     ),
@@ -457,6 +465,7 @@ pub(super) const EN: &[(M, &str)] = &[
     (M::OutcomeFailed, "failed"),
     (M::OutcomeInvalid, "invalid"),
     (M::OutcomePending, "pending"),
+    (M::OutcomeUnknown, "may have been refunded"),
     (M::ResultsTitle, "Results"),
     (
         M::ResultsLink,

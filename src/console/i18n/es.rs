@@ -384,6 +384,14 @@ pub(super) const ES: &[(M, &str)] = &[
         "nada que hacer (vea la causa de la fila en la página del lote)",
     ),
     (
+        M::FindInDoubt,
+        "La fila puede haber sido reembolsada (su respuesta nunca llegó) y el pago aún no muestra un reembolso de ella; se leyó demasiado pronto para decir que no se hizo ninguno.",
+    ),
+    (
+        M::FindInDoubtNext,
+        "vuelva a conciliar más tarde: pasado el tiempo de espera, ningún reembolso encontrado significa que no se hizo ninguno",
+    ),
+    (
         M::FindUnreadable,
         "No se pudo leer el pago en Mercado Pago.",
     ),
@@ -459,6 +467,7 @@ pub(super) const ES: &[(M, &str)] = &[
     (M::OutcomeFailed, "falló"),
     (M::OutcomeInvalid, "inválido"),
     (M::OutcomePending, "pendiente"),
+    (M::OutcomeUnknown, "puede haber sido reembolsado"),
     (M::ResultsTitle, "Resultados"),
     (
         M::ResultsLink,
@@ -567,6 +576,10 @@ pub(super) const CAUSES_ES: &[(&str, &str)] = &[
     (
         "a bad line in the spreadsheet",
         "una línea con errores en la planilla",
+    ),
+    (
+        "a row of an earlier batch may have refunded this payment (its answer never came): held until a read-back settles it",
+        "una fila de un lote anterior puede haber reembolsado este pago (su respuesta nunca llegó): retenida hasta que leer el pago en Mercado Pago lo aclare",
     ),
     (
         "an earlier batch already refunded this payment",

@@ -384,6 +384,14 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         "nada a fazer (veja a causa da linha na página do lote)",
     ),
     (
+        M::FindInDoubt,
+        "A linha pode ter sido estornada (a resposta nunca chegou) e o pagamento ainda não mostra um estorno dela; foi lido cedo demais para dizer que nenhum foi feito.",
+    ),
+    (
+        M::FindInDoubtNext,
+        "confira os livros de novo mais tarde: passado o tempo de espera, nenhum estorno encontrado quer dizer que nenhum foi feito",
+    ),
+    (
         M::FindUnreadable,
         "Não foi possível ler o pagamento no Mercado Pago.",
     ),
@@ -459,6 +467,7 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     (M::OutcomeFailed, "falhou"),
     (M::OutcomeInvalid, "inválido"),
     (M::OutcomePending, "pendente"),
+    (M::OutcomeUnknown, "pode ter sido estornado"),
     (M::ResultsTitle, "Resultados"),
     (
         M::ResultsLink,
@@ -568,6 +577,10 @@ pub(super) const CAUSES_PT_BR: &[(&str, &str)] = &[
     (
         "a bad line in the spreadsheet",
         "uma linha com erro na planilha",
+    ),
+    (
+        "a row of an earlier batch may have refunded this payment (its answer never came): held until a read-back settles it",
+        "uma linha de um lote anterior pode ter estornado este pagamento (a resposta nunca chegou): retida até que a leitura do pagamento no Mercado Pago o esclareça",
     ),
     (
         "an earlier batch already refunded this payment",

@@ -49,11 +49,16 @@ impl Dice {
 
     /// Latency plus uniform jitter for one request.
     pub(crate) fn draw_delay(&mut self) -> Duration {
+        let slow = if self.chance(self.faults.slow) {
+            self.faults.slow_delay
+        } else {
+            Duration::ZERO
+        };
         let f = &self.faults;
         if f.jitter.is_zero() {
-            return f.latency;
+            return f.latency + slow;
         }
-        f.latency + f.jitter.mul_f64(self.rng.f64())
+        f.latency + slow + f.jitter.mul_f64(self.rng.f64())
     }
 
     fn chance(&mut self, share: f64) -> bool {

@@ -1,0 +1,310 @@
+//! Settling rows in doubt: a row whose request may have reached Mercado Pago,
+//! with no answer carrying the refund, may have refunded — and stays so until a
+//! read-back of its payment says otherwise. This module decides, from what a
+//! `GET /v1/payments/{id}` lists, what each such row did ([`settle`], pure, its
+//! clock injected), and reads the payments back through the one send loop
+//! ([`read_back`]) for `run` and `reconcile`.
+//!
+//! Invariants: a refund is given to at most one row, and never one the state
+//! file already holds for another row; a refund made before a row's first
+//! request (beyond the clocks' slack) is not the row's; "not refunded" is said
+//! only of a payment read at least `settle_after` after the row's last attempt
+//! — earlier, Mercado Pago may still be processing it, and the row stays in
+//! doubt; a payment that could not be read settles nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use crate::client::{Client, MpRefund};
+use crate::domain::{Kind, PaymentId, Requested};
+use crate::ledger::{DoubtRow, Ledger, Verdict};
+use crate::lookup::{self, Lookup};
+use crate::send::{Stop, StopReason};
+use crate::settings::Sending;
+
+/// Clocks differ (ours, Mercado Pago's): a refund dated up to this long before
+/// a row's first request may still be the row's.
+const CLOCK_SLACK_MS: i64 = 10 * 60 * 1000;
+
+/// What a read-back did to the rows in doubt it was given.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Settled {
+    pub refunded: u64,
+    pub not_refunded: u64,
+    /// Too recent to say, or the payment could not be read: still in doubt.
+    pub still_in_doubt: u64,
+}
+
+/// Decides the rows in doubt of one payment against the refunds Mercado Pago
+/// lists for it. `taken`: refund ids the state file holds for rows (never
+/// another row's); `now_ms`: when the payment was read. Rows go in the order
+/// given (first exposed first), each taking the first free refund of its
+/// amount (any amount for a full refund) made after its first request.
+pub(crate) fn settle(
+    rows: &[DoubtRow],
+    refunds: &[MpRefund],
+    taken: &HashSet<String>,
+    now_ms: i64,
+    settle_after: Duration,
+) -> Vec<Option<Verdict>> {
+    let mut given: HashSet<&str> = HashSet::new();
+    let settle_after_ms = i64::try_from(settle_after.as_millis()).unwrap_or(i64::MAX);
+    rows.iter()
+        .map(|row| {
+            let found = refunds.iter().find(|m| {
+                !taken.contains(&m.id)
+                    && !given.contains(m.id.as_str())
+                    && match row.requested {
+                        Requested::Partial(a) => m.amount == Some(a.get()),
+                        Requested::Full => true,
+                    }
+                    && made_after(m, row.exposed_at_ms)
+            });
+            match found {
+                Some(m) => {
+                    given.insert(&m.id);
+                    Some(Verdict::Refunded {
+                        refund_id: m.id.clone(),
+                        status: m
+                            .status
+                            .clone()
+                            .unwrap_or(crate::domain::RefundStatus::Other(String::new())),
+                        amount: m.amount,
+                        payment: row.payment,
+                    })
+                }
+                None if now_ms.saturating_sub(row.last_at_ms) >= settle_after_ms => {
+                    Some(Verdict::NotRefunded {
+                        payment: row.payment,
+                    })
+                }
+                None => None,
+            }
+        })
+        .collect()
+}
+
+/// A refund made before the row's first request is not the row's; one without
+/// a readable date, or a row whose first request time is not known (written by
+/// an older version), is judged on payment and amount alone.
+fn made_after(m: &MpRefund, exposed_ms: Option<i64>) -> bool {
+    match (
+        exposed_ms,
+        m.date_created
+            .as_deref()
+            .and_then(crate::clock::parse_rfc3339),
+    ) {
+        (Some(exposed), Some(made)) => made >= exposed - CLOCK_SLACK_MS,
+        _ => true,
+    }
+}
+
+/// Reads back the payments of `rows` (payments only: the API lists no
+/// refunds of an advanced payment, whose rows stay in doubt), decides each row
+/// and writes the verdicts. Returns the figures and why reading stopped early.
+pub(crate) async fn read_back(
+    ledger: &mut Ledger,
+    client: Client,
+    sending: &Sending,
+    rows: Vec<DoubtRow>,
+    stop: Stop,
+) -> anyhow::Result<(Settled, Option<StopReason>)> {
+    let ids: Vec<PaymentId> = rows
+        .iter()
+        .filter(|r| r.kind == Kind::Payment)
+        .map(|r| r.payment)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let (found, stopped) = lookup::payments(client, ids, sending, stop).await;
+    let read: HashMap<PaymentId, &[MpRefund]> = found
+        .iter()
+        .filter_map(|(id, l)| match l {
+            Lookup::Found(p) => Some((*id, p.refunds.as_deref()?)),
+            _ => None,
+        })
+        .collect();
+    let verdicts = decide(
+        rows,
+        &read,
+        &ledger.known_refund_ids()?,
+        crate::clock::now_ms(),
+        sending.settle_after,
+    );
+    let mut figures = Settled::default();
+    for (_, v) in &verdicts {
+        match v {
+            Some(Verdict::Refunded { .. }) => figures.refunded += 1,
+            Some(Verdict::NotRefunded { .. }) => figures.not_refunded += 1,
+            None => figures.still_in_doubt += 1,
+        }
+    }
+    let settled: Vec<(DoubtRow, Verdict)> = verdicts
+        .into_iter()
+        .filter_map(|(row, v)| Some((row, v?)))
+        .collect();
+    ledger.settle_doubt(&settled)?;
+    Ok((figures, stopped))
+}
+
+/// [`settle`] over every payment read; rows of a payment not read stay in doubt.
+pub(crate) fn decide(
+    rows: Vec<DoubtRow>,
+    read: &HashMap<PaymentId, &[MpRefund]>,
+    taken: &HashSet<String>,
+    now_ms: i64,
+    settle_after: Duration,
+) -> Vec<(DoubtRow, Option<Verdict>)> {
+    let mut by_payment: Vec<Vec<DoubtRow>> = Vec::new();
+    for row in rows {
+        match by_payment.last_mut() {
+            Some(group) if group[0].payment == row.payment && group[0].kind == row.kind => {
+                group.push(row);
+            }
+            _ => by_payment.push(vec![row]),
+        }
+    }
+    let mut out = Vec::new();
+    for group in by_payment {
+        let verdicts = match (group[0].kind, read.get(&group[0].payment)) {
+            (Kind::Payment, Some(refunds)) => settle(&group, refunds, taken, now_ms, settle_after),
+            _ => vec![None; group.len()],
+        };
+        out.extend(group.into_iter().zip(verdicts));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Amount, RefundStatus};
+    use rust_decimal::Decimal;
+
+    const MIN: i64 = 60_000;
+    const T0: i64 = 1_800_000_000_000;
+
+    fn row(n: u64, requested: Option<i64>, exposed: i64, last: i64) -> DoubtRow {
+        DoubtRow {
+            batch_id: "b".into(),
+            row_no: n,
+            kind: Kind::Payment,
+            payment: PaymentId::new(1001).unwrap(),
+            requested: requested.map_or(Requested::Full, |c| {
+                Requested::Partial(Amount::new(Decimal::new(c, 2)).unwrap())
+            }),
+            exposed_at_ms: Some(exposed),
+            last_at_ms: last,
+        }
+    }
+
+    fn refund(id: &str, cents: i64, at: i64) -> MpRefund {
+        MpRefund {
+            id: id.into(),
+            amount: Some(Decimal::new(cents, 2)),
+            status: Some(RefundStatus::Approved),
+            date_created: Some(crate::clock::rfc3339(at)),
+        }
+    }
+
+    fn ten_minutes() -> Duration {
+        Duration::from_secs(600)
+    }
+
+    fn ids(v: &[Option<Verdict>]) -> Vec<Option<&str>> {
+        v.iter()
+            .map(|v| match v {
+                Some(Verdict::Refunded { refund_id, .. }) => Some(refund_id.as_str()),
+                Some(Verdict::NotRefunded { .. }) => Some("none"),
+                None => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_refund_of_the_amount_made_after_the_first_request_settles_the_row_refunded() {
+        let rows = [row(1, Some(2500), T0, T0 + MIN)];
+        let refunds = [refund("r1", 2500, T0 + 1000)];
+        let v = settle(
+            &rows,
+            &refunds,
+            &HashSet::new(),
+            T0 + 2 * MIN,
+            ten_minutes(),
+        );
+        // Found even before settle_after: a refund found is a fact.
+        assert_eq!(ids(&v), [Some("r1")]);
+    }
+
+    #[test]
+    fn nothing_found_is_not_refunded_only_once_the_last_attempt_is_old_enough() {
+        let rows = [row(1, Some(2500), T0, T0 + MIN)];
+        let refunds = [refund("other", 1000, T0 + 1000)];
+        let early = settle(
+            &rows,
+            &refunds,
+            &HashSet::new(),
+            T0 + 5 * MIN,
+            ten_minutes(),
+        );
+        assert_eq!(ids(&early), [None]);
+        let late = settle(
+            &rows,
+            &refunds,
+            &HashSet::new(),
+            T0 + 11 * MIN,
+            ten_minutes(),
+        );
+        assert_eq!(ids(&late), [Some("none")]);
+    }
+
+    #[test]
+    fn a_refund_is_given_once_never_one_the_state_file_holds_never_one_made_before() {
+        let rows = [
+            row(1, Some(2500), T0, T0),
+            row(2, Some(2500), T0, T0),
+            row(3, Some(2500), T0, T0),
+        ];
+        let refunds = [
+            refund("known", 2500, T0 + 1000),
+            refund("old", 2500, T0 - 60 * MIN),
+            refund("r1", 2500, T0 + 2000),
+        ];
+        let taken: HashSet<String> = ["known".to_owned()].into();
+        let v = settle(&rows, &refunds, &taken, T0 + 20 * MIN, ten_minutes());
+        assert_eq!(ids(&v), [Some("r1"), Some("none"), Some("none")]);
+    }
+
+    #[test]
+    fn a_full_refund_takes_any_amount_and_a_partial_only_its_own() {
+        let rows = [row(1, Some(1000), T0, T0), row(2, None, T0, T0)];
+        let refunds = [refund("big", 9000, T0 + 1), refund("small", 1000, T0 + 2)];
+        let v = settle(&rows, &refunds, &HashSet::new(), T0, ten_minutes());
+        assert_eq!(ids(&v), [Some("small"), Some("big")]);
+    }
+
+    #[test]
+    fn a_payment_not_read_or_an_advanced_payment_settles_nothing() {
+        let mut adv = row(2, Some(100), T0, T0);
+        adv.kind = Kind::AdvancedPayment;
+        let refunds = [refund("r", 100, T0 + 1)];
+        let read: HashMap<PaymentId, &[MpRefund]> = HashMap::new();
+        let out = decide(
+            vec![row(1, Some(100), T0, T0), adv.clone()],
+            &read,
+            &HashSet::new(),
+            T0 + 60 * MIN,
+            ten_minutes(),
+        );
+        assert!(out.iter().all(|(_, v)| v.is_none()));
+        let read: HashMap<PaymentId, &[MpRefund]> = [(adv.payment, &refunds[..])].into();
+        let out = decide(
+            vec![adv],
+            &read,
+            &HashSet::new(),
+            T0 + 60 * MIN,
+            ten_minutes(),
+        );
+        assert!(out[0].1.is_none());
+    }
+}

@@ -1,0 +1,160 @@
+//! Rows in doubt as the state file keeps them, and writing what settled them.
+//! Invariant: `doubt` goes from 1 to 0 only here (a read-back's verdict) and in
+//! `claim::record` (an answer carrying the refund, or a run that sent nothing);
+//! a verdict is written only over a row still in doubt, so a row an answer
+//! settled meanwhile is left as that answer left it.
+
+use rusqlite::params;
+
+use super::{Ledger, bump_generation, codec};
+use crate::clock::now_ms;
+use crate::domain::{CauseCode, Kind, PaymentId, RefundStatus, Requested};
+
+/// A row that may have refunded, as a read-back needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DoubtRow {
+    pub batch_id: String,
+    pub row_no: u64,
+    pub kind: Kind,
+    pub payment: PaymentId,
+    pub requested: Requested,
+    /// When its first request may have left.
+    pub exposed_at_ms: Option<i64>,
+    /// When its last request left (else when it was last claimed).
+    pub last_at_ms: i64,
+}
+
+/// What a read-back decided of a row in doubt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Mercado Pago holds a refund made for it: this one.
+    Refunded {
+        refund_id: String,
+        status: RefundStatus,
+        amount: Option<rust_decimal::Decimal>,
+        payment: PaymentId,
+    },
+    /// Read long enough after its last attempt, the payment holds no refund of it.
+    NotRefunded { payment: PaymentId },
+}
+
+impl Ledger {
+    /// The rows in doubt, of any batch, on the payments where batch `batch_id`
+    /// has rows a guard would hold for them (never sent, not in doubt
+    /// themselves) — or, with `own`, the batch's own rows in doubt.
+    pub(crate) fn rows_in_doubt(&self, batch_id: &str, own: bool) -> anyhow::Result<Vec<DoubtRow>> {
+        // Another batch's rows are found through the index of rows in doubt,
+        // which claims and migrations keep (a `sending` row is in doubt); a
+        // batch's own, among its rows.
+        let filter = if own {
+            "(o.doubt <> 0 OR o.state = 'sending') AND o.batch = ?1"
+        } else {
+            "o.doubt <> 0
+             AND EXISTS (SELECT 1 FROM rows AS r WHERE r.batch = ?1 AND r.state = 'pending'
+                       AND r.doubt = 0 AND r.payment_id = o.payment_id AND r.kind = o.kind)"
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT (SELECT id FROM batches WHERE seq = o.batch), o.row_no, o.kind, o.payment_id,
+                    o.requested, o.exposed_at, COALESCE(o.last_attempt_at, o.updated_at)
+             FROM rows AS o
+             WHERE o.payment_id IS NOT NULL AND {filter}
+             ORDER BY o.payment_id, o.exposed_at, o.batch, o.row_no"
+        ))?;
+        let mut rows = stmt.query([self.seq(batch_id)?])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let row_no = r.get::<_, i64>(1)? as u64;
+            let bad = || anyhow::anyhow!("state file: row {row_no} in doubt is corrupt");
+            let requested: String = r.get(4)?;
+            out.push(DoubtRow {
+                batch_id: r.get(0)?,
+                row_no,
+                kind: codec::kind_of(r.get(2)?).ok_or_else(bad)?,
+                payment: u64::try_from(r.get::<_, i64>(3)?)
+                    .ok()
+                    .and_then(PaymentId::new)
+                    .ok_or_else(bad)?,
+                requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
+                exposed_at_ms: r.get(5)?,
+                last_at_ms: r.get(6)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Writes read-back verdicts, in one transaction. A row found refunded
+    /// takes the refund (refunded, in process, or failed when Mercado Pago
+    /// rejected it); one found not refunded leaves doubt as it stood before its
+    /// request: a `sending` row goes back to `pending`, a failed one stays
+    /// failed for `retry`. Returns how many rows changed.
+    pub(crate) fn settle_doubt(&mut self, verdicts: &[(DoubtRow, Verdict)]) -> anyhow::Result<u64> {
+        let now = now_ms();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut changed = 0;
+        {
+            let mut refunded = tx.prepare(
+                "UPDATE rows SET doubt = 0, state = ?3, refund_id = ?4, refund_status = ?5,
+                        refunded_amount = ?6, cause_code = ?7, cause_message = ?8,
+                        retryable = CASE WHEN ?3 = 'failed' THEN 0 END, updated_at = ?9
+                 WHERE batch = (SELECT seq FROM batches WHERE id = ?1) AND row_no = ?2
+                   AND (doubt <> 0 OR state = 'sending')",
+            )?;
+            let mut not_refunded = tx.prepare(
+                "UPDATE rows SET doubt = 0,
+                        state = CASE state WHEN 'sending' THEN 'pending' ELSE state END,
+                        cause_message = COALESCE(cause_message || '; ', '') || ?3,
+                        updated_at = ?4
+                 WHERE batch = (SELECT seq FROM batches WHERE id = ?1) AND row_no = ?2
+                   AND (doubt <> 0 OR state = 'sending')",
+            )?;
+            for (row, verdict) in verdicts {
+                changed += match verdict {
+                    Verdict::Refunded {
+                        refund_id,
+                        status,
+                        amount,
+                        payment,
+                    } => {
+                        let (state, code) = if status.moved_no_money() {
+                            ("failed", Some(CauseCode::RefundRejected))
+                        } else if *status == RefundStatus::Approved {
+                            ("refunded", None)
+                        } else {
+                            // In process, or a status the tool does not know:
+                            // `reconcile` reads it again.
+                            ("in_process", None)
+                        };
+                        refunded.execute(params![
+                            row.batch_id,
+                            row.row_no as i64,
+                            state,
+                            codec::refund_id_value(refund_id),
+                            status,
+                            amount
+                                .filter(|_| !status.moved_no_money())
+                                .map(|a| a.to_string()),
+                            code,
+                            format!(
+                                "its answer never came; reading payment {payment} back found refund {refund_id}"
+                            ),
+                            now,
+                        ])?
+                    }
+                    Verdict::NotRefunded { payment } => not_refunded.execute(params![
+                        row.batch_id,
+                        row.row_no as i64,
+                        format!("reading payment {payment} back found no refund of it"),
+                        now,
+                    ])?,
+                } as u64;
+            }
+        }
+        if changed > 0 {
+            bump_generation(&tx)?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+}

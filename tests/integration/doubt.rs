@@ -1,0 +1,351 @@
+//! What Mercado Pago may have done is never forgotten: a row whose request may
+//! have reached it stays in doubt (`unknown`) until an answer carrying the
+//! refund or a read-back settles it — a later 500, 423 or refusal does not — and
+//! no other row is sent on its payment meanwhile. The bad nights a hostile
+//! tester found, each through the binary.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use mprefund::sandbox::{Faults, SandboxHandle};
+
+use crate::common::{Work, batch_of, read_csv, run, sandbox, wait_until};
+
+fn refunds_per_payment(sb: &SandboxHandle) -> HashMap<u64, usize> {
+    let mut m = HashMap::new();
+    for r in sb.refunds() {
+        *m.entry(r.payment_id).or_default() += 1;
+    }
+    m
+}
+
+fn outcomes(w: &Work, results: &str) -> Vec<String> {
+    read_csv(&w.path(results))
+        .into_iter()
+        .map(|r| r["outcome"].clone())
+        .collect()
+}
+
+/// Mercado Pago commits each refund and the answer is lost; from then on every
+/// POST gets 500 (an outage). The rows end in doubt, not `failed`; the
+/// corrected spreadsheet refunds nothing again, from `plan` to `run`; once the
+/// payments are read back (old enough), the rows are refunded and the
+/// corrected rows stay held by the refunds found.
+#[test]
+fn an_outage_right_after_the_commit_leaves_the_rows_in_doubt_and_the_corrected_file_held() {
+    let sb = sandbox();
+    let w = Work::new();
+    let ids = [5_000_101u64, 5_000_102, 5_000_103];
+    let file = |amount: &str| {
+        let mut s = String::from("payment_id,amount,reference\n");
+        for id in ids {
+            s.push_str(&format!("{id},{amount},CB-{id}\n"));
+        }
+        s
+    };
+    w.write("night.csv", file("25.00"));
+    w.write("fixed.csv", file("20.00"));
+    // Each refund committed, its answer cut.
+    sb.set_faults(Faults {
+        cut_after_commit: 1.0,
+        ..Faults::default()
+    });
+    let ran = run(w.mprefund(
+        &sb,
+        &["run", "night.csv", "--state", "s.db", "--max-attempts", "1"],
+    ));
+    assert_eq!(sb.refunds().len(), 3, "{ran:?}");
+    // Then the outage: every later attempt of those rows meets a 500.
+    sb.set_faults(Faults::default());
+    for id in ids {
+        sb.fail_payment(id, 500);
+    }
+    let ran = run(token(
+        &w,
+        &["retry", "--state", "s.db", "--max-attempts", "2"],
+    ));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(outcomes(&w, "night.results.csv"), ["unknown"; 3], "{ran:?}");
+    assert!(
+        ran.stderr.contains("unknown") && ran.stderr.contains("may have been refunded"),
+        "the summary says the money may have moved: {ran:?}"
+    );
+    let status = run(token(&w, &["status", "--state", "s.db"]));
+    assert!(status.stdout.contains("unknown"), "{status:?}");
+
+    // The analyst corrects the amounts: plan counts the payments as refunded.
+    for id in ids {
+        sb.heal_payment(id);
+    }
+    let plan = run(w.mprefund(&sb, &["plan", "fixed.csv", "--state", "s.db"]));
+    assert_ne!(plan.code, 0, "{plan:?}");
+    assert!(plan.stdout.contains("may have been refunded"), "{plan:?}");
+    // Run reads the payments back before sending: the refunds are found and
+    // given to the night's rows, and the corrected rows are held by them.
+    let ran = run(w.mprefund(&sb, &["run", "fixed.csv", "--state", "s.db", "--yes"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 3, "nothing refunded twice: {ran:?}");
+    let fixed = read_csv(&w.path("fixed.results.csv"));
+    assert!(
+        fixed
+            .iter()
+            .all(|r| r["outcome"] == "failed" && r["cause_code"] == "payment_has_refunds"),
+        "{fixed:?}"
+    );
+    // The same with --skip-invalid (which the tool suggests).
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "fixed.csv",
+            "--state",
+            "s.db",
+            "--yes",
+            "--skip-invalid",
+        ],
+    ));
+    assert_eq!(sb.refunds().len(), 3, "{ran:?}");
+
+    // The night's rows are refunded now, and the books agree.
+    let night = batch(&w, "night.results.csv");
+    let report = run(token(&w, &["report", "--state", "s.db", "--batch", &night]));
+    assert_eq!(
+        outcomes(&w, "night.results.csv"),
+        ["refunded"; 3],
+        "{report:?}"
+    );
+    let rec = run(token(
+        &w,
+        &["reconcile", "--state", "s.db", "--batch", &night],
+    ));
+    assert_eq!(rec.code, 0, "{rec:?}");
+    let lines = read_csv(&w.path("night.reconcile.csv"));
+    assert!(lines.iter().all(|l| l["finding"] == "matched"), "{lines:?}");
+    // The corrected rows, retried, still meet the refunds: held for a person.
+    let ran = run(token(
+        &w,
+        &[
+            "retry",
+            "--state",
+            "s.db",
+            "--batch",
+            &batch(&w, "fixed.results.csv"),
+            "--all-failed",
+            "--yes",
+        ],
+    ));
+    assert_eq!(sb.refunds().len(), 3, "{ran:?}");
+    assert!(refunds_per_payment(&sb).values().all(|&n| n == 1));
+}
+
+/// A command that reads where the batch was sent (no `--api-base`).
+fn token(w: &Work, args: &[&str]) -> std::process::Command {
+    let mut c = w.bare();
+    c.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .args(args);
+    c
+}
+
+fn batch(w: &Work, results: &str) -> String {
+    batch_of(w, "s.db", &results.replace(".results.csv", ".csv")).expect("the batch")
+}
+
+/// Random cuts and 500s with few attempts, then the corrected file with
+/// `--skip-invalid`: no payment is refunded twice.
+#[test]
+fn cuts_and_500s_then_a_corrected_file_refund_no_payment_twice() {
+    let sb = sandbox();
+    let w = Work::new();
+    let mut night = String::from("payment_id,amount,reference\n");
+    let mut fixed = String::from("payment_id,amount,reference\n");
+    for i in 0..40u64 {
+        let id = 5_100_000 + i;
+        night.push_str(&format!("{id},25.00,CB-{i}\n"));
+        fixed.push_str(&format!("{id},20.00,CB-{i}\n"));
+    }
+    w.write("night.csv", night);
+    w.write("fixed.csv", fixed);
+    sb.set_faults(Faults {
+        cut_after_commit: 0.5,
+        error_500: 0.5,
+        seed: Some(26),
+        ..Faults::default()
+    });
+    run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "night.csv",
+            "--state",
+            "s.db",
+            "--max-attempts",
+            "2",
+            "--yes",
+        ],
+    ));
+    let after_night = sb.refunds().len();
+    sb.set_faults(Faults::default());
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "fixed.csv",
+            "--state",
+            "s.db",
+            "--yes",
+            "--skip-invalid",
+        ],
+    ));
+    let twice: Vec<_> = refunds_per_payment(&sb)
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .collect();
+    assert!(twice.is_empty(), "refunded twice: {twice:?}\n{ran:?}");
+    // Every refund the night made is a row the results call refunded or unknown.
+    let night_rows = read_csv(&w.path("night.results.csv"));
+    for r in sb
+        .refunds()
+        .iter()
+        .filter(|r| r.amount.to_string() == "25.00")
+    {
+        let row = night_rows
+            .iter()
+            .find(|row| row["idempotency_key"] == r.idempotency_key)
+            .expect("the refund's row");
+        assert!(
+            ["refunded", "unknown"].contains(&row["outcome"].as_str()),
+            "{row:?}"
+        );
+    }
+    assert!(after_night > 0);
+}
+
+/// A slow API: the first attempt times out while Mercado Pago is still at it,
+/// the second meets 423 (the key busy). The row is in doubt, not failed; the
+/// corrected file sends nothing on its payment.
+#[test]
+fn a_timeout_then_423_leaves_the_row_in_doubt() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "night.csv",
+        "payment_id,amount,reference\n5200001,25.00,CB-1\n",
+    );
+    w.write(
+        "fixed.csv",
+        "payment_id,amount,reference\n5200001,20.00,CB-1\n",
+    );
+    sb.set_faults(Faults {
+        latency: Duration::from_millis(2500),
+        ..Faults::default()
+    });
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "night.csv",
+            "--state",
+            "s.db",
+            "--timeout",
+            "1",
+            "--max-attempts",
+            "2",
+            "--yes",
+        ],
+    ));
+    let rows = read_csv(&w.path("night.results.csv"));
+    assert_eq!(rows[0]["outcome"], "unknown", "{ran:?}\n{rows:?}");
+    // Mercado Pago finishes what it received.
+    wait_until("the slow refund to commit", Duration::from_secs(30), || {
+        sb.refunds().len() == 1
+    });
+    sb.set_faults(Faults::default());
+    let ran = run(w.mprefund(&sb, &["run", "fixed.csv", "--state", "s.db", "--yes"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 1, "nothing refunded twice: {ran:?}");
+}
+
+/// `run` reads back by itself the payments that rows of earlier batches may
+/// have refunded, once their last attempt is old enough: a payment found
+/// without a refund frees the corrected row, which is sent.
+#[test]
+fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "night.csv",
+        "payment_id,amount,reference\n5300001,25.00,CB-1\n5300002,25.00,CB-2\n",
+    );
+    w.write(
+        "fixed.csv",
+        "payment_id,amount,reference\n5300001,20.00,CB-1\n5300002,20.00,CB-2\n",
+    );
+    // 5300001: committed, answer lost. 5300002: a 500 before anything (but the
+    // tool cannot know that: in doubt too).
+    sb.set_faults(Faults {
+        cut_after_commit: 1.0,
+        ..Faults::default()
+    });
+    sb.fail_payment(5_300_002, 500);
+    run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "night.csv",
+            "--state",
+            "s.db",
+            "--max-attempts",
+            "1",
+            "--yes",
+        ],
+    ));
+    assert_eq!(outcomes(&w, "night.results.csv"), ["unknown", "unknown"]);
+    sb.set_faults(Faults::default());
+    sb.heal_payment(5_300_002);
+    // Too soon to say 5300002 refunded nothing: its corrected row is held.
+    let ran = run(w.mprefund(&sb, &["run", "fixed.csv", "--state", "s.db", "--yes"]));
+    let fixed = read_csv(&w.path("fixed.results.csv"));
+    assert_eq!(
+        fixed[1]["cause_code"], "payment_in_doubt",
+        "{ran:?}\n{fixed:?}"
+    );
+    assert_eq!(fixed[1]["retryable"], "true", "{fixed:?}");
+    assert_eq!(sb.refunds().len(), 1);
+    // Old enough: read back, found with no refund, the held row goes.
+    let ran = run(token(
+        &w,
+        &[
+            "retry",
+            "--state",
+            "s.db",
+            "--batch",
+            &batch(&w, "fixed.results.csv"),
+            "--yes",
+            "--settle-after",
+            "0",
+        ],
+    ));
+    // 5300001's refund was found: its corrected row is held (for a person);
+    // 5300002 had none: its corrected row was sent.
+    let fixed = read_csv(&w.path("fixed.results.csv"));
+    assert_eq!(fixed[0]["outcome"], "failed", "{ran:?}\n{fixed:?}");
+    assert_eq!(fixed[0]["cause_code"], "payment_has_refunds", "{fixed:?}");
+    assert_eq!(fixed[1]["outcome"], "refunded", "{ran:?}\n{fixed:?}");
+    assert_eq!(
+        refunds_per_payment(&sb),
+        HashMap::from([(5_300_001, 1), (5_300_002, 1)])
+    );
+    let night = read_csv(&w.path("night.results.csv"));
+    let _ = night;
+    let status = run(token(
+        &w,
+        &[
+            "status",
+            "--state",
+            "s.db",
+            "--batch",
+            &batch(&w, "night.results.csv"),
+        ],
+    ));
+    assert!(status.stdout.contains("refunded"), "{status:?}");
+}

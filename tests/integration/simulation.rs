@@ -1,0 +1,501 @@
+//! The seeded simulation: from a seed, a schedule of bad nights — a spreadsheet
+//! and its corrected version, runs, retries and reconciles, faults drawn per
+//! request from the sandbox's kinds (cut after commit, 500, 429, latency beyond
+//! the timeout, an outage of a payment), the process killed or signalled at a
+//! point of the send path a test point arms, two processes on one state file —
+//! then the invariants checked, then every batch finished with the faults gone
+//! and the invariants checked again:
+//! - no payment holds more of our refunds than its rows asked for: one refund
+//!   per intent (a payment and a chargeback reference), whichever spreadsheet
+//!   asked it, and no refund under a key no row holds;
+//! - every row the sandbox refunded is reported refunded, in process or in
+//!   doubt — never failed or pending;
+//! - no row is lost, every batch can be finished, and the books then agree: no
+//!   refund at Mercado Pago the state file does not know.
+//!
+//! `cargo test --release simulation` runs it; `MPREFUND_SIM_SEEDS=N` sets how
+//! many seeds (default a few, for CI), `MPREFUND_SIM_FIRST=S` the first,
+//! `MPREFUND_SIM_SEED=S` replays one. A failing seed prints itself and its
+//! schedule. Each command runs at concurrency 1 with seeded faults, so a seed
+//! replays the same requests in the same order; only a step of two processes
+//! at once leaves their interleaving to the machine.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use mprefund::sandbox::{Faults, SandboxHandle};
+
+use crate::common::{Ran, Work, read_csv, run, sandbox};
+
+/// Seeds CI runs.
+const CI_SEEDS: u64 = 16;
+
+#[derive(Debug, Clone)]
+struct SheetRow {
+    payment: u64,
+    cents: i64,
+    reference: String,
+}
+
+/// What a seed made: the two spreadsheets and the steps, for the report.
+struct Schedule {
+    night: Vec<SheetRow>,
+    fixed: Vec<SheetRow>,
+    log: String,
+}
+
+fn csv(rows: &[SheetRow]) -> String {
+    let mut s = String::from("payment_id,amount,reference\n");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{}.{:02},{}",
+            r.payment,
+            r.cents / 100,
+            r.cents % 100,
+            r.reference
+        );
+    }
+    s
+}
+
+fn spreadsheets(rng: &mut fastrand::Rng, seed: u64) -> (Vec<SheetRow>, Vec<SheetRow>) {
+    let payments = rng.u64(2..=6);
+    let base = 80_000_000 + (seed % 10_000) * 1000;
+    let mut night = Vec::new();
+    for p in 0..payments {
+        for j in 0..rng.u64(1..=2) {
+            night.push(SheetRow {
+                payment: base + p,
+                cents: rng.i64(500..=3500),
+                reference: format!("CB-{p}-{j}"),
+            });
+        }
+    }
+    // The corrected file: some amounts changed (another key, same intent),
+    // some rows as they were (the same key), some left out.
+    let mut fixed = Vec::new();
+    for r in &night {
+        if rng.u8(..) <= 40 {
+            continue;
+        }
+        let cents = if rng.bool() {
+            rng.i64(500..=3500)
+        } else {
+            r.cents
+        };
+        fixed.push(SheetRow { cents, ..r.clone() });
+    }
+    (night, fixed)
+}
+
+/// A command of the schedule, as it ran.
+fn mprefund(w: &Work, sb: &SandboxHandle, args: &[&str], point: Option<&str>) -> Command {
+    // `run` is told where the API is; the others read where the batch was sent.
+    let mut c = if args[0] == "run" {
+        w.mprefund(sb, args)
+    } else {
+        let mut c = w.bare();
+        c.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+            .args(args);
+        c
+    };
+    c.args(["--state", "s.db"])
+        .env("MPREFUND_TEST_BACKOFF_MS", "2")
+        .env("RUST_LOG", "error");
+    if let Some(p) = point {
+        c.env("MPREFUND_TEST_POINT", p);
+    }
+    c
+}
+
+/// A command's exit is one the tool means: never a damaged state file (5), an
+/// internal error (8) or a panic.
+fn check_exit(ran: &Ran, killed: bool, what: &str) -> Result<(), String> {
+    let meant = matches!(ran.code, 0..=4 | 6 | 7) || (killed && ran.code == -1);
+    if meant && !ran.stderr.contains("panicked") {
+        Ok(())
+    } else {
+        Err(format!("{what}: {ran:?}"))
+    }
+}
+
+fn one(seed: u64) -> Result<(), String> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let sb = sandbox();
+    let w = Work::new();
+    let (night, fixed) = spreadsheets(&mut rng, seed);
+    w.write("night.csv", csv(&night));
+    w.write("fixed.csv", csv(&fixed));
+    let mut s = Schedule {
+        night,
+        fixed,
+        log: String::new(),
+    };
+    let result = schedule(&mut rng, &sb, &w, &mut s)
+        .and_then(|()| invariants(&sb, &w, &s, false))
+        .and_then(|()| finish(&sb, &w, &mut s))
+        .and_then(|()| invariants(&sb, &w, &s, true));
+    result.map_err(|e| {
+        format!(
+            "{e}\n--- night.csv\n{}--- fixed.csv\n{}--- steps\n{}--- refunds\n{:#?}",
+            csv(&s.night),
+            csv(&s.fixed),
+            s.log,
+            sb.refunds()
+        )
+    })
+}
+
+fn schedule(
+    rng: &mut fastrand::Rng,
+    sb: &SandboxHandle,
+    w: &Work,
+    s: &mut Schedule,
+) -> Result<(), String> {
+    let payments: Vec<u64> = s.night.iter().map(|r| r.payment).collect();
+    for step in 0..rng.usize(3..=7) {
+        let share = |rng: &mut fastrand::Rng| [0.0, 0.0, 0.2, 0.5][rng.usize(..4)];
+        let slow = rng.u8(..) < 10;
+        sb.set_faults(Faults {
+            cut_after_commit: share(rng),
+            error_500: share(rng),
+            error_429: share(rng) / 2.0,
+            retry_after_secs: 0,
+            slow: if slow { 0.3 } else { 0.0 },
+            slow_delay: Duration::from_millis(1300),
+            seed: Some(rng.u64(..)),
+            ..Faults::default()
+        });
+        // An outage of one payment: every POST on it answered 500.
+        let outage = (rng.u8(..) < 40).then(|| payments[rng.usize(..payments.len())]);
+        if let Some(p) = outage {
+            sb.fail_payment(p, 500);
+        }
+        let point = (rng.u8(..) < 100).then(|| {
+            let at = ["answered", "claimed", "recorded"][rng.usize(..3)];
+            let action = if rng.bool() { "kill" } else { "term" };
+            format!("{at}:{}:{action}", rng.u64(1..=5))
+        });
+        let attempts = rng.u32(1..=3).to_string();
+        let settle = ["0", "600"][rng.usize(..2)];
+        let mut sending: Vec<&str> = vec![
+            "--yes",
+            "--rate",
+            "1000",
+            "--concurrency",
+            "1",
+            "--max-attempts",
+            &attempts,
+            "--settle-after",
+            settle,
+            "--grace",
+            "0",
+        ];
+        if slow {
+            sending.extend(["--timeout", "1"]);
+        }
+        let file = if rng.bool() { "night" } else { "fixed" };
+        let kind = rng.u8(..);
+        let (what, args): (String, Vec<String>) = match kind {
+            0..=99 => {
+                let skip = rng.bool();
+                let mut a = vec!["run".to_owned(), format!("{file}.csv")];
+                if skip {
+                    a.push("--skip-invalid".into());
+                }
+                (
+                    format!("run {file}{}", if skip { " --skip-invalid" } else { "" }),
+                    a,
+                )
+            }
+            100..=169 => (
+                format!("retry {file}"),
+                vec![
+                    "retry".into(),
+                    "--batch".into(),
+                    batch_of(w, file).unwrap_or_else(|| "none".into()),
+                    "--include-pending".into(),
+                ],
+            ),
+            170..=219 => (
+                format!("reconcile {file}"),
+                vec![
+                    "reconcile".into(),
+                    "--batch".into(),
+                    batch_of(w, file).unwrap_or_else(|| "none".into()),
+                ],
+            ),
+            _ => ("night and fixed at once".into(), Vec::new()),
+        };
+        let _ = writeln!(
+            s.log,
+            "{step}: {what}; attempts {attempts}, settle_after {settle}, slow {slow}, outage {outage:?}, point {point:?}"
+        );
+        let with = |args: &[String], point: Option<&str>| {
+            let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+            if args[0] == "reconcile" {
+                all.extend(["--settle-after", settle, "--rate", "1000"]);
+            } else {
+                all.extend(&sending);
+            }
+            mprefund(w, sb, &all, point)
+        };
+        if args.is_empty() {
+            let a = with(&["run".into(), "night.csv".into()], None)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| e.to_string())?;
+            let b = run(with(&["run".into(), "fixed.csv".into()], point.as_deref()));
+            let a_out = a.wait_with_output().map_err(|e| e.to_string())?;
+            let a = Ran {
+                code: a_out.status.code().unwrap_or(-1),
+                stdout: String::new(),
+                stderr: String::from_utf8_lossy(&a_out.stderr).into_owned(),
+            };
+            check_exit(&a, false, "night beside fixed")?;
+            check_exit(&b, point.is_some(), "fixed beside night")?;
+            let _ = writeln!(s.log, "   exits {} and {}", a.code, b.code);
+        } else if args.iter().any(|a| a == "none") {
+            let _ = writeln!(s.log, "   (no batch yet)");
+        } else {
+            let ran = run(with(&args, point.as_deref()));
+            check_exit(&ran, point.is_some(), &what)?;
+            let _ = writeln!(s.log, "   exit {}", ran.code);
+        }
+        if let Some(p) = outage {
+            sb.heal_payment(p);
+        }
+    }
+    Ok(())
+}
+
+/// The id of the batch made from `file`, if one was.
+fn batch_of(w: &Work, file: &str) -> Option<String> {
+    crate::common::batch_of(w, "s.db", &format!("{file}.csv"))
+}
+
+/// Every batch finished with the faults gone: resumed, its rows in doubt
+/// read back (old enough at once), its failed rows retried.
+fn finish(sb: &SandboxHandle, w: &Work, s: &mut Schedule) -> Result<(), String> {
+    sb.set_faults(Faults::default());
+    let _ = writeln!(s.log, "finish:");
+    for file in ["night", "fixed"] {
+        let Some(batch) = batch_of(w, file) else {
+            continue;
+        };
+        for args in [
+            vec![
+                "run",
+                &format!("{file}.csv")[..],
+                "--yes",
+                "--settle-after",
+                "0",
+            ],
+            vec!["reconcile", "--batch", &batch, "--settle-after", "0"],
+            vec![
+                "retry",
+                "--batch",
+                &batch,
+                "--include-pending",
+                "--yes",
+                "--settle-after",
+                "0",
+            ],
+            vec!["reconcile", "--batch", &batch, "--settle-after", "0"],
+        ] {
+            let mut args = args.clone();
+            args.extend(["--rate", "1000"]);
+            let ran = run(mprefund(w, sb, &args, None));
+            check_exit(&ran, false, &format!("finishing {file}: {}", args[0]))?;
+            let _ = writeln!(s.log, "   {file} {}: exit {}", args[0], ran.code);
+        }
+    }
+    Ok(())
+}
+
+/// Every row of every batch, read back with `report`, by idempotency key.
+fn rows_by_key(sb: &SandboxHandle, w: &Work) -> Result<HashMap<String, (String, String)>, String> {
+    let mut out = HashMap::new();
+    for file in ["night", "fixed"] {
+        let Some(batch) = batch_of(w, file) else {
+            continue;
+        };
+        let path = format!("{file}.check.csv");
+        let ran = run(mprefund(
+            w,
+            sb,
+            &["report", "--batch", &batch, "--out", &path],
+            None,
+        ));
+        if ran.code != 0 {
+            return Err(format!("report of {file}: {ran:?}"));
+        }
+        let rows = read_csv(&w.path(&path));
+        let expected = if file == "night" { 0 } else { 1 };
+        let _ = expected;
+        for r in rows {
+            out.insert(
+                r["idempotency_key"].clone(),
+                (
+                    r["outcome"].clone(),
+                    format!(
+                        "{file} row {}: {} {}",
+                        r["row"], r["cause_code"], r["cause_message"]
+                    ),
+                ),
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn invariants(sb: &SandboxHandle, w: &Work, s: &Schedule, finished: bool) -> Result<(), String> {
+    let refunds = sb.refunds();
+    let rows = rows_by_key(sb, w)?;
+    // Intents: (payment, reference); each row's key names one.
+    let mut intent_of: HashMap<String, (u64, String)> = HashMap::new();
+    for file in ["night", "fixed"] {
+        let Some(batch) = batch_of(w, file) else {
+            continue;
+        };
+        let _ = batch;
+        let path = format!("{file}.check.csv");
+        for r in read_csv(&w.path(&path)) {
+            intent_of.insert(
+                r["idempotency_key"].clone(),
+                (r["payment_id"].parse().unwrap_or(0), r["reference"].clone()),
+            );
+        }
+    }
+    let mut per_intent: BTreeMap<(u64, String), Vec<String>> = BTreeMap::new();
+    let mut keys = HashSet::new();
+    for r in &refunds {
+        if !keys.insert(r.idempotency_key.clone()) {
+            return Err(format!("two refunds under key {}", r.idempotency_key));
+        }
+        let Some(intent) = intent_of.get(&r.idempotency_key) else {
+            return Err(format!(
+                "refund {} under key {} no row holds",
+                r.id, r.idempotency_key
+            ));
+        };
+        per_intent
+            .entry(intent.clone())
+            .or_default()
+            .push(format!("{} ({})", r.id, r.amount));
+        match rows.get(&r.idempotency_key).map(|(o, _)| o.as_str()) {
+            Some("refunded" | "in_process" | "unknown") => {}
+            other => {
+                return Err(format!(
+                    "refund {} of key {} is reported {other:?} ({:?})",
+                    r.id,
+                    r.idempotency_key,
+                    rows.get(&r.idempotency_key)
+                ));
+            }
+        }
+    }
+    if let Some((intent, made)) = per_intent.iter().find(|(_, v)| v.len() > 1) {
+        return Err(format!("refunded twice for {intent:?}: {made:?}"));
+    }
+    // Rows are not lost: every row of each batch is there.
+    for (file, sheet) in [("night", &s.night), ("fixed", &s.fixed)] {
+        if batch_of(w, file).is_some() {
+            let n = read_csv(&w.path(&format!("{file}.check.csv"))).len();
+            if n != sheet.len() {
+                return Err(format!(
+                    "{file}: {n} rows in the results for {} in the sheet",
+                    sheet.len()
+                ));
+            }
+        }
+    }
+    if finished {
+        if let Some((key, (outcome, at))) = rows
+            .iter()
+            .find(|(_, (o, _))| o == "pending" || o == "unknown")
+        {
+            return Err(format!("not finished: {at} ({key}) is {outcome}"));
+        }
+        for file in ["night", "fixed"] {
+            let path = w.path(&format!("{file}.reconcile.csv"));
+            if !path.exists() {
+                continue;
+            }
+            for l in read_csv(&path) {
+                if [
+                    "outside_refund",
+                    "missing_at_mp",
+                    "amount_differs",
+                    "in_doubt",
+                ]
+                .contains(&l["finding"].as_str())
+                {
+                    return Err(format!("the books disagree on {file}: {l:?}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn seeds() -> Vec<u64> {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    if let Some(one) = var("MPREFUND_SIM_SEED") {
+        return vec![one];
+    }
+    let first = var("MPREFUND_SIM_FIRST").unwrap_or(1);
+    let n = var("MPREFUND_SIM_SEEDS").unwrap_or(CI_SEEDS);
+    (first..first + n).collect()
+}
+
+#[test]
+fn simulation_of_bad_nights_refunds_nothing_twice_and_forgets_nothing() {
+    let seeds = seeds();
+    let next = AtomicU64::new(0);
+    let started = Instant::now();
+    let threads = std::env::var("MPREFUND_SIM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2usize);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut failed = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst) as usize;
+                        let Some(&seed) = seeds.get(i) else { break };
+                        if let Err(e) = one(seed) {
+                            failed.push(format!(
+                                "seed {seed} failed (replay: MPREFUND_SIM_SEED={seed} cargo test --release simulation):\n{e}"
+                            ));
+                            // The first failure is enough to go on.
+                            break;
+                        }
+                    }
+                    failed
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec!["a worker panicked".into()])
+            })
+            .collect()
+    });
+    eprintln!(
+        "simulation: {} seed(s) from {} in {:.1} s",
+        seeds.len(),
+        seeds.first().copied().unwrap_or(0),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
