@@ -176,13 +176,17 @@ pub(crate) fn typed(text: &str) -> Result<Vec<Guard>, String> {
             let n = words.get(i + 1).and_then(|n| n.parse::<u64>().ok());
             match (n, words.get(i + 2)) {
                 (Some(n), Some(w)) if n > 0 && is_full(w) => full = n,
-                _ => return Err(format!("{text:?}: after `+`, how many full rows: `+ 5 full`")),
+                _ => {
+                    return Err(format!(
+                        "{text:?}: after `+`, how many full rows: `+ 5 full`"
+                    ));
+                }
             }
             i += 3;
         }
         // Only full rows, none of them read: `0 + 5 full`.
-        let zero = full > 0
-            && Decimal::from_str(&amount.replace(',', ".")).is_ok_and(|d| d.is_zero());
+        let zero =
+            full > 0 && Decimal::from_str(&amount.replace(',', ".")).is_ok_and(|d| d.is_zero());
         let amount = match Requested::parse(amount, currency) {
             _ if zero => Decimal::ZERO,
             Ok(Requested::Partial(a)) => a.get(),
@@ -255,9 +259,15 @@ impl std::fmt::Display for Reason {
                 file,
                 assumed,
             } => {
-                write!(f, "{flag} {guard}: the file's rows are in {file}, not {typed}")?;
+                write!(
+                    f,
+                    "{flag} {guard}: the file's rows are in {file}, not {typed}"
+                )?;
                 if *assumed {
-                    write!(f, " (the account's currency: the file has no currency column)")?;
+                    write!(
+                        f,
+                        " (the account's currency: the file has no currency column)"
+                    )?;
                 }
                 Ok(())
             }
@@ -522,7 +532,16 @@ mod tests {
             shown("3.75:BRL+1full\n1500:CLP"),
             ["3.75:BRL+1full", "1500:CLP"]
         );
-        for bad in ["", "0", "1 +", "1 + full", "1 + 0 full", "1 + 2 fulls", "full", "1:USDX"] {
+        for bad in [
+            "",
+            "0",
+            "1 +",
+            "1 + full",
+            "1 + 0 full",
+            "1 + 2 fulls",
+            "full",
+            "1:USDX",
+        ] {
             assert!(typed(bad).is_err(), "{bad:?}");
         }
         // A stored guard reads back as itself.
@@ -544,7 +563,10 @@ mod tests {
         assert!(expected(&one, &["30.50"], Some("BRL")).is_ok());
         let e = check_expected(&one, &guards(&["30.50:USD"]), Some(Currency::BRL)).unwrap_err();
         assert!(
-            matches!(e.reasons.as_slice(), [Reason::OtherCurrency { assumed: true, .. }]),
+            matches!(
+                e.reasons.as_slice(),
+                [Reason::OtherCurrency { assumed: true, .. }]
+            ),
             "{e:?}"
         );
         assert!(e.to_string().contains("rows are in BRL, not USD"), "{e}");
@@ -562,7 +584,10 @@ mod tests {
         let e = expected(&two, &["11:BRL+1full", "1500:CLP"], None).unwrap_err();
         assert!(e.contains("BRL amounts add up to 10.00"), "{e}");
         let e = expected(&two, &["10:BRL+2full", "1500:CLP"], None).unwrap_err();
-        assert!(e.contains("names 2 full-refund row(s) apart, the file has 1"), "{e}");
+        assert!(
+            e.contains("names 2 full-refund row(s) apart, the file has 1"),
+            "{e}"
+        );
         let e = expected(&two, &["10:BRL+1full", "1500:CLP", "1:USD"], None).unwrap_err();
         assert!(e.contains("rows are in BRL, CLP, not USD"), "{e}");
     }
@@ -583,7 +608,10 @@ mod tests {
             matches!(e.reasons.as_slice(), [Reason::FullNotNamed { full: 5, .. }]),
             "{e:?}"
         );
-        assert!(e.to_string().contains("e.g. --expect-total 1.00+5full"), "{e}");
+        assert!(
+            e.to_string().contains("e.g. --expect-total 1.00+5full"),
+            "{e}"
+        );
         assert!(check_expected(&t, &guards(&["1.00+5full"]), None).is_ok());
         let e = expected(&t, &["1.00:BRL"], Some("BRL")).unwrap_err();
         assert!(e.contains("e.g. --expect-total 1.00:BRL+5full"), "{e}");

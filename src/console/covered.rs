@@ -122,7 +122,9 @@ pub(crate) fn covered(
     for f in full_rows {
         let expected = f.currency.or(account);
         let balance = match (f.kind, found.get(&f.payment)) {
-            (Kind::AdvancedPayment, _) => Err("an advanced payment: its balance is not read".to_owned()),
+            (Kind::AdvancedPayment, _) => {
+                Err("an advanced payment: its balance is not read".to_owned())
+            }
             (_, Some(Lookup::Found(p))) => {
                 let theirs = p.currency_id.as_deref().map(str::parse::<Currency>);
                 match (p.transaction_amount, theirs, expected) {
@@ -224,7 +226,9 @@ impl Covers {
 /// account's currency for rows of none (`currency`: asked for).
 pub(crate) fn needs_reading(app: &Shared, plan: &PlanReport, currency: bool) -> bool {
     !plan.full_rows.is_empty()
-        || (currency && plan.totals.per.contains_key(&None) && app.covers.account(&app.state).is_none())
+        || (currency
+            && plan.totals.per.contains_key(&None)
+            && app.covers.account(&app.state).is_none())
 }
 
 /// Batch `id`'s reading: the one under way or done, else a new one — of its
@@ -316,7 +320,8 @@ pub(crate) fn start(app: &Shared, id: &str, plan: &PlanReport, remember: bool) -
             if remember {
                 let covers = app.clone();
                 // The state file is written on a blocking thread.
-                let _ = tokio::task::spawn_blocking(move || covers.covers.keep(&covers.state)).await;
+                let _ =
+                    tokio::task::spawn_blocking(move || covers.covers.keep(&covers.state)).await;
             }
             account = Some(c);
         }
@@ -350,7 +355,12 @@ pub(crate) async fn now(
     if !needs_reading(app, plan, currency) {
         let account = app.covers.account(&app.state);
         let none = HashMap::new();
-        return Ok(Arc::new(covered(&plan.totals, &plan.full_rows, &none, account)));
+        return Ok(Arc::new(covered(
+            &plan.totals,
+            &plan.full_rows,
+            &none,
+            account,
+        )));
     }
     let reading = start(app, id, plan, true);
     match reading.settled(WAIT).await {
@@ -414,7 +424,11 @@ mod tests {
         assert_eq!(shown, ["176.00:BRL+2full"]);
         assert_eq!(c.unread_rows(), 2);
         assert_eq!(c.unread.len(), 2);
-        assert!(c.unread.iter().any(|(p, why)| *p == id(4) && why.contains("404")));
+        assert!(
+            c.unread
+                .iter()
+                .any(|(p, why)| *p == id(4) && why.contains("404"))
+        );
         // The typed total must be that one.
         let typed = crate::totals::typed("176.00 BRL + 2 full").unwrap();
         assert!(crate::totals::check_expected(&c.tally, &typed, c.account).is_ok());

@@ -71,7 +71,11 @@ fn total_refused(e: &totals::Refused) -> Early {
         } = r
         {
             let args = [guard.to_string(), file.clone(), typed.to_string()];
-            return refused(status, M::ErrTotalCurrency, &args.each_ref().map(String::as_str));
+            return refused(
+                status,
+                M::ErrTotalCurrency,
+                &args.each_ref().map(String::as_str),
+            );
         }
     }
     for r in &e.reasons {
@@ -88,7 +92,11 @@ fn total_refused(e: &totals::Refused) -> Early {
                 ..*guard
             };
             let args = [full.to_string(), named.to_string()];
-            return refused(status, M::ErrTotalFullApart, &args.each_ref().map(String::as_str));
+            return refused(
+                status,
+                M::ErrTotalFullApart,
+                &args.each_ref().map(String::as_str),
+            );
         }
     }
     refused(status, M::ErrTotalDiffers, &[&e.to_string()])
@@ -192,7 +200,11 @@ async fn checked_totals(
         .map_err(|reading| {
             let (read, of) = covered::progress(&reading);
             let args = [read.to_string(), of.to_string()];
-            refused(StatusCode::CONFLICT, M::ErrCoverReading, &args.each_ref().map(String::as_str))
+            refused(
+                StatusCode::CONFLICT,
+                M::ErrCoverReading,
+                &args.each_ref().map(String::as_str),
+            )
         })?;
     if named && plan.totals.per.contains_key(&None) && covered.account.is_none() {
         return Err(refused(

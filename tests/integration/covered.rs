@@ -95,8 +95,17 @@ async fn a_total_without_the_full_rows_money_approves_nothing() {
     let j = to_type(&c, &sub, &id).await;
     assert_eq!(j["to_type"], "621.00:BRL", "{j}");
     assert_eq!(j["full_unread"], 0, "{j}");
-    let page = text(sub.get(c.url(&format!("/batches/{id}"))).send().await.unwrap()).await;
-    assert!(page.contains("<code id=\"to-type\">621.00:BRL</code>"), "{page}");
+    let page = text(
+        sub.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("<code id=\"to-type\">621.00:BRL</code>"),
+        "{page}"
+    );
 
     for typed in ["1.00", "1.00:BRL", "1.00 + 5 full", "621"] {
         let (s, body) = step_in(&c, &sub, &sub_csrf, &id, "submit", typed, "en").await;
@@ -155,7 +164,13 @@ async fn a_usd_total_on_a_brl_file_is_refused_in_the_persons_language() {
     assert!(body.contains("está en USD"), "{body}");
     let (s, body) = step_in(&c, &appr, &appr_csrf, &id, "approve", "3.75", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let page = text(sub.get(c.url(&format!("/batches/{id}"))).send().await.unwrap()).await;
+    let page = text(
+        sub.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(json(&c, &sub, &id).await["state"], "approved", "{page}");
 }
 
@@ -175,7 +190,13 @@ async fn full_rows_that_cannot_be_read_are_named_apart() {
     let j = to_type(&c, &sub, &id).await;
     assert_eq!(j["to_type"], "1.00:BRL+2full", "{j}");
     assert_eq!(j["full_unread"], 2, "{j}");
-    let page = text(sub.get(c.url(&format!("/batches/{id}"))).send().await.unwrap()).await;
+    let page = text(
+        sub.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert!(page.contains("id=\"cover-unread\""), "{page}");
     assert!(page.contains("+ 2 full"), "{page}");
 
@@ -184,7 +205,16 @@ async fn full_rows_that_cannot_be_read_are_named_apart() {
     assert!(body.contains("name them apart"), "{body}");
     let (s, body) = step_in(&c, &sub, &sub_csrf, &id, "submit", "1.00 + 3 full", "en").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (s, body) = step_in(&c, &sub, &sub_csrf, &id, "submit", "1.00 BRL + 2 full", "en").await;
+    let (s, body) = step_in(
+        &c,
+        &sub,
+        &sub_csrf,
+        &id,
+        "submit",
+        "1.00 BRL + 2 full",
+        "en",
+    )
+    .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     assert_eq!(json(&c, &sub, &id).await["expect_total"], "1.00:BRL+2full");
     let (s, body) = step_in(&c, &appr, &appr_csrf, &id, "approve", "1.00", "pt-BR").await;
@@ -206,17 +236,34 @@ fn run_names_full_rows_apart_and_refuses_another_currency() {
     );
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--expect-total", "1.00"]));
     assert_eq!(ran.code, 2, "{ran:?}");
-    assert!(ran.stderr.contains("e.g. --expect-total 1.00+2full"), "{ran:?}");
+    assert!(
+        ran.stderr.contains("e.g. --expect-total 1.00+2full"),
+        "{ran:?}"
+    );
     let ran = run(w.mprefund(
         &sb,
-        &["run", "in.csv", "--currency", "BRL", "--expect-total", "1.00:USD+2full"],
+        &[
+            "run",
+            "in.csv",
+            "--currency",
+            "BRL",
+            "--expect-total",
+            "1.00:USD+2full",
+        ],
     ));
     assert_eq!(ran.code, 2, "{ran:?}");
     assert!(ran.stderr.contains("rows are in BRL, not USD"), "{ran:?}");
     assert!(sb.refunds().is_empty(), "nothing sent");
     let ran = run(w.mprefund(
         &sb,
-        &["run", "in.csv", "--currency", "BRL", "--expect-total", "1.00:BRL+2full"],
+        &[
+            "run",
+            "in.csv",
+            "--currency",
+            "BRL",
+            "--expect-total",
+            "1.00:BRL+2full",
+        ],
     ));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(sb.refunds().len(), 3);

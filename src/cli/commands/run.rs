@@ -9,8 +9,8 @@ use clap::Args;
 use serde::Deserialize;
 
 use crate::cli::args::{
-    CurrencyArg, DEFAULT_REFUND_WINDOW_DAYS, InputArgs, OutputArgs, SendArgs, WindowArg,
-    de_guards, layered,
+    CurrencyArg, DEFAULT_REFUND_WINDOW_DAYS, InputArgs, OutputArgs, SendArgs, WindowArg, de_guards,
+    layered,
 };
 use crate::cli::session::{self, Session, finished, show};
 use crate::cli::settings::{self, JobFile, Layer};

@@ -556,10 +556,7 @@ pub(super) const EN: &[(M, &str)] = &[
         M::CoverReading,
         "Reading from Mercado Pago the payments of the rows that refund a whole payment: {0} of {1}…",
     ),
-    (
-        M::CoverToType,
-        "The total to type, every row in it:",
-    ),
+    (M::CoverToType, "The total to type, every row in it:"),
     (
         M::CoverRead,
         "The rows that refund a whole payment are in it: what is left of each payment, read from Mercado Pago.",

@@ -561,10 +561,7 @@ pub(super) const ES: &[(M, &str)] = &[
         M::CoverReading,
         "Leyendo en Mercado Pago los pagos de las filas que reembolsan un pago completo: {0} de {1}…",
     ),
-    (
-        M::CoverToType,
-        "El total a escribir, con todas las filas:",
-    ),
+    (M::CoverToType, "El total a escribir, con todas las filas:"),
     (
         M::CoverRead,
         "Las filas que reembolsan un pago completo están en él: lo que queda de cada pago, leído en Mercado Pago.",

@@ -561,10 +561,7 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::CoverReading,
         "Lendo no Mercado Pago os pagamentos das linhas que estornam um pagamento inteiro: {0} de {1}…",
     ),
-    (
-        M::CoverToType,
-        "O total a digitar, com todas as linhas:",
-    ),
+    (M::CoverToType, "O total a digitar, com todas as linhas:"),
     (
         M::CoverRead,
         "As linhas que estornam um pagamento inteiro estão nele: o que resta de cada pagamento, lido no Mercado Pago.",
