@@ -240,8 +240,10 @@ pub(crate) fn start(app: &Shared, id: &str, plan: &PlanReport, remember: bool) -
     let account = app.covers.account(&app.state);
     let mut readings = app.covers.readings();
     if let Some(r) = readings.get(id) {
-        // A reading that could not learn the currency is done again.
-        let stale = account.is_none()
+        // A reading that could not learn the currency is done again — for a
+        // step, not for a page view.
+        let stale = remember
+            && account.is_none()
             && r.found().is_some_and(|c| c.account.is_none())
             && plan.totals.per.contains_key(&None);
         if !stale {

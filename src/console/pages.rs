@@ -295,9 +295,18 @@ struct CoverView {
 }
 
 impl CoverView {
-    /// Reads nothing it has not begun to read but the `full` rows' payments (a
-    /// page view remembers nothing in the state file).
-    fn of(app: &super::server::Shared, id: &str, p: &PlanReport) -> CoverView {
+    /// Nothing before and after four eyes; reads nothing but the `full` rows'
+    /// payments (a page view remembers nothing in the state file).
+    fn of(app: &super::server::Shared, id: &str, p: &PlanReport, flow: &Flow) -> CoverView {
+        if !flow.is("uploaded") && !flow.is("submitted") {
+            return CoverView {
+                reading: None,
+                to_type: None,
+                read: false,
+                unread: 0,
+                account: None,
+            };
+        }
         let none = p.totals.per.contains_key(&None);
         let found = if super::covered::needs_reading(app, p, false) {
             let r = super::covered::start(app, id, p, false);
@@ -445,7 +454,7 @@ pub(crate) async fn batch(
         Err(e) => return internal(e),
     };
     let plan = match super::upload::plan_of(&app, &upload).await {
-        Ok(p) => (PlanView::of(&p), CoverView::of(&app, &upload.id, &p)),
+        Ok(p) => p,
         Err(e) => {
             let why = super::upload::said(&e, &app, &upload);
             return message(
@@ -456,8 +465,9 @@ pub(crate) async fn batch(
             );
         }
     };
-    let (plan, cover) = plan;
     let flow = Flow::of(&upload, &v, app.approval_days);
+    let cover = CoverView::of(&app, &upload.id, &plan, &flow);
+    let plan = PlanView::of(&plan);
     if json {
         let counts = match &flow.ledger_batch {
             Some(b) => match super::send::figures_of(&app, &upload.id, b).await {

@@ -320,3 +320,41 @@ fn a_report_in_another_currency_matches_no_refund() {
     let said = format!("{}{}", ran.stdout, ran.stderr);
     assert!(said.contains("currency not checked"), "{ran:?}");
 }
+
+/// While the `full` rows' payments are read the page says how far it is, and
+/// offers no form to type a total into until they are.
+#[tokio::test]
+async fn the_page_shows_the_reading_and_waits_for_it() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    // Every read takes a while: the page is seen before it ends.
+    let sb = crate::common::sandbox_with(mprefund::sandbox::Faults {
+        latency: Duration::from_millis(1500),
+        ..Default::default()
+    });
+    let c = console_on(&w, &state, &sb, &[]);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let csv = "payment_id,amount,currency,reference\n7600001,full,BRL,a\n7600002,full,BRL,b\n";
+    let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
+    let page = text(
+        sub.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("id=\"cover-reading\""), "{page}");
+    assert!(page.contains("of 2"), "{page}");
+    assert!(!page.contains("/submit\""), "no total to type yet: {page}");
+    let j = to_type(&c, &sub, &id).await;
+    assert_eq!(j["to_type"], "200.00:BRL", "{j}");
+    let page = text(
+        sub.get(c.url(&format!("/batches/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("/submit\""), "{page}");
+    assert!(!page.contains("id=\"cover-reading\""), "{page}");
+}
