@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::client::{Client, PaymentReply, PaymentView, Reply};
 use crate::domain::PaymentId;
@@ -34,6 +35,18 @@ pub(crate) async fn payments(
     settings: &Sending,
     stop: Stop,
 ) -> (HashMap<PaymentId, Lookup>, Option<StopReason>) {
+    payments_counted(client, ids, settings, stop, &AtomicU64::new(0)).await
+}
+
+/// [`payments`], counting in `counted` each payment as its reading ends (a page
+/// shows how far it is).
+pub(crate) async fn payments_counted(
+    client: Client,
+    ids: Vec<PaymentId>,
+    settings: &Sending,
+    stop: Stop,
+    counted: &AtomicU64,
+) -> (HashMap<PaymentId, Lookup>, Option<StopReason>) {
     let sender = Arc::new(Sender::new(settings, stop.clone()));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     for id in ids {
@@ -50,6 +63,7 @@ pub(crate) async fn payments(
                 async move { (id, read(&sender, first, &client, id).await) }
             },
             |(id, found)| {
+                counted.fetch_add(1, Ordering::Relaxed);
                 if let Some(found) = found {
                     all.insert(id, found);
                 }

@@ -17,7 +17,7 @@ use clap::Args;
 use serde::{Deserialize, Deserializer};
 
 use super::settings::Layer;
-use crate::domain::ResultsFormat;
+use crate::domain::{Currency, ResultsFormat};
 use crate::settings::{self, Concurrency};
 use crate::totals::Guard;
 
@@ -225,6 +225,28 @@ layered! {
         #[serde(skip)]
         pub job: Option<PathBuf>,
     }
+}
+
+layered! {
+    #[derive(Args, Debug, Clone, Default, Deserialize)]
+    #[serde(default)]
+    pub struct CurrencyArg {
+        /// The account's currency (BRL, ARS…): a file without a currency column
+        /// is in it. A total in another currency is refused, and `reconcile
+        /// --report` matches no line in another one. Unset: read once from
+        /// Mercado Pago where a payment is read (the console), else unknown.
+        #[arg(long, value_name = "CUR", value_parser = parse_currency)]
+        #[serde(deserialize_with = "de_currency")]
+        pub currency: Option<Currency>,
+    }
+}
+
+pub(crate) fn parse_currency(s: &str) -> Result<Currency, String> {
+    s.parse()
+}
+
+fn de_currency<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Currency>, D::Error> {
+    de_text_with(d, parse_currency)
 }
 
 #[derive(Deserialize)]

@@ -466,6 +466,7 @@ mod tests {
         ("idle_timeout", "15"),
         ("approval_days", "3"),
         ("time_zone", r#""-03:00""#),
+        ("currency", r#""BRL""#),
     ];
 
     /// The settings `command` read from a job file holding `key = value` in the

@@ -7,6 +7,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use super::online::Asked;
+use crate::domain::{Currency, Kind, PaymentId, Requested};
 use crate::input::{InputOptions, InputSummary, Spooled, Validated};
 use crate::ledger::{self, PriorRefund};
 use crate::totals::{self, Tally};
@@ -28,6 +29,12 @@ pub(crate) struct PlanReport {
     pub(crate) prior: Vec<PriorRefund>,
     /// Where those were looked for, when a state file was there.
     state: Option<PathBuf>,
+    /// The valid `full` rows, each once per payment: what the console reads
+    /// back to put their money in a total (`console::covered`).
+    pub(crate) full_rows: Vec<FullRow>,
+    /// The first valid row's payment: a payment of the file's account, whose
+    /// currency is the account's.
+    pub(crate) first_payment: Option<(PaymentId, Kind)>,
     /// What the rows ask of each payment, for `--online`. Behind a lock only so
     /// that a report can be shared between threads (the console keeps plans):
     /// it holds a read-only connection to the state file.
@@ -44,15 +51,35 @@ pub(crate) fn plan(
     online: bool,
 ) -> anyhow::Result<PlanReport> {
     let mut asked = online.then(|| Asked::new(state)).transpose()?;
+    let mut full_rows: Vec<FullRow> = Vec::new();
+    let mut first_payment = None;
+    let mut at: std::collections::HashMap<PaymentId, usize> = Default::default();
     let Validated {
         problems,
         tally: totals,
         summary,
         columns,
         taken,
-    } = input.validate(opts, |row| match &mut asked {
-        Some(a) => a.add(row),
-        None => Ok(()),
+    } = input.validate(opts, |row| {
+        if let Ok(v) = &row.content {
+            first_payment.get_or_insert((v.ask.payment_id, v.ask.kind));
+            if v.ask.requested == Requested::Full {
+                let i = *at.entry(v.ask.payment_id).or_insert_with(|| {
+                    full_rows.push(FullRow {
+                        payment: v.ask.payment_id,
+                        kind: v.ask.kind,
+                        currency: v.currency,
+                        rows: 0,
+                    });
+                    full_rows.len() - 1
+                });
+                full_rows[i].rows += 1;
+            }
+        }
+        match &mut asked {
+            Some(a) => a.add(row),
+            None => Ok(()),
+        }
     })?;
     let (prior, state) = match state.map(ledger::ReadOnly::open).transpose()?.flatten() {
         Some(mut ro) => (prior_refunds(input, opts, &summary.scan, &mut ro)?, state),
@@ -68,8 +95,20 @@ pub(crate) fn plan(
         problems,
         prior,
         state: state.map(Path::to_path_buf),
+        full_rows,
+        first_payment,
         asked: std::sync::Mutex::new(asked),
     })
+}
+
+/// The `full` rows of one payment (usually one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FullRow {
+    pub payment: PaymentId,
+    pub kind: Kind,
+    /// The first such row's currency cell.
+    pub currency: Option<Currency>,
+    pub rows: u64,
 }
 
 /// A second pass over the rows, streaming their asks into the state file's

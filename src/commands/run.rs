@@ -38,15 +38,26 @@ pub(crate) struct Guards {
     pub expect_total: Vec<Guard>,
     /// `--max-total`: a cap on the sum of the amounts, per currency.
     pub max_total: Vec<Guard>,
+    /// `currency`: the account's, which rows of no currency are in; a total
+    /// in another is refused.
+    pub currency: Option<crate::domain::Currency>,
+    /// The batch a person approved (the console): the file must be that one,
+    /// by its fingerprint. Its money was checked at approval, with the `full`
+    /// rows' balances read from Mercado Pago, which the file alone cannot show.
+    pub batch: Option<String>,
 }
 
 impl Guards {
     fn is_set(&self) -> bool {
-        self.expect_rows.is_some() || !self.expect_total.is_empty() || !self.max_total.is_empty()
+        self.expect_rows.is_some()
+            || !self.expect_total.is_empty()
+            || !self.max_total.is_empty()
+            || self.batch.is_some()
     }
 
-    /// `rows`: the file's data rows; `tally`: the money its valid rows ask.
-    fn check(&self, rows: u64, tally: &Tally) -> Result<(), Usage> {
+    /// `rows`: the file's data rows; `tally`: the money its valid rows ask;
+    /// `fingerprint`: the batch the file makes.
+    fn check(&self, rows: u64, tally: &Tally, fingerprint: &str) -> Result<(), Usage> {
         let mut wrong = Vec::new();
         if let Some(n) = self.expect_rows
             && n != rows
@@ -56,14 +67,21 @@ impl Guards {
             ));
         }
         if !self.expect_total.is_empty()
-            && let Err(e) = totals::check_expected(tally, &self.expect_total)
+            && let Err(e) = totals::check_expected(tally, &self.expect_total, self.currency)
         {
-            wrong.push(e);
+            wrong.push(e.to_string());
         }
         if !self.max_total.is_empty()
-            && let Err(e) = totals::check_max(tally, &self.max_total)
+            && let Err(e) = totals::check_max(tally, &self.max_total, self.currency)
         {
-            wrong.push(e);
+            wrong.push(e.to_string());
+        }
+        if let Some(approved) = &self.batch
+            && approved != fingerprint
+        {
+            wrong.push(format!(
+                "the approved batch is {approved}, this file makes batch {fingerprint}"
+            ));
         }
         if wrong.is_empty() {
             Ok(())
@@ -372,6 +390,7 @@ async fn tonight(
             req.guards.check(
                 batch.row_count,
                 &tally(&ledger, &batch.id, ledger::Tally::All)?,
+                &batch.id,
             )?;
         }
         if let Err(problems) = guard_resumed(&mut ledger, &mut batch, &req)? {

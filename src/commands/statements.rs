@@ -8,7 +8,9 @@
 //! line without one is matched by payment (`SOURCE_ID`), currency (when both
 //! sides say it), amount to the cent (either sign) and a date window; several
 //! same-amount refunds on one payment are allocated oldest first and marked
-//! ambiguous. Invariants: it reads files and the state file only (no request, no
+//! ambiguous. A refund's currency is its row's, else the account's (`currency`,
+//! else the state file's memo): a line in another currency is never matched to
+//! it. Invariants: it reads files and the state file only (no request, no
 //! write to the state); each refund of the batch matches at most one report
 //! line; every report line about a payment of the batch gets a finding, and so
 //! does every refund of the batch; reports none of whose lines fall in the
@@ -49,6 +51,9 @@ pub(crate) struct MatchRequest {
     /// The reports' period when known (a fetched report's), in ms; else it is
     /// read from their dated lines.
     pub period: Option<(i64, i64)>,
+    /// The account's currency (`currency`), which a batch whose input named
+    /// none is in; else the state file's memo of it (learnt from Mercado Pago).
+    pub currency: Option<Currency>,
 }
 
 /// `--fetch-report`: which report, of which period, and how long to wait.
@@ -130,6 +135,9 @@ pub(crate) struct Matched {
     pub outside: Option<(i64, i64, usize)>,
     /// The first lines of each finding, for a page (the CSV has them all).
     pub sample: Sample<Finding, Noted>,
+    /// Refunds of no currency (the input named none, the account's is not
+    /// known) met lines that name one: their currency could not be checked.
+    pub currency_unchecked: bool,
 }
 
 /// 1 when a finding disagrees with the reports or the reports are of another
@@ -212,6 +220,12 @@ impl Matched {
                 w,
                 "  {c}: refunded per the state file {} ({} refund(s) in the period), per the reports {} ({} line(s))",
                 m.state.sum, m.state.rows, m.report.sum, m.report.rows
+            )?;
+        }
+        if self.currency_unchecked {
+            writeln!(
+                w,
+                "currency not checked: the batch's input has no currency column and the account's currency is not known, so its refunds matched report lines of any currency; set `currency` (--currency BRL, or in the job file)"
             )?;
         }
         if let Some((first, last, n)) = self.outside {
@@ -351,6 +365,14 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         return Err(Usage(format!("--out {} is one of the reports", out.display())).into());
     }
     let lock = BatchLock::acquire(&req.state, &batch.id, "reconcile")?;
+    // A batch whose input named no currency is in the account's: a line in
+    // another is not one of its refunds.
+    let account = match req.currency {
+        Some(c) => Some(c),
+        None => ledger
+            .memo::<String>(crate::totals::ACCOUNT_CURRENCY)?
+            .and_then(|c| c.parse().ok()),
+    };
 
     // The batch's side.
     let mut ours: Vec<Ours> = Vec::new();
@@ -366,7 +388,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
             made_at_ms: r.made_at_ms.unwrap_or(0),
             id,
             row_no: u32::try_from(r.row_no).unwrap_or(u32::MAX),
-            currency: r.currency,
+            currency: r.currency.or(account),
             matched: false,
         });
         Ok(())
@@ -488,6 +510,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         Ok(())
     })?;
     let outside = outside_period(&ours, period);
+    let currency_unchecked = !currencies.is_empty() && ours.iter().any(|o| o.currency.is_none());
     lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
     Ok(Matched {
         batch_id: batch.id,
@@ -498,6 +521,7 @@ pub(crate) fn match_reports(req: MatchRequest) -> anyhow::Result<Matched> {
         out,
         outside,
         sample,
+        currency_unchecked,
     })
 }
 
@@ -771,6 +795,7 @@ mod tests {
             out: PathBuf::from("m.csv"),
             outside,
             sample: Sample::new(0),
+            currency_unchecked: false,
         };
         assert_eq!(
             matched(&[Finding::Matched, Finding::MatchedAmbiguous], None).exit(),

@@ -570,7 +570,14 @@ async fn matching(
         )
         .into());
     };
+    // The account's currency, which a batch without a currency column is in:
+    // a report line in another is none of its refunds.
+    let plan = upload::plan_of(app, &u)
+        .await
+        .map_err(|e| internal(e.context("the batch's plan")))?;
+    let currency = super::covered::account_for(app, &u.id, &plan).await;
     let req = MatchRequest {
+        currency,
         state: app.state.clone(),
         pick: crate::commands::Pick {
             id: Some(ledger_batch),

@@ -6,7 +6,8 @@
 //! in the state file (`store`, which alone writes them), accounts (`users`), login
 //! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
 //! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
-//! eyes (`review`), sending (`send`), a sent batch's results and retry
+//! eyes (`review`) and the money it covers, `full` rows read back (`covered`),
+//! sending (`send`), a sent batch's results and retry
 //! (`results`), reading a sent batch's books back — reconciling it, matching a
 //! report (`books`) — and `run --approved`, which sends the approved batches
 //! tonight (`approved`), and who is sending a batch: a send a killed process
@@ -31,6 +32,7 @@ pub(crate) mod approved;
 mod audit;
 mod auth;
 mod books;
+mod covered;
 mod i18n;
 mod lockout;
 mod pages;
@@ -103,6 +105,11 @@ crate::cli::args::layered! {
         #[command(flatten)]
         #[serde(flatten)]
         pub send: crate::cli::args::SendArgs,
+        /// The account's currency, which an upload without a currency column is
+        /// in (unset: read once from Mercado Pago, see `covered`).
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub currency: crate::cli::args::CurrencyArg,
     }
 }
 
@@ -260,6 +267,7 @@ pub(crate) async fn exec(
                 approval_days: r.approval_days,
                 send,
                 offset: r.offset,
+                currency: args.settings.currency.currency,
             })
             .await
         }

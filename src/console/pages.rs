@@ -281,6 +281,75 @@ impl PlanView {
     }
 }
 
+/// The money the typed total must cover, as the batch page shows it.
+struct CoverView {
+    /// (read, of) while the `full` rows' payments are being read.
+    reading: Option<(u64, u64)>,
+    /// The total to type, once known: `501.00:BRL`, `1.00:BRL+2full`.
+    to_type: Option<String>,
+    /// `full` rows whose payment was read: their balance is in the total.
+    read: bool,
+    /// `full` rows named apart (unread).
+    unread: u64,
+    /// The account's currency, shown when the file has no currency column.
+    account: Option<String>,
+}
+
+impl CoverView {
+    /// Nothing before and after four eyes; reads nothing but the `full` rows'
+    /// payments (a page view remembers nothing in the state file).
+    fn of(app: &super::server::Shared, id: &str, p: &PlanReport, flow: &Flow) -> CoverView {
+        if !flow.is("uploaded") && !flow.is("submitted") {
+            return CoverView {
+                reading: None,
+                to_type: None,
+                read: false,
+                unread: 0,
+                account: None,
+            };
+        }
+        let none = p.totals.per.contains_key(&None);
+        let found = if super::covered::needs_reading(app, p, false) {
+            let r = super::covered::start(app, id, p, false);
+            match r.found() {
+                Some(c) => Ok(c),
+                None => Err(super::covered::progress(&r)),
+            }
+        } else {
+            let account = app.covers.account(&app.state);
+            let empty = Default::default();
+            Ok(std::sync::Arc::new(super::covered::covered(
+                &p.totals,
+                &p.full_rows,
+                &empty,
+                account,
+            )))
+        };
+        match found {
+            Err(progress) => CoverView {
+                reading: Some(progress),
+                to_type: None,
+                read: false,
+                unread: 0,
+                account: None,
+            },
+            Ok(c) => CoverView {
+                reading: None,
+                to_type: Some(
+                    c.to_type()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                read: (p.full_rows.len() as u64) > c.unread.len() as u64,
+                unread: c.unread_rows(),
+                account: c.account.filter(|_| none).map(|c| c.to_string()),
+            },
+        }
+    }
+}
+
 /// Where the batch is in four eyes and sending, and what the viewer may do.
 struct Flow {
     id: String,
@@ -345,6 +414,7 @@ struct BatchPage {
     uploaded_at: String,
     state: &'static str,
     plan: PlanView,
+    cover: CoverView,
     flow: Flow,
     /// The first rows with an answer (a canary's), once sending began.
     answered: Vec<super::send::Answered>,
@@ -385,7 +455,7 @@ pub(crate) async fn batch(
         Err(e) => return internal(e),
     };
     let plan = match super::upload::plan_of(&app, &upload).await {
-        Ok(p) => PlanView::of(&p),
+        Ok(p) => p,
         Err(e) => {
             let why = super::upload::said(&e, &app, &upload);
             return message(
@@ -397,6 +467,8 @@ pub(crate) async fn batch(
         }
     };
     let flow = Flow::of(&upload, &v, app.approval_days);
+    let cover = CoverView::of(&app, &upload.id, &plan, &flow);
+    let plan = PlanView::of(&plan);
     if json {
         let counts = match &flow.ledger_batch {
             Some(b) => match super::send::figures_of(&app, &upload.id, b).await {
@@ -405,7 +477,11 @@ pub(crate) async fn batch(
             },
             None => None,
         };
-        return Json(json_of(&upload, &plan, &flow, counts)).into_response();
+        let mut j = json_of(&upload, &plan, &flow, counts);
+        j["to_type"] = serde_json::json!(cover.to_type);
+        j["full_unread"] = serde_json::json!(cover.unread);
+        j["reading"] = serde_json::json!(cover.reading);
+        return Json(j).into_response();
     }
     let answered = match &flow.ledger_batch {
         Some(b) if !flow.may_decide && !flow.is("approved") => {
@@ -434,6 +510,7 @@ pub(crate) async fn batch(
             state: flow.label,
             upload,
             plan,
+            cover,
             flow,
             answered,
             answered_shown: super::send::ANSWERED_SHOWN,

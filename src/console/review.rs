@@ -1,7 +1,9 @@
 //! Four eyes: `POST /batches/{id}/submit`, `/approve` and `/reject`. A
 //! submitter states the money per currency and submits; someone else — an
 //! approver or an admin, never the submitter — types it again and approves,
-//! or rejects with a reason. Approval makes the ledger batch from the stored
+//! or rejects with a reason. The total covers every row: the `full` rows'
+//! balances read back, the unread ones named apart (`covered`), in the
+//! account's currency. Approval makes the ledger batch from the stored
 //! upload by the path `run` takes (`commands::run::prepare`): before it there
 //! is no ledger row, so nothing can send the batch.
 //!
@@ -22,7 +24,7 @@ use super::auth::Viewer;
 use super::i18n::M;
 use super::server::{App, Early, Shared, either, internal, say};
 use super::store::{Action, BatchState, Upload};
-use super::{Role, upload};
+use super::{Role, covered, upload};
 use crate::commands::run::{Guards, RunRequest, RunResult};
 use crate::totals::{self, Guard};
 
@@ -42,25 +44,62 @@ pub(crate) fn effective(u: &Upload, now_ms: i64, approval_days: u32) -> BatchSta
 }
 
 /// The `expect_total` fields of a form: each `AMOUNT:CUR` (or `AMOUNT` for a
-/// file of one currency); at least one.
+/// file of one currency), `full` rows not read named apart (`1.00 BRL + 5
+/// full`); at least one.
 pub(crate) fn totals_typed(form: &[(String, String)]) -> Result<Vec<Guard>, String> {
     let typed: Vec<&str> = form
         .iter()
         .filter(|(k, _)| k == "expect_total")
-        .flat_map(|(_, v)| v.split_whitespace())
-        .map(str::trim)
+        .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty())
         .collect();
     if typed.is_empty() {
         return Err(words_of(M::ErrTypeTotal, &[]));
     }
-    typed
-        .into_iter()
-        .map(|t| {
-            t.parse::<Guard>()
-                .map_err(|e| words_of(M::ErrBadTotal, &[&format!("{t:?}"), &e.to_string()]))
-        })
-        .collect()
+    let text = typed.join("\n");
+    totals::typed(&text).map_err(|e| words_of(M::ErrBadTotal, &[&format!("{text:?}"), &e]))
+}
+
+/// A typed total that does not hold, in the request's language: another
+/// currency than the file's, `full` rows not named apart, or the figures.
+fn total_refused(e: &totals::Refused) -> Early {
+    use totals::Reason;
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    for r in &e.reasons {
+        if let Reason::OtherCurrency {
+            guard, typed, file, ..
+        } = r
+        {
+            let args = [guard.to_string(), file.clone(), typed.to_string()];
+            return refused(
+                status,
+                M::ErrTotalCurrency,
+                &args.each_ref().map(String::as_str),
+            );
+        }
+    }
+    for r in &e.reasons {
+        if let Reason::FullNotNamed {
+            guard,
+            currency,
+            full,
+            ..
+        } = r
+        {
+            let named = Guard {
+                full: *full,
+                currency: *currency,
+                ..*guard
+            };
+            let args = [full.to_string(), named.to_string()];
+            return refused(
+                status,
+                M::ErrTotalFullApart,
+                &args.each_ref().map(String::as_str),
+            );
+        }
+    }
+    refused(status, M::ErrTotalDiffers, &[&e.to_string()])
 }
 
 /// The guards as stored and shown: `AMOUNT:CUR` joined by spaces.
@@ -132,15 +171,18 @@ fn in_state(app: &App, u: &Upload, wanted: BatchState) -> Result<(), Early> {
     ))
 }
 
-/// The typed totals, checked against the plan's money: 422 naming the
-/// difference. `submitting`: a file with bad lines goes on only when it was
-/// uploaded with "skip the bad lines".
+/// The typed totals, checked against all the money the batch can move — the
+/// plan's amounts and the `full` rows' balances read back (`covered`), the
+/// unread ones named apart, in the account's currency: 422 naming the
+/// difference, 409 while the payments are still being read. `submitting`: a
+/// file with bad lines goes on only when it was uploaded with "skip the bad
+/// lines". The fingerprint of the batch whose money was checked comes back.
 async fn checked_totals(
     app: &Shared,
     u: &Upload,
     form: &[(String, String)],
     submitting: bool,
-) -> Result<Vec<Guard>, Early> {
+) -> Result<(Vec<Guard>, String, Option<crate::domain::Currency>), Early> {
     let guards = totals_typed(form).map_err(|e| said(StatusCode::UNPROCESSABLE_ENTITY, e))?;
     let plan = upload::plan_of(app, u)
         .await
@@ -152,14 +194,28 @@ async fn checked_totals(
             &[&plan.summary.invalid.to_string()],
         ));
     }
-    totals::check_expected(&plan.totals, &guards).map_err(|e| {
-        refused(
+    let named = guards.iter().any(|g| g.currency.is_some());
+    let covered = covered::now(app, &u.id, &plan, named)
+        .await
+        .map_err(|reading| {
+            let (read, of) = covered::progress(&reading);
+            let args = [read.to_string(), of.to_string()];
+            refused(
+                StatusCode::CONFLICT,
+                M::ErrCoverReading,
+                &args.each_ref().map(String::as_str),
+            )
+        })?;
+    if named && plan.totals.per.contains_key(&None) && covered.account.is_none() {
+        return Err(refused(
             StatusCode::UNPROCESSABLE_ENTITY,
-            M::ErrTotalDiffers,
-            &[&e.to_string()],
-        )
-    })?;
-    Ok(guards)
+            M::ErrTotalNoAccount,
+            &[],
+        ));
+    }
+    totals::check_expected(&covered.tally, &guards, covered.account)
+        .map_err(|e| total_refused(&e))?;
+    Ok((guards, plan.summary.fingerprint.clone(), covered.account))
 }
 
 fn to_batch(id: &str) -> Response {
@@ -179,7 +235,7 @@ pub(crate) async fn submit(
         async {
             let (v, u) = step_of(&app, &headers, &id, &form, Role::may_upload)?;
             in_state(&app, &u, BatchState::Uploaded)?;
-            let guards = checked_totals(&app, &u, &form, true).await?;
+            let (guards, _, _) = checked_totals(&app, &u, &form, true).await?;
             let typed = guards_text(&guards);
             let moved = app
                 .store()
@@ -222,7 +278,7 @@ async fn approved(
     let (v, u) = step_of(app, headers, id, form, Role::may_approve)?;
     in_state(app, &u, BatchState::Submitted)?;
     own_batch(&v, &u)?;
-    let guards = checked_totals(app, &u, form, false).await?;
+    let (guards, fingerprint, currency) = checked_totals(app, &u, form, false).await?;
     let Some(send) = app.send.as_ref() else {
         return Err(refused(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -238,7 +294,9 @@ async fn approved(
     if !moved {
         return Err(refused(StatusCode::CONFLICT, M::ErrDecidedAlready, &[]));
     }
-    // The ledger batch, by `run`'s own path: the guards typed hold again there.
+    // The ledger batch, by `run`'s own path, of the very file whose money was
+    // checked (its fingerprint): the typed totals cover money the file alone
+    // cannot show (the `full` rows' balances), so `run` checks the batch.
     let req = RunRequest {
         input: upload::stored_path(app, &u.stored_name),
         state: Some(app.state.clone()),
@@ -248,9 +306,9 @@ async fn approved(
         allow_more_refunds: false,
         preflight: None,
         guards: Guards {
-            expect_rows: None,
-            expect_total: guards.clone(),
-            max_total: Vec::new(),
+            currency,
+            batch: Some(fingerprint),
+            ..Guards::default()
         },
         confirm: None,
         send: send.clone(),

@@ -158,16 +158,9 @@ pub(crate) fn request_for(
     input_options: crate::input::InputOptions,
     send: crate::commands::SendOptions,
 ) -> RunRequest {
-    let expect_total = u
-        .review
-        .as_ref()
-        .map(|r| {
-            r.expect_total
-                .split(' ')
-                .filter_map(|g| g.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
+    // The batch approved, by its fingerprint: its money, `full` rows'
+    // balances included, was checked at approval.
+    let batch = u.review.as_ref().and_then(|r| r.ledger_batch.clone());
     RunRequest {
         input: stored,
         state: Some(state),
@@ -177,9 +170,8 @@ pub(crate) fn request_for(
         allow_more_refunds: false,
         preflight: None,
         guards: Guards {
-            expect_rows: None,
-            expect_total,
-            max_total: Vec::new(),
+            batch,
+            ..Guards::default()
         },
         confirm: None,
         send,

@@ -47,6 +47,8 @@ pub(crate) struct Settings {
     pub send: anyhow::Result<SendOptions>,
     /// `--time-zone`: the offset pages show times at.
     pub offset: time::UtcOffset,
+    /// `currency`: the account's, set (else read from Mercado Pago).
+    pub currency: Option<crate::domain::Currency>,
 }
 
 /// What every handler shares.
@@ -75,6 +77,9 @@ pub(crate) struct App {
     pub plans: super::upload::Plans,
     /// What reading the books back found, per batch (`console::books`).
     pub books: super::books::Books,
+    /// The `full` rows' payments read back, per batch, and the account's
+    /// currency (`console::covered`).
+    pub covers: super::covered::Covers,
 }
 
 pub(crate) type Shared = Arc<App>;
@@ -185,6 +190,7 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         runs: Mutex::new(HashMap::new()),
         plans: Default::default(),
         books: Default::default(),
+        covers: super::covered::Covers::new(s.currency),
     });
     let listener = tokio::net::TcpListener::bind(s.listen)
         .await

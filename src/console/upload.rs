@@ -220,6 +220,10 @@ async fn receive(
         }
     };
     app.store().add_upload(&upload).map_err(internal)?;
+    // The `full` rows' payments are read while people look at the plan.
+    if !plan.full_rows.is_empty() {
+        super::covered::start(app, &upload.id, &plan, true);
+    }
     let detail = format!(
         "{}: {} rows ({} valid, {} invalid), {} bytes{}",
         upload.original_name,

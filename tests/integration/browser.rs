@@ -661,12 +661,18 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
     // A submitter uploads the sample, reads its totals, and submits them.
     b.login("sub", PASSWORD).await;
     let id = b.upload(&sample(), false).await;
+    // The full row's payment read back (100.00 left): its money is in the total
+    // to type (the page comes back by itself until it is read).
+    assert_eq!(
+        b.wait_for("#to-type").await.text().await.unwrap(),
+        "781.89:BRL"
+    );
     assert_eq!(
         b.table("Money per currency").await.expect("money"),
         [["BRL", "14", "R$ 681.89", "1"]]
     );
     assert_eq!(b.texts(".figures > div").await[2], "0 bad");
-    b.fill_and_press("#submit-total", "681.89:BRL").await;
+    b.fill_and_press("#submit-total", "781.89:BRL").await;
     assert_eq!(b.text("h1 .state").await, "submitted");
     b.screenshot("flow-submitted").await;
     b.logout().await;
@@ -674,7 +680,7 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
     // An approver types the total again and approves; then sends.
     b.login("appr", PASSWORD).await;
     b.goto(&format!("/batches/{id}")).await;
-    b.fill_and_press("#approve-total", "681.89:BRL").await;
+    b.fill_and_press("#approve-total", "781.89:BRL").await;
     assert_eq!(b.text("h1 .state").await, "approved");
     b.press(&format!(
         "form[action='/batches/{id}/send']:not(:has(input[name=canary])) button"

@@ -96,8 +96,18 @@ fn hand_off_guards_refuse_a_file_that_differs_and_say_so_to_monitoring() {
         "give one --expect-total AMOUNT:CUR per currency",
     );
     refused(
-        &["--expect-total", "30.49:BRL", "--expect-total", "1500:CLP"],
-        "BRL amounts add up to 30.50 (and 1 full-refund row(s)",
+        &[
+            "--expect-total",
+            "30.49:BRL+1full",
+            "--expect-total",
+            "1500:CLP",
+        ],
+        "BRL amounts add up to 30.50",
+    );
+    // A `full` row is never silently outside the total: it is named apart.
+    refused(
+        &["--expect-total", "30.50:BRL", "--expect-total", "1500:CLP"],
+        "name them apart, e.g. --expect-total 30.50:BRL+1full",
     );
     refused(
         &["--expect-total", "30.50:BRL"],
@@ -122,7 +132,7 @@ fn hand_off_guards_refuse_a_file_that_differs_and_say_so_to_monitoring() {
             "--expect-rows",
             "4",
             "--expect-total",
-            "30.5:BRL",
+            "30.5:BRL+1full",
             "--expect-total",
             "1500:CLP",
         ],

@@ -8,6 +8,7 @@ mod console; // the web console over HTTP: accounts, login, CSRF, upload → pla
 mod console_books; // the console reads the books back: reconcile, a report matched, the findings (issue 21)
 mod console_ops; // the console run for real: HTTPS, job-file settings, killed sends, refusals in the person's language (issue 21)
 mod console_results; // the console's results: filtered pages, the results CSV, retry failed rows (issue 21)
+mod covered; // the approved total covers every row: full rows read back or named apart, in the account's currency
 mod doubt; // what Mercado Pago may have done is never forgotten: rows in doubt, read-backs, the guard
 mod earlier; // run --job finishes the job's earlier unfinished batches first (issue 19)
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results (issue 8)

@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
-use crate::cli::args::{BatchArgs, OutArg, SendArgs, de_size, layered, parse_size, with_default};
+use crate::cli::args::{
+    BatchArgs, CurrencyArg, OutArg, SendArgs, de_size, layered, parse_size, with_default,
+};
 use crate::cli::session::Session;
 use crate::cli::settings::{self, JobCommon, JobFile, Layer};
 use crate::exit::{Ending, Failure, Interrupted};
@@ -54,6 +56,9 @@ layered! {
         #[arg(long, value_name = "SIZE", value_parser = parse_size, help = with_default("With --fetch-report: the largest report downloaded, in bytes or with a KiB/MiB/GiB suffix; a larger one is refused and nothing of it kept", commands::DEFAULT_MAX_REPORT_BYTES))]
         #[serde(deserialize_with = "de_size")]
         pub max_report_bytes: Option<u64>,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub currency: CurrencyArg,
         /// API base URL, requests per second... as for `run`; the API base defaults to
         /// the one the batch was sent to.
         #[command(flatten)]
@@ -71,7 +76,8 @@ pub enum FetchKind {
 }
 
 /// The flags only matching against reports reads.
-const MATCHING: [&str; 5] = [
+const MATCHING: [&str; 6] = [
+    "currency",
     "date_window",
     "from",
     "to",
@@ -114,6 +120,7 @@ pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Res
         out: a.out.out.clone(),
         window_days: a.date_window.unwrap_or(DEFAULT_DATE_WINDOW_DAYS),
         period: None,
+        currency: a.currency.currency,
     };
     let m = match a.fetch_report {
         None => commands::statements::match_reports(req)?,

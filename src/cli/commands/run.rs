@@ -9,7 +9,8 @@ use clap::Args;
 use serde::Deserialize;
 
 use crate::cli::args::{
-    DEFAULT_REFUND_WINDOW_DAYS, InputArgs, OutputArgs, SendArgs, WindowArg, de_guards, layered,
+    CurrencyArg, DEFAULT_REFUND_WINDOW_DAYS, InputArgs, OutputArgs, SendArgs, WindowArg, de_guards,
+    layered,
 };
 use crate::cli::session::{self, Session, finished, show};
 use crate::cli::settings::{self, JobFile, Layer};
@@ -62,8 +63,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub expect_rows: Option<u64>,
     /// Refuse to start unless the amounts add up to exactly this, per currency
-    /// (repeat with AMOUNT:CUR for each currency of the file).
-    #[arg(long, value_name = "AMOUNT[:CUR]")]
+    /// (repeat with AMOUNT:CUR for each currency of the file); `full` rows,
+    /// whose amount is known only when sent, are named apart: 100.00:BRL+3full.
+    #[arg(long, value_name = "AMOUNT[:CUR][+Nfull]")]
     #[serde(deserialize_with = "de_guards")]
     pub(crate) expect_total: Vec<Guard>,
     /// Refuse to start when the amounts add up to more than this, per currency
@@ -74,6 +76,9 @@ pub struct RunArgs {
     #[command(flatten)]
     #[serde(flatten)]
     pub window: WindowArg,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub currency: CurrencyArg,
     /// With --job: earlier unfinished batches of the job older than this many days
     /// are not finished first, only reported [default: 7].
     #[arg(long, value_name = "DAYS", requires = "job")]
@@ -143,6 +148,8 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
                 expect_rows: a.expect_rows,
                 expect_total: a.expect_total.clone(),
                 max_total: a.max_total.clone(),
+                currency: a.currency.currency,
+                batch: None,
             },
             confirm: session::tty_confirm(a.yes),
             send: settings::send_options(&a.send)?,

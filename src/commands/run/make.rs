@@ -70,7 +70,8 @@ pub(super) async fn made(
             why: Refusal::BadLines,
         }));
     }
-    req.guards.check(summary.rows, &tally)?;
+    req.guards
+        .check(summary.rows, &tally, &summary.fingerprint)?;
     // With --skip-invalid, a file of bad rows still gets its results (all
     // `invalid`): the user asked for them, and exit 1 says what happened.
     if summary.valid == 0 && !(req.skip_invalid && summary.rows > 0) {

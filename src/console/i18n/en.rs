@@ -545,4 +545,37 @@ pub(super) const EN: &[(M, &str)] = &[
     (M::AnsweredFirst, " (the first {0})"),
     (M::ColOutcome, "Outcome"),
     (M::ColWhatHappened, "What happened"),
+    (
+        M::ErrTotalCurrency,
+        "the total {0} is in {2}, but this file's rows are in {1}: type it in {1}",
+    ),
+    (
+        M::ErrTotalFullApart,
+        "{0} row(s) refund a whole payment that could not be read from Mercado Pago, so their money is in no total: name them apart, e.g. {1}",
+    ),
+    (
+        M::ErrCoverReading,
+        "the payments of the rows that refund a whole payment are still being read from Mercado Pago ({0} of {1}): try again in a moment",
+    ),
+    (
+        M::ErrTotalNoAccount,
+        "this file has no currency column and the account's currency could not be read from Mercado Pago: type the total without a currency, or set `currency` in the job file",
+    ),
+    (
+        M::CoverReading,
+        "Reading from Mercado Pago the payments of the rows that refund a whole payment: {0} of {1}…",
+    ),
+    (M::CoverToType, "The total to type, every row in it:"),
+    (
+        M::CoverRead,
+        "The rows that refund a whole payment are in it: what is left of each payment, read from Mercado Pago.",
+    ),
+    (
+        M::CoverUnread,
+        "{0} row(s) refund a whole payment that could not be read from Mercado Pago: their money is known only when sent, so the total names them apart (`+ {0} full`).",
+    ),
+    (
+        M::CoverAccount,
+        "The file has no currency column: its rows are in the account's currency, {0}.",
+    ),
 ];

@@ -550,6 +550,39 @@ pub(super) const ES: &[(M, &str)] = &[
     (M::AnsweredFirst, " (las primeras {0})"),
     (M::ColOutcome, "Resultado"),
     (M::ColWhatHappened, "Qué pasó"),
+    (
+        M::ErrTotalCurrency,
+        "el total {0} está en {2}, pero las filas de este archivo están en {1}: escríbalo en {1}",
+    ),
+    (
+        M::ErrTotalFullApart,
+        "{0} fila(s) reembolsan un pago completo que no se pudo leer en Mercado Pago, así que su monto no está en ningún total: indíquelas aparte, p. ej.: {1}",
+    ),
+    (
+        M::ErrCoverReading,
+        "los pagos de las filas que reembolsan un pago completo todavía se están leyendo en Mercado Pago ({0} de {1}): intente de nuevo en un momento",
+    ),
+    (
+        M::ErrTotalNoAccount,
+        "este archivo no tiene columna de moneda y la moneda de la cuenta no se pudo leer en Mercado Pago: escriba el total sin moneda, o defina `currency` en el archivo del job",
+    ),
+    (
+        M::CoverReading,
+        "Leyendo en Mercado Pago los pagos de las filas que reembolsan un pago completo: {0} de {1}…",
+    ),
+    (M::CoverToType, "El total a escribir, con todas las filas:"),
+    (
+        M::CoverRead,
+        "Las filas que reembolsan un pago completo están en él: lo que queda de cada pago, leído en Mercado Pago.",
+    ),
+    (
+        M::CoverUnread,
+        "{0} fila(s) reembolsan un pago completo que no se pudo leer en Mercado Pago: su monto solo se conoce al enviarlas, así que el total las indica aparte (`+ {0} full`).",
+    ),
+    (
+        M::CoverAccount,
+        "El archivo no tiene columna de moneda: sus filas están en la moneda de la cuenta, {0}.",
+    ),
 ];
 
 pub(super) const CAUSES_ES: &[(&str, &str)] = &[

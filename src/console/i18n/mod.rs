@@ -644,6 +644,15 @@ pub(crate) enum M {
     AnsweredFirst,
     ColOutcome,
     ColWhatHappened,
+    ErrTotalCurrency,
+    ErrTotalFullApart,
+    ErrCoverReading,
+    ErrTotalNoAccount,
+    CoverReading,
+    CoverToType,
+    CoverRead,
+    CoverUnread,
+    CoverAccount,
 }
 
 mod en;

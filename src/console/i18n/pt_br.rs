@@ -550,6 +550,39 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     (M::AnsweredFirst, " (as primeiras {0})"),
     (M::ColOutcome, "Resultado"),
     (M::ColWhatHappened, "O que aconteceu"),
+    (
+        M::ErrTotalCurrency,
+        "o total {0} está em {2}, mas as linhas deste arquivo estão em {1}: digite-o em {1}",
+    ),
+    (
+        M::ErrTotalFullApart,
+        "{0} linha(s) estornam um pagamento inteiro que não pôde ser lido no Mercado Pago, então o valor delas não está em total nenhum: indique-as à parte, ex.: {1}",
+    ),
+    (
+        M::ErrCoverReading,
+        "os pagamentos das linhas que estornam um pagamento inteiro ainda estão sendo lidos no Mercado Pago ({0} de {1}): tente de novo em instantes",
+    ),
+    (
+        M::ErrTotalNoAccount,
+        "este arquivo não tem coluna de moeda e a moeda da conta não pôde ser lida no Mercado Pago: digite o total sem moeda, ou defina `currency` no arquivo do job",
+    ),
+    (
+        M::CoverReading,
+        "Lendo no Mercado Pago os pagamentos das linhas que estornam um pagamento inteiro: {0} de {1}…",
+    ),
+    (M::CoverToType, "O total a digitar, com todas as linhas:"),
+    (
+        M::CoverRead,
+        "As linhas que estornam um pagamento inteiro estão nele: o que resta de cada pagamento, lido no Mercado Pago.",
+    ),
+    (
+        M::CoverUnread,
+        "{0} linha(s) estornam um pagamento inteiro que não pôde ser lido no Mercado Pago: o valor delas só é conhecido no envio, então o total as indica à parte (`+ {0} full`).",
+    ),
+    (
+        M::CoverAccount,
+        "O arquivo não tem coluna de moeda: suas linhas estão na moeda da conta, {0}.",
+    ),
 ];
 
 /// The meanings of `causes`, by their English text (as `gettext` keys them).
