@@ -577,3 +577,72 @@ async fn results_need_a_session_a_batch_and_a_send() {
     assert_eq!(r.headers()[LOCATION], "/login");
     assert!(sb.refunds().is_empty(), "nothing was sent");
 }
+
+/// After an outage (every answer a 500: the rows may have refunded), the
+/// corrected spreadsheet uploaded in the console counts those payments as
+/// already refunded on its plan, and once approved and sent its rows are held
+/// — in doubt, the reason on the results page — and nothing moves.
+#[tokio::test]
+async fn a_corrected_upload_after_an_outage_is_held_with_its_reason() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = sandbox();
+    let c = console_on(&w, &state, &sb);
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let ids = [4_900_001_001u64, 4_900_001_002];
+    for p in ids {
+        sb.fail_payment(p, 500);
+    }
+    let night = format!(
+        "payment_id,amount,reference\n{},25.00,CB-1\n{},25.00,CB-2\n",
+        ids[0], ids[1]
+    );
+    let (_, j) = sent(
+        &c,
+        (&sub, &sub_csrf),
+        (&appr, &appr_csrf),
+        "night.csv",
+        night.into_bytes(),
+    )
+    .await;
+    assert_eq!(j["counts"]["unknown"], 2, "{j}");
+    for p in ids {
+        sb.heal_payment(p);
+    }
+    let fixed = format!(
+        "payment_id,amount,reference\n{},20.00,CB-1\n{},20.00,CB-2\n",
+        ids[0], ids[1]
+    );
+    let r = upload(
+        &c,
+        &sub,
+        Some(&sub_csrf),
+        "fixed.csv",
+        fixed.clone().into_bytes(),
+        true,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
+    let id = r.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/batches/")
+        .to_owned();
+    assert_eq!(json(&c, &sub, &id).await["already_refunded"], 2);
+    let (_, page) = get(&c, &sub, &format!("/batches/{id}")).await;
+    assert!(page.contains("may have been refunded"), "{page}");
+    let (id, j) = sent(
+        &c,
+        (&sub, &sub_csrf),
+        (&appr, &appr_csrf),
+        "fixed2.csv",
+        fixed.into_bytes(),
+    )
+    .await;
+    assert_eq!(j["counts"]["failed"], 2, "{j}");
+    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=failed")).await;
+    assert!(html.contains("payment_in_doubt"), "{html}");
+    assert!(html.contains("may have refunded this payment"), "{html}");
+    assert!(sb.refunds().is_empty(), "{:?}", sb.refunds());
+}
