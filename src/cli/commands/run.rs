@@ -13,6 +13,8 @@ use crate::cli::args::{
 };
 use crate::cli::session::{self, Session, finished, show};
 use crate::cli::settings::{self, JobFile, Layer};
+use crate::commands::OutputOptions;
+use crate::commands::night::{self, EarlierBatch};
 use crate::commands::run::{Earlier, Guards, RunRequest, RunResult};
 use crate::exit::Ending;
 use crate::totals::Guard;
@@ -97,12 +99,24 @@ pub struct RunArgs {
 pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
     let given = settings::given(&flags);
+    // `--approved`'s monitoring files are its command line's: the job file's
+    // top-level ones are the nightly input's batch's, which it must not overwrite.
+    let approved_files = OutputOptions {
+        metrics_file: flags.output.metrics_file.clone(),
+        summary_json: flags.output.summary_json.clone(),
+        ..OutputOptions::default()
+    };
     let job = JobFile::load_opt(flags.job.as_deref())?;
     let a = flags.over(job.layer("run")?);
     if a.approved {
         // The console's state file: --state or the job's, else the account's
         // (never one found beside the job's input, which --approved does not read).
-        return approved(&a, &given, a.state.clone(), session).await;
+        let night = Approved {
+            state: a.state.clone(),
+            files: approved_files,
+            started,
+        };
+        return approved(&a, &given, night, session).await;
     }
     let output = settings::output_options(&a.output, session.mode);
     let input = a.input.clone();
@@ -187,17 +201,43 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
     }
 }
 
-/// `run --approved`: the console's approved batches, each as `run` sends it.
+/// What `run --approved` was given besides its settings.
+struct Approved {
+    state: Option<PathBuf>,
+    /// `--metrics-file` and `--summary-json`, from the command line.
+    files: OutputOptions,
+    started: std::time::Instant,
+}
+
+/// The label `run --approved`'s metrics carry: its file sits beside the
+/// nightly run's in node_exporter's folder, and no series may come twice.
+const APPROVED_LABEL: Option<(&str, &str)> = Some(("run", "approved"));
+
+/// `run --approved`: the console's approved batches, each as `run` sends it;
+/// one metrics file and one summary for the night: the last batch sent, the
+/// others named as its earlier batches, the exit the worst of theirs.
 async fn approved(
     a: &RunArgs,
     given: &[&'static str],
-    state: Option<PathBuf>,
+    night_args: Approved,
     session: &Session,
 ) -> anyhow::Result<Exit> {
-    let mut applies: Vec<String> = ["approved", "job", "state", "yes"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let Approved {
+        state,
+        files,
+        started,
+    } = night_args;
+    let mut applies: Vec<String> = [
+        "approved",
+        "job",
+        "state",
+        "yes",
+        "metrics_file",
+        "summary_json",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
     applies.extend(settings::keys_of::<SendArgs>());
     applies.extend(settings::keys_of::<InputArgs>());
     settings::refuse_flags(
@@ -219,6 +259,14 @@ async fn approved(
         ))
         .into());
     }
+    let monitoring: Vec<(&str, &std::path::Path)> = [
+        ("--metrics-file", files.metrics_file.as_deref()),
+        ("--summary-json", files.summary_json.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    crate::paths::check_outputs(None, &state, &monitoring)?;
     let night = crate::console::approved::Night {
         state: state.clone(),
         input: settings::input_options(&a.input_args),
@@ -226,35 +274,82 @@ async fn approved(
         mode: Some(session.mode),
         confirm: session::tty_confirm(a.yes),
     };
-    let sent = crate::console::approved::send_approved(night, session.stop()).await?;
+    let nothing = |exit: Exit, error: Option<&str>| {
+        commands::report_nothing(
+            None,
+            Some(&state),
+            &files,
+            exit,
+            error,
+            started,
+            APPROVED_LABEL,
+        );
+    };
+    let sent = match crate::console::approved::send_approved(night, session.stop()).await {
+        Ok(sent) => sent,
+        Err(e) => {
+            nothing(Exit::of_error(&e), Some(&format!("{e:#}")));
+            return Err(e);
+        }
+    };
     if sent.is_empty() {
+        nothing(Exit::Ok, None);
         show(&mut std::io::stderr().lock(), |w| {
             writeln!(w, "no approved batch to send in {}", state.display())
         })?;
         return Ok(Exit::Ok);
     }
     let mut worst = Exit::Ok;
+    let mut earlier: Vec<EarlierBatch> = Vec::new();
+    let mut last: Option<Box<crate::commands::Finished>> = None;
     for s in sent {
         show(&mut std::io::stderr().lock(), |w| {
             writeln!(w, "console batch {} ({}):", s.id, s.file)
         })?;
+        let console_batch = format!("console batch {}", s.id);
         let exit = match s.ran {
-            Ok(RunResult::Finished(f)) => finished(&f, session)?,
+            Ok(RunResult::Finished(f)) => {
+                let exit = finished(&f, session)?;
+                if let Some(before) = last.replace(f) {
+                    earlier.push(EarlierBatch::of(&before));
+                }
+                exit
+            }
             Ok(refused @ RunResult::Refused { .. }) => {
                 let mut text = Vec::new();
                 refused.render(&mut text)?;
                 show(&mut std::io::stderr().lock(), |w| w.write_all(&text))?;
+                let said = String::from_utf8_lossy(&text).trim().to_owned();
+                earlier.push(EarlierBatch::failed(&console_batch, refused.exit(), &said));
                 refused.exit()
             }
             Err(e) => {
                 show(&mut std::io::stderr().lock(), |w| {
                     writeln!(w, "error: {e:#}")
                 })?;
-                Exit::of_error(&e)
+                let exit = Exit::of_error(&e);
+                earlier.push(EarlierBatch::failed(
+                    &console_batch,
+                    exit,
+                    &format!("{e:#}"),
+                ));
+                exit
             }
         };
-        if exit.code() > worst.code() {
-            worst = exit;
+        worst = night::worse(worst, exit);
+    }
+    match last {
+        Some(mut f) => {
+            f.earlier = earlier;
+            let output = match crate::ledger::Ledger::open(&state)?.batch(&f.batch_id)? {
+                Some(b) => files.for_batch(&b),
+                None => files,
+            };
+            commands::write_monitoring(&f, &output, APPROVED_LABEL)?;
+        }
+        None => {
+            let errors: Vec<String> = earlier.iter().map(|e| e.line.clone()).collect();
+            nothing(worst, Some(&errors.join("; ")));
         }
     }
     Ok(worst)
