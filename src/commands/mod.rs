@@ -6,6 +6,7 @@
 
 mod batch;
 mod fetch;
+pub(crate) mod morning;
 pub(crate) mod night;
 pub(crate) mod online;
 pub(crate) mod plan;
