@@ -34,6 +34,8 @@ mod money;
 mod mpbatch;
 mod mpreport;
 mod network;
+mod night;
+mod notify;
 mod paths;
 mod progress;
 mod rate;

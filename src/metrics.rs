@@ -24,7 +24,7 @@ pub(crate) struct RunFigures<'a> {
     /// Beyond this batch: the state file and tonight's input.
     pub beyond: &'a Beyond,
     /// The batches the run finished before this one.
-    pub earlier: &'a [crate::commands::night::EarlierBatch],
+    pub earlier: &'a [crate::night::EarlierBatch],
     /// One more label on every line (`run="approved"`): two kinds of run in
     /// one node_exporter folder must not give the same series twice.
     pub label: Option<(&'a str, &'a str)>,
@@ -269,10 +269,7 @@ fn refunded_lines(
 
 /// The batches the run finished before its own: how many, and each one's rows
 /// per outcome, money refunded and exit.
-fn render_earlier(
-    s: &mut String,
-    earlier: &[crate::commands::night::EarlierBatch],
-) -> anyhow::Result<()> {
+fn render_earlier(s: &mut String, earlier: &[crate::night::EarlierBatch]) -> anyhow::Result<()> {
     s.push_str("# HELP mprefund_earlier_batches Batches the last run finished before its own (an outage night's, other approved batches).\n");
     s.push_str("# TYPE mprefund_earlier_batches gauge\n");
     s.push_str(&format!("mprefund_earlier_batches {}\n", earlier.len()));
@@ -401,7 +398,7 @@ mod tests {
         let path = dir.path().join("m.prom");
         let summary = Summary::default();
         let beyond = Beyond::default();
-        let earlier = [crate::commands::night::EarlierBatch::failed(
+        let earlier = [crate::night::EarlierBatch::failed(
             "e1",
             Exit::SomeFailed,
             "x",

@@ -20,7 +20,7 @@ use crate::settings::Sending;
 use crate::throttle::RateFigures;
 use crate::{Usage, metrics};
 
-use super::night::{self, EarlierBatch};
+use crate::night::{self, EarlierBatch};
 
 /// Everything a sending command needs, resolved from flags and the job file:
 /// where, with which token (never stored), and how ([`Sending`]).
@@ -244,6 +244,30 @@ impl Finished {
             writeln!(w, "stopped early: {r}; {}", self.exit().next_step())?;
         }
         writeln!(w, "results: {}", self.results.display())
+    }
+
+    /// The figures this batch ended with, as a later batch's summary names it.
+    pub(crate) fn as_earlier(&self) -> EarlierBatch {
+        EarlierBatch {
+            batch: self.batch_id.clone(),
+            exit_code: self.exit().code(),
+            stopped: self.stopped.as_ref().map(ToString::to_string),
+            results: Some(self.results.display().to_string()),
+            rows: self.summary.rows,
+            outcomes: self.summary.outcomes.clone(),
+            error: None,
+            exit: self.exit(),
+            line: self.one_line(),
+        }
+    }
+
+    /// What a notification says of it: each earlier batch, then its own.
+    pub(crate) fn tell(&self, tell: &mut crate::notify::Tell) {
+        for e in &self.earlier {
+            tell.rows(&e.batch, &e.outcomes, e.results.as_deref());
+        }
+        let results = self.results.display().to_string();
+        tell.rows(&self.batch_id, &self.summary.outcomes, Some(&results));
     }
 
     /// The one line of each earlier batch, then this batch's: what `--quiet`

@@ -7,7 +7,6 @@
 mod batch;
 mod fetch;
 pub(crate) mod morning;
-pub(crate) mod night;
 pub(crate) mod online;
 pub(crate) mod plan;
 pub(crate) mod reconcile;

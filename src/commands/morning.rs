@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 use strum::IntoEnumIterator;
 
 use super::batch::{self, Pick};
-use super::night;
 use super::reconcile::{Finding, ReconcileRequest, Reconciled, reconcile};
 use crate::clock;
 use crate::exit::{Ending, Exit};
 use crate::ledger::{Batch, Ledger};
+use crate::night;
 use crate::send::Stop;
 
 /// The `meta` key of the watermark: ms since the epoch.
@@ -98,7 +98,8 @@ pub(crate) async fn reconcile_due(req: ReconcileRequest, stop: Stop) -> anyhow::
     if several && let Some(path) = &req.metrics_file {
         write_metrics(path, &morning)?;
     }
-    let complete = morning.read.len() == due.len() && morning.read.iter().all(|r| r.stopped.is_none());
+    let complete =
+        morning.read.len() == due.len() && morning.read.iter().all(|r| r.stopped.is_none());
     if complete {
         Ledger::open(&req.state)?.set_memo(WATERMARK, &began)?;
     }

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
-use super::night::EarlierBatch;
 use crate::domain::CauseCode;
 use crate::input::{InputOptions, Spooled};
 use crate::ledger::{self, Batch, Ledger};
 use crate::lock::BatchLock;
+use crate::night::EarlierBatch;
 use crate::send::Stop;
 use crate::totals::{self, Guard, Tally};
 use crate::{Usage, clock};
@@ -367,7 +367,7 @@ async fn finish_earlier(
         if f.stopped.is_some() {
             return Ok(EarlierOutcome::Stopped(Box::new(f)));
         }
-        done.push(EarlierBatch::of(&f));
+        done.push(f.as_earlier());
     }
     Ok(EarlierOutcome::Done(done))
 }

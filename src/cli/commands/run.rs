@@ -9,14 +9,15 @@ use clap::Args;
 use serde::Deserialize;
 
 use crate::cli::args::{
-    DEFAULT_REFUND_WINDOW_DAYS, InputArgs, OutputArgs, SendArgs, WindowArg, de_guards, layered,
+    DEFAULT_REFUND_WINDOW_DAYS, InputArgs, NotifyArg, OutputArgs, SendArgs, WindowArg, de_guards,
+    layered,
 };
 use crate::cli::session::{self, Session, finished, show};
 use crate::cli::settings::{self, JobFile, Layer};
 use crate::commands::OutputOptions;
-use crate::commands::night::{self, EarlierBatch};
 use crate::commands::run::{Earlier, Guards, RunRequest, RunResult};
 use crate::exit::Ending;
+use crate::night::{self, EarlierBatch};
 use crate::totals::Guard;
 use crate::{Exit, Usage, commands, state_home};
 
@@ -93,6 +94,9 @@ pub struct RunArgs {
     #[command(flatten)]
     #[serde(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub notify: NotifyArg,
 }
 }
 
@@ -108,6 +112,27 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
     };
     let job = JobFile::load_opt(flags.job.as_deref())?;
     let a = flags.over(job.layer("run")?);
+    let notifier = settings::notifier(&a.notify, &a.send)?;
+    let mut tell = crate::notify::Tell::default();
+    let exit = run_or_approved(a, &given, approved_files, started, session, &mut tell).await;
+    let what = "the night's run";
+    match &exit {
+        Ok(e) => tell.ended(what, *e, None),
+        Err(e) => tell.ended(what, Exit::of_error(e), Some(&format!("{e:#}"))),
+    }
+    // Money is done by now: the notification only waits its bounded turn.
+    tell.deliver(notifier.as_ref()).await;
+    exit
+}
+
+async fn run_or_approved(
+    a: RunArgs,
+    given: &[&'static str],
+    approved_files: OutputOptions,
+    started: std::time::Instant,
+    session: &Session,
+    tell: &mut crate::notify::Tell,
+) -> anyhow::Result<Exit> {
     if a.approved {
         // The console's state file: --state or the job's, else the account's
         // (never one found beside the job's input, which --approved does not read).
@@ -116,7 +141,7 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
             files: approved_files,
             started,
         };
-        return approved(&a, &given, night, session).await;
+        return approved(&a, given, night, session, tell).await;
     }
     let output = settings::output_options(&a.output, session.mode);
     let input = a.input.clone();
@@ -133,7 +158,7 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
     let ran = async {
         if !a.preflight {
             settings::refuse_flags(
-                &given,
+                given,
                 |k| k != "refund_window_days",
                 "it is the refund window of run --preflight",
             )?;
@@ -182,7 +207,10 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
         );
     };
     match ran {
-        Ok(RunResult::Finished(f)) => finished(&f, session),
+        Ok(RunResult::Finished(f)) => {
+            f.tell(tell);
+            finished(&f, session)
+        }
         Ok(refused @ RunResult::Refused { .. }) => {
             // Always shown: it is the error message of an exit 2.
             let mut text = Vec::new();
@@ -221,6 +249,7 @@ async fn approved(
     given: &[&'static str],
     night_args: Approved,
     session: &Session,
+    tell: &mut crate::notify::Tell,
 ) -> anyhow::Result<Exit> {
     let Approved {
         state,
@@ -234,6 +263,7 @@ async fn approved(
         "yes",
         "metrics_file",
         "summary_json",
+        "notify_url",
     ]
     .into_iter()
     .map(str::to_owned)
@@ -309,9 +339,10 @@ async fn approved(
         let console_batch = format!("console batch {}", s.id);
         let exit = match s.ran {
             Ok(RunResult::Finished(f)) => {
+                f.tell(tell);
                 let exit = finished(&f, session)?;
                 if let Some(before) = last.replace(f) {
-                    earlier.push(EarlierBatch::of(&before));
+                    earlier.push(before.as_earlier());
                 }
                 exit
             }

@@ -536,4 +536,8 @@ pub(super) const EN: &[(M, &str)] = &[
     (M::AnsweredFirst, " (the first {0})"),
     (M::ColOutcome, "Outcome"),
     (M::ColWhatHappened, "What happened"),
+    (
+        M::LookOnly,
+        "Look only: this console was started without an access token (--without-token). Plans, results and the audit trail can be read; nothing can be approved or sent.",
+    ),
 ];

@@ -541,6 +541,10 @@ pub(super) const ES: &[(M, &str)] = &[
     (M::AnsweredFirst, " (las primeras {0})"),
     (M::ColOutcome, "Resultado"),
     (M::ColWhatHappened, "Qué pasó"),
+    (
+        M::LookOnly,
+        "Solo consulta: esta consola se inició sin token de acceso (--without-token). Se pueden leer los planes, los resultados y la auditoría; no se puede aprobar ni enviar nada.",
+    ),
 ];
 
 pub(super) const CAUSES_ES: &[(&str, &str)] = &[

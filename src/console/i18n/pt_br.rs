@@ -541,6 +541,10 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     (M::AnsweredFirst, " (as primeiras {0})"),
     (M::ColOutcome, "Resultado"),
     (M::ColWhatHappened, "O que aconteceu"),
+    (
+        M::LookOnly,
+        "Somente consulta: este console foi iniciado sem token de acesso (--without-token). Planos, resultados e a trilha de auditoria podem ser lidos; nada pode ser aprovado nem enviado.",
+    ),
 ];
 
 /// The meanings of `causes`, by their English text (as `gettext` keys them).

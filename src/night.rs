@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::batch::Finished;
-use crate::exit::{Ending, Exit};
+use crate::exit::Exit;
 use crate::report::Totals;
 
 /// One batch a run finished before the one it reports on.
@@ -37,21 +36,6 @@ pub(crate) struct EarlierBatch {
 }
 
 impl EarlierBatch {
-    /// The figures `f` ended with.
-    pub(crate) fn of(f: &Finished) -> EarlierBatch {
-        EarlierBatch {
-            batch: f.batch_id.clone(),
-            exit_code: f.exit().code(),
-            stopped: f.stopped.as_ref().map(ToString::to_string),
-            results: Some(f.results.display().to_string()),
-            rows: f.summary.rows,
-            outcomes: f.summary.outcomes.clone(),
-            error: None,
-            exit: f.exit(),
-            line: f.one_line(),
-        }
-    }
-
     /// A batch that ended before it had results (refused, an error): `name`
     /// says which.
     pub(crate) fn failed(name: &str, exit: Exit, error: &str) -> EarlierBatch {
