@@ -48,6 +48,7 @@ mod settings;
 mod sheet;
 mod state_access;
 mod state_home;
+mod state_owner;
 mod throttle;
 mod token;
 mod totals;

@@ -21,6 +21,9 @@ pub(crate) async fn exec(mut a: ConsoleArgs, _session: &Session) -> anyhow::Resu
     // `--state` is global to `console` and its `users`: the job's `state` by hand.
     let state = a.state.clone().or(job.layer::<JobState>("console")?.state);
     let state = settings::state_of(state.as_deref(), &job.common("console")?)?;
+    // Accounts and the console's tables go in the state file: created by the
+    // user the service runs as, never left to root.
+    crate::state_owner::check(&state, &crate::state_owner::this_command())?;
     // Uploads are read as `plan` reads the job's input: its delimiter, namespace…
     let input = settings::input_options(&job.layer::<InputArgs>("console")?);
     // Sending is `run`'s: the same settings, the token read the same way. A

@@ -156,6 +156,9 @@ async fn run_or_approved(
             .transpose()?,
     };
     let ran = async {
+        if let Some(state) = &state {
+            crate::state_owner::check(state, &crate::state_owner::this_command())?;
+        }
         if !a.preflight {
             settings::refuse_flags(
                 given,
