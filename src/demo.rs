@@ -50,11 +50,16 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         }
         // A fresh folder of this user's (mode 0700, a name no one else can
         // guess or take first): kept, so the files it names can be read after.
-        None => tempfile::Builder::new()
-            .prefix("mprefund-demo-")
-            .tempdir()
-            .context("creating the demo's temporary folder")?
-            .keep(),
+        None => {
+            use std::os::unix::fs::PermissionsExt;
+            let d = tempfile::Builder::new()
+                .prefix("mprefund-demo-")
+                .permissions(std::fs::Permissions::from_mode(0o700))
+                .tempdir()
+                .context("creating the demo's temporary folder")?
+                .keep();
+            d
+        }
     };
     let faults = if args.no_faults {
         Faults::default()

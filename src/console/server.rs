@@ -163,6 +163,12 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         check_listen(*addr, s.tls.is_some(), s.behind_proxy)?;
     }
     let tls = s.tls.as_ref().map(tls_config).transpose()?;
+    // No usable token, and not started to look only: refused before the state
+    // file is opened (or made).
+    let send = match s.send {
+        Err(e) if e.is::<Usage>() => return Err(e),
+        other => other,
+    };
     let mut store = Store::open(&s.state)?;
     // A send a killed console left `sending` becomes `stopped`, sendable again.
     super::sender::recover(&mut store, &s.state)?;
@@ -173,7 +179,7 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         );
     }
     let stand_in_hash = users::hash_password(&super::random_hex(16)?)?;
-    let send = match s.send {
+    let send = match send {
         Ok(send) => Some(send),
         Err(e) => {
             tracing::warn!("batches cannot be approved or sent from this console: {e:#}");

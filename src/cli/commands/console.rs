@@ -38,18 +38,17 @@ pub(crate) async fn exec(mut a: ConsoleArgs, _session: &Session) -> anyhow::Resu
         (None, true) => Err(anyhow::anyhow!(
             "started with --without-token: look only, nothing can be approved or sent"
         )),
-        (None, false) => match settings::send_options(&a.settings.send) {
-            Ok(send) => Ok(send),
-            Err(e) => {
-                return Err(Usage(format!(
-                    "the console has no usable access token ({e:#}): give it one \
-                     (MP_ACCESS_TOKEN, --token-env VAR or --token-file FILE; token_file in the \
-                     job file), or start it to look only, where nothing can be approved or sent, \
-                     with --without-token"
-                ))
-                .into());
-            }
-        },
+        // A `Usage` error: the console refuses to start with it, once its
+        // address and certificate are checked (those are said first).
+        (None, false) => settings::send_options(&a.settings.send).map_err(|e| {
+            Usage(format!(
+                "the console has no usable access token ({e:#}): give it one \
+                 (MP_ACCESS_TOKEN, --token-env VAR or --token-file FILE; token_file in the \
+                 job file), or start it to look only, where nothing can be approved or sent, \
+                 with --without-token"
+            ))
+            .into()
+        }),
     };
     crate::console::exec(a, state, input, send).await
 }
