@@ -52,13 +52,12 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         // guess or take first): kept, so the files it names can be read after.
         None => {
             use std::os::unix::fs::PermissionsExt;
-            let d = tempfile::Builder::new()
+            tempfile::Builder::new()
                 .prefix("mprefund-demo-")
                 .permissions(std::fs::Permissions::from_mode(0o700))
                 .tempdir()
                 .context("creating the demo's temporary folder")?
-                .keep();
-            d
+                .keep()
         }
     };
     let faults = if args.no_faults {
