@@ -34,7 +34,7 @@ const SAMPLES: [(&str, &[u8]); 2] = [
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// Where to write the samples' state and results [default: mprefund-demo in the system temporary folder, emptied each run]
+    /// Where to write the samples' state and results [default: a new folder of yours in the system temporary folder, mprefund-demo-XXXXXX, named at the end]
     #[arg(long)]
     pub out_dir: Option<PathBuf>,
     /// Turn off the sandbox's injected faults (500s, 429s, cut connections).
@@ -48,14 +48,16 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
             d
         }
-        // One folder, emptied each time: running the demo again leaves no litter.
+        // A fresh folder of this user's (mode 0700, a name no one else can
+        // guess or take first): kept, so the files it names can be read after.
         None => {
-            let d = std::env::temp_dir().join("mprefund-demo");
-            if d.exists() {
-                std::fs::remove_dir_all(&d).with_context(|| format!("emptying {}", d.display()))?;
-            }
-            std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
-            d
+            use std::os::unix::fs::PermissionsExt;
+            tempfile::Builder::new()
+                .prefix("mprefund-demo-")
+                .permissions(std::fs::Permissions::from_mode(0o700))
+                .tempdir()
+                .context("creating the demo's temporary folder")?
+                .keep()
         }
     };
     let faults = if args.no_faults {

@@ -23,6 +23,11 @@ pub(crate) struct RunFigures<'a> {
     pub rate: Option<&'a crate::throttle::RateFigures>,
     /// Beyond this batch: the state file and tonight's input.
     pub beyond: &'a Beyond,
+    /// The batches the run finished before this one.
+    pub earlier: &'a [crate::night::EarlierBatch],
+    /// One more label on every line (`run="approved"`): two kinds of run in
+    /// one node_exporter folder must not give the same series twice.
+    pub label: Option<(&'a str, &'a str)>,
 }
 
 /// The figures of a run beyond its own batch: what is left in the whole state
@@ -44,9 +49,11 @@ pub(crate) struct Beyond {
 }
 
 pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
+    // With a label, the sample reads `name{k="v"} value`.
     let previous_success = std::fs::read_to_string(path).ok().and_then(|text| {
         text.lines()
             .find_map(|l| l.strip_prefix(LAST_SUCCESS))
+            .and_then(|v| v.rsplit(' ').next())
             .and_then(|v| v.trim().parse::<i64>().ok())
     });
     let last_success = if f.exit == Exit::Ok {
@@ -54,7 +61,31 @@ pub(crate) fn write(path: &Path, f: &RunFigures<'_>) -> anyhow::Result<()> {
     } else {
         previous_success
     };
-    crate::atomic_file::write_atomically(path, render(f, last_success)?.as_bytes())
+    let text = render(f, last_success)?;
+    let text = match f.label {
+        Some((k, v)) => with_label(&text, k, v),
+        None => text,
+    };
+    crate::atomic_file::write_atomically(path, text.as_bytes())
+}
+
+/// `text` (the textfile format) with `name="value"` on every sample line.
+fn with_label(text: &str, name: &str, value: &str) -> String {
+    let pair = format!("{name}=\"{}\"", label(value));
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            out.push_str(line);
+        } else if let Some((metric, rest)) = line.split_once('{') {
+            out.push_str(&format!("{metric}{{{pair},{rest}"));
+        } else if let Some((metric, rest)) = line.split_once(' ') {
+            out.push_str(&format!("{metric}{{{pair}}} {rest}"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 const LAST_RECONCILE: &str = "mprefund_last_reconcile_timestamp_seconds";
@@ -133,25 +164,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::R
         "# HELP mprefund_refunded_amount Amount refunded (refunded and in process), by currency.\n",
     );
     s.push_str("# TYPE mprefund_refunded_amount gauge\n");
-    let mut by_currency = crate::money::MoneyByCurrency::default();
-    for o in [Outcome::Refunded, Outcome::InProcess] {
-        if let Some(t) = f.summary.outcomes.get(o.as_str()) {
-            // Each sum was checked when the summary was made; their total can
-            // only pass Decimal's range on absurd server figures: an error.
-            by_currency.merge(&t.refunded)?;
-            by_currency.merge(&t.refunded_full)?;
-        }
-    }
-    for (c, a) in by_currency.iter() {
-        let c = if c.is_empty() {
-            "unknown".to_owned()
-        } else {
-            label(c)
-        };
-        s.push_str(&format!(
-            "mprefund_refunded_amount{{batch=\"{b}\",currency=\"{c}\"}} {a}\n"
-        ));
-    }
+    refunded_lines(&mut s, "mprefund_refunded_amount", &b, &f.summary.outcomes)?;
     s.push_str("# HELP mprefund_run_duration_seconds Wall time of the last run.\n");
     s.push_str("# TYPE mprefund_run_duration_seconds gauge\n");
     s.push_str(&format!(
@@ -208,6 +221,7 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::R
         }
     }
     render_beyond(&mut s, f.beyond);
+    render_earlier(&mut s, f.earlier)?;
     s.push_str("# HELP mprefund_run_exit_code Exit code of the last run (0 ok, 1 some failed, 2 usage or input error, 3 stopped resumable, 4 batch held, 5 state damaged, 6 a person must fix something, 7 earlier batches unfinished, 8 internal error).\n");
     s.push_str("# TYPE mprefund_run_exit_code gauge\n");
     s.push_str(&format!("mprefund_run_exit_code {}\n", f.exit.code()));
@@ -223,6 +237,77 @@ pub(crate) fn render(f: &RunFigures<'_>, last_success: Option<i64>) -> anyhow::R
     s.push_str("# TYPE mprefund_last_success_timestamp_seconds gauge\n");
     s.push_str(&format!("{LAST_SUCCESS} {}\n", last_success.unwrap_or(0)));
     Ok(s)
+}
+
+/// `name{batch,currency}` lines: the money refunded (refunded and in process)
+/// per currency, from a summary's `outcomes`.
+fn refunded_lines(
+    s: &mut String,
+    name: &str,
+    b: &str,
+    outcomes: &std::collections::BTreeMap<String, crate::report::Totals>,
+) -> anyhow::Result<()> {
+    let mut by_currency = crate::money::MoneyByCurrency::default();
+    for o in [Outcome::Refunded, Outcome::InProcess] {
+        if let Some(t) = outcomes.get(o.as_str()) {
+            // Each sum was checked when the summary was made; their total can
+            // only pass Decimal's range on absurd server figures: an error.
+            by_currency.merge(&t.refunded)?;
+            by_currency.merge(&t.refunded_full)?;
+        }
+    }
+    for (c, a) in by_currency.iter() {
+        let c = if c.is_empty() {
+            "unknown".to_owned()
+        } else {
+            label(c)
+        };
+        s.push_str(&format!("{name}{{batch=\"{b}\",currency=\"{c}\"}} {a}\n"));
+    }
+    Ok(())
+}
+
+/// The batches the run finished before its own: how many, and each one's rows
+/// per outcome, money refunded and exit.
+fn render_earlier(s: &mut String, earlier: &[crate::night::EarlierBatch]) -> anyhow::Result<()> {
+    s.push_str("# HELP mprefund_earlier_batches Batches the last run finished before its own (an outage night's, other approved batches).\n");
+    s.push_str("# TYPE mprefund_earlier_batches gauge\n");
+    s.push_str(&format!("mprefund_earlier_batches {}\n", earlier.len()));
+    if earlier.is_empty() {
+        return Ok(());
+    }
+    s.push_str("# HELP mprefund_earlier_rows Rows of each batch the last run finished before its own, by outcome.\n");
+    s.push_str("# TYPE mprefund_earlier_rows gauge\n");
+    for e in earlier {
+        let b = label(&e.batch);
+        for o in Outcome::iter() {
+            let n = e.outcomes.get(o.as_str()).map_or(0, |t| t.rows);
+            s.push_str(&format!(
+                "mprefund_earlier_rows{{batch=\"{b}\",outcome=\"{}\"}} {n}\n",
+                o.as_str()
+            ));
+        }
+    }
+    s.push_str("# HELP mprefund_earlier_refunded_amount Amount refunded (refunded and in process) by each batch the last run finished before its own, by currency.\n");
+    s.push_str("# TYPE mprefund_earlier_refunded_amount gauge\n");
+    for e in earlier {
+        refunded_lines(
+            s,
+            "mprefund_earlier_refunded_amount",
+            &label(&e.batch),
+            &e.outcomes,
+        )?;
+    }
+    s.push_str("# HELP mprefund_earlier_exit_code Exit code of each batch the last run finished before its own.\n");
+    s.push_str("# TYPE mprefund_earlier_exit_code gauge\n");
+    for e in earlier {
+        s.push_str(&format!(
+            "mprefund_earlier_exit_code{{batch=\"{}\"}} {}\n",
+            label(&e.batch),
+            e.exit_code
+        ));
+    }
+    Ok(())
 }
 
 fn render_beyond(s: &mut String, b: &Beyond) {
@@ -280,6 +365,8 @@ mod tests {
             finished_at_secs: at,
             rate: None,
             beyond: &beyond,
+            earlier: &[],
+            label: None,
         };
         write(&path, &fig(Exit::Ok, 100)).unwrap();
         write(&path, &fig(Exit::SomeFailed, 200)).unwrap();
@@ -298,6 +385,47 @@ mod tests {
         assert!(text.contains("mprefund_input_unchanged 1\n"));
         assert!(!text.contains("mprefund_input_age_seconds"));
         assert!(text.contains("mprefund_rows{batch=\"b\\\"1\",outcome=\"refunded\"} 0\n"));
+    }
+
+    #[test]
+    fn a_label_goes_on_every_sample_and_last_success_still_reads_back() {
+        let text = "# HELP a x\n# TYPE a gauge\na 1\nb{batch=\"q\"} 2\n";
+        assert_eq!(
+            with_label(text, "run", "approved"),
+            "# HELP a x\n# TYPE a gauge\na{run=\"approved\"} 1\nb{run=\"approved\",batch=\"q\"} 2\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.prom");
+        let summary = Summary::default();
+        let beyond = Beyond::default();
+        let earlier = [crate::night::EarlierBatch::failed(
+            "e1",
+            Exit::SomeFailed,
+            "x",
+        )];
+        let fig = |exit, at| RunFigures {
+            batch_id: "b",
+            summary: &summary,
+            duration_secs: 1.0,
+            exit,
+            finished_at_secs: at,
+            rate: None,
+            beyond: &beyond,
+            earlier: &earlier,
+            label: Some(("run", "approved")),
+        };
+        write(&path, &fig(Exit::Ok, 100)).unwrap();
+        write(&path, &fig(Exit::Stopped, 200)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("mprefund_last_success_timestamp_seconds{run=\"approved\"} 100\n"),
+            "{text}"
+        );
+        assert!(text.contains("mprefund_earlier_batches{run=\"approved\"} 1\n"));
+        assert!(text.contains(
+            "mprefund_earlier_rows{run=\"approved\",batch=\"e1\",outcome=\"failed\"} 0\n"
+        ));
+        assert!(text.contains("mprefund_earlier_exit_code{run=\"approved\",batch=\"e1\"} 1\n"));
     }
 
     #[test]
@@ -322,6 +450,8 @@ mod tests {
             finished_at_secs: 1,
             rate: None,
             beyond: &beyond,
+            earlier: &[],
+            label: None,
         };
         let e = render(&f, None).unwrap_err();
         assert!(e.to_string().contains("BRL"), "{e}");

@@ -256,8 +256,15 @@ impl Summary {
         }
         for (cause, n) in &self.causes {
             // `outcome/code`: the code said with its meaning and next step.
-            let code = cause.split_once('/').map_or(cause.as_str(), |(_, c)| c);
+            let (outcome, code) = cause.split_once('/').unwrap_or(("", cause.as_str()));
             match crate::causes::meaning(&CauseCode::parse(code)) {
+                // Rows still to send are the run's: `retry` leaves them alone
+                // unless told (--include-pending).
+                Some(m) if outcome == Outcome::Pending.as_str() => writeln!(
+                    w,
+                    "    {cause}: {n}  ({}; next: run the same command again to resume)",
+                    m.what
+                )?,
                 Some(m) => writeln!(
                     w,
                     "    {cause}: {n}  ({}; next: {})",

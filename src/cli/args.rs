@@ -334,3 +334,17 @@ pub(crate) fn de_guards<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Guard>, D
         .map(|t| t.parse::<Guard>().map_err(serde::de::Error::custom))
         .collect()
 }
+
+layered! {
+    /// `--notify-url`: where a command tells a person what they should know.
+    #[derive(Args, Debug, Clone, Default, Deserialize)]
+    #[serde(default)]
+    pub struct NotifyArg {
+        /// POST a JSON `{"text": ...}` here (a Slack, Microsoft Teams or Google
+        /// Chat incoming webhook) when a batch waits for approval, is approved or
+        /// rejected, ends with failed or in-doubt rows, or a run stops early or
+        /// needs a person; https only (http to this machine). Never holds the token.
+        #[arg(long, value_name = "URL")]
+        pub notify_url: Option<String>,
+    }
+}

@@ -157,7 +157,16 @@ pub(crate) fn finished(f: &crate::commands::Finished, session: &Session) -> anyh
         let line = f.log_line()?;
         show(&mut std::io::stderr().lock(), |w| writeln!(w, "{line}"))?;
     }
-    session.summary(|| f.one_line(), |w| f.render(w))?;
+    // One line per batch the command touched: the earlier ones, then its own.
+    session.summary(
+        || f.lines().join("\n"),
+        |w| {
+            for e in &f.earlier {
+                writeln!(w, "earlier {}", e.line)?;
+            }
+            f.render(w)
+        },
+    )?;
     Ok(f.exit())
 }
 

@@ -344,6 +344,19 @@ pub(crate) fn send_options(s: &SendArgs) -> anyhow::Result<SendOptions> {
     })
 }
 
+/// Where notifications go (`notify_url`), checked: https, or http to this
+/// machine, and never holding the token `send` reads.
+pub(crate) fn notifier(
+    n: &super::args::NotifyArg,
+    send: &SendArgs,
+) -> Result<Option<crate::notify::Notifier>, Usage> {
+    let Some(url) = n.notify_url.as_deref() else {
+        return Ok(None);
+    };
+    let token = send_options(send).ok().map(|s| s.token);
+    crate::notify::Notifier::new(Some(url), token.as_ref())
+}
+
 /// `--rate`, else its default.
 pub(crate) fn rate_of(s: &SendArgs) -> NonZeroU32 {
     s.rate.unwrap_or(RateSettings::default().rate)
@@ -467,6 +480,8 @@ mod tests {
         ("approval_days", "3"),
         ("time_zone", r#""-03:00""#),
         ("currency", r#""BRL""#),
+        ("without_token", "true"),
+        ("notify_url", r#""https://hooks.example.com/x""#),
     ];
 
     /// The settings `command` read from a job file holding `key = value` in the

@@ -20,6 +20,8 @@ use crate::settings::Sending;
 use crate::throttle::RateFigures;
 use crate::{Usage, metrics};
 
+use crate::night::{self, EarlierBatch};
+
 /// Everything a sending command needs, resolved from flags and the job file:
 /// where, with which token (never stored), and how ([`Sending`]).
 #[derive(Debug, Clone)]
@@ -57,7 +59,7 @@ impl OutputOptions {
 
     /// These options with `{batch}` and `{date}` filled in for `batch`: the files
     /// a command over it writes, which no other batch's run writes.
-    pub(super) fn for_batch(&self, batch: &Batch) -> OutputOptions {
+    pub(crate) fn for_batch(&self, batch: &Batch) -> OutputOptions {
         let expand = |p: &Option<PathBuf>| p.as_deref().map(|p| expand_for(p, batch));
         OutputOptions {
             out: expand(&self.out),
@@ -89,6 +91,9 @@ pub(crate) struct Tonight<'a> {
 pub(crate) struct Begun<'a> {
     pub started: Instant,
     pub tonight: Option<Tonight<'a>>,
+    /// The batches this run finished before this one (`run --job`: an
+    /// outage night's): its summary and metrics name them.
+    pub earlier: &'a [EarlierBatch],
 }
 
 /// How a command over a batch ended.
@@ -98,9 +103,10 @@ pub(crate) struct Finished {
     pub summary: Summary,
     pub stopped: Option<StopReason>,
     pub results: PathBuf,
-    /// `run --job` finished an earlier batch of the job first, and it ended with
-    /// failed rows: tonight's clean run does not hide them.
-    pub earlier_failed: bool,
+    /// The batches this run finished before this one (`run --job` after an
+    /// outage night; `run --approved`'s other console batches): named in its
+    /// summary, and its exit is never better than theirs.
+    pub earlier: Vec<EarlierBatch>,
     /// `report`: the results were only rewritten, nothing sent: its exit says
     /// the file was written, not how the rows went.
     pub rewritten_only: bool,
@@ -156,6 +162,8 @@ pub(crate) struct RunSummary<'a> {
     summary: &'a Summary,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
+    /// Every batch the run finished before this one, each with its figures.
+    earlier_batches: &'a [EarlierBatch],
 }
 
 /// The log line's: the run summary, named as an event.
@@ -166,18 +174,15 @@ struct Event<'a> {
     run: RunSummary<'a>,
 }
 
-/// From the ledger's final state and the stop ([`decide`]); a clean run says 1
-/// when an earlier batch it finished first had failed rows; `report`, which
-/// sends nothing, says 0 once its file is written.
+/// From the ledger's final state and the stop ([`decide`]), never better than
+/// an earlier batch's the run finished first (a clean run says 1 when one had
+/// failed rows); `report`, which sends nothing, says 0 once its file is written.
 impl Ending for Finished {
     fn exit(&self) -> Exit {
         if self.rewritten_only {
             return Exit::Ok;
         }
-        match decide(&self.summary, self.stopped.as_ref()) {
-            Exit::Ok if self.earlier_failed => Exit::SomeFailed,
-            exit => exit,
-        }
+        night::worst(decide(&self.summary, self.stopped.as_ref()), &self.earlier)
     }
 }
 
@@ -195,6 +200,7 @@ impl Finished {
             beyond: &self.beyond,
             summary: &self.summary,
             error: None,
+            earlier_batches: &self.earlier,
         }
     }
 
@@ -238,6 +244,42 @@ impl Finished {
             writeln!(w, "stopped early: {r}; {}", self.exit().next_step())?;
         }
         writeln!(w, "results: {}", self.results.display())
+    }
+
+    /// The figures this batch ended with, as a later batch's summary names it.
+    pub(crate) fn as_earlier(&self) -> EarlierBatch {
+        EarlierBatch {
+            batch: self.batch_id.clone(),
+            exit_code: self.exit().code(),
+            stopped: self.stopped.as_ref().map(ToString::to_string),
+            results: Some(self.results.display().to_string()),
+            rows: self.summary.rows,
+            outcomes: self.summary.outcomes.clone(),
+            error: None,
+            exit: self.exit(),
+            line: self.one_line(),
+        }
+    }
+
+    /// What a notification says of it: each earlier batch, then its own.
+    pub(crate) fn tell(&self, tell: &mut crate::notify::Tell) {
+        for e in &self.earlier {
+            tell.rows(&e.batch, &e.outcomes, e.results.as_deref());
+        }
+        let results = self.results.display().to_string();
+        tell.rows(&self.batch_id, &self.summary.outcomes, Some(&results));
+    }
+
+    /// The one line of each earlier batch, then this batch's: what `--quiet`
+    /// leaves in a cron log, one line per batch the run touched.
+    pub(crate) fn lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .earlier
+            .iter()
+            .map(|e| format!("earlier {}", e.line))
+            .collect();
+        lines.push(self.one_line());
+        lines
     }
 }
 
@@ -449,7 +491,7 @@ fn finish(
         summary,
         stopped: reason,
         results: out.to_path_buf(),
-        earlier_failed: false,
+        earlier: begun.earlier.to_vec(),
         rewritten_only: false,
         rate,
         peak_in_flight: sent.map(|s| s.peak_in_flight),
@@ -457,27 +499,42 @@ fn finish(
         span: Span::since(started),
         beyond,
     };
+    write_monitoring(&finished, output, None)?;
+    Ok(finished)
+}
+
+/// Writes the metrics and summary files `output` names (already filled in for
+/// the batch) for `f`; `label`: one more label on every metric, for a second
+/// kind of run (`run --approved`) whose file sits beside the nightly run's in
+/// node_exporter's folder.
+pub(crate) fn write_monitoring(
+    f: &Finished,
+    output: &OutputOptions,
+    label: Option<(&str, &str)>,
+) -> anyhow::Result<()> {
     if let Some(path) = &output.metrics_file {
         metrics::write(
             path,
             &metrics::RunFigures {
-                batch_id: &batch.id,
-                summary: &finished.summary,
-                duration_secs: finished.span.duration_seconds,
-                exit: finished.exit(),
+                batch_id: &f.batch_id,
+                summary: &f.summary,
+                duration_secs: f.span.duration_seconds,
+                exit: f.exit(),
                 finished_at_secs: crate::clock::now_ms() / 1000,
-                rate: finished.rate.as_ref(),
-                beyond: &finished.beyond,
+                rate: f.rate.as_ref(),
+                beyond: &f.beyond,
+                earlier: &f.earlier,
+                label,
             },
         )?;
     }
     if let Some(path) = &output.summary_json {
         crate::atomic_file::write_atomically(
             path,
-            serde_json::to_string_pretty(&finished.run_summary())?.as_bytes(),
+            serde_json::to_string_pretty(&f.run_summary())?.as_bytes(),
         )?;
     }
-    Ok(finished)
+    Ok(())
 }
 
 /// A sending command that ended before it had results (bad input, a held batch,
@@ -492,6 +549,21 @@ pub(crate) fn report_failure(
     exit: Exit,
     error: &str,
     started: Instant,
+) {
+    report_nothing(input, state, output, exit, Some(error), started, None);
+}
+
+/// A sending command that ended with no batch of its own to report: failed
+/// before it had one (`error`), or found nothing to send (`run --approved` on
+/// a night with no approved batch). See [`report_failure`].
+pub(crate) fn report_nothing(
+    input: Option<&Path>,
+    state: Option<&Path>,
+    output: &OutputOptions,
+    exit: Exit,
+    error: Option<&str>,
+    started: Instant,
+    label: Option<(&str, &str)>,
 ) {
     // No batch to name: `{batch}` says so, `{date}` is today's.
     let output = &OutputOptions {
@@ -527,6 +599,8 @@ pub(crate) fn report_failure(
                 finished_at_secs: crate::clock::now_ms() / 1000,
                 rate: None,
                 beyond: &beyond,
+                earlier: &[],
+                label,
             },
         );
         if let Err(e) = written {
@@ -545,7 +619,8 @@ pub(crate) fn report_failure(
             rate: None,
             beyond: &beyond,
             summary: &summary,
-            error: Some(error),
+            error,
+            earlier_batches: &[],
         };
         let written = serde_json::to_vec_pretty(&json)
             .map_err(anyhow::Error::from)
@@ -777,12 +852,16 @@ mod tests {
     /// says 1 when an earlier batch it finished first had failed rows.
     #[test]
     fn a_clean_night_does_not_hide_an_earlier_batchs_failures() {
-        let finished = |summary: Summary, stopped, earlier_failed| Finished {
+        let finished = |summary: Summary, stopped, earlier_failed: bool| Finished {
             batch_id: "b".into(),
             summary,
             stopped,
             results: PathBuf::from("r.csv"),
-            earlier_failed,
+            earlier: if earlier_failed {
+                vec![EarlierBatch::failed("a", Exit::SomeFailed, "failed rows")]
+            } else {
+                Vec::new()
+            },
             rewritten_only: false,
             rate: None,
             peak_in_flight: None,

@@ -6,6 +6,7 @@
 
 mod batch;
 mod fetch;
+pub(crate) mod morning;
 pub(crate) mod online;
 pub(crate) mod plan;
 pub(crate) mod reconcile;
@@ -15,5 +16,8 @@ pub(crate) mod run;
 pub(crate) mod statements;
 pub(crate) mod status;
 
-pub(crate) use batch::{Finished, OutputOptions, Pick, SendOptions, format_for, report_failure};
+pub(crate) use batch::{
+    Finished, OutputOptions, Pick, SendOptions, format_for, report_failure, report_nothing,
+    write_monitoring,
+};
 pub(crate) use fetch::{DEFAULT_MAX_REPORT_BYTES, parse_period};

@@ -34,7 +34,7 @@ pub(crate) fn report(
         summary,
         stopped: None,
         results: out,
-        earlier_failed: false,
+        earlier: Vec::new(),
         rewritten_only: true,
         rate: None,
         peak_in_flight: None,

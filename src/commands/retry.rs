@@ -65,6 +65,7 @@ pub(crate) async fn retry(
         batch::Begun {
             started,
             tonight: None,
+            earlier: &[],
         },
     )
     .await?;

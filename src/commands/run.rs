@@ -16,10 +16,10 @@ use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
 use crate::domain::CauseCode;
-use crate::exit::Ending;
 use crate::input::{InputOptions, Spooled};
 use crate::ledger::{self, Batch, Ledger};
 use crate::lock::BatchLock;
+use crate::night::EarlierBatch;
 use crate::send::Stop;
 use crate::totals::{self, Guard, Tally};
 use crate::{Usage, clock};
@@ -162,8 +162,8 @@ pub(crate) struct Earlier {
 
 /// What finishing the earlier batches came to.
 enum EarlierOutcome {
-    /// Every one finished (or there was none): the worst exit among them.
-    Done(Option<crate::Exit>),
+    /// Every one finished (or there was none): each one's figures.
+    Done(Vec<EarlierBatch>),
     /// One stopped early (an outage goes on, a signal): tonight waits.
     Stopped(Box<Finished>),
     /// One was refused by the per-payment guard: nothing more is sent.
@@ -246,22 +246,42 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
     let (state, out) = req.state_and_out()?;
     // The one read of the input: every pass below reads this copy.
     let input = Spooled::read(&req.input)?;
-    let mut earlier_exit = None;
+    let mut earlier_done = Vec::new();
     if let Some(earlier) = req.earlier
         && state.is_file()
     {
         match finish_earlier(&req, &input, earlier, &state, &stop).await? {
-            EarlierOutcome::Done(exit) => earlier_exit = exit,
-            EarlierOutcome::Stopped(f) => return Ok(RunResult::Finished(f)),
+            EarlierOutcome::Done(done) => earlier_done = done,
+            EarlierOutcome::Stopped(f) => {
+                // Tonight waits; the monitoring files say how the night ended.
+                let output = earlier_monitoring(&req.output, &state, &f)?;
+                batch::write_monitoring(&f, &output, None)?;
+                return Ok(RunResult::Finished(f));
+            }
             EarlierOutcome::Refused(r) => return Ok(r),
         }
     }
-    let mut result = tonight(req, &input, state, out, stop, started).await?;
-    // Tonight's clean run does not hide an earlier batch's failed rows.
-    if let (RunResult::Finished(f), Some(crate::Exit::SomeFailed)) = (&mut result, earlier_exit) {
-        f.earlier_failed = true;
-    }
-    Ok(result)
+    // Tonight's summary names the earlier batches, and its exit is never
+    // better than theirs (a clean night does not hide their failed rows).
+    tonight(req, &input, state, out, stop, started, &earlier_done).await
+}
+
+/// The monitoring files of a night that stopped in an earlier batch: the
+/// night's, filled in for that batch.
+fn earlier_monitoring(
+    output: &OutputOptions,
+    state: &Path,
+    f: &Finished,
+) -> anyhow::Result<OutputOptions> {
+    let Some(b) = Ledger::open(state)?.batch(&f.batch_id)? else {
+        return Ok(OutputOptions::default());
+    };
+    let output = OutputOptions {
+        out: None,
+        ..output.for_batch(&b)
+    };
+    batch::check_outputs(Some(Path::new(&b.input_path)), state, &f.results, &output)?;
+    Ok(output)
 }
 
 /// Finishes the job's earlier unfinished batches, oldest first (see [`Earlier`]).
@@ -298,7 +318,7 @@ async fn finish_earlier(
         }
     }
     if due.is_empty() {
-        return Ok(EarlierOutcome::Done(None));
+        return Ok(EarlierOutcome::Done(Vec::new()));
     }
     if !earlier.resume {
         let named: Vec<String> = due
@@ -319,7 +339,7 @@ async fn finish_earlier(
         ))
         .into());
     }
-    let mut worst = None;
+    let mut done = Vec::new();
     for (mut b, left) in due {
         tracing::warn!(
             "finishing earlier batch {} of {input} (made {}): {left} row(s) left to send, same keys",
@@ -327,7 +347,7 @@ async fn finish_earlier(
             clock::rfc3339(b.created_at_ms)
         );
         let mut ledger = Ledger::open(state)?;
-        let _lock = BatchLock::acquire(state, &b.id, "run")?;
+        let lock = BatchLock::acquire(state, &b.id, "run")?;
         if let Err(problems) = guard_resumed(&mut ledger, &mut b, req)? {
             return Ok(EarlierOutcome::Refused(RunResult::Refused {
                 input: PathBuf::from(&b.input_path),
@@ -355,18 +375,19 @@ async fn finish_earlier(
             batch::Begun {
                 started: Instant::now(),
                 tonight: None,
+                earlier: &done,
             },
         )
         .await?;
+        // Its lock file goes once nothing is left to send, as tonight's does.
+        lock.release(f.nothing_left());
         tracing::info!("earlier batch: {}", f.one_line());
         if f.stopped.is_some() {
             return Ok(EarlierOutcome::Stopped(Box::new(f)));
         }
-        if worst.is_none_or(|w: crate::Exit| f.exit().code() > w.code()) {
-            worst = Some(f.exit());
-        }
+        done.push(f.as_earlier());
     }
-    Ok(EarlierOutcome::Done(worst))
+    Ok(EarlierOutcome::Done(done))
 }
 
 /// Tonight's file: resumed if the state holds its batch, else validated and made
@@ -378,6 +399,7 @@ async fn tonight(
     out: PathBuf,
     stop: Stop,
     started: Instant,
+    earlier: &[EarlierBatch],
 ) -> anyhow::Result<RunResult> {
     if let Some((mut ledger, batch)) = unchanged_batch(&req, spooled, &state, &out)? {
         // The same bytes as a batch of the state file: resumed (or found done)
@@ -410,6 +432,7 @@ async fn tonight(
                 input: &req.input,
                 same_bytes: true,
             }),
+            earlier,
         };
         let finished =
             batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, begun)
@@ -436,6 +459,7 @@ async fn tonight(
             input: &req.input,
             same_bytes: batch.input_digest == digest,
         }),
+        earlier,
     };
     let finished =
         batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, begun).await?;

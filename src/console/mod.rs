@@ -44,6 +44,7 @@ mod server;
 mod store;
 mod upload;
 mod users;
+mod zone;
 
 /// `mprefund console`.
 #[derive(Args, Debug)]
@@ -76,8 +77,9 @@ crate::cli::args::layered! {
     #[derive(Args, Debug, Clone, Default, Deserialize)]
     #[serde(default)]
     pub struct ConsoleSettings {
-        #[arg(long, help = with_default("Address to serve on. Beyond loopback only over HTTPS (--tls-cert and --tls-key) or --behind-proxy", DEFAULT_LISTEN))]
-        pub listen: Option<std::net::SocketAddr>,
+        #[arg(long, value_name = "HOST:PORT", value_parser = parse_listen, help = with_default("Address to serve on: an IP or a host name (localhost:8420), and a port. Beyond loopback only over HTTPS (--tls-cert and --tls-key) or --behind-proxy", DEFAULT_LISTEN))]
+        #[serde(deserialize_with = "de_listen")]
+        pub listen: Option<String>,
         /// A reverse proxy in front terminates TLS: listening beyond loopback is
         /// allowed, the session cookie is marked `Secure`, and the client the
         /// proxy names (X-Forwarded-For) is what the audit trail records.
@@ -95,11 +97,12 @@ crate::cli::args::layered! {
         #[arg(long, value_name = "DAYS", help = with_default("Days a batch may wait for its approval after its upload; past them it expires (1 to 365)", DEFAULT_APPROVAL_DAYS),
               value_parser = clap::value_parser!(u32).range(1..=365))]
         pub approval_days: Option<u32>,
-        /// The UTC offset pages show times at: `-03:00` (Brasília), `+00:00`...
-        /// [default: +00:00]
-        #[arg(long, value_name = "OFFSET", allow_hyphen_values = true, value_parser = i18n::parse_offset)]
-        #[serde(deserialize_with = "de_offset")]
-        pub time_zone: Option<time::UtcOffset>,
+        /// The time zone pages show times in: a zone of the system's database
+        /// (`America/Sao_Paulo`) or a UTC offset (`-03:00`)
+        /// [default: the system's: TZ, else /etc/localtime]
+        #[arg(long, value_name = "ZONE", allow_hyphen_values = true, value_parser = zone::Zone::parse)]
+        #[serde(deserialize_with = "de_zone")]
+        pub(crate) time_zone: Option<zone::Zone>,
         /// How an approved batch is sent (`--api-base`, `--rate`…, the token as
         /// `run` takes it): the console runs the same engine.
         #[command(flatten)]
@@ -110,13 +113,58 @@ crate::cli::args::layered! {
         #[command(flatten)]
         #[serde(flatten)]
         pub currency: crate::cli::args::CurrencyArg,
+        /// Serve without an access token, to look only: plans, results and the
+        /// audit trail; every page says that nothing can be approved or sent.
+        /// Without it, a console with no usable token refuses to start.
+        #[arg(long)]
+        pub without_token: bool,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub notify: crate::cli::args::NotifyArg,
     }
 }
 
-/// `time_zone = "-03:00"` in a job file: read as the flag is.
-fn de_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<time::UtcOffset>, D::Error> {
+/// `--listen`: `HOST:PORT`, the host an IP or a name (`localhost:8420`,
+/// `[::1]:8420`); the name is resolved when the console starts.
+fn parse_listen(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let bad = || format!("{t:?} is not HOST:PORT (127.0.0.1:8420, localhost:8420, [::1]:8420)");
+    let (host, port) = t.rsplit_once(':').ok_or_else(bad)?;
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(bad());
+    }
+    Ok(t.to_owned())
+}
+
+/// `listen = "localhost:8420"` in a job file: read as the flag is.
+fn de_listen<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let text = String::deserialize(d)?;
-    i18n::parse_offset(&text)
+    parse_listen(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// The addresses `listen` names, resolved: an IP as it is, a name as the
+/// system resolves it.
+fn resolve_listen(listen: &str) -> Result<Vec<std::net::SocketAddr>, Usage> {
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<std::net::SocketAddr> = listen
+        .to_socket_addrs()
+        .map_err(|e| Usage(format!("--listen {listen}: {e}")))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(Usage(format!(
+            "--listen {listen}: the name resolves to no address"
+        )));
+    }
+    Ok(addrs)
+}
+
+/// `time_zone = "America/Sao_Paulo"` (or `"-03:00"`) in a job file: read as
+/// the flag is.
+fn de_zone<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<zone::Zone>, D::Error> {
+    let text = String::deserialize(d)?;
+    zone::Zone::parse(&text)
         .map(Some)
         .map_err(serde::de::Error::custom)
 }
@@ -131,11 +179,13 @@ pub(crate) struct Tls {
 /// What `serve` takes from the merged settings, defaults applied and ranges
 /// checked (a job file's values are not seen by clap's own checks).
 struct Resolved {
-    listen: std::net::SocketAddr,
+    /// What `listen` resolved to: the console binds the first; beyond
+    /// loopback, any of them needs HTTPS.
+    listen: Vec<std::net::SocketAddr>,
     tls: Option<Tls>,
     idle: std::time::Duration,
     approval_days: u32,
-    offset: time::UtcOffset,
+    offset: zone::Zone,
 }
 
 fn resolve(s: &ConsoleSettings) -> Result<Resolved, Usage> {
@@ -166,15 +216,11 @@ fn resolve(s: &ConsoleSettings) -> Result<Resolved, Usage> {
         )));
     }
     Ok(Resolved {
-        listen: s.listen.unwrap_or_else(|| {
-            DEFAULT_LISTEN
-                .parse()
-                .unwrap_or(std::net::SocketAddr::from(([127, 0, 0, 1], 8420)))
-        }),
+        listen: resolve_listen(s.listen.as_deref().unwrap_or(DEFAULT_LISTEN))?,
         tls,
         idle: std::time::Duration::from_secs(idle * 60),
         approval_days,
-        offset: s.time_zone.unwrap_or(time::UtcOffset::UTC),
+        offset: s.time_zone.unwrap_or_else(zone::Zone::system),
     })
 }
 
@@ -257,6 +303,8 @@ pub(crate) async fn exec(
         Some(ConsoleCommand::Users { command }) => users::exec(command, &state),
         None => {
             let r = resolve(&args.settings)?;
+            let notify =
+                crate::cli::settings::notifier(&args.settings.notify, &args.settings.send)?;
             server::serve(server::Settings {
                 state,
                 input,
@@ -268,6 +316,7 @@ pub(crate) async fn exec(
                 send,
                 offset: r.offset,
                 currency: args.settings.currency.currency,
+                notify,
             })
             .await
         }

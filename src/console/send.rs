@@ -285,6 +285,21 @@ async fn sending(app: Shared, id: String, job: Job, begun: Begun) {
             false
         }
     };
+    if let Some(n) = &app.notify {
+        let mut tell = crate::notify::Tell::default();
+        let what = format!("console batch {id}");
+        match &ran {
+            Ok(RunResult::Finished(f)) => {
+                f.tell(&mut tell);
+                tell.ended(&what, crate::exit::Ending::exit(f.as_ref()), None);
+            }
+            Ok(r) => tell.ended(&what, crate::exit::Ending::exit(r), Some("not sent")),
+            Err(e) => tell.ended(&what, crate::Exit::of_error(e), Some(&format!("{e:#}"))),
+        }
+        // In the background: the page and the batch's state do not wait.
+        let n = n.clone();
+        tokio::spawn(async move { tell.deliver(Some(&n)).await });
+    }
     let to = if done {
         BatchState::Finished
     } else {
@@ -534,7 +549,8 @@ mod tests {
         use super::super::i18n::Lang;
         let pt = Words {
             lang: Lang::PtBr,
-            offset: time::UtcOffset::UTC,
+            zone: super::super::zone::Zone::UTC,
+            look_only: false,
         };
         assert_eq!(shown(pt, "BRL", "1234.56", 0), "R$ 1.234,56");
         assert_eq!(shown(pt, "BRL", "10.00", 2), "R$ 10,00 + 2 totais");

@@ -37,7 +37,9 @@ use crate::{Exit, Usage};
 pub(crate) struct Settings {
     pub state: PathBuf,
     pub input: InputOptions,
-    pub listen: SocketAddr,
+    /// What `--listen` resolved to (a name may give several): the first
+    /// that binds.
+    pub listen: Vec<SocketAddr>,
     /// Serve HTTPS with this certificate and key.
     pub tls: Option<super::Tls>,
     pub behind_proxy: bool,
@@ -45,10 +47,13 @@ pub(crate) struct Settings {
     pub approval_days: u32,
     /// How approved batches are sent, or why they cannot be.
     pub send: anyhow::Result<SendOptions>,
-    /// `--time-zone`: the offset pages show times at.
-    pub offset: time::UtcOffset,
+    /// `--time-zone`: the zone pages show times in.
+    pub offset: super::zone::Zone,
+    /// Where a person is told of submissions, decisions and sends that ended
+    /// badly (`notify_url`).
     /// `currency`: the account's, set (else read from Mercado Pago).
     pub currency: Option<crate::domain::Currency>,
+    pub notify: Option<crate::notify::Notifier>,
 }
 
 /// What every handler shares.
@@ -62,8 +67,8 @@ pub(crate) struct App {
     behind_proxy: bool,
     /// The browser reaches us over HTTPS (ours or the proxy's): cookies are `Secure`.
     secure: bool,
-    /// The offset pages show times at.
-    offset: time::UtcOffset,
+    /// The zone pages show times in.
+    offset: super::zone::Zone,
     /// Checked against when the account does not exist, so that a login with a
     /// wrong name takes as long as one with a wrong password.
     stand_in_hash: String,
@@ -80,6 +85,9 @@ pub(crate) struct App {
     /// The `full` rows' payments read back, per batch, and the account's
     /// currency (`console::covered`).
     pub covers: super::covered::Covers,
+    /// Where a person is told (`notify_url`): in the background, never in
+    /// the way of a request.
+    pub notify: Option<crate::notify::Notifier>,
 }
 
 pub(crate) type Shared = Arc<App>;
@@ -156,8 +164,16 @@ pub(crate) fn tls_config(t: &super::Tls) -> Result<rustls::ServerConfig, Usage> 
 const TLS_DRAIN: Duration = Duration::from_secs(5);
 
 pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
-    check_listen(s.listen, s.tls.is_some(), s.behind_proxy)?;
+    for addr in &s.listen {
+        check_listen(*addr, s.tls.is_some(), s.behind_proxy)?;
+    }
     let tls = s.tls.as_ref().map(tls_config).transpose()?;
+    // No usable token, and not started to look only: refused before the state
+    // file is opened (or made).
+    let send = match s.send {
+        Err(e) if e.is::<Usage>() => return Err(e),
+        other => other,
+    };
     let mut store = Store::open(&s.state)?;
     // A send a killed console left `sending` becomes `stopped`, sendable again.
     super::sender::recover(&mut store, &s.state)?;
@@ -168,7 +184,7 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         );
     }
     let stand_in_hash = users::hash_password(&super::random_hex(16)?)?;
-    let send = match s.send {
+    let send = match send {
         Ok(send) => Some(send),
         Err(e) => {
             tracing::warn!("batches cannot be approved or sent from this console: {e:#}");
@@ -191,10 +207,14 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         plans: Default::default(),
         books: Default::default(),
         covers: super::covered::Covers::new(s.currency),
+        notify: s.notify,
     });
-    let listener = tokio::net::TcpListener::bind(s.listen)
+    let listener = tokio::net::TcpListener::bind(s.listen.as_slice())
         .await
-        .map_err(|e| Usage(format!("cannot listen on {}: {e}", s.listen)))?;
+        .map_err(|e| {
+            let named: Vec<String> = s.listen.iter().map(ToString::to_string).collect();
+            Usage(format!("cannot listen on {}: {e}", named.join(" or ")))
+        })?;
     let bound = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     {
@@ -320,7 +340,8 @@ pub(crate) fn here() -> String {
 pub(crate) fn words() -> Words {
     WORDS.try_with(|w| *w).unwrap_or(Words {
         lang: Lang::En,
-        offset: time::UtcOffset::UTC,
+        zone: super::zone::Zone::UTC,
+        look_only: false,
     })
 }
 
@@ -359,7 +380,8 @@ async fn speak(
 ) -> Response {
     let w = Words {
         lang: lang_of(&req),
-        offset: app.offset,
+        zone: app.offset,
+        look_only: app.send.is_none(),
     };
     let here = req
         .uri()
@@ -557,7 +579,26 @@ impl App {
             batch = batch.unwrap_or("-"),
             "console"
         );
-        Ok(self.store().append_audit(&entry).map_err(internal)?)
+        self.store().append_audit(&entry).map_err(internal)?;
+        let said = match action {
+            Action::Submit => Some("submitted: it waits for an approver (someone else)"),
+            Action::Approve => Some("approved: it can be sent now, or tonight"),
+            Action::Reject => Some("rejected"),
+            _ => None,
+        };
+        if let (Some(n), Some(said)) = (&self.notify, said) {
+            let by = user.unwrap_or("?");
+            let detail = entry
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            let batch = batch.unwrap_or("?");
+            n.send(format!(
+                "mprefund console: batch {batch} {said}; by {by}{detail}"
+            ));
+        }
+        Ok(())
     }
 }
 

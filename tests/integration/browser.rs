@@ -95,14 +95,21 @@ fn programs_or_skip(
             panic!("{REQUIRE}=1 and the browser test {test} cannot run: {why}")
         }
         Err(why) => {
+            // libtest's own summary counts a skipped test as passed: the count
+            // so far is said on every skip, so the last line gives the total.
+            let n = SKIPPED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
             let _ = writeln!(
                 loud,
-                "\n*** skipped: browser test {test}: {why} (set {REQUIRE}=1 to fail instead) ***\n"
+                "\n*** skipped: browser test {test}: {why} (set {REQUIRE}=1 to fail instead) ***\n\
+                 *** browser tests skipped so far: {n} (counted as passed by the summary below) ***\n"
             );
             None
         }
     }
 }
+
+/// Browser tests skipped in this process (see [`programs_or_skip`]).
+static SKIPPED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 fn required() -> bool {
     std::env::var(REQUIRE).is_ok_and(|v| v == "1")
@@ -470,7 +477,8 @@ fn a_missing_browser_is_named_and_fails_only_where_required() {
     assert!(programs_or_skip("t", Err(why.clone()), false, &mut said).is_none());
     let said = String::from_utf8(said).unwrap();
     assert!(
-        said.contains(&format!("*** skipped: browser test t: {why}")),
+        said.contains(&format!("*** skipped: browser test t: {why}"))
+            && said.contains("*** browser tests skipped so far: "),
         "{said}"
     );
     let failed =

@@ -415,7 +415,22 @@ impl Console {
 
     /// `cmd` (a `mprefund console …` of the test's making: a job file, another
     /// listen address) started, and its first line read: the URL it serves.
+    ///
+    /// A console given no token (no MP_ACCESS_TOKEN, no --token-file or
+    /// --token-env) is started to look only (`--without-token`): without it,
+    /// it would refuse to start.
     pub fn spawn(w: &Work, mut cmd: Command) -> Console {
+        let has_token = cmd
+            .get_envs()
+            .any(|(k, v)| k == "MP_ACCESS_TOKEN" && v.is_some())
+            || cmd.get_args().any(|a| {
+                ["--token-file", "--token-env", "--without-token"]
+                    .iter()
+                    .any(|t| a == *t)
+            });
+        if !has_token {
+            cmd.arg("--without-token");
+        }
         let log = w.path(&format!(
             "console-{}.log",
             w.dir.path().read_dir().unwrap().count()

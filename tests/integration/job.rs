@@ -442,6 +442,38 @@ fn demo_exits_zero() {
     assert!(w.path("demo/chargebacks.results.csv").exists());
 }
 
+/// Without `--out-dir`, a fresh folder of the user's in the temporary folder:
+/// never a fixed name another user could have made first.
+#[test]
+fn demo_writes_to_a_fresh_folder_of_its_own() {
+    let w = Work::new();
+    std::fs::create_dir(w.path("tmp")).unwrap();
+    let demo = || {
+        let ran = run(bare()
+            .args(["demo", "--no-faults"])
+            .env("TMPDIR", w.path("tmp")));
+        assert_eq!(ran.code, 0, "{ran:?}");
+        let dir = ran
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("Results and state files are in "))
+            .unwrap_or_else(|| panic!("no folder named: {ran:?}"))
+            .to_owned();
+        std::path::PathBuf::from(dir)
+    };
+    let (first, second) = (demo(), demo());
+    assert_ne!(first, second, "each run its own folder");
+    for dir in [&first, &second] {
+        assert_eq!(dir.parent(), Some(w.path("tmp").as_path()), "{dir:?}");
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("mprefund-demo-"), "{name}");
+        assert!(dir.join("chargebacks.results.csv").exists());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{dir:?}: {mode:o}");
+    }
+}
+
 #[test]
 fn a_spreadsheet_with_rows_added_sends_only_the_new_rows() {
     let sb = sandbox_with(Faults::default());

@@ -89,7 +89,7 @@ fn the_shipped_crontab_names_the_binary_by_its_absolute_path() {
         );
         commands += 1;
     }
-    assert_eq!(commands, 4, "both forms of both jobs");
+    assert_eq!(commands, 6, "both forms of the three jobs");
 }
 
 /// Whether a line starts with cron's five time fields (`30 2 * * *`).

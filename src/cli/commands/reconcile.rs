@@ -173,7 +173,10 @@ async fn against_the_api(
         out: a.out.out.clone(),
         metrics_file: a.metrics_file.clone(),
     };
-    let r = commands::reconcile::reconcile(req, session.stop()).await?;
-    session.summary(|| r.one_line(), |w| r.render(w))?;
-    Ok(r.exit())
+    // Without --batch: every batch sent since the last reconcile, each said.
+    let m = commands::morning::reconcile_due(req, session.stop()).await?;
+    for r in &m.read {
+        session.summary(|| r.one_line(), |w| r.render(w))?;
+    }
+    Ok(m.exit())
 }

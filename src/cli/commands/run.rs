@@ -9,13 +9,15 @@ use clap::Args;
 use serde::Deserialize;
 
 use crate::cli::args::{
-    CurrencyArg, DEFAULT_REFUND_WINDOW_DAYS, InputArgs, OutputArgs, SendArgs, WindowArg, de_guards,
-    layered,
+    CurrencyArg, DEFAULT_REFUND_WINDOW_DAYS, InputArgs, NotifyArg, OutputArgs, SendArgs, WindowArg,
+    de_guards, layered,
 };
 use crate::cli::session::{self, Session, finished, show};
 use crate::cli::settings::{self, JobFile, Layer};
+use crate::commands::OutputOptions;
 use crate::commands::run::{Earlier, Guards, RunRequest, RunResult};
 use crate::exit::Ending;
+use crate::night::{self, EarlierBatch};
 use crate::totals::Guard;
 use crate::{Exit, Usage, commands, state_home};
 
@@ -96,18 +98,54 @@ pub struct RunArgs {
     #[command(flatten)]
     #[serde(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub notify: NotifyArg,
 }
 }
 
 pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
     let given = settings::given(&flags);
+    // `--approved`'s monitoring files are its command line's: the job file's
+    // top-level ones are the nightly input's batch's, which it must not overwrite.
+    let approved_files = OutputOptions {
+        metrics_file: flags.output.metrics_file.clone(),
+        summary_json: flags.output.summary_json.clone(),
+        ..OutputOptions::default()
+    };
     let job = JobFile::load_opt(flags.job.as_deref())?;
     let a = flags.over(job.layer("run")?);
+    let notifier = settings::notifier(&a.notify, &a.send)?;
+    let mut tell = crate::notify::Tell::default();
+    let exit = run_or_approved(a, &given, approved_files, started, session, &mut tell).await;
+    let what = "the night's run";
+    match &exit {
+        Ok(e) => tell.ended(what, *e, None),
+        Err(e) => tell.ended(what, Exit::of_error(e), Some(&format!("{e:#}"))),
+    }
+    // Money is done by now: the notification only waits its bounded turn.
+    tell.deliver(notifier.as_ref()).await;
+    exit
+}
+
+async fn run_or_approved(
+    a: RunArgs,
+    given: &[&'static str],
+    approved_files: OutputOptions,
+    started: std::time::Instant,
+    session: &Session,
+    tell: &mut crate::notify::Tell,
+) -> anyhow::Result<Exit> {
     if a.approved {
         // The console's state file: --state or the job's, else the account's
         // (never one found beside the job's input, which --approved does not read).
-        return approved(&a, &given, a.state.clone(), session).await;
+        let night = Approved {
+            state: a.state.clone(),
+            files: approved_files,
+            started,
+        };
+        return approved(&a, given, night, session, tell).await;
     }
     let output = settings::output_options(&a.output, session.mode);
     let input = a.input.clone();
@@ -122,9 +160,12 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
             .transpose()?,
     };
     let ran = async {
+        if let Some(state) = &state {
+            crate::state_owner::check(state, &crate::state_owner::this_command())?;
+        }
         if !a.preflight {
             settings::refuse_flags(
-                &given,
+                given,
                 |k| k != "refund_window_days",
                 "it is the refund window of run --preflight",
             )?;
@@ -175,7 +216,10 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
         );
     };
     match ran {
-        Ok(RunResult::Finished(f)) => finished(&f, session),
+        Ok(RunResult::Finished(f)) => {
+            f.tell(tell);
+            finished(&f, session)
+        }
         Ok(refused @ RunResult::Refused { .. }) => {
             // Always shown: it is the error message of an exit 2.
             let mut text = Vec::new();
@@ -194,17 +238,45 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
     }
 }
 
-/// `run --approved`: the console's approved batches, each as `run` sends it.
+/// What `run --approved` was given besides its settings.
+struct Approved {
+    state: Option<PathBuf>,
+    /// `--metrics-file` and `--summary-json`, from the command line.
+    files: OutputOptions,
+    started: std::time::Instant,
+}
+
+/// The label `run --approved`'s metrics carry: its file sits beside the
+/// nightly run's in node_exporter's folder, and no series may come twice.
+const APPROVED_LABEL: Option<(&str, &str)> = Some(("run", "approved"));
+
+/// `run --approved`: the console's approved batches, each as `run` sends it;
+/// one metrics file and one summary for the night: the last batch sent, the
+/// others named as its earlier batches, the exit the worst of theirs.
 async fn approved(
     a: &RunArgs,
     given: &[&'static str],
-    state: Option<PathBuf>,
+    night_args: Approved,
     session: &Session,
+    tell: &mut crate::notify::Tell,
 ) -> anyhow::Result<Exit> {
-    let mut applies: Vec<String> = ["approved", "job", "state", "yes"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let Approved {
+        state,
+        files,
+        started,
+    } = night_args;
+    let mut applies: Vec<String> = [
+        "approved",
+        "job",
+        "state",
+        "yes",
+        "metrics_file",
+        "summary_json",
+        "notify_url",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
     applies.extend(settings::keys_of::<SendArgs>());
     applies.extend(settings::keys_of::<InputArgs>());
     settings::refuse_flags(
@@ -226,6 +298,14 @@ async fn approved(
         ))
         .into());
     }
+    let monitoring: Vec<(&str, &std::path::Path)> = [
+        ("--metrics-file", files.metrics_file.as_deref()),
+        ("--summary-json", files.summary_json.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    crate::paths::check_outputs(None, &state, &monitoring)?;
     let night = crate::console::approved::Night {
         state: state.clone(),
         input: settings::input_options(&a.input_args),
@@ -233,35 +313,83 @@ async fn approved(
         mode: Some(session.mode),
         confirm: session::tty_confirm(a.yes),
     };
-    let sent = crate::console::approved::send_approved(night, session.stop()).await?;
+    let nothing = |exit: Exit, error: Option<&str>| {
+        commands::report_nothing(
+            None,
+            Some(&state),
+            &files,
+            exit,
+            error,
+            started,
+            APPROVED_LABEL,
+        );
+    };
+    let sent = match crate::console::approved::send_approved(night, session.stop()).await {
+        Ok(sent) => sent,
+        Err(e) => {
+            nothing(Exit::of_error(&e), Some(&format!("{e:#}")));
+            return Err(e);
+        }
+    };
     if sent.is_empty() {
+        nothing(Exit::Ok, None);
         show(&mut std::io::stderr().lock(), |w| {
             writeln!(w, "no approved batch to send in {}", state.display())
         })?;
         return Ok(Exit::Ok);
     }
     let mut worst = Exit::Ok;
+    let mut earlier: Vec<EarlierBatch> = Vec::new();
+    let mut last: Option<Box<crate::commands::Finished>> = None;
     for s in sent {
         show(&mut std::io::stderr().lock(), |w| {
             writeln!(w, "console batch {} ({}):", s.id, s.file)
         })?;
+        let console_batch = format!("console batch {}", s.id);
         let exit = match s.ran {
-            Ok(RunResult::Finished(f)) => finished(&f, session)?,
+            Ok(RunResult::Finished(f)) => {
+                f.tell(tell);
+                let exit = finished(&f, session)?;
+                if let Some(before) = last.replace(f) {
+                    earlier.push(before.as_earlier());
+                }
+                exit
+            }
             Ok(refused @ RunResult::Refused { .. }) => {
                 let mut text = Vec::new();
                 refused.render(&mut text)?;
                 show(&mut std::io::stderr().lock(), |w| w.write_all(&text))?;
+                let said = String::from_utf8_lossy(&text).trim().to_owned();
+                earlier.push(EarlierBatch::failed(&console_batch, refused.exit(), &said));
                 refused.exit()
             }
             Err(e) => {
                 show(&mut std::io::stderr().lock(), |w| {
                     writeln!(w, "error: {e:#}")
                 })?;
-                Exit::of_error(&e)
+                let exit = Exit::of_error(&e);
+                earlier.push(EarlierBatch::failed(
+                    &console_batch,
+                    exit,
+                    &format!("{e:#}"),
+                ));
+                exit
             }
         };
-        if exit.code() > worst.code() {
-            worst = exit;
+        worst = night::worse(worst, exit);
+    }
+    match last {
+        Some(mut f) => {
+            f.earlier = earlier;
+            let output = match crate::ledger::Ledger::open(&state)?.batch(&f.batch_id)? {
+                Some(b) => files.for_batch(&b),
+                None => files,
+            };
+            commands::write_monitoring(&f, &output, APPROVED_LABEL)?;
+        }
+        None => {
+            let errors: Vec<String> = earlier.iter().map(|e| e.line.clone()).collect();
+            nothing(worst, Some(&errors.join("; ")));
         }
     }
     Ok(worst)

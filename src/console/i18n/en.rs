@@ -578,4 +578,8 @@ pub(super) const EN: &[(M, &str)] = &[
         M::CoverAccount,
         "The file has no currency column: its rows are in the account's currency, {0}.",
     ),
+    (
+        M::LookOnly,
+        "Look only: this console was started without an access token (--without-token). Plans, results and the audit trail can be read; nothing can be approved or sent.",
+    ),
 ];

@@ -583,6 +583,10 @@ pub(super) const ES: &[(M, &str)] = &[
         M::CoverAccount,
         "El archivo no tiene columna de moneda: sus filas están en la moneda de la cuenta, {0}.",
     ),
+    (
+        M::LookOnly,
+        "Solo consulta: esta consola se inició sin token de acceso (--without-token). Se pueden leer los planes, los resultados y la auditoría; no se puede aprobar ni enviar nada.",
+    ),
 ];
 
 pub(super) const CAUSES_ES: &[(&str, &str)] = &[

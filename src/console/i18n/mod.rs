@@ -313,7 +313,11 @@ fn next(n: Next) -> M {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Words {
     pub lang: Lang,
-    pub offset: UtcOffset,
+    /// The time zone dates are shown in.
+    pub zone: super::zone::Zone,
+    /// The console was started without a token: every page says nothing can
+    /// be approved or sent.
+    pub look_only: bool,
 }
 
 impl Words {
@@ -344,12 +348,12 @@ impl Words {
     }
 
     pub(crate) fn date(&self, ms: i64) -> String {
-        date(self.lang, ms, self.offset)
+        date(self.lang, ms, self.zone.offset_at(ms))
     }
 
     /// `UTC-03:00`: the offset dates are shown at.
     pub(crate) fn zone(&self) -> String {
-        format!("UTC{}", offset_text(self.offset))
+        self.zone.describe(crate::clock::now_ms())
     }
 
     pub(crate) fn money(&self, code: &str, a: Decimal) -> String {
@@ -653,6 +657,8 @@ pub(crate) enum M {
     CoverRead,
     CoverUnread,
     CoverAccount,
+    // Said on every page of a console started with --without-token.
+    LookOnly,
 }
 
 mod en;

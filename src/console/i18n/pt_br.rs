@@ -583,6 +583,10 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::CoverAccount,
         "O arquivo não tem coluna de moeda: suas linhas estão na moeda da conta, {0}.",
     ),
+    (
+        M::LookOnly,
+        "Somente consulta: este console foi iniciado sem token de acesso (--without-token). Planos, resultados e a trilha de auditoria podem ser lidos; nada pode ser aprovado nem enviado.",
+    ),
 ];
 
 /// The meanings of `causes`, by their English text (as `gettext` keys them).
