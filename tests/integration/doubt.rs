@@ -349,3 +349,124 @@ fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
     ));
     assert!(status.stdout.contains("refunded"), "{status:?}");
 }
+
+/// Rows whose refunds a killed run made are never "not sent yet": killed
+/// (`kill -9`, at a chosen answer) under cut answers, every refund the sandbox
+/// made belongs to a row the results call refunded or in doubt.
+#[test]
+fn a_run_killed_under_cuts_reports_no_refunded_row_as_pending() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", crate::common::ordinary_csv(200, 5_400_001));
+    sb.set_faults(Faults {
+        cut_after_commit: 0.5,
+        seed: Some(7),
+        ..Faults::default()
+    });
+    let ran = run(w
+        .mprefund(
+            &sb,
+            &[
+                "run",
+                "in.csv",
+                "--state",
+                "s.db",
+                "--rate",
+                "1000",
+                "--concurrency",
+                "8",
+                "--yes",
+            ],
+        )
+        .env("MPREFUND_TEST_POINT", "answered:120:kill"));
+    assert_eq!(ran.code, -1, "killed: {ran:?}");
+    let made = sb.refunds();
+    assert!(!made.is_empty());
+    let report = run(token(&w, &["report", "--state", "s.db"]));
+    assert_eq!(report.code, 0, "{report:?}");
+    let rows = read_csv(&w.path("in.results.csv"));
+    for r in &made {
+        let row = rows
+            .iter()
+            .find(|row| row["idempotency_key"] == r.idempotency_key)
+            .expect("the refund's row");
+        assert!(
+            ["refunded", "unknown"].contains(&row["outcome"].as_str()),
+            "a refund made, reported {row:?}"
+        );
+    }
+    assert!(
+        rows.iter()
+            .all(|r| r["outcome"] != "pending" || r["attempts"] == "0"),
+        "a pending row was never sent"
+    );
+    // And the next run finishes it, nothing twice.
+    sb.set_faults(Faults::default());
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run", "in.csv", "--state", "s.db", "--rate", "1000", "--yes",
+        ],
+    ));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.refunds().len(), 200);
+    assert!(
+        crate::common::refunds_per_key(&sb)
+            .values()
+            .all(|&n| n == 1)
+    );
+}
+
+/// SIGTERM with a short grace while requests are in flight at a slow API:
+/// the requests given up may still be made by Mercado Pago — their rows are
+/// in doubt, never "not sent yet".
+#[test]
+fn requests_given_up_after_the_grace_leave_their_rows_in_doubt() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write("in.csv", crate::common::ordinary_csv(20, 5_500_001));
+    sb.set_faults(Faults {
+        latency: Duration::from_millis(2500),
+        ..Faults::default()
+    });
+    let mut child = w.spawn(
+        w.mprefund(
+            &sb,
+            &[
+                "run",
+                "in.csv",
+                "--state",
+                "s.db",
+                "--rate",
+                "1000",
+                "--concurrency",
+                "20",
+                "--grace",
+                "1",
+                "--yes",
+            ],
+        ),
+        "child",
+    );
+    wait_until("requests in flight", Duration::from_secs(60), || {
+        sb.stats().in_flight >= 10
+    });
+    // SAFETY: plain FFI call on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(3), "{}", w.log("child"));
+    // Mercado Pago finishes what it received.
+    wait_until(
+        "the requests given up to be made",
+        Duration::from_secs(30),
+        || sb.stats().in_flight == 0,
+    );
+    let rows = read_csv(&w.path("in.results.csv"));
+    for r in sb.refunds() {
+        let row = rows
+            .iter()
+            .find(|row| row["idempotency_key"] == r.idempotency_key)
+            .expect("the refund's row");
+        assert_eq!(row["outcome"], "unknown", "{row:?}\n{}", w.log("child"));
+    }
+}
