@@ -51,14 +51,22 @@ pub(crate) fn settle(
     let settle_after_ms = i64::try_from(settle_after.as_millis()).unwrap_or(i64::MAX);
     rows.iter()
         .map(|row| {
-            let found = refunds.iter().find(|m| {
-                !taken.contains(&m.id)
-                    && !given.contains(m.id.as_str())
-                    && match row.requested {
-                        Requested::Partial(a) => m.amount == Some(a.get()),
-                        Requested::Full => true,
-                    }
-                    && made_after(m, row.exposed_at_ms)
+            // Its key's own refund first: another batch's row with this key
+            // was the same request.
+            let same = row
+                .same_key_refund
+                .as_deref()
+                .and_then(|id| refunds.iter().find(|m| m.id == id));
+            let found = same.or_else(|| {
+                refunds.iter().find(|m| {
+                    !taken.contains(&m.id)
+                        && !given.contains(m.id.as_str())
+                        && match row.requested {
+                            Requested::Partial(a) => m.amount == Some(a.get()),
+                            Requested::Full => true,
+                        }
+                        && made_after(m, row.exposed_at_ms)
+                })
             });
             match found {
                 Some(m) => {
@@ -195,6 +203,7 @@ mod tests {
             }),
             exposed_at_ms: Some(exposed),
             last_at_ms: last,
+            same_key_refund: None,
         }
     }
 
@@ -306,5 +315,18 @@ mod tests {
             ten_minutes(),
         );
         assert!(out[0].1.is_none());
+    }
+
+    #[test]
+    fn the_refund_of_its_own_key_in_another_batch_is_the_rows_even_if_the_state_file_holds_it() {
+        let mut r = row(1, Some(2500), T0, T0);
+        r.same_key_refund = Some("theirs".into());
+        let refunds = [
+            refund("other", 2500, T0 + 1),
+            refund("theirs", 2500, T0 + 2),
+        ];
+        let taken: HashSet<String> = ["theirs".to_owned()].into();
+        let v = settle(&[r], &refunds, &taken, T0, ten_minutes());
+        assert_eq!(ids(&v), [Some("theirs")]);
     }
 }

@@ -600,6 +600,7 @@ mod tests {
             requested: Requested::Full,
             exposed_at_ms: None,
             last_at_ms: 0,
+            same_key_refund: None,
         };
         let (mut settled, mut claimed) = (Vec::new(), HashSet::new());
         let found = Verdict::Refunded {

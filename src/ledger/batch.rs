@@ -12,7 +12,7 @@ use crate::clock::now_ms;
 use crate::domain::{CauseCode, Outcome, Row};
 
 /// `rows.origin` of a row another batch of the state file had settled.
-const ORIGIN_STATE: i64 = 1;
+pub(super) const ORIGIN_STATE: i64 = 1;
 
 /// A batch being created: one open transaction (see [`Ledger::new_batch`]).
 pub(crate) struct BatchWriter<'a> {

@@ -13,7 +13,7 @@ use super::{
     stored_doubt, stored_state,
 };
 use crate::clock::now_ms;
-use crate::domain::{CauseCode, PaymentId, RefundAsk, Requested, RowResult};
+use crate::domain::{CauseCode, Outcome, PaymentId, RefundAsk, Requested, RowResult};
 
 /// `rows.origin` of a row the API answered with a refund it made earlier.
 const ORIGIN_REPLAY: i64 = 2;
@@ -214,7 +214,39 @@ fn record(
         if n != 1 {
             bail!("state file: row {row_no} of batch {batch_id} is missing");
         }
+        if matches!(r.outcome, Outcome::Refunded | Outcome::InProcess) {
+            share_refund(tx, batch_id, *row_no, now)?;
+        }
     }
+    Ok(())
+}
+
+/// A refund is the fact of its key: rows of other batches with the key of row
+/// `row_no` (the same request, in another spreadsheet) that did not learn it —
+/// failed, queued, in doubt — take it, so that no results file calls a
+/// refunded key "failed" or "not sent". A row being sent (`sending`) is left to
+/// its own answer, which will be this refund replayed.
+pub(super) fn share_refund(
+    tx: &Transaction<'_>,
+    batch_id: &str,
+    row_no: u64,
+    now: i64,
+) -> anyhow::Result<()> {
+    tx.prepare_cached(
+        "UPDATE rows AS o SET
+             state = r.state, http_status = r.http_status, refund_id = r.refund_id,
+             refund_status = r.refund_status, refunded_amount = r.refunded_amount,
+             last_attempt_at = COALESCE(o.last_attempt_at, r.last_attempt_at),
+             retryable = NULL, cause_code = NULL, doubt = 0,
+             cause_message = 'settled by batch '
+                 || (SELECT id FROM batches WHERE seq = r.batch) || ' of this state file',
+             origin = ?4, updated_at = ?3
+         FROM rows AS r
+         WHERE r.batch = (SELECT seq FROM batches WHERE id = ?1) AND r.row_no = ?2
+           AND r.key IS NOT NULL
+           AND o.key = r.key AND o.batch <> r.batch AND o.state IN ('failed', 'pending')",
+    )?
+    .execute(params![batch_id, row_no as i64, now, super::batch::ORIGIN_STATE])?;
     Ok(())
 }
 
@@ -244,7 +276,12 @@ fn claim(
                 ?4 AND EXISTS (SELECT 1 FROM rows AS o
                                WHERE o.payment_id = r.payment_id AND o.kind = r.kind
                                  AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY}),
-                r.currency, r.doubt <> 0 OR r.state = 'sending'
+                r.currency,
+                r.doubt <> 0 OR r.state = 'sending'
+                OR EXISTS (SELECT 1 FROM rows AS same
+                           WHERE same.key = r.key AND same.batch <> r.batch
+                             AND (same.doubt <> 0
+                                  OR same.state IN ('sending', 'refunded', 'in_process')))
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
          ORDER BY r.row_no LIMIT ?3"

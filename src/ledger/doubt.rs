@@ -22,6 +22,9 @@ pub(crate) struct DoubtRow {
     pub exposed_at_ms: Option<i64>,
     /// When its last request left (else when it was last claimed).
     pub last_at_ms: i64,
+    /// A refund the state file holds for another row with this row's key:
+    /// the same request, so the same refund.
+    pub same_key_refund: Option<String>,
 }
 
 /// What a read-back decided of a row in doubt.
@@ -55,7 +58,10 @@ impl Ledger {
         };
         let mut stmt = self.conn.prepare(&format!(
             "SELECT (SELECT id FROM batches WHERE seq = o.batch), o.row_no, o.kind, o.payment_id,
-                    o.requested, o.exposed_at, COALESCE(o.last_attempt_at, o.updated_at)
+                    o.requested, o.exposed_at, COALESCE(o.last_attempt_at, o.updated_at),
+                    (SELECT CAST(k.refund_id AS TEXT) FROM rows AS k
+                     WHERE k.key = o.key AND k.batch <> o.batch AND k.refund_id IS NOT NULL
+                       AND k.state IN ('refunded', 'in_process') LIMIT 1)
              FROM rows AS o
              WHERE o.payment_id IS NOT NULL AND {filter}
              ORDER BY o.payment_id, o.exposed_at, o.batch, o.row_no"
@@ -77,6 +83,7 @@ impl Ledger {
                 requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
                 exposed_at_ms: r.get(5)?,
                 last_at_ms: r.get(6)?,
+                same_key_refund: r.get(7)?,
             });
         }
         Ok(out)
@@ -126,7 +133,7 @@ impl Ledger {
                             // `reconcile` reads it again.
                             ("in_process", None)
                         };
-                        refunded.execute(params![
+                        let n = refunded.execute(params![
                             row.batch_id,
                             row.row_no as i64,
                             state,
@@ -140,7 +147,11 @@ impl Ledger {
                                 "its answer never came; reading payment {payment} back found refund {refund_id}"
                             ),
                             now,
-                        ])?
+                        ])?;
+                        if n > 0 && !status.moved_no_money() {
+                            super::claim::share_refund(&tx, &row.batch_id, row.row_no, now)?;
+                        }
+                        n
                     }
                     Verdict::NotRefunded { payment } => not_refunded.execute(params![
                         row.batch_id,

@@ -228,7 +228,8 @@ pub(crate) struct Claimed {
     /// The row's currency, for the live figures a refund adds to.
     pub currency: Option<Currency>,
     /// The row was in doubt before this claim: an earlier request may have
-    /// refunded, so nothing this run hears short of the refund settles it.
+    /// refunded — its own, or one of another batch's row with its key (the same
+    /// request) — so nothing this run hears short of the refund settles it.
     pub in_doubt: bool,
 }
 
