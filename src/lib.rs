@@ -35,6 +35,7 @@ mod mpbatch;
 mod mpreport;
 mod network;
 mod paths;
+mod private;
 mod progress;
 mod rate;
 mod redact;

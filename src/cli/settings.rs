@@ -476,6 +476,7 @@ mod tests {
         ("max_columns", "2000"),
         ("max_field_bytes", r#""128KiB""#),
         ("max_record_bytes", r#""4MiB""#),
+        ("upload_days", "60"),
     ];
 
     /// The settings `command` read from a job file holding `key = value` in the

@@ -31,14 +31,18 @@ pub(crate) mod approved;
 mod audit;
 mod auth;
 mod books;
+mod gate;
 mod i18n;
+mod keep;
 mod lockout;
+mod login;
 mod pages;
 mod results;
 mod review;
 mod send;
 mod sender;
 mod server;
+mod shield;
 mod store;
 mod upload;
 mod users;
@@ -103,6 +107,9 @@ crate::cli::args::layered! {
         #[command(flatten)]
         #[serde(flatten)]
         pub send: crate::cli::args::SendArgs,
+        #[arg(long, value_name = "DAYS", help = with_default("Days an uploaded spreadsheet is kept after its batch ended (rejected, expired or sent); then it is removed, and the removal audited (0 to 3650)", keep::DEFAULT_UPLOAD_DAYS),
+              value_parser = clap::value_parser!(u32).range(0..=3650))]
+        pub upload_days: Option<u32>,
     }
 }
 
@@ -129,6 +136,7 @@ struct Resolved {
     idle: std::time::Duration,
     approval_days: u32,
     offset: time::UtcOffset,
+    upload_days: u32,
 }
 
 fn resolve(s: &ConsoleSettings) -> Result<Resolved, Usage> {
@@ -158,7 +166,14 @@ fn resolve(s: &ConsoleSettings) -> Result<Resolved, Usage> {
             "approval_days = {approval_days}: days, from 1 to 365"
         )));
     }
+    let upload_days = s.upload_days.unwrap_or(keep::DEFAULT_UPLOAD_DAYS);
+    if upload_days > 3650 {
+        return Err(Usage(format!(
+            "upload_days = {upload_days}: days, from 0 to 3650"
+        )));
+    }
     Ok(Resolved {
+        upload_days,
         listen: s.listen.unwrap_or_else(|| {
             DEFAULT_LISTEN
                 .parse()
@@ -250,6 +265,13 @@ pub(crate) async fn exec(
         Some(ConsoleCommand::Users { command }) => users::exec(command, &state),
         None => {
             let r = resolve(&args.settings)?;
+            // Old uploads go before the console serves, then every hour.
+            keep::sweep_now(&state, r.upload_days, r.approval_days);
+            tokio::spawn(keep::keep_sweeping(
+                state.clone(),
+                r.upload_days,
+                r.approval_days,
+            ));
             server::serve(server::Settings {
                 state,
                 input,

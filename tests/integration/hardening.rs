@@ -724,7 +724,10 @@ fn a_token_file_is_bounded() {
     let w = Work::new();
     w.write("in.csv", "payment_id,amount\n7930001,10.00\n");
     w.write("big.txt", format!("{TEST_TOKEN}-leaked-").repeat(500));
-    for file in ["/dev/zero", "big.txt"] {
+    for (file, said) in [
+        ("/dev/zero", "not a regular file"),
+        ("big.txt", "larger than 4096 bytes"),
+    ] {
         let ran = run(w.bare().args([
             "run",
             "in.csv",
@@ -734,10 +737,7 @@ fn a_token_file_is_bounded() {
             &sb.base_url(),
         ]));
         assert_eq!(ran.code, 2, "{file}: {ran:?}");
-        assert!(
-            ran.stderr.contains("larger than 4096 bytes"),
-            "{file}: {ran:?}"
-        );
+        assert!(ran.stderr.contains(said), "{file}: {ran:?}");
         assert!(!ran.stderr.contains("leaked"), "{file}: {ran:?}");
         assert!(!ran.stderr.contains('\0'), "{file}: {ran:?}");
     }
