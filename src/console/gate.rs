@@ -44,6 +44,16 @@ pub(crate) struct Gate<C: Clock = DefaultClock> {
     by_address: Keyed<IpAddr, C>,
     by_name: Keyed<String, C>,
     turns: Arc<Semaphore>,
+    /// The checks' memory (argon2's blocks), one buffer per turn at most,
+    /// reused: kept once made, never more of it.
+    memory: std::sync::Mutex<Vec<Vec<argon2::Block>>>,
+}
+
+/// A turn to check a password, with the memory to check it in; give the
+/// memory back ([`Gate::give_back`]) before the turn ends.
+pub(crate) struct Turn {
+    _permit: OwnedSemaphorePermit,
+    pub memory: Vec<argon2::Block>,
 }
 
 /// Why a login is not tried now.
@@ -83,6 +93,7 @@ impl<C: Clock + Clone> Gate<C> {
                 clock.clone(),
             ),
             turns: Arc::new(Semaphore::new(turns.max(1))),
+            memory: std::sync::Mutex::new(Vec::new()),
             clock,
         }
     }
@@ -110,11 +121,23 @@ impl<C: Clock + Clone> Gate<C> {
 
     /// A turn to check a password: held while it is checked. `Busy` when none
     /// came free within [`TURN_WAIT`].
-    pub(crate) async fn turn(&self) -> Result<OwnedSemaphorePermit, Held> {
+    pub(crate) async fn turn(&self) -> Result<Turn, Held> {
         match tokio::time::timeout(TURN_WAIT, self.turns.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(permit),
+            Ok(Ok(permit)) => Ok(Turn {
+                _permit: permit,
+                memory: self.pool().pop().unwrap_or_default(),
+            }),
             _ => Err(Held::Busy),
         }
+    }
+
+    /// A turn's memory, for the next turn.
+    pub(crate) fn give_back(&self, memory: Vec<argon2::Block>) {
+        self.pool().push(memory);
+    }
+
+    fn pool(&self) -> std::sync::MutexGuard<'_, Vec<Vec<argon2::Block>>> {
+        self.memory.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -169,9 +192,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn one_password_at_a_time_per_turn_and_busy_after_the_wait() {
         let g = Gate::with_clock(FakeRelativeClock::default(), 1);
-        let first = g.turn().await.unwrap();
-        assert_eq!(g.turn().await.unwrap_err(), Held::Busy);
+        let mut first = g.turn().await.unwrap();
+        assert!(matches!(g.turn().await, Err(Held::Busy)));
+        first.memory.push(argon2::Block::new());
+        g.give_back(std::mem::take(&mut first.memory));
         drop(first);
-        assert!(g.turn().await.is_ok());
+        assert_eq!(g.turn().await.unwrap().memory.len(), 1, "its memory reused");
     }
 }

@@ -136,7 +136,7 @@ async fn try_login(
             Some(secs),
         ));
     }
-    let Ok(turn) = gate.turn().await else {
+    let Ok(mut turn) = gate.turn().await else {
         let status = StatusCode::SERVICE_UNAVAILABLE;
         let retry = Some(BUSY_RETRY_SECS);
         return Ok(again(csrf, name, LoginProblem::Busy, status, retry));
@@ -169,9 +169,14 @@ async fn try_login(
         .as_ref()
         .map_or_else(|| app.stand_in_hash.clone(), |u| u.password_hash.clone());
     let password = form.password;
-    let ok = tokio::task::spawn_blocking(move || users::verify_password(&password, &hash))
-        .await
-        .map_err(|e| internal(e.into()))?;
+    let mut memory = std::mem::take(&mut turn.memory);
+    let (ok, memory) = tokio::task::spawn_blocking(move || {
+        let ok = users::verify_in(&password, &hash, &mut memory);
+        (ok, memory)
+    })
+    .await
+    .map_err(|e| internal(e.into()))?;
+    gate.give_back(memory);
     drop(turn);
     match user {
         Some(u) if ok => {
