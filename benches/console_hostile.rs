@@ -193,7 +193,10 @@ async fn hostile(base: &str, pid: u32) {
     let said = page
         .lines()
         .find(|l| l.contains("columns"))
-        .map_or_else(String::new, |l| l.trim().chars().take(160).collect());
+        .map_or_else(String::new, |l| {
+            let l = l.trim().trim_start_matches("<pre class=\"detail\">");
+            l.replace("&#34;", "\"").chars().take(140).collect()
+        });
     let after_upload = peak_kib(pid);
     println!(
         "console_hostile: upload of {:.1} MiB with {COLUMNS} columns answered {status} in {took:.2} s: {said}",
