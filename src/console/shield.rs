@@ -5,7 +5,7 @@
 //! Invariants: the headers are `tower-http` layers over the whole router, so
 //! no handler can forget them — a Content-Security-Policy that allows nothing
 //! but the console's own files (no inline script, no framing), `nosniff`, no
-//! `Referer` sent on, `X-Frame-Options: DENY`, `Cache-Control: no-store` on
+//! `Referer` sent to other sites, `X-Frame-Options: DENY`, `Cache-Control: no-store` on
 //! every answer that does not say otherwise (only the stylesheet and the
 //! script do), and HSTS when the browser reaches the console over HTTPS. A
 //! request other than GET/HEAD/OPTIONS whose browser names where it comes
@@ -39,7 +39,9 @@ pub(crate) fn headers(router: Router, secure: bool) -> Router {
     router
         .layer(set(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(set(header::REFERRER_POLICY, "no-referrer"))
+        // Not `no-referrer`: a browser then sends `Origin: null` with the
+        // console's own forms, and the same-origin check refuses them.
+        .layer(set(header::REFERRER_POLICY, "same-origin"))
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
