@@ -2,7 +2,10 @@
 //! the target (so the rename stays on one filesystem), synced, then renamed over
 //! it. A reader — a metrics collector, a colleague opening the results — sees the
 //! old file or the new one, never a part. Temporary files a killed write left
-//! behind are ours by name and are removed by a later write.
+//! behind are ours by name and are removed by a later write. They are made as
+//! any file the user makes: 0666 less the umask, so others read them where the
+//! umask lets them (the state file and what the console keeps are private
+//! instead: `crate::private`).
 
 use std::io::Write;
 use std::path::Path;
@@ -23,8 +26,17 @@ fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
         _ => Path::new("."),
     };
     remove_stale_temps(dir, STALE_AFTER);
+    // Made as an ordinary file would be: 0666 less the umask (tempfile's own
+    // are 0600), so a metrics collector or a colleague can read the outputs
+    // where the umask lets them.
+    #[cfg(unix)]
+    let perms = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::Permissions::from_mode(0o666)
+    };
     tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
+        .permissions(perms)
         .tempfile_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))
 }
@@ -52,17 +64,9 @@ fn remove_stale_temps(dir: &Path, older_than: std::time::Duration) {
     }
 }
 
-/// Syncs and renames the temporary file over `path`, readable by all as an
-/// ordinary file would be (tempfile creates them 0600; a metrics collector or a
-/// colleague must be able to read the outputs).
+/// Syncs and renames the temporary file over `path`.
 fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> anyhow::Result<()> {
     tmp.as_file().sync_all()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
     tmp.persist(path)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())

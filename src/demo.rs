@@ -111,6 +111,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             delimiter: None,
             allow_duplicates: false,
             namespace: "mprefund-demo".into(),
+            limits: Default::default(),
         };
         println!("\n== mprefund plan {name}");
         commands::plan::plan(&crate::input::Spooled::read(&input)?, &opts, None, false)?

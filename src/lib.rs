@@ -38,6 +38,7 @@ mod network;
 mod night;
 mod notify;
 mod paths;
+mod private;
 mod progress;
 mod rate;
 mod redact;

@@ -73,7 +73,8 @@ impl BatchLock {
         batch_id: &str,
         command: &str,
     ) -> anyhow::Result<Option<BatchLock>> {
-        let mut file = OpenOptions::new()
+        // The lock names its holder, beside the private state file: private too.
+        let mut file = crate::private::options()
             .read(true)
             .write(true)
             .create(true)

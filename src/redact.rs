@@ -1,8 +1,11 @@
 //! Keeping a secret out of what a server answered: [`redact`] replaces it in the
 //! raw bytes in every spelling a JSON string or a web page may give it, mixed at
 //! will — each character as itself, JSON's `\uXXXX` (any case; surrogate pairs)
-//! and `\/`-style escapes, URL's `%XX`, HTML's `&#NN;` and `&#xHH;` — and
-//! [`scrub`] replaces it in text already decoded, whatever got it there.
+//! and `\/`-style escapes, URL's `%XX`, HTML's `&#NN;` and `&#xHH;` — as well
+//! as its base64 (standard or URL-safe, wherever it sits in a longer encoded
+//! text: an echoed `Authorization: Basic …`) and any piece of it at least
+//! [`FRAGMENT_BYTES`] long (an echo cut short); [`scrub`] does the same in
+//! text already decoded, whatever got it there.
 //!
 //! Invariant: bytes without the secret are returned as they are, not copied.
 
@@ -10,12 +13,87 @@ use std::borrow::Cow;
 
 pub(crate) const REDACTED: &str = "<redacted>";
 
+/// A piece of the secret this long or longer is redacted wherever it appears:
+/// shorter ones are too likely in ordinary text (ids, dates).
+pub(crate) const FRAGMENT_BYTES: usize = 12;
+
+/// The spellings of a secret found as they are: pieces of it, and its base64.
+struct Literal<'s> {
+    secret: &'s [u8],
+    base64: Vec<Vec<u8>>,
+}
+
+impl<'s> Literal<'s> {
+    fn of(secret: &'s str) -> Literal<'s> {
+        let base64 = [STANDARD, URL_SAFE]
+            .into_iter()
+            .flat_map(|alphabet| {
+                (0..3).map(move |skew| base64_core(secret.as_bytes(), skew, alphabet))
+            })
+            .filter(|core| core.len() >= FRAGMENT_BYTES)
+            .collect();
+        Literal {
+            secret: secret.as_bytes(),
+            base64,
+        }
+    }
+
+    /// The length of the longest of them at the start of `s`.
+    fn at(&self, s: &[u8]) -> Option<usize> {
+        let piece = (0..self.secret.len().saturating_sub(FRAGMENT_BYTES - 1))
+            .filter(|&j| s.first() == Some(&self.secret[j]))
+            .map(|j| {
+                self.secret[j..]
+                    .iter()
+                    .zip(s)
+                    .take_while(|(a, b)| a == b)
+                    .count()
+            })
+            .filter(|&n| n >= FRAGMENT_BYTES)
+            .max();
+        let encoded = self
+            .base64
+            .iter()
+            .filter(|core| s.starts_with(core))
+            .map(Vec::len)
+            .max();
+        piece.max(encoded)
+    }
+}
+
+const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// The base64 characters that `secret` alone decides when it is encoded
+/// `skew` bytes (0, 1 or 2) after a 3-byte boundary: those of the groups it
+/// fills wholly, the same whatever comes before or after it.
+fn base64_core(secret: &[u8], skew: usize, alphabet: &[u8; 64]) -> Vec<u8> {
+    let mut bytes = vec![0u8; skew];
+    bytes.extend_from_slice(secret);
+    let bits = bytes.len() * 8;
+    let first = (skew * 8).div_ceil(6);
+    let end = bits / 6;
+    (first..end)
+        .map(|i| {
+            let bit = i * 6;
+            let word = (u16::from(bytes[bit / 8]) << 8)
+                | u16::from(bytes.get(bit / 8 + 1).copied().unwrap_or(0));
+            let shift = 10 - (bit % 8);
+            alphabet[usize::from((word >> shift) & 0x3F)]
+        })
+        .collect()
+}
+
 /// `bytes` with every spelling of `secret` replaced by [`REDACTED`].
 pub(crate) fn redact<'a>(secret: &str, bytes: &'a [u8]) -> Cow<'a, [u8]> {
     if secret.is_empty() {
         return Cow::Borrowed(bytes);
     }
-    let at = |i: usize| spelled_at(secret, &bytes[i..]);
+    let literal = Literal::of(secret);
+    let at = |i: usize| {
+        let s = &bytes[i..];
+        spelled_at(secret, s).max(literal.at(s))
+    };
     let Some(first) = (0..bytes.len()).find(|&i| at(i).is_some()) else {
         return Cow::Borrowed(bytes);
     };
@@ -37,10 +115,11 @@ pub(crate) fn redact<'a>(secret: &str, bytes: &'a [u8]) -> Cow<'a, [u8]> {
     Cow::Owned(out)
 }
 
-/// `text` with `secret` replaced by [`REDACTED`].
+/// `text` with `secret` replaced by [`REDACTED`], in every spelling
+/// [`redact`] knows.
 pub(crate) fn scrub(secret: &str, text: &mut String) {
-    if !secret.is_empty() && text.contains(secret) {
-        *text = text.replace(secret, REDACTED);
+    if let Cow::Owned(clean) = redact(secret, text.as_bytes()) {
+        *text = String::from_utf8_lossy(&clean).into_owned();
     }
 }
 
@@ -133,5 +212,71 @@ mod tests {
         let t = "A\u{1F600}B";
         let out = redact(t, br"x A\ud83d\uDE00B y");
         assert_eq!(&*out, b"x <redacted> y");
+    }
+
+    const TOKEN: &str = "APP_USR-1234567890123456-010203-0123abcdef4567abcdef89-987654321";
+
+    fn clean(bytes: &[u8]) -> String {
+        String::from_utf8(redact(TOKEN, bytes).into_owned()).unwrap()
+    }
+
+    #[test]
+    fn a_piece_of_twelve_or_more_is_redacted_a_shorter_one_is_not() {
+        assert_eq!(
+            clean(b"Bearer APP_USR-123456789... (cut)"),
+            "Bearer <redacted>... (cut)"
+        );
+        assert_eq!(
+            clean(b"tail: 4567abcdef89-987654321\""),
+            "tail: <redacted>\""
+        );
+        let short = b"id 1234567890 of 010203-0123";
+        assert_eq!(
+            clean(short),
+            "id 1234567890 of 010203-0123",
+            "11 characters stay"
+        );
+        assert!(matches!(redact(TOKEN, short), Cow::Borrowed(_)));
+        let mut text = "echo: APP_USR-1234567890123".to_owned();
+        scrub(TOKEN, &mut text);
+        assert_eq!(text, "echo: <redacted>");
+    }
+
+    /// The base64 a test writes by hand, to check the module's against.
+    fn encode(bytes: &[u8], alphabet: &[u8; 64]) -> String {
+        bytes
+            .chunks(3)
+            .flat_map(|c| {
+                let n = (u32::from(c[0]) << 16)
+                    | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                    | u32::from(*c.get(2).unwrap_or(&0));
+                let chars = c.len() + 1;
+                (0..4).map(move |i| {
+                    if i < chars {
+                        alphabet[((n >> (18 - 6 * i)) & 0x3F) as usize] as char
+                    } else {
+                        '='
+                    }
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn its_base64_is_redacted_wherever_it_sits() {
+        for prefix in ["", "a", "ab", "Bearer ", "user:"] {
+            for alphabet in [STANDARD, URL_SAFE] {
+                let encoded = encode(format!("{prefix}{TOKEN}!").as_bytes(), alphabet);
+                let out = clean(format!("Authorization: Basic {encoded}").as_bytes());
+                assert!(out.contains(REDACTED), "{prefix:?}: {out}");
+                let left = out.len() - "Authorization: Basic ".len() - REDACTED.len();
+                assert!(
+                    left <= prefix.len() * 2 + 4,
+                    "{prefix:?}: a few characters left: {out}"
+                );
+            }
+        }
+        // A short secret's base64 is too short to tell from other text.
+        assert!(matches!(redact("TEST-1", b"VEVTVC0x"), Cow::Borrowed(_)));
     }
 }

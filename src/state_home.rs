@@ -101,7 +101,7 @@ fn state_dir() -> Result<PathBuf, Usage> {
             )
         })?;
     let dir = base.join("mprefund");
-    std::fs::create_dir_all(&dir).map_err(|e| {
+    crate::private::dir_all(&dir).map_err(|e| {
         Usage(format!(
             "the state directory {} cannot be made ({e}); give --state FILE",
             dir.display()

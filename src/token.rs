@@ -60,10 +60,24 @@ fn read_token_file(path: &std::path::Path) -> Result<String, Usage> {
             path.display()
         ))
     };
+    // A named pipe, a device or a folder is not a token file: opening a pipe
+    // would wait for a writer for ever. Checked before opening, and again on
+    // what was opened (the path may have changed between the two).
+    let regular = |m: std::fs::Metadata| {
+        if m.is_file() {
+            Ok(())
+        } else {
+            Err(Usage(format!(
+                "the token file {} is not a regular file (a pipe, a device or a folder); give a file holding only the access token",
+                path.display()
+            )))
+        }
+    };
+    regular(std::fs::metadata(path).map_err(cannot)?)?;
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    regular(file.metadata().map_err(cannot)?)?;
     let mut raw = Vec::new();
-    std::fs::File::open(path)
-        .map_err(cannot)?
-        .take(MAX_TOKEN_FILE + 1)
+    file.take(MAX_TOKEN_FILE + 1)
         .read_to_end(&mut raw)
         .map_err(cannot)?;
     if raw.len() as u64 > MAX_TOKEN_FILE {
@@ -212,7 +226,9 @@ mod tests {
         #[cfg(unix)]
         {
             let e = Token::from_env_or_file(Some(std::path::Path::new("/dev/zero"))).unwrap_err();
-            assert!(e.0.contains("larger than"), "{}", e.0);
+            assert!(e.0.contains("not a regular file"), "{}", e.0);
+            let e = Token::from_env_or_file(Some(dir.path())).unwrap_err();
+            assert!(e.0.contains("not a regular file"), "{}", e.0);
         }
     }
 

@@ -18,6 +18,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::settings::Layer;
 use crate::domain::{Currency, ResultsFormat};
+use crate::lines::Limits;
 use crate::settings::{self, Concurrency};
 use crate::totals::Guard;
 
@@ -74,6 +75,14 @@ layered! {
         pub allow_duplicates: bool,
         #[arg(long, help = with_default("Key namespace: part of every idempotency key", DEFAULT_NAMESPACE))]
         pub namespace: Option<String>,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help = with_default("The most columns a line of the input may have; a wider one stops the reading, its line named", Limits::DEFAULT_COLUMNS))]
+        pub max_columns: Option<u64>,
+        #[arg(long, value_name = "SIZE", value_parser = parse_size, help = with_default("The largest cell of the input, in bytes or with a KiB/MiB suffix; a larger one stops the reading, its line named", "64KiB"))]
+        #[serde(deserialize_with = "de_size")]
+        pub max_field_bytes: Option<u64>,
+        #[arg(long, value_name = "SIZE", value_parser = parse_size, help = with_default("The longest line (record) of the input, in bytes or with a KiB/MiB suffix; a longer one stops the reading, its line named", "1MiB"))]
+        #[serde(deserialize_with = "de_size")]
+        pub max_record_bytes: Option<u64>,
     }
 }
 

@@ -374,10 +374,19 @@ pub(crate) fn output_options(s: &OutputArgs, mode: Mode) -> OutputOptions {
 }
 
 pub(crate) fn input_options(s: &InputArgs) -> InputOptions {
+    let d = crate::lines::Limits::default();
+    let size = |v: Option<u64>, default: usize| {
+        v.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX).max(1))
+    };
     InputOptions {
         delimiter: s.delimiter,
         allow_duplicates: s.allow_duplicates,
         namespace: namespace_of(s.namespace.as_deref()).to_owned(),
+        limits: crate::lines::Limits {
+            columns: size(s.max_columns, d.columns),
+            field_bytes: size(s.max_field_bytes, d.field_bytes),
+            record_bytes: size(s.max_record_bytes, d.record_bytes),
+        },
     }
 }
 
@@ -482,6 +491,10 @@ mod tests {
         ("currency", r#""BRL""#),
         ("without_token", "true"),
         ("notify_url", r#""https://hooks.example.com/x""#),
+        ("max_columns", "2000"),
+        ("max_field_bytes", r#""128KiB""#),
+        ("max_record_bytes", r#""4MiB""#),
+        ("upload_days", "60"),
     ];
 
     /// The settings `command` read from a job file holding `key = value` in the

@@ -33,14 +33,18 @@ mod audit;
 mod auth;
 mod books;
 mod covered;
+mod gate;
 mod i18n;
+mod keep;
 mod lockout;
+mod login;
 mod pages;
 mod results;
 mod review;
 mod send;
 mod sender;
 mod server;
+mod shield;
 mod store;
 mod upload;
 mod users;
@@ -121,6 +125,9 @@ crate::cli::args::layered! {
         #[command(flatten)]
         #[serde(flatten)]
         pub notify: crate::cli::args::NotifyArg,
+        #[arg(long, value_name = "DAYS", help = with_default("Days an uploaded spreadsheet is kept after its batch ended (rejected, expired or sent); then it is removed, and the removal audited (0 to 3650)", keep::DEFAULT_UPLOAD_DAYS),
+              value_parser = clap::value_parser!(u32).range(0..=3650))]
+        pub upload_days: Option<u32>,
     }
 }
 
@@ -186,6 +193,7 @@ struct Resolved {
     idle: std::time::Duration,
     approval_days: u32,
     offset: zone::Zone,
+    upload_days: u32,
 }
 
 fn resolve(s: &ConsoleSettings) -> Result<Resolved, Usage> {
@@ -215,7 +223,14 @@ fn resolve(s: &ConsoleSettings) -> Result<Resolved, Usage> {
             "approval_days = {approval_days}: days, from 1 to 365"
         )));
     }
+    let upload_days = s.upload_days.unwrap_or(keep::DEFAULT_UPLOAD_DAYS);
+    if upload_days > 3650 {
+        return Err(Usage(format!(
+            "upload_days = {upload_days}: days, from 0 to 3650"
+        )));
+    }
     Ok(Resolved {
+        upload_days,
         listen: resolve_listen(s.listen.as_deref().unwrap_or(DEFAULT_LISTEN))?,
         tls,
         idle: std::time::Duration::from_secs(idle * 60),
@@ -305,6 +320,13 @@ pub(crate) async fn exec(
             let r = resolve(&args.settings)?;
             let notify =
                 crate::cli::settings::notifier(&args.settings.notify, &args.settings.send)?;
+            // Old uploads go before the console serves, then every hour.
+            keep::sweep_now(&state, r.upload_days, r.approval_days);
+            tokio::spawn(keep::keep_sweeping(
+                state.clone(),
+                r.upload_days,
+                r.approval_days,
+            ));
             server::serve(server::Settings {
                 state,
                 input,

@@ -60,6 +60,13 @@ pub(crate) enum LoginProblem {
     Wrong,
     /// Seconds to wait after too many failed logins.
     Wait(u64),
+    /// Seconds to wait after too many logins from one place or at one name.
+    Rate(u64),
+    /// Every password check busy: try again shortly.
+    Busy,
+    /// A name longer than any account's (the most characters), or a password
+    /// longer than any is checked.
+    TooLong(usize),
 }
 
 #[derive(Template)]
@@ -104,6 +111,8 @@ pub(crate) enum Problem {
     Unreadable,
     /// Not a Mercado Pago report (`console::books`).
     NotAReport,
+    /// The batch's spreadsheet was removed after it ended (`console::keep`).
+    Removed,
 }
 
 #[derive(Template)]
@@ -454,6 +463,9 @@ pub(crate) async fn batch(
         Ok(None) => return message(Chrome::of(&v), StatusCode::NOT_FOUND, Problem::NotFound, ""),
         Err(e) => return internal(e),
     };
+    if !super::upload::stored_path(&app, &upload.stored_name).exists() {
+        return message(Chrome::of(&v), StatusCode::GONE, Problem::Removed, "");
+    }
     let plan = match super::upload::plan_of(&app, &upload).await {
         Ok(p) => p,
         Err(e) => {

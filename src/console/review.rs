@@ -275,9 +275,7 @@ async fn approved(
     id: &str,
     form: &[(String, String)],
 ) -> Result<Response, Early> {
-    let (v, u) = step_of(app, headers, id, form, Role::may_approve)?;
-    in_state(app, &u, BatchState::Submitted)?;
-    own_batch(&v, &u)?;
+    let (v, u) = decider(app, peer, headers, id, form, Action::Approve)?;
     let (guards, fingerprint, currency) = checked_totals(app, &u, form, false).await?;
     let Some(send) = app.send.as_ref() else {
         return Err(refused(
@@ -355,6 +353,43 @@ fn own_batch(v: &Viewer, u: &Upload) -> Result<(), Early> {
     Ok(())
 }
 
+/// Who decides (`what`: approve or reject) on which submitted batch. A
+/// decision refused for the account's role or for being its own batch is
+/// audited (`decision_refused`) before it is answered.
+fn decider(
+    app: &App,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    id: &str,
+    form: &[(String, String)],
+    what: Action,
+) -> Result<(Viewer, Upload), Early> {
+    let (v, u) = step_of(app, headers, id, form, |_| true)?;
+    let audited = |why: String, refusal: Early| -> Early {
+        let remote = app.remote(peer, headers);
+        let detail = format!("{}: {why}", what.as_str());
+        match app.audit(
+            Some(&v.name),
+            Action::DecisionRefused,
+            &remote,
+            Some(&u.id),
+            Some(detail),
+        ) {
+            Ok(()) => refusal,
+            Err(failed) => failed,
+        }
+    };
+    if !v.role.may_approve() {
+        let why = format!("the role {} may not", v.role.as_str());
+        return Err(audited(why, super::auth::Refusal::Role.into()));
+    }
+    in_state(app, &u, BatchState::Submitted)?;
+    if let Err(refusal) = own_batch(&v, &u) {
+        return Err(audited("the batch is the account's own".into(), refusal));
+    }
+    Ok((v, u))
+}
+
 pub(crate) async fn reject(
     State(app): State<Shared>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -364,9 +399,7 @@ pub(crate) async fn reject(
 ) -> Response {
     either(
         async {
-            let (v, u) = step_of(&app, &headers, &id, &form, Role::may_approve)?;
-            in_state(&app, &u, BatchState::Submitted)?;
-            own_batch(&v, &u)?;
+            let (v, u) = decider(&app, peer, &headers, &id, &form, Action::Reject)?;
             let reason = field(&form, "reason").map(str::trim).unwrap_or_default();
             if reason.is_empty() {
                 return Err(refused(StatusCode::UNPROCESSABLE_ENTITY, M::ErrSayWhy, &[]));

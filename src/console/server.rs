@@ -27,7 +27,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use super::auth::{self, Kind, Refusal, Sessions, Viewer};
 use super::i18n::{Lang, M, Words};
 use super::store::{Action, Entry, Store};
-use super::{Role, lockout, pages, upload, users};
+use super::{Role, pages, upload, users};
 use crate::clock::now_ms;
 use crate::commands::SendOptions;
 use crate::input::InputOptions;
@@ -71,7 +71,7 @@ pub(crate) struct App {
     offset: super::zone::Zone,
     /// Checked against when the account does not exist, so that a login with a
     /// wrong name takes as long as one with a wrong password.
-    stand_in_hash: String,
+    pub(super) stand_in_hash: String,
     /// Days a batch may wait for its approval.
     pub approval_days: u32,
     /// How approved batches are sent (none: started without a token).
@@ -273,6 +273,7 @@ async fn shutdown() {
 }
 
 pub(crate) fn router(app: Shared) -> Router {
+    let secure = app.secure;
     let uploads = Router::new()
         .route("/batches", post(upload::upload))
         .route("/batches/{id}/report", post(super::books::report))
@@ -282,9 +283,9 @@ pub(crate) fn router(app: Shared) -> Router {
         .layer(DefaultBodyLimit::disable())
         // tower-http's own 413 says it in English: said again in the person's words.
         .layer(axum::middleware::map_response(too_large_in_words));
-    Router::new()
+    let routes = Router::new()
         .route("/", get(pages::home))
-        .route("/login", get(login_form).post(login))
+        .route("/login", get(super::login::form).post(super::login::login))
         .route("/logout", post(logout))
         .route("/batches/{id}", get(pages::batch))
         .route("/batches/{id}/submit", post(super::review::submit))
@@ -307,11 +308,19 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/causes", get(pages::causes))
         .route("/audit.csv", get(super::audit::csv))
         .route("/console.css", get(stylesheet))
+        .route("/console.js", get(super::shield::script))
         .route("/lang", post(set_lang))
         .merge(uploads)
         .fallback(pages::not_found)
+        // Inside `speak`: a refusal is said in the person's language.
+        .layer(axum::middleware::from_fn_with_state(
+            secure,
+            super::shield::same_origin,
+        ))
         .layer(axum::middleware::from_fn_with_state(app.clone(), speak))
-        .with_state(app)
+        .layer(axum::Extension(Arc::new(super::gate::Gate::new())))
+        .with_state(app);
+    super::shield::headers(routes, secure)
 }
 
 async fn too_large_in_words(resp: Response) -> Response {
@@ -599,122 +608,6 @@ impl App {
             ));
         }
         Ok(())
-    }
-}
-
-async fn login_form(State(app): State<Shared>, headers: HeaderMap) -> Response {
-    let now = now_ms();
-    let current = match app.sessions.current(&headers, now) {
-        Some(c) if c.user.is_some() => return Redirect::to("/").into_response(),
-        Some(c) => c,
-        None => match app.sessions.start(None, now) {
-            Ok(c) => c,
-            Err(e) => return internal(e),
-        },
-    };
-    let page = pages::login(&current.csrf, "", None, StatusCode::OK);
-    (
-        [(header::SET_COOKIE, app.sessions.cookie(&current.id))],
-        page,
-    )
-        .into_response()
-}
-
-#[derive(Deserialize)]
-pub(crate) struct LoginForm {
-    #[serde(default)]
-    user: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn login(
-    State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    either(try_login(&app, peer, &headers, form).await)
-}
-
-async fn try_login(
-    app: &Shared,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    form: LoginForm,
-) -> Result<Response, Early> {
-    let now = now_ms();
-    // The form must come from our login page: its session and token (login CSRF).
-    let current = app.sessions.current(headers, now).ok_or(Refusal::Csrf)?;
-    let token = Some(form.csrf.as_str()).filter(|t| !t.is_empty());
-    if !auth::csrf_matches(&current.csrf, token.or(auth::csrf_header(headers))) {
-        return Err(Refusal::Csrf.into());
-    }
-    let remote = app.remote(peer, headers);
-    let name = form.user.trim().to_owned();
-    let user = app
-        .store()
-        .user(&name)
-        .map_err(internal)?
-        .filter(|u| !u.disabled);
-    if let Some(u) = &user
-        && let Some(wait) = lockout::wait_ms(u.failed_logins, u.last_failed_at_ms, now)
-    {
-        app.audit(Some(&name), Action::LoginThrottled, &remote, None, None)?;
-        let secs = wait.div_ceil(1000);
-        return Ok(pages::login(
-            &current.csrf,
-            &name,
-            Some(pages::LoginProblem::Wait(secs)),
-            StatusCode::TOO_MANY_REQUESTS,
-        ));
-    }
-    let hash = user
-        .as_ref()
-        .map_or_else(|| app.stand_in_hash.clone(), |u| u.password_hash.clone());
-    let password = form.password;
-    let ok = tokio::task::spawn_blocking(move || users::verify_password(&password, &hash))
-        .await
-        .map_err(|e| internal(e.into()))?;
-    match user {
-        Some(u) if ok => {
-            app.store().login_succeeded(&u.name).map_err(internal)?;
-            app.sessions.end(&current.id);
-            let session = app
-                .sessions
-                .start(Some(u.name.clone()), now)
-                .map_err(internal)?;
-            app.audit(Some(&u.name), Action::LoginOk, &remote, None, None)?;
-            Ok((
-                [(header::SET_COOKIE, app.sessions.cookie(&session.id))],
-                Redirect::to("/"),
-            )
-                .into_response())
-        }
-        found => {
-            let why = match &found {
-                Some(_) => "wrong password",
-                None => "no such account, or it is disabled",
-            };
-            if found.is_some() {
-                app.store().login_failed(&name, now).map_err(internal)?;
-            }
-            app.audit(
-                Some(&name),
-                Action::LoginFailed,
-                &remote,
-                None,
-                Some(why.to_owned()),
-            )?;
-            Ok(pages::login(
-                &current.csrf,
-                &name,
-                Some(pages::LoginProblem::Wrong),
-                StatusCode::UNAUTHORIZED,
-            ))
-        }
     }
 }
 

@@ -6,7 +6,11 @@
 //! upgraded and marked as ours before a console table is added — every other
 //! command then accepts it as a state file. Tables are created with `IF NOT
 //! EXISTS` and never altered in place. The audit trail is append-only in the
-//! file itself: triggers refuse any UPDATE or DELETE of it.
+//! file itself: triggers refuse any UPDATE or DELETE of it, and its rows stay
+//! small: each text is cut to a bound as it is written ([`Entry::capped`]).
+//! Login attempts are counted per name typed, whether an account has it or
+//! not, in a table of bounded size (`console_users`' own failure columns are
+//! no longer read).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -55,6 +59,16 @@ CREATE TABLE IF NOT EXISTS console_audit (
     batch  TEXT,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS console_login_attempts (
+    name     TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last_at  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS console_upload_ends (
+    batch      TEXT PRIMARY KEY,
+    ended_at   INTEGER NOT NULL,
+    removed_at INTEGER
+);
 CREATE TRIGGER IF NOT EXISTS console_audit_no_update BEFORE UPDATE ON console_audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS console_audit_no_delete BEFORE DELETE ON console_audit
@@ -69,9 +83,6 @@ pub(crate) struct User {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at_ms: i64,
-    /// Failed logins since the last successful one.
-    pub failed_logins: u32,
-    pub last_failed_at_ms: Option<i64>,
 }
 
 /// Where an upload's batch is in its life: uploaded → submitted → approved
@@ -168,6 +179,10 @@ pub(crate) enum Action {
     Report,
     ReportRefused,
     ReportDownload,
+    /// An approval or rejection refused: the account's role, or its own batch.
+    DecisionRefused,
+    /// A kept upload removed, its batch ended long enough ago.
+    UploadRemoved,
 }
 
 impl Action {
@@ -187,6 +202,39 @@ pub(crate) struct Entry {
     pub remote: Option<String>,
     pub batch: Option<String>,
     pub detail: Option<String>,
+}
+
+/// The most characters of an audit entry's texts: a name typed or a client
+/// named by a proxy is far shorter, a detail (a reader's refusal quoting a
+/// header) is cut there.
+const AUDIT_NAME_CHARS: usize = 64;
+const AUDIT_REMOTE_CHARS: usize = 128;
+const AUDIT_DETAIL_CHARS: usize = 2_000;
+
+impl Entry {
+    /// The entry with each text cut to its bound (`…` where cut).
+    fn capped(&self) -> Entry {
+        Entry {
+            at_ms: self.at_ms,
+            user: self.user.as_deref().map(|t| cut(t, AUDIT_NAME_CHARS)),
+            action: cut(&self.action, AUDIT_NAME_CHARS),
+            remote: self.remote.as_deref().map(|t| cut(t, AUDIT_REMOTE_CHARS)),
+            batch: self.batch.as_deref().map(|t| cut(t, AUDIT_NAME_CHARS)),
+            detail: self.detail.as_deref().map(|t| cut(t, AUDIT_DETAIL_CHARS)),
+        }
+    }
+}
+
+/// `text`, at most `max` characters of it (the last one `…` when cut).
+pub(crate) fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some(_) => {
+            let mut t: String = text.chars().take(max.saturating_sub(1)).collect();
+            t.push('…');
+            t
+        }
+    }
 }
 
 pub(crate) struct Store {
@@ -262,21 +310,55 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// One more failed login in a row for `name` (none when there is no such account).
-    pub(crate) fn login_failed(&mut self, name: &str, now_ms: i64) -> anyhow::Result<()> {
-        self.conn.execute(
-            "UPDATE console_users SET failed_logins = failed_logins + 1, last_failed_at = ?2
-             WHERE name = ?1",
-            params![name, now_ms],
-        )?;
-        Ok(())
+    /// Counts a login attempt at `name` (an account's or not) before its
+    /// password is checked: one conditional statement, so of many at once only
+    /// those the lockout still allows are counted. `Err(ms)`: not counted, the
+    /// name must wait that long.
+    pub(crate) fn count_login_attempt(
+        &mut self,
+        name: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<Result<(), u64>> {
+        self.count_attempt_keeping(name, now_ms, super::lockout::NAMES_KEPT)
     }
 
-    pub(crate) fn login_succeeded(&mut self, name: &str) -> anyhow::Result<()> {
-        self.conn.execute(
-            "UPDATE console_users SET failed_logins = 0, last_failed_at = NULL WHERE name = ?1",
+    fn count_attempt_keeping(
+        &mut self,
+        name: &str,
+        now_ms: i64,
+        kept: i64,
+    ) -> anyhow::Result<Result<(), u64>> {
+        let counted = self
+            .conn
+            .prepare_cached(&super::lockout::count_sql())?
+            .execute(params![name, now_ms])?;
+        if counted == 1 {
+            // Bounded: past the cap, the oldest names no account has go first.
+            self.conn
+                .prepare_cached(
+                    "DELETE FROM console_login_attempts WHERE rowid IN (
+                        SELECT rowid FROM console_login_attempts
+                        WHERE name NOT IN (SELECT name FROM console_users)
+                        ORDER BY last_at
+                        LIMIT max(0, (SELECT count(*) FROM console_login_attempts) - ?1))",
+                )?
+                .execute([kept])?;
+            return Ok(Ok(()));
+        }
+        let (failures, last): (u32, i64) = self.conn.query_row(
+            "SELECT failures, last_at FROM console_login_attempts WHERE name = ?1",
             [name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        Ok(Err(
+            super::lockout::wait_ms(failures, Some(last), now_ms).unwrap_or(1)
+        ))
+    }
+
+    /// A login at `name` succeeded: its count starts again.
+    pub(crate) fn login_succeeded(&mut self, name: &str) -> anyhow::Result<()> {
+        self.conn
+            .execute("DELETE FROM console_login_attempts WHERE name = ?1", [name])?;
         Ok(())
     }
 
@@ -440,7 +522,40 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// When a sweep (`console::keep`) found `batch` ended, and whether its
+    /// upload was removed since.
+    pub(crate) fn upload_end(&self, batch: &str) -> anyhow::Result<(Option<i64>, bool)> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT ended_at, removed_at FROM console_upload_ends WHERE batch = ?1",
+            )?
+            .query_row([batch], |r| {
+                Ok((Some(r.get(0)?), r.get::<_, Option<i64>>(1)?.is_some()))
+            })
+            .optional()?
+            .unwrap_or((None, false)))
+    }
+
+    pub(crate) fn note_upload_end(&mut self, batch: &str, ended_at_ms: i64) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO console_upload_ends (batch, ended_at) VALUES (?1, ?2)
+             ON CONFLICT(batch) DO NOTHING",
+            params![batch, ended_at_ms],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn note_upload_removed(&mut self, batch: &str, now_ms: i64) -> anyhow::Result<()> {
+        self.conn.execute(
+            "UPDATE console_upload_ends SET removed_at = ?2 WHERE batch = ?1",
+            params![batch, now_ms],
+        )?;
+        Ok(())
+    }
+
     pub(crate) fn append_audit(&mut self, e: &Entry) -> anyhow::Result<()> {
+        let e = e.capped();
         self.conn.execute(
             "INSERT INTO console_audit (at, user, action, remote, batch, detail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -475,8 +590,8 @@ impl Store {
     }
 }
 
-const USER_SELECT: &str = "SELECT name, role, password_hash, disabled, created_at, failed_logins,
-        last_failed_at FROM console_users";
+const USER_SELECT: &str =
+    "SELECT name, role, password_hash, disabled, created_at FROM console_users";
 
 fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     let role: String = r.get(1)?;
@@ -486,8 +601,6 @@ fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         password_hash: r.get(2)?,
         disabled: r.get(3)?,
         created_at_ms: r.get(4)?,
-        failed_logins: r.get(5)?,
-        last_failed_at_ms: r.get(6)?,
     })
 }
 
@@ -562,6 +675,8 @@ mod tests {
                 "report",
                 "report_refused",
                 "report_download",
+                "decision_refused",
+                "upload_removed",
             ]
         );
         let states: Vec<&str> = BatchState::iter().map(BatchState::as_str).collect();
@@ -605,13 +720,7 @@ mod tests {
                 .unwrap()
         );
         assert!(!s.add_user("ana", Role::Admin, "$argon2id$y", 6).unwrap());
-        s.login_failed("ana", 7).unwrap();
-        s.login_failed("ana", 8).unwrap();
-        let ana = s.user("ana").unwrap().unwrap();
-        assert_eq!((ana.role, ana.failed_logins), (Role::Submitter, 2));
-        assert_eq!(ana.last_failed_at_ms, Some(8));
-        s.login_succeeded("ana").unwrap();
-        assert_eq!(s.user("ana").unwrap().unwrap().failed_logins, 0);
+        assert_eq!(s.user("ana").unwrap().unwrap().role, Role::Submitter);
         assert!(s.disable_user("ana").unwrap());
         assert!(!s.disable_user("bob").unwrap());
         assert!(s.users().unwrap()[0].disabled);
@@ -641,6 +750,70 @@ mod tests {
         drop(s);
         crate::ledger::Ledger::open(&path).expect("still a state file");
         assert!(crate::ledger::ReadOnly::open(&path).unwrap().is_some());
+    }
+
+    #[test]
+    fn attempts_are_counted_before_the_check_per_name_typed_in_a_bounded_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        s.add_user("ana", Role::Submitter, "$argon2id$x", 1)
+            .unwrap();
+        for name in ["ana", "nobody"] {
+            for _ in 0..super::super::lockout::FREE_FAILURES {
+                assert_eq!(s.count_login_attempt(name, 1_000).unwrap(), Ok(()));
+            }
+            assert_eq!(
+                s.count_login_attempt(name, 1_000).unwrap(),
+                Err(30_000),
+                "{name}: an account or not, the same"
+            );
+            assert_eq!(s.count_login_attempt(name, 20_000).unwrap(), Err(11_000));
+            assert_eq!(s.count_login_attempt(name, 31_000).unwrap(), Ok(()));
+            assert_eq!(s.count_login_attempt(name, 31_000).unwrap(), Err(60_000));
+        }
+        s.login_succeeded("ana").unwrap();
+        assert_eq!(s.count_login_attempt("ana", 31_000).unwrap(), Ok(()));
+        // Past the cap the oldest names no account has go; an account's stay.
+        for i in 0..20 {
+            s.count_attempt_keeping(&format!("n{i}"), 40_000 + i, 10)
+                .unwrap()
+                .unwrap();
+        }
+        let kept: Vec<String> = s
+            .conn()
+            .prepare("SELECT name FROM console_login_attempts ORDER BY last_at")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(kept.len(), 10, "{kept:?}");
+        assert_eq!(kept[0], "ana");
+        assert_eq!(kept[9], "n19");
+    }
+
+    #[test]
+    fn audit_rows_stay_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        let mut e = entry(Action::LoginFailed);
+        e.user = Some("x".repeat(1_000_000));
+        e.remote = Some("1.2.3.4, ".repeat(1000));
+        e.detail = Some("é".repeat(1_000_000));
+        s.append_audit(&e).unwrap();
+        let back = &s.audit(None).unwrap()[0];
+        let user = back.user.as_deref().unwrap();
+        assert_eq!(user.chars().count(), AUDIT_NAME_CHARS);
+        assert!(user.ends_with('…'));
+        assert_eq!(
+            back.remote.as_deref().unwrap().chars().count(),
+            AUDIT_REMOTE_CHARS
+        );
+        assert_eq!(
+            back.detail.as_deref().unwrap().chars().count(),
+            AUDIT_DETAIL_CHARS
+        );
+        assert_eq!(cut("short", 64), "short");
     }
 
     #[test]

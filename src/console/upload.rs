@@ -4,7 +4,8 @@
 //! Invariants: the file is streamed to disk and counted as it comes — more
 //! than [`MAX_FILE_BYTES`] is refused with 413 and nothing of it kept; it is
 //! stored under a generated name in the uploads folder beside the state file,
-//! whatever name the browser gave (a path in it cannot matter); nothing is
+//! whatever name the browser gave (a path in it cannot matter), private
+//! (0600, the folder 0700: `crate::private`); nothing is
 //! stored unless the request carried the session's CSRF token and the account
 //! may upload, both known before the file is read. A workbook, an empty file or
 //! one the input reader refuses is answered with what to do, and not kept.
@@ -329,7 +330,7 @@ pub(super) async fn store_file(
     field: &mut Field<'_>,
 ) -> Result<Result<Stored, Problem>, Early> {
     let id = super::random_hex(16).map_err(internal)?;
-    tokio::fs::create_dir_all(dir).await.map_err(|e| {
+    crate::private::dir_all(dir).map_err(|e| {
         internal(anyhow::Error::new(e).context(format!("making {}", dir.display())))
     })?;
     let part = dir.join(format!("{id}.part"));
@@ -358,9 +359,8 @@ pub(super) async fn store_file(
 
 /// Streams the field into `path`; (bytes, the first few of them).
 async fn write_capped(path: &Path, field: &mut Field<'_>) -> Result<(u64, Vec<u8>), Early> {
-    let mut file = tokio::fs::File::create(path)
-        .await
-        .map_err(|e| internal(e.into()))?;
+    let file = crate::private::create_new(path).map_err(|e| internal(e.into()))?;
+    let mut file = tokio::fs::File::from_std(file);
     let mut bytes: u64 = 0;
     let mut head = Vec::with_capacity(8);
     while let Some(chunk) = field.chunk().await.map_err(refused_body)? {

@@ -9,7 +9,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHash, PasswordHasher};
 
 use super::UsersCommand;
 use super::store::Store;
@@ -122,12 +122,55 @@ pub(crate) fn hash_password(password: &str) -> anyhow::Result<String> {
 
 /// True when `password` is the one `hash` was made from. A hash that cannot
 /// be read never matches.
+#[cfg(test)]
 pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::PasswordVerifier;
     PasswordHash::new(hash).is_ok_and(|h| {
         Argon2::default()
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
+}
+
+/// The most memory a stored hash may ask a check for: far above argon2's
+/// default 19 MiB; a hand-edited hash asking more never matches.
+const MAX_CHECK_BLOCKS: usize = 256 << 10;
+
+/// [`verify_password`] in `memory` (grown to the hash's cost, then kept by
+/// the caller for the next check): the console checks passwords in the same
+/// few buffers, one per core, rather than a fresh 19 MiB each time, so its
+/// memory stays where the first checks put it. A hash that cannot be read
+/// never matches; the comparison is constant-time.
+pub(crate) fn verify_in(password: &str, hash: &str, memory: &mut Vec<argon2::Block>) -> bool {
+    use subtle::ConstantTimeEq;
+    let mut check = || -> Option<bool> {
+        let h = PasswordHash::new(hash).ok()?;
+        let algorithm = argon2::Algorithm::try_from(h.algorithm.as_str()).ok()?;
+        let version = match h.version {
+            Some(v) => argon2::Version::try_from(v).ok()?,
+            None => argon2::Version::default(),
+        };
+        let params = argon2::Params::try_from(&h).ok()?;
+        let (salt, expected) = (h.salt?, h.hash?);
+        let blocks = params.block_count();
+        if blocks > MAX_CHECK_BLOCKS {
+            return None;
+        }
+        if memory.len() < blocks {
+            memory.resize(blocks, argon2::Block::new());
+        }
+        let mut out = vec![0u8; expected.len()];
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                &salt,
+                &mut out,
+                &mut memory[..blocks],
+            )
+            .ok()?;
+        Some(bool::from(out.ct_eq(expected.as_bytes())))
+    };
+    check().unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -144,6 +187,18 @@ mod tests {
         assert!(verify_password("correct horse battery", &a));
         assert!(!verify_password("correct horse batterY", &a));
         assert!(!verify_password("correct horse battery", "not a hash"));
+        let mut memory = Vec::new();
+        assert!(verify_in("correct horse battery", &a, &mut memory));
+        let kept = memory.len();
+        assert!(kept > 0);
+        assert!(!verify_in("correct horse batterY", &b, &mut memory));
+        assert!(verify_in("correct horse battery", &b, &mut memory));
+        assert_eq!(memory.len(), kept, "the same memory each time");
+        assert!(!verify_in(
+            "correct horse battery",
+            "not a hash",
+            &mut memory
+        ));
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub(crate) struct InputOptions {
     pub allow_duplicates: bool,
     /// Fed to every key: two accounts or environments never share keys.
     pub namespace: String,
+    /// The most a record may hold (`--max-columns`, `--max-field-bytes`,
+    /// `--max-record-bytes`): a record past them stops the reading.
+    pub limits: crate::lines::Limits,
 }
 
 /// Problems with the file as a whole: nothing can be refunded from it.
@@ -101,6 +104,19 @@ pub(crate) enum InputError {
         path.display()
     )]
     UnclosedQuote { path: PathBuf, line: u64 },
+    #[error(
+        "{}, line {line}: {what}, past what any export holds (it begins {excerpt:?}); nothing was read from it: is it the right file? If it is, raise {flag}",
+        path.display()
+    )]
+    Oversize {
+        path: PathBuf,
+        line: u64,
+        /// Which limit, in words.
+        what: String,
+        excerpt: String,
+        /// The flag (and job-file key) that raises it.
+        flag: &'static str,
+    },
     #[error("reading {} stopped at line {line} on an earlier error; its rows cannot be trusted", path.display())]
     Incomplete { path: PathBuf, line: u64 },
     #[error("{} changed while it was being read; nothing was stored or sent, run again", path.display())]
@@ -260,7 +276,8 @@ impl Input {
             Some(d) => d,
             None => detect_delimiter(&prefix),
         };
-        let source = Lines::new(Cursor::new(prefix).chain(hashing), delimiter);
+        let source =
+            Lines::new(Cursor::new(prefix).chain(hashing), delimiter).with_limits(opts.limits);
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -363,6 +380,9 @@ impl Input {
     /// Reads the next record into `self.record`; returns the line it starts on.
     fn read_record(&mut self) -> Result<Option<u64>, InputError> {
         let read = self.reader.read_byte_record(&mut self.record);
+        if let Some(o) = &self.reader.get_ref().oversize {
+            return Err(oversize(&self.path, o));
+        }
         // The parser takes a quote left open at the end of the file as a cell running
         // to the end: that record would swallow every row after it.
         if let Some(line) = self.reader.get_ref().unclosed_quote {
@@ -400,6 +420,29 @@ impl Input {
     }
 }
 
+/// A record past the reader's limits, in words: which limit, and its flag.
+fn oversize(path: &std::path::Path, o: &crate::lines::Oversize) -> InputError {
+    use crate::lines::Over;
+    let (what, flag) = match o.over {
+        Over::Columns(n) => (format!("more than {n} columns"), "--max-columns"),
+        Over::FieldBytes(n) => (
+            format!("a cell of more than {n} bytes"),
+            "--max-field-bytes",
+        ),
+        Over::RecordBytes(n) => (
+            format!("a line of more than {n} bytes"),
+            "--max-record-bytes",
+        ),
+    };
+    InputError::Oversize {
+        path: path.to_owned(),
+        line: o.line,
+        what,
+        excerpt: o.excerpt.clone(),
+        flag,
+    }
+}
+
 impl Iterator for Input {
     type Item = Result<Row, InputError>;
 
@@ -414,9 +457,9 @@ impl Iterator for Input {
                 Err(e) => {
                     self.done = true;
                     self.failed_at = Some(match &e {
-                        InputError::Csv { line, .. } | InputError::UnclosedQuote { line, .. } => {
-                            *line
-                        }
+                        InputError::Csv { line, .. }
+                        | InputError::UnclosedQuote { line, .. }
+                        | InputError::Oversize { line, .. } => *line,
                         _ => self.reader.position().line(),
                     });
                     return Some(Err(e));

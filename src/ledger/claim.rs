@@ -246,7 +246,12 @@ pub(super) fn share_refund(
            AND r.key IS NOT NULL
            AND o.key = r.key AND o.batch <> r.batch AND o.state IN ('failed', 'pending')",
     )?
-    .execute(params![batch_id, row_no as i64, now, super::batch::ORIGIN_STATE])?;
+    .execute(params![
+        batch_id,
+        row_no as i64,
+        now,
+        super::batch::ORIGIN_STATE
+    ])?;
     Ok(())
 }
 

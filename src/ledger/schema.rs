@@ -159,6 +159,9 @@ impl Ledger {
         if path.is_dir() {
             return Err(unusable("it is a folder".into()).into());
         }
+        // A new state file is private, and so are the `-wal` and `-shm` SQLite
+        // makes beside it with its mode (`crate::private`).
+        crate::private::make_if_missing(path);
         let conn = Connection::open(path).map_err(|e| unusable(e.to_string()))?;
         // Another process creating a large batch holds the write lock for as long
         // as it inserts: a claim waits for it rather than stopping the run.

@@ -460,6 +460,11 @@ impl Console {
         format!("{}{path}", self.base)
     }
 
+    /// The console's process id (its memory is read from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn addr(&self) -> String {
         self.base.trim_start_matches("http://").to_owned()
     }

@@ -18,7 +18,10 @@ use crate::console::{csrf_of, logged_in, text};
 use crate::four_eyes::{console_on, json, step, uploaded};
 
 /// A self-signed certificate for 127.0.0.1, made now: (cert.pem, key.pem) in `w`.
-fn certificate(w: &Work, name: &str) -> (std::path::PathBuf, std::path::PathBuf, String) {
+pub(crate) fn certificate(
+    w: &Work,
+    name: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, String) {
     let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
         .expect("a self-signed certificate");
     let pem = made.cert.pem();
@@ -29,7 +32,7 @@ fn certificate(w: &Work, name: &str) -> (std::path::PathBuf, std::path::PathBuf,
 
 /// A browser that trusts `pem` (and nothing of the machine's), keeps cookies,
 /// does not follow redirects.
-fn trusting(pem: &str) -> reqwest::Client {
+pub(crate) fn trusting(pem: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .tls_built_in_root_certs(false)
         .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())

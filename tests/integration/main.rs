@@ -15,7 +15,8 @@ mod finance; // what finance and cron see: confirmation, guards, figures, Excel-
 mod four_eyes; // the console's second phase: submit, approve by another, reject, expiry, send now, run --approved (issue 21)
 mod guard; // the per-payment guard on every path money can take (issue 17)
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens (issue 13)
-mod installed; // the nights and the console as one installation: cron, units, tokens, notifications (issue 30)
+mod hostile; // the console and the reader under hostile load: bounded memory, writes, guesses
+mod installed; // the nights and the console as one installation: cron, units, tokens, notifications
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
 mod mpbatch; // Mercado Pago's own batch-refund file in, its output columns out (issue 21)
 mod network; // exit 6 for a person, 3 for an outage; an unreachable API named (issue 19)

@@ -19,6 +19,18 @@ pub(super) const EN: &[(M, &str)] = &[
         M::LoginWait,
         "Too many failed logins for this account: try again in {0} seconds.",
     ),
+    (
+        M::LoginRate,
+        "Too many logins from here or at this name: try again in {0} seconds.",
+    ),
+    (
+        M::LoginBusy,
+        "The console is busy checking other logins: try again in a few seconds.",
+    ),
+    (
+        M::LoginTooLong,
+        "No account has a name that long: names have at most {0} characters.",
+    ),
     (M::LoginAccount, "Account"),
     (M::LoginPassword, "Password"),
     (M::HomeUploadTitle, "Upload a spreadsheet"),
@@ -121,6 +133,11 @@ pub(super) const EN: &[(M, &str)] = &[
         M::UnreadableText,
         "Nothing was kept. What the reader found:",
     ),
+    (M::RemovedTitle, "This batch's spreadsheet was removed"),
+    (
+        M::RemovedText,
+        "Uploaded spreadsheets are kept for a number of days after their batch ended, then removed. The batch, its results and the audit trail remain.",
+    ),
     (M::BackToBatches, "Back to the batches"),
     (M::ErrNoBatch, "no such batch"),
     (M::ErrNotFound, "not found"),
@@ -131,6 +148,10 @@ pub(super) const EN: &[(M, &str)] = &[
     (
         M::ErrCsrf,
         "the form's security token is missing or wrong: reload the page and try again",
+    ),
+    (
+        M::ErrOrigin,
+        "this request came from a page that is not the console's, and was refused: open the console and do it there",
     ),
     (M::ErrRole, "your account's role may not do this"),
     (

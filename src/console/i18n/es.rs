@@ -18,6 +18,18 @@ pub(super) const ES: &[(M, &str)] = &[
         M::LoginWait,
         "Demasiados intentos fallidos para esta cuenta: vuelva a intentarlo en {0} segundos.",
     ),
+    (
+        M::LoginRate,
+        "Demasiados intentos de acceso desde aquí o con este nombre: vuelva a intentarlo en {0} segundos.",
+    ),
+    (
+        M::LoginBusy,
+        "La consola está ocupada verificando otros accesos: vuelva a intentarlo en unos segundos.",
+    ),
+    (
+        M::LoginTooLong,
+        "Ninguna cuenta tiene un nombre tan largo: los nombres tienen como máximo {0} caracteres.",
+    ),
     (M::LoginAccount, "Cuenta"),
     (M::LoginPassword, "Contraseña"),
     (M::HomeUploadTitle, "Subir una planilla"),
@@ -123,6 +135,11 @@ pub(super) const ES: &[(M, &str)] = &[
         M::UnreadableText,
         "No se guardó nada. Lo que encontró la lectura:",
     ),
+    (M::RemovedTitle, "La planilla de este lote fue eliminada"),
+    (
+        M::RemovedText,
+        "Las planillas subidas se guardan unos días después del fin del lote y luego se eliminan. El lote, sus resultados y el registro de auditoría se conservan.",
+    ),
     (M::BackToBatches, "Volver a los lotes"),
     (M::ErrNoBatch, "no existe ese lote"),
     (M::ErrNotFound, "no encontrado"),
@@ -133,6 +150,10 @@ pub(super) const ES: &[(M, &str)] = &[
     (
         M::ErrCsrf,
         "falta el código de seguridad del formulario o es incorrecto: recarga la página e inténtalo de nuevo",
+    ),
+    (
+        M::ErrOrigin,
+        "esta solicitud vino de una página que no es de la consola y fue rechazada: abre la consola y hazlo allí",
     ),
     (M::ErrRole, "el rol de tu cuenta no permite hacer esto"),
     (

@@ -18,6 +18,18 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::LoginWait,
         "Muitas tentativas de acesso sem sucesso para esta conta: tente de novo em {0} segundos.",
     ),
+    (
+        M::LoginRate,
+        "Muitas tentativas de acesso daqui ou com este nome: tente de novo em {0} segundos.",
+    ),
+    (
+        M::LoginBusy,
+        "O console está ocupado verificando outros acessos: tente de novo em alguns segundos.",
+    ),
+    (
+        M::LoginTooLong,
+        "Nenhuma conta tem um nome tão longo: os nomes têm no máximo {0} caracteres.",
+    ),
     (M::LoginAccount, "Conta"),
     (M::LoginPassword, "Senha"),
     (M::HomeUploadTitle, "Enviar uma planilha"),
@@ -123,6 +135,11 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::UnreadableText,
         "Nada foi guardado. O que a leitura encontrou:",
     ),
+    (M::RemovedTitle, "A planilha deste lote foi removida"),
+    (
+        M::RemovedText,
+        "As planilhas enviadas ficam guardadas alguns dias depois do fim do lote e depois são removidas. O lote, os resultados e a trilha de auditoria continuam.",
+    ),
     (M::BackToBatches, "Voltar aos lotes"),
     (M::ErrNoBatch, "lote não encontrado"),
     (M::ErrNotFound, "não encontrado"),
@@ -133,6 +150,10 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     (
         M::ErrCsrf,
         "o código de segurança do formulário falta ou está errado: recarregue a página e tente de novo",
+    ),
+    (
+        M::ErrOrigin,
+        "este pedido veio de uma página que não é do console e foi recusado: abra o console e faça isso por lá",
     ),
     (M::ErrRole, "o papel da sua conta não permite fazer isto"),
     (
