@@ -19,6 +19,8 @@ mod clock;
 mod commands;
 mod console;
 mod demo;
+#[cfg(test)]
+mod docs_pinned;
 mod doubt;
 mod excerpt;
 mod exit;
