@@ -125,13 +125,7 @@ pub(crate) async fn read_back(
         .into_iter()
         .collect();
     let (found, stopped) = lookup::payments(client, ids, sending, stop).await;
-    let read: HashMap<PaymentId, &[MpRefund]> = found
-        .iter()
-        .filter_map(|(id, l)| match l {
-            Lookup::Found(p) => Some((*id, p.refunds.as_deref()?)),
-            _ => None,
-        })
-        .collect();
+    let read = refunds_read(&found);
     let verdicts = decide(
         rows,
         &read,
@@ -153,6 +147,18 @@ pub(crate) async fn read_back(
         .collect();
     ledger.settle_doubt(&settled)?;
     Ok((figures, stopped))
+}
+
+/// The refunds of every payment read whole (found, its refunds listed): what
+/// [`decide`] judges by.
+pub(crate) fn refunds_read(found: &HashMap<PaymentId, Lookup>) -> HashMap<PaymentId, &[MpRefund]> {
+    found
+        .iter()
+        .filter_map(|(id, l)| match l {
+            Lookup::Found(p) => Some((*id, p.refunds.as_deref()?)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// [`settle`] over every payment read; rows of a payment not read stay in doubt.

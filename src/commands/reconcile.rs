@@ -179,13 +179,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     let (found, stopped) = lookup::payments(client, ids, &req.send.sending, stop).await;
     let known = ledger.known_refund_ids()?;
     // The batch's rows in doubt, decided from the same reads.
-    let read: HashMap<PaymentId, &[MpRefund]> = found
-        .iter()
-        .filter_map(|(id, l)| match l {
-            Lookup::Found(p) => Some((*id, p.refunds.as_deref()?)),
-            _ => None,
-        })
-        .collect();
+    let read = doubt::refunds_read(&found);
     let mut verdicts: HashMap<u64, (DoubtRow, Option<Verdict>)> = doubt::decide(
         ledger.rows_in_doubt(&batch.id, true)?,
         &read,
