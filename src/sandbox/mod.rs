@@ -580,6 +580,14 @@ impl SandboxHandle {
         self.app.gate.send_replace(false);
     }
 
+    /// Refund requests received and not yet decided, whether or not their
+    /// client still waits (a given-up request is still being processed).
+    pub fn processing(&self) -> usize {
+        self.app
+            .processing
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// How many refund requests are held (see [`SandboxHandle::hold`]).
     pub fn held(&self) -> usize {
         self.app.gate.receiver_count()

@@ -40,6 +40,9 @@ pub(crate) struct Shared {
     /// flight, until it opens: tests hold a run mid-request on an event instead of
     /// on a timing.
     pub(crate) gate: tokio::sync::watch::Sender<bool>,
+    /// Refund requests received and not yet decided, whether or not their
+    /// client still waits: what a read-back must let finish first.
+    pub(crate) processing: std::sync::atomic::AtomicUsize,
 }
 
 pub(crate) type App = Arc<Shared>;
@@ -50,6 +53,7 @@ impl Shared {
             state: Mutex::new(state),
             string_codes,
             gate: tokio::sync::watch::Sender::new(true),
+            processing: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -220,8 +224,13 @@ async fn post_refund(
     // Mercado Pago finishes what it received whether or not its client waits
     // for the answer: a request given up (a timeout, a signal's grace over)
     // still commits, and its key stays busy (423) until it has.
+    app.processing
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let task = tokio::spawn(async move {
-        create_refund(&app, &conn, kind, &id, uri.path(), &headers, &body).await
+        let answer = create_refund(&app, &conn, kind, &id, uri.path(), &headers, &body).await;
+        app.processing
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        answer
     });
     task.await
         .unwrap_or_else(|_| error_response(&ApiError::INTERNAL, Style::Numbers))

@@ -235,6 +235,12 @@ fn schedule(
             s.log,
             "{step}: {what}; attempts {attempts}, settle_after {settle}, slow {slow}, outage {outage:?}, point {point:?}"
         );
+        if settle == "0" {
+            // "Found no refund" says nothing while a request given up is still
+            // being processed: a read-back at once is only right once Mercado
+            // Pago is done (in life, `settle_after` is that wait).
+            quiesce(sb)?;
+        }
         let with = |args: &[String], point: Option<&str>| {
             let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
             if args[0] == "reconcile" {
@@ -279,10 +285,24 @@ fn batch_of(w: &Work, file: &str) -> Option<String> {
     crate::common::batch_of(w, "s.db", &format!("{file}.csv"))
 }
 
+/// Waits until the sandbox has decided every refund request it received.
+fn quiesce(sb: &SandboxHandle) -> Result<(), String> {
+    let start = Instant::now();
+    while sb.processing() > 0 {
+        if start.elapsed() > Duration::from_secs(30) {
+            return Err("the sandbox kept processing for 30 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Ok(())
+}
+
 /// Every batch finished with the faults gone: resumed, its rows in doubt
-/// read back (old enough at once), its failed rows retried.
+/// read back (old enough at once, once nothing is left in process), its failed
+/// rows retried.
 fn finish(sb: &SandboxHandle, w: &Work, s: &mut Schedule) -> Result<(), String> {
     sb.set_faults(Faults::default());
+    quiesce(sb)?;
     let _ = writeln!(s.log, "finish:");
     for file in ["night", "fixed"] {
         let Some(batch) = batch_of(w, file) else {
