@@ -478,6 +478,7 @@ fn seeds() -> Vec<u64> {
 fn simulation_of_bad_nights_refunds_nothing_twice_and_forgets_nothing() {
     let seeds = seeds();
     let next = AtomicU64::new(0);
+    let ran = AtomicU64::new(0);
     let started = Instant::now();
     let threads = std::env::var("MPREFUND_SIM_THREADS")
         .ok()
@@ -491,6 +492,7 @@ fn simulation_of_bad_nights_refunds_nothing_twice_and_forgets_nothing() {
                     loop {
                         let i = next.fetch_add(1, Ordering::SeqCst) as usize;
                         let Some(&seed) = seeds.get(i) else { break };
+                        ran.fetch_add(1, Ordering::SeqCst);
                         if let Err(e) = one(seed) {
                             failed.push(format!(
                                 "seed {seed} failed (replay: MPREFUND_SIM_SEED={seed} cargo test --release simulation):\n{e}"
@@ -512,7 +514,8 @@ fn simulation_of_bad_nights_refunds_nothing_twice_and_forgets_nothing() {
             .collect()
     });
     eprintln!(
-        "simulation: {} seed(s) from {} in {:.1} s",
+        "simulation: {} of {} seed(s) from {} run in {:.1} s",
+        ran.load(Ordering::SeqCst),
         seeds.len(),
         seeds.first().copied().unwrap_or(0),
         started.elapsed().as_secs_f64()
