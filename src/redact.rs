@@ -20,29 +20,59 @@ pub(crate) const FRAGMENT_BYTES: usize = 12;
 /// The spellings of a secret found as they are: pieces of it, and its base64.
 struct Literal<'s> {
     secret: &'s [u8],
+    /// Where each byte value stands in the secret, where a piece long enough
+    /// could start: every position of every answer is looked at, so only
+    /// the few places a piece may start there are compared.
+    starts: Vec<Vec<usize>>,
     base64: Vec<Vec<u8>>,
+    /// The bytes any spelling can start with: every other position of an
+    /// answer is passed over at the cost of one lookup.
+    may_start: [bool; 256],
 }
 
 impl<'s> Literal<'s> {
     fn of(secret: &'s str) -> Literal<'s> {
-        let base64 = [STANDARD, URL_SAFE]
+        let base64: Vec<Vec<u8>> = [STANDARD, URL_SAFE]
             .into_iter()
             .flat_map(|alphabet| {
                 (0..3).map(move |skew| base64_core(secret.as_bytes(), skew, alphabet))
             })
             .filter(|core| core.len() >= FRAGMENT_BYTES)
             .collect();
+        let secret = secret.as_bytes();
+        let mut starts = vec![Vec::new(); 256];
+        for (j, &b) in secret
+            .iter()
+            .enumerate()
+            .take(secret.len().saturating_sub(FRAGMENT_BYTES - 1))
+        {
+            starts[usize::from(b)].push(j);
+        }
+        let mut may_start = [false; 256];
+        for (b, at) in starts.iter().enumerate() {
+            may_start[b] = !at.is_empty();
+        }
+        for core in &base64 {
+            may_start[usize::from(core[0])] = true;
+        }
+        // The whole token spelled: its first byte, or an escape's.
+        for b in secret.first().into_iter().chain(b"\\%&") {
+            may_start[usize::from(*b)] = true;
+        }
         Literal {
-            secret: secret.as_bytes(),
+            secret,
+            starts,
             base64,
+            may_start,
         }
     }
 
     /// The length of the longest of them at the start of `s`.
     fn at(&self, s: &[u8]) -> Option<usize> {
-        let piece = (0..self.secret.len().saturating_sub(FRAGMENT_BYTES - 1))
-            .filter(|&j| s.first() == Some(&self.secret[j]))
-            .map(|j| {
+        let first = usize::from(*s.first()?);
+        let piece = self.starts[first]
+            .iter()
+            .map(|&j| {
                 self.secret[j..]
                     .iter()
                     .zip(s)
@@ -54,7 +84,7 @@ impl<'s> Literal<'s> {
         let encoded = self
             .base64
             .iter()
-            .filter(|core| s.starts_with(core))
+            .filter(|core| core[0] == s[0] && s.starts_with(core))
             .map(Vec::len)
             .max();
         piece.max(encoded)
@@ -91,6 +121,9 @@ pub(crate) fn redact<'a>(secret: &str, bytes: &'a [u8]) -> Cow<'a, [u8]> {
     }
     let literal = Literal::of(secret);
     let at = |i: usize| {
+        if !literal.may_start[usize::from(bytes[i])] {
+            return None;
+        }
         let s = &bytes[i..];
         spelled_at(secret, s).max(literal.at(s))
     };

@@ -215,7 +215,7 @@ fn record(
             bail!("state file: row {row_no} of batch {batch_id} is missing");
         }
         if matches!(r.outcome, Outcome::Refunded | Outcome::InProcess) {
-            share_refund(tx, batch_id, *row_no, now)?;
+            share_refund(tx, seq, *row_no, now)?;
         }
     }
     Ok(())
@@ -228,30 +228,27 @@ fn record(
 /// its own answer, which will be this refund replayed.
 pub(super) fn share_refund(
     tx: &Transaction<'_>,
-    batch_id: &str,
+    seq: i64,
     row_no: u64,
     now: i64,
 ) -> anyhow::Result<()> {
+    // Driven by the key's index: the row's key is looked up once, and the
+    // values are copied only into the (rare) rows that match.
     tx.prepare_cached(
-        "UPDATE rows AS o SET
-             state = r.state, http_status = r.http_status, refund_id = r.refund_id,
-             refund_status = r.refund_status, refunded_amount = r.refunded_amount,
-             last_attempt_at = COALESCE(o.last_attempt_at, r.last_attempt_at),
+        "UPDATE rows SET
+             (state, http_status, refund_id, refund_status, refunded_amount) =
+                 (SELECT state, http_status, refund_id, refund_status, refunded_amount
+                  FROM rows WHERE batch = ?1 AND row_no = ?2),
+             last_attempt_at = COALESCE(last_attempt_at,
+                 (SELECT last_attempt_at FROM rows WHERE batch = ?1 AND row_no = ?2)),
              retryable = NULL, cause_code = NULL, doubt = 0,
              cause_message = 'settled by batch '
-                 || (SELECT id FROM batches WHERE seq = r.batch) || ' of this state file',
+                 || (SELECT id FROM batches WHERE seq = ?1) || ' of this state file',
              origin = ?4, updated_at = ?3
-         FROM rows AS r
-         WHERE r.batch = (SELECT seq FROM batches WHERE id = ?1) AND r.row_no = ?2
-           AND r.key IS NOT NULL
-           AND o.key = r.key AND o.batch <> r.batch AND o.state IN ('failed', 'pending')",
+         WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2)
+           AND batch <> ?1 AND state IN ('failed', 'pending')",
     )?
-    .execute(params![
-        batch_id,
-        row_no as i64,
-        now,
-        super::batch::ORIGIN_STATE
-    ])?;
+    .execute(params![seq, row_no as i64, now, super::batch::ORIGIN_STATE])?;
     Ok(())
 }
 

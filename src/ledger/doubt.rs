@@ -149,7 +149,12 @@ impl Ledger {
                             now,
                         ])?;
                         if n > 0 && !status.moved_no_money() {
-                            super::claim::share_refund(&tx, &row.batch_id, row.row_no, now)?;
+                            let seq: i64 = tx.query_row(
+                                "SELECT seq FROM batches WHERE id = ?1",
+                                [&row.batch_id],
+                                |r| r.get(0),
+                            )?;
+                            super::claim::share_refund(&tx, seq, row.row_no, now)?;
                         }
                         n
                     }
