@@ -297,8 +297,11 @@ impl Requested {
         if !t.chars().any(|c| c.is_ascii_digit()) {
             return Err(format!("amount {q} is not a number"));
         }
-        let separator =
-            || format!("amount {q} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)");
+        let separator = || {
+            format!(
+                "amount {q} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
+            )
+        };
         if t.contains(|c: char| c.is_whitespace() || c == '\'') {
             return Err(separator());
         }

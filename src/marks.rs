@@ -69,7 +69,10 @@ impl Evidence {
     /// nothing.
     pub fn see(&mut self, cell: &str) {
         let t = cell.trim();
-        if !t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',') {
+        if !t
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+        {
             return;
         }
         let Some(at) = t.rfind(['.', ',']) else {

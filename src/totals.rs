@@ -164,7 +164,10 @@ pub(crate) fn typed(text: &str) -> Result<Vec<Guard>, String> {
     let words: Vec<&str> = spaced
         .split_whitespace()
         .flat_map(|w| {
-            if let Some((sign, _)) = SIGNS.iter().find(|(s, _)| w.len() > s.len() && w.starts_with(s)) {
+            if let Some((sign, _)) = SIGNS
+                .iter()
+                .find(|(s, _)| w.len() > s.len() && w.starts_with(s))
+            {
                 return vec![&w[..sign.len()], &w[sign.len()..]];
             }
             match w.find(|c: char| c.is_ascii_alphabetic()) {
@@ -225,8 +228,14 @@ pub(crate) fn typed(text: &str) -> Result<Vec<Guard>, String> {
             full > 0 && Decimal::from_str(&amount.replace(',', ".")).is_ok_and(|d| d.is_zero());
         // A lone mark before three digits could be either: the reading refuses it.
         let lone = amount.matches(['.', ',']).count() == 1
-            && amount.rfind(['.', ',']).is_some_and(|at| amount.len() - at == 4);
-        let grouping = if lone { Grouping::Refused } else { Grouping::Any };
+            && amount
+                .rfind(['.', ','])
+                .is_some_and(|at| amount.len() - at == 4);
+        let grouping = if lone {
+            Grouping::Refused
+        } else {
+            Grouping::Any
+        };
         let amount = match Requested::parse_grouped(amount, currency, grouping) {
             _ if zero => Decimal::ZERO,
             Ok(Requested::Partial(a)) => a.get(),
@@ -480,10 +489,7 @@ fn matched(
         .keys()
         .find(|c| !out.iter().any(|(_, m, _)| m == *c))
     {
-        return Err(refused(Reason::NoTotalFor {
-            flag,
-            currency: *c,
-        }));
+        return Err(refused(Reason::NoTotalFor { flag, currency: *c }));
     }
     Ok(out)
 }

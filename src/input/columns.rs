@@ -171,10 +171,12 @@ pub(super) fn match_columns(
             "payment_id, id_pagamento, ID do pagamento, ID da transação, Número da operação, ID de pago, Número de operación",
         )
     })?;
-    let amount = amount.ok_or_else(|| missing(
+    let amount = amount.ok_or_else(|| {
+        missing(
             "amount",
             "amount, refund_amount, valor, Valor a devolver, monto, Monto a devolver",
-        ))?;
+        )
+    })?;
     Ok(Columns {
         payment,
         amount,

@@ -764,16 +764,23 @@ pub(crate) mod tests {
             assert_eq!(r.rows.len(), 1, "header {header:?}: {:?}", r.problems);
             assert_eq!(r.rows[0].payment_id.get(), 123);
             assert_eq!(r.rows[0].requested, amount("10.5"));
-            assert_eq!(r.rows[0].fields[2], "cliente desistiu", "Motivo passes through");
+            assert_eq!(
+                r.rows[0].fields[2], "cliente desistiu",
+                "Motivo passes through"
+            );
         }
         // As Excel pt-BR saves it: Windows-1252, with the reference and currency.
-        let r = read(b"N\xfamero da opera\xe7\xe3o;Valor;Refer\xeancia;Moeda\r\n7;5,00;C-1;brl\r\n");
+        let r =
+            read(b"N\xfamero da opera\xe7\xe3o;Valor;Refer\xeancia;Moeda\r\n7;5,00;C-1;brl\r\n");
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(r.rows[0].reference.as_deref(), Some("C-1"));
         assert_eq!(r.rows[0].currency, Some(Currency::BRL));
         let r = read(b"ID de pago,Monto,Referencia,Moneda\n7,5.00,C-1,ARS\n");
         assert_eq!(r.rows[0].reference.as_deref(), Some("C-1"));
-        assert_eq!(r.rows[0].currency.map(|c| c.to_string()).as_deref(), Some("ARS"));
+        assert_eq!(
+            r.rows[0].currency.map(|c| c.to_string()).as_deref(),
+            Some("ARS")
+        );
         // Two names of the payment column are one column twice.
         assert!(matches!(
             open_err(b"ID do pagamento;ID da transacao;Valor\n1;1;1\n"),

@@ -31,7 +31,10 @@ async fn post_in(
         .await
         .unwrap();
     let status = r.status();
-    let kind = r.headers().get(CONTENT_TYPE).map_or(String::new(), |k| k.to_str().unwrap().to_owned());
+    let kind = r
+        .headers()
+        .get(CONTENT_TYPE)
+        .map_or(String::new(), |k| k.to_str().unwrap().to_owned());
     (status, kind, text(r).await)
 }
 
@@ -67,9 +70,12 @@ async fn a_wrong_total_at_approval_says_only_that_it_does_not_match() {
         ("es", "no coincide"),
     ] {
         for typed in ["4.99", "4,99 BRL", "R$ 4,99", "5.01:BRL + 1 full"] {
-            let (s, kind, body) =
-                post_in(&c, &appr, &appr_csrf, &id, "approve", typed, lang).await;
-            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{lang} {typed}: {body}");
+            let (s, kind, body) = post_in(&c, &appr, &appr_csrf, &id, "approve", typed, lang).await;
+            assert_eq!(
+                s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{lang} {typed}: {body}"
+            );
             assert!(kind.starts_with("text/html"), "{lang}: {kind}");
             assert!(body.contains(words), "{lang} {typed}: {body}");
             for secret in ["5.00", "5,00", "--expect-total", "expect_total "] {
@@ -86,7 +92,10 @@ async fn a_wrong_total_at_approval_says_only_that_it_does_not_match() {
     total_known(&c, &sub, &other).await;
     let (s, _, body) = post_in(&c, &sub, &sub_csrf, &other, "submit", "2", "pt-BR").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("2,50") && body.contains("não confere"), "{body}");
+    assert!(
+        body.contains("2,50") && body.contains("não confere"),
+        "{body}"
+    );
     assert!(!body.contains("--expect-total"), "{body}");
 }
 
@@ -119,11 +128,7 @@ async fn a_refused_step_is_a_page_of_the_console_with_a_way_back() {
     // A line with a bad amount, uploaded without "skip the bad lines".
     let csv = "payment_id,amount\n1001,1.25\n1002,abc\n";
     let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
-    for (lang, words) in [
-        ("en", "bad line"),
-        ("pt-BR", "linha"),
-        ("es", "línea"),
-    ] {
+    for (lang, words) in [("en", "bad line"), ("pt-BR", "linha"), ("es", "línea")] {
         let (s, kind, body) = post_in(&c, &sub, &sub_csrf, &id, "submit", "1.25", lang).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(kind.starts_with("text/html"), "{lang}: {kind}: {body}");
@@ -149,7 +154,12 @@ async fn a_refused_step_is_a_page_of_the_console_with_a_way_back() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert!(r.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        r.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let body = text(r).await;
     assert!(body.contains("href=\"/\""), "{body}");
 }

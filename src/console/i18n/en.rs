@@ -194,8 +194,14 @@ pub(super) const EN: &[(M, &str)] = &[
     (M::ErrTotalDiffers, "the total differs: {0}"),
     (M::ErrNotApproved, "not approved: {0}"),
     (M::ErrSentAlready, "the batch was sent already"),
-    (M::ErrTypeTotal, "type the total you expect, per currency (e.g. 1,234.56 BRL)"),
-    (M::ErrBadTotal, "{0} is not a total the console can read: type it as the plan shows it, e.g. 1,234.56 BRL or 1234.56:BRL; rows of a whole payment that could not be read go apart: + 2 full"),
+    (
+        M::ErrTypeTotal,
+        "type the total you expect, per currency (e.g. 1,234.56 BRL)",
+    ),
+    (
+        M::ErrBadTotal,
+        "{0} is not a total the console can read: type it as the plan shows it, e.g. 1,234.56 BRL or 1234.56:BRL; rows of a whole payment that could not be read go apart: + 2 full",
+    ),
     (M::ErrTooLarge, "the file is larger than {0} MiB"),
     (M::ErrUnknownLanguage, "unknown language"),
     (
@@ -600,14 +606,8 @@ pub(super) const EN: &[(M, &str)] = &[
         M::LookOnly,
         "Look only: this console was started without an access token (--without-token). Plans, results and the audit trail can be read; nothing can be approved or sent.",
     ),
-    (
-        M::RefusedTitle,
-        "This was not done",
-    ),
-    (
-        M::BackToBatch,
-        "Back to the batch",
-    ),
+    (M::RefusedTitle, "This was not done"),
+    (M::BackToBatch, "Back to the batch"),
     (
         M::ErrTotalNoMatch,
         "the total you typed, {0}, does not match this batch. Count it again from your own figures and type it again.",
@@ -632,12 +632,6 @@ pub(super) const EN: &[(M, &str)] = &[
         M::ErrTotalMissing,
         "this file has rows in {0} and no total was typed for it: type one total per currency.",
     ),
-    (
-        M::NoCurrencyName,
-        "no currency",
-    ),
-    (
-        M::TotalExample,
-        "1,234.56 BRL",
-    ),
+    (M::NoCurrencyName, "no currency"),
+    (M::TotalExample, "1,234.56 BRL"),
 ];

@@ -199,8 +199,14 @@ pub(super) const ES: &[(M, &str)] = &[
     (M::ErrTotalDiffers, "el total no coincide: {0}"),
     (M::ErrNotApproved, "no aprobado: {0}"),
     (M::ErrSentAlready, "el lote ya fue enviado"),
-    (M::ErrTypeTotal, "escriba el total que espera, por moneda (p. ej.: 1.234,56 ARS)"),
-    (M::ErrBadTotal, "{0} no es un total que la consola pueda leer: escríbalo como lo muestra el plan, p. ej.: 1.234,56 ARS o 1234.56:ARS; las filas de pago entero que no se pudieron leer van aparte: + 2 full"),
+    (
+        M::ErrTypeTotal,
+        "escriba el total que espera, por moneda (p. ej.: 1.234,56 ARS)",
+    ),
+    (
+        M::ErrBadTotal,
+        "{0} no es un total que la consola pueda leer: escríbalo como lo muestra el plan, p. ej.: 1.234,56 ARS o 1234.56:ARS; las filas de pago entero que no se pudieron leer van aparte: + 2 full",
+    ),
     (M::ErrTooLarge, "el archivo supera los {0} MiB"),
     (M::ErrUnknownLanguage, "idioma desconocido"),
     (
@@ -605,14 +611,8 @@ pub(super) const ES: &[(M, &str)] = &[
         M::LookOnly,
         "Solo consulta: esta consola se inició sin token de acceso (--without-token). Se pueden leer los planes, los resultados y la auditoría; no se puede aprobar ni enviar nada.",
     ),
-    (
-        M::RefusedTitle,
-        "Esto no se hizo",
-    ),
-    (
-        M::BackToBatch,
-        "Volver al lote",
-    ),
+    (M::RefusedTitle, "Esto no se hizo"),
+    (M::BackToBatch, "Volver al lote"),
     (
         M::ErrTotalNoMatch,
         "el total que escribió, {0}, no coincide con este lote. Cuéntelo de nuevo con sus propias cifras y escríbalo otra vez.",
@@ -637,14 +637,8 @@ pub(super) const ES: &[(M, &str)] = &[
         M::ErrTotalMissing,
         "este archivo tiene filas en {0} y no se escribió un total para esa moneda: escriba un total por moneda.",
     ),
-    (
-        M::NoCurrencyName,
-        "sin moneda",
-    ),
-    (
-        M::TotalExample,
-        "1.234,56 ARS",
-    ),
+    (M::NoCurrencyName, "sin moneda"),
+    (M::TotalExample, "1.234,56 ARS"),
 ];
 
 pub(super) const CAUSES_ES: &[(&str, &str)] = &[

@@ -196,8 +196,14 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     (M::ErrTotalDiffers, "o total não confere: {0}"),
     (M::ErrNotApproved, "não aprovado: {0}"),
     (M::ErrSentAlready, "o lote já foi enviado"),
-    (M::ErrTypeTotal, "digite o total que você espera, por moeda (ex.: R$ 1.234,56)"),
-    (M::ErrBadTotal, "{0} não é um total que o console consiga ler: digite-o como o plano mostra, ex.: R$ 1.234,56 ou 1234,56 BRL; as linhas de pagamento inteiro que não puderam ser lidas vão à parte: + 2 full"),
+    (
+        M::ErrTypeTotal,
+        "digite o total que você espera, por moeda (ex.: R$ 1.234,56)",
+    ),
+    (
+        M::ErrBadTotal,
+        "{0} não é um total que o console consiga ler: digite-o como o plano mostra, ex.: R$ 1.234,56 ou 1234,56 BRL; as linhas de pagamento inteiro que não puderam ser lidas vão à parte: + 2 full",
+    ),
     (M::ErrTooLarge, "o arquivo tem mais de {0} MiB"),
     (M::ErrUnknownLanguage, "idioma desconhecido"),
     (
@@ -605,14 +611,8 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::LookOnly,
         "Somente consulta: este console foi iniciado sem token de acesso (--without-token). Planos, resultados e a trilha de auditoria podem ser lidos; nada pode ser aprovado nem enviado.",
     ),
-    (
-        M::RefusedTitle,
-        "Isto não foi feito",
-    ),
-    (
-        M::BackToBatch,
-        "Voltar ao lote",
-    ),
+    (M::RefusedTitle, "Isto não foi feito"),
+    (M::BackToBatch, "Voltar ao lote"),
     (
         M::ErrTotalNoMatch,
         "o total digitado, {0}, não confere com este lote. Confira de novo com os seus próprios números e digite-o outra vez.",
@@ -637,14 +637,8 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::ErrTotalMissing,
         "este arquivo tem linhas em {0} e nenhum total foi digitado para essa moeda: digite um total por moeda.",
     ),
-    (
-        M::NoCurrencyName,
-        "sem moeda",
-    ),
-    (
-        M::TotalExample,
-        "R$ 1.234,56",
-    ),
+    (M::NoCurrencyName, "sem moeda"),
+    (M::TotalExample, "R$ 1.234,56"),
 ];
 
 /// The meanings of `causes`, by their English text (as `gettext` keys them).
