@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::marks::{Grouping, Ungrouped, ungroup};
+use crate::marks::Grouping;
 
 /// A Mercado Pago payment id: a positive integer no larger than `i64::MAX`, the
 /// largest the state file (SQLite `INTEGER`) holds — a larger one would be
@@ -297,29 +297,8 @@ impl Requested {
         if !t.chars().any(|c| c.is_ascii_digit()) {
             return Err(format!("amount {q} is not a number"));
         }
-        let separator = || {
-            format!(
-                "amount {q} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
-            )
-        };
-        if t.contains(|c: char| c.is_whitespace() || c == '\'') {
-            return Err(separator());
-        }
-        let t: &str = &match ungroup(t, grouping) {
-            Ok(t) => t,
-            Err(Ungrouped::MarkUnclear) => {
-                return Err(format!(
-                    "{} (the file's amounts do not show one decimal mark, so which one separates thousands is not clear)",
-                    separator()
-                ));
-            }
-            Err(Ungrouped::Malformed) => return Err(separator()),
-        };
+        let t: &str = &crate::marks::ungrouped(t, grouping, &q)?;
         let dots = t.matches('.').count();
-        let commas = t.matches(',').count();
-        if dots + commas > 1 {
-            return Err(separator());
-        }
         let (int, frac) = t.split_once(['.', ',']).unwrap_or((t, ""));
         let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals);
         let allowed = match (decimals, currency) {

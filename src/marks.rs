@@ -163,6 +163,39 @@ pub fn ungroup(t: &str, grouping: Grouping) -> Result<Cow<'_, str>, Ungrouped> {
     Ok(Cow::Owned(t.chars().filter(|&c| c != g).collect()))
 }
 
+/// `t` ungrouped for the amount reader, or its reason, worded for people:
+/// grouping by spaces or apostrophes, by marks not in thousands groups, or in
+/// a file that does not show its decimal mark, is refused; so is more than one
+/// mark left once ungrouped.
+pub fn ungrouped<'a>(
+    t: &'a str,
+    grouping: Grouping,
+    q: &dyn std::fmt::Display,
+) -> Result<Cow<'a, str>, String> {
+    let separator = || {
+        format!(
+            "amount {q} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
+        )
+    };
+    if t.contains(|c: char| c.is_whitespace() || c == '\'') {
+        return Err(separator());
+    }
+    let t = match ungroup(t, grouping) {
+        Ok(t) => t,
+        Err(Ungrouped::MarkUnclear) => {
+            return Err(format!(
+                "{} (the file's amounts do not show one decimal mark, so which one separates thousands is not clear)",
+                separator()
+            ));
+        }
+        Err(Ungrouped::Malformed) => return Err(separator()),
+    };
+    if t.matches(['.', ',']).count() > 1 {
+        return Err(separator());
+    }
+    Ok(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

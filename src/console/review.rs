@@ -543,7 +543,19 @@ mod tests {
         let g = totals_typed(&form(&["10.50:BRL", "1500:CLP"])).unwrap();
         assert_eq!(guards_text(&g), "10.50:BRL 1500:CLP");
         assert_eq!(totals_typed(&form(&["3.75"])).unwrap().len(), 1);
-        assert!(totals_typed(&form(&[])).unwrap_err().contains("AMOUNT:CUR"));
+        let g = totals_typed(&form(&["R$ 5.855,60"])).unwrap();
+        assert_eq!(guards_text(&g), "5855.60:BRL");
+        // Said as people write a total, never with the command line's words.
+        assert!(
+            totals_typed(&form(&[]))
+                .unwrap_err()
+                .contains("1,234.56 BRL")
+        );
+        let bad = totals_typed(&form(&["cinco"])).unwrap_err();
+        assert!(
+            bad.contains("cinco") && !bad.contains("expect_total"),
+            "{bad}"
+        );
         assert!(totals_typed(&form(&[" "])).is_err());
         assert!(totals_typed(&form(&["full"])).is_err());
         assert!(totals_typed(&form(&["1:XXX"])).is_err());
