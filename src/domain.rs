@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use crate::marks::Grouping;
+
 /// A Mercado Pago payment id: a positive integer no larger than `i64::MAX`, the
 /// largest the state file (SQLite `INTEGER`) holds — a larger one would be
 /// stored negative and read back as a corrupt row.
@@ -240,6 +242,16 @@ impl Requested {
     /// `,` as the decimal mark and at most the currency's decimals, or `full` /
     /// `total`. Errors are user-facing reasons.
     pub fn parse(raw: &str, currency: Option<Currency>) -> Result<Requested, String> {
+        Requested::parse_grouped(raw, currency, Grouping::Refused)
+    }
+
+    /// [`Requested::parse`], with thousands grouping read as `grouping` allows
+    /// (the file's decimal mark, `crate::marks`).
+    pub(crate) fn parse_grouped(
+        raw: &str,
+        currency: Option<Currency>,
+        grouping: Grouping,
+    ) -> Result<Requested, String> {
         let t = raw.trim();
         let q = crate::excerpt::Quoted(t);
         if t.is_empty() {
@@ -285,13 +297,8 @@ impl Requested {
         if !t.chars().any(|c| c.is_ascii_digit()) {
             return Err(format!("amount {q} is not a number"));
         }
+        let t: &str = &crate::marks::ungrouped(t, grouping, &q)?;
         let dots = t.matches('.').count();
-        let commas = t.matches(',').count();
-        if t.contains(|c: char| c.is_whitespace() || c == '\'') || dots + commas > 1 {
-            return Err(format!(
-                "amount {q} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
-            ));
-        }
         let (int, frac) = t.split_once(['.', ',']).unwrap_or((t, ""));
         let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals);
         let allowed = match (decimals, currency) {

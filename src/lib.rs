@@ -32,6 +32,7 @@ mod ledger;
 mod lines;
 mod lock;
 mod lookup;
+mod marks;
 mod metrics;
 mod money;
 mod mpbatch;

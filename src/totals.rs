@@ -19,6 +19,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::domain::{Currency, Requested};
+use crate::marks::Grouping;
 use crate::money::{self, MoneyOverflow, fixed};
 
 /// The state file's memo (`meta`) of the account's currency, learnt from
@@ -140,36 +141,74 @@ impl std::fmt::Display for Guard {
     }
 }
 
+/// Currency signs typed before an amount, and the currency each names (`$`
+/// alone names none: it is the peso's and the dollar's).
+const SIGNS: &[(&str, Option<&str>)] = &[
+    ("R$", Some("BRL")),
+    ("US$", Some("USD")),
+    ("U$S", Some("USD")),
+    ("S/", Some("PEN")),
+    ("$", None),
+];
+
 /// The totals in a text as people type them: one per currency, each `AMOUNT`,
-/// `AMOUNT:CUR` or `AMOUNT CUR`, then optionally `+ N full` — so `1.00 BRL + 5
-/// full`, `1.00:BRL+5full` and `1500:CLP 3.75:BRL` all read.
+/// `AMOUNT:CUR` or `AMOUNT CUR`, a currency sign before it if they like
+/// (`R$ 5.855,60`), then optionally `+ N full` — so `1.00 BRL + 5 full`,
+/// `1.00:BRL+5full`, `5,855.60 BRL` and `1500:CLP 3.75:BRL` all read. An amount
+/// with thousands grouped reads when its marks show which is the decimal one
+/// (both marks, or one repeated); a lone group of three (`5.855`) is refused,
+/// never guessed.
 pub(crate) fn typed(text: &str) -> Result<Vec<Guard>, String> {
     let spaced = text.replace(':', " : ").replace('+', " + ");
-    // `5full` is `5 full`.
+    // `5full` is `5 full`; `R$5` is `R$ 5`.
     let words: Vec<&str> = spaced
         .split_whitespace()
-        .flat_map(|w| match w.find(|c: char| c.is_ascii_alphabetic()) {
-            Some(at) if at > 0 && w[..at].bytes().all(|b| b.is_ascii_digit()) => {
-                vec![&w[..at], &w[at..]]
+        .flat_map(|w| {
+            if let Some((sign, _)) = SIGNS
+                .iter()
+                .find(|(s, _)| w.len() > s.len() && w.starts_with(s))
+            {
+                return vec![&w[..sign.len()], &w[sign.len()..]];
             }
-            _ => vec![w],
+            match w.find(|c: char| c.is_ascii_alphabetic()) {
+                Some(at) if at > 0 && w[..at].bytes().all(|b| b.is_ascii_digit()) => {
+                    vec![&w[..at], &w[at..]]
+                }
+                _ => vec![w],
+            }
         })
         .collect();
-    let example = "e.g. 1234.56, 1234.56:BRL or 1.00:BRL + 5 full";
+    let example = "e.g. 1234.56, 1234.56:BRL, R$ 1.234,56 or 1.00:BRL + 5 full";
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let amount = words[i];
+        let signed = SIGNS.iter().find(|(s, _)| *s == words[i]);
+        if signed.is_some() {
+            i += 1;
+        }
+        let Some(&amount) = words.get(i) else {
+            return Err(format!("{text:?}: a total is an amount, {example}"));
+        };
         i += 1;
         if words.get(i) == Some(&":") {
             i += 1;
         }
-        let currency = match words.get(i) {
+        let written = match words.get(i) {
             Some(w) if w.bytes().all(|b| b.is_ascii_alphabetic()) && !is_full(w) => {
                 i += 1;
                 Some(Currency::from_str(w)?)
             }
             _ => None,
+        };
+        let sign = signed
+            .and_then(|(_, c)| *c)
+            .map(Currency::from_str)
+            .transpose()?;
+        let currency = match (sign, written) {
+            (Some(s), Some(w)) if s != w => {
+                return Err(format!("{text:?}: {s} or {w}? One currency per total"));
+            }
+            (s, w) => s.or(w),
         };
         let mut full = 0;
         if words.get(i) == Some(&"+") {
@@ -187,7 +226,17 @@ pub(crate) fn typed(text: &str) -> Result<Vec<Guard>, String> {
         // Only full rows, none of them read: `0 + 5 full`.
         let zero =
             full > 0 && Decimal::from_str(&amount.replace(',', ".")).is_ok_and(|d| d.is_zero());
-        let amount = match Requested::parse(amount, currency) {
+        // A lone mark before three digits could be either: the reading refuses it.
+        let lone = amount.matches(['.', ',']).count() == 1
+            && amount
+                .rfind(['.', ','])
+                .is_some_and(|at| amount.len() - at == 4);
+        let grouping = if lone {
+            Grouping::Refused
+        } else {
+            Grouping::Any
+        };
+        let amount = match Requested::parse_grouped(amount, currency, grouping) {
             _ if zero => Decimal::ZERO,
             Ok(Requested::Partial(a)) => a.get(),
             Ok(Requested::Full) => {
@@ -245,6 +294,32 @@ pub(crate) enum Reason {
         currency: Option<Currency>,
         full: u64,
     },
+    /// The money or the `full` rows named apart are not the file's: `sum`
+    /// and `full` are the file's own (what an approver is never shown).
+    Differs {
+        flag: &'static str,
+        guard: Guard,
+        currency: Option<Currency>,
+        sum: Result<Decimal, MoneyOverflow>,
+        full: u64,
+    },
+    /// A total without a currency for a file of several currencies.
+    NeedsCurrency {
+        flag: &'static str,
+        guard: Guard,
+        /// The file's currencies, named.
+        file: String,
+    },
+    /// Two totals for one currency.
+    TwoTotals {
+        flag: &'static str,
+        currency: Option<Currency>,
+    },
+    /// A currency of the file that no total names.
+    NoTotalFor {
+        flag: &'static str,
+        currency: Option<Currency>,
+    },
     /// Anything else: as it reads.
     Other(String),
 }
@@ -290,6 +365,45 @@ impl std::fmt::Display for Reason {
                     fixed(*currency, guard.amount)
                 )
             }
+            Reason::Differs {
+                flag,
+                guard,
+                currency,
+                sum,
+                full,
+            } => {
+                let sum = (*sum != Ok(guard.amount)).then(|| {
+                    let asked = Asked {
+                        sum: sum.clone(),
+                        ..Asked::default()
+                    };
+                    format!(
+                        "the file's {} amounts add up to {}",
+                        name(*currency),
+                        asked.sum_text(*currency)
+                    )
+                });
+                let full = (*full != guard.full).then(|| {
+                    format!(
+                        "it names {} full-refund row(s) apart, the file has {full}",
+                        guard.full
+                    )
+                });
+                let wrong: Vec<String> = sum.into_iter().chain(full).collect();
+                write!(f, "{flag} {guard}: {}", wrong.join(", "))
+            }
+            Reason::NeedsCurrency { flag, guard, file } => write!(
+                f,
+                "{flag} {guard}: the file has rows in {file}; give one {flag} AMOUNT:CUR per currency"
+            ),
+            Reason::TwoTotals { flag, currency } => {
+                write!(f, "{flag}: two totals for {}", name(*currency))
+            }
+            Reason::NoTotalFor { flag, currency } => write!(
+                f,
+                "{flag}: the file has rows in {} and no total names it",
+                name(*currency)
+            ),
             Reason::Other(text) => f.write_str(text),
         }
     }
@@ -353,18 +467,16 @@ fn matched(
                 [] | [_] => tally.per.keys().next().copied().flatten(),
                 many => {
                     let names: Vec<String> = many.iter().map(|c| name(**c)).collect();
-                    return Err(refused(Reason::Other(format!(
-                        "{flag} {g}: the file has rows in {}; give one {flag} AMOUNT:CUR per currency",
-                        names.join(", ")
-                    ))));
+                    return Err(refused(Reason::NeedsCurrency {
+                        flag,
+                        guard: *g,
+                        file: names.join(", "),
+                    }));
                 }
             },
         };
         if out.iter().any(|(_, c, _)| *c == currency) {
-            return Err(refused(Reason::Other(format!(
-                "{flag}: two totals for {}",
-                name(currency)
-            ))));
+            return Err(refused(Reason::TwoTotals { flag, currency }));
         }
         let asked = tally.per.get(&currency).cloned().unwrap_or_default();
         out.push((*g, currency, asked));
@@ -377,10 +489,7 @@ fn matched(
         .keys()
         .find(|c| !out.iter().any(|(_, m, _)| m == *c))
     {
-        return Err(refused(Reason::Other(format!(
-            "{flag}: the file has rows in {} and no total names it",
-            name(*c)
-        ))));
+        return Err(refused(Reason::NoTotalFor { flag, currency: *c }));
     }
     Ok(out)
 }
@@ -427,21 +536,13 @@ pub(crate) fn check_expected(
                 full: asked.full,
             });
         }
-        let sum = (asked.sum != Ok(g.amount)).then(|| {
-            format!(
-                "the file's {} amounts add up to {}",
-                name(currency),
-                asked.sum_text(currency)
-            )
-        });
-        let full = (asked.full != g.full).then(|| {
-            format!(
-                "it names {} full-refund row(s) apart, the file has {}",
-                g.full, asked.full
-            )
-        });
-        let wrong: Vec<String> = sum.into_iter().chain(full).collect();
-        (!wrong.is_empty()).then(|| Reason::Other(format!("{flag} {g}: {}", wrong.join(", "))))
+        (asked.sum != Ok(g.amount) || asked.full != g.full).then(|| Reason::Differs {
+            flag,
+            guard: *g,
+            currency,
+            sum: asked.sum.clone(),
+            full: asked.full,
+        })
     })
 }
 
@@ -548,6 +649,36 @@ mod tests {
         let g: Guard = "1.00:BRL+5full".parse().unwrap();
         assert_eq!(g.full, 5);
         assert_eq!(g.to_string().parse::<Guard>().unwrap(), g);
+    }
+
+    /// Totals as people type them: a currency sign before, thousands grouped
+    /// (the last mark of two is the decimal one), the code after.
+    #[test]
+    fn totals_read_as_people_type_them() {
+        let shown = |t: &str| -> Vec<String> {
+            typed(t)
+                .unwrap_or_else(|e| panic!("{t:?}: {e}"))
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(shown("R$ 5.855,60"), ["5855.60:BRL"]);
+        assert_eq!(shown("R$5.855,60"), ["5855.60:BRL"]);
+        assert_eq!(shown("5.855,60"), ["5855.60"]);
+        assert_eq!(shown("5855,60"), ["5855.60"]);
+        assert_eq!(shown("5,855.60 BRL"), ["5855.60:BRL"]);
+        assert_eq!(shown("US$ 1,234.56"), ["1234.56:USD"]);
+        assert_eq!(shown("$ 1.234.567"), ["1234567.00"]);
+        assert_eq!(shown("R$ 1.000,00 + 2 full"), ["1000.00:BRL+2full"]);
+        assert_eq!(
+            shown("R$ 10,50\n$ 1.500.000 CLP"),
+            ["10.50:BRL", "1500000:CLP"]
+        );
+        assert_eq!(shown("5855.60:BRL"), ["5855.60:BRL"]);
+        // A lone group of three is a guess either way: refused.
+        for bad in ["5.855", "R$ 5,855", "R$ 1.23,4", "R$ 10 USD", "R$", "€ 10"] {
+            assert!(typed(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -277,7 +277,7 @@ mod tests {
               5;7,25;;e\r\n\
               6;-1;;f\r\n\
               ;;;\r\n\
-              7;1.234,56;ARS;g\r\n",
+              7;1.234.56;ARS;g\r\n",
         );
         let mut out = Vec::new();
         let clean = plan(f.path(), &opts(), &mut out).expect("plan");
@@ -314,7 +314,7 @@ mod tests {
         assert!(
             lines
                 .iter()
-                .any(|l| l.starts_with("line 9: amount \"1.234,56\" has a thousands separator")),
+                .any(|l| l.starts_with("line 9: amount \"1.234.56\" has a thousands separator")),
             "{text}"
         );
 

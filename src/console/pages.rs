@@ -113,6 +113,15 @@ pub(crate) enum Problem {
     NotAReport,
     /// The batch's spreadsheet was removed after it ended (`console::keep`).
     Removed,
+    /// A step refused: the detail is its reason, in the person's words.
+    Refused,
+}
+
+impl Problem {
+    /// A refusal says its reason as a sentence, not as the engine's output.
+    fn is_refused(&self) -> bool {
+        matches!(self, Problem::Refused)
+    }
 }
 
 #[derive(Template)]
@@ -122,6 +131,8 @@ struct MessagePage<'a> {
     problem: Problem,
     /// The engine's own words, when it said why.
     detail: &'a str,
+    /// The batch the refused step was about: the way back to it.
+    batch: Option<String>,
 }
 
 pub(crate) fn message(
@@ -135,6 +146,36 @@ pub(crate) fn message(
             chrome,
             problem,
             detail,
+            batch: None,
+        },
+        status,
+    )
+}
+
+/// A refusal (`server::say`) as a page of the console: `said` (the reason and
+/// what to do, in the request's language) with the way back — to the batch the
+/// request was about, and to the list.
+pub(crate) fn refusal(status: StatusCode, said: &str) -> Response {
+    let here = super::server::here();
+    let batch = here
+        .strip_prefix("/batches/")
+        .and_then(|rest| rest.split(['/', '?', '.']).next())
+        .filter(|id| super::upload::is_batch_id(id) && status != StatusCode::NOT_FOUND)
+        .map(|id| format!("/batches/{id}"));
+    let chrome = Chrome {
+        csrf: String::new(),
+        user: None,
+        role: "",
+        may_audit: false,
+        w: super::server::words(),
+        here,
+    };
+    render(
+        &MessagePage {
+            chrome,
+            problem: Problem::Refused,
+            detail: said.trim_end(),
+            batch,
         },
         status,
     )

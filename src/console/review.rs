@@ -57,12 +57,31 @@ pub(crate) fn totals_typed(form: &[(String, String)]) -> Result<Vec<Guard>, Stri
         return Err(words_of(M::ErrTypeTotal, &[]));
     }
     let text = typed.join("\n");
-    totals::typed(&text).map_err(|e| words_of(M::ErrBadTotal, &[&format!("{text:?}"), &e]))
+    // The parser's reason is the command line's; the person gets how to write one.
+    totals::typed(&text).map_err(|_| words_of(M::ErrBadTotal, &[&format!("“{text}”")]))
+}
+
+/// A typed total as the person reads it: `R$ 4,99`, `4,99 + 2 full`.
+fn guard_shown(g: &Guard) -> String {
+    let lang = super::server::words().lang;
+    let mut out = super::i18n::money(lang, g.currency, g.amount);
+    if g.full > 0 {
+        out.push_str(&format!(" + {} full", g.full));
+    }
+    out
+}
+
+/// A currency of the file as the person reads it.
+fn currency_shown(c: Option<crate::domain::Currency>) -> String {
+    c.map_or_else(|| words_of(M::NoCurrencyName, &[]), |c| c.to_string())
 }
 
 /// A typed total that does not hold, in the request's language: another
-/// currency than the file's, `full` rows not named apart, or the figures.
-fn total_refused(e: &totals::Refused) -> Early {
+/// currency than the file's, `full` rows not named apart, or the figures. The
+/// submitter, who prepares the batch, is told what the file adds up to; an
+/// approver only that the total does not match — the approval is a second,
+/// independent count, which the right figure would make a copy.
+fn total_refused(e: &totals::Refused, submitting: bool) -> Early {
     use totals::Reason;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     for r in &e.reasons {
@@ -99,7 +118,48 @@ fn total_refused(e: &totals::Refused) -> Early {
             );
         }
     }
-    refused(status, M::ErrTotalDiffers, &[&e.to_string()])
+    let lang = super::server::words().lang;
+    let mut differs = Vec::new();
+    for r in &e.reasons {
+        match r {
+            Reason::NeedsCurrency { file, .. } => {
+                return refused(status, M::ErrTotalNeedsCurrency, &[file]);
+            }
+            Reason::TwoTotals { currency, .. } => {
+                return refused(status, M::ErrTotalTwice, &[&currency_shown(*currency)]);
+            }
+            Reason::NoTotalFor { currency, .. } => {
+                return refused(status, M::ErrTotalMissing, &[&currency_shown(*currency)]);
+            }
+            Reason::Differs {
+                guard,
+                currency,
+                sum,
+                full,
+                ..
+            } => differs.push((guard, currency, sum, full)),
+            _ => {}
+        }
+    }
+    let typed: Vec<String> = differs.iter().map(|(g, ..)| guard_shown(g)).collect();
+    let typed = typed.join(", ");
+    match differs.as_slice() {
+        [(guard, currency, sum, full)] if submitting => match sum {
+            Ok(sum) if *sum != guard.amount => {
+                let sum = super::i18n::money(lang, **currency, *sum);
+                refused(status, M::ErrTotalDiffersSum, &[&typed, &sum])
+            }
+            _ => {
+                let args = [guard.full.to_string(), full.to_string()];
+                refused(
+                    status,
+                    M::ErrTotalFullCount,
+                    &args.each_ref().map(String::as_str),
+                )
+            }
+        },
+        _ => refused(status, M::ErrTotalNoMatch, &[&typed]),
+    }
 }
 
 /// The guards as stored and shown: `AMOUNT:CUR` joined by spaces.
@@ -119,11 +179,9 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// A refusal people read, with its status: `text` as it is (the reader's or
-/// the engine's own words, framed by the caller).
+/// the engine's own words, framed by the caller), as a page of the console.
 fn said(status: StatusCode, text: impl Into<String>) -> Early {
-    let mut text = text.into();
-    text.push('\n');
-    (status, text).into()
+    super::pages::refusal(status, &text.into()).into()
 }
 
 /// A refusal in the request's language.
@@ -214,7 +272,7 @@ async fn checked_totals(
         ));
     }
     totals::check_expected(&covered.tally, &guards, covered.account)
-        .map_err(|e| total_refused(&e))?;
+        .map_err(|e| total_refused(&e, submitting))?;
     Ok((guards, plan.summary.fingerprint.clone(), covered.account))
 }
 
@@ -485,7 +543,19 @@ mod tests {
         let g = totals_typed(&form(&["10.50:BRL", "1500:CLP"])).unwrap();
         assert_eq!(guards_text(&g), "10.50:BRL 1500:CLP");
         assert_eq!(totals_typed(&form(&["3.75"])).unwrap().len(), 1);
-        assert!(totals_typed(&form(&[])).unwrap_err().contains("AMOUNT:CUR"));
+        let g = totals_typed(&form(&["R$ 5.855,60"])).unwrap();
+        assert_eq!(guards_text(&g), "5855.60:BRL");
+        // Said as people write a total, never with the command line's words.
+        assert!(
+            totals_typed(&form(&[]))
+                .unwrap_err()
+                .contains("1,234.56 BRL")
+        );
+        let bad = totals_typed(&form(&["cinco"])).unwrap_err();
+        assert!(
+            bad.contains("cinco") && !bad.contains("expect_total"),
+            "{bad}"
+        );
         assert!(totals_typed(&form(&[" "])).is_err());
         assert!(totals_typed(&form(&["full"])).is_err());
         assert!(totals_typed(&form(&["1:XXX"])).is_err());

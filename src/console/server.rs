@@ -489,12 +489,12 @@ pub(crate) fn internal(e: anyhow::Error) -> Response {
     say(StatusCode::INTERNAL_SERVER_ERROR, M::ErrInternal, &[])
 }
 
-/// A plain-text answer (a refusal, mostly) in the request's language: `m`
-/// with `{0}`, `{1}`… filled by `args`. The status says what happened; the
-/// words are for the person.
+/// An answer (a refusal, mostly) in the request's language, as a page of the
+/// console with the way back: `m` with `{0}`, `{1}`… filled by `args`. The
+/// status says what happened; the words are for the person.
 pub(crate) fn say(status: StatusCode, m: M, args: &[&str]) -> Response {
     let w = words();
-    (status, format!("{}\n", super::i18n::fill(w.lang, m, args))).into_response()
+    pages::refusal(status, &super::i18n::fill(w.lang, m, args))
 }
 
 impl App {

@@ -1,8 +1,15 @@
 //! Column matching: which header cells are the payment id, the amount, and the
-//! optional reference, kind and currency — by name, ignoring case, spaces, `_` and
-//! `-`, with pt/es aliases, so a re-export with renamed columns reads the same.
+//! optional reference, kind and currency — by name, ignoring case, accents,
+//! spaces, `_`, `-` and `.`, with the names Mercado Pago's own exports and
+//! people use in Portuguese and Spanish (`ID do pagamento`, `Número da operação`,
+//! `Valor a devolver`, `ID de pago`, `Monto`...), so a file saved as it came out
+//! of the panel, or a re-export with renamed columns, reads the same. A name
+//! means one column only: words such as `tipo` or `motivo`, which mean too many
+//! things, are left to pass through.
 
 use std::path::Path;
+
+use unicode_normalization::UnicodeNormalization;
 
 use super::InputError;
 use crate::excerpt::excerpt;
@@ -17,21 +24,72 @@ pub(super) struct Columns {
     pub(super) currency: Option<usize>,
 }
 
-/// Column names accepted for each recognised column, already normalised.
-const PAYMENT_NAMES: &[&str] = &["paymentid", "payment", "idpagamento", "idpago", "pago"];
-const AMOUNT_NAMES: &[&str] = &["amount", "valor", "monto", "refundamount"];
+/// Column names accepted for each recognised column, already normalised
+/// ([`normalise_name`]).
+const PAYMENT_NAMES: &[&str] = &[
+    "paymentid",
+    "payment",
+    "idpagamento",
+    "idpago",
+    "pago",
+    // pt-BR: the panel's and people's names of a payment's number.
+    "iddopagamento",
+    "numerodopagamento",
+    "iddatransacao",
+    "idtransacao",
+    "numerodatransacao",
+    "numerodaoperacao",
+    "numerodaoperacaonomercadopago",
+    "iddaoperacao",
+    // es: the same in Spanish.
+    "iddepago",
+    "iddelpago",
+    "numerodepago",
+    "numerodeoperacion",
+    "numerodeoperacionenmercadopago",
+    "iddeoperacion",
+    "iddelaoperacion",
+    "iddetransaccion",
+    "iddelatransaccion",
+    // Mercado Pago's settlement and release reports.
+    "sourceid",
+];
+const AMOUNT_NAMES: &[&str] = &[
+    "amount",
+    "valor",
+    "monto",
+    "refundamount",
+    "valoradevolver",
+    "valordadevolucao",
+    "valordevolucao",
+    "valordoestorno",
+    "valorareembolsar",
+    "montoadevolver",
+    "montodeladevolucion",
+    "montodevolucion",
+    "montoareembolsar",
+];
 /// pt/es spellings too: a re-export that renamed the reference column must still
 /// produce the same keys. (`kind` has none: `tipo` means too many things.)
 /// `external_reference` is Mercado Pago's own batch-refund file's: that file
 /// reads as is.
-const REFERENCE_NAMES: &[&str] = &["reference", "referencia", "referência", "externalreference"];
+const REFERENCE_NAMES: &[&str] = &[
+    "reference",
+    "referencia",
+    "externalreference",
+    "referenciaexterna",
+];
 const CURRENCY_NAMES: &[&str] = &["currency", "currencyid", "moeda", "moneda"];
 
-/// Lowercase, trimmed, without spaces, `_` or `-`: `Payment-ID ` → `paymentid`.
+/// Lowercase, without accents, spaces, `_`, `-` or `.`:
+/// `Número da Operação ` → `numerodaoperacao`, `Payment-ID` → `paymentid`.
 fn normalise_name(s: &str) -> String {
-    s.trim()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+    s.nfd()
+        .filter(|c| {
+            !unicode_normalization::char::is_combining_mark(*c)
+                && !c.is_whitespace()
+                && !matches!(c, '_' | '-' | '.')
+        })
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -110,10 +168,15 @@ pub(super) fn match_columns(
     let payment = payment.ok_or_else(|| {
         missing(
             "payment id",
-            "payment_id, payment, id_pagamento, id_pago, pago",
+            "payment_id, id_pagamento, ID do pagamento, ID da transação, Número da operação, ID de pago, Número de operación",
         )
     })?;
-    let amount = amount.ok_or_else(|| missing("amount", "amount, valor, monto, refund_amount"))?;
+    let amount = amount.ok_or_else(|| {
+        missing(
+            "amount",
+            "amount, refund_amount, valor, Valor a devolver, monto, Monto a devolver",
+        )
+    })?;
     Ok(Columns {
         payment,
         amount,

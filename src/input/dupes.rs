@@ -51,6 +51,8 @@ pub(crate) struct Scan {
     pub(super) candidates: std::sync::Arc<HashSet<u128>>,
     /// Empty when the pass did not read the whole file.
     pub(super) digest: String,
+    /// How the file's amounts say grouped amounts read (`crate::marks`).
+    pub(super) grouping: crate::marks::Grouping,
 }
 
 /// First line and number of valid rows seen so far with one identity.
@@ -148,6 +150,7 @@ mod tests {
             scan: Scan {
                 candidates: std::sync::Arc::new(candidates),
                 digest: String::new(),
+                grouping: crate::marks::Grouping::Refused,
             },
             seen: HashMap::new(),
         };

@@ -191,6 +191,10 @@ pub(crate) struct Input {
     blank_skipped: u64,
     windows_1252: bool,
     decimal_comma: bool,
+    /// How grouped amounts read: every way they can on the first pass (which
+    /// gathers `marks`), the file's decimal mark on the reading pass.
+    grouping: crate::marks::Grouping,
+    marks: crate::marks::Evidence,
     /// Set at end of input or after a fatal error: the iterator is fused.
     done: bool,
     /// Line of the fatal error already returned by the iterator, if any: `finish`
@@ -231,6 +235,7 @@ impl Input {
         let scan = Scan {
             candidates: std::sync::Arc::new(candidates),
             digest,
+            grouping: scan.marks.grouping(),
         };
         Input::reopen_spooled(spooled, opts, &scan)
     }
@@ -283,6 +288,10 @@ impl Input {
             .flexible(true)
             .delimiter(delimiter)
             .from_reader(source);
+        let grouping = match &dupes {
+            Dupes::Scanning { .. } => crate::marks::Grouping::Any,
+            Dupes::Counting { scan, .. } => scan.grouping,
+        };
         let mut input = Input {
             path: path.to_owned(),
             allow_duplicates: opts.allow_duplicates,
@@ -307,6 +316,8 @@ impl Input {
             blank_skipped: 0,
             windows_1252: false,
             decimal_comma: false,
+            grouping,
+            marks: crate::marks::Evidence::default(),
             done: false,
             failed_at: None,
         };
@@ -485,7 +496,10 @@ impl Iterator for Input {
                 Ok(v) => {
                     self.valid += 1;
                     self.fingerprint.add(&v.ask.key);
+                    // Under a decimal point a comma only groups thousands.
                     self.decimal_comma |= matches!(v.ask.requested, Requested::Partial(_))
+                        && self.grouping
+                            != crate::marks::Grouping::Known(crate::marks::DecimalMark::Point)
                         && row.fields[self.columns.amount].contains(',');
                 }
                 Err(_) => self.invalid += 1,
@@ -735,6 +749,104 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn mercado_pago_header_names_read_whatever_the_case_accents_and_spacing() {
+        for header in [
+            "ID do pagamento;Valor;Motivo",
+            "ID da transação;Valor a devolver;Motivo",
+            "ID DA TRANSACAO;valor a devolver;Motivo",
+            "Número da operação;VALOR;Motivo",
+            "numero  da operacao;Valor;Motivo",
+            "ID de pago;Monto;Motivo",
+            "Número de operación;Monto a devolver;Motivo",
+            "id_de_pago;monto;Motivo",
+        ] {
+            let r = read(format!("{header}\r\n123;10,5;cliente desistiu\r\n").as_bytes());
+            assert_eq!(r.rows.len(), 1, "header {header:?}: {:?}", r.problems);
+            assert_eq!(r.rows[0].payment_id.get(), 123);
+            assert_eq!(r.rows[0].requested, amount("10.5"));
+            assert_eq!(
+                r.rows[0].fields[2], "cliente desistiu",
+                "Motivo passes through"
+            );
+        }
+        // As Excel pt-BR saves it: Windows-1252, with the reference and currency.
+        let r =
+            read(b"N\xfamero da opera\xe7\xe3o;Valor;Refer\xeancia;Moeda\r\n7;5,00;C-1;brl\r\n");
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.rows[0].reference.as_deref(), Some("C-1"));
+        assert_eq!(r.rows[0].currency, Some(Currency::BRL));
+        let r = read(b"ID de pago,Monto,Referencia,Moneda\n7,5.00,C-1,ARS\n");
+        assert_eq!(r.rows[0].reference.as_deref(), Some("C-1"));
+        assert_eq!(
+            r.rows[0].currency.map(|c| c.to_string()).as_deref(),
+            Some("ARS")
+        );
+        // Two names of the payment column are one column twice.
+        assert!(matches!(
+            open_err(b"ID do pagamento;ID da transacao;Valor\n1;1;1\n"),
+            InputError::BadHeader { .. }
+        ));
+    }
+
+    #[test]
+    fn grouped_amounts_read_when_the_files_decimal_mark_is_clear() {
+        // A ';' file whose amounts use decimal commas: '.' groups thousands.
+        let r = read(
+            b"ID do pagamento;Valor\r\n1;1.234,56\r\n2;10,50\r\n3;12.345.678,9\r\n4;2.500\r\n5;1.23,4\r\n",
+        );
+        let got: Vec<_> = r.rows.iter().map(|x| (x.line, x.requested)).collect();
+        assert_eq!(
+            got,
+            [
+                (2, amount("1234.56")),
+                (3, amount("10.5")),
+                (4, amount("12345678.9")),
+                (5, amount("2500")),
+            ]
+        );
+        assert!(r.summary.decimal_comma);
+        assert!(
+            reason_at(&r.problems, 6).starts_with("amount \"1.23,4\" has a thousands separator"),
+            "{:?}",
+            r.problems
+        );
+        // A point file: ',' groups thousands, and the results keep the point.
+        let r = read(b"payment_id,amount\n1,\"1,234.56\"\n2,10.5\n3,\"1,000\"\n");
+        let got: Vec<_> = r.rows.iter().map(|x| x.requested).collect();
+        assert_eq!(got, [amount("1234.56"), amount("10.5"), amount("1000")]);
+        assert!(!r.summary.decimal_comma);
+        // Nothing shows the mark: a lone `1.234` is refused, never guessed.
+        let r = read(b"payment_id;amount\r\n1;1.234\r\n2;15\r\n");
+        assert_eq!(r.rows.len(), 1);
+        assert_eq!(
+            reason_at(&r.problems, 2),
+            "amount \"1.234\" has 3 decimals; at most 2 are allowed (if the '.' separates thousands, remove it)"
+        );
+        // Both marks used as decimals: the grouped amounts are refused, saying why.
+        let r = read(b"payment_id;amount\r\n1;1.234,56\r\n2;10.50\r\n3;1.234\r\n");
+        assert_eq!(r.rows.len(), 1, "{:?}", r.problems);
+        assert!(
+            reason_at(&r.problems, 2).contains("do not show one decimal mark"),
+            "{:?}",
+            r.problems
+        );
+        assert!(reason_at(&r.problems, 4).contains("has 3 decimals"));
+    }
+
+    #[test]
+    fn a_grouped_amount_has_the_key_of_the_same_amount_ungrouped() {
+        let key = |bytes: &[u8]| read(bytes).rows[0].key.clone();
+        let grouped = key(b"payment_id;amount\r\n1;1.234,56\r\n");
+        assert_eq!(grouped, key(b"payment_id;amount\r\n1;1234,56\r\n"));
+        assert_eq!(grouped, key(b"payment_id,amount\n1,1234.56\n"));
+        assert_eq!(grouped, key(b"payment_id,amount\n1,\"1,234.56\"\n"));
+        // And they are duplicates of each other, found as such.
+        let r = read(b"payment_id;amount\r\n1;1.234,56\r\n1;1234,56\r\n");
+        assert_eq!(r.rows.len(), 1);
+        assert!(reason_at(&r.problems, 3).starts_with("duplicates line 2"));
+    }
+
+    #[test]
     fn excel_pt_br_export_with_bom_crlf_semicolon_and_decimal_comma() {
         let r = read(
             b"\xEF\xBB\xBFpayment_id;valor;obs\r\n1001;25,50;a\r\n1002;1234,5;b\r\n1003;full;c\r\n",
@@ -881,6 +993,8 @@ pub(crate) mod tests {
             ok,
             [
                 (2, amount("1500"), Some("CLP".to_owned())),
+                // The file's amounts use decimal commas: '.' groups thousands.
+                (4, amount("1000"), Some("CLP".to_owned())),
                 (5, amount("1000"), Some("CLP".to_owned())),
                 (6, amount("10.55"), Some("BRL".to_owned())),
                 (7, amount("10.55"), None),
@@ -890,8 +1004,10 @@ pub(crate) mod tests {
             reason_at(&r.problems, 3),
             "amount \"1500,5\" has 1 decimal; CLP allows no decimals"
         );
+        // In a file whose amounts do not show their decimal mark, it is refused.
+        let clp = read(b"payment_id;amount;currency\n3;1.000;clp\n4;1500;CLP\n");
         assert_eq!(
-            reason_at(&r.problems, 4),
+            reason_at(&clp.problems, 2),
             "amount \"1.000\" has 3 decimals; CLP allows no decimals (if the '.' separates thousands, remove it)"
         );
         assert!(reason_at(&r.problems, 8).contains("not one Mercado Pago uses"));

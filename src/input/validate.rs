@@ -60,8 +60,12 @@ impl Input {
             None | Some("") => Ok(None),
             Some(t) => Currency::from_str(t).map(Some).map_err(|e| reasons.push(e)),
         };
-        let requested = Requested::parse(&fields[c.amount], currency.ok().flatten())
-            .map_err(|e| reasons.push(e));
+        if self.dupes.is_scanning() {
+            self.marks.see(&fields[c.amount]);
+        }
+        let requested =
+            Requested::parse_grouped(&fields[c.amount], currency.ok().flatten(), self.grouping)
+                .map_err(|e| reasons.push(e));
         // NFC, as the key has it: duplicates are found among what the key sees. A
         // reference our results neutralised reads back as the original: a results
         // file fed back in gets the keys of the rows it reports.

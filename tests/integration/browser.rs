@@ -40,8 +40,6 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
-    "--window-size=1280,1100",
-    "--lang=en-US",
 ];
 
 /// The two programs the tests need.
@@ -177,6 +175,11 @@ struct Browser {
 impl Browser {
     /// A fresh Chromium at `console`, or `None` (skipped) without one.
     async fn open(w: &Work, console: &Console) -> Option<Browser> {
+        Browser::open_as(w, console, "en-US", 1280).await
+    }
+
+    /// [`Browser::open`] in language `lang` (`pt-BR`), `width` pixels wide.
+    async fn open_as(w: &Work, console: &Console, lang: &str, width: u32) -> Option<Browser> {
         let path = std::env::var_os("PATH").unwrap_or_default();
         // libtest names the test's thread after the test. The line goes straight
         // to the process's stderr: the harness keeps a passing test's
@@ -188,16 +191,23 @@ impl Browser {
         std::fs::create_dir_all(&profile).expect("profile dir");
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
-        let caps = json!({
+        args.push(format!("--window-size={width},1100"));
+        args.push(format!("--lang={lang}"));
+        let mut caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": programs.chromium,
                 "args": args,
-                // The pages speak the browser's language (issue 21): these tests
-                // read English.
-                "prefs": { "intl.accept_languages": "en-US,en" },
+                // The pages speak the browser's language.
+                "prefs": { "intl.accept_languages": lang },
             },
         });
+        // A window is at least 500 px wide: a phone's screen is emulated.
+        if width < 500 {
+            caps["goog:chromeOptions"]["mobileEmulation"] = json!({
+                "deviceMetrics": { "width": width, "height": 860, "pixelRatio": 1.0 },
+            });
+        }
         let Value::Object(caps) = caps else {
             unreachable!()
         };
@@ -795,5 +805,69 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
         "{trail:?}"
     );
     b.screenshot("flow-audit").await;
+    b.quit().await;
+}
+
+/// On a phone (400 px) in pt-BR: no page is wider than the screen — the header
+/// wraps, and a table scrolls inside its card — through the plan, the batch
+/// being decided, and the results.
+#[tokio::test]
+async fn a_phone_reads_the_plan_and_the_results_in_portuguese() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = crate::common::sandbox();
+    let base = sb.base_url();
+    let c = Console::start_with(
+        &w,
+        &state,
+        &[("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)],
+        &["--api-base", &base, "--rate", "50"],
+    );
+    let Some(b) = Browser::open_as(&w, &c, "pt-BR", 400).await else {
+        return;
+    };
+    let fits = |name: &'static str| {
+        let b = &b;
+        async move {
+            b.screenshot(name).await;
+            let wide = b
+                .client
+                .execute(
+                    "const d = document.documentElement; return [d.scrollWidth, d.clientWidth];",
+                    vec![],
+                )
+                .await
+                .expect("widths");
+            let [page, screen]: [u64; 2] = serde_json::from_value(wide).expect("two widths");
+            assert!(
+                page <= screen,
+                "{name}: the page is {page} px wide on a {screen} px screen"
+            );
+        }
+    };
+    b.login("sub", PASSWORD).await;
+    fits("phone-home").await;
+    let id = b.upload(&sample(), false).await;
+    let total = b.wait_for("#to-type").await.text().await.unwrap();
+    fits("phone-plan").await;
+    b.fill_and_press("#submit-total", &total).await;
+    b.logout().await;
+    b.login("appr", PASSWORD).await;
+    b.goto(&format!("/batches/{id}")).await;
+    b.fill_and_press("#approve-total", &total).await;
+    fits("phone-approved").await;
+    b.press(&format!(
+        "form[action='/batches/{id}/send']:not(:has(input[name=canary])) button"
+    ))
+    .await;
+    b.wait_for("#progress").await;
+    b.wait_for_state("concluído").await;
+    fits("phone-finished").await;
+    b.press("#results-link").await;
+    b.wait_for("#results").await;
+    fits("phone-results").await;
+    b.goto("/audit").await;
+    b.wait_for("h1").await;
+    fits("phone-audit").await;
     b.quit().await;
 }

@@ -426,7 +426,12 @@ async fn refusals_and_progress_money_speak_the_persons_language() {
     .await
     .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert_eq!(text(r).await, "lote não encontrado\n");
+    // A page of the console, with the way back.
+    let body = text(r).await;
+    assert!(
+        body.contains("<p class=\"said\">lote não encontrado</p>") && body.contains("href=\"/\""),
+        "{body}"
+    );
     let r = post(&send, "es", vec![]).await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(text(r).await.contains("código de seguridad"));

@@ -197,8 +197,12 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
         &[("expect_total", "3.50")],
     )
     .await;
+    // The approver's count is her own: the refusal never tells her the total.
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("3.75"), "{body}");
+    assert!(
+        body.contains("does not match") && !body.contains("3.75"),
+        "{body}"
+    );
     // Two approvers at once: exactly one wins.
     let (a, b) = tokio::join!(
         step(

@@ -310,7 +310,8 @@ fn bad_files_are_refused_with_the_line_named_and_nothing_sent() {
         ),
         (
             "thousands",
-            "payment_id;amount\n1001;1.234,56\n",
+            // Its decimal mark is not clear: `10.50` uses the point.
+            "payment_id;amount\n1001;1.234,56\n1002;10.50\n",
             &["line 2"],
         ),
         ("nan", "payment_id,amount\n1001,NaN\n", &["line 2"]),

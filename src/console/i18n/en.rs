@@ -196,9 +196,12 @@ pub(super) const EN: &[(M, &str)] = &[
     (M::ErrSentAlready, "the batch was sent already"),
     (
         M::ErrTypeTotal,
-        "type the total you expect, per currency (AMOUNT:CUR, e.g. 1234.56:BRL)",
+        "type the total you expect, per currency (e.g. 1,234.56 BRL)",
     ),
-    (M::ErrBadTotal, "expect_total {0}: {1}"),
+    (
+        M::ErrBadTotal,
+        "{0} is not a total the console can read: type it as the plan shows it, e.g. 1,234.56 BRL or 1234.56:BRL; rows of a whole payment that could not be read go apart: + 2 full",
+    ),
     (M::ErrTooLarge, "the file is larger than {0} MiB"),
     (M::ErrUnknownLanguage, "unknown language"),
     (
@@ -603,4 +606,32 @@ pub(super) const EN: &[(M, &str)] = &[
         M::LookOnly,
         "Look only: this console was started without an access token (--without-token). Plans, results and the audit trail can be read; nothing can be approved or sent.",
     ),
+    (M::RefusedTitle, "This was not done"),
+    (M::BackToBatch, "Back to the batch"),
+    (
+        M::ErrTotalNoMatch,
+        "the total you typed, {0}, does not match this batch. Count it again from your own figures and type it again.",
+    ),
+    (
+        M::ErrTotalDiffersSum,
+        "the total you typed, {0}, does not match: this file's amounts add up to {1}. Check the file, or type the total again.",
+    ),
+    (
+        M::ErrTotalFullCount,
+        "the total you typed names {0} row(s) that refund a whole payment apart, but {1} could not be read from Mercado Pago: type it again naming {1} apart (+ {1} full).",
+    ),
+    (
+        M::ErrTotalNeedsCurrency,
+        "this file has rows in {0}: type one total per currency, each with its currency (e.g. 1,234.56 BRL), one per line.",
+    ),
+    (
+        M::ErrTotalTwice,
+        "two totals were typed for {0}: type one per currency.",
+    ),
+    (
+        M::ErrTotalMissing,
+        "this file has rows in {0} and no total was typed for it: type one total per currency.",
+    ),
+    (M::NoCurrencyName, "no currency"),
+    (M::TotalExample, "1,234.56 BRL"),
 ];

@@ -201,9 +201,12 @@ pub(super) const ES: &[(M, &str)] = &[
     (M::ErrSentAlready, "el lote ya fue enviado"),
     (
         M::ErrTypeTotal,
-        "escribe el total que esperas, por moneda (IMPORTE:MONEDA, p. ej. 1234.56:BRL)",
+        "escriba el total que espera, por moneda (p. ej.: 1.234,56 ARS)",
     ),
-    (M::ErrBadTotal, "expect_total {0}: {1}"),
+    (
+        M::ErrBadTotal,
+        "{0} no es un total que la consola pueda leer: escríbalo como lo muestra el plan, p. ej.: 1.234,56 ARS o 1234.56:ARS; las filas de pago entero que no se pudieron leer van aparte: + 2 full",
+    ),
     (M::ErrTooLarge, "el archivo supera los {0} MiB"),
     (M::ErrUnknownLanguage, "idioma desconocido"),
     (
@@ -608,6 +611,34 @@ pub(super) const ES: &[(M, &str)] = &[
         M::LookOnly,
         "Solo consulta: esta consola se inició sin token de acceso (--without-token). Se pueden leer los planes, los resultados y la auditoría; no se puede aprobar ni enviar nada.",
     ),
+    (M::RefusedTitle, "Esto no se hizo"),
+    (M::BackToBatch, "Volver al lote"),
+    (
+        M::ErrTotalNoMatch,
+        "el total que escribió, {0}, no coincide con este lote. Cuéntelo de nuevo con sus propias cifras y escríbalo otra vez.",
+    ),
+    (
+        M::ErrTotalDiffersSum,
+        "el total que escribió, {0}, no coincide: los montos de este archivo suman {1}. Revise el archivo o escriba el total de nuevo.",
+    ),
+    (
+        M::ErrTotalFullCount,
+        "el total que escribió deja aparte {0} fila(s) de pago entero, pero {1} no se pudieron leer en Mercado Pago: escríbalo de nuevo dejando {1} aparte (+ {1} full).",
+    ),
+    (
+        M::ErrTotalNeedsCurrency,
+        "este archivo tiene filas en {0}: escriba un total por moneda, cada uno con su moneda (p. ej.: 1.234,56 ARS o 1500 CLP), uno por línea.",
+    ),
+    (
+        M::ErrTotalTwice,
+        "se escribieron dos totales en {0}: escriba uno por moneda.",
+    ),
+    (
+        M::ErrTotalMissing,
+        "este archivo tiene filas en {0} y no se escribió un total para esa moneda: escriba un total por moneda.",
+    ),
+    (M::NoCurrencyName, "sin moneda"),
+    (M::TotalExample, "1.234,56 ARS"),
 ];
 
 pub(super) const CAUSES_ES: &[(&str, &str)] = &[

@@ -665,6 +665,17 @@ pub(crate) enum M {
     CoverAccount,
     // Said on every page of a console started with --without-token.
     LookOnly,
+    // Refusals as pages, and typed totals.
+    RefusedTitle,
+    BackToBatch,
+    ErrTotalNoMatch,
+    ErrTotalDiffersSum,
+    ErrTotalFullCount,
+    ErrTotalNeedsCurrency,
+    ErrTotalTwice,
+    ErrTotalMissing,
+    NoCurrencyName,
+    TotalExample,
 }
 
 mod en;

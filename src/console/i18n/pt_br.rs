@@ -198,9 +198,12 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     (M::ErrSentAlready, "o lote já foi enviado"),
     (
         M::ErrTypeTotal,
-        "digite o total que você espera, por moeda (VALOR:MOEDA, p. ex. 1234.56:BRL)",
+        "digite o total que você espera, por moeda (ex.: R$ 1.234,56)",
     ),
-    (M::ErrBadTotal, "expect_total {0}: {1}"),
+    (
+        M::ErrBadTotal,
+        "{0} não é um total que o console consiga ler: digite-o como o plano mostra, ex.: R$ 1.234,56 ou 1234,56 BRL; as linhas de pagamento inteiro que não puderam ser lidas vão à parte: + 2 full",
+    ),
     (M::ErrTooLarge, "o arquivo tem mais de {0} MiB"),
     (M::ErrUnknownLanguage, "idioma desconhecido"),
     (
@@ -608,6 +611,34 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::LookOnly,
         "Somente consulta: este console foi iniciado sem token de acesso (--without-token). Planos, resultados e a trilha de auditoria podem ser lidos; nada pode ser aprovado nem enviado.",
     ),
+    (M::RefusedTitle, "Isto não foi feito"),
+    (M::BackToBatch, "Voltar ao lote"),
+    (
+        M::ErrTotalNoMatch,
+        "o total digitado, {0}, não confere com este lote. Confira de novo com os seus próprios números e digite-o outra vez.",
+    ),
+    (
+        M::ErrTotalDiffersSum,
+        "o total digitado, {0}, não confere: os valores deste arquivo somam {1}. Confira o arquivo ou digite o total de novo.",
+    ),
+    (
+        M::ErrTotalFullCount,
+        "o total digitado indica à parte {0} linha(s) de pagamento inteiro, mas {1} não puderam ser lidas no Mercado Pago: digite-o de novo indicando {1} à parte (+ {1} full).",
+    ),
+    (
+        M::ErrTotalNeedsCurrency,
+        "este arquivo tem linhas em {0}: digite um total por moeda, cada um com a sua moeda (ex.: R$ 1.234,56 ou 1500 CLP), um por linha.",
+    ),
+    (
+        M::ErrTotalTwice,
+        "foram digitados dois totais em {0}: digite um por moeda.",
+    ),
+    (
+        M::ErrTotalMissing,
+        "este arquivo tem linhas em {0} e nenhum total foi digitado para essa moeda: digite um total por moeda.",
+    ),
+    (M::NoCurrencyName, "sem moeda"),
+    (M::TotalExample, "R$ 1.234,56"),
 ];
 
 /// The meanings of `causes`, by their English text (as `gettext` keys them).
