@@ -2,7 +2,7 @@
 //! shipped crontab under cron's PATH, the sandbox's admin routes, cause codes
 //! with their meaning, quiet lines, the summary JSON and lock files.
 
-use mprefund::sandbox::{Sandbox, SandboxConfig};
+use mprefund_sandbox::{Sandbox, SandboxConfig};
 
 use crate::common::{ACCOUNT_STATE, Work, read_csv, run};
 
@@ -102,7 +102,7 @@ fn is_schedule(line: &str) -> bool {
 }
 
 /// `sandbox --help` lists every admin route the router serves (each path in
-/// `src/sandbox/routes.rs`), each with a method the route answers, and documents
+/// `sandbox/src/routes.rs`), each with a method the route answers, and documents
 /// the faults body.
 #[test]
 fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
@@ -110,7 +110,7 @@ fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
     let ran = run(Work::new().bare().args(["sandbox", "--help"]));
     assert_eq!(ran.code, 0, "{ran:?}");
     let help = ran.stdout;
-    let routes = include_str!("../../src/sandbox/routes.rs");
+    let routes = include_str!("../../sandbox/src/routes.rs");
     let mut paths = 0;
     for piece in routes.split('"').skip(1).step_by(2) {
         if piece.starts_with("/__sandbox/") {
