@@ -502,8 +502,7 @@ pub fn batch_of(w: &Work, state: &str, input: &str) -> Option<String> {
     let list = run(w.bare().args(["status", "--state", state, "--batch", "-"]));
     list.stderr
         .lines()
-        .filter(|l| l.trim_end().ends_with(&format!("/{input}")))
-        .last()
+        .rfind(|l| l.trim_end().ends_with(&format!("/{input}")))
         .and_then(|l| l.split_whitespace().next())
         .map(str::to_owned)
 }
