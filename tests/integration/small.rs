@@ -162,6 +162,36 @@ fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
     assert!(listed >= paths, "{listed} routes listed:\n{help}");
 }
 
+/// `mprefund sandbox` with arguments it cannot serve is a usage error (exit 2),
+/// named, though the sandbox's crate knows nothing of the binary's exit codes.
+#[test]
+fn the_sandbox_command_refuses_what_it_cannot_serve_with_exit_2() {
+    let w = Work::new();
+    // A port another listener holds, in every case: were the arguments served
+    // after all, the command would still stop (on the port) instead of serving.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let sandbox = |extra: &[&str]| {
+        let mut c = w.bare();
+        c.args(["sandbox", "--port", &port]).args(extra);
+        run(c)
+    };
+    w.write("payments.json", "not json");
+    let ran = sandbox(&["--payments", "payments.json"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("not a JSON array of payments"),
+        "{ran:?}"
+    );
+    w.write("payments.json", r#"[{"id": 1, "amount": -5}]"#);
+    let ran = sandbox(&["--payments", "payments.json"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("amount must be positive"), "{ran:?}");
+    let ran = sandbox(&[]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("cannot listen on"), "{ran:?}");
+}
+
 /// A 500 is cause `http_500` (the README's table); the summary and `status
 /// --failed` say what every cause means and what to do next; `status` says its
 /// settings as lines a person reads, not JSON.
