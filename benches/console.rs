@@ -17,7 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
+use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 
 const PASSWORD: &str = "correct horse battery";
 const CONCURRENCY: &str = "32";
@@ -27,7 +27,7 @@ fn flaky() -> bool {
 }
 
 /// The sandbox both sends go to: ideal, or the flaky day.
-fn sandbox() -> mprefund::sandbox::SandboxHandle {
+fn sandbox() -> mprefund_sandbox::SandboxHandle {
     let mut config = SandboxConfig::default();
     if flaky() {
         config.faults = Faults {

@@ -20,7 +20,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
+use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 
 struct Case {
     name: &'static str,

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Sandbox, SandboxConfig, TEST_TOKEN};
+use mprefund_sandbox::{Sandbox, SandboxConfig, TEST_TOKEN};
 
 fn main() {
     let rows: u64 = std::env::var("MPREFUND_BENCH_ROWS")

@@ -8,7 +8,7 @@
 use std::process::Command;
 use std::time::Instant;
 
-use mprefund::sandbox::{Sandbox, SandboxConfig, TEST_TOKEN};
+use mprefund_sandbox::{Sandbox, SandboxConfig, TEST_TOKEN};
 
 fn main() {
     let rows: u64 = std::env::var("MPREFUND_BENCH_ROWS")

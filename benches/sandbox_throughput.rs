@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Sandbox, SandboxConfig, TEST_TOKEN};
+use mprefund_sandbox::{Sandbox, SandboxConfig, TEST_TOKEN};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");

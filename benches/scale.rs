@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+use mprefund_sandbox::{Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
 fn main() {
     let sizes: Vec<u64> = std::env::var("MPREFUND_BENCH_SIZES")

@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use anyhow::{Context, ensure};
 use clap::Args;
+use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 
 use crate::client::Token;
 use crate::commands::run::{RunRequest, RunResult};
 use crate::commands::{self, OutputOptions, SendOptions};
 use crate::input::InputOptions;
 use crate::progress::Mode;
-use crate::sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 use crate::send::Stop;
 use crate::settings::{ClientSettings, Policy, RateSettings, Sending};
 use crate::{Exit, client};

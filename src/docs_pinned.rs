@@ -464,7 +464,7 @@ fn the_cause_codes_table_is_the_codes_own() {
 /// The sandbox's table of payment ids with a behaviour of their own.
 #[test]
 fn the_sandbox_ids_table_is_the_sandboxs_own() {
-    let body = format!("\n{}\n", crate::sandbox::magic_ids_markdown());
+    let body = format!("\n{}\n", mprefund_sandbox::magic_ids_markdown());
     generated("docs/src/sandbox.md", "magic ids", &body);
 }
 

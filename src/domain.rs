@@ -142,7 +142,7 @@ pub struct Currency([u8; 3]);
 pub const DEFAULT_DECIMALS: u32 = 2;
 
 /// The currencies Mercado Pago settles in, with the decimals an amount may carry:
-/// the one table of them (the sandbox reads it too).
+/// the engine's one table of them (the sandbox, a crate apart, keeps its own).
 pub const CURRENCIES: [(&str, u32); 8] = [
     ("ARS", 2),
     ("BRL", 2),

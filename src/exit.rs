@@ -127,7 +127,9 @@ impl Failure {
             if cause.is::<Damaged>() {
                 return Failure::Damaged;
             }
-            if cause.is::<Usage>() {
+            // The sandbox's own word for arguments it cannot serve (it depends
+            // on nothing of ours, so it cannot raise a `Usage`).
+            if cause.is::<Usage>() || cause.is::<mprefund_sandbox::BadArgs>() {
                 return Failure::Usage;
             }
             if cause.is::<crate::input::InputError>() {
@@ -279,6 +281,8 @@ mod tests {
         );
         let usage = anyhow::Error::from(Usage("no".into())).context("job file");
         assert_eq!(Failure::of(&usage), Failure::Usage);
+        let sandbox = anyhow::Error::from(mprefund_sandbox::BadArgs("port in use".into()));
+        assert_eq!(Failure::of(&sandbox).exit(), Exit::Usage);
         // The marker nearest the top wins: a stop the ledger caused is a stop.
         let stop = anyhow::Error::from(StoppedBy(StopReason::Credentials(403)))
             .context("fetching the report");

@@ -202,3 +202,36 @@ fn money_sits_on_the_domain_alone() {
         up.join("\n")
     );
 }
+
+#[test]
+fn the_sandbox_knows_nothing_of_the_engine() {
+    // The stand-in speaks the wire format on its own terms: a type shared with
+    // the client would carry the client's mistakes into the stand-in unseen.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sandbox");
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("read manifest");
+    let depends: Vec<&str> = manifest
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("mprefund ") || l.starts_with("mprefund="))
+        .collect();
+    assert!(
+        depends.is_empty(),
+        "sandbox/Cargo.toml depends on the engine: {depends:?}"
+    );
+    let mut reaches = Vec::new();
+    let files = sources(&root.join("src"));
+    assert!(files.len() > 5, "the sandbox's sources are found");
+    for (path, text) in files {
+        for line in text.lines() {
+            let code = line.split("//").next().unwrap_or_default();
+            if code.contains("mprefund::") {
+                reaches.push(format!("{}: {}", path.display(), line.trim()));
+            }
+        }
+    }
+    assert!(
+        reaches.is_empty(),
+        "the sandbox imports the engine:\n{}",
+        reaches.join("\n")
+    );
+}

@@ -2,12 +2,12 @@
 //!
 //! The pipeline is `input` (CSV → validated rows with their `key`) → `ledger`
 //! (SQLite checkpoint) → `runner` (rate-limited workers using `client` and `retry`,
-//! one collector) → `report` (results CSV; every CSV through `sheet`). `sandbox` is a stateful stand-in for the
-//! API that tests, the demo and the benchmarks run against.
+//! one collector) → `report` (results CSV; every CSV through `sheet`). The stateful
+//! stand-in for the API that tests, the demo and the benchmarks run against is a
+//! crate of its own, `mprefund-sandbox` (sandbox/), which knows nothing of this one.
 
 pub mod cli;
 pub mod domain;
-pub mod sandbox;
 
 mod answer;
 mod atomic_file;

@@ -12,7 +12,7 @@ pub(crate) mod settings;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::{Exit, sandbox};
+use crate::Exit;
 use session::Session;
 
 use commands::plan::PlanArgs;
@@ -72,7 +72,7 @@ pub enum Command {
     /// or made outside the tool. Sends no POST.
     Reconcile(ReconcileArgs),
     /// Serve a stateful local Mercado Pago refunds API, with fault injection.
-    Sandbox(sandbox::SandboxArgs),
+    Sandbox(mprefund_sandbox::SandboxArgs),
     /// Run samples/ through plan and run against an in-process sandbox.
     Demo(crate::demo::DemoArgs),
     /// Serve the web console (upload, plan, accounts, audit trail) over the
@@ -89,7 +89,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Status(a) => commands::status::exec(a, &session),
         Command::Report(a) => commands::report::exec(a, &session),
         Command::Reconcile(a) => commands::reconcile::exec(a, &session).await,
-        Command::Sandbox(a) => sandbox::serve_cli(a).await.map(|()| Exit::Ok),
+        Command::Sandbox(a) => mprefund_sandbox::serve_cli(a).await.map(|()| Exit::Ok),
         Command::Console(a) => commands::console::exec(a, &session).await,
         Command::Demo(a) => {
             use anyhow::Context;

@@ -156,7 +156,7 @@ fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
     // No --api-base: reconcile reads where the batch was sent.
     run(w
         .bare()
-        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .arg("reconcile")
         .args(args))
 }
@@ -318,7 +318,7 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
     )
     .unwrap();
     drop(c);
-    sb.set_faults(mprefund::sandbox::Faults {
+    sb.set_faults(mprefund_sandbox::Faults {
         error_500: 0.2,
         error_429: 0.1,
         retry_after_secs: 1,
@@ -345,7 +345,7 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
         stats.cut_connections > 0 && stats.by_status.contains_key(&500),
         "the faults struck: {stats:?}"
     );
-    sb.set_faults(mprefund::sandbox::Faults::default());
+    sb.set_faults(mprefund_sandbox::Faults::default());
 
     let state_before = std::fs::read(w.path(ACCOUNT_STATE)).unwrap();
     let refused = run(w
@@ -382,7 +382,7 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
     w.write("o.csv", csv);
     let ran = run(w
         .bare()
-        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["plan", "--online", "o.csv", "--api-base", &sb.base_url()]));
     assert_eq!(ran.code, 1, "{ran:?}");
     let rows = read_csv(&w.path("o.plan.csv"));
@@ -423,7 +423,7 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
     w.write("clean.csv", "payment_id,amount\n8800101,10\n8800102,full\n");
     let ran = run(w
         .bare()
-        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args([
             "plan",
             "--online",

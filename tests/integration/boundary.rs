@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use mprefund::sandbox::TEST_TOKEN;
+use mprefund_sandbox::TEST_TOKEN;
 
 use crate::common::{Work, bare, ordinary_csv, run, sandbox};
 

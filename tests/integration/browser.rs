@@ -669,7 +669,7 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
     let c = Console::start_with(
         &w,
         &state,
-        &[("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)],
+        &[("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)],
         &["--api-base", &base, "--rate", "10", "--max-attempts", "2"],
     );
     let Some(b) = Browser::open(&w, &c).await else {

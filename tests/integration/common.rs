@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{HeaderMap, Response, StatusCode};
 
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
 pub struct Work {
     pub dir: tempfile::TempDir,

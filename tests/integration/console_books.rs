@@ -297,7 +297,7 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
 }
 
 /// A settlement report of the batch's refunds, as Mercado Pago writes it.
-fn settlement(sb: &mprefund::sandbox::SandboxHandle) -> String {
+fn settlement(sb: &mprefund_sandbox::SandboxHandle) -> String {
     let today = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
@@ -528,7 +528,7 @@ async fn reading_the_books_back_needs_the_token_the_console_was_started_with() {
     let (s, body) = step(&c, &sub.0, Some(&sub.1), &id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("without an access token"), "{body}");
-    assert!(!body.contains(mprefund::sandbox::TEST_TOKEN), "{body}");
+    assert!(!body.contains(mprefund_sandbox::TEST_TOKEN), "{body}");
     // Nothing was begun: no reading under way, nothing audited.
     let (_, page) = get(&c, &sub.0, &format!("/batches/{id}/reconcile")).await;
     assert!(!page.contains("data-working"), "{page}");
@@ -555,8 +555,8 @@ async fn post_in(
 }
 
 /// Mercado Pago answers every request after `ms` milliseconds from now on.
-fn slow(sb: &mprefund::sandbox::SandboxHandle, ms: u64) {
-    sb.set_faults(mprefund::sandbox::Faults {
+fn slow(sb: &mprefund_sandbox::SandboxHandle, ms: u64) {
+    sb.set_faults(mprefund_sandbox::Faults {
         latency: Duration::from_millis(ms),
         ..Default::default()
     });

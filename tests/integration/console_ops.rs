@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use mprefund::sandbox::{Faults, TEST_TOKEN};
+use mprefund_sandbox::{Faults, TEST_TOKEN};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, SET_COOKIE};
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
-use mprefund::sandbox::{SandboxHandle, TEST_TOKEN};
+use mprefund_sandbox::{SandboxHandle, TEST_TOKEN};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_DISPOSITION, LOCATION};
 

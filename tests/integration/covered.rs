@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use mprefund::sandbox::{PaymentSpec, SandboxHandle};
+use mprefund_sandbox::{PaymentSpec, SandboxHandle};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 
@@ -328,7 +328,7 @@ async fn the_page_shows_the_reading_and_waits_for_it() {
     let w = Work::new();
     let state = state_with_users(&w);
     // Every read takes a while: the page is seen before it ends.
-    let sb = crate::common::sandbox_with(mprefund::sandbox::Faults {
+    let sb = crate::common::sandbox_with(mprefund_sandbox::Faults {
         latency: Duration::from_millis(1500),
         ..Default::default()
     });

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use mprefund::sandbox::{Faults, SandboxHandle};
+use mprefund_sandbox::{Faults, SandboxHandle};
 
 use crate::common::{Work, batch_of, read_csv, run, sandbox, wait_until};
 
@@ -141,7 +141,7 @@ fn an_outage_right_after_the_commit_leaves_the_rows_in_doubt_and_the_corrected_f
 /// A command that reads where the batch was sent (no `--api-base`).
 fn token(w: &Work, args: &[&str]) -> std::process::Command {
     let mut c = w.bare();
-    c.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+    c.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(args);
     c
 }

@@ -2,7 +2,7 @@
 //! finishes the job's earlier unfinished batches first, with their own keys, then
 //! tonight's; or, told not to, refuses naming them (exit 7).
 
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
+use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 
 use crate::common::{Work, read_csv, run};
 

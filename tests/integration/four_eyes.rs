@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use mprefund::sandbox::TEST_TOKEN;
+use mprefund_sandbox::TEST_TOKEN;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 
@@ -70,7 +70,7 @@ fn status_of(w: &Work, state: &Path) -> String {
 pub(crate) fn console_on(
     w: &Work,
     state: &Path,
-    sb: &mprefund::sandbox::SandboxHandle,
+    sb: &mprefund_sandbox::SandboxHandle,
     more: &[&str],
 ) -> Console {
     let base = sb.base_url();

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use mprefund::sandbox::{Faults, SandboxHandle};
+use mprefund_sandbox::{Faults, SandboxHandle};
 
 use crate::common::{Work, batch_of, on_terminal, read_csv, run, sandbox, wait_until};
 
@@ -432,7 +432,7 @@ fn a_replayed_refund_is_already_done() {
     let w = Work::new();
     w.write("in.csv", "payment_id,amount\n4910001,10.00\n");
     let mut cmd = w.bare();
-    cmd.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+    cmd.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["run", "in.csv", "--api-base", &stub.base()]);
     let ran = run(cmd);
     assert_eq!(ran.code, 0, "{ran:?}");

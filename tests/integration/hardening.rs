@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use mprefund::sandbox::TEST_TOKEN;
+use mprefund_sandbox::TEST_TOKEN;
 
 use crate::common::{
     ACCOUNT_STATE, Stub, Work, json, ordinary_csv, read_csv, refunds_per_key, run, sandbox,

@@ -456,7 +456,7 @@ async fn what_the_console_keeps_is_private_whatever_the_umask_and_results_keep_i
     let sb = crate::common::sandbox();
     w.write("in.csv", ordinary_csv(2, 2));
     let mut r = under_umask_022(&w);
-    r.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+    r.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args([
             "run",
             "in.csv",

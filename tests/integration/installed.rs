@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use mprefund::sandbox::{Faults, TEST_TOKEN};
+use mprefund_sandbox::{Faults, TEST_TOKEN};
 use reqwest::StatusCode;
 
 use crate::common::*;

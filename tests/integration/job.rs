@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use mprefund::sandbox::{Faults, SandboxHandle};
+use mprefund_sandbox::{Faults, SandboxHandle};
 
 use crate::common::{
     ACCOUNT_STATE, Work, bare, ordinary_csv, read_csv, refunds_per_key, run, sandbox, sandbox_with,

@@ -25,7 +25,6 @@ mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
 mod rate; // rate control: the adaptive rate against an account limit, the shared pause
 mod refusals; // the console's refusals as people meet them: totals typed their way, pages with a way back
 mod resume; // a file the state file holds: resumed without re-reading, results kept
-mod sandbox; // the sandbox API over HTTP
 mod scan; // the input read once per command: a named pipe is enough
 mod sheets; // one way to write a sheet: every CSV in the input's dialect, one run-summary shape
 mod simulation; // the seeded simulation of bad nights: invariants over generated schedules

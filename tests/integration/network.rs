@@ -9,7 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Faults, TEST_TOKEN};
+use mprefund_sandbox::{Faults, TEST_TOKEN};
 
 use crate::common::*;
 

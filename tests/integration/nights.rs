@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig};
+use mprefund_sandbox::{Faults, Sandbox, SandboxConfig};
 
 use crate::common::*;
 

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
 use crate::common::{
     ACCOUNT_STATE, Work, bare, ordinary_csv, read_csv, refunds_per_key, run, wait_until,
@@ -461,7 +461,7 @@ fn retry_from_elsewhere_reaches_the_stored_api_base() {
     let state = w.path(ACCOUNT_STATE);
     let ran = run(elsewhere
         .bare()
-        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["retry", "--state"])
         .arg(&state));
     assert_eq!(ran.code, 0, "{ran:?}");

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use mprefund::sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
 use crate::common::{Stub, Work, json, ordinary_csv, read_csv, refunds_per_key, run};
 

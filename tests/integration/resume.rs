@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use mprefund::sandbox::{Sandbox, SandboxConfig};
+use mprefund_sandbox::{Sandbox, SandboxConfig};
 
 use crate::common::{ACCOUNT_STATE, Work, ordinary_csv, run};
 

@@ -79,7 +79,7 @@ fn plan_and_run_read_a_pipe_once() {
 
     let pipe = fifo(&w, "p.csv");
     let mut plan = w.bare();
-    plan.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+    plan.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["plan", "--online", "p.csv", "--api-base", &sb.base_url()]);
     let ran = with_pipe(&w, plan, &pipe, INPUT);
     assert_eq!(ran.code, 0, "{ran:?}");

@@ -54,7 +54,7 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
     );
     let ran = run(w
         .bare()
-        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["plan", "--online", "p.csv", "--api-base", &sb.base_url()]));
     assert_eq!(ran.code, 1, "{ran:?}");
     assert_ptbr_dialect(&w, "p.plan.csv", "payment_id");
@@ -72,7 +72,7 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
     // reconcile (against the API).
     let ran = run(w
         .bare()
-        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["reconcile", "--state", ACCOUNT_STATE]));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_ptbr_dialect(&w, "in.reconcile.csv", "payment_id");

@@ -26,7 +26,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Faults, SandboxHandle};
+use mprefund_sandbox::{Faults, SandboxHandle};
 
 use crate::common::{Ran, Work, read_csv, run, sandbox};
 
@@ -99,7 +99,7 @@ fn mprefund(w: &Work, sb: &SandboxHandle, args: &[&str], point: Option<&str>) ->
         w.mprefund(sb, args)
     } else {
         let mut c = w.bare();
-        c.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        c.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
             .args(args);
         c
     };

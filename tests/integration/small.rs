@@ -2,7 +2,7 @@
 //! shipped crontab under cron's PATH, the sandbox's admin routes, cause codes
 //! with their meaning, quiet lines, the summary JSON and lock files.
 
-use mprefund::sandbox::{Sandbox, SandboxConfig};
+use mprefund_sandbox::{Sandbox, SandboxConfig};
 
 use crate::common::{ACCOUNT_STATE, Work, read_csv, run};
 
@@ -102,7 +102,7 @@ fn is_schedule(line: &str) -> bool {
 }
 
 /// `sandbox --help` lists every admin route the router serves (each path in
-/// `src/sandbox/routes.rs`), each with a method the route answers, and documents
+/// `sandbox/src/routes.rs`), each with a method the route answers, and documents
 /// the faults body.
 #[test]
 fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
@@ -110,7 +110,7 @@ fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
     let ran = run(Work::new().bare().args(["sandbox", "--help"]));
     assert_eq!(ran.code, 0, "{ran:?}");
     let help = ran.stdout;
-    let routes = include_str!("../../src/sandbox/routes.rs");
+    let routes = include_str!("../../sandbox/src/routes.rs");
     let mut paths = 0;
     for piece in routes.split('"').skip(1).step_by(2) {
         if piece.starts_with("/__sandbox/") {
@@ -160,6 +160,36 @@ fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
         listed += 1;
     }
     assert!(listed >= paths, "{listed} routes listed:\n{help}");
+}
+
+/// `mprefund sandbox` with arguments it cannot serve is a usage error (exit 2),
+/// named, though the sandbox's crate knows nothing of the binary's exit codes.
+#[test]
+fn the_sandbox_command_refuses_what_it_cannot_serve_with_exit_2() {
+    let w = Work::new();
+    // A port another listener holds, in every case: were the arguments served
+    // after all, the command would still stop (on the port) instead of serving.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+    let port = taken.local_addr().expect("addr").port().to_string();
+    let sandbox = |extra: &[&str]| {
+        let mut c = w.bare();
+        c.args(["sandbox", "--port", &port]).args(extra);
+        run(c)
+    };
+    w.write("payments.json", "not json");
+    let ran = sandbox(&["--payments", "payments.json"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(
+        ran.stderr.contains("not a JSON array of payments"),
+        "{ran:?}"
+    );
+    w.write("payments.json", r#"[{"id": 1, "amount": -5}]"#);
+    let ran = sandbox(&["--payments", "payments.json"]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("amount must be positive"), "{ran:?}");
+    let ran = sandbox(&[]);
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("cannot listen on"), "{ran:?}");
 }
 
 /// A 500 is cause `http_500` (the README's table); the summary and `status

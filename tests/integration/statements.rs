@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use mprefund::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use mprefund_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
 use crate::common::{ACCOUNT_STATE, Stub, Work, json, read_csv, run};
 
@@ -413,7 +413,7 @@ fn a_fetched_report_after_a_few_polls_and_a_429_matches() {
     args.extend(["--api-base", &base]);
     let ran = run(w
         .bare()
-        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["reconcile", "--state", ACCOUNT_STATE])
         .args(&args));
     assert_eq!(ran.code, 0, "{ran:?}");
@@ -458,7 +458,7 @@ fn reports_that_disagree_with_the_books_are_findings() {
         args.extend(["--api-base", &base, "--out", &out]);
         let ran = run(w
             .bare()
-            .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+            .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
             .args(["reconcile", "--state", ACCOUNT_STATE])
             .args(&args));
         assert_eq!(ran.code, 1, "{kind}: {ran:?}");
@@ -490,7 +490,7 @@ fn reports_that_disagree_with_the_books_are_findings() {
 fn fetch_at(w: &Work, base: &str, from: &str, to: &str, extra: &[&str]) -> crate::common::Ran {
     run(w
         .bare()
-        .env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["reconcile", "--state", ACCOUNT_STATE])
         .args(fetch_args("settlement", from, to))
         .args(["--api-base", base])
@@ -725,7 +725,7 @@ fn a_signal_ends_a_download_waiting_to_retry() {
         ),
     });
     let mut cmd = w.bare();
-    cmd.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+    cmd.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["reconcile", "--state", ACCOUNT_STATE])
         .args(fetch_args("settlement", "2026-11-01", "2026-11-30"))
         .args(["--api-base", &stub.base()]);
@@ -777,7 +777,7 @@ fn a_signal_ends_a_hanging_download_after_the_grace() {
         }
     });
     let mut cmd = w.bare();
-    cmd.env("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)
+    cmd.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["reconcile", "--state", ACCOUNT_STATE])
         .args(fetch_args("settlement", "2026-11-01", "2026-11-30"))
         .args(["--api-base", &raw, "--timeout", "240", "--grace", "1"]);

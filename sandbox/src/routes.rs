@@ -29,7 +29,7 @@ use super::state::{
     error_response, format_date, html_502, json_response, json_value, read_request,
 };
 use super::{Faults, PaymentSpec};
-use crate::domain::Kind;
+use crate::Kind;
 
 /// Everything the handlers share.
 pub(crate) struct Shared {

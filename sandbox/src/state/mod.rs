@@ -88,7 +88,7 @@ impl State {
         now: OffsetDateTime,
     ) -> Result<&RefundRecord, ApiError> {
         let req = RefundRequest {
-            kind: crate::domain::Kind::Payment,
+            kind: crate::Kind::Payment,
             payment_id,
             ask: amount.map_or(Ask::Full, Ask::Partial),
             render_in_process: true,
@@ -106,7 +106,7 @@ mod tests {
     use axum::body::Bytes;
 
     use super::*;
-    use crate::domain::Kind;
+    use crate::Kind;
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str_exact(s).expect("test decimal")

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use time::OffsetDateTime;
 
 use super::super::PaymentSpec;
-use crate::domain::Kind;
+use crate::Kind;
 
 /// Refunds are accepted this many days after approval (the current MP snippet).
 pub(crate) const REFUND_WINDOW_DAYS: i64 = 180;
@@ -167,11 +167,19 @@ impl Payment {
     }
 }
 
-/// From the domain's table: the sandbox must round as the tool validates.
+/// The currencies Mercado Pago settles in that take no decimals; every other
+/// (ARS, BRL, MXN, PEN, USD, UYU, and any code it does not know) takes two.
+const NO_DECIMALS: [&str; 2] = ["CLP", "COP"];
+
+/// How many decimals an amount in `currency` may carry, by the sandbox's own
+/// table (the engine keeps one too: each side learns it from Mercado Pago).
 pub(crate) fn currency_decimals(currency: &str) -> u32 {
-    currency
-        .parse::<crate::domain::Currency>()
-        .map_or(2, crate::domain::Currency::decimals)
+    let code = currency.trim().to_ascii_uppercase();
+    if NO_DECIMALS.contains(&code.as_str()) {
+        0
+    } else {
+        2
+    }
 }
 
 /// Why a [`PaymentSpec`] cannot be declared.

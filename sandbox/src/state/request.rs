@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::wire::ApiError;
-use crate::domain::Kind;
+use crate::Kind;
 
 /// What a refund POST asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,9 @@
 //! Stripe's test mode: the tests, the demo and the benchmarks all run against it.
 //! It owns the sandbox's public API (this file), its state and rules
 //! (`state`), its HTTP surface and fault injection (`routes`) and
-//! connections that can be cut after a commit (`conn`).
+//! connections that can be cut after a commit (`conn`). It is a crate of its own
+//! and depends on nothing of the engine: it speaks the wire format on its own
+//! terms, with its own words for it (`Kind`, [`BadArgs`]).
 //!
 //! Invariants: money is `Decimal` end to end (never f64); a refund is created at
 //! most once per (token, idempotency key); only successful creations are
@@ -40,6 +42,7 @@
 //! documents these cases without a number.
 
 mod conn;
+mod kind;
 mod routes;
 mod state;
 
@@ -53,9 +56,17 @@ use anyhow::Context as _;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Kind;
 use conn::{ConnTag, CutListener};
 use routes::{App, Shared};
+
+pub use kind::Kind;
+
+/// The caller's arguments cannot be served (a payments file that is not JSON, a
+/// share outside 0..1, a port in use, a payment spec that does not hold):
+/// nothing was started. The `mprefund` binary reports it as a usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadArgs(pub String);
 
 /// A bearer token the sandbox accepts by default (it accepts any `TEST-…` or `APP_USR-…`).
 pub const TEST_TOKEN: &str = "TEST-mprefund-sandbox";
@@ -219,7 +230,7 @@ impl SandboxArgs {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?;
                 serde_json::from_str(&text).map_err(|e| {
-                    crate::Usage(format!(
+                    BadArgs(format!(
                         "{}: not a JSON array of payments: {e}",
                         path.display()
                     ))
@@ -256,7 +267,7 @@ pub async fn serve_cli(args: SandboxArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
         .map_err(|e| {
-            crate::Usage(format!(
+            BadArgs(format!(
                 "cannot listen on {}:{}: {e}; pick another --port or --host",
                 args.host, args.port
             ))
@@ -473,14 +484,14 @@ pub struct Stats {
 pub struct Sandbox;
 
 fn build_app(cfg: SandboxConfig) -> anyhow::Result<App> {
-    cfg.faults.validate().map_err(crate::Usage)?;
+    cfg.faults.validate().map_err(BadArgs)?;
     let mut st = state::State::new(cfg.faults);
     st.book.settle_after = cfg.settle_after;
     st.limit = cfg.rate_limit.map(state::AccountLimit::new);
     st.reports.delay = cfg.report_delay;
     for spec in &cfg.payments {
         st.book
-            .declare(spec.to_payment().map_err(|e| crate::Usage(e.to_string()))?);
+            .declare(spec.to_payment().map_err(|e| BadArgs(e.to_string()))?);
     }
     Ok(Shared::new(st, cfg.string_codes))
 }
@@ -701,14 +712,14 @@ mod tests {
 
     #[test]
     fn module_doc_carries_the_current_magic_table() {
-        let doc: String = include_str!("mod.rs")
+        let doc: String = include_str!("lib.rs")
             .lines()
             .filter_map(|l| l.strip_prefix("//! ").or(l.strip_prefix("//!")))
             .map(|l| format!("{l}\n"))
             .collect();
         assert!(
             doc.contains(&magic_ids_markdown()),
-            "update the table in src/sandbox/mod.rs's doc to:\n{}",
+            "update the table in sandbox/src/lib.rs's doc to:\n{}",
             magic_ids_markdown()
         );
     }

@@ -14,7 +14,7 @@ use super::super::RefundRecord;
 use super::catalogue::{Magic, Payment, REFUND_WINDOW_DAYS};
 use super::request::{Ask, RefundRequest};
 use super::wire::{ApiError, PaymentJson, RefundJson, format_date};
-use crate::domain::Kind;
+use crate::Kind;
 
 /// The first refund id handed out; ids then increase by one.
 const FIRST_REFUND_ID: u64 = 1_000_000_001;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use mprefund::domain::Kind;
-use mprefund::sandbox::{Faults, PaymentSpec, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
+use mprefund_sandbox::Kind;
+use mprefund_sandbox::{Faults, PaymentSpec, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
