@@ -48,9 +48,18 @@ pub(crate) fn settle(
     settle_after: Duration,
 ) -> Vec<Option<Verdict>> {
     let mut given: HashSet<&str> = HashSet::new();
+    // A key's verdict: rows of several batches with one key are one request.
+    let mut by_key: Vec<(&[u8], Verdict)> = Vec::new();
     let settle_after_ms = i64::try_from(settle_after.as_millis()).unwrap_or(i64::MAX);
     rows.iter()
         .map(|row| {
+            if let Some((_, v)) = by_key.iter().find(|(k, v)| {
+                !row.key.is_empty()
+                    && *k == row.key.as_slice()
+                    && matches!(v, Verdict::Refunded { .. })
+            }) {
+                return Some(v.clone());
+            }
             // Its key's own refund first: another batch's row with this key
             // was the same request.
             let same = row
@@ -71,7 +80,7 @@ pub(crate) fn settle(
             match found {
                 Some(m) => {
                     given.insert(&m.id);
-                    Some(Verdict::Refunded {
+                    let v = Verdict::Refunded {
                         refund_id: m.id.clone(),
                         status: m
                             .status
@@ -79,7 +88,9 @@ pub(crate) fn settle(
                             .unwrap_or(crate::domain::RefundStatus::Other(String::new())),
                         amount: m.amount,
                         payment: row.payment,
-                    })
+                    };
+                    by_key.push((&row.key, v.clone()));
+                    Some(v)
                 }
                 None if now_ms.saturating_sub(row.last_at_ms) >= settle_after_ms => {
                     Some(Verdict::NotRefunded {
@@ -207,6 +218,7 @@ mod tests {
             requested: requested.map_or(Requested::Full, |c| {
                 Requested::Partial(Amount::new(Decimal::new(c, 2)).unwrap())
             }),
+            key: format!("k{n}").into_bytes(),
             exposed_at_ms: Some(exposed),
             last_at_ms: last,
             same_key_refund: None,
@@ -334,5 +346,21 @@ mod tests {
         let taken: HashSet<String> = ["theirs".to_owned()].into();
         let v = settle(&[r], &refunds, &taken, T0, ten_minutes());
         assert_eq!(ids(&v), [Some("theirs")]);
+    }
+
+    #[test]
+    fn rows_of_one_key_in_two_batches_share_the_verdict() {
+        let a = row(1, Some(2500), T0, T0);
+        let mut b = row(2, Some(2500), T0, T0);
+        b.key = a.key.clone();
+        let refunds = [refund("r1", 2500, T0 + 1)];
+        let v = settle(
+            &[a, b],
+            &refunds,
+            &HashSet::new(),
+            T0 + 60 * MIN,
+            ten_minutes(),
+        );
+        assert_eq!(ids(&v), [Some("r1"), Some("r1")]);
     }
 }

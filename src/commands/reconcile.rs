@@ -592,6 +592,7 @@ mod tests {
             kind: Kind::Payment,
             payment: PaymentId::new(5).unwrap(),
             requested: Requested::Full,
+            key: Vec::new(),
             exposed_at_ms: None,
             last_at_ms: 0,
             same_key_refund: None,

@@ -216,6 +216,8 @@ fn record(
         }
         if matches!(r.outcome, Outcome::Refunded | Outcome::InProcess) {
             share_refund(tx, seq, *row_no, now)?;
+        } else {
+            take_key_refund(tx, seq, *row_no, now)?;
         }
     }
     Ok(())
@@ -226,6 +228,32 @@ fn record(
 /// failed, queued, in doubt — take it, so that no results file calls a
 /// refunded key "failed" or "not sent". A row being sent (`sending`) is left to
 /// its own answer, which will be this refund replayed.
+/// The other half of [`share_refund`]: a row that ends without its refund
+/// while another batch's row with its key holds one (their requests raced:
+/// that one was answered with the refund, this one with a 429 or a cut) takes
+/// it — one request, one refund, one fact.
+fn take_key_refund(tx: &Transaction<'_>, seq: i64, row_no: u64, now: i64) -> anyhow::Result<()> {
+    tx.prepare_cached(
+        "UPDATE rows SET
+             (state, http_status, refund_id, refund_status, refunded_amount, cause_message) =
+                 (SELECT k.state, k.http_status, k.refund_id, k.refund_status,
+                         k.refunded_amount,
+                         'settled by batch ' || (SELECT id FROM batches WHERE seq = k.batch)
+                             || ' of this state file'
+                  FROM rows AS k
+                  WHERE k.key = rows.key AND k.batch <> rows.batch
+                    AND k.state IN ('refunded', 'in_process') AND k.refund_id IS NOT NULL
+                  LIMIT 1),
+             retryable = NULL, cause_code = NULL, doubt = 0, origin = ?4, updated_at = ?3
+         WHERE batch = ?1 AND row_no = ?2 AND key IS NOT NULL
+           AND EXISTS (SELECT 1 FROM rows AS k
+                       WHERE k.key = rows.key AND k.batch <> rows.batch
+                         AND k.state IN ('refunded', 'in_process') AND k.refund_id IS NOT NULL)",
+    )?
+    .execute(params![seq, row_no as i64, now, super::batch::ORIGIN_STATE])?;
+    Ok(())
+}
+
 pub(super) fn share_refund(
     tx: &Transaction<'_>,
     seq: i64,

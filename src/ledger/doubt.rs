@@ -15,6 +15,9 @@ use crate::domain::{CauseCode, Kind, PaymentId, RefundStatus, Requested};
 pub(crate) struct DoubtRow {
     pub batch_id: String,
     pub row_no: u64,
+    /// Its idempotency key as stored: rows of other batches with the same key
+    /// are the same request, and share a verdict.
+    pub key: Vec<u8>,
     pub kind: Kind,
     pub payment: PaymentId,
     pub requested: Requested,
@@ -58,6 +61,7 @@ impl Ledger {
         };
         let mut stmt = self.conn.prepare(&format!(
             "SELECT (SELECT id FROM batches WHERE seq = o.batch), o.row_no, o.kind, o.payment_id,
+                    CAST(o.key AS BLOB),
                     o.requested, o.exposed_at, COALESCE(o.last_attempt_at, o.updated_at),
                     (SELECT CAST(k.refund_id AS TEXT) FROM rows AS k
                      WHERE k.key = o.key AND k.batch <> o.batch AND k.refund_id IS NOT NULL
@@ -71,7 +75,7 @@ impl Ledger {
         while let Some(r) = rows.next()? {
             let row_no = r.get::<_, i64>(1)? as u64;
             let bad = || anyhow::anyhow!("state file: row {row_no} in doubt is corrupt");
-            let requested: String = r.get(4)?;
+            let requested: String = r.get(5)?;
             out.push(DoubtRow {
                 batch_id: r.get(0)?,
                 row_no,
@@ -81,9 +85,10 @@ impl Ledger {
                     .and_then(PaymentId::new)
                     .ok_or_else(bad)?,
                 requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
-                exposed_at_ms: r.get(5)?,
-                last_at_ms: r.get(6)?,
-                same_key_refund: r.get(7)?,
+                key: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
+                exposed_at_ms: r.get(6)?,
+                last_at_ms: r.get(7)?,
+                same_key_refund: r.get(8)?,
             });
         }
         Ok(out)

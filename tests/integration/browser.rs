@@ -820,7 +820,7 @@ async fn a_phone_reads_the_plan_and_the_results_in_portuguese() {
     let c = Console::start_with(
         &w,
         &state,
-        &[("MP_ACCESS_TOKEN", mprefund::sandbox::TEST_TOKEN)],
+        &[("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)],
         &["--api-base", &base, "--rate", "50"],
     );
     let Some(b) = Browser::open_as(&w, &c, "pt-BR", 400).await else {
