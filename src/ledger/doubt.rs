@@ -23,7 +23,9 @@ pub(crate) struct DoubtRow {
     pub requested: Requested,
     /// When its first request may have left.
     pub exposed_at_ms: Option<i64>,
-    /// When its last request left (else when it was last claimed).
+    /// When the last request of its key left (else when a row of its key was
+    /// last claimed or changed), whichever batch sent it: the same request
+    /// may be in flight from another process.
     pub last_at_ms: i64,
     /// A refund the state file holds for another row with this row's key:
     /// the same request, so the same refund.
@@ -62,7 +64,9 @@ impl Ledger {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT (SELECT id FROM batches WHERE seq = o.batch), o.row_no, o.kind, o.payment_id,
                     CAST(o.key AS BLOB),
-                    o.requested, o.exposed_at, COALESCE(o.last_attempt_at, o.updated_at),
+                    o.requested, o.exposed_at,
+                    (SELECT MAX(COALESCE(k.last_attempt_at, k.updated_at)) FROM rows AS k
+                     WHERE k.key = o.key),
                     (SELECT CAST(k.refund_id AS TEXT) FROM rows AS k
                      WHERE k.key = o.key AND k.batch <> o.batch AND k.refund_id IS NOT NULL
                        AND k.state IN ('refunded', 'in_process') LIMIT 1)
