@@ -47,7 +47,7 @@ pub(crate) async fn run(
     mut progress: Progress,
     stop: Stop,
 ) -> anyhow::Result<(Ledger, Sent)> {
-    let window = (settings.concurrency.max() * 8).max(256);
+    let window = window(settings);
     let settings_limit = settings.limit;
     let sender = Arc::new(Sender::new(settings, stop.clone()));
     progress.show_rate(sender.pacer().gauge());
@@ -119,6 +119,18 @@ pub(crate) async fn run(
         peak_in_flight: sender.pacer().peak_in_flight(),
     };
     Ok((ledger, sent))
+}
+
+/// Rows claimed and not yet answered, at most: every place in flight several
+/// times over and, at a high rate, a quarter of a second's sending, so that a
+/// claim — a commit, and its sync to disk — takes hundreds of rows rather than
+/// tens. Claimed rows count as in doubt until answered, so at a low rate,
+/// where they would wait long, the window stays small.
+fn window(settings: &Sending) -> usize {
+    let quarter_second = (settings.rate.rate.get() / 4) as usize;
+    (settings.concurrency.max() * 8)
+        .max(quarter_second.min(2048))
+        .max(256)
 }
 
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
