@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -134,6 +135,8 @@ fn window(settings: &Sending) -> usize {
 }
 
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// How long the collector lets answers gather before it takes them.
+const GATHER: Duration = Duration::from_millis(2);
 const FLUSH_ROWS: usize = 512;
 
 /// How the collector claims: at most `window` rows held at once, at most
@@ -209,24 +212,31 @@ fn collect(
                 break;
             }
         }
-        match out_rx.recv_timeout(FLUSH_EVERY / 2) {
-            Ok(r) => {
-                for (job, r) in
-                    std::iter::once(r).chain(std::iter::from_fn(|| out_rx.try_recv().ok()))
-                {
+        // Answers are taken in groups, a moment apart: waiting on the channel,
+        // this thread would be woken by every answer (a system call and a
+        // switch of threads each, tens of thousands a second).
+        std::thread::sleep(GATHER);
+        let mut gone = false;
+        loop {
+            match out_rx.try_recv() {
+                Ok((job, r)) => {
                     outstanding -= 1;
                     progress.record(&job, &r);
                     buf.push((job.row_no, r));
                 }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    gone = true;
+                    break;
+                }
             }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                anyhow::ensure!(
-                    outstanding == 0,
-                    "{outstanding} rows were lost by the workers"
-                );
-                break;
-            }
+        }
+        if gone {
+            anyhow::ensure!(
+                outstanding == 0,
+                "{outstanding} rows were lost by the workers"
+            );
+            break;
         }
     }
     ledger
