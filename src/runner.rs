@@ -1,7 +1,7 @@
 //! Sends a batch: one collector thread that alone owns the [`Ledger`], claiming
 //! rows (marking them `sending`, committed) before handing each to the pool
-//! (`send::each`, a task per row), and recording their results in batched
-//! transactions; each row is settled by the one send loop (`send::Sender`:
+//! (`send::each`, one future per row, polled together), and recording their
+//! results in batched transactions; each row is settled by the one send loop (`send::Sender`:
 //! in-flight gate, pause, pace, retry policy, breaker). A failed row is data — it
 //! goes to the ledger; only the ledger failing, or a stop (bad credentials, open
 //! breaker, signal), ends the run early.
@@ -77,10 +77,12 @@ pub(crate) async fn run(
 
     let pool = sender.clone();
     let rows = tokio::spawn(async move {
+        // The rows' futures borrow the sender and the client: `each` polls them
+        // in place, nothing is cloned for a row.
+        let (sender, client) = (&pool, &client);
         pool.each(
             work_rx,
             |job: Claimed, first| {
-                let (sender, client) = (pool.clone(), client.clone());
                 async move {
                     // Answers that said for certain what became of their request:
                     // any other attempt may have refunded.
@@ -113,7 +115,7 @@ pub(crate) async fn run(
     });
 
     let ledger = collector.await.context("the collector panicked")??;
-    rows.await.context("the row tasks panicked")??;
+    rows.await.context("the rows' task panicked")??;
     let sent = Sent {
         stopped: stop.reason(),
         rate: sender.pacer().figures(),
