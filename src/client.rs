@@ -114,6 +114,9 @@ pub(crate) const MAX_BODY: usize = 1 << 20;
 pub(crate) struct Client {
     http: reqwest::Client,
     base: String,
+    /// `base` parsed once: a refund's or payment's URL is this with its path
+    /// set, not a string parsed again (host and all) for every request.
+    base_url: reqwest::Url,
     render_in_process: bool,
     /// Kept only to redact it from what servers answer.
     token: Token,
@@ -145,14 +148,23 @@ impl Client {
         Ok(Client {
             http,
             base: base.as_str().trim_end_matches('/').to_owned(),
+            base_url: base.clone(),
             render_in_process: settings.render_in_process,
             token: token.clone(),
         })
     }
 
+    /// `--api-base` with `path` (no query) after its own path.
+    fn url(&self, path: &str) -> reqwest::Url {
+        let mut url = self.base_url.clone();
+        let prefix = url.path().trim_end_matches('/');
+        url.set_path(&format!("{prefix}{path}"));
+        url
+    }
+
     /// One attempt. Never fails: every way it can go wrong is a [`Reply`].
     pub(crate) async fn refund(&self, ask: &RefundAsk) -> Reply {
-        let url = format!("{}{}", self.base, ask.kind.refunds_path(ask.payment_id));
+        let url = self.url(&ask.kind.refunds_path(ask.payment_id));
         let req = self
             .http
             .post(url)
@@ -294,7 +306,7 @@ impl Client {
     /// One `GET /v1/payments/{id}` (with its refunds, in-process ones included).
     /// Never fails: every way it can go wrong is a [`PaymentReply`].
     pub(crate) async fn payment(&self, id: PaymentId) -> PaymentReply {
-        let req = self.http.get(format!("{}/v1/payments/{id}", self.base));
+        let req = self.http.get(self.url(&format!("/v1/payments/{id}")));
         let mut reply = match self.exchange(req).await {
             Ok(a) => classify_payment(a.status, a.retry_after, &a.body),
             Err(unknown) => PaymentReply::Failed(unknown),
@@ -508,9 +520,15 @@ pub(crate) fn classify(
         net: None,
     };
     if (200..300).contains(&status) {
-        let mut refunds = match serde_json::from_slice::<OneOrMany>(bytes) {
-            Ok(OneOrMany::One(r)) => vec![r],
-            Ok(OneOrMany::Many(v)) => v,
+        // One refund, or an array of them: told by the first byte, so that the
+        // body is read once, straight into the refunds (trying one shape and
+        // then the other would buffer it all first).
+        let refunds = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => serde_json::from_slice::<Vec<RefundBody>>(bytes),
+            _ => serde_json::from_slice::<RefundBody>(bytes).map(|r| vec![r]),
+        };
+        let mut refunds = match refunds {
+            Ok(refunds) => refunds,
             Err(_) => {
                 return unknown(format!(
                     "HTTP {status} with a body that is not a refund: {}",
@@ -594,13 +612,6 @@ fn classify_error(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> R
 fn snippet(bytes: &[u8]) -> String {
     let s = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(RefundBody),
-    Many(Vec<RefundBody>),
 }
 
 #[derive(Deserialize)]
@@ -701,11 +712,21 @@ fn mismatch(
 }
 
 /// Numbers and strings both occur for ids and codes (`2063` and `"400048"`).
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum Scalar {
     Num(serde_json::Number),
     Str(String),
+}
+
+/// Read as a JSON value, not as an untagged enum: that would buffer the value
+/// and try each shape in turn, for every refund answered.
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Number(n) => Ok(Scalar::Num(n)),
+            serde_json::Value::String(s) => Ok(Scalar::Str(s)),
+            _ => Err(serde::de::Error::custom("neither a number nor a string")),
+        }
+    }
 }
 
 impl Scalar {
@@ -851,6 +872,32 @@ mod tests {
             (r.id.as_str(), r.status.as_str()),
             ("1242469925", "in_process")
         );
+    }
+
+    #[test]
+    fn a_body_that_is_no_refund_is_an_unknown_outcome() {
+        for body in [
+            &br#"{"id": true, "status": "approved", "amount": 10}"#[..],
+            br#"  [{"id": {"n": 1}, "status": "approved", "amount": 10}]"#,
+            br#"{"status": "approved", "amount": 10}"#,
+            br#""approved""#,
+            b"",
+            br#"{"id": 5, "status": "approved", "amount": 10} trailing"#,
+        ] {
+            assert!(
+                matches!(
+                    any(201, body),
+                    Reply::Unknown {
+                        status: Some(201),
+                        ..
+                    }
+                ),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let spaced = b"\n [ {\"id\": \"77\", \"status\": \"approved\", \"amount\": 10} ]";
+        assert!(matches!(any(201, spaced), Reply::Refund { refund, .. } if refund.id == "77"));
     }
 
     #[test]
@@ -1116,5 +1163,32 @@ mod tests {
         assert!(check_api_base("http://api.mercadopago.com").is_err());
         assert!(check_api_base("http://10.0.0.1").is_err());
         assert!(check_api_base("ftp://x").is_err());
+    }
+
+    #[test]
+    fn a_request_url_is_the_api_base_with_the_path_after_its_own() {
+        let token = Token::new("TEST-x").unwrap();
+        for (base, want) in [
+            (
+                "http://127.0.0.1:8080",
+                "http://127.0.0.1:8080/v1/payments/5/refunds",
+            ),
+            (
+                "http://127.0.0.1:8080/",
+                "http://127.0.0.1:8080/v1/payments/5/refunds",
+            ),
+            (
+                "https://gw.example/mp/",
+                "https://gw.example/mp/v1/payments/5/refunds",
+            ),
+        ] {
+            let client = Client::new(
+                &check_api_base(base).unwrap(),
+                &token,
+                &ClientSettings::default(),
+            )
+            .unwrap();
+            assert_eq!(client.url("/v1/payments/5/refunds").as_str(), want);
+        }
     }
 }

@@ -175,16 +175,30 @@ impl FromStr for Currency {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim().to_ascii_uppercase();
-        match t.as_bytes() {
-            [a, b, c] if CURRENCIES.iter().any(|(k, _)| k.as_bytes() == [*a, *b, *c]) => {
-                Ok(Currency([*a, *b, *c]))
-            }
-            _ => Err(format!(
+        Currency::from_code(s).ok_or_else(|| {
+            format!(
                 "currency {} is not one Mercado Pago uses ({})",
                 crate::excerpt::excerpt(s),
                 CURRENCIES.map(|(c, _)| c).join(", ")
-            )),
+            )
+        })
+    }
+}
+
+impl Currency {
+    /// The currency `code` names (any case, blanks around), if Mercado Pago uses
+    /// it — without the message [`FromStr`] writes for one it does not: sums ask
+    /// for every row's, the empty code (none named) most of all.
+    pub(crate) fn from_code(code: &str) -> Option<Currency> {
+        match code.trim().as_bytes() {
+            [a, b, c] => {
+                let code = [a, b, c].map(u8::to_ascii_uppercase);
+                CURRENCIES
+                    .iter()
+                    .any(|(k, _)| k.as_bytes() == code)
+                    .then_some(Currency(code))
+            }
+            _ => None,
         }
     }
 }

@@ -11,7 +11,6 @@
 //! file stays under the size limit.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
@@ -35,7 +34,7 @@ pub(crate) fn fixed(currency: Option<Currency>, a: Decimal) -> Decimal {
 
 /// As [`fixed`], for currencies keyed by code (`""`: none named).
 pub(crate) fn fixed_by_code(code: &str, a: Decimal) -> Decimal {
-    fixed(Currency::from_str(code).ok(), a)
+    fixed(Currency::from_code(code), a)
 }
 
 /// A sum of `currency` amounts went past what `Decimal` holds; only absurd

@@ -1,7 +1,7 @@
 //! Sends a batch: one collector thread that alone owns the [`Ledger`], claiming
 //! rows (marking them `sending`, committed) before handing each to the pool
-//! (`send::each`, a task per row), and recording their results in batched
-//! transactions; each row is settled by the one send loop (`send::Sender`:
+//! (`send::each`, one future per row, polled together), and recording their
+//! results in batched transactions; each row is settled by the one send loop (`send::Sender`:
 //! in-flight gate, pause, pace, retry policy, breaker). A failed row is data — it
 //! goes to the ledger; only the ledger failing, or a stop (bad credentials, open
 //! breaker, signal), ends the run early.
@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -47,7 +48,7 @@ pub(crate) async fn run(
     mut progress: Progress,
     stop: Stop,
 ) -> anyhow::Result<(Ledger, Sent)> {
-    let window = (settings.concurrency.max() * 8).max(256);
+    let window = window(settings);
     let settings_limit = settings.limit;
     let sender = Arc::new(Sender::new(settings, stop.clone()));
     progress.show_rate(sender.pacer().gauge());
@@ -76,10 +77,12 @@ pub(crate) async fn run(
 
     let pool = sender.clone();
     let rows = tokio::spawn(async move {
+        // The rows' futures borrow the sender and the client: `each` polls them
+        // in place, nothing is cloned for a row.
+        let (sender, client) = (&pool, &client);
         pool.each(
             work_rx,
             |job: Claimed, first| {
-                let (sender, client) = (pool.clone(), client.clone());
                 async move {
                     // Answers that said for certain what became of their request:
                     // any other attempt may have refunded.
@@ -112,7 +115,7 @@ pub(crate) async fn run(
     });
 
     let ledger = collector.await.context("the collector panicked")??;
-    rows.await.context("the row tasks panicked")??;
+    rows.await.context("the rows' task panicked")??;
     let sent = Sent {
         stopped: stop.reason(),
         rate: sender.pacer().figures(),
@@ -121,7 +124,21 @@ pub(crate) async fn run(
     Ok((ledger, sent))
 }
 
+/// Rows claimed and not yet answered, at most: every place in flight several
+/// times over and, at a high rate, a quarter of a second's sending, so that a
+/// claim — a commit, and its sync to disk — takes hundreds of rows rather than
+/// tens. Claimed rows count as in doubt until answered, so at a low rate,
+/// where they would wait long, the window stays small.
+fn window(settings: &Sending) -> usize {
+    let quarter_second = (settings.rate.rate.get() / 4) as usize;
+    (settings.concurrency.max() * 8)
+        .max(quarter_second.min(2048))
+        .max(256)
+}
+
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// How long the collector lets answers gather before it takes them.
+const GATHER: Duration = Duration::from_millis(2);
 const FLUSH_ROWS: usize = 512;
 
 /// How the collector claims: at most `window` rows held at once, at most
@@ -197,24 +214,31 @@ fn collect(
                 break;
             }
         }
-        match out_rx.recv_timeout(FLUSH_EVERY / 2) {
-            Ok(r) => {
-                for (job, r) in
-                    std::iter::once(r).chain(std::iter::from_fn(|| out_rx.try_recv().ok()))
-                {
+        // Answers are taken in groups, a moment apart: waiting on the channel,
+        // this thread would be woken by every answer (a system call and a
+        // switch of threads each, tens of thousands a second).
+        std::thread::sleep(GATHER);
+        let mut gone = false;
+        loop {
+            match out_rx.try_recv() {
+                Ok((job, r)) => {
                     outstanding -= 1;
                     progress.record(&job, &r);
                     buf.push((job.row_no, r));
                 }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    gone = true;
+                    break;
+                }
             }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                anyhow::ensure!(
-                    outstanding == 0,
-                    "{outstanding} rows were lost by the workers"
-                );
-                break;
-            }
+        }
+        if gone {
+            anyhow::ensure!(
+                outstanding == 0,
+                "{outstanding} rows were lost by the workers"
+            );
+            break;
         }
     }
     ledger

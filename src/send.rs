@@ -3,7 +3,7 @@
 //! the in-flight gate (a later attempt before first attempts), wait for the pacer,
 //! send, let the pacer, the circuit breaker and [`Reach`] read the answer, decide
 //! by the retry policy, then sleep or stop. It also owns the run's [`Stop`] (and
-//! why it came, [`StopReason`]) and [`each`], the one pool: a task per item, the
+//! why it came, [`StopReason`]) and [`each`], the one pool: a future per item, the
 //! gate bounding what is in flight.
 //!
 //! Invariants: no request leaves once a stop is asked; a request in flight is
@@ -17,7 +17,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
@@ -402,18 +405,21 @@ impl Sender {
 }
 
 impl Sender {
-    /// The one pool: settles every item `items` brings, each in a task of its own
-    /// (`work`, given the place in flight of its first attempt), and hands each
-    /// result to `done` as it comes. Returns once `items` is closed and every
-    /// task is done; a task that panicked is an error.
+    /// The one pool: settles every item `items` brings, each as a future of
+    /// its own (`work`, given the place in flight of its first attempt), and
+    /// hands each result to `done` as it comes. Returns once `items` is closed
+    /// and every item is settled; an item whose future panicked is an error.
     ///
     /// Not a fixed set of workers: an item waiting out its `Retry-After` or
     /// backoff must not hold a place another could send from (with
     /// `--concurrency 8` and 5 % stray 429s, eight sleeping rows stalled a
     /// batch). The in-flight gate bounds what is in flight; whoever feeds `items`
-    /// bounds what is held. First attempts take their place here, one after the
-    /// other, so they leave in the order the items came (tasks start in no
-    /// particular order); a later attempt still goes first. Once a stop is asked,
+    /// bounds what is held. The items' futures are polled here, together, not
+    /// spawned as tasks: a task a row cost its allocation and a trip through the
+    /// scheduler for every wake, and what a row does between two answers is
+    /// little (the connections' own tasks do the sending). First attempts take
+    /// their place here, one after the other, so they leave in the order the
+    /// items came; a later attempt still goes first. Once a stop is asked,
     /// items are handed to `work` without a place: they come back unsent.
     pub(crate) async fn each<T, R, F>(
         &self,
@@ -422,10 +428,9 @@ impl Sender {
         mut done: impl FnMut(R),
     ) -> anyhow::Result<()>
     where
-        F: Future<Output = R> + Send + 'static,
-        R: Send + 'static,
+        F: Future<Output = R>,
     {
-        let mut tasks = tokio::task::JoinSet::new();
+        let mut rows = FuturesUnordered::new();
         let mut open = true;
         let mut next: Option<T> = None;
         loop {
@@ -437,15 +442,17 @@ impl Sender {
                 },
                 pass = self.pacer.enter(false), if waiting => {
                     if let Some(item) = next.take() {
-                        tasks.spawn(work(item, Some(pass)));
+                        rows.push(AssertUnwindSafe(work(item, Some(pass))).catch_unwind());
                     }
                 }
                 () = self.stop.wait(), if waiting => {
                     if let Some(item) = next.take() {
-                        tasks.spawn(work(item, None));
+                        rows.push(AssertUnwindSafe(work(item, None)).catch_unwind());
                     }
                 }
-                Some(finished) = tasks.join_next() => done(finished.context("a task panicked")?),
+                Some(finished) = rows.next(), if !rows.is_empty() => {
+                    done(finished.map_err(|_| anyhow::anyhow!("an item's future panicked"))?);
+                }
                 else => return Ok(()),
             }
         }

@@ -146,6 +146,10 @@ impl Ledger {
 /// a new batch's row whose key another batch already settled (a spreadsheet sent
 /// again with rows added, say) takes that result instead of being sent — the API's
 /// memory of keys has no documented lifetime, the state file's has.
+///
+/// Looked up by key for every row of the batch: the first `EXISTS` skips it all
+/// when the state file holds no other batch (checked once), the second keeps
+/// the usual row — no other batch holds its key — to the keys' index alone.
 fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64> {
     let n = tx.execute(
         "UPDATE rows AS r SET
@@ -156,8 +160,10 @@ fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64
                  || (SELECT id FROM batches WHERE seq = o.batch) || ' of this state file',
              origin = ?3, updated_at = ?2
          FROM rows AS o
-         WHERE r.batch = ?1 AND r.key IS NOT NULL AND o.key = r.key
-           AND o.batch <> ?1 AND o.state IN ('refunded', 'in_process')",
+         WHERE EXISTS (SELECT 1 FROM batches WHERE seq <> ?1)
+           AND r.batch = ?1 AND r.key IS NOT NULL
+           AND EXISTS (SELECT 1 FROM rows AS p WHERE p.key = r.key AND p.batch <> ?1)
+           AND o.key = r.key AND o.batch <> ?1 AND o.state IN ('refunded', 'in_process')",
         params![seq, now, ORIGIN_STATE],
     )?;
     Ok(n as u64)

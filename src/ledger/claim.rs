@@ -30,6 +30,16 @@ const REPLAY_SLACK_MS: i64 = 120_000;
 pub(super) const STANDS_IN_THE_WAY: &str =
     "(o.state IN ('refunded', 'in_process', 'sending', 'pending') OR o.doubt <> 0)";
 
+/// Whether a row of another batch is on the payment of `r` (of batch `?1`):
+/// what every row [`HELD_BACK`] has, read from the payments' index alone (its
+/// entries carry the batch). Most rows have none, and are claimed on this.
+macro_rules! on_another_batchs_payment {
+    () => {
+        "EXISTS (SELECT 1 FROM rows AS p
+                 WHERE p.payment_id = r.payment_id AND p.kind = r.kind AND p.batch <> ?1)"
+    };
+}
+
 /// The rows of batch `?1` (`r`) the per-payment guard holds back, each with an
 /// `o` standing in its way: a row never sent (`pending`, not in doubt) on a
 /// payment where another batch's row, under a key this batch does not hold,
@@ -40,11 +50,23 @@ pub(super) const STANDS_IN_THE_WAY: &str =
 /// spreadsheet on one payment never count against each other — several
 /// partial refunds in one file are allowed — nor do rows of another batch
 /// under a key this one holds (a re-export of the same rows).
-pub(super) const HELD_BACK: &str = "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL
-     AND r.doubt = 0
+///
+/// Written for its cost: SQLite checks a term at the first loop that has its
+/// tables, so the terms on `r` alone come first and
+/// [`on_another_batchs_payment`] ends the search for the usual row on one probe
+/// of the payments' index; the look-up of `r`'s key is written to name `o`
+/// (`o.batch = ?1` is false here) so that it is made only for a row something
+/// may stand in the way of.
+pub(super) const HELD_BACK: &str = concat!(
+    "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL AND r.doubt = 0
+     AND ",
+    on_another_batchs_payment!(),
+    "
      AND o.batch <> ?1
      AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)
-     AND NOT EXISTS (SELECT 1 FROM rows AS same WHERE same.key = r.key AND same.batch <> ?1)";
+     AND (o.batch = ?1
+          OR NOT EXISTS (SELECT 1 FROM rows AS same WHERE same.key = r.key AND same.batch <> ?1))"
+);
 
 impl Ledger {
     /// Writes results, then marks up to `limit` further rows after `after_row_no`
@@ -294,18 +316,20 @@ fn claim(
     limit: usize,
     now: i64,
 ) -> anyhow::Result<Vec<Claimed>> {
-    let settings: String =
-        tx.query_row("SELECT settings FROM batches WHERE seq = ?1", [seq], |r| {
-            r.get(0)
-        })?;
+    let settings: String = tx
+        .prepare_cached("SELECT settings FROM batches WHERE seq = ?1")?
+        .query_row([seq], |r| r.get(0))?;
     let guarded = !serde_json::from_str::<BatchSettings>(&settings)
         .context("state file: batch settings")?
         .allow_more_refunds;
     let mut candidates = tx.prepare_cached(&format!(
+        // CASE, not AND: only a row on another batch's payment is looked at closer.
         "SELECT r.row_no, r.key, r.kind, r.payment_id, r.requested,
-                ?4 AND EXISTS (SELECT 1 FROM rows AS o
-                               WHERE o.payment_id = r.payment_id AND o.kind = r.kind
-                                 AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY}),
+                CASE WHEN ?4 AND {on_another}
+                     THEN EXISTS (SELECT 1 FROM rows AS o
+                                  WHERE o.payment_id = r.payment_id AND o.kind = r.kind
+                                    AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY})
+                     ELSE 0 END,
                 r.currency,
                 r.doubt <> 0 OR r.state = 'sending'
                 OR EXISTS (SELECT 1 FROM rows AS same
@@ -314,7 +338,8 @@ fn claim(
                                   OR same.state IN ('sending', 'refunded', 'in_process')))
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
-         ORDER BY r.row_no LIMIT ?3"
+         ORDER BY r.row_no LIMIT ?3",
+        on_another = on_another_batchs_payment!(),
     ))?;
     let mut mark = tx.prepare_cached(
         "UPDATE rows SET state = 'sending', doubt = 1, exposed_at = COALESCE(exposed_at, ?3),

@@ -268,8 +268,10 @@ pub(crate) struct Ledger {
 impl Ledger {
     /// The number the rows of batch `id` are stored under.
     fn seq(&self, id: &str) -> anyhow::Result<i64> {
+        // Cached: every claim asks.
         self.conn
-            .query_row("SELECT seq FROM batches WHERE id = ?1", [id], |r| r.get(0))
+            .prepare_cached("SELECT seq FROM batches WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
             .optional()?
             .with_context(|| format!("state file: no batch {id}"))
     }
@@ -278,11 +280,12 @@ impl Ledger {
 /// Every transaction that changes rows counts one generation (see
 /// [`Ledger::generation`]).
 fn bump_generation(tx: &Transaction<'_>) -> anyhow::Result<()> {
-    tx.execute(
+    // Cached: every claim and every group of results counts one.
+    tx.prepare_cached(
         "INSERT INTO meta (name, value) VALUES ('generation', '1')
          ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-        [],
-    )?;
+    )?
+    .execute([])?;
     Ok(())
 }
 
