@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use mprefund::sandbox::{Sandbox, SandboxConfig, TEST_TOKEN};
+use mprefund_sandbox::{Sandbox, SandboxConfig, TEST_TOKEN};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
