@@ -501,7 +501,7 @@ pub(super) const EN: &[(M, &str)] = &[
     (M::FilterRefunded, "Refunded"),
     (
         M::ResultsFilters,
-        "Failed: not refunded, and nothing under way (Mercado Pago refused it, or the line is bad). Needs a person: rows the tool will not finish by itself — failed for good, bad lines, refunds made for another amount or on another payment. Refunded: a refund exists (refunded, or in process: it settles later). Rows still to send are under All only.",
+        "Failed: not refunded, and nothing under way (Mercado Pago refused it, or the line is bad) — and the rows that may have been refunded, whose answer never came: retrying sends the same key, reconciling reads them back. Needs a person: rows the tool will not finish by itself — failed for good, bad lines, refunds made for another amount or on another payment. Refunded: a refund exists (refunded, or in process: it settles later). Rows still to send are under All only.",
     ),
     (
         M::ResultsDownload,

@@ -503,7 +503,7 @@ pub(super) const ES: &[(M, &str)] = &[
     (M::FilterRefunded, "Reembolsadas"),
     (
         M::ResultsFilters,
-        "Fallidas: no reembolsadas, y nada en curso (Mercado Pago lo rechazó, o la línea es incorrecta). Requiere una persona: filas que la herramienta no termina sola — fallos definitivos, líneas incorrectas, reembolsos hechos por otro importe o en otro pago. Reembolsadas: el reembolso existe (reembolsado, o en proceso: se acredita más tarde). Las filas aún por enviar aparecen solo en Todas.",
+        "Fallidas: no reembolsadas, y nada en curso (Mercado Pago lo rechazó, o la línea es incorrecta) — y las filas que pueden haber sido reembolsadas, cuya respuesta nunca llegó: reintentar envía la misma clave, conciliar las lee en Mercado Pago. Requiere una persona: filas que la herramienta no termina sola — fallos definitivos, líneas incorrectas, reembolsos hechos por otro importe o en otro pago. Reembolsadas: el reembolso existe (reembolsado, o en proceso: se acredita más tarde). Las filas aún por enviar aparecen solo en Todas.",
     ),
     (
         M::ResultsDownload,

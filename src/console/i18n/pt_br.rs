@@ -503,7 +503,7 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     (M::FilterRefunded, "Reembolsadas"),
     (
         M::ResultsFilters,
-        "Com falha: não reembolsada, e nada em andamento (o Mercado Pago recusou, ou a linha está errada). Precisa de uma pessoa: linhas que a ferramenta não conclui sozinha — falhas definitivas, linhas erradas, reembolsos feitos com outro valor ou em outro pagamento. Reembolsadas: o reembolso existe (reembolsado, ou em processamento: é liquidado depois). Linhas ainda por enviar aparecem só em Todas.",
+        "Com falha: não reembolsada, e nada em andamento (o Mercado Pago recusou, ou a linha está errada) — e as linhas que podem ter sido estornadas, cuja resposta nunca chegou: tentar de novo envia a mesma chave, conferir os livros as lê no Mercado Pago. Precisa de uma pessoa: linhas que a ferramenta não conclui sozinha — falhas definitivas, linhas erradas, reembolsos feitos com outro valor ou em outro pagamento. Reembolsadas: o reembolso existe (reembolsado, ou em processamento: é liquidado depois). Linhas ainda por enviar aparecem só em Todas.",
     ),
     (
         M::ResultsDownload,
