@@ -149,10 +149,12 @@ fn two_processes_on_one_state_file_refund_each_payment_once() {
         "b4",
     );
     // Nothing can finish while requests are held: the first to end is the
-    // other run, every row of it held (in doubt on the first one's payments).
-    wait_until("one run to be refused", Duration::from_secs(120), || {
-        ca.try_wait().unwrap().is_some() || cb.try_wait().unwrap().is_some()
-    });
+    // other run, held or refused on the first one's payments.
+    wait_until(
+        "one run to be held or refused",
+        Duration::from_secs(120),
+        || ca.try_wait().unwrap().is_some() || cb.try_wait().unwrap().is_some(),
+    );
     sb.release();
     let codes = [
         ca.wait().unwrap().code().unwrap_or(-1),
@@ -160,9 +162,11 @@ fn two_processes_on_one_state_file_refund_each_payment_once() {
     ];
     let mut sorted = codes;
     sorted.sort();
-    assert_eq!(
-        sorted,
-        [0, 1],
+    // The other run either met the first one's rows claimed (in doubt: held,
+    // exit 1) or still queued (two spreadsheets on one payment: refused,
+    // exit 2), depending on how far the first had claimed; never both sent.
+    assert!(
+        sorted[0] == 0 && [1, 2].contains(&sorted[1]),
         "{codes:?}\n{}\n{}",
         w.log("a4"),
         w.log("b4")
