@@ -409,12 +409,12 @@ async fn settle_in_doubt(
     send: &SendOptions,
     stop: &Stop,
 ) -> anyhow::Result<()> {
-    let doubtful = ledger.rows_in_doubt(&batch.id, false)?;
+    let doubtful = ledger.rows_in_doubt(&batch.id, crate::ledger::DoubtScope::Holding)?;
     if doubtful.is_empty() {
         return Ok(());
     }
     tracing::info!(
-        "batch {}: {} row(s) of earlier batches may have refunded payments of this one (their answers never came): reading those payments back",
+        "batch {}: {} row(s) of this state file may have refunded payments this batch is still to send (their answers never came): reading those payments back",
         batch.id,
         doubtful.len()
     );

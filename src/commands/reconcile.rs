@@ -21,7 +21,7 @@ use crate::domain::{
 };
 use crate::doubt;
 use crate::exit::{Ending, Exit};
-use crate::ledger::{DoubtRow, StoredRow, Verdict};
+use crate::ledger::{DoubtRow, DoubtScope, StoredRow, Verdict};
 use crate::lock::BatchLock;
 use crate::lookup::{self, Lookup};
 use crate::report;
@@ -178,23 +178,37 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     let client = Client::new(&api_base, &req.send.token, &req.send.sending.client)?;
     let (found, stopped) = lookup::payments(client, ids, &req.send.sending, stop).await;
     let known = ledger.known_refund_ids()?;
-    // The batch's rows in doubt, decided from the same reads.
+    // The rows in doubt on the batch's payments, decided from the same reads:
+    // the batch's own become its lines; those of other batches are settled
+    // too, so that their refunds are theirs (not outside), and a payment where
+    // one stays undecided may hold its refund.
     let read = doubt::refunds_read(&found);
-    let mut verdicts: HashMap<u64, (DoubtRow, Option<Verdict>)> = doubt::decide(
-        ledger.rows_in_doubt(&batch.id, true)?,
+    let mut verdicts: HashMap<u64, (DoubtRow, Option<Verdict>)> = HashMap::new();
+    let mut settled: Vec<(DoubtRow, Verdict)> = Vec::new();
+    let mut undecided: HashSet<PaymentId> = HashSet::new();
+    let mut claimed: HashSet<String> = HashSet::new();
+    for (row, verdict) in doubt::decide(
+        ledger.rows_in_doubt(&batch.id, DoubtScope::Reconciling)?,
         &read,
         &known,
         clock::now_ms(),
         req.send.sending.settle_after,
-    )
-    .into_iter()
-    .map(|(row, v)| (row.row_no, (row, v)))
-    .collect();
-    let mut settled: Vec<(DoubtRow, Verdict)> = Vec::new();
+    ) {
+        if verdict.is_none() {
+            undecided.insert(row.payment);
+        }
+        if row.batch_id == batch.id {
+            verdicts.insert(row.row_no, (row, verdict));
+        } else if let Some(v) = verdict {
+            if let Verdict::Refunded { refund_id, .. } = &v {
+                claimed.insert(refund_id.clone());
+            }
+            settled.push((row, v));
+        }
+    }
 
     let mut lines: Vec<Line<'_>> = Vec::with_capacity(rows.len());
     let mut updates: Vec<(u64, RowResult)> = Vec::new();
-    let mut claimed: HashSet<String> = HashSet::new();
     for row in &rows {
         let Some(ask) = &row.ask else { continue };
         let state_amount = row.result.refunded().or(match ask.requested {
@@ -238,7 +252,11 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             if !known.contains(&m.id) && !claimed.contains(&m.id) {
                 lines.push(Line {
                     row: None,
-                    finding: Finding::OutsideRefund,
+                    finding: if undecided.contains(id) {
+                        Finding::InDoubt
+                    } else {
+                        Finding::OutsideRefund
+                    },
                     payment: *id,
                     refund_id: Some(m.id.clone()),
                     state_amount: None,

@@ -335,7 +335,10 @@ fn claim(
                 OR EXISTS (SELECT 1 FROM rows AS same
                            WHERE same.key = r.key AND same.batch <> r.batch
                              AND (same.doubt <> 0
-                                  OR same.state IN ('sending', 'refunded', 'in_process')))
+                                  OR same.state IN ('sending', 'refunded', 'in_process'))),
+                EXISTS (SELECT 1 FROM rows AS same
+                        WHERE same.key = r.key AND same.batch <> r.batch
+                          AND same.doubt = 0 AND same.state IN ('failed', 'pending'))
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
          ORDER BY r.row_no LIMIT ?3",
@@ -346,7 +349,13 @@ fn claim(
                 updated_at = ?3
          WHERE batch = ?1 AND row_no > ?2 AND row_no <= ?4 AND state IN ('pending', 'sending')",
     )?;
+    let mut expose = tx.prepare_cached(
+        "UPDATE rows SET doubt = 1, exposed_at = COALESCE(exposed_at, ?3), updated_at = ?3
+         WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2)
+           AND batch <> ?1 AND doubt = 0 AND state IN ('failed', 'pending')",
+    )?;
     let mut out = Vec::with_capacity(limit);
+    let mut shared = Vec::new();
     let mut after = after_row_no as i64;
     while out.len() < limit {
         let want = limit - out.len();
@@ -385,6 +394,9 @@ fn claim(
                     .map_err(|_| bad())?,
                 in_doubt: r.get(7)?,
             });
+            if r.get::<_, bool>(8)? {
+                shared.push(row_no);
+            }
         }
         drop(rows);
         if !held.is_empty() {
@@ -417,6 +429,16 @@ fn claim(
     // the rows to send.
     if let Some(last) = out.last() {
         mark.execute(params![seq, after_row_no as i64, now, last.row_no as i64])?;
+    }
+    // The request about to leave is the same request as the rows of other
+    // batches with its key (another spreadsheet asked for the same refund):
+    // whatever it does, they may have done. A row that was settled as failed,
+    // or never sent, is in doubt from here on with it, until its key settles.
+    if !shared.is_empty() {
+        bump_generation(tx)?;
+    }
+    for row_no in shared {
+        expose.execute(params![seq, row_no, now])?;
     }
     Ok(out)
 }

@@ -32,6 +32,16 @@ pub(crate) struct DoubtRow {
     pub same_key_refund: Option<String>,
 }
 
+/// Which rows in doubt a command reads back for a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DoubtScope {
+    /// Those on payments where rows of other batches in doubt hold back rows
+    /// of this batch still to send (a run, before sending).
+    Holding,
+    /// Those on every payment of the batch, its own among them (`reconcile`).
+    Reconciling,
+}
+
 /// What a read-back decided of a row in doubt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -47,19 +57,32 @@ pub(crate) enum Verdict {
 }
 
 impl Ledger {
-    /// The rows in doubt, of any batch, on the payments where batch `batch_id`
-    /// has rows a guard would hold for them (never sent, not in doubt
-    /// themselves) — or, with `own`, the batch's own rows in doubt.
-    pub(crate) fn rows_in_doubt(&self, batch_id: &str, own: bool) -> anyhow::Result<Vec<DoubtRow>> {
-        // Another batch's rows are found through the index of rows in doubt,
-        // which claims and migrations keep (a `sending` row is in doubt); a
-        // batch's own, among its rows.
-        let filter = if own {
-            "(o.doubt <> 0 OR o.state = 'sending') AND o.batch = ?1"
-        } else {
-            "o.doubt <> 0
-             AND EXISTS (SELECT 1 FROM rows AS r WHERE r.batch = ?1 AND r.state = 'pending'
-                       AND r.doubt = 0 AND r.payment_id = o.payment_id AND r.kind = o.kind)"
+    /// The rows in doubt, of every batch, on the payments `scope` picks for
+    /// batch `batch_id`. Every row in doubt on a payment comes with the others:
+    /// a read-back decides which refund is whose among all of them at once,
+    /// and one refund is never given to two rows.
+    pub(crate) fn rows_in_doubt(
+        &self,
+        batch_id: &str,
+        scope: DoubtScope,
+    ) -> anyhow::Result<Vec<DoubtRow>> {
+        // Found through the index of rows in doubt, which claims and
+        // migrations keep (a row is in doubt from its claim on); the batch's
+        // own `sending` rows besides, which an older state file may hold.
+        let filter = match scope {
+            DoubtScope::Holding => {
+                "o.doubt <> 0
+                 AND EXISTS (SELECT 1 FROM rows AS r WHERE r.batch = ?1 AND r.state = 'pending'
+                             AND r.doubt = 0 AND r.payment_id = o.payment_id AND r.kind = o.kind)
+                 AND EXISTS (SELECT 1 FROM rows AS x WHERE x.doubt <> 0 AND x.batch <> ?1
+                             AND x.payment_id = o.payment_id AND x.kind = o.kind)"
+            }
+            DoubtScope::Reconciling => {
+                "(o.doubt <> 0 OR (o.state = 'sending' AND o.batch = ?1))
+                 AND (o.batch = ?1
+                      OR EXISTS (SELECT 1 FROM rows AS r WHERE r.batch = ?1
+                                 AND r.payment_id = o.payment_id AND r.kind = o.kind))"
+            }
         };
         let mut stmt = self.conn.prepare(&format!(
             "SELECT (SELECT id FROM batches WHERE seq = o.batch), o.row_no, o.kind, o.payment_id,
@@ -120,7 +143,8 @@ impl Ledger {
             let mut not_refunded = tx.prepare(
                 "UPDATE rows SET doubt = 0,
                         state = CASE state WHEN 'sending' THEN 'pending' ELSE state END,
-                        cause_message = COALESCE(cause_message || '; ', '') || ?3,
+                        cause_message = CASE WHEN state = 'pending' THEN cause_message
+                                             ELSE COALESCE(cause_message || '; ', '') || ?3 END,
                         updated_at = ?4
                  WHERE batch = (SELECT seq FROM batches WHERE id = ?1) AND row_no = ?2
                    AND (doubt <> 0 OR state = 'sending')",

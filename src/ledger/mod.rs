@@ -23,7 +23,7 @@ mod queries;
 mod readonly;
 mod schema;
 
-pub(crate) use doubt::{DoubtRow, Verdict};
+pub(crate) use doubt::{DoubtRow, DoubtScope, Verdict};
 pub(crate) use queries::Listing;
 pub(crate) use readonly::ReadOnly;
 

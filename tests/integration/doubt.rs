@@ -470,3 +470,154 @@ fn requests_given_up_after_the_grace_leave_their_rows_in_doubt() {
         assert_eq!(row["outcome"], "unknown", "{row:?}\n{}", w.log("child"));
     }
 }
+
+/// A row's outcome as `report` reads it from the state file now.
+fn reported(w: &Work, batch: &str) -> Vec<String> {
+    let out = format!("{batch}.check.csv");
+    let ran = run(w
+        .bare()
+        .args(["report", "--state", "s.db", "--batch", batch, "--out", &out]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    outcomes(w, &out)
+}
+
+/// A key is one request whichever spreadsheet holds it: a row read back as
+/// not refunded (failed, for `retry`) is in doubt again the moment another
+/// batch sends its key, and both rows take the refund the key made.
+#[test]
+fn a_failed_row_is_in_doubt_again_when_another_batch_sends_its_key() {
+    let sb = sandbox();
+    let w = Work::new();
+    let line = "payment_id,amount,reference\n5300001,25.00,CB-1\n";
+    w.write("night.csv", line);
+    // The row again, under another of the day's rows.
+    w.write("fixed.csv", format!("{line}5300009,10.00,CB-9\n"));
+    // An outage: the 500 leaves the row in doubt; the read-back finds no refund.
+    sb.fail_payment(5_300_001, 500);
+    let ran = run(w.mprefund(
+        &sb,
+        &["run", "night.csv", "--state", "s.db", "--max-attempts", "1"],
+    ));
+    assert_eq!(outcomes(&w, "night.results.csv"), ["unknown"], "{ran:?}");
+    sb.heal_payment(5_300_001);
+    let night = batch(&w, "night.results.csv");
+    let ran = run(token(
+        &w,
+        &[
+            "reconcile",
+            "--state",
+            "s.db",
+            "--batch",
+            &night,
+            "--settle-after",
+            "0",
+        ],
+    ));
+    assert_eq!(reported(&w, &night), ["failed"], "{ran:?}");
+
+    // The same row, in another file, is sent; its answer is cut after the commit.
+    sb.set_faults(Faults {
+        cut_after_commit: 1.0,
+        ..Faults::default()
+    });
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "fixed.csv",
+            "--state",
+            "s.db",
+            "--max-attempts",
+            "1",
+            "--yes",
+        ],
+    ));
+    assert_eq!(refunds_per_payment(&sb)[&5_300_001], 1, "{ran:?}");
+    let fixed = batch(&w, "fixed.results.csv");
+    assert_eq!(reported(&w, &fixed)[0], "unknown", "{ran:?}");
+    assert_eq!(
+        reported(&w, &night),
+        ["unknown"],
+        "the night's row is that request too: it may have been refunded"
+    );
+
+    sb.set_faults(Faults::default());
+    let ran = run(token(
+        &w,
+        &[
+            "reconcile",
+            "--state",
+            "s.db",
+            "--batch",
+            &night,
+            "--settle-after",
+            "0",
+        ],
+    ));
+    assert_eq!(reported(&w, &night), ["refunded"], "{ran:?}");
+    assert_eq!(reported(&w, &fixed)[0], "refunded", "{ran:?}");
+    assert_eq!(
+        refunds_per_payment(&sb)[&5_300_001],
+        1,
+        "one request, one refund"
+    );
+}
+
+/// `reconcile` of one batch reads the rows of other batches in doubt on its
+/// payments with it: the refund such a row made is theirs, never "outside"
+/// the state file, and settles it.
+#[test]
+fn reconcile_counts_another_batchs_row_in_doubt_not_an_outside_refund() {
+    let sb = sandbox();
+    let w = Work::new();
+    // Refused for certain: more than the payment holds; nothing moved.
+    w.write(
+        "night.csv",
+        "payment_id,amount,reference\n5300002,99999.00,CB-1\n",
+    );
+    w.write(
+        "fixed.csv",
+        "payment_id,amount,reference\n5300002,25.00,CB-1\n",
+    );
+    let ran = run(w.mprefund(&sb, &["run", "night.csv", "--state", "s.db"]));
+    assert_eq!(outcomes(&w, "night.results.csv"), ["failed"], "{ran:?}");
+    sb.set_faults(Faults {
+        cut_after_commit: 1.0,
+        ..Faults::default()
+    });
+    let ran = run(w.mprefund(
+        &sb,
+        &[
+            "run",
+            "fixed.csv",
+            "--state",
+            "s.db",
+            "--max-attempts",
+            "1",
+            "--yes",
+        ],
+    ));
+    assert_eq!(sb.refunds().len(), 1, "{ran:?}");
+    assert_eq!(outcomes(&w, "fixed.results.csv"), ["unknown"], "{ran:?}");
+    sb.set_faults(Faults::default());
+    let night = batch(&w, "night.results.csv");
+    let fixed = batch(&w, "fixed.results.csv");
+    let findings = |w: &Work| -> Vec<String> {
+        read_csv(&w.path("night.reconcile.csv"))
+            .into_iter()
+            .map(|r| r["finding"].clone())
+            .collect()
+    };
+
+    // The refund found is the row's, however soon after its request.
+    let ran = run(token(
+        &w,
+        &["reconcile", "--state", "s.db", "--batch", &night],
+    ));
+    let found = findings(&w);
+    assert!(
+        !found.contains(&"outside_refund".to_owned()) && !found.contains(&"in_doubt".to_owned()),
+        "{found:?}\n{ran:?}"
+    );
+    assert_eq!(reported(&w, &fixed), ["refunded"], "{ran:?}");
+}

@@ -345,9 +345,10 @@ fn finish(sb: &SandboxHandle, w: &Work, s: &mut Schedule) -> Result<(), String> 
     Ok(())
 }
 
-/// Every row of every batch, read back with `report`, by idempotency key.
-fn rows_by_key(sb: &SandboxHandle, w: &Work) -> Result<HashMap<String, (String, String)>, String> {
-    let mut out = HashMap::new();
+/// Every row of every batch, read back with `report`, by idempotency key (a
+/// key is in both files when a row was not corrected).
+fn rows_by_key(sb: &SandboxHandle, w: &Work) -> Result<HashMap<String, Vec<Reported>>, String> {
+    let mut out: HashMap<String, Vec<Reported>> = HashMap::new();
     for file in ["night", "fixed"] {
         let Some(batch) = batch_of(w, file) else {
             continue;
@@ -362,23 +363,26 @@ fn rows_by_key(sb: &SandboxHandle, w: &Work) -> Result<HashMap<String, (String, 
         if ran.code != 0 {
             return Err(format!("report of {file}: {ran:?}"));
         }
-        let rows = read_csv(&w.path(&path));
-        let expected = if file == "night" { 0 } else { 1 };
-        let _ = expected;
-        for r in rows {
-            out.insert(
-                r["idempotency_key"].clone(),
-                (
-                    r["outcome"].clone(),
-                    format!(
+        for r in read_csv(&w.path(&path)) {
+            out.entry(r["idempotency_key"].clone())
+                .or_default()
+                .push(Reported {
+                    outcome: r["outcome"].clone(),
+                    at: format!(
                         "{file} row {}: {} {}",
                         r["row"], r["cause_code"], r["cause_message"]
                     ),
-                ),
-            );
+                });
         }
     }
     Ok(out)
+}
+
+/// A row's outcome as `report` wrote it, and where it is, for a failure.
+#[derive(Debug)]
+struct Reported {
+    outcome: String,
+    at: String,
 }
 
 fn invariants(sb: &SandboxHandle, w: &Work, s: &Schedule, finished: bool) -> Result<(), String> {
@@ -387,10 +391,9 @@ fn invariants(sb: &SandboxHandle, w: &Work, s: &Schedule, finished: bool) -> Res
     // Intents: (payment, reference); each row's key names one.
     let mut intent_of: HashMap<String, (u64, String)> = HashMap::new();
     for file in ["night", "fixed"] {
-        let Some(batch) = batch_of(w, file) else {
+        if batch_of(w, file).is_none() {
             continue;
-        };
-        let _ = batch;
+        }
         let path = format!("{file}.check.csv");
         for r in read_csv(&w.path(&path)) {
             intent_of.insert(
@@ -415,16 +418,16 @@ fn invariants(sb: &SandboxHandle, w: &Work, s: &Schedule, finished: bool) -> Res
             .entry(intent.clone())
             .or_default()
             .push(format!("{} ({})", r.id, r.amount));
-        match rows.get(&r.idempotency_key).map(|(o, _)| o.as_str()) {
-            Some("refunded" | "in_process" | "unknown") => {}
-            other => {
-                return Err(format!(
-                    "refund {} of key {} is reported {other:?} ({:?})",
-                    r.id,
-                    r.idempotency_key,
-                    rows.get(&r.idempotency_key)
-                ));
-            }
+        // Every row with the key: each is that request.
+        let reported = rows.get(&r.idempotency_key).map_or(&[][..], Vec::as_slice);
+        if let Some(wrong) = reported
+            .iter()
+            .find(|p| !matches!(p.outcome.as_str(), "refunded" | "in_process" | "unknown"))
+        {
+            return Err(format!(
+                "refund {} of key {} is reported {} ({})",
+                r.id, r.idempotency_key, wrong.outcome, wrong.at
+            ));
         }
     }
     if let Some((intent, made)) = per_intent.iter().find(|(_, v)| v.len() > 1) {
@@ -443,11 +446,13 @@ fn invariants(sb: &SandboxHandle, w: &Work, s: &Schedule, finished: bool) -> Res
         }
     }
     if finished {
-        if let Some((key, (outcome, at))) = rows
-            .iter()
-            .find(|(_, (o, _))| o == "pending" || o == "unknown")
-        {
-            return Err(format!("not finished: {at} ({key}) is {outcome}"));
+        if let Some((key, p)) = rows.iter().find_map(|(key, reported)| {
+            reported
+                .iter()
+                .find(|p| p.outcome == "pending" || p.outcome == "unknown")
+                .map(|p| (key, p))
+        }) {
+            return Err(format!("not finished: {} ({key}) is {}", p.at, p.outcome));
         }
         for file in ["night", "fixed"] {
             let path = w.path(&format!("{file}.reconcile.csv"));
