@@ -5,12 +5,17 @@
 //! client therefore sees a transport error (the connection closed before the
 //! message completed), never a status line — which is what "the refund was
 //! committed, then the network failed" looks like from outside.
+//!
+//! The listener also counts the connections open: a request a client wrote and
+//! then died on may sit unread in its socket, where no count of requests
+//! received can see it — a test that must know the sandbox is done waits for
+//! the connections to close.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 use axum::extract::connect_info::Connected;
@@ -18,7 +23,10 @@ use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-pub(crate) struct CutListener(pub(crate) TcpListener);
+pub(crate) struct CutListener {
+    inner: TcpListener,
+    open: Arc<AtomicUsize>,
+}
 
 /// Identifies a connection to its handlers, and lets them cut it.
 #[derive(Clone, Debug)]
@@ -35,6 +43,13 @@ impl ConnTag {
 pub(crate) struct CutStream {
     inner: TcpStream,
     cut: Arc<AtomicBool>,
+    open: Arc<AtomicUsize>,
+}
+
+impl Drop for CutStream {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Listener for CutListener {
@@ -43,13 +58,15 @@ impl Listener for CutListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            match self.0.accept().await {
+            match self.inner.accept().await {
                 Ok((inner, _)) => {
+                    self.open.fetch_add(1, Ordering::SeqCst);
                     // Small JSON answers must not wait for Nagle.
                     let _ = inner.set_nodelay(true);
                     let cut = Arc::new(AtomicBool::new(false));
                     let tag = ConnTag { cut: cut.clone() };
-                    return (CutStream { inner, cut }, tag);
+                    let open = self.open.clone();
+                    return (CutStream { inner, cut, open }, tag);
                 }
                 // Running out of descriptors: back off instead of spinning.
                 Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
@@ -59,15 +76,20 @@ impl Listener for CutListener {
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         // Only the tag type is needed here; a fresh, uncut flag is harmless.
-        self.0.local_addr().map(|_| ConnTag {
+        self.inner.local_addr().map(|_| ConnTag {
             cut: Arc::new(AtomicBool::new(false)),
         })
     }
 }
 
 impl CutListener {
+    /// Wraps `inner`, counting its connections open in `open`.
+    pub(crate) fn new(inner: TcpListener, open: Arc<AtomicUsize>) -> Self {
+        Self { inner, open }
+    }
+
     pub(crate) fn addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
+        self.inner.local_addr()
     }
 }
 

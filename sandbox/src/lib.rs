@@ -272,7 +272,7 @@ pub async fn serve_cli(args: SandboxArgs) -> anyhow::Result<()> {
                 args.host, args.port
             ))
         })?;
-    let listener = CutListener(listener);
+    let listener = CutListener::new(listener, app.open.clone());
     let addr = listener.addr()?;
     eprintln!("listening on http://{addr}");
     axum::serve(
@@ -522,7 +522,7 @@ impl Sandbox {
                 };
                 rt.block_on(async move {
                     let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
-                        Ok(l) => CutListener(l),
+                        Ok(l) => CutListener::new(l, server_app.open.clone()),
                         Err(e) => {
                             let _ = ready_tx.send(Err(anyhow::Error::new(e)));
                             return;
@@ -597,6 +597,14 @@ impl SandboxHandle {
         self.app
             .processing
             .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Connections accepted and not yet closed, a connection just made to the
+    /// sandbox among them once accepted. Connections are accepted in the order
+    /// they were made: once a new one is counted, every one made before it has
+    /// been too.
+    pub fn open_connections(&self) -> usize {
+        self.app.open.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// How many refund requests are held (see [`SandboxHandle::hold`]).

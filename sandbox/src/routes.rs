@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     /// Refund requests received and not yet decided, whether or not their
     /// client still waits: what a read-back must let finish first.
     pub(crate) processing: std::sync::atomic::AtomicUsize,
+    /// Connections accepted and not yet closed.
+    pub(crate) open: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 pub(crate) type App = Arc<Shared>;
@@ -54,6 +56,7 @@ impl Shared {
             string_codes,
             gate: tokio::sync::watch::Sender::new(true),
             processing: std::sync::atomic::AtomicUsize::new(0),
+            open: Arc::default(),
         })
     }
 

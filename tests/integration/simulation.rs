@@ -292,10 +292,25 @@ fn batch_of(w: &Work, file: &str) -> Option<String> {
     crate::common::batch_of(w, "s.db", &format!("{file}.csv"))
 }
 
-/// Waits until the sandbox has decided every refund request it received.
+/// Waits until the sandbox has decided every refund request a client of an
+/// earlier step sent — those a dead client left unread in its socket too:
+/// every client has exited, so the connections open or still waiting to be
+/// accepted are all there will be. A probe made now is accepted after every
+/// one of them (in the order they were made); once it is answered, the
+/// sandbox is done when no connection is open and nothing is processing.
 fn quiesce(sb: &SandboxHandle) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let mut probe = std::net::TcpStream::connect(sb.addr()).map_err(|e| format!("probe: {e}"))?;
+    probe
+        .write_all(b"GET /quiesce HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n")
+        .map_err(|e| format!("probe: {e}"))?;
+    let mut answer = Vec::new();
+    probe
+        .read_to_end(&mut answer)
+        .map_err(|e| format!("probe: {e}"))?;
+    drop(probe);
     let start = Instant::now();
-    while sb.processing() > 0 {
+    while sb.processing() > 0 || sb.open_connections() > 0 {
         if start.elapsed() > Duration::from_secs(30) {
             return Err("the sandbox kept processing for 30 s".into());
         }
