@@ -17,9 +17,11 @@ pub(crate) const REDACTED: &str = "<redacted>";
 /// shorter ones are too likely in ordinary text (ids, dates).
 pub(crate) const FRAGMENT_BYTES: usize = 12;
 
-/// The spellings of a secret found as they are: pieces of it, and its base64.
-struct Literal<'s> {
-    secret: &'s [u8],
+/// A secret and the tables that find its spellings, built once for the secret
+/// and used on every answer: building them costs more than a short answer's
+/// scan.
+pub(crate) struct Redactor {
+    secret: Box<str>,
     /// Where each byte value stands in the secret, where a piece long enough
     /// could start: every position of every answer is looked at, so only
     /// the few places a piece may start there are compared.
@@ -30,8 +32,8 @@ struct Literal<'s> {
     may_start: [bool; 256],
 }
 
-impl<'s> Literal<'s> {
-    fn of(secret: &'s str) -> Literal<'s> {
+impl Redactor {
+    pub(crate) fn new(secret: &str) -> Redactor {
         let base64: Vec<Vec<u8>> = [STANDARD, URL_SAFE]
             .into_iter()
             .flat_map(|alphabet| {
@@ -39,12 +41,12 @@ impl<'s> Literal<'s> {
             })
             .filter(|core| core.len() >= FRAGMENT_BYTES)
             .collect();
-        let secret = secret.as_bytes();
+        let bytes = secret.as_bytes();
         let mut starts = vec![Vec::new(); 256];
-        for (j, &b) in secret
+        for (j, &b) in bytes
             .iter()
             .enumerate()
-            .take(secret.len().saturating_sub(FRAGMENT_BYTES - 1))
+            .take(bytes.len().saturating_sub(FRAGMENT_BYTES - 1))
         {
             starts[usize::from(b)].push(j);
         }
@@ -55,25 +57,67 @@ impl<'s> Literal<'s> {
         for core in &base64 {
             may_start[usize::from(core[0])] = true;
         }
-        // The whole token spelled: its first byte, or an escape's.
-        for b in secret.first().into_iter().chain(b"\\%&") {
+        // The whole secret spelled: its first byte, or an escape's.
+        for b in bytes.first().into_iter().chain(b"\\%&") {
             may_start[usize::from(*b)] = true;
         }
-        Literal {
-            secret,
+        Redactor {
+            secret: secret.into(),
             starts,
             base64,
             may_start,
         }
     }
 
-    /// The length of the longest of them at the start of `s`.
-    fn at(&self, s: &[u8]) -> Option<usize> {
+    /// `bytes` with every spelling of the secret replaced by [`REDACTED`].
+    pub(crate) fn redact<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        if self.secret.is_empty() {
+            return Cow::Borrowed(bytes);
+        }
+        let at = |i: usize| {
+            if !self.may_start[usize::from(bytes[i])] {
+                return None;
+            }
+            let s = &bytes[i..];
+            spelled_at(&self.secret, s).max(self.piece_at(s))
+        };
+        let Some(first) = (0..bytes.len()).find(|&i| at(i).is_some()) else {
+            return Cow::Borrowed(bytes);
+        };
+        let mut out = Vec::with_capacity(bytes.len());
+        out.extend_from_slice(&bytes[..first]);
+        let mut i = first;
+        while i < bytes.len() {
+            match at(i) {
+                Some(len) => {
+                    out.extend_from_slice(REDACTED.as_bytes());
+                    i += len;
+                }
+                None => {
+                    out.push(bytes[i]);
+                    i += 1;
+                }
+            }
+        }
+        Cow::Owned(out)
+    }
+
+    /// `text` with the secret replaced by [`REDACTED`], in every spelling
+    /// [`Redactor::redact`] knows.
+    pub(crate) fn scrub(&self, text: &mut String) {
+        if let Cow::Owned(clean) = self.redact(text.as_bytes()) {
+            *text = String::from_utf8_lossy(&clean).into_owned();
+        }
+    }
+
+    /// The length of the longest piece of the secret, or of its base64, at the
+    /// start of `s`.
+    fn piece_at(&self, s: &[u8]) -> Option<usize> {
         let first = usize::from(*s.first()?);
         let piece = self.starts[first]
             .iter()
             .map(|&j| {
-                self.secret[j..]
+                self.secret.as_bytes()[j..]
                     .iter()
                     .zip(s)
                     .take_while(|(a, b)| a == b)
@@ -114,46 +158,18 @@ fn base64_core(secret: &[u8], skew: usize, alphabet: &[u8; 64]) -> Vec<u8> {
         .collect()
 }
 
-/// `bytes` with every spelling of `secret` replaced by [`REDACTED`].
-pub(crate) fn redact<'a>(secret: &str, bytes: &'a [u8]) -> Cow<'a, [u8]> {
-    if secret.is_empty() {
-        return Cow::Borrowed(bytes);
-    }
-    let literal = Literal::of(secret);
-    let at = |i: usize| {
-        if !literal.may_start[usize::from(bytes[i])] {
-            return None;
-        }
-        let s = &bytes[i..];
-        spelled_at(secret, s).max(literal.at(s))
-    };
-    let Some(first) = (0..bytes.len()).find(|&i| at(i).is_some()) else {
-        return Cow::Borrowed(bytes);
-    };
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..first]);
-    let mut i = first;
-    while i < bytes.len() {
-        match at(i) {
-            Some(len) => {
-                out.extend_from_slice(REDACTED.as_bytes());
-                i += len;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    Cow::Owned(out)
+/// `bytes` with every spelling of `secret` replaced by [`REDACTED`] (a
+/// [`Redactor`] built for one use).
+#[cfg(test)]
+fn redact<'a>(secret: &str, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+    Redactor::new(secret).redact(bytes)
 }
 
 /// `text` with `secret` replaced by [`REDACTED`], in every spelling
 /// [`redact`] knows.
-pub(crate) fn scrub(secret: &str, text: &mut String) {
-    if let Cow::Owned(clean) = redact(secret, text.as_bytes()) {
-        *text = String::from_utf8_lossy(&clean).into_owned();
-    }
+#[cfg(test)]
+fn scrub(secret: &str, text: &mut String) {
+    Redactor::new(secret).scrub(text);
 }
 
 /// The length of `token` spelled at the start of `s` in any of the spellings the

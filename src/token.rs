@@ -13,8 +13,10 @@ use crate::client::Reply;
 use crate::redact;
 
 /// The access token. Deliberately not `Display`; `Debug` prints a placeholder.
+/// Its redactor is built once and shared by every clone: every answer is
+/// scanned with it.
 #[derive(Clone)]
-pub(crate) struct Token(String);
+pub(crate) struct Token(String, std::sync::Arc<redact::Redactor>);
 
 impl Token {
     pub(crate) fn new(raw: &str) -> Result<Token, Usage> {
@@ -26,7 +28,10 @@ impl Token {
         if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Usage("the access token contains whitespace".into()));
         }
-        Ok(Token(t.to_owned()))
+        Ok(Token(
+            t.to_owned(),
+            std::sync::Arc::new(redact::Redactor::new(t)),
+        ))
     }
 
     /// Reads it from `--token-file` when given, else from `MP_ACCESS_TOKEN`.
@@ -117,13 +122,13 @@ impl Token {
     /// server that echoes the request's headers in its error text must not get it
     /// into the state file, decoded or not.
     pub(crate) fn redact<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
-        redact::redact(&self.0, bytes)
+        self.1.redact(bytes)
     }
 
     /// The same for text already decoded from an answer: what is stored must not
     /// hold the token, whatever escapes got it past [`Token::redact`].
     fn scrub(&self, text: &mut String) {
-        redact::scrub(&self.0, text);
+        self.1.scrub(text);
     }
 
     /// Every text of `reply` that came from the server, scrubbed.
