@@ -128,6 +128,9 @@ impl Notifier {
 #[derive(Debug, Default)]
 pub(crate) struct Tell {
     lines: Vec<String>,
+    /// The commands the batches said of ask next: told along when there is
+    /// something to tell, never a reason to tell by themselves.
+    steps: Vec<String>,
 }
 
 impl Tell {
@@ -158,7 +161,7 @@ impl Tell {
         let meaning = match exit {
             Exit::Ok | Exit::SomeFailed => return,
             Exit::Usage => "refused before sending anything (bad input or settings)",
-            Exit::Stopped => "stopped early; the batch is resumable and the next run resumes it",
+            Exit::Stopped => "stopped early; resumable (the next nightly run resumes it)",
             Exit::Locked => "another run holds the batch",
             Exit::Damaged => "the state file is damaged: a person must look",
             Exit::NeedsPerson => {
@@ -172,12 +175,33 @@ impl Tell {
             .push(format!("{what}: exit {} — {meaning}{detail}", exit.code()));
     }
 
+    /// The first step a batch asks of a person, if any (`steps`).
+    pub(crate) fn next(&mut self, step: Option<crate::steps::Command>) {
+        if let Some(step) = step.map(|s| format!("next: {s}"))
+            && !self.steps.contains(&step)
+        {
+            self.steps.push(step);
+        }
+    }
+
+    /// What there is to say, if anything: the lines, then the steps.
+    fn text(&self) -> Option<String> {
+        (!self.lines.is_empty()).then(|| {
+            let all: Vec<&str> = self
+                .lines
+                .iter()
+                .chain(&self.steps)
+                .map(String::as_str)
+                .collect();
+            format!("mprefund: {}", all.join("\n"))
+        })
+    }
+
     /// Sends what there is to say, if anything, and waits for it (bounded).
     pub(crate) async fn deliver(self, notifier: Option<&Notifier>) {
         if let Some(n) = notifier
-            && !self.lines.is_empty()
+            && let Some(text) = self.text()
         {
-            let text = format!("mprefund: {}", self.lines.join("\n"));
             n.send_and_wait(text, Duration::from_secs(30)).await;
         }
     }

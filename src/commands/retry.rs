@@ -19,6 +19,7 @@ pub(crate) async fn retry(
     pick: &batch::Pick,
     all_failed: bool,
     include_pending: bool,
+    reach: &crate::steps::Reach,
     send: &SendOptions,
     output: &OutputOptions,
     stop: Stop,
@@ -38,10 +39,13 @@ pub(crate) async fn retry(
         .unwrap_or(0);
     if pending > 0 && !include_pending {
         return Err(Usage(format!(
-            "batch {} has {pending} row(s) still pending (a run stopped before it sent them): \
-             `mprefund run` on the same input finishes them; pass --include-pending to have \
-             retry send them too; nothing was sent",
-            batch.id
+            "batch {} has {pending} row(s) still pending (a run stopped before it sent them), \
+             which retry sends only with --include-pending; nothing was sent. To send them, \
+             and the failed rows that may pass now: {}",
+            batch.id,
+            reach
+                .on(&batch.id, true)
+                .command(crate::steps::Step::Resume)
         ))
         .into());
     }

@@ -90,6 +90,11 @@ const FETCHING: [&str; 4] = ["from", "to", "fetch_timeout", "max_report_bytes"];
 pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Result<Exit> {
     let given = settings::given(&flags);
     let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let flagged = Flagged {
+        job: flags.batch.job.clone(),
+        state: flags.batch.state.clone(),
+        token: settings::token_from(&flags.send.token),
+    };
     let a = flags.over(job.layer("reconcile")?);
     let common = job.common("reconcile")?;
     if a.report.is_empty() && a.fetch_report.is_none() {
@@ -98,7 +103,7 @@ pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Res
             |k| !MATCHING.contains(&k),
             "they are for matching reports (--report, --fetch-report)",
         )?;
-        return against_the_api(a, &common, session).await;
+        return against_the_api(a, &common, flagged, session).await;
     }
     settings::refuse_flags(
         &given,
@@ -161,13 +166,30 @@ fn fetch_failed(e: anyhow::Error) -> anyhow::Error {
     }
 }
 
+/// What the command line itself named: the commands a reconcile prints
+/// reach its batches the same way.
+struct Flagged {
+    job: Option<PathBuf>,
+    state: Option<PathBuf>,
+    token: Option<crate::steps::TokenFrom>,
+}
+
 async fn against_the_api(
     a: ReconcileArgs,
     common: &JobCommon,
+    flagged: Flagged,
     session: &Session,
 ) -> anyhow::Result<Exit> {
+    let state = settings::state_of(a.batch.state.as_deref(), common)?;
+    let reach = crate::steps::Reach::new(
+        flagged.job.as_deref(),
+        flagged.state.as_deref(),
+        Some(&state),
+        flagged.token,
+        None,
+    );
     let req = commands::reconcile::ReconcileRequest {
-        state: settings::state_of(a.batch.state.as_deref(), common)?,
+        state,
         pick: settings::pick_of(a.batch.batch.as_deref(), common),
         send: settings::send_options(&a.send)?,
         out: a.out.out.clone(),
@@ -176,7 +198,7 @@ async fn against_the_api(
     // Without --batch: every batch sent since the last reconcile, each said.
     let m = commands::morning::reconcile_due(req, session.stop()).await?;
     for r in &m.read {
-        session.summary(|| r.one_line(), |w| r.render(w))?;
+        session.summary(|| r.line(&reach), |w| r.render(w, &reach))?;
     }
     Ok(m.exit())
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::cli::args::{BatchArgs, OutputArgs, SendArgs, layered};
 use crate::cli::session::{self, Session, finished};
 use crate::cli::settings::{self, JobFile, Layer};
+use crate::steps::Reach;
 use crate::{Exit, Usage, commands};
 
 layered! {
@@ -40,10 +41,19 @@ layered! {
 pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
     let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let (job_flag, state_flag) = (flags.batch.job.clone(), flags.batch.state.clone());
+    let token_flag = settings::token_from(&flags.send.token);
     let a = flags.over(job.layer("retry")?);
     let output = settings::output_options(&a.output, session.mode);
     let common = job.common("retry")?;
     let state = settings::state_of(a.batch.state.as_deref(), &common);
+    let reach = Reach::new(
+        job_flag.as_deref(),
+        state_flag.as_deref(),
+        state.as_deref().ok(),
+        token_flag,
+        None,
+    );
     let ran = async {
         let state = state.as_ref().map_err(Usage::clone)?;
         let send = settings::send_options(&a.send)?;
@@ -63,6 +73,7 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
             &pick,
             a.all_failed,
             a.include_pending,
+            &reach,
             &send,
             &output,
             session.stop(),
@@ -71,7 +82,7 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
     }
     .await;
     match ran {
-        Ok(f) => finished(&f, session),
+        Ok(f) => finished(&f, &reach, session),
         Err(e) => {
             // As for `run`: a retry that ended without results still tells
             // monitoring, with its real exit code.
