@@ -107,15 +107,30 @@ impl Reconciled {
         writeln!(w, "reconciliation: {}", self.out.display())
     }
 
+    /// The first step its findings (or its stop) ask of a person, if any,
+    /// said with the commands that reach the batch as `reach`.
+    pub(crate) fn first_step(&self, reach: &crate::steps::Reach) -> Option<String> {
+        let next = reach.on(&self.batch_id, false);
+        match &self.stopped {
+            Some(_) => Some(next.command(crate::steps::Step::Reconcile).to_string()),
+            None => self.counts.keys().find_map(|f| next.finding(*f)),
+        }
+    }
+
+    /// The findings that disagree with Mercado Pago, with their lines: what a
+    /// notification names.
+    pub(crate) fn disagreeing(&self) -> Vec<(Finding, u64)> {
+        self.counts
+            .iter()
+            .filter(|(f, _)| !f.agrees())
+            .map(|(f, c)| (*f, c.rows))
+            .collect()
+    }
+
     /// The one line, ending with the first step its findings ask of a person,
     /// if any: what `--quiet` leaves in a cron log.
     pub(crate) fn line(&self, reach: &crate::steps::Reach) -> String {
-        let next = reach.on(&self.batch_id, false);
-        let step = match &self.stopped {
-            Some(_) => Some(next.command(crate::steps::Step::Reconcile).to_string()),
-            None => self.counts.keys().find_map(|f| next.finding(*f)),
-        };
-        match step {
+        match self.first_step(reach) {
             Some(s) => format!("{}; next: {s}", self.one_line()),
             None => self.one_line(),
         }

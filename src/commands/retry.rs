@@ -14,16 +14,31 @@ use crate::domain::Outcome;
 use crate::lock::BatchLock;
 use crate::send::Stop;
 
+/// Which batch, which rows, and how the commands it names reach the batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Retry<'a> {
+    pub state: &'a Path,
+    pub pick: &'a batch::Pick,
+    /// Also the rows that failed for good.
+    pub all_failed: bool,
+    /// Also the rows still to send.
+    pub include_pending: bool,
+    pub reach: &'a crate::steps::Reach,
+}
+
 pub(crate) async fn retry(
-    state: &Path,
-    pick: &batch::Pick,
-    all_failed: bool,
-    include_pending: bool,
-    reach: &crate::steps::Reach,
+    r: Retry<'_>,
     send: &SendOptions,
     output: &OutputOptions,
     stop: Stop,
 ) -> anyhow::Result<Finished> {
+    let Retry {
+        state,
+        pick,
+        all_failed,
+        include_pending,
+        reach,
+    } = r;
     let started = Instant::now();
     let mut ledger = batch::open_existing(state)?;
     let batch = batch::select_batch(&ledger, state, pick)?;

@@ -262,11 +262,16 @@ async fn sending(app: Shared, id: String, job: Job, begun: Begun) {
                 live,
                 ..Default::default()
             };
-            crate::commands::retry::retry(
-                &app.state, &pick, false, false, &reach, &send, &output, stop,
-            )
-            .await
-            .map(|f| RunResult::Finished(Box::new(f)))
+            let which = crate::commands::retry::Retry {
+                state: &app.state,
+                pick: &pick,
+                all_failed: false,
+                include_pending: false,
+                reach: &reach,
+            };
+            crate::commands::retry::retry(which, &send, &output, stop)
+                .await
+                .map(|f| RunResult::Finished(Box::new(f)))
         }
     };
     let done = match &ran {

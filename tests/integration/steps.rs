@@ -26,7 +26,7 @@ fn printed(text: &str) -> Vec<String> {
 
 /// A POSIX shell's words of `text`, for the quoting the tool prints (single
 /// quotes, `'\''` for a quote inside them).
-fn shell_words(text: &str) -> Vec<String> {
+pub(crate) fn shell_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     let (mut quoted, mut any) = (false, false);
