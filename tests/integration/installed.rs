@@ -693,4 +693,85 @@ async fn run_approved_tells_of_a_stopped_console_batch() {
     let sent = run(cmd);
     assert_eq!(sent.code, 0, "{again}: {sent:?}");
     assert_eq!(sb.refunds().len(), 3);
+    // Finished: no lock file of its batch remains beside the state file.
+    let locks = ending(state.parent().unwrap(), ".lock");
+    assert!(locks.is_empty(), "{locks:?}");
+}
+
+/// A file's or folder's permission bits.
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// A night's files under umask 022, as cron and systemd leave it: the state
+/// file and the lock a stopped batch leaves beside it are private (0600); the
+/// results and the monitoring files keep the umask, for people and
+/// collectors; the lock goes once its batch finishes, by whichever command
+/// finishes it.
+#[test]
+fn a_nights_files_are_private_under_umask_022_and_locks_go_with_their_batch() {
+    use std::os::unix::process::CommandExt;
+    let sb = sandbox_with(Faults {
+        error_500: 1.0,
+        ..Faults::default()
+    });
+    let w = Work::new();
+    w.write(
+        "job.toml",
+        format!(
+            "input = \"tonight.csv\"\nstate = \"s.db\"\napi_base = \"{}\"\nbreaker = 3\n\
+             metrics_file = \"m.prom\"\nsummary_json = \"s.json\"\n",
+            sb.base_url()
+        ),
+    );
+    w.write("tonight.csv", ordinary_csv(4, 3_910));
+    let mprefund = |args: &[&str]| {
+        let mut c = w.bare();
+        c.env("MP_ACCESS_TOKEN", TEST_TOKEN).args(args);
+        // SAFETY: umask is async-signal-safe; it only sets the child's mask.
+        unsafe {
+            c.pre_exec(|| {
+                libc::umask(0o022);
+                Ok(())
+            });
+        }
+        run(c)
+    };
+    let ran = mprefund(&["run", "--job", "job.toml"]);
+    assert_eq!(ran.code, 3, "{ran:?}");
+    let locks = ending(w.dir.path(), ".lock");
+    let [lock] = locks.as_slice() else {
+        panic!("one lock, of the stopped batch: {locks:?}")
+    };
+    assert_eq!(mode(lock), 0o600, "{}", lock.display());
+    assert_eq!(mode(&w.path("s.db")), 0o600);
+    for companion in ["s.db-wal", "s.db-shm"] {
+        let p = w.path(companion);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{companion}");
+        }
+    }
+    for people in ["tonight.results.csv", "m.prom", "s.json"] {
+        assert_eq!(mode(&w.path(people)), 0o644, "{people}");
+    }
+
+    // Finished by a retry: its lock goes.
+    sb.set_faults(Faults::default());
+    let done = mprefund(&["retry", "--job", "job.toml", "--include-pending"]);
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(
+        ending(w.dir.path(), ".lock").is_empty(),
+        "{:?}",
+        ending(w.dir.path(), ".lock")
+    );
+    // A read-back of a finished batch leaves none either.
+    let read = mprefund(&["reconcile", "--job", "job.toml"]);
+    assert_eq!(read.code, 0, "{read:?}");
+    assert!(ending(w.dir.path(), ".lock").is_empty());
+    assert_eq!(mode(&w.path("s.db")), 0o600);
 }
