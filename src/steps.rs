@@ -105,6 +105,14 @@ impl Reach {
         Command(words)
     }
 
+    /// `console users add admin --role admin`: the console's first account
+    /// (it asks for its password on the terminal).
+    pub(crate) fn add_admin(&self) -> Command {
+        let mut words = words(&["console", "users", "add", "admin", "--role", "admin"]);
+        self.push_where(&mut words, false);
+        Command(words)
+    }
+
     /// `--job`, `--state`, and (for a command that reads the token) where it
     /// comes from.
     fn push_where(&self, words: &mut Vec<String>, token: bool) {
@@ -399,6 +407,8 @@ mod tests {
                     }
                 }
             }
+            let add = parsed(&reach.add_admin());
+            assert!(crate::cli::Cli::try_parse_from(&add).is_ok(), "{add:?}");
             let plan = reach.plan_online(Path::new("/srv/in put.csv"));
             let words = parsed(&plan);
             assert!(words.contains(&"/srv/in put.csv".to_owned()), "{plan}");
