@@ -28,10 +28,12 @@ pub(crate) enum Next {
 }
 
 impl Next {
+    /// Said where no batch is at hand (a results file's cells, the reference
+    /// pages); a summary says the command itself (`steps`).
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Next::Retry => "retry (`mprefund retry`)",
-            Next::Reconcile => "reconcile (`mprefund reconcile`)",
+            Next::Retry => "retry (same key)",
+            Next::Reconcile => "reconcile (read it back)",
             Next::FixRow => "fix the row, then run it again",
             Next::NeedsPerson => "needs a person",
             Next::Nothing => "nothing to do",

@@ -117,10 +117,12 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         commands::plan::plan(&crate::input::Spooled::read(&input)?, &opts, None, false)?
             .render(&mut std::io::stdout().lock(), send.sending.rate.rate)?;
         println!("\n== mprefund run {name}  (fresh state file {stem}.mprefund.db)");
+        let state = dir.join(format!("{stem}.mprefund.db"));
+        let reach = crate::steps::Reach::new(None, None, Some(&state), None, None);
         let result = commands::run::run(
             RunRequest {
                 input: input.clone(),
-                state: Some(dir.join(format!("{stem}.mprefund.db"))),
+                state: Some(state.clone()),
                 input_options: opts,
                 skip_invalid: false,
                 namespace_change: false,
@@ -141,7 +143,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         )
         .await?;
         if mode != Mode::Quiet {
-            result.render(&mut std::io::stderr().lock())?;
+            result.render(&mut std::io::stderr().lock(), &reach)?;
         }
         let exit = crate::exit::Ending::exit(&result);
         let refunds = sandbox.refunds().len();

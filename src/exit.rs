@@ -187,16 +187,6 @@ impl Exit {
         }
     }
 
-    /// What to do next after a stop that ends in this code.
-    pub(crate) fn next_step(self) -> &'static str {
-        match self {
-            Exit::NeedsPerson => {
-                "fix it (token, permissions, --api-base, network configuration), then run the same command again to resume"
-            }
-            _ => "run the same command again to resume",
-        }
-    }
-
     /// Maps a command's answer to its exit, printing the error (once, here) when
     /// there is one.
     pub fn from_result(result: anyhow::Result<Exit>) -> Exit {

@@ -54,6 +54,7 @@ mod sheet;
 mod state_access;
 mod state_home;
 mod state_owner;
+mod steps;
 mod testpoint;
 mod throttle;
 mod token;

@@ -115,7 +115,8 @@ pub(crate) fn status(row: &StoredRow) -> (Status, String) {
         Outcome::Pending => (
             Status::Pending,
             match cause {
-                Some(c) => format!("not settled: {}", explain(c)),
+                // Rows still to send are the run's again, whatever their last cause.
+                Some(c) => format!("not settled: {}; next: run again", what_of(c)),
                 None => "not sent yet: the run stopped before this row; next: run again".into(),
             },
         ),
@@ -126,7 +127,16 @@ pub(crate) fn status(row: &StoredRow) -> (Status, String) {
 /// server's message for a code the tool does not know.
 fn explain(cause: &Cause) -> String {
     match causes::meaning(&cause.code) {
-        Some(m) => format!("{}: {}; next: {}", cause.code, m.what, m.next.as_str()),
+        Some(m) => format!("{}; next: {}", what_of(cause), m.next.as_str()),
+        None => what_of(cause),
+    }
+}
+
+/// `2063: the payment's state allows no refund (…)`: the code and what it means
+/// (the server's message for a code the tool does not know).
+fn what_of(cause: &Cause) -> String {
+    match causes::meaning(&cause.code) {
+        Some(m) => format!("{}: {}", cause.code, m.what),
         None if cause.message.is_empty() => cause.code.to_string(),
         None => format!("{}: {}", cause.code, cause.message),
     }

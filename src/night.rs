@@ -33,6 +33,9 @@ pub(crate) struct EarlierBatch {
     /// What `--quiet` says of it: one line, as of the run's own batch.
     #[serde(skip)]
     pub line: String,
+    /// Rows refunded otherwise than asked (another amount or payment).
+    #[serde(skip)]
+    pub mismatched: bool,
 }
 
 impl EarlierBatch {
@@ -49,7 +52,20 @@ impl EarlierBatch {
             error: Some(error.to_owned()),
             exit,
             line: format!("{name}: {error}; exit {}", exit.code()),
+            mismatched: false,
         }
+    }
+
+    /// The first step it asks of a person, if any, said as the command that
+    /// reaches it as `reach`; none for one that ended before it had results
+    /// (its error says why).
+    pub(crate) fn first_step(&self, reach: &crate::steps::Reach) -> Option<crate::steps::Command> {
+        if self.error.is_some() {
+            return None;
+        }
+        let count = |o: crate::domain::Outcome| self.outcomes.get(o.as_str()).map_or(0, |t| t.rows);
+        let pending = count(crate::domain::Outcome::Pending) > 0 || self.stopped.is_some();
+        reach.on(&self.batch, pending).first(count, self.mismatched)
     }
 }
 

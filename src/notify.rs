@@ -2,7 +2,9 @@
 //! Slack's, Microsoft Teams' and Google Chat's incoming webhooks accept) to
 //! `notify_url` when a person should know: a console batch waits for its
 //! approver, was approved or rejected, a batch finished with failed or
-//! in-doubt rows, a night stopped early or needs a person (exit 2 or more).
+//! in-doubt rows (`run`, `retry`), a read-back found what Mercado Pago
+//! disagrees with (`reconcile`), a command stopped early or needs a person
+//! (exit 2 or more) — with the command each batch asks to run next.
 //!
 //! Invariants: a notification never blocks money nor changes an exit — it is
 //! sent in the background, retried a few times, and a failure is only logged;
@@ -128,6 +130,9 @@ impl Notifier {
 #[derive(Debug, Default)]
 pub(crate) struct Tell {
     lines: Vec<String>,
+    /// The commands the batches said of ask next: told along when there is
+    /// something to tell, never a reason to tell by themselves.
+    steps: Vec<String>,
 }
 
 impl Tell {
@@ -158,7 +163,7 @@ impl Tell {
         let meaning = match exit {
             Exit::Ok | Exit::SomeFailed => return,
             Exit::Usage => "refused before sending anything (bad input or settings)",
-            Exit::Stopped => "stopped early; the batch is resumable and the next run resumes it",
+            Exit::Stopped => "stopped early; resumable",
             Exit::Locked => "another run holds the batch",
             Exit::Damaged => "the state file is damaged: a person must look",
             Exit::NeedsPerson => {
@@ -172,12 +177,49 @@ impl Tell {
             .push(format!("{what}: exit {} — {meaning}{detail}", exit.code()));
     }
 
+    /// A batch read back whose findings disagree with Mercado Pago (rows still
+    /// in doubt, refunds rejected since, missing or changed): said when any do.
+    pub(crate) fn read_back(&mut self, batch: &str, disagreeing: &[(&str, u64)], file: &str) {
+        if disagreeing.is_empty() {
+            return;
+        }
+        let found: Vec<String> = disagreeing
+            .iter()
+            .map(|(f, n)| format!("{f} {n}"))
+            .collect();
+        self.lines.push(format!(
+            "batch {batch}: read back, Mercado Pago disagrees: {}; reconciliation {file}",
+            found.join(", ")
+        ));
+    }
+
+    /// The first step a batch asks of a person, if any (`steps`).
+    pub(crate) fn next(&mut self, step: Option<impl std::fmt::Display>) {
+        if let Some(step) = step.map(|s| format!("next: {s}"))
+            && !self.steps.contains(&step)
+        {
+            self.steps.push(step);
+        }
+    }
+
+    /// What there is to say, if anything: the lines, then the steps.
+    fn text(&self) -> Option<String> {
+        (!self.lines.is_empty()).then(|| {
+            let all: Vec<&str> = self
+                .lines
+                .iter()
+                .chain(&self.steps)
+                .map(String::as_str)
+                .collect();
+            format!("mprefund: {}", all.join("\n"))
+        })
+    }
+
     /// Sends what there is to say, if anything, and waits for it (bounded).
     pub(crate) async fn deliver(self, notifier: Option<&Notifier>) {
         if let Some(n) = notifier
-            && !self.lines.is_empty()
+            && let Some(text) = self.text()
         {
-            let text = format!("mprefund: {}", self.lines.join("\n"));
             n.send_and_wait(text, Duration::from_secs(30)).await;
         }
     }
@@ -205,6 +247,31 @@ mod tests {
         ] {
             assert!(check_url(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Steps ride along with something to tell, and never make a message of
+    /// their own: a clean batch with refunds in process tells nothing.
+    #[test]
+    fn a_message_only_when_a_person_should_know() {
+        let mut quiet = Tell::default();
+        quiet.next(Some("`mprefund reconcile --batch b`"));
+        quiet.read_back("b", &[], "r.csv");
+        quiet.ended("the retry", crate::Exit::SomeFailed, None);
+        assert_eq!(quiet.text(), None);
+
+        let mut told = Tell::default();
+        told.read_back("b", &[("in_doubt", 2)], "r.csv");
+        told.next(Some("`mprefund reconcile --batch b`"));
+        told.next(Some("`mprefund reconcile --batch b`"));
+        told.ended("the reconcile", crate::Exit::Stopped, None);
+        assert_eq!(
+            told.text().as_deref(),
+            Some(
+                "mprefund: batch b: read back, Mercado Pago disagrees: in_doubt 2; reconciliation r.csv\n\
+                 the reconcile: exit 3 — stopped early; resumable\n\
+                 next: `mprefund reconcile --batch b`"
+            )
+        );
     }
 
     #[test]

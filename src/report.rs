@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
 
+use crate::causes::Next;
 use crate::cell::neutralise;
 use crate::clock::rfc3339;
 use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
@@ -222,7 +223,12 @@ impl Summary {
     /// The human summary printed on stderr at the end of a run: rows per outcome,
     /// then money per currency — asked against refunded for the rows that named
     /// an amount, and the `full` rows apart, since nothing was asked for them.
-    pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
+    /// Each outcome and cause that asks for something says its command (`next`).
+    pub(crate) fn render(
+        &self,
+        w: &mut dyn Write,
+        next: &crate::steps::OnBatch<'_>,
+    ) -> std::io::Result<()> {
         writeln!(w, "{} rows", self.rows)?;
         for outcome in Outcome::iter() {
             let Some(t) = self.outcomes.get(outcome.as_str()) else {
@@ -244,34 +250,35 @@ impl Summary {
             if outcome == Outcome::InProcess {
                 line.push_str(&format!(
                     "   (settle later; next: {})",
-                    crate::causes::Next::Reconcile.as_str()
+                    next.cause(Next::Reconcile)
                 ));
             }
             if outcome == Outcome::Unknown {
-                line.push_str(
-                    "   (may have been refunded: Mercado Pago's answer never came; next: retry (`mprefund retry`, same key) or reconcile (`mprefund reconcile`, reads it back))",
-                );
+                line.push_str(&format!(
+                    "   (may have been refunded: Mercado Pago's answer never came; next: {})",
+                    next.in_doubt()
+                ));
             }
             writeln!(w, "{line}")?;
         }
         for (cause, n) in &self.causes {
             // `outcome/code`: the code said with its meaning and next step.
             let (outcome, code) = cause.split_once('/').unwrap_or(("", cause.as_str()));
-            match crate::causes::meaning(&CauseCode::parse(code)) {
-                // Rows still to send are the run's: `retry` leaves them alone
-                // unless told (--include-pending).
-                Some(m) if outcome == Outcome::Pending.as_str() => writeln!(
-                    w,
-                    "    {cause}: {n}  ({}; next: run the same command again to resume)",
-                    m.what
-                )?,
-                Some(m) => writeln!(
-                    w,
-                    "    {cause}: {n}  ({}; next: {})",
-                    m.what,
-                    m.next.as_str()
-                )?,
-                None => writeln!(w, "    {cause}: {n}")?,
+            let meaning = crate::causes::meaning(&CauseCode::parse(code));
+            let step = match meaning {
+                // Rows still to send are resumed, whatever their last cause.
+                _ if outcome == Outcome::Pending.as_str() => Some(next.pending()),
+                // In doubt: sent again with the same key, or read back.
+                _ if outcome == Outcome::Unknown.as_str() => Some(next.in_doubt()),
+                Some(m) => Some(next.cause(m.next)),
+                None => None,
+            };
+            match (meaning, step) {
+                (Some(m), Some(step)) => {
+                    writeln!(w, "    {cause}: {n}  ({}; next: {step})", m.what)?
+                }
+                (None, Some(step)) => writeln!(w, "    {cause}: {n}  (next: {step})")?,
+                _ => writeln!(w, "    {cause}: {n}")?,
             }
         }
         if self.already_done.rows > 0 {

@@ -51,10 +51,14 @@ fn judge(
     )))
 }
 
-/// The command line this process was started with, less the program: what
-/// the person should run again as the right user.
+/// The command line this process was started with, less the program, quoted
+/// for a shell: what the person should run again, as printed, as the right user.
 pub(crate) fn this_command() -> String {
-    std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+    std::env::args()
+        .skip(1)
+        .map(|a| crate::steps::quote(&a).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The name of user `uid` in /etc/passwd.

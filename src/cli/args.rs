@@ -351,8 +351,10 @@ layered! {
     pub struct NotifyArg {
         /// POST a JSON `{"text": ...}` here (a Slack, Microsoft Teams or Google
         /// Chat incoming webhook) when a batch waits for approval, is approved or
-        /// rejected, ends with failed or in-doubt rows, or a run stops early or
-        /// needs a person; https only (http to this machine). Never holds the token.
+        /// rejected, ends with failed or in-doubt rows, a read-back finds what
+        /// Mercado Pago disagrees with, or a command stops early or needs a person
+        /// (exit 2 or more), with the command to run next; https only (http to
+        /// this machine). Never holds the token.
         #[arg(long, value_name = "URL")]
         pub notify_url: Option<String>,
     }

@@ -12,6 +12,7 @@ use crate::commands::run::Confirm;
 use crate::exit::Ending;
 use crate::progress::Mode;
 use crate::send::{Stop, StopReason};
+use crate::steps::Reach;
 use crate::{Exit, Usage};
 
 pub(crate) struct Session {
@@ -150,8 +151,13 @@ pub(crate) fn show(
 }
 
 /// The end of a command over a batch: its summary on stderr (one line with
-/// `--quiet`, and a JSON line with `--log-format json`), and its exit.
-pub(crate) fn finished(f: &crate::commands::Finished, session: &Session) -> anyhow::Result<Exit> {
+/// `--quiet`, and a JSON line with `--log-format json`), its next steps said as
+/// commands that reach the batch as `reach`, and its exit.
+pub(crate) fn finished(
+    f: &crate::commands::Finished,
+    reach: &Reach,
+    session: &Session,
+) -> anyhow::Result<Exit> {
     if session.json_logs {
         // Log collectors get the summary as one JSON line too.
         let line = f.log_line()?;
@@ -159,12 +165,15 @@ pub(crate) fn finished(f: &crate::commands::Finished, session: &Session) -> anyh
     }
     // One line per batch the command touched: the earlier ones, then its own.
     session.summary(
-        || f.lines().join("\n"),
+        || f.lines(reach).join("\n"),
         |w| {
             for e in &f.earlier {
                 writeln!(w, "earlier {}", e.line)?;
+                if let Some(c) = e.first_step(reach) {
+                    writeln!(w, "  next: {c}")?;
+                }
             }
-            f.render(w)
+            f.render(w, reach)
         },
     )?;
     Ok(f.exit())

@@ -413,6 +413,16 @@ pub(crate) fn state_of(state: Option<&Path>, job: &JobCommon) -> Result<PathBuf,
     }
 }
 
+/// Where the token comes from, as the command line (not a job file) gave it.
+pub(crate) fn token_from(t: &super::args::TokenArgs) -> Option<crate::steps::TokenFrom> {
+    use crate::steps::TokenFrom;
+    match (&t.token_file, &t.token_env) {
+        (Some(f), _) => Some(TokenFrom::File(f.clone())),
+        (None, Some(v)) => Some(TokenFrom::Env(v.clone())),
+        (None, None) => None,
+    }
+}
+
 /// `--namespace`, else the default.
 pub(crate) fn namespace_of(given: Option<&str>) -> &str {
     given.unwrap_or(DEFAULT_NAMESPACE)

@@ -21,6 +21,7 @@ use crate::throttle::RateFigures;
 use crate::{Usage, metrics};
 
 use crate::night::{self, EarlierBatch};
+use crate::steps::{OnBatch, Reach};
 
 /// Everything a sending command needs, resolved from flags and the job file:
 /// where, with which token (never stored), and how ([`Sending`]).
@@ -212,10 +213,19 @@ impl Finished {
         })?)
     }
 
-    /// The human summary, for stderr.
-    pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
+    /// The steps about this batch, said as commands that reach it as `reach`.
+    pub(crate) fn steps<'a>(&'a self, reach: &'a Reach) -> OnBatch<'a> {
+        reach.on(
+            &self.batch_id,
+            self.summary.count(Outcome::Pending) > 0 || self.stopped.is_some(),
+        )
+    }
+
+    /// The human summary, for stderr; its next steps reach the batch as `reach`.
+    pub(crate) fn render(&self, w: &mut dyn Write, reach: &Reach) -> std::io::Result<()> {
+        let next = self.steps(reach);
         write!(w, "batch {}: ", self.batch_id)?;
-        self.summary.render(w)?;
+        self.summary.render(w, &next)?;
         if let Some(r) = &self.rate {
             let mode = if r.adaptive {
                 format!("adaptive, ceiling {:.0}/s", r.ceiling)
@@ -241,7 +251,8 @@ impl Finished {
             )?;
         }
         if let Some(r) = &self.stopped {
-            writeln!(w, "stopped early: {r}; {}", self.exit().next_step())?;
+            let needs_person = Exit::of_stop(r) == Exit::NeedsPerson;
+            writeln!(w, "stopped early: {r}; {}", next.after_stop(needs_person))?;
         }
         writeln!(w, "results: {}", self.results.display())
     }
@@ -258,28 +269,46 @@ impl Finished {
             error: None,
             exit: self.exit(),
             line: self.one_line(),
+            mismatched: self.summary.mismatched > 0,
         }
     }
 
-    /// What a notification says of it: each earlier batch, then its own.
-    pub(crate) fn tell(&self, tell: &mut crate::notify::Tell) {
+    /// What a notification says of it: each earlier batch, then its own, each
+    /// with the first step it asks of a person (its commands reach it as `reach`).
+    pub(crate) fn tell(&self, tell: &mut crate::notify::Tell, reach: &Reach) {
         for e in &self.earlier {
             tell.rows(&e.batch, &e.outcomes, e.results.as_deref());
+            tell.next(e.first_step(reach));
         }
         let results = self.results.display().to_string();
         tell.rows(&self.batch_id, &self.summary.outcomes, Some(&results));
+        tell.next(self.first_step(reach));
     }
 
-    /// The one line of each earlier batch, then this batch's: what `--quiet`
-    /// leaves in a cron log, one line per batch the run touched.
-    pub(crate) fn lines(&self) -> Vec<String> {
+    /// The one line of each earlier batch, then this batch's, each ending with
+    /// the first step it asks of a person, if any: what `--quiet` leaves in a
+    /// cron log, one line per batch the run touched.
+    pub(crate) fn lines(&self, reach: &Reach) -> Vec<String> {
+        let with = |line: String, step: Option<crate::steps::Command>| match step {
+            Some(c) => format!("{line}; next: {c}"),
+            None => line,
+        };
         let mut lines: Vec<String> = self
             .earlier
             .iter()
-            .map(|e| format!("earlier {}", e.line))
+            .map(|e| with(format!("earlier {}", e.line), e.first_step(reach)))
             .collect();
-        lines.push(self.one_line());
+        lines.push(with(self.one_line(), self.first_step(reach)));
         lines
+    }
+
+    /// The first step this batch asks of a person, if any (see [`OnBatch::first`]).
+    pub(crate) fn first_step(&self, reach: &Reach) -> Option<crate::steps::Command> {
+        if self.rewritten_only {
+            return None;
+        }
+        self.steps(reach)
+            .first(|o| self.summary.count(o), self.summary.mismatched > 0)
     }
 }
 

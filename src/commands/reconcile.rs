@@ -75,7 +75,13 @@ impl Ending for Reconciled {
 }
 
 impl Reconciled {
-    pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
+    /// For stderr; its next steps reach the batch as `reach`.
+    pub(crate) fn render(
+        &self,
+        w: &mut dyn Write,
+        reach: &crate::steps::Reach,
+    ) -> std::io::Result<()> {
+        let next = reach.on(&self.batch_id, false);
         writeln!(
             w,
             "batch {}: reconciled against Mercado Pago",
@@ -84,14 +90,50 @@ impl Reconciled {
         for (finding, c) in &self.counts {
             let (n, amount) = (c.rows, c.sum);
             writeln!(w, "  {:<22} {n:>7}   {amount}", finding.as_str())?;
+            if let Some(step) = next.finding(*finding) {
+                writeln!(w, "      next: {step}")?;
+            }
         }
         if self.updated > 0 {
             writeln!(w, "  {} row(s) updated in the state file", self.updated)?;
         }
         if let Some(r) = &self.stopped {
-            writeln!(w, "stopped early: {r}; nothing was changed, run it again")?;
+            writeln!(
+                w,
+                "stopped early: {r}; nothing was changed; read it back again: {}",
+                next.command(crate::steps::Step::Reconcile)
+            )?;
         }
         writeln!(w, "reconciliation: {}", self.out.display())
+    }
+
+    /// The first step its findings (or its stop) ask of a person, if any,
+    /// said with the commands that reach the batch as `reach`.
+    pub(crate) fn first_step(&self, reach: &crate::steps::Reach) -> Option<String> {
+        let next = reach.on(&self.batch_id, false);
+        match &self.stopped {
+            Some(_) => Some(next.command(crate::steps::Step::Reconcile).to_string()),
+            None => self.counts.keys().find_map(|f| next.finding(*f)),
+        }
+    }
+
+    /// The findings that disagree with Mercado Pago, with their lines: what a
+    /// notification names.
+    pub(crate) fn disagreeing(&self) -> Vec<(Finding, u64)> {
+        self.counts
+            .iter()
+            .filter(|(f, _)| !f.agrees())
+            .map(|(f, c)| (*f, c.rows))
+            .collect()
+    }
+
+    /// The one line, ending with the first step its findings ask of a person,
+    /// if any: what `--quiet` leaves in a cron log.
+    pub(crate) fn line(&self, reach: &crate::steps::Reach) -> String {
+        match self.first_step(reach) {
+            Some(s) => format!("{}; next: {s}", self.one_line()),
+            None => self.one_line(),
+        }
     }
 
     /// What `--quiet` still says, for a cron log: one line, as `run` does.

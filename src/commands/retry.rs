@@ -14,15 +14,31 @@ use crate::domain::Outcome;
 use crate::lock::BatchLock;
 use crate::send::Stop;
 
+/// Which batch, which rows, and how the commands it names reach the batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Retry<'a> {
+    pub state: &'a Path,
+    pub pick: &'a batch::Pick,
+    /// Also the rows that failed for good.
+    pub all_failed: bool,
+    /// Also the rows still to send.
+    pub include_pending: bool,
+    pub reach: &'a crate::steps::Reach,
+}
+
 pub(crate) async fn retry(
-    state: &Path,
-    pick: &batch::Pick,
-    all_failed: bool,
-    include_pending: bool,
+    r: Retry<'_>,
     send: &SendOptions,
     output: &OutputOptions,
     stop: Stop,
 ) -> anyhow::Result<Finished> {
+    let Retry {
+        state,
+        pick,
+        all_failed,
+        include_pending,
+        reach,
+    } = r;
     let started = Instant::now();
     let mut ledger = batch::open_existing(state)?;
     let batch = batch::select_batch(&ledger, state, pick)?;
@@ -38,10 +54,13 @@ pub(crate) async fn retry(
         .unwrap_or(0);
     if pending > 0 && !include_pending {
         return Err(Usage(format!(
-            "batch {} has {pending} row(s) still pending (a run stopped before it sent them): \
-             `mprefund run` on the same input finishes them; pass --include-pending to have \
-             retry send them too; nothing was sent",
-            batch.id
+            "batch {} has {pending} row(s) still pending (a run stopped before it sent them), \
+             which retry sends only with --include-pending; nothing was sent. To send them, \
+             and the failed rows that may pass now: {}",
+            batch.id,
+            reach
+                .on(&batch.id, true)
+                .command(crate::steps::Step::Resume)
         ))
         .into());
     }

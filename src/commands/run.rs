@@ -154,10 +154,12 @@ impl RunRequest {
 /// signal left with rows to send: finished first, oldest first, with their own
 /// keys — or, `resume: false`, the run refuses (exit 7) naming them. Batches
 /// older than `max_age_days` are left alone, said loudly.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Earlier {
     pub resume: bool,
     pub max_age_days: u64,
+    /// How the commands the run prints about them reach them.
+    pub reach: crate::steps::Reach,
 }
 
 /// What finishing the earlier batches came to.
@@ -179,23 +181,28 @@ pub(crate) enum Refusal {
 }
 
 impl Refusal {
-    /// (what the lines are, what the user can do about them).
-    fn words(self) -> (&'static str, &'static str) {
+    /// (what the lines are, what the user can do about them); the commands it
+    /// names reach `input` as `reach`.
+    fn words(self, input: &Path, reach: &crate::steps::Reach) -> (&'static str, String) {
         match self {
             Refusal::BadLines => (
                 "bad line(s)",
-                "fix them, or pass --skip-invalid to refund the rest and mark these invalid",
+                "fix them, or pass --skip-invalid to refund the rest and mark these invalid".into(),
             ),
             Refusal::PriorRefunds => (
                 "row(s) on payments an earlier batch of this state file refunded",
                 "a corrected amount? another spreadsheet? check them, then pass \
                  --allow-more-refunds to send them anyway, or --skip-invalid to send the rest \
-                 and mark these invalid",
+                 and mark these invalid"
+                    .into(),
             ),
             Refusal::Preflight => (
                 "row(s) `plan --online` does not predict `ok`",
-                "see `mprefund plan --online` for the payments' figures; pass --skip-invalid \
-                 to send only the rows predicted ok and mark these invalid",
+                format!(
+                    "the payments' figures: {}; pass --skip-invalid to send only the rows \
+                     predicted ok and mark these invalid",
+                    reach.plan_online(input)
+                ),
             ),
         }
     }
@@ -216,16 +223,21 @@ pub(crate) enum RunResult {
 }
 
 impl RunResult {
-    /// What to show a person on stderr.
-    pub(crate) fn render(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    /// What to show a person on stderr; the commands it names reach the batch
+    /// (or the input) as `reach`.
+    pub(crate) fn render(
+        &self,
+        w: &mut dyn std::io::Write,
+        reach: &crate::steps::Reach,
+    ) -> std::io::Result<()> {
         match self {
-            RunResult::Finished(f) => f.render(w),
+            RunResult::Finished(f) => f.render(w, reach),
             RunResult::Refused {
                 input,
                 problems,
                 why,
             } => {
-                let (what, hint) = why.words();
+                let (what, hint) = why.words(input, reach);
                 writeln!(
                     w,
                     "{}: {} {what}; nothing was sent:",
@@ -247,7 +259,7 @@ pub(crate) async fn run(req: RunRequest, stop: Stop) -> anyhow::Result<RunResult
     // The one read of the input: every pass below reads this copy.
     let input = Spooled::read(&req.input)?;
     let mut earlier_done = Vec::new();
-    if let Some(earlier) = req.earlier
+    if let Some(earlier) = &req.earlier
         && state.is_file()
     {
         match finish_earlier(&req, &input, earlier, &state, &stop).await? {
@@ -288,10 +300,16 @@ fn earlier_monitoring(
 async fn finish_earlier(
     req: &RunRequest,
     spooled: &Spooled,
-    earlier: Earlier,
+    earlier: &Earlier,
     state: &Path,
     stop: &Stop,
 ) -> anyhow::Result<EarlierOutcome> {
+    let resume = |b: &Batch| {
+        earlier
+            .reach
+            .on(&b.id, true)
+            .command(crate::steps::Step::Resume)
+    };
     let digest = spooled.digest();
     let input = crate::paths::resolved(&req.input).display().to_string();
     let now = clock::now_ms();
@@ -307,11 +325,11 @@ async fn finish_earlier(
     {
         if now.saturating_sub(b.created_at_ms) > max_age_ms {
             tracing::warn!(
-                "batch {} of {input} (made {}) still has {left} row(s) to send, but is older than --max-age {} day(s): left alone; `mprefund retry --batch {} --include-pending` finishes it",
+                "batch {} of {input} (made {}) still has {left} row(s) to send, but is older than --max-age {} day(s): left alone; {} finishes it",
                 b.id,
                 clock::rfc3339(b.created_at_ms),
                 earlier.max_age_days,
-                b.id
+                resume(&b)
             );
         } else {
             due.push((b, left));
@@ -325,15 +343,16 @@ async fn finish_earlier(
             .iter()
             .map(|(b, left)| {
                 format!(
-                    "{} (made {}, {left} row(s) to send)",
+                    "{} (made {}, {left} row(s) to send: {} finishes it)",
                     b.id,
-                    clock::rfc3339(b.created_at_ms)
+                    clock::rfc3339(b.created_at_ms),
+                    resume(b)
                 )
             })
             .collect();
         return Err(crate::exit::EarlierUnfinished(format!(
-            "{} earlier batch(es) of {input} are unfinished: {}; nothing was sent (resume_earlier = false). \
-             Finish them with `mprefund retry --batch ID --include-pending`, or let `run --job` do it first",
+            "{} earlier batch(es) of {input} are unfinished: {}; nothing was sent (resume_earlier = false: \
+             finish them, or let `run --job` do it first with resume_earlier = true)",
             due.len(),
             named.join("; ")
         ))

@@ -101,9 +101,15 @@ pub(crate) fn status(
 }
 
 impl StatusReport {
-    /// For stdout: people and scripts alike.
-    pub(crate) fn render(&self, w: &mut dyn Write) -> std::io::Result<()> {
+    /// For stdout: people and scripts alike; its next steps reach the batch as
+    /// `reach`.
+    pub(crate) fn render(
+        &self,
+        w: &mut dyn Write,
+        reach: &crate::steps::Reach,
+    ) -> std::io::Result<()> {
         let b = &self.batch;
+        let next = reach.on(&b.id, self.summary.count(Outcome::Pending) > 0);
         writeln!(w, "batch      {}", b.id)?;
         writeln!(w, "input      {} (sha256 {})", b.input_path, b.input_digest)?;
         writeln!(w, "created    {}", rfc3339(b.created_at_ms))?;
@@ -118,7 +124,7 @@ impl StatusReport {
         if let Some(holder) = &self.holder {
             writeln!(w, "running    {holder}")?;
         }
-        self.summary.render(w)?;
+        self.summary.render(w, &next)?;
         if let Some(flagged) = &self.flagged {
             writeln!(w)?;
             writeln!(w, "rows that need a human: {}", flagged.len())?;
@@ -162,7 +168,15 @@ impl StatusReport {
                 writeln!(w, "causes:")?;
             }
             for (code, m) in known {
-                writeln!(w, "  {code:<22} {}; next: {}", m.what, m.next.as_str())?;
+                let step = match m.next {
+                    // `status --failed` is this very list.
+                    crate::causes::Next::FixRow => {
+                        "fix the rows in the spreadsheet and send them in a new file".to_owned()
+                    }
+                    crate::causes::Next::NeedsPerson => "a person must look".to_owned(),
+                    n => next.cause(n),
+                };
+                writeln!(w, "  {code:<22} {}; next: {step}", m.what)?;
             }
         }
         Ok(())

@@ -390,7 +390,8 @@ async fn approved(
         }
         Ok(Err(r @ RunResult::Refused { .. })) => {
             let mut text = Vec::new();
-            r.render(&mut text).map_err(|e| internal(e.into()))?;
+            r.render(&mut text, &crate::steps::Reach::console_of(&app.state))
+                .map_err(|e| internal(e.into()))?;
             upload::said_text(&String::from_utf8_lossy(&text), app, &u)
         }
         Ok(Err(RunResult::Finished(_))) => words_of(M::ErrSentAlready, &[]),

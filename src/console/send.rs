@@ -247,6 +247,7 @@ pub(crate) fn spawn(app: &Shared, id: &str, job: Job, begun: Begun) {
 async fn sending(app: Shared, id: String, job: Job, begun: Begun) {
     let Begun { running, sender } = begun;
     let (stop, live) = (running.stop, Some(running.live));
+    let reach = crate::steps::Reach::console_of(&app.state);
     let ran = match job {
         Job::Run(mut req) => {
             req.output.live = live;
@@ -261,7 +262,14 @@ async fn sending(app: Shared, id: String, job: Job, begun: Begun) {
                 live,
                 ..Default::default()
             };
-            crate::commands::retry::retry(&app.state, &pick, false, false, &send, &output, stop)
+            let which = crate::commands::retry::Retry {
+                state: &app.state,
+                pick: &pick,
+                all_failed: false,
+                include_pending: false,
+                reach: &reach,
+            };
+            crate::commands::retry::retry(which, &send, &output, stop)
                 .await
                 .map(|f| RunResult::Finished(Box::new(f)))
         }
@@ -273,7 +281,7 @@ async fn sending(app: Shared, id: String, job: Job, begun: Begun) {
         }
         Ok(r @ RunResult::Refused { .. }) => {
             let mut text = Vec::new();
-            let _ = r.render(&mut text);
+            let _ = r.render(&mut text, &reach);
             tracing::warn!(
                 "console batch {id}: not sent: {}",
                 String::from_utf8_lossy(&text).trim()
@@ -290,7 +298,7 @@ async fn sending(app: Shared, id: String, job: Job, begun: Begun) {
         let what = format!("console batch {id}");
         match &ran {
             Ok(RunResult::Finished(f)) => {
-                f.tell(&mut tell);
+                f.tell(&mut tell, &reach);
                 tell.ended(&what, crate::exit::Ending::exit(f.as_ref()), None);
             }
             Ok(r) => tell.ended(&what, crate::exit::Ending::exit(r), Some("not sent")),

@@ -179,8 +179,8 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
     super::sender::recover(&mut store, &s.state)?;
     if store.users()?.iter().all(|u| u.disabled) {
         tracing::warn!(
-            "no account can log in yet: add one with `mprefund console users add NAME --role admin --state {}`",
-            s.state.display()
+            "no account can log in yet: add one (it asks for its password) with {}",
+            crate::steps::Reach::console_of(&s.state).add_admin()
         );
     }
     let stand_in_hash = users::hash_password(&super::random_hex(16)?)?;

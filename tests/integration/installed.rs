@@ -281,9 +281,15 @@ fn the_night_after_an_outage_names_the_batch_it_finished_and_the_morning_reads_b
     let outage: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.path("s.json")).unwrap()).unwrap();
     let first = outage["batch"].as_str().unwrap().to_owned();
+    // The cron log says how to resume it, reaching it through the job file;
+    // a bare `retry` would refuse its pending rows (tests/integration/steps.rs
+    // runs every such command).
     assert!(
-        !ran.stderr.contains("mprefund retry`)") && !ran.stderr.contains("next: retry"),
-        "pending rows are the run's to resume, not retry's: {ran:?}"
+        ran.stderr.contains(&format!(
+            "next: `mprefund retry --job {} --batch {first} --include-pending`",
+            w.path("job.toml").display()
+        )),
+        "{ran:?}"
     );
 
     sb.set_faults(Faults::default());
@@ -351,47 +357,98 @@ fn the_night_after_an_outage_names_the_batch_it_finished_and_the_morning_reads_b
     assert_eq!(ran.stderr.matches("reconciled").count(), 1, "{ran:?}");
 }
 
+/// A webhook of our own on 127.0.0.1:0: it keeps each JSON body it accepts,
+/// and refuses the first `refused` requests (503), which the tool must try again.
+pub(crate) struct Receiver {
+    pub url: String,
+    got: Arc<Mutex<Vec<String>>>,
+}
+
+impl Receiver {
+    pub(crate) fn start(refused: usize) -> Receiver {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let got: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+        let kept = got.clone();
+        std::thread::spawn(move || {
+            use std::io::{BufRead, BufReader, Read, Write};
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let status = if n < refused {
+                    "503 Service Unavailable"
+                } else {
+                    "200 OK"
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                if n >= refused {
+                    kept.lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&body).into_owned());
+                }
+            }
+        });
+        Receiver { url, got }
+    }
+
+    /// The `text` of every notification accepted so far, each checked to be
+    /// the one JSON shape the chat webhooks take: `{"text": "..."}`.
+    pub(crate) fn texts(&self) -> Vec<String> {
+        self.got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                let body: serde_json::Value = serde_json::from_str(b).unwrap();
+                let fields = body.as_object().unwrap();
+                assert_eq!(fields.len(), 1, "{body}");
+                body["text"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    }
+
+    /// Waits for a notification that says `what`, and returns it.
+    pub(crate) fn wait_for(&self, what: &str) -> String {
+        let said = std::cell::RefCell::new(None);
+        let waited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wait_until(
+                &format!("a notification saying {what:?}"),
+                std::time::Duration::from_secs(60),
+                || {
+                    *said.borrow_mut() = self.texts().into_iter().find(|t| t.contains(what));
+                    said.borrow().is_some()
+                },
+            );
+        }));
+        assert!(
+            waited.is_ok(),
+            "no notification says {what:?}: {:#?}",
+            self.texts()
+        );
+        said.into_inner().unwrap()
+    }
+}
+
 #[test]
 fn notifications_reach_a_webhook_and_a_failed_one_is_tried_again() {
-    // A receiver of our own: it keeps each JSON body.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let got: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
-    let kept = got.clone();
-    std::thread::spawn(move || {
-        use std::io::{BufRead, BufReader, Read, Write};
-        for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            // The first is refused: the tool tries again.
-            let status = if n == 0 {
-                "503 Service Unavailable"
-            } else {
-                "200 OK"
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-            );
-            if n > 0 {
-                kept.lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&body).into_owned());
-            }
-        }
-    });
+    // The first is refused: the tool tries again.
+    let hook = Receiver::start(1);
+    let url = hook.url.clone();
     let sb = sandbox();
     let w = Work::new();
     // A night that needs a person: the token refused (exit 6).
@@ -408,13 +465,7 @@ fn notifications_reach_a_webhook_and_a_failed_one_is_tried_again() {
             &url,
         ]));
     assert_eq!(ran.code, 6, "{ran:?}");
-    wait_until(
-        "the notification",
-        std::time::Duration::from_secs(60),
-        || !got.lock().unwrap().is_empty(),
-    );
-    let body: serde_json::Value = serde_json::from_str(&got.lock().unwrap()[0]).unwrap();
-    let said = body["text"].as_str().unwrap();
+    let said = hook.wait_for("exit 6");
     assert!(
         said.contains("exit 6") && said.contains("a person must fix"),
         "{said}"
@@ -446,21 +497,8 @@ fn notifications_reach_a_webhook_and_a_failed_one_is_tried_again() {
         assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
         id
     });
-    wait_until(
-        "the submission's notification",
-        std::time::Duration::from_secs(60),
-        || got.lock().unwrap().iter().any(|b| b.contains(&id)),
-    );
-    let all = got.lock().unwrap().clone();
-    let submitted = all.iter().find(|b| b.contains(&id)).unwrap();
-    let body: serde_json::Value = serde_json::from_str(submitted).unwrap();
-    assert!(
-        body["text"]
-            .as_str()
-            .unwrap()
-            .contains("waits for an approver"),
-        "{body}"
-    );
+    let submitted = hook.wait_for(&id);
+    assert!(submitted.contains("waits for an approver"), "{submitted}");
 
     // Only https, or http to this machine.
     let ran = run(w.mprefund(
@@ -515,4 +553,225 @@ fn the_shipped_units_pass_systemd_analyze_verify() {
         !ran.stderr.contains("Unknown key") && !ran.stderr.contains("Unknown section"),
         "{ran:?}"
     );
+}
+
+/// The command a notification says to run next.
+fn next_in(said: &str) -> Vec<String> {
+    said.split("next: `")
+        .skip(1)
+        .filter_map(|rest| rest.split('`').next())
+        .map(|c| {
+            c.strip_prefix("mprefund ")
+                .unwrap_or_else(|| panic!("{c}"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// `retry` and `reconcile` tell too: a batch that ends with failed rows, a
+/// read-back that finds rows still in doubt, an end a person must see (exit 2
+/// or more) — each with the command to run next, which works as told.
+#[test]
+fn retry_and_reconcile_notify_what_a_person_must_see() {
+    let hook = Receiver::start(0);
+    let sb = sandbox_with(Faults {
+        error_500: 1.0,
+        ..Faults::default()
+    });
+    let w = Work::new();
+    w.write(
+        "job.toml",
+        format!(
+            "input = \"in.csv\"\nstate = \"s.db\"\napi_base = \"{}\"\nnotify_url = \"{}\"\n\
+             max_attempts = 1\nbreaker = 100\n",
+            sb.base_url(),
+            hook.url
+        ),
+    );
+    w.write(
+        "in.csv",
+        "payment_id,amount,reference\n3310001,1.25,a\n3310002,1.25,b\n3310903,1.25,c\n",
+    );
+    let mprefund = |args: &[&str]| {
+        let mut c = w.bare();
+        c.env("MP_ACCESS_TOKEN", TEST_TOKEN).args(args);
+        run(c)
+    };
+    // Every answer a 500: the rows are in doubt.
+    let ran = mprefund(&["run", "--job", "job.toml"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    hook.wait_for("0 failed and 3 in doubt");
+
+    // Read back during the outage: the payments unreadable, said with the
+    // read-back to do later.
+    let read = mprefund(&["reconcile", "--job", "job.toml"]);
+    assert_eq!(read.code, 1, "{read:?}");
+    let said = hook.wait_for("Mercado Pago disagrees");
+    assert!(said.contains("unreadable 3"), "{said}");
+    let job = w.path("job.toml").display().to_string();
+    assert!(
+        said.contains(&format!(
+            "next: read back again later: `mprefund reconcile --job {job} --batch "
+        )),
+        "{said}"
+    );
+
+    // A retry the breaker stops (exit 3): told, with the command that resumes.
+    let stopped = mprefund(&["retry", "--job", "job.toml", "--breaker", "1"]);
+    assert_eq!(stopped.code, 3, "{stopped:?}");
+    let said = hook.wait_for("the retry: exit 3");
+    let [resume] = next_in(&said).try_into().expect("one step");
+    assert!(resume.ends_with("--include-pending"), "{said}");
+
+    // The outage over, the command told. The 2063 row stays in doubt (its
+    // payment refuses a refund it may have made itself), and is told.
+    sb.set_faults(Faults::default());
+    let resumed = mprefund(
+        &crate::steps::shell_words(&resume)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(resumed.code, 1, "{resume}: {resumed:?}");
+    let said = hook.wait_for("0 failed and 1 in doubt");
+    assert!(said.contains("next: `mprefund status --job "), "{said}");
+
+    // A retry refused (exit 2) is told too.
+    let refused = mprefund(&["retry", "--job", "job.toml", "--batch", "nope"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    let said = hook.wait_for("the retry: exit 2");
+    assert!(said.contains("no batch nope"), "{said}");
+    assert!(hook.texts().iter().all(|t| !t.contains(TEST_TOKEN)));
+}
+
+/// `run --approved` tells of the console's batches as a nightly run does: one
+/// stopped by an outage is told with the command that sends it.
+#[tokio::test]
+async fn run_approved_tells_of_a_stopped_console_batch() {
+    let hook = Receiver::start(0);
+    let sb = sandbox();
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let c = Console::start_with(
+        &w,
+        &state,
+        &[("MP_ACCESS_TOKEN", TEST_TOKEN)],
+        &["--api-base", &sb.base_url()],
+    );
+    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let id = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 3_320), false).await;
+    for (who, csrf, what) in [(&sub, &sub_csrf, "submit"), (&appr, &appr_csrf, "approve")] {
+        let (s, body) = step(&c, who, Some(csrf), &id, what, &[("expect_total", "3.75")]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{what}: {body}");
+    }
+    drop(c);
+    sb.set_faults(Faults {
+        error_500: 1.0,
+        ..Faults::default()
+    });
+    let night = |extra: &[&str]| {
+        let mut cmd = w.bare();
+        cmd.env("MP_ACCESS_TOKEN", TEST_TOKEN)
+            .args(["run", "--approved", "--state"])
+            .arg(&state)
+            .args(extra);
+        run(cmd)
+    };
+    let ran = night(&["--breaker", "1", "--notify-url", &hook.url]);
+    assert_eq!(ran.code, 3, "{ran:?}");
+    let said = hook.wait_for("the night's run: exit 3");
+    let [again] = next_in(&said).try_into().expect("one step");
+    assert!(
+        again.starts_with(&format!("run --approved --state {}", state.display())),
+        "{said}"
+    );
+    sb.set_faults(Faults::default());
+    let mut cmd = w.bare();
+    cmd.env("MP_ACCESS_TOKEN", TEST_TOKEN)
+        .args(crate::steps::shell_words(&again));
+    let sent = run(cmd);
+    assert_eq!(sent.code, 0, "{again}: {sent:?}");
+    assert_eq!(sb.refunds().len(), 3);
+    // Finished: no lock file of its batch remains beside the state file.
+    let locks = ending(state.parent().unwrap(), ".lock");
+    assert!(locks.is_empty(), "{locks:?}");
+}
+
+/// A file's or folder's permission bits.
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// A night's files under umask 022, as cron and systemd leave it: the state
+/// file and the lock a stopped batch leaves beside it are private (0600); the
+/// results and the monitoring files keep the umask, for people and
+/// collectors; the lock goes once its batch finishes, by whichever command
+/// finishes it.
+#[test]
+fn a_nights_files_are_private_under_umask_022_and_locks_go_with_their_batch() {
+    use std::os::unix::process::CommandExt;
+    let sb = sandbox_with(Faults {
+        error_500: 1.0,
+        ..Faults::default()
+    });
+    let w = Work::new();
+    w.write(
+        "job.toml",
+        format!(
+            "input = \"tonight.csv\"\nstate = \"s.db\"\napi_base = \"{}\"\nbreaker = 3\n\
+             metrics_file = \"m.prom\"\nsummary_json = \"s.json\"\n",
+            sb.base_url()
+        ),
+    );
+    w.write("tonight.csv", ordinary_csv(4, 3_910));
+    let mprefund = |args: &[&str]| {
+        let mut c = w.bare();
+        c.env("MP_ACCESS_TOKEN", TEST_TOKEN).args(args);
+        // SAFETY: umask is async-signal-safe; it only sets the child's mask.
+        unsafe {
+            c.pre_exec(|| {
+                libc::umask(0o022);
+                Ok(())
+            });
+        }
+        run(c)
+    };
+    let ran = mprefund(&["run", "--job", "job.toml"]);
+    assert_eq!(ran.code, 3, "{ran:?}");
+    let locks = ending(w.dir.path(), ".lock");
+    let [lock] = locks.as_slice() else {
+        panic!("one lock, of the stopped batch: {locks:?}")
+    };
+    assert_eq!(mode(lock), 0o600, "{}", lock.display());
+    assert_eq!(mode(&w.path("s.db")), 0o600);
+    for companion in ["s.db-wal", "s.db-shm"] {
+        let p = w.path(companion);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{companion}");
+        }
+    }
+    for people in ["tonight.results.csv", "m.prom", "s.json"] {
+        assert_eq!(mode(&w.path(people)), 0o644, "{people}");
+    }
+
+    // Finished by a retry: its lock goes.
+    sb.set_faults(Faults::default());
+    let done = mprefund(&["retry", "--job", "job.toml", "--include-pending"]);
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(
+        ending(w.dir.path(), ".lock").is_empty(),
+        "{:?}",
+        ending(w.dir.path(), ".lock")
+    );
+    // A read-back of a finished batch leaves none either.
+    let read = mprefund(&["reconcile", "--job", "job.toml"]);
+    assert_eq!(read.code, 0, "{read:?}");
+    assert!(ending(w.dir.path(), ".lock").is_empty());
+    assert_eq!(mode(&w.path("s.db")), 0o600);
 }

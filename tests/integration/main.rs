@@ -30,3 +30,4 @@ mod sheets; // one way to write a sheet: every CSV in the input's dialect, one r
 mod simulation; // the seeded simulation of bad nights: invariants over generated schedules
 mod small; // small things a trial run hit: CRLF lines, the crontab, cause meanings, quiet lines
 mod statements; // reconcile --report: the batch against Mercado Pago's report files
+mod steps; // every next step printed is a command that works as printed

@@ -99,7 +99,8 @@ fn a_refused_token_needs_a_person_and_an_outage_resumes() {
     assert_exit_everywhere(&w, &ran, 3);
     assert!(ran.stderr.contains("circuit breaker open"), "{ran:?}");
     assert!(
-        ran.stderr.contains("run the same command again to resume"),
+        ran.stderr.contains("to resume: `mprefund retry --state ")
+            && ran.stderr.contains(" --include-pending`"),
         "{ran:?}"
     );
     assert!(failing.refunds().is_empty());

@@ -214,8 +214,8 @@ fn causes_come_with_their_meaning_and_next_step() {
         "failed/2063: 1  (the payment's state allows no refund",
         "failed/2024: 1  (payment too old to refund",
         "failed/4043: 1  (amount exceeds what is left to refund on the payment; next: fix the row",
-        "unknown/http_500: 1  (Mercado Pago's server failed; next: retry",
-        "next: reconcile",
+        "unknown/http_500: 1  (Mercado Pago's server failed; next: `mprefund retry --state ",
+        "next: read them back: `mprefund reconcile --state ",
     ] {
         assert!(ran.stderr.contains(said), "{said}: {ran:?}");
     }
@@ -230,9 +230,9 @@ fn causes_come_with_their_meaning_and_next_step() {
         "causes:",
         "2024 ",
         "payment too old to refund",
-        "next: needs a person",
+        "next: a person must look",
         "http_500 ",
-        "next: retry",
+        "next: send them again, same keys: `mprefund retry --state ",
     ] {
         assert!(out.contains(said), "{said}: {out}");
     }

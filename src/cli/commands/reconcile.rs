@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
 use crate::cli::args::{
-    BatchArgs, CurrencyArg, OutArg, SendArgs, de_size, layered, parse_size, with_default,
+    BatchArgs, CurrencyArg, NotifyArg, OutArg, SendArgs, de_size, layered, parse_size, with_default,
 };
 use crate::cli::session::Session;
 use crate::cli::settings::{self, JobCommon, JobFile, Layer};
@@ -64,6 +64,9 @@ layered! {
         #[command(flatten)]
         #[serde(flatten)]
         pub send: SendArgs,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub notify: NotifyArg,
     }
 }
 
@@ -90,32 +93,52 @@ const FETCHING: [&str; 4] = ["from", "to", "fetch_timeout", "max_report_bytes"];
 pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Result<Exit> {
     let given = settings::given(&flags);
     let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let flagged = Flagged {
+        job: flags.batch.job.clone(),
+        state: flags.batch.state.clone(),
+        token: settings::token_from(&flags.send.token),
+    };
     let a = flags.over(job.layer("reconcile")?);
     let common = job.common("reconcile")?;
-    if a.report.is_empty() && a.fetch_report.is_none() {
-        settings::refuse_flags(
-            &given,
-            |k| !MATCHING.contains(&k),
-            "they are for matching reports (--report, --fetch-report)",
-        )?;
-        return against_the_api(a, &common, session).await;
+    let notifier = settings::notifier(&a.notify, &a.send)?;
+    let mut tell = crate::notify::Tell::default();
+    let exit = if a.report.is_empty() && a.fetch_report.is_none() {
+        against_the_api(a, &given, &common, flagged, session, &mut tell).await
+    } else {
+        against_reports(a, &given, &common, session).await
+    };
+    match &exit {
+        Ok(e) => tell.ended("the reconcile", *e, None),
+        Err(e) => tell.ended("the reconcile", Exit::of_error(e), Some(&format!("{e:#}"))),
     }
+    tell.deliver(notifier.as_ref()).await;
+    exit
+}
+
+/// `--report`/`--fetch-report`: the batch matched against Mercado Pago's
+/// report files.
+async fn against_reports(
+    a: ReconcileArgs,
+    given: &[&'static str],
+    common: &JobCommon,
+    session: &Session,
+) -> anyhow::Result<Exit> {
     settings::refuse_flags(
-        &given,
+        given,
         |k| k != "metrics_file",
         "matching reports writes no metrics",
     )?;
     if a.fetch_report.is_none() {
         let sending = settings::keys_of::<SendArgs>();
         settings::refuse_flags(
-            &given,
+            given,
             |k| !FETCHING.contains(&k) && !sending.iter().any(|s| s == k),
             "--report alone reads local files, it calls no API (--fetch-report does)",
         )?;
     }
     let req = commands::statements::MatchRequest {
-        state: settings::state_of(a.batch.state.as_deref(), &common)?,
-        pick: settings::pick_of(a.batch.batch.as_deref(), &common),
+        state: settings::state_of(a.batch.state.as_deref(), common)?,
+        pick: settings::pick_of(a.batch.batch.as_deref(), common),
         reports: a.report.clone(),
         out: a.out.out.clone(),
         window_days: a.date_window.unwrap_or(DEFAULT_DATE_WINDOW_DAYS),
@@ -161,13 +184,38 @@ fn fetch_failed(e: anyhow::Error) -> anyhow::Error {
     }
 }
 
+/// What the command line itself named: the commands a reconcile prints
+/// reach its batches the same way.
+struct Flagged {
+    job: Option<PathBuf>,
+    state: Option<PathBuf>,
+    token: Option<crate::steps::TokenFrom>,
+}
+
+/// The batch's payments read back from the API; what disagrees is told.
 async fn against_the_api(
     a: ReconcileArgs,
+    given: &[&'static str],
     common: &JobCommon,
+    flagged: Flagged,
     session: &Session,
+    tell: &mut crate::notify::Tell,
 ) -> anyhow::Result<Exit> {
+    settings::refuse_flags(
+        given,
+        |k| !MATCHING.contains(&k),
+        "they are for matching reports (--report, --fetch-report)",
+    )?;
+    let state = settings::state_of(a.batch.state.as_deref(), common)?;
+    let reach = crate::steps::Reach::new(
+        flagged.job.as_deref(),
+        flagged.state.as_deref(),
+        Some(&state),
+        flagged.token,
+        None,
+    );
     let req = commands::reconcile::ReconcileRequest {
-        state: settings::state_of(a.batch.state.as_deref(), common)?,
+        state,
         pick: settings::pick_of(a.batch.batch.as_deref(), common),
         send: settings::send_options(&a.send)?,
         out: a.out.out.clone(),
@@ -176,7 +224,16 @@ async fn against_the_api(
     // Without --batch: every batch sent since the last reconcile, each said.
     let m = commands::morning::reconcile_due(req, session.stop()).await?;
     for r in &m.read {
-        session.summary(|| r.one_line(), |w| r.render(w))?;
+        session.summary(|| r.line(&reach), |w| r.render(w, &reach))?;
+        let disagreeing: Vec<(&str, u64)> = r
+            .disagreeing()
+            .into_iter()
+            .map(|(f, n)| (f.as_str(), n))
+            .collect();
+        tell.read_back(&r.batch_id, &disagreeing, &r.out.display().to_string());
+        if !disagreeing.is_empty() {
+            tell.next(r.first_step(&reach));
+        }
     }
     Ok(m.exit())
 }

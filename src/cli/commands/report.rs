@@ -8,6 +8,7 @@ use crate::cli::args::{BatchArgs, OutArg, ResultsFormatArg, layered};
 use crate::cli::session::{Session, finished};
 use crate::cli::settings::{self, JobFile, Layer};
 use crate::commands::{self, OutputOptions};
+use crate::steps::Reach;
 
 layered! {
     #[derive(Args, Debug, Default, Deserialize)]
@@ -27,6 +28,7 @@ layered! {
 
 pub(crate) fn exec(flags: ReportArgs, session: &Session) -> anyhow::Result<Exit> {
     let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let (job_flag, state_flag) = (flags.batch.job.clone(), flags.batch.state.clone());
     let a = flags.over(job.layer("report")?);
     let common = job.common("report")?;
     let state = settings::state_of(a.batch.state.as_deref(), &common)?;
@@ -39,5 +41,12 @@ pub(crate) fn exec(flags: ReportArgs, session: &Session) -> anyhow::Result<Exit>
     };
     let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
     let f = commands::report::report(&state, &pick, &output)?;
-    finished(&f, session)
+    let reach = Reach::new(
+        job_flag.as_deref(),
+        state_flag.as_deref(),
+        Some(&state),
+        None,
+        None,
+    );
+    finished(&f, &reach, session)
 }

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Deserialize;
 
-use crate::cli::args::{BatchArgs, OutputArgs, SendArgs, layered};
+use crate::cli::args::{BatchArgs, NotifyArg, OutputArgs, SendArgs, layered};
 use crate::cli::session::{self, Session, finished};
 use crate::cli::settings::{self, JobFile, Layer};
+use crate::steps::Reach;
 use crate::{Exit, Usage, commands};
 
 layered! {
@@ -34,16 +35,29 @@ layered! {
         #[command(flatten)]
         #[serde(flatten)]
         pub output: OutputArgs,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub notify: NotifyArg,
     }
 }
 
 pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
     let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let (job_flag, state_flag) = (flags.batch.job.clone(), flags.batch.state.clone());
+    let token_flag = settings::token_from(&flags.send.token);
     let a = flags.over(job.layer("retry")?);
     let output = settings::output_options(&a.output, session.mode);
     let common = job.common("retry")?;
     let state = settings::state_of(a.batch.state.as_deref(), &common);
+    let reach = Reach::new(
+        job_flag.as_deref(),
+        state_flag.as_deref(),
+        state.as_deref().ok(),
+        token_flag,
+        None,
+    );
+    let notifier = settings::notifier(&a.notify, &a.send)?;
     let ran = async {
         let state = state.as_ref().map_err(Usage::clone)?;
         let send = settings::send_options(&a.send)?;
@@ -58,20 +72,23 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
                 return Err(Usage("not confirmed; nothing sent".into()).into());
             }
         }
-        commands::retry::retry(
+        let which = commands::retry::Retry {
             state,
-            &pick,
-            a.all_failed,
-            a.include_pending,
-            &send,
-            &output,
-            session.stop(),
-        )
+            pick: &pick,
+            all_failed: a.all_failed,
+            include_pending: a.include_pending,
+            reach: &reach,
+        };
+        commands::retry::retry(which, &send, &output, session.stop())
         .await
     }
     .await;
-    match ran {
-        Ok(f) => finished(&f, session),
+    let mut tell = crate::notify::Tell::default();
+    let exit = match ran {
+        Ok(f) => {
+            f.tell(&mut tell, &reach);
+            finished(&f, &reach, session)
+        }
         Err(e) => {
             // As for `run`: a retry that ended without results still tells
             // monitoring, with its real exit code.
@@ -86,5 +103,12 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
             );
             Err(e)
         }
+    };
+    match &exit {
+        Ok(e) => tell.ended("the retry", *e, None),
+        Err(e) => tell.ended("the retry", Exit::of_error(e), Some(&format!("{e:#}"))),
     }
+    // Money is done by now: the notification only waits its bounded turn.
+    tell.deliver(notifier.as_ref()).await;
+    exit
 }

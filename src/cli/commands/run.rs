@@ -18,6 +18,7 @@ use crate::commands::OutputOptions;
 use crate::commands::run::{Earlier, Guards, RunRequest, RunResult};
 use crate::exit::Ending;
 use crate::night::{self, EarlierBatch};
+use crate::steps::Reach;
 use crate::totals::Guard;
 use crate::{Exit, Usage, commands, state_home};
 
@@ -115,10 +116,22 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
         ..OutputOptions::default()
     };
     let job = JobFile::load_opt(flags.job.as_deref())?;
+    let flagged = Flagged {
+        job: flags.job.clone(),
+        state: flags.state.clone(),
+        token: settings::token_from(&flags.send.token),
+        api_base: flags.send.api_base.clone(),
+    };
     let a = flags.over(job.layer("run")?);
     let notifier = settings::notifier(&a.notify, &a.send)?;
     let mut tell = crate::notify::Tell::default();
-    let exit = run_or_approved(a, &given, approved_files, started, session, &mut tell).await;
+    let ran = Ran {
+        given: &given,
+        flagged,
+        approved_files,
+        started,
+    };
+    let exit = run_or_approved(a, ran, session, &mut tell).await;
     let what = "the night's run";
     match &exit {
         Ok(e) => tell.ended(what, *e, None),
@@ -129,14 +142,49 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
     exit
 }
 
-async fn run_or_approved(
-    a: RunArgs,
-    given: &[&'static str],
+/// What the command line itself named: the commands a run prints reach its
+/// batches the same way.
+struct Flagged {
+    job: Option<PathBuf>,
+    state: Option<PathBuf>,
+    token: Option<crate::steps::TokenFrom>,
+    api_base: Option<String>,
+}
+
+impl Flagged {
+    /// How the commands it prints reach the batches of `state`.
+    fn reach(&self, state: Option<&std::path::Path>) -> Reach {
+        Reach::new(
+            self.job.as_deref(),
+            self.state.as_deref(),
+            state,
+            self.token.clone(),
+            self.api_base.as_deref(),
+        )
+    }
+}
+
+/// How a run was started, besides its merged settings.
+struct Ran<'a> {
+    given: &'a [&'static str],
+    flagged: Flagged,
+    /// `--approved`'s `--metrics-file` and `--summary-json`.
     approved_files: OutputOptions,
     started: std::time::Instant,
+}
+
+async fn run_or_approved(
+    a: RunArgs,
+    ran: Ran<'_>,
     session: &Session,
     tell: &mut crate::notify::Tell,
 ) -> anyhow::Result<Exit> {
+    let Ran {
+        given,
+        flagged,
+        approved_files,
+        started,
+    } = ran;
     if a.approved {
         // The console's state file: --state or the job's, else the account's
         // (never one found beside the job's input, which --approved does not read).
@@ -144,6 +192,7 @@ async fn run_or_approved(
             state: a.state.clone(),
             files: approved_files,
             started,
+            flagged,
         };
         return approved(&a, given, night, session, tell).await;
     }
@@ -159,6 +208,7 @@ async fn run_or_approved(
             })
             .transpose()?,
     };
+    let reach = flagged.reach(state.as_deref());
     let ran = async {
         if let Some(state) = &state {
             crate::state_owner::check(state, &crate::state_owner::this_command())?;
@@ -198,6 +248,7 @@ async fn run_or_approved(
             earlier: a.job.is_some().then(|| Earlier {
                 resume: a.resume_earlier.unwrap_or(true),
                 max_age_days: a.max_age.unwrap_or(settings::DEFAULT_MAX_AGE_DAYS),
+                reach: reach.clone(),
             }),
         };
         anyhow::Ok(commands::run::run(req, session.stop()).await?)
@@ -217,13 +268,13 @@ async fn run_or_approved(
     };
     match ran {
         Ok(RunResult::Finished(f)) => {
-            f.tell(tell);
-            finished(&f, session)
+            f.tell(tell, &reach);
+            finished(&f, &reach, session)
         }
         Ok(refused @ RunResult::Refused { .. }) => {
             // Always shown: it is the error message of an exit 2.
             let mut text = Vec::new();
-            refused.render(&mut text)?;
+            refused.render(&mut text, &reach)?;
             failed(
                 refused.exit(),
                 String::from_utf8_lossy(&text).trim().to_owned(),
@@ -244,6 +295,7 @@ struct Approved {
     /// `--metrics-file` and `--summary-json`, from the command line.
     files: OutputOptions,
     started: std::time::Instant,
+    flagged: Flagged,
 }
 
 /// The label `run --approved`'s metrics carry: its file sits beside the
@@ -264,6 +316,7 @@ async fn approved(
         state,
         files,
         started,
+        flagged,
     } = night_args;
     let mut applies: Vec<String> = [
         "approved",
@@ -306,6 +359,8 @@ async fn approved(
     .filter_map(|(flag, p)| p.map(|p| (flag, p)))
     .collect();
     crate::paths::check_outputs(None, &state, &monitoring)?;
+    // Its batches are the console's: `run --approved` resumes them.
+    let reach = flagged.reach(Some(&state)).console();
     let night = crate::console::approved::Night {
         state: state.clone(),
         input: settings::input_options(&a.input_args),
@@ -348,8 +403,8 @@ async fn approved(
         let console_batch = format!("console batch {}", s.id);
         let exit = match s.ran {
             Ok(RunResult::Finished(f)) => {
-                f.tell(tell);
-                let exit = finished(&f, session)?;
+                f.tell(tell, &reach);
+                let exit = finished(&f, &reach, session)?;
                 if let Some(before) = last.replace(f) {
                     earlier.push(before.as_earlier());
                 }
@@ -357,7 +412,7 @@ async fn approved(
             }
             Ok(refused @ RunResult::Refused { .. }) => {
                 let mut text = Vec::new();
-                refused.render(&mut text)?;
+                refused.render(&mut text, &reach)?;
                 show(&mut std::io::stderr().lock(), |w| w.write_all(&text))?;
                 let said = String::from_utf8_lossy(&text).trim().to_owned();
                 earlier.push(EarlierBatch::failed(&console_batch, refused.exit(), &said));

@@ -7,6 +7,7 @@ use crate::cli::args::{BatchArgs, layered};
 use crate::cli::session::{Session, show};
 use crate::cli::settings::{self, JobFile, Layer};
 use crate::exit::Ending;
+use crate::steps::Reach;
 use crate::{Exit, commands};
 
 layered! {
@@ -25,12 +26,22 @@ layered! {
 
 pub(crate) fn exec(flags: StatusArgs, _session: &Session) -> anyhow::Result<Exit> {
     let job = JobFile::load_opt(flags.batch.job.as_deref())?;
+    let (job_flag, state_flag) = (flags.batch.job.clone(), flags.batch.state.clone());
     let a = flags.over(job.layer("status")?);
     let common = job.common("status")?;
     let state = settings::state_of(a.batch.state.as_deref(), &common)?;
     let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
     let report = commands::status::status(&state, &pick, a.failed)?;
-    show(&mut std::io::stdout().lock(), |w| report.render(w))?;
+    // `status` reads no token: the commands it names take it as the job file
+    // or the environment gives it.
+    let reach = Reach::new(
+        job_flag.as_deref(),
+        state_flag.as_deref(),
+        Some(&state),
+        None,
+        None,
+    );
+    show(&mut std::io::stdout().lock(), |w| report.render(w, &reach))?;
     Ok(report.exit())
 }
 
