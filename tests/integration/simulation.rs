@@ -283,8 +283,47 @@ fn schedule(
         if let Some(p) = outage {
             sb.heal_payment(p);
         }
+        dump_rows(w, &mut s.log);
     }
     Ok(())
+}
+
+/// Every row of the state file as it stands, a line each, for the log a
+/// failing seed prints: which refund each row holds, and since when it is
+/// in doubt, step by step.
+fn dump_rows(w: &Work, log: &mut String) {
+    let Ok(c) = rusqlite::Connection::open(w.path("s.db")) else {
+        return;
+    };
+    let Ok(mut stmt) = c.prepare(
+        "SELECT batch, row_no, payment_id, requested, state, doubt, CAST(refund_id AS TEXT),
+                exposed_at, last_attempt_at, attempts, cause_code, lower(substr(hex(key), 1, 8))
+         FROM rows ORDER BY batch, row_no",
+    ) else {
+        return;
+    };
+    let Ok(rows) = stmt.query_map([], |r| {
+        Ok(format!(
+            "     b{} r{} {} {} {} d{} refund {:?} exposed {:?} last {:?} att {} {:?} key {}",
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, i64>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, Option<i64>>(7)?.map(|t| t % 1_000_000),
+            r.get::<_, Option<i64>>(8)?.map(|t| t % 1_000_000),
+            r.get::<_, i64>(9)?,
+            r.get::<_, Option<String>>(10)?,
+            r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+        ))
+    }) else {
+        return;
+    };
+    for line in rows.flatten() {
+        let _ = writeln!(log, "{line}");
+    }
 }
 
 /// The id of the batch made from `file`, if one was.
