@@ -1,4 +1,4 @@
-//! Benchmark (not a test) of rate control (issues 9 and 18): `mprefund run`
+//! Benchmark (not a test) of rate control: `mprefund run`
 //! against the in-process sandbox in several set-ups, printing throughput, 429
 //! share (from the limit, at random), how the tool read its 429s, the busiest
 //! sliding second and the spread of the rate the run used.
@@ -32,7 +32,7 @@ struct Case {
     rows: Option<u64>,
 }
 
-/// The flaky day of issue 18.
+/// The flaky day: 10 % 500s, 5 % 429s, 3 % connections cut after the refund was made.
 fn flaky() -> Faults {
     Faults {
         error_500: 0.1,

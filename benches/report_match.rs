@@ -1,4 +1,4 @@
-//! Benchmark (not a test) of `reconcile --report` (issue 11): a batch of N rows
+//! Benchmark (not a test) of `reconcile --report`: a batch of N rows
 //! refunded against the in-process sandbox, then a settlement report of N refund
 //! lines (one per refund, half found by the refund id in METADATA, half by
 //! payment, amount and date) matched against it. Prints the matching's wall time

@@ -1,4 +1,4 @@
-//! Benchmark (not a test) of how `mprefund` scales with the file (issue 10): for
+//! Benchmark (not a test) of how `mprefund` scales with the file: for
 //! 10,000, 100,000 and 1,000,000 rows, against the in-process sandbox, durable
 //! state on, it prints
 //!

@@ -252,7 +252,7 @@ impl Requested {
         }
     }
 
-    /// Parses an amount cell (SPEC "Amount"): a positive plain number with `.` or
+    /// Parses an amount cell: a positive plain number with `.` or
     /// `,` as the decimal mark and at most the currency's decimals, or `full` /
     /// `total`. Errors are user-facing reasons.
     pub fn parse(raw: &str, currency: Option<Currency>) -> Result<Requested, String> {

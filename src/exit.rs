@@ -1,5 +1,5 @@
-//! The one place where outcomes become process exit codes (SPEC "Exit codes",
-//! README "Exit codes"): each code says what to do next, so a stop a person must
+//! The one place where outcomes become process exit codes (the book's "Exit
+//! codes" page lists them): each code says what to do next, so a stop a person must
 //! fix (6) is never the same code as one that passes by itself (3), and an error
 //! nobody foresaw (8) never says "resumable".
 //!
@@ -14,7 +14,7 @@
 
 use crate::send::StopReason;
 
-/// How a command ended, each with its process exit code (SPEC.md).
+/// How a command ended, each with its process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Exit {

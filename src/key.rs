@@ -1,4 +1,4 @@
-//! Idempotency-key derivation (SPEC "Idempotency key"): the `X-Idempotency-Key` of a
+//! Idempotency-key derivation: the `X-Idempotency-Key` of a
 //! row is a pure function of the row's *content* — namespace, kind, payment id,
 //! normalised amount (or `full`), reference and occurrence number — and of
 //! [`KEY_VERSION`]. It never depends on the row's position, the file's name or

@@ -1,4 +1,4 @@
-//! Mercado Pago's own batch-refund output (issue 21, item 8): a batch's results in
+//! Mercado Pago's own batch-refund output: a batch's results in
 //! the columns Mercado Pago's batch refunds write,
 //! `sequential_order;external_reference;amount;refund_status;refund_detail;payment_id`,
 //! so that whatever finance already feeds with those files reads ours

@@ -1,4 +1,4 @@
-//! The gates every request passes (SPEC "Sending"), shared by all senders, applying
+//! The gates every request passes, shared by all senders, applying
 //! what `throttle` decides:
 //!
 //! 1. the in-flight gate: at most `concurrency` requests out at once — fixed, or
@@ -33,9 +33,9 @@ use crate::throttle::{Control, RateFigures, Signal, Sizer};
 
 /// The window the promise is checked over, as the server sees arrivals: a send
 /// pattern that holds over this span still holds when each request's trip jitters
-/// by up to the margin. Costs at most 0.5 % of the rate. It was 15 ms (1.5 %, paid
-/// on every run); over the internet a trip jitters by tens of milliseconds, more
-/// than either margin, so what keeps a batch under a server's limit is the rate
+/// by up to the margin. Costs at most 0.5 % of the rate, paid on every run: a wider
+/// margin would buy nothing, as over the internet a trip jitters by tens of
+/// milliseconds, more than any such margin, so what keeps a batch under a server's limit is the rate
 /// controller, not this margin.
 const SPAN: Duration = Duration::from_millis(1005);
 

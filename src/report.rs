@@ -636,8 +636,8 @@ mod tests {
                 .context("x")
                 .unwrap_err(),
         );
-        // Neither damage nor an outage: a person must look (issue 20: no longer
-        // "stopped early, resumable").
+        // Neither damage nor an outage: a person must look, not "stopped early,
+        // resumable".
         assert_eq!(crate::Exit::of_error(&output), crate::Exit::Internal);
     }
 

@@ -1,4 +1,4 @@
-//! Rate control that finds the account's limit (SPEC "Sending", issues 9 and 18):
+//! Rate control that finds the account's limit:
 //! what rate to send at, when every worker must hold back, and how many requests
 //! to keep in flight. Pure: time comes in as arguments, so every rule is tested
 //! with an injected clock; `rate::Pacer` and the runner apply the decisions.

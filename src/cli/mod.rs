@@ -1,4 +1,4 @@
-//! Command-line surface (SPEC "Commands"), laid out as cargo's: [`Cli`] and the
+//! Command-line surface, laid out as cargo's: [`Cli`] and the
 //! dispatch here; the argument groups several commands share in `args`; job files
 //! and the merging of settings in `settings`; logging, signals and prompts in
 //! `session`; and each command's own flags and `exec` in `commands/<cmd>.rs`.

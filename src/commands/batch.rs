@@ -661,7 +661,7 @@ pub(crate) fn report_nothing(
 }
 
 /// Exit code from the ledger's final state and why the run stopped, if it did
-/// (SPEC "Exit codes"; the stop's own code is [`Exit::of_stop`]'s).
+/// (the stop's own code is [`Exit::of_stop`]'s).
 pub(crate) fn decide(summary: &Summary, stopped: Option<&StopReason>) -> Exit {
     if let Some(reason) = stopped {
         Exit::of_stop(reason)

@@ -1,4 +1,4 @@
-//! Input stage (SPEC "Input CSV"): turns the refund spreadsheet into a stream of
+//! Input stage: turns the refund spreadsheet into a stream of
 //! [`Row`]s, each either valid (its refund ask, with its idempotency key) or
 //! saying precisely what is wrong on which line. Its parts: `source` (the bytes:
 //! digest, header prefix, delimiter, file-type sniffing, line index, quoting),

@@ -1,4 +1,4 @@
-//! Reading the books back (issue 7), part 1: the per-payment guard. A row whose
+//! Reading the books back, part 1: the per-payment guard. A row whose
 //! payment an earlier batch of the state file refunded under another key is not
 //! sent unless asked for; `plan` says so before `run` does.
 
@@ -352,7 +352,7 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
         .bare()
         .env("MP_ACCESS_TOKEN", "not-a-sandbox-token")
         .args(["reconcile", "--state", ACCOUNT_STATE, "--out", "bad.csv"]));
-    // A refused token is a person's to fix (issue 19).
+    // A refused token is a person's to fix.
     assert_eq!(refused.code, 6, "{refused:?}");
     assert!(
         std::fs::read(w.path(ACCOUNT_STATE)).unwrap() == state_before,

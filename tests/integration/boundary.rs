@@ -1,4 +1,4 @@
-//! One settings model and one exit boundary (issue 20): every setting is a flag
+//! One settings model and one exit boundary: every setting is a flag
 //! and a job-file key; a flag that does not apply to what the command does is
 //! refused, never ignored; an error is mapped to its exit code in one place, and
 //! one that is neither the user's nor an outage's never says "resumable".

@@ -1,4 +1,4 @@
-//! The money the approver approves is all the money that moves (issue 26): a
+//! The money the approver approves is all the money that moves: a
 //! typed total covers every row — the `full` rows' balances read back from
 //! Mercado Pago, the unread ones named apart — in the account's currency, at
 //! submit and at approval; `run --expect-total` names `full` rows too; and

@@ -1,4 +1,4 @@
-//! Issue 19: an outage night's batch is never abandoned in silence. `run --job`
+//! An outage night's batch is never abandoned in silence. `run --job`
 //! finishes the job's earlier unfinished batches first, with their own keys, then
 //! tonight's; or, told not to, refuses naming them (exit 7).
 

@@ -1,4 +1,4 @@
-//! What finance and cron see (issue 8): the question before money moves, the
+//! What finance and cron see: the question before money moves, the
 //! guards of a hand-off, honest per-currency figures, Excel-ready results, the
 //! rows that need a human, and `retry` sending only what it says.
 
@@ -172,8 +172,8 @@ fn guards_in_a_job_file() {
     assert_eq!(ran.code, 2, "{ran:?}");
     let ran = job("expect_total = \"nonsense\"\n");
     assert_eq!(ran.code, 2, "{ran:?}");
-    // The key and the value the job file got wrong (issue 20: the job file is
-    // read by the same definition as the flags, its errors worded by it).
+    // The key and the value the job file got wrong: the job file is read by
+    // the same definition as the flags, its errors worded by it.
     assert!(
         ran.stderr.contains("expect_total") && ran.stderr.contains("\"nonsense\""),
         "{ran:?}"

@@ -1,4 +1,4 @@
-//! The per-payment guard on every path money can take (issue 17): a row killed in
+//! The per-payment guard on every path money can take: a row killed in
 //! flight, a batch made but never sent and resumed later, two processes on one
 //! state file at once, a failed row retried after another batch refunded its
 //! payment, and a results file fed back in. Also what a refused run must leave
@@ -315,7 +315,7 @@ fn a_foreign_file_with_our_table_names_is_left_untouched() {
     assert!(sb.refunds().is_empty());
 }
 
-/// Issue 19: the default state is the account's, whatever the spreadsheet is
+/// The default state is the account's, whatever the spreadsheet is
 /// called — a corrected file saved under a new name meets the guard of the
 /// first — and a namespace with no state yet, beside another's, must be asked
 /// for by name.
@@ -376,7 +376,7 @@ fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
     assert_eq!(sb.refunds().len(), 3);
 }
 
-/// Issue 19: what is new is told from what was already done — rows whose key
+/// What is new is told from what was already done — rows whose key
 /// another batch of the state file settled, and refunds the API replayed —
 /// in the summary, its JSON, the metrics and a results column.
 #[test]
@@ -448,7 +448,7 @@ fn a_replayed_refund_is_already_done() {
     );
 }
 
-/// Issue 19: `plan --online` knows a row's own earlier refund (its key, per the
+/// `plan --online` knows a row's own earlier refund (its key, per the
 /// state file) as `already_done`, and flags only the real problems.
 #[test]
 fn plan_online_knows_a_rows_own_refund() {

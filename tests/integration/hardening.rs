@@ -1,6 +1,6 @@
-//! Hardening (issue 13): each test sets up one way the tool used to lose a row,
-//! overwrite the state, trust a lying server or leak the token, and checks through
-//! the binary that it no longer does. Servers that lie are stubs (`common::Stub`).
+//! Hardening: each test sets up one way a tool like this one loses a row,
+//! overwrites the state, trusts a lying server or leaks the token, and checks
+//! through the binary that this one does not. Servers that lie are stubs (`common::Stub`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -538,10 +538,10 @@ fn a_hand_edited_state_file_does_not_panic() {
     );
 }
 
-// Issue 17 (low): what an answer says is read strictly, the token file is
+// What an answer says is read strictly, the token file is
 // bounded, and `report` says what went wrong with the right exit code.
 
-/// Issue 17: a token the server echoes with JSON, URL or HTML escapes is
+/// A token the server echoes with JSON, URL or HTML escapes is
 /// redacted too, in the state and the results alike.
 #[test]
 fn an_escaped_echo_of_the_token_is_redacted() {
@@ -601,7 +601,7 @@ fn an_escaped_echo_of_the_token_is_redacted() {
     }
 }
 
-/// Issue 17: a `full` row answered with an array takes the refund that stands
+/// A `full` row answered with an array takes the refund that stands
 /// out as this one (the latest of the payment), never merely the first; when
 /// none stands out the outcome is unknown and retried with the same key.
 #[test]
@@ -650,7 +650,7 @@ fn a_full_refund_answered_with_an_array_is_the_right_one_or_unknown() {
     assert_eq!(seen[0].key, seen[1].key);
 }
 
-/// Issue 17: a refund without an amount, with a status the tool does not know,
+/// A refund without an amount, with a status the tool does not know,
 /// or with an amount no money has, is an unknown outcome; a payment id with
 /// leading zeros is the same payment.
 #[test]
@@ -717,7 +717,7 @@ fn odd_refund_answers_are_unknown_and_zero_padded_ids_match() {
     assert_eq!(row["cause_code"], "", "{row:?}");
 }
 
-/// Issue 17: `--token-file /dev/zero` (or any file far larger than a token) is a
+/// `--token-file /dev/zero` (or any file far larger than a token) is a
 /// usage error at once, its contents never shown.
 #[test]
 fn a_token_file_is_bounded() {
@@ -745,7 +745,7 @@ fn a_token_file_is_bounded() {
     assert_eq!(sb.refunds().len(), 0);
 }
 
-/// Issue 17: `report` on a damaged state file exits 5 (not "resumable").
+/// `report` on a damaged state file exits 5 (not "resumable").
 #[test]
 fn report_on_a_damaged_state_exits_5() {
     let sb = sandbox();
@@ -790,7 +790,7 @@ fn in_mount_namespace(w: &Work, setup: &str, args: &[&str]) -> crate::common::Ra
     run(c)
 }
 
-/// Issue 17: `report` to a full disk exits 2 and says so; the state file is
+/// `report` to a full disk exits 2 and says so; the state file is
 /// untouched (it is not "stopped early, resumable").
 #[test]
 fn report_to_a_full_disk_exits_2() {
@@ -812,7 +812,7 @@ fn report_to_a_full_disk_exits_2() {
     assert_eq!(file_bytes(&w.path(ACCOUNT_STATE)), before);
 }
 
-/// Issue 17: a state file on a read-only mount is said to be read-only, not
+/// A state file on a read-only mount is said to be read-only, not
 /// "not a SQLite database".
 #[test]
 fn a_state_file_on_a_read_only_mount_is_said_to_be_read_only() {
@@ -833,7 +833,7 @@ fn a_state_file_on_a_read_only_mount_is_said_to_be_read_only() {
     assert!(!ran.stderr.contains("not a SQLite database"), "{ran:?}");
 }
 
-// Issue 17: a payment id beyond what the state file stores (i64) would be stored
+// A payment id beyond what the state file stores (i64) would be stored
 // negative and leave the batch stuck; it is a bad line at `plan` and `run`.
 #[test]
 fn a_payment_id_beyond_the_stored_range_is_a_bad_line() {
@@ -858,7 +858,7 @@ fn a_payment_id_beyond_the_stored_range_is_a_bad_line() {
     assert_eq!(sb.refunds().len(), 0);
 }
 
-// Issue 17: bad input is echoed as a short excerpt, never whole — a cell of the
+// Bad input is echoed as a short excerpt, never whole — a cell of the
 // spreadsheet, a report's header or line.
 #[test]
 fn bad_input_is_echoed_as_an_excerpt() {

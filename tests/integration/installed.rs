@@ -1,4 +1,4 @@
-//! The nights and the console as one installation (issue 30): the shipped
+//! The nights and the console as one installation: the shipped
 //! crontab's lines send the console's approved batches, `run --approved` is
 //! monitored like any run, a console without a token refuses to start (or
 //! serves to look only), `--listen` takes host names, a night after an outage

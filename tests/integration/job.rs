@@ -1,4 +1,4 @@
-//! The job end to end (issue 3): `plan` and `run` through the binary against the
+//! The job end to end: `plan` and `run` through the binary against the
 //! sandbox, asserting on the results CSV and on the refunds the sandbox holds.
 
 use std::collections::{HashMap, HashSet};
@@ -77,7 +77,7 @@ fn mixed_outcomes_each_row_once_with_its_cause() {
             ("A12", "refunded", ""),
         ]
     );
-    // Original columns first, untouched, then the SPEC's columns.
+    // Original columns first, untouched, then the tool's columns.
     assert_eq!(rows[0]["customer"], "Ana");
     assert_eq!(rows[0]["row"], "1");
     assert_eq!(
@@ -257,7 +257,7 @@ fn a_wrong_token_stops_fast_and_the_right_one_resumes() {
             &["run", "in.csv", "--concurrency", "4", "--rate", "1000"],
         )
         .env("MP_ACCESS_TOKEN", secret));
-    // A person must fix the token (issue 19): 6, not "resumable" 3.
+    // A person must fix the token: 6, not "resumable" 3.
     assert_eq!(ran.code, 6, "{ran:?}");
     assert!(!ran.stdout.contains(secret) && !ran.stderr.contains(secret));
     let sent = sb.stats().requests;

@@ -1,4 +1,4 @@
-//! Mercado Pago's own batch-refund file, as is (issue 21, item 8): its input
+//! Mercado Pago's own batch-refund file, as is: its input
 //! `payment_id;external_reference;amount` with the country's decimal mark, and
 //! results in its output columns with `--results-format mp-batch` (flag or job
 //! file), kept by every later rewrite of the batch.

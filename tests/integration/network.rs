@@ -1,4 +1,4 @@
-//! Issue 19, items 3 and 4: the exit code says whether a person must act (6) or
+//! The exit code says whether a person must act (6) or
 //! the run resumes by itself (3); an API that cannot be reached is named — host
 //! and cause — and a run that never connects stops at once. Every server here is
 //! on 127.0.0.1 (the DNS cause is a unit test in `src/network.rs`: a name that

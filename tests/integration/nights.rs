@@ -1,4 +1,4 @@
-//! Issue 19, item 2 (outputs and monitoring): nights that share one state file.
+//! Outputs and monitoring: nights that share one state file.
 //! An outage night's rows stay visible in the next nights' figures, each batch's
 //! results and monitoring files are its own (`{batch}`, `{date}`), a retry of an
 //! old batch writes that batch's files only, and tonight's input being last

@@ -1,4 +1,4 @@
-//! Operations (issue 4): one run per batch, signals, `retry`, `status`, `report`,
+//! Operations: one run per batch, signals, `retry`, `status`, `report`,
 //! job files under cron-like conditions, metrics and JSON logs.
 
 use std::time::{Duration, Instant};
@@ -414,7 +414,7 @@ fn a_second_signal_exits_at_once_and_the_state_stays_usable() {
 }
 
 /// `plan`/`status` piped into a reader that went away (`| head -0`): a report nobody
-/// reads is not an input error (it used to exit 2) and not a crash.
+/// reads is not an input error (exit 2) and not a crash.
 #[test]
 fn a_closed_stdout_is_not_an_input_error() {
     use std::os::fd::FromRawFd;

@@ -1,4 +1,4 @@
-//! Rate control (issues 9 and 18) through the binary: the adaptive rate against
+//! Rate control through the binary: the adaptive rate against
 //! the sandbox's account limit, the shared `Retry-After` pause for the limit and
 //! not for noise, a flaky day's random 429s and 500s, and fixed mode.
 
@@ -142,7 +142,7 @@ fn a_run_of_429s_with_retry_after_pauses_every_worker() {
     assert!(seen.last().unwrap().at - seen[9].at >= Duration::from_millis(1900));
 }
 
-/// A lone 429 is noise (issue 18): only its own row waits its `Retry-After`; the
+/// A lone 429 is noise: only its own row waits its `Retry-After`; the
 /// other workers go on at the rate.
 #[test]
 fn a_lone_429_holds_only_its_own_row() {
@@ -211,7 +211,7 @@ fn a_row_waiting_its_retry_after_holds_no_place() {
     assert_eq!(refunded, 9, "{rows:?}");
 }
 
-/// A flaky day (issue 18): 10 % of 500s, 5 % of random 429s, 3 % of cut
+/// A flaky day: 10 % of 500s, 5 % of random 429s, 3 % of cut
 /// connections. Adaptive and fixed both read the 429s as noise: no cut, no shared
 /// pause, the rate held at `--rate` — where every 429 taken for the limit drove
 /// the rate to the floor — and the adaptive run takes no longer than the fixed one

@@ -1,4 +1,4 @@
-//! Running a file the state file already holds (issue 10): resumed without
+//! Running a file the state file already holds: resumed without
 //! validating it again, its results not rewritten when nothing changed, and every
 //! guard still applied.
 

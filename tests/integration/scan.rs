@@ -1,4 +1,4 @@
-//! The input is read once per command (issue 20): given a named pipe, which
+//! The input is read once per command: given a named pipe, which
 //! can be read once only, `plan --online` and `run --preflight` (new batch, then
 //! a resume) finish — a command that opened the input a second time would wait
 //! for a writer that never comes.

@@ -1,4 +1,4 @@
-//! One way to write a sheet (issue 20): every CSV the tool writes for a batch —
+//! One way to write a sheet: every CSV the tool writes for a batch —
 //! results, the `plan --online` predictions, the reconciliation findings, the
 //! report match — speaks the input's dialect (BOM, delimiter, decimal mark) and
 //! neutralises cells a spreadsheet would run as formulas; the run summary has one

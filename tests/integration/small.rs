@@ -1,4 +1,4 @@
-//! Small things the trial hit (issue 19, item 5): line numbers in CRLF files, the
+//! Small things the trial hit: line numbers in CRLF files, the
 //! shipped crontab under cron's PATH, the sandbox's admin routes, cause codes
 //! with their meaning, quiet lines, the summary JSON and lock files.
 

@@ -1,4 +1,4 @@
-//! `reconcile --report` (issue 11): a batch matched against Mercado Pago's own
+//! `reconcile --report`: a batch matched against Mercado Pago's own
 //! report files — a case set up for every finding, reports written here in both
 //! layouts (settlement with `;`, columns shuffled, unknown columns and a BOM;
 //! release with `,`), and files that must be refused with their line.
