@@ -33,10 +33,10 @@ use crate::throttle::{Control, RateFigures, Signal, Sizer};
 
 /// The window the promise is checked over, as the server sees arrivals: a send
 /// pattern that holds over this span still holds when each request's trip jitters
-/// by up to the margin. Costs at most 0.5 % of the rate, paid on every run: a wider
-/// margin would buy nothing, as over the internet a trip jitters by tens of
-/// milliseconds, more than any such margin, so what keeps a batch under a server's limit is the rate
-/// controller, not this margin.
+/// by up to the margin. Costs at most 0.5 % of the rate, paid on every run: a
+/// wider margin would buy nothing, as over the internet a trip jitters by tens
+/// of milliseconds, more than any such margin, so what keeps a batch under a
+/// server's limit is the rate controller, not this margin.
 const SPAN: Duration = Duration::from_millis(1005);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
