@@ -146,6 +146,11 @@ struct ReachState {
 }
 
 impl Reach {
+    /// How many first attempts failing to connect stop a run.
+    pub(crate) fn threshold(&self) -> u32 {
+        self.threshold
+    }
+
     pub(crate) fn new(threshold: u32) -> Reach {
         Reach {
             threshold: threshold.max(1),
@@ -176,53 +181,6 @@ pub(crate) fn row_cause(fault: &NetFault, reason: &str, attempts: u32) -> crate:
         message: format!(
             "no answer from {fault} after {attempts} attempt(s) ({reason}); the same key settles it on the next run"
         ),
-    }
-}
-
-/// Why the run stops after this attempt, when it does: the very first attempts
-/// all failed to connect ([`Reach`]), or the breaker tripped — named by the network
-/// fault when it was one. `fault` is the attempt's when no answer came (one that
-/// failed while connecting never reached the host; one cut or timed out after
-/// connecting did). Logged here, once per stop asked.
-pub(crate) fn stop_for(
-    reach: &Reach,
-    breaker_tripped: bool,
-    fault: Option<&NetFault>,
-) -> Option<crate::send::StopReason> {
-    use crate::send::StopReason;
-    if let Some(fault) = reach.record(fault.filter(|f| f.connecting)) {
-        tracing::error!(
-            host = %fault.host,
-            cause = fault.cause.code(),
-            attempts = reach.threshold,
-            "the API could not be reached on any of the first attempts; stopping"
-        );
-        return Some(StopReason::Unreachable {
-            fault,
-            from_the_start: true,
-        });
-    }
-    if !breaker_tripped {
-        return None;
-    }
-    match fault {
-        Some(fault) => {
-            tracing::error!(
-                host = %fault.host,
-                cause = fault.cause.code(),
-                "the API stopped answering (circuit breaker open); stopping"
-            );
-            Some(StopReason::Unreachable {
-                fault: fault.clone(),
-                from_the_start: false,
-            })
-        }
-        None => {
-            tracing::error!(
-                "too many consecutive server failures (circuit breaker open); stopping"
-            );
-            Some(StopReason::Breaker)
-        }
     }
 }
 

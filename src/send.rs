@@ -369,7 +369,7 @@ impl Sender {
             let attempt = answer.attempt();
             self.pacer.observe(sent_at, signal_of(attempt));
             let tripped = self.breaker.record(attempt);
-            if let Some(reason) = crate::network::stop_for(&self.reach, tripped, answer.fault()) {
+            if let Some(reason) = stop_for(&self.reach, tripped, answer.fault()) {
                 self.stop.request(reason);
             }
             let end = match retry::decide(&self.policy, attempts, attempt, fastrand::f64) {
@@ -455,6 +455,48 @@ impl Sender {
                 }
                 else => return Ok(()),
             }
+        }
+    }
+}
+
+/// Why the run stops after this attempt, when it does: the very first attempts
+/// all failed to connect ([`Reach`]), or the breaker tripped — named by the network
+/// fault when it was one. `fault` is the attempt's when no answer came (one that
+/// failed while connecting never reached the host; one cut or timed out after
+/// connecting did). Logged here, once per stop asked.
+fn stop_for(reach: &Reach, breaker_tripped: bool, fault: Option<&NetFault>) -> Option<StopReason> {
+    if let Some(fault) = reach.record(fault.filter(|f| f.connecting)) {
+        tracing::error!(
+            host = %fault.host,
+            cause = fault.cause.code(),
+            attempts = reach.threshold(),
+            "the API could not be reached on any of the first attempts; stopping"
+        );
+        return Some(StopReason::Unreachable {
+            fault,
+            from_the_start: true,
+        });
+    }
+    if !breaker_tripped {
+        return None;
+    }
+    match fault {
+        Some(fault) => {
+            tracing::error!(
+                host = %fault.host,
+                cause = fault.cause.code(),
+                "the API stopped answering (circuit breaker open); stopping"
+            );
+            Some(StopReason::Unreachable {
+                fault: fault.clone(),
+                from_the_start: false,
+            })
+        }
+        None => {
+            tracing::error!(
+                "too many consecutive server failures (circuit breaker open); stopping"
+            );
+            Some(StopReason::Breaker)
         }
     }
 }
