@@ -60,12 +60,12 @@ pub(crate) fn settle(
             }) {
                 return Some(v.clone());
             }
-            // Its key's own refund first: another batch's row with this key
-            // was the same request.
-            let same = row
-                .same_key_refund
-                .as_deref()
-                .and_then(|id| refunds.iter().find(|m| m.id == id));
+            // Its own refund first (an answer of its request carried it), then
+            // its key's: another batch's row with this key was the same request.
+            let same = [&row.own_refund, &row.same_key_refund]
+                .into_iter()
+                .flatten()
+                .find_map(|id| refunds.iter().find(|m| &m.id == id));
             let found = same.or_else(|| {
                 refunds.iter().find(|m| {
                     !taken.contains(&m.id)
@@ -222,6 +222,7 @@ mod tests {
             exposed_at_ms: Some(exposed),
             last_at_ms: last,
             same_key_refund: None,
+            own_refund: None,
         }
     }
 
@@ -346,6 +347,17 @@ mod tests {
         let taken: HashSet<String> = ["theirs".to_owned()].into();
         let v = settle(&[r], &refunds, &taken, T0, ten_minutes());
         assert_eq!(ids(&v), [Some("theirs")]);
+    }
+
+    #[test]
+    fn a_refund_its_own_answer_carried_is_the_rows_though_the_state_file_holds_it() {
+        // An answer carried refund "mine"; a later attempt was not certain.
+        let mut r = row(1, Some(2500), T0, T0);
+        r.own_refund = Some("mine".into());
+        let refunds = [refund("mine", 2500, T0 + 1)];
+        let taken: HashSet<String> = ["mine".to_owned()].into();
+        let v = settle(&[r], &refunds, &taken, T0 + 60 * MIN, ten_minutes());
+        assert_eq!(ids(&v), [Some("mine")], "never 'not refunded'");
     }
 
     #[test]

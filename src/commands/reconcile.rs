@@ -656,6 +656,7 @@ mod tests {
             exposed_at_ms: None,
             last_at_ms: 0,
             same_key_refund: None,
+            own_refund: None,
         };
         let (mut settled, mut claimed) = (Vec::new(), HashSet::new());
         let found = Verdict::Refunded {

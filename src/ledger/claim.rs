@@ -245,15 +245,13 @@ fn record(
     Ok(())
 }
 
-/// A refund is the fact of its key: rows of other batches with the key of row
-/// `row_no` (the same request, in another spreadsheet) that did not learn it —
-/// failed, queued, in doubt — take it, so that no results file calls a
-/// refunded key "failed" or "not sent". A row being sent (`sending`) is left to
-/// its own answer, which will be this refund replayed.
 /// The other half of [`share_refund`]: a row that ends without its refund
 /// while another batch's row with its key holds one (their requests raced:
 /// that one was answered with the refund, this one with a 429 or a cut) takes
-/// it — one request, one refund, one fact.
+/// it — one request, one refund, one fact. Without one to take, a row whose
+/// key another batch's row may have refunded with (in doubt, or being sent)
+/// stays in doubt with it, whatever its own last answer was: a certain 429 to
+/// this row says nothing of the other's request.
 fn take_key_refund(tx: &Transaction<'_>, seq: i64, row_no: u64, now: i64) -> anyhow::Result<()> {
     tx.prepare_cached(
         "UPDATE rows SET
@@ -273,9 +271,33 @@ fn take_key_refund(tx: &Transaction<'_>, seq: i64, row_no: u64, now: i64) -> any
                          AND k.state IN ('refunded', 'in_process') AND k.refund_id IS NOT NULL)",
     )?
     .execute(params![seq, row_no as i64, now, super::batch::ORIGIN_STATE])?;
+    tx.prepare_cached(
+        "UPDATE rows SET doubt = 2, exposed_at = COALESCE(exposed_at, ?3)
+         WHERE batch = ?1 AND row_no = ?2 AND key IS NOT NULL AND doubt = 0
+           AND state IN ('failed', 'pending')
+           AND EXISTS (SELECT 1 FROM rows AS k
+                       WHERE k.key = rows.key AND k.batch <> rows.batch
+                         AND (k.doubt = 1 OR k.state = 'sending'))",
+    )?
+    .execute(params![seq, row_no as i64, now])?;
+    // Rows that were in doubt only through this key's request, now answered
+    // for certain with nothing else of the key uncertain, are as they were.
+    tx.prepare_cached(
+        "UPDATE rows SET doubt = 0
+         WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2 AND doubt = 0)
+           AND batch <> ?1 AND doubt = 2
+           AND NOT EXISTS (SELECT 1 FROM rows AS k
+                           WHERE k.key = rows.key AND (k.doubt = 1 OR k.state = 'sending'))",
+    )?
+    .execute(params![seq, row_no as i64])?;
     Ok(())
 }
 
+/// A refund is the fact of its key: rows of other batches with the key of row
+/// `row_no` (the same request, in another spreadsheet) that did not learn it —
+/// failed, queued, in doubt — take it, so that no results file calls a
+/// refunded key "failed" or "not sent". A row being sent (`sending`) is left to
+/// its own answer, which will be this refund replayed.
 pub(super) fn share_refund(
     tx: &Transaction<'_>,
     seq: i64,
@@ -350,7 +372,7 @@ fn claim(
          WHERE batch = ?1 AND row_no > ?2 AND row_no <= ?4 AND state IN ('pending', 'sending')",
     )?;
     let mut expose = tx.prepare_cached(
-        "UPDATE rows SET doubt = 1, exposed_at = COALESCE(exposed_at, ?3), updated_at = ?3
+        "UPDATE rows SET doubt = 2, exposed_at = COALESCE(exposed_at, ?3), updated_at = ?3
          WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2)
            AND batch <> ?1 AND doubt = 0 AND state IN ('failed', 'pending')",
     )?;

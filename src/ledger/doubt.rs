@@ -30,6 +30,10 @@ pub(crate) struct DoubtRow {
     /// A refund the state file holds for another row with this row's key:
     /// the same request, so the same refund.
     pub same_key_refund: Option<String>,
+    /// A refund an answer of its own request carried, kept while the row
+    /// stayed in doubt (a later attempt of the request was not certain): its
+    /// own, whatever other rows may claim.
+    pub own_refund: Option<String>,
 }
 
 /// Which rows in doubt a command reads back for a batch.
@@ -92,7 +96,8 @@ impl Ledger {
                      WHERE k.key = o.key),
                     (SELECT CAST(k.refund_id AS TEXT) FROM rows AS k
                      WHERE k.key = o.key AND k.batch <> o.batch AND k.refund_id IS NOT NULL
-                       AND k.state IN ('refunded', 'in_process') LIMIT 1)
+                       AND k.state IN ('refunded', 'in_process') LIMIT 1),
+                    CAST(o.refund_id AS TEXT)
              FROM rows AS o
              WHERE o.payment_id IS NOT NULL AND {filter}
              ORDER BY o.payment_id, o.exposed_at, o.batch, o.row_no"
@@ -116,6 +121,7 @@ impl Ledger {
                 exposed_at_ms: r.get(6)?,
                 last_at_ms: r.get(7)?,
                 same_key_refund: r.get(8)?,
+                own_refund: r.get(9)?,
             });
         }
         Ok(out)

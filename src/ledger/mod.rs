@@ -695,4 +695,69 @@ mod tests {
         let c = l.record_and_claim("b1", &[], 0, 10).unwrap();
         assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![2, 4]);
     }
+
+    /// One key is one request, whichever batch holds it: a row answered for
+    /// certain (a 429) while another batch's row with its key is being sent
+    /// stays in doubt; a row already failed is put in doubt when another
+    /// batch's row with its key is claimed.
+    #[test]
+    fn a_rows_doubt_is_at_least_its_keys() {
+        let (_dir, mut l) = ledger_with(2);
+        let two = |l: &mut Ledger, id: &str| {
+            let rows = [1, 2].map(|n| {
+                Ok(Row {
+                    row_no: n,
+                    line: n + 1,
+                    fields: vec![],
+                    content: Ok(content(n)),
+                })
+            });
+            create(l, &batch(id, 2), rows);
+        };
+        two(&mut l, "b2");
+        let throttled = RowResult {
+            outcome: Outcome::Failed,
+            attempts: 1,
+            http_status: Some(429),
+            cause: Some(Cause {
+                code: crate::domain::CauseCode::Http(429),
+                message: "slow down".into(),
+            }),
+            retryable: Some(true),
+            refund: None,
+            last_attempt_at_ms: Some(6),
+        };
+        let outcome = |l: &Ledger, id: &str, row: u64| {
+            let mut out = None;
+            l.for_each_row(id, |r| {
+                if r.row_no == row {
+                    out = Some(r.result.outcome);
+                }
+                Ok(())
+            })
+            .unwrap();
+            out.unwrap()
+        };
+        // Both batches claim row 1's key; b1's answer is a certain 429.
+        l.record_and_claim("b1", &[], 0, 1).unwrap();
+        l.record_and_claim("b2", &[], 0, 1).unwrap();
+        l.record_and_claim("b1", &[(1, throttled.clone())], 0, 0)
+            .unwrap();
+        assert_eq!(
+            outcome(&l, "b1", 1),
+            Outcome::Unknown,
+            "b2 may have refunded it"
+        );
+
+        // Row 2: b1's fails for certain first, then b2 claims the key.
+        l.record_and_claim("b1", &[], 1, 1).unwrap();
+        l.record_and_claim("b1", &[(2, throttled)], 0, 0).unwrap();
+        assert_eq!(outcome(&l, "b1", 2), Outcome::Failed);
+        l.record_and_claim("b2", &[], 1, 1).unwrap();
+        assert_eq!(
+            outcome(&l, "b1", 2),
+            Outcome::Unknown,
+            "claimed again elsewhere"
+        );
+    }
 }

@@ -124,7 +124,10 @@ ALTER TABLE rows ADD COLUMN origin INTEGER;
 "#,
     // Schema 6: what Mercado Pago may have done. `doubt` is 1 while a request of
     // the row may have reached Mercado Pago and neither an answer carrying the
-    // refund nor a read-back settled it; `exposed_at` is when its first request
+    // refund nor a read-back settled it; 2 while only another batch's request
+    // under the row's key may have (the same request, from another
+    // spreadsheet): it goes back to 0 once that request is answered for
+    // certain, and settles with the key otherwise; `exposed_at` is when its first request
     // may have left (its first claim). Rows written before: a `sending` row, and
     // a failed or requeued one sent more than once or whose last answer was not
     // a plain refusal, may have refunded (their history is not known).
