@@ -39,15 +39,65 @@ impl Next {
     }
 }
 
+/// Which meaning a cause code has: the key a meaning is known by, so that its
+/// words are translated by it (the console's languages), never by matching
+/// the English sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub(crate) enum Why {
+    NoTrustedAnswer,
+    UnknownRefundStatus,
+    RefundRejected,
+    OtherAmount,
+    OtherPayment,
+    BadLine,
+    RefundedEarlier,
+    InDoubtEarlier,
+    Configuration,
+    Outage,
+    PaymentNotFound,
+    NotRefundable,
+    ExceedsBalance,
+    HasRefunds,
+    OtherCurrency,
+    TooManyPartials,
+    TooOld,
+    PaymentUnreadable,
+    WrongPaymentId,
+    PastRefundWindow,
+    KeyUsed,
+    StateAllowsNoRefund,
+    GatewayOperation,
+    PixContingency,
+    NoBalance,
+    SecurityCodeLength,
+    NoPartialRefunds,
+    AmountNotPositive,
+    AmountNotNumber,
+    TooManyDecimals,
+    AmountExceedsLeft,
+    KeyMissing,
+    AlreadyRefunded,
+    CardProcessor,
+    SplitterId,
+    TokenRefused,
+    TokenMayNot,
+    NotFound,
+    KeyBusy,
+    RateLimited,
+    ServerFailed,
+    RefusedWithoutCause,
+}
+
 /// A cause code's meaning and the next step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Meaning {
+    pub why: Why,
     pub what: &'static str,
     pub next: Next,
 }
 
-const fn m(what: &'static str, next: Next) -> Option<Meaning> {
-    Some(Meaning { what, next })
+const fn m(why: Why, what: &'static str, next: Next) -> Option<Meaning> {
+    Some(Meaning { why, what, next })
 }
 
 /// The meaning of `code`, when known.
@@ -55,30 +105,51 @@ pub(crate) fn meaning(code: &CauseCode) -> Option<Meaning> {
     use Next::*;
     match code {
         CauseCode::UnknownOutcome => m(
+            Why::NoTrustedAnswer,
             "no answer could be trusted (the refund may or may not exist)",
             Retry,
         ),
-        CauseCode::RefundStatus => m("the refund has a status the tool does not know", Reconcile),
+        CauseCode::RefundStatus => m(
+            Why::UnknownRefundStatus,
+            "the refund has a status the tool does not know",
+            Reconcile,
+        ),
         CauseCode::RefundRejected => m(
+            Why::RefundRejected,
             "the refund was rejected or cancelled: no money moved",
             NeedsPerson,
         ),
-        CauseCode::AmountDiffers => m("refunded, but for another amount than asked", NeedsPerson),
-        CauseCode::PaymentDiffers => m("refunded, but on another payment than asked", NeedsPerson),
-        CauseCode::InvalidInput => m("a bad line in the spreadsheet", FixRow),
+        CauseCode::AmountDiffers => m(
+            Why::OtherAmount,
+            "refunded, but for another amount than asked",
+            NeedsPerson,
+        ),
+        CauseCode::PaymentDiffers => m(
+            Why::OtherPayment,
+            "refunded, but on another payment than asked",
+            NeedsPerson,
+        ),
+        CauseCode::InvalidInput => m(Why::BadLine, "a bad line in the spreadsheet", FixRow),
         CauseCode::PaymentHasRefunds => m(
+            Why::RefundedEarlier,
             "an earlier batch already refunded this payment",
             NeedsPerson,
         ),
         CauseCode::PaymentInDoubt => m(
+            Why::InDoubtEarlier,
             "a row of an earlier batch may have refunded this payment (its answer never came): held until a read-back settles it",
             Reconcile,
         ),
         CauseCode::Net(n) if n.is_configuration() => m(
+            Why::Configuration,
             "the API's host name or certificate is wrong (configuration)",
             NeedsPerson,
         ),
-        CauseCode::Net(_) => m("the API could not be reached (an outage)", Retry),
+        CauseCode::Net(_) => m(
+            Why::Outage,
+            "the API could not be reached (an outage)",
+            Retry,
+        ),
         CauseCode::Http(status) => by_status(*status),
         CauseCode::Predicted(p) => predicted(*p),
         CauseCode::Other(code) => mercado_pago(code),
@@ -89,71 +160,248 @@ pub(crate) fn meaning(code: &CauseCode) -> Option<Meaning> {
 fn predicted(p: Prediction) -> Option<Meaning> {
     use Next::*;
     match p {
-        Prediction::NotFound => m("payment not found", FixRow),
-        Prediction::NotRefundable => m("the payment cannot be refunded", NeedsPerson),
-        Prediction::ExceedsBalance => m("more than the payment has left", FixRow),
-        Prediction::HasPriorRefunds => m("the payment already has refunds", NeedsPerson),
-        Prediction::CurrencyMismatch => m("the row's currency is not the payment's", FixRow),
-        Prediction::TooManyPartials => m("the payment has too many partial refunds", NeedsPerson),
-        Prediction::Old => m("payment too old to refund", NeedsPerson),
-        Prediction::Unreadable => m("the payment could not be read", Retry),
+        Prediction::NotFound => m(Why::PaymentNotFound, "payment not found", FixRow),
+        Prediction::NotRefundable => m(
+            Why::NotRefundable,
+            "the payment cannot be refunded",
+            NeedsPerson,
+        ),
+        Prediction::ExceedsBalance => m(
+            Why::ExceedsBalance,
+            "more than the payment has left",
+            FixRow,
+        ),
+        Prediction::HasPriorRefunds => m(
+            Why::HasRefunds,
+            "the payment already has refunds",
+            NeedsPerson,
+        ),
+        Prediction::CurrencyMismatch => m(
+            Why::OtherCurrency,
+            "the row's currency is not the payment's",
+            FixRow,
+        ),
+        Prediction::TooManyPartials => m(
+            Why::TooManyPartials,
+            "the payment has too many partial refunds",
+            NeedsPerson,
+        ),
+        Prediction::Old => m(Why::TooOld, "payment too old to refund", NeedsPerson),
+        Prediction::Unreadable => m(
+            Why::PaymentUnreadable,
+            "the payment could not be read",
+            Retry,
+        ),
         Prediction::Ok | Prediction::AlreadyDone | Prediction::Invalid => None,
     }
 }
 
+/// Mercado Pago's `cause[].code`s the tool knows, with their meaning.
+const MERCADO_PAGO: &[(&[&str], Meaning)] = {
+    use Next::*;
+    const fn k(why: Why, what: &'static str, next: Next) -> Meaning {
+        Meaning { why, what, next }
+    }
+    &[
+        (
+            &["2000", "404002"],
+            k(
+                Why::WrongPaymentId,
+                "payment not found (wrong payment id?)",
+                FixRow,
+            ),
+        ),
+        (
+            &["2024", "15016"],
+            k(
+                Why::PastRefundWindow,
+                "payment too old to refund (past the refund window, 180 days)",
+                NeedsPerson,
+            ),
+        ),
+        (
+            &["2032"],
+            k(
+                Why::KeyUsed,
+                "refund not found (idempotency key already used)",
+                NeedsPerson,
+            ),
+        ),
+        (
+            &["2063"],
+            k(
+                Why::StateAllowsNoRefund,
+                "the payment's state allows no refund (pending, cancelled or already fully refunded)",
+                NeedsPerson,
+            ),
+        ),
+        (
+            &["2085"],
+            k(
+                Why::GatewayOperation,
+                "invalid gateway operation",
+                NeedsPerson,
+            ),
+        ),
+        (
+            &["2090"],
+            k(
+                Why::PixContingency,
+                "Pix in contingency: the refund cannot be made now",
+                Retry,
+            ),
+        ),
+        (
+            &["2091"],
+            k(
+                Why::NoBalance,
+                "not enough balance in the account to refund",
+                NeedsPerson,
+            ),
+        ),
+        (
+            &["3012"],
+            k(
+                Why::SecurityCodeLength,
+                "invalid security code length",
+                NeedsPerson,
+            ),
+        ),
+        (
+            &["3024"],
+            k(
+                Why::NoPartialRefunds,
+                "partial refunds are not supported for this payment (refund it in full)",
+                FixRow,
+            ),
+        ),
+        (
+            &["4040"],
+            k(Why::AmountNotPositive, "amount must be positive", FixRow),
+        ),
+        (
+            &["4041"],
+            k(Why::AmountNotNumber, "amount must be a number", FixRow),
+        ),
+        (
+            &["4042"],
+            k(
+                Why::TooManyDecimals,
+                "amount has too many decimals for the currency",
+                FixRow,
+            ),
+        ),
+        (
+            &["4043"],
+            k(
+                Why::AmountExceedsLeft,
+                "amount exceeds what is left to refund on the payment",
+                FixRow,
+            ),
+        ),
+        (
+            &["4292"],
+            k(
+                Why::KeyMissing,
+                "the X-Idempotency-Key header was missing",
+                NeedsPerson,
+            ),
+        ),
+        (
+            &["4296"],
+            k(
+                Why::AlreadyRefunded,
+                "the payment is already refunded",
+                Nothing,
+            ),
+        ),
+        (
+            &["4211", "4248", "4291", "4293", "4294", "4295", "4297"],
+            k(
+                Why::CardProcessor,
+                "refused by the card processor",
+                NeedsPerson,
+            ),
+        ),
+        (
+            &["400048"],
+            k(Why::SplitterId, "invalid splitter id", NeedsPerson),
+        ),
+    ]
+};
+
 /// Mercado Pago's causes.
 fn mercado_pago(code: &str) -> Option<Meaning> {
-    use Next::*;
-    match code {
-        "2000" | "404002" => m("payment not found (wrong payment id?)", FixRow),
-        "2024" | "15016" => m(
-            "payment too old to refund (past the refund window, 180 days)",
-            NeedsPerson,
-        ),
-        "2032" => m(
-            "refund not found (idempotency key already used)",
-            NeedsPerson,
-        ),
-        "2063" => m(
-            "the payment's state allows no refund (pending, cancelled or already fully refunded)",
-            NeedsPerson,
-        ),
-        "2085" => m("invalid gateway operation", NeedsPerson),
-        "2090" => m("Pix in contingency: the refund cannot be made now", Retry),
-        "2091" => m("not enough balance in the account to refund", NeedsPerson),
-        "3012" => m("invalid security code length", NeedsPerson),
-        "3024" => m(
-            "partial refunds are not supported for this payment (refund it in full)",
-            FixRow,
-        ),
-        "4040" => m("amount must be positive", FixRow),
-        "4041" => m("amount must be a number", FixRow),
-        "4042" => m("amount has too many decimals for the currency", FixRow),
-        "4043" => m(
-            "amount exceeds what is left to refund on the payment",
-            FixRow,
-        ),
-        "4292" => m("the X-Idempotency-Key header was missing", NeedsPerson),
-        "4296" => m("the payment is already refunded", Nothing),
-        "4211" | "4248" | "4291" | "4293" | "4294" | "4295" | "4297" => {
-            m("refused by the card processor", NeedsPerson)
-        }
-        "400048" => m("invalid splitter id", NeedsPerson),
-        _ => None,
-    }
+    MERCADO_PAGO
+        .iter()
+        .find(|(codes, _)| codes.contains(&code))
+        .map(|(_, meaning)| *meaning)
 }
+
+/// The HTTP statuses the tool tells apart (`by_status`), each once.
+const STATUSES: [u16; 11] = [401, 403, 404, 409, 423, 424, 429, 500, 502, 503, 504];
 
 /// `http_<status>` codes: the statuses the tool retries, and the rest.
 fn by_status(status: u16) -> Option<Meaning> {
+    use Next::*;
     match status {
-        401 => m("the access token was refused", Next::NeedsPerson),
-        403 => m("the token may not refund this payment", Next::NeedsPerson),
-        404 => m("not found", Next::FixRow),
-        409 | 423 | 424 => m("the same key was busy at Mercado Pago", Next::Retry),
-        429 => m("too many requests (rate limited)", Next::Retry),
-        500..=599 => m("Mercado Pago's server failed", Next::Retry),
-        _ => m("refused by the API without a cause", Next::NeedsPerson),
+        401 => m(
+            Why::TokenRefused,
+            "the access token was refused",
+            NeedsPerson,
+        ),
+        403 => m(
+            Why::TokenMayNot,
+            "the token may not refund this payment",
+            NeedsPerson,
+        ),
+        404 => m(Why::NotFound, "not found", FixRow),
+        409 | 423 | 424 => m(
+            Why::KeyBusy,
+            "the same key was busy at Mercado Pago",
+            Retry,
+        ),
+        429 => m(Why::RateLimited, "too many requests (rate limited)", Retry),
+        500..=599 => m(Why::ServerFailed, "Mercado Pago's server failed", Retry),
+        _ => m(
+            Why::RefusedWithoutCause,
+            "refused by the API without a cause",
+            NeedsPerson,
+        ),
     }
+}
+
+/// Every cause code the tool knows a meaning of, each once, grouped as people
+/// read them: the tool's own, no answer at all, HTTP statuses, Mercado Pago's
+/// (in their table's order), the predictions of `run --preflight`. The
+/// console's glossary and the reference's table list these.
+pub(crate) fn known() -> Vec<CauseCode> {
+    use strum::IntoEnumIterator;
+    let own = [
+        CauseCode::UnknownOutcome,
+        CauseCode::RefundStatus,
+        CauseCode::RefundRejected,
+        CauseCode::AmountDiffers,
+        CauseCode::PaymentDiffers,
+        CauseCode::InvalidInput,
+        CauseCode::PaymentHasRefunds,
+        CauseCode::PaymentInDoubt,
+    ];
+    let mercado_pago = MERCADO_PAGO
+        .iter()
+        .flat_map(|(codes, _)| codes.iter())
+        .map(|c| CauseCode::Other((*c).to_owned()));
+    let mut seen = std::collections::HashSet::new();
+    own.into_iter()
+        .chain(crate::domain::NetCause::iter().map(CauseCode::Net))
+        .chain(STATUSES.map(CauseCode::Http))
+        .chain(mercado_pago)
+        .chain(Prediction::iter().map(CauseCode::Predicted))
+        // As a row's cause is stored and read back: a name two kinds share is
+        // the first kind's.
+        .map(|c| CauseCode::parse(&c.as_str()))
+        .filter(|c| meaning(c).is_some() && seen.insert(c.as_str().into_owned()))
+        .collect()
 }
 
 /// The cause of an error answer with HTTP `status`: the API's own cause code,
@@ -194,6 +442,31 @@ mod tests {
         );
         assert_eq!(of_answer(400, c("2063")).unwrap().code.as_str(), "2063");
         assert_eq!(of_answer(429, None), None);
+    }
+
+    /// Every code once, read back as written, each meaning by one key, and
+    /// every key a meaning some code has (but the catch-all of HTTP statuses
+    /// the tool does not tell apart: no one code stands for it).
+    #[test]
+    fn the_known_codes_cover_every_meaning_once() {
+        use strum::IntoEnumIterator;
+        let known = known();
+        let mut words = std::collections::HashMap::new();
+        for c in &known {
+            assert_eq!(CauseCode::parse(&c.as_str()), *c, "{c}");
+            let m = meaning(c).unwrap();
+            let said = *words.entry(m.why).or_insert(m.what);
+            assert_eq!(said, m.what, "{:?}: one sentence per key", m.why);
+        }
+        let texts: std::collections::HashSet<_> = known.iter().map(|c| c.as_str()).collect();
+        assert_eq!(texts.len(), known.len(), "each code once");
+        for why in Why::iter().filter(|w| *w != Why::RefusedWithoutCause) {
+            assert!(words.contains_key(&why), "{why:?}: no code means it");
+        }
+        assert_eq!(meaning_of("http_418").unwrap().why, Why::RefusedWithoutCause);
+        for code in ["2063", "4248", "unknown_outcome", "http_503", "exceeds_balance"] {
+            assert!(texts.contains(code), "{code}");
+        }
     }
 
     fn meaning_of(text: &str) -> Option<Meaning> {

@@ -266,8 +266,19 @@ pub enum UsersCommand {
 }
 
 /// What an account may do. Submitters upload; approvers approve what others
-/// submitted; admins do both and read the audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// submitted; admins do both and read the audit trail. Stored by name.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    ValueEnum,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     Submitter,
     Approver,
@@ -275,18 +286,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// As the state file stores it and pages show it.
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Role::Submitter => "submitter",
-            Role::Approver => "approver",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<Role> {
-        [Role::Submitter, Role::Approver, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == text)
+        self.into()
     }
 
     /// May upload a spreadsheet (and, later, submit it).
@@ -358,12 +360,16 @@ pub(crate) fn random_hex(n: usize) -> anyhow::Result<String> {
 mod tests {
     use super::*;
 
+    /// State files written by earlier versions hold these names.
     #[test]
     fn roles_read_back_as_written() {
-        for r in [Role::Submitter, Role::Approver, Role::Admin] {
-            assert_eq!(Role::parse(r.as_str()), Some(r));
+        use strum::IntoEnumIterator;
+        let names: Vec<&str> = Role::iter().map(Role::as_str).collect();
+        assert_eq!(names, ["submitter", "approver", "admin"]);
+        for r in Role::iter() {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
         }
-        assert_eq!(Role::parse("root"), None);
+        assert!("root".parse::<Role>().is_err());
         assert!(Role::Submitter.may_upload() && !Role::Approver.may_upload());
         assert!(Role::Approver.may_audit() && !Role::Submitter.may_audit());
         assert!(Role::Approver.may_approve() && Role::Admin.may_approve());

@@ -597,7 +597,7 @@ fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     let role: String = r.get(1)?;
     Ok(User {
         name: r.get(0)?,
-        role: Role::parse(&role).ok_or_else(|| bad_text(1, &role))?,
+        role: role.parse().map_err(|_| bad_text(1, &role))?,
         password_hash: r.get(2)?,
         disabled: r.get(3)?,
         created_at_ms: r.get(4)?,
