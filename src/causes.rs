@@ -356,11 +356,7 @@ fn by_status(status: u16) -> Option<Meaning> {
             NeedsPerson,
         ),
         404 => m(Why::NotFound, "not found", FixRow),
-        409 | 423 | 424 => m(
-            Why::KeyBusy,
-            "the same key was busy at Mercado Pago",
-            Retry,
-        ),
+        409 | 423 | 424 => m(Why::KeyBusy, "the same key was busy at Mercado Pago", Retry),
         429 => m(Why::RateLimited, "too many requests (rate limited)", Retry),
         500..=599 => m(Why::ServerFailed, "Mercado Pago's server failed", Retry),
         _ => m(
@@ -463,8 +459,17 @@ mod tests {
         for why in Why::iter().filter(|w| *w != Why::RefusedWithoutCause) {
             assert!(words.contains_key(&why), "{why:?}: no code means it");
         }
-        assert_eq!(meaning_of("http_418").unwrap().why, Why::RefusedWithoutCause);
-        for code in ["2063", "4248", "unknown_outcome", "http_503", "exceeds_balance"] {
+        assert_eq!(
+            meaning_of("http_418").unwrap().why,
+            Why::RefusedWithoutCause
+        );
+        for code in [
+            "2063",
+            "4248",
+            "unknown_outcome",
+            "http_503",
+            "exceeds_balance",
+        ] {
             assert!(texts.contains(code), "{code}");
         }
     }
@@ -520,7 +525,7 @@ mod tests {
         ] {
             assert_eq!(CauseCode::parse(&code.as_str()), code, "{code}");
         }
-        // A refund created cancelled was once stored `refund_cancelled`.
+        // Older state files hold `refund_cancelled` for a refund created cancelled.
         assert_eq!(
             CauseCode::parse("refund_cancelled"),
             CauseCode::RefundRejected

@@ -18,7 +18,7 @@ use clap::CommandFactory;
 use strum::IntoEnumIterator;
 
 use crate::books::{Finding, ReportFinding};
-use crate::domain::{CauseCode, NetCause, Outcome, Prediction};
+use crate::domain::{CauseCode, Outcome, Prediction};
 use crate::exit::Exit;
 
 fn root() -> PathBuf {

@@ -1,17 +1,22 @@
 //! `mprefund console`: finance's way in — a web page, served by this process, to
-//! upload a chargeback spreadsheet and see its plan, with accounts, sessions and
-//! an audit trail kept in the job's state file (issue 21, first phase).
+//! upload a chargeback spreadsheet, see its plan, have it approved by someone
+//! else and sent, with accounts, sessions and an audit trail kept in the job's
+//! state file.
 //!
 //! It owns: the console's command line (`console`, `console users …`), its tables
 //! in the state file (`store`, which alone writes them), accounts (`users`), login
-//! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
-//! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
+//! and sessions (`login`, `auth`, `lockout`, `gate`), the HTTP surface in axum's
+//! idiom — the server and its routes (`server`), what a handler takes from a
+//! request (`extract`: the language, the client, the session with its CSRF
+//! token and role, the batch in the path), how a request is refused (`error`),
+//! the pages (`pages`), the headers every answer carries (`shield`) — uploads
+//! (`upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
 //! eyes (`review`) and the money it covers, `full` rows read back (`covered`),
-//! sending (`send`), a sent batch's results and retry
-//! (`results`), reading a sent batch's books back — reconciling it, matching a
-//! report (`books`) — and `run --approved`, which sends the approved batches
-//! tonight (`approved`), and who is sending a batch: a send a killed process
-//! left behind is found and resumable (`sender`).
+//! sending (`send`), a sent batch's results and retry (`results`), reading a
+//! sent batch's books back — reconciling it, matching a report (`books`) — a
+//! batch's life in this process (`registry`), `run --approved`, which sends the
+//! approved batches tonight (`approved`), and who is sending a batch: a send a
+//! killed process left behind is found and resumable (`sender`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
@@ -33,12 +38,15 @@ mod audit;
 mod auth;
 mod books;
 mod covered;
+mod error;
+mod extract;
 mod gate;
 mod i18n;
 mod keep;
 mod lockout;
 mod login;
 mod pages;
+mod registry;
 mod results;
 mod review;
 mod send;

@@ -664,10 +664,7 @@ pub(super) const CAUSES_ES: &[(Why, &str)] = &[
         Why::OtherPayment,
         "reembolsado, pero en otro pago que el pedido",
     ),
-    (
-        Why::BadLine,
-        "una línea con errores en la planilla",
-    ),
+    (Why::BadLine, "una línea con errores en la planilla"),
     (
         Why::InDoubtEarlier,
         "una fila de un lote anterior puede haber reembolsado este pago (su respuesta nunca llegó): retenida hasta que leer el pago en Mercado Pago lo aclare",
@@ -685,34 +682,16 @@ pub(super) const CAUSES_ES: &[(Why, &str)] = &[
         "no se pudo acceder a la API (una interrupción)",
     ),
     (Why::PaymentNotFound, "pago no encontrado"),
-    (
-        Why::NotRefundable,
-        "el pago no se puede reembolsar",
-    ),
-    (
-        Why::ExceedsBalance,
-        "más de lo que le queda al pago",
-    ),
-    (
-        Why::HasRefunds,
-        "el pago ya tiene reembolsos",
-    ),
-    (
-        Why::OtherCurrency,
-        "la moneda de la fila no es la del pago",
-    ),
+    (Why::NotRefundable, "el pago no se puede reembolsar"),
+    (Why::ExceedsBalance, "más de lo que le queda al pago"),
+    (Why::HasRefunds, "el pago ya tiene reembolsos"),
+    (Why::OtherCurrency, "la moneda de la fila no es la del pago"),
     (
         Why::TooManyPartials,
         "el pago tiene demasiados reembolsos parciales",
     ),
-    (
-        Why::TooOld,
-        "pago demasiado antiguo para reembolsar",
-    ),
-    (
-        Why::PaymentUnreadable,
-        "no se pudo consultar el pago",
-    ),
+    (Why::TooOld, "pago demasiado antiguo para reembolsar"),
+    (Why::PaymentUnreadable, "no se pudo consultar el pago"),
     (
         Why::WrongPaymentId,
         "pago no encontrado (¿ID de pago incorrecto?)",
@@ -756,42 +735,21 @@ pub(super) const CAUSES_ES: &[(Why, &str)] = &[
         Why::AmountExceedsLeft,
         "el monto supera lo que queda por reembolsar del pago",
     ),
-    (
-        Why::KeyMissing,
-        "faltó el encabezado X-Idempotency-Key",
-    ),
-    (
-        Why::AlreadyRefunded,
-        "el pago ya está reembolsado",
-    ),
+    (Why::KeyMissing, "faltó el encabezado X-Idempotency-Key"),
+    (Why::AlreadyRefunded, "el pago ya está reembolsado"),
     (
         Why::CardProcessor,
         "rechazado por el procesador de la tarjeta",
     ),
     (Why::SplitterId, "ID de splitter inválido"),
-    (
-        Why::TokenRefused,
-        "el token de acceso fue rechazado",
-    ),
-    (
-        Why::TokenMayNot,
-        "el token no puede reembolsar este pago",
-    ),
+    (Why::TokenRefused, "el token de acceso fue rechazado"),
+    (Why::TokenMayNot, "el token no puede reembolsar este pago"),
     (Why::NotFound, "no encontrado"),
     (
         Why::KeyBusy,
         "la misma clave estaba ocupada en Mercado Pago",
     ),
-    (
-        Why::RateLimited,
-        "demasiadas solicitudes (límite de tasa)",
-    ),
-    (
-        Why::ServerFailed,
-        "el servidor de Mercado Pago falló",
-    ),
-    (
-        Why::RefusedWithoutCause,
-        "rechazado por la API sin causa",
-    ),
+    (Why::RateLimited, "demasiadas solicitudes (límite de tasa)"),
+    (Why::ServerFailed, "el servidor de Mercado Pago falló"),
+    (Why::RefusedWithoutCause, "rechazado por la API sin causa"),
 ];

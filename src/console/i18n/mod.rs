@@ -312,6 +312,13 @@ impl Words {
         money_by_code(self.lang, code, a)
     }
 
+    /// As [`Words::money`], for an amount of `currency` (`None`: the input
+    /// named none, the number alone, as written).
+    pub(crate) fn amount(&self, currency: Option<Currency>, a: Decimal) -> String {
+        let code = currency.map(|c| c.to_string()).unwrap_or_default();
+        money_by_code(self.lang, &code, a)
+    }
+
     /// `(code, what it means, what to do next)` for every cause code the tool
     /// knows (`causes::known`).
     pub(crate) fn glossary(&self) -> Vec<(String, &'static str, &'static str)> {
@@ -749,7 +756,11 @@ mod tests {
         }
         .glossary();
         assert_eq!(glossary.len(), causes::known().len());
-        assert!(glossary.iter().any(|(c, _, n)| c == "2063" && *n == text(Lang::Es, M::NextNeedsPerson)));
+        assert!(
+            glossary
+                .iter()
+                .any(|(c, _, n)| c == "2063" && *n == text(Lang::Es, M::NextNeedsPerson))
+        );
     }
 
     #[test]

@@ -665,10 +665,7 @@ pub(super) const CAUSES_PT_BR: &[(Why, &str)] = &[
         Why::OtherPayment,
         "estornado, mas em outro pagamento que o pedido",
     ),
-    (
-        Why::BadLine,
-        "uma linha com erro na planilha",
-    ),
+    (Why::BadLine, "uma linha com erro na planilha"),
     (
         Why::InDoubtEarlier,
         "uma linha de um lote anterior pode ter estornado este pagamento (a resposta nunca chegou): retida até que a leitura do pagamento no Mercado Pago o esclareça",
@@ -686,30 +683,15 @@ pub(super) const CAUSES_PT_BR: &[(Why, &str)] = &[
         "não foi possível acessar a API (indisponibilidade)",
     ),
     (Why::PaymentNotFound, "pagamento não encontrado"),
-    (
-        Why::NotRefundable,
-        "o pagamento não pode ser estornado",
-    ),
-    (
-        Why::ExceedsBalance,
-        "mais do que resta no pagamento",
-    ),
-    (
-        Why::HasRefunds,
-        "o pagamento já tem estornos",
-    ),
-    (
-        Why::OtherCurrency,
-        "a moeda da linha não é a do pagamento",
-    ),
+    (Why::NotRefundable, "o pagamento não pode ser estornado"),
+    (Why::ExceedsBalance, "mais do que resta no pagamento"),
+    (Why::HasRefunds, "o pagamento já tem estornos"),
+    (Why::OtherCurrency, "a moeda da linha não é a do pagamento"),
     (
         Why::TooManyPartials,
         "o pagamento tem estornos parciais demais",
     ),
-    (
-        Why::TooOld,
-        "pagamento antigo demais para estornar",
-    ),
+    (Why::TooOld, "pagamento antigo demais para estornar"),
     (
         Why::PaymentUnreadable,
         "não foi possível consultar o pagamento",
@@ -735,10 +717,7 @@ pub(super) const CAUSES_PT_BR: &[(Why, &str)] = &[
         Why::PixContingency,
         "Pix em contingência: o estorno não pode ser feito agora",
     ),
-    (
-        Why::NoBalance,
-        "saldo insuficiente na conta para estornar",
-    ),
+    (Why::NoBalance, "saldo insuficiente na conta para estornar"),
     (
         Why::SecurityCodeLength,
         "tamanho do código de segurança inválido",
@@ -757,40 +736,19 @@ pub(super) const CAUSES_PT_BR: &[(Why, &str)] = &[
         Why::AmountExceedsLeft,
         "o valor excede o que resta a estornar no pagamento",
     ),
-    (
-        Why::KeyMissing,
-        "faltou o cabeçalho X-Idempotency-Key",
-    ),
-    (
-        Why::AlreadyRefunded,
-        "o pagamento já está estornado",
-    ),
-    (
-        Why::CardProcessor,
-        "recusado pela processadora do cartão",
-    ),
+    (Why::KeyMissing, "faltou o cabeçalho X-Idempotency-Key"),
+    (Why::AlreadyRefunded, "o pagamento já está estornado"),
+    (Why::CardProcessor, "recusado pela processadora do cartão"),
     (Why::SplitterId, "ID de divisão (splitter) inválido"),
-    (
-        Why::TokenRefused,
-        "o token de acesso foi recusado",
-    ),
+    (Why::TokenRefused, "o token de acesso foi recusado"),
     (
         Why::TokenMayNot,
         "o token não tem permissão para estornar este pagamento",
     ),
     (Why::NotFound, "não encontrado"),
-    (
-        Why::KeyBusy,
-        "a mesma chave estava ocupada no Mercado Pago",
-    ),
-    (
-        Why::RateLimited,
-        "requisições demais (limite de taxa)",
-    ),
-    (
-        Why::ServerFailed,
-        "o servidor do Mercado Pago falhou",
-    ),
+    (Why::KeyBusy, "a mesma chave estava ocupada no Mercado Pago"),
+    (Why::RateLimited, "requisições demais (limite de taxa)"),
+    (Why::ServerFailed, "o servidor do Mercado Pago falhou"),
     (
         Why::RefusedWithoutCause,
         "recusado pela API sem causa informada",
