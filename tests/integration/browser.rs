@@ -393,13 +393,17 @@ impl Browser {
     }
 
     /// Clicks the button `css` and waits for the page after (a batch page or
-    /// a results page: each has a state label in its heading).
+    /// a results page: each has a state label in its heading) — the next one:
+    /// the page clicked on has such a label too.
     async fn press(&self, css: &str) {
+        let before = self.find("html").await;
         self.find(css)
             .await
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let gone = || async { before.tag_name().await.is_err() };
+        until(&format!("the page after {css}"), gone, |gone| *gone);
         self.wait_for("section.card h1 .state").await;
     }
 

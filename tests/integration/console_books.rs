@@ -70,7 +70,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     let Desk { appr, .. } = &d;
 
     // Nothing sent yet: nothing to read back.
-    let id = uploaded_as_script(&sub).await;
+    let id = uploaded_as_script(sub).await;
     let (s, body) = appr.step(&id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("nothing was sent yet"), "{body}");
@@ -91,13 +91,13 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     assert_eq!(s, StatusCode::CONFLICT, "approved, not sent: {body}");
     assert!(sb.refunds().is_empty());
 
-    let id = sent(&sub, &appr).await;
+    let id = sent(sub, appr).await;
     // The hostile cases first: forged token, no session, no such batch.
     let (s, _) = appr.step_with(Some("forged"), &id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = appr.step_with(None, &id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let nobody = Person::nobody(&c);
+    let nobody = Person::nobody(c);
     let (s, _) = nobody
         .step_with(Some(&appr.csrf), &id, "reconcile", &[])
         .await;
@@ -124,7 +124,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     assert!(page.contains(&format!("/batches/{id}/reconcile")), "{page}");
 
     // The submitter may read the books back too.
-    let page = reconciled(&sub, &id).await;
+    let page = reconciled(sub, &id).await;
     assert_eq!(count(&page, "matched"), Some(3), "{page}");
     for f in [
         "missing_at_mp",
@@ -172,7 +172,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
     assert!(!csv.contains(",=HYPERLINK"), "{csv}");
 
-    let audit = audit(&c).await;
+    let audit = audit(c).await;
     for action in [",reconcile,", ",reconcile_download,"] {
         assert!(
             audit
@@ -187,7 +187,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
 async fn books_that_differ_show_the_finding_with_what_to_do() {
     let d = desk(&[]).await;
     let Desk { sb, sub, appr, .. } = &d;
-    let id = sent(&sub, &appr).await;
+    let id = sent(sub, appr).await;
     // Mercado Pago's side changes after the send: one refund cancelled there.
     let refund = sb
         .refunds()
@@ -199,7 +199,7 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
             .is_some()
     );
 
-    let page = reconciled(&appr, &id).await;
+    let page = reconciled(appr, &id).await;
     assert_eq!(count(&page, "matched"), Some(2), "{page}");
     assert_eq!(count(&page, "rejected_later"), Some(1), "{page}");
     assert!(page.contains("data-agrees=\"false\""), "{page}");
@@ -211,7 +211,7 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
     let (_, es) = appr.get(&format!("/batches/{id}/reconcile?lang=es")).await;
     assert!(es.contains("cancelado o rechazado"), "{es}");
     // The state file took the change: read again, the row is failed, no refund.
-    let page = reconciled(&appr, &id).await;
+    let page = reconciled(appr, &id).await;
     assert_eq!(count(&page, "rejected_later"), None, "{page}");
     assert_eq!(count(&page, "no_refund"), Some(1), "{page}");
     let j = appr.json(&id).await;
@@ -241,14 +241,14 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
     let Desk { w, sb, c, sub, .. } = &d;
     let Desk { appr, .. } = &d;
 
-    let early = uploaded_as_script(&sub).await;
+    let early = uploaded_as_script(sub).await;
     let (s, body) = appr
         .report(Some(&appr.csrf), &early, "s.csv", b"x".to_vec())
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "nothing sent yet: {body}");
 
-    let id = sent(&sub, &appr).await;
-    let report = settlement(&sb).into_bytes();
+    let id = sent(sub, appr).await;
+    let report = settlement(sb).into_bytes();
     // No report matched yet: nothing to download, and the page links none.
     let (s, body) = sub.get(&format!("/batches/{id}/report.csv")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
@@ -259,7 +259,7 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
         .report(Some("forged"), &id, "s.csv", report.clone())
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let nobody = Person::nobody(&c);
+    let nobody = Person::nobody(c);
     let (s, _) = nobody
         .report(Some(&appr.csrf), &id, "s.csv", report.clone())
         .await;
@@ -344,7 +344,7 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
         String::from_utf8_lossy(&body)
     );
 
-    let audit = audit(&c).await;
+    let audit = audit(c).await;
     assert!(
         audit
             .lines()
@@ -365,17 +365,17 @@ async fn a_report_over_the_cap_is_refused_with_413_and_not_kept() {
     let d = desk(&[]).await;
     let Desk { w, c, sub, .. } = &d;
     let Desk { appr, .. } = &d;
-    let id = sent(&sub, &appr).await;
+    let id = sent(sub, appr).await;
     let head = |framing: &str| {
         format!(
             "POST /batches/{id}/report HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\
              X-CSRF-Token: {}\r\nContent-Type: multipart/form-data; boundary=XX\r\n{framing}\r\n",
-            session_cookie(&sub.b, &c),
+            session_cookie(&sub.b, c),
             sub.csrf
         )
     };
     // Over the cap, told by Content-Length: 413 before the body is sent.
-    let answer = raw(&c, &head("Content-Length: 2147483648\r\n"), &[]);
+    let answer = raw(c, &head("Content-Length: 2147483648\r\n"), &[]);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     // Over the cap, streamed without a length: 413 as it comes, nothing kept.
     let mut chunks = vec![
@@ -388,7 +388,7 @@ async fn a_report_over_the_cap_is_refused_with_413_and_not_kept() {
     while chunks.iter().map(Vec::len).sum::<usize>() <= 53_000_000 {
         chunks.push(line.clone());
     }
-    let answer = raw(&c, &head("Transfer-Encoding: chunked\r\n"), &chunks);
+    let answer = raw(c, &head("Transfer-Encoding: chunked\r\n"), &chunks);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     let reports = w.path("state.db.uploads/reports");
     let kept = std::fs::read_dir(&reports).map_or(0, |d| d.count());
@@ -425,6 +425,42 @@ async fn reading_the_books_back_needs_the_token_the_console_was_started_with() {
     assert!(!audit.contains(",reconcile,"), "{audit}");
 }
 
+/// What reading the books back found, and the last report matched, are the
+/// state file's: a console started again shows them, in the reader's words.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_was_read_back_is_shown_after_a_restart() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = crate::common::sandbox();
+    let id = {
+        let c = console_on(&w, &state, &sb, &[]);
+        let sub = Person::log_in(&c, "sub").await;
+        let appr = Person::log_in(&c, "appr").await;
+        let id = sent(&sub, &appr).await;
+        let page = reconciled(&appr, &id).await;
+        assert_eq!(count(&page, "matched"), Some(3), "{page}");
+        let report = settlement(&sb).into_bytes();
+        let (s, to) = sub.report(Some(&sub.csrf), &id, "s.csv", report).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
+        id
+    };
+    let c = console_on(&w, &state, &sb, &[]);
+    let sub = Person::log_in(&c, "sub").await;
+    let page = sub
+        .page(&format!("/batches/{id}/reconcile?lang=pt-BR"))
+        .await;
+    assert_eq!(count(&page, "matched"), Some(3), "{page}");
+    assert!(page.contains("data-agrees=\"true\""), "{page}");
+    assert!(page.contains("appr") && page.contains("R$ 3,75"), "{page}");
+    assert!(page.contains("Reembolso conferido"), "{page}");
+    let page = sub.page(&format!("/batches/{id}/report")).await;
+    assert_eq!(count(&page, "matched"), Some(3), "{page}");
+    assert!(
+        page.contains("data-agrees=\"true\"") && page.contains("s.csv"),
+        "{page}"
+    );
+}
+
 /// Mercado Pago answers every request after `ms` milliseconds from now on.
 fn slow(sb: &mprefund_sandbox::SandboxHandle, ms: u64) {
     sb.set_faults(mprefund_sandbox::Faults {
@@ -437,14 +473,14 @@ fn slow(sb: &mprefund_sandbox::SandboxHandle, ms: u64) {
 async fn a_batch_is_not_sent_while_its_books_are_read_back_nor_read_back_while_sent() {
     let d = desk(&[]).await;
     let Desk { sb, sub, appr, .. } = &d;
-    let id = uploaded_as_script(&sub).await;
-    approved(&sub, &appr, &id, "3.75").await;
+    let id = uploaded_as_script(sub).await;
+    approved(sub, appr, &id, "3.75").await;
     // A canary of one row: the batch stops, the rest still to send.
     appr.stepped(&id, "send", &[("canary", "1")]).await;
     assert_eq!(sub.settled(&id)["state"], "stopped");
 
     // Mercado Pago slow: the reading is still under way when "send now" comes.
-    slow(&sb, 3_000);
+    slow(sb, 3_000);
     sub.stepped(&id, "reconcile", &[]).await;
     let (_, page) = sub.get(&format!("/batches/{id}/reconcile")).await;
     assert!(page.contains("data-working"), "{page}");
@@ -470,11 +506,11 @@ async fn a_batch_is_not_sent_while_its_books_are_read_back_nor_read_back_while_s
     assert_eq!(sb.refunds().len(), 1);
 
     // Once the reading ends, the batch sends.
-    slow(&sb, 0);
-    let page = read_back(&sub, &id);
+    slow(sb, 0);
+    let page = read_back(sub, &id);
     assert!(!page.contains("could not be read back"), "{page}");
     // Slow again: the send is under way when the reading is asked for.
-    slow(&sb, 3_000);
+    slow(sb, 3_000);
     appr.stepped(&id, "send", &[]).await;
     let (s, body) = answer(
         sub.post_in(&format!("/batches/{id}/reconcile"), "es", &[])
@@ -483,9 +519,9 @@ async fn a_batch_is_not_sent_while_its_books_are_read_back_nor_read_back_while_s
     .await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("el lote se está enviando"), "{body}");
-    slow(&sb, 0);
+    slow(sb, 0);
     assert_eq!(sub.settled(&id)["state"], "finished");
-    let per_key = refunds_per_key(&sb);
+    let per_key = refunds_per_key(sb);
     assert_eq!(per_key.len(), 3, "{per_key:?}");
     assert!(per_key.values().all(|n| *n == 1), "{per_key:?}");
 }

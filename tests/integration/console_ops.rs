@@ -400,8 +400,8 @@ async fn refusals_and_progress_money_speak_the_persons_language() {
     assert!(text(r).await.contains("digite o total"));
 
     // Progress: the money as the page's locale writes it, made on the server.
-    let appr = Person::log_in(&c, "appr").await;
-    approved(&sub, &appr, &id, "3.75:BRL").await;
+    let appr = Person::log_in(c, "appr").await;
+    approved(sub, &appr, &id, "3.75:BRL").await;
     appr.stepped(&id, "send", &[]).await;
     sub.in_state(&id, "finished");
     for (lang, money) in [("pt-BR", "R$ 3,75"), ("en", "R$ 3.75")] {

@@ -56,7 +56,7 @@ async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
          Mal Feitor;7,00;<script>alert(1)</script>;Fraude;CB-2026-1198;BRL;;\r\n"
             .as_bytes(),
     );
-    let (id, j) = sent_upload(&sub, &appr, "chargebacks-ptbr.csv", bytes).await;
+    let (id, j) = sent_upload(sub, appr, "chargebacks-ptbr.csv", bytes).await;
     assert_eq!(j["state"], "finished", "{j}");
 
     // The batch page links its results.
@@ -207,7 +207,7 @@ async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
     // Every download audited.
-    let boss = Person::log_in(&c, "boss").await;
+    let boss = Person::log_in(c, "boss").await;
     let (_, audit) = boss.get("/audit.csv").await;
     let downloads = audit
         .lines()
@@ -221,7 +221,7 @@ async fn a_results_page_is_a_hundred_rows_every_row_on_exactly_one_page() {
     let d = desk(&FAST).await;
     let Desk { sub, appr, .. } = &d;
     let csv = ordinary_csv(250, 4_700_001);
-    let (id, j) = sent_upload(&sub, &appr, "big.csv", csv.into_bytes()).await;
+    let (id, j) = sent_upload(sub, appr, "big.csv", csv.into_bytes()).await;
     assert_eq!(j["counts"]["refunded"], 250, "{j}");
     let mut seen = Vec::new();
     for page in 1..=3 {
@@ -262,7 +262,7 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
         sb.fail_payment(p, 500);
     }
     let csv = ordinary_csv(12, 4_800_001);
-    let (id, j) = sent_upload(&sub, &appr, "sick.csv", csv.into_bytes()).await;
+    let (id, j) = sent_upload(sub, appr, "sick.csv", csv.into_bytes()).await;
     assert_eq!(j["state"], "finished", "{j}");
     // A 500 may follow a refund made: those rows are in doubt, not failed.
     assert_eq!(
@@ -296,7 +296,7 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = sub.post_with(None, &retry, &[]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let nobody = Person::nobody(&c);
+    let nobody = Person::nobody(c);
     let (s, _) = nobody.post_with(Some(&sub.csrf), &retry, &[]).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _) = sub
@@ -319,7 +319,7 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
     assert_eq!(j["state"], "finished", "{j}");
     assert_eq!(j["counts"]["refunded"], 12, "{j}");
     assert!(j["counts"].get("failed").is_none_or(|n| n == 0), "{j}");
-    let per_key = refunds_per_key(&sb);
+    let per_key = refunds_per_key(sb);
     assert_eq!(per_key.len(), 12, "{per_key:?}");
     assert!(
         per_key.values().all(|n| *n == 1),
@@ -350,7 +350,7 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
         "{body}"
     );
 
-    let boss = Person::log_in(&c, "boss").await;
+    let boss = Person::log_in(c, "boss").await;
     let (_, audit) = boss.get("/audit.csv").await;
     let retries = audit
         .lines()
@@ -365,8 +365,8 @@ async fn results_need_a_session_a_batch_and_a_send() {
     let Desk { sb, c, sub, .. } = &d;
     let Desk { appr, .. } = &d;
     let id = approved_upload(
-        &sub,
-        &appr,
+        sub,
+        appr,
         "later.csv",
         ordinary_csv(3, 4_900_001).into_bytes(),
     )
@@ -391,7 +391,7 @@ async fn results_need_a_session_a_batch_and_a_send() {
         let (s, _) = sub.get(&format!("/batches/{unknown}/results")).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{unknown}");
     }
-    let nobody = Person::nobody(&c);
+    let nobody = Person::nobody(c);
     let (s, _) = nobody.get(&format!("/batches/{id}/results.csv")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let r = nobody.fetch(&format!("/batches/{id}/results")).await;
@@ -416,7 +416,7 @@ async fn a_corrected_upload_after_an_outage_is_held_with_its_reason() {
         "payment_id,amount,reference\n{},25.00,CB-1\n{},25.00,CB-2\n",
         ids[0], ids[1]
     );
-    let (_, j) = sent_upload(&sub, &appr, "night.csv", night.into_bytes()).await;
+    let (_, j) = sent_upload(sub, appr, "night.csv", night.into_bytes()).await;
     assert_eq!(j["counts"]["unknown"], 2, "{j}");
     for p in ids {
         sb.heal_payment(p);
@@ -431,7 +431,7 @@ async fn a_corrected_upload_after_an_outage_is_held_with_its_reason() {
     assert_eq!(sub.json(&id).await["already_refunded"], 2);
     let (_, page) = sub.get(&format!("/batches/{id}")).await;
     assert!(page.contains("may have been refunded"), "{page}");
-    let (id, j) = sent_upload(&sub, &appr, "fixed2.csv", fixed.into_bytes()).await;
+    let (id, j) = sent_upload(sub, appr, "fixed2.csv", fixed.into_bytes()).await;
     assert_eq!(j["counts"]["failed"], 2, "{j}");
     let (_, html) = sub
         .get(&format!("/batches/{id}/results?filter=failed"))

@@ -101,22 +101,22 @@ async fn a_usd_total_on_a_brl_file_is_refused_in_the_persons_language() {
     let csv = "payment_id,amount,reference\n7200001,2.50,a\n7200002,1.25,b\n";
     let id = sub.uploaded(csv, false).await;
 
-    let (s, body) = step_in(&sub, &id, "submit", "3.75:USD", "en").await;
+    let (s, body) = step_in(sub, &id, "submit", "3.75:USD", "en").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body.contains("is in USD, but this file") && body.contains("rows are in BRL"),
         "{body}"
     );
-    let (s, body) = step_in(&sub, &id, "submit", "3.75 USD", "pt-BR").await;
+    let (s, body) = step_in(sub, &id, "submit", "3.75 USD", "pt-BR").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("está em USD"), "{body}");
-    let (s, body) = step_in(&sub, &id, "submit", "3.75:BRL", "en").await;
+    let (s, body) = step_in(sub, &id, "submit", "3.75:BRL", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
 
-    let (s, body) = step_in(&appr, &id, "approve", "3.75:USD", "es").await;
+    let (s, body) = step_in(appr, &id, "approve", "3.75:USD", "es").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("está en USD"), "{body}");
-    let (s, body) = step_in(&appr, &id, "approve", "3.75", "en").await;
+    let (s, body) = step_in(appr, &id, "approve", "3.75", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     let page = sub.page(&format!("/batches/{id}")).await;
     assert_eq!(sub.json(&id).await["state"], "approved", "{page}");
@@ -138,18 +138,18 @@ async fn full_rows_that_cannot_be_read_are_named_apart() {
     assert!(page.contains("id=\"cover-unread\""), "{page}");
     assert!(page.contains("+ 2 full"), "{page}");
 
-    let (s, body) = step_in(&sub, &id, "submit", "1.00", "en").await;
+    let (s, body) = step_in(sub, &id, "submit", "1.00", "en").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("name them apart"), "{body}");
-    let (s, body) = step_in(&sub, &id, "submit", "1.00 + 3 full", "en").await;
+    let (s, body) = step_in(sub, &id, "submit", "1.00 + 3 full", "en").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (s, body) = step_in(&sub, &id, "submit", "1.00 BRL + 2 full", "en").await;
+    let (s, body) = step_in(sub, &id, "submit", "1.00 BRL + 2 full", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     assert_eq!(sub.json(&id).await["expect_total"], "1.00:BRL+2full");
-    let (s, body) = step_in(&appr, &id, "approve", "1.00", "pt-BR").await;
+    let (s, body) = step_in(appr, &id, "approve", "1.00", "pt-BR").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("indique-as à parte"), "{body}");
-    let (s, body) = step_in(&appr, &id, "approve", "1.00+2full", "en").await;
+    let (s, body) = step_in(appr, &id, "approve", "1.00+2full", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
 }
 

@@ -22,7 +22,7 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
     let d = desk(&[]).await;
     let Desk { w, state, sb, .. } = &d;
     let Desk { c, sub, appr, .. } = &d;
-    let boss = Person::log_in(&c, "boss").await;
+    let boss = Person::log_in(c, "boss").await;
 
     let id = sub.uploaded(&ordinary_csv(3, 1), false).await;
     // Approving what nobody submitted: the state does not allow it.
@@ -43,7 +43,7 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a total is required");
     assert_eq!(sub.json(&id).await["state"], "uploaded");
     assert!(
-        !status_of(&w, &state).contains(&id),
+        !status_of(w, state).contains(&id),
         "nothing in the ledger yet"
     );
 
@@ -55,7 +55,7 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
     let (s, _) = sub.step(&id, "submit", &[("expect_total", "3.75")]).await;
     assert_eq!(s, StatusCode::CONFLICT, "submitted once");
     assert!(
-        !status_of(&w, &state).contains(&id),
+        !status_of(w, state).contains(&id),
         "a submitted batch is not in the ledger: nothing can send it"
     );
 
@@ -98,9 +98,9 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
         .expect("linked to a ledger batch")
         .to_owned();
     assert!(
-        status_of(&w, &state).contains(&ledger),
+        status_of(w, state).contains(&ledger),
         "{}",
-        status_of(&w, &state)
+        status_of(w, state)
     );
     assert!(sb.refunds().is_empty(), "approved, not sent");
     let (s, _) = appr.step(&id, "reject", &[("reason", "late")]).await;
@@ -311,7 +311,7 @@ async fn a_canary_sends_the_first_rows_shows_them_and_a_second_send_the_rest() {
     assert_eq!(last["counts"]["refunded"], 5, "{last}");
     assert_eq!(last["counts"]["failed"], 1, "{last}");
     assert_eq!(sb.refunds().len(), 5);
-    let audit = Person::log_in(&c, "boss").await.audit_csv().await;
+    let audit = Person::log_in(c, "boss").await.audit_csv().await;
     assert!(
         audit
             .lines()
@@ -349,7 +349,7 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
         ),
     );
     let job = w.path("job.toml");
-    let r = run(w.mprefund(&sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
+    let r = run(w.mprefund(sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
     assert_eq!(
         r.code, 1,
         "a failed row in C: the worst exit, as run's: {r:?}"
@@ -372,13 +372,13 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
     assert_eq!(sub.json(&d).await["state"], "uploaded");
 
     // Nothing left: a second night sends nothing and says so.
-    let r = run(w.mprefund(&sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
+    let r = run(w.mprefund(sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stderr.contains("no approved batch"), "{r:?}");
     assert_eq!(sb.refunds().len(), 5);
     // An input with --approved is a contradiction, refused.
     let r = run(w.mprefund(
-        &sb,
+        sb,
         &[
             "run",
             "--state",
@@ -390,7 +390,7 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
     assert_eq!(r.code, 2, "{r:?}");
     // A flag --approved would not use is refused, not ignored.
     let r = run(w.mprefund(
-        &sb,
+        sb,
         &[
             "run",
             "--state",
@@ -404,7 +404,7 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
     assert!(r.stderr.contains("--expect-rows does not apply"), "{r:?}");
     assert_eq!(sb.refunds().len(), 5);
 
-    let audit = Person::log_in(&c, "boss").await.audit_csv().await;
+    let audit = Person::log_in(c, "boss").await.audit_csv().await;
     for id in [&a, &cid] {
         assert!(
             audit.lines().any(|l| l.contains("send")
@@ -429,7 +429,7 @@ async fn the_plan_of_a_waiting_batch_sees_refunds_made_after_its_upload() {
     // amount: another key, so the guard's business).
     let other = w.write("other.csv", "payment_id,amount,reference\n7000,2.00,x\n");
     let ran = run(w.mprefund(
-        &sb,
+        sb,
         &[
             "run",
             other.to_str().unwrap(),

@@ -39,8 +39,8 @@ async fn a_wrong_total_at_approval_says_only_that_it_does_not_match() {
     let Desk { sub, appr, .. } = &d;
     // 4 × 1.25 = 5.00
     let id = sub.uploaded(&ordinary_csv(4, 1), false).await;
-    assert!(total_known(&sub, &id).starts_with("5.00"));
-    let (s, _, body) = post_in(&sub, &id, "submit", "5.00", "en").await;
+    assert!(total_known(sub, &id).starts_with("5.00"));
+    let (s, _, body) = post_in(sub, &id, "submit", "5.00", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     for (lang, words) in [
         ("en", "does not match"),
@@ -48,7 +48,7 @@ async fn a_wrong_total_at_approval_says_only_that_it_does_not_match() {
         ("es", "no coincide"),
     ] {
         for typed in ["4.99", "4,99 BRL", "R$ 4,99", "5.01:BRL + 1 full"] {
-            let (s, kind, body) = post_in(&appr, &id, "approve", typed, lang).await;
+            let (s, kind, body) = post_in(appr, &id, "approve", typed, lang).await;
             assert_eq!(
                 s,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -67,8 +67,8 @@ async fn a_wrong_total_at_approval_says_only_that_it_does_not_match() {
     assert_eq!(appr.json(&id).await["state"], "submitted");
     // The submitter, who prepares the batch, is told the file's sum, in her words.
     let other = sub.uploaded(&ordinary_csv(2, 2), false).await;
-    total_known(&sub, &other);
-    let (s, _, body) = post_in(&sub, &other, "submit", "2", "pt-BR").await;
+    total_known(sub, &other);
+    let (s, _, body) = post_in(sub, &other, "submit", "2", "pt-BR").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         body.contains("2,50") && body.contains("não confere"),
@@ -85,10 +85,10 @@ async fn totals_typed_as_brazilians_type_them_are_accepted() {
     let csv = "ID do pagamento;Valor;Motivo\r\n1001;1.234,56;arrependimento\r\n\
                1002;4.621,04;duplicado\r\n";
     let id = sub.uploaded(csv, false).await;
-    assert!(total_known(&sub, &id).starts_with("5855.60"));
-    let (s, _, body) = post_in(&sub, &id, "submit", "R$ 5.855,60", "pt-BR").await;
+    assert!(total_known(sub, &id).starts_with("5855.60"));
+    let (s, _, body) = post_in(sub, &id, "submit", "R$ 5.855,60", "pt-BR").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let (s, _, body) = post_in(&appr, &id, "approve", "5.855,60", "pt-BR").await;
+    let (s, _, body) = post_in(appr, &id, "approve", "5.855,60", "pt-BR").await;
     assert_ne!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
 
@@ -100,7 +100,7 @@ async fn a_refused_step_is_a_page_of_the_console_with_a_way_back() {
     let csv = "payment_id,amount\n1001,1.25\n1002,abc\n";
     let id = sub.uploaded(csv, false).await;
     for (lang, words) in [("en", "bad line"), ("pt-BR", "linha"), ("es", "línea")] {
-        let (s, kind, body) = post_in(&sub, &id, "submit", "1.25", lang).await;
+        let (s, kind, body) = post_in(sub, &id, "submit", "1.25", lang).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(kind.starts_with("text/html"), "{lang}: {kind}: {body}");
         assert!(body.contains(words), "{lang}: {body}");
@@ -111,7 +111,7 @@ async fn a_refused_step_is_a_page_of_the_console_with_a_way_back() {
         assert!(body.contains("<html lang="), "{lang}: {body}");
     }
     // A total nobody can read: the page says how to write one.
-    let (s, kind, body) = post_in(&sub, &id, "submit", "cinco", "pt-BR").await;
+    let (s, kind, body) = post_in(sub, &id, "submit", "cinco", "pt-BR").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(kind.starts_with("text/html"), "{kind}");
     assert!(body.contains("R$ 1.234,56"), "{body}");
