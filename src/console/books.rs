@@ -242,7 +242,7 @@ pub(crate) async fn reconcile(
     remote: Remote,
     step: Step,
 ) -> Result<Redirect, AppError> {
-    let Step { who, batch: u, .. } = step;
+    let (who, u, _) = step.into_parts();
     sent(&app, Some(&who), &u)?;
     let send = app
         .send

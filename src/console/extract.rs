@@ -395,6 +395,13 @@ pub(crate) struct Step<R = Anyone, F = Csrf> {
     _rule: PhantomData<fn() -> R>,
 }
 
+impl<R, F> Step<R, F> {
+    /// Who asks, the batch, the form.
+    pub(crate) fn into_parts(self) -> (Account, Upload, F) {
+        (self.who, self.batch, self.form)
+    }
+}
+
 impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Step<R, F> {
     type Rejection = AppError;
 

@@ -37,8 +37,7 @@ use super::extract::{self, Api, Remote, Step, Viewer};
 #[allow(unused_imports)] // the template names the messages
 use super::i18n::{M, Words};
 use super::pages::{Chrome, render, state_message};
-use super::review::effective;
-use super::send::now_in;
+use super::review::{effective, in_states};
 use super::server::Shared;
 use super::store::{Action, BatchState, Upload};
 use crate::domain::{Outcome, Requested, ResultsFormat};
@@ -464,9 +463,9 @@ pub(crate) async fn retry(
     remote: Remote,
     step: Step,
 ) -> Result<Redirect, AppError> {
-    let Step { who, batch: u, .. } = step;
+    let (who, u, _) = step.into_parts();
     let from = [BatchState::Finished, BatchState::Stopped];
-    now_in(&app, &who, &u, &from, M::ErrNotRetryable)?;
+    in_states(&app, &who, &u, &from, M::ErrNotRetryable)?;
     // Finished or stopped, so approved: its ledger batch exists.
     let ledger_batch = u
         .review

@@ -180,16 +180,19 @@ fn guards_text(guards: &[Guard]) -> String {
         .join(" ")
 }
 
-/// 409 unless the batch is in `wanted` now.
-fn in_state(app: &App, who: &Account, u: &Upload, wanted: BatchState) -> Result<(), AppError> {
+/// The batch's state now, when it is one of `states`; else 409, said with `m`
+/// naming the state it is in.
+pub(crate) fn in_states(
+    app: &App,
+    who: &Account,
+    u: &Upload,
+    states: &[BatchState],
+    m: M,
+) -> Result<BatchState, AppError> {
     let now = effective(u, crate::clock::now_ms(), app.approval_days);
-    if now == wanted {
-        return Ok(());
+    if states.contains(&now) {
+        return Ok(now);
     }
-    let m = match wanted {
-        BatchState::Uploaded => M::ErrCannotSubmit,
-        _ => M::ErrCannotDecide,
-    };
     let label = who.words.t(super::pages::state_message(now));
     Err(AppError::said(StatusCode::CONFLICT, m, &[label]))
 }
@@ -255,13 +258,8 @@ pub(crate) async fn submit(
     remote: Remote,
     step: Step<Uploader, Totals>,
 ) -> Result<Redirect, AppError> {
-    let Step {
-        who,
-        batch: u,
-        form,
-        ..
-    } = step;
-    in_state(&app, &who, &u, BatchState::Uploaded)?;
+    let (who, u, form) = step.into_parts();
+    in_states(&app, &who, &u, &[BatchState::Uploaded], M::ErrCannotSubmit)?;
     let checked = checked_totals(&app, &who, &u, &form.expect_total, true).await?;
     let typed = guards_text(&checked.guards);
     let now = crate::clock::now_ms();
@@ -392,7 +390,7 @@ fn decider<'s, F>(
         let why = format!("the role {} may not", who.role.as_str());
         return Err(audited(why, AppError::Role));
     }
-    in_state(app, who, u, BatchState::Submitted)?;
+    in_states(app, who, u, &[BatchState::Submitted], M::ErrCannotDecide)?;
     if u.review
         .as_ref()
         .is_some_and(|r| r.submitted_by == who.name)

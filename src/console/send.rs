@@ -24,10 +24,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::error::AppError;
-use super::extract::{Account, Anyone, Api, Batch, Remote, Step, Viewer, posted};
+use super::extract::{Anyone, Api, Batch, Remote, Step, Viewer, posted};
 use super::i18n::{M, Words};
 use super::registry::{Busy, Running};
-use super::review::effective;
+use super::review::{effective, in_states};
 use super::sender::{self, Sender};
 use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
@@ -48,22 +48,6 @@ pub(crate) struct Canary {
 
 posted!(Canary);
 
-/// 409 unless the batch is in one of `states` now, said with `m`.
-pub(crate) fn now_in(
-    app: &App,
-    who: &Account,
-    u: &Upload,
-    states: &[BatchState],
-    m: M,
-) -> Result<BatchState, AppError> {
-    let now = effective(u, crate::clock::now_ms(), app.approval_days);
-    if states.contains(&now) {
-        return Ok(now);
-    }
-    let label = who.words.t(super::pages::state_message(now));
-    Err(AppError::said(StatusCode::CONFLICT, m, &[label]))
-}
-
 /// `POST /batches/{id}/send`: the approved (or stopped) batch sent now, in the
 /// background.
 pub(crate) async fn send(
@@ -71,14 +55,9 @@ pub(crate) async fn send(
     remote: Remote,
     step: Step<Anyone, Canary>,
 ) -> Result<Redirect, AppError> {
-    let Step {
-        who,
-        batch: u,
-        form,
-        ..
-    } = step;
+    let (who, u, form) = step.into_parts();
     let from = [BatchState::Approved, BatchState::Stopped];
-    now_in(&app, &who, &u, &from, M::ErrNotSendable)?;
+    in_states(&app, &who, &u, &from, M::ErrNotSendable)?;
     let canary = canary_of(form.canary.as_deref())?;
     let mut req = request(&app, &u)
         .ok_or_else(|| AppError::said(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenSend, &[]))?;
@@ -361,7 +340,7 @@ pub(crate) async fn stop(
     remote: Remote,
     step: Step,
 ) -> Result<Redirect, AppError> {
-    let Step { who, batch: u, .. } = step;
+    let (who, u, _) = step.into_parts();
     let running = app
         .batches
         .running(&u.id)

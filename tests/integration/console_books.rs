@@ -51,6 +51,18 @@ async fn reconciled(b: &Person, id: &str) -> String {
     read_back(b, id)
 }
 
+/// A batch sent (as [`sent`]) by a console on `state` that has ended since.
+async fn sent_by_a_console_since_ended(
+    w: &Work,
+    state: &std::path::Path,
+    sb: &mprefund_sandbox::SandboxHandle,
+) -> String {
+    let c = console_on(w, state, sb, &[]);
+    let sub = Person::log_in(&c, "sub").await;
+    let appr = Person::log_in(&c, "appr").await;
+    sent(&sub, &appr).await
+}
+
 /// The count a findings page shows for `finding` (none: not shown).
 fn count(page: &str, finding: &str) -> Option<u64> {
     let at = page.find(&format!("data-finding=\"{finding}\" data-count=\""))?;
@@ -405,12 +417,7 @@ async fn reading_the_books_back_needs_the_token_the_console_was_started_with() {
     let w = Work::new();
     let state = state_with_users(&w);
     let sb = crate::common::sandbox();
-    let id = {
-        let c = console_on(&w, &state, &sb, &[]);
-        let sub = Person::log_in(&c, "sub").await;
-        let appr = Person::log_in(&c, "appr").await;
-        sent(&sub, &appr).await
-    };
+    let id = sent_by_a_console_since_ended(&w, &state, &sb).await;
     // The same state file, a console without a token.
     let c = Console::start(&w, &state, &[]);
     let sub = Person::log_in(&c, "sub").await;
@@ -432,18 +439,16 @@ async fn what_was_read_back_is_shown_after_a_restart() {
     let w = Work::new();
     let state = state_with_users(&w);
     let sb = crate::common::sandbox();
-    let id = {
-        let c = console_on(&w, &state, &sb, &[]);
-        let sub = Person::log_in(&c, "sub").await;
-        let appr = Person::log_in(&c, "appr").await;
-        let id = sent(&sub, &appr).await;
-        let page = reconciled(&appr, &id).await;
-        assert_eq!(count(&page, "matched"), Some(3), "{page}");
-        let report = settlement(&sb).into_bytes();
-        let (s, to) = sub.report(Some(&sub.csrf), &id, "s.csv", report).await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
-        id
-    };
+    let c = console_on(&w, &state, &sb, &[]);
+    let sub = Person::log_in(&c, "sub").await;
+    let appr = Person::log_in(&c, "appr").await;
+    let id = sent(&sub, &appr).await;
+    let page = reconciled(&appr, &id).await;
+    assert_eq!(count(&page, "matched"), Some(3), "{page}");
+    let report = settlement(&sb).into_bytes();
+    let (s, to) = sub.report(Some(&sub.csrf), &id, "s.csv", report).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
+    drop(c);
     let c = console_on(&w, &state, &sb, &[]);
     let sub = Person::log_in(&c, "sub").await;
     let page = sub
