@@ -25,24 +25,22 @@
 //! upload is capped and stored as the batch upload is (`upload::store_file`),
 //! under a generated name, and a file that is no report is refused, audited,
 //! and not kept. What a reading or a match found is kept in the store, in no
-//! language ([`BooksRead`], [`ReportRead`]): a restart shows it still, in the
-//! reader's words; a reading cut short by a shutdown leaves the state file as
+//! language (`findings`): a restart shows it still, in the reader's words; a reading cut short by a shutdown leaves the state file as
 //! it was, as `reconcile` promises.
-
-use std::str::FromStr;
 
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
 
 use super::auth;
 use super::error::AppError;
 use super::extract::{Account, Api, Batch, Remote, Step, Viewer};
+use super::findings::{
+    ApiLine, BooksRead, ReportRead, ReportView, Shown, api_findings, report_view,
+};
 #[allow(unused_imports)] // the templates name the messages
 use super::i18n::{M, Words};
 use super::pages::{self, Chrome, Problem, render};
@@ -51,168 +49,10 @@ use super::review::effective;
 use super::server::{App, Shared};
 use super::store::{Action, BatchState, Found, ReadBack, Upload};
 use super::upload;
-use crate::books::{Finding, ReportFinding};
-use crate::commands::reconcile::{ReconcileRequest, Reconciled};
-use crate::commands::statements::{MatchRequest, Matched};
+use crate::books::ReportFinding;
+use crate::commands::reconcile::ReconcileRequest;
+use crate::commands::statements::MatchRequest;
 use crate::paths::Sheet;
-
-/// What reading the books back came to, as kept: in no language.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-enum BooksRead {
-    Done {
-        /// Every finding agrees with Mercado Pago, and the reading was not cut short.
-        agrees: bool,
-        /// Why it was cut short, as the engine says it.
-        stopped: Option<String>,
-        /// Rows of the state file changed (settled, rejected later).
-        updated: usize,
-        findings: Vec<Kept<ApiKept>>,
-    },
-    Failed {
-        /// As the engine says it (the stored upload's path in it).
-        why: String,
-    },
-}
-
-/// One finding as kept: its code, how many lines, its money per currency, its
-/// first lines.
-#[derive(Debug, Serialize, Deserialize)]
-struct Kept<L> {
-    code: String,
-    count: u64,
-    money: Vec<(String, Decimal)>,
-    lines: Vec<L>,
-}
-
-/// A line of the reconciliation, as kept.
-#[derive(Debug, Serialize, Deserialize)]
-struct ApiKept {
-    row: Option<u64>,
-    payment: String,
-    refund: Option<String>,
-    currency: String,
-    ours: Option<Decimal>,
-    theirs: Option<Decimal>,
-    status: Option<String>,
-}
-
-impl BooksRead {
-    fn of(found: &Reconciled) -> BooksRead {
-        let findings = Finding::iter()
-            .filter_map(|f| {
-                let count = found.counts.get(&f)?.rows;
-                let money = found
-                    .money
-                    .get(&f)
-                    .map(|m| m.iter().map(|(c, a)| (c.clone(), *a)).collect())
-                    .unwrap_or_default();
-                let lines = found.sample.of(&f).iter().map(|n| ApiKept {
-                    row: n.row,
-                    payment: n.payment.to_string(),
-                    refund: n.refund_id.clone(),
-                    currency: n.currency.clone(),
-                    ours: n.state_amount,
-                    theirs: n.mp_amount,
-                    status: n.mp_status.as_ref().map(|s| s.as_str().to_owned()),
-                });
-                Some(Kept {
-                    code: f.as_str().to_owned(),
-                    count,
-                    money,
-                    lines: lines.collect(),
-                })
-            })
-            .collect();
-        BooksRead::Done {
-            agrees: found.stopped.is_none() && found.counts.keys().all(|f| f.agrees()),
-            stopped: found.stopped.as_ref().map(|r| r.to_string()),
-            updated: found.updated,
-            findings,
-        }
-    }
-}
-
-/// The last report matched against a batch, as kept: in no language.
-#[derive(Debug, Serialize, Deserialize)]
-struct ReportRead {
-    /// What the browser called it.
-    name: String,
-    agrees: bool,
-    /// The reports' period (ms).
-    period: Option<(i64, i64)>,
-    /// The batch's refunds fall outside every line's period.
-    outside: bool,
-    money: Vec<SidesKept>,
-    findings: Vec<Kept<ReportKept>>,
-}
-
-/// Money of one currency: per the batch (refunds), per the report (lines).
-#[derive(Debug, Serialize, Deserialize)]
-struct SidesKept {
-    currency: String,
-    batch: Decimal,
-    refunds: u64,
-    report: Decimal,
-    lines: u64,
-}
-
-/// A line of the matching, as kept.
-#[derive(Debug, Serialize, Deserialize)]
-struct ReportKept {
-    line: Option<u64>,
-    kind: String,
-    payment: u64,
-    currency: String,
-    theirs: Option<Decimal>,
-    refund: Option<String>,
-    row: Option<u32>,
-    ours: Option<Decimal>,
-}
-
-impl ReportRead {
-    fn of(name: String, m: &Matched) -> ReportRead {
-        let findings = ReportFinding::iter()
-            .filter_map(|f| {
-                let count = *m.counts.get(&f)?;
-                let lines = m.sample.of(&f).iter().map(|n| ReportKept {
-                    line: n.report_line,
-                    kind: n.report_type.clone(),
-                    payment: n.payment,
-                    currency: n.currency.clone(),
-                    theirs: n.report_amount,
-                    refund: n.refund_id.clone(),
-                    row: n.row,
-                    ours: n.state_amount,
-                });
-                Some(Kept {
-                    code: f.as_str().to_owned(),
-                    count,
-                    money: Vec::new(),
-                    lines: lines.collect(),
-                })
-            })
-            .collect();
-        ReportRead {
-            name,
-            agrees: m.outside.is_none() && !m.counts.keys().any(|f| f.disagrees()),
-            period: m.period,
-            outside: m.outside.is_some(),
-            money: m
-                .money
-                .iter()
-                .map(|(c, s)| SidesKept {
-                    currency: c.clone(),
-                    batch: s.state.sum,
-                    refunds: s.state.rows,
-                    report: s.report.sum,
-                    lines: s.report.rows,
-                })
-                .collect(),
-            findings,
-        }
-    }
-}
 
 /// The ledger batch of a console batch that was sent; 409 before, or while it is.
 fn sent(app: &App, who: Option<&Account>, u: &Upload) -> Result<String, AppError> {
@@ -336,88 +176,6 @@ async fn reading(app: Shared, id: String, by: String, at_ms: i64, req: Reconcile
     app.batches.release(&id);
 }
 
-/// What a finding means and what to do, as messages.
-fn explained(f: Finding) -> (M, M) {
-    match f {
-        Finding::Matched => (M::FindMatched, M::FindMatchedNext),
-        Finding::Settled => (M::FindSettled, M::FindSettledNext),
-        Finding::RejectedLater => (M::FindRejectedLater, M::FindRejectedLaterNext),
-        Finding::MissingAtMp => (M::FindMissingAtMp, M::FindMissingAtMpNext),
-        Finding::AmountDiffers => (M::FindAmountDiffers, M::FindAmountDiffersNext),
-        Finding::OutsideRefund => (M::FindOutsideRefund, M::FindOutsideRefundNext),
-        Finding::UnknownOutcomeFound => {
-            (M::FindUnknownOutcomeFound, M::FindUnknownOutcomeFoundNext)
-        }
-        Finding::NoRefund => (M::FindNoRefund, M::FindNoRefundNext),
-        Finding::InDoubt => (M::FindInDoubt, M::FindInDoubtNext),
-        Finding::Unreadable => (M::FindUnreadable, M::FindUnreadableNext),
-    }
-}
-
-fn explained_report(f: ReportFinding) -> (M, M) {
-    match f {
-        ReportFinding::Matched => (M::RepMatched, M::RepMatchedNext),
-        ReportFinding::MatchedAmbiguous => (M::RepMatchedAmbiguous, M::RepMatchedAmbiguousNext),
-        ReportFinding::AmountDiffers => (M::RepAmountDiffers, M::RepAmountDiffersNext),
-        ReportFinding::MissingInReport => (M::RepMissingInReport, M::RepMissingInReportNext),
-        ReportFinding::NotInBatch => (M::RepNotInBatch, M::RepNotInBatchNext),
-        ReportFinding::ChargebackOnRefundedPayment => (M::RepChargeback, M::RepChargebackNext),
-        ReportFinding::OutOfPeriod => (M::RepOutOfPeriod, M::RepOutOfPeriodNext),
-        ReportFinding::ReserveForRefund => (M::RepReserve, M::RepReserveNext),
-    }
-}
-
-/// One finding as a page shows it: its count, money, meaning, first lines.
-struct Shown<L> {
-    code: &'static str,
-    agrees: bool,
-    count: u64,
-    /// Per currency, in the page's language.
-    money: Vec<String>,
-    meaning: &'static str,
-    next: &'static str,
-    lines: Vec<L>,
-}
-
-/// A line of the reconciliation, in the page's words.
-struct ApiLine {
-    row: String,
-    payment: String,
-    refund: String,
-    ours: String,
-    theirs: String,
-    status: String,
-}
-
-fn money(w: &Words, currency: &str, a: Option<Decimal>) -> String {
-    a.map(|a| w.money(currency, a)).unwrap_or_default()
-}
-
-/// The findings kept, in `w`'s words: what each means and what to do; a
-/// finding this version does not know is left out.
-fn shown<F: FromStr + Copy + Into<&'static str>, K, L>(
-    w: &Words,
-    kept: &[Kept<K>],
-    explain: impl Fn(F) -> (M, M, bool),
-    line: impl Fn(&K) -> L,
-) -> Vec<Shown<L>> {
-    kept.iter()
-        .filter_map(|k| {
-            let f = F::from_str(&k.code).ok()?;
-            let (meaning, next, agrees) = explain(f);
-            Some(Shown {
-                code: f.into(),
-                agrees,
-                count: k.count,
-                money: k.money.iter().map(|(c, a)| w.money(c, *a)).collect(),
-                meaning: w.t(meaning),
-                next: w.t(next),
-                lines: k.lines.iter().map(&line).collect(),
-            })
-        })
-        .collect()
-}
-
 /// A finished reading, as the page shows it.
 struct DoneView {
     by: String,
@@ -499,21 +257,6 @@ pub(crate) async fn page(
         max_mib: upload::MAX_FILE_BYTES >> 20,
     };
     Ok(render(&page, StatusCode::OK))
-}
-
-fn api_findings(w: &Words, kept: &[Kept<ApiKept>]) -> Vec<Shown<ApiLine>> {
-    let explain = |f: Finding| {
-        let (meaning, next) = explained(f);
-        (meaning, next, f.agrees())
-    };
-    shown(w, kept, explain, |n| ApiLine {
-        row: n.row.map(|r| r.to_string()).unwrap_or_default(),
-        payment: n.payment.clone(),
-        refund: n.refund.clone().unwrap_or_default(),
-        ours: money(w, &n.currency, n.ours),
-        theirs: money(w, &n.currency, n.theirs),
-        status: n.status.clone().unwrap_or_default(),
-    })
 }
 
 /// A CSV the engine writes beside a batch's stored upload, downloaded as is.
@@ -750,74 +493,6 @@ fn refuse(
     AppError::answer(pages::message(v.chrome(), status, problem, detail))
 }
 
-/// A line of the matching, in the page's words.
-struct ReportLine {
-    line: String,
-    kind: String,
-    payment: String,
-    theirs: String,
-    refund: String,
-    row: String,
-    ours: String,
-}
-
-/// Money of one currency: per the batch (refunds), per the report (lines).
-struct Sides {
-    currency: String,
-    batch: String,
-    refunds: u64,
-    report: String,
-    lines: u64,
-}
-
-struct ReportView {
-    name: String,
-    by: String,
-    at: String,
-    agrees: bool,
-    period: Option<(String, String)>,
-    outside: bool,
-    money: Vec<Sides>,
-    findings: Vec<Shown<ReportLine>>,
-}
-
-fn report_view(r: Found<ReportRead>, w: Words) -> ReportView {
-    let explain = |f: ReportFinding| {
-        let (meaning, next) = explained_report(f);
-        (meaning, next, !f.disagrees())
-    };
-    let m = r.found;
-    let findings = shown(&w, &m.findings, explain, |n| ReportLine {
-        line: n.line.map(|l| l.to_string()).unwrap_or_default(),
-        kind: n.kind.clone(),
-        payment: n.payment.to_string(),
-        theirs: money(&w, &n.currency, n.theirs),
-        refund: n.refund.clone().unwrap_or_default(),
-        row: n.row.map(|r| r.to_string()).unwrap_or_default(),
-        ours: money(&w, &n.currency, n.ours),
-    });
-    ReportView {
-        name: m.name,
-        by: r.by,
-        at: w.date(r.at_ms),
-        agrees: m.agrees,
-        period: m.period.map(|(from, to)| (w.date(from), w.date(to))),
-        outside: m.outside,
-        money: m
-            .money
-            .iter()
-            .map(|s| Sides {
-                currency: s.currency.clone(),
-                batch: w.money(&s.currency, s.batch),
-                refunds: s.refunds,
-                report: w.money(&s.currency, s.report),
-                lines: s.lines,
-            })
-            .collect(),
-        findings,
-    }
-}
-
 #[derive(Template)]
 #[template(path = "report.html", config = "src/console/askama.toml")]
 struct ReportPage {
@@ -846,23 +521,4 @@ pub(crate) async fn report_page(
         upload: u,
     };
     Ok(render(&page, StatusCode::OK))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every finding has its own words: a new one cannot be left unexplained.
-    #[test]
-    fn every_finding_is_explained_apart() {
-        let mut seen: Vec<M> = Vec::new();
-        let pairs = Finding::iter()
-            .map(explained)
-            .chain(ReportFinding::iter().map(explained_report));
-        for (what, next) in pairs {
-            assert!(!seen.contains(&what), "{what:?} twice");
-            assert_ne!(what, next);
-            seen.push(what);
-        }
-    }
 }

@@ -13,7 +13,8 @@
 //! (`upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
 //! eyes (`review`) and the money it covers, `full` rows read back (`covered`),
 //! sending (`send`), a sent batch's results and retry (`results`), reading a
-//! sent batch's books back — reconciling it, matching a report (`books`) — a
+//! sent batch's books back — reconciling it, matching a report (`books`, what
+//! they found: `findings`) — a
 //! batch's life in this process (`registry`), `run --approved`, which sends the
 //! approved batches tonight (`approved`), and who is sending a batch: a send a
 //! killed process left behind is found and resumable (`sender`).
@@ -40,6 +41,7 @@ mod books;
 mod covered;
 mod error;
 mod extract;
+mod findings;
 mod gate;
 mod i18n;
 mod keep;
