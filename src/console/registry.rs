@@ -5,10 +5,10 @@
 //!
 //! Invariants: a batch is busy with one thing at a time, so a send and a
 //! reading back of one batch never run together in this process ([`Registry::claim`]
-//! says what it is busy with instead); the lock is never held while another
-//! is taken, so there is no order to keep; what is kept is bounded (plans and
-//! readings of the batches people look at), and a batch with nothing kept is
-//! forgotten.
+//! says what it is busy with instead); nothing done under its lock takes
+//! another of the console's locks (the store, the sessions) or waits, so
+//! there is no order to keep; what is kept is bounded (plans and readings of
+//! the batches people look at), and a batch with nothing kept is forgotten.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
