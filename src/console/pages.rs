@@ -524,7 +524,10 @@ async fn batch_json(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     let cover = CoverView::of(app, &upload.id, &plan, &flow);
     let plan = PlanView::of(&plan, v.words);
     let counts = match &flow.ledger_batch {
-        Some(b) => Some(super::send::figures_of(app, &upload.id, b).await?.counts),
+        Some(b) => {
+            let figures = super::send::figures_of(app, &upload.id, b, flow.state);
+            Some(figures.await?.counts)
+        }
         None => None,
     };
     let mut j = json_of(&upload, &plan, &flow, counts);

@@ -391,15 +391,22 @@ pub(crate) fn pace(done_then: u64, done: u64, total: u64, elapsed: Duration) -> 
     (rate, eta)
 }
 
-/// The figures of the console batch `id` (its ledger batch `batch`): those of
-/// its send in this process while there is one — kept by the collector, so a
-/// watching page costs the send nothing — else read from the state file.
+/// The figures of the console batch `id` (its ledger batch `batch`), in
+/// `state`: those of its send in this process while it is `sending` — kept by
+/// the collector, so a watching page costs the send nothing — else read from
+/// the state file (a send that has just ended may still be noted in this
+/// process: its last figures are the state file's, not the collector's).
 pub(crate) async fn figures_of(
     app: &Shared,
     id: &str,
     batch: &str,
+    state: BatchState,
 ) -> anyhow::Result<progress::Figures> {
-    if let Some(f) = app.batches.running(id).and_then(|r| r.live.now()) {
+    let live = (state == BatchState::Sending)
+        .then(|| app.batches.running(id))
+        .flatten()
+        .and_then(|r| r.live.now());
+    if let Some(f) = live {
         return Ok(f);
     }
     let (path, batch) = (app.state.clone(), batch.to_owned());
@@ -485,7 +492,7 @@ pub(crate) async fn figures(
     let state = effective(&u, crate::clock::now_ms(), app.approval_days);
     let ledger_batch = u.review.as_ref().and_then(|r| r.ledger_batch.clone());
     let f = match ledger_batch {
-        Some(b) => figures_of(app, id, &b).await?,
+        Some(b) => figures_of(app, id, &b, state).await?,
         None => Default::default(),
     };
     let (done, total) = done_of(&f.counts);
