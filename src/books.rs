@@ -15,6 +15,7 @@
     Ord,
     strum::EnumIter,
     strum::IntoStaticStr,
+    strum::EnumString,
     strum::Display,
 )]
 #[strum(serialize_all = "snake_case")]
@@ -71,6 +72,7 @@ impl Finding {
     Ord,
     strum::EnumIter,
     strum::IntoStaticStr,
+    strum::EnumString,
     strum::Display,
 )]
 #[strum(serialize_all = "snake_case")]

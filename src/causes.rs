@@ -41,121 +41,293 @@ impl Next {
     }
 }
 
+/// Which meaning a cause code has: the key a meaning is known by, with its
+/// words and its next step (one sentence per key), so that the words are
+/// translated by the key (the console's languages), never by matching the
+/// English sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub(crate) enum Why {
+    NoTrustedAnswer,
+    UnknownRefundStatus,
+    RefundRejected,
+    OtherAmount,
+    OtherPayment,
+    BadLine,
+    RefundedEarlier,
+    InDoubtEarlier,
+    Configuration,
+    Outage,
+    PaymentNotFound,
+    NotRefundable,
+    ExceedsBalance,
+    HasRefunds,
+    OtherCurrency,
+    TooManyPartials,
+    TooOld,
+    PaymentUnreadable,
+    WrongPaymentId,
+    PastRefundWindow,
+    KeyUsed,
+    StateAllowsNoRefund,
+    GatewayOperation,
+    PixContingency,
+    NoBalance,
+    SecurityCodeLength,
+    NoPartialRefunds,
+    AmountNotPositive,
+    AmountNotNumber,
+    TooManyDecimals,
+    AmountExceedsLeft,
+    KeyMissing,
+    AlreadyRefunded,
+    CardProcessor,
+    SplitterId,
+    TokenRefused,
+    TokenMayNot,
+    NotFound,
+    KeyBusy,
+    RateLimited,
+    ServerFailed,
+    RefusedWithoutCause,
+}
+
+impl Why {
+    /// What it means, in the tool's own words, and the next step.
+    pub(crate) fn meaning(self) -> Meaning {
+        Meaning {
+            why: self,
+            what: self.what(),
+            next: self.next(),
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Why::NoTrustedAnswer => "no answer could be trusted (the refund may or may not exist)",
+            Why::UnknownRefundStatus => "the refund has a status the tool does not know",
+            Why::RefundRejected => "the refund was rejected or cancelled: no money moved",
+            Why::OtherAmount => "refunded, but for another amount than asked",
+            Why::OtherPayment => "refunded, but on another payment than asked",
+            Why::BadLine => "a bad line in the spreadsheet",
+            Why::RefundedEarlier => "an earlier batch already refunded this payment",
+            Why::InDoubtEarlier => {
+                "a row of an earlier batch may have refunded this payment (its answer never came): held until a read-back settles it"
+            }
+            Why::Configuration => "the API's host name or certificate is wrong (configuration)",
+            Why::Outage => "the API could not be reached (an outage)",
+            Why::PaymentNotFound => "payment not found",
+            Why::NotRefundable => "the payment cannot be refunded",
+            Why::ExceedsBalance => "more than the payment has left",
+            Why::HasRefunds => "the payment already has refunds",
+            Why::OtherCurrency => "the row's currency is not the payment's",
+            Why::TooManyPartials => "the payment has too many partial refunds",
+            Why::TooOld => "payment too old to refund",
+            Why::PaymentUnreadable => "the payment could not be read",
+            Why::WrongPaymentId => "payment not found (wrong payment id?)",
+            Why::PastRefundWindow => "payment too old to refund (past the refund window, 180 days)",
+            Why::KeyUsed => "refund not found (idempotency key already used)",
+            Why::StateAllowsNoRefund => {
+                "the payment's state allows no refund (pending, cancelled or already fully refunded)"
+            }
+            Why::GatewayOperation => "invalid gateway operation",
+            Why::PixContingency => "Pix in contingency: the refund cannot be made now",
+            Why::NoBalance => "not enough balance in the account to refund",
+            Why::SecurityCodeLength => "invalid security code length",
+            Why::NoPartialRefunds => {
+                "partial refunds are not supported for this payment (refund it in full)"
+            }
+            Why::AmountNotPositive => "amount must be positive",
+            Why::AmountNotNumber => "amount must be a number",
+            Why::TooManyDecimals => "amount has too many decimals for the currency",
+            Why::AmountExceedsLeft => "amount exceeds what is left to refund on the payment",
+            Why::KeyMissing => "the X-Idempotency-Key header was missing",
+            Why::AlreadyRefunded => "the payment is already refunded",
+            Why::CardProcessor => "refused by the card processor",
+            Why::SplitterId => "invalid splitter id",
+            Why::TokenRefused => "the access token was refused",
+            Why::TokenMayNot => "the token may not refund this payment",
+            Why::NotFound => "not found",
+            Why::KeyBusy => "the same key was busy at Mercado Pago",
+            Why::RateLimited => "too many requests (rate limited)",
+            Why::ServerFailed => "Mercado Pago's server failed",
+            Why::RefusedWithoutCause => "refused by the API without a cause",
+        }
+    }
+
+    fn next(self) -> Next {
+        use Next::*;
+        match self {
+            Why::NoTrustedAnswer
+            | Why::Outage
+            | Why::PaymentUnreadable
+            | Why::PixContingency
+            | Why::KeyBusy
+            | Why::RateLimited
+            | Why::ServerFailed => Retry,
+            Why::UnknownRefundStatus | Why::InDoubtEarlier => Reconcile,
+            Why::RefundRejected
+            | Why::OtherAmount
+            | Why::OtherPayment
+            | Why::RefundedEarlier
+            | Why::Configuration
+            | Why::NotRefundable
+            | Why::HasRefunds
+            | Why::TooManyPartials
+            | Why::TooOld
+            | Why::PastRefundWindow
+            | Why::KeyUsed
+            | Why::StateAllowsNoRefund
+            | Why::GatewayOperation
+            | Why::NoBalance
+            | Why::SecurityCodeLength
+            | Why::KeyMissing
+            | Why::CardProcessor
+            | Why::SplitterId
+            | Why::TokenRefused
+            | Why::TokenMayNot
+            | Why::RefusedWithoutCause => NeedsPerson,
+            Why::BadLine
+            | Why::PaymentNotFound
+            | Why::ExceedsBalance
+            | Why::OtherCurrency
+            | Why::WrongPaymentId
+            | Why::NoPartialRefunds
+            | Why::AmountNotPositive
+            | Why::AmountNotNumber
+            | Why::TooManyDecimals
+            | Why::AmountExceedsLeft
+            | Why::NotFound => FixRow,
+            Why::AlreadyRefunded => Nothing,
+        }
+    }
+}
+
 /// A cause code's meaning and the next step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Meaning {
+    pub why: Why,
     pub what: &'static str,
     pub next: Next,
 }
 
-const fn m(what: &'static str, next: Next) -> Option<Meaning> {
-    Some(Meaning { what, next })
-}
-
 /// The meaning of `code`, when known.
 pub(crate) fn meaning(code: &CauseCode) -> Option<Meaning> {
-    use Next::*;
-    match code {
-        CauseCode::UnknownOutcome => m(
-            "no answer could be trusted (the refund may or may not exist)",
-            Retry,
-        ),
-        CauseCode::RefundStatus => m("the refund has a status the tool does not know", Reconcile),
-        CauseCode::RefundRejected => m(
-            "the refund was rejected or cancelled: no money moved",
-            NeedsPerson,
-        ),
-        CauseCode::AmountDiffers => m("refunded, but for another amount than asked", NeedsPerson),
-        CauseCode::PaymentDiffers => m("refunded, but on another payment than asked", NeedsPerson),
-        CauseCode::InvalidInput => m("a bad line in the spreadsheet", FixRow),
-        CauseCode::PaymentHasRefunds => m(
-            "an earlier batch already refunded this payment",
-            NeedsPerson,
-        ),
-        CauseCode::PaymentInDoubt => m(
-            "a row of an earlier batch may have refunded this payment (its answer never came): held until a read-back settles it",
-            Reconcile,
-        ),
-        CauseCode::Net(n) if n.is_configuration() => m(
-            "the API's host name or certificate is wrong (configuration)",
-            NeedsPerson,
-        ),
-        CauseCode::Net(_) => m("the API could not be reached (an outage)", Retry),
+    why(code).map(Why::meaning)
+}
+
+/// Which meaning `code` has, when known.
+fn why(code: &CauseCode) -> Option<Why> {
+    Some(match code {
+        CauseCode::UnknownOutcome => Why::NoTrustedAnswer,
+        CauseCode::RefundStatus => Why::UnknownRefundStatus,
+        CauseCode::RefundRejected => Why::RefundRejected,
+        CauseCode::AmountDiffers => Why::OtherAmount,
+        CauseCode::PaymentDiffers => Why::OtherPayment,
+        CauseCode::InvalidInput => Why::BadLine,
+        CauseCode::PaymentHasRefunds => Why::RefundedEarlier,
+        CauseCode::PaymentInDoubt => Why::InDoubtEarlier,
+        CauseCode::Net(n) if n.is_configuration() => Why::Configuration,
+        CauseCode::Net(_) => Why::Outage,
         CauseCode::Http(status) => by_status(*status),
-        CauseCode::Predicted(p) => predicted(*p),
-        CauseCode::Other(code) => mercado_pago(code),
-    }
+        CauseCode::Predicted(p) => predicted(*p)?,
+        CauseCode::Other(code) => mercado_pago(code)?,
+    })
 }
 
 /// The predictions of `run --preflight`.
-fn predicted(p: Prediction) -> Option<Meaning> {
-    use Next::*;
-    match p {
-        Prediction::NotFound => m("payment not found", FixRow),
-        Prediction::NotRefundable => m("the payment cannot be refunded", NeedsPerson),
-        Prediction::ExceedsBalance => m("more than the payment has left", FixRow),
-        Prediction::HasPriorRefunds => m("the payment already has refunds", NeedsPerson),
-        Prediction::CurrencyMismatch => m("the row's currency is not the payment's", FixRow),
-        Prediction::TooManyPartials => m("the payment has too many partial refunds", NeedsPerson),
-        Prediction::Old => m("payment too old to refund", NeedsPerson),
-        Prediction::Unreadable => m("the payment could not be read", Retry),
-        Prediction::Ok | Prediction::AlreadyDone | Prediction::Invalid => None,
-    }
+fn predicted(p: Prediction) -> Option<Why> {
+    Some(match p {
+        Prediction::NotFound => Why::PaymentNotFound,
+        Prediction::NotRefundable => Why::NotRefundable,
+        Prediction::ExceedsBalance => Why::ExceedsBalance,
+        Prediction::HasPriorRefunds => Why::HasRefunds,
+        Prediction::CurrencyMismatch => Why::OtherCurrency,
+        Prediction::TooManyPartials => Why::TooManyPartials,
+        Prediction::Old => Why::TooOld,
+        Prediction::Unreadable => Why::PaymentUnreadable,
+        Prediction::Ok | Prediction::AlreadyDone | Prediction::Invalid => return None,
+    })
 }
+
+/// Mercado Pago's `cause[].code`s the tool knows, with their meaning.
+const MERCADO_PAGO: &[(&[&str], Why)] = &[
+    (&["2000", "404002"], Why::WrongPaymentId),
+    (&["2024", "15016"], Why::PastRefundWindow),
+    (&["2032"], Why::KeyUsed),
+    (&["2063"], Why::StateAllowsNoRefund),
+    (&["2085"], Why::GatewayOperation),
+    (&["2090"], Why::PixContingency),
+    (&["2091"], Why::NoBalance),
+    (&["3012"], Why::SecurityCodeLength),
+    (&["3024"], Why::NoPartialRefunds),
+    (&["4040"], Why::AmountNotPositive),
+    (&["4041"], Why::AmountNotNumber),
+    (&["4042"], Why::TooManyDecimals),
+    (&["4043"], Why::AmountExceedsLeft),
+    (&["4292"], Why::KeyMissing),
+    (&["4296"], Why::AlreadyRefunded),
+    (
+        &["4211", "4248", "4291", "4293", "4294", "4295", "4297"],
+        Why::CardProcessor,
+    ),
+    (&["400048"], Why::SplitterId),
+];
 
 /// Mercado Pago's causes.
-fn mercado_pago(code: &str) -> Option<Meaning> {
-    use Next::*;
-    match code {
-        "2000" | "404002" => m("payment not found (wrong payment id?)", FixRow),
-        "2024" | "15016" => m(
-            "payment too old to refund (past the refund window, 180 days)",
-            NeedsPerson,
-        ),
-        "2032" => m(
-            "refund not found (idempotency key already used)",
-            NeedsPerson,
-        ),
-        "2063" => m(
-            "the payment's state allows no refund (pending, cancelled or already fully refunded)",
-            NeedsPerson,
-        ),
-        "2085" => m("invalid gateway operation", NeedsPerson),
-        "2090" => m("Pix in contingency: the refund cannot be made now", Retry),
-        "2091" => m("not enough balance in the account to refund", NeedsPerson),
-        "3012" => m("invalid security code length", NeedsPerson),
-        "3024" => m(
-            "partial refunds are not supported for this payment (refund it in full)",
-            FixRow,
-        ),
-        "4040" => m("amount must be positive", FixRow),
-        "4041" => m("amount must be a number", FixRow),
-        "4042" => m("amount has too many decimals for the currency", FixRow),
-        "4043" => m(
-            "amount exceeds what is left to refund on the payment",
-            FixRow,
-        ),
-        "4292" => m("the X-Idempotency-Key header was missing", NeedsPerson),
-        "4296" => m("the payment is already refunded", Nothing),
-        "4211" | "4248" | "4291" | "4293" | "4294" | "4295" | "4297" => {
-            m("refused by the card processor", NeedsPerson)
-        }
-        "400048" => m("invalid splitter id", NeedsPerson),
-        _ => None,
+fn mercado_pago(code: &str) -> Option<Why> {
+    MERCADO_PAGO
+        .iter()
+        .find(|(codes, _)| codes.contains(&code))
+        .map(|(_, why)| *why)
+}
+
+/// The HTTP statuses the tool tells apart (`by_status`), each once.
+const STATUSES: [u16; 11] = [401, 403, 404, 409, 423, 424, 429, 500, 502, 503, 504];
+
+/// `http_<status>` codes: the statuses the tool retries, and the rest.
+fn by_status(status: u16) -> Why {
+    match status {
+        401 => Why::TokenRefused,
+        403 => Why::TokenMayNot,
+        404 => Why::NotFound,
+        409 | 423 | 424 => Why::KeyBusy,
+        429 => Why::RateLimited,
+        500..=599 => Why::ServerFailed,
+        _ => Why::RefusedWithoutCause,
     }
 }
 
-/// `http_<status>` codes: the statuses the tool retries, and the rest.
-fn by_status(status: u16) -> Option<Meaning> {
-    match status {
-        401 => m("the access token was refused", Next::NeedsPerson),
-        403 => m("the token may not refund this payment", Next::NeedsPerson),
-        404 => m("not found", Next::FixRow),
-        409 | 423 | 424 => m("the same key was busy at Mercado Pago", Next::Retry),
-        429 => m("too many requests (rate limited)", Next::Retry),
-        500..=599 => m("Mercado Pago's server failed", Next::Retry),
-        _ => m("refused by the API without a cause", Next::NeedsPerson),
-    }
+/// Every cause code the tool knows a meaning of, each once, grouped as people
+/// read them: the tool's own, no answer at all, HTTP statuses, Mercado Pago's
+/// (in their table's order), the predictions of `run --preflight`. The
+/// console's glossary and the reference's table list these.
+pub(crate) fn known() -> Vec<CauseCode> {
+    use strum::IntoEnumIterator;
+    let own = [
+        CauseCode::UnknownOutcome,
+        CauseCode::RefundStatus,
+        CauseCode::RefundRejected,
+        CauseCode::AmountDiffers,
+        CauseCode::PaymentDiffers,
+        CauseCode::InvalidInput,
+        CauseCode::PaymentHasRefunds,
+        CauseCode::PaymentInDoubt,
+    ];
+    let mercado_pago = MERCADO_PAGO
+        .iter()
+        .flat_map(|(codes, _)| codes.iter())
+        .map(|c| CauseCode::Other((*c).to_owned()));
+    let mut seen = std::collections::HashSet::new();
+    own.into_iter()
+        .chain(crate::domain::NetCause::iter().map(CauseCode::Net))
+        .chain(STATUSES.map(CauseCode::Http))
+        .chain(mercado_pago)
+        .chain(Prediction::iter().map(CauseCode::Predicted))
+        // As a row's cause is stored and read back: a name two kinds share is
+        // the first kind's.
+        .map(|c| CauseCode::parse(&c.as_str()))
+        .filter(|c| meaning(c).is_some() && seen.insert(c.as_str().into_owned()))
+        .collect()
 }
 
 /// The cause of an error answer with HTTP `status`: the API's own cause code,
@@ -196,6 +368,38 @@ mod tests {
         );
         assert_eq!(of_answer(400, c("2063")).unwrap().code.as_str(), "2063");
         assert_eq!(of_answer(429, None), None);
+    }
+
+    /// Every code once, read back as written, and every key a meaning some
+    /// code has (but the catch-all of HTTP statuses
+    /// the tool does not tell apart: no one code stands for it).
+    #[test]
+    fn the_known_codes_cover_every_meaning_once() {
+        use strum::IntoEnumIterator;
+        let known = known();
+        let mut words = std::collections::HashSet::new();
+        for c in &known {
+            assert_eq!(CauseCode::parse(&c.as_str()), *c, "{c}");
+            words.insert(meaning(c).unwrap().why);
+        }
+        let texts: std::collections::HashSet<_> = known.iter().map(|c| c.as_str()).collect();
+        assert_eq!(texts.len(), known.len(), "each code once");
+        for why in Why::iter().filter(|w| *w != Why::RefusedWithoutCause) {
+            assert!(words.contains(&why), "{why:?}: no code means it");
+        }
+        assert_eq!(
+            meaning_of("http_418").unwrap().why,
+            Why::RefusedWithoutCause
+        );
+        for code in [
+            "2063",
+            "4248",
+            "unknown_outcome",
+            "http_503",
+            "exceeds_balance",
+        ] {
+            assert!(texts.contains(code), "{code}");
+        }
     }
 
     fn meaning_of(text: &str) -> Option<Meaning> {
@@ -249,7 +453,7 @@ mod tests {
         ] {
             assert_eq!(CauseCode::parse(&code.as_str()), code, "{code}");
         }
-        // A refund created cancelled was once stored `refund_cancelled`.
+        // Older state files hold `refund_cancelled` for a refund created cancelled.
         assert_eq!(
             CauseCode::parse("refund_cancelled"),
             CauseCode::RefundRejected

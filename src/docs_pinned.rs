@@ -18,7 +18,7 @@ use clap::CommandFactory;
 use strum::IntoEnumIterator;
 
 use crate::books::{Finding, ReportFinding};
-use crate::domain::{CauseCode, NetCause, Outcome, Prediction};
+use crate::domain::{CauseCode, Outcome, Prediction};
 use crate::exit::Exit;
 
 fn root() -> PathBuf {
@@ -348,71 +348,9 @@ fn group(code: &CauseCode) -> &'static str {
     }
 }
 
-/// The quoted strings of the source file under `src/` holding `anchor`, from
-/// `anchor` to the first line starting with `end` after it: where the code
-/// lists cause codes as text (the console's glossary, Mercado Pago's table).
-fn quoted_in_source(anchor: &str, end: &str) -> Vec<String> {
-    for file in files(&root().join("src"), ".rs") {
-        if file.ends_with("docs_pinned.rs") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&file).unwrap();
-        let Some(at) = text.find(anchor) else {
-            continue;
-        };
-        let body = &text[at..];
-        let stop = body
-            .lines()
-            .skip(1)
-            .position(|l| l.starts_with(end))
-            .map_or(body.len(), |n| {
-                body.lines().take(n + 1).map(|l| l.len() + 1).sum()
-            });
-        return body[..stop]
-            .split('"')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_owned)
-            .collect();
-    }
-    Vec::new()
-}
-
-/// Every cause code the tool knows a meaning of: its own, the network's, the
-/// predictions, the HTTP statuses it tells apart, and Mercado Pago's codes as
-/// the cause table and the console's glossary list them.
+/// Every cause code the tool knows a meaning of (`causes::known`).
 fn cause_codes() -> Vec<CauseCode> {
-    let mut texts: Vec<String> = vec![
-        "unknown_outcome",
-        "refund_status",
-        "refund_rejected",
-        "amount_differs",
-        "payment_differs",
-        "invalid_input",
-        "payment_has_refunds",
-        "payment_in_doubt",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect();
-    texts.extend(NetCause::iter().map(|n| n.to_string()));
-    texts.extend(Prediction::iter().map(|p| p.to_string()));
-    texts.extend(
-        [401, 403, 404, 409, 423, 424, 429, 500, 502, 503, 504].map(|s| format!("http_{s}")),
-    );
-    let glossary = quoted_in_source("const EXPLAINED: &[&str] = &[", "];");
-    assert!(!glossary.is_empty(), "the console's glossary of causes");
-    texts.extend(glossary);
-    let table = quoted_in_source("fn mercado_pago(", "}");
-    assert!(table.len() > 10, "Mercado Pago's causes: {table:?}");
-    texts.extend(table.into_iter().filter(|t| t.parse::<u64>().is_ok()));
-    let mut seen = BTreeSet::new();
-    texts
-        .into_iter()
-        .map(|t| CauseCode::parse(&t))
-        .filter(|c| crate::causes::meaning(c).is_some())
-        .filter(|c| seen.insert(c.as_str().into_owned()))
-        .collect()
+    crate::causes::known()
 }
 
 /// Text for a table cell: a `|` would end the cell, a `<name>` would be HTML.

@@ -1,21 +1,21 @@
-//! The audit trail as people read it: `GET /audit` (the latest entries) and
-//! `GET /audit.csv` (all of them). Entries are appended by the handlers through
-//! `App::audit`; no route edits or deletes one (the store refuses it too).
+//! The audit trail as people read it — approvers and admins: `GET /audit`
+//! (the latest entries) and `GET /audit.csv` (all of them). Entries are
+//! appended by the handlers through `App::audit`; no route edits or deletes
+//! one (the store refuses it too).
 //!
 //! Invariant: the CSV is written by `sheet`, which neutralises every cell, so a name
 //! typed into the login form cannot become a formula in a spreadsheet.
 
-use std::net::SocketAddr;
-
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::auth::{Kind, Refusal};
+use super::error::AppError;
+use super::extract::{Api, Auditor, Page, Remote, Viewer};
 use super::i18n::M;
 use super::pages::{Chrome, render};
-use super::server::{Shared, internal};
+use super::server::Shared;
 use super::store::{Action, Entry};
 
 /// Entries the page shows; the CSV has them all.
@@ -38,22 +38,16 @@ struct AuditPage {
     limit: u32,
 }
 
-pub(crate) async fn page(State(app): State<Shared>, headers: HeaderMap) -> Response {
-    let v = match app.viewer(&headers, Kind::Page) {
-        Ok(v) => v,
-        Err(r) => return r.answer(),
-    };
-    if !v.role.may_audit() {
-        return Refusal::Role.into_response();
-    }
-    let entries = match app.store().audit(Some(PAGE_ENTRIES)) {
-        Ok(e) => e,
-        Err(e) => return internal(e),
-    };
+/// `GET /audit`: the latest entries.
+pub(crate) async fn page(
+    State(app): State<Shared>,
+    v: Viewer<Page, Auditor>,
+) -> Result<Response, AppError> {
+    let entries = app.store().audit(Some(PAGE_ENTRIES))?;
     let entries = entries
         .into_iter()
         .map(|e| Shown {
-            at: super::server::words().date(e.at_ms),
+            at: v.words.date(e.at_ms),
             user: e.user.unwrap_or_default(),
             action: e.action,
             remote: e.remote.unwrap_or_default(),
@@ -61,52 +55,36 @@ pub(crate) async fn page(State(app): State<Shared>, headers: HeaderMap) -> Respo
             detail: e.detail.unwrap_or_default(),
         })
         .collect();
-    render(
-        &AuditPage {
-            chrome: Chrome::of(&v),
-            entries,
-            limit: PAGE_ENTRIES,
-        },
-        StatusCode::OK,
-    )
+    let page = AuditPage {
+        chrome: v.chrome(),
+        entries,
+        limit: PAGE_ENTRIES,
+    };
+    Ok(render(&page, StatusCode::OK))
 }
 
+/// `GET /audit.csv`: every entry, the download itself the last.
 pub(crate) async fn csv(
     State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let v = match app.viewer(&headers, Kind::Api) {
-        Ok(v) => v,
-        Err(r) => return r.answer(),
-    };
-    if !v.role.may_audit() {
-        return Refusal::Role.into_response();
-    }
-    let remote = app.remote(peer, &headers);
+    remote: Remote,
+    v: Viewer<Api, Auditor>,
+) -> Result<Response, AppError> {
     // Recorded first: the download itself is in the file.
-    if let Err(r) = app.audit(Some(&v.name), Action::AuditDownload, &remote, None, None) {
-        return r.answer();
-    }
-    let entries = match app.store().audit(None) {
-        Ok(e) => e,
-        Err(e) => return internal(e),
-    };
-    match csv_of(&entries) {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"mprefund-audit.csv\"",
-                ),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            body,
-        )
-            .into_response(),
-        Err(e) => internal(e),
-    }
+    app.audit(Some(&v.name), Action::AuditDownload, &remote, None, None)?;
+    let entries = app.store().audit(None)?;
+    let body = csv_of(&entries)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mprefund-audit.csv\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// The entries, oldest first, as a CSV with every cell neutralised (the one

@@ -1,26 +1,17 @@
-//! Sessions and who is asking: the session cookie, the CSRF token each session
-//! carries, the idle timeout, and the answer to a request without the right
-//! to what it asks (a page goes to the login form; anything else gets 401; a
-//! wrong CSRF token or role gets 403).
+//! Sessions: the session cookie, the CSRF token each session carries, and the
+//! idle timeout. Who is asking, and whether they may, is `extract`'s.
 //!
 //! Invariants: session ids and CSRF tokens are 32 bytes from the OS random
 //! generator, compared in constant time (`subtle`); a login gets a new session
 //! id (the one the login form came with is dropped); a session unused for the
-//! idle timeout is gone; the account is read again on every request, so a
-//! disabled account or a changed role takes effect at once. Sessions live in
-//! memory: a restart logs everyone out.
+//! idle timeout is gone. Sessions live in memory: a restart logs everyone out.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, HeaderValue, header};
 use subtle::ConstantTimeEq;
-
-use super::Role;
-use super::i18n::M;
-use super::server::say;
 
 pub(crate) const COOKIE: &str = "mprefund_session";
 /// Anonymous sessions (a login form shown) beyond this many are dropped oldest
@@ -48,24 +39,6 @@ pub(crate) struct Current {
     pub id: String,
     pub user: Option<String>,
     pub csrf: String,
-}
-
-/// A logged-in account making a request.
-#[derive(Debug, Clone)]
-pub(crate) struct Viewer {
-    pub session: String,
-    pub name: String,
-    pub role: Role,
-    pub csrf: String,
-}
-
-/// What a route answers to a request without a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// HTML for a person: to the login form.
-    Page,
-    /// JSON, downloads, POSTs: 401.
-    Api,
 }
 
 impl Sessions {
@@ -173,29 +146,6 @@ pub(crate) fn csrf_matches(expected: &str, given: Option<&str>) -> bool {
 /// The token a request carries in its `X-CSRF-Token` header.
 pub(crate) fn csrf_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-csrf-token").and_then(|v| v.to_str().ok())
-}
-
-/// Why a request is refused.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// No live session with an account.
-    NoSession(Kind),
-    /// A POST without the session's CSRF token.
-    Csrf,
-    /// The account's role may not do this.
-    Role,
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        match self {
-            Refusal::NoSession(Kind::Page) => Redirect::to("/login").into_response(),
-            // In the request's language (`server::say`).
-            Refusal::NoSession(Kind::Api) => say(StatusCode::UNAUTHORIZED, M::ErrNotLoggedIn, &[]),
-            Refusal::Csrf => say(StatusCode::FORBIDDEN, M::ErrCsrf, &[]),
-            Refusal::Role => say(StatusCode::FORBIDDEN, M::ErrRole, &[]),
-        }
-    }
 }
 
 #[cfg(test)]

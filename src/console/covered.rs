@@ -12,13 +12,14 @@
 //! given an amount: it stays a `full` row the typed total must name apart
 //! (`+ N full`); a payment's balance only shrinks once read (refunds only add
 //! up), so the money a batch moves is at most what was approved; one reading
-//! per batch per process, started at upload; nothing here changes anything at
-//! Mercado Pago.
+//! per batch per process, started at upload and kept in the batch's life
+//! (`registry`); nothing here changes anything at Mercado Pago.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+
 use std::time::Duration;
 
 use rust_decimal::Decimal;
@@ -30,14 +31,12 @@ use crate::domain::{Currency, Kind, PaymentId};
 use crate::lookup::{self, Lookup};
 use crate::totals::{Guard, Tally};
 
-/// Readings kept at once: the batches people are working on.
-const KEPT: usize = 64;
-
 /// How long a submit or an approval waits for a reading under way before it
 /// is told to come back (the page shows the reading's progress).
 pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
-/// The readings of this process, and the account's currency.
+/// The account's currency, as this process knows it (each batch's reading is
+/// kept in its life, `registry`).
 pub(crate) struct Covers {
     /// The `currency` setting.
     set: Option<Currency>,
@@ -45,7 +44,6 @@ pub(crate) struct Covers {
     learnt: Mutex<Option<Currency>>,
     /// `learnt` is in the state file's memo.
     kept: std::sync::atomic::AtomicBool,
-    readings: Mutex<HashMap<String, Arc<Reading>>>,
 }
 
 /// One batch's `full` rows read back: how far, and what was found.
@@ -175,16 +173,11 @@ impl Covers {
             set,
             learnt: Mutex::new(None),
             kept: Default::default(),
-            readings: Mutex::new(HashMap::new()),
         }
     }
 
     fn learnt(&self) -> MutexGuard<'_, Option<Currency>> {
         self.learnt.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn readings(&self) -> MutexGuard<'_, HashMap<String, Arc<Reading>>> {
-        self.readings.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The account's currency: set, learnt, or remembered by the state file.
@@ -238,18 +231,6 @@ pub(crate) fn needs_reading(app: &Shared, plan: &PlanReport, currency: bool) -> 
 /// changes nothing).
 pub(crate) fn start(app: &Shared, id: &str, plan: &PlanReport, remember: bool) -> Arc<Reading> {
     let account = app.covers.account(&app.state);
-    let mut readings = app.covers.readings();
-    if let Some(r) = readings.get(id) {
-        // A reading that could not learn the currency is done again — for a
-        // step, not for a page view.
-        let stale = remember
-            && account.is_none()
-            && r.found().is_some_and(|c| c.account.is_none())
-            && plan.totals.per.contains_key(&None);
-        if !stale {
-            return r.clone();
-        }
-    }
     let mut ids: Vec<PaymentId> = plan
         .full_rows
         .iter()
@@ -272,23 +253,29 @@ pub(crate) fn start(app: &Shared, id: &str, plan: &PlanReport, remember: bool) -
         }
         of_account.push(first);
     }
-    let (found, _) = tokio::sync::watch::channel(None);
-    let reading = Arc::new(Reading {
-        total: ids.len() as u64,
-        done: AtomicU64::new(0),
-        found,
-    });
-    if readings.len() >= KEPT {
-        let done = readings
-            .iter()
-            .find(|(_, r)| r.found().is_some())
-            .map(|(k, _)| k.clone());
-        if let Some(k) = done {
-            readings.remove(&k);
+    let (reading, fresh) = app.batches.cover(id, |kept| {
+        if let Some(r) = kept {
+            // A reading that could not learn the currency is done again — for
+            // a step, not for a page view.
+            let stale = remember
+                && account.is_none()
+                && r.found().is_some_and(|c| c.account.is_none())
+                && plan.totals.per.contains_key(&None);
+            if !stale {
+                return (r.clone(), (r.clone(), false));
+            }
         }
+        let (found, _) = tokio::sync::watch::channel(None);
+        let r = Arc::new(Reading {
+            total: ids.len() as u64,
+            done: AtomicU64::new(0),
+            found,
+        });
+        (r.clone(), (r, true))
+    });
+    if !fresh {
+        return reading;
     }
-    readings.insert(id.to_owned(), reading.clone());
-    drop(readings);
     let (tally, full_rows) = (plan.totals.clone(), plan.full_rows.clone());
     let Some(send) = app.send.clone().filter(|_| !ids.is_empty()) else {
         // Nothing to read, or no token to read with: every `full` row unread.

@@ -11,18 +11,20 @@
 //! tells which names exist; of any number of guesses at once, only those the
 //! lockout lets through are checked; a login gets a new session id.
 
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Extension, Form, State};
+use axum::extract::{Extension, Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::auth::{self, Refusal};
-use super::gate::{BUSY_RETRY_SECS, Gate, Held};
+use super::auth;
+use super::error::AppError;
+use super::extract::Remote;
+use super::gate::{BUSY_RETRY_SECS, Gate, Held, Turn};
+use super::i18n::Words;
 use super::pages::{self, LoginProblem};
-use super::server::{Early, Shared, either, internal};
+use super::server::Shared;
 use super::store::Action;
 use super::users;
 use crate::clock::now_ms;
@@ -32,22 +34,21 @@ pub(crate) const MAX_NAME_CHARS: usize = 64;
 /// The longest password checked: argon2 reads all of it.
 const MAX_PASSWORD_BYTES: usize = 1024;
 
-pub(crate) async fn form(State(app): State<Shared>, headers: HeaderMap) -> Response {
+/// `GET /login`: the form, in a session of its own (its token is the form's).
+pub(crate) async fn form(
+    State(app): State<Shared>,
+    w: Words,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let now = now_ms();
     let current = match app.sessions.current(&headers, now) {
-        Some(c) if c.user.is_some() => return Redirect::to("/").into_response(),
+        Some(c) if c.user.is_some() => return Ok(Redirect::to("/").into_response()),
         Some(c) => c,
-        None => match app.sessions.start(None, now) {
-            Ok(c) => c,
-            Err(e) => return internal(e),
-        },
+        None => app.sessions.start(None, now)?,
     };
-    let page = pages::login(&current.csrf, "", None, StatusCode::OK);
-    (
-        [(header::SET_COOKIE, app.sessions.cookie(&current.id))],
-        page,
-    )
-        .into_response()
+    let page = pages::login(w, &current.csrf, "", None, StatusCode::OK);
+    let cookie = app.sessions.cookie(&current.id);
+    Ok(([(header::SET_COOKIE, cookie)], page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -60,36 +61,17 @@ pub(crate) struct LoginForm {
     csrf: String,
 }
 
-pub(crate) async fn login(
-    State(app): State<Shared>,
-    Extension(gate): Extension<Arc<Gate>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    either(try_login(&app, &gate, peer, &headers, form).await)
-}
-
-/// The address a login is limited by: the client a proxy in front names
-/// (`App::remote` reads it only with `--behind-proxy`), else the peer.
-fn client_of(remote: &str, peer: SocketAddr) -> IpAddr {
-    let client = remote.split(" via ").next().unwrap_or_default();
-    client
-        .parse::<IpAddr>()
-        .or_else(|_| client.parse::<SocketAddr>().map(|s| s.ip()))
-        .unwrap_or(peer.ip())
-}
-
 /// The login form again, with `problem`, answered `status`; `retry` seconds
 /// in `Retry-After`.
 fn again(
+    w: Words,
     csrf: &str,
     typed: &str,
     problem: LoginProblem,
     status: StatusCode,
     retry: Option<u64>,
 ) -> Response {
-    let mut r = pages::login(csrf, typed, Some(problem), status);
+    let mut r = pages::login(w, csrf, typed, Some(problem), status);
     if let Some(secs) = retry
         && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string())
     {
@@ -98,94 +80,60 @@ fn again(
     r
 }
 
-async fn try_login(
-    app: &Shared,
-    gate: &Gate,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    form: LoginForm,
-) -> Result<Response, Early> {
+/// `POST /login`.
+pub(crate) async fn login(
+    State(app): State<Shared>,
+    Extension(gate): Extension<Arc<Gate>>,
+    w: Words,
+    remote: Remote,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
     let now = now_ms();
     // The form must come from our login page: its session and token (login CSRF).
-    let current = app.sessions.current(headers, now).ok_or(Refusal::Csrf)?;
+    let current = app.sessions.current(&headers, now).ok_or(AppError::Csrf)?;
     let token = Some(form.csrf.as_str()).filter(|t| !t.is_empty());
-    if !auth::csrf_matches(&current.csrf, token.or(auth::csrf_header(headers))) {
-        return Err(Refusal::Csrf.into());
+    if !auth::csrf_matches(&current.csrf, token.or(auth::csrf_header(&headers))) {
+        return Err(AppError::Csrf);
     }
-    let csrf = current.csrf.as_str();
+    let again = |typed: &str, problem, status, retry| {
+        again(w, &current.csrf, typed, problem, status, retry)
+    };
     let name = form.user.trim();
     if name.chars().count() > MAX_NAME_CHARS || form.password.len() > MAX_PASSWORD_BYTES {
         // No account has such a name: nothing is written, nothing echoed.
         let problem = LoginProblem::TooLong(MAX_NAME_CHARS);
-        return Ok(again(
-            csrf,
-            "",
-            problem,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-        ));
+        return Ok(again("", problem, StatusCode::UNPROCESSABLE_ENTITY, None));
     }
-    let remote = app.remote(peer, headers);
-    if let Err(Held::Rate(secs)) = gate.admit(client_of(&remote, peer), name) {
+    if let Err(Held::Rate(secs)) = gate.admit(remote.client, name) {
         let status = StatusCode::TOO_MANY_REQUESTS;
-        return Ok(again(
-            csrf,
-            name,
-            LoginProblem::Rate(secs),
-            status,
-            Some(secs),
-        ));
+        return Ok(again(name, LoginProblem::Rate(secs), status, Some(secs)));
     }
-    let Ok(mut turn) = gate.turn().await else {
+    let Ok(turn) = gate.turn().await else {
         let status = StatusCode::SERVICE_UNAVAILABLE;
         let retry = Some(BUSY_RETRY_SECS);
-        return Ok(again(csrf, name, LoginProblem::Busy, status, retry));
+        return Ok(again(name, LoginProblem::Busy, status, retry));
     };
     // Counted before the password is checked: a guess the lockout refuses is
     // never checked, however many come at once.
-    let counted = app
-        .store()
-        .count_login_attempt(name, now)
-        .map_err(internal)?;
+    let counted = app.store().count_login_attempt(name, now)?;
     if let Err(wait) = counted {
         drop(turn);
         app.audit(Some(name), Action::LoginThrottled, &remote, None, None)?;
         let secs = wait.div_ceil(1000);
         let status = StatusCode::TOO_MANY_REQUESTS;
-        return Ok(again(
-            csrf,
-            name,
-            LoginProblem::Wait(secs),
-            status,
-            Some(secs),
-        ));
+        return Ok(again(name, LoginProblem::Wait(secs), status, Some(secs)));
     }
-    let user = app
-        .store()
-        .user(name)
-        .map_err(internal)?
-        .filter(|u| !u.disabled);
+    let user = app.store().user(name)?.filter(|u| !u.disabled);
     let hash = user
         .as_ref()
         .map_or_else(|| app.stand_in_hash.clone(), |u| u.password_hash.clone());
-    let password = form.password;
-    let mut memory = std::mem::take(&mut turn.memory);
-    let (ok, memory) = tokio::task::spawn_blocking(move || {
-        let ok = users::verify_in(&password, &hash, &mut memory);
-        (ok, memory)
-    })
-    .await
-    .map_err(|e| internal(e.into()))?;
-    gate.give_back(memory);
-    drop(turn);
+    let ok = checked(&gate, turn, form.password, hash).await?;
     match user {
         Some(u) if ok => {
-            app.store().login_succeeded(&u.name).map_err(internal)?;
+            app.store().login_succeeded(&u.name)?;
             app.sessions.end(&current.id);
-            let session = app
-                .sessions
-                .start(Some(u.name.clone()), now)
-                .map_err(internal)?;
+            let session = app.sessions.start(Some(u.name.clone()), now)?;
             app.audit(Some(&u.name), Action::LoginOk, &remote, None, None)?;
             Ok((
                 [(header::SET_COOKIE, app.sessions.cookie(&session.id))],
@@ -205,34 +153,27 @@ async fn try_login(
                 None,
                 Some(why.to_owned()),
             )?;
-            Ok(again(
-                csrf,
-                name,
-                LoginProblem::Wrong,
-                StatusCode::UNAUTHORIZED,
-                None,
-            ))
+            let status = StatusCode::UNAUTHORIZED;
+            Ok(again(name, LoginProblem::Wrong, status, None))
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_client_is_the_one_a_proxy_names_else_the_peer() {
-        let peer: SocketAddr = "10.0.0.1:4000".parse().unwrap();
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        assert_eq!(client_of("10.0.0.1:4000", peer), ip("10.0.0.1"));
-        assert_eq!(
-            client_of("203.0.113.9 via 10.0.0.1:4000", peer),
-            ip("203.0.113.9")
-        );
-        assert_eq!(
-            client_of("[2001:db8::1]:5 via 10.0.0.1:4000", peer),
-            ip("2001:db8::1")
-        );
-        assert_eq!(client_of("garbage via 10.0.0.1:4000", peer), ip("10.0.0.1"));
-    }
+/// Whether `password` is the one `hash` was made of, checked on a blocking
+/// thread in `turn`'s memory (argon2's), given back for the next.
+async fn checked(
+    gate: &Gate,
+    mut turn: Turn,
+    password: String,
+    hash: String,
+) -> anyhow::Result<bool> {
+    let mut memory = std::mem::take(&mut turn.memory);
+    let (ok, memory) = tokio::task::spawn_blocking(move || {
+        let ok = users::verify_in(&password, &hash, &mut memory);
+        (ok, memory)
+    })
+    .await?;
+    gate.give_back(memory);
+    drop(turn);
+    Ok(ok)
 }

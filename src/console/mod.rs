@@ -1,17 +1,23 @@
 //! `mprefund console`: finance's way in — a web page, served by this process, to
-//! upload a chargeback spreadsheet and see its plan, with accounts, sessions and
-//! an audit trail kept in the job's state file (issue 21, first phase).
+//! upload a chargeback spreadsheet, see its plan, have it approved by someone
+//! else and sent, with accounts, sessions and an audit trail kept in the job's
+//! state file.
 //!
 //! It owns: the console's command line (`console`, `console users …`), its tables
 //! in the state file (`store`, which alone writes them), accounts (`users`), login
-//! and sessions (`auth`, `lockout`), the HTTP surface (`server`, `pages`,
-//! `upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
+//! and sessions (`login`, `auth`, `lockout`, `gate`), the HTTP surface in axum's
+//! idiom — the server and its routes (`server`), what a handler takes from a
+//! request (`extract`: the language, the client, the session with its CSRF
+//! token and role, the batch in the path), how a request is refused (`error`),
+//! the pages (`pages`), the headers every answer carries (`shield`) — uploads
+//! (`upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
 //! eyes (`review`) and the money it covers, `full` rows read back (`covered`),
-//! sending (`send`), a sent batch's results and retry
-//! (`results`), reading a sent batch's books back — reconciling it, matching a
-//! report (`books`) — and `run --approved`, which sends the approved batches
-//! tonight (`approved`), and who is sending a batch: a send a killed process
-//! left behind is found and resumable (`sender`).
+//! sending (`send`), a sent batch's results and retry (`results`), reading a
+//! sent batch's books back — reconciling it, matching a report (`books`, what
+//! they found: `findings`) — a
+//! batch's life in this process (`registry`), `run --approved`, which sends the
+//! approved batches tonight (`approved`), and who is sending a batch: a send a
+//! killed process left behind is found and resumable (`sender`).
 //!
 //! Invariants: nothing changes on a GET; every POST carries the session's CSRF
 //! token; passwords exist only as argon2id hashes; the access token is never
@@ -33,12 +39,16 @@ mod audit;
 mod auth;
 mod books;
 mod covered;
+mod error;
+mod extract;
+mod findings;
 mod gate;
 mod i18n;
 mod keep;
 mod lockout;
 mod login;
 mod pages;
+mod registry;
 mod results;
 mod review;
 mod send;
@@ -266,8 +276,19 @@ pub enum UsersCommand {
 }
 
 /// What an account may do. Submitters upload; approvers approve what others
-/// submitted; admins do both and read the audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// submitted; admins do both and read the audit trail. Stored by name.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    ValueEnum,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::EnumIter,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     Submitter,
     Approver,
@@ -275,18 +296,9 @@ pub enum Role {
 }
 
 impl Role {
+    /// As the state file stores it and pages show it.
     pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Role::Submitter => "submitter",
-            Role::Approver => "approver",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<Role> {
-        [Role::Submitter, Role::Approver, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == text)
+        self.into()
     }
 
     /// May upload a spreadsheet (and, later, submit it).
@@ -358,12 +370,16 @@ pub(crate) fn random_hex(n: usize) -> anyhow::Result<String> {
 mod tests {
     use super::*;
 
+    /// State files written by earlier versions hold these names.
     #[test]
     fn roles_read_back_as_written() {
-        for r in [Role::Submitter, Role::Approver, Role::Admin] {
-            assert_eq!(Role::parse(r.as_str()), Some(r));
+        use strum::IntoEnumIterator;
+        let names: Vec<&str> = Role::iter().map(Role::as_str).collect();
+        assert_eq!(names, ["submitter", "approver", "admin"]);
+        for r in Role::iter() {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
         }
-        assert_eq!(Role::parse("root"), None);
+        assert!("root".parse::<Role>().is_err());
         assert!(Role::Submitter.may_upload() && !Role::Approver.may_upload());
         assert!(Role::Approver.may_audit() && !Role::Submitter.may_audit());
         assert!(Role::Approver.may_approve() && Role::Admin.may_approve());

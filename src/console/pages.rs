@@ -9,16 +9,19 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::StatusCode;
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::auth::{Kind, Viewer};
+use super::error::AppError;
+use super::extract::{Account, Api, Page, Viewer, batch_id, find};
 #[allow(unused_imports)] // the templates name the messages
 use super::i18n::{M, Words};
-use super::server::{Shared, internal};
+use super::server::Shared;
 use super::store::{BatchState, Upload};
 use crate::commands::plan::PlanReport;
+use crate::domain::Outcome;
 use crate::totals;
 
 /// What the frame of every page needs: the CSRF token for its forms and the
@@ -35,14 +38,26 @@ pub(crate) struct Chrome {
 }
 
 impl Chrome {
-    pub(crate) fn of(v: &Viewer) -> Chrome {
+    pub(crate) fn of(a: &Account) -> Chrome {
         Chrome {
-            csrf: v.csrf.clone(),
-            user: Some(v.name.clone()),
-            role: v.role.as_str(),
-            may_audit: v.role.may_audit(),
-            w: super::server::words(),
-            here: super::server::here(),
+            csrf: a.csrf.clone(),
+            user: Some(a.name.clone()),
+            role: a.role.as_str(),
+            may_audit: a.role.may_audit(),
+            w: a.words,
+            here: a.here.clone(),
+        }
+    }
+
+    /// The frame of a page for no one logged in (no forms but the login's).
+    fn anonymous(w: Words, csrf: &str, here: String) -> Chrome {
+        Chrome {
+            csrf: csrf.to_owned(),
+            user: None,
+            role: "",
+            may_audit: false,
+            w,
+            here,
         }
     }
 }
@@ -51,7 +66,7 @@ impl Chrome {
 pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
-        Err(e) => internal(anyhow::anyhow!("rendering a page: {e}")),
+        Err(e) => AppError::from(anyhow::anyhow!("rendering a page: {e}")).into_response(),
     }
 }
 
@@ -78,19 +93,13 @@ struct LoginPage<'a> {
 }
 
 pub(crate) fn login(
+    w: Words,
     csrf: &str,
     typed: &str,
     problem: Option<LoginProblem>,
     status: StatusCode,
 ) -> Response {
-    let chrome = Chrome {
-        csrf: csrf.to_owned(),
-        user: None,
-        role: "",
-        may_audit: false,
-        w: super::server::words(),
-        here: "/login".to_owned(),
-    };
+    let chrome = Chrome::anonymous(w, csrf, "/login".to_owned());
     render(
         &LoginPage {
             chrome,
@@ -152,24 +161,17 @@ pub(crate) fn message(
     )
 }
 
-/// A refusal (`server::say`) as a page of the console: `said` (the reason and
-/// what to do, in the request's language) with the way back — to the batch the
-/// request was about, and to the list.
-pub(crate) fn refusal(status: StatusCode, said: &str) -> Response {
-    let here = super::server::here();
+/// A refusal as a page of the console: `said` (the reason and what to do, in
+/// the request's language, `w`) with the way back — to the batch the request
+/// (at `here`) was about, and to the list.
+pub(crate) fn refusal(status: StatusCode, w: Words, here: String, said: &str) -> Response {
     let batch = here
         .strip_prefix("/batches/")
         .and_then(|rest| rest.split(['/', '?', '.']).next())
-        .filter(|id| super::upload::is_batch_id(id) && status != StatusCode::NOT_FOUND)
+        .and_then(batch_id)
+        .filter(|_| status != StatusCode::NOT_FOUND)
         .map(|id| format!("/batches/{id}"));
-    let chrome = Chrome {
-        csrf: String::new(),
-        user: None,
-        role: "",
-        may_audit: false,
-        w: super::server::words(),
-        here,
-    };
+    let chrome = Chrome::anonymous(w, "", here);
     render(
         &MessagePage {
             chrome,
@@ -199,47 +201,50 @@ struct HomePage {
     uploads: Vec<Listed>,
 }
 
-pub(crate) async fn home(State(app): State<Shared>, headers: HeaderMap) -> Response {
-    let v = match app.viewer(&headers, Kind::Page) {
-        Ok(v) => v,
-        Err(r) => return r.answer(),
-    };
-    let uploads = match app.store().uploads(50) {
-        Ok(u) => u,
-        Err(e) => return internal(e),
-    };
+/// `GET /`: the latest uploads, and the upload form.
+pub(crate) async fn home(State(app): State<Shared>, v: Viewer) -> Result<Response, AppError> {
+    let w = v.words;
     let now = crate::clock::now_ms();
+    let uploads = app.store().uploads(50)?;
     let uploads = uploads
         .into_iter()
         .map(|u| Listed {
-            at: super::server::words().date(u.uploaded_at_ms),
-            state: state_label(super::review::effective(&u, now, app.approval_days)),
+            at: w.date(u.uploaded_at_ms),
+            state: w.t(state_message(super::review::effective(
+                &u,
+                now,
+                app.approval_days,
+            ))),
             id: u.id,
             name: u.original_name,
             by: u.uploaded_by,
         })
         .collect();
-    render(
-        &HomePage {
-            chrome: Chrome::of(&v),
-            may_upload: v.role.may_upload(),
-            max_mib: super::upload::MAX_FILE_BYTES >> 20,
-            uploads,
-        },
-        StatusCode::OK,
-    )
+    let page = HomePage {
+        chrome: v.chrome(),
+        may_upload: v.role.may_upload(),
+        max_mib: super::upload::MAX_FILE_BYTES >> 20,
+        uploads,
+    };
+    Ok(render(&page, StatusCode::OK))
 }
 
-pub(crate) async fn not_found(State(app): State<Shared>, headers: HeaderMap) -> Response {
-    match app.viewer(&headers, Kind::Page) {
-        Ok(v) => message(Chrome::of(&v), StatusCode::NOT_FOUND, Problem::NotFound, ""),
-        Err(_) => super::server::say(StatusCode::NOT_FOUND, M::ErrNotFound, &[]),
-    }
+/// Any other path: a page of the console saying so to someone logged in.
+pub(crate) async fn not_found(v: Result<Viewer, AppError>) -> Result<Response, AppError> {
+    let Ok(v) = v else {
+        return Err(AppError::said(StatusCode::NOT_FOUND, M::ErrNotFound, &[]));
+    };
+    Ok(message(
+        v.chrome(),
+        StatusCode::NOT_FOUND,
+        Problem::NotFound,
+        "",
+    ))
 }
 
-/// A batch's state in the request's language.
-pub(crate) fn state_label(state: BatchState) -> &'static str {
-    let m = match state {
+/// The message naming a batch's state.
+pub(crate) fn state_message(state: BatchState) -> M {
+    match state {
         BatchState::Uploaded => M::StateUploaded,
         BatchState::Submitted => M::StateSubmitted,
         BatchState::Approved => M::StateApproved,
@@ -248,13 +253,11 @@ pub(crate) fn state_label(state: BatchState) -> &'static str {
         BatchState::Stopped => M::StateStopped,
         BatchState::Finished => M::StateFinished,
         BatchState::Expired => M::StateExpired,
-    };
-    super::server::words().t(m)
+    }
 }
 
-/// The message naming a row's outcome (pure: a blocking task may call it).
-pub(crate) fn outcome_message(o: crate::domain::Outcome) -> M {
-    use crate::domain::Outcome;
+/// The message naming a row's outcome.
+pub(crate) fn outcome_message(o: Outcome) -> M {
     match o {
         Outcome::Refunded => M::OutcomeRefunded,
         Outcome::InProcess => M::OutcomeInProcess,
@@ -294,7 +297,7 @@ struct PlanView {
 }
 
 impl PlanView {
-    fn of(p: &PlanReport) -> PlanView {
+    fn of(p: &PlanReport, w: Words) -> PlanView {
         let money = p
             .totals
             .per
@@ -304,8 +307,7 @@ impl PlanView {
                 partial: t.partial,
                 sum: t.sum_text(*c),
                 shown: match t.sum {
-                    Ok(sum) => super::server::words()
-                        .money(&c.map(|c| c.to_string()).unwrap_or_default(), sum),
+                    Ok(sum) => w.amount(*c, sum),
                     Err(_) => t.sum_text(*c),
                 },
                 full: t.full,
@@ -348,8 +350,8 @@ struct CoverView {
 impl CoverView {
     /// Nothing before and after four eyes; reads nothing but the `full` rows'
     /// payments (a page view remembers nothing in the state file).
-    fn of(app: &super::server::Shared, id: &str, p: &PlanReport, flow: &Flow) -> CoverView {
-        if !flow.is("uploaded") && !flow.is("submitted") {
+    fn of(app: &Shared, id: &str, p: &PlanReport, flow: &Flow) -> CoverView {
+        if !matches!(flow.state, BatchState::Uploaded | BatchState::Submitted) {
             return CoverView {
                 reading: None,
                 to_type: None,
@@ -404,7 +406,7 @@ impl CoverView {
 struct Flow {
     id: String,
     /// The state now (an unapproved batch past its window reads `expired`).
-    state: &'static str,
+    state: BatchState,
     /// That state in the request's language.
     label: &'static str,
     submitted_by: Option<String>,
@@ -425,15 +427,15 @@ struct Flow {
 }
 
 impl Flow {
-    fn of(u: &Upload, v: &Viewer, approval_days: u32) -> Flow {
+    fn of(u: &Upload, v: &Account, approval_days: u32) -> Flow {
         let state = super::review::effective(u, crate::clock::now_ms(), approval_days);
         let r = u.review.as_ref();
-        let w = super::server::words();
+        let w = v.words;
         let own = r.is_some_and(|r| r.submitted_by == v.name);
         Flow {
             id: u.id.clone(),
-            state: state.as_str(),
-            label: state_label(state),
+            state,
+            label: w.t(state_message(state)),
             submitted_by: r.map(|r| r.submitted_by.clone()),
             submitted_at: r.map(|r| w.date(r.submitted_at_ms)),
             expect_total: r.map(|r| r.expect_total.clone()),
@@ -451,7 +453,7 @@ impl Flow {
         }
     }
 
-    fn is(&self, state: &str) -> bool {
+    fn is(&self, state: BatchState) -> bool {
         self.state == state
     }
 }
@@ -475,110 +477,121 @@ struct BatchPage {
     progress: Option<super::send::Figures>,
 }
 
-/// `GET /batches/{id}` (the page) and `GET /batches/{id}.json`.
+/// `GET /batches/{id}` (the page) and `GET /batches/{id}.json`: the route
+/// takes both, the kind of answer by the path.
 pub(crate) async fn batch(
     State(app): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let (id, json) = match id.strip_suffix(".json") {
-        Some(id) => (id.to_owned(), true),
-        None => (id, false),
-    };
-    let kind = if json { Kind::Api } else { Kind::Page };
-    let v = match app.viewer(&headers, kind) {
-        Ok(v) => v,
-        Err(r) => return r.answer(),
-    };
-    let found = if super::upload::is_batch_id(&id) {
-        app.store().upload(&id)
-    } else {
-        Ok(None)
-    };
-    let upload = match found {
-        Ok(Some(u)) => u,
-        Ok(None) if json => {
-            let body = serde_json::json!({ "error": "no such batch" });
-            return (StatusCode::NOT_FOUND, Json(body)).into_response();
+    req: Request,
+) -> Result<Response, AppError> {
+    let (mut parts, _) = req.into_parts();
+    match id.strip_suffix(".json") {
+        Some(id) => {
+            let v = Viewer::<Api>::from_request_parts(&mut parts, &app).await?;
+            batch_json(&app, &v, id).await
         }
-        Ok(None) => return message(Chrome::of(&v), StatusCode::NOT_FOUND, Problem::NotFound, ""),
-        Err(e) => return internal(e),
-    };
-    if !super::upload::stored_path(&app, &upload.stored_name).exists() {
-        return message(Chrome::of(&v), StatusCode::GONE, Problem::Removed, "");
-    }
-    let plan = match super::upload::plan_of(&app, &upload).await {
-        Ok(p) => p,
-        Err(e) => {
-            let why = super::upload::said(&e, &app, &upload);
-            return message(
-                Chrome::of(&v),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Problem::Unreadable,
-                &why,
-            );
+        None => {
+            let v = Viewer::<Page>::from_request_parts(&mut parts, &app).await?;
+            batch_page(&app, &v, &id).await
         }
-    };
-    let flow = Flow::of(&upload, &v, app.approval_days);
-    let cover = CoverView::of(&app, &upload.id, &plan, &flow);
-    let plan = PlanView::of(&plan);
-    if json {
-        let counts = match &flow.ledger_batch {
-            Some(b) => match super::send::figures_of(&app, &upload.id, b).await {
-                Ok((counts, _, _)) => Some(counts),
-                Err(e) => return internal(e),
-            },
-            None => None,
-        };
-        let mut j = json_of(&upload, &plan, &flow, counts);
-        j["to_type"] = serde_json::json!(cover.to_type);
-        j["full_unread"] = serde_json::json!(cover.unread);
-        j["reading"] = serde_json::json!(cover.reading);
-        return Json(j).into_response();
     }
+}
+
+/// The batch's plan, or the page saying why there is none.
+async fn plan_or_page(
+    app: &Shared,
+    v: &Account,
+    u: &Upload,
+) -> Result<std::sync::Arc<PlanReport>, AppError> {
+    let refused =
+        |status, problem, why: &str| AppError::answer(message(v.chrome(), status, problem, why));
+    if !super::upload::stored_path(app, &u.stored_name).exists() {
+        return Err(refused(StatusCode::GONE, Problem::Removed, ""));
+    }
+    super::upload::plan_of(app, u).await.map_err(|e| {
+        let why = super::upload::said(&e, app, u);
+        refused(StatusCode::UNPROCESSABLE_ENTITY, Problem::Unreadable, &why)
+    })
+}
+
+async fn batch_json(app: &Shared, v: &Account, id: &str) -> Result<Response, AppError> {
+    let Some(upload) = find(app, id)? else {
+        let body = serde_json::json!({ "error": "no such batch" });
+        return Ok((StatusCode::NOT_FOUND, Json(body)).into_response());
+    };
+    let plan = plan_or_page(app, v, &upload).await?;
+    let flow = Flow::of(&upload, v, app.approval_days);
+    let cover = CoverView::of(app, &upload.id, &plan, &flow);
+    let plan = PlanView::of(&plan, v.words);
+    let counts = match &flow.ledger_batch {
+        Some(b) => {
+            let figures = super::send::figures_of(app, &upload.id, b, flow.state);
+            Some(figures.await?.counts)
+        }
+        None => None,
+    };
+    let mut j = json_of(&upload, &plan, &flow, counts);
+    j["to_type"] = serde_json::json!(cover.to_type);
+    j["full_unread"] = serde_json::json!(cover.unread);
+    j["reading"] = serde_json::json!(cover.reading);
+    Ok(Json(j).into_response())
+}
+
+async fn batch_page(app: &Shared, v: &Account, id: &str) -> Result<Response, AppError> {
+    let Some(upload) = find(app, id)? else {
+        let chrome = v.chrome();
+        return Ok(message(
+            chrome,
+            StatusCode::NOT_FOUND,
+            Problem::NotFound,
+            "",
+        ));
+    };
+    let plan = plan_or_page(app, v, &upload).await?;
+    let flow = Flow::of(&upload, v, app.approval_days);
+    let cover = CoverView::of(app, &upload.id, &plan, &flow);
+    let plan = PlanView::of(&plan, v.words);
     let answered = match &flow.ledger_batch {
-        Some(b) if !flow.may_decide && !flow.is("approved") => {
+        Some(b) if !flow.may_decide && !flow.is(BatchState::Approved) => {
             let (path, b) = (app.state.clone(), b.clone());
-            match tokio::task::spawn_blocking(move || super::send::answered(&path, &b)).await {
-                Ok(Ok(rows)) => rows,
-                Ok(Err(e)) => return internal(e),
-                Err(e) => return internal(e.into()),
-            }
+            tokio::task::spawn_blocking(move || super::send::answered(&path, &b))
+                .await
+                .map_err(anyhow::Error::from)??
         }
         _ => Vec::new(),
     };
     let progress = if flow.has_results {
-        let w = Chrome::of(&v).w;
-        match super::send::figures(&app, &upload.id, None, std::time::Instant::now(), w).await {
-            Ok(f) => Some(f),
-            Err(e) => return internal(e),
-        }
+        let now = std::time::Instant::now();
+        Some(super::send::figures(app, &upload.id, None, now, v.words).await?)
     } else {
         None
     };
-    render(
-        &BatchPage {
-            chrome: Chrome::of(&v),
-            uploaded_at: super::server::words().date(upload.uploaded_at_ms),
-            state: flow.label,
-            upload,
-            plan,
-            cover,
-            flow,
-            answered,
-            answered_shown: super::send::ANSWERED_SHOWN,
-            progress,
-        },
-        StatusCode::OK,
-    )
+    let page = BatchPage {
+        chrome: v.chrome(),
+        uploaded_at: v.words.date(upload.uploaded_at_ms),
+        state: flow.label,
+        upload,
+        plan,
+        cover,
+        flow,
+        answered,
+        answered_shown: super::send::ANSWERED_SHOWN,
+        progress,
+    };
+    Ok(render(&page, StatusCode::OK))
 }
 
 fn json_of(
     u: &Upload,
     p: &PlanView,
     f: &Flow,
-    counts: Option<std::collections::BTreeMap<String, u64>>,
+    counts: Option<std::collections::BTreeMap<Outcome, u64>>,
 ) -> serde_json::Value {
+    let counts: std::collections::BTreeMap<&str, u64> = counts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(o, n)| (o.as_str(), n))
+        .collect();
     let money: Vec<_> = p
         .money
         .iter()
@@ -593,7 +606,7 @@ fn json_of(
         .collect();
     serde_json::json!({
         "id": u.id,
-        "state": f.state,
+        "state": f.state.as_str(),
         "submitted_by": f.submitted_by,
         "submitted_at": f.submitted_at,
         "expect_total": f.expect_total,
@@ -602,7 +615,7 @@ fn json_of(
         "decided_at": f.decided_at,
         "reason": f.reason,
         "ledger_batch": f.ledger_batch,
-        "counts": counts.unwrap_or_default(),
+        "counts": counts,
         "file": u.original_name,
         "uploaded_by": u.uploaded_by,
         "uploaded_at": crate::clock::rfc3339(u.uploaded_at_ms),
@@ -623,14 +636,6 @@ struct CausesPage {
 
 /// `GET /causes`: every cause code a row may carry, with what it means and what
 /// to do next, in the request's language.
-pub(crate) async fn causes(State(app): State<Shared>, headers: HeaderMap) -> Response {
-    match app.viewer(&headers, Kind::Page) {
-        Ok(v) => render(
-            &CausesPage {
-                chrome: Chrome::of(&v),
-            },
-            StatusCode::OK,
-        ),
-        Err(r) => r.answer(),
-    }
+pub(crate) async fn causes(v: Viewer) -> Response {
+    render(&CausesPage { chrome: v.chrome() }, StatusCode::OK)
 }

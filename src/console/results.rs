@@ -1,4 +1,4 @@
-//! A batch's results, once it was sent (issue 21, "Results"):
+//! A batch's results, once it was sent:
 //! `GET /batches/{id}/results?filter=…&page=N` lists its rows, a page at a
 //! time, read from the ledger; `GET /batches/{id}/results.csv` is the results
 //! CSV `run` writes, by `report`'s own writer (`?format=mp-batch`: Mercado
@@ -24,21 +24,21 @@
 //! one conditional UPDATE send now uses, so a double click retries once.
 
 use std::io::Write;
-use std::net::SocketAddr;
 
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::auth::{Kind, Viewer};
+use super::error::AppError;
+use super::extract::{self, Api, Remote, Step, Viewer};
 #[allow(unused_imports)] // the template names the messages
 use super::i18n::{M, Words};
-use super::pages::{Chrome, Problem, message, render};
-use super::review::{effective, step_of};
-use super::server::{App, Early, Shared, either, internal, say};
+use super::pages::{Chrome, render, state_message};
+use super::review::{effective, in_states};
+use super::server::Shared;
 use super::store::{Action, BatchState, Upload};
 use crate::domain::{Outcome, Requested, ResultsFormat};
 use crate::ledger::{Batch, Ledger, Listing, StoredRow};
@@ -131,16 +131,6 @@ pub(crate) fn has_results(state: BatchState) -> bool {
         state,
         BatchState::Sending | BatchState::Stopped | BatchState::Finished
     )
-}
-
-/// The batch `id` for a GET by `v`, or 404.
-fn batch_of(app: &App, id: &str) -> Result<Upload, Early> {
-    let found = if super::upload::is_batch_id(id) {
-        app.store().upload(id).map_err(internal)?
-    } else {
-        None
-    };
-    found.ok_or_else(|| say(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]).into())
 }
 
 /// The ledger, and the batch in it, for a read.
@@ -294,47 +284,25 @@ impl ResultsPage {
 /// `GET /batches/{id}/results?filter=…&page=N`.
 pub(crate) async fn page(
     State(app): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
     Query(q): Query<PageQuery>,
-) -> Response {
-    let v = match app.viewer(&headers, Kind::Page) {
-        Ok(v) => v,
-        Err(r) => return r.answer(),
-    };
-    either(shown_page(&app, &v, &id, q).await)
-}
-
-async fn shown_page(app: &Shared, v: &Viewer, id: &str, q: PageQuery) -> Result<Response, Early> {
-    let u = match batch_of(app, id) {
-        Ok(u) => u,
-        Err(_) => {
-            return Ok(message(
-                Chrome::of(v),
-                StatusCode::NOT_FOUND,
-                Problem::NotFound,
-                "",
-            ));
-        }
-    };
-    let filter = Filter::parse(q.filter.as_deref())
-        .ok_or_else(|| say(StatusCode::BAD_REQUEST, M::ErrFilter, &[]))?;
+    v: Viewer,
+    extract::Batch(u, _): extract::Batch,
+) -> Result<Response, AppError> {
+    let bad = |m| AppError::said(StatusCode::BAD_REQUEST, m, &[]);
+    let filter = Filter::parse(q.filter.as_deref()).ok_or_else(|| bad(M::ErrFilter))?;
     let asked = match q.page.as_deref().map(str::trim) {
         None | Some("") => 1,
-        Some(t) => t
-            .parse::<u64>()
-            .map_err(|_| say(StatusCode::BAD_REQUEST, M::ErrPage, &[]))?,
+        Some(t) => t.parse::<u64>().map_err(|_| bad(M::ErrPage))?,
     };
     let now = crate::clock::now_ms();
     let state = effective(&u, now, app.approval_days);
-    let w = super::server::words();
+    let w = v.words;
     let read = match with_results(&u, now, app.approval_days) {
         Some(b) => {
             let (path, b) = (app.state.clone(), b.to_owned());
             let read = tokio::task::spawn_blocking(move || read(&path, &b, filter, asked, w))
                 .await
-                .map_err(|e| internal(e.into()))?
-                .map_err(internal)?;
+                .map_err(anyhow::Error::from)??;
             Some(read)
         }
         None => None,
@@ -349,18 +317,16 @@ async fn shown_page(app: &Shared, v: &Viewer, id: &str, q: PageQuery) -> Result<
     } else {
         StatusCode::CONFLICT
     };
-    Ok(render(
-        &ResultsPage {
-            chrome: Chrome::of(v),
-            id: u.id.clone(),
-            file: u.original_name.clone(),
-            state: super::pages::state_label(state),
-            read,
-            filter,
-            may_retry,
-        },
-        status,
-    ))
+    let page = ResultsPage {
+        chrome: v.chrome(),
+        id: u.id.clone(),
+        file: u.original_name.clone(),
+        state: w.t(state_message(state)),
+        read,
+        filter,
+        may_retry,
+    };
+    Ok(render(&page, status))
 }
 
 #[derive(Deserialize)]
@@ -371,69 +337,59 @@ pub(crate) struct CsvQuery {
 /// `GET /batches/{id}/results.csv[?format=mp-batch]`.
 pub(crate) async fn csv(
     State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
     Query(q): Query<CsvQuery>,
-) -> Response {
-    either(
-        async {
-            let v = app.viewer(&headers, Kind::Api)?;
-            let u = batch_of(&app, &id)?;
-            let Some(ledger_batch) =
-                with_results(&u, crate::clock::now_ms(), app.approval_days).map(str::to_owned)
-            else {
-                return Err(say(StatusCode::CONFLICT, M::ErrNoResults, &[]).into());
-            };
-            let asked = match q.format.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(t) => Some(
-                    t.parse::<ResultsFormat>()
-                        .map_err(|_| say(StatusCode::BAD_REQUEST, M::ErrFormat, &[]))?,
-                ),
-            };
-            let path = app.state.clone();
-            let (ledger, batch) = tokio::task::spawn_blocking(move || open(&path, &ledger_batch))
-                .await
-                .map_err(|e| internal(e.into()))?
-                .map_err(internal)?;
-            // As `run` chose for the batch, unless asked.
-            let format = crate::commands::format_for(
-                &batch,
-                &crate::commands::OutputOptions {
-                    results_format: asked,
-                    ..Default::default()
-                },
-            );
-            let remote = app.remote(peer, &headers);
-            app.audit(
-                Some(&v.name),
-                Action::Download,
-                &remote,
-                Some(&u.id),
-                Some(format!("results.csv ({format})")),
-            )?;
-            let disposition = format!(
-                "attachment; filename=\"{}\"",
-                download_name(&u.original_name, format)
-            );
-            let disposition =
-                HeaderValue::from_str(&disposition).map_err(|e| internal(e.into()))?;
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/csv; charset=utf-8"),
-                    ),
-                    (header::CONTENT_DISPOSITION, disposition),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                ],
-                streamed(ledger, batch, format),
-            )
-                .into_response())
-        }
-        .await,
+    remote: Remote,
+    v: Viewer<Api>,
+    extract::Batch(u, _): extract::Batch<Api>,
+) -> Result<Response, AppError> {
+    let now = crate::clock::now_ms();
+    let ledger_batch = with_results(&u, now, app.approval_days)
+        .map(str::to_owned)
+        .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNoResults, &[]))?;
+    let asked = match q.format.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) => Some(
+            t.parse::<ResultsFormat>()
+                .map_err(|_| AppError::said(StatusCode::BAD_REQUEST, M::ErrFormat, &[]))?,
+        ),
+    };
+    let path = app.state.clone();
+    let (ledger, batch) = tokio::task::spawn_blocking(move || open(&path, &ledger_batch))
+        .await
+        .map_err(anyhow::Error::from)??;
+    // As `run` chose for the batch, unless asked.
+    let format = crate::commands::format_for(
+        &batch,
+        &crate::commands::OutputOptions {
+            results_format: asked,
+            ..Default::default()
+        },
+    );
+    let detail = Some(format!("results.csv ({format})"));
+    app.audit(
+        Some(&v.name),
+        Action::Download,
+        &remote,
+        Some(&u.id),
+        detail,
+    )?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        download_name(&u.original_name, format)
+    );
+    let disposition = HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        streamed(ledger, batch, format),
     )
+        .into_response())
 }
 
 /// The download's name: the uploaded file's, cut to letters, digits, `-`
@@ -500,66 +456,58 @@ fn streamed(ledger: Ledger, batch: Batch, format: ResultsFormat) -> Body {
     Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)))
 }
 
-type Fields = Form<Vec<(String, String)>>;
-
-/// `POST /batches/{id}/retry`: the batch's retryable failed rows sent again.
+/// `POST /batches/{id}/retry`: the batch's retryable failed rows sent again,
+/// by whoever may send.
 pub(crate) async fn retry(
     State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Fields,
-) -> Response {
-    either(
-        async {
-            // Whoever may send may retry.
-            let (v, u) = step_of(&app, &headers, &id, &form, |_| true)?;
-            let now = effective(&u, crate::clock::now_ms(), app.approval_days);
-            let ledger_batch = u.review.as_ref().and_then(|r| r.ledger_batch.clone());
-            let (true, Some(ledger_batch)) = (
-                matches!(now, BatchState::Finished | BatchState::Stopped),
-                ledger_batch,
-            ) else {
-                let now = super::pages::state_label(now);
-                return Err(say(StatusCode::CONFLICT, M::ErrNotRetryable, &[now]).into());
-            };
-            let Some(send) = app.send.clone() else {
-                return Err(say(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenSend, &[]).into());
-            };
-            let (path, b) = (app.state.clone(), ledger_batch.clone());
-            let (retryable, pending) = tokio::task::spawn_blocking(move || {
-                let ledger = Ledger::open(&path)?;
-                anyhow::Ok((ledger.failed_counts(&b)?.0, ledger.to_send(&b)?))
-            })
-            .await
-            .map_err(|e| internal(e.into()))?
-            .map_err(internal)?;
-            // `mprefund retry`'s rules: rows still to send are `run`'s.
-            if pending > 0 {
-                let pending = pending.to_string();
-                return Err(say(StatusCode::CONFLICT, M::ErrRetryPending, &[&pending]).into());
-            }
-            if retryable == 0 {
-                return Err(say(StatusCode::CONFLICT, M::ErrNothingToRetry, &[]).into());
-            }
-            let stop = super::send::claim(&app, &u, &[BatchState::Finished, BatchState::Stopped])?;
-            let remote = app.remote(peer, &headers);
-            app.audit(
-                Some(&v.name),
-                Action::Retry,
-                &remote,
-                Some(&u.id),
-                Some(format!("{retryable} failed row(s)")),
-            )?;
-            let job = super::send::Job::Retry {
-                ledger_batch,
-                send: Box::new(send),
-            };
-            super::send::spawn(&app, &u.id, job, stop);
-            Ok(Redirect::to(&format!("/batches/{}", u.id)).into_response())
-        }
-        .await,
-    )
+    remote: Remote,
+    step: Step,
+) -> Result<Redirect, AppError> {
+    let (who, u, _) = step.into_parts();
+    let from = [BatchState::Finished, BatchState::Stopped];
+    in_states(&app, &who, &u, &from, M::ErrNotRetryable)?;
+    // Finished or stopped, so approved: its ledger batch exists.
+    let ledger_batch = u
+        .review
+        .as_ref()
+        .and_then(|r| r.ledger_batch.clone())
+        .ok_or_else(|| anyhow::anyhow!("console batch {} was sent without a ledger batch", u.id))?;
+    let send = app
+        .send
+        .clone()
+        .ok_or_else(|| AppError::said(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenSend, &[]))?;
+    let (path, b) = (app.state.clone(), ledger_batch.clone());
+    let (retryable, pending) = tokio::task::spawn_blocking(move || {
+        let ledger = Ledger::open(&path)?;
+        anyhow::Ok((ledger.failed_counts(&b)?.0, ledger.to_send(&b)?))
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    // `mprefund retry`'s rules: rows still to send are `run`'s.
+    if pending > 0 {
+        let pending = pending.to_string();
+        return Err(AppError::said(
+            StatusCode::CONFLICT,
+            M::ErrRetryPending,
+            &[&pending],
+        ));
+    }
+    if retryable == 0 {
+        return Err(AppError::said(
+            StatusCode::CONFLICT,
+            M::ErrNothingToRetry,
+            &[],
+        ));
+    }
+    let begun = super::send::claim(&app, &u, &from)?;
+    let detail = Some(format!("{retryable} failed row(s)"));
+    app.audit(Some(&who.name), Action::Retry, &remote, Some(&u.id), detail)?;
+    let job = super::send::Job::Retry {
+        ledger_batch,
+        send: Box::new(send),
+    };
+    super::send::spawn(&app, &u.id, job, begun);
+    Ok(Redirect::to(&format!("/batches/{}", u.id)))
 }
 
 #[cfg(test)]

@@ -14,18 +14,20 @@
 //! `expired` ([`effective`], a pure function of the clock) and takes no step;
 //! every step is audited.
 
-use std::net::SocketAddr;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Redirect;
+use serde::Deserialize;
 
-use axum::extract::{ConnectInfo, Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
-
-use super::auth::Viewer;
-use super::i18n::M;
-use super::server::{App, Early, Shared, either, internal, say};
+use super::covered;
+use super::error::AppError;
+use super::extract::{Account, Anyone, Remote, Step, Uploader, posted};
+use super::i18n::{M, Words};
+use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
-use super::{Role, covered, upload};
+use super::upload;
 use crate::commands::run::{Guards, RunRequest, RunResult};
+use crate::domain::Currency;
 use crate::totals::{self, Guard};
 
 const DAY_MS: i64 = 86_400_000;
@@ -43,28 +45,42 @@ pub(crate) fn effective(u: &Upload, now_ms: i64, approval_days: u32) -> BatchSta
     }
 }
 
-/// The `expect_total` fields of a form: each `AMOUNT:CUR` (or `AMOUNT` for a
-/// file of one currency), `full` rows not read named apart (`1.00 BRL + 5
-/// full`); at least one.
-pub(crate) fn totals_typed(form: &[(String, String)]) -> Result<Vec<Guard>, String> {
-    let typed: Vec<&str> = form
-        .iter()
-        .filter(|(k, _)| k == "expect_total")
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
-        .collect();
-    if typed.is_empty() {
-        return Err(words_of(M::ErrTypeTotal, &[]));
+/// The submit and approve form: the total typed, one line per currency.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Totals {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    expect_total: String,
+}
+
+/// The reject form: why.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Reason {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+posted!(Totals, Reason);
+
+/// The totals typed: a line each `AMOUNT:CUR` (or `AMOUNT` for a file of one
+/// currency), `full` rows not read named apart (`1.00 BRL + 5 full`); at
+/// least one.
+pub(crate) fn totals_typed(typed: &str) -> Result<Vec<Guard>, AppError> {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let text = typed.trim();
+    if text.is_empty() {
+        return Err(AppError::said(status, M::ErrTypeTotal, &[]));
     }
-    let text = typed.join("\n");
     // The parser's reason is the command line's; the person gets how to write one.
-    totals::typed(&text).map_err(|_| words_of(M::ErrBadTotal, &[&format!("“{text}”")]))
+    totals::typed(text).map_err(|_| AppError::said(status, M::ErrBadTotal, &[&format!("“{text}”")]))
 }
 
 /// A typed total as the person reads it: `R$ 4,99`, `4,99 + 2 full`.
-fn guard_shown(g: &Guard) -> String {
-    let lang = super::server::words().lang;
-    let mut out = super::i18n::money(lang, g.currency, g.amount);
+fn guard_shown(g: &Guard, w: Words) -> String {
+    let mut out = super::i18n::money(w.lang, g.currency, g.amount);
     if g.full > 0 {
         out.push_str(&format!(" + {} full", g.full));
     }
@@ -72,29 +88,32 @@ fn guard_shown(g: &Guard) -> String {
 }
 
 /// A currency of the file as the person reads it.
-fn currency_shown(c: Option<crate::domain::Currency>) -> String {
-    c.map_or_else(|| words_of(M::NoCurrencyName, &[]), |c| c.to_string())
+fn currency_shown(c: Option<Currency>, w: Words) -> String {
+    c.map_or_else(|| w.t(M::NoCurrencyName).to_owned(), |c| c.to_string())
 }
 
-/// A typed total that does not hold, in the request's language: another
+/// A typed total that does not hold, in the person's words `w`: another
 /// currency than the file's, `full` rows not named apart, or the figures. The
 /// submitter, who prepares the batch, is told what the file adds up to; an
 /// approver only that the total does not match — the approval is a second,
 /// independent count, which the right figure would make a copy.
-fn total_refused(e: &totals::Refused, submitting: bool) -> Early {
+fn total_refused(e: &totals::Refused, submitting: bool, w: Words) -> AppError {
     use totals::Reason;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let refused = |m, args: &[String]| {
+        AppError::said(
+            status,
+            m,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
     for r in &e.reasons {
         if let Reason::OtherCurrency {
             guard, typed, file, ..
         } = r
         {
             let args = [guard.to_string(), file.clone(), typed.to_string()];
-            return refused(
-                status,
-                M::ErrTotalCurrency,
-                &args.each_ref().map(String::as_str),
-            );
+            return refused(M::ErrTotalCurrency, &args);
         }
     }
     for r in &e.reasons {
@@ -110,26 +129,20 @@ fn total_refused(e: &totals::Refused, submitting: bool) -> Early {
                 currency: *currency,
                 ..*guard
             };
-            let args = [full.to_string(), named.to_string()];
-            return refused(
-                status,
-                M::ErrTotalFullApart,
-                &args.each_ref().map(String::as_str),
-            );
+            return refused(M::ErrTotalFullApart, &[full.to_string(), named.to_string()]);
         }
     }
-    let lang = super::server::words().lang;
     let mut differs = Vec::new();
     for r in &e.reasons {
         match r {
             Reason::NeedsCurrency { file, .. } => {
-                return refused(status, M::ErrTotalNeedsCurrency, &[file]);
+                return refused(M::ErrTotalNeedsCurrency, std::slice::from_ref(file));
             }
             Reason::TwoTotals { currency, .. } => {
-                return refused(status, M::ErrTotalTwice, &[&currency_shown(*currency)]);
+                return refused(M::ErrTotalTwice, &[currency_shown(*currency, w)]);
             }
             Reason::NoTotalFor { currency, .. } => {
-                return refused(status, M::ErrTotalMissing, &[&currency_shown(*currency)]);
+                return refused(M::ErrTotalMissing, &[currency_shown(*currency, w)]);
             }
             Reason::Differs {
                 guard,
@@ -141,24 +154,20 @@ fn total_refused(e: &totals::Refused, submitting: bool) -> Early {
             _ => {}
         }
     }
-    let typed: Vec<String> = differs.iter().map(|(g, ..)| guard_shown(g)).collect();
+    let typed: Vec<String> = differs.iter().map(|(g, ..)| guard_shown(g, w)).collect();
     let typed = typed.join(", ");
     match differs.as_slice() {
         [(guard, currency, sum, full)] if submitting => match sum {
             Ok(sum) if *sum != guard.amount => {
-                let sum = super::i18n::money(lang, **currency, *sum);
-                refused(status, M::ErrTotalDiffersSum, &[&typed, &sum])
+                let sum = super::i18n::money(w.lang, **currency, *sum);
+                refused(M::ErrTotalDiffersSum, &[typed, sum])
             }
-            _ => {
-                let args = [guard.full.to_string(), full.to_string()];
-                refused(
-                    status,
-                    M::ErrTotalFullCount,
-                    &args.each_ref().map(String::as_str),
-                )
-            }
+            _ => refused(
+                M::ErrTotalFullCount,
+                &[guard.full.to_string(), full.to_string()],
+            ),
         },
-        _ => refused(status, M::ErrTotalNoMatch, &[&typed]),
+        _ => refused(M::ErrTotalNoMatch, &[typed]),
     }
 }
 
@@ -171,62 +180,29 @@ fn guards_text(guards: &[Guard]) -> String {
         .join(" ")
 }
 
-/// The value of `name` in a form, if given.
-fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-/// A refusal people read, with its status: `text` as it is (the reader's or
-/// the engine's own words, framed by the caller), as a page of the console.
-fn said(status: StatusCode, text: impl Into<String>) -> Early {
-    super::pages::refusal(status, &text.into()).into()
-}
-
-/// A refusal in the request's language.
-fn refused(status: StatusCode, m: M, args: &[&str]) -> Early {
-    say(status, m, args).into()
-}
-
-/// `m` in the request's language, `{0}`… filled.
-fn words_of(m: M, args: &[&str]) -> String {
-    super::i18n::fill(super::server::words().lang, m, args)
-}
-
-/// The batch `id` and who asks, for a step whose role rule is `allowed`.
-pub(crate) fn step_of(
+/// The batch's state now, when it is one of `states`; else 409, said with `m`
+/// naming the state it is in.
+pub(crate) fn in_states(
     app: &App,
-    headers: &HeaderMap,
-    id: &str,
-    form: &[(String, String)],
-    allowed: impl Fn(Role) -> bool,
-) -> Result<(Viewer, Upload), Early> {
-    let v = app.poster(headers, field(form, "csrf"), allowed)?;
-    let found = if upload::is_batch_id(id) {
-        app.store().upload(id).map_err(internal)?
-    } else {
-        None
-    };
-    let u = found.ok_or_else(|| refused(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]))?;
-    Ok((v, u))
+    who: &Account,
+    u: &Upload,
+    states: &[BatchState],
+    m: M,
+) -> Result<BatchState, AppError> {
+    let now = effective(u, crate::clock::now_ms(), app.approval_days);
+    if states.contains(&now) {
+        return Ok(now);
+    }
+    let label = who.words.t(super::pages::state_message(now));
+    Err(AppError::said(StatusCode::CONFLICT, m, &[label]))
 }
 
-/// 409 unless the batch is in `wanted` now.
-fn in_state(app: &App, u: &Upload, wanted: BatchState) -> Result<(), Early> {
-    let now = effective(u, crate::clock::now_ms(), app.approval_days);
-    if now == wanted {
-        return Ok(());
-    }
-    let m = match wanted {
-        BatchState::Uploaded => M::ErrCannotSubmit,
-        _ => M::ErrCannotDecide,
-    };
-    Err(refused(
-        StatusCode::CONFLICT,
-        m,
-        &[super::pages::state_label(now)],
-    ))
+/// What the typed totals were checked against: the guards, the fingerprint of
+/// the batch whose money was checked, the account's currency.
+struct Checked {
+    guards: Vec<Guard>,
+    fingerprint: String,
+    currency: Option<Currency>,
 }
 
 /// The typed totals, checked against all the money the batch can move — the
@@ -234,125 +210,131 @@ fn in_state(app: &App, u: &Upload, wanted: BatchState) -> Result<(), Early> {
 /// unread ones named apart, in the account's currency: 422 naming the
 /// difference, 409 while the payments are still being read. `submitting`: a
 /// file with bad lines goes on only when it was uploaded with "skip the bad
-/// lines". The fingerprint of the batch whose money was checked comes back.
+/// lines".
 async fn checked_totals(
     app: &Shared,
+    who: &Account,
     u: &Upload,
-    form: &[(String, String)],
+    typed: &str,
     submitting: bool,
-) -> Result<(Vec<Guard>, String, Option<crate::domain::Currency>), Early> {
-    let guards = totals_typed(form).map_err(|e| said(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+) -> Result<Checked, AppError> {
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let guards = totals_typed(typed)?;
     let plan = upload::plan_of(app, u)
         .await
-        .map_err(|e| said(StatusCode::UNPROCESSABLE_ENTITY, upload::said(&e, app, u)))?;
+        .map_err(|e| AppError::told(unprocessable, upload::said(&e, app, u)))?;
     if submitting && plan.summary.invalid > 0 && !u.skip_invalid {
-        return Err(refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            M::ErrBadLines,
-            &[&plan.summary.invalid.to_string()],
-        ));
+        let bad = plan.summary.invalid.to_string();
+        return Err(AppError::said(unprocessable, M::ErrBadLines, &[&bad]));
     }
     let named = guards.iter().any(|g| g.currency.is_some());
     let covered = covered::now(app, &u.id, &plan, named)
         .await
         .map_err(|reading| {
             let (read, of) = covered::progress(&reading);
-            let args = [read.to_string(), of.to_string()];
-            refused(
-                StatusCode::CONFLICT,
-                M::ErrCoverReading,
-                &args.each_ref().map(String::as_str),
-            )
+            let (read, of) = (read.to_string(), of.to_string());
+            AppError::said(StatusCode::CONFLICT, M::ErrCoverReading, &[&read, &of])
         })?;
     if named && plan.totals.per.contains_key(&None) && covered.account.is_none() {
-        return Err(refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            M::ErrTotalNoAccount,
+        return Err(AppError::said(unprocessable, M::ErrTotalNoAccount, &[]));
+    }
+    totals::check_expected(&covered.tally, &guards, covered.account)
+        .map_err(|e| total_refused(&e, submitting, who.words))?;
+    Ok(Checked {
+        guards,
+        fingerprint: plan.summary.fingerprint.clone(),
+        currency: covered.account,
+    })
+}
+
+fn to_batch(id: &str) -> Redirect {
+    Redirect::to(&format!("/batches/{id}"))
+}
+
+/// `POST /batches/{id}/submit`: the submitter's total, checked, and the batch
+/// waits for someone else.
+pub(crate) async fn submit(
+    State(app): State<Shared>,
+    remote: Remote,
+    step: Step<Uploader, Totals>,
+) -> Result<Redirect, AppError> {
+    let (who, u, form) = step.into_parts();
+    in_states(&app, &who, &u, &[BatchState::Uploaded], M::ErrCannotSubmit)?;
+    let checked = checked_totals(&app, &who, &u, &form.expect_total, true).await?;
+    let typed = guards_text(&checked.guards);
+    let now = crate::clock::now_ms();
+    if !app.store().submit(&u.id, &who.name, now, &typed)? {
+        return Err(AppError::said(
+            StatusCode::CONFLICT,
+            M::ErrSubmittedAlready,
             &[],
         ));
     }
-    totals::check_expected(&covered.tally, &guards, covered.account)
-        .map_err(|e| total_refused(&e, submitting))?;
-    Ok((guards, plan.summary.fingerprint.clone(), covered.account))
+    app.audit(
+        Some(&who.name),
+        Action::Submit,
+        &remote,
+        Some(&u.id),
+        Some(typed),
+    )?;
+    Ok(to_batch(&u.id))
 }
 
-fn to_batch(id: &str) -> Response {
-    Redirect::to(&format!("/batches/{id}")).into_response()
-}
-
-type Fields = Form<Vec<(String, String)>>;
-
-pub(crate) async fn submit(
-    State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Fields,
-) -> Response {
-    either(
-        async {
-            let (v, u) = step_of(&app, &headers, &id, &form, Role::may_upload)?;
-            in_state(&app, &u, BatchState::Uploaded)?;
-            let (guards, _, _) = checked_totals(&app, &u, &form, true).await?;
-            let typed = guards_text(&guards);
-            let moved = app
-                .store()
-                .submit(&u.id, &v.name, crate::clock::now_ms(), &typed)
-                .map_err(internal)?;
-            if !moved {
-                return Err(refused(StatusCode::CONFLICT, M::ErrSubmittedAlready, &[]));
-            }
-            let remote = app.remote(peer, &headers);
-            app.audit(
-                Some(&v.name),
-                Action::Submit,
-                &remote,
-                Some(&u.id),
-                Some(typed),
-            )?;
-            Ok(to_batch(&u.id))
-        }
-        .await,
-    )
-}
-
+/// `POST /batches/{id}/approve`: the approver's own count of the total,
+/// checked; the ledger batch made from the very file whose money was checked.
 pub(crate) async fn approve(
     State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Fields,
-) -> Response {
-    either(approved(&app, peer, &headers, &id, &form).await)
-}
-
-async fn approved(
-    app: &Shared,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    id: &str,
-    form: &[(String, String)],
-) -> Result<Response, Early> {
-    let (v, u) = decider(app, peer, headers, id, form, Action::Approve)?;
-    let (guards, fingerprint, currency) = checked_totals(app, &u, form, false).await?;
-    let Some(send) = app.send.as_ref() else {
-        return Err(refused(
-            StatusCode::SERVICE_UNAVAILABLE,
-            M::ErrNoTokenApprove,
-            &[],
-        ));
-    };
+    remote: Remote,
+    step: Step<Anyone, Totals>,
+) -> Result<Redirect, AppError> {
+    let (who, u) = decider(&app, &remote, &step, Action::Approve)?;
+    let checked = checked_totals(&app, who, u, &step.form.expect_total, false).await?;
+    let send = app.send.clone().ok_or_else(|| {
+        AppError::said(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenApprove, &[])
+    })?;
     let now = crate::clock::now_ms();
     let moved = app
         .store()
-        .decide(&u.id, &v.name, now, BatchState::Approved, None)
-        .map_err(internal)?;
+        .decide(&u.id, &who.name, now, BatchState::Approved, None)?;
     if !moved {
-        return Err(refused(StatusCode::CONFLICT, M::ErrDecidedAlready, &[]));
+        return Err(AppError::said(
+            StatusCode::CONFLICT,
+            M::ErrDecidedAlready,
+            &[],
+        ));
     }
-    // The ledger batch, by `run`'s own path, of the very file whose money was
-    // checked (its fingerprint): the typed totals cover money the file alone
-    // cannot show (the `full` rows' balances), so `run` checks the batch.
+    match ledger_batch(&app, who, u, &checked, send).await? {
+        Ok(batch) => {
+            app.store().link_ledger(&u.id, &batch)?;
+            let detail = format!("{} → ledger batch {batch}", guards_text(&checked.guards));
+            app.audit(
+                Some(&who.name),
+                Action::Approve,
+                &remote,
+                Some(&u.id),
+                Some(detail),
+            )?;
+            Ok(to_batch(&u.id))
+        }
+        Err(refused) => {
+            app.store().undo_approval(&u.id)?;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            Err(AppError::said(status, M::ErrNotApproved, &[refused.trim()]))
+        }
+    }
+}
+
+/// The ledger batch of an approval, by `run`'s own path, of the very file whose
+/// money was checked (its fingerprint): the typed totals cover money the file
+/// alone cannot show (the `full` rows' balances), so `run` checks the batch.
+/// Its id, or why `run` would not make it, in the person's words.
+async fn ledger_batch(
+    app: &Shared,
+    who: &Account,
+    u: &Upload,
+    checked: &Checked,
+    send: crate::commands::SendOptions,
+) -> Result<Result<String, String>, AppError> {
     let req = RunRequest {
         input: upload::stored_path(app, &u.stored_name),
         state: Some(app.state.clone()),
@@ -362,133 +344,99 @@ async fn approved(
         allow_more_refunds: false,
         preflight: None,
         guards: Guards {
-            currency,
-            batch: Some(fingerprint),
+            currency: checked.currency,
+            batch: Some(checked.fingerprint.clone()),
             ..Guards::default()
         },
         confirm: None,
-        send: send.clone(),
+        send,
         output: Default::default(),
         earlier: None,
     };
-    let made = crate::commands::run::prepare(req, crate::send::Stop::new()).await;
-    let refused = match made {
-        Ok(Ok(batch)) => {
-            app.store()
-                .link_ledger(&u.id, &batch.id)
-                .map_err(internal)?;
-            let remote = app.remote(peer, headers);
-            let detail = format!("{} → ledger batch {}", guards_text(&guards), batch.id);
-            app.audit(
-                Some(&v.name),
-                Action::Approve,
-                &remote,
-                Some(&u.id),
-                Some(detail),
-            )?;
-            return Ok(to_batch(&u.id));
-        }
-        Ok(Err(r @ RunResult::Refused { .. })) => {
-            let mut text = Vec::new();
-            r.render(&mut text, &crate::steps::Reach::console_of(&app.state))
-                .map_err(|e| internal(e.into()))?;
-            upload::said_text(&String::from_utf8_lossy(&text), app, &u)
-        }
-        Ok(Err(RunResult::Finished(_))) => words_of(M::ErrSentAlready, &[]),
-        Err(e) => upload::said(&e, app, &u),
-    };
-    app.store().undo_approval(&u.id).map_err(internal)?;
-    Err(said(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        words_of(M::ErrNotApproved, &[refused.trim()]),
-    ))
+    Ok(
+        match crate::commands::run::prepare(req, crate::send::Stop::new()).await {
+            Ok(Ok(batch)) => Ok(batch.id),
+            Ok(Err(r @ RunResult::Refused { .. })) => {
+                let mut text = Vec::new();
+                r.render(&mut text, &crate::steps::Reach::console_of(&app.state))
+                    .map_err(anyhow::Error::from)?;
+                Err(upload::said_text(&String::from_utf8_lossy(&text), app, u))
+            }
+            Ok(Err(RunResult::Finished(_))) => Err(who.words.t(M::ErrSentAlready).to_owned()),
+            Err(e) => Err(upload::said(&e, app, u)),
+        },
+    )
 }
 
-/// Four eyes: whoever submitted a batch never approves or rejects it.
-fn own_batch(v: &Viewer, u: &Upload) -> Result<(), Early> {
-    if u.review.as_ref().is_some_and(|r| r.submitted_by == v.name) {
-        return Err(refused(StatusCode::FORBIDDEN, M::ErrOwnBatch, &[]));
-    }
-    Ok(())
-}
-
-/// Who decides (`what`: approve or reject) on which submitted batch. A
-/// decision refused for the account's role or for being its own batch is
-/// audited (`decision_refused`) before it is answered.
-fn decider(
+/// Who decides (`what`: approve or reject) on which submitted batch: never
+/// whoever submitted it (four eyes). A decision refused for the account's role
+/// or for being its own batch is audited (`decision_refused`) before it is
+/// answered.
+fn decider<'s, F>(
     app: &App,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    id: &str,
-    form: &[(String, String)],
+    remote: &Remote,
+    step: &'s Step<Anyone, F>,
     what: Action,
-) -> Result<(Viewer, Upload), Early> {
-    let (v, u) = step_of(app, headers, id, form, |_| true)?;
-    let audited = |why: String, refusal: Early| -> Early {
-        let remote = app.remote(peer, headers);
+) -> Result<(&'s Account, &'s Upload), AppError> {
+    let (who, u) = (&step.who, &step.batch);
+    let audited = |why: String, refusal: AppError| -> AppError {
         let detail = format!("{}: {why}", what.as_str());
-        match app.audit(
-            Some(&v.name),
-            Action::DecisionRefused,
-            &remote,
-            Some(&u.id),
-            Some(detail),
-        ) {
+        let action = Action::DecisionRefused;
+        match app.audit(Some(&who.name), action, remote, Some(&u.id), Some(detail)) {
             Ok(()) => refusal,
             Err(failed) => failed,
         }
     };
-    if !v.role.may_approve() {
-        let why = format!("the role {} may not", v.role.as_str());
-        return Err(audited(why, super::auth::Refusal::Role.into()));
+    if !who.role.may_approve() {
+        let why = format!("the role {} may not", who.role.as_str());
+        return Err(audited(why, AppError::Role));
     }
-    in_state(app, &u, BatchState::Submitted)?;
-    if let Err(refusal) = own_batch(&v, &u) {
+    in_states(app, who, u, &[BatchState::Submitted], M::ErrCannotDecide)?;
+    if u.review
+        .as_ref()
+        .is_some_and(|r| r.submitted_by == who.name)
+    {
+        let refusal = AppError::said(StatusCode::FORBIDDEN, M::ErrOwnBatch, &[]);
         return Err(audited("the batch is the account's own".into(), refusal));
     }
-    Ok((v, u))
+    Ok((who, u))
 }
 
+/// `POST /batches/{id}/reject`: with a reason, by someone else than its submitter.
 pub(crate) async fn reject(
     State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Fields,
-) -> Response {
-    either(
-        async {
-            let (v, u) = decider(&app, peer, &headers, &id, &form, Action::Reject)?;
-            let reason = field(&form, "reason").map(str::trim).unwrap_or_default();
-            if reason.is_empty() {
-                return Err(refused(StatusCode::UNPROCESSABLE_ENTITY, M::ErrSayWhy, &[]));
-            }
-            let reason: String = reason.chars().take(2000).collect();
-            let moved = app
-                .store()
-                .decide(
-                    &u.id,
-                    &v.name,
-                    crate::clock::now_ms(),
-                    BatchState::Rejected,
-                    Some(&reason),
-                )
-                .map_err(internal)?;
-            if !moved {
-                return Err(refused(StatusCode::CONFLICT, M::ErrDecidedAlready, &[]));
-            }
-            let remote = app.remote(peer, &headers);
-            app.audit(
-                Some(&v.name),
-                Action::Reject,
-                &remote,
-                Some(&u.id),
-                Some(reason),
-            )?;
-            Ok(to_batch(&u.id))
-        }
-        .await,
-    )
+    remote: Remote,
+    step: Step<Anyone, Reason>,
+) -> Result<Redirect, AppError> {
+    let (who, u) = decider(&app, &remote, &step, Action::Reject)?;
+    let reason = step.form.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::said(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            M::ErrSayWhy,
+            &[],
+        ));
+    }
+    let reason: String = reason.chars().take(2000).collect();
+    let now = crate::clock::now_ms();
+    let moved = app
+        .store()
+        .decide(&u.id, &who.name, now, BatchState::Rejected, Some(&reason))?;
+    if !moved {
+        return Err(AppError::said(
+            StatusCode::CONFLICT,
+            M::ErrDecidedAlready,
+            &[],
+        ));
+    }
+    app.audit(
+        Some(&who.name),
+        Action::Reject,
+        &remote,
+        Some(&u.id),
+        Some(reason),
+    )?;
+    Ok(to_batch(&u.id))
 }
 
 #[cfg(test)]
@@ -533,32 +481,33 @@ mod tests {
         assert_eq!(effective(&up, 0, 7), BatchState::Uploaded);
     }
 
+    /// A refusal's words in English.
+    fn said(e: AppError) -> String {
+        match e {
+            AppError::Said { m, args, .. } => {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                super::super::i18n::fill(super::super::i18n::Lang::En, m, &args)
+            }
+            other => panic!("not a refusal in words: {other:?}"),
+        }
+    }
+
     #[test]
     fn totals_are_typed_per_currency() {
-        let form = |v: &[&str]| -> Vec<(String, String)> {
-            v.iter()
-                .map(|t| ("expect_total".to_owned(), (*t).to_owned()))
-                .chain([("csrf".to_owned(), "x".to_owned())])
-                .collect()
-        };
-        let g = totals_typed(&form(&["10.50:BRL", "1500:CLP"])).unwrap();
+        let g = totals_typed("10.50:BRL\n1500:CLP").unwrap();
         assert_eq!(guards_text(&g), "10.50:BRL 1500:CLP");
-        assert_eq!(totals_typed(&form(&["3.75"])).unwrap().len(), 1);
-        let g = totals_typed(&form(&["R$ 5.855,60"])).unwrap();
+        assert_eq!(totals_typed(" 3.75 ").unwrap().len(), 1);
+        let g = totals_typed("R$ 5.855,60").unwrap();
         assert_eq!(guards_text(&g), "5855.60:BRL");
         // Said as people write a total, never with the command line's words.
-        assert!(
-            totals_typed(&form(&[]))
-                .unwrap_err()
-                .contains("1,234.56 BRL")
-        );
-        let bad = totals_typed(&form(&["cinco"])).unwrap_err();
+        assert!(said(totals_typed("").unwrap_err()).contains("1,234.56 BRL"));
+        let bad = said(totals_typed("cinco").unwrap_err());
         assert!(
             bad.contains("cinco") && !bad.contains("expect_total"),
             "{bad}"
         );
-        assert!(totals_typed(&form(&[" "])).is_err());
-        assert!(totals_typed(&form(&["full"])).is_err());
-        assert!(totals_typed(&form(&["1:XXX"])).is_err());
+        assert!(totals_typed(" ").is_err());
+        assert!(totals_typed("full").is_err());
+        assert!(totals_typed("1:XXX").is_err());
     }
 }

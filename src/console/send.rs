@@ -8,89 +8,77 @@
 //! Invariants: only an approved (or stopped) batch is sent, and the move to
 //! `sending` is one conditional UPDATE under the batch's sender lock
 //! (`sender`), so a double click sends once (409 for the second) and a console
-//! started meanwhile knows the send is alive; no batch is sent while its books
-//! are being read back (`books`), nor read back while it is sent; the token
-//! never leaves `SendOptions` (no page, event or log line names it); the
-//! events only read.
+//! started meanwhile knows the send is alive; a send is claimed in the batch's
+//! life (`registry`) first, so no batch is sent while its books are being
+//! read back (`books`), nor read back while it is sent; the token never leaves
+//! `SendOptions` (no page, event or log line names it); the events only read.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::auth::Kind;
+use super::error::AppError;
+use super::extract::{Anyone, Api, Batch, Remote, Step, Viewer, posted};
 use super::i18n::{M, Words};
-use super::review::{effective, step_of};
+use super::registry::{Busy, Running};
+use super::review::{effective, in_states};
 use super::sender::{self, Sender};
-use super::server::{App, Early, Running, Shared, either, internal, say};
+use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
 use crate::commands::run::{Guards, RunRequest, RunResult};
-use crate::domain::Outcome;
+use crate::domain::{Currency, Outcome};
 use crate::progress;
 use crate::send::{Stop, StopReason};
+use crate::totals::Asked;
 
-type Fields = Form<Vec<(String, String)>>;
-
-/// A refusal in the request's language.
-fn said(status: StatusCode, m: M, args: &[&str]) -> Early {
-    say(status, m, args).into()
+/// The send form: `canary=N` sends only the next N rows.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Canary {
+    #[serde(default)]
+    csrf: String,
+    canary: Option<String>,
 }
 
+posted!(Canary);
+
+/// `POST /batches/{id}/send`: the approved (or stopped) batch sent now, in the
+/// background.
 pub(crate) async fn send(
     State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Fields,
-) -> Response {
-    either(
-        async {
-            let (v, u) = step_of(&app, &headers, &id, &form, |_| true)?;
-            let now = effective(&u, crate::clock::now_ms(), app.approval_days);
-            if !matches!(now, BatchState::Approved | BatchState::Stopped) {
-                return Err(said(
-                    StatusCode::CONFLICT,
-                    M::ErrNotSendable,
-                    &[super::pages::state_label(now)],
-                ));
-            }
-            let canary = canary_of(&form)?;
-            let Some(mut req) = request(&app, &u) else {
-                return Err(said(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    M::ErrNoTokenSend,
-                    &[],
-                ));
-            };
-            req.send.sending.limit = canary;
-            let begun = claim(&app, &u, &[BatchState::Approved, BatchState::Stopped])?;
-            let remote = app.remote(peer, &headers);
-            let detail = canary.map(|n| format!("the first {n} row(s) only"));
-            app.audit(Some(&v.name), Action::Send, &remote, Some(&u.id), detail)?;
-            spawn(&app, &u.id, Job::Run(Box::new(req)), begun);
-            Ok(Redirect::to(&format!("/batches/{}", u.id)).into_response())
-        }
-        .await,
-    )
+    remote: Remote,
+    step: Step<Anyone, Canary>,
+) -> Result<Redirect, AppError> {
+    let (who, u, form) = step.into_parts();
+    let from = [BatchState::Approved, BatchState::Stopped];
+    in_states(&app, &who, &u, &from, M::ErrNotSendable)?;
+    let canary = canary_of(form.canary.as_deref())?;
+    let mut req = request(&app, &u)
+        .ok_or_else(|| AppError::said(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenSend, &[]))?;
+    req.send.sending.limit = canary;
+    let begun = claim(&app, &u, &from)?;
+    let detail = canary.map(|n| format!("the first {n} row(s) only"));
+    app.audit(Some(&who.name), Action::Send, &remote, Some(&u.id), detail)?;
+    spawn(&app, &u.id, Job::Run(Box::new(req)), begun);
+    Ok(Redirect::to(&format!("/batches/{}", u.id)))
 }
 
 /// `canary=N`: send only the next N rows, then stop (the batch reads
 /// `stopped`, its rows so far shown; the next send sends the rest). 422 for
 /// anything but a whole number above zero.
-fn canary_of(form: &[(String, String)]) -> Result<Option<u64>, Early> {
-    let Some((_, text)) = form.iter().find(|(k, _)| k == "canary") else {
+fn canary_of(text: Option<&str>) -> Result<Option<u64>, AppError> {
+    let Some(text) = text else {
         return Ok(None);
     };
     match text.trim().parse::<u64>() {
         Ok(n) if n > 0 => Ok(Some(n)),
-        _ => Err(said(
+        _ => Err(AppError::said(
             StatusCode::UNPROCESSABLE_ENTITY,
             M::ErrCanary,
             &[&format!("{text:?}")],
@@ -191,45 +179,63 @@ pub(crate) enum Job {
     },
 }
 
-/// A send begun: noted for its batch (its stop, the figures its page reads),
-/// and the batch's sender lock held until it leaves `sending` (`sender`).
+/// A send begun: claimed in the batch's life (its stop, the figures its page
+/// reads), and the batch's sender lock held until it leaves `sending`
+/// (`sender`).
 pub(crate) struct Begun {
     running: Running,
     sender: Sender,
 }
 
-/// Moves batch `u` from one of `from` to `sending` — one conditional UPDATE,
-/// so of two clicks exactly one gets here (409 for the other) — and notes the
-/// send, under one lock: a stop asked the moment after finds it. The sender
-/// lock is taken first, so another process can tell this send is alive; 409
-/// while the batch's books are being read back in this process (the send
-/// would meet the reading's ledger batch lock and stop at once).
-pub(crate) fn claim(app: &App, u: &Upload, from: &[BatchState]) -> Result<Begun, Early> {
-    let being_sent = || said(StatusCode::CONFLICT, M::ErrBeingSent, &[]);
-    let sender = sender::claim(&app.state, &u.id, "console send")
-        .map_err(internal)?
-        .ok_or_else(being_sent)?;
-    // Held until the batch reads `sending`: no reading of its books begins
-    // meanwhile, and none is under way (`books::Books::unless_reading`).
-    let Some(_no_reading) = app.books.unless_reading(&u.id) else {
-        sender.end();
-        return Err(said(StatusCode::CONFLICT, M::ErrBeingReconciled, &[]));
-    };
+/// Moves batch `u` from one of `from` to `sending`, claimed first in its life
+/// in this process — 409 while it is sent or its books read back here — then
+/// under its sender lock, taken so another process can tell this send is
+/// alive, by one conditional UPDATE: of two clicks exactly one gets here, 409
+/// for the other.
+pub(crate) fn claim(app: &App, u: &Upload, from: &[BatchState]) -> Result<Begun, AppError> {
+    let being_sent = || AppError::said(StatusCode::CONFLICT, M::ErrBeingSent, &[]);
     let running = Running {
         stop: Stop::new(),
         live: Default::default(),
     };
-    let mut runs = app.runs();
-    let moved = app
-        .store()
-        .move_state(&u.id, from, BatchState::Sending)
-        .map_err(internal)?;
-    if !moved {
-        sender.end();
-        return Err(being_sent());
+    match app.batches.claim(&u.id, Busy::Sending(running.clone())) {
+        Ok(()) => {}
+        Err(Busy::Sending(_)) => return Err(being_sent()),
+        Err(Busy::Reading { .. }) => {
+            return Err(AppError::said(
+                StatusCode::CONFLICT,
+                M::ErrBeingReconciled,
+                &[],
+            ));
+        }
     }
-    runs.insert(u.id.clone(), running.clone());
-    Ok(Begun { running, sender })
+    let moved = sender::claim(&app.state, &u.id, "console send").and_then(|sender| {
+        let Some(sender) = sender else {
+            return Ok(None);
+        };
+        match app.store().move_state(&u.id, from, BatchState::Sending) {
+            Ok(true) => Ok(Some(sender)),
+            Ok(false) => {
+                sender.end();
+                Ok(None)
+            }
+            Err(e) => {
+                sender.end();
+                Err(e)
+            }
+        }
+    });
+    match moved {
+        Ok(Some(sender)) => Ok(Begun { running, sender }),
+        Ok(None) => {
+            app.batches.release(&u.id);
+            Err(being_sent())
+        }
+        Err(e) => {
+            app.batches.release(&u.id);
+            Err(e.into())
+        }
+    }
 }
 
 /// Runs `job` for the batch `id` (claimed) in a task of this process.
@@ -274,14 +280,37 @@ async fn sending(app: Shared, id: String, job: Job, begun: Begun) {
                 .map(|f| RunResult::Finished(Box::new(f)))
         }
     };
-    let done = match &ran {
+    let done = ended(&id, &ran, &reach);
+    if let Some(n) = &app.notify {
+        tell(n, &id, &ran, &reach);
+    }
+    let to = if done {
+        BatchState::Finished
+    } else {
+        BatchState::Stopped
+    };
+    // Out of `sending` first, then the sender lock let go, then the batch
+    // free in this process: whoever sees it free sees it sent.
+    if let Err(e) = app.store().move_state(&id, &[BatchState::Sending], to) {
+        tracing::error!(
+            "console batch {id}: cannot record that it is {}: {e:#}",
+            to.as_str()
+        );
+    }
+    sender.end();
+    app.batches.release(&id);
+}
+
+/// What the send of batch `id` came to, logged; whether nothing is left to send.
+fn ended(id: &str, ran: &anyhow::Result<RunResult>, reach: &crate::steps::Reach) -> bool {
+    match ran {
         Ok(RunResult::Finished(f)) => {
             tracing::info!("console batch {id}: {}", f.one_line());
             f.nothing_left()
         }
         Ok(r @ RunResult::Refused { .. }) => {
             let mut text = Vec::new();
-            let _ = r.render(&mut text, &reach);
+            let _ = r.render(&mut text, reach);
             tracing::warn!(
                 "console batch {id}: not sent: {}",
                 String::from_utf8_lossy(&text).trim()
@@ -292,58 +321,46 @@ async fn sending(app: Shared, id: String, job: Job, begun: Begun) {
             tracing::error!("console batch {id}: the send failed: {e:#}");
             false
         }
-    };
-    if let Some(n) = &app.notify {
-        let mut tell = crate::notify::Tell::default();
-        let what = format!("console batch {id}");
-        match &ran {
-            Ok(RunResult::Finished(f)) => {
-                f.tell(&mut tell, &reach);
-                tell.ended(&what, crate::exit::Ending::exit(f.as_ref()), None);
-            }
-            Ok(r) => tell.ended(&what, crate::exit::Ending::exit(r), Some("not sent")),
-            Err(e) => tell.ended(&what, crate::Exit::of_error(e), Some(&format!("{e:#}"))),
-        }
-        // In the background: the page and the batch's state do not wait.
-        let n = n.clone();
-        tokio::spawn(async move { tell.deliver(Some(&n)).await });
     }
-    let to = if done {
-        BatchState::Finished
-    } else {
-        BatchState::Stopped
-    };
-    let mut runs = app.runs();
-    if let Err(e) = app.store().move_state(&id, &[BatchState::Sending], to) {
-        tracing::error!(
-            "console batch {id}: cannot record that it is {}: {e:#}",
-            to.as_str()
-        );
-    }
-    sender.end();
-    runs.remove(&id);
 }
 
+/// Tells `notify_url` how the send of batch `id` ended, in the background:
+/// the page and the batch's state do not wait.
+fn tell(
+    n: &crate::notify::Notifier,
+    id: &str,
+    ran: &anyhow::Result<RunResult>,
+    reach: &crate::steps::Reach,
+) {
+    let mut tell = crate::notify::Tell::default();
+    let what = format!("console batch {id}");
+    match ran {
+        Ok(RunResult::Finished(f)) => {
+            f.tell(&mut tell, reach);
+            tell.ended(&what, crate::exit::Ending::exit(f.as_ref()), None);
+        }
+        Ok(r) => tell.ended(&what, crate::exit::Ending::exit(r), Some("not sent")),
+        Err(e) => tell.ended(&what, crate::Exit::of_error(e), Some(&format!("{e:#}"))),
+    }
+    let n = n.clone();
+    tokio::spawn(async move { tell.deliver(Some(&n)).await });
+}
+
+/// `POST /batches/{id}/stop`: the send of this process asked to stop, as a
+/// SIGTERM asks `run`.
 pub(crate) async fn stop(
     State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Form(form): Fields,
-) -> Response {
-    either(
-        async {
-            let (v, u) = step_of(&app, &headers, &id, &form, |_| true)?;
-            let Some(stop) = app.runs().get(&u.id).map(|r| r.stop.clone()) else {
-                return Err(said(StatusCode::CONFLICT, M::ErrNotBeingSent, &[]));
-            };
-            stop.request(StopReason::Signal);
-            let remote = app.remote(peer, &headers);
-            app.audit(Some(&v.name), Action::Stop, &remote, Some(&u.id), None)?;
-            Ok(Redirect::to(&format!("/batches/{}", u.id)).into_response())
-        }
-        .await,
-    )
+    remote: Remote,
+    step: Step,
+) -> Result<Redirect, AppError> {
+    let (who, u, _) = step.into_parts();
+    let running = app
+        .batches
+        .running(&u.id)
+        .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNotBeingSent, &[]))?;
+    running.stop.request(StopReason::Signal);
+    app.audit(Some(&who.name), Action::Stop, &remote, Some(&u.id), None)?;
+    Ok(Redirect::to(&format!("/batches/{}", u.id)))
 }
 
 /// One progress event.
@@ -359,7 +376,7 @@ pub(crate) struct Figures {
     /// with the full refunds counted (`+ 2 totais`).
     pub refunded_shown: Vec<String>,
     /// Rows per outcome.
-    pub counts: BTreeMap<String, u64>,
+    pub counts: BTreeMap<&'static str, u64>,
     /// Rows per cause so far.
     pub causes: BTreeMap<String, u64>,
     /// Rows per second since the page started watching.
@@ -387,96 +404,66 @@ pub(crate) fn pace(done_then: u64, done: u64, total: u64, elapsed: Duration) -> 
     (rate, eta)
 }
 
-/// The ledger's figures of a batch: (counts, causes, refunded money).
-type Read = (
-    BTreeMap<String, u64>,
-    BTreeMap<String, u64>,
-    Vec<(String, String, u64)>,
-);
-
-pub(crate) fn read_ledger(state: &std::path::Path, batch: &str) -> anyhow::Result<Read> {
-    let ledger = crate::ledger::Ledger::open(state)?;
-    Ok(read_of(progress::Figures::read(&ledger, batch)?))
-}
-
-/// The figures of the console batch `id` (its ledger batch `batch`): those of
-/// its send in this process while there is one — kept by the collector, so a
-/// watching page costs the send nothing — else read from the state file.
-pub(crate) async fn figures_of(app: &Shared, id: &str, batch: &str) -> anyhow::Result<Read> {
-    let live = app.runs().get(id).and_then(|r| r.live.now());
+/// The figures of the console batch `id` (its ledger batch `batch`), in
+/// `state`: those of its send in this process while it is `sending` — kept by
+/// the collector, so a watching page costs the send nothing — else read from
+/// the state file (a send that has just ended may still be noted in this
+/// process: its last figures are the state file's, not the collector's).
+pub(crate) async fn figures_of(
+    app: &Shared,
+    id: &str,
+    batch: &str,
+    state: BatchState,
+) -> anyhow::Result<progress::Figures> {
+    let live = (state == BatchState::Sending)
+        .then(|| app.batches.running(id))
+        .flatten()
+        .and_then(|r| r.live.now());
     if let Some(f) = live {
-        return Ok(read_of(f));
+        return Ok(f);
     }
     let (path, batch) = (app.state.clone(), batch.to_owned());
-    tokio::task::spawn_blocking(move || read_ledger(&path, &batch)).await?
+    tokio::task::spawn_blocking(move || {
+        let ledger = crate::ledger::Ledger::open(&path)?;
+        progress::Figures::read(&ledger, &batch)
+    })
+    .await?
 }
 
-fn read_of(f: progress::Figures) -> Read {
-    let counts = f
-        .counts
-        .into_iter()
-        .map(|(o, n)| (o.as_str().to_owned(), n))
-        .collect();
-    let refunded = f
-        .refunded
-        .per
-        .iter()
-        .map(|(c, t)| (crate::totals::name(*c), t.sum_text(*c), t.full))
-        .collect();
-    (counts, f.causes, refunded)
-}
-
-/// One currency's money as the page shows it, formatted here by the i18n
-/// money formatter: `currency` as `totals::name` writes it (`(no currency)`
-/// when the input named none), `sum` its digits (else shown as it is).
-fn shown(w: Words, currency: &str, sum: &str, full: u64) -> String {
-    let code = if currency.starts_with('(') {
-        ""
-    } else {
-        currency
+/// One currency's money as the page shows it, in the locale's format, the
+/// full refunds counted; a sum past what can be added up, as the engine says it.
+fn shown(w: Words, currency: Option<Currency>, t: &Asked) -> String {
+    let money = match t.sum {
+        Ok(sum) => w.amount(currency, sum),
+        Err(_) => format!("{} {}", t.sum_text(currency), crate::totals::name(currency)),
     };
-    let money = sum
-        .parse::<rust_decimal::Decimal>()
-        .map_or_else(|_| format!("{sum} {currency}"), |d| w.money(code, d));
-    if full == 0 {
+    if t.full == 0 {
         money
     } else {
-        format!("{money} + {full} {}", w.t(M::ProgressFull))
+        format!("{money} + {} {}", t.full, w.t(M::ProgressFull))
     }
 }
 
 /// Rows done: every row but those still to send and the invalid ones.
-fn done_of(counts: &BTreeMap<String, u64>) -> (u64, u64) {
+fn done_of(counts: &BTreeMap<Outcome, u64>) -> (u64, u64) {
     let all: u64 = counts.values().sum();
-    let invalid = counts.get(Outcome::Invalid.as_str()).copied().unwrap_or(0);
-    let pending = counts.get(Outcome::Pending.as_str()).copied().unwrap_or(0);
+    let invalid = counts.get(&Outcome::Invalid).copied().unwrap_or(0);
+    let pending = counts.get(&Outcome::Pending).copied().unwrap_or(0);
     let total = all - invalid;
     (total - pending.min(total), total)
 }
 
+/// `GET /batches/{id}/events`: the batch's progress, every half second.
 pub(crate) async fn events(
     State(app): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    v: Viewer<Api>,
+    Batch(u, _): Batch<Api>,
 ) -> Response {
-    if let Err(r) = app.viewer(&headers, Kind::Api) {
-        return r.answer();
-    }
-    let found = if upload::is_batch_id(&id) {
-        app.store().upload(&id)
-    } else {
-        Ok(None)
-    };
-    match found {
-        Ok(Some(_)) => {}
-        Ok(None) => return say(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]),
-        Err(e) => return internal(e),
-    }
     let start = Instant::now();
-    // The stream outlives the request's scope: its words are taken now.
-    let w = super::server::words();
+    // The stream outlives the request: its words are taken now.
+    let w = v.words;
     let stream = futures_util::stream::unfold(
-        (app, id, None::<u64>, true),
+        (app, u.id, None::<u64>, true),
         move |(app, id, first_done, first)| async move {
             if !first {
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -502,6 +489,8 @@ pub(crate) async fn events(
         .into_response()
 }
 
+/// Batch `id`'s progress now, in `w`'s words; `first_done`: rows done when the
+/// page started watching, at `start`.
 pub(crate) async fn figures(
     app: &Shared,
     id: &str,
@@ -515,24 +504,24 @@ pub(crate) async fn figures(
         .ok_or_else(|| anyhow::anyhow!("the batch is gone"))?;
     let state = effective(&u, crate::clock::now_ms(), app.approval_days);
     let ledger_batch = u.review.as_ref().and_then(|r| r.ledger_batch.clone());
-    let (counts, causes, refunded) = match ledger_batch {
-        Some(b) => figures_of(app, id, &b).await?,
+    let f = match ledger_batch {
+        Some(b) => figures_of(app, id, &b, state).await?,
         None => Default::default(),
     };
-    let (done, total) = done_of(&counts);
+    let (done, total) = done_of(&f.counts);
     let (rate, eta_seconds) = pace(first_done.unwrap_or(done), done, total, start.elapsed());
-    let refunded_shown = refunded
-        .iter()
-        .map(|(currency, sum, full)| shown(w, currency, sum, *full))
-        .collect();
+    let per = &f.refunded.per;
     Ok(Figures {
         state: state.as_str(),
         done,
         total,
-        refunded,
-        refunded_shown,
-        counts,
-        causes,
+        refunded: per
+            .iter()
+            .map(|(c, t)| (crate::totals::name(*c), t.sum_text(*c), t.full))
+            .collect(),
+        refunded_shown: per.iter().map(|(c, t)| shown(w, *c, t)).collect(),
+        counts: f.counts.iter().map(|(o, n)| (o.as_str(), *n)).collect(),
+        causes: f.causes,
         rate,
         eta_seconds,
     })
@@ -555,27 +544,40 @@ mod tests {
     #[test]
     fn progress_money_is_in_the_locales_format() {
         use super::super::i18n::Lang;
+        use rust_decimal::Decimal;
         let pt = Words {
             lang: Lang::PtBr,
             zone: super::super::zone::Zone::UTC,
             look_only: false,
         };
-        assert_eq!(shown(pt, "BRL", "1234.56", 0), "R$ 1.234,56");
-        assert_eq!(shown(pt, "BRL", "10.00", 2), "R$ 10,00 + 2 totais");
-        assert_eq!(shown(pt, "(no currency)", "1000.5", 0), "1.000,5");
-        assert_eq!(shown(pt, "BRL", "(too large)", 0), "(too large) BRL");
+        let asked = |sum: Result<Decimal, crate::money::MoneyOverflow>, full| Asked {
+            sum,
+            full,
+            ..Asked::default()
+        };
+        let brl = Some(Currency::BRL);
+        let d = |t: &str| t.parse::<Decimal>().unwrap();
+        assert_eq!(shown(pt, brl, &asked(Ok(d("1234.56")), 0)), "R$ 1.234,56");
+        assert_eq!(
+            shown(pt, brl, &asked(Ok(d("10.00")), 2)),
+            "R$ 10,00 + 2 totais"
+        );
+        assert_eq!(shown(pt, None, &asked(Ok(d("1000.5")), 0)), "1.000,5");
+        let past = crate::money::MoneyOverflow {
+            currency: "BRL".into(),
+        };
+        assert_eq!(shown(pt, brl, &asked(Err(past), 0)), "(too large) BRL");
     }
 
     #[test]
     fn rows_done_leave_out_the_invalid_and_the_pending() {
-        let counts: BTreeMap<String, u64> = [
-            ("refunded", 5),
-            ("pending", 3),
-            ("invalid", 2),
-            ("failed", 1),
+        let counts: BTreeMap<Outcome, u64> = [
+            (Outcome::Refunded, 5),
+            (Outcome::Pending, 3),
+            (Outcome::Invalid, 2),
+            (Outcome::Failed, 1),
         ]
         .into_iter()
-        .map(|(k, n)| (k.to_owned(), n))
         .collect();
         assert_eq!(done_of(&counts), (6, 9));
         assert_eq!(done_of(&BTreeMap::new()), (0, 0));

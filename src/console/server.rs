@@ -1,5 +1,6 @@
 //! The console's HTTP server: where it may listen, the routes, the shared state
-//! every handler reads, login and logout.
+//! every handler reads, the language every answer is in, logout and the
+//! language switch.
 //!
 //! Invariants: plain HTTP only on a loopback address, unless the console serves
 //! HTTPS itself (`--tls-cert`/`--tls-key`, rustls on the ring backend reqwest
@@ -8,30 +9,33 @@
 //! key are read and checked before the port is bound; the first line on stdout
 //! is the URL bound, so a script (or a test) that asked for port 0 learns the
 //! port; an upload is capped by `tower-http` before it is read whole; nothing
-//! answers a GET by changing anything but a session's idle clock.
+//! answers a GET by changing anything but a session's idle clock; every
+//! refusal is said in the request's language (`speak`).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, State};
+use axum::extract::{DefaultBodyLimit, Form, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 
-use super::auth::{self, Kind, Refusal, Sessions, Viewer};
-use super::i18n::{Lang, M, Words};
+use super::auth::{self, Sessions};
+use super::error::{AppError, Unsaid};
+use super::extract::{self, Actor, Anyone, LANG_COOKIE, Leave, Remote};
+use super::i18n::{Lang, M};
+use super::registry::Registry;
 use super::store::{Action, Entry, Store};
-use super::{Role, pages, upload, users};
+use super::{pages, upload, users};
 use crate::clock::now_ms;
 use crate::commands::SendOptions;
 use crate::input::InputOptions;
-use crate::send::Stop;
 use crate::{Exit, Usage};
 
 pub(crate) struct Settings {
@@ -64,11 +68,12 @@ pub(crate) struct App {
     pub input: InputOptions,
     /// The state file: a plan looks up the refunds its earlier batches made.
     pub state: PathBuf,
-    behind_proxy: bool,
+    /// A proxy in front names the client (`X-Forwarded-For`).
+    pub behind_proxy: bool,
     /// The browser reaches us over HTTPS (ours or the proxy's): cookies are `Secure`.
     secure: bool,
     /// The zone pages show times in.
-    offset: super::zone::Zone,
+    pub offset: super::zone::Zone,
     /// Checked against when the account does not exist, so that a login with a
     /// wrong name takes as long as one with a wrong password.
     pub(super) stand_in_hash: String,
@@ -76,14 +81,10 @@ pub(crate) struct App {
     pub approval_days: u32,
     /// How approved batches are sent (none: started without a token).
     pub send: Option<SendOptions>,
-    /// Each batch being sent, by console batch id.
-    runs: Mutex<HashMap<String, Running>>,
-    /// The plans of the uploads, as last computed.
-    pub plans: super::upload::Plans,
-    /// What reading the books back found, per batch (`console::books`).
-    pub books: super::books::Books,
-    /// The `full` rows' payments read back, per batch, and the account's
-    /// currency (`console::covered`).
+    /// Each batch's life in this process: its send or reading, its plan, its
+    /// `full` rows read back.
+    pub batches: Registry,
+    /// The account's currency (`console::covered`).
     pub covers: super::covered::Covers,
     /// Where a person is told (`notify_url`): in the background, never in
     /// the way of a request.
@@ -91,13 +92,6 @@ pub(crate) struct App {
 }
 
 pub(crate) type Shared = Arc<App>;
-
-/// A send of this process: its stop, and the figures its progress page reads.
-#[derive(Clone)]
-pub(crate) struct Running {
-    pub stop: Stop,
-    pub live: crate::progress::Live,
-}
 
 /// Refuses to listen beyond loopback in plain HTTP.
 fn check_listen(addr: SocketAddr, tls: bool, behind_proxy: bool) -> Result<(), Usage> {
@@ -203,9 +197,7 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         stand_in_hash,
         approval_days: s.approval_days,
         send,
-        runs: Mutex::new(HashMap::new()),
-        plans: Default::default(),
-        books: Default::default(),
+        batches: Registry::default(),
         covers: super::covered::Covers::new(s.currency),
         notify: s.notify,
     });
@@ -247,11 +239,10 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
     }
     // A batch being sent stops as `run` stops on SIGTERM: gracefully, its
     // state kept; the console is gone, so this waits for those sends to end.
-    let stops: Vec<Stop> = app.runs().values().map(|r| r.stop.clone()).collect();
-    for stop in &stops {
-        stop.request(crate::send::StopReason::Signal);
+    for send in app.batches.sends() {
+        send.stop.request(crate::send::StopReason::Signal);
     }
-    while !app.runs().is_empty() {
+    while !app.batches.sends().is_empty() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(Exit::Ok)
@@ -326,77 +317,24 @@ pub(crate) fn router(app: Shared) -> Router {
 async fn too_large_in_words(resp: Response) -> Response {
     if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
         let mib = (upload::MAX_FILE_BYTES >> 20).to_string();
-        return say(StatusCode::PAYLOAD_TOO_LARGE, M::ErrTooLarge, &[&mib]);
+        return AppError::said(StatusCode::PAYLOAD_TOO_LARGE, M::ErrTooLarge, &[&mib])
+            .into_response();
     }
     resp
 }
 
-tokio::task_local! {
-    /// The words of the request being answered (see [`speak`]).
-    static WORDS: Words;
-    /// Its path and query: where the language switcher brings the person back.
-    static HERE: String;
-}
-
-/// The path (and query) of the request being answered.
-pub(crate) fn here() -> String {
-    HERE.try_with(Clone::clone)
-        .unwrap_or_else(|_| "/".to_owned())
-}
-
-/// The words of the page being rendered: the request's language, at the
-/// console's offset (English at UTC outside a request).
-pub(crate) fn words() -> Words {
-    WORDS.try_with(|w| *w).unwrap_or(Words {
-        lang: Lang::En,
-        zone: super::zone::Zone::UTC,
-        look_only: false,
-    })
-}
-
-/// The cookie that keeps the language a person chose.
-const LANG_COOKIE: &str = "mprefund_lang";
-
-/// The language of a request: `?lang=` on a GET (for that page only: nothing
-/// stored), else the `lang` cookie a person set, else the browser's
-/// `Accept-Language`.
-fn lang_of(req: &axum::extract::Request) -> Lang {
-    let query = (req.method() == axum::http::Method::GET)
-        .then(|| req.uri().query())
-        .flatten()
-        .into_iter()
-        .flat_map(|q| q.split('&'))
-        .filter_map(|pair| pair.strip_prefix("lang="))
-        .find_map(Lang::from_tag);
-    let headers = req.headers();
-    query
-        .or_else(|| auth::cookie_value(headers, LANG_COOKIE).and_then(Lang::from_tag))
-        .unwrap_or_else(|| {
-            Lang::negotiate(
-                headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok()),
-            )
-        })
-}
-
-/// Answers every request in its language: the pages read [`words`]; the answer
-/// says which (`Content-Language`) and what it depended on (`Vary`).
-async fn speak(
-    State(app): State<Shared>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let w = Words {
-        lang: lang_of(&req),
-        zone: app.offset,
-        look_only: app.send.is_none(),
-    };
-    let here = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-    let mut resp = WORDS.scope(w, HERE.scope(here, next.run(req))).await;
+/// Answers every request in its language: a refusal made without words
+/// ([`Unsaid`]) is said here as a page of the console, with the way back; the
+/// answer says which language (`Content-Language`) and what it depended on
+/// (`Vary`).
+async fn speak(State(app): State<Shared>, req: Request, next: Next) -> Response {
+    let w = extract::words_of(&app, req.method(), req.uri(), req.headers());
+    let here = extract::here_of(req.uri());
+    let mut resp = next.run(req).await;
+    if let Some(unsaid) = resp.extensions_mut().remove::<Unsaid>() {
+        let said = unsaid.in_words(w.lang);
+        resp = pages::refusal(resp.status(), w, here, &said);
+    }
     let h = resp.headers_mut();
     if let Ok(v) = header::HeaderValue::from_str(w.lang.code()) {
         h.insert(header::CONTENT_LANGUAGE, v);
@@ -425,17 +363,18 @@ async fn set_lang(
     State(app): State<Shared>,
     headers: HeaderMap,
     Form(form): Form<LangForm>,
-) -> Response {
-    let Some(current) = app.sessions.current(&headers, now_ms()) else {
-        return Refusal::Csrf.into_response();
-    };
+) -> Result<Response, AppError> {
+    let current = app
+        .sessions
+        .current(&headers, now_ms())
+        .ok_or(AppError::Csrf)?;
     let token = Some(form.csrf.as_str()).filter(|t| !t.is_empty());
     if !auth::csrf_matches(&current.csrf, token.or(auth::csrf_header(&headers))) {
-        return Refusal::Csrf.into_response();
+        return Err(AppError::Csrf);
     }
-    let Some(lang) = Lang::from_tag(&form.lang) else {
-        return say(StatusCode::UNPROCESSABLE_ENTITY, M::ErrUnknownLanguage, &[]);
-    };
+    let lang = Lang::from_tag(&form.lang).ok_or_else(|| {
+        AppError::said(StatusCode::UNPROCESSABLE_ENTITY, M::ErrUnknownLanguage, &[])
+    })?;
     // Only a path of this site: never `//host` or `https://…` (no open redirect).
     let next = Some(form.next.as_str())
         .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
@@ -445,10 +384,8 @@ async fn set_lang(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Strict{secure}",
         lang.code()
     );
-    match header::HeaderValue::from_str(&cookie) {
-        Ok(v) => ([(header::SET_COOKIE, v)], Redirect::to(next)).into_response(),
-        Err(e) => internal(e.into()),
-    }
+    let cookie = header::HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?;
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response())
 }
 
 async fn stylesheet() -> Response {
@@ -462,106 +399,9 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-/// A request answered before its handler's end (refused, or failed), boxed:
-/// a `Response` is large to carry in every `Result`.
-pub(crate) struct Early(Box<Response>);
-
-impl<R: IntoResponse> From<R> for Early {
-    fn from(r: R) -> Early {
-        Early(Box::new(r.into_response()))
-    }
-}
-
-impl Early {
-    pub(crate) fn answer(self) -> Response {
-        *self.0
-    }
-}
-
-/// The response either way.
-pub(crate) fn either(r: Result<Response, Early>) -> Response {
-    r.unwrap_or_else(Early::answer)
-}
-
-/// A failure of ours: logged, and a 500 without details for the browser.
-pub(crate) fn internal(e: anyhow::Error) -> Response {
-    tracing::error!("console: {e:#}");
-    say(StatusCode::INTERNAL_SERVER_ERROR, M::ErrInternal, &[])
-}
-
-/// An answer (a refusal, mostly) in the request's language, as a page of the
-/// console with the way back: `m` with `{0}`, `{1}`… filled by `args`. The
-/// status says what happened; the words are for the person.
-pub(crate) fn say(status: StatusCode, m: M, args: &[&str]) -> Response {
-    let w = words();
-    pages::refusal(status, &super::i18n::fill(w.lang, m, args))
-}
-
 impl App {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The batches being sent. Taken before `store` when both are held.
-    pub(crate) fn runs(&self) -> MutexGuard<'_, HashMap<String, Running>> {
-        self.runs.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The account behind the request, or how to refuse it.
-    pub(crate) fn viewer(&self, headers: &HeaderMap, kind: Kind) -> Result<Viewer, Early> {
-        let current = self
-            .sessions
-            .current(headers, now_ms())
-            .ok_or(Refusal::NoSession(kind))?;
-        let Some(name) = current.user else {
-            return Err(Refusal::NoSession(kind).into());
-        };
-        let user = self.store().user(&name).map_err(internal)?;
-        match user {
-            Some(u) if !u.disabled => Ok(Viewer {
-                session: current.id,
-                name,
-                role: u.role,
-                csrf: current.csrf,
-            }),
-            _ => {
-                self.sessions.end(&current.id);
-                Err(Refusal::NoSession(kind).into())
-            }
-        }
-    }
-
-    /// The account behind a POST that carries the session's CSRF token (`form`,
-    /// else the `X-CSRF-Token` header) and may do what `allowed` says.
-    pub(crate) fn poster(
-        &self,
-        headers: &HeaderMap,
-        form: Option<&str>,
-        allowed: impl Fn(Role) -> bool,
-    ) -> Result<Viewer, Early> {
-        let v = self.viewer(headers, Kind::Api)?;
-        if !auth::csrf_matches(&v.csrf, form.or(auth::csrf_header(headers))) {
-            return Err(Refusal::Csrf.into());
-        }
-        if !allowed(v.role) {
-            return Err(Refusal::Role.into());
-        }
-        Ok(v)
-    }
-
-    /// Who sent the request, for the audit trail: the peer, and behind a proxy
-    /// the client it names.
-    pub(crate) fn remote(&self, peer: SocketAddr, headers: &HeaderMap) -> String {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty());
-        match forwarded {
-            Some(client) if self.behind_proxy => format!("{client} via {peer}"),
-            _ => peer.to_string(),
-        }
     }
 
     /// Appends to the audit trail; a trail that cannot be written fails the request.
@@ -569,10 +409,11 @@ impl App {
         &self,
         user: Option<&str>,
         action: Action,
-        remote: &str,
+        remote: &Remote,
         batch: Option<&str>,
         detail: Option<String>,
-    ) -> Result<(), Early> {
+    ) -> Result<(), AppError> {
+        let remote = remote.shown.as_str();
         let entry = Entry {
             at_ms: now_ms(),
             user: user.map(str::to_owned),
@@ -588,7 +429,7 @@ impl App {
             batch = batch.unwrap_or("-"),
             "console"
         );
-        self.store().append_audit(&entry).map_err(internal)?;
+        self.store().append_audit(&entry)?;
         let said = match action {
             Action::Submit => Some("submitted: it waits for an approver (someone else)"),
             Action::Approve => Some("approved: it can be sent now, or tonight"),
@@ -611,38 +452,16 @@ impl App {
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
+/// `POST /logout`: the session ends, audited.
 async fn logout(
     State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    // A script may send the token as a header and no form at all.
-    let token = form
-        .as_ref()
-        .ok()
-        .map(|f| f.csrf.as_str())
-        .filter(|t| !t.is_empty());
-    let v = match app.poster(&headers, token, |_| true) {
-        Ok(v) => v,
-        Err(r) => return r.answer(),
-    };
-    app.sessions.end(&v.session);
-    let remote = app.remote(peer, &headers);
-    if let Err(r) = app.audit(Some(&v.name), Action::Logout, &remote, None, None) {
-        return r.answer();
-    }
-    (
-        [(header::SET_COOKIE, app.sessions.cookie_cleared())],
-        Redirect::to("/login"),
-    )
-        .into_response()
+    remote: Remote,
+    out: Actor<Anyone, Leave>,
+) -> Result<Response, AppError> {
+    app.sessions.end(&out.who.session);
+    app.audit(Some(&out.who.name), Action::Logout, &remote, None, None)?;
+    let cleared = app.sessions.cookie_cleared();
+    Ok(([(header::SET_COOKIE, cleared)], Redirect::to("/login")).into_response())
 }
 
 #[cfg(test)]

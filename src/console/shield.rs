@@ -20,8 +20,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use super::error::AppError;
 use super::i18n::M;
-use super::server::say;
 
 /// Scripts, styles, images, connections and forms: the console's own only.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
@@ -66,7 +66,7 @@ pub(crate) async fn same_origin(State(secure): State<bool>, req: Request, next: 
     if safe || from_here(req.headers(), host.as_deref(), secure) {
         return next.run(req).await;
     }
-    say(StatusCode::FORBIDDEN, M::ErrOrigin, &[]).into_response()
+    AppError::said(StatusCode::FORBIDDEN, M::ErrOrigin, &[]).into_response()
 }
 
 /// True unless the browser says the request comes from elsewhere: its

@@ -10,7 +10,8 @@
 //! small: each text is cut to a bound as it is written ([`Entry::capped`]).
 //! Login attempts are counted per name typed, whether an account has it or
 //! not, in a table of bounded size (`console_users`' own failure columns are
-//! no longer read).
+//! not read). What reading a batch back last found is kept per batch, one row
+//! of each kind replaced by the next, so a restart shows it still.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -68,6 +69,14 @@ CREATE TABLE IF NOT EXISTS console_upload_ends (
     batch      TEXT PRIMARY KEY,
     ended_at   INTEGER NOT NULL,
     removed_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS console_read_backs (
+    batch   TEXT NOT NULL,
+    what    TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    at      INTEGER NOT NULL,
+    found   TEXT NOT NULL,
+    PRIMARY KEY (batch, what)
 );
 CREATE TRIGGER IF NOT EXISTS console_audit_no_update BEFORE UPDATE ON console_audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
@@ -190,6 +199,30 @@ impl Action {
     pub(crate) fn as_str(self) -> &'static str {
         self.into()
     }
+}
+
+/// What was read back of a batch, each kept by its page: stored by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter)]
+#[strum(serialize_all = "snake_case")]
+pub(crate) enum ReadBack {
+    /// Its books, from Mercado Pago's API (`reconcile`).
+    Books,
+    /// The last Mercado Pago report matched against it.
+    Report,
+}
+
+impl ReadBack {
+    fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// What a read-back found, by whom, when.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Found<T> {
+    pub by: String,
+    pub at_ms: i64,
+    pub found: T,
 }
 
 /// One audit entry.
@@ -554,6 +587,57 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps what reading `batch` back (`what`) found, in place of the last.
+    pub(crate) fn keep_found<T: serde::Serialize>(
+        &mut self,
+        batch: &str,
+        what: ReadBack,
+        found: &Found<T>,
+    ) -> anyhow::Result<()> {
+        self.conn.execute(
+            "INSERT INTO console_read_backs (batch, what, by_user, at, found)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(batch, what) DO UPDATE SET
+                 by_user = excluded.by_user, at = excluded.at, found = excluded.found",
+            params![
+                batch,
+                what.as_str(),
+                found.by,
+                found.at_ms,
+                serde_json::to_string(&found.found)?
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// What reading `batch` back (`what`) last found; none when it was never
+    /// read back, or by a version whose findings this one cannot read.
+    pub(crate) fn found<T: serde::de::DeserializeOwned>(
+        &self,
+        batch: &str,
+        what: ReadBack,
+    ) -> anyhow::Result<Option<Found<T>>> {
+        let row: Option<(String, i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT by_user, at, found FROM console_read_backs WHERE batch = ?1 AND what = ?2",
+            )?
+            .query_row(params![batch, what.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        let Some((by, at_ms, text)) = row else {
+            return Ok(None);
+        };
+        match serde_json::from_str(&text) {
+            Ok(found) => Ok(Some(Found { by, at_ms, found })),
+            Err(e) => {
+                tracing::warn!("console batch {batch}: what was read back cannot be read: {e}");
+                Ok(None)
+            }
+        }
+    }
+
     pub(crate) fn append_audit(&mut self, e: &Entry) -> anyhow::Result<()> {
         let e = e.capped();
         self.conn.execute(
@@ -597,7 +681,7 @@ fn user_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     let role: String = r.get(1)?;
     Ok(User {
         name: r.get(0)?,
-        role: Role::parse(&role).ok_or_else(|| bad_text(1, &role))?,
+        role: role.parse().map_err(|_| bad_text(1, &role))?,
         password_hash: r.get(2)?,
         disabled: r.get(3)?,
         created_at_ms: r.get(4)?,
@@ -696,6 +780,8 @@ mod tests {
         for s in BatchState::iter() {
             assert_eq!(BatchState::parse(s.as_str()), Some(s));
         }
+        let read_backs: Vec<&str> = ReadBack::iter().map(ReadBack::as_str).collect();
+        assert_eq!(read_backs, ["books", "report"]);
         assert_eq!(BatchState::parse("Sending"), None, "stored lower case only");
     }
 
@@ -790,6 +876,38 @@ mod tests {
         assert_eq!(kept.len(), 10, "{kept:?}");
         assert_eq!(kept[0], "ana");
         assert_eq!(kept[9], "n19");
+    }
+
+    /// What a read-back found outlives the process: the next one reads it.
+    #[test]
+    fn what_was_read_back_is_kept_the_last_of_each_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut s = Store::open(&path).unwrap();
+        let found = |by: &str, n: u32| Found {
+            by: by.into(),
+            at_ms: i64::from(n),
+            found: vec![n],
+        };
+        s.keep_found("a", ReadBack::Books, &found("ana", 1))
+            .unwrap();
+        s.keep_found("a", ReadBack::Books, &found("bob", 2))
+            .unwrap();
+        s.keep_found("a", ReadBack::Report, &found("ana", 3))
+            .unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(
+            s.found("a", ReadBack::Books).unwrap(),
+            Some(found("bob", 2))
+        );
+        assert_eq!(
+            s.found("a", ReadBack::Report).unwrap(),
+            Some(found("ana", 3))
+        );
+        assert_eq!(s.found::<Vec<u32>>("b", ReadBack::Books).unwrap(), None);
+        // Found by another version, in a shape this one does not know: none.
+        assert_eq!(s.found::<String>("a", ReadBack::Books).unwrap(), None);
     }
 
     #[test]

@@ -10,20 +10,21 @@
 //! may upload, both known before the file is read. A workbook, an empty file or
 //! one the input reader refuses is answered with what to do, and not kept.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::extract::multipart::Field;
-use axum::extract::{ConnectInfo, Multipart, State};
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tokio::io::AsyncWriteExt;
 
-use super::auth::{self, Kind, Refusal, Viewer};
-use super::pages::{self, Chrome, Problem};
-use super::server::{App, Early, Shared, either, internal};
+use super::auth;
+use super::error::AppError;
+use super::extract::{Account, Api, Remote, Viewer};
+use super::i18n::M;
+use super::pages::{self, Problem};
+use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
 use crate::commands::plan::PlanReport;
 
@@ -31,14 +32,6 @@ use crate::commands::plan::PlanReport;
 pub(crate) const MAX_FILE_BYTES: u64 = 50 << 20;
 /// The largest request body: the file and the form around it.
 pub(crate) const MAX_BODY_BYTES: usize = (MAX_FILE_BYTES + (1 << 20)) as usize;
-
-/// Batch ids are 32 hex digits: anything else is no batch (and never a path).
-pub(crate) fn is_batch_id(id: &str) -> bool {
-    id.len() == 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-}
 
 /// What the browser called the file, fit to show: its last path component,
 /// without control characters, at most 120 characters.
@@ -65,41 +58,13 @@ fn sniff(head: &[u8], bytes: u64) -> Option<Problem> {
     }
 }
 
-/// The plans of kept uploads, each computed once per state of the ledger.
-/// Before approval a plan is computed again whenever the ledger changed since (an
-/// earlier batch's refunds are in it); from approval on it is the plan that was
-/// approved, as the ledger batch was made from it — computing it again then
-/// would only count the batch's own refunds as earlier ones, and cost a pass
-/// over the whole file on every look at a batch being sent.
-#[derive(Default)]
-pub(crate) struct Plans(std::sync::Mutex<HashMap<String, KeptPlan>>);
-
-/// A plan, and the ledger generation it was made at.
-type KeptPlan = (Option<i64>, Arc<PlanReport>);
-
-/// Plans kept at once: the batches people are looking at.
-const PLANS_KEPT: usize = 32;
-
-impl Plans {
-    fn get(&self, id: &str, generation: Option<i64>) -> Option<Arc<PlanReport>> {
-        let plans = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (made_at, plan) = plans.get(id)?;
-        (generation.is_none() || *made_at == generation).then(|| plan.clone())
-    }
-
-    fn put(&self, id: &str, generation: Option<i64>, plan: Arc<PlanReport>) {
-        let mut plans = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if plans.len() >= PLANS_KEPT && !plans.contains_key(id) {
-            let any = plans.keys().next().cloned();
-            if let Some(k) = any {
-                plans.remove(&k);
-            }
-        }
-        plans.insert(id.to_owned(), (generation, plan));
-    }
-}
-
-/// The plan of a kept upload (see [`Plans`] for when it is read again).
+/// The plan of a kept upload, computed once per state of the ledger and kept
+/// in the batch's life (`registry`). Before approval a plan is computed again
+/// whenever the ledger changed since (an earlier batch's refunds are in it);
+/// from approval on it is the plan that was approved, as the ledger batch was
+/// made from it — computing it again then would only count the batch's own
+/// refunds as earlier ones, and cost a pass over the whole file on every look
+/// at a batch being sent.
 pub(crate) async fn plan_of(app: &Shared, u: &Upload) -> anyhow::Result<Arc<PlanReport>> {
     let approved = u.review.as_ref().is_some_and(|r| r.ledger_batch.is_some());
     let path = stored_path(app, &u.stored_name);
@@ -113,7 +78,7 @@ pub(crate) async fn plan_of(app: &Shared, u: &Upload) -> anyhow::Result<Arc<Plan
             None => 0,
         };
         let asked = (!approved).then_some(generation);
-        if let Some(plan) = shared.plans.get(&id, asked) {
+        if let Some(plan) = shared.batches.plan(&id, asked) {
             return Ok(plan);
         }
         let spooled = crate::input::Spooled::read(&path)?;
@@ -123,7 +88,9 @@ pub(crate) async fn plan_of(app: &Shared, u: &Upload) -> anyhow::Result<Arc<Plan
             Some(&state),
             false,
         )?);
-        shared.plans.put(&id, Some(generation), plan.clone());
+        shared
+            .batches
+            .keep_plan(&id, Some(generation), plan.clone());
         Ok(plan)
     })
     .await?
@@ -145,24 +112,69 @@ pub(crate) fn said_text(text: &str, app: &App, u: &Upload) -> String {
     text.replace(&stored.display().to_string(), &u.original_name)
 }
 
+/// `POST /batches`: the file, its token and "skip the bad lines", as a
+/// multipart form.
 pub(crate) async fn upload(
     State(app): State<Shared>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    v: Result<Viewer<Api>, AppError>,
+    remote: Remote,
     headers: HeaderMap,
-    multipart: Multipart,
-) -> Response {
-    either(receive(&app, peer, &headers, multipart).await)
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    // A body that is no multipart form is refused as such, whoever sent it.
+    let multipart = multipart.map_err(AppError::answer)?;
+    let v = v?;
+    let header = auth::csrf_header(&headers);
+    let (kept, skip_invalid) = receive(&app, &v, &remote, header, multipart).await?;
+    let upload = Upload {
+        id: kept.id,
+        stored_name: kept.stored_name,
+        original_name: kept.original_name,
+        bytes: kept.bytes,
+        uploaded_by: v.name.clone(),
+        uploaded_at_ms: crate::clock::now_ms(),
+        skip_invalid,
+        state: BatchState::Uploaded,
+        review: None,
+    };
+    let plan = match plan_of(&app, &upload).await {
+        Ok(p) => p,
+        Err(e) => {
+            let why = said(&e, &app, &upload);
+            let _ = std::fs::remove_file(stored_path(&app, &upload.stored_name));
+            let name = &upload.original_name;
+            return Err(refuse(&app, &v, &remote, name, Problem::Unreadable, &why));
+        }
+    };
+    app.store().add_upload(&upload)?;
+    // The `full` rows' payments are read while people look at the plan.
+    if !plan.full_rows.is_empty() {
+        super::covered::start(&app, &upload.id, &plan, true);
+    }
+    let detail = format!(
+        "{}: {} rows ({} valid, {} invalid), {} bytes{}",
+        upload.original_name,
+        plan.summary.rows,
+        plan.summary.valid,
+        plan.summary.invalid,
+        upload.bytes,
+        if skip_invalid { ", skip bad lines" } else { "" }
+    );
+    let batch = Some(upload.id.as_str());
+    app.audit(Some(&v.name), Action::Upload, &remote, batch, Some(detail))?;
+    Ok(Redirect::to(&format!("/batches/{}", upload.id)).into_response())
 }
 
+/// The form's fields as they stream in: the file kept (once the token and the
+/// role are known good), and "skip the bad lines".
 async fn receive(
-    app: &Shared,
-    peer: SocketAddr,
-    headers: &HeaderMap,
+    app: &App,
+    v: &Account,
+    remote: &Remote,
+    header: Option<&str>,
     mut multipart: Multipart,
-) -> Result<Response, Early> {
-    let v = app.viewer(headers, Kind::Api)?;
-    let remote = app.remote(peer, headers);
-    let mut csrf_ok = auth::csrf_matches(&v.csrf, auth::csrf_header(headers));
+) -> Result<(Kept, bool), AppError> {
+    let mut csrf_ok = auth::csrf_matches(&v.csrf, header);
     let mut skip_invalid = false;
     let mut kept: Option<Kept> = None;
     while let Some(field) = multipart.next_field().await.map_err(refused_body)? {
@@ -176,120 +188,63 @@ async fn receive(
                 skip_invalid = matches!(t.trim(), "1" | "on" | "true" | "yes");
             }
             Some("file") if kept.is_none() => {
-                allowed(&v, csrf_ok)?;
-                kept = Some(keep(app, &v, &remote, field).await?);
+                allowed(v, csrf_ok)?;
+                kept = Some(keep(app, v, remote, field).await?);
             }
             // Anything else is read past, unused.
             _ => {}
         }
     }
-    allowed(&v, csrf_ok)?;
-    let Some(kept) = kept else {
-        return Err(pages::message(
-            Chrome::of(&v),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Problem::NoFile,
-            "",
-        )
-        .into());
-    };
-    let upload = Upload {
-        id: kept.id,
-        stored_name: kept.stored_name,
-        original_name: kept.original_name,
-        bytes: kept.bytes,
-        uploaded_by: v.name.clone(),
-        uploaded_at_ms: crate::clock::now_ms(),
-        skip_invalid,
-        state: BatchState::Uploaded,
-        review: None,
-    };
-    let plan = match plan_of(app, &upload).await {
-        Ok(p) => p,
-        Err(e) => {
-            let why = said(&e, app, &upload);
-            let _ = std::fs::remove_file(stored_path(app, &upload.stored_name));
-            return Err(refuse(
-                app,
-                &v,
-                &remote,
-                &upload.original_name,
-                Problem::Unreadable,
-                &why,
-            )
-            .into());
-        }
-    };
-    app.store().add_upload(&upload).map_err(internal)?;
-    // The `full` rows' payments are read while people look at the plan.
-    if !plan.full_rows.is_empty() {
-        super::covered::start(app, &upload.id, &plan, true);
-    }
-    let detail = format!(
-        "{}: {} rows ({} valid, {} invalid), {} bytes{}",
-        upload.original_name,
-        plan.summary.rows,
-        plan.summary.valid,
-        plan.summary.invalid,
-        upload.bytes,
-        if skip_invalid { ", skip bad lines" } else { "" }
-    );
-    app.audit(
-        Some(&v.name),
-        Action::Upload,
-        &remote,
-        Some(&upload.id),
-        Some(detail),
-    )?;
-    Ok(Redirect::to(&format!("/batches/{}", upload.id)).into_response())
+    allowed(v, csrf_ok)?;
+    let kept = kept.ok_or_else(|| {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        AppError::answer(pages::message(v.chrome(), status, Problem::NoFile, ""))
+    })?;
+    Ok((kept, skip_invalid))
 }
 
 /// The CSRF token, then the role: both before a byte of the file is kept.
-fn allowed(v: &Viewer, csrf_ok: bool) -> Result<(), Early> {
+fn allowed(v: &Account, csrf_ok: bool) -> Result<(), AppError> {
     if !csrf_ok {
-        return Err(Refusal::Csrf.into());
+        return Err(AppError::Csrf);
     }
     if !v.role.may_upload() {
-        return Err(Refusal::Role.into());
+        return Err(AppError::Role);
     }
     Ok(())
 }
 
 /// A body that could not be read: over the cap (413), or not multipart.
-pub(super) fn refused_body(e: axum::extract::multipart::MultipartError) -> Response {
-    (e.status(), e.body_text()).into_response()
+pub(super) fn refused_body(e: MultipartError) -> AppError {
+    AppError::answer((e.status(), e.body_text()))
 }
 
 /// An upload refused for what the file is: audited, and the page says what to do.
 fn refuse(
     app: &App,
-    v: &Viewer,
-    remote: &str,
+    v: &Account,
+    remote: &Remote,
     name: &str,
     problem: Problem,
     detail: &str,
-) -> Response {
+) -> AppError {
     // The reader's own words already name the file.
     let what = match problem {
         Problem::Empty => format!("{name}: empty file"),
         Problem::Spreadsheet => format!("{name}: a workbook, not CSV"),
         _ => detail.to_owned(),
     };
-    if let Err(r) = app.audit(
+    if let Err(failed) = app.audit(
         Some(&v.name),
         Action::UploadRefused,
         remote,
         None,
         Some(what),
     ) {
-        return r.answer();
+        return failed;
     }
-    pages::message(
-        Chrome::of(v),
-        StatusCode::UNPROCESSABLE_ENTITY,
-        problem,
-        detail,
-    )
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    AppError::answer(pages::message(v.chrome(), status, problem, detail))
 }
 
 /// A file written to the uploads folder.
@@ -300,7 +255,12 @@ struct Kept {
     bytes: u64,
 }
 
-async fn keep(app: &App, v: &Viewer, remote: &str, mut field: Field<'_>) -> Result<Kept, Early> {
+async fn keep(
+    app: &App,
+    v: &Account,
+    remote: &Remote,
+    mut field: Field<'_>,
+) -> Result<Kept, AppError> {
     let original_name = shown_name(field.file_name());
     let dir = app.store().uploads_dir().to_path_buf();
     match store_file(&dir, &mut field).await? {
@@ -310,7 +270,7 @@ async fn keep(app: &App, v: &Viewer, remote: &str, mut field: Field<'_>) -> Resu
             original_name,
             bytes: s.bytes,
         }),
-        Err(problem) => Err(refuse(app, v, remote, &original_name, problem, "").into()),
+        Err(problem) => Err(refuse(app, v, remote, &original_name, problem, "")),
     }
 }
 
@@ -328,11 +288,10 @@ pub(super) struct Stored {
 pub(super) async fn store_file(
     dir: &Path,
     field: &mut Field<'_>,
-) -> Result<Result<Stored, Problem>, Early> {
-    let id = super::random_hex(16).map_err(internal)?;
-    crate::private::dir_all(dir).map_err(|e| {
-        internal(anyhow::Error::new(e).context(format!("making {}", dir.display())))
-    })?;
+) -> Result<Result<Stored, Problem>, AppError> {
+    let id = super::random_hex(16)?;
+    crate::private::dir_all(dir)
+        .map_err(|e| anyhow::Error::new(e).context(format!("making {}", dir.display())))?;
     let part = dir.join(format!("{id}.part"));
     let written = write_capped(&part, field).await;
     let (bytes, head) = match written {
@@ -349,7 +308,7 @@ pub(super) async fn store_file(
     let stored_name = format!("{id}.csv");
     tokio::fs::rename(&part, dir.join(&stored_name))
         .await
-        .map_err(|e| internal(e.into()))?;
+        .map_err(anyhow::Error::from)?;
     Ok(Ok(Stored {
         id,
         stored_name,
@@ -358,28 +317,26 @@ pub(super) async fn store_file(
 }
 
 /// Streams the field into `path`; (bytes, the first few of them).
-async fn write_capped(path: &Path, field: &mut Field<'_>) -> Result<(u64, Vec<u8>), Early> {
-    let file = crate::private::create_new(path).map_err(|e| internal(e.into()))?;
+async fn write_capped(path: &Path, field: &mut Field<'_>) -> Result<(u64, Vec<u8>), AppError> {
+    let file = crate::private::create_new(path).map_err(anyhow::Error::from)?;
     let mut file = tokio::fs::File::from_std(file);
     let mut bytes: u64 = 0;
     let mut head = Vec::with_capacity(8);
     while let Some(chunk) = field.chunk().await.map_err(refused_body)? {
         bytes += chunk.len() as u64;
         if bytes > MAX_FILE_BYTES {
-            return Err(super::server::say(
+            let mib = (MAX_FILE_BYTES >> 20).to_string();
+            return Err(AppError::said(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                super::i18n::M::ErrTooLarge,
-                &[&(MAX_FILE_BYTES >> 20).to_string()],
-            )
-            .into());
+                M::ErrTooLarge,
+                &[&mib],
+            ));
         }
         let room = 8usize.saturating_sub(head.len()).min(chunk.len());
         head.extend_from_slice(&chunk[..room]);
-        file.write_all(&chunk)
-            .await
-            .map_err(|e| internal(e.into()))?;
+        file.write_all(&chunk).await.map_err(anyhow::Error::from)?;
     }
-    file.sync_all().await.map_err(|e| internal(e.into()))?;
+    file.sync_all().await.map_err(anyhow::Error::from)?;
     Ok((bytes, head))
 }
 
@@ -408,13 +365,5 @@ mod tests {
             Some(Problem::Spreadsheet)
         ));
         assert!(sniff(b"payment_", 30).is_none());
-    }
-
-    #[test]
-    fn batch_ids_are_generated_hex_only() {
-        assert!(is_batch_id(&"a1".repeat(16)));
-        assert!(!is_batch_id(&"A1".repeat(16)));
-        assert!(!is_batch_id("../../state"));
-        assert!(!is_batch_id(&"a".repeat(33)));
     }
 }

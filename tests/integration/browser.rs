@@ -1,4 +1,4 @@
-//! The console in a real browser (issue 21): Debian's `chromium`, headless, driven
+//! The console in a real browser: Debian's `chromium`, headless, driven
 //! by its `chromedriver` over WebDriver (fantoccini), against the `mprefund
 //! console` binary. Assertions are on what a person sees: the text of elements.
 //!
@@ -19,6 +19,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use crate::common::{Console, PASSWORD, Work, state_with_users, wait_until};
+use crate::console_client::until;
 
 /// Set to `1` where a missing browser must fail the tests rather than skip them.
 const REQUIRE: &str = "MPREFUND_REQUIRE_BROWSER";
@@ -392,39 +393,35 @@ impl Browser {
     }
 
     /// Clicks the button `css` and waits for the page after (a batch page or
-    /// a results page: each has a state label in its heading).
+    /// a results page: each has a state label in its heading) — the next one:
+    /// the page clicked on has such a label too.
     async fn press(&self, css: &str) {
+        let before = self.find("html").await;
         self.find(css)
             .await
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let gone = || async { before.tag_name().await.is_err() };
+        until(&format!("the page after {css}"), gone, |gone| *gone);
         self.wait_for("section.card h1 .state").await;
     }
 
     /// Waits until the batch page's state label reads `state` (the progress
     /// script reloads the page when sending ends).
-    async fn wait_for_state(&self, state: &str) {
-        let start = std::time::Instant::now();
-        loop {
-            let now = self
-                .client
+    fn wait_for_state(&self, state: &str) {
+        let label = || async {
+            self.client
                 .execute(
                     "const e = document.querySelector('section.card h1 .state');\
                      return e ? e.innerText.trim() : '';",
                     vec![],
                 )
                 .await
-                .unwrap_or(Value::Null);
-            if now == json!(state) {
-                return;
-            }
-            assert!(
-                start.elapsed() < PAGE_WAIT,
-                "the batch never read {state:?} (last {now})"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+                .unwrap_or(Value::Null)
+        };
+        let what = format!("the batch to read {state:?}");
+        until(&what, label, |now| *now == json!(state));
     }
 
     /// What the page's own session downloads from `path` (a `fetch` in the
@@ -519,7 +516,7 @@ fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/chargebacks-ptbr.csv")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_submitter_uploads_the_sample_and_an_approver_reads_the_audit_trail() {
     let w = Work::new();
     // An admin makes the accounts on the command line (`console users add
@@ -657,7 +654,7 @@ async fn a_submitter_uploads_the_sample_and_an_approver_reads_the_audit_trail() 
     b.quit().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() {
     let w = Work::new();
     let state = state_with_users(&w);
@@ -706,7 +703,7 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
     .await;
     b.wait_for("#progress").await;
     b.screenshot("flow-sending").await;
-    b.wait_for_state("finished").await;
+    b.wait_for_state("finished");
     // Every row done: the progress box says so once sending ended.
     assert_eq!(
         (b.text("#p-done").await, b.text("#p-total").await),
@@ -748,7 +745,7 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
     sb.heal_payment(sick);
     b.press(&format!("form[action='/batches/{id}/retry'] button"))
         .await;
-    b.wait_for_state("finished").await;
+    b.wait_for_state("finished");
     b.goto(&format!("/batches/{id}/results?filter=failed"))
         .await;
     b.wait_for("section.card h1 .state").await;
@@ -811,7 +808,7 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
 /// On a phone (400 px) in pt-BR: no page is wider than the screen — the header
 /// wraps, and a table scrolls inside its card — through the plan, the batch
 /// being decided, and the results.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_phone_reads_the_plan_and_the_results_in_portuguese() {
     let w = Work::new();
     let state = state_with_users(&w);
@@ -861,7 +858,7 @@ async fn a_phone_reads_the_plan_and_the_results_in_portuguese() {
     ))
     .await;
     b.wait_for("#progress").await;
-    b.wait_for_state("concluído").await;
+    b.wait_for_state("concluído");
     fits("phone-finished").await;
     b.press("#results-link").await;
     b.wait_for("#results").await;

@@ -154,10 +154,22 @@ pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
 }
 
 /// Polls `cond` until it holds (the tests' only way to wait for a running child).
-pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+pub fn wait_until(what: &str, limit: Duration, cond: impl FnMut() -> bool) {
+    wait_until_seen(what, limit, cond, String::new);
+}
+
+/// As [`wait_until`]; a timeout says `seen()` too: what the last poll saw.
+pub fn wait_until_seen(
+    what: &str,
+    limit: Duration,
+    mut cond: impl FnMut() -> bool,
+    seen: impl FnOnce() -> String,
+) {
     let start = Instant::now();
     while !cond() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        if start.elapsed() >= limit {
+            panic!("timed out waiting for {what}: {}", seen());
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -359,21 +371,21 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// `console users add NAME --role ROLE --password-stdin` on `state`.
 pub fn add_user(w: &Work, state: &Path, name: &str, role: &str) -> Ran {
-    let mut cmd = w.bare();
-    cmd.args([
-        "console",
-        "users",
-        "add",
-        name,
-        "--role",
-        role,
-        "--password-stdin",
-    ])
-    .arg("--state")
-    .arg(state)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    add_user_by(w.bare(), name, role, Some(state))
+}
+
+/// `cmd` (the binary) running `console users add NAME --role ROLE
+/// --password-stdin` on `state` (none: the account's), the tests'
+/// [`PASSWORD`] typed on its standard input.
+pub fn add_user_by(mut cmd: Command, name: &str, role: &str, state: Option<&Path>) -> Ran {
+    cmd.args(["console", "users", "add", name, "--role", role])
+        .arg("--password-stdin");
+    if let Some(state) = state {
+        cmd.arg("--state").arg(state);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn users add");
     child
         .stdin
@@ -471,6 +483,11 @@ impl Console {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Where its log is written.
+    pub fn log_path(&self) -> &Path {
+        &self.log
     }
 }
 

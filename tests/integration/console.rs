@@ -1,104 +1,18 @@
-//! `mprefund console` over HTTP, through the binary (issue 21, first phase):
+//! `mprefund console` over HTTP, through the binary:
 //! accounts in the state file, login, sessions, CSRF, roles, upload → plan,
 //! bad uploads, the audit trail.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::Stdio;
-use std::sync::Arc;
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
 use crate::common::{
-    ACCOUNT_STATE, Console, PASSWORD, Work, add_user, ordinary_csv, read_csv, run, sandbox,
-    state_with_users,
+    ACCOUNT_STATE, Console, PASSWORD, Work, add_user, add_user_by, ordinary_csv, read_csv, run,
+    sandbox, state_with_users,
 };
-
-/// A browser: its own cookies, redirects not followed (the tests look at them).
-pub(crate) struct Browser {
-    http: reqwest::Client,
-    jar: Arc<reqwest::cookie::Jar>,
-}
-
-impl std::ops::Deref for Browser {
-    type Target = reqwest::Client;
-
-    fn deref(&self) -> &reqwest::Client {
-        &self.http
-    }
-}
-
-pub(crate) fn browser() -> Browser {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let http = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    Browser { http, jar }
-}
-
-/// The `<meta name="csrf-token">` of a page.
-pub(crate) fn csrf_of(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf-token\" content=\"")
-        .unwrap_or_else(|| panic!("no csrf meta in {html}"))
-        + "name=\"csrf-token\" content=\"".len();
-    html[at..].split('"').next().unwrap().to_owned()
-}
-
-pub(crate) async fn text(r: reqwest::Response) -> String {
-    r.text().await.unwrap()
-}
-
-/// Logs `user` in with `password`; the login answer and the token of the page after.
-async fn login(c: &Console, b: &reqwest::Client, user: &str, password: &str) -> reqwest::Response {
-    let form = text(b.get(c.url("/login")).send().await.unwrap()).await;
-    let csrf = csrf_of(&form);
-    b.post(c.url("/login"))
-        .form(&[("user", user), ("password", password), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Logged in as `user`: the browser and the CSRF token of its session.
-pub(crate) async fn logged_in(c: &Console, user: &str) -> (Browser, String) {
-    let b = browser();
-    let r = login(c, &b, user, PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
-    let home = text(b.get(c.url("/")).send().await.unwrap()).await;
-    let csrf = csrf_of(&home);
-    (b, csrf)
-}
-
-/// `POST /batches` with `bytes` as the file `name`.
-pub(crate) async fn upload(
-    c: &Console,
-    b: &reqwest::Client,
-    csrf: Option<&str>,
-    name: &str,
-    bytes: Vec<u8>,
-    skip_invalid: bool,
-) -> reqwest::Response {
-    let mut form = reqwest::multipart::Form::new();
-    if let Some(t) = csrf {
-        form = form.text("csrf", t.to_owned());
-    }
-    if skip_invalid {
-        form = form.text("skip_invalid", "1");
-    }
-    let part = reqwest::multipart::Part::bytes(bytes)
-        .file_name(name.to_owned())
-        .mime_str("text/csv")
-        .unwrap();
-    form = form.part("file", part);
-    b.post(c.url("/batches"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
+use crate::console_client::{Person, batch_of, browser, csrf_of, login, raw, session_cookie, text};
 
 #[test]
 fn accounts_live_in_the_state_file_which_every_command_still_reads() {
@@ -181,27 +95,8 @@ fn accounts_live_in_the_state_file_which_every_command_still_reads() {
 #[test]
 fn users_default_to_the_accounts_state_file_like_other_commands() {
     let w = Work::new();
-    let mut cmd = w.bare();
-    cmd.args([
-        "console",
-        "users",
-        "add",
-        "ana",
-        "--role",
-        "admin",
-        "--password-stdin",
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(PASSWORD.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let added = add_user_by(w.bare(), "ana", "admin", None);
+    assert_eq!(added.code, 0, "{added:?}");
     assert!(w.path(ACCOUNT_STATE).is_file());
     let list = run(w.bare().args(["console", "users", "list"]));
     assert!(list.stdout.contains("ana"), "{list:?}");
@@ -226,27 +121,19 @@ async fn login_sessions_csrf_and_logout() {
     let w = Work::new();
     let state = state_with_users(&w);
     let c = Console::start(&w, &state, &[]);
-    let b = browser();
+    let anon = Person::nobody(&c);
+    let b = &anon.b;
 
     // Without a session: pages go to the login form, the rest is 401.
     let r = b.get(c.url("/")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/login");
-    let r = b
-        .get(c.url("/batches/00000000000000000000000000000000.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = upload(
-        &c,
-        &b,
-        None,
-        "a.csv",
-        b"payment_id,amount\n1,1\n".to_vec(),
-        false,
-    )
-    .await;
+    let (s, _) = anon
+        .get("/batches/00000000000000000000000000000000.json")
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let csv = b"payment_id,amount\n1,1\n".to_vec();
+    let r = anon.upload_with(None, "a.csv", csv, false).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // The login form: a session cookie, strict and out of scripts' reach.
@@ -321,15 +208,15 @@ async fn login_sessions_csrf_and_logout() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "the session is gone");
 
     // A disabled account's session ends on its next request.
-    let (b2, _) = logged_in(&c, "appr").await;
+    let appr = Person::log_in(&c, "appr").await;
     let off = run(w
         .bare()
         .args(["console", "users", "disable", "appr"])
         .arg("--state")
         .arg(&state));
     assert_eq!(off.code, 0, "{off:?}");
-    let r = b2.get(c.url("/")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (s, _) = appr.get("/").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
     let r = login(&c, &browser(), "appr", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
@@ -349,8 +236,8 @@ async fn five_failed_logins_in_a_row_slow_the_account_down() {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(text(r).await.contains("try again in"));
     // Other accounts are not slowed down.
-    let (admin, _) = logged_in(&c, "boss").await;
-    let audit = text(admin.get(c.url("/audit")).send().await.unwrap()).await;
+    let admin = Person::log_in(&c, "boss").await;
+    let audit = admin.page("/audit").await;
     assert_eq!(audit.matches(">login_failed<").count(), 5, "{audit}");
     assert!(audit.contains(">login_throttled<"), "{audit}");
 }
@@ -391,25 +278,16 @@ async fn an_upload_shows_what_plan_shows_escaped() {
 
     let secret = "TEST-console-never-shows-this-0123456789";
     let c = Console::start(&w, &state, &[("MP_ACCESS_TOKEN", secret)]);
-    let (b, csrf) = logged_in(&c, "sub").await;
-    let r = upload(
-        &c,
-        &b,
-        Some(&csrf),
-        "../../<img src=x onerror=alert(1)>.csv",
-        mixed_csv(&refunded).into_bytes(),
-        true,
-    )
-    .await;
+    let sub = Person::log_in(&c, "sub").await;
+    let name = "../../<img src=x onerror=alert(1)>.csv";
+    let r = sub
+        .upload(name, mixed_csv(&refunded).into_bytes(), true)
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
-    let id = to
-        .strip_prefix("/batches/")
-        .expect("to the batch")
-        .to_owned();
+    let id = batch_of(&r);
     assert_eq!(id.len(), 32);
 
-    let page = text(b.get(c.url(&to)).send().await.unwrap()).await;
+    let page = sub.page(&format!("/batches/{id}")).await;
     assert!(!page.contains("<script>alert"), "{page}");
     assert!(!page.contains("<img"), "{page}");
     assert!(
@@ -441,14 +319,7 @@ async fn an_upload_shows_what_plan_shows_escaped() {
         "{page}"
     );
 
-    let json: serde_json::Value = b
-        .get(c.url(&format!("/batches/{id}.json")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let json = sub.json(&id).await;
     assert_eq!(json["state"], "uploaded");
     assert_eq!(json["rows"], 6);
     assert_eq!(json["invalid"], 2);
@@ -481,7 +352,7 @@ async fn an_upload_shows_what_plan_shows_escaped() {
     );
 
     // The batch is in the listing; an unknown one is 404, page or JSON.
-    let home = text(b.get(c.url("/")).send().await.unwrap()).await;
+    let home = sub.page("/").await;
     assert!(home.contains(&format!("href=\"/batches/{id}\"")), "{home}");
     for path in [
         "/batches/0123456789abcdef0123456789abcdef",
@@ -489,14 +360,14 @@ async fn an_upload_shows_what_plan_shows_escaped() {
         "/batches/..%2F..%2Fstate.db",
         "/nowhere",
     ] {
-        let r = b.get(c.url(path)).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        let (s, _) = sub.get(path).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
     }
 
     // The access token reaches no page and no log line.
-    let audit_as_sub = b.get(c.url("/audit")).send().await.unwrap();
+    let (audit_as_sub, _) = sub.get("/audit").await;
     assert_eq!(
-        audit_as_sub.status(),
+        audit_as_sub,
         StatusCode::FORBIDDEN,
         "a submitter does not read the audit trail"
     );
@@ -510,32 +381,20 @@ async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
     let w = Work::new();
     let state = state_with_users(&w);
     let c = Console::start(&w, &state, &[]);
-    let (b, csrf) = logged_in(&c, "sub").await;
+    let sub = Person::log_in(&c, "sub").await;
+    let (b, csrf) = (&sub.b, &sub.csrf);
     let csv = b"payment_id,amount\n1001,1.00\n".to_vec();
 
-    let r = upload(
-        &c,
-        &b,
-        Some(&csrf),
-        "cb.xlsx",
-        b"PK\x03\x04\x14\0\x06\0rest".to_vec(),
-        false,
-    )
-    .await;
+    let workbook = b"PK\x03\x04\x14\0\x06\0rest".to_vec();
+    let r = sub.upload("cb.xlsx", workbook, false).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text(r).await.contains("save it as CSV"));
-    let r = upload(&c, &b, Some(&csrf), "empty.csv", Vec::new(), false).await;
+    let r = sub.upload("empty.csv", Vec::new(), false).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(text(r).await.contains("The file is empty"));
-    let r = upload(
-        &c,
-        &b,
-        Some(&csrf),
-        "cols.csv",
-        b"name,value\nx,1\n".to_vec(),
-        false,
-    )
-    .await;
+    let r = sub
+        .upload("cols.csv", b"name,value\nx,1\n".to_vec(), false)
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = text(r).await;
     assert!(body.contains("no payment id column"), "{body}");
@@ -545,20 +404,12 @@ async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
     );
 
     // No token, a wrong one, or the wrong role: 403, and nothing kept.
-    let r = upload(&c, &b, None, "cb.csv", csv.clone(), false).await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let r = upload(&c, &b, Some("forged"), "cb.csv", csv.clone(), false).await;
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    let (approver, approver_csrf) = logged_in(&c, "appr").await;
-    let r = upload(
-        &c,
-        &approver,
-        Some(&approver_csrf),
-        "cb.csv",
-        csv.clone(),
-        false,
-    )
-    .await;
+    for csrf in [None, Some("forged")] {
+        let r = sub.upload_with(csrf, "cb.csv", csv.clone(), false).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{csrf:?}");
+    }
+    let approver = Person::log_in(&c, "appr").await;
+    let r = approver.upload("cb.csv", csv.clone(), false).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let kept = |w: &Work| {
         std::fs::read_dir(w.path("state.db.uploads"))
@@ -573,7 +424,7 @@ async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
         &format!(
             "POST /batches HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nX-CSRF-Token: {csrf}\r\n\
          Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 2147483648\r\n\r\n--XX\r\n",
-            session_cookie(&b, &c)
+            session_cookie(b, &c)
         ),
         &[],
     );
@@ -592,54 +443,17 @@ async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
         &format!(
             "POST /batches HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nX-CSRF-Token: {csrf}\r\n\
          Content-Type: multipart/form-data; boundary=XX\r\nTransfer-Encoding: chunked\r\n\r\n",
-            session_cookie(&b, &c)
+            session_cookie(b, &c)
         ),
         &chunks,
     );
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert_eq!(kept(&w), 0);
 
-    let (admin, _) = logged_in(&c, "boss").await;
-    let audit = text(admin.get(c.url("/audit")).send().await.unwrap()).await;
+    let admin = Person::log_in(&c, "boss").await;
+    let audit = admin.page("/audit").await;
     assert_eq!(audit.matches(">upload_refused<").count(), 3, "{audit}");
     assert!(!audit.contains(">upload<"), "{audit}");
-}
-
-/// The `Cookie` header the browser sends the console (for raw requests).
-pub(crate) fn session_cookie(b: &Browser, c: &Console) -> String {
-    use reqwest::cookie::CookieStore;
-    let url = c.url("/").parse().unwrap();
-    let cookies = b.jar.cookies(&url).expect("a session cookie");
-    cookies.to_str().unwrap().to_owned()
-}
-
-/// Sends `head` and then each of `chunks` as HTTP chunks (stopping when the
-/// server hangs up), and returns what the server answered.
-pub(crate) fn raw(c: &Console, head: &str, chunks: &[Vec<u8>]) -> String {
-    let mut s = std::net::TcpStream::connect(c.addr()).unwrap();
-    s.write_all(head.as_bytes()).unwrap();
-    for chunk in chunks {
-        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
-        if s.write_all(&framed).is_err() {
-            break;
-        }
-    }
-    if !chunks.is_empty() {
-        let _ = s.write_all(b"0\r\n\r\n");
-    }
-    // The status line and headers are the answer: the server may keep the
-    // connection open after them, waiting for the rest of a body never sent.
-    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
-        .unwrap();
-    let mut answer = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
-        match s.read(&mut buf) {
-            Ok(n @ 1..) => answer.extend_from_slice(&buf[..n]),
-            _ => break,
-        }
-    }
-    String::from_utf8_lossy(&answer).into_owned()
 }
 
 #[tokio::test]
@@ -650,32 +464,18 @@ async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
     let b = browser();
     let r = login(&c, &b, "=HYPERLINK(\"http://evil\")", "x").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let (sub, csrf) = logged_in(&c, "sub").await;
-    let r = upload(
-        &c,
-        &sub,
-        Some(&csrf),
-        "cb.csv",
-        b"payment_id,amount\n1001,1.00\n".to_vec(),
-        false,
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let batch = r.headers()[LOCATION]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/batches/")
-        .to_owned();
+    let sub = Person::log_in(&c, "sub").await;
+    let batch = sub.uploaded("payment_id,amount\n1001,1.00\n", false).await;
 
-    let (admin, _) = logged_in(&c, "boss").await;
-    let page = text(admin.get(c.url("/audit")).send().await.unwrap()).await;
+    let admin = Person::log_in(&c, "boss").await;
+    let page = admin.page("/audit").await;
     for action in [">login<", ">login_failed<", ">upload<"] {
         assert!(page.contains(action), "{action} in {page}");
     }
     assert!(page.contains(&format!("/batches/{batch}")), "{page}");
     assert!(page.contains("127.0.0.1:"), "the remote address: {page}");
 
-    let r = admin.get(c.url("/audit.csv")).send().await.unwrap();
+    let r = admin.fetch("/audit.csv").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
         r.headers()[CONTENT_TYPE]
@@ -707,6 +507,7 @@ async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
         reqwest::Method::POST,
     ] {
         let r = admin
+            .b
             .request(method.clone(), c.url("/audit"))
             .header("X-CSRF-Token", &token)
             .send()
@@ -714,10 +515,7 @@ async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
     }
-    let again = read_csv(&w.write(
-        "audit2.csv",
-        text(admin.get(c.url("/audit.csv")).send().await.unwrap()).await,
-    ));
+    let again = read_csv(&w.write("audit2.csv", admin.audit_csv().await));
     assert_eq!(
         again.len(),
         rows.len() + 1,
@@ -725,7 +523,7 @@ async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
     );
 }
 
-/// The pages speak the browser's language (issue 21, item 9): Portuguese,
+/// The pages speak the browser's language: Portuguese,
 /// Spanish or English from `Accept-Language`; `?lang=` for one page, changing
 /// nothing; a `lang` cookie set by a form that needs the session's CSRF token;
 /// amounts in the locale's format and times at `--time-zone`.
@@ -800,44 +598,22 @@ async fn pages_speak_the_browsers_language_and_switch_on_request() {
     );
 
     // Logged in: money in the locale's format, times at the console's offset.
-    let (sub, token) = logged_in(&c, "sub").await;
-    let r = upload(
-        &c,
-        &sub,
-        Some(&token),
-        "in.csv",
-        b"payment_id;valor;moeda\n1001;1234,5;BRL\n1002;0,5;BRL\n".to_vec(),
-        false,
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
-    let at = r.headers()[LOCATION].to_str().unwrap().to_owned();
-    let page = text(
-        sub.get(c.url(&at))
-            .header("accept-language", "pt-BR")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let sub = Person::log_in(&c, "sub").await;
+    let csv = b"payment_id;valor;moeda\n1001;1234,5;BRL\n1002;0,5;BRL\n".to_vec();
+    let at = format!("/batches/{}", sub.uploaded_as("in.csv", csv, false).await);
+    let page = text(sub.get_in(&at, "pt-BR").await).await;
     assert!(page.contains("R$ 1.235,00"), "{page}");
     assert!(
         page.contains("UTC-03:00") && page.contains("Valores por moeda"),
         "{page}"
     );
-    let page = text(
-        sub.get(c.url(&format!("{at}?lang=en")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = sub.page(&format!("{at}?lang=en")).await;
     assert!(
         page.contains("R$ 1,235.00") && page.contains("Money per currency"),
         "{page}"
     );
     // Every cause with its meaning and next step, in the language asked.
-    let page = text(sub.get(c.url("/causes?lang=es")).send().await.unwrap()).await;
+    let page = sub.page("/causes?lang=es").await;
     assert!(
         page.contains("2063") && page.contains("requiere una persona"),
         "{page}"

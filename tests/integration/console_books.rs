@@ -1,4 +1,4 @@
-//! `mprefund console`, reading the books back (issue 21): a sent batch
+//! `mprefund console`, reading the books back: a sent batch
 //! reconciled against the API from the console, by `reconcile`'s own library
 //! function, and matched against a settlement report uploaded there — over
 //! HTTP, through the binary, with the hostile cases (forged CSRF, no session,
@@ -7,11 +7,12 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_DISPOSITION, LOCATION};
+use reqwest::header::CONTENT_DISPOSITION;
 
-use crate::common::{Console, Work, refunds_per_key, state_with_users, wait_until};
-use crate::console::{Browser, browser, logged_in, raw, session_cookie, text, upload};
-use crate::four_eyes::{console_on, json, step};
+use crate::common::{Console, Work, refunds_per_key, state_with_users};
+use crate::console_client::{
+    Desk, Person, answer, approved, console_on, desk, raw, session_cookie, text, until,
+};
 
 /// A file name a browser may send; shown escaped, never run.
 const SCRIPT_NAME: &str = "<img src=x onerror=alert(1)>.csv";
@@ -21,78 +22,45 @@ const CSV: &str = "payment_id,amount,reference\n\
 
 /// Uploaded by `sub` (named [`SCRIPT_NAME`]), submitted, approved by `appr`,
 /// sent and finished: its console batch id.
-async fn sent(c: &Console, sub: &(Browser, String), appr: &(Browser, String)) -> String {
-    let id = uploaded_as_script(c, sub).await;
-    let (s, body) = step(
-        c,
-        &sub.0,
-        Some(&sub.1),
-        &id,
-        "submit",
-        &[("expect_total", "3.75")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let (s, body) = step(
-        c,
-        &appr.0,
-        Some(&appr.1),
-        &id,
-        "approve",
-        &[("expect_total", "3.75")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let (s, body) = step(c, &appr.0, Some(&appr.1), &id, "send", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let mut last = serde_json::Value::Null;
-    for _ in 0..6000 {
-        last = json(c, &sub.0, &id).await;
-        if last["state"] == "finished" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(last["state"], "finished", "{last}");
+async fn sent(sub: &Person, appr: &Person) -> String {
+    let id = uploaded_as_script(sub).await;
+    approved(sub, appr, &id, "3.75").await;
+    appr.stepped(&id, "send", &[]).await;
+    sub.in_state(&id, "finished");
     id
 }
 
-async fn uploaded_as_script(c: &Console, sub: &(Browser, String)) -> String {
-    let r = upload(
-        c,
-        &sub.0,
-        Some(&sub.1),
-        SCRIPT_NAME,
-        CSV.as_bytes().to_vec(),
-        false,
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
-    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
-    to.strip_prefix("/batches/").unwrap().to_owned()
+async fn uploaded_as_script(sub: &Person) -> String {
+    sub.uploaded_as(SCRIPT_NAME, CSV.as_bytes().to_vec(), false)
+        .await
 }
 
-async fn get(c: &Console, b: &Browser, path: &str) -> (StatusCode, String) {
-    let r = b.get(c.url(path)).send().await.unwrap();
-    (r.status(), text(r).await)
+/// The reading-back page once no reading is under way.
+fn read_back(b: &Person, id: &str) -> String {
+    let path = format!("/batches/{id}/reconcile");
+    let done = |(s, page): &(StatusCode, String)| {
+        assert_eq!(*s, StatusCode::OK, "{page}");
+        !page.contains("data-working")
+    };
+    until("the reconciliation", || b.get(&path), done).1
 }
 
 /// `POST /batches/{id}/reconcile`, then the findings page once it is done.
-async fn reconciled(c: &Console, b: &(Browser, String), id: &str) -> String {
-    let (s, body) = step(c, &b.0, Some(&b.1), id, "reconcile", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let path = format!("/batches/{id}/reconcile");
-    let mut page = String::new();
-    let rt = tokio::runtime::Handle::current();
-    tokio::task::block_in_place(|| {
-        wait_until("the reconciliation", Duration::from_secs(60), || {
-            let (s, p) = rt.block_on(get(c, &b.0, &path));
-            assert_eq!(s, StatusCode::OK, "{p}");
-            page = p;
-            !page.contains("data-working")
-        })
-    });
-    page
+async fn reconciled(b: &Person, id: &str) -> String {
+    b.stepped(id, "reconcile", &[]).await;
+    read_back(b, id)
+}
+
+/// A batch sent (as [`sent`]) by a console on `state` that has ended since.
+async fn sent_by_a_console_since_ended(
+    w: &Work,
+    state: &std::path::Path,
+    sb: &mprefund_sandbox::SandboxHandle,
+) -> String {
+    let c = console_on(w, state, sb, &[]);
+    let sub = Person::log_in(&c, "sub").await;
+    let appr = Person::log_in(&c, "appr").await;
+    sent(&sub, &appr).await
 }
 
 /// The count a findings page shows for `finding` (none: not shown).
@@ -104,98 +72,71 @@ fn count(page: &str, finding: &str) -> Option<u64> {
 }
 
 async fn audit(c: &Console) -> String {
-    let boss = logged_in(c, "boss").await;
-    get(c, &boss.0, "/audit.csv").await.1
+    Person::log_in(c, "boss").await.audit_csv().await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = crate::common::sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let sub = logged_in(&c, "sub").await;
-    let appr = logged_in(&c, "appr").await;
+    let d = desk(&[]).await;
+    let Desk { sb, c, sub, .. } = &d;
+    let Desk { appr, .. } = &d;
 
     // Nothing sent yet: nothing to read back.
-    let id = uploaded_as_script(&c, &sub).await;
-    let (s, body) = step(&c, &appr.0, Some(&appr.1), &id, "reconcile", &[]).await;
+    let id = uploaded_as_script(sub).await;
+    let (s, body) = appr.step(&id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("nothing was sent yet"), "{body}");
     // The same refusal in the person's language.
-    let r = appr
-        .0
-        .post(c.url(&format!("/batches/{id}/reconcile")))
-        .header(ACCEPT_LANGUAGE, "pt-BR,pt;q=0.9")
-        .form(&[("csrf", appr.1.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let path = format!("/batches/{id}/reconcile");
+    let r = appr.post_in(&path, "pt-BR,pt;q=0.9", &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let body = text(r).await;
     assert!(
         body.contains("nenhum estorno foi pedido ao Mercado Pago ainda"),
         "{body}"
     );
-    let (s, _) = step(
-        &c,
-        &sub.0,
-        Some(&sub.1),
-        &id,
-        "submit",
-        &[("expect_total", "3.75")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _) = step(
-        &c,
-        &appr.0,
-        Some(&appr.1),
-        &id,
-        "approve",
-        &[("expect_total", "3.75")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, body) = step(&c, &appr.0, Some(&appr.1), &id, "reconcile", &[]).await;
+    sub.stepped(&id, "submit", &[("expect_total", "3.75")])
+        .await;
+    appr.stepped(&id, "approve", &[("expect_total", "3.75")])
+        .await;
+    let (s, body) = appr.step(&id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::CONFLICT, "approved, not sent: {body}");
     assert!(sb.refunds().is_empty());
 
-    let id = sent(&c, &sub, &appr).await;
+    let id = sent(sub, appr).await;
     // The hostile cases first: forged token, no session, no such batch.
-    let (s, _) = step(&c, &appr.0, Some("forged"), &id, "reconcile", &[]).await;
+    let (s, _) = appr.step_with(Some("forged"), &id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = step(&c, &appr.0, None, &id, "reconcile", &[]).await;
+    let (s, _) = appr.step_with(None, &id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = step(&c, &browser(), Some(&appr.1), &id, "reconcile", &[]).await;
+    let nobody = Person::nobody(c);
+    let (s, _) = nobody
+        .step_with(Some(&appr.csrf), &id, "reconcile", &[])
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let unknown = "0123456789abcdef0123456789abcdef";
-    let (s, _) = step(&c, &appr.0, Some(&appr.1), unknown, "reconcile", &[]).await;
+    let (s, _) = appr.step(unknown, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = step(&c, &appr.0, Some(&appr.1), "../../etc", "reconcile", &[]).await;
+    let (s, _) = appr.step("../../etc", "reconcile", &[]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = get(&c, &appr.0, &format!("/batches/{unknown}/reconcile")).await;
+    let (s, _) = appr.get(&format!("/batches/{unknown}/reconcile")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let r = browser()
-        .get(c.url(&format!("/batches/{id}/reconcile.csv")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (s, _) = nobody.get(&format!("/batches/{id}/reconcile.csv")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     // Not reconciled yet: the page says so and offers the button.
-    let (s, page) = get(&c, &sub.0, &format!("/batches/{id}/reconcile")).await;
+    let (s, page) = sub.get(&format!("/batches/{id}/reconcile")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         page.contains(&format!("action=\"/batches/{id}/reconcile\"")),
         "{page}"
     );
     // The batch page links to it.
-    let (_, page) = get(&c, &sub.0, &format!("/batches/{id}")).await;
+    let (_, page) = sub.get(&format!("/batches/{id}")).await;
     assert!(page.contains(&format!("/batches/{id}/reconcile")), "{page}");
 
     // The submitter may read the books back too.
-    let page = reconciled(&c, &sub, &id).await;
+    let page = reconciled(sub, &id).await;
     assert_eq!(count(&page, "matched"), Some(3), "{page}");
     for f in [
         "missing_at_mp",
@@ -213,17 +154,14 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
         "{page}"
     );
     // Money in the page's language: pt-BR's R$ 3,75.
-    let (_, pt) = get(&c, &sub.0, &format!("/batches/{id}/reconcile?lang=pt-BR")).await;
+    let (_, pt) = sub
+        .get(&format!("/batches/{id}/reconcile?lang=pt-BR"))
+        .await;
     assert!(pt.contains("R$ 3,75"), "{pt}");
     assert!(pt.contains("Reembolso conferido"), "{pt}");
 
     // The reconciliation CSV, in the batch's dialect, the formula neutralised.
-    let r = sub
-        .0
-        .get(c.url(&format!("/batches/{id}/reconcile.csv")))
-        .send()
-        .await
-        .unwrap();
+    let r = sub.fetch(&format!("/batches/{id}/reconcile.csv")).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
         r.headers()[CONTENT_DISPOSITION]
@@ -246,7 +184,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
     assert!(!csv.contains(",=HYPERLINK"), "{csv}");
 
-    let audit = audit(&c).await;
+    let audit = audit(c).await;
     for action in [",reconcile,", ",reconcile_download,"] {
         assert!(
             audit
@@ -259,13 +197,9 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn books_that_differ_show_the_finding_with_what_to_do() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = crate::common::sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let sub = logged_in(&c, "sub").await;
-    let appr = logged_in(&c, "appr").await;
-    let id = sent(&c, &sub, &appr).await;
+    let d = desk(&[]).await;
+    let Desk { sb, sub, appr, .. } = &d;
+    let id = sent(sub, appr).await;
     // Mercado Pago's side changes after the send: one refund cancelled there.
     let refund = sb
         .refunds()
@@ -277,7 +211,7 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
             .is_some()
     );
 
-    let page = reconciled(&c, &appr, &id).await;
+    let page = reconciled(appr, &id).await;
     assert_eq!(count(&page, "matched"), Some(2), "{page}");
     assert_eq!(count(&page, "rejected_later"), Some(1), "{page}");
     assert!(page.contains("data-agrees=\"false\""), "{page}");
@@ -286,13 +220,13 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
         "the row is listed: {page}"
     );
     // What it means and what to do, in the page's language.
-    let (_, es) = get(&c, &appr.0, &format!("/batches/{id}/reconcile?lang=es")).await;
+    let (_, es) = appr.get(&format!("/batches/{id}/reconcile?lang=es")).await;
     assert!(es.contains("cancelado o rechazado"), "{es}");
     // The state file took the change: read again, the row is failed, no refund.
-    let page = reconciled(&c, &appr, &id).await;
+    let page = reconciled(appr, &id).await;
     assert_eq!(count(&page, "rejected_later"), None, "{page}");
     assert_eq!(count(&page, "no_refund"), Some(1), "{page}");
-    let j = json(&c, &appr.0, &id).await;
+    let j = appr.json(&id).await;
     assert_eq!(j["counts"]["failed"], 1, "{j}");
 }
 
@@ -313,97 +247,67 @@ fn settlement(sb: &mprefund_sandbox::SandboxHandle) -> String {
     s
 }
 
-async fn post_report(
-    c: &Console,
-    b: &Browser,
-    csrf: Option<&str>,
-    id: &str,
-    name: &str,
-    bytes: Vec<u8>,
-) -> (StatusCode, String) {
-    let mut form = reqwest::multipart::Form::new();
-    if let Some(t) = csrf {
-        form = form.text("csrf", t.to_owned());
-    }
-    let part = reqwest::multipart::Part::bytes(bytes)
-        .file_name(name.to_owned())
-        .mime_str("text/csv")
-        .unwrap();
-    form = form.part("file", part);
-    let r = b
-        .post(c.url(&format!("/batches/{id}/report")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status();
-    let to = r
-        .headers()
-        .get(LOCATION)
-        .map(|l| l.to_str().unwrap().to_owned());
-    (s, to.unwrap_or(text(r).await))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_uploaded_settlement_report_matches_the_batch() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = crate::common::sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let sub = logged_in(&c, "sub").await;
-    let appr = logged_in(&c, "appr").await;
+    let d = desk(&[]).await;
+    let Desk { w, sb, c, sub, .. } = &d;
+    let Desk { appr, .. } = &d;
 
-    let early = uploaded_as_script(&c, &sub).await;
-    let (s, body) = post_report(&c, &appr.0, Some(&appr.1), &early, "s.csv", b"x".to_vec()).await;
+    let early = uploaded_as_script(sub).await;
+    let (s, body) = appr
+        .report(Some(&appr.csrf), &early, "s.csv", b"x".to_vec())
+        .await;
     assert_eq!(s, StatusCode::CONFLICT, "nothing sent yet: {body}");
 
-    let id = sent(&c, &sub, &appr).await;
-    let report = settlement(&sb).into_bytes();
+    let id = sent(sub, appr).await;
+    let report = settlement(sb).into_bytes();
     // No report matched yet: nothing to download, and the page links none.
-    let (s, body) = get(&c, &sub.0, &format!("/batches/{id}/report.csv")).await;
+    let (s, body) = sub.get(&format!("/batches/{id}/report.csv")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
     assert!(body.contains("no Mercado Pago report"), "{body}");
-    let (_, page) = get(&c, &sub.0, &format!("/batches/{id}/report")).await;
+    let (_, page) = sub.get(&format!("/batches/{id}/report")).await;
     assert!(!page.contains("/report.csv"), "{page}");
-    let (s, _) = post_report(&c, &appr.0, Some("forged"), &id, "s.csv", report.clone()).await;
+    let (s, _) = appr
+        .report(Some("forged"), &id, "s.csv", report.clone())
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = post_report(&c, &browser(), Some(&appr.1), &id, "s.csv", report.clone()).await;
+    let nobody = Person::nobody(c);
+    let (s, _) = nobody
+        .report(Some(&appr.csrf), &id, "s.csv", report.clone())
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let unknown = "0123456789abcdef0123456789abcdef";
-    let (s, _) = post_report(&c, &appr.0, Some(&appr.1), unknown, "s.csv", report.clone()).await;
+    let (s, _) = appr
+        .report(Some(&appr.csrf), unknown, "s.csv", report.clone())
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
     // Bad files: a workbook, something that is no report, an empty file.
-    let (s, body) = post_report(
-        &c,
-        &appr.0,
-        Some(&appr.1),
-        &id,
-        "s.xlsx",
-        b"PK\x03\x04rest".to_vec(),
-    )
-    .await;
+    let (s, body) = appr
+        .report(Some(&appr.csrf), &id, "s.xlsx", b"PK\x03\x04rest".to_vec())
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("CSV"), "{body}");
-    let (s, body) = post_report(
-        &c,
-        &appr.0,
-        Some(&appr.1),
-        &id,
-        "other.csv",
-        b"payment_id,amount\n1,2\n".to_vec(),
-    )
-    .await;
+    let (s, body) = appr
+        .report(
+            Some(&appr.csrf),
+            &id,
+            "other.csv",
+            b"payment_id,amount\n1,2\n".to_vec(),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("neither a settlement report"), "{body}");
     assert!(body.contains("other.csv"), "named as uploaded: {body}");
-    let (s, _) = post_report(&c, &appr.0, Some(&appr.1), &id, "e.csv", Vec::new()).await;
+    let (s, _) = appr
+        .report(Some(&appr.csrf), &id, "e.csv", Vec::new())
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let (s, to) = post_report(&c, &sub.0, Some(&sub.1), &id, SCRIPT_NAME, report).await;
+    let (s, to) = sub.report(Some(&sub.csrf), &id, SCRIPT_NAME, report).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
     assert_eq!(to, format!("/batches/{id}/report"));
-    let (s, page) = get(&c, &sub.0, &to).await;
+    let (s, page) = sub.get(&to).await;
     assert_eq!(s, StatusCode::OK, "{page}");
     assert_eq!(count(&page, "matched"), Some(3), "{page}");
     assert_eq!(count(&page, "missing_in_report"), None, "{page}");
@@ -413,18 +317,18 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
         page.contains("&#60;img src=x onerror=alert(1)&#62;"),
         "{page}"
     );
-    let (_, pt) = get(&c, &sub.0, &format!("{to}?lang=pt-BR")).await;
+    let (_, pt) = sub.get(&format!("{to}?lang=pt-BR")).await;
     assert!(pt.contains("R$ 3,75"), "{pt}");
 
     // The matching downloads as the engine wrote it beside the upload.
     let csv_path = format!("/batches/{id}/report.csv");
     assert!(page.contains(&format!("href=\"{csv_path}\"")), "{page}");
-    let r = browser().get(c.url(&csv_path)).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (s, _) = nobody.get(&csv_path).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
     let unknown = "0123456789abcdef0123456789abcdef";
-    let (s, _) = get(&c, &sub.0, &format!("/batches/{unknown}/report.csv")).await;
+    let (s, _) = sub.get(&format!("/batches/{unknown}/report.csv")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let r = sub.0.get(c.url(&csv_path)).send().await.unwrap();
+    let r = sub.fetch(&csv_path).await;
     assert_eq!(r.status(), StatusCode::OK);
     let disposition = r.headers()[CONTENT_DISPOSITION]
         .to_str()
@@ -452,7 +356,7 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
         String::from_utf8_lossy(&body)
     );
 
-    let audit = audit(&c).await;
+    let audit = audit(c).await;
     assert!(
         audit
             .lines()
@@ -470,23 +374,20 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_report_over_the_cap_is_refused_with_413_and_not_kept() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = crate::common::sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let sub = logged_in(&c, "sub").await;
-    let appr = logged_in(&c, "appr").await;
-    let id = sent(&c, &sub, &appr).await;
+    let d = desk(&[]).await;
+    let Desk { w, c, sub, .. } = &d;
+    let Desk { appr, .. } = &d;
+    let id = sent(sub, appr).await;
     let head = |framing: &str| {
         format!(
             "POST /batches/{id}/report HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\
              X-CSRF-Token: {}\r\nContent-Type: multipart/form-data; boundary=XX\r\n{framing}\r\n",
-            session_cookie(&sub.0, &c),
-            sub.1
+            session_cookie(&sub.b, c),
+            sub.csrf
         )
     };
     // Over the cap, told by Content-Length: 413 before the body is sent.
-    let answer = raw(&c, &head("Content-Length: 2147483648\r\n"), &[]);
+    let answer = raw(c, &head("Content-Length: 2147483648\r\n"), &[]);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     // Over the cap, streamed without a length: 413 as it comes, nothing kept.
     let mut chunks = vec![
@@ -499,15 +400,15 @@ async fn a_report_over_the_cap_is_refused_with_413_and_not_kept() {
     while chunks.iter().map(Vec::len).sum::<usize>() <= 53_000_000 {
         chunks.push(line.clone());
     }
-    let answer = raw(&c, &head("Transfer-Encoding: chunked\r\n"), &chunks);
+    let answer = raw(c, &head("Transfer-Encoding: chunked\r\n"), &chunks);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     let reports = w.path("state.db.uploads/reports");
     let kept = std::fs::read_dir(&reports).map_or(0, |d| d.count());
     assert_eq!(kept, 0, "{reports:?}");
     // Nothing was matched: no page, no download.
-    let (_, page) = get(&c, &sub.0, &format!("/batches/{id}/report")).await;
+    let (_, page) = sub.get(&format!("/batches/{id}/report")).await;
     assert!(!page.contains("data-finding="), "{page}");
-    let (s, _) = get(&c, &sub.0, &format!("/batches/{id}/report.csv")).await;
+    let (s, _) = sub.get(&format!("/batches/{id}/report.csv")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
@@ -516,42 +417,53 @@ async fn reading_the_books_back_needs_the_token_the_console_was_started_with() {
     let w = Work::new();
     let state = state_with_users(&w);
     let sb = crate::common::sandbox();
-    let id = {
-        let c = console_on(&w, &state, &sb, &[]);
-        let sub = logged_in(&c, "sub").await;
-        let appr = logged_in(&c, "appr").await;
-        sent(&c, &sub, &appr).await
-    };
+    let id = sent_by_a_console_since_ended(&w, &state, &sb).await;
     // The same state file, a console without a token.
     let c = Console::start(&w, &state, &[]);
-    let sub = logged_in(&c, "sub").await;
-    let (s, body) = step(&c, &sub.0, Some(&sub.1), &id, "reconcile", &[]).await;
+    let sub = Person::log_in(&c, "sub").await;
+    let (s, body) = sub.step(&id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("without an access token"), "{body}");
     assert!(!body.contains(mprefund_sandbox::TEST_TOKEN), "{body}");
     // Nothing was begun: no reading under way, nothing audited.
-    let (_, page) = get(&c, &sub.0, &format!("/batches/{id}/reconcile")).await;
+    let (_, page) = sub.get(&format!("/batches/{id}/reconcile")).await;
     assert!(!page.contains("data-working"), "{page}");
     let audit = audit(&c).await;
     assert!(!audit.contains(",reconcile,"), "{audit}");
 }
 
-/// `POST /batches/{id}/{what}` by `b`, in `lang`.
-async fn post_in(
-    c: &Console,
-    b: &(Browser, String),
-    id: &str,
-    what: &str,
-    lang: &str,
-) -> (StatusCode, String) {
-    let r =
-        b.0.post(c.url(&format!("/batches/{id}/{what}")))
-            .header(ACCEPT_LANGUAGE, lang)
-            .form(&[("csrf", b.1.as_str())])
-            .send()
-            .await
-            .unwrap();
-    (r.status(), text(r).await)
+/// What reading the books back found, and the last report matched, are the
+/// state file's: a console started again shows them, in the reader's words.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_was_read_back_is_shown_after_a_restart() {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = crate::common::sandbox();
+    let c = console_on(&w, &state, &sb, &[]);
+    let sub = Person::log_in(&c, "sub").await;
+    let appr = Person::log_in(&c, "appr").await;
+    let id = sent(&sub, &appr).await;
+    let page = reconciled(&appr, &id).await;
+    assert_eq!(count(&page, "matched"), Some(3), "{page}");
+    let report = settlement(&sb).into_bytes();
+    let (s, to) = sub.report(Some(&sub.csrf), &id, "s.csv", report).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
+    drop(c);
+    let c = console_on(&w, &state, &sb, &[]);
+    let sub = Person::log_in(&c, "sub").await;
+    let page = sub
+        .page(&format!("/batches/{id}/reconcile?lang=pt-BR"))
+        .await;
+    assert_eq!(count(&page, "matched"), Some(3), "{page}");
+    assert!(page.contains("data-agrees=\"true\""), "{page}");
+    assert!(page.contains("appr") && page.contains("R$ 3,75"), "{page}");
+    assert!(page.contains("Reembolso conferido"), "{page}");
+    let page = sub.page(&format!("/batches/{id}/report")).await;
+    assert_eq!(count(&page, "matched"), Some(3), "{page}");
+    assert!(
+        page.contains("data-agrees=\"true\"") && page.contains("s.csv"),
+        "{page}"
+    );
 }
 
 /// Mercado Pago answers every request after `ms` milliseconds from now on.
@@ -562,89 +474,59 @@ fn slow(sb: &mprefund_sandbox::SandboxHandle, ms: u64) {
     });
 }
 
-/// The batch `id` once it is no longer being sent.
-async fn settled(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
-    let rt = tokio::runtime::Handle::current();
-    let mut last = serde_json::Value::Null;
-    tokio::task::block_in_place(|| {
-        wait_until("the send to end", Duration::from_secs(60), || {
-            last = rt.block_on(json(c, b, id));
-            last["state"] != "sending"
-        })
-    });
-    last
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_batch_is_not_sent_while_its_books_are_read_back_nor_read_back_while_sent() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = crate::common::sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let sub = logged_in(&c, "sub").await;
-    let appr = logged_in(&c, "appr").await;
-    let id = uploaded_as_script(&c, &sub).await;
-    for (who, what) in [(&sub, "submit"), (&appr, "approve")] {
-        let (s, body) = step(
-            &c,
-            &who.0,
-            Some(&who.1),
-            &id,
-            what,
-            &[("expect_total", "3.75")],
-        )
-        .await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{what}: {body}");
-    }
+    let d = desk(&[]).await;
+    let Desk { sb, sub, appr, .. } = &d;
+    let id = uploaded_as_script(sub).await;
+    approved(sub, appr, &id, "3.75").await;
     // A canary of one row: the batch stops, the rest still to send.
-    let (s, body) = step(&c, &appr.0, Some(&appr.1), &id, "send", &[("canary", "1")]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    assert_eq!(settled(&c, &sub.0, &id).await["state"], "stopped");
+    appr.stepped(&id, "send", &[("canary", "1")]).await;
+    assert_eq!(sub.settled(&id)["state"], "stopped");
 
     // Mercado Pago slow: the reading is still under way when "send now" comes.
-    slow(&sb, 3_000);
-    let (s, body) = step(&c, &sub.0, Some(&sub.1), &id, "reconcile", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let (_, page) = get(&c, &sub.0, &format!("/batches/{id}/reconcile")).await;
+    slow(sb, 3_000);
+    sub.stepped(&id, "reconcile", &[]).await;
+    let (_, page) = sub.get(&format!("/batches/{id}/reconcile")).await;
     assert!(page.contains("data-working"), "{page}");
-    let (s, body) = post_in(&c, &appr, &id, "send", "pt-BR,pt;q=0.9").await;
+    let (s, body) = answer(
+        appr.post_in(&format!("/batches/{id}/send"), "pt-BR,pt;q=0.9", &[])
+            .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(
         body.contains("sendo conferido com o Mercado Pago"),
         "{body}"
     );
-    let (s, body) = post_in(&c, &appr, &id, "send", "en").await;
+    let (s, body) = answer(
+        appr.post_in(&format!("/batches/{id}/send"), "en", &[])
+            .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("being read back"), "{body}");
     // Nothing moved: the batch is still stopped, one refund only.
-    assert_eq!(json(&c, &sub.0, &id).await["state"], "stopped");
+    assert_eq!(sub.json(&id).await["state"], "stopped");
     assert_eq!(sb.refunds().len(), 1);
 
     // Once the reading ends, the batch sends.
-    slow(&sb, 0);
-    let page = {
-        let rt = tokio::runtime::Handle::current();
-        let path = format!("/batches/{id}/reconcile");
-        let mut page = String::new();
-        tokio::task::block_in_place(|| {
-            wait_until("the reconciliation", Duration::from_secs(60), || {
-                page = rt.block_on(get(&c, &sub.0, &path)).1;
-                !page.contains("data-working")
-            })
-        });
-        page
-    };
+    slow(sb, 0);
+    let page = read_back(sub, &id);
     assert!(!page.contains("could not be read back"), "{page}");
     // Slow again: the send is under way when the reading is asked for.
-    slow(&sb, 3_000);
-    let (s, body) = step(&c, &appr.0, Some(&appr.1), &id, "send", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let (s, body) = post_in(&c, &sub, &id, "reconcile", "es").await;
+    slow(sb, 3_000);
+    appr.stepped(&id, "send", &[]).await;
+    let (s, body) = answer(
+        sub.post_in(&format!("/batches/{id}/reconcile"), "es", &[])
+            .await,
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("el lote se está enviando"), "{body}");
-    slow(&sb, 0);
-    assert_eq!(settled(&c, &sub.0, &id).await["state"], "finished");
-    let per_key = refunds_per_key(&sb);
+    slow(sb, 0);
+    assert_eq!(sub.settled(&id)["state"], "finished");
+    let per_key = refunds_per_key(sb);
     assert_eq!(per_key.len(), 3, "{per_key:?}");
     assert!(per_key.values().all(|n| *n == 1), "{per_key:?}");
 }

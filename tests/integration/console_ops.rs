@@ -1,4 +1,4 @@
-//! The console as operations run it (issue 21): HTTPS with a certificate of its
+//! The console as operations run it: HTTPS with a certificate of its
 //! own, its settings from the job file, a send whose console was killed
 //! (found `stopped`, finished once, by the console or by `run --approved`),
 //! refusals in the person's language, progress money in the locale's format.
@@ -11,11 +11,10 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, SET_COOKIE};
 
 use crate::common::{
-    Console, PASSWORD, Work, ordinary_csv, refunds_per_key, run, sandbox, sandbox_with,
-    state_with_users, wait_until,
+    Console, PASSWORD, Work, ordinary_csv, refunds_per_key, run, sandbox_with, state_with_users,
+    wait_until,
 };
-use crate::console::{csrf_of, logged_in, text};
-use crate::four_eyes::{console_on, json, step, uploaded};
+use crate::console_client::{Desk, Person, approved, console_on, csrf_of, desk, first_event, text};
 
 /// A self-signed certificate for 127.0.0.1, made now: (cert.pem, key.pem) in `w`.
 pub(crate) fn certificate(
@@ -259,36 +258,9 @@ fn stored_state(state: &Path, id: &str) -> String {
     .unwrap()
 }
 
-/// Submitted by `sub`, approved by `appr`, at `total`.
-async fn approved(c: &Console, id: &str, total: &str) {
-    let (sub, sub_csrf) = logged_in(c, "sub").await;
-    let (appr, appr_csrf) = logged_in(c, "appr").await;
-    let (s, body) = step(
-        c,
-        &sub,
-        Some(&sub_csrf),
-        id,
-        "submit",
-        &[("expect_total", total)],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let (s, body) = step(
-        c,
-        &appr,
-        Some(&appr_csrf),
-        id,
-        "approve",
-        &[("expect_total", total)],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-}
-
 /// `audit.csv` as the admin downloads it.
 async fn audit_of(c: &Console) -> String {
-    let (boss, _) = logged_in(c, "boss").await;
-    text(boss.get(c.url("/audit.csv")).send().await.unwrap()).await
+    Person::log_in(c, "boss").await.audit_csv().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -302,14 +274,13 @@ async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
     });
     let slow = ["--rate", "2", "--fixed-rate"];
     let c = console_on(&w, &state, &sb, &slow);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let a = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(6, 11), false).await;
-    let b = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(10, 12), false).await;
-    approved(&c, &a, "7.50").await;
-    approved(&c, &b, "12.50").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let (s, _) = step(&c, &appr, Some(&appr_csrf), &a, "send", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
+    let sub = Person::log_in(&c, "sub").await;
+    let a = sub.uploaded(&ordinary_csv(6, 11), false).await;
+    let b = sub.uploaded(&ordinary_csv(10, 12), false).await;
+    let appr = Person::log_in(&c, "appr").await;
+    approved(&sub, &appr, &a, "7.50").await;
+    approved(&sub, &appr, &b, "12.50").await;
+    appr.stepped(&a, "send", &[]).await;
     wait_until("two refunds", Duration::from_secs(60), || {
         sb.refunds().len() >= 2
     });
@@ -318,8 +289,8 @@ async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
 
     // Started again: the batch reads `stopped`, said in the audit trail.
     let c = console_on(&w, &state, &sb, &[]);
-    let (sub, _) = logged_in(&c, "sub").await;
-    assert_eq!(json(&c, &sub, &a).await["state"], "stopped");
+    let sub = Person::log_in(&c, "sub").await;
+    assert_eq!(sub.json(&a).await["state"], "stopped");
     let audit = audit_of(&c).await;
     assert!(
         audit
@@ -328,23 +299,17 @@ async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
         "{audit}"
     );
     // Sending it again finishes it: the same ledger batch, every row once.
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let (s, body) = step(&c, &appr, Some(&appr_csrf), &a, "send", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let mut last = serde_json::Value::Null;
-    wait_until("batch A finished", Duration::from_secs(60), || {
-        last = futures_block(json(&c, &sub, &a));
-        last["state"] == "finished"
-    });
+    let appr = Person::log_in(&c, "appr").await;
+    appr.stepped(&a, "send", &[]).await;
+    let last = sub.in_state(&a, "finished");
     assert_eq!(last["counts"]["refunded"], 6, "{last}");
     assert_eq!(sb.refunds().len(), 6);
     drop(c);
 
     // A console sending B is alive: `run --approved` leaves B to it.
     let c = console_on(&w, &state, &sb, &["--rate", "1", "--fixed-rate"]);
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let (s, _) = step(&c, &appr, Some(&appr_csrf), &b, "send", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
+    let appr = Person::log_in(&c, "appr").await;
+    appr.stepped(&b, "send", &[]).await;
     wait_until("a refund of B", Duration::from_secs(60), || {
         sb.refunds().len() >= 7
     });
@@ -386,27 +351,20 @@ async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
     assert!(!audit.contains(TEST_TOKEN));
 }
 
-/// Runs `f` to its end from a synchronous closure (the polls of `wait_until`).
-fn futures_block<F: std::future::Future>(f: F) -> F::Output {
-    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_and_progress_money_speak_the_persons_language() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let d = desk(&[]).await;
+    let Desk { c, sub, .. } = &d;
     let post = |path: &str, lang: &str, form: Vec<(&'static str, String)>| {
-        sub.post(c.url(path))
+        sub.b
+            .post(c.url(path))
             .header(ACCEPT_LANGUAGE, lang.to_owned())
             .form(&form)
             .send()
     };
-    let csrf = || vec![("csrf", sub_csrf.clone())];
+    let csrf = || vec![("csrf", sub.csrf.clone())];
     let csv = "payment_id,amount,currency,reference\n9000,1.25,BRL,r0\n9001,1.25,BRL,r1\n9002,1.25,BRL,r2\n";
-    let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
+    let id = sub.uploaded(csv, false).await;
     let send = format!("/batches/{id}/send");
 
     // 409: the same status in every language; the words are the person's.
@@ -442,30 +400,12 @@ async fn refusals_and_progress_money_speak_the_persons_language() {
     assert!(text(r).await.contains("digite o total"));
 
     // Progress: the money as the page's locale writes it, made on the server.
-    approved(&c, &id, "3.75:BRL").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let (s, body) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    wait_until("the batch finished", Duration::from_secs(60), || {
-        futures_block(json(&c, &sub, &id))["state"] == "finished"
-    });
+    let appr = Person::log_in(c, "appr").await;
+    approved(sub, &appr, &id, "3.75:BRL").await;
+    appr.stepped(&id, "send", &[]).await;
+    sub.in_state(&id, "finished");
     for (lang, money) in [("pt-BR", "R$ 3,75"), ("en", "R$ 3.75")] {
-        let mut r = sub
-            .get(c.url(&format!("/batches/{id}/events")))
-            .header(ACCEPT_LANGUAGE, lang)
-            .send()
-            .await
-            .unwrap();
-        let mut seen = String::new();
-        while !seen.contains("\n\n") {
-            let chunk = r.chunk().await.unwrap().expect("an event");
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-        let data = seen
-            .lines()
-            .find_map(|l| l.strip_prefix("data:"))
-            .expect("data line");
-        let ev: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
+        let ev = first_event(sub.get_in(&format!("/batches/{id}/events"), lang).await).await;
         assert_eq!(
             ev["refunded_shown"],
             serde_json::json!([money]),

@@ -1,126 +1,19 @@
-//! `mprefund console`, results (issue 21): a sent batch's rows in a table —
+//! `mprefund console`, results: a sent batch's rows in a table —
 //! filtered, paged in the ledger, every cell escaped —, the results CSV `run`
 //! writes (the file's own dialect, formulas neutralised, or Mercado Pago's
 //! columns), and "retry failed rows" by `mprefund retry`'s rules, once.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use std::time::Duration;
 
-use mprefund_sandbox::{SandboxHandle, TEST_TOKEN};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_LANGUAGE, CONTENT_DISPOSITION, LOCATION};
+use reqwest::header::{CONTENT_DISPOSITION, LOCATION};
 
-use crate::common::{Console, Work, ordinary_csv, refunds_per_key, sandbox, state_with_users};
-use crate::console::{Browser, logged_in, text, upload};
+use crate::common::{Work, ordinary_csv, refunds_per_key};
+use crate::console_client::{Desk, Person, approved_upload, desk, exactly_one, sent_upload, text};
 
-fn console_on(w: &Work, state: &Path, sb: &SandboxHandle) -> Console {
-    let base = sb.base_url();
-    Console::start_with(
-        w,
-        state,
-        &[("MP_ACCESS_TOKEN", TEST_TOKEN)],
-        &["--api-base", &base, "--rate", "1000", "--max-attempts", "2"],
-    )
-}
-
-async fn post(
-    c: &Console,
-    b: &Browser,
-    csrf: Option<&str>,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let mut form: Vec<(&str, &str)> = fields.to_vec();
-    if let Some(t) = csrf {
-        form.push(("csrf", t));
-    }
-    let r = b.post(c.url(path)).form(&form).send().await.unwrap();
-    let status = r.status();
-    (status, text(r).await)
-}
-
-async fn get(c: &Console, b: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = b.get(c.url(path)).send().await.unwrap();
-    let status = r.status();
-    (status, text(r).await)
-}
-
-async fn json(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
-    b.get(c.url(&format!("/batches/{id}.json")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-/// The batch `id` once it is no longer being sent.
-async fn settled(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
-    for _ in 0..12_000 {
-        let j = json(c, b, id).await;
-        if j["state"] != "sending" {
-            return j;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("batch {id} still sending; log: {}", c.log());
-}
-
-/// Uploaded by `sub`, submitted and approved (by `appr`) with the plan's own
-/// totals: the batch id.
-async fn approved(
-    c: &Console,
-    (sub, sub_csrf): (&Browser, &str),
-    (appr, appr_csrf): (&Browser, &str),
-    name: &str,
-    bytes: Vec<u8>,
-) -> String {
-    let r = upload(c, sub, Some(sub_csrf), name, bytes, true).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
-    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
-    let id = to.strip_prefix("/batches/").unwrap().to_owned();
-    // The total the page gives to type, once the `full` rows' payments are read.
-    let mut j = json(c, sub, &id).await;
-    for _ in 0..2000 {
-        if !j["to_type"].is_null() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        j = json(c, sub, &id).await;
-    }
-    let totals = j["to_type"].as_str().expect("a total to type").to_owned();
-    let path = format!("/batches/{id}/submit");
-    let (s, body) = post(c, sub, Some(sub_csrf), &path, &[("expect_total", &totals)]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let path = format!("/batches/{id}/approve");
-    let (s, body) = post(
-        c,
-        appr,
-        Some(appr_csrf),
-        &path,
-        &[("expect_total", &totals)],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    id
-}
-
-/// Approved, then sent now; the batch once its send is over.
-async fn sent(
-    c: &Console,
-    sub: (&Browser, &str),
-    appr: (&Browser, &str),
-    name: &str,
-    bytes: Vec<u8>,
-) -> (String, serde_json::Value) {
-    let id = approved(c, sub, appr, name, bytes).await;
-    let (s, body) = post(c, appr.0, Some(appr.1), &format!("/batches/{id}/send"), &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let j = settled(c, appr.0, &id).await;
-    (id, j)
-}
+/// Sent fast, and a failed row retried once only.
+const FAST: [&str; 4] = ["--rate", "1000", "--max-attempts", "2"];
 
 /// The rows a results page lists: (row, outcome), in page order.
 fn listed(html: &str) -> Vec<(u64, String)> {
@@ -147,14 +40,11 @@ fn records(body: &[u8]) -> Vec<HashMap<String, String>> {
     crate::common::read_csv(&p)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let d = desk(&FAST).await;
+    let Desk { state, c, sub, .. } = &d;
+    let Desk { appr, .. } = &d;
     // The pt-BR sample (BOM, `;`, decimal commas, CRLF), with a formula in a
     // free-text cell and a script where a payment id should be (a bad line).
     let sample =
@@ -166,29 +56,18 @@ async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
          Mal Feitor;7,00;<script>alert(1)</script>;Fraude;CB-2026-1198;BRL;;\r\n"
             .as_bytes(),
     );
-    let (id, j) = sent(
-        &c,
-        (&sub, &sub_csrf),
-        (&appr, &appr_csrf),
-        "chargebacks-ptbr.csv",
-        bytes,
-    )
-    .await;
+    let (id, j) = sent_upload(sub, appr, "chargebacks-ptbr.csv", bytes).await;
     assert_eq!(j["state"], "finished", "{j}");
 
     // The batch page links its results.
-    let (_, page) = get(&c, &appr, &format!("/batches/{id}")).await;
+    let (_, page) = appr.get(&format!("/batches/{id}")).await;
     assert!(
         page.contains(&format!("href=\"/batches/{id}/results\"")),
         "{page}"
     );
 
     // The download first: what the page is checked against.
-    let r = sub
-        .get(c.url(&format!("/batches/{id}/results.csv")))
-        .send()
-        .await
-        .unwrap();
+    let r = sub.fetch(&format!("/batches/{id}/results.csv")).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
         r.headers()[CONTENT_DISPOSITION],
@@ -235,10 +114,8 @@ async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
 
     // Mercado Pago's columns, same dialect.
     let r = sub
-        .get(c.url(&format!("/batches/{id}/results.csv?format=mp-batch")))
-        .send()
-        .await
-        .unwrap();
+        .fetch(&format!("/batches/{id}/results.csv?format=mp-batch"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
         r.headers()[CONTENT_DISPOSITION]
@@ -263,10 +140,8 @@ async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
         ("99,99", "Refunded")
     );
     let r = sub
-        .get(c.url(&format!("/batches/{id}/results.csv?format=xlsx")))
-        .send()
-        .await
-        .unwrap();
+        .fetch(&format!("/batches/{id}/results.csv?format=xlsx"))
+        .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 
     // Each filter lists exactly the rows its meaning says, read from the file.
@@ -296,7 +171,9 @@ async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
         ("refunded", want(&outcome_in(&["refunded", "in_process"]))),
     ];
     for (filter, rows) in &cases {
-        let (s, html) = get(&c, &sub, &format!("/batches/{id}/results?filter={filter}")).await;
+        let (s, html) = sub
+            .get(&format!("/batches/{id}/results?filter={filter}"))
+            .await;
         assert_eq!(s, StatusCode::OK, "{html}");
         let got: Vec<u64> = listed(&html).into_iter().map(|(n, _)| n).collect();
         assert_eq!(&got, rows, "filter {filter}");
@@ -312,24 +189,26 @@ async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
     );
 
     // Every cell escaped: the script a cell held is text, never markup.
-    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=failed")).await;
+    let (_, html) = sub
+        .get(&format!("/batches/{id}/results?filter=failed"))
+        .await;
     assert!(!html.contains("<script>alert(1)"), "{html}");
     assert!(
         html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
         "{html}"
     );
     // A cause with its meaning and next step; money in the page's locale.
-    let (_, pt) = get(&c, &sub, &format!("/batches/{id}/results?lang=pt-BR")).await;
+    let (_, pt) = sub.get(&format!("/batches/{id}/results?lang=pt-BR")).await;
     assert!(pt.contains("R$ 99,99"), "{pt}");
-    let (_, en) = get(&c, &sub, &format!("/batches/{id}/results?lang=en")).await;
+    let (_, en) = sub.get(&format!("/batches/{id}/results?lang=en")).await;
     assert!(en.contains("R$ 99.99"), "{en}");
     assert!(en.contains("needs a person: look at the payment"), "{en}");
-    let (s, _) = get(&c, &sub, &format!("/batches/{id}/results?filter=<b>")).await;
+    let (s, _) = sub.get(&format!("/batches/{id}/results?filter=<b>")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 
     // Every download audited.
-    let (boss, _) = logged_in(&c, "boss").await;
-    let (_, audit) = get(&c, &boss, "/audit.csv").await;
+    let boss = Person::log_in(c, "boss").await;
+    let (_, audit) = boss.get("/audit.csv").await;
     let downloads = audit
         .lines()
         .filter(|l| l.contains(",download,") && l.contains(id.as_str()) && l.contains(",sub,"))
@@ -337,27 +216,16 @@ async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
     assert_eq!(downloads, 2, "{audit}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_results_page_is_a_hundred_rows_every_row_on_exactly_one_page() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let d = desk(&FAST).await;
+    let Desk { sub, appr, .. } = &d;
     let csv = ordinary_csv(250, 4_700_001);
-    let (id, j) = sent(
-        &c,
-        (&sub, &sub_csrf),
-        (&appr, &appr_csrf),
-        "big.csv",
-        csv.into_bytes(),
-    )
-    .await;
+    let (id, j) = sent_upload(sub, appr, "big.csv", csv.into_bytes()).await;
     assert_eq!(j["counts"]["refunded"], 250, "{j}");
     let mut seen = Vec::new();
     for page in 1..=3 {
-        let (s, html) = get(&c, &sub, &format!("/batches/{id}/results?page={page}")).await;
+        let (s, html) = sub.get(&format!("/batches/{id}/results?page={page}")).await;
         assert_eq!(s, StatusCode::OK);
         let rows = listed(&html);
         assert_eq!(rows.len(), if page < 3 { 100 } else { 50 }, "page {page}");
@@ -371,38 +239,30 @@ async fn a_results_page_is_a_hundred_rows_every_row_on_exactly_one_page() {
     assert_eq!(unique, (1..=250).collect(), "none lost, in input order");
     assert!(seen.windows(2).all(|p| p[0] < p[1]));
     // Past the end: the last page; nothing failed: one empty page.
-    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?page=99")).await;
+    let (_, html) = sub.get(&format!("/batches/{id}/results?page=99")).await;
     assert_eq!(listed(&html).first().map(|r| r.0), Some(201));
-    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=failed")).await;
+    let (_, html) = sub
+        .get(&format!("/batches/{id}/results?filter=failed"))
+        .await;
     assert!(
         listed(&html).is_empty() && html.contains("page 1 of 1"),
         "{html}"
     );
-    let (s, _) = get(&c, &sub, &format!("/batches/{id}/results?page=-1")).await;
+    let (s, _) = sub.get(&format!("/batches/{id}/results?page=-1")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let d = desk(&FAST).await;
+    let Desk { sb, c, sub, .. } = &d;
+    let Desk { appr, .. } = &d;
     let sick = [4_800_001_003u64, 4_800_001_009];
     for p in sick {
         sb.fail_payment(p, 500);
     }
     let csv = ordinary_csv(12, 4_800_001);
-    let (id, j) = sent(
-        &c,
-        (&sub, &sub_csrf),
-        (&appr, &appr_csrf),
-        "sick.csv",
-        csv.into_bytes(),
-    )
-    .await;
+    let (id, j) = sent_upload(sub, appr, "sick.csv", csv.into_bytes()).await;
     assert_eq!(j["state"], "finished", "{j}");
     // A 500 may follow a refund made: those rows are in doubt, not failed.
     assert_eq!(
@@ -413,7 +273,9 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
         (Some(10), Some(2)),
         "{j}"
     );
-    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=failed")).await;
+    let (_, html) = sub
+        .get(&format!("/batches/{id}/results?filter=failed"))
+        .await;
     assert_eq!(
         listed(&html),
         [(4, "unknown".to_owned()), (10, "unknown".to_owned())]
@@ -423,34 +285,26 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
         "{html}"
     );
     // Retryable: not a person's.
-    let (_, html) = get(
-        &c,
-        &sub,
-        &format!("/batches/{id}/results?filter=needs-person"),
-    )
-    .await;
+    let (_, html) = sub
+        .get(&format!("/batches/{id}/results?filter=needs-person"))
+        .await;
     assert!(listed(&html).is_empty(), "{html}");
 
     let retry = format!("/batches/{id}/retry");
     // A forged token, no token, no session, no such batch.
-    let (s, _) = post(&c, &sub, Some("forged"), &retry, &[]).await;
+    let (s, _) = sub.post_with(Some("forged"), &retry, &[]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = post(&c, &sub, None, &retry, &[]).await;
+    let (s, _) = sub.post_with(None, &retry, &[]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let nobody = crate::console::browser();
-    let (s, _) = post(&c, &nobody, Some(&sub_csrf), &retry, &[]).await;
+    let nobody = Person::nobody(c);
+    let (s, _) = nobody.post_with(Some(&sub.csrf), &retry, &[]).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = post(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        "/batches/0123456789abcdef0123456789abcdef/retry",
-        &[],
-    )
-    .await;
+    let (s, _) = sub
+        .post("/batches/0123456789abcdef0123456789abcdef/retry", &[])
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(
-        json(&c, &sub, &id).await["counts"]["unknown"],
+        sub.json(&id).await["counts"]["unknown"],
         2,
         "nothing retried"
     );
@@ -459,53 +313,36 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
         sb.heal_payment(p);
     }
     // A double click retries once.
-    let (a, b) = tokio::join!(
-        post(&c, &sub, Some(&sub_csrf), &retry, &[]),
-        post(&c, &appr, Some(&appr_csrf), &retry, &[]),
-    );
-    let mut codes = [a.0, b.0];
-    codes.sort();
-    assert_eq!(
-        codes,
-        [StatusCode::SEE_OTHER, StatusCode::CONFLICT],
-        "{a:?} {b:?}"
-    );
-    let j = settled(&c, &sub, &id).await;
+    let (a, b) = tokio::join!(sub.post(&retry, &[]), appr.post(&retry, &[]),);
+    exactly_one(&a, &b);
+    let j = sub.settled(&id);
     assert_eq!(j["state"], "finished", "{j}");
     assert_eq!(j["counts"]["refunded"], 12, "{j}");
     assert!(j["counts"].get("failed").is_none_or(|n| n == 0), "{j}");
-    let per_key = refunds_per_key(&sb);
+    let per_key = refunds_per_key(sb);
     assert_eq!(per_key.len(), 12, "{per_key:?}");
     assert!(
         per_key.values().all(|n| *n == 1),
         "a payment refunded twice: {per_key:?}"
     );
     // The results say so, the file too.
-    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=refunded")).await;
+    let (_, html) = sub
+        .get(&format!("/batches/{id}/results?filter=refunded"))
+        .await;
     assert_eq!(listed(&html).len(), 12);
     assert!(
         !html.contains(&format!("action=\"/batches/{id}/retry\"")),
         "{html}"
     );
-    let r = sub
-        .get(c.url(&format!("/batches/{id}/results.csv")))
-        .send()
-        .await
-        .unwrap();
+    let r = sub.fetch(&format!("/batches/{id}/results.csv")).await;
     let csv = records(&r.bytes().await.unwrap());
     assert!(csv.iter().all(|r| r["outcome"] == "refunded"));
     // Nothing left to retry.
-    let (s, body) = post(&c, &sub, Some(&sub_csrf), &retry, &[]).await;
+    let (s, body) = sub.post(&retry, &[]).await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("no failed row to retry"), "{body}");
     // The same refusal in the person's language.
-    let r = sub
-        .post(c.url(&retry))
-        .header(ACCEPT_LANGUAGE, "pt-BR,pt;q=0.9")
-        .form(&[("csrf", sub_csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = sub.post_in(&retry, "pt-BR,pt;q=0.9", &[]).await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let body = text(r).await;
     assert!(
@@ -513,8 +350,8 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
         "{body}"
     );
 
-    let (boss, _) = logged_in(&c, "boss").await;
-    let (_, audit) = get(&c, &boss, "/audit.csv").await;
+    let boss = Person::log_in(c, "boss").await;
+    let (_, audit) = boss.get("/audit.csv").await;
     let retries = audit
         .lines()
         .filter(|l| l.contains(",retry,") && l.contains(id.as_str()))
@@ -522,57 +359,42 @@ async fn retry_sends_the_failed_rows_once_by_send_nows_path() {
     assert_eq!(retries, 1, "{audit}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn results_need_a_session_a_batch_and_a_send() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let id = approved(
-        &c,
-        (&sub, &sub_csrf),
-        (&appr, &appr_csrf),
+    let d = desk(&FAST).await;
+    let Desk { sb, c, sub, .. } = &d;
+    let Desk { appr, .. } = &d;
+    let id = approved_upload(
+        sub,
+        appr,
         "later.csv",
         ordinary_csv(3, 4_900_001).into_bytes(),
     )
     .await;
     // Approved, not sent: no results yet.
-    let (s, body) = get(&c, &sub, &format!("/batches/{id}/results.csv")).await;
+    let (s, body) = sub.get(&format!("/batches/{id}/results.csv")).await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
-    let (s, html) = get(&c, &sub, &format!("/batches/{id}/results")).await;
+    let (s, html) = sub.get(&format!("/batches/{id}/results")).await;
     assert_eq!(s, StatusCode::CONFLICT, "{html}");
     assert!(html.contains("no results yet"), "{html}");
-    let (s, _) = post(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &format!("/batches/{id}/retry"),
-        &[],
-    )
-    .await;
+    let (s, _) = sub.post(&format!("/batches/{id}/retry"), &[]).await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let (_, page) = get(&c, &sub, &format!("/batches/{id}")).await;
+    let (_, page) = sub.get(&format!("/batches/{id}")).await;
     assert!(
         !page.contains("/results\""),
         "no link before a send: {page}"
     );
     // No such batch; no session.
     for unknown in ["0123456789abcdef0123456789abcdef", "..%2F..%2Fetc", "x"] {
-        let (s, _) = get(&c, &sub, &format!("/batches/{unknown}/results.csv")).await;
+        let (s, _) = sub.get(&format!("/batches/{unknown}/results.csv")).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{unknown}");
-        let (s, _) = get(&c, &sub, &format!("/batches/{unknown}/results")).await;
+        let (s, _) = sub.get(&format!("/batches/{unknown}/results")).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{unknown}");
     }
-    let nobody = crate::console::browser();
-    let (s, _) = get(&c, &nobody, &format!("/batches/{id}/results.csv")).await;
+    let nobody = Person::nobody(c);
+    let (s, _) = nobody.get(&format!("/batches/{id}/results.csv")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let r = nobody
-        .get(c.url(&format!("/batches/{id}/results")))
-        .send()
-        .await
-        .unwrap();
+    let r = nobody.fetch(&format!("/batches/{id}/results")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/login");
     assert!(sb.refunds().is_empty(), "nothing was sent");
@@ -582,14 +404,10 @@ async fn results_need_a_session_a_batch_and_a_send() {
 /// corrected spreadsheet uploaded in the console counts those payments as
 /// already refunded on its plan, and once approved and sent its rows are held
 /// — in doubt, the reason on the results page — and nothing moves.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_corrected_upload_after_an_outage_is_held_with_its_reason() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let d = desk(&FAST).await;
+    let Desk { sb, sub, appr, .. } = &d;
     let ids = [4_900_001_001u64, 4_900_001_002];
     for p in ids {
         sb.fail_payment(p, 500);
@@ -598,14 +416,7 @@ async fn a_corrected_upload_after_an_outage_is_held_with_its_reason() {
         "payment_id,amount,reference\n{},25.00,CB-1\n{},25.00,CB-2\n",
         ids[0], ids[1]
     );
-    let (_, j) = sent(
-        &c,
-        (&sub, &sub_csrf),
-        (&appr, &appr_csrf),
-        "night.csv",
-        night.into_bytes(),
-    )
-    .await;
+    let (_, j) = sent_upload(sub, appr, "night.csv", night.into_bytes()).await;
     assert_eq!(j["counts"]["unknown"], 2, "{j}");
     for p in ids {
         sb.heal_payment(p);
@@ -614,34 +425,17 @@ async fn a_corrected_upload_after_an_outage_is_held_with_its_reason() {
         "payment_id,amount,reference\n{},20.00,CB-1\n{},20.00,CB-2\n",
         ids[0], ids[1]
     );
-    let r = upload(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        "fixed.csv",
-        fixed.clone().into_bytes(),
-        true,
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
-    let id = r.headers()[LOCATION]
-        .to_str()
-        .unwrap()
-        .trim_start_matches("/batches/")
-        .to_owned();
-    assert_eq!(json(&c, &sub, &id).await["already_refunded"], 2);
-    let (_, page) = get(&c, &sub, &format!("/batches/{id}")).await;
+    let id = sub
+        .uploaded_as("fixed.csv", fixed.clone().into_bytes(), true)
+        .await;
+    assert_eq!(sub.json(&id).await["already_refunded"], 2);
+    let (_, page) = sub.get(&format!("/batches/{id}")).await;
     assert!(page.contains("may have been refunded"), "{page}");
-    let (id, j) = sent(
-        &c,
-        (&sub, &sub_csrf),
-        (&appr, &appr_csrf),
-        "fixed2.csv",
-        fixed.into_bytes(),
-    )
-    .await;
+    let (id, j) = sent_upload(sub, appr, "fixed2.csv", fixed.into_bytes()).await;
     assert_eq!(j["counts"]["failed"], 2, "{j}");
-    let (_, html) = get(&c, &sub, &format!("/batches/{id}/results?filter=failed")).await;
+    let (_, html) = sub
+        .get(&format!("/batches/{id}/results?filter=failed"))
+        .await;
     assert!(html.contains("payment_in_doubt"), "{html}");
     assert!(html.contains("may have refunded this payment"), "{html}");
     assert!(sb.refunds().is_empty(), "{:?}", sb.refunds());

@@ -10,9 +10,8 @@ use mprefund_sandbox::{PaymentSpec, SandboxHandle};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 
-use crate::common::{ACCOUNT_STATE, Console, Work, read_csv, run, sandbox, state_with_users};
-use crate::console::{Browser, logged_in, text};
-use crate::four_eyes::{console_on, json, step, uploaded};
+use crate::common::{ACCOUNT_STATE, Work, read_csv, run, sandbox, state_with_users};
+use crate::console_client::{Desk, Person, answer, console_on, desk};
 
 /// Payments of `amount` BRL each.
 fn declare(sb: &SandboxHandle, ids: &[u64], amount: i64) {
@@ -24,58 +23,22 @@ fn declare(sb: &SandboxHandle, ids: &[u64], amount: i64) {
     }
 }
 
-/// `POST /batches/{id}/{step}` as `lang` reads.
+/// `POST /batches/{id}/{step}` with a typed total, as `lang` reads.
 async fn step_in(
-    c: &Console,
-    b: &Browser,
-    csrf: &str,
+    b: &Person,
     id: &str,
     what: &str,
     total: &str,
     lang: &str,
 ) -> (StatusCode, String) {
-    let r = b
-        .post(c.url(&format!("/batches/{id}/{what}")))
-        .header("accept-language", lang)
-        .form(&[("expect_total", total), ("csrf", csrf)])
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, text(r).await)
-}
-
-/// The batch's JSON once the `full` rows' payments are read: the total to type.
-async fn to_type(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
-    let mut last = serde_json::Value::Null;
-    for _ in 0..2000 {
-        last = json(c, b, id).await;
-        if !last["to_type"].is_null() {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the payments were never read: {last}");
-}
-
-/// Until the batch is no longer being sent.
-async fn sent(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
-    let mut last = serde_json::Value::Null;
-    for _ in 0..6000 {
-        last = json(c, b, id).await;
-        if last["state"] != "sending" && last["state"] != "approved" {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("never sent: {last}");
+    answer(b.step_in(id, what, total, lang).await).await
 }
 
 /// 1.00 on one payment and five `full` rows: typed 1.00 covers 1.00 only, so
 /// it is refused at submit and at approval; the total with what is left of
 /// the five payments (read from Mercado Pago) is accepted, and exactly that
 /// money moves.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_total_without_the_full_rows_money_approves_nothing() {
     let w = Work::new();
     let state = state_with_users(&w);
@@ -86,29 +49,23 @@ async fn a_total_without_the_full_rows_money_approves_nothing() {
     declare(&sb, &[7100004], 13000);
     declare(&sb, &[7100005], 15000);
     let c = console_on(&w, &state, &sb, &[]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let sub = Person::log_in(&c, "sub").await;
+    let appr = Person::log_in(&c, "appr").await;
     let csv = "payment_id,amount,reference\n\
                7100001,1.00,a\n7100002,full,b\n7100003,full,c\n7100004,full,d\n\
                7100005,full,e\n7100006,full,f\n";
-    let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
-    let j = to_type(&c, &sub, &id).await;
+    let id = sub.uploaded(csv, false).await;
+    let j = sub.to_type(&id);
     assert_eq!(j["to_type"], "621.00:BRL", "{j}");
     assert_eq!(j["full_unread"], 0, "{j}");
-    let page = text(
-        sub.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = sub.page(&format!("/batches/{id}")).await;
     assert!(
         page.contains("<code id=\"to-type\">621.00:BRL</code>"),
         "{page}"
     );
 
     for typed in ["1.00", "1.00:BRL", "1.00 + 5 full", "621"] {
-        let (s, body) = step_in(&c, &sub, &sub_csrf, &id, "submit", typed, "en").await;
+        let (s, body) = step_in(&sub, &id, "submit", typed, "en").await;
         if typed == "621" {
             assert_eq!(s, StatusCode::SEE_OTHER, "{typed}: {body}");
         } else {
@@ -116,17 +73,18 @@ async fn a_total_without_the_full_rows_money_approves_nothing() {
             assert!(body.contains("621.00"), "{typed}: {body}");
         }
     }
-    assert_eq!(json(&c, &sub, &id).await["expect_total"], "621.00");
+    assert_eq!(sub.json(&id).await["expect_total"], "621.00");
     for typed in ["1.00", "1.00:BRL+5full", "621.00:USD"] {
-        let (s, body) = step_in(&c, &appr, &appr_csrf, &id, "approve", typed, "en").await;
+        let (s, body) = step_in(&appr, &id, "approve", typed, "en").await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{typed}: {body}");
     }
     assert!(sb.refunds().is_empty());
-    let (s, body) = step_in(&c, &appr, &appr_csrf, &id, "approve", "621.00 BRL", "en").await;
+    let (s, body) = step_in(&appr, &id, "approve", "621.00 BRL", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let (s, body) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let last = sent(&c, &sub, &id).await;
+    appr.stepped(&id, "send", &[]).await;
+    let last = sub.wait_for(&id, "a send", |j| {
+        j["state"] != "sending" && j["state"] != "approved"
+    });
     assert_eq!(last["state"], "finished", "{last}");
     let refunds = sb.refunds();
     assert_eq!(refunds.len(), 6, "{refunds:?}");
@@ -136,91 +94,62 @@ async fn a_total_without_the_full_rows_money_approves_nothing() {
 
 /// A file without a currency column is in the account's currency (read from
 /// Mercado Pago): a total typed in USD is refused, in the person's language.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_usd_total_on_a_brl_file_is_refused_in_the_persons_language() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let d = desk(&[]).await;
+    let Desk { sub, appr, .. } = &d;
     let csv = "payment_id,amount,reference\n7200001,2.50,a\n7200002,1.25,b\n";
-    let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
+    let id = sub.uploaded(csv, false).await;
 
-    let (s, body) = step_in(&c, &sub, &sub_csrf, &id, "submit", "3.75:USD", "en").await;
+    let (s, body) = step_in(sub, &id, "submit", "3.75:USD", "en").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body.contains("is in USD, but this file") && body.contains("rows are in BRL"),
         "{body}"
     );
-    let (s, body) = step_in(&c, &sub, &sub_csrf, &id, "submit", "3.75 USD", "pt-BR").await;
+    let (s, body) = step_in(sub, &id, "submit", "3.75 USD", "pt-BR").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("está em USD"), "{body}");
-    let (s, body) = step_in(&c, &sub, &sub_csrf, &id, "submit", "3.75:BRL", "en").await;
+    let (s, body) = step_in(sub, &id, "submit", "3.75:BRL", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
 
-    let (s, body) = step_in(&c, &appr, &appr_csrf, &id, "approve", "3.75:USD", "es").await;
+    let (s, body) = step_in(appr, &id, "approve", "3.75:USD", "es").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("está en USD"), "{body}");
-    let (s, body) = step_in(&c, &appr, &appr_csrf, &id, "approve", "3.75", "en").await;
+    let (s, body) = step_in(appr, &id, "approve", "3.75", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let page = text(
-        sub.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(json(&c, &sub, &id).await["state"], "approved", "{page}");
+    let page = sub.page(&format!("/batches/{id}")).await;
+    assert_eq!(sub.json(&id).await["state"], "approved", "{page}");
 }
 
 /// `full` rows whose payments cannot be read (not found) are named apart: the
 /// page says so, a total that does not name them is refused.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn full_rows_that_cannot_be_read_are_named_apart() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let d = desk(&[]).await;
+    let Desk { sub, appr, .. } = &d;
     // Ids ending 900: payments that do not exist.
     let csv = "payment_id,amount,reference\n7300001,1.00,a\n7300900,full,b\n7301900,full,c\n";
-    let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
-    let j = to_type(&c, &sub, &id).await;
+    let id = sub.uploaded(csv, false).await;
+    let j = sub.to_type(&id);
     assert_eq!(j["to_type"], "1.00:BRL+2full", "{j}");
     assert_eq!(j["full_unread"], 2, "{j}");
-    let page = text(
-        sub.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = sub.page(&format!("/batches/{id}")).await;
     assert!(page.contains("id=\"cover-unread\""), "{page}");
     assert!(page.contains("+ 2 full"), "{page}");
 
-    let (s, body) = step_in(&c, &sub, &sub_csrf, &id, "submit", "1.00", "en").await;
+    let (s, body) = step_in(sub, &id, "submit", "1.00", "en").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("name them apart"), "{body}");
-    let (s, body) = step_in(&c, &sub, &sub_csrf, &id, "submit", "1.00 + 3 full", "en").await;
+    let (s, body) = step_in(sub, &id, "submit", "1.00 + 3 full", "en").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (s, body) = step_in(
-        &c,
-        &sub,
-        &sub_csrf,
-        &id,
-        "submit",
-        "1.00 BRL + 2 full",
-        "en",
-    )
-    .await;
+    let (s, body) = step_in(sub, &id, "submit", "1.00 BRL + 2 full", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    assert_eq!(json(&c, &sub, &id).await["expect_total"], "1.00:BRL+2full");
-    let (s, body) = step_in(&c, &appr, &appr_csrf, &id, "approve", "1.00", "pt-BR").await;
+    assert_eq!(sub.json(&id).await["expect_total"], "1.00:BRL+2full");
+    let (s, body) = step_in(appr, &id, "approve", "1.00", "pt-BR").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.contains("indique-as à parte"), "{body}");
-    let (s, body) = step_in(&c, &appr, &appr_csrf, &id, "approve", "1.00+2full", "en").await;
+    let (s, body) = step_in(appr, &id, "approve", "1.00+2full", "en").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
 }
 
@@ -323,7 +252,7 @@ fn a_report_in_another_currency_matches_no_refund() {
 
 /// While the `full` rows' payments are read the page says how far it is, and
 /// offers no form to type a total into until they are.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_page_shows_the_reading_and_waits_for_it() {
     let w = Work::new();
     let state = state_with_users(&w);
@@ -333,28 +262,16 @@ async fn the_page_shows_the_reading_and_waits_for_it() {
         ..Default::default()
     });
     let c = console_on(&w, &state, &sb, &[]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
+    let sub = Person::log_in(&c, "sub").await;
     let csv = "payment_id,amount,currency,reference\n7600001,full,BRL,a\n7600002,full,BRL,b\n";
-    let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
-    let page = text(
-        sub.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let id = sub.uploaded(csv, false).await;
+    let page = sub.page(&format!("/batches/{id}")).await;
     assert!(page.contains("id=\"cover-reading\""), "{page}");
     assert!(page.contains("of 2"), "{page}");
     assert!(!page.contains("/submit\""), "no total to type yet: {page}");
-    let j = to_type(&c, &sub, &id).await;
+    let j = sub.to_type(&id);
     assert_eq!(j["to_type"], "200.00:BRL", "{j}");
-    let page = text(
-        sub.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = sub.page(&format!("/batches/{id}")).await;
     assert!(page.contains("/submit\""), "{page}");
     assert!(!page.contains("id=\"cover-reading\""), "{page}");
 }

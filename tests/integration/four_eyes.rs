@@ -1,64 +1,14 @@
-//! `mprefund console`, second phase (issue 21): four eyes — a submitter states
+//! `mprefund console`, four eyes: a submitter states
 //! the total and submits, someone else approves typing it again, or rejects;
 //! approval makes the ledger batch (seen by `status`), and only then can it be
 //! sent: from the console (live progress, stop) or by `run --approved`.
 
-use std::path::Path;
-use std::time::Duration;
-
 use mprefund_sandbox::TEST_TOKEN;
 use reqwest::StatusCode;
-use reqwest::header::LOCATION;
+use std::path::Path;
 
-use crate::common::{Console, Work, ordinary_csv, run, sandbox, state_with_users};
-use crate::console::{Browser, logged_in, text, upload};
-
-/// Uploads `csv` as `sub` would; the new batch's id.
-pub(crate) async fn uploaded(
-    c: &Console,
-    b: &Browser,
-    csrf: &str,
-    csv: &str,
-    skip: bool,
-) -> String {
-    let r = upload(c, b, Some(csrf), "cb.csv", csv.as_bytes().to_vec(), skip).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", text(r).await);
-    let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
-    to.strip_prefix("/batches/").unwrap().to_owned()
-}
-
-/// `POST /batches/{id}/{step}` with `fields` and the CSRF token.
-pub(crate) async fn step(
-    c: &Console,
-    b: &Browser,
-    csrf: Option<&str>,
-    id: &str,
-    step: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let mut form: Vec<(&str, &str)> = fields.to_vec();
-    if let Some(t) = csrf {
-        form.push(("csrf", t));
-    }
-    let r = b
-        .post(c.url(&format!("/batches/{id}/{step}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, text(r).await)
-}
-
-pub(crate) async fn json(c: &Console, b: &Browser, id: &str) -> serde_json::Value {
-    b.get(c.url(&format!("/batches/{id}.json")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+use crate::common::{Work, ordinary_csv, run, sandbox, state_with_users};
+use crate::console_client::{Desk, Person, console_on, desk, exactly_one, first_event};
 
 fn status_of(w: &Work, state: &Path) -> String {
     let r = run(w
@@ -67,109 +17,50 @@ fn status_of(w: &Work, state: &Path) -> String {
     format!("{}{}", r.stdout, r.stderr)
 }
 
-pub(crate) fn console_on(
-    w: &Work,
-    state: &Path,
-    sb: &mprefund_sandbox::SandboxHandle,
-    more: &[&str],
-) -> Console {
-    let base = sb.base_url();
-    let mut args = vec!["--api-base", base.as_str()];
-    args.extend_from_slice(more);
-    Console::start_with(w, state, &[("MP_ACCESS_TOKEN", TEST_TOKEN)], &args)
-}
-
 #[tokio::test]
 async fn submit_then_someone_else_approves_typing_the_total_again() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let (boss, boss_csrf) = logged_in(&c, "boss").await;
+    let d = desk(&[]).await;
+    let Desk { w, state, sb, .. } = &d;
+    let Desk { c, sub, appr, .. } = &d;
+    let boss = Person::log_in(c, "boss").await;
 
-    let id = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 1), false).await;
+    let id = sub.uploaded(&ordinary_csv(3, 1), false).await;
     // Approving what nobody submitted: the state does not allow it.
-    let (s, _) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &id,
-        "approve",
-        &[("expect_total", "3.75")],
-    )
-    .await;
+    let (s, _) = appr.step(&id, "approve", &[("expect_total", "3.75")]).await;
     assert_eq!(s, StatusCode::CONFLICT);
     // Without the token; by a role that may not submit.
-    let (s, _) = step(&c, &sub, None, &id, "submit", &[("expect_total", "3.75")]).await;
+    let (s, _) = sub
+        .step_with(None, &id, "submit", &[("expect_total", "3.75")])
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &id,
-        "submit",
-        &[("expect_total", "3.75")],
-    )
-    .await;
+    let (s, _) = appr.step(&id, "submit", &[("expect_total", "3.75")]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // A total that is not the plan's: 422 naming what the file adds up to.
-    let (s, body) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id,
-        "submit",
-        &[("expect_total", "3.70")],
-    )
-    .await;
+    let (s, body) = sub.step(&id, "submit", &[("expect_total", "3.70")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("3.75"), "{body}");
-    let (s, _) = step(&c, &sub, Some(&sub_csrf), &id, "submit", &[]).await;
+    let (s, _) = sub.step(&id, "submit", &[]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a total is required");
-    assert_eq!(json(&c, &sub, &id).await["state"], "uploaded");
+    assert_eq!(sub.json(&id).await["state"], "uploaded");
     assert!(
-        !status_of(&w, &state).contains(&id),
+        !status_of(w, state).contains(&id),
         "nothing in the ledger yet"
     );
 
-    let (s, _) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id,
-        "submit",
-        &[("expect_total", "3.75")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let j = json(&c, &sub, &id).await;
+    sub.stepped(&id, "submit", &[("expect_total", "3.75")])
+        .await;
+    let j = sub.json(&id).await;
     assert_eq!(j["state"], "submitted");
     assert_eq!(j["submitted_by"], "sub");
-    let (s, _) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id,
-        "submit",
-        &[("expect_total", "3.75")],
-    )
-    .await;
+    let (s, _) = sub.step(&id, "submit", &[("expect_total", "3.75")]).await;
     assert_eq!(s, StatusCode::CONFLICT, "submitted once");
     assert!(
-        !status_of(&w, &state).contains(&id),
+        !status_of(w, state).contains(&id),
         "a submitted batch is not in the ledger: nothing can send it"
     );
 
     // The approver's page offers the approval form; the submitter's does not.
-    let page = text(
-        appr.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = appr.page(&format!("/batches/{id}")).await;
     assert!(
         page.contains(&format!("action=\"/batches/{id}/approve\"")),
         "{page}"
@@ -178,25 +69,11 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
         page.contains(&format!("action=\"/batches/{id}/reject\"")),
         "{page}"
     );
-    let page = text(
-        sub.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = sub.page(&format!("/batches/{id}")).await;
     assert!(!page.contains("/approve\""), "{page}");
     assert!(page.contains("submitted"), "{page}");
 
-    let (s, body) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &id,
-        "approve",
-        &[("expect_total", "3.50")],
-    )
-    .await;
+    let (s, body) = appr.step(&id, "approve", &[("expect_total", "3.50")]).await;
     // The approver's count is her own: the refusal never tells her the total.
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -205,31 +82,11 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
     );
     // Two approvers at once: exactly one wins.
     let (a, b) = tokio::join!(
-        step(
-            &c,
-            &appr,
-            Some(&appr_csrf),
-            &id,
-            "approve",
-            &[("expect_total", "3.75")]
-        ),
-        step(
-            &c,
-            &boss,
-            Some(&boss_csrf),
-            &id,
-            "approve",
-            &[("expect_total", "3.75")]
-        ),
+        appr.step(&id, "approve", &[("expect_total", "3.75")]),
+        boss.step(&id, "approve", &[("expect_total", "3.75")]),
     );
-    let mut codes = [a.0, b.0];
-    codes.sort();
-    assert_eq!(
-        codes,
-        [StatusCode::SEE_OTHER, StatusCode::CONFLICT],
-        "{a:?} {b:?}"
-    );
-    let j = json(&c, &sub, &id).await;
+    exactly_one(&a, &b);
+    let j = sub.json(&id).await;
     assert_eq!(j["state"], "approved");
     assert!(
         ["appr", "boss"].contains(&j["approved_by"].as_str().unwrap()),
@@ -241,138 +98,64 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
         .expect("linked to a ledger batch")
         .to_owned();
     assert!(
-        status_of(&w, &state).contains(&ledger),
+        status_of(w, state).contains(&ledger),
         "{}",
-        status_of(&w, &state)
+        status_of(w, state)
     );
     assert!(sb.refunds().is_empty(), "approved, not sent");
-    let (s, _) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &id,
-        "reject",
-        &[("reason", "late")],
-    )
-    .await;
+    let (s, _) = appr.step(&id, "reject", &[("reason", "late")]).await;
     assert_eq!(s, StatusCode::CONFLICT);
 
     // An admin may submit, but never approve their own batch.
-    let id2 = uploaded(&c, &boss, &boss_csrf, &ordinary_csv(2, 2), false).await;
-    let (s, _) = step(
-        &c,
-        &boss,
-        Some(&boss_csrf),
-        &id2,
-        "submit",
-        &[("expect_total", "2.50")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, body) = step(
-        &c,
-        &boss,
-        Some(&boss_csrf),
-        &id2,
-        "approve",
-        &[("expect_total", "2.50")],
-    )
-    .await;
+    let id2 = boss.uploaded(&ordinary_csv(2, 2), false).await;
+    boss.stepped(&id2, "submit", &[("expect_total", "2.50")])
+        .await;
+    let (s, body) = boss
+        .step(&id2, "approve", &[("expect_total", "2.50")])
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
-    assert_eq!(json(&c, &boss, &id2).await["state"], "submitted");
+    assert_eq!(boss.json(&id2).await["state"], "submitted");
     // A submitter may not approve; an approver rejects, with a reason.
-    let (s, _) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id2,
-        "approve",
-        &[("expect_total", "2.50")],
-    )
-    .await;
+    let (s, _) = sub.step(&id2, "approve", &[("expect_total", "2.50")]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &id2,
-        "reject",
-        &[("reason", " ")],
-    )
-    .await;
+    let (s, _) = appr.step(&id2, "reject", &[("reason", " ")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
-    let (s, _) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &id2,
-        "reject",
-        &[("reason", "wrong month <b>")],
-    )
-    .await;
+    let (s, _) = appr
+        .step(&id2, "reject", &[("reason", "wrong month <b>")])
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let j = json(&c, &boss, &id2).await;
+    let j = boss.json(&id2).await;
     assert_eq!(j["state"], "rejected");
     assert_eq!(j["rejected_by"], "appr");
     assert_eq!(j["reason"], "wrong month <b>");
-    let (s, _) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &id2,
-        "approve",
-        &[("expect_total", "2.50")],
-    )
-    .await;
+    let (s, _) = appr
+        .step(&id2, "approve", &[("expect_total", "2.50")])
+        .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    let page = text(
-        boss.get(c.url(&format!("/batches/{id2}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = boss.page(&format!("/batches/{id2}")).await;
     assert!(page.contains("wrong month &#60;b&#62;"), "{page}");
 
     // Bad lines: submitted only when uploaded with "skip the bad lines".
     let bad = "payment_id,amount,reference\n3001,1.00,a\n3002,oops,b\n";
-    let id3 = uploaded(&c, &sub, &sub_csrf, bad, false).await;
-    let (s, body) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id3,
-        "submit",
-        &[("expect_total", "1.00")],
-    )
-    .await;
+    let id3 = sub.uploaded(bad, false).await;
+    let (s, body) = sub.step(&id3, "submit", &[("expect_total", "1.00")]).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("bad line"), "{body}");
-    let id4 = uploaded(&c, &sub, &sub_csrf, bad, true).await;
-    let (s, body) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id4,
-        "submit",
-        &[("expect_total", "1.00")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let id4 = sub.uploaded(bad, true).await;
+    sub.stepped(&id4, "submit", &[("expect_total", "1.00")])
+        .await;
     // Unknown batch.
-    let (s, _) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        "0123456789abcdef0123456789abcdef",
-        "submit",
-        &[("expect_total", "1")],
-    )
-    .await;
+    let (s, _) = sub
+        .step(
+            "0123456789abcdef0123456789abcdef",
+            "submit",
+            &[("expect_total", "1")],
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
     // Every step audited, with the batch.
-    let audit = text(boss.get(c.url("/audit.csv")).send().await.unwrap()).await;
+    let audit = boss.page("/audit.csv").await;
     for (action, batch) in [
         ("submit", &id),
         ("approve", &id),
@@ -388,72 +171,39 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn send_now_runs_the_engine_once_stops_gracefully_and_streams_progress() {
     let w = Work::new();
     let state = state_with_users(&w);
     let sb = sandbox();
     // Slow enough that a stop lands before the batch is done.
     let c = console_on(&w, &state, &sb, &["--rate", "2", "--fixed-rate"]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let id = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(8, 4), false).await;
-    let (s, _) = step(&c, &sub, Some(&sub_csrf), &id, "send", &[]).await;
+    let sub = Person::log_in(&c, "sub").await;
+    let appr = Person::log_in(&c, "appr").await;
+    let id = sub.uploaded(&ordinary_csv(8, 4), false).await;
+    let (s, _) = sub.step(&id, "send", &[]).await;
     assert_eq!(s, StatusCode::CONFLICT, "not approved: nothing sends it");
-    let (s, _) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id,
-        "submit",
-        &[("expect_total", "10.00")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
+    sub.stepped(&id, "submit", &[("expect_total", "10.00")])
+        .await;
+    let (s, _) = appr.step(&id, "send", &[]).await;
     assert_eq!(s, StatusCode::CONFLICT, "submitted is not approved");
-    let (s, _) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &id,
-        "approve",
-        &[("expect_total", "10.00")],
-    )
-    .await;
+    let (s, _) = appr
+        .step(&id, "approve", &[("expect_total", "10.00")])
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let page = text(
-        appr.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = appr.page(&format!("/batches/{id}")).await;
     assert!(
         page.contains(&format!("action=\"/batches/{id}/send\"")),
         "{page}"
     );
 
     // A double click sends once.
-    let (a, b) = tokio::join!(
-        step(&c, &appr, Some(&appr_csrf), &id, "send", &[]),
-        step(&c, &sub, Some(&sub_csrf), &id, "send", &[]),
-    );
-    let mut codes = [a.0, b.0];
-    codes.sort();
-    assert_eq!(
-        codes,
-        [StatusCode::SEE_OTHER, StatusCode::CONFLICT],
-        "{a:?} {b:?}"
-    );
-    assert_eq!(json(&c, &sub, &id).await["state"], "sending");
+    let (a, b) = tokio::join!(appr.step(&id, "send", &[]), sub.step(&id, "send", &[]),);
+    exactly_one(&a, &b);
+    assert_eq!(sub.json(&id).await["state"], "sending");
 
     // Live progress, as server-sent events.
-    let r = sub
-        .get(c.url(&format!("/batches/{id}/events")))
-        .send()
-        .await
-        .unwrap();
+    let r = sub.fetch(&format!("/batches/{id}/events")).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
         r.headers()["content-type"]
@@ -463,64 +213,33 @@ async fn send_now_runs_the_engine_once_stops_gracefully_and_streams_progress() {
         "{:?}",
         r.headers()
     );
-    let mut r = r;
-    let mut seen = String::new();
-    while !seen.contains("\n\n") {
-        let chunk = r.chunk().await.unwrap().expect("an event");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    let data = seen
-        .lines()
-        .find_map(|l| l.strip_prefix("data:"))
-        .expect("data line");
-    let ev: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
+    let ev = first_event(r).await;
     assert_eq!(ev["total"], 8, "{ev}");
     assert!(ev["done"].is_u64() && ev["rate"].is_number(), "{ev}");
     assert!(
         ev["refunded"].is_array() && ev["causes"].is_object(),
         "{ev}"
     );
-    drop(r);
 
     // Stop: the graceful stop; the rest stays to send.
-    let (s, _) = step(&c, &sub, Some(&sub_csrf), &id, "stop", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let mut last = serde_json::Value::Null;
-    for _ in 0..2000 {
-        last = json(&c, &sub, &id).await;
-        if last["state"] != "sending" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    sub.stepped(&id, "stop", &[]).await;
+    let last = sub.settled(&id);
     assert_eq!(last["state"], "stopped", "{last}");
     let sent = sb.refunds().len();
     assert!(sent < 8, "stopped early: {sent}");
     assert!(!c.log().contains(TEST_TOKEN), "the token is never logged");
 
     // Sent again: the rest goes, every row once.
-    let (s, _) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    for _ in 0..6000 {
-        last = json(&c, &sub, &id).await;
-        if last["state"] == "finished" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(last["state"], "finished", "{last}");
+    appr.stepped(&id, "send", &[]).await;
+    let last = sub.in_state(&id, "finished");
     assert_eq!(last["counts"]["refunded"], 8, "{last}");
-    let (s, _) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
+    let (s, _) = appr.step(&id, "send", &[]).await;
     assert_eq!(
         s,
         StatusCode::CONFLICT,
         "a finished batch is not sent again"
     );
-    let audit = text({
-        let (boss, _) = logged_in(&c, "boss").await;
-        boss.get(c.url("/audit.csv")).send().await.unwrap()
-    })
-    .await;
+    let audit = Person::log_in(&c, "boss").await.audit_csv().await;
     for action in ["send", "stop"] {
         assert!(
             audit
@@ -536,78 +255,39 @@ async fn send_now_runs_the_engine_once_stops_gracefully_and_streams_progress() {
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_canary_sends_the_first_rows_shows_them_and_a_second_send_the_rest() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
+    let d = desk(&[]).await;
+    let Desk { sb, c, sub, .. } = &d;
+    let Desk { appr, .. } = &d;
     // The third row's payment does not exist: the canary shows its cause.
     let csv = "payment_id,amount,reference\n\
                4000,1.25,r0\n4001,1.25,r1\n4900,1.25,r2\n4002,1.25,r3\n4003,1.25,r4\n4004,1.25,r5\n";
-    let id = uploaded(&c, &sub, &sub_csrf, csv, false).await;
-    let (s, _) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id,
-        "submit",
-        &[("expect_total", "7.50")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &id,
-        "approve",
-        &[("expect_total", "7.50")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let page = text(
-        appr.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let id = sub.uploaded(csv, false).await;
+    sub.stepped(&id, "submit", &[("expect_total", "7.50")])
+        .await;
+    appr.stepped(&id, "approve", &[("expect_total", "7.50")])
+        .await;
+    let page = appr.page(&format!("/batches/{id}")).await;
     assert!(
         page.contains("name=\"canary\""),
         "the page offers a canary: {page}"
     );
     for bad in ["0", "-1", "x"] {
-        let (s, body) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[("canary", bad)]).await;
+        let (s, body) = appr.step(&id, "send", &[("canary", bad)]).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "canary={bad}: {body}");
     }
-    assert_eq!(json(&c, &sub, &id).await["state"], "approved");
+    assert_eq!(sub.json(&id).await["state"], "approved");
 
-    let (s, body) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[("canary", "3")]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let mut last = serde_json::Value::Null;
-    for _ in 0..6000 {
-        last = json(&c, &sub, &id).await;
-        if last["state"] != "sending" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    appr.stepped(&id, "send", &[("canary", "3")]).await;
+    let last = sub.settled(&id);
     // The first three rows, and no more: the batch waits for a second click.
     assert_eq!(last["state"], "stopped", "{last}");
     assert_eq!(last["counts"]["refunded"], 2, "{last}");
     assert_eq!(last["counts"]["failed"], 1, "{last}");
     assert_eq!(last["counts"]["pending"], 3, "{last}");
     assert_eq!(sb.refunds().len(), 2);
-    let page = text(
-        sub.get(c.url(&format!("/batches/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let page = sub.page(&format!("/batches/{id}")).await;
     let table = page
         .split("id=\"answered\"")
         .nth(1)
@@ -626,24 +306,12 @@ async fn a_canary_sends_the_first_rows_shows_them_and_a_second_send_the_rest() {
     assert!(table.contains("2000"), "the cause shown: {table}");
 
     // The second send sends the rest, each row once.
-    let (s, _) = step(&c, &appr, Some(&appr_csrf), &id, "send", &[]).await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    for _ in 0..6000 {
-        last = json(&c, &sub, &id).await;
-        if last["state"] == "finished" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(last["state"], "finished", "{last}");
+    appr.stepped(&id, "send", &[]).await;
+    let last = sub.in_state(&id, "finished");
     assert_eq!(last["counts"]["refunded"], 5, "{last}");
     assert_eq!(last["counts"]["failed"], 1, "{last}");
     assert_eq!(sb.refunds().len(), 5);
-    let audit = text({
-        let (boss, _) = logged_in(&c, "boss").await;
-        boss.get(c.url("/audit.csv")).send().await.unwrap()
-    })
-    .await;
+    let audit = Person::log_in(c, "boss").await.audit_csv().await;
     assert!(
         audit
             .lines()
@@ -654,42 +322,22 @@ async fn a_canary_sends_the_first_rows_shows_them_and_a_second_send_the_rest() {
 
 #[tokio::test]
 async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothing_else() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let a = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 5), false).await;
-    let b = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(2, 6), false).await;
+    let d = desk(&[]).await;
+    let Desk { w, state, sb, .. } = &d;
+    let Desk { c, sub, appr, .. } = &d;
+    let a = sub.uploaded(&ordinary_csv(3, 5), false).await;
+    let b = sub.uploaded(&ordinary_csv(2, 6), false).await;
     // C's last payment does not exist: that row fails, and the run says so.
     let cc = "payment_id,amount,reference\n7000,1.25,c0\n7001,1.25,c1\n7900,1.25,c2\n";
-    let cid = uploaded(&c, &sub, &sub_csrf, cc, false).await;
-    let d = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(1, 8), false).await;
+    let cid = sub.uploaded(cc, false).await;
+    let d = sub.uploaded(&ordinary_csv(1, 8), false).await;
     for (id, total) in [(&a, "3.75"), (&b, "2.50"), (&cid, "3.75")] {
-        let (s, body) = step(
-            &c,
-            &sub,
-            Some(&sub_csrf),
-            id,
-            "submit",
-            &[("expect_total", total)],
-        )
-        .await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        sub.stepped(id, "submit", &[("expect_total", total)]).await;
     }
     // Approved C first, then A; B waits for its approver, D was never submitted.
     for (id, total) in [(&cid, "3.75"), (&a, "3.75")] {
-        let (s, body) = step(
-            &c,
-            &appr,
-            Some(&appr_csrf),
-            id,
-            "approve",
-            &[("expect_total", total)],
-        )
-        .await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        appr.stepped(id, "approve", &[("expect_total", total)])
+            .await;
     }
     // The job's own input is not what `--approved` sends.
     w.write("tonight.csv", ordinary_csv(2, 9));
@@ -701,7 +349,7 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
         ),
     );
     let job = w.path("job.toml");
-    let r = run(w.mprefund(&sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
+    let r = run(w.mprefund(sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
     assert_eq!(
         r.code, 1,
         "a failed row in C: the worst exit, as run's: {r:?}"
@@ -716,21 +364,21 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
     assert_eq!((first, then), (vec![7000, 7001], vec![5000, 5001, 5002]));
     assert!(!r.stderr.contains(TEST_TOKEN) && !r.stdout.contains(TEST_TOKEN));
 
-    assert_eq!(json(&c, &sub, &cid).await["state"], "finished");
-    let ja = json(&c, &sub, &a).await;
+    assert_eq!(sub.json(&cid).await["state"], "finished");
+    let ja = sub.json(&a).await;
     assert_eq!(ja["state"], "finished", "{ja}");
     assert_eq!(ja["counts"]["refunded"], 3, "{ja}");
-    assert_eq!(json(&c, &sub, &b).await["state"], "submitted");
-    assert_eq!(json(&c, &sub, &d).await["state"], "uploaded");
+    assert_eq!(sub.json(&b).await["state"], "submitted");
+    assert_eq!(sub.json(&d).await["state"], "uploaded");
 
     // Nothing left: a second night sends nothing and says so.
-    let r = run(w.mprefund(&sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
+    let r = run(w.mprefund(sb, &["run", "--job", job.to_str().unwrap(), "--approved"]));
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stderr.contains("no approved batch"), "{r:?}");
     assert_eq!(sb.refunds().len(), 5);
     // An input with --approved is a contradiction, refused.
     let r = run(w.mprefund(
-        &sb,
+        sb,
         &[
             "run",
             "--state",
@@ -742,7 +390,7 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
     assert_eq!(r.code, 2, "{r:?}");
     // A flag --approved would not use is refused, not ignored.
     let r = run(w.mprefund(
-        &sb,
+        sb,
         &[
             "run",
             "--state",
@@ -756,11 +404,7 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
     assert!(r.stderr.contains("--expect-rows does not apply"), "{r:?}");
     assert_eq!(sb.refunds().len(), 5);
 
-    let audit = text({
-        let (boss, _) = logged_in(&c, "boss").await;
-        boss.get(c.url("/audit.csv")).send().await.unwrap()
-    })
-    .await;
+    let audit = Person::log_in(c, "boss").await.audit_csv().await;
     for id in [&a, &cid] {
         assert!(
             audit.lines().any(|l| l.contains("send")
@@ -773,21 +417,19 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
 
 #[tokio::test]
 async fn the_plan_of_a_waiting_batch_sees_refunds_made_after_its_upload() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let sb = sandbox();
-    let c = console_on(&w, &state, &sb, &[]);
-    let (sub, csrf) = logged_in(&c, "sub").await;
-    let id = uploaded(&c, &sub, &csrf, &ordinary_csv(3, 7), false).await;
+    let d = desk(&[]).await;
+    let Desk { w, state, sb, .. } = &d;
+    let Desk { sub, .. } = &d;
+    let id = sub.uploaded(&ordinary_csv(3, 7), false).await;
     // Looked at twice: the second look is the plan kept from the upload.
     for _ in 0..2 {
-        assert_eq!(json(&c, &sub, &id).await["already_refunded"], 0);
+        assert_eq!(sub.json(&id).await["already_refunded"], 0);
     }
     // Meanwhile a batch of the command line refunds the first payment (another
     // amount: another key, so the guard's business).
     let other = w.write("other.csv", "payment_id,amount,reference\n7000,2.00,x\n");
     let ran = run(w.mprefund(
-        &sb,
+        sb,
         &[
             "run",
             other.to_str().unwrap(),
@@ -798,7 +440,7 @@ async fn the_plan_of_a_waiting_batch_sees_refunds_made_after_its_upload() {
     ));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(
-        json(&c, &sub, &id).await["already_refunded"],
+        sub.json(&id).await["already_refunded"],
         1,
         "a plan kept from before the refund is made again"
     );

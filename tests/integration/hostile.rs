@@ -14,34 +14,14 @@ use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, HeaderMap, LOCATION};
 
 use crate::common::{
-    ACCOUNT_STATE, Console, PASSWORD, Stub, Work, json, ordinary_csv, run, state_with_users,
+    ACCOUNT_STATE, Console, PASSWORD, Stub, Work, add_user_by, json, ordinary_csv, run,
+    state_with_users,
 };
-use crate::console::{Browser, browser, csrf_of, logged_in, text, upload};
-use crate::four_eyes::{step, uploaded};
-
-/// A login form's session and token in `b`.
-async fn form_token(c: &Console, b: &Browser) -> String {
-    csrf_of(&text(b.get(c.url("/login")).send().await.unwrap()).await)
-}
-
-async fn try_login(
-    c: &Console,
-    b: &Browser,
-    csrf: &str,
-    user: &str,
-    password: &str,
-) -> reqwest::Response {
-    b.post(c.url("/login"))
-        .form(&[("user", user), ("password", password), ("csrf", csrf)])
-        .send()
-        .await
-        .unwrap()
-}
+use crate::console_client::{Person, browser, form_token, text, try_login};
 
 /// The audit trail as an admin reads it.
 async fn audit_page(c: &Console) -> String {
-    let (boss, _) = logged_in(c, "boss").await;
-    text(boss.get(c.url("/audit")).send().await.unwrap()).await
+    Person::log_in(c, "boss").await.page("/audit").await
 }
 
 /// Audit entries of `action` in the state file, read as another process would.
@@ -284,15 +264,15 @@ async fn every_answer_carries_the_security_headers_and_no_page_has_inline_script
     }
     let r = anon.post(c.url("/logout")).send().await.unwrap();
     assert_guarded(r.headers(), "a refused POST", false);
-    let (sub, csrf) = logged_in(&c, "sub").await;
-    let id = uploaded(&c, &sub, &csrf, &ordinary_csv(2, 1), false).await;
+    let sub = Person::log_in(&c, "sub").await;
+    let id = sub.uploaded(&ordinary_csv(2, 1), false).await;
     for path in [
         "/".to_owned(),
         format!("/batches/{id}"),
         format!("/batches/{id}.json"),
         "/causes".to_owned(),
     ] {
-        let r = sub.get(c.url(&path)).send().await.unwrap();
+        let r = sub.fetch(&path).await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         assert_guarded(r.headers(), &path, false);
         let page = text(r).await;
@@ -346,7 +326,7 @@ async fn a_post_from_another_origin_is_refused_in_the_persons_language() {
     let w = Work::new();
     let state = state_with_users(&w);
     let c = Console::start(&w, &state, &[]);
-    let (sub, csrf) = logged_in(&c, "sub").await;
+    let sub = Person::log_in(&c, "sub").await;
     let foreign: [&[(&str, &str)]; 3] = [
         &[("origin", "http://evil.example")],
         &[("origin", "null")],
@@ -354,9 +334,10 @@ async fn a_post_from_another_origin_is_refused_in_the_persons_language() {
     ];
     for headers in foreign {
         let mut req = sub
+            .b
             .post(c.url("/logout"))
             .header("accept-language", "pt-BR")
-            .form(&[("csrf", csrf.as_str())]);
+            .form(&[("csrf", sub.csrf.as_str())]);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -383,10 +364,11 @@ async fn a_post_from_another_origin_is_refused_in_the_persons_language() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // The console's own origin (and the browser saying so) passes.
     let r = sub
+        .b
         .post(c.url("/logout"))
         .header("origin", c.base.as_str())
         .header("sec-fetch-site", "same-origin")
-        .form(&[("csrf", csrf.as_str())])
+        .form(&[("csrf", sub.csrf.as_str())])
         .send()
         .await
         .unwrap();
@@ -411,28 +393,8 @@ fn under_umask_022(w: &Work) -> Command {
 async fn what_the_console_keeps_is_private_whatever_the_umask_and_results_keep_it() {
     let w = Work::new();
     // The account's state file: made with its folder by `console users add`.
-    let mut add = under_umask_022(&w);
-    add.args([
-        "console",
-        "users",
-        "add",
-        "sub",
-        "--role",
-        "submitter",
-        "--password-stdin",
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .stderr(Stdio::null());
-    let mut child = add.spawn().unwrap();
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let added = add_user_by(under_umask_022(&w), "sub", "submitter", None);
+    assert_eq!(added.code, 0, "{added:?}");
     let state = w.path(ACCOUNT_STATE);
     assert_eq!(mode(state.parent().unwrap()), 0o700);
     assert_eq!(mode(&state), 0o600);
@@ -442,8 +404,8 @@ async fn what_the_console_keeps_is_private_whatever_the_umask_and_results_keep_i
         .arg(&state)
         .args(["--listen", "127.0.0.1:0"]);
     let c = Console::spawn(&w, cmd);
-    let (sub, csrf) = logged_in(&c, "sub").await;
-    let id = uploaded(&c, &sub, &csrf, &ordinary_csv(2, 1), false).await;
+    let sub = Person::log_in(&c, "sub").await;
+    let id = sub.uploaded(&ordinary_csv(2, 1), false).await;
     for companion in ["mprefund.db-wal", "mprefund.db-shm"] {
         assert_eq!(mode(&state.with_file_name(companion)), 0o600, "{companion}");
     }
@@ -477,29 +439,17 @@ async fn an_upload_is_removed_days_after_its_batch_ended_and_that_is_audited() {
     let w = Work::new();
     let state = state_with_users(&w);
     let c = Console::start_with(&w, &state, &[], &["--upload-days", "0"]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let ended = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 1), false).await;
-    let waiting = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 2), false).await;
-    let (s, body) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &ended,
-        "submit",
-        &[("expect_total", "3.75")],
-    )
-    .await;
+    let sub = Person::log_in(&c, "sub").await;
+    let appr = Person::log_in(&c, "appr").await;
+    let ended = sub.uploaded(&ordinary_csv(3, 1), false).await;
+    let waiting = sub.uploaded(&ordinary_csv(3, 2), false).await;
+    let (s, body) = sub
+        .step(&ended, "submit", &[("expect_total", "3.75")])
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let (s, body) = step(
-        &c,
-        &appr,
-        Some(&appr_csrf),
-        &ended,
-        "reject",
-        &[("reason", "wrong file")],
-    )
-    .await;
+    let (s, body) = appr
+        .step(&ended, "reject", &[("reason", "wrong file")])
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
     let uploads = state.with_file_name("state.db.uploads");
     assert!(uploads.join(format!("{ended}.csv")).exists());
@@ -512,14 +462,10 @@ async fn an_upload_is_removed_days_after_its_batch_ended_and_that_is_audited() {
         uploads.join(format!("{waiting}.csv")).exists(),
         "not ended: kept"
     );
-    let (sub, _) = logged_in(&c, "sub").await;
-    let r = sub
-        .get(c.url(&format!("/batches/{ended}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::GONE);
-    assert!(text(r).await.contains("removed"));
+    let sub = Person::log_in(&c, "sub").await;
+    let (s, page) = sub.get(&format!("/batches/{ended}")).await;
+    assert_eq!(s, StatusCode::GONE);
+    assert!(page.contains("removed"));
     let audit = audit_page(&c).await;
     assert_eq!(audit.matches(">upload_removed<").count(), 1, "{audit}");
     drop(c);
@@ -536,50 +482,18 @@ async fn refused_approvals_are_audited() {
     let w = Work::new();
     let state = state_with_users(&w);
     let c = Console::start(&w, &state, &[]);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (boss, boss_csrf) = logged_in(&c, "boss").await;
-    let id = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 1), false).await;
-    let (s, _) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id,
-        "submit",
-        &[("expect_total", "3.75")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
+    let sub = Person::log_in(&c, "sub").await;
+    let boss = Person::log_in(&c, "boss").await;
+    let id = sub.uploaded(&ordinary_csv(3, 1), false).await;
+    sub.stepped(&id, "submit", &[("expect_total", "3.75")])
+        .await;
     // A submitter may not approve; an admin may not approve its own.
-    let (s, _) = step(
-        &c,
-        &sub,
-        Some(&sub_csrf),
-        &id,
-        "approve",
-        &[("expect_total", "3.75")],
-    )
-    .await;
+    let (s, _) = sub.step(&id, "approve", &[("expect_total", "3.75")]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let own = uploaded(&c, &boss, &boss_csrf, &ordinary_csv(3, 2), false).await;
-    let (s, _) = step(
-        &c,
-        &boss,
-        Some(&boss_csrf),
-        &own,
-        "submit",
-        &[("expect_total", "3.75")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _) = step(
-        &c,
-        &boss,
-        Some(&boss_csrf),
-        &own,
-        "reject",
-        &[("reason", "mine")],
-    )
-    .await;
+    let own = boss.uploaded(&ordinary_csv(3, 2), false).await;
+    boss.stepped(&own, "submit", &[("expect_total", "3.75")])
+        .await;
+    let (s, _) = boss.step(&own, "reject", &[("reason", "mine")]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let audit = audit_page(&c).await;
     assert_eq!(audit.matches(">decision_refused<").count(), 2, "{audit}");
@@ -734,11 +648,11 @@ async fn a_wide_upload_is_refused_with_its_line_and_the_console_stays_small() {
     let w = Work::new();
     let state = state_with_users(&w);
     let c = Console::start(&w, &state, &[]);
-    let (sub, csrf) = logged_in(&c, "sub").await;
+    let sub = Person::log_in(&c, "sub").await;
     let mut wide = b"payment_id,amount".to_vec();
     wide.extend(std::iter::repeat_n(b",a".as_slice(), 10_000_000).flatten());
     wide.extend_from_slice(b"\n7000001,1.00\n");
-    let r = upload(&c, &sub, Some(&csrf), "wide.csv", wide, false).await;
+    let r = sub.upload("wide.csv", wide, false).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = text(r).await;
     assert!(

@@ -14,8 +14,7 @@ use mprefund_sandbox::{Faults, TEST_TOKEN};
 use reqwest::StatusCode;
 
 use crate::common::*;
-use crate::console::{logged_in, text};
-use crate::four_eyes::{step, uploaded};
+use crate::console_client::{Person, approved};
 
 /// The shipped file `name` of `jobs/`.
 fn shipped(name: &str) -> String {
@@ -101,13 +100,10 @@ async fn the_shipped_crontab_sends_an_approved_batch_and_monitors_it() {
         .arg("--token-file")
         .arg(root.join("etc/mprefund/token"));
     let c = Console::spawn(&w, cmd);
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let id = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 3_010), false).await;
-    for (who, csrf, what) in [(&sub, &sub_csrf, "submit"), (&appr, &appr_csrf, "approve")] {
-        let (s, body) = step(&c, who, Some(csrf), &id, what, &[("expect_total", "3.75")]).await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{what}: {body}");
-    }
+    let sub = Person::log_in(&c, "sub").await;
+    let appr = Person::log_in(&c, "appr").await;
+    let id = sub.uploaded(&ordinary_csv(3, 3_010), false).await;
+    approved(&sub, &appr, &id, "3.75").await;
     drop(c);
     assert!(sb.refunds().is_empty(), "approved, not sent");
     std::fs::write(
@@ -201,16 +197,10 @@ fn a_console_without_a_token_refuses_to_start_unless_told_to_look_only() {
             ("pt-BR", "Somente consulta"),
             ("es", "Solo consulta"),
         ] {
-            let (b, _) = logged_in(&c, "boss").await;
-            let page = text(
-                b.get(c.url(&format!("/?lang={lang}")))
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
+            let b = Person::log_in(&c, "boss").await;
+            let page = b.page(&format!("/?lang={lang}")).await;
             assert!(page.contains(says), "{lang}: {page}");
-            let audit = text(b.get(c.url("/audit")).send().await.unwrap()).await;
+            let audit = b.page("/audit").await;
             assert!(audit.contains("Look only"), "{audit}");
         }
     });
@@ -483,18 +473,10 @@ fn notifications_reach_a_webhook_and_a_failed_one_is_tried_again() {
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let id = rt.block_on(async {
-        let (sub, csrf) = logged_in(&c, "sub").await;
-        let id = uploaded(&c, &sub, &csrf, &ordinary_csv(1, 3_220), false).await;
-        let (s, body) = step(
-            &c,
-            &sub,
-            Some(&csrf),
-            &id,
-            "submit",
-            &[("expect_total", "1.25")],
-        )
-        .await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let sub = Person::log_in(&c, "sub").await;
+        let id = sub.uploaded(&ordinary_csv(1, 3_220), false).await;
+        sub.stepped(&id, "submit", &[("expect_total", "1.25")])
+            .await;
         id
     });
     let submitted = hook.wait_for(&id);
@@ -658,13 +640,14 @@ async fn run_approved_tells_of_a_stopped_console_batch() {
         &[("MP_ACCESS_TOKEN", TEST_TOKEN)],
         &["--api-base", &sb.base_url()],
     );
-    let (sub, sub_csrf) = logged_in(&c, "sub").await;
-    let (appr, appr_csrf) = logged_in(&c, "appr").await;
-    let id = uploaded(&c, &sub, &sub_csrf, &ordinary_csv(3, 3_320), false).await;
-    for (who, csrf, what) in [(&sub, &sub_csrf, "submit"), (&appr, &appr_csrf, "approve")] {
-        let (s, body) = step(&c, who, Some(csrf), &id, what, &[("expect_total", "3.75")]).await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "{what}: {body}");
-    }
+    let sub = Person::log_in(&c, "sub").await;
+    let appr = Person::log_in(&c, "appr").await;
+    let id = sub.uploaded(&ordinary_csv(3, 3_320), false).await;
+    sub.stepped(&id, "submit", &[("expect_total", "3.75")])
+        .await;
+    appr.stepped(&id, "approve", &[("expect_total", "3.75")])
+        .await;
+    drop((sub, appr));
     drop(c);
     sb.set_faults(Faults {
         error_500: 1.0,

@@ -6,6 +6,7 @@ mod browser; // the console in a real Chromium over WebDriver: login, upload →
 mod common; // temp work dirs, the binary, CSV readers, the console process
 mod console; // the web console over HTTP: accounts, login, CSRF, upload → plan, audit
 mod console_books; // the console reads the books back: reconcile, a report matched, the findings
+mod console_client; // the console's test client: a person logged in, uploads, steps, waits
 mod console_ops; // the console run for real: HTTPS, job-file settings, killed sends, refusals in the person's language
 mod console_results; // the console's results: filtered pages, the results CSV, retry failed rows
 mod covered; // the approved total covers every row: full rows read back or named apart, in the account's currency

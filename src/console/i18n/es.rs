@@ -1,5 +1,7 @@
 //! The console's words in Spanish: messages and cause meanings.
 
+use crate::causes::Why;
+
 use super::M;
 
 pub(super) const ES: &[(M, &str)] = &[
@@ -641,155 +643,113 @@ pub(super) const ES: &[(M, &str)] = &[
     (M::TotalExample, "1.234,56 ARS"),
 ];
 
-pub(super) const CAUSES_ES: &[(&str, &str)] = &[
+pub(super) const CAUSES_ES: &[(Why, &str)] = &[
     (
-        "no answer could be trusted (the refund may or may not exist)",
+        Why::NoTrustedAnswer,
         "ninguna respuesta confiable (el reembolso puede existir o no)",
     ),
     (
-        "the refund has a status the tool does not know",
+        Why::UnknownRefundStatus,
         "el reembolso tiene un estado que la herramienta no conoce",
     ),
     (
-        "the refund was rejected or cancelled: no money moved",
+        Why::RefundRejected,
         "el reembolso fue rechazado o cancelado: no se movió dinero",
     ),
     (
-        "refunded, but for another amount than asked",
+        Why::OtherAmount,
         "reembolsado, pero por otro monto que el pedido",
     ),
     (
-        "refunded, but on another payment than asked",
+        Why::OtherPayment,
         "reembolsado, pero en otro pago que el pedido",
     ),
+    (Why::BadLine, "una línea con errores en la planilla"),
     (
-        "a bad line in the spreadsheet",
-        "una línea con errores en la planilla",
-    ),
-    (
-        "a row of an earlier batch may have refunded this payment (its answer never came): held until a read-back settles it",
+        Why::InDoubtEarlier,
         "una fila de un lote anterior puede haber reembolsado este pago (su respuesta nunca llegó): retenida hasta que leer el pago en Mercado Pago lo aclare",
     ),
     (
-        "an earlier batch already refunded this payment",
+        Why::RefundedEarlier,
         "un lote anterior ya reembolsó este pago",
     ),
     (
-        "the API's host name or certificate is wrong (configuration)",
+        Why::Configuration,
         "la dirección o el certificado de la API es incorrecto (configuración)",
     ),
     (
-        "the API could not be reached (an outage)",
+        Why::Outage,
         "no se pudo acceder a la API (una interrupción)",
     ),
-    ("payment not found", "pago no encontrado"),
+    (Why::PaymentNotFound, "pago no encontrado"),
+    (Why::NotRefundable, "el pago no se puede reembolsar"),
+    (Why::ExceedsBalance, "más de lo que le queda al pago"),
+    (Why::HasRefunds, "el pago ya tiene reembolsos"),
+    (Why::OtherCurrency, "la moneda de la fila no es la del pago"),
     (
-        "the payment cannot be refunded",
-        "el pago no se puede reembolsar",
-    ),
-    (
-        "more than the payment has left",
-        "más de lo que le queda al pago",
-    ),
-    (
-        "the payment already has refunds",
-        "el pago ya tiene reembolsos",
-    ),
-    (
-        "the row's currency is not the payment's",
-        "la moneda de la fila no es la del pago",
-    ),
-    (
-        "the payment has too many partial refunds",
+        Why::TooManyPartials,
         "el pago tiene demasiados reembolsos parciales",
     ),
+    (Why::TooOld, "pago demasiado antiguo para reembolsar"),
+    (Why::PaymentUnreadable, "no se pudo consultar el pago"),
     (
-        "payment too old to refund",
-        "pago demasiado antiguo para reembolsar",
-    ),
-    (
-        "the payment could not be read",
-        "no se pudo consultar el pago",
-    ),
-    (
-        "payment not found (wrong payment id?)",
+        Why::WrongPaymentId,
         "pago no encontrado (¿ID de pago incorrecto?)",
     ),
     (
-        "payment too old to refund (past the refund window, 180 days)",
+        Why::PastRefundWindow,
         "pago demasiado antiguo para reembolsar (fuera del plazo de 180 días)",
     ),
     (
-        "refund not found (idempotency key already used)",
+        Why::KeyUsed,
         "reembolso no encontrado (clave de idempotencia ya usada)",
     ),
     (
-        "the payment's state allows no refund (pending, cancelled or already fully refunded)",
+        Why::StateAllowsNoRefund,
         "el estado del pago no permite reembolsos (pendiente, cancelado o ya reembolsado por completo)",
     ),
-    ("invalid gateway operation", "operación de gateway inválida"),
+    (Why::GatewayOperation, "operación de gateway inválida"),
     (
-        "Pix in contingency: the refund cannot be made now",
+        Why::PixContingency,
         "Pix en contingencia: el reembolso no se puede hacer ahora",
     ),
     (
-        "not enough balance in the account to refund",
+        Why::NoBalance,
         "saldo insuficiente en la cuenta para reembolsar",
     ),
     (
-        "invalid security code length",
+        Why::SecurityCodeLength,
         "longitud del código de seguridad inválida",
     ),
     (
-        "partial refunds are not supported for this payment (refund it in full)",
+        Why::NoPartialRefunds,
         "este pago no admite reembolsos parciales (reembólselo por completo)",
     ),
-    ("amount must be positive", "el monto debe ser positivo"),
-    ("amount must be a number", "el monto debe ser un número"),
+    (Why::AmountNotPositive, "el monto debe ser positivo"),
+    (Why::AmountNotNumber, "el monto debe ser un número"),
     (
-        "amount has too many decimals for the currency",
+        Why::TooManyDecimals,
         "el monto tiene demasiados decimales para la moneda",
     ),
     (
-        "amount exceeds what is left to refund on the payment",
+        Why::AmountExceedsLeft,
         "el monto supera lo que queda por reembolsar del pago",
     ),
+    (Why::KeyMissing, "faltó el encabezado X-Idempotency-Key"),
+    (Why::AlreadyRefunded, "el pago ya está reembolsado"),
     (
-        "the X-Idempotency-Key header was missing",
-        "faltó el encabezado X-Idempotency-Key",
-    ),
-    (
-        "the payment is already refunded",
-        "el pago ya está reembolsado",
-    ),
-    (
-        "refused by the card processor",
+        Why::CardProcessor,
         "rechazado por el procesador de la tarjeta",
     ),
-    ("invalid splitter id", "ID de splitter inválido"),
+    (Why::SplitterId, "ID de splitter inválido"),
+    (Why::TokenRefused, "el token de acceso fue rechazado"),
+    (Why::TokenMayNot, "el token no puede reembolsar este pago"),
+    (Why::NotFound, "no encontrado"),
     (
-        "the access token was refused",
-        "el token de acceso fue rechazado",
-    ),
-    (
-        "the token may not refund this payment",
-        "el token no puede reembolsar este pago",
-    ),
-    ("not found", "no encontrado"),
-    (
-        "the same key was busy at Mercado Pago",
+        Why::KeyBusy,
         "la misma clave estaba ocupada en Mercado Pago",
     ),
-    (
-        "too many requests (rate limited)",
-        "demasiadas solicitudes (límite de tasa)",
-    ),
-    (
-        "Mercado Pago's server failed",
-        "el servidor de Mercado Pago falló",
-    ),
-    (
-        "refused by the API without a cause",
-        "rechazado por la API sin causa",
-    ),
+    (Why::RateLimited, "demasiadas solicitudes (límite de tasa)"),
+    (Why::ServerFailed, "el servidor de Mercado Pago falló"),
+    (Why::RefusedWithoutCause, "rechazado por la API sin causa"),
 ];

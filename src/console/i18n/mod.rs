@@ -1,22 +1,22 @@
-//! The console's languages (issue 21, item 9): Portuguese (Brazil), Spanish and
-
-//! English — the message catalogue, the choice of a language from what the
-//! browser accepts, amounts in the locale's format and dates at the account's
-//! UTC offset, and every cause code's meaning and next step in each language.
+//! The console's languages: Portuguese (Brazil), Spanish and English — the
+//! message catalogue, the choice of a language from what the browser accepts,
+//! amounts in the locale's format and dates at the account's UTC offset, and
+//! every cause code's meaning and next step in each language.
 //!
-//! A pure lookup: no I/O, no clock, no state; the server decides which
-//! language a request gets (`server`), the pages ask here for the words.
+//! A pure lookup: no I/O, no clock, no state; the request's language is
+//! chosen by its extractor (`extract`), and pages ask here for the words.
 //!
-//! Invariants: every message ([`M`]) and every cause meaning (`causes`) is in
-//! all three catalogues — a test fails when one is missing; at run time a
-//! missing entry falls back to English, never to nothing. Money is formatted
-//! from `Decimal` digits, never through a float, with the currency's decimals.
-//! The catalogue's texts hold no HTML: a page escapes them like any value.
+//! Invariants: every message ([`M`]) and every cause meaning (`causes::Why`)
+//! is in all three catalogues — a test fails when one is missing; a meaning
+//! is found by its key, never by its English words; at run time a missing
+//! entry falls back to English, never to nothing. Money is formatted from
+//! `Decimal` digits, never through a float, with the currency's decimals. The
+//! catalogue's texts hold no HTML: a page escapes them like any value.
 
 use rust_decimal::Decimal;
 use time::UtcOffset;
 
-use crate::causes::{self, Next};
+use crate::causes::{self, Next, Why};
 use crate::domain::{CauseCode, Currency};
 use crate::money;
 
@@ -91,7 +91,8 @@ impl Lang {
         }
     }
 
-    fn causes(self) -> &'static [(&'static str, &'static str)] {
+    /// The cause meanings in this language (English: `causes`' own words).
+    fn causes(self) -> &'static [(Why, &'static str)] {
         match self {
             Lang::PtBr => CAUSES_PT_BR,
             Lang::Es => CAUSES_ES,
@@ -245,59 +246,10 @@ pub(crate) fn cause(lang: Lang, code: &CauseCode) -> Option<(&'static str, &'sta
     let what = lang
         .causes()
         .iter()
-        .find(|(en, _)| *en == m.what)
+        .find(|(why, _)| *why == m.why)
         .map_or(m.what, |(_, t)| *t);
     Some((what, text(lang, next(m.next))))
 }
-
-/// The cause codes the console's glossary explains (`GET /causes`): the tool's
-/// own and Mercado Pago's, as `causes` knows them.
-pub(crate) const EXPLAINED: &[&str] = &[
-    "unknown_outcome",
-    "connect_refused",
-    "timeout",
-    "dns",
-    "refund_status",
-    "refund_rejected",
-    "amount_differs",
-    "payment_differs",
-    "invalid_input",
-    "payment_has_refunds",
-    "payment_in_doubt",
-    "not_found",
-    "not_refundable",
-    "exceeds_balance",
-    "has_prior_refunds",
-    "currency_mismatch",
-    "too_many_partials",
-    "old",
-    "unreadable",
-    "2000",
-    "404002",
-    "2024",
-    "15016",
-    "2032",
-    "2063",
-    "2085",
-    "2090",
-    "2091",
-    "3012",
-    "3024",
-    "4040",
-    "4041",
-    "4042",
-    "4043",
-    "4292",
-    "4296",
-    "4211",
-    "400048",
-    "http_401",
-    "http_403",
-    "http_404",
-    "http_409",
-    "http_429",
-    "http_500",
-];
 
 fn next(n: Next) -> M {
     match n {
@@ -360,11 +312,22 @@ impl Words {
         money_by_code(self.lang, code, a)
     }
 
-    /// `(code, what it means, what to do next)` for every explained cause.
-    pub(crate) fn glossary(&self) -> Vec<(&'static str, &'static str, &'static str)> {
-        EXPLAINED
-            .iter()
-            .filter_map(|c| cause(self.lang, &CauseCode::parse(c)).map(|(w, n)| (*c, w, n)))
+    /// As [`Words::money`], for an amount of `currency` (`None`: the input
+    /// named none, the number alone, as written).
+    pub(crate) fn amount(&self, currency: Option<Currency>, a: Decimal) -> String {
+        let code = currency.map(|c| c.to_string()).unwrap_or_default();
+        money_by_code(self.lang, &code, a)
+    }
+
+    /// `(code, what it means, what to do next)` for every cause code the tool
+    /// knows (`causes::known`).
+    pub(crate) fn glossary(&self) -> Vec<(String, &'static str, &'static str)> {
+        causes::known()
+            .into_iter()
+            .filter_map(|c| {
+                let (what, next) = cause(self.lang, &c)?;
+                Some((c.as_str().into_owned(), what, next))
+            })
             .collect()
     }
 
@@ -744,41 +707,36 @@ mod tests {
         );
     }
 
-    /// Every cause code the tool explains, in every language: the codes of
-    /// `causes`, its own and Mercado Pago's.
+    /// Every cause meaning in every language, once, found by its key: the
+    /// meanings of `causes`, the tool's own codes and Mercado Pago's.
     #[test]
     fn every_cause_is_explained_in_all_three_languages() {
-        let mut codes: Vec<CauseCode> = EXPLAINED
-            .iter()
-            .chain(&["http_418"])
-            .map(|c| CauseCode::parse(c))
-            .collect();
-        // Every one the glossary lists has a meaning.
-        for c in EXPLAINED {
-            assert!(causes::meaning(&CauseCode::parse(c)).is_some(), "{c}");
+        for lang in [Lang::PtBr, Lang::Es] {
+            for why in Why::iter() {
+                let n = lang
+                    .causes()
+                    .iter()
+                    .filter(|(w, t)| *w == why && !t.is_empty())
+                    .count();
+                assert_eq!(n, 1, "{}: {why:?}", lang.code());
+            }
+            assert_eq!(lang.causes().len(), Why::iter().count(), "{}", lang.code());
         }
+        let mut codes = causes::known();
+        codes.push(CauseCode::parse("http_418"));
         codes.extend(NetCause::iter().map(CauseCode::Net));
         codes.extend(Prediction::iter().map(CauseCode::Predicted));
-        let mut missing = Vec::new();
         for code in &codes {
             let Some(m) = causes::meaning(code) else {
                 continue;
             };
+            let (en, _) = cause(Lang::En, code).unwrap();
+            assert_eq!(en, m.what, "{code}: English is the table's own words");
             for lang in [Lang::PtBr, Lang::Es] {
-                if !lang
-                    .causes()
-                    .iter()
-                    .any(|(en, t)| *en == m.what && !t.is_empty())
-                {
-                    missing.push(format!("{}: {code} ({:?})", lang.code(), m.what));
-                }
+                let (what, _) = cause(lang, code).unwrap();
+                assert_ne!(what, m.what, "{}: {code} not translated", lang.code());
             }
         }
-        assert!(
-            missing.is_empty(),
-            "not translated:\n{}",
-            missing.join("\n")
-        );
         let (what, next) = cause(Lang::PtBr, &CauseCode::parse("2063")).unwrap();
         assert!(what.starts_with("a situação do pagamento"), "{what}");
         assert_eq!(next, text(Lang::PtBr, M::NextNeedsPerson));
@@ -791,6 +749,18 @@ mod tests {
             )
         );
         assert_eq!(cause(Lang::En, &CauseCode::parse("9999")), None);
+        let glossary = Words {
+            lang: Lang::Es,
+            zone: super::super::zone::Zone::UTC,
+            look_only: false,
+        }
+        .glossary();
+        assert_eq!(glossary.len(), causes::known().len());
+        assert!(
+            glossary
+                .iter()
+                .any(|(c, _, n)| c == "2063" && *n == text(Lang::Es, M::NextNeedsPerson))
+        );
     }
 
     #[test]

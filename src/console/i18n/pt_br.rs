@@ -1,5 +1,7 @@
 //! The console's words in Portuguese (Brazil): messages and cause meanings.
 
+use crate::causes::Why;
+
 use super::M;
 
 pub(super) const PT_BR: &[(M, &str)] = &[
@@ -642,155 +644,113 @@ pub(super) const PT_BR: &[(M, &str)] = &[
 ];
 
 /// The meanings of `causes`, by their English text (as `gettext` keys them).
-pub(super) const CAUSES_PT_BR: &[(&str, &str)] = &[
+pub(super) const CAUSES_PT_BR: &[(Why, &str)] = &[
     (
-        "no answer could be trusted (the refund may or may not exist)",
+        Why::NoTrustedAnswer,
         "nenhuma resposta confiável (o estorno pode ou não existir)",
     ),
     (
-        "the refund has a status the tool does not know",
+        Why::UnknownRefundStatus,
         "o estorno tem uma situação que a ferramenta não conhece",
     ),
     (
-        "the refund was rejected or cancelled: no money moved",
+        Why::RefundRejected,
         "o estorno foi recusado ou cancelado: nenhum dinheiro foi movido",
     ),
     (
-        "refunded, but for another amount than asked",
+        Why::OtherAmount,
         "estornado, mas com outro valor que o pedido",
     ),
     (
-        "refunded, but on another payment than asked",
+        Why::OtherPayment,
         "estornado, mas em outro pagamento que o pedido",
     ),
+    (Why::BadLine, "uma linha com erro na planilha"),
     (
-        "a bad line in the spreadsheet",
-        "uma linha com erro na planilha",
-    ),
-    (
-        "a row of an earlier batch may have refunded this payment (its answer never came): held until a read-back settles it",
+        Why::InDoubtEarlier,
         "uma linha de um lote anterior pode ter estornado este pagamento (a resposta nunca chegou): retida até que a leitura do pagamento no Mercado Pago o esclareça",
     ),
     (
-        "an earlier batch already refunded this payment",
+        Why::RefundedEarlier,
         "um lote anterior já estornou este pagamento",
     ),
     (
-        "the API's host name or certificate is wrong (configuration)",
+        Why::Configuration,
         "o endereço ou o certificado da API está errado (configuração)",
     ),
     (
-        "the API could not be reached (an outage)",
+        Why::Outage,
         "não foi possível acessar a API (indisponibilidade)",
     ),
-    ("payment not found", "pagamento não encontrado"),
+    (Why::PaymentNotFound, "pagamento não encontrado"),
+    (Why::NotRefundable, "o pagamento não pode ser estornado"),
+    (Why::ExceedsBalance, "mais do que resta no pagamento"),
+    (Why::HasRefunds, "o pagamento já tem estornos"),
+    (Why::OtherCurrency, "a moeda da linha não é a do pagamento"),
     (
-        "the payment cannot be refunded",
-        "o pagamento não pode ser estornado",
-    ),
-    (
-        "more than the payment has left",
-        "mais do que resta no pagamento",
-    ),
-    (
-        "the payment already has refunds",
-        "o pagamento já tem estornos",
-    ),
-    (
-        "the row's currency is not the payment's",
-        "a moeda da linha não é a do pagamento",
-    ),
-    (
-        "the payment has too many partial refunds",
+        Why::TooManyPartials,
         "o pagamento tem estornos parciais demais",
     ),
+    (Why::TooOld, "pagamento antigo demais para estornar"),
     (
-        "payment too old to refund",
-        "pagamento antigo demais para estornar",
-    ),
-    (
-        "the payment could not be read",
+        Why::PaymentUnreadable,
         "não foi possível consultar o pagamento",
     ),
     (
-        "payment not found (wrong payment id?)",
+        Why::WrongPaymentId,
         "pagamento não encontrado (ID do pagamento errado?)",
     ),
     (
-        "payment too old to refund (past the refund window, 180 days)",
+        Why::PastRefundWindow,
         "pagamento antigo demais para estornar (fora do prazo de 180 dias)",
     ),
     (
-        "refund not found (idempotency key already used)",
+        Why::KeyUsed,
         "estorno não encontrado (chave de idempotência já usada)",
     ),
     (
-        "the payment's state allows no refund (pending, cancelled or already fully refunded)",
+        Why::StateAllowsNoRefund,
         "a situação do pagamento não permite estorno (pendente, cancelado ou já estornado por inteiro)",
     ),
-    ("invalid gateway operation", "operação de gateway inválida"),
+    (Why::GatewayOperation, "operação de gateway inválida"),
     (
-        "Pix in contingency: the refund cannot be made now",
+        Why::PixContingency,
         "Pix em contingência: o estorno não pode ser feito agora",
     ),
+    (Why::NoBalance, "saldo insuficiente na conta para estornar"),
     (
-        "not enough balance in the account to refund",
-        "saldo insuficiente na conta para estornar",
-    ),
-    (
-        "invalid security code length",
+        Why::SecurityCodeLength,
         "tamanho do código de segurança inválido",
     ),
     (
-        "partial refunds are not supported for this payment (refund it in full)",
+        Why::NoPartialRefunds,
         "este pagamento não aceita estorno parcial (estorne o valor total)",
     ),
-    ("amount must be positive", "o valor deve ser positivo"),
-    ("amount must be a number", "o valor deve ser um número"),
+    (Why::AmountNotPositive, "o valor deve ser positivo"),
+    (Why::AmountNotNumber, "o valor deve ser um número"),
     (
-        "amount has too many decimals for the currency",
+        Why::TooManyDecimals,
         "o valor tem casas decimais demais para a moeda",
     ),
     (
-        "amount exceeds what is left to refund on the payment",
+        Why::AmountExceedsLeft,
         "o valor excede o que resta a estornar no pagamento",
     ),
+    (Why::KeyMissing, "faltou o cabeçalho X-Idempotency-Key"),
+    (Why::AlreadyRefunded, "o pagamento já está estornado"),
+    (Why::CardProcessor, "recusado pela processadora do cartão"),
+    (Why::SplitterId, "ID de divisão (splitter) inválido"),
+    (Why::TokenRefused, "o token de acesso foi recusado"),
     (
-        "the X-Idempotency-Key header was missing",
-        "faltou o cabeçalho X-Idempotency-Key",
-    ),
-    (
-        "the payment is already refunded",
-        "o pagamento já está estornado",
-    ),
-    (
-        "refused by the card processor",
-        "recusado pela processadora do cartão",
-    ),
-    ("invalid splitter id", "ID de divisão (splitter) inválido"),
-    (
-        "the access token was refused",
-        "o token de acesso foi recusado",
-    ),
-    (
-        "the token may not refund this payment",
+        Why::TokenMayNot,
         "o token não tem permissão para estornar este pagamento",
     ),
-    ("not found", "não encontrado"),
+    (Why::NotFound, "não encontrado"),
+    (Why::KeyBusy, "a mesma chave estava ocupada no Mercado Pago"),
+    (Why::RateLimited, "requisições demais (limite de taxa)"),
+    (Why::ServerFailed, "o servidor do Mercado Pago falhou"),
     (
-        "the same key was busy at Mercado Pago",
-        "a mesma chave estava ocupada no Mercado Pago",
-    ),
-    (
-        "too many requests (rate limited)",
-        "requisições demais (limite de taxa)",
-    ),
-    (
-        "Mercado Pago's server failed",
-        "o servidor do Mercado Pago falhou",
-    ),
-    (
-        "refused by the API without a cause",
+        Why::RefusedWithoutCause,
         "recusado pela API sem causa informada",
     ),
 ];
