@@ -558,7 +558,14 @@ fn simulation_of_bad_nights_refunds_nothing_twice_and_forgets_nothing() {
                     loop {
                         let i = next.fetch_add(1, Ordering::SeqCst) as usize;
                         let Some(&seed) = seeds.get(i) else { break };
-                        ran.fetch_add(1, Ordering::SeqCst);
+                        let done = ran.fetch_add(1, Ordering::SeqCst) + 1;
+                        // A soak says how far it got, for whoever stops it.
+                        if done % 250 == 0 {
+                            eprintln!(
+                                "simulation: {done} seed(s) run in {:.0} s, through seed {seed}",
+                                started.elapsed().as_secs_f64()
+                            );
+                        }
                         if let Err(e) = one(seed) {
                             failed.push(format!(
                                 "seed {seed} failed (replay: MPREFUND_SIM_SEED={seed} cargo test --release simulation):\n{e}"
