@@ -178,5 +178,8 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         "the re-export refunded {created_again} rows twice"
     );
     println!("Results and state files are in {}", dir.display());
+    println!(
+        "The commands the summaries name are what you would run next; they name the demo's state files, whose sandbox ended with the demo."
+    );
     Ok(Exit::Ok)
 }
