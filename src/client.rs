@@ -164,7 +164,16 @@ impl Client {
 
     /// One attempt. Never fails: every way it can go wrong is a [`Reply`].
     pub(crate) async fn refund(&self, ask: &RefundAsk) -> Reply {
-        let url = self.url(&ask.kind.refunds_path(ask.payment_id));
+        let Some(payment) = ask.target.payment() else {
+            // `run` refuses a batch with order rows before anything is sent.
+            return Reply::Unknown {
+                status: None,
+                retry_after: None,
+                reason: format!("this version sends no refund of order {}", ask.target),
+                net: None,
+            };
+        };
+        let url = self.url(&ask.target.refund_path());
         let req = self
             .http
             .post(url)
@@ -179,7 +188,7 @@ impl Client {
             answer.retry_after,
             &answer.body,
             Asked {
-                payment: ask.payment_id,
+                payment,
                 requested: &ask.requested,
             },
         );

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::marks::Grouping;
+pub use crate::order::{OrderId, OrderRef, TransactionId};
 
 /// A Mercado Pago payment id: a positive integer no larger than `i64::MAX`, the
 /// largest the state file (SQLite `INTEGER`) holds — a larger one would be
@@ -83,12 +84,13 @@ impl fmt::Display for PaymentId {
     }
 }
 
-/// Which endpoint refunds the row.
+/// Which endpoint refunds the row: the Payments API's two, or the Orders API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Kind {
     #[default]
     Payment,
     AdvancedPayment,
+    Order,
 }
 
 impl Kind {
@@ -96,14 +98,7 @@ impl Kind {
         match self {
             Kind::Payment => "payment",
             Kind::AdvancedPayment => "advanced_payment",
-        }
-    }
-
-    /// Path of the refunds collection for this kind of payment.
-    pub fn refunds_path(self, id: PaymentId) -> String {
-        match self {
-            Kind::Payment => format!("/v1/payments/{id}/refunds"),
-            Kind::AdvancedPayment => format!("/v1/advanced_payments/{id}/refunds"),
+            Kind::Order => "order",
         }
     }
 }
@@ -120,8 +115,9 @@ impl FromStr for Kind {
         {
             "" | "payment" => Ok(Kind::Payment),
             "advanced_payment" | "advanced" => Ok(Kind::AdvancedPayment),
+            "order" => Ok(Kind::Order),
             other => Err(format!(
-                "kind {} is neither \"payment\" nor \"advanced_payment\"",
+                "kind {} is neither \"payment\", \"advanced_payment\" nor \"order\"",
                 crate::excerpt::excerpt(other)
             )),
         }
@@ -131,6 +127,60 @@ impl FromStr for Kind {
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What a row refunds: a payment of the Payments API (plain or advanced), or an
+/// order of the Orders API. Its [`Kind`] is the variant's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    Payment(PaymentId),
+    AdvancedPayment(PaymentId),
+    Order(OrderRef),
+}
+
+impl Target {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Target::Payment(_) => Kind::Payment,
+            Target::AdvancedPayment(_) => Kind::AdvancedPayment,
+            Target::Order(_) => Kind::Order,
+        }
+    }
+
+    /// The payment, for a row of the Payments API.
+    pub fn payment(&self) -> Option<PaymentId> {
+        match self {
+            Target::Payment(id) | Target::AdvancedPayment(id) => Some(*id),
+            Target::Order(_) => None,
+        }
+    }
+
+    /// The order, for a row of the Orders API.
+    pub fn order(&self) -> Option<&OrderRef> {
+        match self {
+            Target::Order(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Path of the refund endpoint.
+    pub fn refund_path(&self) -> String {
+        match self {
+            Target::Payment(id) => format!("/v1/payments/{id}/refunds"),
+            Target::AdvancedPayment(id) => format!("/v1/advanced_payments/{id}/refunds"),
+            Target::Order(o) => format!("/v1/orders/{}/refund", o.order),
+        }
+    }
+}
+
+/// The payment id or the order id, as a spreadsheet writes it.
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Payment(id) | Target::AdvancedPayment(id) => write!(f, "{id}"),
+            Target::Order(o) => write!(f, "{}", o.order),
+        }
     }
 }
 
@@ -720,9 +770,14 @@ impl fmt::Display for RefundStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundAsk {
     pub key: IdempotencyKey,
-    pub kind: Kind,
-    pub payment_id: PaymentId,
+    pub target: Target,
     pub requested: Requested,
+}
+
+impl RefundAsk {
+    pub fn kind(&self) -> Kind {
+        self.target.kind()
+    }
 }
 
 /// A valid row: its ask, and what else the spreadsheet says of it.

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod order;
 
 mod answer;
 mod atomic_file;

@@ -147,7 +147,7 @@ pub(crate) fn cells(row: &StoredRow, columns: &KeyColumns, dialect: Dialect) -> 
     let payment_id = row
         .ask
         .as_ref()
-        .map_or_else(|| cell(Some(columns.payment)), |a| a.payment_id.to_string());
+        .map_or_else(|| cell(Some(columns.id())), |a| a.target.to_string());
     let (status, detail) = status(row);
     [
         row.row_no.to_string(),
@@ -167,11 +167,12 @@ mod tests {
 
     use super::*;
     use crate::domain::{
-        Amount, IdempotencyKey, Kind, PaymentId, RefundAsk, RefundInfo, RefundStatus, RowResult,
+        Amount, IdempotencyKey, PaymentId, RefundAsk, RefundInfo, RefundStatus, RowResult, Target,
     };
 
     const COLS: KeyColumns = KeyColumns {
-        payment: 0,
+        payment: Some(0),
+        order: None,
         reference: Some(1),
         amount: 2,
     };
@@ -183,8 +184,7 @@ mod tests {
             fields: fields.iter().map(|f| (*f).to_owned()).collect(),
             ask: requested.map(|requested| RefundAsk {
                 key: IdempotencyKey::new("mpr1-x").unwrap(),
-                kind: Kind::Payment,
-                payment_id: PaymentId::new(fields[0].parse().unwrap()).unwrap(),
+                target: Target::Payment(PaymentId::new(fields[0].parse().unwrap()).unwrap()),
                 requested,
             }),
             currency: None,

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use super::batch::SendOptions;
 use crate::client::{Client, PaymentView};
 pub(crate) use crate::domain::Prediction;
-use crate::domain::{Currency, Kind, PaymentId, RefundStatus, Requested, Row};
+use crate::domain::{Currency, PaymentId, RefundStatus, Requested, Row, Target};
 use crate::exit::{Ending, Exit};
 use crate::input::{InputOptions, InputSummary, Spooled};
 use crate::lookup::{self, Lookup};
@@ -146,10 +146,10 @@ impl Asked {
         let Ok(v) = &row.content else {
             return Ok(());
         };
-        if v.ask.kind != Kind::Payment {
+        let Target::Payment(payment) = v.ask.target else {
             return Ok(());
-        }
-        let e = self.asked.entry(v.ask.payment_id).or_default();
+        };
+        let e = self.asked.entry(payment).or_default();
         if let Some(l) = &self.ledger
             && let Some(id) = l.settled_refund(&v.ask.key)?
         {
@@ -301,16 +301,16 @@ fn predict<'a>(
         return (Prediction::Invalid, None);
     };
     if done.contains(&row.row_no) {
-        let p = match found.get(&v.ask.payment_id) {
+        let p = match v.ask.target.payment().and_then(|id| found.get(&id)) {
             Some(Lookup::Found(p)) => Some(p),
             _ => None,
         };
         return (Prediction::AlreadyDone, p);
     }
-    if v.ask.kind != Kind::Payment {
+    let Target::Payment(payment) = v.ask.target else {
         return (Prediction::Unreadable, None);
-    }
-    let p = match found.get(&v.ask.payment_id) {
+    };
+    let p = match found.get(&payment) {
         Some(Lookup::Found(p)) => p,
         Some(Lookup::NotFound) => return (Prediction::NotFound, None),
         _ => return (Prediction::Unreadable, None),
@@ -336,7 +336,7 @@ fn predict<'a>(
     }
     let refunded = p.transaction_amount_refunded.unwrap_or_default();
     let left = total - refunded;
-    let on = &asked[&v.ask.payment_id];
+    let on = &asked[&payment];
     let exceeds = on.partial_sum > left || (on.full && (on.rows > 1 || left <= Decimal::ZERO));
     if exceeds {
         return (Prediction::ExceedsBalance, Some(p));
@@ -426,8 +426,7 @@ mod tests {
             content: Ok(Valid {
                 ask: RefundAsk {
                     key: IdempotencyKey::new(format!("k{row_no}")).unwrap(),
-                    kind: Kind::Payment,
-                    payment_id: PaymentId::new(payment).unwrap(),
+                    target: Target::Payment(PaymentId::new(payment).unwrap()),
                     requested: amount.map_or(Requested::Full, |a| {
                         Requested::Partial(Amount::new(dec(a)).unwrap())
                     }),

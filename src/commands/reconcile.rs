@@ -17,7 +17,7 @@ use strum::IntoEnumIterator;
 use super::batch::{self, SendOptions};
 use crate::client::{Client, MpRefund};
 use crate::domain::{
-    Cause, CauseCode, Kind, Outcome, PaymentId, RefundStatus, Requested, RowResult,
+    Cause, CauseCode, Kind, Outcome, PaymentId, RefundStatus, Requested, RowResult, Target,
 };
 use crate::doubt;
 use crate::exit::{Ending, Exit};
@@ -169,8 +169,10 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     let ids: Vec<PaymentId> = rows
         .iter()
         .filter_map(|r| r.ask.as_ref())
-        .filter(|a| a.kind == Kind::Payment)
-        .map(|a| a.payment_id)
+        .filter_map(|a| match a.target {
+            Target::Payment(id) => Some(id),
+            _ => None,
+        })
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
@@ -211,11 +213,14 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     let mut updates: Vec<(u64, RowResult)> = Vec::new();
     for row in &rows {
         let Some(ask) = &row.ask else { continue };
+        let Some(payment) = ask.target.payment() else {
+            continue;
+        };
         let state_amount = row.result.refunded().or(match ask.requested {
             Requested::Partial(a) => Some(a.get()),
             Requested::Full => None,
         });
-        let refunds = match (ask.kind, found.get(&ask.payment_id)) {
+        let refunds = match (ask.kind(), found.get(&payment)) {
             (Kind::Payment, Some(Lookup::Found(p))) => p.refunds.as_deref(),
             _ => None,
         };
@@ -235,7 +240,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         lines.push(Line {
             row: Some(row),
             finding: c.finding,
-            payment: ask.payment_id,
+            payment,
             refund_id,
             state_amount,
             mp: c.mp,

@@ -31,15 +31,15 @@ impl BatchWriter<'_> {
         )?;
         match &row.content {
             Ok(v) => {
-                let payment = v.ask.payment_id.to_string();
+                let payment = v.ask.target.to_string();
                 let requested = v.ask.requested.canonical();
                 insert.execute(params![
                     self.seq,
                     row.row_no as i64,
                     stored_line(row),
                     codec::key_value(&v.ask.key),
-                    codec::kind_value(v.ask.kind),
-                    v.ask.payment_id.get() as i64,
+                    codec::kind_value(v.ask.kind()),
+                    codec::payment_value(&v.ask.target),
                     requested,
                     v.currency.map(|c| c.to_string()),
                     codec::encode_fields(&row.fields, Some(&payment), Some(&requested)),

@@ -13,7 +13,7 @@ use super::{
     stored_doubt, stored_state,
 };
 use crate::clock::now_ms;
-use crate::domain::{CauseCode, Outcome, PaymentId, RefundAsk, Requested, RowResult};
+use crate::domain::{CauseCode, Outcome, RefundAsk, Requested, RowResult};
 
 /// `rows.origin` of a row the API answered with a refund it made earlier.
 const ORIGIN_REPLAY: i64 = 2;
@@ -371,7 +371,6 @@ fn claim(
                 continue;
             }
             let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
-            let payment: i64 = r.get(3)?;
             let requested: String = r.get(4)?;
             out.push(Claimed {
                 row_no: row_no as u64,
@@ -380,11 +379,7 @@ fn claim(
                         .ok()
                         .flatten()
                         .ok_or_else(bad)?,
-                    kind: codec::kind_of(r.get(2)?).ok_or_else(bad)?,
-                    payment_id: u64::try_from(payment)
-                        .ok()
-                        .and_then(PaymentId::new)
-                        .ok_or_else(bad)?,
+                    target: codec::target_of(r.get(2)?, r.get(3)?).ok_or_else(bad)?,
                     requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
                 },
                 currency: r

@@ -4,7 +4,8 @@
 //! - Keys `mpr1-` + 48 hex digits are stored as their 24 bytes (a BLOB); any other
 //!   key (tests, a future version) as its text. One key always encodes the same
 //!   way, so keys still compare equal in SQL.
-//! - The kind is 0 (payment) or 1 (advanced payment); payment ids are integers;
+//! - The kind is 0 (payment), 1 (advanced payment) or 2 (order); payment ids
+//!   are integers;
 //!   a numeric refund id is an integer (read back with `CAST(… AS TEXT)`).
 //! - The original cells are a BLOB: a format byte, the number of cells, then per
 //!   cell a LEB128 tag —
@@ -15,7 +16,7 @@
 use rusqlite::ToSql;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
 
-use crate::domain::{CauseCode, IdempotencyKey, Kind, RefundStatus};
+use crate::domain::{CauseCode, IdempotencyKey, Kind, PaymentId, RefundStatus, Target};
 use crate::key::KEY_VERSION;
 
 /// The first byte of a compact cells BLOB.
@@ -56,6 +57,7 @@ pub(super) fn kind_value(kind: Kind) -> i64 {
     match kind {
         Kind::Payment => 0,
         Kind::AdvancedPayment => 1,
+        Kind::Order => 2,
     }
 }
 
@@ -63,6 +65,25 @@ pub(super) fn kind_of(v: i64) -> Option<Kind> {
     match v {
         0 => Some(Kind::Payment),
         1 => Some(Kind::AdvancedPayment),
+        2 => Some(Kind::Order),
+        _ => None,
+    }
+}
+
+/// The payment id column of a row's target: NULL for an order.
+pub(super) fn payment_value(target: &Target) -> Option<i64> {
+    target.payment().map(|p| p.get() as i64)
+}
+
+/// What a stored row refunds, from its kind and payment id columns; `None`
+/// when they do not name one.
+pub(super) fn target_of(kind: i64, payment: Option<i64>) -> Option<Target> {
+    let payment = payment
+        .and_then(|p| u64::try_from(p).ok())
+        .and_then(PaymentId::new);
+    match (kind_of(kind)?, payment) {
+        (Kind::Payment, Some(p)) => Some(Target::Payment(p)),
+        (Kind::AdvancedPayment, Some(p)) => Some(Target::AdvancedPayment(p)),
         _ => None,
     }
 }

@@ -294,15 +294,14 @@ mod tests {
     use super::schema::MIGRATIONS;
     use super::*;
     use crate::domain::{
-        Amount, Cause, IdempotencyKey, Kind, PaymentId, RefundInfo, Requested, Valid,
+        Amount, Cause, IdempotencyKey, Kind, PaymentId, RefundInfo, Requested, Target, Valid,
     };
 
     fn content(n: u64) -> Valid {
         Valid {
             ask: RefundAsk {
                 key: IdempotencyKey::new(format!("k{n}")).unwrap(),
-                kind: Kind::Payment,
-                payment_id: PaymentId::new(1000 + n).unwrap(),
+                target: Target::Payment(PaymentId::new(1000 + n).unwrap()),
                 requested: Requested::Partial(
                     Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
                 ),
@@ -419,11 +418,11 @@ mod tests {
         assert_eq!(rows.len(), 3);
         let ask = rows[0].ask.as_ref().unwrap();
         assert_eq!(ask.key.as_str(), key);
-        assert_eq!(ask.payment_id.get(), 1001);
+        assert_eq!(ask.target, Target::Payment(PaymentId::new(1001).unwrap()));
         assert_eq!(rows[0].fields, ["1001", "10,50", "a"]);
         assert_eq!(rows[0].result.refund.as_ref().unwrap().id, "777");
         assert_eq!(rows[0].result.outcome, Outcome::Refunded);
-        assert_eq!(rows[1].ask.as_ref().unwrap().kind, Kind::AdvancedPayment);
+        assert_eq!(rows[1].ask.as_ref().unwrap().kind(), Kind::AdvancedPayment);
         assert_eq!(rows[1].ask.as_ref().unwrap().key.as_str(), "k-legacy");
         assert!(rows[2].ask.is_none());
         assert_eq!(rows[2].fields, ["x", "-1", "c"]);

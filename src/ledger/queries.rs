@@ -9,8 +9,7 @@ use super::{
     Batch, BatchSettings, Ledger, MadeRefund, OUTCOME_SQL, StoredRow, Tally, codec, outcome_of,
 };
 use crate::domain::{
-    Cause, CauseCode, Currency, Outcome, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested,
-    RowResult,
+    Cause, CauseCode, Currency, Outcome, RefundAsk, RefundInfo, RefundStatus, Requested, RowResult,
 };
 
 impl Ledger {
@@ -384,14 +383,10 @@ impl Ledger {
             let fields =
                 codec::fields_of(r.get_ref(1)?, payment_text.as_deref(), requested.as_deref())
                     .ok_or_else(|| anyhow::anyhow!("state file: row {row_no} has bad cells"))?;
-            let ask = match (key, kind, payment, requested) {
-                (Some(key), Some(kind), Some(payment), Some(requested)) => Some(RefundAsk {
+            let ask = match (key, kind, requested) {
+                (Some(key), Some(kind), Some(requested)) => Some(RefundAsk {
                     key,
-                    kind: codec::kind_of(kind).ok_or_else(|| bad("kind"))?,
-                    payment_id: u64::try_from(payment)
-                        .ok()
-                        .and_then(PaymentId::new)
-                        .ok_or_else(|| bad("payment id"))?,
+                    target: codec::target_of(kind, payment).ok_or_else(|| bad("payment id"))?,
                     requested: Requested::from_canonical(&requested)
                         .ok_or_else(|| bad("amount"))?,
                 }),
@@ -503,7 +498,7 @@ pub(super) fn generation_of(conn: &rusqlite::Connection) -> anyhow::Result<i64> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Amount, IdempotencyKey, Kind, Row, Valid};
+    use crate::domain::{Amount, IdempotencyKey, PaymentId, Row, Target, Valid};
 
     /// Rows 1..=7 of batch `b`: refunded, in process, failed and retryable,
     /// failed for good, invalid, still sending, refunded for another amount.
@@ -529,8 +524,7 @@ mod tests {
                 Ok(Valid {
                     ask: RefundAsk {
                         key: IdempotencyKey::new(format!("k{n}")).unwrap(),
-                        kind: Kind::Payment,
-                        payment_id: PaymentId::new(1000 + n).unwrap(),
+                        target: Target::Payment(PaymentId::new(1000 + n).unwrap()),
                         requested: Requested::Partial(
                             Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
                         ),

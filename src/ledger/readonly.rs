@@ -92,8 +92,8 @@ impl ReadOnly {
                     row_no as i64,
                     line as i64,
                     codec::key_value(&ask.key),
-                    codec::kind_value(ask.kind),
-                    ask.payment_id.get() as i64
+                    codec::kind_value(ask.kind()),
+                    codec::payment_value(&ask.target)
                 ])?;
             }
         }
