@@ -338,7 +338,8 @@ fn claim(
                                   OR same.state IN ('sending', 'refunded', 'in_process'))),
                 EXISTS (SELECT 1 FROM rows AS same
                         WHERE same.key = r.key AND same.batch <> r.batch
-                          AND same.doubt = 0 AND same.state IN ('failed', 'pending'))
+                          AND same.doubt = 0 AND same.state IN ('failed', 'pending')),
+                r.order_id, r.transaction_id
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
          ORDER BY r.row_no LIMIT ?3",
@@ -379,7 +380,13 @@ fn claim(
                         .ok()
                         .flatten()
                         .ok_or_else(bad)?,
-                    target: codec::target_of(r.get(2)?, r.get(3)?).ok_or_else(bad)?,
+                    target: codec::target_of(
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get_ref(9)?.as_str_or_null()?,
+                        r.get_ref(10)?.as_str_or_null()?,
+                    )
+                    .ok_or_else(bad)?,
                     requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
                 },
                 currency: r

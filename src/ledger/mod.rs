@@ -449,6 +449,132 @@ mod tests {
         assert_eq!(l.outcome_counts("new1").unwrap()[&Outcome::Pending], 2);
     }
 
+    fn order_content(n: u64, transaction: Option<&str>) -> Valid {
+        Valid {
+            ask: RefundAsk {
+                key: IdempotencyKey::new(format!("o{n}")).unwrap(),
+                target: Target::Order(crate::domain::OrderRef {
+                    order: format!("ORD01JQ4S4KY8HWQ6NA5PXB65B{n:03}").parse().unwrap(),
+                    transaction: transaction.map(|t| t.parse().unwrap()),
+                }),
+                requested: Requested::Full,
+            },
+            currency: None,
+            reference: None,
+        }
+    }
+
+    /// A state file of schema 6 (before orders) is upgraded with every row as
+    /// it was, and then holds order rows beside payment rows: stored by their
+    /// order and transaction, claimed and read back as they went in.
+    #[test]
+    fn a_schema_6_file_takes_order_rows_beside_its_payment_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("six.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..6] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 6).unwrap();
+            c.execute_batch(
+                r#"INSERT INTO batches (id, created_at, input_path, input_digest, namespace, header,
+                                       delimiter, settings, row_count, seq)
+                   VALUES ('six', 1, '/in.csv', 'd', 'ns', '["payment_id","amount"]', 44, '{}', 1, 1);
+                   INSERT INTO rows (batch, row_no, line, key, kind, payment_id, requested, fields,
+                                     state, attempts, refund_id, refund_status, refunded_amount,
+                                     last_attempt_at, updated_at)
+                   VALUES (1, 1, NULL, 'k-six', 0, 1001, '10.5', X'01020102', 'refunded', 1, 777,
+                           'approved', '10.5', 5, 5);"#,
+            )
+            .unwrap();
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        let v: i64 = l
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+        let mut old = Vec::new();
+        l.for_each_row("six", |r| {
+            old.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(old.len(), 1);
+        let ask = old[0].ask.as_ref().unwrap();
+        assert_eq!(ask.target, Target::Payment(PaymentId::new(1001).unwrap()));
+        assert_eq!(old[0].fields, ["1001", "10.5"]);
+        assert_eq!(old[0].result.outcome, Outcome::Refunded);
+
+        let pay = "PAY01J67CQQH5904WDBVZEM4JMEP3";
+        let rows = [
+            (1, content(4), "1004".to_owned()),
+            (
+                2,
+                order_content(2, None),
+                "ORD01JQ4S4KY8HWQ6NA5PXB65B002".to_owned(),
+            ),
+            (
+                3,
+                order_content(3, Some(pay)),
+                "ORD01JQ4S4KY8HWQ6NA5PXB65B003".to_owned(),
+            ),
+        ]
+        .map(|(n, c, id)| {
+            Ok(Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![id, "x".into()],
+                content: Ok(c),
+            })
+        });
+        create(&mut l, &batch("mixed", 3), rows);
+        type Stored = (i64, Option<i64>, Option<String>, Option<String>);
+        let stored: Vec<Stored> = l
+            .conn
+            .prepare(
+                "SELECT kind, payment_id, order_id, transaction_id FROM rows
+                 WHERE batch = (SELECT seq FROM batches WHERE id = 'mixed') ORDER BY row_no",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            stored,
+            [
+                (0, Some(1004), None, None),
+                (2, None, Some("ORD01JQ4S4KY8HWQ6NA5PXB65B002".into()), None),
+                (
+                    2,
+                    None,
+                    Some("ORD01JQ4S4KY8HWQ6NA5PXB65B003".into()),
+                    Some(pay.into())
+                ),
+            ]
+        );
+        let claimed = l.record_and_claim("mixed", &[], 0, 10).unwrap();
+        let asks: Vec<RefundAsk> = claimed.into_iter().map(|c| c.ask).collect();
+        assert_eq!(
+            asks,
+            [
+                content(4).ask,
+                order_content(2, None).ask,
+                order_content(3, Some(pay)).ask
+            ]
+        );
+        let mut back = Vec::new();
+        l.for_each_row("mixed", |r| {
+            back.push((r.fields, r.ask.unwrap().kind()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(back[1].0, ["ORD01JQ4S4KY8HWQ6NA5PXB65B002", "x"]);
+        assert_eq!(back[2].1, Kind::Order);
+    }
+
     #[test]
     fn claims_mark_rows_sending_and_skip_invalid_ones() {
         let (_dir, mut l) = ledger_with(5);

@@ -351,7 +351,8 @@ impl Ledger {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
                     cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
-                    last_attempt_at, kind, payment_id, line, updated_at, origin, doubt <> 0
+                    last_attempt_at, kind, payment_id, line, updated_at, origin, doubt <> 0,
+                    order_id, transaction_id
              FROM rows WHERE batch = ?1 {filter} ORDER BY row_no LIMIT ?2 OFFSET ?3",
         ))?;
         let mut rows = stmt.query(params![self.seq(batch_id)?, limit, offset])?;
@@ -379,14 +380,22 @@ impl Ledger {
             });
             let kind: Option<i64> = r.get(15)?;
             let payment: Option<i64> = r.get(16)?;
-            let payment_text = payment.map(|p| p.to_string());
-            let fields =
-                codec::fields_of(r.get_ref(1)?, payment_text.as_deref(), requested.as_deref())
-                    .ok_or_else(|| anyhow::anyhow!("state file: row {row_no} has bad cells"))?;
+            let order: Option<String> = r.get(21)?;
+            let transaction: Option<String> = r.get(22)?;
+            // The cell a reference stands for: the payment's id, or the order's.
+            let id_text = payment.map(|p| p.to_string()).or_else(|| order.clone());
+            let fields = codec::fields_of(r.get_ref(1)?, id_text.as_deref(), requested.as_deref())
+                .ok_or_else(|| anyhow::anyhow!("state file: row {row_no} has bad cells"))?;
             let ask = match (key, kind, requested) {
                 (Some(key), Some(kind), Some(requested)) => Some(RefundAsk {
                     key,
-                    target: codec::target_of(kind, payment).ok_or_else(|| bad("payment id"))?,
+                    target: codec::target_of(
+                        kind,
+                        payment,
+                        order.as_deref(),
+                        transaction.as_deref(),
+                    )
+                    .ok_or_else(|| bad("payment or order id"))?,
                     requested: Requested::from_canonical(&requested)
                         .ok_or_else(|| bad("amount"))?,
                 }),

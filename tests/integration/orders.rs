@@ -55,3 +55,42 @@ fn plan_reads_a_file_mixing_payments_and_orders() {
     let ran = run(w.bare().args(["plan", "fixed.csv"]));
     assert_eq!(ran.code, 0, "{ran:?}");
 }
+
+/// A state file of the version before orders (schema 6) is upgraded by the
+/// first command that opens it for writing, every row as it was: the batch's
+/// results are the same before and after, and the upgraded file is then read
+/// by `plan` (which writes nothing) for a file with orders.
+#[test]
+fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
+    let sb = crate::common::sandbox();
+    let w = Work::new();
+    w.write("in.csv", crate::common::ordinary_csv(3, 6_100));
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db", "--yes"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let before = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
+    // Back to schema 6: the orders' columns and indexes were not there.
+    {
+        let c = rusqlite::Connection::open(w.path("s.db")).unwrap();
+        c.execute_batch(
+            "DROP INDEX rows_by_order; DROP INDEX rows_in_doubt_by_order;
+             ALTER TABLE rows DROP COLUMN order_id; ALTER TABLE rows DROP COLUMN transaction_id;
+             PRAGMA user_version = 6;",
+        )
+        .unwrap();
+    }
+    std::fs::remove_file(w.path("in.results.csv")).unwrap();
+    let ran = run(w.bare().args(["report", "--state", "s.db"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(
+        std::fs::read_to_string(w.path("in.results.csv")).unwrap(),
+        before
+    );
+    let version: i64 = rusqlite::Connection::open(w.path("s.db"))
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 7);
+    w.write("orders.csv", format!("order_id,amount\n{ORD1},5\n"));
+    let plan = run(w.bare().args(["plan", "orders.csv", "--state", "s.db"]));
+    assert_eq!(plan.code, 0, "{plan:?}");
+}
