@@ -468,6 +468,13 @@ fn the_sandbox_ids_table_is_the_sandboxs_own() {
     generated("docs/src/sandbox.md", "magic ids", &body);
 }
 
+/// The sandbox's table of order ids with a behaviour of their own.
+#[test]
+fn the_sandbox_orders_table_is_the_sandboxs_own() {
+    let body = format!("\n{}\n", mprefund_sandbox::magic_orders_markdown());
+    generated("docs/src/sandbox.md", "magic orders", &body);
+}
+
 /// The commands that take `--job`, whose flags are job-file keys.
 const JOB_COMMANDS: [&str; 7] = [
     "plan",

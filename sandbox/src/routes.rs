@@ -24,6 +24,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::conn::ConnTag;
+use super::order_routes;
 use super::state::{
     ApiError, Claim, Payment, PostCommitFault, RefundJson, RefundRequest, State, Style, Which,
     error_response, format_date, html_502, json_response, json_value, read_request,
@@ -93,6 +94,8 @@ pub(crate) fn router(app: App) -> Router {
         .route("/v1/payments/{id}/refunds/{refund_id}", get(get_refund))
         .route("/v1/payments/{id}", get(get_payment))
         .route("/v1/advanced_payments/{id}/refunds", post(post_refund))
+        .route("/v1/orders/{id}/refund", post(order_routes::post_refund))
+        .route("/v1/orders/{id}", get(order_routes::get_order))
         .route("/v1/account/{report}", post(create_report))
         .route("/v1/account/{report}/list", get(list_reports))
         .route("/v1/account/{report}/{file}", get(download_report))
@@ -120,7 +123,17 @@ pub(crate) fn router(app: App) -> Router {
             "/__sandbox/manual_refund/{payment_id}",
             post(admin_manual_refund),
         )
-        .route("/__sandbox/refunds/{refund_id}", post(admin_change_refund));
+        .route("/__sandbox/refunds/{refund_id}", post(admin_change_refund))
+        .route("/__sandbox/order_refunds", get(order_routes::admin_refunds))
+        .route("/__sandbox/orders", post(order_routes::admin_orders))
+        .route(
+            "/__sandbox/manual_order_refund/{order_id}",
+            post(order_routes::admin_manual_refund),
+        )
+        .route(
+            "/__sandbox/order_refunds/{refund_id}",
+            post(order_routes::admin_change_refund),
+        );
     api.merge(admin)
         .fallback(|| async { error_response(&ApiError::ROUTE_NOT_FOUND, Style::Numbers) })
         .with_state(app)
@@ -136,7 +149,7 @@ async fn track(AxState(app): AxState<App>, req: Request, next: Next) -> Response
         let mut st = app.lock();
         st.counters
             .request_started(at, req.method() == axum::http::Method::GET);
-        st.book.settle_due(OffsetDateTime::now_utc());
+        st.settle_due(OffsetDateTime::now_utc());
         let over = st.limit.as_mut().and_then(|l| {
             let token = req
                 .headers()
@@ -182,7 +195,7 @@ impl Drop for Finish<'_> {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -329,7 +342,7 @@ async fn create_refund(
 
 /// The faults that strike once the answer is decided (after a commit, for a
 /// refund): the connection cut, or a gateway's HTML 502, instead of `resp`.
-fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Response {
+pub(crate) fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Response {
     let fault = app.lock().dice.draw_post_commit_fault();
     match fault {
         Some(PostCommitFault::Cut) => {
@@ -345,10 +358,22 @@ fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Response {
 
 /// Releases a key reservation when the request is abandoned (its client went
 /// away during the injected latency) before the commit section settled it.
-struct KeyGuard<'a> {
+pub(crate) struct KeyGuard<'a> {
     app: &'a App,
     scope: &'a str,
     armed: bool,
+}
+
+impl<'a> KeyGuard<'a> {
+    /// A guard over `scope`'s reservation, when this request made one.
+    pub(crate) fn new(app: &'a App, scope: &'a str, armed: bool) -> Self {
+        KeyGuard { app, scope, armed }
+    }
+
+    /// The commit section settles the reservation itself.
+    pub(crate) fn disarm(&mut self) {
+        self.armed = false;
+    }
 }
 
 impl Drop for KeyGuard<'_> {
@@ -785,6 +810,6 @@ async fn admin_reports(AxState(app): AxState<App>, body: Bytes) -> Response {
 }
 
 async fn admin_settle(AxState(app): AxState<App>) -> Response {
-    let n = app.lock().book.settle_in_process();
+    let n = app.lock().settle_all();
     json_value(200, &serde_json::json!({ "settled": n }))
 }
