@@ -1,7 +1,7 @@
 //! The cause codes a row can carry, with what each means and what to do next: one
 //! table, read by the end-of-run summary and by `status --failed`, so a `2063`
-//! is never shown bare. Mercado Pago's own `cause[].code`s (see the API notes)
-//! and the tool's own codes (`unknown_outcome`, `http_500`, the predictions of
+//! is never shown bare. Mercado Pago's own `cause[].code`s (see the API notes),
+//! the Orders API's string codes, and the tool's own codes (`unknown_outcome`, `http_500`, the predictions of
 //! `--preflight`...) alike.
 //!
 //! Invariants: an HTTP status without a Mercado Pago cause is `http_<status>`
@@ -10,7 +10,7 @@
 //! this table does not know still gets a next step from its family (`http_5xx`
 //! retry, other `http_4xx` a person), else none is claimed.
 
-use crate::domain::{Cause, CauseCode, Prediction};
+use crate::domain::{Cause, CauseCode, OrderCause, Prediction};
 
 /// What to do about a row with a given cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +74,13 @@ pub(crate) fn meaning(code: &CauseCode) -> Option<Meaning> {
             "a row of an earlier batch may have refunded this payment (its answer never came): held until a read-back settles it",
             Reconcile,
         ),
+        CauseCode::OrderHasRefunds => {
+            m("an earlier batch already refunded this order", NeedsPerson)
+        }
+        CauseCode::OrderInDoubt => m(
+            "a row of an earlier batch may have refunded this order (its answer never came): held until a read-back settles it",
+            Reconcile,
+        ),
         CauseCode::Net(n) if n.is_configuration() => m(
             "the API's host name or certificate is wrong (configuration)",
             NeedsPerson,
@@ -81,7 +88,77 @@ pub(crate) fn meaning(code: &CauseCode) -> Option<Meaning> {
         CauseCode::Net(_) => m("the API could not be reached (an outage)", Retry),
         CauseCode::Http(status) => by_status(*status),
         CauseCode::Predicted(p) => predicted(*p),
+        CauseCode::TransactionNeeded => m(
+            "the order has several payment transactions: name one in a transaction_id column",
+            FixRow,
+        ),
+        CauseCode::Order(o) => orders(*o),
         CauseCode::Other(code) => mercado_pago(code),
+    }
+}
+
+/// The Orders API's causes.
+fn orders(code: OrderCause) -> Option<Meaning> {
+    use Next::*;
+    match code {
+        OrderCause::EmptyRequiredHeader => {
+            m("the X-Idempotency-Key header was missing", NeedsPerson)
+        }
+        OrderCause::InvalidIdempotencyKeyLength => m(
+            "the X-Idempotency-Key is longer than the Orders API takes",
+            NeedsPerson,
+        ),
+        OrderCause::InvalidPathParam => m(
+            "not an order id the Orders API takes (ORD and 26 characters)",
+            FixRow,
+        ),
+        OrderCause::InvalidOrderOwner => m(
+            "the order belongs to another account (another access token)",
+            NeedsPerson,
+        ),
+        OrderCause::OrderNotFound => m("order not found (wrong order id?)", FixRow),
+        OrderCause::TransactionNotFound => m(
+            "the transaction is not one of the order's payments (wrong transaction id?)",
+            FixRow,
+        ),
+        OrderCause::UnsupportedPartiallyRefunds => m(
+            "partial refunds are not supported for this order (refund it in full)",
+            FixRow,
+        ),
+        OrderCause::RefundAmountExceeds => m(
+            "amount exceeds what is left to refund on the order's transaction",
+            FixRow,
+        ),
+        OrderCause::PartialRefundForbiddenWithTips => {
+            m("the order has tips: only a full refund is allowed", FixRow)
+        }
+        OrderCause::InStorePaymentRefundOrder => m(
+            "order too old to refund (past the refund window)",
+            NeedsPerson,
+        ),
+        OrderCause::RefundInProgress => m(
+            "another refund of the order was being processed (sent again with the same key after a pause)",
+            Retry,
+        ),
+        OrderCause::IdempotencyKeyAlreadyUsed => m(
+            "the key was used before with another request: the row may have refunded, a read-back settles it",
+            Reconcile,
+        ),
+        OrderCause::ResourceLocked => m("the same key was busy at Mercado Pago", Retry),
+        OrderCause::IdempotencyValidationFailed => m(
+            "Mercado Pago could not check the key and may have refunded: a read-back settles it before anything is sent again",
+            Reconcile,
+        ),
+        OrderCause::Unauthorized => m("the access token was refused", NeedsPerson),
+        OrderCause::UserNotAuthorized => {
+            m("the token's account may not refund this order", NeedsPerson)
+        }
+        OrderCause::OrderAlreadyRefunded => m("the order is already fully refunded", Nothing),
+        OrderCause::CannotRefundOrder => m(
+            "the order's status allows no refund (only processed orders)",
+            NeedsPerson,
+        ),
+        OrderCause::InternalError => m("Mercado Pago's server failed", Retry),
     }
 }
 

@@ -340,7 +340,11 @@ fn group(code: &CauseCode) -> &'static str {
         | CauseCode::PaymentDiffers
         | CauseCode::InvalidInput
         | CauseCode::PaymentHasRefunds
-        | CauseCode::PaymentInDoubt => "The tool's own",
+        | CauseCode::PaymentInDoubt
+        | CauseCode::OrderHasRefunds
+        | CauseCode::OrderInDoubt
+        | CauseCode::TransactionNeeded => "The tool's own",
+        CauseCode::Order(_) => "The Orders API's codes",
         CauseCode::Net(_) => "No answer at all",
         CauseCode::Http(_) => "An HTTP status without a cause of its own",
         CauseCode::Predicted(_) => "Kept back by `run --preflight`",
@@ -391,12 +395,16 @@ fn cause_codes() -> Vec<CauseCode> {
         "invalid_input",
         "payment_has_refunds",
         "payment_in_doubt",
+        "order_has_refunds",
+        "order_in_doubt",
+        "transaction_needed",
     ]
     .into_iter()
     .map(str::to_owned)
     .collect();
     texts.extend(NetCause::iter().map(|n| n.to_string()));
     texts.extend(Prediction::iter().map(|p| p.to_string()));
+    texts.extend(crate::domain::OrderCause::iter().map(|o| o.to_string()));
     texts.extend(
         [401, 403, 404, 409, 423, 424, 429, 500, 502, 503, 504].map(|s| format!("http_{s}")),
     );
@@ -432,6 +440,7 @@ fn the_cause_codes_table_is_the_codes_own() {
         "No answer at all",
         "An HTTP status without a cause of its own",
         "Mercado Pago's own codes",
+        "The Orders API's codes",
         "Kept back by `run --preflight`",
     ];
     for code in cause_codes() {

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::marks::Grouping;
-pub use crate::order::{OrderId, OrderRef, TransactionId};
+pub use crate::order::{OrderCause, OrderId, OrderRef, TransactionId};
 
 /// A Mercado Pago payment id: a positive integer no larger than `i64::MAX`, the
 /// largest the state file (SQLite `INTEGER`) holds — a larger one would be
@@ -599,8 +599,18 @@ pub enum CauseCode {
     /// The per-payment guard held the row back: a row of another batch may have
     /// refunded its payment (no answer came); a read-back settles it.
     PaymentInDoubt,
+    /// The per-order guard held the row back: another batch refunded its order.
+    OrderHasRefunds,
+    /// The per-order guard held the row back: a row of another batch may have
+    /// refunded its order (no answer came); a read-back settles it.
+    OrderInDoubt,
     /// `run --preflight` kept the row from being sent for this prediction.
     Predicted(Prediction),
+    /// A partial refund of an order with several payment transactions names
+    /// none of them: the tool does not choose one.
+    TransactionNeeded,
+    /// The Orders API's own code.
+    Order(OrderCause),
     /// Mercado Pago's own code, or one this version does not know.
     Other(String),
 }
@@ -620,7 +630,11 @@ impl CauseCode {
             CauseCode::InvalidInput => "invalid_input",
             CauseCode::PaymentHasRefunds => "payment_has_refunds",
             CauseCode::PaymentInDoubt => "payment_in_doubt",
+            CauseCode::OrderHasRefunds => "order_has_refunds",
+            CauseCode::OrderInDoubt => "order_in_doubt",
             CauseCode::Predicted(p) => p.as_str(),
+            CauseCode::TransactionNeeded => "transaction_needed",
+            CauseCode::Order(o) => o.as_str(),
             CauseCode::Other(s) => s,
         })
     }
@@ -638,7 +652,13 @@ impl CauseCode {
             "invalid_input" => CauseCode::InvalidInput,
             "payment_has_refunds" => CauseCode::PaymentHasRefunds,
             "payment_in_doubt" => CauseCode::PaymentInDoubt,
+            "order_has_refunds" => CauseCode::OrderHasRefunds,
+            "order_in_doubt" => CauseCode::OrderInDoubt,
+            "transaction_needed" => CauseCode::TransactionNeeded,
             _ => {
+                if let Ok(o) = text.parse::<OrderCause>() {
+                    return CauseCode::Order(o);
+                }
                 if let Ok(n) = text.parse::<NetCause>() {
                     return CauseCode::Net(n);
                 }
@@ -698,11 +718,24 @@ pub enum RefundStatus {
     Authorized,
     Rejected,
     Cancelled,
+    /// An order's refund made (the Orders API's word for it).
+    Processed,
+    /// An order's refund Mercado Pago is still making.
+    Processing,
+    /// An order's refund that failed: no money moved.
+    Failed,
     Other(String),
 }
 
 impl RefundStatus {
-    /// The statuses the tool knows the meaning of.
+    /// The Orders API's statuses of a refund.
+    pub const ORDERS: [RefundStatus; 3] = [
+        RefundStatus::Processed,
+        RefundStatus::Processing,
+        RefundStatus::Failed,
+    ];
+
+    /// The Payments API's statuses the tool knows the meaning of.
     pub const KNOWN: [RefundStatus; 6] = [
         RefundStatus::Approved,
         RefundStatus::InProcess,
@@ -720,6 +753,9 @@ impl RefundStatus {
             RefundStatus::Authorized => "authorized",
             RefundStatus::Rejected => "rejected",
             RefundStatus::Cancelled => "cancelled",
+            RefundStatus::Processed => "processed",
+            RefundStatus::Processing => "processing",
+            RefundStatus::Failed => "failed",
             RefundStatus::Other(s) => s,
         }
     }
@@ -728,6 +764,7 @@ impl RefundStatus {
     pub fn parse(text: &str) -> RefundStatus {
         RefundStatus::KNOWN
             .into_iter()
+            .chain(RefundStatus::ORDERS)
             .find(|s| s.as_str() == text)
             .unwrap_or_else(|| RefundStatus::Other(text.to_owned()))
     }
@@ -736,10 +773,18 @@ impl RefundStatus {
         !matches!(self, RefundStatus::Other(_))
     }
 
-    /// Rejected or cancelled: the refund moved no money (the only statuses whose
-    /// amount does not matter).
+    /// Made: the money went back (`approved`, an order's `processed`).
+    pub fn is_made(&self) -> bool {
+        matches!(self, RefundStatus::Approved | RefundStatus::Processed)
+    }
+
+    /// Rejected, cancelled or failed: the refund moved no money (the only
+    /// statuses whose amount does not matter).
     pub fn moved_no_money(&self) -> bool {
-        matches!(self, RefundStatus::Rejected | RefundStatus::Cancelled)
+        matches!(
+            self,
+            RefundStatus::Rejected | RefundStatus::Cancelled | RefundStatus::Failed
+        )
     }
 
     /// Mutable access to text that came from the server (to scrub it).
@@ -754,7 +799,10 @@ impl RefundStatus {
     pub fn in_process(&self) -> bool {
         matches!(
             self,
-            RefundStatus::InProcess | RefundStatus::Pending | RefundStatus::Authorized
+            RefundStatus::InProcess
+                | RefundStatus::Pending
+                | RefundStatus::Authorized
+                | RefundStatus::Processing
         )
     }
 }

@@ -41,6 +41,7 @@ mod mpreport;
 mod network;
 mod night;
 mod notify;
+mod orders_api;
 mod paths;
 mod private;
 mod progress;

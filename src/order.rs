@@ -107,6 +107,87 @@ impl fmt::Display for TransactionId {
     }
 }
 
+/// The Orders API's error codes (`{"errors": [{"code": …}]}`), as its refund
+/// pages document them: a row refused with one carries it as its cause
+/// ([`crate::domain::CauseCode::Order`]), spelled as the API spells it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum OrderCause {
+    EmptyRequiredHeader,
+    InvalidIdempotencyKeyLength,
+    InvalidPathParam,
+    InvalidOrderOwner,
+    OrderNotFound,
+    TransactionNotFound,
+    UnsupportedPartiallyRefunds,
+    RefundAmountExceeds,
+    PartialRefundForbiddenWithTips,
+    InStorePaymentRefundOrder,
+    /// 409: another refund of the order is being processed; the same key,
+    /// after a pause.
+    RefundInProgress,
+    /// 409: the key was used with another body — never sent again, never with
+    /// another key: the row stays in doubt until a read-back settles it.
+    IdempotencyKeyAlreadyUsed,
+    /// 423: the key's request is still being processed; the same key, after a pause.
+    ResourceLocked,
+    /// 500: Mercado Pago advises a new key, which could refund twice: the row
+    /// stays in doubt until a read-back finds no refund of it.
+    IdempotencyValidationFailed,
+    Unauthorized,
+    UserNotAuthorized,
+    OrderAlreadyRefunded,
+    CannotRefundOrder,
+    InternalError,
+}
+
+impl OrderCause {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The same request would meet the same answer, whatever its HTTP status
+    /// says of others: a key used with another body, an order that cannot be
+    /// refunded or has nothing left (409s, which are retried for a key merely
+    /// busy), tips on the order (403, which otherwise stops a run for a
+    /// refused token). The row's, never retried.
+    pub(crate) fn is_final(self) -> bool {
+        self == OrderCause::IdempotencyKeyAlreadyUsed || self.is_refusal()
+    }
+
+    /// Mercado Pago refused the request before doing anything with it, though
+    /// its status (409) is one a request may have refunded under: the order's
+    /// state allows no refund, or nothing is left of it.
+    pub(crate) fn is_refusal(self) -> bool {
+        matches!(
+            self,
+            OrderCause::PartialRefundForbiddenWithTips
+                | OrderCause::CannotRefundOrder
+                | OrderCause::OrderAlreadyRefunded
+        )
+    }
+
+    /// The order (or its key) is busy at Mercado Pago: the same request,
+    /// sent again after a pause, is how it goes on.
+    pub(crate) fn is_busy(self) -> bool {
+        matches!(
+            self,
+            OrderCause::RefundInProgress | OrderCause::ResourceLocked
+        )
+    }
+}
+
 /// What an order row refunds: the order, and the payment transaction a
 /// partial refund names when the spreadsheet says which (else the order's
 /// only one, read from Mercado Pago when the refund is sent).

@@ -241,8 +241,9 @@ impl PlanReport {
             for p in &self.prior {
                 writeln!(
                     out,
-                    "line {}: payment {}: {}",
+                    "line {}: {} {}: {}",
                     p.line,
+                    if p.order { "order" } else { "payment" },
                     p.payment_id,
                     p.describe()
                 )?;

@@ -122,11 +122,12 @@ pub(crate) struct Batch {
 }
 
 /// A refund an earlier batch of the state file made (or may have made) on the
-/// payment of a row being added, under another key.
+/// payment (or order) of a row being added, under another key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PriorRefund {
     pub row_no: u64,
     pub line: u64,
+    /// The payment id, or the order's `ORD…` id.
     pub payment_id: String,
     pub batch_id: String,
     /// What that row asked (`full` or an amount).
@@ -139,6 +140,8 @@ pub(crate) struct PriorRefund {
     /// The row may have refunded: a request of it reached (or may have reached)
     /// Mercado Pago with no answer settling it.
     pub doubt: bool,
+    /// The row refunds an order of the Orders API (`payment_id` is its id).
+    pub order: bool,
 }
 
 impl PriorRefund {
@@ -170,15 +173,19 @@ pub(crate) struct Held {
     /// Only rows in doubt stand in its way (no refund known to be made): a
     /// read-back may free it, so the row is held, never refused.
     pub only_doubt: bool,
+    /// The row refunds an order, not a payment.
+    pub order: bool,
 }
 
 impl Held {
     /// The cause a held row carries.
     pub(crate) fn code(&self) -> crate::domain::CauseCode {
-        if self.only_doubt {
-            crate::domain::CauseCode::PaymentInDoubt
-        } else {
-            crate::domain::CauseCode::PaymentHasRefunds
+        use crate::domain::CauseCode;
+        match (self.order, self.only_doubt) {
+            (false, true) => CauseCode::PaymentInDoubt,
+            (false, false) => CauseCode::PaymentHasRefunds,
+            (true, true) => CauseCode::OrderInDoubt,
+            (true, false) => CauseCode::OrderHasRefunds,
         }
     }
 }
@@ -199,11 +206,13 @@ pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<Held> {
                 row_no: p.row_no,
                 line: p.line,
                 why: format!(
-                    "payment {} already has refunds in the state file: {}",
+                    "{} {} already has refunds in the state file: {}",
+                    if p.order { "order" } else { "payment" },
                     p.payment_id,
                     p.describe()
                 ),
                 only_doubt,
+                order: p.order,
             }),
         }
     }

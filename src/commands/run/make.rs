@@ -54,32 +54,15 @@ pub(super) async fn made(
         .preflight
         .map(|_| online::Asked::new(state.is_file().then_some(state)))
         .transpose()?;
-    let mut orders = 0u64;
     let Validated {
         problems,
         summary,
         tally,
         ..
-    } = spooled.validate(&req.input_options, |row| {
-        if row
-            .content
-            .as_ref()
-            .is_ok_and(|v| v.ask.target.order().is_some())
-        {
-            orders += 1;
-        }
-        match &mut asked {
-            Some(a) => a.add(row),
-            None => Ok(()),
-        }
+    } = spooled.validate(&req.input_options, |row| match &mut asked {
+        Some(a) => a.add(row),
+        None => Ok(()),
     })?;
-    if orders > 0 {
-        return Err(Usage(format!(
-            "{}: {orders} row(s) refund orders of the Orders API, which this version reads but does not send yet; nothing was sent",
-            req.input.display()
-        ))
-        .into());
-    }
     if !problems.is_empty() && !req.skip_invalid {
         return Ok(Made::Refused(RunResult::Refused {
             input: req.input.clone(),

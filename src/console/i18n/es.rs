@@ -792,4 +792,76 @@ pub(super) const CAUSES_ES: &[(&str, &str)] = &[
         "refused by the API without a cause",
         "rechazado por la API sin causa",
     ),
+    (
+        "the order has several payment transactions: name one in a transaction_id column",
+        "la orden tiene varias transacciones de pago: indica una en una columna transaction_id",
+    ),
+    (
+        "an earlier batch already refunded this order",
+        "un lote anterior ya reembolsó esta orden",
+    ),
+    (
+        "a row of an earlier batch may have refunded this order (its answer never came): held until a read-back settles it",
+        "una fila de un lote anterior pudo haber reembolsado esta orden (su respuesta nunca llegó): retenida hasta que la lectura de la orden en Mercado Pago lo aclare",
+    ),
+    (
+        "the X-Idempotency-Key is longer than the Orders API takes",
+        "el X-Idempotency-Key es más largo de lo que acepta la API de órdenes",
+    ),
+    (
+        "not an order id the Orders API takes (ORD and 26 characters)",
+        "no es un ID de orden que acepte la API de órdenes (ORD y 26 caracteres)",
+    ),
+    (
+        "the order belongs to another account (another access token)",
+        "la orden pertenece a otra cuenta (otro token de acceso)",
+    ),
+    (
+        "order not found (wrong order id?)",
+        "orden no encontrada (¿ID de orden equivocado?)",
+    ),
+    (
+        "the transaction is not one of the order's payments (wrong transaction id?)",
+        "la transacción no es uno de los pagos de la orden (¿ID de transacción equivocado?)",
+    ),
+    (
+        "partial refunds are not supported for this order (refund it in full)",
+        "esta orden no admite reembolsos parciales (reembólsala completa)",
+    ),
+    (
+        "amount exceeds what is left to refund on the order's transaction",
+        "el monto supera lo que queda por reembolsar en la transacción de la orden",
+    ),
+    (
+        "the order has tips: only a full refund is allowed",
+        "la orden tiene propina: solo se permite el reembolso total",
+    ),
+    (
+        "order too old to refund (past the refund window)",
+        "orden demasiado antigua para reembolsar (fuera del plazo de reembolso)",
+    ),
+    (
+        "another refund of the order was being processed (sent again with the same key after a pause)",
+        "otro reembolso de la orden se estaba procesando (reenviado con la misma clave tras una pausa)",
+    ),
+    (
+        "the key was used before with another request: the row may have refunded, a read-back settles it",
+        "la clave ya se usó con otra solicitud: la fila pudo haber reembolsado, la lectura de la orden lo aclara",
+    ),
+    (
+        "Mercado Pago could not check the key and may have refunded: a read-back settles it before anything is sent again",
+        "Mercado Pago no pudo verificar la clave y pudo haber reembolsado: la lectura de la orden lo aclara antes de cualquier nuevo envío",
+    ),
+    (
+        "the token's account may not refund this order",
+        "la cuenta del token no puede reembolsar esta orden",
+    ),
+    (
+        "the order is already fully refunded",
+        "la orden ya fue reembolsada por completo",
+    ),
+    (
+        "the order's status allows no refund (only processed orders)",
+        "el estado de la orden no permite reembolso (solo órdenes procesadas)",
+    ),
 ];

@@ -264,6 +264,9 @@ pub(crate) const EXPLAINED: &[&str] = &[
     "invalid_input",
     "payment_has_refunds",
     "payment_in_doubt",
+    "order_has_refunds",
+    "order_in_doubt",
+    "transaction_needed",
     "not_found",
     "not_refundable",
     "exceeds_balance",
@@ -291,6 +294,21 @@ pub(crate) const EXPLAINED: &[&str] = &[
     "4296",
     "4211",
     "400048",
+    "order_not_found",
+    "transaction_not_found",
+    "invalid_path_param",
+    "invalid_order_owner",
+    "unsupported_partially_refunds",
+    "refund_amount_exceeds",
+    "partial_refund_forbidden_with_tips",
+    "in_store_payment_refund_order",
+    "refund_in_progress",
+    "idempotency_key_already_used",
+    "resource_locked",
+    "idempotency_validation_failed",
+    "order_already_refunded",
+    "cannot_refund_order",
+    "user_not_authorized",
     "http_401",
     "http_403",
     "http_404",
@@ -759,6 +777,7 @@ mod tests {
         }
         codes.extend(NetCause::iter().map(CauseCode::Net));
         codes.extend(Prediction::iter().map(CauseCode::Predicted));
+        codes.extend(crate::domain::OrderCause::iter().map(CauseCode::Order));
         let mut missing = Vec::new();
         for code in &codes {
             let Some(m) = causes::meaning(code) else {

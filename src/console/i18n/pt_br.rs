@@ -793,4 +793,76 @@ pub(super) const CAUSES_PT_BR: &[(&str, &str)] = &[
         "refused by the API without a cause",
         "recusado pela API sem causa informada",
     ),
+    (
+        "the order has several payment transactions: name one in a transaction_id column",
+        "o pedido tem várias transações de pagamento: indique uma numa coluna transaction_id",
+    ),
+    (
+        "an earlier batch already refunded this order",
+        "um lote anterior já estornou este pedido",
+    ),
+    (
+        "a row of an earlier batch may have refunded this order (its answer never came): held until a read-back settles it",
+        "uma linha de um lote anterior pode ter estornado este pedido (a resposta nunca chegou): retida até que a leitura do pedido no Mercado Pago o esclareça",
+    ),
+    (
+        "the X-Idempotency-Key is longer than the Orders API takes",
+        "o X-Idempotency-Key é mais longo do que a API de pedidos aceita",
+    ),
+    (
+        "not an order id the Orders API takes (ORD and 26 characters)",
+        "não é um ID de pedido que a API de pedidos aceite (ORD e 26 caracteres)",
+    ),
+    (
+        "the order belongs to another account (another access token)",
+        "o pedido pertence a outra conta (outro token de acesso)",
+    ),
+    (
+        "order not found (wrong order id?)",
+        "pedido não encontrado (ID do pedido errado?)",
+    ),
+    (
+        "the transaction is not one of the order's payments (wrong transaction id?)",
+        "a transação não é um dos pagamentos do pedido (ID da transação errado?)",
+    ),
+    (
+        "partial refunds are not supported for this order (refund it in full)",
+        "este pedido não aceita estornos parciais (estorne-o por inteiro)",
+    ),
+    (
+        "amount exceeds what is left to refund on the order's transaction",
+        "o valor passa do que resta a estornar na transação do pedido",
+    ),
+    (
+        "the order has tips: only a full refund is allowed",
+        "o pedido tem gorjeta: só o estorno total é permitido",
+    ),
+    (
+        "order too old to refund (past the refund window)",
+        "pedido antigo demais para estornar (fora do prazo de estorno)",
+    ),
+    (
+        "another refund of the order was being processed (sent again with the same key after a pause)",
+        "outro estorno do pedido estava em processamento (reenviado com a mesma chave após uma pausa)",
+    ),
+    (
+        "the key was used before with another request: the row may have refunded, a read-back settles it",
+        "a chave já foi usada com outra requisição: a linha pode ter estornado, a leitura do pedido esclarece",
+    ),
+    (
+        "Mercado Pago could not check the key and may have refunded: a read-back settles it before anything is sent again",
+        "o Mercado Pago não conseguiu verificar a chave e pode ter estornado: a leitura do pedido esclarece antes de qualquer novo envio",
+    ),
+    (
+        "the token's account may not refund this order",
+        "a conta do token não pode estornar este pedido",
+    ),
+    (
+        "the order is already fully refunded",
+        "o pedido já foi totalmente estornado",
+    ),
+    (
+        "the order's status allows no refund (only processed orders)",
+        "a situação do pedido não permite estorno (só pedidos processados)",
+    ),
 ];
