@@ -174,6 +174,10 @@ fn predicted(p: Prediction) -> Option<Meaning> {
         Prediction::TooManyPartials => m("the payment has too many partial refunds", NeedsPerson),
         Prediction::Old => m("payment too old to refund", NeedsPerson),
         Prediction::Unreadable => m("the payment could not be read", Retry),
+        Prediction::ChargedBack => m(
+            "the order has an open chargeback: a refund too would pay twice",
+            NeedsPerson,
+        ),
         Prediction::Ok | Prediction::AlreadyDone | Prediction::Invalid => None,
     }
 }

@@ -273,13 +273,15 @@ pub(crate) struct PaymentView {
     pub refunds: Option<Vec<MpRefund>>,
 }
 
-/// One of a payment's refunds as the API lists it.
+/// One of a payment's (or an order's) refunds as the API lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct MpRefund {
     pub id: String,
     pub amount: Option<Decimal>,
     pub status: Option<RefundStatus>,
     pub date_created: Option<String>,
+    /// An order's refund: the payment transaction it refunds.
+    pub transaction_id: Option<String>,
 }
 
 /// What one `GET /v1/payments/{id}` produced.
@@ -346,6 +348,7 @@ pub(crate) fn classify_payment(
                         .and_then(text_in)
                         .map(|s| RefundStatus::parse(&s)),
                     date_created: r.get("date_created").and_then(text_in),
+                    transaction_id: None,
                 })
             })
             .collect()

@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::marks::Grouping;
 pub use crate::order::{OrderCause, OrderId, OrderRef, TransactionId};
+pub use crate::target::{Books, Kind, Target};
 
 /// A Mercado Pago payment id: a positive integer no larger than `i64::MAX`, the
 /// largest the state file (SQLite `INTEGER`) holds — a larger one would be
@@ -81,106 +82,6 @@ impl FromStr for PaymentId {
 impl fmt::Display for PaymentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
-    }
-}
-
-/// Which endpoint refunds the row: the Payments API's two, or the Orders API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Kind {
-    #[default]
-    Payment,
-    AdvancedPayment,
-    Order,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Payment => "payment",
-            Kind::AdvancedPayment => "advanced_payment",
-            Kind::Order => "order",
-        }
-    }
-}
-
-impl FromStr for Kind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s
-            .trim()
-            .to_ascii_lowercase()
-            .replace([' ', '-'], "_")
-            .as_str()
-        {
-            "" | "payment" => Ok(Kind::Payment),
-            "advanced_payment" | "advanced" => Ok(Kind::AdvancedPayment),
-            "order" => Ok(Kind::Order),
-            other => Err(format!(
-                "kind {} is neither \"payment\", \"advanced_payment\" nor \"order\"",
-                crate::excerpt::excerpt(other)
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a row refunds: a payment of the Payments API (plain or advanced), or an
-/// order of the Orders API. Its [`Kind`] is the variant's.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Target {
-    Payment(PaymentId),
-    AdvancedPayment(PaymentId),
-    Order(OrderRef),
-}
-
-impl Target {
-    pub fn kind(&self) -> Kind {
-        match self {
-            Target::Payment(_) => Kind::Payment,
-            Target::AdvancedPayment(_) => Kind::AdvancedPayment,
-            Target::Order(_) => Kind::Order,
-        }
-    }
-
-    /// The payment, for a row of the Payments API.
-    pub fn payment(&self) -> Option<PaymentId> {
-        match self {
-            Target::Payment(id) | Target::AdvancedPayment(id) => Some(*id),
-            Target::Order(_) => None,
-        }
-    }
-
-    /// The order, for a row of the Orders API.
-    pub fn order(&self) -> Option<&OrderRef> {
-        match self {
-            Target::Order(o) => Some(o),
-            _ => None,
-        }
-    }
-
-    /// Path of the refund endpoint.
-    pub fn refund_path(&self) -> String {
-        match self {
-            Target::Payment(id) => format!("/v1/payments/{id}/refunds"),
-            Target::AdvancedPayment(id) => format!("/v1/advanced_payments/{id}/refunds"),
-            Target::Order(o) => format!("/v1/orders/{}/refund", o.order),
-        }
-    }
-}
-
-/// The payment id or the order id, as a spreadsheet writes it.
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Payment(id) | Target::AdvancedPayment(id) => write!(f, "{id}"),
-            Target::Order(o) => write!(f, "{}", o.order),
-        }
     }
 }
 
@@ -534,6 +435,9 @@ pub enum Prediction {
     Old,
     Unreadable,
     Invalid,
+    /// An order of the Orders API with an open chargeback: a refund too would
+    /// pay the money back twice.
+    ChargedBack,
 }
 
 impl Prediction {

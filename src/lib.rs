@@ -56,6 +56,7 @@ mod sheet;
 mod state_access;
 mod state_home;
 mod state_owner;
+mod target;
 mod testpoint;
 mod throttle;
 mod token;

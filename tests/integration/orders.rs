@@ -416,3 +416,185 @@ fn a_mixed_file_refunds_payments_and_orders_and_the_guard_holds_both() {
     assert_eq!(rows["X-2"]["cause_code"], "order_has_refunds", "{rows:?}");
     assert_eq!(rows["X-1"]["cause_code"], "payment_has_refunds", "{rows:?}");
 }
+
+fn findings(w: &Work, csv: &str) -> HashMap<String, String> {
+    read_csv(&w.path(csv))
+        .into_iter()
+        .map(|r| (r["row"].clone(), r["finding"].clone()))
+        .collect()
+}
+
+fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
+    run(w
+        .bare()
+        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
+        .arg("reconcile")
+        .args(args))
+}
+
+/// A refund Mercado Pago is still making (`processing`) leaves its row in
+/// process; once it is made, `reconcile` reads the order back and settles the
+/// row refunded. A refund of an order made by hand is found outside the tool,
+/// a refund made later failed is the row's rejection, and reconcile sends no
+/// POST.
+#[test]
+fn reconcile_reads_orders_back_and_settles_what_changed() {
+    let sb = sandbox();
+    let w = Work::new();
+    let (made, settles, fails_later, by_hand) = (order(500), order(909), order(501), order(502));
+    w.write(
+        "o.csv",
+        format!(
+            "order_id,amount,reference\n\
+             {made},10,made\n\
+             {settles},full,settles\n\
+             {fails_later},full,fails\n\
+             {by_hand},20,by-hand\n"
+        ),
+    );
+    let ran = run(w.mprefund(&sb, &["run", "o.csv", "--state", "s.db", "--yes"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let rows = by_reference(&w, "o.results.csv");
+    assert_eq!(rows["settles"]["outcome"], "in_process", "{rows:?}");
+    assert_eq!(rows["settles"]["refund_status"], "processing");
+    // What happens at Mercado Pago afterwards.
+    assert_eq!(sb.settle_in_process(), 1);
+    let failed = &rows["fails"]["refund_id"];
+    sb.change_order_refund(failed, "failed").unwrap();
+    let outside = sb.order_refund_by_hand(&by_hand, Some("5.00")).unwrap();
+    let posts = sb.stats().posts;
+
+    let ran = reconcile(&w, &["--state", "s.db"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let got = findings(&w, "o.reconcile.csv");
+    assert_eq!(got["1"], "matched", "{got:?}");
+    assert_eq!(got["2"], "settled", "{got:?}");
+    assert_eq!(got["3"], "rejected_later", "{got:?}");
+    assert_eq!(got["4"], "matched", "{got:?}");
+    let lines = read_csv(&w.path("o.reconcile.csv"));
+    let out: Vec<&HashMap<String, String>> = lines
+        .iter()
+        .filter(|l| l["finding"] == "outside_refund")
+        .collect();
+    assert_eq!(out.len(), 1, "{lines:?}");
+    assert_eq!(out[0]["refund_id"], outside[0].id);
+    assert_eq!(out[0]["mp_payment_id"], by_hand);
+    assert_eq!(sb.stats().posts, posts, "no POST from reconcile");
+    let rows = by_reference(&w, "o.results.csv");
+    assert_eq!(
+        (
+            rows["settles"]["outcome"].as_str(),
+            rows["settles"]["refund_status"].as_str()
+        ),
+        ("refunded", "processed")
+    );
+    assert_eq!(rows["fails"]["outcome"], "failed");
+    assert_eq!(rows["fails"]["cause_code"], "refund_rejected");
+}
+
+/// Rows in doubt on orders are settled by reading the orders back: a refund
+/// made with its answer cut is found (`unknown_outcome_found`, refunded), and
+/// a row whose key Mercado Pago could not check (`idempotency_validation_failed`)
+/// is found not refunded once its last attempt is old enough — never sent with
+/// a new key.
+#[test]
+fn rows_in_doubt_on_orders_are_settled_by_reading_the_orders_back() {
+    let sb = sandbox_with(Faults {
+        cut_after_commit: 1.0,
+        ..Faults::default()
+    });
+    let w = Work::new();
+    let (cut, unchecked) = (order(600), order(908));
+    w.write(
+        "d.csv",
+        format!("order_id,amount,reference\n{cut},full,cut\n{unchecked},full,unchecked\n"),
+    );
+    let ran = run(w
+        .mprefund(
+            &sb,
+            &[
+                "run",
+                "d.csv",
+                "--state",
+                "s.db",
+                "--yes",
+                "--max-attempts",
+                "1",
+            ],
+        )
+        .env("MPREFUND_TEST_BACKOFF_MS", "1"));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = by_reference(&w, "d.results.csv");
+    assert_eq!(rows["cut"]["outcome"], "unknown", "{rows:?}");
+    assert_eq!(rows["unchecked"]["outcome"], "unknown", "{rows:?}");
+    assert_eq!(
+        rows["unchecked"]["cause_code"],
+        "idempotency_validation_failed"
+    );
+    sb.set_faults(Faults::default());
+    let ran = reconcile(&w, &["--state", "s.db", "--settle-after", "0"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let got = findings(&w, "d.reconcile.csv");
+    assert_eq!(got["1"], "unknown_outcome_found", "{got:?}");
+    assert_eq!(got["2"], "no_refund", "{got:?}");
+    let rows = by_reference(&w, "d.results.csv");
+    assert_eq!(rows["cut"]["outcome"], "refunded", "{rows:?}");
+    assert_eq!(rows["cut"]["refund_id"], sb.order_refunds()[0].id);
+    assert_ne!(rows["unchecked"]["outcome"], "unknown", "{rows:?}");
+    assert_eq!(sb.order_refunds().len(), 1, "nothing made with a new key");
+}
+
+/// `plan --online` reads each order once and predicts its rows: an open
+/// chargeback is `charged_back` (a refund too would pay twice), and `run
+/// --preflight` holds such a file back, nothing sent.
+#[test]
+fn plan_online_predicts_orders_and_preflight_holds_a_chargeback() {
+    let sb = sandbox();
+    let w = Work::new();
+    w.write(
+        "p.csv",
+        format!(
+            "payment_id,order_id,amount,reference\n\
+             ,{},10,ok\n\
+             ,{},10,charged\n\
+             ,{},10,missing\n\
+             ,{},10,not-processed\n\
+             ,{},150,too-much\n\
+             ,{},10,old\n\
+             7000001,,10,payment\n",
+            order(700),
+            order(912),
+            order(900),
+            order(914),
+            order(701),
+            order(902),
+        ),
+    );
+    let ran = run(w.mprefund(&sb, &["plan", "--online", "p.csv"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let plan: HashMap<String, String> = read_csv(&w.path("p.plan.csv"))
+        .into_iter()
+        .map(|r| (r["reference"].clone(), r["prediction"].clone()))
+        .collect();
+    for (reference, want) in [
+        ("ok", "ok"),
+        ("charged", "charged_back"),
+        ("missing", "not_found"),
+        ("not-processed", "not_refundable"),
+        ("too-much", "exceeds_balance"),
+        ("old", "old"),
+        ("payment", "ok"),
+    ] {
+        assert_eq!(plan[reference], want, "{reference}: {plan:?}");
+    }
+    let gets = sb.stats().gets;
+    assert_eq!(gets, 7, "each payment and order read once");
+    w.write(
+        "c.csv",
+        format!("order_id,amount\n{},10\n{},10\n", order(912), order(702)),
+    );
+    let ran = run(w.mprefund(&sb, &["run", "c.csv", "--preflight", "--yes"]));
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("charged_back"), "{ran:?}");
+    assert!(sb.order_refunds().is_empty());
+}

@@ -864,4 +864,8 @@ pub(super) const CAUSES_ES: &[(&str, &str)] = &[
         "the order's status allows no refund (only processed orders)",
         "el estado de la orden no permite reembolso (solo órdenes procesadas)",
     ),
+    (
+        "the order has an open chargeback: a refund too would pay twice",
+        "la orden tiene un contracargo abierto: un reembolso también pagaría dos veces",
+    ),
 ];

@@ -865,4 +865,8 @@ pub(super) const CAUSES_PT_BR: &[(&str, &str)] = &[
         "the order's status allows no refund (only processed orders)",
         "a situação do pedido não permite estorno (só pedidos processados)",
     ),
+    (
+        "the order has an open chargeback: a refund too would pay twice",
+        "o pedido tem um chargeback aberto: um estorno também pagaria duas vezes",
+    ),
 ];
