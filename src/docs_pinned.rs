@@ -319,6 +319,14 @@ fn every_results_column_is_described() {
         .map(|c| c.to_string())
         .collect();
     assert_eq!(first_cells(section(&page, "## The results CSV")), ours);
+    let orders: BTreeSet<String> = crate::report::ORDER_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        first_cells(section(&page, "## A batch with orders")),
+        orders
+    );
     let theirs: BTreeSet<String> = crate::mpbatch::COLUMNS
         .iter()
         .map(|c| c.to_string())

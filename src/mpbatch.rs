@@ -248,6 +248,42 @@ mod tests {
         );
     }
 
+    /// An order's row: its `ORD…` id where the payment's would be, whichever
+    /// column of the input held it.
+    #[test]
+    fn an_order_row_shows_its_order_id() {
+        let order = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3";
+        let mut r = row(
+            &["1", "ext", "5,00"],
+            partial("5"),
+            refunded(Outcome::Refunded, "5"),
+        );
+        r.fields = vec![String::new(), "ext".into(), "5,00".into(), order.into()];
+        if let Some(a) = r.ask.as_mut() {
+            a.target = Target::Order(crate::domain::OrderRef {
+                order: order.parse().unwrap(),
+                transaction: None,
+            });
+        }
+        let c = cells(&r, &COLS, comma());
+        assert_eq!((c[3].as_str(), c[5].as_str()), ("Refunded", order));
+        // An invalid row shows the order id column's cell when there is no payment id column.
+        let only_orders = KeyColumns {
+            payment: None,
+            order: Some(3),
+            ..COLS
+        };
+        let bad = StoredRow {
+            ask: None,
+            ..row(
+                &["", "ext", "x", "ORD-BAD"],
+                None,
+                RowResult::new(Outcome::Invalid),
+            )
+        };
+        assert_eq!(cells(&bad, &only_orders, comma())[5], "ORD-BAD");
+    }
+
     #[test]
     fn a_full_row_shows_what_was_refunded_in_the_inputs_decimal_mark() {
         let r = row(

@@ -27,8 +27,10 @@ pub(crate) struct DoubtRow {
     /// last claimed or changed), whichever batch sent it: the same request
     /// may be in flight from another process.
     pub last_at_ms: i64,
-    /// A refund the state file holds for another row with this row's key:
-    /// the same request, so the same refund.
+    /// A refund the state file holds for this row (an earlier read-back found
+    /// it, then an answer of a request still in flight put the row back in
+    /// doubt), else for another row with this row's key: the same request, so
+    /// the same refund.
     pub same_key_refund: Option<String>,
 }
 
@@ -99,9 +101,10 @@ impl Ledger {
                     o.requested, o.exposed_at,
                     (SELECT MAX(COALESCE(k.last_attempt_at, k.updated_at)) FROM rows AS k
                      WHERE k.key = o.key),
-                    (SELECT CAST(k.refund_id AS TEXT) FROM rows AS k
-                     WHERE k.key = o.key AND k.batch <> o.batch AND k.refund_id IS NOT NULL
-                       AND k.state IN ('refunded', 'in_process') LIMIT 1),
+                    COALESCE(CAST(o.refund_id AS TEXT),
+                             (SELECT CAST(k.refund_id AS TEXT) FROM rows AS k
+                              WHERE k.key = o.key AND k.batch <> o.batch AND k.refund_id IS NOT NULL
+                                AND k.state IN ('refunded', 'in_process') LIMIT 1)),
                     o.order_id, o.transaction_id
              FROM rows AS o
              WHERE (o.payment_id IS NOT NULL OR o.order_id IS NOT NULL) AND {filter}

@@ -584,6 +584,27 @@ mod tests {
         assert_eq!(back[2].1, Kind::Order);
     }
 
+    /// A read-back found a row's refund, then the answer of a request of it
+    /// still in flight (a 500) put it back in doubt: the refund it holds is
+    /// its own, offered first to the next read-back rather than counted as
+    /// another row's.
+    #[test]
+    fn a_row_in_doubt_offers_the_refund_it_holds_to_its_read_back() {
+        let (_dir, mut l) = ledger_with(2);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        l.conn
+            .execute(
+                "UPDATE rows SET refund_id = 'REF7', state = 'failed', doubt = 1 WHERE row_no = 1",
+                [],
+            )
+            .unwrap();
+        let rows = l.rows_in_doubt("b1", DoubtScope::Reconciling).unwrap();
+        let own = rows.iter().find(|r| r.row_no == 1).unwrap();
+        assert_eq!(own.same_key_refund.as_deref(), Some("REF7"));
+        let other = rows.iter().find(|r| r.row_no == 2).unwrap();
+        assert_eq!(other.same_key_refund, None);
+    }
+
     #[test]
     fn claims_mark_rows_sending_and_skip_invalid_ones() {
         let (_dir, mut l) = ledger_with(5);

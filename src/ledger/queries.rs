@@ -246,6 +246,15 @@ impl Ledger {
         Ok(())
     }
 
+    /// Whether a row of the batch refunds an order of the Orders API.
+    pub(crate) fn has_orders(&self, batch_id: &str) -> anyhow::Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM rows WHERE order_id IS NOT NULL AND batch = ?1)",
+            [self.seq(batch_id)?],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The payments the batch's rows name, each once, ascending.
     pub(crate) fn batch_payments(&self, batch_id: &str) -> anyhow::Result<Vec<u64>> {
         let mut stmt = self.conn.prepare(

@@ -385,6 +385,16 @@ fn a_mixed_file_refunds_payments_and_orders_and_the_guard_holds_both() {
     assert_eq!(sb.refunds().len(), 2);
     assert_eq!(sb.order_refunds().len(), 2);
     assert!(rows["CB-2"]["refund_id"].starts_with("REF"), "{rows:?}");
+    // Each row says which it is; a file of payments keeps its columns.
+    let kinds: Vec<&str> = ["CB-1", "CB-2", "CB-3", "CB-4"]
+        .iter()
+        .map(|r| rows[*r]["refund_kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["payment", "order", "payment", "order"]);
+    w.write("payments.csv", "payment_id,amount\n6200009,1\n");
+    let ran = run(w.mprefund(&sb, &["run", "payments.csv", "--state", "p.db", "--yes"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(!read_csv(&w.path("payments.results.csv"))[0].contains_key("refund_kind"));
     assert_eq!(rows["CB-2"]["refunded_amount"], "12,50");
     assert!(!rows["CB-1"]["refund_id"].starts_with("REF"));
     // Another spreadsheet asks again on the same order and payment: held.
