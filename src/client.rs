@@ -250,14 +250,26 @@ impl Client {
     }
 }
 
-/// What one `GET /v1/orders/{id}` produced.
+/// What one read (`GET /v1/payments/{id}`, `GET /v1/orders/{id}`) produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum OrderReply {
-    Found(OrderView),
-    /// No order: the API's error (404 `order_not_found` among them) or no
-    /// answer that can be read as the API's.
+pub(crate) enum Fetched<T> {
+    Found(T),
+    /// Nothing found: the API's error ([`Reply::Error`], 404 among them) or no
+    /// answer that can be read as the API's ([`Reply::Unknown`]).
     Failed(Reply),
 }
+
+impl<T> Fetched<T> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Fetched<U> {
+        match self {
+            Fetched::Found(t) => Fetched::Found(f(t)),
+            Fetched::Failed(r) => Fetched::Failed(r),
+        }
+    }
+}
+
+/// What one `GET /v1/orders/{id}` produced.
+pub(crate) type OrderReply = Fetched<OrderView>;
 
 /// A payment as `GET /v1/payments/{id}` shows it, read leniently: a field that is
 /// missing or spelled oddly (a string for a number) is `None`, never a panic —
@@ -285,13 +297,7 @@ pub(crate) struct MpRefund {
 }
 
 /// What one `GET /v1/payments/{id}` produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum PaymentReply {
-    Found(PaymentView),
-    /// No payment: the API's error ([`Reply::Error`], 404 among them) or no
-    /// answer that can be read as the API's ([`Reply::Unknown`]).
-    Failed(Reply),
-}
+pub(crate) type PaymentReply = Fetched<PaymentView>;
 
 /// An amount from a JSON number (its own digits, never via f64) or a numeric
 /// string, read as [`answer::amount`] reads a refund's: none when no money has it.

@@ -16,12 +16,10 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::client::{Client, MpRefund, OrderReply, PaymentReply, PaymentView, Reply};
+use crate::client::{Client, Fetched, MpRefund, PaymentView, Reply};
 use crate::domain::{Books, OrderId, PaymentId};
-use crate::network::NetFault;
 use crate::orders_api::OrderView;
-use crate::retry::Attempt;
-use crate::send::{End, Reading, Sender, Stop, StopReason};
+use crate::send::{End, Sender, Stop, StopReason};
 use crate::settings::Sending;
 
 /// What is known of one payment (or order) after reading it back.
@@ -94,10 +92,7 @@ pub(crate) async fn payments_counted(
     counted: &AtomicU64,
 ) -> (HashMap<PaymentId, Lookup>, Option<StopReason>) {
     read_all(client, ids, settings, stop, counted, |c, id| async move {
-        match c.payment(id).await {
-            PaymentReply::Found(p) => Ok(p),
-            PaymentReply::Failed(r) => Err(r),
-        }
+        c.payment(id).await
     })
     .await
 }
@@ -115,12 +110,7 @@ pub(crate) async fn orders(
         settings,
         stop,
         &AtomicU64::new(0),
-        |c, id| async move {
-            match c.order(id).await {
-                OrderReply::Found(o) => Ok(o),
-                OrderReply::Failed(r) => Err(r),
-            }
-        },
+        |c, id| async move { c.order(id).await },
     )
     .await
 }
@@ -141,37 +131,12 @@ pub(crate) async fn books(
         &AtomicU64::new(0),
         |c, id| async move {
             match id {
-                Books::Payment(p) => match c.payment(p).await {
-                    PaymentReply::Found(p) => Ok(Listed::from(p)),
-                    PaymentReply::Failed(r) => Err(r),
-                },
-                Books::Order(o) => match c.order(o).await {
-                    OrderReply::Found(o) => Ok(Listed::from(o)),
-                    OrderReply::Failed(r) => Err(r),
-                },
+                Books::Payment(p) => c.payment(p).await.map(Listed::from),
+                Books::Order(o) => c.order(o).await.map(Listed::from),
             }
         },
     )
     .await
-}
-
-/// A read's answer: what was found, or the API's error (or no answer).
-struct Read<T>(Result<T, Reply>);
-
-impl<T> Reading for Read<T> {
-    fn attempt(&self) -> Attempt {
-        match &self.0 {
-            Ok(_) => Attempt::Status {
-                status: 200,
-                retry_after: None,
-            },
-            Err(r) => r.attempt(),
-        }
-    }
-
-    fn fault(&self) -> Option<&NetFault> {
-        self.0.as_ref().err().and_then(Reading::fault)
-    }
 }
 
 /// Reads every id once through one sender's pool with `read`, counting each
@@ -187,7 +152,7 @@ async fn read_all<K, T, F, Fut>(
 where
     K: Copy + Eq + Hash,
     F: Fn(Client, K) -> Fut,
-    Fut: Future<Output = Result<T, Reply>>,
+    Fut: Future<Output = Fetched<T>>,
 {
     let sender = Arc::new(Sender::new(settings, stop.clone()));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -203,16 +168,9 @@ where
             rx,
             |id: K, first| async move {
                 let s = sender_ref
-                    .settle(
-                        first,
-                        || async { Read(read(client.clone(), id).await) },
-                        None,
-                    )
+                    .settle(first, || read(client.clone(), id), None)
                     .await;
-                (
-                    id,
-                    s.last.and_then(|(Read(reply), _)| lookup_of(s.end, reply)),
-                )
+                (id, s.last.and_then(|(reply, _)| lookup_of(s.end, reply)))
             },
             |(id, found)| {
                 counted.fetch_add(1, Ordering::Relaxed);
@@ -231,17 +189,19 @@ where
 
 /// What one read, retried as a refund would be, learnt; `None` when the run
 /// stopped.
-fn lookup_of<T>(end: End, reply: Result<T, Reply>) -> Option<Lookup<T>> {
+fn lookup_of<T>(end: End, reply: Fetched<T>) -> Option<Lookup<T>> {
     match end {
         End::Stopped | End::Overdue(_) => None,
         End::Success | End::Permanent | End::Exhausted => Some(match reply {
-            Ok(found) => Lookup::Found(found),
-            Err(Reply::Error { status: 404, .. }) => Lookup::NotFound,
-            Err(Reply::Error { status, cause, .. }) => {
+            Fetched::Found(found) => Lookup::Found(found),
+            Fetched::Failed(Reply::Error { status: 404, .. }) => Lookup::NotFound,
+            Fetched::Failed(Reply::Error { status, cause, .. }) => {
                 Lookup::Unreadable(cause.map_or_else(|| format!("HTTP {status}"), |c| c.message))
             }
-            Err(Reply::Unknown { reason, .. }) => Lookup::Unreadable(reason),
-            Err(Reply::Refund { status, .. }) => Lookup::Unreadable(format!("HTTP {status}")),
+            Fetched::Failed(Reply::Unknown { reason, .. }) => Lookup::Unreadable(reason),
+            Fetched::Failed(Reply::Refund { status, .. }) => {
+                Lookup::Unreadable(format!("HTTP {status}"))
+            }
         }),
     }
 }

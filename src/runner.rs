@@ -313,8 +313,8 @@ async fn ready(sender: &Sender, client: &Client, job: &Claimed, first: Option<Pa
 /// than 408 (the request not read in time), 409 and 423 (the key busy: a
 /// request with it is being processed), or a 409 the Orders API names a
 /// refusal (the order cannot be refunded, or has nothing left) — or a
-/// connection that failed before a byte of the request left. A 5xx, a cut connection, a timeout or an
-/// unreadable answer may follow a refund made.
+/// connection that failed before a byte of the request left. A 5xx, a cut
+/// connection, a timeout or an unreadable answer may follow a refund made.
 fn is_certain(reply: &Reply) -> bool {
     match reply {
         Reply::Refund { .. } => true,

@@ -24,7 +24,7 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::client::{Answer, DownloadError, OrderReply, PaymentReply, Reply};
+use crate::client::{Answer, DownloadError, Fetched, Reply};
 use crate::clock::now_ms;
 use crate::domain::CauseCode;
 use crate::network::{NetFault, Reach};
@@ -192,40 +192,22 @@ impl Reading for Answer {
     }
 }
 
-impl Reading for PaymentReply {
+/// A read: found (the API answered 200 with it), or its reply.
+impl<T> Reading for Fetched<T> {
     fn attempt(&self) -> Attempt {
         match self {
-            PaymentReply::Found(_) => Attempt::Status {
+            Fetched::Found(_) => Attempt::Status {
                 status: 200,
                 retry_after: None,
             },
-            PaymentReply::Failed(r) => r.attempt(),
+            Fetched::Failed(r) => r.attempt(),
         }
     }
 
     fn fault(&self) -> Option<&NetFault> {
         match self {
-            PaymentReply::Found(_) => None,
-            PaymentReply::Failed(r) => r.fault(),
-        }
-    }
-}
-
-impl Reading for OrderReply {
-    fn attempt(&self) -> Attempt {
-        match self {
-            OrderReply::Found(_) => Attempt::Status {
-                status: 200,
-                retry_after: None,
-            },
-            OrderReply::Failed(r) => r.attempt(),
-        }
-    }
-
-    fn fault(&self) -> Option<&NetFault> {
-        match self {
-            OrderReply::Found(_) => None,
-            OrderReply::Failed(r) => r.fault(),
+            Fetched::Found(_) => None,
+            Fetched::Failed(r) => r.fault(),
         }
     }
 }
