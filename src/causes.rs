@@ -158,7 +158,6 @@ fn orders(code: OrderCause) -> Option<Meaning> {
             "the order's status allows no refund (only processed orders)",
             NeedsPerson,
         ),
-        OrderCause::InternalError => m("Mercado Pago's server failed", Retry),
     }
 }
 

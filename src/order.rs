@@ -149,7 +149,6 @@ pub enum OrderCause {
     UserNotAuthorized,
     OrderAlreadyRefunded,
     CannotRefundOrder,
-    InternalError,
 }
 
 impl OrderCause {

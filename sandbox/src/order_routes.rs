@@ -62,14 +62,10 @@ fn errors(status: u16, code: &str, message: &str, retry_after: Option<u64>) -> R
     resp
 }
 
-/// A fault the payments' dice drew, in the Orders API's shape.
+/// A fault the payments' dice drew, in the Orders API's shape: its generic
+/// errors' code is their status (`"500"`).
 fn fault(e: &ApiError) -> Response {
-    let code = match e.status {
-        429 => "too_many_requests",
-        500 => OrderError::INTERNAL.code,
-        _ => "error",
-    };
-    errors(e.status, code, e.message, e.retry_after)
+    errors(e.status, &e.status.to_string(), e.message, e.retry_after)
 }
 
 /// `POST /v1/orders/{id}/refund`.

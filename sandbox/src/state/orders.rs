@@ -225,7 +225,8 @@ impl OrderError {
         "maximum_items",
         "send one transaction, with its id and amount",
     );
-    pub(crate) const INTERNAL: OrderError = OrderError::new(500, "internal_error", "Generic error");
+    /// The Orders API's generic error: its code is the status.
+    pub(crate) const INTERNAL: OrderError = OrderError::new(500, "500", "Generic error");
 }
 
 /// What an order refund POST asks for.
