@@ -340,10 +340,7 @@ async fn faults_before_commit_make_nothing_in_the_orders_shape() {
         ..Faults::default()
     });
     let (s, e) = api.refund(ORD, "k", None).await;
-    assert_eq!(
-        (s, code(&e)),
-        (StatusCode::INTERNAL_SERVER_ERROR, "500")
-    );
+    assert_eq!((s, code(&e)), (StatusCode::INTERNAL_SERVER_ERROR, "500"));
     assert!(api.sb.order_refunds().is_empty());
     api.sb.set_faults(Faults::default());
     assert_eq!(api.refund(ORD, "k", None).await.0, StatusCode::CREATED);
