@@ -17,7 +17,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::conn::ConnTag;
-use super::routes::{App, KeyGuard, bearer, with_post_fault};
+use super::routes::{App, KeyGuard, admin_error, bearer, specs, with_post_fault};
 use super::state::{
     ApiError, Claim, OrderAsk, OrderError, error_response, json_response, json_value,
     valid_order_id,
@@ -206,29 +206,16 @@ pub(crate) async fn get_order(
 
 // ---- admin view -------------------------------------------------------------
 
-fn admin_error(message: String) -> Response {
-    json_value(400, &serde_json::json!({ "error": message }))
-}
-
 /// `GET /__sandbox/order_refunds`: every order refund, with its key.
 pub(crate) async fn admin_refunds(AxState(app): AxState<App>) -> Response {
     json_value(200, &app.lock().orders.refunds)
 }
 
-/// One spec or an array of them.
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum Specs {
-    One(OrderSpec),
-    Many(Vec<OrderSpec>),
-}
-
 /// `POST /__sandbox/orders`: declare orders.
 pub(crate) async fn admin_orders(AxState(app): AxState<App>, body: Bytes) -> Response {
-    let specs = match serde_json::from_slice::<Specs>(&body) {
-        Ok(Specs::One(s)) => vec![s],
-        Ok(Specs::Many(v)) => v,
-        Err(e) => return admin_error(format!("not an order spec (or an array of them): {e}")),
+    let specs = match specs::<OrderSpec>(&body, "an order spec") {
+        Ok(s) => s,
+        Err(e) => return admin_error(e),
     };
     let orders: Result<Vec<_>, _> = specs.iter().map(OrderSpec::to_order).collect();
     match orders {

@@ -502,7 +502,7 @@ async fn get_refund(
 
 // ---- admin view -------------------------------------------------------------
 
-fn admin_error(message: String) -> Response {
+pub(crate) fn admin_error(message: String) -> Response {
     json_value(400, &serde_json::json!({ "error": message }))
 }
 
@@ -522,16 +522,28 @@ async fn admin_reset_stats(AxState(app): AxState<App>) -> Response {
 /// One spec or an array of them.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum Specs {
-    One(PaymentSpec),
-    Many(Vec<PaymentSpec>),
+enum Specs<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+/// The specs a declaring admin route's body holds (one, or an array of
+/// them), or why it holds none: `what` names a spec.
+pub(crate) fn specs<T: serde::de::DeserializeOwned>(
+    body: &Bytes,
+    what: &str,
+) -> Result<Vec<T>, String> {
+    match serde_json::from_slice::<Specs<T>>(body) {
+        Ok(Specs::One(s)) => Ok(vec![s]),
+        Ok(Specs::Many(v)) => Ok(v),
+        Err(e) => Err(format!("not {what} (or an array of them): {e}")),
+    }
 }
 
 async fn admin_payments(AxState(app): AxState<App>, body: Bytes) -> Response {
-    let specs = match serde_json::from_slice::<Specs>(&body) {
-        Ok(Specs::One(s)) => vec![s],
-        Ok(Specs::Many(v)) => v,
-        Err(e) => return admin_error(format!("not a payment spec (or an array of them): {e}")),
+    let specs = match specs::<PaymentSpec>(&body, "a payment spec") {
+        Ok(s) => s,
+        Err(e) => return admin_error(e),
     };
     let payments: Result<Vec<_>, _> = specs.iter().map(PaymentSpec::to_payment).collect();
     match payments {
