@@ -1,7 +1,7 @@
 //! The cause codes a row can carry, with what each means and what to do next: one
 //! table, read by the end-of-run summary and by `status --failed`, so a `2063`
-//! is never shown bare. Mercado Pago's own `cause[].code`s (see the API notes)
-//! and the tool's own codes (`unknown_outcome`, `http_500`, the predictions of
+//! is never shown bare. Mercado Pago's own `cause[].code`s (see the API notes),
+//! the Orders API's string codes, and the tool's own codes (`unknown_outcome`, `http_500`, the predictions of
 //! `--preflight`...) alike.
 //!
 //! Invariants: an HTTP status without a Mercado Pago cause is `http_<status>`
@@ -10,7 +10,7 @@
 //! this table does not know still gets a next step from its family (`http_5xx`
 //! retry, other `http_4xx` a person), else none is claimed.
 
-use crate::domain::{Cause, CauseCode, Prediction};
+use crate::domain::{Cause, CauseCode, OrderCause, Prediction};
 
 /// What to do about a row with a given cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,25 @@ pub(crate) enum Why {
     RateLimited,
     ServerFailed,
     RefusedWithoutCause,
+    OrderRefundedEarlier,
+    OrderInDoubtEarlier,
+    TransactionNeeded,
+    ChargedBack,
+    KeyTooLong,
+    NotAnOrderId,
+    OtherAccountsOrder,
+    OrderNotFound,
+    TransactionNotFound,
+    OrderNoPartialRefunds,
+    OrderAmountExceedsLeft,
+    OrderHasTips,
+    OrderPastWindow,
+    OrderRefundInProgress,
+    KeyUsedOtherRequest,
+    KeyUnchecked,
+    OrderTokenMayNot,
+    OrderAlreadyRefunded,
+    OrderStateAllowsNoRefund,
 }
 
 impl Why {
@@ -151,6 +170,45 @@ impl Why {
             Why::RateLimited => "too many requests (rate limited)",
             Why::ServerFailed => "Mercado Pago's server failed",
             Why::RefusedWithoutCause => "refused by the API without a cause",
+            Why::OrderRefundedEarlier => "an earlier batch already refunded this order",
+            Why::OrderInDoubtEarlier => {
+                "a row of an earlier batch may have refunded this order (its answer never came): held until a read-back settles it"
+            }
+            Why::TransactionNeeded => {
+                "the order has several payment transactions: name one in a transaction_id column"
+            }
+            Why::ChargedBack => "the order has an open chargeback: a refund too would pay twice",
+            Why::KeyTooLong => "the X-Idempotency-Key is longer than the Orders API takes",
+            Why::NotAnOrderId => "not an order id the Orders API takes (ORD and 26 characters)",
+            Why::OtherAccountsOrder => {
+                "the order belongs to another account (another access token)"
+            }
+            Why::OrderNotFound => "order not found (wrong order id?)",
+            Why::TransactionNotFound => {
+                "the transaction is not one of the order's payments (wrong transaction id?)"
+            }
+            Why::OrderNoPartialRefunds => {
+                "partial refunds are not supported for this order (refund it in full)"
+            }
+            Why::OrderAmountExceedsLeft => {
+                "amount exceeds what is left to refund on the order's transaction"
+            }
+            Why::OrderHasTips => "the order has tips: only a full refund is allowed",
+            Why::OrderPastWindow => "order too old to refund (past the refund window)",
+            Why::OrderRefundInProgress => {
+                "another refund of the order was being processed (sent again with the same key after a pause)"
+            }
+            Why::KeyUsedOtherRequest => {
+                "the key was used before with another request: the row may have refunded, a read-back settles it"
+            }
+            Why::KeyUnchecked => {
+                "Mercado Pago could not check the key and may have refunded: a read-back settles it before anything is sent again"
+            }
+            Why::OrderTokenMayNot => "the token's account may not refund this order",
+            Why::OrderAlreadyRefunded => "the order is already fully refunded",
+            Why::OrderStateAllowsNoRefund => {
+                "the order's status allows no refund (only processed orders)"
+            }
         }
     }
 
@@ -163,8 +221,13 @@ impl Why {
             | Why::PixContingency
             | Why::KeyBusy
             | Why::RateLimited
-            | Why::ServerFailed => Retry,
-            Why::UnknownRefundStatus | Why::InDoubtEarlier => Reconcile,
+            | Why::ServerFailed
+            | Why::OrderRefundInProgress => Retry,
+            Why::UnknownRefundStatus
+            | Why::InDoubtEarlier
+            | Why::OrderInDoubtEarlier
+            | Why::KeyUsedOtherRequest
+            | Why::KeyUnchecked => Reconcile,
             Why::RefundRejected
             | Why::OtherAmount
             | Why::OtherPayment
@@ -185,7 +248,14 @@ impl Why {
             | Why::SplitterId
             | Why::TokenRefused
             | Why::TokenMayNot
-            | Why::RefusedWithoutCause => NeedsPerson,
+            | Why::RefusedWithoutCause
+            | Why::OrderRefundedEarlier
+            | Why::ChargedBack
+            | Why::KeyTooLong
+            | Why::OtherAccountsOrder
+            | Why::OrderPastWindow
+            | Why::OrderTokenMayNot
+            | Why::OrderStateAllowsNoRefund => NeedsPerson,
             Why::BadLine
             | Why::PaymentNotFound
             | Why::ExceedsBalance
@@ -196,8 +266,15 @@ impl Why {
             | Why::AmountNotNumber
             | Why::TooManyDecimals
             | Why::AmountExceedsLeft
-            | Why::NotFound => FixRow,
-            Why::AlreadyRefunded => Nothing,
+            | Why::NotFound
+            | Why::TransactionNeeded
+            | Why::NotAnOrderId
+            | Why::OrderNotFound
+            | Why::TransactionNotFound
+            | Why::OrderNoPartialRefunds
+            | Why::OrderAmountExceedsLeft
+            | Why::OrderHasTips => FixRow,
+            Why::AlreadyRefunded | Why::OrderAlreadyRefunded => Nothing,
         }
     }
 }
@@ -230,8 +307,36 @@ fn why(code: &CauseCode) -> Option<Why> {
         CauseCode::Net(_) => Why::Outage,
         CauseCode::Http(status) => by_status(*status),
         CauseCode::Predicted(p) => predicted(*p)?,
+        CauseCode::OrderHasRefunds => Why::OrderRefundedEarlier,
+        CauseCode::OrderInDoubt => Why::OrderInDoubtEarlier,
+        CauseCode::TransactionNeeded => Why::TransactionNeeded,
+        CauseCode::Order(o) => order_why(*o),
         CauseCode::Other(code) => mercado_pago(code)?,
     })
+}
+
+/// The Orders API's causes.
+fn order_why(code: OrderCause) -> Why {
+    match code {
+        OrderCause::EmptyRequiredHeader => Why::KeyMissing,
+        OrderCause::InvalidIdempotencyKeyLength => Why::KeyTooLong,
+        OrderCause::InvalidPathParam => Why::NotAnOrderId,
+        OrderCause::InvalidOrderOwner => Why::OtherAccountsOrder,
+        OrderCause::OrderNotFound => Why::OrderNotFound,
+        OrderCause::TransactionNotFound => Why::TransactionNotFound,
+        OrderCause::UnsupportedPartiallyRefunds => Why::OrderNoPartialRefunds,
+        OrderCause::RefundAmountExceeds => Why::OrderAmountExceedsLeft,
+        OrderCause::PartialRefundForbiddenWithTips => Why::OrderHasTips,
+        OrderCause::InStorePaymentRefundOrder => Why::OrderPastWindow,
+        OrderCause::RefundInProgress => Why::OrderRefundInProgress,
+        OrderCause::IdempotencyKeyAlreadyUsed => Why::KeyUsedOtherRequest,
+        OrderCause::ResourceLocked => Why::KeyBusy,
+        OrderCause::IdempotencyValidationFailed => Why::KeyUnchecked,
+        OrderCause::Unauthorized => Why::TokenRefused,
+        OrderCause::UserNotAuthorized => Why::OrderTokenMayNot,
+        OrderCause::OrderAlreadyRefunded => Why::OrderAlreadyRefunded,
+        OrderCause::CannotRefundOrder => Why::OrderStateAllowsNoRefund,
+    }
 }
 
 /// The predictions of `run --preflight`.
@@ -245,6 +350,7 @@ fn predicted(p: Prediction) -> Option<Why> {
         Prediction::TooManyPartials => Why::TooManyPartials,
         Prediction::Old => Why::TooOld,
         Prediction::Unreadable => Why::PaymentUnreadable,
+        Prediction::ChargedBack => Why::ChargedBack,
         Prediction::Ok | Prediction::AlreadyDone | Prediction::Invalid => return None,
     })
 }
@@ -312,6 +418,9 @@ pub(crate) fn known() -> Vec<CauseCode> {
         CauseCode::InvalidInput,
         CauseCode::PaymentHasRefunds,
         CauseCode::PaymentInDoubt,
+        CauseCode::OrderHasRefunds,
+        CauseCode::OrderInDoubt,
+        CauseCode::TransactionNeeded,
     ];
     let mercado_pago = MERCADO_PAGO
         .iter()
@@ -322,6 +431,7 @@ pub(crate) fn known() -> Vec<CauseCode> {
         .chain(crate::domain::NetCause::iter().map(CauseCode::Net))
         .chain(STATUSES.map(CauseCode::Http))
         .chain(mercado_pago)
+        .chain(OrderCause::iter().map(CauseCode::Order))
         .chain(Prediction::iter().map(CauseCode::Predicted))
         // As a row's cause is stored and read back: a name two kinds share is
         // the first kind's.

@@ -18,8 +18,12 @@ use serde::Deserialize;
 
 use crate::Usage;
 use crate::answer;
-use crate::domain::{Cause, CauseCode, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested};
+use crate::domain::{
+    Cause, CauseCode, OrderId, OrderRef, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested,
+    Target,
+};
 use crate::network::NetFault;
+use crate::orders_api::OrderView;
 use crate::settings::ClientSettings;
 pub(crate) use crate::token::Token;
 
@@ -163,8 +167,14 @@ impl Client {
     }
 
     /// One attempt. Never fails: every way it can go wrong is a [`Reply`].
+    /// An order's partial refund is sent for the transaction its ask names
+    /// (the runner fills in the order's only one when the row named none).
     pub(crate) async fn refund(&self, ask: &RefundAsk) -> Reply {
-        let url = self.url(&ask.kind.refunds_path(ask.payment_id));
+        let payment = match &ask.target {
+            Target::Order(o) => return self.refund_order(ask, o).await,
+            Target::Payment(p) | Target::AdvancedPayment(p) => *p,
+        };
+        let url = self.url(&ask.target.refund_path());
         let req = self
             .http
             .post(url)
@@ -179,7 +189,7 @@ impl Client {
             answer.retry_after,
             &answer.body,
             Asked {
-                payment: ask.payment_id,
+                payment,
                 requested: &ask.requested,
             },
         );
@@ -187,6 +197,79 @@ impl Client {
         reply
     }
 }
+
+impl Client {
+    async fn refund_order(&self, ask: &RefundAsk, order: &OrderRef) -> Reply {
+        let req = self
+            .http
+            .post(self.url(&ask.target.refund_path()))
+            .header("X-Idempotency-Key", ask.key.as_str())
+            .body(crate::orders_api::body(
+                &ask.requested,
+                order.transaction.as_ref(),
+            ));
+        let answer = match self.exchange(req).await {
+            Ok(answer) => answer,
+            Err(unknown) => return unknown,
+        };
+        let mut reply = crate::orders_api::classify(
+            answer.status,
+            answer.retry_after,
+            &answer.body,
+            crate::orders_api::OrderAsked {
+                order: &order.order,
+                transaction: order.transaction.as_ref(),
+                requested: &ask.requested,
+            },
+        );
+        self.token.scrub_reply(&mut reply);
+        reply
+    }
+
+    /// One `GET /v1/orders/{id}`. Never fails: every way it can go wrong is
+    /// an [`OrderReply`].
+    pub(crate) async fn order(&self, id: OrderId) -> OrderReply {
+        let req = self.http.get(self.url(&format!("/v1/orders/{id}")));
+        let mut reply = match self.exchange(req).await {
+            Ok(a) if (200..300).contains(&a.status) => match OrderView::parse(&a.body) {
+                Ok(view) => OrderReply::Found(view),
+                Err(why) => OrderReply::Failed(Reply::Unknown {
+                    status: Some(a.status),
+                    retry_after: a.retry_after,
+                    reason: format!("HTTP {}: {why}: {}", a.status, snippet(&a.body)),
+                    net: None,
+                }),
+            },
+            Ok(a) => OrderReply::Failed(classify_error(a.status, a.retry_after, &a.body)),
+            Err(unknown) => OrderReply::Failed(unknown),
+        };
+        if let OrderReply::Failed(r) = &mut reply {
+            self.token.scrub_reply(r);
+        }
+        reply
+    }
+}
+
+/// What one read (`GET /v1/payments/{id}`, `GET /v1/orders/{id}`) produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fetched<T> {
+    Found(T),
+    /// Nothing found: the API's error ([`Reply::Error`], 404 among them) or no
+    /// answer that can be read as the API's ([`Reply::Unknown`]).
+    Failed(Reply),
+}
+
+impl<T> Fetched<T> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Fetched<U> {
+        match self {
+            Fetched::Found(t) => Fetched::Found(f(t)),
+            Fetched::Failed(r) => Fetched::Failed(r),
+        }
+    }
+}
+
+/// What one `GET /v1/orders/{id}` produced.
+pub(crate) type OrderReply = Fetched<OrderView>;
 
 /// A payment as `GET /v1/payments/{id}` shows it, read leniently: a field that is
 /// missing or spelled oddly (a string for a number) is `None`, never a panic —
@@ -202,23 +285,19 @@ pub(crate) struct PaymentView {
     pub refunds: Option<Vec<MpRefund>>,
 }
 
-/// One of a payment's refunds as the API lists it.
+/// One of a payment's (or an order's) refunds as the API lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct MpRefund {
     pub id: String,
     pub amount: Option<Decimal>,
     pub status: Option<RefundStatus>,
     pub date_created: Option<String>,
+    /// An order's refund: the payment transaction it refunds.
+    pub transaction_id: Option<String>,
 }
 
 /// What one `GET /v1/payments/{id}` produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum PaymentReply {
-    Found(PaymentView),
-    /// No payment: the API's error ([`Reply::Error`], 404 among them) or no
-    /// answer that can be read as the API's ([`Reply::Unknown`]).
-    Failed(Reply),
-}
+pub(crate) type PaymentReply = Fetched<PaymentView>;
 
 /// An amount from a JSON number (its own digits, never via f64) or a numeric
 /// string, read as [`answer::amount`] reads a refund's: none when no money has it.
@@ -275,6 +354,7 @@ pub(crate) fn classify_payment(
                         .and_then(text_in)
                         .map(|s| RefundStatus::parse(&s)),
                     date_created: r.get("date_created").and_then(text_in),
+                    transaction_id: None,
                 })
             })
             .collect()
@@ -566,8 +646,9 @@ pub(crate) fn classify(
     classify_error(status, retry_after, bytes)
 }
 
-/// A non-2xx answer: the API's error when the body says one, else by status.
-fn classify_error(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> Reply {
+/// A non-2xx answer: the API's error when the body says one (either API's
+/// shape), else by status.
+pub(crate) fn classify_error(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> Reply {
     let unknown = |reason: String| Reply::Unknown {
         status: Some(status),
         retry_after,
@@ -648,7 +729,8 @@ impl RefundBody {
             return Err(format!("refund {id} has no status"));
         };
         let status = RefundStatus::parse(&status);
-        if !status.is_known() {
+        // The Payments API's statuses only: an order's words are not a payment's.
+        if !RefundStatus::KNOWN.contains(&status) {
             return Err(format!(
                 "refund {id} has status {:?}, which is none of {}; nobody can say whether money moved",
                 answer::short(status.as_str()),
@@ -738,6 +820,8 @@ impl Scalar {
     }
 }
 
+/// The Payments API's error (`message`, `error`, `cause`) or the Orders API's
+/// (`errors: [{code, message, details}]`).
 #[derive(Deserialize)]
 struct ErrorBody {
     #[serde(default)]
@@ -746,6 +830,8 @@ struct ErrorBody {
     error: Option<String>,
     #[serde(default)]
     cause: Option<CauseField>,
+    #[serde(default)]
+    errors: Option<Vec<CauseBody>>,
 }
 
 #[derive(Deserialize)]
@@ -770,7 +856,7 @@ impl ErrorBody {
         let first = match self.cause {
             Some(CauseField::Many(v)) => v.into_iter().next(),
             Some(CauseField::One(c)) => Some(c),
-            None => None,
+            None => self.errors.and_then(|e| e.into_iter().next()),
         };
         let fallback = self
             .message
@@ -922,6 +1008,34 @@ mod tests {
         };
         assert_eq!(c.code, CauseCode::Other("404002".into()));
         assert_eq!(c.message, "Advanced payment not found");
+    }
+
+    /// The Orders API's errors (`{"errors": [{code, message, details}]}`)
+    /// become their typed causes; a payment's status word of an order is not
+    /// a payment's.
+    #[test]
+    fn the_orders_errors_are_read_as_their_codes() {
+        use crate::domain::OrderCause;
+        use strum::IntoEnumIterator;
+        for code in OrderCause::iter() {
+            let body =
+                format!(r#"{{"errors":[{{"code":"{code}","message":"why","details":["x"]}}]}}"#);
+            let Reply::Error { cause, .. } = any(400, body.as_bytes()) else {
+                panic!("{code}: an error")
+            };
+            let cause = cause.unwrap();
+            assert_eq!(cause.code, CauseCode::Order(code));
+            assert_eq!(cause.message, "why");
+        }
+        let Reply::Error { cause, .. } = any(500, br#"{"errors":[{"code":"500"}]}"#) else {
+            panic!("an error")
+        };
+        assert_eq!(cause.unwrap().code, CauseCode::Http(500));
+        let processed = br#"{"id": 7, "payment_id": 1, "amount": 5, "status": "processed"}"#;
+        assert!(matches!(
+            answer(201, processed, 1, &partial("5")),
+            Reply::Unknown { .. }
+        ));
     }
 
     #[test]

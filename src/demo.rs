@@ -3,7 +3,9 @@
 //! promises of the tool: every row of the chargeback spreadsheet ends with an
 //! outcome and a cause, and the same spreadsheet re-exported (pt-BR: `;`, decimal
 //! comma, BOM, other order and header names) and run again with a fresh state file
-//! refunds nothing twice. The demo fails if that second promise is broken.
+//! refunds nothing twice. The same again for a spreadsheet of orders of the
+//! Orders API (with a payment among them) and its Spanish re-export. The demo
+//! fails if that second promise is broken.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,15 +23,22 @@ use crate::send::Stop;
 use crate::settings::{ClientSettings, Policy, RateSettings, Sending};
 use crate::{Exit, client};
 
-const SAMPLES: [(&str, &[u8]); 2] = [
-    (
-        "chargebacks.csv",
-        include_bytes!("../samples/chargebacks.csv"),
-    ),
-    (
-        "chargebacks-ptbr.csv",
-        include_bytes!("../samples/chargebacks-ptbr.csv"),
-    ),
+/// Each spreadsheet, then its re-export (what must refund nothing new).
+const SAMPLES: [[(&str, &[u8]); 2]; 2] = [
+    [
+        (
+            "chargebacks.csv",
+            include_bytes!("../samples/chargebacks.csv"),
+        ),
+        (
+            "chargebacks-ptbr.csv",
+            include_bytes!("../samples/chargebacks-ptbr.csv"),
+        ),
+    ],
+    [
+        ("orders.csv", include_bytes!("../samples/orders.csv")),
+        ("orders-es.csv", include_bytes!("../samples/orders-es.csv")),
+    ],
 ];
 
 #[derive(Args, Debug)]
@@ -103,7 +112,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
     };
 
     let mut refunds_after = Vec::new();
-    for (name, bytes) in SAMPLES {
+    for (name, bytes) in SAMPLES.into_iter().flatten() {
         let input = dir.join(name);
         std::fs::write(&input, bytes).with_context(|| format!("writing {}", input.display()))?;
         let stem = name.trim_end_matches(".csv");
@@ -146,7 +155,7 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             result.render(&mut std::io::stderr().lock(), &reach)?;
         }
         let exit = crate::exit::Ending::exit(&result);
-        let refunds = sandbox.refunds().len();
+        let refunds = sandbox.refunds().len() + sandbox.order_refunds().len();
         let failed = match &result {
             RunResult::Finished(f) => f.summary.count(crate::domain::Outcome::Failed),
             RunResult::Refused { .. } => 0,
@@ -158,9 +167,9 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         if failed > 0 {
             println!(
                 "the {failed} failed row(s) are on purpose: the samples name the sandbox's \
-                 magic payment ids (ending 900-911: not found, too old, pending, partial \
-                 unsupported, over the balance...), so every outcome and cause shows up \
-                 in the results; exit code 1 means just that"
+                 magic payment and order ids (ending 900-914: not found, too old, pending, \
+                 partial unsupported, over the balance...), so every outcome and cause shows \
+                 up in the results; exit code 1 means just that"
             );
         }
         ensure!(
@@ -169,14 +178,17 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
         );
         refunds_after.push(refunds);
     }
-    let created_again = refunds_after[1] - refunds_after[0];
-    println!(
-        "\nThe pt-BR re-export of the same spreadsheet, run with a fresh state file, created {created_again} new refunds."
-    );
-    ensure!(
-        created_again == 0,
-        "the re-export refunded {created_again} rows twice"
-    );
+    for (pair, what) in [
+        (0, "The pt-BR re-export of the same spreadsheet"),
+        (2, "The Spanish re-export of the orders' spreadsheet"),
+    ] {
+        let created_again = refunds_after[pair + 1] - refunds_after[pair];
+        println!("\n{what}, run with a fresh state file, created {created_again} new refunds.");
+        ensure!(
+            created_again == 0,
+            "the re-export refunded {created_again} rows twice"
+        );
+    }
     println!("Results and state files are in {}", dir.display());
     println!(
         "The commands the summaries name are what you would run next; they name the demo's state files, whose sandbox ended with the demo."

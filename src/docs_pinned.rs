@@ -319,6 +319,14 @@ fn every_results_column_is_described() {
         .map(|c| c.to_string())
         .collect();
     assert_eq!(first_cells(section(&page, "## The results CSV")), ours);
+    let orders: BTreeSet<String> = crate::report::ORDER_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        first_cells(section(&page, "## A batch with orders")),
+        orders
+    );
     let theirs: BTreeSet<String> = crate::mpbatch::COLUMNS
         .iter()
         .map(|c| c.to_string())
@@ -340,7 +348,11 @@ fn group(code: &CauseCode) -> &'static str {
         | CauseCode::PaymentDiffers
         | CauseCode::InvalidInput
         | CauseCode::PaymentHasRefunds
-        | CauseCode::PaymentInDoubt => "The tool's own",
+        | CauseCode::PaymentInDoubt
+        | CauseCode::OrderHasRefunds
+        | CauseCode::OrderInDoubt
+        | CauseCode::TransactionNeeded => "The tool's own",
+        CauseCode::Order(_) => "The Orders API's codes",
         CauseCode::Net(_) => "No answer at all",
         CauseCode::Http(_) => "An HTTP status without a cause of its own",
         CauseCode::Predicted(_) => "Kept back by `run --preflight`",
@@ -370,6 +382,7 @@ fn the_cause_codes_table_is_the_codes_own() {
         "No answer at all",
         "An HTTP status without a cause of its own",
         "Mercado Pago's own codes",
+        "The Orders API's codes",
         "Kept back by `run --preflight`",
     ];
     for code in cause_codes() {
@@ -404,6 +417,13 @@ fn the_cause_codes_table_is_the_codes_own() {
 fn the_sandbox_ids_table_is_the_sandboxs_own() {
     let body = format!("\n{}\n", mprefund_sandbox::magic_ids_markdown());
     generated("docs/src/sandbox.md", "magic ids", &body);
+}
+
+/// The sandbox's table of order ids with a behaviour of their own.
+#[test]
+fn the_sandbox_orders_table_is_the_sandboxs_own() {
+    let body = format!("\n{}\n", mprefund_sandbox::magic_orders_markdown());
+    generated("docs/src/sandbox.md", "magic orders", &body);
 }
 
 /// The commands that take `--job`, whose flags are job-file keys.

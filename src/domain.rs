@@ -11,6 +11,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::marks::Grouping;
+pub use crate::order::{OrderCause, OrderId, OrderRef, TransactionId};
+pub use crate::target::{Books, Kind, Target};
 
 /// A Mercado Pago payment id: a positive integer no larger than `i64::MAX`, the
 /// largest the state file (SQLite `INTEGER`) holds — a larger one would be
@@ -80,57 +82,6 @@ impl FromStr for PaymentId {
 impl fmt::Display for PaymentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
-    }
-}
-
-/// Which endpoint refunds the row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Kind {
-    #[default]
-    Payment,
-    AdvancedPayment,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Payment => "payment",
-            Kind::AdvancedPayment => "advanced_payment",
-        }
-    }
-
-    /// Path of the refunds collection for this kind of payment.
-    pub fn refunds_path(self, id: PaymentId) -> String {
-        match self {
-            Kind::Payment => format!("/v1/payments/{id}/refunds"),
-            Kind::AdvancedPayment => format!("/v1/advanced_payments/{id}/refunds"),
-        }
-    }
-}
-
-impl FromStr for Kind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s
-            .trim()
-            .to_ascii_lowercase()
-            .replace([' ', '-'], "_")
-            .as_str()
-        {
-            "" | "payment" => Ok(Kind::Payment),
-            "advanced_payment" | "advanced" => Ok(Kind::AdvancedPayment),
-            other => Err(format!(
-                "kind {} is neither \"payment\" nor \"advanced_payment\"",
-                crate::excerpt::excerpt(other)
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -484,6 +435,9 @@ pub enum Prediction {
     Old,
     Unreadable,
     Invalid,
+    /// An order of the Orders API with an open chargeback: a refund too would
+    /// pay the money back twice.
+    ChargedBack,
 }
 
 impl Prediction {
@@ -549,8 +503,18 @@ pub enum CauseCode {
     /// The per-payment guard held the row back: a row of another batch may have
     /// refunded its payment (no answer came); a read-back settles it.
     PaymentInDoubt,
+    /// The per-order guard held the row back: another batch refunded its order.
+    OrderHasRefunds,
+    /// The per-order guard held the row back: a row of another batch may have
+    /// refunded its order (no answer came); a read-back settles it.
+    OrderInDoubt,
     /// `run --preflight` kept the row from being sent for this prediction.
     Predicted(Prediction),
+    /// A partial refund of an order with several payment transactions names
+    /// none of them: the tool does not choose one.
+    TransactionNeeded,
+    /// The Orders API's own code.
+    Order(OrderCause),
     /// Mercado Pago's own code, or one this version does not know.
     Other(String),
 }
@@ -570,7 +534,11 @@ impl CauseCode {
             CauseCode::InvalidInput => "invalid_input",
             CauseCode::PaymentHasRefunds => "payment_has_refunds",
             CauseCode::PaymentInDoubt => "payment_in_doubt",
+            CauseCode::OrderHasRefunds => "order_has_refunds",
+            CauseCode::OrderInDoubt => "order_in_doubt",
             CauseCode::Predicted(p) => p.as_str(),
+            CauseCode::TransactionNeeded => "transaction_needed",
+            CauseCode::Order(o) => o.as_str(),
             CauseCode::Other(s) => s,
         })
     }
@@ -588,7 +556,13 @@ impl CauseCode {
             "invalid_input" => CauseCode::InvalidInput,
             "payment_has_refunds" => CauseCode::PaymentHasRefunds,
             "payment_in_doubt" => CauseCode::PaymentInDoubt,
+            "order_has_refunds" => CauseCode::OrderHasRefunds,
+            "order_in_doubt" => CauseCode::OrderInDoubt,
+            "transaction_needed" => CauseCode::TransactionNeeded,
             _ => {
+                if let Ok(o) = text.parse::<OrderCause>() {
+                    return CauseCode::Order(o);
+                }
                 if let Ok(n) = text.parse::<NetCause>() {
                     return CauseCode::Net(n);
                 }
@@ -648,11 +622,24 @@ pub enum RefundStatus {
     Authorized,
     Rejected,
     Cancelled,
+    /// An order's refund made (the Orders API's word for it).
+    Processed,
+    /// An order's refund Mercado Pago is still making.
+    Processing,
+    /// An order's refund that failed: no money moved.
+    Failed,
     Other(String),
 }
 
 impl RefundStatus {
-    /// The statuses the tool knows the meaning of.
+    /// The Orders API's statuses of a refund.
+    pub const ORDERS: [RefundStatus; 3] = [
+        RefundStatus::Processed,
+        RefundStatus::Processing,
+        RefundStatus::Failed,
+    ];
+
+    /// The Payments API's statuses the tool knows the meaning of.
     pub const KNOWN: [RefundStatus; 6] = [
         RefundStatus::Approved,
         RefundStatus::InProcess,
@@ -670,6 +657,9 @@ impl RefundStatus {
             RefundStatus::Authorized => "authorized",
             RefundStatus::Rejected => "rejected",
             RefundStatus::Cancelled => "cancelled",
+            RefundStatus::Processed => "processed",
+            RefundStatus::Processing => "processing",
+            RefundStatus::Failed => "failed",
             RefundStatus::Other(s) => s,
         }
     }
@@ -678,6 +668,7 @@ impl RefundStatus {
     pub fn parse(text: &str) -> RefundStatus {
         RefundStatus::KNOWN
             .into_iter()
+            .chain(RefundStatus::ORDERS)
             .find(|s| s.as_str() == text)
             .unwrap_or_else(|| RefundStatus::Other(text.to_owned()))
     }
@@ -686,10 +677,18 @@ impl RefundStatus {
         !matches!(self, RefundStatus::Other(_))
     }
 
-    /// Rejected or cancelled: the refund moved no money (the only statuses whose
-    /// amount does not matter).
+    /// Made: the money went back (`approved`, an order's `processed`).
+    pub fn is_made(&self) -> bool {
+        matches!(self, RefundStatus::Approved | RefundStatus::Processed)
+    }
+
+    /// Rejected, cancelled or failed: the refund moved no money (the only
+    /// statuses whose amount does not matter).
     pub fn moved_no_money(&self) -> bool {
-        matches!(self, RefundStatus::Rejected | RefundStatus::Cancelled)
+        matches!(
+            self,
+            RefundStatus::Rejected | RefundStatus::Cancelled | RefundStatus::Failed
+        )
     }
 
     /// Mutable access to text that came from the server (to scrub it).
@@ -704,7 +703,10 @@ impl RefundStatus {
     pub fn in_process(&self) -> bool {
         matches!(
             self,
-            RefundStatus::InProcess | RefundStatus::Pending | RefundStatus::Authorized
+            RefundStatus::InProcess
+                | RefundStatus::Pending
+                | RefundStatus::Authorized
+                | RefundStatus::Processing
         )
     }
 }
@@ -720,9 +722,14 @@ impl fmt::Display for RefundStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundAsk {
     pub key: IdempotencyKey,
-    pub kind: Kind,
-    pub payment_id: PaymentId,
+    pub target: Target,
     pub requested: Requested,
+}
+
+impl RefundAsk {
+    pub fn kind(&self) -> Kind {
+        self.target.kind()
+    }
 }
 
 /// A valid row: its ask, and what else the spreadsheet says of it.

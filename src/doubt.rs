@@ -1,24 +1,28 @@
 //! Settling rows in doubt: a row whose request may have reached Mercado Pago,
 //! with no answer carrying the refund, may have refunded — and stays so until a
-//! read-back of its payment says otherwise. This module decides, from what a
-//! `GET /v1/payments/{id}` lists, what each such row did ([`settle`], pure, its
-//! clock injected), and reads the payments back through the one send loop
-//! ([`read_back`]) for `run` and `reconcile`.
+//! read-back of its payment (or order) says otherwise. This module decides, from
+//! what a `GET /v1/payments/{id}` or `GET /v1/orders/{id}` lists, what each
+//! such row did ([`settle`], pure, its clock injected), and reads the payments
+//! and orders back through the one send loop ([`read_back`]) for `run` and
+//! `reconcile`.
 //!
 //! Invariants: a refund is given to at most one row, and never one the state
 //! file already holds for another row; a refund made before a row's first
-//! request (beyond the clocks' slack) is not the row's; "not refunded" is said
-//! only of a payment read at least `settle_after` after the row's last attempt
-//! — earlier, Mercado Pago may still be processing it, and the row stays in
-//! doubt; a payment that could not be read settles nothing.
+//! request (beyond the clocks' slack) is not the row's; an order's refund is a
+//! row's only on the transaction the row names, when it names one; "not
+//! refunded" is said only of a payment (or order) read at least `settle_after`
+//! after the row's last attempt — earlier, Mercado Pago may still be
+//! processing it, and the row stays in doubt; one that could not be read
+//! settles nothing. An order's refunds carry no date: a refund of the row's
+//! amount made by hand before the row's request is not told from the row's.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use crate::client::{Client, MpRefund};
-use crate::domain::{Kind, PaymentId, Requested};
+use crate::domain::{Books, Requested, Target};
 use crate::ledger::{DoubtRow, Ledger, Verdict};
-use crate::lookup::{self, Lookup};
+use crate::lookup::{self, Listed, Lookup};
 use crate::send::{Stop, StopReason};
 use crate::settings::Sending;
 
@@ -35,13 +39,15 @@ pub(crate) struct Settled {
     pub still_in_doubt: u64,
 }
 
-/// Decides the rows in doubt of one payment against the refunds Mercado Pago
-/// lists for it. `taken`: refund ids the state file holds for rows (never
-/// another row's); `now_ms`: when the payment was read. Rows go in the order
-/// given (first exposed first), each taking the first free refund of its
-/// amount (any amount for a full refund) made after its first request.
+/// Decides the rows in doubt of one payment (or order), `books`, against the
+/// refunds Mercado Pago lists for it. `taken`: refund ids the state file holds
+/// for rows (never another row's); `now_ms`: when it was read. Rows go in the
+/// order given (first exposed first), each taking the first free refund of its
+/// amount (any amount for a full refund) made after its first request — an
+/// order's, on the transaction the row names.
 pub(crate) fn settle(
     rows: &[DoubtRow],
+    books: Books,
     refunds: &[MpRefund],
     taken: &HashSet<String>,
     now_ms: i64,
@@ -60,12 +66,12 @@ pub(crate) fn settle(
             }) {
                 return Some(v.clone());
             }
-            // Its own refund first (an answer of its request carried it), then
+            // Its own refund first (an answer of its request carried it), else
             // its key's: another batch's row with this key was the same request.
-            let same = [&row.own_refund, &row.same_key_refund]
-                .into_iter()
-                .flatten()
-                .find_map(|id| refunds.iter().find(|m| &m.id == id));
+            let same = row
+                .same_key_refund
+                .as_deref()
+                .and_then(|id| refunds.iter().find(|m| m.id == id));
             let found = same.or_else(|| {
                 refunds.iter().find(|m| {
                     !taken.contains(&m.id)
@@ -74,6 +80,7 @@ pub(crate) fn settle(
                             Requested::Partial(a) => m.amount == Some(a.get()),
                             Requested::Full => true,
                         }
+                        && on_its_transaction(m, &row.target)
                         && made_after(m, row.exposed_at_ms)
                 })
             });
@@ -87,20 +94,26 @@ pub(crate) fn settle(
                             .clone()
                             .unwrap_or(crate::domain::RefundStatus::Other(String::new())),
                         amount: m.amount,
-                        payment: row.payment,
+                        books,
                     };
                     by_key.push((&row.key, v.clone()));
                     Some(v)
                 }
                 None if now_ms.saturating_sub(row.last_at_ms) >= settle_after_ms => {
-                    Some(Verdict::NotRefunded {
-                        payment: row.payment,
-                    })
+                    Some(Verdict::NotRefunded { books })
                 }
                 None => None,
             }
         })
         .collect()
+}
+
+/// An order's refund on another transaction than the row names is not the row's.
+fn on_its_transaction(m: &MpRefund, target: &Target) -> bool {
+    match (target, &m.transaction_id) {
+        (Target::Order(o), Some(t)) => o.transaction.as_ref().is_none_or(|own| own.as_str() == t),
+        _ => true,
+    }
 }
 
 /// A refund made before the row's first request is not the row's; one without
@@ -118,9 +131,10 @@ fn made_after(m: &MpRefund, exposed_ms: Option<i64>) -> bool {
     }
 }
 
-/// Reads back the payments of `rows` (payments only: the API lists no
-/// refunds of an advanced payment, whose rows stay in doubt), decides each row
-/// and writes the verdicts. Returns the figures and why reading stopped early.
+/// Reads back the payments and orders of `rows` (an advanced payment's
+/// refunds are listed nowhere the tool reads: its rows stay in doubt), decides
+/// each row and writes the verdicts. Returns the figures and why reading
+/// stopped early.
 pub(crate) async fn read_back(
     ledger: &mut Ledger,
     client: Client,
@@ -128,14 +142,13 @@ pub(crate) async fn read_back(
     rows: Vec<DoubtRow>,
     stop: Stop,
 ) -> anyhow::Result<(Settled, Option<StopReason>)> {
-    let ids: Vec<PaymentId> = rows
+    let ids: Vec<Books> = rows
         .iter()
-        .filter(|r| r.kind == Kind::Payment)
-        .map(|r| r.payment)
+        .filter_map(|r| Books::of(&r.target))
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let (found, stopped) = lookup::payments(client, ids, sending, stop).await;
+    let (found, stopped) = lookup::books(client, ids, sending, stop).await;
     let read = refunds_read(&found);
     let verdicts = decide(
         rows,
@@ -160,9 +173,9 @@ pub(crate) async fn read_back(
     Ok((figures, stopped))
 }
 
-/// The refunds of every payment read whole (found, its refunds listed): what
-/// [`decide`] judges by.
-pub(crate) fn refunds_read(found: &HashMap<PaymentId, Lookup>) -> HashMap<PaymentId, &[MpRefund]> {
+/// The refunds of every payment and order read whole (found, its refunds
+/// listed): what [`decide`] judges by.
+pub(crate) fn refunds_read(found: &HashMap<Books, Lookup<Listed>>) -> HashMap<Books, &[MpRefund]> {
     found
         .iter()
         .filter_map(|(id, l)| match l {
@@ -172,28 +185,30 @@ pub(crate) fn refunds_read(found: &HashMap<PaymentId, Lookup>) -> HashMap<Paymen
         .collect()
 }
 
-/// [`settle`] over every payment read; rows of a payment not read stay in doubt.
+/// [`settle`] over every payment and order read; rows of one not read stay in
+/// doubt.
 pub(crate) fn decide(
     rows: Vec<DoubtRow>,
-    read: &HashMap<PaymentId, &[MpRefund]>,
+    read: &HashMap<Books, &[MpRefund]>,
     taken: &HashSet<String>,
     now_ms: i64,
     settle_after: Duration,
 ) -> Vec<(DoubtRow, Option<Verdict>)> {
-    let mut by_payment: Vec<Vec<DoubtRow>> = Vec::new();
+    let mut groups: Vec<(Option<Books>, Vec<DoubtRow>)> = Vec::new();
     for row in rows {
-        match by_payment.last_mut() {
-            Some(group) if group[0].payment == row.payment && group[0].kind == row.kind => {
+        let books = Books::of(&row.target);
+        match groups.last_mut() {
+            Some((b, group)) if *b == books && group[0].target.kind() == row.target.kind() => {
                 group.push(row);
             }
-            _ => by_payment.push(vec![row]),
+            _ => groups.push((books, vec![row])),
         }
     }
     let mut out = Vec::new();
-    for group in by_payment {
-        let verdicts = match (group[0].kind, read.get(&group[0].payment)) {
-            (Kind::Payment, Some(refunds)) => settle(&group, refunds, taken, now_ms, settle_after),
-            _ => vec![None; group.len()],
+    for (books, group) in groups {
+        let verdicts = match books.and_then(|b| Some((b, read.get(&b)?))) {
+            Some((b, refunds)) => settle(&group, b, refunds, taken, now_ms, settle_after),
+            None => vec![None; group.len()],
         };
         out.extend(group.into_iter().zip(verdicts));
     }
@@ -203,7 +218,7 @@ pub(crate) fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Amount, RefundStatus};
+    use crate::domain::{Amount, PaymentId, RefundStatus};
     use rust_decimal::Decimal;
 
     const MIN: i64 = 60_000;
@@ -213,8 +228,7 @@ mod tests {
         DoubtRow {
             batch_id: "b".into(),
             row_no: n,
-            kind: Kind::Payment,
-            payment: PaymentId::new(1001).unwrap(),
+            target: Target::Payment(PaymentId::new(1001).unwrap()),
             requested: requested.map_or(Requested::Full, |c| {
                 Requested::Partial(Amount::new(Decimal::new(c, 2)).unwrap())
             }),
@@ -222,7 +236,6 @@ mod tests {
             exposed_at_ms: Some(exposed),
             last_at_ms: last,
             same_key_refund: None,
-            own_refund: None,
         }
     }
 
@@ -232,7 +245,12 @@ mod tests {
             amount: Some(Decimal::new(cents, 2)),
             status: Some(RefundStatus::Approved),
             date_created: Some(crate::clock::rfc3339(at)),
+            transaction_id: None,
         }
+    }
+
+    fn payment() -> Books {
+        Books::Payment(PaymentId::new(1001).unwrap())
     }
 
     fn ten_minutes() -> Duration {
@@ -255,6 +273,7 @@ mod tests {
         let refunds = [refund("r1", 2500, T0 + 1000)];
         let v = settle(
             &rows,
+            payment(),
             &refunds,
             &HashSet::new(),
             T0 + 2 * MIN,
@@ -270,6 +289,7 @@ mod tests {
         let refunds = [refund("other", 1000, T0 + 1000)];
         let early = settle(
             &rows,
+            payment(),
             &refunds,
             &HashSet::new(),
             T0 + 5 * MIN,
@@ -278,6 +298,7 @@ mod tests {
         assert_eq!(ids(&early), [None]);
         let late = settle(
             &rows,
+            payment(),
             &refunds,
             &HashSet::new(),
             T0 + 11 * MIN,
@@ -299,7 +320,14 @@ mod tests {
             refund("r1", 2500, T0 + 2000),
         ];
         let taken: HashSet<String> = ["known".to_owned()].into();
-        let v = settle(&rows, &refunds, &taken, T0 + 20 * MIN, ten_minutes());
+        let v = settle(
+            &rows,
+            payment(),
+            &refunds,
+            &taken,
+            T0 + 20 * MIN,
+            ten_minutes(),
+        );
         assert_eq!(ids(&v), [Some("r1"), Some("none"), Some("none")]);
     }
 
@@ -307,16 +335,23 @@ mod tests {
     fn a_full_refund_takes_any_amount_and_a_partial_only_its_own() {
         let rows = [row(1, Some(1000), T0, T0), row(2, None, T0, T0)];
         let refunds = [refund("big", 9000, T0 + 1), refund("small", 1000, T0 + 2)];
-        let v = settle(&rows, &refunds, &HashSet::new(), T0, ten_minutes());
+        let v = settle(
+            &rows,
+            payment(),
+            &refunds,
+            &HashSet::new(),
+            T0,
+            ten_minutes(),
+        );
         assert_eq!(ids(&v), [Some("small"), Some("big")]);
     }
 
     #[test]
     fn a_payment_not_read_or_an_advanced_payment_settles_nothing() {
         let mut adv = row(2, Some(100), T0, T0);
-        adv.kind = Kind::AdvancedPayment;
+        adv.target = Target::AdvancedPayment(PaymentId::new(1001).unwrap());
         let refunds = [refund("r", 100, T0 + 1)];
-        let read: HashMap<PaymentId, &[MpRefund]> = HashMap::new();
+        let read: HashMap<Books, &[MpRefund]> = HashMap::new();
         let out = decide(
             vec![row(1, Some(100), T0, T0), adv.clone()],
             &read,
@@ -325,7 +360,7 @@ mod tests {
             ten_minutes(),
         );
         assert!(out.iter().all(|(_, v)| v.is_none()));
-        let read: HashMap<PaymentId, &[MpRefund]> = [(adv.payment, &refunds[..])].into();
+        let read: HashMap<Books, &[MpRefund]> = [(payment(), &refunds[..])].into();
         let out = decide(
             vec![adv],
             &read,
@@ -345,18 +380,57 @@ mod tests {
             refund("theirs", 2500, T0 + 2),
         ];
         let taken: HashSet<String> = ["theirs".to_owned()].into();
-        let v = settle(&[r], &refunds, &taken, T0, ten_minutes());
+        let v = settle(&[r], payment(), &refunds, &taken, T0, ten_minutes());
         assert_eq!(ids(&v), [Some("theirs")]);
+    }
+
+    /// An order's rows in doubt are judged against its refunds: on the
+    /// transaction the row names, of its amount, each refund given once.
+    #[test]
+    fn an_orders_refund_is_a_rows_only_on_its_transaction() {
+        let ord: crate::domain::OrderId = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3".parse().unwrap();
+        let on = |n: u64, transaction: &str| {
+            let mut r = row(n, Some(1000), T0, T0);
+            r.target = Target::Order(crate::domain::OrderRef {
+                order: ord,
+                transaction: Some(transaction.parse().unwrap()),
+            });
+            r
+        };
+        let refund_on = |id: &str, transaction: &str| MpRefund {
+            id: id.into(),
+            amount: Some(Decimal::new(1000, 2)),
+            status: Some(RefundStatus::Processed),
+            date_created: None,
+            transaction_id: Some(transaction.into()),
+        };
+        let rows = vec![on(1, "PAYA"), on(2, "PAYB"), on(3, "PAYB")];
+        let refunds = [refund_on("R1", "PAYB"), refund_on("R2", "PAYB")];
+        let read: HashMap<Books, &[MpRefund]> = [(Books::Order(ord), &refunds[..])].into();
+        let out = decide(rows, &read, &HashSet::new(), T0 + 60 * MIN, ten_minutes());
+        let verdicts: Vec<Option<Verdict>> = out.into_iter().map(|(_, v)| v).collect();
+        assert_eq!(ids(&verdicts), [Some("none"), Some("R1"), Some("R2")]);
+        let Some(Verdict::Refunded { books, .. }) = &verdicts[1] else {
+            panic!("refunded")
+        };
+        assert_eq!(books.named(), format!("order {ord}"));
     }
 
     #[test]
     fn a_refund_its_own_answer_carried_is_the_rows_though_the_state_file_holds_it() {
         // An answer carried refund "mine"; a later attempt was not certain.
         let mut r = row(1, Some(2500), T0, T0);
-        r.own_refund = Some("mine".into());
+        r.same_key_refund = Some("mine".into());
         let refunds = [refund("mine", 2500, T0 + 1)];
         let taken: HashSet<String> = ["mine".to_owned()].into();
-        let v = settle(&[r], &refunds, &taken, T0 + 60 * MIN, ten_minutes());
+        let v = settle(
+            &[r],
+            payment(),
+            &refunds,
+            &taken,
+            T0 + 60 * MIN,
+            ten_minutes(),
+        );
         assert_eq!(ids(&v), [Some("mine")], "never 'not refunded'");
     }
 
@@ -368,6 +442,7 @@ mod tests {
         let refunds = [refund("r1", 2500, T0 + 1)];
         let v = settle(
             &[a, b],
+            payment(),
             &refunds,
             &HashSet::new(),
             T0 + 60 * MIN,

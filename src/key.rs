@@ -1,18 +1,20 @@
-//! Idempotency-key derivation: the `X-Idempotency-Key` of a
-//! row is a pure function of the row's *content* — namespace, kind, payment id,
-//! normalised amount (or `full`), reference and occurrence number — and of
-//! [`KEY_VERSION`]. It never depends on the row's position, the file's name or
+//! Idempotency-key derivation: the `X-Idempotency-Key` of a row is a pure
+//! function of the row's *content* — namespace, kind, payment id (or order id
+//! and transaction), normalised amount (or `full`), reference and occurrence
+//! number — and of [`KEY_VERSION`]. It never depends on the row's position, the file's name or
 //! format, the machine or the run, which is what makes re-running anything safe.
 //!
 //! Invariants: the encoding fed to SHA-256 is unambiguous (every field is length
 //! prefixed, so no choice of field contents can make two different rows encode to
-//! the same bytes); the output is `mpr1-` followed by 48 lowercase hex characters
+//! the same bytes; an order row hashes its kind `order`, its `ORD…` id and one
+//! field more, its transaction, so it never meets a payment row's bytes, and a
+//! payment row's bytes are what they always were); the output is `mpr1-` followed by 48 lowercase hex characters
 //! (53 characters, within the API's 64); changing anything here changes every key
 //! ever issued, so any change must come with a new `KEY_VERSION`.
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::{IdempotencyKey, Kind, PaymentId, Requested};
+use crate::domain::{IdempotencyKey, Kind, OrderRef, PaymentId, Requested, Target};
 
 /// Version tag of the derivation; it is both hashed and the visible prefix, so keys
 /// of different versions can never collide and can be told apart at a glance.
@@ -22,7 +24,37 @@ pub(crate) const KEY_VERSION: &str = "mpr1";
 /// for refund batches, while the whole key stays well under the API's 64.
 const KEY_HEX_CHARS: usize = 48;
 
-/// Deterministic key from the row's content only.
+/// The key of a row, whatever it refunds: [`derive`] for a payment,
+/// [`derive_order`] for an order.
+pub(crate) fn of(
+    namespace: &str,
+    target: &Target,
+    requested: &Requested,
+    reference: Option<&str>,
+    occurrence: u32,
+) -> IdempotencyKey {
+    match target {
+        Target::Payment(id) => derive(
+            namespace,
+            Kind::Payment,
+            *id,
+            requested,
+            reference,
+            occurrence,
+        ),
+        Target::AdvancedPayment(id) => derive(
+            namespace,
+            Kind::AdvancedPayment,
+            *id,
+            requested,
+            reference,
+            occurrence,
+        ),
+        Target::Order(o) => derive_order(namespace, o, requested, reference, occurrence),
+    }
+}
+
+/// Deterministic key of a payment row from its content only.
 ///
 /// `reference` is trimmed and an empty one counts as none, as the input stage does,
 /// so that a caller cannot derive two keys for what the spreadsheet shows as one row.
@@ -36,8 +68,7 @@ pub(crate) fn derive(
 ) -> IdempotencyKey {
     let reference = nfc(reference.map(str::trim).unwrap_or(""));
     let namespace = nfc(namespace);
-    let mut h = Sha256::new();
-    for field in [
+    key_of(&[
         KEY_VERSION,
         &namespace,
         kind.as_str(),
@@ -45,7 +76,37 @@ pub(crate) fn derive(
         &requested.canonical(),
         &reference,
         &occurrence.to_string(),
-    ] {
+    ])
+}
+
+/// Deterministic key of an order row, derived as a payment row's is, with the
+/// order in the payment's place, `order` as the kind, and the transaction (empty
+/// when the row names none) as an eighth field.
+pub(crate) fn derive_order(
+    namespace: &str,
+    order: &OrderRef,
+    requested: &Requested,
+    reference: Option<&str>,
+    occurrence: u32,
+) -> IdempotencyKey {
+    let reference = nfc(reference.map(str::trim).unwrap_or(""));
+    let namespace = nfc(namespace);
+    key_of(&[
+        KEY_VERSION,
+        &namespace,
+        Kind::Order.as_str(),
+        order.order.as_str(),
+        &requested.canonical(),
+        &reference,
+        &occurrence.to_string(),
+        order.transaction.as_ref().map_or("", |t| t.as_str()),
+    ])
+}
+
+/// `mpr1-` and the first 48 hex digits of SHA-256 over the length-prefixed fields.
+fn key_of(fields: &[&str]) -> IdempotencyKey {
+    let mut h = Sha256::new();
+    for field in fields {
         put(&mut h, field.as_bytes());
     }
     let digest = h.finalize();
@@ -275,6 +336,90 @@ mod tests {
         let a = derive("ab", Kind::Payment, pid(1), &Requested::Full, Some("c"), 1);
         let b = derive("a", Kind::Payment, pid(1), &Requested::Full, Some("bc"), 1);
         assert_ne!(a, b);
+    }
+
+    fn order(transaction: Option<&str>) -> OrderRef {
+        OrderRef {
+            order: "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3".parse().expect("test order"),
+            transaction: transaction.map(|t| t.parse().expect("test transaction")),
+        }
+    }
+
+    #[test]
+    fn order_keys_are_pinned() {
+        // Computed outside this code from the documented derivation: the seven
+        // fields of a payment row with `order` and the order id, then the
+        // transaction (empty when the row names none).
+        let partial_key = derive_order(
+            "acme",
+            &order(Some("PAY01J67CQQH5904WDBVZEM4JMEP3")),
+            &partial("25.50"),
+            Some("CB-1"),
+            1,
+        );
+        assert_eq!(
+            partial_key.as_str(),
+            "mpr1-e9a93d7ed332b55255c5b1c1f451aa7d0895eeafadd12304"
+        );
+        let full = derive_order("acme", &order(None), &Requested::Full, None, 1);
+        assert_eq!(
+            full.as_str(),
+            "mpr1-aba5e28bd7a37d8ad96904acd177f73f7b472b7c7bc3e83f"
+        );
+        // `of` keys each kind of row by its own derivation.
+        let o = order(None);
+        assert_eq!(
+            of("acme", &Target::Order(o.clone()), &Requested::Full, None, 1),
+            full
+        );
+        assert_eq!(
+            of(
+                "acme",
+                &Target::Payment(pid(123456789)),
+                &partial("25.50"),
+                Some("CB-1"),
+                1
+            )
+            .as_str(),
+            PINNED
+        );
+    }
+
+    #[test]
+    fn an_order_key_never_meets_a_payment_key() {
+        let o = order(None);
+        let as_order = derive_order("ns", &o, &partial("1"), Some("r"), 1);
+        // The transaction is part of the content; so is everything a payment's key has.
+        assert_ne!(
+            as_order,
+            derive_order(
+                "ns",
+                &order(Some("PAY01J67CQQH5904WDBVZEM4JMEP3")),
+                &partial("1"),
+                Some("r"),
+                1
+            )
+        );
+        assert_ne!(
+            as_order,
+            derive_order("ns", &o, &partial("1"), Some("r"), 2)
+        );
+        assert_ne!(
+            as_order,
+            derive_order("ns", &o, &partial("2"), Some("r"), 1)
+        );
+        assert_ne!(
+            as_order,
+            derive_order("ns2", &o, &partial("1"), Some("r"), 1)
+        );
+        // A reference holding the transaction cannot pass for one: fields are
+        // length prefixed, and a payment row has seven of them.
+        for kind in [Kind::Payment, Kind::AdvancedPayment] {
+            assert_ne!(
+                as_order,
+                derive("ns", kind, pid(1), &partial("1"), Some("r"), 1)
+            );
+        }
     }
 
     #[test]

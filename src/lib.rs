@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod order;
 
 mod answer;
 mod atomic_file;
@@ -40,6 +41,7 @@ mod mpreport;
 mod network;
 mod night;
 mod notify;
+mod orders_api;
 mod paths;
 mod private;
 mod progress;
@@ -55,6 +57,7 @@ mod state_access;
 mod state_home;
 mod state_owner;
 mod steps;
+mod target;
 mod testpoint;
 mod throttle;
 mod token;

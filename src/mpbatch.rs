@@ -157,7 +157,7 @@ pub(crate) fn cells(row: &StoredRow, columns: &KeyColumns, dialect: Dialect) -> 
     let payment_id = row
         .ask
         .as_ref()
-        .map_or_else(|| cell(Some(columns.payment)), |a| a.payment_id.to_string());
+        .map_or_else(|| cell(Some(columns.id())), |a| a.target.to_string());
     let (status, detail) = status(row);
     [
         row.row_no.to_string(),
@@ -177,11 +177,12 @@ mod tests {
 
     use super::*;
     use crate::domain::{
-        Amount, IdempotencyKey, Kind, PaymentId, RefundAsk, RefundInfo, RefundStatus, RowResult,
+        Amount, IdempotencyKey, PaymentId, RefundAsk, RefundInfo, RefundStatus, RowResult, Target,
     };
 
     const COLS: KeyColumns = KeyColumns {
-        payment: 0,
+        payment: Some(0),
+        order: None,
         reference: Some(1),
         amount: 2,
     };
@@ -193,8 +194,7 @@ mod tests {
             fields: fields.iter().map(|f| (*f).to_owned()).collect(),
             ask: requested.map(|requested| RefundAsk {
                 key: IdempotencyKey::new("mpr1-x").unwrap(),
-                kind: Kind::Payment,
-                payment_id: PaymentId::new(fields[0].parse().unwrap()).unwrap(),
+                target: Target::Payment(PaymentId::new(fields[0].parse().unwrap()).unwrap()),
                 requested,
             }),
             currency: None,
@@ -256,6 +256,42 @@ mod tests {
                 "1885556855"
             ]
         );
+    }
+
+    /// An order's row: its `ORD…` id where the payment's would be, whichever
+    /// column of the input held it.
+    #[test]
+    fn an_order_row_shows_its_order_id() {
+        let order = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3";
+        let mut r = row(
+            &["1", "ext", "5,00"],
+            partial("5"),
+            refunded(Outcome::Refunded, "5"),
+        );
+        r.fields = vec![String::new(), "ext".into(), "5,00".into(), order.into()];
+        if let Some(a) = r.ask.as_mut() {
+            a.target = Target::Order(crate::domain::OrderRef {
+                order: order.parse().unwrap(),
+                transaction: None,
+            });
+        }
+        let c = cells(&r, &COLS, comma());
+        assert_eq!((c[3].as_str(), c[5].as_str()), ("Refunded", order));
+        // An invalid row shows the order id column's cell when there is no payment id column.
+        let only_orders = KeyColumns {
+            payment: None,
+            order: Some(3),
+            ..COLS
+        };
+        let bad = StoredRow {
+            ask: None,
+            ..row(
+                &["", "ext", "x", "ORD-BAD"],
+                None,
+                RowResult::new(Outcome::Invalid),
+            )
+        };
+        assert_eq!(cells(&bad, &only_orders, comma())[5], "ORD-BAD");
     }
 
     #[test]

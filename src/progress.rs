@@ -286,7 +286,7 @@ impl Progress {
 mod tests {
     use super::*;
     use crate::domain::{
-        Amount, Cause, CauseCode, Currency, IdempotencyKey, Kind, PaymentId, RefundAsk, Requested,
+        Amount, Cause, CauseCode, Currency, IdempotencyKey, PaymentId, RefundAsk, Requested, Target,
     };
 
     fn job(row_no: u64, requested: Requested) -> Claimed {
@@ -294,8 +294,7 @@ mod tests {
             row_no,
             ask: RefundAsk {
                 key: IdempotencyKey::new(format!("k{row_no}")).unwrap(),
-                kind: Kind::Payment,
-                payment_id: PaymentId::new(1000 + row_no).unwrap(),
+                target: Target::Payment(PaymentId::new(1000 + row_no).unwrap()),
                 requested,
             },
             in_doubt: false,

@@ -40,6 +40,12 @@ pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "refund_origin",
 ];
 
+/// The results' columns a batch with orders of the Orders API has besides
+/// [`RESULT_COLUMNS`], after them: what each row refunds (`payment`,
+/// `advanced_payment`, `order`). A batch of payments keeps its columns as they
+/// always were.
+pub(crate) const ORDER_COLUMNS: [&str; 1] = ["refund_kind"];
+
 /// Rows and money per outcome; amounts keyed by currency (`""` when the input had
 /// no currency column).
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -516,11 +522,16 @@ fn fill_results<W: Write>(
     let dialect = sheet.dialect();
     let mut summary = Summary::default();
     let width = batch.header.len();
+    let kinds = key_columns.is_none() && ledger.has_orders(&batch.id)?;
+    let ours = || {
+        let kind: &[&str] = if kinds { &ORDER_COLUMNS } else { &[] };
+        RESULT_COLUMNS.iter().chain(kind)
+    };
     match key_columns {
         None => {
-            let header = original_header(&batch.header)
+            let header = named_apart(&batch.header, ours())
                 .into_iter()
-                .chain(RESULT_COLUMNS.iter().map(|c| c.to_string()));
+                .chain(ours().map(|c| c.to_string()));
             sheet.row(header)?;
         }
         Some(_) => sheet.row(mpbatch::COLUMNS)?,
@@ -533,6 +544,14 @@ fn fill_results<W: Write>(
             None => {
                 record.extend(original_cells(&row.fields, width, batch.delimiter));
                 record.extend(result_cells(&row, dialect));
+                if kinds {
+                    record.push(
+                        row.ask
+                            .as_ref()
+                            .map_or("", |a| a.kind().as_str())
+                            .to_owned(),
+                    );
+                }
             }
             Some(columns) => record.extend(mpbatch::cells(&row, columns, dialect)),
         }
@@ -546,11 +565,15 @@ fn fill_results<W: Write>(
 /// `row`...) becomes `input_outcome`: the results keep one column per name, ours
 /// keep the names the README documents, and the user's values stay in place.
 pub(crate) fn original_header(header: &[String]) -> Vec<String> {
-    let taken = |h: &str| {
-        RESULT_COLUMNS
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case(h.trim()))
-    };
+    named_apart(header, RESULT_COLUMNS.iter())
+}
+
+/// [`original_header`] against the columns `ours` names.
+fn named_apart<'a>(
+    header: &[String],
+    ours: impl Iterator<Item = &'a &'a str> + Clone,
+) -> Vec<String> {
+    let taken = |h: &str| ours.clone().any(|c| c.eq_ignore_ascii_case(h.trim()));
     header
         .iter()
         .map(|h| {

@@ -27,6 +27,12 @@ pub(crate) enum Attempt {
         status: Option<u16>,
         retry_after: Option<Duration>,
     },
+    /// An answer that settles the request for good whatever its status says:
+    /// the API names it as a refusal the same request would meet again (the
+    /// Orders API's `idempotency_key_already_used`, or its 403 for an order
+    /// with tips, which is the row's and no refused token). Never retried,
+    /// never a stop.
+    Final { status: Option<u16> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +61,11 @@ pub(crate) fn decide(
         Attempt::Status {
             status: 401 | 403, ..
         } => return Verdict::StopRun,
-        Attempt::Status { status: 409, .. } => (policy.max_conflict_attempts, None),
+        // A pause asked for (an order busy with another refund) is honoured.
+        Attempt::Status {
+            status: 409,
+            retry_after,
+        } => (policy.max_conflict_attempts, retry_after),
         Attempt::Status {
             status,
             retry_after,
@@ -66,7 +76,7 @@ pub(crate) fn decide(
         // Redirects are not followed and 1xx never reaches here: neither says what
         // happened to the refund.
         Attempt::Status { status, .. } if status < 400 => (policy.max_attempts, None),
-        Attempt::Status { .. } => return Verdict::Permanent,
+        Attempt::Status { .. } | Attempt::Final { .. } => return Verdict::Permanent,
         Attempt::Unknown { retry_after, .. } => (policy.max_attempts, retry_after),
     };
     if attempts >= budget {
@@ -120,6 +130,7 @@ impl Breaker {
                 ..
             }
             | Attempt::Status { status, .. } => status >= 500,
+            Attempt::Final { status } => status.is_some_and(|s| s >= 500),
         };
         if server_failure {
             self.consecutive.fetch_add(1, Relaxed) + 1 >= self.threshold
@@ -187,6 +198,20 @@ mod tests {
             );
             assert_eq!(decide(&p, 4, a, || 0.5), Verdict::Exhausted, "{a:?}");
         }
+    }
+
+    #[test]
+    fn a_final_answer_is_never_retried_whatever_its_status() {
+        let p = policy();
+        for status in [None, Some(409), Some(500)] {
+            assert_eq!(
+                decide(&p, 1, Attempt::Final { status }, || 0.5),
+                Verdict::Permanent
+            );
+        }
+        let b = Breaker::new(1);
+        assert!(!b.record(Attempt::Final { status: Some(409) }));
+        assert!(b.record(Attempt::Final { status: Some(500) }));
     }
 
     #[test]

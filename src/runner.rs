@@ -19,10 +19,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::sync::mpsc;
 
-use crate::client::{Client, Reply};
-use crate::domain::{Cause, CauseCode, Outcome, RefundStatus, RowResult};
+use crate::client::{Client, OrderReply, Reply};
+use crate::domain::{Cause, CauseCode, OrderRef, Outcome, RefundAsk, Requested, RowResult, Target};
 use crate::ledger::{Claimed, Ledger};
 use crate::progress::Progress;
+use crate::rate::Pass;
 use crate::send::{End, Sender, Settled, Stop, StopReason};
 use crate::settings::Sending;
 use crate::testpoint::{self, Point};
@@ -84,6 +85,13 @@ pub(crate) async fn run(
             work_rx,
             |job: Claimed, first| {
                 async move {
+                    let (ask, first) = match ready(sender, client, &job, first).await {
+                        Ready::Send(ask, first) => (ask, first),
+                        Ready::Done(r) => {
+                            let doubt = job.in_doubt;
+                            return (job, with_doubt(r, doubt));
+                        }
+                    };
                     // Answers that said for certain what became of their request:
                     // any other attempt may have refunded.
                     let certain = AtomicU32::new(0);
@@ -91,7 +99,7 @@ pub(crate) async fn run(
                         .settle(
                             first,
                             || {
-                                let (reply, certain) = (client.refund(&job.ask), &certain);
+                                let (reply, certain) = (client.refund(&ask), &certain);
                                 async move {
                                     let reply = reply.await;
                                     testpoint::reached(Point::Answered);
@@ -248,17 +256,74 @@ fn collect(
     Ok(ledger)
 }
 
+/// A row as its request goes out, or what became of it before one could.
+enum Ready {
+    /// Send this (the row's ask, an order's transaction filled in), the place
+    /// in flight of its first attempt still held when nothing used it.
+    Send(RefundAsk, Option<Pass>),
+    /// No request for it leaves: why.
+    Done(RowResult),
+}
+
+/// An order's partial refund that names no transaction takes the order's only
+/// payment transaction: the order is read first (`GET /v1/orders/{id}`, through
+/// the send loop like any request), once per row, so that every attempt sends
+/// the same body with the row's key. An order of several transactions is the
+/// row's to say: failed, nothing sent. Any other row goes as it is.
+async fn ready(sender: &Sender, client: &Client, job: &Claimed, first: Option<Pass>) -> Ready {
+    let (Target::Order(o), Requested::Partial(_)) = (&job.ask.target, &job.ask.requested) else {
+        return Ready::Send(job.ask.clone(), first);
+    };
+    if o.transaction.is_some() {
+        return Ready::Send(job.ask.clone(), first);
+    }
+    let read = sender.settle(first, || client.order(o.order), None).await;
+    Ready::Done(match (read.end, read.last) {
+        (End::Success, Some((OrderReply::Found(view), at))) => match view.only_transaction() {
+            Some(t) => {
+                let mut ask = job.ask.clone();
+                ask.target = Target::Order(OrderRef {
+                    order: o.order,
+                    transaction: Some(t),
+                });
+                return Ready::Send(ask, None);
+            }
+            None => {
+                let mut r = base(0, Outcome::Failed, Some(at));
+                r.retryable = Some(false);
+                r.cause = Some(Cause {
+                    code: CauseCode::TransactionNeeded,
+                    message: format!(
+                        "order {} has {} payment transactions; a partial refund names one (transaction_id column)",
+                        o.order,
+                        view.payments.len()
+                    ),
+                });
+                r
+            }
+        },
+        (End::Permanent, Some((OrderReply::Failed(reply), at))) => failed(0, reply, at, false),
+        (End::Exhausted, Some((OrderReply::Failed(reply), at))) => failed(0, reply, at, true),
+        _ => unsettled(0, None),
+    })
+}
+
 /// Whether an answer says for certain what became of its request: a refund it
 /// carries, a refusal Mercado Pago gives before doing anything — a 4xx other
 /// than 408 (the request not read in time), 409 and 423 (the key busy: a
-/// request with it is being processed) — or a connection that failed before a
-/// byte of the request left. A 5xx, a cut connection, a timeout or an
-/// unreadable answer may follow a refund made.
+/// request with it is being processed), or a 409 the Orders API names a
+/// refusal (the order cannot be refunded, or has nothing left) — or a
+/// connection that failed before a byte of the request left. A 5xx, a cut
+/// connection, a timeout or an unreadable answer may follow a refund made.
 fn is_certain(reply: &Reply) -> bool {
     match reply {
         Reply::Refund { .. } => true,
-        Reply::Error { status, .. } => {
-            (400..500).contains(status) && !matches!(status, 408 | 409 | 423)
+        Reply::Error { status, cause, .. } => {
+            let refusal = matches!(
+                cause.as_ref().map(|c| &c.code),
+                Some(CauseCode::Order(o)) if o.is_refusal()
+            );
+            (400..500).contains(status) && (refusal || !matches!(status, 408 | 409 | 423))
         }
         Reply::Unknown {
             net: Some(fault), ..
@@ -273,12 +338,18 @@ fn is_certain(reply: &Reply) -> bool {
 /// in doubt, whatever came after — a refusal may be caused by that very refund
 /// ("more than is left", "already refunded").
 fn result_of(s: Settled<Reply>, doubt: bool) -> RowResult {
-    let mut r = match (s.end, s.last) {
+    let r = match (s.end, s.last) {
         (End::Success, Some((reply, at))) => return settled(s.attempts, reply, at),
         (End::Permanent, Some((reply, at))) => failed(s.attempts, reply, at, false),
         (End::Exhausted, Some((reply, at))) => failed(s.attempts, reply, at, true),
         (_, last) => unsettled(s.attempts, last),
     };
+    with_doubt(r, doubt)
+}
+
+/// A result that did not carry the refund, for a row that may have refunded
+/// (`doubt`): `unknown`, whatever came after.
+fn with_doubt(mut r: RowResult, doubt: bool) -> RowResult {
     if doubt {
         r.outcome = Outcome::Unknown;
         // Ended: `retry` sends the same key again; stopped: the next run does.
@@ -308,7 +379,7 @@ fn settled(attempts: u32, reply: Reply, at: i64) -> RowResult {
     let mut r = base(attempts, Outcome::Refunded, Some(at));
     r.http_status = Some(status);
     match &refund.status {
-        RefundStatus::Approved => {}
+        s if s.is_made() => {}
         s if s.in_process() => r.outcome = Outcome::InProcess,
         s if s.moved_no_money() => {
             r.outcome = Outcome::Failed;

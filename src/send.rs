@@ -24,8 +24,9 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::client::{Answer, DownloadError, PaymentReply, Reply};
+use crate::client::{Answer, DownloadError, Fetched, Reply};
 use crate::clock::now_ms;
+use crate::domain::CauseCode;
 use crate::network::{NetFault, Reach};
 use crate::rate::{Pacer, Pass};
 use crate::retry::{self, Attempt, Breaker, Verdict};
@@ -128,6 +129,10 @@ pub(crate) trait Reading {
     }
 }
 
+/// How long an order busy at Mercado Pago (`refund_in_progress`,
+/// `resource_locked`) is left before its request is sent again, at least.
+const ORDER_BUSY_PAUSE: Duration = Duration::from_secs(1);
+
 impl Reading for Reply {
     fn attempt(&self) -> Attempt {
         match self {
@@ -138,10 +143,26 @@ impl Reading for Reply {
             Reply::Error {
                 status,
                 retry_after,
-                ..
-            } => Attempt::Status {
-                status: *status,
-                retry_after: *retry_after,
+                cause,
+            } => match cause.as_ref().map(|c| &c.code) {
+                // The same request meets the same answer (and a new key, for a
+                // key used before, could pay twice).
+                Some(CauseCode::Order(o)) if o.is_final() => Attempt::Final {
+                    status: Some(*status),
+                },
+                // Another refund of the order, or this key's request, is being
+                // made: the same request after a pause.
+                Some(CauseCode::Order(o)) if o.is_busy() => {
+                    let pause = crate::testpoint::backoff_base().unwrap_or(ORDER_BUSY_PAUSE);
+                    Attempt::Status {
+                        status: *status,
+                        retry_after: Some(retry_after.map_or(pause, |r| r.max(pause))),
+                    }
+                }
+                _ => Attempt::Status {
+                    status: *status,
+                    retry_after: *retry_after,
+                },
             },
             Reply::Unknown {
                 status,
@@ -171,21 +192,22 @@ impl Reading for Answer {
     }
 }
 
-impl Reading for PaymentReply {
+/// A read: found (the API answered 200 with it), or its reply.
+impl<T> Reading for Fetched<T> {
     fn attempt(&self) -> Attempt {
         match self {
-            PaymentReply::Found(_) => Attempt::Status {
+            Fetched::Found(_) => Attempt::Status {
                 status: 200,
                 retry_after: None,
             },
-            PaymentReply::Failed(r) => r.attempt(),
+            Fetched::Failed(r) => r.attempt(),
         }
     }
 
     fn fault(&self) -> Option<&NetFault> {
         match self {
-            PaymentReply::Found(_) => None,
-            PaymentReply::Failed(r) => r.fault(),
+            Fetched::Found(_) => None,
+            Fetched::Failed(r) => r.fault(),
         }
     }
 }
@@ -225,16 +247,19 @@ impl Reading for Result<Answer, DownloadError> {
 /// What an answer says about the rate: `None` when no answer came (a cut
 /// connection or a timeout says nothing about the server's limit).
 fn signal_of(attempt: Attempt) -> Option<Signal> {
-    let (Attempt::Status {
-        status,
-        retry_after,
-    }
-    | Attempt::Unknown {
-        status: Some(status),
-        retry_after,
-    }) = attempt
-    else {
-        return None;
+    let (status, retry_after) = match attempt {
+        Attempt::Status {
+            status,
+            retry_after,
+        }
+        | Attempt::Unknown {
+            status: Some(status),
+            retry_after,
+        } => (status, retry_after),
+        Attempt::Final {
+            status: Some(status),
+        } => (status, None),
+        Attempt::Unknown { status: None, .. } | Attempt::Final { status: None } => return None,
     };
     Some(match status {
         429 => Signal::Throttled { retry_after },
@@ -572,6 +597,66 @@ mod tests {
             .await
             .unwrap();
         results
+    }
+
+    fn orders_error(status: u16, code: crate::domain::OrderCause) -> Reply {
+        Reply::Error {
+            status,
+            retry_after: None,
+            cause: Some(crate::domain::Cause {
+                code: CauseCode::Order(code),
+                message: String::new(),
+            }),
+        }
+    }
+
+    /// How the send loop reads the Orders API's answers: busy ones are the
+    /// same request after a pause; a reused key, an order of tips or one that
+    /// cannot be refunded, never again (and a 403 of tips stops no run).
+    #[test]
+    fn the_orders_answers_are_read_for_retrying() {
+        use crate::domain::OrderCause;
+        let policy = crate::settings::Policy::default();
+        for (status, code) in [
+            (409, OrderCause::RefundInProgress),
+            (423, OrderCause::ResourceLocked),
+        ] {
+            let a = orders_error(status, code).attempt();
+            let Attempt::Status {
+                retry_after: Some(pause),
+                ..
+            } = a
+            else {
+                panic!("{code}: {a:?}")
+            };
+            assert!(pause >= crate::testpoint::backoff_base().unwrap_or(ORDER_BUSY_PAUSE));
+            assert!(matches!(
+                retry::decide(&policy, 1, a, || 0.0),
+                Verdict::Retry(d) if d >= pause
+            ));
+        }
+        for (status, code) in [
+            (409, OrderCause::IdempotencyKeyAlreadyUsed),
+            (403, OrderCause::PartialRefundForbiddenWithTips),
+            (409, OrderCause::CannotRefundOrder),
+            (409, OrderCause::OrderAlreadyRefunded),
+        ] {
+            let a = orders_error(status, code).attempt();
+            assert_eq!(
+                a,
+                Attempt::Final {
+                    status: Some(status)
+                },
+                "{code}"
+            );
+            assert_eq!(retry::decide(&policy, 1, a, || 0.0), Verdict::Permanent);
+        }
+        // 500 idempotency_validation_failed: a server failure, retried with the key.
+        let a = orders_error(500, OrderCause::IdempotencyValidationFailed).attempt();
+        assert!(matches!(
+            retry::decide(&policy, 1, a, || 0.0),
+            Verdict::Retry(_)
+        ));
     }
 
     #[tokio::test(start_paused = true)]

@@ -31,6 +31,30 @@
 //! | 910 | CLP 10000 (0 decimals) | like ordinary; decimals → 400, cause 4042 |
 //! | 911 | collector has no balance | 400, cause 2091 |
 //!
+//! Orders (`/v1/orders`, ids `ORD` + 26 letters and digits): an ordinary order
+//! is a processed BRL order of 100.00 in one payment transaction (`PAY…`), made
+//! today; its refund POST answers 201 with the whole order, amounts as strings,
+//! refunds `REF…`. Errors come as `{"errors": [{"code", "message", "details"}]}`
+//! with string codes; ids ending in 900–999 stand for them:
+//!
+//! | order id ends in | order | refund POST answers |
+//! | --- | --- | --- |
+//! | 900 | does not exist | 404 order_not_found |
+//! | 901 | another account's | 400 invalid_order_owner |
+//! | 902 | made 400 days ago | 400 in_store_payment_refund_order |
+//! | 903 | partial refunds unsupported | partial: 400 unsupported_partially_refunds; full: 201 |
+//! | 904 | has tips | partial: 403 partial_refund_forbidden_with_tips; full: 201 |
+//! | 905 | another refund in progress | first POST: 409 refund_in_progress; then as ordinary |
+//! | 906 | - | 409 idempotency_key_already_used |
+//! | 907 | - | first POST: 423 resource_locked; then as ordinary |
+//! | 908 | - | 500 idempotency_validation_failed (nothing made) |
+//! | 909 | refund settles later | 201, refund processing |
+//! | 910 | refund fails | 201, refund failed (balance untouched) |
+//! | 911 | two payment transactions of 50.00 | like ordinary; a partial names one |
+//! | 912 | an open chargeback | like ordinary (the tool holds it) |
+//! | 913 | - | 401 user_not_authorized |
+//! | 914 | status action_required | 409 cannot_refund_order |
+//!
 //! Other answers: amount ≤ 0 → 400/4040; amount not a number → 400/4041; more
 //! decimals than the currency allows → 400/4042 (sandbox's code); partial refunds
 //! past the remaining balance → 400/4043 (sandbox's code); a refund after the
@@ -43,6 +67,7 @@
 
 mod conn;
 mod kind;
+mod order_routes;
 mod routes;
 mod state;
 
@@ -60,6 +85,7 @@ use conn::{ConnTag, CutListener};
 use routes::{App, Shared};
 
 pub use kind::Kind;
+pub use state::OrderRefundRecord;
 
 /// The caller's arguments cannot be served (a payments file that is not JSON, a
 /// share outside 0..1, a port in use, a payment spec that does not hold):
@@ -175,6 +201,22 @@ pub(crate) const ADMIN_ROUTES: &[(&str, &str)] = &[
         r#"change a refund: {"status": "rejected"|"cancelled"|"approved"}, {"amount": 7}"#,
     ),
     (
+        "GET /__sandbox/order_refunds",
+        "every order refund, with its idempotency key",
+    ),
+    (
+        "POST /__sandbox/orders",
+        r#"declare orders: {"id", "amount", "currency", "status", "created_date", "transactions", "chargeback", "tips"} or an array"#,
+    ),
+    (
+        "POST /__sandbox/manual_order_refund/{order_id}",
+        r#"an order refund by hand, no key: {"amount": "5", "transaction_id"}, or no body for the rest"#,
+    ),
+    (
+        "POST /__sandbox/order_refunds/{refund_id}",
+        r#"change an order refund: {"status": "failed"|"processed"|"processing"}"#,
+    ),
+    (
         "POST /__sandbox/reports",
         r#"{"lie": true}: reports disagree with the book; {"throttle_lists": N}: N lists answer 429"#,
     ),
@@ -194,6 +236,21 @@ fn help_text() -> String {
         "\nAny payment: amount <= 0 -> 4040; not a number -> 4041; too many decimals -> 4042;\n\
          past the remaining balance -> 4043; fully refunded -> 2063; no X-Idempotency-Key -> 400/4292;\n\
          bad token -> 401; same key, other request -> 409; same key in flight -> 423.\n",
+    );
+    s.push_str(
+        "\nOrders (/v1/orders, ids ORD + 26 letters and digits): an ordinary order is a processed\n\
+         BRL order of 100.00 in one payment transaction (PAY…), made today. Ids ending 900-999:\n",
+    );
+    for (suffix, magic) in state::OrderMagic::ALL {
+        let (order, answer) = magic.describe();
+        s.push_str(&format!("  {suffix}  {order:<34} {answer}\n"));
+    }
+    s.push_str(
+        "Any order: no X-Idempotency-Key -> 400 empty_required_header; a key over 128 characters ->\n\
+         400 invalid_idempotency_key_length; not ORD + 26 -> 400 invalid_path_param; another\n\
+         transaction -> 404 transaction_not_found; past what is left -> 400 refund_amount_exceeds;\n\
+         nothing left -> 409 order_already_refunded; same key, other request -> 409\n\
+         idempotency_key_already_used; same key in flight -> 423 resource_locked.\n",
     );
     s.push_str("\nAdmin routes (not counted in stats; bodies are JSON):\n");
     for (route, what) in ADMIN_ROUTES {
@@ -218,6 +275,17 @@ pub fn magic_ids_markdown() -> String {
     for (suffix, magic) in state::Magic::ALL {
         let (payment, answer) = magic.describe();
         s.push_str(&format!("| {suffix} | {payment} | {answer} |\n"));
+    }
+    s
+}
+
+/// The magic order table as Markdown (the README's and this module's copy).
+pub fn magic_orders_markdown() -> String {
+    let mut s =
+        String::from("| order id ends in | order | refund POST answers |\n| --- | --- | --- |\n");
+    for (suffix, magic) in state::OrderMagic::ALL {
+        let (order, answer) = magic.describe();
+        s.push_str(&format!("| {suffix} | {order} | {answer} |\n"));
     }
     s
 }
@@ -435,6 +503,91 @@ fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
 
 fn ser_kind<S: serde::Serializer>(k: &Kind, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(k.as_str())
+}
+
+/// An order declared explicitly. As JSON, only `id` and `amount` are required
+/// (`amount` a string or a number); `currency` defaults to BRL, `status` to
+/// `processed`, `created_date` (RFC 3339) to now, `transactions` (how many
+/// payment transactions share the amount) to 1, `chargeback` (an open one on
+/// the first transaction) and `tips` to false.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderSpec {
+    pub id: String,
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub amount: Decimal,
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    #[serde(default = "default_order_status")]
+    pub status: String,
+    #[serde(default = "now_rfc3339")]
+    pub created_date: String,
+    #[serde(default = "one")]
+    pub transactions: u32,
+    #[serde(default)]
+    pub chargeback: bool,
+    #[serde(default)]
+    pub tips: bool,
+}
+
+fn default_order_status() -> String {
+    "processed".to_owned()
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl OrderSpec {
+    /// What an ordinary order id stands for: processed BRL 100.00, made now.
+    pub fn ordinary(id: &str) -> Self {
+        OrderSpec {
+            id: id.to_owned(),
+            amount: Decimal::new(10_000, 2),
+            currency: default_currency(),
+            status: default_order_status(),
+            created_date: now_rfc3339(),
+            transactions: 1,
+            chargeback: false,
+            tips: false,
+        }
+    }
+
+    pub(crate) fn to_order(&self) -> anyhow::Result<state::Order> {
+        anyhow::ensure!(
+            state::valid_order_id(&self.id),
+            "order {:?} is not ORD followed by 26 letters and digits",
+            self.id
+        );
+        anyhow::ensure!(
+            self.amount > Decimal::ZERO,
+            "order {}: amount must be positive",
+            self.id
+        );
+        let currency = self.currency.trim().to_ascii_uppercase();
+        anyhow::ensure!(
+            currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()),
+            "order {}: currency {:?} is not a three-letter code",
+            self.id,
+            self.currency
+        );
+        let created = time::OffsetDateTime::parse(
+            &self.created_date,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "order {}: created_date {:?} is not RFC 3339",
+                self.id,
+                self.created_date
+            )
+        })?;
+        let mut o = state::Order::new(&self.id, self.amount, &currency, self.transactions, created);
+        o.status = self.status.trim().to_ascii_lowercase();
+        o.chargeback = self.chargeback;
+        o.tips = self.tips;
+        Ok(o)
+    }
 }
 
 /// One refund the sandbox created (the admin view's row).
@@ -658,7 +811,6 @@ impl SandboxHandle {
         self.app.lock().dice.heal_payment(id);
     }
 
-    /// Settles every `in_process` refund as `approved`; returns how many.
     /// A refund made by hand, as in the Mercado Pago panel: no idempotency key, the
     /// same rules as the API. `amount` `None` refunds the rest.
     pub fn refund_by_hand(
@@ -688,8 +840,10 @@ impl SandboxHandle {
             .cloned()
     }
 
+    /// Settles every refund still in process (payments' `in_process`, orders'
+    /// `processing`); returns how many.
     pub fn settle_in_process(&self) -> usize {
-        self.app.lock().book.settle_in_process()
+        self.app.lock().settle_all()
     }
 
     /// Makes the reports disagree with the book (see `state::reports`), or not.
@@ -700,6 +854,43 @@ impl SandboxHandle {
     /// The next `n` report list requests answer 429 (`Retry-After: 1`).
     pub fn throttle_report_lists(&self, n: u32) {
         self.app.lock().reports.throttle_lists = n;
+    }
+}
+
+/// The Orders API's side of the handle.
+impl SandboxHandle {
+    /// Every order refund made so far, oldest first.
+    pub fn order_refunds(&self) -> Vec<OrderRefundRecord> {
+        self.app.lock().orders.refunds.clone()
+    }
+
+    /// Declares (or redeclares, dropping its refunds) an order.
+    ///
+    /// # Panics
+    /// When the spec is invalid: a test's own mistake.
+    pub fn declare_order(&self, o: OrderSpec) {
+        match o.to_order() {
+            Ok(order) => self.app.lock().orders.declare(order),
+            Err(e) => panic!("declare_order: {e}"),
+        }
+    }
+
+    /// A refund of an order made by hand, as in the panel: no key. `amount`
+    /// (as the API writes it, `"5.00"`) `None` refunds what is left.
+    pub fn order_refund_by_hand(
+        &self,
+        order_id: &str,
+        amount: Option<&str>,
+    ) -> anyhow::Result<Vec<OrderRefundRecord>> {
+        self.app
+            .lock()
+            .order_refund_by_hand(order_id, amount, None)
+            .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))
+    }
+
+    /// Changes an order refund after the fact: `failed` gives its money back.
+    pub fn change_order_refund(&self, id: &str, status: &str) -> Option<OrderRefundRecord> {
+        self.app.lock().orders.change_refund(id, status).cloned()
     }
 }
 
@@ -729,6 +920,11 @@ mod tests {
             doc.contains(&magic_ids_markdown()),
             "update the table in sandbox/src/lib.rs's doc to:\n{}",
             magic_ids_markdown()
+        );
+        assert!(
+            doc.contains(&magic_orders_markdown()),
+            "update the orders' table in sandbox/src/lib.rs's doc to:\n{}",
+            magic_orders_markdown()
         );
     }
 

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::conn::ConnTag;
+use super::order_routes;
 use super::state::{
     ApiError, Claim, Payment, PostCommitFault, RefundJson, RefundRequest, State, Style, Which,
     error_response, format_date, html_502, json_response, json_value, read_request,
@@ -96,6 +97,8 @@ pub(crate) fn router(app: App) -> Router {
         .route("/v1/payments/{id}/refunds/{refund_id}", get(get_refund))
         .route("/v1/payments/{id}", get(get_payment))
         .route("/v1/advanced_payments/{id}/refunds", post(post_refund))
+        .route("/v1/orders/{id}/refund", post(order_routes::post_refund))
+        .route("/v1/orders/{id}", get(order_routes::get_order))
         .route("/v1/account/{report}", post(create_report))
         .route("/v1/account/{report}/list", get(list_reports))
         .route("/v1/account/{report}/{file}", get(download_report))
@@ -123,7 +126,17 @@ pub(crate) fn router(app: App) -> Router {
             "/__sandbox/manual_refund/{payment_id}",
             post(admin_manual_refund),
         )
-        .route("/__sandbox/refunds/{refund_id}", post(admin_change_refund));
+        .route("/__sandbox/refunds/{refund_id}", post(admin_change_refund))
+        .route("/__sandbox/order_refunds", get(order_routes::admin_refunds))
+        .route("/__sandbox/orders", post(order_routes::admin_orders))
+        .route(
+            "/__sandbox/manual_order_refund/{order_id}",
+            post(order_routes::admin_manual_refund),
+        )
+        .route(
+            "/__sandbox/order_refunds/{refund_id}",
+            post(order_routes::admin_change_refund),
+        );
     api.merge(admin)
         .fallback(|| async { error_response(&ApiError::ROUTE_NOT_FOUND, Style::Numbers) })
         .with_state(app)
@@ -139,7 +152,7 @@ async fn track(AxState(app): AxState<App>, req: Request, next: Next) -> Response
         let mut st = app.lock();
         st.counters
             .request_started(at, req.method() == axum::http::Method::GET);
-        st.book.settle_due(OffsetDateTime::now_utc());
+        st.settle_due(OffsetDateTime::now_utc());
         let over = st.limit.as_mut().and_then(|l| {
             let token = req
                 .headers()
@@ -185,7 +198,7 @@ impl Drop for Finish<'_> {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -332,7 +345,7 @@ async fn create_refund(
 
 /// The faults that strike once the answer is decided (after a commit, for a
 /// refund): the connection cut, or a gateway's HTML 502, instead of `resp`.
-fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Response {
+pub(crate) fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Response {
     let fault = app.lock().dice.draw_post_commit_fault();
     match fault {
         Some(PostCommitFault::Cut) => {
@@ -348,10 +361,22 @@ fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Response {
 
 /// Releases a key reservation when the request is abandoned (its client went
 /// away during the injected latency) before the commit section settled it.
-struct KeyGuard<'a> {
+pub(crate) struct KeyGuard<'a> {
     app: &'a App,
     scope: &'a str,
     armed: bool,
+}
+
+impl<'a> KeyGuard<'a> {
+    /// A guard over `scope`'s reservation, when this request made one.
+    pub(crate) fn new(app: &'a App, scope: &'a str, armed: bool) -> Self {
+        KeyGuard { app, scope, armed }
+    }
+
+    /// The commit section settles the reservation itself.
+    pub(crate) fn disarm(&mut self) {
+        self.armed = false;
+    }
 }
 
 impl Drop for KeyGuard<'_> {
@@ -480,7 +505,7 @@ async fn get_refund(
 
 // ---- admin view -------------------------------------------------------------
 
-fn admin_error(message: String) -> Response {
+pub(crate) fn admin_error(message: String) -> Response {
     json_value(400, &serde_json::json!({ "error": message }))
 }
 
@@ -500,16 +525,28 @@ async fn admin_reset_stats(AxState(app): AxState<App>) -> Response {
 /// One spec or an array of them.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum Specs {
-    One(PaymentSpec),
-    Many(Vec<PaymentSpec>),
+enum Specs<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+/// The specs a declaring admin route's body holds (one, or an array of
+/// them), or why it holds none: `what` names a spec.
+pub(crate) fn specs<T: serde::de::DeserializeOwned>(
+    body: &Bytes,
+    what: &str,
+) -> Result<Vec<T>, String> {
+    match serde_json::from_slice::<Specs<T>>(body) {
+        Ok(Specs::One(s)) => Ok(vec![s]),
+        Ok(Specs::Many(v)) => Ok(v),
+        Err(e) => Err(format!("not {what} (or an array of them): {e}")),
+    }
 }
 
 async fn admin_payments(AxState(app): AxState<App>, body: Bytes) -> Response {
-    let specs = match serde_json::from_slice::<Specs>(&body) {
-        Ok(Specs::One(s)) => vec![s],
-        Ok(Specs::Many(v)) => v,
-        Err(e) => return admin_error(format!("not a payment spec (or an array of them): {e}")),
+    let specs = match specs::<PaymentSpec>(&body, "a payment spec") {
+        Ok(s) => s,
+        Err(e) => return admin_error(e),
     };
     let payments: Result<Vec<_>, _> = specs.iter().map(PaymentSpec::to_payment).collect();
     match payments {
@@ -788,6 +825,6 @@ async fn admin_reports(AxState(app): AxState<App>, body: Bytes) -> Response {
 }
 
 async fn admin_settle(AxState(app): AxState<App>) -> Response {
-    let n = app.lock().book.settle_in_process();
+    let n = app.lock().settle_all();
     json_value(200, &serde_json::json!({ "settled": n }))
 }

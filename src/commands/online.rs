@@ -1,11 +1,14 @@
-//! `mprefund plan --online`: reads every distinct payment of the file from the API
-//! (each once, paced and retried like `run`; no POST, ever) and predicts each row's
-//! outcome before a cent moves — balance left, status, earlier refunds, currency,
-//! the refund window.
+//! `mprefund plan --online`: reads every distinct payment (and order) of the file
+//! from the API (each once, paced and retried like `run`; no POST, ever) and
+//! predicts each row's outcome before a cent moves — balance left, status,
+//! earlier refunds, currency, the refund window, and an order's open
+//! chargebacks.
 //!
-//! Invariants: a payment that cannot be read predicts `unreadable`, never `ok`;
-//! the rows of one file on one payment are judged together (their sum against what
-//! is left), so a prediction of `ok` holds for the whole file.
+//! Invariants: a payment (or order) that cannot be read predicts `unreadable`,
+//! never `ok`; the rows of one file on one payment (or order) are judged
+//! together (their sum against what is left), so a prediction of `ok` holds for
+//! the whole file; an order with an open chargeback is `charged_back`, never
+//! `ok`: a refund too would pay the money back twice.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -16,11 +19,12 @@ use rust_decimal::Decimal;
 use super::batch::SendOptions;
 use crate::client::{Client, PaymentView};
 pub(crate) use crate::domain::Prediction;
-use crate::domain::{Currency, Kind, PaymentId, RefundStatus, Requested, Row};
+use crate::domain::{Currency, OrderId, PaymentId, RefundStatus, Requested, Row, Target};
 use crate::exit::{Ending, Exit};
 use crate::input::{InputOptions, InputSummary, Spooled};
 use crate::lookup::{self, Lookup};
 use crate::money::Counted;
+use crate::orders_api::OrderView;
 use crate::report;
 use crate::send::{Stop, StopReason};
 use crate::sheet::{self, Dialect};
@@ -114,6 +118,8 @@ struct OnPayment {
 /// validated (no pass of its own), with what the state file says of each row.
 pub(crate) struct Asked {
     asked: HashMap<PaymentId, OnPayment>,
+    /// The same, of each order.
+    orders: HashMap<OrderId, OnPayment>,
     /// Rows (by number) whose key made its refund already, per the state file.
     done: std::collections::HashSet<u64>,
     ledger: Option<crate::ledger::ReadOnly>,
@@ -123,6 +129,7 @@ impl std::fmt::Debug for Asked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Asked")
             .field("payments", &self.asked.len())
+            .field("orders", &self.orders.len())
             .field("done", &self.done.len())
             .finish()
     }
@@ -133,6 +140,7 @@ impl Asked {
     pub(crate) fn new(state: Option<&std::path::Path>) -> anyhow::Result<Asked> {
         Ok(Asked {
             asked: HashMap::new(),
+            orders: HashMap::new(),
             done: Default::default(),
             ledger: state
                 .map(crate::ledger::ReadOnly::open)
@@ -146,10 +154,11 @@ impl Asked {
         let Ok(v) = &row.content else {
             return Ok(());
         };
-        if v.ask.kind != Kind::Payment {
-            return Ok(());
-        }
-        let e = self.asked.entry(v.ask.payment_id).or_default();
+        let e = match &v.ask.target {
+            Target::Payment(payment) => self.asked.entry(*payment).or_default(),
+            Target::Order(o) => self.orders.entry(o.order).or_default(),
+            Target::AdvancedPayment(_) => return Ok(()),
+        };
         if let Some(l) = &self.ledger
             && let Some(id) = l.settled_refund(&v.ask.key)?
         {
@@ -169,24 +178,67 @@ impl Asked {
     }
 }
 
-/// What the file asks of each payment, and what the API says of it.
+/// What the file asks of each payment and order, and what the API says of it.
 struct Books {
     asked: HashMap<PaymentId, OnPayment>,
+    orders: HashMap<OrderId, OnPayment>,
     done: std::collections::HashSet<u64>,
     found: HashMap<PaymentId, Lookup>,
+    found_orders: HashMap<OrderId, Lookup<OrderView>>,
     stopped: Option<StopReason>,
     now: time::OffsetDateTime,
 }
 
-/// Every payment the file asks of, read once.
+impl Books {
+    /// What `plan --online` predicts for `row`, and what the API said of its
+    /// payment or order.
+    fn judge(&self, row: &Row, window_days: i64) -> (Prediction, Option<Seen<'_>>) {
+        let (done, now) = (&self.done, self.now);
+        match &row.content {
+            Ok(v) if v.ask.kind() == crate::domain::Kind::Order => {
+                let (p, o) = predict_order(
+                    row,
+                    done,
+                    &self.orders,
+                    &self.found_orders,
+                    now,
+                    window_days,
+                );
+                (p, o.map(Seen::Order))
+            }
+            _ => {
+                let (p, v) = predict(row, done, &self.asked, &self.found, now, window_days);
+                (p, v.map(Seen::Payment))
+            }
+        }
+    }
+}
+
+/// What the API said of a row's payment or order.
+#[derive(Clone, Copy)]
+enum Seen<'a> {
+    Payment(&'a PaymentView),
+    Order(&'a OrderView),
+}
+
+/// Every payment, then every order, the file asks of, read once.
 async fn read_books(asked: Asked, send: &SendOptions, stop: Stop) -> anyhow::Result<Books> {
     let client = Client::new(&send.api_base, &send.token, &send.sending.client)?;
     let ids: Vec<PaymentId> = asked.asked.keys().copied().collect();
-    let (found, stopped) = lookup::payments(client, ids, &send.sending, stop).await;
+    let (found, stopped) = lookup::payments(client.clone(), ids, &send.sending, stop.clone()).await;
+    let (found_orders, stopped) = match stopped {
+        Some(s) => (HashMap::new(), Some(s)),
+        None => {
+            let ids: Vec<OrderId> = asked.orders.keys().copied().collect();
+            lookup::orders(client, ids, &send.sending, stop).await
+        }
+    };
     Ok(Books {
         asked: asked.asked,
+        orders: asked.orders,
         done: asked.done,
         found,
+        found_orders,
         stopped,
         now: time::OffsetDateTime::now_utc(),
     })
@@ -215,21 +267,14 @@ impl Preflight {
 
     /// What `plan --online` predicts for `row`, when it is not `ok` (nor done).
     pub(crate) fn not_ok(&self, row: &Row) -> Option<Prediction> {
-        let b = &self.books;
-        let (p, _) = predict(row, &b.done, &b.asked, &b.found, b.now, self.window_days);
+        let (p, _) = self.books.judge(row, self.window_days);
         (!matches!(p, Prediction::Ok | Prediction::AlreadyDone)).then_some(p)
     }
 }
 
 pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Result<Predicted> {
-    let books = read_books(req.asked, &req.send, stop).await?;
-    let (asked, done, found, stopped, now) = (
-        books.asked,
-        books.done,
-        books.found,
-        books.stopped,
-        books.now,
-    );
+    let mut books = read_books(req.asked, &req.send, stop).await?;
+    let stopped = books.stopped.take();
     let dialect = Dialect::of_input(&req.summary);
     let path = req.input.path();
     let out =
@@ -258,8 +303,7 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
         w.row(&head)?;
         for row in input.by_ref() {
             let row = row?;
-            let (prediction, view) =
-                predict(&row, &done, &asked, &found, now, req.refund_window_days);
+            let (prediction, view) = books.judge(&row, req.refund_window_days);
             let (currency, amount, full) = match &row.content {
                 Ok(v) => (
                     v.currency.map(|c| c.to_string()).unwrap_or_default(),
@@ -301,16 +345,16 @@ fn predict<'a>(
         return (Prediction::Invalid, None);
     };
     if done.contains(&row.row_no) {
-        let p = match found.get(&v.ask.payment_id) {
+        let p = match v.ask.target.payment().and_then(|id| found.get(&id)) {
             Some(Lookup::Found(p)) => Some(p),
             _ => None,
         };
         return (Prediction::AlreadyDone, p);
     }
-    if v.ask.kind != Kind::Payment {
+    let Target::Payment(payment) = v.ask.target else {
         return (Prediction::Unreadable, None);
-    }
-    let p = match found.get(&v.ask.payment_id) {
+    };
+    let p = match found.get(&payment) {
         Some(Lookup::Found(p)) => p,
         Some(Lookup::NotFound) => return (Prediction::NotFound, None),
         _ => return (Prediction::Unreadable, None),
@@ -336,7 +380,7 @@ fn predict<'a>(
     }
     let refunded = p.transaction_amount_refunded.unwrap_or_default();
     let left = total - refunded;
-    let on = &asked[&v.ask.payment_id];
+    let on = &asked[&payment];
     let exceeds = on.partial_sum > left || (on.full && (on.rows > 1 || left <= Decimal::ZERO));
     if exceeds {
         return (Prediction::ExceedsBalance, Some(p));
@@ -365,14 +409,116 @@ fn predict<'a>(
     (Prediction::Ok, Some(p))
 }
 
-/// The prediction's columns; amounts with the input's decimal mark.
-fn cells(prediction: Prediction, p: Option<&PaymentView>, dialect: Dialect) -> Vec<String> {
+/// An order's prediction: as a payment's, from what the order says — its
+/// status (`processed`), open chargebacks, what is left (of the transaction a
+/// partial refund names, when the rows name one, else of the order), earlier
+/// refunds not the file's own, the refund window from the order's making.
+fn predict_order<'a>(
+    row: &Row,
+    done: &std::collections::HashSet<u64>,
+    asked: &HashMap<OrderId, OnPayment>,
+    found: &'a HashMap<OrderId, Lookup<OrderView>>,
+    now: time::OffsetDateTime,
+    window_days: i64,
+) -> (Prediction, Option<&'a OrderView>) {
+    let Ok(v) = &row.content else {
+        return (Prediction::Invalid, None);
+    };
+    let Target::Order(order) = &v.ask.target else {
+        return (Prediction::Unreadable, None);
+    };
+    let o = match found.get(&order.order) {
+        Some(Lookup::Found(o)) => o,
+        Some(Lookup::NotFound) if !done.contains(&row.row_no) => {
+            return (Prediction::NotFound, None);
+        }
+        _ if done.contains(&row.row_no) => return (Prediction::AlreadyDone, None),
+        _ => return (Prediction::Unreadable, None),
+    };
+    if done.contains(&row.row_no) {
+        return (Prediction::AlreadyDone, Some(o));
+    }
+    if o.status.as_deref() != Some("processed") {
+        return (Prediction::NotRefundable, Some(o));
+    }
+    if o.open_chargebacks().next().is_some() {
+        return (Prediction::ChargedBack, Some(o));
+    }
+    let currency = o
+        .currency
+        .as_deref()
+        .and_then(|c| c.parse::<Currency>().ok());
+    let named = v.currency.map(|c| c.to_string());
+    let too_precise = match (v.ask.requested, currency) {
+        (Requested::Partial(a), Some(c)) => a.get().scale() > c.decimals(),
+        _ => false,
+    };
+    if (named.is_some() && named.as_deref() != o.currency.as_deref()) || too_precise {
+        return (Prediction::CurrencyMismatch, Some(o));
+    }
+    let Some(left) = o.left(order.transaction.as_ref()) else {
+        return (Prediction::Unreadable, Some(o));
+    };
+    let on = &asked[&order.order];
+    if on.partial_sum > left || (on.full && (on.rows > 1 || left <= Decimal::ZERO)) {
+        return (Prediction::ExceedsBalance, Some(o));
+    }
+    if o.refunds.iter().any(|r| !on.own.contains(&r.id)) {
+        return (Prediction::HasPriorRefunds, Some(o));
+    }
+    let made = o.created_date.as_deref().and_then(|d| {
+        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
+    });
+    if made.is_some_and(|m| now - m > time::Duration::days(window_days)) {
+        return (Prediction::Old, Some(o));
+    }
+    (Prediction::Ok, Some(o))
+}
+
+/// The prediction's columns; amounts with the input's decimal mark. An
+/// order's are its status, what was paid and refunded of it, what is left,
+/// its currency, when it was made, and its refunds.
+fn cells(prediction: Prediction, seen: Option<Seen<'_>>, dialect: Dialect) -> Vec<String> {
     let dec = |d: Option<Decimal>| d.map(|d| dialect.amount(d)).unwrap_or_default();
     let text = |t: Option<&String>| t.cloned().unwrap_or_default();
-    let Some(p) = p else {
-        let mut v = vec![prediction.as_str().to_owned()];
-        v.resize(8, String::new());
-        return v;
+    let p = match seen {
+        None => {
+            let mut v = vec![prediction.as_str().to_owned()];
+            v.resize(8, String::new());
+            return v;
+        }
+        Some(Seen::Order(o)) => {
+            let paid = o.payments.iter().map(|p| p.paid()).sum::<Option<Decimal>>();
+            let refunded = o
+                .payments
+                .iter()
+                .map(|p| p.refunded_amount.unwrap_or_default())
+                .sum::<Decimal>();
+            let refunds: Vec<String> = o
+                .refunds
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}:{}:{}:{}",
+                        r.id,
+                        dec(r.amount),
+                        r.status.as_ref().map_or("", RefundStatus::as_str),
+                        r.transaction_id.as_deref().unwrap_or("")
+                    )
+                })
+                .collect();
+            return vec![
+                prediction.as_str().to_owned(),
+                text(o.status.as_ref()),
+                dec(paid),
+                dec(Some(refunded)),
+                dec(o.left(None)),
+                text(o.currency.as_ref()),
+                text(o.created_date.as_ref()),
+                refunds.join("; "),
+            ];
+        }
+        Some(Seen::Payment(p)) => p,
     };
     let left = p
         .transaction_amount
@@ -426,8 +572,7 @@ mod tests {
             content: Ok(Valid {
                 ask: RefundAsk {
                     key: IdempotencyKey::new(format!("k{row_no}")).unwrap(),
-                    kind: Kind::Payment,
-                    payment_id: PaymentId::new(payment).unwrap(),
+                    target: Target::Payment(PaymentId::new(payment).unwrap()),
                     requested: amount.map_or(Requested::Full, |a| {
                         Requested::Partial(Amount::new(dec(a)).unwrap())
                     }),
@@ -455,6 +600,7 @@ mod tests {
             amount: Some(dec(amount)),
             status: Some(RefundStatus::Approved),
             date_created: None,
+            transaction_id: None,
         }
     }
 
@@ -625,6 +771,90 @@ mod tests {
         );
         assert_eq!(prediction, Prediction::AlreadyDone);
         assert!(view.is_some());
+    }
+
+    /// An order's rows are judged from what the order says, its open
+    /// chargebacks first of all.
+    #[test]
+    fn an_order_is_judged_by_its_status_chargebacks_balance_and_refunds() {
+        let ord: OrderId = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3".parse().unwrap();
+        let order_row = |amount: &str| Row {
+            row_no: 1,
+            line: 2,
+            fields: Vec::new(),
+            content: Ok(Valid {
+                ask: RefundAsk {
+                    key: IdempotencyKey::new("o1").unwrap(),
+                    target: Target::Order(crate::domain::OrderRef {
+                        order: ord,
+                        transaction: None,
+                    }),
+                    requested: Requested::Partial(Amount::new(dec(amount)).unwrap()),
+                },
+                currency: None,
+                reference: None,
+            }),
+        };
+        let view = |extra: &str| {
+            OrderView::parse(
+                format!(
+                    r#"{{"id": "{ord}", "status": "processed", "currency": "BRL",
+                         "created_date": "2026-05-20T10:00:00.000-04:00",
+                         "transactions": {{"payments": [{{"id": "PAY1", "paid_amount": "100.00",
+                                                         "refunded_amount": "30.00"}}]{extra}}}}}"#
+                )
+                .as_bytes(),
+            )
+            .unwrap()
+        };
+        let judge = |r: &Row, o: OrderView, own: &[&str]| {
+            let asked = HashMap::from([(
+                ord,
+                OnPayment {
+                    rows: 1,
+                    partial_sum: match &r.content {
+                        Ok(v) => match v.ask.requested {
+                            Requested::Partial(a) => a.get(),
+                            Requested::Full => Decimal::ZERO,
+                        },
+                        Err(_) => Decimal::ZERO,
+                    },
+                    full: false,
+                    own: own.iter().map(|s| s.to_string()).collect(),
+                },
+            )]);
+            let found = HashMap::from([(ord, Lookup::Found(o))]);
+            predict_order(r, &HashSet::new(), &asked, &found, NOW, 180).0
+        };
+        let own = r#", "refunds": [{"id": "R1", "amount": "30.00", "status": "processed"}]"#;
+        assert_eq!(judge(&order_row("70"), view(own), &["R1"]), Prediction::Ok);
+        assert_eq!(
+            judge(&order_row("70.01"), view(own), &["R1"]),
+            Prediction::ExceedsBalance
+        );
+        assert_eq!(
+            judge(&order_row("10"), view(own), &[]),
+            Prediction::HasPriorRefunds
+        );
+        let charged = r#", "chargebacks": [{"id": "C1", "status": "opened"}]"#;
+        assert_eq!(
+            judge(&order_row("10"), view(charged), &[]),
+            Prediction::ChargedBack
+        );
+        let closed = r#", "chargebacks": [{"id": "C1", "status": "closed"}]"#;
+        assert_ne!(
+            judge(&order_row("10"), view(closed), &[]),
+            Prediction::ChargedBack
+        );
+        let mut failed = view("");
+        failed.status = Some("failed".into());
+        assert_eq!(
+            judge(&order_row("10"), failed, &[]),
+            Prediction::NotRefundable
+        );
+        let mut old = view("");
+        old.created_date = Some("2025-11-01T10:00:00Z".into());
+        assert_eq!(judge(&order_row("10"), old, &[]), Prediction::Old);
     }
 
     /// The exit is read from what was predicted: a stop first, then invalid

@@ -29,11 +29,11 @@ pub(crate) struct PlanReport {
     pub(crate) prior: Vec<PriorRefund>,
     /// Where those were looked for, when a state file was there.
     state: Option<PathBuf>,
-    /// The valid `full` rows, each once per payment: what the console reads
-    /// back to put their money in a total (`console::covered`).
+    /// The valid `full` rows of payments, each once per payment: what the
+    /// console reads back to put their money in a total (`console::covered`).
     pub(crate) full_rows: Vec<FullRow>,
-    /// The first valid row's payment: a payment of the file's account, whose
-    /// currency is the account's.
+    /// The first valid payment row's payment: a payment of the file's account,
+    /// whose currency is the account's.
     pub(crate) first_payment: Option<(PaymentId, Kind)>,
     /// What the rows ask of each payment, for `--online`. Behind a lock only so
     /// that a report can be shared between threads (the console keeps plans):
@@ -61,13 +61,17 @@ pub(crate) fn plan(
         columns,
         taken,
     } = input.validate(opts, |row| {
-        if let Ok(v) = &row.content {
-            first_payment.get_or_insert((v.ask.payment_id, v.ask.kind));
+        // Payments only: an order's balance is read by its own endpoint, and
+        // its `full` rows stay named apart in a total.
+        if let Ok(v) = &row.content
+            && let Some(payment) = v.ask.target.payment()
+        {
+            first_payment.get_or_insert((payment, v.ask.kind()));
             if v.ask.requested == Requested::Full {
-                let i = *at.entry(v.ask.payment_id).or_insert_with(|| {
+                let i = *at.entry(payment).or_insert_with(|| {
                     full_rows.push(FullRow {
-                        payment: v.ask.payment_id,
-                        kind: v.ask.kind,
+                        payment,
+                        kind: v.ask.kind(),
                         currency: v.currency,
                         rows: 0,
                     });
@@ -187,6 +191,14 @@ impl PlanReport {
         }
         writeln!(out, "rows:          {}", s.rows)?;
         writeln!(out, "valid:         {}", s.valid)?;
+        if s.orders > 0 {
+            writeln!(
+                out,
+                "  of them:     {} payment(s), {} order(s) of the Orders API",
+                s.valid - s.orders,
+                s.orders
+            )?;
+        }
         writeln!(out, "invalid:       {}", s.invalid)?;
         writeln!(out, "blank skipped: {}", s.blank_skipped)?;
         writeln!(out, "batch:         {}", s.fingerprint)?;
@@ -229,8 +241,9 @@ impl PlanReport {
             for p in &self.prior {
                 writeln!(
                     out,
-                    "line {}: payment {}: {}",
+                    "line {}: {} {}: {}",
                     p.line,
+                    if p.order { "order" } else { "payment" },
                     p.payment_id,
                     p.describe()
                 )?;

@@ -1,5 +1,6 @@
-//! `mprefund reconcile`: reads each payment of a batch back from the API and
-//! compares it with the state file, row by row — the other half of the books.
+//! `mprefund reconcile`: reads each payment (and each order) of a batch back
+//! from the API and compares it with the state file, row by row — the other
+//! half of the books.
 //!
 //! Invariants: it sends no POST, ever, and is safe to run any number of times;
 //! the state file changes only for rows whose refund settled or was rejected since,
@@ -17,7 +18,7 @@ use strum::IntoEnumIterator;
 use super::batch::{self, SendOptions};
 use crate::client::{Client, MpRefund};
 use crate::domain::{
-    Cause, CauseCode, Kind, Outcome, PaymentId, RefundStatus, Requested, RowResult,
+    Books, Cause, CauseCode, OrderRef, Outcome, RefundStatus, Requested, RowResult, Target,
 };
 use crate::doubt;
 use crate::exit::{Ending, Exit};
@@ -164,7 +165,8 @@ impl Reconciled {
 pub(crate) struct Noted {
     /// The row of the state file (none: a refund no row made).
     pub row: Option<u64>,
-    pub payment: PaymentId,
+    /// Its payment, or its order.
+    pub payment: Target,
     pub refund_id: Option<String>,
     /// `""` when neither the row nor Mercado Pago says.
     pub currency: String,
@@ -177,7 +179,7 @@ pub(crate) struct Noted {
 struct Line<'a> {
     row: Option<&'a StoredRow>,
     finding: Finding,
-    payment: PaymentId,
+    payment: Target,
     refund_id: Option<String>,
     state_amount: Option<Decimal>,
     mp: Option<&'a MpRefund>,
@@ -208,17 +210,16 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         rows.push(r);
         Ok(())
     })?;
-    let ids: Vec<PaymentId> = rows
+    let ids: Vec<Books> = rows
         .iter()
         .filter_map(|r| r.ask.as_ref())
-        .filter(|a| a.kind == Kind::Payment)
-        .map(|a| a.payment_id)
+        .filter_map(|a| Books::of(&a.target))
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
     let api_base = batch::api_base_for(&req.send, &batch)?;
     let client = Client::new(&api_base, &req.send.token, &req.send.sending.client)?;
-    let (found, stopped) = lookup::payments(client, ids, &req.send.sending, stop).await;
+    let (found, stopped) = lookup::books(client, ids, &req.send.sending, stop).await;
     let known = ledger.known_refund_ids()?;
     // The rows in doubt on the batch's payments, decided from the same reads:
     // the batch's own become its lines; those of other batches are settled
@@ -227,7 +228,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     let read = doubt::refunds_read(&found);
     let mut verdicts: HashMap<u64, (DoubtRow, Option<Verdict>)> = HashMap::new();
     let mut settled: Vec<(DoubtRow, Verdict)> = Vec::new();
-    let mut undecided: HashSet<PaymentId> = HashSet::new();
+    let mut undecided: HashSet<Books> = HashSet::new();
     let mut claimed: HashSet<String> = HashSet::new();
     for (row, verdict) in doubt::decide(
         ledger.rows_in_doubt(&batch.id, DoubtScope::Reconciling)?,
@@ -236,8 +237,10 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         clock::now_ms(),
         req.send.sending.settle_after,
     ) {
-        if verdict.is_none() {
-            undecided.insert(row.payment);
+        if verdict.is_none()
+            && let Some(b) = Books::of(&row.target)
+        {
+            undecided.insert(b);
         }
         if row.batch_id == batch.id {
             verdicts.insert(row.row_no, (row, verdict));
@@ -257,8 +260,8 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             Requested::Partial(a) => Some(a.get()),
             Requested::Full => None,
         });
-        let refunds = match (ask.kind, found.get(&ask.payment_id)) {
-            (Kind::Payment, Some(Lookup::Found(p))) => p.refunds.as_deref(),
+        let refunds = match Books::of(&ask.target).and_then(|b| found.get(&b)) {
+            Some(Lookup::Found(p)) => p.refunds.as_deref(),
             _ => None,
         };
         let c = match verdicts.remove(&row.row_no) {
@@ -277,14 +280,14 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         lines.push(Line {
             row: Some(row),
             finding: c.finding,
-            payment: ask.payment_id,
+            payment: ask.target.clone(),
             refund_id,
             state_amount,
             mp: c.mp,
         });
     }
-    // Refunds on the batch's payments that no row of the state file made.
-    let mut payments: Vec<&PaymentId> = found.keys().collect();
+    // Refunds on the batch's payments and orders that no row of the state file made.
+    let mut payments: Vec<&Books> = found.keys().collect();
     payments.sort();
     for id in payments {
         let Some(Lookup::Found(p)) = found.get(id) else {
@@ -299,7 +302,13 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
                     } else {
                         Finding::OutsideRefund
                     },
-                    payment: *id,
+                    payment: match *id {
+                        Books::Payment(p) => Target::Payment(p),
+                        Books::Order(order) => Target::Order(OrderRef {
+                            order,
+                            transaction: None,
+                        }),
+                    },
                     refund_id: Some(m.id.clone()),
                     state_amount: None,
                     mp: Some(m),
@@ -318,9 +327,10 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             .entry(l.finding)
             .or_default()
             .add_mixed(amount.unwrap_or_default())?;
-        let currency = match (l.row.and_then(|r| r.currency), found.get(&l.payment)) {
+        let read = Books::of(&l.payment).and_then(|b| found.get(&b));
+        let currency = match (l.row.and_then(|r| r.currency), read) {
             (Some(c), _) => c.to_string(),
-            (None, Some(Lookup::Found(p))) => p.currency_id.clone().unwrap_or_default(),
+            (None, Some(Lookup::Found(p))) => p.currency.clone().unwrap_or_default(),
             (None, _) => String::new(),
         };
         money
@@ -329,7 +339,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             .add(&currency, amount.unwrap_or_default())?;
         sample.offer(l.finding, || Noted {
             row: l.row.map(|r| r.row_no),
-            payment: l.payment,
+            payment: l.payment.clone(),
             refund_id: l.refund_id.clone(),
             currency,
             state_amount: l.state_amount,
@@ -425,13 +435,15 @@ fn classify<'a>(
                     mp: Some(m),
                     update: Some(r),
                 }
-            } else if outcome == Outcome::InProcess && status == Some(&RefundStatus::Approved) {
+            } else if let Some(made) =
+                status.filter(|s| outcome == Outcome::InProcess && s.is_made())
+            {
                 let mut r = row.result.clone();
                 r.outcome = Outcome::Refunded;
                 r.attempts = 0;
                 r.cause = None;
                 if let Some(f) = r.refund.as_mut() {
-                    f.status = RefundStatus::Approved;
+                    f.status = made.clone();
                 }
                 Classified {
                     finding: Finding::Settled,
@@ -569,6 +581,7 @@ mod tests {
             amount: Some(dec(amount)),
             status: Some(status),
             date_created: Some("2026-05-01T10:00:00.000-04:00".into()),
+            transaction_id: None,
         }
     }
 
@@ -649,21 +662,19 @@ mod tests {
         let doubtful = || crate::ledger::DoubtRow {
             batch_id: "b".into(),
             row_no: 1,
-            kind: Kind::Payment,
-            payment: PaymentId::new(5).unwrap(),
+            target: Target::Payment(crate::domain::PaymentId::new(5).unwrap()),
             requested: Requested::Full,
             key: Vec::new(),
             exposed_at_ms: None,
             last_at_ms: 0,
             same_key_refund: None,
-            own_refund: None,
         };
         let (mut settled, mut claimed) = (Vec::new(), HashSet::new());
         let found = Verdict::Refunded {
             refund_id: "9".into(),
             status: RefundStatus::Approved,
             amount: Some(dec("25")),
-            payment: PaymentId::new(5).unwrap(),
+            books: Books::Payment(crate::domain::PaymentId::new(5).unwrap()),
         };
         let c = in_doubt(
             doubtful(),
@@ -679,7 +690,7 @@ mod tests {
             "not counted again as an outside refund"
         );
         let none = Verdict::NotRefunded {
-            payment: PaymentId::new(5).unwrap(),
+            books: Books::Payment(crate::domain::PaymentId::new(5).unwrap()),
         };
         let c = in_doubt(
             doubtful(),

@@ -62,7 +62,7 @@ pub(crate) fn status(
                         payment: row
                             .ask
                             .as_ref()
-                            .map(|a| a.payment_id.to_string())
+                            .map(|a| a.target.to_string())
                             .unwrap_or_default(),
                         amount: match row.ask.as_ref().map(|a| a.requested) {
                             Some(Requested::Partial(a)) => {

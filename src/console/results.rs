@@ -174,7 +174,7 @@ fn shown(row: StoredRow, columns: Option<&crate::input::KeyColumns>, w: Words) -
     let refunded = row.result.refunded();
     let (payment, amount) = match &row.ask {
         Some(ask) => (
-            ask.payment_id.to_string(),
+            ask.target.to_string(),
             match (ask.requested, refunded) {
                 (Requested::Partial(a), _) => money(a.get()),
                 (Requested::Full, Some(r)) => w.f(M::AmountFullWas, money(r)),
@@ -182,7 +182,7 @@ fn shown(row: StoredRow, columns: Option<&crate::input::KeyColumns>, w: Words) -
             },
         ),
         None => (
-            cell(columns.map(|c| c.payment)),
+            cell(columns.map(crate::input::KeyColumns::id)),
             cell(columns.map(|c| c.amount)),
         ),
     };

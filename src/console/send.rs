@@ -111,7 +111,7 @@ pub(crate) fn answered(state: &std::path::Path, batch: &str) -> anyhow::Result<V
             payment: r
                 .ask
                 .as_ref()
-                .map(|a| a.payment_id.to_string())
+                .map(|a| a.target.to_string())
                 .unwrap_or_default(),
             outcome: super::pages::outcome_message(r.result.outcome),
             cause: r

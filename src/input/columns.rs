@@ -1,5 +1,6 @@
-//! Column matching: which header cells are the payment id, the amount, and the
-//! optional reference, kind and currency — by name, ignoring case, accents,
+//! Column matching: which header cells are the payment id or the order id (one
+//! of them at least), the amount, and the optional transaction, reference, kind
+//! and currency — by name, ignoring case, accents,
 //! spaces, `_`, `-` and `.`, with the names Mercado Pago's own exports and
 //! people use in Portuguese and Spanish (`ID do pagamento`, `Número da operação`,
 //! `Valor a devolver`, `ID de pago`, `Monto`...), so a file saved as it came out
@@ -14,10 +15,14 @@ use unicode_normalization::UnicodeNormalization;
 use super::InputError;
 use crate::excerpt::excerpt;
 
-/// Where the recognised columns are.
+/// Where the recognised columns are: a payment id column, an order id column,
+/// or both (a file mixing payments and orders may hold each in its own column,
+/// or orders' `ORD…` ids in the payment id column).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Columns {
-    pub(super) payment: usize,
+    pub(super) payment: Option<usize>,
+    pub(super) order: Option<usize>,
+    pub(super) transaction: Option<usize>,
     pub(super) amount: usize,
     pub(super) reference: Option<usize>,
     pub(super) kind: Option<usize>,
@@ -54,6 +59,21 @@ const PAYMENT_NAMES: &[&str] = &[
     // Mercado Pago's settlement and release reports.
     "sourceid",
 ];
+/// An order of the Orders API (`ORD…`): English, pt-BR and es.
+const ORDER_NAMES: &[&str] = &[
+    "orderid",
+    "idorder",
+    "iddopedido",
+    "idpedido",
+    "numerodopedido",
+    "iddelaorden",
+    "iddeorden",
+    "idorden",
+    "numerodeorden",
+];
+/// A payment transaction of an order (`PAY…`), for partial refunds. Not the
+/// pt-BR `ID da transação`, which Mercado Pago's panel uses for a payment's id.
+const TRANSACTION_NAMES: &[&str] = &["transactionid", "idtransaction"];
 const AMOUNT_NAMES: &[&str] = &[
     "amount",
     "valor",
@@ -99,8 +119,10 @@ pub(super) fn match_columns(
     line: u64,
     header: &[String],
 ) -> Result<Columns, InputError> {
-    let mut slots: [(&'static str, &[&str], Option<usize>); 5] = [
+    let mut slots: [(&'static str, &[&str], Option<usize>); 7] = [
         ("payment id", PAYMENT_NAMES, None),
+        ("order id", ORDER_NAMES, None),
+        ("transaction id", TRANSACTION_NAMES, None),
         ("amount", AMOUNT_NAMES, None),
         ("reference", REFERENCE_NAMES, None),
         ("kind", &["kind"], None),
@@ -130,6 +152,8 @@ pub(super) fn match_columns(
     }
     let [
         (_, _, payment),
+        (_, _, order),
+        (_, _, transaction),
         (_, _, amount),
         (_, _, reference),
         (_, _, kind),
@@ -165,12 +189,12 @@ pub(super) fn match_columns(
             },
         }
     };
-    let payment = payment.ok_or_else(|| {
-        missing(
+    if payment.is_none() && order.is_none() {
+        return Err(missing(
             "payment id",
-            "payment_id, id_pagamento, ID do pagamento, ID da transação, Número da operação, ID de pago, Número de operación",
-        )
-    })?;
+            "payment_id, id_pagamento, ID do pagamento, ID da transação, Número da operação, ID de pago, Número de operación; for orders: order_id, id_order, ID do pedido, ID de la orden",
+        ));
+    }
     let amount = amount.ok_or_else(|| {
         missing(
             "amount",
@@ -179,6 +203,8 @@ pub(super) fn match_columns(
     })?;
     Ok(Columns {
         payment,
+        order,
+        transaction,
         amount,
         reference,
         kind,

@@ -123,21 +123,32 @@ pub(crate) enum InputError {
     Changed { path: PathBuf },
 }
 
-/// Where a header's payment id, amount and reference columns are, as reading a
-/// file with that header takes them: for writers that echo those cells.
+/// Where a header's payment id (or order id), amount and reference columns are,
+/// as reading a file with that header takes them: for writers that echo those
+/// cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct KeyColumns {
-    pub payment: usize,
+    pub payment: Option<usize>,
+    pub order: Option<usize>,
     pub amount: usize,
     pub reference: Option<usize>,
 }
 
-/// The [`KeyColumns`] of `header` (a batch's, as stored); `None` when it lacks a
-/// payment id or amount column, which a stored batch's header never does.
+impl KeyColumns {
+    /// The column a row's id is read from when it is not valid (and so names
+    /// neither for sure): the payment id column, else the order id column.
+    pub(crate) fn id(&self) -> usize {
+        self.payment.or(self.order).unwrap_or(self.amount)
+    }
+}
+
+/// The [`KeyColumns`] of `header` (a batch's, as stored); `None` when it lacks an
+/// id or amount column, which a stored batch's header never does.
 pub(crate) fn key_columns(header: &[String]) -> Option<KeyColumns> {
     let c = match_columns(std::path::Path::new(""), 1, header).ok()?;
     Some(KeyColumns {
         payment: c.payment,
+        order: c.order,
         amount: c.amount,
         reference: c.reference,
     })
@@ -154,6 +165,8 @@ pub(crate) struct InputSummary {
     /// Data rows considered: `valid + invalid` (blank rows excluded).
     pub rows: u64,
     pub valid: u64,
+    /// Of the valid rows, those refunding orders of the Orders API.
+    pub orders: u64,
     pub invalid: u64,
     pub blank_skipped: u64,
     /// Some cell was not UTF-8 and was decoded as Windows-1252.
@@ -187,6 +200,7 @@ pub(crate) struct Input {
     fingerprint: key::Fingerprint,
     rows: u64,
     valid: u64,
+    orders: u64,
     invalid: u64,
     blank_skipped: u64,
     windows_1252: bool,
@@ -300,7 +314,9 @@ impl Input {
             record: csv::ByteRecord::new(),
             header: Vec::new(),
             columns: Columns {
-                payment: 0,
+                payment: None,
+                order: None,
+                transaction: None,
                 amount: 0,
                 reference: None,
                 kind: None,
@@ -312,6 +328,7 @@ impl Input {
             fingerprint: key::Fingerprint::default(),
             rows: 0,
             valid: 0,
+            orders: 0,
             invalid: 0,
             blank_skipped: 0,
             windows_1252: false,
@@ -340,17 +357,22 @@ impl Input {
     }
 
     /// What each recognised column was taken from: (what, (1-based column, header
-    /// cell)), `None` for an optional column the file does not have.
+    /// cell)), `None` for an optional column the file does not have. The
+    /// orders' columns are named only when the file has them: a file of
+    /// payments reads as it always did.
     pub fn columns_taken(&self) -> Vec<(&'static str, Option<(usize, String)>)> {
         let c = self.columns;
         [
-            ("payment id", Some(c.payment)),
+            ("payment id", c.payment),
+            ("order id", c.order),
+            ("transaction id", c.transaction),
             ("amount", Some(c.amount)),
             ("reference", c.reference),
             ("kind", c.kind),
             ("currency", c.currency),
         ]
         .into_iter()
+        .filter(|(what, i)| i.is_some() || !matches!(*what, "order id" | "transaction id"))
         .map(|(what, i)| (what, i.map(|i| (i + 1, self.header[i].clone()))))
         .collect()
     }
@@ -378,6 +400,7 @@ impl Input {
             fingerprint,
             rows: self.rows,
             valid: self.valid,
+            orders: self.orders,
             invalid: self.invalid,
             blank_skipped: self.blank_skipped,
             windows_1252: self.windows_1252,
@@ -495,6 +518,7 @@ impl Iterator for Input {
             match &row.content {
                 Ok(v) => {
                     self.valid += 1;
+                    self.orders += u64::from(v.ask.kind() == crate::domain::Kind::Order);
                     self.fingerprint.add(&v.ask.key);
                     // Under a decimal point a comma only groups thousands.
                     self.decimal_comma |= matches!(v.ask.requested, Requested::Partial(_))
@@ -549,12 +573,18 @@ pub(crate) mod tests {
         row_no: u64,
         line: u64,
         kind: Kind,
-        payment_id: PaymentId,
+        target: crate::domain::Target,
         requested: Requested,
         currency: Option<Currency>,
         reference: Option<String>,
         key: crate::domain::IdempotencyKey,
         fields: Vec<String>,
+    }
+
+    impl Row {
+        fn payment_id(&self) -> PaymentId {
+            self.target.payment().expect("a payment's row")
+        }
     }
 
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -576,8 +606,8 @@ pub(crate) mod tests {
             Ok(v) => Ok(Row {
                 row_no,
                 line,
-                kind: v.ask.kind,
-                payment_id: v.ask.payment_id,
+                kind: v.ask.kind(),
+                target: v.ask.target,
                 requested: v.ask.requested,
                 currency: v.currency,
                 reference: v.reference,
@@ -667,7 +697,7 @@ pub(crate) mod tests {
         let got: Vec<_> = r
             .rows
             .iter()
-            .map(|x| (x.payment_id.get(), x.reference.clone(), x.requested))
+            .map(|x| (x.payment_id().get(), x.reference.clone(), x.requested))
             .collect();
         assert_eq!(
             got,
@@ -692,7 +722,7 @@ pub(crate) mod tests {
         assert_eq!(r.rows.len(), 2);
         let a = &r.rows[0];
         assert_eq!((a.row_no, a.line), (1, 2));
-        assert_eq!(a.payment_id.get(), 111);
+        assert_eq!(a.payment_id().get(), 111);
         assert_eq!(a.requested, amount("25.5"));
         assert_eq!(a.reference.as_deref(), Some("CB-1"));
         assert_eq!(a.kind, Kind::Payment);
@@ -703,7 +733,7 @@ pub(crate) mod tests {
             key::derive(
                 "test",
                 Kind::Payment,
-                a.payment_id,
+                a.payment_id(),
                 &a.requested,
                 Some("CB-1"),
                 1
@@ -723,6 +753,168 @@ pub(crate) mod tests {
         assert!(!r.summary.windows_1252 && !r.summary.bom);
     }
 
+    const ORD1: &str = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3";
+    const ORD2: &str = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D4";
+    const PAY1: &str = "PAY01J67CQQH5904WDBVZEM4JMEP3";
+
+    fn order_of(r: &Row) -> &crate::domain::OrderRef {
+        r.target.order().expect("an order's row")
+    }
+
+    /// Orders' rows read by every name of their columns, their keys the
+    /// orders' derivation of their own content.
+    #[test]
+    fn order_columns_read_by_their_names_in_three_languages() {
+        for header in [
+            "order_id;transaction_id;amount;reference",
+            "id_order;Transaction ID;valor;referencia",
+            "ID do pedido;transaction id;Valor a devolver;Referência",
+            "ID de la orden;transactionid;Monto;referencia",
+        ] {
+            let r = read(format!("{header}\n{ORD1};{PAY1};10,5;CB-1\n{ORD2};;full;\n").as_bytes());
+            assert!(r.problems.is_empty(), "{header}: {:?}", r.problems);
+            let (a, b) = (&r.rows[0], &r.rows[1]);
+            assert_eq!((a.kind, b.kind), (Kind::Order, Kind::Order));
+            assert_eq!(order_of(a).order.as_str(), ORD1);
+            assert_eq!(
+                order_of(a).transaction.as_ref().map(|t| t.as_str()),
+                Some(PAY1)
+            );
+            assert_eq!(
+                (order_of(b).order.as_str(), order_of(b).transaction.as_ref()),
+                (ORD2, None)
+            );
+            assert_eq!(a.requested, amount("10.5"));
+            assert_eq!(
+                a.key,
+                key::derive_order("test", order_of(a), &a.requested, Some("CB-1"), 1)
+            );
+            assert_eq!(
+                b.key,
+                key::derive_order("test", order_of(b), &Requested::Full, None, 1)
+            );
+        }
+    }
+
+    /// A spreadsheet may mix payments and orders: `ORD…` ids in the payment id
+    /// column, or each kind in its own column; every row says which it is, and a
+    /// payment's row keeps the key it always had.
+    #[test]
+    fn a_file_mixes_payments_and_orders() {
+        let r = read(
+            format!("payment_id,amount,reference\n111,25.50,CB-1\n{ORD1},5,CB-2\n").as_bytes(),
+        );
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.rows[0].kind, Kind::Payment);
+        assert_eq!(
+            r.rows[0].key,
+            key::derive(
+                "test",
+                Kind::Payment,
+                PaymentId::new(111).unwrap(),
+                &amount("25.5"),
+                Some("CB-1"),
+                1
+            )
+        );
+        assert_eq!(r.rows[1].kind, Kind::Order);
+        assert_eq!(order_of(&r.rows[1]).order.as_str(), ORD1);
+        // Each in its own column, one filled a row.
+        let r =
+            read(format!("payment_id;order_id;amount\n111;;1\n;{ORD1};2\n{ORD2};;3\n").as_bytes());
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        let kinds: Vec<Kind> = r.rows.iter().map(|x| x.kind).collect();
+        assert_eq!(kinds, [Kind::Payment, Kind::Order, Kind::Order]);
+        // The same order id in both is one order.
+        let r = read(format!("payment_id;order_id;amount\n{ORD1};{ORD1};2\n").as_bytes());
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        // A kind column says `order`, or is blank, for an order.
+        let r =
+            read(format!("payment_id;kind;amount\n{ORD1};order;2\n{ORD2};;3\n5;;1\n").as_bytes());
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.rows[2].kind, Kind::Payment);
+    }
+
+    /// A report's `ORDER_ID` of a marketplace sale (digits) is no order of the
+    /// Orders API: beside a payment id it passes through.
+    #[test]
+    fn a_numeric_order_id_beside_a_payment_passes_through() {
+        let r = read(b"SOURCE_ID;ORDER_ID;amount\n111;2000001234;5\n");
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.rows[0].payment_id().get(), 111);
+        assert_eq!(r.rows[0].fields[1], "2000001234");
+    }
+
+    #[test]
+    fn an_order_row_that_cannot_be_refunded_says_why() {
+        let r = read(
+            format!(
+                "payment_id;order_id;transaction_id;kind;amount\n\
+                 111;{ORD1};;;1\n\
+                 ;ORD123;;;1\n\
+                 ;;;;1\n\
+                 111;;{PAY1};;1\n\
+                 ;{ORD1};{PAY1};;full\n\
+                 ;{ORD1};REF1;;1\n\
+                 ;{ORD1};;payment;1\n\
+                 111;;;order;1\n\
+                 ;{ORD2};;;x\n"
+            )
+            .as_bytes(),
+        );
+        assert!(r.rows.is_empty(), "{:?}", r.rows);
+        let reason = |line| reason_at(&r.problems, line);
+        assert!(
+            reason(2).contains("names payment \"111\" and order"),
+            "{}",
+            reason(2)
+        );
+        assert!(
+            reason(3).contains("not an order of the Orders API"),
+            "{}",
+            reason(3)
+        );
+        assert_eq!(reason(4), "payment id and order id are blank");
+        assert!(
+            reason(5).contains("belongs to an order's row"),
+            "{}",
+            reason(5)
+        );
+        assert!(
+            reason(6).contains("a full refund is of the whole order"),
+            "{}",
+            reason(6)
+        );
+        assert!(
+            reason(7).contains("not a payment transaction"),
+            "{}",
+            reason(7)
+        );
+        assert!(reason(8).contains("is an order"), "{}", reason(8));
+        assert!(reason(9).contains("needs an order id"), "{}", reason(9));
+        assert!(reason(10).contains("amount"), "{}", reason(10));
+    }
+
+    #[test]
+    fn identical_order_rows_are_duplicates_and_transactions_tell_them_apart() {
+        let r = read(
+            format!("order_id;transaction_id;amount\n{ORD1};;5\n{ORD1};;5,00\n{ORD1};{PAY1};5\n")
+                .as_bytes(),
+        );
+        assert_eq!(r.rows.len(), 2);
+        assert!(reason_at(&r.problems, 3).contains("duplicates line 2"));
+        let o = InputOptions {
+            allow_duplicates: true,
+            ..opts()
+        };
+        let r = read_with(
+            format!("order_id;amount\n{ORD1};5\n{ORD1};5\n").as_bytes(),
+            &o,
+        );
+        assert_eq!(r.rows.len(), 2);
+        assert_ne!(r.rows[0].key, r.rows[1].key);
+    }
+
     #[test]
     fn header_aliases_in_portuguese_and_spanish() {
         for header in [
@@ -736,7 +928,7 @@ pub(crate) mod tests {
         ] {
             let r = read(format!("{header}\n123;10,5\n").as_bytes());
             assert_eq!(r.rows.len(), 1, "header {header:?}: {:?}", r.problems);
-            assert_eq!(r.rows[0].payment_id.get(), 123);
+            assert_eq!(r.rows[0].payment_id().get(), 123);
             assert_eq!(r.rows[0].requested, amount("10.5"));
         }
         let r =
@@ -762,7 +954,7 @@ pub(crate) mod tests {
         ] {
             let r = read(format!("{header}\r\n123;10,5;cliente desistiu\r\n").as_bytes());
             assert_eq!(r.rows.len(), 1, "header {header:?}: {:?}", r.problems);
-            assert_eq!(r.rows[0].payment_id.get(), 123);
+            assert_eq!(r.rows[0].payment_id().get(), 123);
             assert_eq!(r.rows[0].requested, amount("10.5"));
             assert_eq!(
                 r.rows[0].fields[2], "cliente desistiu",
@@ -1243,7 +1435,11 @@ pub(crate) mod tests {
         let mut line = 2;
         for row in &r.rows {
             assert_eq!(row.line, line, "row {}", row.row_no);
-            line += if row.payment_id.get() % 7 == 0 { 2 } else { 1 };
+            line += if row.payment_id().get() % 7 == 0 {
+                2
+            } else {
+                1
+            };
         }
     }
 
@@ -1275,7 +1471,7 @@ pub(crate) mod tests {
             key::derive(
                 "test",
                 Kind::Payment,
-                first.payment_id,
+                first.payment_id(),
                 &amount("25"),
                 None,
                 1
@@ -1286,7 +1482,7 @@ pub(crate) mod tests {
             key::derive(
                 "test",
                 Kind::Payment,
-                first.payment_id,
+                first.payment_id(),
                 &amount("25"),
                 None,
                 2
@@ -1297,7 +1493,7 @@ pub(crate) mod tests {
             key::derive(
                 "test",
                 Kind::Payment,
-                first.payment_id,
+                first.payment_id(),
                 &amount("25"),
                 None,
                 3

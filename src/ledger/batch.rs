@@ -26,28 +26,34 @@ impl BatchWriter<'_> {
     pub(crate) fn insert(&mut self, row: &Row) -> anyhow::Result<()> {
         let mut insert = self.tx.prepare_cached(
             "INSERT INTO rows (batch, row_no, line, key, kind, payment_id, requested, currency,
-                               fields, state, cause_code, cause_message, retryable, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                               fields, state, cause_code, cause_message, retryable, updated_at,
+                               order_id, transaction_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         match &row.content {
             Ok(v) => {
-                let payment = v.ask.payment_id.to_string();
+                // The cell the payment's (or order's) id is usually in is stored
+                // as a reference to it.
+                let id = v.ask.target.to_string();
+                let (payment, order, transaction) = codec::target_values(&v.ask.target);
                 let requested = v.ask.requested.canonical();
                 insert.execute(params![
                     self.seq,
                     row.row_no as i64,
                     stored_line(row),
                     codec::key_value(&v.ask.key),
-                    codec::kind_value(v.ask.kind),
-                    v.ask.payment_id.get() as i64,
+                    codec::kind_value(v.ask.kind()),
+                    payment,
                     requested,
                     v.currency.map(|c| c.to_string()),
-                    codec::encode_fields(&row.fields, Some(&payment), Some(&requested)),
+                    codec::encode_fields(&row.fields, Some(&id), Some(&requested)),
                     Outcome::Pending.as_str(),
                     None::<String>,
                     None::<String>,
                     None::<bool>,
                     self.now,
+                    order,
+                    transaction,
                 ])?
             }
             Err(reason) => insert.execute(params![
@@ -65,6 +71,8 @@ impl BatchWriter<'_> {
                 reason,
                 false,
                 self.now,
+                None::<String>,
+                None::<String>,
             ])?,
         };
         Ok(())

@@ -1,4 +1,6 @@
-//! Writing results and claiming rows, and the per-payment guard between them.
+//! Writing results and claiming rows, and the per-payment (and per-order) guard
+//! between them: rows on one payment, or one order of the Orders API, are one
+//! account of money whichever batch they are in.
 //! Invariants: results and the next claim are one write transaction, committed
 //! before a claimed row may be sent; a row another batch stands in the way of (a
 //! refund that may exist on its payment) is `failed` for a person instead of
@@ -13,7 +15,7 @@ use super::{
     stored_doubt, stored_state,
 };
 use crate::clock::now_ms;
-use crate::domain::{CauseCode, Outcome, PaymentId, RefundAsk, Requested, RowResult};
+use crate::domain::{CauseCode, Outcome, RefundAsk, Requested, RowResult};
 
 /// `rows.origin` of a row the API answered with a refund it made earlier.
 const ORIGIN_REPLAY: i64 = 2;
@@ -30,15 +32,23 @@ const REPLAY_SLACK_MS: i64 = 120_000;
 pub(super) const STANDS_IN_THE_WAY: &str =
     "(o.state IN ('refunded', 'in_process', 'sending', 'pending') OR o.doubt <> 0)";
 
-/// Whether a row of another batch is on the payment of `r` (of batch `?1`):
-/// what every row [`HELD_BACK`] has, read from the payments' index alone (its
-/// entries carry the batch). Most rows have none, and are claimed on this.
+/// Whether a row of another batch is on the payment (or order) of `r` (of
+/// batch `?1`): what every row [`HELD_BACK`] has, read from the payments'
+/// index alone (its entries carry the batch), or the orders' for an order's
+/// row (a payment's has no order: that probe finds nothing at once). Most
+/// rows have none, and are claimed on this.
 macro_rules! on_another_batchs_payment {
     () => {
-        "EXISTS (SELECT 1 FROM rows AS p
-                 WHERE p.payment_id = r.payment_id AND p.kind = r.kind AND p.batch <> ?1)"
+        "(EXISTS (SELECT 1 FROM rows AS p
+                  WHERE p.payment_id = r.payment_id AND p.kind = r.kind AND p.batch <> ?1)
+          OR EXISTS (SELECT 1 FROM rows AS p
+                     WHERE p.order_id = r.order_id AND p.batch <> ?1))"
     };
 }
+
+/// Whether `o` is on the payment or the order of `r`.
+pub(super) const SAME_TARGET: &str =
+    "((o.payment_id = r.payment_id AND o.kind = r.kind) OR o.order_id = r.order_id)";
 
 /// The rows of batch `?1` (`r`) the per-payment guard holds back, each with an
 /// `o` standing in its way: a row never sent (`pending`, not in doubt) on a
@@ -167,10 +177,12 @@ pub(super) fn prior_refunds(
     params: impl rusqlite::Params,
 ) -> anyhow::Result<Vec<PriorRefund>> {
     let sql = format!(
-        "SELECT r.row_no, COALESCE(r.line, r.row_no + 1), CAST(r.payment_id AS TEXT),
+        "SELECT r.row_no, COALESCE(r.line, r.row_no + 1),
+                COALESCE(CAST(r.payment_id AS TEXT), r.order_id),
                 (SELECT id FROM batches WHERE seq = o.batch), o.requested, o.refunded_amount,
-                o.state, o.last_attempt_at, o.attempts, o.doubt <> 0 OR o.state = 'sending'
-         FROM {from} JOIN rows AS o ON o.payment_id = r.payment_id AND o.kind = r.kind
+                o.state, o.last_attempt_at, o.attempts, o.doubt <> 0 OR o.state = 'sending',
+                r.order_id IS NOT NULL
+         FROM {from} JOIN rows AS o ON {SAME_TARGET}
          WHERE {filter} AND o.key <> r.key AND {STANDS_IN_THE_WAY}
          ORDER BY r.row_no, o.last_attempt_at"
     );
@@ -187,6 +199,7 @@ pub(super) fn prior_refunds(
             last_attempt_at_ms: r.get(7)?,
             attempts: r.get(8)?,
             doubt: r.get(9)?,
+            order: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -349,7 +362,7 @@ fn claim(
         "SELECT r.row_no, r.key, r.kind, r.payment_id, r.requested,
                 CASE WHEN ?4 AND {on_another}
                      THEN EXISTS (SELECT 1 FROM rows AS o
-                                  WHERE o.payment_id = r.payment_id AND o.kind = r.kind
+                                  WHERE {SAME_TARGET}
                                     AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY})
                      ELSE 0 END,
                 r.currency,
@@ -360,7 +373,8 @@ fn claim(
                                   OR same.state IN ('sending', 'refunded', 'in_process'))),
                 EXISTS (SELECT 1 FROM rows AS same
                         WHERE same.key = r.key AND same.batch <> r.batch
-                          AND same.doubt = 0 AND same.state IN ('failed', 'pending'))
+                          AND same.doubt = 0 AND same.state IN ('failed', 'pending')),
+                r.order_id, r.transaction_id
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
          ORDER BY r.row_no LIMIT ?3",
@@ -393,7 +407,6 @@ fn claim(
                 continue;
             }
             let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
-            let payment: i64 = r.get(3)?;
             let requested: String = r.get(4)?;
             out.push(Claimed {
                 row_no: row_no as u64,
@@ -402,11 +415,13 @@ fn claim(
                         .ok()
                         .flatten()
                         .ok_or_else(bad)?,
-                    kind: codec::kind_of(r.get(2)?).ok_or_else(bad)?,
-                    payment_id: u64::try_from(payment)
-                        .ok()
-                        .and_then(PaymentId::new)
-                        .ok_or_else(bad)?,
+                    target: codec::target_of(
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get_ref(9)?.as_str_or_null()?,
+                        r.get_ref(10)?.as_str_or_null()?,
+                    )
+                    .ok_or_else(bad)?,
                     requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
                 },
                 currency: r
@@ -435,7 +450,8 @@ fn claim(
                 || {
                     (
                         CauseCode::PaymentHasRefunds,
-                        "another batch of this state file holds a refund on its payment".to_owned(),
+                        "another batch of this state file holds a refund on its payment or order"
+                            .to_owned(),
                     )
                 },
                 |h| (h.code(), format!("line {}: {}", h.line, h.why)),
@@ -488,7 +504,7 @@ fn hold_back(
         code,
         why,
         now,
-        *code == CauseCode::PaymentInDoubt
+        matches!(code, CauseCode::PaymentInDoubt | CauseCode::OrderInDoubt)
     ])?;
     Ok(())
 }

@@ -4,18 +4,19 @@
 //! - Keys `mpr1-` + 48 hex digits are stored as their 24 bytes (a BLOB); any other
 //!   key (tests, a future version) as its text. One key always encodes the same
 //!   way, so keys still compare equal in SQL.
-//! - The kind is 0 (payment) or 1 (advanced payment); payment ids are integers;
+//! - The kind is 0 (payment), 1 (advanced payment) or 2 (order); payment ids
+//!   are integers;
 //!   a numeric refund id is an integer (read back with `CAST(… AS TEXT)`).
 //! - The original cells are a BLOB: a format byte, the number of cells, then per
 //!   cell a LEB128 tag —
-//!   `len << 2` followed by the cell's bytes, or `1` for "the row's payment id as
-//!   stored", `2` for "the row's amount as stored" (the cells that usually repeat
+//!   `len << 2` followed by the cell's bytes, or `1` for "the row's payment id
+//!   (an order's row: its order id) as stored", `2` for "the row's amount as stored" (the cells that usually repeat
 //!   them, verbatim). Rows written before schema 4 keep their cells as JSON text.
 
 use rusqlite::ToSql;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
 
-use crate::domain::{CauseCode, IdempotencyKey, Kind, RefundStatus};
+use crate::domain::{CauseCode, IdempotencyKey, Kind, OrderRef, PaymentId, RefundStatus, Target};
 use crate::key::KEY_VERSION;
 
 /// The first byte of a compact cells BLOB.
@@ -56,6 +57,7 @@ pub(super) fn kind_value(kind: Kind) -> i64 {
     match kind {
         Kind::Payment => 0,
         Kind::AdvancedPayment => 1,
+        Kind::Order => 2,
     }
 }
 
@@ -63,6 +65,43 @@ pub(super) fn kind_of(v: i64) -> Option<Kind> {
     match v {
         0 => Some(Kind::Payment),
         1 => Some(Kind::AdvancedPayment),
+        2 => Some(Kind::Order),
+        _ => None,
+    }
+}
+
+/// The `payment_id`, `order_id` and `transaction_id` columns of a row's
+/// target: a payment's row has only the first, an order's the other two (the
+/// transaction NULL when the row names none).
+pub(super) fn target_values(target: &Target) -> (Option<i64>, Option<&str>, Option<&str>) {
+    match target {
+        Target::Payment(p) | Target::AdvancedPayment(p) => (Some(p.get() as i64), None, None),
+        Target::Order(o) => (
+            None,
+            Some(o.order.as_str()),
+            o.transaction.as_ref().map(|t| t.as_str()),
+        ),
+    }
+}
+
+/// What a stored row refunds, from its `kind`, `payment_id`, `order_id` and
+/// `transaction_id` columns; `None` when they do not name one.
+pub(super) fn target_of(
+    kind: i64,
+    payment: Option<i64>,
+    order: Option<&str>,
+    transaction: Option<&str>,
+) -> Option<Target> {
+    let payment = payment
+        .and_then(|p| u64::try_from(p).ok())
+        .and_then(PaymentId::new);
+    match (kind_of(kind)?, payment, order) {
+        (Kind::Payment, Some(p), None) => Some(Target::Payment(p)),
+        (Kind::AdvancedPayment, Some(p), None) => Some(Target::AdvancedPayment(p)),
+        (Kind::Order, None, Some(order)) => Some(Target::Order(OrderRef {
+            order: order.parse().ok()?,
+            transaction: transaction.map(str::parse).transpose().ok()?,
+        })),
         _ => None,
     }
 }

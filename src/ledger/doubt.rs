@@ -8,7 +8,7 @@ use rusqlite::params;
 
 use super::{Ledger, bump_generation, codec};
 use crate::clock::now_ms;
-use crate::domain::{CauseCode, Kind, PaymentId, RefundStatus, Requested};
+use crate::domain::{Books, CauseCode, RefundStatus, Requested, Target};
 
 /// A row that may have refunded, as a read-back needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +18,8 @@ pub(crate) struct DoubtRow {
     /// Its idempotency key as stored: rows of other batches with the same key
     /// are the same request, and share a verdict.
     pub key: Vec<u8>,
-    pub kind: Kind,
-    pub payment: PaymentId,
+    /// Its payment, or its order (and the transaction it names).
+    pub target: Target,
     pub requested: Requested,
     /// When its first request may have left.
     pub exposed_at_ms: Option<i64>,
@@ -27,22 +27,21 @@ pub(crate) struct DoubtRow {
     /// last claimed or changed), whichever batch sent it: the same request
     /// may be in flight from another process.
     pub last_at_ms: i64,
-    /// A refund the state file holds for another row with this row's key:
-    /// the same request, so the same refund.
+    /// A refund the state file holds for this row (an earlier read-back found
+    /// it, then an answer of a request still in flight put the row back in
+    /// doubt), else for another row with this row's key: the same request, so
+    /// the same refund.
     pub same_key_refund: Option<String>,
-    /// A refund an answer of its own request carried, kept while the row
-    /// stayed in doubt (a later attempt of the request was not certain): its
-    /// own, whatever other rows may claim.
-    pub own_refund: Option<String>,
 }
 
 /// Which rows in doubt a command reads back for a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DoubtScope {
-    /// Those on payments where rows of other batches in doubt hold back rows
-    /// of this batch still to send (a run, before sending).
+    /// Those on payments (or orders) where rows of other batches in doubt hold
+    /// back rows of this batch still to send (a run, before sending).
     Holding,
-    /// Those on every payment of the batch, its own among them (`reconcile`).
+    /// Those on every payment (and order) of the batch, its own among them
+    /// (`reconcile`).
     Reconciling,
 }
 
@@ -54,10 +53,12 @@ pub(crate) enum Verdict {
         refund_id: String,
         status: RefundStatus,
         amount: Option<rust_decimal::Decimal>,
-        payment: PaymentId,
+        /// The payment or order read.
+        books: Books,
     },
-    /// Read long enough after its last attempt, the payment holds no refund of it.
-    NotRefunded { payment: PaymentId },
+    /// Read long enough after its last attempt, the payment (or order) holds
+    /// no refund of it.
+    NotRefunded { books: Books },
 }
 
 impl Ledger {
@@ -73,19 +74,25 @@ impl Ledger {
         // Found through the index of rows in doubt, which claims and
         // migrations keep (a row is in doubt from its claim on); the batch's
         // own `sending` rows besides, which an older state file may hold.
+        // Rows on one payment (`x.payment_id = o.payment_id AND x.kind =
+        // o.kind`) or one order (`x.order_id = o.order_id`): the same books.
         let filter = match scope {
             DoubtScope::Holding => {
                 "o.doubt <> 0
                  AND EXISTS (SELECT 1 FROM rows AS r WHERE r.batch = ?1 AND r.state = 'pending'
-                             AND r.doubt = 0 AND r.payment_id = o.payment_id AND r.kind = o.kind)
+                             AND r.doubt = 0
+                             AND ((r.payment_id = o.payment_id AND r.kind = o.kind)
+                                  OR r.order_id = o.order_id))
                  AND EXISTS (SELECT 1 FROM rows AS x WHERE x.doubt <> 0 AND x.batch <> ?1
-                             AND x.payment_id = o.payment_id AND x.kind = o.kind)"
+                             AND ((x.payment_id = o.payment_id AND x.kind = o.kind)
+                                  OR x.order_id = o.order_id))"
             }
             DoubtScope::Reconciling => {
                 "(o.doubt <> 0 OR (o.state = 'sending' AND o.batch = ?1))
                  AND (o.batch = ?1
                       OR EXISTS (SELECT 1 FROM rows AS r WHERE r.batch = ?1
-                                 AND r.payment_id = o.payment_id AND r.kind = o.kind))"
+                                 AND ((r.payment_id = o.payment_id AND r.kind = o.kind)
+                                      OR r.order_id = o.order_id)))"
             }
         };
         let mut stmt = self.conn.prepare(&format!(
@@ -94,13 +101,14 @@ impl Ledger {
                     o.requested, o.exposed_at,
                     (SELECT MAX(COALESCE(k.last_attempt_at, k.updated_at)) FROM rows AS k
                      WHERE k.key = o.key),
-                    (SELECT CAST(k.refund_id AS TEXT) FROM rows AS k
-                     WHERE k.key = o.key AND k.batch <> o.batch AND k.refund_id IS NOT NULL
-                       AND k.state IN ('refunded', 'in_process') LIMIT 1),
-                    CAST(o.refund_id AS TEXT)
+                    COALESCE(CAST(o.refund_id AS TEXT),
+                             (SELECT CAST(k.refund_id AS TEXT) FROM rows AS k
+                              WHERE k.key = o.key AND k.batch <> o.batch AND k.refund_id IS NOT NULL
+                                AND k.state IN ('refunded', 'in_process') LIMIT 1)),
+                    o.order_id, o.transaction_id
              FROM rows AS o
-             WHERE o.payment_id IS NOT NULL AND {filter}
-             ORDER BY o.payment_id, o.exposed_at, o.batch, o.row_no"
+             WHERE (o.payment_id IS NOT NULL OR o.order_id IS NOT NULL) AND {filter}
+             ORDER BY o.payment_id, o.kind, o.order_id, o.exposed_at, o.batch, o.row_no"
         ))?;
         let mut rows = stmt.query([self.seq(batch_id)?])?;
         let mut out = Vec::new();
@@ -111,17 +119,18 @@ impl Ledger {
             out.push(DoubtRow {
                 batch_id: r.get(0)?,
                 row_no,
-                kind: codec::kind_of(r.get(2)?).ok_or_else(bad)?,
-                payment: u64::try_from(r.get::<_, i64>(3)?)
-                    .ok()
-                    .and_then(PaymentId::new)
-                    .ok_or_else(bad)?,
+                target: codec::target_of(
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get_ref(9)?.as_str_or_null()?,
+                    r.get_ref(10)?.as_str_or_null()?,
+                )
+                .ok_or_else(bad)?,
                 requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
                 key: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
                 exposed_at_ms: r.get(6)?,
                 last_at_ms: r.get(7)?,
                 same_key_refund: r.get(8)?,
-                own_refund: r.get(9)?,
             });
         }
         Ok(out)
@@ -161,11 +170,11 @@ impl Ledger {
                         refund_id,
                         status,
                         amount,
-                        payment,
+                        books,
                     } => {
                         let (state, code) = if status.moved_no_money() {
                             ("failed", Some(CauseCode::RefundRejected))
-                        } else if *status == RefundStatus::Approved {
+                        } else if status.is_made() {
                             ("refunded", None)
                         } else {
                             // In process, or a status the tool does not know:
@@ -183,7 +192,8 @@ impl Ledger {
                                 .map(|a| a.to_string()),
                             code,
                             format!(
-                                "its answer never came; reading payment {payment} back found refund {refund_id}"
+                                "its answer never came; reading {} back found refund {refund_id}",
+                                books.named()
                             ),
                             now,
                         ])?;
@@ -197,10 +207,10 @@ impl Ledger {
                         }
                         n
                     }
-                    Verdict::NotRefunded { payment } => not_refunded.execute(params![
+                    Verdict::NotRefunded { books } => not_refunded.execute(params![
                         row.batch_id,
                         row.row_no as i64,
-                        format!("reading payment {payment} back found no refund of it"),
+                        format!("reading {} back found no refund of it", books.named()),
                         now,
                     ])?,
                 } as u64;

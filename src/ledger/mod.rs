@@ -122,11 +122,12 @@ pub(crate) struct Batch {
 }
 
 /// A refund an earlier batch of the state file made (or may have made) on the
-/// payment of a row being added, under another key.
+/// payment (or order) of a row being added, under another key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PriorRefund {
     pub row_no: u64,
     pub line: u64,
+    /// The payment id, or the order's `ORD…` id.
     pub payment_id: String,
     pub batch_id: String,
     /// What that row asked (`full` or an amount).
@@ -139,6 +140,8 @@ pub(crate) struct PriorRefund {
     /// The row may have refunded: a request of it reached (or may have reached)
     /// Mercado Pago with no answer settling it.
     pub doubt: bool,
+    /// The row refunds an order of the Orders API (`payment_id` is its id).
+    pub order: bool,
 }
 
 impl PriorRefund {
@@ -170,15 +173,19 @@ pub(crate) struct Held {
     /// Only rows in doubt stand in its way (no refund known to be made): a
     /// read-back may free it, so the row is held, never refused.
     pub only_doubt: bool,
+    /// The row refunds an order, not a payment.
+    pub order: bool,
 }
 
 impl Held {
     /// The cause a held row carries.
     pub(crate) fn code(&self) -> crate::domain::CauseCode {
-        if self.only_doubt {
-            crate::domain::CauseCode::PaymentInDoubt
-        } else {
-            crate::domain::CauseCode::PaymentHasRefunds
+        use crate::domain::CauseCode;
+        match (self.order, self.only_doubt) {
+            (false, true) => CauseCode::PaymentInDoubt,
+            (false, false) => CauseCode::PaymentHasRefunds,
+            (true, true) => CauseCode::OrderInDoubt,
+            (true, false) => CauseCode::OrderHasRefunds,
         }
     }
 }
@@ -199,11 +206,13 @@ pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<Held> {
                 row_no: p.row_no,
                 line: p.line,
                 why: format!(
-                    "payment {} already has refunds in the state file: {}",
+                    "{} {} already has refunds in the state file: {}",
+                    if p.order { "order" } else { "payment" },
                     p.payment_id,
                     p.describe()
                 ),
                 only_doubt,
+                order: p.order,
             }),
         }
     }
@@ -294,15 +303,14 @@ mod tests {
     use super::schema::MIGRATIONS;
     use super::*;
     use crate::domain::{
-        Amount, Cause, IdempotencyKey, Kind, PaymentId, RefundInfo, Requested, Valid,
+        Amount, Cause, IdempotencyKey, Kind, PaymentId, RefundInfo, Requested, Target, Valid,
     };
 
     fn content(n: u64) -> Valid {
         Valid {
             ask: RefundAsk {
                 key: IdempotencyKey::new(format!("k{n}")).unwrap(),
-                kind: Kind::Payment,
-                payment_id: PaymentId::new(1000 + n).unwrap(),
+                target: Target::Payment(PaymentId::new(1000 + n).unwrap()),
                 requested: Requested::Partial(
                     Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
                 ),
@@ -419,11 +427,11 @@ mod tests {
         assert_eq!(rows.len(), 3);
         let ask = rows[0].ask.as_ref().unwrap();
         assert_eq!(ask.key.as_str(), key);
-        assert_eq!(ask.payment_id.get(), 1001);
+        assert_eq!(ask.target, Target::Payment(PaymentId::new(1001).unwrap()));
         assert_eq!(rows[0].fields, ["1001", "10,50", "a"]);
         assert_eq!(rows[0].result.refund.as_ref().unwrap().id, "777");
         assert_eq!(rows[0].result.outcome, Outcome::Refunded);
-        assert_eq!(rows[1].ask.as_ref().unwrap().kind, Kind::AdvancedPayment);
+        assert_eq!(rows[1].ask.as_ref().unwrap().kind(), Kind::AdvancedPayment);
         assert_eq!(rows[1].ask.as_ref().unwrap().key.as_str(), "k-legacy");
         assert!(rows[2].ask.is_none());
         assert_eq!(rows[2].fields, ["x", "-1", "c"]);
@@ -448,6 +456,153 @@ mod tests {
         });
         create(&mut l, &batch("new1", 2), new_rows);
         assert_eq!(l.outcome_counts("new1").unwrap()[&Outcome::Pending], 2);
+    }
+
+    fn order_content(n: u64, transaction: Option<&str>) -> Valid {
+        Valid {
+            ask: RefundAsk {
+                key: IdempotencyKey::new(format!("o{n}")).unwrap(),
+                target: Target::Order(crate::domain::OrderRef {
+                    order: format!("ORD01JQ4S4KY8HWQ6NA5PXB65B{n:03}").parse().unwrap(),
+                    transaction: transaction.map(|t| t.parse().unwrap()),
+                }),
+                requested: Requested::Full,
+            },
+            currency: None,
+            reference: None,
+        }
+    }
+
+    /// A state file of schema 6 (before orders) is upgraded with every row as
+    /// it was, and then holds order rows beside payment rows: stored by their
+    /// order and transaction, claimed and read back as they went in.
+    #[test]
+    fn a_schema_6_file_takes_order_rows_beside_its_payment_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("six.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..6] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 6).unwrap();
+            c.execute_batch(
+                r#"INSERT INTO batches (id, created_at, input_path, input_digest, namespace, header,
+                                       delimiter, settings, row_count, seq)
+                   VALUES ('six', 1, '/in.csv', 'd', 'ns', '["payment_id","amount"]', 44, '{}', 1, 1);
+                   INSERT INTO rows (batch, row_no, line, key, kind, payment_id, requested, fields,
+                                     state, attempts, refund_id, refund_status, refunded_amount,
+                                     last_attempt_at, updated_at)
+                   VALUES (1, 1, NULL, 'k-six', 0, 1001, '10.5', X'01020102', 'refunded', 1, 777,
+                           'approved', '10.5', 5, 5);"#,
+            )
+            .unwrap();
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        let v: i64 = l
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+        let mut old = Vec::new();
+        l.for_each_row("six", |r| {
+            old.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(old.len(), 1);
+        let ask = old[0].ask.as_ref().unwrap();
+        assert_eq!(ask.target, Target::Payment(PaymentId::new(1001).unwrap()));
+        assert_eq!(old[0].fields, ["1001", "10.5"]);
+        assert_eq!(old[0].result.outcome, Outcome::Refunded);
+
+        let pay = "PAY01J67CQQH5904WDBVZEM4JMEP3";
+        let rows = [
+            (1, content(4), "1004".to_owned()),
+            (
+                2,
+                order_content(2, None),
+                "ORD01JQ4S4KY8HWQ6NA5PXB65B002".to_owned(),
+            ),
+            (
+                3,
+                order_content(3, Some(pay)),
+                "ORD01JQ4S4KY8HWQ6NA5PXB65B003".to_owned(),
+            ),
+        ]
+        .map(|(n, c, id)| {
+            Ok(Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![id, "x".into()],
+                content: Ok(c),
+            })
+        });
+        create(&mut l, &batch("mixed", 3), rows);
+        type Stored = (i64, Option<i64>, Option<String>, Option<String>);
+        let stored: Vec<Stored> = l
+            .conn
+            .prepare(
+                "SELECT kind, payment_id, order_id, transaction_id FROM rows
+                 WHERE batch = (SELECT seq FROM batches WHERE id = 'mixed') ORDER BY row_no",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            stored,
+            [
+                (0, Some(1004), None, None),
+                (2, None, Some("ORD01JQ4S4KY8HWQ6NA5PXB65B002".into()), None),
+                (
+                    2,
+                    None,
+                    Some("ORD01JQ4S4KY8HWQ6NA5PXB65B003".into()),
+                    Some(pay.into())
+                ),
+            ]
+        );
+        let claimed = l.record_and_claim("mixed", &[], 0, 10).unwrap();
+        let asks: Vec<RefundAsk> = claimed.into_iter().map(|c| c.ask).collect();
+        assert_eq!(
+            asks,
+            [
+                content(4).ask,
+                order_content(2, None).ask,
+                order_content(3, Some(pay)).ask
+            ]
+        );
+        let mut back = Vec::new();
+        l.for_each_row("mixed", |r| {
+            back.push((r.fields, r.ask.unwrap().kind()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(back[1].0, ["ORD01JQ4S4KY8HWQ6NA5PXB65B002", "x"]);
+        assert_eq!(back[2].1, Kind::Order);
+    }
+
+    /// A read-back found a row's refund, then the answer of a request of it
+    /// still in flight (a 500) put it back in doubt: the refund it holds is
+    /// its own, offered first to the next read-back rather than counted as
+    /// another row's.
+    #[test]
+    fn a_row_in_doubt_offers_the_refund_it_holds_to_its_read_back() {
+        let (_dir, mut l) = ledger_with(2);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        l.conn
+            .execute(
+                "UPDATE rows SET refund_id = 'REF7', state = 'failed', doubt = 1 WHERE row_no = 1",
+                [],
+            )
+            .unwrap();
+        let rows = l.rows_in_doubt("b1", DoubtScope::Reconciling).unwrap();
+        let own = rows.iter().find(|r| r.row_no == 1).unwrap();
+        assert_eq!(own.same_key_refund.as_deref(), Some("REF7"));
+        let other = rows.iter().find(|r| r.row_no == 2).unwrap();
+        assert_eq!(other.same_key_refund, None);
     }
 
     #[test]

@@ -9,8 +9,7 @@ use super::{
     Batch, BatchSettings, Ledger, MadeRefund, OUTCOME_SQL, StoredRow, Tally, codec, outcome_of,
 };
 use crate::domain::{
-    Cause, CauseCode, Currency, Outcome, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested,
-    RowResult,
+    Cause, CauseCode, Currency, Outcome, RefundAsk, RefundInfo, RefundStatus, Requested, RowResult,
 };
 
 impl Ledger {
@@ -247,6 +246,15 @@ impl Ledger {
         Ok(())
     }
 
+    /// Whether a row of the batch refunds an order of the Orders API.
+    pub(crate) fn has_orders(&self, batch_id: &str) -> anyhow::Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM rows WHERE order_id IS NOT NULL AND batch = ?1)",
+            [self.seq(batch_id)?],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The payments the batch's rows name, each once, ascending.
     pub(crate) fn batch_payments(&self, batch_id: &str) -> anyhow::Result<Vec<u64>> {
         let mut stmt = self.conn.prepare(
@@ -352,7 +360,8 @@ impl Ledger {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
                     cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
-                    last_attempt_at, kind, payment_id, line, updated_at, origin, doubt <> 0
+                    last_attempt_at, kind, payment_id, line, updated_at, origin, doubt <> 0,
+                    order_id, transaction_id
              FROM rows WHERE batch = ?1 {filter} ORDER BY row_no LIMIT ?2 OFFSET ?3",
         ))?;
         let mut rows = stmt.query(params![self.seq(batch_id)?, limit, offset])?;
@@ -380,18 +389,22 @@ impl Ledger {
             });
             let kind: Option<i64> = r.get(15)?;
             let payment: Option<i64> = r.get(16)?;
-            let payment_text = payment.map(|p| p.to_string());
-            let fields =
-                codec::fields_of(r.get_ref(1)?, payment_text.as_deref(), requested.as_deref())
-                    .ok_or_else(|| anyhow::anyhow!("state file: row {row_no} has bad cells"))?;
-            let ask = match (key, kind, payment, requested) {
-                (Some(key), Some(kind), Some(payment), Some(requested)) => Some(RefundAsk {
+            let order: Option<String> = r.get(21)?;
+            let transaction: Option<String> = r.get(22)?;
+            // The cell a reference stands for: the payment's id, or the order's.
+            let id_text = payment.map(|p| p.to_string()).or_else(|| order.clone());
+            let fields = codec::fields_of(r.get_ref(1)?, id_text.as_deref(), requested.as_deref())
+                .ok_or_else(|| anyhow::anyhow!("state file: row {row_no} has bad cells"))?;
+            let ask = match (key, kind, requested) {
+                (Some(key), Some(kind), Some(requested)) => Some(RefundAsk {
                     key,
-                    kind: codec::kind_of(kind).ok_or_else(|| bad("kind"))?,
-                    payment_id: u64::try_from(payment)
-                        .ok()
-                        .and_then(PaymentId::new)
-                        .ok_or_else(|| bad("payment id"))?,
+                    target: codec::target_of(
+                        kind,
+                        payment,
+                        order.as_deref(),
+                        transaction.as_deref(),
+                    )
+                    .ok_or_else(|| bad("payment or order id"))?,
                     requested: Requested::from_canonical(&requested)
                         .ok_or_else(|| bad("amount"))?,
                 }),
@@ -503,7 +516,7 @@ pub(super) fn generation_of(conn: &rusqlite::Connection) -> anyhow::Result<i64> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Amount, IdempotencyKey, Kind, Row, Valid};
+    use crate::domain::{Amount, IdempotencyKey, PaymentId, Row, Target, Valid};
 
     /// Rows 1..=7 of batch `b`: refunded, in process, failed and retryable,
     /// failed for good, invalid, still sending, refunded for another amount.
@@ -529,8 +542,7 @@ mod tests {
                 Ok(Valid {
                     ask: RefundAsk {
                         key: IdempotencyKey::new(format!("k{n}")).unwrap(),
-                        kind: Kind::Payment,
-                        payment_id: PaymentId::new(1000 + n).unwrap(),
+                        target: Target::Payment(PaymentId::new(1000 + n).unwrap()),
                         requested: Requested::Partial(
                             Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
                         ),

@@ -80,20 +80,24 @@ impl ReadOnly {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS asks (
-                 row_no INTEGER, line INTEGER, key BLOB, kind INTEGER, payment_id INTEGER);
+                 row_no INTEGER, line INTEGER, key BLOB, kind INTEGER, payment_id INTEGER,
+                 order_id TEXT);
              DELETE FROM temp.asks;",
         )?;
         {
             let mut insert = tx.prepare(
-                "INSERT INTO temp.asks (row_no, line, key, kind, payment_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO temp.asks (row_no, line, key, kind, payment_id, order_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for (row_no, line, ask) in asks {
+                let (payment, order, _) = codec::target_values(&ask.target);
                 insert.execute(params![
                     row_no as i64,
                     line as i64,
                     codec::key_value(&ask.key),
-                    codec::kind_value(ask.kind),
-                    ask.payment_id.get() as i64
+                    codec::kind_value(ask.kind()),
+                    payment,
+                    order
                 ])?;
             }
         }

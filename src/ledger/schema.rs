@@ -141,6 +141,17 @@ UPDATE rows SET doubt = 1, exposed_at = CASE WHEN state = 'sending' THEN updated
                  AND http_status NOT IN (408, 409, 423, 429)));
 CREATE INDEX rows_in_doubt ON rows(payment_id) WHERE doubt <> 0;
 "#,
+    // Schema 7: orders of the Orders API (kind 2). An order's row has no
+    // payment id: its order (`ORD…`) and the payment transaction it names
+    // (`PAY…`, or NULL) are text. The per-order guard and the read-backs look
+    // rows up by order, as they do by payment; payment rows leave both NULL,
+    // and the indexes hold order rows only.
+    r#"
+ALTER TABLE rows ADD COLUMN order_id TEXT;
+ALTER TABLE rows ADD COLUMN transaction_id TEXT;
+CREATE INDEX rows_by_order ON rows(order_id) WHERE order_id IS NOT NULL;
+CREATE INDEX rows_in_doubt_by_order ON rows(order_id) WHERE doubt <> 0 AND order_id IS NOT NULL;
+"#,
 ];
 
 /// `PRAGMA application_id` of every state file ("mprf"): what tells our files from

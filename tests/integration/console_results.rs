@@ -440,3 +440,32 @@ async fn a_corrected_upload_after_an_outage_is_held_with_its_reason() {
     assert!(html.contains("may have refunded this payment"), "{html}");
     assert!(sb.refunds().is_empty(), "{:?}", sb.refunds());
 }
+
+/// A file mixing payments and orders of the Orders API, sent from the
+/// console: its results page shows each order row with its order id and its
+/// `REF…` refund, beside the payment rows, and the CSV says which each is.
+#[tokio::test(flavor = "multi_thread")]
+async fn order_rows_show_their_order_and_refund_on_the_results_page() {
+    let d = desk(&[]).await;
+    let Desk { sb, sub, appr, .. } = &d;
+    let order = "ORD01JQ4S4KY8HWQ6NA5PXB65B800";
+    let csv = format!("payment_id;amount;reference\n4800001;10,00;P-1\n{order};12,50;O-1\n");
+    let (id, j) = sent_upload(sub, appr, "mixed.csv", csv.into_bytes()).await;
+    assert_eq!(j["counts"]["refunded"], 2, "{j}");
+    let made = sb.order_refunds();
+    assert_eq!(made.len(), 1);
+    let (s, html) = sub.get(&format!("/batches/{id}/results")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(order), "{html}");
+    assert!(html.contains(&made[0].id), "{html}");
+    let csv = sub
+        .fetch(&format!("/batches/{id}/results.csv"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let rows = records(&csv);
+    let kinds: Vec<&str> = rows.iter().map(|r| r["refund_kind"].as_str()).collect();
+    assert_eq!(kinds, ["payment", "order"], "{rows:?}");
+    assert_eq!(rows[1]["refund_id"], made[0].id);
+}

@@ -441,6 +441,23 @@ fn demo_exits_zero() {
     assert_eq!(ran.code, 0, "{ran:?}");
     assert!(ran.stdout.contains("created 0 new refunds"), "{ran:?}");
     assert!(w.path("demo/chargebacks.results.csv").exists());
+    // Orders too: refunded with their REF… refund, the re-export sends nothing new.
+    assert!(
+        ran.stdout
+            .contains("The Spanish re-export of the orders' spreadsheet, run with a fresh state file, created 0 new refunds."),
+        "{ran:?}"
+    );
+    let orders = crate::common::read_csv(&w.path("demo/orders.results.csv"));
+    let refunded: Vec<&str> = orders
+        .iter()
+        .filter(|r| r["refund_kind"] == "order" && r["outcome"] == "refunded")
+        .map(|r| r["refund_id"].as_str())
+        .collect();
+    assert_eq!(refunded.len(), 3, "{orders:?}");
+    assert!(
+        refunded.iter().all(|id| id.starts_with("REF")),
+        "{orders:?}"
+    );
 }
 
 /// Without `--out-dir`, a fresh folder of the user's in the temporary folder:

@@ -23,6 +23,7 @@ mod mpbatch; // Mercado Pago's own batch-refund file in, its output columns out
 mod network; // exit 6 for a person, 3 for an outage; an unreachable API named
 mod nights; // nights sharing a state file: an outage night visible, per-batch files, unchanged input
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
+mod orders; // orders of the Orders API beside payments: read, keyed, sent, read back, reconciled
 mod rate; // rate control: the adaptive rate against an account limit, the shared pause
 mod refusals; // the console's refusals as people meet them: totals typed their way, pages with a way back
 mod resume; // a file the state file holds: resumed without re-reading, results kept

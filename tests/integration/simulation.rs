@@ -5,9 +5,11 @@
 //! point of the send path a test point arms, two processes on one state file —
 //! then the invariants checked, then every batch finished with the faults gone
 //! and the invariants checked again:
-//! - no payment holds more of our refunds than its rows asked for: one refund
-//!   per intent (a payment and a chargeback reference), whichever spreadsheet
-//!   asked it, and no refund under a key no row holds;
+//! - no payment (nor order of the Orders API: the spreadsheets mix both, an
+//!   order's `ORD…` id in the id column) holds more of our refunds than its
+//!   rows asked for: one refund per intent (a payment or order and a
+//!   chargeback reference), whichever spreadsheet asked it, and no refund
+//!   under a key no row holds;
 //! - every row the sandbox refunded is reported refunded, in process or in
 //!   doubt — never failed or pending;
 //! - no row is lost, every batch can be finished, and the books then agree: no
@@ -35,7 +37,8 @@ const CI_SEEDS: u64 = 16;
 
 #[derive(Debug, Clone)]
 struct SheetRow {
-    payment: u64,
+    /// A payment's id, or an order's (`ORD…`).
+    id: String,
     cents: i64,
     reference: String,
 }
@@ -53,7 +56,7 @@ fn csv(rows: &[SheetRow]) -> String {
         let _ = writeln!(
             s,
             "{},{}.{:02},{}",
-            r.payment,
+            r.id,
             r.cents / 100,
             r.cents % 100,
             r.reference
@@ -67,9 +70,15 @@ fn spreadsheets(rng: &mut fastrand::Rng, seed: u64) -> (Vec<SheetRow>, Vec<Sheet
     let base = 80_000_000 + (seed % 10_000) * 1000;
     let mut night = Vec::new();
     for p in 0..payments {
+        // An ordinary payment, or an ordinary order (its id ends 000-005 too).
+        let id = if rng.bool() {
+            (base + p).to_string()
+        } else {
+            format!("ORD{:026}", base + p)
+        };
         for j in 0..rng.u64(1..=2) {
             night.push(SheetRow {
-                payment: base + p,
+                id: id.clone(),
                 cents: rng.i64(500..=3500),
                 reference: format!("CB-{p}-{j}"),
             });
@@ -145,7 +154,7 @@ fn one(seed: u64) -> Result<(), String> {
             csv(&s.night),
             csv(&s.fixed),
             s.log,
-            sb.refunds()
+            made(&sb)
         )
     })
 }
@@ -156,7 +165,9 @@ fn schedule(
     w: &Work,
     s: &mut Schedule,
 ) -> Result<(), String> {
-    let payments: Vec<u64> = s.night.iter().map(|r| r.payment).collect();
+    // The payments an outage can strike (the sandbox fails payments by id).
+    let mut payments: Vec<u64> = s.night.iter().filter_map(|r| r.id.parse().ok()).collect();
+    payments.dedup();
     for step in 0..rng.usize(3..=7) {
         let share = |rng: &mut fastrand::Rng| [0.0, 0.0, 0.2, 0.5][rng.usize(..4)];
         let slow = rng.u8(..) < 10;
@@ -171,7 +182,8 @@ fn schedule(
             ..Faults::default()
         });
         // An outage of one payment: every POST on it answered 500.
-        let outage = (rng.u8(..) < 40).then(|| payments[rng.usize(..payments.len())]);
+        let outage = (rng.u8(..) < 40 && !payments.is_empty())
+            .then(|| payments[rng.usize(..payments.len())]);
         if let Some(p) = outage {
             sb.fail_payment(p, 500);
         }
@@ -439,11 +451,24 @@ struct Reported {
     at: String,
 }
 
+/// A refund the sandbox made, of a payment or of an order: (id, its key, amount).
+fn made(sb: &SandboxHandle) -> Vec<(String, String, String)> {
+    let payments = sb
+        .refunds()
+        .into_iter()
+        .map(|r| (r.id.to_string(), r.idempotency_key, r.amount.to_string()));
+    let orders = sb
+        .order_refunds()
+        .into_iter()
+        .map(|r| (r.id, r.idempotency_key, r.amount.to_string()));
+    payments.chain(orders).collect()
+}
+
 fn invariants(sb: &SandboxHandle, w: &Work, s: &Schedule, finished: bool) -> Result<(), String> {
-    let refunds = sb.refunds();
+    let refunds = made(sb);
     let rows = rows_by_key(sb, w)?;
-    // Intents: (payment, reference); each row's key names one.
-    let mut intent_of: HashMap<String, (u64, String)> = HashMap::new();
+    // Intents: (payment or order, reference); each row's key names one.
+    let mut intent_of: HashMap<String, (String, String)> = HashMap::new();
     for file in ["night", "fixed"] {
         if batch_of(w, file).is_none() {
             continue;
@@ -452,35 +477,32 @@ fn invariants(sb: &SandboxHandle, w: &Work, s: &Schedule, finished: bool) -> Res
         for r in read_csv(&w.path(&path)) {
             intent_of.insert(
                 r["idempotency_key"].clone(),
-                (r["payment_id"].parse().unwrap_or(0), r["reference"].clone()),
+                (r["payment_id"].clone(), r["reference"].clone()),
             );
         }
     }
-    let mut per_intent: BTreeMap<(u64, String), Vec<String>> = BTreeMap::new();
+    let mut per_intent: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     let mut keys = HashSet::new();
-    for r in &refunds {
-        if !keys.insert(r.idempotency_key.clone()) {
-            return Err(format!("two refunds under key {}", r.idempotency_key));
+    for (id, key, amount) in &refunds {
+        if !keys.insert(key.clone()) {
+            return Err(format!("two refunds under key {key}"));
         }
-        let Some(intent) = intent_of.get(&r.idempotency_key) else {
-            return Err(format!(
-                "refund {} under key {} no row holds",
-                r.id, r.idempotency_key
-            ));
+        let Some(intent) = intent_of.get(key) else {
+            return Err(format!("refund {id} under key {key} no row holds"));
         };
         per_intent
             .entry(intent.clone())
             .or_default()
-            .push(format!("{} ({})", r.id, r.amount));
+            .push(format!("{id} ({amount})"));
         // Every row with the key: each is that request.
-        let reported = rows.get(&r.idempotency_key).map_or(&[][..], Vec::as_slice);
+        let reported = rows.get(key).map_or(&[][..], Vec::as_slice);
         if let Some(wrong) = reported
             .iter()
             .find(|p| !matches!(p.outcome.as_str(), "refunded" | "in_process" | "unknown"))
         {
             return Err(format!(
-                "refund {} of key {} is reported {} ({})",
-                r.id, r.idempotency_key, wrong.outcome, wrong.at
+                "refund {id} of key {key} is reported {} ({})",
+                wrong.outcome, wrong.at
             ));
         }
     }
@@ -560,7 +582,7 @@ fn simulation_of_bad_nights_refunds_nothing_twice_and_forgets_nothing() {
                         let Some(&seed) = seeds.get(i) else { break };
                         let done = ran.fetch_add(1, Ordering::SeqCst) + 1;
                         // A soak says how far it got, for whoever stops it.
-                        if done % 250 == 0 {
+                        if done.is_multiple_of(250) {
                             eprintln!(
                                 "simulation: {done} seed(s) run in {:.0} s, through seed {seed}",
                                 started.elapsed().as_secs_f64()

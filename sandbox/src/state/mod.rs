@@ -1,6 +1,6 @@
 //! The sandbox's whole mutable world, composed of parts that each own one kind of
 //! state — `catalogue` (what an id means), `book` (payments, refunds and the refund
-//! rules), `keys` (the idempotency table), `dice` (injected faults), `stats` (the
+//! rules), `orders` (the Orders API's orders, their refunds and rules), `keys` (the idempotency table), `dice` (injected faults), `stats` (the
 //! request counters) — and `request`/`wire`, what comes in and how every answer
 //! (errors in both of MP's shapes, refunds, payments) is rendered. One mutex
 //! guards the whole [`State`]; nothing here touches the network or awaits, so every
@@ -12,6 +12,7 @@ mod catalogue;
 mod dice;
 mod keys;
 mod limit;
+mod orders;
 mod reports;
 mod request;
 mod stats;
@@ -28,6 +29,8 @@ pub(crate) use catalogue::{Magic, Payment};
 pub(crate) use dice::PostCommitFault;
 pub(crate) use keys::Claim;
 pub(crate) use limit::AccountLimit;
+pub use orders::OrderRefundRecord;
+pub(crate) use orders::{Order, OrderAsk, OrderError, OrderMagic, Orders, valid_order_id};
 pub(crate) use reports::{Reports, Which};
 pub(crate) use request::{Ask, RefundRequest, read_request};
 pub(crate) use wire::{
@@ -38,6 +41,7 @@ use super::{Faults, RefundRecord};
 
 pub(crate) struct State {
     pub(crate) book: Book,
+    pub(crate) orders: Orders,
     pub(crate) keys: Keys,
     pub(crate) dice: Dice,
     pub(crate) counters: Counters,
@@ -50,6 +54,7 @@ impl State {
     pub(crate) fn new(faults: Faults) -> Self {
         State {
             book: Book::default(),
+            orders: Orders::default(),
             keys: Keys::default(),
             dice: Dice::new(faults),
             counters: Counters::default(),
@@ -67,6 +72,20 @@ impl State {
         Ok(claim)
     }
 
+    /// With `--settle-after`, settles the in-process refunds (payments' and
+    /// orders') old enough at `now`.
+    pub(crate) fn settle_due(&mut self, now: OffsetDateTime) {
+        if let Some(after) = self.book.settle_after {
+            self.book.settle_due(now);
+            self.orders.settle(now, Some(after));
+        }
+    }
+
+    /// Settles every refund still in process, payments' and orders'.
+    pub(crate) fn settle_all(&mut self) -> usize {
+        self.book.settle_in_process() + self.orders.settle(OffsetDateTime::now_utc(), None)
+    }
+
     /// Applies the refund rules and, when they allow it, creates the refund. The
     /// caller renders the response and hands it to [`Keys::remember`].
     pub(crate) fn create_refund(
@@ -77,6 +96,45 @@ impl State {
         let record = self.book.create_refund(req, now)?;
         self.counters.refunds_created += 1;
         Ok(record)
+    }
+
+    /// Counts refunds made (an order's full refund makes one a transaction).
+    pub(crate) fn count_refunds(&mut self, n: usize) {
+        self.counters.refunds_created += n as u64;
+    }
+
+    /// A refund of an order made by hand, as in the panel: no key, the API's
+    /// rules. `amount` (a string, as the API takes it) `None` refunds what is
+    /// left; `transaction` `None` takes the order's first. Returns the refunds made.
+    pub(crate) fn order_refund_by_hand(
+        &mut self,
+        id: &str,
+        amount: Option<&str>,
+        transaction: Option<&str>,
+    ) -> Result<Vec<OrderRefundRecord>, OrderError> {
+        let now = OffsetDateTime::now_utc();
+        let ask = match amount {
+            None => OrderAsk::Full,
+            Some(a) => {
+                let first = self
+                    .orders
+                    .order(id, now)
+                    .ok_or(OrderError::NOT_FOUND)?
+                    .transactions[0]
+                    .id
+                    .clone();
+                let body = serde_json::json!({"transactions": [{
+                    "id": transaction.map_or(first, str::to_owned),
+                    "amount": a,
+                }]});
+                OrderAsk::parse(body.to_string().as_bytes())?
+            }
+        };
+        let before = self.orders.refunds.len();
+        self.orders.refund(id, &ask, "", now)?;
+        let made = self.orders.refunds[before..].to_vec();
+        self.count_refunds(made.len());
+        Ok(made)
     }
 
     /// A refund made by hand, as in the Mercado Pago panel: no idempotency key,

@@ -752,4 +752,80 @@ pub(super) const CAUSES_ES: &[(Why, &str)] = &[
     (Why::RateLimited, "demasiadas solicitudes (límite de tasa)"),
     (Why::ServerFailed, "el servidor de Mercado Pago falló"),
     (Why::RefusedWithoutCause, "rechazado por la API sin causa"),
+    (
+        Why::TransactionNeeded,
+        "la orden tiene varias transacciones de pago: indica una en una columna transaction_id",
+    ),
+    (
+        Why::OrderRefundedEarlier,
+        "un lote anterior ya reembolsó esta orden",
+    ),
+    (
+        Why::OrderInDoubtEarlier,
+        "una fila de un lote anterior pudo haber reembolsado esta orden (su respuesta nunca llegó): retenida hasta que la lectura de la orden en Mercado Pago lo aclare",
+    ),
+    (
+        Why::KeyTooLong,
+        "el X-Idempotency-Key es más largo de lo que acepta la API de órdenes",
+    ),
+    (
+        Why::NotAnOrderId,
+        "no es un ID de orden que acepte la API de órdenes (ORD y 26 caracteres)",
+    ),
+    (
+        Why::OtherAccountsOrder,
+        "la orden pertenece a otra cuenta (otro token de acceso)",
+    ),
+    (
+        Why::OrderNotFound,
+        "orden no encontrada (¿ID de orden equivocado?)",
+    ),
+    (
+        Why::TransactionNotFound,
+        "la transacción no es uno de los pagos de la orden (¿ID de transacción equivocado?)",
+    ),
+    (
+        Why::OrderNoPartialRefunds,
+        "esta orden no admite reembolsos parciales (reembólsala completa)",
+    ),
+    (
+        Why::OrderAmountExceedsLeft,
+        "el monto supera lo que queda por reembolsar en la transacción de la orden",
+    ),
+    (
+        Why::OrderHasTips,
+        "la orden tiene propina: solo se permite el reembolso total",
+    ),
+    (
+        Why::OrderPastWindow,
+        "orden demasiado antigua para reembolsar (fuera del plazo de reembolso)",
+    ),
+    (
+        Why::OrderRefundInProgress,
+        "otro reembolso de la orden se estaba procesando (reenviado con la misma clave tras una pausa)",
+    ),
+    (
+        Why::KeyUsedOtherRequest,
+        "la clave ya se usó con otra solicitud: la fila pudo haber reembolsado, la lectura de la orden lo aclara",
+    ),
+    (
+        Why::KeyUnchecked,
+        "Mercado Pago no pudo verificar la clave y pudo haber reembolsado: la lectura de la orden lo aclara antes de cualquier nuevo envío",
+    ),
+    (
+        Why::OrderTokenMayNot,
+        "la cuenta del token no puede reembolsar esta orden",
+    ),
+    (
+        Why::OrderAlreadyRefunded,
+        "la orden ya fue reembolsada por completo",
+    ),
+    (
+        Why::OrderStateAllowsNoRefund,
+        "el estado de la orden no permite reembolso (solo órdenes procesadas)",
+    ),
+    (
+        Why::ChargedBack,
+        "la orden tiene un contracargo abierto: un reembolso también pagaría dos veces",
+    ),
 ];

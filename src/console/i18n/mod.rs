@@ -726,6 +726,7 @@ mod tests {
         codes.push(CauseCode::parse("http_418"));
         codes.extend(NetCause::iter().map(CauseCode::Net));
         codes.extend(Prediction::iter().map(CauseCode::Predicted));
+        codes.extend(crate::domain::OrderCause::iter().map(CauseCode::Order));
         for code in &codes {
             let Some(m) = causes::meaning(code) else {
                 continue;

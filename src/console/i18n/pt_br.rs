@@ -753,4 +753,80 @@ pub(super) const CAUSES_PT_BR: &[(Why, &str)] = &[
         Why::RefusedWithoutCause,
         "recusado pela API sem causa informada",
     ),
+    (
+        Why::TransactionNeeded,
+        "o pedido tem várias transações de pagamento: indique uma numa coluna transaction_id",
+    ),
+    (
+        Why::OrderRefundedEarlier,
+        "um lote anterior já estornou este pedido",
+    ),
+    (
+        Why::OrderInDoubtEarlier,
+        "uma linha de um lote anterior pode ter estornado este pedido (a resposta nunca chegou): retida até que a leitura do pedido no Mercado Pago o esclareça",
+    ),
+    (
+        Why::KeyTooLong,
+        "o X-Idempotency-Key é mais longo do que a API de pedidos aceita",
+    ),
+    (
+        Why::NotAnOrderId,
+        "não é um ID de pedido que a API de pedidos aceite (ORD e 26 caracteres)",
+    ),
+    (
+        Why::OtherAccountsOrder,
+        "o pedido pertence a outra conta (outro token de acesso)",
+    ),
+    (
+        Why::OrderNotFound,
+        "pedido não encontrado (ID do pedido errado?)",
+    ),
+    (
+        Why::TransactionNotFound,
+        "a transação não é um dos pagamentos do pedido (ID da transação errado?)",
+    ),
+    (
+        Why::OrderNoPartialRefunds,
+        "este pedido não aceita estornos parciais (estorne-o por inteiro)",
+    ),
+    (
+        Why::OrderAmountExceedsLeft,
+        "o valor passa do que resta a estornar na transação do pedido",
+    ),
+    (
+        Why::OrderHasTips,
+        "o pedido tem gorjeta: só o estorno total é permitido",
+    ),
+    (
+        Why::OrderPastWindow,
+        "pedido antigo demais para estornar (fora do prazo de estorno)",
+    ),
+    (
+        Why::OrderRefundInProgress,
+        "outro estorno do pedido estava em processamento (reenviado com a mesma chave após uma pausa)",
+    ),
+    (
+        Why::KeyUsedOtherRequest,
+        "a chave já foi usada com outra requisição: a linha pode ter estornado, a leitura do pedido esclarece",
+    ),
+    (
+        Why::KeyUnchecked,
+        "o Mercado Pago não conseguiu verificar a chave e pode ter estornado: a leitura do pedido esclarece antes de qualquer novo envio",
+    ),
+    (
+        Why::OrderTokenMayNot,
+        "a conta do token não pode estornar este pedido",
+    ),
+    (
+        Why::OrderAlreadyRefunded,
+        "o pedido já foi totalmente estornado",
+    ),
+    (
+        Why::OrderStateAllowsNoRefund,
+        "a situação do pedido não permite estorno (só pedidos processados)",
+    ),
+    (
+        Why::ChargedBack,
+        "o pedido tem um chargeback aberto: um estorno também pagaria duas vezes",
+    ),
 ];
