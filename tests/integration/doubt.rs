@@ -471,6 +471,26 @@ fn requests_given_up_after_the_grace_leave_their_rows_in_doubt() {
     }
 }
 
+/// `file` run once a row, every refund committed and its answer cut.
+fn cut_after_commit(w: &Work, sb: &SandboxHandle, file: &str) -> crate::common::Ran {
+    sb.set_faults(Faults {
+        cut_after_commit: 1.0,
+        ..Faults::default()
+    });
+    run(w.mprefund(
+        sb,
+        &[
+            "run",
+            file,
+            "--state",
+            "s.db",
+            "--max-attempts",
+            "1",
+            "--yes",
+        ],
+    ))
+}
+
 /// A row's outcome as `report` reads it from the state file now.
 fn reported(w: &Work, batch: &str) -> Vec<String> {
     let out = format!("{batch}.check.csv");
@@ -516,22 +536,7 @@ fn a_failed_row_is_in_doubt_again_when_another_batch_sends_its_key() {
     assert_eq!(reported(&w, &night), ["failed"], "{ran:?}");
 
     // The same row, in another file, is sent; its answer is cut after the commit.
-    sb.set_faults(Faults {
-        cut_after_commit: 1.0,
-        ..Faults::default()
-    });
-    let ran = run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "fixed.csv",
-            "--state",
-            "s.db",
-            "--max-attempts",
-            "1",
-            "--yes",
-        ],
-    ));
+    let ran = cut_after_commit(&w, &sb, "fixed.csv");
     assert_eq!(refunds_per_payment(&sb)[&5_300_001], 1, "{ran:?}");
     let fixed = batch(&w, "fixed.results.csv");
     assert_eq!(reported(&w, &fixed)[0], "unknown", "{ran:?}");
@@ -581,22 +586,7 @@ fn reconcile_counts_another_batchs_row_in_doubt_not_an_outside_refund() {
     );
     let ran = run(w.mprefund(&sb, &["run", "night.csv", "--state", "s.db"]));
     assert_eq!(outcomes(&w, "night.results.csv"), ["failed"], "{ran:?}");
-    sb.set_faults(Faults {
-        cut_after_commit: 1.0,
-        ..Faults::default()
-    });
-    let ran = run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "fixed.csv",
-            "--state",
-            "s.db",
-            "--max-attempts",
-            "1",
-            "--yes",
-        ],
-    ));
+    let ran = cut_after_commit(&w, &sb, "fixed.csv");
     assert_eq!(sb.refunds().len(), 1, "{ran:?}");
     assert_eq!(outcomes(&w, "fixed.results.csv"), ["unknown"], "{ran:?}");
     sb.set_faults(Faults::default());
