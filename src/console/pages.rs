@@ -42,7 +42,11 @@ impl Chrome {
         Chrome {
             csrf: a.csrf.clone(),
             user: Some(a.name.clone()),
-            role: a.role.as_str(),
+            role: a.words.t(match a.role {
+                super::Role::Submitter => M::RoleSubmitter,
+                super::Role::Approver => M::RoleApprover,
+                super::Role::Admin => M::RoleAdmin,
+            }),
             may_audit: a.role.may_audit(),
             w: a.words,
             here: a.here.clone(),

@@ -844,6 +844,8 @@ async fn a_phone_reads_the_plan_and_the_results_in_portuguese() {
     };
     b.login("sub", PASSWORD).await;
     fits("phone-home").await;
+    // The role beside the name is a word of the page's language too.
+    assert_eq!(b.text("header small").await, "solicitante");
     let id = b.upload(&sample(), false).await;
     let total = b.wait_for("#to-type").await.text().await.unwrap();
     fits("phone-plan").await;

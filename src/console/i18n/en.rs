@@ -606,6 +606,9 @@ pub(super) const EN: &[(M, &str)] = &[
         M::LookOnly,
         "Look only: this console was started without an access token (--without-token). Plans, results and the audit trail can be read; nothing can be approved or sent.",
     ),
+    (M::RoleSubmitter, "submitter"),
+    (M::RoleApprover, "approver"),
+    (M::RoleAdmin, "admin"),
     (M::RefusedTitle, "This was not done"),
     (M::BackToBatch, "Back to the batch"),
     (

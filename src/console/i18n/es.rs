@@ -613,6 +613,9 @@ pub(super) const ES: &[(M, &str)] = &[
         M::LookOnly,
         "Solo consulta: esta consola se inició sin token de acceso (--without-token). Se pueden leer los planes, los resultados y la auditoría; no se puede aprobar ni enviar nada.",
     ),
+    (M::RoleSubmitter, "solicitante"),
+    (M::RoleApprover, "aprobador"),
+    (M::RoleAdmin, "administrador"),
     (M::RefusedTitle, "Esto no se hizo"),
     (M::BackToBatch, "Volver al lote"),
     (

@@ -628,6 +628,10 @@ pub(crate) enum M {
     CoverAccount,
     // Said on every page of a console started with --without-token.
     LookOnly,
+    // The role beside the account's name.
+    RoleSubmitter,
+    RoleApprover,
+    RoleAdmin,
     // Refusals as pages, and typed totals.
     RefusedTitle,
     BackToBatch,

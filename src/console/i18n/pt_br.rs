@@ -613,6 +613,9 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::LookOnly,
         "Somente consulta: este console foi iniciado sem token de acesso (--without-token). Planos, resultados e a trilha de auditoria podem ser lidos; nada pode ser aprovado nem enviado.",
     ),
+    (M::RoleSubmitter, "solicitante"),
+    (M::RoleApprover, "aprovador"),
+    (M::RoleAdmin, "administrador"),
     (M::RefusedTitle, "Isto não foi feito"),
     (M::BackToBatch, "Voltar ao lote"),
     (
