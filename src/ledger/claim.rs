@@ -366,14 +366,16 @@ fn claim(
                                     AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY})
                      ELSE 0 END,
                 r.currency,
-                r.doubt <> 0 OR r.state = 'sending'
-                OR EXISTS (SELECT 1 FROM rows AS same
-                           WHERE same.key = r.key AND same.batch <> r.batch
-                             AND (same.doubt <> 0
-                                  OR same.state IN ('sending', 'refunded', 'in_process'))),
-                EXISTS (SELECT 1 FROM rows AS same
-                        WHERE same.key = r.key AND same.batch <> r.batch
-                          AND same.doubt = 0 AND same.state IN ('failed', 'pending')),
+                r.doubt <> 0 OR r.state = 'sending',
+                -- The rows of other batches with its key, in one look at the
+                -- key's index (most keys have none): 2 when one may have
+                -- refunded, 1 when one failed or waits without doubt.
+                (SELECT MAX(CASE WHEN same.doubt <> 0
+                                      OR same.state IN ('sending', 'refunded', 'in_process')
+                                 THEN 2
+                                 WHEN same.state IN ('failed', 'pending') THEN 1
+                                 ELSE 0 END)
+                 FROM rows AS same WHERE same.key = r.key AND same.batch <> r.batch),
                 r.order_id, r.transaction_id
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
@@ -407,6 +409,7 @@ fn claim(
                 continue;
             }
             let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
+            let same_key = r.get::<_, Option<i64>>(8)?.unwrap_or(0);
             let requested: String = r.get(4)?;
             out.push(Claimed {
                 row_no: row_no as u64,
@@ -429,9 +432,9 @@ fn claim(
                     .map(|c| c.parse())
                     .transpose()
                     .map_err(|_| bad())?,
-                in_doubt: r.get(7)?,
+                in_doubt: r.get::<_, bool>(7)? || same_key == 2,
             });
-            if r.get::<_, bool>(8)? {
+            if same_key >= 1 {
                 shared.push(row_no);
             }
         }
