@@ -491,6 +491,22 @@ fn cut_after_commit(w: &Work, sb: &SandboxHandle, file: &str) -> crate::common::
     ))
 }
 
+/// `reconcile` of `batch`, its rows in doubt read back at once.
+fn reconcile_at_once(w: &Work, batch: &str) -> crate::common::Ran {
+    run(token(
+        w,
+        &[
+            "reconcile",
+            "--state",
+            "s.db",
+            "--batch",
+            batch,
+            "--settle-after",
+            "0",
+        ],
+    ))
+}
+
 /// A row's outcome as `report` reads it from the state file now.
 fn reported(w: &Work, batch: &str) -> Vec<String> {
     let out = format!("{batch}.check.csv");
@@ -521,18 +537,7 @@ fn a_failed_row_is_in_doubt_again_when_another_batch_sends_its_key() {
     assert_eq!(outcomes(&w, "night.results.csv"), ["unknown"], "{ran:?}");
     sb.heal_payment(5_300_001);
     let night = batch(&w, "night.results.csv");
-    let ran = run(token(
-        &w,
-        &[
-            "reconcile",
-            "--state",
-            "s.db",
-            "--batch",
-            &night,
-            "--settle-after",
-            "0",
-        ],
-    ));
+    let ran = reconcile_at_once(&w, &night);
     assert_eq!(reported(&w, &night), ["failed"], "{ran:?}");
 
     // The same row, in another file, is sent; its answer is cut after the commit.
@@ -547,18 +552,7 @@ fn a_failed_row_is_in_doubt_again_when_another_batch_sends_its_key() {
     );
 
     sb.set_faults(Faults::default());
-    let ran = run(token(
-        &w,
-        &[
-            "reconcile",
-            "--state",
-            "s.db",
-            "--batch",
-            &night,
-            "--settle-after",
-            "0",
-        ],
-    ));
+    let ran = reconcile_at_once(&w, &night);
     assert_eq!(reported(&w, &night), ["refunded"], "{ran:?}");
     assert_eq!(reported(&w, &fixed)[0], "refunded", "{ran:?}");
     assert_eq!(
