@@ -12,7 +12,7 @@
 //! own codes. Whatever carries no marker is internal, never "stopped early".
 //! [`Exit::code`] alone turns either into the number.
 
-use crate::send::StopReason;
+use crate::engine::send::StopReason;
 
 /// How a command ended, each with its process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,7 @@ impl Failure {
             if cause.is::<EarlierUnfinished>() {
                 return Failure::EarlierUnfinished;
             }
-            if cause.is::<crate::lock::Held>() {
+            if cause.is::<crate::store::lock::Held>() {
                 return Failure::Locked;
             }
             if cause.is::<Damaged>() {
@@ -132,10 +132,10 @@ impl Failure {
             if cause.is::<Usage>() || cause.is::<mprefund_sandbox::BadArgs>() {
                 return Failure::Usage;
             }
-            if cause.is::<crate::input::InputError>() {
+            if cause.is::<crate::sheets::input::InputError>() {
                 return Failure::Input;
             }
-            if cause.is::<crate::mpreport::ReportError>() {
+            if cause.is::<crate::sheets::mpreport::ReportError>() {
                 return Failure::Report;
             }
             if let Some(rusqlite::Error::SqliteFailure(e, _)) = cause.downcast_ref() {

@@ -18,9 +18,9 @@ use serde::{Deserialize, Deserializer};
 
 use super::settings::Layer;
 use crate::domain::{Currency, ResultsFormat};
-use crate::lines::Limits;
-use crate::settings::{self, Concurrency};
-use crate::totals::Guard;
+use crate::sheets::lines::Limits;
+use crate::domain::settings::{self, Concurrency};
+use crate::domain::totals::Guard;
 
 pub(crate) const DEFAULT_API_BASE: &str = "https://api.mercadopago.com";
 pub(crate) const DEFAULT_NAMESPACE: &str = "mprefund";
@@ -153,7 +153,7 @@ impl Layer for TokenArgs {
 
 layered! {
     /// `--out`: the CSV a command writes. One flag for every command; each command
-    /// names its default ([`crate::paths::Sheet`]).
+    /// names its default ([`crate::store::paths::Sheet`]).
     #[derive(Args, Debug, Clone, Default, Deserialize)]
     #[serde(default)]
     pub struct OutArg {

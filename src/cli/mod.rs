@@ -9,6 +9,8 @@ pub(crate) mod args;
 mod commands;
 mod session;
 pub(crate) mod settings;
+#[cfg(test)]
+mod docs_pinned;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -74,10 +76,10 @@ pub enum Command {
     /// Serve a stateful local Mercado Pago refunds API, with fault injection.
     Sandbox(mprefund_sandbox::SandboxArgs),
     /// Run samples/ through plan and run against an in-process sandbox.
-    Demo(crate::demo::DemoArgs),
+    Demo(crate::ops::demo::DemoArgs),
     /// Serve the web console (upload, plan, accounts, audit trail) over the
     /// state file; `console users ...` manages its accounts.
-    Console(crate::console::ConsoleArgs),
+    Console(crate::web::ConsoleArgs),
 }
 
 pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
@@ -93,7 +95,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {
         Command::Console(a) => commands::console::exec(a, &session).await,
         Command::Demo(a) => {
             use anyhow::Context;
-            crate::demo::run(a, session.mode).await.context("demo")
+            crate::ops::demo::run(a, session.mode).await.context("demo")
         }
     }
 }

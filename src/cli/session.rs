@@ -8,11 +8,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::Context;
 
 use super::{Cli, LogFormat};
-use crate::commands::run::Confirm;
+use crate::ops::run::Confirm;
 use crate::exit::Ending;
-use crate::progress::Mode;
-use crate::send::{Stop, StopReason};
-use crate::steps::Reach;
+use crate::engine::progress::Mode;
+use crate::engine::send::{Stop, StopReason};
+use crate::domain::steps::Reach;
 use crate::{Exit, Usage};
 
 pub(crate) struct Session {
@@ -95,7 +95,7 @@ fn watch_signals(stop: Stop) {
         tokio::select! {
             _ = term.recv() => {},
             _ = int.recv() => {},
-            () = crate::testpoint::term() => {},
+            () = crate::engine::testpoint::term() => {},
         }
         tracing::warn!(
             "signal received: sending no new request, finishing the ones in flight; signal again to exit at once"
@@ -154,7 +154,7 @@ pub(crate) fn show(
 /// `--quiet`, and a JSON line with `--log-format json`), its next steps said as
 /// commands that reach the batch as `reach`, and its exit.
 pub(crate) fn finished(
-    f: &crate::commands::Finished,
+    f: &crate::ops::Finished,
     reach: &Reach,
     session: &Session,
 ) -> anyhow::Result<Exit> {
@@ -180,11 +180,11 @@ pub(crate) fn finished(
 }
 
 /// A run refused before sending is a usage error (exit 2), whatever refused it.
-impl Ending for crate::commands::run::RunResult {
+impl Ending for crate::ops::run::RunResult {
     fn exit(&self) -> Exit {
         match self {
-            crate::commands::run::RunResult::Finished(f) => f.exit(),
-            crate::commands::run::RunResult::Refused { .. } => Exit::Usage,
+            crate::ops::run::RunResult::Finished(f) => f.exit(),
+            crate::ops::run::RunResult::Refused { .. } => Exit::Usage,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! a command's flags: its flag, its job-file key (the same name), its help. The
 //! layers are merged generically ([`Layer`]), then resolved here into what the
 //! library takes (`SendOptions`, `InputOptions`, `OutputOptions`). How requests
-//! are sent is resolved into the one model, `crate::settings::Sending`, which a
+//! are sent is resolved into the one model, `crate::domain::settings::Sending`, which a
 //! new batch stores as it is and the engine's parts borrow from.
 //!
 //! A job file (`jobs/*.toml`) holds the settings of a recurring job: at its top
@@ -24,11 +24,11 @@ use serde::de::DeserializeOwned;
 
 use super::args::{DEFAULT_API_BASE, DEFAULT_NAMESPACE, InputArgs, OutputArgs, SendArgs};
 use crate::Usage;
-use crate::client::{self, Token};
-use crate::commands::{OutputOptions, Pick, SendOptions};
-use crate::input::InputOptions;
-use crate::progress::Mode;
-use crate::settings::{self, Concurrency, RateSettings, Sending, Tuning};
+use crate::api::client::{self, Token};
+use crate::ops::{OutputOptions, Pick, SendOptions};
+use crate::sheets::input::InputOptions;
+use crate::engine::progress::Mode;
+use crate::domain::settings::{self, Concurrency, RateSettings, Sending, Tuning};
 
 /// A layer of settings (the flags, a job file) over another: field by field, the
 /// upper layer's value where it gave one. Implemented by [`super::args::layered!`]
@@ -349,12 +349,12 @@ pub(crate) fn send_options(s: &SendArgs) -> anyhow::Result<SendOptions> {
 pub(crate) fn notifier(
     n: &super::args::NotifyArg,
     send: &SendArgs,
-) -> Result<Option<crate::notify::Notifier>, Usage> {
+) -> Result<Option<crate::engine::notify::Notifier>, Usage> {
     let Some(url) = n.notify_url.as_deref() else {
         return Ok(None);
     };
     let token = send_options(send).ok().map(|s| s.token);
-    crate::notify::Notifier::new(Some(url), token.as_ref())
+    crate::engine::notify::Notifier::new(Some(url), token.as_ref())
 }
 
 /// `--rate`, else its default.
@@ -374,7 +374,7 @@ pub(crate) fn output_options(s: &OutputArgs, mode: Mode) -> OutputOptions {
 }
 
 pub(crate) fn input_options(s: &InputArgs) -> InputOptions {
-    let d = crate::lines::Limits::default();
+    let d = crate::sheets::lines::Limits::default();
     let size = |v: Option<u64>, default: usize| {
         v.map_or(default, |n| usize::try_from(n).unwrap_or(usize::MAX).max(1))
     };
@@ -382,7 +382,7 @@ pub(crate) fn input_options(s: &InputArgs) -> InputOptions {
         delimiter: s.delimiter,
         allow_duplicates: s.allow_duplicates,
         namespace: namespace_of(s.namespace.as_deref()).to_owned(),
-        limits: crate::lines::Limits {
+        limits: crate::sheets::lines::Limits {
             columns: size(s.max_columns, d.columns),
             field_bytes: size(s.max_field_bytes, d.field_bytes),
             record_bytes: size(s.max_record_bytes, d.record_bytes),
@@ -405,7 +405,7 @@ pub(crate) fn state_of(state: Option<&Path>, job: &JobCommon) -> Result<PathBuf,
     match state {
         Some(s) => Ok(s.to_owned()),
         // Over batches already made: nothing new is keyed.
-        None => crate::state_home::default_state(
+        None => crate::store::state_home::default_state(
             job.input.as_deref(),
             namespace_of(job.namespace.as_deref()),
             true,
@@ -414,8 +414,8 @@ pub(crate) fn state_of(state: Option<&Path>, job: &JobCommon) -> Result<PathBuf,
 }
 
 /// Where the token comes from, as the command line (not a job file) gave it.
-pub(crate) fn token_from(t: &super::args::TokenArgs) -> Option<crate::steps::TokenFrom> {
-    use crate::steps::TokenFrom;
+pub(crate) fn token_from(t: &super::args::TokenArgs) -> Option<crate::domain::steps::TokenFrom> {
+    use crate::domain::steps::TokenFrom;
     match (&t.token_file, &t.token_env) {
         (Some(f), _) => Some(TokenFrom::File(f.clone())),
         (None, Some(v)) => Some(TokenFrom::Env(v.clone())),
@@ -435,7 +435,7 @@ mod tests {
         plan::PlanArgs, reconcile::ReconcileArgs, report::ReportArgs, retry::RetryArgs,
         run::RunArgs, status::StatusArgs,
     };
-    use crate::console::ConsoleSettings;
+    use crate::web::ConsoleSettings;
 
     fn job(text: &str) -> Result<JobFile, Usage> {
         JobFile::parse(text, Path::new("/etc/mprefund/jobs/x.toml"))

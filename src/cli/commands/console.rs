@@ -1,12 +1,12 @@
 //! `mprefund console`: the state file and input settings resolved as every
 //! command over batches resolves them (`--state`, else the job's, else the
 //! account's), its settings merged flag > `[console]` > the job's top level >
-//! default, then the console (`crate::console`) takes over.
+//! default, then the console (`crate::web`) takes over.
 
 use crate::cli::args::InputArgs;
 use crate::cli::session::Session;
 use crate::cli::settings::{self, JobFile, Layer};
-use crate::console::{ConsoleArgs, ConsoleSettings};
+use crate::web::{ConsoleArgs, ConsoleSettings};
 use crate::{Exit, Usage};
 
 /// The job's state file, as `console` reads it.
@@ -23,7 +23,7 @@ pub(crate) async fn exec(mut a: ConsoleArgs, _session: &Session) -> anyhow::Resu
     let state = settings::state_of(state.as_deref(), &job.common("console")?)?;
     // Accounts and the console's tables go in the state file: created by the
     // user the service runs as, never left to root.
-    crate::state_owner::check(&state, &crate::state_owner::this_command())?;
+    crate::store::state_owner::check(&state, &crate::store::state_owner::this_command())?;
     // Uploads are read as `plan` reads the job's input: its delimiter, namespace…
     let input = settings::input_options(&job.layer::<InputArgs>("console")?);
     // Sending is `run`'s: the same settings, the token read the same way. A
@@ -50,5 +50,5 @@ pub(crate) async fn exec(mut a: ConsoleArgs, _session: &Session) -> anyhow::Resu
             .into()
         }),
     };
-    crate::console::exec(a, state, input, send).await
+    crate::web::exec(a, state, input, send).await
 }

@@ -1,6 +1,6 @@
 //! One module per command, as cargo's `commands/x.rs`: the command's own flags
 //! and its `exec`, which resolves its settings, runs the command in the library
-//! (`crate::commands`) and shows its result. Each returns the command's exit.
+//! (`crate::ops`) and shows its result. Each returns the command's exit.
 
 pub(crate) mod console;
 pub(crate) mod plan;

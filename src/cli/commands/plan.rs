@@ -12,7 +12,7 @@ use crate::cli::args::{
 use crate::cli::session::{Session, show};
 use crate::cli::settings::{self, JobFile, Layer};
 use crate::exit::Ending;
-use crate::{Exit, Usage, commands, state_home};
+use crate::{Exit, Usage, ops, store::state_home};
 
 layered! {
     #[derive(Args, Debug, Default, Deserialize)]
@@ -75,10 +75,10 @@ pub(crate) async fn exec(flags: PlanArgs, session: &Session) -> anyhow::Result<E
         None => state_home::default_state(Some(&input), &opts.namespace, true)?,
     };
     // The one read of the input; `--online` reads this copy again.
-    let spooled = crate::input::Spooled::read(&input)?;
-    let report = commands::plan::plan(&spooled, &opts, Some(&state), a.online)?;
+    let spooled = crate::sheets::input::Spooled::read(&input)?;
+    let report = ops::plan::plan(&spooled, &opts, Some(&state), a.online)?;
     let api_base = match &a.send.api_base {
-        Some(given) => Some(crate::client::check_api_base(given)?),
+        Some(given) => Some(crate::api::client::check_api_base(given)?),
         None => None,
     };
     show(&mut std::io::stdout().lock(), |w| {
@@ -92,7 +92,7 @@ pub(crate) async fn exec(flags: PlanArgs, session: &Session) -> anyhow::Result<E
     let Some((summary, asked)) = report.into_online() else {
         return Ok(offline);
     };
-    let req = commands::online::OnlineRequest {
+    let req = ops::online::OnlineRequest {
         input: spooled,
         summary,
         asked,
@@ -104,7 +104,7 @@ pub(crate) async fn exec(flags: PlanArgs, session: &Session) -> anyhow::Result<E
             .refund_window_days
             .unwrap_or(DEFAULT_REFUND_WINDOW_DAYS),
     };
-    let predicted = commands::online::plan_online(req, session.stop()).await?;
+    let predicted = ops::online::plan_online(req, session.stop()).await?;
     show(&mut std::io::stdout().lock(), |w| {
         writeln!(w)?;
         predicted.render(w)
@@ -135,7 +135,7 @@ impl Ending for Planned {
 }
 
 /// Offline: a clean file may be run (0), any bad line refuses it (2).
-impl Ending for commands::plan::PlanReport {
+impl Ending for ops::plan::PlanReport {
     fn exit(&self) -> Exit {
         if self.clean() { Exit::Ok } else { Exit::Usage }
     }

@@ -14,10 +14,10 @@ use crate::cli::args::{
 use crate::cli::session::Session;
 use crate::cli::settings::{self, JobCommon, JobFile, Layer};
 use crate::exit::{Ending, Failure, Interrupted};
-use crate::{Exit, Usage, commands};
+use crate::{Exit, Usage, ops};
 
 /// `--date-window` unless the job file says otherwise.
-const DEFAULT_DATE_WINDOW_DAYS: u32 = commands::statements::DEFAULT_WINDOW_DAYS;
+const DEFAULT_DATE_WINDOW_DAYS: u32 = ops::statements::DEFAULT_WINDOW_DAYS;
 /// `--fetch-timeout` unless the job file says otherwise.
 const DEFAULT_FETCH_TIMEOUT_SECS: u64 = 600;
 
@@ -53,7 +53,7 @@ layered! {
         pub to: Option<String>,
         #[arg(long, value_name = "SECS", help = with_default("With --fetch-report: seconds the fetch may wait in all (for the report to be made, and between retries, whatever a Retry-After asks)", DEFAULT_FETCH_TIMEOUT_SECS))]
         pub fetch_timeout: Option<u64>,
-        #[arg(long, value_name = "SIZE", value_parser = parse_size, help = with_default("With --fetch-report: the largest report downloaded, in bytes or with a KiB/MiB/GiB suffix; a larger one is refused and nothing of it kept", commands::DEFAULT_MAX_REPORT_BYTES))]
+        #[arg(long, value_name = "SIZE", value_parser = parse_size, help = with_default("With --fetch-report: the largest report downloaded, in bytes or with a KiB/MiB/GiB suffix; a larger one is refused and nothing of it kept", ops::DEFAULT_MAX_REPORT_BYTES))]
         #[serde(deserialize_with = "de_size")]
         pub max_report_bytes: Option<u64>,
         #[command(flatten)]
@@ -101,7 +101,7 @@ pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Res
     let a = flags.over(job.layer("reconcile")?);
     let common = job.common("reconcile")?;
     let notifier = settings::notifier(&a.notify, &a.send)?;
-    let mut tell = crate::notify::Tell::default();
+    let mut tell = crate::engine::notify::Tell::default();
     let exit = if a.report.is_empty() && a.fetch_report.is_none() {
         against_the_api(a, &given, &common, flagged, session, &mut tell).await
     } else {
@@ -136,7 +136,7 @@ async fn against_reports(
             "--report alone reads local files, it calls no API (--fetch-report does)",
         )?;
     }
-    let req = commands::statements::MatchRequest {
+    let req = ops::statements::MatchRequest {
         state: settings::state_of(a.batch.state.as_deref(), common)?,
         pick: settings::pick_of(a.batch.batch.as_deref(), common),
         reports: a.report.clone(),
@@ -146,26 +146,26 @@ async fn against_reports(
         currency: a.currency.currency,
     };
     let m = match a.fetch_report {
-        None => commands::statements::match_reports(req)?,
+        None => ops::statements::match_reports(req)?,
         Some(kind) => {
             let (Some(from), Some(to)) = (a.from.as_deref(), a.to.as_deref()) else {
                 return Err(Usage("--fetch-report needs --from and --to".into()).into());
             };
-            let (begin, end) = commands::parse_period(from, to)?;
-            let fetch = commands::statements::Fetch {
+            let (begin, end) = ops::parse_period(from, to)?;
+            let fetch = ops::statements::Fetch {
                 kind: match kind {
-                    FetchKind::Settlement => crate::mpreport::ReportKind::Settlement,
-                    FetchKind::Release => crate::mpreport::ReportKind::Release,
+                    FetchKind::Settlement => crate::sheets::mpreport::ReportKind::Settlement,
+                    FetchKind::Release => crate::sheets::mpreport::ReportKind::Release,
                 },
                 begin,
                 end,
                 timeout: Duration::from_secs(a.fetch_timeout.unwrap_or(DEFAULT_FETCH_TIMEOUT_SECS)),
                 max_bytes: a
                     .max_report_bytes
-                    .unwrap_or(commands::DEFAULT_MAX_REPORT_BYTES),
+                    .unwrap_or(ops::DEFAULT_MAX_REPORT_BYTES),
             };
             let send = settings::send_options(&a.send)?;
-            commands::statements::fetch_and_match(req, fetch, &send, session.stop())
+            ops::statements::fetch_and_match(req, fetch, &send, session.stop())
                 .await
                 .map_err(fetch_failed)?
         }
@@ -189,7 +189,7 @@ fn fetch_failed(e: anyhow::Error) -> anyhow::Error {
 struct Flagged {
     job: Option<PathBuf>,
     state: Option<PathBuf>,
-    token: Option<crate::steps::TokenFrom>,
+    token: Option<crate::domain::steps::TokenFrom>,
 }
 
 /// The batch's payments read back from the API; what disagrees is told.
@@ -199,7 +199,7 @@ async fn against_the_api(
     common: &JobCommon,
     flagged: Flagged,
     session: &Session,
-    tell: &mut crate::notify::Tell,
+    tell: &mut crate::engine::notify::Tell,
 ) -> anyhow::Result<Exit> {
     settings::refuse_flags(
         given,
@@ -207,14 +207,14 @@ async fn against_the_api(
         "they are for matching reports (--report, --fetch-report)",
     )?;
     let state = settings::state_of(a.batch.state.as_deref(), common)?;
-    let reach = crate::steps::Reach::new(
+    let reach = crate::domain::steps::Reach::new(
         flagged.job.as_deref(),
         flagged.state.as_deref(),
         Some(&state),
         flagged.token,
         None,
     );
-    let req = commands::reconcile::ReconcileRequest {
+    let req = ops::reconcile::ReconcileRequest {
         state,
         pick: settings::pick_of(a.batch.batch.as_deref(), common),
         send: settings::send_options(&a.send)?,
@@ -222,7 +222,7 @@ async fn against_the_api(
         metrics_file: a.metrics_file.clone(),
     };
     // Without --batch: every batch sent since the last reconcile, each said.
-    let m = commands::morning::reconcile_due(req, session.stop()).await?;
+    let m = ops::morning::reconcile_due(req, session.stop()).await?;
     for r in &m.read {
         session.summary(|| r.line(&reach), |w| r.render(w, &reach))?;
         let disagreeing: Vec<(&str, u64)> = r

@@ -7,8 +7,8 @@ use crate::Exit;
 use crate::cli::args::{BatchArgs, OutArg, ResultsFormatArg, layered};
 use crate::cli::session::{Session, finished};
 use crate::cli::settings::{self, JobFile, Layer};
-use crate::commands::{self, OutputOptions};
-use crate::steps::Reach;
+use crate::ops::{self, OutputOptions};
+use crate::domain::steps::Reach;
 
 layered! {
     #[derive(Args, Debug, Default, Deserialize)]
@@ -40,7 +40,7 @@ pub(crate) fn exec(flags: ReportArgs, session: &Session) -> anyhow::Result<Exit>
         ..OutputOptions::default()
     };
     let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
-    let f = commands::report::report(&state, &pick, &output)?;
+    let f = ops::report::report(&state, &pick, &output)?;
     let reach = Reach::new(
         job_flag.as_deref(),
         state_flag.as_deref(),

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use crate::cli::args::{BatchArgs, NotifyArg, OutputArgs, SendArgs, layered};
 use crate::cli::session::{self, Session, finished};
 use crate::cli::settings::{self, JobFile, Layer};
-use crate::steps::Reach;
-use crate::{Exit, Usage, commands};
+use crate::domain::steps::Reach;
+use crate::{Exit, Usage, ops};
 
 layered! {
     #[derive(Args, Debug, Default, Deserialize)]
@@ -63,7 +63,7 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
         let send = settings::send_options(&a.send)?;
         let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
         if a.all_failed {
-            let (id, retryable, permanent) = commands::retry::failed_counts(state, &pick)?;
+            let (id, retryable, permanent) = ops::retry::failed_counts(state, &pick)?;
             let q = format!(
                 "re-send {} failed row(s) of batch {id}, {permanent} of which the API refused for good?",
                 retryable + permanent
@@ -72,18 +72,18 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
                 return Err(Usage("not confirmed; nothing sent".into()).into());
             }
         }
-        let which = commands::retry::Retry {
+        let which = ops::retry::Retry {
             state,
             pick: &pick,
             all_failed: a.all_failed,
             include_pending: a.include_pending,
             reach: &reach,
         };
-        commands::retry::retry(which, &send, &output, session.stop())
+        ops::retry::retry(which, &send, &output, session.stop())
         .await
     }
     .await;
-    let mut tell = crate::notify::Tell::default();
+    let mut tell = crate::engine::notify::Tell::default();
     let exit = match ran {
         Ok(f) => {
             f.tell(&mut tell, &reach);
@@ -93,7 +93,7 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
             // As for `run`: a retry that ended without results still tells
             // monitoring, with its real exit code.
             let state = state.as_ref().ok().map(PathBuf::as_path);
-            commands::report_failure(
+            ops::report_failure(
                 None,
                 state,
                 &output,

@@ -14,13 +14,13 @@ use crate::cli::args::{
 };
 use crate::cli::session::{self, Session, finished, show};
 use crate::cli::settings::{self, JobFile, Layer};
-use crate::commands::OutputOptions;
-use crate::commands::run::{Earlier, Guards, RunRequest, RunResult};
+use crate::ops::OutputOptions;
+use crate::ops::run::{Earlier, Guards, RunRequest, RunResult};
 use crate::exit::Ending;
-use crate::night::{self, EarlierBatch};
-use crate::steps::Reach;
-use crate::totals::Guard;
-use crate::{Exit, Usage, commands, state_home};
+use crate::engine::night::{self, EarlierBatch};
+use crate::domain::steps::Reach;
+use crate::domain::totals::Guard;
+use crate::{Exit, Usage, ops, store::state_home};
 
 layered! {
 #[derive(Args, Debug, Default, Deserialize)]
@@ -124,7 +124,7 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
     };
     let a = flags.over(job.layer("run")?);
     let notifier = settings::notifier(&a.notify, &a.send)?;
-    let mut tell = crate::notify::Tell::default();
+    let mut tell = crate::engine::notify::Tell::default();
     let ran = Ran {
         given: &given,
         flagged,
@@ -147,7 +147,7 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
 struct Flagged {
     job: Option<PathBuf>,
     state: Option<PathBuf>,
-    token: Option<crate::steps::TokenFrom>,
+    token: Option<crate::domain::steps::TokenFrom>,
     api_base: Option<String>,
 }
 
@@ -177,7 +177,7 @@ async fn run_or_approved(
     a: RunArgs,
     ran: Ran<'_>,
     session: &Session,
-    tell: &mut crate::notify::Tell,
+    tell: &mut crate::engine::notify::Tell,
 ) -> anyhow::Result<Exit> {
     let Ran {
         given,
@@ -211,7 +211,7 @@ async fn run_or_approved(
     let reach = flagged.reach(state.as_deref());
     let ran = async {
         if let Some(state) = &state {
-            crate::state_owner::check(state, &crate::state_owner::this_command())?;
+            crate::store::state_owner::check(state, &crate::store::state_owner::this_command())?;
         }
         if !a.preflight {
             settings::refuse_flags(
@@ -251,13 +251,13 @@ async fn run_or_approved(
                 reach: reach.clone(),
             }),
         };
-        anyhow::Ok(commands::run::run(req, session.stop()).await?)
+        anyhow::Ok(ops::run::run(req, session.stop()).await?)
     }
     .await;
     // Every exit is an outcome someone monitors: one that produced no results
     // still writes the metrics and summary files it was asked for.
     let failed = |exit: Exit, error: String| {
-        commands::report_failure(
+        ops::report_failure(
             input.as_deref(),
             state.as_deref(),
             &output,
@@ -310,7 +310,7 @@ async fn approved(
     given: &[&'static str],
     night_args: Approved,
     session: &Session,
-    tell: &mut crate::notify::Tell,
+    tell: &mut crate::engine::notify::Tell,
 ) -> anyhow::Result<Exit> {
     let Approved {
         state,
@@ -358,10 +358,10 @@ async fn approved(
     .into_iter()
     .filter_map(|(flag, p)| p.map(|p| (flag, p)))
     .collect();
-    crate::paths::check_outputs(None, &state, &monitoring)?;
+    crate::store::paths::check_outputs(None, &state, &monitoring)?;
     // Its batches are the console's: `run --approved` resumes them.
     let reach = flagged.reach(Some(&state)).console();
-    let night = crate::console::approved::Night {
+    let night = crate::web::approved::Night {
         state: state.clone(),
         input: settings::input_options(&a.input_args),
         send: settings::send_options(&a.send)?,
@@ -369,7 +369,7 @@ async fn approved(
         confirm: session::tty_confirm(a.yes),
     };
     let nothing = |exit: Exit, error: Option<&str>| {
-        commands::report_nothing(
+        ops::report_nothing(
             None,
             Some(&state),
             &files,
@@ -379,7 +379,7 @@ async fn approved(
             APPROVED_LABEL,
         );
     };
-    let sent = match crate::console::approved::send_approved(night, session.stop()).await {
+    let sent = match crate::web::approved::send_approved(night, session.stop()).await {
         Ok(sent) => sent,
         Err(e) => {
             nothing(Exit::of_error(&e), Some(&format!("{e:#}")));
@@ -395,7 +395,7 @@ async fn approved(
     }
     let mut worst = Exit::Ok;
     let mut earlier: Vec<EarlierBatch> = Vec::new();
-    let mut last: Option<Box<crate::commands::Finished>> = None;
+    let mut last: Option<Box<crate::ops::Finished>> = None;
     for s in sent {
         show(&mut std::io::stderr().lock(), |w| {
             writeln!(w, "console batch {} ({}):", s.id, s.file)
@@ -436,11 +436,11 @@ async fn approved(
     match last {
         Some(mut f) => {
             f.earlier = earlier;
-            let output = match crate::ledger::Ledger::open(&state)?.batch(&f.batch_id)? {
+            let output = match crate::store::ledger::Ledger::open(&state)?.batch(&f.batch_id)? {
                 Some(b) => files.for_batch(&b),
                 None => files,
             };
-            commands::write_monitoring(&f, &output, APPROVED_LABEL)?;
+            ops::write_monitoring(&f, &output, APPROVED_LABEL)?;
         }
         None => {
             let errors: Vec<String> = earlier.iter().map(|e| e.line.clone()).collect();

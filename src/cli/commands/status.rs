@@ -7,8 +7,8 @@ use crate::cli::args::{BatchArgs, layered};
 use crate::cli::session::{Session, show};
 use crate::cli::settings::{self, JobFile, Layer};
 use crate::exit::Ending;
-use crate::steps::Reach;
-use crate::{Exit, commands};
+use crate::domain::steps::Reach;
+use crate::{Exit, ops};
 
 layered! {
     #[derive(Args, Debug, Default, Deserialize)]
@@ -31,7 +31,7 @@ pub(crate) fn exec(flags: StatusArgs, _session: &Session) -> anyhow::Result<Exit
     let common = job.common("status")?;
     let state = settings::state_of(a.batch.state.as_deref(), &common)?;
     let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
-    let report = commands::status::status(&state, &pick, a.failed)?;
+    let report = ops::status::status(&state, &pick, a.failed)?;
     // `status` reads no token: the commands it names take it as the job file
     // or the environment gives it.
     let reach = Reach::new(
@@ -46,7 +46,7 @@ pub(crate) fn exec(flags: StatusArgs, _session: &Session) -> anyhow::Result<Exit
 }
 
 /// `status` only reads: a report shown is a success, whatever the batch holds.
-impl Ending for commands::status::StatusReport {
+impl Ending for ops::status::StatusReport {
     fn exit(&self) -> Exit {
         Exit::Ok
     }

@@ -1,0 +1,1308 @@
+//! One HTTP attempt at one refund, and nothing more: builds the request (bearer
+//! token, the row's idempotency key, a body whose amount is written from the
+//! `Decimal`'s own digits), sends it, and says what came back. Retrying is
+//! `retry`'s decision and the runner's loop; this module never sleeps or loops.
+//!
+//! Invariants: the token lives only inside [`Token`], whose `Debug` is redacted, and
+//! only ever leaves in the `Authorization` header; an answer that echoes it, in
+//! any spelling, has it redacted before and after decoding. Plain `http://` is
+//! accepted only for loopback hosts. A 2xx whose body does not pin down the refund
+//! asked for (see [`answer`]) is an unknown outcome, not a success.
+
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::Usage;
+use crate::api::answer;
+use crate::domain::{
+    Cause, CauseCode, OrderId, OrderRef, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested,
+    Target,
+};
+use crate::api::network::NetFault;
+use crate::api::orders_api::OrderView;
+use crate::domain::settings::ClientSettings;
+pub(crate) use crate::api::token::Token;
+
+/// Checks `--api-base`: TLS everywhere, plain HTTP only to this machine.
+pub(crate) fn check_api_base(raw: &str) -> Result<reqwest::Url, Usage> {
+    let url = reqwest::Url::parse(raw.trim_end_matches('/')).map_err(|e| {
+        // Never echo what may hold a password.
+        let shown = if raw.contains('@') {
+            "(not shown)"
+        } else {
+            raw
+        };
+        Usage(format!("--api-base {shown:?} is not a URL: {e}"))
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // reqwest would turn it into Basic auth in place of the Bearer token, and
+        // the password would be stored with the batch's settings.
+        return Err(Usage(
+            "--api-base must not carry a user name or password (user:pass@); the access token comes from MP_ACCESS_TOKEN or --token-file".into(),
+        ));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(Usage(format!(
+            "--api-base {raw:?}: plain http:// is only allowed to loopback addresses; use https://"
+        ))),
+        other => Err(Usage(format!(
+            "--api-base {raw:?}: unsupported scheme {other:?}"
+        ))),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// What one attempt produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reply {
+    /// A refund was created (or replayed). `mismatch` says how the refund the API
+    /// described differs from the one asked for (another payment, another amount):
+    /// money moved, but not as the row asked, so a person must look.
+    Refund {
+        status: u16,
+        refund: RefundInfo,
+        mismatch: Option<Cause>,
+    },
+    /// The API answered with an error it explained (or at least a status).
+    Error {
+        status: u16,
+        retry_after: Option<Duration>,
+        cause: Option<Cause>,
+    },
+    /// Nobody knows whether a refund was made.
+    Unknown {
+        status: Option<u16>,
+        retry_after: Option<Duration>,
+        reason: String,
+        /// When no answer came: the host and why (see [`crate::api::network`]).
+        net: Option<NetFault>,
+    },
+}
+
+/// What the API answered, before it is read as a refund, a payment or a report:
+/// the status and `Retry-After` (read first: they stand whatever the body turns
+/// out to be) and the body, bounded and with the token redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
+/// The question an answer is checked against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    pub payment: PaymentId,
+    pub requested: &'a Requested,
+}
+
+/// Answers larger than this are not read: no refund object or error body comes
+/// near it, and a hostile or broken server must not take the memory of a run.
+pub(crate) const MAX_BODY: usize = 1 << 20;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    http: reqwest::Client,
+    base: String,
+    /// `base` parsed once: a refund's or payment's URL is this with its path
+    /// set, not a string parsed again (host and all) for every request.
+    base_url: reqwest::Url,
+    render_in_process: bool,
+    /// Kept only to redact it from what servers answer.
+    token: Token,
+}
+
+impl Client {
+    pub(crate) fn new(
+        base: &reqwest::Url,
+        token: &Token,
+        settings: &ClientSettings,
+    ) -> anyhow::Result<Client> {
+        let auth = token.bearer()?;
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("mprefund/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            // A redirected POST may be replayed as a GET or dropped: say "unknown".
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(256)
+            .build()?;
+        Ok(Client {
+            http,
+            base: base.as_str().trim_end_matches('/').to_owned(),
+            base_url: base.clone(),
+            render_in_process: settings.render_in_process,
+            token: token.clone(),
+        })
+    }
+
+    /// `--api-base` with `path` (no query) after its own path.
+    fn url(&self, path: &str) -> reqwest::Url {
+        let mut url = self.base_url.clone();
+        let prefix = url.path().trim_end_matches('/');
+        url.set_path(&format!("{prefix}{path}"));
+        url
+    }
+
+    /// One attempt. Never fails: every way it can go wrong is a [`Reply`].
+    /// An order's partial refund is sent for the transaction its ask names
+    /// (the runner fills in the order's only one when the row named none).
+    pub(crate) async fn refund(&self, ask: &RefundAsk) -> Reply {
+        let payment = match &ask.target {
+            Target::Order(o) => return self.refund_order(ask, o).await,
+            Target::Payment(p) | Target::AdvancedPayment(p) => *p,
+        };
+        let url = self.url(&ask.target.refund_path());
+        let req = self
+            .http
+            .post(url)
+            .header("X-Idempotency-Key", ask.key.as_str())
+            .body(body(&ask.requested));
+        let answer = match self.exchange(req).await {
+            Ok(answer) => answer,
+            Err(unknown) => return unknown,
+        };
+        let mut reply = classify(
+            answer.status,
+            answer.retry_after,
+            &answer.body,
+            Asked {
+                payment,
+                requested: &ask.requested,
+            },
+        );
+        self.token.scrub_reply(&mut reply);
+        reply
+    }
+}
+
+impl Client {
+    async fn refund_order(&self, ask: &RefundAsk, order: &OrderRef) -> Reply {
+        let req = self
+            .http
+            .post(self.url(&ask.target.refund_path()))
+            .header("X-Idempotency-Key", ask.key.as_str())
+            .body(crate::api::orders_api::body(
+                &ask.requested,
+                order.transaction.as_ref(),
+            ));
+        let answer = match self.exchange(req).await {
+            Ok(answer) => answer,
+            Err(unknown) => return unknown,
+        };
+        let mut reply = crate::api::orders_api::classify(
+            answer.status,
+            answer.retry_after,
+            &answer.body,
+            crate::api::orders_api::OrderAsked {
+                order: &order.order,
+                transaction: order.transaction.as_ref(),
+                requested: &ask.requested,
+            },
+        );
+        self.token.scrub_reply(&mut reply);
+        reply
+    }
+
+    /// One `GET /v1/orders/{id}`. Never fails: every way it can go wrong is
+    /// an [`OrderReply`].
+    pub(crate) async fn order(&self, id: OrderId) -> OrderReply {
+        let req = self.http.get(self.url(&format!("/v1/orders/{id}")));
+        let mut reply = match self.exchange(req).await {
+            Ok(a) if (200..300).contains(&a.status) => match OrderView::parse(&a.body) {
+                Ok(view) => OrderReply::Found(view),
+                Err(why) => OrderReply::Failed(Reply::Unknown {
+                    status: Some(a.status),
+                    retry_after: a.retry_after,
+                    reason: format!("HTTP {}: {why}: {}", a.status, snippet(&a.body)),
+                    net: None,
+                }),
+            },
+            Ok(a) => OrderReply::Failed(classify_error(a.status, a.retry_after, &a.body)),
+            Err(unknown) => OrderReply::Failed(unknown),
+        };
+        if let OrderReply::Failed(r) = &mut reply {
+            self.token.scrub_reply(r);
+        }
+        reply
+    }
+}
+
+/// What one read (`GET /v1/payments/{id}`, `GET /v1/orders/{id}`) produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fetched<T> {
+    Found(T),
+    /// Nothing found: the API's error ([`Reply::Error`], 404 among them) or no
+    /// answer that can be read as the API's ([`Reply::Unknown`]).
+    Failed(Reply),
+}
+
+impl<T> Fetched<T> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Fetched<U> {
+        match self {
+            Fetched::Found(t) => Fetched::Found(f(t)),
+            Fetched::Failed(r) => Fetched::Failed(r),
+        }
+    }
+}
+
+/// What one `GET /v1/orders/{id}` produced.
+pub(crate) type OrderReply = Fetched<OrderView>;
+
+/// A payment as `GET /v1/payments/{id}` shows it, read leniently: a field that is
+/// missing or spelled oddly (a string for a number) is `None`, never a panic —
+/// the commands turn what is missing into a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct PaymentView {
+    pub status: Option<String>,
+    pub currency_id: Option<String>,
+    pub transaction_amount: Option<Decimal>,
+    pub transaction_amount_refunded: Option<Decimal>,
+    pub date_approved: Option<String>,
+    /// `None` when the answer has no `refunds` array.
+    pub refunds: Option<Vec<MpRefund>>,
+}
+
+/// One of a payment's (or an order's) refunds as the API lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MpRefund {
+    pub id: String,
+    pub amount: Option<Decimal>,
+    pub status: Option<RefundStatus>,
+    pub date_created: Option<String>,
+    /// An order's refund: the payment transaction it refunds.
+    pub transaction_id: Option<String>,
+}
+
+/// What one `GET /v1/payments/{id}` produced.
+pub(crate) type PaymentReply = Fetched<PaymentView>;
+
+/// An amount from a JSON number (its own digits, never via f64) or a numeric
+/// string, read as [`answer::amount`] reads a refund's: none when no money has it.
+fn decimal_in(v: &serde_json::Value) -> Option<Decimal> {
+    match v {
+        serde_json::Value::String(s) => answer::amount(&serde_json::Value::String(s.trim().into())),
+        other => answer::amount(other),
+    }
+    .ok()
+}
+
+fn text_in(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads a `GET /v1/payments/{id}` answer: a 2xx JSON object is the payment;
+/// anything else at 2xx is unreadable; errors are read as for refunds.
+pub(crate) fn classify_payment(
+    status: u16,
+    retry_after: Option<Duration>,
+    bytes: &[u8],
+) -> PaymentReply {
+    if !(200..300).contains(&status) {
+        return PaymentReply::Failed(classify_error(status, retry_after, bytes));
+    }
+    let unknown = |reason: String| {
+        PaymentReply::Failed(Reply::Unknown {
+            status: Some(status),
+            retry_after,
+            reason,
+            net: None,
+        })
+    };
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(bytes)
+    else {
+        return unknown(format!(
+            "HTTP {status} with a body that is not a payment: {}",
+            snippet(bytes)
+        ));
+    };
+    let field = |k: &str| o.get(k).unwrap_or(&serde_json::Value::Null);
+    let refunds = field("refunds").as_array().map(|list| {
+        list.iter()
+            .filter_map(|r| {
+                Some(MpRefund {
+                    id: text_in(r.get("id")?)?,
+                    amount: r.get("amount").and_then(decimal_in),
+                    status: r
+                        .get("status")
+                        .and_then(text_in)
+                        .map(|s| RefundStatus::parse(&s)),
+                    date_created: r.get("date_created").and_then(text_in),
+                    transaction_id: None,
+                })
+            })
+            .collect()
+    });
+    PaymentReply::Found(PaymentView {
+        status: text_in(field("status")),
+        currency_id: text_in(field("currency_id")),
+        transaction_amount: decimal_in(field("transaction_amount")),
+        transaction_amount_refunded: decimal_in(field("transaction_amount_refunded")),
+        date_approved: text_in(field("date_approved")),
+        refunds,
+    })
+}
+
+/// `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3); the
+/// clock is an argument so that both forms are tested exactly.
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when =
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let when = SystemTime::from(when);
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+impl Client {
+    /// One `GET /v1/payments/{id}` (with its refunds, in-process ones included).
+    /// Never fails: every way it can go wrong is a [`PaymentReply`].
+    pub(crate) async fn payment(&self, id: PaymentId) -> PaymentReply {
+        let req = self.http.get(self.url(&format!("/v1/payments/{id}")));
+        let mut reply = match self.exchange(req).await {
+            Ok(a) => classify_payment(a.status, a.retry_after, &a.body),
+            Err(unknown) => PaymentReply::Failed(unknown),
+        };
+        if let PaymentReply::Failed(r) = &mut reply {
+            self.token.scrub_reply(r);
+        }
+        reply
+    }
+
+    /// One request to the account API (reports): `POST path` with `body`, or
+    /// `GET path`; the answer read as any other (bounded, token redacted). `Err`
+    /// is an unknown outcome.
+    pub(crate) async fn account(
+        &self,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, Reply> {
+        let url = format!("{}{path}", self.base);
+        let req = match body {
+            Some(b) => self.http.post(url).body(b.to_string()),
+            None => self.http.get(url),
+        };
+        self.exchange(req).await
+    }
+
+    /// `GET path` into the file `to` (through `to.part`, renamed when whole),
+    /// streamed: a report can be far larger than any answer [`MAX_BODY`] lets in
+    /// memory. One larger than `max_bytes` is refused (said by its length, else
+    /// cut off as it passes the bound) and nothing of it is kept. The answer
+    /// has no body: a 200 is the file written, any other status is not read.
+    pub(crate) async fn download(
+        &self,
+        path: &str,
+        to: &std::path::Path,
+        max_bytes: u64,
+    ) -> Result<Answer, DownloadError> {
+        use std::io::Write;
+        let transport = |e: &reqwest::Error| DownloadError::Transport(transport_reason(e));
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT, "text/csv, */*")
+            .send()
+            .await
+            .map_err(|e| transport(&e))?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            let retry_after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            return Ok(Answer {
+                status,
+                retry_after,
+                body: Vec::new(),
+            });
+        }
+        if resp.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(DownloadError::TooLarge);
+        }
+        let part = to.with_extension("part");
+        let local = |p: &std::path::Path, e: std::io::Error| {
+            DownloadError::Local(format!("{}: {e}", p.display()))
+        };
+        let written = async {
+            let mut file =
+                std::io::BufWriter::new(std::fs::File::create(&part).map_err(|e| local(&part, e))?);
+            let mut resp = resp;
+            let mut got: u64 = 0;
+            while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e))? {
+                got += chunk.len() as u64;
+                if got > max_bytes {
+                    return Err(DownloadError::TooLarge);
+                }
+                file.write_all(&chunk).map_err(|e| local(&part, e))?;
+            }
+            let file = file
+                .into_inner()
+                .map_err(|e| local(&part, e.into_error()))?;
+            file.sync_all().map_err(|e| local(&part, e))?;
+            std::fs::rename(&part, to).map_err(|e| local(to, e))
+        }
+        .await;
+        if written.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        written.map(|()| Answer {
+            status,
+            retry_after: None,
+            body: Vec::new(),
+        })
+    }
+
+    /// Sends `req` (asking for in-process refunds to be shown) and reads the
+    /// [`Answer`]. `Err` is an unknown outcome: no answer, or one that could not
+    /// be read.
+    async fn exchange(&self, mut req: reqwest::RequestBuilder) -> Result<Answer, Reply> {
+        if self.render_in_process {
+            req = req.header("X-Render-In-Process-Refunds", "true");
+        }
+        let resp = req.send().await.map_err(|e| Reply::Unknown {
+            status: None,
+            retry_after: None,
+            reason: transport_reason(&e),
+            net: crate::api::network::fault_of(&e),
+        })?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        match read_bounded(resp).await {
+            Ok(bytes) => {
+                // Copy only an answer that holds the token (a copy per answer costs).
+                let redacted = match self.token.redact(&bytes) {
+                    std::borrow::Cow::Owned(r) => Some(r),
+                    std::borrow::Cow::Borrowed(_) => None,
+                };
+                Ok(Answer {
+                    status,
+                    retry_after,
+                    body: redacted.unwrap_or(bytes),
+                })
+            }
+            Err(reason) => Err(Reply::Unknown {
+                status: Some(status),
+                retry_after,
+                reason,
+                net: None,
+            }),
+        }
+    }
+}
+
+/// Why [`Client::download`] gave no file.
+#[derive(Debug)]
+pub(crate) enum DownloadError {
+    /// No answer, or one cut short: worth asking again.
+    Transport(String),
+    /// The file is larger than allowed: asking again would not help.
+    TooLarge,
+    /// It could not be written here (disk full, permissions...).
+    Local(String),
+}
+
+/// The body, or why it could not be had within [`MAX_BODY`].
+async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
+    let too_large = || format!("the answer is larger than {MAX_BODY} bytes; not read");
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(transport_reason(&e)),
+        }
+    }
+}
+
+/// `{}` asks for a full refund; a partial one carries the amount as a JSON number
+/// spelled with the decimal's own digits.
+pub(crate) fn body(requested: &Requested) -> String {
+    match requested {
+        Requested::Full => "{}".to_owned(),
+        Requested::Partial(a) => format!("{{\"amount\":{}}}", a.get()),
+    }
+}
+
+fn transport_reason(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "connection cut while reading the answer"
+    } else {
+        "connection failed"
+    };
+    // The URL is ours and harmless; the token is never part of an error.
+    let mut msg = format!("{what}: {e}");
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    msg
+}
+
+/// Reads an answer the way the API's many shapes require, and checks a refund
+/// against the question: a success is only a success for the refund asked.
+pub(crate) fn classify(
+    status: u16,
+    retry_after: Option<Duration>,
+    bytes: &[u8],
+    asked: Asked<'_>,
+) -> Reply {
+    let unknown = |reason: String| Reply::Unknown {
+        status: Some(status),
+        retry_after,
+        reason,
+        net: None,
+    };
+    if (200..300).contains(&status) {
+        // One refund, or an array of them: told by the first byte, so that the
+        // body is read once, straight into the refunds (trying one shape and
+        // then the other would buffer it all first).
+        let refunds = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => serde_json::from_slice::<Vec<RefundBody>>(bytes),
+            _ => serde_json::from_slice::<RefundBody>(bytes).map(|r| vec![r]),
+        };
+        let mut refunds = match refunds {
+            Ok(refunds) => refunds,
+            Err(_) => {
+                return unknown(format!(
+                    "HTTP {status} with a body that is not a refund: {}",
+                    snippet(bytes)
+                ));
+            }
+        };
+        // An array (advanced payments) is searched for this refund; a lone refund is
+        // taken and checked, so that a wrong one is flagged rather than retried.
+        let found = if refunds.len() == 1 {
+            refunds.pop()
+        } else {
+            let candidates: Vec<answer::Candidate<'_>> =
+                refunds.iter().map(RefundBody::candidate).collect();
+            answer::pick(&candidates, asked.payment, asked.requested)
+                .map(|i| refunds.swap_remove(i))
+        };
+        let Some(r) = found else {
+            return unknown(format!(
+                "HTTP {status} without a refund of payment {} for {} that stands out: {}",
+                asked.payment,
+                asked.requested.canonical(),
+                snippet(bytes)
+            ));
+        };
+        return match r.read(asked) {
+            Ok((refund, mismatch)) => Reply::Refund {
+                status,
+                refund,
+                mismatch,
+            },
+            Err(why) => unknown(format!("HTTP {status}: {why}")),
+        };
+    }
+    classify_error(status, retry_after, bytes)
+}
+
+/// A non-2xx answer: the API's error when the body says one (either API's
+/// shape), else by status.
+pub(crate) fn classify_error(status: u16, retry_after: Option<Duration>, bytes: &[u8]) -> Reply {
+    let unknown = |reason: String| Reply::Unknown {
+        status: Some(status),
+        retry_after,
+        reason,
+        net: None,
+    };
+    let body = serde_json::from_slice::<ErrorBody>(bytes).ok();
+    match body {
+        // A 429 says the request was not taken, whatever page the gateway sent with it.
+        _ if status == 429 => Reply::Error {
+            status,
+            retry_after,
+            cause: crate::domain::causes::of_answer(status, body.and_then(ErrorBody::cause)),
+        },
+        Some(body) => Reply::Error {
+            status,
+            retry_after,
+            cause: crate::domain::causes::of_answer(status, body.cause()),
+        },
+        // A gateway's HTML page or a cut body: a retryable status stays retryable,
+        // anything else cannot be read as the API's verdict.
+        None if status >= 500 || status == 423 || status == 424 => unknown(format!(
+            "HTTP {status} with a body that is not the API's: {}",
+            snippet(bytes)
+        )),
+        None if bytes.is_empty() || status == 401 || status == 403 => Reply::Error {
+            status,
+            retry_after,
+            cause: None,
+        },
+        None => Reply::Error {
+            status,
+            retry_after,
+            cause: Some(Cause {
+                code: CauseCode::Http(status),
+                message: snippet(bytes),
+            }),
+        },
+    }
+}
+
+fn snippet(bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[derive(Deserialize)]
+struct RefundBody {
+    id: Scalar,
+    /// Read by [`answer`]: strictly, never through a float or a string compare.
+    #[serde(default)]
+    payment_id: Option<serde_json::Value>,
+    /// Without it nobody can say whether the money moved: an unknown outcome.
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    amount: Option<serde_json::Value>,
+    #[serde(default)]
+    date_created: Option<serde_json::Value>,
+}
+
+impl RefundBody {
+    fn candidate(&self) -> answer::Candidate<'_> {
+        answer::Candidate {
+            payment_id: self.payment_id.as_ref(),
+            amount: self.amount.as_ref(),
+            date_created: self.date_created.as_ref(),
+        }
+    }
+
+    /// The refund as the API described it and how it differs from the question,
+    /// or why nobody can say what it did: no status or one the tool does not know
+    /// (`"approved "` is not `approved`), or money that moved without an amount
+    /// that can be read.
+    fn read(self, asked: Asked<'_>) -> Result<(RefundInfo, Option<Cause>), String> {
+        let id = self.id.into_string();
+        let Some(status) = self.status else {
+            return Err(format!("refund {id} has no status"));
+        };
+        let status = RefundStatus::parse(&status);
+        // The Payments API's statuses only: an order's words are not a payment's.
+        if !RefundStatus::KNOWN.contains(&status) {
+            return Err(format!(
+                "refund {id} has status {:?}, which is none of {}; nobody can say whether money moved",
+                answer::short(status.as_str()),
+                RefundStatus::KNOWN.map(|s| s.to_string()).join(", ")
+            ));
+        }
+        let amount = match &self.amount {
+            Some(v) => Some(answer::amount(v).map_err(|why| format!("refund {id}: {why}"))?),
+            None if status.moved_no_money() => None,
+            None => return Err(format!("refund {id} is {status} without an amount")),
+        };
+        let mismatch = mismatch(self.payment_id.as_ref(), amount, asked);
+        let created_ms = self
+            .date_created
+            .as_ref()
+            .and_then(serde_json::Value::as_str)
+            .and_then(crate::domain::clock::parse_rfc3339);
+        Ok((
+            RefundInfo {
+                id,
+                status,
+                amount,
+                created_ms,
+            },
+            mismatch,
+        ))
+    }
+}
+
+/// How a refund the API made differs from the one asked for, if it does.
+fn mismatch(
+    payment_id: Option<&serde_json::Value>,
+    amount: Option<Decimal>,
+    asked: Asked<'_>,
+) -> Option<Cause> {
+    if let Some(p) = payment_id
+        && !answer::names_payment(p, asked.payment)
+    {
+        return Some(Cause {
+            code: CauseCode::PaymentDiffers,
+            message: format!(
+                "asked to refund payment {}; the API answered with a refund of payment {}",
+                asked.payment,
+                match p {
+                    serde_json::Value::String(s) => answer::short(s),
+                    other => answer::short(&other.to_string()),
+                }
+            ),
+        });
+    }
+    let got = amount?;
+    let differs =
+        got <= Decimal::ZERO || matches!(asked.requested, Requested::Partial(a) if a.get() != got);
+    differs.then(|| Cause {
+        code: CauseCode::AmountDiffers,
+        message: format!(
+            "asked to refund {}; the API answered with a refund of {got}",
+            asked.requested.canonical()
+        ),
+    })
+}
+
+/// Numbers and strings both occur for ids and codes (`2063` and `"400048"`).
+enum Scalar {
+    Num(serde_json::Number),
+    Str(String),
+}
+
+/// Read as a JSON value, not as an untagged enum: that would buffer the value
+/// and try each shape in turn, for every refund answered.
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Number(n) => Ok(Scalar::Num(n)),
+            serde_json::Value::String(s) => Ok(Scalar::Str(s)),
+            _ => Err(serde::de::Error::custom("neither a number nor a string")),
+        }
+    }
+}
+
+impl Scalar {
+    fn into_string(self) -> String {
+        match self {
+            Scalar::Num(n) => n.to_string(),
+            Scalar::Str(s) => s,
+        }
+    }
+}
+
+/// The Payments API's error (`message`, `error`, `cause`) or the Orders API's
+/// (`errors: [{code, message, details}]`).
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    cause: Option<CauseField>,
+    #[serde(default)]
+    errors: Option<Vec<CauseBody>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CauseField {
+    Many(Vec<CauseBody>),
+    One(CauseBody),
+}
+
+#[derive(Deserialize)]
+struct CauseBody {
+    #[serde(default)]
+    code: Option<Scalar>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl ErrorBody {
+    fn cause(self) -> Option<Cause> {
+        let first = match self.cause {
+            Some(CauseField::Many(v)) => v.into_iter().next(),
+            Some(CauseField::One(c)) => Some(c),
+            None => self.errors.and_then(|e| e.into_iter().next()),
+        };
+        let fallback = self
+            .message
+            .clone()
+            .or(self.error.clone())
+            .unwrap_or_default();
+        match first {
+            Some(c) => Some(Cause {
+                code: CauseCode::parse(&c.code.map(Scalar::into_string).unwrap_or_default()),
+                message: c.description.or(c.message).unwrap_or(fallback),
+            }),
+            None if self.message.is_some() || self.error.is_some() => Some(Cause {
+                code: CauseCode::parse(&self.error.unwrap_or_default()),
+                message: fallback,
+            }),
+            None => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    use crate::domain::Amount;
+
+    fn partial(s: &str) -> Requested {
+        Requested::Partial(Amount::new(Decimal::from_str(s).unwrap()).unwrap())
+    }
+
+    /// Classifies `bytes` as the answer to "refund `amount` of `payment`".
+    fn answer(status: u16, bytes: &[u8], payment: u64, requested: &Requested) -> Reply {
+        let asked = Asked {
+            payment: PaymentId::new(payment).unwrap(),
+            requested,
+        };
+        classify(status, None, bytes, asked)
+    }
+
+    fn any(status: u16, bytes: &[u8]) -> Reply {
+        answer(status, bytes, 1, &Requested::Full)
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_767); // 1994-11-06 08:49:27 GMT
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn body_keeps_the_decimal_digits() {
+        let a = Amount::new(Decimal::from_str("0.10").unwrap()).unwrap();
+        assert_eq!(body(&Requested::Partial(a)), r#"{"amount":0.1}"#);
+        let a = Amount::new(Decimal::from_str("12345678901234567.89").unwrap()).unwrap();
+        assert_eq!(
+            body(&Requested::Partial(a)),
+            r#"{"amount":12345678901234567.89}"#
+        );
+        assert_eq!(body(&Requested::Full), "{}");
+    }
+
+    #[test]
+    fn refund_object_and_array() {
+        let seed = br#"{"id": 1009042015, "payment_id": 18552260055, "amount": 10.10,
+            "metadata": [{}], "source": [{"id": "1003743392", "type": "collector"}],
+            "status": "approved", "label": [{}], "unknown": {"x": 1}}"#;
+        let Reply::Refund {
+            refund: r,
+            mismatch: None,
+            ..
+        } = answer(201, seed, 18552260055, &partial("10.1"))
+        else {
+            panic!()
+        };
+        assert_eq!(r.id, "1009042015");
+        assert_eq!(r.amount, Some(Decimal::from_str("10.10").unwrap()));
+        let arr = br#"[{"id": 1242469925, "payment_id": 51617407254, "amount": 25,
+            "source": {"id": 783789745, "name": "Test", "type": "collector"},
+            "status": "in_process"}]"#;
+        let Reply::Refund {
+            refund: r,
+            mismatch: None,
+            ..
+        } = answer(200, arr, 51617407254, &partial("25"))
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (r.id.as_str(), r.status.as_str()),
+            ("1242469925", "in_process")
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_no_refund_is_an_unknown_outcome() {
+        for body in [
+            &br#"{"id": true, "status": "approved", "amount": 10}"#[..],
+            br#"  [{"id": {"n": 1}, "status": "approved", "amount": 10}]"#,
+            br#"{"status": "approved", "amount": 10}"#,
+            br#""approved""#,
+            b"",
+            br#"{"id": 5, "status": "approved", "amount": 10} trailing"#,
+        ] {
+            assert!(
+                matches!(
+                    any(201, body),
+                    Reply::Unknown {
+                        status: Some(201),
+                        ..
+                    }
+                ),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let spaced = b"\n [ {\"id\": \"77\", \"status\": \"approved\", \"amount\": 10} ]";
+        assert!(matches!(any(201, spaced), Reply::Refund { refund, .. } if refund.id == "77"));
+    }
+
+    #[test]
+    fn errors_with_numeric_and_string_codes() {
+        let num = br#"{"message":"x","error":"bad_request","status":400,
+            "cause":[{"code":2063,"description":"The action requested is not valid","data":null}]}"#;
+        let str_ = br#"{"status":"404","error":"not_found","message":"Advanced payment not found.",
+            "cause":[{"code":"404002","message":"Advanced payment not found","data":null}]}"#;
+        assert_eq!(
+            any(400, num),
+            Reply::Error {
+                status: 400,
+                retry_after: None,
+                cause: Some(Cause {
+                    code: CauseCode::Other("2063".into()),
+                    message: "The action requested is not valid".into()
+                })
+            }
+        );
+        let Reply::Error { cause: Some(c), .. } = any(404, str_) else {
+            panic!()
+        };
+        assert_eq!(c.code, CauseCode::Other("404002".into()));
+        assert_eq!(c.message, "Advanced payment not found");
+    }
+
+    /// The Orders API's errors (`{"errors": [{code, message, details}]}`)
+    /// become their typed causes; a payment's status word of an order is not
+    /// a payment's.
+    #[test]
+    fn the_orders_errors_are_read_as_their_codes() {
+        use crate::domain::OrderCause;
+        use strum::IntoEnumIterator;
+        for code in OrderCause::iter() {
+            let body =
+                format!(r#"{{"errors":[{{"code":"{code}","message":"why","details":["x"]}}]}}"#);
+            let Reply::Error { cause, .. } = any(400, body.as_bytes()) else {
+                panic!("{code}: an error")
+            };
+            let cause = cause.unwrap();
+            assert_eq!(cause.code, CauseCode::Order(code));
+            assert_eq!(cause.message, "why");
+        }
+        let Reply::Error { cause, .. } = any(500, br#"{"errors":[{"code":"500"}]}"#) else {
+            panic!("an error")
+        };
+        assert_eq!(cause.unwrap().code, CauseCode::Http(500));
+        let processed = br#"{"id": 7, "payment_id": 1, "amount": 5, "status": "processed"}"#;
+        assert!(matches!(
+            answer(201, processed, 1, &partial("5")),
+            Reply::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn unreadable_answers_are_unknown() {
+        let html = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
+        assert!(matches!(
+            any(502, html),
+            Reply::Unknown {
+                status: Some(502),
+                ..
+            }
+        ));
+        assert!(matches!(any(201, b"{\"id\""), Reply::Unknown { .. }));
+        assert!(matches!(any(200, b"[]"), Reply::Unknown { .. }));
+        // A 4xx that is not JSON is still the API's refusal.
+        assert!(matches!(any(400, b"bad"), Reply::Error { status: 400, .. }));
+    }
+
+    #[test]
+    fn a_refund_is_checked_against_the_question() {
+        let ok = br#"{"id": 7, "payment_id": 1000, "amount": 25.00, "status": "approved"}"#;
+        assert!(matches!(
+            answer(201, ok, 1000, &partial("25")),
+            Reply::Refund { mismatch: None, .. }
+        ));
+        let mismatch =
+            |bytes: &[u8], requested: &Requested| match answer(201, bytes, 1000, requested) {
+                Reply::Refund {
+                    mismatch: Some(c), ..
+                } => c.code,
+                other => panic!("{other:?}"),
+            };
+        assert_eq!(mismatch(ok, &partial("20")), CauseCode::AmountDiffers);
+        let negative = br#"{"id": 7, "payment_id": 1000, "amount": -25, "status": "approved"}"#;
+        assert_eq!(
+            mismatch(negative, &Requested::Full),
+            CauseCode::AmountDiffers
+        );
+        let other = br#"{"id": 7, "payment_id": 999, "amount": 25, "status": "approved"}"#;
+        assert_eq!(mismatch(other, &partial("25")), CauseCode::PaymentDiffers);
+        let other_str = br#"{"id": 7, "payment_id": "999", "amount": 25, "status": "approved"}"#;
+        assert_eq!(
+            mismatch(other_str, &partial("25")),
+            CauseCode::PaymentDiffers
+        );
+        // A full refund has no asked amount to compare.
+        assert!(matches!(
+            answer(201, ok, 1000, &Requested::Full),
+            Reply::Refund { mismatch: None, .. }
+        ));
+        // No status: nobody can say the money moved.
+        let no_status = br#"{"id": 7, "payment_id": 1000, "amount": 25}"#;
+        assert!(matches!(
+            answer(201, no_status, 1000, &partial("25")),
+            Reply::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn an_array_is_searched_for_this_refund() {
+        let arr = br#"[{"id": 1, "payment_id": 1000, "amount": 5, "status": "approved"},
+                       {"id": 2, "payment_id": 1000, "amount": 25, "status": "in_process"}]"#;
+        let Reply::Refund {
+            refund, mismatch, ..
+        } = answer(200, arr, 1000, &partial("25"))
+        else {
+            panic!()
+        };
+        assert_eq!((refund.id.as_str(), mismatch), ("2", None));
+        // Several refunds, none of them this one: not a success.
+        assert!(matches!(
+            answer(200, arr, 1000, &partial("7")),
+            Reply::Unknown { .. }
+        ));
+        assert!(matches!(
+            answer(200, arr, 2000, &partial("25")),
+            Reply::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn a_full_refund_in_an_array_is_the_latest_of_the_payment_or_unknown() {
+        let arr = br#"[{"id": 1, "payment_id": 1000, "amount": 5, "status": "approved",
+                        "date_created": "2026-01-01T10:00:00.000-03:00"},
+                       {"id": 2, "payment_id": 1000, "amount": 95, "status": "approved",
+                        "date_created": "2026-01-02T10:00:00.000-03:00"}]"#;
+        let Reply::Refund { refund, .. } = answer(200, arr, 1000, &Requested::Full) else {
+            panic!()
+        };
+        assert_eq!(refund.id, "2");
+        let undated = br#"[{"id": 1, "payment_id": 1000, "amount": 5, "status": "approved"},
+                           {"id": 2, "payment_id": 1000, "amount": 95, "status": "approved"}]"#;
+        assert!(matches!(
+            answer(200, undated, 1000, &Requested::Full),
+            Reply::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn a_refund_says_what_moved_or_it_is_unknown() {
+        let reason = |bytes: &[u8], requested: &Requested| match answer(201, bytes, 1000, requested)
+        {
+            Reply::Unknown { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        };
+        // Approved without an amount: money moved, how much nobody says.
+        let r = reason(
+            br#"{"id": 7, "payment_id": 1000, "status": "approved"}"#,
+            &Requested::Full,
+        );
+        assert!(r.contains("without an amount"), "{r}");
+        // A status not spelled as the API's is none of them.
+        let r = reason(
+            br#"{"id": 7, "payment_id": 1000, "amount": 25, "status": "approved "}"#,
+            &partial("25"),
+        );
+        assert!(r.contains(r#""approved ""#), "{r}");
+        // 32 digits are no amount of money; nor are 27 decimals rounded into one.
+        for amount in [
+            "12345678901234567890123456789012",
+            "25.000000000000000000000000000001",
+        ] {
+            let body = format!(
+                r#"{{"id": 7, "payment_id": 1000, "amount": {amount}, "status": "approved"}}"#
+            );
+            let r = reason(body.as_bytes(), &Requested::Full);
+            assert!(r.contains("amount"), "{r}");
+        }
+        // A rejected refund moved nothing: its amount may be missing.
+        assert!(matches!(
+            answer(
+                201,
+                br#"{"id": 7, "payment_id": 1000, "status": "rejected"}"#,
+                1000,
+                &Requested::Full
+            ),
+            Reply::Refund { mismatch: None, .. }
+        ));
+        // Trailing zeros past the currency's decimals are the same amount.
+        let Reply::Refund {
+            refund,
+            mismatch: None,
+            ..
+        } = answer(
+            201,
+            br#"{"id": 7, "payment_id": "01000", "amount": 25.000, "status": "approved"}"#,
+            1000,
+            &partial("25"),
+        )
+        else {
+            panic!()
+        };
+        assert_eq!(refund.amount.unwrap().to_string(), "25.00");
+        // Leading zeros name the same payment.
+        assert!(matches!(
+            answer(
+                201,
+                br#"{"id": 7, "payment_id": "06000001", "amount": 25, "status": "approved"}"#,
+                6_000_001,
+                &partial("25")
+            ),
+            Reply::Refund { mismatch: None, .. }
+        ));
+    }
+
+    #[test]
+    fn a_429_is_the_api_pacing_whatever_its_body() {
+        let ra = Some(Duration::from_secs(2));
+        let asked = Asked {
+            payment: PaymentId::new(1).unwrap(),
+            requested: &Requested::Full,
+        };
+        for body in [&b"<html>Too Many Requests</html>"[..], b""] {
+            assert!(matches!(
+                classify(429, ra, body, asked),
+                Reply::Error {
+                    status: 429,
+                    retry_after,
+                    ..
+                } if retry_after == ra
+            ));
+        }
+        // An unreadable 503 is an unknown outcome that still carries Retry-After.
+        assert!(matches!(
+            classify(503, ra, b"<html>down</html>", asked),
+            Reply::Unknown {
+                status: Some(503),
+                retry_after,
+                ..
+            } if retry_after == ra
+        ));
+    }
+
+    #[test]
+    fn payments_are_read_leniently_and_never_invented() {
+        let odd = br#"{"id": 5, "status": "approved", "transaction_amount": "100.00",
+            "transaction_amount_refunded": 25, "currency_id": "BRL",
+            "refunds": [{"id": "77", "amount": "25.00", "status": "approved"},
+                        {"amount": 1}, {"id": 78, "amount": 3.5}]}"#;
+        let PaymentReply::Found(p) = classify_payment(200, None, odd) else {
+            panic!()
+        };
+        assert_eq!(
+            p.transaction_amount,
+            Some(Decimal::from_str("100.00").unwrap())
+        );
+        let refunds = p.refunds.unwrap();
+        assert_eq!(refunds.len(), 2, "a refund without an id is no refund");
+        assert_eq!(refunds[1].id, "78");
+        assert_eq!(refunds[1].status, None);
+        let PaymentReply::Found(p) = classify_payment(200, None, br#"{"status": "approved"}"#)
+        else {
+            panic!()
+        };
+        assert_eq!(p.refunds, None, "no refunds array is not an empty one");
+        assert!(matches!(
+            classify_payment(200, None, b"<html>ok</html>"),
+            PaymentReply::Failed(Reply::Unknown { .. })
+        ));
+        assert!(matches!(
+            classify_payment(
+                404,
+                None,
+                br#"{"message":"not found","status":404,"cause":[{"code":2000}]}"#
+            ),
+            PaymentReply::Failed(Reply::Error { status: 404, .. })
+        ));
+    }
+
+    #[test]
+    fn api_base_must_be_tls_unless_loopback() {
+        let refused = check_api_base("http://user:hunter2@127.0.0.1:8080").unwrap_err();
+        assert!(!refused.0.contains("hunter2"), "{}", refused.0);
+        assert!(check_api_base("https://user@api.mercadopago.com").is_err());
+        assert!(check_api_base("https://api.mercadopago.com").is_ok());
+        assert!(check_api_base("http://127.0.0.1:8080").is_ok());
+        assert!(check_api_base("http://localhost:1").is_ok());
+        assert!(check_api_base("http://[::1]:1").is_ok());
+        assert!(check_api_base("http://api.mercadopago.com").is_err());
+        assert!(check_api_base("http://10.0.0.1").is_err());
+        assert!(check_api_base("ftp://x").is_err());
+    }
+
+    #[test]
+    fn a_request_url_is_the_api_base_with_the_path_after_its_own() {
+        let token = Token::new("TEST-x").unwrap();
+        for (base, want) in [
+            (
+                "http://127.0.0.1:8080",
+                "http://127.0.0.1:8080/v1/payments/5/refunds",
+            ),
+            (
+                "http://127.0.0.1:8080/",
+                "http://127.0.0.1:8080/v1/payments/5/refunds",
+            ),
+            (
+                "https://gw.example/mp/",
+                "https://gw.example/mp/v1/payments/5/refunds",
+            ),
+        ] {
+            let client = Client::new(
+                &check_api_base(base).unwrap(),
+                &token,
+                &ClientSettings::default(),
+            )
+            .unwrap();
+            assert_eq!(client.url("/v1/payments/5/refunds").as_str(), want);
+        }
+    }
+}

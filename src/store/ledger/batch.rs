@@ -1,0 +1,178 @@
+//! Creating a batch: its row and rows go in through one open transaction
+//! ([`BatchWriter`]), so either the whole input is in the state file or none of it.
+//! On commit, a row whose key another batch already settled takes that result
+//! instead of being sent, and the namespace is recorded with the first batch made
+//! under it.
+
+use rusqlite::{Transaction, params};
+
+use super::claim::{HELD_BACK, prior_refunds};
+use super::{Batch, Ledger, PriorRefund, bump_generation, codec, stored_line};
+use crate::domain::clock::now_ms;
+use crate::domain::{CauseCode, Outcome, Row};
+
+/// `rows.origin` of a row another batch of the state file had settled.
+pub(super) const ORIGIN_STATE: i64 = 1;
+
+/// A batch being created: one open transaction (see [`Ledger::new_batch`]).
+pub(crate) struct BatchWriter<'a> {
+    tx: Transaction<'a>,
+    /// The batch's number in the state file (`batches.seq`).
+    seq: i64,
+    now: i64,
+}
+
+impl BatchWriter<'_> {
+    pub(crate) fn insert(&mut self, row: &Row) -> anyhow::Result<()> {
+        let mut insert = self.tx.prepare_cached(
+            "INSERT INTO rows (batch, row_no, line, key, kind, payment_id, requested, currency,
+                               fields, state, cause_code, cause_message, retryable, updated_at,
+                               order_id, transaction_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?;
+        match &row.content {
+            Ok(v) => {
+                // The cell the payment's (or order's) id is usually in is stored
+                // as a reference to it.
+                let id = v.ask.target.to_string();
+                let (payment, order, transaction) = codec::target_values(&v.ask.target);
+                let requested = v.ask.requested.canonical();
+                insert.execute(params![
+                    self.seq,
+                    row.row_no as i64,
+                    stored_line(row),
+                    codec::key_value(&v.ask.key),
+                    codec::kind_value(v.ask.kind()),
+                    payment,
+                    requested,
+                    v.currency.map(|c| c.to_string()),
+                    codec::encode_fields(&row.fields, Some(&id), Some(&requested)),
+                    Outcome::Pending.as_str(),
+                    None::<String>,
+                    None::<String>,
+                    None::<bool>,
+                    self.now,
+                    order,
+                    transaction,
+                ])?
+            }
+            Err(reason) => insert.execute(params![
+                self.seq,
+                row.row_no as i64,
+                stored_line(row),
+                None::<Vec<u8>>,
+                None::<i64>,
+                None::<i64>,
+                None::<String>,
+                None::<String>,
+                codec::encode_fields(&row.fields, None, None),
+                Outcome::Invalid.as_str(),
+                CauseCode::InvalidInput,
+                reason,
+                false,
+                self.now,
+                None::<String>,
+                None::<String>,
+            ])?,
+        };
+        Ok(())
+    }
+
+    /// Refunds other batches made (or may have made) on the payments of this
+    /// batch's rows still to send, under keys this spreadsheet does not hold — a
+    /// corrected amount, a refund from another spreadsheet — one line each, by row.
+    /// Rows of one spreadsheet on one payment never count against each other:
+    /// several partial refunds in one file are allowed.
+    pub(crate) fn prior_refunds(&self) -> anyhow::Result<Vec<PriorRefund>> {
+        prior_refunds(&self.tx, "rows AS r", HELD_BACK, [self.seq])
+    }
+
+    /// Marks a row of this batch invalid before it is ever sent.
+    pub(crate) fn refuse(
+        &mut self,
+        row_no: u64,
+        code: &CauseCode,
+        message: &str,
+    ) -> anyhow::Result<()> {
+        self.tx.execute(
+            "UPDATE rows SET state = 'invalid', cause_code = ?3, cause_message = ?4, retryable = 0
+             WHERE batch = ?1 AND row_no = ?2",
+            params![self.seq, row_no as i64, code, message],
+        )?;
+        Ok(())
+    }
+
+    /// Puts the batch in the state file. Returns how many rows were already
+    /// settled by another batch of this state file (see [`adopt_settled`]).
+    pub(crate) fn commit(self) -> anyhow::Result<u64> {
+        let adopted = adopt_settled(&self.tx, self.seq, self.now)?;
+        // The namespace is recorded with the first batch made under it, never by a
+        // run that was refused.
+        self.tx.execute(
+            "INSERT INTO meta (name, value) SELECT 'namespace', namespace FROM batches WHERE seq = ?1
+             ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            [self.seq],
+        )?;
+        bump_generation(&self.tx)?;
+        self.tx.commit()?;
+        Ok(adopted)
+    }
+}
+
+impl Ledger {
+    /// Starts a new batch: its rows are inserted through the returned writer, and
+    /// nothing of it is in the state file until [`BatchWriter::commit`] — either
+    /// the whole input is there or none of it.
+    pub(crate) fn new_batch(&mut self, batch: &Batch) -> anyhow::Result<BatchWriter<'_>> {
+        let now = now_ms();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO batches (id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COALESCE(MAX(seq), 0) + 1 FROM batches))",
+            params![
+                batch.id,
+                batch.created_at_ms,
+                batch.input_path,
+                batch.input_digest,
+                batch.namespace,
+                serde_json::to_string(&batch.header)?,
+                batch.delimiter,
+                serde_json::to_string(&batch.settings)?,
+                batch.row_count as i64,
+            ],
+        )?;
+        let seq = tx.query_row("SELECT seq FROM batches WHERE id = ?1", [&batch.id], |r| {
+            r.get(0)
+        })?;
+        Ok(BatchWriter { tx, seq, now })
+    }
+}
+
+/// The state file is the first guard against a double refund, the key the second:
+/// a new batch's row whose key another batch already settled (a spreadsheet sent
+/// again with rows added, say) takes that result instead of being sent — the API's
+/// memory of keys has no documented lifetime, the state file's has.
+///
+/// Looked up by key for every row of the batch: the first `EXISTS` skips it all
+/// when the state file holds no other batch (checked once), the second keeps
+/// the usual row — no other batch holds its key — to the keys' index alone.
+fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64> {
+    let n = tx.execute(
+        "UPDATE rows AS r SET
+             state = o.state, http_status = o.http_status, refund_id = o.refund_id,
+             refund_status = o.refund_status, refunded_amount = o.refunded_amount,
+             last_attempt_at = o.last_attempt_at, retryable = NULL, cause_code = NULL,
+             cause_message = 'settled by batch '
+                 || (SELECT id FROM batches WHERE seq = o.batch) || ' of this state file',
+             origin = ?3, updated_at = ?2
+         FROM rows AS o
+         WHERE EXISTS (SELECT 1 FROM batches WHERE seq <> ?1)
+           AND r.batch = ?1 AND r.key IS NOT NULL
+           AND EXISTS (SELECT 1 FROM rows AS p WHERE p.key = r.key AND p.batch <> ?1)
+           AND o.key = r.key AND o.batch <> ?1 AND o.state IN ('refunded', 'in_process')",
+        params![seq, now, ORIGIN_STATE],
+    )?;
+    Ok(n as u64)
+}

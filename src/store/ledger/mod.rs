@@ -1,0 +1,918 @@
+//! The state file: owns the SQLite connection and everything stored in it — batches
+//! (input digest, settings) and rows (key, state, attempts, last answer). Schema
+//! changes are ordered migrations numbered by `PRAGMA user_version`.
+//!
+//! Invariants: a row is `sending` before its request may leave (claims commit
+//! before the runner dispatches them); results are written in batched
+//! transactions by the single owner of this value; a `sending` row found at start
+//! is one whose answer was never recorded, so it is sent again with its key. The
+//! token is never stored. WAL with `synchronous=FULL`: a committed result survives
+//! a crash of the process or of the machine.
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, Transaction};
+
+use crate::domain::{Currency, Outcome, RefundAsk, Row, RowResult};
+use crate::domain::settings::Sending;
+
+mod batch;
+mod claim;
+mod codec;
+mod doubt;
+mod queries;
+mod readonly;
+mod schema;
+
+pub(crate) use doubt::{DoubtRow, DoubtScope, Verdict};
+pub(crate) use queries::Listing;
+pub(crate) use readonly::ReadOnly;
+
+/// The stored state of a row: where it stands in the work (`pending`, `sending`,
+/// `failed`, settled), beside `doubt`, what Mercado Pago may have done with it.
+/// A row whose request may have left is `sending` until its answer is recorded —
+/// the ledger's own detail, which makes the next run send it again with its key.
+const SENDING: &str = "sending";
+
+/// A row's outcome as SQL, from `state` and `doubt` (the same rule as
+/// [`outcome_of`]): a settled or invalid row is what it says; else a row that may
+/// have refunded is `unknown` — a `sending` one always, whatever wrote it.
+pub(super) const OUTCOME_SQL: &str = "(CASE WHEN state IN ('refunded', 'in_process', 'invalid') THEN state \
+     WHEN doubt <> 0 OR state = 'sending' THEN 'unknown' ELSE state END)";
+
+/// A row's line as stored: NULL when it is the usual one (the header, then a
+/// row a line), which most rows of most files are.
+fn stored_line(row: &Row) -> Option<i64> {
+    (row.line != row.row_no + 1).then_some(row.line as i64)
+}
+
+/// The state a result is stored under. A row in doubt that came back from a
+/// run that stopped (no verdict on it: `retryable` unset) waits in `sending`
+/// for the next run; one whose attempts ran out is `failed`, for `retry`. A
+/// row handed back that nothing of reached Mercado Pago is `pending` again.
+fn stored_state(r: &RowResult) -> &'static str {
+    match r.outcome {
+        Outcome::Unknown if r.retryable.is_none() => SENDING,
+        Outcome::Unknown => Outcome::Failed.as_str(),
+        o => o.as_str(),
+    }
+}
+
+/// Whether a result leaves its row in doubt.
+fn stored_doubt(r: &RowResult) -> bool {
+    r.outcome == Outcome::Unknown
+}
+
+fn outcome_of(state: &str, doubt: bool) -> anyhow::Result<Outcome> {
+    let stored = if state == SENDING {
+        return Ok(Outcome::Unknown);
+    } else {
+        state
+            .parse()
+            .map_err(|_| anyhow::anyhow!("state file holds an unknown row state {state:?}"))?
+    };
+    Ok(match stored {
+        Outcome::Refunded | Outcome::InProcess | Outcome::Invalid => stored,
+        _ if doubt => Outcome::Unknown,
+        other => other,
+    })
+}
+
+/// A batch's settings as its first run recorded them, for the commands after it
+/// (stored as JSON; fields added later are optional). How it sent is the very
+/// [`Sending`] the run resolved, stored under its flags' names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct BatchSettings {
+    /// Where the results CSV was written.
+    pub out: Option<std::path::PathBuf>,
+    pub api_base: Option<String>,
+    #[serde(flatten)]
+    pub sending: Sending,
+    pub allow_duplicates: bool,
+    pub skip_invalid: bool,
+    pub key_version: Option<String>,
+    /// The input started with a BOM or was Windows-1252 (Excel's): the results start
+    /// with a BOM, so that Excel reads them as UTF-8.
+    pub results_bom: bool,
+    /// The input wrote amounts with a decimal comma: so do the results.
+    pub decimal_comma: bool,
+    /// The columns of the results file (`--results-format`), as the batch's run
+    /// chose them: every later rewrite (retry, report, reconcile) keeps them
+    /// unless told otherwise. Absent: the tool's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results_format: Option<crate::domain::ResultsFormat>,
+    /// `--allow-more-refunds`: a person said this batch's rows may be sent on
+    /// payments other batches refunded; the per-payment guard stands aside.
+    pub allow_more_refunds: bool,
+}
+
+/// A batch as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Batch {
+    pub id: String,
+    pub created_at_ms: i64,
+    pub input_path: String,
+    pub input_digest: String,
+    pub namespace: String,
+    pub header: Vec<String>,
+    pub delimiter: u8,
+    /// What the run that created it was told (never the token).
+    pub settings: BatchSettings,
+    pub row_count: u64,
+}
+
+/// A refund an earlier batch of the state file made (or may have made) on the
+/// payment (or order) of a row being added, under another key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PriorRefund {
+    pub row_no: u64,
+    pub line: u64,
+    /// The payment id, or the order's `ORD…` id.
+    pub payment_id: String,
+    pub batch_id: String,
+    /// What that row asked (`full` or an amount).
+    pub requested: String,
+    pub refunded_amount: Option<String>,
+    /// Its stored state (`refunded`, `in_process`, `sending`...).
+    pub state: String,
+    pub last_attempt_at_ms: Option<i64>,
+    pub attempts: u32,
+    /// The row may have refunded: a request of it reached (or may have reached)
+    /// Mercado Pago with no answer settling it.
+    pub doubt: bool,
+    /// The row refunds an order of the Orders API (`payment_id` is its id).
+    pub order: bool,
+}
+
+impl PriorRefund {
+    /// "batch B: 25 refunded 2026-11-24T10:00:00Z" — what a person needs to decide.
+    pub(crate) fn describe(&self) -> String {
+        let amount = self.refunded_amount.as_deref().unwrap_or(&self.requested);
+        let when = self
+            .last_attempt_at_ms
+            .map(|t| format!(" {}", crate::domain::clock::rfc3339(t)))
+            .unwrap_or_default();
+        let short: String = self.batch_id.chars().take(12).collect();
+        let state = match self.state.as_str() {
+            "refunded" | "in_process" => self.state.as_str(),
+            _ if self.doubt => "may have been refunded (its answer never came)",
+            "pending" | SENDING => "waiting to be sent",
+            other => other,
+        };
+        format!("{amount} {state}{when} (batch {short})")
+    }
+}
+
+/// A row the per-payment guard holds back, with every earlier refund of its
+/// payment that stands in its way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub row_no: u64,
+    pub line: u64,
+    pub why: String,
+    /// Only rows in doubt stand in its way (no refund known to be made): a
+    /// read-back may free it, so the row is held, never refused.
+    pub only_doubt: bool,
+    /// The row refunds an order, not a payment.
+    pub order: bool,
+}
+
+impl Held {
+    /// The cause a held row carries.
+    pub(crate) fn code(&self) -> crate::domain::CauseCode {
+        use crate::domain::CauseCode;
+        match (self.order, self.only_doubt) {
+            (false, true) => CauseCode::PaymentInDoubt,
+            (false, false) => CauseCode::PaymentHasRefunds,
+            (true, true) => CauseCode::OrderInDoubt,
+            (true, false) => CauseCode::OrderHasRefunds,
+        }
+    }
+}
+
+/// One [`Held`] per row, naming every earlier refund of its payment.
+pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<Held> {
+    let mut out: Vec<Held> = Vec::new();
+    for p in prior {
+        let settled = matches!(p.state.as_str(), "refunded" | "in_process");
+        let only_doubt = p.doubt && !settled;
+        match out.last_mut() {
+            Some(h) if h.row_no == p.row_no => {
+                h.why.push_str("; ");
+                h.why.push_str(&p.describe());
+                h.only_doubt &= only_doubt;
+            }
+            _ => out.push(Held {
+                row_no: p.row_no,
+                line: p.line,
+                why: format!(
+                    "{} {} already has refunds in the state file: {}",
+                    if p.order { "order" } else { "payment" },
+                    p.payment_id,
+                    p.describe()
+                ),
+                only_doubt,
+                order: p.order,
+            }),
+        }
+    }
+    out
+}
+
+/// Which rows of a batch [`Ledger::for_each_ask`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tally {
+    All = 0,
+    /// Pending, or sent with no answer: what a run would send.
+    ToSend = 1,
+    /// Refunded or in process: what needs no sending.
+    Done = 2,
+}
+
+/// A row handed to a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Claimed {
+    pub row_no: u64,
+    pub ask: RefundAsk,
+    /// The row's currency, for the live figures a refund adds to.
+    pub currency: Option<Currency>,
+    /// The row was in doubt before this claim: an earlier request may have
+    /// refunded — its own, or one of another batch's row with its key (the same
+    /// request) — so nothing this run hears short of the refund settles it.
+    pub in_doubt: bool,
+}
+
+/// A refund a row of a batch made, as the state file knows it.
+#[derive(Debug, Clone)]
+pub(crate) struct MadeRefund {
+    pub row_no: u64,
+    pub payment: u64,
+    pub refund_id: String,
+    /// What the API said it refunded (absent only in a damaged state file).
+    pub amount: Option<rust_decimal::Decimal>,
+    pub currency: Option<Currency>,
+    pub made_at_ms: Option<i64>,
+}
+
+/// A row as the results CSV shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredRow {
+    pub row_no: u64,
+    /// The line of the input file the row starts on (what `plan` names).
+    pub line: u64,
+    pub fields: Vec<String>,
+    /// `None` for an invalid row.
+    pub ask: Option<RefundAsk>,
+    pub currency: Option<Currency>,
+    pub result: RowResult,
+    /// Its refund was there before this row asked: found in the state file
+    /// (another batch's) or replayed by the API — not a new refund.
+    pub already_done: bool,
+}
+
+pub(crate) struct Ledger {
+    conn: Connection,
+}
+
+impl Ledger {
+    /// The number the rows of batch `id` are stored under.
+    fn seq(&self, id: &str) -> anyhow::Result<i64> {
+        // Cached: every claim asks.
+        self.conn
+            .prepare_cached("SELECT seq FROM batches WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .with_context(|| format!("state file: no batch {id}"))
+    }
+}
+
+/// Every transaction that changes rows counts one generation (see
+/// [`Ledger::generation`]).
+fn bump_generation(tx: &Transaction<'_>) -> anyhow::Result<()> {
+    // Cached: every claim and every group of results counts one.
+    tx.prepare_cached(
+        "INSERT INTO meta (name, value) VALUES ('generation', '1')
+         ON CONFLICT (name) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+    )?
+    .execute([])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::schema::MIGRATIONS;
+    use super::*;
+    use crate::domain::{
+        Amount, Cause, IdempotencyKey, Kind, PaymentId, RefundInfo, Requested, Target, Valid,
+    };
+
+    fn content(n: u64) -> Valid {
+        Valid {
+            ask: RefundAsk {
+                key: IdempotencyKey::new(format!("k{n}")).unwrap(),
+                target: Target::Payment(PaymentId::new(1000 + n).unwrap()),
+                requested: Requested::Partial(
+                    Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
+                ),
+            },
+            currency: None,
+            reference: Some(format!("cb-{n}")),
+        }
+    }
+
+    /// Rows by stored state, `sending` apart.
+    fn raw_states(l: &Ledger, batch: &str) -> std::collections::HashMap<String, i64> {
+        let mut stmt = l
+            .conn
+            .prepare("SELECT state, COUNT(*) FROM rows WHERE batch = (SELECT seq FROM batches WHERE id = ?1) GROUP BY state")
+            .unwrap();
+        stmt.query_map([batch], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn batch(id: &str, rows: u64) -> Batch {
+        Batch {
+            id: id.into(),
+            created_at_ms: 1,
+            input_path: "in.csv".into(),
+            input_digest: "d".into(),
+            namespace: "ns".into(),
+            header: vec!["payment_id".into(), "amount".into()],
+            delimiter: b',',
+            settings: BatchSettings::default(),
+            row_count: rows,
+        }
+    }
+
+    fn create(
+        l: &mut Ledger,
+        b: &Batch,
+        rows: impl IntoIterator<Item = anyhow::Result<Row>>,
+    ) -> u64 {
+        let mut w = l.new_batch(b).unwrap();
+        for row in rows {
+            w.insert(&row.unwrap()).unwrap();
+        }
+        w.commit().unwrap()
+    }
+
+    fn ledger_with(rows: u64) -> (tempfile::TempDir, Ledger) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&dir.path().join("state.db")).unwrap();
+        let new_rows = (1..=rows).map(|n| {
+            Ok(Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![format!("{}", 1000 + n), "10,50".into()],
+                content: if n == 3 {
+                    Err("bad amount".into())
+                } else {
+                    Ok(content(n))
+                },
+            })
+        });
+        create(&mut l, &batch("b1", rows), new_rows);
+        (dir, l)
+    }
+
+    #[test]
+    fn migrations_are_idempotent_and_versioned() {
+        let (dir, l) = ledger_with(2);
+        drop(l);
+        let l = Ledger::open(&dir.path().join("state.db")).unwrap();
+        let v: i64 = l
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+        assert_eq!(l.batch("b1").unwrap().unwrap(), batch("b1", 2));
+        assert!(l.batch("nope").unwrap().is_none());
+    }
+
+    /// A state file of schema 3 (text keys and ids, JSON cells) comes through the
+    /// compaction of schema 4 with every row as it was.
+    #[test]
+    fn a_schema_3_file_is_compacted_without_losing_a_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let key = format!("mpr1-{}", "ab".repeat(24));
+        {
+            let c = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..3] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 3).unwrap();
+            c.execute_batch(&format!(
+                r#"INSERT INTO batches VALUES ('old1', 1, '/in.csv', 'd', 'ns', '["payment_id","amount","note"]', 44, '{{}}', 3);
+                   INSERT INTO rows (batch_id, row_no, line, key, kind, payment_id, requested, currency, reference,
+                                     fields, state, attempts, refund_id, refund_status, refunded_amount, last_attempt_at, updated_at)
+                   VALUES ('old1', 1, 2, '{key}', 'payment', '1001', '10.5', 'BRL', NULL,
+                           '["1001","10,50","a"]', 'refunded', 1, '777', 'approved', '10.5', 5, 5),
+                          ('old1', 2, 3, 'k-legacy', 'advanced_payment', '1002', 'full', NULL, 'r',
+                           '["1002","full","b"]', 'pending', 0, NULL, NULL, NULL, NULL, 5),
+                          ('old1', 3, 4, NULL, NULL, NULL, NULL, NULL, NULL,
+                           '["x","-1","c"]', 'invalid', 0, NULL, NULL, NULL, NULL, 5);"#
+            ))
+            .unwrap();
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        let mut rows = Vec::new();
+        l.for_each_row("old1", |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows.len(), 3);
+        let ask = rows[0].ask.as_ref().unwrap();
+        assert_eq!(ask.key.as_str(), key);
+        assert_eq!(ask.target, Target::Payment(PaymentId::new(1001).unwrap()));
+        assert_eq!(rows[0].fields, ["1001", "10,50", "a"]);
+        assert_eq!(rows[0].result.refund.as_ref().unwrap().id, "777");
+        assert_eq!(rows[0].result.outcome, Outcome::Refunded);
+        assert_eq!(rows[1].ask.as_ref().unwrap().kind(), Kind::AdvancedPayment);
+        assert_eq!(rows[1].ask.as_ref().unwrap().key.as_str(), "k-legacy");
+        assert!(rows[2].ask.is_none());
+        assert_eq!(rows[2].fields, ["x", "-1", "c"]);
+        // The migrated rows are claimed, and new batches are numbered after them.
+        let claimed = l.record_and_claim("old1", &[], 0, 10).unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].ask.key.as_str(), "k-legacy");
+        assert_eq!(
+            l.known_refund_ids()
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["777"]
+        );
+        let new_rows = (1..=2).map(|n| {
+            Ok(Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![format!("{}", 5000 + n)],
+                content: Ok(content(4000 + n)),
+            })
+        });
+        create(&mut l, &batch("new1", 2), new_rows);
+        assert_eq!(l.outcome_counts("new1").unwrap()[&Outcome::Pending], 2);
+    }
+
+    fn order_content(n: u64, transaction: Option<&str>) -> Valid {
+        Valid {
+            ask: RefundAsk {
+                key: IdempotencyKey::new(format!("o{n}")).unwrap(),
+                target: Target::Order(crate::domain::OrderRef {
+                    order: format!("ORD01JQ4S4KY8HWQ6NA5PXB65B{n:03}").parse().unwrap(),
+                    transaction: transaction.map(|t| t.parse().unwrap()),
+                }),
+                requested: Requested::Full,
+            },
+            currency: None,
+            reference: None,
+        }
+    }
+
+    /// A state file of schema 6 (before orders) is upgraded with every row as
+    /// it was, and then holds order rows beside payment rows: stored by their
+    /// order and transaction, claimed and read back as they went in.
+    #[test]
+    fn a_schema_6_file_takes_order_rows_beside_its_payment_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("six.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..6] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 6).unwrap();
+            c.execute_batch(
+                r#"INSERT INTO batches (id, created_at, input_path, input_digest, namespace, header,
+                                       delimiter, settings, row_count, seq)
+                   VALUES ('six', 1, '/in.csv', 'd', 'ns', '["payment_id","amount"]', 44, '{}', 1, 1);
+                   INSERT INTO rows (batch, row_no, line, key, kind, payment_id, requested, fields,
+                                     state, attempts, refund_id, refund_status, refunded_amount,
+                                     last_attempt_at, updated_at)
+                   VALUES (1, 1, NULL, 'k-six', 0, 1001, '10.5', X'01020102', 'refunded', 1, 777,
+                           'approved', '10.5', 5, 5);"#,
+            )
+            .unwrap();
+        }
+        let mut l = Ledger::open(&path).unwrap();
+        let v: i64 = l
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+        let mut old = Vec::new();
+        l.for_each_row("six", |r| {
+            old.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(old.len(), 1);
+        let ask = old[0].ask.as_ref().unwrap();
+        assert_eq!(ask.target, Target::Payment(PaymentId::new(1001).unwrap()));
+        assert_eq!(old[0].fields, ["1001", "10.5"]);
+        assert_eq!(old[0].result.outcome, Outcome::Refunded);
+
+        let pay = "PAY01J67CQQH5904WDBVZEM4JMEP3";
+        let rows = [
+            (1, content(4), "1004".to_owned()),
+            (
+                2,
+                order_content(2, None),
+                "ORD01JQ4S4KY8HWQ6NA5PXB65B002".to_owned(),
+            ),
+            (
+                3,
+                order_content(3, Some(pay)),
+                "ORD01JQ4S4KY8HWQ6NA5PXB65B003".to_owned(),
+            ),
+        ]
+        .map(|(n, c, id)| {
+            Ok(Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![id, "x".into()],
+                content: Ok(c),
+            })
+        });
+        create(&mut l, &batch("mixed", 3), rows);
+        type Stored = (i64, Option<i64>, Option<String>, Option<String>);
+        let stored: Vec<Stored> = l
+            .conn
+            .prepare(
+                "SELECT kind, payment_id, order_id, transaction_id FROM rows
+                 WHERE batch = (SELECT seq FROM batches WHERE id = 'mixed') ORDER BY row_no",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            stored,
+            [
+                (0, Some(1004), None, None),
+                (2, None, Some("ORD01JQ4S4KY8HWQ6NA5PXB65B002".into()), None),
+                (
+                    2,
+                    None,
+                    Some("ORD01JQ4S4KY8HWQ6NA5PXB65B003".into()),
+                    Some(pay.into())
+                ),
+            ]
+        );
+        let claimed = l.record_and_claim("mixed", &[], 0, 10).unwrap();
+        let asks: Vec<RefundAsk> = claimed.into_iter().map(|c| c.ask).collect();
+        assert_eq!(
+            asks,
+            [
+                content(4).ask,
+                order_content(2, None).ask,
+                order_content(3, Some(pay)).ask
+            ]
+        );
+        let mut back = Vec::new();
+        l.for_each_row("mixed", |r| {
+            back.push((r.fields, r.ask.unwrap().kind()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(back[1].0, ["ORD01JQ4S4KY8HWQ6NA5PXB65B002", "x"]);
+        assert_eq!(back[2].1, Kind::Order);
+    }
+
+    /// A read-back found a row's refund, then the answer of a request of it
+    /// still in flight (a 500) put it back in doubt: the refund it holds is
+    /// its own, offered first to the next read-back rather than counted as
+    /// another row's.
+    #[test]
+    fn a_row_in_doubt_offers_the_refund_it_holds_to_its_read_back() {
+        let (_dir, mut l) = ledger_with(2);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        l.conn
+            .execute(
+                "UPDATE rows SET refund_id = 'REF7', state = 'failed', doubt = 1 WHERE row_no = 1",
+                [],
+            )
+            .unwrap();
+        let rows = l.rows_in_doubt("b1", DoubtScope::Reconciling).unwrap();
+        let own = rows.iter().find(|r| r.row_no == 1).unwrap();
+        assert_eq!(own.same_key_refund.as_deref(), Some("REF7"));
+        let other = rows.iter().find(|r| r.row_no == 2).unwrap();
+        assert_eq!(other.same_key_refund, None);
+    }
+
+    #[test]
+    fn claims_mark_rows_sending_and_skip_invalid_ones() {
+        let (_dir, mut l) = ledger_with(5);
+        let c = l.record_and_claim("b1", &[], 0, 3).unwrap();
+        assert_eq!(
+            c.iter().map(|c| c.row_no).collect::<Vec<_>>(),
+            vec![1, 2, 4]
+        );
+        assert_eq!(
+            c[0],
+            Claimed {
+                row_no: 1,
+                ask: content(1).ask,
+                currency: content(1).currency,
+                in_doubt: false,
+            }
+        );
+        let counts = raw_states(&l, "b1");
+        assert_eq!(counts["sending"], 3);
+        assert_eq!(counts["invalid"], 1);
+        // A claimed row may have refunded from the moment it is claimed: in
+        // doubt until its answer is recorded.
+        let outcomes = l.outcome_counts("b1").unwrap();
+        assert_eq!(outcomes[&Outcome::Unknown], 3);
+        assert_eq!(outcomes[&Outcome::Pending], 1);
+        // The cursor moves on; a new run starting from 0 picks the sending rows
+        // again, knowing they were in doubt.
+        let c = l.record_and_claim("b1", &[], 4, 10).unwrap();
+        assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![5]);
+        assert!(!c[0].in_doubt);
+        let c = l.record_and_claim("b1", &[], 0, 10).unwrap();
+        assert_eq!(c.len(), 4);
+        assert!(c.iter().all(|c| c.in_doubt));
+        // A row handed back unsent (a stop before its request left) is pending
+        // again only if it was not in doubt before this claim.
+        let unsent = RowResult::new(Outcome::Pending);
+        let still = RowResult {
+            retryable: None,
+            ..RowResult::new(Outcome::Unknown)
+        };
+        l.record_and_claim("b1", &[(1, unsent), (2, still)], 0, 0)
+            .unwrap();
+        let outcomes = l.outcome_counts("b1").unwrap();
+        assert_eq!(outcomes[&Outcome::Pending], 1);
+        assert_eq!(outcomes[&Outcome::Unknown], 3);
+        assert_eq!(raw_states(&l, "b1")["pending"], 1);
+    }
+
+    #[test]
+    fn a_new_batch_adopts_rows_another_batch_settled() {
+        let (_dir, mut l) = ledger_with(2);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        let done = RowResult {
+            outcome: Outcome::Refunded,
+            attempts: 1,
+            http_status: Some(201),
+            cause: None,
+            retryable: None,
+            refund: Some(RefundInfo {
+                id: "9".into(),
+                status: crate::domain::RefundStatus::Approved,
+                amount: None,
+                created_ms: None,
+            }),
+            last_attempt_at_ms: Some(5),
+        };
+        l.record_and_claim("b1", &[(1, done)], 0, 0).unwrap();
+        // b2 holds row 1's key (settled in b1), row 2's key (only sending in b1) and a new one.
+        let rows = [1, 2, 7].map(|n| {
+            Ok(Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![],
+                content: Ok(content(n)),
+            })
+        });
+        assert_eq!(create(&mut l, &batch("b2", 3), rows), 1);
+        let claimed = l.record_and_claim("b2", &[], 0, 10).unwrap();
+        assert_eq!(
+            claimed.iter().map(|c| c.row_no).collect::<Vec<_>>(),
+            vec![2, 7]
+        );
+        let mut first = None;
+        l.for_each_row("b2", |r| {
+            first.get_or_insert(r);
+            Ok(())
+        })
+        .unwrap();
+        let first = first.unwrap();
+        assert_eq!(first.result.outcome, Outcome::Refunded);
+        assert_eq!(first.result.refund.unwrap().id, "9");
+        assert!(first.result.cause.unwrap().message.contains("b1"));
+    }
+
+    #[test]
+    fn causes_and_refund_statuses_are_stored_as_text_and_read_back_typed() {
+        use crate::domain::{CauseCode, NetCause, RefundStatus};
+        let (_dir, mut l) = ledger_with(4);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        let result = |code: CauseCode, status: RefundStatus| RowResult {
+            outcome: Outcome::Failed,
+            attempts: 1,
+            http_status: Some(201),
+            cause: Some(Cause {
+                code,
+                message: "m".into(),
+            }),
+            retryable: Some(false),
+            refund: Some(RefundInfo {
+                id: "7".into(),
+                status,
+                amount: None,
+                created_ms: None,
+            }),
+            last_attempt_at_ms: Some(5),
+        };
+        l.record_and_claim(
+            "b1",
+            &[
+                (
+                    1,
+                    result(CauseCode::RefundRejected, RefundStatus::Cancelled),
+                ),
+                (
+                    2,
+                    result(
+                        CauseCode::Net(NetCause::Dns),
+                        RefundStatus::Other("odd ".into()),
+                    ),
+                ),
+                (
+                    4,
+                    result(CauseCode::Other("2063".into()), RefundStatus::Rejected),
+                ),
+            ],
+            0,
+            0,
+        )
+        .unwrap();
+        // What an older version stored for a refund created cancelled.
+        l.conn
+            .execute(
+                "UPDATE rows SET cause_code = 'refund_cancelled' WHERE row_no = 4",
+                [],
+            )
+            .unwrap();
+        let stored: Vec<(Option<String>, Option<String>)> = l
+            .conn
+            .prepare("SELECT cause_code, refund_status FROM rows ORDER BY row_no")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            stored[0],
+            (Some("refund_rejected".into()), Some("cancelled".into()))
+        );
+        assert_eq!(stored[1], (Some("dns".into()), Some("odd ".into())));
+        let mut seen = Vec::new();
+        l.for_each_row("b1", |r| {
+            seen.push(r.result);
+            Ok(())
+        })
+        .unwrap();
+        let code = |i: usize| seen[i].cause.as_ref().unwrap().code.clone();
+        let status = |i: usize| seen[i].refund.as_ref().unwrap().status.clone();
+        assert_eq!(
+            (code(0), status(0)),
+            (CauseCode::RefundRejected, RefundStatus::Cancelled)
+        );
+        assert_eq!(
+            (code(1), status(1)),
+            (
+                CauseCode::Net(NetCause::Dns),
+                RefundStatus::Other("odd ".into())
+            )
+        );
+        assert_eq!(
+            (code(3), status(3)),
+            (CauseCode::RefundRejected, RefundStatus::Rejected)
+        );
+        assert_eq!(code(2), CauseCode::InvalidInput);
+    }
+
+    #[test]
+    fn results_are_recorded_and_failed_rows_requeued() {
+        let (_dir, mut l) = ledger_with(4);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        let done = RowResult {
+            outcome: Outcome::Refunded,
+            attempts: 2,
+            http_status: Some(201),
+            cause: None,
+            retryable: None,
+            refund: Some(RefundInfo {
+                id: "77".into(),
+                status: crate::domain::RefundStatus::Approved,
+                amount: Some(rust_decimal::Decimal::new(1050, 2)),
+                created_ms: None,
+            }),
+            last_attempt_at_ms: Some(5),
+        };
+        let failed = |retryable| RowResult {
+            outcome: Outcome::Failed,
+            attempts: 1,
+            http_status: Some(500),
+            cause: Some(Cause {
+                code: crate::domain::CauseCode::Http(500),
+                message: "boom".into(),
+            }),
+            retryable: Some(retryable),
+            refund: None,
+            last_attempt_at_ms: Some(6),
+        };
+        l.record_and_claim(
+            "b1",
+            &[(1, done), (2, failed(true)), (4, failed(false))],
+            0,
+            0,
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        l.for_each_row("b1", |r| {
+            seen.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 4);
+        assert_eq!(seen[0].result.outcome, Outcome::Refunded);
+        assert_eq!(seen[0].result.attempts, 2);
+        let refund = seen[0].result.refund.clone().unwrap();
+        assert_eq!(refund.id, "77");
+        assert_eq!(refund.amount, Some(rust_decimal::Decimal::new(1050, 2)));
+        assert_eq!(seen[2].result.outcome, Outcome::Invalid);
+        assert_eq!(
+            seen[2].result.cause.as_ref().map(|c| c.message.as_str()),
+            Some("bad amount")
+        );
+        assert_eq!(l.failed_counts("b1").unwrap(), (1, 1));
+        assert_eq!(l.requeue_failed("b1", false).unwrap(), 1);
+        assert_eq!(l.requeue_failed("b1", true).unwrap(), 1);
+        let c = l.record_and_claim("b1", &[], 0, 10).unwrap();
+        assert_eq!(c.iter().map(|c| c.row_no).collect::<Vec<_>>(), vec![2, 4]);
+    }
+
+    /// One key is one request, whichever batch holds it: a row answered for
+    /// certain (a 429) while another batch's row with its key is being sent
+    /// stays in doubt; a row already failed is put in doubt when another
+    /// batch's row with its key is claimed.
+    #[test]
+    fn a_rows_doubt_is_at_least_its_keys() {
+        let (_dir, mut l) = ledger_with(2);
+        let two = |l: &mut Ledger, id: &str| {
+            let rows = [1, 2].map(|n| {
+                Ok(Row {
+                    row_no: n,
+                    line: n + 1,
+                    fields: vec![],
+                    content: Ok(content(n)),
+                })
+            });
+            create(l, &batch(id, 2), rows);
+        };
+        two(&mut l, "b2");
+        let throttled = RowResult {
+            outcome: Outcome::Failed,
+            attempts: 1,
+            http_status: Some(429),
+            cause: Some(Cause {
+                code: crate::domain::CauseCode::Http(429),
+                message: "slow down".into(),
+            }),
+            retryable: Some(true),
+            refund: None,
+            last_attempt_at_ms: Some(6),
+        };
+        let outcome = |l: &Ledger, id: &str, row: u64| {
+            let mut out = None;
+            l.for_each_row(id, |r| {
+                if r.row_no == row {
+                    out = Some(r.result.outcome);
+                }
+                Ok(())
+            })
+            .unwrap();
+            out.unwrap()
+        };
+        // Both batches claim row 1's key; b1's answer is a certain 429.
+        l.record_and_claim("b1", &[], 0, 1).unwrap();
+        l.record_and_claim("b2", &[], 0, 1).unwrap();
+        l.record_and_claim("b1", &[(1, throttled.clone())], 0, 0)
+            .unwrap();
+        assert_eq!(
+            outcome(&l, "b1", 1),
+            Outcome::Unknown,
+            "b2 may have refunded it"
+        );
+
+        // Row 2: b1's fails for certain first, then b2 claims the key.
+        l.record_and_claim("b1", &[], 1, 1).unwrap();
+        l.record_and_claim("b1", &[(2, throttled)], 0, 0).unwrap();
+        assert_eq!(outcome(&l, "b1", 2), Outcome::Failed);
+        l.record_and_claim("b2", &[], 1, 1).unwrap();
+        assert_eq!(
+            outcome(&l, "b1", 2),
+            Outcome::Unknown,
+            "claimed again elsewhere"
+        );
+    }
+}
