@@ -1,88 +1,15 @@
-//! The one place where outcomes become process exit codes (the book's "Exit
-//! codes" page lists them): each code says what to do next, so a stop a person must
-//! fix (6) is never the same code as one that passes by itself (3), and an error
-//! nobody foresaw (8) never says "resumable".
-//!
-//! A command ends in one of two ways. With a result: the result's type says how
-//! it ended ([`Ending`]). With an error: the error is read once, here, into a
-//! [`Failure`] — usage, input, report, locked, interrupted, damaged, earlier
-//! batches unfinished, or internal — from the markers the library puts on its
-//! errors ([`Usage`], [`StoppedBy`], [`Damaged`], [`EarlierUnfinished`],
-//! `lock::Held`, `input::InputError`, `mpreport::ReportError`) and from SQLite's
-//! own codes. Whatever carries no marker is internal, never "stopped early".
-//! [`Exit::code`] alone turns either into the number.
+//! The one place where how a command ended becomes the process's exit code:
+//! with a result, the result's [`Ending`] says it; with an error, the error is
+//! read once, here, into a [`Failure`] — usage, input, report, locked,
+//! interrupted, damaged, earlier batches unfinished, or internal — from the
+//! markers the library puts on its errors (`crate::error`, the engine's
+//! `StoppedBy`, `lock::Held`, `input::InputError`, `mpreport::ReportError`)
+//! and from SQLite's own codes. Whatever carries no marker is internal, never
+//! "stopped early". Used by the entry points only (`main`, `cli`, `web`).
 
-use crate::engine::send::StopReason;
-
-/// How a command ended, each with its process exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Exit {
-    /// Every row refunded (or in process).
-    Ok = 0,
-    /// Finished; some rows failed.
-    SomeFailed = 1,
-    /// Usage or input error; nothing was sent.
-    Usage = 2,
-    /// Stopped early; the batch can be resumed.
-    Stopped = 3,
-    /// Another run holds the batch.
-    Locked = 4,
-    /// The state file is damaged (a cell this version cannot read back, a
-    /// corrupt page): there is nothing to resume until a person looks.
-    Damaged = 5,
-    /// Stopped early on something only a person can fix: the token refused
-    /// (401/403), or an API that could never be reached because of configuration
-    /// (a host name that does not resolve, a failed TLS handshake). Resumable
-    /// once fixed; running again unchanged meets the same wall.
-    NeedsPerson = 6,
-    /// `run --job` with `resume_earlier = false` found unfinished batches of the
-    /// same job: nothing was sent; finish them (`run --job` with the default) or
-    /// look at them first.
-    EarlierUnfinished = 7,
-    /// An error the tool has no name for (a file it could not write, an SQLite
-    /// error other than a busy or damaged file, a bug): a person must look; the
-    /// state file is consistent, every write being one transaction.
-    Internal = 8,
-}
-
-/// How a command ended, as its result says it: every command's result type
-/// implements this, and [`Exit::code`] alone turns it into the process's code.
-pub(crate) trait Ending {
-    fn exit(&self) -> Exit;
-}
-
-/// `run --job` refused tonight's file: earlier batches of the job are unfinished
-/// and the job said not to finish them first (exit 7).
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct EarlierUnfinished(pub String);
-
-/// Marks an error as the user's to fix before anything is sent (exit 2). Input
-/// errors (`input::InputError`) and unreadable reports (`mpreport::ReportError`)
-/// count as such too.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct Usage(pub String);
-
-/// Marks an error as the state file being damaged (exit 5): running again reads
-/// the same cell and fails the same way, so "resumable" would be a lie.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "the state file is damaged ({0:#}); a person must look: restore it from a backup, or report the bug"
-)]
-pub struct Damaged(pub anyhow::Error);
-
-/// An error that is a stop: its exit code is the stop's ([`Exit::of_stop`]).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoppedBy(pub StopReason);
-
-/// Marks an error as an interruption that passes by itself (the API not ready,
-/// or answering what cannot be used, within the time given): exit 3.
-#[derive(Debug, thiserror::Error)]
-#[error("{0:#}; run again later to try again")]
-pub struct Interrupted(pub anyhow::Error);
+use crate::domain::ending::Exit;
+use crate::engine::send::{StopReason, StoppedBy};
+use crate::error::{Damaged, EarlierUnfinished, Interrupted, Usage};
 
 /// What an error that ends a command is: the typed boundary between the library
 /// and the process.
@@ -157,7 +84,7 @@ impl Failure {
         match self {
             Failure::Usage | Failure::Input | Failure::Report => Exit::Usage,
             Failure::Locked => Exit::Locked,
-            Failure::Interrupted(Some(reason)) => Exit::of_stop(reason),
+            Failure::Interrupted(Some(reason)) => reason.exit(),
             Failure::Interrupted(None) => Exit::Stopped,
             Failure::Damaged => Exit::Damaged,
             Failure::EarlierUnfinished => Exit::EarlierUnfinished,
@@ -166,62 +93,40 @@ impl Failure {
     }
 }
 
-impl Exit {
-    /// The process exit code: the one place a number is given to an outcome.
-    pub fn code(self) -> u8 {
-        self as u8
-    }
-
-    /// The exit code of a run that stopped early for `reason`.
-    pub(crate) fn of_stop(reason: &StopReason) -> Exit {
-        match reason {
-            StopReason::Credentials(_) => Exit::NeedsPerson,
-            StopReason::Unreachable {
-                fault,
-                from_the_start: true,
-            } if fault.cause.is_configuration() => Exit::NeedsPerson,
-            StopReason::Unreachable { .. }
-            | StopReason::Breaker
-            | StopReason::Signal
-            | StopReason::LedgerFailed => Exit::Stopped,
-        }
-    }
-
-    /// Maps a command's answer to its exit, printing the error (once, here) when
-    /// there is one.
-    pub fn from_result(result: anyhow::Result<Exit>) -> Exit {
-        match result {
-            Ok(exit) => exit,
-            Err(err) => {
-                let failure = Failure::of(&err);
-                match failure {
-                    Failure::Internal => eprintln!(
-                        "internal error: {err:#}\n\
-                         (not an input, usage or network error: running again unchanged will \
-                         likely fail the same way; a person must look — disk space, permissions, \
-                         or a bug to report with this message; the state file is consistent)"
-                    ),
-                    // SQLite found the damage itself: said as the marked kind is.
-                    Failure::Damaged if !err.chain().any(|e| e.is::<Damaged>()) => {
-                        eprintln!("error: {}", Damaged(err));
-                    }
-                    _ => eprintln!("error: {err:#}"),
+/// Maps a command's answer to its exit, printing the error (once, here) when
+/// there is one.
+pub fn of_result(result: anyhow::Result<Exit>) -> Exit {
+    match result {
+        Ok(exit) => exit,
+        Err(err) => {
+            let failure = Failure::of(&err);
+            match failure {
+                Failure::Internal => eprintln!(
+                    "internal error: {err:#}\n\
+                     (not an input, usage or network error: running again unchanged will \
+                     likely fail the same way; a person must look — disk space, permissions, \
+                     or a bug to report with this message; the state file is consistent)"
+                ),
+                // SQLite found the damage itself: said as the marked kind is.
+                Failure::Damaged if !err.chain().any(|e| e.is::<Damaged>()) => {
+                    eprintln!("error: {}", Damaged(err));
                 }
-                failure.exit()
+                _ => eprintln!("error: {err:#}"),
             }
+            failure.exit()
         }
-    }
-
-    /// The exit code an error stands for (see [`Failure::of`]).
-    pub(crate) fn of_error(err: &anyhow::Error) -> Exit {
-        Failure::of(err).exit()
     }
 }
 
-impl std::fmt::Display for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit code {}", self.code())
-    }
+/// The exit code an error stands for (see [`Failure::of`]).
+pub(crate) fn of_error(err: &anyhow::Error) -> Exit {
+    Failure::of(err).exit()
+}
+
+/// Ends the process at once with `exit`: for a second signal, which must not
+/// wait for the command to return through `main`.
+pub(crate) fn now(exit: Exit) -> ! {
+    std::process::exit(i32::from(exit.code()))
 }
 
 #[cfg(test)]

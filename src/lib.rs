@@ -16,8 +16,11 @@ mod sheets;
 mod store;
 mod web;
 
+mod error;
 mod exit;
 #[cfg(test)]
 mod layers;
 
-pub use exit::{Exit, Usage};
+pub use domain::ending::Exit;
+pub use error::Usage;
+pub use exit::of_result as exit_code;

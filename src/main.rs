@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mprefund::Exit;
 use mprefund::cli::Cli;
 
 fn main() -> ExitCode {
@@ -14,13 +13,13 @@ fn main() -> ExitCode {
         .build()
     {
         Ok(rt) => {
-            let exit = Exit::from_result(rt.block_on(mprefund::cli::execute(cli)));
+            let exit = mprefund::exit_code(rt.block_on(mprefund::cli::execute(cli)));
             // A question left unanswered (a signal while `run` asked) still holds a
             // thread reading the terminal: do not wait for it.
             rt.shutdown_timeout(std::time::Duration::from_secs(1));
             exit
         }
-        Err(e) => Exit::from_result(Err(anyhow::Error::new(e).context("starting the runtime"))),
+        Err(e) => mprefund::exit_code(Err(anyhow::Error::new(e).context("starting the runtime"))),
     };
     ExitCode::from(exit.code())
 }

@@ -6,4 +6,5 @@ pub(crate) mod client;
 pub(crate) mod network;
 pub(crate) mod orders_api;
 pub(crate) mod redact;
+pub(crate) mod reply;
 pub(crate) mod token;

@@ -18,8 +18,11 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::api::answer;
-use crate::api::client::Reply;
+use crate::api::reply::Reply;
 use crate::domain::{OrderId, RefundInfo, RefundStatus, Requested, TransactionId};
+
+/// What one `GET /v1/orders/{id}` produced.
+pub(crate) type OrderReply = crate::api::reply::Fetched<OrderView>;
 
 /// A payment transaction of an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,7 +216,7 @@ pub(crate) fn classify(
     asked: OrderAsked<'_>,
 ) -> Reply {
     if !(200..300).contains(&status) {
-        return crate::api::client::classify_error(status, retry_after, bytes);
+        return crate::api::reply::classify_error(status, retry_after, bytes);
     }
     let found = OrderView::parse(bytes).and_then(|view| ours(&view, asked));
     match found {

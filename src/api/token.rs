@@ -9,8 +9,8 @@
 use reqwest::header::HeaderValue;
 
 use crate::Usage;
-use crate::api::client::Reply;
 use crate::api::redact;
+use crate::api::reply::Reply;
 
 /// The access token. Deliberately not `Display`; `Debug` prints a placeholder.
 /// Its redactor is built once and shared by every clone: every answer is

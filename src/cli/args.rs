@@ -16,11 +16,57 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::{Deserialize, Deserializer};
 
-use super::settings::Layer;
-use crate::domain::{Currency, ResultsFormat};
-use crate::sheets::lines::Limits;
 use crate::domain::settings::{self, Concurrency};
 use crate::domain::totals::Guard;
+use crate::domain::{Currency, ResultsFormat};
+use crate::sheets::lines::Limits;
+
+/// A layer of settings (the flags, a job file) over another: field by field, the
+/// upper layer's value where it gave one. Implemented by [`layered!`]
+/// for every group of flags.
+pub(crate) trait Layer: Sized {
+    fn over(self, under: Self) -> Self;
+    /// Pushes the names (job-file keys) of the settings this layer gives.
+    fn given(&self, name: &'static str, out: &mut Vec<&'static str>);
+}
+
+impl<T> Layer for Option<T> {
+    fn over(self, under: Self) -> Self {
+        self.or(under)
+    }
+
+    fn given(&self, name: &'static str, out: &mut Vec<&'static str>) {
+        if self.is_some() {
+            out.push(name);
+        }
+    }
+}
+
+/// A switch: on in either layer is on (a flag cannot say "off").
+impl Layer for bool {
+    fn over(self, under: Self) -> Self {
+        self || under
+    }
+
+    fn given(&self, name: &'static str, out: &mut Vec<&'static str>) {
+        if *self {
+            out.push(name);
+        }
+    }
+}
+
+/// A repeatable flag: the upper layer's list whole, if it gave any.
+impl<T> Layer for Vec<T> {
+    fn over(self, under: Self) -> Self {
+        if self.is_empty() { under } else { self }
+    }
+
+    fn given(&self, name: &'static str, out: &mut Vec<&'static str>) {
+        if !self.is_empty() {
+            out.push(name);
+        }
+    }
+}
 
 pub(crate) const DEFAULT_API_BASE: &str = "https://api.mercadopago.com";
 pub(crate) const DEFAULT_NAMESPACE: &str = "mprefund";
@@ -47,15 +93,15 @@ macro_rules! layered {
             $( $(#[$fmeta])* $fvis $field: $ty, )*
         }
 
-        impl $crate::cli::settings::Layer for $name {
+        impl $crate::cli::args::Layer for $name {
             fn over(self, under: Self) -> Self {
                 Self {
-                    $( $field: $crate::cli::settings::Layer::over(self.$field, under.$field), )*
+                    $( $field: $crate::cli::args::Layer::over(self.$field, under.$field), )*
                 }
             }
 
             fn given(&self, _: &'static str, out: &mut Vec<&'static str>) {
-                $( $crate::cli::settings::Layer::given(&self.$field, stringify!($field), out); )*
+                $( $crate::cli::args::Layer::given(&self.$field, stringify!($field), out); )*
             }
         }
     };

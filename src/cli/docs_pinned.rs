@@ -18,8 +18,8 @@ use clap::CommandFactory;
 use strum::IntoEnumIterator;
 
 use crate::domain::books::{Finding, ReportFinding};
+use crate::domain::ending::Exit;
 use crate::domain::{CauseCode, Outcome, Prediction};
-use crate::exit::Exit;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,15 +2,15 @@
 //! dispatch here; the argument groups several commands share in `args`; job files
 //! and the merging of settings in `settings`; logging, signals and prompts in
 //! `session`; and each command's own flags and `exec` in `commands/<cmd>.rs`.
-//! Every command returns its result's [`Exit`] ([`crate::exit::Ending`]); an
-//! error is mapped at one boundary ([`Exit::from_result`]).
+//! Every command returns its result's [`Exit`] ([`crate::domain::ending::Ending`]); an
+//! error is mapped at one boundary ([`crate::exit::of_result`]).
 
 pub(crate) mod args;
 mod commands;
-mod session;
-pub(crate) mod settings;
 #[cfg(test)]
 mod docs_pinned;
+mod session;
+pub(crate) mod settings;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -79,7 +79,7 @@ pub enum Command {
     Demo(crate::ops::demo::DemoArgs),
     /// Serve the web console (upload, plan, accounts, audit trail) over the
     /// state file; `console users ...` manages its accounts.
-    Console(crate::web::ConsoleArgs),
+    Console(commands::console::ConsoleArgs),
 }
 
 pub async fn execute(cli: Cli) -> anyhow::Result<Exit> {

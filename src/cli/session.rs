@@ -8,11 +8,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::Context;
 
 use super::{Cli, LogFormat};
-use crate::ops::run::Confirm;
-use crate::exit::Ending;
+use crate::domain::ending::Ending;
+use crate::domain::steps::Reach;
 use crate::engine::progress::Mode;
 use crate::engine::send::{Stop, StopReason};
-use crate::domain::steps::Reach;
+use crate::ops::run::Confirm;
 use crate::{Exit, Usage};
 
 pub(crate) struct Session {
@@ -103,7 +103,7 @@ fn watch_signals(stop: Stop) {
         stop.request(StopReason::Signal);
         tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
         eprintln!("second signal: exiting now; the state file is consistent, run again to resume");
-        std::process::exit(i32::from(Exit::Stopped.code()));
+        crate::exit::now(Exit::Stopped);
     });
 }
 

@@ -25,57 +25,12 @@ use serde::de::DeserializeOwned;
 use super::args::{DEFAULT_API_BASE, DEFAULT_NAMESPACE, InputArgs, OutputArgs, SendArgs};
 use crate::Usage;
 use crate::api::client::{self, Token};
+use crate::domain::settings::{self, Concurrency, RateSettings, Sending, Tuning};
+use crate::engine::progress::Mode;
 use crate::ops::{OutputOptions, Pick, SendOptions};
 use crate::sheets::input::InputOptions;
-use crate::engine::progress::Mode;
-use crate::domain::settings::{self, Concurrency, RateSettings, Sending, Tuning};
 
-/// A layer of settings (the flags, a job file) over another: field by field, the
-/// upper layer's value where it gave one. Implemented by [`super::args::layered!`]
-/// for every group of flags.
-pub(crate) trait Layer: Sized {
-    fn over(self, under: Self) -> Self;
-    /// Pushes the names (job-file keys) of the settings this layer gives.
-    fn given(&self, name: &'static str, out: &mut Vec<&'static str>);
-}
-
-impl<T> Layer for Option<T> {
-    fn over(self, under: Self) -> Self {
-        self.or(under)
-    }
-
-    fn given(&self, name: &'static str, out: &mut Vec<&'static str>) {
-        if self.is_some() {
-            out.push(name);
-        }
-    }
-}
-
-/// A switch: on in either layer is on (a flag cannot say "off").
-impl Layer for bool {
-    fn over(self, under: Self) -> Self {
-        self || under
-    }
-
-    fn given(&self, name: &'static str, out: &mut Vec<&'static str>) {
-        if *self {
-            out.push(name);
-        }
-    }
-}
-
-/// A repeatable flag: the upper layer's list whole, if it gave any.
-impl<T> Layer for Vec<T> {
-    fn over(self, under: Self) -> Self {
-        if self.is_empty() { under } else { self }
-    }
-
-    fn given(&self, name: &'static str, out: &mut Vec<&'static str>) {
-        if !self.is_empty() {
-            out.push(name);
-        }
-    }
-}
+pub(crate) use super::args::Layer;
 
 /// The settings a layer gives, by job-file key.
 pub(crate) fn given(layer: &impl Layer) -> Vec<&'static str> {
@@ -431,11 +386,11 @@ pub(crate) fn namespace_of(given: Option<&str>) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::commands::console::ConsoleSettings;
     use crate::cli::commands::{
         plan::PlanArgs, reconcile::ReconcileArgs, report::ReportArgs, retry::RetryArgs,
         run::RunArgs, status::StatusArgs,
     };
-    use crate::web::ConsoleSettings;
 
     fn job(text: &str) -> Result<JobFile, Usage> {
         JobFile::parse(text, Path::new("/etc/mprefund/jobs/x.toml"))

@@ -12,6 +12,7 @@
 pub(crate) mod books;
 pub(crate) mod causes;
 pub(crate) mod clock;
+pub(crate) mod ending;
 pub(crate) mod excerpt;
 pub(crate) mod key;
 pub(crate) mod marks;

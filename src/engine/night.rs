@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::exit::Exit;
+use crate::domain::ending::Exit;
 use crate::sheets::report::Totals;
 
 /// One batch a run finished before the one it reports on.
@@ -59,7 +59,10 @@ impl EarlierBatch {
     /// The first step it asks of a person, if any, said as the command that
     /// reaches it as `reach`; none for one that ended before it had results
     /// (its error says why).
-    pub(crate) fn first_step(&self, reach: &crate::domain::steps::Reach) -> Option<crate::domain::steps::Command> {
+    pub(crate) fn first_step(
+        &self,
+        reach: &crate::domain::steps::Reach,
+    ) -> Option<crate::domain::steps::Command> {
         if self.error.is_some() {
             return None;
         }
@@ -69,15 +72,9 @@ impl EarlierBatch {
     }
 }
 
-/// The worse of two exits: the higher code (every code above 1 needs more
-/// than a finished run's).
-pub(crate) fn worse(a: Exit, b: Exit) -> Exit {
-    if b.code() > a.code() { b } else { a }
-}
-
 /// The worst exit among `earlier`, over `own`.
 pub(crate) fn worst(own: Exit, earlier: &[EarlierBatch]) -> Exit {
-    earlier.iter().map(|e| e.exit).fold(own, worse)
+    earlier.iter().map(|e| e.exit).fold(own, Exit::worse)
 }
 
 #[cfg(test)]

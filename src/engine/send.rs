@@ -25,12 +25,13 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::api::client::{Answer, DownloadError, Fetched, Reply};
-use crate::domain::clock::now_ms;
-use crate::domain::CauseCode;
 use crate::api::network::{NetFault, Reach};
+use crate::domain::CauseCode;
+use crate::domain::clock::now_ms;
+use crate::domain::ending::Exit;
+use crate::domain::settings::{Policy, Sending};
 use crate::engine::rate::{Pacer, Pass};
 use crate::engine::retry::{self, Attempt, Breaker, Verdict};
-use crate::domain::settings::{Policy, Sending};
 use crate::engine::throttle::Signal;
 
 /// Why a run ended before every row was settled.
@@ -52,6 +53,30 @@ pub(crate) enum StopReason {
     /// The state file could not be written.
     LedgerFailed,
 }
+
+impl StopReason {
+    /// The exit code of a run that stopped early for this reason: a wall only
+    /// a person passes (the token, a configuration that never reached the
+    /// API) is not a stop that passes by itself.
+    pub(crate) fn exit(&self) -> Exit {
+        match self {
+            StopReason::Credentials(_) => Exit::NeedsPerson,
+            StopReason::Unreachable {
+                fault,
+                from_the_start: true,
+            } if fault.cause.is_configuration() => Exit::NeedsPerson,
+            StopReason::Unreachable { .. }
+            | StopReason::Breaker
+            | StopReason::Signal
+            | StopReason::LedgerFailed => Exit::Stopped,
+        }
+    }
+}
+
+/// An error that is a stop: its exit code is the stop's ([`StopReason::exit`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct StoppedBy(pub StopReason);
 
 impl std::fmt::Display for StopReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -153,7 +178,8 @@ impl Reading for Reply {
                 // Another refund of the order, or this key's request, is being
                 // made: the same request after a pause.
                 Some(CauseCode::Order(o)) if o.is_busy() => {
-                    let pause = crate::engine::testpoint::backoff_base().unwrap_or(ORDER_BUSY_PAUSE);
+                    let pause =
+                        crate::engine::testpoint::backoff_base().unwrap_or(ORDER_BUSY_PAUSE);
                     Attempt::Status {
                         status: *status,
                         retry_after: Some(retry_after.map_or(pause, |r| r.max(pause))),

@@ -9,19 +9,19 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::api::client::{Client, Token};
+use crate::domain::ending::{Ending, Exit};
+use crate::domain::settings::Sending;
 use crate::domain::{Outcome, ResultsFormat};
-use crate::exit::{Ending, Exit};
-use crate::store::ledger::{Batch, Ledger};
 use crate::engine::progress::{Figures, Mode, Progress};
-use crate::sheets::report::{self, Summary};
 use crate::engine::runner;
 use crate::engine::send::{Stop, StopReason};
-use crate::domain::settings::Sending;
 use crate::engine::throttle::RateFigures;
+use crate::sheets::report::{self, Summary};
+use crate::store::ledger::{Batch, Ledger};
 use crate::{Usage, engine::metrics};
 
-use crate::engine::night::{self, EarlierBatch};
 use crate::domain::steps::{OnBatch, Reach};
+use crate::engine::night::{self, EarlierBatch};
 
 /// Everything a sending command needs, resolved from flags and the job file:
 /// where, with which token (never stored), and how ([`Sending`]).
@@ -251,7 +251,7 @@ impl Finished {
             )?;
         }
         if let Some(r) = &self.stopped {
-            let needs_person = Exit::of_stop(r) == Exit::NeedsPerson;
+            let needs_person = r.exit() == Exit::NeedsPerson;
             writeln!(w, "stopped early: {r}; {}", next.after_stop(needs_person))?;
         }
         writeln!(w, "results: {}", self.results.display())
@@ -453,7 +453,8 @@ async fn settle_in_doubt(
         &send.sending.client,
     )?;
     let (settled, _) =
-        crate::engine::doubt::read_back(ledger, client, &send.sending, doubtful, stop.clone()).await?;
+        crate::engine::doubt::read_back(ledger, client, &send.sending, doubtful, stop.clone())
+            .await?;
     tracing::info!(
         "read back: {} found refunded, {} found not refunded, {} still in doubt (their rows of this batch are held)",
         settled.refunded,
@@ -478,7 +479,10 @@ fn beyond(
         let finished = ledger
             .last_change(&batch.id)?
             .unwrap_or(batch.created_at_ms);
-        let date: String = crate::domain::clock::rfc3339(finished).chars().take(10).collect();
+        let date: String = crate::domain::clock::rfc3339(finished)
+            .chars()
+            .take(10)
+            .collect();
         tracing::warn!(
             "the input is the same file as batch {}, finished on {date}: nothing new tonight — has the export run?",
             batch.id
@@ -664,7 +668,7 @@ pub(crate) fn report_nothing(
 /// (the stop's own code is [`Exit::of_stop`]'s).
 pub(crate) fn decide(summary: &Summary, stopped: Option<&StopReason>) -> Exit {
     if let Some(reason) = stopped {
-        Exit::of_stop(reason)
+        reason.exit()
     } else if summary.count(Outcome::Pending) > 0 {
         Exit::Stopped
     } else if summary.count(Outcome::Failed) > 0
@@ -777,7 +781,10 @@ pub(super) fn out_for(batch: &Batch, output: &OutputOptions) -> PathBuf {
         .map(|p| expand_for(p, batch))
         .or_else(|| batch.settings.out.clone())
         .unwrap_or_else(|| {
-            crate::store::paths::beside(Path::new(&batch.input_path), crate::store::paths::Sheet::Results)
+            crate::store::paths::beside(
+                Path::new(&batch.input_path),
+                crate::store::paths::Sheet::Results,
+            )
         })
 }
 
@@ -800,8 +807,8 @@ pub(super) fn open_existing(state: &Path) -> anyhow::Result<Ledger> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::NetCause;
     use crate::api::network::NetFault;
+    use crate::domain::NetCause;
     use crate::sheets::report::Totals;
 
     fn summary(counts: &[(Outcome, u64)], mismatched: u64) -> Summary {

@@ -18,15 +18,15 @@ use rust_decimal::Decimal;
 
 use super::batch::SendOptions;
 use crate::api::client::{Client, PaymentView};
-pub(crate) use crate::domain::Prediction;
-use crate::domain::{Currency, OrderId, PaymentId, RefundStatus, Requested, Row, Target};
-use crate::exit::{Ending, Exit};
-use crate::sheets::input::{InputOptions, InputSummary, Spooled};
-use crate::engine::lookup::{self, Lookup};
-use crate::domain::money::Counted;
 use crate::api::orders_api::OrderView;
-use crate::sheets::report;
+pub(crate) use crate::domain::Prediction;
+use crate::domain::ending::{Ending, Exit};
+use crate::domain::money::Counted;
+use crate::domain::{Currency, OrderId, PaymentId, RefundStatus, Requested, Row, Target};
+use crate::engine::lookup::{self, Lookup};
 use crate::engine::send::{Stop, StopReason};
+use crate::sheets::input::{InputOptions, InputSummary, Spooled};
+use crate::sheets::report;
 use crate::sheets::sheet::{self, Dialect};
 
 /// More partial refunds than this on one payment: older docs say the API refuses.
@@ -69,7 +69,7 @@ pub(crate) struct Rows {
 impl Ending for Predicted {
     fn exit(&self) -> Exit {
         if let Some(reason) = &self.stopped {
-            Exit::of_stop(reason)
+            reason.exit()
         } else if self.invalid > 0 {
             Exit::Usage
         } else if self
@@ -277,8 +277,8 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
     let stopped = books.stopped.take();
     let dialect = Dialect::of_input(&req.summary);
     let path = req.input.path();
-    let out =
-        (req.out.clone()).unwrap_or_else(|| crate::store::paths::beside(path, crate::store::paths::Sheet::Plan));
+    let out = (req.out.clone())
+        .unwrap_or_else(|| crate::store::paths::beside(path, crate::store::paths::Sheet::Plan));
     crate::store::paths::check_outputs(Some(path), path, &[("--out", &out)])?;
 
     // Second pass: one prediction per row, written as it goes.

@@ -7,10 +7,10 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use super::online::Asked;
+use crate::domain::totals::{self, Tally};
 use crate::domain::{Currency, Kind, PaymentId, Requested};
 use crate::sheets::input::{InputOptions, InputSummary, Spooled, Validated};
 use crate::store::ledger::{self, PriorRefund};
-use crate::domain::totals::{self, Tally};
 
 #[derive(Debug)]
 pub(crate) struct PlanReport {

@@ -16,13 +16,13 @@ use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
 
 use crate::domain::causes::Next;
-use crate::sheets::cell::neutralise;
 use crate::domain::clock::rfc3339;
-use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
-use crate::store::ledger::{Batch, Ledger, StoredRow};
 use crate::domain::money::MoneyByCurrency;
+use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
+use crate::sheets::cell::neutralise;
 use crate::sheets::mpbatch;
 use crate::sheets::sheet::{self, Dialect};
+use crate::store::ledger::{Batch, Ledger, StoredRow};
 
 pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "row",
@@ -444,7 +444,7 @@ pub(crate) fn failure_of(err: &anyhow::Error) -> Failure {
             Some(rusqlite::Error::SqliteFailure(f, _)) if !matches!(f.code, DatabaseCorrupt | NotADatabase)
         )
     });
-    if err.is::<crate::exit::Damaged>() {
+    if err.is::<crate::error::Damaged>() {
         Failure::Damaged
     } else if output {
         Failure::Output
@@ -457,8 +457,8 @@ pub(crate) fn failure_of(err: &anyhow::Error) -> Failure {
 
 /// Marks an error of reading the batch back as damage when it is one (once).
 fn mark_damage(err: anyhow::Error) -> anyhow::Error {
-    if failure_of(&err) == Failure::Damaged && !err.is::<crate::exit::Damaged>() {
-        crate::exit::Damaged(err).into()
+    if failure_of(&err) == Failure::Damaged && !err.is::<crate::error::Damaged>() {
+        crate::error::Damaged(err).into()
     } else {
         err
     }
@@ -652,7 +652,7 @@ mod tests {
         let cell = anyhow::anyhow!("state file: row 2 has bad cells");
         assert_eq!(failure_of(&cell), Failure::Damaged);
         let marked = mark_damage(mark_damage(anyhow::anyhow!("row 2")));
-        assert_eq!(crate::Exit::of_error(&marked), crate::Exit::Damaged);
+        assert!(marked.chain().any(|e| e.is::<crate::error::Damaged>()));
         assert_eq!(format!("{marked:#}").matches("damaged").count(), 1);
         let output = mark_damage(
             Err::<(), _>(std::io::Error::from_raw_os_error(28))
@@ -661,7 +661,8 @@ mod tests {
         );
         // Neither damage nor an outage: a person must look, not "stopped early,
         // resumable".
-        assert_eq!(crate::Exit::of_error(&output), crate::Exit::Internal);
+        assert!(!output.chain().any(|e| e.is::<crate::error::Damaged>()));
+        assert_eq!(failure_of(&output), Failure::Output);
     }
 
     #[test]

@@ -20,9 +20,9 @@ use super::extract::{Account, Api, Page, Viewer, batch_id, find};
 use super::i18n::{M, Words};
 use super::server::Shared;
 use super::store::{BatchState, Upload};
-use crate::ops::plan::PlanReport;
 use crate::domain::Outcome;
 use crate::domain::totals;
+use crate::ops::plan::PlanReport;
 
 /// What the frame of every page needs: the CSRF token for its forms and the
 /// `<meta name="csrf-token">`, and who is logged in.

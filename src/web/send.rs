@@ -32,11 +32,11 @@ use super::sender::{self, Sender};
 use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
-use crate::ops::run::{Guards, RunRequest, RunResult};
+use crate::domain::totals::Asked;
 use crate::domain::{Currency, Outcome};
 use crate::engine::progress;
 use crate::engine::send::{Stop, StopReason};
-use crate::domain::totals::Asked;
+use crate::ops::run::{Guards, RunRequest, RunResult};
 
 /// The send form: `canary=N` sends only the next N rows.
 #[derive(Debug, Deserialize)]
@@ -337,10 +337,14 @@ fn tell(
     match ran {
         Ok(RunResult::Finished(f)) => {
             f.tell(&mut tell, reach);
-            tell.ended(&what, crate::exit::Ending::exit(f.as_ref()), None);
+            tell.ended(&what, crate::domain::ending::Ending::exit(f.as_ref()), None);
         }
-        Ok(r) => tell.ended(&what, crate::exit::Ending::exit(r), Some("not sent")),
-        Err(e) => tell.ended(&what, crate::Exit::of_error(e), Some(&format!("{e:#}"))),
+        Ok(r) => tell.ended(
+            &what,
+            crate::domain::ending::Ending::exit(r),
+            Some("not sent"),
+        ),
+        Err(e) => tell.ended(&what, crate::exit::of_error(e), Some(&format!("{e:#}"))),
     }
     let n = n.clone();
     tokio::spawn(async move { tell.deliver(Some(&n)).await });
@@ -435,7 +439,11 @@ pub(crate) async fn figures_of(
 fn shown(w: Words, currency: Option<Currency>, t: &Asked) -> String {
     let money = match t.sum {
         Ok(sum) => w.amount(currency, sum),
-        Err(_) => format!("{} {}", t.sum_text(currency), crate::domain::totals::name(currency)),
+        Err(_) => format!(
+            "{} {}",
+            t.sum_text(currency),
+            crate::domain::totals::name(currency)
+        ),
     };
     if t.full == 0 {
         money

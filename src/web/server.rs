@@ -46,6 +46,8 @@ pub(crate) struct Settings {
     pub listen: Vec<SocketAddr>,
     /// Serve HTTPS with this certificate and key.
     pub tls: Option<super::Tls>,
+    /// Days an uploaded spreadsheet is kept after its batch ended.
+    pub upload_days: u32,
     pub behind_proxy: bool,
     pub idle: Duration,
     pub approval_days: u32,
@@ -168,6 +170,13 @@ pub(crate) async fn serve(s: Settings) -> anyhow::Result<Exit> {
         Err(e) if e.is::<Usage>() => return Err(e),
         other => other,
     };
+    // Old uploads go before the console serves, then every hour.
+    super::keep::sweep_now(&s.state, s.upload_days, s.approval_days);
+    tokio::spawn(super::keep::keep_sweeping(
+        s.state.clone(),
+        s.upload_days,
+        s.approval_days,
+    ));
     let mut store = Store::open(&s.state)?;
     // A send a killed console left `sending` becomes `stopped`, sendable again.
     super::sender::recover(&mut store, &s.state)?;

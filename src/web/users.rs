@@ -11,16 +11,29 @@ use std::path::Path;
 
 use argon2::{Argon2, PasswordHash, PasswordHasher};
 
-use super::UsersCommand;
+use super::Role;
 use super::store::Store;
 use crate::{Exit, Usage};
 
 /// Shorter passwords are refused.
 const MIN_PASSWORD_CHARS: usize = 12;
 
-pub(crate) fn exec(command: UsersCommand, state: &Path) -> anyhow::Result<Exit> {
+/// What `console users` asks of the accounts.
+pub(crate) enum Command {
+    Add {
+        name: String,
+        role: Role,
+        password_stdin: bool,
+    },
+    List,
+    Disable {
+        name: String,
+    },
+}
+
+pub(crate) fn exec(command: Command, state: &Path) -> anyhow::Result<Exit> {
     match command {
-        UsersCommand::Add {
+        Command::Add {
             name,
             role,
             password_stdin,
@@ -40,7 +53,7 @@ pub(crate) fn exec(command: UsersCommand, state: &Path) -> anyhow::Result<Exit> 
             eprintln!("added {name} ({}) to {}", role.as_str(), state.display());
             Ok(Exit::Ok)
         }
-        UsersCommand::List => {
+        Command::List => {
             let store = Store::open(state)?;
             let mut out = std::io::stdout().lock();
             writeln!(out, "{:<24} {:<10} {:<9} created", "name", "role", "login")?;
@@ -56,7 +69,7 @@ pub(crate) fn exec(command: UsersCommand, state: &Path) -> anyhow::Result<Exit> 
             }
             Ok(Exit::Ok)
         }
-        UsersCommand::Disable { name } => {
+        Command::Disable { name } => {
             let mut store = Store::open(state)?;
             if !store.disable_user(&name)? {
                 return Err(Usage(format!("no account {name:?} in {}", state.display())).into());

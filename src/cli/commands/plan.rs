@@ -11,7 +11,7 @@ use crate::cli::args::{
 };
 use crate::cli::session::{Session, show};
 use crate::cli::settings::{self, JobFile, Layer};
-use crate::exit::Ending;
+use crate::domain::ending::Ending;
 use crate::{Exit, Usage, ops, store::state_home};
 
 layered! {

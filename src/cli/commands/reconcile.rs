@@ -13,7 +13,9 @@ use crate::cli::args::{
 };
 use crate::cli::session::Session;
 use crate::cli::settings::{self, JobCommon, JobFile, Layer};
-use crate::exit::{Ending, Failure, Interrupted};
+use crate::domain::ending::Ending;
+use crate::error::Interrupted;
+use crate::exit::Failure;
 use crate::{Exit, Usage, ops};
 
 /// `--date-window` unless the job file says otherwise.
@@ -109,7 +111,11 @@ pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Res
     };
     match &exit {
         Ok(e) => tell.ended("the reconcile", *e, None),
-        Err(e) => tell.ended("the reconcile", Exit::of_error(e), Some(&format!("{e:#}"))),
+        Err(e) => tell.ended(
+            "the reconcile",
+            crate::exit::of_error(e),
+            Some(&format!("{e:#}")),
+        ),
     }
     tell.deliver(notifier.as_ref()).await;
     exit
@@ -160,9 +166,7 @@ async fn against_reports(
                 begin,
                 end,
                 timeout: Duration::from_secs(a.fetch_timeout.unwrap_or(DEFAULT_FETCH_TIMEOUT_SECS)),
-                max_bytes: a
-                    .max_report_bytes
-                    .unwrap_or(ops::DEFAULT_MAX_REPORT_BYTES),
+                max_bytes: a.max_report_bytes.unwrap_or(ops::DEFAULT_MAX_REPORT_BYTES),
             };
             let send = settings::send_options(&a.send)?;
             ops::statements::fetch_and_match(req, fetch, &send, session.stop())

@@ -97,7 +97,7 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
                 None,
                 state,
                 &output,
-                Exit::of_error(&e),
+                crate::exit::of_error(&e),
                 &format!("{e:#}"),
                 started,
             );
@@ -106,7 +106,11 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
     };
     match &exit {
         Ok(e) => tell.ended("the retry", *e, None),
-        Err(e) => tell.ended("the retry", Exit::of_error(e), Some(&format!("{e:#}"))),
+        Err(e) => tell.ended(
+            "the retry",
+            crate::exit::of_error(e),
+            Some(&format!("{e:#}")),
+        ),
     }
     // Money is done by now: the notification only waits its bounded turn.
     tell.deliver(notifier.as_ref()).await;

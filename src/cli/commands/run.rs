@@ -14,12 +14,12 @@ use crate::cli::args::{
 };
 use crate::cli::session::{self, Session, finished, show};
 use crate::cli::settings::{self, JobFile, Layer};
-use crate::ops::OutputOptions;
-use crate::ops::run::{Earlier, Guards, RunRequest, RunResult};
-use crate::exit::Ending;
-use crate::engine::night::{self, EarlierBatch};
+use crate::domain::ending::Ending;
 use crate::domain::steps::Reach;
 use crate::domain::totals::Guard;
+use crate::engine::night::EarlierBatch;
+use crate::ops::OutputOptions;
+use crate::ops::run::{Earlier, Guards, RunRequest, RunResult};
 use crate::{Exit, Usage, ops, store::state_home};
 
 layered! {
@@ -135,7 +135,7 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
     let what = "the night's run";
     match &exit {
         Ok(e) => tell.ended(what, *e, None),
-        Err(e) => tell.ended(what, Exit::of_error(e), Some(&format!("{e:#}"))),
+        Err(e) => tell.ended(what, crate::exit::of_error(e), Some(&format!("{e:#}"))),
     }
     // Money is done by now: the notification only waits its bounded turn.
     tell.deliver(notifier.as_ref()).await;
@@ -283,7 +283,7 @@ async fn run_or_approved(
             Ok(refused.exit())
         }
         Err(e) => {
-            failed(Exit::of_error(&e), format!("{e:#}"));
+            failed(crate::exit::of_error(&e), format!("{e:#}"));
             Err(e)
         }
     }
@@ -382,7 +382,7 @@ async fn approved(
     let sent = match crate::web::approved::send_approved(night, session.stop()).await {
         Ok(sent) => sent,
         Err(e) => {
-            nothing(Exit::of_error(&e), Some(&format!("{e:#}")));
+            nothing(crate::exit::of_error(&e), Some(&format!("{e:#}")));
             return Err(e);
         }
     };
@@ -422,7 +422,7 @@ async fn approved(
                 show(&mut std::io::stderr().lock(), |w| {
                     writeln!(w, "error: {e:#}")
                 })?;
-                let exit = Exit::of_error(&e);
+                let exit = crate::exit::of_error(&e);
                 earlier.push(EarlierBatch::failed(
                     &console_batch,
                     exit,
@@ -431,7 +431,7 @@ async fn approved(
                 exit
             }
         };
-        worst = night::worse(worst, exit);
+        worst = worst.worse(exit);
     }
     match last {
         Some(mut f) => {

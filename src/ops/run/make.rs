@@ -12,12 +12,12 @@
 use std::path::Path;
 
 use super::{Refusal, RunRequest, RunResult, check_namespace, guard_resumed};
-use crate::ops::{batch, online};
 use crate::domain::CauseCode;
+use crate::engine::send::Stop;
+use crate::ops::{batch, online};
 use crate::sheets::input::{InputSummary, Spooled, Validated};
 use crate::store::ledger::{self, Batch, BatchSettings, Ledger};
 use crate::store::lock::BatchLock;
-use crate::engine::send::Stop;
 use crate::{Usage, domain::clock};
 
 /// A batch ready to send, or why there is none.
@@ -100,7 +100,7 @@ pub(super) async fn made(
                     let (preflight, stopped) =
                         online::Preflight::read(asked, &req.send, days, stop.clone()).await?;
                     if let Some(reason) = stopped {
-                        return Err(anyhow::Error::new(crate::exit::StoppedBy(reason))
+                        return Err(anyhow::Error::new(crate::engine::send::StoppedBy(reason))
                             .context("the preflight stopped; nothing was sent"));
                     }
                     Some(preflight)
@@ -182,7 +182,9 @@ fn create_batch(
     let batch = Batch {
         id: summary.fingerprint.clone(),
         created_at_ms,
-        input_path: crate::store::paths::resolved(&req.input).display().to_string(),
+        input_path: crate::store::paths::resolved(&req.input)
+            .display()
+            .to_string(),
         input_digest: summary.digest.clone(),
         namespace: req.input_options.namespace.clone(),
         header: input.header().to_vec(),

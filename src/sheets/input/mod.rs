@@ -40,8 +40,8 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Requested, Row};
 use crate::domain::key;
+use crate::domain::{Requested, Row};
 use crate::sheets::lines::Lines;
 use columns::{Columns, match_columns};
 use decode::{Decoded, decode};
@@ -523,7 +523,9 @@ impl Iterator for Input {
                     // Under a decimal point a comma only groups thousands.
                     self.decimal_comma |= matches!(v.ask.requested, Requested::Partial(_))
                         && self.grouping
-                            != crate::domain::marks::Grouping::Known(crate::domain::marks::DecimalMark::Point)
+                            != crate::domain::marks::Grouping::Known(
+                                crate::domain::marks::DecimalMark::Point,
+                            )
                         && row.fields[self.columns.amount].contains(',');
                 }
                 Err(_) => self.invalid += 1,

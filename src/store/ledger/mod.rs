@@ -12,8 +12,8 @@
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
-use crate::domain::{Currency, Outcome, RefundAsk, Row, RowResult};
 use crate::domain::settings::Sending;
+use crate::domain::{Currency, Outcome, RefundAsk, Row, RowResult};
 
 mod batch;
 mod claim;

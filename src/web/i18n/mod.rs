@@ -17,8 +17,8 @@ use rust_decimal::Decimal;
 use time::UtcOffset;
 
 use crate::domain::causes::{self, Next, Why};
-use crate::domain::{CauseCode, Currency};
 use crate::domain::money;
+use crate::domain::{CauseCode, Currency};
 
 /// A language the console speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
