@@ -18,8 +18,6 @@ mod web;
 
 mod error;
 mod exit;
-#[cfg(test)]
-mod layers;
 
 pub use domain::ending::Exit;
 pub use error::Usage;

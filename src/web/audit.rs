@@ -11,12 +11,12 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::app::Shared;
 use super::error::AppError;
 use super::extract::{Api, Auditor, Page, Remote, Viewer};
 use super::i18n::M;
-use super::pages::{Chrome, render};
-use super::server::Shared;
 use super::store::{Action, Entry};
+use super::view::{Chrome, render};
 
 /// Entries the page shows; the CSV has them all.
 const PAGE_ENTRIES: u32 = 500;

@@ -35,6 +35,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use strum::IntoEnumIterator;
 
+use super::app::{App, Shared};
 use super::auth;
 use super::error::AppError;
 use super::extract::{Account, Api, Batch, Remote, Step, Viewer};
@@ -43,12 +44,11 @@ use super::findings::{
 };
 #[allow(unused_imports)] // the templates name the messages
 use super::i18n::{M, Words};
-use super::pages::{self, Chrome, Problem, render};
 use super::registry::Busy;
 use super::review::effective;
-use super::server::{App, Shared};
 use super::store::{Action, BatchState, Found, ReadBack, Upload};
 use super::upload;
+use super::view::{self, Chrome, Problem, render};
 use crate::domain::books::ReportFinding;
 use crate::ops::reconcile::ReconcileRequest;
 use crate::ops::statements::MatchRequest;
@@ -66,7 +66,7 @@ fn sent(app: &App, who: Option<&Account>, u: &Upload) -> Result<String, AppError
             &[],
         )),
         (now, _) => {
-            let label = who.map_or("", |w| w.words.t(pages::state_message(now)));
+            let label = who.map_or("", |w| w.words.t(super::view::state_message(now)));
             Err(AppError::said(
                 StatusCode::CONFLICT,
                 M::ErrBooksNotSent,
@@ -376,7 +376,7 @@ pub(crate) async fn report(
     let plan = upload::plan_of(&app, &u)
         .await
         .map_err(|e| e.context("the batch's plan"))?;
-    let currency = super::covered::account_for(&app, &u.id, &plan).await;
+    let currency = super::reading::account_for(&app, &u.id, &plan).await;
     let req = MatchRequest {
         currency,
         state: app.state.clone(),
@@ -470,7 +470,7 @@ async fn received(
     }
     kept.ok_or_else(|| {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        AppError::answer(pages::message(v.chrome(), status, Problem::NoFile, ""))
+        AppError::answer(view::message(v.chrome(), status, Problem::NoFile, ""))
     })
 }
 
@@ -489,7 +489,7 @@ fn refuse(
         return failed;
     }
     let status = StatusCode::UNPROCESSABLE_ENTITY;
-    AppError::answer(pages::message(v.chrome(), status, problem, detail))
+    AppError::answer(view::message(v.chrome(), status, problem, detail))
 }
 
 #[derive(Template)]

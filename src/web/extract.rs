@@ -13,7 +13,7 @@
 //! batch id is 32 lowercase hex digits or no batch (never a path).
 
 use std::marker::PhantomData;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::ops::Deref;
 
 use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Path, Request};
@@ -23,12 +23,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::Role;
+pub(crate) use super::app::Remote;
+use super::app::{App, Shared};
 use super::auth;
 use super::error::AppError;
 use super::i18n::{Lang, M, Words};
-use super::pages::{self, Chrome, Problem};
-use super::server::{App, Shared};
 use super::store::Upload;
+pub(crate) use super::store::batch_id;
+use super::view::{self, Chrome, Problem};
 use crate::domain::clock::now_ms;
 
 /// The cookie that keeps the language a person chose.
@@ -76,38 +78,6 @@ impl FromRequestParts<Shared> for Words {
 
     async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Words, Self::Rejection> {
         Ok(words_of(app, &parts.method, &parts.uri, &parts.headers))
-    }
-}
-
-/// Who sent a request: the peer, and behind a proxy the client it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Remote {
-    /// As the audit trail records it: `203.0.113.9 via 10.0.0.1:4000`.
-    pub shown: String,
-    /// The address logins are limited by.
-    pub client: IpAddr,
-}
-
-impl Remote {
-    /// `forwarded`: the request's `X-Forwarded-For`, read only `behind_proxy`.
-    pub(crate) fn of(peer: SocketAddr, forwarded: Option<&str>, behind_proxy: bool) -> Remote {
-        let named = forwarded
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty() && behind_proxy);
-        match named {
-            Some(client) => Remote {
-                shown: format!("{client} via {peer}"),
-                client: client
-                    .parse::<IpAddr>()
-                    .or_else(|_| client.parse::<SocketAddr>().map(|s| s.ip()))
-                    .unwrap_or(peer.ip()),
-            },
-            None => Remote {
-                shown: peer.to_string(),
-                client: peer.ip(),
-            },
-        }
     }
 }
 
@@ -191,7 +161,19 @@ pub(crate) struct Account {
 impl Account {
     /// The frame of a page for this account.
     pub(crate) fn chrome(&self) -> Chrome {
-        Chrome::of(self)
+        let a = self;
+        Chrome {
+            csrf: a.csrf.clone(),
+            user: Some(a.name.clone()),
+            role: a.words.t(match a.role {
+                super::Role::Submitter => M::RoleSubmitter,
+                super::Role::Approver => M::RoleApprover,
+                super::Role::Admin => M::RoleAdmin,
+            }),
+            may_audit: a.role.may_audit(),
+            w: a.words,
+            here: a.here.clone(),
+        }
     }
 }
 
@@ -344,16 +326,6 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Actor<R, F> {
     }
 }
 
-/// A console batch's id: 32 lowercase hex digits, as the console makes them;
-/// anything else names no batch (and is never a path).
-pub(crate) fn batch_id(text: &str) -> Option<&str> {
-    let ours = text.len() == 32
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-    ours.then_some(text)
-}
-
 /// The batch `id` names, if it is one.
 pub(crate) fn find(app: &App, id: &str) -> anyhow::Result<Option<Upload>> {
     match batch_id(id) {
@@ -375,7 +347,7 @@ impl<K: Reply> FromRequestParts<Shared> for Batch<K> {
             .map_err(AppError::answer)?;
         match find(app, &id)? {
             Some(u) => Ok(Batch(u, PhantomData)),
-            None if K::PAGE => Err(AppError::answer(pages::message(
+            None if K::PAGE => Err(AppError::answer(view::message(
                 viewer.chrome(),
                 StatusCode::NOT_FOUND,
                 Problem::NotFound,
@@ -427,6 +399,7 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Step<R, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::IpAddr;
 
     #[test]
     fn the_client_is_the_one_a_proxy_names_else_the_peer() {

@@ -18,15 +18,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::app::Shared;
 use super::auth;
 use super::error::AppError;
 use super::extract::Remote;
 use super::gate::{BUSY_RETRY_SECS, Gate, Held, Turn};
 use super::i18n::Words;
-use super::pages::{self, LoginProblem};
-use super::server::Shared;
 use super::store::Action;
 use super::users;
+use super::view::{self, LoginProblem};
 use crate::domain::clock::now_ms;
 
 /// The longest account name (`console users add` takes no longer one).
@@ -46,7 +46,7 @@ pub(crate) async fn form(
         Some(c) => c,
         None => app.sessions.start(None, now)?,
     };
-    let page = pages::login(w, &current.csrf, "", None, StatusCode::OK);
+    let page = view::login(w, &current.csrf, "", None, StatusCode::OK);
     let cookie = app.sessions.cookie(&current.id);
     Ok(([(header::SET_COOKIE, cookie)], page).into_response())
 }
@@ -71,7 +71,7 @@ fn again(
     status: StatusCode,
     retry: Option<u64>,
 ) -> Response {
-    let mut r = pages::login(w, csrf, typed, Some(problem), status);
+    let mut r = view::login(w, csrf, typed, Some(problem), status);
     if let Some(secs) = retry
         && let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string())
     {

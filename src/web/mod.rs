@@ -30,6 +30,7 @@ use clap::ValueEnum;
 
 pub(crate) use server::{Settings, serve};
 
+pub(crate) mod app;
 pub(crate) mod approved;
 mod audit;
 mod auth;
@@ -44,6 +45,7 @@ pub(crate) mod keep;
 mod lockout;
 mod login;
 mod pages;
+mod reading;
 mod registry;
 mod results;
 mod review;
@@ -54,6 +56,7 @@ mod shield;
 mod store;
 mod upload;
 pub(crate) mod users;
+mod view;
 pub(crate) mod zone;
 
 /// Where HTTPS's certificate and key are (`--tls-cert`, `--tls-key`).

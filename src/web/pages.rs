@@ -11,181 +11,18 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
+use super::app::Shared;
 use super::error::AppError;
-use super::extract::{Account, Api, Page, Viewer, batch_id, find};
+use super::extract::{Account, Api, Page, Viewer, find};
 #[allow(unused_imports)] // the templates name the messages
 use super::i18n::{M, Words};
-use super::server::Shared;
 use super::store::{BatchState, Upload};
+use super::view::{Chrome, Problem, message, render, state_message};
 use crate::domain::Outcome;
 use crate::domain::totals;
 use crate::ops::plan::PlanReport;
-
-/// What the frame of every page needs: the CSRF token for its forms and the
-/// `<meta name="csrf-token">`, and who is logged in.
-pub(crate) struct Chrome {
-    pub csrf: String,
-    pub user: Option<String>,
-    pub role: &'static str,
-    pub may_audit: bool,
-    /// The request's language and time offset: `{{ chrome.w.t(M::…) }}`.
-    pub w: Words,
-    /// The page's path, where the language switcher comes back to.
-    pub here: String,
-}
-
-impl Chrome {
-    pub(crate) fn of(a: &Account) -> Chrome {
-        Chrome {
-            csrf: a.csrf.clone(),
-            user: Some(a.name.clone()),
-            role: a.words.t(match a.role {
-                super::Role::Submitter => M::RoleSubmitter,
-                super::Role::Approver => M::RoleApprover,
-                super::Role::Admin => M::RoleAdmin,
-            }),
-            may_audit: a.role.may_audit(),
-            w: a.words,
-            here: a.here.clone(),
-        }
-    }
-
-    /// The frame of a page for no one logged in (no forms but the login's).
-    fn anonymous(w: Words, csrf: &str, here: String) -> Chrome {
-        Chrome {
-            csrf: csrf.to_owned(),
-            user: None,
-            role: "",
-            may_audit: false,
-            w,
-            here,
-        }
-    }
-}
-
-/// A template as an HTML response with `status`.
-pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
-    match t.render() {
-        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
-        Err(e) => AppError::from(anyhow::anyhow!("rendering a page: {e}")).into_response(),
-    }
-}
-
-/// Why the login form is shown again.
-pub(crate) enum LoginProblem {
-    Wrong,
-    /// Seconds to wait after too many failed logins.
-    Wait(u64),
-    /// Seconds to wait after too many logins from one place or at one name.
-    Rate(u64),
-    /// Every password check busy: try again shortly.
-    Busy,
-    /// A name longer than any account's (the most characters), or a password
-    /// longer than any is checked.
-    TooLong(usize),
-}
-
-#[derive(Template)]
-#[template(path = "login.html", config = "src/web/askama.toml")]
-struct LoginPage<'a> {
-    chrome: Chrome,
-    typed: &'a str,
-    problem: Option<LoginProblem>,
-}
-
-pub(crate) fn login(
-    w: Words,
-    csrf: &str,
-    typed: &str,
-    problem: Option<LoginProblem>,
-    status: StatusCode,
-) -> Response {
-    let chrome = Chrome::anonymous(w, csrf, "/login".to_owned());
-    render(
-        &LoginPage {
-            chrome,
-            typed,
-            problem,
-        },
-        status,
-    )
-}
-
-/// What went wrong, for a person, in the page's frame.
-#[derive(Clone, Copy)]
-pub(crate) enum Problem {
-    NotFound,
-    Empty,
-    Spreadsheet,
-    NoFile,
-    Unreadable,
-    /// Not a Mercado Pago report (`console::books`).
-    NotAReport,
-    /// The batch's spreadsheet was removed after it ended (`console::keep`).
-    Removed,
-    /// A step refused: the detail is its reason, in the person's words.
-    Refused,
-}
-
-impl Problem {
-    /// A refusal says its reason as a sentence, not as the engine's output.
-    fn is_refused(&self) -> bool {
-        matches!(self, Problem::Refused)
-    }
-}
-
-#[derive(Template)]
-#[template(path = "message.html", config = "src/web/askama.toml")]
-struct MessagePage<'a> {
-    chrome: Chrome,
-    problem: Problem,
-    /// The engine's own words, when it said why.
-    detail: &'a str,
-    /// The batch the refused step was about: the way back to it.
-    batch: Option<String>,
-}
-
-pub(crate) fn message(
-    chrome: Chrome,
-    status: StatusCode,
-    problem: Problem,
-    detail: &str,
-) -> Response {
-    render(
-        &MessagePage {
-            chrome,
-            problem,
-            detail,
-            batch: None,
-        },
-        status,
-    )
-}
-
-/// A refusal as a page of the console: `said` (the reason and what to do, in
-/// the request's language, `w`) with the way back — to the batch the request
-/// (at `here`) was about, and to the list.
-pub(crate) fn refusal(status: StatusCode, w: Words, here: String, said: &str) -> Response {
-    let batch = here
-        .strip_prefix("/batches/")
-        .and_then(|rest| rest.split(['/', '?', '.']).next())
-        .and_then(batch_id)
-        .filter(|_| status != StatusCode::NOT_FOUND)
-        .map(|id| format!("/batches/{id}"));
-    let chrome = Chrome::anonymous(w, "", here);
-    render(
-        &MessagePage {
-            chrome,
-            problem: Problem::Refused,
-            detail: said.trim_end(),
-            batch,
-        },
-        status,
-    )
-}
 
 /// One row of the uploads list.
 struct Listed {
@@ -244,32 +81,6 @@ pub(crate) async fn not_found(v: Result<Viewer, AppError>) -> Result<Response, A
         Problem::NotFound,
         "",
     ))
-}
-
-/// The message naming a batch's state.
-pub(crate) fn state_message(state: BatchState) -> M {
-    match state {
-        BatchState::Uploaded => M::StateUploaded,
-        BatchState::Submitted => M::StateSubmitted,
-        BatchState::Approved => M::StateApproved,
-        BatchState::Rejected => M::StateRejected,
-        BatchState::Sending => M::StateSending,
-        BatchState::Stopped => M::StateStopped,
-        BatchState::Finished => M::StateFinished,
-        BatchState::Expired => M::StateExpired,
-    }
-}
-
-/// The message naming a row's outcome.
-pub(crate) fn outcome_message(o: Outcome) -> M {
-    match o {
-        Outcome::Refunded => M::OutcomeRefunded,
-        Outcome::InProcess => M::OutcomeInProcess,
-        Outcome::Failed => M::OutcomeFailed,
-        Outcome::Invalid => M::OutcomeInvalid,
-        Outcome::Pending => M::OutcomePending,
-        Outcome::Unknown => M::OutcomeUnknown,
-    }
 }
 
 /// Money of one currency in a plan.
@@ -365,8 +176,8 @@ impl CoverView {
             };
         }
         let none = p.totals.per.contains_key(&None);
-        let found = if super::covered::needs_reading(app, p, false) {
-            let r = super::covered::start(app, id, p, false);
+        let found = if super::reading::needs_reading(app, p, false) {
+            let r = super::reading::start(app, id, p, false);
             match r.found() {
                 Some(c) => Ok(c),
                 None => Err(super::covered::progress(&r)),

@@ -32,14 +32,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::app::Shared;
 use super::error::AppError;
 use super::extract::{self, Api, Remote, Step, Viewer};
 #[allow(unused_imports)] // the template names the messages
 use super::i18n::{M, Words};
-use super::pages::{Chrome, render, state_message};
 use super::review::{effective, in_states};
-use super::server::Shared;
 use super::store::{Action, BatchState, Upload};
+use super::view::{Chrome, render, state_message};
 use crate::domain::{Outcome, Requested, ResultsFormat};
 use crate::store::ledger::{Batch, Ledger, Listing, StoredRow};
 use strum::IntoEnumIterator;
@@ -195,7 +195,7 @@ fn shown(row: StoredRow, columns: Option<&crate::sheets::input::KeyColumns>, w: 
         payment,
         amount,
         outcome: row.result.outcome.as_str(),
-        outcome_label: super::pages::outcome_message(row.result.outcome),
+        outcome_label: super::view::outcome_message(row.result.outcome),
         cause: cause
             .map(|c| c.code.as_str().into_owned())
             .unwrap_or_default(),

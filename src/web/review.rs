@@ -19,11 +19,11 @@ use axum::http::StatusCode;
 use axum::response::Redirect;
 use serde::Deserialize;
 
+use super::app::{App, Shared};
 use super::covered;
 use super::error::AppError;
 use super::extract::{Account, Anyone, Remote, Step, Uploader, posted};
 use super::i18n::{M, Words};
-use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
 use crate::domain::Currency;
@@ -193,7 +193,7 @@ pub(crate) fn in_states(
     if states.contains(&now) {
         return Ok(now);
     }
-    let label = who.words.t(super::pages::state_message(now));
+    let label = who.words.t(super::view::state_message(now));
     Err(AppError::said(StatusCode::CONFLICT, m, &[label]))
 }
 
@@ -228,7 +228,7 @@ async fn checked_totals(
         return Err(AppError::said(unprocessable, M::ErrBadLines, &[&bad]));
     }
     let named = guards.iter().any(|g| g.currency.is_some());
-    let covered = covered::now(app, &u.id, &plan, named)
+    let covered = super::reading::now(app, &u.id, &plan, named)
         .await
         .map_err(|reading| {
             let (read, of) = covered::progress(&reading);

@@ -23,13 +23,13 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
+use super::app::{App, Shared};
 use super::error::AppError;
 use super::extract::{Anyone, Api, Batch, Remote, Step, Viewer, posted};
 use super::i18n::{M, Words};
 use super::registry::{Busy, Running};
 use super::review::{effective, in_states};
 use super::sender::{self, Sender};
-use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
 use crate::domain::totals::Asked;
@@ -113,7 +113,7 @@ pub(crate) fn answered(state: &std::path::Path, batch: &str) -> anyhow::Result<V
                 .as_ref()
                 .map(|a| a.target.to_string())
                 .unwrap_or_default(),
-            outcome: super::pages::outcome_message(r.result.outcome),
+            outcome: super::view::outcome_message(r.result.outcome),
             cause: r
                 .result
                 .cause

@@ -14,7 +14,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -26,12 +26,13 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use super::app::{App, Shared};
 use super::auth::{self, Sessions};
 use super::error::{AppError, Unsaid};
 use super::extract::{self, Actor, Anyone, LANG_COOKIE, Leave, Remote};
 use super::i18n::{Lang, M};
 use super::registry::Registry;
-use super::store::{Action, Entry, Store};
+use super::store::{Action, Store};
 use super::{pages, upload, users};
 use crate::domain::clock::now_ms;
 use crate::ops::SendOptions;
@@ -61,39 +62,6 @@ pub(crate) struct Settings {
     pub currency: Option<crate::domain::Currency>,
     pub notify: Option<crate::engine::notify::Notifier>,
 }
-
-/// What every handler shares.
-pub(crate) struct App {
-    store: Mutex<Store>,
-    pub sessions: Sessions,
-    /// How uploads are read (the job's delimiter, namespace…).
-    pub input: InputOptions,
-    /// The state file: a plan looks up the refunds its earlier batches made.
-    pub state: PathBuf,
-    /// A proxy in front names the client (`X-Forwarded-For`).
-    pub behind_proxy: bool,
-    /// The browser reaches us over HTTPS (ours or the proxy's): cookies are `Secure`.
-    secure: bool,
-    /// The zone pages show times in.
-    pub offset: super::zone::Zone,
-    /// Checked against when the account does not exist, so that a login with a
-    /// wrong name takes as long as one with a wrong password.
-    pub(super) stand_in_hash: String,
-    /// Days a batch may wait for its approval.
-    pub approval_days: u32,
-    /// How approved batches are sent (none: started without a token).
-    pub send: Option<SendOptions>,
-    /// Each batch's life in this process: its send or reading, its plan, its
-    /// `full` rows read back.
-    pub batches: Registry,
-    /// The account's currency (`console::covered`).
-    pub covers: super::covered::Covers,
-    /// Where a person is told (`notify_url`): in the background, never in
-    /// the way of a request.
-    pub notify: Option<crate::engine::notify::Notifier>,
-}
-
-pub(crate) type Shared = Arc<App>;
 
 /// Refuses to listen beyond loopback in plain HTTP.
 fn check_listen(addr: SocketAddr, tls: bool, behind_proxy: bool) -> Result<(), Usage> {
@@ -342,7 +310,7 @@ async fn speak(State(app): State<Shared>, req: Request, next: Next) -> Response 
     let mut resp = next.run(req).await;
     if let Some(unsaid) = resp.extensions_mut().remove::<Unsaid>() {
         let said = unsaid.in_words(w.lang);
-        resp = pages::refusal(resp.status(), w, here, &said);
+        resp = super::view::refusal(resp.status(), w, here, &said);
     }
     let h = resp.headers_mut();
     if let Ok(v) = header::HeaderValue::from_str(w.lang.code()) {
@@ -406,59 +374,6 @@ async fn stylesheet() -> Response {
         include_str!("console.css"),
     )
         .into_response()
-}
-
-impl App {
-    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Appends to the audit trail; a trail that cannot be written fails the request.
-    pub(crate) fn audit(
-        &self,
-        user: Option<&str>,
-        action: Action,
-        remote: &Remote,
-        batch: Option<&str>,
-        detail: Option<String>,
-    ) -> Result<(), AppError> {
-        let remote = remote.shown.as_str();
-        let entry = Entry {
-            at_ms: now_ms(),
-            user: user.map(str::to_owned),
-            action: action.as_str().to_owned(),
-            remote: Some(remote.to_owned()),
-            batch: batch.map(str::to_owned),
-            detail,
-        };
-        tracing::info!(
-            action = action.as_str(),
-            user = user.unwrap_or("-"),
-            remote,
-            batch = batch.unwrap_or("-"),
-            "console"
-        );
-        self.store().append_audit(&entry)?;
-        let said = match action {
-            Action::Submit => Some("submitted: it waits for an approver (someone else)"),
-            Action::Approve => Some("approved: it can be sent now, or tonight"),
-            Action::Reject => Some("rejected"),
-            _ => None,
-        };
-        if let (Some(n), Some(said)) = (&self.notify, said) {
-            let by = user.unwrap_or("?");
-            let detail = entry
-                .detail
-                .as_deref()
-                .map(|d| format!(" ({d})"))
-                .unwrap_or_default();
-            let batch = batch.unwrap_or("?");
-            n.send(format!(
-                "mprefund console: batch {batch} {said}; by {by}{detail}"
-            ));
-        }
-        Ok(())
-    }
 }
 
 /// `POST /logout`: the session ends, audited.

@@ -727,6 +727,16 @@ fn bad_text(column: usize, text: &str) -> rusqlite::Error {
     )
 }
 
+/// A console batch's id: 32 lowercase hex digits, as the console makes them;
+/// anything else names no batch (and is never a path).
+pub(crate) fn batch_id(text: &str) -> Option<&str> {
+    let ours = text.len() == 32
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    ours.then_some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,13 +19,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tokio::io::AsyncWriteExt;
 
+use super::app::{App, Shared};
 use super::auth;
 use super::error::AppError;
 use super::extract::{Account, Api, Remote, Viewer};
 use super::i18n::M;
-use super::pages::{self, Problem};
-use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
+use super::view::{self, Problem};
 use crate::ops::plan::PlanReport;
 
 /// The largest spreadsheet taken.
@@ -149,7 +149,7 @@ pub(crate) async fn upload(
     app.store().add_upload(&upload)?;
     // The `full` rows' payments are read while people look at the plan.
     if !plan.full_rows.is_empty() {
-        super::covered::start(&app, &upload.id, &plan, true);
+        super::reading::start(&app, &upload.id, &plan, true);
     }
     let detail = format!(
         "{}: {} rows ({} valid, {} invalid), {} bytes{}",
@@ -198,7 +198,7 @@ async fn receive(
     allowed(v, csrf_ok)?;
     let kept = kept.ok_or_else(|| {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        AppError::answer(pages::message(v.chrome(), status, Problem::NoFile, ""))
+        AppError::answer(view::message(v.chrome(), status, Problem::NoFile, ""))
     })?;
     Ok((kept, skip_invalid))
 }
@@ -244,7 +244,7 @@ fn refuse(
         return failed;
     }
     let status = StatusCode::UNPROCESSABLE_ENTITY;
-    AppError::answer(pages::message(v.chrome(), status, problem, detail))
+    AppError::answer(view::message(v.chrome(), status, problem, detail))
 }
 
 /// A file written to the uploads folder.

@@ -19,6 +19,7 @@ mod hardening; // lost rows, overwritten state, lying servers, leaked tokens
 mod hostile; // the console and the reader under hostile load: bounded memory, writes, guesses
 mod installed; // the nights and the console as one installation: cron, units, tokens, notifications
 mod job; // plan and run end to end: outcomes, faults, crashes, re-exports, tokens, bad input, rate
+mod layers; // the source's folders are its layers: no import reaches up, no module is in a circle
 mod mpbatch; // Mercado Pago's own batch-refund file in, its output columns out
 mod network; // exit 6 for a person, 3 for an outage; an unreachable API named
 mod nights; // nights sharing a state file: an outage night visible, per-batch files, unchanged input

@@ -1,4 +1,4 @@
-//! The direction of imports, checked on the sources. `src/` is in folders by
+//! The direction of imports, checked on the main crate's sources. `src/` is in folders by
 //! layer, data flowing one way: `domain` ← `sheets`, `store`, `api` ← `engine`
 //! ← `ops` ← `cli`, `web`. A module may name its own layer and those below;
 //! layers side by side may name each other only where no circle forms. Every
