@@ -1025,6 +1025,28 @@ pub(crate) mod tests {
         assert!(reason_at(&r.problems, 4).contains("has 3 decimals"));
     }
 
+    /// A spreadsheet that read before grouped amounts and pt/es headers did
+    /// keeps its keys: the key takes the parsed values, and these are the
+    /// key derivation's own pinned answer, read through the reader.
+    #[test]
+    fn an_old_spreadsheet_reads_to_the_keys_it_always_had() {
+        let acme = InputOptions {
+            namespace: "acme".to_owned(),
+            ..InputOptions::default()
+        };
+        let pinned = "mpr1-dbb2b03169e87c0ff14b4c733020eae24218c139e77fcdb8";
+        for bytes in [
+            &b"payment_id,amount,reference\n123456789,25.50,CB-1\n"[..],
+            b"payment_id;amount;reference\r\n123456789;25,50;CB-1\r\n",
+            b"\xEF\xBB\xBFid_pagamento;valor;referencia\r\n123456789;25,5;CB-1\r\n",
+            b"ID do pagamento;Valor;Refer\xeancia\r\n123456789;25,50;CB-1\r\n",
+        ] {
+            let r = read_with(bytes, &acme);
+            assert!(r.problems.is_empty(), "{:?}", r.problems);
+            assert_eq!(r.rows[0].key.as_str(), pinned, "{}", String::from_utf8_lossy(bytes));
+        }
+    }
+
     #[test]
     fn a_grouped_amount_has_the_key_of_the_same_amount_ungrouped() {
         let key = |bytes: &[u8]| read(bytes).rows[0].key.clone();
