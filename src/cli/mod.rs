@@ -7,10 +7,10 @@
 
 pub(crate) mod args;
 mod commands;
-mod session;
-pub(crate) mod settings;
 #[cfg(test)]
 mod docs_pinned;
+mod session;
+pub(crate) mod settings;
 
 use clap::{Parser, Subcommand, ValueEnum};
 

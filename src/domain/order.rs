@@ -96,7 +96,9 @@ impl FromStr for TransactionId {
         if ok {
             Ok(TransactionId(t.to_owned()))
         } else {
-            Err(OrderIdError::NotATransaction(crate::domain::excerpt::excerpt(t)))
+            Err(OrderIdError::NotATransaction(
+                crate::domain::excerpt::excerpt(t),
+            ))
         }
     }
 }

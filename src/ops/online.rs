@@ -18,15 +18,15 @@ use rust_decimal::Decimal;
 
 use super::batch::SendOptions;
 use crate::api::client::{Client, PaymentView};
+use crate::api::orders_api::OrderView;
 pub(crate) use crate::domain::Prediction;
+use crate::domain::money::Counted;
 use crate::domain::{Currency, OrderId, PaymentId, RefundStatus, Requested, Row, Target};
+use crate::engine::lookup::{self, Lookup};
+use crate::engine::send::{Stop, StopReason};
 use crate::exit::{Ending, Exit};
 use crate::sheets::input::{InputOptions, InputSummary, Spooled};
-use crate::engine::lookup::{self, Lookup};
-use crate::domain::money::Counted;
-use crate::api::orders_api::OrderView;
 use crate::sheets::report;
-use crate::engine::send::{Stop, StopReason};
 use crate::sheets::sheet::{self, Dialect};
 
 /// More partial refunds than this on one payment: older docs say the API refuses.
@@ -277,8 +277,8 @@ pub(crate) async fn plan_online(req: OnlineRequest, stop: Stop) -> anyhow::Resul
     let stopped = books.stopped.take();
     let dialect = Dialect::of_input(&req.summary);
     let path = req.input.path();
-    let out =
-        (req.out.clone()).unwrap_or_else(|| crate::store::paths::beside(path, crate::store::paths::Sheet::Plan));
+    let out = (req.out.clone())
+        .unwrap_or_else(|| crate::store::paths::beside(path, crate::store::paths::Sheet::Plan));
     crate::store::paths::check_outputs(Some(path), path, &[("--out", &out)])?;
 
     // Second pass: one prediction per row, written as it goes.
@@ -754,7 +754,9 @@ mod tests {
             Prediction::Ok
         );
         let mut bad = row(2, 1, Some("1"), None);
-        bad.content = Err("bad amount".into());
+        bad.content = Err(crate::domain::finding::Findings::one(
+            crate::domain::finding::Finding::Amount(crate::domain::finding::AmountFinding::Blank),
+        ));
         assert_eq!(
             predict_one(&bad, &asked(1, "1", false, &[]), &p),
             Prediction::Invalid

@@ -17,12 +17,12 @@ use axum::response::{Html, IntoResponse, Response};
 use super::error::AppError;
 use super::extract::{Account, Api, Page, Viewer, batch_id, find};
 #[allow(unused_imports)] // the templates name the messages
-use super::i18n::{M, Words};
+use super::i18n::{M, Words, rows};
 use super::server::Shared;
 use super::store::{BatchState, Upload};
-use crate::ops::plan::PlanReport;
 use crate::domain::Outcome;
 use crate::domain::totals;
+use crate::ops::plan::PlanReport;
 
 /// What the frame of every page needs: the CSRF token for its forms and the
 /// `<meta name="csrf-token">`, and who is logged in.
@@ -318,8 +318,8 @@ impl PlanView {
             })
             .collect();
         PlanView {
-            delimiter: p.delimiter_name(),
-            encoding: p.encoding_name(),
+            delimiter: rows::delimiter(&w, p.summary.delimiter),
+            encoding: rows::encoding(&w, p.summary.windows_1252, p.summary.bom),
             columns: p.columns,
             rows: p.summary.rows,
             valid: p.summary.valid,
@@ -331,8 +331,16 @@ impl PlanView {
                 .iter()
                 .map(|r| (r.line, r.payment_id.clone(), r.describe()))
                 .collect(),
-            taken: p.taken.clone(),
-            problems: p.problems.clone(),
+            taken: p
+                .taken
+                .iter()
+                .map(|(role, cell)| (rows::role(&w, *role), cell.clone()))
+                .collect(),
+            problems: p
+                .problems
+                .iter()
+                .map(|(line, f)| (*line, rows::findings(&w, f)))
+                .collect(),
         }
     }
 }

@@ -399,6 +399,10 @@ async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
     let body = text(r).await;
     assert!(body.contains("no payment id column"), "{body}");
     assert!(
+        body.contains("payment_id, id_pagamento"),
+        "the names to give it: {body}"
+    );
+    assert!(
         body.contains("cols.csv") && !body.contains("state.db.uploads"),
         "{body}"
     );

@@ -12,12 +12,12 @@
 use std::path::Path;
 
 use super::{Refusal, RunRequest, RunResult, check_namespace, guard_resumed};
-use crate::ops::{batch, online};
 use crate::domain::CauseCode;
+use crate::engine::send::Stop;
+use crate::ops::{batch, online};
 use crate::sheets::input::{InputSummary, Spooled, Validated};
 use crate::store::ledger::{self, Batch, BatchSettings, Ledger};
 use crate::store::lock::BatchLock;
-use crate::engine::send::Stop;
 use crate::{Usage, domain::clock};
 
 /// A batch ready to send, or why there is none.
@@ -66,7 +66,11 @@ pub(super) async fn made(
     if !problems.is_empty() && !req.skip_invalid {
         return Ok(Made::Refused(RunResult::Refused {
             input: req.input.clone(),
-            problems,
+            // The command line's reading of each finding.
+            problems: problems
+                .into_iter()
+                .map(|(line, f)| (line, f.to_string()))
+                .collect(),
             why: Refusal::BadLines,
         }));
     }
@@ -182,7 +186,9 @@ fn create_batch(
     let batch = Batch {
         id: summary.fingerprint.clone(),
         created_at_ms,
-        input_path: crate::store::paths::resolved(&req.input).display().to_string(),
+        input_path: crate::store::paths::resolved(&req.input)
+            .display()
+            .to_string(),
         input_digest: summary.digest.clone(),
         namespace: req.input_options.namespace.clone(),
         header: input.header().to_vec(),
@@ -208,11 +214,7 @@ fn create_batch(
     let mut writer = ledger.new_batch(&batch)?;
     let mut preflighted = Vec::new();
     for row in input.by_ref() {
-        let mut row = row?;
-        // An invalid row's cause message names its line, as `plan` does.
-        if let Err(reason) = &mut row.content {
-            *reason = format!("line {}: {reason}", row.line);
-        }
+        let row = row?;
         if let Some(p) = preflight.and_then(|p| p.not_ok(&row)) {
             preflighted.push((row.row_no, row.line, p));
         }

@@ -40,9 +40,10 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Requested, Row};
 use crate::domain::key;
+use crate::domain::{Requested, Row};
 use crate::sheets::lines::Lines;
+pub(crate) use columns::ColumnRole;
 use columns::{Columns, match_columns};
 use decode::{Decoded, decode};
 use dupes::Dupes;
@@ -76,8 +77,8 @@ pub(crate) enum InputError {
     )]
     MissingColumn {
         path: PathBuf,
-        /// Which column is missing: "payment id" or "amount".
-        column: &'static str,
+        /// Which column is missing: the payment id or the amount.
+        column: ColumnRole,
         accepted: &'static str,
         /// The header cells as read, quoted and comma-separated.
         found: String,
@@ -360,19 +361,21 @@ impl Input {
     /// cell)), `None` for an optional column the file does not have. The
     /// orders' columns are named only when the file has them: a file of
     /// payments reads as it always did.
-    pub fn columns_taken(&self) -> Vec<(&'static str, Option<(usize, String)>)> {
+    pub fn columns_taken(&self) -> Vec<(ColumnRole, Option<(usize, String)>)> {
         let c = self.columns;
         [
-            ("payment id", c.payment),
-            ("order id", c.order),
-            ("transaction id", c.transaction),
-            ("amount", Some(c.amount)),
-            ("reference", c.reference),
-            ("kind", c.kind),
-            ("currency", c.currency),
+            (ColumnRole::PaymentId, c.payment),
+            (ColumnRole::OrderId, c.order),
+            (ColumnRole::TransactionId, c.transaction),
+            (ColumnRole::Amount, Some(c.amount)),
+            (ColumnRole::Reference, c.reference),
+            (ColumnRole::Kind, c.kind),
+            (ColumnRole::Currency, c.currency),
         ]
         .into_iter()
-        .filter(|(what, i)| i.is_some() || !matches!(*what, "order id" | "transaction id"))
+        .filter(|(what, i)| {
+            i.is_some() || !matches!(what, ColumnRole::OrderId | ColumnRole::TransactionId)
+        })
         .map(|(what, i)| (what, i.map(|i| (i + 1, self.header[i].clone()))))
         .collect()
     }
@@ -523,7 +526,9 @@ impl Iterator for Input {
                     // Under a decimal point a comma only groups thousands.
                     self.decimal_comma |= matches!(v.ask.requested, Requested::Partial(_))
                         && self.grouping
-                            != crate::domain::marks::Grouping::Known(crate::domain::marks::DecimalMark::Point)
+                            != crate::domain::marks::Grouping::Known(
+                                crate::domain::marks::DecimalMark::Point,
+                            )
                         && row.fields[self.columns.amount].contains(',');
                 }
                 Err(_) => self.invalid += 1,
@@ -617,7 +622,7 @@ pub(crate) mod tests {
             Err(reason) => Err(Problem {
                 row_no,
                 line,
-                reason,
+                reason: reason.to_string(),
                 fields,
             }),
         }
@@ -1043,7 +1048,12 @@ pub(crate) mod tests {
         ] {
             let r = read_with(bytes, &acme);
             assert!(r.problems.is_empty(), "{:?}", r.problems);
-            assert_eq!(r.rows[0].key.as_str(), pinned, "{}", String::from_utf8_lossy(bytes));
+            assert_eq!(
+                r.rows[0].key.as_str(),
+                pinned,
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
         }
     }
 
@@ -1344,7 +1354,7 @@ pub(crate) mod tests {
         assert!(matches!(
             e,
             InputError::MissingColumn {
-                column: "payment id",
+                column: ColumnRole::PaymentId,
                 ..
             }
         ));
@@ -1360,7 +1370,7 @@ pub(crate) mod tests {
             matches!(
                 e,
                 InputError::MissingColumn {
-                    column: "amount",
+                    column: ColumnRole::Amount,
                     ..
                 }
             ),

@@ -12,8 +12,8 @@
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
-use crate::domain::{Currency, Outcome, RefundAsk, Row, RowResult};
 use crate::domain::settings::Sending;
+use crate::domain::{Currency, Outcome, RefundAsk, Row, RowResult};
 
 mod batch;
 mod claim;
@@ -367,7 +367,11 @@ mod tests {
                 line: n + 1,
                 fields: vec![format!("{}", 1000 + n), "10,50".into()],
                 content: if n == 3 {
-                    Err("bad amount".into())
+                    Err(crate::domain::finding::Findings::one(
+                        crate::domain::finding::Finding::Amount(
+                            crate::domain::finding::AmountFinding::Blank,
+                        ),
+                    ))
                 } else {
                     Ok(content(n))
                 },
@@ -842,7 +846,8 @@ mod tests {
         assert_eq!(seen[2].result.outcome, Outcome::Invalid);
         assert_eq!(
             seen[2].result.cause.as_ref().map(|c| c.message.as_str()),
-            Some("bad amount")
+            Some("line 4: blank amount; write `full` to refund the whole payment"),
+            "the English reading, naming its line"
         );
         assert_eq!(l.failed_counts("b1").unwrap(), (1, 1));
         assert_eq!(l.requeue_failed("b1", false).unwrap(), 1);

@@ -17,8 +17,8 @@ use rust_decimal::Decimal;
 use time::UtcOffset;
 
 use crate::domain::causes::{self, Next, Why};
-use crate::domain::{CauseCode, Currency};
 use crate::domain::money;
+use crate::domain::{CauseCode, Currency};
 
 /// A language the console speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
@@ -401,6 +401,50 @@ pub(crate) enum M {
     ColHeaderCell,
     ColColumn,
     ReadNone,
+    FileNoColumn,
+    FileLooksLikeData,
+    FileEmpty,
+    FileUnclosedQuote,
+    ReadEncUtf8,
+    ReadEncUtf8Bom,
+    ReadEnc1252,
+    ReadDelimComma,
+    ReadDelimSemicolon,
+    ReadDelimTab,
+    RoleNamePaymentId,
+    RoleNameOrderId,
+    RoleNameTransactionId,
+    RoleNameAmount,
+    RoleNameReference,
+    RoleNameKind,
+    RoleNameCurrency,
+    FindFieldCount,
+    FindFieldCountComma,
+    FindSwallowed,
+    FindUndefinedByte,
+    FindAmountBlank,
+    FindAmountNotANumber,
+    FindAmountNotPositive,
+    FindAmountSigned,
+    FindAmountScientific,
+    FindAmountNotPlain,
+    FindAmountSeparator,
+    FindAmountSeparatorUnclear,
+    FindAmountDecimals,
+    FindAmountNoDecimals,
+    FindAmountThousandsHint,
+    FindAmountTooLarge,
+    FindAmountZero,
+    FindPaymentIdBlank,
+    FindPaymentIdScientific,
+    FindPaymentIdNotNumber,
+    FindPaymentIdTooLong,
+    FindPaymentIdRange,
+    FindIdsBlank,
+    FindDuplicate,
+    FindCurrency,
+    FindKind,
+    FindOrder,
     Bytes,
     AuditTitle,
     AuditIntro,
@@ -648,6 +692,7 @@ pub(crate) enum M {
 mod en;
 mod es;
 mod pt_br;
+pub(crate) mod rows;
 
 use en::EN;
 use es::{CAUSES_ES, ES};
