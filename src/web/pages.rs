@@ -7,6 +7,8 @@
 //! (`src/web/templates/`), so they can be translated; the code here passes
 //! data, numbers and the engine's own messages.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Request, State};
@@ -301,7 +303,8 @@ struct PlanView {
 }
 
 impl PlanView {
-    fn of(p: &PlanReport, w: Words) -> PlanView {
+    /// `names`: the file name of each ledger batch the console sent.
+    fn of(p: &PlanReport, w: Words, names: &HashMap<String, String>) -> PlanView {
         let money = p
             .totals
             .per
@@ -329,7 +332,7 @@ impl PlanView {
             prior: p
                 .prior
                 .iter()
-                .map(|r| (r.line, r.payment_id.clone(), r.describe()))
+                .map(|r| (r.line, r.payment_id.clone(), rows::prior(&w, r, names)))
                 .collect(),
             taken: p
                 .taken
@@ -343,6 +346,19 @@ impl PlanView {
                 .collect(),
         }
     }
+}
+
+/// The file name of each ledger batch an earlier refund of the plan's rows
+/// was made in (empty when it has none: no lookup then).
+fn batch_names(app: &Shared, plan: &PlanReport) -> Result<HashMap<String, String>, AppError> {
+    if plan.prior.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let uploads = app.store().uploads(10_000)?;
+    Ok(uploads
+        .into_iter()
+        .filter_map(|u| Some((u.review?.ledger_batch?, u.original_name)))
+        .collect())
 }
 
 /// The money the typed total must cover, as the batch page shows it.
@@ -534,7 +550,7 @@ async fn batch_json(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     let plan = plan_or_page(app, v, &upload).await?;
     let flow = Flow::of(&upload, v, app.approval_days);
     let cover = CoverView::of(app, &upload.id, &plan, &flow);
-    let plan = PlanView::of(&plan, v.words);
+    let plan = PlanView::of(&plan, v.words, &batch_names(app, &plan)?);
     let counts = match &flow.ledger_batch {
         Some(b) => {
             let figures = super::send::figures_of(app, &upload.id, b, flow.state);
@@ -562,7 +578,7 @@ async fn batch_page(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     let plan = plan_or_page(app, v, &upload).await?;
     let flow = Flow::of(&upload, v, app.approval_days);
     let cover = CoverView::of(app, &upload.id, &plan, &flow);
-    let plan = PlanView::of(&plan, v.words);
+    let plan = PlanView::of(&plan, v.words, &batch_names(app, &plan)?);
     let answered = match &flow.ledger_batch {
         Some(b) if !flow.may_decide && !flow.is(BatchState::Approved) => {
             let (path, b) = (app.state.clone(), b.clone());

@@ -310,6 +310,9 @@ async fn an_upload_shows_what_plan_shows_escaped() {
         "<td class=\"num\">4</td><td>amount",
         "<td class=\"num\">6</td><td>duplicates line 2",
         "Already refunded by an earlier batch (1)",
+        // The earlier refund said in words: what, when, in which batch.
+        " refunded on ",
+        ", in batch “",
         "Bad lines will be skipped",
     ] {
         assert!(page.contains(shown), "{shown:?} not in {page}");

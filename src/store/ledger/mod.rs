@@ -144,7 +144,29 @@ pub(crate) struct PriorRefund {
     pub order: bool,
 }
 
+/// What became of an earlier refund, for the words that say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    Refunded,
+    InProcess,
+    /// A request may have refunded: its answer never came.
+    InDoubt,
+    Waiting,
+    /// Another stored state, said by its name.
+    Other,
+}
+
 impl PriorRefund {
+    pub(crate) fn standing(&self) -> Standing {
+        match self.state.as_str() {
+            "refunded" => Standing::Refunded,
+            "in_process" => Standing::InProcess,
+            _ if self.doubt => Standing::InDoubt,
+            "pending" | SENDING => Standing::Waiting,
+            _ => Standing::Other,
+        }
+    }
+
     /// "batch B: 25 refunded 2026-11-24T10:00:00Z" — what a person needs to decide.
     pub(crate) fn describe(&self) -> String {
         let amount = self.refunded_amount.as_deref().unwrap_or(&self.requested);

@@ -93,6 +93,18 @@ pub(super) const EN: &[(M, &str)] = &[
     (M::ColHeaderCell, "Header cell"),
     (M::ColColumn, "Column"),
     (M::ReadNone, "(none)"),
+    (M::PriorRefunded, "{0} refunded on {1}, in batch “{2}”"),
+    (
+        M::PriorInProcess,
+        "{0} being refunded since {1}, in batch “{2}”",
+    ),
+    (
+        M::PriorInDoubt,
+        "{0} may have been refunded on {1} (its answer never came), in batch “{2}”",
+    ),
+    (M::PriorWaiting, "{0} waiting to be sent, in batch “{2}”"),
+    (M::PriorOther, "{0} ({3}) on {1}, in batch “{2}”"),
+    (M::PriorWhole, "the whole payment"),
     (
         M::FileNoColumn,
         "{0}: no {1} column. Header read: {2}. Name the column one of: {3}.",

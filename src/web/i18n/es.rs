@@ -94,6 +94,18 @@ pub(super) const ES: &[(M, &str)] = &[
     (M::ColHeaderCell, "Encabezado"),
     (M::ColColumn, "Columna"),
     (M::ReadNone, "(ninguna)"),
+    (M::PriorRefunded, "{0} devuelto el {1}, en el lote “{2}”"),
+    (
+        M::PriorInProcess,
+        "{0} en devolución desde el {1}, en el lote “{2}”",
+    ),
+    (
+        M::PriorInDoubt,
+        "{0} puede haberse devuelto el {1} (la respuesta nunca llegó), en el lote “{2}”",
+    ),
+    (M::PriorWaiting, "{0} esperando el envío, en el lote “{2}”"),
+    (M::PriorOther, "{0} ({3}) el {1}, en el lote “{2}”"),
+    (M::PriorWhole, "el pago completo"),
     (
         M::FileNoColumn,
         "{0}: no hay columna de {1}. Encabezado leído: {2}. Dé a la columna uno de estos nombres: {3}.",

@@ -94,6 +94,18 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     (M::ColHeaderCell, "Cabeçalho"),
     (M::ColColumn, "Coluna"),
     (M::ReadNone, "(nenhuma)"),
+    (M::PriorRefunded, "{0} devolvido em {1}, no lote “{2}”"),
+    (
+        M::PriorInProcess,
+        "{0} em devolução desde {1}, no lote “{2}”",
+    ),
+    (
+        M::PriorInDoubt,
+        "{0} pode ter sido devolvido em {1} (a resposta nunca chegou), no lote “{2}”",
+    ),
+    (M::PriorWaiting, "{0} aguardando o envio, no lote “{2}”"),
+    (M::PriorOther, "{0} ({3}) em {1}, no lote “{2}”"),
+    (M::PriorWhole, "o pagamento inteiro"),
     (
         M::FileNoColumn,
         "{0}: não há coluna de {1}. Cabeçalho lido: {2}. Dê à coluna um destes nomes: {3}.",

@@ -4,9 +4,10 @@
 //! the kind of finding, never from the English the command line prints.
 
 use super::{M, Words};
-use crate::domain::PaymentIdError;
 use crate::domain::finding::{AmountFinding, Finding, Findings};
+use crate::domain::{PaymentIdError, Requested};
 use crate::sheets::input::{ColumnRole, InputError};
+use crate::store::ledger::{PriorRefund, Standing};
 
 /// Every finding of one line, in the page's language, joined by `; `.
 pub(crate) fn findings(w: &Words, f: &Findings) -> String {
@@ -111,6 +112,34 @@ pub(crate) fn file_refused(w: &Words, e: &InputError, name: &str) -> Option<Stri
         }
         _ => None,
     }
+}
+
+/// An earlier refund of a row's payment, as a person weighs it: how much,
+/// what became of it, when, and in which batch — by its file's name when the
+/// console uploaded it (`names`: ledger batch → file name).
+pub(crate) fn prior(
+    w: &Words,
+    p: &PriorRefund,
+    names: &std::collections::HashMap<String, String>,
+) -> String {
+    let asked = p.refunded_amount.as_deref().unwrap_or(&p.requested);
+    let amount = match Requested::from_canonical(asked) {
+        Some(Requested::Partial(a)) => w.amount(None, a.get()),
+        _ => w.t(M::PriorWhole).to_owned(),
+    };
+    let when = p.last_attempt_at_ms.map(|t| w.date(t)).unwrap_or_default();
+    let batch = names
+        .get(&p.batch_id)
+        .cloned()
+        .unwrap_or_else(|| p.batch_id.chars().take(12).collect());
+    let m = match p.standing() {
+        Standing::Refunded => M::PriorRefunded,
+        Standing::InProcess => M::PriorInProcess,
+        Standing::InDoubt => M::PriorInDoubt,
+        Standing::Waiting => M::PriorWaiting,
+        Standing::Other => M::PriorOther,
+    };
+    w.f4(m, amount, when, batch, &p.state)
 }
 
 /// What a column was taken as, in the page's language.
