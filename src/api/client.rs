@@ -18,14 +18,14 @@ use serde::Deserialize;
 
 use crate::Usage;
 use crate::api::answer;
-use crate::api::network::NetFault;
-use crate::api::orders_api::OrderView;
-pub(crate) use crate::api::token::Token;
-use crate::domain::settings::ClientSettings;
 use crate::domain::{
     Cause, CauseCode, OrderId, OrderRef, PaymentId, RefundAsk, RefundInfo, RefundStatus, Requested,
     Target,
 };
+use crate::api::network::NetFault;
+use crate::api::orders_api::OrderView;
+use crate::domain::settings::ClientSettings;
+pub(crate) use crate::api::token::Token;
 
 /// Checks `--api-base`: TLS everywhere, plain HTTP only to this machine.
 pub(crate) fn check_api_base(raw: &str) -> Result<reqwest::Url, Usage> {

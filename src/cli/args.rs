@@ -17,10 +17,10 @@ use clap::Args;
 use serde::{Deserialize, Deserializer};
 
 use super::settings::Layer;
-use crate::domain::settings::{self, Concurrency};
-use crate::domain::totals::Guard;
 use crate::domain::{Currency, ResultsFormat};
 use crate::sheets::lines::Limits;
+use crate::domain::settings::{self, Concurrency};
+use crate::domain::totals::Guard;
 
 pub(crate) const DEFAULT_API_BASE: &str = "https://api.mercadopago.com";
 pub(crate) const DEFAULT_NAMESPACE: &str = "mprefund";

@@ -7,10 +7,10 @@
 
 pub(crate) mod args;
 mod commands;
-#[cfg(test)]
-mod docs_pinned;
 mod session;
 pub(crate) mod settings;
+#[cfg(test)]
+mod docs_pinned;
 
 use clap::{Parser, Subcommand, ValueEnum};
 

@@ -8,11 +8,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::Context;
 
 use super::{Cli, LogFormat};
-use crate::domain::steps::Reach;
+use crate::ops::run::Confirm;
+use crate::exit::Ending;
 use crate::engine::progress::Mode;
 use crate::engine::send::{Stop, StopReason};
-use crate::exit::Ending;
-use crate::ops::run::Confirm;
+use crate::domain::steps::Reach;
 use crate::{Exit, Usage};
 
 pub(crate) struct Session {

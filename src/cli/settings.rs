@@ -25,10 +25,10 @@ use serde::de::DeserializeOwned;
 use super::args::{DEFAULT_API_BASE, DEFAULT_NAMESPACE, InputArgs, OutputArgs, SendArgs};
 use crate::Usage;
 use crate::api::client::{self, Token};
-use crate::domain::settings::{self, Concurrency, RateSettings, Sending, Tuning};
-use crate::engine::progress::Mode;
 use crate::ops::{OutputOptions, Pick, SendOptions};
 use crate::sheets::input::InputOptions;
+use crate::engine::progress::Mode;
+use crate::domain::settings::{self, Concurrency, RateSettings, Sending, Tuning};
 
 /// A layer of settings (the flags, a job file) over another: field by field, the
 /// upper layer's value where it gave one. Implemented by [`super::args::layered!`]

@@ -96,9 +96,7 @@ impl FromStr for TransactionId {
         if ok {
             Ok(TransactionId(t.to_owned()))
         } else {
-            Err(OrderIdError::NotATransaction(
-                crate::domain::excerpt::excerpt(t),
-            ))
+            Err(OrderIdError::NotATransaction(crate::domain::excerpt::excerpt(t)))
         }
     }
 }

@@ -15,9 +15,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::domain::Outcome;
 use crate::domain::books::Finding;
 use crate::domain::causes::Next;
+use crate::domain::Outcome;
 
 /// Where the token came from, as given on the command line (a job file's
 /// source is the job file's again; the default, MP_ACCESS_TOKEN, needs no flag).

@@ -18,9 +18,9 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use crate::domain::{Currency, Requested};
 use crate::domain::marks::Grouping;
 use crate::domain::money::{self, MoneyOverflow, fixed};
-use crate::domain::{Currency, Requested};
 
 /// The state file's memo (`meta`) of the account's currency, learnt from
 /// Mercado Pago: a file without a currency column is in it.

@@ -20,11 +20,11 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use crate::api::client::{Client, MpRefund};
-use crate::domain::settings::Sending;
 use crate::domain::{Books, Requested, Target};
+use crate::store::ledger::{DoubtRow, Ledger, Verdict};
 use crate::engine::lookup::{self, Listed, Lookup};
 use crate::engine::send::{Stop, StopReason};
-use crate::store::ledger::{DoubtRow, Ledger, Verdict};
+use crate::domain::settings::Sending;
 
 /// Clocks differ (ours, Mercado Pago's): a refund dated up to this long before
 /// a row's first request may still be the row's.

@@ -17,10 +17,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::api::client::{Client, Fetched, MpRefund, PaymentView, Reply};
-use crate::api::orders_api::OrderView;
-use crate::domain::settings::Sending;
 use crate::domain::{Books, OrderId, PaymentId};
+use crate::api::orders_api::OrderView;
 use crate::engine::send::{End, Sender, Stop, StopReason};
+use crate::domain::settings::Sending;
 
 /// What is known of one payment (or order) after reading it back.
 #[derive(Debug, Clone, PartialEq, Eq)]

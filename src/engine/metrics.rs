@@ -269,10 +269,7 @@ fn refunded_lines(
 
 /// The batches the run finished before its own: how many, and each one's rows
 /// per outcome, money refunded and exit.
-fn render_earlier(
-    s: &mut String,
-    earlier: &[crate::engine::night::EarlierBatch],
-) -> anyhow::Result<()> {
+fn render_earlier(s: &mut String, earlier: &[crate::engine::night::EarlierBatch]) -> anyhow::Result<()> {
     s.push_str("# HELP mprefund_earlier_batches Batches the last run finished before its own (an outage night's, other approved batches).\n");
     s.push_str("# TYPE mprefund_earlier_batches gauge\n");
     s.push_str(&format!("mprefund_earlier_batches {}\n", earlier.len()));

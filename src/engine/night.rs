@@ -59,10 +59,7 @@ impl EarlierBatch {
     /// The first step it asks of a person, if any, said as the command that
     /// reaches it as `reach`; none for one that ended before it had results
     /// (its error says why).
-    pub(crate) fn first_step(
-        &self,
-        reach: &crate::domain::steps::Reach,
-    ) -> Option<crate::domain::steps::Command> {
+    pub(crate) fn first_step(&self, reach: &crate::domain::steps::Reach) -> Option<crate::domain::steps::Command> {
         if self.error.is_some() {
             return None;
         }

@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::domain::totals::Tally;
 use crate::domain::{Outcome, RowResult};
-use crate::engine::rate::RateGauge;
 use crate::store::ledger::{Claimed, Ledger, Tally as Which};
+use crate::engine::rate::RateGauge;
+use crate::domain::totals::Tally;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {

@@ -20,14 +20,14 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 
 use crate::api::client::{Client, OrderReply, Reply};
-use crate::domain::settings::Sending;
 use crate::domain::{Cause, CauseCode, OrderRef, Outcome, RefundAsk, Requested, RowResult, Target};
+use crate::store::ledger::{Claimed, Ledger};
 use crate::engine::progress::Progress;
 use crate::engine::rate::Pass;
 use crate::engine::send::{End, Sender, Settled, Stop, StopReason};
+use crate::domain::settings::Sending;
 use crate::engine::testpoint::{self, Point};
 use crate::engine::throttle::RateFigures;
-use crate::store::ledger::{Claimed, Ledger};
 
 /// How a run's sending went.
 #[derive(Debug)]

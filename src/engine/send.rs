@@ -25,12 +25,12 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::api::client::{Answer, DownloadError, Fetched, Reply};
-use crate::api::network::{NetFault, Reach};
-use crate::domain::CauseCode;
 use crate::domain::clock::now_ms;
-use crate::domain::settings::{Policy, Sending};
+use crate::domain::CauseCode;
+use crate::api::network::{NetFault, Reach};
 use crate::engine::rate::{Pacer, Pass};
 use crate::engine::retry::{self, Attempt, Breaker, Verdict};
+use crate::domain::settings::{Policy, Sending};
 use crate::engine::throttle::Signal;
 
 /// Why a run ended before every row was settled.
@@ -153,8 +153,7 @@ impl Reading for Reply {
                 // Another refund of the order, or this key's request, is being
                 // made: the same request after a pause.
                 Some(CauseCode::Order(o)) if o.is_busy() => {
-                    let pause =
-                        crate::engine::testpoint::backoff_base().unwrap_or(ORDER_BUSY_PAUSE);
+                    let pause = crate::engine::testpoint::backoff_base().unwrap_or(ORDER_BUSY_PAUSE);
                     Attempt::Status {
                         status: *status,
                         retry_after: Some(retry_after.map_or(pause, |r| r.max(pause))),

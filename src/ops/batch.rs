@@ -9,19 +9,19 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::api::client::{Client, Token};
-use crate::domain::settings::Sending;
 use crate::domain::{Outcome, ResultsFormat};
+use crate::exit::{Ending, Exit};
+use crate::store::ledger::{Batch, Ledger};
 use crate::engine::progress::{Figures, Mode, Progress};
+use crate::sheets::report::{self, Summary};
 use crate::engine::runner;
 use crate::engine::send::{Stop, StopReason};
+use crate::domain::settings::Sending;
 use crate::engine::throttle::RateFigures;
-use crate::exit::{Ending, Exit};
-use crate::sheets::report::{self, Summary};
-use crate::store::ledger::{Batch, Ledger};
 use crate::{Usage, engine::metrics};
 
-use crate::domain::steps::{OnBatch, Reach};
 use crate::engine::night::{self, EarlierBatch};
+use crate::domain::steps::{OnBatch, Reach};
 
 /// Everything a sending command needs, resolved from flags and the job file:
 /// where, with which token (never stored), and how ([`Sending`]).
@@ -453,8 +453,7 @@ async fn settle_in_doubt(
         &send.sending.client,
     )?;
     let (settled, _) =
-        crate::engine::doubt::read_back(ledger, client, &send.sending, doubtful, stop.clone())
-            .await?;
+        crate::engine::doubt::read_back(ledger, client, &send.sending, doubtful, stop.clone()).await?;
     tracing::info!(
         "read back: {} found refunded, {} found not refunded, {} still in doubt (their rows of this batch are held)",
         settled.refunded,
@@ -479,10 +478,7 @@ fn beyond(
         let finished = ledger
             .last_change(&batch.id)?
             .unwrap_or(batch.created_at_ms);
-        let date: String = crate::domain::clock::rfc3339(finished)
-            .chars()
-            .take(10)
-            .collect();
+        let date: String = crate::domain::clock::rfc3339(finished).chars().take(10).collect();
         tracing::warn!(
             "the input is the same file as batch {}, finished on {date}: nothing new tonight — has the export run?",
             batch.id
@@ -781,10 +777,7 @@ pub(super) fn out_for(batch: &Batch, output: &OutputOptions) -> PathBuf {
         .map(|p| expand_for(p, batch))
         .or_else(|| batch.settings.out.clone())
         .unwrap_or_else(|| {
-            crate::store::paths::beside(
-                Path::new(&batch.input_path),
-                crate::store::paths::Sheet::Results,
-            )
+            crate::store::paths::beside(Path::new(&batch.input_path), crate::store::paths::Sheet::Results)
         })
 }
 
@@ -807,8 +800,8 @@ pub(super) fn open_existing(state: &Path) -> anyhow::Result<Ledger> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::network::NetFault;
     use crate::domain::NetCause;
+    use crate::api::network::NetFault;
     use crate::sheets::report::Totals;
 
     fn summary(counts: &[(Outcome, u64)], mismatched: u64) -> Summary {

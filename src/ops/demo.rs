@@ -15,12 +15,12 @@ use clap::Args;
 use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 
 use crate::api::client::Token;
-use crate::domain::settings::{ClientSettings, Policy, RateSettings, Sending};
-use crate::engine::progress::Mode;
-use crate::engine::send::Stop;
 use crate::ops::run::{RunRequest, RunResult};
 use crate::ops::{self, OutputOptions, SendOptions};
 use crate::sheets::input::InputOptions;
+use crate::engine::progress::Mode;
+use crate::engine::send::Stop;
+use crate::domain::settings::{ClientSettings, Policy, RateSettings, Sending};
 use crate::{Exit, api::client};
 
 /// Each spreadsheet, then its re-export (what must refund nothing new).
@@ -37,10 +37,7 @@ const SAMPLES: [[(&str, &[u8]); 2]; 2] = [
     ],
     [
         ("orders.csv", include_bytes!("../../samples/orders.csv")),
-        (
-            "orders-es.csv",
-            include_bytes!("../../samples/orders-es.csv"),
-        ),
+        ("orders-es.csv", include_bytes!("../../samples/orders-es.csv")),
     ],
 ];
 
@@ -126,13 +123,8 @@ pub(crate) async fn run(args: DemoArgs, mode: Mode) -> anyhow::Result<Exit> {
             limits: Default::default(),
         };
         println!("\n== mprefund plan {name}");
-        ops::plan::plan(
-            &crate::sheets::input::Spooled::read(&input)?,
-            &opts,
-            None,
-            false,
-        )?
-        .render(&mut std::io::stdout().lock(), send.sending.rate.rate)?;
+        ops::plan::plan(&crate::sheets::input::Spooled::read(&input)?, &opts, None, false)?
+            .render(&mut std::io::stdout().lock(), send.sending.rate.rate)?;
         println!("\n== mprefund run {name}  (fresh state file {stem}.mprefund.db)");
         let state = dir.join(format!("{stem}.mprefund.db"));
         let reach = crate::domain::steps::Reach::new(None, None, Some(&state), None, None);

@@ -23,9 +23,9 @@ use tokio::time::Instant;
 use crate::Usage;
 use crate::api::client::{Client, DownloadError, Reply};
 use crate::domain::excerpt::{excerpt, excerpt_bytes};
-use crate::engine::send::{End, Sender, Settled, Stop, StopReason};
 use crate::exit::StoppedBy;
 use crate::sheets::mpreport::ReportKind;
+use crate::engine::send::{End, Sender, Settled, Stop, StopReason};
 
 /// How often the list is asked while the report is being made.
 const POLL_EVERY: Duration = Duration::from_secs(1);

@@ -5,7 +5,6 @@
 //! metrics, summary JSON, exit code decided from the ledger alone).
 
 mod batch;
-pub(crate) mod demo;
 mod fetch;
 pub(crate) mod morning;
 pub(crate) mod online;
@@ -16,6 +15,7 @@ pub(crate) mod retry;
 pub(crate) mod run;
 pub(crate) mod statements;
 pub(crate) mod status;
+pub(crate) mod demo;
 
 pub(crate) use batch::{
     Finished, OutputOptions, Pick, SendOptions, format_for, report_failure, report_nothing,

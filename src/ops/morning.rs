@@ -18,10 +18,10 @@ use strum::IntoEnumIterator;
 use super::batch::{self, Pick};
 use super::reconcile::{Finding, ReconcileRequest, Reconciled, reconcile};
 use crate::domain::clock;
-use crate::engine::night;
-use crate::engine::send::Stop;
 use crate::exit::{Ending, Exit};
 use crate::store::ledger::{Batch, Ledger};
+use crate::engine::night;
+use crate::engine::send::Stop;
 
 /// The `meta` key of the watermark: ms since the epoch.
 const WATERMARK: &str = "reconciled_since_ms";
@@ -111,12 +111,7 @@ pub(crate) async fn reconcile_due(req: ReconcileRequest, stop: Stop) -> anyhow::
 /// (default: beside the batch's input).
 fn per_batch(out: Option<&Path>, b: &Batch) -> PathBuf {
     let path = out.map_or_else(
-        || {
-            crate::store::paths::beside(
-                Path::new(&b.input_path),
-                crate::store::paths::Sheet::Reconcile,
-            )
-        },
+        || crate::store::paths::beside(Path::new(&b.input_path), crate::store::paths::Sheet::Reconcile),
         Path::to_path_buf,
     );
     let text = path.to_string_lossy();

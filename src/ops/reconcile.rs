@@ -21,12 +21,12 @@ use crate::domain::{
     Books, Cause, CauseCode, OrderRef, Outcome, RefundStatus, Requested, RowResult, Target,
 };
 use crate::engine::doubt;
-use crate::engine::lookup::{self, Lookup};
-use crate::engine::send::{Stop, StopReason};
 use crate::exit::{Ending, Exit};
-use crate::sheets::report;
 use crate::store::ledger::{DoubtRow, DoubtScope, StoredRow, Verdict};
 use crate::store::lock::BatchLock;
+use crate::engine::lookup::{self, Lookup};
+use crate::sheets::report;
+use crate::engine::send::{Stop, StopReason};
 use crate::{Usage, domain::clock};
 
 pub(crate) use crate::domain::books::Finding;
@@ -113,10 +113,7 @@ impl Reconciled {
     pub(crate) fn first_step(&self, reach: &crate::domain::steps::Reach) -> Option<String> {
         let next = reach.on(&self.batch_id, false);
         match &self.stopped {
-            Some(_) => Some(
-                next.command(crate::domain::steps::Step::Reconcile)
-                    .to_string(),
-            ),
+            Some(_) => Some(next.command(crate::domain::steps::Step::Reconcile).to_string()),
             None => self.counts.keys().find_map(|f| next.finding(*f)),
         }
     }
@@ -196,10 +193,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         .as_deref()
         .map(|p| batch::expand_for(p, &batch))
         .unwrap_or_else(|| {
-            crate::store::paths::beside(
-                Path::new(&batch.input_path),
-                crate::store::paths::Sheet::Reconcile,
-            )
+            crate::store::paths::beside(Path::new(&batch.input_path), crate::store::paths::Sheet::Reconcile)
         });
     let results = batch::out_for(&batch, &batch::OutputOptions::default());
     let mut outputs = vec![("--out", out.as_path()), ("the results", results.as_path())];
@@ -378,13 +372,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             .map(|f| (f.as_str(), reconciled.counts.get(&f).map_or(0, |c| c.rows)))
             .collect();
         let exit = reconciled.exit();
-        crate::engine::metrics::write_reconcile(
-            path,
-            &batch.id,
-            &gauges,
-            exit,
-            clock::now_ms() / 1000,
-        )?;
+        crate::engine::metrics::write_reconcile(path, &batch.id, &gauges, exit, clock::now_ms() / 1000)?;
     }
     lock.release(batch::nothing_left_in(&ledger, &batch.id)?);
     Ok(reconciled)
@@ -515,11 +503,7 @@ const COLUMNS: [&str; 7] = [
     "mp_date_created",
 ];
 
-fn write_csv(
-    out: &Path,
-    batch: &crate::store::ledger::Batch,
-    lines: &[Line<'_>],
-) -> anyhow::Result<()> {
+fn write_csv(out: &Path, batch: &crate::store::ledger::Batch, lines: &[Line<'_>]) -> anyhow::Result<()> {
     if out.exists() && out.is_dir() {
         return Err(Usage(format!("--out {} is a folder", out.display())).into());
     }

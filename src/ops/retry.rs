@@ -11,8 +11,8 @@ use std::time::Instant;
 use super::batch::{self, Finished, OutputOptions, SendOptions};
 use crate::Usage;
 use crate::domain::Outcome;
-use crate::engine::send::Stop;
 use crate::store::lock::BatchLock;
+use crate::engine::send::Stop;
 
 /// Which batch, which rows, and how the commands it names reach the batch.
 #[derive(Debug, Clone, Copy)]

@@ -16,12 +16,12 @@ use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
 use crate::domain::CauseCode;
-use crate::domain::totals::{self, Guard, Tally};
-use crate::engine::night::EarlierBatch;
-use crate::engine::send::Stop;
 use crate::sheets::input::{InputOptions, Spooled};
 use crate::store::ledger::{self, Batch, Ledger};
 use crate::store::lock::BatchLock;
+use crate::engine::night::EarlierBatch;
+use crate::engine::send::Stop;
+use crate::domain::totals::{self, Guard, Tally};
 use crate::{Usage, domain::clock};
 
 mod make;
@@ -141,9 +141,11 @@ impl RunRequest {
                 self.namespace_change,
             )?,
         };
-        let out = self.output.out.clone().unwrap_or_else(|| {
-            crate::store::paths::beside(&self.input, crate::store::paths::Sheet::Results)
-        });
+        let out = self
+            .output
+            .out
+            .clone()
+            .unwrap_or_else(|| crate::store::paths::beside(&self.input, crate::store::paths::Sheet::Results));
         Ok((state, out))
     }
 }
@@ -309,9 +311,7 @@ async fn finish_earlier(
             .command(crate::domain::steps::Step::Resume)
     };
     let digest = spooled.digest();
-    let input = crate::store::paths::resolved(&req.input)
-        .display()
-        .to_string();
+    let input = crate::store::paths::resolved(&req.input).display().to_string();
     let now = clock::now_ms();
     let max_age_ms = i64::try_from(earlier.max_age_days)
         .unwrap_or(i64::MAX / 86_400_000)

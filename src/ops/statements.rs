@@ -27,10 +27,10 @@ use strum::IntoEnumIterator;
 
 use super::batch;
 use crate::domain::Currency;
-use crate::domain::money::Counted;
 use crate::exit::{Ending, Exit};
-use crate::sheets::mpreport::{LineKind, Report, ReportLine};
 use crate::store::lock::BatchLock;
+use crate::domain::money::Counted;
+use crate::sheets::mpreport::{LineKind, Report, ReportLine};
 use crate::{Usage, domain::clock};
 
 pub(crate) use crate::domain::books::ReportFinding as Finding;

@@ -9,10 +9,10 @@ use std::path::Path;
 
 use super::batch;
 use crate::domain::clock::rfc3339;
-use crate::domain::settings::Concurrency;
 use crate::domain::{CauseCode, Outcome, Requested};
-use crate::sheets::report::Summary;
 use crate::store::ledger::{Batch, BatchSettings};
+use crate::sheets::report::Summary;
+use crate::domain::settings::Concurrency;
 
 /// A row that needs a human, as `status --failed` lists it.
 #[derive(Debug)]

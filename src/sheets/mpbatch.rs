@@ -16,11 +16,11 @@
 //! writes take the input's decimal mark (its `Dialect`).
 
 use crate::domain::causes::{self, Next};
-use crate::domain::money;
 use crate::domain::{Cause, CauseCode, Outcome, Requested};
 use crate::sheets::input::KeyColumns;
-use crate::sheets::sheet::Dialect;
 use crate::store::ledger::StoredRow;
+use crate::domain::money;
+use crate::sheets::sheet::Dialect;
 
 /// Mercado Pago's output columns, in their order.
 pub(crate) const COLUMNS: [&str; 6] = [

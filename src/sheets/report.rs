@@ -16,13 +16,13 @@ use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
 
 use crate::domain::causes::Next;
-use crate::domain::clock::rfc3339;
-use crate::domain::money::MoneyByCurrency;
-use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
 use crate::sheets::cell::neutralise;
+use crate::domain::clock::rfc3339;
+use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
+use crate::store::ledger::{Batch, Ledger, StoredRow};
+use crate::domain::money::MoneyByCurrency;
 use crate::sheets::mpbatch;
 use crate::sheets::sheet::{self, Dialect};
-use crate::store::ledger::{Batch, Ledger, StoredRow};
 
 pub(crate) const RESULT_COLUMNS: [&str; 13] = [
     "row",

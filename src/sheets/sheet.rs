@@ -17,8 +17,8 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
-use crate::sheets::cell::neutralise;
 use crate::store::atomic_file;
+use crate::sheets::cell::neutralise;
 
 /// How a batch's sheets are written, taken from its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,10 +16,10 @@
 use std::path::PathBuf;
 
 use super::store::{Action, BatchState, Entry, Store};
-use crate::engine::send::Stop;
 use crate::ops::SendOptions;
 use crate::ops::run::{Confirm, RunResult};
 use crate::sheets::input::InputOptions;
+use crate::engine::send::Stop;
 
 /// How tonight's batches are sent.
 pub(crate) struct Night {

@@ -90,8 +90,7 @@ pub(crate) async fn csv(
 /// The entries, oldest first, as a CSV with every cell neutralised (the one
 /// sheet writer; no batch, so the plain dialect).
 fn csv_of(newest_first: &[Entry]) -> anyhow::Result<Vec<u8>> {
-    let mut w =
-        crate::sheets::sheet::Sheet::new(Vec::new(), crate::sheets::sheet::Dialect::default())?;
+    let mut w = crate::sheets::sheet::Sheet::new(Vec::new(), crate::sheets::sheet::Dialect::default())?;
     w.row(["at", "user", "action", "remote", "batch", "detail"])?;
     for e in newest_first.iter().rev() {
         let cells = [

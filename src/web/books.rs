@@ -389,9 +389,10 @@ pub(crate) async fn report(
         window_days: crate::ops::statements::DEFAULT_WINDOW_DAYS,
         period: None,
     };
-    let matched = tokio::task::spawn_blocking(move || crate::ops::statements::match_reports(req))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let matched =
+        tokio::task::spawn_blocking(move || crate::ops::statements::match_reports(req))
+            .await
+            .map_err(anyhow::Error::from)?;
     let matched = match matched {
         Ok(m) => m,
         Err(e) => {

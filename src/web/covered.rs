@@ -26,10 +26,10 @@ use rust_decimal::Decimal;
 
 use super::server::Shared;
 use crate::api::client::Client;
-use crate::domain::totals::{Guard, Tally};
+use crate::ops::plan::{FullRow, PlanReport};
 use crate::domain::{Currency, Kind, PaymentId};
 use crate::engine::lookup::{self, Lookup};
-use crate::ops::plan::{FullRow, PlanReport};
+use crate::domain::totals::{Guard, Tally};
 
 /// How long a submit or an approval waits for a reading under way before it
 /// is told to come back (the page shows the reading's progress).

@@ -13,9 +13,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::ops::plan::PlanReport;
 use crate::engine::progress::Live;
 use crate::engine::send::Stop;
-use crate::ops::plan::PlanReport;
 
 /// Plans kept at once: the batches people are looking at.
 const PLANS_KEPT: usize = 32;

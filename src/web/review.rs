@@ -26,9 +26,9 @@ use super::i18n::{M, Words};
 use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
+use crate::ops::run::{Guards, RunRequest, RunResult};
 use crate::domain::Currency;
 use crate::domain::totals::{self, Guard};
-use crate::ops::run::{Guards, RunRequest, RunResult};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -358,11 +358,8 @@ async fn ledger_batch(
             Ok(Ok(batch)) => Ok(batch.id),
             Ok(Err(r @ RunResult::Refused { .. })) => {
                 let mut text = Vec::new();
-                r.render(
-                    &mut text,
-                    &crate::domain::steps::Reach::console_of(&app.state),
-                )
-                .map_err(anyhow::Error::from)?;
+                r.render(&mut text, &crate::domain::steps::Reach::console_of(&app.state))
+                    .map_err(anyhow::Error::from)?;
                 Err(upload::said_text(&String::from_utf8_lossy(&text), app, u))
             }
             Ok(Err(RunResult::Finished(_))) => Err(who.words.t(M::ErrSentAlready).to_owned()),

@@ -32,11 +32,11 @@ use super::sender::{self, Sender};
 use super::server::{App, Shared};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
-use crate::domain::totals::Asked;
+use crate::ops::run::{Guards, RunRequest, RunResult};
 use crate::domain::{Currency, Outcome};
 use crate::engine::progress;
 use crate::engine::send::{Stop, StopReason};
-use crate::ops::run::{Guards, RunRequest, RunResult};
+use crate::domain::totals::Asked;
 
 /// The send form: `canary=N` sends only the next N rows.
 #[derive(Debug, Deserialize)]
@@ -435,11 +435,7 @@ pub(crate) async fn figures_of(
 fn shown(w: Words, currency: Option<Currency>, t: &Asked) -> String {
     let money = match t.sum {
         Ok(sum) => w.amount(currency, sum),
-        Err(_) => format!(
-            "{} {}",
-            t.sum_text(currency),
-            crate::domain::totals::name(currency)
-        ),
+        Err(_) => format!("{} {}", t.sum_text(currency), crate::domain::totals::name(currency)),
     };
     if t.full == 0 {
         money

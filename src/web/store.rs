@@ -835,11 +835,7 @@ mod tests {
         assert_eq!(s.users().unwrap().len(), 1);
         drop(s);
         crate::store::ledger::Ledger::open(&path).expect("still a state file");
-        assert!(
-            crate::store::ledger::ReadOnly::open(&path)
-                .unwrap()
-                .is_some()
-        );
+        assert!(crate::store::ledger::ReadOnly::open(&path).unwrap().is_some());
     }
 
     #[test]

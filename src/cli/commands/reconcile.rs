@@ -160,7 +160,9 @@ async fn against_reports(
                 begin,
                 end,
                 timeout: Duration::from_secs(a.fetch_timeout.unwrap_or(DEFAULT_FETCH_TIMEOUT_SECS)),
-                max_bytes: a.max_report_bytes.unwrap_or(ops::DEFAULT_MAX_REPORT_BYTES),
+                max_bytes: a
+                    .max_report_bytes
+                    .unwrap_or(ops::DEFAULT_MAX_REPORT_BYTES),
             };
             let send = settings::send_options(&a.send)?;
             ops::statements::fetch_and_match(req, fetch, &send, session.stop())

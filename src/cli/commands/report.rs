@@ -7,8 +7,8 @@ use crate::Exit;
 use crate::cli::args::{BatchArgs, OutArg, ResultsFormatArg, layered};
 use crate::cli::session::{Session, finished};
 use crate::cli::settings::{self, JobFile, Layer};
-use crate::domain::steps::Reach;
 use crate::ops::{self, OutputOptions};
+use crate::domain::steps::Reach;
 
 layered! {
     #[derive(Args, Debug, Default, Deserialize)]

@@ -14,12 +14,12 @@ use crate::cli::args::{
 };
 use crate::cli::session::{self, Session, finished, show};
 use crate::cli::settings::{self, JobFile, Layer};
-use crate::domain::steps::Reach;
-use crate::domain::totals::Guard;
-use crate::engine::night::{self, EarlierBatch};
-use crate::exit::Ending;
 use crate::ops::OutputOptions;
 use crate::ops::run::{Earlier, Guards, RunRequest, RunResult};
+use crate::exit::Ending;
+use crate::engine::night::{self, EarlierBatch};
+use crate::domain::steps::Reach;
+use crate::domain::totals::Guard;
 use crate::{Exit, Usage, ops, store::state_home};
 
 layered! {

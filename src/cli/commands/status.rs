@@ -6,8 +6,8 @@ use serde::Deserialize;
 use crate::cli::args::{BatchArgs, layered};
 use crate::cli::session::{Session, show};
 use crate::cli::settings::{self, JobFile, Layer};
-use crate::domain::steps::Reach;
 use crate::exit::Ending;
+use crate::domain::steps::Reach;
 use crate::{Exit, ops};
 
 layered! {

@@ -16,8 +16,8 @@
 use rusqlite::ToSql;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, Value, ValueRef};
 
-use crate::domain::key::KEY_VERSION;
 use crate::domain::{CauseCode, IdempotencyKey, Kind, OrderRef, PaymentId, RefundStatus, Target};
+use crate::domain::key::KEY_VERSION;
 
 /// The first byte of a compact cells BLOB.
 const FIELDS_V1: u8 = 1;
@@ -46,9 +46,7 @@ pub(super) fn key_value(key: &IdempotencyKey) -> Value {
 pub(super) fn key_of(v: ValueRef<'_>) -> Result<Option<IdempotencyKey>, ()> {
     let text = match v {
         ValueRef::Null => return Ok(None),
-        ValueRef::Blob(b) if b.len() == 24 => {
-            format!("{KEY_VERSION}-{}", crate::domain::key::hex(b))
-        }
+        ValueRef::Blob(b) if b.len() == 24 => format!("{KEY_VERSION}-{}", crate::domain::key::hex(b)),
         ValueRef::Text(t) => String::from_utf8(t.to_vec()).map_err(|_| ())?,
         _ => return Err(()),
     };

@@ -255,9 +255,8 @@ impl Ledger {
 /// Ours: our application id; or no id, but a new empty file or our tables at a
 /// schema version we wrote (files from before the id existed).
 pub(super) fn check_ours(conn: &Connection) -> Result<(), String> {
-    let read = |e: rusqlite::Error| {
-        crate::store::state_access::why_unreadable(conn.path().map(Path::new), &e)
-    };
+    let read =
+        |e: rusqlite::Error| crate::store::state_access::why_unreadable(conn.path().map(Path::new), &e);
     let app: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(read)?;
