@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use crate::domain::finding::AmountFinding;
 use crate::domain::marks::Grouping;
 
 /// An ISO 4217 code as Mercado Pago uses them (three upper-case letters).
@@ -132,20 +133,20 @@ impl Requested {
     /// `,` as the decimal mark and at most the currency's decimals, or `full` /
     /// `total`. Errors are user-facing reasons.
     pub fn parse(raw: &str, currency: Option<Currency>) -> Result<Requested, String> {
-        Requested::parse_grouped(raw, currency, Grouping::Refused)
+        Requested::parse_grouped(raw, currency, Grouping::Refused).map_err(|e| e.to_string())
     }
 
     /// [`Requested::parse`], with thousands grouping read as `grouping` allows
-    /// (the file's decimal mark, `crate::domain::marks`).
+    /// (the file's decimal mark, `crate::domain::marks`); what is wrong, typed.
     pub(crate) fn parse_grouped(
         raw: &str,
         currency: Option<Currency>,
         grouping: Grouping,
-    ) -> Result<Requested, String> {
+    ) -> Result<Requested, AmountFinding> {
         let t = raw.trim();
-        let q = crate::domain::excerpt::Quoted(t);
+        let cell = || t.to_owned();
         if t.is_empty() {
-            return Err("blank amount; write `full` to refund the whole payment".to_owned());
+            return Err(AmountFinding::Blank);
         }
         let lower = t.to_lowercase();
         if lower == "full" || lower == "total" {
@@ -153,13 +154,13 @@ impl Requested {
         }
         let unsigned = lower.trim_start_matches(['+', '-', '\u{2212}']);
         if matches!(unsigned, "nan" | "inf" | "infinity" | "∞") {
-            return Err(format!("amount {q} is not a number"));
+            return Err(AmountFinding::NotANumber { cell: cell() });
         }
         if t.starts_with(['-', '\u{2212}']) || (t.starts_with('(') && t.ends_with(')')) {
-            return Err(format!("amount {q} must be positive"));
+            return Err(AmountFinding::NotPositive { cell: cell() });
         }
         if t.starts_with('+') {
-            return Err(format!("amount {q}: write it without a sign"));
+            return Err(AmountFinding::Signed { cell: cell() });
         }
         let plain = |c: char| c.is_ascii_digit() || c == '.' || c == ',';
         let mantissa_exponent = lower.split_once('e').filter(|(m, e)| {
@@ -172,63 +173,56 @@ impl Requested {
                     .all(|c| c.is_ascii_digit())
         });
         if mantissa_exponent.is_some() {
-            return Err(format!(
-                "amount {q} is in scientific notation; write the plain number (e.g. 1500.00)"
-            ));
+            return Err(AmountFinding::Scientific { cell: cell() });
         }
         if !t
             .chars()
             .all(|c| plain(c) || c.is_whitespace() || c == '\'')
         {
-            return Err(format!(
-                "amount {q} must be a plain number, without currency symbols or letters"
-            ));
+            return Err(AmountFinding::NotPlain { cell: cell() });
         }
         if !t.chars().any(|c| c.is_ascii_digit()) {
-            return Err(format!("amount {q} is not a number"));
+            return Err(AmountFinding::NotANumber { cell: cell() });
         }
-        let t: &str = &crate::domain::marks::ungrouped(t, grouping, &q)?;
+        let ungrouped = crate::domain::marks::ungrouped(t, grouping)?;
+        let t: &str = &ungrouped;
         let dots = t.matches('.').count();
         let (int, frac) = t.split_once(['.', ',']).unwrap_or((t, ""));
         let decimals = currency.map_or(DEFAULT_DECIMALS, Currency::decimals);
-        let allowed = match (decimals, currency) {
-            (0, Some(c)) => format!("{c} allows no decimals"),
-            (n, Some(c)) => format!("{c} allows at most {n}"),
-            (n, None) => format!("at most {n} are allowed"),
+        let too_many = |n: u32, mark| AmountFinding::Decimals {
+            cell: raw.trim().to_owned(),
+            decimals: n,
+            currency,
+            allowed: decimals,
+            mark,
         };
         // More than two decimals is refused even when they are zeros: "1.000" is a
         // thousand to a pt-BR or es-CL reader, and guessing would refund the wrong sum.
         if frac.len() > DEFAULT_DECIMALS as usize {
-            let hint = if frac.len() == 3 {
-                let mark = if dots == 1 { '.' } else { ',' };
-                format!(" (if the {mark:?} separates thousands, remove it)")
-            } else {
-                String::new()
-            };
-            return Err(format!(
-                "amount {q} has {}; {allowed}{hint}",
-                decimals_text(frac.len() as u32)
-            ));
+            let mark = (frac.len() == 3).then_some(if dots == 1 { '.' } else { ',' });
+            return Err(too_many(frac.len() as u32, mark));
         }
         let int = int.trim_start_matches('0');
         if int.len() > MAX_AMOUNT_DIGITS {
-            return Err(format!("amount {q} is too large"));
+            return Err(AmountFinding::TooLarge {
+                cell: raw.trim().to_owned(),
+            });
         }
         let text = format!(
             "{}.{}",
             if int.is_empty() { "0" } else { int },
             if frac.is_empty() { "0" } else { frac }
         );
-        let value =
-            Decimal::from_str_exact(&text).map_err(|_| format!("amount {q} is not a number"))?;
+        let value = Decimal::from_str_exact(&text).map_err(|_| AmountFinding::NotANumber {
+            cell: raw.trim().to_owned(),
+        })?;
         let Some(amount) = Amount::new(value) else {
-            return Err(format!("amount {q} is zero; nothing to refund"));
+            return Err(AmountFinding::Zero {
+                cell: raw.trim().to_owned(),
+            });
         };
         if amount.get().scale() > decimals {
-            return Err(format!(
-                "amount {q} has {}; {allowed}",
-                decimals_text(amount.get().scale())
-            ));
+            return Err(too_many(amount.get().scale(), None));
         }
         Ok(Requested::Partial(amount))
     }
@@ -242,13 +236,5 @@ impl Requested {
             .ok()
             .and_then(Amount::new)
             .map(Requested::Partial)
-    }
-}
-
-fn decimals_text(n: u32) -> String {
-    if n == 1 {
-        "1 decimal".to_owned()
-    } else {
-        format!("{n} decimals")
     }
 }

@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use crate::domain::finding::AmountFinding;
+
 /// The character that separates an amount's decimals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DecimalMark {
@@ -163,35 +165,25 @@ pub fn ungroup(t: &str, grouping: Grouping) -> Result<Cow<'_, str>, Ungrouped> {
     Ok(Cow::Owned(t.chars().filter(|&c| c != g).collect()))
 }
 
-/// `t` ungrouped for the amount reader, or its reason, worded for people:
+/// `t` ungrouped for the amount reader, or what is wrong with it:
 /// grouping by spaces or apostrophes, by marks not in thousands groups, or in
 /// a file that does not show its decimal mark, is refused; so is more than one
 /// mark left once ungrouped.
-pub fn ungrouped<'a>(
-    t: &'a str,
-    grouping: Grouping,
-    q: &dyn std::fmt::Display,
-) -> Result<Cow<'a, str>, String> {
-    let separator = || {
-        format!(
-            "amount {q} has a thousands separator; write it without one (e.g. 1234.56 or 1234,56)"
-        )
+pub fn ungrouped(t: &str, grouping: Grouping) -> Result<Cow<'_, str>, AmountFinding> {
+    let separator = |unclear| AmountFinding::Separator {
+        cell: t.to_owned(),
+        unclear,
     };
     if t.contains(|c: char| c.is_whitespace() || c == '\'') {
-        return Err(separator());
+        return Err(separator(false));
     }
     let t = match ungroup(t, grouping) {
         Ok(t) => t,
-        Err(Ungrouped::MarkUnclear) => {
-            return Err(format!(
-                "{} (the file's amounts do not show one decimal mark, so which one separates thousands is not clear)",
-                separator()
-            ));
-        }
-        Err(Ungrouped::Malformed) => return Err(separator()),
+        Err(Ungrouped::MarkUnclear) => return Err(separator(true)),
+        Err(Ungrouped::Malformed) => return Err(separator(false)),
     };
     if t.matches(['.', ',']).count() > 1 {
-        return Err(separator());
+        return Err(separator(false));
     }
     Ok(t)
 }

@@ -15,6 +15,7 @@ pub(crate) mod causes;
 pub(crate) mod clock;
 pub(crate) mod ending;
 pub(crate) mod excerpt;
+pub(crate) mod finding;
 mod ids;
 pub(crate) mod key;
 pub(crate) mod marks;

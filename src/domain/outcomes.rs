@@ -8,6 +8,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 
 use super::*;
+use crate::domain::finding;
 
 /// The columns a batch's results file is written in: the tool's own (the input's
 /// columns, then `row`, `outcome`, `cause_code`...), or Mercado Pago's batch-refund
@@ -416,8 +417,8 @@ pub struct Row {
     pub line: u64,
     /// Every original cell, decoded to UTF-8, untouched otherwise.
     pub fields: Vec<String>,
-    /// Every reason the row is invalid, joined with "; ", when it is.
-    pub content: Result<Valid, String>,
+    /// Every finding that makes the row invalid, when it is.
+    pub content: Result<Valid, finding::Findings>,
 }
 
 /// The API's explanation of a refusal (the first `cause` entry), or ours of an

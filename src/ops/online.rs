@@ -754,7 +754,9 @@ mod tests {
             Prediction::Ok
         );
         let mut bad = row(2, 1, Some("1"), None);
-        bad.content = Err("bad amount".into());
+        bad.content = Err(crate::domain::finding::Findings::one(
+            crate::domain::finding::Finding::Amount(crate::domain::finding::AmountFinding::Blank),
+        ));
         assert_eq!(
             predict_one(&bad, &asked(1, "1", false, &[]), &p),
             Prediction::Invalid

@@ -19,11 +19,11 @@ pub(crate) struct PlanReport {
     /// (The console shows these fields as a page: `console::pages`.)
     pub(crate) columns: usize,
     /// (what, the header cell and its 1-based column) of each column taken.
-    pub(crate) taken: Vec<(&'static str, Option<(usize, String)>)>,
+    pub(crate) taken: Vec<(crate::sheets::input::ColumnRole, Option<(usize, String)>)>,
     pub(crate) summary: InputSummary,
     pub(crate) totals: Tally,
     /// (line, reason) of every bad row.
-    pub(crate) problems: Vec<(u64, String)>,
+    pub(crate) problems: Vec<(u64, crate::domain::finding::Findings)>,
     /// Rows whose payment an earlier batch of the state file refunded: `run` would
     /// refuse them unless `--allow-more-refunds`.
     pub(crate) prior: Vec<PriorRefund>,
@@ -187,7 +187,7 @@ impl PlanReport {
                 Some((i, name)) => format!("column {i} {name:?}"),
                 None => "(none)".to_owned(),
             };
-            writeln!(out, "  {:<12} {cell}", format!("{what}:"))?;
+            writeln!(out, "  {:<12} {cell}", format!("{}:", what.as_str()))?;
         }
         writeln!(out, "rows:          {}", s.rows)?;
         writeln!(out, "valid:         {}", s.valid)?;

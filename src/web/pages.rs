@@ -7,6 +7,8 @@
 //! (`src/web/templates/`), so they can be translated; the code here passes
 //! data, numbers and the engine's own messages.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Request, State};
@@ -17,7 +19,7 @@ use super::app::Shared;
 use super::error::AppError;
 use super::extract::{Account, Api, Page, Viewer, find};
 #[allow(unused_imports)] // the templates name the messages
-use super::i18n::{M, Words};
+use super::i18n::{M, Words, rows};
 use super::store::{BatchState, Upload};
 use super::view::{Chrome, Problem, message, render, state_message};
 use crate::domain::Outcome;
@@ -112,7 +114,8 @@ struct PlanView {
 }
 
 impl PlanView {
-    fn of(p: &PlanReport, w: Words) -> PlanView {
+    /// `names`: the file name of each ledger batch the console sent.
+    fn of(p: &PlanReport, w: Words, names: &HashMap<String, String>) -> PlanView {
         let money = p
             .totals
             .per
@@ -129,8 +132,8 @@ impl PlanView {
             })
             .collect();
         PlanView {
-            delimiter: p.delimiter_name(),
-            encoding: p.encoding_name(),
+            delimiter: rows::delimiter(&w, p.summary.delimiter),
+            encoding: rows::encoding(&w, p.summary.windows_1252, p.summary.bom),
             columns: p.columns,
             rows: p.summary.rows,
             valid: p.summary.valid,
@@ -140,12 +143,33 @@ impl PlanView {
             prior: p
                 .prior
                 .iter()
-                .map(|r| (r.line, r.payment_id.clone(), r.describe()))
+                .map(|r| (r.line, r.payment_id.clone(), rows::prior(&w, r, names)))
                 .collect(),
-            taken: p.taken.clone(),
-            problems: p.problems.clone(),
+            taken: p
+                .taken
+                .iter()
+                .map(|(role, cell)| (rows::role(&w, *role), cell.clone()))
+                .collect(),
+            problems: p
+                .problems
+                .iter()
+                .map(|(line, f)| (*line, rows::findings(&w, f)))
+                .collect(),
         }
     }
+}
+
+/// The file name of each ledger batch an earlier refund of the plan's rows
+/// was made in (empty when it has none: no lookup then).
+fn batch_names(app: &Shared, plan: &PlanReport) -> Result<HashMap<String, String>, AppError> {
+    if plan.prior.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let uploads = app.store().uploads(10_000)?;
+    Ok(uploads
+        .into_iter()
+        .filter_map(|u| Some((u.review?.ledger_batch?, u.original_name)))
+        .collect())
 }
 
 /// The money the typed total must cover, as the batch page shows it.
@@ -337,7 +361,7 @@ async fn batch_json(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     let plan = plan_or_page(app, v, &upload).await?;
     let flow = Flow::of(&upload, v, app.approval_days);
     let cover = CoverView::of(app, &upload.id, &plan, &flow);
-    let plan = PlanView::of(&plan, v.words);
+    let plan = PlanView::of(&plan, v.words, &batch_names(app, &plan)?);
     let counts = match &flow.ledger_batch {
         Some(b) => {
             let figures = super::send::figures_of(app, &upload.id, b, flow.state);
@@ -365,7 +389,7 @@ async fn batch_page(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     let plan = plan_or_page(app, v, &upload).await?;
     let flow = Flow::of(&upload, v, app.approval_days);
     let cover = CoverView::of(app, &upload.id, &plan, &flow);
-    let plan = PlanView::of(&plan, v.words);
+    let plan = PlanView::of(&plan, v.words, &batch_names(app, &plan)?);
     let answered = match &flow.ledger_batch {
         Some(b) if !flow.may_decide && !flow.is(BatchState::Approved) => {
             let (path, b) = (app.state.clone(), b.clone());

@@ -157,6 +157,8 @@ pub(crate) struct Shown {
     outcome: &'static str,
     outcome_label: M,
     cause: String,
+    /// The API's message when `meaning` is ours; empty otherwise.
+    original: String,
     meaning: String,
     next: String,
     refund_id: String,
@@ -205,6 +207,18 @@ fn shown(row: StoredRow, columns: Option<&crate::sheets::input::KeyColumns>, w: 
             (None, None) => String::new(),
         },
         next: explained.map(|(_, n)| n.to_owned()).unwrap_or_default(),
+        // Mercado Pago's own words, under ours: what its support will quote.
+        original: match (explained, cause) {
+            (Some(_), Some(c))
+                if matches!(
+                    c.code,
+                    crate::domain::CauseCode::Other(_) | crate::domain::CauseCode::Order(_)
+                ) =>
+            {
+                c.message.clone()
+            }
+            _ => String::new(),
+        },
         refund_id: refund.map(|r| r.id.clone()).unwrap_or_default(),
         status: refund.map(|r| r.status.to_string()).unwrap_or_default(),
     }

@@ -23,7 +23,7 @@ use super::app::{App, Shared};
 use super::auth;
 use super::error::AppError;
 use super::extract::{Account, Api, Remote, Viewer};
-use super::i18n::M;
+use super::i18n::{M, rows};
 use super::store::{Action, BatchState, Upload};
 use super::view::{self, Problem};
 use crate::ops::plan::PlanReport;
@@ -140,7 +140,10 @@ pub(crate) async fn upload(
     let plan = match plan_of(&app, &upload).await {
         Ok(p) => p,
         Err(e) => {
-            let why = said(&e, &app, &upload);
+            let why = e
+                .downcast_ref::<crate::sheets::input::InputError>()
+                .and_then(|ie| rows::file_refused(&v.words, ie, &upload.original_name))
+                .unwrap_or_else(|| said(&e, &app, &upload));
             let _ = std::fs::remove_file(stored_path(&app, &upload.stored_name));
             let name = &upload.original_name;
             return Err(refuse(&app, &v, &remote, name, Problem::Unreadable, &why));

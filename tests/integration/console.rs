@@ -310,6 +310,9 @@ async fn an_upload_shows_what_plan_shows_escaped() {
         "<td class=\"num\">4</td><td>amount",
         "<td class=\"num\">6</td><td>duplicates line 2",
         "Already refunded by an earlier batch (1)",
+        // The earlier refund said in words: what, when, in which batch.
+        " refunded on ",
+        ", in batch “",
         "Bad lines will be skipped",
     ] {
         assert!(page.contains(shown), "{shown:?} not in {page}");
@@ -398,6 +401,10 @@ async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = text(r).await;
     assert!(body.contains("no payment id column"), "{body}");
+    assert!(
+        body.contains("payment_id, id_pagamento"),
+        "the names to give it: {body}"
+    );
     assert!(
         body.contains("cols.csv") && !body.contains("state.db.uploads"),
         "{body}"

@@ -128,3 +128,41 @@ async fn a_refused_step_is_a_page_of_the_console_with_a_way_back() {
     let body = text(r).await;
     assert!(body.contains("href=\"/\""), "{body}");
 }
+
+/// A file as Excel pt-BR saves it (Windows-1252, `;`, CRLF, Portuguese
+/// header, grouped amounts) with planted problems: its plan reads in
+/// Portuguese — every bad line's reason and how the file was read — with no
+/// word of the command line.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pt_br_files_bad_lines_read_in_portuguese() {
+    let d = desk(&[]).await;
+    let Desk { sub, .. } = &d;
+    let csv = b"ID do pagamento;Valor;Motivo\r\n\
+        1001;1.234,56;Devolu\xe7\xe3o\r\n\
+        1002;;cliente\r\n\
+        1003;12,5O;erro\r\n\
+        1001;1.234,56;Devolu\xe7\xe3o\r\n\
+        1004;10,50;ok\r\n"
+        .to_vec();
+    let id = sub.uploaded_as("devolucoes.csv", csv, false).await;
+    let page = text(sub.get_in(&format!("/batches/{id}"), "pt-BR").await).await;
+    for said in [
+        "o valor está em branco",
+        "o valor “12,5O” precisa ser um número simples",
+        "repete a linha 2",
+        "ponto e vírgula (;)",
+        "Windows-1252 (não é UTF-8",
+        "<td>ID do pagamento</td>",
+    ] {
+        assert!(page.contains(said), "{said:?} not in {page}");
+    }
+    for english in [
+        "--allow-duplicates",
+        "blank amount",
+        "semicolon",
+        "must be a plain number",
+        "thousands separator",
+    ] {
+        assert!(!page.contains(english), "{english:?} in {page}");
+    }
+}

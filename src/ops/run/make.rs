@@ -66,7 +66,11 @@ pub(super) async fn made(
     if !problems.is_empty() && !req.skip_invalid {
         return Ok(Made::Refused(RunResult::Refused {
             input: req.input.clone(),
-            problems,
+            // The command line's reading of each finding.
+            problems: problems
+                .into_iter()
+                .map(|(line, f)| (line, f.to_string()))
+                .collect(),
             why: Refusal::BadLines,
         }));
     }
@@ -210,11 +214,7 @@ fn create_batch(
     let mut writer = ledger.new_batch(&batch)?;
     let mut preflighted = Vec::new();
     for row in input.by_ref() {
-        let mut row = row?;
-        // An invalid row's cause message names its line, as `plan` does.
-        if let Err(reason) = &mut row.content {
-            *reason = format!("line {}: {reason}", row.line);
-        }
+        let row = row?;
         if let Some(p) = preflight.and_then(|p| p.not_ok(&row)) {
             preflighted.push((row.row_no, row.line, p));
         }

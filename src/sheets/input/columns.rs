@@ -29,6 +29,39 @@ pub(super) struct Columns {
     pub(super) currency: Option<usize>,
 }
 
+/// What a recognised column is taken as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColumnRole {
+    PaymentId,
+    OrderId,
+    TransactionId,
+    Amount,
+    Reference,
+    Kind,
+    Currency,
+}
+
+impl std::fmt::Display for ColumnRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ColumnRole {
+    /// The command line's name of it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ColumnRole::PaymentId => "payment id",
+            ColumnRole::OrderId => "order id",
+            ColumnRole::TransactionId => "transaction id",
+            ColumnRole::Amount => "amount",
+            ColumnRole::Reference => "reference",
+            ColumnRole::Kind => "kind",
+            ColumnRole::Currency => "currency",
+        }
+    }
+}
+
 /// Column names accepted for each recognised column, already normalised
 /// ([`normalise_name`]).
 const PAYMENT_NAMES: &[&str] = &[
@@ -191,13 +224,13 @@ pub(super) fn match_columns(
     };
     if payment.is_none() && order.is_none() {
         return Err(missing(
-            "payment id",
+            ColumnRole::PaymentId,
             "payment_id, id_pagamento, ID do pagamento, ID da transação, Número da operação, ID de pago, Número de operación; for orders: order_id, id_order, ID do pedido, ID de la orden",
         ));
     }
     let amount = amount.ok_or_else(|| {
         missing(
-            "amount",
+            ColumnRole::Amount,
             "amount, refund_amount, valor, Valor a devolver, monto, Monto a devolver",
         )
     })?;

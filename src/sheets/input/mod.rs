@@ -43,6 +43,7 @@ use sha2::{Digest, Sha256};
 use crate::domain::key;
 use crate::domain::{Requested, Row};
 use crate::sheets::lines::Lines;
+pub(crate) use columns::ColumnRole;
 use columns::{Columns, match_columns};
 use decode::{Decoded, decode};
 use dupes::Dupes;
@@ -76,8 +77,8 @@ pub(crate) enum InputError {
     )]
     MissingColumn {
         path: PathBuf,
-        /// Which column is missing: "payment id" or "amount".
-        column: &'static str,
+        /// Which column is missing: the payment id or the amount.
+        column: ColumnRole,
         accepted: &'static str,
         /// The header cells as read, quoted and comma-separated.
         found: String,
@@ -360,19 +361,21 @@ impl Input {
     /// cell)), `None` for an optional column the file does not have. The
     /// orders' columns are named only when the file has them: a file of
     /// payments reads as it always did.
-    pub fn columns_taken(&self) -> Vec<(&'static str, Option<(usize, String)>)> {
+    pub fn columns_taken(&self) -> Vec<(ColumnRole, Option<(usize, String)>)> {
         let c = self.columns;
         [
-            ("payment id", c.payment),
-            ("order id", c.order),
-            ("transaction id", c.transaction),
-            ("amount", Some(c.amount)),
-            ("reference", c.reference),
-            ("kind", c.kind),
-            ("currency", c.currency),
+            (ColumnRole::PaymentId, c.payment),
+            (ColumnRole::OrderId, c.order),
+            (ColumnRole::TransactionId, c.transaction),
+            (ColumnRole::Amount, Some(c.amount)),
+            (ColumnRole::Reference, c.reference),
+            (ColumnRole::Kind, c.kind),
+            (ColumnRole::Currency, c.currency),
         ]
         .into_iter()
-        .filter(|(what, i)| i.is_some() || !matches!(*what, "order id" | "transaction id"))
+        .filter(|(what, i)| {
+            i.is_some() || !matches!(what, ColumnRole::OrderId | ColumnRole::TransactionId)
+        })
         .map(|(what, i)| (what, i.map(|i| (i + 1, self.header[i].clone()))))
         .collect()
     }
@@ -619,7 +622,7 @@ pub(crate) mod tests {
             Err(reason) => Err(Problem {
                 row_no,
                 line,
-                reason,
+                reason: reason.to_string(),
                 fields,
             }),
         }
@@ -1027,6 +1030,33 @@ pub(crate) mod tests {
         assert!(reason_at(&r.problems, 4).contains("has 3 decimals"));
     }
 
+    /// A spreadsheet that read before grouped amounts and pt/es headers did
+    /// keeps its keys: the key takes the parsed values, and these are the
+    /// key derivation's own pinned answer, read through the reader.
+    #[test]
+    fn an_old_spreadsheet_reads_to_the_keys_it_always_had() {
+        let acme = InputOptions {
+            namespace: "acme".to_owned(),
+            ..InputOptions::default()
+        };
+        let pinned = "mpr1-dbb2b03169e87c0ff14b4c733020eae24218c139e77fcdb8";
+        for bytes in [
+            &b"payment_id,amount,reference\n123456789,25.50,CB-1\n"[..],
+            b"payment_id;amount;reference\r\n123456789;25,50;CB-1\r\n",
+            b"\xEF\xBB\xBFid_pagamento;valor;referencia\r\n123456789;25,5;CB-1\r\n",
+            b"ID do pagamento;Valor;Refer\xeancia\r\n123456789;25,50;CB-1\r\n",
+        ] {
+            let r = read_with(bytes, &acme);
+            assert!(r.problems.is_empty(), "{:?}", r.problems);
+            assert_eq!(
+                r.rows[0].key.as_str(),
+                pinned,
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+
     #[test]
     fn a_grouped_amount_has_the_key_of_the_same_amount_ungrouped() {
         let key = |bytes: &[u8]| read(bytes).rows[0].key.clone();
@@ -1324,7 +1354,7 @@ pub(crate) mod tests {
         assert!(matches!(
             e,
             InputError::MissingColumn {
-                column: "payment id",
+                column: ColumnRole::PaymentId,
                 ..
             }
         ));
@@ -1340,7 +1370,7 @@ pub(crate) mod tests {
             matches!(
                 e,
                 InputError::MissingColumn {
-                    column: "amount",
+                    column: ColumnRole::Amount,
                     ..
                 }
             ),

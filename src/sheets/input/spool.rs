@@ -25,7 +25,7 @@ use crate::domain::totals::Tally;
 #[derive(Debug)]
 pub(crate) struct Validated {
     /// (line, reason) of every bad row.
-    pub problems: Vec<(u64, String)>,
+    pub problems: Vec<(u64, crate::domain::finding::Findings)>,
     /// The money the valid rows ask.
     pub tally: Tally,
     /// With the batch fingerprint, the dialect and the duplicate scan.
@@ -33,7 +33,7 @@ pub(crate) struct Validated {
     /// Cells in the header.
     pub columns: usize,
     /// What each recognised column was taken from (see [`Input::columns_taken`]).
-    pub taken: Vec<(&'static str, Option<(usize, String)>)>,
+    pub taken: Vec<(crate::sheets::input::ColumnRole, Option<(usize, String)>)>,
 }
 
 /// The input as read once: a private copy and the digest of its bytes.

@@ -6,6 +6,7 @@
 use std::str::FromStr;
 
 use super::{Input, key};
+use crate::domain::finding::{Finding, Findings};
 use crate::domain::{
     Currency, Kind, OrderId, OrderRef, PaymentId, RefundAsk, Requested, Row, Target, TransactionId,
     Valid,
@@ -20,48 +21,53 @@ impl Input {
         fields: Vec<String>,
         undefined: Option<(usize, u8)>,
     ) -> Row {
-        let invalid = |reason, fields| Row {
+        let invalid = |reasons: Vec<Finding>, fields| Row {
             row_no,
             line,
             fields,
-            content: Err(reason),
+            content: Err(Findings(reasons)),
         };
         if fields.len() != self.header.len() {
-            let mut reason = format!(
-                "has {} fields but the header has {}",
-                fields.len(),
-                self.header.len()
-            );
-            if self.delimiter == b',' && fields.len() > self.header.len() {
-                reason.push_str(
-                    " (a cell containing a comma, such as a decimal comma, must be quoted)",
-                );
-            }
-            return invalid(reason, fields);
+            let reason = Finding::FieldCount {
+                got: fields.len(),
+                want: self.header.len(),
+                comma: self.delimiter == b',' && fields.len() > self.header.len(),
+            };
+            return invalid(vec![reason], fields);
         }
         let c = self.columns;
         let mut reasons = Vec::new();
         if let Some(col) = self.swallowing_cell(&fields) {
-            reasons.push(format!(
-                "column {:?} runs over several lines and holds what look like further rows: a quote opened on line {line} and closed too late? (those rows would be lost)",
-                self.header[col]
-            ));
+            reasons.push(Finding::SwallowedRows {
+                column: self.header[col].clone(),
+                line,
+            });
         }
         if let Some((col, byte)) = undefined {
-            reasons.push(format!(
-                "column {:?} contains byte 0x{byte:02X}, which is neither UTF-8 nor Windows-1252; re-export the file as \"CSV UTF-8\"",
-                self.header[col]
-            ));
+            reasons.push(Finding::UndefinedByte {
+                column: self.header[col].clone(),
+                byte,
+            });
         }
         let kind = c
             .kind
             .map(|i| fields[i].trim())
             .filter(|k| !k.is_empty())
-            .map(Kind::from_str)
+            .map(|k| {
+                Kind::from_str(k).map_err(|said| Finding::Kind {
+                    cell: k.to_owned(),
+                    said,
+                })
+            })
             .transpose();
         let currency = match c.currency.map(|i| fields[i].trim()) {
             None | Some("") => Ok(None),
-            Some(t) => Currency::from_str(t).map(Some),
+            Some(t) => Currency::from_str(t)
+                .map(Some)
+                .map_err(|said| Finding::Currency {
+                    cell: t.to_owned(),
+                    said,
+                }),
         };
         if self.dupes.is_scanning() {
             self.marks.see(&fields[c.amount]);
@@ -81,7 +87,7 @@ impl Input {
         let target = target.map_err(|e| reasons.push(e));
         let _ = kind.map_err(|e| reasons.push(e));
         let currency = currency.map_err(|e| reasons.push(e));
-        let requested = requested.map_err(|e| reasons.push(e));
+        let requested = requested.map_err(|e| reasons.push(Finding::Amount(e)));
         // NFC, as the key has it: duplicates are found among what the key sees. A
         // reference our results neutralised reads back as the original: a results
         // file fed back in gets the keys of the rows it reports.
@@ -93,7 +99,7 @@ impl Input {
         let (Ok(target), Ok(currency), Ok(requested), true) =
             (target, currency, requested, reasons.is_empty())
         else {
-            return invalid(reasons.join("; "), fields);
+            return invalid(reasons, fields);
         };
 
         let canonical = requested.canonical();
@@ -112,14 +118,13 @@ impl Input {
         if self.dupes.is_scanning() {
             // The scan pass only collects identities; its rows are never looked
             // at, so the key (a hash) is not worth deriving.
-            return invalid(String::new(), fields);
+            return invalid(Vec::new(), fields);
         }
         if before.count > 0 && !self.allow_duplicates {
-            let reason = format!(
-                "duplicates line {} (same payment, amount and reference); pass --allow-duplicates if intended",
-                before.first_line
-            );
-            return invalid(reason, fields);
+            let reason = Finding::Duplicate {
+                first_line: before.first_line,
+            };
+            return invalid(vec![reason], fields);
         }
         let key = key::of(
             &self.namespace,
@@ -159,18 +164,20 @@ impl Input {
         fields: &[String],
         kind: Option<Kind>,
         requested: Option<&Requested>,
-    ) -> Result<Target, String> {
+    ) -> Result<Target, Finding> {
         let c = self.columns;
         let cell = |i: Option<usize>| i.map_or("", |i| fields[i].trim());
         let (payment, order, transaction) = (cell(c.payment), cell(c.order), cell(c.transaction));
         let order = match order {
             o if OrderId::looks_like(o) => {
                 if !payment.is_empty() && payment != o {
-                    return Err(format!(
-                        "names payment {} and order {}: one row refunds one of them",
-                        crate::domain::excerpt::excerpt(payment),
-                        crate::domain::excerpt::excerpt(o)
-                    ));
+                    return Err(Finding::Order {
+                        said: format!(
+                            "names payment {} and order {}: one row refunds one of them",
+                            crate::domain::excerpt::excerpt(payment),
+                            crate::domain::excerpt::excerpt(o)
+                        ),
+                    });
                 }
                 Some(o)
             }
@@ -180,41 +187,49 @@ impl Input {
         };
         let Some(order) = order else {
             let id = PaymentId::from_str(payment).map_err(|e| match e {
-                crate::domain::PaymentIdError::Blank if c.order.is_some() => {
-                    "payment id and order id are blank".to_owned()
-                }
-                e => e.to_string(),
+                crate::domain::PaymentIdError::Blank if c.order.is_some() => Finding::IdsBlank,
+                e => Finding::PaymentId(e),
             })?;
             if !transaction.is_empty() {
-                return Err(format!(
-                    "transaction id {} belongs to an order's row; payment {id} has none",
-                    crate::domain::excerpt::excerpt(transaction)
-                ));
+                return Err(Finding::Order {
+                    said: format!(
+                        "transaction id {} belongs to an order's row; payment {id} has none",
+                        crate::domain::excerpt::excerpt(transaction)
+                    ),
+                });
             }
             return match kind.unwrap_or(Kind::Payment) {
                 Kind::Payment => Ok(Target::Payment(id)),
                 Kind::AdvancedPayment => Ok(Target::AdvancedPayment(id)),
-                Kind::Order => Err(format!(
-                    "kind \"order\" needs an order id (ORD…), not payment {id}"
-                )),
+                Kind::Order => Err(Finding::Order {
+                    said: format!("kind \"order\" needs an order id (ORD…), not payment {id}"),
+                }),
             };
         };
-        let order = OrderId::from_str(order).map_err(|e| e.to_string())?;
+        let order = OrderId::from_str(order).map_err(|e| Finding::Order {
+            said: e.to_string(),
+        })?;
         if let Some(k @ (Kind::Payment | Kind::AdvancedPayment)) = kind {
-            return Err(format!(
-                "kind {k:?} names a payment, but {order} is an order",
-                k = k.as_str()
-            ));
+            return Err(Finding::Order {
+                said: format!(
+                    "kind {k:?} names a payment, but {order} is an order",
+                    k = k.as_str()
+                ),
+            });
         }
         let transaction = match transaction {
             "" => None,
             _ if requested == Some(&Requested::Full) => {
-                return Err(format!(
-                    "a full refund is of the whole order {order}: leave its transaction id blank, or write the amount to refund of transaction {}",
-                    crate::domain::excerpt::excerpt(transaction)
-                ));
+                return Err(Finding::Order {
+                    said: format!(
+                        "a full refund is of the whole order {order}: leave its transaction id blank, or write the amount to refund of transaction {}",
+                        crate::domain::excerpt::excerpt(transaction)
+                    ),
+                });
             }
-            t => Some(TransactionId::from_str(t).map_err(|e| e.to_string())?),
+            t => Some(TransactionId::from_str(t).map_err(|e| Finding::Order {
+                said: e.to_string(),
+            })?),
         };
         Ok(Target::Order(OrderRef { order, transaction }))
     }

@@ -68,7 +68,9 @@ impl BatchWriter<'_> {
                 codec::encode_fields(&row.fields, None, None),
                 Outcome::Invalid.as_str(),
                 CauseCode::InvalidInput,
-                reason,
+                // The English reading, naming its line as `plan` does: the
+                // results file's cause message.
+                format!("line {}: {reason}", row.line),
                 false,
                 self.now,
                 None::<String>,

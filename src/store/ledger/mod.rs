@@ -144,7 +144,29 @@ pub(crate) struct PriorRefund {
     pub order: bool,
 }
 
+/// What became of an earlier refund, for the words that say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Standing {
+    Refunded,
+    InProcess,
+    /// A request may have refunded: its answer never came.
+    InDoubt,
+    Waiting,
+    /// Another stored state, said by its name.
+    Other,
+}
+
 impl PriorRefund {
+    pub(crate) fn standing(&self) -> Standing {
+        match self.state.as_str() {
+            "refunded" => Standing::Refunded,
+            "in_process" => Standing::InProcess,
+            _ if self.doubt => Standing::InDoubt,
+            "pending" | SENDING => Standing::Waiting,
+            _ => Standing::Other,
+        }
+    }
+
     /// "batch B: 25 refunded 2026-11-24T10:00:00Z" — what a person needs to decide.
     pub(crate) fn describe(&self) -> String {
         let amount = self.refunded_amount.as_deref().unwrap_or(&self.requested);
@@ -367,7 +389,11 @@ mod tests {
                 line: n + 1,
                 fields: vec![format!("{}", 1000 + n), "10,50".into()],
                 content: if n == 3 {
-                    Err("bad amount".into())
+                    Err(crate::domain::finding::Findings::one(
+                        crate::domain::finding::Finding::Amount(
+                            crate::domain::finding::AmountFinding::Blank,
+                        ),
+                    ))
                 } else {
                     Ok(content(n))
                 },
@@ -842,7 +868,8 @@ mod tests {
         assert_eq!(seen[2].result.outcome, Outcome::Invalid);
         assert_eq!(
             seen[2].result.cause.as_ref().map(|c| c.message.as_str()),
-            Some("bad amount")
+            Some("line 4: blank amount; write `full` to refund the whole payment"),
+            "the English reading, naming its line"
         );
         assert_eq!(l.failed_counts("b1").unwrap(), (1, 1));
         assert_eq!(l.requeue_failed("b1", false).unwrap(), 1);

@@ -537,7 +537,11 @@ mod tests {
         let mut w = l.new_batch(&batch).unwrap();
         for n in 1..=7u64 {
             let content = if n == 5 {
-                Err("bad amount".to_owned())
+                Err(crate::domain::finding::Findings::one(
+                    crate::domain::finding::Finding::Amount(
+                        crate::domain::finding::AmountFinding::Blank,
+                    ),
+                ))
             } else {
                 Ok(Valid {
                     ask: RefundAsk {

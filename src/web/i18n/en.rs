@@ -93,6 +93,137 @@ pub(super) const EN: &[(M, &str)] = &[
     (M::ColHeaderCell, "Header cell"),
     (M::ColColumn, "Column"),
     (M::ReadNone, "(none)"),
+    (M::PriorRefunded, "{0} refunded on {1}, in batch “{2}”"),
+    (
+        M::PriorInProcess,
+        "{0} being refunded since {1}, in batch “{2}”",
+    ),
+    (
+        M::PriorInDoubt,
+        "{0} may have been refunded on {1} (its answer never came), in batch “{2}”",
+    ),
+    (M::PriorWaiting, "{0} waiting to be sent, in batch “{2}”"),
+    (M::PriorOther, "{0} ({3}) on {1}, in batch “{2}”"),
+    (M::PriorWhole, "the whole payment"),
+    (
+        M::FileNoColumn,
+        "{0}: no {1} column. Header read: {2}. Name the column one of: {3}.",
+    ),
+    (
+        M::FileLooksLikeData,
+        " The first line looks like data: the file needs a header row.",
+    ),
+    (
+        M::FileEmpty,
+        "{0} is empty: it needs a header row with a payment ID column and an amount column.",
+    ),
+    (
+        M::FileUnclosedQuote,
+        "{0}, line {1}: a quote opened on this line is never closed, so every line after it would be read as one cell: close or remove the quote.",
+    ),
+    (M::ReadEncUtf8, "UTF-8"),
+    (M::ReadEncUtf8Bom, "UTF-8 with BOM"),
+    (
+        M::ReadEnc1252,
+        "Windows-1252 (not UTF-8; accents read as Excel wrote them)",
+    ),
+    (M::ReadDelimComma, "comma (,)"),
+    (M::ReadDelimSemicolon, "semicolon (;)"),
+    (M::ReadDelimTab, "tab"),
+    (M::RoleNamePaymentId, "payment id"),
+    (M::RoleNameOrderId, "order id"),
+    (M::RoleNameTransactionId, "transaction id"),
+    (M::RoleNameAmount, "amount"),
+    (M::RoleNameReference, "reference"),
+    (M::RoleNameKind, "kind"),
+    (M::RoleNameCurrency, "currency"),
+    (
+        M::FindFieldCount,
+        "the line has {0} cells but the header has {1}",
+    ),
+    (
+        M::FindFieldCountComma,
+        " (a cell with a comma, such as a decimal comma, must be in quotes)",
+    ),
+    (
+        M::FindSwallowed,
+        "column “{0}” runs over several lines and holds what look like further rows: was a quote opened on line {1} and closed too late? Those rows would be lost.",
+    ),
+    (
+        M::FindUndefinedByte,
+        "column “{0}” holds a byte (0x{1}) that is neither UTF-8 nor Windows-1252: save the file again as “CSV UTF-8”",
+    ),
+    (
+        M::FindAmountBlank,
+        "blank amount: write the amount to refund, or “full” to refund the whole payment",
+    ),
+    (M::FindAmountNotANumber, "amount “{0}” is not a number"),
+    (
+        M::FindAmountNotPositive,
+        "amount “{0}” must be greater than zero",
+    ),
+    (M::FindAmountSigned, "write the amount “{0}” without a sign"),
+    (
+        M::FindAmountScientific,
+        "amount “{0}” is in scientific notation: write the plain number (e.g. 1500.00)",
+    ),
+    (
+        M::FindAmountNotPlain,
+        "amount “{0}” must be a plain number, without currency symbols or letters",
+    ),
+    (
+        M::FindAmountSeparator,
+        "amount “{0}” has a thousands separator that cannot be read: write it without one (e.g. 1234.56)",
+    ),
+    (
+        M::FindAmountSeparatorUnclear,
+        "amount “{0}” has a thousands separator, and the file's amounts do not show which mark is the decimal one: write it without one (e.g. 1234.56)",
+    ),
+    (
+        M::FindAmountDecimals,
+        "amount “{0}” has too many decimal places: at most {1}",
+    ),
+    (
+        M::FindAmountNoDecimals,
+        "amount “{0}” has decimal places, which {1} does not have",
+    ),
+    (
+        M::FindAmountThousandsHint,
+        " (if the “{0}” separates thousands, remove it)",
+    ),
+    (M::FindAmountTooLarge, "amount “{0}” is too large"),
+    (M::FindAmountZero, "amount “{0}” is zero: nothing to refund"),
+    (M::FindPaymentIdBlank, "the payment ID is blank"),
+    (
+        M::FindPaymentIdScientific,
+        "the payment ID {0} is in scientific notation (the spreadsheet reformatted it): format the column as text and export again",
+    ),
+    (
+        M::FindPaymentIdNotNumber,
+        "the payment ID {0} is not a positive whole number",
+    ),
+    (M::FindPaymentIdTooLong, "the payment ID {0} is too long"),
+    (
+        M::FindPaymentIdRange,
+        "the payment ID {0} is larger than any payment ID can be",
+    ),
+    (M::FindIdsBlank, "the payment ID and the order ID are blank"),
+    (
+        M::FindDuplicate,
+        "duplicates line {0} (same payment, amount and reference): delete one of them, or give each its own reference",
+    ),
+    (
+        M::FindCurrency,
+        "the currency “{0}” is not one Mercado Pago uses",
+    ),
+    (
+        M::FindKind,
+        "the kind “{0}” is not “payment”, “advanced_payment” or “order”",
+    ),
+    (
+        M::FindOrder,
+        "the order on this line cannot be refunded as written",
+    ),
     (M::Bytes, "bytes"),
     (M::AuditTitle, "Audit trail"),
     (

@@ -94,6 +94,146 @@ pub(super) const ES: &[(M, &str)] = &[
     (M::ColHeaderCell, "Encabezado"),
     (M::ColColumn, "Columna"),
     (M::ReadNone, "(ninguna)"),
+    (M::PriorRefunded, "{0} devuelto el {1}, en el lote “{2}”"),
+    (
+        M::PriorInProcess,
+        "{0} en devolución desde el {1}, en el lote “{2}”",
+    ),
+    (
+        M::PriorInDoubt,
+        "{0} puede haberse devuelto el {1} (la respuesta nunca llegó), en el lote “{2}”",
+    ),
+    (M::PriorWaiting, "{0} esperando el envío, en el lote “{2}”"),
+    (M::PriorOther, "{0} ({3}) el {1}, en el lote “{2}”"),
+    (M::PriorWhole, "el pago completo"),
+    (
+        M::FileNoColumn,
+        "{0}: no hay columna de {1}. Encabezado leído: {2}. Dé a la columna uno de estos nombres: {3}.",
+    ),
+    (
+        M::FileLooksLikeData,
+        " La primera línea parece de datos: el archivo necesita una fila de encabezado.",
+    ),
+    (
+        M::FileEmpty,
+        "{0} está vacío: necesita una fila de encabezado con una columna de ID de pago y una de monto.",
+    ),
+    (
+        M::FileUnclosedQuote,
+        "{0}, línea {1}: una comilla abierta en esta línea nunca se cierra, y todas las líneas siguientes se leerían como una sola celda: cierre o quite la comilla.",
+    ),
+    (M::ReadEncUtf8, "UTF-8"),
+    (M::ReadEncUtf8Bom, "UTF-8 con BOM"),
+    (
+        M::ReadEnc1252,
+        "Windows-1252 (no es UTF-8; acentos leídos como los grabó Excel)",
+    ),
+    (M::ReadDelimComma, "coma (,)"),
+    (M::ReadDelimSemicolon, "punto y coma (;)"),
+    (M::ReadDelimTab, "tabulación"),
+    (M::RoleNamePaymentId, "ID de pago"),
+    (M::RoleNameOrderId, "ID de la orden"),
+    (M::RoleNameTransactionId, "ID de transacción de la orden"),
+    (M::RoleNameAmount, "monto"),
+    (M::RoleNameReference, "referencia"),
+    (M::RoleNameKind, "tipo"),
+    (M::RoleNameCurrency, "moneda"),
+    (
+        M::FindFieldCount,
+        "la línea tiene {0} celdas, pero el encabezado tiene {1}",
+    ),
+    (
+        M::FindFieldCountComma,
+        " (una celda con coma, como una coma decimal, debe ir entre comillas)",
+    ),
+    (
+        M::FindSwallowed,
+        "la columna “{0}” ocupa varias líneas y contiene lo que parecen otras filas: ¿una comilla abierta en la línea {1} se cerró demasiado tarde? Esas filas se perderían.",
+    ),
+    (
+        M::FindUndefinedByte,
+        "la columna “{0}” tiene un byte (0x{1}) que no es UTF-8 ni Windows-1252: guarde el archivo de nuevo como “CSV UTF-8”",
+    ),
+    (
+        M::FindAmountBlank,
+        "el monto está en blanco: escriba el monto a devolver, o “total” para devolver el pago completo",
+    ),
+    (M::FindAmountNotANumber, "el monto “{0}” no es un número"),
+    (
+        M::FindAmountNotPositive,
+        "el monto “{0}” debe ser mayor que cero",
+    ),
+    (M::FindAmountSigned, "escriba el monto “{0}” sin signo"),
+    (
+        M::FindAmountScientific,
+        "el monto “{0}” está en notación científica: escriba el número simple (p. ej. 1500,00)",
+    ),
+    (
+        M::FindAmountNotPlain,
+        "el monto “{0}” debe ser un número simple, sin símbolo de moneda ni letras",
+    ),
+    (
+        M::FindAmountSeparator,
+        "el monto “{0}” tiene un separador de miles que no se puede leer: escríbalo sin separador (p. ej. 1234,56)",
+    ),
+    (
+        M::FindAmountSeparatorUnclear,
+        "el monto “{0}” tiene un separador de miles, y los montos del archivo no muestran cuál signo es el decimal: escríbalo sin separador (p. ej. 1234,56)",
+    ),
+    (
+        M::FindAmountDecimals,
+        "el monto “{0}” tiene demasiados decimales: como máximo {1}",
+    ),
+    (
+        M::FindAmountNoDecimals,
+        "el monto “{0}” tiene decimales, que {1} no tiene",
+    ),
+    (
+        M::FindAmountThousandsHint,
+        " (si el “{0}” separa los miles, quítelo)",
+    ),
+    (M::FindAmountTooLarge, "el monto “{0}” es demasiado grande"),
+    (
+        M::FindAmountZero,
+        "el monto “{0}” es cero: nada que devolver",
+    ),
+    (M::FindPaymentIdBlank, "el ID de pago está en blanco"),
+    (
+        M::FindPaymentIdScientific,
+        "el ID de pago {0} está en notación científica (la planilla lo reformateó): dé formato de texto a la columna y exporte de nuevo",
+    ),
+    (
+        M::FindPaymentIdNotNumber,
+        "el ID de pago {0} no es un número entero positivo",
+    ),
+    (
+        M::FindPaymentIdTooLong,
+        "el ID de pago {0} es demasiado largo",
+    ),
+    (
+        M::FindPaymentIdRange,
+        "el ID de pago {0} es mayor que cualquier ID de pago",
+    ),
+    (
+        M::FindIdsBlank,
+        "el ID de pago y el ID de la orden están en blanco",
+    ),
+    (
+        M::FindDuplicate,
+        "repite la línea {0} (mismo pago, monto y referencia): borre una de ellas, o dé a cada una su propia referencia",
+    ),
+    (
+        M::FindCurrency,
+        "la moneda “{0}” no es una de las que usa Mercado Pago",
+    ),
+    (
+        M::FindKind,
+        "el tipo “{0}” no es “payment”, “advanced_payment” ni “order”",
+    ),
+    (
+        M::FindOrder,
+        "la orden de esta línea no se puede devolver como está escrita",
+    ),
     (M::Bytes, "bytes"),
     (M::AuditTitle, "Registro de auditoría"),
     (

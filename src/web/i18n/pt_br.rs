@@ -94,6 +94,143 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     (M::ColHeaderCell, "Cabeçalho"),
     (M::ColColumn, "Coluna"),
     (M::ReadNone, "(nenhuma)"),
+    (M::PriorRefunded, "{0} devolvido em {1}, no lote “{2}”"),
+    (
+        M::PriorInProcess,
+        "{0} em devolução desde {1}, no lote “{2}”",
+    ),
+    (
+        M::PriorInDoubt,
+        "{0} pode ter sido devolvido em {1} (a resposta nunca chegou), no lote “{2}”",
+    ),
+    (M::PriorWaiting, "{0} aguardando o envio, no lote “{2}”"),
+    (M::PriorOther, "{0} ({3}) em {1}, no lote “{2}”"),
+    (M::PriorWhole, "o pagamento inteiro"),
+    (
+        M::FileNoColumn,
+        "{0}: não há coluna de {1}. Cabeçalho lido: {2}. Dê à coluna um destes nomes: {3}.",
+    ),
+    (
+        M::FileLooksLikeData,
+        " A primeira linha parece ser de dados: o arquivo precisa de uma linha de cabeçalho.",
+    ),
+    (
+        M::FileEmpty,
+        "{0} está vazio: precisa de uma linha de cabeçalho com uma coluna de ID do pagamento e uma de valor.",
+    ),
+    (
+        M::FileUnclosedQuote,
+        "{0}, linha {1}: uma aspa aberta nesta linha nunca é fechada, e todas as linhas seguintes seriam lidas como uma só célula: feche ou remova a aspa.",
+    ),
+    (M::ReadEncUtf8, "UTF-8"),
+    (M::ReadEncUtf8Bom, "UTF-8 com BOM"),
+    (
+        M::ReadEnc1252,
+        "Windows-1252 (não é UTF-8; acentos lidos como o Excel os gravou)",
+    ),
+    (M::ReadDelimComma, "vírgula (,)"),
+    (M::ReadDelimSemicolon, "ponto e vírgula (;)"),
+    (M::ReadDelimTab, "tabulação"),
+    (M::RoleNamePaymentId, "ID do pagamento"),
+    (M::RoleNameOrderId, "ID do pedido"),
+    (M::RoleNameTransactionId, "ID da transação do pedido"),
+    (M::RoleNameAmount, "valor"),
+    (M::RoleNameReference, "referência"),
+    (M::RoleNameKind, "tipo"),
+    (M::RoleNameCurrency, "moeda"),
+    (
+        M::FindFieldCount,
+        "a linha tem {0} células, mas o cabeçalho tem {1}",
+    ),
+    (
+        M::FindFieldCountComma,
+        " (uma célula com vírgula, como uma vírgula decimal, precisa estar entre aspas)",
+    ),
+    (
+        M::FindSwallowed,
+        "a coluna “{0}” ocupa várias linhas e contém o que parecem outras linhas: uma aspa aberta na linha {1} foi fechada tarde demais? Essas linhas se perderiam.",
+    ),
+    (
+        M::FindUndefinedByte,
+        "a coluna “{0}” tem um byte (0x{1}) que não é UTF-8 nem Windows-1252: salve o arquivo de novo como “CSV UTF-8”",
+    ),
+    (
+        M::FindAmountBlank,
+        "o valor está em branco: escreva o valor a devolver, ou “total” para devolver o pagamento inteiro",
+    ),
+    (M::FindAmountNotANumber, "o valor “{0}” não é um número"),
+    (
+        M::FindAmountNotPositive,
+        "o valor “{0}” precisa ser maior que zero",
+    ),
+    (M::FindAmountSigned, "escreva o valor “{0}” sem sinal"),
+    (
+        M::FindAmountScientific,
+        "o valor “{0}” está em notação científica: escreva o número simples (ex.: 1500,00)",
+    ),
+    (
+        M::FindAmountNotPlain,
+        "o valor “{0}” precisa ser um número simples, sem símbolo de moeda nem letras",
+    ),
+    (
+        M::FindAmountSeparator,
+        "o valor “{0}” tem um separador de milhar que não dá para ler: escreva-o sem separador (ex.: 1234,56)",
+    ),
+    (
+        M::FindAmountSeparatorUnclear,
+        "o valor “{0}” tem um separador de milhar, e os valores do arquivo não mostram qual sinal é o decimal: escreva-o sem separador (ex.: 1234,56)",
+    ),
+    (
+        M::FindAmountDecimals,
+        "o valor “{0}” tem casas decimais demais: no máximo {1}",
+    ),
+    (
+        M::FindAmountNoDecimals,
+        "o valor “{0}” tem casas decimais, que {1} não tem",
+    ),
+    (
+        M::FindAmountThousandsHint,
+        " (se o “{0}” separa os milhares, remova-o)",
+    ),
+    (M::FindAmountTooLarge, "o valor “{0}” é grande demais"),
+    (M::FindAmountZero, "o valor “{0}” é zero: nada a devolver"),
+    (M::FindPaymentIdBlank, "o ID do pagamento está em branco"),
+    (
+        M::FindPaymentIdScientific,
+        "o ID do pagamento {0} está em notação científica (a planilha o reformatou): formate a coluna como texto e exporte de novo",
+    ),
+    (
+        M::FindPaymentIdNotNumber,
+        "o ID do pagamento {0} não é um número inteiro positivo",
+    ),
+    (
+        M::FindPaymentIdTooLong,
+        "o ID do pagamento {0} é longo demais",
+    ),
+    (
+        M::FindPaymentIdRange,
+        "o ID do pagamento {0} é maior do que qualquer ID de pagamento",
+    ),
+    (
+        M::FindIdsBlank,
+        "o ID do pagamento e o ID do pedido estão em branco",
+    ),
+    (
+        M::FindDuplicate,
+        "repete a linha {0} (mesmo pagamento, valor e referência): apague uma delas, ou dê a cada uma sua própria referência",
+    ),
+    (
+        M::FindCurrency,
+        "a moeda “{0}” não é uma das que o Mercado Pago usa",
+    ),
+    (
+        M::FindKind,
+        "o tipo “{0}” não é “payment”, “advanced_payment” nem “order”",
+    ),
+    (
+        M::FindOrder,
+        "o pedido desta linha não pode ser devolvido como está escrito",
+    ),
     (M::Bytes, "bytes"),
     (M::AuditTitle, "Trilha de auditoria"),
     (
