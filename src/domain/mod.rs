@@ -13,6 +13,7 @@ pub(crate) mod books;
 pub(crate) mod causes;
 pub(crate) mod clock;
 pub(crate) mod excerpt;
+pub(crate) mod joint;
 pub(crate) mod key;
 pub(crate) mod marks;
 pub(crate) mod money;
@@ -788,7 +789,9 @@ pub struct Cause {
     pub message: String,
 }
 
-/// A refund as the API described it.
+/// A refund as the API described it: one refund, or the refunds one request
+/// made together (see [`joint`]: `id` then names them all, `amount` is their
+/// sum, `status` theirs together).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundInfo {
     pub id: String,
