@@ -96,7 +96,9 @@ impl FromStr for TransactionId {
         if ok {
             Ok(TransactionId(t.to_owned()))
         } else {
-            Err(OrderIdError::NotATransaction(crate::domain::excerpt::excerpt(t)))
+            Err(OrderIdError::NotATransaction(
+                crate::domain::excerpt::excerpt(t),
+            ))
         }
     }
 }
@@ -149,6 +151,10 @@ pub enum OrderCause {
     UserNotAuthorized,
     OrderAlreadyRefunded,
     CannotRefundOrder,
+    /// The order's status allows no refund.
+    InvalidOrderStatus,
+    /// A cash withdrawal was paid out with the order: only a full refund.
+    PartialRefundNotAllowedWithCashout,
 }
 
 impl OrderCause {
@@ -166,13 +172,17 @@ impl OrderCause {
     }
 
     /// Mercado Pago refused the request before doing anything with it, though
-    /// its status (409) is one a request may have refunded under: the order's
-    /// state allows no refund, or nothing is left of it.
+    /// its status (a 409, a 403) may be one a request may have refunded under
+    /// or one that stops a run: the order's state allows no refund, nothing is
+    /// left of it, or a partial refund is not allowed on it (tips, a cash
+    /// withdrawal).
     pub(crate) fn is_refusal(self) -> bool {
         matches!(
             self,
             OrderCause::PartialRefundForbiddenWithTips
+                | OrderCause::PartialRefundNotAllowedWithCashout
                 | OrderCause::CannotRefundOrder
+                | OrderCause::InvalidOrderStatus
                 | OrderCause::OrderAlreadyRefunded
         )
     }

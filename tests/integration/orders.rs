@@ -334,6 +334,10 @@ fn the_orders_codes_a_stub_answers_become_their_causes() {
         (400, "invalid_path_param", 1),
         (401, "unauthorized", 6),
         (401, "user_not_authorized", 6),
+        (400, "invalid_order_status", 1),
+        // A refusal whatever its status: not retried as a busy key would be.
+        (409, "invalid_order_status", 1),
+        (400, "partial_refund_not_allowed_with_cashout", 1),
     ] {
         let body = format!(r#"{{"errors":[{{"code":"{code}","message":"m","details":[]}}]}}"#);
         let stub = Stub::start(move |_, _| json(status, &body));
@@ -728,4 +732,68 @@ fn a_full_refund_of_several_transactions_in_doubt_is_found_whole() {
         "matched"
     );
     assert_eq!(sb.order_refunds().len(), 2, "nothing made again");
+}
+
+/// The Orders API's refusals of an order's status (`invalid_order_status`) and
+/// of a partial refund of an order with a cash withdrawal
+/// (`partial_refund_not_allowed_with_cashout`) are typed causes: each row
+/// fails with its code, sent once (the same request would meet the same
+/// answer), and the summary says what it means and what to do; the order
+/// with a cash withdrawal still refunds in full.
+#[test]
+fn status_and_cashout_refusals_become_their_causes() {
+    let sb = sandbox();
+    let w = Work::new();
+    let (status, cashout) = (order(915), order(916));
+    w.write(
+        "refused.csv",
+        format!(
+            "order_id,amount,reference\n\
+             {status},full,status\n\
+             {cashout},5,cashout-partial\n\
+             {cashout},full,cashout-full\n"
+        ),
+    );
+    let ran = run(w
+        .mprefund(
+            &sb,
+            &[
+                "run",
+                "refused.csv",
+                "--state",
+                "s.db",
+                "--yes",
+                "--max-attempts",
+                "3",
+            ],
+        )
+        .env("MPREFUND_TEST_BACKOFF_MS", "1"));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = by_reference(&w, "refused.results.csv");
+    for (reference, code) in [
+        ("status", "invalid_order_status"),
+        ("cashout-partial", "partial_refund_not_allowed_with_cashout"),
+    ] {
+        let r = &rows[reference];
+        assert_eq!(
+            (
+                r["outcome"].as_str(),
+                r["cause_code"].as_str(),
+                r["attempts"].as_str()
+            ),
+            ("failed", code, "1"),
+            "{reference}: {r:?}"
+        );
+        assert_eq!(r["retryable"], "false", "{reference}: {r:?}");
+    }
+    assert_eq!(rows["cashout-full"]["outcome"], "refunded", "{rows:?}");
+    assert_eq!(sb.order_refunds().len(), 1, "{:?}", sb.order_refunds());
+    for explained in [
+        "invalid_order_status",
+        "status allows no refund",
+        "partial_refund_not_allowed_with_cashout",
+        "cash withdrawal",
+    ] {
+        assert!(ran.stderr.contains(explained), "{explained}: {ran:?}");
+    }
 }
