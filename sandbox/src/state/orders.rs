@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::catalogue::currency_decimals;
+use super::catalogue::{currency_decimals, magic_of};
 use super::wire::format_date;
 
 /// Refunds are accepted this many days after the order was made (online).
@@ -70,11 +70,7 @@ impl OrderMagic {
     /// The magic of an order id (`ORD…900` to `ORD…999`), if any.
     pub(crate) fn of(id: &str) -> Option<OrderMagic> {
         let tail = id.get(id.len().checked_sub(3)?..)?;
-        let suffix: u16 = tail.parse().ok()?;
-        Self::ALL
-            .iter()
-            .find(|(s, _)| *s == suffix)
-            .map(|(_, m)| *m)
+        magic_of(&Self::ALL, tail.parse().ok()?)
     }
 
     /// (the order, what a refund POST answers), for the help text and README.
