@@ -8,14 +8,15 @@
 //!
 //! Invariants: a refund is given to at most one row (a row's may be a set,
 //! `crate::domain::joint`: each of its refunds is then that row's), and never
-//! one the state file already holds for another row; a refund made before a row's first
-//! request (beyond the clocks' slack) is not the row's; an order's refund is a
-//! row's only on the transaction the row names, when it names one; "not
-//! refunded" is said only of a payment (or order) read at least `settle_after`
-//! after the row's last attempt — earlier, Mercado Pago may still be
-//! processing it, and the row stays in doubt; one that could not be read
-//! settles nothing. An order's refunds carry no date: a refund of the row's
-//! amount made by hand before the row's request is not told from the row's.
+//! one the state file already holds for another row; a refund made before a
+//! row's first request (beyond the clocks' slack) is not the row's; an
+//! order's refund is a row's only on the transaction the row names, when it
+//! names one; "not refunded" is said only of a payment (or order) read at
+//! least `settle_after` after the row's last attempt — earlier, Mercado Pago
+//! may still be processing it, and the row stays in doubt; one that could not
+//! be read settles nothing. An order's refunds carry no date: a refund of the
+//! row's amount made by hand before the row's request is not told from the
+//! row's (a full refund of a whole order takes the newest ones).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -123,8 +124,8 @@ pub(crate) fn settle(
 /// newest refund and those just before it on the order's other transactions,
 /// when they are free. The newest, not the first: an order's refunds carry no
 /// date, and a refund made by hand before the request would otherwise pass
-/// for its own; and when the newest is another row's, that request came
-/// after this one and found nothing this one made left to refund.
+/// for its own. When the newest is another row's, that row's request came
+/// last: had this one made its refunds, nothing would have been left to it.
 fn made_together(refunds: &[MpRefund], free: impl Fn(&MpRefund) -> bool) -> Option<Vec<&MpRefund>> {
     let mut newest_first = refunds.iter().rev();
     let mut made = vec![newest_first.next().filter(|m| free(m))?];
