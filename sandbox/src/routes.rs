@@ -402,7 +402,14 @@ pub(crate) async fn keyed_refund<E>(
 /// The faults that strike once the answer is decided (after a commit, for a
 /// refund): the connection cut, or a gateway's HTML 502, instead of `resp`.
 pub(crate) fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Response {
-    let fault = app.lock().dice.draw_post_commit_fault();
+    let fault = {
+        let mut st = app.lock();
+        let fault = st.dice.draw_post_commit_fault();
+        if matches!(fault, Some(PostCommitFault::Cut)) {
+            st.counters.connection_cut();
+        }
+        fault
+    };
     match fault {
         Some(PostCommitFault::Cut) => {
             conn.cut();
