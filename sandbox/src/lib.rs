@@ -54,6 +54,8 @@
 //! | 912 | an open chargeback | like ordinary (the tool holds it) |
 //! | 913 | - | 401 user_not_authorized |
 //! | 914 | status action_required | 409 cannot_refund_order |
+//! | 915 | status expired | 400 invalid_order_status |
+//! | 916 | has a cash withdrawal (cashout) | partial: 400 partial_refund_not_allowed_with_cashout; full: 201 |
 //!
 //! Other answers: amount ≤ 0 → 400/4040; amount not a number → 400/4041; more
 //! decimals than the currency allows → 400/4042 (sandbox's code); partial refunds
@@ -206,7 +208,7 @@ pub(crate) const ADMIN_ROUTES: &[(&str, &str)] = &[
     ),
     (
         "POST /__sandbox/orders",
-        r#"declare orders: {"id", "amount", "currency", "status", "created_date", "transactions", "chargeback", "tips"} or an array"#,
+        r#"declare orders: {"id", "amount", "currency", "status", "created_date", "transactions", "chargeback", "tips", "cashout"} or an array"#,
     ),
     (
         "POST /__sandbox/manual_order_refund/{order_id}",
@@ -509,7 +511,8 @@ fn ser_kind<S: serde::Serializer>(k: &Kind, s: S) -> Result<S::Ok, S::Error> {
 /// (`amount` a string or a number); `currency` defaults to BRL, `status` to
 /// `processed`, `created_date` (RFC 3339) to now, `transactions` (how many
 /// payment transactions share the amount) to 1, `chargeback` (an open one on
-/// the first transaction) and `tips` to false.
+/// the first transaction), `tips` and `cashout` (a cash withdrawal paid out
+/// with it: only a full refund) to false.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrderSpec {
@@ -528,6 +531,8 @@ pub struct OrderSpec {
     pub chargeback: bool,
     #[serde(default)]
     pub tips: bool,
+    #[serde(default)]
+    pub cashout: bool,
 }
 
 fn default_order_status() -> String {
@@ -550,6 +555,7 @@ impl OrderSpec {
             transactions: 1,
             chargeback: false,
             tips: false,
+            cashout: false,
         }
     }
 
@@ -586,6 +592,7 @@ impl OrderSpec {
         o.status = self.status.trim().to_ascii_lowercase();
         o.chargeback = self.chargeback;
         o.tips = self.tips;
+        o.cashout = self.cashout;
         Ok(o)
     }
 }

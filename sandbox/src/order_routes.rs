@@ -2,12 +2,13 @@
 //! /v1/orders/{id}`, their error shape (`{"errors": [{"code", "message",
 //! "details"}]}`, string codes), and the admin view of every order refund.
 //!
-//! A refund POST goes as a payment's does (see `routes`): token → idempotency
-//! key (required, at most 128 characters) → the order id's shape → claim the key
-//! (replay, `idempotency_key_already_used`, `resource_locked` or reserve) →
-//! injected latency → pre-commit faults → the order's rules and commit →
-//! post-commit faults (cut connection, HTML 502). Only a refund made is
-//! remembered for replay: the whole order as it stood right after it.
+//! A refund POST goes as a payment's does, through the same steps
+//! (`routes::keyed_refund`): token → idempotency key (required, at most 128
+//! characters) → the order id's shape → claim the key (replay,
+//! `idempotency_key_already_used`, `resource_locked` or reserve) → injected
+//! latency → pre-commit faults → the order's rules and commit → post-commit
+//! faults (cut connection, HTML 502). Only a refund made is remembered for
+//! replay: the whole order as it stood right after it.
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State as AxState};
@@ -17,10 +18,12 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::conn::ConnTag;
-use super::routes::{App, KeyGuard, admin_error, bearer, specs, with_post_fault};
+use super::routes::{
+    App, KeyedPost, admin_error, bearer, idempotency_key, keyed_refund, read_faults, specs,
+    to_the_end, with_post_fault,
+};
 use super::state::{
-    ApiError, Claim, OrderAsk, OrderError, error_response, json_response, json_value,
-    valid_order_id,
+    ApiError, OrderAsk, OrderError, State, error_response, json_value, valid_order_id,
 };
 use crate::OrderSpec;
 
@@ -76,17 +79,13 @@ pub(crate) async fn post_refund(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Finished whether or not its client waits, as a payment's refund is.
-    app.processing
-        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let task = tokio::spawn(async move {
-        let answer = create_refund(&app, &conn, &id, &headers, &body).await;
-        app.processing
-            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-        answer
-    });
-    task.await
-        .unwrap_or_else(|_| order_error(&OrderError::INTERNAL))
+    let shared = app.clone();
+    to_the_end(
+        &shared,
+        async move { create_refund(&app, &conn, &id, &headers, &body).await },
+        || order_error(&OrderError::INTERNAL),
+    )
+    .await
 }
 
 async fn create_refund(
@@ -100,12 +99,7 @@ async fn create_refund(
         Ok(t) => t,
         Err(_) => return order_error(&OrderError::UNAUTHORIZED),
     };
-    let Some(key) = headers
-        .get("x-idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    else {
+    let Some(key) = idempotency_key(headers) else {
         return order_error(&OrderError::EMPTY_KEY);
     };
     if key.len() > MAX_KEY {
@@ -118,59 +112,36 @@ async fn create_refund(
     let path = format!("/v1/orders/{id}/refund");
     let (print, _) = super::state::read_request("POST", &path, body);
     let ask = OrderAsk::parse(body);
-    let (delay, claim) = {
-        let mut st = app.lock();
-        (st.dice.draw_delay(), st.claim_key(&scope, &print))
+    let post = KeyedPost {
+        scope: &scope,
+        print: &print,
+        payment: None,
     };
-    let claim = match claim {
-        Ok(c) => c,
-        Err(e) if e == ApiError::KEY_LOCKED => return order_error(&OrderError::LOCKED),
-        Err(_) => return order_error(&OrderError::KEY_USED),
+    let refused = |e: ApiError| {
+        order_error(if e == ApiError::KEY_LOCKED {
+            &OrderError::LOCKED
+        } else {
+            &OrderError::KEY_USED
+        })
     };
-    let mut guard = KeyGuard::new(app, &scope, claim == Claim::Reserved);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    let _ = app.gate.subscribe().wait_for(|open| *open).await;
-    let answer = match claim {
-        Claim::Replay { status, body } => match app.lock().dice.draw_pre_commit_fault(None) {
-            Some(e) => Err(fault(&e)),
-            None => Ok((status, body)),
-        },
-        Claim::Reserved => {
-            let mut st = app.lock();
-            guard.disarm();
-            let now = OffsetDateTime::now_utc();
-            let answer = match st.dice.draw_pre_commit_fault(None) {
-                Some(e) => Err(fault(&e)),
-                None => ask
-                    .and_then(|ask| {
-                        st.orders.admit(id, now)?;
-                        let before = st.orders.refunds.len();
-                        st.orders.refund(id, &ask, key, now)?;
-                        let made = st.orders.refunds.len() - before;
-                        st.count_refunds(made);
-                        let order = st.orders.order(id, now).cloned();
-                        let json = order.map(|o| st.orders.json(&o));
-                        Ok((
-                            201,
-                            Bytes::from(serde_json::to_vec(&json).unwrap_or_default()),
-                        ))
-                    })
-                    .map_err(|e| order_error(&e)),
-            };
-            match &answer {
-                Ok((status, body)) => st.keys.remember(&scope, *status, body.clone()),
-                Err(_) => st.keys.release(&scope),
-            }
-            answer
-        }
+    let commit = |st: &mut State| {
+        let now = OffsetDateTime::now_utc();
+        ask.and_then(|ask| {
+            st.orders.admit(id, now)?;
+            let before = st.orders.refunds.len();
+            st.orders.refund(id, &ask, key, now)?;
+            let made = st.orders.refunds.len() - before;
+            st.count_refunds(made);
+            let order = st.orders.order(id, now).cloned();
+            let json = order.map(|o| st.orders.json(&o));
+            Ok((
+                201,
+                Bytes::from(serde_json::to_vec(&json).unwrap_or_default()),
+            ))
+        })
     };
-    drop(guard);
-    match answer {
-        Ok((status, body)) => with_post_fault(app, conn, json_response(status, body)),
-        Err(resp) => resp,
-    }
+    let rejected = |e: OrderError| order_error(&e);
+    keyed_refund(app, conn, post, refused, |e| fault(&e), commit, rejected).await
 }
 
 /// `GET /v1/orders/{id}`: the order, its refunds and chargebacks.
@@ -186,15 +157,11 @@ pub(crate) async fn get_order(
     if !valid_order_id(&id) {
         return order_error(&OrderError::PATH_PARAM);
     }
-    let delay = app.lock().dice.draw_delay();
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+    if let Err(e) = read_faults(&app).await {
+        return fault(&e);
     }
     let resp = {
         let mut st = app.lock();
-        if let Some(e) = st.dice.draw_pre_commit_fault(None) {
-            return fault(&e);
-        }
         let now = OffsetDateTime::now_utc();
         match st.orders.order(&id, now).cloned() {
             Some(o) => json_value(200, &st.orders.json(&o)),

@@ -237,19 +237,44 @@ async fn post_refund(
     } else {
         Kind::Payment
     };
-    // Mercado Pago finishes what it received whether or not its client waits
-    // for the answer: a request given up (a timeout, a signal's grace over)
-    // still commits, and its key stays busy (423) until it has.
+    let shared = app.clone();
+    to_the_end(
+        &shared,
+        async move { create_refund(&app, &conn, kind, &id, uri.path(), &headers, &body).await },
+        || error_response(&ApiError::INTERNAL, Style::Numbers),
+    )
+    .await
+}
+
+/// Runs a refund POST of either API to its end: Mercado Pago finishes what
+/// it received whether or not its client waits for the answer — a request
+/// given up (a timeout, a signal's grace over) still commits, and its key
+/// stays busy (423) until it has. `broken` answers for work that panicked.
+pub(crate) async fn to_the_end(
+    app: &App,
+    work: impl Future<Output = Response> + Send + 'static,
+    broken: impl FnOnce() -> Response,
+) -> Response {
     app.processing
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let counted = app.clone();
     let task = tokio::spawn(async move {
-        let answer = create_refund(&app, &conn, kind, &id, uri.path(), &headers, &body).await;
-        app.processing
+        let answer = work.await;
+        counted
+            .processing
             .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         answer
     });
-    task.await
-        .unwrap_or_else(|_| error_response(&ApiError::INTERNAL, Style::Numbers))
+    task.await.unwrap_or_else(|_| broken())
+}
+
+/// A refund POST's `X-Idempotency-Key`, when it has one.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("x-idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
 }
 
 async fn create_refund(
@@ -267,12 +292,7 @@ async fn create_refund(
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let Some(key) = headers
-        .get("x-idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    else {
+    let Some(key) = idempotency_key(headers) else {
         return fail(ApiError::MISSING_KEY);
     };
     let Ok(payment_id) = id.parse::<u64>() else {
@@ -280,19 +300,67 @@ async fn create_refund(
     };
     let scope = format!("{token}\n{key}");
     let (print, ask) = read_request("POST", path, body);
+    let post = KeyedPost {
+        scope: &scope,
+        print: &print,
+        payment: Some(payment_id),
+    };
+    let commit = |st: &mut State| {
+        ask.and_then(|ask| {
+            let request = RefundRequest {
+                kind,
+                payment_id,
+                ask,
+                render_in_process: header_is_true(headers, "x-render-in-process-refunds"),
+                idempotency_key: key,
+            };
+            st.create_refund(&request, OffsetDateTime::now_utc())
+                .map(|rec| render_created(kind, &RefundJson::from(rec)))
+        })
+    };
+    keyed_refund(app, conn, post, fail, fail, commit, fail).await
+}
+
+/// A refund POST of either API once its request is read and checked.
+pub(crate) struct KeyedPost<'a> {
+    /// The token and the key: a key is its token's.
+    pub(crate) scope: &'a str,
+    /// What the request asks, to tell a replay from a conflict.
+    pub(crate) print: &'a str,
+    /// The payment a `--fail-payment` fault may name (none for an order).
+    pub(crate) payment: Option<u64>,
+}
+
+/// Where a refund POST's key and faults strike, the same for a payment and an
+/// order: the key claimed (a conflict or a lock answered at once by
+/// `refused`), the injected latency, the test gate, then the answer the key
+/// already has replayed or — the key reserved — `commit` under the state
+/// lock (its refusal answered by `rejected`), a pre-commit fault (`fault`)
+/// in place of either; an answer made is remembered for its key, anything
+/// else releases it; the post-commit faults strike last. `refused`, `fault`
+/// and `rejected` answer in their API's shape.
+pub(crate) async fn keyed_refund<E>(
+    app: &App,
+    conn: &ConnTag,
+    post: KeyedPost<'_>,
+    refused: impl FnOnce(ApiError) -> Response,
+    fault: impl Fn(ApiError) -> Response,
+    commit: impl FnOnce(&mut State) -> Result<(u16, Bytes), E>,
+    rejected: impl FnOnce(E) -> Response,
+) -> Response {
     let (delay, claim) = {
         let mut st = app.lock();
-        (st.dice.draw_delay(), st.claim_key(&scope, &print))
+        (st.dice.draw_delay(), st.claim_key(post.scope, post.print))
     };
     let claim = match claim {
         // A conflict or a lock is answered at once: nothing to simulate work for.
-        Err(e) => return fail(e),
+        Err(e) => return refused(e),
         Ok(c) => c,
     };
     // Reserved before the latency, so a second request with the key meets 423.
     let mut guard = KeyGuard {
         app,
-        scope: &scope,
+        scope: post.scope,
         armed: claim == Claim::Reserved,
     };
     if !delay.is_zero() {
@@ -303,50 +371,45 @@ async fn create_refund(
     // sender lives as long as `app`.
     let _ = app.gate.subscribe().wait_for(|open| *open).await;
     let answer = match claim {
-        Claim::Replay { status, body } => {
-            match app.lock().dice.draw_pre_commit_fault(Some(payment_id)) {
-                Some(e) => Err(e),
-                None => Ok((status, body)),
-            }
-        }
+        Claim::Replay { status, body } => match app.lock().dice.draw_pre_commit_fault(post.payment)
+        {
+            Some(e) => Err(fault(e)),
+            None => Ok((status, body)),
+        },
         Claim::Reserved => {
-            let request = ask.map(|ask| RefundRequest {
-                kind,
-                payment_id,
-                ask,
-                render_in_process: header_is_true(headers, "x-render-in-process-refunds"),
-                idempotency_key: key,
-            });
             let mut st = app.lock();
             // This critical section settles the reservation itself (and the
             // guard must not lock again while it holds the lock).
             guard.armed = false;
-            let answer = match st.dice.draw_pre_commit_fault(Some(payment_id)) {
-                Some(e) => Err(e),
-                None => request.and_then(|r| {
-                    st.create_refund(&r, OffsetDateTime::now_utc())
-                        .map(|rec| render_created(kind, &RefundJson::from(rec)))
-                }),
+            let answer = match st.dice.draw_pre_commit_fault(post.payment) {
+                Some(e) => Err(fault(e)),
+                None => commit(&mut st).map_err(rejected),
             };
             match &answer {
-                Ok((status, body)) => st.keys.remember(&scope, *status, body.clone()),
-                Err(_) => st.keys.release(&scope),
+                Ok((status, body)) => st.keys.remember(post.scope, *status, body.clone()),
+                Err(_) => st.keys.release(post.scope),
             }
             answer
         }
     };
     drop(guard);
-    let (status, body) = match answer {
-        Ok(ok) => ok,
-        Err(e) => return fail(e),
-    };
-    with_post_fault(app, conn, json_response(status, body))
+    match answer {
+        Ok((status, body)) => with_post_fault(app, conn, json_response(status, body)),
+        Err(resp) => resp,
+    }
 }
 
 /// The faults that strike once the answer is decided (after a commit, for a
 /// refund): the connection cut, or a gateway's HTML 502, instead of `resp`.
 pub(crate) fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Response {
-    let fault = app.lock().dice.draw_post_commit_fault();
+    let fault = {
+        let mut st = app.lock();
+        let fault = st.dice.draw_post_commit_fault();
+        if matches!(fault, Some(PostCommitFault::Cut)) {
+            st.counters.connection_cut();
+        }
+        fault
+    };
     match fault {
         Some(PostCommitFault::Cut) => {
             conn.cut();
@@ -361,22 +424,10 @@ pub(crate) fn with_post_fault(app: &App, conn: &ConnTag, resp: Response) -> Resp
 
 /// Releases a key reservation when the request is abandoned (its client went
 /// away during the injected latency) before the commit section settled it.
-pub(crate) struct KeyGuard<'a> {
+struct KeyGuard<'a> {
     app: &'a App,
     scope: &'a str,
     armed: bool,
-}
-
-impl<'a> KeyGuard<'a> {
-    /// A guard over `scope`'s reservation, when this request made one.
-    pub(crate) fn new(app: &'a App, scope: &'a str, armed: bool) -> Self {
-        KeyGuard { app, scope, armed }
-    }
-
-    /// The commit section settles the reservation itself.
-    pub(crate) fn disarm(&mut self) {
-        self.armed = false;
-    }
 }
 
 impl Drop for KeyGuard<'_> {
@@ -411,6 +462,11 @@ fn not_found(kind: Kind) -> ApiError {
 /// Token, latency and pre-commit faults for the read endpoints.
 async fn read_prelude(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     bearer(headers)?;
+    read_faults(app).await
+}
+
+/// A read's injected latency, then its pre-commit faults.
+pub(crate) async fn read_faults(app: &App) -> Result<(), ApiError> {
     let delay = app.lock().dice.draw_delay();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

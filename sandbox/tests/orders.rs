@@ -221,7 +221,7 @@ async fn requests_the_api_refuses_answer_its_codes() {
 #[tokio::test]
 async fn magic_orders_answer_their_documented_errors() {
     let api = api(Faults::default());
-    let cases: [(u16, bool, StatusCode, &str); 11] = [
+    let cases: [(u16, bool, StatusCode, &str); 13] = [
         (900, false, StatusCode::NOT_FOUND, "order_not_found"),
         (901, false, StatusCode::BAD_REQUEST, "invalid_order_owner"),
         (
@@ -258,6 +258,13 @@ async fn magic_orders_answer_their_documented_errors() {
         ),
         (913, false, StatusCode::UNAUTHORIZED, "user_not_authorized"),
         (914, false, StatusCode::CONFLICT, "cannot_refund_order"),
+        (915, false, StatusCode::BAD_REQUEST, "invalid_order_status"),
+        (
+            916,
+            true,
+            StatusCode::BAD_REQUEST,
+            "partial_refund_not_allowed_with_cashout",
+        ),
     ];
     for (n, partial, status, want) in cases {
         let id = order(n);
@@ -279,10 +286,13 @@ async fn magic_orders_answer_their_documented_errors() {
         StatusCode::CREATED
     );
     // A full refund of the partial-only ones is taken.
-    assert_eq!(
-        api.refund(&order(903), "f", None).await.0,
-        StatusCode::CREATED
-    );
+    for n in [903, 916] {
+        assert_eq!(
+            api.refund(&order(n), &format!("f{n}"), None).await.0,
+            StatusCode::CREATED,
+            "order {n}"
+        );
+    }
     // Processing refunds settle; failed ones move no money.
     let (_, o) = api.refund(&order(909), "s", None).await;
     assert_eq!(o["transactions"]["refunds"][0]["status"], "processing");

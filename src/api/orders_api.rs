@@ -6,8 +6,9 @@
 //! Invariants: an answer is the refund asked for only when it is an order with
 //! the row's id and holds a refund that fits the question — a partial one on
 //! the row's transaction for the row's amount, a full one that leaves its
-//! transaction fully refunded — else it is an unknown outcome, never a
-//! success; of several that fit, the newest (the API appends the refund a
+//! transaction fully refunded (with those made with it on the order's other
+//! transactions: the row's refund is that set, `crate::domain::joint`) — else
+//! it is an unknown outcome, never a success; of several that fit, the newest (the API appends the refund a
 //! request made to the order it answers with); amounts are read exactly
 //! ([`answer::amount`]), a refund's status only when spelled as the API spells
 //! one.
@@ -19,6 +20,7 @@ use serde_json::Value;
 
 use crate::api::answer;
 use crate::api::reply::Reply;
+use crate::domain::joint::{Part, Together};
 use crate::domain::{OrderId, RefundInfo, RefundStatus, Requested, TransactionId};
 
 /// What one `GET /v1/orders/{id}` produced.
@@ -241,8 +243,9 @@ pub(crate) fn classify(
 /// be the row's; a partial refund is the newest on its transaction for its
 /// amount; a full one is the newest refund, with those made with it on the
 /// order's other transactions just before (what was left of each), every one
-/// of them leaving its transaction fully refunded unless it moved no money.
-/// Its amount is what they refunded together.
+/// of them leaving its transaction fully refunded unless it moved no money —
+/// the row's refund is then that set ([`Together`]): every id, the exact sum
+/// of what they refunded, their status together.
 pub(crate) fn ours(view: &OrderView, asked: OrderAsked<'_>) -> Result<RefundInfo, String> {
     match view.id.as_deref() {
         Some(id) if id == asked.order.as_str() => {}
@@ -306,28 +309,35 @@ pub(crate) fn ours(view: &OrderView, asked: OrderAsked<'_>) -> Result<RefundInfo
                     answer::short(&last.id)
                 ));
             }
-            let mut seen = vec![last.transaction_id.as_deref()];
-            let mut amount = last.amount.filter(|_| !status.moved_no_money());
+            // The refunds it made with it on the order's other transactions,
+            // just before it: one request, one refund per transaction.
+            let mut made = vec![last];
             for r in view.refunds.iter().rev().skip(1) {
                 let Ok(s) = known(r) else { break };
-                if seen.contains(&r.transaction_id.as_deref()) || !settled(r, &s) {
+                if made.iter().any(|m| m.transaction_id == r.transaction_id) || !settled(r, &s) {
                     break;
                 }
-                seen.push(r.transaction_id.as_deref());
-                if !s.moved_no_money() {
-                    amount = Some(amount.unwrap_or_default() + r.amount.unwrap_or_default());
-                }
+                made.push(r);
             }
-            if amount.is_none() && !status.moved_no_money() {
+            made.reverse();
+            let together = Together::of(made.iter().map(|r| Part {
+                id: &r.id,
+                status: r.status.as_ref(),
+                amount: r.amount,
+            }))
+            .ok_or_else(|| "an order with no refund".to_owned())?;
+            // Every part's status is known (read above): so is theirs together.
+            let status = together.status.unwrap_or(status);
+            if together.amount.is_none() && !status.moved_no_money() {
                 return Err(format!(
                     "refund {} is {status} without an amount",
-                    answer::short(&last.id)
+                    answer::short(&together.reference)
                 ));
             }
             Ok(RefundInfo {
-                id: last.id.clone(),
+                id: together.reference,
                 status,
-                amount: amount.or(last.amount),
+                amount: together.amount,
                 created_ms: None,
             })
         }
@@ -461,8 +471,14 @@ mod tests {
         let r = read(body.as_bytes(), &Requested::Full).unwrap();
         assert_eq!(
             (r.id.as_str(), r.amount),
-            ("R2", Some(Decimal::new(9500, 2)))
+            ("R1+R2", Some(Decimal::new(9500, 2)))
         );
+        assert_eq!(r.status, RefundStatus::Processed);
+        // One still being made: the set is in process until every part is made.
+        let processing = body.replacen(r#""processed"}]"#, r#""processing"}]"#, 1);
+        let r = read(processing.as_bytes(), &Requested::Full).unwrap();
+        assert_eq!(r.status, RefundStatus::Processing);
+        assert_eq!(r.amount, Some(Decimal::new(9500, 2)));
     }
 
     #[test]

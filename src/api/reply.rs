@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::api::answer;
 use crate::api::network::NetFault;
+use crate::domain::joint::{self, Part, Together};
 use crate::domain::{Cause, CauseCode, PaymentId, RefundInfo, RefundStatus, Requested};
 
 /// What one attempt produced.
@@ -104,6 +105,38 @@ pub(crate) struct MpRefund {
     pub date_created: Option<String>,
     /// An order's refund: the payment transaction it refunds.
     pub transaction_id: Option<String>,
+}
+
+impl MpRefund {
+    /// The refunds of `listed` a row's refund reference names (one, or the
+    /// set one request made: `crate::domain::joint`), in its order; `None`
+    /// when one of them is not listed.
+    pub(crate) fn named<'a>(listed: &'a [MpRefund], reference: &str) -> Option<Vec<&'a MpRefund>> {
+        joint::ids(reference)
+            .map(|id| listed.iter().find(|m| m.id == id))
+            .collect()
+    }
+
+    /// `parts`, refunds one request made, read as one refund: one alone is
+    /// itself; several are every id, the exact sum of their amounts, their
+    /// status together ([`Together`]), the first's date. `None` for no parts.
+    pub(crate) fn together(parts: &[&MpRefund]) -> Option<MpRefund> {
+        if let [one] = parts {
+            return Some((*one).clone());
+        }
+        let t = Together::of(parts.iter().map(|m| Part {
+            id: &m.id,
+            status: m.status.as_ref(),
+            amount: m.amount,
+        }))?;
+        Some(MpRefund {
+            id: t.reference,
+            amount: t.amount,
+            status: t.status,
+            date_created: parts[0].date_created.clone(),
+            transaction_id: None,
+        })
+    }
 }
 
 /// What one `GET /v1/payments/{id}` produced.

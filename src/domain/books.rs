@@ -4,47 +4,36 @@
 //! (their CSVs, `--metrics-file`). Each finding's name is its one spelling in
 //! every output, derived from the variant.
 
-/// What reconciling found for one row, or for a refund no row made.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[strum(serialize_all = "snake_case")]
-pub(crate) enum Finding {
-    /// The row's refund exists at Mercado Pago with the same id, amount and status.
-    Matched,
-    /// The row was `in_process`; its refund is now approved (the row is now refunded).
-    Settled,
-    /// The row was refunded or in process; its refund is now rejected or cancelled
-    /// (the row is now failed, cause `refund_rejected`).
-    RejectedLater,
-    /// The state says refunded; the payment shows no such refund.
-    MissingAtMp,
-    /// The refund exists with another amount.
-    AmountDiffers,
-    /// A refund on the payment that no row of any batch of the state file made.
-    OutsideRefund,
-    /// A row in doubt (sent with no answer carrying its refund), and the
-    /// payment shows a refund of its amount made after it was sent: the row is
-    /// now refunded with that refund.
-    UnknownOutcomeFound,
-    /// A row in doubt whose payment shows no refund of it, read too soon after
-    /// its last attempt to say it refunded nothing (Mercado Pago may still be
-    /// processing it): reconcile again later.
-    InDoubt,
-    /// Nothing was refunded for the row, and nothing at Mercado Pago says otherwise.
-    NoRefund,
-    /// The payment could not be read (not found, unreadable answers, odd fields).
-    Unreadable,
+crate::domain::codes! {
+    /// What reconciling found for one row, or for a refund no row made.
+    #[derive(PartialOrd, Ord)]
+    pub(crate) enum Finding {
+        /// The row's refund exists at Mercado Pago with the same id, amount and status.
+        Matched,
+        /// The row was `in_process`; its refund is now approved (the row is now refunded).
+        Settled,
+        /// The row was refunded or in process; its refund is now rejected or cancelled
+        /// (the row is now failed, cause `refund_rejected`).
+        RejectedLater,
+        /// The state says refunded; the payment shows no such refund.
+        MissingAtMp,
+        /// The refund exists with another amount.
+        AmountDiffers,
+        /// A refund on the payment that no row of any batch of the state file made.
+        OutsideRefund,
+        /// A row in doubt (sent with no answer carrying its refund), and the
+        /// payment shows a refund of its amount made after it was sent: the row is
+        /// now refunded with that refund.
+        UnknownOutcomeFound,
+        /// A row in doubt whose payment shows no refund of it, read too soon after
+        /// its last attempt to say it refunded nothing (Mercado Pago may still be
+        /// processing it): reconcile again later.
+        InDoubt,
+        /// Nothing was refunded for the row, and nothing at Mercado Pago says otherwise.
+        NoRefund,
+        /// The payment could not be read (not found, unreadable answers, odd fields).
+        Unreadable,
+    }
 }
 
 impl Finding {
@@ -61,41 +50,30 @@ impl Finding {
     }
 }
 
-/// What matching found for one line of a report, or one refund of the batch.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[strum(serialize_all = "snake_case")]
-pub(crate) enum ReportFinding {
-    Matched,
-    /// Matched, but another refund of the same amount on the same payment could
-    /// have been it: allocated oldest first.
-    MatchedAmbiguous,
-    /// A report line of the batch's refund with another amount.
-    AmountDiffers,
-    /// A refund of the batch, dated well inside the reports' period, that no
-    /// report line shows.
-    MissingInReport,
-    /// A refund line on a payment of the batch that no row of it made: made by
-    /// hand, or by something else.
-    NotInBatch,
-    /// A chargeback on a payment the batch refunded: the money may go out twice.
-    ChargebackOnRefundedPayment,
-    /// A refund of the batch dated outside the reports' period (or too near its
-    /// edges to expect it there).
-    OutOfPeriod,
-    /// Money reserved for a refund (release report), shown apart.
-    ReserveForRefund,
+crate::domain::codes! {
+    /// What matching found for one line of a report, or one refund of the batch.
+    #[derive(PartialOrd, Ord)]
+    pub(crate) enum ReportFinding {
+        Matched,
+        /// Matched, but another refund of the same amount on the same payment could
+        /// have been it: allocated oldest first.
+        MatchedAmbiguous,
+        /// A report line of the batch's refund with another amount.
+        AmountDiffers,
+        /// A refund of the batch, dated well inside the reports' period, that no
+        /// report line shows.
+        MissingInReport,
+        /// A refund line on a payment of the batch that no row of it made: made by
+        /// hand, or by something else.
+        NotInBatch,
+        /// A chargeback on a payment the batch refunded: the money may go out twice.
+        ChargebackOnRefundedPayment,
+        /// A refund of the batch dated outside the reports' period (or too near its
+        /// edges to expect it there).
+        OutOfPeriod,
+        /// Money reserved for a refund (release report), shown apart.
+        ReserveForRefund,
+    }
 }
 
 impl ReportFinding {

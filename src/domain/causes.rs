@@ -108,6 +108,7 @@ pub(crate) enum Why {
     OrderTokenMayNot,
     OrderAlreadyRefunded,
     OrderStateAllowsNoRefund,
+    OrderHasCashout,
 }
 
 impl Why {
@@ -209,6 +210,9 @@ impl Why {
             Why::OrderStateAllowsNoRefund => {
                 "the order's status allows no refund (only processed orders)"
             }
+            Why::OrderHasCashout => {
+                "the order includes a cash withdrawal (cashout): only a full refund is allowed"
+            }
         }
     }
 
@@ -273,7 +277,8 @@ impl Why {
             | Why::TransactionNotFound
             | Why::OrderNoPartialRefunds
             | Why::OrderAmountExceedsLeft
-            | Why::OrderHasTips => FixRow,
+            | Why::OrderHasTips
+            | Why::OrderHasCashout => FixRow,
             Why::AlreadyRefunded | Why::OrderAlreadyRefunded => Nothing,
         }
     }
@@ -335,7 +340,10 @@ fn order_why(code: OrderCause) -> Why {
         OrderCause::Unauthorized => Why::TokenRefused,
         OrderCause::UserNotAuthorized => Why::OrderTokenMayNot,
         OrderCause::OrderAlreadyRefunded => Why::OrderAlreadyRefunded,
-        OrderCause::CannotRefundOrder => Why::OrderStateAllowsNoRefund,
+        OrderCause::CannotRefundOrder | OrderCause::InvalidOrderStatus => {
+            Why::OrderStateAllowsNoRefund
+        }
+        OrderCause::PartialRefundNotAllowedWithCashout => Why::OrderHasCashout,
     }
 }
 

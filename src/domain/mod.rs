@@ -9,6 +9,31 @@
 //! text, and written to the wire as a JSON number from the decimal's own
 //! digits.
 
+/// A vocabulary of codes: a fieldless enum each of whose variants has one
+/// spelling, its name in snake_case (`in_process`, `refund_in_progress`),
+/// written and read by strum's derives — what the state file, the results
+/// and every page say. The attributes given (its docs, further derives) go on
+/// the enum.
+macro_rules! codes {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variants:tt)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            strum::EnumIter,
+            strum::IntoStaticStr,
+            strum::EnumString,
+            strum::Display,
+        )]
+        #[strum(serialize_all = "snake_case")]
+        $vis enum $name { $($variants)* }
+    };
+}
+pub(crate) use codes;
+
 mod amounts;
 pub(crate) mod books;
 pub(crate) mod causes;
@@ -17,6 +42,7 @@ pub(crate) mod ending;
 pub(crate) mod excerpt;
 pub(crate) mod finding;
 mod ids;
+pub(crate) mod joint;
 pub(crate) mod key;
 pub(crate) mod marks;
 pub(crate) mod money;

@@ -14,6 +14,12 @@ const ORDER_CHARS: usize = 26;
 /// key's bound, far past the 29 characters Mercado Pago's examples show.
 const MAX_TRANSACTION: usize = 64;
 
+/// Whether `t` is an id of the Orders API's shape: `prefix`, then ASCII
+/// letters and digits, `len` characters in all.
+fn api_id(t: &str, prefix: &str, len: std::ops::RangeInclusive<usize>) -> bool {
+    len.contains(&t.len()) && t.starts_with(prefix) && t.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// An order of the Orders API: `ORD` + 26 ASCII letters and digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OrderId([u8; 3 + ORDER_CHARS]);
@@ -61,10 +67,7 @@ impl FromStr for OrderId {
         if t.is_empty() {
             return Err(OrderIdError::Blank);
         }
-        let ok = t.len() == 3 + ORDER_CHARS
-            && t.starts_with("ORD")
-            && t.bytes().all(|b| b.is_ascii_alphanumeric());
-        if !ok {
+        if !api_id(t, "ORD", 3 + ORDER_CHARS..=3 + ORDER_CHARS) {
             return Err(OrderIdError::NotAnOrder(crate::domain::excerpt::excerpt(t)));
         }
         let mut id = [0u8; 3 + ORDER_CHARS];
@@ -90,10 +93,7 @@ impl FromStr for TransactionId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let ok = (4..=MAX_TRANSACTION).contains(&t.len())
-            && t.starts_with("PAY")
-            && t.bytes().all(|b| b.is_ascii_alphanumeric());
-        if ok {
+        if api_id(t, "PAY", 4..=MAX_TRANSACTION) {
             Ok(TransactionId(t.to_owned()))
         } else {
             Err(OrderIdError::NotATransaction(
@@ -109,48 +109,42 @@ impl fmt::Display for TransactionId {
     }
 }
 
-/// The Orders API's error codes (`{"errors": [{"code": …}]}`), as its refund
-/// pages document them: a row refused with one carries it as its cause
-/// ([`crate::domain::CauseCode::Order`]), spelled as the API spells it.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum OrderCause {
-    EmptyRequiredHeader,
-    InvalidIdempotencyKeyLength,
-    InvalidPathParam,
-    InvalidOrderOwner,
-    OrderNotFound,
-    TransactionNotFound,
-    UnsupportedPartiallyRefunds,
-    RefundAmountExceeds,
-    PartialRefundForbiddenWithTips,
-    InStorePaymentRefundOrder,
-    /// 409: another refund of the order is being processed; the same key,
-    /// after a pause.
-    RefundInProgress,
-    /// 409: the key was used with another body — never sent again, never with
-    /// another key: the row stays in doubt until a read-back settles it.
-    IdempotencyKeyAlreadyUsed,
-    /// 423: the key's request is still being processed; the same key, after a pause.
-    ResourceLocked,
-    /// 500: Mercado Pago advises a new key, which could refund twice: the row
-    /// stays in doubt until a read-back finds no refund of it.
-    IdempotencyValidationFailed,
-    Unauthorized,
-    UserNotAuthorized,
-    OrderAlreadyRefunded,
-    CannotRefundOrder,
+crate::domain::codes! {
+    /// The Orders API's error codes (`{"errors": [{"code": …}]}`), as its refund
+    /// pages document them: a row refused with one carries it as its cause
+    /// ([`crate::domain::CauseCode::Order`]), spelled as the API spells it.
+    #[derive(Hash)]
+    pub enum OrderCause {
+        EmptyRequiredHeader,
+        InvalidIdempotencyKeyLength,
+        InvalidPathParam,
+        InvalidOrderOwner,
+        OrderNotFound,
+        TransactionNotFound,
+        UnsupportedPartiallyRefunds,
+        RefundAmountExceeds,
+        PartialRefundForbiddenWithTips,
+        InStorePaymentRefundOrder,
+        /// 409: another refund of the order is being processed; the same key,
+        /// after a pause.
+        RefundInProgress,
+        /// 409: the key was used with another body — never sent again, never with
+        /// another key: the row stays in doubt until a read-back settles it.
+        IdempotencyKeyAlreadyUsed,
+        /// 423: the key's request is still being processed; the same key, after a pause.
+        ResourceLocked,
+        /// 500: Mercado Pago advises a new key, which could refund twice: the row
+        /// stays in doubt until a read-back finds no refund of it.
+        IdempotencyValidationFailed,
+        Unauthorized,
+        UserNotAuthorized,
+        OrderAlreadyRefunded,
+        CannotRefundOrder,
+        /// The order's status allows no refund.
+        InvalidOrderStatus,
+        /// A cash withdrawal was paid out with the order: only a full refund.
+        PartialRefundNotAllowedWithCashout,
+    }
 }
 
 impl OrderCause {
@@ -168,13 +162,17 @@ impl OrderCause {
     }
 
     /// Mercado Pago refused the request before doing anything with it, though
-    /// its status (409) is one a request may have refunded under: the order's
-    /// state allows no refund, or nothing is left of it.
+    /// its status (a 409, a 403) may be one a request may have refunded under
+    /// or one that stops a run: the order's state allows no refund, nothing is
+    /// left of it, or a partial refund is not allowed on it (tips, a cash
+    /// withdrawal).
     pub(crate) fn is_refusal(self) -> bool {
         matches!(
             self,
             OrderCause::PartialRefundForbiddenWithTips
+                | OrderCause::PartialRefundNotAllowedWithCashout
                 | OrderCause::CannotRefundOrder
+                | OrderCause::InvalidOrderStatus
                 | OrderCause::OrderAlreadyRefunded
         )
     }

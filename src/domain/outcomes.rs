@@ -35,33 +35,21 @@ pub enum ResultsFormat {
     MpBatch,
 }
 
-/// What the results CSV says happened to a row.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum Outcome {
-    Refunded,
-    InProcess,
-    Failed,
-    Invalid,
-    Pending,
-    /// May have been refunded: a request reached (or may have reached) Mercado
-    /// Pago and no answer carrying the refund, nor a read-back, settled it.
-    /// Never counted as refunded, never as nothing: `retry` sends the same key,
-    /// `reconcile` reads it back.
-    Unknown,
+codes! {
+    /// What the results CSV says happened to a row.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum Outcome {
+        Refunded,
+        InProcess,
+        Failed,
+        Invalid,
+        Pending,
+        /// May have been refunded: a request reached (or may have reached) Mercado
+        /// Pago and no answer carrying the refund, nor a read-back, settled it.
+        /// Never counted as refunded, never as nothing: `retry` sends the same key,
+        /// `reconcile` reads it back.
+        Unknown,
+    }
 }
 
 impl Outcome {
@@ -70,40 +58,28 @@ impl Outcome {
     }
 }
 
-/// What `plan --online` (and `run --preflight`) predict for a row; a row
-/// `--preflight` keeps from being sent carries its prediction as its cause.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum Prediction {
-    Ok,
-    NotFound,
-    NotRefundable,
-    ExceedsBalance,
-    HasPriorRefunds,
-    /// The state file says this row (its key) made its refund already: `run`
-    /// takes that result, sends nothing.
-    AlreadyDone,
-    CurrencyMismatch,
-    TooManyPartials,
-    Old,
-    Unreadable,
-    Invalid,
-    /// An order of the Orders API with an open chargeback: a refund too would
-    /// pay the money back twice.
-    ChargedBack,
+codes! {
+    /// What `plan --online` (and `run --preflight`) predict for a row; a row
+    /// `--preflight` keeps from being sent carries its prediction as its cause.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum Prediction {
+        Ok,
+        NotFound,
+        NotRefundable,
+        ExceedsBalance,
+        HasPriorRefunds,
+        /// The state file says this row (its key) made its refund already: `run`
+        /// takes that result, sends nothing.
+        AlreadyDone,
+        CurrencyMismatch,
+        TooManyPartials,
+        Old,
+        Unreadable,
+        Invalid,
+        /// An order of the Orders API with an open chargeback: a refund too would
+        /// pay the money back twice.
+        ChargedBack,
+    }
 }
 
 impl Prediction {
@@ -112,32 +88,22 @@ impl Prediction {
     }
 }
 
-/// Why a request got no answer (see `network`, which reads it from a transport
-/// error): a row whose last attempt met one has an unknown outcome.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::EnumIter,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum NetCause {
-    /// Nothing listens at the address (or a firewall said so).
-    ConnectRefused,
-    /// The host name does not resolve.
-    Dns,
-    /// The TLS handshake failed (not a TLS server, a certificate refused...).
-    Tls,
-    /// No answer in time (connecting, or waiting for the answer).
-    Timeout,
-    /// Any other failure to connect (network unreachable, reset while connecting).
-    ConnectFailed,
+codes! {
+    /// Why a request got no answer (see `network`, which reads it from a transport
+    /// error): a row whose last attempt met one has an unknown outcome.
+    #[derive(Hash)]
+    pub enum NetCause {
+        /// Nothing listens at the address (or a firewall said so).
+        ConnectRefused,
+        /// The host name does not resolve.
+        Dns,
+        /// The TLS handshake failed (not a TLS server, a certificate refused...).
+        Tls,
+        /// No answer in time (connecting, or waiting for the answer).
+        Timeout,
+        /// Any other failure to connect (network unreachable, reset while connecting).
+        ConnectFailed,
+    }
 }
 
 /// A row's cause code: the tool's own, or Mercado Pago's `cause[].code`
@@ -429,7 +395,9 @@ pub struct Cause {
     pub message: String,
 }
 
-/// A refund as the API described it.
+/// A refund as the API described it: one refund, or the refunds one request
+/// made together (see [`joint`]: `id` then names them all, `amount` is their
+/// sum, `status` theirs together).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundInfo {
     pub id: String,

@@ -21,12 +21,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Each kind (in the order of its variants) with the words a
+    /// spreadsheet's `kind` column names it by, its own first: a cell is read
+    /// trimmed, in any case, with `-` or a space for `_`, and blank is a
+    /// payment.
+    const SPELLINGS: [(Kind, &'static [&'static str]); 3] = [
+        (Kind::Payment, &["payment", ""]),
+        (Kind::AdvancedPayment, &["advanced_payment", "advanced"]),
+        (Kind::Order, &["order"]),
+    ];
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Payment => "payment",
-            Kind::AdvancedPayment => "advanced_payment",
-            Kind::Order => "order",
-        }
+        Self::SPELLINGS[self as usize].1[0]
     }
 }
 
@@ -34,20 +40,17 @@ impl FromStr for Kind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s
-            .trim()
-            .to_ascii_lowercase()
-            .replace([' ', '-'], "_")
-            .as_str()
-        {
-            "" | "payment" => Ok(Kind::Payment),
-            "advanced_payment" | "advanced" => Ok(Kind::AdvancedPayment),
-            "order" => Ok(Kind::Order),
-            other => Err(format!(
-                "kind {} is neither \"payment\", \"advanced_payment\" nor \"order\"",
-                crate::domain::excerpt::excerpt(other)
-            )),
-        }
+        let cell = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        Self::SPELLINGS
+            .iter()
+            .find(|(_, words)| words.contains(&cell.as_str()))
+            .map(|(kind, _)| *kind)
+            .ok_or_else(|| {
+                format!(
+                    "kind {} is neither \"payment\", \"advanced_payment\" nor \"order\"",
+                    crate::domain::excerpt::excerpt(&cell)
+                )
+            })
     }
 }
 
@@ -148,5 +151,33 @@ impl fmt::Display for Books {
             Books::Payment(id) => write!(f, "{id}"),
             Books::Order(id) => write!(f, "{id}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_spelled_as_their_column_writes_them() {
+        for (i, (kind, words)) in Kind::SPELLINGS.iter().enumerate() {
+            assert_eq!(*kind as usize, i, "in the order of the variants");
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(*kind));
+            for w in *words {
+                assert_eq!(w.parse::<Kind>(), Ok(*kind), "{w:?}");
+            }
+        }
+        assert_eq!(Kind::AdvancedPayment.as_str(), "advanced_payment");
+        assert_eq!(
+            " Advanced-Payment ".parse::<Kind>(),
+            Ok(Kind::AdvancedPayment)
+        );
+        assert_eq!("ORDER".parse::<Kind>(), Ok(Kind::Order));
+        assert_eq!("".parse::<Kind>(), Ok(Kind::Payment));
+        let e = "Refund Now".parse::<Kind>().unwrap_err();
+        assert_eq!(
+            e,
+            "kind \"refund_now\" is neither \"payment\", \"advanced_payment\" nor \"order\""
+        );
     }
 }

@@ -6,15 +6,17 @@
 //! and orders back through the one send loop ([`read_back`]) for `run` and
 //! `reconcile`.
 //!
-//! Invariants: a refund is given to at most one row, and never one the state
-//! file already holds for another row; a refund made before a row's first
-//! request (beyond the clocks' slack) is not the row's; an order's refund is a
-//! row's only on the transaction the row names, when it names one; "not
-//! refunded" is said only of a payment (or order) read at least `settle_after`
-//! after the row's last attempt — earlier, Mercado Pago may still be
-//! processing it, and the row stays in doubt; one that could not be read
-//! settles nothing. An order's refunds carry no date: a refund of the row's
-//! amount made by hand before the row's request is not told from the row's.
+//! Invariants: a refund is given to at most one row (a row's may be a set,
+//! `crate::domain::joint`: each of its refunds is then that row's), and never
+//! one the state file already holds for another row; a refund made before a
+//! row's first request (beyond the clocks' slack) is not the row's; an
+//! order's refund is a row's only on the transaction the row names, when it
+//! names one; "not refunded" is said only of a payment (or order) read at
+//! least `settle_after` after the row's last attempt — earlier, Mercado Pago
+//! may still be processing it, and the row stays in doubt; one that could not
+//! be read settles nothing. An order's refunds carry no date: a refund of the
+//! row's amount made by hand before the row's request is not told from the
+//! row's (a full refund of a whole order takes the newest ones).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -44,7 +46,8 @@ pub(crate) struct Settled {
 /// for rows (never another row's); `now_ms`: when it was read. Rows go in the
 /// order given (first exposed first), each taking the first free refund of its
 /// amount (any amount for a full refund) made after its first request — an
-/// order's, on the transaction the row names.
+/// order's, on the transaction the row names; a full refund of a whole order
+/// takes the refunds its one request made together ([`made_together`]), as one.
 pub(crate) fn settle(
     rows: &[DoubtRow],
     books: Books,
@@ -71,27 +74,35 @@ pub(crate) fn settle(
             let same = row
                 .same_key_refund
                 .as_deref()
-                .and_then(|id| refunds.iter().find(|m| m.id == id));
-            let found = same.or_else(|| {
-                refunds.iter().find(|m| {
-                    !taken.contains(&m.id)
-                        && !given.contains(m.id.as_str())
-                        && match row.requested {
-                            Requested::Partial(a) => m.amount == Some(a.get()),
-                            Requested::Full => true,
-                        }
-                        && on_its_transaction(m, &row.target)
-                        && made_after(m, row.exposed_at_ms)
-                })
+                .and_then(|reference| MpRefund::named(refunds, reference));
+            let free = |m: &MpRefund| {
+                !taken.contains(&m.id)
+                    && !given.contains(m.id.as_str())
+                    && on_its_transaction(m, &row.target)
+                    && made_after(m, row.exposed_at_ms)
+            };
+            let found = same.or_else(|| match (&row.target, row.requested) {
+                (Target::Order(o), Requested::Full) if o.transaction.is_none() => {
+                    made_together(refunds, free)
+                }
+                (_, requested) => refunds
+                    .iter()
+                    .find(|m| {
+                        free(m)
+                            && match requested {
+                                Requested::Partial(a) => m.amount == Some(a.get()),
+                                Requested::Full => true,
+                            }
+                    })
+                    .map(|m| vec![m]),
             });
-            match found {
+            match found.as_deref().and_then(MpRefund::together) {
                 Some(m) => {
-                    given.insert(&m.id);
+                    given.extend(found.iter().flatten().copied().map(|p| p.id.as_str()));
                     let v = Verdict::Refunded {
-                        refund_id: m.id.clone(),
+                        refund_id: m.id,
                         status: m
                             .status
-                            .clone()
                             .unwrap_or(crate::domain::RefundStatus::Other(String::new())),
                         amount: m.amount,
                         books,
@@ -106,6 +117,26 @@ pub(crate) fn settle(
             }
         })
         .collect()
+}
+
+/// What a full refund of a whole order made, among `refunds` (oldest first):
+/// one refund per transaction with something left, appended together — the
+/// newest refund and those just before it on the order's other transactions,
+/// when they are free. The newest, not the first: an order's refunds carry no
+/// date, and a refund made by hand before the request would otherwise pass
+/// for its own. When the newest is another row's, that row's request came
+/// last: had this one made its refunds, nothing would have been left to it.
+fn made_together(refunds: &[MpRefund], free: impl Fn(&MpRefund) -> bool) -> Option<Vec<&MpRefund>> {
+    let mut newest_first = refunds.iter().rev();
+    let mut made = vec![newest_first.next().filter(|m| free(m))?];
+    for m in newest_first {
+        if !free(m) || made.iter().any(|p| p.transaction_id == m.transaction_id) {
+            break;
+        }
+        made.push(m);
+    }
+    made.reverse();
+    Some(made)
 }
 
 /// An order's refund on another transaction than the row names is not the row's.
@@ -414,6 +445,73 @@ mod tests {
             panic!("refunded")
         };
         assert_eq!(books.named(), format!("order {ord}"));
+    }
+
+    /// A full refund of a whole order in doubt takes what its one request
+    /// made: the newest free refund and those just before it on the order's
+    /// other transactions, as one set (a refund made by hand earlier left
+    /// out); a row of its key elsewhere holding that set gets it whole.
+    #[test]
+    fn a_full_refund_of_a_whole_order_takes_the_set_its_request_made() {
+        let ord: crate::domain::OrderId = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3".parse().unwrap();
+        let full = |n: u64| {
+            let mut r = row(n, None, T0, T0);
+            r.target = Target::Order(crate::domain::OrderRef {
+                order: ord,
+                transaction: None,
+            });
+            r
+        };
+        let on = |id: &str, transaction: &str, cents: i64| MpRefund {
+            id: id.into(),
+            amount: Some(Decimal::new(cents, 2)),
+            status: Some(RefundStatus::Processed),
+            date_created: None,
+            transaction_id: Some(transaction.into()),
+        };
+        let refunds = [
+            on("BYHAND", "PAYA", 500),
+            on("R1", "PAYA", 2833),
+            on("R2", "PAYB", 3333),
+            on("R3", "PAYC", 3334),
+        ];
+        let books = Books::Order(ord);
+        let v = settle(
+            &[full(1)],
+            books,
+            &refunds,
+            &HashSet::new(),
+            T0,
+            ten_minutes(),
+        );
+        let Some(Verdict::Refunded {
+            refund_id,
+            amount,
+            status,
+            ..
+        }) = &v[0]
+        else {
+            panic!("{v:?}")
+        };
+        assert_eq!(refund_id, "R1+R2+R3");
+        assert_eq!(*amount, Some(Decimal::new(9500, 2)));
+        assert_eq!(*status, RefundStatus::Processed);
+        // Another row of the same key holds the set: the same set.
+        let mut again = full(2);
+        again.same_key_refund = Some("R1+R2+R3".into());
+        let taken: HashSet<String> = ["R1", "R2", "R3"].map(str::to_owned).into();
+        let v = settle(&[again], books, &refunds, &taken, T0, ten_minutes());
+        assert_eq!(ids(&v), [Some("R1+R2+R3")]);
+        // The newest is another row's: the one made by hand is not this row's.
+        let v = settle(
+            &[full(3)],
+            books,
+            &refunds,
+            &taken,
+            T0 + 60 * MIN,
+            ten_minutes(),
+        );
+        assert_eq!(ids(&v), [Some("none")]);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::batch::{self, SendOptions};
 use crate::api::client::{Client, MpRefund};
 use crate::domain::ending::{Ending, Exit};
 use crate::domain::{
-    Books, Cause, CauseCode, OrderRef, Outcome, RefundStatus, Requested, RowResult, Target,
+    Books, Cause, CauseCode, OrderRef, Outcome, RefundStatus, Requested, RowResult, Target, joint,
 };
 use crate::engine::doubt;
 use crate::engine::lookup::{self, Lookup};
@@ -185,7 +185,9 @@ struct Line<'a> {
     payment: Target,
     refund_id: Option<String>,
     state_amount: Option<Decimal>,
-    mp: Option<&'a MpRefund>,
+    /// What Mercado Pago lists of the refund the line is about (a set read as
+    /// one, for refunds one request made together).
+    mp: Option<MpRefund>,
 }
 
 pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Result<Reconciled> {
@@ -252,7 +254,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             verdicts.insert(row.row_no, (row, verdict));
         } else if let Some(v) = verdict {
             if let Verdict::Refunded { refund_id, .. } = &v {
-                claimed.insert(refund_id.clone());
+                claimed.extend(joint::ids(refund_id).map(str::to_owned));
             }
             settled.push((row, v));
         }
@@ -276,7 +278,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             }
             None => classify(row, state_amount, refunds),
         };
-        let refund_id = match (c.finding, c.mp) {
+        let refund_id = match (c.finding, &c.mp) {
             (Finding::UnknownOutcomeFound, Some(m)) => Some(m.id.clone()),
             _ => row.result.refund.as_ref().map(|r| r.id.clone()),
         };
@@ -317,7 +319,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
                     },
                     refund_id: Some(m.id.clone()),
                     state_amount: None,
-                    mp: Some(m),
+                    mp: Some(m.clone()),
                 });
             }
         }
@@ -327,7 +329,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
     let mut money: BTreeMap<Finding, MoneyByCurrency> = BTreeMap::new();
     let mut sample = Sample::new(SAMPLE_PER_FINDING);
     for l in &lines {
-        let amount = l.mp.and_then(|m| m.amount).or(l.state_amount);
+        let amount = l.mp.as_ref().and_then(|m| m.amount).or(l.state_amount);
         // Findings mix currencies: the count's figure is a plain checked sum.
         counts
             .entry(l.finding)
@@ -349,8 +351,8 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
             refund_id: l.refund_id.clone(),
             currency,
             state_amount: l.state_amount,
-            mp_amount: l.mp.and_then(|m| m.amount),
-            mp_status: l.mp.and_then(|m| m.status.clone()),
+            mp_amount: l.mp.as_ref().and_then(|m| m.amount),
+            mp_status: l.mp.as_ref().and_then(|m| m.status.clone()),
         });
     }
     write_csv(&out, &batch, &lines)?;
@@ -392,10 +394,11 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
 
 /// What the books say of one row.
 #[derive(Debug)]
-struct Classified<'a> {
+struct Classified {
     finding: Finding,
-    /// The refund at Mercado Pago the finding is about.
-    mp: Option<&'a MpRefund>,
+    /// The refund at Mercado Pago the finding is about: the set the row's
+    /// one request made, read as one (`crate::domain::joint`).
+    mp: Option<MpRefund>,
     /// The row's result now, when the finding changes it (settled, rejected later).
     update: Option<RowResult>,
 }
@@ -404,11 +407,11 @@ struct Classified<'a> {
 /// at Mercado Pago (`None`: the payment could not be read): pure, so that
 /// every case is tested. `state_amount` is what the row refunded, else what it
 /// asked.
-fn classify<'a>(
+fn classify(
     row: &StoredRow,
     state_amount: Option<Decimal>,
-    refunds: Option<&'a [MpRefund]>,
-) -> Classified<'a> {
+    refunds: Option<&[MpRefund]>,
+) -> Classified {
     let found = |finding, mp| Classified {
         finding,
         mp,
@@ -420,7 +423,9 @@ fn classify<'a>(
     let outcome = row.result.outcome;
     match (&row.result.refund, outcome) {
         (Some(ours), Outcome::Refunded | Outcome::InProcess) => {
-            let Some(m) = refunds.iter().find(|m| m.id == ours.id) else {
+            // Every refund the row's request made, or it is missing.
+            let Some(m) = MpRefund::named(refunds, &ours.id).and_then(|p| MpRefund::together(&p))
+            else {
                 return found(Finding::MissingAtMp, None);
             };
             let status = m.status.as_ref();
@@ -473,13 +478,13 @@ fn classify<'a>(
 /// A row in doubt, as the read-back decided it ([`doubt::settle`]): found
 /// refunded (its refund is now the row's, given to no other row), found not
 /// refunded, or still in doubt (read too soon, or its payment not read).
-fn in_doubt<'a>(
+fn in_doubt(
     row: DoubtRow,
     verdict: Option<Verdict>,
-    refunds: Option<&'a [MpRefund]>,
+    refunds: Option<&[MpRefund]>,
     settled: &mut Vec<(DoubtRow, Verdict)>,
     claimed: &mut HashSet<String>,
-) -> Classified<'a> {
+) -> Classified {
     let finding = |finding, mp| Classified {
         finding,
         mp,
@@ -493,10 +498,10 @@ fn in_doubt<'a>(
     };
     let c = match &verdict {
         Verdict::Refunded { refund_id, .. } => {
-            claimed.insert(refund_id.clone());
+            claimed.extend(joint::ids(refund_id).map(str::to_owned));
             finding(
                 Finding::UnknownOutcomeFound,
-                refunds.iter().find(|m| &m.id == refund_id),
+                MpRefund::named(refunds, refund_id).and_then(|p| MpRefund::together(&p)),
             )
         }
         Verdict::NotRefunded { .. } => finding(Finding::NoRefund, None),
@@ -543,16 +548,14 @@ fn write_csv(
             record.push(l.payment.to_string());
             record.push(l.refund_id.clone().unwrap_or_default());
             record.push(dec(l.state_amount));
-            record.push(dec(l.mp.and_then(|m| m.amount)));
+            let mp = l.mp.as_ref();
+            record.push(dec(mp.and_then(|m| m.amount)));
             record.push(
-                l.mp.and_then(|m| m.status.as_ref())
+                mp.and_then(|m| m.status.as_ref())
                     .map_or("", RefundStatus::as_str)
                     .to_owned(),
             );
-            record.push(
-                l.mp.and_then(|m| m.date_created.clone())
-                    .unwrap_or_default(),
-            );
+            record.push(mp.and_then(|m| m.date_created.clone()).unwrap_or_default());
             w.row(&record)?;
         }
         Ok(())
@@ -609,7 +612,7 @@ mod tests {
         let _ = known;
         let amount = row.result.refunded().or(Some(dec("25")));
         let c = classify(row, amount, refunds);
-        (c.finding, c.mp.map(|m| m.id.clone()), c.update)
+        (c.finding, c.mp.map(|m| m.id), c.update)
     }
 
     #[test]
@@ -662,6 +665,53 @@ mod tests {
         }
     }
 
+    /// A row whose one request made several refunds (a full refund of an
+    /// order's transactions) is matched against that whole set, its sum
+    /// exactly: one missing is missing, one failed since changes the sum,
+    /// every one failed is the row's rejection.
+    #[test]
+    fn a_set_of_refunds_is_matched_whole_by_its_sum() {
+        let refunded = row(Outcome::Refunded, Some(("A+B", "100")), 1);
+        let made = |a, b| {
+            [
+                mp("A", "50.00", a),
+                mp("X", "7", RefundStatus::Processed),
+                mp("B", "50.00", b),
+            ]
+        };
+        let both = made(RefundStatus::Processed, RefundStatus::Processed);
+        assert_eq!(
+            classified(&refunded, Some(&both), &[]),
+            (Finding::Matched, Some("A+B".into()), None)
+        );
+        let c = classify(&refunded, None, Some(&both));
+        assert_eq!(c.mp.unwrap().amount, Some(dec("100.00")));
+        assert_eq!(
+            classified(&refunded, Some(&both[..2]), &[]).0,
+            Finding::MissingAtMp
+        );
+        let one_failed = made(RefundStatus::Processed, RefundStatus::Failed);
+        assert_eq!(
+            classified(&refunded, Some(&one_failed), &[]).0,
+            Finding::AmountDiffers
+        );
+        let none_moved = made(RefundStatus::Failed, RefundStatus::Failed);
+        let (finding, _, update) = classified(&refunded, Some(&none_moved), &[]);
+        assert_eq!(finding, Finding::RejectedLater);
+        assert_eq!(update.unwrap().outcome, Outcome::Failed);
+        // In process while one part still is; settled once both are made.
+        let in_process = row(Outcome::InProcess, Some(("A+B", "100")), 1);
+        let going = made(RefundStatus::Processed, RefundStatus::Processing);
+        assert_eq!(
+            classified(&in_process, Some(&going), &[]).0,
+            Finding::Matched
+        );
+        assert_eq!(
+            classified(&in_process, Some(&both), &[]).0,
+            Finding::Settled
+        );
+    }
+
     #[test]
     fn a_row_not_in_doubt_finds_nothing_and_one_in_doubt_takes_its_verdict() {
         let theirs = [mp("9", "25", RefundStatus::Approved)];
@@ -700,7 +750,7 @@ mod tests {
             &mut claimed,
         );
         assert_eq!(c.finding, Finding::UnknownOutcomeFound);
-        assert_eq!(c.mp.map(|m| m.id.as_str()), Some("9"));
+        assert_eq!(c.mp.map(|m| m.id).as_deref(), Some("9"));
         assert!(
             claimed.contains("9"),
             "not counted again as an outside refund"

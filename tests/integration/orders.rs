@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use mprefund_sandbox::{Faults, SandboxHandle};
+use mprefund_sandbox::{Faults, OrderSpec, SandboxHandle};
 
 use crate::common::{Stub, Work, json, read_csv, run, sandbox, sandbox_with};
 
@@ -334,6 +334,10 @@ fn the_orders_codes_a_stub_answers_become_their_causes() {
         (400, "invalid_path_param", 1),
         (401, "unauthorized", 6),
         (401, "user_not_authorized", 6),
+        (400, "invalid_order_status", 1),
+        // A refusal whatever its status: not retried as a busy key would be.
+        (409, "invalid_order_status", 1),
+        (400, "partial_refund_not_allowed_with_cashout", 1),
     ] {
         let body = format!(r#"{{"errors":[{{"code":"{code}","message":"m","details":[]}}]}}"#);
         let stub = Stub::start(move |_, _| json(status, &body));
@@ -607,4 +611,189 @@ fn plan_online_predicts_orders_and_preflight_holds_a_chargeback() {
     assert_eq!(ran.code, 2, "{ran:?}");
     assert!(ran.stderr.contains("charged_back"), "{ran:?}");
     assert!(sb.order_refunds().is_empty());
+}
+
+/// The refunds the sandbox made under `key`, their ids joined as a row
+/// records the refunds its one request made (oldest first, `+` between).
+fn joint_refund_of(sb: &SandboxHandle, key: &str) -> (String, rust_decimal::Decimal) {
+    let made: Vec<_> = sb
+        .order_refunds()
+        .into_iter()
+        .filter(|r| r.idempotency_key == key)
+        .collect();
+    let ids: Vec<&str> = made.iter().map(|r| r.id.as_str()).collect();
+    (ids.join("+"), made.iter().map(|r| r.amount).sum())
+}
+
+/// A full refund of an order with several payment transactions is one request
+/// that Mercado Pago answers with one refund per transaction: the row records
+/// every one of them (their ids together, their amounts summed exactly, an
+/// uneven split included), and `reconcile` matches the row against that whole
+/// set — no `amount_differs`, none of its refunds taken for one made outside
+/// the tool, nothing written to the state file.
+#[test]
+fn a_full_refund_of_several_transactions_is_the_rows_set_of_refunds() {
+    let sb = sandbox();
+    let w = Work::new();
+    let (two, three) = (order(911), order(800));
+    sb.declare_order(OrderSpec {
+        transactions: 3,
+        ..OrderSpec::ordinary(&three)
+    });
+    w.write(
+        "several.csv",
+        format!("order_id,amount,reference\n{two},full,two\n{three},full,three\n"),
+    );
+    let ran = run(w.mprefund(&sb, &["run", "several.csv", "--state", "s.db", "--yes"]));
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(sb.order_refunds().len(), 5, "one refund per transaction");
+    let rows = by_reference(&w, "several.results.csv");
+    for (reference, parts) in [("two", 2), ("three", 3)] {
+        let r = &rows[reference];
+        assert_eq!(r["outcome"], "refunded", "{reference}: {r:?}");
+        let (joint, sum) = joint_refund_of(&sb, &r["idempotency_key"]);
+        assert_eq!(joint.split('+').count(), parts, "{reference}: {joint}");
+        assert_eq!(r["refund_id"], joint, "{reference}: {r:?}");
+        assert_eq!(sum, rust_decimal::Decimal::new(10_000, 2), "{reference}");
+        assert_eq!(r["refunded_amount"], "100.00", "{reference}: {r:?}");
+        assert_eq!(r["refund_status"], "processed", "{reference}: {r:?}");
+        assert_eq!(r["cause_code"], "", "{reference}: {r:?}");
+    }
+    let ran = reconcile(&w, &["--state", "s.db"]);
+    assert_eq!(ran.code, 0, "the books agree: {ran:?}");
+    let lines = read_csv(&w.path("several.reconcile.csv"));
+    assert_eq!(lines.len(), 2, "one line a row, none outside: {lines:?}");
+    for l in &lines {
+        assert_eq!(l["finding"], "matched", "{l:?}");
+        assert_eq!(l["mp_amount"], "100.00", "{l:?}");
+        assert_eq!(l["state_amount"], "100.00", "{l:?}");
+        assert_eq!(l["refund_id"], rows[&l["reference"]]["refund_id"], "{l:?}");
+    }
+    assert!(!ran.stderr.contains("row(s) updated"), "{ran:?}");
+}
+
+/// The same refund with its answer cut after Mercado Pago made it: the row is
+/// in doubt; reading the order back finds the whole set its request made (not
+/// one refund of it, the rest left outside), and the next reconcile matches.
+#[test]
+fn a_full_refund_of_several_transactions_in_doubt_is_found_whole() {
+    let sb = sandbox_with(Faults {
+        cut_after_commit: 1.0,
+        ..Faults::default()
+    });
+    let w = Work::new();
+    let two = order(911);
+    w.write(
+        "cut.csv",
+        format!("order_id,amount,reference\n{two},full,cut\n"),
+    );
+    let ran = run(w
+        .mprefund(
+            &sb,
+            &[
+                "run",
+                "cut.csv",
+                "--state",
+                "s.db",
+                "--yes",
+                "--max-attempts",
+                "1",
+            ],
+        )
+        .env("MPREFUND_TEST_BACKOFF_MS", "1"));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert_eq!(
+        by_reference(&w, "cut.results.csv")["cut"]["outcome"],
+        "unknown"
+    );
+    sb.set_faults(Faults::default());
+    let ran = reconcile(&w, &["--state", "s.db", "--settle-after", "0"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let lines = read_csv(&w.path("cut.reconcile.csv"));
+    assert_eq!(lines.len(), 1, "none outside the tool: {lines:?}");
+    assert_eq!(lines[0]["finding"], "unknown_outcome_found", "{lines:?}");
+    assert_eq!(lines[0]["mp_amount"], "100.00", "{lines:?}");
+    let r = &by_reference(&w, "cut.results.csv")["cut"];
+    let (joint, _) = joint_refund_of(&sb, &r["idempotency_key"]);
+    assert_eq!(joint.split('+').count(), 2, "{joint}");
+    assert_eq!(
+        (
+            r["outcome"].as_str(),
+            r["refund_id"].as_str(),
+            r["refunded_amount"].as_str()
+        ),
+        ("refunded", joint.as_str(), "100.00"),
+        "{r:?}"
+    );
+    let ran = reconcile(&w, &["--state", "s.db"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(
+        read_csv(&w.path("cut.reconcile.csv"))[0]["finding"],
+        "matched"
+    );
+    assert_eq!(sb.order_refunds().len(), 2, "nothing made again");
+}
+
+/// The Orders API's refusals of an order's status (`invalid_order_status`) and
+/// of a partial refund of an order with a cash withdrawal
+/// (`partial_refund_not_allowed_with_cashout`) are typed causes: each row
+/// fails with its code, sent once (the same request would meet the same
+/// answer), and the summary says what it means and what to do; the order
+/// with a cash withdrawal still refunds in full.
+#[test]
+fn status_and_cashout_refusals_become_their_causes() {
+    let sb = sandbox();
+    let w = Work::new();
+    let (status, cashout) = (order(915), order(916));
+    w.write(
+        "refused.csv",
+        format!(
+            "order_id,amount,reference\n\
+             {status},full,status\n\
+             {cashout},5,cashout-partial\n\
+             {cashout},full,cashout-full\n"
+        ),
+    );
+    let ran = run(w
+        .mprefund(
+            &sb,
+            &[
+                "run",
+                "refused.csv",
+                "--state",
+                "s.db",
+                "--yes",
+                "--max-attempts",
+                "3",
+            ],
+        )
+        .env("MPREFUND_TEST_BACKOFF_MS", "1"));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let rows = by_reference(&w, "refused.results.csv");
+    for (reference, code) in [
+        ("status", "invalid_order_status"),
+        ("cashout-partial", "partial_refund_not_allowed_with_cashout"),
+    ] {
+        let r = &rows[reference];
+        assert_eq!(
+            (
+                r["outcome"].as_str(),
+                r["cause_code"].as_str(),
+                r["attempts"].as_str()
+            ),
+            ("failed", code, "1"),
+            "{reference}: {r:?}"
+        );
+        assert_eq!(r["retryable"], "false", "{reference}: {r:?}");
+    }
+    assert_eq!(rows["cashout-full"]["outcome"], "refunded", "{rows:?}");
+    assert_eq!(sb.order_refunds().len(), 1, "{:?}", sb.order_refunds());
+    for explained in [
+        "invalid_order_status",
+        "status allows no refund",
+        "partial_refund_not_allowed_with_cashout",
+        "cash withdrawal",
+    ] {
+        assert!(ran.stderr.contains(explained), "{explained}: {ran:?}");
+    }
 }

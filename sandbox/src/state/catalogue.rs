@@ -48,11 +48,7 @@ impl Magic {
     ];
 
     pub(crate) fn of(id: u64) -> Option<Magic> {
-        let suffix = (id % 1000) as u16;
-        Self::ALL
-            .iter()
-            .find(|(s, _)| *s == suffix)
-            .map(|(_, m)| *m)
+        magic_of(&Self::ALL, (id % 1000) as u16)
     }
 
     /// (the payment, what a refund POST answers), for the help text and README.
@@ -87,6 +83,12 @@ impl Magic {
             Magic::CollectorNoBalance => ("collector has no balance", "400, cause 2091"),
         }
     }
+}
+
+/// What an id's last three digits stand for in a table of magic ids (the
+/// payments', the orders'), if anything.
+pub(crate) fn magic_of<M: Copy>(table: &[(u16, M)], suffix: u16) -> Option<M> {
+    table.iter().find(|(s, _)| *s == suffix).map(|(_, m)| *m)
 }
 
 /// A payment as the sandbox holds it.

@@ -394,7 +394,8 @@ mod tests {
         st.counters.request_started(10_000_001, false);
         st.counters.request_finished(Some(201), false);
         st.counters.request_started(11_000_000, false);
-        st.counters.request_finished(None, true);
+        st.counters.connection_cut();
+        st.counters.request_finished(Some(201), true);
         st.counters.request_finished(Some(400), false);
         let s = st.counters.stats();
         assert_eq!(s.requests, 3);

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::catalogue::currency_decimals;
+use super::catalogue::{currency_decimals, magic_of};
 use super::wire::format_date;
 
 /// Refunds are accepted this many days after the order was made (online).
@@ -42,10 +42,12 @@ pub(crate) enum OrderMagic {
     Chargeback,
     NotAuthorized,
     NotProcessed,
+    InvalidStatus,
+    Cashout,
 }
 
 impl OrderMagic {
-    pub(crate) const ALL: [(u16, OrderMagic); 15] = [
+    pub(crate) const ALL: [(u16, OrderMagic); 17] = [
         (900, OrderMagic::NotFound),
         (901, OrderMagic::NotOwner),
         (902, OrderMagic::PastWindow),
@@ -61,16 +63,14 @@ impl OrderMagic {
         (912, OrderMagic::Chargeback),
         (913, OrderMagic::NotAuthorized),
         (914, OrderMagic::NotProcessed),
+        (915, OrderMagic::InvalidStatus),
+        (916, OrderMagic::Cashout),
     ];
 
     /// The magic of an order id (`ORD…900` to `ORD…999`), if any.
     pub(crate) fn of(id: &str) -> Option<OrderMagic> {
         let tail = id.get(id.len().checked_sub(3)?..)?;
-        let suffix: u16 = tail.parse().ok()?;
-        Self::ALL
-            .iter()
-            .find(|(s, _)| *s == suffix)
-            .map(|(_, m)| *m)
+        magic_of(&Self::ALL, tail.parse().ok()?)
     }
 
     /// (the order, what a refund POST answers), for the help text and README.
@@ -105,6 +105,11 @@ impl OrderMagic {
             OrderMagic::Chargeback => ("an open chargeback", "like ordinary (the tool holds it)"),
             OrderMagic::NotAuthorized => ("-", "401 user_not_authorized"),
             OrderMagic::NotProcessed => ("status action_required", "409 cannot_refund_order"),
+            OrderMagic::InvalidStatus => ("status expired", "400 invalid_order_status"),
+            OrderMagic::Cashout => (
+                "has a cash withdrawal (cashout)",
+                "partial: 400 partial_refund_not_allowed_with_cashout; full: 201",
+            ),
         }
     }
 }
@@ -202,6 +207,16 @@ impl OrderError {
         409,
         "cannot_refund_order",
         "Only orders with status processed can be refunded",
+    );
+    pub(crate) const INVALID_STATUS: OrderError = OrderError::new(
+        400,
+        "invalid_order_status",
+        "The order's status does not allow a refund",
+    );
+    pub(crate) const CASHOUT: OrderError = OrderError::new(
+        400,
+        "partial_refund_not_allowed_with_cashout",
+        "Partial refunds are not allowed on orders with a cash withdrawal",
     );
     pub(crate) const UNAUTHORIZED: OrderError = OrderError::new(
         401,
@@ -324,6 +339,8 @@ pub(crate) struct Order {
     /// An open chargeback on the first transaction.
     pub(crate) chargeback: bool,
     pub(crate) tips: bool,
+    /// A cash withdrawal (cashout) paid out with the order: only a full refund.
+    pub(crate) cashout: bool,
     pub(crate) magic: Option<OrderMagic>,
     /// Refund POSTs this order has received (the "first POST" magics).
     pub(crate) posts: u32,
@@ -364,6 +381,7 @@ impl Order {
             refunds: Vec::new(),
             chargeback: false,
             tips: false,
+            cashout: false,
             magic: None,
             posts: 0,
         }
@@ -383,8 +401,11 @@ impl Order {
         let mut o = Order::new(id, hundred, "BRL", transactions, created);
         o.chargeback = magic == Some(OrderMagic::Chargeback);
         o.tips = magic == Some(OrderMagic::Tips);
-        if magic == Some(OrderMagic::NotProcessed) {
-            o.status = "action_required".to_owned();
+        o.cashout = magic == Some(OrderMagic::Cashout);
+        match magic {
+            Some(OrderMagic::NotProcessed) => o.status = "action_required".to_owned(),
+            Some(OrderMagic::InvalidStatus) => o.status = "expired".to_owned(),
+            _ => {}
         }
         o.magic = magic;
         Some(o)
@@ -526,7 +547,11 @@ impl Orders {
         let index = self.refunds.len();
         let o = self.order_mut(id, now).ok_or(OrderError::NOT_FOUND)?;
         if o.status != "processed" {
-            return Err(OrderError::CANNOT_REFUND);
+            return Err(if o.magic == Some(OrderMagic::InvalidStatus) {
+                OrderError::INVALID_STATUS
+            } else {
+                OrderError::CANNOT_REFUND
+            });
         }
         if now - o.created > time::Duration::days(ORDER_WINDOW_DAYS) {
             return Err(OrderError::PAST_WINDOW);
@@ -554,6 +579,9 @@ impl Orders {
                 }
                 if o.tips {
                     return Err(OrderError::TIPS);
+                }
+                if o.cashout {
+                    return Err(OrderError::CASHOUT);
                 }
                 let i = o
                     .transactions
@@ -845,6 +873,15 @@ mod tests {
         assert_eq!(
             o.refund(&magic(914), &OrderAsk::Full, "k", now),
             Err(OrderError::CANNOT_REFUND)
+        );
+        assert_eq!(
+            o.refund(&magic(915), &OrderAsk::Full, "k", now),
+            Err(OrderError::INVALID_STATUS)
+        );
+        let p = partial(&o, &magic(916), "1");
+        assert_eq!(
+            o.refund(&magic(916), &p, "k", now),
+            Err(OrderError::CASHOUT)
         );
         o.refund(&magic(909), &OrderAsk::Full, "k", now).unwrap();
         o.refund(&magic(910), &OrderAsk::Full, "k", now).unwrap();

@@ -51,16 +51,22 @@ impl Counters {
         c.max_concurrent = c.max_concurrent.max(c.in_flight);
     }
 
-    /// `status` is `None` when the connection was cut instead of answered, or the
-    /// request was abandoned by its client.
+    /// `status` is `None` when the request was abandoned by its client, or its
+    /// connection failed before its end was seen; `cut`, when its connection
+    /// was cut instead of answered (counted by [`Counters::connection_cut`]).
     pub(crate) fn request_finished(&mut self, status: Option<u16>, cut: bool) {
         let c = self;
         c.in_flight = c.in_flight.saturating_sub(1);
-        if cut {
-            c.cut_connections += 1;
-        } else if let Some(s) = status {
+        if let Some(s) = status.filter(|_| !cut) {
             *c.by_status.entry(s).or_default() += 1;
         }
+    }
+
+    /// A connection cut after its request's commit, counted as it is cut: the
+    /// client may see it fail, and the server drop the request, before the
+    /// request's end is seen.
+    pub(crate) fn connection_cut(&mut self) {
+        self.cut_connections += 1;
     }
 
     pub(crate) fn stats(&self) -> Stats {

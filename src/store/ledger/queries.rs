@@ -205,14 +205,18 @@ impl Ledger {
         Ok((retryable as u64, (all - retryable) as u64))
     }
 
-    /// The id of every refund any row of the state file made: what is not among
-    /// them, at Mercado Pago, was made by someone else.
+    /// The id of every refund any row of the state file made (each of the
+    /// refunds one request made together, `crate::domain::joint`): what is not
+    /// among them, at Mercado Pago, was made by someone else.
     pub(crate) fn known_refund_ids(&self) -> anyhow::Result<std::collections::HashSet<String>> {
         let mut stmt = self.conn.prepare(
             "SELECT DISTINCT CAST(refund_id AS TEXT) FROM rows WHERE refund_id IS NOT NULL",
         )?;
-        let ids = stmt.query_map([], |r| r.get(0))?;
-        Ok(ids.collect::<Result<_, _>>()?)
+        let mut known = std::collections::HashSet::new();
+        for reference in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            known.extend(crate::domain::joint::ids(&reference?).map(str::to_owned));
+        }
+        Ok(known)
     }
 
     /// Every refund the batch made (refunded or in process, with its id), as

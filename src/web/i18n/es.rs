@@ -968,6 +968,10 @@ pub(super) const CAUSES_ES: &[(Why, &str)] = &[
         "el estado de la orden no permite reembolso (solo órdenes procesadas)",
     ),
     (
+        Why::OrderHasCashout,
+        "la orden incluye un retiro de efectivo (cashout): solo se permite el reembolso total",
+    ),
+    (
         Why::ChargedBack,
         "la orden tiene un contracargo abierto: un reembolso también pagaría dos veces",
     ),

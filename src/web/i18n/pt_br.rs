@@ -966,6 +966,10 @@ pub(super) const CAUSES_PT_BR: &[(Why, &str)] = &[
         "a situação do pedido não permite estorno (só pedidos processados)",
     ),
     (
+        Why::OrderHasCashout,
+        "o pedido inclui um saque em dinheiro (cashout): só o estorno total é permitido",
+    ),
+    (
         Why::ChargedBack,
         "o pedido tem um chargeback aberto: um estorno também pagaria duas vezes",
     ),
