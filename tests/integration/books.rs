@@ -2,19 +2,18 @@
 //! payment an earlier batch of the state file refunded under another key is not
 //! sent unless asked for; `plan` says so before `run` does.
 
-use crate::common::{ACCOUNT_STATE, Work, read_csv, run, sandbox};
+use crate::common::{ACCOUNT_STATE, Work, fresh, read_csv, run};
 
 /// The analyst's correction: `25.00` refunded, then the row changed to `20.00`
 /// and the file run again.
 #[test]
 fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "cb.csv",
         "payment_id,amount,reference\n8100001,25.00,CB-1\n8100002,10.00,CB-2\n",
     );
-    assert_eq!(run(w.mprefund(&sb, &["run", "cb.csv"])).code, 0);
+    w.ok(&sb, &["run", "cb.csv"]);
     assert_eq!(sb.refunds().len(), 2);
 
     w.write(
@@ -22,16 +21,14 @@ fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
         "payment_id,amount,reference\n8100001,20.00,CB-1\n8100002,10.00,CB-2\n8100003,5,CB-3\n",
     );
     // plan says it before a cent moves, and exits 2 like run would.
-    let plan = run(w.bare().args(["plan", "cb.csv"]));
-    assert_eq!(plan.code, 2, "{plan:?}");
+    let plan = run(w.bare().args(["plan", "cb.csv"])).exits(2);
     assert!(
         plan.stdout.contains("line 2: payment 8100001: 25 refunded"),
         "{plan:?}"
     );
     assert!(!plan.stdout.contains("payment 8100002"), "{plan:?}");
 
-    let ran = run(w.mprefund(&sb, &["run", "cb.csv"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "cb.csv"])).exits(2);
     assert!(
         ran.stderr
             .contains("line 2: payment 8100001 already has refunds"),
@@ -42,8 +39,7 @@ fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
     assert_eq!(sb.refunds().len(), 2, "nothing was sent");
 
     // --skip-invalid: the rest goes, the guarded row is invalid with its cause.
-    let ran = run(w.mprefund(&sb, &["run", "cb.csv", "--skip-invalid"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "cb.csv", "--skip-invalid"])).exits(1);
     let rows = read_csv(&w.path("cb.results.csv"));
     assert_eq!(rows[0]["outcome"], "invalid");
     assert_eq!(rows[0]["cause_code"], "payment_has_refunds");
@@ -58,8 +54,7 @@ fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
 
 #[test]
 fn allow_more_refunds_sends_a_second_partial_on_purpose() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "a.csv",
         "payment_id,amount,reference\n8200001,25.00,first\n",
@@ -72,13 +67,11 @@ fn allow_more_refunds_sends_a_second_partial_on_purpose() {
         "b.csv",
         "payment_id,amount,reference\n8200001,20.00,second\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "b.csv", "--state", "s.db"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
-    let ran = run(w.mprefund(
+    run(w.mprefund(&sb, &["run", "b.csv", "--state", "s.db"])).exits(2);
+    w.ok(
         &sb,
         &["run", "b.csv", "--state", "s.db", "--allow-more-refunds"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     let amounts: Vec<String> = sb.refunds().iter().map(|r| r.amount.to_string()).collect();
     assert_eq!(amounts, ["25", "20"]);
 }
@@ -87,38 +80,34 @@ fn allow_more_refunds_sends_a_second_partial_on_purpose() {
 /// the same file again finds nothing to guard.
 #[test]
 fn partials_in_one_file_are_allowed_and_a_rerun_is_quiet() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "p.csv",
         "payment_id,amount,reference\n8300001,10,a\n8300001,20,b\n8300001,30,c\n",
     );
-    assert_eq!(run(w.mprefund(&sb, &["run", "p.csv"])).code, 0);
+    w.ok(&sb, &["run", "p.csv"]);
     assert_eq!(sb.refunds().len(), 3);
-    let plan = run(w.bare().args(["plan", "p.csv"]));
-    assert_eq!(plan.code, 0, "{plan:?}");
+    run(w.bare().args(["plan", "p.csv"])).exits(0);
     // A re-export with a row added: the three are adopted, the new one is sent.
     w.write(
         "p.csv",
         "payment_id,amount,reference\n8300001,10,a\n8300001,20,b\n8300001,30,c\n8300002,5,d\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "p.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "p.csv"]);
     assert_eq!(sb.refunds().len(), 4);
 }
 
 /// A request that left with no answer read counts as a refund that may exist.
 #[test]
 fn a_refund_sent_with_an_unknown_outcome_also_guards_its_payment() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("a.csv", "payment_id,amount,reference\n8400001,25,x\n");
     sb.fail_payment(8400001, 500);
-    let ran = run(w.mprefund(
+    run(w.mprefund(
         &sb,
         &["run", "a.csv", "--state", "s.db", "--max-attempts", "1"],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     // 500 is a refusal we read: not a refund. Mark the row as sent-unknown the
     // way a crash leaves it, by hand in the state file.
     let c = rusqlite::Connection::open(w.path("s.db")).unwrap();
@@ -163,8 +152,7 @@ fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
 
 #[test]
 fn reconcile_reads_the_books_back_and_settles_what_changed() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "r.csv",
         "payment_id,amount,reference\n\
@@ -176,8 +164,7 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
          8500005,10,missing\n\
          8500900,10,not-found\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "r.csv"]));
-    assert_eq!(ran.code, 1, "{ran:?}"); // the 900 row fails: not found
+    run(w.mprefund(&sb, &["run", "r.csv"])).exits(1); // the 900 row fails: not found
     let id_of = |payment: u64| {
         sb.refunds()
             .into_iter()
@@ -258,10 +245,9 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
 
 #[test]
 fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("u.csv", "payment_id,amount\n8600001,10\n8600002,4\n");
-    assert_eq!(run(w.mprefund(&sb, &["run", "u.csv"])).code, 0);
+    w.ok(&sb, &["run", "u.csv"]);
     // As a crash after the request left leaves it: sending, no answer recorded.
     let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute(
@@ -300,13 +286,12 @@ fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
 
 #[test]
 fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "f.csv",
         "payment_id,amount\n8700001,10\n8700002,10\n8700907,3\n8700003,1\n",
     );
-    assert_eq!(run(w.mprefund(&sb, &["run", "f.csv"])).code, 0);
+    w.ok(&sb, &["run", "f.csv"]);
     sb.refund_by_hand(8700003, None).unwrap();
     let clean = reconcile(&w, &["--state", ACCOUNT_STATE, "--out", "clean.csv"]);
     assert_eq!(clean.code, 1, "{clean:?}");
@@ -363,8 +348,7 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
 /// `plan --online`: each prediction produced by a payment set up for it; GETs only.
 #[test]
 fn plan_online_predicts_each_row_before_a_cent_moves() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     sb.refund_by_hand(8800005, Some("1".parse().unwrap()))
         .unwrap();
     let mut csv = String::from("payment_id,amount,reference,currency,kind\n");
@@ -383,8 +367,8 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
     let ran = run(w
         .bare()
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
-        .args(["plan", "--online", "o.csv", "--api-base", &sb.base_url()]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+        .args(["plan", "--online", "o.csv", "--api-base", &sb.base_url()]))
+    .exits(1);
     let rows = read_csv(&w.path("o.plan.csv"));
     let by_ref: std::collections::HashMap<String, String> = rows
         .iter()
@@ -421,7 +405,7 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
 
     // A clean file: exit 0.
     w.write("clean.csv", "payment_id,amount\n8800101,10\n8800102,full\n");
-    let ran = run(w
+    run(w
         .bare()
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args([
@@ -430,27 +414,24 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
             "clean.csv",
             "--api-base",
             &sb.base_url(),
-        ]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        ]))
+    .exits(0);
 }
 
 #[test]
 fn run_preflight_refuses_unless_every_row_is_predicted_ok() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "pf.csv",
         "payment_id,amount\n8900001,10\n8900903,10\n8900002,10\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "pf.csv", "--preflight"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "pf.csv", "--preflight"])).exits(2);
     assert!(
         ran.stderr.contains("line 3: predicted not_refundable"),
         "{ran:?}"
     );
     assert_eq!(sb.stats().posts, 0, "nothing sent");
-    let ran = run(w.mprefund(&sb, &["run", "pf.csv", "--preflight", "--skip-invalid"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "pf.csv", "--preflight", "--skip-invalid"])).exits(1);
     let rows = read_csv(&w.path("pf.results.csv"));
     let got: Vec<(&str, &str)> = rows
         .iter()

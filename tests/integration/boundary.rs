@@ -14,8 +14,7 @@ fn flags_that_do_not_apply_are_refused_and_nothing_is_sent() {
     let w = Work::new();
     let sb = sandbox();
     w.write("in.csv", ordinary_csv(3, 7300));
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv", "--state", "s.db"]);
     let before = sb.stats().requests;
     let refused = |args: &[&str], flag: &str| {
         let ran = run(w.mprefund(&sb, args));
@@ -69,15 +68,13 @@ fn flags_that_do_not_apply_are_refused_and_nothing_is_sent() {
     refused(&["plan", "in.csv", "--timeout", "5"], "--timeout");
     assert_eq!(sb.stats().requests, before, "something was sent");
     // The API base is plan's to check and show: run's command line works for plan.
-    let ran = run(w.mprefund(&sb, &["plan", "in.csv", "--rate", "5"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = w.ok(&sb, &["plan", "in.csv", "--rate", "5"]);
     assert!(
         ran.stdout.contains("run would send to http://127.0.0.1"),
         "{ran:?}"
     );
     // retry takes -y as run does.
-    let ran = run(w.mprefund(&sb, &["retry", "--state", "s.db", "-y", "--all-failed"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["retry", "--state", "s.db", "-y", "--all-failed"]);
 }
 
 #[test]
@@ -91,11 +88,11 @@ fn the_settings_the_job_file_lacked_are_read_from_it() {
         "input = \"in.csv\"\nstate = \"s.db\"\npreflight = true\nrefund_window_days = 90\n\
          token_env = \"NIGHTLY_MP_TOKEN\"\n",
     );
-    let ran = run(bare()
+    run(bare()
         .env("NIGHTLY_MP_TOKEN", TEST_TOKEN)
         .args(["run", "--job", job.to_str().unwrap()])
-        .args(["--api-base", &sb.base_url()]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .args(["--api-base", &sb.base_url()]))
+    .exits(0);
     assert_eq!(sb.refunds().len(), 3);
     assert!(
         sb.stats().requests >= 6,
@@ -104,7 +101,7 @@ fn the_settings_the_job_file_lacked_are_read_from_it() {
     );
     // --token-env, the flag.
     w.write("more.csv", ordinary_csv(2, 7500));
-    let ran = run(bare()
+    run(bare()
         .current_dir(w.dir.path())
         .env("OTHER_MP_TOKEN", TEST_TOKEN)
         .args([
@@ -115,13 +112,12 @@ fn the_settings_the_job_file_lacked_are_read_from_it() {
             "--token-env",
             "OTHER_MP_TOKEN",
         ])
-        .args(["--api-base", &sb.base_url()]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .args(["--api-base", &sb.base_url()]))
+    .exits(0);
     assert_eq!(sb.refunds().len(), 5);
     // A key no command knows is refused, naming it.
     let bad = w.write("bad.toml", "input = \"in.csv\"\npreflite = true\n");
-    let ran = run(w.mprefund(&sb, &["run", "--job", bad.to_str().unwrap()]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "--job", bad.to_str().unwrap()])).exits(2);
     assert!(ran.stderr.contains("unknown key `preflite`"), "{ran:?}");
 }
 
@@ -146,15 +142,12 @@ fn a_damaged_state_file_is_never_resumable() {
     let w = Work::new();
     let sb = sandbox();
     w.write("in.csv", ordinary_csv(3, 7600));
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv", "--state", "s.db"]);
     corrupt_pages(&w.path("s.db"));
     // `status` only reads: running it again cannot help, so never exit 3.
-    let ran = run(w.bare().args(["status", "--state", "s.db"]));
-    assert_eq!(ran.code, 5, "{ran:?}");
+    let ran = run(w.bare().args(["status", "--state", "s.db"])).exits(5);
     assert!(ran.stderr.contains("damaged"), "{ran:?}");
-    let ran = run(w.bare().args(["report", "--state", "s.db"]));
-    assert_eq!(ran.code, 5, "{ran:?}");
+    run(w.bare().args(["report", "--state", "s.db"])).exits(5);
 }
 
 /// An error the tool has no name for (here: the results' folder is missing once
@@ -177,8 +170,8 @@ fn an_error_nobody_named_is_internal_not_resumable() {
             "--metrics-file",
             "m.prom",
         ],
-    ));
-    assert_eq!(ran.code, 8, "{ran:?}");
+    ))
+    .exits(8);
     assert!(ran.stderr.contains("\ninternal error: "), "{ran:?}");
     assert!(ran.stderr.contains("gone"), "{ran:?}");
     let metrics = std::fs::read_to_string(w.path("m.prom")).unwrap();

@@ -70,6 +70,13 @@ impl Work {
             .args(["--api-base", &sandbox.base_url()]);
         c
     }
+
+    /// `mprefund ARGS` as [`Work::mprefund`] runs it, which must exit 0: its
+    /// output, or a failure that shows the whole of it.
+    #[track_caller]
+    pub fn ok(&self, sandbox: &SandboxHandle, args: &[&str]) -> Ran {
+        run(self.mprefund(sandbox, args)).exits(0)
+    }
 }
 
 /// The account's default state file, relative to a [`Work`] directory, for the
@@ -105,6 +112,15 @@ pub fn run(mut cmd: impl std::borrow::BorrowMut<Command>) -> Ran {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+impl Ran {
+    /// Itself, once its exit code is `code`; else a failure showing its output.
+    #[track_caller]
+    pub fn exits(self, code: i32) -> Ran {
+        assert_eq!(self.code, code, "{self:?}");
+        self
     }
 }
 
@@ -353,6 +369,19 @@ pub fn on_terminal(mut cmd: Command, answer: &str) -> (i32, String) {
 }
 
 /// A sandbox on 127.0.0.1:0 that answers every request the ordinary way.
+/// A sandbox and an empty working directory: where most tests start.
+pub fn fresh() -> (SandboxHandle, Work) {
+    (sandbox(), Work::new())
+}
+
+/// Faults under which every request is answered 500: an outage.
+pub fn outage() -> Faults {
+    Faults {
+        error_500: 1.0,
+        ..Faults::default()
+    }
+}
+
 pub fn sandbox() -> SandboxHandle {
     sandbox_with(Faults::default())
 }

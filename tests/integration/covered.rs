@@ -10,7 +10,7 @@ use mprefund_sandbox::{PaymentSpec, SandboxHandle};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 
-use crate::common::{ACCOUNT_STATE, Work, read_csv, run, sandbox, state_with_users};
+use crate::common::{ACCOUNT_STATE, Work, fresh, read_csv, run, sandbox, state_with_users};
 use crate::console_client::{Desk, Person, answer, console_on, desk};
 
 /// Payments of `amount` BRL each.
@@ -157,14 +157,12 @@ async fn full_rows_that_cannot_be_read_are_named_apart() {
 /// nor takes a total in another currency than the account's.
 #[test]
 fn run_names_full_rows_apart_and_refuses_another_currency() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "in.csv",
         "payment_id,amount,reference\n7400001,1.00,a\n7400002,full,b\n7400003,full,c\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--expect-total", "1.00"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--expect-total", "1.00"])).exits(2);
     assert!(
         ran.stderr.contains("e.g. --expect-total 1.00+2full"),
         "{ran:?}"
@@ -179,11 +177,11 @@ fn run_names_full_rows_apart_and_refuses_another_currency() {
             "--expect-total",
             "1.00:USD+2full",
         ],
-    ));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    ))
+    .exits(2);
     assert!(ran.stderr.contains("rows are in BRL, not USD"), "{ran:?}");
     assert!(sb.refunds().is_empty(), "nothing sent");
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &[
             "run",
@@ -193,8 +191,7 @@ fn run_names_full_rows_apart_and_refuses_another_currency() {
             "--expect-total",
             "1.00:BRL+2full",
         ],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     assert_eq!(sb.refunds().len(), 3);
 }
 
@@ -203,14 +200,12 @@ fn run_names_full_rows_apart_and_refuses_another_currency() {
 /// known, the output says the currency was not checked.
 #[test]
 fn a_report_in_another_currency_matches_no_refund() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "in.csv",
         "payment_id,amount,reference\n7500001,10,a\n7500002,5,b\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     let day = |days: i64| {
         (time::OffsetDateTime::now_utc() + time::Duration::days(days))
             .format(&time::format_description::well_known::Rfc3339)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mprefund_sandbox::{Faults, SandboxHandle};
 
-use crate::common::{Work, batch_of, read_csv, run, sandbox, wait_until};
+use crate::common::{Work, batch_of, fresh, read_csv, run, wait_until};
 
 fn refunds_per_payment(sb: &SandboxHandle) -> HashMap<u64, usize> {
     let mut m = HashMap::new();
@@ -33,8 +33,7 @@ fn outcomes(w: &Work, results: &str) -> Vec<String> {
 /// corrected rows stay held by the refunds found.
 #[test]
 fn an_outage_right_after_the_commit_leaves_the_rows_in_doubt_and_the_corrected_file_held() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let ids = [5_000_101u64, 5_000_102, 5_000_103];
     let file = |amount: &str| {
         let mut s = String::from("payment_id,amount,reference\n");
@@ -63,8 +62,8 @@ fn an_outage_right_after_the_commit_leaves_the_rows_in_doubt_and_the_corrected_f
     let ran = run(token(
         &w,
         &["retry", "--state", "s.db", "--max-attempts", "2"],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     assert_eq!(outcomes(&w, "night.results.csv"), ["unknown"; 3], "{ran:?}");
     assert!(
         ran.stderr.contains("unknown") && ran.stderr.contains("may have been refunded"),
@@ -82,8 +81,7 @@ fn an_outage_right_after_the_commit_leaves_the_rows_in_doubt_and_the_corrected_f
     assert!(plan.stdout.contains("may have been refunded"), "{plan:?}");
     // Run reads the payments back before sending: the refunds are found and
     // given to the night's rows, and the corrected rows are held by them.
-    let ran = run(w.mprefund(&sb, &["run", "fixed.csv", "--state", "s.db", "--yes"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "fixed.csv", "--state", "s.db", "--yes"])).exits(1);
     assert_eq!(sb.refunds().len(), 3, "nothing refunded twice: {ran:?}");
     let fixed = read_csv(&w.path("fixed.results.csv"));
     assert!(
@@ -114,11 +112,11 @@ fn an_outage_right_after_the_commit_leaves_the_rows_in_doubt_and_the_corrected_f
         ["refunded"; 3],
         "{report:?}"
     );
-    let rec = run(token(
+    run(token(
         &w,
         &["reconcile", "--state", "s.db", "--batch", &night],
-    ));
-    assert_eq!(rec.code, 0, "{rec:?}");
+    ))
+    .exits(0);
     let lines = read_csv(&w.path("night.reconcile.csv"));
     assert!(lines.iter().all(|l| l["finding"] == "matched"), "{lines:?}");
     // The corrected rows, retried, still meet the refunds: held for a person.
@@ -154,8 +152,7 @@ fn batch(w: &Work, results: &str) -> String {
 /// `--skip-invalid`: no payment is refunded twice.
 #[test]
 fn cuts_and_500s_then_a_corrected_file_refund_no_payment_twice() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let mut night = String::from("payment_id,amount,reference\n");
     let mut fixed = String::from("payment_id,amount,reference\n");
     for i in 0..40u64 {
@@ -225,8 +222,7 @@ fn cuts_and_500s_then_a_corrected_file_refund_no_payment_twice() {
 /// corrected file sends nothing on its payment.
 #[test]
 fn a_timeout_then_423_leaves_the_row_in_doubt() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "night.csv",
         "payment_id,amount,reference\n5200001,25.00,CB-1\n",
@@ -260,8 +256,7 @@ fn a_timeout_then_423_leaves_the_row_in_doubt() {
         sb.refunds().len() == 1
     });
     sb.set_faults(Faults::default());
-    let ran = run(w.mprefund(&sb, &["run", "fixed.csv", "--state", "s.db", "--yes"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "fixed.csv", "--state", "s.db", "--yes"])).exits(1);
     assert_eq!(sb.refunds().len(), 1, "nothing refunded twice: {ran:?}");
 }
 
@@ -270,8 +265,7 @@ fn a_timeout_then_423_leaves_the_row_in_doubt() {
 /// without a refund frees the corrected row, which is sent.
 #[test]
 fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "night.csv",
         "payment_id,amount,reference\n5300001,25.00,CB-1\n5300002,25.00,CB-2\n",
@@ -355,8 +349,7 @@ fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
 /// made belongs to a row the results call refunded or in doubt.
 #[test]
 fn a_run_killed_under_cuts_reports_no_refunded_row_as_pending() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", crate::common::ordinary_csv(200, 5_400_001));
     sb.set_faults(Faults {
         cut_after_commit: 0.5,
@@ -382,8 +375,7 @@ fn a_run_killed_under_cuts_reports_no_refunded_row_as_pending() {
     assert_eq!(ran.code, -1, "killed: {ran:?}");
     let made = sb.refunds();
     assert!(!made.is_empty());
-    let report = run(token(&w, &["report", "--state", "s.db"]));
-    assert_eq!(report.code, 0, "{report:?}");
+    run(token(&w, &["report", "--state", "s.db"])).exits(0);
     let rows = read_csv(&w.path("in.results.csv"));
     for r in &made {
         let row = rows
@@ -402,13 +394,12 @@ fn a_run_killed_under_cuts_reports_no_refunded_row_as_pending() {
     );
     // And the next run finishes it, nothing twice.
     sb.set_faults(Faults::default());
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &[
             "run", "in.csv", "--state", "s.db", "--rate", "1000", "--yes",
         ],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     assert_eq!(sb.refunds().len(), 200);
     assert!(
         crate::common::refunds_per_key(&sb)
@@ -422,8 +413,7 @@ fn a_run_killed_under_cuts_reports_no_refunded_row_as_pending() {
 /// in doubt, never "not sent yet".
 #[test]
 fn requests_given_up_after_the_grace_leave_their_rows_in_doubt() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", crate::common::ordinary_csv(20, 5_500_001));
     sb.set_faults(Faults {
         latency: Duration::from_millis(2500),
@@ -510,10 +500,10 @@ fn reconcile_at_once(w: &Work, batch: &str) -> crate::common::Ran {
 /// A row's outcome as `report` reads it from the state file now.
 fn reported(w: &Work, batch: &str) -> Vec<String> {
     let out = format!("{batch}.check.csv");
-    let ran = run(w
+    run(w
         .bare()
-        .args(["report", "--state", "s.db", "--batch", batch, "--out", &out]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .args(["report", "--state", "s.db", "--batch", batch, "--out", &out]))
+    .exits(0);
     outcomes(w, &out)
 }
 
@@ -522,8 +512,7 @@ fn reported(w: &Work, batch: &str) -> Vec<String> {
 /// batch sends its key, and both rows take the refund the key made.
 #[test]
 fn a_failed_row_is_in_doubt_again_when_another_batch_sends_its_key() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let line = "payment_id,amount,reference\n5300001,25.00,CB-1\n";
     w.write("night.csv", line);
     // The row again, under another of the day's rows.
@@ -567,8 +556,7 @@ fn a_failed_row_is_in_doubt_again_when_another_batch_sends_its_key() {
 /// the state file, and settles it.
 #[test]
 fn reconcile_counts_another_batchs_row_in_doubt_not_an_outside_refund() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     // Refused for certain: more than the payment holds; nothing moved.
     w.write(
         "night.csv",

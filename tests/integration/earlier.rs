@@ -4,7 +4,7 @@
 
 use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
 
-use crate::common::{Work, read_csv, run};
+use crate::common::{Work, outage, read_csv, run};
 
 /// A job over `tonight.csv` with its own state file, against `base`.
 fn job(w: &Work, base: &str, extra: &str) {
@@ -39,10 +39,7 @@ fn an_outage_nights_batch_is_finished_first_the_next_night() {
     let w = Work::new();
     job(&w, &sb.base_url(), "");
     // Night 3: every request fails, the breaker opens, the rows stay pending.
-    sb.set_faults(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    sb.set_faults(outage());
     w.write("tonight.csv", rows(5_100_000, 20));
     let n3 = night(&w);
     assert_eq!(n3.code, 3, "{n3:?}");
@@ -71,10 +68,7 @@ fn told_not_to_resume_earlier_the_run_refuses_naming_them() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let w = Work::new();
     job(&w, &sb.base_url(), "resume_earlier = false\n");
-    sb.set_faults(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    sb.set_faults(outage());
     w.write("tonight.csv", rows(5_300_000, 4));
     assert_eq!(night(&w).code, 3);
     sb.set_faults(Faults::default());
@@ -93,10 +87,7 @@ fn an_earlier_batch_past_max_age_is_left_alone_and_said() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let w = Work::new();
     job(&w, &sb.base_url(), "max_age = 0\n");
-    sb.set_faults(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    sb.set_faults(outage());
     w.write("tonight.csv", rows(5_500_000, 3));
     assert_eq!(night(&w).code, 3);
     sb.set_faults(Faults::default());

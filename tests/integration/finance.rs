@@ -2,7 +2,7 @@
 //! guards of a hand-off, honest per-currency figures, Excel-ready results, the
 //! rows that need a human, and `retry` sending only what it says.
 
-use crate::common::{ACCOUNT_STATE, Work, on_terminal, read_csv, run, sandbox};
+use crate::common::{ACCOUNT_STATE, Work, fresh, on_terminal, read_csv, run};
 
 const MIXED: &str = "payment_id,amount,currency\n\
                      7100001,10.5,BRL\n\
@@ -12,8 +12,7 @@ const MIXED: &str = "payment_id,amount,currency\n\
 
 #[test]
 fn on_a_terminal_run_shows_what_it_will_send_and_asks() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", MIXED);
 
     // "n": nothing is sent, exit 2.
@@ -46,8 +45,7 @@ fn on_a_terminal_run_shows_what_it_will_send_and_asks() {
 
 #[test]
 fn yes_or_no_terminal_sends_without_asking_and_production_is_named() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("a.csv", "payment_id,amount\n7200001,1\n");
     let (code, shown) = on_terminal(w.mprefund(&sb, &["run", "a.csv", "--yes"]), "");
     assert_eq!(code, 0, "{shown}");
@@ -56,8 +54,7 @@ fn yes_or_no_terminal_sends_without_asking_and_production_is_named() {
 
     // Cron: stdin is no terminal; nothing is asked.
     w.write("b.csv", "payment_id,amount\n7200002,1\n");
-    let ran = run(w.mprefund(&sb, &["run", "b.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = w.ok(&sb, &["run", "b.csv"]);
     assert!(!ran.stderr.contains("[y/N]"), "{ran:?}");
     assert_eq!(sb.refunds().len(), 2);
 
@@ -76,8 +73,7 @@ fn yes_or_no_terminal_sends_without_asking_and_production_is_named() {
 
 #[test]
 fn hand_off_guards_refuse_a_file_that_differs_and_say_so_to_monitoring() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", MIXED);
     let refused = |args: &[&str], why: &str| {
         let mut all = vec!["run", "in.csv", "--metrics-file", "m.prom"];
@@ -124,7 +120,7 @@ fn hand_off_guards_refuse_a_file_that_differs_and_say_so_to_monitoring() {
     std::fs::remove_file(w.path("m.prom")).unwrap();
 
     // The file is the one expected: it runs.
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &[
             "run",
@@ -136,15 +132,13 @@ fn hand_off_guards_refuse_a_file_that_differs_and_say_so_to_monitoring() {
             "--expect-total",
             "1500:CLP",
         ],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     assert_eq!(sb.refunds().len(), 4);
 }
 
 #[test]
 fn guards_in_a_job_file() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "in.csv",
         "payment_id,valor\n7300001,\"10,00\"\n7300002,\"5,25\"\n",
@@ -186,15 +180,13 @@ fn guards_in_a_job_file() {
 
 #[test]
 fn results_mirror_the_inputs_bom_and_decimal_comma() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     // A pt-BR Excel export: BOM, `;`, decimal comma.
     w.write(
         "br.csv",
         "\u{feff}payment_id;valor;obs\r\n7400001;10,5;a\r\n7400002;full;b\r\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "br.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "br.csv"]);
     let bytes = std::fs::read(w.path("br.results.csv")).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBFpayment_id;"), "{bytes:?}");
     let rows = read_csv(&w.path("br.results.csv"));
@@ -207,8 +199,7 @@ fn results_mirror_the_inputs_bom_and_decimal_comma() {
         "win.csv",
         b"payment_id;valor;obs\r\n7400003;2.5;Devolu\xE7\xE3o\r\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "win.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "win.csv"]);
     let text = std::fs::read_to_string(w.path("win.results.csv")).unwrap();
     assert!(text.starts_with('\u{feff}'), "{text}");
     assert!(text.contains("Devolução"), "{text}");
@@ -219,8 +210,7 @@ fn results_mirror_the_inputs_bom_and_decimal_comma() {
 
     // A plain UTF-8 file with `.` amounts stays plain.
     w.write("plain.csv", "payment_id,amount\n7400004,3\n");
-    let ran = run(w.mprefund(&sb, &["run", "plain.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "plain.csv"]);
     let text = std::fs::read_to_string(w.path("plain.results.csv")).unwrap();
     assert!(text.starts_with("payment_id,amount,row,"), "{text}");
     assert_eq!(
@@ -231,11 +221,9 @@ fn results_mirror_the_inputs_bom_and_decimal_comma() {
 
 #[test]
 fn summaries_keep_full_refunds_apart_per_currency() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", MIXED);
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--summary-json", "s.json"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = w.ok(&sb, &["run", "in.csv", "--summary-json", "s.json"]);
     assert!(
         ran.stderr.contains(
             "BRL: asked 30.50 in 2 row(s), refunded 30.50; 1 full-refund row(s) (no amount asked) refunded 100.00"
@@ -263,18 +251,16 @@ fn summaries_keep_full_refunds_apart_per_currency() {
 
 #[test]
 fn status_failed_lists_the_rows_that_need_a_human() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "in.csv",
         "payment_id,amount\n7500001,1\n\n7500900,2\n7500904,3\n7500002,x\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"])).exits(1);
     let st = run(w
         .bare()
-        .args(["status", "--state", ACCOUNT_STATE, "--failed"]));
-    assert_eq!(st.code, 0, "{st:?}");
+        .args(["status", "--state", ACCOUNT_STATE, "--failed"]))
+    .exits(0);
     let listed: Vec<&str> = st
         .stdout
         .lines()
@@ -302,14 +288,13 @@ fn status_failed_lists_the_rows_that_need_a_human() {
 
 #[test]
 fn retry_leaves_pending_rows_to_run_unless_asked() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", "payment_id,amount\n7600001,1\n7600002,1\n");
     // A refused token stops the run with every row pending.
-    let ran = run(w
+    run(w
         .mprefund(&sb, &["run", "in.csv", "--concurrency", "1"])
-        .env("MP_ACCESS_TOKEN", "WRONG"));
-    assert_eq!(ran.code, 6, "{ran:?}");
+        .env("MP_ACCESS_TOKEN", "WRONG"))
+    .exits(6);
     let ran = run(w.mprefund(
         &sb,
         &[
@@ -319,19 +304,18 @@ fn retry_leaves_pending_rows_to_run_unless_asked() {
             "--metrics-file",
             "m.prom",
         ],
-    ));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    ))
+    .exits(2);
     // Monitoring hears of a retry that sent nothing, too.
     let prom = std::fs::read_to_string(w.path("m.prom")).unwrap();
     assert!(prom.contains("mprefund_run_exit_code 2"), "{prom}");
     assert!(ran.stderr.contains("2 row(s) still pending"), "{ran:?}");
     assert!(ran.stderr.contains("--include-pending"), "{ran:?}");
     assert!(sb.refunds().is_empty());
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &["retry", "--state", ACCOUNT_STATE, "--include-pending"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     assert_eq!(sb.refunds().len(), 2);
 }
 
@@ -349,8 +333,8 @@ fn plan_with_a_job_names_its_columns_and_duration() {
         .current_dir(std::env::temp_dir())
         .arg("plan")
         .arg("--job")
-        .arg(w.path("job.toml")));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .arg(w.path("job.toml")))
+    .exits(0);
     let lines: Vec<&str> = ran.stdout.lines().map(str::trim).collect();
     assert!(
         lines.contains(&"payment id:  column 2 \"ID Pagamento\""),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mprefund_sandbox::{Faults, SandboxHandle};
 
-use crate::common::{Work, batch_of, on_terminal, read_csv, run, sandbox, wait_until};
+use crate::common::{Work, batch_of, fresh, on_terminal, read_csv, run, sandbox, wait_until};
 
 /// Refunds per payment in the sandbox.
 fn refunds_per_payment(sb: &SandboxHandle) -> HashMap<u64, usize> {
@@ -73,8 +73,7 @@ fn a_row_killed_in_flight_holds_its_payment() {
     assert_eq!(lines[0]["refund_id"], sb.refunds()[0].id.to_string());
 
     // The killed row finishes with its own key: the API replays, no new refund.
-    let ran = run(w.mprefund(&sb, &["run", "a.csv", "--state", "s.db"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "a.csv", "--state", "s.db"]);
     assert_eq!(sb.refunds().len(), 1);
 }
 
@@ -83,8 +82,7 @@ fn a_row_killed_in_flight_holds_its_payment() {
 /// path meets the guard too.
 #[test]
 fn a_batch_never_sent_holds_its_payments_and_is_guarded_when_resumed() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("a3.csv", "payment_id,amount,reference\n4100001,25.00,CB\n");
     w.write("b3.csv", "payment_id,amount,reference\n4100001,20.00,CB\n");
     let (code, shown) = on_terminal(
@@ -94,21 +92,18 @@ fn a_batch_never_sent_holds_its_payments_and_is_guarded_when_resumed() {
     assert_eq!(code, 2, "{shown}");
     assert!(sb.refunds().is_empty());
 
-    let ran = run(w.mprefund(&sb, &["run", "b3.csv", "--state", "s.db"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "b3.csv", "--state", "s.db"])).exits(2);
     assert!(ran.stderr.contains("waiting to be sent"), "{ran:?}");
     assert!(sb.refunds().is_empty(), "nothing was sent");
 
     // A person decides the correction goes out after all...
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &["run", "b3.csv", "--state", "s.db", "--allow-more-refunds"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     assert_eq!(sb.refunds().len(), 1);
     // ...then the first file is run again: same bytes, the fast path, guarded.
-    let ran = run(w.mprefund(&sb, &["run", "a3.csv", "--state", "s.db"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "a3.csv", "--state", "s.db"])).exits(2);
     assert!(
         ran.stderr.contains("payment 4100001 already has refunds")
             && ran.stderr.contains("20 refunded"),
@@ -116,8 +111,7 @@ fn a_batch_never_sent_holds_its_payments_and_is_guarded_when_resumed() {
     );
     assert_eq!(sb.refunds().len(), 1, "no second refund");
     // With --skip-invalid the row is marked, not sent.
-    let ran = run(w.mprefund(&sb, &["run", "a3.csv", "--state", "s.db", "--skip-invalid"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "a3.csv", "--state", "s.db", "--skip-invalid"])).exits(1);
     let rows = read_csv(&w.path("a3.results.csv"));
     assert_eq!(rows[0]["outcome"], "invalid", "{rows:?}");
     assert_eq!(rows[0]["cause_code"], "payment_has_refunds");
@@ -180,12 +174,11 @@ fn two_processes_on_one_state_file_refund_each_payment_once() {
 /// its payment is held back (failed, for a person), not sent.
 #[test]
 fn a_failed_row_retried_after_another_batch_refunded_is_held_back() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("a.csv", "payment_id,amount,reference\n4300001,25.00,CB\n");
     w.write("b.csv", "payment_id,amount,reference\n4300001,20.00,CB\n");
     sb.fail_payment(4_300_001, 400);
-    let ran = run(w.mprefund(
+    run(w.mprefund(
         &sb,
         &[
             "run",
@@ -195,18 +188,17 @@ fn a_failed_row_retried_after_another_batch_refunded_is_held_back() {
             "--summary-json",
             "a.json",
         ],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.path("a.json")).unwrap()).unwrap();
     let batch = summary["batch"].as_str().unwrap().to_owned();
     sb.heal_payment(4_300_001);
     // A's row failed for good, so B may go.
-    let ran = run(w.mprefund(&sb, &["run", "b.csv", "--state", "s.db"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "b.csv", "--state", "s.db"]);
     assert_eq!(sb.refunds().len(), 1);
 
-    let ran = run(w.mprefund(
+    run(w.mprefund(
         &sb,
         &[
             "retry",
@@ -217,8 +209,8 @@ fn a_failed_row_retried_after_another_batch_refunded_is_held_back() {
             "--all-failed",
             "--yes",
         ],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     assert_eq!(sb.refunds().len(), 1, "the retried row was not sent");
     let rows = read_csv(&w.path("a.results.csv"));
     assert_eq!(rows[0]["outcome"], "failed", "{rows:?}");
@@ -230,13 +222,12 @@ fn a_failed_row_retried_after_another_batch_refunded_is_held_back() {
 /// it reports, formula-looking references included.
 #[test]
 fn a_results_file_fed_back_in_refunds_nothing_again() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "f.csv",
         "payment_id,amount,reference\n4400001,10.00,=1+2\n4400002,11.00,-2+3\n4400003,12.00,@x\n",
     );
-    assert_eq!(run(w.mprefund(&sb, &["run", "f.csv"])).code, 0);
+    w.ok(&sb, &["run", "f.csv"]);
     assert_eq!(sb.refunds().len(), 3);
     let results = std::fs::read_to_string(w.path("f.results.csv")).unwrap();
     assert!(
@@ -244,7 +235,7 @@ fn a_results_file_fed_back_in_refunds_nothing_again() {
         "{results}"
     );
 
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &[
             "run",
@@ -254,8 +245,7 @@ fn a_results_file_fed_back_in_refunds_nothing_again() {
             "--out",
             "again.csv",
         ],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     assert_eq!(
         sb.refunds().len(),
         3,
@@ -267,8 +257,7 @@ fn a_results_file_fed_back_in_refunds_nothing_again() {
 /// to change to.
 #[test]
 fn a_refused_namespace_change_is_not_recorded() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("a.csv", "payment_id,amount,reference\n4500001,25.00,CB\n");
     w.write("b.csv", "payment_id,amount,reference\n4500001,20.00,CB\n");
     w.write("c.csv", "payment_id,amount,reference\n4500002,5.00,CB\n");
@@ -295,8 +284,7 @@ fn a_refused_namespace_change_is_not_recorded() {
 /// refused before a byte of it changes — not even switched to WAL.
 #[test]
 fn a_foreign_file_with_our_table_names_is_left_untouched() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", "payment_id,amount\n4600001,1.00\n");
     let p = w.path("foreign.db");
     let c = rusqlite::Connection::open(&p).unwrap();
@@ -307,8 +295,7 @@ fn a_foreign_file_with_our_table_names_is_left_untouched() {
     .unwrap();
     drop(c);
     let before = std::fs::read(&p).unwrap();
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "foreign.db"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "foreign.db"])).exits(2);
     assert!(ran.stderr.contains("cannot be used"), "{ran:?}");
     assert_eq!(std::fs::read(&p).unwrap(), before, "the file changed");
     assert!(!w.path("foreign.db-wal").exists());
@@ -321,8 +308,7 @@ fn a_foreign_file_with_our_table_names_is_left_untouched() {
 /// for by name.
 #[test]
 fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "chargebacks_v2.csv",
         "payment_id,amount,reference\n4700001,25.00,CB-1\n4700002,10.00,CB-2\n",
@@ -331,11 +317,9 @@ fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
         "chargebacks_v3.csv",
         "payment_id,amount,reference\n4700001,20.00,CB-1\n4700002,10.00,CB-2\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "chargebacks_v2.csv", "--namespace", "acme"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "chargebacks_v2.csv", "--namespace", "acme"]);
     assert!(w.path("xdg/mprefund/acme.db").is_file());
-    let ran = run(w.mprefund(&sb, &["run", "chargebacks_v3.csv", "--namespace", "acme"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "chargebacks_v3.csv", "--namespace", "acme"])).exits(2);
     assert!(
         ran.stderr
             .contains("line 2: payment 4700001 already has refunds"),
@@ -345,8 +329,7 @@ fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
     assert_eq!(sb.refunds().len(), 2, "0 new refunds");
 
     // The namespace forgotten: refused, the account's namespace named.
-    let ran = run(w.mprefund(&sb, &["run", "chargebacks_v3.csv"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "chargebacks_v3.csv"])).exits(2);
     assert!(
         ran.stderr.contains("acme") && ran.stderr.contains("--namespace-change"),
         "{ran:?}"
@@ -370,8 +353,7 @@ fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
         .code,
         0
     );
-    let ran = run(w.mprefund(&sb, &["run", "old.csv", "--namespace", "acme"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = w.ok(&sb, &["run", "old.csv", "--namespace", "acme"]);
     assert!(ran.stderr.contains("old.mprefund.db"), "said so: {ran:?}");
     assert_eq!(sb.refunds().len(), 3);
 }
@@ -381,8 +363,7 @@ fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
 /// in the summary, its JSON, the metrics and a results column.
 #[test]
 fn new_refunds_are_told_from_rows_already_done() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "v2.csv",
         "payment_id,amount,reference\n4900001,25.00,CB-1\n4900002,10.00,CB-2\n",
@@ -391,7 +372,7 @@ fn new_refunds_are_told_from_rows_already_done() {
         "v3.csv",
         "payment_id,amount,reference\n4900001,20.00,CB-1\n4900002,10.00,CB-2\n4900003,7.50,CB-3\n",
     );
-    assert_eq!(run(w.mprefund(&sb, &["run", "v2.csv"])).code, 0);
+    w.ok(&sb, &["run", "v2.csv"]);
     let ran = run(w.mprefund(
         &sb,
         &[
@@ -438,8 +419,7 @@ fn a_replayed_refund_is_already_done() {
     let mut cmd = w.bare();
     cmd.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["run", "in.csv", "--api-base", &stub.base()]);
-    let ran = run(cmd);
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = run(cmd).exits(0);
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows[0]["refund_origin"], "already_done", "{rows:?}");
     assert!(
@@ -452,8 +432,7 @@ fn a_replayed_refund_is_already_done() {
 /// state file) as `already_done`, and flags only the real problems.
 #[test]
 fn plan_online_knows_a_rows_own_refund() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "v2.csv",
         "payment_id,amount,reference\n4920001,25.00,CB-1\n4920002,10.00,CB-2\n4920004,5.00,P-1\n",
@@ -463,7 +442,7 @@ fn plan_online_knows_a_rows_own_refund() {
         "payment_id,amount,reference\n4920001,20.00,CB-1\n4920002,10.00,CB-2\n4920003,7.50,CB-3\n\
          4920004,5.00,P-1\n4920004,6.00,P-2\n",
     );
-    assert_eq!(run(w.mprefund(&sb, &["run", "v2.csv"])).code, 0);
+    w.ok(&sb, &["run", "v2.csv"]);
     let ran = run(w.mprefund(&sb, &["plan", "--online", "v3.csv"]));
     let rows = read_csv(&w.path("v3.plan.csv"));
     let predictions: Vec<&str> = rows.iter().map(|r| r["prediction"].as_str()).collect();

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use mprefund_sandbox::TEST_TOKEN;
 
 use crate::common::{
-    ACCOUNT_STATE, Stub, Work, json, ordinary_csv, read_csv, refunds_per_key, run, sandbox,
+    ACCOUNT_STATE, Stub, Work, fresh, json, ordinary_csv, read_csv, refunds_per_key, run,
 };
 
 /// `mprefund ARGS` in `w` against any API base.
@@ -29,8 +29,7 @@ fn file_bytes(p: &Path) -> Vec<u8> {
 // Item 1: a quote left open must not swallow the rows after it.
 #[test]
 fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "open.csv",
         "payment_id,amount,reference\n7000001,10,a\n7000002,10,\"b\n7000003,10,c\n7000004,10,d\n",
@@ -51,8 +50,7 @@ fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
         "late.csv",
         "payment_id,amount,note\n7000011,10,\"x\n7000012,10,y\"\n7000013,10,z\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "late.csv"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "late.csv"])).exits(2);
     assert!(ran.stderr.contains("line 2"), "{ran:?}");
     assert!(ran.stderr.contains("further rows"), "{ran:?}");
     assert_eq!(sb.refunds().len(), 0);
@@ -61,8 +59,7 @@ fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
         "note.csv",
         "payment_id,amount,note\n7000021,10,\"first line\nsecond line\"\n7000022,10,z\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "note.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "note.csv"]);
     let rows = read_csv(&w.path("note.results.csv"));
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["note"], "first line\nsecond line");
@@ -73,11 +70,9 @@ fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
 // another output.
 #[test]
 fn outputs_that_would_overwrite_state_or_input_are_refused() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", ordinary_csv(3, 7_100_001));
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv", "--state", "s.db"]);
     let state = file_bytes(&w.path("s.db"));
     let input = file_bytes(&w.path("in.csv"));
     for (flag, target) in [
@@ -92,10 +87,10 @@ fn outputs_that_would_overwrite_state_or_input_are_refused() {
         assert_eq!(ran.code, 2, "{flag} {target}: {ran:?}");
         assert!(ran.stderr.contains("would overwrite"), "{ran:?}");
     }
-    let ran = run(w
+    run(w
         .bare()
-        .args(["report", "--state", "s.db", "--out", "s.db"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+        .args(["report", "--state", "s.db", "--out", "s.db"]))
+    .exits(2);
     assert!(
         file_bytes(&w.path("s.db")) == state,
         "the state file changed"
@@ -107,14 +102,12 @@ fn outputs_that_would_overwrite_state_or_input_are_refused() {
 // Item 3: a changed namespace would give every row a new key.
 #[test]
 fn a_namespace_change_is_refused_unless_asked_for() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", ordinary_csv(4, 7_200_001));
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &["run", "in.csv", "--state", "s.db", "--namespace", "acctA"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     for other in [&["--namespace", "acctB"][..], &[]] {
         let mut args = vec!["run", "in.csv", "--state", "s.db"];
         args.extend_from_slice(other);
@@ -135,20 +128,17 @@ fn a_namespace_change_is_refused_unless_asked_for() {
         "acctB",
         "--namespace-change",
     ];
-    let ran = run(w.mprefund(&sb, &switch));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &switch)).exits(2);
     assert!(ran.stderr.contains("already has refunds"), "{ran:?}");
     assert_eq!(sb.refunds().len(), 4);
-    let ran = run(w.mprefund(&sb, &switch).arg("--allow-more-refunds"));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    run(w.mprefund(&sb, &switch).arg("--allow-more-refunds")).exits(0);
     assert_eq!(sb.refunds().len(), 8);
 }
 
 // Item 4: a reference in NFC and the same text in NFD are one refund.
 #[test]
 fn nfc_and_nfd_references_are_one_refund() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "win.csv",
         "payment_id,amount,reference\n7300001,10,Estorno Jo\u{e3}o\n",
@@ -157,9 +147,8 @@ fn nfc_and_nfd_references_are_one_refund() {
         "mac.csv",
         "payment_id,amount,reference\n7300001,10,Estorno Joa\u{303}o\n",
     );
-    assert_eq!(run(w.mprefund(&sb, &["run", "win.csv"])).code, 0);
-    let ran = run(w.mprefund(&sb, &["run", "mac.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "win.csv"]);
+    w.ok(&sb, &["run", "mac.csv"]);
     assert_eq!(refunds_per_key(&sb).len(), 1);
     assert_eq!(sb.refunds().len(), 1);
     assert_eq!(
@@ -204,7 +193,7 @@ fn answers_are_checked_against_the_question() {
     ];
     for (i, body) in unknowns.into_iter().enumerate() {
         let stub = Stub::start(move |_, _| json(201, body));
-        let ran = run(mprefund_at(
+        run(mprefund_at(
             &w,
             &stub.base(),
             &[
@@ -215,8 +204,8 @@ fn answers_are_checked_against_the_question() {
                 "--max-attempts",
                 "2",
             ],
-        ));
-        assert_eq!(ran.code, 1, "{ran:?}");
+        ))
+        .exits(1);
         let row = &read_csv(&w.path("in.results.csv"))[0];
         // No answer to trust: the refund may exist — in doubt, not failed.
         assert_eq!(row["outcome"], "unknown", "{row:?}");
@@ -231,11 +220,9 @@ fn answers_are_checked_against_the_question() {
 // Item 5: a rejected refund moved no money.
 #[test]
 fn a_rejected_refund_shows_no_refunded_amount_and_is_not_summed() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", "payment_id,amount\n7500908,10.00\n7500001,5.00\n");
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--summary-json", "summary.json"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv", "--summary-json", "summary.json"])).exits(1);
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows[0]["refund_status"], "rejected");
     assert_ne!(rows[0]["refund_id"], "");
@@ -264,12 +251,12 @@ fn an_oversized_answer_is_an_unknown_outcome_not_a_success() {
         body.push_str("\"}");
         json(201, &body)
     });
-    let ran = run(mprefund_at(
+    run(mprefund_at(
         &w,
         &stub.base(),
         &["run", "in.csv", "--max-attempts", "2"],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     let row = &read_csv(&w.path("in.results.csv"))[0];
     assert_eq!(row["outcome"], "unknown", "{row:?}");
     assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
@@ -282,8 +269,7 @@ fn an_oversized_answer_is_an_unknown_outcome_not_a_success() {
 // Item 7: another application's database is refused before a byte changes.
 #[test]
 fn a_foreign_or_unusable_state_file_is_refused_untouched() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", ordinary_csv(2, 7_700_001));
     let make = |name: &str, sql: &str| {
         let p = w.path(name);
@@ -319,10 +305,8 @@ fn a_foreign_or_unusable_state_file_is_refused_untouched() {
         assert!(!Path::new(&wal).exists(), "{} got a WAL", p.display());
     }
     std::fs::create_dir(w.path("folder.db")).unwrap();
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "folder.db"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
-    let ran = run(w.bare().args(["status", "--state", "notes.db"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv", "--state", "folder.db"])).exits(2);
+    run(w.bare().args(["status", "--state", "notes.db"])).exits(2);
     assert_eq!(sb.refunds().len(), 0);
 }
 
@@ -349,12 +333,12 @@ fn retry_after_is_honoured_with_an_html_429_and_the_breaker_stays_closed() {
         ),
         _ => json(201, ok),
     });
-    let ran = run(mprefund_at(
+    run(mprefund_at(
         &w,
         &stub.base(),
         &["run", "in.csv", "--breaker", "2"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    ))
+    .exits(0);
     let seen = stub.seen();
     assert_eq!(seen.len(), 5);
     let gap = seen[1].at - seen[0].at;
@@ -365,14 +349,13 @@ fn retry_after_is_honoured_with_an_html_429_and_the_breaker_stays_closed() {
 // Item 10: the token never leaves the Authorization header.
 #[test]
 fn the_token_stays_secret_and_userinfo_is_refused() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", "payment_id,amount\n7900001,10.00\n");
     let base = format!("http://user:hunter2@{}", sb.addr());
     let ran = run(w
         .mprefund(&sb, &["run", "in.csv"])
-        .args(["--api-base", &base]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+        .args(["--api-base", &base]))
+    .exits(2);
     assert!(!ran.stderr.contains("hunter2"), "{ran:?}");
     assert_eq!(sb.refunds().len(), 0);
 
@@ -394,8 +377,8 @@ fn the_token_stays_secret_and_userinfo_is_refused() {
     let ran = run(
         mprefund_at(&w, &stub.base(), &["run", "in.csv", "--state", "echo.db"])
             .env("MP_ACCESS_TOKEN", secret),
-    );
-    assert_eq!(ran.code, 1, "{ran:?}");
+    )
+    .exits(1);
     let results = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     assert!(results.contains("<redacted>"), "{results}");
     for (what, bytes) in [
@@ -429,8 +412,8 @@ fn the_token_stays_secret_and_userinfo_is_refused() {
         "token.txt",
         "--api-base",
         &sb.base_url(),
-    ]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    ]))
+    .exits(0);
     assert!(ran.stderr.contains("readable by other users"), "{ran:?}");
     assert_eq!(sb.refunds().len(), 1);
 }
@@ -438,27 +421,23 @@ fn the_token_stays_secret_and_userinfo_is_refused() {
 // Item 11: what an interrupted results write left is cleaned on the next write.
 #[test]
 fn stale_temporary_files_are_cleaned_on_the_next_write() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", ordinary_csv(2, 7_950_001));
     let stale = w.write(".mprefund-Xk3v9q", vec![b'x'; 4096]);
     let f = std::fs::File::options().write(true).open(&stale).unwrap();
     f.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
         .unwrap();
     drop(f);
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     assert!(!stale.exists());
 }
 
 // Item 12: every row invalid with --skip-invalid still gets its results.
 #[test]
 fn skip_invalid_with_every_row_bad_writes_results_and_exits_1() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", "payment_id,amount\nabc,10\n7960001,-5\n");
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"])).exits(1);
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r["outcome"] == "invalid"), "{rows:?}");
@@ -468,14 +447,12 @@ fn skip_invalid_with_every_row_bad_writes_results_and_exits_1() {
 // Item 13: columns named like ours, unknown currencies.
 #[test]
 fn input_columns_named_like_ours_and_unknown_currencies() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "in.csv",
         "payment_id,amount,outcome,row\n7970001,10,won,r-1\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     let text = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let mut unique = header.clone();
@@ -492,8 +469,7 @@ fn input_columns_named_like_ours_and_unknown_currencies() {
         "cur.csv",
         "payment_id,amount,currency\n7970002,10,XYZ\n7970003,10.5,CLP\n",
     );
-    let ran = run(w.bare().args(["plan", "cur.csv"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.bare().args(["plan", "cur.csv"])).exits(2);
     let out = format!("{}{}", ran.stdout, ran.stderr);
     assert!(out.contains("line 2") && out.contains("XYZ"), "{out}");
     assert!(
@@ -505,10 +481,9 @@ fn input_columns_named_like_ours_and_unknown_currencies() {
 // Item 14: hand-edited state: a non-ASCII batch id, sums past Decimal's range.
 #[test]
 fn a_hand_edited_state_file_does_not_panic() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", ordinary_csv(2, 7_980_001));
-    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    w.ok(&sb, &["run", "in.csv"]);
     let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute_batch(
         "UPDATE batches SET id = 'ñandú-çaçá-øre-ÿes';
@@ -613,12 +588,12 @@ fn a_full_refund_answered_with_an_array_is_the_right_one_or_unknown() {
                     {"id": 12, "payment_id": 7920001, "amount": 95.00, "status": "approved",
                      "date_created": "2026-01-02T10:00:00.000-03:00"}]"#;
     let stub = Stub::start(move |_, _| json(200, dated));
-    let ran = run(mprefund_at(
+    run(mprefund_at(
         &w,
         &stub.base(),
         &["run", "in.csv", "--state", "dated.db"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    ))
+    .exits(0);
     let row = &read_csv(&w.path("in.results.csv"))[0];
     assert_eq!(row["outcome"], "refunded", "{row:?}");
     assert_eq!(row["refund_id"], "12", "{row:?}");
@@ -627,7 +602,7 @@ fn a_full_refund_answered_with_an_array_is_the_right_one_or_unknown() {
     let undated = r#"[{"id": 11, "payment_id": 7920001, "amount": 5, "status": "approved"},
                       {"id": 12, "payment_id": 7920001, "amount": 95, "status": "approved"}]"#;
     let stub = Stub::start(move |_, _| json(200, undated));
-    let ran = run(mprefund_at(
+    run(mprefund_at(
         &w,
         &stub.base(),
         &[
@@ -638,8 +613,8 @@ fn a_full_refund_answered_with_an_array_is_the_right_one_or_unknown() {
             "--max-attempts",
             "2",
         ],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     let row = &read_csv(&w.path("in.results.csv"))[0];
     assert_eq!(row["outcome"], "unknown", "{row:?}");
     assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
@@ -706,12 +681,12 @@ fn odd_refund_answers_are_unknown_and_zero_padded_ids_match() {
     }
     let padded = r#"{"id": 1, "payment_id": "06000001", "amount": 25.00, "status": "approved"}"#;
     let stub = Stub::start(move |_, _| json(201, padded));
-    let ran = run(mprefund_at(
+    run(mprefund_at(
         &w,
         &stub.base(),
         &["run", "in.csv", "--state", "padded.db"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    ))
+    .exits(0);
     let row = &read_csv(&w.path("in.results.csv"))[0];
     assert_eq!(row["outcome"], "refunded", "{row:?}");
     assert_eq!(row["cause_code"], "", "{row:?}");
@@ -721,8 +696,7 @@ fn odd_refund_answers_are_unknown_and_zero_padded_ids_match() {
 /// usage error at once, its contents never shown.
 #[test]
 fn a_token_file_is_bounded() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", "payment_id,amount\n7930001,10.00\n");
     w.write("big.txt", format!("{TEST_TOKEN}-leaked-").repeat(500));
     for (file, said) in [
@@ -748,18 +722,17 @@ fn a_token_file_is_bounded() {
 /// `report` on a damaged state file exits 5 (not "resumable").
 #[test]
 fn report_on_a_damaged_state_exits_5() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", ordinary_csv(2, 7_940_001));
-    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    w.ok(&sb, &["run", "in.csv"]);
     let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute_batch("UPDATE rows SET fields = x'0102' WHERE row_no = 2;")
         .unwrap();
     drop(c);
     let ran = run(w
         .bare()
-        .args(["report", "--state", ACCOUNT_STATE, "--out", "again.csv"]));
-    assert_eq!(ran.code, 5, "{ran:?}");
+        .args(["report", "--state", ACCOUNT_STATE, "--out", "again.csv"]))
+    .exits(5);
     assert!(ran.stderr.contains("damaged"), "{ran:?}");
     assert!(ran.stderr.contains("row 2"), "{ran:?}");
     assert!(!w.path("again.csv").exists());
@@ -794,10 +767,9 @@ fn in_mount_namespace(w: &Work, setup: &str, args: &[&str]) -> crate::common::Ra
 /// untouched (it is not "stopped early, resumable").
 #[test]
 fn report_to_a_full_disk_exits_2() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", ordinary_csv(300, 7_950_001));
-    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    w.ok(&sb, &["run", "in.csv"]);
     std::fs::create_dir(w.path("small")).unwrap();
     let before = file_bytes(&w.path(ACCOUNT_STATE));
     assert!(!before.is_empty());
@@ -816,13 +788,11 @@ fn report_to_a_full_disk_exits_2() {
 /// "not a SQLite database".
 #[test]
 fn a_state_file_on_a_read_only_mount_is_said_to_be_read_only() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     std::fs::create_dir(w.path("ro")).unwrap();
     w.write("in.csv", ordinary_csv(2, 7_960_001));
     let state = w.path("ro/s.db");
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", state.to_str().unwrap()]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv", "--state", state.to_str().unwrap()]);
     let ran = in_mount_namespace(
         &w,
         r#"mount --bind "$D/ro" "$D/ro" && mount -o remount,bind,ro "$D/ro""#,
@@ -837,8 +807,7 @@ fn a_state_file_on_a_read_only_mount_is_said_to_be_read_only() {
 // negative and leave the batch stuck; it is a bad line at `plan` and `run`.
 #[test]
 fn a_payment_id_beyond_the_stored_range_is_a_bad_line() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "big.csv",
         "payment_id,amount,reference\n9223372036854775808,10,a\n7100001,10,b\n",
@@ -862,8 +831,7 @@ fn a_payment_id_beyond_the_stored_range_is_a_bad_line() {
 // spreadsheet, a report's header or line.
 #[test]
 fn bad_input_is_echoed_as_an_excerpt() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let huge = "9".repeat(2 << 20);
     w.write(
         "cell.csv",
@@ -897,8 +865,7 @@ fn bad_input_is_echoed_as_an_excerpt() {
     let ran = run(w.mprefund(&sb, &["run", "cell.csv"]));
     assert_eq!(ran.code, 2);
     w.write("in.csv", "payment_id,amount\n7200002,10\n");
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     w.write("header.csv", "TRANSACTION_TYPE,".repeat(200_000));
     let mut line = String::from(
         "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,METADATA\nSETTLEMENT,7200002,10,\n",

@@ -428,8 +428,7 @@ async fn what_the_console_keeps_is_private_whatever_the_umask_and_results_keep_i
             "--api-base",
             &sb.base_url(),
         ]);
-    let ran = run(r);
-    assert_eq!(ran.code, 0, "{ran:?}");
+    run(r).exits(0);
     assert_eq!(mode(&w.path("run.db")), 0o600);
     assert_eq!(mode(&w.path("in.results.csv")), 0o644);
 }
@@ -566,8 +565,8 @@ fn a_token_echoed_in_base64_or_cut_short_is_redacted() {
         .bare()
         .args(["run", "in.csv", "--state", "s.db", "--max-attempts", "1"])
         .args(["--api-base", &stub.base()])
-        .env("MP_ACCESS_TOKEN", secret));
-    assert_eq!(ran.code, 1, "{ran:?}");
+        .env("MP_ACCESS_TOKEN", secret))
+    .exits(1);
     let results = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     assert!(results.contains("<redacted>"), "{results}");
     let read = |p: &str| std::fs::read(w.path(p)).unwrap_or_default();
@@ -623,24 +622,22 @@ fn a_wide_or_long_spreadsheet_is_refused_with_its_line_in_flat_memory() {
 
     // A wide real export passes once the cap is raised, by flag or job key.
     w.write("1200.csv", wide_csv(1200));
-    let refused = run(w.bare().args(["plan", "1200.csv", "--state", "s.db"]));
-    assert_eq!(refused.code, 2, "{refused:?}");
+    let refused = run(w.bare().args(["plan", "1200.csv", "--state", "s.db"])).exits(2);
     assert!(refused.stderr.contains("--max-columns"), "{refused:?}");
-    let flag = run(w.bare().args([
+    run(w.bare().args([
         "plan",
         "1200.csv",
         "--state",
         "s.db",
         "--max-columns",
         "1500",
-    ]));
-    assert_eq!(flag.code, 0, "{flag:?}");
+    ]))
+    .exits(0);
     w.write(
         "job.toml",
         "input = \"1200.csv\"\nstate = \"s.db\"\nmax_columns = 1500\n",
     );
-    let job = run(w.bare().args(["plan", "--job", "job.toml"]));
-    assert_eq!(job.code, 0, "{job:?}");
+    run(w.bare().args(["plan", "--job", "job.toml"])).exits(0);
 }
 
 #[tokio::test]

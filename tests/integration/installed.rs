@@ -83,8 +83,7 @@ fn as_cron(command: &str, home: &Path) -> Ran {
 
 #[tokio::test]
 async fn the_shipped_crontab_sends_an_approved_batch_and_monitors_it() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let root = w.path("root");
     let job = install(&root, &sb.base_url());
     let state = root.join("var/lib/mprefund/chargebacks.db");
@@ -180,8 +179,8 @@ fn a_console_without_a_token_refuses_to_start_unless_told_to_look_only() {
     let ran = run(w
         .bare()
         .args(["console", "--listen", "127.0.0.1:0", "--state"])
-        .arg(&state));
-    assert_eq!(ran.code, 2, "{ran:?}");
+        .arg(&state))
+    .exits(2);
     assert!(
         ran.stderr.contains("no usable access token") && ran.stderr.contains("--without-token"),
         "{ran:?}"
@@ -251,10 +250,7 @@ fn ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 
 #[test]
 fn the_night_after_an_outage_names_the_batch_it_finished_and_the_morning_reads_both() {
-    let sb = sandbox_with(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    let sb = sandbox_with(outage());
     let w = Work::new();
     w.write(
         "job.toml",
@@ -325,8 +321,7 @@ fn the_night_after_an_outage_names_the_batch_it_finished_and_the_morning_reads_b
     );
 
     // The morning: both batches read back, each into a file of its own.
-    let ran = run(w.mprefund(&sb, &["--quiet", "reconcile", "--job", "job.toml"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = w.ok(&sb, &["--quiet", "reconcile", "--job", "job.toml"]);
     let files = ending(w.dir.path(), ".reconcile.csv");
     assert_eq!(files.len(), 2, "{files:?} {ran:?}");
     for (id, rows) in [(&first, 5), (&second, 4)] {
@@ -342,8 +337,7 @@ fn the_night_after_an_outage_names_the_batch_it_finished_and_the_morning_reads_b
     }
     assert!(ending(w.dir.path(), ".lock").is_empty());
     // The next morning: only what was sent since (nothing new: tonight's again).
-    let ran = run(w.mprefund(&sb, &["--quiet", "reconcile", "--job", "job.toml"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = w.ok(&sb, &["--quiet", "reconcile", "--job", "job.toml"]);
     assert_eq!(ran.stderr.matches("reconciled").count(), 1, "{ran:?}");
 }
 
@@ -439,8 +433,7 @@ fn notifications_reach_a_webhook_and_a_failed_one_is_tried_again() {
     // The first is refused: the tool tries again.
     let hook = Receiver::start(1);
     let url = hook.url.clone();
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     // A night that needs a person: the token refused (exit 6).
     w.write("in.csv", ordinary_csv(2, 3_210));
     let ran = run(w
@@ -453,8 +446,8 @@ fn notifications_reach_a_webhook_and_a_failed_one_is_tried_again() {
             &sb.base_url(),
             "--notify-url",
             &url,
-        ]));
-    assert_eq!(ran.code, 6, "{ran:?}");
+        ]))
+    .exits(6);
     let said = hook.wait_for("exit 6");
     assert!(
         said.contains("exit 6") && said.contains("a person must fix"),
@@ -491,8 +484,8 @@ fn notifications_reach_a_webhook_and_a_failed_one_is_tried_again() {
             "--notify-url",
             "http://hooks.example.com/x",
         ],
-    ));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    ))
+    .exits(2);
     assert!(
         ran.stderr.contains("notify_url must be an https:// URL"),
         "{ran:?}"
@@ -527,8 +520,8 @@ fn the_shipped_units_pass_systemd_analyze_verify() {
         .current_dir(w.dir.path())
         .arg("verify")
         .arg("--man=no")
-        .args(&units));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .args(&units))
+    .exits(0);
     // Every key known to the systemd here (252, Debian 12, and later): the
     // newer ones live in the drop-in, installed only where they are known.
     assert!(
@@ -556,10 +549,7 @@ fn next_in(said: &str) -> Vec<String> {
 #[test]
 fn retry_and_reconcile_notify_what_a_person_must_see() {
     let hook = Receiver::start(0);
-    let sb = sandbox_with(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    let sb = sandbox_with(outage());
     let w = Work::new();
     w.write(
         "job.toml",
@@ -631,8 +621,7 @@ fn retry_and_reconcile_notify_what_a_person_must_see() {
 #[tokio::test]
 async fn run_approved_tells_of_a_stopped_console_batch() {
     let hook = Receiver::start(0);
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let state = state_with_users(&w);
     let c = Console::start_with(
         &w,
@@ -649,10 +638,7 @@ async fn run_approved_tells_of_a_stopped_console_batch() {
         .await;
     drop((sub, appr));
     drop(c);
-    sb.set_faults(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    sb.set_faults(outage());
     let night = |extra: &[&str]| {
         let mut cmd = w.bare();
         cmd.env("MP_ACCESS_TOKEN", TEST_TOKEN)
@@ -699,10 +685,7 @@ fn mode(p: &Path) -> u32 {
 #[test]
 fn a_nights_files_are_private_under_umask_022_and_locks_go_with_their_batch() {
     use std::os::unix::process::CommandExt;
-    let sb = sandbox_with(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    let sb = sandbox_with(outage());
     let w = Work::new();
     w.write(
         "job.toml",

@@ -44,11 +44,11 @@ fn mixed_outcomes_each_row_once_with_its_cause() {
     let w = Work::new();
     w.write("in.csv", MIXED);
     // One at a time, so that A3 reaches payment …1003 before A4 does.
-    let ran = run(w.mprefund(
+    run(w.mprefund(
         &sb,
         &["run", "in.csv", "--concurrency", "1", "--rate", "1000"],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     let rows = read_csv(&w.path("in.results.csv"));
     let got: Vec<(&str, &str, &str)> = rows
         .iter()
@@ -120,7 +120,7 @@ fn faults_everywhere_still_one_refund_per_row() {
     });
     let w = Work::new();
     w.write("in.csv", ordinary_csv(120, 6_000_001));
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &[
             "run",
@@ -135,8 +135,7 @@ fn faults_everywhere_still_one_refund_per_row() {
             // them for one (rate control has its own tests).
             "--fixed-rate",
         ],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows.len(), 120);
     assert!(rows.iter().all(|r| r["outcome"] == "refunded"), "{rows:?}");
@@ -214,14 +213,13 @@ fn a_reexported_spreadsheet_with_a_fresh_state_refunds_nothing_new() {
         "original.csv",
         "payment_id,amount,reference,note\n8880001001,10.50,R1,a\n8880001002,full,R2,b\n8880001003,3,,c\n8880001003,3,,d\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "original.csv", "--allow-duplicates"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "original.csv", "--allow-duplicates"]);
     assert_eq!(sb.refunds().len(), 4);
     // Re-exported by a pt-BR Excel: BOM, `;`, CRLF, decimal comma, renamed and
     // reordered columns, rows reordered, `total` for `full`.
     let ptbr = "\u{feff}Observação;Valor;ID_Pagamento;Reference\r\nd;3,00;8880001003;\r\nb;TOTAL;8880001002;R2\r\nc;3;8880001003;\r\na;10,5;8880001001;R1\r\n";
     w.write("reexport.csv", ptbr);
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &[
             "run",
@@ -230,8 +228,7 @@ fn a_reexported_spreadsheet_with_a_fresh_state_refunds_nothing_new() {
             "--state",
             "fresh.db",
         ],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     assert_eq!(sb.refunds().len(), 4, "the re-export created new refunds");
     let first: HashSet<String> = read_csv(&w.path("original.results.csv"))
         .into_iter()
@@ -281,11 +278,11 @@ fn a_wrong_token_stops_fast_and_the_right_one_resumes() {
             .any(|win| win == secret.as_bytes())
     );
 
-    let ran = run(&mut w.mprefund(
+    run(&mut w.mprefund(
         &sb,
         &["run", "in.csv", "--concurrency", "4", "--rate", "1000"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    ))
+    .exits(0);
     assert_eq!(sb.refunds().len(), 200);
     assert_no_duplicates(&sb);
 }
@@ -364,8 +361,7 @@ fn skip_invalid_refunds_the_rest_and_marks_bad_lines() {
         "in.csv",
         "payment_id,amount,note\n1001,5,=1+1\n1002,-5,x\n1003,2,y\n1004,7,50,z\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"])).exits(1);
     let rows = read_csv(&w.path("in.results.csv"));
     let outcomes: Vec<&str> = rows.iter().map(|r| r["outcome"].as_str()).collect();
     assert_eq!(outcomes, ["refunded", "invalid", "refunded", "invalid"]);
@@ -385,11 +381,10 @@ fn the_rate_limit_holds_in_every_sliding_second() {
     let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(70, 9_100_001));
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &["run", "in.csv", "--rate", "20", "--concurrency", "16"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     let stats = sb.stats();
     // Counted by the sandbox as requests arrive, over every one-second window (not
     // calendar seconds, which split a burst in two): `--rate 20` is at most 20,
@@ -414,8 +409,7 @@ fn plan_prints_totals_and_sends_nothing() {
     );
     // A live API is configured, so "sends nothing" is a claim the sandbox can refute.
     let sb = sandbox();
-    let ran = run(w.mprefund(&sb, &["plan", "in.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = w.ok(&sb, &["plan", "in.csv"]);
     // Per-currency totals: counts the plan worked out, none of which is in the input's text.
     let row = |cur: &str| -> Vec<String> {
         ran.stdout
@@ -437,8 +431,7 @@ fn plan_prints_totals_and_sends_nothing() {
 #[test]
 fn demo_exits_zero() {
     let w = Work::new();
-    let ran = run(bare().args(["demo", "--out-dir"]).arg(w.path("demo")));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = run(bare().args(["demo", "--out-dir"]).arg(w.path("demo"))).exits(0);
     assert!(ran.stdout.contains("created 0 new refunds"), "{ran:?}");
     assert!(w.path("demo/chargebacks.results.csv").exists());
     // Orders too: refunded with their REF… refund, the re-export sends nothing new.
@@ -469,8 +462,8 @@ fn demo_writes_to_a_fresh_folder_of_its_own() {
     let demo = || {
         let ran = run(bare()
             .args(["demo", "--no-faults"])
-            .env("TMPDIR", w.path("tmp")));
-        assert_eq!(ran.code, 0, "{ran:?}");
+            .env("TMPDIR", w.path("tmp")))
+        .exits(0);
         let dir = ran
             .stdout
             .lines()
@@ -500,16 +493,14 @@ fn a_spreadsheet_with_rows_added_sends_only_the_new_rows() {
         "monday.csv",
         "payment_id,amount,reference\n8890001001,5,M1\n8890001002,6,M2\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "monday.csv", "--state", "refunds.db"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "monday.csv", "--state", "refunds.db"]);
     let sent = sb.stats().requests;
     // The same rows again, plus one: another batch, but the state file knows two keys.
     w.write(
         "tuesday.csv",
         "payment_id,amount,reference\n8890001001,5,M1\n8890001002,6,M2\n8890001003,7,M3\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "tuesday.csv", "--state", "refunds.db"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "tuesday.csv", "--state", "refunds.db"]);
     assert_eq!(
         sb.stats().requests,
         sent + 1,

@@ -3,7 +3,7 @@
 //! results in its output columns with `--results-format mp-batch` (flag or job
 //! file), kept by every later rewrite of the batch.
 
-use crate::common::{ACCOUNT_STATE, Work, read_csv, run, sandbox};
+use crate::common::{ACCOUNT_STATE, fresh, read_csv, run};
 
 const MP_HEADER: &str =
     "sequential_order;external_reference;amount;refund_status;refund_detail;payment_id";
@@ -18,8 +18,7 @@ fn first_line(bytes: &[u8]) -> String {
 
 #[test]
 fn mercado_pagos_batch_file_runs_as_is_and_its_results_come_back_in_its_columns() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("mp.csv", include_str!("../../samples/mp-batch-refunds.csv"));
     let ran = run(w.mprefund(&sb, &["run", "mp.csv", "--results-format", "mp-batch"]));
     // One payment's state allows no refund (2063): some rows failed.
@@ -58,11 +57,10 @@ fn mercado_pagos_batch_file_runs_as_is_and_its_results_come_back_in_its_columns(
 
     // The batch keeps its columns: `report` rewrites them byte for byte ...
     std::fs::remove_file(&out).unwrap();
-    let ran = run(w.bare().args(["report", "--state", ACCOUNT_STATE]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    run(w.bare().args(["report", "--state", ACCOUNT_STATE])).exits(0);
     assert_eq!(std::fs::read(&out).unwrap(), bytes);
     // ... and the tool's own columns are one flag away.
-    let ran = run(w.bare().args([
+    run(w.bare().args([
         "report",
         "--state",
         ACCOUNT_STATE,
@@ -70,8 +68,8 @@ fn mercado_pagos_batch_file_runs_as_is_and_its_results_come_back_in_its_columns(
         "mprefund",
         "--out",
         "own.csv",
-    ]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    ]))
+    .exits(0);
     let own = read_csv(&w.path("own.csv"));
     assert_eq!(own[3]["outcome"], "failed");
     assert_eq!(own[3]["external_reference"], "DEV-2026-0004");
@@ -82,15 +80,14 @@ fn mercado_pagos_batch_file_runs_as_is_and_its_results_come_back_in_its_columns(
         ACCOUNT_STATE,
         "--results-format",
         "xlsx",
-    ]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    ]))
+    .exits(2);
     assert!(ran.stderr.contains("mp-batch"), "{ran:?}");
 }
 
 #[test]
 fn the_job_files_results_format_keeps_the_inputs_dialect_and_neutralises_cells() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     // Excel's own: a BOM, `;`, a decimal comma; a formula in a reference, a bad line.
     w.write(
         "in.csv",
@@ -102,8 +99,7 @@ fn the_job_files_results_format_keeps_the_inputs_dialect_and_neutralises_cells()
         "job.toml",
         "input = \"in.csv\"\nresults_format = \"mp-batch\"\nskip_invalid = true\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "--job", "job.toml"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "--job", "job.toml"])).exits(1);
     let out = w.path("in.results.csv");
     let bytes = std::fs::read(&out).unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "no BOM");

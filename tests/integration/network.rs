@@ -89,10 +89,7 @@ fn a_refused_token_needs_a_person_and_an_outage_resumes() {
     assert!(sb.refunds().is_empty());
 
     // An API failing every request: the breaker opens; resumable, exit 3.
-    let failing = sandbox_with(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    let failing = sandbox_with(outage());
     let mut args = vec!["run", "in.csv", "--concurrency", "2", "--breaker", "3"];
     args.extend(MONITORED);
     let ran = run(w.mprefund(&failing, &args));
@@ -117,11 +114,11 @@ fn reconcile_with_a_refused_token_needs_a_person() {
     let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(3, 9_310_001));
-    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    w.ok(&sb, &["run", "in.csv"]);
     let ran = run(w
         .mprefund(&sb, &["reconcile", "--state", ACCOUNT_STATE])
-        .env("MP_ACCESS_TOKEN", "WRONG"));
-    assert_eq!(ran.code, 6, "{ran:?}");
+        .env("MP_ACCESS_TOKEN", "WRONG"))
+    .exits(6);
     assert!(ran.stderr.contains("refused the access token"), "{ran:?}");
 }
 
@@ -130,7 +127,7 @@ fn a_report_fetch_refused_needs_a_person() {
     let sb = sandbox_with(Faults::default());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(2, 9_315_001));
-    assert_eq!(run(w.mprefund(&sb, &["run", "in.csv"])).code, 0);
+    w.ok(&sb, &["run", "in.csv"]);
     // The token may refund but not read reports.
     let stub = Stub::start(|_, _| json(403, r#"{"message":"forbidden","status":403}"#));
     let ran = run(at(
@@ -147,8 +144,8 @@ fn a_report_fetch_refused_needs_a_person() {
             "--to",
             "2026-11-30",
         ],
-    ));
-    assert_eq!(ran.code, 6, "{ran:?}");
+    ))
+    .exits(6);
     assert!(
         ran.stderr.contains("refused the access token (HTTP 403)"),
         "{ran:?}"
@@ -203,8 +200,7 @@ fn a_refused_connection_is_named_and_stops_at_once() {
     }
 
     // Reading payments back meets the same wall, said the same way.
-    let ran = run(at(&w, &base, &["reconcile", "--state", ACCOUNT_STATE]));
-    assert_eq!(ran.code, 3, "{ran:?}");
+    let ran = run(at(&w, &base, &["reconcile", "--state", ACCOUNT_STATE])).exits(3);
     assert!(
         ran.stderr.contains(&host) && ran.stderr.contains("connect_refused"),
         "{ran:?}"

@@ -59,10 +59,7 @@ fn batch_of(json: &serde_json::Value) -> (String, String) {
 #[test]
 fn an_outage_night_stays_visible_and_each_batch_keeps_its_own_files() {
     let sb = Sandbox::start(SandboxConfig {
-        faults: Faults {
-            error_500: 1.0,
-            ..Faults::default()
-        },
+        faults: outage(),
         ..SandboxConfig::default()
     })
     .expect("sandbox");
@@ -162,7 +159,7 @@ fn an_outage_night_stays_visible_and_each_batch_keeps_its_own_files() {
     // Night 3's batch recovered by hand: its own results and files; night 4's
     // results, metrics and summary untouched.
     let untouched = [&r4, &m4_path, &s4].map(|p| (p.clone(), std::fs::read(p).unwrap()));
-    let ran = run(w.mprefund(
+    let ran = w.ok(
         &sb,
         &[
             "retry",
@@ -176,8 +173,7 @@ fn an_outage_night_stays_visible_and_each_batch_keeps_its_own_files() {
             "--summary-json",
             "s-{batch}.json",
         ],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     assert!(ran.stderr.contains(&r3.display().to_string()), "{ran:?}");
     for (path, bytes) in &untouched {
         assert!(
@@ -220,8 +216,7 @@ fn an_unknown_placeholder_is_refused() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let w = Work::new();
     w.write("in.csv", ordinary_csv(2, 9_430_001));
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--out", "r-{dat}.csv"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--out", "r-{dat}.csv"])).exits(2);
     assert!(ran.stderr.contains("unknown placeholder {dat}"), "{ran:?}");
     assert!(sb.refunds().is_empty());
 }

@@ -39,8 +39,7 @@ fn a_second_run_of_a_busy_batch_exits_4_and_names_the_holder() {
     wait_until("the first run to send", Duration::from_secs(60), || {
         sb.held() > 0
     });
-    let second = run(w.mprefund(&sb, &args));
-    assert_eq!(second.code, 4, "{second:?}");
+    let second = run(w.mprefund(&sb, &args)).exits(4);
     assert!(
         second.stderr.contains(&format!("pid {}", first.id())),
         "{second:?}"
@@ -49,8 +48,7 @@ fn a_second_run_of_a_busy_batch_exits_4_and_names_the_holder() {
     assert!(first.wait().expect("wait").success(), "{}", w.log("first"));
     assert_exactly_once(&sb, 150);
     // The lock went with the process: the batch can be run (to no effect) again.
-    let again = run(w.mprefund(&sb, &args));
-    assert_eq!(again.code, 0, "{again:?}");
+    run(w.mprefund(&sb, &args)).exits(0);
     assert_exactly_once(&sb, 150);
 }
 
@@ -84,11 +82,10 @@ fn sigterm_checkpoints_writes_pending_rows_and_exits_3() {
     // In-flight requests finished within the grace period and were recorded.
     assert_eq!(refunded, sb.refunds().len(), "a refund the results miss");
 
-    let ran = run(w.mprefund(
+    w.ok(
         &sb,
         &["run", "in.csv", "--concurrency", "8", "--rate", "2000"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     assert_exactly_once(&sb, total);
     assert!(
         read_csv(&w.path("in.results.csv"))
@@ -106,11 +103,11 @@ fn retry_refunds_exactly_the_rows_that_failed_transiently() {
     for id in sick {
         sb.fail_payment(id, 500);
     }
-    let ran = run(w.mprefund(
+    run(w.mprefund(
         &sb,
         &["run", "in.csv", "--max-attempts", "2", "--rate", "1000"],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     let rows = read_csv(&w.path("in.results.csv"));
     // A 500 may follow a refund made: the rows are in doubt, not failed.
     let failed: Vec<u64> = rows
@@ -127,8 +124,7 @@ fn retry_refunds_exactly_the_rows_that_failed_transiently() {
     assert_eq!(failed, sick);
     assert_eq!(sb.refunds().len(), 27);
 
-    let status = run(w.bare().args(["status", "--state", ACCOUNT_STATE]));
-    assert_eq!(status.code, 0, "{status:?}");
+    let status = run(w.bare().args(["status", "--state", ACCOUNT_STATE])).exits(0);
     assert!(
         status
             .stdout
@@ -140,8 +136,7 @@ fn retry_refunds_exactly_the_rows_that_failed_transiently() {
     for id in sick {
         sb.heal_payment(id);
     }
-    let ran = run(w.mprefund(&sb, &["retry", "--state", ACCOUNT_STATE]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["retry", "--state", ACCOUNT_STATE]);
     assert_exactly_once(&sb, 30);
     let rows = read_csv(&w.path("in.results.csv"));
     assert!(rows.iter().all(|r| r["outcome"] == "refunded"));
@@ -158,18 +153,16 @@ fn retry_all_failed_asks_first() {
     let sb = slow_sandbox(0);
     let w = Work::new();
     w.write("in.csv", "payment_id,amount\n4400001900,5\n4400001001,5\n");
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv"])).exits(1);
     let requests = sb.stats().requests;
-    let ran = run(w.mprefund(&sb, &["retry", "--state", ACCOUNT_STATE, "--all-failed"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["retry", "--state", ACCOUNT_STATE, "--all-failed"])).exits(2);
     assert!(ran.stderr.contains("--yes"), "{ran:?}");
     assert_eq!(sb.stats().requests, requests, "sent without confirmation");
-    let ran = run(w.mprefund(
+    run(w.mprefund(
         &sb,
         &["retry", "--state", ACCOUNT_STATE, "--all-failed", "--yes"],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     assert_eq!(sb.stats().requests, requests + 1);
 }
 
@@ -180,11 +173,9 @@ fn status_and_report_pick_the_batch_unambiguously() {
     w.write("a.csv", "payment_id,amount,note\n4500001001,5,=cmd\n");
     w.write("b.csv", "payment_id,amount\n4500001002,6\n");
     for f in ["a.csv", "b.csv"] {
-        let ran = run(w.mprefund(&sb, &["run", f, "--state", "shared.db"]));
-        assert_eq!(ran.code, 0, "{ran:?}");
+        w.ok(&sb, &["run", f, "--state", "shared.db"]);
     }
-    let ambiguous = run(w.bare().args(["status", "--state", "shared.db"]));
-    assert_eq!(ambiguous.code, 2, "{ambiguous:?}");
+    let ambiguous = run(w.bare().args(["status", "--state", "shared.db"])).exits(2);
     let listed: Vec<&str> = ambiguous
         .stderr
         .lines()
@@ -196,8 +187,8 @@ fn status_and_report_pick_the_batch_unambiguously() {
     for id in &listed {
         let st = run(w
             .bare()
-            .args(["status", "--state", "shared.db", "--batch", &id[..8]]));
-        assert_eq!(st.code, 0, "{st:?}");
+            .args(["status", "--state", "shared.db", "--batch", &id[..8]]))
+        .exits(0);
         assert!(st.stdout.contains("refunded"), "{st:?}");
     }
     std::fs::remove_file(w.path("a.results.csv")).unwrap();
@@ -211,10 +202,10 @@ fn status_and_report_pick_the_batch_unambiguously() {
             .contains("a.csv")
         })
         .expect("batch of a.csv");
-    let rep = run(w
+    run(w
         .bare()
-        .args(["report", "--state", "shared.db", "--batch", batch_a]));
-    assert_eq!(rep.code, 0, "{rep:?}");
+        .args(["report", "--state", "shared.db", "--batch", batch_a]))
+    .exits(0);
     assert_eq!(std::fs::read(w.path("a.results.csv")).unwrap(), a_results);
 }
 
@@ -288,14 +279,14 @@ fn a_job_file_runs_under_cron_conditions_and_writes_metrics() {
             sb.base_url()
         ),
     );
-    let ran = run(bare()
+    run(bare()
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("NIGHTLY_TOKEN", TEST_TOKEN)
         .current_dir(elsewhere.dir.path())
         .args(["run", "--job"])
-        .arg(jobs.path("nightly.toml")));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .arg(jobs.path("nightly.toml")))
+    .exits(0);
     assert_eq!(sb.refunds().len(), 12);
     let rows = read_csv(&jobs.path("nightly.results.csv"));
     assert_eq!(rows.len(), 12);
@@ -320,13 +311,13 @@ fn a_job_file_runs_under_cron_conditions_and_writes_metrics() {
     // Nothing was written where cron happened to be.
     assert_eq!(std::fs::read_dir(elsewhere.dir.path()).unwrap().count(), 0);
     // A flag overrides the job file.
-    let ran = run(bare()
+    run(bare()
         .env_clear()
         .env("NIGHTLY_TOKEN", TEST_TOKEN)
         .current_dir(elsewhere.dir.path())
         .args(["run", "--out", "override.csv", "--job"])
-        .arg(jobs.path("nightly.toml")));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .arg(jobs.path("nightly.toml")))
+    .exits(0);
     assert_eq!(read_csv(&elsewhere.path("override.csv")).len(), 12);
 }
 
@@ -335,8 +326,7 @@ fn json_logs_are_one_object_per_line_and_never_hold_the_token() {
     let sb = slow_sandbox(0);
     let w = Work::new();
     w.write("in.csv", ordinary_csv(5, 4_700_001));
-    let ran = run(w.mprefund(&sb, &["--log-format", "json", "run", "in.csv", "-v"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = w.ok(&sb, &["--log-format", "json", "run", "in.csv", "-v"]);
     let logs: Vec<&str> = ran.stderr.lines().filter(|l| l.starts_with('{')).collect();
     assert!(!logs.is_empty(), "{ran:?}");
     let mut summaries = Vec::new();
@@ -454,17 +444,16 @@ fn retry_from_elsewhere_reaches_the_stored_api_base() {
     let w = Work::new();
     w.write("in.csv", "payment_id,amount\n4950001,10\n4950002,10\n");
     sb.fail_payment(4950002, 500);
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"])).exits(1);
     sb.heal_payment(4950002);
     let elsewhere = Work::new();
     let state = w.path(ACCOUNT_STATE);
-    let ran = run(elsewhere
+    run(elsewhere
         .bare()
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["retry", "--state"])
-        .arg(&state));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .arg(&state))
+    .exits(0);
     assert_eq!(sb.refunds().len(), 2);
     // The results went where the run wrote them, not into this folder.
     assert_eq!(std::fs::read_dir(elsewhere.dir.path()).unwrap().count(), 0);
@@ -494,20 +483,17 @@ fn every_exit_writes_the_monitoring_files() {
     };
 
     // A missing input file: exit 2.
-    let ran = run(w.mprefund(&sb, &["run", "missing.csv"]).args(monitored));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "missing.csv"]).args(monitored)).exits(2);
     assert_eq!(exit_in(&w), (2, 0.0));
 
     // Bad lines: exit 2, nothing sent.
     w.write("in.csv", "payment_id,amount\n4960001,abc\n");
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]).args(monitored));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv"]).args(monitored)).exits(2);
     assert_eq!(exit_in(&w).0, 2);
 
     // A clean run: exit 0, and the success time is set.
     w.write("in.csv", "payment_id,amount\n4960001,10\n");
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]).args(monitored));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv"]).args(monitored)).exits(0);
     let (code, success) = exit_in(&w);
     assert_eq!(code, 0);
     assert!(success > 1.7e9, "{success}");
@@ -519,16 +505,14 @@ fn every_exit_writes_the_monitoring_files() {
     wait_until("the first run to send", Duration::from_secs(60), || {
         sb.held() > 0
     });
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]).args(monitored));
-    assert_eq!(ran.code, 4, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv"]).args(monitored)).exits(4);
     assert_eq!(exit_in(&w), (4, success));
     sb.release();
     assert!(first.wait().expect("wait").success(), "{}", w.log("first"));
 
     // An output that would overwrite the state: refused, and nothing written there.
     let state = std::fs::read(w.path(ACCOUNT_STATE)).unwrap();
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--metrics-file", ACCOUNT_STATE]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv", "--metrics-file", ACCOUNT_STATE])).exits(2);
     assert!(std::fs::read(w.path(ACCOUNT_STATE)).unwrap() == state);
 }
 
@@ -537,14 +521,12 @@ fn every_exit_writes_the_monitoring_files() {
 #[test]
 fn errors_are_said_once_and_a_busy_port_is_a_usage_error() {
     let w = Work::new();
-    let ran = run(w.bare().args(["plan", "missing.csv"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.bare().args(["plan", "missing.csv"])).exits(2);
     assert_eq!(ran.stderr.matches("No such file").count(), 1, "{ran:?}");
 
     let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = busy.local_addr().unwrap().port().to_string();
-    let ran = run(bare().args(["sandbox", "--port", &port]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(bare().args(["sandbox", "--port", &port])).exits(2);
     assert!(ran.stderr.contains("--port"), "{ran:?}");
 }
 
@@ -554,8 +536,7 @@ fn quiet_leaves_one_summary_line() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let w = Work::new();
     w.write("in.csv", "payment_id,amount\n4970001,10\n4970900,10\n");
-    let ran = run(w.mprefund(&sb, &["--quiet", "run", "in.csv"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["--quiet", "run", "in.csv"])).exits(1);
     let lines: Vec<&str> = ran.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{ran:?}");
     assert!(lines[0].starts_with("batch "), "{ran:?}");
@@ -581,18 +562,15 @@ fn job_commands_pick_tonights_batch() {
     let mut ids = Vec::new();
     for night in ["4980001", "4980002"] {
         w.write("in.csv", format!("payment_id,amount\n{night},10\n"));
-        let ran = run(w.mprefund(&sb, &["run", "--job", "nightly.toml"]));
-        assert_eq!(ran.code, 0, "{ran:?}");
-        let status = run(w.bare().args(["status", "--job", "nightly.toml"]));
-        assert_eq!(status.code, 0, "{status:?}");
+        w.ok(&sb, &["run", "--job", "nightly.toml"]);
+        let status = run(w.bare().args(["status", "--job", "nightly.toml"])).exits(0);
         ids.push(status.stdout.lines().next().unwrap_or_default().to_owned());
     }
     assert_ne!(
         ids[0], ids[1],
         "the second night's status names its own batch"
     );
-    let report = run(w.bare().args(["report", "--job", "nightly.toml"]));
-    assert_eq!(report.code, 0, "{report:?}");
+    run(w.bare().args(["report", "--job", "nightly.toml"])).exits(0);
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows[0]["payment_id"], "4980002");
     let retry =

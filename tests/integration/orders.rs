@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use mprefund_sandbox::{Faults, OrderSpec, SandboxHandle};
 
-use crate::common::{Stub, Work, json, read_csv, run, sandbox, sandbox_with};
+use crate::common::{Stub, Work, fresh, json, read_csv, run, sandbox_with};
 
 const ORD1: &str = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3";
 const ORD2: &str = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D4";
@@ -56,8 +56,7 @@ fn plan_reads_a_file_mixing_payments_and_orders() {
         .map(|l| format!("{l}\n"))
         .collect();
     w.write("fixed.csv", fixed);
-    let ran = run(w.bare().args(["plan", "fixed.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    run(w.bare().args(["plan", "fixed.csv"])).exits(0);
 }
 
 /// A state file of the version before orders (schema 6) is upgraded by the
@@ -66,11 +65,9 @@ fn plan_reads_a_file_mixing_payments_and_orders() {
 /// by `plan` (which writes nothing) for a file with orders.
 #[test]
 fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", crate::common::ordinary_csv(3, 6_100));
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db", "--yes"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv", "--state", "s.db", "--yes"]);
     let before = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     // Back to schema 6: the orders' columns and indexes were not there.
     {
@@ -83,8 +80,7 @@ fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
         .unwrap();
     }
     std::fs::remove_file(w.path("in.results.csv")).unwrap();
-    let ran = run(w.bare().args(["report", "--state", "s.db"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    run(w.bare().args(["report", "--state", "s.db"])).exits(0);
     assert_eq!(
         std::fs::read_to_string(w.path("in.results.csv")).unwrap(),
         before
@@ -95,8 +91,7 @@ fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
         .unwrap();
     assert_eq!(version, 7);
     w.write("orders.csv", format!("order_id,amount\n{ORD1},5\n"));
-    let plan = run(w.bare().args(["plan", "orders.csv", "--state", "s.db"]));
-    assert_eq!(plan.code, 0, "{plan:?}");
+    run(w.bare().args(["plan", "orders.csv", "--state", "s.db"])).exits(0);
 }
 
 /// An order id of the sandbox: ordinary for `n` below 900, magic from 900 on.
@@ -148,7 +143,7 @@ fn order_refunds_go_through_500s_and_cuts_once_each() {
         }
     }
     w.write("orders.csv", &csv);
-    let ran = run(w
+    run(w
         .mprefund(
             &sb,
             &[
@@ -161,8 +156,8 @@ fn order_refunds_go_through_500s_and_cuts_once_each() {
                 "12",
             ],
         )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
+    .exits(0);
     let rows = by_reference(&w, "orders.results.csv");
     assert_eq!(rows.len(), 12);
     let made = sb.order_refunds();
@@ -185,8 +180,7 @@ fn order_refunds_go_through_500s_and_cuts_once_each() {
     }
     // Another machine, a fresh state file: every key replays, nothing new is made.
     sb.set_faults(Faults::default());
-    let again = run(w.mprefund(&sb, &["run", "orders.csv", "--state", "fresh.db", "--yes"]));
-    assert_eq!(again.code, 0, "{again:?}");
+    w.ok(&sb, &["run", "orders.csv", "--state", "fresh.db", "--yes"]);
     assert_eq!(sb.order_refunds().len(), 12, "no new refund");
     let rows = by_reference(&w, "orders.results.csv");
     assert!(
@@ -209,8 +203,7 @@ fn want_text(amount: &str) -> String {
 /// transactions asks for the column.
 #[test]
 fn every_orders_error_becomes_its_cause() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let ordinary = order(200);
     let rows = [
         (order(900), "", "full", "order_not_found", "failed"),
@@ -290,8 +283,8 @@ fn every_orders_error_becomes_its_cause() {
                 "2",
             ],
         )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"));
-    assert_eq!(ran.code, 1, "{ran:?}");
+        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
+    .exits(1);
     let got = by_reference(&w, "errors.results.csv");
     for (i, (o, _, _, code, outcome)) in rows.iter().enumerate() {
         let r = &got[&format!("R{i}")];
@@ -366,8 +359,7 @@ fn the_orders_codes_a_stub_answers_become_their_causes() {
 /// spreadsheet on the same order is held for a person, as on a payment.
 #[test]
 fn a_mixed_file_refunds_payments_and_orders_and_the_guard_holds_both() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let (o1, o2) = (order(400), order(401));
     w.write(
         "mixed.csv",
@@ -379,8 +371,7 @@ fn a_mixed_file_refunds_payments_and_orders_and_the_guard_holds_both() {
              {o2};full;CB-4\n"
         ),
     );
-    let ran = run(w.mprefund(&sb, &["run", "mixed.csv", "--state", "s.db", "--yes"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "mixed.csv", "--state", "s.db", "--yes"]);
     let rows = by_reference(&w, "mixed.results.csv");
     assert!(
         rows.values().all(|r| r["outcome"] == "refunded"),
@@ -396,8 +387,7 @@ fn a_mixed_file_refunds_payments_and_orders_and_the_guard_holds_both() {
         .collect();
     assert_eq!(kinds, ["payment", "order", "payment", "order"]);
     w.write("payments.csv", "payment_id,amount\n6200009,1\n");
-    let ran = run(w.mprefund(&sb, &["run", "payments.csv", "--state", "p.db", "--yes"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "payments.csv", "--state", "p.db", "--yes"]);
     assert!(!read_csv(&w.path("payments.results.csv"))[0].contains_key("refund_kind"));
     assert_eq!(rows["CB-2"]["refunded_amount"], "12,50");
     assert!(!rows["CB-1"]["refund_id"].starts_with("REF"));
@@ -414,7 +404,7 @@ fn a_mixed_file_refunds_payments_and_orders_and_the_guard_holds_both() {
         "{ran:?}"
     );
     assert_eq!(sb.order_refunds().len(), 2);
-    let ran = run(w.mprefund(
+    run(w.mprefund(
         &sb,
         &[
             "run",
@@ -424,8 +414,8 @@ fn a_mixed_file_refunds_payments_and_orders_and_the_guard_holds_both() {
             "--yes",
             "--skip-invalid",
         ],
-    ));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ))
+    .exits(1);
     let rows = by_reference(&w, "again.results.csv");
     assert_eq!(rows["X-2"]["cause_code"], "order_has_refunds", "{rows:?}");
     assert_eq!(rows["X-1"]["cause_code"], "payment_has_refunds", "{rows:?}");
@@ -453,8 +443,7 @@ fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
 /// POST.
 #[test]
 fn reconcile_reads_orders_back_and_settles_what_changed() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let (made, settles, fails_later, by_hand) = (order(500), order(909), order(501), order(502));
     w.write(
         "o.csv",
@@ -466,8 +455,7 @@ fn reconcile_reads_orders_back_and_settles_what_changed() {
              {by_hand},20,by-hand\n"
         ),
     );
-    let ran = run(w.mprefund(&sb, &["run", "o.csv", "--state", "s.db", "--yes"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "o.csv", "--state", "s.db", "--yes"]);
     let rows = by_reference(&w, "o.results.csv");
     assert_eq!(rows["settles"]["outcome"], "in_process", "{rows:?}");
     assert_eq!(rows["settles"]["refund_status"], "processing");
@@ -523,7 +511,7 @@ fn rows_in_doubt_on_orders_are_settled_by_reading_the_orders_back() {
         "d.csv",
         format!("order_id,amount,reference\n{cut},full,cut\n{unchecked},full,unchecked\n"),
     );
-    let ran = run(w
+    run(w
         .mprefund(
             &sb,
             &[
@@ -536,8 +524,8 @@ fn rows_in_doubt_on_orders_are_settled_by_reading_the_orders_back() {
                 "1",
             ],
         )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"));
-    assert_eq!(ran.code, 1, "{ran:?}");
+        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
+    .exits(1);
     let rows = by_reference(&w, "d.results.csv");
     assert_eq!(rows["cut"]["outcome"], "unknown", "{rows:?}");
     assert_eq!(rows["unchecked"]["outcome"], "unknown", "{rows:?}");
@@ -563,8 +551,7 @@ fn rows_in_doubt_on_orders_are_settled_by_reading_the_orders_back() {
 /// --preflight` holds such a file back, nothing sent.
 #[test]
 fn plan_online_predicts_orders_and_preflight_holds_a_chargeback() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "p.csv",
         format!(
@@ -584,8 +571,7 @@ fn plan_online_predicts_orders_and_preflight_holds_a_chargeback() {
             order(902),
         ),
     );
-    let ran = run(w.mprefund(&sb, &["plan", "--online", "p.csv"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["plan", "--online", "p.csv"])).exits(1);
     let plan: HashMap<String, String> = read_csv(&w.path("p.plan.csv"))
         .into_iter()
         .map(|r| (r["reference"].clone(), r["prediction"].clone()))
@@ -607,8 +593,7 @@ fn plan_online_predicts_orders_and_preflight_holds_a_chargeback() {
         "c.csv",
         format!("order_id,amount\n{},10\n{},10\n", order(912), order(702)),
     );
-    let ran = run(w.mprefund(&sb, &["run", "c.csv", "--preflight", "--yes"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "c.csv", "--preflight", "--yes"])).exits(2);
     assert!(ran.stderr.contains("charged_back"), "{ran:?}");
     assert!(sb.order_refunds().is_empty());
 }
@@ -633,8 +618,7 @@ fn joint_refund_of(sb: &SandboxHandle, key: &str) -> (String, rust_decimal::Deci
 /// the tool, nothing written to the state file.
 #[test]
 fn a_full_refund_of_several_transactions_is_the_rows_set_of_refunds() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let (two, three) = (order(911), order(800));
     sb.declare_order(OrderSpec {
         transactions: 3,
@@ -644,8 +628,7 @@ fn a_full_refund_of_several_transactions_is_the_rows_set_of_refunds() {
         "several.csv",
         format!("order_id,amount,reference\n{two},full,two\n{three},full,three\n"),
     );
-    let ran = run(w.mprefund(&sb, &["run", "several.csv", "--state", "s.db", "--yes"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "several.csv", "--state", "s.db", "--yes"]);
     assert_eq!(sb.order_refunds().len(), 5, "one refund per transaction");
     let rows = by_reference(&w, "several.results.csv");
     for (reference, parts) in [("two", 2), ("three", 3)] {
@@ -687,7 +670,7 @@ fn a_full_refund_of_several_transactions_in_doubt_is_found_whole() {
         "cut.csv",
         format!("order_id,amount,reference\n{two},full,cut\n"),
     );
-    let ran = run(w
+    run(w
         .mprefund(
             &sb,
             &[
@@ -700,8 +683,8 @@ fn a_full_refund_of_several_transactions_in_doubt_is_found_whole() {
                 "1",
             ],
         )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"));
-    assert_eq!(ran.code, 1, "{ran:?}");
+        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
+    .exits(1);
     assert_eq!(
         by_reference(&w, "cut.results.csv")["cut"]["outcome"],
         "unknown"
@@ -742,8 +725,7 @@ fn a_full_refund_of_several_transactions_in_doubt_is_found_whole() {
 /// with a cash withdrawal still refunds in full.
 #[test]
 fn status_and_cashout_refusals_become_their_causes() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let (status, cashout) = (order(915), order(916));
     w.write(
         "refused.csv",
@@ -767,8 +749,8 @@ fn status_and_cashout_refusals_become_their_causes() {
                 "3",
             ],
         )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"));
-    assert_eq!(ran.code, 1, "{ran:?}");
+        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
+    .exits(1);
     let rows = by_reference(&w, "refused.results.csv");
     for (reference, code) in [
         ("status", "invalid_order_status"),

@@ -36,8 +36,7 @@ fn limited_run(w: &Work, name: &str, rows: usize, args: &[&str]) -> (u64, serde_
     .collect::<Vec<_>>();
     all.extend(args.iter().map(|a| a.to_string()));
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    let ran = run(w.mprefund(&sb, &all));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    run(w.mprefund(&sb, &all)).exits(0);
     assert_eq!(sb.refunds().len(), rows);
     let rows_out = read_csv(&w.path(&format!("{name}.results.csv")));
     assert!(rows_out.iter().all(|r| r["outcome"] == "refunded"));
@@ -125,8 +124,7 @@ fn against_refusals(refused: std::ops::RangeInclusive<usize>) -> Vec<crate::comm
         "4",
         "--fixed-rate",
     ]);
-    let ran = run(cmd);
-    assert_eq!(ran.code, 0, "{ran:?}");
+    run(cmd).exits(0);
     stub.seen()
 }
 
@@ -298,7 +296,7 @@ fn fixed_mode_holds_its_rate() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let w = Work::new();
     w.write("in.csv", ordinary_csv(150, 8_400_001));
-    let ran = run(w.mprefund(
+    let ran = w.ok(
         &sb,
         &[
             "run",
@@ -309,8 +307,7 @@ fn fixed_mode_holds_its_rate() {
             "--summary-json",
             "s.json",
         ],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     let stats = sb.stats();
     // 50, give or take two requests of trip jitter: the pacer spaces departures
     // over 1.005 s, and on a loaded 2-core machine (load average 7 seen in CI)

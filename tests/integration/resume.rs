@@ -19,37 +19,31 @@ fn a_finished_batch_run_again_keeps_its_results_unless_they_changed() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let w = Work::new();
     w.write("in.csv", ordinary_csv(30, 8_500_001));
-    let first = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(first.code, 0, "{first:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     let results = std::fs::read(w.path("in.results.csv")).unwrap();
     let written = modified(&w, "in.results.csv");
 
     // Nothing changed: nothing sent, the file left as it was, the same summary.
-    let again = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(again.code, 0, "{again:?}");
+    let again = w.ok(&sb, &["run", "in.csv"]);
     assert_eq!(sb.refunds().len(), 30);
     assert_eq!(modified(&w, "in.results.csv"), written);
     assert!(again.stderr.contains("refunded         30"), "{again:?}");
 
     // A results file someone edited or removed is written again, whole.
     std::fs::write(w.path("in.results.csv"), b"edited").unwrap();
-    let again = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(again.code, 0, "{again:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     assert_eq!(std::fs::read(w.path("in.results.csv")).unwrap(), results);
     std::fs::remove_file(w.path("in.results.csv")).unwrap();
-    let again = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(again.code, 0, "{again:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     assert_eq!(std::fs::read(w.path("in.results.csv")).unwrap(), results);
 
     // The guards hold on this path too.
-    let guarded = run(w.mprefund(&sb, &["run", "in.csv", "--expect-rows", "31"]));
-    assert_eq!(guarded.code, 2, "{guarded:?}");
+    let guarded = run(w.mprefund(&sb, &["run", "in.csv", "--expect-rows", "31"])).exits(2);
     assert!(
         guarded.stderr.contains("the file has 30 data row(s)"),
         "{guarded:?}"
     );
-    let guarded = run(w.mprefund(&sb, &["run", "in.csv", "--expect-total", "37.50"]));
-    assert_eq!(guarded.code, 0, "{guarded:?}");
+    w.ok(&sb, &["run", "in.csv", "--expect-total", "37.50"]);
 }
 
 #[test]
@@ -58,16 +52,13 @@ fn a_batch_whose_rows_changed_gets_new_results() {
     let w = Work::new();
     w.write("in.csv", "payment_id,amount\n8600001,1\n8600002,1\n");
     sb.fail_payment(8_600_002, 503);
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"])).exits(1);
     let before = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     assert!(before.contains(",unknown,"), "{before}");
     sb.heal_payment(8_600_002);
-    let ran = run(w.mprefund(&sb, &["retry", "--state", ACCOUNT_STATE]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["retry", "--state", ACCOUNT_STATE]);
     // `run` again reads the state as `retry` left it.
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     let after = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     assert!(!after.contains("failed"), "{after}");
 }
@@ -77,10 +68,8 @@ fn bad_lines_skipped_once_are_refused_without_skip_invalid() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let w = Work::new();
     w.write("in.csv", "payment_id,amount\n8700001,1\n8700002,x\n");
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"])).exits(1);
     // The same bytes, without --skip-invalid: the bad line is still refused.
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv"])).exits(2);
     assert!(ran.stderr.contains("line 3"), "{ran:?}");
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::{Ran, Work, read_csv, sandbox};
+use crate::common::{Ran, Work, fresh, read_csv};
 
 const INPUT: &str = "payment_id,amount,reference\n9400001,10,a\n9400002,5,b\n9400003,full,c\n";
 
@@ -74,8 +74,7 @@ use std::os::unix::fs::OpenOptionsExt as _;
 
 #[test]
 fn plan_and_run_read_a_pipe_once() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
 
     let pipe = fifo(&w, "p.csv");
     let mut plan = w.bare();

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{ACCOUNT_STATE, Work, read_csv, run, sandbox};
+use crate::common::{ACCOUNT_STATE, Work, fresh, read_csv, run};
 
 /// A pt-BR Excel export: BOM, `;`, CRLF, decimal comma, and a free-text cell a
 /// spreadsheet would run as a formula.
@@ -42,8 +42,7 @@ fn assert_decimal_comma(rows: &[std::collections::HashMap<String, String>], colu
 
 #[test]
 fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
 
     // plan --online: a payment with an earlier refund of 0.25 shows decimals.
     sb.refund_by_hand(9300003, Some("0.25".parse().unwrap()))
@@ -52,11 +51,11 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
         "p.csv",
         "\u{feff}payment_id;valor;obs\r\n9300003;1,5;=1+2\r\n",
     );
-    let ran = run(w
+    run(w
         .bare()
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
-        .args(["plan", "--online", "p.csv", "--api-base", &sb.base_url()]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+        .args(["plan", "--online", "p.csv", "--api-base", &sb.base_url()]))
+    .exits(1);
     assert_ptbr_dialect(&w, "p.plan.csv", "payment_id");
     let plan = read_csv(&w.path("p.plan.csv"));
     assert_eq!(plan[0]["obs"], "'=1+2", "{plan:?}");
@@ -65,16 +64,15 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
 
     // The batch itself; its results already mirror the input.
     w.write("in.csv", PTBR);
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     assert_ptbr_dialect(&w, "in.results.csv", "payment_id");
 
     // reconcile (against the API).
-    let ran = run(w
+    run(w
         .bare()
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
-        .args(["reconcile", "--state", ACCOUNT_STATE]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .args(["reconcile", "--state", ACCOUNT_STATE]))
+    .exits(0);
     assert_ptbr_dialect(&w, "in.reconcile.csv", "payment_id");
     let found = read_csv(&w.path("in.reconcile.csv"));
     assert_eq!(found[0]["obs"], "'=HYPERLINK(\"http://x\")", "{found:?}");
@@ -101,14 +99,14 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
         ));
     }
     w.write("=settlement.csv", report);
-    let ran = run(w.bare().args([
+    run(w.bare().args([
         "reconcile",
         "--state",
         ACCOUNT_STATE,
         "--report",
         "=settlement.csv",
-    ]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    ]))
+    .exits(0);
     assert_ptbr_dialect(&w, "in.report-match.csv", "finding");
     let matched = read_csv(&w.path("in.report-match.csv"));
     assert_eq!(matched[0]["finding"], "matched", "{matched:?}");
@@ -131,10 +129,9 @@ fn json_file(w: &Work, name: &str) -> serde_json::Value {
 
 #[test]
 fn the_run_summary_has_one_shape_finished_failed_or_logged() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("in.csv", "payment_id,amount\n9300101,1\n");
-    let ran = run(w.mprefund(
+    let ran = w.ok(
         &sb,
         &[
             "--log-format",
@@ -144,8 +141,7 @@ fn the_run_summary_has_one_shape_finished_failed_or_logged() {
             "--summary-json",
             "ok.json",
         ],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     let ok = json_file(&w, "ok.json");
     let logged: Vec<serde_json::Value> = ran
         .stderr
@@ -161,8 +157,7 @@ fn the_run_summary_has_one_shape_finished_failed_or_logged() {
 
     // A run refused before it had results: the same fields, and the error.
     w.write("bad.csv", "no_such_column\n1\n");
-    let ran = run(w.mprefund(&sb, &["run", "bad.csv", "--summary-json", "bad.json"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    run(w.mprefund(&sb, &["run", "bad.csv", "--summary-json", "bad.json"])).exits(2);
     let bad = json_file(&w, "bad.json");
     let mut with_error = keys(&ok);
     with_error.insert("error".into());

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use mprefund_sandbox::{Faults, SandboxHandle};
 
-use crate::common::{Ran, Work, read_csv, run, sandbox};
+use crate::common::{Ran, Work, fresh, read_csv, run};
 
 /// Seeds CI runs.
 const CI_SEEDS: u64 = 16;
@@ -134,8 +134,7 @@ fn check_exit(ran: &Ran, killed: bool, what: &str) -> Result<(), String> {
 
 fn one(seed: u64) -> Result<(), String> {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     let (night, fixed) = spreadsheets(&mut rng, seed);
     w.write("night.csv", csv(&night));
     w.write("fixed.csv", csv(&fixed));

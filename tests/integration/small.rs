@@ -16,8 +16,7 @@ fn line_numbers_in_crlf_files_are_the_editors() {
         "bad.csv",
         "payment_id,amount\r\n9100001,5\r\n9100002,-5\r\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "bad.csv"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "bad.csv"])).exits(2);
     assert!(ran.stderr.contains("line 3"), "{ran:?}");
     // A refunded batch, then its report: a CRLF report's lines as the editor
     // numbers them, in the findings and in a refusal.
@@ -25,8 +24,7 @@ fn line_numbers_in_crlf_files_are_the_editors() {
         "in.csv",
         "payment_id,amount\r\n9100001,10\r\n\r\n9100003,20\r\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv", "--skip-invalid"]);
     let today = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
@@ -107,8 +105,7 @@ fn is_schedule(line: &str) -> bool {
 #[test]
 fn sandbox_help_lists_every_admin_route_and_the_faults_body() {
     use std::io::{Read, Write};
-    let ran = run(Work::new().bare().args(["sandbox", "--help"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = run(Work::new().bare().args(["sandbox", "--help"])).exits(0);
     let help = ran.stdout;
     let routes = include_str!("../../sandbox/src/routes.rs");
     let mut paths = 0;
@@ -205,8 +202,7 @@ fn causes_come_with_their_meaning_and_next_step() {
         "in.csv",
         "payment_id,amount\n9100905,5\n9100901,5\n9100003,150\n9100004,5\n9100907,5\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"])).exits(1);
     let rows = read_csv(&w.path("in.results.csv"));
     let codes: Vec<&str> = rows.iter().map(|r| r["cause_code"].as_str()).collect();
     assert_eq!(codes, ["2063", "2024", "4043", "http_500", ""], "{rows:?}");
@@ -221,8 +217,8 @@ fn causes_come_with_their_meaning_and_next_step() {
     }
     let status = run(w
         .bare()
-        .args(["status", "--state", ACCOUNT_STATE, "--failed"]));
-    assert_eq!(status.code, 0, "{status:?}");
+        .args(["status", "--state", ACCOUNT_STATE, "--failed"]))
+    .exits(0);
     let out = &status.stdout;
     assert!(!out.contains('{'), "settings as JSON: {out}");
     assert!(out.contains("rate") && out.contains("requests/s"), "{out}");
@@ -256,11 +252,10 @@ fn quiet_lines_summary_times_and_no_lock_file_left() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
     let w = Work::new();
     w.write("in.csv", "payment_id,amount\n9100001,5\n9100002,6\n");
-    let ran = run(w.mprefund(
+    let ran = w.ok(
         &sb,
         &["--quiet", "run", "in.csv", "--summary-json", "s.json"],
-    ));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    );
     let lines: Vec<&str> = ran.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{ran:?}");
     assert!(lines[0].starts_with("batch "), "{ran:?}");
@@ -282,8 +277,7 @@ fn quiet_lines_summary_times_and_no_lock_file_left() {
     );
     assert_eq!(lock_files(&w), Vec::<String>::new());
 
-    let ran = run(w.mprefund(&sb, &["--quiet", "reconcile", "--state", ACCOUNT_STATE]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    let ran = w.ok(&sb, &["--quiet", "reconcile", "--state", ACCOUNT_STATE]);
     let lines: Vec<&str> = ran.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{ran:?}");
     assert!(

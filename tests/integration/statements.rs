@@ -306,8 +306,7 @@ fn a_line_in_another_currency_is_not_our_refund() {
         "in.csv",
         "payment_id,amount,currency,reference\n9300001,10,BRL,a\n9300002,4,BRL,b\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "in.csv"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv"]);
     let (before, after, today) = (day(-10), day(10), day(0));
     let report = format!(
         "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_CURRENCY,TRANSACTION_DATE\n\
@@ -415,8 +414,8 @@ fn a_fetched_report_after_a_few_polls_and_a_429_matches() {
         .bare()
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["reconcile", "--state", ACCOUNT_STATE])
-        .args(&args));
-    assert_eq!(ran.code, 0, "{ran:?}");
+        .args(&args))
+    .exits(0);
     let stats = sb.stats();
     assert!(stats.gets - gets >= 3, "polled until ready: {stats:?}");
     assert!(
@@ -447,8 +446,7 @@ fn reports_that_disagree_with_the_books_are_findings() {
         "payment_id,amount,reference\n9200001,10,a\n9200002,5,b1\n9200002,5,b2\n9200003,20,c\n",
     );
     // One at a time: the refunds are made in row order, which the lies follow.
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--concurrency", "1"]));
-    assert_eq!(ran.code, 0, "{ran:?}");
+    w.ok(&sb, &["run", "in.csv", "--concurrency", "1"]);
     sb.set_report_lies(true);
     let (from, to) = (date(-10), date(10));
     let base = sb.base_url();

@@ -124,8 +124,7 @@ impl Person<'_> {
 
 /// The id of the batch `s.db` holds (its only one).
 fn only_batch(w: &Work, state: &str) -> String {
-    let status = run(w.bare().args(["status", "--state", state]));
-    assert_eq!(status.code, 0, "{status:?}");
+    let status = run(w.bare().args(["status", "--state", state])).exits(0);
     status
         .stdout
         .lines()
@@ -151,10 +150,7 @@ fn all_reach(commands: &[String], batch: &str, with: &[&str]) {
 
 #[test]
 fn an_outage_night_under_a_job_prints_commands_with_the_job() {
-    let sb = sandbox_with(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    let sb = sandbox_with(outage());
     let w = Work::new();
     w.write("tok", TEST_TOKEN);
     let job = w.write(
@@ -222,8 +218,7 @@ fn an_outage_night_under_a_job_prints_commands_with_the_job() {
 
 #[test]
 fn failed_rows_print_commands_that_reach_the_state_file_and_the_token() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write("my token", TEST_TOKEN);
     // Refunded, 2063 (a person), in process (reconcile), 2000 (the row).
     w.write(
@@ -242,8 +237,8 @@ fn failed_rows_print_commands_that_reach_the_state_file_and_the_token() {
         &sb.base_url(),
         "--max-attempts",
         "1",
-    ]));
-    assert_eq!(ran.code, 1, "{ran:?}");
+    ]))
+    .exits(1);
     let batch = only_batch(&w, "s.db");
     let person = Person {
         w: &w,
@@ -284,8 +279,8 @@ fn failed_rows_print_commands_that_reach_the_state_file_and_the_token() {
         "--yes",
         "--max-attempts",
         "1",
-    ]));
-    assert_eq!(retried.code, 1, "{retried:?}");
+    ]))
+    .exits(1);
     assert!(retried.stderr.contains("failed/http_429"), "{retried:?}");
     sb.set_faults(Faults::default());
     let said = person.run_each(&retried);
@@ -298,8 +293,7 @@ fn failed_rows_print_commands_that_reach_the_state_file_and_the_token() {
 
     // `status --failed` says each cause's step; the person keeps the token in
     // the environment there (status reads none to name).
-    let status = run(w.bare().args(["status", "--state", "s.db", "--failed"]));
-    assert_eq!(status.code, 0, "{status:?}");
+    let status = run(w.bare().args(["status", "--state", "s.db", "--failed"])).exits(0);
     let said = Person {
         w: &w,
         token_in_env: true,
@@ -311,10 +305,7 @@ fn failed_rows_print_commands_that_reach_the_state_file_and_the_token() {
 
 #[test]
 fn rows_in_doubt_and_the_reconcile_of_them_print_commands_that_work() {
-    let sb = sandbox_with(Faults {
-        error_500: 1.0,
-        ..Faults::default()
-    });
+    let sb = sandbox_with(outage());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(3, 3_610));
     let ran = run(w.mprefund(
@@ -349,8 +340,7 @@ fn rows_in_doubt_and_the_reconcile_of_them_print_commands_that_work() {
         if quiet {
             c.arg("--quiet");
         }
-        let reconciled = run(c.args(["reconcile", "--state", "s.db"]));
-        assert_eq!(reconciled.code, 1, "{reconciled:?}");
+        let reconciled = run(c.args(["reconcile", "--state", "s.db"])).exits(1);
         assert!(reconciled.stderr.contains("in_doubt"), "{reconciled:?}");
         let said = person.run_each(&reconciled);
         all_reach(&said, &batch, &[&state, " reconcile "]);
@@ -384,8 +374,7 @@ fn pending_rows_after_a_stop_are_resumed_not_retried() {
         "--api-base",
         &format!("http://{closed}"),
     ]);
-    let ran = run(c);
-    assert_eq!(ran.code, 3, "{ran:?}");
+    let ran = run(c).exits(3);
     let batch = only_batch(&w, "s.db");
     let state = format!("--state {}", w.path("s.db").display());
     let person = Person {
@@ -399,22 +388,19 @@ fn pending_rows_after_a_stop_are_resumed_not_retried() {
     let mut c = w.bare();
     c.env("MP_ACCESS_TOKEN", TEST_TOKEN)
         .args(["retry", "--state", "s.db"]);
-    let refused = run(c);
-    assert_eq!(refused.code, 2, "{refused:?}");
+    let refused = run(c).exits(2);
     let said = person.run_each(&refused);
     all_reach(&said, &batch, &[&state, "--include-pending"]);
 }
 
 #[test]
 fn a_preflight_refusal_names_the_plan_that_shows_why() {
-    let sb = sandbox();
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "in.csv",
         "payment_id,amount,reference\n3810001,1.25,a\n3810903,1.25,b\n",
     );
-    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db", "--preflight"]));
-    assert_eq!(ran.code, 2, "{ran:?}");
+    let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db", "--preflight"])).exits(2);
     let said = Person {
         w: &w,
         token_in_env: true,
