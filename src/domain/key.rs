@@ -66,17 +66,9 @@ pub(crate) fn derive(
     reference: Option<&str>,
     occurrence: u32,
 ) -> IdempotencyKey {
-    let reference = nfc(reference.map(str::trim).unwrap_or(""));
-    let namespace = nfc(namespace);
-    key_of(&[
-        KEY_VERSION,
-        &namespace,
-        kind.as_str(),
-        &payment.to_string(),
-        &requested.canonical(),
-        &reference,
-        &occurrence.to_string(),
-    ])
+    let payment = payment.to_string();
+    let fields = [kind.as_str(), payment.as_str()];
+    key_of_row(namespace, &fields, requested, reference, occurrence, &[])
 }
 
 /// Deterministic key of an order row, derived as a payment row's is, with the
@@ -89,18 +81,36 @@ pub(crate) fn derive_order(
     reference: Option<&str>,
     occurrence: u32,
 ) -> IdempotencyKey {
+    let fields = [Kind::Order.as_str(), order.order.as_str()];
+    let transaction = order.transaction.as_ref().map_or("", |t| t.as_str());
+    key_of_row(
+        namespace,
+        &fields,
+        requested,
+        reference,
+        occurrence,
+        &[transaction],
+    )
+}
+
+/// The key of a row: the version, the namespace, what it refunds (`target`:
+/// its kind and id), the request, the reference and the occurrence, then any
+/// `more` fields — namespace and reference in NFC, the reference trimmed.
+fn key_of_row(
+    namespace: &str,
+    target: &[&str; 2],
+    requested: &Requested,
+    reference: Option<&str>,
+    occurrence: u32,
+    more: &[&str],
+) -> IdempotencyKey {
     let reference = nfc(reference.map(str::trim).unwrap_or(""));
     let namespace = nfc(namespace);
-    key_of(&[
-        KEY_VERSION,
-        &namespace,
-        Kind::Order.as_str(),
-        order.order.as_str(),
-        &requested.canonical(),
-        &reference,
-        &occurrence.to_string(),
-        order.transaction.as_ref().map_or("", |t| t.as_str()),
-    ])
+    let (requested, occurrence) = (requested.canonical(), occurrence.to_string());
+    let mut fields = vec![KEY_VERSION, &namespace, target[0], target[1]];
+    fields.extend([requested.as_str(), &reference, &occurrence]);
+    fields.extend(more);
+    key_of(&fields)
 }
 
 /// `mpr1-` and the first 48 hex digits of SHA-256 over the length-prefixed fields.

@@ -9,6 +9,7 @@ pub(crate) mod demo;
 mod fetch;
 pub(crate) mod morning;
 pub(crate) mod online;
+mod pick;
 pub(crate) mod plan;
 pub(crate) mod reconcile;
 pub(crate) mod report;

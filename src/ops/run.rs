@@ -441,26 +441,11 @@ async fn tonight(
                 why: Refusal::PriorRefunds,
             });
         }
-        if let Some(confirm) = &req.confirm {
-            confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
-        }
-        ledger.set_namespace(&req.input_options.namespace)?;
-        let begun = batch::Begun {
-            started,
-            tonight: Some(batch::Tonight {
-                input: &req.input,
-                same_bytes: true,
-            }),
-            earlier,
-        };
-        let finished =
-            batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, begun)
-                .await?;
-        lock.release(finished.nothing_left());
-        return Ok(RunResult::Finished(Box::new(finished)));
+        let held = (ledger, batch, lock);
+        return send_tonight(&req, held, true, &out, stop, started, earlier).await;
     }
     let Ready {
-        mut ledger,
+        ledger,
         batch,
         lock,
         digest,
@@ -468,6 +453,24 @@ async fn tonight(
         Made::Ready(r) => *r,
         Made::Refused(r) => return Ok(r),
     };
+    let same_bytes = batch.input_digest == digest;
+    let held = (ledger, batch, lock);
+    send_tonight(&req, held, same_bytes, &out, stop, started, earlier).await
+}
+
+/// Tonight's batch, held with its lock: asked to be confirmed where the run asks, keyed in
+/// the namespace it was made in, sent, its results written; its lock goes
+/// once nothing is left to send. `same_bytes`: the file read now is the
+/// bytes the batch was made from.
+async fn send_tonight(
+    req: &RunRequest,
+    (mut ledger, batch, lock): (Ledger, Batch, BatchLock),
+    same_bytes: bool,
+    out: &Path,
+    stop: Stop,
+    started: Instant,
+    earlier: &[EarlierBatch],
+) -> anyhow::Result<RunResult> {
     if let Some(confirm) = &req.confirm {
         confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
     }
@@ -476,12 +479,12 @@ async fn tonight(
         started,
         tonight: Some(batch::Tonight {
             input: &req.input,
-            same_bytes: batch.input_digest == digest,
+            same_bytes,
         }),
         earlier,
     };
     let finished =
-        batch::send_and_report(ledger, &batch, &req.send, &req.output, &out, stop, begun).await?;
+        batch::send_and_report(ledger, &batch, &req.send, &req.output, out, stop, begun).await?;
     lock.release(finished.nothing_left());
     Ok(RunResult::Finished(Box::new(finished)))
 }
