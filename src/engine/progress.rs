@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::domain::totals::Tally;
 use crate::domain::{Outcome, RowResult};
 use crate::engine::rate::RateGauge;
-use crate::store::ledger::{Claimed, Ledger, Tally as Which};
+use crate::store::ledger::{Claimed, Ledger, Which};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {

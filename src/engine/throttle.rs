@@ -107,7 +107,9 @@ pub(crate) struct RateFigures {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// What one answer told the throttle: the request went through, the account's
+/// limit refused it (429), or the server failed.
+enum Heard {
     Through,
     Refused,
     ServerError,
@@ -119,7 +121,7 @@ pub(crate) struct Control {
     ceiling: f64,
     rate: f64,
     /// Answers of the last [`WINDOW`] (arrival time), since the limit was last read.
-    answers: VecDeque<(Instant, Kind)>,
+    answers: VecDeque<(Instant, Heard)>,
     refused: usize,
     server_errors: usize,
     /// Fresh 429s since the last other answer.
@@ -207,14 +209,14 @@ impl Control {
             Signal::Accepted => {
                 self.in_a_row = 0;
                 self.let_through(sent_at);
-                self.record(now, Kind::Through);
+                self.record(now, Heard::Through);
                 self.climb(now);
             }
             Signal::Throttled { retry_after } => self.throttled(sent_at, now, retry_after),
             Signal::ServerError => {
                 self.in_a_row = 0;
                 self.let_through(sent_at);
-                self.record(now, Kind::ServerError);
+                self.record(now, Heard::ServerError);
                 let most = self.server_errors >= SERVER_ERROR_MIN
                     && 3 * self.server_errors >= 2 * self.answers.len();
                 if self.adaptive
@@ -241,7 +243,7 @@ impl Control {
             }
             return;
         }
-        self.record(now, Kind::Refused);
+        self.record(now, Heard::Refused);
         self.in_a_row += 1;
         let sustained = self.in_a_row >= HANDFUL
             || (self.refused >= HANDFUL
@@ -308,12 +310,12 @@ impl Control {
         }
     }
 
-    fn record(&mut self, now: Instant, kind: Kind) {
+    fn record(&mut self, now: Instant, kind: Heard) {
         self.answers.push_back((now, kind));
         match kind {
-            Kind::Refused => self.refused += 1,
-            Kind::ServerError => self.server_errors += 1,
-            Kind::Through => {}
+            Heard::Refused => self.refused += 1,
+            Heard::ServerError => self.server_errors += 1,
+            Heard::Through => {}
         }
         while let Some(&(t, k)) = self.answers.front() {
             if t + WINDOW >= now {
@@ -321,9 +323,9 @@ impl Control {
             }
             self.answers.pop_front();
             match k {
-                Kind::Refused => self.refused -= 1,
-                Kind::ServerError => self.server_errors -= 1,
-                Kind::Through => {}
+                Heard::Refused => self.refused -= 1,
+                Heard::ServerError => self.server_errors -= 1,
+                Heard::Through => {}
             }
         }
     }

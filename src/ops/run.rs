@@ -430,7 +430,7 @@ async fn tonight(
         if req.guards.is_set() {
             req.guards.check(
                 batch.row_count,
-                &tally(&ledger, &batch.id, ledger::Tally::All)?,
+                &tally(&ledger, &batch.id, ledger::Which::All)?,
                 &batch.id,
             )?;
         }
@@ -543,11 +543,11 @@ async fn confirm_sending(
     confirm: &Confirm,
     stop: &Stop,
 ) -> anyhow::Result<()> {
-    let to_send = tally(ledger, &batch.id, ledger::Tally::ToSend)?;
+    let to_send = tally(ledger, &batch.id, ledger::Which::ToSend)?;
     if to_send.rows() == 0 {
         return Ok(());
     }
-    let done = tally(ledger, &batch.id, ledger::Tally::Done)?;
+    let done = tally(ledger, &batch.id, ledger::Which::Done)?;
     let api = batch::api_base_for(send, batch)?;
     let mut q = format!(
         "about to send {} refund(s) of batch {} ({} row(s) in the file):\n",
@@ -666,7 +666,7 @@ fn check_namespace(ledger: &Ledger, state: &Path, req: &RunRequest) -> anyhow::R
 }
 
 /// The money the batch's rows `which` says ask, per currency.
-fn tally(ledger: &Ledger, batch_id: &str, which: ledger::Tally) -> anyhow::Result<Tally> {
+fn tally(ledger: &Ledger, batch_id: &str, which: ledger::Which) -> anyhow::Result<Tally> {
     let mut t = Tally::default();
     ledger.for_each_ask(batch_id, which, |currency, requested| {
         t.add(currency, requested)

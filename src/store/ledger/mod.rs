@@ -243,7 +243,7 @@ pub(crate) fn by_row(prior: Vec<PriorRefund>) -> Vec<Held> {
 
 /// Which rows of a batch [`Ledger::for_each_ask`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Tally {
+pub(crate) enum Which {
     All = 0,
     /// Pending, or sent with no answer: what a run would send.
     ToSend = 1,

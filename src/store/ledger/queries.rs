@@ -6,7 +6,7 @@ use anyhow::Context;
 use rusqlite::{OptionalExtension, params};
 
 use super::{
-    Batch, BatchSettings, Ledger, MadeRefund, OUTCOME_SQL, StoredRow, Tally, codec, outcome_of,
+    Batch, BatchSettings, Ledger, MadeRefund, OUTCOME_SQL, StoredRow, Which, codec, outcome_of,
 };
 use crate::domain::{
     Cause, CauseCode, Currency, Outcome, RefundAsk, RefundInfo, RefundStatus, Requested, RowResult,
@@ -137,7 +137,7 @@ impl Ledger {
     pub(crate) fn for_each_ask(
         &self,
         batch_id: &str,
-        which: Tally,
+        which: Which,
         mut f: impl FnMut(Option<Currency>, Requested),
     ) -> anyhow::Result<()> {
         let mut stmt = self.conn.prepare(
