@@ -305,16 +305,17 @@ async fn create_refund(
         print: &print,
         payment: Some(payment_id),
     };
+    // Read before the state lock is taken: its holder keeps it short.
+    let request = ask.map(|ask| RefundRequest {
+        kind,
+        payment_id,
+        ask,
+        render_in_process: header_is_true(headers, "x-render-in-process-refunds"),
+        idempotency_key: key,
+    });
     let commit = |st: &mut State| {
-        ask.and_then(|ask| {
-            let request = RefundRequest {
-                kind,
-                payment_id,
-                ask,
-                render_in_process: header_is_true(headers, "x-render-in-process-refunds"),
-                idempotency_key: key,
-            };
-            st.create_refund(&request, OffsetDateTime::now_utc())
+        request.and_then(|r| {
+            st.create_refund(&r, OffsetDateTime::now_utc())
                 .map(|rec| render_created(kind, &RefundJson::from(rec)))
         })
     };
