@@ -104,6 +104,14 @@ fn pay(order: &str) -> String {
     format!("PAY{}001", &order[3..26])
 }
 
+/// `mprefund run FILE --state s.db --yes` against the sandbox, `extra` after,
+/// the pauses between attempts a millisecond.
+fn run_file(w: &Work, sb: &SandboxHandle, file: &str, extra: &[&str]) -> crate::common::Ran {
+    let mut args = vec!["run", file, "--state", "s.db", "--yes"];
+    args.extend_from_slice(extra);
+    run(w.mprefund(sb, &args).env("MPREFUND_TEST_BACKOFF_MS", "1"))
+}
+
 /// Refunds of orders in the sandbox, counted by idempotency key.
 fn order_refunds_per_key(sb: &SandboxHandle) -> HashMap<String, usize> {
     let mut m = HashMap::new();
@@ -143,21 +151,8 @@ fn order_refunds_go_through_500s_and_cuts_once_each() {
         }
     }
     w.write("orders.csv", &csv);
-    run(w
-        .mprefund(
-            &sb,
-            &[
-                "run",
-                "orders.csv",
-                "--state",
-                "s.db",
-                "--yes",
-                "--max-attempts",
-                "12",
-            ],
-        )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
-    .exits(0);
+    let ran = run_file(&w, &sb, "orders.csv", &["--max-attempts", "12"]);
+    assert_eq!(ran.code, 0, "{ran:?}");
     let rows = by_reference(&w, "orders.results.csv");
     assert_eq!(rows.len(), 12);
     let made = sb.order_refunds();
@@ -270,21 +265,8 @@ fn every_orders_error_becomes_its_cause() {
     let twice = order(201);
     csv.push_str(&format!("{twice},,full,T1\n{twice},,full,T2\n"));
     w.write("errors.csv", &csv);
-    let ran = run(w
-        .mprefund(
-            &sb,
-            &[
-                "run",
-                "errors.csv",
-                "--state",
-                "s.db",
-                "--yes",
-                "--max-attempts",
-                "2",
-            ],
-        )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
-    .exits(1);
+    let ran = run_file(&w, &sb, "errors.csv", &["--max-attempts", "2"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
     let got = by_reference(&w, "errors.results.csv");
     for (i, (o, _, _, code, outcome)) in rows.iter().enumerate() {
         let r = &got[&format!("R{i}")];
@@ -511,21 +493,8 @@ fn rows_in_doubt_on_orders_are_settled_by_reading_the_orders_back() {
         "d.csv",
         format!("order_id,amount,reference\n{cut},full,cut\n{unchecked},full,unchecked\n"),
     );
-    run(w
-        .mprefund(
-            &sb,
-            &[
-                "run",
-                "d.csv",
-                "--state",
-                "s.db",
-                "--yes",
-                "--max-attempts",
-                "1",
-            ],
-        )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
-    .exits(1);
+    let ran = run_file(&w, &sb, "d.csv", &["--max-attempts", "1"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
     let rows = by_reference(&w, "d.results.csv");
     assert_eq!(rows["cut"]["outcome"], "unknown", "{rows:?}");
     assert_eq!(rows["unchecked"]["outcome"], "unknown", "{rows:?}");
@@ -628,7 +597,8 @@ fn a_full_refund_of_several_transactions_is_the_rows_set_of_refunds() {
         "several.csv",
         format!("order_id,amount,reference\n{two},full,two\n{three},full,three\n"),
     );
-    w.ok(&sb, &["run", "several.csv", "--state", "s.db", "--yes"]);
+    let ran = run_file(&w, &sb, "several.csv", &[]);
+    assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(sb.order_refunds().len(), 5, "one refund per transaction");
     let rows = by_reference(&w, "several.results.csv");
     for (reference, parts) in [("two", 2), ("three", 3)] {
@@ -670,21 +640,8 @@ fn a_full_refund_of_several_transactions_in_doubt_is_found_whole() {
         "cut.csv",
         format!("order_id,amount,reference\n{two},full,cut\n"),
     );
-    run(w
-        .mprefund(
-            &sb,
-            &[
-                "run",
-                "cut.csv",
-                "--state",
-                "s.db",
-                "--yes",
-                "--max-attempts",
-                "1",
-            ],
-        )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
-    .exits(1);
+    let ran = run_file(&w, &sb, "cut.csv", &["--max-attempts", "1"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
     assert_eq!(
         by_reference(&w, "cut.results.csv")["cut"]["outcome"],
         "unknown"
@@ -736,21 +693,8 @@ fn status_and_cashout_refusals_become_their_causes() {
              {cashout},full,cashout-full\n"
         ),
     );
-    let ran = run(w
-        .mprefund(
-            &sb,
-            &[
-                "run",
-                "refused.csv",
-                "--state",
-                "s.db",
-                "--yes",
-                "--max-attempts",
-                "3",
-            ],
-        )
-        .env("MPREFUND_TEST_BACKOFF_MS", "1"))
-    .exits(1);
+    let ran = run_file(&w, &sb, "refused.csv", &["--max-attempts", "3"]);
+    assert_eq!(ran.code, 1, "{ran:?}");
     let rows = by_reference(&w, "refused.results.csv");
     for (reference, code) in [
         ("status", "invalid_order_status"),
