@@ -17,10 +17,10 @@ use axum::response::Response;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::admin::{admin_error, specs};
 use super::conn::ConnTag;
 use super::routes::{
-    App, KeyedPost, admin_error, bearer, idempotency_key, keyed_refund, read_faults, specs,
-    to_the_end, with_post_fault,
+    App, KeyedPost, bearer, idempotency_key, keyed_refund, read_faults, to_the_end, with_post_fault,
 };
 use super::state::{
     ApiError, OrderAsk, OrderError, State, error_response, json_value, valid_order_id,
