@@ -178,13 +178,3 @@ pub(crate) fn finished(
     )?;
     Ok(f.exit())
 }
-
-/// A run refused before sending is a usage error (exit 2), whatever refused it.
-impl Ending for crate::ops::run::RunResult {
-    fn exit(&self) -> Exit {
-        match self {
-            crate::ops::run::RunResult::Finished(f) => f.exit(),
-            crate::ops::run::RunResult::Refused { .. } => Exit::Usage,
-        }
-    }
-}

@@ -7,6 +7,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use super::online::Asked;
+use crate::domain::ending::{Ending, Exit};
 use crate::domain::totals::{self, Tally};
 use crate::domain::{Currency, Kind, PaymentId, Requested};
 use crate::sheets::input::{InputOptions, InputSummary, Spooled, Validated};
@@ -250,6 +251,31 @@ impl PlanReport {
             }
         }
         Ok(())
+    }
+}
+
+/// Offline: a clean file may be run (0), any bad line refuses it (2).
+impl Ending for PlanReport {
+    fn exit(&self) -> Exit {
+        if self.clean() { Exit::Ok } else { Exit::Usage }
+    }
+}
+
+/// `plan --online`: the offline check and the prediction, one exit.
+pub(crate) struct Planned {
+    pub offline: Exit,
+    pub online: Exit,
+}
+
+impl Ending for Planned {
+    /// Bad lines or rows guarded by the state file still refuse the run, unless
+    /// the prediction stopped early (then that is what to say).
+    fn exit(&self) -> Exit {
+        if self.offline == Exit::Usage && self.online != Exit::Stopped {
+            Exit::Usage
+        } else {
+            self.online
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use super::batch::{self, Finished, OutputOptions, SendOptions};
 use crate::domain::CauseCode;
+use crate::domain::ending::{Ending, Exit};
 use crate::domain::totals::{self, Guard, Tally};
 use crate::engine::night::EarlierBatch;
 use crate::engine::send::Stop;
@@ -672,4 +673,14 @@ fn tally(ledger: &Ledger, batch_id: &str, which: ledger::Which) -> anyhow::Resul
         t.add(currency, requested)
     })?;
     Ok(t)
+}
+
+/// A run refused before sending is a usage error (exit 2), whatever refused it.
+impl Ending for RunResult {
+    fn exit(&self) -> Exit {
+        match self {
+            RunResult::Finished(f) => f.exit(),
+            RunResult::Refused { .. } => Exit::Usage,
+        }
+    }
 }

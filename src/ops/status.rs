@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::batch;
 use crate::domain::clock::rfc3339;
+use crate::domain::ending::{Ending, Exit};
 use crate::domain::settings::Concurrency;
 use crate::domain::{CauseCode, Outcome, Requested};
 use crate::sheets::report::Summary;
@@ -233,6 +234,13 @@ fn settings_lines(settings: &BatchSettings) -> Vec<(String, String)> {
         out.push((name, shown));
     }
     out
+}
+
+/// `status` only reads: a report shown is a success, whatever the batch holds.
+impl Ending for StatusReport {
+    fn exit(&self) -> Exit {
+        Exit::Ok
+    }
 }
 
 #[cfg(test)]

@@ -109,34 +109,9 @@ pub(crate) async fn exec(flags: PlanArgs, session: &Session) -> anyhow::Result<E
         writeln!(w)?;
         predicted.render(w)
     })?;
-    Ok(Planned {
+    Ok(ops::plan::Planned {
         offline,
         online: predicted.exit(),
     }
     .exit())
-}
-
-/// `plan --online`: the offline check and the prediction, one exit.
-struct Planned {
-    offline: Exit,
-    online: Exit,
-}
-
-impl Ending for Planned {
-    /// Bad lines or rows guarded by the state file still refuse the run, unless
-    /// the prediction stopped early (then that is what to say).
-    fn exit(&self) -> Exit {
-        if self.offline == Exit::Usage && self.online != Exit::Stopped {
-            Exit::Usage
-        } else {
-            self.online
-        }
-    }
-}
-
-/// Offline: a clean file may be run (0), any bad line refuses it (2).
-impl Ending for ops::plan::PlanReport {
-    fn exit(&self) -> Exit {
-        if self.clean() { Exit::Ok } else { Exit::Usage }
-    }
 }

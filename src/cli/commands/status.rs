@@ -44,10 +44,3 @@ pub(crate) fn exec(flags: StatusArgs, _session: &Session) -> anyhow::Result<Exit
     show(&mut std::io::stdout().lock(), |w| report.render(w, &reach))?;
     Ok(report.exit())
 }
-
-/// `status` only reads: a report shown is a success, whatever the batch holds.
-impl Ending for ops::status::StatusReport {
-    fn exit(&self) -> Exit {
-        Exit::Ok
-    }
-}
