@@ -16,8 +16,8 @@ use crate::Usage;
 pub(crate) use crate::api::orders_api::{OrderReply, OrderView};
 use crate::api::reply::snippet;
 pub(crate) use crate::api::reply::{
-    Answer, Asked, Fetched, MpRefund, PaymentReply, PaymentView, Reply, classify, classify_error,
-    classify_payment,
+    Answer, Fetched, MpRefund, PaymentReply, PaymentView, Question, Reply, classify,
+    classify_error, classify_payment,
 };
 pub(crate) use crate::api::token::Token;
 use crate::domain::settings::ClientSettings;
@@ -141,7 +141,7 @@ impl Client {
             answer.status,
             answer.retry_after,
             &answer.body,
-            Asked {
+            Question {
                 payment,
                 requested: &ask.requested,
             },
@@ -435,7 +435,7 @@ mod tests {
 
     /// Classifies `bytes` as the answer to "refund `amount` of `payment`".
     fn answer(status: u16, bytes: &[u8], payment: u64, requested: &Requested) -> Reply {
-        let asked = Asked {
+        let asked = Question {
             payment: PaymentId::new(payment).unwrap(),
             requested,
         };
@@ -749,7 +749,7 @@ mod tests {
     #[test]
     fn a_429_is_the_api_pacing_whatever_its_body() {
         let ra = Some(Duration::from_secs(2));
-        let asked = Asked {
+        let asked = Question {
             payment: PaymentId::new(1).unwrap(),
             requested: &Requested::Full,
         };

@@ -59,7 +59,7 @@ pub(crate) struct Answer {
 
 /// The question an answer is checked against.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Asked<'a> {
+pub(crate) struct Question<'a> {
     pub payment: PaymentId,
     pub requested: &'a Requested,
 }
@@ -218,7 +218,7 @@ pub(crate) fn classify(
     status: u16,
     retry_after: Option<Duration>,
     bytes: &[u8],
-    asked: Asked<'_>,
+    asked: Question<'_>,
 ) -> Reply {
     let unknown = |reason: String| Reply::Unknown {
         status: Some(status),
@@ -350,7 +350,7 @@ impl RefundBody {
     /// or why nobody can say what it did: no status or one the tool does not know
     /// (`"approved "` is not `approved`), or money that moved without an amount
     /// that can be read.
-    fn read(self, asked: Asked<'_>) -> Result<(RefundInfo, Option<Cause>), String> {
+    fn read(self, asked: Question<'_>) -> Result<(RefundInfo, Option<Cause>), String> {
         let id = self.id.into_string();
         let Some(status) = self.status else {
             return Err(format!("refund {id} has no status"));
@@ -391,7 +391,7 @@ impl RefundBody {
 fn mismatch(
     payment_id: Option<&serde_json::Value>,
     amount: Option<Decimal>,
-    asked: Asked<'_>,
+    asked: Question<'_>,
 ) -> Option<Cause> {
     if let Some(p) = payment_id
         && !answer::names_payment(p, asked.payment)

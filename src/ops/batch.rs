@@ -90,7 +90,7 @@ pub(crate) struct Tonight<'a> {
 /// When a command over a batch began, and what `run` knows of its input (`None`
 /// for `retry`, which has none).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Begun<'a> {
+pub(crate) struct Launch<'a> {
     pub started: Instant,
     pub tonight: Option<Tonight<'a>>,
     /// The batches this run finished before this one (`run --job`: an
@@ -379,7 +379,7 @@ pub(super) async fn send_and_report(
     output: &OutputOptions,
     out: &Path,
     stop: Stop,
-    begun: Begun<'_>,
+    begun: Launch<'_>,
 ) -> anyhow::Result<Finished> {
     let output = &output.for_batch(batch);
     let out = &expand_for(out, batch);
@@ -513,7 +513,7 @@ fn finish(
     out: &Path,
     sent: Option<runner::Sent>,
     before: u64,
-    begun: Begun<'_>,
+    begun: Launch<'_>,
 ) -> anyhow::Result<Finished> {
     let started = begun.started;
     let reason = sent.as_ref().and_then(|s| s.stopped.clone());

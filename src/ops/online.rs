@@ -38,7 +38,7 @@ pub(crate) struct OnlineRequest {
     pub input: Spooled,
     /// What `plan`'s validation found, and gathered for the predictions.
     pub summary: InputSummary,
-    pub asked: Asked,
+    pub asked: FileAsks,
     pub input_options: InputOptions,
     pub send: SendOptions,
     pub out: Option<PathBuf>,
@@ -116,7 +116,7 @@ struct OnPayment {
 
 /// What the file asks of each payment, gathered row by row while the rows are
 /// validated (no pass of its own), with what the state file says of each row.
-pub(crate) struct Asked {
+pub(crate) struct FileAsks {
     asked: HashMap<PaymentId, OnPayment>,
     /// The same, of each order.
     orders: HashMap<OrderId, OnPayment>,
@@ -125,9 +125,9 @@ pub(crate) struct Asked {
     ledger: Option<crate::store::ledger::ReadOnly>,
 }
 
-impl std::fmt::Debug for Asked {
+impl std::fmt::Debug for FileAsks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Asked")
+        f.debug_struct("FileAsks")
             .field("payments", &self.asked.len())
             .field("orders", &self.orders.len())
             .field("done", &self.done.len())
@@ -135,10 +135,10 @@ impl std::fmt::Debug for Asked {
     }
 }
 
-impl Asked {
+impl FileAsks {
     /// `state`: the state file whose refunds are the rows' own, when there is one.
-    pub(crate) fn new(state: Option<&std::path::Path>) -> anyhow::Result<Asked> {
-        Ok(Asked {
+    pub(crate) fn new(state: Option<&std::path::Path>) -> anyhow::Result<FileAsks> {
+        Ok(FileAsks {
             asked: HashMap::new(),
             orders: HashMap::new(),
             done: Default::default(),
@@ -222,7 +222,7 @@ enum Seen<'a> {
 }
 
 /// Every payment, then every order, the file asks of, read once.
-async fn read_books(asked: Asked, send: &SendOptions, stop: Stop) -> anyhow::Result<Books> {
+async fn read_books(asked: FileAsks, send: &SendOptions, stop: Stop) -> anyhow::Result<Books> {
     let client = Client::new(&send.api_base, &send.token, &send.sending.client)?;
     let ids: Vec<PaymentId> = asked.asked.keys().copied().collect();
     let (found, stopped) = lookup::payments(client.clone(), ids, &send.sending, stop.clone()).await;
@@ -255,7 +255,7 @@ impl Preflight {
     /// Reads every payment `asked` (gathered while the rows were validated) asks
     /// of; also says why the reading stopped, if it did.
     pub(crate) async fn read(
-        asked: Asked,
+        asked: FileAsks,
         send: &SendOptions,
         window_days: i64,
         stop: Stop,

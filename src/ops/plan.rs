@@ -6,7 +6,7 @@ use std::io::Write;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
-use super::online::Asked;
+use super::online::FileAsks;
 use crate::domain::ending::{Ending, Exit};
 use crate::domain::totals::{self, Tally};
 use crate::domain::{Currency, Kind, PaymentId, Requested};
@@ -39,7 +39,7 @@ pub(crate) struct PlanReport {
     /// What the rows ask of each payment, for `--online`. Behind a lock only so
     /// that a report can be shared between threads (the console keeps plans):
     /// it holds a read-only connection to the state file.
-    asked: std::sync::Mutex<Option<Asked>>,
+    asked: std::sync::Mutex<Option<FileAsks>>,
 }
 
 /// `state`: the state file `run` would use; its earlier refunds are looked up
@@ -51,7 +51,7 @@ pub(crate) fn plan(
     state: Option<&Path>,
     online: bool,
 ) -> anyhow::Result<PlanReport> {
-    let mut asked = online.then(|| Asked::new(state)).transpose()?;
+    let mut asked = online.then(|| FileAsks::new(state)).transpose()?;
     let mut full_rows: Vec<FullRow> = Vec::new();
     let mut first_payment = None;
     let mut at: std::collections::HashMap<PaymentId, usize> = Default::default();
@@ -144,7 +144,7 @@ fn prior_refunds(
 impl PlanReport {
     /// What `plan --online` goes on with: the validating pass's summary and what
     /// it gathered (`None` unless [`plan`] was asked to gather it).
-    pub(crate) fn into_online(self) -> Option<(InputSummary, Asked)> {
+    pub(crate) fn into_online(self) -> Option<(InputSummary, FileAsks)> {
         let asked = self.asked.into_inner().unwrap_or_else(|p| p.into_inner());
         Some((self.summary, asked?))
     }

@@ -81,7 +81,7 @@ pub(crate) async fn retry(
         output,
         &out,
         stop,
-        batch::Begun {
+        batch::Launch {
             started,
             tonight: None,
             earlier: &[],

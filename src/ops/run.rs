@@ -392,7 +392,7 @@ async fn finish_earlier(
             &output,
             &out,
             stop.clone(),
-            batch::Begun {
+            batch::Launch {
                 started: Instant::now(),
                 tonight: None,
                 earlier: &done,
@@ -476,7 +476,7 @@ async fn send_tonight(
         confirm_sending(&ledger, &batch, &req.send, confirm, &stop).await?;
     }
     ledger.set_namespace(&req.input_options.namespace)?;
-    let begun = batch::Begun {
+    let begun = batch::Launch {
         started,
         tonight: Some(batch::Tonight {
             input: &req.input,

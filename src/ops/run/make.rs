@@ -52,7 +52,7 @@ pub(super) async fn made(
     }
     let mut asked = req
         .preflight
-        .map(|_| online::Asked::new(state.is_file().then_some(state)))
+        .map(|_| online::FileAsks::new(state.is_file().then_some(state)))
         .transpose()?;
     let Validated {
         problems,

@@ -628,7 +628,7 @@ pub(crate) mod tests {
         }
     }
 
-    struct Read {
+    struct Parsed {
         rows: Vec<Row>,
         problems: Vec<Problem>,
         summary: InputSummary,
@@ -636,7 +636,7 @@ pub(crate) mod tests {
         delimiter: u8,
     }
 
-    fn read_with(bytes: &[u8], opts: &InputOptions) -> Read {
+    fn read_with(bytes: &[u8], opts: &InputOptions) -> Parsed {
         let f = file(bytes);
         let mut input = Input::open(f.path(), opts).expect("open");
         let header = input.header().to_vec();
@@ -648,7 +648,7 @@ pub(crate) mod tests {
             }
         }
         let summary = input.finish().expect("finish");
-        Read {
+        Parsed {
             rows,
             problems,
             delimiter: summary.delimiter,
@@ -657,7 +657,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn read(bytes: &[u8]) -> Read {
+    fn read(bytes: &[u8]) -> Parsed {
         read_with(bytes, &opts())
     }
 
