@@ -63,7 +63,7 @@ impl ReadOnly {
             // Reading it would need the upgrade, which writes: not `plan`'s to do.
             return Err(unusable(format!(
                 "it was written by an older mprefund (schema {version}); `mprefund status --state {}` upgrades it",
-                path.display()
+                crate::domain::steps::quote(&path.to_string_lossy())
             ))
             .into());
         }
@@ -110,5 +110,30 @@ impl ReadOnly {
         )?;
         tx.rollback()?;
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The command it names runs as printed, from a folder with a space in it.
+    #[test]
+    fn an_older_state_file_names_the_upgrade_as_a_shell_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("my states");
+        std::fs::create_dir(&folder).unwrap();
+        let path = folder.join("s.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "application_id", super::super::schema::APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        drop(conn);
+        let err = ReadOnly::open(&path)
+            .err()
+            .expect("an older schema is refused");
+        let said = format!("{err:#}");
+        let quoted = format!("--state '{}'", path.display());
+        assert!(said.contains(&quoted), "{said}");
     }
 }

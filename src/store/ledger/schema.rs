@@ -157,7 +157,7 @@ CREATE INDEX rows_in_doubt_by_order ON rows(order_id) WHERE doubt <> 0 AND order
 /// `PRAGMA application_id` of every state file ("mprf"): what tells our files from
 /// other applications' SQLite databases, so that a wrong `--state` is refused
 /// before a byte of it changes.
-const APPLICATION_ID: i32 = 0x6d70_7266;
+pub(super) const APPLICATION_ID: i32 = 0x6d70_7266;
 
 impl Ledger {
     /// Opens (or creates) the state file. Anything that keeps it from being used —
