@@ -2,13 +2,13 @@
 //! `mprefund run` on the same input and an identical in-process sandbox (no
 //! latency, no effective rate limit, durable state on).
 //!
-//! Prints, for issue 21's targets: the time from upload to the plan page (≤ 3 s),
+//! Prints, against its targets: the time from upload to the plan page (≤ 3 s),
 //! the console's send time against `run`'s (within 10 %), the longest gap between
 //! two progress events while sending (≤ 1 s), and the console process's peak
 //! memory (VmHWM, ≤ 100 MiB).
 //!
 //! `cargo bench --bench console` (MPREFUND_BENCH_ROWS changes the size;
-//! MPREFUND_BENCH_FLAKY=1 runs both on issue 18's flaky day — 10 % 500s, 5 %
+//! MPREFUND_BENCH_FLAKY=1 runs both on a flaky day — 10 % 500s, 5 %
 //! 429s, 3 % connections cut after the refund was made — at `--rate 200`).
 
 use std::io::{BufRead, BufReader, Write};

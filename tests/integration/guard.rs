@@ -20,7 +20,7 @@ fn refunds_per_payment(sb: &SandboxHandle) -> HashMap<u64, usize> {
     m
 }
 
-/// Critical 1: a process killed while its row was in flight leaves the row
+/// A process killed while its row was in flight leaves the row
 /// `sending` with no attempt stored; that row still holds its payment, and
 /// `reconcile` recognises the refund it made as its own.
 #[test]
@@ -77,7 +77,7 @@ fn a_row_killed_in_flight_holds_its_payment() {
     assert_eq!(sb.refunds().len(), 1);
 }
 
-/// Critical 2: a batch made but never sent (a "no" at the question) holds its
+/// A batch made but never sent (a "no" at the question) holds its
 /// payments against another spreadsheet, and a batch resumed through the fast
 /// path meets the guard too.
 #[test]
@@ -118,7 +118,7 @@ fn a_batch_never_sent_holds_its_payments_and_is_guarded_when_resumed() {
     assert_eq!(sb.refunds().len(), 1);
 }
 
-/// Critical 3: two spreadsheets on one state file at the same moment. The
+/// Two spreadsheets on one state file at the same moment. The
 /// sandbox holds every refund request, so the first process is still in flight
 /// while the second decides: exactly one of them sends.
 #[test]
@@ -218,7 +218,7 @@ fn a_failed_row_retried_after_another_batch_refunded_is_held_back() {
     assert!(rows[0]["cause_message"].contains("20 refunded"), "{rows:?}");
 }
 
-/// Critical 4: a results file fed back in as input derives the keys of the rows
+/// A results file fed back in as input derives the keys of the rows
 /// it reports, formula-looking references included.
 #[test]
 fn a_results_file_fed_back_in_refunds_nothing_again() {

@@ -26,7 +26,7 @@ fn file_bytes(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_default()
 }
 
-// Item 1: a quote left open must not swallow the rows after it.
+// A quote left open must not swallow the rows after it.
 #[test]
 fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
     let (sb, w) = fresh();
@@ -66,7 +66,7 @@ fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
     assert_eq!(sb.refunds().len(), 2);
 }
 
-// Item 2: no output path may overwrite the state, its companions, the input or
+// No output path may overwrite the state, its companions, the input or
 // another output.
 #[test]
 fn outputs_that_would_overwrite_state_or_input_are_refused() {
@@ -99,7 +99,7 @@ fn outputs_that_would_overwrite_state_or_input_are_refused() {
     assert_eq!(sb.refunds().len(), 3);
 }
 
-// Item 3: a changed namespace would give every row a new key.
+// A changed namespace would give every row a new key.
 #[test]
 fn a_namespace_change_is_refused_unless_asked_for() {
     let (sb, w) = fresh();
@@ -135,7 +135,7 @@ fn a_namespace_change_is_refused_unless_asked_for() {
     assert_eq!(sb.refunds().len(), 8);
 }
 
-// Item 4: a reference in NFC and the same text in NFD are one refund.
+// A reference in NFC and the same text in NFD are one refund.
 #[test]
 fn nfc_and_nfd_references_are_one_refund() {
     let (sb, w) = fresh();
@@ -157,7 +157,7 @@ fn nfc_and_nfd_references_are_one_refund() {
     );
 }
 
-// Item 5: a refund that is not the one asked for is flagged, not a plain success.
+// A refund that is not the one asked for is flagged, not a plain success.
 #[test]
 fn answers_are_checked_against_the_question() {
     let w = Work::new();
@@ -217,7 +217,7 @@ fn answers_are_checked_against_the_question() {
     }
 }
 
-// Item 5: a rejected refund moved no money.
+// A rejected refund moved no money.
 #[test]
 fn a_rejected_refund_shows_no_refunded_amount_and_is_not_summed() {
     let (sb, w) = fresh();
@@ -238,7 +238,7 @@ fn a_rejected_refund_shows_no_refunded_amount_and_is_not_summed() {
     );
 }
 
-// Item 6: a huge answer is not read; it is an unknown outcome.
+// A huge answer is not read; it is an unknown outcome.
 #[test]
 fn an_oversized_answer_is_an_unknown_outcome_not_a_success() {
     let w = Work::new();
@@ -266,7 +266,7 @@ fn an_oversized_answer_is_an_unknown_outcome_not_a_success() {
     assert_eq!(seen[0].key, seen[1].key);
 }
 
-// Item 7: another application's database is refused before a byte changes.
+// Another application's database is refused before a byte changes.
 #[test]
 fn a_foreign_or_unusable_state_file_is_refused_untouched() {
     let (sb, w) = fresh();
@@ -310,7 +310,7 @@ fn a_foreign_or_unusable_state_file_is_refused_untouched() {
     assert_eq!(sb.refunds().len(), 0);
 }
 
-// Item 9: Retry-After is honoured whatever body comes with it, and a 429 is the
+// Retry-After is honoured whatever body comes with it, and a 429 is the
 // API pacing us, not a failure the breaker counts.
 #[test]
 fn retry_after_is_honoured_with_an_html_429_and_the_breaker_stays_closed() {
@@ -346,7 +346,7 @@ fn retry_after_is_honoured_with_an_html_429_and_the_breaker_stays_closed() {
     assert!(seen.iter().all(|s| s.key == seen[0].key));
 }
 
-// Item 10: the token never leaves the Authorization header.
+// The token never leaves the Authorization header.
 #[test]
 fn the_token_stays_secret_and_userinfo_is_refused() {
     let (sb, w) = fresh();
@@ -418,7 +418,7 @@ fn the_token_stays_secret_and_userinfo_is_refused() {
     assert_eq!(sb.refunds().len(), 1);
 }
 
-// Item 11: what an interrupted results write left is cleaned on the next write.
+// What an interrupted results write left is cleaned on the next write.
 #[test]
 fn stale_temporary_files_are_cleaned_on_the_next_write() {
     let (sb, w) = fresh();
@@ -432,7 +432,7 @@ fn stale_temporary_files_are_cleaned_on_the_next_write() {
     assert!(!stale.exists());
 }
 
-// Item 12: every row invalid with --skip-invalid still gets its results.
+// Every row invalid with --skip-invalid still gets its results.
 #[test]
 fn skip_invalid_with_every_row_bad_writes_results_and_exits_1() {
     let (sb, w) = fresh();
@@ -444,7 +444,7 @@ fn skip_invalid_with_every_row_bad_writes_results_and_exits_1() {
     assert_eq!(sb.refunds().len(), 0);
 }
 
-// Item 13: columns named like ours, unknown currencies.
+// Columns named like ours, unknown currencies.
 #[test]
 fn input_columns_named_like_ours_and_unknown_currencies() {
     let (sb, w) = fresh();
@@ -478,7 +478,7 @@ fn input_columns_named_like_ours_and_unknown_currencies() {
     );
 }
 
-// Item 14: hand-edited state: a non-ASCII batch id, sums past Decimal's range.
+// Hand-edited state: a non-ASCII batch id, sums past Decimal's range.
 #[test]
 fn a_hand_edited_state_file_does_not_panic() {
     let (sb, w) = fresh();

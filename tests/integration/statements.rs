@@ -203,7 +203,7 @@ fn refunds_outside_the_reports_period_are_out_of_period() {
     );
     w.write("old.csv", old);
     // Reports none of whose lines fall in the batch's period match nothing: said
-    // so, and exit 1 — not a clean 0 with every refund `out_of_period` (#17).
+    // so, and exit 1 — not a clean 0 with every refund `out_of_period`.
     let one = format!(
         "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n\
          SETTLEMENT,9100001,100,{}\n",
@@ -257,7 +257,7 @@ fn refunds_outside_the_reports_period_are_out_of_period() {
 
 /// A METADATA refund id names one refund: a line naming someone else's refund
 /// is not ours (`not_in_batch`, with its id), whatever its amount, and our own
-/// line still matches ours — by its id or by payment and amount (#17).
+/// line still matches ours — by its id or by payment and amount.
 #[test]
 fn a_line_naming_another_refund_is_not_ours() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
@@ -297,7 +297,7 @@ fn a_line_naming_another_refund_is_not_ours() {
 }
 
 /// Matching by payment and amount asks for the same currency: an ARS line is
-/// not a BRL refund's (#17).
+/// not a BRL refund's.
 #[test]
 fn a_line_in_another_currency_is_not_our_refund() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
@@ -539,7 +539,7 @@ fn raw_server(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> String {
 }
 
 /// A report larger than `--max-report-bytes` is refused, whether its answer says
-/// its length or not, and nothing of it is kept; what is said stays short (#17).
+/// its length or not, and nothing of it is kept; what is said stays short.
 #[test]
 fn a_report_larger_than_the_cap_is_refused_and_not_kept() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
@@ -619,7 +619,7 @@ fn a_report_larger_than_the_cap_is_refused_and_not_kept() {
 }
 
 /// `--fetch-timeout` bounds every wait: a list answering 429 with
-/// `Retry-After: 1000` ends the fetch at once, with why (#17).
+/// `Retry-After: 1000` ends the fetch at once, with why.
 #[test]
 fn the_fetch_deadline_bounds_a_long_retry_after() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
@@ -651,7 +651,7 @@ fn the_fetch_deadline_bounds_a_long_retry_after() {
     assert!(stub.seen().len() >= 2, "the list was asked");
 }
 
-/// `--from` after `--to` is a usage error, before any request (#17).
+/// `--from` after `--to` is a usage error, before any request.
 #[test]
 fn a_period_running_backwards_is_refused_before_any_request() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
@@ -668,7 +668,7 @@ fn a_period_running_backwards_is_refused_before_any_request() {
     assert!(stub.seen().is_empty(), "{:?}", stub.seen());
 }
 
-/// `reconcile --fetch-report --rate 2` paces its requests as a run does (#20):
+/// `reconcile --fetch-report --rate 2` paces its requests as a run does:
 /// the creation, the list (two 500s, then ready) and the download never go
 /// more than twice in any second. Before, the fetch sent them back to back.
 #[test]
@@ -707,7 +707,7 @@ fn a_fetch_honours_the_rate() {
 }
 
 /// SIGTERM while the report's download waits out a `Retry-After` ends the fetch
-/// at once, resumable (exit 3), not after the minute asked (#20).
+/// at once, resumable (exit 3), not after the minute asked.
 #[test]
 fn a_signal_ends_a_download_waiting_to_retry() {
     let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
