@@ -2,6 +2,7 @@
 //! overwrites the state, trusts a lying server or leaks the token, and checks
 //! through the binary that this one does not. Servers that lie are stubs (`common::Stub`).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -20,6 +21,27 @@ fn mprefund_at(w: &Work, base: &str, args: &[&str]) -> std::process::Command {
         .args(args)
         .args(["--api-base", base]);
     c
+}
+
+/// Runs `in.csv` against a stub answering every request `status` with `body`, at
+/// most two attempts, on the state file `state`.db, and checks what such an
+/// answer must give: an unknown outcome (nobody knows whether it refunded),
+/// retryable, no amount refunded, and the retry sent with the row's own key.
+/// The row, for what else the caller checks.
+fn ends_unknown(w: &Work, status: u16, body: &'static str, state: &str) -> HashMap<String, String> {
+    let stub = Stub::start(move |_, _| json(status, body));
+    let db = format!("{state}.db");
+    let args = ["run", "in.csv", "--state", &db, "--max-attempts", "2"];
+    run(mprefund_at(w, &stub.base(), &args)).exits(1);
+    let row = read_csv(&w.path("in.results.csv")).swap_remove(0);
+    assert_eq!(row["outcome"], "unknown", "{state}: {row:?}");
+    assert_eq!(row["cause_code"], "unknown_outcome", "{state}: {row:?}");
+    assert_eq!(row["retryable"], "true", "{state}: {row:?}");
+    assert_eq!(row["refunded_amount"], "", "{state}: {row:?}");
+    let seen = stub.seen();
+    assert_eq!(seen.len(), 2, "{state}");
+    assert_eq!(seen[0].key, seen[1].key, "{state}");
+    row
 }
 
 fn file_bytes(p: &Path) -> Vec<u8> {
@@ -192,28 +214,8 @@ fn answers_are_checked_against_the_question() {
             {"id": 2, "payment_id": 7400001, "amount": 7, "status": "approved"}]"#,
     ];
     for (i, body) in unknowns.into_iter().enumerate() {
-        let stub = Stub::start(move |_, _| json(201, body));
-        run(mprefund_at(
-            &w,
-            &stub.base(),
-            &[
-                "run",
-                "in.csv",
-                "--state",
-                &format!("unknown{i}.db"),
-                "--max-attempts",
-                "2",
-            ],
-        ))
-        .exits(1);
-        let row = &read_csv(&w.path("in.results.csv"))[0];
         // No answer to trust: the refund may exist — in doubt, not failed.
-        assert_eq!(row["outcome"], "unknown", "{row:?}");
-        assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
-        assert_eq!(row["retryable"], "true", "{row:?}");
-        let seen = stub.seen();
-        assert_eq!(seen.len(), 2);
-        assert_eq!(seen[0].key, seen[1].key);
+        ends_unknown(&w, 201, body, &format!("unknown{i}"));
     }
 }
 
@@ -601,28 +603,8 @@ fn a_full_refund_answered_with_an_array_is_the_right_one_or_unknown() {
 
     let undated = r#"[{"id": 11, "payment_id": 7920001, "amount": 5, "status": "approved"},
                       {"id": 12, "payment_id": 7920001, "amount": 95, "status": "approved"}]"#;
-    let stub = Stub::start(move |_, _| json(200, undated));
-    run(mprefund_at(
-        &w,
-        &stub.base(),
-        &[
-            "run",
-            "in.csv",
-            "--state",
-            "undated.db",
-            "--max-attempts",
-            "2",
-        ],
-    ))
-    .exits(1);
-    let row = &read_csv(&w.path("in.results.csv"))[0];
-    assert_eq!(row["outcome"], "unknown", "{row:?}");
-    assert_eq!(row["cause_code"], "unknown_outcome", "{row:?}");
-    assert_eq!(row["retryable"], "true", "{row:?}");
+    let row = ends_unknown(&w, 200, undated, "undated");
     assert_eq!(row["refund_id"], "", "{row:?}");
-    let seen = stub.seen();
-    assert_eq!(seen.len(), 2);
-    assert_eq!(seen[0].key, seen[1].key);
 }
 
 /// A refund without an amount, with a status the tool does not know,
@@ -655,29 +637,8 @@ fn odd_refund_answers_are_unknown_and_zero_padded_ids_match() {
         ),
     ];
     for (name, body, said) in unknowns {
-        let stub = Stub::start(move |_, _| json(201, body));
-        let ran = run(mprefund_at(
-            &w,
-            &stub.base(),
-            &[
-                "run",
-                "in.csv",
-                "--state",
-                &format!("{name}.db"),
-                "--max-attempts",
-                "2",
-            ],
-        ));
-        assert_eq!(ran.code, 1, "{name}: {ran:?}");
-        let row = &read_csv(&w.path("in.results.csv"))[0];
-        assert_eq!(row["outcome"], "unknown", "{name}: {row:?}");
-        assert_eq!(row["cause_code"], "unknown_outcome", "{name}: {row:?}");
+        let row = ends_unknown(&w, 201, body, name);
         assert!(row["cause_message"].contains(said), "{name}: {row:?}");
-        assert_eq!(row["retryable"], "true", "{name}: {row:?}");
-        assert_eq!(row["refunded_amount"], "", "{name}: {row:?}");
-        let seen = stub.seen();
-        assert_eq!(seen.len(), 2, "{name}");
-        assert_eq!(seen[0].key, seen[1].key, "{name}");
     }
     let padded = r#"{"id": 1, "payment_id": "06000001", "amount": 25.00, "status": "approved"}"#;
     let stub = Stub::start(move |_, _| json(201, padded));
