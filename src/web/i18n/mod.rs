@@ -32,6 +32,7 @@ use unic_langid::{LanguageIdentifier, langid};
 
 use crate::domain::causes::{self, Next, Why};
 use crate::domain::money;
+use crate::domain::totals::{self, Guard};
 use crate::domain::{CauseCode, Currency};
 
 /// A language the console speaks.
@@ -337,6 +338,41 @@ impl Words {
     pub(crate) fn amount(&self, currency: Option<Currency>, a: Decimal) -> String {
         let code = currency.map(|c| c.to_string()).unwrap_or_default();
         money_by_code(self.lang, &code, a)
+    }
+
+    /// A total to type as a person of this language types it, read back by
+    /// the same reader the form uses: `R$ 781,89` (pt-BR), `781,89 BRL` where
+    /// the sign names no one currency (`$`), then `+ 2 full`. Written so that
+    /// it reads back as `g` (an amount of a currency without decimals grouped
+    /// in thousands, `1.500`, does not: it is written ungrouped); the typed
+    /// form `781.89:BRL` when nothing else does.
+    pub(crate) fn typed_total(&self, g: &Guard) -> String {
+        let fixed = money::fixed(g.currency, g.amount);
+        let full = if g.full > 0 {
+            format!(" + {} full", g.full)
+        } else {
+            String::new()
+        };
+        let (_, decimal) = marks(self.lang);
+        let plain = fixed.to_string().replace('.', &decimal.to_string());
+        let candidates = match g.currency {
+            Some(c) => {
+                let signed = symbol(self.lang, c).filter(|s| *s != "$");
+                let mut v = Vec::new();
+                if let Some(s) = signed {
+                    v.push(format!("{s} {}", number(self.lang, fixed)));
+                }
+                v.push(format!("{} {c}", number(self.lang, fixed)));
+                v.push(format!("{plain} {c}"));
+                v
+            }
+            None => vec![number(self.lang, fixed), plain],
+        };
+        candidates
+            .into_iter()
+            .map(|t| format!("{t}{full}"))
+            .find(|t| totals::typed(t).is_ok_and(|read| read.as_slice() == std::slice::from_ref(g)))
+            .unwrap_or_else(|| g.to_string())
     }
 
     /// `(code, what it means, what to do next)` for every cause code the tool
@@ -1183,6 +1219,45 @@ mod tests {
             money(Lang::En, brl, dec("12345678901234567.89")),
             "R$ 12,345,678,901,234,567.89"
         );
+    }
+
+    /// The total to type is shown as people of the page's language type it,
+    /// and the form reads it back as the same total.
+    #[test]
+    fn the_total_to_type_in_the_pages_language() {
+        let w = |lang| Words {
+            lang,
+            zone: super::super::zone::Zone::UTC,
+            look_only: false,
+        };
+        let brl = Currency::from_str("BRL").ok();
+        let clp = Currency::from_str("CLP").ok();
+        let g = |currency, a: &str, full| Guard {
+            currency,
+            amount: dec(a),
+            full,
+        };
+        assert_eq!(
+            w(Lang::PtBr).typed_total(&g(brl, "5855.6", 0)),
+            "R$ 5.855,60"
+        );
+        assert_eq!(
+            w(Lang::PtBr).typed_total(&g(brl, "781.89", 2)),
+            "R$ 781,89 + 2 full"
+        );
+        assert_eq!(w(Lang::En).typed_total(&g(brl, "5855.6", 0)), "R$ 5,855.60");
+        assert_eq!(w(Lang::Es).typed_total(&g(clp, "1500", 0)), "1500 CLP");
+        assert_eq!(w(Lang::Es).typed_total(&g(None, "12.5", 0)), "12,50");
+        for lang in Lang::ALL {
+            for guard in [
+                g(brl, "0.5", 0),
+                g(clp, "1234567", 1),
+                g(None, "1000.25", 0),
+            ] {
+                let shown = w(lang).typed_total(&guard);
+                assert_eq!(totals::typed(&shown).unwrap(), [guard], "{shown}");
+            }
+        }
     }
 
     #[test]
