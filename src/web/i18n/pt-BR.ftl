@@ -5,6 +5,9 @@
 
 ## Messages
 
+# CLDR counts 0 as "one" in Portuguese ("0 linha"): the figures of a plan say
+# "0 linhas", as people write it, by a [0] variant of their own.
+
 console = console mprefund
 nav-batches = Lotes
 nav-audit = Trilha de auditoria
@@ -38,19 +41,23 @@ col-state = Situação
 batch-uploaded = Carregado por { $who } em { $when } ({ $zone }), { $bytes } bytes.
 batch-skipping = As linhas com erro serão ignoradas.
 batch-rows = { $count ->
+    [0] linhas
     [one] linha
    *[other] linhas
 }
 batch-good = { $count ->
+    [0] corretas
     [one] correta
    *[other] corretas
 }
 batch-bad = com erro
 batch-already-refunded = { $count ->
+    [0] já devolvidas
     [one] já devolvida
    *[other] já devolvidas
 }
 batch-blank = { $count ->
+    [0] linhas em branco ignoradas
     [one] linha em branco ignorada
    *[other] linhas em branco ignoradas
 }
