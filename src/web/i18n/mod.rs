@@ -1108,7 +1108,10 @@ mod tests {
             "línea en blanco omitida"
         );
         assert_eq!(fill(Lang::En, M::BatchBlank, &["0"]), "blank lines skipped");
-        assert_eq!(fill(Lang::PtBr, M::BatchBlank, &["0"]), "linhas em branco ignoradas");
+        assert_eq!(
+            fill(Lang::PtBr, M::BatchBlank, &["0"]),
+            "linhas em branco ignoradas"
+        );
         let one = fill(Lang::PtBr, M::ErrBadLines, &["1"]);
         assert!(one.starts_with("o arquivo tem 1 linha com erro:"), "{one}");
         let six = fill(Lang::PtBr, M::ErrBadLines, &["6"]);
