@@ -44,8 +44,10 @@ impl Next {
 /// Which meaning a cause code has: the key a meaning is known by, with its
 /// words and its next step (one sentence per key), so that the words are
 /// translated by the key (the console's languages), never by matching the
-/// English sentence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+/// English sentence. Its name in kebab-case is the key a translation is
+/// found by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub(crate) enum Why {
     NoTrustedAnswer,
     UnknownRefundStatus,

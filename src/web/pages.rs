@@ -176,8 +176,11 @@ fn batch_names(app: &Shared, plan: &PlanReport) -> Result<HashMap<String, String
 struct CoverView {
     /// (read, of) while the `full` rows' payments are being read.
     reading: Option<(u64, u64)>,
-    /// The total to type, once known: `501.00:BRL`, `1.00:BRL+2full`.
+    /// The total to type, once known: `501.00:BRL`, `1.00:BRL+2full` (the
+    /// JSON's, for scripts).
     to_type: Option<String>,
+    /// The same as a person types it in the page's language: `R$ 501,00`.
+    to_type_shown: Option<String>,
     /// `full` rows whose payment was read: their balance is in the total.
     read: bool,
     /// `full` rows named apart (unread).
@@ -189,11 +192,12 @@ struct CoverView {
 impl CoverView {
     /// Nothing before and after four eyes; reads nothing but the `full` rows'
     /// payments (a page view remembers nothing in the state file).
-    fn of(app: &Shared, id: &str, p: &PlanReport, flow: &Flow) -> CoverView {
+    fn of(app: &Shared, id: &str, p: &PlanReport, flow: &Flow, w: Words) -> CoverView {
         if !matches!(flow.state, BatchState::Uploaded | BatchState::Submitted) {
             return CoverView {
                 reading: None,
                 to_type: None,
+                to_type_shown: None,
                 read: false,
                 unread: 0,
                 account: None,
@@ -220,6 +224,7 @@ impl CoverView {
             Err(progress) => CoverView {
                 reading: Some(progress),
                 to_type: None,
+                to_type_shown: None,
                 read: false,
                 unread: 0,
                 account: None,
@@ -232,6 +237,13 @@ impl CoverView {
                         .map(ToString::to_string)
                         .collect::<Vec<_>>()
                         .join(" "),
+                ),
+                to_type_shown: Some(
+                    c.to_type()
+                        .iter()
+                        .map(|g| w.typed_total(g))
+                        .collect::<Vec<_>>()
+                        .join(" · "),
                 ),
                 read: (p.full_rows.len() as u64) > c.unread.len() as u64,
                 unread: c.unread_rows(),
@@ -360,7 +372,7 @@ async fn batch_json(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     };
     let plan = plan_or_page(app, v, &upload).await?;
     let flow = Flow::of(&upload, v, app.approval_days);
-    let cover = CoverView::of(app, &upload.id, &plan, &flow);
+    let cover = CoverView::of(app, &upload.id, &plan, &flow, v.words);
     let plan = PlanView::of(&plan, v.words, &batch_names(app, &plan)?);
     let counts = match &flow.ledger_batch {
         Some(b) => {
@@ -388,7 +400,7 @@ async fn batch_page(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     };
     let plan = plan_or_page(app, v, &upload).await?;
     let flow = Flow::of(&upload, v, app.approval_days);
-    let cover = CoverView::of(app, &upload.id, &plan, &flow);
+    let cover = CoverView::of(app, &upload.id, &plan, &flow, v.words);
     let plan = PlanView::of(&plan, v.words, &batch_names(app, &plan)?);
     let answered = match &flow.ledger_batch {
         Some(b) if !flow.may_decide && !flow.is(BatchState::Approved) => {

@@ -83,12 +83,13 @@ impl Zone {
     }
 
     /// What a page says times are in: `UTC-03:00`, or
-    /// `America/Sao_Paulo (UTC-03:00)` at `now_ms`.
+    /// `America/Sao_Paulo, UTC-03:00` at `now_ms` (no brackets: pages put
+    /// it in their own, `When (America/Sao_Paulo, UTC-03:00)`).
     pub(crate) fn describe(&self, now_ms: i64) -> String {
         let offset = format!("UTC{}", super::i18n::offset_text(self.offset_at(now_ms)));
         match self {
             Zone::Fixed(_) => offset,
-            Zone::Named { name, .. } => format!("{name} ({offset})"),
+            Zone::Named { name, .. } => format!("{name}, {offset}"),
         }
     }
 }
@@ -135,6 +136,6 @@ mod tests {
             named.offset_at(jan_2018),
             UtcOffset::from_hms(-2, 0, 0).unwrap()
         );
-        assert_eq!(named.describe(jan_2026), "America/Sao_Paulo (UTC-03:00)");
+        assert_eq!(named.describe(jan_2026), "America/Sao_Paulo, UTC-03:00");
     }
 }

@@ -680,7 +680,7 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
     // to type (the page comes back by itself until it is read).
     assert_eq!(
         b.wait_for("#to-type").await.text().await.unwrap(),
-        "781.89:BRL"
+        "R$ 781.89"
     );
     assert_eq!(
         b.table("Money per currency").await.expect("money"),

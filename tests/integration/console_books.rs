@@ -92,7 +92,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let body = text(r).await;
     assert!(
-        body.contains("nenhum estorno foi pedido ao Mercado Pago ainda"),
+        body.contains("nenhuma devolução foi pedida ao Mercado Pago ainda"),
         "{body}"
     );
     sub.stepped(&id, "submit", &[("expect_total", "3.75")])
@@ -158,7 +158,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
         .get(&format!("/batches/{id}/reconcile?lang=pt-BR"))
         .await;
     assert!(pt.contains("R$ 3,75"), "{pt}");
-    assert!(pt.contains("Reembolso conferido"), "{pt}");
+    assert!(pt.contains("Devolução conferida"), "{pt}");
 
     // The reconciliation CSV, in the batch's dialect, the formula neutralised.
     let r = sub.fetch(&format!("/batches/{id}/reconcile.csv")).await;
@@ -221,7 +221,7 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
     );
     // What it means and what to do, in the page's language.
     let (_, es) = appr.get(&format!("/batches/{id}/reconcile?lang=es")).await;
-    assert!(es.contains("cancelado o rechazado"), "{es}");
+    assert!(es.contains("cancelada o rechazada"), "{es}");
     // The state file took the change: read again, the row is failed, no refund.
     let page = reconciled(appr, &id).await;
     assert_eq!(count(&page, "rejected_later"), None, "{page}");
@@ -457,7 +457,7 @@ async fn what_was_read_back_is_shown_after_a_restart() {
     assert_eq!(count(&page, "matched"), Some(3), "{page}");
     assert!(page.contains("data-agrees=\"true\""), "{page}");
     assert!(page.contains("appr") && page.contains("R$ 3,75"), "{page}");
-    assert!(page.contains("Reembolso conferido"), "{page}");
+    assert!(page.contains("Devolução conferida"), "{page}");
     let page = sub.page(&format!("/batches/{id}/report")).await;
     assert_eq!(count(&page, "matched"), Some(3), "{page}");
     assert!(

@@ -3,21 +3,36 @@
 //! amounts in the locale's format and dates at the account's UTC offset, and
 //! every cause code's meaning and next step in each language.
 //!
-//! A pure lookup: no I/O, no clock, no state; the request's language is
-//! chosen by its extractor (`extract`), and pages ask here for the words.
+//! The words are Project Fluent files, one per language beside this module
+//! (`en.ftl`, `pt-BR.ftl`, `es.ftl`), built into the binary and parsed once:
+//! a translator edits text, not Rust, and a count picks its language's plural
+//! form. Code names a message by its typed key ([`M`], or a cause's `Why`),
+//! never by its words, and gives its variables by the kinds [`M::params`]
+//! declares.
 //!
-//! Invariants: every message ([`M`]) and every cause meaning (`causes::Why`)
-//! is in all three catalogues — a test fails when one is missing; a meaning
-//! is found by its key, never by its English words; at run time a missing
-//! entry falls back to English, never to nothing. Money is formatted from
-//! `Decimal` digits, never through a float, with the currency's decimals. The
-//! catalogue's texts hold no HTML: a page escapes them like any value.
+//! A pure lookup: no I/O, no clock, no state but the parsed catalogue; the
+//! request's language is chosen by its extractor (`extract`), and pages ask
+//! here for the words.
+//!
+//! Invariants: every message and every cause meaning is in all three
+//! catalogues and formats without an error — tests fail otherwise; at run
+//! time a missing entry falls back to English, never to nothing. Money is
+//! formatted from `Decimal` digits, never through a float, with the
+//! currency's decimals. The catalogue's texts hold no HTML: a page escapes
+//! them like any value.
 
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use rust_decimal::Decimal;
+use strum::IntoEnumIterator;
 use time::UtcOffset;
+use unic_langid::{LanguageIdentifier, langid};
 
 use crate::domain::causes::{self, Next, Why};
 use crate::domain::money;
+use crate::domain::totals::{self, Guard};
 use crate::domain::{CauseCode, Currency};
 
 /// A language the console speaks.
@@ -83,20 +98,29 @@ impl Lang {
         best.map_or(Lang::En, |(_, l)| l)
     }
 
-    fn catalogue(self) -> &'static [(M, &'static str)] {
+    /// The locale Fluent chooses plural forms by.
+    fn langid(self) -> LanguageIdentifier {
         match self {
-            Lang::PtBr => PT_BR,
-            Lang::Es => ES,
-            Lang::En => EN,
+            Lang::PtBr => langid!("pt-BR"),
+            Lang::Es => langid!("es"),
+            Lang::En => langid!("en"),
         }
     }
 
-    /// The cause meanings in this language (English: `causes`' own words).
-    fn causes(self) -> &'static [(Why, &'static str)] {
+    /// The catalogue's text: one `.ftl` file per language, in the binary.
+    fn source(self) -> &'static str {
         match self {
-            Lang::PtBr => CAUSES_PT_BR,
-            Lang::Es => CAUSES_ES,
-            Lang::En => &[],
+            Lang::PtBr => include_str!("pt-BR.ftl"),
+            Lang::Es => include_str!("es.ftl"),
+            Lang::En => include_str!("en.ftl"),
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Lang::PtBr => 0,
+            Lang::Es => 1,
+            Lang::En => 2,
         }
     }
 }
@@ -113,22 +137,23 @@ fn quality(text: &str) -> Option<u16> {
     (q <= 1000).then_some(q)
 }
 
-/// The words of `m` in `lang` (English when the catalogue lacks it).
+/// The words of `m` in `lang` (English when the catalogue lacks it), for a
+/// message without variables.
 pub(crate) fn text(lang: Lang, m: M) -> &'static str {
-    let find =
-        |table: &'static [(M, &'static str)]| table.iter().find(|(k, _)| *k == m).map(|(_, t)| *t);
-    find(lang.catalogue())
-        .or_else(|| find(EN))
-        .unwrap_or_else(|| m.into())
+    &CATALOGUE.plain[lang.index()][m as usize]
 }
 
-/// [`text`] with `{0}`, `{1}`... replaced by `args`.
+/// `m` in `lang` with its variables ([`M::params`]) taken from `args`, in
+/// order; a number variable (`Arg::Num`) chooses the plural form.
 pub(crate) fn fill(lang: Lang, m: M, args: &[&str]) -> String {
-    let mut out = text(lang, m).to_owned();
-    for (i, a) in args.iter().enumerate() {
-        out = out.replace(&format!("{{{i}}}"), a);
+    let mut values = FluentArgs::new();
+    for ((name, kind), a) in m.params().iter().zip(args) {
+        match kind {
+            Arg::Num => values.set(*name, FluentValue::try_number(a)),
+            Arg::Text => values.set(*name, *a),
+        }
     }
-    out
+    CATALOGUE.format(lang, m.into(), Some(&values))
 }
 
 /// How a currency is written before its amount; `None`: by its code.
@@ -243,11 +268,7 @@ pub(crate) fn date(lang: Lang, ms: i64, offset: UtcOffset) -> String {
 /// the tool does not know (the page shows the API's own message).
 pub(crate) fn cause(lang: Lang, code: &CauseCode) -> Option<(&'static str, &'static str)> {
     let m = causes::meaning(code)?;
-    let what = lang
-        .causes()
-        .iter()
-        .find(|(why, _)| *why == m.why)
-        .map_or(m.what, |(_, t)| *t);
+    let what = CATALOGUE.why[lang.index()][m.why as usize].as_str();
     Some((what, text(lang, next(m.next))))
 }
 
@@ -319,6 +340,41 @@ impl Words {
         money_by_code(self.lang, &code, a)
     }
 
+    /// A total to type as a person of this language types it, read back by
+    /// the same reader the form uses: `R$ 781,89` (pt-BR), `781,89 BRL` where
+    /// the sign names no one currency (`$`), then `+ 2 full`. Written so that
+    /// it reads back as `g` (an amount of a currency without decimals grouped
+    /// in thousands, `1.500`, does not: it is written ungrouped); the typed
+    /// form `781.89:BRL` when nothing else does.
+    pub(crate) fn typed_total(&self, g: &Guard) -> String {
+        let fixed = money::fixed(g.currency, g.amount);
+        let full = if g.full > 0 {
+            format!(" + {} full", g.full)
+        } else {
+            String::new()
+        };
+        let (_, decimal) = marks(self.lang);
+        let plain = fixed.to_string().replace('.', &decimal.to_string());
+        let candidates = match g.currency {
+            Some(c) => {
+                let signed = symbol(self.lang, c).filter(|s| *s != "$");
+                let mut v = Vec::new();
+                if let Some(s) = signed {
+                    v.push(format!("{s} {}", number(self.lang, fixed)));
+                }
+                v.push(format!("{} {c}", number(self.lang, fixed)));
+                v.push(format!("{plain} {c}"));
+                v
+            }
+            None => vec![number(self.lang, fixed), plain],
+        };
+        candidates
+            .into_iter()
+            .map(|t| format!("{t}{full}"))
+            .find(|t| totals::typed(t).is_ok_and(|read| read.as_slice() == std::slice::from_ref(g)))
+            .unwrap_or_else(|| g.to_string())
+    }
+
     /// `(code, what it means, what to do next)` for every cause code the tool
     /// knows (`causes::known`).
     pub(crate) fn glossary(&self) -> Vec<(String, &'static str, &'static str)> {
@@ -341,9 +397,11 @@ impl Words {
     }
 }
 
-/// Every message a page shows. Add one here, then to all three catalogues (a
-/// test says which is missing).
+/// Every message a page shows, by its Fluent id (the name in kebab-case:
+/// `M::LoginWait` is `login-wait`). Add one here, then to every `.ftl` file
+/// (a test says which is missing), and name its variables in [`M::params`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub(crate) enum M {
     Console,
     NavBatches,
@@ -695,93 +753,392 @@ pub(crate) enum M {
     TotalExample,
 }
 
-mod en;
-mod es;
-mod pt_br;
+/// What a message's variable holds: a number (which chooses the plural form:
+/// `1 linha`, `2 linhas`) or a text put in as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arg {
+    Num,
+    Text,
+}
+
+impl M {
+    /// The variables of the message, in the order `fill` takes them.
+    pub(crate) fn params(self) -> &'static [(&'static str, Arg)] {
+        match self {
+            M::LoginWait => &[("seconds", Arg::Num)],
+            M::LoginRate => &[("seconds", Arg::Num)],
+            M::LoginTooLong => &[("max", Arg::Num)],
+            M::HomeUploadIntro => &[("mib", Arg::Num)],
+            M::ColWhen => &[("zone", Arg::Text)],
+            M::BatchUploaded => &[
+                ("who", Arg::Text),
+                ("when", Arg::Text),
+                ("zone", Arg::Text),
+                ("bytes", Arg::Num),
+            ],
+            M::BadLinesTitle => &[("count", Arg::Num)],
+            M::PriorTitle => &[("count", Arg::Num)],
+            M::PriorRefunded => &[
+                ("amount", Arg::Text),
+                ("when", Arg::Text),
+                ("batch", Arg::Text),
+                ("state", Arg::Text),
+            ],
+            M::PriorInProcess => &[
+                ("amount", Arg::Text),
+                ("when", Arg::Text),
+                ("batch", Arg::Text),
+                ("state", Arg::Text),
+            ],
+            M::PriorInDoubt => &[
+                ("amount", Arg::Text),
+                ("when", Arg::Text),
+                ("batch", Arg::Text),
+                ("state", Arg::Text),
+            ],
+            M::PriorWaiting => &[
+                ("amount", Arg::Text),
+                ("when", Arg::Text),
+                ("batch", Arg::Text),
+                ("state", Arg::Text),
+            ],
+            M::PriorOther => &[
+                ("amount", Arg::Text),
+                ("when", Arg::Text),
+                ("batch", Arg::Text),
+                ("state", Arg::Text),
+            ],
+            M::FileNoColumn => &[
+                ("file", Arg::Text),
+                ("column", Arg::Text),
+                ("header", Arg::Text),
+                ("names", Arg::Text),
+            ],
+            M::FileEmpty => &[("file", Arg::Text)],
+            M::FileUnclosedQuote => &[("file", Arg::Text), ("line", Arg::Num)],
+            M::FindFieldCount => &[("got", Arg::Num), ("want", Arg::Num)],
+            M::FindSwallowed => &[("column", Arg::Text), ("line", Arg::Num)],
+            M::FindUndefinedByte => &[("column", Arg::Text), ("byte", Arg::Text)],
+            M::FindAmountNotANumber => &[("cell", Arg::Text)],
+            M::FindAmountNotPositive => &[("cell", Arg::Text)],
+            M::FindAmountSigned => &[("cell", Arg::Text)],
+            M::FindAmountScientific => &[("cell", Arg::Text)],
+            M::FindAmountNotPlain => &[("cell", Arg::Text)],
+            M::FindAmountSeparator => &[("cell", Arg::Text)],
+            M::FindAmountSeparatorUnclear => &[("cell", Arg::Text)],
+            M::FindAmountTooLarge => &[("cell", Arg::Text)],
+            M::FindAmountZero => &[("cell", Arg::Text)],
+            M::FindCurrency => &[("cell", Arg::Text)],
+            M::FindKind => &[("cell", Arg::Text)],
+            M::FindAmountDecimals => &[("cell", Arg::Text), ("max", Arg::Num)],
+            M::FindAmountNoDecimals => &[("cell", Arg::Text), ("currency", Arg::Text)],
+            M::FindAmountThousandsHint => &[("mark", Arg::Text)],
+            M::FindPaymentIdScientific => &[("id", Arg::Text)],
+            M::FindPaymentIdNotNumber => &[("id", Arg::Text)],
+            M::FindPaymentIdTooLong => &[("id", Arg::Text)],
+            M::FindPaymentIdRange => &[("id", Arg::Text)],
+            M::FindDuplicate => &[("line", Arg::Num)],
+            M::AuditIntro => &[("count", Arg::Num)],
+            M::ErrCannotSubmit => &[("state", Arg::Text)],
+            M::ErrCannotDecide => &[("state", Arg::Text)],
+            M::ErrNotSendable => &[("state", Arg::Text)],
+            M::ErrNotRetryable => &[("state", Arg::Text)],
+            M::ErrBooksNotSent => &[("state", Arg::Text)],
+            M::ErrCanary => &[("value", Arg::Text)],
+            M::ErrBadLines => &[("count", Arg::Num)],
+            M::ErrTotalDiffers => &[("detail", Arg::Text)],
+            M::ErrNotApproved => &[("detail", Arg::Text)],
+            M::ErrBadTotal => &[("typed", Arg::Text)],
+            M::ErrTooLarge => &[("mib", Arg::Num)],
+            M::ErrRetryPending => &[("count", Arg::Num)],
+            M::BooksStartedBy => &[("who", Arg::Text), ("when", Arg::Text), ("zone", Arg::Text)],
+            M::BooksDoneBy => &[("who", Arg::Text), ("when", Arg::Text), ("zone", Arg::Text)],
+            M::BooksStopped => &[("why", Arg::Text)],
+            M::BooksUpdated => &[("count", Arg::Num)],
+            M::BooksFirstLines => &[("shown", Arg::Num), ("total", Arg::Num)],
+            M::ReportIntro => &[("mib", Arg::Num)],
+            M::ReportDone => &[
+                ("report", Arg::Text),
+                ("who", Arg::Text),
+                ("when", Arg::Text),
+                ("zone", Arg::Text),
+            ],
+            M::ReportPeriod => &[("from", Arg::Text), ("to", Arg::Text)],
+            M::ResultsPage => &[("page", Arg::Num), ("pages", Arg::Num)],
+            M::AmountFullWas => &[("amount", Arg::Text)],
+            M::RetryButton => &[("count", Arg::Num)],
+            M::FlowAt => &[("when", Arg::Text)],
+            M::FlowExpecting => &[("total", Arg::Text)],
+            M::FlowExpired => &[("days", Arg::Num)],
+            M::SendCanary => &[("count", Arg::Num)],
+            M::AnsweredFirst => &[("count", Arg::Num)],
+            M::ErrTotalCurrency => &[
+                ("typed", Arg::Text),
+                ("currency", Arg::Text),
+                ("typed-currency", Arg::Text),
+            ],
+            M::ErrTotalFullApart => &[("count", Arg::Num), ("example", Arg::Text)],
+            M::ErrCoverReading => &[("done", Arg::Num), ("total", Arg::Num)],
+            M::CoverReading => &[("done", Arg::Num), ("total", Arg::Num)],
+            M::CoverUnread => &[("count", Arg::Num)],
+            M::CoverAccount => &[("currency", Arg::Text)],
+            M::ErrTotalNoMatch => &[("typed", Arg::Text)],
+            M::ErrTotalDiffersSum => &[("typed", Arg::Text), ("sum", Arg::Text)],
+            M::ErrTotalFullCount => &[("named", Arg::Num), ("unread", Arg::Num)],
+            M::ErrTotalNeedsCurrency => &[("currencies", Arg::Text)],
+            M::ErrTotalTwice => &[("currency", Arg::Text)],
+            M::ErrTotalMissing => &[("currency", Arg::Text)],
+            M::BatchRows | M::BatchGood | M::BatchBad | M::BatchAlreadyRefunded | M::BatchBlank => {
+                &[("count", Arg::Num)]
+            }
+            _ => &[],
+        }
+    }
+}
+
 pub(crate) mod rows;
 
-use en::EN;
-use es::{CAUSES_ES, ES};
-use pt_br::{CAUSES_PT_BR, PT_BR};
+/// The three catalogues, parsed once, with every message without variables
+/// formatted once (pages ask for those by the hundred).
+struct Catalogue {
+    bundles: [FluentBundle<FluentResource>; 3],
+    /// By `Lang::index`, then `M as usize`.
+    plain: [Vec<String>; 3],
+    /// Each cause meaning, by `Lang::index`, then `Why as usize`.
+    why: [Vec<String>; 3],
+}
+
+static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(Catalogue::load);
+
+impl Catalogue {
+    fn load() -> Catalogue {
+        let bundles = Lang::ALL.map(bundle);
+        let mut c = Catalogue {
+            bundles,
+            plain: Default::default(),
+            why: Default::default(),
+        };
+        for lang in Lang::ALL {
+            c.plain[lang.index()] = M::iter().map(|m| c.format(lang, m.into(), None)).collect();
+            c.why[lang.index()] = Why::iter()
+                .map(|w| c.format(lang, &why_id(w), None))
+                .collect();
+        }
+        c
+    }
+
+    /// Message `id` in `lang`, else in English, else its id: a page never
+    /// shows nothing. A variable without a value shows its name.
+    fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
+        for l in [lang, Lang::En] {
+            let b = &self.bundles[l.index()];
+            if let Some(pattern) = b.get_message(id).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                return b.format_pattern(pattern, args, &mut errors).into_owned();
+            }
+        }
+        id.to_owned()
+    }
+}
+
+/// The Fluent id of a cause meaning: `why-` and the key in kebab-case.
+fn why_id(w: Why) -> String {
+    let name: &'static str = w.into();
+    format!("why-{name}")
+}
+
+/// `lang`'s bundle. An entry the parser cannot read is left out (a test fails
+/// on it; at run time that message falls back to English).
+///
+/// Isolation off: Fluent wraps every variable in Unicode bidi isolation marks
+/// (U+2068…U+2069) for right-to-left scripts, which these languages are not;
+/// in HTML they would be invisible characters inside values a person copies
+/// (an amount, a payment id), and in a CSV cell they would break the number.
+fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
+    let resource =
+        FluentResource::try_new(lang.source().to_owned()).unwrap_or_else(|(partial, _)| partial);
+    let mut b = FluentBundle::new_concurrent(vec![lang.langid()]);
+    b.set_use_isolating(false);
+    // A duplicate id keeps its first entry; a test fails on it.
+    let _ = b.add_resource(resource);
+    b
+}
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
     use std::str::FromStr;
-
-    use strum::IntoEnumIterator;
 
     use super::*;
     use crate::domain::{NetCause, Prediction};
 
-    /// Every message is in every catalogue, once, and says something.
-    #[test]
-    fn every_message_is_in_all_three_languages() {
-        let mut missing = Vec::new();
-        for lang in Lang::ALL {
-            let table = lang.catalogue();
-            for m in M::iter() {
-                let n = table
-                    .iter()
-                    .filter(|(k, t)| *k == m && !t.is_empty())
-                    .count();
-                if n != 1 {
-                    missing.push(format!("{}: {m:?} ({n} entries)", lang.code()));
-                }
-            }
-            assert_eq!(
-                table.len(),
-                M::iter().count(),
-                "{}: extra entries",
-                lang.code()
-            );
-        }
-        assert!(
-            missing.is_empty(),
-            "not translated:\n{}",
-            missing.join("\n")
-        );
+    /// The ids a catalogue file defines, in order (a message starts a line
+    /// with its id; the parser is asked separately that the file reads).
+    fn ids(lang: Lang) -> Vec<String> {
+        lang.source()
+            .lines()
+            .filter_map(|l| l.split_once(" ="))
+            .map(|(id, _)| id)
+            .filter(|id| {
+                id.starts_with(|c: char| c.is_ascii_lowercase())
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            })
+            .map(str::to_owned)
+            .collect()
     }
 
-    /// A message with a placeholder has it in every language.
+    /// Every message and every cause meaning is in every catalogue, once,
+    /// and no catalogue has one the others lack; every file reads without an
+    /// error.
     #[test]
-    fn placeholders_are_kept_by_every_translation() {
-        for m in M::iter() {
-            let want: Vec<_> = (0..4)
-                .filter(|i| text(Lang::En, m).contains(&format!("{{{i}}}")))
-                .collect();
-            for lang in Lang::ALL {
-                let got: Vec<_> = (0..4)
-                    .filter(|i| text(lang, m).contains(&format!("{{{i}}}")))
-                    .collect();
-                assert_eq!(got, want, "{}: {m:?}", lang.code());
+    fn every_message_is_in_all_three_languages() {
+        let want: BTreeSet<String> = M::iter()
+            .map(|m| <&str>::from(m).to_owned())
+            .chain(Why::iter().map(why_id))
+            .collect();
+        let mut wrong = Vec::new();
+        for lang in Lang::ALL {
+            if let Err((_, errors)) = FluentResource::try_new(lang.source().to_owned()) {
+                wrong.push(format!("{}: does not read: {errors:?}", lang.code()));
+            }
+            let mut b = FluentBundle::new_concurrent(vec![lang.langid()]);
+            let added = b.add_resource(FluentResource::try_new(lang.source().to_owned()).unwrap());
+            if let Err(e) = added {
+                wrong.push(format!("{}: an id twice: {e:?}", lang.code()));
+            }
+            let got: Vec<String> = ids(lang);
+            let got_set: BTreeSet<String> = got.iter().cloned().collect();
+            assert_eq!(got.len(), got_set.len(), "{}: an id twice", lang.code());
+            for id in want.difference(&got_set) {
+                wrong.push(format!("{}: missing {id}", lang.code()));
+            }
+            for id in got_set.difference(&want) {
+                wrong.push(format!(
+                    "{}: {id} is no message of the console",
+                    lang.code()
+                ));
+            }
+            for id in &want {
+                let empty = b
+                    .get_message(id)
+                    .and_then(|m| m.value())
+                    .is_none_or(|p| b.format_pattern(p, None, &mut Vec::new()).trim().is_empty());
+                if empty && got_set.contains(id) {
+                    wrong.push(format!("{}: {id} says nothing", lang.code()));
+                }
             }
         }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// Sample values for a message's variables, by kind.
+    fn sample(params: &[(&str, Arg)], n: &str) -> Vec<String> {
+        params
+            .iter()
+            .map(|(name, kind)| match kind {
+                Arg::Num => n.to_owned(),
+                Arg::Text => format!("<{name}>"),
+            })
+            .collect()
+    }
+
+    /// Every message formats without an error with its variables — a
+    /// variable the text names is one `params` gives — at each plural form,
+    /// and a text variable the English shows, every translation shows too.
+    #[test]
+    fn every_message_formats_with_its_variables() {
+        let mut wrong = Vec::new();
+        for lang in Lang::ALL {
+            let b = &CATALOGUE.bundles[lang.index()];
+            for m in M::iter() {
+                let id: &str = m.into();
+                let Some(pattern) = b.get_message(id).and_then(|x| x.value()) else {
+                    wrong.push(format!("{}: missing {id}", lang.code()));
+                    continue;
+                };
+                for n in ["0", "1", "2", "21", "1000"] {
+                    let values = sample(m.params(), n);
+                    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                    let mut args = FluentArgs::new();
+                    for ((name, kind), v) in m.params().iter().zip(&values) {
+                        match kind {
+                            Arg::Num => args.set(*name, FluentValue::try_number(v)),
+                            Arg::Text => args.set(*name, *v),
+                        }
+                    }
+                    let mut errors = Vec::new();
+                    let said = b.format_pattern(pattern, Some(&args), &mut errors);
+                    if !errors.is_empty() {
+                        wrong.push(format!("{}: {id} ({n}): {errors:?}", lang.code()));
+                    }
+                    let english = fill(Lang::En, m, &values);
+                    for (name, kind) in m.params() {
+                        let shown = format!("<{name}>");
+                        if *kind == Arg::Text && english.contains(&shown) && !said.contains(&shown)
+                        {
+                            wrong.push(format!("{}: {id} drops ${name}", lang.code()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
         assert_eq!(
             fill(Lang::PtBr, M::LoginWait, &["30"]),
             "Muitas tentativas de acesso sem sucesso para esta conta: tente de novo em 30 segundos."
         );
     }
 
-    /// Every cause meaning in every language, once, found by its key: the
-    /// meanings of `causes`, the tool's own codes and Mercado Pago's.
+    /// A count chooses the plural form in each language; no isolation mark
+    /// is put around a value.
+    #[test]
+    fn plurals_follow_the_count() {
+        assert_eq!(
+            fill(Lang::PtBr, M::BatchBlank, &["1"]),
+            "linha em branco ignorada"
+        );
+        assert_eq!(
+            fill(Lang::PtBr, M::BatchBlank, &["2"]),
+            "linhas em branco ignoradas"
+        );
+        assert_eq!(
+            fill(Lang::Es, M::BatchBlank, &["1"]),
+            "línea en blanco omitida"
+        );
+        assert_eq!(fill(Lang::En, M::BatchBlank, &["0"]), "blank lines skipped");
+        assert_eq!(
+            fill(Lang::PtBr, M::BatchBlank, &["0"]),
+            "linhas em branco ignoradas"
+        );
+        let one = fill(Lang::PtBr, M::ErrBadLines, &["1"]);
+        assert!(one.starts_with("o arquivo tem 1 linha com erro:"), "{one}");
+        let six = fill(Lang::PtBr, M::ErrBadLines, &["6"]);
+        assert!(six.starts_with("o arquivo tem 6 linhas com erro:"), "{six}");
+        let es = fill(Lang::Es, M::BooksUpdated, &["1"]);
+        assert!(es.starts_with("1 fila actualizada"), "{es}");
+        assert!(!fill(Lang::En, M::ColWhen, &["UTC"]).contains('\u{2068}'));
+    }
+
+    /// Every cause meaning in every language, found by its key: the English
+    /// catalogue says what `causes` says (the command line's words), the
+    /// others translate it.
     #[test]
     fn every_cause_is_explained_in_all_three_languages() {
-        for lang in [Lang::PtBr, Lang::Es] {
-            for why in Why::iter() {
-                let n = lang
-                    .causes()
-                    .iter()
-                    .filter(|(w, t)| *w == why && !t.is_empty())
-                    .count();
-                assert_eq!(n, 1, "{}: {why:?}", lang.code());
-            }
-            assert_eq!(lang.causes().len(), Why::iter().count(), "{}", lang.code());
-        }
         let mut codes = causes::known();
         codes.push(CauseCode::parse("http_418"));
         codes.extend(NetCause::iter().map(CauseCode::Net));
         codes.extend(Prediction::iter().map(CauseCode::Predicted));
         codes.extend(crate::domain::OrderCause::iter().map(CauseCode::Order));
+        for why in Why::iter() {
+            let what = why.meaning().what;
+            assert_eq!(
+                CATALOGUE.why[Lang::En.index()][why as usize],
+                what,
+                "{why:?}"
+            );
+        }
         for code in &codes {
             let Some(m) = causes::meaning(code) else {
                 continue;
@@ -866,6 +1223,45 @@ mod tests {
             money(Lang::En, brl, dec("12345678901234567.89")),
             "R$ 12,345,678,901,234,567.89"
         );
+    }
+
+    /// The total to type is shown as people of the page's language type it,
+    /// and the form reads it back as the same total.
+    #[test]
+    fn the_total_to_type_in_the_pages_language() {
+        let w = |lang| Words {
+            lang,
+            zone: super::super::zone::Zone::UTC,
+            look_only: false,
+        };
+        let brl = Currency::from_str("BRL").ok();
+        let clp = Currency::from_str("CLP").ok();
+        let g = |currency, a: &str, full| Guard {
+            currency,
+            amount: dec(a),
+            full,
+        };
+        assert_eq!(
+            w(Lang::PtBr).typed_total(&g(brl, "5855.6", 0)),
+            "R$ 5.855,60"
+        );
+        assert_eq!(
+            w(Lang::PtBr).typed_total(&g(brl, "781.89", 2)),
+            "R$ 781,89 + 2 full"
+        );
+        assert_eq!(w(Lang::En).typed_total(&g(brl, "5855.6", 0)), "R$ 5,855.60");
+        assert_eq!(w(Lang::Es).typed_total(&g(clp, "1500", 0)), "1500 CLP");
+        assert_eq!(w(Lang::Es).typed_total(&g(None, "12.5", 0)), "12,50");
+        for lang in Lang::ALL {
+            for guard in [
+                g(brl, "0.5", 0),
+                g(clp, "1234567", 1),
+                g(None, "1000.25", 0),
+            ] {
+                let shown = w(lang).typed_total(&guard);
+                assert_eq!(totals::typed(&shown).unwrap(), [guard], "{shown}");
+            }
+        }
     }
 
     #[test]
