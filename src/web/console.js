@@ -9,7 +9,7 @@
   es.addEventListener("progress", function (e) {
     var f = JSON.parse(e.data);
     set("p-done", f.done); set("p-total", f.total);
-    set("p-rate", f.rate.toFixed(1));
+    set("p-rate", f.rate_shown);
     set("p-eta", f.eta_seconds === null ? "?" : f.eta_seconds + " s");
     set("p-money", f.refunded_shown.join(" · "));
     set("p-causes", Object.keys(f.causes).map(function (k) { return k + ": " + f.causes[k]; }).join(" · "));

@@ -12,7 +12,9 @@
 //! the pages (`pages`), the headers every answer carries (`shield`) — uploads
 //! (`upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
 //! eyes (`review`) and the money it covers, `full` rows read back (`covered`),
-//! sending (`send`), a sent batch's results and retry (`results`), reading a
+//! sending (`send`), an upload that repeats earlier refunds (`repeat`), what
+//! a sent batch's rows and money came to (`summary`), a sent batch's results
+//! and retry (`results`), reading a
 //! sent batch's books back — reconciling it, matching a report (`books`, what
 //! they found: `findings`) — a
 //! batch's life in this process (`registry`), `run --approved`, which sends the
@@ -47,6 +49,7 @@ mod login;
 mod pages;
 mod reading;
 mod registry;
+mod repeat;
 mod results;
 mod review;
 mod send;
@@ -54,6 +57,7 @@ mod sender;
 mod server;
 mod shield;
 mod store;
+mod summary;
 mod upload;
 pub(crate) mod users;
 mod view;

@@ -279,6 +279,8 @@ struct ResultsPage {
     read: Option<Read>,
     filter: Filter,
     may_retry: bool,
+    /// What became of its rows and money, and why.
+    summary: Option<super::summary::Summary>,
 }
 
 impl ResultsPage {
@@ -311,15 +313,16 @@ pub(crate) async fn page(
     let now = crate::domain::clock::now_ms();
     let state = effective(&u, now, app.approval_days);
     let w = v.words;
-    let read = match with_results(&u, now, app.approval_days) {
+    let (read, summary) = match with_results(&u, now, app.approval_days) {
         Some(b) => {
+            let summary = super::summary::of(&app, b, w).await?;
             let (path, b) = (app.state.clone(), b.to_owned());
             let read = tokio::task::spawn_blocking(move || read(&path, &b, filter, asked, w))
                 .await
                 .map_err(anyhow::Error::from)??;
-            Some(read)
+            (Some(read), Some(summary))
         }
-        None => None,
+        None => (None, None),
     };
     let may_retry = read.as_ref().is_some_and(|r| {
         matches!(state, BatchState::Finished | BatchState::Stopped)
@@ -339,6 +342,7 @@ pub(crate) async fn page(
         read,
         filter,
         may_retry,
+        summary,
     };
     Ok(render(&page, status))
 }
@@ -521,7 +525,7 @@ pub(crate) async fn retry(
         send: Box::new(send),
     };
     super::send::spawn(&app, &u.id, job, begun);
-    Ok(Redirect::to(&format!("/batches/{}", u.id)))
+    Ok(super::view::to_batch(&u.id, super::view::Said::Retried))
 }
 
 #[cfg(test)]

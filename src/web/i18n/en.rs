@@ -768,4 +768,88 @@ pub(super) const EN: &[(M, &str)] = &[
     ),
     (M::NoCurrencyName, "no currency"),
     (M::TotalExample, "1,234.56 BRL"),
+    // --- finished page, same file twice, downloads ---
+    (M::RepeatTitle, "This file repeats refunds already made"),
+    (
+        M::RepeatIntro,
+        "Earlier batches refunded, or may have refunded, rows of this file: {0} in all.",
+    ),
+    (
+        M::RepeatBatch,
+        "batch “{0}”, last sent on {2} ({3}): {1} of these rows",
+    ),
+    (M::RepeatBatchNoDate, "batch “{0}”: {1} of these rows"),
+    (
+        M::RepeatWhy,
+        "These rows are not refunded again, but submitting this file would put the same money in a second batch, counted twice in any report made from the list of batches. Submit it only if that is what you mean, ticking the confirmation under the total.",
+    ),
+    (
+        M::RepeatConfirm,
+        "I know that earlier batches refunded rows of this file ({0} in all), and I submit it anyway.",
+    ),
+    (
+        M::RepeatRowsNote,
+        "A line that repeats a row an earlier batch sent is not sent again: its money is that batch's.",
+    ),
+    (
+        M::ErrRepeatNotConfirmed,
+        "earlier batches refunded, or may have refunded, rows of this file ({0} in all): to submit it anyway, tick the confirmation under the total. Nothing was submitted.",
+    ),
+    (M::SumTitle, "What became of each row"),
+    (M::SumColPart, "Result"),
+    (M::SumColRows, "Rows"),
+    (M::SumColMoney, "Money per currency"),
+    (M::SumRefunded, "Refunded"),
+    (
+        M::SumRefundedWhat,
+        "the refund exists at Mercado Pago (done, or being processed: its status says which)",
+    ),
+    (M::SumFailed, "Failed"),
+    (
+        M::SumFailedWhat,
+        "Mercado Pago refused the refund, or every attempt failed: no money moved; the causes below say what to do",
+    ),
+    (M::SumInDoubt, "In doubt"),
+    (
+        M::SumInDoubtWhat,
+        "a request may have refunded but its answer never came: check with Mercado Pago before sending anything again",
+    ),
+    (M::SumNotSent, "Not sent"),
+    (
+        M::SumNotSentWhat,
+        "bad lines, lines held back because an earlier batch refunded their payment, and lines still to send: no money moved",
+    ),
+    (M::SumTotal, "All rows"),
+    (M::SumCausesTitle, "Causes: what they mean and what to do"),
+    (
+        M::SumCauseUnknown,
+        "a code this tool does not know: Mercado Pago's own message is on the results page",
+    ),
+    (M::SumTooLarge, "(too large)"),
+    (M::SaidUploaded, "File received: check its plan below."),
+    (
+        M::SaidSubmitted,
+        "Submitted: it now waits for someone else to approve it.",
+    ),
+    (M::SaidApproved, "Approved: it can be sent now, or tonight."),
+    (
+        M::SaidRejected,
+        "Rejected: the reason is kept with the batch.",
+    ),
+    (
+        M::SaidSent,
+        "Sending started: this page follows it to the end.",
+    ),
+    (
+        M::SaidCanary,
+        "Sending the first rows started: check their answers before sending the rest.",
+    ),
+    (
+        M::SaidRetried,
+        "The failed rows are being sent again: this page follows them to the end.",
+    ),
+    (
+        M::SaidStopped,
+        "Stop asked: no more rows are sent once those under way are answered; the rest can be sent later.",
+    ),
 ];

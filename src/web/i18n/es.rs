@@ -784,6 +784,93 @@ pub(super) const ES: &[(M, &str)] = &[
     ),
     (M::NoCurrencyName, "sin moneda"),
     (M::TotalExample, "1.234,56 ARS"),
+    // --- finished page, same file twice, downloads ---
+    (M::RepeatTitle, "Este archivo repite devoluciones ya hechas"),
+    (
+        M::RepeatIntro,
+        "Lotes anteriores ya devolvieron, o pueden haber devuelto, filas de este archivo: {0} en total.",
+    ),
+    (
+        M::RepeatBatch,
+        "lote “{0}”, enviado por última vez el {2} ({3}): {1} de estas filas",
+    ),
+    (M::RepeatBatchNoDate, "lote “{0}”: {1} de estas filas"),
+    (
+        M::RepeatWhy,
+        "Estas filas no se devuelven de nuevo, pero enviar este archivo a aprobación pondría el mismo dinero en un segundo lote, contado dos veces en cualquier informe hecho a partir de la lista de lotes. Envíelo a aprobación solo si esa es la intención, marcando la confirmación debajo del total.",
+    ),
+    (
+        M::RepeatConfirm,
+        "Sé que lotes anteriores ya devolvieron filas de este archivo ({0} en total) y quiero enviarlo a aprobación de todos modos.",
+    ),
+    (
+        M::RepeatRowsNote,
+        "Una fila que repite una fila ya enviada por un lote anterior no se envía de nuevo: su dinero es de ese lote.",
+    ),
+    (
+        M::ErrRepeatNotConfirmed,
+        "lotes anteriores ya devolvieron, o pueden haber devuelto, filas de este archivo ({0} en total): para enviarlo a aprobación de todos modos, marque la confirmación debajo del total. No se envió nada a aprobación.",
+    ),
+    (M::SumTitle, "Qué pasó con cada fila"),
+    (M::SumColPart, "Resultado"),
+    (M::SumColRows, "Filas"),
+    (M::SumColMoney, "Monto por moneda"),
+    (M::SumRefunded, "Devueltas"),
+    (
+        M::SumRefundedWhat,
+        "la devolución existe en Mercado Pago (hecha o en proceso: su estado dice cuál)",
+    ),
+    (M::SumFailed, "Fallidas"),
+    (
+        M::SumFailedWhat,
+        "Mercado Pago rechazó la devolución, o todos los intentos fallaron: no salió dinero; las causas de abajo dicen qué hacer",
+    ),
+    (M::SumInDoubt, "En duda"),
+    (
+        M::SumInDoubtWhat,
+        "una solicitud puede haber devuelto, pero su respuesta nunca llegó: verifique con Mercado Pago antes de enviar nada de nuevo",
+    ),
+    (M::SumNotSent, "No enviadas"),
+    (
+        M::SumNotSentWhat,
+        "filas con error, filas retenidas porque un lote anterior ya devolvió el pago, y filas aún por enviar: no salió dinero",
+    ),
+    (M::SumTotal, "Todas las filas"),
+    (M::SumCausesTitle, "Causas: qué significan y qué hacer"),
+    (
+        M::SumCauseUnknown,
+        "un código que esta herramienta no conoce: el mensaje del propio Mercado Pago está en la página de resultados",
+    ),
+    (M::SumTooLarge, "(demasiado grande)"),
+    (M::SaidUploaded, "Archivo recibido: revise su plan abajo."),
+    (
+        M::SaidSubmitted,
+        "Enviado a aprobación: ahora espera que otra persona lo apruebe.",
+    ),
+    (
+        M::SaidApproved,
+        "Aprobado: puede enviarse ahora, o esta noche.",
+    ),
+    (
+        M::SaidRejected,
+        "Rechazado: el motivo queda registrado en el lote.",
+    ),
+    (
+        M::SaidSent,
+        "Envío iniciado: esta página lo sigue hasta el final.",
+    ),
+    (
+        M::SaidCanary,
+        "Envío de las primeras filas iniciado: revise sus respuestas antes de enviar el resto.",
+    ),
+    (
+        M::SaidRetried,
+        "Las filas fallidas se están enviando de nuevo: esta página las sigue hasta el final.",
+    ),
+    (
+        M::SaidStopped,
+        "Detención pedida: no se envían más filas una vez respondidas las que están en curso; el resto puede enviarse después.",
+    ),
 ];
 
 pub(super) const CAUSES_ES: &[(Why, &str)] = &[

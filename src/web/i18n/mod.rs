@@ -693,10 +693,44 @@ pub(crate) enum M {
     ErrTotalMissing,
     NoCurrencyName,
     TotalExample,
+    // The finished page, the same file twice, downloads.
+    RepeatTitle,
+    RepeatIntro,
+    RepeatBatch,
+    RepeatBatchNoDate,
+    RepeatWhy,
+    RepeatConfirm,
+    RepeatRowsNote,
+    ErrRepeatNotConfirmed,
+    SumTitle,
+    SumColPart,
+    SumColRows,
+    SumColMoney,
+    SumRefunded,
+    SumRefundedWhat,
+    SumFailed,
+    SumFailedWhat,
+    SumInDoubt,
+    SumInDoubtWhat,
+    SumNotSent,
+    SumNotSentWhat,
+    SumTotal,
+    SumCausesTitle,
+    SumCauseUnknown,
+    SumTooLarge,
+    SaidUploaded,
+    SaidSubmitted,
+    SaidApproved,
+    SaidRejected,
+    SaidSent,
+    SaidCanary,
+    SaidRetried,
+    SaidStopped,
 }
 
 mod en;
 mod es;
+mod numbers;
 mod pt_br;
 pub(crate) mod rows;
 

@@ -781,6 +781,93 @@ pub(super) const PT_BR: &[(M, &str)] = &[
     ),
     (M::NoCurrencyName, "sem moeda"),
     (M::TotalExample, "R$ 1.234,56"),
+    // --- finished page, same file twice, downloads ---
+    (M::RepeatTitle, "Este arquivo repete devoluções já feitas"),
+    (
+        M::RepeatIntro,
+        "Lotes anteriores já devolveram, ou podem ter devolvido, linhas deste arquivo: {0} no total.",
+    ),
+    (
+        M::RepeatBatch,
+        "lote “{0}”, enviado por último em {2} ({3}): {1} destas linhas",
+    ),
+    (M::RepeatBatchNoDate, "lote “{0}”: {1} destas linhas"),
+    (
+        M::RepeatWhy,
+        "Essas linhas não são devolvidas de novo, mas enviar este arquivo para aprovação poria o mesmo dinheiro num segundo lote, contado duas vezes em qualquer relatório feito a partir da lista de lotes. Envie-o para aprovação só se for essa a intenção, marcando a confirmação abaixo do total.",
+    ),
+    (
+        M::RepeatConfirm,
+        "Sei que lotes anteriores já devolveram linhas deste arquivo ({0} no total) e quero enviá-lo para aprovação mesmo assim.",
+    ),
+    (
+        M::RepeatRowsNote,
+        "Uma linha que repete uma linha já enviada por um lote anterior não é enviada de novo: o dinheiro dela é daquele lote.",
+    ),
+    (
+        M::ErrRepeatNotConfirmed,
+        "lotes anteriores já devolveram, ou podem ter devolvido, linhas deste arquivo ({0} no total): para enviá-lo para aprovação mesmo assim, marque a confirmação abaixo do total. Nada foi enviado para aprovação.",
+    ),
+    (M::SumTitle, "O que aconteceu com cada linha"),
+    (M::SumColPart, "Resultado"),
+    (M::SumColRows, "Linhas"),
+    (M::SumColMoney, "Valor por moeda"),
+    (M::SumRefunded, "Devolvidas"),
+    (
+        M::SumRefundedWhat,
+        "a devolução existe no Mercado Pago (concluída ou em processamento: o status diz qual)",
+    ),
+    (M::SumFailed, "Com falha"),
+    (
+        M::SumFailedWhat,
+        "o Mercado Pago recusou a devolução, ou todas as tentativas falharam: nenhum dinheiro saiu; as causas abaixo dizem o que fazer",
+    ),
+    (M::SumInDoubt, "Em dúvida"),
+    (
+        M::SumInDoubtWhat,
+        "uma requisição pode ter devolvido, mas a resposta nunca chegou: confira com o Mercado Pago antes de enviar qualquer coisa de novo",
+    ),
+    (M::SumNotSent, "Não enviadas"),
+    (
+        M::SumNotSentWhat,
+        "linhas com erro, linhas retidas porque um lote anterior já devolveu o pagamento, e linhas ainda a enviar: nenhum dinheiro saiu",
+    ),
+    (M::SumTotal, "Todas as linhas"),
+    (M::SumCausesTitle, "Causas: o que significam e o que fazer"),
+    (
+        M::SumCauseUnknown,
+        "um código que esta ferramenta não conhece: a mensagem do próprio Mercado Pago está na página de resultados",
+    ),
+    (M::SumTooLarge, "(grande demais)"),
+    (M::SaidUploaded, "Arquivo recebido: confira o plano abaixo."),
+    (
+        M::SaidSubmitted,
+        "Enviado para aprovação: agora aguarda que outra pessoa o aprove.",
+    ),
+    (
+        M::SaidApproved,
+        "Aprovado: pode ser enviado agora, ou esta noite.",
+    ),
+    (
+        M::SaidRejected,
+        "Rejeitado: o motivo fica registrado no lote.",
+    ),
+    (
+        M::SaidSent,
+        "Envio iniciado: esta página acompanha até o fim.",
+    ),
+    (
+        M::SaidCanary,
+        "Envio das primeiras linhas iniciado: confira as respostas antes de enviar o resto.",
+    ),
+    (
+        M::SaidRetried,
+        "As linhas com falha estão sendo enviadas de novo: esta página acompanha até o fim.",
+    ),
+    (
+        M::SaidStopped,
+        "Interrupção pedida: nenhuma outra linha é enviada depois que as em andamento forem respondidas; o resto pode ser enviado depois.",
+    ),
 ];
 
 /// The meanings of `causes`, by their English text (as `gettext` keys them).
