@@ -14,7 +14,7 @@
 //! eyes (`review`) and the money it covers, `full` rows read back (`covered`),
 //! sending (`send`), an upload that repeats earlier refunds (`repeat`), what
 //! a sent batch's rows and money came to (`summary`), a sent batch's results
-//! and retry (`results`), reading a
+//! and retry (`results`) and as a person downloads them (`people`), reading a
 //! sent batch's books back — reconciling it, matching a report (`books`, what
 //! they found: `findings`) — a
 //! batch's life in this process (`registry`), `run --approved`, which sends the
@@ -47,6 +47,7 @@ pub(crate) mod keep;
 mod lockout;
 mod login;
 mod pages;
+mod people;
 mod reading;
 mod registry;
 mod repeat;

@@ -85,7 +85,7 @@ impl Filter {
         }
     }
 
-    fn label(self) -> M {
+    pub(crate) fn label(self) -> M {
         match self {
             Filter::All => M::FilterAll,
             Filter::Failed => M::FilterFailed,
@@ -440,7 +440,7 @@ pub(crate) fn download_name(original: &str, format: ResultsFormat) -> String {
 
 /// Writes into the response body as the ledger is read: a 100,000-row batch
 /// is never held whole in memory.
-struct Pipe(tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>);
+pub(crate) struct Pipe(tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>);
 
 impl Write for Pipe {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -469,6 +469,26 @@ fn streamed(ledger: Ledger, batch: Batch, format: ResultsFormat) -> Body {
         {
             tracing::error!("console: the results of batch {}: {e:#}", batch.id);
             let _ = tx.blocking_send(Err(std::io::Error::other("the results could not be read")));
+        }
+    });
+    Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)))
+}
+
+/// A body `fill` writes on a blocking thread as it reads (`what`: what it is,
+/// for the log). A failure half way ends the body with an error, so the
+/// browser sees a failed download rather than a short file.
+pub(crate) fn written(
+    what: String,
+    fill: impl FnOnce(std::io::BufWriter<Pipe>) -> anyhow::Result<()> + Send + 'static,
+) -> Body {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        let out = std::io::BufWriter::with_capacity(1 << 16, Pipe(tx.clone()));
+        if let Err(e) = fill(out)
+            && !tx.is_closed()
+        {
+            tracing::error!("console: {what}: {e:#}");
+            let _ = tx.blocking_send(Err(std::io::Error::other("the download could not be made")));
         }
     });
     Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)))

@@ -362,6 +362,18 @@ impl Ledger {
         Ok(out)
     }
 
+    /// Every row of the batch `which` keeps, in input order, handed to `f` as
+    /// it is read: what a download of a filter holds.
+    pub(crate) fn for_each_listed(
+        &self,
+        batch_id: &str,
+        which: Listing,
+        f: impl FnMut(StoredRow) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let filter = format!("AND {}", which.condition());
+        self.rows_where(batch_id, &filter, -1, 0, f)
+    }
+
     /// The first `limit` rows of the batch, in input order, that have an
     /// answer (neither still to send nor invalid): what a canary sent.
     pub(crate) fn answered_rows(

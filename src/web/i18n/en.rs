@@ -852,4 +852,9 @@ pub(super) const EN: &[(M, &str)] = &[
         M::SaidStopped,
         "Stop asked: no more rows are sent once those under way are answered; the rest can be sent later.",
     ),
+    (M::ColLastAttemptAt, "Last sent ({0})"),
+    (
+        M::ResultsDownloadPeople,
+        "Download these rows ({0}) for Excel, in English",
+    ),
 ];

@@ -871,6 +871,11 @@ pub(super) const ES: &[(M, &str)] = &[
         M::SaidStopped,
         "Detención pedida: no se envían más filas una vez respondidas las que están en curso; el resto puede enviarse después.",
     ),
+    (M::ColLastAttemptAt, "Último envío ({0})"),
+    (
+        M::ResultsDownloadPeople,
+        "Descargar estas filas ({0}) para Excel, en español",
+    ),
 ];
 
 pub(super) const CAUSES_ES: &[(Why, &str)] = &[

@@ -726,6 +726,8 @@ pub(crate) enum M {
     SaidCanary,
     SaidRetried,
     SaidStopped,
+    ColLastAttemptAt,
+    ResultsDownloadPeople,
 }
 
 mod en;

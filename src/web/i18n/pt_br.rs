@@ -868,6 +868,11 @@ pub(super) const PT_BR: &[(M, &str)] = &[
         M::SaidStopped,
         "Interrupção pedida: nenhuma outra linha é enviada depois que as em andamento forem respondidas; o resto pode ser enviado depois.",
     ),
+    (M::ColLastAttemptAt, "Último envio ({0})"),
+    (
+        M::ResultsDownloadPeople,
+        "Baixar estas linhas ({0}) para o Excel, em português",
+    ),
 ];
 
 /// The meanings of `causes`, by their English text (as `gettext` keys them).
