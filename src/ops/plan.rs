@@ -28,6 +28,9 @@ pub(crate) struct PlanReport {
     /// Rows whose payment an earlier batch of the state file refunded: `run` would
     /// refuse them unless `--allow-more-refunds`.
     pub(crate) prior: Vec<PriorRefund>,
+    /// The same rows (same keys) an earlier batch refunded, or may have: `run`
+    /// sends them no more, but their money is that batch's, not this file's.
+    pub(crate) repeated: Vec<PriorRefund>,
     /// Where those were looked for, when a state file was there.
     state: Option<PathBuf>,
     /// The valid `full` rows of payments, each once per payment: what the
@@ -86,10 +89,11 @@ pub(crate) fn plan(
             None => Ok(()),
         }
     })?;
-    let (prior, state) = match state.map(ledger::ReadOnly::open).transpose()?.flatten() {
-        Some(mut ro) => (prior_refunds(input, opts, &summary.scan, &mut ro)?, state),
-        None => (Vec::new(), None),
+    let (earlier, state) = match state.map(ledger::ReadOnly::open).transpose()?.flatten() {
+        Some(mut ro) => (earlier_refunds(input, opts, &summary.scan, &mut ro)?, state),
+        None => (ledger::Earlier::default(), None),
     };
+    let ledger::Earlier { prior, repeated } = earlier;
     Ok(PlanReport {
         path: input.path().to_path_buf(),
         delimiter: summary.delimiter,
@@ -99,6 +103,7 @@ pub(crate) fn plan(
         totals,
         problems,
         prior,
+        repeated,
         state: state.map(Path::to_path_buf),
         full_rows,
         first_payment,
@@ -118,12 +123,12 @@ pub(crate) struct FullRow {
 
 /// A second pass over the rows, streaming their asks into the state file's
 /// probe: memory stays flat however long the file.
-fn prior_refunds(
+fn earlier_refunds(
     input: &Spooled,
     opts: &InputOptions,
     scan: &crate::sheets::input::Scan,
     ro: &mut ledger::ReadOnly,
-) -> anyhow::Result<Vec<PriorRefund>> {
+) -> anyhow::Result<ledger::Earlier> {
     let mut input = input.reopen(opts, scan)?;
     let mut failed = None;
     let rows = input.by_ref().map_while(|row| match row {
@@ -134,7 +139,7 @@ fn prior_refunds(
         }
     });
     let asks = rows.filter_map(|r| r.content.ok().map(|v| (r.row_no, r.line, v.ask)));
-    let found = ro.prior_refunds(asks)?;
+    let found = ro.earlier_refunds(asks)?;
     if let Some(e) = failed {
         return Err(e.into());
     }
@@ -202,6 +207,13 @@ impl PlanReport {
         }
         writeln!(out, "invalid:       {}", s.invalid)?;
         writeln!(out, "blank skipped: {}", s.blank_skipped)?;
+        let earlier = self.already_refunded();
+        if earlier > 0 {
+            writeln!(
+                out,
+                "earlier:       {earlier} row(s) refunded, or maybe refunded, by earlier batches (below)"
+            )?;
+        }
         writeln!(out, "batch:         {}", s.fingerprint)?;
         writeln!(
             out,
@@ -250,8 +262,40 @@ impl PlanReport {
                 )?;
             }
         }
+        if !self.repeated.is_empty() {
+            let state = self.state.as_deref().unwrap_or(Path::new(""));
+            writeln!(out)?;
+            writeln!(
+                out,
+                "already refunded, or maybe refunded, as these very rows by an earlier batch of {} ({} row(s)); `run` sends them no more, and their money is that batch's:",
+                state.display(),
+                rows_of(&self.repeated)
+            )?;
+            for p in &self.repeated {
+                writeln!(
+                    out,
+                    "line {}: {} {}: {}",
+                    p.line,
+                    if p.order { "order" } else { "payment" },
+                    p.payment_id,
+                    p.describe()
+                )?;
+            }
+        }
         Ok(())
     }
+
+    /// Rows an earlier batch refunded, or may have refunded: on their payment
+    /// under another key, or the same rows. Each row once.
+    pub(crate) fn already_refunded(&self) -> usize {
+        rows_of(self.prior.iter().chain(&self.repeated))
+    }
+}
+
+/// The distinct rows `refunds` are about (several may stand in one row's way).
+pub(crate) fn rows_of<'a>(refunds: impl IntoIterator<Item = &'a PriorRefund>) -> usize {
+    let rows: std::collections::BTreeSet<u64> = refunds.into_iter().map(|p| p.row_no).collect();
+    rows.len()
 }
 
 /// Offline: a clean file may be run (0), any bad line refuses it (2).

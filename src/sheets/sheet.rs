@@ -78,12 +78,23 @@ pub(crate) struct Sheet<W: Write> {
 }
 
 impl<W: Write> Sheet<W> {
-    pub(crate) fn new(mut out: W, dialect: Dialect) -> std::io::Result<Sheet<W>> {
+    pub(crate) fn new(out: W, dialect: Dialect) -> std::io::Result<Sheet<W>> {
+        Sheet::with_ends(out, dialect, csv::Terminator::Any(b'\n'))
+    }
+
+    /// A sheet a person opens in a spreadsheet: its lines end in CRLF, as
+    /// Windows' own files do.
+    pub(crate) fn for_people(out: W, dialect: Dialect) -> std::io::Result<Sheet<W>> {
+        Sheet::with_ends(out, dialect, csv::Terminator::CRLF)
+    }
+
+    fn with_ends(mut out: W, dialect: Dialect, ends: csv::Terminator) -> std::io::Result<Sheet<W>> {
         if dialect.bom {
             out.write_all(b"\xEF\xBB\xBF")?;
         }
         let csv = csv::WriterBuilder::new()
             .delimiter(dialect.delimiter)
+            .terminator(ends)
             .from_writer(out);
         Ok(Sheet { csv, dialect })
     }

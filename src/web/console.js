@@ -9,8 +9,7 @@
   es.addEventListener("progress", function (e) {
     var f = JSON.parse(e.data);
     set("p-done", f.done); set("p-total", f.total);
-    // In the page's own decimals: 8,0 in pt-BR and es.
-    set("p-rate", f.rate.toLocaleString(document.documentElement.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
+    set("p-rate", f.rate_shown);
     set("p-eta", f.eta_seconds === null ? "?" : f.eta_seconds + " s");
     set("p-money", f.refunded_shown.join(" · "));
     set("p-causes", Object.keys(f.causes).map(function (k) { return k + ": " + f.causes[k]; }).join(" · "));

@@ -12,7 +12,9 @@
 //! the pages (`pages`), the headers every answer carries (`shield`) — uploads
 //! (`upload`), the audit trail (`audit`), the pages' languages (`i18n`), four
 //! eyes (`review`) and the money it covers, `full` rows read back (`covered`),
-//! sending (`send`), a sent batch's results and retry (`results`), reading a
+//! sending (`send`), an upload that repeats earlier refunds (`repeat`), what
+//! a sent batch's rows and money came to (`summary`), a sent batch's results
+//! and retry (`results`) and as a person downloads them (`people`), reading a
 //! sent batch's books back — reconciling it, matching a report (`books`, what
 //! they found: `findings`) — a
 //! batch's life in this process (`registry`), `run --approved`, which sends the
@@ -45,8 +47,10 @@ pub(crate) mod keep;
 mod lockout;
 mod login;
 mod pages;
+mod people;
 mod reading;
 mod registry;
+mod repeat;
 mod results;
 mod review;
 mod send;
@@ -54,6 +58,7 @@ mod sender;
 mod server;
 mod shield;
 mod store;
+mod summary;
 mod upload;
 pub(crate) mod users;
 mod view;

@@ -111,11 +111,15 @@ struct PlanView {
     problems: Vec<(u64, String)>,
     /// (line, payment, what the earlier batch did).
     prior: Vec<(u64, String, String)>,
+    /// Rows an earlier batch refunded, or may have (each once).
+    already: usize,
+    /// Which earlier batches, how many rows each, when.
+    repeat: super::repeat::Repeat,
 }
 
 impl PlanView {
     /// `names`: the file name of each ledger batch the console sent.
-    fn of(p: &PlanReport, w: Words, names: &HashMap<String, String>) -> PlanView {
+    fn of(p: &PlanReport, u: &Upload, w: Words, names: &HashMap<String, String>) -> PlanView {
         let money = p
             .totals
             .per
@@ -140,11 +144,9 @@ impl PlanView {
             invalid: p.summary.invalid,
             blank: p.summary.blank_skipped,
             money,
-            prior: p
-                .prior
-                .iter()
-                .map(|r| (r.line, r.payment_id.clone(), rows::prior(&w, r, names)))
-                .collect(),
+            prior: super::repeat::listed(p, u, names, w),
+            already: super::repeat::rows(p, u),
+            repeat: super::repeat::Repeat::of(p, u, names, w),
             taken: p
                 .taken
                 .iter()
@@ -157,19 +159,6 @@ impl PlanView {
                 .collect(),
         }
     }
-}
-
-/// The file name of each ledger batch an earlier refund of the plan's rows
-/// was made in (empty when it has none: no lookup then).
-fn batch_names(app: &Shared, plan: &PlanReport) -> Result<HashMap<String, String>, AppError> {
-    if plan.prior.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let uploads = app.store().uploads(10_000)?;
-    Ok(uploads
-        .into_iter()
-        .filter_map(|u| Some((u.review?.ledger_batch?, u.original_name)))
-        .collect())
 }
 
 /// The money the typed total must cover, as the batch page shows it.
@@ -326,6 +315,10 @@ struct BatchPage {
     /// so the page says it without script (and says it once sending ended);
     /// while sending, the page's script moves them from the progress events.
     progress: Option<super::send::Figures>,
+    /// Once sent: what became of its rows and money, and why.
+    summary: Option<super::summary::Summary>,
+    /// What the step that led here did, said once.
+    said: Option<&'static str>,
 }
 
 /// `GET /batches/{id}` (the page) and `GET /batches/{id}.json`: the route
@@ -343,7 +336,8 @@ pub(crate) async fn batch(
         }
         None => {
             let v = Viewer::<Page>::from_request_parts(&mut parts, &app).await?;
-            batch_page(&app, &v, &id).await
+            let said = super::view::Said::parse(parts.uri.query());
+            batch_page(&app, &v, &id, said).await
         }
     }
 }
@@ -373,7 +367,12 @@ async fn batch_json(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     let plan = plan_or_page(app, v, &upload).await?;
     let flow = Flow::of(&upload, v, app.approval_days);
     let cover = CoverView::of(app, &upload.id, &plan, &flow, v.words);
-    let plan = PlanView::of(&plan, v.words, &batch_names(app, &plan)?);
+    let plan = PlanView::of(
+        &plan,
+        &upload,
+        v.words,
+        &super::repeat::names(app, &plan, &upload)?,
+    );
     let counts = match &flow.ledger_batch {
         Some(b) => {
             let figures = super::send::figures_of(app, &upload.id, b, flow.state);
@@ -388,7 +387,12 @@ async fn batch_json(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     Ok(Json(j).into_response())
 }
 
-async fn batch_page(app: &Shared, v: &Account, id: &str) -> Result<Response, AppError> {
+async fn batch_page(
+    app: &Shared,
+    v: &Account,
+    id: &str,
+    said: Option<super::view::Said>,
+) -> Result<Response, AppError> {
     let Some(upload) = find(app, id)? else {
         let chrome = v.chrome();
         return Ok(message(
@@ -401,7 +405,12 @@ async fn batch_page(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     let plan = plan_or_page(app, v, &upload).await?;
     let flow = Flow::of(&upload, v, app.approval_days);
     let cover = CoverView::of(app, &upload.id, &plan, &flow, v.words);
-    let plan = PlanView::of(&plan, v.words, &batch_names(app, &plan)?);
+    let plan = PlanView::of(
+        &plan,
+        &upload,
+        v.words,
+        &super::repeat::names(app, &plan, &upload)?,
+    );
     let answered = match &flow.ledger_batch {
         Some(b) if !flow.may_decide && !flow.is(BatchState::Approved) => {
             let (path, b) = (app.state.clone(), b.clone());
@@ -417,6 +426,10 @@ async fn batch_page(app: &Shared, v: &Account, id: &str) -> Result<Response, App
     } else {
         None
     };
+    let summary = match flow.ledger_batch.as_deref().filter(|_| flow.has_results) {
+        Some(b) => Some(super::summary::of(app, b, v.words).await?),
+        None => None,
+    };
     let page = BatchPage {
         chrome: v.chrome(),
         uploaded_at: v.words.date(upload.uploaded_at_ms),
@@ -428,6 +441,8 @@ async fn batch_page(app: &Shared, v: &Account, id: &str) -> Result<Response, App
         answered,
         answered_shown: super::send::ANSWERED_SHOWN,
         progress,
+        summary,
+        said: said.map(|s| v.words.t(s.message())),
     };
     Ok(render(&page, StatusCode::OK))
 }
@@ -474,7 +489,7 @@ fn json_of(
         "rows": p.rows,
         "valid": p.valid,
         "invalid": p.invalid,
-        "already_refunded": p.prior.len(),
+        "already_refunded": p.already,
         "money": money,
     })
 }

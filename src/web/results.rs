@@ -85,7 +85,7 @@ impl Filter {
         }
     }
 
-    fn label(self) -> M {
+    pub(crate) fn label(self) -> M {
         match self {
             Filter::All => M::FilterAll,
             Filter::Failed => M::FilterFailed,
@@ -279,6 +279,8 @@ struct ResultsPage {
     read: Option<Read>,
     filter: Filter,
     may_retry: bool,
+    /// What became of its rows and money, and why.
+    summary: Option<super::summary::Summary>,
 }
 
 impl ResultsPage {
@@ -311,15 +313,16 @@ pub(crate) async fn page(
     let now = crate::domain::clock::now_ms();
     let state = effective(&u, now, app.approval_days);
     let w = v.words;
-    let read = match with_results(&u, now, app.approval_days) {
+    let (read, summary) = match with_results(&u, now, app.approval_days) {
         Some(b) => {
+            let summary = super::summary::of(&app, b, w).await?;
             let (path, b) = (app.state.clone(), b.to_owned());
             let read = tokio::task::spawn_blocking(move || read(&path, &b, filter, asked, w))
                 .await
                 .map_err(anyhow::Error::from)??;
-            Some(read)
+            (Some(read), Some(summary))
         }
-        None => None,
+        None => (None, None),
     };
     let may_retry = read.as_ref().is_some_and(|r| {
         matches!(state, BatchState::Finished | BatchState::Stopped)
@@ -339,6 +342,7 @@ pub(crate) async fn page(
         read,
         filter,
         may_retry,
+        summary,
     };
     Ok(render(&page, status))
 }
@@ -436,7 +440,7 @@ pub(crate) fn download_name(original: &str, format: ResultsFormat) -> String {
 
 /// Writes into the response body as the ledger is read: a 100,000-row batch
 /// is never held whole in memory.
-struct Pipe(tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>);
+pub(crate) struct Pipe(tokio::sync::mpsc::Sender<std::io::Result<Vec<u8>>>);
 
 impl Write for Pipe {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -465,6 +469,26 @@ fn streamed(ledger: Ledger, batch: Batch, format: ResultsFormat) -> Body {
         {
             tracing::error!("console: the results of batch {}: {e:#}", batch.id);
             let _ = tx.blocking_send(Err(std::io::Error::other("the results could not be read")));
+        }
+    });
+    Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)))
+}
+
+/// A body `fill` writes on a blocking thread as it reads (`what`: what it is,
+/// for the log). A failure half way ends the body with an error, so the
+/// browser sees a failed download rather than a short file.
+pub(crate) fn written(
+    what: String,
+    fill: impl FnOnce(std::io::BufWriter<Pipe>) -> anyhow::Result<()> + Send + 'static,
+) -> Body {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        let out = std::io::BufWriter::with_capacity(1 << 16, Pipe(tx.clone()));
+        if let Err(e) = fill(out)
+            && !tx.is_closed()
+        {
+            tracing::error!("console: {what}: {e:#}");
+            let _ = tx.blocking_send(Err(std::io::Error::other("the download could not be made")));
         }
     });
     Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)))
@@ -521,7 +545,7 @@ pub(crate) async fn retry(
         send: Box::new(send),
     };
     super::send::spawn(&app, &u.id, job, begun);
-    Ok(Redirect::to(&format!("/batches/{}", u.id)))
+    Ok(super::view::to_batch(&u.id, super::view::Said::Retried))
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ use super::extract::{Account, Anyone, Remote, Step, Uploader, posted};
 use super::i18n::{M, Words};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
+use super::view::{Said, to_batch};
 use crate::domain::Currency;
 use crate::domain::totals::{self, Guard};
 use crate::ops::run::{Guards, RunRequest, RunResult};
@@ -52,6 +53,10 @@ pub(crate) struct Totals {
     csrf: String,
     #[serde(default)]
     expect_total: String,
+    /// The submitter's "I know earlier batches refunded rows of this file"
+    /// (`repeat`): a checkbox, sent only when ticked.
+    #[serde(default)]
+    repeat_confirmed: String,
 }
 
 /// The reject form: why.
@@ -247,10 +252,6 @@ async fn checked_totals(
     })
 }
 
-fn to_batch(id: &str) -> Redirect {
-    Redirect::to(&format!("/batches/{id}"))
-}
-
 /// `POST /batches/{id}/submit`: the submitter's total, checked, and the batch
 /// waits for someone else.
 pub(crate) async fn submit(
@@ -260,14 +261,20 @@ pub(crate) async fn submit(
 ) -> Result<Redirect, AppError> {
     let (who, u, form) = step.into_parts();
     in_states(&app, &who, &u, &[BatchState::Uploaded], M::ErrCannotSubmit)?;
+    let repeated = repeat_confirmed(&app, &u, &form).await?;
     let checked = checked_totals(&app, &who, &u, &form.expect_total, true).await?;
-    let typed = guards_text(&checked.guards);
+    let mut typed = guards_text(&checked.guards);
     let now = crate::domain::clock::now_ms();
     if !app.store().submit(&u.id, &who.name, now, &typed)? {
         return Err(AppError::said(
             StatusCode::CONFLICT,
             M::ErrSubmittedAlready,
             &[],
+        ));
+    }
+    if repeated > 0 {
+        typed.push_str(&format!(
+            "; confirmed: {repeated} row(s) refunded by earlier batches"
         ));
     }
     app.audit(
@@ -277,7 +284,24 @@ pub(crate) async fn submit(
         Some(&u.id),
         Some(typed),
     )?;
-    Ok(to_batch(&u.id))
+    Ok(to_batch(&u.id, Said::Submitted))
+}
+
+/// An upload whose rows earlier batches refunded (or may have) is submitted
+/// only with the submitter's confirmation, whatever the page showed: 422
+/// without it. How many such rows there are.
+async fn repeat_confirmed(app: &Shared, u: &Upload, form: &Totals) -> Result<usize, AppError> {
+    let plan = upload::plan_of(app, u)
+        .await
+        .map_err(|e| AppError::told(StatusCode::UNPROCESSABLE_ENTITY, upload::said(&e, app, u)))?;
+    let rows = super::repeat::rows(&plan, u);
+    let ticked = matches!(form.repeat_confirmed.trim(), "1" | "on" | "true" | "yes");
+    if rows > 0 && !ticked {
+        let n = rows.to_string();
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return Err(AppError::said(status, M::ErrRepeatNotConfirmed, &[&n]));
+    }
+    Ok(rows)
 }
 
 /// `POST /batches/{id}/approve`: the approver's own count of the total,
@@ -314,7 +338,7 @@ pub(crate) async fn approve(
                 Some(&u.id),
                 Some(detail),
             )?;
-            Ok(to_batch(&u.id))
+            Ok(to_batch(&u.id, Said::Approved))
         }
         Err(refused) => {
             app.store().undo_approval(&u.id)?;
@@ -439,7 +463,7 @@ pub(crate) async fn reject(
         Some(&u.id),
         Some(reason),
     )?;
-    Ok(to_batch(&u.id))
+    Ok(to_batch(&u.id, Said::Rejected))
 }
 
 #[cfg(test)]

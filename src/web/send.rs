@@ -32,6 +32,7 @@ use super::review::{effective, in_states};
 use super::sender::{self, Sender};
 use super::store::{Action, BatchState, Upload};
 use super::upload;
+use super::view::{Said, to_batch};
 use crate::domain::totals::Asked;
 use crate::domain::{Currency, Outcome};
 use crate::engine::progress;
@@ -66,7 +67,12 @@ pub(crate) async fn send(
     let detail = canary.map(|n| format!("the first {n} row(s) only"));
     app.audit(Some(&who.name), Action::Send, &remote, Some(&u.id), detail)?;
     spawn(&app, &u.id, Job::Run(Box::new(req)), begun);
-    Ok(Redirect::to(&format!("/batches/{}", u.id)))
+    let said = if canary.is_some() {
+        Said::Canary
+    } else {
+        Said::Sent
+    };
+    Ok(to_batch(&u.id, said))
 }
 
 /// `canary=N`: send only the next N rows, then stop (the batch reads
@@ -364,7 +370,7 @@ pub(crate) async fn stop(
         .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNotBeingSent, &[]))?;
     running.stop.request(StopReason::Signal);
     app.audit(Some(&who.name), Action::Stop, &remote, Some(&u.id), None)?;
-    Ok(Redirect::to(&format!("/batches/{}", u.id)))
+    Ok(to_batch(&u.id, Said::Stopped))
 }
 
 /// One progress event.
@@ -385,6 +391,8 @@ pub(crate) struct Figures {
     pub causes: BTreeMap<String, u64>,
     /// Rows per second since the page started watching.
     pub rate: f64,
+    /// The same in the page's language, one decimal (`8,0`).
+    pub rate_shown: String,
     /// Seconds left at that rate (none before a row is done).
     pub eta_seconds: Option<u64>,
 }
@@ -531,6 +539,7 @@ pub(crate) async fn figures(
         counts: f.counts.iter().map(|(o, n)| (o.as_str(), *n)).collect(),
         causes: f.causes,
         rate,
+        rate_shown: w.rate(rate),
         eta_seconds,
     })
 }

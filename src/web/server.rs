@@ -264,6 +264,10 @@ pub(crate) fn router(app: Shared) -> Router {
         .route("/batches/{id}/events", get(super::send::events))
         .route("/batches/{id}/results", get(super::results::page))
         .route("/batches/{id}/results.csv", get(super::results::csv))
+        .route(
+            "/batches/{id}/results/download",
+            get(super::people::download),
+        )
         .route("/batches/{id}/retry", post(super::results::retry))
         .route(
             "/batches/{id}/reconcile",

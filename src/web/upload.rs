@@ -16,7 +16,7 @@ use std::sync::Arc;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use tokio::io::AsyncWriteExt;
 
 use super::app::{App, Shared};
@@ -165,7 +165,7 @@ pub(crate) async fn upload(
     );
     let batch = Some(upload.id.as_str());
     app.audit(Some(&v.name), Action::Upload, &remote, batch, Some(detail))?;
-    Ok(Redirect::to(&format!("/batches/{}", upload.id)).into_response())
+    Ok(view::to_batch(&upload.id, view::Said::Uploaded).into_response())
 }
 
 /// The form's fields as they stream in: the file kept (once the token and the

@@ -165,6 +165,52 @@ pub(crate) fn refusal(status: StatusCode, w: Words, here: String, said: &str) ->
     )
 }
 
+/// What a step on a batch did, said once on the page it leads to (the batch's,
+/// `?said=`): only these words, never text from the query.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::IntoStaticStr, strum::EnumString,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub(crate) enum Said {
+    Uploaded,
+    Submitted,
+    Approved,
+    Rejected,
+    Sent,
+    Canary,
+    Retried,
+    Stopped,
+}
+
+impl Said {
+    /// `?said=` of the batch page: one of ours, or nothing.
+    pub(crate) fn parse(query: Option<&str>) -> Option<Said> {
+        query?
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("said="))
+            .and_then(|v| v.parse().ok())
+    }
+
+    pub(crate) fn message(self) -> M {
+        match self {
+            Said::Uploaded => M::SaidUploaded,
+            Said::Submitted => M::SaidSubmitted,
+            Said::Approved => M::SaidApproved,
+            Said::Rejected => M::SaidRejected,
+            Said::Sent => M::SaidSent,
+            Said::Canary => M::SaidCanary,
+            Said::Retried => M::SaidRetried,
+            Said::Stopped => M::SaidStopped,
+        }
+    }
+}
+
+/// Back to the batch's page after a step, which says what was done.
+pub(crate) fn to_batch(id: &str, said: Said) -> axum::response::Redirect {
+    let said: &'static str = said.into();
+    axum::response::Redirect::to(&format!("/batches/{id}?said={said}"))
+}
+
 /// The message naming a batch's state.
 pub(crate) fn state_message(state: BatchState) -> M {
     match state {

@@ -114,9 +114,11 @@ pub(crate) async fn first_event(mut r: reqwest::Response) -> serde_json::Value {
 /// The batch a redirect goes to (`Location: /batches/{id}`).
 pub(crate) fn batch_of(r: &reqwest::Response) -> String {
     let to = r.headers()[LOCATION].to_str().unwrap();
-    to.strip_prefix("/batches/")
-        .unwrap_or_else(|| panic!("not to a batch: {to}"))
-        .to_owned()
+    let id = to
+        .strip_prefix("/batches/")
+        .unwrap_or_else(|| panic!("not to a batch: {to}"));
+    // `?said=…`: what the step did, said on the page.
+    id.split('?').next().unwrap_or(id).to_owned()
 }
 
 /// The `Cookie` header the browser sends the console (for raw requests).
@@ -516,6 +518,26 @@ pub(crate) async fn approved_upload(
     let total = j["to_type"].as_str().expect("a total to type").to_owned();
     approved(sub, appr, &id, &total).await;
     id
+}
+
+/// As [`sent_upload`], for a file whose rows earlier batches refunded: the
+/// submitter confirms it is meant (`repeat_confirmed`).
+pub(crate) async fn sent_again(
+    sub: &Person,
+    appr: &Person,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (String, serde_json::Value) {
+    let id = sub.uploaded_as(name, bytes, true).await;
+    let j = sub.to_type(&id);
+    let total = j["to_type"].as_str().expect("a total to type").to_owned();
+    let typed = [("expect_total", total.as_str()), ("repeat_confirmed", "1")];
+    sub.stepped(&id, "submit", &typed).await;
+    appr.stepped(&id, "approve", &[("expect_total", &total)])
+        .await;
+    appr.stepped(&id, "send", &[]).await;
+    let j = appr.settled(&id);
+    (id, j)
 }
 
 /// As [`approved_upload`], then sent now by `appr`: the id, and the batch's

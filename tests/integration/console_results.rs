@@ -10,7 +10,9 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, LOCATION};
 
 use crate::common::{Work, ordinary_csv, refunds_per_key};
-use crate::console_client::{Desk, Person, approved_upload, desk, exactly_one, sent_upload, text};
+use crate::console_client::{
+    Desk, Person, approved_upload, desk, exactly_one, sent_again, sent_upload, text,
+};
 
 /// Sent fast, and a failed row retried once only.
 const FAST: [&str; 4] = ["--rate", "1000", "--max-attempts", "2"];
@@ -431,7 +433,7 @@ async fn a_corrected_upload_after_an_outage_is_held_with_its_reason() {
     assert_eq!(sub.json(&id).await["already_refunded"], 2);
     let (_, page) = sub.get(&format!("/batches/{id}")).await;
     assert!(page.contains("may have been refunded"), "{page}");
-    let (id, j) = sent_upload(sub, appr, "fixed2.csv", fixed.into_bytes()).await;
+    let (id, j) = sent_again(sub, appr, "fixed2.csv", fixed.into_bytes()).await;
     assert_eq!(j["counts"]["failed"], 2, "{j}");
     let (_, html) = sub
         .get(&format!("/batches/{id}/results?filter=failed"))

@@ -13,6 +13,7 @@ mod covered; // the approved total covers every row: full rows read back or name
 mod doubt; // what Mercado Pago may have done is never forgotten: rows in doubt, read-backs, the guard
 mod earlier; // run --job finishes the job's earlier unfinished batches first
 mod finance; // what finance and cron see: confirmation, guards, figures, Excel-ready results
+mod finished; // a finished batch explains itself: parts that add up, money labelled, causes explained, steps said
 mod four_eyes; // the console's four eyes: submit, approve by another, reject, expiry, send now, run --approved
 mod guard; // the per-payment guard on every path money can take: killed rows, late resumes, two processes
 mod hardening; // lost rows, overwritten state, lying servers, leaked tokens
@@ -23,6 +24,7 @@ mod layers; // the source's folders are its layers: no import reaches up, no mod
 mod mpbatch; // Mercado Pago's own batch-refund file in, its output columns out
 mod network; // exit 6 for a person, 3 for an outage; an unreachable API named
 mod nights; // nights sharing a state file: an outage night visible, per-batch files, unchanged input
+mod once_more; // the same file twice: earlier refunds of its rows counted, called out, confirmed
 mod ops; // locking, signals, retry/status/report, job files, metrics, JSON logs
 mod orders; // orders of the Orders API beside payments: read, keyed, sent, read back, reconciled
 mod rate; // rate control: the adaptive rate against an account limit, the shared pause

@@ -176,14 +176,26 @@ pub(super) fn prior_refunds(
     filter: &str,
     params: impl rusqlite::Params,
 ) -> anyhow::Result<Vec<PriorRefund>> {
+    refunds_of(conn, from, &format!("o.key <> r.key AND {filter}"), params)
+}
+
+/// The rows of `rows` (`o`) on the payment of a row `from` selects (`r`) that
+/// stand in its way, `filter` saying which: under another key, the prior
+/// refunds the guard weighs; under its own, the same row sent before.
+pub(super) fn refunds_of(
+    conn: &Connection,
+    from: &str,
+    filter: &str,
+    params: impl rusqlite::Params,
+) -> anyhow::Result<Vec<PriorRefund>> {
     let sql = format!(
         "SELECT r.row_no, COALESCE(r.line, r.row_no + 1),
                 COALESCE(CAST(r.payment_id AS TEXT), r.order_id),
                 (SELECT id FROM batches WHERE seq = o.batch), o.requested, o.refunded_amount,
                 o.state, o.last_attempt_at, o.attempts, o.doubt <> 0 OR o.state = 'sending',
-                r.order_id IS NOT NULL
+                r.order_id IS NOT NULL, (SELECT created_at FROM batches WHERE seq = o.batch)
          FROM {from} JOIN rows AS o ON {SAME_TARGET}
-         WHERE {filter} AND o.key <> r.key AND {STANDS_IN_THE_WAY}
+         WHERE {filter} AND {STANDS_IN_THE_WAY}
          ORDER BY r.row_no, o.last_attempt_at"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -200,6 +212,7 @@ pub(super) fn prior_refunds(
             attempts: r.get(8)?,
             doubt: r.get(9)?,
             order: r.get(10)?,
+            batch_created_at_ms: r.get(11)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -25,7 +25,7 @@ mod schema;
 
 pub(crate) use doubt::{DoubtRow, DoubtScope, Verdict};
 pub(crate) use queries::Listing;
-pub(crate) use readonly::ReadOnly;
+pub(crate) use readonly::{Earlier, ReadOnly};
 
 /// The stored state of a row: where it stands in the work (`pending`, `sending`,
 /// `failed`, settled), beside `doubt`, what Mercado Pago may have done with it.
@@ -130,6 +130,9 @@ pub(crate) struct PriorRefund {
     /// The payment id, or the order's `ORD…` id.
     pub payment_id: String,
     pub batch_id: String,
+    /// When that batch entered the state file: a console upload tells an
+    /// earlier batch of the same file from the one its own approval made.
+    pub batch_created_at_ms: i64,
     /// What that row asked (`full` or an amount).
     pub requested: String,
     pub refunded_amount: Option<String>,

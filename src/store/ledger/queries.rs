@@ -162,6 +162,37 @@ impl Ledger {
         Ok(())
     }
 
+    /// Every row of the batch that asks for money: its outcome, its currency,
+    /// what it asked and what it refunded (a `full` row's amount once known):
+    /// what a sent batch's money per outcome adds up.
+    pub(crate) fn for_each_outcome_ask(
+        &self,
+        batch_id: &str,
+        mut f: impl FnMut(Outcome, Option<Currency>, Requested, Option<rust_decimal::Decimal>),
+    ) -> anyhow::Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT state, doubt <> 0, currency, requested, refunded_amount FROM rows
+             WHERE batch = ?1 AND requested IS NOT NULL",
+        )?;
+        let mut rows = stmt.query([self.seq(batch_id)?])?;
+        while let Some(r) = rows.next()? {
+            let state: String = r.get(0)?;
+            let outcome = super::outcome_of(&state, r.get(1)?)?;
+            let currency: Option<String> = r.get(2)?;
+            let currency = currency
+                .map(|c| c.parse())
+                .transpose()
+                .map_err(|_| anyhow::anyhow!("state file: a row has a bad currency"))?;
+            let requested: String = r.get(3)?;
+            let requested = Requested::from_canonical(&requested)
+                .ok_or_else(|| anyhow::anyhow!("state file: a row has a bad amount"))?;
+            let refunded: Option<String> = r.get(4)?;
+            let refunded = refunded.and_then(|t| t.parse().ok());
+            f(outcome, currency, requested, refunded);
+        }
+        Ok(())
+    }
+
     /// Rows still to send (pending, or sent with no answer): from the index of
     /// those alone, so a finished batch answers at once.
     pub(crate) fn to_send(&self, batch_id: &str) -> anyhow::Result<u64> {
@@ -329,6 +360,18 @@ impl Ledger {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Every row of the batch `which` keeps, in input order, handed to `f` as
+    /// it is read: what a download of a filter holds.
+    pub(crate) fn for_each_listed(
+        &self,
+        batch_id: &str,
+        which: Listing,
+        f: impl FnMut(StoredRow) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let filter = format!("AND {}", which.condition());
+        self.rows_where(batch_id, &filter, -1, 0, f)
     }
 
     /// The first `limit` rows of the batch, in input order, that have an

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::claim::prior_refunds;
+use super::claim::{prior_refunds, refunds_of};
 use super::schema::{MIGRATIONS, check_ours};
 use super::{PriorRefund, codec};
 use crate::Usage;
@@ -70,13 +70,16 @@ impl ReadOnly {
         Ok((version > 0).then_some(ReadOnly { conn }))
     }
 
-    /// The prior refunds of `asks` (row number, line, ask), as
-    /// [`BatchWriter::prior_refunds`](super::batch::BatchWriter::prior_refunds) finds them for a batch being created. The
-    /// asks go to a temporary table, which lives outside the state file.
-    pub(crate) fn prior_refunds(
+    /// What earlier batches did on the payments of `asks` (row number, line,
+    /// ask): the prior refunds under other keys, as
+    /// [`BatchWriter::prior_refunds`](super::batch::BatchWriter::prior_refunds)
+    /// finds them for a batch being created, and the same rows sent before
+    /// under their own keys. The asks go to a temporary table, which lives
+    /// outside the state file.
+    pub(crate) fn earlier_refunds(
         &mut self,
         asks: impl IntoIterator<Item = (u64, u64, RefundAsk)>,
-    ) -> anyhow::Result<Vec<PriorRefund>> {
+    ) -> anyhow::Result<Earlier> {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS asks (
@@ -101,16 +104,36 @@ impl ReadOnly {
                 ])?;
             }
         }
-        let found = prior_refunds(
+        let prior = prior_refunds(
             &tx,
             "temp.asks AS r",
             "o.key NOT IN (SELECT key FROM temp.asks)
              AND NOT EXISTS (SELECT 1 FROM rows AS same WHERE same.key = r.key)",
             [],
         )?;
+        // Sending such a row again refunds nothing (its key was answered), but
+        // the money was moved by that batch, not by this file's.
+        let repeated = refunds_of(
+            &tx,
+            "temp.asks AS r",
+            "o.key = r.key
+             AND (o.state IN ('refunded', 'in_process', 'sending') OR o.doubt <> 0)",
+            [],
+        )?;
         tx.rollback()?;
-        Ok(found)
+        Ok(Earlier { prior, repeated })
     }
+}
+
+/// What earlier batches of a state file did on the payments of a file's rows.
+#[derive(Debug, Default)]
+pub(crate) struct Earlier {
+    /// Refunds (made, or maybe made) under other keys: `run` holds such a row
+    /// back unless more refunds are allowed.
+    pub prior: Vec<PriorRefund>,
+    /// The same rows (their own keys) refunded, or maybe refunded, by an
+    /// earlier batch: `run` sends them no more.
+    pub repeated: Vec<PriorRefund>,
 }
 
 #[cfg(test)]

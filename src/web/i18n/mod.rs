@@ -751,6 +751,41 @@ pub(crate) enum M {
     ErrTotalMissing,
     NoCurrencyName,
     TotalExample,
+    // The finished page, the same file twice, downloads.
+    RepeatTitle,
+    RepeatIntro,
+    RepeatBatch,
+    RepeatBatchNoDate,
+    RepeatWhy,
+    RepeatConfirm,
+    RepeatRowsNote,
+    ErrRepeatNotConfirmed,
+    SumTitle,
+    SumColPart,
+    SumColRows,
+    SumColMoney,
+    SumRefunded,
+    SumRefundedWhat,
+    SumFailed,
+    SumFailedWhat,
+    SumInDoubt,
+    SumInDoubtWhat,
+    SumNotSent,
+    SumNotSentWhat,
+    SumTotal,
+    SumCausesTitle,
+    SumCauseUnknown,
+    SumTooLarge,
+    SaidUploaded,
+    SaidSubmitted,
+    SaidApproved,
+    SaidRejected,
+    SaidSent,
+    SaidCanary,
+    SaidRetried,
+    SaidStopped,
+    ColLastAttemptAt,
+    ResultsDownloadPeople,
 }
 
 /// What a message's variable holds: a number (which chooses the plural form:
@@ -766,6 +801,16 @@ impl M {
     pub(crate) fn params(self) -> &'static [(&'static str, Arg)] {
         match self {
             M::LoginWait => &[("seconds", Arg::Num)],
+            M::RepeatIntro | M::RepeatConfirm | M::ErrRepeatNotConfirmed => &[("count", Arg::Num)],
+            M::RepeatBatch => &[
+                ("batch", Arg::Text),
+                ("rows", Arg::Num),
+                ("when", Arg::Text),
+                ("zone", Arg::Text),
+            ],
+            M::RepeatBatchNoDate => &[("batch", Arg::Text), ("rows", Arg::Num)],
+            M::ColLastAttemptAt => &[("zone", Arg::Text)],
+            M::ResultsDownloadPeople => &[("which", Arg::Text)],
             M::LoginRate => &[("seconds", Arg::Num)],
             M::LoginTooLong => &[("max", Arg::Num)],
             M::HomeUploadIntro => &[("mib", Arg::Num)],
@@ -896,6 +941,7 @@ impl M {
     }
 }
 
+mod numbers;
 pub(crate) mod rows;
 
 /// The three catalogues, parsed once, with every message without variables
