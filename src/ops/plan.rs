@@ -251,16 +251,7 @@ impl PlanReport {
                 state.display(),
                 self.prior.len()
             )?;
-            for p in &self.prior {
-                writeln!(
-                    out,
-                    "line {}: {} {}: {}",
-                    p.line,
-                    if p.order { "order" } else { "payment" },
-                    p.payment_id,
-                    p.describe()
-                )?;
-            }
+            earlier_lines(out, &self.prior)?;
         }
         if !self.repeated.is_empty() {
             let state = self.state.as_deref().unwrap_or(Path::new(""));
@@ -271,16 +262,7 @@ impl PlanReport {
                 state.display(),
                 rows_of(&self.repeated)
             )?;
-            for p in &self.repeated {
-                writeln!(
-                    out,
-                    "line {}: {} {}: {}",
-                    p.line,
-                    if p.order { "order" } else { "payment" },
-                    p.payment_id,
-                    p.describe()
-                )?;
-            }
+            earlier_lines(out, &self.repeated)?;
         }
         Ok(())
     }
@@ -321,6 +303,22 @@ impl Ending for Planned {
             self.online
         }
     }
+}
+
+/// One line per earlier refund of a row: its line, what it refunds, and what
+/// became of the refund.
+fn earlier_lines(out: &mut dyn std::io::Write, refunds: &[PriorRefund]) -> std::io::Result<()> {
+    for p in refunds {
+        let what = if p.order { "order" } else { "payment" };
+        writeln!(
+            out,
+            "line {}: {what} {}: {}",
+            p.line,
+            p.payment_id,
+            p.describe()
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

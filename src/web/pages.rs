@@ -359,20 +359,27 @@ async fn plan_or_page(
     })
 }
 
+/// What a batch's page and its JSON both show: where it stands, the money
+/// its total must cover, and its plan in the viewer's words.
+async fn views_of(
+    app: &Shared,
+    v: &Account,
+    upload: &Upload,
+) -> Result<(Flow, CoverView, PlanView), AppError> {
+    let plan = plan_or_page(app, v, upload).await?;
+    let flow = Flow::of(upload, v, app.approval_days);
+    let cover = CoverView::of(app, &upload.id, &plan, &flow, v.words);
+    let names = super::repeat::names(app, &plan, upload)?;
+    let plan = PlanView::of(&plan, upload, v.words, &names);
+    Ok((flow, cover, plan))
+}
+
 async fn batch_json(app: &Shared, v: &Account, id: &str) -> Result<Response, AppError> {
     let Some(upload) = find(app, id)? else {
         let body = serde_json::json!({ "error": "no such batch" });
         return Ok((StatusCode::NOT_FOUND, Json(body)).into_response());
     };
-    let plan = plan_or_page(app, v, &upload).await?;
-    let flow = Flow::of(&upload, v, app.approval_days);
-    let cover = CoverView::of(app, &upload.id, &plan, &flow, v.words);
-    let plan = PlanView::of(
-        &plan,
-        &upload,
-        v.words,
-        &super::repeat::names(app, &plan, &upload)?,
-    );
+    let (flow, cover, plan) = views_of(app, v, &upload).await?;
     let counts = match &flow.ledger_batch {
         Some(b) => {
             let figures = super::send::figures_of(app, &upload.id, b, flow.state);
@@ -402,15 +409,7 @@ async fn batch_page(
             "",
         ));
     };
-    let plan = plan_or_page(app, v, &upload).await?;
-    let flow = Flow::of(&upload, v, app.approval_days);
-    let cover = CoverView::of(app, &upload.id, &plan, &flow, v.words);
-    let plan = PlanView::of(
-        &plan,
-        &upload,
-        v.words,
-        &super::repeat::names(app, &plan, &upload)?,
-    );
+    let (flow, cover, plan) = views_of(app, v, &upload).await?;
     let answered = match &flow.ledger_batch {
         Some(b) if !flow.may_decide && !flow.is(BatchState::Approved) => {
             let (path, b) = (app.state.clone(), b.clone());
