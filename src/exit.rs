@@ -1,5 +1,5 @@
 //! The one place where how a command ended becomes the process's exit code:
-//! with a result, the result's [`Ending`] says it; with an error, the error is
+//! with a result, the result's [`Ending`](crate::domain::ending::Ending) says it; with an error, the error is
 //! read once, here, into a [`Failure`] — usage, input, report, locked,
 //! interrupted, damaged, earlier batches unfinished, or internal — from the
 //! markers the library puts on its errors (`crate::error`, the engine's
