@@ -256,8 +256,19 @@ pub(crate) fn typed(text: &str) -> Result<Vec<Guard>, String> {
     Ok(out)
 }
 
+/// `full`, or the word a Portuguese or Spanish speaker types for a full
+/// refund (the page shows it in their language); none is a currency code.
 fn is_full(word: &str) -> bool {
-    word.eq_ignore_ascii_case("full")
+    [
+        "full",
+        "total",
+        "totais",
+        "totales",
+        "integral",
+        "integrais",
+    ]
+    .iter()
+    .any(|w| word.eq_ignore_ascii_case(w))
 }
 
 /// Why a stated total does not hold, one currency's reason each.

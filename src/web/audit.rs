@@ -6,6 +6,8 @@
 //! Invariant: the CSV is written by `sheet`, which neutralises every cell, so a name
 //! typed into the login form cannot become a formula in a spreadsheet.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -14,12 +16,161 @@ use axum::response::{IntoResponse, Response};
 use super::app::Shared;
 use super::error::AppError;
 use super::extract::{Api, Auditor, Page, Remote, Viewer};
-use super::i18n::M;
-use super::store::{Action, Entry};
+use super::i18n::{M, Words};
+use super::store::{Action, Entry, Refusal};
 use super::view::{Chrome, render};
+use crate::sheets::sheet::Sheet;
 
 /// Entries the page shows; the CSV has them all.
 const PAGE_ENTRIES: u32 = 500;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// One line of the trail as people read it: an entry, or one account's
+/// logins of one kind on one day folded into one line, which says how many —
+/// else the trail is mostly logins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Line<'e> {
+    /// The newest entry of the line.
+    entry: &'e Entry,
+    action: Option<Action>,
+    count: usize,
+    first_ms: i64,
+    /// Where from, each place once.
+    remotes: Vec<&'e str>,
+}
+
+fn is_login(a: Action) -> bool {
+    matches!(
+        a,
+        Action::LoginOk | Action::LoginFailed | Action::LoginThrottled | Action::Logout
+    )
+}
+
+/// The entries, newest first, with each account's logins (successful,
+/// failed, paused; logouts) folded per kind and day — `day_of` says which
+/// day a moment is at the console's time zone.
+fn folded(newest_first: &[Entry], day_of: impl Fn(i64) -> i64) -> Vec<Line<'_>> {
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut at: HashMap<(&str, Option<&str>, i64), usize> = HashMap::new();
+    for e in newest_first {
+        let action = Action::of_stored(&e.action);
+        let remote = e.remote.as_deref().unwrap_or_default();
+        if let Some(a) = action.filter(|a| is_login(*a)) {
+            let key = (a.as_str(), e.user.as_deref(), day_of(e.at_ms));
+            if let Some(&i) = at.get(&key) {
+                let line = &mut lines[i];
+                line.count += 1;
+                line.first_ms = e.at_ms;
+                if !line.remotes.contains(&remote) {
+                    line.remotes.push(remote);
+                }
+                continue;
+            }
+            at.insert(key, lines.len());
+        }
+        lines.push(Line {
+            entry: e,
+            action,
+            count: 1,
+            first_ms: e.at_ms,
+            remotes: vec![remote],
+        });
+    }
+    lines
+}
+
+/// The message naming an action.
+fn named(a: Action) -> M {
+    match a {
+        Action::LoginOk => M::AuditLoginOk,
+        Action::LoginFailed => M::AuditLoginFailed,
+        Action::LoginThrottled => M::AuditLoginThrottled,
+        Action::Logout => M::AuditLogout,
+        Action::Upload => M::AuditUpload,
+        Action::UploadRefused => M::AuditUploadRefused,
+        Action::AuditDownload => M::AuditAuditDownload,
+        Action::Submit => M::AuditSubmit,
+        Action::Approve => M::AuditApprove,
+        Action::Reject => M::AuditReject,
+        Action::Send => M::AuditSend,
+        Action::Stop => M::AuditStop,
+        Action::Interrupted => M::AuditInterrupted,
+        Action::Download => M::AuditResultsDownload,
+        Action::Retry => M::AuditRetry,
+        Action::Reconcile => M::AuditReconcile,
+        Action::ReconcileDownload => M::AuditReconcileDownload,
+        Action::Report => M::AuditReport,
+        Action::ReportRefused => M::AuditReportRefused,
+        Action::ReportDownload => M::AuditReportDownload,
+        Action::DecisionRefused => M::AuditDecisionRefused,
+        Action::UploadRemoved => M::AuditUploadRemoved,
+        Action::StepRefused => M::AuditStepRefused,
+    }
+}
+
+fn why(r: Refusal) -> M {
+    match r {
+        Refusal::Forged => M::AuditWhyForged,
+        Refusal::Role => M::AuditWhyRole,
+        Refusal::WrongTotal => M::AuditWhyWrongTotal,
+        Refusal::NotConfirmed => M::AuditWhyNotConfirmed,
+        Refusal::BadLines => M::AuditWhyBadLines,
+    }
+}
+
+/// What a line says in the person's words: the action, its detail.
+fn said(line: &Line<'_>, w: Words) -> (String, String) {
+    let e = line.entry;
+    let action = line
+        .action
+        .map_or_else(|| e.action.clone(), |a| w.t(named(a)).to_owned());
+    let detail = e.detail.as_deref().unwrap_or_default();
+    let detail = if line.count > 1 {
+        let args = [
+            line.count.to_string(),
+            w.date(line.first_ms),
+            w.date(e.at_ms),
+        ];
+        super::i18n::fill(w.lang, M::AuditFolded, &args.each_ref().map(String::as_str))
+    } else {
+        refusal_said(detail, w).unwrap_or_else(|| detail.to_owned())
+    };
+    (action, detail)
+}
+
+/// A refused step's detail (`{step}: {refusal}`) in words; `None` when it is
+/// not one.
+fn refusal_said(detail: &str, w: Words) -> Option<String> {
+    let (step, reason) = detail.split_once(": ")?;
+    let reason = Refusal::of_stored(reason)?;
+    let step =
+        Action::of_stored(step).map_or_else(|| step.to_owned(), |a| w.t(named(a)).to_owned());
+    let args = [step.as_str(), w.t(why(reason))];
+    Some(super::i18n::fill(w.lang, M::AuditRefusedDetail, &args))
+}
+
+/// The file name of each batch the entries name (a batch gone is shown by its id).
+fn file_names(app: &Shared, entries: &[Entry]) -> anyhow::Result<HashMap<String, String>> {
+    let store = app.store();
+    let mut names = HashMap::new();
+    for id in entries.iter().filter_map(|e| e.batch.as_deref()) {
+        if !names.contains_key(id)
+            && let Some(u) = store.upload(id)?
+        {
+            names.insert(id.to_owned(), u.original_name);
+        }
+    }
+    Ok(names)
+}
+
+/// The day `ms` is at the console's time zone, for folding.
+fn day_of(w: Words) -> impl Fn(i64) -> i64 {
+    move |ms| {
+        let offset = i64::from(w.zone.offset_at(ms).whole_seconds()) * 1_000;
+        (ms + offset).div_euclid(DAY_MS)
+    }
+}
 
 struct Shown {
     at: String,
@@ -27,7 +178,23 @@ struct Shown {
     action: String,
     remote: String,
     batch: String,
+    file: String,
     detail: String,
+}
+
+fn shown(line: &Line<'_>, names: &HashMap<String, String>, w: Words) -> Shown {
+    let e = line.entry;
+    let (action, detail) = said(line, w);
+    let batch = e.batch.clone().unwrap_or_default();
+    Shown {
+        at: w.date(e.at_ms),
+        user: e.user.clone().unwrap_or_default(),
+        action,
+        remote: line.remotes.join(", "),
+        file: names.get(&batch).cloned().unwrap_or_else(|| batch.clone()),
+        batch,
+        detail,
+    }
 }
 
 #[derive(Template)]
@@ -44,16 +211,10 @@ pub(crate) async fn page(
     v: Viewer<Page, Auditor>,
 ) -> Result<Response, AppError> {
     let entries = app.store().audit(Some(PAGE_ENTRIES))?;
-    let entries = entries
-        .into_iter()
-        .map(|e| Shown {
-            at: v.words.date(e.at_ms),
-            user: e.user.unwrap_or_default(),
-            action: e.action,
-            remote: e.remote.unwrap_or_default(),
-            batch: e.batch.unwrap_or_default(),
-            detail: e.detail.unwrap_or_default(),
-        })
+    let names = file_names(&app, &entries)?;
+    let entries = folded(&entries, day_of(v.words))
+        .iter()
+        .map(|l| shown(l, &names, v.words))
         .collect();
     let page = AuditPage {
         chrome: v.chrome(),
@@ -63,7 +224,8 @@ pub(crate) async fn page(
     Ok(render(&page, StatusCode::OK))
 }
 
-/// `GET /audit.csv`: every entry, the download itself the last.
+/// `GET /audit.csv`: every entry, the download itself the last, in the
+/// person's language and their spreadsheet's dialect.
 pub(crate) async fn csv(
     State(app): State<Shared>,
     remote: Remote,
@@ -72,7 +234,8 @@ pub(crate) async fn csv(
     // Recorded first: the download itself is in the file.
     app.audit(Some(&v.name), Action::AuditDownload, &remote, None, None)?;
     let entries = app.store().audit(None)?;
-    let body = csv_of(&entries)?;
+    let names = file_names(&app, &entries)?;
+    let body = csv_of(&entries, &names, v.words)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -81,52 +244,141 @@ pub(crate) async fn csv(
                 "attachment; filename=\"mprefund-audit.csv\"",
             ),
             (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_LANGUAGE, v.words.code()),
         ],
         body,
     )
         .into_response())
 }
 
-/// The entries, oldest first, as a CSV with every cell neutralised (the one
-/// sheet writer; no batch, so the plain dialect).
-fn csv_of(newest_first: &[Entry]) -> anyhow::Result<Vec<u8>> {
-    let mut w =
-        crate::sheets::sheet::Sheet::new(Vec::new(), crate::sheets::sheet::Dialect::default())?;
-    w.row(["at", "user", "action", "remote", "batch", "detail"])?;
-    for e in newest_first.iter().rev() {
-        let cells = [
-            crate::domain::clock::rfc3339(e.at_ms),
-            e.user.clone().unwrap_or_default(),
-            e.action.clone(),
-            e.remote.clone().unwrap_or_default(),
-            e.batch.clone().unwrap_or_default(),
-            e.detail.clone().unwrap_or_default(),
-        ];
-        w.row(&cells)?;
+/// The entries, folded, oldest first, as a sheet for people (BOM, CRLF, the
+/// language's delimiter) with every cell neutralised (the one sheet writer).
+/// The action's stored name stays beside its words, for filtering.
+fn csv_of(
+    newest_first: &[Entry],
+    names: &HashMap<String, String>,
+    w: Words,
+) -> anyhow::Result<Vec<u8>> {
+    let mut sheet = Sheet::for_people(Vec::new(), super::people::dialect(w.lang))?;
+    sheet.row([
+        w.f(M::ColWhen, w.zone()),
+        w.t(M::ColAccount).to_owned(),
+        w.t(M::ColWhat).to_owned(),
+        w.t(M::AuditColCode).to_owned(),
+        w.t(M::ColFrom).to_owned(),
+        w.t(M::ColBatch).to_owned(),
+        w.t(M::AuditColBatchId).to_owned(),
+        w.t(M::ColDetail).to_owned(),
+    ])?;
+    for line in folded(newest_first, day_of(w)).iter().rev() {
+        let s = shown(line, names, w);
+        sheet.row([
+            s.at,
+            s.user,
+            s.action,
+            line.entry.action.clone(),
+            s.remote,
+            s.file,
+            s.batch,
+            s.detail,
+        ])?;
     }
-    w.into_inner()
+    sheet.into_inner()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::i18n::Lang;
 
-    #[test]
-    fn the_csv_is_oldest_first_with_formulas_neutralised() {
-        let e = |at, user: &str| Entry {
-            at_ms: at,
+    fn words(lang: Lang) -> Words {
+        Words {
+            lang,
+            zone: crate::web::zone::Zone::UTC,
+            look_only: false,
+        }
+    }
+
+    fn entry(at_ms: i64, user: &str, action: Action, detail: Option<&str>) -> Entry {
+        Entry {
+            at_ms,
             user: Some(user.to_owned()),
-            action: "login_failed".into(),
+            action: action.as_str().to_owned(),
             remote: Some("127.0.0.1:5".into()),
             batch: None,
-            detail: Some("=1+1".into()),
-        };
-        let body = csv_of(&[e(2_000, "=HYPERLINK(\"http://x\")"), e(1_000, "ana")]).unwrap();
+            detail: detail.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_csv_is_oldest_first_in_words_with_formulas_neutralised() {
+        let mut up = entry(3_000, "ana", Action::Upload, Some("=1+1"));
+        up.batch = Some("ab12".into());
+        let entries = [
+            up,
+            entry(2_000, "=HYPERLINK(\"http://x\")", Action::LoginFailed, None),
+            entry(1_000, "ana", Action::LoginOk, None),
+        ];
+        let names = HashMap::from([("ab12".to_owned(), "março.csv".to_owned())]);
+        let body = csv_of(&entries, &names, words(Lang::PtBr)).unwrap();
         let text = String::from_utf8(body).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "at,user,action,remote,batch,detail");
-        assert!(lines[1].starts_with("1970-01-01T00:00:01Z,ana,"), "{text}");
-        assert!(lines[1].ends_with(",'=1+1"), "{text}");
+        assert!(text.starts_with('\u{feff}'), "{text}");
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert!(lines[0].contains(";Conta;"), "{text}");
+        assert!(
+            lines[1].starts_with("01/01/1970 00:00:01;ana;Entrou;login;"),
+            "{text}"
+        );
         assert!(lines[2].contains("'=HYPERLINK"), "{text}");
+        assert!(lines[3].contains(";março.csv;ab12;'=1+1"), "{text}");
+    }
+
+    #[test]
+    fn logins_fold_per_account_kind_and_day() {
+        let day = DAY_MS;
+        let entries = [
+            entry(day + 50, "ana", Action::LoginFailed, None),
+            entry(day + 40, "bia", Action::LoginFailed, None),
+            entry(day + 30, "ana", Action::Submit, None),
+            entry(day + 20, "ana", Action::LoginFailed, None),
+            entry(day + 10, "ana", Action::LoginOk, None),
+            entry(day - 10, "ana", Action::LoginFailed, None),
+        ];
+        let lines = folded(&entries, day_of(words(Lang::En)));
+        let counts: Vec<(&str, usize)> = lines
+            .iter()
+            .map(|l| (l.entry.action.as_str(), l.count))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("login_failed", 2),
+                ("login_failed", 1),
+                ("submit", 1),
+                ("login", 1),
+                ("login_failed", 1),
+            ]
+        );
+        let (action, detail) = said(&lines[0], words(Lang::PtBr));
+        assert_eq!(action, "Entrada recusada");
+        assert!(detail.starts_with("2 vezes"), "{detail}");
+    }
+
+    #[test]
+    fn a_refused_step_is_said_in_words() {
+        let detail = Refusal::WrongTotal.detail(Action::Approve.as_str());
+        let e = entry(0, "ana", Action::StepRefused, Some(&detail));
+        let line = &folded(std::slice::from_ref(&e), |_| 0)[0];
+        let (action, said) = said(line, words(Lang::PtBr));
+        assert_eq!(action, "Passo recusado");
+        assert_eq!(said, "Aprovou: o total digitado não confere");
+        let forged = Refusal::Forged.detail("/batches/ab/submit");
+        let e = entry(0, "ana", Action::StepRefused, Some(&forged));
+        let line = &folded(std::slice::from_ref(&e), |_| 0)[0];
+        assert!(said_of(line).contains("/batches/ab/submit"));
+    }
+
+    fn said_of(line: &Line<'_>) -> String {
+        said(line, words(Lang::Es)).1
     }
 }

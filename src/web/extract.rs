@@ -28,8 +28,8 @@ use super::app::{App, Shared};
 use super::auth;
 use super::error::AppError;
 use super::i18n::{Lang, M, Words};
-use super::store::Upload;
 pub(crate) use super::store::batch_id;
+use super::store::{Action, Refusal, Upload};
 use super::view::{self, Chrome, Problem};
 use crate::domain::clock::now_ms;
 
@@ -304,6 +304,8 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Actor<R, F> {
         // refused as such, whoever sent it.
         let who = account(&mut parts, app, false).await;
         let header = auth::csrf_header(&parts.headers).map(str::to_owned);
+        let remote = Remote::from_request_parts(&mut parts, app).await?;
+        let path = parts.uri.path().to_owned();
         let form = match Form::<F>::from_request(Request::from_parts(parts, body), app).await {
             Ok(Form(form)) => form,
             Err(refused) => F::absent().ok_or_else(|| AppError::answer(refused))?,
@@ -312,11 +314,20 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Actor<R, F> {
         let token = Some(form.csrf())
             .filter(|t| !t.is_empty())
             .or(header.as_deref());
+        // A refused step is audited by where it was posted; never the token.
+        let refused = |why: Refusal, refusal: AppError| {
+            let detail = Some(why.detail(&path));
+            let action = Action::StepRefused;
+            match app.audit(Some(&who.name), action, &remote, None, detail) {
+                Ok(()) => refusal,
+                Err(failed) => failed,
+            }
+        };
         if !auth::csrf_matches(&who.csrf, token) {
-            return Err(AppError::Csrf);
+            return Err(refused(Refusal::Forged, AppError::Csrf));
         }
         if !R::allows(who.role) {
-            return Err(AppError::Role);
+            return Err(refused(Refusal::Role, AppError::Role));
         }
         Ok(Actor {
             who,

@@ -24,7 +24,7 @@ use super::covered;
 use super::error::AppError;
 use super::extract::{Account, Anyone, Remote, Step, Uploader, posted};
 use super::i18n::{M, Words};
-use super::store::{Action, BatchState, Upload};
+use super::store::{Action, BatchState, Refusal, Upload};
 use super::upload;
 use super::view::{Said, to_batch};
 use crate::domain::Currency;
@@ -261,8 +261,11 @@ pub(crate) async fn submit(
 ) -> Result<Redirect, AppError> {
     let (who, u, form) = step.into_parts();
     in_states(&app, &who, &u, &[BatchState::Uploaded], M::ErrCannotSubmit)?;
-    let repeated = repeat_confirmed(&app, &u, &form).await?;
-    let checked = checked_totals(&app, &who, &u, &form.expect_total, true).await?;
+    let refused = |e| audited(&app, &who, &remote, &u, Action::Submit, e);
+    let repeated = repeat_confirmed(&app, &u, &form).await.map_err(refused)?;
+    let checked = checked_totals(&app, &who, &u, &form.expect_total, true)
+        .await
+        .map_err(refused)?;
     let mut typed = guards_text(&checked.guards);
     let now = crate::domain::clock::now_ms();
     if !app.store().submit(&u.id, &who.name, now, &typed)? {
@@ -304,6 +307,37 @@ async fn repeat_confirmed(app: &Shared, u: &Upload, form: &Totals) -> Result<usi
     Ok(rows)
 }
 
+/// A submission or approval refused for what was typed or ticked, audited
+/// (`step_refused`) before it is answered; any other failure passes as it is.
+fn audited(
+    app: &App,
+    who: &Account,
+    remote: &Remote,
+    u: &Upload,
+    step: Action,
+    refusal: AppError,
+) -> AppError {
+    let why = match &refusal {
+        AppError::Said {
+            m: M::ErrBadLines, ..
+        } => Refusal::BadLines,
+        AppError::Said {
+            m: M::ErrRepeatNotConfirmed,
+            ..
+        } => Refusal::NotConfirmed,
+        AppError::Said { status, .. } if *status == StatusCode::UNPROCESSABLE_ENTITY => {
+            Refusal::WrongTotal
+        }
+        _ => return refusal,
+    };
+    let detail = Some(why.detail(step.as_str()));
+    let action = Action::StepRefused;
+    match app.audit(Some(&who.name), action, remote, Some(&u.id), detail) {
+        Ok(()) => refusal,
+        Err(failed) => failed,
+    }
+}
+
 /// `POST /batches/{id}/approve`: the approver's own count of the total,
 /// checked; the ledger batch made from the very file whose money was checked.
 pub(crate) async fn approve(
@@ -312,7 +346,9 @@ pub(crate) async fn approve(
     step: Step<Anyone, Totals>,
 ) -> Result<Redirect, AppError> {
     let (who, u) = decider(&app, &remote, &step, Action::Approve)?;
-    let checked = checked_totals(&app, who, u, &step.form.expect_total, false).await?;
+    let checked = checked_totals(&app, who, u, &step.form.expect_total, false)
+        .await
+        .map_err(|e| audited(&app, who, &remote, u, Action::Approve, e))?;
     let send = app.send.clone().ok_or_else(|| {
         AppError::said(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenApprove, &[])
     })?;

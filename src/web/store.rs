@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
+use strum::IntoEnumIterator;
 
 use super::Role;
 
@@ -192,12 +193,54 @@ pub(crate) enum Action {
     DecisionRefused,
     /// A kept upload removed, its batch ended long enough ago.
     UploadRemoved,
+    /// A step the console refused: its detail is `{step}: {refusal}`, the
+    /// step an [`Action`]'s name (or the path posted to), the refusal a
+    /// [`Refusal`]'s name.
+    StepRefused,
 }
 
 impl Action {
     /// As the audit trail records it.
     pub(crate) fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// The action a stored name records; `None` for a name this version does
+    /// not know (the trail keeps what was written).
+    pub(crate) fn of_stored(name: &str) -> Option<Action> {
+        Action::iter().find(|a| a.as_str() == name)
+    }
+}
+
+/// Why the console refused a step, as the audit trail records it: stored by
+/// name. Never the money that would have been right, nor anything typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumIter)]
+#[strum(serialize_all = "snake_case")]
+pub(crate) enum Refusal {
+    /// A POST without the session's form token: forged, or from a stale page.
+    Forged,
+    /// The account's role may not take the step.
+    Role,
+    /// The typed total does not match, or could not be read.
+    WrongTotal,
+    /// Earlier batches refunded rows of the file, and that was not confirmed.
+    NotConfirmed,
+    /// The file has bad lines and was not uploaded to skip them.
+    BadLines,
+}
+
+impl Refusal {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub(crate) fn of_stored(name: &str) -> Option<Refusal> {
+        Refusal::iter().find(|r| r.as_str() == name)
+    }
+
+    /// The audit detail of `step` refused for this reason.
+    pub(crate) fn detail(self, step: &str) -> String {
+        format!("{step}: {}", self.as_str())
     }
 }
 
@@ -771,6 +814,7 @@ mod tests {
                 "report_download",
                 "decision_refused",
                 "upload_removed",
+                "step_refused",
             ]
         );
         let states: Vec<&str> = BatchState::iter().map(BatchState::as_str).collect();

@@ -423,7 +423,10 @@ async fn reading_the_books_back_needs_the_token_the_console_was_started_with() {
     let sub = Person::log_in(&c, "sub").await;
     let (s, body) = sub.step(&id, "reconcile", &[]).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(body.contains("without an access token"), "{body}");
+    assert!(
+        body.contains("without a Mercado Pago access token"),
+        "{body}"
+    );
     assert!(!body.contains(mprefund_sandbox::TEST_TOKEN), "{body}");
     // Nothing was begun: no reading under way, nothing audited.
     let (_, page) = sub.get(&format!("/batches/{id}/reconcile")).await;

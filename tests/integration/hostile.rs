@@ -466,11 +466,18 @@ async fn an_upload_is_removed_days_after_its_batch_ended_and_that_is_audited() {
     assert_eq!(s, StatusCode::GONE);
     assert!(page.contains("removed"));
     let audit = audit_page(&c).await;
-    assert_eq!(audit.matches(">upload_removed<").count(), 1, "{audit}");
+    assert_eq!(
+        audit.matches(">Uploaded file removed<").count(),
+        1,
+        "{audit}"
+    );
     drop(c);
     let c = Console::start_with(&w, &state, &[], &["--upload-days", "0"]);
     assert_eq!(
-        audit_page(&c).await.matches(">upload_removed<").count(),
+        audit_page(&c)
+            .await
+            .matches(">Uploaded file removed<")
+            .count(),
         1,
         "once"
     );
@@ -495,7 +502,7 @@ async fn refused_approvals_are_audited() {
     let (s, _) = boss.step(&own, "reject", &[("reason", "mine")]).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let audit = audit_page(&c).await;
-    assert_eq!(audit.matches(">decision_refused<").count(), 2, "{audit}");
+    assert_eq!(audit.matches(">Decision refused<").count(), 2, "{audit}");
     assert!(
         audit.contains("approve: the role submitter may not"),
         "{audit}"

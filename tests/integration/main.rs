@@ -1,5 +1,6 @@
 //! The integration tests: one binary, one module per feature.
 
+mod audit_trail; // the audit trail in the person's language: words, file names, folded logins, refused steps
 mod books; // the per-payment guard: a payment an earlier batch refunded is not refunded again
 mod boundary; // one settings model, flags refused where they do not apply, one exit boundary
 mod browser; // the console in a real Chromium over WebDriver: login, upload → plan, the whole flow, audit

@@ -160,8 +160,8 @@ err-not-sendable = the batch is { $state }: only an approved batch is sent
 err-being-sent = the batch is being sent already
 err-not-being-sent = the batch is not being sent
 err-canary = canary={ $value }: the number of rows to send first, 1 or more
-err-no-token-send = the console was started without an access token (MP_ACCESS_TOKEN or --token-file): it cannot send
-err-no-token-approve = the console was started without an access token (MP_ACCESS_TOKEN or --token-file), so it cannot make the batch ready to send; nothing was approved
+err-no-token-send = this console was started without a Mercado Pago access token, so it cannot send: an administrator must restart it with the account's token
+err-no-token-approve = this console was started without a Mercado Pago access token, so it cannot make the batch ready to send; nothing was approved. An administrator must restart it with the account's token
 err-submitted-already = the batch was submitted already
 err-decided-already = the batch was decided already
 err-own-batch = you submitted this batch: someone else approves or rejects it
@@ -190,7 +190,7 @@ err-retry-pending = { $count ->
 err-nothing-to-retry = no failed row to retry (a row failed for good needs a person)
 err-books-while-sending = the batch is being sent: read the books back once it ends
 err-books-not-sent = the batch is { $state }: nothing was sent yet, so there are no books to read back
-err-no-token-books = the console was started without an access token (MP_ACCESS_TOKEN or --token-file): it cannot read Mercado Pago's books
+err-no-token-books = this console was started without a Mercado Pago access token, so it cannot read Mercado Pago's books: an administrator must restart it with the account's token
 err-books-reading = the books of this batch are being read back already
 err-books-not-read = the books of this batch were not read back yet
 err-no-report-match = no Mercado Pago report was matched against this batch yet
@@ -368,7 +368,7 @@ cover-unread = { $count ->
    *[other] { $count } rows refund
 } a whole payment that could not be read from Mercado Pago: their money is known only when sent, so the total names them apart (`+ { $count } full`).
 cover-account = The file has no currency column: its rows are in the account's currency, { $currency }.
-look-only = Look only: this console was started without an access token (--without-token). Plans, results and the audit trail can be read; nothing can be approved or sent.
+look-only = Look only: this console was started without a Mercado Pago access token. Plans, results and the audit trail can be read; nothing can be approved or sent until an administrator restarts it with the account's token.
 role-submitter = submitter
 role-approver = approver
 role-admin = admin
@@ -487,3 +487,45 @@ said-retried = The failed rows are being sent again: this page follows them to t
 said-stopped = Stop asked: no more rows are sent once those under way are answered; the rest can be sent later.
 col-last-attempt-at = Last sent ({ $zone })
 results-download-people = Download these rows ({ $which }) for Excel, in English
+
+## Audit and leftovers
+audit-login-ok = Logged in
+audit-login-failed = Login refused
+audit-login-throttled = Login paused after failures
+audit-logout = Logged out
+audit-upload = Uploaded a file
+audit-upload-refused = Upload refused
+audit-audit-download = Downloaded the audit trail
+audit-submit = Asked for approval
+audit-approve = Approved
+audit-reject = Rejected
+audit-send = Sent
+audit-stop = Stopped sending
+audit-interrupted = Sending interrupted (the console stopped)
+audit-results-download = Downloaded results
+audit-retry = Retried the failed rows
+audit-reconcile = Reconciled with Mercado Pago
+audit-reconcile-download = Downloaded the reconciliation
+audit-report = Matched a Mercado Pago report
+audit-report-refused = Report refused
+audit-report-download = Downloaded the report match
+audit-decision-refused = Decision refused
+audit-upload-removed = Uploaded file removed
+audit-step-refused = Step refused
+audit-why-forged = the form did not come from this session's page (an old tab, or a forged request)
+audit-why-role = the account's role may not take this step
+audit-why-wrong-total = the typed total does not match
+audit-why-not-confirmed = earlier batches refunded rows of this file and it was not confirmed
+audit-why-bad-lines = the file has bad lines and was not uploaded to skip them
+audit-refused-detail = { $step }: { $why }
+audit-folded = { $count ->
+    [one] once
+   *[other] { $count } times
+}, from { $first } to { $last }
+audit-folded-note = One account's logins of one kind on one day are one line, which says how many.
+audit-col-code = Code
+audit-col-batch-id = Batch id
+typed-full = { $count ->
+    [one] full
+   *[other] full
+}

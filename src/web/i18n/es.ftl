@@ -166,8 +166,8 @@ err-not-sendable = el lote está { $state }: solo se envía un lote aprobado
 err-being-sent = el lote ya se está enviando
 err-not-being-sent = el lote no se está enviando
 err-canary = canary={ $value }: el número de filas a enviar primero, 1 o más
-err-no-token-send = la consola se inició sin token de acceso (MP_ACCESS_TOKEN o --token-file): no puede enviar
-err-no-token-approve = la consola se inició sin token de acceso (MP_ACCESS_TOKEN o --token-file), así que no puede preparar el lote para el envío; no se aprobó nada
+err-no-token-send = esta consola se inició sin el token de acceso de Mercado Pago, así que no puede enviar: un administrador debe reiniciarla con el token de la cuenta
+err-no-token-approve = esta consola se inició sin el token de acceso de Mercado Pago, así que no puede preparar el lote para el envío; no se aprobó nada. Un administrador debe reiniciarla con el token de la cuenta
 err-submitted-already = la aprobación de este lote ya fue pedida
 err-decided-already = el lote ya fue decidido
 err-own-batch = usted pidió la aprobación de este lote: otra persona lo aprueba o rechaza
@@ -180,7 +180,7 @@ err-total-differs = el total no coincide: { $detail }
 err-not-approved = no aprobado: { $detail }
 err-sent-already = el lote ya fue enviado
 err-type-total = escriba el total que espera, por moneda (p. ej.: 1.234,56 ARS)
-err-bad-total = { $typed } no es un total que la consola pueda leer: escríbalo como lo muestra el plan, p. ej.: 1.234,56 ARS o 1234.56:ARS; las filas de pago entero que no se pudieron leer van aparte: + 2 full
+err-bad-total = { $typed } no es un total que la consola pueda leer: escríbalo como lo muestra el plan, p. ej.: 1.234,56 ARS o 1234.56:ARS; las filas de pago entero que no se pudieron leer van aparte: + 2 totales
 err-too-large = el archivo supera los { $mib } MiB
 err-unknown-language = idioma desconocido
 err-internal = algo falló en el servidor; el registro dice qué
@@ -196,7 +196,7 @@ err-retry-pending = { $count ->
 err-nothing-to-retry = no hay filas fallidas para reintentar (una fila que falló definitivamente necesita a una persona)
 err-books-while-sending = el lote se está enviando: concílielo con Mercado Pago cuando termine
 err-books-not-sent = el lote está { $state }: todavía no se envió nada, así que no hay nada que cotejar con Mercado Pago
-err-no-token-books = la consola se inició sin token de acceso (MP_ACCESS_TOKEN o --token-file): no puede cotejar con Mercado Pago
+err-no-token-books = esta consola se inició sin el token de acceso de Mercado Pago, así que no puede conciliar con Mercado Pago: un administrador debe reiniciarla con el token de la cuenta
 err-books-reading = este lote ya se está cotejando con Mercado Pago
 err-books-not-read = este lote todavía no se cotejó con Mercado Pago
 err-no-report-match = todavía no se cotejó ningún reporte de Mercado Pago con este lote
@@ -372,9 +372,9 @@ cover-read = Las filas que devuelven un pago completo están en él: lo que qued
 cover-unread = { $count ->
     [one] 1 fila devuelve
    *[other] { $count } filas devuelven
-} un pago completo que no se pudo leer en Mercado Pago: su monto solo se conoce al enviarlas, así que el total las indica aparte (`+ { $count } full`).
+} un pago completo que no se pudo leer en Mercado Pago: su monto solo se conoce al enviarlas, así que el total las indica aparte (`+ { $count } totales`).
 cover-account = El archivo no tiene columna de moneda: sus filas están en la moneda de la cuenta, { $currency }.
-look-only = Solo consulta: esta consola se inició sin token de acceso (--without-token). Se pueden leer los planes, los resultados y la auditoría; no se puede aprobar ni enviar nada.
+look-only = Solo consulta: esta consola se inició sin el token de acceso de Mercado Pago. Se pueden leer los planes, los resultados y la auditoría; no se puede aprobar ni enviar nada hasta que un administrador la reinicie con el token de la cuenta.
 role-submitter = solicitante
 role-approver = aprobador
 role-admin = administrador
@@ -385,7 +385,7 @@ err-total-differs-sum = el total que escribió, { $typed }, no coincide: los mon
 err-total-full-count = el total que escribió deja aparte { $named ->
     [one] 1 fila
    *[other] { $named } filas
-} de pago entero, pero { $unread } no se pudieron leer en Mercado Pago: escríbalo de nuevo dejando { $unread } aparte (+ { $unread } full).
+} de pago entero, pero { $unread } no se pudieron leer en Mercado Pago: escríbalo de nuevo dejando { $unread } aparte (+ { $unread } totales).
 err-total-needs-currency = este archivo tiene filas en { $currencies }: escriba un total por moneda, cada uno con su moneda (p. ej.: 1.234,56 ARS o 1500 CLP), uno por línea.
 err-total-twice = se escribieron dos totales en { $currency }: escriba uno por moneda.
 err-total-missing = este archivo tiene filas en { $currency } y no se escribió un total para esa moneda: escriba un total por moneda.
@@ -493,3 +493,45 @@ said-retried = Las filas fallidas se están enviando de nuevo: esta página las 
 said-stopped = Detención pedida: no se envían más filas una vez respondidas las que están en curso; el resto puede enviarse después.
 col-last-attempt-at = Último envío ({ $zone })
 results-download-people = Descargar estas filas ({ $which }) para Excel, en español
+
+## Audit and leftovers
+audit-login-ok = Inició sesión
+audit-login-failed = Inicio de sesión rechazado
+audit-login-throttled = Inicio de sesión en pausa tras fallos
+audit-logout = Cerró sesión
+audit-upload = Cargó un archivo
+audit-upload-refused = Carga rechazada
+audit-audit-download = Descargó el registro de auditoría
+audit-submit = Pidió aprobación
+audit-approve = Aprobó
+audit-reject = Rechazó
+audit-send = Envió
+audit-stop = Detuvo el envío
+audit-interrupted = Envío interrumpido (la consola se detuvo)
+audit-results-download = Descargó los resultados
+audit-retry = Reintentó las filas con fallo
+audit-reconcile = Concilió con Mercado Pago
+audit-reconcile-download = Descargó la conciliación
+audit-report = Cotejó un informe de Mercado Pago
+audit-report-refused = Informe rechazado
+audit-report-download = Descargó el cotejo con el informe
+audit-decision-refused = Decisión rechazada
+audit-upload-removed = Archivo cargado eliminado
+audit-step-refused = Paso rechazado
+audit-why-forged = el formulario no vino de la página de esta sesión (una pestaña antigua, o una solicitud falsificada)
+audit-why-role = el rol de la cuenta no permite este paso
+audit-why-wrong-total = el total escrito no coincide
+audit-why-not-confirmed = lotes anteriores ya devolvieron filas de este archivo y no se confirmó
+audit-why-bad-lines = el archivo tiene líneas con errores y no se cargó para omitirlas
+audit-refused-detail = { $step }: { $why }
+audit-folded = { $count ->
+    [one] una vez
+   *[other] { $count } veces
+}, de { $first } a { $last }
+audit-folded-note = Los inicios de sesión de una cuenta, de un mismo tipo y día, aparecen en una sola línea, que dice cuántos fueron.
+audit-col-code = Código
+audit-col-batch-id = Identificador del lote
+typed-full = { $count ->
+    [one] total
+   *[other] totales
+}

@@ -349,7 +349,8 @@ impl Words {
     pub(crate) fn typed_total(&self, g: &Guard) -> String {
         let fixed = money::fixed(g.currency, g.amount);
         let full = if g.full > 0 {
-            format!(" + {} full", g.full)
+            let word = fill(self.lang, M::TypedFull, &[&g.full.to_string()]);
+            format!(" + {} {word}", g.full)
         } else {
             String::new()
         };
@@ -786,6 +787,40 @@ pub(crate) enum M {
     SaidStopped,
     ColLastAttemptAt,
     ResultsDownloadPeople,
+    AuditLoginOk,
+    AuditLoginFailed,
+    AuditLoginThrottled,
+    AuditLogout,
+    AuditUpload,
+    AuditUploadRefused,
+    AuditAuditDownload,
+    AuditSubmit,
+    AuditApprove,
+    AuditReject,
+    AuditSend,
+    AuditStop,
+    AuditInterrupted,
+    AuditResultsDownload,
+    AuditRetry,
+    AuditReconcile,
+    AuditReconcileDownload,
+    AuditReport,
+    AuditReportRefused,
+    AuditReportDownload,
+    AuditDecisionRefused,
+    AuditUploadRemoved,
+    AuditStepRefused,
+    AuditWhyForged,
+    AuditWhyRole,
+    AuditWhyWrongTotal,
+    AuditWhyNotConfirmed,
+    AuditWhyBadLines,
+    AuditRefusedDetail,
+    AuditFolded,
+    AuditFoldedNote,
+    AuditColCode,
+    AuditColBatchId,
+    TypedFull,
 }
 
 /// What a message's variable holds: a number (which chooses the plural form:
@@ -811,6 +846,13 @@ impl M {
             M::RepeatBatchNoDate => &[("batch", Arg::Text), ("rows", Arg::Num)],
             M::ColLastAttemptAt => &[("zone", Arg::Text)],
             M::ResultsDownloadPeople => &[("which", Arg::Text)],
+            M::AuditRefusedDetail => &[("step", Arg::Text), ("why", Arg::Text)],
+            M::AuditFolded => &[
+                ("count", Arg::Num),
+                ("first", Arg::Text),
+                ("last", Arg::Text),
+            ],
+            M::TypedFull => &[("count", Arg::Num)],
             M::LoginRate => &[("seconds", Arg::Num)],
             M::LoginTooLong => &[("max", Arg::Num)],
             M::HomeUploadIntro => &[("mib", Arg::Num)],
@@ -1293,7 +1335,7 @@ mod tests {
         );
         assert_eq!(
             w(Lang::PtBr).typed_total(&g(brl, "781.89", 2)),
-            "R$ 781,89 + 2 full"
+            "R$ 781,89 + 2 totais"
         );
         assert_eq!(w(Lang::En).typed_total(&g(brl, "5855.6", 0)), "R$ 5,855.60");
         assert_eq!(w(Lang::Es).typed_total(&g(clp, "1500", 0)), "1500 CLP");

@@ -173,8 +173,8 @@ err-not-sendable = o lote está { $state }: só um lote aprovado é enviado
 err-being-sent = o lote já está sendo enviado
 err-not-being-sent = o lote não está sendo enviado
 err-canary = canary={ $value }: o número de linhas a enviar primeiro, 1 ou mais
-err-no-token-send = o console foi iniciado sem token de acesso (MP_ACCESS_TOKEN ou --token-file): não pode enviar
-err-no-token-approve = o console foi iniciado sem token de acesso (MP_ACCESS_TOKEN ou --token-file), então não pode preparar o lote para envio; nada foi aprovado
+err-no-token-send = este console foi iniciado sem o token de acesso do Mercado Pago, então não pode enviar: um administrador precisa reiniciá-lo com o token da conta
+err-no-token-approve = este console foi iniciado sem o token de acesso do Mercado Pago, então não pode preparar o lote para o envio; nada foi aprovado. Um administrador precisa reiniciá-lo com o token da conta
 err-submitted-already = a aprovação deste lote já foi pedida
 err-decided-already = já houve uma decisão sobre o lote
 err-own-batch = você pediu a aprovação deste lote: outra pessoa o aprova ou recusa
@@ -187,7 +187,7 @@ err-total-differs = o total não confere: { $detail }
 err-not-approved = não aprovado: { $detail }
 err-sent-already = o lote já foi enviado
 err-type-total = digite o total que você espera, por moeda (ex.: R$ 1.234,56)
-err-bad-total = { $typed } não é um total que o console consiga ler: digite-o como o plano mostra, ex.: R$ 1.234,56 ou 1234,56 BRL; as linhas de pagamento inteiro que não puderam ser lidas vão à parte: + 2 full
+err-bad-total = { $typed } não é um total que o console consiga ler: digite-o como o plano mostra, ex.: R$ 1.234,56 ou 1234,56 BRL; as linhas de pagamento inteiro que não puderam ser lidas vão à parte: + 2 totais
 err-too-large = o arquivo tem mais de { $mib } MiB
 err-unknown-language = idioma desconhecido
 err-internal = algo deu errado no servidor; o log diz o quê
@@ -203,7 +203,7 @@ err-retry-pending = { $count ->
 err-nothing-to-retry = nenhuma linha com falha para tentar de novo (uma linha que falhou de vez precisa de uma pessoa)
 err-books-while-sending = o lote está sendo enviado: confira com o Mercado Pago quando o envio terminar
 err-books-not-sent = o lote está { $state }: nenhuma devolução foi pedida ao Mercado Pago ainda, então não há o que conferir
-err-no-token-books = o console foi iniciado sem token de acesso (MP_ACCESS_TOKEN ou --token-file): não pode conferir com o Mercado Pago
+err-no-token-books = este console foi iniciado sem o token de acesso do Mercado Pago, então não pode conciliar com o Mercado Pago: um administrador precisa reiniciá-lo com o token da conta
 err-books-reading = este lote já está sendo conferido com o Mercado Pago
 err-books-not-read = este lote ainda não foi conferido com o Mercado Pago
 err-no-report-match = nenhum relatório do Mercado Pago foi casado com este lote ainda
@@ -379,9 +379,9 @@ cover-read = As linhas que devolvem um pagamento inteiro estão nele: o que rest
 cover-unread = { $count ->
     [one] 1 linha devolve
    *[other] { $count } linhas devolvem
-} um pagamento inteiro que não pôde ser lido no Mercado Pago: o valor só é conhecido no envio, então o total as indica à parte (`+ { $count } full`).
+} um pagamento inteiro que não pôde ser lido no Mercado Pago: o valor só é conhecido no envio, então o total as indica à parte (`+ { $count } totais`).
 cover-account = O arquivo não tem coluna de moeda: suas linhas estão na moeda da conta, { $currency }.
-look-only = Somente consulta: este console foi iniciado sem token de acesso (--without-token). Planos, resultados e a trilha de auditoria podem ser lidos; nada pode ser aprovado nem enviado.
+look-only = Somente consulta: este console foi iniciado sem o token de acesso do Mercado Pago. Planos, resultados e a trilha de auditoria podem ser lidos; nada pode ser aprovado nem enviado até que um administrador o reinicie com o token da conta.
 role-submitter = solicitante
 role-approver = aprovador
 role-admin = administrador
@@ -392,7 +392,7 @@ err-total-differs-sum = o total digitado, { $typed }, não confere: os valores d
 err-total-full-count = o total digitado indica à parte { $named ->
     [one] 1 linha
    *[other] { $named } linhas
-} de pagamento inteiro, mas { $unread } não puderam ser lidas no Mercado Pago: digite-o de novo indicando { $unread } à parte (+ { $unread } full).
+} de pagamento inteiro, mas { $unread } não puderam ser lidas no Mercado Pago: digite-o de novo indicando { $unread } à parte (+ { $unread } totais).
 err-total-needs-currency = este arquivo tem linhas em { $currencies }: digite um total por moeda, cada um com a sua moeda (ex.: R$ 1.234,56 ou 1500 CLP), um por linha.
 err-total-twice = foram digitados dois totais em { $currency }: digite um por moeda.
 err-total-missing = este arquivo tem linhas em { $currency } e nenhum total foi digitado para essa moeda: digite um total por moeda.
@@ -500,3 +500,45 @@ said-retried = As linhas com falha estão sendo enviadas de novo: esta página a
 said-stopped = Interrupção pedida: nenhuma outra linha é enviada depois que as em andamento forem respondidas; o resto pode ser enviado depois.
 col-last-attempt-at = Último envio ({ $zone })
 results-download-people = Baixar estas linhas ({ $which }) para o Excel, em português
+
+## Audit and leftovers
+audit-login-ok = Entrou
+audit-login-failed = Entrada recusada
+audit-login-throttled = Entrada suspensa após falhas
+audit-logout = Saiu
+audit-upload = Carregou um arquivo
+audit-upload-refused = Carregamento recusado
+audit-audit-download = Baixou a trilha de auditoria
+audit-submit = Pediu aprovação
+audit-approve = Aprovou
+audit-reject = Recusou
+audit-send = Enviou
+audit-stop = Interrompeu o envio
+audit-interrupted = Envio interrompido (o console parou)
+audit-results-download = Baixou os resultados
+audit-retry = Tentou de novo as linhas com falha
+audit-reconcile = Conciliou com o Mercado Pago
+audit-reconcile-download = Baixou a conciliação
+audit-report = Comparou um relatório do Mercado Pago
+audit-report-refused = Relatório recusado
+audit-report-download = Baixou a comparação com o relatório
+audit-decision-refused = Decisão recusada
+audit-upload-removed = Arquivo carregado removido
+audit-step-refused = Passo recusado
+audit-why-forged = o formulário não veio da página desta sessão (uma aba antiga, ou uma requisição forjada)
+audit-why-role = o papel da conta não permite este passo
+audit-why-wrong-total = o total digitado não confere
+audit-why-not-confirmed = lotes anteriores já devolveram linhas deste arquivo e isso não foi confirmado
+audit-why-bad-lines = o arquivo tem linhas com erro e não foi carregado para ignorá-las
+audit-refused-detail = { $step }: { $why }
+audit-folded = { $count ->
+    [one] uma vez
+   *[other] { $count } vezes
+}, de { $first } a { $last }
+audit-folded-note = As entradas de uma conta, de um mesmo tipo e dia, aparecem numa só linha, que diz quantas foram.
+audit-col-code = Código
+audit-col-batch-id = Identificador do lote
+typed-full = { $count ->
+    [one] total
+   *[other] totais
+}
