@@ -87,7 +87,10 @@ pub(crate) async fn not_found(v: Result<Viewer, AppError>) -> Result<Response, A
 
 /// Money of one currency in a plan.
 struct Money {
+    /// As the JSON gives it: the code, or `(no currency)`.
     currency: String,
+    /// As the page shows it: the code, or "no currency" in the page's language.
+    currency_shown: String,
     partial: u64,
     /// The sum as the JSON gives it (`1234.50`).
     sum: String,
@@ -126,6 +129,8 @@ impl PlanView {
             .iter()
             .map(|(c, t)| Money {
                 currency: totals::name(*c),
+                currency_shown: c
+                    .map_or_else(|| w.t(M::NoCurrencyName).to_owned(), |c| c.to_string()),
                 partial: t.partial,
                 sum: t.sum_text(*c),
                 shown: match t.sum {
