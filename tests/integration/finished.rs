@@ -93,10 +93,7 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
 
     let total = sub.to_type(&id)["to_type"].as_str().unwrap().to_owned();
     let (_, page) = stepped_in_pt(sub, &id, "submit", &[("expect_total", &total)]).await;
-    assert!(
-        page.contains("Enviado para aprovação: agora aguarda"),
-        "{page}"
-    );
+    assert!(page.contains("Aprovação pedida: agora aguarda"), "{page}");
     let (_, page) = stepped_in_pt(appr, &id, "approve", &[("expect_total", &total)]).await;
     assert!(page.contains("Aprovado: pode ser enviado agora"), "{page}");
     let (_, page) = stepped_in_pt(appr, &id, "send", &[]).await;

@@ -78,7 +78,7 @@ async fn a_refunded_file_uploaded_again_is_called_out_and_needs_a_confirmation()
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let refused = text(r).await;
     assert!(
-        refused.contains("marque a confirmação abaixo do total. Nada foi enviado para aprovação."),
+        refused.contains("marque a confirmação abaixo do total. Nenhuma aprovação foi pedida."),
         "{refused}"
     );
     assert!(
