@@ -87,7 +87,10 @@ pub(crate) async fn not_found(v: Result<Viewer, AppError>) -> Result<Response, A
 
 /// Money of one currency in a plan.
 struct Money {
+    /// As the JSON gives it: the code, or `(no currency)`.
     currency: String,
+    /// As the page shows it: the code, or "no currency" in the page's language.
+    currency_shown: String,
     partial: u64,
     /// The sum as the JSON gives it (`1234.50`).
     sum: String,
@@ -126,6 +129,8 @@ impl PlanView {
             .iter()
             .map(|(c, t)| Money {
                 currency: totals::name(*c),
+                currency_shown: c
+                    .map_or_else(|| w.t(M::NoCurrencyName).to_owned(), |c| c.to_string()),
                 partial: t.partial,
                 sum: t.sum_text(*c),
                 shown: match t.sum {
@@ -251,8 +256,10 @@ struct Flow {
     label: &'static str,
     submitted_by: Option<String>,
     submitted_at: Option<String>,
-    /// The totals the submitter typed.
+    /// The totals the submitter typed, as stored.
     expect_total: Option<String>,
+    /// Those totals in the request's language.
+    expect_total_shown: Option<String>,
     decided_by: Option<String>,
     decided_at: Option<String>,
     reason: Option<String>,
@@ -264,6 +271,19 @@ struct Flow {
     /// Sent (or being sent): its rows' results can be read.
     has_results: bool,
     approval_days: u32,
+}
+
+/// A stored total (`5433.52`, `781.89:BRL`) as the page's language writes
+/// it (`5.433,52`, `R$ 781,89`); as stored when it does not read back.
+fn shown_total(w: &Words, stored: &str) -> String {
+    match totals::typed(stored) {
+        Ok(guards) if !guards.is_empty() => guards
+            .iter()
+            .map(|g| w.typed_total(g))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => stored.to_owned(),
+    }
 }
 
 impl Flow {
@@ -279,6 +299,7 @@ impl Flow {
             submitted_by: r.map(|r| r.submitted_by.clone()),
             submitted_at: r.map(|r| w.date(r.submitted_at_ms)),
             expect_total: r.map(|r| r.expect_total.clone()),
+            expect_total_shown: r.map(|r| shown_total(&w, &r.expect_total)),
             decided_by: r.and_then(|r| r.decided_by.clone()),
             decided_at: r.and_then(|r| r.decided_at_ms.map(|ms| w.date(ms))),
             reason: r.and_then(|r| r.reason.clone()),

@@ -181,6 +181,19 @@ impl Browser {
 
     /// [`Browser::open`] in language `lang` (`pt-BR`), `width` pixels wide.
     async fn open_as(w: &Work, console: &Console, lang: &str, width: u32) -> Option<Browser> {
+        let height = if width < 500 { 860 } else { 1100 };
+        Browser::open_sized(w, console, lang, width, height).await
+    }
+
+    /// [`Browser::open_as`], the window `height` pixels high (a tall one shows
+    /// a whole page in one screenshot).
+    async fn open_sized(
+        w: &Work,
+        console: &Console,
+        lang: &str,
+        width: u32,
+        height: u32,
+    ) -> Option<Browser> {
         let path = std::env::var_os("PATH").unwrap_or_default();
         // libtest names the test's thread after the test. The line goes straight
         // to the process's stderr: the harness keeps a passing test's
@@ -188,11 +201,12 @@ impl Browser {
         let test = std::thread::current().name().unwrap_or("?").to_owned();
         let programs = programs_or_skip(&test, locate(&path), required(), &mut std::io::stderr())?;
         let driver = Driver::start(w, &programs.chromedriver);
-        let profile = w.path("chromium-profile");
+        // Two browsers of one test each have a profile of their own.
+        let profile = w.path(&format!("chromium-profile-{lang}-{width}"));
         std::fs::create_dir_all(&profile).expect("profile dir");
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.display()));
-        args.push(format!("--window-size={width},1100"));
+        args.push(format!("--window-size={width},{height}"));
         args.push(format!("--lang={lang}"));
         let mut caps = json!({
             "browserName": "chrome",
@@ -206,7 +220,7 @@ impl Browser {
         // A window is at least 500 px wide: a phone's screen is emulated.
         if width < 500 {
             caps["goog:chromeOptions"]["mobileEmulation"] = json!({
-                "deviceMetrics": { "width": width, "height": 860, "pixelRatio": 1.0 },
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 },
             });
         }
         let Value::Object(caps) = caps else {
@@ -873,4 +887,428 @@ async fn a_phone_reads_the_plan_and_the_results_in_portuguese() {
     b.wait_for("h1").await;
     fits("phone-audit").await;
     b.quit().await;
+}
+
+/// The catalogue `NAME.ftl`: each message's key and its text (continuation
+/// lines joined), in file order.
+fn catalogue(name: &str) -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("src/web/i18n/{name}.ftl"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let mut messages: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with(' ') {
+            if let Some((_, value)) = messages.last_mut() {
+                value.push('\n');
+                value.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some((key, value)) = line.split_once(" = ") {
+            messages.push((key.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+    messages
+}
+
+/// The English phrases a page in `lang` (`pt-BR`, `es`) must not show: from
+/// each English message whose text is not that language's, its runs of two
+/// or more plain words between placeables and punctuation — those of them
+/// found nowhere in the language's own catalogue (names such as Mercado Pago,
+/// codes, words both languages share), and none shorter than eight letters
+/// (`no data` reads as Spanish too).
+fn english_phrases(lang: &str) -> Vec<String> {
+    let theirs = catalogue(lang);
+    let their_text = theirs
+        .iter()
+        .map(|(_, v)| v.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut phrases: Vec<String> = Vec::new();
+    for (key, english) in catalogue("en") {
+        let same = theirs.iter().any(|(k, v)| *k == key && *v == english);
+        if same {
+            continue;
+        }
+        // Placeables, a select's variant keys and variables are no words of the page.
+        let mut plain = String::new();
+        let mut depth = 0usize;
+        let mut in_key = false;
+        for ch in english.chars() {
+            match ch {
+                '{' => {
+                    depth += 1;
+                    plain.push('|');
+                }
+                '}' => {
+                    depth = depth.saturating_sub(1);
+                    plain.push('|');
+                }
+                '[' => {
+                    in_key = true;
+                    plain.push('|');
+                }
+                ']' => {
+                    in_key = false;
+                    plain.push('|');
+                }
+                _ if in_key => {}
+                // A select's variants are words of the page: kept, split from their neighbours.
+                _ if depth > 0 && (ch == '$' || ch == '-' || ch == '>' || ch == '*') => {
+                    plain.push('|')
+                }
+                _ => plain.push(ch),
+            }
+        }
+        // Names are the same in every language: a phrase stops at them.
+        for name in NAMES {
+            plain = plain.replace(name, "|");
+        }
+        for run in plain.split(|c: char| !(c.is_ascii_alphabetic() || c == ' ' || c == '\'')) {
+            let words: Vec<&str> = run.split_whitespace().collect();
+            let phrase = words.join(" ");
+            let letters = phrase.chars().filter(char::is_ascii_alphabetic).count();
+            if words.len() < 2 || letters < 8 {
+                continue;
+            }
+            // A variable's name left by the split (`$count`) is not a word of the page.
+            if words.iter().any(|w| {
+                w.chars().all(|c| c.is_ascii_lowercase()) && english.contains(&format!("${w}"))
+            }) {
+                continue;
+            }
+            let lower = phrase.to_lowercase();
+            if their_text.contains(&lower) || phrases.contains(&phrase) {
+                continue;
+            }
+            phrases.push(phrase);
+        }
+    }
+    phrases
+}
+
+/// Names a page shows in any language (the product, Mercado Pago, formats).
+const NAMES: &[&str] = &[
+    "Mercado Pago",
+    "mprefund",
+    "Excel",
+    "Windows",
+    "UTF",
+    "CSV",
+    "BOM",
+    "Pix",
+    "JSON",
+];
+
+/// `phrase` in `text` as words of it (not inside a longer word), regardless of case.
+fn shows_phrase(text: &str, phrase: &str) -> bool {
+    let text = text.to_lowercase();
+    let phrase = phrase.to_lowercase();
+    text.match_indices(&phrase).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + phrase.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+#[test]
+fn the_english_phrases_are_the_catalogues_english_only_ones() {
+    for lang in ["pt-BR", "es"] {
+        let phrases = english_phrases(lang);
+        assert!(phrases.len() > 200, "{lang}: only {}", phrases.len());
+        for english in ["already refunded", "Money per currency", "Bad lines"] {
+            assert!(
+                phrases.iter().any(|p| p == english),
+                "{lang}: {english:?} missing"
+            );
+        }
+        for kept in ["Mercado Pago", "mprefund console"] {
+            assert!(
+                !phrases.iter().any(|p| p.contains(kept)),
+                "{lang}: {kept:?}"
+            );
+        }
+    }
+    assert!(shows_phrase("0 already refunded.", "Already refunded"));
+    assert!(!shows_phrase("not already refundedx", "already refunded"));
+}
+
+/// Her spreadsheet as Excel pt-BR saves it: Windows-1252, `;`, CRLF, the
+/// Portuguese header, 41 rows. Planted: a blank amount (line 8), `12,5O`
+/// (line 16) and a line repeated (line 26 repeats 25). Three amounts grouped
+/// by thousands, on payments big enough for them; two payments Mercado Pago
+/// refuses for good (approved too long ago, pending) and `sick`, which fails
+/// until healed.
+fn excel_pt_br_file(sick: u64) -> (Vec<u8>, Vec<u64>) {
+    let mut big = Vec::new();
+    let mut text = String::from("ID do pagamento;Valor;Motivo\r\n");
+    for n in 1..=41u64 {
+        let id = 71_829_310_000 + n;
+        let (id, amount, why) = match n {
+            3 | 11 | 21 => {
+                big.push(id);
+                let amount = match n {
+                    3 => "1.234,56",
+                    11 => "2.045,10",
+                    _ => "1.100,00",
+                };
+                (id, amount.to_owned(), "Cobrança duplicada")
+            }
+            7 => (id, String::new(), "Produto não recebido"),
+            15 => (id, "12,5O".to_owned(), "Arrependimento"),
+            25 => (70_000_000_000 + 24, "10,24".to_owned(), "Devolução"),
+            30 => (71_829_304_901, "15,00".to_owned(), "Fraude"),
+            31 => (71_829_304_903, "20,00".to_owned(), "Produto com defeito"),
+            32 => (sick, "30,00".to_owned(), "Cobrança duplicada"),
+            24 => (70_000_000_000 + 24, "10,24".to_owned(), "Devolução"),
+            _ => (id, format!("{},{:02}", 10 + n, n), "Devolução"),
+        };
+        text.push_str(&format!("{id};{amount};{why}\r\n"));
+    }
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(!unmappable);
+    (bytes.into_owned(), big)
+}
+
+/// Where the analyst's day saves its screenshots: `MPREFUND_SCREENSHOTS`
+/// when set, else `target/shots/` (never committed): they are looked at.
+fn day_shots() -> PathBuf {
+    std::env::var_os(SCREENSHOTS)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/shots"))
+}
+
+/// One person at two screens: a desk (1280 px) that takes the steps and a
+/// phone (400 px) that reads each page after it; every page read is saved
+/// and checked to be in the language and as wide as the screen at most.
+struct TwoScreens {
+    desk: Browser,
+    phone: Browser,
+    lang: &'static str,
+    english: Vec<String>,
+}
+
+impl TwoScreens {
+    async fn log_in(&self, user: &str) {
+        self.desk.login(user, PASSWORD).await;
+        self.phone.login(user, PASSWORD).await;
+    }
+
+    async fn log_out(&self) {
+        self.desk.logout().await;
+        self.phone.logout().await;
+    }
+
+    /// The desk's page, and the same page on the phone: each saved as
+    /// `LANG-WIDTH-NAME.png`, and each fails the test when it is a bare text
+    /// page, shows an English phrase of the catalogue, or (the phone) is
+    /// wider than its screen.
+    async fn look(&self, name: &str) {
+        self.look_past(name, "").await;
+    }
+
+    /// [`TwoScreens::look`], the text of the elements `css` selects left
+    /// out of the language check (they are still saved and measured).
+    async fn look_past(&self, name: &str, css: &str) {
+        let url = self.desk.client.current_url().await.expect("url");
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        self.check(&self.desk, 1280, name, css).await;
+        self.phone.goto(&path).await;
+        self.phone.wait_for("main > *").await;
+        self.check(&self.phone, 400, name, css).await;
+    }
+
+    async fn check(&self, b: &Browser, width: u32, name: &str, past: &str) {
+        let name = format!("{}-{width}-{name}", self.lang);
+        let shown = b
+            .client
+            .execute(
+                "const d = document.documentElement;\
+                 const hidden = arguments[0] ? [...document.querySelectorAll(arguments[0])] : [];\
+                 const kept = hidden.map(e => [e, e.style.visibility]);\
+                 hidden.forEach(e => e.style.visibility = 'hidden');\
+                 const text = document.body ? document.body.innerText : '';\
+                 kept.forEach(([e, v]) => e.style.visibility = v);\
+                 return [document.contentType, text, d.scrollWidth, d.clientWidth];",
+                vec![json!(past)],
+            )
+            .await
+            .expect("the page");
+        let (kind, text, page, screen): (String, String, u64, u64) =
+            serde_json::from_value(shown).expect("kind, text, widths");
+        let png = b.client.screenshot().await.expect("screenshot");
+        let dir = day_shots();
+        std::fs::create_dir_all(&dir).expect("screenshots dir");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+        assert_eq!(kind, "text/html", "{name}: a bare page: {text}");
+        self.in_language(&name, &text);
+        assert!(
+            page <= screen,
+            "{name}: the page is {page} px wide on a {screen} px screen"
+        );
+    }
+
+    /// Fails when `text` (a page, a download) shows any of the catalogue's
+    /// English-only phrases.
+    fn in_language(&self, name: &str, text: &str) {
+        let seen: Vec<&String> = self
+            .english
+            .iter()
+            .filter(|p| shows_phrase(text, p))
+            .collect();
+        assert!(seen.is_empty(), "{name} shows English: {seen:?}\n{text}");
+    }
+}
+
+/// The analyst's day, in her language: her Excel file uploaded, its plan
+/// read, submitted, approved by a colleague, sent; the finished batch, its
+/// results and their download, the failed row sent again, the audit trail —
+/// each page at 1280 px and at 400 px, saved, and free of English.
+async fn a_day_in(lang: &'static str) {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    let sb = crate::common::sandbox();
+    let sick = 71_829_310_032u64;
+    let (file, big) = excel_pt_br_file(sick);
+    for id in big {
+        sb.declare_payment(mprefund_sandbox::PaymentSpec {
+            amount: rust_decimal::Decimal::new(500_000, 2),
+            ..mprefund_sandbox::PaymentSpec::ordinary(id)
+        });
+    }
+    sb.fail_payment(sick, 500);
+    let c = crate::console_client::console_on(
+        &w,
+        &state,
+        &sb,
+        &["--rate", "50", "--max-attempts", "2"],
+    );
+    let Some(desk) = Browser::open_sized(&w, &c, lang, 1280, 2000).await else {
+        return;
+    };
+    let Some(phone) = Browser::open_sized(&w, &c, lang, 400, 2000).await else {
+        return;
+    };
+    let s = TwoScreens {
+        desk,
+        phone,
+        lang,
+        english: english_phrases(lang),
+    };
+    // Her colleague's view, over HTTP: to wait for the console's background work.
+    let watch = crate::console_client::Person::log_in(&c, "appr").await;
+
+    s.log_in("sub").await;
+    s.look("upload").await;
+    let path = w.write("devolucoes-marco.csv", &file);
+    let id = s.desk.upload(&path, true).await;
+    let total = s.desk.wait_for("#to-type").await.text().await.unwrap();
+    let figures = s.desk.texts(".figures > div").await;
+    for (i, n) in [(0, "41 "), (1, "38 "), (2, "3 ")] {
+        assert!(figures[i].starts_with(n), "{lang}: {figures:?}");
+    }
+    let bad = s.desk.texts("section.card table tbody tr").await;
+    for planted in ["8 ", "16 ", "26 "] {
+        assert!(
+            bad.iter().any(|r| r.starts_with(planted)),
+            "{planted}: {bad:?}"
+        );
+    }
+    s.look("plan").await;
+
+    s.desk.fill_and_press("#submit-total", &total).await;
+    s.look("submitted").await;
+    s.log_out().await;
+
+    s.log_in("appr").await;
+    s.desk.goto(&format!("/batches/{id}")).await;
+    s.desk.wait_for("#approve-total").await;
+    s.look("to-approve").await;
+    s.desk.fill_and_press("#approve-total", &total).await;
+    s.look("approved").await;
+    s.desk
+        .press(&format!(
+            "form[action='/batches/{id}/send']:not(:has(input[name=canary])) button"
+        ))
+        .await;
+    s.look("sending").await;
+    let j = watch.settled(&id);
+    assert_eq!(j["state"], "finished", "{j}");
+    s.desk.goto(&format!("/batches/{id}")).await;
+    s.desk.wait_for("section.card h1 .state").await;
+    s.look("finished").await;
+
+    s.desk.goto(&format!("/batches/{id}/results")).await;
+    s.desk.wait_for("#results").await;
+    s.look("results").await;
+    s.desk
+        .goto(&format!("/batches/{id}/results?filter=failed"))
+        .await;
+    s.desk.wait_for("#results").await;
+    let failed = s.desk.texts("#results tbody tr").await;
+    // The three bad lines, two refused for good, and the sick one, whose
+    // answer (a 500) leaves it perhaps refunded.
+    assert_eq!(failed.len(), 6, "{failed:?}");
+    s.look("results-failed").await;
+    let sheet = s
+        .desk
+        .download(&format!("/batches/{id}/results/download?filter=failed"))
+        .await;
+    let sheet = String::from_utf8(sheet).expect("UTF-8");
+    assert!(
+        sheet.starts_with('\u{feff}') && sheet.contains("\r\n"),
+        "{sheet:.200}"
+    );
+    assert_eq!(sheet.lines().count(), 7, "the filter's rows: {sheet}");
+    s.in_language(&format!("{lang}-download"), &sheet);
+
+    // The sick payment heals; her colleague sends the failed rows again.
+    sb.heal_payment(sick);
+    s.desk
+        .press(&format!("form[action='/batches/{id}/retry'] button"))
+        .await;
+    s.look("retried").await;
+    watch.settled(&id);
+    s.desk
+        .goto(&format!("/batches/{id}/results?filter=failed"))
+        .await;
+    s.desk.wait_for("#results").await;
+    let failed = s.desk.texts("#results tbody tr").await;
+    assert_eq!(failed.len(), 5, "the sick one refunded: {failed:?}");
+    s.look("results-after-retry").await;
+    assert_eq!(
+        crate::common::refunds_per_key(&sb).values().max(),
+        Some(&1),
+        "nothing refunded twice"
+    );
+
+    s.desk.goto("/causes").await;
+    s.desk.wait_for("main > *").await;
+    s.look("causes").await;
+    s.desk.goto("/audit").await;
+    s.desk.wait_for("main > *").await;
+    // The details a step wrote as free text are still the tool's English
+    // (a refused step's is in her words): the rest of the trail is checked.
+    s.look_past("audit", "main td:nth-child(6)").await;
+    s.desk.goto("/").await;
+    s.desk.wait_for("main > *").await;
+    s.look("batches").await;
+    let TwoScreens { desk, phone, .. } = s;
+    desk.quit().await;
+    phone.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_analysts_day_in_portuguese_at_two_widths() {
+    a_day_in("pt-BR").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_analysts_day_in_spanish_at_two_widths() {
+    a_day_in("es").await;
 }

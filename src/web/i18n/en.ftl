@@ -5,6 +5,8 @@
 
 ## Messages
 
+progress-refunded = Money refunded:
+
 console = mprefund console
 nav-batches = Batches
 nav-audit = Audit trail
@@ -302,7 +304,7 @@ filter-failed = Failed
 filter-needs-person = Needs a person
 filter-refunded = Refunded
 results-filters = Failed: not refunded, and nothing under way (Mercado Pago refused it, or the line is bad) — and the rows that may have been refunded, whose answer never came: retrying sends the same key, reconciling reads them back. Needs a person: rows the tool will not finish by itself — failed for good, bad lines, refunds made for another amount or on another payment. Refunded: a refund exists (refunded, or in process: it settles later). Rows still to send are under All only.
-results-download = Download the results (CSV, as mprefund run writes them)
+results-download = Download the results for other systems (CSV, in the tool's own columns)
 results-download-mp = Download in Mercado Pago's batch columns
 results-none = No row here.
 results-not-yet = This batch has no results yet: they appear once it is sent.

@@ -5,6 +5,8 @@
 
 ## Messages
 
+progress-refunded = Dinero devuelto:
+
 console = consola mprefund
 nav-batches = Lotes
 nav-audit = Registro de auditoría
@@ -308,7 +310,7 @@ filter-failed = Fallidas
 filter-needs-person = Requiere una persona
 filter-refunded = Devueltas
 results-filters = Fallidas: no devueltas, y nada en curso (Mercado Pago lo rechazó, o la línea es incorrecta) — y las filas que pueden haber sido devueltas, cuya respuesta nunca llegó: reintentar envía la misma clave, conciliar las lee en Mercado Pago. Requiere una persona: filas que la herramienta no termina sola — fallos definitivos, líneas incorrectas, devoluciones hechas por otro importe o en otro pago. Devueltas: la devolución existe (devuelta, o en proceso: se acredita más tarde). Las filas aún por enviar aparecen solo en Todas.
-results-download = Descargar los resultados (CSV, como los escribe mprefund run)
+results-download = Descargar los resultados para otros sistemas (CSV, en las columnas de la herramienta)
 results-download-mp = Descargar en las columnas del lote de Mercado Pago
 results-none = No hay filas aquí.
 results-not-yet = Este lote aún no tiene resultados: aparecen cuando se envía.

@@ -405,6 +405,8 @@ impl Words {
 #[strum(serialize_all = "kebab-case")]
 pub(crate) enum M {
     Console,
+    /// The money a send has refunded so far, labelled.
+    ProgressRefunded,
     NavBatches,
     NavAudit,
     LogOut,

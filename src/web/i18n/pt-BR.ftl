@@ -5,6 +5,8 @@
 
 ## Messages
 
+progress-refunded = Dinheiro devolvido:
+
 # CLDR counts 0 as "one" in Portuguese ("0 linha"): the figures of a plan say
 # "0 linhas", as people write it, by a [0] variant of their own.
 
@@ -315,7 +317,7 @@ filter-failed = Com falha
 filter-needs-person = Precisa de uma pessoa
 filter-refunded = Devolvidas
 results-filters = Com falha: não devolvidas, e nada em andamento (o Mercado Pago recusou, ou a linha está errada) — e as linhas que podem ter sido devolvidas, cuja resposta nunca chegou: tentar de novo envia a mesma chave, a conciliação as lê no Mercado Pago. Precisa de uma pessoa: linhas que a ferramenta não conclui sozinha — falhas definitivas, linhas com erro, devoluções feitas com outro valor ou em outro pagamento. Devolvidas: a devolução existe (devolvida, ou em processamento: é liquidada depois). Linhas ainda por enviar aparecem só em Todas.
-results-download = Baixar os resultados (CSV, como o mprefund run os escreve)
+results-download = Baixar os resultados para outros sistemas (CSV, nas colunas da ferramenta)
 results-download-mp = Baixar nas colunas do lote do Mercado Pago
 results-none = Nenhuma linha aqui.
 results-not-yet = Este lote ainda não tem resultados: eles aparecem depois que ele for enviado.
