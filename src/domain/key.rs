@@ -107,14 +107,13 @@ fn key_of_row(
     let reference = nfc(reference.map(str::trim).unwrap_or(""));
     let namespace = nfc(namespace);
     let (requested, occurrence) = (requested.canonical(), occurrence.to_string());
-    let mut fields = vec![KEY_VERSION, &namespace, target[0], target[1]];
-    fields.extend([requested.as_str(), &reference, &occurrence]);
-    fields.extend(more);
-    key_of(&fields)
+    let row = [KEY_VERSION, &namespace, target[0], target[1]];
+    let ask = [requested.as_str(), &reference, &occurrence];
+    key_of(row.into_iter().chain(ask).chain(more.iter().copied()))
 }
 
 /// `mpr1-` and the first 48 hex digits of SHA-256 over the length-prefixed fields.
-fn key_of(fields: &[&str]) -> IdempotencyKey {
+fn key_of<'a>(fields: impl IntoIterator<Item = &'a str>) -> IdempotencyKey {
     let mut h = Sha256::new();
     for field in fields {
         put(&mut h, field.as_bytes());
