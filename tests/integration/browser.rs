@@ -559,7 +559,7 @@ async fn a_submitter_uploads_the_sample_and_an_approver_reads_the_audit_trail() 
             "15 rows",
             "15 good",
             "0 bad",
-            "0 already refunded",
+            "0 already refunded by earlier batches",
             "0 blank lines skipped"
         ]
     );
@@ -1018,7 +1018,11 @@ fn the_english_phrases_are_the_catalogues_english_only_ones() {
     for lang in ["pt-BR", "es"] {
         let phrases = english_phrases(lang);
         assert!(phrases.len() > 200, "{lang}: only {}", phrases.len());
-        for english in ["already refunded", "Money per currency", "Bad lines"] {
+        for english in [
+            "already refunded by earlier batches",
+            "Money per currency",
+            "Bad lines",
+        ] {
             assert!(
                 phrases.iter().any(|p| p == english),
                 "{lang}: {english:?} missing"

@@ -45,7 +45,7 @@ batch-rows = { $count ->
 }
 batch-good = good
 batch-bad = bad
-batch-already-refunded = already refunded
+batch-already-refunded = already refunded by earlier batches
 batch-blank = { $count ->
     [one] blank line skipped
    *[other] blank lines skipped

@@ -49,8 +49,8 @@ batch-good = { $count ->
 }
 batch-bad = con errores
 batch-already-refunded = { $count ->
-    [one] ya devuelta
-   *[other] ya devueltas
+    [one] ya devuelta por lotes anteriores
+   *[other] ya devueltas por lotes anteriores
 }
 batch-blank = { $count ->
     [one] línea en blanco omitida

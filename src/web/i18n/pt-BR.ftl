@@ -54,9 +54,9 @@ batch-good = { $count ->
 }
 batch-bad = com erro
 batch-already-refunded = { $count ->
-    [0] já devolvidas
-    [one] já devolvida
-   *[other] já devolvidas
+    [0] já devolvidas por lotes anteriores
+    [one] já devolvida por lotes anteriores
+   *[other] já devolvidas por lotes anteriores
 }
 batch-blank = { $count ->
     [0] linhas em branco ignoradas
