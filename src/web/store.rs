@@ -238,8 +238,15 @@ impl Refusal {
         Refusal::iter().find(|r| r.as_str() == name)
     }
 
-    /// The audit detail of `step` refused for this reason.
+    /// The audit detail of `step` refused for this reason. The step is the
+    /// path posted to, which the client chose: only its first characters are
+    /// kept, so a refusal writes a bounded line however long the path.
     pub(crate) fn detail(self, step: &str) -> String {
+        let limit = crate::domain::excerpt::EXCERPT_CHARS;
+        let step = step
+            .char_indices()
+            .nth(limit)
+            .map_or(step, |(at, _)| &step[..at]);
         format!("{step}: {}", self.as_str())
     }
 }
@@ -783,6 +790,15 @@ pub(crate) fn batch_id(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_steps_detail_is_bounded_whatever_path_was_posted() {
+        let long = format!("/batches/{}/submit", "é".repeat(10_000));
+        let detail = Refusal::Forged.detail(&long);
+        assert!(detail.chars().count() <= 80 + ": forged".len(), "{detail}");
+        assert!(detail.ends_with(": forged"));
+        assert_eq!(Refusal::Role.detail("/x/approve"), "/x/approve: role");
+    }
     use strum::IntoEnumIterator;
 
     /// State files and audit trails written by earlier versions hold these.
