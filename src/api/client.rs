@@ -100,6 +100,9 @@ impl Client {
             .timeout(settings.request_timeout)
             // A redirected POST may be replayed as a GET or dropped: say "unknown".
             .redirect(reqwest::redirect::Policy::none())
+            // Every attempt is the send loop's, with the row's key, counted and
+            // paced: none made behind its back (and no request copied for one).
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .pool_max_idle_per_host(256)
             .build()?;
         Ok(Client {

@@ -172,13 +172,18 @@ pub(crate) fn put(h: &mut Sha256, bytes: &[u8]) {
 
 /// Lowercase hex of `bytes`.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut s, bytes);
+    s
+}
+
+/// `bytes` in lowercase hex after what `s` holds.
+pub(crate) fn push_hex(s: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for b in bytes {
         s.push(DIGITS[usize::from(b >> 4)] as char);
         s.push(DIGITS[usize::from(b & 0x0f)] as char);
     }
-    s
 }
 
 /// First 128 bits of SHA-256 over length-prefixed `fields`: a compact identity for

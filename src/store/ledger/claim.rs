@@ -94,9 +94,17 @@ impl Ledger {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        record(&tx, seq, batch_id, results, now)?;
+        record(&tx, &mut self.alone, seq, batch_id, results, now)?;
         let claimed = if limit > 0 {
-            claim(&tx, seq, batch_id, after_row_no, limit, now)?
+            claim(
+                &tx,
+                &mut self.alone,
+                seq,
+                batch_id,
+                after_row_no,
+                limit,
+                now,
+            )?
         } else {
             Vec::new()
         };
@@ -218,8 +226,46 @@ pub(super) fn refunds_of(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The rows a ledger claimed whose key no row of another batch held at the
+/// claim, with the newest batch of the state file then. Rows — and so keys —
+/// enter the state file only with a new batch, and no batch is ever removed:
+/// until a newer one is made, such a row's result concerns it alone, and
+/// recording it needs no look at the key's other rows (the look costs as
+/// much as the record). A batch made since, by any process, and every row
+/// is looked at again.
+#[derive(Debug, Default)]
+pub(super) struct Alone {
+    /// (batch, newest batch at the claims) of `rows`.
+    of: (i64, i64),
+    rows: std::collections::HashSet<u64>,
+}
+
+impl Alone {
+    fn put(&mut self, batch: i64, row_no: u64, newest: i64) {
+        if self.of != (batch, newest) {
+            self.of = (batch, newest);
+            self.rows.clear();
+        }
+        self.rows.insert(row_no);
+    }
+
+    /// Whether `row_no` of `batch` is still alone with its key, `newest`
+    /// the newest batch now; it is forgotten either way.
+    fn take(&mut self, batch: i64, row_no: u64, newest: i64) -> bool {
+        self.rows.remove(&row_no) && self.of == (batch, newest)
+    }
+}
+
+/// The newest batch of the state file: batches are numbered as they are made.
+fn newest_batch(tx: &Transaction<'_>) -> anyhow::Result<i64> {
+    Ok(tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM batches")?
+        .query_row([], |r| r.get(0))?)
+}
+
 fn record(
     tx: &Transaction<'_>,
+    alone: &mut Alone,
     seq: i64,
     batch_id: &str,
     results: &[(u64, RowResult)],
@@ -236,6 +282,7 @@ fn record(
                 doubt = ?17, updated_at = ?13
          WHERE batch = ?1 AND row_no = ?2",
     )?;
+    let newest = newest_batch(tx)?;
     for (row_no, r) in results {
         let n = stmt.execute(params![
             seq,
@@ -261,6 +308,11 @@ fn record(
         ])?;
         if n != 1 {
             bail!("state file: row {row_no} of batch {batch_id} is missing");
+        }
+        // A result concerns other rows only through its key: a row whose key
+        // was its own at the claim, no batch made since, has none to weigh.
+        if alone.take(seq, *row_no, newest) {
+            continue;
         }
         if matches!(r.outcome, Outcome::Refunded | Outcome::InProcess) {
             share_refund(tx, seq, *row_no, now)?;
@@ -358,6 +410,7 @@ pub(super) fn share_refund(
 /// batch resumed after another was sent, never both send on one payment.
 fn claim(
     tx: &Transaction<'_>,
+    alone: &mut Alone,
     seq: i64,
     batch_id: &str,
     after_row_no: u64,
@@ -407,6 +460,7 @@ fn claim(
     )?;
     let mut out = Vec::with_capacity(limit);
     let mut shared = Vec::new();
+    let newest = newest_batch(tx)?;
     let mut after = after_row_no as i64;
     while out.len() < limit {
         let want = limit - out.len();
@@ -449,6 +503,9 @@ fn claim(
             });
             if same_key >= 1 {
                 shared.push(row_no);
+            }
+            if r.get_ref(8)?.as_i64_or_null()?.is_none() {
+                alone.put(seq, row_no as u64, newest);
             }
         }
         drop(rows);

@@ -32,12 +32,16 @@ fn hex_key(key: &str) -> Option<&str> {
 
 pub(super) fn key_value(key: &IdempotencyKey) -> Value {
     match hex_key(key.as_str()) {
-        Some(hex) => Value::Blob(
-            (0..hex.len())
-                .step_by(2)
-                .filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-                .collect(),
-        ),
+        // `hex_key` let only lowercase hex digits through.
+        Some(hex) => {
+            let nibble = |d: u8| if d <= b'9' { d - b'0' } else { d - b'a' + 10 };
+            Value::Blob(
+                hex.as_bytes()
+                    .chunks_exact(2)
+                    .map(|p| (nibble(p[0]) << 4) | nibble(p[1]))
+                    .collect(),
+            )
+        }
         None => Value::Text(key.as_str().to_owned()),
     }
 }
@@ -47,7 +51,11 @@ pub(super) fn key_of(v: ValueRef<'_>) -> Result<Option<IdempotencyKey>, ()> {
     let text = match v {
         ValueRef::Null => return Ok(None),
         ValueRef::Blob(b) if b.len() == 24 => {
-            format!("{KEY_VERSION}-{}", crate::domain::key::hex(b))
+            let mut text = String::with_capacity(KEY_VERSION.len() + 1 + 48);
+            text.push_str(KEY_VERSION);
+            text.push('-');
+            crate::domain::key::push_hex(&mut text, b);
+            text
         }
         ValueRef::Text(t) => String::from_utf8(t.to_vec()).map_err(|_| ())?,
         _ => return Err(()),

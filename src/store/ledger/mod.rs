@@ -297,6 +297,7 @@ pub(crate) struct StoredRow {
 
 pub(crate) struct Ledger {
     conn: Connection,
+    alone: claim::Alone,
 }
 
 impl Ledger {
@@ -726,6 +727,49 @@ mod tests {
         assert_eq!(first.result.outcome, Outcome::Refunded);
         assert_eq!(first.result.refund.unwrap().id, "9");
         assert!(first.result.cause.unwrap().message.contains("b1"));
+    }
+
+    /// A row claimed while its key was its batch's alone, then a batch made
+    /// with the same key before its answer: the answer's refund is the other
+    /// row's too. What was true at the claim no longer is, and is not trusted.
+    #[test]
+    fn a_batch_made_between_a_claim_and_its_answer_takes_the_refund() {
+        let (_dir, mut l) = ledger_with(2);
+        let claimed = l.record_and_claim("b1", &[], 0, 10).unwrap();
+        assert_eq!(claimed.len(), 2);
+        let rows = [2].map(|n| {
+            Ok(Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![],
+                content: Ok(content(n)),
+            })
+        });
+        assert_eq!(create(&mut l, &batch("b2", 1), rows), 0);
+        let done = |id: &str| RowResult {
+            outcome: Outcome::Refunded,
+            attempts: 1,
+            http_status: Some(201),
+            cause: None,
+            retryable: None,
+            refund: Some(RefundInfo {
+                id: id.into(),
+                status: crate::domain::RefundStatus::Approved,
+                amount: None,
+                created_ms: None,
+            }),
+            last_attempt_at_ms: Some(5),
+        };
+        l.record_and_claim("b1", &[(1, done("8")), (2, done("9"))], 0, 0)
+            .unwrap();
+        let mut b2 = Vec::new();
+        l.for_each_row("b2", |r| {
+            b2.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(b2[0].result.outcome, Outcome::Refunded);
+        assert_eq!(b2[0].result.refund.as_ref().unwrap().id, "9");
     }
 
     #[test]

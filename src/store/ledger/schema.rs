@@ -190,7 +190,10 @@ impl Ledger {
             }
             conn.pragma_update(None, "synchronous", "FULL")?;
             conn.pragma_update(None, "foreign_keys", "ON")?;
-            Ok(Ledger { conn })
+            Ok(Ledger {
+                conn,
+                alone: Default::default(),
+            })
         };
         let mut ledger = setup().map_err(|e| unusable(format!("{e:#}")))?;
         ledger.migrate().map_err(|e| unusable(format!("{e:#}")))?;
