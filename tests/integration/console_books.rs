@@ -11,7 +11,7 @@ use reqwest::header::CONTENT_DISPOSITION;
 
 use crate::common::{Console, Work, refunds_per_key, state_with_users};
 use crate::console_client::{
-    Desk, Person, answer, approved, console_on, desk, raw, session_cookie, text, until,
+    Desk, Person, answer, approved, console_on, desk, raw, session_cookie, text,
 };
 
 /// A file name a browser may send; shown escaped, never run.
@@ -33,22 +33,6 @@ async fn sent(sub: &Person, appr: &Person) -> String {
 async fn uploaded_as_script(sub: &Person) -> String {
     sub.uploaded_as(SCRIPT_NAME, CSV.as_bytes().to_vec(), false)
         .await
-}
-
-/// The reading-back page once no reading is under way.
-fn read_back(b: &Person, id: &str) -> String {
-    let path = format!("/batches/{id}/reconcile");
-    let done = |(s, page): &(StatusCode, String)| {
-        assert_eq!(*s, StatusCode::OK, "{page}");
-        !page.contains("data-working")
-    };
-    until("the reconciliation", || b.get(&path), done).1
-}
-
-/// `POST /batches/{id}/reconcile`, then the findings page once it is done.
-async fn reconciled(b: &Person, id: &str) -> String {
-    b.stepped(id, "reconcile", &[]).await;
-    read_back(b, id)
 }
 
 /// A batch sent (as [`sent`]) by a console on `state` that has ended since.
@@ -136,7 +120,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     assert!(page.contains(&format!("/batches/{id}/reconcile")), "{page}");
 
     // The submitter may read the books back too.
-    let page = reconciled(sub, &id).await;
+    let page = sub.reconciled(&id).await;
     assert_eq!(count(&page, "matched"), Some(3), "{page}");
     for f in [
         "missing_at_mp",
@@ -211,7 +195,7 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
             .is_some()
     );
 
-    let page = reconciled(appr, &id).await;
+    let page = appr.reconciled(&id).await;
     assert_eq!(count(&page, "matched"), Some(2), "{page}");
     assert_eq!(count(&page, "rejected_later"), Some(1), "{page}");
     assert!(page.contains("data-agrees=\"false\""), "{page}");
@@ -222,29 +206,15 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
     // What it means and what to do, in the page's language.
     let (_, es) = appr.get(&format!("/batches/{id}/reconcile?lang=es")).await;
     assert!(es.contains("cancelada o rechazada"), "{es}");
+    // Each finding by its name in her language, not by its code.
+    assert!(es.contains("<td>Rechazada después</td>"), "{es}");
+    assert!(!es.contains(">rejected_later<"), "{es}");
     // The state file took the change: read again, the row is failed, no refund.
-    let page = reconciled(appr, &id).await;
+    let page = appr.reconciled(&id).await;
     assert_eq!(count(&page, "rejected_later"), None, "{page}");
     assert_eq!(count(&page, "no_refund"), Some(1), "{page}");
     let j = appr.json(&id).await;
     assert_eq!(j["counts"]["failed"], 1, "{j}");
-}
-
-/// A settlement report of the batch's refunds, as Mercado Pago writes it.
-fn settlement(sb: &mprefund_sandbox::SandboxHandle) -> String {
-    let today = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let mut s = String::from(
-        "SOURCE_ID;TRANSACTION_TYPE;TRANSACTION_AMOUNT;TRANSACTION_CURRENCY;TRANSACTION_DATE;METADATA\n",
-    );
-    for r in sb.refunds() {
-        s.push_str(&format!(
-            "{};REFUND;-{};BRL;{today};\"{{\"\"refund_id\"\": {}}}\"\n",
-            r.payment_id, r.amount, r.id
-        ));
-    }
-    s
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -260,7 +230,7 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
     assert_eq!(s, StatusCode::CONFLICT, "nothing sent yet: {body}");
 
     let id = sent(sub, appr).await;
-    let report = settlement(sb).into_bytes();
+    let report = crate::console_client::settlement(sb).into_bytes();
     // No report matched yet: nothing to download, and the page links none.
     let (s, body) = sub.get(&format!("/batches/{id}/report.csv")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
@@ -446,9 +416,9 @@ async fn what_was_read_back_is_shown_after_a_restart() {
     let sub = Person::log_in(&c, "sub").await;
     let appr = Person::log_in(&c, "appr").await;
     let id = sent(&sub, &appr).await;
-    let page = reconciled(&appr, &id).await;
+    let page = appr.reconciled(&id).await;
     assert_eq!(count(&page, "matched"), Some(3), "{page}");
-    let report = settlement(&sb).into_bytes();
+    let report = crate::console_client::settlement(&sb).into_bytes();
     let (s, to) = sub.report(Some(&sub.csrf), &id, "s.csv", report).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
     drop(c);
@@ -515,7 +485,7 @@ async fn a_batch_is_not_sent_while_its_books_are_read_back_nor_read_back_while_s
 
     // Once the reading ends, the batch sends.
     slow(sb, 0);
-    let page = read_back(sub, &id);
+    let page = sub.read_back(&id);
     assert!(!page.contains("could not be read back"), "{page}");
     // Slow again: the send is under way when the reading is asked for.
     slow(sb, 3_000);

@@ -420,6 +420,22 @@ impl Person {
             .await
     }
 
+    /// The reading-back page once no reading is under way.
+    pub(crate) fn read_back(&self, id: &str) -> String {
+        let path = format!("/batches/{id}/reconcile");
+        let done = |(s, page): &(StatusCode, String)| {
+            assert_eq!(*s, StatusCode::OK, "{page}");
+            !page.contains("data-working")
+        };
+        until("the reconciliation", || self.get(&path), done).1
+    }
+
+    /// `POST /batches/{id}/reconcile`, then the findings page once it is done.
+    pub(crate) async fn reconciled(&self, id: &str) -> String {
+        self.stepped(id, "reconcile", &[]).await;
+        self.read_back(id)
+    }
+
     /// The batch's JSON once `done` holds of it.
     pub(crate) fn wait_for(
         &self,
@@ -552,4 +568,21 @@ pub(crate) async fn sent_upload(
     appr.stepped(&id, "send", &[]).await;
     let j = appr.settled(&id);
     (id, j)
+}
+
+/// A settlement report of the batch's refunds, as Mercado Pago writes it.
+pub(crate) fn settlement(sb: &mprefund_sandbox::SandboxHandle) -> String {
+    let today = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let mut s = String::from(
+        "SOURCE_ID;TRANSACTION_TYPE;TRANSACTION_AMOUNT;TRANSACTION_CURRENCY;TRANSACTION_DATE;METADATA\n",
+    );
+    for r in sb.refunds() {
+        s.push_str(&format!(
+            "{};REFUND;-{};BRL;{today};\"{{\"\"refund_id\"\": {}}}\"\n",
+            r.payment_id, r.amount, r.id
+        ));
+    }
+    s
 }

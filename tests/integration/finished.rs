@@ -96,6 +96,31 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
     assert!(page.contains("Aprovação pedida: agora aguarda"), "{page}");
     let (_, page) = stepped_in_pt(appr, &id, "approve", &[("expect_total", &total)]).await;
     assert!(page.contains("Aprovado: pode ser enviado agora"), "{page}");
+    // What happens next, in her words; the operator's command and the
+    // ledger batch's id only in the operator's folded part, labelled.
+    assert!(
+        page.contains("Ou deixe para esta noite: se quem administra"),
+        "{page}"
+    );
+    let ledger = appr.json(&id).await["ledger_batch"]
+        .as_str()
+        .expect("a ledger batch")
+        .to_owned();
+    let (main, operator) = page
+        .split_once("<details class=\"operator\" id=\"operator\">")
+        .expect("the operator's part");
+    let operator = operator.split("</details>").next().unwrap();
+    assert!(
+        operator.contains("Para quem administra o console"),
+        "{operator}"
+    );
+    for theirs in ["run --job", "--approved", ledger.as_str()] {
+        assert!(
+            !main.contains(theirs),
+            "{theirs} outside the operator's part: {main}"
+        );
+        assert!(operator.contains(theirs), "{theirs}: {operator}");
+    }
     let (_, page) = stepped_in_pt(appr, &id, "send", &[]).await;
     assert!(page.contains("Envio iniciado"), "{page}");
     let j = appr.settled(&id);
@@ -124,18 +149,23 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
                 "{label}: {html}"
             );
         }
-        // Money labelled, per currency (her file names none, nor could the
-        // account's be read: said so), in her locale.
+        // Money per currency in her locale: her file names none, nor could
+        // the account's be read, so each amount is the number alone, and the
+        // page says once whose currency it is — no label on every amount.
         for (part, money) in [
-            ("refunded", "218,25 ("),
-            ("failed", "20,00 ("),
-            ("in-doubt", "10,00 ("),
+            ("refunded", ">218,25<"),
+            ("failed", ">20,00<"),
+            ("in-doubt", ">10,00<"),
         ] {
             let row = part_row(html, part);
-            assert!(
-                row.contains(money) && !row.contains("no currency"),
-                "{part}: {html}"
-            );
+            assert!(row.contains(money), "{part}: {html}");
+        }
+        assert!(
+            html.contains("Valores sem símbolo de moeda estão na moeda da conta do Mercado Pago"),
+            "{html}"
+        );
+        for noise in ["sem moeda", "no currency", "(moeda"] {
+            assert!(!html.contains(noise), "{noise}: {html}");
         }
         // Each cause with its meaning and next step in Portuguese.
         assert!(html.contains("data-cause=\"http_500\""), "{html}");
@@ -149,9 +179,9 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
     // (Words of the catalogue its translators may reword: checked as not
     // the English, with something said.)
     let cells: Vec<&str> = cause
-        .split("<td>")
-        .skip(2)
-        .map(|c| c.split('<').next().unwrap())
+        .split("<td")
+        .skip(3)
+        .map(|c| c[c.find('>').unwrap() + 1..].split('<').next().unwrap())
         .collect();
     assert_eq!(cells.len(), 2, "the meaning, the next step: {cause}");
     assert!(

@@ -504,11 +504,11 @@ async fn refused_approvals_are_audited() {
     let audit = audit_page(&c).await;
     assert_eq!(audit.matches(">Decision refused<").count(), 2, "{audit}");
     assert!(
-        audit.contains("approve: the role submitter may not"),
+        audit.contains("Approved: the account&#39;s role may not take this step (submitter)"),
         "{audit}"
     );
     assert!(
-        audit.contains("reject: the batch is the account&#39;s own"),
+        audit.contains("Rejected: the batch is the account&#39;s own"),
         "{audit}"
     );
 }

@@ -112,7 +112,7 @@ async fn a_refunded_file_uploaded_again_is_called_out_and_needs_a_confirmation()
         .audit_csv()
         .await;
     assert!(
-        audit.contains("confirmed: 4 row(s) refunded by earlier batches"),
+        audit.contains("confirmed: 4 rows refunded by earlier batches"),
         "{audit}"
     );
 
