@@ -2,14 +2,13 @@
 //! payment an earlier batch of the state file refunded under another key is not
 //! sent unless asked for; `plan` says so before `run` does.
 
-use crate::common::{ACCOUNT_STATE, Work, fresh, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, fresh, fresh_with, read_csv, run};
 
 /// The analyst's correction: `25.00` refunded, then the row changed to `20.00`
 /// and the file run again.
 #[test]
 fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "cb.csv",
         "payment_id,amount,reference\n8100001,25.00,CB-1\n8100002,10.00,CB-2\n",
     );
@@ -61,8 +60,7 @@ fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
 
 #[test]
 fn allow_more_refunds_sends_a_second_partial_on_purpose() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "a.csv",
         "payment_id,amount,reference\n8200001,25.00,first\n",
     );
@@ -87,8 +85,7 @@ fn allow_more_refunds_sends_a_second_partial_on_purpose() {
 /// the same file again finds nothing to guard.
 #[test]
 fn partials_in_one_file_are_allowed_and_a_rerun_is_quiet() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "p.csv",
         "payment_id,amount,reference\n8300001,10,a\n8300001,20,b\n8300001,30,c\n",
     );
@@ -107,8 +104,7 @@ fn partials_in_one_file_are_allowed_and_a_rerun_is_quiet() {
 /// A request that left with no answer read counts as a refund that may exist.
 #[test]
 fn a_refund_sent_with_an_unknown_outcome_also_guards_its_payment() {
-    let (sb, w) = fresh();
-    w.write("a.csv", "payment_id,amount,reference\n8400001,25,x\n");
+    let (sb, w) = fresh_with("a.csv", "payment_id,amount,reference\n8400001,25,x\n");
     sb.fail_payment(8400001, 500);
     run(w.mprefund(
         &sb,
@@ -159,8 +155,7 @@ fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
 
 #[test]
 fn reconcile_reads_the_books_back_and_settles_what_changed() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "r.csv",
         "payment_id,amount,reference\n\
          8500001,10,matched\n\
@@ -252,8 +247,7 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
 
 #[test]
 fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
-    let (sb, w) = fresh();
-    w.write("u.csv", "payment_id,amount\n8600001,10\n8600002,4\n");
+    let (sb, w) = fresh_with("u.csv", "payment_id,amount\n8600001,10\n8600002,4\n");
     w.ok(&sb, &["run", "u.csv"]);
     // As a crash after the request left leaves it: sending, no answer recorded.
     let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
@@ -293,8 +287,7 @@ fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
 
 #[test]
 fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "f.csv",
         "payment_id,amount\n8700001,10\n8700002,10\n8700907,3\n8700003,1\n",
     );
@@ -427,8 +420,7 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
 
 #[test]
 fn run_preflight_refuses_unless_every_row_is_predicted_ok() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "pf.csv",
         "payment_id,amount\n8900001,10\n8900903,10\n8900002,10\n",
     );

@@ -701,8 +701,7 @@ async fn a_submitter_uploads_the_sample_and_an_approver_reads_the_audit_trail() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = crate::common::sandbox();
     // One payment answers 500 until it is healed: its row fails, retryable.
     let sick = 71_829_304_012u64;
@@ -849,8 +848,7 @@ async fn upload_four_eyes_send_results_retry_and_the_audit_trail_in_a_browser() 
 /// being decided, and the results.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_reads_the_plan_and_the_results_in_portuguese() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = crate::common::sandbox();
     let base = sb.base_url();
     let c = Console::start_with(
@@ -1185,8 +1183,7 @@ impl TwoScreens {
 /// results and their download, the failed row sent again, the audit trail —
 /// each page at 1280 px and at 400 px, saved, and free of English.
 async fn a_day_in(lang: &'static str) {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = crate::common::sandbox();
     let sick = 71_829_310_032u64;
     let (file, big) = excel_pt_br_file(sick);

@@ -10,7 +10,7 @@ use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
 use crate::common::{
     ACCOUNT_STATE, Console, PASSWORD, Work, add_user, add_user_by, ordinary_csv, read_csv, run,
-    sandbox, state_with_users,
+    sandbox,
 };
 use crate::console_client::{Person, batch_of, browser, csrf_of, login, raw, session_cookie, text};
 
@@ -118,9 +118,7 @@ fn plain_http_beyond_loopback_is_refused() {
 
 #[tokio::test]
 async fn login_sessions_csrf_and_logout() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (w, state, c) = crate::console_client::tokenless(&[]);
     let anon = Person::nobody(&c);
     let b = &anon.b;
 
@@ -223,9 +221,7 @@ async fn login_sessions_csrf_and_logout() {
 
 #[tokio::test]
 async fn five_failed_logins_in_a_row_slow_the_account_down() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (_w, _state, c) = crate::console_client::tokenless(&[]);
     let b = browser();
     for _ in 0..5 {
         let r = login(&c, &b, "sub", "not the password").await;
@@ -260,20 +256,18 @@ fn mixed_csv(refunded_payment: &str) -> String {
 
 #[tokio::test]
 async fn an_upload_shows_what_plan_shows_escaped() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     // An earlier batch in the same state file refunded this payment.
     let sb = sandbox();
     let earlier = w.write("earlier.csv", ordinary_csv(1, 7));
     let ran = run(w.mprefund(
         &sb,
-        &[
+        &crate::common::on_state(
             "run",
             earlier.to_str().unwrap(),
-            "--state",
             state.to_str().unwrap(),
-            "-y",
-        ],
+            &["-y"],
+        ),
     ));
     assert_eq!(ran.code, 0, "{ran:?}");
     let refunded = read_csv(&w.path("earlier.results.csv"))[0]["payment_id"].clone();
@@ -383,9 +377,7 @@ async fn an_upload_shows_what_plan_shows_escaped() {
 
 #[tokio::test]
 async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (w, _state, c) = crate::console_client::tokenless(&[]);
     let sub = Person::log_in(&c, "sub").await;
     let (b, csrf) = (&sub.b, &sub.csrf);
     let csv = b"payment_id,amount\n1001,1.00\n".to_vec();
@@ -467,9 +459,7 @@ async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
 
 #[tokio::test]
 async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (w, _state, c) = crate::console_client::tokenless(&[]);
     let b = browser();
     let r = login(&c, &b, "=HYPERLINK(\"http://evil\")", "x").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -539,9 +529,7 @@ async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
 /// amounts in the locale's format and times at `--time-zone`.
 #[tokio::test]
 async fn pages_speak_the_browsers_language_and_switch_on_request() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start_with(&w, &state, &[], &["--time-zone", "-03:00"]);
+    let (_w, _state, c) = crate::console_client::tokenless(&["--time-zone", "-03:00"]);
     let b = browser();
     let get =
         |path: &str, accept: &str| b.get(c.url(path)).header("accept-language", accept).send();

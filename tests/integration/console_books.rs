@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_DISPOSITION;
 
-use crate::common::{Console, Work, refunds_per_key, state_with_users};
+use crate::common::{Console, Work, refunds_per_key};
 use crate::console_client::{
     Desk, Person, answer, approved, console_on, desk, raw, session_cookie, text,
 };
@@ -384,8 +384,7 @@ async fn a_report_over_the_cap_is_refused_with_413_and_not_kept() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reading_the_books_back_needs_the_token_the_console_was_started_with() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = crate::common::sandbox();
     let id = sent_by_a_console_since_ended(&w, &state, &sb).await;
     // The same state file, a console without a token.
@@ -409,8 +408,7 @@ async fn reading_the_books_back_needs_the_token_the_console_was_started_with() {
 /// state file's: a console started again shows them, in the reader's words.
 #[tokio::test(flavor = "multi_thread")]
 async fn what_was_read_back_is_shown_after_a_restart() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = crate::common::sandbox();
     let c = console_on(&w, &state, &sb, &[]);
     let sub = Person::log_in(&c, "sub").await;

@@ -18,7 +18,7 @@ use mprefund_sandbox::{SandboxHandle, TEST_TOKEN};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, LOCATION};
 
-use crate::common::{Console, PASSWORD, Work, sandbox, state_with_users, wait_until_seen};
+use crate::common::{Console, PASSWORD, Work, sandbox, wait_until_seen};
 
 /// How long a test waits for the console's background work (a send, a
 /// reading back, payments read): generous, never a timing assertion.
@@ -473,6 +473,15 @@ pub(crate) fn console_on(w: &Work, state: &Path, sb: &SandboxHandle, more: &[&st
     Console::start_with(w, state, &[("MP_ACCESS_TOKEN", TEST_TOKEN)], &args)
 }
 
+/// A console without a token (it reads and decides, sends nothing) on a
+/// state file with the three accounts of [`state_with_users`]; `more`: its
+/// other flags.
+pub(crate) fn tokenless(more: &[&str]) -> (Work, PathBuf, Console) {
+    let (w, state) = crate::common::with_users();
+    let c = Console::start_with(&w, &state, &[], more);
+    (w, state, c)
+}
+
 /// Two of the same step at once (a double click, two approvers): exactly one
 /// goes through, the other is told it is too late.
 pub(crate) fn exactly_one(a: &(StatusCode, String), b: &(StatusCode, String)) {
@@ -505,8 +514,7 @@ pub(crate) struct Desk {
 
 /// A [`Desk`]; `more`: the console's other flags.
 pub(crate) async fn desk(more: &[&str]) -> Desk {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = sandbox();
     let c = console_on(&w, &state, &sb, more);
     let sub = Person::log_in(&c, "sub").await;

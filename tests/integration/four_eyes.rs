@@ -7,7 +7,7 @@ use mprefund_sandbox::TEST_TOKEN;
 use reqwest::StatusCode;
 use std::path::Path;
 
-use crate::common::{Work, ordinary_csv, run, sandbox, state_with_users};
+use crate::common::{Work, ordinary_csv, run, sandbox};
 use crate::console_client::{Desk, Person, console_on, desk, exactly_one, first_event};
 
 fn status_of(w: &Work, state: &Path) -> String {
@@ -173,8 +173,7 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn send_now_runs_the_engine_once_stops_gracefully_and_streams_progress() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = sandbox();
     // Slow enough that a stop lands before the batch is done.
     let c = console_on(&w, &state, &sb, &["--rate", "2", "--fixed-rate"]);
@@ -430,13 +429,12 @@ async fn the_plan_of_a_waiting_batch_sees_refunds_made_after_its_upload() {
     let other = w.write("other.csv", "payment_id,amount,reference\n7000,2.00,x\n");
     let ran = run(w.mprefund(
         sb,
-        &[
+        &crate::common::on_state(
             "run",
             other.to_str().unwrap(),
-            "--state",
             state.to_str().unwrap(),
-            "-y",
-        ],
+            &["-y"],
+        ),
     ));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(

@@ -7,7 +7,7 @@
 
 use reqwest::StatusCode;
 
-use crate::common::{Work, ordinary_csv, run, sandbox};
+use crate::common::{fresh_with, ordinary_csv, run};
 use crate::console_client::{Desk, desk, sent_upload, text};
 
 /// Sent fast.
@@ -15,9 +15,7 @@ const FAST: [&str; 2] = ["--rate", "1000"];
 
 #[test]
 fn plan_counts_the_same_rows_sent_before_as_already_refunded() {
-    let sb = sandbox();
-    let w = Work::new();
-    w.write("dia.csv", ordinary_csv(3, 7310));
+    let (sb, w) = fresh_with("dia.csv", ordinary_csv(3, 7310));
     let ran = run(w.mprefund(&sb, &["run", "dia.csv", "--state", "s.db", "-y"]));
     assert_eq!(ran.code, 0, "{ran:?}");
     let plan = run(w.mprefund(&sb, &["plan", "dia.csv", "--state", "s.db"]));

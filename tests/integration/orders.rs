@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use mprefund_sandbox::{Faults, OrderSpec, SandboxHandle};
 
-use crate::common::{Stub, Work, fresh, json, read_csv, run, sandbox_with};
+use crate::common::{Stub, Work, fresh, fresh_with, json, read_csv, run, sandbox_with};
 
 const ORD1: &str = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3";
 const ORD2: &str = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D4";
@@ -65,8 +65,7 @@ fn plan_reads_a_file_mixing_payments_and_orders() {
 /// by `plan` (which writes nothing) for a file with orders.
 #[test]
 fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
-    let (sb, w) = fresh();
-    w.write("in.csv", crate::common::ordinary_csv(3, 6_100));
+    let (sb, w) = fresh_with("in.csv", crate::common::ordinary_csv(3, 6_100));
     w.ok(&sb, &["run", "in.csv", "--state", "s.db", "--yes"]);
     let before = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     // Back to schema 6: the orders' columns and indexes were not there.
@@ -386,18 +385,8 @@ fn a_mixed_file_refunds_payments_and_orders_and_the_guard_holds_both() {
         "{ran:?}"
     );
     assert_eq!(sb.order_refunds().len(), 2);
-    run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "again.csv",
-            "--state",
-            "s.db",
-            "--yes",
-            "--skip-invalid",
-        ],
-    ))
-    .exits(1);
+    w.run_on(&sb, "again.csv", &["--yes", "--skip-invalid"])
+        .exits(1);
     let rows = by_reference(&w, "again.results.csv");
     assert_eq!(rows["X-2"]["cause_code"], "order_has_refunds", "{rows:?}");
     assert_eq!(rows["X-1"]["cause_code"], "payment_has_refunds", "{rows:?}");
@@ -520,8 +509,7 @@ fn rows_in_doubt_on_orders_are_settled_by_reading_the_orders_back() {
 /// --preflight` holds such a file back, nothing sent.
 #[test]
 fn plan_online_predicts_orders_and_preflight_holds_a_chargeback() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "p.csv",
         format!(
             "payment_id,order_id,amount,reference\n\

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{ACCOUNT_STATE, Work, fresh, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, fresh, fresh_with, read_csv, run};
 
 /// A pt-BR Excel export: BOM, `;`, CRLF, decimal comma, and a free-text cell a
 /// spreadsheet would run as a formula.
@@ -129,8 +129,7 @@ fn json_file(w: &Work, name: &str) -> serde_json::Value {
 
 #[test]
 fn the_run_summary_has_one_shape_finished_failed_or_logged() {
-    let (sb, w) = fresh();
-    w.write("in.csv", "payment_id,amount\n9300101,1\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n9300101,1\n");
     let ran = w.ok(
         &sb,
         &[
