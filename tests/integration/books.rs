@@ -2,17 +2,13 @@
 //! payment an earlier batch of the state file refunded under another key is not
 //! sent unless asked for; `plan` says so before `run` does.
 
-use crate::common::{ACCOUNT_STATE, Work, fresh, fresh_with, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, fresh, fresh_with, ran_first, read_csv, refs, run};
 
 /// The analyst's correction: `25.00` refunded, then the row changed to `20.00`
 /// and the file run again.
 #[test]
 fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
-    let (sb, w) = fresh_with(
-        "cb.csv",
-        "payment_id,amount,reference\n8100001,25.00,CB-1\n8100002,10.00,CB-2\n",
-    );
-    w.ok(&sb, &["run", "cb.csv"]);
+    let (sb, w) = ran_first("cb.csv", &refs("8100001,25.00,CB-1\n8100002,10.00,CB-2\n"));
     assert_eq!(sb.refunds().len(), 2);
 
     w.write(
@@ -60,10 +56,7 @@ fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
 
 #[test]
 fn allow_more_refunds_sends_a_second_partial_on_purpose() {
-    let (sb, w) = fresh_with(
-        "a.csv",
-        "payment_id,amount,reference\n8200001,25.00,first\n",
-    );
+    let (sb, w) = fresh_with("a.csv", &refs("8200001,25.00,first\n"));
     assert_eq!(
         run(w.mprefund(&sb, &["run", "a.csv", "--state", "s.db"])).code,
         0
@@ -85,11 +78,7 @@ fn allow_more_refunds_sends_a_second_partial_on_purpose() {
 /// the same file again finds nothing to guard.
 #[test]
 fn partials_in_one_file_are_allowed_and_a_rerun_is_quiet() {
-    let (sb, w) = fresh_with(
-        "p.csv",
-        "payment_id,amount,reference\n8300001,10,a\n8300001,20,b\n8300001,30,c\n",
-    );
-    w.ok(&sb, &["run", "p.csv"]);
+    let (sb, w) = ran_first("p.csv", &refs("8300001,10,a\n8300001,20,b\n8300001,30,c\n"));
     assert_eq!(sb.refunds().len(), 3);
     run(w.bare().args(["plan", "p.csv"])).exits(0);
     // A re-export with a row added: the three are adopted, the new one is sent.
@@ -104,7 +93,7 @@ fn partials_in_one_file_are_allowed_and_a_rerun_is_quiet() {
 /// A request that left with no answer read counts as a refund that may exist.
 #[test]
 fn a_refund_sent_with_an_unknown_outcome_also_guards_its_payment() {
-    let (sb, w) = fresh_with("a.csv", "payment_id,amount,reference\n8400001,25,x\n");
+    let (sb, w) = fresh_with("a.csv", &refs("8400001,25,x\n"));
     sb.fail_payment(8400001, 500);
     run(w.mprefund(
         &sb,
@@ -247,8 +236,7 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
 
 #[test]
 fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
-    let (sb, w) = fresh_with("u.csv", "payment_id,amount\n8600001,10\n8600002,4\n");
-    w.ok(&sb, &["run", "u.csv"]);
+    let (_sb, w) = ran_first("u.csv", "payment_id,amount\n8600001,10\n8600002,4\n");
     // As a crash after the request left leaves it: sending, no answer recorded.
     let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute(
@@ -287,11 +275,10 @@ fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
 
 #[test]
 fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
-    let (sb, w) = fresh_with(
+    let (sb, w) = ran_first(
         "f.csv",
         "payment_id,amount\n8700001,10\n8700002,10\n8700907,3\n8700003,1\n",
     );
-    w.ok(&sb, &["run", "f.csv"]);
     sb.refund_by_hand(8700003, None).unwrap();
     let clean = reconcile(&w, &["--state", ACCOUNT_STATE, "--out", "clean.csv"]);
     assert_eq!(clean.code, 1, "{clean:?}");

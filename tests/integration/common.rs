@@ -401,6 +401,19 @@ pub fn fresh_with(name: &str, content: impl AsRef<[u8]>) -> (SandboxHandle, Work
     (sb, w)
 }
 
+/// As [`fresh_with`], with the input run once (`run NAME`), which must
+/// go through: where a second look at a file begins.
+pub fn ran_first(name: &str, content: impl AsRef<[u8]>) -> (SandboxHandle, Work) {
+    let (sb, w) = fresh_with(name, content);
+    w.ok(&sb, &["run", name]);
+    (sb, w)
+}
+
+/// A spreadsheet of `payment_id,amount,reference` with `rows` under its header.
+pub fn refs(rows: &str) -> String {
+    format!("payment_id,amount,reference\n{rows}")
+}
+
 /// Faults under which every request is answered 500: an outage.
 pub fn outage() -> Faults {
     Faults {

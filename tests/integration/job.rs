@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use mprefund_sandbox::{Faults, SandboxHandle};
 
 use crate::common::{
-    ACCOUNT_STATE, Work, bare, fresh, fresh_with, ordinary_csv, read_csv, refunds_per_key, run,
-    sandbox, sandbox_with, wait_until,
+    ACCOUNT_STATE, Work, bare, fresh, fresh_with, ordinary_csv, read_csv, refs, refunds_per_key,
+    run, sandbox, sandbox_with, wait_until,
 };
 
 fn assert_no_duplicates(sb: &SandboxHandle) {
@@ -476,10 +476,7 @@ fn demo_writes_to_a_fresh_folder_of_its_own() {
 
 #[test]
 fn a_spreadsheet_with_rows_added_sends_only_the_new_rows() {
-    let (sb, w) = fresh_with(
-        "monday.csv",
-        "payment_id,amount,reference\n8890001001,5,M1\n8890001002,6,M2\n",
-    );
+    let (sb, w) = fresh_with("monday.csv", &refs("8890001001,5,M1\n8890001002,6,M2\n"));
     w.ok(&sb, &["run", "monday.csv", "--state", "refunds.db"]);
     let sent = sb.stats().requests;
     // The same rows again, plus one: another batch, but the state file knows two keys.

@@ -9,7 +9,9 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use mprefund_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
-use crate::common::{ACCOUNT_STATE, Stub, Work, fresh, fresh_with, json, read_csv, run};
+use crate::common::{
+    ACCOUNT_STATE, Stub, Work, fresh, fresh_with, json, ran_first, read_csv, refs, run,
+};
 
 /// An RFC 3339 date `days` from now.
 fn day(days: i64) -> String {
@@ -301,11 +303,10 @@ fn a_line_naming_another_refund_is_not_ours() {
 /// not a BRL refund's.
 #[test]
 fn a_line_in_another_currency_is_not_our_refund() {
-    let (sb, w) = fresh_with(
+    let (_sb, w) = ran_first(
         "in.csv",
         "payment_id,amount,currency,reference\n9300001,10,BRL,a\n9300002,4,BRL,b\n",
     );
-    w.ok(&sb, &["run", "in.csv"]);
     let (before, after, today) = (day(-10), day(10), day(0));
     let report = format!(
         "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_CURRENCY,TRANSACTION_DATE\n\
@@ -429,7 +430,7 @@ fn a_fetched_report_after_a_few_polls_and_a_429_matches() {
 fn reports_that_disagree_with_the_books_are_findings() {
     let (sb, w) = fresh_with(
         "in.csv",
-        "payment_id,amount,reference\n9200001,10,a\n9200002,5,b1\n9200002,5,b2\n9200003,20,c\n",
+        &refs("9200001,10,a\n9200002,5,b1\n9200002,5,b2\n9200003,20,c\n"),
     );
     // One at a time: the refunds are made in row order, which the lies follow.
     w.ok(&sb, &["run", "in.csv", "--concurrency", "1"]);
