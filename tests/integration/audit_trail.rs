@@ -198,10 +198,7 @@ async fn every_detail_of_the_trail_is_said_in_the_readers_language() {
         )
         .unwrap();
         for (what, text) in [("page", &page), ("csv", &csv)] {
-            for words in said {
-                assert!(text.contains(words), "{lang} {what}: {words:?} in {text}");
-            }
-            for english in [
+            let english = [
                 " rows (",
                 "valid",
                 "ledger batch",
@@ -215,12 +212,8 @@ async fn every_detail_of_the_trail_is_said_in_the_readers_language() {
                 "may not",
                 "\"kind\"",
                 "&#34;kind&#34;",
-            ] {
-                assert!(
-                    !text.contains(english),
-                    "{lang} {what}: {english:?} in {text}"
-                );
-            }
+            ];
+            crate::console_client::shows(&format!("{lang} {what}"), text, said, &english);
             // Nothing typed that was refused, nor another session's token.
             for secret in ["9.99", "9,99", &d.sub.csrf, &d.appr.csrf] {
                 assert!(!text.contains(secret), "{lang} {what}: {secret:?}");

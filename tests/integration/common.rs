@@ -414,6 +414,44 @@ pub fn refs(rows: &str) -> String {
     format!("payment_id,amount,reference\n{rows}")
 }
 
+/// `mprefund reconcile ARGS` with the token and no `--api-base`: reconcile
+/// reads where the batch was sent.
+pub fn reconcile_sent(w: &Work, args: &[&str]) -> Ran {
+    run(w
+        .bare()
+        .env("MP_ACCESS_TOKEN", TEST_TOKEN)
+        .arg("reconcile")
+        .args(args))
+}
+
+/// The reconciliation CSV `csv`: each line's finding by its row number (""
+/// for a line no row made).
+pub fn findings_by_row<C: FromIterator<(String, String)>>(w: &Work, csv: &str) -> C {
+    columns(w, csv, "row", "finding")
+}
+
+/// Fails unless the plan CSV `csv` predicts each `(reference, prediction)`,
+/// naming the reference that does not.
+pub fn predicts(w: &Work, csv: &str, want: &[(&str, &str)]) {
+    let plan: HashMap<String, String> = columns(w, csv, "reference", "prediction");
+    for (reference, prediction) in want {
+        assert_eq!(plan[*reference], *prediction, "{reference}: {plan:?}");
+    }
+}
+
+/// Each line of the CSV `csv` as its `key` column's cell and its `value`'s.
+pub fn columns<C: FromIterator<(String, String)>>(
+    w: &Work,
+    csv: &str,
+    key: &str,
+    value: &str,
+) -> C {
+    read_csv(&w.path(csv))
+        .into_iter()
+        .map(|r| (r[key].clone(), r[value].clone()))
+        .collect()
+}
+
 /// Faults under which every request is answered 500: an outage.
 pub fn outage() -> Faults {
     Faults {

@@ -137,7 +137,7 @@ async fn login_sessions_csrf_and_logout() {
     // The login form: a session cookie, strict and out of scripts' reach.
     let r = b.get(c.url("/login")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let cookie = crate::console_client::header(&r, SET_COOKIE).to_owned();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
@@ -174,7 +174,7 @@ async fn login_sessions_csrf_and_logout() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/");
-    let new_cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let new_cookie = crate::console_client::header(&r, SET_COOKIE).to_owned();
     assert_ne!(new_cookie, cookie, "a login gets a new session id");
 
     let home = b.get(c.url("/")).send().await.unwrap();
@@ -476,12 +476,7 @@ async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
 
     let r = admin.fetch("/audit.csv").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(
-        r.headers()[CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(crate::console_client::header(&r, CONTENT_TYPE).starts_with("text/csv"));
     let body = text(r).await;
     let file = w.write("audit.csv", &body);
     let rows = read_csv(&file);
@@ -583,7 +578,7 @@ async fn pages_speak_the_browsers_language_and_switch_on_request() {
     .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/");
-    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let cookie = crate::console_client::header(&r, SET_COOKIE).to_owned();
     assert!(
         cookie.contains("mprefund_lang=es") && cookie.contains("SameSite=Strict"),
         "{cookie}"
@@ -599,7 +594,7 @@ async fn pages_speak_the_browsers_language_and_switch_on_request() {
     let sub = Person::log_in(&c, "sub").await;
     let csv = b"payment_id;valor;moeda\n1001;1234,5;BRL\n1002;0,5;BRL\n".to_vec();
     let at = format!("/batches/{}", sub.uploaded_as("in.csv", csv, false).await);
-    let page = text(sub.get_in(&at, "pt-BR").await).await;
+    let page = sub.page_in(&at, "pt-BR").await;
     assert!(page.contains("R$ 1.235,00"), "{page}");
     assert!(
         page.contains("UTC-03:00") && page.contains("Valores por moeda"),

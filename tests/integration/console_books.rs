@@ -171,9 +171,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     let audit = audit(c).await;
     for action in [",reconcile,", ",reconcile_download,"] {
         assert!(
-            audit
-                .lines()
-                .any(|l| l.contains(action) && l.contains(id.as_str())),
+            crate::console_client::has_line(&audit, &[action, id.as_str()]),
             "{action} not in {audit}"
         );
     }
@@ -328,15 +326,11 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
 
     let audit = audit(c).await;
     assert!(
-        audit
-            .lines()
-            .any(|l| l.contains(",report_download,") && l.contains(id.as_str())),
+        crate::console_client::has_line(&audit, &[",report_download,", id.as_str()]),
         "{audit}"
     );
     assert!(
-        audit
-            .lines()
-            .any(|l| l.contains(",report,") && l.contains(id.as_str())),
+        crate::console_client::has_line(&audit, &[",report,", id.as_str()]),
         "{audit}"
     );
     assert!(audit.contains(",report_refused,"), "{audit}");

@@ -57,6 +57,27 @@ pub(crate) fn csrf_of(html: &str) -> String {
     html[at..].split('"').next().unwrap().to_owned()
 }
 
+/// Fails unless `page` (named `what` in the failure) shows every one of
+/// `said` and none of `unsaid`, naming the phrase that fails.
+pub(crate) fn shows(what: &str, page: &str, said: &[&str], unsaid: &[&str]) {
+    for s in said {
+        assert!(page.contains(s), "{what}: {s:?} not in {page}");
+    }
+    for s in unsaid {
+        assert!(!page.contains(s), "{what}: {s:?} in {page}");
+    }
+}
+
+/// Whether a line of `text` (an audit CSV) holds every one of `parts`.
+pub(crate) fn has_line(text: &str, parts: &[&str]) -> bool {
+    text.lines().any(|l| parts.iter().all(|p| l.contains(p)))
+}
+
+/// The answer's header `name`, as text ("" when it is not one).
+pub(crate) fn header(r: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
+    r.headers()[name].to_str().unwrap_or_default()
+}
+
 pub(crate) async fn text(r: reqwest::Response) -> String {
     r.text().await.unwrap()
 }
@@ -272,6 +293,11 @@ impl Person {
     pub(crate) async fn get_in(&self, path: &str, lang: &str) -> reqwest::Response {
         let r = self.b.get(self.url(path)).header(ACCEPT_LANGUAGE, lang);
         r.send().await.unwrap()
+    }
+
+    /// The body of `GET path` read in `lang`, whatever its status.
+    pub(crate) async fn page_in(&self, path: &str, lang: &str) -> String {
+        text(self.get_in(path, lang).await).await
     }
 
     /// The body of `GET path`, whatever its status.

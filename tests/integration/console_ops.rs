@@ -288,9 +288,7 @@ async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
     assert_eq!(sub.json(&a).await["state"], "stopped");
     let audit = audit_of(&c).await;
     assert!(
-        audit
-            .lines()
-            .any(|l| l.contains("interrupted") && l.contains(a.as_str())),
+        crate::console_client::has_line(&audit, &["interrupted", a.as_str()]),
         "{audit}"
     );
     // Sending it again finishes it: the same ledger batch, every row once.
@@ -338,9 +336,7 @@ async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
     let c = console_on(&w, &state, &sb, &[]);
     let audit = audit_of(&c).await;
     assert!(
-        audit
-            .lines()
-            .any(|l| l.contains("interrupted") && l.contains(b.as_str())),
+        crate::console_client::has_line(&audit, &["interrupted", b.as_str()]),
         "{audit}"
     );
     assert!(!audit.contains(TEST_TOKEN));

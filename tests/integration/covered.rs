@@ -158,7 +158,7 @@ async fn full_rows_that_cannot_be_read_are_named_apart() {
 fn run_names_full_rows_apart_and_refuses_another_currency() {
     let (sb, w) = fresh_with(
         "in.csv",
-        &refs("7400001,1.00,a\n7400002,full,b\n7400003,full,c\n"),
+        refs("7400001,1.00,a\n7400002,full,b\n7400003,full,c\n"),
     );
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--expect-total", "1.00"])).exits(2);
     assert!(
@@ -198,7 +198,7 @@ fn run_names_full_rows_apart_and_refuses_another_currency() {
 /// known, the output says the currency was not checked.
 #[test]
 fn a_report_in_another_currency_matches_no_refund() {
-    let (_sb, w) = ran_first("in.csv", &refs("7500001,10,a\n7500002,5,b\n"));
+    let (_sb, w) = ran_first("in.csv", refs("7500001,10,a\n7500002,5,b\n"));
     let day = |days: i64| {
         (time::OffsetDateTime::now_utc() + time::Duration::days(days))
             .format(&time::format_description::well_known::Rfc3339)

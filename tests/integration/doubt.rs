@@ -196,7 +196,7 @@ fn cuts_and_500s_then_a_corrected_file_refund_no_payment_twice() {
 /// corrected file sends nothing on its payment.
 #[test]
 fn a_timeout_then_423_leaves_the_row_in_doubt() {
-    let (sb, w) = fresh_with("night.csv", &refs("5200001,25.00,CB-1\n"));
+    let (sb, w) = fresh_with("night.csv", refs("5200001,25.00,CB-1\n"));
     w.write(
         "fixed.csv",
         "payment_id,amount,reference\n5200001,20.00,CB-1\n",
@@ -228,7 +228,7 @@ fn a_timeout_then_423_leaves_the_row_in_doubt() {
 fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
     let (sb, w) = fresh_with(
         "night.csv",
-        &refs("5300001,25.00,CB-1\n5300002,25.00,CB-2\n"),
+        refs("5300001,25.00,CB-1\n5300002,25.00,CB-2\n"),
     );
     w.write(
         "fixed.csv",

@@ -46,7 +46,7 @@ async fn stepped_in_pt(
         text(r).await
     );
     let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
-    let page = text(p.get_in(&to, "pt-BR").await).await;
+    let page = p.page_in(&to, "pt-BR").await;
     (to, page)
 }
 
@@ -73,19 +73,17 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
     let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(to.ends_with("?said=uploaded"), "{to}");
     let id = crate::console_client::batch_of(&r);
-    let page = text(sub.get_in(&to, "pt-BR").await).await;
+    let page = sub.page_in(&to, "pt-BR").await;
     assert!(
         page.contains("Arquivo recebido: confira o plano abaixo."),
         "{page}"
     );
-    let plain = text(sub.get_in(&format!("/batches/{id}"), "pt-BR").await).await;
+    let plain = sub.page_in(&format!("/batches/{id}"), "pt-BR").await;
     assert!(!plain.contains("id=\"said\""), "said once: {plain}");
     // What the query names is never shown: only the console's own words.
-    let odd = text(
-        sub.get_in(&format!("/batches/{id}?said=<b>x</b>"), "pt-BR")
-            .await,
-    )
-    .await;
+    let odd = sub
+        .page_in(&format!("/batches/{id}?said=<b>x</b>"), "pt-BR")
+        .await;
     assert!(
         !odd.contains("id=\"said\"") && !odd.contains("<b>x"),
         "{odd}"
@@ -127,8 +125,10 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
     assert_eq!(j["state"], "finished", "{j}");
 
     // The counts add up to every row of the file, under labels in her language.
-    let results = text(sub.get_in(&format!("/batches/{id}/results"), "pt-BR").await).await;
-    let batch = text(sub.get_in(&format!("/batches/{id}"), "pt-BR").await).await;
+    let results = sub
+        .page_in(&format!("/batches/{id}/results"), "pt-BR")
+        .await;
+    let batch = sub.page_in(&format!("/batches/{id}"), "pt-BR").await;
     for html in [&results, &batch] {
         assert!(html.contains("O que aconteceu com cada linha"), "{html}");
         let n = |part| rows_of(html, part).parse::<u64>().unwrap();
@@ -239,11 +239,9 @@ async fn the_results_download_for_people_is_in_her_language_and_holds_the_filter
         crate::console_client::sent_upload(sub, appr, "dia 29.csv", csv.into_bytes()).await;
 
     for (filter, lines) in [("failed", 2), ("refunded", 2), ("all", 4)] {
-        let html = text(
-            sub.get_in(&format!("/batches/{id}/results?filter={filter}"), "pt-BR")
-                .await,
-        )
-        .await;
+        let html = sub
+            .page_in(&format!("/batches/{id}/results?filter={filter}"), "pt-BR")
+            .await;
         let shown = page_lines(&html);
         assert_eq!(shown.len(), lines, "{filter}: {html}");
         assert!(
@@ -284,14 +282,12 @@ async fn the_results_download_for_people_is_in_her_language_and_holds_the_filter
         let got: Vec<&str> = rows[1..].iter().map(|r| r[0]).collect();
         assert_eq!(got, shown, "{filter}: {body}");
     }
-    let failed = text(
-        sub.get_in(
+    let failed = sub
+        .page_in(
             &format!("/batches/{id}/results/download?filter=failed"),
             "pt-BR",
         )
-        .await,
-    )
-    .await;
+        .await;
     let line = |n: &str| {
         failed
             .lines()
@@ -321,14 +317,12 @@ async fn the_results_download_for_people_is_in_her_language_and_holds_the_filter
     );
     let bad = line("5");
     assert!(!["invalid", ""].contains(&outcome(&bad).as_str()), "{bad}");
-    let refunded = text(
-        sub.get_in(
+    let refunded = sub
+        .page_in(
             &format!("/batches/{id}/results/download?filter=refunded"),
             "pt-BR",
         )
-        .await,
-    )
-    .await;
+        .await;
     let first = refunded.lines().nth(1).unwrap();
     assert!(first.starts_with("2;4700301001;62,71;;"), "{refunded}");
     assert!(

@@ -54,7 +54,7 @@ fn file_bytes(p: &Path) -> Vec<u8> {
 fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
     let (sb, w) = fresh_with(
         "open.csv",
-        &refs("7000001,10,a\n7000002,10,\"b\n7000003,10,c\n7000004,10,d\n"),
+        refs("7000001,10,a\n7000002,10,\"b\n7000003,10,c\n7000004,10,d\n"),
     );
     for cmd in ["plan", "run"] {
         let mut c = w.bare();
@@ -158,7 +158,7 @@ fn a_namespace_change_is_refused_unless_asked_for() {
 // A reference in NFC and the same text in NFD are one refund.
 #[test]
 fn nfc_and_nfd_references_are_one_refund() {
-    let (sb, w) = fresh_with("win.csv", &refs("7300001,10,Estorno Jo\u{e3}o\n"));
+    let (sb, w) = fresh_with("win.csv", refs("7300001,10,Estorno Jo\u{e3}o\n"));
     w.write(
         "mac.csv",
         "payment_id,amount,reference\n7300001,10,Estorno Joa\u{303}o\n",
@@ -752,7 +752,7 @@ fn a_state_file_on_a_read_only_mount_is_said_to_be_read_only() {
 // negative and leave the batch stuck; it is a bad line at `plan` and `run`.
 #[test]
 fn a_payment_id_beyond_the_stored_range_is_a_bad_line() {
-    let (sb, w) = fresh_with("big.csv", &refs("9223372036854775808,10,a\n7100001,10,b\n"));
+    let (sb, w) = fresh_with("big.csv", refs("9223372036854775808,10,a\n7100001,10,b\n"));
     for cmd in ["plan", "run"] {
         let ran = run(mprefund_at(&w, &sb.base_url(), &[cmd, "big.csv"]));
         assert_eq!(ran.code, 2, "{cmd}: {ran:?}");

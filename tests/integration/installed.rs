@@ -172,6 +172,15 @@ async fn the_shipped_crontab_sends_an_approved_batch_and_monitors_it() {
     assert_eq!(sb.refunds().len(), 5);
 }
 
+/// A sandbox in an outage, and a night's job on it ([`crate::common::night_job`])
+/// that writes its metrics and summary files.
+fn night_in_an_outage() -> (mprefund_sandbox::SandboxHandle, Work) {
+    let sb = sandbox_with(outage());
+    let w = Work::new();
+    let files = "metrics_file = \"m.prom\"\nsummary_json = \"s.json\"\n";
+    crate::common::night_job(&w, &sb.base_url(), files);
+    (sb, w)
+}
 #[test]
 fn a_console_without_a_token_refuses_to_start_unless_told_to_look_only() {
     let (w, state) = crate::common::with_users();
@@ -248,13 +257,7 @@ fn ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 
 #[test]
 fn the_night_after_an_outage_names_the_batch_it_finished_and_the_morning_reads_both() {
-    let sb = sandbox_with(outage());
-    let w = Work::new();
-    crate::common::night_job(
-        &w,
-        &sb.base_url(),
-        "metrics_file = \"m.prom\"\nsummary_json = \"s.json\"\n",
-    );
+    let (sb, w) = night_in_an_outage();
     let night = || run(w.mprefund(&sb, &["--quiet", "run", "--job", "job.toml"]));
     w.write("tonight.csv", ordinary_csv(5, 3_110));
     let ran = night();
@@ -670,13 +673,7 @@ async fn run_approved_tells_of_a_stopped_console_batch() {
 #[test]
 fn a_nights_files_are_private_under_umask_022_and_locks_go_with_their_batch() {
     use std::os::unix::process::CommandExt;
-    let sb = sandbox_with(outage());
-    let w = Work::new();
-    crate::common::night_job(
-        &w,
-        &sb.base_url(),
-        "metrics_file = \"m.prom\"\nsummary_json = \"s.json\"\n",
-    );
+    let (sb, w) = night_in_an_outage();
     w.write("tonight.csv", ordinary_csv(4, 3_910));
     let mprefund = |args: &[&str]| {
         let mut c = w.bare();

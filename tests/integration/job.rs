@@ -476,7 +476,7 @@ fn demo_writes_to_a_fresh_folder_of_its_own() {
 
 #[test]
 fn a_spreadsheet_with_rows_added_sends_only_the_new_rows() {
-    let (sb, w) = fresh_with("monday.csv", &refs("8890001001,5,M1\n8890001002,6,M2\n"));
+    let (sb, w) = fresh_with("monday.csv", refs("8890001001,5,M1\n8890001002,6,M2\n"));
     w.ok(&sb, &["run", "monday.csv", "--state", "refunds.db"]);
     let sent = sb.stats().requests;
     // The same rows again, plus one: another batch, but the state file knows two keys.

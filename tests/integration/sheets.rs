@@ -25,6 +25,12 @@ fn assert_ptbr_dialect(w: &Work, name: &str, first: &str) {
     );
 }
 
+/// The rows of `name`, once [`assert_ptbr_dialect`] holds of it.
+fn ptbr_rows(w: &Work, name: &str, first: &str) -> Vec<std::collections::HashMap<String, String>> {
+    assert_ptbr_dialect(w, name, first);
+    read_csv(&w.path(name))
+}
+
 /// No amount cell of `column` in `rows` is written with a decimal point, and at
 /// least one has a decimal comma.
 fn assert_decimal_comma(rows: &[std::collections::HashMap<String, String>], column: &str) {
@@ -56,8 +62,7 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["plan", "--online", "p.csv", "--api-base", &sb.base_url()]))
     .exits(1);
-    assert_ptbr_dialect(&w, "p.plan.csv", "payment_id");
-    let plan = read_csv(&w.path("p.plan.csv"));
+    let plan = ptbr_rows(&w, "p.plan.csv", "payment_id");
     assert_eq!(plan[0]["obs"], "'=1+2", "{plan:?}");
     assert_eq!(plan[0]["already_refunded"], "0,25", "{plan:?}");
     assert_decimal_comma(&plan, "refundable_left");
@@ -73,8 +78,7 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["reconcile", "--state", ACCOUNT_STATE]))
     .exits(0);
-    assert_ptbr_dialect(&w, "in.reconcile.csv", "payment_id");
-    let found = read_csv(&w.path("in.reconcile.csv"));
+    let found = ptbr_rows(&w, "in.reconcile.csv", "payment_id");
     assert_eq!(found[0]["obs"], "'=HYPERLINK(\"http://x\")", "{found:?}");
     assert_eq!(found[1]["obs"], "'@SUM(A1)", "{found:?}");
     assert_decimal_comma(&found, "state_amount");
@@ -107,8 +111,7 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
         "=settlement.csv",
     ]))
     .exits(0);
-    assert_ptbr_dialect(&w, "in.report-match.csv", "finding");
-    let matched = read_csv(&w.path("in.report-match.csv"));
+    let matched = ptbr_rows(&w, "in.report-match.csv", "finding");
     assert_eq!(matched[0]["finding"], "matched", "{matched:?}");
     assert_eq!(matched[0]["report"], "'=settlement.csv", "{matched:?}");
     assert_eq!(matched[0]["report_amount"], "10,50", "{matched:?}");

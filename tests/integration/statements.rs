@@ -430,7 +430,7 @@ fn a_fetched_report_after_a_few_polls_and_a_429_matches() {
 fn reports_that_disagree_with_the_books_are_findings() {
     let (sb, w) = fresh_with(
         "in.csv",
-        &refs("9200001,10,a\n9200002,5,b1\n9200002,5,b2\n9200003,20,c\n"),
+        refs("9200001,10,a\n9200002,5,b1\n9200002,5,b2\n9200003,20,c\n"),
     );
     // One at a time: the refunds are made in row order, which the lies follow.
     w.ok(&sb, &["run", "in.csv", "--concurrency", "1"]);

@@ -375,7 +375,7 @@ fn pending_rows_after_a_stop_are_resumed_not_retried() {
 
 #[test]
 fn a_preflight_refusal_names_the_plan_that_shows_why() {
-    let (sb, w) = fresh_with("in.csv", &refs("3810001,1.25,a\n3810903,1.25,b\n"));
+    let (sb, w) = fresh_with("in.csv", refs("3810001,1.25,a\n3810903,1.25,b\n"));
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db", "--preflight"])).exits(2);
     let said = Person {
         w: &w,
