@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::auth::Sessions;
+use super::detail::Detail;
 use super::error::AppError;
 use super::registry::Registry;
 use super::store::{Action, Entry, Store};
@@ -95,7 +96,7 @@ impl App {
         action: Action,
         remote: &Remote,
         batch: Option<&str>,
-        detail: Option<String>,
+        detail: Option<Detail>,
     ) -> Result<(), AppError> {
         let remote = remote.shown.as_str();
         let entry = Entry {
@@ -104,7 +105,7 @@ impl App {
             action: action.as_str().to_owned(),
             remote: Some(remote.to_owned()),
             batch: batch.map(str::to_owned),
-            detail,
+            detail: detail.as_ref().map(Detail::stored),
         };
         tracing::info!(
             action = action.as_str(),
@@ -122,10 +123,14 @@ impl App {
         };
         if let (Some(n), Some(said)) = (&self.notify, said) {
             let by = user.unwrap_or("?");
-            let detail = entry
-                .detail
-                .as_deref()
-                .map(|d| format!(" ({d})"))
+            // The operator's notice is in English, at the console's zone.
+            let english = super::i18n::Words {
+                lang: super::i18n::Lang::En,
+                zone: self.offset,
+                look_only: false,
+            };
+            let detail = detail
+                .map(|d| format!(" ({})", d.said(english)))
                 .unwrap_or_default();
             let batch = batch.unwrap_or("?");
             n.send(format!(

@@ -76,7 +76,13 @@ pub(crate) async fn send_approved(night: Night, stop: Stop) -> anyhow::Result<Ve
             action: Action::Send.as_str().to_owned(),
             remote: None,
             batch: Some(u.id.clone()),
-            detail: Some(format!("by {WHO}")),
+            detail: Some(
+                super::detail::Detail::Send {
+                    canary: None,
+                    night: true,
+                }
+                .stored(),
+            ),
         })?;
         tracing::info!(
             "sending console batch {} ({}), approved by {}",

@@ -1,10 +1,12 @@
 //! The audit trail as people read it — approvers and admins: `GET /audit`
 //! (the latest entries) and `GET /audit.csv` (all of them). Entries are
-//! appended by the handlers through `App::audit`; no route edits or deletes
-//! one (the store refuses it too).
+//! appended by the handlers through `App::audit`, each with its detail typed
+//! ([`Detail`]), said here in the reader's language; no route edits or
+//! deletes one (the store refuses it too).
 //!
-//! Invariant: the CSV is written by `sheet`, which neutralises every cell, so a name
+//! Invariants: the CSV is written by `sheet`, which neutralises every cell, so a name
 //! typed into the login form cannot become a formula in a spreadsheet.
+//! Details written before they were typed are free text: shown as written.
 
 use std::collections::HashMap;
 
@@ -14,6 +16,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::app::Shared;
+use super::detail::{Detail, named, why};
 use super::error::AppError;
 use super::extract::{Api, Auditor, Page, Remote, Viewer};
 use super::i18n::{M, Words};
@@ -80,45 +83,6 @@ fn folded(newest_first: &[Entry], day_of: impl Fn(i64) -> i64) -> Vec<Line<'_>> 
     lines
 }
 
-/// The message naming an action.
-fn named(a: Action) -> M {
-    match a {
-        Action::LoginOk => M::AuditLoginOk,
-        Action::LoginFailed => M::AuditLoginFailed,
-        Action::LoginThrottled => M::AuditLoginThrottled,
-        Action::Logout => M::AuditLogout,
-        Action::Upload => M::AuditUpload,
-        Action::UploadRefused => M::AuditUploadRefused,
-        Action::AuditDownload => M::AuditAuditDownload,
-        Action::Submit => M::AuditSubmit,
-        Action::Approve => M::AuditApprove,
-        Action::Reject => M::AuditReject,
-        Action::Send => M::AuditSend,
-        Action::Stop => M::AuditStop,
-        Action::Interrupted => M::AuditInterrupted,
-        Action::Download => M::AuditResultsDownload,
-        Action::Retry => M::AuditRetry,
-        Action::Reconcile => M::AuditReconcile,
-        Action::ReconcileDownload => M::AuditReconcileDownload,
-        Action::Report => M::AuditReport,
-        Action::ReportRefused => M::AuditReportRefused,
-        Action::ReportDownload => M::AuditReportDownload,
-        Action::DecisionRefused => M::AuditDecisionRefused,
-        Action::UploadRemoved => M::AuditUploadRemoved,
-        Action::StepRefused => M::AuditStepRefused,
-    }
-}
-
-fn why(r: Refusal) -> M {
-    match r {
-        Refusal::Forged => M::AuditWhyForged,
-        Refusal::Role => M::AuditWhyRole,
-        Refusal::WrongTotal => M::AuditWhyWrongTotal,
-        Refusal::NotConfirmed => M::AuditWhyNotConfirmed,
-        Refusal::BadLines => M::AuditWhyBadLines,
-    }
-}
-
 /// What a line says in the person's words: the action, its detail.
 fn said(line: &Line<'_>, w: Words) -> (String, String) {
     let e = line.entry;
@@ -133,14 +97,16 @@ fn said(line: &Line<'_>, w: Words) -> (String, String) {
             w.date(e.at_ms),
         ];
         super::i18n::fill(w.lang, M::AuditFolded, &args.each_ref().map(String::as_str))
+    } else if let Some(typed) = Detail::of_stored(detail) {
+        typed.said(w)
     } else {
         refusal_said(detail, w).unwrap_or_else(|| detail.to_owned())
     };
     (action, detail)
 }
 
-/// A refused step's detail (`{step}: {refusal}`) in words; `None` when it is
-/// not one.
+/// A refused step's detail as written before details were typed (`{step}:
+/// {refusal}`), in words; `None` when it is not one.
 fn refusal_said(detail: &str, w: Words) -> Option<String> {
     let (step, reason) = detail.split_once(": ")?;
     let reason = Refusal::of_stored(reason)?;
@@ -364,18 +330,42 @@ mod tests {
         assert!(detail.starts_with("2 vezes"), "{detail}");
     }
 
+    /// Entries written before details were typed still read: a refused
+    /// step's `{step}: {refusal}` in words, any other text as written.
     #[test]
-    fn a_refused_step_is_said_in_words() {
-        let detail = Refusal::WrongTotal.detail(Action::Approve.as_str());
-        let e = entry(0, "ana", Action::StepRefused, Some(&detail));
+    fn details_written_as_text_read_as_before() {
+        let e = entry(0, "ana", Action::StepRefused, Some("approve: wrong_total"));
         let line = &folded(std::slice::from_ref(&e), |_| 0)[0];
         let (action, said) = said(line, words(Lang::PtBr));
         assert_eq!(action, "Passo recusado");
         assert_eq!(said, "Aprovou: o total digitado não confere");
-        let forged = Refusal::Forged.detail("/batches/ab/submit");
-        let e = entry(0, "ana", Action::StepRefused, Some(&forged));
+        let e = entry(
+            0,
+            "ana",
+            Action::Upload,
+            Some("a.csv: 3 rows (3 valid, 0 invalid)"),
+        );
         let line = &folded(std::slice::from_ref(&e), |_| 0)[0];
-        assert!(said_of(line).contains("/batches/ab/submit"));
+        assert_eq!(said_of(line), "a.csv: 3 rows (3 valid, 0 invalid)");
+        // Text that looks like JSON but is no detail: as written too.
+        let e = entry(0, "ana", Action::Reject, Some("{\"kind\":\"nonsense\"}"));
+        let line = &folded(std::slice::from_ref(&e), |_| 0)[0];
+        assert_eq!(said_of(line), "{\"kind\":\"nonsense\"}");
+    }
+
+    /// The filters' names a detail keeps are said by the results page's
+    /// own labels (the detail's module, below this one, names them apart).
+    #[test]
+    fn a_results_detail_names_the_filter_as_the_results_page_does() {
+        use strum::IntoEnumIterator;
+        for f in super::super::results::Filter::iter() {
+            let d = Detail::ResultsPeople {
+                filter: f.as_str().to_owned(),
+                lang: "pt-BR".into(),
+            };
+            let w = words(Lang::Es);
+            assert!(d.said(w).contains(w.t(f.label())), "{f:?}");
+        }
     }
 
     fn said_of(line: &Line<'_>) -> String {

@@ -133,7 +133,9 @@ fn begin(
     let now = super::extract::find(app, &u.id)?
         .ok_or_else(|| AppError::said(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]))?;
     let ledger_batch = sent(app, Some(who), &now)?;
-    let detail = Some(format!("ledger batch {ledger_batch}"));
+    let detail = Some(super::detail::Detail::Reconcile {
+        ledger_batch: ledger_batch.clone(),
+    });
     app.audit(
         Some(&who.name),
         Action::Reconcile,
@@ -397,27 +399,24 @@ pub(crate) async fn report(
         Err(e) => {
             let _ = tokio::fs::remove_file(&stored).await;
             let why = format!("{e:#}").replace(&stored.display().to_string(), &name);
-            let what = format!("{name}: {why}");
             return Err(refuse(
                 &app,
                 &v,
                 &remote,
                 &u,
                 Problem::NotAReport,
-                what,
+                &name,
                 &why,
             ));
         }
     };
-    let counts: Vec<String> = ReportFinding::iter()
-        .filter_map(|f| {
-            matched
-                .counts
-                .get(&f)
-                .map(|n| format!("{} {n}", f.as_str()))
-        })
+    let found = ReportFinding::iter()
+        .filter_map(|f| Some((f.as_str().to_owned(), *matched.counts.get(&f)?)))
         .collect();
-    let detail = Some(format!("{name}: {}", counts.join(", ")));
+    let detail = Some(super::detail::Detail::Report {
+        file: name.clone(),
+        found,
+    });
     app.audit(Some(&v.name), Action::Report, &remote, Some(&u.id), detail)?;
     let kept = Found {
         by: v.name.clone(),
@@ -457,8 +456,7 @@ async fn received(
                 match upload::store_file(&dir, &mut field).await? {
                     Ok(s) => kept = Some((dir.join(s.stored_name), name, ledger_batch)),
                     Err(problem) => {
-                        let what = format!("{name}: not a CSV file");
-                        return Err(refuse(app, v, remote, u, problem, what, ""));
+                        return Err(refuse(app, v, remote, u, problem, &name, ""));
                     }
                 }
             }
@@ -481,10 +479,14 @@ fn refuse(
     remote: &Remote,
     u: &Upload,
     problem: Problem,
-    what: String,
+    file: &str,
     detail: &str,
 ) -> AppError {
     let action = Action::ReportRefused;
+    let what = super::detail::Detail::Refused {
+        file: file.to_owned(),
+        unfit: super::detail::Unfit::of(problem),
+    };
     if let Err(failed) = app.audit(Some(&v.name), action, remote, Some(&u.id), Some(what)) {
         return failed;
     }

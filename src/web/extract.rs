@@ -165,11 +165,7 @@ impl Account {
         Chrome {
             csrf: a.csrf.clone(),
             user: Some(a.name.clone()),
-            role: a.words.t(match a.role {
-                super::Role::Submitter => M::RoleSubmitter,
-                super::Role::Approver => M::RoleApprover,
-                super::Role::Admin => M::RoleAdmin,
-            }),
+            role: a.words.t(a.role.label()),
             may_audit: a.role.may_audit(),
             w: a.words,
             here: a.here.clone(),
@@ -316,7 +312,7 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Actor<R, F> {
             .or(header.as_deref());
         // A refused step is audited by where it was posted; never the token.
         let refused = |why: Refusal, refusal: AppError| {
-            let detail = Some(why.detail(&path));
+            let detail = Some(super::detail::Detail::refused_step(&path, why));
             let action = Action::StepRefused;
             match app.audit(Some(&who.name), action, &remote, None, detail) {
                 Ok(()) => refusal,

@@ -1,8 +1,8 @@
 //! What reading a batch back found — its books (`reconcile`) and the last
 //! report matched against it — as the state file keeps it, in no language
 //! ([`BooksRead`], [`ReportRead`]), and as a page shows it in the reader's
-//! words: each finding's count, money, first lines, what it means and what to
-//! do next.
+//! words: each finding by its name, its count, money, first lines, what it
+//! means and what to do next (its code stays in the page's data, not its text).
 //!
 //! Invariant: every finding has its own words (a test fails when one has
 //! none, or shares another's); a finding this version does not know (kept by
@@ -178,6 +178,41 @@ impl ReportRead {
     }
 }
 
+/// A finding's name, as a message.
+fn named(f: Finding) -> M {
+    match f {
+        Finding::Matched => M::FindNameMatched,
+        Finding::Settled => M::FindNameSettled,
+        Finding::RejectedLater => M::FindNameRejectedLater,
+        Finding::MissingAtMp => M::FindNameMissingAtMp,
+        Finding::AmountDiffers => M::FindNameAmountDiffers,
+        Finding::OutsideRefund => M::FindNameOutsideRefund,
+        Finding::UnknownOutcomeFound => M::FindNameUnknownOutcomeFound,
+        Finding::NoRefund => M::FindNameNoRefund,
+        Finding::InDoubt => M::FindNameInDoubt,
+        Finding::Unreadable => M::FindNameUnreadable,
+    }
+}
+
+fn named_report(f: ReportFinding) -> M {
+    match f {
+        ReportFinding::Matched => M::RepNameMatched,
+        ReportFinding::MatchedAmbiguous => M::RepNameMatchedAmbiguous,
+        ReportFinding::AmountDiffers => M::RepNameAmountDiffers,
+        ReportFinding::MissingInReport => M::RepNameMissingInReport,
+        ReportFinding::NotInBatch => M::RepNameNotInBatch,
+        ReportFinding::ChargebackOnRefundedPayment => M::RepNameChargeback,
+        ReportFinding::OutOfPeriod => M::RepNameOutOfPeriod,
+        ReportFinding::ReserveForRefund => M::RepNameReserve,
+    }
+}
+
+/// The name of a report finding kept by its code (an audit entry's);
+/// `None` for a code this version does not know.
+pub(super) fn report_finding_name(code: &str) -> Option<M> {
+    ReportFinding::from_str(code).ok().map(named_report)
+}
+
 /// What a finding means and what to do, as messages.
 fn explained(f: Finding) -> (M, M) {
     match f {
@@ -211,7 +246,10 @@ fn explained_report(f: ReportFinding) -> (M, M) {
 
 /// One finding as a page shows it: its count, money, meaning, first lines.
 pub(super) struct Shown<L> {
+    /// As the page's data names it (`data-finding`).
     pub(super) code: &'static str,
+    /// In the page's language.
+    pub(super) name: &'static str,
     pub(super) agrees: bool,
     pub(super) count: u64,
     /// Per currency, in the page's language.
@@ -240,15 +278,16 @@ fn money(w: &Words, currency: &str, a: Option<Decimal>) -> String {
 pub(super) fn shown<F: FromStr + Copy + Into<&'static str>, K, L>(
     w: &Words,
     kept: &[Kept<K>],
-    explain: impl Fn(F) -> (M, M, bool),
+    explain: impl Fn(F) -> (M, M, M, bool),
     line: impl Fn(&K) -> L,
 ) -> Vec<Shown<L>> {
     kept.iter()
         .filter_map(|k| {
             let f = F::from_str(&k.code).ok()?;
-            let (meaning, next, agrees) = explain(f);
+            let (name, meaning, next, agrees) = explain(f);
             Some(Shown {
                 code: f.into(),
+                name: w.t(name),
                 agrees,
                 count: k.count,
                 money: k.money.iter().map(|(c, a)| w.money(c, *a)).collect(),
@@ -263,7 +302,7 @@ pub(super) fn shown<F: FromStr + Copy + Into<&'static str>, K, L>(
 pub(super) fn api_findings(w: &Words, kept: &[Kept<ApiKept>]) -> Vec<Shown<ApiLine>> {
     let explain = |f: Finding| {
         let (meaning, next) = explained(f);
-        (meaning, next, f.agrees())
+        (named(f), meaning, next, f.agrees())
     };
     shown(w, kept, explain, |n| ApiLine {
         row: n.row.map(|r| r.to_string()).unwrap_or_default(),
@@ -309,7 +348,7 @@ pub(super) struct ReportView {
 pub(super) fn report_view(r: Found<ReportRead>, w: Words) -> ReportView {
     let explain = |f: ReportFinding| {
         let (meaning, next) = explained_report(f);
-        (meaning, next, !f.disagrees())
+        (named_report(f), meaning, next, !f.disagrees())
     };
     let m = r.found;
     let findings = shown(&w, &m.findings, explain, |n| ReportLine {
@@ -351,13 +390,18 @@ mod tests {
     #[test]
     fn every_finding_is_explained_apart() {
         let mut seen: Vec<M> = Vec::new();
-        let pairs = Finding::iter()
-            .map(explained)
-            .chain(ReportFinding::iter().map(explained_report));
-        for (what, next) in pairs {
-            assert!(!seen.contains(&what), "{what:?} twice");
+        let said = Finding::iter()
+            .map(|f| (named(f), explained(f)))
+            .chain(ReportFinding::iter().map(|f| (named_report(f), explained_report(f))));
+        for (name, (what, next)) in said {
+            for m in [name, what] {
+                assert!(!seen.contains(&m), "{m:?} twice");
+                seen.push(m);
+            }
             assert_ne!(what, next);
-            seen.push(what);
+        }
+        for f in ReportFinding::iter() {
+            assert_eq!(report_finding_name(f.into()), Some(named_report(f)));
         }
     }
 }

@@ -76,11 +76,14 @@ pub(crate) fn sweep(
             action: Action::UploadRemoved.as_str().to_owned(),
             remote: None,
             batch: Some(u.id.clone()),
-            detail: Some(format!(
-                "{}: {days} days after its batch ended ({})",
-                u.original_name,
-                crate::domain::clock::rfc3339(ended)
-            )),
+            detail: Some(
+                super::detail::Detail::UploadRemoved {
+                    file: u.original_name.clone(),
+                    days,
+                    ended_ms: ended,
+                }
+                .stored(),
+            ),
         })?;
         removed.push(u.id);
     }

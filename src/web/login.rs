@@ -142,17 +142,10 @@ pub(crate) async fn login(
                 .into_response())
         }
         found => {
-            let why = match &found {
-                Some(_) => "wrong password",
-                None => "no such account, or it is disabled",
+            let why = super::detail::Detail::LoginFailed {
+                known: found.is_some(),
             };
-            app.audit(
-                Some(name),
-                Action::LoginFailed,
-                &remote,
-                None,
-                Some(why.to_owned()),
-            )?;
+            app.audit(Some(name), Action::LoginFailed, &remote, None, Some(why))?;
             let status = StatusCode::UNAUTHORIZED;
             Ok(again(name, LoginProblem::Wrong, status, None))
         }

@@ -38,6 +38,7 @@ mod audit;
 mod auth;
 mod books;
 mod covered;
+mod detail;
 mod error;
 mod extract;
 mod findings;
@@ -110,6 +111,15 @@ impl Role {
     /// May read the audit trail.
     pub(crate) fn may_audit(self) -> bool {
         matches!(self, Role::Approver | Role::Admin)
+    }
+
+    /// Its name in a page's words.
+    pub(crate) fn label(self) -> i18n::M {
+        match self {
+            Role::Submitter => i18n::M::RoleSubmitter,
+            Role::Approver => i18n::M::RoleApprover,
+            Role::Admin => i18n::M::RoleAdmin,
+        }
     }
 }
 

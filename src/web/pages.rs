@@ -273,19 +273,6 @@ struct Flow {
     approval_days: u32,
 }
 
-/// A stored total (`5433.52`, `781.89:BRL`) as the page's language writes
-/// it (`5.433,52`, `R$ 781,89`); as stored when it does not read back.
-fn shown_total(w: &Words, stored: &str) -> String {
-    match totals::typed(stored) {
-        Ok(guards) if !guards.is_empty() => guards
-            .iter()
-            .map(|g| w.typed_total(g))
-            .collect::<Vec<_>>()
-            .join("; "),
-        _ => stored.to_owned(),
-    }
-}
-
 impl Flow {
     fn of(u: &Upload, v: &Account, approval_days: u32) -> Flow {
         let state = super::review::effective(u, crate::domain::clock::now_ms(), approval_days);
@@ -299,7 +286,7 @@ impl Flow {
             submitted_by: r.map(|r| r.submitted_by.clone()),
             submitted_at: r.map(|r| w.date(r.submitted_at_ms)),
             expect_total: r.map(|r| r.expect_total.clone()),
-            expect_total_shown: r.map(|r| shown_total(&w, &r.expect_total)),
+            expect_total_shown: r.map(|r| w.stored_total(&r.expect_total)),
             decided_by: r.and_then(|r| r.decided_by.clone()),
             decided_at: r.and_then(|r| r.decided_at_ms.map(|ms| w.date(ms))),
             reason: r.and_then(|r| r.reason.clone()),

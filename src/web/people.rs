@@ -65,11 +65,10 @@ pub(crate) async fn download(
     let ledger_batch = with_results(&u, now, app.approval_days)
         .map(str::to_owned)
         .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNoResults, &[]))?;
-    let detail = format!(
-        "results for people ({}, {})",
-        filter.as_str(),
-        v.words.code()
-    );
+    let detail = super::detail::Detail::ResultsPeople {
+        filter: filter.as_str().to_owned(),
+        lang: v.words.code().to_owned(),
+    };
     app.audit(
         Some(&v.name),
         Action::Download,

@@ -383,7 +383,9 @@ pub(crate) async fn csv(
             ..Default::default()
         },
     );
-    let detail = Some(format!("results.csv ({format})"));
+    let detail = Some(super::detail::Detail::ResultsFile {
+        format: format.to_string(),
+    });
     app.audit(
         Some(&v.name),
         Action::Download,
@@ -538,7 +540,7 @@ pub(crate) async fn retry(
         ));
     }
     let begun = super::send::claim(&app, &u, &from)?;
-    let detail = Some(format!("{retryable} failed row(s)"));
+    let detail = Some(super::detail::Detail::Retry { rows: retryable });
     app.audit(Some(&who.name), Action::Retry, &remote, Some(&u.id), detail)?;
     let job = super::send::Job::Retry {
         ledger_batch,

@@ -266,26 +266,25 @@ pub(crate) async fn submit(
     let checked = checked_totals(&app, &who, &u, &form.expect_total, true)
         .await
         .map_err(refused)?;
-    let mut typed = guards_text(&checked.guards);
+    let total = guards_text(&checked.guards);
     let now = crate::domain::clock::now_ms();
-    if !app.store().submit(&u.id, &who.name, now, &typed)? {
+    if !app.store().submit(&u.id, &who.name, now, &total)? {
         return Err(AppError::said(
             StatusCode::CONFLICT,
             M::ErrSubmittedAlready,
             &[],
         ));
     }
-    if repeated > 0 {
-        typed.push_str(&format!(
-            "; confirmed: {repeated} row(s) refunded by earlier batches"
-        ));
-    }
+    let detail = super::detail::Detail::Submit {
+        total,
+        repeated: repeated as u64,
+    };
     app.audit(
         Some(&who.name),
         Action::Submit,
         &remote,
         Some(&u.id),
-        Some(typed),
+        Some(detail),
     )?;
     Ok(to_batch(&u.id, Said::Submitted))
 }
@@ -330,7 +329,7 @@ fn audited(
         }
         _ => return refusal,
     };
-    let detail = Some(why.detail(step.as_str()));
+    let detail = Some(super::detail::Detail::refused_step(step.as_str(), why));
     let action = Action::StepRefused;
     match app.audit(Some(&who.name), action, remote, Some(&u.id), detail) {
         Ok(()) => refusal,
@@ -366,7 +365,10 @@ pub(crate) async fn approve(
     match ledger_batch(&app, who, u, &checked, send).await? {
         Ok(batch) => {
             app.store().link_ledger(&u.id, &batch)?;
-            let detail = format!("{} → ledger batch {batch}", guards_text(&checked.guards));
+            let detail = super::detail::Detail::Approve {
+                total: guards_text(&checked.guards),
+                ledger_batch: batch.clone(),
+            };
             app.audit(
                 Some(&who.name),
                 Action::Approve,
@@ -442,8 +444,12 @@ fn decider<'s, F>(
     what: Action,
 ) -> Result<(&'s Account, &'s Upload), AppError> {
     let (who, u) = (&step.who, &step.batch);
-    let audited = |why: String, refusal: AppError| -> AppError {
-        let detail = format!("{}: {why}", what.as_str());
+    let audited = |own: bool, refusal: AppError| -> AppError {
+        let detail = super::detail::Detail::DecisionRefused {
+            step: what.as_str().to_owned(),
+            own,
+            role: who.role.as_str().to_owned(),
+        };
         let action = Action::DecisionRefused;
         match app.audit(Some(&who.name), action, remote, Some(&u.id), Some(detail)) {
             Ok(()) => refusal,
@@ -451,8 +457,7 @@ fn decider<'s, F>(
         }
     };
     if !who.role.may_approve() {
-        let why = format!("the role {} may not", who.role.as_str());
-        return Err(audited(why, AppError::Role));
+        return Err(audited(false, AppError::Role));
     }
     in_states(app, who, u, &[BatchState::Submitted], M::ErrCannotDecide)?;
     if u.review
@@ -460,7 +465,7 @@ fn decider<'s, F>(
         .is_some_and(|r| r.submitted_by == who.name)
     {
         let refusal = AppError::said(StatusCode::FORBIDDEN, M::ErrOwnBatch, &[]);
-        return Err(audited("the batch is the account's own".into(), refusal));
+        return Err(audited(true, refusal));
     }
     Ok((who, u))
 }
@@ -497,7 +502,7 @@ pub(crate) async fn reject(
         Action::Reject,
         &remote,
         Some(&u.id),
-        Some(reason),
+        Some(super::detail::Detail::Reject { reason }),
     )?;
     Ok(to_batch(&u.id, Said::Rejected))
 }

@@ -64,7 +64,10 @@ pub(crate) async fn send(
         .ok_or_else(|| AppError::said(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenSend, &[]))?;
     req.send.sending.limit = canary;
     let begun = claim(&app, &u, &from)?;
-    let detail = canary.map(|n| format!("the first {n} row(s) only"));
+    let detail = canary.map(|n| super::detail::Detail::Send {
+        canary: Some(n),
+        night: false,
+    });
     app.audit(Some(&who.name), Action::Send, &remote, Some(&u.id), detail)?;
     spawn(&app, &u.id, Job::Run(Box::new(req)), begun);
     let said = if canary.is_some() {

@@ -71,11 +71,7 @@ pub(crate) fn recover(store: &mut Store, state: &Path) -> anyhow::Result<Vec<Str
                 action: Action::Interrupted.as_str().to_owned(),
                 remote: None,
                 batch: Some(u.id.clone()),
-                detail: Some(
-                    "the process sending it ended before the batch did; sending it again \
-                     resumes it with the same keys"
-                        .into(),
-                ),
+                detail: Some(super::detail::Detail::Interrupted.stored()),
             })?;
             tracing::warn!(
                 "console batch {} ({}) was left `sending` by a process that ended: now `stopped`; \

@@ -193,9 +193,8 @@ pub(crate) enum Action {
     DecisionRefused,
     /// A kept upload removed, its batch ended long enough ago.
     UploadRemoved,
-    /// A step the console refused: its detail is `{step}: {refusal}`, the
-    /// step an [`Action`]'s name (or the path posted to), the refusal a
-    /// [`Refusal`]'s name.
+    /// A step the console refused: its detail names the step (an [`Action`]'s
+    /// name, or the path posted to) and the [`Refusal`].
     StepRefused,
 }
 
@@ -236,18 +235,6 @@ impl Refusal {
 
     pub(crate) fn of_stored(name: &str) -> Option<Refusal> {
         Refusal::iter().find(|r| r.as_str() == name)
-    }
-
-    /// The audit detail of `step` refused for this reason. The step is the
-    /// path posted to, which the client chose: only its first characters are
-    /// kept, so a refusal writes a bounded line however long the path.
-    pub(crate) fn detail(self, step: &str) -> String {
-        let limit = crate::domain::excerpt::EXCERPT_CHARS;
-        let step = step
-            .char_indices()
-            .nth(limit)
-            .map_or(step, |(at, _)| &step[..at]);
-        format!("{step}: {}", self.as_str())
     }
 }
 
@@ -292,7 +279,7 @@ pub(crate) struct Entry {
 /// header) is cut there.
 const AUDIT_NAME_CHARS: usize = 64;
 const AUDIT_REMOTE_CHARS: usize = 128;
-const AUDIT_DETAIL_CHARS: usize = 2_000;
+pub(crate) const AUDIT_DETAIL_CHARS: usize = 2_000;
 
 impl Entry {
     /// The entry with each text cut to its bound (`…` where cut).
@@ -791,14 +778,6 @@ pub(crate) fn batch_id(text: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_refused_steps_detail_is_bounded_whatever_path_was_posted() {
-        let long = format!("/batches/{}/submit", "é".repeat(10_000));
-        let detail = Refusal::Forged.detail(&long);
-        assert!(detail.chars().count() <= 80 + ": forged".len(), "{detail}");
-        assert!(detail.ends_with(": forged"));
-        assert_eq!(Refusal::Role.detail("/x/approve"), "/x/approve: role");
-    }
     use strum::IntoEnumIterator;
 
     /// State files and audit trails written by earlier versions hold these.

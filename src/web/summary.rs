@@ -166,6 +166,9 @@ pub(crate) struct CauseShown {
 /// The summary of a sent batch in the page's words.
 pub(crate) struct Summary {
     pub parts: Vec<PartShown>,
+    /// Some money is of no currency named (the file names none, the
+    /// account's is not known): shown bare, said once beneath.
+    pub unnamed: bool,
     pub total: String,
     pub causes: Vec<CauseShown>,
 }
@@ -211,8 +214,14 @@ impl Summary {
                 }
             })
             .collect();
+        let unnamed = account.is_none()
+            && read
+                .money
+                .values()
+                .any(|per| per.iter().any(|(c, m)| c.is_none() && m.amounts > 0));
         Summary {
             parts,
+            unnamed,
             total: w.count(read.total()),
             causes,
         }
@@ -220,14 +229,11 @@ impl Summary {
 }
 
 /// One currency's money in the page's words, the `full` rows of no known
-/// amount counted apart.
+/// amount counted apart. Of no currency known: the number alone, as the
+/// progress shows it (the page says once whose currency it is).
 fn shown(w: Words, currency: Option<Currency>, m: &Money) -> String {
     let mut out = match &m.sum {
         Ok(_) if m.amounts == 0 => String::new(),
-        // Labelled even when neither the file nor the account named it.
-        Ok(sum) if currency.is_none() => {
-            format!("{} ({})", w.amount(None, *sum), w.t(M::NoCurrencyName))
-        }
         Ok(sum) => w.amount(currency, *sum),
         Err(_) => format!(
             "{} {}",
@@ -334,10 +340,10 @@ mod tests {
         none.add(Part::Failed, None, partial("62.71"), None);
         let s = Summary::of(&none, words(Lang::Es), Some(Currency::BRL));
         assert_eq!(s.parts[1].money, ["R$ 62,71"]);
+        assert!(!s.unnamed);
+        // Neither named it: the number alone, and the page says so once.
         let s = Summary::of(&none, words(Lang::Es), None);
-        assert_eq!(
-            s.parts[1].money,
-            [format!("62,71 ({})", words(Lang::Es).t(M::NoCurrencyName))]
-        );
+        assert_eq!(s.parts[1].money, ["62,71"]);
+        assert!(s.unnamed);
     }
 }

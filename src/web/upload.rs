@@ -21,6 +21,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::app::{App, Shared};
 use super::auth;
+use super::detail::Detail;
 use super::error::AppError;
 use super::extract::{Account, Api, Remote, Viewer};
 use super::i18n::{M, rows};
@@ -154,15 +155,14 @@ pub(crate) async fn upload(
     if !plan.full_rows.is_empty() {
         super::reading::start(&app, &upload.id, &plan, true);
     }
-    let detail = format!(
-        "{}: {} rows ({} valid, {} invalid), {} bytes{}",
-        upload.original_name,
-        plan.summary.rows,
-        plan.summary.valid,
-        plan.summary.invalid,
-        upload.bytes,
-        if skip_invalid { ", skip bad lines" } else { "" }
-    );
+    let detail = Detail::Upload {
+        file: upload.original_name.clone(),
+        rows: plan.summary.rows,
+        valid: plan.summary.valid,
+        invalid: plan.summary.invalid,
+        bytes: upload.bytes,
+        skip_invalid,
+    };
     let batch = Some(upload.id.as_str());
     app.audit(Some(&v.name), Action::Upload, &remote, batch, Some(detail))?;
     Ok(view::to_batch(&upload.id, view::Said::Uploaded).into_response())
@@ -231,11 +231,9 @@ fn refuse(
     problem: Problem,
     detail: &str,
 ) -> AppError {
-    // The reader's own words already name the file.
-    let what = match problem {
-        Problem::Empty => format!("{name}: empty file"),
-        Problem::Spreadsheet => format!("{name}: a workbook, not CSV"),
-        _ => detail.to_owned(),
+    let what = Detail::Refused {
+        file: name.to_owned(),
+        unfit: super::detail::Unfit::of(problem),
     };
     if let Err(failed) = app.audit(
         Some(&v.name),

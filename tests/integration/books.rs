@@ -2,18 +2,16 @@
 //! payment an earlier batch of the state file refunded under another key is not
 //! sent unless asked for; `plan` says so before `run` does.
 
-use crate::common::{ACCOUNT_STATE, Work, fresh, read_csv, run};
+use crate::common::{
+    ACCOUNT_STATE, findings_by_row, fresh, fresh_with, ran_first, read_csv, reconcile_sent, refs,
+    run,
+};
 
 /// The analyst's correction: `25.00` refunded, then the row changed to `20.00`
 /// and the file run again.
 #[test]
 fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
-    let (sb, w) = fresh();
-    w.write(
-        "cb.csv",
-        "payment_id,amount,reference\n8100001,25.00,CB-1\n8100002,10.00,CB-2\n",
-    );
-    w.ok(&sb, &["run", "cb.csv"]);
+    let (sb, w) = ran_first("cb.csv", refs("8100001,25.00,CB-1\n8100002,10.00,CB-2\n"));
     assert_eq!(sb.refunds().len(), 2);
 
     w.write(
@@ -61,11 +59,7 @@ fn a_corrected_amount_is_refused_with_the_earlier_refund_named() {
 
 #[test]
 fn allow_more_refunds_sends_a_second_partial_on_purpose() {
-    let (sb, w) = fresh();
-    w.write(
-        "a.csv",
-        "payment_id,amount,reference\n8200001,25.00,first\n",
-    );
+    let (sb, w) = fresh_with("a.csv", refs("8200001,25.00,first\n"));
     assert_eq!(
         run(w.mprefund(&sb, &["run", "a.csv", "--state", "s.db"])).code,
         0
@@ -87,12 +81,7 @@ fn allow_more_refunds_sends_a_second_partial_on_purpose() {
 /// the same file again finds nothing to guard.
 #[test]
 fn partials_in_one_file_are_allowed_and_a_rerun_is_quiet() {
-    let (sb, w) = fresh();
-    w.write(
-        "p.csv",
-        "payment_id,amount,reference\n8300001,10,a\n8300001,20,b\n8300001,30,c\n",
-    );
-    w.ok(&sb, &["run", "p.csv"]);
+    let (sb, w) = ran_first("p.csv", refs("8300001,10,a\n8300001,20,b\n8300001,30,c\n"));
     assert_eq!(sb.refunds().len(), 3);
     run(w.bare().args(["plan", "p.csv"])).exits(0);
     // A re-export with a row added: the three are adopted, the new one is sent.
@@ -107,8 +96,7 @@ fn partials_in_one_file_are_allowed_and_a_rerun_is_quiet() {
 /// A request that left with no answer read counts as a refund that may exist.
 #[test]
 fn a_refund_sent_with_an_unknown_outcome_also_guards_its_payment() {
-    let (sb, w) = fresh();
-    w.write("a.csv", "payment_id,amount,reference\n8400001,25,x\n");
+    let (sb, w) = fresh_with("a.csv", refs("8400001,25,x\n"));
     sb.fail_payment(8400001, 500);
     run(w.mprefund(
         &sb,
@@ -139,28 +127,9 @@ fn a_refund_sent_with_an_unknown_outcome_also_guards_its_payment() {
     assert_eq!(sb.refunds().len(), 0);
 }
 
-/// `reconcile` against the sandbox's own state; every finding from a case set up
-/// for it. Returns finding per row number ("" for lines no row made).
-fn findings(w: &Work, csv: &str) -> Vec<(String, String)> {
-    read_csv(&w.path(csv))
-        .into_iter()
-        .map(|r| (r["row"].clone(), r["finding"].clone()))
-        .collect()
-}
-
-fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
-    // No --api-base: reconcile reads where the batch was sent.
-    run(w
-        .bare()
-        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
-        .arg("reconcile")
-        .args(args))
-}
-
 #[test]
 fn reconcile_reads_the_books_back_and_settles_what_changed() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "r.csv",
         "payment_id,amount,reference\n\
          8500001,10,matched\n\
@@ -197,9 +166,9 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
     .unwrap();
     drop(c);
 
-    let ran = reconcile(&w, &["--state", ACCOUNT_STATE]);
+    let ran = reconcile_sent(&w, &["--state", ACCOUNT_STATE]);
     assert_eq!(ran.code, 1, "{ran:?}");
-    let got = findings(&w, "r.reconcile.csv");
+    let got = findings_by_row::<Vec<_>>(&w, "r.reconcile.csv");
     let rows: Vec<(&str, &str)> = got.iter().map(|(r, f)| (r.as_str(), f.as_str())).collect();
     assert_eq!(
         &rows[..7],
@@ -236,10 +205,10 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
     assert_eq!(results[2]["refunded_amount"], "");
 
     // Twice: nothing more to change, and the disagreements stand.
-    let again = reconcile(&w, &["--state", ACCOUNT_STATE]);
+    let again = reconcile_sent(&w, &["--state", ACCOUNT_STATE]);
     assert_eq!(again.code, 1, "{again:?}");
     assert!(!again.stderr.contains("updated"), "{again:?}");
-    let second = findings(&w, "r.reconcile.csv");
+    let second = findings_by_row::<Vec<_>>(&w, "r.reconcile.csv");
     assert_eq!(second[1].1, "matched");
     assert_eq!(second[3].1, "amount_differs");
     assert_eq!(second[5].1, "missing_at_mp");
@@ -252,9 +221,7 @@ fn reconcile_reads_the_books_back_and_settles_what_changed() {
 
 #[test]
 fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
-    let (sb, w) = fresh();
-    w.write("u.csv", "payment_id,amount\n8600001,10\n8600002,4\n");
-    w.ok(&sb, &["run", "u.csv"]);
+    let (_sb, w) = ran_first("u.csv", "payment_id,amount\n8600001,10\n8600002,4\n");
     // As a crash after the request left leaves it: sending, no answer recorded.
     let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute(
@@ -264,12 +231,12 @@ fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
     )
     .unwrap();
     drop(c);
-    let ran = reconcile(
+    let ran = reconcile_sent(
         &w,
         &["--state", ACCOUNT_STATE, "--metrics-file", "rec.prom"],
     );
     assert_eq!(ran.code, 1, "{ran:?}");
-    let got = findings(&w, "u.reconcile.csv");
+    let got = findings_by_row::<Vec<_>>(&w, "u.reconcile.csv");
     assert_eq!(
         got,
         [
@@ -293,14 +260,12 @@ fn reconcile_finds_the_refund_of_a_row_sent_without_an_answer() {
 
 #[test]
 fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = ran_first(
         "f.csv",
         "payment_id,amount\n8700001,10\n8700002,10\n8700907,3\n8700003,1\n",
     );
-    w.ok(&sb, &["run", "f.csv"]);
     sb.refund_by_hand(8700003, None).unwrap();
-    let clean = reconcile(&w, &["--state", ACCOUNT_STATE, "--out", "clean.csv"]);
+    let clean = reconcile_sent(&w, &["--state", ACCOUNT_STATE, "--out", "clean.csv"]);
     assert_eq!(clean.code, 1, "{clean:?}");
     // Undo the settling the clean pass did, so both passes see the same state.
     let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
@@ -319,7 +284,7 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
         seed: Some(7),
         ..Default::default()
     });
-    let faulty = reconcile(
+    let faulty = reconcile_sent(
         &w,
         &[
             "--state",
@@ -331,7 +296,10 @@ fn reconcile_gives_the_same_findings_through_faults_and_stops_on_a_bad_token() {
         ],
     );
     assert_eq!(faulty.code, 1, "{faulty:?}");
-    assert_eq!(findings(&w, "clean.csv"), findings(&w, "faulty.csv"));
+    assert_eq!(
+        findings_by_row::<Vec<_>>(&w, "clean.csv"),
+        findings_by_row::<Vec<_>>(&w, "faulty.csv")
+    );
     let stats = sb.stats();
     assert!(
         stats.cut_connections > 0 && stats.by_status.contains_key(&500),
@@ -377,24 +345,22 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
         .args(["plan", "--online", "o.csv", "--api-base", &sb.base_url()]))
     .exits(1);
     let rows = read_csv(&w.path("o.plan.csv"));
-    let by_ref: std::collections::HashMap<String, String> = rows
-        .iter()
-        .map(|r| (r["reference"].clone(), r["prediction"].clone()))
-        .collect();
-    for (reference, prediction) in [
-        ("ok", "ok"),
-        ("not-found", "not_found"),
-        ("pending", "not_refundable"),
-        ("over-1", "exceeds_balance"),
-        ("over-2", "exceeds_balance"),
-        ("refunded-before", "has_prior_refunds"),
-        ("usd", "currency_mismatch"),
-        ("many-0", "too_many_partials"),
-        ("old", "old"),
-        ("advanced", "unreadable"),
-    ] {
-        assert_eq!(by_ref[reference], prediction, "{reference}: {rows:?}");
-    }
+    crate::common::predicts(
+        &w,
+        "o.plan.csv",
+        &[
+            ("ok", "ok"),
+            ("not-found", "not_found"),
+            ("pending", "not_refundable"),
+            ("over-1", "exceeds_balance"),
+            ("over-2", "exceeds_balance"),
+            ("refunded-before", "has_prior_refunds"),
+            ("usd", "currency_mismatch"),
+            ("many-0", "too_many_partials"),
+            ("old", "old"),
+            ("advanced", "unreadable"),
+        ],
+    );
     let before = rows
         .iter()
         .find(|r| r["reference"] == "refunded-before")
@@ -427,8 +393,7 @@ fn plan_online_predicts_each_row_before_a_cent_moves() {
 
 #[test]
 fn run_preflight_refuses_unless_every_row_is_predicted_ok() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "pf.csv",
         "payment_id,amount\n8900001,10\n8900903,10\n8900002,10\n",
     );

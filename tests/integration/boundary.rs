@@ -7,65 +7,40 @@ use std::path::Path;
 
 use mprefund_sandbox::TEST_TOKEN;
 
-use crate::common::{Work, bare, ordinary_csv, run, sandbox};
+use crate::common::{bare, fresh_with, ordinary_csv, run};
 
 #[test]
 fn flags_that_do_not_apply_are_refused_and_nothing_is_sent() {
-    let w = Work::new();
-    let sb = sandbox();
-    w.write("in.csv", ordinary_csv(3, 7300));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(3, 7300));
     w.ok(&sb, &["run", "in.csv", "--state", "s.db"]);
     let before = sb.stats().requests;
-    let refused = |args: &[&str], flag: &str| {
-        let ran = run(w.mprefund(&sb, args));
+    let report = ["reconcile", "--state", "s.db", "--report", "x.csv"];
+    let refused: [(Vec<&str>, &str); 5] = [
+        // --report alone reads files: the sending flags would be ignored.
+        ([&report[..], &["--rate", "5"]].concat(), "--rate"),
+        // Matching reports writes no metrics.
+        (
+            [&report[..], &["--metrics-file", "m.prom"]].concat(),
+            "--metrics-file",
+        ),
+        // Reading the API back has no report date to match.
+        (
+            vec!["reconcile", "--state", "s.db", "--date-window", "5"],
+            "--date-window",
+        ),
+        // The refund window is --preflight's.
+        (
+            crate::common::on_state("run", "in.csv", "s.db", &["--refund-window-days", "30"]),
+            "--refund-window-days",
+        ),
+        // Offline, plan reads no payment.
+        (vec!["plan", "in.csv", "--timeout", "5"], "--timeout"),
+    ];
+    for (args, flag) in refused {
+        let ran = run(w.mprefund(&sb, &args));
         assert_eq!(ran.code, 2, "{args:?}: {ran:?}");
         assert!(ran.stderr.contains(flag), "{args:?}: {ran:?}");
-    };
-    // --report alone reads files: the sending flags would be ignored.
-    refused(
-        &[
-            "reconcile",
-            "--state",
-            "s.db",
-            "--report",
-            "x.csv",
-            "--rate",
-            "5",
-        ],
-        "--rate",
-    );
-    // Matching reports writes no metrics.
-    refused(
-        &[
-            "reconcile",
-            "--state",
-            "s.db",
-            "--report",
-            "x.csv",
-            "--metrics-file",
-            "m.prom",
-        ],
-        "--metrics-file",
-    );
-    // Reading the API back has no report date to match.
-    refused(
-        &["reconcile", "--state", "s.db", "--date-window", "5"],
-        "--date-window",
-    );
-    // The refund window is --preflight's.
-    refused(
-        &[
-            "run",
-            "in.csv",
-            "--state",
-            "s.db",
-            "--refund-window-days",
-            "30",
-        ],
-        "--refund-window-days",
-    );
-    // Offline, plan reads no payment.
-    refused(&["plan", "in.csv", "--timeout", "5"], "--timeout");
+    }
     assert_eq!(sb.stats().requests, before, "something was sent");
     // The API base is plan's to check and show: run's command line works for plan.
     let ran = w.ok(&sb, &["plan", "in.csv", "--rate", "5"]);
@@ -79,9 +54,7 @@ fn flags_that_do_not_apply_are_refused_and_nothing_is_sent() {
 
 #[test]
 fn the_settings_the_job_file_lacked_are_read_from_it() {
-    let w = Work::new();
-    let sb = sandbox();
-    w.write("in.csv", ordinary_csv(3, 7400));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(3, 7400));
     // preflight reads every payment first; the token comes from token_env.
     let job = w.write(
         "nightly.toml",
@@ -139,9 +112,7 @@ fn corrupt_pages(db: &Path) {
 
 #[test]
 fn a_damaged_state_file_is_never_resumable() {
-    let w = Work::new();
-    let sb = sandbox();
-    w.write("in.csv", ordinary_csv(3, 7600));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(3, 7600));
     w.ok(&sb, &["run", "in.csv", "--state", "s.db"]);
     corrupt_pages(&w.path("s.db"));
     // `status` only reads: running it again cannot help, so never exit 3.
@@ -155,23 +126,14 @@ fn a_damaged_state_file_is_never_resumable() {
 /// again, so it must not say "stopped early, resumable"; monitoring hears it.
 #[test]
 fn an_error_nobody_named_is_internal_not_resumable() {
-    let w = Work::new();
-    let sb = sandbox();
-    w.write("in.csv", ordinary_csv(2, 7700));
-    let ran = run(w.mprefund(
-        &sb,
-        &[
-            "run",
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(2, 7700));
+    let ran = w
+        .run_on(
+            &sb,
             "in.csv",
-            "--state",
-            "s.db",
-            "--out",
-            "gone/in.results.csv",
-            "--metrics-file",
-            "m.prom",
-        ],
-    ))
-    .exits(8);
+            &["--out", "gone/in.results.csv", "--metrics-file", "m.prom"],
+        )
+        .exits(8);
     assert!(ran.stderr.contains("\ninternal error: "), "{ran:?}");
     assert!(ran.stderr.contains("gone"), "{ran:?}");
     let metrics = std::fs::read_to_string(w.path("m.prom")).unwrap();

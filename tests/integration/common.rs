@@ -71,12 +71,31 @@ impl Work {
         c
     }
 
+    /// `mprefund run INPUT --state s.db MORE…` against `sandbox`, run: the
+    /// run most tests make, on the state file beside its input.
+    pub fn run_on(&self, sandbox: &SandboxHandle, input: &str, more: &[&str]) -> Ran {
+        run(self.mprefund(sandbox, &on_state("run", input, "s.db", more)))
+    }
+
     /// `mprefund ARGS` as [`Work::mprefund`] runs it, which must exit 0: its
     /// output, or a failure that shows the whole of it.
     #[track_caller]
     pub fn ok(&self, sandbox: &SandboxHandle, args: &[&str]) -> Ran {
         run(self.mprefund(sandbox, args)).exits(0)
     }
+}
+
+/// `CMD INPUT --state STATE MORE…`: a command line as most tests write one,
+/// its input and state file first, for [`Work::mprefund`] and the like.
+pub fn on_state<'a>(
+    cmd: &'a str,
+    input: &'a str,
+    state: &'a str,
+    more: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![cmd, input, "--state", state];
+    args.extend_from_slice(more);
+    args
 }
 
 /// The account's default state file, relative to a [`Work`] directory, for the
@@ -374,6 +393,65 @@ pub fn fresh() -> (SandboxHandle, Work) {
     (sandbox(), Work::new())
 }
 
+/// As [`fresh`], with the input `name` written in the directory: how most
+/// tests of a run begin.
+pub fn fresh_with(name: &str, content: impl AsRef<[u8]>) -> (SandboxHandle, Work) {
+    let (sb, w) = fresh();
+    w.write(name, content);
+    (sb, w)
+}
+
+/// As [`fresh_with`], with the input run once (`run NAME`), which must
+/// go through: where a second look at a file begins.
+pub fn ran_first(name: &str, content: impl AsRef<[u8]>) -> (SandboxHandle, Work) {
+    let (sb, w) = fresh_with(name, content);
+    w.ok(&sb, &["run", name]);
+    (sb, w)
+}
+
+/// A spreadsheet of `payment_id,amount,reference` with `rows` under its header.
+pub fn refs(rows: &str) -> String {
+    format!("payment_id,amount,reference\n{rows}")
+}
+
+/// `mprefund reconcile ARGS` with the token and no `--api-base`: reconcile
+/// reads where the batch was sent.
+pub fn reconcile_sent(w: &Work, args: &[&str]) -> Ran {
+    run(w
+        .bare()
+        .env("MP_ACCESS_TOKEN", TEST_TOKEN)
+        .arg("reconcile")
+        .args(args))
+}
+
+/// The reconciliation CSV `csv`: each line's finding by its row number (""
+/// for a line no row made).
+pub fn findings_by_row<C: FromIterator<(String, String)>>(w: &Work, csv: &str) -> C {
+    columns(w, csv, "row", "finding")
+}
+
+/// Fails unless the plan CSV `csv` predicts each `(reference, prediction)`,
+/// naming the reference that does not.
+pub fn predicts(w: &Work, csv: &str, want: &[(&str, &str)]) {
+    let plan: HashMap<String, String> = columns(w, csv, "reference", "prediction");
+    for (reference, prediction) in want {
+        assert_eq!(plan[*reference], *prediction, "{reference}: {plan:?}");
+    }
+}
+
+/// Each line of the CSV `csv` as its `key` column's cell and its `value`'s.
+pub fn columns<C: FromIterator<(String, String)>>(
+    w: &Work,
+    csv: &str,
+    key: &str,
+    value: &str,
+) -> C {
+    read_csv(&w.path(csv))
+        .into_iter()
+        .map(|r| (r[key].clone(), r[value].clone()))
+        .collect()
+}
+
 /// Faults under which every request is answered 500: an outage.
 pub fn outage() -> Faults {
     Faults {
@@ -393,6 +471,35 @@ pub fn sandbox_with(faults: Faults) -> SandboxHandle {
         ..SandboxConfig::default()
     })
     .expect("sandbox")
+}
+
+/// A working directory whose state file has the console's three accounts
+/// ([`state_with_users`]): where every console test begins.
+pub fn with_users() -> (Work, PathBuf) {
+    let w = Work::new();
+    let state = state_with_users(&w);
+    (w, state)
+}
+
+/// A file's or folder's permission bits.
+pub fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// A night's job file, `job.toml`: tonight's input, the state file `s.db`,
+/// the API at `base`, a breaker of 3, then `more` (keys, one a line).
+pub fn night_job(w: &Work, base: &str, more: &str) -> PathBuf {
+    w.write(
+        "job.toml",
+        format!(
+            "input = \"tonight.csv\"\nstate = \"s.db\"\napi_base = \"{base}\"\nbreaker = 3\n{more}"
+        ),
+    )
 }
 
 /// The password of every console account the tests make.

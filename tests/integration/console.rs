@@ -10,7 +10,7 @@ use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
 use crate::common::{
     ACCOUNT_STATE, Console, PASSWORD, Work, add_user, add_user_by, ordinary_csv, read_csv, run,
-    sandbox, state_with_users,
+    sandbox,
 };
 use crate::console_client::{Person, batch_of, browser, csrf_of, login, raw, session_cookie, text};
 
@@ -118,9 +118,7 @@ fn plain_http_beyond_loopback_is_refused() {
 
 #[tokio::test]
 async fn login_sessions_csrf_and_logout() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (w, state, c) = crate::console_client::tokenless(&[]);
     let anon = Person::nobody(&c);
     let b = &anon.b;
 
@@ -139,7 +137,7 @@ async fn login_sessions_csrf_and_logout() {
     // The login form: a session cookie, strict and out of scripts' reach.
     let r = b.get(c.url("/login")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let cookie = crate::console_client::header(&r, SET_COOKIE).to_owned();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
@@ -176,7 +174,7 @@ async fn login_sessions_csrf_and_logout() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/");
-    let new_cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let new_cookie = crate::console_client::header(&r, SET_COOKIE).to_owned();
     assert_ne!(new_cookie, cookie, "a login gets a new session id");
 
     let home = b.get(c.url("/")).send().await.unwrap();
@@ -223,9 +221,7 @@ async fn login_sessions_csrf_and_logout() {
 
 #[tokio::test]
 async fn five_failed_logins_in_a_row_slow_the_account_down() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (_w, _state, c) = crate::console_client::tokenless(&[]);
     let b = browser();
     for _ in 0..5 {
         let r = login(&c, &b, "sub", "not the password").await;
@@ -260,20 +256,18 @@ fn mixed_csv(refunded_payment: &str) -> String {
 
 #[tokio::test]
 async fn an_upload_shows_what_plan_shows_escaped() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     // An earlier batch in the same state file refunded this payment.
     let sb = sandbox();
     let earlier = w.write("earlier.csv", ordinary_csv(1, 7));
     let ran = run(w.mprefund(
         &sb,
-        &[
+        &crate::common::on_state(
             "run",
             earlier.to_str().unwrap(),
-            "--state",
             state.to_str().unwrap(),
-            "-y",
-        ],
+            &["-y"],
+        ),
     ));
     assert_eq!(ran.code, 0, "{ran:?}");
     let refunded = read_csv(&w.path("earlier.results.csv"))[0]["payment_id"].clone();
@@ -383,9 +377,7 @@ async fn an_upload_shows_what_plan_shows_escaped() {
 
 #[tokio::test]
 async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (w, _state, c) = crate::console_client::tokenless(&[]);
     let sub = Person::log_in(&c, "sub").await;
     let (b, csrf) = (&sub.b, &sub.csrf);
     let csv = b"payment_id,amount\n1001,1.00\n".to_vec();
@@ -467,9 +459,7 @@ async fn bad_uploads_get_a_clear_answer_and_nothing_is_kept() {
 
 #[tokio::test]
 async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (w, _state, c) = crate::console_client::tokenless(&[]);
     let b = browser();
     let r = login(&c, &b, "=HYPERLINK(\"http://evil\")", "x").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -486,12 +476,7 @@ async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
 
     let r = admin.fetch("/audit.csv").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(
-        r.headers()[CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(crate::console_client::header(&r, CONTENT_TYPE).starts_with("text/csv"));
     let body = text(r).await;
     let file = w.write("audit.csv", &body);
     let rows = read_csv(&file);
@@ -539,9 +524,7 @@ async fn the_audit_trail_records_each_step_and_downloads_neutralised() {
 /// amounts in the locale's format and times at `--time-zone`.
 #[tokio::test]
 async fn pages_speak_the_browsers_language_and_switch_on_request() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start_with(&w, &state, &[], &["--time-zone", "-03:00"]);
+    let (_w, _state, c) = crate::console_client::tokenless(&["--time-zone", "-03:00"]);
     let b = browser();
     let get =
         |path: &str, accept: &str| b.get(c.url(path)).header("accept-language", accept).send();
@@ -595,7 +578,7 @@ async fn pages_speak_the_browsers_language_and_switch_on_request() {
     .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()[LOCATION], "/");
-    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    let cookie = crate::console_client::header(&r, SET_COOKIE).to_owned();
     assert!(
         cookie.contains("mprefund_lang=es") && cookie.contains("SameSite=Strict"),
         "{cookie}"
@@ -611,7 +594,7 @@ async fn pages_speak_the_browsers_language_and_switch_on_request() {
     let sub = Person::log_in(&c, "sub").await;
     let csv = b"payment_id;valor;moeda\n1001;1234,5;BRL\n1002;0,5;BRL\n".to_vec();
     let at = format!("/batches/{}", sub.uploaded_as("in.csv", csv, false).await);
-    let page = text(sub.get_in(&at, "pt-BR").await).await;
+    let page = sub.page_in(&at, "pt-BR").await;
     assert!(page.contains("R$ 1.235,00"), "{page}");
     assert!(
         page.contains("UTC-03:00") && page.contains("Valores por moeda"),

@@ -9,9 +9,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_DISPOSITION;
 
-use crate::common::{Console, Work, refunds_per_key, state_with_users};
+use crate::common::{Console, Work, refunds_per_key};
 use crate::console_client::{
-    Desk, Person, answer, approved, console_on, desk, raw, session_cookie, text, until,
+    Desk, Person, answer, approved, console_on, desk, raw, session_cookie, text,
 };
 
 /// A file name a browser may send; shown escaped, never run.
@@ -33,22 +33,6 @@ async fn sent(sub: &Person, appr: &Person) -> String {
 async fn uploaded_as_script(sub: &Person) -> String {
     sub.uploaded_as(SCRIPT_NAME, CSV.as_bytes().to_vec(), false)
         .await
-}
-
-/// The reading-back page once no reading is under way.
-fn read_back(b: &Person, id: &str) -> String {
-    let path = format!("/batches/{id}/reconcile");
-    let done = |(s, page): &(StatusCode, String)| {
-        assert_eq!(*s, StatusCode::OK, "{page}");
-        !page.contains("data-working")
-    };
-    until("the reconciliation", || b.get(&path), done).1
-}
-
-/// `POST /batches/{id}/reconcile`, then the findings page once it is done.
-async fn reconciled(b: &Person, id: &str) -> String {
-    b.stepped(id, "reconcile", &[]).await;
-    read_back(b, id)
 }
 
 /// A batch sent (as [`sent`]) by a console on `state` that has ended since.
@@ -136,7 +120,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     assert!(page.contains(&format!("/batches/{id}/reconcile")), "{page}");
 
     // The submitter may read the books back too.
-    let page = reconciled(sub, &id).await;
+    let page = sub.reconciled(&id).await;
     assert_eq!(count(&page, "matched"), Some(3), "{page}");
     for f in [
         "missing_at_mp",
@@ -187,9 +171,7 @@ async fn reconcile_after_a_send_shows_every_row_agreeing_and_its_csv_downloads()
     let audit = audit(c).await;
     for action in [",reconcile,", ",reconcile_download,"] {
         assert!(
-            audit
-                .lines()
-                .any(|l| l.contains(action) && l.contains(id.as_str())),
+            crate::console_client::has_line(&audit, &[action, id.as_str()]),
             "{action} not in {audit}"
         );
     }
@@ -211,7 +193,7 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
             .is_some()
     );
 
-    let page = reconciled(appr, &id).await;
+    let page = appr.reconciled(&id).await;
     assert_eq!(count(&page, "matched"), Some(2), "{page}");
     assert_eq!(count(&page, "rejected_later"), Some(1), "{page}");
     assert!(page.contains("data-agrees=\"false\""), "{page}");
@@ -222,29 +204,15 @@ async fn books_that_differ_show_the_finding_with_what_to_do() {
     // What it means and what to do, in the page's language.
     let (_, es) = appr.get(&format!("/batches/{id}/reconcile?lang=es")).await;
     assert!(es.contains("cancelada o rechazada"), "{es}");
+    // Each finding by its name in her language, not by its code.
+    assert!(es.contains("<td>Rechazada después</td>"), "{es}");
+    assert!(!es.contains(">rejected_later<"), "{es}");
     // The state file took the change: read again, the row is failed, no refund.
-    let page = reconciled(appr, &id).await;
+    let page = appr.reconciled(&id).await;
     assert_eq!(count(&page, "rejected_later"), None, "{page}");
     assert_eq!(count(&page, "no_refund"), Some(1), "{page}");
     let j = appr.json(&id).await;
     assert_eq!(j["counts"]["failed"], 1, "{j}");
-}
-
-/// A settlement report of the batch's refunds, as Mercado Pago writes it.
-fn settlement(sb: &mprefund_sandbox::SandboxHandle) -> String {
-    let today = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let mut s = String::from(
-        "SOURCE_ID;TRANSACTION_TYPE;TRANSACTION_AMOUNT;TRANSACTION_CURRENCY;TRANSACTION_DATE;METADATA\n",
-    );
-    for r in sb.refunds() {
-        s.push_str(&format!(
-            "{};REFUND;-{};BRL;{today};\"{{\"\"refund_id\"\": {}}}\"\n",
-            r.payment_id, r.amount, r.id
-        ));
-    }
-    s
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -260,7 +228,7 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
     assert_eq!(s, StatusCode::CONFLICT, "nothing sent yet: {body}");
 
     let id = sent(sub, appr).await;
-    let report = settlement(sb).into_bytes();
+    let report = crate::console_client::settlement(sb).into_bytes();
     // No report matched yet: nothing to download, and the page links none.
     let (s, body) = sub.get(&format!("/batches/{id}/report.csv")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
@@ -358,15 +326,11 @@ async fn an_uploaded_settlement_report_matches_the_batch() {
 
     let audit = audit(c).await;
     assert!(
-        audit
-            .lines()
-            .any(|l| l.contains(",report_download,") && l.contains(id.as_str())),
+        crate::console_client::has_line(&audit, &[",report_download,", id.as_str()]),
         "{audit}"
     );
     assert!(
-        audit
-            .lines()
-            .any(|l| l.contains(",report,") && l.contains(id.as_str())),
+        crate::console_client::has_line(&audit, &[",report,", id.as_str()]),
         "{audit}"
     );
     assert!(audit.contains(",report_refused,"), "{audit}");
@@ -414,8 +378,7 @@ async fn a_report_over_the_cap_is_refused_with_413_and_not_kept() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reading_the_books_back_needs_the_token_the_console_was_started_with() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = crate::common::sandbox();
     let id = sent_by_a_console_since_ended(&w, &state, &sb).await;
     // The same state file, a console without a token.
@@ -439,16 +402,15 @@ async fn reading_the_books_back_needs_the_token_the_console_was_started_with() {
 /// state file's: a console started again shows them, in the reader's words.
 #[tokio::test(flavor = "multi_thread")]
 async fn what_was_read_back_is_shown_after_a_restart() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = crate::common::sandbox();
     let c = console_on(&w, &state, &sb, &[]);
     let sub = Person::log_in(&c, "sub").await;
     let appr = Person::log_in(&c, "appr").await;
     let id = sent(&sub, &appr).await;
-    let page = reconciled(&appr, &id).await;
+    let page = appr.reconciled(&id).await;
     assert_eq!(count(&page, "matched"), Some(3), "{page}");
-    let report = settlement(&sb).into_bytes();
+    let report = crate::console_client::settlement(&sb).into_bytes();
     let (s, to) = sub.report(Some(&sub.csrf), &id, "s.csv", report).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{to}");
     drop(c);
@@ -515,7 +477,7 @@ async fn a_batch_is_not_sent_while_its_books_are_read_back_nor_read_back_while_s
 
     // Once the reading ends, the batch sends.
     slow(sb, 0);
-    let page = read_back(sub, &id);
+    let page = sub.read_back(&id);
     assert!(!page.contains("could not be read back"), "{page}");
     // Slow again: the send is under way when the reading is asked for.
     slow(sb, 3_000);

@@ -18,7 +18,7 @@ use mprefund_sandbox::{SandboxHandle, TEST_TOKEN};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, LOCATION};
 
-use crate::common::{Console, PASSWORD, Work, sandbox, state_with_users, wait_until_seen};
+use crate::common::{Console, PASSWORD, Work, sandbox, wait_until_seen};
 
 /// How long a test waits for the console's background work (a send, a
 /// reading back, payments read): generous, never a timing assertion.
@@ -55,6 +55,27 @@ pub(crate) fn csrf_of(html: &str) -> String {
         .unwrap_or_else(|| panic!("no csrf meta in {html}"))
         + "name=\"csrf-token\" content=\"".len();
     html[at..].split('"').next().unwrap().to_owned()
+}
+
+/// Fails unless `page` (named `what` in the failure) shows every one of
+/// `said` and none of `unsaid`, naming the phrase that fails.
+pub(crate) fn shows(what: &str, page: &str, said: &[&str], unsaid: &[&str]) {
+    for s in said {
+        assert!(page.contains(s), "{what}: {s:?} not in {page}");
+    }
+    for s in unsaid {
+        assert!(!page.contains(s), "{what}: {s:?} in {page}");
+    }
+}
+
+/// Whether a line of `text` (an audit CSV) holds every one of `parts`.
+pub(crate) fn has_line(text: &str, parts: &[&str]) -> bool {
+    text.lines().any(|l| parts.iter().all(|p| l.contains(p)))
+}
+
+/// The answer's header `name`, as text ("" when it is not one).
+pub(crate) fn header(r: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
+    r.headers()[name].to_str().unwrap_or_default()
 }
 
 pub(crate) async fn text(r: reqwest::Response) -> String {
@@ -274,6 +295,11 @@ impl Person {
         r.send().await.unwrap()
     }
 
+    /// The body of `GET path` read in `lang`, whatever its status.
+    pub(crate) async fn page_in(&self, path: &str, lang: &str) -> String {
+        text(self.get_in(path, lang).await).await
+    }
+
     /// The body of `GET path`, whatever its status.
     pub(crate) async fn page(&self, path: &str) -> String {
         self.get(path).await.1
@@ -420,6 +446,22 @@ impl Person {
             .await
     }
 
+    /// The reading-back page once no reading is under way.
+    pub(crate) fn read_back(&self, id: &str) -> String {
+        let path = format!("/batches/{id}/reconcile");
+        let done = |(s, page): &(StatusCode, String)| {
+            assert_eq!(*s, StatusCode::OK, "{page}");
+            !page.contains("data-working")
+        };
+        until("the reconciliation", || self.get(&path), done).1
+    }
+
+    /// `POST /batches/{id}/reconcile`, then the findings page once it is done.
+    pub(crate) async fn reconciled(&self, id: &str) -> String {
+        self.stepped(id, "reconcile", &[]).await;
+        self.read_back(id)
+    }
+
     /// The batch's JSON once `done` holds of it.
     pub(crate) fn wait_for(
         &self,
@@ -457,6 +499,15 @@ pub(crate) fn console_on(w: &Work, state: &Path, sb: &SandboxHandle, more: &[&st
     Console::start_with(w, state, &[("MP_ACCESS_TOKEN", TEST_TOKEN)], &args)
 }
 
+/// A console without a token (it reads and decides, sends nothing) on a
+/// state file with the three accounts of [`state_with_users`]; `more`: its
+/// other flags.
+pub(crate) fn tokenless(more: &[&str]) -> (Work, PathBuf, Console) {
+    let (w, state) = crate::common::with_users();
+    let c = Console::start_with(&w, &state, &[], more);
+    (w, state, c)
+}
+
 /// Two of the same step at once (a double click, two approvers): exactly one
 /// goes through, the other is told it is too late.
 pub(crate) fn exactly_one(a: &(StatusCode, String), b: &(StatusCode, String)) {
@@ -489,8 +540,7 @@ pub(crate) struct Desk {
 
 /// A [`Desk`]; `more`: the console's other flags.
 pub(crate) async fn desk(more: &[&str]) -> Desk {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = sandbox();
     let c = console_on(&w, &state, &sb, more);
     let sub = Person::log_in(&c, "sub").await;
@@ -552,4 +602,21 @@ pub(crate) async fn sent_upload(
     appr.stepped(&id, "send", &[]).await;
     let j = appr.settled(&id);
     (id, j)
+}
+
+/// A settlement report of the batch's refunds, as Mercado Pago writes it.
+pub(crate) fn settlement(sb: &mprefund_sandbox::SandboxHandle) -> String {
+    let today = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let mut s = String::from(
+        "SOURCE_ID;TRANSACTION_TYPE;TRANSACTION_AMOUNT;TRANSACTION_CURRENCY;TRANSACTION_DATE;METADATA\n",
+    );
+    for r in sb.refunds() {
+        s.push_str(&format!(
+            "{};REFUND;-{};BRL;{today};\"{{\"\"refund_id\"\": {}}}\"\n",
+            r.payment_id, r.amount, r.id
+        ));
+    }
+    s
 }

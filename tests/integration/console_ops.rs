@@ -11,8 +11,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_LANGUAGE, SET_COOKIE};
 
 use crate::common::{
-    Console, PASSWORD, Work, ordinary_csv, refunds_per_key, run, sandbox_with, state_with_users,
-    wait_until,
+    Console, PASSWORD, Work, ordinary_csv, refunds_per_key, run, sandbox_with, wait_until,
 };
 use crate::console_client::{Desk, Person, approved, console_on, csrf_of, desk, first_event, text};
 
@@ -70,8 +69,7 @@ async fn log_in(c: &Console, b: &reqwest::Client, user: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn https_with_a_certificate_of_its_own_and_secure_cookies() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let (cert, key, pem) = certificate(&w, "console");
     let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
     let c = Console::start_with(&w, &state, &[], &["--tls-cert", cert, "--tls-key", key]);
@@ -114,8 +112,7 @@ async fn https_with_a_certificate_of_its_own_and_secure_cookies() {
 
 #[test]
 fn bad_certificate_or_key_files_are_named_and_nothing_is_served() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let (cert, key, _) = certificate(&w, "one");
     let (_, other_key, _) = certificate(&w, "two");
     let junk = w.write("junk.pem", "not a certificate\n");
@@ -187,8 +184,7 @@ fn bad_certificate_or_key_files_are_named_and_nothing_is_served() {
 
 #[tokio::test]
 async fn the_consoles_settings_come_from_the_job_file_under_its_flags() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let (_, _, pem) = certificate(&w, "console");
     w.write(
         "job.toml",
@@ -265,8 +261,7 @@ async fn audit_of(c: &Console) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     // Slow: a kill lands mid-send, maybe mid-request.
     let sb = sandbox_with(Faults {
         latency: Duration::from_millis(150),
@@ -293,9 +288,7 @@ async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
     assert_eq!(sub.json(&a).await["state"], "stopped");
     let audit = audit_of(&c).await;
     assert!(
-        audit
-            .lines()
-            .any(|l| l.contains("interrupted") && l.contains(a.as_str())),
+        crate::console_client::has_line(&audit, &["interrupted", a.as_str()]),
         "{audit}"
     );
     // Sending it again finishes it: the same ledger batch, every row once.
@@ -343,9 +336,7 @@ async fn a_send_whose_console_was_killed_is_found_stopped_and_finished_once() {
     let c = console_on(&w, &state, &sb, &[]);
     let audit = audit_of(&c).await;
     assert!(
-        audit
-            .lines()
-            .any(|l| l.contains("interrupted") && l.contains(b.as_str())),
+        crate::console_client::has_line(&audit, &["interrupted", b.as_str()]),
         "{audit}"
     );
     assert!(!audit.contains(TEST_TOKEN));

@@ -120,9 +120,7 @@ async fn the_results_filter_escape_and_download_in_the_files_own_dialect() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
-        r.headers()[CONTENT_DISPOSITION]
-            .to_str()
-            .unwrap()
+        crate::console_client::header(&r, CONTENT_DISPOSITION)
             .contains("chargebacks-ptbr.mp-batch.csv")
     );
     let mp = r.bytes().await.unwrap().to_vec();

@@ -10,7 +10,7 @@ use mprefund_sandbox::{PaymentSpec, SandboxHandle};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 
-use crate::common::{ACCOUNT_STATE, Work, fresh, read_csv, run, sandbox, state_with_users};
+use crate::common::{ACCOUNT_STATE, fresh_with, ran_first, read_csv, refs, run, sandbox};
 use crate::console_client::{Desk, Person, answer, console_on, desk};
 
 /// Payments of `amount` BRL each.
@@ -40,8 +40,7 @@ async fn step_in(
 /// money moves.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_total_without_the_full_rows_money_approves_nothing() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = sandbox();
     // 1.00 + 100 + 120 + 130 + 150 + 120 = 621.00
     declare(&sb, &[7100001, 7100002], 10000);
@@ -157,10 +156,9 @@ async fn full_rows_that_cannot_be_read_are_named_apart() {
 /// nor takes a total in another currency than the account's.
 #[test]
 fn run_names_full_rows_apart_and_refuses_another_currency() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "in.csv",
-        "payment_id,amount,reference\n7400001,1.00,a\n7400002,full,b\n7400003,full,c\n",
+        refs("7400001,1.00,a\n7400002,full,b\n7400003,full,c\n"),
     );
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--expect-total", "1.00"])).exits(2);
     assert!(
@@ -200,12 +198,7 @@ fn run_names_full_rows_apart_and_refuses_another_currency() {
 /// known, the output says the currency was not checked.
 #[test]
 fn a_report_in_another_currency_matches_no_refund() {
-    let (sb, w) = fresh();
-    w.write(
-        "in.csv",
-        "payment_id,amount,reference\n7500001,10,a\n7500002,5,b\n",
-    );
-    w.ok(&sb, &["run", "in.csv"]);
+    let (_sb, w) = ran_first("in.csv", refs("7500001,10,a\n7500002,5,b\n"));
     let day = |days: i64| {
         (time::OffsetDateTime::now_utc() + time::Duration::days(days))
             .format(&time::format_description::well_known::Rfc3339)
@@ -249,8 +242,7 @@ fn a_report_in_another_currency_matches_no_refund() {
 /// offers no form to type a total into until they are.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_page_shows_the_reading_and_waits_for_it() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     // Every read takes a while: the page is seen before it ends.
     let sb = crate::common::sandbox_with(mprefund_sandbox::Faults {
         latency: Duration::from_millis(1500),

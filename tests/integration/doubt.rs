@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mprefund_sandbox::{Faults, SandboxHandle};
 
-use crate::common::{Work, batch_of, fresh, read_csv, run, wait_until};
+use crate::common::{Work, batch_of, fresh, fresh_with, read_csv, refs, run, wait_until};
 
 fn refunds_per_payment(sb: &SandboxHandle) -> HashMap<u64, usize> {
     let mut m = HashMap::new();
@@ -59,17 +59,13 @@ fn an_outage_right_after_the_commit_leaves_the_rows_in_doubt_and_the_corrected_f
     for id in ids {
         sb.fail_payment(id, 500);
     }
-    let ran = run(token(
-        &w,
-        &["retry", "--state", "s.db", "--max-attempts", "2"],
-    ))
-    .exits(1);
+    let ran = on_night(&w, "retry", &["--max-attempts", "2"]).exits(1);
     assert_eq!(outcomes(&w, "night.results.csv"), ["unknown"; 3], "{ran:?}");
     assert!(
         ran.stderr.contains("unknown") && ran.stderr.contains("may have been refunded"),
         "the summary says the money may have moved: {ran:?}"
     );
-    let status = run(token(&w, &["status", "--state", "s.db"]));
+    let status = on_night(&w, "status", &[]);
     assert!(status.stdout.contains("unknown"), "{status:?}");
 
     // The analyst corrects the amounts: plan counts the payments as refunded.
@@ -91,52 +87,54 @@ fn an_outage_right_after_the_commit_leaves_the_rows_in_doubt_and_the_corrected_f
         "{fixed:?}"
     );
     // The same with --skip-invalid (which the tool suggests).
-    let ran = run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "fixed.csv",
-            "--state",
-            "s.db",
-            "--yes",
-            "--skip-invalid",
-        ],
-    ));
+    let ran = w.run_on(&sb, "fixed.csv", &["--yes", "--skip-invalid"]);
     assert_eq!(sb.refunds().len(), 3, "{ran:?}");
 
     // The night's rows are refunded now, and the books agree.
     let night = batch(&w, "night.results.csv");
-    let report = run(token(&w, &["report", "--state", "s.db", "--batch", &night]));
+    let report = on_night(&w, "report", &["--batch", &night]);
     assert_eq!(
         outcomes(&w, "night.results.csv"),
         ["refunded"; 3],
         "{report:?}"
     );
-    run(token(
-        &w,
-        &["reconcile", "--state", "s.db", "--batch", &night],
-    ))
-    .exits(0);
+    on_night(&w, "reconcile", &["--batch", &night]).exits(0);
     let lines = read_csv(&w.path("night.reconcile.csv"));
     assert!(lines.iter().all(|l| l["finding"] == "matched"), "{lines:?}");
     // The corrected rows, retried, still meet the refunds: held for a person.
-    let ran = run(token(
+    let ran = on_night(
         &w,
+        "retry",
         &[
-            "retry",
-            "--state",
-            "s.db",
             "--batch",
             &batch(&w, "fixed.results.csv"),
             "--all-failed",
             "--yes",
         ],
-    ));
+    );
     assert_eq!(sb.refunds().len(), 3, "{ran:?}");
     assert!(refunds_per_payment(&sb).values().all(|&n| n == 1));
 }
 
 /// A command that reads where the batch was sent (no `--api-base`).
+/// The results row whose refund had idempotency key `key`.
+fn keyed<'a>(
+    rows: &'a [std::collections::HashMap<String, String>],
+    key: &str,
+) -> &'a std::collections::HashMap<String, String> {
+    rows.iter()
+        .find(|row| row["idempotency_key"] == key)
+        .expect("the refund's row")
+}
+
+/// `mprefund CMD --state s.db MORE…` with the token (no API base: the
+/// state file's), run.
+fn on_night(w: &Work, cmd: &str, more: &[&str]) -> crate::common::Ran {
+    let mut args = vec![cmd, "--state", "s.db"];
+    args.extend_from_slice(more);
+    run(token(w, &args))
+}
+
 fn token(w: &Work, args: &[&str]) -> std::process::Command {
     let mut c = w.bare();
     c.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
@@ -168,31 +166,10 @@ fn cuts_and_500s_then_a_corrected_file_refund_no_payment_twice() {
         seed: Some(26),
         ..Faults::default()
     });
-    run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "night.csv",
-            "--state",
-            "s.db",
-            "--max-attempts",
-            "2",
-            "--yes",
-        ],
-    ));
+    w.run_on(&sb, "night.csv", &["--max-attempts", "2", "--yes"]);
     let after_night = sb.refunds().len();
     sb.set_faults(Faults::default());
-    let ran = run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "fixed.csv",
-            "--state",
-            "s.db",
-            "--yes",
-            "--skip-invalid",
-        ],
-    ));
+    let ran = w.run_on(&sb, "fixed.csv", &["--yes", "--skip-invalid"]);
     let twice: Vec<_> = refunds_per_payment(&sb)
         .into_iter()
         .filter(|(_, n)| *n > 1)
@@ -205,10 +182,7 @@ fn cuts_and_500s_then_a_corrected_file_refund_no_payment_twice() {
         .iter()
         .filter(|r| r.amount.to_string() == "25.00")
     {
-        let row = night_rows
-            .iter()
-            .find(|row| row["idempotency_key"] == r.idempotency_key)
-            .expect("the refund's row");
+        let row = keyed(&night_rows, &r.idempotency_key);
         assert!(
             ["refunded", "unknown"].contains(&row["outcome"].as_str()),
             "{row:?}"
@@ -222,11 +196,7 @@ fn cuts_and_500s_then_a_corrected_file_refund_no_payment_twice() {
 /// corrected file sends nothing on its payment.
 #[test]
 fn a_timeout_then_423_leaves_the_row_in_doubt() {
-    let (sb, w) = fresh();
-    w.write(
-        "night.csv",
-        "payment_id,amount,reference\n5200001,25.00,CB-1\n",
-    );
+    let (sb, w) = fresh_with("night.csv", refs("5200001,25.00,CB-1\n"));
     w.write(
         "fixed.csv",
         "payment_id,amount,reference\n5200001,20.00,CB-1\n",
@@ -235,20 +205,11 @@ fn a_timeout_then_423_leaves_the_row_in_doubt() {
         latency: Duration::from_millis(2500),
         ..Faults::default()
     });
-    let ran = run(w.mprefund(
+    let ran = w.run_on(
         &sb,
-        &[
-            "run",
-            "night.csv",
-            "--state",
-            "s.db",
-            "--timeout",
-            "1",
-            "--max-attempts",
-            "2",
-            "--yes",
-        ],
-    ));
+        "night.csv",
+        &["--timeout", "1", "--max-attempts", "2", "--yes"],
+    );
     let rows = read_csv(&w.path("night.results.csv"));
     assert_eq!(rows[0]["outcome"], "unknown", "{ran:?}\n{rows:?}");
     // Mercado Pago finishes what it received.
@@ -265,10 +226,9 @@ fn a_timeout_then_423_leaves_the_row_in_doubt() {
 /// without a refund frees the corrected row, which is sent.
 #[test]
 fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "night.csv",
-        "payment_id,amount,reference\n5300001,25.00,CB-1\n5300002,25.00,CB-2\n",
+        refs("5300001,25.00,CB-1\n5300002,25.00,CB-2\n"),
     );
     w.write(
         "fixed.csv",
@@ -281,18 +241,7 @@ fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
         ..Faults::default()
     });
     sb.fail_payment(5_300_002, 500);
-    run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "night.csv",
-            "--state",
-            "s.db",
-            "--max-attempts",
-            "1",
-            "--yes",
-        ],
-    ));
+    w.run_on(&sb, "night.csv", &["--max-attempts", "1", "--yes"]);
     assert_eq!(outcomes(&w, "night.results.csv"), ["unknown", "unknown"]);
     sb.set_faults(Faults::default());
     sb.heal_payment(5_300_002);
@@ -306,19 +255,17 @@ fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
     assert_eq!(fixed[1]["retryable"], "true", "{fixed:?}");
     assert_eq!(sb.refunds().len(), 1);
     // Old enough: read back, found with no refund, the held row goes.
-    let ran = run(token(
+    let ran = on_night(
         &w,
+        "retry",
         &[
-            "retry",
-            "--state",
-            "s.db",
             "--batch",
             &batch(&w, "fixed.results.csv"),
             "--yes",
             "--settle-after",
             "0",
         ],
-    ));
+    );
     // 5300001's refund was found: its corrected row is held (for a person);
     // 5300002 had none: its corrected row was sent.
     let fixed = read_csv(&w.path("fixed.results.csv"));
@@ -331,16 +278,7 @@ fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
     );
     let night = read_csv(&w.path("night.results.csv"));
     let _ = night;
-    let status = run(token(
-        &w,
-        &[
-            "status",
-            "--state",
-            "s.db",
-            "--batch",
-            &batch(&w, "night.results.csv"),
-        ],
-    ));
+    let status = on_night(&w, "status", &["--batch", &batch(&w, "night.results.csv")]);
     assert!(status.stdout.contains("refunded"), "{status:?}");
 }
 
@@ -349,8 +287,7 @@ fn run_reads_back_old_enough_doubt_and_sends_what_it_frees() {
 /// made belongs to a row the results call refunded or in doubt.
 #[test]
 fn a_run_killed_under_cuts_reports_no_refunded_row_as_pending() {
-    let (sb, w) = fresh();
-    w.write("in.csv", crate::common::ordinary_csv(200, 5_400_001));
+    let (sb, w) = fresh_with("in.csv", crate::common::ordinary_csv(200, 5_400_001));
     sb.set_faults(Faults {
         cut_after_commit: 0.5,
         seed: Some(7),
@@ -359,29 +296,21 @@ fn a_run_killed_under_cuts_reports_no_refunded_row_as_pending() {
     let ran = run(w
         .mprefund(
             &sb,
-            &[
+            &crate::common::on_state(
                 "run",
                 "in.csv",
-                "--state",
                 "s.db",
-                "--rate",
-                "1000",
-                "--concurrency",
-                "8",
-                "--yes",
-            ],
+                &["--rate", "1000", "--concurrency", "8", "--yes"],
+            ),
         )
         .env("MPREFUND_TEST_POINT", "answered:120:kill"));
     assert_eq!(ran.code, -1, "killed: {ran:?}");
     let made = sb.refunds();
     assert!(!made.is_empty());
-    run(token(&w, &["report", "--state", "s.db"])).exits(0);
+    on_night(&w, "report", &[]).exits(0);
     let rows = read_csv(&w.path("in.results.csv"));
     for r in &made {
-        let row = rows
-            .iter()
-            .find(|row| row["idempotency_key"] == r.idempotency_key)
-            .expect("the refund's row");
+        let row = keyed(&rows, &r.idempotency_key);
         assert!(
             ["refunded", "unknown"].contains(&row["outcome"].as_str()),
             "a refund made, reported {row:?}"
@@ -413,8 +342,7 @@ fn a_run_killed_under_cuts_reports_no_refunded_row_as_pending() {
 /// in doubt, never "not sent yet".
 #[test]
 fn requests_given_up_after_the_grace_leave_their_rows_in_doubt() {
-    let (sb, w) = fresh();
-    w.write("in.csv", crate::common::ordinary_csv(20, 5_500_001));
+    let (sb, w) = fresh_with("in.csv", crate::common::ordinary_csv(20, 5_500_001));
     sb.set_faults(Faults {
         latency: Duration::from_millis(2500),
         ..Faults::default()
@@ -422,19 +350,20 @@ fn requests_given_up_after_the_grace_leave_their_rows_in_doubt() {
     let mut child = w.spawn(
         w.mprefund(
             &sb,
-            &[
+            &crate::common::on_state(
                 "run",
                 "in.csv",
-                "--state",
                 "s.db",
-                "--rate",
-                "1000",
-                "--concurrency",
-                "20",
-                "--grace",
-                "1",
-                "--yes",
-            ],
+                &[
+                    "--rate",
+                    "1000",
+                    "--concurrency",
+                    "20",
+                    "--grace",
+                    "1",
+                    "--yes",
+                ],
+            ),
         ),
         "child",
     );
@@ -453,10 +382,7 @@ fn requests_given_up_after_the_grace_leave_their_rows_in_doubt() {
     );
     let rows = read_csv(&w.path("in.results.csv"));
     for r in sb.refunds() {
-        let row = rows
-            .iter()
-            .find(|row| row["idempotency_key"] == r.idempotency_key)
-            .expect("the refund's row");
+        let row = keyed(&rows, &r.idempotency_key);
         assert_eq!(row["outcome"], "unknown", "{row:?}\n{}", w.log("child"));
     }
 }
@@ -467,34 +393,12 @@ fn cut_after_commit(w: &Work, sb: &SandboxHandle, file: &str) -> crate::common::
         cut_after_commit: 1.0,
         ..Faults::default()
     });
-    run(w.mprefund(
-        sb,
-        &[
-            "run",
-            file,
-            "--state",
-            "s.db",
-            "--max-attempts",
-            "1",
-            "--yes",
-        ],
-    ))
+    w.run_on(sb, file, &["--max-attempts", "1", "--yes"])
 }
 
 /// `reconcile` of `batch`, its rows in doubt read back at once.
 fn reconcile_at_once(w: &Work, batch: &str) -> crate::common::Ran {
-    run(token(
-        w,
-        &[
-            "reconcile",
-            "--state",
-            "s.db",
-            "--batch",
-            batch,
-            "--settle-after",
-            "0",
-        ],
-    ))
+    on_night(w, "reconcile", &["--batch", batch, "--settle-after", "0"])
 }
 
 /// A row's outcome as `report` reads it from the state file now.
@@ -582,10 +486,7 @@ fn reconcile_counts_another_batchs_row_in_doubt_not_an_outside_refund() {
     };
 
     // The refund found is the row's, however soon after its request.
-    let ran = run(token(
-        &w,
-        &["reconcile", "--state", "s.db", "--batch", &night],
-    ));
+    let ran = on_night(&w, "reconcile", &["--batch", &night]);
     let found = findings(&w);
     assert!(
         !found.contains(&"outside_refund".to_owned()) && !found.contains(&"in_doubt".to_owned()),

@@ -2,9 +2,9 @@
 //! finishes the job's earlier unfinished batches first, with their own keys, then
 //! tonight's; or, told not to, refuses naming them (exit 7).
 
-use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, TEST_TOKEN};
+use mprefund_sandbox::{Faults, TEST_TOKEN};
 
-use crate::common::{Work, outage, read_csv, run};
+use crate::common::{Work, fresh, outage, read_csv, run};
 
 /// A job over `tonight.csv` with its own state file, against `base`.
 fn job(w: &Work, base: &str, extra: &str) {
@@ -35,8 +35,7 @@ fn rows(first: u64, n: u64) -> String {
 
 #[test]
 fn an_outage_nights_batch_is_finished_first_the_next_night() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
+    let (sb, w) = fresh();
     job(&w, &sb.base_url(), "");
     // Night 3: every request fails, the breaker opens, the rows stay pending.
     sb.set_faults(outage());
@@ -65,8 +64,7 @@ fn an_outage_nights_batch_is_finished_first_the_next_night() {
 
 #[test]
 fn told_not_to_resume_earlier_the_run_refuses_naming_them() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
+    let (sb, w) = fresh();
     job(&w, &sb.base_url(), "resume_earlier = false\n");
     sb.set_faults(outage());
     w.write("tonight.csv", rows(5_300_000, 4));
@@ -84,8 +82,7 @@ fn told_not_to_resume_earlier_the_run_refuses_naming_them() {
 
 #[test]
 fn an_earlier_batch_past_max_age_is_left_alone_and_said() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
+    let (sb, w) = fresh();
     job(&w, &sb.base_url(), "max_age = 0\n");
     sb.set_faults(outage());
     w.write("tonight.csv", rows(5_500_000, 3));

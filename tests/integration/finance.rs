@@ -2,7 +2,7 @@
 //! guards of a hand-off, honest per-currency figures, Excel-ready results, the
 //! rows that need a human, and `retry` sending only what it says.
 
-use crate::common::{ACCOUNT_STATE, Work, fresh, on_terminal, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, fresh, fresh_with, on_terminal, read_csv, run};
 
 const MIXED: &str = "payment_id,amount,currency\n\
                      7100001,10.5,BRL\n\
@@ -12,8 +12,7 @@ const MIXED: &str = "payment_id,amount,currency\n\
 
 #[test]
 fn on_a_terminal_run_shows_what_it_will_send_and_asks() {
-    let (sb, w) = fresh();
-    w.write("in.csv", MIXED);
+    let (sb, w) = fresh_with("in.csv", MIXED);
 
     // "n": nothing is sent, exit 2.
     let (code, shown) = on_terminal(w.mprefund(&sb, &["run", "in.csv", "--rate", "10"]), "n\n");
@@ -45,8 +44,7 @@ fn on_a_terminal_run_shows_what_it_will_send_and_asks() {
 
 #[test]
 fn yes_or_no_terminal_sends_without_asking_and_production_is_named() {
-    let (sb, w) = fresh();
-    w.write("a.csv", "payment_id,amount\n7200001,1\n");
+    let (sb, w) = fresh_with("a.csv", "payment_id,amount\n7200001,1\n");
     let (code, shown) = on_terminal(w.mprefund(&sb, &["run", "a.csv", "--yes"]), "");
     assert_eq!(code, 0, "{shown}");
     assert!(!shown.contains("[y/N]"), "{shown}");
@@ -73,8 +71,7 @@ fn yes_or_no_terminal_sends_without_asking_and_production_is_named() {
 
 #[test]
 fn hand_off_guards_refuse_a_file_that_differs_and_say_so_to_monitoring() {
-    let (sb, w) = fresh();
-    w.write("in.csv", MIXED);
+    let (sb, w) = fresh_with("in.csv", MIXED);
     let refused = |args: &[&str], why: &str| {
         let mut all = vec!["run", "in.csv", "--metrics-file", "m.prom"];
         all.extend_from_slice(args);
@@ -138,8 +135,7 @@ fn hand_off_guards_refuse_a_file_that_differs_and_say_so_to_monitoring() {
 
 #[test]
 fn guards_in_a_job_file() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "in.csv",
         "payment_id,valor\n7300001,\"10,00\"\n7300002,\"5,25\"\n",
     );
@@ -221,8 +217,7 @@ fn results_mirror_the_inputs_bom_and_decimal_comma() {
 
 #[test]
 fn summaries_keep_full_refunds_apart_per_currency() {
-    let (sb, w) = fresh();
-    w.write("in.csv", MIXED);
+    let (sb, w) = fresh_with("in.csv", MIXED);
     let ran = w.ok(&sb, &["run", "in.csv", "--summary-json", "s.json"]);
     assert!(
         ran.stderr.contains(
@@ -251,8 +246,7 @@ fn summaries_keep_full_refunds_apart_per_currency() {
 
 #[test]
 fn status_failed_lists_the_rows_that_need_a_human() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "in.csv",
         "payment_id,amount\n7500001,1\n\n7500900,2\n7500904,3\n7500002,x\n",
     );
@@ -288,8 +282,7 @@ fn status_failed_lists_the_rows_that_need_a_human() {
 
 #[test]
 fn retry_leaves_pending_rows_to_run_unless_asked() {
-    let (sb, w) = fresh();
-    w.write("in.csv", "payment_id,amount\n7600001,1\n7600002,1\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n7600001,1\n7600002,1\n");
     // A refused token stops the run with every row pending.
     run(w
         .mprefund(&sb, &["run", "in.csv", "--concurrency", "1"])

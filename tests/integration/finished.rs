@@ -46,7 +46,7 @@ async fn stepped_in_pt(
         text(r).await
     );
     let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
-    let page = text(p.get_in(&to, "pt-BR").await).await;
+    let page = p.page_in(&to, "pt-BR").await;
     (to, page)
 }
 
@@ -73,19 +73,17 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
     let to = r.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(to.ends_with("?said=uploaded"), "{to}");
     let id = crate::console_client::batch_of(&r);
-    let page = text(sub.get_in(&to, "pt-BR").await).await;
+    let page = sub.page_in(&to, "pt-BR").await;
     assert!(
         page.contains("Arquivo recebido: confira o plano abaixo."),
         "{page}"
     );
-    let plain = text(sub.get_in(&format!("/batches/{id}"), "pt-BR").await).await;
+    let plain = sub.page_in(&format!("/batches/{id}"), "pt-BR").await;
     assert!(!plain.contains("id=\"said\""), "said once: {plain}");
     // What the query names is never shown: only the console's own words.
-    let odd = text(
-        sub.get_in(&format!("/batches/{id}?said=<b>x</b>"), "pt-BR")
-            .await,
-    )
-    .await;
+    let odd = sub
+        .page_in(&format!("/batches/{id}?said=<b>x</b>"), "pt-BR")
+        .await;
     assert!(
         !odd.contains("id=\"said\"") && !odd.contains("<b>x"),
         "{odd}"
@@ -96,14 +94,41 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
     assert!(page.contains("Aprovação pedida: agora aguarda"), "{page}");
     let (_, page) = stepped_in_pt(appr, &id, "approve", &[("expect_total", &total)]).await;
     assert!(page.contains("Aprovado: pode ser enviado agora"), "{page}");
+    // What happens next, in her words; the operator's command and the
+    // ledger batch's id only in the operator's folded part, labelled.
+    assert!(
+        page.contains("Ou deixe para esta noite: se quem administra"),
+        "{page}"
+    );
+    let ledger = appr.json(&id).await["ledger_batch"]
+        .as_str()
+        .expect("a ledger batch")
+        .to_owned();
+    let (main, operator) = page
+        .split_once("<details class=\"operator\" id=\"operator\">")
+        .expect("the operator's part");
+    let operator = operator.split("</details>").next().unwrap();
+    assert!(
+        operator.contains("Para quem administra o console"),
+        "{operator}"
+    );
+    for theirs in ["run --job", "--approved", ledger.as_str()] {
+        assert!(
+            !main.contains(theirs),
+            "{theirs} outside the operator's part: {main}"
+        );
+        assert!(operator.contains(theirs), "{theirs}: {operator}");
+    }
     let (_, page) = stepped_in_pt(appr, &id, "send", &[]).await;
     assert!(page.contains("Envio iniciado"), "{page}");
     let j = appr.settled(&id);
     assert_eq!(j["state"], "finished", "{j}");
 
     // The counts add up to every row of the file, under labels in her language.
-    let results = text(sub.get_in(&format!("/batches/{id}/results"), "pt-BR").await).await;
-    let batch = text(sub.get_in(&format!("/batches/{id}"), "pt-BR").await).await;
+    let results = sub
+        .page_in(&format!("/batches/{id}/results"), "pt-BR")
+        .await;
+    let batch = sub.page_in(&format!("/batches/{id}"), "pt-BR").await;
     for html in [&results, &batch] {
         assert!(html.contains("O que aconteceu com cada linha"), "{html}");
         let n = |part| rows_of(html, part).parse::<u64>().unwrap();
@@ -124,18 +149,23 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
                 "{label}: {html}"
             );
         }
-        // Money labelled, per currency (her file names none, nor could the
-        // account's be read: said so), in her locale.
+        // Money per currency in her locale: her file names none, nor could
+        // the account's be read, so each amount is the number alone, and the
+        // page says once whose currency it is — no label on every amount.
         for (part, money) in [
-            ("refunded", "218,25 ("),
-            ("failed", "20,00 ("),
-            ("in-doubt", "10,00 ("),
+            ("refunded", ">218,25<"),
+            ("failed", ">20,00<"),
+            ("in-doubt", ">10,00<"),
         ] {
             let row = part_row(html, part);
-            assert!(
-                row.contains(money) && !row.contains("no currency"),
-                "{part}: {html}"
-            );
+            assert!(row.contains(money), "{part}: {html}");
+        }
+        assert!(
+            html.contains("Valores sem símbolo de moeda estão na moeda da conta do Mercado Pago"),
+            "{html}"
+        );
+        for noise in ["sem moeda", "no currency", "(moeda"] {
+            assert!(!html.contains(noise), "{noise}: {html}");
         }
         // Each cause with its meaning and next step in Portuguese.
         assert!(html.contains("data-cause=\"http_500\""), "{html}");
@@ -149,9 +179,9 @@ async fn a_finished_batch_adds_up_and_explains_itself_in_portuguese() {
     // (Words of the catalogue its translators may reword: checked as not
     // the English, with something said.)
     let cells: Vec<&str> = cause
-        .split("<td>")
-        .skip(2)
-        .map(|c| c.split('<').next().unwrap())
+        .split("<td")
+        .skip(3)
+        .map(|c| c[c.find('>').unwrap() + 1..].split('<').next().unwrap())
         .collect();
     assert_eq!(cells.len(), 2, "the meaning, the next step: {cause}");
     assert!(
@@ -209,11 +239,9 @@ async fn the_results_download_for_people_is_in_her_language_and_holds_the_filter
         crate::console_client::sent_upload(sub, appr, "dia 29.csv", csv.into_bytes()).await;
 
     for (filter, lines) in [("failed", 2), ("refunded", 2), ("all", 4)] {
-        let html = text(
-            sub.get_in(&format!("/batches/{id}/results?filter={filter}"), "pt-BR")
-                .await,
-        )
-        .await;
+        let html = sub
+            .page_in(&format!("/batches/{id}/results?filter={filter}"), "pt-BR")
+            .await;
         let shown = page_lines(&html);
         assert_eq!(shown.len(), lines, "{filter}: {html}");
         assert!(
@@ -254,14 +282,12 @@ async fn the_results_download_for_people_is_in_her_language_and_holds_the_filter
         let got: Vec<&str> = rows[1..].iter().map(|r| r[0]).collect();
         assert_eq!(got, shown, "{filter}: {body}");
     }
-    let failed = text(
-        sub.get_in(
+    let failed = sub
+        .page_in(
             &format!("/batches/{id}/results/download?filter=failed"),
             "pt-BR",
         )
-        .await,
-    )
-    .await;
+        .await;
     let line = |n: &str| {
         failed
             .lines()
@@ -291,14 +317,12 @@ async fn the_results_download_for_people_is_in_her_language_and_holds_the_filter
     );
     let bad = line("5");
     assert!(!["invalid", ""].contains(&outcome(&bad).as_str()), "{bad}");
-    let refunded = text(
-        sub.get_in(
+    let refunded = sub
+        .page_in(
             &format!("/batches/{id}/results/download?filter=refunded"),
             "pt-BR",
         )
-        .await,
-    )
-    .await;
+        .await;
     let first = refunded.lines().nth(1).unwrap();
     assert!(first.starts_with("2;4700301001;62,71;;"), "{refunded}");
     assert!(

@@ -7,7 +7,7 @@ use mprefund_sandbox::TEST_TOKEN;
 use reqwest::StatusCode;
 use std::path::Path;
 
-use crate::common::{Work, ordinary_csv, run, sandbox, state_with_users};
+use crate::common::{Work, ordinary_csv, run, sandbox};
 use crate::console_client::{Desk, Person, console_on, desk, exactly_one, first_event};
 
 fn status_of(w: &Work, state: &Path) -> String {
@@ -163,9 +163,7 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
         ("submit", &id4),
     ] {
         assert!(
-            audit.lines().any(|l| l.contains(action)
-                && l.contains(batch.as_str())
-                && l.contains("127.0.0.1")),
+            crate::console_client::has_line(&audit, &[action, batch.as_str(), "127.0.0.1"]),
             "{action} {batch} not in {audit}"
         );
     }
@@ -173,8 +171,7 @@ async fn submit_then_someone_else_approves_typing_the_total_again() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn send_now_runs_the_engine_once_stops_gracefully_and_streams_progress() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let sb = sandbox();
     // Slow enough that a stop lands before the batch is done.
     let c = console_on(&w, &state, &sb, &["--rate", "2", "--fixed-rate"]);
@@ -242,9 +239,7 @@ async fn send_now_runs_the_engine_once_stops_gracefully_and_streams_progress() {
     let audit = Person::log_in(&c, "boss").await.audit_csv().await;
     for action in ["send", "stop"] {
         assert!(
-            audit
-                .lines()
-                .any(|l| l.contains(action) && l.contains(id.as_str())),
+            crate::console_client::has_line(&audit, &[action, id.as_str()]),
             "{action} not in {audit}"
         );
     }
@@ -313,9 +308,7 @@ async fn a_canary_sends_the_first_rows_shows_them_and_a_second_send_the_rest() {
     assert_eq!(sb.refunds().len(), 5);
     let audit = Person::log_in(c, "boss").await.audit_csv().await;
     assert!(
-        audit
-            .lines()
-            .any(|l| l.contains("send") && l.contains(id.as_str()) && l.contains("first 3")),
+        crate::console_client::has_line(&audit, &["send", id.as_str(), "first 3"]),
         "the canary is audited: {audit}"
     );
 }
@@ -376,40 +369,23 @@ async fn run_approved_sends_the_approved_batches_in_the_order_approved_and_nothi
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stderr.contains("no approved batch"), "{r:?}");
     assert_eq!(sb.refunds().len(), 5);
-    // An input with --approved is a contradiction, refused.
-    let r = run(w.mprefund(
-        sb,
-        &[
-            "run",
-            "--state",
-            state.to_str().unwrap(),
-            "--approved",
-            "tonight.csv",
-        ],
-    ));
-    assert_eq!(r.code, 2, "{r:?}");
-    // A flag --approved would not use is refused, not ignored.
-    let r = run(w.mprefund(
-        sb,
-        &[
-            "run",
-            "--state",
-            state.to_str().unwrap(),
-            "--approved",
-            "--expect-rows",
-            "3",
-        ],
-    ));
-    assert_eq!(r.code, 2, "{r:?}");
-    assert!(r.stderr.contains("--expect-rows does not apply"), "{r:?}");
+    // An input with --approved is a contradiction, refused; a flag
+    // --approved would not use is refused, not ignored.
+    let approved = ["run", "--state", state.to_str().unwrap(), "--approved"];
+    for (more, said) in [
+        (&["tonight.csv"][..], ""),
+        (&["--expect-rows", "3"][..], "--expect-rows does not apply"),
+    ] {
+        let r = run(w.mprefund(sb, &[&approved[..], more].concat()));
+        assert_eq!(r.code, 2, "{more:?}: {r:?}");
+        assert!(r.stderr.contains(said), "{more:?}: {r:?}");
+    }
     assert_eq!(sb.refunds().len(), 5);
 
     let audit = Person::log_in(c, "boss").await.audit_csv().await;
     for id in [&a, &cid] {
         assert!(
-            audit.lines().any(|l| l.contains("send")
-                && l.contains(id.as_str())
-                && l.contains("run --approved")),
+            crate::console_client::has_line(&audit, &["send", id.as_str(), "run --approved"]),
             "{id} not in {audit}"
         );
     }
@@ -430,13 +406,12 @@ async fn the_plan_of_a_waiting_batch_sees_refunds_made_after_its_upload() {
     let other = w.write("other.csv", "payment_id,amount,reference\n7000,2.00,x\n");
     let ran = run(w.mprefund(
         sb,
-        &[
+        &crate::common::on_state(
             "run",
             other.to_str().unwrap(),
-            "--state",
             state.to_str().unwrap(),
-            "-y",
-        ],
+            &["-y"],
+        ),
     ));
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use mprefund_sandbox::{Faults, SandboxHandle};
 
-use crate::common::{Work, batch_of, fresh, on_terminal, read_csv, run, sandbox, wait_until};
+use crate::common::{
+    Work, batch_of, fresh_with, on_terminal, ran_first, read_csv, refs, run, sandbox, wait_until,
+};
 
 /// Refunds per payment in the sandbox.
 fn refunds_per_payment(sb: &SandboxHandle) -> HashMap<u64, usize> {
@@ -82,8 +84,7 @@ fn a_row_killed_in_flight_holds_its_payment() {
 /// path meets the guard too.
 #[test]
 fn a_batch_never_sent_holds_its_payments_and_is_guarded_when_resumed() {
-    let (sb, w) = fresh();
-    w.write("a3.csv", "payment_id,amount,reference\n4100001,25.00,CB\n");
+    let (sb, w) = fresh_with("a3.csv", refs("4100001,25.00,CB\n"));
     w.write("b3.csv", "payment_id,amount,reference\n4100001,20.00,CB\n");
     let (code, shown) = on_terminal(
         w.mprefund(&sb, &["run", "a3.csv", "--state", "s.db"]),
@@ -174,22 +175,11 @@ fn two_processes_on_one_state_file_refund_each_payment_once() {
 /// its payment is held back (failed, for a person), not sent.
 #[test]
 fn a_failed_row_retried_after_another_batch_refunded_is_held_back() {
-    let (sb, w) = fresh();
-    w.write("a.csv", "payment_id,amount,reference\n4300001,25.00,CB\n");
+    let (sb, w) = fresh_with("a.csv", refs("4300001,25.00,CB\n"));
     w.write("b.csv", "payment_id,amount,reference\n4300001,20.00,CB\n");
     sb.fail_payment(4_300_001, 400);
-    run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "a.csv",
-            "--state",
-            "s.db",
-            "--summary-json",
-            "a.json",
-        ],
-    ))
-    .exits(1);
+    w.run_on(&sb, "a.csv", &["--summary-json", "a.json"])
+        .exits(1);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.path("a.json")).unwrap()).unwrap();
     let batch = summary["batch"].as_str().unwrap().to_owned();
@@ -222,12 +212,10 @@ fn a_failed_row_retried_after_another_batch_refunded_is_held_back() {
 /// it reports, formula-looking references included.
 #[test]
 fn a_results_file_fed_back_in_refunds_nothing_again() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = ran_first(
         "f.csv",
-        "payment_id,amount,reference\n4400001,10.00,=1+2\n4400002,11.00,-2+3\n4400003,12.00,@x\n",
+        refs("4400001,10.00,=1+2\n4400002,11.00,-2+3\n4400003,12.00,@x\n"),
     );
-    w.ok(&sb, &["run", "f.csv"]);
     assert_eq!(sb.refunds().len(), 3);
     let results = std::fs::read_to_string(w.path("f.results.csv")).unwrap();
     assert!(
@@ -237,14 +225,7 @@ fn a_results_file_fed_back_in_refunds_nothing_again() {
 
     w.ok(
         &sb,
-        &[
-            "run",
-            "f.results.csv",
-            "--state",
-            "fresh.db",
-            "--out",
-            "again.csv",
-        ],
+        &crate::common::on_state("run", "f.results.csv", "fresh.db", &["--out", "again.csv"]),
     );
     assert_eq!(
         sb.refunds().len(),
@@ -257,8 +238,7 @@ fn a_results_file_fed_back_in_refunds_nothing_again() {
 /// to change to.
 #[test]
 fn a_refused_namespace_change_is_not_recorded() {
-    let (sb, w) = fresh();
-    w.write("a.csv", "payment_id,amount,reference\n4500001,25.00,CB\n");
+    let (sb, w) = fresh_with("a.csv", refs("4500001,25.00,CB\n"));
     w.write("b.csv", "payment_id,amount,reference\n4500001,20.00,CB\n");
     w.write("c.csv", "payment_id,amount,reference\n4500002,5.00,CB\n");
     let ns = |file: &'static str, ns: &'static str, change: bool| {
@@ -284,8 +264,7 @@ fn a_refused_namespace_change_is_not_recorded() {
 /// refused before a byte of it changes — not even switched to WAL.
 #[test]
 fn a_foreign_file_with_our_table_names_is_left_untouched() {
-    let (sb, w) = fresh();
-    w.write("in.csv", "payment_id,amount\n4600001,1.00\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n4600001,1.00\n");
     let p = w.path("foreign.db");
     let c = rusqlite::Connection::open(&p).unwrap();
     c.execute_batch(
@@ -308,10 +287,9 @@ fn a_foreign_file_with_our_table_names_is_left_untouched() {
 /// for by name.
 #[test]
 fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "chargebacks_v2.csv",
-        "payment_id,amount,reference\n4700001,25.00,CB-1\n4700002,10.00,CB-2\n",
+        refs("4700001,25.00,CB-1\n4700002,10.00,CB-2\n"),
     );
     w.write(
         "chargebacks_v3.csv",
@@ -363,11 +341,7 @@ fn a_corrected_file_under_a_new_name_meets_the_accounts_state() {
 /// in the summary, its JSON, the metrics and a results column.
 #[test]
 fn new_refunds_are_told_from_rows_already_done() {
-    let (sb, w) = fresh();
-    w.write(
-        "v2.csv",
-        "payment_id,amount,reference\n4900001,25.00,CB-1\n4900002,10.00,CB-2\n",
-    );
+    let (sb, w) = fresh_with("v2.csv", refs("4900001,25.00,CB-1\n4900002,10.00,CB-2\n"));
     w.write(
         "v3.csv",
         "payment_id,amount,reference\n4900001,20.00,CB-1\n4900002,10.00,CB-2\n4900003,7.50,CB-3\n",
@@ -432,10 +406,9 @@ fn a_replayed_refund_is_already_done() {
 /// state file) as `already_done`, and flags only the real problems.
 #[test]
 fn plan_online_knows_a_rows_own_refund() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "v2.csv",
-        "payment_id,amount,reference\n4920001,25.00,CB-1\n4920002,10.00,CB-2\n4920004,5.00,P-1\n",
+        refs("4920001,25.00,CB-1\n4920002,10.00,CB-2\n4920004,5.00,P-1\n"),
     );
     w.write(
         "v3.csv",

@@ -11,7 +11,8 @@ use axum::http::StatusCode;
 use mprefund_sandbox::TEST_TOKEN;
 
 use crate::common::{
-    ACCOUNT_STATE, Stub, Work, fresh, json, ordinary_csv, read_csv, refunds_per_key, run,
+    ACCOUNT_STATE, Stub, Work, fresh, fresh_with, json, ordinary_csv, ran_first, read_csv, refs,
+    refunds_per_key, run,
 };
 
 /// `mprefund ARGS` in `w` against any API base.
@@ -51,10 +52,9 @@ fn file_bytes(p: &Path) -> Vec<u8> {
 // A quote left open must not swallow the rows after it.
 #[test]
 fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "open.csv",
-        "payment_id,amount,reference\n7000001,10,a\n7000002,10,\"b\n7000003,10,c\n7000004,10,d\n",
+        refs("7000001,10,a\n7000002,10,\"b\n7000003,10,c\n7000004,10,d\n"),
     );
     for cmd in ["plan", "run"] {
         let mut c = w.bare();
@@ -92,8 +92,7 @@ fn an_unclosed_quote_is_refused_with_its_line_and_nothing_is_sent() {
 // another output.
 #[test]
 fn outputs_that_would_overwrite_state_or_input_are_refused() {
-    let (sb, w) = fresh();
-    w.write("in.csv", ordinary_csv(3, 7_100_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(3, 7_100_001));
     w.ok(&sb, &["run", "in.csv", "--state", "s.db"]);
     let state = file_bytes(&w.path("s.db"));
     let input = file_bytes(&w.path("in.csv"));
@@ -124,8 +123,7 @@ fn outputs_that_would_overwrite_state_or_input_are_refused() {
 // A changed namespace would give every row a new key.
 #[test]
 fn a_namespace_change_is_refused_unless_asked_for() {
-    let (sb, w) = fresh();
-    w.write("in.csv", ordinary_csv(4, 7_200_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(4, 7_200_001));
     w.ok(
         &sb,
         &["run", "in.csv", "--state", "s.db", "--namespace", "acctA"],
@@ -160,11 +158,7 @@ fn a_namespace_change_is_refused_unless_asked_for() {
 // A reference in NFC and the same text in NFD are one refund.
 #[test]
 fn nfc_and_nfd_references_are_one_refund() {
-    let (sb, w) = fresh();
-    w.write(
-        "win.csv",
-        "payment_id,amount,reference\n7300001,10,Estorno Jo\u{e3}o\n",
-    );
+    let (sb, w) = fresh_with("win.csv", refs("7300001,10,Estorno Jo\u{e3}o\n"));
     w.write(
         "mac.csv",
         "payment_id,amount,reference\n7300001,10,Estorno Joa\u{303}o\n",
@@ -222,8 +216,7 @@ fn answers_are_checked_against_the_question() {
 // A rejected refund moved no money.
 #[test]
 fn a_rejected_refund_shows_no_refunded_amount_and_is_not_summed() {
-    let (sb, w) = fresh();
-    w.write("in.csv", "payment_id,amount\n7500908,10.00\n7500001,5.00\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n7500908,10.00\n7500001,5.00\n");
     run(w.mprefund(&sb, &["run", "in.csv", "--summary-json", "summary.json"])).exits(1);
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows[0]["refund_status"], "rejected");
@@ -271,8 +264,7 @@ fn an_oversized_answer_is_an_unknown_outcome_not_a_success() {
 // Another application's database is refused before a byte changes.
 #[test]
 fn a_foreign_or_unusable_state_file_is_refused_untouched() {
-    let (sb, w) = fresh();
-    w.write("in.csv", ordinary_csv(2, 7_700_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(2, 7_700_001));
     let make = |name: &str, sql: &str| {
         let p = w.path(name);
         let c = rusqlite::Connection::open(&p).unwrap();
@@ -351,8 +343,7 @@ fn retry_after_is_honoured_with_an_html_429_and_the_breaker_stays_closed() {
 // The token never leaves the Authorization header.
 #[test]
 fn the_token_stays_secret_and_userinfo_is_refused() {
-    let (sb, w) = fresh();
-    w.write("in.csv", "payment_id,amount\n7900001,10.00\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n7900001,10.00\n");
     let base = format!("http://user:hunter2@{}", sb.addr());
     let ran = run(w
         .mprefund(&sb, &["run", "in.csv"])
@@ -423,8 +414,7 @@ fn the_token_stays_secret_and_userinfo_is_refused() {
 // What an interrupted results write left is cleaned on the next write.
 #[test]
 fn stale_temporary_files_are_cleaned_on_the_next_write() {
-    let (sb, w) = fresh();
-    w.write("in.csv", ordinary_csv(2, 7_950_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(2, 7_950_001));
     let stale = w.write(".mprefund-Xk3v9q", vec![b'x'; 4096]);
     let f = std::fs::File::options().write(true).open(&stale).unwrap();
     f.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
@@ -437,8 +427,7 @@ fn stale_temporary_files_are_cleaned_on_the_next_write() {
 // Every row invalid with --skip-invalid still gets its results.
 #[test]
 fn skip_invalid_with_every_row_bad_writes_results_and_exits_1() {
-    let (sb, w) = fresh();
-    w.write("in.csv", "payment_id,amount\nabc,10\n7960001,-5\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\nabc,10\n7960001,-5\n");
     run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"])).exits(1);
     let rows = read_csv(&w.path("in.results.csv"));
     assert_eq!(rows.len(), 2);
@@ -449,12 +438,10 @@ fn skip_invalid_with_every_row_bad_writes_results_and_exits_1() {
 // Columns named like ours, unknown currencies.
 #[test]
 fn input_columns_named_like_ours_and_unknown_currencies() {
-    let (sb, w) = fresh();
-    w.write(
+    let (_sb, w) = ran_first(
         "in.csv",
         "payment_id,amount,outcome,row\n7970001,10,won,r-1\n",
     );
-    w.ok(&sb, &["run", "in.csv"]);
     let text = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let mut unique = header.clone();
@@ -483,8 +470,7 @@ fn input_columns_named_like_ours_and_unknown_currencies() {
 // Hand-edited state: a non-ASCII batch id, sums past Decimal's range.
 #[test]
 fn a_hand_edited_state_file_does_not_panic() {
-    let (sb, w) = fresh();
-    w.write("in.csv", ordinary_csv(2, 7_980_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(2, 7_980_001));
     w.ok(&sb, &["run", "in.csv"]);
     let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute_batch(
@@ -546,16 +532,17 @@ fn an_escaped_echo_of_the_token_is_redacted() {
         let ran = run(mprefund_at(
             &w,
             &stub.base(),
-            &[
+            &crate::common::on_state(
                 "run",
                 "in.csv",
-                "--state",
                 &format!("{name}.db"),
-                "--out",
-                &format!("{name}.results.csv"),
-                "--max-attempts",
-                "1",
-            ],
+                &[
+                    "--out",
+                    &format!("{name}.results.csv"),
+                    "--max-attempts",
+                    "1",
+                ],
+            ),
         )
         .env("MP_ACCESS_TOKEN", secret));
         assert_eq!(ran.code, 1, "{name}: {ran:?}");
@@ -657,8 +644,7 @@ fn odd_refund_answers_are_unknown_and_zero_padded_ids_match() {
 /// usage error at once, its contents never shown.
 #[test]
 fn a_token_file_is_bounded() {
-    let (sb, w) = fresh();
-    w.write("in.csv", "payment_id,amount\n7930001,10.00\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n7930001,10.00\n");
     w.write("big.txt", format!("{TEST_TOKEN}-leaked-").repeat(500));
     for (file, said) in [
         ("/dev/zero", "not a regular file"),
@@ -683,8 +669,7 @@ fn a_token_file_is_bounded() {
 /// `report` on a damaged state file exits 5 (not "resumable").
 #[test]
 fn report_on_a_damaged_state_exits_5() {
-    let (sb, w) = fresh();
-    w.write("in.csv", ordinary_csv(2, 7_940_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(2, 7_940_001));
     w.ok(&sb, &["run", "in.csv"]);
     let c = rusqlite::Connection::open(w.path(ACCOUNT_STATE)).unwrap();
     c.execute_batch("UPDATE rows SET fields = x'0102' WHERE row_no = 2;")
@@ -728,8 +713,7 @@ fn in_mount_namespace(w: &Work, setup: &str, args: &[&str]) -> crate::common::Ra
 /// untouched (it is not "stopped early, resumable").
 #[test]
 fn report_to_a_full_disk_exits_2() {
-    let (sb, w) = fresh();
-    w.write("in.csv", ordinary_csv(300, 7_950_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(300, 7_950_001));
     w.ok(&sb, &["run", "in.csv"]);
     std::fs::create_dir(w.path("small")).unwrap();
     let before = file_bytes(&w.path(ACCOUNT_STATE));
@@ -768,11 +752,7 @@ fn a_state_file_on_a_read_only_mount_is_said_to_be_read_only() {
 // negative and leave the batch stuck; it is a bad line at `plan` and `run`.
 #[test]
 fn a_payment_id_beyond_the_stored_range_is_a_bad_line() {
-    let (sb, w) = fresh();
-    w.write(
-        "big.csv",
-        "payment_id,amount,reference\n9223372036854775808,10,a\n7100001,10,b\n",
-    );
+    let (sb, w) = fresh_with("big.csv", refs("9223372036854775808,10,a\n7100001,10,b\n"));
     for cmd in ["plan", "run"] {
         let ran = run(mprefund_at(&w, &sb.base_url(), &[cmd, "big.csv"]));
         assert_eq!(ran.code, 2, "{cmd}: {ran:?}");

@@ -4,7 +4,6 @@
 //! enumeration, private files.
 
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -14,8 +13,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, HeaderMap, LOCATION};
 
 use crate::common::{
-    ACCOUNT_STATE, Console, PASSWORD, Stub, Work, add_user_by, json, ordinary_csv, run,
-    state_with_users,
+    ACCOUNT_STATE, Console, PASSWORD, Stub, Work, add_user_by, json, mode, ordinary_csv, run,
 };
 use crate::console_client::{Person, browser, form_token, text, try_login};
 
@@ -40,14 +38,6 @@ fn audited(state: &Path, action: &str) -> usize {
 /// A file's size, or 0 when there is none.
 fn size(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())
-}
-
-fn mode(p: &Path) -> u32 {
-    std::fs::metadata(p)
-        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        .permissions()
-        .mode()
-        & 0o777
 }
 
 /// The peak resident memory of a process still running, in KiB (VmHWM).
@@ -93,9 +83,7 @@ fn wide_csv(columns: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn parallel_guesses_at_one_account_check_at_most_the_free_few() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (_w, state, c) = crate::console_client::tokenless(&[]);
     // One anonymous form's token, sixty guesses at once.
     let b = browser();
     let csrf = form_token(&c, &b).await;
@@ -135,9 +123,7 @@ async fn parallel_guesses_at_one_account_check_at_most_the_free_few() {
 
 #[tokio::test]
 async fn a_name_no_account_has_is_locked_out_like_an_account() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (_w, _state, c) = crate::console_client::tokenless(&[]);
     let mut seen = Vec::new();
     for name in ["sub", "nobody"] {
         let b = browser();
@@ -168,9 +154,7 @@ async fn a_name_no_account_has_is_locked_out_like_an_account() {
 
 #[tokio::test]
 async fn logins_from_one_address_are_rate_limited_whatever_the_names() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (_w, _state, c) = crate::console_client::tokenless(&[]);
     let b = browser();
     let csrf = form_token(&c, &b).await;
     let mut limited = None;
@@ -194,9 +178,7 @@ async fn logins_from_one_address_are_rate_limited_whatever_the_names() {
 
 #[tokio::test]
 async fn a_long_name_is_refused_before_anything_is_written() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (_w, state, c) = crate::console_client::tokenless(&[]);
     let b = browser();
     let csrf = form_token(&c, &b).await;
     let wal = state.with_file_name("state.db-wal");
@@ -249,9 +231,7 @@ fn assert_guarded(h: &HeaderMap, what: &str, cached: bool) {
 
 #[tokio::test]
 async fn every_answer_carries_the_security_headers_and_no_page_has_inline_script() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (w, state, c) = crate::console_client::tokenless(&[]);
     let anon = browser();
     for path in [
         "/login",
@@ -323,9 +303,7 @@ async fn every_answer_carries_the_security_headers_and_no_page_has_inline_script
 
 #[tokio::test]
 async fn a_post_from_another_origin_is_refused_in_the_persons_language() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (_w, _state, c) = crate::console_client::tokenless(&[]);
     let sub = Person::log_in(&c, "sub").await;
     let foreign: [&[(&str, &str)]; 3] = [
         &[("origin", "http://evil.example")],
@@ -435,9 +413,7 @@ async fn what_the_console_keeps_is_private_whatever_the_umask_and_results_keep_i
 
 #[tokio::test]
 async fn an_upload_is_removed_days_after_its_batch_ended_and_that_is_audited() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start_with(&w, &state, &[], &["--upload-days", "0"]);
+    let (w, state, c) = crate::console_client::tokenless(&["--upload-days", "0"]);
     let sub = Person::log_in(&c, "sub").await;
     let appr = Person::log_in(&c, "appr").await;
     let ended = sub.uploaded(&ordinary_csv(3, 1), false).await;
@@ -485,9 +461,7 @@ async fn an_upload_is_removed_days_after_its_batch_ended_and_that_is_audited() {
 
 #[tokio::test]
 async fn refused_approvals_are_audited() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (_w, _state, c) = crate::console_client::tokenless(&[]);
     let sub = Person::log_in(&c, "sub").await;
     let boss = Person::log_in(&c, "boss").await;
     let id = sub.uploaded(&ordinary_csv(3, 1), false).await;
@@ -504,11 +478,11 @@ async fn refused_approvals_are_audited() {
     let audit = audit_page(&c).await;
     assert_eq!(audit.matches(">Decision refused<").count(), 2, "{audit}");
     assert!(
-        audit.contains("approve: the role submitter may not"),
+        audit.contains("Approved: the account&#39;s role may not take this step (submitter)"),
         "{audit}"
     );
     assert!(
-        audit.contains("reject: the batch is the account&#39;s own"),
+        audit.contains("Rejected: the batch is the account&#39;s own"),
         "{audit}"
     );
 }
@@ -649,9 +623,7 @@ fn a_wide_or_long_spreadsheet_is_refused_with_its_line_in_flat_memory() {
 
 #[tokio::test]
 async fn a_wide_upload_is_refused_with_its_line_and_the_console_stays_small() {
-    let w = Work::new();
-    let state = state_with_users(&w);
-    let c = Console::start(&w, &state, &[]);
+    let (_w, state, c) = crate::console_client::tokenless(&[]);
     let sub = Person::log_in(&c, "sub").await;
     let mut wide = b"payment_id,amount".to_vec();
     wide.extend(std::iter::repeat_n(b",a".as_slice(), 10_000_000).flatten());

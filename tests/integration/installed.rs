@@ -172,10 +172,18 @@ async fn the_shipped_crontab_sends_an_approved_batch_and_monitors_it() {
     assert_eq!(sb.refunds().len(), 5);
 }
 
+/// A sandbox in an outage, and a night's job on it ([`crate::common::night_job`])
+/// that writes its metrics and summary files.
+fn night_in_an_outage() -> (mprefund_sandbox::SandboxHandle, Work) {
+    let sb = sandbox_with(outage());
+    let w = Work::new();
+    let files = "metrics_file = \"m.prom\"\nsummary_json = \"s.json\"\n";
+    crate::common::night_job(&w, &sb.base_url(), files);
+    (sb, w)
+}
 #[test]
 fn a_console_without_a_token_refuses_to_start_unless_told_to_look_only() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     let ran = run(w
         .bare()
         .args(["console", "--listen", "127.0.0.1:0", "--state"])
@@ -207,8 +215,7 @@ fn a_console_without_a_token_refuses_to_start_unless_told_to_look_only() {
 
 #[test]
 fn listen_takes_a_host_name() {
-    let w = Work::new();
-    let state = state_with_users(&w);
+    let (w, state) = crate::common::with_users();
     // A free port: bound, then let go for the console to take.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -250,16 +257,7 @@ fn ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
 
 #[test]
 fn the_night_after_an_outage_names_the_batch_it_finished_and_the_morning_reads_both() {
-    let sb = sandbox_with(outage());
-    let w = Work::new();
-    w.write(
-        "job.toml",
-        format!(
-            "input = \"tonight.csv\"\nstate = \"s.db\"\napi_base = \"{}\"\nbreaker = 3\n\
-             metrics_file = \"m.prom\"\nsummary_json = \"s.json\"\n",
-            sb.base_url()
-        ),
-    );
+    let (sb, w) = night_in_an_outage();
     let night = || run(w.mprefund(&sb, &["--quiet", "run", "--job", "job.toml"]));
     w.write("tonight.csv", ordinary_csv(5, 3_110));
     let ran = night();
@@ -667,16 +665,6 @@ async fn run_approved_tells_of_a_stopped_console_batch() {
     assert!(locks.is_empty(), "{locks:?}");
 }
 
-/// A file's or folder's permission bits.
-fn mode(p: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p)
-        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        .permissions()
-        .mode()
-        & 0o777
-}
-
 /// A night's files under umask 022, as cron and systemd leave it: the state
 /// file and the lock a stopped batch leaves beside it are private (0600); the
 /// results and the monitoring files keep the umask, for people and
@@ -685,16 +673,7 @@ fn mode(p: &Path) -> u32 {
 #[test]
 fn a_nights_files_are_private_under_umask_022_and_locks_go_with_their_batch() {
     use std::os::unix::process::CommandExt;
-    let sb = sandbox_with(outage());
-    let w = Work::new();
-    w.write(
-        "job.toml",
-        format!(
-            "input = \"tonight.csv\"\nstate = \"s.db\"\napi_base = \"{}\"\nbreaker = 3\n\
-             metrics_file = \"m.prom\"\nsummary_json = \"s.json\"\n",
-            sb.base_url()
-        ),
-    );
+    let (sb, w) = night_in_an_outage();
     w.write("tonight.csv", ordinary_csv(4, 3_910));
     let mprefund = |args: &[&str]| {
         let mut c = w.bare();

@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use mprefund_sandbox::{Faults, SandboxHandle};
 
 use crate::common::{
-    ACCOUNT_STATE, Work, bare, ordinary_csv, read_csv, refunds_per_key, run, sandbox, sandbox_with,
-    wait_until,
+    ACCOUNT_STATE, Work, bare, fresh, fresh_with, ordinary_csv, read_csv, refs, refunds_per_key,
+    run, sandbox, sandbox_with, wait_until,
 };
 
 fn assert_no_duplicates(sb: &SandboxHandle) {
@@ -40,9 +40,7 @@ payment_id,amount,reference,kind,customer
 
 #[test]
 fn mixed_outcomes_each_row_once_with_its_cause() {
-    let sb = sandbox_with(Faults::default());
-    let w = Work::new();
-    w.write("in.csv", MIXED);
+    let (sb, w) = fresh_with("in.csv", MIXED);
     // One at a time, so that A3 reaches payment …1003 before A4 does.
     run(w.mprefund(
         &sb,
@@ -207,9 +205,7 @@ fn sigkill_at_random_instants_then_resume() {
 
 #[test]
 fn a_reexported_spreadsheet_with_a_fresh_state_refunds_nothing_new() {
-    let sb = sandbox_with(Faults::default());
-    let w = Work::new();
-    w.write(
+    let (sb, w) = fresh_with(
         "original.csv",
         "payment_id,amount,reference,note\n8880001001,10.50,R1,a\n8880001002,full,R2,b\n8880001003,3,,c\n8880001003,3,,d\n",
     );
@@ -244,9 +240,7 @@ fn a_reexported_spreadsheet_with_a_fresh_state_refunds_nothing_new() {
 
 #[test]
 fn a_wrong_token_stops_fast_and_the_right_one_resumes() {
-    let sb = sandbox_with(Faults::default());
-    let w = Work::new();
-    w.write("in.csv", ordinary_csv(200, 9_000_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(200, 9_000_001));
     let secret = "WRONG-s3cr3t-t0ken-value";
     let ran = run(w
         .mprefund(
@@ -289,8 +283,7 @@ fn a_wrong_token_stops_fast_and_the_right_one_resumes() {
 
 #[test]
 fn bad_files_are_refused_with_the_line_named_and_nothing_sent() {
-    let sb = sandbox_with(Faults::default());
-    let w = Work::new();
+    let (sb, w) = fresh();
     let cases: &[(&str, &str, &[&str])] = &[
         (
             "negative",
@@ -355,9 +348,7 @@ fn bad_files_are_refused_with_the_line_named_and_nothing_sent() {
 
 #[test]
 fn skip_invalid_refunds_the_rest_and_marks_bad_lines() {
-    let sb = sandbox_with(Faults::default());
-    let w = Work::new();
-    w.write(
+    let (sb, w) = fresh_with(
         "in.csv",
         "payment_id,amount,note\n1001,5,=1+1\n1002,-5,x\n1003,2,y\n1004,7,50,z\n",
     );
@@ -378,9 +369,7 @@ fn skip_invalid_refunds_the_rest_and_marks_bad_lines() {
 
 #[test]
 fn the_rate_limit_holds_in_every_sliding_second() {
-    let sb = sandbox_with(Faults::default());
-    let w = Work::new();
-    w.write("in.csv", ordinary_csv(70, 9_100_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(70, 9_100_001));
     w.ok(
         &sb,
         &["run", "in.csv", "--rate", "20", "--concurrency", "16"],
@@ -487,12 +476,7 @@ fn demo_writes_to_a_fresh_folder_of_its_own() {
 
 #[test]
 fn a_spreadsheet_with_rows_added_sends_only_the_new_rows() {
-    let sb = sandbox_with(Faults::default());
-    let w = Work::new();
-    w.write(
-        "monday.csv",
-        "payment_id,amount,reference\n8890001001,5,M1\n8890001002,6,M2\n",
-    );
+    let (sb, w) = fresh_with("monday.csv", refs("8890001001,5,M1\n8890001002,6,M2\n"));
     w.ok(&sb, &["run", "monday.csv", "--state", "refunds.db"]);
     let sent = sb.stats().requests;
     // The same rows again, plus one: another batch, but the state file knows two keys.

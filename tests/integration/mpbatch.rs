@@ -3,7 +3,7 @@
 //! results in its output columns with `--results-format mp-batch` (flag or job
 //! file), kept by every later rewrite of the batch.
 
-use crate::common::{ACCOUNT_STATE, fresh, read_csv, run};
+use crate::common::{ACCOUNT_STATE, fresh, fresh_with, read_csv, run};
 
 const MP_HEADER: &str =
     "sequential_order;external_reference;amount;refund_status;refund_detail;payment_id";
@@ -18,8 +18,7 @@ fn first_line(bytes: &[u8]) -> String {
 
 #[test]
 fn mercado_pagos_batch_file_runs_as_is_and_its_results_come_back_in_its_columns() {
-    let (sb, w) = fresh();
-    w.write("mp.csv", include_str!("../../samples/mp-batch-refunds.csv"));
+    let (sb, w) = fresh_with("mp.csv", include_str!("../../samples/mp-batch-refunds.csv"));
     let ran = run(w.mprefund(&sb, &["run", "mp.csv", "--results-format", "mp-batch"]));
     // One payment's state allows no refund (2063): some rows failed.
     assert_eq!(ran.code, 1, "{ran:?}");

@@ -111,9 +111,7 @@ fn a_refused_token_needs_a_person_and_an_outage_resumes() {
 
 #[test]
 fn reconcile_with_a_refused_token_needs_a_person() {
-    let sb = sandbox_with(Faults::default());
-    let w = Work::new();
-    w.write("in.csv", ordinary_csv(3, 9_310_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(3, 9_310_001));
     w.ok(&sb, &["run", "in.csv"]);
     let ran = run(w
         .mprefund(&sb, &["reconcile", "--state", ACCOUNT_STATE])
@@ -124,9 +122,7 @@ fn reconcile_with_a_refused_token_needs_a_person() {
 
 #[test]
 fn a_report_fetch_refused_needs_a_person() {
-    let sb = sandbox_with(Faults::default());
-    let w = Work::new();
-    w.write("in.csv", ordinary_csv(2, 9_315_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(2, 9_315_001));
     w.ok(&sb, &["run", "in.csv"]);
     // The token may refund but not read reports.
     let stub = Stub::start(|_, _| json(403, r#"{"message":"forbidden","status":403}"#));

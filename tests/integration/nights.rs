@@ -213,9 +213,7 @@ fn an_outage_night_stays_visible_and_each_batch_keeps_its_own_files() {
 /// A typo in a placeholder is refused before anything is read or sent.
 #[test]
 fn an_unknown_placeholder_is_refused() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write("in.csv", ordinary_csv(2, 9_430_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(2, 9_430_001));
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--out", "r-{dat}.csv"])).exits(2);
     assert!(ran.stderr.contains("unknown placeholder {dat}"), "{ran:?}");
     assert!(sb.refunds().is_empty());

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
 use crate::common::{
-    ACCOUNT_STATE, Work, bare, ordinary_csv, read_csv, refunds_per_key, run, wait_until,
+    ACCOUNT_STATE, Work, bare, fresh, fresh_with, ordinary_csv, read_csv, refunds_per_key, run,
+    wait_until,
 };
 
 fn slow_sandbox(latency_ms: u64) -> SandboxHandle {
@@ -440,9 +441,7 @@ fn a_closed_stdout_is_not_an_input_error() {
 /// sent (a sandbox batch must never be retried against production).
 #[test]
 fn retry_from_elsewhere_reaches_the_stored_api_base() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write("in.csv", "payment_id,amount\n4950001,10\n4950002,10\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n4950001,10\n4950002,10\n");
     sb.fail_payment(4950002, 500);
     run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"])).exits(1);
     sb.heal_payment(4950002);
@@ -465,8 +464,7 @@ fn retry_from_elsewhere_reaches_the_stored_api_base() {
 /// code: a failed nightly run must not leave yesterday's `exit_code 0` in place.
 #[test]
 fn every_exit_writes_the_monitoring_files() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
+    let (sb, w) = fresh();
     let monitored = ["--metrics-file", "m.prom", "--summary-json", "s.json"];
     let exit_in = |w: &Work| {
         let prom = std::fs::read_to_string(w.path("m.prom")).expect("metrics written");
@@ -533,9 +531,7 @@ fn errors_are_said_once_and_a_busy_port_is_a_usage_error() {
 /// `--quiet` (cron) still leaves one summary line in the log.
 #[test]
 fn quiet_leaves_one_summary_line() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write("in.csv", "payment_id,amount\n4970001,10\n4970900,10\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n4970001,10\n4970900,10\n");
     let ran = run(w.mprefund(&sb, &["--quiet", "run", "in.csv"])).exits(1);
     let lines: Vec<&str> = ran.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "{ran:?}");
@@ -550,8 +546,7 @@ fn quiet_leaves_one_summary_line() {
 /// `status --job`, `report --job` and `retry --job` pick tonight's batch.
 #[test]
 fn job_commands_pick_tonights_batch() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
+    let (sb, w) = fresh();
     w.write(
         "nightly.toml",
         format!(

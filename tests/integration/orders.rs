@@ -6,7 +6,10 @@ use std::collections::HashMap;
 
 use mprefund_sandbox::{Faults, OrderSpec, SandboxHandle};
 
-use crate::common::{Stub, Work, fresh, json, read_csv, run, sandbox_with};
+use crate::common::{
+    Stub, Work, findings_by_row, fresh, fresh_with, json, read_csv, reconcile_sent, run,
+    sandbox_with,
+};
 
 const ORD1: &str = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D3";
 const ORD2: &str = "ORD01JQ4S4KY8HWQ6NA5PXB65B3D4";
@@ -65,8 +68,7 @@ fn plan_reads_a_file_mixing_payments_and_orders() {
 /// by `plan` (which writes nothing) for a file with orders.
 #[test]
 fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
-    let (sb, w) = fresh();
-    w.write("in.csv", crate::common::ordinary_csv(3, 6_100));
+    let (sb, w) = fresh_with("in.csv", crate::common::ordinary_csv(3, 6_100));
     w.ok(&sb, &["run", "in.csv", "--state", "s.db", "--yes"]);
     let before = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     // Back to schema 6: the orders' columns and indexes were not there.
@@ -386,36 +388,11 @@ fn a_mixed_file_refunds_payments_and_orders_and_the_guard_holds_both() {
         "{ran:?}"
     );
     assert_eq!(sb.order_refunds().len(), 2);
-    run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "again.csv",
-            "--state",
-            "s.db",
-            "--yes",
-            "--skip-invalid",
-        ],
-    ))
-    .exits(1);
+    w.run_on(&sb, "again.csv", &["--yes", "--skip-invalid"])
+        .exits(1);
     let rows = by_reference(&w, "again.results.csv");
     assert_eq!(rows["X-2"]["cause_code"], "order_has_refunds", "{rows:?}");
     assert_eq!(rows["X-1"]["cause_code"], "payment_has_refunds", "{rows:?}");
-}
-
-fn findings(w: &Work, csv: &str) -> HashMap<String, String> {
-    read_csv(&w.path(csv))
-        .into_iter()
-        .map(|r| (r["row"].clone(), r["finding"].clone()))
-        .collect()
-}
-
-fn reconcile(w: &Work, args: &[&str]) -> crate::common::Ran {
-    run(w
-        .bare()
-        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
-        .arg("reconcile")
-        .args(args))
 }
 
 /// A refund Mercado Pago is still making (`processing`) leaves its row in
@@ -448,9 +425,9 @@ fn reconcile_reads_orders_back_and_settles_what_changed() {
     let outside = sb.order_refund_by_hand(&by_hand, Some("5.00")).unwrap();
     let posts = sb.stats().posts;
 
-    let ran = reconcile(&w, &["--state", "s.db"]);
+    let ran = reconcile_sent(&w, &["--state", "s.db"]);
     assert_eq!(ran.code, 1, "{ran:?}");
-    let got = findings(&w, "o.reconcile.csv");
+    let got = findings_by_row::<HashMap<_, _>>(&w, "o.reconcile.csv");
     assert_eq!(got["1"], "matched", "{got:?}");
     assert_eq!(got["2"], "settled", "{got:?}");
     assert_eq!(got["3"], "rejected_later", "{got:?}");
@@ -503,9 +480,9 @@ fn rows_in_doubt_on_orders_are_settled_by_reading_the_orders_back() {
         "idempotency_validation_failed"
     );
     sb.set_faults(Faults::default());
-    let ran = reconcile(&w, &["--state", "s.db", "--settle-after", "0"]);
+    let ran = reconcile_sent(&w, &["--state", "s.db", "--settle-after", "0"]);
     assert_eq!(ran.code, 1, "{ran:?}");
-    let got = findings(&w, "d.reconcile.csv");
+    let got = findings_by_row::<HashMap<_, _>>(&w, "d.reconcile.csv");
     assert_eq!(got["1"], "unknown_outcome_found", "{got:?}");
     assert_eq!(got["2"], "no_refund", "{got:?}");
     let rows = by_reference(&w, "d.results.csv");
@@ -520,8 +497,7 @@ fn rows_in_doubt_on_orders_are_settled_by_reading_the_orders_back() {
 /// --preflight` holds such a file back, nothing sent.
 #[test]
 fn plan_online_predicts_orders_and_preflight_holds_a_chargeback() {
-    let (sb, w) = fresh();
-    w.write(
+    let (sb, w) = fresh_with(
         "p.csv",
         format!(
             "payment_id,order_id,amount,reference\n\
@@ -541,21 +517,19 @@ fn plan_online_predicts_orders_and_preflight_holds_a_chargeback() {
         ),
     );
     run(w.mprefund(&sb, &["plan", "--online", "p.csv"])).exits(1);
-    let plan: HashMap<String, String> = read_csv(&w.path("p.plan.csv"))
-        .into_iter()
-        .map(|r| (r["reference"].clone(), r["prediction"].clone()))
-        .collect();
-    for (reference, want) in [
-        ("ok", "ok"),
-        ("charged", "charged_back"),
-        ("missing", "not_found"),
-        ("not-processed", "not_refundable"),
-        ("too-much", "exceeds_balance"),
-        ("old", "old"),
-        ("payment", "ok"),
-    ] {
-        assert_eq!(plan[reference], want, "{reference}: {plan:?}");
-    }
+    crate::common::predicts(
+        &w,
+        "p.plan.csv",
+        &[
+            ("ok", "ok"),
+            ("charged", "charged_back"),
+            ("missing", "not_found"),
+            ("not-processed", "not_refundable"),
+            ("too-much", "exceeds_balance"),
+            ("old", "old"),
+            ("payment", "ok"),
+        ],
+    );
     let gets = sb.stats().gets;
     assert_eq!(gets, 7, "each payment and order read once");
     w.write(
@@ -612,7 +586,7 @@ fn a_full_refund_of_several_transactions_is_the_rows_set_of_refunds() {
         assert_eq!(r["refund_status"], "processed", "{reference}: {r:?}");
         assert_eq!(r["cause_code"], "", "{reference}: {r:?}");
     }
-    let ran = reconcile(&w, &["--state", "s.db"]);
+    let ran = reconcile_sent(&w, &["--state", "s.db"]);
     assert_eq!(ran.code, 0, "the books agree: {ran:?}");
     let lines = read_csv(&w.path("several.reconcile.csv"));
     assert_eq!(lines.len(), 2, "one line a row, none outside: {lines:?}");
@@ -647,7 +621,7 @@ fn a_full_refund_of_several_transactions_in_doubt_is_found_whole() {
         "unknown"
     );
     sb.set_faults(Faults::default());
-    let ran = reconcile(&w, &["--state", "s.db", "--settle-after", "0"]);
+    let ran = reconcile_sent(&w, &["--state", "s.db", "--settle-after", "0"]);
     assert_eq!(ran.code, 1, "{ran:?}");
     let lines = read_csv(&w.path("cut.reconcile.csv"));
     assert_eq!(lines.len(), 1, "none outside the tool: {lines:?}");
@@ -665,7 +639,7 @@ fn a_full_refund_of_several_transactions_in_doubt_is_found_whole() {
         ("refunded", joint.as_str(), "100.00"),
         "{r:?}"
     );
-    let ran = reconcile(&w, &["--state", "s.db"]);
+    let ran = reconcile_sent(&w, &["--state", "s.db"]);
     assert_eq!(ran.code, 0, "{ran:?}");
     assert_eq!(
         read_csv(&w.path("cut.reconcile.csv"))[0]["finding"],

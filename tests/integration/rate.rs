@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use mprefund_sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle, TEST_TOKEN};
 
-use crate::common::{Stub, Work, json, ordinary_csv, read_csv, refunds_per_key, run};
+use crate::common::{Stub, Work, fresh_with, json, ordinary_csv, read_csv, refunds_per_key, run};
 
 fn limited(per_second: u32) -> SandboxHandle {
     Sandbox::start(SandboxConfig {
@@ -293,9 +293,7 @@ fn random_429s_and_500s_are_noise_not_the_limit() {
 /// sliding second, and close to it on average.
 #[test]
 fn fixed_mode_holds_its_rate() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write("in.csv", ordinary_csv(150, 8_400_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(150, 8_400_001));
     let began = std::time::Instant::now();
     let ran = w.ok(
         &sb,

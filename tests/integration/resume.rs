@@ -4,9 +4,7 @@
 
 use std::time::SystemTime;
 
-use mprefund_sandbox::{Sandbox, SandboxConfig};
-
-use crate::common::{ACCOUNT_STATE, Work, ordinary_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, fresh_with, ordinary_csv, run};
 
 fn modified(w: &Work, name: &str) -> SystemTime {
     std::fs::metadata(w.path(name))
@@ -16,9 +14,7 @@ fn modified(w: &Work, name: &str) -> SystemTime {
 
 #[test]
 fn a_finished_batch_run_again_keeps_its_results_unless_they_changed() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write("in.csv", ordinary_csv(30, 8_500_001));
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(30, 8_500_001));
     w.ok(&sb, &["run", "in.csv"]);
     let results = std::fs::read(w.path("in.results.csv")).unwrap();
     let written = modified(&w, "in.results.csv");
@@ -48,9 +44,7 @@ fn a_finished_batch_run_again_keeps_its_results_unless_they_changed() {
 
 #[test]
 fn a_batch_whose_rows_changed_gets_new_results() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write("in.csv", "payment_id,amount\n8600001,1\n8600002,1\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n8600001,1\n8600002,1\n");
     sb.fail_payment(8_600_002, 503);
     run(w.mprefund(&sb, &["run", "in.csv", "--max-attempts", "1"])).exits(1);
     let before = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
@@ -65,9 +59,7 @@ fn a_batch_whose_rows_changed_gets_new_results() {
 
 #[test]
 fn bad_lines_skipped_once_are_refused_without_skip_invalid() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write("in.csv", "payment_id,amount\n8700001,1\n8700002,x\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n8700001,1\n8700002,x\n");
     run(w.mprefund(&sb, &["run", "in.csv", "--skip-invalid"])).exits(1);
     // The same bytes, without --skip-invalid: the bad line is still refused.
     let ran = run(w.mprefund(&sb, &["run", "in.csv"])).exits(2);

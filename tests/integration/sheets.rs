@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{ACCOUNT_STATE, Work, fresh, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, fresh, fresh_with, read_csv, run};
 
 /// A pt-BR Excel export: BOM, `;`, CRLF, decimal comma, and a free-text cell a
 /// spreadsheet would run as a formula.
@@ -23,6 +23,12 @@ fn assert_ptbr_dialect(w: &Work, name: &str, first: &str) {
         t.starts_with(&format!("\u{feff}{first};")),
         "{name} is not in the input's dialect:\n{t}"
     );
+}
+
+/// The rows of `name`, once [`assert_ptbr_dialect`] holds of it.
+fn ptbr_rows(w: &Work, name: &str, first: &str) -> Vec<std::collections::HashMap<String, String>> {
+    assert_ptbr_dialect(w, name, first);
+    read_csv(&w.path(name))
 }
 
 /// No amount cell of `column` in `rows` is written with a decimal point, and at
@@ -56,8 +62,7 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["plan", "--online", "p.csv", "--api-base", &sb.base_url()]))
     .exits(1);
-    assert_ptbr_dialect(&w, "p.plan.csv", "payment_id");
-    let plan = read_csv(&w.path("p.plan.csv"));
+    let plan = ptbr_rows(&w, "p.plan.csv", "payment_id");
     assert_eq!(plan[0]["obs"], "'=1+2", "{plan:?}");
     assert_eq!(plan[0]["already_refunded"], "0,25", "{plan:?}");
     assert_decimal_comma(&plan, "refundable_left");
@@ -73,8 +78,7 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
         .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["reconcile", "--state", ACCOUNT_STATE]))
     .exits(0);
-    assert_ptbr_dialect(&w, "in.reconcile.csv", "payment_id");
-    let found = read_csv(&w.path("in.reconcile.csv"));
+    let found = ptbr_rows(&w, "in.reconcile.csv", "payment_id");
     assert_eq!(found[0]["obs"], "'=HYPERLINK(\"http://x\")", "{found:?}");
     assert_eq!(found[1]["obs"], "'@SUM(A1)", "{found:?}");
     assert_decimal_comma(&found, "state_amount");
@@ -107,8 +111,7 @@ fn plan_reconcile_and_report_match_speak_the_inputs_dialect() {
         "=settlement.csv",
     ]))
     .exits(0);
-    assert_ptbr_dialect(&w, "in.report-match.csv", "finding");
-    let matched = read_csv(&w.path("in.report-match.csv"));
+    let matched = ptbr_rows(&w, "in.report-match.csv", "finding");
     assert_eq!(matched[0]["finding"], "matched", "{matched:?}");
     assert_eq!(matched[0]["report"], "'=settlement.csv", "{matched:?}");
     assert_eq!(matched[0]["report_amount"], "10,50", "{matched:?}");
@@ -129,8 +132,7 @@ fn json_file(w: &Work, name: &str) -> serde_json::Value {
 
 #[test]
 fn the_run_summary_has_one_shape_finished_failed_or_logged() {
-    let (sb, w) = fresh();
-    w.write("in.csv", "payment_id,amount\n9300101,1\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n9300101,1\n");
     let ran = w.ok(
         &sb,
         &[

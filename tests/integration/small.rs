@@ -4,13 +4,12 @@
 
 use mprefund_sandbox::{Sandbox, SandboxConfig};
 
-use crate::common::{ACCOUNT_STATE, Work, read_csv, run};
+use crate::common::{ACCOUNT_STATE, Work, fresh, fresh_with, read_csv, run};
 
 /// Excel writes `\r\n`: every line number said is still the one an editor shows.
 #[test]
 fn line_numbers_in_crlf_files_are_the_editors() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
+    let (sb, w) = fresh();
     // A bad input line: refused with its line.
     w.write(
         "bad.csv",
@@ -249,9 +248,7 @@ fn lock_files(w: &Work) -> Vec<String> {
 /// started and ended and from which file; a finished batch leaves no lock file.
 #[test]
 fn quiet_lines_summary_times_and_no_lock_file_left() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write("in.csv", "payment_id,amount\n9100001,5\n9100002,6\n");
+    let (sb, w) = fresh_with("in.csv", "payment_id,amount\n9100001,5\n9100002,6\n");
     let ran = w.ok(
         &sb,
         &["--quiet", "run", "in.csv", "--summary-json", "s.json"],

@@ -9,7 +9,9 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use mprefund_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
-use crate::common::{ACCOUNT_STATE, Stub, Work, json, read_csv, run};
+use crate::common::{
+    ACCOUNT_STATE, Stub, Work, fresh, fresh_with, json, ran_first, read_csv, refs, run,
+};
 
 /// An RFC 3339 date `days` from now.
 fn day(days: i64) -> String {
@@ -43,6 +45,13 @@ fn findings(w: &Work, name: &str) -> Vec<HashMap<String, String>> {
     read_csv(&w.path(name))
 }
 
+/// A fresh sandbox and directory with [`batch`] run in it.
+fn batched() -> (SandboxHandle, Work) {
+    let (sb, w) = fresh();
+    batch(&sb, &w);
+    (sb, w)
+}
+
 fn batch(sb: &SandboxHandle, w: &Work) {
     w.write(
         "in.csv",
@@ -62,9 +71,7 @@ fn batch(sb: &SandboxHandle, w: &Work) {
 
 #[test]
 fn every_finding_from_a_case_set_up_for_it() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
+    let (_sb, w) = batched();
     let ids = refund_ids(&w, "in.results.csv");
     let id1 = &ids["9100001"][0];
     // Settlement report: `;`, a BOM, columns in another order, unknown columns.
@@ -191,9 +198,7 @@ fn every_finding_from_a_case_set_up_for_it() {
 
 #[test]
 fn refunds_outside_the_reports_period_are_out_of_period() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
+    let (_sb, w) = batched();
     let old = format!(
         "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n\
          SETTLEMENT,9100001,100,{}\n\
@@ -260,9 +265,7 @@ fn refunds_outside_the_reports_period_are_out_of_period() {
 /// line still matches ours — by its id or by payment and amount.
 #[test]
 fn a_line_naming_another_refund_is_not_ours() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
+    let (_sb, w) = batched();
     let ids = refund_ids(&w, "in.results.csv");
     let (id1, id3) = (&ids["9100001"][0], &ids["9100003"][0]);
     let (before, after, today) = (day(-10), day(10), day(0));
@@ -300,13 +303,10 @@ fn a_line_naming_another_refund_is_not_ours() {
 /// not a BRL refund's.
 #[test]
 fn a_line_in_another_currency_is_not_our_refund() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write(
+    let (_sb, w) = ran_first(
         "in.csv",
         "payment_id,amount,currency,reference\n9300001,10,BRL,a\n9300002,4,BRL,b\n",
     );
-    w.ok(&sb, &["run", "in.csv"]);
     let (before, after, today) = (day(-10), day(10), day(0));
     let report = format!(
         "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_CURRENCY,TRANSACTION_DATE\n\
@@ -340,45 +340,34 @@ fn a_line_in_another_currency_is_not_our_refund() {
 
 #[test]
 fn a_report_that_cannot_be_read_is_refused_with_its_line() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
-    w.write(
-        "excel.csv",
-        "TRANSACTION_TYPE;SOURCE_ID;TRANSACTION_AMOUNT\nSETTLEMENT;9100001;100\nREFUND;9,1E+06;10\n",
-    );
-    let ran = reconcile(&w, &["--report", "excel.csv"]);
-    assert_eq!(ran.code, 2, "{ran:?}");
-    assert!(
-        ran.stderr
-            .contains("excel.csv, line 3: SOURCE_ID \"9,1E+06\" is in scientific notation"),
-        "{ran:?}"
-    );
-    w.write(
-        "noid.csv",
-        "TRANSACTION_TYPE,TRANSACTION_AMOUNT\nREFUND,10\n",
-    );
-    let ran = reconcile(&w, &["--report", "noid.csv"]);
-    assert_eq!(ran.code, 2, "{ran:?}");
-    assert!(ran.stderr.contains("no SOURCE_ID column"), "{ran:?}");
-    w.write(
-        "nan.csv",
-        "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT\nREFUND,9100001,ten\n",
-    );
-    let ran = reconcile(&w, &["--report", "nan.csv"]);
-    assert_eq!(ran.code, 2, "{ran:?}");
-    assert!(
-        ran.stderr
-            .contains("nan.csv, line 2: amount \"ten\" is not a number"),
-        "{ran:?}"
-    );
-    w.write("other.csv", "payment_id,amount\n1,2\n");
-    let ran = reconcile(&w, &["--report", "other.csv"]);
-    assert_eq!(ran.code, 2, "{ran:?}");
-    assert!(
-        ran.stderr.contains("neither a settlement report"),
-        "{ran:?}"
-    );
+    let (_sb, w) = batched();
+    for (name, text, said) in [
+        (
+            "excel.csv",
+            "TRANSACTION_TYPE;SOURCE_ID;TRANSACTION_AMOUNT\nSETTLEMENT;9100001;100\nREFUND;9,1E+06;10\n",
+            "excel.csv, line 3: SOURCE_ID \"9,1E+06\" is in scientific notation",
+        ),
+        (
+            "noid.csv",
+            "TRANSACTION_TYPE,TRANSACTION_AMOUNT\nREFUND,10\n",
+            "no SOURCE_ID column",
+        ),
+        (
+            "nan.csv",
+            "TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT\nREFUND,9100001,ten\n",
+            "nan.csv, line 2: amount \"ten\" is not a number",
+        ),
+        (
+            "other.csv",
+            "payment_id,amount\n1,2\n",
+            "neither a settlement report",
+        ),
+    ] {
+        w.write(name, text);
+        let ran = reconcile(&w, &["--report", name]);
+        assert_eq!(ran.code, 2, "{name}: {ran:?}");
+        assert!(ran.stderr.contains(said), "{name}: {ran:?}");
+    }
     // Nothing was half-written.
     assert!(!w.path("in.report-match.csv").exists());
 }
@@ -439,11 +428,9 @@ fn a_fetched_report_after_a_few_polls_and_a_429_matches() {
 /// a finding, in the release layout as in the settlement one.
 #[test]
 fn reports_that_disagree_with_the_books_are_findings() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    w.write(
+    let (sb, w) = fresh_with(
         "in.csv",
-        "payment_id,amount,reference\n9200001,10,a\n9200002,5,b1\n9200002,5,b2\n9200003,20,c\n",
+        refs("9200001,10,a\n9200002,5,b1\n9200002,5,b2\n9200003,20,c\n"),
     );
     // One at a time: the refunds are made in row order, which the lies follow.
     w.ok(&sb, &["run", "in.csv", "--concurrency", "1"]);
@@ -486,13 +473,82 @@ fn reports_that_disagree_with_the_books_are_findings() {
 
 /// `reconcile --fetch-report` against `base` (a stub), with `extra` flags.
 fn fetch_at(w: &Work, base: &str, from: &str, to: &str, extra: &[&str]) -> crate::common::Ran {
-    run(w
-        .bare()
-        .env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
+    run(fetch_cmd(w, base, from, to, extra))
+}
+
+/// [`fetch_at`] of November 2026, the month the stubs' list names.
+fn fetch_november(w: &Work, base: &str, extra: &[&str]) -> crate::common::Ran {
+    fetch_at(w, base, "2026-11-01", "2026-11-30", extra)
+}
+
+/// A report download of the header alone: nothing in the period.
+fn header_only() -> (StatusCode, Vec<(&'static str, String)>, Body) {
+    (
+        StatusCode::OK,
+        vec![],
+        Body::from("TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n"),
+    )
+}
+
+/// `reconcile --fetch-report settlement` of the account's state file from
+/// `base`, for `from`..`to`; `extra`: its other flags.
+fn fetch_cmd(w: &Work, base: &str, from: &str, to: &str, extra: &[&str]) -> std::process::Command {
+    let mut cmd = w.bare();
+    cmd.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
         .args(["reconcile", "--state", ACCOUNT_STATE])
         .args(fetch_args("settlement", from, to))
         .args(["--api-base", base])
-        .args(extra))
+        .args(extra);
+    cmd
+}
+
+/// A report fetch's stub: the creation accepted, the list naming `name`,
+/// then each later request answered `rest`.
+fn report_stub(
+    name: &'static str,
+    rest: impl Fn() -> (StatusCode, Vec<(&'static str, String)>, Body) + Send + Sync + 'static,
+) -> Stub {
+    Stub::start(move |n, _| match n {
+        0 => json(202, "{}"),
+        1 => json(200, &listed(name)),
+        _ => rest(),
+    })
+}
+
+/// A report fetch's bare server ([`raw_server`]): the creation accepted, the
+/// list naming `name` (with its length), then the download answered `rest`.
+fn raw_report(name: &'static str, rest: impl Fn() -> Vec<u8> + Send + 'static) -> String {
+    raw_server(move |request| {
+        let head = |status: &str| format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
+        if request.starts_with("POST") {
+            format!("{}Content-Length: 2\r\n\r\n{{}}", head("202 Accepted")).into_bytes()
+        } else if request.contains("/list") {
+            let list = listed(name);
+            format!(
+                "{}Content-Length: {}\r\n\r\n{list}",
+                head("200 OK"),
+                list.len()
+            )
+            .into_bytes()
+        } else {
+            rest()
+        }
+    })
+}
+
+/// SIGTERM to a fetch under way (`child`, logging as `fetch`): it ends within
+/// `secs`, resumable (exit 3).
+fn ends_resumable(w: &Work, mut child: std::process::Child, secs: u64) {
+    let signalled = std::time::Instant::now();
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("wait");
+    assert!(
+        signalled.elapsed() < std::time::Duration::from_secs(secs),
+        "{:?} {}",
+        signalled.elapsed(),
+        w.log("fetch")
+    );
+    assert_eq!(status.code(), Some(3), "{}", w.log("fetch"));
 }
 
 /// The list's answer once the November 2026 report is there, as `name`.
@@ -542,41 +598,22 @@ fn raw_server(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> String {
 /// its length or not, and nothing of it is kept; what is said stays short.
 #[test]
 fn a_report_larger_than_the_cap_is_refused_and_not_kept() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
+    let (_sb, w) = batched();
     const BODY: usize = 3 << 20;
     // Said by its length.
-    let stub = Stub::start(|n, _| match n {
-        0 => json(202, "{}"),
-        1 => json(200, &listed("big.csv")),
-        _ => (StatusCode::OK, vec![], Body::from(vec![b'x'; BODY])),
+    let stub = report_stub("big.csv", || {
+        (StatusCode::OK, vec![], Body::from(vec![b'x'; BODY]))
     });
     // Not said: streamed until it passes the bound.
-    let raw = raw_server(|request| {
-        let head = |status: &str| format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
-        if request.starts_with("POST") {
-            format!("{}Content-Length: 2\r\n\r\n{{}}", head("202 Accepted")).into_bytes()
-        } else if request.contains("/list") {
-            let list = listed("big.csv");
-            format!(
-                "{}Content-Length: {}\r\n\r\n{list}",
-                head("200 OK"),
-                list.len()
-            )
-            .into_bytes()
-        } else {
-            let mut b = format!("{}\r\n", head("200 OK")).into_bytes();
-            b.extend(std::iter::repeat_n(b'x', BODY));
-            b
-        }
+    let raw = raw_report("big.csv", || {
+        let mut b = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".to_vec();
+        b.extend(std::iter::repeat_n(b'x', BODY));
+        b
     });
     for base in [stub.base(), raw] {
-        let ran = fetch_at(
+        let ran = fetch_november(
             &w,
             &base,
-            "2026-11-01",
-            "2026-11-30",
             &["--max-report-bytes", "1MiB", "--fetch-timeout", "30"],
         );
         assert_eq!(ran.code, 3, "{base}: {ran:?}");
@@ -594,22 +631,8 @@ fn a_report_larger_than_the_cap_is_refused_and_not_kept() {
         assert!(kept.is_empty(), "{base}: {kept:?}");
     }
     // Under the cap, the same flow downloads it (and the file is then read).
-    let small = Stub::start(|n, _| match n {
-        0 => json(202, "{}"),
-        1 => json(200, &listed("small.csv")),
-        _ => (
-            StatusCode::OK,
-            vec![],
-            Body::from("TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n"),
-        ),
-    });
-    let ran = fetch_at(
-        &w,
-        &small.base(),
-        "2026-11-01",
-        "2026-11-30",
-        &["--max-report-bytes", "1MiB"],
-    );
+    let small = report_stub("small.csv", header_only);
+    let ran = fetch_november(&w, &small.base(), &["--max-report-bytes", "1MiB"]);
     assert_eq!(ran.code, 1, "a header only: nothing in the period {ran:?}");
     assert!(
         w.path("in.settlement-report.2026-11-01_2026-11-30.csv")
@@ -622,9 +645,7 @@ fn a_report_larger_than_the_cap_is_refused_and_not_kept() {
 /// `Retry-After: 1000` ends the fetch at once, with why.
 #[test]
 fn the_fetch_deadline_bounds_a_long_retry_after() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
+    let (_sb, w) = batched();
     let stub = Stub::start(|n, _| match n {
         0 => json(202, "{}"),
         _ => (
@@ -634,13 +655,7 @@ fn the_fetch_deadline_bounds_a_long_retry_after() {
         ),
     });
     let started = std::time::Instant::now();
-    let ran = fetch_at(
-        &w,
-        &stub.base(),
-        "2026-11-01",
-        "2026-11-30",
-        &["--fetch-timeout", "4"],
-    );
+    let ran = fetch_november(&w, &stub.base(), &["--fetch-timeout", "4"]);
     let took = started.elapsed();
     assert!(
         took < std::time::Duration::from_secs(60),
@@ -654,9 +669,7 @@ fn the_fetch_deadline_bounds_a_long_retry_after() {
 /// `--from` after `--to` is a usage error, before any request.
 #[test]
 fn a_period_running_backwards_is_refused_before_any_request() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
+    let (_sb, w) = batched();
     let stub = Stub::start(|_, _| json(202, "{}"));
     let ran = fetch_at(&w, &stub.base(), "2026-11-30", "2026-11-01", &[]);
     assert_eq!(ran.code, 2, "{ran:?}");
@@ -673,26 +686,14 @@ fn a_period_running_backwards_is_refused_before_any_request() {
 /// more than twice in any second. Before, the fetch sent them back to back.
 #[test]
 fn a_fetch_honours_the_rate() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
+    let (_sb, w) = batched();
     let stub = Stub::start(|n, _| match n {
         0 => json(202, "{}"),
         1 | 2 => json(500, r#"{"message":"busy","status":500}"#),
         3 => json(200, &listed("paced.csv")),
-        _ => (
-            StatusCode::OK,
-            vec![],
-            Body::from("TRANSACTION_TYPE,SOURCE_ID,TRANSACTION_AMOUNT,TRANSACTION_DATE\n"),
-        ),
+        _ => header_only(),
     });
-    let ran = fetch_at(
-        &w,
-        &stub.base(),
-        "2026-11-01",
-        "2026-11-30",
-        &["--rate", "2"],
-    );
+    let ran = fetch_november(&w, &stub.base(), &["--rate", "2"]);
     assert_eq!(ran.code, 1, "a header only: nothing in the period {ran:?}");
     let seen = stub.seen();
     assert_eq!(seen.len(), 5, "{seen:?}");
@@ -710,39 +711,22 @@ fn a_fetch_honours_the_rate() {
 /// at once, resumable (exit 3), not after the minute asked.
 #[test]
 fn a_signal_ends_a_download_waiting_to_retry() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
-    let stub = Stub::start(|n, _| match n {
-        0 => json(202, "{}"),
-        1 => json(200, &listed("later.csv")),
-        _ => (
+    let (_sb, w) = batched();
+    let stub = report_stub("later.csv", || {
+        (
             StatusCode::SERVICE_UNAVAILABLE,
             vec![("retry-after", "60".to_owned())],
             Body::empty(),
-        ),
+        )
     });
-    let mut cmd = w.bare();
-    cmd.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
-        .args(["reconcile", "--state", ACCOUNT_STATE])
-        .args(fetch_args("settlement", "2026-11-01", "2026-11-30"))
-        .args(["--api-base", &stub.base()]);
-    let mut child = w.spawn(cmd, "fetch");
+    let cmd = fetch_cmd(&w, &stub.base(), "2026-11-01", "2026-11-30", &[]);
+    let child = w.spawn(cmd, "fetch");
     crate::common::wait_until(
         "the download refused once",
         std::time::Duration::from_secs(30),
         || stub.seen().len() >= 3,
     );
-    let signalled = std::time::Instant::now();
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    let status = child.wait().expect("wait");
-    assert!(
-        signalled.elapsed() < std::time::Duration::from_secs(30),
-        "{:?} {}",
-        signalled.elapsed(),
-        w.log("fetch")
-    );
-    assert_eq!(status.code(), Some(3), "{}", w.log("fetch"));
+    ends_resumable(&w, child, 30);
     assert_eq!(stub.seen().len(), 3, "nothing sent after the signal");
 }
 
@@ -750,47 +734,20 @@ fn a_signal_ends_a_download_waiting_to_retry() {
 /// then ends the fetch, resumable (exit 3) — not after the request's timeout.
 #[test]
 fn a_signal_ends_a_hanging_download_after_the_grace() {
-    let sb = Sandbox::start(SandboxConfig::default()).expect("sandbox");
-    let w = Work::new();
-    batch(&sb, &w);
+    let (_sb, w) = batched();
     let (tx, asked) = std::sync::mpsc::channel::<()>();
     let tx = std::sync::Mutex::new(tx);
-    let raw = raw_server(move |request| {
-        let head = |status: &str| format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
-        if request.starts_with("POST") {
-            format!("{}Content-Length: 2\r\n\r\n{{}}", head("202 Accepted")).into_bytes()
-        } else if request.contains("/list") {
-            let list = listed("hangs.csv");
-            format!(
-                "{}Content-Length: {}\r\n\r\n{list}",
-                head("200 OK"),
-                list.len()
-            )
-            .into_bytes()
-        } else {
-            let _ = tx.lock().unwrap().send(());
-            // No answer for longer than the test waits.
-            std::thread::sleep(std::time::Duration::from_secs(300));
-            Vec::new()
-        }
+    let raw = raw_report("hangs.csv", move || {
+        let _ = tx.lock().unwrap().send(());
+        // No answer for longer than the test waits.
+        std::thread::sleep(std::time::Duration::from_secs(300));
+        Vec::new()
     });
-    let mut cmd = w.bare();
-    cmd.env("MP_ACCESS_TOKEN", mprefund_sandbox::TEST_TOKEN)
-        .args(["reconcile", "--state", ACCOUNT_STATE])
-        .args(fetch_args("settlement", "2026-11-01", "2026-11-30"))
-        .args(["--api-base", &raw, "--timeout", "240", "--grace", "1"]);
-    let mut child = w.spawn(cmd, "fetch");
+    let more = ["--timeout", "240", "--grace", "1"];
+    let cmd = fetch_cmd(&w, &raw, "2026-11-01", "2026-11-30", &more);
+    let child = w.spawn(cmd, "fetch");
     asked
         .recv_timeout(std::time::Duration::from_secs(30))
         .expect("the download asked");
-    let signalled = std::time::Instant::now();
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
-    let status = child.wait().expect("wait");
-    assert!(
-        signalled.elapsed() < std::time::Duration::from_secs(60),
-        "{:?} {}",
-        signalled.elapsed(),
-        w.log("fetch")
-    );
-    assert_eq!(status.code(), Some(3), "{}", w.log("fetch"));
+    ends_resumable(&w, child, 60);
 }

@@ -153,14 +153,7 @@ fn an_outage_night_under_a_job_prints_commands_with_the_job() {
     let sb = sandbox_with(outage());
     let w = Work::new();
     w.write("tok", TEST_TOKEN);
-    let job = w.write(
-        "job.toml",
-        format!(
-            "input = \"tonight.csv\"\nstate = \"s.db\"\napi_base = \"{}\"\nbreaker = 3\n\
-             token_file = \"tok\"\n",
-            sb.base_url()
-        ),
-    );
+    let job = crate::common::night_job(&w, &sb.base_url(), "token_file = \"tok\"\n");
     w.write("tonight.csv", ordinary_csv(6, 3_410));
     let person = Person {
         w: &w,
@@ -218,8 +211,7 @@ fn an_outage_night_under_a_job_prints_commands_with_the_job() {
 
 #[test]
 fn failed_rows_print_commands_that_reach_the_state_file_and_the_token() {
-    let (sb, w) = fresh();
-    w.write("my token", TEST_TOKEN);
+    let (sb, w) = fresh_with("my token", TEST_TOKEN);
     // Refunded, 2063 (a person), in process (reconcile), 2000 (the row).
     w.write(
         "in.csv",
@@ -308,19 +300,7 @@ fn rows_in_doubt_and_the_reconcile_of_them_print_commands_that_work() {
     let sb = sandbox_with(outage());
     let w = Work::new();
     w.write("in.csv", ordinary_csv(3, 3_610));
-    let ran = run(w.mprefund(
-        &sb,
-        &[
-            "run",
-            "in.csv",
-            "--state",
-            "s.db",
-            "--max-attempts",
-            "1",
-            "--breaker",
-            "100",
-        ],
-    ));
+    let ran = w.run_on(&sb, "in.csv", &["--max-attempts", "1", "--breaker", "100"]);
     assert_eq!(
         ran.code, 1,
         "every row in doubt, none left to send: {ran:?}"
@@ -395,11 +375,7 @@ fn pending_rows_after_a_stop_are_resumed_not_retried() {
 
 #[test]
 fn a_preflight_refusal_names_the_plan_that_shows_why() {
-    let (sb, w) = fresh();
-    w.write(
-        "in.csv",
-        "payment_id,amount,reference\n3810001,1.25,a\n3810903,1.25,b\n",
-    );
+    let (sb, w) = fresh_with("in.csv", refs("3810001,1.25,a\n3810903,1.25,b\n"));
     let ran = run(w.mprefund(&sb, &["run", "in.csv", "--state", "s.db", "--preflight"])).exits(2);
     let said = Person {
         w: &w,

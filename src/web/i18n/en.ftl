@@ -343,8 +343,6 @@ send-canary = Send the next { $count ->
     [one] row
    *[other] { $count } rows
 } first, then look
-send-tonight = Or leave it for tonight:
-send-tonight-what = sends every approved batch.
 progress-of = of
 progress-rows-done = rows done
 progress-rate = rows/s
@@ -385,7 +383,7 @@ err-total-full-count = the total you typed names { $named ->
 err-total-needs-currency = this file has rows in { $currencies }: type one total per currency, each with its currency (e.g. 1,234.56 BRL), one per line.
 err-total-twice = two totals were typed for { $currency }: type one per currency.
 err-total-missing = this file has rows in { $currency } and no total was typed for it: type one total per currency.
-no-currency-name = no currency
+no-currency-name = the account's currency
 total-example = 1,234.56 BRL
 
 ## What a cause code means
@@ -531,3 +529,58 @@ typed-full = { $count ->
     [one] full
    *[other] full
 }
+audit-detail-upload = { $file }: { $rows ->
+    [one] one row
+   *[other] { $rows } rows
+} (good: { $valid }, bad: { $invalid }), { $bytes } bytes
+audit-detail-skipping = bad lines skipped
+audit-detail-total = total { $total }
+audit-detail-repeated = { $count ->
+    [one] confirmed: one row refunded by earlier batches
+   *[other] confirmed: { $count } rows refunded by earlier batches
+}
+audit-detail-ledger = batch { $batch } in the state file
+audit-detail-canary = { $count ->
+    [one] the first row only
+   *[other] the first { $count } rows only
+}
+audit-detail-night = by the night send (mprefund run --approved)
+audit-detail-interrupted = the process sending it ended before the batch did; sending it again resumes it with the same keys
+audit-detail-results-file = results file for other systems, in { $format ->
+    [mp-batch] Mercado Pago's batch columns
+   *[other] the tool's own columns
+}
+audit-detail-results-people = the rows for Excel — { $which }, { $lang }
+audit-detail-retry = { $count ->
+    [one] one failed row
+   *[other] { $count } failed rows
+}
+audit-detail-own-batch = the batch is the account's own
+audit-detail-wrong-password = wrong password
+audit-detail-no-account = no such account, or it is disabled
+audit-detail-removed = { $file }: { $days ->
+    [one] one day
+   *[other] { $days } days
+} after its batch ended ({ $when })
+find-name-matched = Matched
+find-name-settled = Settled since
+find-name-rejected-later = Rejected later
+find-name-missing-at-mp = Missing at Mercado Pago
+find-name-amount-differs = Amount differs
+find-name-outside-refund = Refund made elsewhere
+find-name-unknown-outcome-found = Lost answer, refund found
+find-name-no-refund = No refund
+find-name-in-doubt = Still in doubt
+find-name-unreadable = Payment not read
+rep-name-matched = In the report
+rep-name-matched-ambiguous = In the report, ambiguous
+rep-name-amount-differs = Another amount in the report
+rep-name-missing-in-report = Missing from the report
+rep-name-not-in-batch = Not made by the batch
+rep-name-chargeback = Chargeback on a refunded payment
+rep-name-out-of-period = Outside the report's period
+rep-name-reserve = Reserve for a refund
+send-tonight-next = Or leave it for tonight: if whoever runs this console has scheduled the night send, it sends every approved batch, this one too. Its page then shows what became of each row.
+operator-title = For whoever runs the console
+operator-night = The night send is the command below, run on the console's machine with its job file (the shipped jobs/mprefund-approved.timer runs it at 03:00). This batch is { $batch } in the state file.
+money-account-note = Amounts with no currency sign are in the Mercado Pago account's currency: the file has no currency column.

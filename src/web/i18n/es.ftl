@@ -349,8 +349,6 @@ send-canary = Enviar primero { $count ->
     [one] la próxima fila
    *[other] las próximas { $count } filas
 } y revisar
-send-tonight = O déjelo para esta noche:
-send-tonight-what = envía todos los lotes aprobados.
 progress-of = de
 progress-rows-done = filas procesadas
 progress-rate = filas/s
@@ -391,7 +389,7 @@ err-total-full-count = el total que escribió deja aparte { $named ->
 err-total-needs-currency = este archivo tiene filas en { $currencies }: escriba un total por moneda, cada uno con su moneda (p. ej.: 1.234,56 ARS o 1500 CLP), uno por línea.
 err-total-twice = se escribieron dos totales en { $currency }: escriba uno por moneda.
 err-total-missing = este archivo tiene filas en { $currency } y no se escribió un total para esa moneda: escriba un total por moneda.
-no-currency-name = sin moneda
+no-currency-name = moneda de la cuenta
 total-example = 1.234,56 ARS
 
 ## What a cause code means
@@ -537,3 +535,58 @@ typed-full = { $count ->
     [one] total
    *[other] totales
 }
+audit-detail-upload = { $file }: { $rows ->
+    [one] una fila
+   *[other] { $rows } filas
+} (correctas: { $valid }, con errores: { $invalid }), { $bytes } bytes
+audit-detail-skipping = filas con errores omitidas
+audit-detail-total = total { $total }
+audit-detail-repeated = { $count ->
+    [one] confirmado: una fila ya devuelta por lotes anteriores
+   *[other] confirmado: { $count } filas ya devueltas por lotes anteriores
+}
+audit-detail-ledger = lote { $batch } en el archivo de estado
+audit-detail-canary = { $count ->
+    [one] solo la primera fila
+   *[other] solo las primeras { $count } filas
+}
+audit-detail-night = por el envío nocturno (mprefund run --approved)
+audit-detail-interrupted = el proceso que lo enviaba terminó antes que el lote; enviarlo de nuevo lo retoma con las mismas claves
+audit-detail-results-file = archivo de resultados para otros sistemas, { $format ->
+    [mp-batch] en las columnas del lote de Mercado Pago
+   *[other] en las columnas de la herramienta
+}
+audit-detail-results-people = las filas para Excel — { $which }, { $lang }
+audit-detail-retry = { $count ->
+    [one] una fila fallida
+   *[other] { $count } filas fallidas
+}
+audit-detail-own-batch = el lote es de la propia cuenta
+audit-detail-wrong-password = contraseña incorrecta
+audit-detail-no-account = cuenta inexistente o desactivada
+audit-detail-removed = { $file }: { $days ->
+    [one] un día
+   *[other] { $days } días
+} después del fin del lote ({ $when })
+find-name-matched = Coincide
+find-name-settled = Acreditada después
+find-name-rejected-later = Rechazada después
+find-name-missing-at-mp = No está en Mercado Pago
+find-name-amount-differs = Importe distinto
+find-name-outside-refund = Devolución hecha por fuera
+find-name-unknown-outcome-found = Respuesta perdida, devolución encontrada
+find-name-no-refund = Sin devolución
+find-name-in-doubt = Aún en duda
+find-name-unreadable = Pago no leído
+rep-name-matched = En el reporte
+rep-name-matched-ambiguous = En el reporte, ambiguo
+rep-name-amount-differs = Otro importe en el reporte
+rep-name-missing-in-report = Falta en el reporte
+rep-name-not-in-batch = No hecha por el lote
+rep-name-chargeback = Contracargo sobre un pago devuelto
+rep-name-out-of-period = Fuera del período del reporte
+rep-name-reserve = Reserva para devolución
+send-tonight-next = O déjelo para esta noche: si quien administra esta consola programó el envío nocturno, este envía todos los lotes aprobados, también este. Después, esta página muestra qué pasó con cada fila.
+operator-title = Para quien administra la consola
+operator-night = El envío nocturno es el comando de abajo, ejecutado en la máquina de la consola con el archivo del job (el jobs/mprefund-approved.timer que trae la herramienta lo ejecuta a las 03:00). Este lote es el { $batch } en el archivo de estado.
+money-account-note = Los importes sin símbolo de moneda están en la moneda de la cuenta de Mercado Pago: el archivo no tiene columna de moneda.

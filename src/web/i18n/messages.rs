@@ -321,8 +321,6 @@ pub(crate) enum M {
     SendNow,
     SendRest,
     SendCanary,
-    SendTonight,
-    SendTonightWhat,
     ProgressOf,
     ProgressRowsDone,
     ProgressRate,
@@ -428,6 +426,47 @@ pub(crate) enum M {
     AuditColCode,
     AuditColBatchId,
     TypedFull,
+    // An audit entry's detail, said from its kind and values.
+    AuditDetailUpload,
+    AuditDetailSkipping,
+    AuditDetailTotal,
+    AuditDetailRepeated,
+    AuditDetailLedger,
+    AuditDetailCanary,
+    AuditDetailNight,
+    AuditDetailInterrupted,
+    AuditDetailResultsFile,
+    AuditDetailResultsPeople,
+    AuditDetailRetry,
+    AuditDetailOwnBatch,
+    AuditDetailWrongPassword,
+    AuditDetailNoAccount,
+    AuditDetailRemoved,
+    // A finding's name, beside what it means.
+    FindNameMatched,
+    FindNameSettled,
+    FindNameRejectedLater,
+    FindNameMissingAtMp,
+    FindNameAmountDiffers,
+    FindNameOutsideRefund,
+    FindNameUnknownOutcomeFound,
+    FindNameNoRefund,
+    FindNameInDoubt,
+    FindNameUnreadable,
+    RepNameMatched,
+    RepNameMatchedAmbiguous,
+    RepNameAmountDiffers,
+    RepNameMissingInReport,
+    RepNameNotInBatch,
+    RepNameChargeback,
+    RepNameOutOfPeriod,
+    RepNameReserve,
+    // The approved page: what happens next, and the operator's part apart.
+    SendTonightNext,
+    OperatorTitle,
+    OperatorNight,
+    // Money of a file that names no currency, the account's not known.
+    MoneyAccountNote,
 }
 
 /// What a message's variable holds: a number (which chooses the plural form:
@@ -585,6 +624,24 @@ impl M {
             M::BatchRows | M::BatchGood | M::BatchBad | M::BatchAlreadyRefunded | M::BatchBlank => {
                 &[("count", Arg::Num)]
             }
+            M::AuditDetailUpload => &[
+                ("file", Arg::Text),
+                ("rows", Arg::Num),
+                ("valid", Arg::Num),
+                ("invalid", Arg::Num),
+                ("bytes", Arg::Num),
+            ],
+            M::AuditDetailTotal => &[("total", Arg::Text)],
+            M::AuditDetailRepeated | M::AuditDetailCanary | M::AuditDetailRetry => {
+                &[("count", Arg::Num)]
+            }
+            M::AuditDetailLedger => &[("batch", Arg::Text)],
+            M::AuditDetailResultsFile => &[("format", Arg::Text)],
+            M::AuditDetailResultsPeople => &[("which", Arg::Text), ("lang", Arg::Text)],
+            M::AuditDetailRemoved => {
+                &[("file", Arg::Text), ("days", Arg::Num), ("when", Arg::Text)]
+            }
+            M::OperatorNight => &[("batch", Arg::Text)],
             _ => &[],
         }
     }

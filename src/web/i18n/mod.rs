@@ -376,6 +376,19 @@ impl Words {
             .unwrap_or_else(|| g.to_string())
     }
 
+    /// A stored total (`5433.52`, `781.89:BRL`) as this language writes it
+    /// (`5.433,52`, `R$ 781,89`); as stored when it does not read back.
+    pub(crate) fn stored_total(&self, stored: &str) -> String {
+        match totals::typed(stored) {
+            Ok(guards) if !guards.is_empty() => guards
+                .iter()
+                .map(|g| self.typed_total(g))
+                .collect::<Vec<_>>()
+                .join("; "),
+            _ => stored.to_owned(),
+        }
+    }
+
     /// `(code, what it means, what to do next)` for every cause code the tool
     /// knows (`causes::known`).
     pub(crate) fn glossary(&self) -> Vec<(String, &'static str, &'static str)> {

@@ -356,8 +356,6 @@ send-canary = Enviar antes { $count ->
     [one] a próxima linha
    *[other] as próximas { $count } linhas
 } e conferir
-send-tonight = Ou deixe para esta noite:
-send-tonight-what = envia todos os lotes aprovados.
 progress-of = de
 progress-rows-done = linhas concluídas
 progress-rate = linhas/s
@@ -398,7 +396,7 @@ err-total-full-count = o total digitado indica à parte { $named ->
 err-total-needs-currency = este arquivo tem linhas em { $currencies }: digite um total por moeda, cada um com a sua moeda (ex.: R$ 1.234,56 ou 1500 CLP), um por linha.
 err-total-twice = foram digitados dois totais em { $currency }: digite um por moeda.
 err-total-missing = este arquivo tem linhas em { $currency } e nenhum total foi digitado para essa moeda: digite um total por moeda.
-no-currency-name = sem moeda
+no-currency-name = moeda da conta
 total-example = R$ 1.234,56
 
 ## What a cause code means
@@ -544,3 +542,58 @@ typed-full = { $count ->
     [one] total
    *[other] totais
 }
+audit-detail-upload = { $file }: { $rows ->
+    [one] uma linha
+   *[other] { $rows } linhas
+} (corretas: { $valid }, com erro: { $invalid }), { $bytes } bytes
+audit-detail-skipping = linhas com erro ignoradas
+audit-detail-total = total { $total }
+audit-detail-repeated = { $count ->
+    [one] confirmado: uma linha já devolvida por lotes anteriores
+   *[other] confirmado: { $count } linhas já devolvidas por lotes anteriores
+}
+audit-detail-ledger = lote { $batch } no arquivo de estado
+audit-detail-canary = { $count ->
+    [one] só a primeira linha
+   *[other] só as primeiras { $count } linhas
+}
+audit-detail-night = pelo envio noturno (mprefund run --approved)
+audit-detail-interrupted = o processo que o enviava terminou antes do lote; enviá-lo de novo o retoma com as mesmas chaves
+audit-detail-results-file = arquivo de resultados para outros sistemas, { $format ->
+    [mp-batch] nas colunas do lote do Mercado Pago
+   *[other] nas colunas da ferramenta
+}
+audit-detail-results-people = as linhas para o Excel — { $which }, { $lang }
+audit-detail-retry = { $count ->
+    [one] uma linha com falha
+   *[other] { $count } linhas com falha
+}
+audit-detail-own-batch = o lote é da própria conta
+audit-detail-wrong-password = senha errada
+audit-detail-no-account = conta inexistente ou desativada
+audit-detail-removed = { $file }: { $days ->
+    [one] um dia
+   *[other] { $days } dias
+} depois do fim do lote ({ $when })
+find-name-matched = Confere
+find-name-settled = Concluída depois
+find-name-rejected-later = Recusada depois
+find-name-missing-at-mp = Não está no Mercado Pago
+find-name-amount-differs = Valor diferente
+find-name-outside-refund = Devolução feita por fora
+find-name-unknown-outcome-found = Resposta perdida, devolução encontrada
+find-name-no-refund = Sem devolução
+find-name-in-doubt = Ainda em dúvida
+find-name-unreadable = Pagamento não lido
+rep-name-matched = No relatório
+rep-name-matched-ambiguous = No relatório, ambíguo
+rep-name-amount-differs = Outro valor no relatório
+rep-name-missing-in-report = Falta no relatório
+rep-name-not-in-batch = Não feita pelo lote
+rep-name-chargeback = Contestação de pagamento devolvido
+rep-name-out-of-period = Fora do período do relatório
+rep-name-reserve = Reserva para devolução
+send-tonight-next = Ou deixe para esta noite: se quem administra este console agendou o envio noturno, ele envia todos os lotes aprovados, este também. Depois, esta página mostra o que aconteceu com cada linha.
+operator-title = Para quem administra o console
+operator-night = O envio noturno é o comando abaixo, rodado na máquina do console com o arquivo do job (o jobs/mprefund-approved.timer que acompanha a ferramenta o roda às 03:00). Este lote é o { $batch } no arquivo de estado.
+money-account-note = Valores sem símbolo de moeda estão na moeda da conta do Mercado Pago: o arquivo não tem coluna de moeda.
