@@ -6,26 +6,46 @@
 //! A first pass puts every valid row's identity (a 128-bit digest) in a Bloom
 //! filter of fixed size; an identity the filter may have seen before becomes a
 //! candidate. The reading pass then counts candidates only, exactly. Memory: the
-//! filter (4 MiB whatever the file) and the candidates — the true duplicates plus
+//! filter (4 MiB at most, less for a smaller file) and the candidates — the true duplicates plus
 //! a few false positives (about 600 per million rows) — never every row. A
 //! candidate that is not a duplicate costs nothing but its entry: it is counted
 //! once and keeps occurrence 1.
 
 use std::collections::{HashMap, HashSet};
 
-/// 2^25 bits: false positives stay under 0.1 % up to a million rows, under 25 %
-/// at ten million (each only an entry in the candidate set).
+/// 2^25 bits at most: false positives stay under 0.1 % up to a million rows,
+/// under 25 % at ten million (each only an entry in the candidate set).
 const BITS_LOG2: u32 = 25;
+/// The fewest bits: a filter of 8 KiB.
+const MIN_BITS_LOG2: u32 = 16;
 const HASHES: u32 = 3;
 
 pub(super) struct Bloom {
     words: Vec<u64>,
+    /// The bits a slice of an identity is cut to: the filter's size less one.
+    mask: u64,
 }
 
 impl Bloom {
+    /// The largest filter, whatever the file.
+    #[cfg(test)]
     pub(super) fn new() -> Bloom {
+        Bloom::with_bits_log2(BITS_LOG2)
+    }
+
+    /// A filter for a file of `bytes`: a row takes at least 8 of them (an id,
+    /// a delimiter, an amount, a line end), and 32 bits a row keep false
+    /// positives under 0.1 %, so a small file does not hold the memory a
+    /// million rows need.
+    pub(super) fn for_bytes(bytes: u64) -> Bloom {
+        let bits = bytes.saturating_mul(4).max(1).next_power_of_two();
+        Bloom::with_bits_log2(bits.trailing_zeros().clamp(MIN_BITS_LOG2, BITS_LOG2))
+    }
+
+    fn with_bits_log2(log2: u32) -> Bloom {
         Bloom {
-            words: vec![0; 1 << (BITS_LOG2 - 6)],
+            words: vec![0; 1 << (log2 - 6)],
+            mask: (1 << log2) - 1,
         }
     }
 
@@ -35,7 +55,7 @@ impl Bloom {
         let mut present = true;
         for i in 0..HASHES {
             // The identity is a digest already: its slices are independent hashes.
-            let bit = ((id >> (i * 32)) as u64) & ((1 << BITS_LOG2) - 1);
+            let bit = ((id >> (i * 32)) as u64) & self.mask;
             let (word, mask) = ((bit >> 6) as usize, 1u64 << (bit & 63));
             present &= self.words[word] & mask != 0;
             self.words[word] |= mask;
@@ -78,9 +98,10 @@ pub(super) enum Dupes {
 }
 
 impl Dupes {
-    pub(super) fn scanning() -> Dupes {
+    /// The first pass over a file of `bytes`.
+    pub(super) fn scanning(bytes: u64) -> Dupes {
         Dupes::Scanning {
-            bloom: Box::new(Bloom::new()),
+            bloom: Box::new(Bloom::for_bytes(bytes)),
             candidates: HashSet::new(),
         }
     }
@@ -137,8 +158,23 @@ mod tests {
     }
 
     #[test]
+    fn a_small_file_takes_a_small_filter_that_still_rarely_imagines() {
+        assert_eq!(Bloom::for_bytes(0).words.len(), 1 << (MIN_BITS_LOG2 - 6));
+        assert_eq!(Bloom::for_bytes(1 << 40).words.len(), 1 << (BITS_LOG2 - 6));
+        // 100,000 rows of the shortest kind ("1,1" and a line end) and more.
+        let rows = 100_000u128;
+        let mut b = Bloom::for_bytes(rows as u64 * 4);
+        assert!(b.words.len() < 1 << (BITS_LOG2 - 6));
+        let imagined = (0..rows)
+            .map(|i| crate::domain::key::digest128(&[&i.to_be_bytes()]))
+            .filter(|&id| b.insert(id))
+            .count();
+        assert!(imagined < 200, "{imagined} false positives in {rows}");
+    }
+
+    #[test]
     fn only_candidates_are_counted() {
-        let mut d = Dupes::scanning();
+        let mut d = Dupes::scanning(1 << 20);
         for (id, line) in [(1u128 << 100 | 7, 2), (5, 3), (1u128 << 100 | 7, 4)] {
             d.record(id, line);
         }

@@ -41,6 +41,8 @@ pub(crate) struct Spooled {
     path: PathBuf,
     copy: tempfile::NamedTempFile,
     digest: String,
+    /// The input's bytes.
+    len: u64,
     /// Passes over the copy so far, for the tests that keep them few. Atomic so
     /// a `Spooled` may be held across an `.await` of a task that moves threads
     /// (the console's approval makes its batch in a request handler).
@@ -71,10 +73,12 @@ impl Spooled {
         let mut out = io::BufWriter::with_capacity(1 << 16, copy.as_file());
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 1 << 16];
+        let mut len = 0u64;
         loop {
             match file.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
+                    len += n as u64;
                     hasher.update(&buf[..n]);
                     out.write_all(&buf[..n]).map_err(io_err)?;
                 }
@@ -88,6 +92,7 @@ impl Spooled {
             path: path.to_owned(),
             copy,
             digest: key::hex(&hasher.finalize()),
+            len,
             passes: std::sync::atomic::AtomicU32::new(0),
         })
     }
@@ -101,6 +106,11 @@ impl Spooled {
     #[cfg(test)]
     pub(crate) fn passes(&self) -> u32 {
         self.passes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How many bytes the input has.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
     }
 
     /// SHA-256 hex of the input's bytes.
