@@ -73,8 +73,9 @@ pub(crate) fn refuse_flags(
     }
 }
 
-/// The commands that take `--job`: each may have its own table in a job file.
-const JOB_COMMANDS: [&str; 7] = [
+/// The commands that take `--job`: each may have its own table in a job file,
+/// and its flags are job-file keys.
+pub(crate) const JOB_COMMANDS: [&str; 7] = [
     "plan",
     "run",
     "retry",

@@ -478,7 +478,7 @@ fn beyond(
     let input_unchanged = tonight.is_some_and(|t| t.same_bytes) && before == 0;
     if input_unchanged {
         let finished = ledger
-            .last_change(&batch.id)?
+            .last_activity_ms(&batch.id)?
             .unwrap_or(batch.created_at_ms);
         let date: String = crate::domain::clock::rfc3339(finished)
             .chars()

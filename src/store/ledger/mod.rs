@@ -22,6 +22,8 @@ mod doubt;
 mod queries;
 mod readonly;
 mod schema;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub(crate) use doubt::{DoubtRow, DoubtScope, Verdict};
 pub(crate) use queries::Listing;
@@ -326,24 +328,11 @@ fn bump_generation(tx: &Transaction<'_>) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::schema::MIGRATIONS;
+    use super::testing::{batch, blank_amount, content, row};
     use super::*;
     use crate::domain::{
-        Amount, Cause, IdempotencyKey, Kind, PaymentId, RefundInfo, Requested, Target, Valid,
+        Cause, IdempotencyKey, Kind, PaymentId, RefundInfo, Requested, Target, Valid,
     };
-
-    fn content(n: u64) -> Valid {
-        Valid {
-            ask: RefundAsk {
-                key: IdempotencyKey::new(format!("k{n}")).unwrap(),
-                target: Target::Payment(PaymentId::new(1000 + n).unwrap()),
-                requested: Requested::Partial(
-                    Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
-                ),
-            },
-            currency: None,
-            reference: Some(format!("cb-{n}")),
-        }
-    }
 
     /// Rows by stored state, `sending` apart.
     fn raw_states(l: &Ledger, batch: &str) -> std::collections::HashMap<String, i64> {
@@ -355,20 +344,6 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect()
-    }
-
-    fn batch(id: &str, rows: u64) -> Batch {
-        Batch {
-            id: id.into(),
-            created_at_ms: 1,
-            input_path: "in.csv".into(),
-            input_digest: "d".into(),
-            namespace: "ns".into(),
-            header: vec!["payment_id".into(), "amount".into()],
-            delimiter: b',',
-            settings: BatchSettings::default(),
-            row_count: rows,
-        }
     }
 
     fn create(
@@ -387,20 +362,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut l = Ledger::open(&dir.path().join("state.db")).unwrap();
         let new_rows = (1..=rows).map(|n| {
-            Ok(Row {
-                row_no: n,
-                line: n + 1,
-                fields: vec![format!("{}", 1000 + n), "10,50".into()],
-                content: if n == 3 {
-                    Err(crate::domain::finding::Findings::one(
-                        crate::domain::finding::Finding::Amount(
-                            crate::domain::finding::AmountFinding::Blank,
-                        ),
-                    ))
-                } else {
-                    Ok(content(n))
-                },
-            })
+            let content = if n == 3 {
+                Err(blank_amount())
+            } else {
+                Ok(content(n))
+            };
+            Ok(row(n, "10,50", content))
         });
         create(&mut l, &batch("b1", rows), new_rows);
         (dir, l)
