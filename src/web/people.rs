@@ -217,12 +217,7 @@ mod tests {
         assert_eq!(es, pt);
         let en = dialect(Lang::En);
         assert_eq!((en.delimiter, en.decimal_comma), (b',', false));
-        let words = Words {
-            lang: Lang::PtBr,
-            zone: super::super::zone::Zone::UTC,
-            look_only: false,
-        };
-        let h = header(words);
+        let h = header(Words::utc(Lang::PtBr));
         assert_eq!(h[0], "Linha");
         assert_eq!(h.len(), 11);
         assert!(h[10].contains("UTC"), "{h:?}");

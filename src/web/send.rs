@@ -562,11 +562,7 @@ mod tests {
     fn progress_money_is_in_the_locales_format() {
         use super::super::i18n::Lang;
         use rust_decimal::Decimal;
-        let pt = Words {
-            lang: Lang::PtBr,
-            zone: super::super::zone::Zone::UTC,
-            look_only: false,
-        };
+        let pt = Words::utc(Lang::PtBr);
         let asked = |sum: Result<Decimal, crate::domain::money::MoneyOverflow>, full| Asked {
             sum,
             full,
