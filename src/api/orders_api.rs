@@ -57,6 +57,17 @@ pub(crate) struct OrderRefund {
     pub status: Option<RefundStatus>,
 }
 
+impl OrderRefund {
+    /// It as a part of the refunds one request made.
+    pub(crate) fn part(&self) -> Part<'_> {
+        Part {
+            id: &self.id,
+            status: self.status.as_ref(),
+            amount: self.amount,
+        }
+    }
+}
+
 /// A chargeback on one of an order's transactions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OrderChargeback {
@@ -320,12 +331,8 @@ pub(crate) fn ours(view: &OrderView, asked: OrderAsked<'_>) -> Result<RefundInfo
                 made.push(r);
             }
             made.reverse();
-            let together = Together::of(made.iter().map(|r| Part {
-                id: &r.id,
-                status: r.status.as_ref(),
-                amount: r.amount,
-            }))
-            .ok_or_else(|| "an order with no refund".to_owned())?;
+            let together = Together::of(made.iter().map(|r| r.part()))
+                .ok_or_else(|| "an order with no refund".to_owned())?;
             // Every part's status is known (read above): so is theirs together.
             let status = together.status.unwrap_or(status);
             if together.amount.is_none() && !status.moved_no_money() {

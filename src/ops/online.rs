@@ -21,6 +21,7 @@ use crate::api::client::{Client, PaymentView};
 use crate::api::orders_api::OrderView;
 pub(crate) use crate::domain::Prediction;
 use crate::domain::ending::{Ending, Exit};
+use crate::domain::joint::Part;
 use crate::domain::money::Counted;
 use crate::domain::{Currency, OrderId, PaymentId, RefundStatus, Requested, Row, Target, Valid};
 use crate::engine::lookup::{self, Lookup};
@@ -487,11 +488,12 @@ fn cells(prediction: Prediction, seen: Option<Seen<'_>>, dialect: Dialect) -> Ve
     let text = |t: Option<&String>| t.cloned().unwrap_or_default();
     // A refund as `id:amount:status:` and, last, what tells it apart: an
     // order's transaction, a payment's refund's date.
-    let refund = |id: &str, amount, status: Option<&RefundStatus>, last: Option<&str>| {
+    let refund = |r: Part<'_>, last: Option<&str>| {
         format!(
-            "{id}:{}:{}:{}",
-            dec(amount),
-            status.map_or("", RefundStatus::as_str),
+            "{}:{}:{}:{}",
+            r.id,
+            dec(r.amount),
+            r.status.map_or("", RefundStatus::as_str),
             last.unwrap_or("")
         )
     };
@@ -511,14 +513,7 @@ fn cells(prediction: Prediction, seen: Option<Seen<'_>>, dialect: Dialect) -> Ve
             let refunds: Vec<String> = o
                 .refunds
                 .iter()
-                .map(|r| {
-                    refund(
-                        &r.id,
-                        r.amount,
-                        r.status.as_ref(),
-                        r.transaction_id.as_deref(),
-                    )
-                })
+                .map(|r| refund(r.part(), r.transaction_id.as_deref()))
                 .collect();
             return vec![
                 prediction.as_str().to_owned(),
@@ -540,14 +535,7 @@ fn cells(prediction: Prediction, seen: Option<Seen<'_>>, dialect: Dialect) -> Ve
         .refunds
         .iter()
         .flatten()
-        .map(|r| {
-            refund(
-                &r.id,
-                r.amount,
-                r.status.as_ref(),
-                r.date_created.as_deref(),
-            )
-        })
+        .map(|r| refund(r.part(), r.date_created.as_deref()))
         .collect();
     vec![
         prediction.as_str().to_owned(),
