@@ -585,26 +585,17 @@ mod tests {
 
     #[test]
     fn pages_cover_every_row_once() {
-        assert_eq!(
-            paging(250, 1, 100),
-            Paging {
-                page: 1,
-                pages: 3,
-                offset: 0
-            }
-        );
+        let paged = |page, pages, offset| Paging {
+            page,
+            pages,
+            offset,
+        };
+        assert_eq!(paging(250, 1, 100), paged(1, 3, 0));
         assert_eq!(paging(250, 3, 100).offset, 200);
         assert_eq!(paging(300, 3, 100).pages, 3);
         assert_eq!(paging(301, 4, 100).offset, 300);
         // Nothing to show: one empty page.
-        assert_eq!(
-            paging(0, 1, 100),
-            Paging {
-                page: 1,
-                pages: 1,
-                offset: 0
-            }
-        );
+        assert_eq!(paging(0, 1, 100), paged(1, 1, 0));
         // Out of range: the nearest page.
         assert_eq!(paging(250, 0, 100).page, 1);
         assert_eq!(paging(250, 9, 100).page, 3);
@@ -630,26 +621,27 @@ mod tests {
 
     #[test]
     fn the_download_is_named_safely() {
-        assert_eq!(
-            download_name("chargebacks-ptbr.csv", ResultsFormat::Mprefund),
-            "chargebacks-ptbr.results.csv"
-        );
-        assert_eq!(
-            download_name("a b\"; c.csv", ResultsFormat::MpBatch),
-            "a_b___c.mp-batch.csv"
-        );
-        assert_eq!(
-            download_name("../../etc/passwd", ResultsFormat::Mprefund),
-            "passwd.results.csv"
-        );
-        assert_eq!(
-            download_name("ação\r\n.csv", ResultsFormat::Mprefund),
-            "a__o.results.csv"
-        );
-        assert_eq!(
-            download_name("", ResultsFormat::Mprefund),
-            "batch.results.csv"
-        );
+        for (uploaded, format, named) in [
+            (
+                "chargebacks-ptbr.csv",
+                ResultsFormat::Mprefund,
+                "chargebacks-ptbr.results.csv",
+            ),
+            (
+                "a b\"; c.csv",
+                ResultsFormat::MpBatch,
+                "a_b___c.mp-batch.csv",
+            ),
+            (
+                "../../etc/passwd",
+                ResultsFormat::Mprefund,
+                "passwd.results.csv",
+            ),
+            ("ação\r\n.csv", ResultsFormat::Mprefund, "a__o.results.csv"),
+            ("", ResultsFormat::Mprefund, "batch.results.csv"),
+        ] {
+            assert_eq!(download_name(uploaded, format), named, "{uploaded:?}");
+        }
     }
 
     #[test]
