@@ -419,17 +419,7 @@ pub(crate) fn download_name(original: &str, format: ResultsFormat) -> String {
         .unwrap_or_default()
         .trim_end_matches(".csv")
         .trim_end_matches(".CSV");
-    let safe: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
+    let safe = crate::store::paths::plain(stem, 80);
     let safe = safe.trim_matches('_');
     let stem = if safe.is_empty() { "batch" } else { safe };
     match format {
