@@ -171,8 +171,7 @@ mod tests {
 
     #[test]
     fn uploads_go_days_after_their_batch_ended_once_and_audited() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        let (_dir, mut s) = super::super::store::temp_store();
         s.add_user("ana", Role::Submitter, "$argon2id$x", 0)
             .unwrap();
         std::fs::create_dir_all(s.uploads_dir()).unwrap();

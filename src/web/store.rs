@@ -787,6 +787,15 @@ pub(crate) fn batch_id(text: &str) -> Option<&str> {
     ours.then_some(text)
 }
 
+/// A store of its own for a test: a new state file in a temporary folder,
+/// which goes when the guard is dropped.
+#[cfg(test)]
+pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s.db")).unwrap();
+    (dir, s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -914,8 +923,7 @@ mod tests {
 
     #[test]
     fn attempts_are_counted_before_the_check_per_name_typed_in_a_bounded_table() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        let (_dir, mut s) = temp_store();
         s.add_user("ana", Role::Submitter, "$argon2id$x", 1)
             .unwrap();
         for name in ["ana", "nobody"] {
@@ -986,8 +994,7 @@ mod tests {
 
     #[test]
     fn audit_rows_stay_small() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        let (_dir, mut s) = temp_store();
         let mut e = entry(Action::LoginFailed);
         e.user = Some("x".repeat(1_000_000));
         e.remote = Some("1.2.3.4, ".repeat(1000));
@@ -1010,8 +1017,7 @@ mod tests {
 
     #[test]
     fn the_audit_trail_cannot_be_edited_or_emptied() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        let (_dir, mut s) = temp_store();
         s.append_audit(&entry(Action::LoginOk)).unwrap();
         s.append_audit(&entry(Action::Logout)).unwrap();
         let all = s.audit(None).unwrap();
