@@ -134,13 +134,7 @@ fn begin(
         .ok_or_else(|| AppError::said(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]))?;
     let ledger_batch = sent(app, Some(who), &now)?;
     let detail = Some(format!("ledger batch {ledger_batch}"));
-    app.audit(
-        Some(&who.name),
-        Action::Reconcile,
-        remote,
-        Some(&u.id),
-        detail,
-    )?;
+    app.audit_batch(&who.name, Action::Reconcile, remote, &u.id, detail)?;
     Ok(ReconcileRequest {
         state: app.state.clone(),
         pick: crate::ops::Pick {
@@ -343,7 +337,7 @@ async fn download(
         }
         Err(e) => return Err(anyhow::Error::from(e).into()),
     };
-    app.audit(Some(&v.name), which.action(), remote, Some(&u.id), None)?;
+    app.audit_batch(&v.name, which.action(), remote, &u.id, None)?;
     let disposition = format!("attachment; filename=\"{}-{}.csv\"", which.name(), u.id);
     Ok((
         [
@@ -418,7 +412,7 @@ pub(crate) async fn report(
         })
         .collect();
     let detail = Some(format!("{name}: {}", counts.join(", ")));
-    app.audit(Some(&v.name), Action::Report, &remote, Some(&u.id), detail)?;
+    app.audit_batch(&v.name, Action::Report, &remote, &u.id, detail)?;
     let kept = Found {
         by: v.name.clone(),
         at_ms: crate::domain::clock::now_ms(),
@@ -485,7 +479,7 @@ fn refuse(
     detail: &str,
 ) -> AppError {
     let action = Action::ReportRefused;
-    if let Err(failed) = app.audit(Some(&v.name), action, remote, Some(&u.id), Some(what)) {
+    if let Err(failed) = app.audit_batch(&v.name, action, remote, &u.id, Some(what)) {
         return failed;
     }
     let status = StatusCode::UNPROCESSABLE_ENTITY;

@@ -70,13 +70,7 @@ pub(crate) async fn download(
         filter.as_str(),
         v.words.code()
     );
-    app.audit(
-        Some(&v.name),
-        Action::Download,
-        &remote,
-        Some(&u.id),
-        Some(detail),
-    )?;
+    app.audit_batch(&v.name, Action::Download, &remote, &u.id, Some(detail))?;
     let name = download_name(&u.original_name, ResultsFormat::Mprefund)
         .replace(".results.csv", &format!(".{}.csv", filter.as_str()));
     let disposition = format!("attachment; filename=\"{name}\"");

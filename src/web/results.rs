@@ -384,13 +384,7 @@ pub(crate) async fn csv(
         },
     );
     let detail = Some(format!("results.csv ({format})"));
-    app.audit(
-        Some(&v.name),
-        Action::Download,
-        &remote,
-        Some(&u.id),
-        detail,
-    )?;
+    app.audit_batch(&v.name, Action::Download, &remote, &u.id, detail)?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
         download_name(&u.original_name, format)
@@ -529,7 +523,7 @@ pub(crate) async fn retry(
     }
     let begun = super::send::claim(&app, &u, &from)?;
     let detail = Some(format!("{retryable} failed row(s)"));
-    app.audit(Some(&who.name), Action::Retry, &remote, Some(&u.id), detail)?;
+    app.audit_batch(&who.name, Action::Retry, &remote, &u.id, detail)?;
     let job = super::send::Job::Retry {
         ledger_batch,
         send: Box::new(send),

@@ -280,13 +280,7 @@ pub(crate) async fn submit(
             "; confirmed: {repeated} row(s) refunded by earlier batches"
         ));
     }
-    app.audit(
-        Some(&who.name),
-        Action::Submit,
-        &remote,
-        Some(&u.id),
-        Some(typed),
-    )?;
+    app.audit_batch(&who.name, Action::Submit, &remote, &u.id, Some(typed))?;
     Ok(to_batch(&u.id, Said::Submitted))
 }
 
@@ -332,7 +326,7 @@ fn audited(
     };
     let detail = Some(why.detail(step.as_str()));
     let action = Action::StepRefused;
-    match app.audit(Some(&who.name), action, remote, Some(&u.id), detail) {
+    match app.audit_batch(&who.name, action, remote, &u.id, detail) {
         Ok(()) => refusal,
         Err(failed) => failed,
     }
@@ -367,13 +361,7 @@ pub(crate) async fn approve(
         Ok(batch) => {
             app.store().link_ledger(&u.id, &batch)?;
             let detail = format!("{} → ledger batch {batch}", guards_text(&checked.guards));
-            app.audit(
-                Some(&who.name),
-                Action::Approve,
-                &remote,
-                Some(&u.id),
-                Some(detail),
-            )?;
+            app.audit_batch(&who.name, Action::Approve, &remote, &u.id, Some(detail))?;
             Ok(to_batch(&u.id, Said::Approved))
         }
         Err(refused) => {
@@ -445,7 +433,7 @@ fn decider<'s, F>(
     let audited = |why: String, refusal: AppError| -> AppError {
         let detail = format!("{}: {why}", what.as_str());
         let action = Action::DecisionRefused;
-        match app.audit(Some(&who.name), action, remote, Some(&u.id), Some(detail)) {
+        match app.audit_batch(&who.name, action, remote, &u.id, Some(detail)) {
             Ok(()) => refusal,
             Err(failed) => failed,
         }
@@ -492,13 +480,7 @@ pub(crate) async fn reject(
             &[],
         ));
     }
-    app.audit(
-        Some(&who.name),
-        Action::Reject,
-        &remote,
-        Some(&u.id),
-        Some(reason),
-    )?;
+    app.audit_batch(&who.name, Action::Reject, &remote, &u.id, Some(reason))?;
     Ok(to_batch(&u.id, Said::Rejected))
 }
 

@@ -65,7 +65,7 @@ pub(crate) async fn send(
     req.send.sending.limit = canary;
     let begun = claim(&app, &u, &from)?;
     let detail = canary.map(|n| format!("the first {n} row(s) only"));
-    app.audit(Some(&who.name), Action::Send, &remote, Some(&u.id), detail)?;
+    app.audit_batch(&who.name, Action::Send, &remote, &u.id, detail)?;
     spawn(&app, &u.id, Job::Run(Box::new(req)), begun);
     let said = if canary.is_some() {
         Said::Canary
@@ -369,7 +369,7 @@ pub(crate) async fn stop(
         .running(&u.id)
         .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNotBeingSent, &[]))?;
     running.stop.request(StopReason::Signal);
-    app.audit(Some(&who.name), Action::Stop, &remote, Some(&u.id), None)?;
+    app.audit_batch(&who.name, Action::Stop, &remote, &u.id, None)?;
     Ok(to_batch(&u.id, Said::Stopped))
 }
 
