@@ -40,8 +40,10 @@ use super::i18n::{M, Words};
 use super::review::{effective, in_states};
 use super::store::{Action, BatchState, Upload};
 use super::view::{Chrome, render, state_message};
-use crate::domain::{Outcome, Requested, ResultsFormat};
+use crate::domain::{Cause, CauseCode, Outcome, Requested, ResultsFormat};
+use crate::sheets::input::KeyColumns;
 use crate::store::ledger::{Batch, Ledger, Listing, StoredRow};
+use rust_decimal::Decimal;
 use strum::IntoEnumIterator;
 
 /// Rows on one page.
@@ -125,6 +127,15 @@ pub(crate) fn with_results(u: &Upload, now_ms: i64, approval_days: u32) -> Optio
     u.review.as_ref().and_then(|r| r.ledger_batch.as_deref())
 }
 
+/// The ledger batch of `u`, whose results a download reads: 409 until it
+/// has results.
+pub(crate) fn results_to_download(app: &Shared, u: &Upload) -> Result<String, AppError> {
+    let now = crate::domain::clock::now_ms();
+    with_results(u, now, app.approval_days)
+        .map(str::to_owned)
+        .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNoResults, &[]))
+}
+
 /// Whether a batch in `state` has results (the batch page links them then).
 pub(crate) fn has_results(state: BatchState) -> bool {
     matches!(
@@ -165,31 +176,57 @@ pub(crate) struct Shown {
     status: String,
 }
 
-/// `row` in `w`'s words; `columns`: where the input's payment and amount are,
-/// for a row with no ask (an invalid one), whose cells are shown as given.
-fn shown(row: StoredRow, columns: Option<&crate::sheets::input::KeyColumns>, w: Words) -> Shown {
+/// A row's payment and amount as people read them: what it refunds and what
+/// it asks (`amount` writes an amount, `full_was` a full refund's once made),
+/// or, for a row with no ask (an invalid one), its cells as given
+/// (`columns`: where the input's payment and amount are).
+pub(crate) fn payment_and_amount(
+    row: &StoredRow,
+    columns: Option<&KeyColumns>,
+    w: Words,
+    amount: impl Fn(Decimal) -> String,
+    full_was: impl Fn(String) -> String,
+) -> (String, String) {
     let cell = |i: Option<usize>| {
         i.and_then(|i| row.fields.get(i))
             .map_or_else(String::new, |c| c.trim().to_owned())
     };
-    let money = |a| super::i18n::money(w.lang, row.currency, a);
-    let refunded = row.result.refunded();
-    let (payment, amount) = match &row.ask {
+    match &row.ask {
         Some(ask) => (
             ask.target.to_string(),
-            match (ask.requested, refunded) {
-                (Requested::Partial(a), _) => money(a.get()),
-                (Requested::Full, Some(r)) => w.f(M::AmountFullWas, money(r)),
+            match (ask.requested, row.result.refunded()) {
+                (Requested::Partial(a), _) => amount(a.get()),
+                (Requested::Full, Some(r)) => full_was(amount(r)),
                 (Requested::Full, None) => w.t(M::AmountFull).to_owned(),
             },
         ),
         None => (
-            cell(columns.map(crate::sheets::input::KeyColumns::id)),
+            cell(columns.map(KeyColumns::id)),
             cell(columns.map(|c| c.amount)),
         ),
-    };
+    }
+}
+
+/// What a row's `cause` means and what to do next, in `w`'s words: the
+/// tool's words for its code, else the API's message and no next step; and
+/// whether the words are the tool's.
+pub(crate) fn explained(cause: Option<&Cause>, w: Words) -> (String, String, bool) {
+    let ours = cause.and_then(|c| super::i18n::cause(w.lang, &c.code));
+    match (ours, cause) {
+        (Some((what, next)), _) => (what.to_owned(), next.to_owned(), true),
+        (None, Some(c)) => (c.message.clone(), String::new(), false),
+        (None, None) => (String::new(), String::new(), false),
+    }
+}
+
+/// `row` in `w`'s words; `columns`: where the input's payment and amount are,
+/// for a row with no ask (an invalid one), whose cells are shown as given.
+fn shown(row: StoredRow, columns: Option<&KeyColumns>, w: Words) -> Shown {
+    let money = |a| super::i18n::money(w.lang, row.currency, a);
+    let full_was = |m| w.f(M::AmountFullWas, m);
+    let (payment, amount) = payment_and_amount(&row, columns, w, money, full_was);
     let cause = row.result.cause.as_ref();
-    let explained = cause.and_then(|c| super::i18n::cause(w.lang, &c.code));
+    let (meaning, next, ours) = explained(cause, w);
     let refund = row.result.refund.as_ref();
     Shown {
         row: row.row_no,
@@ -201,20 +238,11 @@ fn shown(row: StoredRow, columns: Option<&crate::sheets::input::KeyColumns>, w: 
         cause: cause
             .map(|c| c.code.as_str().into_owned())
             .unwrap_or_default(),
-        meaning: match (explained, cause) {
-            (Some((what, _)), _) => what.to_owned(),
-            (None, Some(c)) => c.message.clone(),
-            (None, None) => String::new(),
-        },
-        next: explained.map(|(_, n)| n.to_owned()).unwrap_or_default(),
+        meaning,
+        next,
         // Mercado Pago's own words, under ours: what its support will quote.
-        original: match (explained, cause) {
-            (Some(_), Some(c))
-                if matches!(
-                    c.code,
-                    crate::domain::CauseCode::Other(_) | crate::domain::CauseCode::Order(_)
-                ) =>
-            {
+        original: match cause {
+            Some(c) if ours && matches!(c.code, CauseCode::Other(_) | CauseCode::Order(_)) => {
                 c.message.clone()
             }
             _ => String::new(),
@@ -360,10 +388,7 @@ pub(crate) async fn csv(
     v: Viewer<Api>,
     extract::Batch(u, _): extract::Batch<Api>,
 ) -> Result<Response, AppError> {
-    let now = crate::domain::clock::now_ms();
-    let ledger_batch = with_results(&u, now, app.approval_days)
-        .map(str::to_owned)
-        .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNoResults, &[]))?;
+    let ledger_batch = results_to_download(&app, &u)?;
     let asked = match q.format.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(t) => Some(
