@@ -77,12 +77,8 @@ fn sent(app: &App, who: Option<&Account>, u: &Upload) -> Result<String, AppError
 }
 
 /// `POST /batches/{id}/reconcile`: the books read back, in the background.
-pub(crate) async fn reconcile(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step,
-) -> Result<Redirect, AppError> {
-    let (who, u, _) = step.into_parts();
+pub(crate) async fn reconcile(step: Step) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, _) = step.into_parts();
     sent(&app, Some(&who), &u)?;
     let send = app
         .send

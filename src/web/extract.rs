@@ -291,6 +291,8 @@ impl Posted for Leave {
 /// whose role `R` allows it, with its form `F`.
 pub(crate) struct Actor<R = Anyone, F = Csrf> {
     pub who: Account,
+    /// Who sent it, as the audit trail records it.
+    pub remote: Remote,
     pub form: F,
     _rule: PhantomData<fn() -> R>,
 }
@@ -331,6 +333,7 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Actor<R, F> {
         }
         Ok(Actor {
             who,
+            remote,
             form,
             _rule: PhantomData,
         })
@@ -370,8 +373,11 @@ impl<K: Reply> FromRequestParts<Shared> for Batch<K> {
 }
 
 /// A step on the batch of the route's `{id}`: an [`Actor`]'s POST, then the
-/// batch (404 after the token and the role are checked).
+/// batch (404 after the token and the role are checked); with the console it
+/// is a step of, all a step's handler takes.
 pub(crate) struct Step<R = Anyone, F = Csrf> {
+    pub app: Shared,
+    pub remote: Remote,
     pub who: Account,
     pub batch: Upload,
     pub form: F,
@@ -379,9 +385,9 @@ pub(crate) struct Step<R = Anyone, F = Csrf> {
 }
 
 impl<R, F> Step<R, F> {
-    /// Who asks, the batch, the form.
-    pub(crate) fn into_parts(self) -> (Account, Upload, F) {
-        (self.who, self.batch, self.form)
+    /// The console, who sent it from where, the batch, the form.
+    pub(crate) fn into_parts(self) -> (Shared, Remote, Account, Upload, F) {
+        (self.app, self.remote, self.who, self.batch, self.form)
     }
 }
 
@@ -399,6 +405,8 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Step<R, F> {
         let batch =
             found.ok_or_else(|| AppError::said(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]))?;
         Ok(Step {
+            app: app.clone(),
+            remote: actor.remote,
             who: actor.who,
             batch,
             form: actor.form,

@@ -505,12 +505,8 @@ pub(crate) fn written(
 
 /// `POST /batches/{id}/retry`: the batch's retryable failed rows sent again,
 /// by whoever may send.
-pub(crate) async fn retry(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step,
-) -> Result<Redirect, AppError> {
-    let (who, u, _) = step.into_parts();
+pub(crate) async fn retry(step: Step) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, _) = step.into_parts();
     let from = [BatchState::Finished, BatchState::Stopped];
     in_states(&app, &who, &u, &from, M::ErrNotRetryable)?;
     // Finished or stopped, so approved: its ledger batch exists.

@@ -14,7 +14,6 @@
 //! `expired` ([`effective`], a pure function of the clock) and takes no step;
 //! every step is audited.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use serde::Deserialize;
@@ -254,12 +253,8 @@ async fn checked_totals(
 
 /// `POST /batches/{id}/submit`: the submitter's total, checked, and the batch
 /// waits for someone else.
-pub(crate) async fn submit(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step<Uploader, Totals>,
-) -> Result<Redirect, AppError> {
-    let (who, u, form) = step.into_parts();
+pub(crate) async fn submit(step: Step<Uploader, Totals>) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, form) = step.into_parts();
     in_states(&app, &who, &u, &[BatchState::Uploaded], M::ErrCannotSubmit)?;
     let refused = |e| audited(&app, &who, &remote, &u, Action::Submit, e);
     let repeated = repeat_confirmed(&app, &u, &form).await.map_err(refused)?;
@@ -334,15 +329,12 @@ fn audited(
 
 /// `POST /batches/{id}/approve`: the approver's own count of the total,
 /// checked; the ledger batch made from the very file whose money was checked.
-pub(crate) async fn approve(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step<Anyone, Totals>,
-) -> Result<Redirect, AppError> {
-    let (who, u) = decider(&app, &remote, &step, Action::Approve)?;
-    let checked = checked_totals(&app, who, u, &step.form.expect_total, false)
+pub(crate) async fn approve(step: Step<Anyone, Totals>) -> Result<Redirect, AppError> {
+    let (who, u) = decider(&step, Action::Approve)?;
+    let (app, remote) = (&step.app, &step.remote);
+    let checked = checked_totals(app, who, u, &step.form.expect_total, false)
         .await
-        .map_err(|e| audited(&app, who, &remote, u, Action::Approve, e))?;
+        .map_err(|e| audited(app, who, remote, u, Action::Approve, e))?;
     let send = app.send.clone().ok_or_else(|| {
         AppError::said(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenApprove, &[])
     })?;
@@ -357,11 +349,11 @@ pub(crate) async fn approve(
             &[],
         ));
     }
-    match ledger_batch(&app, who, u, &checked, send).await? {
+    match ledger_batch(app, who, u, &checked, send).await? {
         Ok(batch) => {
             app.store().link_ledger(&u.id, &batch)?;
             let detail = format!("{} → ledger batch {batch}", guards_text(&checked.guards));
-            app.audit_batch(&who.name, Action::Approve, &remote, &u.id, Some(detail))?;
+            app.audit_batch(&who.name, Action::Approve, remote, &u.id, Some(detail))?;
             Ok(to_batch(&u.id, Said::Approved))
         }
         Err(refused) => {
@@ -423,13 +415,8 @@ async fn ledger_batch(
 /// whoever submitted it (four eyes). A decision refused for the account's role
 /// or for being its own batch is audited (`decision_refused`) before it is
 /// answered.
-fn decider<'s, F>(
-    app: &App,
-    remote: &Remote,
-    step: &'s Step<Anyone, F>,
-    what: Action,
-) -> Result<(&'s Account, &'s Upload), AppError> {
-    let (who, u) = (&step.who, &step.batch);
+fn decider<F>(step: &Step<Anyone, F>, what: Action) -> Result<(&Account, &Upload), AppError> {
+    let (app, remote, who, u) = (&step.app, &step.remote, &step.who, &step.batch);
     let audited = |why: String, refusal: AppError| -> AppError {
         let detail = format!("{}: {why}", what.as_str());
         let action = Action::DecisionRefused;
@@ -454,12 +441,9 @@ fn decider<'s, F>(
 }
 
 /// `POST /batches/{id}/reject`: with a reason, by someone else than its submitter.
-pub(crate) async fn reject(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step<Anyone, Reason>,
-) -> Result<Redirect, AppError> {
-    let (who, u) = decider(&app, &remote, &step, Action::Reject)?;
+pub(crate) async fn reject(step: Step<Anyone, Reason>) -> Result<Redirect, AppError> {
+    let (who, u) = decider(&step, Action::Reject)?;
+    let (app, remote) = (&step.app, &step.remote);
     let reason = step.form.reason.trim();
     if reason.is_empty() {
         return Err(AppError::said(
@@ -480,7 +464,7 @@ pub(crate) async fn reject(
             &[],
         ));
     }
-    app.audit_batch(&who.name, Action::Reject, &remote, &u.id, Some(reason))?;
+    app.audit_batch(&who.name, Action::Reject, remote, &u.id, Some(reason))?;
     Ok(to_batch(&u.id, Said::Rejected))
 }
 

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::app::{App, Shared};
 use super::error::AppError;
-use super::extract::{Anyone, Api, Batch, Remote, Step, Viewer, posted};
+use super::extract::{Anyone, Api, Batch, Step, Viewer, posted};
 use super::i18n::{M, Words};
 use super::registry::{Busy, Running};
 use super::review::{effective, in_states};
@@ -51,12 +51,8 @@ posted!(Canary);
 
 /// `POST /batches/{id}/send`: the approved (or stopped) batch sent now, in the
 /// background.
-pub(crate) async fn send(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step<Anyone, Canary>,
-) -> Result<Redirect, AppError> {
-    let (who, u, form) = step.into_parts();
+pub(crate) async fn send(step: Step<Anyone, Canary>) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, form) = step.into_parts();
     let from = [BatchState::Approved, BatchState::Stopped];
     in_states(&app, &who, &u, &from, M::ErrNotSendable)?;
     let canary = canary_of(form.canary.as_deref())?;
@@ -358,12 +354,8 @@ fn tell(
 
 /// `POST /batches/{id}/stop`: the send of this process asked to stop, as a
 /// SIGTERM asks `run`.
-pub(crate) async fn stop(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step,
-) -> Result<Redirect, AppError> {
-    let (who, u, _) = step.into_parts();
+pub(crate) async fn stop(step: Step) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, _) = step.into_parts();
     let running = app
         .batches
         .running(&u.id)

@@ -29,7 +29,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use super::app::{App, Shared};
 use super::auth::{self, Sessions};
 use super::error::{AppError, Unsaid};
-use super::extract::{self, Actor, Anyone, LANG_COOKIE, Leave, Remote};
+use super::extract::{self, Actor, Anyone, LANG_COOKIE, Leave};
 use super::i18n::{Lang, M};
 use super::registry::Registry;
 use super::store::{Action, Store};
@@ -383,11 +383,10 @@ async fn stylesheet() -> Response {
 /// `POST /logout`: the session ends, audited.
 async fn logout(
     State(app): State<Shared>,
-    remote: Remote,
     out: Actor<Anyone, Leave>,
 ) -> Result<Response, AppError> {
     app.sessions.end(&out.who.session);
-    app.audit(Some(&out.who.name), Action::Logout, &remote, None, None)?;
+    app.audit(Some(&out.who.name), Action::Logout, &out.remote, None, None)?;
     let cleared = app.sessions.cookie_cleared();
     Ok(([(header::SET_COOKIE, cleared)], Redirect::to("/login")).into_response())
 }

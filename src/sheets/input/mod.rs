@@ -1092,10 +1092,10 @@ pub(crate) mod tests {
 
     #[test]
     fn the_delimiter_is_detected_outside_quoted_text() {
-        let cases: [(&str, &[u8], u8, &str, (usize, &str)); 2] = [
+        let cases = [
             (
                 "tab delimited",
-                b"payment_id\tamount\tnote\n5\t7,5\thas, comma; and semicolon\n",
+                &b"payment_id\tamount\tnote\n5\t7,5\thas, comma; and semicolon\n"[..],
                 b'\t',
                 "7.5",
                 (2, "has, comma; and semicolon"),
