@@ -53,19 +53,7 @@ impl From<PaymentView> for Listed {
 impl From<OrderView> for Listed {
     fn from(o: OrderView) -> Listed {
         Listed {
-            refunds: Some(
-                o.refunds
-                    .into_iter()
-                    .map(|r| MpRefund {
-                        id: r.id,
-                        amount: r.amount,
-                        status: r.status,
-                        // An order's refunds carry no date.
-                        date_created: None,
-                        transaction_id: r.transaction_id,
-                    })
-                    .collect(),
-            ),
+            refunds: Some(o.refunds),
             currency: o.currency,
         }
     }
