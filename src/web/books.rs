@@ -29,16 +29,15 @@
 //! it was, as `reconcile` promises.
 
 use askama::Template;
-use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use strum::IntoEnumIterator;
 
 use super::app::{App, Shared};
 use super::auth;
 use super::error::AppError;
-use super::extract::{Account, Api, Batch, Remote, Step, Viewer};
+use super::extract::{Account, Api, Batch, FileForm, Remote, Step, Viewer};
 use super::findings::{
     ApiLine, BooksRead, ReportRead, ReportView, Shown, api_findings, report_view,
 };
@@ -350,17 +349,14 @@ async fn download(
 /// matched against the batch.
 pub(crate) async fn report(
     State(app): State<Shared>,
-    v: Result<Viewer<Api>, AppError>,
     batch: Result<Batch<Api>, AppError>,
     remote: Remote,
-    headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
+    form: FileForm,
 ) -> Result<Redirect, AppError> {
-    // A body that is no multipart form is refused as such, whoever sent it.
-    let multipart = multipart.map_err(AppError::answer)?;
-    let (v, Batch(u, _)) = (v?, batch?);
-    let header = auth::csrf_header(&headers);
-    let (stored, name, ledger_batch) = received(&app, &v, &u, &remote, header, multipart).await?;
+    let (v, Batch(u, _)) = (form.v, batch?);
+    let header = form.header.as_deref();
+    let (stored, name, ledger_batch) =
+        received(&app, &v, &u, &remote, header, form.multipart).await?;
     // The account's currency, which a batch without a currency column is in:
     // a report line in another is none of its refunds.
     let plan = upload::plan_of(&app, &u)

@@ -1,9 +1,9 @@
 //! What a console handler takes from its request, each checked once, here:
 //! the request's language ([`Words`]), who sent it ([`Remote`]), the account
 //! behind its session ([`Viewer`]), a POST's form with its CSRF token and the
-//! role its step needs ([`Actor`]), and the batch in its path ([`Batch`],
-//! [`Step`]). A handler names what it needs in its arguments and refuses
-//! nothing of this itself.
+//! role its step needs ([`Actor`]), a file's multipart form ([`FileForm`]),
+//! and the batch in its path ([`Batch`], [`Step`]). A handler names what it
+//! needs in its arguments and refuses nothing of this itself.
 //!
 //! Invariants: the checks come in one order — a body that is no form, then
 //! the session (401, or the login form for a page), then the CSRF token
@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::ops::Deref;
 
-use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Multipart, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde::Deserialize;
@@ -336,6 +336,35 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Actor<R, F> {
             remote,
             form,
             _rule: PhantomData,
+        })
+    }
+}
+
+/// A POST whose body is a multipart form (a file and its fields), by the
+/// account behind its session: a body that is no multipart form is refused
+/// as such first, whoever sent it, then the session. Its CSRF token is the
+/// header's or the form's own field, read as the form streams in.
+pub(crate) struct FileForm {
+    pub v: Viewer<Api>,
+    /// The CSRF token's header, when the request carries one.
+    pub header: Option<String>,
+    pub multipart: Multipart,
+}
+
+impl FromRequest<Shared> for FileForm {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, app: &Shared) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let v = Viewer::<Api>::from_request_parts(&mut parts, app).await;
+        let header = auth::csrf_header(&parts.headers).map(str::to_owned);
+        let multipart = Multipart::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(AppError::answer)?;
+        Ok(FileForm {
+            v: v?,
+            header,
+            multipart,
         })
     }
 }
