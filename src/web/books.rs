@@ -29,6 +29,7 @@
 //! it was, as `reconcile` promises.
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -37,7 +38,7 @@ use strum::IntoEnumIterator;
 use super::app::{App, Shared};
 use super::auth;
 use super::error::AppError;
-use super::extract::{Account, Api, Batch, FileForm, Remote, Step, Viewer};
+use super::extract::{Account, Api, Batch, FileForm, Remote, Step};
 use super::findings::{
     ApiLine, BooksRead, ReportRead, ReportView, Shown, api_findings, report_view,
 };
@@ -194,8 +195,7 @@ struct ReconcilePage {
 /// `GET /batches/{id}/reconcile`: the reading under way, else the last one.
 pub(crate) async fn page(
     State(app): State<Shared>,
-    v: Viewer,
-    Batch(u, _): Batch,
+    Batch(u, v): Batch,
 ) -> Result<Response, AppError> {
     let w = v.words;
     let working = match app.batches.busy(&u.id) {
@@ -248,9 +248,10 @@ pub(crate) async fn page(
     Ok(render(&page, StatusCode::OK))
 }
 
-/// A CSV the engine writes beside a batch's stored upload, downloaded as is.
+/// A CSV the engine writes beside a batch's stored upload, downloaded as is
+/// ([`csv`]; its route says which).
 #[derive(Clone, Copy)]
-enum Written {
+pub(crate) enum Written {
     /// `reconcile`'s reconciliation.
     Reconciliation,
     /// `reconcile --report`'s matching, of the last report matched.
@@ -295,44 +296,25 @@ impl Written {
     }
 }
 
-/// `GET /batches/{id}/reconcile.csv`: the reconciliation as `reconcile` wrote
-/// it (the one sheet writer: the batch's dialect, formula cells neutralised).
+/// `GET /batches/{id}/reconcile.csv`, the reconciliation as `reconcile` wrote
+/// it, and `GET /batches/{id}/report.csv`, the matching of the last report as
+/// `reconcile --report`'s function wrote it: `which` the route says, as the one
+/// sheet writer wrote it (the batch's dialect, formula cells neutralised);
+/// audited; 404 when the engine has not written it.
 pub(crate) async fn csv(
     State(app): State<Shared>,
+    Extension(which): Extension<Written>,
     remote: Remote,
-    v: Viewer<Api>,
-    Batch(u, _): Batch<Api>,
+    Batch(u, v): Batch<Api>,
 ) -> Result<Response, AppError> {
-    download(&app, &v, &u, &remote, Written::Reconciliation).await
-}
-
-/// `GET /batches/{id}/report.csv`: the matching of the last report, as
-/// `reconcile --report`'s function wrote it (the same sheet writer).
-pub(crate) async fn report_csv(
-    State(app): State<Shared>,
-    remote: Remote,
-    v: Viewer<Api>,
-    Batch(u, _): Batch<Api>,
-) -> Result<Response, AppError> {
-    download(&app, &v, &u, &remote, Written::ReportMatch).await
-}
-
-/// `which` of batch `u`, audited; 404 when the engine has not written it.
-async fn download(
-    app: &Shared,
-    v: &Account,
-    u: &Upload,
-    remote: &Remote,
-    which: Written,
-) -> Result<Response, AppError> {
-    let body = match tokio::fs::read(which.path(app, u)).await {
+    let body = match tokio::fs::read(which.path(&app, &u)).await {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(AppError::said(StatusCode::NOT_FOUND, which.missing(), &[]));
         }
         Err(e) => return Err(anyhow::Error::from(e).into()),
     };
-    app.audit_batch(&v.name, which.action(), remote, &u.id, None)?;
+    app.audit_batch(&v.name, which.action(), &remote, &u.id, None)?;
     let disposition = format!("attachment; filename=\"{}-{}.csv\"", which.name(), u.id);
     Ok((
         [
@@ -493,8 +475,7 @@ struct ReportPage {
 /// `GET /batches/{id}/report`: the last report matched against the batch.
 pub(crate) async fn report_page(
     State(app): State<Shared>,
-    v: Viewer,
-    Batch(u, _): Batch,
+    Batch(u, v): Batch,
 ) -> Result<Response, AppError> {
     let report = app.store().found::<ReportRead>(&u.id, ReadBack::Report)?;
     let page = ReportPage {

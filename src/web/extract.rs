@@ -377,8 +377,10 @@ pub(crate) fn find(app: &App, id: &str) -> anyhow::Result<Option<Upload>> {
     }
 }
 
-/// The batch of the route's `{id}`; a page's 404 is a page of the console.
-pub(crate) struct Batch<K = Page>(pub Upload, pub PhantomData<fn() -> K>);
+/// The batch of the route's `{id}`, and the viewer it is shown to (the
+/// session is checked before the batch is looked up); a page's 404 is a page
+/// of the console.
+pub(crate) struct Batch<K = Page>(pub Upload, pub Viewer<K>);
 
 impl<K: Reply> FromRequestParts<Shared> for Batch<K> {
     type Rejection = AppError;
@@ -389,7 +391,7 @@ impl<K: Reply> FromRequestParts<Shared> for Batch<K> {
             .await
             .map_err(AppError::answer)?;
         match find(app, &id)? {
-            Some(u) => Ok(Batch(u, PhantomData)),
+            Some(u) => Ok(Batch(u, viewer)),
             None if K::PAGE => Err(AppError::answer(view::message(
                 viewer.chrome(),
                 StatusCode::NOT_FOUND,

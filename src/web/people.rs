@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::app::Shared;
 use super::error::AppError;
-use super::extract::{self, Api, Remote, Viewer};
+use super::extract::{self, Api, Remote};
 use super::i18n::{Lang, M, Words};
 use super::results::{
     Filter, download_name, explained, payment_and_amount, results_to_download, written,
@@ -58,8 +58,7 @@ pub(crate) async fn download(
     State(app): State<Shared>,
     Query(q): Query<SheetQuery>,
     remote: Remote,
-    v: Viewer<Api>,
-    extract::Batch(u, _): extract::Batch<Api>,
+    extract::Batch(u, v): extract::Batch<Api>,
 ) -> Result<Response, AppError> {
     let filter = Filter::parse(q.filter.as_deref())
         .ok_or_else(|| AppError::said(StatusCode::BAD_REQUEST, M::ErrFilter, &[]))?;

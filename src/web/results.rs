@@ -34,7 +34,7 @@ use serde::Deserialize;
 
 use super::app::Shared;
 use super::error::AppError;
-use super::extract::{self, Api, Remote, Step, Viewer};
+use super::extract::{self, Api, Remote, Step};
 #[allow(unused_imports)] // the template names the messages
 use super::i18n::{M, Words};
 use super::review::{effective, in_states};
@@ -329,8 +329,7 @@ impl ResultsPage {
 pub(crate) async fn page(
     State(app): State<Shared>,
     Query(q): Query<PageQuery>,
-    v: Viewer,
-    extract::Batch(u, _): extract::Batch,
+    extract::Batch(u, v): extract::Batch,
 ) -> Result<Response, AppError> {
     let bad = |m| AppError::said(StatusCode::BAD_REQUEST, m, &[]);
     let filter = Filter::parse(q.filter.as_deref()).ok_or_else(|| bad(M::ErrFilter))?;
@@ -385,8 +384,7 @@ pub(crate) async fn csv(
     State(app): State<Shared>,
     Query(q): Query<CsvQuery>,
     remote: Remote,
-    v: Viewer<Api>,
-    extract::Batch(u, _): extract::Batch<Api>,
+    extract::Batch(u, v): extract::Batch<Api>,
 ) -> Result<Response, AppError> {
     let ledger_batch = results_to_download(&app, &u)?;
     let asked = match q.format.as_deref().map(str::trim) {

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::app::{App, Shared};
 use super::error::AppError;
-use super::extract::{Anyone, Api, Batch, Step, Viewer, posted};
+use super::extract::{Anyone, Api, Batch, Step, posted};
 use super::i18n::{M, Words};
 use super::registry::{Busy, Running};
 use super::review::{effective, in_states};
@@ -462,11 +462,7 @@ fn done_of(counts: &BTreeMap<Outcome, u64>) -> (u64, u64) {
 }
 
 /// `GET /batches/{id}/events`: the batch's progress, every half second.
-pub(crate) async fn events(
-    State(app): State<Shared>,
-    v: Viewer<Api>,
-    Batch(u, _): Batch<Api>,
-) -> Response {
+pub(crate) async fn events(State(app): State<Shared>, Batch(u, v): Batch<Api>) -> Response {
     let start = Instant::now();
     // The stream outlives the request: its words are taken now.
     let w = v.words;
