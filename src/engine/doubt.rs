@@ -179,7 +179,7 @@ pub(crate) async fn read_back(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let (found, stopped) = lookup::books(client, ids, sending, stop).await;
+    let (found, stopped) = lookup::read(client, ids, sending, stop).await;
     let read = refunds_read(&found);
     let verdicts = decide(
         rows,

@@ -234,12 +234,12 @@ enum Seen<'a> {
 async fn read_books(asked: FileAsks, send: &SendOptions, stop: Stop) -> anyhow::Result<Books> {
     let client = Client::new(&send.api_base, &send.token, &send.sending.client)?;
     let ids: Vec<PaymentId> = asked.asked.keys().copied().collect();
-    let (found, stopped) = lookup::payments(client.clone(), ids, &send.sending, stop.clone()).await;
+    let (found, stopped) = lookup::read(client.clone(), ids, &send.sending, stop.clone()).await;
     let (found_orders, stopped) = match stopped {
         Some(s) => (HashMap::new(), Some(s)),
         None => {
             let ids: Vec<OrderId> = asked.orders.keys().copied().collect();
-            lookup::orders(client, ids, &send.sending, stop).await
+            lookup::read(client, ids, &send.sending, stop).await
         }
     };
     Ok(Books {

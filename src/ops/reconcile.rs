@@ -223,7 +223,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         .collect();
     let api_base = batch::api_base_for(&req.send, &batch)?;
     let client = Client::new(&api_base, &req.send.token, &req.send.sending.client)?;
-    let (found, stopped) = lookup::books(client, ids, &req.send.sending, stop).await;
+    let (found, stopped) = lookup::read(client, ids, &req.send.sending, stop).await;
     let known = ledger.known_refund_ids()?;
     // The rows in doubt on the batch's payments, decided from the same reads:
     // the batch's own become its lines; those of other batches are settled
