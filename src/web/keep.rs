@@ -70,18 +70,17 @@ pub(crate) fn sweep(
             }
         }
         store.note_upload_removed(&u.id, now_ms)?;
-        store.append_audit(&Entry {
-            at_ms: now_ms,
-            user: None,
-            action: Action::UploadRemoved.as_str().to_owned(),
-            remote: None,
-            batch: Some(u.id.clone()),
-            detail: Some(format!(
-                "{}: {days} days after its batch ended ({})",
-                u.original_name,
-                crate::domain::clock::rfc3339(ended)
-            )),
-        })?;
+        let detail = format!(
+            "{}: {days} days after its batch ended ({})",
+            u.original_name,
+            crate::domain::clock::rfc3339(ended)
+        );
+        store.append_audit(&Entry::unattended(
+            now_ms,
+            Action::UploadRemoved,
+            &u.id,
+            detail,
+        ))?;
         removed.push(u.id);
     }
     Ok(removed)

@@ -295,6 +295,19 @@ const AUDIT_REMOTE_CHARS: usize = 128;
 const AUDIT_DETAIL_CHARS: usize = 2_000;
 
 impl Entry {
+    /// What the console did to batch `batch` by itself, no person asking and
+    /// from no address: a sweep, a send found interrupted.
+    pub(crate) fn unattended(at_ms: i64, action: Action, batch: &str, detail: String) -> Entry {
+        Entry {
+            at_ms,
+            user: None,
+            action: action.as_str().to_owned(),
+            remote: None,
+            batch: Some(batch.to_owned()),
+            detail: Some(detail),
+        }
+    }
+
     /// The entry with each text cut to its bound (`…` where cut).
     fn capped(&self) -> Entry {
         Entry {
