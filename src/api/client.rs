@@ -426,7 +426,7 @@ fn transport_reason(e: &reqwest::Error) -> String {
 mod tests {
     use super::*;
     use crate::api::reply::*;
-    use crate::domain::{Cause, CauseCode};
+    use crate::domain::{Cause, CauseCode, RefundInfo};
     use rust_decimal::Decimal;
     use std::str::FromStr;
 
@@ -447,6 +447,19 @@ mod tests {
 
     fn any(status: u16, bytes: &[u8]) -> Reply {
         answer(status, bytes, 1, &Requested::Full)
+    }
+
+    /// The refund of an answer that is the refund asked, as asked.
+    fn as_asked(status: u16, bytes: &[u8], payment: u64, requested: &Requested) -> RefundInfo {
+        let Reply::Refund {
+            refund,
+            mismatch: None,
+            ..
+        } = answer(status, bytes, payment, requested)
+        else {
+            panic!("not the refund asked, as asked")
+        };
+        refund
     }
 
     #[test]
@@ -481,27 +494,13 @@ mod tests {
         let seed = br#"{"id": 1009042015, "payment_id": 18552260055, "amount": 10.10,
             "metadata": [{}], "source": [{"id": "1003743392", "type": "collector"}],
             "status": "approved", "label": [{}], "unknown": {"x": 1}}"#;
-        let Reply::Refund {
-            refund: r,
-            mismatch: None,
-            ..
-        } = answer(201, seed, 18552260055, &partial("10.1"))
-        else {
-            panic!()
-        };
+        let r = as_asked(201, seed, 18552260055, &partial("10.1"));
         assert_eq!(r.id, "1009042015");
         assert_eq!(r.amount, Some(Decimal::from_str("10.10").unwrap()));
         let arr = br#"[{"id": 1242469925, "payment_id": 51617407254, "amount": 25,
             "source": {"id": 783789745, "name": "Test", "type": "collector"},
             "status": "in_process"}]"#;
-        let Reply::Refund {
-            refund: r,
-            mismatch: None,
-            ..
-        } = answer(200, arr, 51617407254, &partial("25"))
-        else {
-            panic!()
-        };
+        let r = as_asked(200, arr, 51617407254, &partial("25"));
         assert_eq!(
             (r.id.as_str(), r.status.as_str()),
             ("1242469925", "in_process")
@@ -723,19 +722,12 @@ mod tests {
             Reply::Refund { mismatch: None, .. }
         ));
         // Trailing zeros past the currency's decimals are the same amount.
-        let Reply::Refund {
-            refund,
-            mismatch: None,
-            ..
-        } = answer(
+        let refund = as_asked(
             201,
             br#"{"id": 7, "payment_id": "01000", "amount": 25.000, "status": "approved"}"#,
             1000,
             &partial("25"),
-        )
-        else {
-            panic!()
-        };
+        );
         assert_eq!(refund.amount.unwrap().to_string(), "25.00");
         // Leading zeros name the same payment.
         assert!(matches!(

@@ -19,8 +19,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::api::answer;
-use crate::api::reply::Reply;
-use crate::domain::joint::{Part, Together};
+use crate::api::reply::{MpRefund, Reply};
+use crate::domain::joint::Together;
 use crate::domain::{OrderId, RefundInfo, RefundStatus, Requested, TransactionId};
 
 /// What one `GET /v1/orders/{id}` produced.
@@ -46,15 +46,6 @@ impl OrderPayment {
     pub(crate) fn left(&self) -> Option<Decimal> {
         Some((self.paid()? - self.refunded_amount.unwrap_or_default()).max(Decimal::ZERO))
     }
-}
-
-/// A refund of an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OrderRefund {
-    pub id: String,
-    pub transaction_id: Option<String>,
-    pub amount: Option<Decimal>,
-    pub status: Option<RefundStatus>,
 }
 
 /// A chargeback on one of an order's transactions.
@@ -84,8 +75,19 @@ pub(crate) struct OrderView {
     pub created_date: Option<String>,
     pub payments: Vec<OrderPayment>,
     /// Oldest first, as the API lists them.
-    pub refunds: Vec<OrderRefund>,
+    pub refunds: Vec<MpRefund>,
     pub chargebacks: Vec<OrderChargeback>,
+}
+
+/// The entries of the list `key` of `t` (none when it has none) that `read`
+/// can read: an entry without what the commands need is left out.
+fn read_each<T>(
+    t: &serde_json::Map<String, Value>,
+    key: &str,
+    read: impl Fn(&Value) -> Option<T>,
+) -> Vec<T> {
+    let list = t.get(key).and_then(Value::as_array).map_or(&[][..], |v| v);
+    list.iter().filter_map(read).collect()
 }
 
 impl OrderView {
@@ -98,7 +100,6 @@ impl OrderView {
         let Some(Value::Object(t)) = o.get("transactions") else {
             return Err("an order without its transactions".into());
         };
-        let list = |k: &str| t.get(k).and_then(Value::as_array).map_or(&[][..], |v| v);
         let text = |v: Option<&Value>| v.and_then(text_in);
         let money = |v: Option<&Value>| v.and_then(|v| answer::amount(v).ok());
         Ok(OrderView {
@@ -107,39 +108,32 @@ impl OrderView {
             status_detail: text(o.get("status_detail")),
             currency: text(o.get("currency")),
             created_date: text(o.get("created_date")),
-            payments: list("payments")
-                .iter()
-                .filter_map(|p| {
-                    Some(OrderPayment {
-                        id: text(p.get("id"))?,
-                        amount: money(p.get("amount")),
-                        paid_amount: money(p.get("paid_amount")),
-                        refunded_amount: money(p.get("refunded_amount")),
-                        status: text(p.get("status")),
-                    })
+            payments: read_each(t, "payments", |p| {
+                Some(OrderPayment {
+                    id: text(p.get("id"))?,
+                    amount: money(p.get("amount")),
+                    paid_amount: money(p.get("paid_amount")),
+                    refunded_amount: money(p.get("refunded_amount")),
+                    status: text(p.get("status")),
                 })
-                .collect(),
-            refunds: list("refunds")
-                .iter()
-                .filter_map(|r| {
-                    Some(OrderRefund {
-                        id: text(r.get("id"))?,
-                        transaction_id: text(r.get("transaction_id")),
-                        amount: money(r.get("amount")),
-                        status: text(r.get("status")).map(|s| RefundStatus::parse(&s)),
-                    })
+            }),
+            refunds: read_each(t, "refunds", |r| {
+                Some(MpRefund {
+                    id: text(r.get("id"))?,
+                    amount: money(r.get("amount")),
+                    status: text(r.get("status")).map(|s| RefundStatus::parse(&s)),
+                    // An order's refunds carry no date.
+                    date_created: None,
+                    transaction_id: text(r.get("transaction_id")),
                 })
-                .collect(),
-            chargebacks: list("chargebacks")
-                .iter()
-                .filter_map(|c| {
-                    Some(OrderChargeback {
-                        id: text(c.get("id"))?,
-                        transaction_id: text(c.get("transaction_id")),
-                        status: text(c.get("status")),
-                    })
+            }),
+            chargebacks: read_each(t, "chargebacks", |c| {
+                Some(OrderChargeback {
+                    id: text(c.get("id"))?,
+                    transaction_id: text(c.get("transaction_id")),
+                    status: text(c.get("status")),
                 })
-                .collect(),
+            }),
         })
     }
 
@@ -258,7 +252,7 @@ pub(crate) fn ours(view: &OrderView, asked: OrderAsked<'_>) -> Result<RefundInfo
         }
         None => return Err("an order without its id".into()),
     }
-    let known = |r: &OrderRefund| -> Result<RefundStatus, String> {
+    let known = |r: &MpRefund| -> Result<RefundStatus, String> {
         match &r.status {
             Some(s) if s.is_known() => Ok(s.clone()),
             Some(s) => Err(format!(
@@ -290,7 +284,7 @@ pub(crate) fn ours(view: &OrderView, asked: OrderAsked<'_>) -> Result<RefundInfo
             })
         }
         Requested::Full => {
-            let settled = |r: &OrderRefund, status: &RefundStatus| {
+            let settled = |r: &MpRefund, status: &RefundStatus| {
                 !status.is_made()
                     || view
                         .payments
@@ -320,12 +314,8 @@ pub(crate) fn ours(view: &OrderView, asked: OrderAsked<'_>) -> Result<RefundInfo
                 made.push(r);
             }
             made.reverse();
-            let together = Together::of(made.iter().map(|r| Part {
-                id: &r.id,
-                status: r.status.as_ref(),
-                amount: r.amount,
-            }))
-            .ok_or_else(|| "an order with no refund".to_owned())?;
+            let together = Together::of(made.iter().map(|r| r.part()))
+                .ok_or_else(|| "an order with no refund".to_owned())?;
             // Every part's status is known (read above): so is theirs together.
             let status = together.status.unwrap_or(status);
             if together.amount.is_none() && !status.moved_no_money() {
@@ -376,6 +366,16 @@ mod tests {
         )
     }
 
+    /// The order whose transaction has processed refunds `REF1`, `REF2`… of
+    /// `amounts`, `refunded` of it in all.
+    fn processed(amounts: &[&str], refunded: &str) -> Vec<u8> {
+        let refunds: Vec<String> = (1..)
+            .zip(amounts)
+            .map(|(n, a)| refund(&format!("REF{n}"), a, "processed"))
+            .collect();
+        order(&refunds.join(","), refunded)
+    }
+
     fn asked<'a>(o: &'a OrderId, t: &'a TransactionId, r: &'a Requested) -> OrderAsked<'a> {
         OrderAsked {
             order: o,
@@ -405,14 +405,7 @@ mod tests {
 
     #[test]
     fn a_partial_refund_is_the_newest_of_its_amount_on_its_transaction() {
-        let two = order(
-            &[
-                refund("REF1", "10.00", "processed"),
-                refund("REF2", "10.00", "processed"),
-            ]
-            .join(","),
-            "20.00",
-        );
+        let two = processed(&["10.00", "10.00"], "20.00");
         let r = read(&two, &partial("10")).unwrap();
         assert_eq!(
             (r.id.as_str(), r.amount),
@@ -435,21 +428,14 @@ mod tests {
 
     #[test]
     fn a_full_refund_is_the_newest_one_that_leaves_nothing() {
-        let full = order(
-            &[
-                refund("REF1", "10.00", "processed"),
-                refund("REF2", "90.00", "processed"),
-            ]
-            .join(","),
-            "100.00",
-        );
+        let full = processed(&["10.00", "90.00"], "100.00");
         let r = read(&full, &Requested::Full).unwrap();
         assert_eq!(
             (r.id.as_str(), r.amount),
             ("REF2", Some(Decimal::new(9000, 2)))
         );
         // The newest refund leaves money on the transaction: not a full refund's answer.
-        let short = order(&refund("REF1", "10.00", "processed"), "10.00");
+        let short = processed(&["10.00"], "10.00");
         assert!(read(&short, &Requested::Full).is_err());
         // A failed one moved no money, and is the answer.
         let failed = order(&refund("REF9", "100.00", "failed"), "0.00");

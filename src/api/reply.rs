@@ -108,6 +108,15 @@ pub(crate) struct MpRefund {
 }
 
 impl MpRefund {
+    /// It as a part of the refunds one request made.
+    pub(crate) fn part(&self) -> Part<'_> {
+        Part {
+            id: &self.id,
+            status: self.status.as_ref(),
+            amount: self.amount,
+        }
+    }
+
     /// The refunds of `listed` a row's refund reference names (one, or the
     /// set one request made: `crate::domain::joint`), in its order; `None`
     /// when one of them is not listed.
@@ -124,11 +133,7 @@ impl MpRefund {
         if let [one] = parts {
             return Some((*one).clone());
         }
-        let t = Together::of(parts.iter().map(|m| Part {
-            id: &m.id,
-            status: m.status.as_ref(),
-            amount: m.amount,
-        }))?;
+        let t = Together::of(parts.iter().map(|m| m.part()))?;
         Some(MpRefund {
             id: t.reference,
             amount: t.amount,

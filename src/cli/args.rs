@@ -1,6 +1,7 @@
 //! The argument groups several commands share, each declared once (cargo's
 //! `command_prelude`): the input's reading, the sending, the batch's outputs, the
-//! batch a command works on, the one `--out` and the one `--refund-window-days`.
+//! batch a command works on, the one `--out` and the one `--refund-window-days`,
+//! and a sending command's sending, files and notifications together.
 //! A command's own flags live with its `exec` in `cli::commands`.
 //!
 //! One definition per setting: a field is the flag (clap), the job-file key of the
@@ -403,5 +404,23 @@ layered! {
         /// this machine). Never holds the token.
         #[arg(long, value_name = "URL")]
         pub notify_url: Option<String>,
+    }
+}
+
+layered! {
+    /// What a command that sends refunds (`run`, `retry`) takes besides its
+    /// rows: how it sends, the files it writes, whom it tells.
+    #[derive(Args, Debug, Clone, Default, Deserialize)]
+    #[serde(default)]
+    pub struct SendingArgs {
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub send: SendArgs,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub output: OutputArgs,
+        #[command(flatten)]
+        #[serde(flatten)]
+        pub notify: NotifyArg,
     }
 }

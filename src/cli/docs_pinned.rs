@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use strum::IntoEnumIterator;
 
+use crate::cli::settings::JOB_COMMANDS;
 use crate::domain::books::{Finding, ReportFinding};
 use crate::domain::ending::Exit;
 use crate::domain::{CauseCode, Outcome, Prediction};
@@ -205,12 +206,11 @@ fn the_book_lists_every_chapter_and_every_link_lands() {
         .filter(|p| !p.ends_with("SUMMARY.md"))
         .collect();
     assert!(chapters.len() > 10, "{chapters:?}");
-    let unlisted: Vec<_> = chapters.difference(&listed).collect();
-    assert!(unlisted.is_empty(), "not in SUMMARY.md: {unlisted:?}");
-    let missing: Vec<_> = listed.difference(&chapters).collect();
-    assert!(
-        missing.is_empty(),
-        "SUMMARY.md lists what is not there: {missing:?}"
+    same_sets(
+        &chapters,
+        &listed,
+        "not in SUMMARY.md:",
+        "SUMMARY.md lists what is not there:",
     );
 
     let mut pages: Vec<PathBuf> = chapters.into_iter().collect();
@@ -314,27 +314,21 @@ fn every_outcome_finding_and_prediction_has_its_row() {
 #[test]
 fn every_results_column_is_described() {
     let page = read("docs/src/reference/results-columns.md");
-    let ours: BTreeSet<String> = crate::sheets::report::RESULT_COLUMNS
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    assert_eq!(first_cells(section(&page, "## The results CSV")), ours);
-    let orders: BTreeSet<String> = crate::sheets::report::ORDER_COLUMNS
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    assert_eq!(
-        first_cells(section(&page, "## A batch with orders")),
-        orders
-    );
-    let theirs: BTreeSet<String> = crate::sheets::mpbatch::COLUMNS
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    assert_eq!(
-        first_cells(section(&page, "## Mercado Pago's batch-refund columns")),
-        theirs
-    );
+    let tables: [(&str, &[&str]); 3] = [
+        ("## The results CSV", &crate::sheets::report::RESULT_COLUMNS),
+        (
+            "## A batch with orders",
+            &crate::sheets::report::ORDER_COLUMNS,
+        ),
+        (
+            "## Mercado Pago's batch-refund columns",
+            &crate::sheets::mpbatch::COLUMNS,
+        ),
+    ];
+    for (heading, columns) in tables {
+        let want: BTreeSet<String> = columns.iter().map(|c| c.to_string()).collect();
+        assert_eq!(first_cells(section(&page, heading)), want, "{heading}");
+    }
 }
 
 /// Which group of the cause-codes page a code belongs to; a variant added to
@@ -426,17 +420,6 @@ fn the_sandbox_orders_table_is_the_sandboxs_own() {
     generated("docs/src/sandbox.md", "magic orders", &body);
 }
 
-/// The commands that take `--job`, whose flags are job-file keys.
-const JOB_COMMANDS: [&str; 7] = [
-    "plan",
-    "run",
-    "retry",
-    "status",
-    "report",
-    "reconcile",
-    "console",
-];
-
 /// What the settings only a job file gives (no flag, so no help) set.
 const JOB_ONLY_HELP: &[(&str, &str)] = &[(
     "resume_earlier",
@@ -520,13 +503,26 @@ fn every_metric_is_described() {
     assert!(written.len() > 20, "{written:?}");
     let page = read("docs/src/operations/metrics.md");
     let described = metric_names(&page);
-    let undescribed: Vec<_> = written.difference(&described).collect();
-    assert!(undescribed.is_empty(), "metrics.md misses {undescribed:?}");
-    let unknown: Vec<_> = described.difference(&written).collect();
-    assert!(
-        unknown.is_empty(),
-        "metrics.md names what no file holds: {unknown:?}"
+    same_sets(
+        &written,
+        &described,
+        "metrics.md misses",
+        "metrics.md names what no file holds:",
     );
+}
+
+/// `code` and `book` hold the same names: what only the code holds fails
+/// with `only_code`, what only the book holds with `only_book`.
+fn same_sets<T: Ord + std::fmt::Debug>(
+    code: &BTreeSet<T>,
+    book: &BTreeSet<T>,
+    only_code: &str,
+    only_book: &str,
+) {
+    let unsaid: Vec<_> = code.difference(book).collect();
+    assert!(unsaid.is_empty(), "{only_code} {unsaid:?}");
+    let unknown: Vec<_> = book.difference(code).collect();
+    assert!(unknown.is_empty(), "{only_book} {unknown:?}");
 }
 
 fn metric_names(text: &str) -> BTreeSet<String> {

@@ -1,7 +1,8 @@
 //! The session a command runs in: logging on stderr, how much it shows (the
 //! progress mode), the one stop that SIGINT/SIGTERM request, the one way to ask
-//! a person y/N, and writing a command's report where a reader that went away is
-//! not an error. Built once per process, before the command runs.
+//! a person y/N, writing a command's report where a reader that went away is
+//! not an error, and telling the notification URL how a command ended. Built
+//! once per process, before the command runs.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -10,6 +11,7 @@ use anyhow::Context;
 use super::{Cli, LogFormat};
 use crate::domain::ending::Ending;
 use crate::domain::steps::Reach;
+use crate::engine::notify::{Notifier, Tell};
 use crate::engine::progress::Mode;
 use crate::engine::send::{Stop, StopReason};
 use crate::ops::run::Confirm;
@@ -177,4 +179,21 @@ pub(crate) fn finished(
         },
     )?;
     Ok(f.exit())
+}
+
+/// Tells how `what` (the command) ended, besides what `tell` gathered while it
+/// ran, and delivers it; the command's exit passes through.
+pub(crate) async fn tell_ended(
+    mut tell: Tell,
+    what: &str,
+    exit: anyhow::Result<Exit>,
+    notifier: Option<&Notifier>,
+) -> anyhow::Result<Exit> {
+    match &exit {
+        Ok(e) => tell.ended(what, *e, None),
+        Err(e) => tell.ended(what, crate::exit::of_error(e), Some(&format!("{e:#}"))),
+    }
+    // Money is done by now: the notification only waits its bounded turn.
+    tell.deliver(notifier).await;
+    exit
 }

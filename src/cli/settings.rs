@@ -22,10 +22,13 @@ use clap::CommandFactory;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::args::{DEFAULT_API_BASE, DEFAULT_NAMESPACE, InputArgs, OutputArgs, SendArgs};
+use super::args::{
+    BatchArgs, DEFAULT_API_BASE, DEFAULT_NAMESPACE, InputArgs, OutputArgs, SendArgs,
+};
 use crate::Usage;
 use crate::api::client::{self, Token};
 use crate::domain::settings::{self, Concurrency, RateSettings, Sending, Tuning};
+use crate::domain::steps::{Reach, TokenFrom};
 use crate::engine::progress::Mode;
 use crate::ops::{OutputOptions, Pick, SendOptions};
 use crate::sheets::input::InputOptions;
@@ -73,8 +76,9 @@ pub(crate) fn refuse_flags(
     }
 }
 
-/// The commands that take `--job`: each may have its own table in a job file.
-const JOB_COMMANDS: [&str; 7] = [
+/// The commands that take `--job`: each may have its own table in a job file,
+/// and its flags are job-file keys.
+pub(crate) const JOB_COMMANDS: [&str; 7] = [
     "plan",
     "run",
     "retry",
@@ -212,6 +216,54 @@ impl JobFile {
     pub(crate) fn common(&self, command: &str) -> Result<JobCommon, Usage> {
         self.layer(command)
     }
+}
+
+/// What the command line itself named: the commands a command prints reach
+/// its batches the same way (what a job file gave comes with `--job`).
+#[derive(Debug, Default)]
+pub(crate) struct Flagged {
+    pub job: Option<PathBuf>,
+    pub state: Option<PathBuf>,
+    pub token: Option<TokenFrom>,
+    pub api_base: Option<String>,
+}
+
+impl Flagged {
+    /// How the commands it prints reach the batches of `state`.
+    pub(crate) fn reach(&self, state: Option<&Path>) -> Reach {
+        Reach::new(
+            self.job.as_deref(),
+            self.state.as_deref(),
+            state,
+            self.token.clone(),
+            self.api_base.as_deref(),
+        )
+    }
+}
+
+/// The start of `command`, a command over an existing batch (its
+/// `--state`/`--batch`/`--job` in `batch`): its flags over its job file's
+/// settings, the job's input and namespace, and what the command line named
+/// (`token`, for a command that reads the API).
+pub(crate) fn over_job<A: Layer + DeserializeOwned + Default>(
+    flags: A,
+    batch: fn(&A) -> &BatchArgs,
+    command: &str,
+    token: Option<TokenFrom>,
+) -> Result<(A, JobCommon, Flagged), Usage> {
+    let named = batch(&flags);
+    let job = JobFile::load_opt(named.job.as_deref())?;
+    let flagged = Flagged {
+        job: named.job.clone(),
+        state: named.state.clone(),
+        token,
+        api_base: None,
+    };
+    Ok((
+        flags.over(job.layer(command)?),
+        job.common(command)?,
+        flagged,
+    ))
 }
 
 /// A command's own table (`[reconcile]`); `report = [...]` at the top level is
@@ -369,8 +421,7 @@ pub(crate) fn state_of(state: Option<&Path>, job: &JobCommon) -> Result<PathBuf,
 }
 
 /// Where the token comes from, as the command line (not a job file) gave it.
-pub(crate) fn token_from(t: &super::args::TokenArgs) -> Option<crate::domain::steps::TokenFrom> {
-    use crate::domain::steps::TokenFrom;
+pub(crate) fn token_from(t: &super::args::TokenArgs) -> Option<TokenFrom> {
     match (&t.token_file, &t.token_env) {
         (Some(f), _) => Some(TokenFrom::File(f.clone())),
         (None, Some(v)) => Some(TokenFrom::Env(v.clone())),
@@ -568,7 +619,7 @@ mod tests {
         assert_eq!(run.max_total.len(), 1);
         assert_eq!(run.max_total[0].to_string(), "250000.00:BRL");
         assert!(run.input.is_some() && run.state.is_some());
-        assert_eq!(run.send.concurrency, Some(Concurrency::default()));
+        assert_eq!(run.sending.send.concurrency, Some(Concurrency::default()));
     }
 
     #[test]
@@ -586,9 +637,9 @@ mod tests {
         let j = job("rate = 5\nout = \"results.csv\"\n[reconcile]\nrate = 7\nout = \"rec.csv\"")
             .unwrap();
         let top: RetryArgs = j.layer("retry").unwrap();
-        assert_eq!(top.send.rate.map(NonZeroU32::get), Some(5));
+        assert_eq!(top.sending.send.rate.map(NonZeroU32::get), Some(5));
         assert_eq!(
-            top.output.out.out.as_deref(),
+            top.sending.output.out.out.as_deref(),
             Some(Path::new("/etc/mprefund/jobs/results.csv"))
         );
         let own: ReconcileArgs = j.layer("reconcile").unwrap();
@@ -617,7 +668,7 @@ mod tests {
             token_env: Some("MINE".into()),
             token_file: None,
         };
-        let t = flags.over(under.send.token);
+        let t = flags.over(under.sending.send.token);
         assert_eq!(t.token_env.as_deref(), Some("MINE"));
         assert_eq!(t.token_file, None);
     }

@@ -413,31 +413,33 @@ fn by_status(status: u16) -> Why {
     }
 }
 
+/// The tool's own cause codes: what it found, not what an answer said.
+const OWN: [CauseCode; 11] = [
+    CauseCode::UnknownOutcome,
+    CauseCode::RefundStatus,
+    CauseCode::RefundRejected,
+    CauseCode::AmountDiffers,
+    CauseCode::PaymentDiffers,
+    CauseCode::InvalidInput,
+    CauseCode::PaymentHasRefunds,
+    CauseCode::PaymentInDoubt,
+    CauseCode::OrderHasRefunds,
+    CauseCode::OrderInDoubt,
+    CauseCode::TransactionNeeded,
+];
+
 /// Every cause code the tool knows a meaning of, each once, grouped as people
 /// read them: the tool's own, no answer at all, HTTP statuses, Mercado Pago's
 /// (in their table's order), the predictions of `run --preflight`. The
 /// console's glossary and the reference's table list these.
 pub(crate) fn known() -> Vec<CauseCode> {
     use strum::IntoEnumIterator;
-    let own = [
-        CauseCode::UnknownOutcome,
-        CauseCode::RefundStatus,
-        CauseCode::RefundRejected,
-        CauseCode::AmountDiffers,
-        CauseCode::PaymentDiffers,
-        CauseCode::InvalidInput,
-        CauseCode::PaymentHasRefunds,
-        CauseCode::PaymentInDoubt,
-        CauseCode::OrderHasRefunds,
-        CauseCode::OrderInDoubt,
-        CauseCode::TransactionNeeded,
-    ];
     let mercado_pago = MERCADO_PAGO
         .iter()
         .flat_map(|(codes, _)| codes.iter())
         .map(|c| CauseCode::Other((*c).to_owned()));
     let mut seen = std::collections::HashSet::new();
-    own.into_iter()
+    OWN.into_iter()
         .chain(crate::domain::NetCause::iter().map(CauseCode::Net))
         .chain(STATUSES.map(CauseCode::Http))
         .chain(mercado_pago)
@@ -555,22 +557,15 @@ mod tests {
     #[test]
     fn codes_read_back_as_written_and_old_spellings_as_today() {
         use crate::domain::NetCause;
-        for code in [
-            CauseCode::UnknownOutcome,
+        // Every one of the tool's own, and one of each other kind.
+        for code in OWN.into_iter().chain([
             CauseCode::Net(NetCause::ConnectRefused),
             CauseCode::Net(NetCause::Tls),
             CauseCode::Http(503),
-            CauseCode::RefundStatus,
-            CauseCode::RefundRejected,
-            CauseCode::AmountDiffers,
-            CauseCode::PaymentDiffers,
-            CauseCode::InvalidInput,
-            CauseCode::PaymentHasRefunds,
-            CauseCode::PaymentInDoubt,
             CauseCode::Predicted(Prediction::ExceedsBalance),
             CauseCode::Other("2063".into()),
             CauseCode::Other("bad_request".into()),
-        ] {
+        ]) {
             assert_eq!(CauseCode::parse(&code.as_str()), code, "{code}");
         }
         // Older state files hold `refund_cancelled` for a refund created cancelled.

@@ -179,7 +179,7 @@ pub(crate) async fn read_back(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let (found, stopped) = lookup::books(client, ids, sending, stop).await;
+    let (found, stopped) = lookup::read(client, ids, sending, stop).await;
     let read = refunds_read(&found);
     let verdicts = decide(
         rows,
@@ -288,6 +288,18 @@ mod tests {
         Duration::from_secs(600)
     }
 
+    /// What `settle` says of `rows` at `now_ms`, ten minutes after an attempt
+    /// being old enough.
+    fn verdicts(
+        rows: &[DoubtRow],
+        books: Books,
+        refunds: &[MpRefund],
+        taken: &HashSet<String>,
+        now_ms: i64,
+    ) -> Vec<Option<Verdict>> {
+        settle(rows, books, refunds, taken, now_ms, ten_minutes())
+    }
+
     fn ids(v: &[Option<Verdict>]) -> Vec<Option<&str>> {
         v.iter()
             .map(|v| match v {
@@ -302,14 +314,7 @@ mod tests {
     fn a_refund_of_the_amount_made_after_the_first_request_settles_the_row_refunded() {
         let rows = [row(1, Some(2500), T0, T0 + MIN)];
         let refunds = [refund("r1", 2500, T0 + 1000)];
-        let v = settle(
-            &rows,
-            payment(),
-            &refunds,
-            &HashSet::new(),
-            T0 + 2 * MIN,
-            ten_minutes(),
-        );
+        let v = verdicts(&rows, payment(), &refunds, &HashSet::new(), T0 + 2 * MIN);
         // Found even before settle_after: a refund found is a fact.
         assert_eq!(ids(&v), [Some("r1")]);
     }
@@ -318,23 +323,9 @@ mod tests {
     fn nothing_found_is_not_refunded_only_once_the_last_attempt_is_old_enough() {
         let rows = [row(1, Some(2500), T0, T0 + MIN)];
         let refunds = [refund("other", 1000, T0 + 1000)];
-        let early = settle(
-            &rows,
-            payment(),
-            &refunds,
-            &HashSet::new(),
-            T0 + 5 * MIN,
-            ten_minutes(),
-        );
+        let early = verdicts(&rows, payment(), &refunds, &HashSet::new(), T0 + 5 * MIN);
         assert_eq!(ids(&early), [None]);
-        let late = settle(
-            &rows,
-            payment(),
-            &refunds,
-            &HashSet::new(),
-            T0 + 11 * MIN,
-            ten_minutes(),
-        );
+        let late = verdicts(&rows, payment(), &refunds, &HashSet::new(), T0 + 11 * MIN);
         assert_eq!(ids(&late), [Some("none")]);
     }
 
@@ -351,14 +342,7 @@ mod tests {
             refund("r1", 2500, T0 + 2000),
         ];
         let taken: HashSet<String> = ["known".to_owned()].into();
-        let v = settle(
-            &rows,
-            payment(),
-            &refunds,
-            &taken,
-            T0 + 20 * MIN,
-            ten_minutes(),
-        );
+        let v = verdicts(&rows, payment(), &refunds, &taken, T0 + 20 * MIN);
         assert_eq!(ids(&v), [Some("r1"), Some("none"), Some("none")]);
     }
 
@@ -366,14 +350,7 @@ mod tests {
     fn a_full_refund_takes_any_amount_and_a_partial_only_its_own() {
         let rows = [row(1, Some(1000), T0, T0), row(2, None, T0, T0)];
         let refunds = [refund("big", 9000, T0 + 1), refund("small", 1000, T0 + 2)];
-        let v = settle(
-            &rows,
-            payment(),
-            &refunds,
-            &HashSet::new(),
-            T0,
-            ten_minutes(),
-        );
+        let v = verdicts(&rows, payment(), &refunds, &HashSet::new(), T0);
         assert_eq!(ids(&v), [Some("small"), Some("big")]);
     }
 
@@ -411,7 +388,7 @@ mod tests {
             refund("theirs", 2500, T0 + 2),
         ];
         let taken: HashSet<String> = ["theirs".to_owned()].into();
-        let v = settle(&[r], payment(), &refunds, &taken, T0, ten_minutes());
+        let v = verdicts(&[r], payment(), &refunds, &taken, T0);
         assert_eq!(ids(&v), [Some("theirs")]);
     }
 
@@ -476,14 +453,7 @@ mod tests {
             on("R3", "PAYC", 3334),
         ];
         let books = Books::Order(ord);
-        let v = settle(
-            &[full(1)],
-            books,
-            &refunds,
-            &HashSet::new(),
-            T0,
-            ten_minutes(),
-        );
+        let v = verdicts(&[full(1)], books, &refunds, &HashSet::new(), T0);
         let Some(Verdict::Refunded {
             refund_id,
             amount,
@@ -500,17 +470,10 @@ mod tests {
         let mut again = full(2);
         again.same_key_refund = Some("R1+R2+R3".into());
         let taken: HashSet<String> = ["R1", "R2", "R3"].map(str::to_owned).into();
-        let v = settle(&[again], books, &refunds, &taken, T0, ten_minutes());
+        let v = verdicts(&[again], books, &refunds, &taken, T0);
         assert_eq!(ids(&v), [Some("R1+R2+R3")]);
         // The newest is another row's: the one made by hand is not this row's.
-        let v = settle(
-            &[full(3)],
-            books,
-            &refunds,
-            &taken,
-            T0 + 60 * MIN,
-            ten_minutes(),
-        );
+        let v = verdicts(&[full(3)], books, &refunds, &taken, T0 + 60 * MIN);
         assert_eq!(ids(&v), [Some("none")]);
     }
 
@@ -521,14 +484,7 @@ mod tests {
         r.same_key_refund = Some("mine".into());
         let refunds = [refund("mine", 2500, T0 + 1)];
         let taken: HashSet<String> = ["mine".to_owned()].into();
-        let v = settle(
-            &[r],
-            payment(),
-            &refunds,
-            &taken,
-            T0 + 60 * MIN,
-            ten_minutes(),
-        );
+        let v = verdicts(&[r], payment(), &refunds, &taken, T0 + 60 * MIN);
         assert_eq!(ids(&v), [Some("mine")], "never 'not refunded'");
     }
 
@@ -538,14 +494,7 @@ mod tests {
         let mut b = row(2, Some(2500), T0, T0);
         b.key = a.key.clone();
         let refunds = [refund("r1", 2500, T0 + 1)];
-        let v = settle(
-            &[a, b],
-            payment(),
-            &refunds,
-            &HashSet::new(),
-            T0 + 60 * MIN,
-            ten_minutes(),
-        );
+        let v = verdicts(&[a, b], payment(), &refunds, &HashSet::new(), T0 + 60 * MIN);
         assert_eq!(ids(&v), [Some("r1"), Some("r1")]);
     }
 }

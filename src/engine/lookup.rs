@@ -53,107 +53,67 @@ impl From<PaymentView> for Listed {
 impl From<OrderView> for Listed {
     fn from(o: OrderView) -> Listed {
         Listed {
-            refunds: Some(
-                o.refunds
-                    .into_iter()
-                    .map(|r| MpRefund {
-                        id: r.id,
-                        amount: r.amount,
-                        status: r.status,
-                        // An order's refunds carry no date.
-                        date_created: None,
-                        transaction_id: r.transaction_id,
-                    })
-                    .collect(),
-            ),
+            refunds: Some(o.refunds),
             currency: o.currency,
         }
     }
 }
 
-/// Reads every payment in `ids` (each once). Returns what was learnt and why the
-/// lookups stopped early, if they did; payments not reached are absent.
-pub(crate) async fn payments(
-    client: Client,
-    ids: Vec<PaymentId>,
-    settings: &Sending,
-    stop: Stop,
-) -> (HashMap<PaymentId, Lookup>, Option<StopReason>) {
-    payments_counted(client, ids, settings, stop, &AtomicU64::new(0)).await
+/// What the API is read back for, by its id: a payment, an order, or the
+/// refunds of either ([`Books`]). [`read`] reads any of them.
+pub(crate) trait Readable: Copy + Eq + Hash {
+    /// What a reading of it finds.
+    type Found;
+    /// One `GET` of it (the pool retries it as a refund is retried).
+    fn read(self, client: Client) -> impl Future<Output = Fetched<Self::Found>> + Send;
 }
 
-/// [`payments`], counting in `counted` each payment as its reading ends (a page
-/// shows how far it is).
-pub(crate) async fn payments_counted(
-    client: Client,
-    ids: Vec<PaymentId>,
-    settings: &Sending,
-    stop: Stop,
-    counted: &AtomicU64,
-) -> (HashMap<PaymentId, Lookup>, Option<StopReason>) {
-    read_all(client, ids, settings, stop, counted, |c, id| async move {
-        c.payment(id).await
-    })
-    .await
+impl Readable for PaymentId {
+    type Found = PaymentView;
+    async fn read(self, client: Client) -> Fetched<PaymentView> {
+        client.payment(self).await
+    }
 }
 
-/// Reads every order in `ids` (each once), as [`payments`] reads payments.
-pub(crate) async fn orders(
-    client: Client,
-    ids: Vec<OrderId>,
-    settings: &Sending,
-    stop: Stop,
-) -> (HashMap<OrderId, Lookup<OrderView>>, Option<StopReason>) {
-    read_all(
-        client,
-        ids,
-        settings,
-        stop,
-        &AtomicU64::new(0),
-        |c, id| async move { c.order(id).await },
-    )
-    .await
+impl Readable for OrderId {
+    type Found = OrderView;
+    async fn read(self, client: Client) -> Fetched<OrderView> {
+        client.order(self).await
+    }
 }
 
-/// Reads the refunds of every payment and order in `ids` (each once), in one
-/// pool: what the read-backs of rows in doubt and `reconcile` judge by.
-pub(crate) async fn books(
-    client: Client,
-    ids: Vec<Books>,
-    settings: &Sending,
-    stop: Stop,
-) -> (HashMap<Books, Lookup<Listed>>, Option<StopReason>) {
-    read_all(
-        client,
-        ids,
-        settings,
-        stop,
-        &AtomicU64::new(0),
-        |c, id| async move {
-            match id {
-                Books::Payment(p) => c.payment(p).await.map(Listed::from),
-                Books::Order(o) => c.order(o).await.map(Listed::from),
-            }
-        },
-    )
-    .await
+/// The refunds of every payment and order: what the read-backs of rows in
+/// doubt and `reconcile` judge by.
+impl Readable for Books {
+    type Found = Listed;
+    async fn read(self, client: Client) -> Fetched<Listed> {
+        match self {
+            Books::Payment(p) => client.payment(p).await.map(Listed::from),
+            Books::Order(o) => client.order(o).await.map(Listed::from),
+        }
+    }
 }
 
-/// Reads every id once through one sender's pool with `read`, counting each
-/// in `counted` as it ends.
-async fn read_all<K, T, F, Fut>(
+/// Reads every id in `ids` (each once). Returns what was learnt and why the
+/// lookups stopped early, if they did; ids not reached are absent.
+pub(crate) async fn read<K: Readable>(
+    client: Client,
+    ids: Vec<K>,
+    settings: &Sending,
+    stop: Stop,
+) -> (HashMap<K, Lookup<K::Found>>, Option<StopReason>) {
+    read_counted(client, ids, settings, stop, &AtomicU64::new(0)).await
+}
+
+/// [`read`], through one sender's pool, counting in `counted` each id as its
+/// reading ends (a page shows how far it is).
+pub(crate) async fn read_counted<K: Readable>(
     client: Client,
     ids: Vec<K>,
     settings: &Sending,
     stop: Stop,
     counted: &AtomicU64,
-    read: F,
-) -> (HashMap<K, Lookup<T>>, Option<StopReason>)
-where
-    K: Copy + Eq + Hash,
-    F: Fn(Client, K) -> Fut,
-    Fut: Future<Output = Fetched<T>>,
-{
+) -> (HashMap<K, Lookup<K::Found>>, Option<StopReason>) {
     let sender = Arc::new(Sender::new(settings, stop.clone()));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     for id in ids {
@@ -162,13 +122,13 @@ where
     }
     drop(tx);
     let mut all = HashMap::new();
-    let (sender_ref, client, read) = (&sender, &client, &read);
+    let (sender_ref, client) = (&sender, &client);
     let pooled = sender
         .each(
             rx,
             |id: K, first| async move {
                 let s = sender_ref
-                    .settle(first, || read(client.clone(), id), None)
+                    .settle(first, || id.read(client.clone()), None)
                     .await;
                 (id, s.last.and_then(|(reply, _)| lookup_of(s.end, reply)))
             },

@@ -349,10 +349,18 @@ fn render_beyond(s: &mut String, b: &Beyond) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn last_success_survives_a_failed_run() {
+    /// The metrics file a successful run at 100, then one that ends `then` at
+    /// 200, leave: `fig` says what each was.
+    fn after_two_runs<'a>(fig: impl Fn(Exit, i64) -> RunFigures<'a>, then: Exit) -> String {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.prom");
+        write(&path, &fig(Exit::Ok, 100)).unwrap();
+        write(&path, &fig(then, 200)).unwrap();
+        std::fs::read_to_string(&path).unwrap()
+    }
+
+    #[test]
+    fn last_success_survives_a_failed_run() {
         let summary = Summary::default();
         let beyond = Beyond {
             pending_all_batches: Some(7),
@@ -371,9 +379,7 @@ mod tests {
             earlier: &[],
             label: None,
         };
-        write(&path, &fig(Exit::Ok, 100)).unwrap();
-        write(&path, &fig(Exit::SomeFailed, 200)).unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = after_two_runs(fig, Exit::SomeFailed);
         assert!(
             text.contains("mprefund_last_success_timestamp_seconds 100\n"),
             "{text}"
@@ -397,8 +403,6 @@ mod tests {
             with_label(text, "run", "approved"),
             "# HELP a x\n# TYPE a gauge\na{run=\"approved\"} 1\nb{run=\"approved\",batch=\"q\"} 2\n"
         );
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.prom");
         let summary = Summary::default();
         let beyond = Beyond::default();
         let earlier = [crate::engine::night::EarlierBatch::failed(
@@ -417,9 +421,7 @@ mod tests {
             earlier: &earlier,
             label: Some(("run", "approved")),
         };
-        write(&path, &fig(Exit::Ok, 100)).unwrap();
-        write(&path, &fig(Exit::Stopped, 200)).unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
+        let text = after_two_runs(fig, Exit::Stopped);
         assert!(
             text.contains("mprefund_last_success_timestamp_seconds{run=\"approved\"} 100\n"),
             "{text}"

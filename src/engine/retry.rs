@@ -224,22 +224,14 @@ mod tests {
     #[test]
     fn backoff_is_full_jitter_and_capped() {
         let p = policy();
-        assert_eq!(
-            decide(&p, 1, st(500), || 0.0),
-            Verdict::Retry(Duration::ZERO)
-        );
-        assert_eq!(
-            decide(&p, 1, st(500), || 1.0),
-            Verdict::Retry(Duration::from_millis(100))
-        );
-        assert_eq!(
-            decide(&p, 2, st(500), || 1.0),
-            Verdict::Retry(Duration::from_millis(200))
-        );
-        assert_eq!(
-            decide(&p, 3, st(500), || 0.5),
-            Verdict::Retry(Duration::from_millis(200))
-        );
+        // (attempt, the jitter's draw, the wait in ms)
+        for (attempt, draw, ms) in [(1, 0.0, 0), (1, 1.0, 100), (2, 1.0, 200), (3, 0.5, 200)] {
+            assert_eq!(
+                decide(&p, attempt, st(500), || draw),
+                Verdict::Retry(Duration::from_millis(ms)),
+                "attempt {attempt}, draw {draw}"
+            );
+        }
         let p = Policy {
             max_attempts: 100,
             ..p
@@ -257,14 +249,14 @@ mod tests {
             status: 429,
             retry_after: Some(Duration::from_secs(s)),
         };
-        assert_eq!(
-            decide(&p, 1, ra(3), || 1.0),
-            Verdict::Retry(Duration::from_secs(3))
-        );
-        assert_eq!(
-            decide(&p, 1, ra(3600), || 0.0),
-            Verdict::Retry(Duration::from_secs(30))
-        );
+        // (Retry-After, the jitter's draw, the wait in seconds)
+        for (after, draw, secs) in [(3, 1.0, 3), (3600, 0.0, 30)] {
+            assert_eq!(
+                decide(&p, 1, ra(after), || draw),
+                Verdict::Retry(Duration::from_secs(secs)),
+                "Retry-After {after}"
+            );
+        }
     }
 
     #[test]

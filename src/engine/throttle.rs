@@ -459,6 +459,14 @@ mod tests {
         retry_after: Some(Duration::from_secs(1)),
     };
 
+    /// `n` answers let through from `from`, one sent every 10 ms and answered
+    /// 5 ms later.
+    fn accepted(c: &mut Control, from: Instant, n: u64) {
+        for i in 0..n {
+            c.observe(from + ms(i * 10), from + ms(i * 10 + 5), Signal::Accepted);
+        }
+    }
+
     /// What a simulated run saw.
     struct Sim {
         c: Control,
@@ -542,9 +550,7 @@ mod tests {
         for adaptive in [true, false] {
             let t0 = Instant::now();
             let mut c = Control::new(100.0, None, adaptive, t0);
-            for i in 0..50 {
-                c.observe(t0 + ms(i * 10), t0 + ms(i * 10 + 5), Signal::Accepted);
-            }
+            accepted(&mut c, t0, 50);
             assert!(!c.observe(t0 + ms(500), t0 + ms(505), RA1));
             assert_eq!(c.paused_until(t0 + ms(505)), None);
             assert_eq!(c.rate(), 100.0);
@@ -597,9 +603,7 @@ mod tests {
         let t0 = Instant::now();
         let mut c = Control::new(100.0, None, true, t0);
         // 100 let through in the second before, then refusals.
-        for i in 0..100 {
-            c.observe(t0 + ms(i * 10), t0 + ms(i * 10 + 5), Signal::Accepted);
-        }
+        accepted(&mut c, t0, 100);
         let sent = t0 + ms(1000);
         let mut changed = Vec::new();
         for i in 0..HANDFUL as u64 {
@@ -625,9 +629,7 @@ mod tests {
     fn a_pause_is_never_read_as_the_limit() {
         let t0 = Instant::now();
         let mut c = Control::new(100.0, None, true, t0);
-        for i in 0..100 {
-            c.observe(t0 + ms(i * 10), t0 + ms(i * 10 + 5), Signal::Accepted);
-        }
+        accepted(&mut c, t0, 100);
         for i in 0..HANDFUL as u64 {
             c.observe(t0 + ms(1000), t0 + ms(1005 + i), RA1);
         }
@@ -659,9 +661,7 @@ mod tests {
         }
         assert_eq!(c.paused_until(t0 + ms(10)), Some(t0 + ms(1009)));
         let after = t0 + ms(1009);
-        for i in 0..20 {
-            c.observe(after + ms(i * 10), after + ms(i * 10 + 5), Signal::Accepted);
-        }
+        accepted(&mut c, after, 20);
         c.observe(after + ms(200), after + ms(205), RA1);
         assert_eq!(c.paused_until(after + ms(205)), None);
         let f = c.figures(after + ms(205));

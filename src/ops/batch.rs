@@ -342,11 +342,7 @@ impl Finished {
                 (n > 0).then(|| format!("{o} {n}"))
             })
             .collect();
-        let stopped = self
-            .stopped
-            .as_ref()
-            .map(|r| format!("; stopped early: {r}"))
-            .unwrap_or_default();
+        let stopped = stopped_note(self.stopped.as_ref());
         format!(
             "batch {}: {} rows ({}){stopped}; exit {}; results {}",
             self.batch_id,
@@ -356,6 +352,14 @@ impl Finished {
             self.results.display()
         )
     }
+}
+
+/// A one-line summary's note of a command that stopped early: empty when it
+/// did not.
+pub(crate) fn stopped_note(stopped: Option<&StopReason>) -> String {
+    stopped
+        .map(|r| format!("; stopped early: {r}"))
+        .unwrap_or_default()
 }
 
 pub(super) fn check_outputs(
@@ -478,7 +482,7 @@ fn beyond(
     let input_unchanged = tonight.is_some_and(|t| t.same_bytes) && before == 0;
     if input_unchanged {
         let finished = ledger
-            .last_change(&batch.id)?
+            .last_activity_ms(&batch.id)?
             .unwrap_or(batch.created_at_ms);
         let date: String = crate::domain::clock::rfc3339(finished)
             .chars()

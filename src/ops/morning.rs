@@ -159,24 +159,11 @@ fn write_metrics(path: &Path, m: &Morning) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn batch(id: &str, input: &str) -> Batch {
-        Batch {
-            id: id.into(),
-            created_at_ms: 0,
-            input_path: input.into(),
-            input_digest: "d".into(),
-            namespace: "ns".into(),
-            header: Vec::new(),
-            delimiter: b',',
-            settings: crate::store::ledger::BatchSettings::default(),
-            row_count: 1,
-        }
-    }
+    use crate::store::ledger::testing::batch_from;
 
     #[test]
     fn each_batch_read_gets_a_file_of_its_own() {
-        let b = batch("0123456789abcdef", "/in/tonight.csv");
+        let b = batch_from("0123456789abcdef", "/in/tonight.csv", 0);
         assert_eq!(
             per_batch(None, &b),
             Path::new("/in/tonight-1970-01-01-0123456789ab.reconcile.csv")

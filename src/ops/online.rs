@@ -21,8 +21,9 @@ use crate::api::client::{Client, PaymentView};
 use crate::api::orders_api::OrderView;
 pub(crate) use crate::domain::Prediction;
 use crate::domain::ending::{Ending, Exit};
+use crate::domain::joint::Part;
 use crate::domain::money::Counted;
-use crate::domain::{Currency, OrderId, PaymentId, RefundStatus, Requested, Row, Target};
+use crate::domain::{Currency, OrderId, PaymentId, RefundStatus, Requested, Row, Target, Valid};
 use crate::engine::lookup::{self, Lookup};
 use crate::engine::send::{Stop, StopReason};
 use crate::sheets::input::{InputOptions, InputSummary, Spooled};
@@ -112,6 +113,14 @@ struct OnPayment {
     /// Refunds the state file says rows of this file made on the payment: not
     /// "prior refunds", and their rows need no balance.
     own: std::collections::HashSet<String>,
+}
+
+impl OnPayment {
+    /// The file's rows on it ask more than is `left`: partial amounts beyond
+    /// it, or a `full` row beside another one or on nothing left.
+    fn exceeds(&self, left: Decimal) -> bool {
+        self.partial_sum > left || (self.full && (self.rows > 1 || left <= Decimal::ZERO))
+    }
 }
 
 /// What the file asks of each payment, gathered row by row while the rows are
@@ -225,12 +234,12 @@ enum Seen<'a> {
 async fn read_books(asked: FileAsks, send: &SendOptions, stop: Stop) -> anyhow::Result<Books> {
     let client = Client::new(&send.api_base, &send.token, &send.sending.client)?;
     let ids: Vec<PaymentId> = asked.asked.keys().copied().collect();
-    let (found, stopped) = lookup::payments(client.clone(), ids, &send.sending, stop.clone()).await;
+    let (found, stopped) = lookup::read(client.clone(), ids, &send.sending, stop.clone()).await;
     let (found_orders, stopped) = match stopped {
         Some(s) => (HashMap::new(), Some(s)),
         None => {
             let ids: Vec<OrderId> = asked.orders.keys().copied().collect();
-            lookup::orders(client, ids, &send.sending, stop).await
+            lookup::read(client, ids, &send.sending, stop).await
         }
     };
     Ok(Books {
@@ -365,24 +374,13 @@ fn predict<'a>(
     if status != "approved" {
         return (Prediction::NotRefundable, Some(p));
     }
-    let currency = p
-        .currency_id
-        .as_deref()
-        .and_then(|c| c.parse::<Currency>().ok());
-    let named = v.currency.map(|c| c.to_string());
-    let wrong_currency = named.is_some() && named.as_deref() != p.currency_id.as_deref();
-    let too_precise = match (v.ask.requested, currency) {
-        (Requested::Partial(a), Some(c)) => a.get().scale() > c.decimals(),
-        _ => false,
-    };
-    if wrong_currency || too_precise {
+    if currency_mismatch(v, p.currency_id.as_deref()) {
         return (Prediction::CurrencyMismatch, Some(p));
     }
     let refunded = p.transaction_amount_refunded.unwrap_or_default();
     let left = total - refunded;
     let on = &asked[&payment];
-    let exceeds = on.partial_sum > left || (on.full && (on.rows > 1 || left <= Decimal::ZERO));
-    if exceeds {
+    if on.exceeds(left) {
         return (Prediction::ExceedsBalance, Some(p));
     }
     // The file's own refunds (per the state file) are not prior refunds.
@@ -400,13 +398,32 @@ fn predict<'a>(
     if prior + on.rows > MAX_PARTIALS {
         return (Prediction::TooManyPartials, Some(p));
     }
-    let approved = p.date_approved.as_deref().and_then(|d| {
-        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
-    });
-    if approved.is_some_and(|a| now - a > time::Duration::days(window_days)) {
+    if older_than(p.date_approved.as_deref(), now, window_days) {
         return (Prediction::Old, Some(p));
     }
     (Prediction::Ok, Some(p))
+}
+
+/// The row names another currency than `charged`, the one the payment (or
+/// order) is in, or asks for an amount finer than that currency has.
+fn currency_mismatch(v: &Valid, charged: Option<&str>) -> bool {
+    let currency = charged.and_then(|c| c.parse::<Currency>().ok());
+    let named = v.currency.map(|c| c.to_string());
+    let wrong_currency = named.is_some() && named.as_deref() != charged;
+    let too_precise = match (v.ask.requested, currency) {
+        (Requested::Partial(a), Some(c)) => a.get().scale() > c.decimals(),
+        _ => false,
+    };
+    wrong_currency || too_precise
+}
+
+/// `date` (RFC 3339) is more than `window_days` before `now`; an absent or
+/// unreadable date is not.
+fn older_than(date: Option<&str>, now: time::OffsetDateTime, window_days: i64) -> bool {
+    let then = date.and_then(|d| {
+        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
+    });
+    then.is_some_and(|t| now - t > time::Duration::days(window_days))
 }
 
 /// An order's prediction: as a payment's, from what the order says — its
@@ -444,32 +461,20 @@ fn predict_order<'a>(
     if o.open_chargebacks().next().is_some() {
         return (Prediction::ChargedBack, Some(o));
     }
-    let currency = o
-        .currency
-        .as_deref()
-        .and_then(|c| c.parse::<Currency>().ok());
-    let named = v.currency.map(|c| c.to_string());
-    let too_precise = match (v.ask.requested, currency) {
-        (Requested::Partial(a), Some(c)) => a.get().scale() > c.decimals(),
-        _ => false,
-    };
-    if (named.is_some() && named.as_deref() != o.currency.as_deref()) || too_precise {
+    if currency_mismatch(v, o.currency.as_deref()) {
         return (Prediction::CurrencyMismatch, Some(o));
     }
     let Some(left) = o.left(order.transaction.as_ref()) else {
         return (Prediction::Unreadable, Some(o));
     };
     let on = &asked[&order.order];
-    if on.partial_sum > left || (on.full && (on.rows > 1 || left <= Decimal::ZERO)) {
+    if on.exceeds(left) {
         return (Prediction::ExceedsBalance, Some(o));
     }
     if o.refunds.iter().any(|r| !on.own.contains(&r.id)) {
         return (Prediction::HasPriorRefunds, Some(o));
     }
-    let made = o.created_date.as_deref().and_then(|d| {
-        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok()
-    });
-    if made.is_some_and(|m| now - m > time::Duration::days(window_days)) {
+    if older_than(o.created_date.as_deref(), now, window_days) {
         return (Prediction::Old, Some(o));
     }
     (Prediction::Ok, Some(o))
@@ -481,6 +486,17 @@ fn predict_order<'a>(
 fn cells(prediction: Prediction, seen: Option<Seen<'_>>, dialect: Dialect) -> Vec<String> {
     let dec = |d: Option<Decimal>| d.map(|d| dialect.amount(d)).unwrap_or_default();
     let text = |t: Option<&String>| t.cloned().unwrap_or_default();
+    // A refund as `id:amount:status:` and, last, what tells it apart: an
+    // order's transaction, a payment's refund's date.
+    let refund = |r: Part<'_>, last: Option<&str>| {
+        format!(
+            "{}:{}:{}:{}",
+            r.id,
+            dec(r.amount),
+            r.status.map_or("", RefundStatus::as_str),
+            last.unwrap_or("")
+        )
+    };
     let p = match seen {
         None => {
             let mut v = vec![prediction.as_str().to_owned()];
@@ -497,15 +513,7 @@ fn cells(prediction: Prediction, seen: Option<Seen<'_>>, dialect: Dialect) -> Ve
             let refunds: Vec<String> = o
                 .refunds
                 .iter()
-                .map(|r| {
-                    format!(
-                        "{}:{}:{}:{}",
-                        r.id,
-                        dec(r.amount),
-                        r.status.as_ref().map_or("", RefundStatus::as_str),
-                        r.transaction_id.as_deref().unwrap_or("")
-                    )
-                })
+                .map(|r| refund(r.part(), r.transaction_id.as_deref()))
                 .collect();
             return vec![
                 prediction.as_str().to_owned(),
@@ -527,15 +535,7 @@ fn cells(prediction: Prediction, seen: Option<Seen<'_>>, dialect: Dialect) -> Ve
         .refunds
         .iter()
         .flatten()
-        .map(|r| {
-            format!(
-                "{}:{}:{}:{}",
-                r.id,
-                dec(r.amount),
-                r.status.as_ref().map_or("", RefundStatus::as_str),
-                r.date_created.as_deref().unwrap_or("")
-            )
-        })
+        .map(|r| refund(r.part(), r.date_created.as_deref()))
         .collect();
     vec![
         prediction.as_str().to_owned(),
@@ -646,30 +646,20 @@ mod tests {
             Prediction::ExceedsBalance
         );
         // A `full` row beside another on the same payment, or on nothing left.
-        assert_eq!(
-            predict_one(
-                &row(1, 1, None, None),
-                &asked(2, "0", true, &[]),
-                &found(payment("100", "0"))
-            ),
-            Prediction::ExceedsBalance
-        );
-        assert_eq!(
-            predict_one(
-                &row(1, 1, None, None),
-                &asked(1, "0", true, &[]),
-                &found(payment("100", "0"))
-            ),
-            Prediction::Ok
-        );
-        assert_eq!(
-            predict_one(
-                &row(1, 1, None, None),
-                &asked(1, "0", true, &["77"]),
-                &found(payment("100", "100"))
-            ),
-            Prediction::ExceedsBalance
-        );
+        let full: [(u64, &[&str], &str, Prediction); 3] = [
+            (2, &[], "0", Prediction::ExceedsBalance),
+            (1, &[], "0", Prediction::Ok),
+            (1, &["77"], "100", Prediction::ExceedsBalance),
+        ];
+        for (rows, own, refunded, want) in full {
+            let on = asked(rows, "0", true, own);
+            let p = found(payment("100", refunded));
+            assert_eq!(
+                predict_one(&row(1, 1, None, None), &on, &p),
+                want,
+                "{rows} full row(s), {refunded} of 100 refunded"
+            );
+        }
     }
 
     #[test]

@@ -101,20 +101,7 @@ fn list(batches: &[Batch]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn batch(id: &str, input: &str, created: i64) -> Batch {
-        Batch {
-            id: id.into(),
-            created_at_ms: created,
-            input_path: input.into(),
-            input_digest: "d".into(),
-            namespace: "ns".into(),
-            header: Vec::new(),
-            delimiter: b',',
-            settings: crate::store::ledger::BatchSettings::default(),
-            row_count: 1,
-        }
-    }
+    use crate::store::ledger::testing::batch_from as batch;
 
     fn chosen(batches: &[Batch], id: Option<&str>, input: Option<&str>) -> Result<String, String> {
         choose_batch(batches, Path::new("state.db"), id, input)

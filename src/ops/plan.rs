@@ -242,29 +242,23 @@ impl PlanReport {
                 writeln!(out, "line {line}: {reason}")?;
             }
         }
-        if !self.prior.is_empty() {
-            let state = self.state.as_deref().unwrap_or(Path::new(""));
-            writeln!(out)?;
-            writeln!(
-                out,
-                "already refunded, or maybe refunded, by an earlier batch of {} ({} refund(s)); `run` sends these rows only with --allow-more-refunds, and holds a row whose payment is in doubt until a read-back (`reconcile`, or `run` once its last attempt is old enough) settles it:",
-                state.display(),
+        let state = self.state.as_deref().unwrap_or(Path::new("")).display();
+        earlier_section(
+            out,
+            format_args!(
+                "already refunded, or maybe refunded, by an earlier batch of {state} ({} refund(s)); `run` sends these rows only with --allow-more-refunds, and holds a row whose payment is in doubt until a read-back (`reconcile`, or `run` once its last attempt is old enough) settles it:",
                 self.prior.len()
-            )?;
-            earlier_lines(out, &self.prior)?;
-        }
-        if !self.repeated.is_empty() {
-            let state = self.state.as_deref().unwrap_or(Path::new(""));
-            writeln!(out)?;
-            writeln!(
-                out,
-                "already refunded, or maybe refunded, as these very rows by an earlier batch of {} ({} row(s)); `run` sends them no more, and their money is that batch's:",
-                state.display(),
+            ),
+            &self.prior,
+        )?;
+        earlier_section(
+            out,
+            format_args!(
+                "already refunded, or maybe refunded, as these very rows by an earlier batch of {state} ({} row(s)); `run` sends them no more, and their money is that batch's:",
                 rows_of(&self.repeated)
-            )?;
-            earlier_lines(out, &self.repeated)?;
-        }
-        Ok(())
+            ),
+            &self.repeated,
+        )
     }
 
     /// Rows an earlier batch refunded, or may have refunded: on their payment
@@ -305,9 +299,18 @@ impl Ending for Planned {
     }
 }
 
-/// One line per earlier refund of a row: its line, what it refunds, and what
-/// became of the refund.
-fn earlier_lines(out: &mut dyn std::io::Write, refunds: &[PriorRefund]) -> std::io::Result<()> {
+/// When there are earlier refunds of rows: `heading`, then one line per
+/// refund: its row's line, what it refunds, and what became of the refund.
+fn earlier_section(
+    out: &mut dyn std::io::Write,
+    heading: std::fmt::Arguments<'_>,
+    refunds: &[PriorRefund],
+) -> std::io::Result<()> {
+    if refunds.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{heading}")?;
     for p in refunds {
         let what = if p.order { "order" } else { "payment" };
         writeln!(

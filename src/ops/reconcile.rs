@@ -147,11 +147,7 @@ impl Reconciled {
             .iter()
             .map(|(f, c)| format!("{} {}", f.as_str(), c.rows))
             .collect();
-        let stopped = self
-            .stopped
-            .as_ref()
-            .map(|r| format!("; stopped early: {r}"))
-            .unwrap_or_default();
+        let stopped = batch::stopped_note(self.stopped.as_ref());
         format!(
             "batch {}: reconciled ({}); {} row(s) updated{stopped}; exit {}; reconciliation {}",
             self.batch_id,
@@ -227,7 +223,7 @@ pub(crate) async fn reconcile(req: ReconcileRequest, stop: Stop) -> anyhow::Resu
         .collect();
     let api_base = batch::api_base_for(&req.send, &batch)?;
     let client = Client::new(&api_base, &req.send.token, &req.send.sending.client)?;
-    let (found, stopped) = lookup::books(client, ids, &req.send.sending, stop).await;
+    let (found, stopped) = lookup::read(client, ids, &req.send.sending, stop).await;
     let known = ledger.known_refund_ids()?;
     // The rows in doubt on the batch's payments, decided from the same reads:
     // the batch's own become its lines; those of other batches are settled
@@ -403,6 +399,35 @@ struct Classified {
     update: Option<RowResult>,
 }
 
+impl Classified {
+    /// A finding that changes nothing of the row.
+    fn only(finding: Finding, mp: Option<MpRefund>) -> Classified {
+        Classified {
+            finding,
+            mp,
+            update: None,
+        }
+    }
+
+    /// A finding that changes the row's result to `r`, its refund's status
+    /// now `status`, as Mercado Pago's refund `mp` says.
+    fn changing(
+        finding: Finding,
+        mut r: RowResult,
+        status: RefundStatus,
+        mp: MpRefund,
+    ) -> Classified {
+        if let Some(f) = r.refund.as_mut() {
+            f.status = status;
+        }
+        Classified {
+            finding,
+            mp: Some(mp),
+            update: Some(r),
+        }
+    }
+}
+
 /// Classifies a row of the batch not in doubt against its payment's refunds
 /// at Mercado Pago (`None`: the payment could not be read): pure, so that
 /// every case is tested. `state_amount` is what the row refunded, else what it
@@ -412,11 +437,7 @@ fn classify(
     state_amount: Option<Decimal>,
     refunds: Option<&[MpRefund]>,
 ) -> Classified {
-    let found = |finding, mp| Classified {
-        finding,
-        mp,
-        update: None,
-    };
+    let found = Classified::only;
     let Some(refunds) = refunds else {
         return found(Finding::Unreadable, None);
     };
@@ -444,14 +465,7 @@ fn classify(
                         ours.id
                     ),
                 });
-                if let Some(f) = r.refund.as_mut() {
-                    f.status = status.clone();
-                }
-                Classified {
-                    finding: Finding::RejectedLater,
-                    mp: Some(m),
-                    update: Some(r),
-                }
+                Classified::changing(Finding::RejectedLater, r, status.clone(), m)
             } else if let Some(made) =
                 status.filter(|s| outcome == Outcome::InProcess && s.is_made())
             {
@@ -459,14 +473,7 @@ fn classify(
                 r.outcome = Outcome::Refunded;
                 r.attempts = 0;
                 r.cause = None;
-                if let Some(f) = r.refund.as_mut() {
-                    f.status = made.clone();
-                }
-                Classified {
-                    finding: Finding::Settled,
-                    mp: Some(m),
-                    update: Some(r),
-                }
+                Classified::changing(Finding::Settled, r, made.clone(), m)
             } else {
                 found(Finding::Matched, Some(m))
             }
@@ -485,11 +492,7 @@ fn in_doubt(
     settled: &mut Vec<(DoubtRow, Verdict)>,
     claimed: &mut HashSet<String>,
 ) -> Classified {
-    let finding = |finding, mp| Classified {
-        finding,
-        mp,
-        update: None,
-    };
+    let finding = Classified::only;
     let Some(refunds) = refunds else {
         return finding(Finding::Unreadable, None);
     };
@@ -736,11 +739,12 @@ mod tests {
             same_key_refund: None,
         };
         let (mut settled, mut claimed) = (Vec::new(), HashSet::new());
+        let books = Books::Payment(crate::domain::PaymentId::new(5).unwrap());
         let found = Verdict::Refunded {
             refund_id: "9".into(),
             status: RefundStatus::Approved,
             amount: Some(dec("25")),
-            books: Books::Payment(crate::domain::PaymentId::new(5).unwrap()),
+            books,
         };
         let c = in_doubt(
             doubtful(),
@@ -755,9 +759,7 @@ mod tests {
             claimed.contains("9"),
             "not counted again as an outside refund"
         );
-        let none = Verdict::NotRefunded {
-            books: Books::Payment(crate::domain::PaymentId::new(5).unwrap()),
-        };
+        let none = Verdict::NotRefunded { books };
         let c = in_doubt(
             doubtful(),
             Some(none),

@@ -10,10 +10,27 @@
 //! and `{date}` (the batch's creation date, `YYYY-MM-DD`, UTC), so that one batch's
 //! files never land on another's; any other `{name}` is refused. Expansion only
 //! ever inserts hex digits, digits and `-`: it cannot add a folder or a `..`.
+//! A name made from what a person typed is made plain ([`plain`]) the same way.
 
 use std::path::{Path, PathBuf};
 
 use crate::Usage;
+
+/// The first `most` characters of `text`, each letter, digit, `-` and `_` as
+/// it is and any other as `_`: nothing a file system or a header reads
+/// otherwise.
+pub(crate) fn plain(text: &str, most: usize) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(most)
+        .collect()
+}
 
 /// The CSVs a command writes beside the batch's input unless `--out` names
 /// another file: `<input-stem>.<sheet>.csv`, one name per kind of sheet.

@@ -113,17 +113,7 @@ fn state_dir() -> Result<PathBuf, Usage> {
 /// A namespace as a file name: itself when it is plain, else its plain
 /// characters and a short digest, so two namespaces never share a file.
 fn file_name_of(namespace: &str) -> String {
-    let plain: String = namespace
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect();
+    let plain = super::paths::plain(namespace, 64);
     if plain == namespace && !plain.is_empty() {
         return plain;
     }

@@ -89,6 +89,19 @@ impl App {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Appends what `who` did to batch `batch` to the audit trail, as
+    /// [`App::audit`].
+    pub(crate) fn audit_batch(
+        &self,
+        who: &str,
+        action: Action,
+        remote: &Remote,
+        batch: &str,
+        detail: Option<Detail>,
+    ) -> Result<(), AppError> {
+        self.audit(Some(who), action, remote, Some(batch), detail)
+    }
+
     /// Appends to the audit trail; a trail that cannot be written fails the request.
     pub(crate) fn audit(
         &self,

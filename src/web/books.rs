@@ -29,16 +29,16 @@
 //! it was, as `reconcile` promises.
 
 use askama::Template;
-use axum::extract::multipart::MultipartRejection;
+use axum::Extension;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use strum::IntoEnumIterator;
 
 use super::app::{App, Shared};
 use super::auth;
 use super::error::AppError;
-use super::extract::{Account, Api, Batch, Remote, Step, Viewer};
+use super::extract::{Account, Api, Batch, FileForm, Remote, Step};
 use super::findings::{
     ApiLine, BooksRead, ReportRead, ReportView, Shown, api_findings, report_view,
 };
@@ -77,12 +77,8 @@ fn sent(app: &App, who: Option<&Account>, u: &Upload) -> Result<String, AppError
 }
 
 /// `POST /batches/{id}/reconcile`: the books read back, in the background.
-pub(crate) async fn reconcile(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step,
-) -> Result<Redirect, AppError> {
-    let (who, u, _) = step.into_parts();
+pub(crate) async fn reconcile(step: Step) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, _) = step.into_parts();
     sent(&app, Some(&who), &u)?;
     let send = app
         .send
@@ -136,13 +132,7 @@ fn begin(
     let detail = Some(super::detail::Detail::Reconcile {
         ledger_batch: ledger_batch.clone(),
     });
-    app.audit(
-        Some(&who.name),
-        Action::Reconcile,
-        remote,
-        Some(&u.id),
-        detail,
-    )?;
+    app.audit_batch(&who.name, Action::Reconcile, remote, &u.id, detail)?;
     Ok(ReconcileRequest {
         state: app.state.clone(),
         pick: crate::ops::Pick {
@@ -207,8 +197,7 @@ struct ReconcilePage {
 /// `GET /batches/{id}/reconcile`: the reading under way, else the last one.
 pub(crate) async fn page(
     State(app): State<Shared>,
-    v: Viewer,
-    Batch(u, _): Batch,
+    Batch(u, v): Batch,
 ) -> Result<Response, AppError> {
     let w = v.words;
     let working = match app.batches.busy(&u.id) {
@@ -261,9 +250,10 @@ pub(crate) async fn page(
     Ok(render(&page, StatusCode::OK))
 }
 
-/// A CSV the engine writes beside a batch's stored upload, downloaded as is.
+/// A CSV the engine writes beside a batch's stored upload, downloaded as is
+/// ([`csv`]; its route says which).
 #[derive(Clone, Copy)]
-enum Written {
+pub(crate) enum Written {
     /// `reconcile`'s reconciliation.
     Reconciliation,
     /// `reconcile --report`'s matching, of the last report matched.
@@ -308,44 +298,25 @@ impl Written {
     }
 }
 
-/// `GET /batches/{id}/reconcile.csv`: the reconciliation as `reconcile` wrote
-/// it (the one sheet writer: the batch's dialect, formula cells neutralised).
+/// `GET /batches/{id}/reconcile.csv`, the reconciliation as `reconcile` wrote
+/// it, and `GET /batches/{id}/report.csv`, the matching of the last report as
+/// `reconcile --report`'s function wrote it: `which` the route says, as the one
+/// sheet writer wrote it (the batch's dialect, formula cells neutralised);
+/// audited; 404 when the engine has not written it.
 pub(crate) async fn csv(
     State(app): State<Shared>,
+    Extension(which): Extension<Written>,
     remote: Remote,
-    v: Viewer<Api>,
-    Batch(u, _): Batch<Api>,
+    Batch(u, v): Batch<Api>,
 ) -> Result<Response, AppError> {
-    download(&app, &v, &u, &remote, Written::Reconciliation).await
-}
-
-/// `GET /batches/{id}/report.csv`: the matching of the last report, as
-/// `reconcile --report`'s function wrote it (the same sheet writer).
-pub(crate) async fn report_csv(
-    State(app): State<Shared>,
-    remote: Remote,
-    v: Viewer<Api>,
-    Batch(u, _): Batch<Api>,
-) -> Result<Response, AppError> {
-    download(&app, &v, &u, &remote, Written::ReportMatch).await
-}
-
-/// `which` of batch `u`, audited; 404 when the engine has not written it.
-async fn download(
-    app: &Shared,
-    v: &Account,
-    u: &Upload,
-    remote: &Remote,
-    which: Written,
-) -> Result<Response, AppError> {
-    let body = match tokio::fs::read(which.path(app, u)).await {
+    let body = match tokio::fs::read(which.path(&app, &u)).await {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(AppError::said(StatusCode::NOT_FOUND, which.missing(), &[]));
         }
         Err(e) => return Err(anyhow::Error::from(e).into()),
     };
-    app.audit(Some(&v.name), which.action(), remote, Some(&u.id), None)?;
+    app.audit_batch(&v.name, which.action(), &remote, &u.id, None)?;
     let disposition = format!("attachment; filename=\"{}-{}.csv\"", which.name(), u.id);
     Ok((
         [
@@ -362,17 +333,14 @@ async fn download(
 /// matched against the batch.
 pub(crate) async fn report(
     State(app): State<Shared>,
-    v: Result<Viewer<Api>, AppError>,
     batch: Result<Batch<Api>, AppError>,
     remote: Remote,
-    headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
+    form: FileForm,
 ) -> Result<Redirect, AppError> {
-    // A body that is no multipart form is refused as such, whoever sent it.
-    let multipart = multipart.map_err(AppError::answer)?;
-    let (v, Batch(u, _)) = (v?, batch?);
-    let header = auth::csrf_header(&headers);
-    let (stored, name, ledger_batch) = received(&app, &v, &u, &remote, header, multipart).await?;
+    let (v, Batch(u, _)) = (form.v, batch?);
+    let header = form.header.as_deref();
+    let (stored, name, ledger_batch) =
+        received(&app, &v, &u, &remote, header, form.multipart).await?;
     // The account's currency, which a batch without a currency column is in:
     // a report line in another is none of its refunds.
     let plan = upload::plan_of(&app, &u)
@@ -417,7 +385,7 @@ pub(crate) async fn report(
         file: name.clone(),
         found,
     });
-    app.audit(Some(&v.name), Action::Report, &remote, Some(&u.id), detail)?;
+    app.audit_batch(&v.name, Action::Report, &remote, &u.id, detail)?;
     let kept = Found {
         by: v.name.clone(),
         at_ms: crate::domain::clock::now_ms(),
@@ -487,7 +455,7 @@ fn refuse(
         file: file.to_owned(),
         unfit: super::detail::Unfit::of(problem),
     };
-    if let Err(failed) = app.audit(Some(&v.name), action, remote, Some(&u.id), Some(what)) {
+    if let Err(failed) = app.audit_batch(&v.name, action, remote, &u.id, Some(what)) {
         return failed;
     }
     let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -509,8 +477,7 @@ struct ReportPage {
 /// `GET /batches/{id}/report`: the last report matched against the batch.
 pub(crate) async fn report_page(
     State(app): State<Shared>,
-    v: Viewer,
-    Batch(u, _): Batch,
+    Batch(u, v): Batch,
 ) -> Result<Response, AppError> {
     let report = app.store().found::<ReportRead>(&u.id, ReadBack::Report)?;
     let page = ReportPage {

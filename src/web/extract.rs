@@ -1,9 +1,9 @@
 //! What a console handler takes from its request, each checked once, here:
 //! the request's language ([`Words`]), who sent it ([`Remote`]), the account
 //! behind its session ([`Viewer`]), a POST's form with its CSRF token and the
-//! role its step needs ([`Actor`]), and the batch in its path ([`Batch`],
-//! [`Step`]). A handler names what it needs in its arguments and refuses
-//! nothing of this itself.
+//! role its step needs ([`Actor`]), a file's multipart form ([`FileForm`]),
+//! and the batch in its path ([`Batch`], [`Step`]). A handler names what it
+//! needs in its arguments and refuses nothing of this itself.
 //!
 //! Invariants: the checks come in one order — a body that is no form, then
 //! the session (401, or the login form for a page), then the CSRF token
@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::ops::Deref;
 
-use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{ConnectInfo, Form, FromRequest, FromRequestParts, Multipart, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use serde::Deserialize;
@@ -287,6 +287,8 @@ impl Posted for Leave {
 /// whose role `R` allows it, with its form `F`.
 pub(crate) struct Actor<R = Anyone, F = Csrf> {
     pub who: Account,
+    /// Who sent it, as the audit trail records it.
+    pub remote: Remote,
     pub form: F,
     _rule: PhantomData<fn() -> R>,
 }
@@ -327,8 +329,38 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Actor<R, F> {
         }
         Ok(Actor {
             who,
+            remote,
             form,
             _rule: PhantomData,
+        })
+    }
+}
+
+/// A POST whose body is a multipart form (a file and its fields), by the
+/// account behind its session: a body that is no multipart form is refused
+/// as such first, whoever sent it, then the session. Its CSRF token is the
+/// header's or the form's own field, read as the form streams in.
+pub(crate) struct FileForm {
+    pub v: Viewer<Api>,
+    /// The CSRF token's header, when the request carries one.
+    pub header: Option<String>,
+    pub multipart: Multipart,
+}
+
+impl FromRequest<Shared> for FileForm {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, app: &Shared) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let v = Viewer::<Api>::from_request_parts(&mut parts, app).await;
+        let header = auth::csrf_header(&parts.headers).map(str::to_owned);
+        let multipart = Multipart::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(AppError::answer)?;
+        Ok(FileForm {
+            v: v?,
+            header,
+            multipart,
         })
     }
 }
@@ -341,8 +373,10 @@ pub(crate) fn find(app: &App, id: &str) -> anyhow::Result<Option<Upload>> {
     }
 }
 
-/// The batch of the route's `{id}`; a page's 404 is a page of the console.
-pub(crate) struct Batch<K = Page>(pub Upload, pub PhantomData<fn() -> K>);
+/// The batch of the route's `{id}`, and the viewer it is shown to (the
+/// session is checked before the batch is looked up); a page's 404 is a page
+/// of the console.
+pub(crate) struct Batch<K = Page>(pub Upload, pub Viewer<K>);
 
 impl<K: Reply> FromRequestParts<Shared> for Batch<K> {
     type Rejection = AppError;
@@ -353,7 +387,7 @@ impl<K: Reply> FromRequestParts<Shared> for Batch<K> {
             .await
             .map_err(AppError::answer)?;
         match find(app, &id)? {
-            Some(u) => Ok(Batch(u, PhantomData)),
+            Some(u) => Ok(Batch(u, viewer)),
             None if K::PAGE => Err(AppError::answer(view::message(
                 viewer.chrome(),
                 StatusCode::NOT_FOUND,
@@ -366,8 +400,11 @@ impl<K: Reply> FromRequestParts<Shared> for Batch<K> {
 }
 
 /// A step on the batch of the route's `{id}`: an [`Actor`]'s POST, then the
-/// batch (404 after the token and the role are checked).
+/// batch (404 after the token and the role are checked); with the console it
+/// is a step of, all a step's handler takes.
 pub(crate) struct Step<R = Anyone, F = Csrf> {
+    pub app: Shared,
+    pub remote: Remote,
     pub who: Account,
     pub batch: Upload,
     pub form: F,
@@ -375,9 +412,9 @@ pub(crate) struct Step<R = Anyone, F = Csrf> {
 }
 
 impl<R, F> Step<R, F> {
-    /// Who asks, the batch, the form.
-    pub(crate) fn into_parts(self) -> (Account, Upload, F) {
-        (self.who, self.batch, self.form)
+    /// The console, who sent it from where, the batch, the form.
+    pub(crate) fn into_parts(self) -> (Shared, Remote, Account, Upload, F) {
+        (self.app, self.remote, self.who, self.batch, self.form)
     }
 }
 
@@ -395,6 +432,8 @@ impl<R: Rule, F: Posted + 'static> FromRequest<Shared> for Step<R, F> {
         let batch =
             found.ok_or_else(|| AppError::said(StatusCode::NOT_FOUND, M::ErrNoBatch, &[]))?;
         Ok(Step {
+            app: app.clone(),
+            remote: actor.remote,
             who: actor.who,
             batch,
             form: actor.form,

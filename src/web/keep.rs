@@ -70,21 +70,17 @@ pub(crate) fn sweep(
             }
         }
         store.note_upload_removed(&u.id, now_ms)?;
-        store.append_audit(&Entry {
-            at_ms: now_ms,
-            user: None,
-            action: Action::UploadRemoved.as_str().to_owned(),
-            remote: None,
-            batch: Some(u.id.clone()),
-            detail: Some(
-                super::detail::Detail::UploadRemoved {
-                    file: u.original_name.clone(),
-                    days,
-                    ended_ms: ended,
-                }
-                .stored(),
-            ),
-        })?;
+        let detail = super::detail::Detail::UploadRemoved {
+            file: u.original_name.clone(),
+            days,
+            ended_ms: ended,
+        };
+        store.append_audit(&Entry::unattended(
+            now_ms,
+            Action::UploadRemoved,
+            &u.id,
+            detail.stored(),
+        ))?;
         removed.push(u.id);
     }
     Ok(removed)
@@ -174,8 +170,7 @@ mod tests {
 
     #[test]
     fn uploads_go_days_after_their_batch_ended_once_and_audited() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        let (_dir, mut s) = super::super::store::temp_store();
         s.add_user("ana", Role::Submitter, "$argon2id$x", 0)
             .unwrap();
         std::fs::create_dir_all(s.uploads_dir()).unwrap();

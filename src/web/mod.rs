@@ -72,24 +72,15 @@ pub(crate) struct Tls {
     pub key: PathBuf,
 }
 
-/// What an account may do. Submitters upload; approvers approve what others
-/// submitted; admins do both and read the audit trail. Stored by name.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    ValueEnum,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::EnumIter,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum Role {
-    Submitter,
-    Approver,
-    Admin,
+crate::domain::codes! {
+    /// What an account may do. Submitters upload; approvers approve what others
+    /// submitted; admins do both and read the audit trail. Stored by name.
+    #[derive(ValueEnum)]
+    pub enum Role {
+        Submitter,
+        Approver,
+        Admin,
+    }
 }
 
 impl Role {

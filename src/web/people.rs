@@ -21,11 +21,13 @@ use serde::Deserialize;
 
 use super::app::Shared;
 use super::error::AppError;
-use super::extract::{self, Api, Remote, Viewer};
+use super::extract::{self, Api, Remote};
 use super::i18n::{Lang, M, Words};
-use super::results::{Filter, download_name, with_results, written};
+use super::results::{
+    Filter, download_name, explained, payment_and_amount, results_to_download, written,
+};
 use super::store::Action;
-use crate::domain::{Requested, ResultsFormat};
+use crate::domain::ResultsFormat;
 use crate::sheets::sheet::{Dialect, Sheet};
 use crate::store::ledger::{Ledger, StoredRow};
 
@@ -56,26 +58,16 @@ pub(crate) async fn download(
     State(app): State<Shared>,
     Query(q): Query<SheetQuery>,
     remote: Remote,
-    v: Viewer<Api>,
-    extract::Batch(u, _): extract::Batch<Api>,
+    extract::Batch(u, v): extract::Batch<Api>,
 ) -> Result<Response, AppError> {
     let filter = Filter::parse(q.filter.as_deref())
         .ok_or_else(|| AppError::said(StatusCode::BAD_REQUEST, M::ErrFilter, &[]))?;
-    let now = crate::domain::clock::now_ms();
-    let ledger_batch = with_results(&u, now, app.approval_days)
-        .map(str::to_owned)
-        .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNoResults, &[]))?;
+    let ledger_batch = results_to_download(&app, &u)?;
     let detail = super::detail::Detail::ResultsPeople {
         filter: filter.as_str().to_owned(),
         lang: v.words.code().to_owned(),
     };
-    app.audit(
-        Some(&v.name),
-        Action::Download,
-        &remote,
-        Some(&u.id),
-        Some(detail),
-    )?;
+    app.audit_batch(&v.name, Action::Download, &remote, &u.id, Some(detail))?;
     let name = download_name(&u.original_name, ResultsFormat::Mprefund)
         .replace(".results.csv", &format!(".{}.csv", filter.as_str()));
     let disposition = format!("attachment; filename=\"{name}\"");
@@ -155,32 +147,11 @@ fn cells(
     dialect: Dialect,
     w: Words,
 ) -> [String; 11] {
-    let cell = |i: Option<usize>| {
-        i.and_then(|i| row.fields.get(i))
-            .map_or_else(String::new, |c| c.trim().to_owned())
-    };
     let number = |a| dialect.amount(crate::domain::money::fixed(row.currency, a));
-    let (payment, amount) = match &row.ask {
-        Some(ask) => (
-            ask.target.to_string(),
-            match (ask.requested, row.result.refunded()) {
-                (Requested::Partial(a), _) => number(a.get()),
-                (Requested::Full, Some(r)) => number(r),
-                (Requested::Full, None) => w.t(M::AmountFull).to_owned(),
-            },
-        ),
-        None => (
-            cell(columns.map(crate::sheets::input::KeyColumns::id)),
-            cell(columns.map(|c| c.amount)),
-        ),
-    };
+    // A full refund's amount is the number alone: a column of numbers.
+    let (payment, amount) = payment_and_amount(row, columns, w, number, |n| n);
     let cause = row.result.cause.as_ref();
-    let explained = cause.and_then(|c| super::i18n::cause(w.lang, &c.code));
-    let (meaning, next) = match (explained, cause) {
-        (Some((what, next)), _) => (what.to_owned(), next.to_owned()),
-        (None, Some(c)) => (c.message.clone(), String::new()),
-        (None, None) => (String::new(), String::new()),
-    };
+    let (meaning, next, _) = explained(cause, w);
     let refund = row.result.refund.as_ref();
     [
         row.line.to_string(),
@@ -216,12 +187,7 @@ mod tests {
         assert_eq!(es, pt);
         let en = dialect(Lang::En);
         assert_eq!((en.delimiter, en.decimal_comma), (b',', false));
-        let words = Words {
-            lang: Lang::PtBr,
-            zone: super::super::zone::Zone::UTC,
-            look_only: false,
-        };
-        let h = header(words);
+        let h = header(Words::utc(Lang::PtBr));
         assert_eq!(h[0], "Linha");
         assert_eq!(h.len(), 11);
         assert!(h[10].contains("UTC"), "{h:?}");

@@ -89,7 +89,7 @@ pub(crate) fn start(app: &Shared, id: &str, plan: &PlanReport, remember: bool) -
             Ok(client) => {
                 let stop = crate::engine::send::Stop::new();
                 let (found, stopped) =
-                    lookup::payments_counted(client, ids, &send.sending, stop, &r.done).await;
+                    lookup::read_counted(client, ids, &send.sending, stop, &r.done).await;
                 if let Some(why) = stopped {
                     tracing::warn!("reading the full rows' payments stopped: {why}");
                 }

@@ -34,14 +34,16 @@ use serde::Deserialize;
 
 use super::app::Shared;
 use super::error::AppError;
-use super::extract::{self, Api, Remote, Step, Viewer};
+use super::extract::{self, Api, Remote, Step};
 #[allow(unused_imports)] // the template names the messages
 use super::i18n::{M, Words};
 use super::review::{effective, in_states};
 use super::store::{Action, BatchState, Upload};
 use super::view::{Chrome, render, state_message};
-use crate::domain::{Outcome, Requested, ResultsFormat};
+use crate::domain::{Cause, CauseCode, Outcome, Requested, ResultsFormat};
+use crate::sheets::input::KeyColumns;
 use crate::store::ledger::{Batch, Ledger, Listing, StoredRow};
+use rust_decimal::Decimal;
 use strum::IntoEnumIterator;
 
 /// Rows on one page.
@@ -125,6 +127,15 @@ pub(crate) fn with_results(u: &Upload, now_ms: i64, approval_days: u32) -> Optio
     u.review.as_ref().and_then(|r| r.ledger_batch.as_deref())
 }
 
+/// The ledger batch of `u`, whose results a download reads: 409 until it
+/// has results.
+pub(crate) fn results_to_download(app: &Shared, u: &Upload) -> Result<String, AppError> {
+    let now = crate::domain::clock::now_ms();
+    with_results(u, now, app.approval_days)
+        .map(str::to_owned)
+        .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNoResults, &[]))
+}
+
 /// Whether a batch in `state` has results (the batch page links them then).
 pub(crate) fn has_results(state: BatchState) -> bool {
     matches!(
@@ -165,31 +176,57 @@ pub(crate) struct Shown {
     status: String,
 }
 
-/// `row` in `w`'s words; `columns`: where the input's payment and amount are,
-/// for a row with no ask (an invalid one), whose cells are shown as given.
-fn shown(row: StoredRow, columns: Option<&crate::sheets::input::KeyColumns>, w: Words) -> Shown {
+/// A row's payment and amount as people read them: what it refunds and what
+/// it asks (`amount` writes an amount, `full_was` a full refund's once made),
+/// or, for a row with no ask (an invalid one), its cells as given
+/// (`columns`: where the input's payment and amount are).
+pub(crate) fn payment_and_amount(
+    row: &StoredRow,
+    columns: Option<&KeyColumns>,
+    w: Words,
+    amount: impl Fn(Decimal) -> String,
+    full_was: impl Fn(String) -> String,
+) -> (String, String) {
     let cell = |i: Option<usize>| {
         i.and_then(|i| row.fields.get(i))
             .map_or_else(String::new, |c| c.trim().to_owned())
     };
-    let money = |a| super::i18n::money(w.lang, row.currency, a);
-    let refunded = row.result.refunded();
-    let (payment, amount) = match &row.ask {
+    match &row.ask {
         Some(ask) => (
             ask.target.to_string(),
-            match (ask.requested, refunded) {
-                (Requested::Partial(a), _) => money(a.get()),
-                (Requested::Full, Some(r)) => w.f(M::AmountFullWas, money(r)),
+            match (ask.requested, row.result.refunded()) {
+                (Requested::Partial(a), _) => amount(a.get()),
+                (Requested::Full, Some(r)) => full_was(amount(r)),
                 (Requested::Full, None) => w.t(M::AmountFull).to_owned(),
             },
         ),
         None => (
-            cell(columns.map(crate::sheets::input::KeyColumns::id)),
+            cell(columns.map(KeyColumns::id)),
             cell(columns.map(|c| c.amount)),
         ),
-    };
+    }
+}
+
+/// What a row's `cause` means and what to do next, in `w`'s words: the
+/// tool's words for its code, else the API's message and no next step; and
+/// whether the words are the tool's.
+pub(crate) fn explained(cause: Option<&Cause>, w: Words) -> (String, String, bool) {
+    let ours = cause.and_then(|c| super::i18n::cause(w.lang, &c.code));
+    match (ours, cause) {
+        (Some((what, next)), _) => (what.to_owned(), next.to_owned(), true),
+        (None, Some(c)) => (c.message.clone(), String::new(), false),
+        (None, None) => (String::new(), String::new(), false),
+    }
+}
+
+/// `row` in `w`'s words; `columns`: where the input's payment and amount are,
+/// for a row with no ask (an invalid one), whose cells are shown as given.
+fn shown(row: StoredRow, columns: Option<&KeyColumns>, w: Words) -> Shown {
+    let money = |a| super::i18n::money(w.lang, row.currency, a);
+    let full_was = |m| w.f(M::AmountFullWas, m);
+    let (payment, amount) = payment_and_amount(&row, columns, w, money, full_was);
     let cause = row.result.cause.as_ref();
-    let explained = cause.and_then(|c| super::i18n::cause(w.lang, &c.code));
+    let (meaning, next, ours) = explained(cause, w);
     let refund = row.result.refund.as_ref();
     Shown {
         row: row.row_no,
@@ -201,20 +238,11 @@ fn shown(row: StoredRow, columns: Option<&crate::sheets::input::KeyColumns>, w: 
         cause: cause
             .map(|c| c.code.as_str().into_owned())
             .unwrap_or_default(),
-        meaning: match (explained, cause) {
-            (Some((what, _)), _) => what.to_owned(),
-            (None, Some(c)) => c.message.clone(),
-            (None, None) => String::new(),
-        },
-        next: explained.map(|(_, n)| n.to_owned()).unwrap_or_default(),
+        meaning,
+        next,
         // Mercado Pago's own words, under ours: what its support will quote.
-        original: match (explained, cause) {
-            (Some(_), Some(c))
-                if matches!(
-                    c.code,
-                    crate::domain::CauseCode::Other(_) | crate::domain::CauseCode::Order(_)
-                ) =>
-            {
+        original: match cause {
+            Some(c) if ours && matches!(c.code, CauseCode::Other(_) | CauseCode::Order(_)) => {
                 c.message.clone()
             }
             _ => String::new(),
@@ -301,8 +329,7 @@ impl ResultsPage {
 pub(crate) async fn page(
     State(app): State<Shared>,
     Query(q): Query<PageQuery>,
-    v: Viewer,
-    extract::Batch(u, _): extract::Batch,
+    extract::Batch(u, v): extract::Batch,
 ) -> Result<Response, AppError> {
     let bad = |m| AppError::said(StatusCode::BAD_REQUEST, m, &[]);
     let filter = Filter::parse(q.filter.as_deref()).ok_or_else(|| bad(M::ErrFilter))?;
@@ -357,13 +384,9 @@ pub(crate) async fn csv(
     State(app): State<Shared>,
     Query(q): Query<CsvQuery>,
     remote: Remote,
-    v: Viewer<Api>,
-    extract::Batch(u, _): extract::Batch<Api>,
+    extract::Batch(u, v): extract::Batch<Api>,
 ) -> Result<Response, AppError> {
-    let now = crate::domain::clock::now_ms();
-    let ledger_batch = with_results(&u, now, app.approval_days)
-        .map(str::to_owned)
-        .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNoResults, &[]))?;
+    let ledger_batch = results_to_download(&app, &u)?;
     let asked = match q.format.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(t) => Some(
@@ -386,13 +409,7 @@ pub(crate) async fn csv(
     let detail = Some(super::detail::Detail::ResultsFile {
         format: format.to_string(),
     });
-    app.audit(
-        Some(&v.name),
-        Action::Download,
-        &remote,
-        Some(&u.id),
-        detail,
-    )?;
+    app.audit_batch(&v.name, Action::Download, &remote, &u.id, detail)?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
         download_name(&u.original_name, format)
@@ -421,17 +438,7 @@ pub(crate) fn download_name(original: &str, format: ResultsFormat) -> String {
         .unwrap_or_default()
         .trim_end_matches(".csv")
         .trim_end_matches(".CSV");
-    let safe: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(80)
-        .collect();
+    let safe = crate::store::paths::plain(stem, 80);
     let safe = safe.trim_matches('_');
     let stem = if safe.is_empty() { "batch" } else { safe };
     match format {
@@ -498,12 +505,8 @@ pub(crate) fn written(
 
 /// `POST /batches/{id}/retry`: the batch's retryable failed rows sent again,
 /// by whoever may send.
-pub(crate) async fn retry(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step,
-) -> Result<Redirect, AppError> {
-    let (who, u, _) = step.into_parts();
+pub(crate) async fn retry(step: Step) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, _) = step.into_parts();
     let from = [BatchState::Finished, BatchState::Stopped];
     in_states(&app, &who, &u, &from, M::ErrNotRetryable)?;
     // Finished or stopped, so approved: its ledger batch exists.
@@ -541,7 +544,7 @@ pub(crate) async fn retry(
     }
     let begun = super::send::claim(&app, &u, &from)?;
     let detail = Some(super::detail::Detail::Retry { rows: retryable });
-    app.audit(Some(&who.name), Action::Retry, &remote, Some(&u.id), detail)?;
+    app.audit_batch(&who.name, Action::Retry, &remote, &u.id, detail)?;
     let job = super::send::Job::Retry {
         ledger_batch,
         send: Box::new(send),
@@ -587,26 +590,17 @@ mod tests {
 
     #[test]
     fn pages_cover_every_row_once() {
-        assert_eq!(
-            paging(250, 1, 100),
-            Paging {
-                page: 1,
-                pages: 3,
-                offset: 0
-            }
-        );
+        let paged = |page, pages, offset| Paging {
+            page,
+            pages,
+            offset,
+        };
+        assert_eq!(paging(250, 1, 100), paged(1, 3, 0));
         assert_eq!(paging(250, 3, 100).offset, 200);
         assert_eq!(paging(300, 3, 100).pages, 3);
         assert_eq!(paging(301, 4, 100).offset, 300);
         // Nothing to show: one empty page.
-        assert_eq!(
-            paging(0, 1, 100),
-            Paging {
-                page: 1,
-                pages: 1,
-                offset: 0
-            }
-        );
+        assert_eq!(paging(0, 1, 100), paged(1, 1, 0));
         // Out of range: the nearest page.
         assert_eq!(paging(250, 0, 100).page, 1);
         assert_eq!(paging(250, 9, 100).page, 3);
@@ -632,26 +626,27 @@ mod tests {
 
     #[test]
     fn the_download_is_named_safely() {
-        assert_eq!(
-            download_name("chargebacks-ptbr.csv", ResultsFormat::Mprefund),
-            "chargebacks-ptbr.results.csv"
-        );
-        assert_eq!(
-            download_name("a b\"; c.csv", ResultsFormat::MpBatch),
-            "a_b___c.mp-batch.csv"
-        );
-        assert_eq!(
-            download_name("../../etc/passwd", ResultsFormat::Mprefund),
-            "passwd.results.csv"
-        );
-        assert_eq!(
-            download_name("ação\r\n.csv", ResultsFormat::Mprefund),
-            "a__o.results.csv"
-        );
-        assert_eq!(
-            download_name("", ResultsFormat::Mprefund),
-            "batch.results.csv"
-        );
+        for (uploaded, format, named) in [
+            (
+                "chargebacks-ptbr.csv",
+                ResultsFormat::Mprefund,
+                "chargebacks-ptbr.results.csv",
+            ),
+            (
+                "a b\"; c.csv",
+                ResultsFormat::MpBatch,
+                "a_b___c.mp-batch.csv",
+            ),
+            (
+                "../../etc/passwd",
+                ResultsFormat::Mprefund,
+                "passwd.results.csv",
+            ),
+            ("ação\r\n.csv", ResultsFormat::Mprefund, "a__o.results.csv"),
+            ("", ResultsFormat::Mprefund, "batch.results.csv"),
+        ] {
+            assert_eq!(download_name(uploaded, format), named, "{uploaded:?}");
+        }
     }
 
     #[test]

@@ -14,7 +14,6 @@
 //! `expired` ([`effective`], a pure function of the clock) and takes no step;
 //! every step is audited.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use serde::Deserialize;
@@ -254,12 +253,8 @@ async fn checked_totals(
 
 /// `POST /batches/{id}/submit`: the submitter's total, checked, and the batch
 /// waits for someone else.
-pub(crate) async fn submit(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step<Uploader, Totals>,
-) -> Result<Redirect, AppError> {
-    let (who, u, form) = step.into_parts();
+pub(crate) async fn submit(step: Step<Uploader, Totals>) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, form) = step.into_parts();
     in_states(&app, &who, &u, &[BatchState::Uploaded], M::ErrCannotSubmit)?;
     let refused = |e| audited(&app, &who, &remote, &u, Action::Submit, e);
     let repeated = repeat_confirmed(&app, &u, &form).await.map_err(refused)?;
@@ -279,13 +274,7 @@ pub(crate) async fn submit(
         total,
         repeated: repeated as u64,
     };
-    app.audit(
-        Some(&who.name),
-        Action::Submit,
-        &remote,
-        Some(&u.id),
-        Some(detail),
-    )?;
+    app.audit_batch(&who.name, Action::Submit, &remote, &u.id, Some(detail))?;
     Ok(to_batch(&u.id, Said::Submitted))
 }
 
@@ -331,7 +320,7 @@ fn audited(
     };
     let detail = Some(super::detail::Detail::refused_step(step.as_str(), why));
     let action = Action::StepRefused;
-    match app.audit(Some(&who.name), action, remote, Some(&u.id), detail) {
+    match app.audit_batch(&who.name, action, remote, &u.id, detail) {
         Ok(()) => refusal,
         Err(failed) => failed,
     }
@@ -339,15 +328,12 @@ fn audited(
 
 /// `POST /batches/{id}/approve`: the approver's own count of the total,
 /// checked; the ledger batch made from the very file whose money was checked.
-pub(crate) async fn approve(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step<Anyone, Totals>,
-) -> Result<Redirect, AppError> {
-    let (who, u) = decider(&app, &remote, &step, Action::Approve)?;
-    let checked = checked_totals(&app, who, u, &step.form.expect_total, false)
+pub(crate) async fn approve(step: Step<Anyone, Totals>) -> Result<Redirect, AppError> {
+    let (who, u) = decider(&step, Action::Approve)?;
+    let (app, remote) = (&step.app, &step.remote);
+    let checked = checked_totals(app, who, u, &step.form.expect_total, false)
         .await
-        .map_err(|e| audited(&app, who, &remote, u, Action::Approve, e))?;
+        .map_err(|e| audited(app, who, remote, u, Action::Approve, e))?;
     let send = app.send.clone().ok_or_else(|| {
         AppError::said(StatusCode::SERVICE_UNAVAILABLE, M::ErrNoTokenApprove, &[])
     })?;
@@ -362,20 +348,14 @@ pub(crate) async fn approve(
             &[],
         ));
     }
-    match ledger_batch(&app, who, u, &checked, send).await? {
+    match ledger_batch(app, who, u, &checked, send).await? {
         Ok(batch) => {
             app.store().link_ledger(&u.id, &batch)?;
             let detail = super::detail::Detail::Approve {
                 total: guards_text(&checked.guards),
                 ledger_batch: batch.clone(),
             };
-            app.audit(
-                Some(&who.name),
-                Action::Approve,
-                &remote,
-                Some(&u.id),
-                Some(detail),
-            )?;
+            app.audit_batch(&who.name, Action::Approve, remote, &u.id, Some(detail))?;
             Ok(to_batch(&u.id, Said::Approved))
         }
         Err(refused) => {
@@ -437,13 +417,8 @@ async fn ledger_batch(
 /// whoever submitted it (four eyes). A decision refused for the account's role
 /// or for being its own batch is audited (`decision_refused`) before it is
 /// answered.
-fn decider<'s, F>(
-    app: &App,
-    remote: &Remote,
-    step: &'s Step<Anyone, F>,
-    what: Action,
-) -> Result<(&'s Account, &'s Upload), AppError> {
-    let (who, u) = (&step.who, &step.batch);
+fn decider<F>(step: &Step<Anyone, F>, what: Action) -> Result<(&Account, &Upload), AppError> {
+    let (app, remote, who, u) = (&step.app, &step.remote, &step.who, &step.batch);
     let audited = |own: bool, refusal: AppError| -> AppError {
         let detail = super::detail::Detail::DecisionRefused {
             step: what.as_str().to_owned(),
@@ -451,7 +426,7 @@ fn decider<'s, F>(
             role: who.role.as_str().to_owned(),
         };
         let action = Action::DecisionRefused;
-        match app.audit(Some(&who.name), action, remote, Some(&u.id), Some(detail)) {
+        match app.audit_batch(&who.name, action, remote, &u.id, Some(detail)) {
             Ok(()) => refusal,
             Err(failed) => failed,
         }
@@ -471,12 +446,9 @@ fn decider<'s, F>(
 }
 
 /// `POST /batches/{id}/reject`: with a reason, by someone else than its submitter.
-pub(crate) async fn reject(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step<Anyone, Reason>,
-) -> Result<Redirect, AppError> {
-    let (who, u) = decider(&app, &remote, &step, Action::Reject)?;
+pub(crate) async fn reject(step: Step<Anyone, Reason>) -> Result<Redirect, AppError> {
+    let (who, u) = decider(&step, Action::Reject)?;
+    let (app, remote) = (&step.app, &step.remote);
     let reason = step.form.reason.trim();
     if reason.is_empty() {
         return Err(AppError::said(
@@ -497,13 +469,8 @@ pub(crate) async fn reject(
             &[],
         ));
     }
-    app.audit(
-        Some(&who.name),
-        Action::Reject,
-        &remote,
-        Some(&u.id),
-        Some(super::detail::Detail::Reject { reason }),
-    )?;
+    let detail = super::detail::Detail::Reject { reason };
+    app.audit_batch(&who.name, Action::Reject, remote, &u.id, Some(detail))?;
     Ok(to_batch(&u.id, Said::Rejected))
 }
 

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::app::{App, Shared};
 use super::error::AppError;
-use super::extract::{Anyone, Api, Batch, Remote, Step, Viewer, posted};
+use super::extract::{Anyone, Api, Batch, Step, posted};
 use super::i18n::{M, Words};
 use super::registry::{Busy, Running};
 use super::review::{effective, in_states};
@@ -51,12 +51,8 @@ posted!(Canary);
 
 /// `POST /batches/{id}/send`: the approved (or stopped) batch sent now, in the
 /// background.
-pub(crate) async fn send(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step<Anyone, Canary>,
-) -> Result<Redirect, AppError> {
-    let (who, u, form) = step.into_parts();
+pub(crate) async fn send(step: Step<Anyone, Canary>) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, form) = step.into_parts();
     let from = [BatchState::Approved, BatchState::Stopped];
     in_states(&app, &who, &u, &from, M::ErrNotSendable)?;
     let canary = canary_of(form.canary.as_deref())?;
@@ -68,7 +64,7 @@ pub(crate) async fn send(
         canary: Some(n),
         night: false,
     });
-    app.audit(Some(&who.name), Action::Send, &remote, Some(&u.id), detail)?;
+    app.audit_batch(&who.name, Action::Send, &remote, &u.id, detail)?;
     spawn(&app, &u.id, Job::Run(Box::new(req)), begun);
     let said = if canary.is_some() {
         Said::Canary
@@ -361,18 +357,14 @@ fn tell(
 
 /// `POST /batches/{id}/stop`: the send of this process asked to stop, as a
 /// SIGTERM asks `run`.
-pub(crate) async fn stop(
-    State(app): State<Shared>,
-    remote: Remote,
-    step: Step,
-) -> Result<Redirect, AppError> {
-    let (who, u, _) = step.into_parts();
+pub(crate) async fn stop(step: Step) -> Result<Redirect, AppError> {
+    let (app, remote, who, u, _) = step.into_parts();
     let running = app
         .batches
         .running(&u.id)
         .ok_or_else(|| AppError::said(StatusCode::CONFLICT, M::ErrNotBeingSent, &[]))?;
     running.stop.request(StopReason::Signal);
-    app.audit(Some(&who.name), Action::Stop, &remote, Some(&u.id), None)?;
+    app.audit_batch(&who.name, Action::Stop, &remote, &u.id, None)?;
     Ok(to_batch(&u.id, Said::Stopped))
 }
 
@@ -473,11 +465,7 @@ fn done_of(counts: &BTreeMap<Outcome, u64>) -> (u64, u64) {
 }
 
 /// `GET /batches/{id}/events`: the batch's progress, every half second.
-pub(crate) async fn events(
-    State(app): State<Shared>,
-    v: Viewer<Api>,
-    Batch(u, _): Batch<Api>,
-) -> Response {
+pub(crate) async fn events(State(app): State<Shared>, Batch(u, v): Batch<Api>) -> Response {
     let start = Instant::now();
     // The stream outlives the request: its words are taken now.
     let w = v.words;
@@ -565,11 +553,7 @@ mod tests {
     fn progress_money_is_in_the_locales_format() {
         use super::super::i18n::Lang;
         use rust_decimal::Decimal;
-        let pt = Words {
-            lang: Lang::PtBr,
-            zone: super::super::zone::Zone::UTC,
-            look_only: false,
-        };
+        let pt = Words::utc(Lang::PtBr);
         let asked = |sum: Result<Decimal, crate::domain::money::MoneyOverflow>, full| Asked {
             sum,
             full,

@@ -65,14 +65,13 @@ pub(crate) fn recover(store: &mut Store, state: &Path) -> anyhow::Result<Vec<Str
         let stopped = !ledger_run_alive
             && store.move_state(&u.id, &[BatchState::Sending], BatchState::Stopped)?;
         if stopped {
-            store.append_audit(&Entry {
-                at_ms: crate::domain::clock::now_ms(),
-                user: None,
-                action: Action::Interrupted.as_str().to_owned(),
-                remote: None,
-                batch: Some(u.id.clone()),
-                detail: Some(super::detail::Detail::Interrupted.stored()),
-            })?;
+            let now = crate::domain::clock::now_ms();
+            store.append_audit(&Entry::unattended(
+                now,
+                Action::Interrupted,
+                &u.id,
+                super::detail::Detail::Interrupted.stored(),
+            ))?;
             tracing::warn!(
                 "console batch {} ({}) was left `sending` by a process that ended: now `stopped`; \
                  send it again to finish it (same keys)",

@@ -17,19 +17,20 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use serde::Deserialize;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::app::{App, Shared};
 use super::auth::{self, Sessions};
+use super::books::Written;
 use super::error::{AppError, Unsaid};
-use super::extract::{self, Actor, Anyone, LANG_COOKIE, Leave, Remote};
+use super::extract::{self, Actor, Anyone, LANG_COOKIE, Leave};
 use super::i18n::{Lang, M};
 use super::registry::Registry;
 use super::store::{Action, Store};
@@ -273,8 +274,14 @@ pub(crate) fn router(app: Shared) -> Router {
             "/batches/{id}/reconcile",
             get(super::books::page).post(super::books::reconcile),
         )
-        .route("/batches/{id}/reconcile.csv", get(super::books::csv))
-        .route("/batches/{id}/report.csv", get(super::books::report_csv))
+        .route(
+            "/batches/{id}/reconcile.csv",
+            get(super::books::csv).layer(Extension(Written::Reconciliation)),
+        )
+        .route(
+            "/batches/{id}/report.csv",
+            get(super::books::csv).layer(Extension(Written::ReportMatch)),
+        )
         .route("/batches/{id}/report", get(super::books::report_page))
         .route("/audit", get(super::audit::page))
         .route("/causes", get(pages::causes))
@@ -383,11 +390,10 @@ async fn stylesheet() -> Response {
 /// `POST /logout`: the session ends, audited.
 async fn logout(
     State(app): State<Shared>,
-    remote: Remote,
     out: Actor<Anyone, Leave>,
 ) -> Result<Response, AppError> {
     app.sessions.end(&out.who.session);
-    app.audit(Some(&out.who.name), Action::Logout, &remote, None, None)?;
+    app.audit(Some(&out.who.name), Action::Logout, &out.remote, None, None)?;
     let cleared = app.sessions.cookie_cleared();
     Ok(([(header::SET_COOKIE, cleared)], Redirect::to("/login")).into_response())
 }

@@ -282,6 +282,19 @@ const AUDIT_REMOTE_CHARS: usize = 128;
 pub(crate) const AUDIT_DETAIL_CHARS: usize = 2_000;
 
 impl Entry {
+    /// What the console did to batch `batch` by itself, no person asking and
+    /// from no address: a sweep, a send found interrupted.
+    pub(crate) fn unattended(at_ms: i64, action: Action, batch: &str, detail: String) -> Entry {
+        Entry {
+            at_ms,
+            user: None,
+            action: action.as_str().to_owned(),
+            remote: None,
+            batch: Some(batch.to_owned()),
+            detail: Some(detail),
+        }
+    }
+
     /// The entry with each text cut to its bound (`…` where cut).
     fn capped(&self) -> Entry {
         Entry {
@@ -774,6 +787,15 @@ pub(crate) fn batch_id(text: &str) -> Option<&str> {
     ours.then_some(text)
 }
 
+/// A store of its own for a test: a new state file in a temporary folder,
+/// which goes when the guard is dropped.
+#[cfg(test)]
+pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s.db")).unwrap();
+    (dir, s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -893,8 +915,7 @@ mod tests {
 
     #[test]
     fn attempts_are_counted_before_the_check_per_name_typed_in_a_bounded_table() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        let (_dir, mut s) = temp_store();
         s.add_user("ana", Role::Submitter, "$argon2id$x", 1)
             .unwrap();
         for name in ["ana", "nobody"] {
@@ -965,8 +986,7 @@ mod tests {
 
     #[test]
     fn audit_rows_stay_small() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        let (_dir, mut s) = temp_store();
         let mut e = entry(Action::LoginFailed);
         e.user = Some("x".repeat(1_000_000));
         e.remote = Some("1.2.3.4, ".repeat(1000));
@@ -989,8 +1009,7 @@ mod tests {
 
     #[test]
     fn the_audit_trail_cannot_be_edited_or_emptied() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("s.db")).unwrap();
+        let (_dir, mut s) = temp_store();
         s.append_audit(&entry(Action::LoginOk)).unwrap();
         s.append_audit(&entry(Action::Logout)).unwrap();
         let all = s.audit(None).unwrap();

@@ -267,14 +267,6 @@ mod tests {
     use super::*;
     use crate::web::i18n::Lang;
 
-    fn words(lang: Lang) -> Words {
-        Words {
-            lang,
-            zone: crate::web::zone::Zone::UTC,
-            look_only: false,
-        }
-    }
-
     fn d(t: &str) -> Decimal {
         t.parse().unwrap()
     }
@@ -316,7 +308,7 @@ mod tests {
         read.causes = [("2063".to_owned(), 1), ("zzz_new".to_owned(), 1)]
             .into_iter()
             .collect();
-        let s = Summary::of(&read, words(Lang::PtBr), None);
+        let s = Summary::of(&read, Words::utc(Lang::PtBr), None);
         let part = |key: &str| s.parts.iter().find(|p| p.key == key).unwrap();
         assert_eq!(part("refunded").money, ["R$ 5.705,67"]);
         assert_eq!(part("refunded").rows, "2");
@@ -334,15 +326,18 @@ mod tests {
             c.meaning
         );
         assert!(!c.next.is_empty());
-        assert_eq!(s.causes[1].meaning, words(Lang::PtBr).t(M::SumCauseUnknown));
+        assert_eq!(
+            s.causes[1].meaning,
+            Words::utc(Lang::PtBr).t(M::SumCauseUnknown)
+        );
         // A file that names no currency is in the account's.
         let mut none = Read::default();
         none.add(Part::Failed, None, partial("62.71"), None);
-        let s = Summary::of(&none, words(Lang::Es), Some(Currency::BRL));
+        let s = Summary::of(&none, Words::utc(Lang::Es), Some(Currency::BRL));
         assert_eq!(s.parts[1].money, ["R$ 62,71"]);
         assert!(!s.unnamed);
         // Neither named it: the number alone, and the page says so once.
-        let s = Summary::of(&none, words(Lang::Es), None);
+        let s = Summary::of(&none, Words::utc(Lang::Es), None);
         assert_eq!(s.parts[1].money, ["62,71"]);
         assert!(s.unnamed);
     }

@@ -13,9 +13,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tokio::io::AsyncWriteExt;
 
@@ -23,7 +23,7 @@ use super::app::{App, Shared};
 use super::auth;
 use super::detail::Detail;
 use super::error::AppError;
-use super::extract::{Account, Api, Remote, Viewer};
+use super::extract::{Account, FileForm, Remote};
 use super::i18n::{M, rows};
 use super::store::{Action, BatchState, Upload};
 use super::view::{self, Problem};
@@ -117,16 +117,11 @@ pub(crate) fn said_text(text: &str, app: &App, u: &Upload) -> String {
 /// multipart form.
 pub(crate) async fn upload(
     State(app): State<Shared>,
-    v: Result<Viewer<Api>, AppError>,
     remote: Remote,
-    headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
+    form: FileForm,
 ) -> Result<Response, AppError> {
-    // A body that is no multipart form is refused as such, whoever sent it.
-    let multipart = multipart.map_err(AppError::answer)?;
-    let v = v?;
-    let header = auth::csrf_header(&headers);
-    let (kept, skip_invalid) = receive(&app, &v, &remote, header, multipart).await?;
+    let (v, header) = (form.v, form.header.as_deref());
+    let (kept, skip_invalid) = receive(&app, &v, &remote, header, form.multipart).await?;
     let upload = Upload {
         id: kept.id,
         stored_name: kept.stored_name,

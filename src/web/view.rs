@@ -113,6 +113,34 @@ impl Problem {
     fn is_refused(&self) -> bool {
         matches!(self, Problem::Refused)
     }
+
+    /// Its page's heading.
+    fn title(&self) -> M {
+        match self {
+            Problem::NotFound => M::NotFoundTitle,
+            Problem::Empty => M::EmptyTitle,
+            Problem::Spreadsheet => M::WorkbookTitle,
+            Problem::NoFile => M::NoFileTitle,
+            Problem::Unreadable => M::UnreadableTitle,
+            Problem::NotAReport => M::NotAReportTitle,
+            Problem::Removed => M::RemovedTitle,
+            Problem::Refused => M::RefusedTitle,
+        }
+    }
+
+    /// What it says under its heading; a refusal says its reason instead.
+    fn text(&self) -> Option<M> {
+        Some(match self {
+            Problem::NotFound => M::NotFoundText,
+            Problem::Empty => M::EmptyText,
+            Problem::Spreadsheet => M::WorkbookText,
+            Problem::NoFile => M::NoFileText,
+            Problem::Unreadable => M::UnreadableText,
+            Problem::NotAReport => M::NotAReportText,
+            Problem::Removed => M::RemovedText,
+            Problem::Refused => return None,
+        })
+    }
 }
 
 #[derive(Template)]

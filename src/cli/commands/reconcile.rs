@@ -11,8 +11,8 @@ use serde::Deserialize;
 use crate::cli::args::{
     BatchArgs, CurrencyArg, NotifyArg, OutArg, SendArgs, de_size, layered, parse_size, with_default,
 };
-use crate::cli::session::Session;
-use crate::cli::settings::{self, JobCommon, JobFile, Layer};
+use crate::cli::session::{self, Session};
+use crate::cli::settings::{self, Flagged, JobCommon};
 use crate::domain::ending::Ending;
 use crate::error::Interrupted;
 use crate::exit::Failure;
@@ -94,14 +94,8 @@ const FETCHING: [&str; 4] = ["from", "to", "fetch_timeout", "max_report_bytes"];
 
 pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Result<Exit> {
     let given = settings::given(&flags);
-    let job = JobFile::load_opt(flags.batch.job.as_deref())?;
-    let flagged = Flagged {
-        job: flags.batch.job.clone(),
-        state: flags.batch.state.clone(),
-        token: settings::token_from(&flags.send.token),
-    };
-    let a = flags.over(job.layer("reconcile")?);
-    let common = job.common("reconcile")?;
+    let token = settings::token_from(&flags.send.token);
+    let (a, common, flagged) = settings::over_job(flags, |f| &f.batch, "reconcile", token)?;
     let notifier = settings::notifier(&a.notify, &a.send)?;
     let mut tell = crate::engine::notify::Tell::default();
     let exit = if a.report.is_empty() && a.fetch_report.is_none() {
@@ -109,16 +103,7 @@ pub(crate) async fn exec(flags: ReconcileArgs, session: &Session) -> anyhow::Res
     } else {
         against_reports(a, &given, &common, session).await
     };
-    match &exit {
-        Ok(e) => tell.ended("the reconcile", *e, None),
-        Err(e) => tell.ended(
-            "the reconcile",
-            crate::exit::of_error(e),
-            Some(&format!("{e:#}")),
-        ),
-    }
-    tell.deliver(notifier.as_ref()).await;
-    exit
+    session::tell_ended(tell, "the reconcile", exit, notifier.as_ref()).await
 }
 
 /// `--report`/`--fetch-report`: the batch matched against Mercado Pago's
@@ -188,14 +173,6 @@ fn fetch_failed(e: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// What the command line itself named: the commands a reconcile prints
-/// reach its batches the same way.
-struct Flagged {
-    job: Option<PathBuf>,
-    state: Option<PathBuf>,
-    token: Option<crate::domain::steps::TokenFrom>,
-}
-
 /// The batch's payments read back from the API; what disagrees is told.
 async fn against_the_api(
     a: ReconcileArgs,
@@ -211,13 +188,7 @@ async fn against_the_api(
         "they are for matching reports (--report, --fetch-report)",
     )?;
     let state = settings::state_of(a.batch.state.as_deref(), common)?;
-    let reach = crate::domain::steps::Reach::new(
-        flagged.job.as_deref(),
-        flagged.state.as_deref(),
-        Some(&state),
-        flagged.token,
-        None,
-    );
+    let reach = flagged.reach(Some(&state));
     let req = ops::reconcile::ReconcileRequest {
         state,
         pick: settings::pick_of(a.batch.batch.as_deref(), common),

@@ -6,8 +6,7 @@ use serde::Deserialize;
 use crate::Exit;
 use crate::cli::args::{BatchArgs, OutArg, ResultsFormatArg, layered};
 use crate::cli::session::{Session, finished};
-use crate::cli::settings::{self, JobFile, Layer};
-use crate::domain::steps::Reach;
+use crate::cli::settings;
 use crate::ops::{self, OutputOptions};
 
 layered! {
@@ -27,10 +26,7 @@ layered! {
 }
 
 pub(crate) fn exec(flags: ReportArgs, session: &Session) -> anyhow::Result<Exit> {
-    let job = JobFile::load_opt(flags.batch.job.as_deref())?;
-    let (job_flag, state_flag) = (flags.batch.job.clone(), flags.batch.state.clone());
-    let a = flags.over(job.layer("report")?);
-    let common = job.common("report")?;
+    let (a, common, flagged) = settings::over_job(flags, |f| &f.batch, "report", None)?;
     let state = settings::state_of(a.batch.state.as_deref(), &common)?;
     let output = OutputOptions {
         // Else where the batch's run wrote them.
@@ -41,12 +37,5 @@ pub(crate) fn exec(flags: ReportArgs, session: &Session) -> anyhow::Result<Exit>
     };
     let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
     let f = ops::report::report(&state, &pick, &output)?;
-    let reach = Reach::new(
-        job_flag.as_deref(),
-        state_flag.as_deref(),
-        Some(&state),
-        None,
-        None,
-    );
-    finished(&f, &reach, session)
+    finished(&f, &flagged.reach(Some(&state)), session)
 }

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Deserialize;
 
-use crate::cli::args::{BatchArgs, NotifyArg, OutputArgs, SendArgs, layered};
+use crate::cli::args::{BatchArgs, SendingArgs, layered};
 use crate::cli::session::{self, Session, finished};
-use crate::cli::settings::{self, JobFile, Layer};
-use crate::domain::steps::Reach;
+use crate::cli::settings;
 use crate::{Exit, Usage, ops};
 
 layered! {
@@ -31,36 +30,21 @@ layered! {
         pub include_pending: bool,
         #[command(flatten)]
         #[serde(flatten)]
-        pub send: SendArgs,
-        #[command(flatten)]
-        #[serde(flatten)]
-        pub output: OutputArgs,
-        #[command(flatten)]
-        #[serde(flatten)]
-        pub notify: NotifyArg,
+        pub sending: SendingArgs,
     }
 }
 
 pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
-    let job = JobFile::load_opt(flags.batch.job.as_deref())?;
-    let (job_flag, state_flag) = (flags.batch.job.clone(), flags.batch.state.clone());
-    let token_flag = settings::token_from(&flags.send.token);
-    let a = flags.over(job.layer("retry")?);
-    let output = settings::output_options(&a.output, session.mode);
-    let common = job.common("retry")?;
+    let token = settings::token_from(&flags.sending.send.token);
+    let (a, common, flagged) = settings::over_job(flags, |f| &f.batch, "retry", token)?;
+    let output = settings::output_options(&a.sending.output, session.mode);
     let state = settings::state_of(a.batch.state.as_deref(), &common);
-    let reach = Reach::new(
-        job_flag.as_deref(),
-        state_flag.as_deref(),
-        state.as_deref().ok(),
-        token_flag,
-        None,
-    );
-    let notifier = settings::notifier(&a.notify, &a.send)?;
+    let reach = flagged.reach(state.as_deref().ok());
+    let notifier = settings::notifier(&a.sending.notify, &a.sending.send)?;
     let ran = async {
         let state = state.as_ref().map_err(Usage::clone)?;
-        let send = settings::send_options(&a.send)?;
+        let send = settings::send_options(&a.sending.send)?;
         let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
         if a.all_failed {
             let (id, retryable, permanent) = ops::retry::failed_counts(state, &pick)?;
@@ -104,15 +88,5 @@ pub(crate) async fn exec(flags: RetryArgs, session: &Session) -> anyhow::Result<
             Err(e)
         }
     };
-    match &exit {
-        Ok(e) => tell.ended("the retry", *e, None),
-        Err(e) => tell.ended(
-            "the retry",
-            crate::exit::of_error(e),
-            Some(&format!("{e:#}")),
-        ),
-    }
-    // Money is done by now: the notification only waits its bounded turn.
-    tell.deliver(notifier.as_ref()).await;
-    exit
+    session::tell_ended(tell, "the retry", exit, notifier.as_ref()).await
 }

@@ -9,13 +9,12 @@ use clap::Args;
 use serde::Deserialize;
 
 use crate::cli::args::{
-    CurrencyArg, DEFAULT_REFUND_WINDOW_DAYS, InputArgs, NotifyArg, OutputArgs, SendArgs, WindowArg,
+    CurrencyArg, DEFAULT_REFUND_WINDOW_DAYS, InputArgs, SendArgs, SendingArgs, WindowArg,
     de_guards, layered,
 };
 use crate::cli::session::{self, Session, finished, show};
-use crate::cli::settings::{self, JobFile, Layer};
+use crate::cli::settings::{self, Flagged, JobFile, Layer};
 use crate::domain::ending::Ending;
-use crate::domain::steps::Reach;
 use crate::domain::totals::Guard;
 use crate::engine::night::EarlierBatch;
 use crate::ops::OutputOptions;
@@ -95,13 +94,7 @@ pub struct RunArgs {
     pub input_args: InputArgs,
     #[command(flatten)]
     #[serde(flatten)]
-    pub send: SendArgs,
-    #[command(flatten)]
-    #[serde(flatten)]
-    pub output: OutputArgs,
-    #[command(flatten)]
-    #[serde(flatten)]
-    pub notify: NotifyArg,
+    pub sending: SendingArgs,
 }
 }
 
@@ -111,19 +104,19 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
     // `--approved`'s monitoring files are its command line's: the job file's
     // top-level ones are the nightly input's batch's, which it must not overwrite.
     let approved_files = OutputOptions {
-        metrics_file: flags.output.metrics_file.clone(),
-        summary_json: flags.output.summary_json.clone(),
+        metrics_file: flags.sending.output.metrics_file.clone(),
+        summary_json: flags.sending.output.summary_json.clone(),
         ..OutputOptions::default()
     };
     let job = JobFile::load_opt(flags.job.as_deref())?;
     let flagged = Flagged {
         job: flags.job.clone(),
         state: flags.state.clone(),
-        token: settings::token_from(&flags.send.token),
-        api_base: flags.send.api_base.clone(),
+        token: settings::token_from(&flags.sending.send.token),
+        api_base: flags.sending.send.api_base.clone(),
     };
     let a = flags.over(job.layer("run")?);
-    let notifier = settings::notifier(&a.notify, &a.send)?;
+    let notifier = settings::notifier(&a.sending.notify, &a.sending.send)?;
     let mut tell = crate::engine::notify::Tell::default();
     let ran = Ran {
         given: &given,
@@ -132,36 +125,7 @@ pub(crate) async fn exec(flags: RunArgs, session: &Session) -> anyhow::Result<Ex
         started,
     };
     let exit = run_or_approved(a, ran, session, &mut tell).await;
-    let what = "the night's run";
-    match &exit {
-        Ok(e) => tell.ended(what, *e, None),
-        Err(e) => tell.ended(what, crate::exit::of_error(e), Some(&format!("{e:#}"))),
-    }
-    // Money is done by now: the notification only waits its bounded turn.
-    tell.deliver(notifier.as_ref()).await;
-    exit
-}
-
-/// What the command line itself named: the commands a run prints reach its
-/// batches the same way.
-struct Flagged {
-    job: Option<PathBuf>,
-    state: Option<PathBuf>,
-    token: Option<crate::domain::steps::TokenFrom>,
-    api_base: Option<String>,
-}
-
-impl Flagged {
-    /// How the commands it prints reach the batches of `state`.
-    fn reach(&self, state: Option<&std::path::Path>) -> Reach {
-        Reach::new(
-            self.job.as_deref(),
-            self.state.as_deref(),
-            state,
-            self.token.clone(),
-            self.api_base.as_deref(),
-        )
-    }
+    session::tell_ended(tell, "the night's run", exit, notifier.as_ref()).await
 }
 
 /// How a run was started, besides its merged settings.
@@ -179,24 +143,16 @@ async fn run_or_approved(
     session: &Session,
     tell: &mut crate::engine::notify::Tell,
 ) -> anyhow::Result<Exit> {
+    if a.approved {
+        return approved(&a, ran, session, tell).await;
+    }
     let Ran {
         given,
         flagged,
-        approved_files,
         started,
+        ..
     } = ran;
-    if a.approved {
-        // The console's state file: --state or the job's, else the account's
-        // (never one found beside the job's input, which --approved does not read).
-        let night = Approved {
-            state: a.state.clone(),
-            files: approved_files,
-            started,
-            flagged,
-        };
-        return approved(&a, given, night, session, tell).await;
-    }
-    let output = settings::output_options(&a.output, session.mode);
+    let output = settings::output_options(&a.sending.output, session.mode);
     let input = a.input.clone();
     let state = match a.state.clone() {
         Some(s) => Some(s),
@@ -243,7 +199,7 @@ async fn run_or_approved(
                 batch: None,
             },
             confirm: session::tty_confirm(a.yes),
-            send: settings::send_options(&a.send)?,
+            send: settings::send_options(&a.sending.send)?,
             output: output.clone(),
             earlier: a.job.is_some().then(|| Earlier {
                 resume: a.resume_earlier.unwrap_or(true),
@@ -289,15 +245,6 @@ async fn run_or_approved(
     }
 }
 
-/// What `run --approved` was given besides its settings.
-struct Approved {
-    state: Option<PathBuf>,
-    /// `--metrics-file` and `--summary-json`, from the command line.
-    files: OutputOptions,
-    started: std::time::Instant,
-    flagged: Flagged,
-}
-
 /// The label `run --approved`'s metrics carry: its file sits beside the
 /// nightly run's in node_exporter's folder, and no series may come twice.
 const APPROVED_LABEL: Option<(&str, &str)> = Some(("run", "approved"));
@@ -307,17 +254,16 @@ const APPROVED_LABEL: Option<(&str, &str)> = Some(("run", "approved"));
 /// others named as its earlier batches, the exit the worst of theirs.
 async fn approved(
     a: &RunArgs,
-    given: &[&'static str],
-    night_args: Approved,
+    ran: Ran<'_>,
     session: &Session,
     tell: &mut crate::engine::notify::Tell,
 ) -> anyhow::Result<Exit> {
-    let Approved {
-        state,
-        files,
-        started,
+    let Ran {
+        given,
         flagged,
-    } = night_args;
+        approved_files: files,
+        started,
+    } = ran;
     let mut applies: Vec<String> = [
         "approved",
         "job",
@@ -337,7 +283,9 @@ async fn approved(
         |k| applies.iter().any(|a| a == k),
         "--approved sends the console's batches as they were approved",
     )?;
-    let state = match state {
+    // The console's state file: --state or the job's, else the account's
+    // (never one found beside the job's input, which --approved does not read).
+    let state = match a.state.clone() {
         Some(s) => s,
         None => {
             let ns = settings::namespace_of(a.input_args.namespace.as_deref());
@@ -364,7 +312,7 @@ async fn approved(
     let night = crate::web::approved::Night {
         state: state.clone(),
         input: settings::input_options(&a.input_args),
-        send: settings::send_options(&a.send)?,
+        send: settings::send_options(&a.sending.send)?,
         mode: Some(session.mode),
         confirm: session::tty_confirm(a.yes),
     };

@@ -5,9 +5,8 @@ use serde::Deserialize;
 
 use crate::cli::args::{BatchArgs, layered};
 use crate::cli::session::{Session, show};
-use crate::cli::settings::{self, JobFile, Layer};
+use crate::cli::settings;
 use crate::domain::ending::Ending;
-use crate::domain::steps::Reach;
 use crate::{Exit, ops};
 
 layered! {
@@ -25,22 +24,13 @@ layered! {
 }
 
 pub(crate) fn exec(flags: StatusArgs, _session: &Session) -> anyhow::Result<Exit> {
-    let job = JobFile::load_opt(flags.batch.job.as_deref())?;
-    let (job_flag, state_flag) = (flags.batch.job.clone(), flags.batch.state.clone());
-    let a = flags.over(job.layer("status")?);
-    let common = job.common("status")?;
+    let (a, common, flagged) = settings::over_job(flags, |f| &f.batch, "status", None)?;
     let state = settings::state_of(a.batch.state.as_deref(), &common)?;
     let pick = settings::pick_of(a.batch.batch.as_deref(), &common);
     let report = ops::status::status(&state, &pick, a.failed)?;
     // `status` reads no token: the commands it names take it as the job file
     // or the environment gives it.
-    let reach = Reach::new(
-        job_flag.as_deref(),
-        state_flag.as_deref(),
-        Some(&state),
-        None,
-        None,
-    );
+    let reach = flagged.reach(Some(&state));
     show(&mut std::io::stdout().lock(), |w| report.render(w, &reach))?;
     Ok(report.exit())
 }

@@ -869,35 +869,19 @@ pub(crate) mod tests {
         );
         assert!(r.rows.is_empty(), "{:?}", r.rows);
         let reason = |line| reason_at(&r.problems, line);
-        assert!(
-            reason(2).contains("names payment \"111\" and order"),
-            "{}",
-            reason(2)
-        );
-        assert!(
-            reason(3).contains("not an order of the Orders API"),
-            "{}",
-            reason(3)
-        );
         assert_eq!(reason(4), "payment id and order id are blank");
-        assert!(
-            reason(5).contains("belongs to an order's row"),
-            "{}",
-            reason(5)
-        );
-        assert!(
-            reason(6).contains("a full refund is of the whole order"),
-            "{}",
-            reason(6)
-        );
-        assert!(
-            reason(7).contains("not a payment transaction"),
-            "{}",
-            reason(7)
-        );
-        assert!(reason(8).contains("is an order"), "{}", reason(8));
-        assert!(reason(9).contains("needs an order id"), "{}", reason(9));
-        assert!(reason(10).contains("amount"), "{}", reason(10));
+        for (line, says) in [
+            (2, "names payment \"111\" and order"),
+            (3, "not an order of the Orders API"),
+            (5, "belongs to an order's row"),
+            (6, "a full refund is of the whole order"),
+            (7, "not a payment transaction"),
+            (8, "is an order"),
+            (9, "needs an order id"),
+            (10, "amount"),
+        ] {
+            assert!(reason(line).contains(says), "line {line}: {}", reason(line));
+        }
     }
 
     #[test]
@@ -920,6 +904,16 @@ pub(crate) mod tests {
         assert_ne!(r.rows[0].key, r.rows[1].key);
     }
 
+    /// `header` and a row that asks 10.5 of payment 123 (`row`: its line end,
+    /// its cells and the next line end), read as that one row.
+    fn one_row_of(header: &str, row: &str) -> Parsed {
+        let r = read(format!("{header}{row}").as_bytes());
+        assert_eq!(r.rows.len(), 1, "header {header:?}: {:?}", r.problems);
+        assert_eq!(r.rows[0].payment_id().get(), 123);
+        assert_eq!(r.rows[0].requested, amount("10.5"));
+        r
+    }
+
     #[test]
     fn header_aliases_in_portuguese_and_spanish() {
         for header in [
@@ -931,10 +925,7 @@ pub(crate) mod tests {
             "PaymentID;amount",
             "payment-id;refund_amount",
         ] {
-            let r = read(format!("{header}\n123;10,5\n").as_bytes());
-            assert_eq!(r.rows.len(), 1, "header {header:?}: {:?}", r.problems);
-            assert_eq!(r.rows[0].payment_id().get(), 123);
-            assert_eq!(r.rows[0].requested, amount("10.5"));
+            one_row_of(header, "\n123;10,5\n");
         }
         let r =
             read(b"monto,Tipo,KIND,Currency,Reference,id_pago\n5,x,advanced_payment,ars,R1,9\n");
@@ -957,10 +948,7 @@ pub(crate) mod tests {
             "Número de operación;Monto a devolver;Motivo",
             "id_de_pago;monto;Motivo",
         ] {
-            let r = read(format!("{header}\r\n123;10,5;cliente desistiu\r\n").as_bytes());
-            assert_eq!(r.rows.len(), 1, "header {header:?}: {:?}", r.problems);
-            assert_eq!(r.rows[0].payment_id().get(), 123);
-            assert_eq!(r.rows[0].requested, amount("10.5"));
+            let r = one_row_of(header, "\r\n123;10,5;cliente desistiu\r\n");
             assert_eq!(
                 r.rows[0].fields[2], "cliente desistiu",
                 "Motivo passes through"
@@ -1103,11 +1091,30 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn tab_delimited() {
-        let r = read(b"payment_id\tamount\tnote\n5\t7,5\thas, comma; and semicolon\n");
-        assert_eq!(r.delimiter, b'\t');
-        assert_eq!(r.rows[0].requested, amount("7.5"));
-        assert_eq!(r.rows[0].fields[2], "has, comma; and semicolon");
+    fn the_delimiter_is_detected_outside_quoted_text() {
+        let cases = [
+            (
+                "tab delimited",
+                &b"payment_id\tamount\tnote\n5\t7,5\thas, comma; and semicolon\n"[..],
+                b'\t',
+                "7.5",
+                (2, "has, comma; and semicolon"),
+            ),
+            // Three commas inside quotes, two semicolons outside: `;` wins.
+            (
+                "commas inside quotes",
+                b"\"note, with, many, commas\";payment_id;valor\n\"a,b\";1;2,5\n",
+                b';',
+                "2.5",
+                (0, "a,b"),
+            ),
+        ];
+        for (case, data, delimiter, requested, (cell, text)) in cases {
+            let r = read(data);
+            assert_eq!(r.delimiter, delimiter, "{case}");
+            assert_eq!(r.rows[0].requested, amount(requested), "{case}");
+            assert_eq!(r.rows[0].fields[cell], text, "{case}");
+        }
     }
 
     #[test]
@@ -1121,15 +1128,6 @@ pub(crate) mod tests {
         assert_eq!(r.rows[1].fields[2], "say \"hi\"\nsecond line");
         let lines: Vec<_> = r.rows.iter().map(|x| (x.row_no, x.line)).collect();
         assert_eq!(lines, [(1, 2), (2, 3), (3, 5)]);
-    }
-
-    #[test]
-    fn delimiter_detection_ignores_quoted_text() {
-        // Three commas inside quotes, two semicolons outside: `;` wins.
-        let r = read(b"\"note, with, many, commas\";payment_id;valor\n\"a,b\";1;2,5\n");
-        assert_eq!(r.delimiter, b';');
-        assert_eq!(r.rows[0].requested, amount("2.5"));
-        assert_eq!(r.rows[0].fields[0], "a,b");
     }
 
     #[test]
@@ -1497,40 +1495,12 @@ pub(crate) mod tests {
         let keys: std::collections::HashSet<_> =
             allowed.rows.iter().map(|x| x.key.clone()).collect();
         assert_eq!(keys.len(), 6, "identical rows get distinct keys");
-        let (first, third) = (&allowed.rows[0], &allowed.rows[2]);
-        assert_eq!(
-            first.key,
-            key::derive(
-                "test",
-                Kind::Payment,
-                first.payment_id(),
-                &amount("25"),
-                None,
-                1
-            )
-        );
-        assert_eq!(
-            third.key,
-            key::derive(
-                "test",
-                Kind::Payment,
-                first.payment_id(),
-                &amount("25"),
-                None,
-                2
-            )
-        );
-        assert_eq!(
-            allowed.rows[4].key,
-            key::derive(
-                "test",
-                Kind::Payment,
-                first.payment_id(),
-                &amount("25"),
-                None,
-                3
-            )
-        );
+        // The same payment, amount and reference: the nth such row is keyed nth.
+        let payment = allowed.rows[0].payment_id();
+        for (at, nth) in [(0, 1), (2, 2), (4, 3)] {
+            let derived = key::derive("test", Kind::Payment, payment, &amount("25"), None, nth);
+            assert_eq!(allowed.rows[at].key, derived, "row {at}");
+        }
     }
 
     #[test]

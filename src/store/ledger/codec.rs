@@ -116,6 +116,19 @@ pub(super) fn target_of(
     }
 }
 
+/// [`target_of`] a row read with its `kind`, `payment_id`, `order_id` and
+/// `transaction_id` columns at `at`; `Ok(None)` when they name none.
+#[inline]
+pub(super) fn target_at(r: &rusqlite::Row<'_>, at: [usize; 4]) -> rusqlite::Result<Option<Target>> {
+    let [kind, payment, order, transaction] = at;
+    Ok(target_of(
+        r.get(kind)?,
+        r.get(payment)?,
+        r.get_ref(order)?.as_str_or_null()?,
+        r.get_ref(transaction)?.as_str_or_null()?,
+    ))
+}
+
 /// A refund id as stored: an integer when it is a plain number that reads back
 /// the same, else its text.
 pub(super) fn refund_id_value(id: &str) -> Value {

@@ -119,13 +119,7 @@ impl Ledger {
             out.push(DoubtRow {
                 batch_id: r.get(0)?,
                 row_no,
-                target: codec::target_of(
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get_ref(9)?.as_str_or_null()?,
-                    r.get_ref(10)?.as_str_or_null()?,
-                )
-                .ok_or_else(bad)?,
+                target: codec::target_at(r, [2, 3, 9, 10])?.ok_or_else(bad)?,
                 requested: Requested::from_canonical(&requested).ok_or_else(bad)?,
                 key: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
                 exposed_at_ms: r.get(6)?,

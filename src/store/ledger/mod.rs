@@ -22,6 +22,8 @@ mod doubt;
 mod queries;
 mod readonly;
 mod schema;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub(crate) use doubt::{DoubtRow, DoubtScope, Verdict};
 pub(crate) use queries::Listing;
@@ -327,24 +329,11 @@ fn bump_generation(tx: &Transaction<'_>) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::schema::MIGRATIONS;
+    use super::testing::{batch, blank_amount, content, row};
     use super::*;
     use crate::domain::{
-        Amount, Cause, IdempotencyKey, Kind, PaymentId, RefundInfo, Requested, Target, Valid,
+        Cause, IdempotencyKey, Kind, PaymentId, RefundInfo, Requested, Target, Valid,
     };
-
-    fn content(n: u64) -> Valid {
-        Valid {
-            ask: RefundAsk {
-                key: IdempotencyKey::new(format!("k{n}")).unwrap(),
-                target: Target::Payment(PaymentId::new(1000 + n).unwrap()),
-                requested: Requested::Partial(
-                    Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
-                ),
-            },
-            currency: None,
-            reference: Some(format!("cb-{n}")),
-        }
-    }
 
     /// Rows by stored state, `sending` apart.
     fn raw_states(l: &Ledger, batch: &str) -> std::collections::HashMap<String, i64> {
@@ -358,17 +347,33 @@ mod tests {
             .collect()
     }
 
-    fn batch(id: &str, rows: u64) -> Batch {
-        Batch {
-            id: id.into(),
-            created_at_ms: 1,
-            input_path: "in.csv".into(),
-            input_digest: "d".into(),
-            namespace: "ns".into(),
-            header: vec!["payment_id".into(), "amount".into()],
-            delimiter: b',',
-            settings: BatchSettings::default(),
-            row_count: rows,
+    /// Every row of batch `id`, in input order.
+    fn rows_of(l: &Ledger, id: &str) -> Vec<StoredRow> {
+        let mut rows = Vec::new();
+        l.for_each_row(id, |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+        rows
+    }
+
+    /// Refunded by refund `id` (of `amount`, if said) after `attempts`, the
+    /// last at 5.
+    fn refunded(id: &str, amount: Option<rust_decimal::Decimal>, attempts: u32) -> RowResult {
+        RowResult {
+            outcome: Outcome::Refunded,
+            attempts,
+            http_status: Some(201),
+            cause: None,
+            retryable: None,
+            refund: Some(RefundInfo {
+                id: id.into(),
+                status: crate::domain::RefundStatus::Approved,
+                amount,
+                created_ms: None,
+            }),
+            last_attempt_at_ms: Some(5),
         }
     }
 
@@ -388,20 +393,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut l = Ledger::open(&dir.path().join("state.db")).unwrap();
         let new_rows = (1..=rows).map(|n| {
-            Ok(Row {
-                row_no: n,
-                line: n + 1,
-                fields: vec![format!("{}", 1000 + n), "10,50".into()],
-                content: if n == 3 {
-                    Err(crate::domain::finding::Findings::one(
-                        crate::domain::finding::Finding::Amount(
-                            crate::domain::finding::AmountFinding::Blank,
-                        ),
-                    ))
-                } else {
-                    Ok(content(n))
-                },
-            })
+            let content = if n == 3 {
+                Err(blank_amount())
+            } else {
+                Ok(content(n))
+            };
+            Ok(row(n, "10,50", content))
         });
         create(&mut l, &batch("b1", rows), new_rows);
         (dir, l)
@@ -448,12 +445,7 @@ mod tests {
             .unwrap();
         }
         let mut l = Ledger::open(&path).unwrap();
-        let mut rows = Vec::new();
-        l.for_each_row("old1", |r| {
-            rows.push(r);
-            Ok(())
-        })
-        .unwrap();
+        let rows = rows_of(&l, "old1");
         assert_eq!(rows.len(), 3);
         let ask = rows[0].ask.as_ref().unwrap();
         assert_eq!(ask.key.as_str(), key);
@@ -534,12 +526,7 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(v as usize, MIGRATIONS.len());
-        let mut old = Vec::new();
-        l.for_each_row("six", |r| {
-            old.push(r);
-            Ok(())
-        })
-        .unwrap();
+        let old = rows_of(&l, "six");
         assert_eq!(old.len(), 1);
         let ask = old[0].ask.as_ref().unwrap();
         assert_eq!(ask.target, Target::Payment(PaymentId::new(1001).unwrap()));
@@ -687,20 +674,7 @@ mod tests {
     fn a_new_batch_adopts_rows_another_batch_settled() {
         let (_dir, mut l) = ledger_with(2);
         l.record_and_claim("b1", &[], 0, 10).unwrap();
-        let done = RowResult {
-            outcome: Outcome::Refunded,
-            attempts: 1,
-            http_status: Some(201),
-            cause: None,
-            retryable: None,
-            refund: Some(RefundInfo {
-                id: "9".into(),
-                status: crate::domain::RefundStatus::Approved,
-                amount: None,
-                created_ms: None,
-            }),
-            last_attempt_at_ms: Some(5),
-        };
+        let done = refunded("9", None, 1);
         l.record_and_claim("b1", &[(1, done)], 0, 0).unwrap();
         // b2 holds row 1's key (settled in b1), row 2's key (only sending in b1) and a new one.
         let rows = [1, 2, 7].map(|n| {
@@ -717,13 +691,7 @@ mod tests {
             claimed.iter().map(|c| c.row_no).collect::<Vec<_>>(),
             vec![2, 7]
         );
-        let mut first = None;
-        l.for_each_row("b2", |r| {
-            first.get_or_insert(r);
-            Ok(())
-        })
-        .unwrap();
-        let first = first.unwrap();
+        let first = rows_of(&l, "b2").remove(0);
         assert_eq!(first.result.outcome, Outcome::Refunded);
         assert_eq!(first.result.refund.unwrap().id, "9");
         assert!(first.result.cause.unwrap().message.contains("b1"));
@@ -837,12 +805,7 @@ mod tests {
             (Some("refund_rejected".into()), Some("cancelled".into()))
         );
         assert_eq!(stored[1], (Some("dns".into()), Some("odd ".into())));
-        let mut seen = Vec::new();
-        l.for_each_row("b1", |r| {
-            seen.push(r.result);
-            Ok(())
-        })
-        .unwrap();
+        let seen: Vec<RowResult> = rows_of(&l, "b1").into_iter().map(|r| r.result).collect();
         let code = |i: usize| seen[i].cause.as_ref().unwrap().code.clone();
         let status = |i: usize| seen[i].refund.as_ref().unwrap().status.clone();
         assert_eq!(
@@ -867,20 +830,7 @@ mod tests {
     fn results_are_recorded_and_failed_rows_requeued() {
         let (_dir, mut l) = ledger_with(4);
         l.record_and_claim("b1", &[], 0, 10).unwrap();
-        let done = RowResult {
-            outcome: Outcome::Refunded,
-            attempts: 2,
-            http_status: Some(201),
-            cause: None,
-            retryable: None,
-            refund: Some(RefundInfo {
-                id: "77".into(),
-                status: crate::domain::RefundStatus::Approved,
-                amount: Some(rust_decimal::Decimal::new(1050, 2)),
-                created_ms: None,
-            }),
-            last_attempt_at_ms: Some(5),
-        };
+        let done = refunded("77", Some(rust_decimal::Decimal::new(1050, 2)), 2);
         let failed = |retryable| RowResult {
             outcome: Outcome::Failed,
             attempts: 1,
@@ -900,12 +850,7 @@ mod tests {
             0,
         )
         .unwrap();
-        let mut seen = Vec::new();
-        l.for_each_row("b1", |r| {
-            seen.push(r);
-            Ok(())
-        })
-        .unwrap();
+        let seen = rows_of(&l, "b1");
         assert_eq!(seen.len(), 4);
         assert_eq!(seen[0].result.outcome, Outcome::Refunded);
         assert_eq!(seen[0].result.attempts, 2);

@@ -215,16 +215,6 @@ impl Ledger {
         Ok(n as u64)
     }
 
-    /// When a row of the batch last changed (ms since the epoch): when it finished,
-    /// for a batch with nothing left to send.
-    pub(crate) fn last_change(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
-        Ok(self.conn.query_row(
-            "SELECT MAX(updated_at) FROM rows WHERE batch = ?1",
-            [self.seq(batch_id)?],
-            |r| r.get(0),
-        )?)
-    }
-
     /// Failed rows of the batch: (retryable, permanent).
     pub(crate) fn failed_counts(&self, batch_id: &str) -> anyhow::Result<(u64, u64)> {
         let (retryable, all): (i64, i64) = self.conn.query_row(
@@ -302,7 +292,8 @@ impl Ledger {
             .collect::<Result<_, _>>()?)
     }
 
-    /// Latest write to any row of the batch.
+    /// Latest write to any row of the batch (ms since the epoch): when it
+    /// finished, for a batch with nothing left to send.
     pub(crate) fn last_activity_ms(&self, batch_id: &str) -> anyhow::Result<Option<i64>> {
         Ok(self.conn.query_row(
             "SELECT MAX(updated_at) FROM rows WHERE batch = ?1",
@@ -562,53 +553,26 @@ pub(super) fn generation_of(conn: &rusqlite::Connection) -> anyhow::Result<i64> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{batch, blank_amount, content, row};
     use super::*;
-    use crate::domain::{Amount, IdempotencyKey, PaymentId, Row, Target, Valid};
+    use crate::domain::Valid;
 
     /// Rows 1..=7 of batch `b`: refunded, in process, failed and retryable,
     /// failed for good, invalid, still sending, refunded for another amount.
     fn ledger_of_every_kind() -> (tempfile::TempDir, Ledger) {
         let dir = tempfile::tempdir().unwrap();
         let mut l = Ledger::open(&dir.path().join("s.db")).unwrap();
-        let batch = Batch {
-            id: "b".into(),
-            created_at_ms: 1,
-            input_path: "in.csv".into(),
-            input_digest: "d".into(),
-            namespace: "ns".into(),
-            header: vec!["payment_id".into(), "amount".into()],
-            delimiter: b',',
-            settings: BatchSettings::default(),
-            row_count: 7,
-        };
-        let mut w = l.new_batch(&batch).unwrap();
+        let mut w = l.new_batch(&batch("b", 7)).unwrap();
         for n in 1..=7u64 {
             let content = if n == 5 {
-                Err(crate::domain::finding::Findings::one(
-                    crate::domain::finding::Finding::Amount(
-                        crate::domain::finding::AmountFinding::Blank,
-                    ),
-                ))
+                Err(blank_amount())
             } else {
                 Ok(Valid {
-                    ask: RefundAsk {
-                        key: IdempotencyKey::new(format!("k{n}")).unwrap(),
-                        target: Target::Payment(PaymentId::new(1000 + n).unwrap()),
-                        requested: Requested::Partial(
-                            Amount::new(rust_decimal::Decimal::new(1050, 2)).unwrap(),
-                        ),
-                    },
-                    currency: None,
                     reference: None,
+                    ..content(n)
                 })
             };
-            w.insert(&Row {
-                row_no: n,
-                line: n + 1,
-                fields: vec![format!("{}", 1000 + n), "10.50".into()],
-                content,
-            })
-            .unwrap();
+            w.insert(&row(n, "10.50", content)).unwrap();
         }
         w.commit().unwrap();
         l.record_and_claim("b", &[], 0, 10).unwrap();
@@ -645,13 +609,17 @@ mod tests {
         (dir, l)
     }
 
-    fn listed(l: &Ledger, which: Listing) -> Vec<u64> {
-        let rows: Vec<u64> = l
-            .listed_page("b", which, 0, 100)
+    /// The row numbers of a page of the listing.
+    fn page_of(l: &Ledger, which: Listing, offset: u64, limit: u32) -> Vec<u64> {
+        l.listed_page("b", which, offset, limit)
             .unwrap()
-            .into_iter()
+            .iter()
             .map(|r| r.row_no)
-            .collect();
+            .collect()
+    }
+
+    fn listed(l: &Ledger, which: Listing) -> Vec<u64> {
+        let rows = page_of(l, which, 0, 100);
         assert_eq!(
             l.listed_counts("b", &[Listing::All, which]).unwrap(),
             [7, rows.len() as u64]
@@ -681,25 +649,13 @@ mod tests {
     #[test]
     fn a_page_is_the_rows_after_its_offset_in_input_order() {
         let (_dir, l) = ledger_of_every_kind();
-        let page = |offset, limit| -> Vec<u64> {
-            l.listed_page("b", Listing::All, offset, limit)
-                .unwrap()
-                .iter()
-                .map(|r| r.row_no)
-                .collect()
-        };
+        let page = |offset, limit| page_of(&l, Listing::All, offset, limit);
         assert_eq!(page(0, 3), [1, 2, 3]);
         assert_eq!(page(3, 3), [4, 5, 6]);
         assert_eq!(page(6, 3), [7]);
         assert!(page(9, 3).is_empty());
         assert!(page(u64::MAX, 3).is_empty());
         let failed = Listing::Outcomes(&[Outcome::Failed, Outcome::Invalid]);
-        let second: Vec<u64> = l
-            .listed_page("b", failed, 1, 1)
-            .unwrap()
-            .iter()
-            .map(|r| r.row_no)
-            .collect();
-        assert_eq!(second, [4]);
+        assert_eq!(page_of(&l, failed, 1, 1), [4]);
     }
 }

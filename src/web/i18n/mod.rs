@@ -294,6 +294,16 @@ pub(crate) struct Words {
 }
 
 impl Words {
+    /// The words of `lang` with dates in UTC: the pages the tests read.
+    #[cfg(test)]
+    pub(crate) fn utc(lang: Lang) -> Words {
+        Words {
+            lang,
+            zone: super::zone::Zone::UTC,
+            look_only: false,
+        }
+    }
+
     pub(crate) fn t(&self, m: M) -> &'static str {
         text(self.lang, m)
     }
@@ -681,12 +691,7 @@ mod tests {
             )
         );
         assert_eq!(cause(Lang::En, &CauseCode::parse("9999")), None);
-        let glossary = Words {
-            lang: Lang::Es,
-            zone: super::super::zone::Zone::UTC,
-            look_only: false,
-        }
-        .glossary();
+        let glossary = Words::utc(Lang::Es).glossary();
         assert_eq!(glossary.len(), causes::known().len());
         assert!(
             glossary
@@ -748,11 +753,7 @@ mod tests {
     /// and the form reads it back as the same total.
     #[test]
     fn the_total_to_type_in_the_pages_language() {
-        let w = |lang| Words {
-            lang,
-            zone: super::super::zone::Zone::UTC,
-            look_only: false,
-        };
+        let w = Words::utc;
         let brl = Currency::from_str("BRL").ok();
         let clp = Currency::from_str("CLP").ok();
         let g = |currency, a: &str, full| Guard {

@@ -54,11 +54,7 @@ mod tests {
         assert_eq!(rate(Lang::PtBr, 0.05), "0,1");
         assert_eq!(rate(Lang::PtBr, f64::NAN), "0,0");
         assert_eq!(rate(Lang::PtBr, f64::INFINITY), "0,0");
-        let w = Words {
-            lang: Lang::PtBr,
-            zone: crate::web::zone::Zone::UTC,
-            look_only: false,
-        };
+        let w = Words::utc(Lang::PtBr);
         let d = |t: &str| t.parse::<Decimal>().unwrap();
         assert_eq!(number(Lang::PtBr, d("5705.67")), "5.705,67");
         assert_eq!(number(Lang::Es, d("-1000.5")), "-1.000,5");

@@ -179,14 +179,6 @@ mod tests {
     use super::*;
     use crate::web::i18n::Lang;
 
-    fn words(lang: Lang) -> Words {
-        Words {
-            lang,
-            zone: crate::web::zone::Zone::UTC,
-            look_only: false,
-        }
-    }
-
     /// A file as Excel pt-BR saves it, with the problems people plant in one:
     /// every finding reads in Portuguese, with no command-line word.
     #[test]
@@ -198,7 +190,7 @@ mod tests {
         let v = input
             .validate(&crate::sheets::input::tests::opts(), |_| Ok(()))
             .unwrap();
-        let pt = words(Lang::PtBr);
+        let pt = Words::utc(Lang::PtBr);
         let said: Vec<(u64, String)> = v
             .problems
             .iter()
@@ -233,7 +225,7 @@ mod tests {
             v.problems[2].1.to_string(),
             "duplicates line 4 (same payment, amount and reference); pass --allow-duplicates if intended"
         );
-        let es = words(Lang::Es);
+        let es = Words::utc(Lang::Es);
         assert_eq!(
             findings(&es, &v.problems[0].1),
             "el monto está en blanco: escriba el monto a devolver, o “total” para devolver el pago completo"
@@ -251,7 +243,7 @@ mod tests {
         let e = crate::sheets::input::Spooled::read(f.path())
             .and_then(|s| s.open(&crate::sheets::input::tests::opts()).map(|_| ()))
             .unwrap_err();
-        let said = file_refused(&words(Lang::PtBr), &e, "dia.csv").unwrap();
+        let said = file_refused(&Words::utc(Lang::PtBr), &e, "dia.csv").unwrap();
         assert!(
             said.starts_with("dia.csv: não há coluna de ID do pagamento. Cabeçalho lido: "),
             "{said}"
