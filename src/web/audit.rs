@@ -257,14 +257,6 @@ mod tests {
     use super::*;
     use crate::web::i18n::Lang;
 
-    fn words(lang: Lang) -> Words {
-        Words {
-            lang,
-            zone: crate::web::zone::Zone::UTC,
-            look_only: false,
-        }
-    }
-
     fn entry(at_ms: i64, user: &str, action: Action, detail: Option<&str>) -> Entry {
         Entry {
             at_ms,
@@ -286,7 +278,7 @@ mod tests {
             entry(1_000, "ana", Action::LoginOk, None),
         ];
         let names = HashMap::from([("ab12".to_owned(), "março.csv".to_owned())]);
-        let body = csv_of(&entries, &names, words(Lang::PtBr)).unwrap();
+        let body = csv_of(&entries, &names, Words::utc(Lang::PtBr)).unwrap();
         let text = String::from_utf8(body).unwrap();
         assert!(text.starts_with('\u{feff}'), "{text}");
         let lines: Vec<&str> = text.split("\r\n").collect();
@@ -310,7 +302,7 @@ mod tests {
             entry(day + 10, "ana", Action::LoginOk, None),
             entry(day - 10, "ana", Action::LoginFailed, None),
         ];
-        let lines = folded(&entries, day_of(words(Lang::En)));
+        let lines = folded(&entries, day_of(Words::utc(Lang::En)));
         let counts: Vec<(&str, usize)> = lines
             .iter()
             .map(|l| (l.entry.action.as_str(), l.count))
@@ -325,7 +317,7 @@ mod tests {
                 ("login_failed", 1),
             ]
         );
-        let (action, detail) = said(&lines[0], words(Lang::PtBr));
+        let (action, detail) = said(&lines[0], Words::utc(Lang::PtBr));
         assert_eq!(action, "Entrada recusada");
         assert!(detail.starts_with("2 vezes"), "{detail}");
     }
@@ -336,7 +328,7 @@ mod tests {
     fn details_written_as_text_read_as_before() {
         let e = entry(0, "ana", Action::StepRefused, Some("approve: wrong_total"));
         let line = &folded(std::slice::from_ref(&e), |_| 0)[0];
-        let (action, said) = said(line, words(Lang::PtBr));
+        let (action, said) = said(line, Words::utc(Lang::PtBr));
         assert_eq!(action, "Passo recusado");
         assert_eq!(said, "Aprovou: o total digitado não confere");
         let e = entry(
@@ -363,12 +355,12 @@ mod tests {
                 filter: f.as_str().to_owned(),
                 lang: "pt-BR".into(),
             };
-            let w = words(Lang::Es);
+            let w = Words::utc(Lang::Es);
             assert!(d.said(w).contains(w.t(f.label())), "{f:?}");
         }
     }
 
     fn said_of(line: &Line<'_>) -> String {
-        said(line, words(Lang::Es)).1
+        said(line, Words::utc(Lang::Es)).1
     }
 }

@@ -366,14 +366,6 @@ mod tests {
     use super::*;
     use crate::web::i18n::Lang;
 
-    fn words(lang: Lang) -> Words {
-        Words {
-            lang,
-            zone: crate::web::zone::Zone::UTC,
-            look_only: false,
-        }
-    }
-
     /// One of each kind, with the text values as large as a client can make
     /// them: quotes and backslashes, which escaping doubles.
     fn every_kind(text: &str) -> Vec<Detail> {
@@ -476,7 +468,7 @@ mod tests {
             if let Detail::Report { found, .. } = &mut d {
                 *found = vec![("matched".into(), 3)];
             }
-            let [pt, es, en] = [Lang::PtBr, Lang::Es, Lang::En].map(|l| d.said(words(l)));
+            let [pt, es, en] = [Lang::PtBr, Lang::Es, Lang::En].map(|l| d.said(Words::utc(l)));
             assert!(!pt.contains('{') && !pt.contains("kind"), "{pt}");
             if !matches!(d, Detail::Reject { .. }) {
                 assert!(
@@ -485,7 +477,7 @@ mod tests {
                 );
             }
         }
-        let pt = |d: Detail| d.said(words(Lang::PtBr));
+        let pt = |d: Detail| d.said(Words::utc(Lang::PtBr));
         let upload = Detail::Upload {
             file: "março.csv".into(),
             rows: 3,

@@ -369,10 +369,20 @@ impl Store {
     }
 
     pub(crate) fn user(&self, name: &str) -> anyhow::Result<Option<User>> {
+        self.one(&format!("{USER_SELECT} WHERE name = ?1"), name, user_of)
+    }
+
+    /// The row `select` finds by its one parameter `key`, read by `of`.
+    fn one<T>(
+        &self,
+        select: &str,
+        key: &str,
+        of: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> anyhow::Result<Option<T>> {
         Ok(self
             .conn
-            .prepare_cached(&format!("{USER_SELECT} WHERE name = ?1"))?
-            .query_row([name], user_of)
+            .prepare_cached(select)?
+            .query_row([key], of)
             .optional()?)
     }
 
@@ -465,11 +475,7 @@ impl Store {
     }
 
     pub(crate) fn upload(&self, id: &str) -> anyhow::Result<Option<Upload>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!("{UPLOAD_SELECT} WHERE id = ?1"))?
-            .query_row([id], upload_of)
-            .optional()?)
+        self.one(&format!("{UPLOAD_SELECT} WHERE id = ?1"), id, upload_of)
     }
 
     /// The latest `limit` uploads, newest first.
@@ -490,20 +496,32 @@ impl Store {
         now_ms: i64,
         expect_total: &str,
     ) -> anyhow::Result<bool> {
-        let tx = self.conn.transaction()?;
-        let moved = tx.execute(
+        self.move_with(
             "UPDATE console_batches SET state = 'submitted' WHERE id = ?1 AND state = 'uploaded'",
-            [id],
-        )?;
-        if moved == 1 {
-            tx.execute(
-                "INSERT INTO console_reviews (batch, submitted_by, submitted_at, expect_total)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![id, by, now_ms, expect_total],
-            )?;
+            params![id],
+            "INSERT INTO console_reviews (batch, submitted_by, submitted_at, expect_total)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![id, by, now_ms, expect_total],
+        )
+    }
+
+    /// A batch's state moved by one conditional UPDATE (`moving`) and, when it
+    /// moved, its review written (`then`), in one transaction: of two people
+    /// acting at once exactly one moves it. Whether it moved.
+    fn move_with(
+        &mut self,
+        moving: &str,
+        moving_params: &[&dyn rusqlite::ToSql],
+        then: &str,
+        then_params: &[&dyn rusqlite::ToSql],
+    ) -> anyhow::Result<bool> {
+        let tx = self.conn.transaction()?;
+        let moved = tx.execute(moving, moving_params)? == 1;
+        if moved {
+            tx.execute(then, then_params)?;
         }
         tx.commit()?;
-        Ok(moved == 1)
+        Ok(moved)
     }
 
     /// submitted → `to` (approved or rejected) by `by`, who did not submit it:
@@ -521,39 +539,26 @@ impl Store {
             matches!(to, BatchState::Approved | BatchState::Rejected),
             "a decision approves or rejects"
         );
-        let tx = self.conn.transaction()?;
-        let moved = tx.execute(
+        self.move_with(
             "UPDATE console_batches SET state = ?2
              WHERE id = ?1 AND state = 'submitted'
                AND EXISTS (SELECT 1 FROM console_reviews
                            WHERE batch = ?1 AND submitted_by <> ?3)",
             params![id, to.as_str(), by],
-        )?;
-        if moved == 1 {
-            tx.execute(
-                "UPDATE console_reviews SET decided_by = ?2, decided_at = ?3, reason = ?4
-                 WHERE batch = ?1",
-                params![id, by, now_ms, reason],
-            )?;
-        }
-        tx.commit()?;
-        Ok(moved == 1)
+            "UPDATE console_reviews SET decided_by = ?2, decided_at = ?3, reason = ?4
+             WHERE batch = ?1",
+            params![id, by, now_ms, reason],
+        )
     }
 
     /// An approval whose ledger batch could not be made goes back to `submitted`.
     pub(crate) fn undo_approval(&mut self, id: &str) -> anyhow::Result<()> {
-        let tx = self.conn.transaction()?;
-        let moved = tx.execute(
+        self.move_with(
             "UPDATE console_batches SET state = 'submitted' WHERE id = ?1 AND state = 'approved'",
-            [id],
+            params![id],
+            "UPDATE console_reviews SET decided_by = NULL, decided_at = NULL WHERE batch = ?1",
+            params![id],
         )?;
-        if moved == 1 {
-            tx.execute(
-                "UPDATE console_reviews SET decided_by = NULL, decided_at = NULL WHERE batch = ?1",
-                [id],
-            )?;
-        }
-        tx.commit()?;
         Ok(())
     }
 

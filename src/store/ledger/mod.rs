@@ -360,6 +360,18 @@ mod tests {
 
     /// Refunded by refund `id` (of `amount`, if said) after `attempts`, the
     /// last at 5.
+    /// Rows numbered `n`, each as `content(n)`.
+    fn numbered<const N: usize>(n: [u64; N]) -> [anyhow::Result<Row>; N] {
+        n.map(|n| {
+            Ok(Row {
+                row_no: n,
+                line: n + 1,
+                fields: vec![],
+                content: Ok(content(n)),
+            })
+        })
+    }
+
     fn refunded(id: &str, amount: Option<rust_decimal::Decimal>, attempts: u32) -> RowResult {
         RowResult {
             outcome: Outcome::Refunded,
@@ -677,15 +689,7 @@ mod tests {
         let done = refunded("9", None, 1);
         l.record_and_claim("b1", &[(1, done)], 0, 0).unwrap();
         // b2 holds row 1's key (settled in b1), row 2's key (only sending in b1) and a new one.
-        let rows = [1, 2, 7].map(|n| {
-            Ok(Row {
-                row_no: n,
-                line: n + 1,
-                fields: vec![],
-                content: Ok(content(n)),
-            })
-        });
-        assert_eq!(create(&mut l, &batch("b2", 3), rows), 1);
+        assert_eq!(create(&mut l, &batch("b2", 3), numbered([1, 2, 7])), 1);
         let claimed = l.record_and_claim("b2", &[], 0, 10).unwrap();
         assert_eq!(
             claimed.iter().map(|c| c.row_no).collect::<Vec<_>>(),
@@ -705,39 +709,17 @@ mod tests {
         let (_dir, mut l) = ledger_with(2);
         let claimed = l.record_and_claim("b1", &[], 0, 10).unwrap();
         assert_eq!(claimed.len(), 2);
-        let rows = [2].map(|n| {
-            Ok(Row {
-                row_no: n,
-                line: n + 1,
-                fields: vec![],
-                content: Ok(content(n)),
-            })
-        });
-        assert_eq!(create(&mut l, &batch("b2", 1), rows), 0);
-        let done = |id: &str| RowResult {
-            outcome: Outcome::Refunded,
-            attempts: 1,
-            http_status: Some(201),
-            cause: None,
-            retryable: None,
-            refund: Some(RefundInfo {
-                id: id.into(),
-                status: crate::domain::RefundStatus::Approved,
-                amount: None,
-                created_ms: None,
-            }),
-            last_attempt_at_ms: Some(5),
-        };
-        l.record_and_claim("b1", &[(1, done("8")), (2, done("9"))], 0, 0)
-            .unwrap();
-        let mut b2 = Vec::new();
-        l.for_each_row("b2", |r| {
-            b2.push(r);
-            Ok(())
-        })
+        assert_eq!(create(&mut l, &batch("b2", 1), numbered([2])), 0);
+        l.record_and_claim(
+            "b1",
+            &[(1, refunded("8", None, 1)), (2, refunded("9", None, 1))],
+            0,
+            0,
+        )
         .unwrap();
-        assert_eq!(b2[0].result.outcome, Outcome::Refunded);
-        assert_eq!(b2[0].result.refund.as_ref().unwrap().id, "9");
+        let b2 = rows_of(&l, "b2").remove(0);
+        assert_eq!(b2.result.outcome, Outcome::Refunded);
+        assert_eq!(b2.result.refund.unwrap().id, "9");
     }
 
     #[test]
@@ -877,17 +859,7 @@ mod tests {
     #[test]
     fn a_rows_doubt_is_at_least_its_keys() {
         let (_dir, mut l) = ledger_with(2);
-        let two = |l: &mut Ledger, id: &str| {
-            let rows = [1, 2].map(|n| {
-                Ok(Row {
-                    row_no: n,
-                    line: n + 1,
-                    fields: vec![],
-                    content: Ok(content(n)),
-                })
-            });
-            create(l, &batch(id, 2), rows);
-        };
+        let two = |l: &mut Ledger, id: &str| create(l, &batch(id, 2), numbered([1, 2]));
         two(&mut l, "b2");
         let throttled = RowResult {
             outcome: Outcome::Failed,
