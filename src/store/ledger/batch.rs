@@ -6,7 +6,7 @@
 
 use rusqlite::{Transaction, params};
 
-use super::claim::{HELD_BACK, prior_refunds};
+use super::claim::{HELD_BACK, ROWS_TO_SEND, prior_refunds};
 use super::{Batch, Ledger, PriorRefund, bump_generation, codec, stored_line};
 use crate::domain::clock::now_ms;
 use crate::domain::{CauseCode, Outcome, Row};
@@ -86,7 +86,7 @@ impl BatchWriter<'_> {
     /// Rows of one spreadsheet on one payment never count against each other:
     /// several partial refunds in one file are allowed.
     pub(crate) fn prior_refunds(&self) -> anyhow::Result<Vec<PriorRefund>> {
-        prior_refunds(&self.tx, "rows AS r", HELD_BACK, [self.seq])
+        prior_refunds(&self.tx, ROWS_TO_SEND, HELD_BACK, [self.seq])
     }
 
     /// Marks a row of this batch invalid before it is ever sent.

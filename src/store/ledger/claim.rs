@@ -46,6 +46,11 @@ macro_rules! on_another_batchs_payment {
     };
 }
 
+/// A batch's rows as `r`, read through the index of the rows still to send:
+/// without statistics SQLite prefers the primary key, which reads every row
+/// of the batch, sent or not.
+pub(super) const ROWS_TO_SEND: &str = "rows AS r INDEXED BY rows_to_send";
+
 /// Whether `o` is on the payment or the order of `r`.
 pub(super) const SAME_TARGET: &str =
     "((o.payment_id = r.payment_id AND o.kind = r.kind) OR o.order_id = r.order_id)";
@@ -66,9 +71,14 @@ pub(super) const SAME_TARGET: &str =
 /// [`on_another_batchs_payment`] ends the search for the usual row on one probe
 /// of the payments' index; the look-up of `r`'s key is written to name `o`
 /// (`o.batch = ?1` is false here) so that it is made only for a row something
-/// may stand in the way of.
+/// may stand in the way of. The term `r.state IN ('pending', 'sending')` is
+/// the index of rows to send's own: SQLite takes a partial index only where
+/// the query names its terms, and [`ROWS_TO_SEND`] reads a batch's rows
+/// through it (a finished batch of a million rows has none, where its
+/// primary key would read them all).
 pub(super) const HELD_BACK: &str = concat!(
-    "r.batch = ?1 AND r.state = 'pending' AND r.key IS NOT NULL AND r.doubt = 0
+    "r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.state = 'pending'
+     AND r.key IS NOT NULL AND r.doubt = 0
      AND ",
     on_another_batchs_payment!(),
     "
@@ -119,7 +129,7 @@ impl Ledger {
     /// what stands in their way (see [`HELD_BACK`]): what a resumed batch is
     /// checked against before anything is sent, as a new one is.
     pub(crate) fn held_back(&self, batch_id: &str) -> anyhow::Result<Vec<PriorRefund>> {
-        prior_refunds(&self.conn, "rows AS r", HELD_BACK, [self.seq(batch_id)?])
+        prior_refunds(&self.conn, ROWS_TO_SEND, HELD_BACK, [self.seq(batch_id)?])
     }
 
     /// Marks rows of the batch never sent `invalid` (a resume with
