@@ -486,7 +486,9 @@ fn claim(
                 continue;
             }
             let bad = || anyhow::anyhow!("state file: row {row_no} of batch {batch_id} is corrupt");
-            let same_key = r.get::<_, Option<i64>>(8)?.unwrap_or(0);
+            // NULL: no row of another batch has the key.
+            let key_elsewhere = r.get::<_, Option<i64>>(8)?;
+            let same_key = key_elsewhere.unwrap_or(0);
             let requested: String = r.get(4)?;
             out.push(Claimed {
                 row_no: row_no as u64,
@@ -508,7 +510,7 @@ fn claim(
             if same_key >= 1 {
                 shared.push(row_no);
             }
-            if r.get_ref(8)?.as_i64_or_null()?.is_none() {
+            if key_elsewhere.is_none() {
                 alone.put(seq, row_no as u64, newest);
             }
         }
