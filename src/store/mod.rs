@@ -6,6 +6,7 @@ pub(crate) mod ledger;
 pub(crate) mod lock;
 pub(crate) mod paths;
 pub(crate) mod private;
+pub(crate) mod row;
 pub(crate) mod state_access;
 pub(crate) mod state_home;
 pub(crate) mod state_owner;

@@ -21,6 +21,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use strum::IntoEnumIterator;
 
 use super::Role;
+use crate::store::row::read_row;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS console_users (
@@ -711,14 +712,7 @@ impl Store {
         )?;
         let limit = limit.map_or(-1, i64::from);
         let rows = stmt.query_map([limit], |r| {
-            Ok(Entry {
-                at_ms: r.get(0)?,
-                user: r.get(1)?,
-                action: r.get(2)?,
-                remote: r.get(3)?,
-                batch: r.get(4)?,
-                detail: r.get(5)?,
-            })
+            Ok(read_row!(r => Entry { at_ms, user, action, remote, batch, detail }))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -759,17 +753,13 @@ fn upload_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Upload> {
         uploaded_at_ms: r.get(5)?,
         skip_invalid: r.get(6)?,
         state: BatchState::parse(&state).ok_or_else(|| bad_text(7, &state))?,
+        // Read whole once its first column says a review row was joined.
         review: match r.get::<_, Option<String>>(8)? {
             None => None,
-            Some(submitted_by) => Some(Review {
-                submitted_by,
-                submitted_at_ms: r.get(9)?,
-                expect_total: r.get(10)?,
-                decided_by: r.get(11)?,
-                decided_at_ms: r.get(12)?,
-                reason: r.get(13)?,
-                ledger_batch: r.get(14)?,
-            }),
+            Some(_) => Some(read_row!(r, from 8 => Review {
+                submitted_by, submitted_at_ms, expect_total, decided_by, decided_at_ms, reason,
+                ledger_batch,
+            })),
         },
     })
 }

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::domain::clock::now_ms;
 use crate::domain::{CauseCode, Outcome, RefundAsk, Requested, RowResult};
+use crate::store::row::read_row;
 
 /// `rows.origin` of a row the API answered with a refund it made earlier.
 const ORIGIN_REPLAY: i64 = 2;
@@ -218,20 +219,11 @@ pub(super) fn refunds_of(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params, |r| {
-        Ok(PriorRefund {
-            row_no: r.get::<_, i64>(0)? as u64,
-            line: r.get::<_, i64>(1)? as u64,
-            payment_id: r.get(2)?,
-            batch_id: r.get(3)?,
-            requested: r.get(4)?,
-            refunded_amount: r.get(5)?,
-            state: r.get(6)?,
-            last_attempt_at_ms: r.get(7)?,
-            attempts: r.get(8)?,
-            doubt: r.get(9)?,
-            order: r.get(10)?,
-            batch_created_at_ms: r.get(11)?,
-        })
+        Ok(read_row!(r => PriorRefund {
+            row_no: i64 as u64, line: i64 as u64, payment_id, batch_id, requested,
+            refunded_amount, state, last_attempt_at_ms, attempts, doubt, order,
+            batch_created_at_ms,
+        }))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
