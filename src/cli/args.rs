@@ -81,15 +81,39 @@ pub(crate) fn with_default(help: &str, default: impl std::fmt::Display) -> Strin
 }
 
 /// Declares a group of settings and how two layers of it merge: field by field,
-/// the upper layer's value where it gave one ([`Layer`]).
+/// the upper layer's value where it gave one ([`Layer`]). A field marked
+/// `#[flatten]` is a group of its own, flattened alike into the command's flags
+/// (clap) and the job file's keys (serde): each of its settings stays a flag
+/// and a key of one name, which flattening it for one of them only would break.
 macro_rules! layered {
     (
         $(#[$meta:meta])*
-        pub struct $name:ident {
-            $( $(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty, )*
-        }
+        pub struct $name:ident { $($fields:tt)* }
     ) => {
-        $(#[$meta])*
+        $crate::cli::args::layered!(@field $name [$(#[$meta])*] [] $($fields)*);
+    };
+    // The fields one at a time, each written out in full into the second list.
+    (
+        @field $name:ident $meta:tt [$($done:tt)*]
+        $(#[doc = $doc:expr])* #[flatten] $fvis:vis $field:ident : $ty:ty, $($rest:tt)*
+    ) => {
+        $crate::cli::args::layered!(@field $name $meta [
+            $($done)* $(#[doc = $doc])* #[command(flatten)] #[serde(flatten)] $fvis $field: $ty,
+        ] $($rest)*);
+    };
+    (
+        @field $name:ident $meta:tt [$($done:tt)*]
+        $(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty, $($rest:tt)*
+    ) => {
+        $crate::cli::args::layered!(@field $name $meta [
+            $($done)* $(#[$fmeta])* $fvis $field: $ty,
+        ] $($rest)*);
+    };
+    (
+        @field $name:ident [$($meta:tt)*]
+        [$( $(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty, )*]
+    ) => {
+        $($meta)*
         pub struct $name {
             $( $(#[$fmeta])* $fvis $field: $ty, )*
         }
@@ -139,8 +163,7 @@ layered! {
     pub struct SendArgs {
         #[arg(long, help = with_default("API base URL (plain http:// only to loopback)", DEFAULT_API_BASE))]
         pub api_base: Option<String>,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub token: TokenArgs,
         #[arg(long, help = with_default("Most requests per second in any one-second window, retries included: the ceiling of the adaptive rate (which slows down on 429s and climbs back), or the rate itself with --fixed-rate", settings::DEFAULT_RATE))]
         pub rate: Option<NonZeroU32>,
@@ -237,8 +260,7 @@ layered! {
     #[derive(Args, Debug, Clone, Default, Deserialize)]
     #[serde(default)]
     pub struct OutputArgs {
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub out: OutArg,
         /// Write Prometheus textfile-collector metrics here (atomically).
         #[arg(long)]
@@ -246,8 +268,7 @@ layered! {
         /// Write the run's summary as JSON here.
         #[arg(long)]
         pub summary_json: Option<PathBuf>,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub format: ResultsFormatArg,
     }
 }
@@ -413,14 +434,11 @@ layered! {
     #[derive(Args, Debug, Clone, Default, Deserialize)]
     #[serde(default)]
     pub struct SendingArgs {
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub send: SendArgs,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub output: OutputArgs,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub notify: NotifyArg,
     }
 }

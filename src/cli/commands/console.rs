@@ -74,21 +74,18 @@ crate::cli::args::layered! {
         pub(crate) time_zone: Option<zone::Zone>,
         /// How an approved batch is sent (`--api-base`, `--rate`…, the token as
         /// `run` takes it): the console runs the same engine.
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub send: crate::cli::args::SendArgs,
         /// The account's currency, which an upload without a currency column is
         /// in (unset: read once from Mercado Pago, see `covered`).
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub currency: crate::cli::args::CurrencyArg,
         /// Serve without an access token, to look only: plans, results and the
         /// audit trail; every page says that nothing can be approved or sent.
         /// Without it, a console with no usable token refuses to start.
         #[arg(long)]
         pub without_token: bool,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub notify: crate::cli::args::NotifyArg,
         #[arg(long, value_name = "DAYS", help = with_default("Days an uploaded spreadsheet is kept after its batch ended (rejected, expired or sent); then it is removed, and the removal audited (0 to 3650)", DEFAULT_UPLOAD_DAYS),
               value_parser = clap::value_parser!(u32).range(0..=3650))]

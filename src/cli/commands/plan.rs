@@ -33,17 +33,13 @@ layered! {
         /// outcome; writes a plan CSV.
         #[arg(long)]
         pub online: bool,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub out: OutArg,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub window: WindowArg,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub input_args: InputArgs,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub send: SendArgs,
     }
 }

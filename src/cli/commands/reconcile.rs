@@ -27,11 +27,9 @@ layered! {
     #[derive(Args, Debug, Default, Deserialize)]
     #[serde(default)]
     pub struct ReconcileArgs {
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub batch: BatchArgs,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub out: OutArg,
         /// Write Prometheus textfile-collector metrics of the findings here (not
         /// with --report or --fetch-report, which write none).
@@ -58,16 +56,13 @@ layered! {
         #[arg(long, value_name = "SIZE", value_parser = parse_size, help = with_default("With --fetch-report: the largest report downloaded, in bytes or with a KiB/MiB/GiB suffix; a larger one is refused and nothing of it kept", ops::DEFAULT_MAX_REPORT_BYTES))]
         #[serde(deserialize_with = "de_size")]
         pub max_report_bytes: Option<u64>,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub currency: CurrencyArg,
         /// API base URL, requests per second... as for `run`; the API base defaults to
         /// the one the batch was sent to.
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub send: SendArgs,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub notify: NotifyArg,
     }
 }

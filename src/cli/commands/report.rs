@@ -13,14 +13,11 @@ layered! {
     #[derive(Args, Debug, Default, Deserialize)]
     #[serde(default)]
     pub struct ReportArgs {
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub batch: BatchArgs,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub out: OutArg,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub format: ResultsFormatArg,
     }
 }

@@ -14,8 +14,7 @@ layered! {
     #[derive(Args, Debug, Default, Deserialize)]
     #[serde(default)]
     pub struct RetryArgs {
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub batch: BatchArgs,
         /// Also re-send the rows that failed permanently (asks first unless --yes).
         #[arg(long)]
@@ -28,8 +27,7 @@ layered! {
         /// command for those; retry refuses them unless asked.
         #[arg(long)]
         pub include_pending: bool,
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub sending: SendingArgs,
     }
 }

@@ -75,11 +75,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "AMOUNT[:CUR]")]
     #[serde(deserialize_with = "de_guards")]
     pub(crate) max_total: Vec<Guard>,
-    #[command(flatten)]
-    #[serde(flatten)]
+    #[flatten]
     pub window: WindowArg,
-    #[command(flatten)]
-    #[serde(flatten)]
+    #[flatten]
     pub currency: CurrencyArg,
     /// With --job: earlier unfinished batches of the job older than this many days
     /// are not finished first, only reported [default: 7].
@@ -89,11 +87,9 @@ pub struct RunArgs {
     /// unfinished, instead of finishing them first [default: true].
     #[arg(skip)]
     pub resume_earlier: Option<bool>,
-    #[command(flatten)]
-    #[serde(flatten)]
+    #[flatten]
     pub input_args: InputArgs,
-    #[command(flatten)]
-    #[serde(flatten)]
+    #[flatten]
     pub sending: SendingArgs,
 }
 }

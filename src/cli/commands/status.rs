@@ -13,8 +13,7 @@ layered! {
     #[derive(Args, Debug, Default, Deserialize)]
     #[serde(default)]
     pub struct StatusArgs {
-        #[command(flatten)]
-        #[serde(flatten)]
+        #[flatten]
         pub batch: BatchArgs,
         /// Also list every row that needs a human (failed, invalid, or refunded otherwise
         /// than asked): line, row, payment, amount, outcome, cause code and message.
