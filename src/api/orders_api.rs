@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::api::answer;
-use crate::api::reply::{MpRefund, Reply};
+use crate::api::reply::{MpRefund, Reply, text_in};
 use crate::domain::joint::Together;
 use crate::domain::{OrderId, RefundInfo, RefundStatus, Requested, TransactionId};
 
@@ -158,14 +158,6 @@ impl OrderView {
     /// Chargebacks still open on the order.
     pub(crate) fn open_chargebacks(&self) -> impl Iterator<Item = &OrderChargeback> {
         self.chargebacks.iter().filter(|c| c.is_open())
-    }
-}
-
-fn text_in(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 

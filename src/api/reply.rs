@@ -157,7 +157,9 @@ fn decimal_in(v: &serde_json::Value) -> Option<Decimal> {
     .ok()
 }
 
-fn text_in(v: &serde_json::Value) -> Option<String> {
+/// A field's text: a JSON string as it is, a number in its own digits (ids
+/// come as either); anything else has none.
+pub(crate) fn text_in(v: &serde_json::Value) -> Option<String> {
     match v {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),
