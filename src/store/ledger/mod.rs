@@ -634,6 +634,61 @@ mod tests {
         assert_eq!(other.same_key_refund, None);
     }
 
+    /// SQLite's work (virtual machine steps, counted by its progress
+    /// handler) to find the rows in doubt of `scope` for a batch of
+    /// `batch_rows` rows, while `in_doubt` rows of an earlier batch, on
+    /// payments of their own, may have refunded (their answers never came).
+    fn doubt_work(batch_rows: u64, in_doubt: u64, scope: DoubtScope) -> u64 {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&dir.path().join("state.db")).unwrap();
+        let elsewhere = (1..=in_doubt).map(|n| Ok(row(n, "10,50", Ok(content(1_000_000 + n)))));
+        create(&mut l, &batch("flaky", in_doubt), elsewhere);
+        let claimed = l
+            .record_and_claim("flaky", &[], 0, in_doubt as usize)
+            .unwrap();
+        assert_eq!(claimed.len() as u64, in_doubt);
+        let tonight = (1..=batch_rows).map(|n| Ok(row(n, "10,50", Ok(content(n)))));
+        create(&mut l, &batch("tonight", batch_rows), tonight);
+        let steps = std::sync::Arc::new(AtomicU64::new(0));
+        let counted = steps.clone();
+        l.conn
+            .progress_handler(
+                100,
+                Some(move || {
+                    counted.fetch_add(1, Ordering::Relaxed);
+                    false
+                }),
+            )
+            .unwrap();
+        assert!(l.rows_in_doubt("tonight", scope).unwrap().is_empty());
+        steps.load(Ordering::Relaxed)
+    }
+
+    /// After a flaky night, tonight's batch meets the rows in doubt before
+    /// it sends, and reconcile meets them too: each is looked up on its
+    /// payment, never by reading the batch once for each of them (a million
+    /// rows times a few thousand in doubt held a run for many minutes).
+    #[test]
+    fn the_rows_in_doubt_are_found_without_reading_the_batch_once_for_each() {
+        let (small, big) = (
+            doubt_work(1_000, 100, DoubtScope::Holding),
+            doubt_work(8_000, 100, DoubtScope::Holding),
+        );
+        assert!(
+            big < small * 2,
+            "holding: {small} steps at 1,000 rows, {big} at 8,000"
+        );
+        let (few, many) = (
+            doubt_work(8_000, 20, DoubtScope::Reconciling),
+            doubt_work(8_000, 400, DoubtScope::Reconciling),
+        );
+        assert!(
+            many < few * 3,
+            "reconciling: {few} steps with 20 in doubt, {many} with 400"
+        );
+    }
+
     #[test]
     fn claims_mark_rows_sending_and_skip_invalid_ones() {
         let (_dir, mut l) = ledger_with(5);
