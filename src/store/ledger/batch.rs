@@ -1,5 +1,8 @@
 //! Creating a batch: its row and rows go in through one open transaction
 //! ([`BatchWriter`]), so either the whole input is in the state file or none of it.
+//! The rows' keys go into the table of keys at once, sorted, before anything
+//! looks a key up (the guard's query names this batch's keys too): in row order
+//! they would each land at a random place of it.
 //! On commit, a row whose key another batch already settled takes that result
 //! instead of being sent, and the namespace is recorded with the first batch made
 //! under it.
@@ -20,10 +23,13 @@ pub(crate) struct BatchWriter<'a> {
     /// The batch's number in the state file (`batches.seq`).
     seq: i64,
     now: i64,
+    /// Whether the rows inserted so far are in the table of keys.
+    keyed: bool,
 }
 
 impl BatchWriter<'_> {
     pub(crate) fn insert(&mut self, row: &Row) -> anyhow::Result<()> {
+        anyhow::ensure!(!self.keyed, "a row was inserted after the batch's keys");
         let mut insert = self.tx.prepare_cached(
             "INSERT INTO rows (batch, row_no, line, key, kind, payment_id, requested, currency,
                                fields, state, cause_code, cause_message, retryable, updated_at,
@@ -85,8 +91,25 @@ impl BatchWriter<'_> {
     /// corrected amount, a refund from another spreadsheet — one line each, by row.
     /// Rows of one spreadsheet on one payment never count against each other:
     /// several partial refunds in one file are allowed.
-    pub(crate) fn prior_refunds(&self) -> anyhow::Result<Vec<PriorRefund>> {
+    pub(crate) fn prior_refunds(&mut self) -> anyhow::Result<Vec<PriorRefund>> {
+        self.key_rows()?;
         prior_refunds(&self.tx, ROWS_TO_SEND, HELD_BACK, [self.seq])
+    }
+
+    /// Puts the keys of the batch's rows into the table of keys, in key order
+    /// (SQLite sorts them within its bounded memory): once, after the last
+    /// row and before the first look-up.
+    fn key_rows(&mut self) -> anyhow::Result<()> {
+        if !self.keyed {
+            self.tx.execute(
+                "INSERT INTO keys (key, batch, row_no)
+                 SELECT key, batch, row_no FROM rows WHERE batch = ?1 AND key IS NOT NULL
+                 ORDER BY key, row_no",
+                [self.seq],
+            )?;
+            self.keyed = true;
+        }
+        Ok(())
     }
 
     /// Marks a row of this batch invalid before it is ever sent.
@@ -106,7 +129,8 @@ impl BatchWriter<'_> {
 
     /// Puts the batch in the state file. Returns how many rows were already
     /// settled by another batch of this state file (see [`adopt_settled`]).
-    pub(crate) fn commit(self) -> anyhow::Result<u64> {
+    pub(crate) fn commit(mut self) -> anyhow::Result<u64> {
+        self.key_rows()?;
         let adopted = adopt_settled(&self.tx, self.seq, self.now)?;
         // The namespace is recorded with the first batch made under it, never by a
         // run that was refused.
@@ -148,7 +172,12 @@ impl Ledger {
         let seq = tx.query_row("SELECT seq FROM batches WHERE id = ?1", [&batch.id], |r| {
             r.get(0)
         })?;
-        Ok(BatchWriter { tx, seq, now })
+        Ok(BatchWriter {
+            tx,
+            seq,
+            now,
+            keyed: false,
+        })
     }
 }
 
@@ -159,7 +188,7 @@ impl Ledger {
 ///
 /// Looked up by key for every row of the batch: the first `EXISTS` skips it all
 /// when the state file holds no other batch (checked once), the second keeps
-/// the usual row — no other batch holds its key — to the keys' index alone.
+/// the usual row — no other batch holds its key — to the table of keys alone.
 fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64> {
     let n = tx.execute(
         "UPDATE rows AS r SET
@@ -169,11 +198,11 @@ fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64
              cause_message = 'settled by batch '
                  || (SELECT id FROM batches WHERE seq = o.batch) || ' of this state file',
              origin = ?3, updated_at = ?2
-         FROM rows AS o
+         FROM keys AS ok JOIN rows AS o ON o.batch = ok.batch AND o.row_no = ok.row_no
          WHERE EXISTS (SELECT 1 FROM batches WHERE seq <> ?1)
            AND r.batch = ?1 AND r.key IS NOT NULL
-           AND EXISTS (SELECT 1 FROM rows AS p WHERE p.key = r.key AND p.batch <> ?1)
-           AND o.key = r.key AND o.batch <> ?1 AND o.state IN ('refunded', 'in_process')",
+           AND EXISTS (SELECT 1 FROM keys AS p WHERE p.key = r.key AND p.batch <> ?1)
+           AND ok.key = r.key AND ok.batch <> ?1 AND o.state IN ('refunded', 'in_process')",
         params![seq, now, ORIGIN_STATE],
     )?;
     Ok(n as u64)

@@ -84,9 +84,9 @@ pub(super) const HELD_BACK: &str = concat!(
     on_another_batchs_payment!(),
     "
      AND o.batch <> ?1
-     AND NOT EXISTS (SELECT 1 FROM rows AS k WHERE k.key = o.key AND k.batch = ?1)
+     AND NOT EXISTS (SELECT 1 FROM keys AS k WHERE k.key = o.key AND k.batch = ?1)
      AND (o.batch = ?1
-          OR NOT EXISTS (SELECT 1 FROM rows AS same WHERE same.key = r.key AND same.batch <> ?1))"
+          OR NOT EXISTS (SELECT 1 FROM keys AS same WHERE same.key = r.key AND same.batch <> ?1))"
 );
 
 impl Ledger {
@@ -340,14 +340,15 @@ fn take_key_refund(tx: &Transaction<'_>, seq: i64, row_no: u64, now: i64) -> any
                          k.refunded_amount,
                          'settled by batch ' || (SELECT id FROM batches WHERE seq = k.batch)
                              || ' of this state file'
-                  FROM rows AS k
-                  WHERE k.key = rows.key AND k.batch <> rows.batch
+                  FROM keys AS kk JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
+                  WHERE kk.key = rows.key AND kk.batch <> rows.batch
                     AND k.state IN ('refunded', 'in_process') AND k.refund_id IS NOT NULL
                   LIMIT 1),
              retryable = NULL, cause_code = NULL, doubt = 0, origin = ?4, updated_at = ?3
          WHERE batch = ?1 AND row_no = ?2 AND key IS NOT NULL
-           AND EXISTS (SELECT 1 FROM rows AS k
-                       WHERE k.key = rows.key AND k.batch <> rows.batch
+           AND EXISTS (SELECT 1 FROM keys AS kk
+                         JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
+                       WHERE kk.key = rows.key AND kk.batch <> rows.batch
                          AND k.state IN ('refunded', 'in_process') AND k.refund_id IS NOT NULL)",
     )?
     .execute(params![seq, row_no as i64, now, super::batch::ORIGIN_STATE])?;
@@ -355,8 +356,9 @@ fn take_key_refund(tx: &Transaction<'_>, seq: i64, row_no: u64, now: i64) -> any
         "UPDATE rows SET doubt = 2, exposed_at = COALESCE(exposed_at, ?3)
          WHERE batch = ?1 AND row_no = ?2 AND key IS NOT NULL AND doubt = 0
            AND state IN ('failed', 'pending')
-           AND EXISTS (SELECT 1 FROM rows AS k
-                       WHERE k.key = rows.key AND k.batch <> rows.batch
+           AND EXISTS (SELECT 1 FROM keys AS kk
+                         JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
+                       WHERE kk.key = rows.key AND kk.batch <> rows.batch
                          AND (k.doubt = 1 OR k.state = 'sending'))",
     )?
     .execute(params![seq, row_no as i64, now])?;
@@ -364,10 +366,14 @@ fn take_key_refund(tx: &Transaction<'_>, seq: i64, row_no: u64, now: i64) -> any
     // for certain with nothing else of the key uncertain, are as they were.
     tx.prepare_cached(
         "UPDATE rows SET doubt = 0
-         WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2 AND doubt = 0)
-           AND batch <> ?1 AND doubt = 2
-           AND NOT EXISTS (SELECT 1 FROM rows AS k
-                           WHERE k.key = rows.key AND (k.doubt = 1 OR k.state = 'sending'))",
+         WHERE (batch, row_no) IN
+                   (SELECT batch, row_no FROM keys
+                    WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2 AND doubt = 0)
+                      AND batch <> ?1)
+           AND doubt = 2
+           AND NOT EXISTS (SELECT 1 FROM keys AS kk
+                             JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
+                           WHERE kk.key = rows.key AND (k.doubt = 1 OR k.state = 'sending'))",
     )?
     .execute(params![seq, row_no as i64])?;
     Ok(())
@@ -384,7 +390,7 @@ pub(super) fn share_refund(
     row_no: u64,
     now: i64,
 ) -> anyhow::Result<()> {
-    // Driven by the key's index: the row's key is looked up once, and the
+    // Driven by the table of keys: the row's key is looked up once, and the
     // values are copied only into the (rare) rows that match.
     tx.prepare_cached(
         "UPDATE rows SET
@@ -397,8 +403,11 @@ pub(super) fn share_refund(
              cause_message = 'settled by batch '
                  || (SELECT id FROM batches WHERE seq = ?1) || ' of this state file',
              origin = ?4, updated_at = ?3
-         WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2)
-           AND batch <> ?1 AND state IN ('failed', 'pending')",
+         WHERE (batch, row_no) IN
+                   (SELECT batch, row_no FROM keys
+                    WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2)
+                      AND batch <> ?1)
+           AND state IN ('failed', 'pending')",
     )?
     .execute(params![seq, row_no as i64, now, super::batch::ORIGIN_STATE])?;
     Ok(())
@@ -436,14 +445,16 @@ fn claim(
                 r.currency,
                 r.doubt <> 0 OR r.state = 'sending',
                 -- The rows of other batches with its key, in one look at the
-                -- key's index (most keys have none): 2 when one may have
+                -- table of keys (most keys have none): 2 when one may have
                 -- refunded, 1 when one failed or waits without doubt.
                 (SELECT MAX(CASE WHEN same.doubt <> 0
                                       OR same.state IN ('sending', 'refunded', 'in_process')
                                  THEN 2
                                  WHEN same.state IN ('failed', 'pending') THEN 1
                                  ELSE 0 END)
-                 FROM rows AS same WHERE same.key = r.key AND same.batch <> r.batch),
+                 FROM keys AS kk
+                   JOIN rows AS same ON same.batch = kk.batch AND same.row_no = kk.row_no
+                 WHERE kk.key = r.key AND kk.batch <> r.batch),
                 r.order_id, r.transaction_id
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
@@ -457,8 +468,11 @@ fn claim(
     )?;
     let mut expose = tx.prepare_cached(
         "UPDATE rows SET doubt = 2, exposed_at = COALESCE(exposed_at, ?3), updated_at = ?3
-         WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2)
-           AND batch <> ?1 AND doubt = 0 AND state IN ('failed', 'pending')",
+         WHERE (batch, row_no) IN
+                   (SELECT batch, row_no FROM keys
+                    WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2)
+                      AND batch <> ?1)
+           AND doubt = 0 AND state IN ('failed', 'pending')",
     )?;
     let mut out = Vec::with_capacity(limit);
     let mut shared = Vec::new();

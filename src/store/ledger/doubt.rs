@@ -109,11 +109,15 @@ impl Ledger {
             "SELECT (SELECT id FROM batches WHERE seq = o.batch), o.row_no, o.kind, o.payment_id,
                     CAST(o.key AS BLOB),
                     o.requested, o.exposed_at,
-                    (SELECT MAX(COALESCE(k.last_attempt_at, k.updated_at)) FROM rows AS k
-                     WHERE k.key = o.key),
+                    (SELECT MAX(COALESCE(k.last_attempt_at, k.updated_at))
+                     FROM keys AS kk JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
+                     WHERE kk.key = o.key),
                     COALESCE(CAST(o.refund_id AS TEXT),
-                             (SELECT CAST(k.refund_id AS TEXT) FROM rows AS k
-                              WHERE k.key = o.key AND k.batch <> o.batch AND k.refund_id IS NOT NULL
+                             (SELECT CAST(k.refund_id AS TEXT)
+                              FROM keys AS kk
+                                JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
+                              WHERE kk.key = o.key AND kk.batch <> o.batch
+                                AND k.refund_id IS NOT NULL
                                 AND k.state IN ('refunded', 'in_process') LIMIT 1)),
                     o.order_id, o.transaction_id
              FROM {from}

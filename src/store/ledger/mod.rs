@@ -544,6 +544,13 @@ mod tests {
         assert_eq!(ask.target, Target::Payment(PaymentId::new(1001).unwrap()));
         assert_eq!(old[0].fields, ["1001", "10.5"]);
         assert_eq!(old[0].result.outcome, Outcome::Refunded);
+        // Its rows' keys were carried into the table of keys: a new batch's
+        // row under the old row's key takes that refund instead of being sent.
+        let mut again = content(1);
+        again.ask.key = IdempotencyKey::new("k-six").unwrap();
+        let adopted = create(&mut l, &batch("again", 1), [Ok(row(1, "10,50", Ok(again)))]);
+        assert_eq!(adopted, 1);
+        assert_eq!(rows_of(&l, "again")[0].result.outcome, Outcome::Refunded);
 
         let pay = "PAY01J67CQQH5904WDBVZEM4JMEP3";
         let rows = [

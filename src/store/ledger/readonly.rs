@@ -24,8 +24,10 @@ impl ReadOnly {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT CAST(refund_id AS TEXT) FROM rows
-                 WHERE key = ?1 AND state IN ('refunded', 'in_process') AND refund_id IS NOT NULL
+                "SELECT CAST(r.refund_id AS TEXT)
+                 FROM keys AS k JOIN rows AS r ON r.batch = k.batch AND r.row_no = k.row_no
+                 WHERE k.key = ?1 AND r.state IN ('refunded', 'in_process')
+                   AND r.refund_id IS NOT NULL
                  LIMIT 1",
             )?
             .query_row([codec::key_value(key)], |r| r.get(0))
@@ -108,7 +110,7 @@ impl ReadOnly {
             &tx,
             "temp.asks AS r",
             "o.key NOT IN (SELECT key FROM temp.asks)
-             AND NOT EXISTS (SELECT 1 FROM rows AS same WHERE same.key = r.key)",
+             AND NOT EXISTS (SELECT 1 FROM keys AS same WHERE same.key = r.key)",
             [],
         )?;
         // Sending such a row again refunds nothing (its key was answered), but

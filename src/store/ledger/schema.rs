@@ -152,6 +152,23 @@ ALTER TABLE rows ADD COLUMN transaction_id TEXT;
 CREATE INDEX rows_by_order ON rows(order_id) WHERE order_id IS NOT NULL;
 CREATE INDEX rows_in_doubt_by_order ON rows(order_id) WHERE doubt <> 0 AND order_id IS NOT NULL;
 "#,
+    // Schema 8: the rows' keys, looked up across batches, in a table of their
+    // own (`keys`) in place of an index on `rows.key`. Keys are hashes: an
+    // index on them took every row of a new batch at a random place, and a
+    // million-row batch spent most of its making spilling and re-reading
+    // those pages. A batch's keys now go in at once, sorted, when it is
+    // made (`BatchWriter`); rows are never removed and a row's key never
+    // changes, so the table is written nowhere else.
+    r#"
+CREATE TABLE keys (
+    key    BLOB NOT NULL,
+    batch  INTEGER NOT NULL,
+    row_no INTEGER NOT NULL,
+    PRIMARY KEY (key, batch, row_no)
+) WITHOUT ROWID;
+INSERT INTO keys SELECT key, batch, row_no FROM rows WHERE key IS NOT NULL ORDER BY key, batch, row_no;
+DROP INDEX rows_by_key;
+"#,
 ];
 
 /// `PRAGMA application_id` of every state file ("mprf"): what tells our files from
