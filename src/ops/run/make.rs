@@ -180,7 +180,7 @@ fn create_batch(
     out: &Path,
     preflight: Option<&online::Preflight>,
 ) -> anyhow::Result<Result<Batch, Refused>> {
-    let mut input = spooled.reopen(&req.input_options, &summary.scan)?;
+    let input = spooled.reopen(&req.input_options, &summary.scan)?;
     let created_at_ms = clock::now_ms();
     let dialect = crate::sheets::sheet::Dialect::of_input(summary);
     let batch = Batch {
@@ -213,14 +213,13 @@ fn create_batch(
     };
     let mut writer = ledger.new_batch(&batch)?;
     let mut preflighted = Vec::new();
-    for row in input.by_ref() {
-        let row = row?;
+    // The next rows are parsed and keyed while these are stored.
+    let again = input.read_ahead(|row| {
         if let Some(p) = preflight.and_then(|p| p.not_ok(&row)) {
             preflighted.push((row.row_no, row.line, p));
         }
-        writer.insert(&row)?;
-    }
-    let again = input.finish()?;
+        writer.insert(&row)
+    })?;
     if again.digest != summary.digest {
         return Err(Usage(format!(
             "{} changed while it was being read; nothing was stored or sent, run again",

@@ -27,6 +27,7 @@
 //!   rows whose cells are all blank (Excel's trailing `;;;`) are skipped, counted
 //!   in `blank_skipped`, and take no number.
 
+mod ahead;
 mod columns;
 mod decode;
 mod dupes;
