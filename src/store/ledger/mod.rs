@@ -678,22 +678,21 @@ mod tests {
     /// rows times a few thousand in doubt held a run for many minutes).
     #[test]
     fn the_rows_in_doubt_are_found_without_reading_the_batch_once_for_each() {
-        let (small, big) = (
-            doubt_work(1_000, 100, DoubtScope::Holding),
-            doubt_work(8_000, 100, DoubtScope::Holding),
-        );
-        assert!(
-            big < small * 2,
-            "holding: {small} steps at 1,000 rows, {big} at 8,000"
-        );
-        let (few, many) = (
-            doubt_work(8_000, 20, DoubtScope::Reconciling),
-            doubt_work(8_000, 400, DoubtScope::Reconciling),
-        );
-        assert!(
-            many < few * 3,
-            "reconciling: {few} steps with 20 in doubt, {many} with 400"
-        );
+        // (scope, (batch rows, rows in doubt) before and after, how many times
+        // the work may grow): eight times the batch, twenty times the doubt.
+        for (scope, before, after, at_most) in [
+            (DoubtScope::Holding, (1_000, 100), (8_000, 100), 2),
+            (DoubtScope::Reconciling, (8_000, 20), (8_000, 400), 3),
+        ] {
+            let (small, big) = (
+                doubt_work(before.0, before.1, scope),
+                doubt_work(after.0, after.1, scope),
+            );
+            assert!(
+                big < small * at_most,
+                "{scope:?}: {small} steps at {before:?}, {big} at {after:?} (rows, in doubt)"
+            );
+        }
     }
 
     #[test]
