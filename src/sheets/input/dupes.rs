@@ -6,8 +6,9 @@
 //! A first pass puts every valid row's identity (a 128-bit digest) in a Bloom
 //! filter of fixed size; an identity the filter may have seen before becomes a
 //! candidate. The reading pass then counts candidates only, exactly. Memory: the
-//! filter (4 MiB at most, less for a smaller file) and the candidates — the true duplicates plus
-//! a few false positives (about 600 per million rows) — never every row. A
+//! filter (16 to 32 bits a line of the file, 4 MiB at most) and the candidates —
+//! the true duplicates plus a few false positives (under 0.5 % of the rows up to
+//! two million) — never every row. A
 //! candidate that is not a duplicate costs nothing but its entry: it is counted
 //! once and keeps occurrence 1.
 
@@ -33,12 +34,13 @@ impl Bloom {
         Bloom::with_bits_log2(BITS_LOG2)
     }
 
-    /// A filter for a file of `bytes`: a row takes at least 8 of them (an id,
-    /// a delimiter, an amount, a line end), and 32 bits a row keep false
-    /// positives under 0.1 %, so a small file does not hold the memory a
-    /// million rows need.
-    pub(super) fn for_bytes(bytes: u64) -> Bloom {
-        let bits = bytes.saturating_mul(4).max(1).next_power_of_two();
+    /// A filter for a file of `lines` lines (at least its rows: a quoted line
+    /// break only makes the filter larger): 16 to 32 bits a row keep false
+    /// positives under 0.5 %, each only an entry in the candidate set. Sized
+    /// by its bytes instead, a file of long rows took the filter of one of
+    /// the shortest rows ("1,1" and a line end) four to ten times its rows.
+    pub(super) fn for_lines(lines: u64) -> Bloom {
+        let bits = lines.saturating_mul(16).max(1).next_power_of_two();
         Bloom::with_bits_log2(bits.trailing_zeros().clamp(MIN_BITS_LOG2, BITS_LOG2))
     }
 
@@ -98,10 +100,10 @@ pub(super) enum Dupes {
 }
 
 impl Dupes {
-    /// The first pass over a file of `bytes`.
-    pub(super) fn scanning(bytes: u64) -> Dupes {
+    /// The first pass over a file of `lines` lines.
+    pub(super) fn scanning(lines: u64) -> Dupes {
         Dupes::Scanning {
-            bloom: Box::new(Bloom::for_bytes(bytes)),
+            bloom: Box::new(Bloom::for_lines(lines)),
             candidates: HashSet::new(),
         }
     }
@@ -159,11 +161,11 @@ mod tests {
 
     #[test]
     fn a_small_file_takes_a_small_filter_that_still_rarely_imagines() {
-        assert_eq!(Bloom::for_bytes(0).words.len(), 1 << (MIN_BITS_LOG2 - 6));
-        assert_eq!(Bloom::for_bytes(1 << 40).words.len(), 1 << (BITS_LOG2 - 6));
-        // 100,000 rows of the shortest kind ("1,1" and a line end) and more.
+        assert_eq!(Bloom::for_lines(0).words.len(), 1 << (MIN_BITS_LOG2 - 6));
+        assert_eq!(Bloom::for_lines(1 << 40).words.len(), 1 << (BITS_LOG2 - 6));
+        // 100,000 rows, however long.
         let rows = 100_000u128;
-        let mut b = Bloom::for_bytes(rows as u64 * 4);
+        let mut b = Bloom::for_lines(rows as u64);
         assert!(b.words.len() < 1 << (BITS_LOG2 - 6));
         let imagined = (0..rows)
             .map(|i| crate::domain::key::digest128(&[&i.to_be_bytes()]))

@@ -228,7 +228,7 @@ impl Input {
     /// The rows of the input read into `spooled`, after a first pass over them
     /// that finds the rows that may be duplicates (see `dupes`).
     fn open_spooled(spooled: &Spooled, opts: &InputOptions) -> Result<Input, InputError> {
-        let mut scan = Input::open_pass(spooled, opts, Dupes::scanning(spooled.len()))?;
+        let mut scan = Input::open_pass(spooled, opts, Dupes::scanning(spooled.lines()))?;
         // A file-level error stops the scan; the reading pass meets it again, at
         // the same line, and reports it.
         for row in scan.by_ref() {

@@ -41,8 +41,9 @@ pub(crate) struct Spooled {
     path: PathBuf,
     copy: tempfile::NamedTempFile,
     digest: String,
-    /// The input's bytes.
-    len: u64,
+    /// The input's lines, at least: its line ends (LF, or CR alone), and one
+    /// for a last line without one.
+    lines: u64,
     /// Passes over the copy so far, for the tests that keep them few. Atomic so
     /// a `Spooled` may be held across an `.await` of a task that moves threads
     /// (the console's approval makes its batch in a request handler).
@@ -73,12 +74,13 @@ impl Spooled {
         let mut out = io::BufWriter::with_capacity(1 << 16, copy.as_file());
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 1 << 16];
-        let mut len = 0u64;
+        let (mut lf, mut cr) = (0u64, 0u64);
         loop {
             match file.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
-                    len += n as u64;
+                    lf += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+                    cr += buf[..n].iter().filter(|&&b| b == b'\r').count() as u64;
                     hasher.update(&buf[..n]);
                     out.write_all(&buf[..n]).map_err(io_err)?;
                 }
@@ -92,7 +94,8 @@ impl Spooled {
             path: path.to_owned(),
             copy,
             digest: key::hex(&hasher.finalize()),
-            len,
+            // CRLF counts once; a file of CR alone (old Mac exports) counts too.
+            lines: lf.max(cr) + 1,
             passes: std::sync::atomic::AtomicU32::new(0),
         })
     }
@@ -108,9 +111,10 @@ impl Spooled {
         self.passes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// How many bytes the input has.
-    pub(crate) fn len(&self) -> u64 {
-        self.len
+    /// How many lines the input has, at least (see [`Spooled::read`]): what the
+    /// duplicate filter is sized by.
+    pub(crate) fn lines(&self) -> u64 {
+        self.lines
     }
 
     /// SHA-256 hex of the input's bytes.
@@ -166,5 +170,26 @@ impl Spooled {
     /// The rows again, with what an earlier pass found (its summary's `scan`).
     pub(crate) fn reopen(&self, opts: &InputOptions, scan: &Scan) -> Result<Input, InputError> {
         Input::reopen_spooled(self, opts, scan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::file;
+    use super::Spooled;
+
+    /// The duplicate filter is sized by the lines: every way a line can end
+    /// counts one, and a CRLF counts once.
+    #[test]
+    fn lines_are_counted_whatever_ends_them() {
+        for (bytes, lines) in [
+            (&b"payment_id,amount\n1,1\n2,2\n"[..], 4),
+            (b"payment_id,amount\r\n1,1\r\n2,2", 3),
+            (b"payment_id,amount\r1,1\r2,2\r", 4),
+            (b"", 1),
+        ] {
+            let f = file(bytes);
+            assert_eq!(Spooled::read(f.path()).unwrap().lines(), lines, "{bytes:?}");
+        }
     }
 }
