@@ -2,6 +2,7 @@
 //! file and Mercado Pago's own formats.
 
 pub(crate) mod cell;
+pub(crate) mod handoff;
 pub(crate) mod input;
 pub(crate) mod lines;
 pub(crate) mod mpbatch;

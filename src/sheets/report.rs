@@ -20,6 +20,7 @@ use crate::domain::clock::rfc3339;
 use crate::domain::money::MoneyByCurrency;
 use crate::domain::{CauseCode, Outcome, Requested, ResultsFormat};
 use crate::sheets::cell::neutralise;
+use crate::sheets::handoff;
 use crate::sheets::mpbatch;
 use crate::sheets::sheet::{self, Dialect};
 use crate::store::ledger::{Batch, Ledger, StoredRow};
@@ -481,7 +482,7 @@ pub(crate) fn write_results(
 
 /// The results CSV of `batch` in `format`, the very bytes [`write_results`]
 /// writes, into `out` (a download): the writer back, every record written.
-pub(crate) fn results_into<W: Write>(
+pub(crate) fn results_into<W: Write + Send>(
     ledger: &Ledger,
     batch: &Batch,
     format: ResultsFormat,
@@ -513,14 +514,13 @@ fn key_columns_for(
 }
 
 /// The header and every row of `batch`, in input order, into `sheet`.
-fn fill_results<W: Write>(
+fn fill_results<W: Write + Send>(
     ledger: &Ledger,
     batch: &Batch,
     key_columns: Option<&crate::sheets::input::KeyColumns>,
     sheet: &mut sheet::Sheet<W>,
 ) -> anyhow::Result<Summary> {
     let dialect = sheet.dialect();
-    let mut summary = Summary::default();
     let width = batch.header.len();
     let kinds = key_columns.is_none() && ledger.has_orders(&batch.id)?;
     let ours = || {
@@ -536,29 +536,47 @@ fn fill_results<W: Write>(
         }
         Some(_) => sheet.row(mpbatch::COLUMNS)?,
     }
-    let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
-    ledger.for_each_row(&batch.id, |row| {
-        summary.add(&row)?;
-        record.clear();
-        match key_columns {
-            None => {
-                record.extend(original_cells(&row.fields, width, batch.delimiter));
-                record.extend(result_cells(&row, dialect));
-                if kinds {
-                    record.push(
-                        row.ask
-                            .as_ref()
-                            .map_or("", |a| a.kind().as_str())
-                            .to_owned(),
-                    );
+    // The rows are read from the state file on this thread while another
+    // counts and writes them: the two halves of the work, on two cores.
+    std::thread::scope(|s| {
+        let (mut giver, taken) = handoff::channel::<StoredRow>();
+        let writer = s.spawn(move || -> anyhow::Result<Summary> {
+            let mut summary = Summary::default();
+            let mut record: Vec<String> = Vec::with_capacity(width + RESULT_COLUMNS.len());
+            for row in taken {
+                summary.add(&row)?;
+                record.clear();
+                match key_columns {
+                    None => {
+                        record.extend(original_cells(&row.fields, width, batch.delimiter));
+                        record.extend(result_cells(&row, dialect));
+                        if kinds {
+                            record.push(
+                                row.ask
+                                    .as_ref()
+                                    .map_or("", |a| a.kind().as_str())
+                                    .to_owned(),
+                            );
+                        }
+                    }
+                    Some(columns) => record.extend(mpbatch::cells(&row, columns, dialect)),
                 }
+                sheet.row(&record)?;
             }
-            Some(columns) => record.extend(mpbatch::cells(&row, columns, dialect)),
-        }
-        sheet.row(&record)?;
-        Ok(())
-    })?;
-    Ok(summary)
+            Ok(summary)
+        });
+        let read = ledger.for_each_row(&batch.id, |row| Ok(giver.give(row)?));
+        // Ends the writer's rows, whether or not the reading went to the end.
+        let ended = giver.finish();
+        let written = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // The writer's own error (a full disk) is why the reading stopped.
+        let summary = written?;
+        read?;
+        ended?;
+        Ok(summary)
+    })
 }
 
 /// The input's header, except that a column named like one of ours (`outcome`,

@@ -1,20 +1,15 @@
 //! Reading a file's rows a little ahead, on a thread of their own: parsing a
 //! row and deriving its key is the one half of making a batch, storing it the
-//! other, and a machine with two cores does both at once instead of in turn.
+//! other (see `sheets::handoff`).
 //!
 //! Invariants: the rows reach the caller whole and in the file's order, on the
-//! caller's own thread (what it writes to stays its own); at most a few chunks
-//! are read ahead, so memory stays flat; the first error — a row that does not
-//! read, or the caller's — ends the reading, and nothing after it is taken.
+//! caller's own thread (what it writes to stays its own); the first error — a
+//! row that does not read, or the caller's — ends the reading, and nothing
+//! after it is taken.
 
 use super::{Input, InputError, InputSummary};
 use crate::domain::Row;
-
-/// Rows a message: enough to pay for the hand-over, few enough to keep the
-/// read-ahead small.
-const CHUNK: usize = 256;
-/// Chunks read ahead of the caller.
-const AHEAD: usize = 4;
+use crate::sheets::handoff;
 
 impl Input {
     /// Hands every row to `each`, in order, while the next ones are read on
@@ -25,35 +20,27 @@ impl Input {
         mut each: impl FnMut(Row) -> anyhow::Result<()>,
     ) -> anyhow::Result<InputSummary> {
         std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Row, InputError>>>(AHEAD);
+            let (mut giver, mut taken) = handoff::channel::<Result<Row, InputError>>();
             let reader = s.spawn(move || {
                 let mut input = self;
-                let mut chunk = Vec::with_capacity(CHUNK);
                 for row in input.by_ref() {
                     let failed = row.is_err();
-                    chunk.push(row);
-                    if chunk.len() == CHUNK || failed {
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                        // The taker gave up (its error): nothing more is read.
-                        if tx.send(full).is_err() || failed {
-                            return None;
-                        }
+                    // Gone: the taker stopped on its own error.
+                    giver.give(row).ok()?;
+                    if failed {
+                        giver.finish().ok()?;
+                        return None;
                     }
                 }
-                if !chunk.is_empty() && tx.send(chunk).is_err() {
-                    return None;
-                }
+                giver.finish().ok()?;
                 Some(input.finish())
             });
-            let taken = rx
-                .iter()
-                .flatten()
-                .try_for_each(|row| each(row.map_err(anyhow::Error::from)?));
-            drop(rx);
+            let took = taken.try_for_each(|row| each(row.map_err(anyhow::Error::from)?));
+            drop(taken);
             let finished = reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            taken?;
+            took?;
             match finished {
                 Some(summary) => Ok(summary?),
                 None => anyhow::bail!("the rows stopped before the file's end"),
