@@ -23,14 +23,11 @@ impl Input {
             let (mut giver, mut taken) = handoff::channel::<Result<Row, InputError>>();
             let reader = s.spawn(move || {
                 let mut input = self;
+                // The input is fused after a row that does not read: that row
+                // is the last given, and the taker stops on it.
                 for row in input.by_ref() {
-                    let failed = row.is_err();
                     // Gone: the taker stopped on its own error.
                     giver.give(row).ok()?;
-                    if failed {
-                        giver.finish().ok()?;
-                        return None;
-                    }
                 }
                 giver.finish().ok()?;
                 Some(input.finish())

@@ -77,9 +77,8 @@ impl Ledger {
         // Rows on one payment (`payment_id` and `kind`) or one order
         // (`order_id`): the same books. Each of the batch's rows is looked
         // up on a payment's or an order's index, one `EXISTS` each: under
-        // one `OR`, SQLite read the batch's rows by its primary key once for
-        // every row in doubt, which a million rows after a flaky night made
-        // minutes.
+        // one `OR`, SQLite reads the batch's rows by its primary key, once
+        // for every row in doubt.
         let (from, filter) = match scope {
             DoubtScope::Holding => (
                 "rows AS o INDEXED BY rows_in_doubt",
