@@ -71,14 +71,17 @@ fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
     let (sb, w) = fresh_with("in.csv", crate::common::ordinary_csv(3, 6_100));
     w.ok(&sb, &["run", "in.csv", "--state", "s.db", "--yes"]);
     let before = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
-    // Back to schema 6: the orders' columns and indexes were not there, and
-    // the keys were an index of the rows.
+    // Back to schema 6: the orders' columns and indexes were not there, the
+    // keys were an index of the rows, statuses were text and batches did not
+    // say whether they stand alone.
     {
         let c = rusqlite::Connection::open(w.path("s.db")).unwrap();
         c.execute_batch(
             "DROP INDEX rows_by_order; DROP INDEX rows_in_doubt_by_order;
              ALTER TABLE rows DROP COLUMN order_id; ALTER TABLE rows DROP COLUMN transaction_id;
              DROP TABLE keys; CREATE INDEX rows_by_key ON rows(key);
+             UPDATE rows SET refund_status = 'approved' WHERE refund_status = x'';
+             ALTER TABLE batches DROP COLUMN isolated_as_of;
              PRAGMA user_version = 6;",
         )
         .unwrap();
@@ -93,7 +96,7 @@ fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 8);
+    assert_eq!(version, 9);
     w.write("orders.csv", format!("order_id,amount\n{ORD1},5\n"));
     run(w.bare().args(["plan", "orders.csv", "--state", "s.db"])).exits(0);
 }

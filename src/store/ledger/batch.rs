@@ -5,12 +5,14 @@
 //! they would each land at a random place of it.
 //! On commit, a row whose key another batch already settled takes that result
 //! instead of being sent, and the namespace is recorded with the first batch made
-//! under it.
+//! under it. A batch none of whose keys, payments or orders another batch's
+//! rows hold is recorded as standing alone (`batches.isolated_as_of`), and
+//! nothing looks at other batches for it while no newer one is made.
 
 use rusqlite::{Transaction, params};
 
-use super::claim::{HELD_BACK, ROWS_TO_SEND, prior_refunds};
-use super::{Batch, Ledger, PriorRefund, bump_generation, codec, stored_line};
+use super::claim::{HELD_BACK, ROWS_TO_SEND, SHARES_A_TARGET, prior_refunds};
+use super::{Batch, Ledger, PriorRefund, bump_generation, codec, refunded_amount, stored_line};
 use crate::domain::clock::now_ms;
 use crate::domain::{CauseCode, Outcome, Row};
 
@@ -25,6 +27,9 @@ pub(crate) struct BatchWriter<'a> {
     now: i64,
     /// Whether the rows inserted so far are in the table of keys.
     keyed: bool,
+    /// Whether no row of another batch holds a key, a payment or an order of
+    /// this one's (known once `keyed`).
+    alone: bool,
 }
 
 impl BatchWriter<'_> {
@@ -93,22 +98,62 @@ impl BatchWriter<'_> {
     /// several partial refunds in one file are allowed.
     pub(crate) fn prior_refunds(&mut self) -> anyhow::Result<Vec<PriorRefund>> {
         self.key_rows()?;
+        if self.alone {
+            return Ok(Vec::new());
+        }
         prior_refunds(&self.tx, ROWS_TO_SEND, HELD_BACK, [self.seq])
     }
 
     /// Puts the keys of the batch's rows into the table of keys, in key order
     /// (SQLite sorts them within its bounded memory): once, after the last
-    /// row and before the first look-up.
+    /// row and before the first look-up. Whether the batch stands alone is
+    /// found on the way: a key another batch holds is noted as it goes in —
+    /// in key order, the look lands on the page the insert just wrote, where
+    /// a look per row in row order lands anywhere — and the payments and
+    /// orders are looked up after.
     fn key_rows(&mut self) -> anyhow::Result<()> {
-        if !self.keyed {
-            self.tx.execute(
-                "INSERT INTO keys (key, batch, row_no)
-                 SELECT key, batch, row_no FROM rows WHERE batch = ?1 AND key IS NOT NULL
-                 ORDER BY key, row_no",
-                [self.seq],
-            )?;
-            self.keyed = true;
+        if self.keyed {
+            return Ok(());
         }
+        let others: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM batches WHERE seq <> ?1)",
+            [self.seq],
+            |r| r.get(0),
+        )?;
+        if others {
+            self.tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS shared_keys (batch INTEGER PRIMARY KEY);
+                 CREATE TEMP TRIGGER note_shared_key AFTER INSERT ON main.keys
+                 WHEN EXISTS (SELECT 1 FROM main.keys AS o
+                              WHERE o.key = NEW.key AND o.batch <> NEW.batch)
+                 BEGIN INSERT OR IGNORE INTO shared_keys (batch) VALUES (NEW.batch); END;",
+            )?;
+        }
+        let inserted = self.tx.execute(
+            "INSERT INTO keys (key, batch, row_no)
+             SELECT key, batch, row_no FROM rows WHERE batch = ?1 AND key IS NOT NULL
+             ORDER BY key, row_no",
+            [self.seq],
+        );
+        let shared_key = if others {
+            let noted = self.tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM shared_keys WHERE batch = ?1)",
+                [self.seq],
+                |r| r.get::<_, bool>(0),
+            );
+            self.tx
+                .execute_batch("DROP TRIGGER note_shared_key; DELETE FROM shared_keys;")?;
+            noted?
+        } else {
+            false
+        };
+        inserted?;
+        self.alone = !others
+            || (!shared_key
+                && !self
+                    .tx
+                    .query_row(SHARES_A_TARGET, [self.seq], |r| r.get(0))?);
+        self.keyed = true;
         Ok(())
     }
 
@@ -131,7 +176,22 @@ impl BatchWriter<'_> {
     /// settled by another batch of this state file (see [`adopt_settled`]).
     pub(crate) fn commit(mut self) -> anyhow::Result<u64> {
         self.key_rows()?;
-        let adopted = adopt_settled(&self.tx, self.seq, self.now)?;
+        let adopted = if self.alone {
+            // No other batch holds a key of it: none settled one.
+            0
+        } else {
+            adopt_settled(&self.tx, self.seq, self.now)?
+        };
+        if self.alone {
+            // It shares nothing with any batch before it: a batch that shared
+            // nothing with any up to the one before still shares nothing.
+            self.tx.execute(
+                "UPDATE batches SET isolated_as_of = ?1
+                 WHERE seq = ?1
+                    OR isolated_as_of = (SELECT MAX(seq) FROM batches WHERE seq < ?1)",
+                [self.seq],
+            )?;
+        }
         // The namespace is recorded with the first batch made under it, never by a
         // run that was refused.
         self.tx.execute(
@@ -177,6 +237,7 @@ impl Ledger {
             seq,
             now,
             keyed: false,
+            alone: false,
         })
     }
 }
@@ -191,9 +252,12 @@ impl Ledger {
 /// the usual row — no other batch holds its key — to the table of keys alone.
 fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64> {
     let n = tx.execute(
-        "UPDATE rows AS r SET
+        concat!(
+            "UPDATE rows AS r SET
              state = o.state, http_status = o.http_status, refund_id = o.refund_id,
-             refund_status = o.refund_status, refunded_amount = o.refunded_amount,
+             refund_status = o.refund_status, refunded_amount = ",
+            refunded_amount!("o"),
+            ",
              last_attempt_at = o.last_attempt_at, retryable = NULL, cause_code = NULL,
              cause_message = 'settled by batch '
                  || (SELECT id FROM batches WHERE seq = o.batch) || ' of this state file',
@@ -202,7 +266,8 @@ fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64
          WHERE EXISTS (SELECT 1 FROM batches WHERE seq <> ?1)
            AND r.batch = ?1 AND r.key IS NOT NULL
            AND EXISTS (SELECT 1 FROM keys AS p WHERE p.key = r.key AND p.batch <> ?1)
-           AND ok.key = r.key AND ok.batch <> ?1 AND o.state IN ('refunded', 'in_process')",
+           AND ok.key = r.key AND ok.batch <> ?1 AND o.state IN ('refunded', 'in_process')"
+        ),
         params![seq, now, ORIGIN_STATE],
     )?;
     Ok(n as u64)

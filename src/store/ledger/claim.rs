@@ -14,6 +14,7 @@ use super::{
     Batch, BatchSettings, Claimed, Ledger, PriorRefund, bump_generation, by_row, codec,
     stored_doubt, stored_state,
 };
+use super::{refunded_amount, stored_refunded_amount};
 use crate::domain::clock::now_ms;
 use crate::domain::{CauseCode, Outcome, RefundAsk, Requested, RowResult};
 use crate::store::row::read_row;
@@ -46,6 +47,14 @@ macro_rules! on_another_batchs_payment {
                      WHERE p.order_id = r.order_id AND p.batch <> ?1))"
     };
 }
+
+/// Whether a row of batch `?1` is on a payment or an order a row of another
+/// batch is on: one look a row, in the payments' and orders' indexes.
+pub(super) const SHARES_A_TARGET: &str = concat!(
+    "SELECT EXISTS (SELECT 1 FROM rows AS r WHERE r.batch = ?1 AND ",
+    on_another_batchs_payment!(),
+    ")"
+);
 
 /// A batch's rows as `r`, read through the index of the rows still to send:
 /// without statistics SQLite prefers the primary key, which reads every row
@@ -130,7 +139,11 @@ impl Ledger {
     /// what stands in their way (see [`HELD_BACK`]): what a resumed batch is
     /// checked against before anything is sent, as a new one is.
     pub(crate) fn held_back(&self, batch_id: &str) -> anyhow::Result<Vec<PriorRefund>> {
-        prior_refunds(&self.conn, ROWS_TO_SEND, HELD_BACK, [self.seq(batch_id)?])
+        let seq = self.seq(batch_id)?;
+        if stands_alone(&self.conn, seq)? {
+            return Ok(Vec::new());
+        }
+        prior_refunds(&self.conn, ROWS_TO_SEND, HELD_BACK, [seq])
     }
 
     /// Marks rows of the batch never sent `invalid` (a resume with
@@ -210,12 +223,13 @@ pub(super) fn refunds_of(
     let sql = format!(
         "SELECT r.row_no, COALESCE(r.line, r.row_no + 1),
                 COALESCE(CAST(r.payment_id AS TEXT), r.order_id),
-                (SELECT id FROM batches WHERE seq = o.batch), o.requested, o.refunded_amount,
+                (SELECT id FROM batches WHERE seq = o.batch), o.requested, {refunded},
                 o.state, o.last_attempt_at, o.attempts, o.doubt <> 0 OR o.state = 'sending',
                 r.order_id IS NOT NULL, (SELECT created_at FROM batches WHERE seq = o.batch)
          FROM {from} JOIN rows AS o ON {SAME_TARGET}
          WHERE {filter} AND {STANDS_IN_THE_WAY}
-         ORDER BY r.row_no, o.last_attempt_at"
+         ORDER BY r.row_no, o.last_attempt_at",
+        refunded = refunded_amount!("o"),
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params, |r| {
@@ -265,6 +279,19 @@ fn newest_batch(tx: &Transaction<'_>) -> anyhow::Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// Whether batch `seq` stands alone now: no row of any other batch holds a
+/// key, a payment or an order of its rows. Known as of a batch
+/// (`isolated_as_of`, see the schema), it holds while that batch is the
+/// newest: only a new batch brings rows, and what it shares is checked as it
+/// is made.
+pub(super) fn stands_alone(conn: &Connection, seq: i64) -> anyhow::Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT isolated_as_of IS (SELECT MAX(seq) FROM batches) FROM batches WHERE seq = ?1",
+        )?
+        .query_row([seq], |r| r.get(0))?)
+}
+
 fn record(
     tx: &Transaction<'_>,
     alone: &mut Alone,
@@ -273,17 +300,19 @@ fn record(
     results: &[(u64, RowResult)],
     now: i64,
 ) -> anyhow::Result<()> {
-    let mut stmt = tx.prepare_cached(
+    let mut stmt = tx.prepare_cached(concat!(
         "UPDATE rows SET state = ?3, attempts = attempts + ?4,
                 http_status = COALESCE(?5, http_status),
                 cause_code = ?6, cause_message = ?7, retryable = ?8,
                 refund_id = COALESCE(?9, refund_id), refund_status = COALESCE(?10, refund_status),
-                refunded_amount = COALESCE(?11, refunded_amount),
+                refunded_amount = COALESCE(",
+        stored_refunded_amount!("?11"),
+        ", refunded_amount),
                 last_attempt_at = COALESCE(?12, last_attempt_at),
                 origin = CASE WHEN ?14 < updated_at - ?15 THEN ?16 ELSE origin END,
                 doubt = ?17, updated_at = ?13
-         WHERE batch = ?1 AND row_no = ?2",
-    )?;
+         WHERE batch = ?1 AND row_no = ?2"
+    ))?;
     let newest = newest_batch(tx)?;
     for (row_no, r) in results {
         let n = stmt.execute(params![
@@ -333,11 +362,12 @@ fn record(
 /// stays in doubt with it, whatever its own last answer was: a certain 429 to
 /// this row says nothing of the other's request.
 fn take_key_refund(tx: &Transaction<'_>, seq: i64, row_no: u64, now: i64) -> anyhow::Result<()> {
-    tx.prepare_cached(
+    tx.prepare_cached(concat!(
         "UPDATE rows SET
              (state, http_status, refund_id, refund_status, refunded_amount, cause_message) =
-                 (SELECT k.state, k.http_status, k.refund_id, k.refund_status,
-                         k.refunded_amount,
+                 (SELECT k.state, k.http_status, k.refund_id, k.refund_status, ",
+        refunded_amount!("k"),
+        ",
                          'settled by batch ' || (SELECT id FROM batches WHERE seq = k.batch)
                              || ' of this state file'
                   FROM keys AS kk JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
@@ -349,8 +379,8 @@ fn take_key_refund(tx: &Transaction<'_>, seq: i64, row_no: u64, now: i64) -> any
            AND EXISTS (SELECT 1 FROM keys AS kk
                          JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
                        WHERE kk.key = rows.key AND kk.batch <> rows.batch
-                         AND k.state IN ('refunded', 'in_process') AND k.refund_id IS NOT NULL)",
-    )?
+                         AND k.state IN ('refunded', 'in_process') AND k.refund_id IS NOT NULL)"
+    ))?
     .execute(params![seq, row_no as i64, now, super::batch::ORIGIN_STATE])?;
     tx.prepare_cached(
         "UPDATE rows SET doubt = 2, exposed_at = COALESCE(exposed_at, ?3)
@@ -392,10 +422,12 @@ pub(super) fn share_refund(
 ) -> anyhow::Result<()> {
     // Driven by the table of keys: the row's key is looked up once, and the
     // values are copied only into the (rare) rows that match.
-    tx.prepare_cached(
+    tx.prepare_cached(concat!(
         "UPDATE rows SET
              (state, http_status, refund_id, refund_status, refunded_amount) =
-                 (SELECT state, http_status, refund_id, refund_status, refunded_amount
+                 (SELECT state, http_status, refund_id, refund_status, ",
+        refunded_amount!("rows"),
+        "
                   FROM rows WHERE batch = ?1 AND row_no = ?2),
              last_attempt_at = COALESCE(last_attempt_at,
                  (SELECT last_attempt_at FROM rows WHERE batch = ?1 AND row_no = ?2)),
@@ -407,8 +439,8 @@ pub(super) fn share_refund(
                    (SELECT batch, row_no FROM keys
                     WHERE key = (SELECT key FROM rows WHERE batch = ?1 AND row_no = ?2)
                       AND batch <> ?1)
-           AND state IN ('failed', 'pending')",
-    )?
+           AND state IN ('failed', 'pending')"
+    ))?
     .execute(params![seq, row_no as i64, now, super::batch::ORIGIN_STATE])?;
     Ok(())
 }
@@ -434,32 +466,42 @@ fn claim(
     let guarded = !serde_json::from_str::<BatchSettings>(&settings)
         .context("state file: batch settings")?
         .allow_more_refunds;
+    // A batch standing alone has nothing of another batch to weigh: its rows
+    // are read as they are, without a look a row at the payments' index and
+    // the table of keys (a look at a random place of it, for most rows).
+    let isolated = stands_alone(tx, seq)?;
+    let (held, same_key) = if isolated {
+        ("0".to_owned(), "NULL")
+    } else {
+        (
+            // CASE, not AND: only a row on another batch's payment is looked at closer.
+            format!(
+                "CASE WHEN ?4 AND {on_another}
+                      THEN EXISTS (SELECT 1 FROM rows AS o
+                                   WHERE {SAME_TARGET}
+                                     AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY})
+                      ELSE 0 END",
+                on_another = on_another_batchs_payment!(),
+            ),
+            // The rows of other batches with its key, in one look at the table
+            // of keys (most keys have none): 2 when one may have refunded, 1
+            // when one failed or waits without doubt.
+            "(SELECT MAX(CASE WHEN same.doubt <> 0
+                                   OR same.state IN ('sending', 'refunded', 'in_process')
+                              THEN 2
+                              WHEN same.state IN ('failed', 'pending') THEN 1
+                              ELSE 0 END)
+              FROM keys AS kk
+                JOIN rows AS same ON same.batch = kk.batch AND same.row_no = kk.row_no
+              WHERE kk.key = r.key AND kk.batch <> r.batch)",
+        )
+    };
     let mut candidates = tx.prepare_cached(&format!(
-        // CASE, not AND: only a row on another batch's payment is looked at closer.
-        "SELECT r.row_no, r.key, r.kind, r.payment_id, r.requested,
-                CASE WHEN ?4 AND {on_another}
-                     THEN EXISTS (SELECT 1 FROM rows AS o
-                                  WHERE {SAME_TARGET}
-                                    AND o.key <> r.key AND {HELD_BACK} AND {STANDS_IN_THE_WAY})
-                     ELSE 0 END,
-                r.currency,
-                r.doubt <> 0 OR r.state = 'sending',
-                -- The rows of other batches with its key, in one look at the
-                -- table of keys (most keys have none): 2 when one may have
-                -- refunded, 1 when one failed or waits without doubt.
-                (SELECT MAX(CASE WHEN same.doubt <> 0
-                                      OR same.state IN ('sending', 'refunded', 'in_process')
-                                 THEN 2
-                                 WHEN same.state IN ('failed', 'pending') THEN 1
-                                 ELSE 0 END)
-                 FROM keys AS kk
-                   JOIN rows AS same ON same.batch = kk.batch AND same.row_no = kk.row_no
-                 WHERE kk.key = r.key AND kk.batch <> r.batch),
-                r.order_id, r.transaction_id
+        "SELECT r.row_no, r.key, r.kind, r.payment_id, r.requested, {held}, r.currency,
+                r.doubt <> 0 OR r.state = 'sending', {same_key}, r.order_id, r.transaction_id
          FROM rows AS r
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
-         ORDER BY r.row_no LIMIT ?3",
-        on_another = on_another_batchs_payment!(),
+         ORDER BY r.row_no LIMIT ?3"
     ))?;
     let mut mark = tx.prepare_cached(
         "UPDATE rows SET state = 'sending', doubt = 1, exposed_at = COALESCE(exposed_at, ?3),
@@ -480,7 +522,11 @@ fn claim(
     let mut after = after_row_no as i64;
     while out.len() < limit {
         let want = limit - out.len();
-        let mut rows = candidates.query(params![seq, after, want as i64, guarded])?;
+        let mut rows = if isolated {
+            candidates.query(params![seq, after, want as i64])?
+        } else {
+            candidates.query(params![seq, after, want as i64, guarded])?
+        };
         let mut seen = 0;
         let mut held = Vec::new();
         while let Some(r) = rows.next()? {

@@ -246,19 +246,48 @@ impl FromSql for CauseCode {
     }
 }
 
-/// A refund status is stored as Mercado Pago spells it.
+/// The statuses this version knows, by their stored code (schema 9): a BLOB
+/// of the code's byte, and the usual `approved` an empty one — no byte at all,
+/// where its text took eight, in every row of every batch. Any other spelling
+/// is stored as its text, as every status was before; both read back.
+const STATUS_CODES: [RefundStatus; 9] = [
+    RefundStatus::Approved,
+    RefundStatus::Processed,
+    RefundStatus::InProcess,
+    RefundStatus::Pending,
+    RefundStatus::Authorized,
+    RefundStatus::Rejected,
+    RefundStatus::Cancelled,
+    RefundStatus::Processing,
+    RefundStatus::Failed,
+];
+
+/// The one-byte BLOBs of the codes after the first.
+static STATUS_BYTES: [u8; 9] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+
 impl ToSql for RefundStatus {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::Borrowed(ValueRef::Text(
-            self.as_str().as_bytes(),
-        )))
+        Ok(ToSqlOutput::Borrowed(
+            match STATUS_CODES.iter().position(|s| s == self) {
+                Some(0) => ValueRef::Blob(&[]),
+                Some(code) => ValueRef::Blob(&STATUS_BYTES[code..=code]),
+                None => ValueRef::Text(self.as_str().as_bytes()),
+            },
+        ))
     }
 }
 
 impl FromSql for RefundStatus {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let text = value.as_str()?;
-        Ok(RefundStatus::parse(text))
+        match value {
+            ValueRef::Blob([]) => Ok(RefundStatus::Approved),
+            ValueRef::Blob(&[code]) if code > 0 => STATUS_CODES
+                .get(usize::from(code))
+                .cloned()
+                .ok_or(FromSqlError::OutOfRange(code.into())),
+            ValueRef::Text(_) => Ok(RefundStatus::parse(value.as_str()?)),
+            _ => Err(FromSqlError::InvalidType),
+        }
     }
 }
 
@@ -320,6 +349,31 @@ mod tests {
         assert!(matches!(key_value(&upper), Value::Text(_)), "kept as typed");
         assert_eq!(key_of(ValueRef::Null), Ok(None));
         assert!(key_of(ValueRef::Integer(3)).is_err());
+    }
+
+    #[test]
+    fn refund_statuses_known_are_stored_as_codes_and_all_read_back() {
+        let read = |v: ValueRef<'_>| RefundStatus::column_result(v);
+        assert!(matches!(
+            RefundStatus::Approved.to_sql().unwrap(),
+            ToSqlOutput::Borrowed(ValueRef::Blob(&[]))
+        ));
+        for s in STATUS_CODES
+            .iter()
+            .chain(&[RefundStatus::Other("approved ".into())])
+        {
+            let ToSqlOutput::Borrowed(v) = s.to_sql().unwrap() else {
+                panic!("{s:?} borrowed")
+            };
+            assert!(matches!(v, ValueRef::Blob(b) if b.len() <= 1) == s.is_known());
+            assert_eq!(read(v).unwrap(), *s);
+            // As every version before schema 9 stored it.
+            assert_eq!(read(ValueRef::Text(s.as_str().as_bytes())).unwrap(), *s);
+        }
+        for damaged in [&[0u8][..], &[9], &[1, 1]] {
+            assert!(read(ValueRef::Blob(damaged)).is_err(), "{damaged:?}");
+        }
+        assert!(read(ValueRef::Integer(1)).is_err());
     }
 
     #[test]

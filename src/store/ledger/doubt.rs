@@ -6,7 +6,7 @@
 
 use rusqlite::params;
 
-use super::{Ledger, bump_generation, codec};
+use super::{Ledger, bump_generation, codec, stored_refunded_amount};
 use crate::domain::clock::now_ms;
 use crate::domain::{Books, CauseCode, RefundStatus, Requested, Target};
 
@@ -155,13 +155,15 @@ impl Ledger {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut changed = 0;
         {
-            let mut refunded = tx.prepare(
+            let mut refunded = tx.prepare(concat!(
                 "UPDATE rows SET doubt = 0, state = ?3, refund_id = ?4, refund_status = ?5,
-                        refunded_amount = ?6, cause_code = ?7, cause_message = ?8,
+                        refunded_amount = ",
+                stored_refunded_amount!("?6"),
+                ", cause_code = ?7, cause_message = ?8,
                         retryable = CASE WHEN ?3 = 'failed' THEN 0 END, updated_at = ?9
                  WHERE batch = (SELECT seq FROM batches WHERE id = ?1) AND row_no = ?2
-                   AND (doubt <> 0 OR state = 'sending')",
-            )?;
+                   AND (doubt <> 0 OR state = 'sending')"
+            ))?;
             let mut not_refunded = tx.prepare(
                 "UPDATE rows SET doubt = 0,
                         state = CASE state WHEN 'sending' THEN 'pending' ELSE state END,

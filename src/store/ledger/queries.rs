@@ -5,6 +5,7 @@
 use anyhow::Context;
 use rusqlite::{OptionalExtension, params};
 
+use super::refunded_amount;
 use super::{
     Batch, BatchSettings, Ledger, MadeRefund, OUTCOME_SQL, StoredRow, Which, codec, outcome_of,
 };
@@ -170,10 +171,11 @@ impl Ledger {
         batch_id: &str,
         mut f: impl FnMut(Outcome, Option<Currency>, Requested, Option<rust_decimal::Decimal>),
     ) -> anyhow::Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT state, doubt <> 0, currency, requested, refunded_amount FROM rows
-             WHERE batch = ?1 AND requested IS NOT NULL",
-        )?;
+        let mut stmt = self.conn.prepare(concat!(
+            "SELECT state, doubt <> 0, currency, requested, ",
+            refunded_amount!("rows"),
+            " FROM rows WHERE batch = ?1 AND requested IS NOT NULL"
+        ))?;
         let mut rows = stmt.query([self.seq(batch_id)?])?;
         while let Some(r) = rows.next()? {
             let state: String = r.get(0)?;
@@ -251,12 +253,13 @@ impl Ledger {
         batch_id: &str,
         mut f: impl FnMut(MadeRefund) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT row_no, payment_id, CAST(refund_id AS TEXT), refunded_amount, currency,
-                    last_attempt_at
+        let mut stmt = self.conn.prepare(concat!(
+            "SELECT row_no, payment_id, CAST(refund_id AS TEXT), ",
+            refunded_amount!("rows"),
+            ", currency, last_attempt_at
              FROM rows WHERE batch = ?1 AND state IN ('refunded', 'in_process')
-               AND refund_id IS NOT NULL AND payment_id IS NOT NULL",
-        )?;
+               AND refund_id IS NOT NULL AND payment_id IS NOT NULL"
+        ))?;
         let mut rows = stmt.query([self.seq(batch_id)?])?;
         while let Some(r) = rows.next()? {
             let row_no = r.get::<_, i64>(0)? as u64;
@@ -400,10 +403,11 @@ impl Ledger {
     ) -> anyhow::Result<()> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT row_no, fields, key, requested, currency, state, attempts, http_status, cause_code,
-                    cause_message, retryable, CAST(refund_id AS TEXT), refund_status, refunded_amount,
+                    cause_message, retryable, CAST(refund_id AS TEXT), refund_status, {refunded},
                     last_attempt_at, kind, payment_id, line, updated_at, origin, doubt <> 0,
                     order_id, transaction_id
              FROM rows WHERE batch = ?1 {filter} ORDER BY row_no LIMIT ?2 OFFSET ?3",
+            refunded = refunded_amount!("rows"),
         ))?;
         let mut rows = stmt.query(params![self.seq(batch_id)?, limit, offset])?;
         while let Some(r) = rows.next()? {

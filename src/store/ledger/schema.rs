@@ -169,6 +169,18 @@ CREATE TABLE keys (
 INSERT INTO keys SELECT key, batch, row_no FROM rows WHERE key IS NOT NULL ORDER BY key, batch, row_no;
 DROP INDEX rows_by_key;
 "#,
+    // Schema 9: the refund statuses this version knows are stored as codes
+    // (see `codec`), and a refunded amount that is the very text of the
+    // amount asked as an empty BLOB (see `refunded_amount!`); rows written
+    // before keep their text, read the same. And a batch records how far it is known to stand alone: `isolated_as_of`,
+    // the newest batch when no row of any other batch up to it shared a key, a
+    // payment or an order with the batch's rows (NULL: not known). Rows enter
+    // the state file only with a new batch, and their keys, payments and orders
+    // never change: while no newer batch is made, nothing can come to share
+    // them, and the per-row looks at other batches find nothing.
+    r#"
+ALTER TABLE batches ADD COLUMN isolated_as_of INTEGER;
+"#,
 ];
 
 /// `PRAGMA application_id` of every state file ("mprf"): what tells our files from
