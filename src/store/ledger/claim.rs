@@ -5,7 +5,10 @@
 //! before a claimed row may be sent; a row another batch stands in the way of (a
 //! refund that may exist on its payment) is `failed` for a person instead of
 //! claimed, checked in that same transaction so that two processes on one state
-//! file never both send on one payment.
+//! file never both send on one payment. A batch known to stand alone (no row
+//! of another batch on its keys, payments or orders, while no newer batch was
+//! made) has nothing to weigh, and its rows are claimed without a look at
+//! other batches.
 
 use anyhow::{Context, bail};
 use rusqlite::{Connection, Transaction, params};

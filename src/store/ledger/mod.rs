@@ -676,22 +676,10 @@ mod tests {
         assert_eq!(other.same_key_refund, None);
     }
 
-    /// SQLite's work (virtual machine steps, counted by its progress
-    /// handler) to find the rows in doubt of `scope` for a batch of
-    /// `batch_rows` rows, while `in_doubt` rows of an earlier batch, on
-    /// payments of their own, may have refunded (their answers never came).
-    fn doubt_work(batch_rows: u64, in_doubt: u64, scope: DoubtScope) -> u64 {
+    /// The SQLite work `work` does on `l`: steps of its virtual machine, in
+    /// hundreds (the progress handler's count).
+    fn steps_of(l: &mut Ledger, work: impl FnOnce(&mut Ledger)) -> u64 {
         use std::sync::atomic::{AtomicU64, Ordering};
-        let dir = tempfile::tempdir().unwrap();
-        let mut l = Ledger::open(&dir.path().join("state.db")).unwrap();
-        let elsewhere = (1..=in_doubt).map(|n| Ok(row(n, "10,50", Ok(content(1_000_000 + n)))));
-        create(&mut l, &batch("flaky", in_doubt), elsewhere);
-        let claimed = l
-            .record_and_claim("flaky", &[], 0, in_doubt as usize)
-            .unwrap();
-        assert_eq!(claimed.len() as u64, in_doubt);
-        let tonight = (1..=batch_rows).map(|n| Ok(row(n, "10,50", Ok(content(n)))));
-        create(&mut l, &batch("tonight", batch_rows), tonight);
         let steps = std::sync::Arc::new(AtomicU64::new(0));
         let counted = steps.clone();
         l.conn
@@ -703,8 +691,28 @@ mod tests {
                 }),
             )
             .unwrap();
-        assert!(l.rows_in_doubt("tonight", scope).unwrap().is_empty());
+        work(l);
         steps.load(Ordering::Relaxed)
+    }
+
+    /// SQLite's work (virtual machine steps, counted by its progress
+    /// handler) to find the rows in doubt of `scope` for a batch of
+    /// `batch_rows` rows, while `in_doubt` rows of an earlier batch, on
+    /// payments of their own, may have refunded (their answers never came).
+    fn doubt_work(batch_rows: u64, in_doubt: u64, scope: DoubtScope) -> u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&dir.path().join("state.db")).unwrap();
+        let elsewhere = (1..=in_doubt).map(|n| Ok(row(n, "10,50", Ok(content(1_000_000 + n)))));
+        create(&mut l, &batch("flaky", in_doubt), elsewhere);
+        let claimed = l
+            .record_and_claim("flaky", &[], 0, in_doubt as usize)
+            .unwrap();
+        assert_eq!(claimed.len() as u64, in_doubt);
+        let tonight = (1..=batch_rows).map(|n| Ok(row(n, "10,50", Ok(content(n)))));
+        create(&mut l, &batch("tonight", batch_rows), tonight);
+        steps_of(&mut l, |l| {
+            assert!(l.rows_in_doubt("tonight", scope).unwrap().is_empty());
+        })
     }
 
     /// After a flaky night, tonight's batch meets the rows in doubt before
@@ -860,7 +868,6 @@ mod tests {
     /// rows, made after a batch of as many others, told or not that it stands
     /// alone: steps of the virtual machine, in hundreds.
     fn claim_work(rows: u64, known: bool) -> u64 {
-        use std::sync::atomic::{AtomicU64, Ordering};
         let dir = tempfile::tempdir().unwrap();
         let mut l = Ledger::open(&dir.path().join("state.db")).unwrap();
         let earlier = (1..=rows).map(|n| asking(n, content(1_000_000 + n)));
@@ -875,25 +882,15 @@ mod tests {
                 .execute("UPDATE batches SET isolated_as_of = NULL", [])
                 .unwrap();
         }
-        let steps = std::sync::Arc::new(AtomicU64::new(0));
-        let counted = steps.clone();
-        l.conn
-            .progress_handler(
-                100,
-                Some(move || {
-                    counted.fetch_add(1, Ordering::Relaxed);
-                    false
-                }),
-            )
-            .unwrap();
-        let mut after = 0;
-        loop {
-            let claimed = l.record_and_claim("tonight", &[], after, 256).unwrap();
-            let Some(last) = claimed.last() else { break };
-            after = last.row_no;
-        }
-        assert_eq!(after, rows);
-        steps.load(Ordering::Relaxed)
+        steps_of(&mut l, |l| {
+            let mut after = 0;
+            loop {
+                let claimed = l.record_and_claim("tonight", &[], after, 256).unwrap();
+                let Some(last) = claimed.last() else { break };
+                after = last.row_no;
+            }
+            assert_eq!(after, rows);
+        })
     }
 
     /// A batch known to stand alone is claimed without a look a row at the
