@@ -65,3 +65,25 @@ fn bad_lines_skipped_once_are_refused_without_skip_invalid() {
     let ran = run(w.mprefund(&sb, &["run", "in.csv"])).exits(2);
     assert!(ran.stderr.contains("line 3"), "{ran:?}");
 }
+
+#[test]
+fn the_rows_to_send_are_said_of_those_that_can_be_sent() {
+    // Every row still to send: none is invalid or settled, and none is counted.
+    let (sb, w) = fresh_with("all.csv", ordinary_csv(3, 8_500_101));
+    let all = w.ok(&sb, &["run", "all.csv"]);
+    assert!(all.stderr.contains(": 3 of 3 rows to send"), "{all:?}");
+    assert!(all.stderr.contains("progress: 3/3 rows settled"), "{all:?}");
+
+    // An invalid row is neither to send nor sendable: counted.
+    w.write(
+        "some.csv",
+        "payment_id,amount\n8500201,1.00\nnot-an-id,1.00\n8500202,1.00\n",
+    );
+    let some = run(w.mprefund(&sb, &["run", "some.csv", "--skip-invalid"])).exits(1);
+    assert!(some.stderr.contains(": 2 of 2 rows to send"), "{some:?}");
+    assert!(
+        some.stderr.contains("progress: 2/2 rows settled"),
+        "{some:?}"
+    );
+    assert_eq!(sb.refunds().len(), 5);
+}
