@@ -253,7 +253,12 @@ async fn console(dir: &Path, csv: Vec<u8>, rows: u64, total: rust_decimal::Decim
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "upload");
     let upload = start.elapsed().as_secs_f64();
     let to = r.headers()["location"].to_str().unwrap().to_owned();
-    let id = to.strip_prefix("/batches/").unwrap().to_owned();
+    // The page it leads to may say what was done (`?said=…`): the id is the path's.
+    let id = to
+        .strip_prefix("/batches/")
+        .and_then(|rest| rest.split('?').next())
+        .unwrap()
+        .to_owned();
     let view = |http: reqwest::Client| {
         let url = format!("{base}{to}");
         async move {
