@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use mprefund::cli::Cli;
 
-/// mimalloc rather than the system's malloc: the send path allocates and frees
-/// small blocks on one thread and frees them on another for every request
+/// mimalloc rather than the system's malloc: the send path allocates small
+/// blocks on one thread and frees them on another for every request
 /// (reqwest's and hyper's per-request state, the answer on its way to the
 /// collector), and glibc's arenas spent a seventh of the run's CPU doing it.
 /// Built without transparent huge pages (`no_thp`): with them, each first touch
