@@ -1,5 +1,7 @@
 //! Creating a batch: its row and rows go in through one open transaction
 //! ([`BatchWriter`]), so either the whole input is in the state file or none of it.
+//! A batch's id is its rows' fingerprint, known at the last row: the batch's
+//! row goes in first under a stand-in, and takes what it is at the commit.
 //! The rows' keys go into the table of keys at once, sorted, before anything
 //! looks a key up (the guard's query names this batch's keys too): in row order
 //! they would each land at a random place of it.
@@ -157,6 +159,15 @@ impl BatchWriter<'_> {
         Ok(())
     }
 
+    /// Whether a batch of the state file, other than this one, has the id `id`.
+    pub(crate) fn holds(&self, id: &str) -> anyhow::Result<bool> {
+        Ok(self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM batches WHERE id = ?1 AND seq <> ?2)",
+            params![id, self.seq],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Marks a row of this batch invalid before it is ever sent.
     pub(crate) fn refuse(
         &mut self,
@@ -172,9 +183,24 @@ impl BatchWriter<'_> {
         Ok(())
     }
 
-    /// Puts the batch in the state file. Returns how many rows were already
-    /// settled by another batch of this state file (see [`adopt_settled`]).
-    pub(crate) fn commit(mut self) -> anyhow::Result<u64> {
+    /// Puts the batch in the state file as `batch` describes it (its id, its
+    /// rows' count, its dialect and settings: what only the whole input says).
+    /// Returns how many rows were already settled by another batch of this
+    /// state file (see [`adopt_settled`]).
+    pub(crate) fn commit(mut self, batch: &Batch) -> anyhow::Result<u64> {
+        self.tx.execute(
+            "UPDATE batches SET id = ?2, input_digest = ?3, delimiter = ?4, settings = ?5,
+                                row_count = ?6
+             WHERE seq = ?1",
+            params![
+                self.seq,
+                batch.id,
+                batch.input_digest,
+                batch.delimiter,
+                serde_json::to_string(&batch.settings)?,
+                batch.row_count as i64,
+            ],
+        )?;
         self.key_rows()?;
         let adopted = if self.alone {
             // No other batch holds a key of it: none settled one.

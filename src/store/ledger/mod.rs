@@ -25,6 +25,7 @@ mod schema;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub(crate) use batch::BatchWriter;
 pub(crate) use doubt::{DoubtRow, DoubtScope, Verdict};
 pub(crate) use queries::Listing;
 pub(crate) use readonly::{Earlier, ReadOnly};
@@ -433,7 +434,7 @@ mod tests {
         for row in rows {
             w.insert(&row.unwrap()).unwrap();
         }
-        w.commit().unwrap()
+        w.commit(b).unwrap()
     }
 
     fn ledger_with(rows: u64) -> (tempfile::TempDir, Ledger) {

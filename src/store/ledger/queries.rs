@@ -581,7 +581,7 @@ mod tests {
             };
             w.insert(&row(n, "10.50", content)).unwrap();
         }
-        w.commit().unwrap();
+        w.commit(&batch("b", 7)).unwrap();
         l.record_and_claim("b", &[], 0, 10).unwrap();
         let done = |outcome, cause: Option<CauseCode>, retryable| RowResult {
             cause: cause.map(|code| Cause {
