@@ -1,10 +1,11 @@
-//! Test points: the places on the send path where a test may make the process
+//! Test points: the places on the way to sending where a test may make the process
 //! die (as `kill -9` would) or receive SIGTERM, at a moment it chooses rather
 //! than by timing luck — what the seeded simulation and the crash tests arm.
 //! `MPREFUND_TEST_POINT=<point>:<n>:<kill|term>` fires on the n-th time (from 1)
-//! the process reaches `<point>`: `answered` (an answer to a refund request came
-//! back and is not yet recorded), `claimed` (a claim committed, nothing of it
-//! sent yet), `recorded` (results committed).
+//! the process reaches `<point>`: `staged` (a new batch's rows stored, nothing
+//! of it committed yet), `answered` (an answer to a refund request came back
+//! and is not yet recorded), `claimed` (a claim committed, nothing of it sent
+//! yet), `recorded` (results committed).
 //!
 //! `MPREFUND_TEST_BACKOFF_MS` shortens the first backoff of retries, so that a
 //! simulation of thousands of bad nights spends its time on decisions, not on
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Where on the send path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Point {
+    Staged,
     Answered,
     Claimed,
     Recorded,
@@ -45,6 +47,7 @@ static TERM: tokio::sync::Notify = tokio::sync::Notify::const_new();
 fn parse(text: &str) -> Option<Armed> {
     let mut parts = text.trim().split(':');
     let point = match parts.next()? {
+        "staged" => Point::Staged,
         "answered" => Point::Answered,
         "claimed" => Point::Claimed,
         "recorded" => Point::Recorded,
@@ -115,6 +118,8 @@ mod tests {
         );
         let a = parse("claimed:1:term").unwrap();
         assert_eq!((a.point, a.action), (Point::Claimed, Action::Term));
+        let a = parse("staged:1:kill").unwrap();
+        assert_eq!((a.point, a.action), (Point::Staged, Action::Kill));
         for bad in [
             "",
             "answered",

@@ -87,3 +87,27 @@ fn the_rows_to_send_are_said_of_those_that_can_be_sent() {
     );
     assert_eq!(sb.refunds().len(), 5);
 }
+
+/// Killed with a new batch's rows stored and not yet committed (as `kill -9`
+/// would, at the test point): the state file holds nothing of the batch, no
+/// request left, and the next run makes it whole and refunds every row once.
+#[test]
+fn a_run_killed_while_its_batch_is_made_leaves_nothing_and_the_next_makes_it() {
+    let (sb, w) = fresh_with("in.csv", ordinary_csv(40, 8_700_001));
+    let killed = run(w
+        .mprefund(&sb, &["run", "in.csv", "--state", "s.db", "--yes"])
+        .env("MPREFUND_TEST_POINT", "staged:1:kill"));
+    assert_eq!(killed.code, -1, "killed: {killed:?}");
+    assert_eq!(sb.stats().requests, 0, "a request left: {killed:?}");
+    assert!(w.path("s.db").exists(), "killed before the storing");
+    assert_eq!(crate::common::batch_of(&w, "s.db", "in.csv"), None);
+
+    w.ok(&sb, &["run", "in.csv", "--state", "s.db", "--yes"]);
+    assert_eq!(sb.refunds().len(), 40);
+    assert!(
+        crate::common::refunds_per_key(&sb)
+            .values()
+            .all(|&n| n == 1)
+    );
+    assert!(crate::common::batch_of(&w, "s.db", "in.csv").is_some());
+}

@@ -2,7 +2,8 @@
 //! and its corrected version, runs, retries and reconciles, faults drawn per
 //! request from the sandbox's kinds (cut after commit, 500, 429, latency beyond
 //! the timeout, an outage of a payment), the process killed or signalled at a
-//! point of the send path a test point arms, two processes on one state file —
+//! point on the way to sending a test point arms (the batch's rows stored
+//! and not yet committed among them), two processes on one state file —
 //! then the invariants checked, then every batch finished with the faults gone
 //! and the invariants checked again:
 //! - no payment (nor order of the Orders API: the spreadsheets mix both, an
@@ -187,9 +188,11 @@ fn schedule(
             sb.fail_payment(p, 500);
         }
         let point = (rng.u8(..) < 100).then(|| {
-            let at = ["answered", "claimed", "recorded"][rng.usize(..3)];
+            let at = ["staged", "answered", "claimed", "recorded"][rng.usize(..4)];
             let action = if rng.bool() { "kill" } else { "term" };
-            format!("{at}:{}:{action}", rng.u64(1..=5))
+            // A command makes one batch at most: the making's point comes once.
+            let nth = if at == "staged" { 1 } else { rng.u64(1..=5) };
+            format!("{at}:{nth}:{action}")
         });
         let attempts = rng.u32(1..=3).to_string();
         let kind = rng.u8(..);

@@ -76,6 +76,7 @@ fn made_in_one_pass(
     // Dropping `staged` uncommitted rolls the batch back: every return
     // before `finish` stores nothing.
     let mut staged = stage(&mut ledger, req, input, None)?;
+    crate::engine::testpoint::reached(crate::engine::testpoint::Point::Staged);
     if let Some(refused) = refusal(req, std::mem::take(&mut staged.problems)) {
         return Ok(refused);
     }
@@ -138,6 +139,7 @@ async fn made_after_preflight(
     }
     let input = spooled.reopen(&req.input_options, &summary.scan)?;
     let staged = stage(&mut ledger, req, input, Some(&preflight))?;
+    crate::engine::testpoint::reached(crate::engine::testpoint::Point::Staged);
     if staged.summary.digest != summary.digest || staged.summary.fingerprint != batch_id {
         return Err(Usage(format!(
             "{} changed while it was being read; nothing was stored or sent, run again",
