@@ -184,18 +184,23 @@ impl BatchWriter<'_> {
     }
 
     /// Puts the batch in the state file as `batch` describes it (its id, its
-    /// rows' count, its dialect and settings: what only the whole input says).
-    /// Returns how many rows were already settled by another batch of this
-    /// state file (see [`adopt_settled`]).
+    /// rows' count, its dialect and settings are what only the whole input
+    /// says). Returns how many rows were already settled by another batch of
+    /// this state file (see [`adopt_settled`]).
     pub(crate) fn commit(mut self, batch: &Batch) -> anyhow::Result<u64> {
         self.tx.execute(
-            "UPDATE batches SET id = ?2, input_digest = ?3, delimiter = ?4, settings = ?5,
-                                row_count = ?6
+            "UPDATE batches SET id = ?2, created_at = ?3, input_path = ?4, input_digest = ?5,
+                                namespace = ?6, header = ?7, delimiter = ?8, settings = ?9,
+                                row_count = ?10
              WHERE seq = ?1",
             params![
                 self.seq,
                 batch.id,
+                batch.created_at_ms,
+                batch.input_path,
                 batch.input_digest,
+                batch.namespace,
+                serde_json::to_string(&batch.header)?,
                 batch.delimiter,
                 serde_json::to_string(&batch.settings)?,
                 batch.row_count as i64,
