@@ -188,24 +188,7 @@ impl BatchWriter<'_> {
     /// says). Returns how many rows were already settled by another batch of
     /// this state file (see [`adopt_settled`]).
     pub(crate) fn commit(mut self, batch: &Batch) -> anyhow::Result<u64> {
-        self.tx.execute(
-            "UPDATE batches SET id = ?2, created_at = ?3, input_path = ?4, input_digest = ?5,
-                                namespace = ?6, header = ?7, delimiter = ?8, settings = ?9,
-                                row_count = ?10
-             WHERE seq = ?1",
-            params![
-                self.seq,
-                batch.id,
-                batch.created_at_ms,
-                batch.input_path,
-                batch.input_digest,
-                batch.namespace,
-                serde_json::to_string(&batch.header)?,
-                batch.delimiter,
-                serde_json::to_string(&batch.settings)?,
-                batch.row_count as i64,
-            ],
-        )?;
+        write_batch(&self.tx, Some(self.seq), batch)?;
         self.key_rows()?;
         let adopted = if self.alone {
             // No other batch holds a key of it: none settled one.
@@ -245,24 +228,7 @@ impl Ledger {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO batches (id, created_at, input_path, input_digest, namespace, header, delimiter, settings, row_count, seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT COALESCE(MAX(seq), 0) + 1 FROM batches))",
-            params![
-                batch.id,
-                batch.created_at_ms,
-                batch.input_path,
-                batch.input_digest,
-                batch.namespace,
-                serde_json::to_string(&batch.header)?,
-                batch.delimiter,
-                serde_json::to_string(&batch.settings)?,
-                batch.row_count as i64,
-            ],
-        )?;
-        let seq = tx.query_row("SELECT seq FROM batches WHERE id = ?1", [&batch.id], |r| {
-            r.get(0)
-        })?;
+        let seq = write_batch(&tx, None, batch)?;
         Ok(BatchWriter {
             tx,
             seq,
@@ -271,6 +237,37 @@ impl Ledger {
             alone: false,
         })
     }
+}
+
+/// Writes `batch`'s row: a new one numbered after the newest batch (`seq`
+/// `None`), or batch `seq`'s row made over. Returns its number.
+fn write_batch(tx: &Transaction<'_>, seq: Option<i64>, batch: &Batch) -> anyhow::Result<i64> {
+    Ok(tx.query_row(
+        "INSERT INTO batches (seq, id, created_at, input_path, input_digest, namespace, header,
+                              delimiter, settings, row_count)
+         VALUES (COALESCE(?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM batches)),
+                 ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(seq) DO UPDATE SET
+             id = excluded.id, created_at = excluded.created_at,
+             input_path = excluded.input_path, input_digest = excluded.input_digest,
+             namespace = excluded.namespace, header = excluded.header,
+             delimiter = excluded.delimiter, settings = excluded.settings,
+             row_count = excluded.row_count
+         RETURNING seq",
+        params![
+            seq,
+            batch.id,
+            batch.created_at_ms,
+            batch.input_path,
+            batch.input_digest,
+            batch.namespace,
+            serde_json::to_string(&batch.header)?,
+            batch.delimiter,
+            serde_json::to_string(&batch.settings)?,
+            batch.row_count as i64,
+        ],
+        |r| r.get(0),
+    )?)
 }
 
 /// The state file is the first guard against a double refund, the key the second:
