@@ -9,7 +9,7 @@ use mprefund::cli::Cli;
 
 /// mimalloc rather than the system's malloc: the send path allocates small
 /// blocks on one thread and frees them on another for every request
-/// (reqwest's and hyper's per-request state, the answer on its way to the
+/// (hyper's per-request state, the answer on its way to the
 /// collector), and glibc's arenas spent a seventh of the run's CPU doing it.
 /// Built without transparent huge pages (`no_thp`): with them, each first touch
 /// of a 2 MiB stretch took all of it, and a million-row run held 50 MiB.

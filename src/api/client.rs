@@ -20,13 +20,15 @@ pub(crate) use crate::api::reply::{
     classify_error, classify_payment,
 };
 pub(crate) use crate::api::token::Token;
+use crate::api::transport::{Http, Limits, Sent, TransportError};
 use crate::domain::settings::ClientSettings;
 use crate::domain::{OrderId, OrderRef, PaymentId, RefundAsk, Requested, Target};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use hyper::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use hyper::http::{HeaderValue, Method, Request};
 
 /// Checks `--api-base`: TLS everywhere, plain HTTP only to this machine.
-pub(crate) fn check_api_base(raw: &str) -> Result<reqwest::Url, Usage> {
-    let url = reqwest::Url::parse(raw.trim_end_matches('/')).map_err(|e| {
+pub(crate) fn check_api_base(raw: &str) -> Result<url::Url, Usage> {
+    let url = url::Url::parse(raw.trim_end_matches('/')).map_err(|e| {
         // Never echo what may hold a password.
         let shown = if raw.contains('@') {
             "(not shown)"
@@ -36,11 +38,16 @@ pub(crate) fn check_api_base(raw: &str) -> Result<reqwest::Url, Usage> {
         Usage(format!("--api-base {shown:?} is not a URL: {e}"))
     })?;
     if !url.username().is_empty() || url.password().is_some() {
-        // reqwest would turn it into Basic auth in place of the Bearer token, and
-        // the password would be stored with the batch's settings.
+        // The password would be stored with the batch's settings.
         return Err(Usage(
             "--api-base must not carry a user name or password (user:pass@); the access token comes from MP_ACCESS_TOKEN or --token-file".into(),
         ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        // Every request's path goes after the base's own.
+        return Err(Usage(format!(
+            "--api-base {raw:?} must not carry a query (?...) or a fragment (#...)"
+        )));
     }
     match url.scheme() {
         "https" => Ok(url),
@@ -54,7 +61,7 @@ pub(crate) fn check_api_base(raw: &str) -> Result<reqwest::Url, Usage> {
     }
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
+fn is_loopback(url: &url::Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
@@ -67,13 +74,20 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 /// near it, and a hostile or broken server must not take the memory of a run.
 pub(crate) const MAX_BODY: usize = 1 << 20;
 
+/// Who asks, in every request's `User-Agent`.
+const USER_AGENT_IS: &str = concat!("mprefund/", env!("CARGO_PKG_VERSION"));
+
 #[derive(Debug, Clone)]
 pub(crate) struct Client {
-    http: reqwest::Client,
+    /// Follows no redirect (a redirected POST may be replayed as a GET or
+    /// dropped: "unknown" says it) and makes no attempt of its own: every one
+    /// is the send loop's, with the row's key, counted and paced.
+    http: Http,
+    /// `--api-base` without its trailing `/`: a request's URL is this and
+    /// the request's path.
     base: String,
-    /// `base` parsed once: a refund's or payment's URL is this with its path
-    /// set, not a string parsed again (host and all) for every request.
-    base_url: reqwest::Url,
+    /// `Bearer` and the token, marked sensitive.
+    auth: HeaderValue,
     render_in_process: bool,
     /// Kept only to redact it from what servers answer.
     token: Token,
@@ -81,45 +95,65 @@ pub(crate) struct Client {
 
 impl Client {
     pub(crate) fn new(
-        base: &reqwest::Url,
+        base: &url::Url,
         token: &Token,
         settings: &ClientSettings,
     ) -> anyhow::Result<Client> {
-        let auth = token.bearer()?;
-        let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, auth);
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .user_agent(concat!("mprefund/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.request_timeout)
-            // A redirected POST may be replayed as a GET or dropped: say "unknown".
-            .redirect(reqwest::redirect::Policy::none())
-            // Every attempt is the send loop's, with the row's key, counted and
-            // paced: none made behind its back (and no request copied for one).
-            .retry(reqwest::retry::never().max_retries_per_request(0))
-            .pool_max_idle_per_host(256)
-            .build()?;
+        let http = Http::new(Limits {
+            connect: settings.connect_timeout,
+            exchange: settings.request_timeout,
+            idle_per_host: 256,
+        })?;
+        let base = base.as_str().trim_end_matches('/').to_owned();
+        // Checked once here, so that a request's URL never fails to parse.
+        hyper::http::Uri::try_from(format!("{base}/").as_str())?;
         Ok(Client {
             http,
-            base: base.as_str().trim_end_matches('/').to_owned(),
-            base_url: base.clone(),
+            base,
+            auth: token.bearer()?,
             render_in_process: settings.render_in_process,
             token: token.clone(),
         })
     }
 
-    /// `--api-base` with `path` (no query) after its own path.
-    fn url(&self, path: &str) -> reqwest::Url {
-        let mut url = self.base_url.clone();
-        let prefix = url.path().trim_end_matches('/');
-        url.set_path(&format!("{prefix}{path}"));
-        url
+    /// `--api-base` with `path` after its own path.
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request to `path` with the headers every request carries: the
+    /// token, what is accepted, who asks.
+    fn request(&self, method: Method, path: &str) -> hyper::http::request::Builder {
+        let req = Request::builder()
+            .method(method)
+            .uri(self.url(path))
+            .header(AUTHORIZATION, self.auth.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_IS));
+        if self.render_in_process {
+            req.header(
+                "x-render-in-process-refunds",
+                HeaderValue::from_static("true"),
+            )
+        } else {
+            req
+        }
+    }
+
+    /// `GET path`.
+    fn get(&self, path: &str) -> Made {
+        self.request(Method::GET, path).body(Sent::default())
+    }
+
+    /// `POST path` with a JSON `body`, and the row's idempotency key if any.
+    fn post(&self, path: &str, key: Option<&str>, body: String) -> Made {
+        let mut req = self
+            .request(Method::POST, path)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(key) = key {
+            req = req.header("x-idempotency-key", key);
+        }
+        req.body(Sent::from(body))
     }
 
     /// One attempt. Never fails: every way it can go wrong is a [`Reply`].
@@ -130,12 +164,11 @@ impl Client {
             Target::Order(o) => return self.refund_order(ask, o).await,
             Target::Payment(p) | Target::AdvancedPayment(p) => *p,
         };
-        let url = self.url(&ask.target.refund_path());
-        let req = self
-            .http
-            .post(url)
-            .header("X-Idempotency-Key", ask.key.as_str())
-            .body(body(&ask.requested));
+        let req = self.post(
+            &ask.target.refund_path(),
+            Some(ask.key.as_str()),
+            body(&ask.requested),
+        );
         let answer = match self.exchange(req).await {
             Ok(answer) => answer,
             Err(unknown) => return unknown,
@@ -156,14 +189,11 @@ impl Client {
 
 impl Client {
     async fn refund_order(&self, ask: &RefundAsk, order: &OrderRef) -> Reply {
-        let req = self
-            .http
-            .post(self.url(&ask.target.refund_path()))
-            .header("X-Idempotency-Key", ask.key.as_str())
-            .body(crate::api::orders_api::body(
-                &ask.requested,
-                order.transaction.as_ref(),
-            ));
+        let req = self.post(
+            &ask.target.refund_path(),
+            Some(ask.key.as_str()),
+            crate::api::orders_api::body(&ask.requested, order.transaction.as_ref()),
+        );
         let answer = match self.exchange(req).await {
             Ok(answer) => answer,
             Err(unknown) => return unknown,
@@ -185,7 +215,7 @@ impl Client {
     /// One `GET /v1/orders/{id}`. Never fails: every way it can go wrong is
     /// an [`OrderReply`].
     pub(crate) async fn order(&self, id: OrderId) -> OrderReply {
-        let req = self.http.get(self.url(&format!("/v1/orders/{id}")));
+        let req = self.get(&format!("/v1/orders/{id}"));
         let mut reply = match self.exchange(req).await {
             Ok(a) if (200..300).contains(&a.status) => match OrderView::parse(&a.body) {
                 Ok(view) => OrderReply::Found(view),
@@ -223,7 +253,7 @@ impl Client {
     /// One `GET /v1/payments/{id}` (with its refunds, in-process ones included).
     /// Never fails: every way it can go wrong is a [`PaymentReply`].
     pub(crate) async fn payment(&self, id: PaymentId) -> PaymentReply {
-        let req = self.http.get(self.url(&format!("/v1/payments/{id}")));
+        let req = self.get(&format!("/v1/payments/{id}"));
         let mut reply = match self.exchange(req).await {
             Ok(a) => classify_payment(a.status, a.retry_after, &a.body),
             Err(unknown) => PaymentReply::Failed(unknown),
@@ -242,10 +272,9 @@ impl Client {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<Answer, Reply> {
-        let url = format!("{}{path}", self.base);
         let req = match body {
-            Some(b) => self.http.post(url).body(b.to_string()),
-            None => self.http.get(url),
+            Some(b) => self.post(path, None, b.to_string()),
+            None => self.get(path),
         };
         self.exchange(req).await
     }
@@ -262,24 +291,20 @@ impl Client {
         max_bytes: u64,
     ) -> Result<Answer, DownloadError> {
         use std::io::Write;
-        let transport = |e: &reqwest::Error| DownloadError::Transport(transport_reason(e));
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header(reqwest::header::ACCEPT, "text/csv, */*")
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
-        let status = resp.status().as_u16();
+        let transport = |e: &TransportError| DownloadError::Transport(e.reason());
+        let mut req = self.request(Method::GET, path);
+        if let Some(h) = req.headers_mut() {
+            h.insert(ACCEPT, HeaderValue::from_static("text/csv, */*"));
+        }
+        let req = req
+            .body(Sent::default())
+            .map_err(|e| DownloadError::Transport(format!("the request could not be made: {e}")))?;
+        let resp = self.http.send(req).await.map_err(|e| transport(&e))?;
+        let status = resp.status;
         if status != 200 {
-            let retry_after = resp
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()));
             return Ok(Answer {
                 status,
-                retry_after,
+                retry_after: retry_after(&resp.headers),
                 body: Vec::new(),
             });
         }
@@ -319,25 +344,23 @@ impl Client {
         })
     }
 
-    /// Sends `req` (asking for in-process refunds to be shown) and reads the
-    /// [`Answer`]. `Err` is an unknown outcome: no answer, or one that could not
-    /// be read.
-    async fn exchange(&self, mut req: reqwest::RequestBuilder) -> Result<Answer, Reply> {
-        if self.render_in_process {
-            req = req.header("X-Render-In-Process-Refunds", "true");
-        }
-        let resp = req.send().await.map_err(|e| Reply::Unknown {
+    /// Sends `req` and reads the [`Answer`]. `Err` is an unknown outcome: no
+    /// answer, or one that could not be read.
+    async fn exchange(&self, req: Made) -> Result<Answer, Reply> {
+        let req = req.map_err(|e| Reply::Unknown {
             status: None,
             retry_after: None,
-            reason: transport_reason(&e),
+            reason: format!("the request could not be made, nothing was sent: {e}"),
+            net: None,
+        })?;
+        let resp = self.http.send(req).await.map_err(|e| Reply::Unknown {
+            status: None,
+            retry_after: None,
+            reason: e.reason(),
             net: crate::api::network::fault_of(&e),
         })?;
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let status = resp.status;
+        let retry_after = retry_after(&resp.headers);
         match read_bounded(resp).await {
             Ok(bytes) => {
                 // Copy only an answer that holds the token (a copy per answer costs).
@@ -372,13 +395,28 @@ pub(crate) enum DownloadError {
     Local(String),
 }
 
+/// A request, or why it could not be one (a header or the URL), which no
+/// caller's path leads to.
+type Made = Result<Request<Sent>, hyper::http::Error>;
+
+/// The answer's `Retry-After`, if it says one we can read.
+fn retry_after(headers: &hyper::http::HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+}
+
 /// The body, or why it could not be had within [`MAX_BODY`].
-async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
+async fn read_bounded(mut resp: crate::api::transport::Response) -> Result<Vec<u8>, String> {
     let too_large = || format!("the answer is larger than {MAX_BODY} bytes; not read");
-    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+    let said = resp.content_length();
+    if said.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_large());
     }
-    let mut body = Vec::new();
+    // Room for what the answer says it holds, up to what an answer usually
+    // is: a length said is no promise of bytes to come.
+    let mut body = Vec::with_capacity(said.map_or(0, |n| n.min(16 << 10) as usize));
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
@@ -388,7 +426,7 @@ async fn read_bounded(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
-            Err(e) => return Err(transport_reason(&e)),
+            Err(e) => return Err(e.reason()),
         }
     }
 }
@@ -400,26 +438,6 @@ pub(crate) fn body(requested: &Requested) -> String {
         Requested::Full => "{}".to_owned(),
         Requested::Partial(a) => format!("{{\"amount\":{}}}", a.get()),
     }
-}
-
-fn transport_reason(e: &reqwest::Error) -> String {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_body() || e.is_decode() {
-        "connection cut while reading the answer"
-    } else {
-        "connection failed"
-    };
-    // The URL is ours and harmless; the token is never part of an error.
-    let mut msg = format!("{what}: {e}");
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        msg.push_str(&format!(": {s}"));
-        src = s.source();
-    }
-    msg
 }
 
 #[cfg(test)]
@@ -817,6 +835,8 @@ mod tests {
         assert!(check_api_base("http://api.mercadopago.com").is_err());
         assert!(check_api_base("http://10.0.0.1").is_err());
         assert!(check_api_base("ftp://x").is_err());
+        assert!(check_api_base("https://gw.example/mp?x=1").is_err());
+        assert!(check_api_base("https://gw.example/mp#x").is_err());
     }
 
     #[test]
@@ -842,7 +862,7 @@ mod tests {
                 &ClientSettings::default(),
             )
             .unwrap();
-            assert_eq!(client.url("/v1/payments/5/refunds").as_str(), want);
+            assert_eq!(client.url("/v1/payments/5/refunds"), want);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Mercado Pago's API as the wire speaks it: one request and its answer, read
-//! strictly; the token and keeping it out of everything; network causes.
+//! strictly; the token and keeping it out of everything; network causes; the
+//! HTTP client beneath them.
 
 pub(crate) mod answer;
 pub(crate) mod client;
@@ -8,3 +9,4 @@ pub(crate) mod orders_api;
 pub(crate) mod redact;
 pub(crate) mod reply;
 pub(crate) mod token;
+pub(crate) mod transport;

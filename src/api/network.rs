@@ -69,27 +69,17 @@ impl std::fmt::Display for NetFault {
 /// The fault of a request that got no answer; `None` for one that connected and
 /// was cut for another reason (a reset mid-answer says nothing about reaching
 /// the host).
-pub(crate) fn fault_of(e: &reqwest::Error) -> Option<NetFault> {
-    let host = e.url().map_or_else(
-        || "the API".to_owned(),
-        |u| {
-            let host = u.host_str().unwrap_or("?");
-            match u.port_or_known_default() {
-                Some(p) => format!("{host}:{p}"),
-                None => host.to_owned(),
-            }
-        },
-    );
+pub(crate) fn fault_of(e: &crate::api::transport::TransportError) -> Option<NetFault> {
     let cause = cause_of(e, e.is_connect(), e.is_timeout())?;
     Some(NetFault {
         cause,
-        host,
+        host: e.host().to_owned(),
         connecting: e.is_connect(),
     })
 }
 
 /// Reads the cause from `err`'s source chain. `connect` and `timeout` are what
-/// the HTTP client itself says of the error (`reqwest::Error::is_connect`,
+/// the HTTP client itself says of the error (`TransportError::is_connect`,
 /// `is_timeout`); the chain says more.
 fn cause_of(err: &(dyn StdError + 'static), connect: bool, timeout: bool) -> Option<NetCause> {
     let mut found = None;
@@ -246,7 +236,7 @@ mod tests {
         assert_eq!(cause_of(&tls, true, false), Some(NetCause::Tls));
         let timed_out = chain(&["operation timed out"], io(ErrorKind::TimedOut));
         assert_eq!(cause_of(&timed_out, false, true), Some(NetCause::Timeout));
-        // reqwest's own timeout has no io::Error under it.
+        // The exchange's own deadline has no io::Error under it.
         let own = Layer("operation timed out", None);
         assert_eq!(cause_of(&own, false, true), Some(NetCause::Timeout));
         let unreachable = chain(&["tcp connect error"], io(ErrorKind::NetworkUnreachable));

@@ -6,7 +6,7 @@
 //! Invariant: the token leaves this module only as the `Authorization` header
 //! value ([`Token::bearer`]).
 
-use reqwest::header::HeaderValue;
+use hyper::http::HeaderValue;
 
 use crate::Usage;
 use crate::api::redact;

@@ -31,13 +31,14 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Where notifications go.
 #[derive(Debug, Clone)]
 pub(crate) struct Notifier {
-    url: reqwest::Url,
-    client: reqwest::Client,
+    url: url::Url,
+    /// Follows no redirect: the webhook's URL is the one place it goes.
+    client: crate::api::transport::Http,
 }
 
 /// Checks a `notify_url`: https, or http to a loopback host only.
-pub(crate) fn check_url(text: &str) -> Result<reqwest::Url, Usage> {
-    let url = reqwest::Url::parse(text.trim())
+pub(crate) fn check_url(text: &str) -> Result<url::Url, Usage> {
+    let url = url::Url::parse(text.trim())
         .map_err(|e| Usage(format!("notify_url {text:?}: not a URL: {e}")))?;
     let loopback = url.host_str().is_some_and(|h| {
         h.eq_ignore_ascii_case("localhost")
@@ -77,11 +78,12 @@ impl Notifier {
                 "notify_url holds the access token: never put it there".into(),
             ));
         }
-        let client = reqwest::Client::builder()
-            .timeout(ATTEMPT_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Usage(format!("notify_url: {e}")))?;
+        let client = crate::api::transport::Http::new(crate::api::transport::Limits {
+            connect: ATTEMPT_TIMEOUT,
+            exchange: ATTEMPT_TIMEOUT,
+            idle_per_host: 1,
+        })
+        .map_err(|e| Usage(format!("notify_url: {e}")))?;
         Ok(Some(Notifier { url, client }))
     }
 
@@ -90,15 +92,14 @@ impl Notifier {
     pub(crate) fn send(&self, text: String) -> JoinHandle<()> {
         let (url, client) = (self.url.clone(), self.client.clone());
         tokio::spawn(async move {
-            let body = serde_json::json!({ "text": text });
+            let body = serde_json::json!({ "text": text }).to_string();
             let mut waits = RETRY_WAITS.iter();
             loop {
-                let answer = client.post(url.clone()).json(&body).send().await;
-                let why = match answer {
-                    Ok(r) if r.status().is_success() => return,
-                    Ok(r) => format!("answered {}", r.status()),
+                let why = match post(&client, &url, &body).await {
+                    Ok(status) if (200..300).contains(&status) => return,
+                    Ok(status) => format!("answered {status}"),
                     // Without the URL: it is a secret too.
-                    Err(e) => e.without_url().to_string(),
+                    Err(why) => why,
                 };
                 match waits.next() {
                     Some(wait) => {
@@ -122,6 +123,26 @@ impl Notifier {
             tracing::warn!("notification still not delivered after {limit:?}: left");
         }
     }
+}
+
+/// One attempt: the status answered, or why none was (never the URL).
+async fn post(
+    client: &crate::api::transport::Http,
+    url: &url::Url,
+    body: &str,
+) -> Result<u16, String> {
+    use hyper::http::{Method, Request, header::CONTENT_TYPE};
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(url.as_str())
+        .header(CONTENT_TYPE, "application/json")
+        .body(crate::api::transport::Sent::from(body.to_owned()))
+        .map_err(|_| "the URL cannot be asked over HTTP".to_owned())?;
+    let mut answer = client.send(req).await.map_err(|e| e.reason())?;
+    // Read to its end, within the attempt's deadline: the connection is then
+    // free for the next notification.
+    while let Ok(Some(_)) = answer.chunk().await {}
+    Ok(answer.status)
 }
 
 /// What a command says in its notification: a line per batch that ended with

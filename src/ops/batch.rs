@@ -28,7 +28,7 @@ use crate::engine::night::{self, EarlierBatch};
 /// where, with which token (never stored), and how ([`Sending`]).
 #[derive(Debug, Clone)]
 pub(crate) struct SendOptions {
-    pub api_base: reqwest::Url,
+    pub api_base: url::Url,
     /// The API base came from a flag or the job file, not the built-in default: a
     /// command over an existing batch then uses it instead of the batch's own.
     pub api_base_given: bool,
@@ -315,7 +315,7 @@ impl Finished {
 
 /// Where a command over an existing batch sends: the API base given, else the one
 /// the batch was sent to (a sandbox batch is never retried against production).
-pub(super) fn api_base_for(send: &SendOptions, batch: &Batch) -> anyhow::Result<reqwest::Url> {
+pub(super) fn api_base_for(send: &SendOptions, batch: &Batch) -> anyhow::Result<url::Url> {
     match (&batch.settings.api_base, send.api_base_given) {
         (Some(stored), false) => Ok(crate::api::client::check_api_base(stored)?),
         _ => Ok(send.api_base.clone()),

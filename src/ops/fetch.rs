@@ -220,7 +220,7 @@ pub(crate) async fn fetch(
         );
     }
     let shown = excerpt(&file_name);
-    let path = format!("{base}/{file_name}");
+    let path = format!("{base}/{}", segment(&file_name));
     let Settled { last, end, .. } = sender
         .settle(
             None,
@@ -298,6 +298,14 @@ pub(crate) fn destination(
     ))
 }
 
+/// `name` as one segment of a URL's path: what is not a path's own character
+/// (a space, `?`, `#`, `%`, any letter beyond ASCII) percent-encoded.
+fn segment(name: &str) -> String {
+    let mut url = url::Url::parse("http://h/").expect("a URL");
+    url.path_segments_mut().expect("a base").push(name);
+    url.path()[1..].to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,5 +332,14 @@ mod tests {
         assert_eq!(ready_file(list, b, e).as_deref(), Some("r-1.csv"));
         assert_eq!(ready_file(b"[]", b, e), None);
         assert_eq!(ready_file(b"not json", b, e), None);
+    }
+
+    #[test]
+    fn a_report_s_name_is_one_segment_of_the_path() {
+        assert_eq!(segment("r-1.csv"), "r-1.csv");
+        assert_eq!(
+            segment("relatório 1?x#y%.csv"),
+            "relat%C3%B3rio%201%3Fx%23y%25.csv"
+        );
     }
 }

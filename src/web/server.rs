@@ -3,8 +3,8 @@
 //! language switch.
 //!
 //! Invariants: plain HTTP only on a loopback address, unless the console serves
-//! HTTPS itself (`--tls-cert`/`--tls-key`, rustls on the ring backend reqwest
-//! already brings, served by `axum-server`) or a proxy in front terminates TLS
+//! HTTPS itself (`--tls-cert`/`--tls-key`, rustls on the ring backend the API
+//! client already uses, served by `axum-server`) or a proxy in front terminates TLS
 //! (`--behind-proxy`); over HTTPS the cookies are `Secure`; the certificate and
 //! key are read and checked before the port is bound; the first line on stdout
 //! is the URL bound, so a script (or a test) that asked for port 0 learns the
@@ -77,8 +77,8 @@ fn check_listen(addr: SocketAddr, tls: bool, behind_proxy: bool) -> Result<(), U
 }
 
 /// The rustls server settings of `--tls-cert`/`--tls-key`, or what is wrong
-/// with either file, by name. On ring, the crypto backend reqwest's rustls
-/// already uses: no second one in the binary.
+/// with either file, by name. On ring, the crypto backend the API client's
+/// rustls already uses: no second one in the binary.
 pub(crate) fn tls_config(t: &super::Tls) -> Result<rustls::ServerConfig, Usage> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};

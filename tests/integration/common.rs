@@ -112,6 +112,17 @@ pub fn bare() -> Command {
         .env_remove("XDG_STATE_HOME")
         .env_remove("HOME")
         .stdin(Stdio::null());
+    // The machine's proxies are not the test's.
+    for proxy in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        c.env_remove(proxy);
+    }
     c
 }
 

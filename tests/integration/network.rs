@@ -236,6 +236,62 @@ fn a_failed_tls_handshake_is_tls_and_needs_a_person() {
 }
 
 #[test]
+fn https_goes_through_the_proxy_the_environment_names() {
+    // A CONNECT proxy that keeps what it was asked, agrees, and then answers
+    // the ClientHello as a plain HTTP server would: the handshake fails, so
+    // the run needs a person, and nothing was ever resolved or sent directly.
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let kept = asked.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            kept.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&head).into_owned());
+            let _ = s.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+            let mut hello = [0u8; 512];
+            let _ = s.read(&mut hello);
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(5, 9_335_001));
+    let mut c = at(
+        &w,
+        "https://api.mercadopago.example",
+        &["run", "in.csv", "--concurrency", "1"],
+    );
+    c.env("HTTPS_PROXY", format!("http://ops:pa55@127.0.0.1:{port}"));
+    let ran = run(c);
+    assert_eq!(ran.code, 6, "{ran:?}");
+    assert!(
+        ran.stderr.contains("api.mercadopago.example:443") && ran.stderr.contains("cause tls"),
+        "{ran:?}"
+    );
+    let asked = asked.lock().unwrap().clone();
+    assert!(!asked.is_empty());
+    for head in &asked {
+        assert!(
+            head.starts_with("CONNECT api.mercadopago.example:443 HTTP/1.1\r\n")
+                && head.contains("Proxy-Authorization: Basic b3BzOnBhNTU=\r\n"),
+            "{head:?}"
+        );
+    }
+    // The proxy's password is the user's: never in what the run says.
+    assert!(
+        !ran.stderr.contains("pa55") && !ran.stdout.contains("pa55"),
+        "{ran:?}"
+    );
+}
+
+#[test]
 fn an_api_that_never_answers_is_a_timeout_named() {
     // Accepts, reads, and never answers.
     let silent = Raw::start(|_| {});
