@@ -24,7 +24,8 @@ use crate::api::transport::{Http, Limits, Sent, TransportError};
 use crate::domain::settings::ClientSettings;
 use crate::domain::{OrderId, OrderRef, PaymentId, RefundAsk, Requested, Target};
 use hyper::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
-use hyper::http::{HeaderValue, Method, Request};
+use hyper::http::uri::{Authority, PathAndQuery, Scheme};
+use hyper::http::{HeaderName, HeaderValue, Method, Request, Uri};
 
 /// Checks `--api-base`: TLS everywhere, plain HTTP only to this machine.
 pub(crate) fn check_api_base(raw: &str) -> Result<url::Url, Usage> {
@@ -83,15 +84,21 @@ pub(crate) struct Client {
     /// dropped: "unknown" says it) and makes no attempt of its own: every one
     /// is the send loop's, with the row's key, counted and paced.
     http: Http,
-    /// `--api-base` without its trailing `/`: a request's URL is this and
-    /// the request's path.
-    base: String,
+    /// `--api-base`'s scheme and host, parsed once: a request's URL is
+    /// these, `prefix` and the request's path.
+    origin: (Scheme, Authority),
+    /// `--api-base`'s own path, without its trailing `/`.
+    prefix: String,
     /// `Bearer` and the token, marked sensitive.
     auth: HeaderValue,
     render_in_process: bool,
     /// Kept only to redact it from what servers answer.
     token: Token,
 }
+
+/// Headers of our own, named once.
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("x-idempotency-key");
+const RENDER_IN_PROCESS: HeaderName = HeaderName::from_static("x-render-in-process-refunds");
 
 impl Client {
     pub(crate) fn new(
@@ -104,12 +111,14 @@ impl Client {
             exchange: settings.request_timeout,
             idle_per_host: 256,
         })?;
-        let base = base.as_str().trim_end_matches('/').to_owned();
-        // Checked once here, so that a request's URL never fails to parse.
-        hyper::http::Uri::try_from(format!("{base}/").as_str())?;
+        let uri = Uri::try_from(base.as_str())?;
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            anyhow::bail!("--api-base names no scheme or host");
+        };
         Ok(Client {
             http,
-            base,
+            origin: (scheme.clone(), authority.clone()),
+            prefix: uri.path().trim_end_matches('/').to_owned(),
             auth: token.bearer()?,
             render_in_process: settings.render_in_process,
             token: token.clone(),
@@ -117,43 +126,47 @@ impl Client {
     }
 
     /// `--api-base` with `path` after its own path.
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+    fn url(&self, path: &str) -> Result<Uri, hyper::http::Error> {
+        let mut parts = hyper::http::uri::Parts::default();
+        parts.scheme = Some(self.origin.0.clone());
+        parts.authority = Some(self.origin.1.clone());
+        parts.path_and_query = Some(PathAndQuery::from_maybe_shared(format!(
+            "{}{path}",
+            self.prefix
+        ))?);
+        Ok(Uri::from_parts(parts)?)
     }
 
     /// A request to `path` with the headers every request carries: the
     /// token, what is accepted, who asks.
-    fn request(&self, method: Method, path: &str) -> hyper::http::request::Builder {
-        let req = Request::builder()
-            .method(method)
-            .uri(self.url(path))
-            .header(AUTHORIZATION, self.auth.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_IS));
+    fn request(&self, method: Method, path: &str, body: Sent) -> Made {
+        let mut req = Request::new(body);
+        *req.method_mut() = method;
+        *req.uri_mut() = self.url(path)?;
+        let headers = req.headers_mut();
+        headers.insert(AUTHORIZATION, self.auth.clone());
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_IS));
         if self.render_in_process {
-            req.header(
-                "x-render-in-process-refunds",
-                HeaderValue::from_static("true"),
-            )
-        } else {
-            req
+            headers.insert(RENDER_IN_PROCESS, HeaderValue::from_static("true"));
         }
+        Ok(req)
     }
 
     /// `GET path`.
     fn get(&self, path: &str) -> Made {
-        self.request(Method::GET, path).body(Sent::default())
+        self.request(Method::GET, path, Sent::default())
     }
 
     /// `POST path` with a JSON `body`, and the row's idempotency key if any.
     fn post(&self, path: &str, key: Option<&str>, body: String) -> Made {
-        let mut req = self
-            .request(Method::POST, path)
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let mut req = self.request(Method::POST, path, Sent::from(body))?;
+        let headers = req.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(key) = key {
-            req = req.header("x-idempotency-key", key);
+            headers.insert(IDEMPOTENCY_KEY, HeaderValue::from_str(key)?);
         }
-        req.body(Sent::from(body))
+        Ok(req)
     }
 
     /// One attempt. Never fails: every way it can go wrong is a [`Reply`].
@@ -292,13 +305,11 @@ impl Client {
     ) -> Result<Answer, DownloadError> {
         use std::io::Write;
         let transport = |e: &TransportError| DownloadError::Transport(e.reason());
-        let mut req = self.request(Method::GET, path);
-        if let Some(h) = req.headers_mut() {
-            h.insert(ACCEPT, HeaderValue::from_static("text/csv, */*"));
-        }
-        let req = req
-            .body(Sent::default())
+        let mut req = self
+            .get(path)
             .map_err(|e| DownloadError::Transport(format!("the request could not be made: {e}")))?;
+        req.headers_mut()
+            .insert(ACCEPT, HeaderValue::from_static("text/csv, */*"));
         let resp = self.http.send(req).await.map_err(|e| transport(&e))?;
         let status = resp.status;
         if status != 200 {
@@ -862,7 +873,10 @@ mod tests {
                 &ClientSettings::default(),
             )
             .unwrap();
-            assert_eq!(client.url("/v1/payments/5/refunds"), want);
+            assert_eq!(
+                client.url("/v1/payments/5/refunds").unwrap().to_string(),
+                want
+            );
         }
     }
 }
