@@ -6,7 +6,8 @@
 //! looks a key up (the guard's query names this batch's keys too): in row order
 //! they would each land at a random place of it.
 //! On commit, a row whose key another batch already settled takes that result
-//! instead of being sent, and the namespace is recorded with the first batch made
+//! instead of being sent, a row whose key another batch's row may have
+//! refunded with is in doubt with it, and the namespace is recorded with the first batch made
 //! under it. A batch none of whose keys, payments or orders another batch's
 //! rows hold is recorded as standing alone (`batches.isolated_as_of`), and
 //! nothing looks at other batches for it while no newer one is made.
@@ -191,10 +192,13 @@ impl BatchWriter<'_> {
         write_batch(&self.tx, Some(self.seq), batch)?;
         self.key_rows()?;
         let adopted = if self.alone {
-            // No other batch holds a key of it: none settled one.
+            // No other batch holds a key of it: none settled one, none is in
+            // doubt.
             0
         } else {
-            adopt_settled(&self.tx, self.seq, self.now)?
+            let adopted = adopt_settled(&self.tx, self.seq, self.now)?;
+            share_doubt(&self.tx, self.seq, self.now)?;
+            adopted
         };
         if self.alone {
             // It shares nothing with any batch before it: a batch that shared
@@ -299,4 +303,24 @@ fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64
         params![seq, now, ORIGIN_STATE],
     )?;
     Ok(n as u64)
+}
+
+/// A new batch's row whose key another batch's row may have refunded with
+/// (being sent, or in doubt) is in doubt with it (`doubt = 2`, as a claim of
+/// that row would have left it) until that row is answered or read back: the
+/// same request, so what the results file says of this row is "may have
+/// refunded", not "not sent", even before this batch sends anything.
+fn share_doubt(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<()> {
+    tx.execute(
+        "UPDATE rows AS r SET doubt = 2, exposed_at = COALESCE(r.exposed_at, ?2), updated_at = ?2
+         WHERE r.batch = ?1 AND r.key IS NOT NULL AND r.doubt = 0
+           AND r.state IN ('pending', 'failed')
+           AND EXISTS (SELECT 1 FROM keys AS p WHERE p.key = r.key AND p.batch <> ?1)
+           AND EXISTS (SELECT 1 FROM keys AS kk
+                         JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
+                       WHERE kk.key = r.key AND kk.batch <> ?1
+                         AND (k.doubt <> 0 OR k.state = 'sending'))",
+        params![seq, now],
+    )?;
+    Ok(())
 }

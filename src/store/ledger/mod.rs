@@ -973,6 +973,58 @@ mod tests {
         assert!(first.result.cause.unwrap().message.contains("b1"));
     }
 
+    /// A new batch's row whose key another batch's row may have refunded with
+    /// (being sent, or in doubt once its attempts ran out) is in doubt with it
+    /// from the start, before this batch sends anything: the same request. A
+    /// row whose key no other row holds in doubt is not.
+    #[test]
+    fn a_new_batch_s_row_is_in_doubt_with_its_key() {
+        let (_dir, mut l) = ledger_with(4);
+        l.record_and_claim("b1", &[], 0, 10).unwrap();
+        let ran_out = RowResult {
+            outcome: Outcome::Unknown,
+            attempts: 3,
+            http_status: Some(500),
+            cause: None,
+            retryable: Some(true),
+            refund: None,
+            last_attempt_at_ms: Some(5),
+        };
+        let refused = RowResult {
+            outcome: Outcome::Failed,
+            attempts: 1,
+            http_status: Some(400),
+            cause: None,
+            retryable: Some(false),
+            refund: None,
+            last_attempt_at_ms: Some(5),
+        };
+        // b1: row 1 in doubt after its attempts, row 2 still being sent, row 4
+        // refused for certain.
+        l.record_and_claim("b1", &[(1, ran_out), (4, refused)], 0, 0)
+            .unwrap();
+        create(&mut l, &batch("b2", 4), numbered([1, 2, 4, 7]));
+        let outcomes: Vec<Outcome> = rows_of(&l, "b2")
+            .into_iter()
+            .map(|r| r.result.outcome)
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                Outcome::Unknown,
+                Outcome::Unknown,
+                Outcome::Pending,
+                Outcome::Pending
+            ]
+        );
+        // Still to send: the same key again settles it.
+        let claimed = l.record_and_claim("b2", &[], 0, 10).unwrap();
+        assert_eq!(
+            claimed.iter().map(|c| c.row_no).collect::<Vec<_>>(),
+            vec![1, 2, 4, 7]
+        );
+    }
+
     /// A row claimed while its key was its batch's alone, then a batch made
     /// with the same key before its answer: the answer's refund is the other
     /// row's too. What was true at the claim no longer is, and is not trusted.
