@@ -311,15 +311,18 @@ fn adopt_settled(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<u64
 /// same request, so what the results file says of this row is "may have
 /// refunded", not "not sent", even before this batch sends anything.
 fn share_doubt(tx: &Transaction<'_>, seq: i64, now: i64) -> anyhow::Result<()> {
+    // Driven from the rows in doubt, few and on their own index, each key
+    // looked up among this batch's: not from the batch's rows, a look each at
+    // the table of keys. A row being sent is in doubt (a claim marks both, and
+    // schema 6 marked the `sending` rows it found).
     tx.execute(
-        "UPDATE rows AS r SET doubt = 2, exposed_at = COALESCE(r.exposed_at, ?2), updated_at = ?2
-         WHERE r.batch = ?1 AND r.key IS NOT NULL AND r.doubt = 0
-           AND r.state IN ('pending', 'failed')
-           AND EXISTS (SELECT 1 FROM keys AS p WHERE p.key = r.key AND p.batch <> ?1)
-           AND EXISTS (SELECT 1 FROM keys AS kk
-                         JOIN rows AS k ON k.batch = kk.batch AND k.row_no = kk.row_no
-                       WHERE kk.key = r.key AND kk.batch <> ?1
-                         AND (k.doubt <> 0 OR k.state = 'sending'))",
+        "UPDATE rows SET doubt = 2, exposed_at = COALESCE(exposed_at, ?2), updated_at = ?2
+         WHERE (batch, row_no) IN
+                   (SELECT kk.batch, kk.row_no
+                    FROM rows AS k INDEXED BY rows_in_doubt
+                      JOIN keys AS kk ON kk.key = k.key AND kk.batch = ?1
+                    WHERE k.doubt <> 0 AND k.batch <> ?1)
+           AND key IS NOT NULL AND doubt = 0 AND state IN ('pending', 'failed')",
         params![seq, now],
     )?;
     Ok(())
