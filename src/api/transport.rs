@@ -481,7 +481,14 @@ mod tests {
         (port, heads)
     }
 
-    async fn body(mut a: Response) -> String {
+    /// The protocol the server at `https://localhost:port` says it was
+    /// asked in, through `http`.
+    async fn protocol_at(http: &Http, port: u16) -> String {
+        let mut a = http
+            .send(get(&format!("https://localhost:{port}/x")))
+            .await
+            .unwrap();
+        assert_eq!(a.status, 200);
         let mut all = Vec::new();
         while let Some(c) = a.chunk().await.unwrap() {
             all.extend_from_slice(&c);
@@ -493,12 +500,7 @@ mod tests {
     async fn https_speaks_h2_when_the_server_does() {
         let (roots, port) = https_server().await;
         let http = Http::with(limits(), Matcher::builder().build(), roots).unwrap();
-        let a = http
-            .send(get(&format!("https://localhost:{port}/x")))
-            .await
-            .unwrap();
-        assert_eq!(a.status, 200);
-        assert_eq!(body(a).await, "HTTP/2.0");
+        assert_eq!(protocol_at(&http, port).await, "HTTP/2.0");
     }
 
     #[tokio::test]
@@ -509,11 +511,7 @@ mod tests {
             .https(format!("http://ann:s3cret@127.0.0.1:{proxy_port}"))
             .build();
         let http = Http::with(limits(), proxies, roots).unwrap();
-        let a = http
-            .send(get(&format!("https://localhost:{port}/x")))
-            .await
-            .unwrap();
-        assert_eq!(body(a).await, "HTTP/2.0");
+        assert_eq!(protocol_at(&http, port).await, "HTTP/2.0");
         let heads = heads.lock().unwrap().clone();
         assert_eq!(heads.len(), 1, "{heads:?}");
         assert!(
@@ -536,11 +534,7 @@ mod tests {
             .no("localhost")
             .build();
         let http = Http::with(limits(), proxies, roots).unwrap();
-        let a = http
-            .send(get(&format!("https://localhost:{port}/x")))
-            .await
-            .unwrap();
-        assert_eq!(body(a).await, "HTTP/2.0");
+        assert_eq!(protocol_at(&http, port).await, "HTTP/2.0");
         // Plain http to this machine, with ALL_PROXY and no NO_PROXY: straight
         // to it (refused here: nothing listens), never to the proxy.
         let closed = TcpListener::bind("127.0.0.1:0").unwrap();
