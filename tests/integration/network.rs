@@ -291,6 +291,38 @@ fn https_goes_through_the_proxy_the_environment_names() {
     );
 }
 
+/// Where the redirecting server below points: another server, which counts.
+static REDIRECTED_TO: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+#[test]
+fn a_redirect_is_never_followed_and_leaves_the_row_in_doubt() {
+    // A redirected POST may be replayed elsewhere, as a GET, or dropped: the
+    // tool never follows one, and the row's outcome stays unknown.
+    let elsewhere = Raw::start(|s| {
+        let _ = s.write_all(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n");
+    });
+    REDIRECTED_TO.store(elsewhere.port, std::sync::atomic::Ordering::SeqCst);
+    let redirecting = Raw::start(|s| {
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf);
+        let to = REDIRECTED_TO.load(std::sync::atomic::Ordering::SeqCst);
+        let _ = write!(
+            s,
+            "HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:{to}/v1/payments/9350001/refunds\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        );
+    });
+    let w = Work::new();
+    w.write("in.csv", ordinary_csv(1, 9_350_001));
+    let base = format!("http://127.0.0.1:{}", redirecting.port);
+    let ran = run(at(&w, &base, &["run", "in.csv", "--max-attempts", "2"]));
+    assert_eq!(ran.code, 1, "{ran:?}");
+    let row = &read_csv(&w.path("in.results.csv"))[0];
+    assert_eq!(row["outcome"], "unknown", "{row:?}");
+    assert_eq!(row["http_status"], "307", "{row:?}");
+    assert!(redirecting.connections() >= 1);
+    assert_eq!(elsewhere.connections(), 0, "the redirect was followed");
+}
+
 #[test]
 fn an_api_that_never_answers_is_a_timeout_named() {
     // Accepts, reads, and never answers.
