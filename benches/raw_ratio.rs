@@ -48,13 +48,20 @@ fn main() -> anyhow::Result<()> {
 
     println!("raw_ratio: {rows} rows, {concurrency} in flight, {rounds} rounds");
     for round in 1..=rounds {
+        let cpu = own_cpu();
         let raw = raw_loop(rows, concurrency)?;
-        println!("round {round}: raw loop {raw:>8.0} rows/s");
+        println!(
+            "round {round}: raw loop {raw:>8.0} rows/s  cpu {:.2} s (loop and sandbox)",
+            own_cpu() - cpu
+        );
         for bin in &bins {
-            let (rate, peak) = run(bin, &input, rows, concurrency, dir.path())?;
+            let cpu = own_cpu();
+            let (rate, peak, child_cpu) = run(bin, &input, rows, concurrency, dir.path())?;
             println!(
-                "round {round}: run      {rate:>8.0} rows/s  {:.2}x raw  peak {peak:.1} MiB  ({bin})",
-                rate / raw
+                "round {round}: run      {rate:>8.0} rows/s  {:.2}x raw  peak {peak:.1} MiB  \
+                 cpu {child_cpu:.2} s + sandbox {:.2} s  ({bin})",
+                rate / raw,
+                own_cpu() - cpu
             );
         }
     }
@@ -118,15 +125,30 @@ fn raw_loop(rows: u64, concurrency: usize) -> anyhow::Result<f64> {
     Ok(rows as f64 / elapsed.as_secs_f64())
 }
 
+/// CPU seconds this process (the raw loop, and every sandbox) has used so far.
+fn own_cpu() -> f64 {
+    cpu_of("/proc/self/stat").unwrap_or(f64::NAN)
+}
+
+/// CPU seconds (user and system) a `/proc/<pid>/stat` file says its process used.
+fn cpu_of(stat: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(stat).ok()?;
+    // The fields after the command's name, which is in parentheses; utime and
+    // stime are the 14th and 15th of the line, in ticks of 1/100 s.
+    let rest = &text[text.rfind(')')? + 2..];
+    let mut f = rest.split(' ').skip(11);
+    Some((f.next()?.parse::<f64>().ok()? + f.next()?.parse::<f64>().ok()?) / 100.0)
+}
+
 /// `mprefund run` on the file against a fresh sandbox, state in a fresh file:
-/// (rows/s from spawn to exit, peak memory in MiB).
+/// (rows/s from spawn to exit, peak memory in MiB, its CPU seconds).
 fn run(
     bin: &str,
     input: &Path,
     rows: u64,
     concurrency: usize,
     dir: &Path,
-) -> anyhow::Result<(f64, f64)> {
+) -> anyhow::Result<(f64, f64, f64)> {
     let sandbox = Sandbox::start(SandboxConfig::default())?;
     let state = dir.join("bench.mprefund.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -143,10 +165,16 @@ fn run(
         .env("MP_ACCESS_TOKEN", TEST_TOKEN)
         .stdout(std::process::Stdio::null())
         .spawn()?;
-    // The child's own high-water mark (VmHWM), read while it runs.
+    // The child's own high-water mark (VmHWM) and its CPU time, read while it
+    // runs.
     let status_file = format!("/proc/{}/status", child.id());
+    let stat_file = format!("/proc/{}/stat", child.id());
     let mut peak_kib = 0u64;
+    let mut child_cpu = 0f64;
     let status = loop {
+        if let Some(cpu) = cpu_of(&stat_file) {
+            child_cpu = child_cpu.max(cpu);
+        }
         if let Ok(text) = std::fs::read_to_string(&status_file)
             && let Some(kib) = text
                 .lines()
@@ -166,5 +194,5 @@ fn run(
         sandbox.refunds().len() as u64 == rows,
         "every row refunded exactly once"
     );
-    Ok((rows as f64 / secs, peak_kib as f64 / 1024.0))
+    Ok((rows as f64 / secs, peak_kib as f64 / 1024.0, child_cpu))
 }

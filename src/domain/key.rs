@@ -122,7 +122,7 @@ fn key_of<'a>(fields: impl IntoIterator<Item = &'a str>) -> IdempotencyKey {
     let mut text = String::with_capacity(KEY_VERSION.len() + 1 + KEY_HEX_CHARS);
     text.push_str(KEY_VERSION);
     text.push('-');
-    text.push_str(&hex(&digest[..KEY_HEX_CHARS / 2]));
+    push_hex(&mut text, &digest[..KEY_HEX_CHARS / 2]);
     // Only ASCII letters, digits and one hyphen, 53 characters: always a valid key.
     IdempotencyKey::new(text).expect("a derived key is 53 characters of [a-z0-9-]")
 }
@@ -177,12 +177,20 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// `bytes` in lowercase hex after what `s` holds.
+/// `bytes` in lowercase hex after what `s` holds. Written a piece at a time
+/// as bytes and taken as text once per piece: a key read back from the state
+/// file goes through here for every row claimed and every row of a results
+/// file.
 pub(crate) fn push_hex(s: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0x0f)] as char);
+    s.reserve(bytes.len() * 2);
+    for piece in bytes.chunks(32) {
+        let mut buf = [0u8; 64];
+        for (pair, b) in buf.chunks_exact_mut(2).zip(piece) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0x0f)];
+        }
+        s.push_str(std::str::from_utf8(&buf[..piece.len() * 2]).expect("hex digits are ASCII"));
     }
 }
 

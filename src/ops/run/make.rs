@@ -287,10 +287,11 @@ struct Staged<'l> {
 const BEING_MADE: &str = "(being made)";
 
 /// One pass over `input`: every row validated and stored in a new batch of
-/// the open transaction — the next rows parsed and keyed while these are
-/// stored. Once a bad row refuses the batch (no `--skip-invalid`), the rest
-/// are only validated: the batch will be rolled back, and every bad line is
-/// still listed. With `--preflight`, each row is predicted as it goes in.
+/// the open transaction — the next rows parsed, keyed and put in the shape
+/// they are stored in while these are stored. Once a bad row refuses the
+/// batch (no `--skip-invalid`), the rest are only validated: the batch will
+/// be rolled back, and every bad line is still listed. With `--preflight`,
+/// each row is predicted as it goes in.
 fn stage<'l>(
     ledger: &'l mut Ledger,
     req: &RunRequest,
@@ -314,12 +315,12 @@ fn stage<'l>(
     let mut problems = Vec::new();
     let mut tally = Tally::default();
     let mut preflighted = Vec::new();
-    let summary = input.read_ahead(|row| {
+    let summary = input.read_ahead(ledger::NewRow::of, |row, stored| {
         if let Some(p) = preflight.and_then(|p| p.not_ok(&row)) {
             preflighted.push((row.row_no, row.line, p));
         }
         if problems.is_empty() || req.skip_invalid {
-            writer.insert(&row)?;
+            writer.insert(stored)?;
         }
         match row.content {
             Ok(v) => tally.add(v.currency, v.ask.requested),

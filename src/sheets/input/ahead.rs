@@ -1,6 +1,6 @@
 //! Reading a file's rows a little ahead, on a thread of their own: parsing a
-//! row and deriving its key is the one half of making a batch, storing it the
-//! other (see `sheets::handoff`).
+//! row, deriving its key and putting it in the shape it is stored in is the
+//! one half of making a batch, storing it the other (see `sheets::handoff`).
 //!
 //! Invariants: the rows reach the caller whole and in the file's order, on the
 //! caller's own thread (what it writes to stays its own); the first error — a
@@ -12,27 +12,36 @@ use crate::domain::Row;
 use crate::sheets::handoff;
 
 impl Input {
-    /// Hands every row to `each`, in order, while the next ones are read on
-    /// another thread; then the summary [`Input::finish`] gives. `each`'s
-    /// error, or a row's, is the error, and the reading stops.
-    pub(crate) fn read_ahead(
+    /// Hands every row to `each`, in order, with what `prepare` made of it,
+    /// while the next ones are read and prepared on another thread; then the
+    /// summary [`Input::finish`] gives. `each`'s error, or a row's, is the
+    /// error, and the reading stops.
+    pub(crate) fn read_ahead<P: Send>(
         self,
-        mut each: impl FnMut(Row) -> anyhow::Result<()>,
+        prepare: impl Fn(&Row) -> P + Send,
+        mut each: impl FnMut(Row, P) -> anyhow::Result<()>,
     ) -> anyhow::Result<InputSummary> {
         std::thread::scope(|s| {
-            let (mut giver, mut taken) = handoff::channel::<Result<Row, InputError>>();
+            let (mut giver, mut taken) = handoff::channel::<Result<(Row, P), InputError>>();
             let reader = s.spawn(move || {
                 let mut input = self;
                 // The input is fused after a row that does not read: that row
                 // is the last given, and the taker stops on it.
                 for row in input.by_ref() {
+                    let prepared = row.map(|row| {
+                        let p = prepare(&row);
+                        (row, p)
+                    });
                     // Gone: the taker stopped on its own error.
-                    giver.give(row).ok()?;
+                    giver.give(prepared).ok()?;
                 }
                 giver.finish().ok()?;
                 Some(input.finish())
             });
-            let took = taken.try_for_each(|row| each(row.map_err(anyhow::Error::from)?));
+            let took = taken.try_for_each(|row| {
+                let (row, p) = row?;
+                each(row, p)
+            });
             drop(taken);
             let finished = reader
                 .join()
@@ -56,10 +65,14 @@ mod tests {
         let input = Input::open(f.path(), &opts()).unwrap();
         let mut rows = Vec::new();
         input
-            .read_ahead(|r| {
-                rows.push(r);
-                Ok(())
-            })
+            .read_ahead(
+                |r| r.row_no * 2,
+                |r, p| {
+                    assert_eq!(p, r.row_no * 2, "prepared from its own row");
+                    rows.push(r);
+                    Ok(())
+                },
+            )
             .unwrap();
         rows
     }
@@ -80,7 +93,7 @@ mod tests {
         let f = file(&csv);
         let ahead = Input::open(f.path(), &opts())
             .unwrap()
-            .read_ahead(|_| Ok(()))
+            .read_ahead(|_| (), |_, ()| Ok(()))
             .unwrap();
         let plain = Input::open(f.path(), &opts()).unwrap().finish().unwrap();
         assert_eq!(ahead, plain);
@@ -96,11 +109,14 @@ mod tests {
         let mut taken = 0;
         let err = Input::open(f.path(), &opts())
             .unwrap()
-            .read_ahead(|_| {
-                taken += 1;
-                anyhow::ensure!(taken < 10, "full disk");
-                Ok(())
-            })
+            .read_ahead(
+                |_| (),
+                |_, ()| {
+                    taken += 1;
+                    anyhow::ensure!(taken < 10, "full disk");
+                    Ok(())
+                },
+            )
             .unwrap_err();
         assert_eq!(err.to_string(), "full disk");
         assert_eq!(taken, 10);
@@ -112,10 +128,13 @@ mod tests {
         let mut taken = Vec::new();
         let err = Input::open(f.path(), &opts())
             .unwrap()
-            .read_ahead(|r| {
-                taken.push(r.row_no);
-                Ok(())
-            })
+            .read_ahead(
+                |_| (),
+                |r, ()| {
+                    taken.push(r.row_no);
+                    Ok(())
+                },
+            )
             .unwrap_err();
         assert!(err.downcast_ref::<InputError>().is_some(), "{err:#}");
         assert_eq!(taken, [1]);

@@ -33,17 +33,51 @@ pub(crate) struct BatchWriter<'a> {
     /// Whether no row of another batch holds a key, a payment or an order of
     /// this one's (known once `keyed`).
     alone: bool,
+    /// Rows inserted but not yet in the table: see [`BatchWriter::insert`].
+    waiting: Vec<NewRow>,
 }
 
-impl BatchWriter<'_> {
-    pub(crate) fn insert(&mut self, row: &Row) -> anyhow::Result<()> {
-        anyhow::ensure!(!self.keyed, "a row was inserted after the batch's keys");
-        let mut insert = self.tx.prepare_cached(
-            "INSERT INTO rows (batch, row_no, line, key, kind, payment_id, requested, currency,
-                               fields, state, cause_code, cause_message, retryable, updated_at,
-                               order_id, transaction_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        )?;
+/// Rows a statement inserts at once: the cost of running a statement (its
+/// cursors opened and closed, its bindings reset) paid once for them all.
+const INSERT_ROWS: usize = 32;
+
+/// The columns a new row is inserted with, in the order [`NewRow::bind`] binds them.
+const NEW_ROW_COLUMNS: &str = "(batch, row_no, line, key, kind, payment_id, requested, currency, \
+     fields, state, cause_code, cause_message, retryable, updated_at, order_id, transaction_id)";
+const NEW_ROW_VALUES: usize = 16;
+
+/// The statement that inserts `n` rows.
+fn insert_rows_sql(n: usize) -> String {
+    let group = format!("({})", vec!["?"; NEW_ROW_VALUES].join(", "));
+    format!(
+        "INSERT INTO rows {NEW_ROW_COLUMNS} VALUES {}",
+        vec![group; n].join(", ")
+    )
+}
+
+/// A row of the spreadsheet as the table of rows stores it, made from the row
+/// alone: on the thread that reads the file, while the writer stores the rows
+/// before it.
+pub(crate) struct NewRow {
+    row_no: i64,
+    line: Option<i64>,
+    key: Option<rusqlite::types::Value>,
+    kind: Option<i64>,
+    payment: Option<i64>,
+    requested: Option<String>,
+    currency: Option<String>,
+    fields: Vec<u8>,
+    state: Outcome,
+    /// Why an invalid row is: the English reading, naming its line as `plan`
+    /// does — the results file's cause message.
+    invalid: Option<String>,
+    order: Option<String>,
+    transaction: Option<String>,
+}
+
+impl NewRow {
+    pub(crate) fn of(row: &Row) -> NewRow {
+        let (row_no, line) = (row.row_no as i64, stored_line(row));
         match &row.content {
             Ok(v) => {
                 // The cell the payment's (or order's) id is usually in is stored
@@ -51,46 +85,106 @@ impl BatchWriter<'_> {
                 let id = v.ask.target.to_string();
                 let (payment, order, transaction) = codec::target_values(&v.ask.target);
                 let requested = v.ask.requested.canonical();
-                insert.execute(params![
-                    self.seq,
-                    row.row_no as i64,
-                    stored_line(row),
-                    codec::key_value(&v.ask.key),
-                    codec::kind_value(v.ask.kind()),
+                NewRow {
+                    row_no,
+                    line,
+                    key: Some(codec::key_value(&v.ask.key)),
+                    kind: Some(codec::kind_value(v.ask.kind())),
                     payment,
-                    requested,
-                    v.currency.map(|c| c.to_string()),
-                    codec::encode_fields(&row.fields, Some(&id), Some(&requested)),
-                    Outcome::Pending.as_str(),
-                    None::<String>,
-                    None::<String>,
-                    None::<bool>,
-                    self.now,
-                    order,
-                    transaction,
-                ])?
+                    fields: codec::encode_fields(&row.fields, Some(&id), Some(&requested)),
+                    requested: Some(requested),
+                    currency: v.currency.map(|c| c.to_string()),
+                    state: Outcome::Pending,
+                    invalid: None,
+                    order: order.map(str::to_owned),
+                    transaction: transaction.map(str::to_owned),
+                }
             }
-            Err(reason) => insert.execute(params![
-                self.seq,
-                row.row_no as i64,
-                stored_line(row),
-                None::<Vec<u8>>,
-                None::<i64>,
-                None::<i64>,
-                None::<String>,
-                None::<String>,
-                codec::encode_fields(&row.fields, None, None),
-                Outcome::Invalid.as_str(),
-                CauseCode::InvalidInput,
-                // The English reading, naming its line as `plan` does: the
-                // results file's cause message.
-                format!("line {}: {reason}", row.line),
-                false,
-                self.now,
-                None::<String>,
-                None::<String>,
-            ])?,
-        };
+            Err(reason) => NewRow {
+                row_no,
+                line,
+                key: None,
+                kind: None,
+                payment: None,
+                requested: None,
+                currency: None,
+                fields: codec::encode_fields(&row.fields, None, None),
+                state: Outcome::Invalid,
+                invalid: Some(format!("line {}: {reason}", row.line)),
+                order: None,
+                transaction: None,
+            },
+        }
+    }
+
+    /// Binds the row's values to the statement's parameters from `first` on,
+    /// in the order of [`NEW_ROW_COLUMNS`].
+    fn bind(
+        &self,
+        stmt: &mut rusqlite::CachedStatement<'_>,
+        first: usize,
+        seq: i64,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        let invalid = self.invalid.is_some();
+        let values: [&dyn rusqlite::ToSql; NEW_ROW_VALUES] = [
+            &seq,
+            &self.row_no,
+            &self.line,
+            &self.key,
+            &self.kind,
+            &self.payment,
+            &self.requested,
+            &self.currency,
+            &self.fields,
+            &self.state.as_str(),
+            &invalid.then_some(&CauseCode::InvalidInput),
+            &self.invalid,
+            &invalid.then_some(false),
+            &now,
+            &self.order,
+            &self.transaction,
+        ];
+        for (i, v) in values.into_iter().enumerate() {
+            stmt.raw_bind_parameter(first + i, v)?;
+        }
+        Ok(())
+    }
+}
+
+impl BatchWriter<'_> {
+    /// Stores a row of the batch (made by [`NewRow::of`]); rows are inserted a
+    /// few at a time, all of them before anything reads the batch's rows.
+    pub(crate) fn insert(&mut self, row: NewRow) -> anyhow::Result<()> {
+        anyhow::ensure!(!self.keyed, "a row was inserted after the batch's keys");
+        self.waiting.push(row);
+        if self.waiting.len() == INSERT_ROWS {
+            self.store_waiting()?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the rows [`BatchWriter::insert`] holds: every full group by one
+    /// statement, the rest one by one.
+    fn store_waiting(&mut self) -> anyhow::Result<()> {
+        static MANY: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| insert_rows_sql(INSERT_ROWS));
+        static ONE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| insert_rows_sql(1));
+        for group in self.waiting.chunks(INSERT_ROWS) {
+            let (sql, per) = if group.len() == INSERT_ROWS {
+                (&*MANY, INSERT_ROWS)
+            } else {
+                (&*ONE, 1)
+            };
+            let mut stmt = self.tx.prepare_cached(sql)?;
+            for rows in group.chunks(per) {
+                for (i, row) in rows.iter().enumerate() {
+                    row.bind(&mut stmt, 1 + i * NEW_ROW_VALUES, self.seq, self.now)?;
+                }
+                stmt.raw_execute()?;
+            }
+        }
+        self.waiting.clear();
         Ok(())
     }
 
@@ -118,6 +212,7 @@ impl BatchWriter<'_> {
         if self.keyed {
             return Ok(());
         }
+        self.store_waiting()?;
         let others: bool = self.tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM batches WHERE seq <> ?1)",
             [self.seq],
@@ -176,6 +271,7 @@ impl BatchWriter<'_> {
         code: &CauseCode,
         message: &str,
     ) -> anyhow::Result<()> {
+        self.store_waiting()?;
         self.tx.execute(
             "UPDATE rows SET state = 'invalid', cause_code = ?3, cause_message = ?4, retryable = 0
              WHERE batch = ?1 AND row_no = ?2",
@@ -239,6 +335,7 @@ impl Ledger {
             now,
             keyed: false,
             alone: false,
+            waiting: Vec::with_capacity(INSERT_ROWS),
         })
     }
 }

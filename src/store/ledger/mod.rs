@@ -25,7 +25,7 @@ mod schema;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub(crate) use batch::BatchWriter;
+pub(crate) use batch::{BatchWriter, NewRow};
 pub(crate) use doubt::{DoubtRow, DoubtScope, Verdict};
 pub(crate) use queries::Listing;
 pub(crate) use readonly::{Earlier, ReadOnly};
@@ -432,7 +432,7 @@ mod tests {
     ) -> u64 {
         let mut w = l.new_batch(b).unwrap();
         for row in rows {
-            w.insert(&row.unwrap()).unwrap();
+            w.insert(NewRow::of(&row.unwrap())).unwrap();
         }
         w.commit(b).unwrap()
     }
@@ -971,6 +971,48 @@ mod tests {
         assert_eq!(first.result.outcome, Outcome::Refunded);
         assert_eq!(first.result.refund.unwrap().id, "9");
         assert!(first.result.cause.unwrap().message.contains("b1"));
+    }
+
+    /// Rows go into the table a group at a time: every row of a batch that is
+    /// not a whole number of groups is stored — the groups and the rest, an
+    /// invalid row among them, each in its place and as it was given — and a
+    /// row refused before the commit is found among them.
+    #[test]
+    fn every_row_is_stored_as_given_whatever_the_grouping() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&dir.path().join("s.db")).unwrap();
+        let n = 2 * 32 + 7;
+        let given: Vec<Row> = (1..=n)
+            .map(|i| {
+                let content = if i == 40 {
+                    Err(testing::blank_amount())
+                } else {
+                    Ok(content(i))
+                };
+                Row {
+                    line: i + 1 + u64::from(i > 50),
+                    ..testing::row(i, "10.50", content)
+                }
+            })
+            .collect();
+        let b = batch("grouped", n);
+        let mut w = l.new_batch(&b).unwrap();
+        for row in &given {
+            w.insert(NewRow::of(row)).unwrap();
+        }
+        w.refuse(n, &crate::domain::CauseCode::InvalidInput, "line 72: refused")
+            .unwrap();
+        w.commit(&b).unwrap();
+        let stored = rows_of(&l, "grouped");
+        assert_eq!(stored.len(), n as usize);
+        for (s, g) in stored.iter().zip(&given) {
+            assert_eq!((s.row_no, s.line, &s.fields), (g.row_no, g.line, &g.fields));
+            assert_eq!(s.ask.as_ref(), g.content.as_ref().ok().map(|v| &v.ask));
+        }
+        let outcome = |i: u64| stored[i as usize - 1].result.outcome;
+        assert_eq!(outcome(40), Outcome::Invalid);
+        assert_eq!(outcome(n), Outcome::Invalid);
+        assert!((1..n).filter(|&i| i != 40).all(|i| outcome(i) == Outcome::Pending));
     }
 
     /// A new batch's row whose key another batch's row may have refunded with

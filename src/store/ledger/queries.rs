@@ -579,7 +579,8 @@ mod tests {
                     ..content(n)
                 })
             };
-            w.insert(&row(n, "10.50", content)).unwrap();
+            w.insert(super::super::NewRow::of(&row(n, "10.50", content)))
+                .unwrap();
         }
         w.commit(&batch("b", 7)).unwrap();
         l.record_and_claim("b", &[], 0, 10).unwrap();
