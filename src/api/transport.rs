@@ -107,10 +107,10 @@ impl Http {
             .https_or_http()
             .enable_all_versions()
             .wrap_connector(route);
-        let connector = Connector {
+        let connector = Connector(Arc::new(Dialer {
             tls,
             timeout: limits.connect,
-        };
+        }));
         let client = Client::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
@@ -291,9 +291,13 @@ impl StdError for TransportError {
 
 type Connecting<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
 
-/// The TLS layer (for https) over a route, within the connect deadline.
+/// The TLS layer (for https) over a route, within the connect deadline. Shared:
+/// the pooled client clones its connector for every request, connection
+/// needed or not, and one count of a shared one is what that costs.
 #[derive(Clone)]
-struct Connector {
+struct Connector(Arc<Dialer>);
+
+struct Dialer {
     tls: HttpsConnector<Route>,
     timeout: Duration,
 }
@@ -303,14 +307,20 @@ impl Service<Uri> for Connector {
     type Error = BoxError;
     type Future = Connecting<Self::Response>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.tls.poll_ready(cx)
+    /// Always ready: the readiness that counts is the connector's own, waited
+    /// for in [`Connector::call`] on the copy that connects.
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let connecting = self.tls.call(dst);
-        let timeout = self.timeout;
+        let mut tls = self.0.tls.clone();
+        let timeout = self.0.timeout;
         Box::pin(async move {
+            let connecting = async move {
+                std::future::poll_fn(|cx| tls.poll_ready(cx)).await?;
+                tls.call(dst).await
+            };
             match tokio::time::timeout(timeout, connecting).await {
                 Ok(conn) => conn,
                 Err(_) => Err(std::io::Error::new(

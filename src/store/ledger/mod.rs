@@ -1000,8 +1000,12 @@ mod tests {
         for row in &given {
             w.insert(NewRow::of(row)).unwrap();
         }
-        w.refuse(n, &crate::domain::CauseCode::InvalidInput, "line 72: refused")
-            .unwrap();
+        w.refuse(
+            n,
+            &crate::domain::CauseCode::InvalidInput,
+            "line 72: refused",
+        )
+        .unwrap();
         w.commit(&b).unwrap();
         let stored = rows_of(&l, "grouped");
         assert_eq!(stored.len(), n as usize);
@@ -1012,7 +1016,11 @@ mod tests {
         let outcome = |i: u64| stored[i as usize - 1].result.outcome;
         assert_eq!(outcome(40), Outcome::Invalid);
         assert_eq!(outcome(n), Outcome::Invalid);
-        assert!((1..n).filter(|&i| i != 40).all(|i| outcome(i) == Outcome::Pending));
+        assert!(
+            (1..n)
+                .filter(|&i| i != 40)
+                .all(|i| outcome(i) == Outcome::Pending)
+        );
     }
 
     /// A new batch's row whose key another batch's row may have refunded with
