@@ -543,6 +543,33 @@ mod tests {
         }
     }
 
+    /// A batch has orders when one of its rows is an order's: not when only
+    /// another batch of the state file has, nor in a state file without any.
+    #[test]
+    fn a_batch_has_orders_only_through_its_own_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&dir.path().join("s.db")).unwrap();
+        create(&mut l, &batch("payments", 3), numbered([1, 2, 3]));
+        assert!(!l.has_orders("payments").unwrap());
+        let mixed = [
+            Ok(Row {
+                row_no: 1,
+                line: 2,
+                fields: vec![],
+                content: Ok(content(11)),
+            }),
+            Ok(Row {
+                row_no: 2,
+                line: 3,
+                fields: vec![],
+                content: Ok(order_content(12, None)),
+            }),
+        ];
+        create(&mut l, &batch("mixed", 2), mixed);
+        assert!(l.has_orders("mixed").unwrap());
+        assert!(!l.has_orders("payments").unwrap());
+    }
+
     /// A state file of schema 6 (before orders) is upgraded with every row as
     /// it was, and then holds order rows beside payment rows: stored by their
     /// order and transaction, claimed and read back as they went in.
