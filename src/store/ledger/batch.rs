@@ -67,9 +67,9 @@ pub(crate) struct NewRow {
     requested: Option<String>,
     currency: Option<String>,
     fields: Vec<u8>,
-    state: Outcome,
-    /// Why an invalid row is: the English reading, naming its line as `plan`
-    /// does — the results file's cause message.
+    /// Why the row is invalid, when it is: the English reading, naming its
+    /// line as `plan` does — the results file's cause message. Any other row
+    /// goes in `pending`.
     invalid: Option<String>,
     order: Option<String>,
     transaction: Option<String>,
@@ -94,7 +94,6 @@ impl NewRow {
                     fields: codec::encode_fields(&row.fields, Some(&id), Some(&requested)),
                     requested: Some(requested),
                     currency: v.currency.map(|c| c.to_string()),
-                    state: Outcome::Pending,
                     invalid: None,
                     order: order.map(str::to_owned),
                     transaction: transaction.map(str::to_owned),
@@ -109,7 +108,6 @@ impl NewRow {
                 requested: None,
                 currency: None,
                 fields: codec::encode_fields(&row.fields, None, None),
-                state: Outcome::Invalid,
                 invalid: Some(format!("line {}: {reason}", row.line)),
                 order: None,
                 transaction: None,
@@ -127,6 +125,11 @@ impl NewRow {
         now: i64,
     ) -> rusqlite::Result<()> {
         let invalid = self.invalid.is_some();
+        let state = if invalid {
+            Outcome::Invalid
+        } else {
+            Outcome::Pending
+        };
         let values: [&dyn rusqlite::ToSql; NEW_ROW_VALUES] = [
             &seq,
             &self.row_no,
@@ -137,7 +140,7 @@ impl NewRow {
             &self.requested,
             &self.currency,
             &self.fields,
-            &self.state.as_str(),
+            &state.as_str(),
             &invalid.then_some(&CauseCode::InvalidInput),
             &self.invalid,
             &invalid.then_some(false),
