@@ -72,8 +72,9 @@ fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
     w.ok(&sb, &["run", "in.csv", "--state", "s.db", "--yes"]);
     let before = std::fs::read_to_string(w.path("in.results.csv")).unwrap();
     // Back to schema 6: the orders' columns and indexes were not there, the
-    // keys were an index of the rows, statuses were text and batches did not
-    // say whether they stand alone.
+    // keys were an index of the rows, statuses were text, batches did not
+    // say whether they stand alone and the index of the rows to send did not
+    // hold their state.
     {
         let c = rusqlite::Connection::open(w.path("s.db")).unwrap();
         c.execute_batch(
@@ -82,6 +83,8 @@ fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
              DROP TABLE keys; CREATE INDEX rows_by_key ON rows(key);
              UPDATE rows SET refund_status = 'approved' WHERE refund_status = x'';
              ALTER TABLE batches DROP COLUMN isolated_as_of;
+             DROP INDEX rows_to_send;
+             CREATE INDEX rows_to_send ON rows(batch, row_no) WHERE state IN ('pending', 'sending');
              PRAGMA user_version = 6;",
         )
         .unwrap();
@@ -96,7 +99,7 @@ fn a_state_file_from_before_orders_is_upgraded_with_its_rows_as_they_were() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 9);
+    assert_eq!(version, 10);
     w.write("orders.csv", format!("order_id,amount\n{ORD1},5\n"));
     run(w.bare().args(["plan", "orders.csv", "--state", "s.db"])).exits(0);
 }
