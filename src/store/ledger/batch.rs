@@ -35,6 +35,30 @@ pub(crate) struct BatchWriter<'a> {
     alone: bool,
     /// Rows inserted but not yet in the table: see [`BatchWriter::insert`].
     waiting: Vec<NewRow>,
+    /// Last, so that it is dropped after the transaction ends: see
+    /// [`ForeignKeysBack`].
+    _foreign_keys: ForeignKeysBack<'a>,
+}
+
+/// Turns the state file's foreign-key checks back on once a new batch's
+/// transaction is over, committed or not. They are off while the batch is
+/// made: SQLite gives a statement that inserts several rows into a table with
+/// a foreign key a journal of its own, in case it must be undone halfway, and
+/// once that journal outgrew its memory it went to a temporary file for the
+/// rest of the transaction — a write of every page touched, again, a quarter
+/// of the storing of a large batch. The one key is `rows.batch`, and every
+/// row is inserted with the number `write_batch` just gave the batch, in the
+/// same transaction.
+struct ForeignKeysBack<'a>(&'a rusqlite::Connection);
+
+impl Drop for ForeignKeysBack<'_> {
+    fn drop(&mut self) {
+        // Outside a transaction, as SQLite takes it; a failure here leaves the
+        // checks off on a connection whose every write is the tool's own.
+        if let Err(e) = self.0.pragma_update(None, "foreign_keys", true) {
+            tracing::warn!("state file: foreign-key checks not turned back on: {e}");
+        }
+    }
 }
 
 /// Rows a statement inserts at once: the cost of running a statement (its
@@ -46,11 +70,14 @@ const NEW_ROW_COLUMNS: &str = "(batch, row_no, line, key, kind, payment_id, requ
      fields, state, cause_code, cause_message, retryable, updated_at, order_id, transaction_id)";
 const NEW_ROW_VALUES: usize = 16;
 
-/// The statement that inserts `n` rows.
+/// The statement that inserts `n` rows. `OR FAIL`, not SQLite's `ABORT`:
+/// undoing a statement halfway needs a journal of its own (see
+/// [`ForeignKeysBack`]), and a broken constraint here ends the whole batch's
+/// transaction anyway.
 fn insert_rows_sql(n: usize) -> String {
     let group = format!("({})", vec!["?"; NEW_ROW_VALUES].join(", "));
     format!(
-        "INSERT INTO rows {NEW_ROW_COLUMNS} VALUES {}",
+        "INSERT OR FAIL INTO rows {NEW_ROW_COLUMNS} VALUES {}",
         vec![group; n].join(", ")
     )
 }
@@ -230,6 +257,8 @@ impl BatchWriter<'_> {
                  BEGIN INSERT OR IGNORE INTO shared_keys (batch) VALUES (NEW.batch); END;",
             )?;
         }
+        // Not `OR FAIL` as the rows' inserts: a conflict clause on this
+        // statement would override the trigger's `OR IGNORE`.
         let inserted = self.tx.execute(
             "INSERT INTO keys (key, batch, row_no)
              SELECT key, batch, row_no FROM rows WHERE batch = ?1 AND key IS NOT NULL
@@ -328,9 +357,11 @@ impl Ledger {
     /// the whole input is there or none of it.
     pub(crate) fn new_batch(&mut self, batch: &Batch) -> anyhow::Result<BatchWriter<'_>> {
         let now = now_ms();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let conn: &'_ rusqlite::Connection = &self.conn;
+        // Before the transaction: SQLite ignores the setting inside one.
+        conn.pragma_update(None, "foreign_keys", false)?;
+        let foreign_keys = ForeignKeysBack(conn);
+        let tx = Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let seq = write_batch(&tx, None, batch)?;
         Ok(BatchWriter {
             tx,
@@ -339,6 +370,7 @@ impl Ledger {
             keyed: false,
             alone: false,
             waiting: Vec::with_capacity(INSERT_ROWS),
+            _foreign_keys: foreign_keys,
         })
     }
 }

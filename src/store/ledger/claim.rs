@@ -506,8 +506,10 @@ fn claim(
          WHERE r.batch = ?1 AND r.state IN ('pending', 'sending') AND r.row_no > ?2
          ORDER BY r.row_no LIMIT ?3"
     ))?;
+    // `OR FAIL`: as the batch's inserts (`batch::insert_rows_sql`), no journal
+    // of the statement's own; an error rolls the whole claim back.
     let mut mark = tx.prepare_cached(
-        "UPDATE rows SET state = 'sending', doubt = 1, exposed_at = COALESCE(exposed_at, ?3),
+        "UPDATE OR FAIL rows SET state = 'sending', doubt = 1, exposed_at = COALESCE(exposed_at, ?3),
                 updated_at = ?3
          WHERE batch = ?1 AND row_no > ?2 AND row_no <= ?4 AND state IN ('pending', 'sending')",
     )?;

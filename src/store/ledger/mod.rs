@@ -1050,6 +1050,39 @@ mod tests {
         );
     }
 
+    /// A batch is made with the state file's foreign-key checks off (see
+    /// `batch::ForeignKeysBack`); they are on again once it is committed, and
+    /// once a batch given up is rolled back: a row of no batch is refused as
+    /// before.
+    #[test]
+    fn foreign_keys_are_checked_again_once_a_batch_is_made_or_given_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut l = Ledger::open(&dir.path().join("s.db")).unwrap();
+        let checked = |l: &Ledger| {
+            l.conn
+                .pragma_query_value(None, "foreign_keys", |r| r.get::<_, bool>(0))
+                .unwrap()
+        };
+        let orphan = |l: &Ledger| {
+            l.conn.execute(
+                "INSERT INTO rows (batch, row_no, fields, state, updated_at)
+                 VALUES (99, 1, X'', 'pending', 0)",
+                [],
+            )
+        };
+        let b = batch("made", 1);
+        let mut w = l.new_batch(&b).unwrap();
+        w.insert(NewRow::of(&testing::row(1, "10.50", Ok(content(1)))))
+            .unwrap();
+        w.commit(&b).unwrap();
+        assert!(checked(&l));
+        assert!(orphan(&l).is_err(), "a row of no batch is refused");
+        drop(l.new_batch(&batch("given up", 1)).unwrap());
+        assert!(checked(&l));
+        assert!(orphan(&l).is_err(), "a row of no batch is refused");
+        assert!(l.batch("given up").unwrap().is_none());
+    }
+
     /// A new batch's row whose key another batch's row may have refunded with
     /// (being sent, or in doubt once its attempts ran out) is in doubt with it
     /// from the start, before this batch sends anything: the same request. A
