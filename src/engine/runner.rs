@@ -175,6 +175,11 @@ fn collect(
     // Rows this run may still claim (`limit`).
     let mut allowed = limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
     exhausted |= allowed == 0;
+    // The log's checkpoints wait until a claim's rows are on their way (see
+    // `store::ledger::checkpoint`).
+    ledger
+        .hold_checkpoints()
+        .context("writing to the state file")?;
     loop {
         let stopping = stop.reason().is_some();
         let want = if stopping || exhausted {
@@ -213,6 +218,9 @@ fn collect(
                     let _ = tx.send(job);
                 }
             }
+            ledger
+                .checkpoint_if_due()
+                .context("writing to the state file")?;
         }
         if exhausted || stopping {
             // Closing the queue lets idle workers finish; queued jobs still drain
@@ -251,6 +259,9 @@ fn collect(
     }
     ledger
         .record_and_claim(batch_id, &buf, cursor, 0)
+        .context("writing to the state file")?;
+    ledger
+        .release_checkpoints()
         .context("writing to the state file")?;
     progress.finish();
     Ok(ledger)

@@ -16,6 +16,7 @@ use crate::domain::settings::Sending;
 use crate::domain::{Currency, Outcome, RefundAsk, Row, RowResult};
 
 mod batch;
+mod checkpoint;
 mod claim;
 mod codec;
 mod doubt;
@@ -336,6 +337,9 @@ pub(crate) struct StoredRow {
 pub(crate) struct Ledger {
     conn: Connection,
     alone: claim::Alone,
+    /// While a run holds the checkpoints back, the frames in the write-ahead
+    /// log after the last commit (see [`checkpoint`]).
+    wal_frames: Option<std::sync::Arc<std::sync::atomic::AtomicI32>>,
 }
 
 impl Ledger {

@@ -236,6 +236,7 @@ impl Ledger {
             Ok(Ledger {
                 conn,
                 alone: Default::default(),
+                wal_frames: None,
             })
         };
         let mut ledger = setup().map_err(|e| unusable(format!("{e:#}")))?;

@@ -1,0 +1,114 @@
+//! When the state file's write-ahead log is copied back into the file (a
+//! checkpoint) while a run sends. SQLite does it itself at the end of the
+//! commit that takes the log past 1,000 pages, on the collector's thread,
+//! before the claim that commit made reaches the senders: the copy, and its
+//! sync to disk, waited on the disk for up to 50 ms at a time, while the
+//! senders ran out of rows and the API's side of the machine sat idle. A run
+//! holds those checkpoints back and takes the same one — at the same size, in
+//! `PASSIVE` mode — once the claimed rows are on their way.
+//!
+//! Invariants: only the checkpoint moves, never a commit or its sync (a
+//! committed result is on disk exactly as before); the log is checkpointed
+//! at the same size as SQLite would; a ledger given back by the run, or
+//! dropped, checkpoints as SQLite does by itself again (closing the last
+//! connection checkpoints whatever is left).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use super::Ledger;
+
+/// Pages in the log past which it is checkpointed: SQLite's own default
+/// (`wal_autocheckpoint`).
+const CHECKPOINT_PAGES: i32 = 1000;
+
+impl Ledger {
+    /// From now on, commits leave the checkpoint to [`Ledger::checkpoint_if_due`].
+    pub(crate) fn hold_checkpoints(&mut self) -> anyhow::Result<()> {
+        let frames = Arc::new(AtomicI32::new(0));
+        let seen = frames.clone();
+        // Replaces SQLite's own hook, the one that checkpoints.
+        self.conn
+            .wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, pages| {
+                seen.store(pages, Ordering::Relaxed);
+                Ok(())
+            }))?;
+        self.wal_frames = Some(frames);
+        Ok(())
+    }
+
+    /// The checkpoint SQLite would have made at the last commit, if the log
+    /// has grown to its size since the last one.
+    pub(crate) fn checkpoint_if_due(&mut self) -> anyhow::Result<()> {
+        let Some(frames) = &self.wal_frames else {
+            return Ok(());
+        };
+        if frames.load(Ordering::Relaxed) < CHECKPOINT_PAGES {
+            return Ok(());
+        }
+        // (busy, pages in the log, pages copied): a reader holding old pages
+        // (the console's) leaves some for the next time, as SQLite's would.
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        frames.store(0, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Commits checkpoint by themselves again, as SQLite does.
+    pub(crate) fn release_checkpoints(&mut self) -> anyhow::Result<()> {
+        if self.wal_frames.take().is_some() {
+            // Puts SQLite's own hook back.
+            self.conn
+                .pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{batch, content, row};
+    use super::*;
+
+    /// Held back, no commit checkpoints: a batch made then leaves the log
+    /// past SQLite's size, all of it still there; asked, the run's checkpoint
+    /// copies it in whole, and the next commit starts the log over; released,
+    /// the commits checkpoint by themselves again.
+    #[test]
+    fn a_held_checkpoint_is_taken_when_the_run_asks_at_sqlites_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut l = Ledger::open(&path).unwrap();
+        l.hold_checkpoints().unwrap();
+        let frames = l.wal_frames.clone().unwrap();
+        let rows = 40_000;
+        let b = batch("b", rows);
+        let mut w = l.new_batch(&b).unwrap();
+        for n in 1..=rows {
+            w.insert(super::super::NewRow::of(&row(n, "10.50", Ok(content(n)))))
+                .unwrap();
+        }
+        w.commit(&b).unwrap();
+        let held = frames.load(Ordering::Relaxed);
+        assert!(held >= CHECKPOINT_PAGES, "{held} pages");
+        let wal = std::fs::metadata(format!("{}-wal", path.display()))
+            .unwrap()
+            .len();
+        assert!(wal >= held as u64 * 4096, "{wal} bytes of log");
+        l.checkpoint_if_due().unwrap();
+        assert_eq!(frames.load(Ordering::Relaxed), 0);
+        l.record_and_claim("b", &[], 0, 10).unwrap();
+        let after = frames.load(Ordering::Relaxed);
+        assert!(after < 100, "the log started over: {after} pages");
+        // Not due: asked again, nothing is copied and the count stays.
+        l.checkpoint_if_due().unwrap();
+        assert_eq!(frames.load(Ordering::Relaxed), after);
+        l.release_checkpoints().unwrap();
+        assert!(l.wal_frames.is_none());
+        let autocheckpoint: i32 = l
+            .conn
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+            .unwrap();
+        assert_eq!(autocheckpoint, CHECKPOINT_PAGES);
+    }
+}
