@@ -36,27 +36,39 @@ pub(crate) struct BatchWriter<'a> {
     /// Rows inserted but not yet in the table: see [`BatchWriter::insert`].
     waiting: Vec<NewRow>,
     /// Last, so that it is dropped after the transaction ends: see
-    /// [`ForeignKeysBack`].
-    _foreign_keys: ForeignKeysBack<'a>,
+    /// [`SettingsBack`].
+    _settings: SettingsBack<'a>,
 }
 
-/// Turns the state file's foreign-key checks back on once a new batch's
-/// transaction is over, committed or not. They are off while the batch is
-/// made: SQLite gives a statement that inserts several rows into a table with
-/// a foreign key a journal of its own, in case it must be undone halfway, and
-/// once that journal outgrew its memory it went to a temporary file for the
-/// rest of the transaction — a write of every page touched, again, a quarter
-/// of the storing of a large batch. The one key is `rows.batch`, and every
-/// row is inserted with the number `write_batch` just gave the batch, in the
-/// same transaction.
-struct ForeignKeysBack<'a>(&'a rusqlite::Connection);
+/// Puts back, once a new batch's transaction is over (committed or not), the
+/// two settings of the state file's connection a batch is made without.
+///
+/// The foreign-key checks: SQLite gives a statement that inserts several rows
+/// into a table with a foreign key a journal of its own, in case it must be
+/// undone halfway, and once that journal outgrew its memory it went to a
+/// temporary file for the rest of the transaction — a write of every page
+/// touched, again, a quarter of the storing of a large batch. The one key is
+/// `rows.batch`, and every row is inserted with the number `write_batch`
+/// just gave the batch, in the same transaction.
+///
+/// The checkpoint at the commit: it would copy the whole batch from the log
+/// into the file before the first request can leave. The next commit's
+/// checkpoint copies it instead — in a run, once its first claim's rows are
+/// on their way (`super::checkpoint`).
+struct SettingsBack<'a>(&'a rusqlite::Connection);
 
-impl Drop for ForeignKeysBack<'_> {
+impl Drop for SettingsBack<'_> {
     fn drop(&mut self) {
-        // Outside a transaction, as SQLite takes it; a failure here leaves the
-        // checks off on a connection whose every write is the tool's own.
+        // Outside a transaction, as SQLite takes the foreign keys.
         if let Err(e) = self.0.pragma_update(None, "foreign_keys", true) {
             tracing::warn!("state file: foreign-key checks not turned back on: {e}");
+        }
+        if let Err(e) = self.0.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            super::checkpoint::CHECKPOINT_PAGES,
+        ) {
+            tracing::warn!("state file: checkpoints not turned back on: {e}");
         }
     }
 }
@@ -72,7 +84,7 @@ const NEW_ROW_VALUES: usize = 16;
 
 /// The statement that inserts `n` rows. `OR FAIL`, not SQLite's `ABORT`:
 /// undoing a statement halfway needs a journal of its own (see
-/// [`ForeignKeysBack`]), and a broken constraint here ends the whole batch's
+/// [`SettingsBack`]), and a broken constraint here ends the whole batch's
 /// transaction anyway.
 fn insert_rows_sql(n: usize) -> String {
     let group = format!("({})", vec!["?"; NEW_ROW_VALUES].join(", "));
@@ -346,6 +358,8 @@ impl BatchWriter<'_> {
             [self.seq],
         )?;
         bump_generation(&self.tx)?;
+        // No checkpoint at this commit (see `SettingsBack`).
+        self.tx.pragma_update(None, "wal_autocheckpoint", 0)?;
         self.tx.commit()?;
         Ok(adopted)
     }
@@ -357,10 +371,12 @@ impl Ledger {
     /// the whole input is there or none of it.
     pub(crate) fn new_batch(&mut self, batch: &Batch) -> anyhow::Result<BatchWriter<'_>> {
         let now = now_ms();
+        // The commit sets the checkpoints of its own (see `SettingsBack`).
+        self.release_checkpoints()?;
         let conn: &'_ rusqlite::Connection = &self.conn;
         // Before the transaction: SQLite ignores the setting inside one.
         conn.pragma_update(None, "foreign_keys", false)?;
-        let foreign_keys = ForeignKeysBack(conn);
+        let settings = SettingsBack(conn);
         let tx = Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
         let seq = write_batch(&tx, None, batch)?;
         Ok(BatchWriter {
@@ -370,7 +386,7 @@ impl Ledger {
             keyed: false,
             alone: false,
             waiting: Vec::with_capacity(INSERT_ROWS),
-            _foreign_keys: foreign_keys,
+            _settings: settings,
         })
     }
 }

@@ -7,6 +7,10 @@
 //! holds those checkpoints back and takes the same one — at the same size, in
 //! `PASSIVE` mode — once the claimed rows are on their way.
 //!
+//! A new batch's commit leaves its checkpoint to the next commit the same
+//! way (`batch::SettingsBack`): copying a whole batch stood between its
+//! making and the first request.
+//!
 //! Invariants: only the checkpoint moves, never a commit or its sync (a
 //! committed result is on disk exactly as before); the log is checkpointed
 //! at the same size as SQLite would; a ledger given back by the run, or
@@ -20,7 +24,7 @@ use super::Ledger;
 
 /// Pages in the log past which it is checkpointed: SQLite's own default
 /// (`wal_autocheckpoint`).
-const CHECKPOINT_PAGES: i32 = 1000;
+pub(super) const CHECKPOINT_PAGES: i32 = 1000;
 
 impl Ledger {
     /// From now on, commits leave the checkpoint to [`Ledger::checkpoint_if_due`].
@@ -70,17 +74,13 @@ mod tests {
     use super::super::testing::{batch, content, row};
     use super::*;
 
-    /// Held back, no commit checkpoints: a batch made then leaves the log
-    /// past SQLite's size, all of it still there; asked, the run's checkpoint
-    /// copies it in whole, and the next commit starts the log over; released,
-    /// the commits checkpoint by themselves again.
+    /// A batch made is in the log, not yet in the file, and the state file
+    /// checkpoints as usual after it: the next commit copies it.
     #[test]
-    fn a_held_checkpoint_is_taken_when_the_run_asks_at_sqlites_size() {
+    fn a_new_batch_is_copied_into_the_file_by_the_next_commit() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
         let mut l = Ledger::open(&path).unwrap();
-        l.hold_checkpoints().unwrap();
-        let frames = l.wal_frames.clone().unwrap();
         let rows = 40_000;
         let b = batch("b", rows);
         let mut w = l.new_batch(&b).unwrap();
@@ -89,15 +89,45 @@ mod tests {
                 .unwrap();
         }
         w.commit(&b).unwrap();
+        let file = || std::fs::metadata(&path).unwrap().len();
+        assert!(file() < 1 << 20, "{} bytes in the file", file());
+        let autocheckpoint: i32 = l
+            .conn
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+            .unwrap();
+        assert_eq!(autocheckpoint, CHECKPOINT_PAGES);
+        l.record_and_claim("b", &[], 0, 10).unwrap();
+        assert!(file() >= 4 << 20, "{} bytes in the file", file());
+    }
+
+    /// Held back, no commit checkpoints: the claim after a batch made leaves
+    /// the batch in the log, past SQLite's size; asked, the run's checkpoint
+    /// copies it into the file, and the next commit starts the log over;
+    /// released, the commits checkpoint by themselves again.
+    #[test]
+    fn a_held_checkpoint_is_taken_when_the_run_asks_at_sqlites_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut l = Ledger::open(&path).unwrap();
+        let rows = 40_000;
+        let b = batch("b", rows);
+        let mut w = l.new_batch(&b).unwrap();
+        for n in 1..=rows {
+            w.insert(super::super::NewRow::of(&row(n, "10.50", Ok(content(n)))))
+                .unwrap();
+        }
+        w.commit(&b).unwrap();
+        l.hold_checkpoints().unwrap();
+        let frames = l.wal_frames.clone().unwrap();
+        let file = || std::fs::metadata(&path).unwrap().len();
+        l.record_and_claim("b", &[], 0, 10).unwrap();
         let held = frames.load(Ordering::Relaxed);
         assert!(held >= CHECKPOINT_PAGES, "{held} pages");
-        let wal = std::fs::metadata(format!("{}-wal", path.display()))
-            .unwrap()
-            .len();
-        assert!(wal >= held as u64 * 4096, "{wal} bytes of log");
+        assert!(file() < 1 << 20, "{} bytes in the file", file());
         l.checkpoint_if_due().unwrap();
         assert_eq!(frames.load(Ordering::Relaxed), 0);
-        l.record_and_claim("b", &[], 0, 10).unwrap();
+        assert!(file() >= 4 << 20, "{} bytes in the file", file());
+        l.record_and_claim("b", &[], 10, 10).unwrap();
         let after = frames.load(Ordering::Relaxed);
         assert!(after < 100, "the log started over: {after} pages");
         // Not due: asked again, nothing is copied and the count stays.

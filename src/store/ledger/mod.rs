@@ -1055,7 +1055,7 @@ mod tests {
     }
 
     /// A batch is made with the state file's foreign-key checks off (see
-    /// `batch::ForeignKeysBack`); they are on again once it is committed, and
+    /// `batch::SettingsBack`); they are on again once it is committed, and
     /// once a batch given up is rolled back: a row of no batch is refused as
     /// before.
     #[test]
