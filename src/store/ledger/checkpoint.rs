@@ -74,13 +74,11 @@ mod tests {
     use super::super::testing::{batch, content, row};
     use super::*;
 
-    /// A batch made is in the log, not yet in the file, and the state file
-    /// checkpoints as usual after it: the next commit copies it.
-    #[test]
-    fn a_new_batch_is_copied_into_the_file_by_the_next_commit() {
+    /// A state file with batch `b` just made: 40,000 rows, more than the
+    /// log's 1,000 pages.
+    fn made() -> (tempfile::TempDir, Ledger) {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.db");
-        let mut l = Ledger::open(&path).unwrap();
+        let mut l = Ledger::open(&dir.path().join("s.db")).unwrap();
         let rows = 40_000;
         let b = batch("b", rows);
         let mut w = l.new_batch(&b).unwrap();
@@ -89,6 +87,15 @@ mod tests {
                 .unwrap();
         }
         w.commit(&b).unwrap();
+        (dir, l)
+    }
+
+    /// A batch made is in the log, not yet in the file, and the state file
+    /// checkpoints as usual after it: the next commit copies it.
+    #[test]
+    fn a_new_batch_is_copied_into_the_file_by_the_next_commit() {
+        let (dir, mut l) = made();
+        let path = dir.path().join("s.db");
         let file = || std::fs::metadata(&path).unwrap().len();
         assert!(file() < 1 << 20, "{} bytes in the file", file());
         let autocheckpoint: i32 = l
@@ -106,17 +113,8 @@ mod tests {
     /// released, the commits checkpoint by themselves again.
     #[test]
     fn a_held_checkpoint_is_taken_when_the_run_asks_at_sqlites_size() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, mut l) = made();
         let path = dir.path().join("s.db");
-        let mut l = Ledger::open(&path).unwrap();
-        let rows = 40_000;
-        let b = batch("b", rows);
-        let mut w = l.new_batch(&b).unwrap();
-        for n in 1..=rows {
-            w.insert(super::super::NewRow::of(&row(n, "10.50", Ok(content(n)))))
-                .unwrap();
-        }
-        w.commit(&b).unwrap();
         l.hold_checkpoints().unwrap();
         let frames = l.wal_frames.clone().unwrap();
         let file = || std::fs::metadata(&path).unwrap().len();
