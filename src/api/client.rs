@@ -25,7 +25,7 @@ use crate::domain::settings::ClientSettings;
 use crate::domain::{OrderId, OrderRef, PaymentId, RefundAsk, Requested, Target};
 use hyper::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use hyper::http::uri::{Authority, PathAndQuery, Scheme};
-use hyper::http::{HeaderName, HeaderValue, Method, Request, Uri};
+use hyper::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Uri};
 
 /// Checks `--api-base`: TLS everywhere, plain HTTP only to this machine.
 pub(crate) fn check_api_base(raw: &str) -> Result<url::Url, Usage> {
@@ -96,6 +96,10 @@ pub(crate) struct Client {
     token: Token,
 }
 
+/// The most headers a request carries: the token, `Accept`, `User-Agent`,
+/// `X-Render-In-Process-Refunds`, `Content-Type`, the key and `Host`.
+const REQUEST_HEADERS: usize = 7;
+
 /// Headers of our own, named once.
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("x-idempotency-key");
 const RENDER_IN_PROCESS: HeaderName = HeaderName::from_static("x-render-in-process-refunds");
@@ -143,6 +147,9 @@ impl Client {
         let mut req = Request::new(body);
         *req.method_mut() = method;
         *req.uri_mut() = self.url(path)?;
+        // Room for every header a request carries, the `Host` the pool adds
+        // included: a map grown on the way is built twice.
+        *req.headers_mut() = HeaderMap::with_capacity(REQUEST_HEADERS);
         let headers = req.headers_mut();
         headers.insert(AUTHORIZATION, self.auth.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -878,5 +885,28 @@ mod tests {
                 want
             );
         }
+    }
+
+    #[test]
+    fn a_refund_request_has_room_for_the_host_the_pool_adds() {
+        let client = Client::new(
+            &check_api_base("http://127.0.0.1:8080").unwrap(),
+            &Token::new("TEST-x").unwrap(),
+            &ClientSettings {
+                render_in_process: true,
+                ..ClientSettings::default()
+            },
+        )
+        .unwrap();
+        let mut req = client
+            .post("/v1/payments/5/refunds", Some("mpr1-00ff"), "{}".to_owned())
+            .unwrap();
+        let room = req.headers().capacity();
+        req.headers_mut().insert(
+            hyper::http::header::HOST,
+            HeaderValue::from_static("127.0.0.1:8080"),
+        );
+        assert_eq!(req.headers().len(), REQUEST_HEADERS);
+        assert_eq!(req.headers().capacity(), room, "the map was not grown");
     }
 }
